@@ -1,0 +1,41 @@
+/**
+ * The postgres.js pool. NUMERIC columns (money) come back as bigint; amounts go in as decimal strings, because
+ * postgres.js would type a JS bigint as int8 and wei amounts overflow it.
+ */
+import postgres from 'postgres';
+
+export function createSql(url: string, options: { max?: number; applicationName?: string } = {}) {
+  return postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    transform: postgres.camel,
+    connection: { application_name: options.applicationName ?? 'sluice' },
+    types: {
+      numeric: {
+        to: 1700,
+        from: [1700],
+        serialize: (value: bigint) => value.toString(),
+        parse: (value: string) => BigInt(value),
+      },
+    },
+  });
+}
+
+export type Sql = ReturnType<typeof createSql>;
+/** A pool or a transaction: query modules take either, so callers decide what is atomic. */
+export type Db = Sql | postgres.TransactionSql<Sql extends postgres.Sql<infer T> ? T : never>;
+export type Tx = postgres.TransactionSql<Sql extends postgres.Sql<infer T> ? T : never>;
+
+/** Postgres error codes the code reacts to. */
+export const PgError = {
+  UniqueViolation: '23505',
+  SerializationFailure: '40001',
+  DeadlockDetected: '40P01',
+  CheckViolation: '23514',
+} as const;
+
+export function pgErrorCode(error: unknown): string | undefined {
+  return error instanceof postgres.PostgresError ? error.code : undefined;
+}

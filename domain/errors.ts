@@ -1,0 +1,58 @@
+/**
+ * Business error codes shared by the API, activities and workflows. They are strings, not classes, because
+ * Temporal carries failures across processes by their type string (class names get minified in bundles).
+ */
+export const ErrorCode = {
+  ValidationFailed: 'validation_failed',
+  MalformedRequest: 'malformed_request',
+  UnsupportedMediaType: 'unsupported_media_type',
+  NotFound: 'not_found',
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  TotpRequired: 'totp_required',
+  TotpInvalid: 'totp_invalid',
+  IpNotAllowed: 'ip_not_allowed',
+  EmailTaken: 'email_taken',
+  UnknownCurrency: 'unknown_currency',
+  CurrencyDisabled: 'currency_disabled',
+  InsufficientFunds: 'insufficient_funds',
+  AmountBelowMinimum: 'amount_below_minimum',
+  AmountAboveMaximum: 'amount_above_maximum',
+  DailyLimitExceeded: 'daily_limit_exceeded',
+  LimitExceeded: 'limit_exceeded',
+  SelfTransfer: 'self_transfer',
+  RecipientNotFound: 'recipient_not_found',
+  IdempotencyConflict: 'idempotency_conflict',
+  PendingNotFound: 'pending_not_found',
+  PendingAlreadyResolved: 'pending_already_resolved',
+  AmountExceedsPending: 'amount_exceeds_pending',
+  CurrencyMismatch: 'currency_mismatch',
+  SameAccount: 'same_account',
+  Conflict: 'conflict',
+  Unavailable: 'unavailable',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A field-level complaint about input, with the field's path as the client sent it (`amount`, `body.to_email`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A business rule said no. Carries a stable code; the API turns it into problem+json, workflows into failures. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** Compile-time guard for exhaustive switches: adding a union member without handling it fails the build. */
+export function assertExhaustive(value: never): never {
+  throw new Error(`unhandled case: ${String(value)}`);
+}

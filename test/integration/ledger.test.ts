@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceView, type TransferGroup } from '../../domain/ledger.js';
+import { recomputeLedger } from '../../db/ledger/audit.js';
+import { balanceOf } from '../../db/ledger/queries.js';
+import { commitGroups } from '../../db/ledger/journal.js';
+import { LedgerWriter } from '../../db/ledger/writer.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let writer: LedgerWriter;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  writer = new LedgerWriter(db.sql);
+});
+afterAll(() => db.drop());
+
+const fund = (user: string, amount: bigint, key: string, currency = 'USD'): TransferGroup => ({
+  transfers: [{ kind: 'posted', key, debit: 'equity:adjustments', credit: user, currency, amount }],
+});
+const move = (from: string, to: string, amount: bigint, key: string, currency = 'USD'): TransferGroup => ({
+  transfers: [{ kind: 'posted', key, debit: from, credit: to, currency, amount }],
+});
+const available = async (name: string, currency = 'USD') => balanceView(await balanceOf(db.sql, name, currency)).available;
+
+describe('ledger on Postgres', () => {
+  it('creates accounts on first use and posts a transfer', async () => {
+    const outcome = await writer.submit(fund('user:alice', 10_000n, 'fund:alice:1'));
+    expect(outcome).toMatchObject({ ok: true, replayed: false, transfers: [{ key: 'fund:alice:1', amount: 10_000n, kind: 'posted' }] });
+    expect(await available('user:alice')).toBe(10_000n);
+  });
+
+  it('returns the first result for a repeated key, and a conflict for a different request under it', async () => {
+    const first = await writer.submit(fund('user:bob', 500n, 'fund:bob:1'));
+    const again = await writer.submit(fund('user:bob', 500n, 'fund:bob:1'));
+    expect(again.ok && again.replayed).toBe(true);
+    expect(again.ok && first.ok && again.transfers[0]!.id).toBe(first.ok && first.transfers[0]!.id);
+    const different = await writer.submit(fund('user:bob', 501n, 'fund:bob:1'));
+    expect(different).toMatchObject({ ok: false, error: { code: 'idempotency_conflict' } });
+    expect(await available('user:bob')).toBe(500n);
+  });
+
+  it('treats the same key twice in one batch as one transfer', async () => {
+    const [a, b] = await Promise.all([
+      writer.submit(fund('user:carol', 700n, 'fund:carol:1')),
+      writer.submit(fund('user:carol', 700n, 'fund:carol:1')),
+    ]);
+    expect(a!.ok && !a!.replayed).toBe(true);
+    expect(b!.ok && b!.replayed).toBe(true);
+    expect(await available('user:carol')).toBe(700n);
+  });
+
+  it('refuses an unknown currency without failing its batch neighbours', async () => {
+    const [bad, good] = await Promise.all([
+      writer.submit(fund('user:dave', 1n, 'fund:dave:xyz', 'XYZ')),
+      writer.submit(fund('user:dave', 1n, 'fund:dave:usd')),
+    ]);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'unknown_currency' } });
+    expect(good!.ok).toBe(true);
+  });
+
+  it('holds, posts in part and voids across transactions', async () => {
+    await writer.submit(fund('user:erin', 1_000n, 'fund:erin'));
+    const hold = await writer.submit({
+      transfers: [{ kind: 'pending', key: 'w:1:hold', debit: 'user:erin', credit: 'clearing:withdrawals', currency: 'USD', amount: 600n }],
+    });
+    expect(hold.ok).toBe(true);
+    expect(await available('user:erin')).toBe(400n);
+    const overspend = await writer.submit(move('user:erin', 'user:frank', 401n, 'erin:overspend'));
+    expect(overspend).toMatchObject({ ok: false, error: { code: 'insufficient_funds', subject: 'user:erin' } });
+    const post = await writer.submit({ transfers: [{ kind: 'post', key: 'w:1:post', pendingKey: 'w:1:hold', amount: 550n }] });
+    expect(post.ok).toBe(true);
+    expect(balanceView(await balanceOf(db.sql, 'user:erin', 'USD'))).toEqual({ posted: 450n, pending: 0n, available: 450n });
+    const postAgain = await writer.submit({ transfers: [{ kind: 'post', key: 'w:1:post', pendingKey: 'w:1:hold', amount: 550n }] });
+    expect(postAgain.ok && postAgain.replayed).toBe(true);
+    const voidAfterPost = await writer.submit({ transfers: [{ kind: 'void', key: 'w:1:void', pendingKey: 'w:1:hold' }] });
+    expect(voidAfterPost).toMatchObject({ ok: false, error: { code: 'pending_already_resolved' } });
+  });
+
+  it('commits inside a caller transaction, atomically with its own rows', async () => {
+    await writer.submit(fund('user:gina', 100n, 'fund:gina'));
+    await expect(
+      db.sql.begin(async (tx) => {
+        const [outcome] = await commitGroups(tx, [move('user:gina', 'user:hank', 60n, 'gina:hank')]);
+        expect(outcome!.ok).toBe(true);
+        throw new Error('caller changed its mind');
+      }),
+    ).rejects.toThrow('caller changed its mind');
+    expect(await available('user:gina')).toBe(100n);
+  });
+
+  it('never overdraws one account under many parallel transfers, and keeps the zero sum', async () => {
+    await writer.submit(fund('user:hot', 1_000n, 'fund:hot'));
+    // two writers (two processes' worth of batching) racing on one account
+    const other = new LedgerWriter(db.sql);
+    const attempts = Array.from({ length: 400 }, (_, i) =>
+      (i % 2 ? writer : other).submit(move('user:hot', `user:sink${i % 7}`, 7n, `hot:${i}`)),
+    );
+    const outcomes = await Promise.all(attempts);
+    const succeeded = outcomes.filter((o) => o.ok).length;
+    expect(succeeded).toBe(Math.floor(1_000 / 7));
+    expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.error.code === 'insufficient_funds')).toBe(true);
+    expect(await available('user:hot')).toBe(1_000n - 7n * BigInt(succeeded));
+
+    const report = await recomputeLedger(db.sql);
+    expect(report.drifts).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.currencies.find((c) => c.currency === 'USD')).toMatchObject({ postedSum: '0', balanced: true });
+  });
+
+  it('enforces daily-limit counters atomically across parallel requests', async () => {
+    await writer.submit(fund('user:lim', 10_000n, 'fund:lim'));
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        writer.submit({ ...move('user:lim', 'user:limsink', 100n, `lim:${i}`), counters: [{ key: 'daily:lim', add: 100n, max: 1_000n }] }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
+    expect(await available('user:lim')).toBe(9_000n);
+  });
+
+  it('refuses edits of the journal', async () => {
+    await expect(db.sql`update ledger_transfers set amount = 1`).rejects.toThrow(/append-only/);
+    await expect(db.sql`delete from ledger_transfers`).rejects.toThrow(/append-only/);
+  });
+
+  it('reports drift when running sums disagree with the journal', async () => {
+    await db.sql`update ledger_accounts set credits_posted = credits_posted + 1 where name = 'user:alice' and currency = 'USD'`;
+    const report = await recomputeLedger(db.sql);
+    expect(report.ok).toBe(false);
+    expect(report.drifts).toContainEqual({ account: 'user:alice', currency: 'USD', field: 'creditsPosted', stored: '10001', journal: '10000' });
+    expect(report.currencies.find((c) => c.currency === 'USD')!.balanced).toBe(false);
+    await db.sql`update ledger_accounts set credits_posted = credits_posted - 1 where name = 'user:alice' and currency = 'USD'`;
+  });
+});

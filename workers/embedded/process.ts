@@ -1,0 +1,78 @@
+/** A supervised child process for the embedded stack: started, watched for readiness, and stopped in order. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Append the process's output here; otherwise it is inherited. */
+  logFile?: string;
+  /** 'inherit' shows the output on the terminal (the dev stack's own processes). */
+  output?: 'inherit' | 'file' | 'ignore';
+}
+
+export function spawnService(options: SpawnOptions): ServiceProcess {
+  let log: WriteStream | undefined;
+  const output = options.output ?? (options.logFile ? 'file' : 'inherit');
+  const child = spawn(options.command, options.args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops everything in order
+    detached: true,
+    stdio: output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', output === 'file' ? 'pipe' : 'ignore', output === 'file' ? 'pipe' : 'ignore'],
+  });
+  if (output === 'file' && options.logFile) {
+    log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      log?.end();
+      resolve(code);
+    });
+    child.once('error', () => resolve(null));
+  });
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { name: options.name, child, exited, stop };
+}
+
+/** Polls `probe` until it succeeds, failing with the last error when the deadline passes or the process exits. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<unknown>,
+  options: { timeoutMs?: number; intervalMs?: number; process?: ServiceProcess } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let exited = false;
+  void options.process?.exited.then(() => (exited = true));
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${what}: the process exited before it was ready`);
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
+  }
+  throw new Error(`${what} was not ready in time: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}

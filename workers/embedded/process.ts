@@ -1,9 +1,10 @@
 /** A supervised child process for the embedded stack: started, watched for readiness, and stopped in order. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 
 export interface ServiceProcess {
   name: string;
+  logFile?: string;
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
@@ -51,7 +52,7 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     await exited;
     clearTimeout(timer);
   };
-  return { name: options.name, child, exited, stop };
+  return { name: options.name, logFile: output === 'file' ? options.logFile : undefined, child, exited, stop };
 }
 
 /** Polls `probe` until it succeeds, failing with the last error when the deadline passes or the process exits. */
@@ -65,7 +66,7 @@ export async function waitUntil(
   void options.process?.exited.then(() => (exited = true));
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${what}: the process exited before it was ready`);
+    if (exited) throw new Error(`${what}: the process exited before it was ready${logTail(options.process)}`);
     try {
       await probe();
       return;
@@ -75,4 +76,14 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
   }
   throw new Error(`${what} was not ready in time: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}
+
+/** The end of a process's log, to show why it failed. */
+function logTail(service: ServiceProcess | undefined, lines = 30): string {
+  if (!service?.logFile) return '';
+  try {
+    return `\n--- last lines of ${service.logFile} ---\n${readFileSync(service.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`;
+  } catch {
+    return '';
+  }
 }

@@ -1,0 +1,30 @@
+/** What every route can reach: its dependencies and the authenticated caller. */
+import type { Client, Connection } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import type { CurrencyCatalog } from '../db/currencies.js';
+import type { LedgerWriter } from '../db/ledger/writer.js';
+import type { Role } from '../db/users.js';
+import type { Logger } from '../workers/log.js';
+import type { Tokens } from './auth/tokens.js';
+import type { ApiMetrics } from './metrics.js';
+
+export interface ApiDeps {
+  sql: Sql;
+  ledger: LedgerWriter;
+  currencies: CurrencyCatalog;
+  tokens: Tokens;
+  temporal: { connection: Connection; client: Client; taskQueue: string };
+  keys: { totp: Buffer; apiKeys: Buffer };
+  settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean };
+  metrics: ApiMetrics;
+  log: Logger;
+}
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: Role;
+  via: 'jwt' | 'api_key';
+}
+
+export type AppEnv = { Variables: { user: AuthUser } };

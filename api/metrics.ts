@@ -1,0 +1,29 @@
+/** Prometheus metrics for the API process, served at /metrics. */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface ApiMetrics {
+  registry: Registry;
+  requestDuration: Histogram<'method' | 'route' | 'status'>;
+  ledgerOutcomes: Counter<'outcome'>;
+}
+
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'sluice_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    ledgerOutcomes: new Counter({
+      name: 'sluice_ledger_requests_total',
+      help: 'Ledger writes requested through the API, by outcome (posted, replayed, or the refusal code)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,45 @@
+/** The currencies Sluice knows, with their scale and where they live. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiDeps, AppEnv } from '../context.js';
+import { jsonResponse } from '../schemas.js';
+
+const CurrencyView = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    kind: z.enum(['fiat', 'crypto']),
+    scale: z.number().int(),
+    network: z.string().nullable(),
+    token_contract: z.string().nullable(),
+    enabled: z.boolean(),
+  })
+  .openapi('Currency');
+
+export function currencyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/currencies',
+      tags: ['currencies'],
+      summary: 'Every currency, with its decimal scale, network and token contract',
+      responses: { 200: jsonResponse('Currencies', z.object({ data: z.array(CurrencyView) })) },
+    }),
+    async (c) => {
+      const currencies = await deps.currencies.all();
+      return c.json(
+        {
+          data: currencies.map((cur) => ({
+            code: cur.code,
+            name: cur.name,
+            kind: cur.kind,
+            scale: cur.scale,
+            network: cur.network,
+            token_contract: cur.tokenContract,
+            enabled: cur.enabled,
+          })),
+        },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,75 @@
+/** Schemas shared by routes: money as decimal strings, currency codes, idempotency keys, pages, problems. */
+import { z } from '@hono/zod-openapi';
+
+export const DecimalString = z
+  .string()
+  .max(80)
+  .regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "12.50"')
+  .openapi({ example: '12.50', description: 'A decimal amount in the currency\'s units, at most its scale of decimals' });
+
+export const SignedDecimalString = z
+  .string()
+  .max(81)
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "12.50" or "-3.00"')
+  .openapi({ example: '-3.00' });
+
+export const CurrencyCode = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be a currency code such as "USD"')
+  .openapi({ example: 'USD' });
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1-128 characters of letters, digits, _ . : -')
+    .openapi({ description: 'A client-chosen key: repeating a request with it returns the first result', example: 'order-7781' }),
+});
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
+  cursor: z.string().max(200).optional().openapi({ description: 'next_cursor of the previous page' }),
+});
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problemDescriptions: Record<number, string> = {
+  400: 'Invalid input; errors[] names each field',
+  401: 'Not authenticated',
+  403: 'Not allowed for this caller',
+  404: 'Not found',
+  409: 'Conflicts with the current state or an earlier request under the same Idempotency-Key',
+  415: 'The body must be application/json',
+  422: 'A business rule refused the request; code names it',
+  503: 'A dependency is unavailable',
+};
+
+/** Problem responses for a route's OpenAPI description. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: problemDescriptions[status] ?? 'Error', content: { 'application/problem+json': { schema: Problem } } },
+    ]),
+  );
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { required: true, content: { 'application/json': { schema } } } } as const;
+}
+
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+export const BearerSecurity: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];

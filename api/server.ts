@@ -1,0 +1,64 @@
+/** Builds the API's dependencies from configuration and serves the app over HTTP. */
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { createSql } from '../db/client.js';
+import { CurrencyCatalog } from '../db/currencies.js';
+import { LedgerWriter } from '../db/ledger/writer.js';
+import { migrate } from '../db/migrate.js';
+import { required, type Config } from '../workers/config.js';
+import type { Logger } from '../workers/log.js';
+import { retryUntilConnected } from '../workers/retry.js';
+import { createApp } from './app.js';
+import { deriveKey } from './auth/sealed.js';
+import { Tokens } from './auth/tokens.js';
+import { ensureAdmin } from './bootstrap-admin.js';
+import { createApiMetrics } from './metrics.js';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(config: Config, log: Logger): Promise<RunningApi> {
+  const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-api' });
+  const secretKey = required(config, 'SECRET_KEY');
+  await retryUntilConnected(log, 'the database', () => migrate(sql));
+  await ensureAdmin(sql, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' }, log);
+
+  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
+  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    sql,
+    ledger: new LedgerWriter(sql),
+    currencies: new CurrencyCatalog(sql),
+    tokens: new Tokens({
+      secretKey,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    }),
+    temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    settings: {
+      apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
+      trustProxy: config.TRUST_PROXY,
+      devMode: config.SLUICE_ENV === 'dev',
+    },
+    metrics: createApiMetrics(),
+    log,
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const url = `http://${config.HOST}:${config.PORT}`;
+  log.info({ url }, 'API listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
+    },
+  };
+}

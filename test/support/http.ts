@@ -1,0 +1,68 @@
+/** A small JSON client for driving the API in tests, over real HTTP or an in-process app. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response> | Response;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface RequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  /** Send this exact text as the body (malformed JSON tests). */
+  raw?: string;
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly fetcher: FetchLike = fetch,
+  ) {}
+
+  async request<T = any>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let payload: string | undefined;
+    if (options.raw !== undefined) payload = options.raw;
+    else if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    const response = await this.fetcher(`${this.baseUrl}${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  get<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, undefined, options);
+  }
+  post<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', path, body, options);
+  }
+  put<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PUT', path, body, options);
+  }
+  delete<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, undefined, options);
+  }
+
+  /** Registers a user and logs in: returns its id and access token. */
+  async signUp(email: string, password = 'a long enough password'): Promise<{ id: string; token: string; email: string }> {
+    const registered = await this.post('/v1/auth/register', { email, password });
+    if (registered.status !== 201) throw new Error(`register ${email}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    return { id: registered.body.id, email, token: await this.login(email, password) };
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const response = await this.post('/v1/auth/token', { email, password });
+    if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body.access_token;
+  }
+}

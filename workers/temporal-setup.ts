@@ -32,15 +32,17 @@ export async function ensureNamespace(connection: Connection, namespace: string,
   }
 }
 
+/** Sluice's search attributes as the operator service's addSearchAttributes wants them (all Keyword). */
+export function searchAttributeDefinitions(names = ALL_SEARCH_ATTRIBUTES.map((key) => key.name)) {
+  return Object.fromEntries(names.map((name) => [name, KEYWORD]));
+}
+
 export async function ensureSearchAttributes(connection: Connection, namespace: string, log: Logger): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+  const missing = ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, KEYWORD])),
-  });
-  log.info({ added: missing.map((k) => k.name) }, 'registered search attributes');
+  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: searchAttributeDefinitions(missing) });
+  log.info({ added: missing }, 'registered search attributes');
 }
 
 export async function ensureSchedules(client: Client, settings: { taskQueue: string; auditIntervalMinutes: number }, log: Logger) {

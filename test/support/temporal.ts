@@ -1,0 +1,26 @@
+/** Temporal for workflow tests: the time-skipping test server, and the workflow bundle built once per run. */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { searchAttributeDefinitions } from '../../workers/temporal-setup.js';
+import { temporalTestServerPath } from '../../workers/tools.js';
+
+let runtimeInstalled = false;
+
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+  // the test server refuses upserts of unregistered search attributes, as a real cluster does
+  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: searchAttributeDefinitions() });
+  return env;
+}
+
+/** The workflow bundle global setup built from workflows/index.ts. */
+export function workflowBundle() {
+  return { codePath: inject('workflowBundlePath') };
+}

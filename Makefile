@@ -5,8 +5,10 @@
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
+# npm install, not npm ci: registry mirrors may lack other platforms' optional binaries (anvil, swc), which
+# npm install skips but npm ci refuses
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 .tools/pip/bin/temporal:

@@ -2,6 +2,7 @@
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../workers/log.js';
 import { createAuditActivities } from './audit.js';
+import { createDepositActivities } from './deposits.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -11,5 +12,6 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createAuditActivities(deps),
+    ...createDepositActivities(deps),
   };
 }

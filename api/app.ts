@@ -14,6 +14,7 @@ import { auditRoutes } from './routes/audits.js';
 import { authRoutes } from './routes/auth.js';
 import { balanceRoutes } from './routes/balances.js';
 import { currencyRoutes } from './routes/currencies.js';
+import { depositRoutes } from './routes/deposits.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   currencyRoutes(app, deps);
   balanceRoutes(app, deps, guards);
   transferRoutes(app, deps, guards);
+  depositRoutes(app, deps, guards);
   adjustmentRoutes(app, deps, guards);
   settingsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);

@@ -5,7 +5,9 @@ import type { CurrencyCatalog } from '../db/currencies.js';
 import type { LedgerWriter } from '../db/ledger/writer.js';
 import type { Role } from '../db/users.js';
 import type { Logger } from '../workers/log.js';
+import type { Network } from '../domain/currencies.js';
 import type { Tokens } from './auth/tokens.js';
+import type { DepositAddressProvider } from './deposit-addresses.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface ApiDeps {
@@ -18,6 +20,8 @@ export interface ApiDeps {
   settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean };
   metrics: ApiMetrics;
   log: Logger;
+  /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */
+  depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
 }
 
 export interface AuthUser {

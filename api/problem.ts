@@ -58,6 +58,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.AmountExceedsPending:
     case ErrorCode.CurrencyMismatch:
     case ErrorCode.SameAccount:
+    case ErrorCode.DepositsUnsupported:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

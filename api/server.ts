@@ -46,6 +46,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     metrics: createApiMetrics(),
     log,
+    depositAddresses: {},
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -29,6 +29,7 @@ export const ErrorCode = {
   CurrencyMismatch: 'currency_mismatch',
   SameAccount: 'same_account',
   Conflict: 'conflict',
+  DepositsUnsupported: 'deposits_unsupported',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
 } as const;

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditDeposit, dropDeposit, recordDeposit } from '../../db/deposits.js';
+import { balanceOf } from '../../db/ledger/queries.js';
+import { insertUser } from '../../db/users.js';
+import { depositWorkflowId, hotCustodyAccount } from '../../domain/deposits.js';
+import { balanceView, userAccountName } from '../../domain/ledger.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let userId: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  userId = (await insertUser(db.sql, { email: 'dep@example.com', passwordHash: 'x', role: 'user' }))!.id;
+});
+afterAll(() => db.drop());
+
+const seen = (txHash: string) => ({
+  userId,
+  currency: 'XRP',
+  amount: 25_000_000n,
+  chain: 'xrpl',
+  txHash,
+  eventIndex: 0,
+  address: 'rEXAMPLE',
+  destinationTag: 42n,
+  workflowId: depositWorkflowId('xrpl', txHash, 0),
+});
+
+describe('deposits', () => {
+  it('records a deposit once and credits it once, however often it is seen or credited', async () => {
+    const first = await recordDeposit(db.sql, seen('AA'));
+    const again = await recordDeposit(db.sql, { ...seen('AA'), amount: 1n });
+    expect(again.id).toBe(first.id);
+    expect(again.amount).toBe(25_000_000n);
+
+    const credits = await Promise.all([creditDeposit(db.sql, first.id), creditDeposit(db.sql, first.id), creditDeposit(db.sql, first.id)]);
+    expect(credits.every((c) => c.ok && c.deposit.status === 'credited')).toBe(true);
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(25_000_000n);
+    expect(balanceView(await balanceOf(db.sql, hotCustodyAccount('xrpl'), 'XRP')).posted).toBe(-25_000_000n);
+  });
+
+  it('never credits a dropped deposit, and never drops a credited one', async () => {
+    const reorged = await recordDeposit(db.sql, seen('BB'));
+    expect((await dropDeposit(db.sql, reorged.id))!.status).toBe('dropped');
+    expect(await creditDeposit(db.sql, reorged.id)).toMatchObject({ ok: false, error: { code: 'deposit_dropped' } });
+
+    const final = await recordDeposit(db.sql, seen('CC'));
+    await creditDeposit(db.sql, final.id);
+    expect((await dropDeposit(db.sql, final.id))!.status).toBe('credited');
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(50_000_000n);
+  });
+});

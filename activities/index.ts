@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.js';
 import type { Logger } from '../workers/log.js';
 import { createAuditActivities } from './audit.js';
 import { createDepositActivities } from './deposits.js';
+import { createNotificationActivities } from './notifications.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -13,5 +14,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAuditActivities(deps),
     ...createDepositActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }

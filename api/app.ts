@@ -18,6 +18,7 @@ import { depositRoutes } from './routes/deposits.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { adjustmentRoutes } from './routes/ops-adjustments.js';
 import { settingsRoutes } from './routes/ops-settings.js';
 import { userAdminRoutes } from './routes/ops-users.js';
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   balanceRoutes(app, deps, guards);
   transferRoutes(app, deps, guards);
   depositRoutes(app, deps, guards);
+  notificationRoutes(app, deps, guards);
   adjustmentRoutes(app, deps, guards);
   settingsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);

@@ -1,0 +1,122 @@
+/** Bad input of every kind is a 4xx problem+json naming the field — never a 500, never a half-done transfer. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+let alice: { id: string; token: string };
+let bob: { id: string; token: string };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  alice = await t.api.signUp('alice@example.com');
+  bob = await t.api.signUp('bob@example.com');
+  const funded = await t.api.post(
+    '/v1/ops/adjustments',
+    { user_id: alice.id, currency: 'USD', amount: '50.00', reason: 'test funding' },
+    { token: t.admin.token, headers: { 'idempotency-key': 'fund-alice' } },
+  );
+  expect(funded.status).toBe(201);
+});
+afterAll(() => t?.close());
+
+const transfer = (body: unknown, options: { key?: string; raw?: string; headers?: Record<string, string> } = {}) =>
+  t.api.post('/v1/transfers', body, {
+    token: alice.token,
+    raw: options.raw,
+    headers: { ...(options.key === undefined ? { 'idempotency-key': `k-${Math.random()}` } : options.key ? { 'idempotency-key': options.key } : {}), ...options.headers },
+  });
+
+function expectProblem(response: { status: number; headers: Headers; body: any }, status: number, code: string, path?: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  expect(response.body).toMatchObject({ status, code, type: `urn:sluice:problem:${code}` });
+  if (path) expect(response.body.errors?.map((e: { path: string }) => e.path)).toContain(path);
+}
+
+describe('bad input', () => {
+  it.each([
+    ['amount with too many decimals', { to_email: 'bob@example.com', currency: 'USD', amount: '1.234' }, 'amount'],
+    ['amount as a JSON number', { currency: 'USD', amount: 12.5 }, 'amount'],
+    ['negative amount', { currency: 'USD', amount: '-1.00' }, 'amount'],
+    ['exponent notation', { currency: 'USD', amount: '1e400' }, 'amount'],
+    ['a huge amount', { currency: 'USD', amount: '9'.repeat(100) }, 'amount'],
+    ['lower-case currency', { currency: 'usd', amount: '1.00' }, 'currency'],
+    ['a currency that is not a string', { currency: 5, amount: '1.00' }, 'currency'],
+    ['no recipient', { currency: 'USD', amount: '1.00' }, 'to_email'],
+    ['a malformed email', { to_email: 'not-an-email', currency: 'USD', amount: '1.00' }, 'to_email'],
+    ['a malformed user id', { to_user_id: 'abc', currency: 'USD', amount: '1.00' }, 'to_user_id'],
+  ])('refuses %s with a 400 naming the field', async (_, body, path) => {
+    expectProblem(await transfer(body), 400, 'validation_failed', path);
+  });
+
+  it('checks the amount against the currency\'s scale', async () => {
+    const response = await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.234' });
+    expectProblem(response, 400, 'validation_failed', 'amount');
+    expect(response.body.errors[0].message).toContain('2 decimal places');
+    const btc = await transfer({ to_email: 'bob@example.com', currency: 'BTC', amount: '0.00000001' });
+    expect(btc.status).toBe(422); // eight decimals are fine for BTC: it fails later, on funds
+    expect(btc.body.code).toBe('insufficient_funds');
+  });
+
+  it('refuses an unknown currency naming it', async () => {
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'XYZ', amount: '1.00' }), 400, 'unknown_currency', 'currency');
+  });
+
+  it('refuses malformed JSON, a missing body and a wrong content type', async () => {
+    expectProblem(await transfer(undefined, { raw: '{"currency": "USD", ' }), 400, 'malformed_request', 'body');
+    expectProblem(await transfer(undefined, { raw: '' }), 400, 'malformed_request', 'body');
+    expectProblem(await transfer(undefined, { raw: 'currency=USD', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
+    expectProblem(await transfer(undefined, { raw: '[1, 2]' }), 400, 'validation_failed');
+  });
+
+  it('requires an Idempotency-Key of a sane shape', async () => {
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: '' }), 400, 'validation_failed', 'Idempotency-Key');
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: 'has spaces' }), 400, 'validation_failed', 'Idempotency-Key');
+  });
+
+  it('refuses a body over the size limit', async () => {
+    expectProblem(await transfer(undefined, { raw: JSON.stringify({ memo: 'x'.repeat(1_100_000) }) }), 413, 'payload_too_large');
+  });
+
+  it('answers unknown routes and bad cursors with problems', async () => {
+    expectProblem(await t.api.get('/v1/nope', { token: alice.token }), 404, 'not_found');
+    expectProblem(await t.api.get('/v1/ledger/transfers?cursor=garbage', { token: alice.token }), 400, 'validation_failed', 'cursor');
+    expectProblem(await t.api.get('/v1/ledger/transfers?limit=1000', { token: alice.token }), 400, 'validation_failed', 'limit');
+  });
+
+  it('gives business refusals a 422 with a code, and moves nothing', async () => {
+    expectProblem(await transfer({ to_user_id: alice.id, currency: 'USD', amount: '1.00' }), 422, 'self_transfer', 'to_user_id');
+    expectProblem(await transfer({ to_email: 'nobody@example.com', currency: 'USD', amount: '1.00' }), 422, 'recipient_not_found', 'to_email');
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '50.01' }), 422, 'insufficient_funds');
+    const balances = await t.api.get('/v1/balances', { token: alice.token });
+    expect(balances.body.data.find((b: { currency: string }) => b.currency === 'USD')).toMatchObject({ posted: '50.00', available: '50.00' });
+  });
+
+  it('applies per-currency minimum, maximum and disabled settings', async () => {
+    const put = (body: object) => t.api.put('/v1/ops/settings/transfers/EUR', body, { token: t.admin.token });
+    const base = { enabled: true, min_amount: '1.00', max_amount: '10.00', daily_limit: null, fee_fixed: '0', fee_percent: '0' };
+    expect((await put(base)).status).toBe(200);
+    expectProblem(await put({ ...base, min_amount: '0.001' }), 400, 'validation_failed', 'min_amount');
+    expectProblem(await put({ ...base, fee_percent: '101' }), 400, 'validation_failed', 'fee_percent');
+    expectProblem(await put({ ...base, max_amount: '0.50' }), 400, 'validation_failed', 'max_amount');
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'EUR', amount: '0.99' }), 422, 'amount_below_minimum');
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'EUR', amount: '10.01' }), 422, 'amount_above_maximum');
+    expect((await put({ ...base, enabled: false })).status).toBe(200);
+    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'EUR', amount: '5.00' }), 422, 'currency_disabled');
+  });
+
+  it('refuses adjustments that would overdraw, for unknown users, or without a reason', async () => {
+    const adjust = (body: object, key = `adj-${Math.random()}`) => t.api.post('/v1/ops/adjustments', body, { token: t.admin.token, headers: { 'idempotency-key': key } });
+    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '-0.01', reason: 'correction' }), 422, 'insufficient_funds');
+    expectProblem(await adjust({ user_id: '00000000-0000-4000-8000-000000000000', currency: 'USD', amount: '1.00', reason: 'correction' }), 404, 'not_found', 'user_id');
+    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '1.00', reason: '' }), 400, 'validation_failed', 'reason');
+    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '0', reason: 'zero' }), 400, 'validation_failed', 'amount');
+  });
+
+  it('registers users with clear errors', async () => {
+    expectProblem(await t.api.post('/v1/auth/register', { email: 'alice@example.com', password: 'another long password' }), 409, 'email_taken', 'email');
+    expectProblem(await t.api.post('/v1/auth/register', { email: 'carol@example.com', password: 'short' }), 400, 'validation_failed', 'password');
+    expectProblem(await t.api.post('/v1/auth/token', { email: 'alice@example.com', password: 'wrong password!' }), 401, 'unauthenticated');
+    expectProblem(await t.api.post('/v1/auth/token', { email: 'ghost@example.com', password: 'wrong password!' }), 401, 'unauthenticated');
+  });
+});

@@ -1,0 +1,122 @@
+/** Who may do what: tokens, roles, refresh rotation, TOTP, signed API keys and IP allow-lists. */
+import { createHash, createHmac } from 'node:crypto';
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.close());
+
+describe('roles and tokens', () => {
+  it('refuses protected routes without a valid token', async () => {
+    for (const path of ['/v1/balances', '/v1/me', '/v1/ledger/transfers', '/v1/deposits', '/v1/notifications']) {
+      expect((await t.api.get(path)).status).toBe(401);
+      expect((await t.api.get(path, { token: 'not-a-jwt' })).status).toBe(401);
+    }
+    const forged = (await t.api.signUp('forger@example.com')).token.slice(0, -4) + 'AAAA';
+    expect((await t.api.get('/v1/me', { token: forged })).status).toBe(401);
+  });
+
+  it('keeps operator routes from users, and role changes for admins', async () => {
+    const user = await t.api.signUp('plain@example.com');
+    const operator = await t.api.signUp('operator@example.com');
+    expect((await t.api.get('/v1/ops/users', { token: user.token })).body.code).toBe('forbidden');
+    expect((await t.api.post('/v1/ops/adjustments', { user_id: user.id, currency: 'USD', amount: '1.00', reason: 'self-help' }, { token: user.token, headers: { 'idempotency-key': 'x' } })).status).toBe(403);
+    const promoted = await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    expect(promoted.body.role).toBe('operator');
+    // the role applies at once: the user row is read on every request
+    expect((await t.api.get('/v1/ops/users', { token: operator.token })).status).toBe(200);
+    expect((await t.api.put(`/v1/ops/users/${user.id}/role`, { role: 'admin' }, { token: operator.token })).status).toBe(403);
+    expect((await t.api.put(`/v1/ops/users/${t.admin.id}/role`, { role: 'user' }, { token: t.admin.token })).status).toBe(400);
+  });
+
+  it('rotates refresh tokens and revokes the family when one is reused', async () => {
+    await t.api.signUp('rotate@example.com');
+    const first = await t.api.post('/v1/auth/token', { email: 'rotate@example.com', password: 'a long enough password' });
+    const second = await t.api.post('/v1/auth/refresh', { refresh_token: first.body.refresh_token });
+    expect(second.status).toBe(200);
+    expect((await t.api.get('/v1/me', { token: second.body.access_token })).status).toBe(200);
+    const replay = await t.api.post('/v1/auth/refresh', { refresh_token: first.body.refresh_token });
+    expect(replay.status).toBe(401);
+    expect(replay.body.detail).toContain('reused');
+    // the thief's replay revoked the legitimate chain too
+    expect((await t.api.post('/v1/auth/refresh', { refresh_token: second.body.refresh_token })).status).toBe(401);
+    expect((await t.api.post('/v1/auth/refresh', { refresh_token: second.body.access_token })).status).toBe(401);
+  });
+});
+
+describe('two-factor authentication', () => {
+  it('enrols, then requires the code at login, and turns off with a code', async () => {
+    const user = await t.api.signUp('totp@example.com');
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
+    expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
+    expect((await t.api.post('/v1/auth/totp/verify', { code: '000000' }, { token: user.token })).body.code).toBe('totp_invalid');
+    const secret = enrolled.body.secret as string;
+    expect((await t.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({ totp_enabled: true });
+
+    const login = { email: 'totp@example.com', password: 'a long enough password' };
+    expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
+    expect((await t.api.post('/v1/auth/token', { ...login, totp: '123456' })).body.code).toBe('totp_invalid');
+    expect((await t.api.post('/v1/auth/token', { ...login, totp: await generate({ secret }) })).status).toBe(200);
+    expect((await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token })).status).toBe(409);
+
+    expect((await t.api.post('/v1/auth/totp/disable', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({ totp_enabled: false });
+    expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
+  });
+});
+
+describe('API keys', () => {
+  function signed(key: { id: string; secret: string }, method: string, path: string, body = '', timestamp = Math.floor(Date.now() / 1000)) {
+    const canonical = `${timestamp}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
+    return {
+      'x-api-key': key.id,
+      'x-api-timestamp': String(timestamp),
+      'x-api-signature': createHmac('sha256', key.secret).update(canonical).digest('hex'),
+    };
+  }
+
+  it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {
+    const user = await t.api.signUp('keys@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'trading bot' }, { token: user.token });
+    expect(created.status).toBe(201);
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data[0]).not.toHaveProperty('secret');
+
+    expect((await t.api.get('/v1/balances?limit=5', { headers: signed(key, 'GET', '/v1/balances?limit=5') })).status).toBe(200);
+    const body = JSON.stringify({ to_email: 'keys@example.com', currency: 'USD', amount: '1.00' });
+    const post = await t.api.post('/v1/transfers', undefined, { raw: body, headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k1' } });
+    expect(post.body.code).toBe('self_transfer'); // authenticated: the business rule answered
+    const tampered = await t.api.post('/v1/transfers', undefined, { raw: body.replace('1.00', '9.00'), headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k2' } });
+    expect(tampered.status).toBe(401);
+    const stale = signed(key, 'GET', '/v1/balances', '', Math.floor(Date.now() / 1000) - 600);
+    expect((await t.api.get('/v1/balances', { headers: stale })).status).toBe(401);
+    // managing credentials needs a session, not a key
+    expect((await t.api.get('/v1/api-keys', { headers: signed(key, 'GET', '/v1/api-keys') })).status).toBe(401);
+
+    expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(204);
+    expect((await t.api.get('/v1/balances', { headers: signed(key, 'GET', '/v1/balances') })).status).toBe(401);
+    expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(404);
+  });
+});
+
+describe('IP allow-list', () => {
+  it('refuses requests and logins from addresses not on the list, and a list that would lock the caller out', async () => {
+    const user = await t.api.signUp('ip@example.com');
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const lockout = await t.api.put('/v1/me/ip-allowlist', { cidrs: ['198.51.100.0/24'] }, { token: user.token, headers: from('203.0.113.7') });
+    expect(lockout.status).toBe(400);
+    expect((await t.api.put('/v1/me/ip-allowlist', { cidrs: ['not an ip'] }, { token: user.token, headers: from('203.0.113.7') })).body.errors[0].path).toBe('cidrs.0');
+
+    const saved = await t.api.put('/v1/me/ip-allowlist', { cidrs: ['203.0.113.0/24', '2001:db8::1'] }, { token: user.token, headers: from('203.0.113.7') });
+    expect(saved.body).toEqual({ cidrs: ['203.0.113.0/24', '2001:db8::1/128'] });
+    expect((await t.api.get('/v1/me', { token: user.token, headers: from('203.0.113.200') })).status).toBe(200);
+    expect((await t.api.get('/v1/me', { token: user.token, headers: from('2001:db8::1') })).status).toBe(200);
+    const blocked = await t.api.get('/v1/me', { token: user.token, headers: from('198.51.100.1') });
+    expect(blocked.body.code).toBe('ip_not_allowed');
+    const login = await t.api.post('/v1/auth/token', { email: 'ip@example.com', password: 'a long enough password' }, { headers: from('198.51.100.1') });
+    expect(login.status).toBe(403);
+  });
+});

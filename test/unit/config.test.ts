@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, required } from '../../workers/config.js';
+
+describe('configuration', () => {
+  it('fills defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 8080, TEMPORAL_NAMESPACE: 'default', SLUICE_ENV: 'production', XRPL_URL: 'wss://xrplcluster.com' });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('stops on a bad value with a message naming the variable and the value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: .*\(got "eighty"\)/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a URL \(postgres: or postgresql:\)/);
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS: must be host:port/);
+    expect(() => loadConfig({ SECRET_KEY: 'short' })).toThrow(/SECRET_KEY: must have at least 32 characters/);
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('names every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: '0', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toMatch(/PORT:[\s\S]*LOG_LEVEL:/);
+    }
+  });
+
+  it('ignores empty values, as an unset variable', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
+  });
+
+  it('says which setting a process cannot run without', () => {
+    expect(() => required(loadConfig({}), 'DATABASE_URL')).toThrow(/DATABASE_URL: is required/);
+    expect(required(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }), 'DATABASE_URL')).toBe('postgres://u@h/db');
+  });
+});

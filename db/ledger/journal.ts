@@ -146,14 +146,16 @@ async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<stri
 }
 
 async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {
+  // joined through unnest so each key is an index lookup: `key = any(...)` turns into a scan of the whole journal
+  // once the planner has statistics, and that cost grows with history
   const rows = await tx`
     select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
-           t.metadata, t.created_at, p.amount as pending_amount
-    from ledger_transfers t
+           t.metadata, t.created_at,
+           (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
+    from unnest(${tx.array(keys)}::text[]) as k(key)
+    join ledger_transfers t on t.key = k.key
     join ledger_accounts da on da.id = t.debit_account_id
-    join ledger_accounts ca on ca.id = t.credit_account_id
-    left join ledger_transfers p on p.key = t.pending_key
-    where t.key = any(${tx.array(keys)}::text[])`;
+    join ledger_accounts ca on ca.id = t.credit_account_id`;
   return new Map(rows.map((r) => [r.key as string, toStoredEntry(r)]));
 }
 
@@ -181,10 +183,11 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
   const rows = await tx`
     select t.key, da.name as debit, ca.name as credit, t.currency, t.amount,
            exists (select 1 from ledger_transfers r where r.pending_key = t.key) as resolved
-    from ledger_transfers t
+    from unnest(${tx.array(keys)}::text[]) as k(key)
+    join ledger_transfers t on t.key = k.key
     join ledger_accounts da on da.id = t.debit_account_id
     join ledger_accounts ca on ca.id = t.credit_account_id
-    where t.key = any(${tx.array(keys)}::text[]) and t.kind = 'pending'
+    where t.kind = 'pending'
     order by t.id
     for update of t`;
   return new Map(
@@ -244,7 +247,8 @@ async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>
     insert into ledger_counters (key) select * from unnest(${tx.array(sorted)}::text[]) order by 1
     on conflict (key) do nothing`;
   const rows = await tx`
-    select key, value from ledger_counters where key = any(${tx.array(sorted)}::text[]) order by key for update`;
+    select c.key, c.value from unnest(${tx.array(sorted)}::text[]) as k(key) join ledger_counters c on c.key = k.key
+    order by c.key for update of c`;
   return new Map(rows.map((r) => [r.key as string, r.value as bigint]));
 }
 

@@ -31,6 +31,9 @@ export async function transfersOf(
   accountName: string,
   page: { before?: string; limit: number; currency?: string },
 ): Promise<TransferRecord[]> {
+  // newest entries on each side, each an index range scan on (account, id), then merged
+  const accounts = db`select id from ledger_accounts where name = ${accountName} ${page.currency ? db`and currency = ${page.currency}` : db``}`;
+  const before = page.before ? db`and id < ${page.before}` : db``;
   const rows = await db`
     select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
            t.metadata, t.created_at
@@ -38,11 +41,9 @@ export async function transfersOf(
     join ledger_accounts da on da.id = t.debit_account_id
     join ledger_accounts ca on ca.id = t.credit_account_id
     where t.id in (
-      select t2.id from ledger_transfers t2
-      where t2.debit_account_id in (select id from ledger_accounts where name = ${accountName})
-         or t2.credit_account_id in (select id from ledger_accounts where name = ${accountName}))
-      ${page.before ? db`and t.id < ${page.before}` : db``}
-      ${page.currency ? db`and t.currency = ${page.currency}` : db``}
+      (select id from ledger_transfers where debit_account_id in (${accounts}) ${before} order by id desc limit ${page.limit})
+      union
+      (select id from ledger_transfers where credit_account_id in (${accounts}) ${before} order by id desc limit ${page.limit}))
     order by t.id desc
     limit ${page.limit}`;
   return rows.map(toTransferRecord);

@@ -27,6 +27,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.ValidationFailed:
     case ErrorCode.MalformedRequest:
     case ErrorCode.UnknownCurrency:
+    case ErrorCode.InvalidAddress:
       return 400;
     case ErrorCode.Unauthenticated:
     case ErrorCode.TotpRequired:
@@ -59,6 +60,10 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.CurrencyMismatch:
     case ErrorCode.SameAccount:
     case ErrorCode.DepositsUnsupported:
+    case ErrorCode.WithdrawalsUnsupported:
+    case ErrorCode.MonthlyLimitExceeded:
+    case ErrorCode.ConfirmationCodeInvalid:
+    case ErrorCode.ProviderRefused:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

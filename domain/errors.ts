@@ -30,6 +30,11 @@ export const ErrorCode = {
   SameAccount: 'same_account',
   Conflict: 'conflict',
   DepositsUnsupported: 'deposits_unsupported',
+  WithdrawalsUnsupported: 'withdrawals_unsupported',
+  InvalidAddress: 'invalid_address',
+  MonthlyLimitExceeded: 'monthly_limit_exceeded',
+  ConfirmationCodeInvalid: 'confirmation_code_invalid',
+  ProviderRefused: 'provider_refused',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
 } as const;

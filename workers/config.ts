@@ -52,6 +52,10 @@ const schema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86_400).default(30 * 86_400),
   API_KEY_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3_600).default(60),
 
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
+  MAIL_SINK_PORT: port.default(2525),
+
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
 
   DEV_POSTGRES_PORT: port.default(54329),

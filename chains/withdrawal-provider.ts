@@ -1,0 +1,34 @@
+/**
+ * What the withdrawal workflow needs from a hot wallet, whatever the chain. The contract that makes failover safe:
+ * `send` stores the signed transaction under the withdrawal before broadcasting, returns the stored one when asked
+ * again, and throws only when nothing was broadcast for this withdrawal by this provider.
+ */
+
+export interface PayoutRequest {
+  withdrawalId: string;
+  currency: string;
+  amount: bigint;
+  address: string;
+  destinationTag: bigint | null;
+}
+
+export type PayoutCheck =
+  | { state: 'pending'; confirmations: number }
+  | { state: 'confirmed'; confirmations: number }
+  | { state: 'failed'; reason: string };
+
+export interface WithdrawalProvider {
+  id: string;
+  chain: string;
+  currencies: string[];
+  send(request: PayoutRequest): Promise<{ txHash: string }>;
+  check(withdrawalId: string, txHash: string, confirmations: number): Promise<PayoutCheck>;
+}
+
+/** The provider cannot take this payout (not enough funds, destination refused): try the next one. */
+export class ProviderRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderRefusedError';
+  }
+}

@@ -1,0 +1,45 @@
+/** Per-currency withdrawal settings and the checks a request must pass before anything is held. */
+import { ErrorCode, DomainError } from '../errors.js';
+import { feeFor, type FeeSchedule } from '../fees.js';
+
+export interface WithdrawalSettings {
+  enabled: boolean;
+  minAmount: bigint;
+  maxAmount: bigint | null;
+  dailyLimit: bigint | null;
+  monthlyLimit: bigint | null;
+  fee: FeeSchedule;
+  /** At or above this amount an operator must approve; null: never for the amount alone. */
+  approvalThreshold: bigint | null;
+  /** Confirmations the transaction needs before the withdrawal counts as paid. */
+  confirmations: number;
+}
+
+/** The first static rule the amount breaks (limits over time are checked atomically by the ledger). */
+export function checkWithdrawalRules(amount: bigint, settings: WithdrawalSettings, currency: string): DomainError | null {
+  if (!settings.enabled) return new DomainError(ErrorCode.CurrencyDisabled, `withdrawals of ${currency} are disabled`);
+  if (amount < settings.minAmount) return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum withdrawal of ${currency}`);
+  if (settings.maxAmount !== null && amount > settings.maxAmount) {
+    return new DomainError(ErrorCode.AmountAboveMaximum, `amount is above the maximum withdrawal of ${currency}`);
+  }
+  return null;
+}
+
+export function withdrawalFee(amount: bigint, settings: WithdrawalSettings): bigint {
+  return feeFor(amount, settings.fee);
+}
+
+/** An operator approves large withdrawals and every first withdrawal to an address the user never used. */
+export function approvalRequired(amount: bigint, settings: WithdrawalSettings, addressUsedBefore: boolean): boolean {
+  return !addressUsedBefore || (settings.approvalThreshold !== null && amount >= settings.approvalThreshold);
+}
+
+/** Daily and monthly usage counters (UTC), keyed so the ledger checks them in the same transaction as the hold. */
+export function withdrawalCounters(userId: string, currency: string, amount: bigint, settings: WithdrawalSettings, now: Date) {
+  const day = now.toISOString().slice(0, 10);
+  const month = day.slice(0, 7);
+  return [
+    { key: `withdrawal-day:${userId}:${currency}:${day}`, add: amount, ...(settings.dailyLimit !== null ? { max: settings.dailyLimit } : {}) },
+    { key: `withdrawal-month:${userId}:${currency}:${month}`, add: amount, ...(settings.monthlyLimit !== null ? { max: settings.monthlyLimit } : {}) },
+  ];
+}

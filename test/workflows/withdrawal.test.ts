@@ -1,0 +1,313 @@
+/**
+ * Every branch of the withdrawal workflow on the time-skipping server. Activities are in-memory fakes that record what
+ * the workflow asked for, so each test can check the money side (hold released or posted, exactly once).
+ */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { createWithdrawalActivities } from '../../activities/withdrawals.js';
+import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import {
+  approveWithdrawalUpdate,
+  cancelWithdrawalUpdate,
+  closeWithdrawalUpdate,
+  confirmWithdrawalUpdate,
+  rejectWithdrawalUpdate,
+  withdrawalConfirmedSignal,
+  withdrawalFailedSignal,
+  withdrawalStateQuery,
+  withdrawalWorkflow,
+  type WithdrawalInput,
+} from '../../workflows/withdrawal.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+type Activities = ReturnType<typeof createWithdrawalActivities>;
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+});
+afterAll(() => env?.teardown());
+
+const CODE = '246810';
+
+/** In-memory activities: providers behave as each test says; every call is recorded. */
+function fakeActivities(options: { providers?: Record<string, 'ok' | 'refuse' | 'error'>; checks?: Array<'pending' | 'confirmed' | 'failed'>; gate?: Promise<void> } = {}) {
+  const calls: string[] = [];
+  const statuses: WithdrawalStatus[] = [];
+  const providers = options.providers ?? { 'hot-a': 'ok' };
+  const checks = [...(options.checks ?? [])];
+  let attemptsA = 0;
+  const activities: Activities = {
+    async recordWithdrawalStatus({ status }) {
+      if (status === 'queued' && options.gate) await options.gate;
+      statuses.push(status);
+    },
+    async sendWithdrawalCode() {
+      calls.push('code');
+    },
+    async verifyWithdrawalConfirmation({ code, totp }) {
+      return { codeOk: code === CODE, totpOk: totp === '135790' };
+    },
+    async withdrawalProviders() {
+      return Object.keys(providers);
+    },
+    async sendWithdrawal({ providerId }) {
+      calls.push(`send:${providerId}`);
+      const behaviour = providers[providerId];
+      if (behaviour === 'refuse') throw ApplicationFailure.nonRetryable(`${providerId} has too little balance`, 'provider_refused');
+      if (behaviour === 'error') {
+        attemptsA += 1;
+        throw new Error(`${providerId} RPC error (attempt ${attemptsA})`);
+      }
+      return { txHash: `0x${providerId}`, chain: 'evm-31337' };
+    },
+    async checkWithdrawalTransaction() {
+      return { state: checks.shift() ?? 'pending', confirmations: 0, reason: 'reverted' } as never;
+    },
+    async settleWithdrawal() {
+      calls.push('settle');
+    },
+    async releaseWithdrawal() {
+      calls.push('release');
+    },
+    async notifyWithdrawal({ event }) {
+      calls.push(`notify:${event}`);
+    },
+  };
+  return { activities, calls, statuses, attempts: () => attemptsA };
+}
+
+let counter = 0;
+async function run(
+  fakes: ReturnType<typeof fakeActivities>,
+  input: Partial<WithdrawalInput>,
+  drive: (handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof withdrawalWorkflow>>>) => Promise<void>,
+  record?: string,
+) {
+  const taskQueue = `withdrawals-${++counter}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: fakes.activities });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(withdrawalWorkflow, {
+      taskQueue,
+      workflowId: `withdrawal:test-${counter}`,
+      args: [
+        {
+          id: `w-${counter}`,
+          userId: 'user-1',
+          currency: 'ETH',
+          chain: 'evm-31337',
+          approvalRequired: false,
+          totpRequired: false,
+          confirmTtlMs: 10 * 60_000,
+          approvalTtlMs: 7 * 24 * 3_600_000,
+          pollIntervalMs: 30_000,
+          ...input,
+        },
+      ],
+    });
+    await drive(handle);
+    const result = await handle.result();
+    if (record && process.env.RECORD_HISTORIES) {
+      await writeFile(new URL(`../fixtures/histories/${record}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
+    }
+    return { result, state: await handle.query(withdrawalStateQuery) };
+  });
+}
+
+async function waitFor(handle: { query: (q: typeof withdrawalStateQuery) => Promise<{ status: WithdrawalStatus }> }, status: WithdrawalStatus) {
+  for (let i = 0; i < 200; i++) {
+    if ((await handle.query(withdrawalStateQuery)).status === status) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`never reached ${status}`);
+}
+
+describe('withdrawalWorkflow', () => {
+  it('confirms with the code, sends, waits for the chain and posts the hold', async () => {
+    const fakes = fakeActivities();
+    const { result, state } = await run(fakes, {}, async (handle) => {
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({ accepted: true, status: 'awaiting_confirmation' });
+      await waitFor(handle, 'broadcast');
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+    }, 'withdrawal');
+    expect(result).toBe('succeeded');
+    expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
+    expect(fakes.calls).toEqual(['code', 'send:hot-a', 'settle', 'notify:succeeded']);
+    expect(state).toMatchObject({ providerId: 'hot-a', txHash: '0xhot-a', approvalState: 'not_required' });
+  });
+
+  it('cancels after five wrong codes and releases the hold', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, {}, async (handle) => {
+      for (let left = 4; left >= 0; left--) {
+        expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '000000' }] })).toEqual({
+          accepted: false,
+          status: 'awaiting_confirmation',
+          attemptsLeft: left,
+          reason: 'code',
+        });
+      }
+    });
+    expect(result).toBe('cancelled');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('refuses a malformed code before it reaches history, without counting an attempt', async () => {
+    const fakes = fakeActivities();
+    await run(fakes, {}, async (handle) => {
+      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '12ab56' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      expect((await handle.query(withdrawalStateQuery)).codeAttempts).toBe(0);
+      await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] });
+    });
+  });
+
+  it('needs the TOTP code too when the user has two-factor on', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, { totpRequired: true }, async (handle) => {
+      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/two-factor/) },
+      });
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '111111' }] })).toMatchObject({ accepted: false, reason: 'totp' });
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '135790' }] })).toMatchObject({ accepted: true });
+      await waitFor(handle, 'broadcast');
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+    });
+    expect(result).toBe('succeeded');
+  });
+
+  it('expires when nobody confirms in time and releases the hold', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, {}, async () => {});
+    expect(result).toBe('expired');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:expired']);
+  });
+
+  it('waits for an operator\'s approval, records it, and refuses a second one', async () => {
+    const fakes = fakeActivities();
+    const { result, state } = await run(fakes, { approvalRequired: true }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'awaiting_approval');
+      expect(await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).toBe('queued');
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-2' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await waitFor(handle, 'broadcast');
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+    });
+    expect(result).toBe('succeeded');
+    expect(fakes.statuses).toEqual(['awaiting_approval', 'queued', 'broadcast', 'succeeded']);
+    expect(state.approvalState).toBe('approved');
+  });
+
+  it('releases the hold when an operator rejects, and refuses approving it afterwards', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'awaiting_approval');
+      expect(await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] })).toBe('rejected');
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    });
+    expect(result).toBe('rejected');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:rejected']);
+  });
+
+  it('lets the user cancel before approval; approving a cancelled withdrawal is refused', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'awaiting_approval');
+      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'someone-else' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    });
+    expect(result).toBe('cancelled');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('lets the user cancel after approval while it is queued, but not once it is broadcast', async () => {
+    let open!: () => void;
+    const fakes = fakeActivities({ gate: new Promise<void>((resolve) => (open = resolve)) });
+    const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'awaiting_approval');
+      await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
+      await waitFor(handle, 'queued');
+      expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+      open();
+    });
+    expect(result).toBe('cancelled');
+    expect(fakes.calls).not.toContain('send:hot-a');
+    expect(fakes.calls).toContain('release');
+
+    const sent = fakeActivities();
+    await run(sent, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'broadcast');
+      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+    });
+  });
+
+  it('fails over to the next provider when one refuses or keeps erroring', async () => {
+    // the retries' backoff runs on server timers: let time skip (awaiting the result) and confirm by polling
+    const fakes = fakeActivities({ providers: { 'hot-a': 'error', 'hot-b': 'refuse', 'hot-c': 'ok' }, checks: ['confirmed'] });
+    const { result, state } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+    });
+    expect(result).toBe('succeeded');
+    expect(fakes.attempts()).toBe(3); // retried with backoff before moving on
+    expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual(['send:hot-a', 'send:hot-a', 'send:hot-a', 'send:hot-b', 'send:hot-c']);
+    expect(state.providerId).toBe('hot-c');
+    expect(state.failures.map((f) => f.providerId)).toEqual(['hot-a', 'hot-b']);
+  });
+
+  it('keeps the hold when every provider fails, until an operator closes it as failed', async () => {
+    const fakes = fakeActivities({ providers: { 'hot-a': 'refuse', 'hot-b': 'refuse' } });
+    const { result } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'failed_awaiting_operator');
+      expect(fakes.calls).not.toContain('release');
+      expect(await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'both hot wallets empty' }] })).toBe('closed');
+      await expect(handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'again' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    });
+    expect(result).toBe('closed');
+    expect(fakes.statuses).toEqual(['queued', 'failed_awaiting_operator', 'closed']);
+    expect(fakes.calls.filter((c) => c === 'release' || c === 'settle')).toEqual(['release']);
+  });
+
+  it('lets an operator close a broadcast withdrawal with no final status as succeeded', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'broadcast');
+      await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'succeeded', txHash: '0xhot-a', note: 'gateway confirmed by phone' }] });
+    });
+    expect(result).toBe('closed');
+    expect(fakes.calls.filter((c) => c === 'release' || c === 'settle')).toEqual(['settle']);
+  });
+
+  it('never counts a reverted transaction as paid', async () => {
+    const fakes = fakeActivities();
+    const { result } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'broadcast');
+      await handle.signal(withdrawalFailedSignal, { txHash: '0xhot-a', reason: 'reverted' });
+      await waitFor(handle, 'failed_awaiting_operator');
+      await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'reverted on chain' }] });
+    });
+    expect(result).toBe('closed');
+    expect(fakes.calls).not.toContain('settle');
+  });
+
+  it('polls the chain when no signal comes', async () => {
+    const fakes = fakeActivities({ checks: ['pending', 'pending', 'confirmed'] });
+    const { result } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+    });
+    expect(result).toBe('succeeded');
+    expect(fakes.calls).toContain('settle');
+  });
+});

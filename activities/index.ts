@@ -1,13 +1,22 @@
 /** Every activity the worker registers, built from its dependencies. */
+import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
 import type { Sql } from '../db/client.js';
+import type { LedgerWriter } from '../db/ledger/writer.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { Logger } from '../workers/log.js';
 import { createAuditActivities } from './audit.js';
 import { createDepositActivities } from './deposits.js';
 import { createNotificationActivities } from './notifications.js';
+import { createWithdrawalActivities } from './withdrawals.js';
 
 export interface ActivityDeps {
   sql: Sql;
   log: Logger;
+  ledger: LedgerWriter;
+  mailer: Mailer | null;
+  /** Hot wallets that pay withdrawals, by provider id. */
+  withdrawalProviders: Map<string, WithdrawalProvider>;
+  keys: { withdrawalCodes: Buffer; totp: Buffer };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,5 +24,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createDepositActivities(deps),
     ...createNotificationActivities(deps),
+    ...createWithdrawalActivities({ ...deps, providers: deps.withdrawalProviders }),
   };
 }

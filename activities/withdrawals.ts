@@ -140,9 +140,12 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       return provider(withdrawal.providerId).check(id, withdrawal.txHash, settings.confirmations);
     },
 
-    async settleWithdrawal({ id, chain }: { id: string; chain: string }): Promise<void> {
+    /** Posts the hold; the amount leaves hot custody on the chain that paid (the provider's, for a manual close). */
+    async settleWithdrawal({ id }: { id: string }): Promise<void> {
       const w = await load(id);
-      const outcome = await deps.ledger.submit(settleGroup(w, w.chain ?? chain));
+      const chain = w.chain ?? [...deps.providers.values()].find((p) => p.currencies.includes(w.currency))?.chain;
+      if (!chain) throw ApplicationFailure.nonRetryable(`no provider pays ${w.currency}: cannot tell which custody account paid withdrawal ${id}`, ErrorCode.ProviderRefused);
+      const outcome = await deps.ledger.submit(settleGroup(w, chain));
       if (!outcome.ok) throw ApplicationFailure.nonRetryable(`cannot post withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
     },
 

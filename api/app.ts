@@ -23,6 +23,8 @@ import { adjustmentRoutes } from './routes/ops-adjustments.js';
 import { settingsRoutes } from './routes/ops-settings.js';
 import { userAdminRoutes } from './routes/ops-users.js';
 import { transferRoutes } from './routes/transfers.js';
+import { opsWithdrawalRoutes } from './routes/ops-withdrawals.js';
+import { withdrawalRoutes } from './routes/withdrawals.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -77,6 +79,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   transferRoutes(app, deps, guards);
   depositRoutes(app, deps, guards);
   notificationRoutes(app, deps, guards);
+  withdrawalRoutes(app, deps, guards);
+  opsWithdrawalRoutes(app, deps, guards);
   adjustmentRoutes(app, deps, guards);
   settingsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);

@@ -6,6 +6,7 @@ import type { LedgerWriter } from '../db/ledger/writer.js';
 import type { Role } from '../db/users.js';
 import type { Logger } from '../workers/log.js';
 import type { Network } from '../domain/currencies.js';
+import type { WithdrawalTimings } from '../workers/withdrawal-starter.js';
 import type { Tokens } from './auth/tokens.js';
 import type { DepositAddressProvider } from './deposit-addresses.js';
 import type { ApiMetrics } from './metrics.js';
@@ -17,7 +18,7 @@ export interface ApiDeps {
   tokens: Tokens;
   temporal: { connection: Connection; client: Client; taskQueue: string };
   keys: { totp: Buffer; apiKeys: Buffer };
-  settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean };
+  settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean; withdrawals: WithdrawalTimings };
   metrics: ApiMetrics;
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */

@@ -5,7 +5,7 @@ import { createSql } from '../db/client.js';
 import { CurrencyCatalog } from '../db/currencies.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { migrate } from '../db/migrate.js';
-import { required, type Config } from '../workers/config.js';
+import { required, withdrawalTimings, type Config } from '../workers/config.js';
 import type { Logger } from '../workers/log.js';
 import { retryUntilConnected } from '../workers/retry.js';
 import { createApp } from './app.js';
@@ -43,6 +43,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
       trustProxy: config.TRUST_PROXY,
       devMode: config.SLUICE_ENV === 'dev',
+      withdrawals: withdrawalTimings(config),
     },
     metrics: createApiMetrics(),
     log,

@@ -22,6 +22,17 @@ const bool = z
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** "10m", "90s", "7d", or plain seconds; parsed to milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration such as "10m", "90s" or "7d"')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
+    return Number(amount) * UNIT_MS[unit ?? 's']!;
+  })
+  .refine((ms) => ms >= 1_000, 'must be at least one second');
+
 const schema = z.object({
   SLUICE_ENV: z.enum(['dev', 'production']).default('production'),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -55,6 +66,10 @@ const schema = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
   MAIL_SINK_PORT: port.default(2525),
+
+  WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
+  WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
+  WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
 
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
 
@@ -98,4 +113,13 @@ export function loadConfigOrExit(): Config {
     }
     throw error;
   }
+}
+
+/** The withdrawal workflow's clocks, as the API and the worker's sweep pass them to it. */
+export function withdrawalTimings(config: Config) {
+  return {
+    confirmTtlMs: config.WITHDRAWAL_CONFIRM_TTL,
+    approvalTtlMs: config.WITHDRAWAL_APPROVAL_TTL,
+    pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
+  };
 }

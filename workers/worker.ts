@@ -5,7 +5,12 @@ import { createActivities } from '../activities/index.js';
 import { createSql } from '../db/client.js';
 import { setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
-import { loadConfigOrExit, required } from './config.js';
+import { deriveKey } from '../api/auth/sealed.js';
+import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
+import { LedgerWriter } from '../db/ledger/writer.js';
+import { createMailer } from '../mail/mailer.js';
+import { loadConfigOrExit, required, withdrawalTimings } from './config.js';
+import { startUnstartedWithdrawals } from './withdrawal-starter.js';
 import { createLogger } from './log.js';
 import { onShutdown } from './shutdown.js';
 import { ensureNamespace, ensureSchedules, ensureSearchAttributes } from './temporal-setup.js';
@@ -30,6 +35,19 @@ await ensureSchedules(
   log,
 );
 
+const secretKey = required(config, 'SECRET_KEY');
+const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+if (!mailer) log.warn('SMTP_URL is not set: withdrawal codes and notices cannot be mailed until it is');
+const withdrawalProviders = new Map<string, WithdrawalProvider>();
+
+const temporalClient = new Client({ connection, namespace });
+// a withdrawal whose API process died between holding the funds and starting the workflow gets started here
+const sweep = setInterval(() => {
+  startUnstartedWithdrawals(temporalClient, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log).catch((error) =>
+    log.error({ err: error }, 'withdrawal sweep failed'),
+  );
+}, 15_000);
+
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   namespace,
@@ -38,12 +56,21 @@ const worker = await Worker.create({
   ...(process.env.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname }),
-  activities: createActivities({ sql, log }),
+  activities: createActivities({
+    sql,
+    log,
+    ledger: new LedgerWriter(sql),
+    mailer,
+    withdrawalProviders,
+    keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
+  }),
 });
 
 onShutdown(log, async () => {
+  clearInterval(sweep);
   worker.shutdown();
   await running;
+  mailer?.close();
   await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');

@@ -36,8 +36,6 @@ export interface WithdrawalInput {
   id: string;
   userId: string;
   currency: string;
-  /** The chain the currency is paid out on, e.g. `evm-31337` or `xrpl`: where a manual success is booked. */
-  chain: string;
   approvalRequired: boolean;
   totpRequired: boolean;
   confirmTtlMs: number;
@@ -188,7 +186,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   async function awaitOperatorClose(): Promise<WithdrawalStatus> {
     await condition(() => close !== null);
     const { operatorId, outcome, txHash, note } = close!;
-    if (outcome === 'succeeded') await bookkeeping.settleWithdrawal({ id: input.id, chain: input.chain });
+    if (outcome === 'succeeded') await bookkeeping.settleWithdrawal({ id: input.id });
     else await bookkeeping.releaseWithdrawal({ id: input.id });
     if (txHash) state.txHash = txHash;
     await moveTo('closed', { actor: `operator:${operatorId}`, decidedBy: operatorId, decisionNote: note, detail: { outcome, note, ...(txHash ? { txHash } : {}) } });
@@ -257,7 +255,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
     return awaitOperatorClose();
   }
-  await bookkeeping.settleWithdrawal({ id: input.id, chain: input.chain });
+  await bookkeeping.settleWithdrawal({ id: input.id });
   await moveTo('succeeded', { detail: { txHash: state.txHash } });
   await bookkeeping.notifyWithdrawal({ id: input.id, event: 'succeeded' });
   await condition(allHandlersFinished);

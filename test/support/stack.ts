@@ -11,7 +11,7 @@ import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embe
 import { projectRoot } from '../../workers/tools.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
-import { freePort } from './ports.js';
+import { freePort, probePort } from './ports.js';
 
 export interface Stack {
   url: string;
@@ -28,7 +28,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { env?: Record<string, string> } = {}): Promise<Stack> {
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Also run the SMTP sink (workers/mail-sink.ts) and point the worker's SMTP_URL at it. */
+  mailSink?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const id = randomBytes(4).toString('hex');
   const db = await createTestDatabase();
   const port = await freePort();
@@ -58,7 +64,13 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     ...options.env,
   };
-  const spawn = (name: 'api' | 'worker') =>
+  const extra: ServiceProcess[] = [];
+  if (options.mailSink) {
+    const mailPort = await freePort();
+    env.MAIL_SINK_PORT = String(mailPort);
+    env.SMTP_URL = `smtp://127.0.0.1:${mailPort}`;
+  }
+  const spawn = (name: 'api' | 'worker' | 'mail-sink') =>
     spawnService({
       name,
       command: process.execPath,
@@ -68,6 +80,11 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       logFile: join(logDir, `${name}.log`),
     });
 
+  if (options.mailSink) {
+    const sink = spawn('mail-sink');
+    extra.push(sink);
+    await waitUntil('the SMTP sink', () => probePort(Number(env.MAIL_SINK_PORT)), { process: sink });
+  }
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace });
   let worker: ServiceProcess = spawn('worker');
@@ -118,7 +135,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       await worker.stop(signal, 5_000);
     },
     async stop() {
-      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM')]);
+      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), ...extra.map((p) => p.stop('SIGTERM'))]);
       await connection.close();
       await db.drop();
     },
@@ -133,4 +150,15 @@ export async function fund(stack: Stack, userId: string, currency: string, amoun
     { token: stack.admin.token, headers: { 'idempotency-key': `fund-${randomBytes(8).toString('hex')}` } },
   );
   if (response.status !== 201) throw new Error(`funding failed: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+/** The newest captured mail to `to` whose subject matches, waiting for it to arrive (dev-mode GET /v1/ops/mail). */
+export async function mailTo(stack: Stack, to: string, subject: RegExp): Promise<{ subject: string; text: string }> {
+  let found: { subject: string; text: string } | undefined;
+  await waitUntil(`mail to ${to} matching ${subject}`, async () => {
+    const inbox = await stack.api.get(`/v1/ops/mail?to=${encodeURIComponent(to)}`, { token: stack.admin.token });
+    found = inbox.body.data?.find((m: { subject: string }) => subject.test(m.subject));
+    if (!found) throw new Error('not yet');
+  }, { timeoutMs: 30_000 });
+  return found!;
 }

@@ -100,7 +100,6 @@ async function run(
           id: `w-${counter}`,
           userId: 'user-1',
           currency: 'ETH',
-          chain: 'evm-31337',
           approvalRequired: false,
           totpRequired: false,
           confirmTtlMs: 10 * 60_000,

@@ -1,0 +1,141 @@
+/**
+ * Withdrawals on the real stack, the parts that need no chain: rules and validation, the code through real SMTP,
+ * approval, cancellation, idempotency, concurrency against balance and daily limit, and the operator's manual close
+ * when no provider can pay.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ mailSink: true, env: { WITHDRAWAL_POLL_INTERVAL: '2s' } });
+});
+afterAll(() => stack?.stop());
+
+const ADDRESS = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
+let n = 0;
+const key = () => ({ 'idempotency-key': `w-${++n}` });
+
+async function balance(token: string, currency: string) {
+  const response = await stack.api.get('/v1/balances', { token });
+  return response.body.data.find((b: { currency: string }) => b.currency === currency);
+}
+
+async function statusOf(token: string, id: string) {
+  return (await stack.api.get(`/v1/withdrawals/${id}`, { token })).body;
+}
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 150; i++) {
+    const value = await probe();
+    if (done(value)) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('condition not reached');
+}
+
+const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
+
+describe('withdrawals without a chain', () => {
+  it('validates the request and holds nothing when a rule fails', async () => {
+    const user = await stack.api.signUp('rules@example.com');
+    await fund(stack, user.id, 'ETH', '1');
+    const post = (body: object) => stack.api.post('/v1/withdrawals', body, { token: user.token, headers: key() });
+    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS.replace('A72', 'A73') })).body).toMatchObject({ status: 400, code: 'invalid_address', errors: [{ path: 'address' }] });
+    expect((await post({ currency: 'ETH', amount: '0.1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' })).body.code).toBe('invalid_address');
+    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS, destination_tag: 5 })).body.errors[0].path).toBe('destination_tag');
+    expect((await post({ currency: 'XRP', amount: '1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTi' })).body.code).toBe('invalid_address');
+    expect((await post({ currency: 'USD', amount: '1', address: ADDRESS })).body.code).toBe('withdrawals_unsupported');
+    expect((await post({ currency: 'ETH', amount: '0.0000000000000000001', address: ADDRESS })).body.errors[0].path).toBe('amount');
+
+    const settings = { enabled: true, min_amount: '0.01', max_amount: '0.5', daily_limit: null, monthly_limit: null, fee_fixed: '0.001', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+    expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, { token: stack.admin.token })).status).toBe(200);
+    expect((await post({ currency: 'ETH', amount: '0.001', address: ADDRESS })).body.code).toBe('amount_below_minimum');
+    expect((await post({ currency: 'ETH', amount: '0.6', address: ADDRESS })).body.code).toBe('amount_above_maximum');
+    await stack.api.put('/v1/ops/settings/withdrawals/ETH', { ...settings, max_amount: null }, { token: stack.admin.token });
+    expect((await post({ currency: 'ETH', amount: '1', address: ADDRESS })).body.code).toBe('insufficient_funds'); // 1 + 0.001 fee
+    expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '1.000000000000000000', pending: '0.000000000000000000' });
+    expect((await stack.api.get('/v1/withdrawals', { token: user.token })).body.data).toEqual([]);
+  });
+
+  it('mails a code, confirms it, waits for approval of a new address, and closes as failed when no provider can pay', async () => {
+    const user = await stack.api.signUp('flow@example.com');
+    await fund(stack, user.id, 'ETH', '2');
+    const headers = key();
+    const created = await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.5', address: ADDRESS.toLowerCase() }, { token: user.token, headers });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ status: 'awaiting_confirmation', amount: '0.500000000000000000', fee: '0.001000000000000000', address: ADDRESS, approval_required: true, approval_reasons: ['new_address'] });
+    expect(await balance(user.token, 'ETH')).toMatchObject({ pending: '0.501000000000000000', available: '1.499000000000000000' });
+
+    const again = await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.5', address: ADDRESS }, { token: user.token, headers });
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(created.body.id);
+    expect((await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.4', address: ADDRESS }, { token: user.token, headers })).status).toBe(409);
+
+    const mail = await mailTo(stack, 'flow@example.com', /withdrawal code/);
+    expect(mail.text).toContain('0.500000000000000000 ETH');
+    const code = codeIn(mail.subject);
+    const wrong = await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code: code === '000000' ? '111111' : '000000' }, { token: user.token });
+    expect(wrong.body).toMatchObject({ status: 422, code: 'confirmation_code_invalid', errors: [{ path: 'code', message: 'is wrong (4 attempts left)' }] });
+    const other = await stack.api.signUp('other@example.com');
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: other.token })).status).toBe(404);
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({ confirmed: true });
+
+    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'awaiting_approval');
+    const queue = await stack.api.get('/v1/ops/withdrawals?status=awaiting_approval', { token: stack.admin.token });
+    expect(queue.body.data.map((w: { id: string }) => w.id)).toContain(created.body.id);
+    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: user.token })).status).toBe(403);
+    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body).toEqual({ status: 'queued' });
+    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status).toBe(409);
+
+    // this stack configures no provider for ETH: the withdrawal waits for an operator, the funds stay held
+    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'failed_awaiting_operator');
+    expect(await balance(user.token, 'ETH')).toMatchObject({ pending: '0.501000000000000000' });
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(409);
+    const closed = await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/close`, { outcome: 'failed', note: 'no hot wallet configured' }, { token: stack.admin.token });
+    expect(closed.body).toEqual({ status: 'closed' });
+
+    const done = await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'closed');
+    expect(done.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'failed_awaiting_operator', 'closed']);
+    expect(done.history.at(-1)).toMatchObject({ actor: `operator:${stack.admin.id}`, detail: { outcome: 'failed', note: 'no hot wallet configured' } });
+    expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '2.000000000000000000', pending: '0.000000000000000000' });
+  });
+
+  it('releases the hold when the user cancels, and refuses a second cancel', async () => {
+    const user = await stack.api.signUp('cancel@example.com');
+    await fund(stack, user.id, 'XRP', '100');
+    const created = await stack.api.post('/v1/withdrawals', { currency: 'XRP', amount: '25', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh', destination_tag: 12345 }, { token: user.token, headers: key() });
+    expect(created.body).toMatchObject({ status: 'awaiting_confirmation', destination_tag: '12345' });
+    await eventually(() => statusOf(user.token, created.body.id), () => true);
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).body).toEqual({ status: 'cancelled' });
+    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'cancelled');
+    expect(await balance(user.token, 'XRP')).toMatchObject({ posted: '100.000000', pending: '0.000000' });
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(409);
+  });
+
+  it('never lets 20 withdrawals at once exceed the balance or the daily limit', async () => {
+    const settings = { enabled: true, min_amount: '1', max_amount: null, daily_limit: '70', monthly_limit: null, fee_fixed: '0', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+    expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
+    const limited = await stack.api.signUp('limited@example.com');
+    await fund(stack, limited.id, 'XRP', '1000');
+    const poor = await stack.api.signUp('poor@example.com');
+    await fund(stack, poor.id, 'XRP', '50');
+    const burst = (token: string) =>
+      Promise.all(Array.from({ length: 20 }, () => stack.api.post('/v1/withdrawals', { currency: 'XRP', amount: '10', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' }, { token, headers: key() })));
+
+    const byLimit = await burst(limited.token);
+    expect(byLimit.filter((r) => r.status === 202)).toHaveLength(7);
+    expect(new Set(byLimit.filter((r) => r.status !== 202).map((r) => r.body.code))).toEqual(new Set(['daily_limit_exceeded']));
+    expect(await balance(limited.token, 'XRP')).toMatchObject({ pending: '70.000000', available: '930.000000' });
+
+    const byBalance = await burst(poor.token);
+    expect(byBalance.filter((r) => r.status === 202)).toHaveLength(5);
+    expect(new Set(byBalance.filter((r) => r.status !== 202).map((r) => r.body.code))).toEqual(new Set(['insufficient_funds']));
+    expect(await balance(poor.token, 'XRP')).toMatchObject({ posted: '50.000000', available: '0.000000' });
+  });
+
+  it('keeps the books balanced', async () => {
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+});

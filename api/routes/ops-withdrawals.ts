@@ -1,60 +1,21 @@
-/** Withdrawals for operators: the queue, approve / reject / close, settings per currency, provider order, dev mail. */
+/** Withdrawals for operators: the queue, approve / reject / close, provider order, and the dev mailbox. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listCapturedMail } from '../../db/captured-mail.js';
-import {
-  listWithdrawals,
-  providerRoutes,
-  replaceProviderRoutes,
-  saveWithdrawalSettings,
-  withdrawalById,
-  withdrawalSettings,
-} from '../../db/withdrawals.js';
-import type { Currency } from '../../domain/currencies.js';
+import { listWithdrawals, providerRoutes, replaceProviderRoutes, withdrawalById } from '../../db/withdrawals.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { formatPercent, parsePercent } from '../../domain/fees.js';
-import type { WithdrawalSettings } from '../../domain/withdrawals/rules.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawal.js';
 import type { Guards } from '../auth/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { money, requireAmount, requireCurrency } from '../money.js';
+import { requireCurrency } from '../money.js';
 import { decodeCursor, page } from '../pages.js';
 import { ApiError, invalidField } from '../problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, PageQuery, problems } from '../schemas.js';
+import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../schemas.js';
 import { updateWithdrawal } from '../withdrawal-updates.js';
 import { withdrawalView, WithdrawalView } from './withdrawals.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });
-
-const Settings = z
-  .object({
-    enabled: z.boolean(),
-    min_amount: DecimalString,
-    max_amount: DecimalString.nullable(),
-    daily_limit: DecimalString.nullable(),
-    monthly_limit: DecimalString.nullable(),
-    fee_fixed: DecimalString,
-    fee_percent: z.string().openapi({ example: '0.1' }),
-    approval_threshold: DecimalString.nullable(),
-    confirmations: z.number().int().min(0).max(1000),
-  })
-  .openapi('WithdrawalSettings');
-
-const settingsView = (s: WithdrawalSettings, currency: Currency) => {
-  const optional = (v: bigint | null) => (v === null ? null : money(v, currency));
-  return {
-    enabled: s.enabled,
-    min_amount: money(s.minAmount, currency),
-    max_amount: optional(s.maxAmount),
-    daily_limit: optional(s.dailyLimit),
-    monthly_limit: optional(s.monthlyLimit),
-    fee_fixed: money(s.fee.fixed, currency),
-    fee_percent: formatPercent(s.fee.ratePpm),
-    approval_threshold: optional(s.approvalThreshold),
-    confirmations: s.confirmations,
-  };
-};
 
 const ProviderRoutes = z.object({
   currency: CurrencyCode,
@@ -158,57 +119,6 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       });
       deps.log.info({ operator: c.get('user').id, withdrawal: id, outcome: body.outcome }, 'withdrawal closed by an operator');
       return c.json({ status }, 200);
-    },
-  );
-
-  const settingsParams = z.object({ currency: CurrencyCode });
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/ops/settings/withdrawals/{currency}',
-      tags: ['operations'],
-      summary: 'Withdrawal settings for a currency',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { params: settingsParams },
-      responses: { 200: jsonResponse('Settings', Settings), ...problems(400, 401, 403) },
-    }),
-    async (c) => {
-      const currency = await requireCurrency(deps.currencies, c.req.valid('param').currency);
-      return c.json(settingsView(await withdrawalSettings(deps.sql, currency.code), currency), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/v1/ops/settings/withdrawals/{currency}',
-      tags: ['operations'],
-      summary: 'Replace withdrawal settings for a currency',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { params: settingsParams, ...jsonBody(Settings) },
-      responses: { 200: jsonResponse('Saved', Settings), ...problems(400, 401, 403, 415) },
-    }),
-    async (c) => {
-      const currency = await requireCurrency(deps.currencies, c.req.valid('param').currency);
-      const body = c.req.valid('json');
-      const percent = parsePercent(body.fee_percent);
-      if (!percent.ok) throw invalidField('fee_percent', percent.reason);
-      const optional = (text: string | null, field: string) => (text === null ? null : requireAmount(text, currency, field));
-      const settings: WithdrawalSettings = {
-        enabled: body.enabled,
-        minAmount: requireAmount(body.min_amount, currency, 'min_amount'),
-        maxAmount: optional(body.max_amount, 'max_amount'),
-        dailyLimit: optional(body.daily_limit, 'daily_limit'),
-        monthlyLimit: optional(body.monthly_limit, 'monthly_limit'),
-        fee: { fixed: requireAmount(body.fee_fixed, currency, 'fee_fixed', { allowZero: true }), ratePpm: percent.ppm },
-        approvalThreshold: optional(body.approval_threshold, 'approval_threshold'),
-        confirmations: body.confirmations,
-      };
-      if (settings.maxAmount !== null && settings.maxAmount < settings.minAmount) throw invalidField('max_amount', 'must not be below min_amount');
-      await saveWithdrawalSettings(deps.sql, currency.code, settings, c.get('user').id);
-      return c.json(settingsView(settings, currency), 200);
     },
   );
 

@@ -70,6 +70,8 @@ const schema = z.object({
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
   WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
+  /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
+  WITHDRAWAL_SWEEP_INTERVAL: duration.prefault('15s'),
 
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
 

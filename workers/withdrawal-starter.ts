@@ -38,7 +38,7 @@ export async function startWithdrawalWorkflow(client: Client, db: Db, taskQueue:
 }
 
 /** Starts the workflows of held withdrawals whose API process died before it could (older than `graceSeconds`). */
-export async function startUnstartedWithdrawals(client: Client, db: Db, taskQueue: string, timings: WithdrawalTimings, log: Logger, graceSeconds = 15): Promise<number> {
+export async function startUnstartedWithdrawals(client: Client, db: Db, taskQueue: string, timings: WithdrawalTimings, log: Logger, graceSeconds: number): Promise<number> {
   const pending = await unstartedWithdrawals(db, graceSeconds);
   for (const w of pending) {
     await startWithdrawalWorkflow(client, db, taskQueue, w, timings);

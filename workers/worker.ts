@@ -43,10 +43,10 @@ const withdrawalProviders = new Map<string, WithdrawalProvider>();
 const temporalClient = new Client({ connection, namespace });
 // a withdrawal whose API process died between holding the funds and starting the workflow gets started here
 const sweep = setInterval(() => {
-  startUnstartedWithdrawals(temporalClient, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log).catch((error) =>
-    log.error({ err: error }, 'withdrawal sweep failed'),
+  startUnstartedWithdrawals(temporalClient, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log, config.WITHDRAWAL_SWEEP_INTERVAL / 1000).catch(
+    (error) => log.error({ err: error }, 'withdrawal sweep failed'),
   );
-}, 15_000);
+}, config.WITHDRAWAL_SWEEP_INTERVAL);
 
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),

@@ -4,11 +4,15 @@
  * when no provider can pay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitGroups } from '../../db/ledger/journal.js';
+import { DEFAULT_WITHDRAWAL_SETTINGS, insertWithdrawal } from '../../db/withdrawals.js';
+import { holdGroup } from '../../domain/withdrawals/ledger.js';
+import { withdrawalCounters } from '../../domain/withdrawals/rules.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ mailSink: true, env: { WITHDRAWAL_POLL_INTERVAL: '2s' } });
+  stack = await startStack({ mailSink: true, env: { WITHDRAWAL_POLL_INTERVAL: '2s', WITHDRAWAL_SWEEP_INTERVAL: '1s' } });
 });
 afterAll(() => stack?.stop());
 
@@ -132,6 +136,26 @@ describe('withdrawals without a chain', () => {
     expect(byBalance.filter((r) => r.status === 202)).toHaveLength(5);
     expect(new Set(byBalance.filter((r) => r.status !== 202).map((r) => r.body.code))).toEqual(new Set(['insufficient_funds']));
     expect(await balance(poor.token, 'XRP')).toMatchObject({ posted: '50.000000', available: '0.000000' });
+  });
+
+  it('starts the workflow of a held withdrawal whose API died before starting it', async () => {
+    const user = await stack.api.signUp('orphan@example.com');
+    await fund(stack, user.id, 'XRP', '30');
+    // what POST /v1/withdrawals commits before it starts the workflow, and nothing after
+    const counters = withdrawalCounters(user.id, 'XRP', 10_000_000n, DEFAULT_WITHDRAWAL_SETTINGS, new Date());
+    const orphan = await stack.db.sql.begin(async (tx) => {
+      const w = (await insertWithdrawal(tx, {
+        userId: user.id, idempotencyKey: 'orphan', currency: 'XRP', amount: 10_000_000n, fee: 0n,
+        address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh', destinationTag: null, approvalRequired: false, approvalReasons: [], counters,
+      }))!;
+      const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
+      expect(outcome!.ok).toBe(true);
+      return w;
+    });
+    const mail = await mailTo(stack, 'orphan@example.com', /withdrawal code/);
+    expect(mail.text).toContain(orphan.id);
+    expect((await stack.api.post(`/v1/withdrawals/${orphan.id}/cancel`, undefined, { token: user.token })).body).toEqual({ status: 'cancelled' });
+    await eventually(() => balance(user.token, 'XRP'), (b) => b.pending === '0.000000');
   });
 
   it('keeps the books balanced', async () => {

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { XrplConnection } from '../chains/xrpl/connection.js';
 import { createSql } from '../db/client.js';
 import { setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
@@ -30,6 +31,7 @@ await ensureSchedules(
   log,
 );
 
+const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   namespace,
@@ -38,13 +40,13 @@ const worker = await Worker.create({
   ...(process.env.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname }),
-  activities: createActivities({ sql, log }),
+  activities: createActivities({ sql, log, xrpl }),
 });
 
 onShutdown(log, async () => {
   worker.shutdown();
   await running;
-  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
+  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), xrpl.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
 const running = worker.run();

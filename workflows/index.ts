@@ -1,2 +1,4 @@
 /** Every workflow the worker runs; the bundle is built from this file. */
 export { ledgerAuditWorkflow } from './ledger-audit.js';
+export { xrplBackfillWorkflow } from './xrpl-backfill.js';
+export { xrplDepositWorkflow } from './xrpl-deposit.js';

@@ -1,54 +1,60 @@
 /**
  * One active process per role and deployment (the listeners): a session-level Postgres advisory lock held on a
  * connection of its own. A standby polls for the lock; when the leader's connection dies, Postgres releases the
- * lock and a standby takes over. The leader checks its connection and hears when it has lost the lock.
+ * lock and a standby takes over. The leader hears when its connection closes, and then must stop at once.
  */
-import type { Sql } from './client.js';
+import postgres from 'postgres';
 
 export interface Leadership {
-  /** Resolves when the lock's connection is gone: stop working at once, another process may be leading. */
+  /** Resolves when the lock's connection is gone: stop working, another process may be leading now. */
   lost: Promise<string>;
   release(): Promise<void>;
 }
 
 export async function acquireLeadership(
-  sql: Sql,
+  databaseUrl: string,
   role: string,
   options: { retryMs?: number; checkMs?: number; onStandby?: () => void; signal?: AbortSignal } = {},
 ): Promise<Leadership> {
-  const retryMs = options.retryMs ?? 2_000;
-  const checkMs = options.checkMs ?? 2_000;
-  const reserved = await sql.reserve();
+  let lose: (reason: string) => void = () => {};
+  let leading = false;
+  // one connection that never idles out or retires: the lock lives exactly as long as it does
+  const lock = postgres(databaseUrl, {
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: 0,
+    onnotice: () => {},
+    connection: { application_name: `sluice-leader:${role}` },
+    onclose: () => leading && lose('the lock connection closed'),
+  });
   const key = `sluice:leader:${role}`;
-  let pid: number;
-  for (let attempt = 0; ; attempt++) {
-    options.signal?.throwIfAborted();
-    const [row] = await reserved`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as locked, pg_backend_pid() as pid`;
-    if (row!.locked) {
-      pid = Number(row!.pid);
-      break;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      options.signal?.throwIfAborted();
+      const [row] = await lock`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as locked`;
+      if (row!.locked) break;
+      if (attempt === 0) options.onStandby?.();
+      await new Promise((r) => setTimeout(r, options.retryMs ?? 2_000));
     }
-    if (attempt === 0) options.onStandby?.();
-    await new Promise((r) => setTimeout(r, retryMs));
+  } catch (error) {
+    await lock.end({ timeout: 1 });
+    throw error;
   }
 
-  let lose!: (reason: string) => void;
+  leading = true;
   const lost = new Promise<string>((resolve) => (lose = resolve));
-  // postgres.js reconnects a broken connection on the next query: a new backend pid means the lock went with the old
+  // a peer that vanished without closing the socket shows up as a failing round trip
   const check = setInterval(() => {
-    reserved`select pg_backend_pid() as pid`.then(
-      ([row]) => Number(row!.pid) !== pid && lose('the lock connection was replaced'),
-      (error: unknown) => lose(`the lock connection failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
-  }, checkMs);
+    lock`select 1`.catch((error: unknown) => lose(`the lock connection failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, options.checkMs ?? 5_000);
   void lost.then(() => clearInterval(check));
 
   return {
     lost,
     async release() {
+      leading = false;
       clearInterval(check);
-      await reserved`select pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => {});
-      reserved.release();
+      await lock.end({ timeout: 5 });
     },
   };
 }

@@ -38,7 +38,7 @@ onShutdown(log, async () => {
 });
 
 await retryUntilConnected(log, 'the database', () => migrate(sql));
-leadership = await acquireLeadership(sql, 'listener-xrpl', {
+leadership = await acquireLeadership(required(config, 'DATABASE_URL'), 'listener-xrpl', {
   signal: stopping.signal,
   onStandby: () => log.info('another XRPL listener is active; standing by'),
 });

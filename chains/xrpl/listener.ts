@@ -301,6 +301,8 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     } while (marker !== undefined && this.session === session);
     if (this.session !== session || !session.live.has(address)) return;
     session.live.set(address, true);
+    session.checkpointed = 0; // its checkpoint can move up to the latest closed ledger at the next write
+    this.scheduleFlush();
     this.stats.filled += payments;
     this.log.info({ account: address, fromLedger, payments }, 'XRPL account followed live (gap filled)');
   }

@@ -53,6 +53,8 @@ class RippledError extends Error {
 export interface FakeRippledOptions {
   /** The ledger the chain starts after. */
   firstLedger?: number;
+  /** A fixed port (a test that starts its client before the server); a free one otherwise. */
+  port?: number;
   /** Called as each transaction is sent on the stream (benchmarks measure latency from here). */
   onPublish?: (hash: string) => void;
 }
@@ -81,7 +83,7 @@ export class FakeRippled {
   static async start(options: FakeRippledOptions = {}): Promise<FakeRippled> {
     const http = createServer((_req, res) => res.writeHead(426).end());
     const wss = new WebSocketServer({ noServer: true });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
     const fake = new FakeRippled(http, wss, options);
     http.on('upgrade', (request, socket, head) => {
       if (fake.refusing) {

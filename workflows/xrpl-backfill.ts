@@ -66,7 +66,14 @@ export async function xrplBackfillWorkflow(input: XrplBackfillInput): Promise<Xr
   status.payments += page.payments;
   status.inserted += page.inserted;
   status.deposits += page.deposits;
-  const progress = (): BackfillProgress => ({ ...status });
+  const progress = (): BackfillProgress => ({
+    pages: status.pages,
+    payments: status.payments,
+    inserted: status.inserted,
+    deposits: status.deposits,
+    resyncRequests: status.resyncRequests,
+    startedAt: status.startedAt,
+  });
 
   if (page.next && !fullRequested) {
     await condition(allHandlersFinished);

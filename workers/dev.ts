@@ -102,7 +102,7 @@ try {
     SECRET_KEY: config.SECRET_KEY ?? secrets.secretKey,
     ADMIN_EMAIL: config.ADMIN_EMAIL ?? 'admin@sluice.local',
   };
-  for (const name of ['worker', 'api'] as const) stops.push(supervise(name, env));
+  for (const name of ['worker', 'api', 'listener-xrpl'] as const) stops.push(supervise(name, env));
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   await waitUntil('the API', async () => {
@@ -120,6 +120,7 @@ try {
     PostgreSQL    ${redacted}
     EVM chain     ${rpcUrl}  ${env.EVM_WS_URL}${config.EVM_RPC_URL ? '' : '  (anvil, 1 s blocks, chain id 31337)'}
     USDT token    ${tokenAddress ?? '(not configured: set USDT_CONTRACT_ADDRESS)'}
+    XRPL          ${config.XRPL_URL}  deposits to ${config.XRPL_DEPOSIT_ADDRESS ?? '(not configured: set XRPL_DEPOSIT_ADDRESS)'}  (listener log: ${join(logDir, 'listener-xrpl.log')})
     Admin         ${env.ADMIN_EMAIL} (a generated password is printed once, when the account is created)
 
   Press Ctrl-C to stop.
@@ -130,7 +131,7 @@ try {
 }
 
 /** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(name: 'api' | 'worker', env: NodeJS.ProcessEnv): () => Promise<void> {
+function supervise(name: 'api' | 'worker' | 'listener-xrpl', env: NodeJS.ProcessEnv): () => Promise<void> {
   let current: ServiceProcess;
   let stopping = false;
   let backoffMs = 1_000;

@@ -134,6 +134,7 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
       if (Date.now() - session.lastLedgerAt > this.options.stallMs) end(`no ledger closed for ${this.options.stallMs / 1000}s`);
     }, Math.max(this.options.stallMs / 4, 100));
     this.session = session;
+    if (this.stopped) end('stopping'); // stop() came while connecting
     this.stats.sessions += 1;
     this.log.info({ url: this.options.url }, 'connected to the XRPL server');
     try {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
 import type { ApiResponse } from '../support/http.js';
 import { waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
-import { ADDRESSES, partialIssuedPayment, partialXrpPayment, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { storePayments } from '../../db/xrpl/store-payments.js';
+import { ADDRESSES, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -73,6 +74,12 @@ describe('XRPL payment tracking end to end', () => {
     expect((await stack.api.get(`/api/transactions/${'A'.repeat(64)}`, { token: admin.token })).status).toBe(404);
     expect((await stack.api.post(`/api/accounts/${bob}/resync`, undefined, { token: admin.token })).status).toBe(404);
     expect((await stack.api.delete(`/api/accounts/${DEPOSITS}`, { token: admin.token })).status).toBe(409);
+    expect((await stack.api.get('/api/accounts?cursor=nonsense', { token: admin.token })).body.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
+
+    const spec = await stack.api.get('/openapi.json');
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(['/api/accounts', '/api/accounts/{address}', '/api/accounts/{address}/resync', '/api/transactions', '/api/transactions/{hash}', '/v1/ops/xrpl/unmatched']),
+    );
   });
 
   it('backfills an account with 1,200 historical payments over several pages, and a second resync joins the first', async () => {
@@ -208,9 +215,25 @@ describe('XRPL payment tracking end to end', () => {
     expect((await stack.api.get(`/api/accounts/${bob}`, { token: admin.token })).status).toBe(404);
   });
 
-  it('misses nothing when the listener is killed mid-stream and restarted, or fails over to a standby', async () => {
+  it('misses nothing when the listener is killed mid-stream and restarted, or fails over to a standby; signals what was left unsignalled', async () => {
     const ann = await stack.api.login('xrpl-ann@example.com', 'a long enough password');
     const annTag = Number((await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: ann })).body.destination_tag);
+    // a deposit committed by a listener that died before signalling its workflow: the outbox signals it
+    await storePayments(stack.db.sql, [
+      {
+        hash: randomHash(),
+        ledgerIndex: stack.rippled.validatedLedger,
+        transactionIndex: 999,
+        closeTime: new Date(),
+        source: dave,
+        destination: DEPOSITS,
+        destinationTag: BigInt(annTag),
+        sourceTag: null,
+        result: 'tesSUCCESS',
+        partial: false,
+        delivered: { kind: 'xrp', drops: 500_000n },
+      },
+    ]);
     const produced: LedgerTransaction[] = [];
     let n = 0;
     stack.rippled.autoClose(100, () => {
@@ -246,7 +269,7 @@ describe('XRPL payment tracking end to end', () => {
     await waitVisible(produced, 60_000);
     const deposits = produced.filter((t) => t.tx.Destination === DEPOSITS);
     expect(deposits.length).toBeGreaterThan(0);
-    await expect.poll(() => xrpBalance(ann), { timeout: 30_000 }).toBe(formatAmount(29_500_000n + BigInt(deposits.length) * 1_000_000n, 6));
+    await expect.poll(() => xrpBalance(ann), { timeout: 30_000 }).toBe(formatAmount(30_000_000n + BigInt(deposits.length) * 1_000_000n, 6));
   });
 });
 

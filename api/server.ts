@@ -5,6 +5,7 @@ import { createSql } from '../db/client.js';
 import { CurrencyCatalog } from '../db/currencies.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { migrate } from '../db/migrate.js';
+import { ensureDepositAccount } from '../db/xrpl/accounts.js';
 import { required, type Config } from '../workers/config.js';
 import type { Logger } from '../workers/log.js';
 import { retryUntilConnected } from '../workers/retry.js';
@@ -13,7 +14,6 @@ import { deriveKey } from './auth/sealed.js';
 import { Tokens } from './auth/tokens.js';
 import { ensureAdmin } from './bootstrap-admin.js';
 import { createApiMetrics } from './metrics.js';
-import { ensureDepositAccount } from '../db/xrpl/accounts.js';
 import { xrplDepositAddresses } from './xrpl-deposit-addresses.js';
 
 export interface RunningApi {

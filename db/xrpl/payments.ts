@@ -52,14 +52,24 @@ const toPayment = (r: Record<string, unknown>): StoredPayment => ({
 });
 
 export async function listPayments(db: Db, filter: PaymentFilter, page: { before?: PaymentPosition; limit: number }): Promise<StoredPayment[]> {
-  const rows = await db`
-    select * from xrpl_payments where true
+  const rest = () => db`
     ${filter.hash ? db`and hash = ${filter.hash}` : db``}
     ${filter.ledgerIndex !== undefined ? db`and ledger_index = ${filter.ledgerIndex}` : db``}
-    ${filter.account ? db`and (source = ${filter.account} or destination = ${filter.account})` : db``}
     ${filter.destinationTag !== undefined ? db`and destination_tag = ${filter.destinationTag.toString()}` : db``}
-    ${page.before ? db`and (ledger_index, transaction_index) < (${page.before.ledgerIndex}, ${page.before.transactionIndex})` : db``}
-    order by ledger_index desc, transaction_index desc limit ${page.limit}`;
+    ${page.before ? db`and (ledger_index, transaction_index) < (${page.before.ledgerIndex}, ${page.before.transactionIndex})` : db``}`;
+  // an account's payments come from two indexes (as source, as destination), each read in order up to the page size:
+  // a busy account's page never sorts its whole history
+  const rows = filter.account
+    ? await db`
+        select * from (
+          (select * from xrpl_payments where source = ${filter.account} ${rest()} order by ledger_index desc, transaction_index desc limit ${page.limit})
+          union all
+          (select * from xrpl_payments where destination = ${filter.account} and source <> ${filter.account} ${rest()}
+           order by ledger_index desc, transaction_index desc limit ${page.limit})
+        ) p order by ledger_index desc, transaction_index desc limit ${page.limit}`
+    : await db`
+        select * from xrpl_payments where true ${rest()}
+        order by ledger_index desc, transaction_index desc limit ${page.limit}`;
   return rows.map(toPayment);
 }
 

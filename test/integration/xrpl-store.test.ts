@@ -131,6 +131,25 @@ describe('storing XRPL payments', () => {
     expect(rest.map((p) => p.transactionIndex)).toEqual([1, 0]);
     expect(await listPayments(db.sql, { ledgerIndex: 9_000, hash: many[3]!.hash }, { limit: 3 })).toHaveLength(1);
   });
+
+  it('lists an account\'s payments in both directions in one ledger order, once each', async () => {
+    const watched = ADDRESSES.judy;
+    await watchAccount(db.sql, { address: watched, label: null });
+    // out, in, and to itself (ledger 9503)
+    const mixed = Array.from({ length: 7 }, (_, i) =>
+      i % 2 ? payment({ ledgerIndex: 9_500 + i, source: watched, destination: i % 3 ? dave : watched }) : payment({ ledgerIndex: 9_500 + i, source: dave, destination: watched }),
+    );
+    await storePayments(db.sql, mixed);
+    const seen: number[] = [];
+    let before: { ledgerIndex: number; transactionIndex: number } | undefined;
+    for (;;) {
+      const page = await listPayments(db.sql, { account: watched }, { limit: 2, before });
+      seen.push(...page.map((p) => p.ledgerIndex));
+      if (page.length < 2) break;
+      before = page[page.length - 1]!;
+    }
+    expect(seen).toEqual(mixed.map((p) => p.ledgerIndex).reverse());
+  });
 });
 
 describe('leader lock', () => {

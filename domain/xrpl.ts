@@ -9,7 +9,6 @@ export const XRP_SCALE = 6;
 export const XRP_CURRENCY = 'XRP';
 /** Only this result means the payment moved money; other validated results (tec…) only burnt a fee. */
 export const TES_SUCCESS = 'tesSUCCESS';
-export const MAX_DESTINATION_TAG = 4_294_967_295n;
 
 /** What arrived (meta.delivered_amount), never what was asked for: partial payments deliver less than Amount. */
 export type DeliveredAmount =

@@ -60,6 +60,7 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
   private syncing: { session: Session; done: Promise<void> } | null = null;
   private syncAgain = false;
   private cleanup: Array<() => Promise<void> | void> = [];
+  /** Since start: connections made, payments streamed in, payments new to Sluice, payments found by gap fills. */
   readonly stats = { sessions: 0, received: 0, stored: 0, filled: 0 };
 
   constructor(options: ListenerOptions) {
@@ -100,7 +101,10 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
       }
       if (this.stopped) break;
       if (connected) delay = this.options.reconnectMs.min;
-      this.log.warn({ url: this.options.url, reason, retryInMs: delay }, connected ? 'XRPL connection lost; reconnecting' : 'cannot reach the XRPL server');
+      this.log.warn(
+        { url: this.options.url, reason, retryInMs: delay, ...(connected ? { stats: this.stats } : {}) },
+        connected ? 'XRPL connection lost; reconnecting' : 'cannot reach the XRPL server',
+      );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {

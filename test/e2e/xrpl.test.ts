@@ -9,7 +9,7 @@ import { formatAmount } from '../../domain/money.js';
 import type { ApiResponse } from '../support/http.js';
 import { waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
 import { storePayments } from '../../db/xrpl/store-payments.js';
-import { ADDRESSES, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { ADDRESSES, failedPayment, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -125,8 +125,14 @@ describe('XRPL payment tracking end to end', () => {
 
     const partial = partialXrpPayment({ from: dave, to: alice, sentDrops: 2_000_000n, deliveredDrops: 1_000_000n });
     const partialIou = partialIssuedPayment({ from: alice, to: erin });
-    stack.rippled.closeLedger([partial, partialIou]);
-    await waitVisible([partial, partialIou]);
+    const failed = failedPayment({ from: dave, to: alice });
+    stack.rippled.closeLedger([partial, partialIou, failed]);
+    await waitVisible([partial, partialIou, failed]);
+    expect((await stack.api.get(`/api/transactions/${failed.tx.hash}`, { token: admin.token })).body).toMatchObject({
+      result: 'tecPATH_DRY',
+      received: false,
+      delivered_amount: null,
+    });
     const xrp = (await stack.api.get(`/api/transactions/${partial.tx.hash}`, { token: admin.token })).body;
     expect(xrp).toMatchObject({ partial: true, received: true, delivered_amount: { currency: 'XRP', issuer: null, value: '1.000000' } });
     const iou = (await stack.api.get(`/api/transactions/${(partialIou.tx.hash as string).toLowerCase()}`, { token: admin.token })).body;
@@ -147,7 +153,7 @@ describe('XRPL payment tracking end to end', () => {
     await waitVisible(missed);
     const listed = await allPayments(`account=${alice}`);
     expect(new Set(listed.map((p) => p.hash)).size).toBe(listed.length);
-    expect(listed).toHaveLength(1_200 + 3 + 20);
+    expect(listed).toHaveLength(1_200 + 4 + 20);
   });
 
   it('credits destination-tag deposits to the right user exactly once, though the stream and a backfill both see them', async () => {

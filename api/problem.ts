@@ -59,6 +59,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.CurrencyMismatch:
     case ErrorCode.SameAccount:
     case ErrorCode.DepositsUnsupported:
+    case ErrorCode.DepositNotAssignable:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

@@ -30,6 +30,7 @@ export const ErrorCode = {
   SameAccount: 'same_account',
   Conflict: 'conflict',
   DepositsUnsupported: 'deposits_unsupported',
+  DepositNotAssignable: 'deposit_not_assignable',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
 } as const;

@@ -41,6 +41,8 @@ CREATE TABLE xrpl_payments (
   -- payments to a deposit address: matched to a user (deposit_id), or flagged for an operator and never credited
   deposit_status     text CHECK (deposit_status IN ('matched', 'unknown_tag', 'missing_tag', 'not_xrp', 'unknown_amount')),
   deposit_id         bigint REFERENCES deposits (id),
+  -- an operator who credited an unmatched payment to a user by hand
+  assigned_by        uuid REFERENCES users (id),
   -- outbox: the deposit workflow has been signalled about this payment
   signalled_at       timestamptz,
   recorded_at        timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -1,6 +1,8 @@
-/** Reading stored XRPL payments: the operators' transaction list, unmatched deposits, and the signal outbox. */
-import type { DeliveredAmount, UnmatchedReason, XrplPayment } from '../../domain/xrpl.js';
-import type { Db } from '../client.js';
+/** Stored XRPL payments: the operators' transaction list, unmatched deposits and their assignment, the signal outbox. */
+import { XRPL_CHAIN } from '../../domain/deposits.js';
+import { XRP_CURRENCY, xrplDepositWorkflowId, type DeliveredAmount, type UnmatchedReason, type XrplPayment } from '../../domain/xrpl.js';
+import type { Db, Sql } from '../client.js';
+import { recordDeposit } from '../deposits.js';
 
 export type DepositStatus = 'matched' | UnmatchedReason;
 
@@ -105,4 +107,37 @@ export interface DepositToSignal {
 export async function markSignalled(db: Db, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;
   await db`update xrpl_payments set signalled_at = now() where hash = any(${db.array(hashes)}::text[]) and signalled_at is null`;
+}
+
+export type Assignment =
+  | { ok: true; deposit: DepositToSignal & { amount: bigint } }
+  | { ok: false; reason: 'not_found' | 'already_matched' | 'not_assignable' };
+
+/**
+ * An operator credits an unmatched XRP payment to the deposit address (unknown or missing tag) to a user: it
+ * becomes that user's deposit, exactly as if the tag had matched. Issued currencies and unknown amounts cannot be.
+ */
+export async function assignUnmatched(sql: Sql, hash: string, userId: string, operatorId: string): Promise<Assignment> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx`select * from xrpl_payments where hash = ${hash} for update`;
+    if (!row) return { ok: false as const, reason: 'not_found' as const };
+    const payment = toPayment(row);
+    if (payment.depositStatus === 'matched') return { ok: false as const, reason: 'already_matched' as const };
+    if ((payment.depositStatus !== 'unknown_tag' && payment.depositStatus !== 'missing_tag') || payment.delivered?.kind !== 'xrp') {
+      return { ok: false as const, reason: 'not_assignable' as const };
+    }
+    const deposit = await recordDeposit(tx, {
+      userId,
+      currency: XRP_CURRENCY,
+      amount: payment.delivered.drops,
+      chain: XRPL_CHAIN,
+      txHash: hash,
+      eventIndex: 0,
+      address: payment.destination,
+      destinationTag: payment.destinationTag,
+      workflowId: xrplDepositWorkflowId(hash),
+    });
+    await tx`update xrpl_payments set deposit_status = 'matched', deposit_id = ${deposit.id}, assigned_by = ${operatorId} where hash = ${hash}`;
+    return { ok: true as const, deposit: { hash, ledgerIndex: payment.ledgerIndex, depositId: deposit.id, userId, amount: deposit.amount } };
+  });
 }

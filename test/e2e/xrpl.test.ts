@@ -9,7 +9,7 @@ import { formatAmount } from '../../domain/money.js';
 import type { ApiResponse } from '../support/http.js';
 import { waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
 import { storePayments } from '../../db/xrpl/store-payments.js';
-import { ADDRESSES, failedPayment, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { ADDRESSES, failedPayment, issuedPayment, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -172,7 +172,8 @@ describe('XRPL payment tracking end to end', () => {
     const partialDeposit = partialXrpPayment({ from: erin, to: DEPOSITS, sentDrops: 9_000_000n, deliveredDrops: 4_000_000n, tag: annTag });
     const unknownTag = xrpPayment({ from: dave, to: DEPOSITS, drops: 3_000_000n, tag: 12 });
     const missingTag = xrpPayment({ from: dave, to: DEPOSITS, drops: 4_000_000n });
-    stack.rippled.closeLedger([deposit, partialDeposit, unknownTag, missingTag]);
+    const dollars = issuedPayment({ from: dave, to: DEPOSITS, currency: 'USD', issuer: ADDRESSES.issuer, value: '12.5', tag: annTag });
+    stack.rippled.closeLedger([deposit, partialDeposit, unknownTag, missingTag, dollars]);
     await expect.poll(() => xrpBalance(ann.token), { timeout: 30_000 }).toBe('29.500000');
 
     // the same transactions again, through a backfill of the deposit address
@@ -180,7 +181,7 @@ describe('XRPL payment tracking end to end', () => {
     expect(resync.status).toBe(202);
     await backfillDone(DEPOSITS);
     const backfill = (await stack.api.get(`/api/accounts/${DEPOSITS}`, { token: admin.token })).body.backfill;
-    expect(backfill).toMatchObject({ mode: 'full', payments: 4, inserted: 0 });
+    expect(backfill).toMatchObject({ mode: 'full', payments: 5, inserted: 0 });
     const deposits = await stack.api.get('/v1/deposits?currency=XRP', { token: ann.token });
     expect(deposits.body.data).toHaveLength(2);
     expect(deposits.body.data.map((d: { amount: string; status: string }) => [d.amount, d.status]).sort()).toEqual([
@@ -195,8 +196,26 @@ describe('XRPL payment tracking end to end', () => {
       [
         [unknownTag.tx.hash, 'unknown_tag'],
         [missingTag.tx.hash, 'missing_tag'],
+        [dollars.tx.hash, 'not_xrp'],
       ].sort(),
     );
+
+    // an operator credits the one with the unknown tag to Ben, who says he sent it; only once
+    const assign = (hash: unknown, userId: string) =>
+      stack.api.post(`/v1/ops/xrpl/unmatched/${hash}/assign`, { user_id: userId }, { token: admin.token });
+    const assigned = await assign(unknownTag.tx.hash, ben.id);
+    expect(assigned.status).toBe(202);
+    expect(assigned.body).toMatchObject({ user_id: ben.id, currency: 'XRP', amount: '3.000000', workflow_id: `deposit:xrpl:${unknownTag.tx.hash}:0` });
+    await expect.poll(() => xrpBalance(ben.token), { timeout: 30_000 }).toBe('3.000000');
+    expect((await assign(unknownTag.tx.hash, ben.id)).status).toBe(409);
+    expect((await assign(deposit.tx.hash, ben.id)).status).toBe(409);
+    const notXrp = await assign(dollars.tx.hash, ben.id);
+    expect([notXrp.status, notXrp.body.code]).toEqual([422, 'deposit_not_assignable']);
+    expect((await assign('F'.repeat(64), ben.id)).status).toBe(404);
+    expect((await assign(missingTag.tx.hash, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await stack.api.post(`/v1/ops/xrpl/unmatched/${missingTag.tx.hash}/assign`, { user_id: ben.id }, { token: ben.token })).status).toBe(403);
+    const stillUnmatched = await stack.api.get('/v1/ops/xrpl/unmatched', { token: admin.token });
+    expect(stillUnmatched.body.data.map((p: { hash: string }) => p.hash).sort()).toEqual([missingTag.tx.hash, dollars.tx.hash].sort());
     const notified = await stack.api.get('/v1/notifications', { token: ann.token });
     expect(notified.body.data.filter((n: { kind: string }) => n.kind === 'deposit_credited')).toHaveLength(2);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: admin.token });

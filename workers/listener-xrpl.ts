@@ -41,6 +41,9 @@ await retryUntilConnected(log, 'the database', () => migrate(sql));
 leadership = await acquireLeadership(required(config, 'DATABASE_URL'), 'listener-xrpl', {
   signal: stopping.signal,
   onStandby: () => log.info('another XRPL listener is active; standing by'),
+}).catch((error: unknown) => {
+  if (stopping.signal.aborted) return new Promise<never>(() => {}); // stopped while standing by: the shutdown exits
+  throw error;
 });
 void leadership.lost.then((reason) => {
   log.error({ reason }, 'lost the XRPL listener lock; exiting so that only one listener runs');

@@ -35,7 +35,8 @@ export interface Checkpoint {
 }
 
 export async function storePayments(sql: Sql, payments: XrplPayment[], checkpoint?: Checkpoint): Promise<StoreOutcome> {
-  const unique = [...new Map(payments.map((p) => [p.hash, p])).values()];
+  // in hash order: two batches sharing payments (the stream and a backfill) take their row locks in the same order
+  const unique = [...new Map(payments.map((p) => [p.hash, p])).values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   return sql.begin(async (tx) => {
     const outcome = unique.length > 0 ? await insertPayments(tx, unique) : { inserted: 0, ignored: 0, deposits: [] };
     if (checkpoint && checkpoint.addresses.length > 0) {

@@ -1,6 +1,6 @@
 /** XRPL backfill activities: one account_tx page fetched and stored per call, and the completed history recorded. */
 import { Context } from '@temporalio/activity';
-import { accountTxPage } from '../chains/xrpl/account-tx.js';
+import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from '../chains/xrpl/account-tx.js';
 import type { XrplConnection } from '../chains/xrpl/connection.js';
 import { signalDeposits } from '../chains/xrpl/workflow-starts.js';
 import type { Sql } from '../db/client.js';
@@ -37,6 +37,8 @@ export function createXrplActivities(deps: { sql: Sql; log: Logger; xrpl: XrplCo
         marker: input.cursor?.marker,
       });
       for (const problem of page.malformed) deps.log.error({ account: input.address, problem }, 'unreadable XRPL transaction skipped');
+      const missing = input.cursor ? null : unreachableHistory(fromLedger, page);
+      if (missing) deps.log.error({ account: input.address, ...missing }, HISTORY_OUT_OF_REACH);
       context.heartbeat();
       const stored = await storePayments(deps.sql, page.payments);
       if (stored.deposits.length > 0) {

@@ -6,6 +6,9 @@ import { RippledError, type Client } from 'xrpl';
 import type { XrplPayment } from '../../domain/xrpl.js';
 import { fromAccountTxEntry, MalformedTransaction, paymentOf } from './payments.js';
 
+export const HISTORY_OUT_OF_REACH =
+  'the XRPL server\'s history does not reach back far enough: payments before it may be missing; point XRPL_URL at a full-history server and resync the account';
+
 /** rippled's ceiling for account_tx pages. */
 export const ACCOUNT_TX_PAGE_LIMIT = 400;
 
@@ -23,7 +26,8 @@ export interface AccountTxPage {
   payments: XrplPayment[];
   /** Where the next page starts; undefined on the last page. */
   marker: unknown;
-  /** The newest ledger the query covers (-1 resolved to the latest validated ledger). */
+  /** The ledgers the query covers: -1 resolved, and clamped by the server to the history it has. */
+  ledgerMin: number;
   ledgerMax: number;
   /** Entries that could not be read, to be logged by the caller. */
   malformed: string[];
@@ -44,7 +48,8 @@ export async function accountTxPage(client: Client, query: AccountTxQuery): Prom
   } catch (error) {
     // an address nobody has funded yet has no history: complete through the latest validated ledger
     if (error instanceof RippledError && (error.data as { error?: string } | undefined)?.error === 'actNotFound') {
-      return { payments: [], marker: undefined, ledgerMax: await validatedLedgerIndex(client), malformed: [] };
+      const validated = await validatedLedgerIndex(client);
+      return { payments: [], marker: undefined, ledgerMin: query.ledgerMin === -1 ? validated : query.ledgerMin, ledgerMax: validated, malformed: [] };
     }
     throw error;
   }
@@ -59,7 +64,21 @@ export async function accountTxPage(client: Client, query: AccountTxQuery): Prom
       malformed.push(error.message);
     }
   }
-  return { payments, marker: response.result.marker ?? undefined, ledgerMax: response.result.ledger_index_max, malformed };
+  return {
+    payments,
+    marker: response.result.marker ?? undefined,
+    ledgerMin: response.result.ledger_index_min,
+    ledgerMax: response.result.ledger_index_max,
+    malformed,
+  };
+}
+
+/**
+ * A server without full history clamps the range to what it has: payments between `fromLedger` and its first
+ * ledger cannot come from it. Null when the page reaches back far enough.
+ */
+export function unreachableHistory(fromLedger: number, page: AccountTxPage): { from: number; serverStartsAt: number } | null {
+  return fromLedger !== -1 && page.ledgerMin > fromLedger ? { from: fromLedger, serverStartsAt: page.ledgerMin } : null;
 }
 
 export async function validatedLedgerIndex(client: Client): Promise<number> {

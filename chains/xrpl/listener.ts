@@ -12,7 +12,7 @@ import type { DepositToSignal } from '../../db/xrpl/payments.js';
 import { storePayments, type Checkpoint } from '../../db/xrpl/store-payments.js';
 import type { XrplPayment } from '../../domain/xrpl.js';
 import type { Logger } from '../../workers/log.js';
-import { accountTxPage } from './account-tx.js';
+import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from './account-tx.js';
 import { discard } from './connection.js';
 import { fromStreamMessage, MalformedTransaction, paymentOf } from './payments.js';
 
@@ -299,6 +299,8 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     do {
       const page = await accountTxPage(session.client, { account: address, ledgerMin: fromLedger, ledgerMax: -1, forward: true, marker });
       for (const problem of page.malformed) this.log.error({ account: address, problem }, 'unreadable XRPL transaction skipped');
+      const missing = marker === undefined ? unreachableHistory(fromLedger, page) : null;
+      if (missing) this.log.error({ account: address, ...missing }, HISTORY_OUT_OF_REACH);
       this.buffer.push(...page.payments);
       payments += page.payments.length;
       marker = page.marker;

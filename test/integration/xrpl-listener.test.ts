@@ -134,6 +134,24 @@ describe('XRPL listener', () => {
     }
   });
 
+  it('says loudly when the server\'s history does not reach back to the gap', async () => {
+    const lines: string[] = [];
+    const captured = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const far = ADDRESSES.judy;
+    fake.closeLedger([xrpPayment({ from: dave, to: far, drops: 1n })]);
+    await watchAccount(db.sql, { address: far, label: null });
+    await recordBackfillCompleted(db.sql, far, fake.firstLedger - 1_000);
+    const listening = new XrplListener({ url: fake.url, sql: db.sql, log: captured, onDeposits: async () => {}, reconnectMs: { min: 50, max: 200 } });
+    await listening.start();
+    try {
+      await expect.poll(() => lines.join('')).toContain('does not reach back far enough');
+      expect(JSON.parse(lines.find((l) => l.includes('reach back'))!)).toMatchObject({ account: far, from: fake.firstLedger - 1_000, serverStartsAt: fake.firstLedger });
+    } finally {
+      await listening.stop();
+      await unwatchAccount(db.sql, far);
+    }
+  });
+
   it('starts while the server is unreachable and connects once it is up', async () => {
     const port = await freePort();
     const late = new XrplListener({ url: `ws://127.0.0.1:${port}`, sql: db.sql, log, onDeposits: async () => {}, reconnectMs: { min: 50, max: 200 } });

@@ -1,5 +1,6 @@
 /** Every activity the worker registers, built from its dependencies. */
 import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
+import type { XrplConnection } from '../chains/xrpl/connection.js';
 import type { Sql } from '../db/client.js';
 import type { LedgerWriter } from '../db/ledger/writer.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -8,6 +9,7 @@ import { createAuditActivities } from './audit.js';
 import { createDepositActivities } from './deposits.js';
 import { createNotificationActivities } from './notifications.js';
 import { createWithdrawalActivities } from './withdrawals.js';
+import { createXrplActivities } from './xrpl.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -17,6 +19,7 @@ export interface ActivityDeps {
   /** Hot wallets that pay withdrawals, by provider id. */
   withdrawalProviders: Map<string, WithdrawalProvider>;
   keys: { withdrawalCodes: Buffer; totp: Buffer };
+  xrpl: XrplConnection;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -25,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createDepositActivities(deps),
     ...createNotificationActivities(deps),
     ...createWithdrawalActivities({ ...deps, providers: deps.withdrawalProviders }),
+    ...createXrplActivities(deps),
   };
 }

@@ -25,6 +25,9 @@ import { userAdminRoutes } from './routes/ops-users.js';
 import { transferRoutes } from './routes/transfers.js';
 import { opsWithdrawalRoutes } from './routes/ops-withdrawals.js';
 import { withdrawalRoutes } from './routes/withdrawals.js';
+import { opsXrplRoutes } from './routes/ops-xrpl.js';
+import { xrplAccountRoutes } from './routes/xrpl-accounts.js';
+import { xrplTransactionRoutes } from './routes/xrpl-transactions.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -85,6 +88,9 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   settingsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);
   userAdminRoutes(app, deps, guards);
+  xrplAccountRoutes(app, deps, guards);
+  xrplTransactionRoutes(app, deps, guards);
+  opsXrplRoutes(app, deps, guards);
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));

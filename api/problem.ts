@@ -64,6 +64,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.MonthlyLimitExceeded:
     case ErrorCode.ConfirmationCodeInvalid:
     case ErrorCode.ProviderRefused:
+    case ErrorCode.DepositNotAssignable:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

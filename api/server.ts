@@ -5,6 +5,7 @@ import { createSql } from '../db/client.js';
 import { CurrencyCatalog } from '../db/currencies.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { migrate } from '../db/migrate.js';
+import { ensureDepositAccount } from '../db/xrpl/accounts.js';
 import { required, withdrawalTimings, type Config } from '../workers/config.js';
 import type { Logger } from '../workers/log.js';
 import { retryUntilConnected } from '../workers/retry.js';
@@ -13,6 +14,7 @@ import { deriveKey } from './auth/sealed.js';
 import { Tokens } from './auth/tokens.js';
 import { ensureAdmin } from './bootstrap-admin.js';
 import { createApiMetrics } from './metrics.js';
+import { xrplDepositAddresses } from './xrpl-deposit-addresses.js';
 
 export interface RunningApi {
   url: string;
@@ -23,6 +25,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-api' });
   const secretKey = required(config, 'SECRET_KEY');
   await retryUntilConnected(log, 'the database', () => migrate(sql));
+  if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
   await ensureAdmin(sql, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' }, log);
 
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
@@ -47,7 +50,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     metrics: createApiMetrics(),
     log,
-    depositAddresses: {},
+    depositAddresses: {
+      ...(config.XRPL_DEPOSIT_ADDRESS ? { xrpl: xrplDepositAddresses(sql, config.XRPL_DEPOSIT_ADDRESS) } : {}),
+    },
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -35,6 +35,7 @@ export const ErrorCode = {
   MonthlyLimitExceeded: 'monthly_limit_exceeded',
   ConfirmationCodeInvalid: 'confirmation_code_invalid',
   ProviderRefused: 'provider_refused',
+  DepositNotAssignable: 'deposit_not_assignable',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
 } as const;

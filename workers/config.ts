@@ -2,6 +2,7 @@
  * Configuration from the environment, parsed once with zod. A bad value stops start-up with a message naming the
  * variable; a process asks for the settings it cannot run without with `required`.
  */
+import { isValidClassicAddress } from 'xrpl';
 import { z } from 'zod';
 
 const url = (protocols: string[]) =>
@@ -55,6 +56,9 @@ const schema = z.object({
   EVM_WS_URL: url(['ws:', 'wss:']).optional(),
   USDT_CONTRACT_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address').optional(),
   XRPL_URL: url(['ws:', 'wss:']).default('wss://xrplcluster.com'),
+  XRPL_DEPOSIT_ADDRESS: z.string().trim().refine(isValidClassicAddress, 'must be a classic XRPL address (r…)').optional(),
+  XRPL_RECONNECT_MAX_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
+  XRPL_STALL_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
 
   SECRET_KEY: z.string().min(32, 'must have at least 32 characters').optional(),
   ADMIN_EMAIL: z.email().optional(),

@@ -103,7 +103,7 @@ try {
     ADMIN_EMAIL: config.ADMIN_EMAIL ?? 'admin@sluice.local',
     SMTP_URL: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_SINK_PORT}`,
   };
-  const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api'] as const;
+  const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api', 'listener-xrpl'] as const;
   for (const name of processes) stops.push(supervise(name, env));
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
@@ -122,6 +122,7 @@ try {
     PostgreSQL    ${redacted}
     EVM chain     ${rpcUrl}  ${env.EVM_WS_URL}${config.EVM_RPC_URL ? '' : '  (anvil, 1 s blocks, chain id 31337)'}
     USDT token    ${tokenAddress ?? '(not configured: set USDT_CONTRACT_ADDRESS)'}
+    XRPL          ${config.XRPL_URL}  deposits to ${config.XRPL_DEPOSIT_ADDRESS ?? '(not configured: set XRPL_DEPOSIT_ADDRESS)'}  (listener log: ${join(logDir, 'listener-xrpl.log')})
     Mail          ${config.SMTP_URL ? env.SMTP_URL : `captured by the SMTP sink on ${env.SMTP_URL}: read it at ${apiUrl}/v1/ops/mail`}
     Admin         ${env.ADMIN_EMAIL} (a generated password is printed once, when the account is created)
 
@@ -133,7 +134,7 @@ try {
 }
 
 /** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(name: 'api' | 'worker' | 'mail-sink', env: NodeJS.ProcessEnv): () => Promise<void> {
+function supervise(name: 'api' | 'worker' | 'mail-sink' | 'listener-xrpl', env: NodeJS.ProcessEnv): () => Promise<void> {
   let current: ServiceProcess;
   let stopping = false;
   let backoffMs = 1_000;

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { XrplConnection } from '../chains/xrpl/connection.js';
 import { createSql } from '../db/client.js';
 import { setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
@@ -48,6 +49,7 @@ const sweep = setInterval(() => {
   );
 }, config.WITHDRAWAL_SWEEP_INTERVAL);
 
+const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   namespace,
@@ -63,6 +65,7 @@ const worker = await Worker.create({
     mailer,
     withdrawalProviders,
     keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
+    xrpl,
   }),
 });
 
@@ -71,7 +74,7 @@ onShutdown(log, async () => {
   worker.shutdown();
   await running;
   mailer?.close();
-  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
+  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), xrpl.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
 const running = worker.run();

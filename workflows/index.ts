@@ -1,3 +1,5 @@
 /** Every workflow the worker runs; the bundle is built from this file. */
 export { ledgerAuditWorkflow } from './ledger-audit.js';
 export { withdrawalWorkflow } from './withdrawal.js';
+export { xrplBackfillWorkflow } from './xrpl-backfill.js';
+export { xrplDepositWorkflow } from './xrpl-deposit.js';

@@ -1,0 +1,121 @@
+/**
+ * Reading Payments off the wire: transaction stream messages and account_tx entries, in rippled's API v1 and v2
+ * shapes, become XrplPayment records. Only validated Payments are returned; everything else is null.
+ */
+import type { DeliveredAmount, XrplPayment } from '../../domain/xrpl.js';
+import { TES_SUCCESS } from '../../domain/xrpl.js';
+
+/** Seconds from the Unix epoch to the Ripple epoch (2000-01-01T00:00:00Z), in which `date` fields count. */
+const RIPPLE_EPOCH_OFFSET = 946_684_800;
+const TF_PARTIAL_PAYMENT = 0x0002_0000;
+const HASH = /^[0-9A-F]{64}$/;
+const DROPS = /^\d{1,20}$/;
+
+/** A transaction as both wire shapes carry it, before we know whether it is a Payment. */
+export interface WireTransaction {
+  tx: Record<string, unknown>;
+  meta: unknown;
+  hash?: unknown;
+  ledgerIndex?: unknown;
+  closeTimeIso?: unknown;
+  validated?: unknown;
+}
+
+export class MalformedTransaction extends Error {
+  override name = 'MalformedTransaction';
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A `transaction` stream message: API v2 has `tx_json`, `hash`, `close_time_iso`; v1 has `transaction`. */
+export function fromStreamMessage(message: Json): WireTransaction {
+  const tx = message.tx_json ?? message.transaction;
+  if (!isObject(tx)) throw new MalformedTransaction('stream message without a transaction');
+  return { tx, meta: message.meta, hash: message.hash, ledgerIndex: message.ledger_index, closeTimeIso: message.close_time_iso, validated: message.validated };
+}
+
+/** An account_tx entry: API v2 has `tx_json` and `hash` beside it; v1 (requestAll sends no api_version) has `tx`. */
+export function fromAccountTxEntry(entry: Json): WireTransaction {
+  const tx = entry.tx_json ?? entry.tx;
+  if (!isObject(tx)) throw new MalformedTransaction('account_tx entry without a transaction (binary entries are not requested)');
+  return { tx, meta: entry.meta, hash: entry.hash, ledgerIndex: entry.ledger_index, closeTimeIso: entry.close_time_iso, validated: entry.validated };
+}
+
+/** The Payment this transaction is, or null if it is not a validated Payment. */
+export function paymentOf(wire: WireTransaction): XrplPayment | null {
+  const { tx } = wire;
+  if (tx.TransactionType !== 'Payment' || wire.validated !== true) return null;
+  if (!isObject(wire.meta)) throw new MalformedTransaction('a validated Payment without JSON metadata');
+  const meta = wire.meta;
+
+  const hash = String(wire.hash ?? tx.hash ?? '').toUpperCase();
+  if (!HASH.test(hash)) throw new MalformedTransaction(`bad transaction hash ${JSON.stringify(wire.hash ?? tx.hash)}`);
+  const ledgerIndex = Number(wire.ledgerIndex ?? tx.ledger_index ?? tx.inLedger);
+  if (!Number.isSafeInteger(ledgerIndex) || ledgerIndex <= 0) throw new MalformedTransaction(`${hash}: bad ledger index`);
+  const transactionIndex = Number(meta.TransactionIndex);
+  if (!Number.isSafeInteger(transactionIndex) || transactionIndex < 0) throw new MalformedTransaction(`${hash}: bad TransactionIndex`);
+  const result = meta.TransactionResult;
+  if (typeof result !== 'string') throw new MalformedTransaction(`${hash}: no TransactionResult`);
+  if (typeof tx.Account !== 'string' || typeof tx.Destination !== 'string') throw new MalformedTransaction(`${hash}: no Account or Destination`);
+
+  const flags = typeof tx.Flags === 'number' ? tx.Flags : 0;
+  const partial = (flags & TF_PARTIAL_PAYMENT) !== 0;
+  return {
+    hash,
+    ledgerIndex,
+    transactionIndex,
+    closeTime: closeTimeOf(wire, hash),
+    source: tx.Account,
+    destination: tx.Destination,
+    destinationTag: tagOf(tx.DestinationTag, hash),
+    sourceTag: tagOf(tx.SourceTag, hash),
+    result,
+    partial,
+    delivered: result === TES_SUCCESS ? deliveredOf(meta, tx, partial, hash) : null,
+  };
+}
+
+function closeTimeOf(wire: WireTransaction, hash: string): Date {
+  const { closeTimeIso } = wire;
+  const date = wire.tx.date;
+  const time =
+    typeof closeTimeIso === 'string'
+      ? new Date(closeTimeIso)
+      : typeof date === 'number'
+        ? new Date((date + RIPPLE_EPOCH_OFFSET) * 1000)
+        : typeof date === 'string'
+          ? new Date(date)
+          : null;
+  if (!time || Number.isNaN(time.getTime())) throw new MalformedTransaction(`${hash}: no close time`);
+  return time;
+}
+
+function tagOf(value: unknown, hash: string): bigint | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4_294_967_295) {
+    throw new MalformedTransaction(`${hash}: bad tag ${JSON.stringify(value)}`);
+  }
+  return BigInt(value);
+}
+
+/**
+ * `meta.delivered_amount` is the truth. Servers answer "unavailable" for payments from before 2014 that lack the
+ * DeliveredAmount field; a payment without the partial flag delivered exactly its Amount, a partial one is unknown.
+ */
+function deliveredOf(meta: Json, tx: Json, partial: boolean, hash: string): DeliveredAmount | null {
+  const delivered = meta.delivered_amount ?? meta.DeliveredAmount;
+  if (delivered !== undefined && delivered !== 'unavailable') return amountOf(delivered, hash);
+  return partial ? null : amountOf(tx.DeliverMax ?? tx.Amount, hash);
+}
+
+function amountOf(amount: unknown, hash: string): DeliveredAmount {
+  if (typeof amount === 'string' && DROPS.test(amount)) return { kind: 'xrp', drops: BigInt(amount) };
+  if (isObject(amount) && typeof amount.value === 'string') {
+    if (typeof amount.mpt_issuance_id === 'string') return { kind: 'mpt', mptIssuanceId: amount.mpt_issuance_id, value: amount.value };
+    if (typeof amount.currency === 'string' && typeof amount.issuer === 'string') {
+      return { kind: 'issued', currency: amount.currency, issuer: amount.issuer, value: amount.value };
+    }
+  }
+  throw new MalformedTransaction(`${hash}: unreadable amount ${JSON.stringify(amount)}`);
+}

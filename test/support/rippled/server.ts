@@ -1,0 +1,378 @@
+/**
+ * A rippled test double: a websocket server speaking rippled's JSON protocol to the real xrpl.js client —
+ * server_info, ping, ledger, subscribe/unsubscribe (accounts, ledger stream), account_tx with markers, in API v1
+ * and v2 shapes — over a chain of ledgers that tests close one by one. Tests can drop every connection, refuse new
+ * ones for a while, and keep closing ledgers meanwhile.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isValidClassicAddress } from 'xrpl';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { LedgerTransaction } from './payments.js';
+
+type Json = Record<string, unknown>;
+
+const RIPPLE_EPOCH_OFFSET = 946_684_800;
+const DEFAULT_ACCOUNT_TX_LIMIT = 200;
+const MAX_ACCOUNT_TX_LIMIT = 400;
+
+interface StoredTransaction {
+  ledgerIndex: number;
+  transactionIndex: number;
+  ledgerHash: string;
+  closeTime: number;
+  tx: Json;
+  meta: Json;
+  rendered: Map<number, Json>;
+}
+
+interface ClosedLedger {
+  index: number;
+  hash: string;
+  closeTime: number;
+  transactions: StoredTransaction[];
+}
+
+interface Session {
+  socket: WebSocket;
+  accounts: Set<string>;
+  ledgerStream: boolean;
+  apiVersion: number;
+}
+
+class RippledError extends Error {
+  constructor(
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FakeRippledOptions {
+  /** The ledger the chain starts after. */
+  firstLedger?: number;
+  /** A fixed port (a test that starts its client before the server); a free one otherwise. */
+  port?: number;
+  /** Called as each transaction is sent on the stream (benchmarks measure latency from here). */
+  onPublish?: (hash: string) => void;
+}
+
+export class FakeRippled {
+  readonly url: string;
+  private readonly ledgers: ClosedLedger[] = [];
+  private readonly byAccount = new Map<string, StoredTransaction[]>();
+  private readonly sessions = new Set<Session>();
+  private refusing = false;
+  private autoTimer: NodeJS.Timeout | null = null;
+  readonly firstLedger: number;
+  /** Requests received, by command. */
+  readonly requests = new Map<string, number>();
+
+  private constructor(
+    private readonly http: Server,
+    private readonly wss: WebSocketServer,
+    private readonly options: FakeRippledOptions,
+  ) {
+    this.url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    this.firstLedger = options.firstLedger ?? 90_000_000;
+    this.ledgers.push({ index: this.firstLedger, hash: ledgerHash(), closeTime: rippleNow(), transactions: [] });
+  }
+
+  static async start(options: FakeRippledOptions = {}): Promise<FakeRippled> {
+    const http = createServer((_req, res) => res.writeHead(426).end());
+    const wss = new WebSocketServer({ noServer: true });
+    await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+    const fake = new FakeRippled(http, wss, options);
+    http.on('upgrade', (request, socket, head) => {
+      if (fake.refusing) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => fake.accept(ws));
+    });
+    return fake;
+  }
+
+  get validatedLedger(): number {
+    return this.ledgers[this.ledgers.length - 1]!.index;
+  }
+
+  /** Open connections, and the accounts they follow. */
+  get connections(): number {
+    return this.sessions.size;
+  }
+  subscribedAccounts(): Set<string> {
+    return new Set([...this.sessions].flatMap((s) => [...s.accounts]));
+  }
+
+  /** Closes (and validates) the next ledger with these transactions, publishing it to subscribers. */
+  closeLedger(transactions: LedgerTransaction[] = []): number {
+    const ledger: ClosedLedger = { index: this.validatedLedger + 1, hash: ledgerHash(), closeTime: rippleNow(), transactions: [] };
+    transactions.forEach((t, transactionIndex) => {
+      const stored: StoredTransaction = {
+        ledgerIndex: ledger.index,
+        transactionIndex,
+        ledgerHash: ledger.hash,
+        closeTime: ledger.closeTime,
+        tx: { ...t.tx, date: ledger.closeTime },
+        meta: withDeliveredAmount(t, transactionIndex),
+        rendered: new Map(),
+      };
+      ledger.transactions.push(stored);
+      for (const account of new Set([t.tx.Account as string, t.tx.Destination as string])) {
+        let list = this.byAccount.get(account);
+        if (!list) this.byAccount.set(account, (list = []));
+        list.push(stored);
+      }
+    });
+    this.ledgers.push(ledger);
+    this.publish(ledger);
+    return ledger.index;
+  }
+
+  /** Keeps closing ledgers on a timer (as the network does every ~4 s), each with what `next` returns. */
+  autoClose(intervalMs: number, next: () => LedgerTransaction[] = () => []): () => void {
+    this.stopAutoClose();
+    this.autoTimer = setInterval(() => this.closeLedger(next()), intervalMs);
+    return () => this.stopAutoClose();
+  }
+
+  stopAutoClose(): void {
+    if (this.autoTimer) clearInterval(this.autoTimer);
+    this.autoTimer = null;
+  }
+
+  /** Drops every open connection abruptly, as a network failure would. */
+  dropConnections(): void {
+    for (const session of this.sessions) session.socket.terminate();
+  }
+
+  /** While refusing, new connections are answered with HTTP 503. */
+  refuseConnections(refuse: boolean): void {
+    this.refusing = refuse;
+  }
+
+  async close(): Promise<void> {
+    this.stopAutoClose();
+    this.dropConnections();
+    this.wss.close();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket): void {
+    const session: Session = { socket, accounts: new Set(), ledgerStream: false, apiVersion: 1 };
+    this.sessions.add(session);
+    socket.on('close', () => this.sessions.delete(session));
+    socket.on('error', () => this.sessions.delete(session));
+    socket.on('message', (data) => {
+      let request: Json;
+      try {
+        request = JSON.parse(data.toString());
+      } catch {
+        socket.send(JSON.stringify({ type: 'error', error: 'jsonInvalid', status: 'error' }));
+        return;
+      }
+      const command = String(request.command);
+      this.requests.set(command, (this.requests.get(command) ?? 0) + 1);
+      const base = { id: request.id, type: 'response', ...(request.api_version === undefined ? {} : { api_version: request.api_version }) };
+      try {
+        socket.send(JSON.stringify({ ...base, status: 'success', result: this.answer(session, command, request) }));
+      } catch (error) {
+        if (!(error instanceof RippledError)) throw error;
+        socket.send(JSON.stringify({ ...base, status: 'error', error: error.error, error_message: error.message, request }));
+      }
+    });
+  }
+
+  private answer(session: Session, command: string, request: Json): Json {
+    switch (command) {
+      case 'ping':
+        return {};
+      case 'server_info':
+        return this.serverInfo();
+      case 'ledger':
+        return this.ledger();
+      case 'subscribe':
+        return this.subscribe(session, request, true);
+      case 'unsubscribe':
+        return this.subscribe(session, request, false);
+      case 'account_tx':
+        return this.accountTx(request);
+      default:
+        throw new RippledError('unknownCmd', 'Unknown method.');
+    }
+  }
+
+  private serverInfo(): Json {
+    const latest = this.ledgers[this.ledgers.length - 1]!;
+    return {
+      info: {
+        build_version: '2.4.0',
+        complete_ledgers: `${this.firstLedger}-${latest.index}`,
+        hostid: 'SLUICE-TEST',
+        load_factor: 1,
+        peers: 21,
+        server_state: 'full',
+        validated_ledger: { age: 1, base_fee_xrp: 0.00001, hash: latest.hash, reserve_base_xrp: 1, reserve_inc_xrp: 0.2, seq: latest.index },
+        validation_quorum: 28,
+      },
+    };
+  }
+
+  private ledger(): Json {
+    const latest = this.ledgers[this.ledgers.length - 1]!;
+    return {
+      ledger: {
+        ledger_hash: latest.hash,
+        ledger_index: String(latest.index),
+        close_time: latest.closeTime,
+        closed: true,
+        parent_hash: this.ledgers[this.ledgers.length - 2]?.hash ?? ledgerHash(),
+        transaction_hash: ledgerHash(),
+        account_hash: ledgerHash(),
+        total_coins: '99986000000000000',
+      },
+      ledger_hash: latest.hash,
+      ledger_index: latest.index,
+      validated: true,
+    };
+  }
+
+  private subscribe(session: Session, request: Json, on: boolean): Json {
+    const accounts = (request.accounts ?? []) as unknown[];
+    if (!Array.isArray(accounts)) throw new RippledError('invalidParams', 'Invalid parameters.');
+    for (const account of accounts) {
+      if (typeof account !== 'string' || !isValidClassicAddress(account)) throw new RippledError('actMalformed', 'Account malformed.');
+    }
+    const streams = (request.streams ?? []) as unknown[];
+    for (const stream of streams) if (stream !== 'ledger') throw new RippledError('malformedStream', 'Stream malformed.');
+    if (on && request.api_version !== undefined) session.apiVersion = Number(request.api_version);
+    for (const account of accounts as string[]) {
+      if (on) session.accounts.add(account);
+      else session.accounts.delete(account);
+    }
+    if (streams.includes('ledger')) session.ledgerStream = on;
+    if (!on || !streams.includes('ledger')) return {};
+    const latest = this.ledgers[this.ledgers.length - 1]!;
+    return {
+      fee_base: 10,
+      ledger_hash: latest.hash,
+      ledger_index: latest.index,
+      ledger_time: latest.closeTime,
+      reserve_base: 1_000_000,
+      reserve_inc: 200_000,
+      validated_ledgers: `${this.firstLedger}-${latest.index}`,
+    };
+  }
+
+  /** account_tx over validated ledgers: range, direction, limit and a marker {ledger, seq} where the next page starts. */
+  private accountTx(request: Json): Json {
+    const account = request.account;
+    if (typeof account !== 'string' || !isValidClassicAddress(account)) throw new RippledError('actMalformed', 'Account malformed.');
+    const history = this.byAccount.get(account);
+    if (!history) throw new RippledError('actNotFound', 'Account not found.');
+    const validated = this.validatedLedger;
+    const asked = (value: unknown, fallback: number) => (value === undefined || Number(value) === -1 ? fallback : Number(value));
+    // rippled clamps the range to the ledgers it has validated
+    const min = Math.max(asked(request.ledger_index_min, this.firstLedger), this.firstLedger);
+    const max = Math.min(asked(request.ledger_index_max, validated), validated);
+    if (min > max) throw new RippledError('lgrIdxsInvalid', 'Ledger indexes invalid.');
+    const forward = request.forward === true;
+    const limit = Math.min(Math.max(Number(request.limit ?? DEFAULT_ACCOUNT_TX_LIMIT), 10), MAX_ACCOUNT_TX_LIMIT);
+    const inRange = history.filter((t) => t.ledgerIndex >= min && t.ledgerIndex <= max);
+    if (!forward) inRange.reverse();
+    let start = 0;
+    const marker = request.marker as { ledger?: number; seq?: number } | undefined;
+    if (marker !== undefined) {
+      start = inRange.findIndex((t) => t.ledgerIndex === marker.ledger && t.transactionIndex === marker.seq);
+      if (start < 0) throw new RippledError('invalidParams', 'Invalid field \'marker\'.');
+    }
+    const pageItems = inRange.slice(start, start + limit);
+    const next = inRange[start + limit];
+    const version = Number(request.api_version ?? 1);
+    return {
+      account,
+      ledger_index_min: min,
+      ledger_index_max: max,
+      limit,
+      ...(next ? { marker: { ledger: next.ledgerIndex, seq: next.transactionIndex } } : {}),
+      transactions: pageItems.map((t) => accountTxEntry(t, version)),
+      validated: true,
+    };
+  }
+
+  /** ledgerClosed first, then the ledger's transactions to the accounts' subscribers, as rippled publishes them. */
+  private publish(ledger: ClosedLedger): void {
+    const closed = JSON.stringify({
+      type: 'ledgerClosed',
+      fee_base: 10,
+      ledger_hash: ledger.hash,
+      ledger_index: ledger.index,
+      ledger_time: ledger.closeTime,
+      reserve_base: 1_000_000,
+      reserve_inc: 200_000,
+      txn_count: ledger.transactions.length,
+      validated_ledgers: `${this.firstLedger}-${ledger.index}`,
+    });
+    for (const session of this.sessions) if (session.ledgerStream) session.socket.send(closed);
+    for (const t of ledger.transactions) {
+      const parties = [t.tx.Account as string, t.tx.Destination as string];
+      let sent = false;
+      for (const session of this.sessions) {
+        if (!parties.some((a) => session.accounts.has(a))) continue;
+        session.socket.send(streamMessage(t, session.apiVersion));
+        sent = true;
+      }
+      if (sent) this.options.onPublish?.(t.tx.hash as string);
+    }
+  }
+}
+
+const rippleNow = () => Math.floor(Date.now() / 1000) - RIPPLE_EPOCH_OFFSET;
+const ledgerHash = () => randomBytes(32).toString('hex').toUpperCase();
+const closeTimeIso = (t: StoredTransaction) => new Date((t.closeTime + RIPPLE_EPOCH_OFFSET) * 1000).toISOString().replace('.000Z', 'Z');
+
+/** What rippled adds to a Payment's metadata in every answer: what was delivered (Amount unless it says otherwise). */
+function withDeliveredAmount(t: LedgerTransaction, transactionIndex: number): Json {
+  const meta: Json = { ...t.meta, TransactionIndex: transactionIndex };
+  if (t.tx.TransactionType === 'Payment' && meta.TransactionResult === 'tesSUCCESS' && meta.delivered_amount === undefined) {
+    meta.delivered_amount = meta.DeliveredAmount ?? t.tx.Amount;
+  }
+  return meta;
+}
+
+/** API v2 renames Amount to DeliverMax and moves hash and ledger fields beside tx_json. */
+function txJson(t: StoredTransaction): Json {
+  const { hash: _hash, Amount, ...rest } = t.tx;
+  return { ...rest, ...(t.tx.TransactionType === 'Payment' ? { DeliverMax: Amount } : { Amount }), ledger_index: t.ledgerIndex };
+}
+
+function accountTxEntry(t: StoredTransaction, version: number): Json {
+  if (version >= 2) {
+    return { meta: t.meta, tx_json: txJson(t), hash: t.tx.hash, ledger_index: t.ledgerIndex, ledger_hash: t.ledgerHash, close_time_iso: closeTimeIso(t), validated: true };
+  }
+  return { meta: t.meta, tx: { ...t.tx, ledger_index: t.ledgerIndex, inLedger: t.ledgerIndex }, validated: true };
+}
+
+function streamMessage(t: StoredTransaction, version: number): string {
+  let rendered = t.rendered.get(version);
+  if (!rendered) {
+    const result = t.meta.TransactionResult as string;
+    rendered = {
+      type: 'transaction',
+      status: 'closed',
+      validated: true,
+      engine_result: result,
+      engine_result_code: result === 'tesSUCCESS' ? 0 : 128,
+      engine_result_message: result === 'tesSUCCESS' ? 'The transaction was applied. Only final in a validated ledger.' : 'Path could not send partial amount.',
+      ledger_hash: t.ledgerHash,
+      ledger_index: t.ledgerIndex,
+      meta: t.meta,
+      ...(version >= 2 ? { tx_json: txJson(t), hash: t.tx.hash, close_time_iso: closeTimeIso(t) } : { transaction: t.tx }),
+    };
+    t.rendered.set(version, rendered);
+  }
+  return JSON.stringify(rendered);
+}

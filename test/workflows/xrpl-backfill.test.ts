@@ -1,0 +1,154 @@
+/**
+ * The XRPL backfill and deposit workflows on the time-skipping server with their real activities, against a test
+ * database and the rippled test double: a long history through continue-as-new, joining resyncs, incremental
+ * passes, removed and unfunded accounts, and deposits found by a backfill credited once.
+ */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDepositActivities } from '../../activities/deposits.js';
+import { createNotificationActivities } from '../../activities/notifications.js';
+import { createXrplActivities } from '../../activities/xrpl.js';
+import { XrplConnection } from '../../chains/xrpl/connection.js';
+import { requestBackfill, type TemporalTarget } from '../../chains/xrpl/workflow-starts.js';
+import { balanceOf } from '../../db/ledger/queries.js';
+import { insertUser } from '../../db/users.js';
+import { accountByAddress, ensureDepositAccount, unwatchAccount, watchAccount } from '../../db/xrpl/accounts.js';
+import { destinationTagOf } from '../../db/xrpl/destination-tags.js';
+import { balanceView, userAccountName } from '../../domain/ledger.js';
+import { xrplBackfillWorkflowId, xrplDepositWorkflowId } from '../../domain/xrpl.js';
+import type { XrplBackfillStatus } from '../../workflows/xrpl-backfill.js';
+import { xrplDepositStatusQuery } from '../../workflows/xrpl-deposit.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { FakeRippled } from '../support/rippled/server.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+const TASK_QUEUE = 'xrpl-backfill-test';
+const { alice, carol, dave } = ADDRESSES;
+const DEPOSITS = carol;
+const log = pino({ level: 'silent' });
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let fake: FakeRippled;
+let xrpl: XrplConnection;
+let temporal: TemporalTarget;
+
+beforeAll(async () => {
+  [env, db, fake] = await Promise.all([timeSkippingEnvironment(), createTestDatabase(), FakeRippled.start()]);
+  xrpl = new XrplConnection(fake.url, log);
+  temporal = { client: env.client, taskQueue: TASK_QUEUE };
+});
+afterAll(async () => {
+  await xrpl?.close();
+  await env?.teardown();
+  await fake?.close();
+  await db?.drop();
+});
+
+const worker = () =>
+  Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: workflowBundle(),
+    activities: {
+      ...createXrplActivities({ sql: db.sql, log, xrpl }),
+      ...createDepositActivities({ sql: db.sql, log }),
+      ...createNotificationActivities({ sql: db.sql, log }),
+    },
+  });
+
+/** Closes ledgers of `perLedger` payments each until `count` payments are on the chain. */
+function closeHistory(count: number, make: (i: number) => LedgerTransaction, perLedger = 25): LedgerTransaction[] {
+  const all = Array.from({ length: count }, (_, i) => make(i));
+  for (let i = 0; i < all.length; i += perLedger) fake.closeLedger(all.slice(i, i + perLedger));
+  return all;
+}
+
+const result = (address: string) => env.client.workflow.getHandle(xrplBackfillWorkflowId(address)).result() as Promise<XrplBackfillStatus>;
+const storedCount = async (address: string) =>
+  Number((await db.sql`select count(*) from xrpl_payments where source = ${address} or destination = ${address}`)[0]!.count);
+
+describe('xrplBackfillWorkflow', () => {
+  it('pages a history of 1,050 payments through continue-as-new, and a resync while it runs joins it', async () => {
+    const history = closeHistory(1_050, (i) => (i % 2 ? xrpPayment({ from: dave, to: alice, drops: BigInt(i + 1) }) : xrpPayment({ from: alice, to: randomAddress(), drops: 10n })));
+    await watchAccount(db.sql, { address: alice, label: null });
+    // both requests land before any worker runs: the second joins the first
+    const first = await requestBackfill(temporal, alice, 'full', 'test');
+    const second = await requestBackfill(temporal, alice, 'full', 'test');
+    expect(second.workflowId).toBe(first.workflowId);
+
+    const status = await (await worker()).runUntil(result(alice));
+    expect(status).toMatchObject({ state: 'done', mode: 'full', pages: 3, payments: 1_050, inserted: 1_050, resyncRequests: 2, completeThroughLedger: fake.validatedLedger });
+    expect(await storedCount(alice)).toBe(history.length);
+    expect((await accountByAddress(db.sql, alice))!.completeThroughLedger).toBe(fake.validatedLedger);
+
+    const firstRun = await env.client.workflow.getHandle(first.workflowId, first.runId).fetchHistory();
+    expect(firstRun.events!.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+    if (process.env.RECORD_HISTORIES) {
+      await writeFile(new URL('../fixtures/histories/xrpl-backfill.json', import.meta.url), historyToJSON(firstRun));
+    }
+  });
+
+  it('pages only what is new since the history was complete, and turns into a full pass when a resync joins', async () => {
+    closeHistory(30, (i) => xrpPayment({ from: dave, to: alice, drops: BigInt(5_000 + i) }), 10);
+    await (await worker()).runUntil(async () => {
+      await requestBackfill(temporal, alice, 'incremental', 'start-up');
+      // from the ledger the history was complete through (its 25 payments read again), to the newest
+      expect(await result(alice)).toMatchObject({ state: 'done', mode: 'incremental', pages: 1, payments: 25 + 30, inserted: 30 });
+      expect(await storedCount(alice)).toBe(1_080);
+
+      await requestBackfill(temporal, alice, 'incremental', 'start-up');
+      await requestBackfill(temporal, alice, 'full', 'operator');
+      const upgraded = await result(alice);
+      expect(upgraded).toMatchObject({ state: 'done', mode: 'full', resyncRequests: 1, inserted: 0 });
+      expect(upgraded.payments).toBeGreaterThanOrEqual(1_080);
+    });
+  });
+
+  it('stops when the account is removed, and completes an address nobody has funded', async () => {
+    const removed = randomAddress();
+    closeHistory(5, () => xrpPayment({ from: dave, to: removed, drops: 1n }));
+    await watchAccount(db.sql, { address: removed, label: null });
+    await requestBackfill(temporal, removed, 'full', 'test');
+    await unwatchAccount(db.sql, removed);
+    const unfunded = randomAddress();
+    await watchAccount(db.sql, { address: unfunded, label: null });
+    await requestBackfill(temporal, unfunded, 'full', 'test');
+
+    await (await worker()).runUntil(async () => {
+      expect(await result(removed)).toMatchObject({ state: 'stopped', pages: 0 });
+      expect(await result(unfunded)).toMatchObject({ state: 'done', pages: 1, payments: 0, completeThroughLedger: fake.validatedLedger });
+    });
+    expect(await storedCount(removed)).toBe(0);
+  });
+
+  it('credits deposits found in the history once, however often the history is paged', async () => {
+    await ensureDepositAccount(db.sql, DEPOSITS);
+    const userId = (await insertUser(db.sql, { email: 'backfill-deposit@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const tag = Number(await destinationTagOf(db.sql, userId));
+    const [deposit] = closeHistory(1, () => xrpPayment({ from: dave, to: DEPOSITS, drops: 40_000_000n, tag }));
+    const hash = deposit!.tx.hash as string;
+    const w = await worker();
+    await w.runUntil(async () => {
+      for (let pass = 0; pass < 2; pass++) {
+        await requestBackfill(temporal, DEPOSITS, 'full', 'test');
+        await result(DEPOSITS);
+      }
+      const depositHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
+      expect(await depositHandle.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
+      expect(await depositHandle.query(xrplDepositStatusQuery)).toMatchObject({ ledgerIndex: fake.validatedLedger });
+      if (process.env.RECORD_HISTORIES) {
+        await writeFile(new URL('../fixtures/histories/xrpl-deposit.json', import.meta.url), historyToJSON(await depositHandle.fetchHistory()));
+      }
+    });
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(40_000_000n);
+    const notes = await db.sql`select * from notifications where user_id = ${userId}`;
+    expect(notes).toEqual([expect.objectContaining({ kind: 'deposit_credited', title: 'Deposit of 40.000000 XRP credited' })]);
+    expect((await db.sql`select signalled_at from xrpl_payments where hash = ${hash}`)[0]!.signalledAt).not.toBeNull();
+  });
+});

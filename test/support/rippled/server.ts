@@ -1,13 +1,14 @@
 /**
  * A rippled test double: a websocket server speaking rippled's JSON protocol to the real xrpl.js client —
- * server_info, ping, ledger, subscribe/unsubscribe (accounts, ledger stream), account_tx with markers, in API v1
- * and v2 shapes — over a chain of ledgers that tests close one by one. Tests can drop every connection, refuse new
- * ones for a while, and keep closing ledgers meanwhile.
+ * server_info, server_state, ping, ledger, subscribe/unsubscribe (accounts, ledger stream), account_tx with markers,
+ * in API v1 and v2 shapes, and for payouts account_info, submit and tx over funded accounts — over a chain of
+ * ledgers that tests close one by one. Tests can drop every connection, refuse new ones for a while, and keep
+ * closing ledgers meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isValidClassicAddress } from 'xrpl';
+import { decode, hashes, isValidClassicAddress, verifySignature } from 'xrpl';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { LedgerTransaction } from './payments.js';
 
@@ -59,9 +60,24 @@ export interface FakeRippledOptions {
   onPublish?: (hash: string) => void;
 }
 
+const BASE_FEE = 10;
+const RESERVE_BASE = 1_000_000n;
+const RESERVE_INC = 200_000n;
+
+interface FundedAccount {
+  balance: bigint;
+  /** The next sequence, counting submitted transactions not yet in a closed ledger (rippled's current ledger). */
+  sequence: number;
+}
+
 export class FakeRippled {
   readonly url: string;
   private readonly ledgers: ClosedLedger[] = [];
+  private readonly funded = new Map<string, FundedAccount>();
+  /** Submitted transactions that go into the next closed ledger. */
+  private submitted: LedgerTransaction[] = [];
+  /** What submit answers next, instead of applying (a test of a server that refuses). */
+  private nextSubmitResult: string | null = null;
   private readonly byAccount = new Map<string, StoredTransaction[]>();
   private readonly sessions = new Set<Session>();
   private refusing = false;
@@ -107,8 +123,25 @@ export class FakeRippled {
     return new Set([...this.sessions].flatMap((s) => [...s.accounts]));
   }
 
-  /** Closes (and validates) the next ledger with these transactions, publishing it to subscribers. */
+  /** Gives an address an account with this many drops (payouts are sent from funded accounts). */
+  fund(address: string, drops: bigint): void {
+    const account = this.funded.get(address);
+    if (account) account.balance += drops;
+    else this.funded.set(address, { balance: drops, sequence: 1 });
+  }
+
+  balanceOf(address: string): bigint {
+    return this.funded.get(address)?.balance ?? 0n;
+  }
+
+  /** The next submit is answered with this engine result and not applied. */
+  answerNextSubmitWith(engineResult: string): void {
+    this.nextSubmitResult = engineResult;
+  }
+
+  /** Closes (and validates) the next ledger with these transactions and everything submitted, publishing it. */
   closeLedger(transactions: LedgerTransaction[] = []): number {
+    transactions = [...this.submitted.splice(0), ...transactions];
     const ledger: ClosedLedger = { index: this.validatedLedger + 1, hash: ledgerHash(), closeTime: rippleNow(), transactions: [] };
     transactions.forEach((t, transactionIndex) => {
       const stored: StoredTransaction = {
@@ -200,6 +233,14 @@ export class FakeRippled {
         return this.subscribe(session, request, false);
       case 'account_tx':
         return this.accountTx(request);
+      case 'server_state':
+        return this.serverState();
+      case 'account_info':
+        return this.accountInfo(request);
+      case 'submit':
+        return this.submit(request);
+      case 'tx':
+        return this.tx(request);
       default:
         throw new RippledError('unknownCmd', 'Unknown method.');
     }
@@ -301,6 +342,76 @@ export class FakeRippled {
       transactions: pageItems.map((t) => accountTxEntry(t, version)),
       validated: true,
     };
+  }
+
+  private serverState(): Json {
+    const latest = this.ledgers[this.ledgers.length - 1]!;
+    return {
+      state: {
+        build_version: '2.4.0',
+        complete_ledgers: `${this.firstLedger}-${latest.index}`,
+        load_base: 256,
+        load_factor: 256,
+        server_state: 'full',
+        validated_ledger: { base_fee: BASE_FEE, close_time: latest.closeTime, hash: latest.hash, reserve_base: Number(RESERVE_BASE), reserve_inc: Number(RESERVE_INC), seq: latest.index },
+      },
+    };
+  }
+
+  private accountInfo(request: Json): Json {
+    const address = request.account;
+    if (typeof address !== 'string' || !isValidClassicAddress(address)) throw new RippledError('actMalformed', 'Account malformed.');
+    const account = this.funded.get(address);
+    if (!account) throw new RippledError('actNotFound', 'Account not found.');
+    return {
+      account_data: { Account: address, Balance: account.balance.toString(), Flags: 0, LedgerEntryType: 'AccountRoot', OwnerCount: 0, Sequence: account.sequence },
+      ledger_current_index: this.validatedLedger + 1,
+      validated: request.ledger_index === 'validated',
+    };
+  }
+
+  /** Checks a signed Payment as rippled would (signature, sequence, funds), and applies it at the next close. */
+  private submit(request: Json): Json {
+    if (typeof request.tx_blob !== 'string') throw new RippledError('invalidParams', 'Missing field \'tx_blob\'.');
+    const tx = decode(request.tx_blob) as Json;
+    const hash = hashes.hashSignedTx(request.tx_blob);
+    const answer = (engine_result: string, message: string) => ({ engine_result, engine_result_message: message, tx_blob: request.tx_blob, tx_json: { ...tx, hash }, accepted: engine_result === 'tesSUCCESS' });
+    if (this.nextSubmitResult) {
+      const result = this.nextSubmitResult;
+      this.nextSubmitResult = null;
+      return answer(result, 'Answered as the test asked.');
+    }
+    if (!verifySignature(request.tx_blob)) return answer('temINVALID', 'The transaction is ill-formed.');
+    if (tx.TransactionType !== 'Payment' || typeof tx.Amount !== 'string') return answer('temBAD_AMOUNT', 'Only XRP payments are supported here.');
+    const account = this.funded.get(tx.Account as string);
+    if (!account) return answer('terNO_ACCOUNT', 'The source account does not exist.');
+    if (this.submitted.some((t) => t.tx.hash === hash) || this.ledgers.some((l) => l.transactions.some((t) => t.tx.hash === hash))) {
+      return answer('tefALREADY', 'The exact transaction was already in this ledger.');
+    }
+    const sequence = Number(tx.Sequence);
+    if (sequence < account.sequence) return answer('tefPAST_SEQ', 'This sequence number has already passed.');
+    if (sequence > account.sequence) return answer('terPRE_SEQ', 'Missing/inapplicable prior transaction.');
+    if (Number(tx.LastLedgerSequence) <= this.validatedLedger) return answer('tefMAX_LEDGER', 'Ledger sequence too high.');
+    const amount = BigInt(tx.Amount as string);
+    const fee = BigInt(tx.Fee as string);
+    account.sequence += 1;
+    const funded = account.balance - RESERVE_BASE >= amount + fee;
+    account.balance -= fee + (funded ? amount : 0n);
+    if (funded) this.fund(tx.Destination as string, amount);
+    this.submitted.push({
+      tx: { ...tx, hash },
+      meta: { TransactionResult: funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT', ...(funded ? { delivered_amount: tx.Amount } : {}), AffectedNodes: [] },
+    });
+    return answer(funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT', funded ? 'The transaction was applied. Only final in a validated ledger.' : 'Insufficient XRP balance to send.');
+  }
+
+  /** A transaction by hash, once it is in a closed ledger (validated: this double closes only validated ledgers). */
+  private tx(request: Json): Json {
+    for (const ledger of this.ledgers) {
+      const found = ledger.transactions.find((t) => t.tx.hash === request.transaction);
+      if (found) return { ...found.tx, meta: found.meta, ledger_index: found.ledgerIndex, validated: true };
+    }
+    throw new RippledError('txnNotFound', 'Transaction not found.');
   }
 
   /** ledgerClosed first, then the ledger's transactions to the accounts' subscribers, as rippled publishes them. */

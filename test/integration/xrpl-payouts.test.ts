@@ -1,0 +1,103 @@
+/** The XRP hot wallet paying withdrawals through the real xrpl.js client, against the rippled double. */
+import pino from 'pino';
+import { Wallet } from 'xrpl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XrplConnection } from '../../chains/xrpl/connection.js';
+import { XrplHotWallet, payoutKey } from '../../chains/xrpl/hot-wallet.js';
+import { ProviderRefusedError } from '../../chains/withdrawal-provider.js';
+import { payoutByKey } from '../../db/xrpl/payouts.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { randomAddress } from '../support/rippled/payments.js';
+import { FakeRippled } from '../support/rippled/server.js';
+
+const XRP = 1_000_000n;
+let fake: FakeRippled;
+let db: TestDatabase;
+let xrpl: XrplConnection;
+let wallet: XrplHotWallet;
+let n = 0;
+
+beforeAll(async () => {
+  [fake, db] = await Promise.all([FakeRippled.start(), createTestDatabase()]);
+  xrpl = new XrplConnection(fake.url, pino({ level: 'silent' }));
+  wallet = new XrplHotWallet('xrpl-hot', Wallet.generate().seed!, { sql: db.sql, xrpl, log: pino({ level: 'silent' }) });
+  fake.fund(wallet.address, 100n * XRP);
+});
+afterAll(async () => {
+  await xrpl?.close();
+  await fake?.close();
+  await db?.drop();
+});
+
+const payout = (amount: bigint, address = randomAddress(), destinationTag: bigint | null = null) => ({
+  withdrawalId: `w-${++n}`,
+  currency: 'XRP',
+  amount,
+  address,
+  destinationTag,
+});
+
+describe('XRP hot wallet', () => {
+  it('pays once, stores the signed transaction first, and confirms from the validated ledger', async () => {
+    const request = payout(25n * XRP, randomAddress(), 12345n);
+    const { txHash } = await wallet.send(request);
+    const stored = await payoutByKey(db.sql, payoutKey(request.withdrawalId));
+    expect(stored).toMatchObject({ txHash, status: 'submitted', engineResult: 'tesSUCCESS', account: wallet.address });
+    expect(await wallet.check(request.withdrawalId, txHash)).toEqual({ state: 'pending', confirmations: 0 });
+
+    fake.closeLedger();
+    expect(await wallet.check(request.withdrawalId, txHash)).toEqual({ state: 'confirmed', confirmations: 1 });
+    expect(fake.balanceOf(request.address)).toBe(25n * XRP);
+
+    // asked again (a retried activity): the same transaction, not a second payment
+    expect(await wallet.send(request)).toEqual({ txHash });
+    fake.closeLedger();
+    expect(fake.balanceOf(request.address)).toBe(25n * XRP);
+  });
+
+  it('resubmits the stored transaction after a failed submission, and it applies once', async () => {
+    const request = payout(5n * XRP);
+    fake.answerNextSubmitWith('telINSUF_FEE_P');
+    await expect(wallet.send(request)).rejects.toThrow(/did not relay/);
+    const stored = await payoutByKey(db.sql, payoutKey(request.withdrawalId));
+    expect(stored?.status).toBe('signed');
+    const { txHash } = await wallet.send(request);
+    expect(txHash).toBe(stored!.txHash);
+    fake.closeLedger();
+    expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({ state: 'confirmed' });
+    expect(fake.balanceOf(request.address)).toBe(5n * XRP);
+  });
+
+  it('refuses, storing nothing, when the balance above the reserve does not cover the payout', async () => {
+    const request = payout(1_000n * XRP);
+    await expect(wallet.send(request)).rejects.toBeInstanceOf(ProviderRefusedError);
+    expect(await payoutByKey(db.sql, payoutKey(request.withdrawalId))).toBeNull();
+  });
+
+  it('refuses for good when the ledger calls the transaction malformed', async () => {
+    const request = payout(1n * XRP);
+    fake.answerNextSubmitWith('temBAD_FEE');
+    await expect(wallet.send(request)).rejects.toBeInstanceOf(ProviderRefusedError);
+    expect((await payoutByKey(db.sql, payoutKey(request.withdrawalId)))?.status).toBe('rejected');
+    await expect(wallet.send(request)).rejects.toBeInstanceOf(ProviderRefusedError);
+  });
+
+  it('reports a transaction that missed its LastLedgerSequence as failed, never as pending forever', async () => {
+    const request = payout(1n * XRP);
+    fake.answerNextSubmitWith('terQUEUED'); // accepted for later, then never applied
+    const { txHash } = await wallet.send(request);
+    const stored = (await payoutByKey(db.sql, payoutKey(request.withdrawalId)))!;
+    while (fake.validatedLedger <= stored.lastLedgerSequence) fake.closeLedger();
+    expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/LastLedgerSequence/) });
+  });
+
+  it('gives payouts sent at once different sequences, so each of them applies', async () => {
+    const requests = Array.from({ length: 4 }, () => payout(2n * XRP));
+    const sent = await Promise.all(requests.map((r) => wallet.send(r)));
+    fake.closeLedger();
+    for (const [i, request] of requests.entries()) {
+      expect(await wallet.check(request.withdrawalId, sent[i]!.txHash)).toMatchObject({ state: 'confirmed' });
+      expect(fake.balanceOf(request.address)).toBe(2n * XRP);
+    }
+  });
+});

@@ -59,6 +59,9 @@ const schema = z.object({
   XRPL_DEPOSIT_ADDRESS: z.string().trim().refine(isValidClassicAddress, 'must be a classic XRPL address (r…)').optional(),
   XRPL_RECONNECT_MAX_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
   XRPL_STALL_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
+  /** The XRP hot wallet that pays withdrawals (a family seed, s…); without it XRP withdrawals wait for an operator. */
+  XRPL_HOT_WALLET_SEED: z.string().trim().regex(/^s[1-9A-HJ-NP-Za-km-z]{24,34}$/, 'must be an XRPL family seed (s…)').optional(),
+  XRPL_HOT_WALLET_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id (lower-case letters, digits, -)').default('xrpl-hot'),
 
   SECRET_KEY: z.string().min(32, 'must have at least 32 characters').optional(),
   ADMIN_EMAIL: z.email().optional(),

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { XrplListener } from '../chains/xrpl/listener.js';
-import { requestBackfill, signalDeposits, type TemporalTarget } from '../chains/xrpl/workflow-starts.js';
+import { requestBackfill, signalDeposits, signalPayouts, type TemporalTarget } from '../chains/xrpl/workflow-starts.js';
 import { createSql } from '../db/client.js';
 import { acquireLeadership, type Leadership } from '../db/leader-lock.js';
 import { migrate } from '../db/migrate.js';
@@ -57,6 +57,7 @@ listener = new XrplListener({
   sql,
   log,
   onDeposits: (deposits) => signalDeposits(temporal, sql, deposits),
+  onPayouts: (payouts) => signalPayouts(temporal, payouts),
   reconnectMs: { min: 500, max: config.XRPL_RECONNECT_MAX_SECONDS * 1000 },
   stallMs: config.XRPL_STALL_SECONDS * 1000,
 });

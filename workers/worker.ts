@@ -3,6 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { XrplConnection } from '../chains/xrpl/connection.js';
+import { XrplHotWallet } from '../chains/xrpl/hot-wallet.js';
+import { ensureProviderRoutes } from '../db/withdrawals.js';
+import { watchAccount } from '../db/xrpl/accounts.js';
 import { createSql } from '../db/client.js';
 import { setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
@@ -50,6 +53,13 @@ const sweep = setInterval(() => {
 }, config.WITHDRAWAL_SWEEP_INTERVAL);
 
 const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
+if (config.XRPL_HOT_WALLET_SEED) {
+  const hotWallet = new XrplHotWallet(config.XRPL_HOT_WALLET_ID, config.XRPL_HOT_WALLET_SEED, { sql, xrpl, log: log.child({ provider: config.XRPL_HOT_WALLET_ID }) });
+  withdrawalProviders.set(hotWallet.id, hotWallet);
+  // watched, so the listener sees the payouts validated and tells their withdrawals
+  await watchAccount(sql, { address: hotWallet.address, label: `hot wallet ${hotWallet.id}` });
+}
+await ensureProviderRoutes(sql, [...withdrawalProviders.values()].flatMap((p) => p.currencies.map((currency) => ({ currency, providerId: p.id }))));
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   namespace,

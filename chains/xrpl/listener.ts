@@ -9,7 +9,7 @@ import { Client, type LedgerStream, type TransactionStream } from 'xrpl';
 import type { Sql } from '../../db/client.js';
 import { watchedAccounts } from '../../db/xrpl/accounts.js';
 import type { DepositToSignal } from '../../db/xrpl/payments.js';
-import { storePayments, type Checkpoint } from '../../db/xrpl/store-payments.js';
+import { storePayments, type Checkpoint, type SeenPayout } from '../../db/xrpl/store-payments.js';
 import type { XrplPayment } from '../../domain/xrpl.js';
 import type { Logger } from '../../workers/log.js';
 import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from './account-tx.js';
@@ -22,6 +22,8 @@ export interface ListenerOptions {
   log: Logger;
   /** Deposits a flush recorded; whatever this fails to signal stays in the outbox. */
   onDeposits(deposits: DepositToSignal[]): Promise<void>;
+  /** Hot-wallet payouts seen validated; a lost signal is covered by the withdrawal's own polling. */
+  onPayouts?: (payouts: SeenPayout[]) => Promise<void>;
   reconnectMs?: { min: number; max: number };
   /** No ledger closed for this long: the connection is dead even if the socket looks open. */
   stallMs?: number;
@@ -65,7 +67,15 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
 
   constructor(options: ListenerOptions) {
     super();
-    this.options = { reconnectMs: { min: 500, max: 30_000 }, stallMs: 60_000, flushMs: 50, maxBuffered: 100_000, watchPollMs: 10_000, ...options };
+    this.options = {
+      reconnectMs: { min: 500, max: 30_000 },
+      stallMs: 60_000,
+      flushMs: 50,
+      maxBuffered: 100_000,
+      watchPollMs: 10_000,
+      onPayouts: async () => {},
+      ...options,
+    };
     this.log = options.log;
   }
 
@@ -224,6 +234,9 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
         retryMs = 100;
         if (outcome.deposits.length > 0) {
           void this.options.onDeposits(outcome.deposits).catch((error) => this.log.warn({ err: error }, 'could not signal XRPL deposits yet'));
+        }
+        if (outcome.payouts.length > 0) {
+          void this.options.onPayouts(outcome.payouts).catch((error) => this.log.warn({ err: error }, 'could not signal XRPL payouts; the withdrawals will poll'));
         }
       } catch (error) {
         this.buffer = batch.concat(this.buffer);

@@ -9,7 +9,9 @@ import { XRPL_CHAIN } from '../../domain/deposits.js';
 import { XRP_CURRENCY, xrplBackfillWorkflowId, xrplDepositWorkflowId } from '../../domain/xrpl.js';
 import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../workflows/search-attributes.js';
 import { xrplBackfillWorkflow, xrplResyncSignal, type BackfillMode } from '../../workflows/xrpl-backfill.js';
+import { withdrawalConfirmedSignal, withdrawalFailedSignal } from '../../workflows/withdrawal.js';
 import { xrplDepositWorkflow, xrplPaymentValidatedSignal } from '../../workflows/xrpl-deposit.js';
+import type { SeenPayout } from '../../db/xrpl/store-payments.js';
 
 export interface TemporalTarget {
   client: Client;
@@ -72,4 +74,13 @@ export async function requestBackfill(temporal: TemporalTarget, address: string,
   }
   const handle = await temporal.client.workflow.signalWithStart(xrplBackfillWorkflow, { ...options, signal: xrplResyncSignal, signalArgs: [{ requestedBy }] });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+}
+
+/** Tells each withdrawal its payout was validated (or failed); the payout's key is the withdrawal's workflow ID. */
+export async function signalPayouts(temporal: TemporalTarget, payouts: SeenPayout[]): Promise<void> {
+  for (const payout of payouts) {
+    const handle = temporal.client.workflow.getHandle(payout.key);
+    if (payout.succeeded) await handle.signal(withdrawalConfirmedSignal, { txHash: payout.hash });
+    else await handle.signal(withdrawalFailedSignal, { txHash: payout.hash, reason: `the ledger validated it as ${payout.result}` });
+  }
 }

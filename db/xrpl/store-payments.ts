@@ -4,12 +4,13 @@
  * accounts' checkpoint. Only payments seen for the first time are matched to deposits, so a payment seen by both
  * the stream and a backfill is one deposit.
  */
-import { depositDecision, XRP_CURRENCY, XRP_SCALE, xrplDepositWorkflowId, type DepositDecision, type XrplPayment } from '../../domain/xrpl.js';
+import { depositDecision, TES_SUCCESS, XRP_CURRENCY, XRP_SCALE, xrplDepositWorkflowId, type DepositDecision, type XrplPayment } from '../../domain/xrpl.js';
 import { XRPL_CHAIN } from '../../domain/deposits.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../client.js';
 import { recordDeposit } from '../deposits.js';
 import { tagOwners } from './destination-tags.js';
+import { payoutsByHash } from './payouts.js';
 
 /** A deposit recorded by this batch: its workflow is to be signalled. */
 export interface RecordedDeposit {
@@ -20,12 +21,22 @@ export interface RecordedDeposit {
   drops: bigint;
 }
 
+/** A payout of a hot wallet (a withdrawal) seen validated: its workflow is to be told. */
+export interface SeenPayout {
+  /** The payout's key, which is its withdrawal's workflow ID. */
+  key: string;
+  hash: string;
+  succeeded: boolean;
+  result: string;
+}
+
 export interface StoreOutcome {
   /** Payments new to Sluice. */
   inserted: number;
   /** Payments of no watched account (removed meanwhile), not stored. */
   ignored: number;
   deposits: RecordedDeposit[];
+  payouts: SeenPayout[];
 }
 
 export interface Checkpoint {
@@ -38,7 +49,7 @@ export async function storePayments(sql: Sql, payments: XrplPayment[], checkpoin
   // in hash order: two batches sharing payments (the stream and a backfill) take their row locks in the same order
   const unique = [...new Map(payments.map((p) => [p.hash, p])).values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   return sql.begin(async (tx) => {
-    const outcome = unique.length > 0 ? await insertPayments(tx, unique) : { inserted: 0, ignored: 0, deposits: [] };
+    const outcome = unique.length > 0 ? await insertPayments(tx, unique) : { inserted: 0, ignored: 0, deposits: [], payouts: [] };
     if (checkpoint && checkpoint.addresses.length > 0) {
       await tx`
         update xrpl_accounts set complete_through_ledger = ${checkpoint.ledger}
@@ -57,7 +68,7 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
   const watchedSet = new Set(watched.map((r) => r.address as string));
   const depositAddresses = new Set(watched.filter((r) => r.isDepositAddress).map((r) => r.address as string));
   const relevant = payments.filter((p) => watchedSet.has(p.source) || watchedSet.has(p.destination));
-  if (relevant.length === 0) return { inserted: 0, ignored: payments.length, deposits: [] };
+  if (relevant.length === 0) return { inserted: 0, ignored: payments.length, deposits: [], payouts: [] };
 
   const known = await tx`select hash from xrpl_payments where hash = any(${tx.array(relevant.map((p) => p.hash))}::text[])`;
   const knownSet = new Set(known.map((r) => r.hash as string));
@@ -109,10 +120,16 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
     on conflict (hash) do nothing
     returning hash`;
   const insertedSet = new Set(inserted.map((r) => r.hash as string));
+  const results = new Map(fresh.map((p) => [p.hash, p.result]));
+  const payouts = (await payoutsByHash(tx, [...insertedSet])).map((p) => {
+    const result = results.get(p.txHash)!;
+    return { key: p.key, hash: p.txHash, result, succeeded: result === TES_SUCCESS };
+  });
   return {
     inserted: inserted.length,
     ignored: payments.length - relevant.length,
     deposits: [...recorded.values()].filter((d) => insertedSet.has(d.hash)),
+    payouts,
   };
 }
 

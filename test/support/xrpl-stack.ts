@@ -17,10 +17,11 @@ export interface XrplStack extends Stack {
   following(address: string): Promise<void>;
 }
 
-export async function startXrplStack(options: { depositAddress: string }): Promise<XrplStack> {
+export async function startXrplStack(options: { depositAddress: string; env?: Record<string, string>; mailSink?: boolean }): Promise<XrplStack> {
   const rippled = await FakeRippled.start();
   const stack = await startStack({
-    env: { XRPL_URL: rippled.url, XRPL_DEPOSIT_ADDRESS: options.depositAddress, XRPL_RECONNECT_MAX_SECONDS: '1', XRPL_STALL_SECONDS: '30' },
+    mailSink: options.mailSink,
+    env: { XRPL_URL: rippled.url, XRPL_DEPOSIT_ADDRESS: options.depositAddress, XRPL_RECONNECT_MAX_SECONDS: '1', XRPL_STALL_SECONDS: '30', ...options.env },
   });
   const listeners: ServiceProcess[] = [];
   const spawnListener = (name = 'listener-xrpl') => {

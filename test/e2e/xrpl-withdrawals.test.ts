@@ -1,0 +1,88 @@
+/**
+ * XRP withdrawals end to end: the real API, worker and XRPL listener against the rippled double. The hot wallet
+ * autofills, signs, stores and submits through xrpl.js; the listener sees the payout validated and tells the
+ * withdrawal (polling is set far out, so the signal is what finishes it); a worker killed after the broadcast leaves
+ * exactly one payment on the ledger.
+ */
+import { Wallet } from 'xrpl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomAddress } from '../support/rippled/payments.js';
+import { fund, mailTo } from '../support/stack.js';
+import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
+
+const XRP = 1_000_000n;
+const hotWallet = Wallet.generate();
+let stack: XrplStack;
+let stopClosing: () => void;
+
+beforeAll(async () => {
+  stack = await startXrplStack({
+    depositAddress: randomAddress(),
+    mailSink: true,
+    env: { XRPL_HOT_WALLET_SEED: hotWallet.seed!, WITHDRAWAL_POLL_INTERVAL: '10m' },
+  });
+  stack.rippled.fund(hotWallet.classicAddress, 1_000n * XRP);
+  stack.spawnListener();
+  await stack.following(hotWallet.classicAddress);
+  stopClosing = stack.rippled.autoClose(250);
+  const settings = { enabled: true, min_amount: '1', max_amount: null, daily_limit: null, monthly_limit: null, fee_fixed: '0.1', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+  expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
+});
+afterAll(async () => {
+  stopClosing?.();
+  await stack?.stop();
+});
+
+async function statusOf(token: string, id: string) {
+  return (await stack.api.get(`/v1/withdrawals/${id}`, { token })).body;
+}
+const waitStatus = (token: string, id: string, status: string) =>
+  expect.poll(async () => (await statusOf(token, id)).status, { timeout: 60_000, interval: 200 }).toBe(status);
+
+async function requestAndConfirm(email: string, destination: string, amount: string) {
+  const user = await stack.api.signUp(email);
+  await fund(stack, user.id, 'XRP', '100');
+  const created = await stack.api.post('/v1/withdrawals', { currency: 'XRP', amount, address: destination, destination_tag: 7 }, { token: user.token, headers: { 'idempotency-key': 'payout-1' } });
+  expect(created.status).toBe(202);
+  const code = /\b(\d{6})\b/.exec((await mailTo(stack, email, /withdrawal code/)).subject)![1];
+  expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).status).toBe(200);
+  await waitStatus(user.token, created.body.id, 'awaiting_approval');
+  expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status).toBe(200);
+  return { user, id: created.body.id as string };
+}
+
+describe('XRP withdrawals end to end', () => {
+  it('pays from the hot wallet, is told by the listener, and posts the hold with the fee', async () => {
+    const destination = randomAddress();
+    const { user, id } = await requestAndConfirm('xrp-payout@example.com', destination, '20');
+    await waitStatus(user.token, id, 'succeeded');
+
+    expect(stack.rippled.balanceOf(destination)).toBe(20n * XRP);
+    const done = await statusOf(user.token, id);
+    expect(done).toMatchObject({ provider: 'xrpl-hot', tx_hash: expect.stringMatching(/^[0-9A-F]{64}$/) });
+    expect(done.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'broadcast', 'succeeded']);
+    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data.find((b: { currency: string }) => b.currency === 'XRP');
+    expect(balances).toMatchObject({ posted: '79.900000', pending: '0.000000' });
+    const payment = await stack.api.get(`/api/transactions/${done.tx_hash}`, { token: stack.admin.token });
+    expect(payment.body).toMatchObject({ source: hotWallet.classicAddress, destination, destination_tag: '7' });
+    expect(await mailTo(stack, 'xrp-payout@example.com', /was sent/)).toBeTruthy();
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+
+  it('leaves exactly one payment on the ledger when the worker is killed right after the broadcast', async () => {
+    const destination = randomAddress();
+    stopClosing(); // hold the ledger still, so the payout is broadcast but not yet validated when the worker dies
+    const { user, id } = await requestAndConfirm('xrp-crash@example.com', destination, '30');
+    await waitStatus(user.token, id, 'broadcast');
+    await stack.killWorker('SIGKILL');
+    stack.rippled.closeLedger();
+    stack.rippled.closeLedger();
+    await stack.startWorker();
+    stopClosing = stack.rippled.autoClose(250);
+    await waitStatus(user.token, id, 'succeeded');
+    expect(stack.rippled.balanceOf(destination)).toBe(30n * XRP);
+    const payments = await stack.api.get(`/api/transactions?account=${destination}`, { token: stack.admin.token });
+    expect(payments.body.data).toHaveLength(1);
+  });
+});

@@ -12,6 +12,8 @@ import { createApp } from './app.js';
 import { deriveKey } from './auth/sealed.js';
 import { Tokens } from './auth/tokens.js';
 import { ensureAdmin } from './bootstrap-admin.js';
+import { EvmDepositAddresses } from './evm-deposit-addresses.js';
+import { createEvmProvider } from '../chains/evm/provider.js';
 import { createApiMetrics } from './metrics.js';
 
 export interface RunningApi {
@@ -28,6 +30,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const evmDeposits = config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
+    ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
+    : undefined;
   const app = createApp({
     sql,
     ledger: new LedgerWriter(sql),
@@ -46,7 +51,8 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     metrics: createApiMetrics(),
     log,
-    depositAddresses: {},
+    depositAddresses: evmDeposits ? { evm: evmDeposits } : {},
+    evm: evmDeposits,
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -1,2 +1,5 @@
 /** Every workflow the worker runs; the bundle is built from this file. */
 export { ledgerAuditWorkflow } from './ledger-audit.js';
+export { evmDepositWorkflow } from './evm-deposit.js';
+export { evmCollectorWorkflow } from './evm-collector.js';
+export { gasKeeperWorkflow } from './gas-keeper.js';

@@ -25,10 +25,13 @@ export interface Stack {
   logDir: string;
   startWorker(): Promise<void>;
   killWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** The EVM listener (with `evmListener: true`). */
+  startListener(): Promise<void>;
+  killListener(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { env?: Record<string, string>; evmListener?: boolean } = {}): Promise<Stack> {
   const id = randomBytes(4).toString('hex');
   const db = await createTestDatabase();
   const port = await freePort();
@@ -58,7 +61,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     ...options.env,
   };
-  const spawn = (name: 'api' | 'worker') =>
+  const spawn = (name: 'api' | 'worker' | 'listener-evm') =>
     spawnService({
       name,
       command: process.execPath,
@@ -97,6 +100,15 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     },
     { timeoutMs: 60_000, process: apiProcess },
   );
+  let listener: ServiceProcess | null = null;
+  const startListener = async () => {
+    listener = spawn('listener-evm');
+    await waitUntil('the EVM listener recording blocks', async () => {
+      const [row] = await db.sql`select 1 from evm_listener_checkpoints limit 1`;
+      if (!row) throw new Error('no checkpoint yet');
+    }, { timeoutMs: 60_000, process: listener });
+  };
+  if (options.evmListener) await startListener();
   const token = await api.login(admin.email, admin.password);
   const me = await api.get('/v1/me', { token });
 
@@ -117,8 +129,12 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     async killWorker(signal = 'SIGKILL') {
       await worker.stop(signal, 5_000);
     },
+    startListener,
+    async killListener(signal = 'SIGKILL') {
+      await listener?.stop(signal, 5_000);
+    },
     async stop() {
-      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM')]);
+      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), listener?.stop('SIGTERM')]);
       await connection.close();
       await db.drop();
     },

@@ -6,7 +6,8 @@ import { JsonRpcProvider, NonceManager, Wallet, parseEther, toBeHex } from 'ethe
 import { deployTestUsdt } from '../../chains/evm/test-usdt.js';
 
 export function testProvider(rpcUrl: string): JsonRpcProvider {
-  return new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  // receipts are polled every 4 s by default: far slower than the 1-second blocks
+  return new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 }
 
 export async function setBalance(provider: JsonRpcProvider, address: string, wei: bigint): Promise<void> {

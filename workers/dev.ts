@@ -7,6 +7,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { DevAccount, devAddress } from '../chains/evm/dev-accounts.js';
 import { loadConfigOrExit } from './config.js';
 import { startAnvil } from './embedded/anvil.js';
 import { ensureDevToken } from './embedded/dev-token.js';
@@ -101,8 +102,11 @@ try {
     EVM_WS_URL: wsUrl ?? rpcUrl.replace(/^http/, 'ws'),
     SECRET_KEY: config.SECRET_KEY ?? secrets.secretKey,
     ADMIN_EMAIL: config.ADMIN_EMAIL ?? 'admin@sluice.local',
+    EVM_DEPOSIT_MNEMONIC: config.EVM_DEPOSIT_MNEMONIC ?? secrets.evmDepositMnemonic,
+    EVM_CONFIRMATIONS: process.env.EVM_CONFIRMATIONS ?? '2',
+    ...(config.EVM_RPC_URL ? {} : { COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet) }),
   };
-  for (const name of ['worker', 'api'] as const) stops.push(supervise(name, env));
+  for (const name of ['worker', 'api', 'listener-evm'] as const) stops.push(supervise(name, env));
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   await waitUntil('the API', async () => {
@@ -120,6 +124,7 @@ try {
     PostgreSQL    ${redacted}
     EVM chain     ${rpcUrl}  ${env.EVM_WS_URL}${config.EVM_RPC_URL ? '' : '  (anvil, 1 s blocks, chain id 31337)'}
     USDT token    ${tokenAddress ?? '(not configured: set USDT_CONTRACT_ADDRESS)'}
+    Cold wallet   ${env.COLD_WALLET_ADDRESS ?? '(not configured: set COLD_WALLET_ADDRESS)'}  confirmations ${env.EVM_CONFIRMATIONS}
     Admin         ${env.ADMIN_EMAIL} (a generated password is printed once, when the account is created)
 
   Press Ctrl-C to stop.
@@ -130,7 +135,7 @@ try {
 }
 
 /** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(name: 'api' | 'worker', env: NodeJS.ProcessEnv): () => Promise<void> {
+function supervise(name: 'api' | 'worker' | 'listener-evm', env: NodeJS.ProcessEnv): () => Promise<void> {
   let current: ServiceProcess;
   let stopping = false;
   let backoffMs = 1_000;

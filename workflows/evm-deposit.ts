@@ -43,14 +43,15 @@ export const evmDepositStatusQuery = defineQuery<EvmDepositStatus>('evmDepositSt
 
 export async function evmDepositWorkflow(input: EvmDepositInput): Promise<EvmDepositStatus> {
   const status: EvmDepositStatus = { state: 'confirming', confirmations: 0 };
-  let final = false; // the listener said confirmed or dropped: time to read the record
+  let finals = 0; // signals saying confirmed or dropped: each is a reason to read the record again
   setHandler(depositObservedSignal, (observed) => {
     status.confirmations = Math.max(status.confirmations, observed.confirmations);
-    if (observed.state !== 'seen') final = true;
+    if (observed.state !== 'seen') finals++;
   });
   setHandler(evmDepositStatusQuery, () => status);
 
   for (;;) {
+    const heard = finals; // counted before reading, so a signal arriving during the read is not missed
     const observation = await depositObservation(input.depositId);
     status.confirmations = Math.max(status.confirmations, observation.confirmations);
     if (observation.state === 'confirmed') break;
@@ -61,8 +62,7 @@ export async function evmDepositWorkflow(input: EvmDepositInput): Promise<EvmDep
       await wakeCollector({ chain: input.chain, address: input.address });
       return status;
     }
-    final = false;
-    await condition(() => final, POLL_INTERVAL);
+    await condition(() => finals > heard, POLL_INTERVAL);
   }
 
   await creditDeposit(input.depositId);

@@ -87,6 +87,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
   };
   let address: string | null = null;
   let statusShown: string | null = null;
+  let received = 0;
 
   setHandler(gasKeeperStatusQuery, () => {
     const { recent: _, ...rest } = state;
@@ -97,6 +98,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
     (request) => {
       if (state.recent.includes(request.requestId)) return { requestId: request.requestId, duplicate: true };
       state.queue.push(request);
+      received++;
       state.recent.push(request.requestId);
       if (state.recent.length > RECENT_LIMIT) state.recent.splice(0, state.recent.length - RECENT_LIMIT);
       return { requestId: request.requestId, duplicate: false };
@@ -114,6 +116,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
   );
 
   for (;;) {
+    const heard = received; // requests arriving while the tick runs wake the next one at once
     const report = await gasKeeperTick({ chain: input.chain, queue: state.queue });
     address = report.address;
     state.settings = report.settings;
@@ -159,7 +162,6 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
       return continueAsNew<typeof gasKeeperWorkflow>({ chain: input.chain, settings: state.settings, state });
     }
     // a new request is served at once; what the balance cannot pay yet waits for the next balance check
-    const waiting = state.queue.length;
-    await condition(() => state.queue.length > waiting, `${state.settings.pollSeconds} seconds`);
+    await condition(() => received > heard, `${state.settings.pollSeconds} seconds`);
   }
 }

@@ -34,7 +34,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
     async gasKeeperTick(input: { chain: string; queue: FundingRequest[] }): Promise<GasKeeperReport> {
       const keeper = evm.gasKeeper;
       const address = keeper.address.toLowerCase();
-      const states = await evm.sender.reconcile(keeper, { staleAfterMs: evm.resubmitAfterMs, bump: true });
+      const open = await evm.sender.reconcile(keeper, { staleAfterMs: evm.resubmitAfterMs, bump: true });
       heartbeat();
       const [balance, fees] = await Promise.all([evm.provider.getBalance(keeper.address, 'latest'), quoteFees(evm.provider)]);
       let available = balance - (await committedByOpenSends(deps.sql, evm.chain, address));
@@ -67,7 +67,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         balance: balance.toString(),
         committed: committed.toString(),
         checkedAt: new Date().toISOString(),
-        openSends: states.filter((s) => !s.confirmed).length + affordable.length,
+        openSends: open.length + affordable.length,
         low: balance < BigInt(evm.gasKeeperSettings.minBalance),
         sent: affordable.map((r) => r.requestId),
         settings: evm.gasKeeperSettings,

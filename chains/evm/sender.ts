@@ -117,25 +117,30 @@ export class EvmSender {
   }
 
   /**
-   * Reconciles every unfinished send of a key: records what was mined, rebroadcasts what the node may have lost, and
-   * resubmits with higher fees (a new attempt, same nonce) what has waited longer than `staleAfterMs`.
+   * Reconciles the unfinished sends of a key that have waited longer than `staleAfterMs`: records what was mined,
+   * and resubmits with higher fees (a new attempt, same nonce) or rebroadcasts what is still not mined. Younger sends
+   * are left alone (the listener records them). Returns every unfinished send, reconciled or not.
    */
-  async reconcile(signer: Signer, options: { staleAfterMs: number; bump: boolean }): Promise<SendState[]> {
-    const states: SendState[] = [];
-    for (const open of await openSends(this.deps.sql, this.deps.chain, signer.address.toLowerCase())) {
-      let state = await this.refresh(open);
-      if (state.send.status === 'pending') {
-        const last = state.send.attempts[state.send.attempts.length - 1]!;
-        const waitedMs = Date.now() - (last.broadcastAt ?? last.createdAt).getTime();
-        if (options.bump && waitedMs > options.staleAfterMs) {
-          state = { ...state, send: await this.resubmit(signer, state.send) };
-        } else {
-          await this.broadcast(state.send);
-        }
+  async reconcile(signer: Signer, options: { staleAfterMs: number; bump: boolean }): Promise<Send[]> {
+    const open: Send[] = [];
+    for (const send of await openSends(this.deps.sql, this.deps.chain, signer.address.toLowerCase())) {
+      const last = send.attempts[send.attempts.length - 1]!;
+      if (Date.now() - (last.broadcastAt ?? last.createdAt).getTime() <= options.staleAfterMs) {
+        open.push(send);
+        continue;
       }
-      states.push(state);
+      const state = await this.refresh(send);
+      if (state.confirmed) continue;
+      if (state.send.status === 'pending') {
+        if (options.bump) {
+          open.push(await this.resubmit(signer, state.send));
+          continue;
+        }
+        await this.broadcast(state.send);
+      }
+      open.push(state.send);
     }
-    return states;
+    return open;
   }
 
   /** A new attempt of a pending send with fees raised enough for nodes to replace the old one. */

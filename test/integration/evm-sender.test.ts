@@ -81,20 +81,21 @@ describe('EvmSender', () => {
     await provider.send('evm_setAutomine', [false]);
     try {
       const first = await sender.send(signer, await transfer('stuck:1', to, 5n));
-      const [state] = await sender.reconcile(signer, { staleAfterMs: 0, bump: true });
-      const bumped = state!.send;
-      expect(bumped.attempts).toHaveLength(2);
-      expect(bumped.nonce).toBe(first.nonce);
-      expect(bumped.attempts[1]!.maxFeePerGas).toBeGreaterThan(first.attempts[0]!.maxFeePerGas);
-      expect(bumped.attempts[1]!.maxPriorityFeePerGas).toBeGreaterThan(first.attempts[0]!.maxPriorityFeePerGas);
+      expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([expect.objectContaining({ key: 'stuck:1' })]);
+      expect((await sender.stateOf('stuck:1'))!.send.attempts).toHaveLength(1); // not stale yet: left alone
+      const [bumped] = await sender.reconcile(signer, { staleAfterMs: 0, bump: true });
+      expect(bumped!.attempts).toHaveLength(2);
+      expect(bumped!.nonce).toBe(first.nonce);
+      expect(bumped!.attempts[1]!.maxFeePerGas).toBeGreaterThan(first.attempts[0]!.maxFeePerGas);
+      expect(bumped!.attempts[1]!.maxPriorityFeePerGas).toBeGreaterThan(first.attempts[0]!.maxPriorityFeePerGas);
 
       await provider.send('evm_mine', []);
       expect(await provider.getTransactionReceipt(first.attempts[0]!.txHash)).toBeNull();
-      expect((await provider.getTransactionReceipt(bumped.attempts[1]!.txHash))?.status).toBe(1);
+      expect((await provider.getTransactionReceipt(bumped!.attempts[1]!.txHash))?.status).toBe(1);
       expect((await sender.stateOf('stuck:1'))).toMatchObject({ confirmed: false, confirmations: 1 });
       await provider.send('evm_mine', []);
       const final = await sender.stateOf('stuck:1');
-      expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped.attempts[1]!.txHash } });
+      expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped!.attempts[1]!.txHash } });
       expect(await provider.getBalance(to)).toBe(5n);
       expect(await sender.reconcile(signer, { staleAfterMs: 0, bump: true })).toEqual([]);
     } finally {

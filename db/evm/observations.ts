@@ -175,12 +175,14 @@ export interface ObservationToSignal {
   state: ObservationState;
   confirmations: number;
   version: number;
+  /** The deposit's status: a credited one's workflow has finished and needs no further word. */
+  depositStatus: string;
 }
 
 /** Observations whose deposit workflow has not heard of their latest state (the outbox). */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
-    select o.deposit_id, d.workflow_id, d.user_id, d.currency, d.address, o.state, o.confirmations, o.version
+    select o.deposit_id, d.workflow_id, d.user_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version order by o.deposit_id limit ${limit}`;
   return rows.map((r) => ({
@@ -192,6 +194,7 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
     state: r.state as ObservationState,
     confirmations: r.confirmations as number,
     version: r.version as number,
+    depositStatus: r.status as string,
   }));
 }
 
@@ -202,4 +205,11 @@ export async function markObservationSignalled(db: Db, depositId: string, versio
 export async function observationOf(db: Db, depositId: string): Promise<{ state: ObservationState; confirmations: number } | null> {
   const [row] = await db`select state, confirmations from evm_deposit_observations where deposit_id = ${depositId}`;
   return row ? { state: row.state as ObservationState, confirmations: row.confirmations as number } : null;
+}
+
+/** Confirmation counts of EVM deposits, by deposit id (deposits of other networks have none). */
+export async function confirmationsOf(db: Db, depositIds: string[]): Promise<Map<string, number>> {
+  if (depositIds.length === 0) return new Map();
+  const rows = await db`select deposit_id, confirmations from evm_deposit_observations where deposit_id = any(${db.array(depositIds)}::bigint[])`;
+  return new Map(rows.map((r) => [String(r.depositId), r.confirmations as number]));
 }

@@ -75,6 +75,25 @@ describe('EVM deposits and collection', () => {
 
     const unsupported = await stack.api.post('/v1/deposit/address', { currency: 'USD' }, { token: user.token });
     expect(unsupported.status).toBe(422);
+    const unknown = await stack.api.post('/v1/deposit/address', { currency: 'DOGE' }, { token: user.token });
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'unknown_currency', errors: [{ path: 'currency' }] } });
+    expect((await stack.api.post('/v1/deposit/address', { currency: 'ETH' })).status).toBe(401);
+  });
+
+  it('shows collections and the gas keeper to operators only, and names a bad filter', async () => {
+    const user = await stack.api.signUp('evm-not-operator@example.com');
+    for (const path of ['/v1/ops/collections', '/v1/ops/gas-keeper']) {
+      expect((await stack.api.get(path)).status).toBe(401);
+      expect((await stack.api.get(path, { token: user.token })).body).toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    const bad = await stack.api.get('/v1/ops/collections?address=0x12&status=lost', { token: stack.admin.token });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['address', 'status']);
+    const keeper = await eventually('the gas keeper status', async () => {
+      const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
+      return view.balance !== null && view.balance !== undefined && view;
+    });
+    expect(keeper).toMatchObject({ chain: CHAIN, address: gasKeeper.address.toLowerCase(), low: false, balance: '50.000000000000000000', queued: [] });
   });
 
   it('credits ETH and USDT deposits after their confirmations and sweeps them to the cold wallet', { timeout: 120_000 }, async () => {
@@ -98,6 +117,7 @@ describe('EVM deposits and collection', () => {
       return deposits.length === 2 && deposits.every((d: { status: string }) => d.status === 'credited') && deposits;
     });
     expect(credited.map((d: { currency: string; amount: string }) => `${d.amount} ${d.currency}`).sort()).toEqual(['1.500000000000000000 ETH', '250.000000 USDT']);
+    expect(credited.every((d: { confirmations: number }) => d.confirmations === 2)).toBe(true);
     const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
     expect(balances).toEqual(
       expect.arrayContaining([

@@ -57,7 +57,7 @@ describe('EVM reorg', () => {
     const sent = await customer.sendTransaction({ to: address, value: parseEther('1') });
     await sent.wait();
     const seen = await eventually('the deposit seen', async () => (await deposits())[0]);
-    expect(seen).toMatchObject({ tx_hash: sent.hash.toLowerCase(), status: 'pending' });
+    expect(seen).toMatchObject({ tx_hash: sent.hash.toLowerCase(), status: 'pending', confirmations: 1 });
 
     await provider.send('anvil_reorg', [1, []]); // the deposit's block is replaced by one without it
     expect(await provider.getTransactionReceipt(sent.hash)).toBeNull();

@@ -49,6 +49,8 @@ export class ListenerOutbox {
 
   /** Starts the deposit's workflow on first sight; afterwards tells it the new confirmation count or the drop. */
   private async signalDeposit(o: ObservationToSignal): Promise<void> {
+    // credited (its workflow read the record before this signal went out): a signal would only start a new run
+    if (o.depositStatus === 'credited') return markObservationSignalled(this.deps.sql, o.depositId, o.version);
     await this.deps.client.workflow.signalWithStart(evmDepositWorkflow, {
       workflowId: o.workflowId,
       taskQueue: this.deps.taskQueue,

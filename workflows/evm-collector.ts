@@ -74,8 +74,12 @@ export async function evmCollectorWorkflow(input: CollectorInput): Promise<Colle
     if (prepared.status === 'cancelled') return;
     if (prepared.needsFunding) {
       setState('funding');
-      await activities.requestGasFunding(sweepId);
-      await waitFor(async () => (await activities.gasFundingState(sweepId)) === 'confirmed');
+      await waitFor(async () => {
+        const funding = await activities.gasFundingState(sweepId);
+        // asked again while not sent: harmless (the keeper answers a known request), and a restarted keeper hears it
+        if (funding === 'queued') await activities.requestGasFunding(sweepId);
+        return funding === 'confirmed';
+      });
     }
     setState('sweeping');
     const sent = await activities.sendSweep(sweepId);

@@ -157,7 +157,7 @@ describe('evmCollectorWorkflow', () => {
     expect(result).toEqual({ state: 'idle', sweep: null, sweepsFinished: 2 });
     expect(calls).toEqual([
       'plan',
-      'prepare:1', 'fund:1', 'funding?:1', 'funding?:1', 'funding?:1', 'send:1', 'confirmed?:1', 'confirmed?:1', 'record:1',
+      'prepare:1', 'funding?:1', 'fund:1', 'funding?:1', 'funding?:1', 'send:1', 'confirmed?:1', 'confirmed?:1', 'record:1',
       'prepare:2', 'send:2', 'confirmed?:2', 'confirmed?:2', 'record:2',
     ]);
     await record('evm-collector', history);

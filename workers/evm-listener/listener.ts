@@ -117,10 +117,12 @@ export class EvmListener {
   private async toRecord(blocks: ScannedBlock[]) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
+    // concurrent receipt requests go to the node as one batch
+    const receipts = await Promise.all([...own.keys()].map((hash) => this.deps.provider.getTransactionReceipt(hash)));
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
-    for (const [hash, send] of own) {
-      const receipt = await this.deps.provider.getTransactionReceipt(hash);
-      if (!receipt) continue; // reorganised away since the block was read; the next round sees the truth
+    [...own.entries()].forEach(([hash, send], i) => {
+      const receipt = receipts[i];
+      if (!receipt) return; // reorganised away since the block was read; the next round sees the truth
       ownInclusions.push({
         sendId: send.id,
         inclusion: {
@@ -132,7 +134,7 @@ export class EvmListener {
           effectiveGasPrice: receipt.gasPrice,
         },
       });
-    }
+    });
 
     const deposits: ObservedDeposit[] = [];
     for (const block of blocks) {

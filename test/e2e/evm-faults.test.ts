@@ -2,7 +2,6 @@
  * Faults in the middle of EVM collection, on the real stack and the shared anvil: the worker killed between the gas
  * funding and the sweep, the listener killed while it catches up. After restarts nothing is lost or done twice.
  */
-import { cp } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { balanceOf } from '../../db/ledger/queries.js';
@@ -31,7 +30,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  if (process.env.KEEP_STACK_LOGS) await cp(stack.logDir, process.env.KEEP_STACK_LOGS, { recursive: true });
   await stack?.stop();
   provider?.destroy();
 });

@@ -2,7 +2,6 @@
  * A reorg removing a deposit before its confirmations, on an anvil of this file's own (reorganising the shared chain
  * would break other tests): the deposit is dropped and never credited; later deposits are credited as usual.
  */
-import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -38,7 +37,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  if (process.env.KEEP_STACK_LOGS && stack) await cp(stack.logDir, process.env.KEEP_STACK_LOGS, { recursive: true });
   await stack?.stop();
   provider?.destroy();
   await anvil?.stop();

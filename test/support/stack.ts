@@ -3,8 +3,8 @@
  * points), on the run's shared Postgres, Temporal and anvil, each stack with its own database and namespace.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
@@ -135,6 +135,8 @@ export async function startStack(options: { env?: Record<string, string>; evmLis
     },
     async stop() {
       await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), listener?.stop('SIGTERM')]);
+      // KEEP_STACK_LOGS=<dir> keeps each stack's process logs for a look after the run
+      if (process.env.KEEP_STACK_LOGS) await cp(logDir, join(process.env.KEEP_STACK_LOGS, basename(logDir)), { recursive: true });
       await connection.close();
       await db.drop();
     },

@@ -42,8 +42,10 @@ export interface SendState {
   confirmed: boolean;
 }
 
-/** Answers a node gives when a transaction it is handed again is already known or already mined. */
-const HARMLESS_BROADCAST_ERROR = /already known|already imported|known transaction|nonce too low|replacement transaction underpriced|transaction underpriced/i;
+/** Answers a node gives when it already has the transaction. */
+const ALREADY_KNOWN = /already known|already imported|known transaction/i;
+/** The nonce is used: fine if one of the send's attempts was mined, alarming if not. */
+const NONCE_USED = /nonce too low|nonce has already been used/i;
 
 function rpcMessage(error: unknown): string {
   const e = error as { error?: { message?: string }; info?: { error?: { message?: string } }; shortMessage?: string; message?: string };
@@ -177,7 +179,16 @@ export class EvmSender {
     try {
       await this.deps.provider.send('eth_sendRawTransaction', [last.raw]);
     } catch (error) {
-      if (!HARMLESS_BROADCAST_ERROR.test(rpcMessage(error))) throw error;
+      const message = rpcMessage(error);
+      if (ALREADY_KNOWN.test(message)) {
+        // the node has it: nothing to do
+      } else if (NONCE_USED.test(message) && (await this.findInclusion(send))) {
+        return; // an attempt was mined; refresh records it
+      } else if (NONCE_USED.test(message)) {
+        throw new Error(`nonce ${send.nonce} of ${send.from} was used by a transaction Sluice did not send (send ${send.key})`);
+      } else {
+        throw error;
+      }
     }
     if (!last.broadcastAt) await markBroadcast(this.deps.sql, send.id, last.attempt);
   }

@@ -195,6 +195,25 @@ describe('EVM deposits and collection', () => {
     expect(audit.body).toMatchObject({ ok: true });
   });
 
+  it('credits a deposit under the sweep minimum but sweeps only once the wallet holds enough', { timeout: 90_000 }, async () => {
+    const user = await stack.api.signUp('evm-small@example.com');
+    const address = await depositAddress(user.token, 'USDT');
+    await (await usdt.getFunction('transfer')(address, parseUnits('0.6', 6))).wait();
+    await eventually('the small deposit credited', async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data[0]?.status === 'credited');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await sweepsOf(address)).toEqual([]);
+    expect(await tokenBalance(address)).toBe(parseUnits('0.6', 6));
+    const [uncollected] = await stack.db.sql`select collected_by from evm_deposit_observations o join deposits d on d.id = o.deposit_id where d.address = ${address.toLowerCase()}`;
+    expect(uncollected!.collectedBy).toBeNull();
+
+    await (await usdt.getFunction('transfer')(address, parseUnits('0.5', 6))).wait();
+    const sweep = await eventually('the wallet swept once it holds 1.1 USDT', async () => (await sweepsOf(address)).find((s) => s.status === 'confirmed'), 60_000);
+    expect(sweep.amount).toBe('1.100000');
+    const depositIds = (await stack.api.get('/v1/deposits', { token: user.token })).body.data.map((d: { id: string }) => d.id);
+    expect([...sweep.deposit_ids].sort()).toEqual([...depositIds].sort());
+    expect(await tokenBalance(address)).toBe(0n);
+  });
+
   it('raises an alert when the gas keeper runs low, holds the token sweep until it is topped up, then recovers', async () => {
     await setBalance(provider, gasKeeper.address, parseEther('0.00001'));
     const user = await stack.api.signUp('evm-dry@example.com');

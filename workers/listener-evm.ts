@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NewHeads } from '../chains/evm/new-heads.js';
 import { createEvmProvider, detectChain } from '../chains/evm/provider.js';
 import { createSql } from '../db/client.js';
+import { stillLeads, tryLead } from '../db/evm/listener-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, exitOnConfigError, loadConfigOrExit, required } from './config.js';
 import { EvmListener } from './evm-listener/listener.js';
@@ -54,20 +55,32 @@ onShutdown(log, async () => {
   await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
 });
 
-/** Waits for leadership: the lock lives as long as the reserved connection does. */
+/**
+ * Leads while it holds the lock, on a connection of its own: the lock lives as long as that session does, so a
+ * listener whose session broke stands down (another may lead now) and competes again on a new connection.
+ */
 async function lead(): Promise<void> {
-  const lockConnection = await sql.reserve();
-  for (let announced = false; !stopping; announced = true) {
-    const [row] = await lockConnection`select pg_try_advisory_lock(hashtext(${`sluice:listener:${chain}`})) as locked`;
-    if (row!.locked) break;
-    if (!announced) log.info({ chain }, 'another listener is active; standing by');
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-  if (stopping) return lockConnection.release();
-  log.info({ chain, confirmations: config.EVM_CONFIRMATIONS, reorgDepth: config.EVM_REORG_DEPTH }, 'listener active');
   heads.start();
-  await listener.run();
-  lockConnection.release();
+  while (!stopping) {
+    const lockSql = createSql(required(config, 'DATABASE_URL'), { max: 1, applicationName: 'sluice-listener-evm-lock' });
+    try {
+      const session = await lockSql.reserve();
+      for (let announced = false; !stopping && !(await tryLead(session, chain)); announced = true) {
+        if (!announced) log.info({ chain }, 'another listener is active; standing by');
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+      if (!stopping) {
+        log.info({ chain, confirmations: config.EVM_CONFIRMATIONS, reorgDepth: config.EVM_REORG_DEPTH }, 'listener active');
+        await listener.run(() => stillLeads(session, chain));
+      }
+      session.release();
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'listener lock connection failed');
+    } finally {
+      await lockSql.end({ timeout: 1 });
+    }
+    if (!stopping) await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
 
 const running = lead().catch((error) => {

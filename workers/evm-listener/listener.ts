@@ -39,10 +39,15 @@ export class EvmListener {
     this.stopped = true;
   }
 
-  async run(): Promise<void> {
+  /** Runs until stopped, or until `stillLeading` says another listener may have taken over. */
+  async run(stillLeading: () => Promise<boolean> = async () => true): Promise<void> {
     let resuming = true;
     let failures = 0;
     while (!this.stopped) {
+      if (!(await stillLeading())) {
+        this.deps.log.warn('lost the listener lock; standing down');
+        return;
+      }
       try {
         await this.deps.outbox.deliver(); // whatever a previous run recorded but could not signal
         await this.catchUp(resuming);

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { createEvmCollectorActivities } from '../activities/evm-collector.js';
 import { transactionConfirmedSignal } from './evm-messages.js';
-import { SluiceStatus } from './search-attributes.js';
+import { Currency, SluiceStatus } from './search-attributes.js';
 
 const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivities>>({
   startToCloseTimeout: '1 minute',
@@ -70,6 +70,7 @@ export async function evmCollectorWorkflow(input: CollectorInput): Promise<Colle
 
   const sweep = async (sweepId: string, currency: string) => {
     status.sweep = { id: sweepId, currency };
+    upsertSearchAttributes([{ key: Currency, value: currency }]);
     const prepared = await activities.prepareSweep(sweepId);
     if (prepared.status === 'cancelled') return;
     if (prepared.needsFunding) {

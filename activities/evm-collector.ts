@@ -249,10 +249,16 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
       return { status: 'sent' };
     },
 
+    /** Whether the sweep is final; one a node seems to have lost is broadcast again (same transaction). */
     async sweepConfirmed(id: string): Promise<boolean> {
       const sweep = await loadSweep(id);
       if (sweep.status === 'confirmed' || sweep.status === 'failed') return true;
-      return (await evm.sender.stateOf(transferKey(sweep)))?.confirmed ?? false;
+      const state = await evm.sender.stateOf(transferKey(sweep));
+      if (state?.confirmed) return true;
+      if (state?.send.status === 'pending') {
+        await evm.sender.reconcile(await depositWallet(sweep.address), { staleAfterMs: evm.resubmitAfterMs, bump: false });
+      }
+      return false;
     },
 
     /** Books a confirmed sweep: cold and hot custody, the gas funding and every fee, and which deposits it collected. */

@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { adjustmentRoutes } from './routes/ops-adjustments.js';
+import { collectionRoutes } from './routes/ops-collections.js';
 import { settingsRoutes } from './routes/ops-settings.js';
 import { userAdminRoutes } from './routes/ops-users.js';
 import { transferRoutes } from './routes/transfers.js';
@@ -91,6 +92,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   xrplAccountRoutes(app, deps, guards);
   xrplTransactionRoutes(app, deps, guards);
   opsXrplRoutes(app, deps, guards);
+  collectionRoutes(app, deps, guards);
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));

@@ -23,6 +23,13 @@ export interface ApiDeps {
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */
   depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
+  /** The EVM chain deposits are collected on, when configured. */
+  evm?: EvmApi;
+}
+
+export interface EvmApi {
+  /** `evm-<chainId>`. */
+  chain(): Promise<string>;
 }
 
 export interface AuthUser {

@@ -13,6 +13,8 @@ import { createApp } from './app.js';
 import { deriveKey } from './auth/sealed.js';
 import { Tokens } from './auth/tokens.js';
 import { ensureAdmin } from './bootstrap-admin.js';
+import { EvmDepositAddresses } from './evm-deposit-addresses.js';
+import { createEvmProvider } from '../chains/evm/provider.js';
 import { createApiMetrics } from './metrics.js';
 import { xrplDepositAddresses } from './xrpl-deposit-addresses.js';
 
@@ -31,6 +33,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const evmDeposits = config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
+    ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
+    : undefined;
   const app = createApp({
     sql,
     ledger: new LedgerWriter(sql),
@@ -52,7 +57,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     log,
     depositAddresses: {
       ...(config.XRPL_DEPOSIT_ADDRESS ? { xrpl: xrplDepositAddresses(sql, config.XRPL_DEPOSIT_ADDRESS) } : {}),
+      ...(evmDeposits ? { evm: evmDeposits } : {}),
     },
+    evm: evmDeposits,
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -34,6 +34,11 @@ const duration = z
   })
   .refine((ms) => ms >= 1_000, 'must be at least one second');
 
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+
+/** An amount in a currency's units ("0.5" ETH); converted to minor units where the currency is known. */
+const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as "0.5"');
+
 const schema = z.object({
   SLUICE_ENV: z.enum(['dev', 'production']).default('production'),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -62,6 +67,25 @@ const schema = z.object({
   /** The XRP hot wallet that pays withdrawals (a family seed, s…); without it XRP withdrawals wait for an operator. */
   XRPL_HOT_WALLET_SEED: z.string().trim().regex(/^s[1-9A-HJ-NP-Za-km-z]{24,34}$/, 'must be an XRPL family seed (s…)').optional(),
   XRPL_HOT_WALLET_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id (lower-case letters, digits, -)').default('xrpl-hot'),
+
+  EVM_CHAIN_ID: z.coerce.number().int().positive().optional(),
+  EVM_CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(12),
+  EVM_REORG_DEPTH: z.coerce.number().int().min(1).max(10_000).default(64),
+  EVM_BLOCK_RANGE: z.coerce.number().int().min(1).max(10_000).default(100),
+  EVM_START_BLOCK: z.string().regex(/^\d+$/, 'must be a block number').optional(),
+  EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  EVM_DEPOSIT_MNEMONIC: z.string().trim().regex(/^([a-z]+ ){11,23}[a-z]+$/, 'must be a BIP-39 mnemonic of 12 to 24 words').optional(),
+  COLD_WALLET_ADDRESS: evmAddress.optional(),
+  GAS_KEEPER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key').optional(),
+  GAS_KEEPER_MIN_BALANCE: decimal.default('0.5'),
+  GAS_KEEPER_MAX_FUNDING: decimal.default('0.1'),
+  GAS_KEEPER_POLL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
+  GAS_MARGIN_PERCENT: z.coerce.number().int().min(0).max(1_000).default(10),
+  EVM_RESUBMIT_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(180),
+  SWEEP_MINIMUMS: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?(,[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?)*$/, 'must be a list such as "ETH=0.01,USDT=5"')
+    .default('ETH=0.001,USDT=1'),
 
   SECRET_KEY: z.string().min(32, 'must have at least 32 characters').optional(),
   ADMIN_EMAIL: z.email().optional(),
@@ -109,6 +133,15 @@ export function required<K extends keyof Config>(config: Config, name: K): NonNu
   const value = config[name];
   if (value === undefined || value === null) throw new ConfigError(`Invalid configuration:\n  ${name}: is required`);
   return value as NonNullable<Config[K]>;
+}
+
+/** For settings checked after parsing (a key, a mnemonic): exits with the message, as a parse error does. */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
 }
 
 /** Parses the configuration or exits with the message: the entry points' first line. */

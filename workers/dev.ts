@@ -7,6 +7,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { DevAccount, devAddress } from '../chains/evm/dev-accounts.js';
 import { loadConfigOrExit } from './config.js';
 import { startAnvil } from './embedded/anvil.js';
 import { ensureDevToken } from './embedded/dev-token.js';
@@ -102,8 +103,11 @@ try {
     SECRET_KEY: config.SECRET_KEY ?? secrets.secretKey,
     ADMIN_EMAIL: config.ADMIN_EMAIL ?? 'admin@sluice.local',
     SMTP_URL: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_SINK_PORT}`,
+    EVM_DEPOSIT_MNEMONIC: config.EVM_DEPOSIT_MNEMONIC ?? secrets.evmDepositMnemonic,
+    EVM_CONFIRMATIONS: process.env.EVM_CONFIRMATIONS ?? '2',
+    ...(config.EVM_RPC_URL ? {} : { COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet) }),
   };
-  const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api', 'listener-xrpl'] as const;
+  const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api', 'listener-evm', 'listener-xrpl'] as const;
   for (const name of processes) stops.push(supervise(name, env));
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
@@ -123,6 +127,7 @@ try {
     EVM chain     ${rpcUrl}  ${env.EVM_WS_URL}${config.EVM_RPC_URL ? '' : '  (anvil, 1 s blocks, chain id 31337)'}
     USDT token    ${tokenAddress ?? '(not configured: set USDT_CONTRACT_ADDRESS)'}
     XRPL          ${config.XRPL_URL}  deposits to ${config.XRPL_DEPOSIT_ADDRESS ?? '(not configured: set XRPL_DEPOSIT_ADDRESS)'}  (listener log: ${join(logDir, 'listener-xrpl.log')})
+    Cold wallet   ${env.COLD_WALLET_ADDRESS ?? '(not configured: set COLD_WALLET_ADDRESS)'}  confirmations ${env.EVM_CONFIRMATIONS}
     Mail          ${config.SMTP_URL ? env.SMTP_URL : `captured by the SMTP sink on ${env.SMTP_URL}: read it at ${apiUrl}/v1/ops/mail`}
     Admin         ${env.ADMIN_EMAIL} (a generated password is printed once, when the account is created)
 
@@ -134,7 +139,7 @@ try {
 }
 
 /** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(name: 'api' | 'worker' | 'mail-sink' | 'listener-xrpl', env: NodeJS.ProcessEnv): () => Promise<void> {
+function supervise(name: 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'listener-xrpl', env: NodeJS.ProcessEnv): () => Promise<void> {
   let current: ServiceProcess;
   let stopping = false;
   let backoffMs = 1_000;

@@ -7,16 +7,18 @@ import { XrplHotWallet } from '../chains/xrpl/hot-wallet.js';
 import { ensureProviderRoutes } from '../db/withdrawals.js';
 import { watchAccount } from '../db/xrpl/accounts.js';
 import { createSql } from '../db/client.js';
-import { setTokenContract } from '../db/currencies.js';
+import { CurrencyCatalog, setTokenContract } from '../db/currencies.js';
 import { migrate } from '../db/migrate.js';
 import { deriveKey } from '../api/auth/sealed.js';
 import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { createMailer } from '../mail/mailer.js';
-import { loadConfigOrExit, required, withdrawalTimings } from './config.js';
+import { exitOnConfigError, loadConfigOrExit, required, withdrawalTimings } from './config.js';
 import { startUnstartedWithdrawals } from './withdrawal-starter.js';
 import { createLogger } from './log.js';
 import { onShutdown } from './shutdown.js';
+import { createEvmContext, evmCollectionEnabled } from './evm-context.js';
+import { ensureGasKeeper } from './evm-setup.js';
 import { ensureNamespace, ensureSchedules, ensureSearchAttributes } from './temporal-setup.js';
 import { retryUntilConnected } from './retry.js';
 
@@ -33,8 +35,9 @@ const namespace = config.TEMPORAL_NAMESPACE;
 const connection = await retryUntilConnected(log, `Temporal at ${address}`, () => Connection.connect({ address }));
 await ensureNamespace(connection, namespace, log);
 await ensureSearchAttributes(connection, namespace, log);
+const client = new Client({ connection, namespace });
 await ensureSchedules(
-  new Client({ connection, namespace }),
+  client,
   { taskQueue: config.TEMPORAL_TASK_QUEUE, auditIntervalMinutes: config.LEDGER_AUDIT_INTERVAL_MINUTES },
   log,
 );
@@ -44,10 +47,9 @@ const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: 
 if (!mailer) log.warn('SMTP_URL is not set: withdrawal codes and notices cannot be mailed until it is');
 const withdrawalProviders = new Map<string, WithdrawalProvider>();
 
-const temporalClient = new Client({ connection, namespace });
 // a withdrawal whose API process died between holding the funds and starting the workflow gets started here
 const sweep = setInterval(() => {
-  startUnstartedWithdrawals(temporalClient, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log, config.WITHDRAWAL_SWEEP_INTERVAL / 1000).catch(
+  startUnstartedWithdrawals(client, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log, config.WITHDRAWAL_SWEEP_INTERVAL / 1000).catch(
     (error) => log.error({ err: error }, 'withdrawal sweep failed'),
   );
 }, config.WITHDRAWAL_SWEEP_INTERVAL);
@@ -59,7 +61,12 @@ if (config.XRPL_HOT_WALLET_SEED) {
   // watched, so the listener sees the payouts validated and tells their withdrawals
   await watchAccount(sql, { address: hotWallet.address, label: `hot wallet ${hotWallet.id}` });
 }
+
+const evm = evmCollectionEnabled(config) ? await createEvmContext(config, sql, log).catch(exitOnConfigError) : undefined;
+if (evm) await ensureGasKeeper(client, config.TEMPORAL_TASK_QUEUE, evm, log);
+else log.info('EVM collection is off: set EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC to run it');
 await ensureProviderRoutes(sql, [...withdrawalProviders.values()].flatMap((p) => p.currencies.map((currency) => ({ currency, providerId: p.id }))));
+
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),
   namespace,
@@ -76,6 +83,9 @@ const worker = await Worker.create({
     withdrawalProviders,
     keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
     xrpl,
+    temporal: { client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    currencies: new CurrencyCatalog(sql),
+    evm,
   }),
 });
 
@@ -84,6 +94,7 @@ onShutdown(log, async () => {
   worker.shutdown();
   await running;
   mailer?.close();
+  evm?.provider.destroy();
   await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), xrpl.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');

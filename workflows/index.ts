@@ -3,3 +3,6 @@ export { ledgerAuditWorkflow } from './ledger-audit.js';
 export { withdrawalWorkflow } from './withdrawal.js';
 export { xrplBackfillWorkflow } from './xrpl-backfill.js';
 export { xrplDepositWorkflow } from './xrpl-deposit.js';
+export { evmDepositWorkflow } from './evm-deposit.js';
+export { evmCollectorWorkflow } from './evm-collector.js';
+export { gasKeeperWorkflow } from './gas-keeper.js';

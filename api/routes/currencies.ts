@@ -1,5 +1,6 @@
 /** The currencies Sluice knows, with their scale and where they live. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { XRPL_CHAIN } from '../../domain/deposits.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { jsonResponse } from '../schemas.js';
 
@@ -10,6 +11,7 @@ const CurrencyView = z
     kind: z.enum(['fiat', 'crypto']),
     scale: z.number().int(),
     network: z.string().nullable(),
+    chain: z.string().nullable().openapi({ description: 'Where it moves: `evm-<chainId>` for the configured EVM chain, `xrpl`' }),
     token_contract: z.string().nullable(),
     enabled: z.boolean(),
   })
@@ -26,6 +28,7 @@ export function currencyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     }),
     async (c) => {
       const currencies = await deps.currencies.all();
+      const evmChain = await deps.evm?.chain().catch(() => null);
       return c.json(
         {
           data: currencies.map((cur) => ({
@@ -34,6 +37,7 @@ export function currencyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
             kind: cur.kind,
             scale: cur.scale,
             network: cur.network,
+            chain: cur.network === 'evm' ? (evmChain ?? null) : cur.network === 'xrpl' ? XRPL_CHAIN : null,
             token_contract: cur.tokenContract,
             enabled: cur.enabled,
           })),

@@ -1,6 +1,7 @@
 /** A user's deposit address per currency, and their deposits on every network. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { depositsOfUser } from '../../db/deposits.js';
+import { confirmationsOf } from '../../db/evm/observations.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../auth/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -25,6 +26,7 @@ const DepositView = z
     status: z.enum(['pending', 'credited', 'dropped']),
     detected_at: z.string(),
     credited_at: z.string().nullable(),
+    confirmations: z.number().int().nullable().openapi({ description: 'EVM: blocks seen on top of the deposit, its own included' }),
   })
   .openapi('Deposit');
 
@@ -72,6 +74,7 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       const rows = await depositsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const result = page(rows, limit, (d) => d.id);
+      const confirmations = await confirmationsOf(deps.sql, result.data.map((d) => d.id));
       return c.json(
         {
           data: result.data.map((d) => ({
@@ -85,6 +88,7 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
             status: d.status,
             detected_at: d.detectedAt.toISOString(),
             credited_at: d.creditedAt?.toISOString() ?? null,
+            confirmations: confirmations.get(d.id) ?? null,
           })),
           next_cursor: result.nextCursor,
         },

@@ -6,8 +6,12 @@ import { HDNodeWallet, Mnemonic } from 'ethers';
 
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 
-export const DevAccount = { Deployer: 0, GasKeeper: 1, HotWalletA: 2, HotWalletB: 3, Customer: 9 } as const;
+export const DevAccount = { Deployer: 0, GasKeeper: 1, HotWalletA: 2, HotWalletB: 3, ColdWallet: 4, Customer: 9 } as const;
 
 export function devPrivateKey(index: number): string {
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+export function devAddress(index: number): string {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(ANVIL_MNEMONIC), `m/44'/60'/0'/0/${index}`).address;
 }

@@ -3,8 +3,8 @@
  * points), on the run's shared Postgres, Temporal and anvil, each stack with its own database and namespace.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
@@ -25,6 +25,9 @@ export interface Stack {
   logDir: string;
   startWorker(): Promise<void>;
   killWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** The EVM listener (with `evmListener: true`). */
+  startListener(): Promise<void>;
+  killListener(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Also run the SMTP sink (workers/mail-sink.ts) and point the worker's SMTP_URL at it. */
   mailSink?: boolean;
+  /** Also run the EVM listener (workers/listener-evm.ts), waiting until it records blocks. */
+  evmListener?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -70,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env.MAIL_SINK_PORT = String(mailPort);
     env.SMTP_URL = `smtp://127.0.0.1:${mailPort}`;
   }
-  const spawn = (name: 'api' | 'worker' | 'mail-sink') =>
+  const spawn = (name: 'api' | 'worker' | 'mail-sink' | 'listener-evm') =>
     spawnService({
       name,
       command: process.execPath,
@@ -114,6 +119,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     { timeoutMs: 60_000, process: apiProcess },
   );
+  let listener: ServiceProcess | null = null;
+  const startListener = async () => {
+    listener = spawn('listener-evm');
+    await waitUntil('the EVM listener recording blocks', async () => {
+      const [row] = await db.sql`select 1 from evm_listener_checkpoints limit 1`;
+      if (!row) throw new Error('no checkpoint yet');
+    }, { timeoutMs: 60_000, process: listener });
+  };
+  if (options.evmListener) await startListener();
   const token = await api.login(admin.email, admin.password);
   const me = await api.get('/v1/me', { token });
 
@@ -134,8 +148,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async killWorker(signal = 'SIGKILL') {
       await worker.stop(signal, 5_000);
     },
+    startListener,
+    async killListener(signal = 'SIGKILL') {
+      await listener?.stop(signal, 5_000);
+    },
     async stop() {
-      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), ...extra.map((p) => p.stop('SIGTERM'))]);
+      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), listener?.stop('SIGTERM'), ...extra.map((p) => p.stop('SIGTERM'))]);
+      // KEEP_STACK_LOGS=<dir> keeps each stack's process logs for a look after the run
+      if (process.env.KEEP_STACK_LOGS) await cp(logDir, join(process.env.KEEP_STACK_LOGS, basename(logDir)), { recursive: true });
       await connection.close();
       await db.drop();
     },

@@ -3,6 +3,7 @@
  * written under them (sealed TOTP seeds, API keys, the database) stays readable across restarts.
  */
 import { randomBytes } from 'node:crypto';
+import { Wallet } from 'ethers';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 export interface DevSecrets {
   secretKey: string;
   postgresPassword: string;
+  /** The HD seed of EVM deposit addresses: users' addresses stay theirs across restarts. */
+  evmDepositMnemonic: string;
 }
 
 export async function loadOrCreateDevSecrets(dataDir: string): Promise<DevSecrets> {
@@ -18,6 +21,7 @@ export async function loadOrCreateDevSecrets(dataDir: string): Promise<DevSecret
   const secrets: DevSecrets = {
     secretKey: existing.secretKey ?? randomBytes(32).toString('hex'),
     postgresPassword: existing.postgresPassword ?? randomBytes(16).toString('hex'),
+    evmDepositMnemonic: existing.evmDepositMnemonic ?? Wallet.createRandom().mnemonic!.phrase,
   };
   if (JSON.stringify(existing) !== JSON.stringify(secrets)) {
     await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -1,0 +1,250 @@
+/**
+ * EVM deposits and collection on the real stack (API, worker, EVM listener) and the shared anvil, driven over HTTP
+ * as users and operators would: deposit addresses, ETH and USDT deposits credited after their confirmations and
+ * swept to the cold wallet, fifty wallets at once, and a gas keeper that runs dry and is topped up.
+ */
+import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { balanceOf } from '../../db/ledger/queries.js';
+import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const ERC20 = ['function transfer(address to, uint256 value) returns (bool)', 'function balanceOf(address) view returns (uint256)'];
+const CHAIN = 'evm-31337';
+
+let provider: JsonRpcProvider;
+let customer: NonceManager;
+let usdt: Contract;
+let usdtAddress: string;
+let gasKeeper: { address: string; privateKey: string };
+let cold: string;
+let stack: Stack;
+
+beforeAll(async () => {
+  provider = testProvider(inject('evmRpcUrl'));
+  customer = await fundedWallet(provider, '10000');
+  usdtAddress = await deployUsdt(provider, customer);
+  usdt = new Contract(usdtAddress, ERC20, customer);
+  gasKeeper = Wallet.createRandom();
+  await setBalance(provider, gasKeeper.address, parseEther('50'));
+  cold = Wallet.createRandom().address;
+  stack = await startStack({ env: evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: cold }), evmListener: true });
+});
+afterAll(async () => {
+  await stack?.stop();
+  provider?.destroy();
+});
+
+const holdings = async (account: string, currency: string) => {
+  const b = await balanceOf(stack.db.sql, account, currency);
+  return b.debitsPosted - b.creditsPosted;
+};
+const tokenBalance = async (address: string) => (await usdt.getFunction('balanceOf')(address)) as bigint;
+
+async function depositAddress(token: string, currency: string): Promise<string> {
+  const response = await stack.api.post('/v1/deposit/address', { currency }, { token });
+  expect(response.status).toBe(200);
+  return response.body.address;
+}
+
+async function sweepsOf(address: string) {
+  const response = await stack.api.get(`/v1/ops/collections?address=${address}`, { token: stack.admin.token });
+  expect(response.status).toBe(200);
+  return response.body.data as Array<{ currency: string; status: string; amount: string; gas_spent: string; sweep_tx_hash: string; deposit_ids: string[] }>;
+}
+
+describe('EVM deposits and collection', () => {
+  it('gives a new user one stable deposit address for ETH and USDT and lists where currencies live', async () => {
+    const user = await stack.api.signUp('evm-address@example.com');
+    const eth = await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token });
+    expect(eth.body).toMatchObject({ currency: 'ETH', chain: CHAIN, destination_tag: null });
+    expect(eth.body.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(await depositAddress(user.token, 'USDT')).toBe(eth.body.address);
+    expect(await depositAddress(user.token, 'ETH')).toBe(eth.body.address);
+
+    const other = await stack.api.signUp('evm-address-2@example.com');
+    expect(await depositAddress(other.token, 'ETH')).not.toBe(eth.body.address);
+
+    const currencies = await stack.api.get('/v1/currencies');
+    const byCode = Object.fromEntries(currencies.body.data.map((c: { code: string }) => [c.code, c]));
+    expect(byCode.USDT).toMatchObject({ network: 'evm', chain: CHAIN, token_contract: usdtAddress });
+    expect(byCode.ETH).toMatchObject({ network: 'evm', chain: CHAIN, token_contract: null });
+
+    const unsupported = await stack.api.post('/v1/deposit/address', { currency: 'USD' }, { token: user.token });
+    expect(unsupported.status).toBe(422);
+    const unknown = await stack.api.post('/v1/deposit/address', { currency: 'DOGE' }, { token: user.token });
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'unknown_currency', errors: [{ path: 'currency' }] } });
+    expect((await stack.api.post('/v1/deposit/address', { currency: 'ETH' })).status).toBe(401);
+  });
+
+  it('shows collections and the gas keeper to operators only, and names a bad filter', async () => {
+    const user = await stack.api.signUp('evm-not-operator@example.com');
+    for (const path of ['/v1/ops/collections', '/v1/ops/gas-keeper']) {
+      expect((await stack.api.get(path)).status).toBe(401);
+      expect((await stack.api.get(path, { token: user.token })).body).toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    const bad = await stack.api.get('/v1/ops/collections?address=0x12&status=lost', { token: stack.admin.token });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['address', 'status']);
+    const keeper = await eventually('the gas keeper status', async () => {
+      const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
+      return view.balance !== null && view.balance !== undefined && view;
+    });
+    expect(keeper).toMatchObject({ chain: CHAIN, address: gasKeeper.address.toLowerCase(), low: false, balance: '50.000000000000000000', queued: [] });
+  });
+
+  it('credits ETH and USDT deposits after their confirmations and sweeps them to the cold wallet', { timeout: 120_000 }, async () => {
+    const user = await stack.api.signUp('evm-depositor@example.com');
+    const address = await depositAddress(user.token, 'ETH');
+
+    // USDT first: the wallet has no gas, so the gas keeper funds the token sweep
+    await (await usdt.getFunction('transfer')(address, parseUnits('250', 6))).wait();
+    const tokenSweep = await eventually('the USDT sweep confirmed', async () => {
+      const confirmed = (await sweepsOf(address)).find((s) => s.currency === 'USDT' && s.status === 'confirmed');
+      return confirmed;
+    }, 90_000);
+    expect(tokenSweep.amount).toBe('250.000000');
+    expect(await tokenBalance(address)).toBe(0n);
+    expect(await tokenBalance(cold)).toBe(parseUnits('250', 6));
+
+    // then ETH: the native sweep takes the whole balance (the deposit and what the funding left) less its fee
+    await (await customer.sendTransaction({ to: address, value: parseEther('1.5') })).wait();
+    const credited = await eventually('both deposits credited', async () => {
+      const deposits = (await stack.api.get('/v1/deposits', { token: user.token })).body.data;
+      return deposits.length === 2 && deposits.every((d: { status: string }) => d.status === 'credited') && deposits;
+    });
+    expect(credited.map((d: { currency: string; amount: string }) => `${d.amount} ${d.currency}`).sort()).toEqual(['1.500000000000000000 ETH', '250.000000 USDT']);
+    expect(credited.every((d: { confirmations: number }) => d.confirmations === 2)).toBe(true);
+    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+    expect(balances).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ currency: 'ETH', posted: '1.500000000000000000' }),
+        expect.objectContaining({ currency: 'USDT', posted: '250.000000' }),
+      ]),
+    );
+    const ethSweep = await eventually('the ETH sweep confirmed', async () => {
+      return (await sweepsOf(address)).find((s) => s.currency === 'ETH' && s.status === 'confirmed');
+    }, 90_000);
+    expect(await provider.getBalance(cold)).toBe(parseEther(ethSweep.amount));
+    expect(parseEther(ethSweep.amount)).toBeGreaterThan(parseEther('1.5') - parseEther(ethSweep.gas_spent));
+
+    // what stays is the unused part of the most the sweep's fee could have been: less than one transfer's fee
+    const dust = await provider.getBalance(address);
+    const [sent] = await stack.db.sql`
+      select s.gas_limit, s.effective_gas_price, a.max_fee_per_gas from evm_sends s join evm_send_attempts a on a.send_id = s.id
+      where s.purpose = 'sweep' and s.from_address = ${address.toLowerCase()} and s.to_address = ${cold.toLowerCase()}`;
+    expect(dust).toBe(sent!.gasLimit * (sent!.maxFeePerGas - sent!.effectiveGasPrice));
+    expect(dust).toBeLessThan(sent!.gasLimit * sent!.maxFeePerGas);
+
+    // the books match the chain: hot custody holds the dust, cold custody what the cold wallet received
+    expect(await holdings(`custody:hot:${CHAIN}`, 'ETH')).toBe(dust);
+    expect(await holdings(`custody:cold:${CHAIN}`, 'ETH')).toBe(await provider.getBalance(cold));
+    expect(await holdings(`custody:hot:${CHAIN}`, 'USDT')).toBe(0n);
+    expect(await holdings(`custody:cold:${CHAIN}`, 'USDT')).toBe(parseUnits('250', 6));
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+
+    // our own funding and sweep transactions were never taken for deposits
+    const [row] = await stack.db.sql`select count(*)::int as count from deposits`;
+    expect(row!.count).toBe(2);
+  });
+
+  it('credits and sweeps fifty wallets at once without a nonce collision', { timeout: 240_000 }, async () => {
+    const coldBefore = await tokenBalance(cold);
+    const keeperNonceBefore = await provider.getTransactionCount(gasKeeper.address);
+    const users = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.api.signUp(`evm-many-${i}@example.com`)));
+    const addresses = await Promise.all(users.map((u) => depositAddress(u.token, 'ETH')));
+    const sent = await Promise.all(
+      addresses.map((address, i) =>
+        i % 2 === 0 ? customer.sendTransaction({ to: address, value: parseEther('0.25') }) : usdt.getFunction('transfer')(address, parseUnits('40', 6)),
+      ),
+    );
+    await Promise.all(sent.map((tx) => tx.wait()));
+
+    await eventually('fifty sweeps confirmed', async () => {
+      const [row] = await stack.db.sql`select count(*)::int as n from evm_sweeps where status = 'confirmed' and address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
+      return row!.n === 50;
+    }, 180_000, 1_000).catch(async (error) => {
+      console.error('sweeps', await stack.db.sql`select status, currency, count(*)::int from evm_sweeps group by 1, 2`);
+      console.error('deposits', await stack.db.sql`select d.status, o.state, count(*)::int from deposits d join evm_deposit_observations o on o.deposit_id = d.id group by 1, 2`);
+      console.error('sends', await stack.db.sql`select purpose, status, count(*)::int from evm_sends group by 1, 2`);
+      console.error('checkpoint', await stack.db.sql`select * from evm_listener_checkpoints`, await provider.getBlockNumber());
+      throw error;
+    });
+
+    const deposits = await stack.db.sql`select status, count(*)::int as n from deposits where address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[]) group by status`;
+    expect(deposits).toEqual([{ status: 'credited', n: 50 }]);
+    for (const [i, u] of users.entries()) {
+      const balances = (await stack.api.get('/v1/balances', { token: u.token })).body.data;
+      const expected = i % 2 === 0 ? { currency: 'ETH', posted: '0.250000000000000000' } : { currency: 'USDT', posted: '40.000000' };
+      expect(balances.find((b: { currency: string }) => b.currency === expected.currency)).toMatchObject(expected);
+    }
+    for (const address of addresses.filter((_, i) => i % 2 === 1)) expect(await tokenBalance(address)).toBe(0n);
+    expect(await tokenBalance(cold)).toBe(coldBefore + 25n * parseUnits('40', 6));
+
+    // one funding per token wallet, each on its own nonce of the gas keeper, each mined once
+    const fundings = await stack.db.sql`
+      select nonce, status, succeeded from evm_sends
+      where purpose = 'gas-funding' and to_address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
+    expect(fundings.length).toBe(25);
+    expect(new Set(fundings.map((f) => f.nonce)).size).toBe(25);
+    expect(fundings.every((f) => f.status === 'confirmed' && f.succeeded)).toBe(true);
+    expect(await provider.getTransactionCount(gasKeeper.address)).toBe(keeperNonceBefore + 25);
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true });
+  });
+
+  it('credits a deposit under the sweep minimum but sweeps only once the wallet holds enough', { timeout: 90_000 }, async () => {
+    const user = await stack.api.signUp('evm-small@example.com');
+    const address = await depositAddress(user.token, 'USDT');
+    await (await usdt.getFunction('transfer')(address, parseUnits('0.6', 6))).wait();
+    await eventually('the small deposit credited', async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data[0]?.status === 'credited');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await sweepsOf(address)).toEqual([]);
+    expect(await tokenBalance(address)).toBe(parseUnits('0.6', 6));
+    const [uncollected] = await stack.db.sql`select collected_by from evm_deposit_observations o join deposits d on d.id = o.deposit_id where d.address = ${address.toLowerCase()}`;
+    expect(uncollected!.collectedBy).toBeNull();
+
+    await (await usdt.getFunction('transfer')(address, parseUnits('0.5', 6))).wait();
+    const sweep = await eventually('the wallet swept once it holds 1.1 USDT', async () => (await sweepsOf(address)).find((s) => s.status === 'confirmed'), 60_000);
+    expect(sweep.amount).toBe('1.100000');
+    const depositIds = (await stack.api.get('/v1/deposits', { token: user.token })).body.data.map((d: { id: string }) => d.id);
+    expect([...sweep.deposit_ids].sort()).toEqual([...depositIds].sort());
+    expect(await tokenBalance(address)).toBe(0n);
+  });
+
+  it('raises an alert when the gas keeper runs low, holds the token sweep until it is topped up, then recovers', async () => {
+    await setBalance(provider, gasKeeper.address, parseEther('0.00001'));
+    const user = await stack.api.signUp('evm-dry@example.com');
+    const address = await depositAddress(user.token, 'USDT');
+    await (await usdt.getFunction('transfer')(address, parseUnits('75', 6))).wait();
+
+    const alert = await eventually('a low-balance alert', async () => {
+      const alerts = (await stack.api.get('/v1/ops/alerts?kind=gas_keeper_low', { token: stack.admin.token })).body.data;
+      return alerts[0];
+    });
+    expect(alert).toMatchObject({ severity: 'warning', kind: 'gas_keeper_low' });
+    const keeper = await eventually('the funding request queued', async () => {
+      const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
+      return view.queued.length === 1 && view;
+    });
+    expect(keeper).toMatchObject({ chain: CHAIN, address: gasKeeper.address.toLowerCase(), low: true, threshold: '0.500000000000000000' });
+    const keeperWorkflow = await stack.temporal.workflow.getHandle(`gas-keeper:${CHAIN}`).describe();
+    expect(keeperWorkflow.searchAttributes.SluiceStatus).toEqual(['low-balance']);
+
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect((await sweepsOf(address))[0]).toMatchObject({ currency: 'USDT', status: 'funding' });
+
+    await setBalance(provider, gasKeeper.address, parseEther('20'));
+    await eventually('the sweep confirmed after the top-up', async () => (await sweepsOf(address))[0]?.status === 'confirmed', 60_000);
+    expect(await tokenBalance(address)).toBe(0n);
+    const recovered = await eventually('the gas keeper recovered', async () => {
+      const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
+      return !view.low && view;
+    });
+    expect(recovered.queued).toEqual([]);
+    const notes = (await stack.api.get('/v1/ops/alerts?kind=gas_keeper_recovered', { token: stack.admin.token })).body.data;
+    expect(notes).toHaveLength(1);
+  });
+});

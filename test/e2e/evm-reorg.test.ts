@@ -1,0 +1,81 @@
+/**
+ * A reorg removing a deposit before its confirmations, on an anvil of this file's own (reorganising the shared chain
+ * would break other tests): the deposit is dropped and never credited; later deposits are credited as usual.
+ */
+import { join } from 'node:path';
+import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAnvil, type AnvilChain } from '../../workers/embedded/anvil.js';
+import { eventually, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import { freePort } from '../support/ports.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+let anvil: AnvilChain;
+let provider: JsonRpcProvider;
+let customer: NonceManager;
+let stack: Stack;
+
+beforeAll(async () => {
+  // no block time: blocks are mined when a transaction arrives or the test mines one
+  anvil = await startAnvil({ port: await freePort(), logFile: join(inject('testDataDir'), `anvil-reorg-${Date.now()}.log`) });
+  provider = testProvider(anvil.rpcUrl);
+  customer = await fundedWallet(provider, '100');
+  const gasKeeper = Wallet.createRandom();
+  await setBalance(provider, gasKeeper.address, parseEther('10'));
+  stack = await startStack({
+    env: {
+      EVM_RPC_URL: anvil.rpcUrl,
+      EVM_WS_URL: anvil.wsUrl,
+      GAS_KEEPER_PRIVATE_KEY: gasKeeper.privateKey,
+      COLD_WALLET_ADDRESS: Wallet.createRandom().address,
+      EVM_DEPOSIT_MNEMONIC: Wallet.createRandom().mnemonic!.phrase,
+      EVM_CONFIRMATIONS: '3',
+      EVM_REORG_DEPTH: '6',
+      EVM_POLL_INTERVAL_MS: '300',
+    },
+    evmListener: true,
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  provider?.destroy();
+  await anvil?.stop();
+});
+
+const mine = async (blocks: number) => {
+  for (let i = 0; i < blocks; i++) await provider.send('evm_mine', []);
+};
+
+describe('EVM reorg', () => {
+  it('drops a deposit whose block was replaced before its confirmations, and never credits it', { timeout: 120_000 }, async () => {
+    const user = await stack.api.signUp('reorged@example.com');
+    const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
+    const deposits = async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data as Array<{ tx_hash: string; status: string }>;
+
+    const sent = await customer.sendTransaction({ to: address, value: parseEther('1') });
+    await sent.wait();
+    const seen = await eventually('the deposit seen', async () => (await deposits())[0]);
+    expect(seen).toMatchObject({ tx_hash: sent.hash.toLowerCase(), status: 'pending', confirmations: 1 });
+
+    await provider.send('anvil_reorg', [1, []]); // the deposit's block is replaced by one without it
+    expect(await provider.getTransactionReceipt(sent.hash)).toBeNull();
+    await mine(5);
+
+    await eventually('the deposit dropped', async () => (await deposits())[0]?.status === 'dropped');
+    const result = await stack.temporal.workflow.getHandle(`deposit:evm-31337:${sent.hash.toLowerCase()}:0`).result();
+    expect(result).toMatchObject({ state: 'dropped' });
+    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+    expect(balances.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.000000000000000000' });
+    const [credits] = await stack.db.sql`select count(*)::int as n from ledger_transfers where key like 'deposit:%'`;
+    expect(credits!.n).toBe(0);
+
+    // the listener goes on: a deposit that stays on chain is credited after its three confirmations
+    customer.reset();
+    const next = await customer.sendTransaction({ to: address, value: parseEther('0.5') });
+    await next.wait();
+    await mine(2);
+    await eventually('the next deposit credited', async () => (await deposits()).find((d) => d.tx_hash === next.hash.toLowerCase())?.status === 'credited');
+    const after = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+    expect(after.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.500000000000000000' });
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The sender on a real anvil of its own and a real database: signed transactions are stored before they are
+ * broadcast (a failed broadcast is retried with the stored transaction, never a new one), nonces never collide,
+ * and a transaction not mined in time is resubmitted with higher fees on the same nonce.
+ */
+import { join } from 'node:path';
+import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EvmSender } from '../../chains/evm/sender.js';
+import { quoteFees } from '../../chains/evm/provider.js';
+import { NATIVE_TRANSFER_GAS } from '../../domain/collection.js';
+import { startAnvil, type AnvilChain } from '../../workers/embedded/anvil.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { setBalance, testProvider } from '../support/evm.js';
+import { freePort } from '../support/ports.js';
+
+let anvil: AnvilChain;
+let provider: JsonRpcProvider;
+let db: TestDatabase;
+let sender: EvmSender;
+
+beforeAll(async () => {
+  [anvil, db] = await Promise.all([
+    startAnvil({ port: await freePort(), logFile: join(inject('testDataDir'), `anvil-sender-${Date.now()}.log`) }),
+    createTestDatabase(),
+  ]);
+  provider = testProvider(anvil.rpcUrl);
+  sender = new EvmSender({ sql: db.sql, provider, chain: 'evm-31337', chainId: 31337n, confirmations: 2 });
+});
+afterAll(async () => {
+  provider?.destroy();
+  await Promise.all([anvil?.stop(), db?.drop()]);
+});
+
+const transfer = async (key: string, to: string, value: bigint) => ({
+  key,
+  purpose: 'test',
+  to,
+  value,
+  gasLimit: NATIVE_TRANSFER_GAS,
+  fees: await quoteFees(provider),
+});
+
+describe('EvmSender', () => {
+  it('stores the signed transaction before broadcasting, and sends the stored one when asked again', async () => {
+    const signer = Wallet.createRandom();
+    const to = Wallet.createRandom().address;
+    // the node refuses the broadcast (no funds): as if the worker died right after storing
+    await expect(sender.send(signer, await transfer('crash:1', to, 1_000n))).rejects.toThrow(/insufficient funds/i);
+    const [stored] = await db.sql`select s.nonce, a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key = 'crash:1'`;
+    expect(stored).toMatchObject({ nonce: '0', broadcastAt: null });
+
+    await setBalance(provider, signer.address, parseEther('1'));
+    const again = await sender.send(signer, await transfer('crash:1', to, 999_999n)); // different request, same key
+    expect(again.attempts.map((a) => a.txHash)).toEqual([stored!.txHash]);
+    expect(again.value).toBe(1_000n);
+    const receipt = await provider.waitForTransaction(stored!.txHash as string);
+    expect(receipt?.status).toBe(1);
+    expect(await provider.getBalance(to)).toBe(1_000n);
+
+    await sender.send(signer, await transfer('crash:1', to, 1_000n));
+    expect(await provider.getTransactionCount(signer.address)).toBe(1);
+    expect(await provider.getBalance(to)).toBe(1_000n);
+  });
+
+  it('hands out every nonce once when many sends from one key run at once', async () => {
+    const signer = Wallet.createRandom();
+    await setBalance(provider, signer.address, parseEther('1'));
+    const to = Wallet.createRandom().address;
+    const sends = await Promise.all(Array.from({ length: 20 }, async (_, i) => sender.send(signer, await transfer(`many:${i}`, to, 1n + BigInt(i)))));
+    expect(new Set(sends.map((s) => s.nonce)).size).toBe(20);
+    await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
+    expect(await provider.getTransactionCount(signer.address)).toBe(20);
+    expect(await provider.getBalance(to)).toBe(210n);
+  });
+
+  it('resubmits a transaction not mined in time with higher fees on the same nonce; only one is ever mined', async () => {
+    const signer = Wallet.createRandom();
+    await setBalance(provider, signer.address, parseEther('1'));
+    const to = Wallet.createRandom().address;
+    await provider.send('evm_setAutomine', [false]);
+    try {
+      const first = await sender.send(signer, await transfer('stuck:1', to, 5n));
+      expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([expect.objectContaining({ key: 'stuck:1' })]);
+      expect((await sender.stateOf('stuck:1'))!.send.attempts).toHaveLength(1); // not stale yet: left alone
+      const [bumped] = await sender.reconcile(signer, { staleAfterMs: 0, bump: true });
+      expect(bumped!.attempts).toHaveLength(2);
+      expect(bumped!.nonce).toBe(first.nonce);
+      expect(bumped!.attempts[1]!.maxFeePerGas).toBeGreaterThan(first.attempts[0]!.maxFeePerGas);
+      expect(bumped!.attempts[1]!.maxPriorityFeePerGas).toBeGreaterThan(first.attempts[0]!.maxPriorityFeePerGas);
+
+      await provider.send('evm_mine', []);
+      expect(await provider.getTransactionReceipt(first.attempts[0]!.txHash)).toBeNull();
+      expect((await provider.getTransactionReceipt(bumped!.attempts[1]!.txHash))?.status).toBe(1);
+      expect((await sender.stateOf('stuck:1'))).toMatchObject({ confirmed: false, confirmations: 1 });
+      await provider.send('evm_mine', []);
+      const final = await sender.stateOf('stuck:1');
+      expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped!.attempts[1]!.txHash } });
+      expect(await provider.getBalance(to)).toBe(5n);
+      expect(await sender.reconcile(signer, { staleAfterMs: 0, bump: true })).toEqual([]);
+    } finally {
+      await provider.send('evm_setAutomine', [true]);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * EVM helpers for tests on the shared anvil: never send from anvil's well-known accounts (other test files do);
+ * make random wallets, fund them with anvil_setBalance, and deploy a USDT of the test file's own.
+ */
+import { JsonRpcProvider, NonceManager, Wallet, parseEther, toBeHex } from 'ethers';
+import { deployTestUsdt } from '../../chains/evm/test-usdt.js';
+
+export function testProvider(rpcUrl: string): JsonRpcProvider {
+  // receipts are polled every 4 s by default: far slower than the 1-second blocks
+  return new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+}
+
+export async function setBalance(provider: JsonRpcProvider, address: string, wei: bigint): Promise<void> {
+  await provider.send('anvil_setBalance', [address, toBeHex(wei)]);
+}
+
+/** A random wallet holding `eth` ETH, sending with its own nonce count (many sends at once never collide). */
+export async function fundedWallet(provider: JsonRpcProvider, eth = '1000'): Promise<NonceManager> {
+  const wallet = Wallet.createRandom(provider);
+  await setBalance(provider, wallet.address, parseEther(eth));
+  return new NonceManager(wallet);
+}
+
+export async function deployUsdt(provider: JsonRpcProvider, owner: NonceManager, supply = 10n ** 15n): Promise<string> {
+  const address = await deployTestUsdt(owner, supply);
+  return address.toLowerCase();
+}
+
+/** Settings of a stack collecting on this chain with keys of its own. */
+export function evmStackEnv(options: { usdt: string; gasKeeperKey: string; coldWallet: string; confirmations?: number }): Record<string, string> {
+  return {
+    USDT_CONTRACT_ADDRESS: options.usdt,
+    GAS_KEEPER_PRIVATE_KEY: options.gasKeeperKey,
+    COLD_WALLET_ADDRESS: options.coldWallet,
+    EVM_DEPOSIT_MNEMONIC: Wallet.createRandom().mnemonic!.phrase,
+    EVM_CONFIRMATIONS: String(options.confirmations ?? 2),
+    EVM_POLL_INTERVAL_MS: '500',
+    GAS_KEEPER_POLL_SECONDS: '2',
+    GAS_KEEPER_MIN_BALANCE: '0.5',
+    SWEEP_MINIMUMS: 'ETH=0.001,USDT=1',
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined/false), or fails with what it last saw. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

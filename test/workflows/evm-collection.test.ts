@@ -1,0 +1,258 @@
+/**
+ * The EVM deposit, collector and gas keeper workflows on the time-skipping server, with their activities replaced by
+ * scripted ones so every branch and timer runs: signals and the polling fallback, drops, funding that waits,
+ * cancelled sweeps, update validation, the low-balance alert and its recovery. RECORD_HISTORIES=1 records the
+ * histories the replay test runs.
+ */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { createEvmCollectorActivities } from '../../activities/evm-collector.js';
+import type { createEvmDepositActivities } from '../../activities/evm-deposits.js';
+import type { GasKeeperReport } from '../../activities/gas-keeper.js';
+import type { NewNotification } from '../../db/notifications.js';
+import { collectorStatusQuery, evmCollectorWorkflow, walletCreditedSignal } from '../../workflows/evm-collector.js';
+import { depositObservedSignal, evmDepositStatusQuery, evmDepositWorkflow } from '../../workflows/evm-deposit.js';
+import { transactionConfirmedSignal } from '../../workflows/evm-messages.js';
+import { fundGasUpdate, gasKeeperStatusQuery, gasKeeperWorkflow, type FundingRequest } from '../../workflows/gas-keeper.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+});
+afterAll(() => env?.teardown());
+
+type DepositActivities = ReturnType<typeof createEvmDepositActivities>;
+type CollectorActivities = ReturnType<typeof createEvmCollectorActivities>;
+type Observation = Awaited<ReturnType<DepositActivities['depositObservation']>>;
+
+const record = async (name: string, history: unknown) => {
+  if (process.env.RECORD_HISTORIES) await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
+};
+
+async function runWith<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+  return worker.runUntil(body);
+}
+
+const depositInput = { depositId: '11', chain: 'evm-31337', currency: 'ETH', address: '0xabc', userId: 'u1' };
+
+function depositActivities(observations: Observation[]) {
+  const calls: string[] = [];
+  return {
+    calls,
+    activities: {
+      async depositObservation(id: string) {
+        calls.push(`observe:${id}`);
+        return observations.length > 1 ? observations.shift()! : observations[0]!;
+      },
+      async wakeCollector(wallet: { chain: string; address: string }) {
+        calls.push(`wake:${wallet.address}`);
+      },
+      async creditDeposit(id: string) {
+        calls.push(`credit:${id}`);
+        return { id, status: 'credited' };
+      },
+    },
+  };
+}
+
+describe('evmDepositWorkflow', () => {
+  it('waits for the confirmation signal, credits once, then wakes the collector', async () => {
+    const { calls, activities } = depositActivities([{ state: 'seen', confirmations: 1 }, { state: 'confirmed', confirmations: 2 }]);
+    const { result, status, history } = await runWith('deposit-signal', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
+        taskQueue: 'deposit-signal',
+        workflowId: 'deposit:evm-31337:0xaa:0',
+        args: [depositInput],
+        signal: depositObservedSignal,
+        signalArgs: [{ state: 'seen', confirmations: 1 }],
+      });
+      await handle.signal(depositObservedSignal, { state: 'confirmed', confirmations: 2 });
+      const result = await handle.result();
+      return { result, status: await handle.query(evmDepositStatusQuery), history: await handle.fetchHistory() };
+    });
+    expect(result).toEqual({ state: 'credited', confirmations: 2 });
+    expect(status).toEqual(result);
+    expect(calls).toEqual(['observe:11', 'observe:11', 'credit:11', 'wake:0xabc']);
+    await record('evm-deposit', history);
+  });
+
+  it('polls when no signal comes, and credits once the record says confirmed', async () => {
+    const { calls, activities } = depositActivities([
+      { state: 'seen', confirmations: 1 },
+      { state: 'seen', confirmations: 1 },
+      { state: 'confirmed', confirmations: 12 },
+    ]);
+    const result = await runWith('deposit-poll', activities, async () => {
+      const handle = await env.client.workflow.start(evmDepositWorkflow, { taskQueue: 'deposit-poll', workflowId: 'deposit:evm-31337:0xbb:0', args: [depositInput] });
+      return handle.result();
+    });
+    expect(result).toEqual({ state: 'credited', confirmations: 12 });
+    expect(calls.filter((c) => c.startsWith('credit'))).toEqual(['credit:11']);
+  });
+
+  it('never credits a deposit the listener dropped', async () => {
+    const { calls, activities } = depositActivities([{ state: 'seen', confirmations: 1 }, { state: 'dropped', confirmations: 1 }]);
+    const result = await runWith('deposit-drop', activities, async () => {
+      const handle = await env.client.workflow.start(evmDepositWorkflow, { taskQueue: 'deposit-drop', workflowId: 'deposit:evm-31337:0xcc:0', args: [depositInput] });
+      await handle.signal(depositObservedSignal, { state: 'dropped', confirmations: 1 });
+      return handle.result();
+    });
+    expect(result.state).toBe('dropped');
+    expect(calls).not.toContain('credit:11');
+    expect(calls).toContain('wake:0xabc');
+  });
+});
+
+describe('evmCollectorWorkflow', () => {
+  it('funds, sweeps and records a token sweep, then the native one, then finishes when idle', async () => {
+    const calls: string[] = [];
+    const funding = ['queued', 'sent', 'confirmed'] as const;
+    let plans = 0;
+    let confirmedChecks = 0;
+    const activities: Partial<CollectorActivities> = {
+      async planSweeps() {
+        calls.push('plan');
+        return plans++ === 0 ? [{ id: '1', currency: 'USDT' }, { id: '2', currency: 'ETH' }] : [];
+      },
+      async prepareSweep(id) {
+        calls.push(`prepare:${id}`);
+        return { status: id === '1' ? 'funding' : 'sending', needsFunding: id === '1' };
+      },
+      async requestGasFunding(id) {
+        calls.push(`fund:${id}`);
+      },
+      async gasFundingState(id) {
+        calls.push(`funding?:${id}`);
+        return funding[Math.min(calls.filter((c) => c === `funding?:${id}`).length - 1, 2)]!;
+      },
+      async sendSweep(id) {
+        calls.push(`send:${id}`);
+        return { status: 'sent' };
+      },
+      async sweepConfirmed(id) {
+        calls.push(`confirmed?:${id}`);
+        return confirmedChecks++ % 2 === 1;
+      },
+      async recordSweep(id) {
+        calls.push(`record:${id}`);
+      },
+    };
+    const { result, history } = await runWith('collector', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmCollectorWorkflow, {
+        taskQueue: 'collector',
+        workflowId: 'collect:evm-31337:0xabc',
+        args: [{ chain: 'evm-31337', address: '0xabc' }],
+        signal: walletCreditedSignal,
+        signalArgs: [],
+      });
+      await handle.signal(transactionConfirmedSignal, { key: 'sweep:evm-31337:1:funding', hash: '0x01' });
+      const result = await handle.result();
+      return { result, history: await handle.fetchHistory() };
+    });
+    expect(result).toEqual({ state: 'idle', sweep: null, sweepsFinished: 2 });
+    expect(calls).toEqual([
+      'plan',
+      'prepare:1', 'funding?:1', 'fund:1', 'funding?:1', 'funding?:1', 'send:1', 'confirmed?:1', 'confirmed?:1', 'record:1',
+      'prepare:2', 'send:2', 'confirmed?:2', 'confirmed?:2', 'record:2',
+    ]);
+    await record('evm-collector', history);
+  });
+
+  it('plans again when woken while busy, skips cancelled sweeps, and answers its status', async () => {
+    const calls: string[] = [];
+    let plans = 0;
+    const activities: Partial<CollectorActivities> = {
+      async planSweeps() {
+        calls.push('plan');
+        plans++;
+        return plans <= 2 ? [{ id: String(plans), currency: 'ETH' }] : [];
+      },
+      async prepareSweep(id) {
+        calls.push(`prepare:${id}`);
+        return { status: id === '1' ? 'cancelled' : 'sending', needsFunding: false };
+      },
+      async sendSweep(id) {
+        calls.push(`send:${id}`);
+        return { status: 'cancelled' };
+      },
+    };
+    const status = await runWith('collector-wake', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmCollectorWorkflow, {
+        taskQueue: 'collector-wake',
+        workflowId: 'collect:evm-31337:0xdef',
+        args: [{ chain: 'evm-31337', address: '0xdef' }],
+        signal: walletCreditedSignal,
+        signalArgs: [],
+      });
+      await handle.signal(walletCreditedSignal);
+      await handle.result();
+      return handle.query(collectorStatusQuery);
+    });
+    expect(calls).toEqual(['plan', 'prepare:1', 'plan', 'prepare:2', 'send:2']);
+    expect(status).toMatchObject({ state: 'idle', sweepsFinished: 0 });
+  });
+});
+
+describe('gasKeeperWorkflow', () => {
+  it('validates funding requests, queues them until affordable, alerts when low and recovers', async () => {
+    const notifications: NewNotification[] = [];
+    const ticks: FundingRequest[][] = [];
+    const report = (overrides: Partial<GasKeeperReport>): GasKeeperReport => ({
+      address: '0xkeeper',
+      balance: '1000',
+      committed: '0',
+      checkedAt: 'now',
+      openSends: 0,
+      low: false,
+      sent: [],
+      settings: { minBalance: '500', maxFunding: '100', pollSeconds: 30 },
+      ...overrides,
+    });
+    // low on the first two ticks (nothing can be sent), topped up from the third
+    const activities = {
+      async gasKeeperTick(input: { queue: FundingRequest[] }) {
+        ticks.push(input.queue);
+        return ticks.length <= 2 ? report({ low: true, balance: '10' }) : report({ sent: input.queue.map((r) => r.requestId) });
+      },
+      async recordNotification(n: NewNotification) {
+        notifications.push(n);
+      },
+    };
+    const { statusLow, statusRecovered, history, rejections, duplicate } = await runWith('keeper', activities, async () => {
+      const handle = await env.client.workflow.start(gasKeeperWorkflow, {
+        taskQueue: 'keeper',
+        workflowId: 'gas-keeper:evm-31337',
+        args: [{ chain: 'evm-31337', settings: { minBalance: '500', maxFunding: '100', pollSeconds: 30 } }],
+      });
+      const request = { requestId: 'sweep:evm-31337:1:funding', to: `0x${'ab'.repeat(20)}`, amount: '60', notify: 'collect:evm-31337:0xab' };
+      const rejections = await Promise.all(
+        [{ ...request, amount: '101' }, { ...request, amount: '0' }, { ...request, to: 'nowhere' }, { ...request, requestId: '' }].map((bad) =>
+          handle.executeUpdate(fundGasUpdate, { args: [bad] }).then(() => 'accepted', (error: Error) => error.message),
+        ),
+      );
+      expect(await handle.executeUpdate(fundGasUpdate, { args: [request] })).toEqual({ requestId: request.requestId, duplicate: false });
+      const duplicate = await handle.executeUpdate(fundGasUpdate, { args: [request] });
+      const statusLow = await handle.query(gasKeeperStatusQuery);
+      await env.sleep('65 seconds');
+      const statusRecovered = await handle.query(gasKeeperStatusQuery);
+      const history = await handle.fetchHistory();
+      await handle.terminate('test over');
+      return { statusLow, statusRecovered, history, rejections, duplicate };
+    });
+    expect(rejections.every((r) => r !== 'accepted')).toBe(true);
+    expect(duplicate).toEqual({ requestId: 'sweep:evm-31337:1:funding', duplicate: true });
+    expect(statusLow).toMatchObject({ low: true, lowIncidents: 1, queue: [expect.objectContaining({ amount: '60' })] });
+    expect(statusRecovered).toMatchObject({ low: false, queue: [] });
+    expect(notifications.map((n) => [n.key, n.kind, n.userId])).toEqual([
+      ['gas-keeper:evm-31337:low:1', 'gas_keeper_low', null],
+      ['gas-keeper:evm-31337:low:1:recovered', 'gas_keeper_recovered', null],
+    ]);
+    expect(ticks.some((queue) => queue.length === 1)).toBe(true);
+    await record('gas-keeper', history);
+  });
+});

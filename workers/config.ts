@@ -76,6 +76,12 @@ const schema = z.object({
   EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   EVM_DEPOSIT_MNEMONIC: z.string().trim().regex(/^([a-z]+ ){11,23}[a-z]+$/, 'must be a BIP-39 mnemonic of 12 to 24 words').optional(),
   COLD_WALLET_ADDRESS: evmAddress.optional(),
+  /** Hot wallets paying ETH and token withdrawals, in priority order: `evm-hot-a=0x<key>,evm-hot-b=0x<key>`. */
+  EVM_HOT_WALLET_KEYS: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64}(,[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64})*$/, 'must be id=0x<private key> pairs separated by commas')
+    .optional(),
   GAS_KEEPER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key').optional(),
   GAS_KEEPER_MIN_BALANCE: decimal.default('0.5'),
   GAS_KEEPER_MAX_FUNDING: decimal.default('0.1'),
@@ -164,4 +170,15 @@ export function withdrawalTimings(config: Config) {
     approvalTtlMs: config.WITHDRAWAL_APPROVAL_TTL,
     pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
   };
+}
+
+/** EVM_HOT_WALLET_KEYS as (id, private key) pairs, in the order given. */
+export function evmHotWalletKeys(config: Config): Array<{ id: string; privateKey: string }> {
+  return (config.EVM_HOT_WALLET_KEYS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [id, privateKey] = pair.split('=') as [string, string];
+      return { id, privateKey };
+    });
 }

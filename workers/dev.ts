@@ -7,7 +7,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { DevAccount, devAddress } from '../chains/evm/dev-accounts.js';
+import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
 import { loadConfigOrExit } from './config.js';
 import { startAnvil } from './embedded/anvil.js';
 import { ensureDevToken } from './embedded/dev-token.js';
@@ -105,7 +105,14 @@ try {
     SMTP_URL: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_SINK_PORT}`,
     EVM_DEPOSIT_MNEMONIC: config.EVM_DEPOSIT_MNEMONIC ?? secrets.evmDepositMnemonic,
     EVM_CONFIRMATIONS: process.env.EVM_CONFIRMATIONS ?? '2',
-    ...(config.EVM_RPC_URL ? {} : { COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet) }),
+    ...(config.EVM_RPC_URL
+      ? {}
+      : {
+          COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet),
+          // two hot wallets, so provider failover can be seen; funded on anvil (ETH, and USDT below)
+          EVM_HOT_WALLET_KEYS:
+            config.EVM_HOT_WALLET_KEYS ?? `evm-hot-a=${devPrivateKey(DevAccount.HotWalletA)},evm-hot-b=${devPrivateKey(DevAccount.HotWalletB)}`,
+        }),
   };
   const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api', 'listener-evm', 'listener-xrpl'] as const;
   for (const name of processes) stops.push(supervise(name, env));

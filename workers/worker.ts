@@ -13,7 +13,8 @@ import { deriveKey } from '../api/auth/sealed.js';
 import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { createMailer } from '../mail/mailer.js';
-import { exitOnConfigError, loadConfigOrExit, required, withdrawalTimings } from './config.js';
+import { ConfigError, evmHotWalletKeys, exitOnConfigError, loadConfigOrExit, required, withdrawalTimings } from './config.js';
+import { EvmHotWallet } from '../chains/evm/hot-wallet.js';
 import { startUnstartedWithdrawals } from './withdrawal-starter.js';
 import { createLogger } from './log.js';
 import { onShutdown } from './shutdown.js';
@@ -65,6 +66,11 @@ if (config.XRPL_HOT_WALLET_SEED) {
 const evm = evmCollectionEnabled(config) ? await createEvmContext(config, sql, log).catch(exitOnConfigError) : undefined;
 if (evm) await ensureGasKeeper(client, config.TEMPORAL_TASK_QUEUE, evm, log);
 else log.info('EVM collection is off: set EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC to run it');
+const currencies = new CurrencyCatalog(sql);
+for (const { id, privateKey } of evmHotWalletKeys(config)) {
+  if (!evm) exitOnConfigError(new ConfigError('Invalid configuration:\n  EVM_HOT_WALLET_KEYS: needs EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC configured'));
+  withdrawalProviders.set(id, new EvmHotWallet(id, privateKey, ['ETH', 'USDT'], { sql, evm, catalog: currencies, log: log.child({ provider: id }) }));
+}
 await ensureProviderRoutes(sql, [...withdrawalProviders.values()].flatMap((p) => p.currencies.map((currency) => ({ currency, providerId: p.id }))));
 
 const worker = await Worker.create({
@@ -84,7 +90,7 @@ const worker = await Worker.create({
     keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
     xrpl,
     temporal: { client, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    currencies: new CurrencyCatalog(sql),
+    currencies,
     evm,
   }),
 });

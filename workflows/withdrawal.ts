@@ -18,6 +18,7 @@ import {
 import type { createWithdrawalActivities } from '../activities/withdrawals.js';
 import { ErrorCode } from '../domain/errors.js';
 import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStatus } from '../domain/withdrawals/status.js';
+import { transactionConfirmedSignal } from './evm-messages.js';
 import { ApprovalState, SluiceStatus } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;
@@ -165,6 +166,11 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   setHandler(withdrawalFailedSignal, ({ txHash, reason }) => {
     if (txHash === state.txHash) chainResult ??= { confirmed: false, reason };
   });
+  // the EVM listener's word that our send is confirmed (possibly a fee-bumped version): ask the chain at once
+  let nudged = false;
+  setHandler(transactionConfirmedSignal, () => {
+    nudged = true;
+  });
 
   async function moveTo(status: WithdrawalStatus, change: { actor?: string; detail?: Record<string, unknown>; decidedBy?: string; decisionNote?: string } = {}) {
     state.status = status;
@@ -242,8 +248,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
 
   // 4. the listener signals the confirmation; polling covers a lost signal. An operator may close meanwhile.
   while (chainResult === null && close === null) {
-    const signalled = await condition(() => chainResult !== null || close !== null, input.pollIntervalMs);
-    if (signalled) break;
+    await condition(() => chainResult !== null || close !== null || nudged, input.pollIntervalMs);
+    if (chainResult !== null || close !== null) break;
+    nudged = false;
     const check = await bookkeeping.checkWithdrawalTransaction({ id: input.id });
     if (check.state === 'confirmed') chainResult = { confirmed: true };
     if (check.state === 'failed') chainResult = { confirmed: false, reason: check.reason ?? 'the transaction failed' };

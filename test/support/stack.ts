@@ -172,12 +172,15 @@ export async function fund(stack: Stack, userId: string, currency: string, amoun
   if (response.status !== 201) throw new Error(`funding failed: ${response.status} ${JSON.stringify(response.body)}`);
 }
 
-/** The newest captured mail to `to` whose subject matches, waiting for it to arrive (dev-mode GET /v1/ops/mail). */
-export async function mailTo(stack: Stack, to: string, subject: RegExp): Promise<{ subject: string; text: string }> {
+/**
+ * The newest captured mail to `to` whose subject matches (and whose text contains `mentioning`, if given), waiting for
+ * it to arrive (dev-mode GET /v1/ops/mail).
+ */
+export async function mailTo(stack: Stack, to: string, subject: RegExp, mentioning?: string): Promise<{ subject: string; text: string }> {
   let found: { subject: string; text: string } | undefined;
   await waitUntil(`mail to ${to} matching ${subject}`, async () => {
     const inbox = await stack.api.get(`/v1/ops/mail?to=${encodeURIComponent(to)}`, { token: stack.admin.token });
-    found = inbox.body.data?.find((m: { subject: string }) => subject.test(m.subject));
+    found = inbox.body.data?.find((m: { subject: string; text: string }) => subject.test(m.subject) && (!mentioning || m.text.includes(mentioning)));
     if (!found) throw new Error('not yet');
   }, { timeoutMs: 30_000 });
   return found!;

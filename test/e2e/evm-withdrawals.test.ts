@@ -1,0 +1,113 @@
+/**
+ * ETH and USDT withdrawals end to end on anvil, through the real API, worker, EVM listener and SMTP sink: the code
+ * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
+ * the second hot wallet; a worker killed right after the broadcast leaves exactly one on-chain transaction.
+ */
+import { Contract, Wallet, parseEther, parseUnits } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { deployUsdt, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
+
+const provider = testProvider(inject('evmRpcUrl'));
+const ERC20 = ['function balanceOf(address) view returns (uint256)', 'function transfer(address to, uint256 value) returns (bool)'];
+// hot wallet A holds ETH only; B holds ETH and USDT: a USDT payout fails over from A to B
+const hotA = Wallet.createRandom();
+const hotB = Wallet.createRandom();
+let stack: Stack;
+let usdt: Contract;
+
+beforeAll(async () => {
+  const owner = await fundedWallet(provider);
+  const usdtAddress = await deployUsdt(provider, owner);
+  usdt = new Contract(usdtAddress, ERC20, owner);
+  await Promise.all([setBalance(provider, hotA.address, parseEther('10')), setBalance(provider, hotB.address, parseEther('10'))]);
+  await (await usdt.getFunction('transfer')(hotB.address, parseUnits('5000', 6))).wait();
+  const gasKeeper = Wallet.createRandom();
+  await setBalance(provider, gasKeeper.address, parseEther('10'));
+  stack = await startStack({
+    mailSink: true,
+    evmListener: true,
+    env: {
+      ...evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
+      EVM_HOT_WALLET_KEYS: `evm-hot-a=${hotA.privateKey},evm-hot-b=${hotB.privateKey}`,
+      // the listener's signal must finish the withdrawals: polling is far out
+      WITHDRAWAL_POLL_INTERVAL: '10m',
+    },
+  });
+  for (const [currency, fee] of [['ETH', '0.001'], ['USDT', '1']] as const) {
+    const settings = { enabled: true, min_amount: '0.000001', max_amount: null, daily_limit: null, monthly_limit: null, fee_fixed: fee, fee_percent: '0', approval_threshold: null, confirmations: 2 };
+    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, { token: stack.admin.token })).status).toBe(200);
+  }
+});
+afterAll(() => stack?.stop());
+
+const statusOf = async (token: string, id: string) => (await stack.api.get(`/v1/withdrawals/${id}`, { token })).body;
+const waitStatus = (token: string, id: string, status: string) =>
+  expect.poll(async () => (await statusOf(token, id)).status, { timeout: 90_000, interval: 250 }).toBe(status);
+const balanceIn = async (token: string, currency: string) =>
+  (await stack.api.get('/v1/balances', { token })).body.data.find((b: { currency: string }) => b.currency === currency);
+
+async function withdrawAndApprove(user: { token: string; email: string }, body: object, key: string) {
+  const headers = { 'idempotency-key': key };
+  const created = await stack.api.post('/v1/withdrawals', body, { token: user.token, headers });
+  expect(created.status).toBe(202);
+  const repeated = await stack.api.post('/v1/withdrawals', body, { token: user.token, headers });
+  expect(repeated.body.id).toBe(created.body.id);
+  const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
+  const code = /\b(\d{6})\b/.exec(mail.subject)![1];
+  expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({ confirmed: true });
+  await waitStatus(user.token, created.body.id, 'awaiting_approval');
+  expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body).toEqual({ status: 'queued' });
+  return created.body.id as string;
+}
+
+describe('EVM withdrawals end to end', () => {
+  it('pays ETH from the first hot wallet and USDT from the second after the first refuses', async () => {
+    const user = await stack.api.signUp('evm-withdraw@example.com');
+    await fund(stack, user.id, 'ETH', '2');
+    await fund(stack, user.id, 'USDT', '500');
+    const destination = Wallet.createRandom().address;
+
+    const ethId = await withdrawAndApprove({ ...user, email: 'evm-withdraw@example.com' }, { currency: 'ETH', amount: '0.75', address: destination }, 'eth-1');
+    await waitStatus(user.token, ethId, 'succeeded');
+    expect(await provider.getBalance(destination)).toBe(parseEther('0.75'));
+    const eth = await statusOf(user.token, ethId);
+    expect(eth).toMatchObject({ provider: 'evm-hot-a', fee: '0.001000000000000000' });
+    expect(eth.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'broadcast', 'succeeded']);
+    expect(await balanceIn(user.token, 'ETH')).toMatchObject({ posted: '1.249000000000000000', pending: '0.000000000000000000' });
+
+    const usdtId = await withdrawAndApprove({ ...user, email: 'evm-withdraw@example.com' }, { currency: 'USDT', amount: '120.5', address: destination }, 'usdt-1');
+    await waitStatus(user.token, usdtId, 'succeeded');
+    expect(await usdt.getFunction('balanceOf')(destination)).toBe(parseUnits('120.5', 6));
+    const paid = await statusOf(user.token, usdtId);
+    expect(paid.provider).toBe('evm-hot-b');
+    const state = await stack.temporal.workflow.getHandle(`withdrawal:${usdtId}`).query('withdrawalState');
+    expect((state as { failures: Array<{ providerId: string }> }).failures.map((f) => f.providerId)).toEqual(['evm-hot-a']);
+    expect(await balanceIn(user.token, 'USDT')).toMatchObject({ posted: '378.500000', pending: '0.000000' });
+
+    const fees = await stack.db.sql`
+      select a.currency, a.credits_posted - a.debits_posted as balance from ledger_accounts a where a.name in ('fees:ETH', 'fees:USDT') order by 1`;
+    expect(fees.map((f) => [f.currency, f.balance])).toEqual([['ETH', 10n ** 15n], ['USDT', 1_000_000n]]);
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+
+  it('leaves exactly one on-chain transaction when the worker is killed right after the broadcast', async () => {
+    const user = await stack.api.signUp('evm-crash@example.com');
+    await fund(stack, user.id, 'ETH', '1');
+    const destination = Wallet.createRandom().address;
+    const id = await withdrawAndApprove({ ...user, email: 'evm-crash@example.com' }, { currency: 'ETH', amount: '0.3', address: destination }, 'crash-1');
+    await waitStatus(user.token, id, 'broadcast');
+    await stack.killWorker('SIGKILL');
+    await stack.startWorker();
+    await waitStatus(user.token, id, 'succeeded');
+    expect(await provider.getBalance(destination)).toBe(parseEther('0.3'));
+    const sends = await stack.db.sql`select count(*)::int as sends from evm_sends where key = ${`withdrawal:${id}`}`;
+    expect(sends[0]!.sends).toBe(1);
+    const nonceBefore = await provider.getTransactionCount(hotA.address);
+    // nothing further goes out for it once it succeeded
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await provider.getTransactionCount(hotA.address)).toBe(nonceBefore);
+  });
+});

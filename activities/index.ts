@@ -2,6 +2,7 @@
 import type { Sql } from '../db/client.js';
 import type { Logger } from '../workers/log.js';
 import { createAuditActivities } from './audit.js';
+import { createBetActivities } from './bets.js';
 import { createDepositActivities } from './deposits.js';
 import { createNotificationActivities } from './notifications.js';
 
@@ -15,5 +16,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createDepositActivities(deps),
     ...createNotificationActivities(deps),
+    ...createBetActivities(deps),
   };
 }

@@ -1,5 +1,7 @@
 /** What every route can reach: its dependencies and the authenticated caller. */
 import type { Client, Connection } from '@temporalio/client';
+import type { BetEventCache } from '../db/bet-event-cache.js';
+import type { BetPlacer } from '../db/bet-placement.js';
 import type { Sql } from '../db/client.js';
 import type { CurrencyCatalog } from '../db/currencies.js';
 import type { LedgerWriter } from '../db/ledger/writer.js';
@@ -22,6 +24,8 @@ export interface ApiDeps {
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */
   depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
+  /** Bet placement's hot path: the open-event cache and the batching placer. */
+  betting: { events: BetEventCache; placer: BetPlacer };
 }
 
 export interface AuthUser {

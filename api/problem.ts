@@ -41,6 +41,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.IdempotencyConflict:
     case ErrorCode.Conflict:
     case ErrorCode.PendingAlreadyResolved:
+    case ErrorCode.EventFinal:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;
@@ -59,6 +60,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.CurrencyMismatch:
     case ErrorCode.SameAccount:
     case ErrorCode.DepositsUnsupported:
+    case ErrorCode.EventClosed:
+    case ErrorCode.EventNotOpen:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

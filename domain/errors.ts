@@ -32,6 +32,9 @@ export const ErrorCode = {
   DepositsUnsupported: 'deposits_unsupported',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
+  EventClosed: 'event_closed',
+  EventNotOpen: 'event_not_open',
+  EventFinal: 'event_final',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

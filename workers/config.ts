@@ -53,6 +53,7 @@ const schema = z.object({
   API_KEY_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3_600).default(60),
 
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),
   DEV_TEMPORAL_PORT: port.default(7233),

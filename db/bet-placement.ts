@@ -1,0 +1,130 @@
+/**
+ * Placing bets, the hot path: each bet row and the hold of its stake commit in one SQL transaction, and bets arriving
+ * together share that transaction (group commit), so the house account and a busy event row are locked once per
+ * batch instead of once per bet.
+ */
+import { bettingRefusal, type EventState } from '../domain/bet-events.js';
+import { stakeHoldGroup } from '../domain/bets.js';
+import { ErrorCode } from '../domain/errors.js';
+import { BatchQueue, retryOnRace } from './batch-queue.js';
+import { toBet, type Bet } from './bets.js';
+import type { Sql, Tx } from './client.js';
+import { commitGroups } from './ledger/journal.js';
+
+export interface BetRequest {
+  userId: string;
+  eventId: string;
+  currency: string;
+  amount: bigint;
+  /** The client's Idempotency-Key, scoped to the user. */
+  idempotencyKey: string;
+}
+
+export type PlacementOutcome = { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string } };
+
+export class BetPlacer {
+  private readonly queue: BatchQueue<BetRequest, PlacementOutcome>;
+
+  constructor(sql: Sql, maxBatch = 250) {
+    this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => placeBets(tx, batch))), maxBatch);
+  }
+
+  place(request: BetRequest): Promise<PlacementOutcome> {
+    return this.queue.submit(request);
+  }
+}
+
+interface LockedEvent {
+  state: EventState;
+  deadline: Date;
+  bookClosedAt: Date | null;
+  coefficient: number;
+}
+
+const idempotencyId = (r: { userId: string; idempotencyKey: string }) => `${r.userId}\n${r.idempotencyKey}`;
+
+/** The same key again: the first bet if the request is the same, a conflict otherwise. */
+function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
+  if (bet.eventId === request.eventId && bet.currency === request.currency && bet.amount === request.amount) {
+    return { ok: true, bet, replayed: true };
+  }
+  return { ok: false, error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different bet' } };
+}
+
+/** Places a batch of bets in the caller's transaction; each request gets its own outcome. */
+export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<PlacementOutcome[]> {
+  const outcomes: Array<PlacementOutcome | undefined> = new Array(requests.length);
+
+  // a repeated request is answered from the bet it placed, even if the event has closed since
+  const stored = await tx`
+    select b.* from bets b
+    join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
+      as r(user_id, idempotency_key) using (user_id, idempotency_key)`;
+  const storedBets = new Map(stored.map((row) => [idempotencyId({ userId: row.userId, idempotencyKey: row.idempotencyKey }), toBet(row)]));
+  const firstInBatch = new Map<string, number>();
+  const repeats: Array<[number, number]> = [];
+  const fresh: number[] = [];
+  requests.forEach((request, i) => {
+    const id = idempotencyId(request);
+    const bet = storedBets.get(id);
+    const first = firstInBatch.get(id);
+    if (bet) outcomes[i] = replayOrConflict(request, bet);
+    else if (first !== undefined) repeats.push([i, first]);
+    else {
+      firstInBatch.set(id, i);
+      fresh.push(i);
+    }
+  });
+
+  // FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees any change committed before it
+  const eventIds = [...new Set(fresh.map((i) => requests[i]!.eventId))];
+  const eventRows = eventIds.length === 0 ? [] : await tx`
+    select id, state, deadline, book_closed_at, coefficient from bet_events
+    where id = any(${tx.array(eventIds)}::bigint[]) order by id for share`;
+  const events = new Map(eventRows.map((r) => [String(r.id), r as unknown as LockedEvent]));
+  const [{ now }] = (await tx`select clock_timestamp() as now`) as unknown as [{ now: Date }];
+
+  const accepted: number[] = [];
+  for (const i of fresh) {
+    const event = events.get(requests[i]!.eventId);
+    const refusal = event ? bettingRefusal(event, now) : { code: ErrorCode.NotFound, message: 'no such event' };
+    if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message } };
+    else accepted.push(i);
+  }
+
+  if (accepted.length > 0) {
+    const ids = (await tx`select nextval('bets_id_seq')::text as id from generate_series(1, ${accepted.length})`).map((r) => r.id as string);
+    const holds = await commitGroups(
+      tx,
+      accepted.map((i, n) => stakeHoldGroup({ ...requests[i]!, betId: ids[n]! })),
+    );
+    const placed: Array<{ index: number; id: string; coefficient: number }> = [];
+    accepted.forEach((i, n) => {
+      const hold = holds[n]!;
+      if (hold.ok) placed.push({ index: i, id: ids[n]!, coefficient: events.get(requests[i]!.eventId)!.coefficient });
+      else outcomes[i] = { ok: false, error: { code: hold.error.code, message: hold.error.message } };
+    });
+    if (placed.length > 0) {
+      const req = (p: { index: number }) => requests[p.index]!;
+      const rows = await tx`
+        insert into bets (id, event_id, user_id, currency, amount, coefficient, idempotency_key, placed_at)
+        select *, ${now}::timestamptz from unnest(
+          ${tx.array(placed.map((p) => p.id))}::bigint[],
+          ${tx.array(placed.map((p) => req(p).eventId))}::bigint[],
+          ${tx.array(placed.map((p) => req(p).userId))}::uuid[],
+          ${tx.array(placed.map((p) => req(p).currency))}::text[],
+          ${tx.array(placed.map((p) => req(p).amount.toString()))}::numeric[],
+          ${tx.array(placed.map((p) => p.coefficient))}::integer[],
+          ${tx.array(placed.map((p) => req(p).idempotencyKey))}::text[])
+        returning *`;
+      const byId = new Map(rows.map((r) => [String(r.id), toBet(r)]));
+      for (const p of placed) outcomes[p.index] = { ok: true, bet: byId.get(p.id)!, replayed: false };
+    }
+  }
+
+  for (const [i, first] of repeats) {
+    const outcome = outcomes[first]!;
+    outcomes[i] = outcome.ok ? replayOrConflict(requests[i]!, outcome.bet) : outcome;
+  }
+  return outcomes.map((o) => o!);
+}

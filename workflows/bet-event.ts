@@ -90,9 +90,10 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
         continue;
       }
       const untilDeadline = progress.phase === 'open' ? event.deadlineMs - Date.now() : pollIntervalMs;
-      changed = false;
       await condition(() => changed || continueAsNewSuggested(), Math.min(pollIntervalMs, untilDeadline));
       if (continueAsNewSuggested()) await carryOn();
+      // cleared before looking, not after: a signal that arrives while the look is under way must cause another
+      changed = false;
       event = (await loadBetEvent(eventId))!;
     }
     enter('settling', { outcome: event.state, settlingSince: new Date().toISOString() });

@@ -167,6 +167,32 @@ describe('betEventWorkflow', () => {
     expect((await posted(HOUSE_ACCOUNT)) - houseBefore).toBe(2_000n);
   });
 
+  it('does not miss a result signalled while it is looking at the event', async () => {
+    const erin = await fundedUser(5_000n);
+    const eventId = await newEvent(200n, 2 * 86_400);
+    await placeBet(erin, eventId, 1_000n);
+    const real = activities();
+    let looks = 0;
+    const worker = await newWorker({
+      // the second look reads the event, then the result lands and is signalled before the look reports back
+      async loadBetEvent(id) {
+        const event = await real.loadBetEvent(id);
+        if (++looks === 2) await setResult(eventId, 'finished_win', true);
+        return event;
+      },
+    });
+    const startedAt = await env.currentTimeMs();
+    const result = await worker.runUntil(async () => {
+      const handle = await startWorkflow(eventId, { pollIntervalMs: 86_400_000 });
+      await waitForPhase(eventId, 'open');
+      await handle.signal(betEventChangedSignal); // wake it for the second look
+      return handle.result();
+    });
+    expect(result).toMatchObject({ phase: 'settled', outcome: 'finished_win', tally: { won: 1 } });
+    // settled on the signal, not on the next day's poll
+    expect((await env.currentTimeMs()) - startedAt).toBeLessThan(86_400_000);
+  });
+
   it('refunds every stake of a cancelled event', async () => {
     const dana = await fundedUser(5_000n);
     const eventId = await newEvent(150n);

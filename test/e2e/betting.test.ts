@@ -21,7 +21,9 @@ beforeAll(async () => {
   const promoted = await stack.api.put(`/v1/ops/users/${provider.id}/role`, { role: 'line_provider' }, { token: stack.admin.token });
   expect(promoted.status).toBe(200);
   lines = provider;
-  [ann, bob, cat] = await Promise.all(['ann@example.com', 'bob@example.com', 'cat@example.com'].map((email) => stack.api.signUp(email)));
+  ann = await stack.api.signUp('ann@example.com');
+  bob = await stack.api.signUp('bob@example.com');
+  cat = await stack.api.signUp('cat@example.com');
   for (const user of [ann, bob, cat]) await fund(stack, user.id, 'USD', '100.00');
 });
 afterAll(() => stack?.stop());

@@ -239,7 +239,7 @@ describe('betEventWorkflow', () => {
     await dying;
     doomed.shutdown();
     await running;
-    const [{ settled }] = await db.sql`select count(*)::int as settled from bets where event_id = ${eventId} and status <> 'pending'`;
+    const [{ settled }] = (await db.sql`select count(*)::int as settled from bets where event_id = ${eventId} and status <> 'pending'`) as unknown as [{ settled: number }];
     expect(settled).toBeGreaterThanOrEqual(12);
     expect(settled).toBeLessThan(40);
 

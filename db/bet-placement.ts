@@ -55,11 +55,24 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
 export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<PlacementOutcome[]> {
   const outcomes: Array<PlacementOutcome | undefined> = new Array(requests.length);
 
-  // a repeated request is answered from the bet it placed, even if the event has closed since
-  const stored = await tx`
-    select b.* from bets b
-    join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
-      as r(user_id, idempotency_key) using (user_id, idempotency_key)`;
+  // one round trip for three statements (postgres.js pipelines them; the server runs them in order):
+  // - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since
+  // - the events, FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees one committed before it
+  // - the clock, read once the events are locked, and ids for the bets (the hold's ledger key names its bet)
+  const [stored, eventRows, [clock]] = await Promise.all([
+    tx`
+      select b.* from bets b
+      join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
+        as r(user_id, idempotency_key) using (user_id, idempotency_key)`,
+    tx`
+      select id, state, deadline, book_closed_at, coefficient from bet_events
+      where id = any(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) order by id for share`,
+    tx`select clock_timestamp() as now, array(select nextval('bets_id_seq')::text from generate_series(1, ${requests.length})) as ids`,
+  ]);
+  const now = clock!.now as Date;
+  const ids = clock!.ids as string[];
+  const events = new Map(eventRows.map((r) => [String(r.id), r as unknown as LockedEvent]));
+
   const storedBets = new Map(stored.map((row) => [idempotencyId({ userId: row.userId, idempotencyKey: row.idempotencyKey }), toBet(row)]));
   const firstInBatch = new Map<string, number>();
   const repeats: Array<[number, number]> = [];
@@ -76,14 +89,6 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
     }
   });
 
-  // FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees any change committed before it
-  const eventIds = [...new Set(fresh.map((i) => requests[i]!.eventId))];
-  const eventRows = eventIds.length === 0 ? [] : await tx`
-    select id, state, deadline, book_closed_at, coefficient from bet_events
-    where id = any(${tx.array(eventIds)}::bigint[]) order by id for share`;
-  const events = new Map(eventRows.map((r) => [String(r.id), r as unknown as LockedEvent]));
-  const [{ now }] = (await tx`select clock_timestamp() as now`) as unknown as [{ now: Date }];
-
   const accepted: number[] = [];
   for (const i of fresh) {
     const event = events.get(requests[i]!.eventId);
@@ -93,7 +98,6 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
   }
 
   if (accepted.length > 0) {
-    const ids = (await tx`select nextval('bets_id_seq')::text as id from generate_series(1, ${accepted.length})`).map((r) => r.id as string);
     const holds = await commitGroups(
       tx,
       accepted.map((i, n) => stakeHoldGroup({ ...requests[i]!, betId: ids[n]! })),

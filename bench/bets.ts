@@ -3,7 +3,7 @@
  * bet placements per second and their latency through POST /v1/bets under concurrency, then how fast the event's
  * workflow settles those bets. Prints figures; asserts nothing about time.
  *
- *   node --import tsx bench/bets.ts          BENCH_BETS (10000), BENCH_CONCURRENCY (64), BENCH_USERS (100)
+ *   node --import tsx bench/bets.ts      BENCH_BETS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -21,7 +21,7 @@ import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 
 const BETS = Number(process.env.BENCH_BETS ?? 10_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32,64').split(',').map(Number);
 const USERS = Number(process.env.BENCH_USERS ?? 100);
 const WARMUP = 1_000;
 
@@ -98,14 +98,14 @@ async function run() {
     return response.body.id as string;
   };
 
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const placeBets = async (eventId: string, count: number) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
+  const placeBets = async (eventId: string, count: number, concurrency: number) => {
     const latencies: number[] = [];
     let next = 0;
     let refused = 0;
     const started = process.hrtime.bigint();
     await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      Array.from({ length: concurrency }, async () => {
         for (let n = next++; n < count; n = next++) {
           const user = users[n % users.length]!;
           const t0 = process.hrtime.bigint();
@@ -120,14 +120,18 @@ async function run() {
   };
 
   console.log(`warming up: ${WARMUP} placements…`);
-  await placeBets(await publish('1.50'), WARMUP);
+  await placeBets(await publish('1.50'), WARMUP, CONCURRENCY[0]!);
 
-  const eventId = await publish('1.85');
-  const placed = await placeBets(eventId, BETS);
-  const pct = (p: number) => placed.latencies[Math.min(placed.latencies.length - 1, Math.floor((p / 100) * placed.latencies.length))]!.toFixed(1);
-  console.log(`\nbet placement: POST /v1/bets, ${BETS} bets on one event from ${USERS} users, concurrency ${CONCURRENCY}`);
-  console.log(`  throughput  ${Math.round(BETS / placed.seconds)} placements/s (${placed.seconds.toFixed(2)} s)${placed.refused ? `, ${placed.refused} refused` : ''}`);
-  console.log(`  latency     p50 ${pct(50)} ms   p99 ${pct(99)} ms   max ${placed.latencies.at(-1)!.toFixed(1)} ms`);
+  console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
+  console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms');
+  let eventId = '';
+  for (const concurrency of CONCURRENCY) {
+    eventId = await publish('1.85');
+    const run = await placeBets(eventId, BETS, concurrency);
+    const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+    const cells = [concurrency, Math.round(BETS / run.seconds), pct(50).toFixed(1), pct(99).toFixed(1), run.latencies.at(-1)!.toFixed(1)];
+    console.log(`  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`);
+  }
 
   const handle = temporalClient.workflow.getHandle<typeof betEventWorkflow>(betEventWorkflowId(eventId));
   const settleStarted = process.hrtime.bigint();
@@ -135,7 +139,7 @@ async function run() {
   if (patched.status !== 200) throw new Error(`result: ${patched.status} ${JSON.stringify(patched.body)}`);
   const result = await handle.result();
   const settleSeconds = Number(process.hrtime.bigint() - settleStarted) / 1e9;
-  console.log(`\nsettlement: ${result.tally?.won} bets won, pages of ${DEFAULT_PAGE_SIZE}, from PATCH to the workflow's completion`);
+  console.log(`\nsettlement of the last run's event: ${result.tally?.won} bets won, pages of ${DEFAULT_PAGE_SIZE}, from PATCH to the workflow's completion`);
   console.log(`  throughput  ${Math.round(BETS / settleSeconds)} bets settled/s (${settleSeconds.toFixed(2)} s, ${result.pages} pages)`);
 
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });

@@ -50,12 +50,18 @@ export async function signalBetEventChanged(deps: ApiDeps, eventId: string): Pro
   }
 }
 
-/** The workflow's settlement progress, or null when it has no workflow (any more). */
+const QUERY_DEADLINE_MS = 5_000;
+
+/**
+ * The workflow's settlement progress; null when it has no workflow (any more) or cannot answer now (no worker,
+ * Temporal down), so the caller can show what the database knows instead.
+ */
 export async function settlementProgress(deps: ApiDeps, eventId: string): Promise<SettlementProgress | null> {
+  const handle = deps.temporal.client.workflow.getHandle(betEventWorkflowId(eventId));
   try {
-    return await deps.temporal.client.workflow.getHandle(betEventWorkflowId(eventId)).query(betSettlementProgressQuery);
+    return await deps.temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(betSettlementProgressQuery));
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return null;
-    throw unavailable(error);
+    if (!(error instanceof WorkflowNotFoundError)) deps.log.warn({ err: error, event: eventId }, 'the bet event workflow did not answer its progress query');
+    return null;
   }
 }

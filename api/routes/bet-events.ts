@@ -53,7 +53,7 @@ const SettlementView = z
     currencies: z.array(z.object({ currency: z.string(), staked: z.string(), paid_out: z.string() })),
     settling_since: z.string().nullable(),
     settled_at: z.string().nullable(),
-    source: z.enum(['workflow', 'database']).openapi({ description: 'The workflow\'s query, or the database when the workflow is gone' }),
+    source: z.enum(['workflow', 'database']).openapi({ description: 'The workflow\'s query, or the database when the workflow is gone or cannot answer' }),
   })
   .openapi('BetSettlement', { description: 'paid_out: what went back to users (payouts of won bets and refunds)' });
 
@@ -215,7 +215,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: z.object({ id: EventId }) },
-      responses: { 200: jsonResponse('Progress', SettlementView), ...problems(400, 401, 403, 404, 503) },
+      responses: { 200: jsonResponse('Progress', SettlementView), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const id = c.req.valid('param').id;

@@ -229,6 +229,24 @@ describe('betting end to end', () => {
     expect((await stack.api.post('/v1/events', { coefficient: '1.71', title: 'Cup' }, keyed)).status).toBe(409);
   });
 
+  it('settles what was decided while the worker was down once it is back, and shows the database meanwhile', async () => {
+    const eventId = (await publish({ coefficient: '1.10' })).body.id as string;
+    const stakes = ['1.00', '2.00', '3.00'];
+    for (const [i, user] of [ann, bob, cat].entries()) expect((await placeBet(user, { event_id: eventId, amount: stakes[i], currency: 'USD' })).status).toBe(201);
+    const before = await Promise.all([ann, bob, cat].map(usd));
+    await stack.killWorker();
+    expect((await setResult(eventId, { state: 'finished_win' })).status).toBe(200);
+    const meanwhile = await stack.api.get(`/v1/ops/events/${eventId}/settlement`, { token: stack.admin.token });
+    expect(meanwhile.body).toMatchObject({ source: 'database', phase: 'settling', outcome: 'finished_win', bets: { total: 3, pending: 3 } });
+    await stack.startWorker();
+    expect((await settled(eventId)).bets).toMatchObject({ won: 3, pending: 0 });
+    // 1.00 pays 1.10, 2.00 pays 2.20, 3.00 pays 3.30: each posted balance gains a tenth of the stake
+    const cents = (amount: string) => BigInt(amount.replace('.', ''));
+    const after = await Promise.all([ann, bob, cat].map(usd));
+    expect(after.map((b, i) => cents(b.posted) - cents(before[i].posted))).toEqual([10n, 20n, 30n]);
+    expect((await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token })).body.ok).toBe(true);
+  });
+
   it('lets only line providers and operators publish and settle, and only operators watch settlement', async () => {
     expect((await publish({ coefficient: '1.50' }, ann.token)).status).toBe(403);
     expect((await setResult(events.lose, { state: 'finished_lose' }, ann.token)).status).toBe(403);

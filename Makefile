@@ -30,6 +30,7 @@ lint: install
 
 bench: install
 	node --import tsx bench/ledger.ts
+	node --import tsx bench/bets.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

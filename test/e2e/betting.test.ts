@@ -257,4 +257,13 @@ describe('betting end to end', () => {
     expect((await publish({ coefficient: '1.50' }, stack.admin.token)).status).toBe(201);
     expect((await stack.api.get(`/v1/ops/events/987654321/settlement`, { token: stack.admin.token })).status).toBe(404);
   });
+
+  it('describes every betting route in the OpenAPI document', async () => {
+    const spec = await stack.api.get('/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/bets', '/v1/bets/{id}', '/v1/ops/events/{id}/settlement']),
+    );
+    expect(Object.keys(spec.body.paths['/v1/events/{id}'])).toEqual(expect.arrayContaining(['get', 'patch']));
+  });
 });

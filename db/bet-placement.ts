@@ -66,8 +66,9 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
       join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
         as r(user_id, idempotency_key) using (user_id, idempotency_key)`,
     tx`
-      select id, state, deadline, book_closed_at, coefficient from bet_events
-      where id = any(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) order by id for share`,
+      select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient
+      from unnest(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) as k(id) join bet_events e on e.id = k.id
+      order by e.id for share of e`,
     tx`select clock_timestamp() as now, array(select nextval('bets_id_seq')::text from generate_series(1, ${requests.length})) as ids`,
   ]);
   const now = clock!.now as Date;

@@ -2,7 +2,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { closeBook, markSettled, betEventById, type BetEvent } from '../db/bet-events.js';
 import { NotSettleable, settleBetPage, type SettledPage } from '../db/bet-settlement.js';
-import { tallyBets } from '../db/bets.js';
+import { settlementTally } from '../db/bets.js';
 import type { Sql } from '../db/client.js';
 import type { BetTally, EventSnapshot } from '../domain/bet-events.js';
 import { ErrorCode } from '../domain/errors.js';
@@ -52,7 +52,7 @@ export function createBetActivities(deps: { sql: Sql; log: Logger }) {
     /** Records the event as settled once no bet is pending, and returns the final tally. */
     async finishSettlement(eventId: string): Promise<BetTally> {
       if (!(await markSettled(deps.sql, eventId))) throw new Error(`event ${eventId} still has pending bets or no result`);
-      return tallyBets(deps.sql, eventId);
+      return settlementTally(deps.sql, eventId);
     },
   };
 }

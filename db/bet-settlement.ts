@@ -6,8 +6,8 @@
 import { isOutcome, type BetTally } from '../domain/bet-events.js';
 import { formatCoefficient, settleBet, type BetOutcome } from '../domain/bets.js';
 import { formatAmount } from '../domain/money.js';
-import { tallyBets } from './bets.js';
-import type { Sql } from './client.js';
+import { settlementTally } from './bets.js';
+import type { Sql, Tx } from './client.js';
 import { commitGroups } from './ledger/journal.js';
 import { notifyMany, type NewNotification } from './notifications.js';
 
@@ -28,6 +28,7 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
     if (!event) throw new NotSettleable(`no event ${eventId}`);
     if (!isOutcome(event.state)) throw new NotSettleable(`event ${eventId} has no result yet`);
     const outcome: BetOutcome = event.state;
+    await startTally(tx, eventId);
 
     // SKIP LOCKED: an attempt still running after its activity timed out keeps its page; this one takes the next
     const rows = await tx`
@@ -63,10 +64,50 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
           ${tx.array(settlements.map((s) => s.status))}::text[],
           ${tx.array(settlements.map((s) => s.payout.toString()))}::numeric[]) as v(id, status, payout)
         where b.id = v.id`;
+      await moveInTally(tx, eventId, bets.map((bet, i) => ({ ...bet, status: settlements[i]!.status, payout: settlements[i]!.payout })));
       await notifyMany(tx, bets.map((bet, i) => settledNotice(bet, settlements[i]!, event.title as string | null)));
     }
-    return { outcome, settled: bets.length, tally: await tallyBets(tx, eventId) };
+    return { outcome, settled: bets.length, tally: await settlementTally(tx, eventId) };
   });
+}
+
+/**
+ * The first page starts the event's tally from its bets, all pending then: once the event has a result no bet can be
+ * added, so that count is final. (Two overlapping attempts both try; the second insert does nothing.)
+ */
+async function startTally(tx: Tx, eventId: string): Promise<void> {
+  const [started] = await tx`select 1 from bet_event_tallies where event_id = ${eventId} limit 1`;
+  if (started) return;
+  await tx`
+    insert into bet_event_tallies (event_id, status, currency, bets, staked, paid_out)
+    select event_id, 'pending', currency, count(*), sum(amount), 0 from bets
+    where event_id = ${eventId} and status = 'pending' group by event_id, currency
+    on conflict do nothing`;
+}
+
+/** Moves a page of settled bets from pending to their status in the event's tally. */
+async function moveInTally(tx: Tx, eventId: string, settled: Array<{ currency: string; amount: bigint; status: string; payout: bigint }>) {
+  const sums = new Map<string, { status: string; currency: string; bets: number; staked: bigint; paidOut: bigint }>();
+  for (const bet of settled) {
+    const key = `${bet.status}/${bet.currency}`;
+    const sum = sums.get(key) ?? { status: bet.status, currency: bet.currency, bets: 0, staked: 0n, paidOut: 0n };
+    sums.set(key, { ...sum, bets: sum.bets + 1, staked: sum.staked + bet.amount, paidOut: sum.paidOut + bet.payout });
+  }
+  const moves = [...sums.values()];
+  const column = <T>(pick: (m: (typeof moves)[number]) => T) => tx.array(moves.map(pick) as never[]);
+  await tx`
+    update bet_event_tallies t set bets = t.bets - v.bets, staked = t.staked - v.staked
+    from (select currency, sum(bets)::int as bets, sum(staked) as staked
+          from unnest(${column((m) => m.currency)}::text[], ${column((m) => m.bets)}::int[], ${column((m) => m.staked.toString())}::numeric[])
+            as m(currency, bets, staked) group by currency) as v
+    where t.event_id = ${eventId} and t.status = 'pending' and t.currency = v.currency`;
+  await tx`
+    insert into bet_event_tallies (event_id, status, currency, bets, staked, paid_out)
+    select ${eventId}::bigint, * from unnest(${column((m) => m.status)}::text[], ${column((m) => m.currency)}::text[], ${column((m) => m.bets)}::int[],
+      ${column((m) => m.staked.toString())}::numeric[], ${column((m) => m.paidOut.toString())}::numeric[])
+    on conflict (event_id, status, currency) do update
+      set bets = bet_event_tallies.bets + excluded.bets, staked = bet_event_tallies.staked + excluded.staked,
+          paid_out = bet_event_tallies.paid_out + excluded.paid_out`;
 }
 
 function settledNotice(

@@ -60,19 +60,37 @@ export async function betsOfUser(
   return rows.map(toBet);
 }
 
-/** Counts an event's bets by status, and per currency the stakes and what went back to users. */
+interface TallyRow {
+  status: BetStatus;
+  currency: string;
+  bets: number;
+  staked: bigint;
+  paidOut: bigint;
+}
+
+function tallyOf(rows: TallyRow[]): BetTally {
+  const tally: BetTally = { total: 0, pending: 0, won: 0, lost: 0, refunded: 0, currencies: [] };
+  const perCurrency = new Map<string, { staked: bigint; paidOut: bigint }>();
+  for (const r of rows) {
+    tally.total += r.bets;
+    tally[r.status] += r.bets;
+    const sums = perCurrency.get(r.currency) ?? { staked: 0n, paidOut: 0n };
+    perCurrency.set(r.currency, { staked: sums.staked + r.staked, paidOut: sums.paidOut + r.paidOut });
+  }
+  tally.currencies = [...perCurrency].map(([currency, s]) => ({ currency, staked: s.staked.toString(), paidOut: s.paidOut.toString() }));
+  return tally;
+}
+
+/** Counts an event's bets by status, and per currency the stakes and what went back to users, from the bets. */
 export async function tallyBets(db: Db, eventId: string): Promise<BetTally> {
   const rows = await db`
     select status, currency, count(*)::int as bets, sum(amount) as staked, coalesce(sum(payout), 0) as paid_out
     from bets where event_id = ${eventId} group by status, currency order by currency`;
-  const tally: BetTally = { total: 0, pending: 0, won: 0, lost: 0, refunded: 0, currencies: [] };
-  const perCurrency = new Map<string, { staked: bigint; paidOut: bigint }>();
-  for (const r of rows) {
-    tally.total += r.bets as number;
-    tally[r.status as BetStatus] += r.bets as number;
-    const sums = perCurrency.get(r.currency) ?? { staked: 0n, paidOut: 0n };
-    perCurrency.set(r.currency, { staked: sums.staked + (r.staked as bigint), paidOut: sums.paidOut + (r.paidOut as bigint) });
-  }
-  tally.currencies = [...perCurrency].map(([currency, s]) => ({ currency, staked: s.staked.toString(), paidOut: s.paidOut.toString() }));
-  return tally;
+  return tallyOf(rows as unknown as TallyRow[]);
+}
+
+/** The same from the tally settlement keeps (bet_event_tallies): a few rows whatever the number of bets. */
+export async function settlementTally(db: Db, eventId: string): Promise<BetTally> {
+  const rows = await db`select status, currency, bets, staked, paid_out from bet_event_tallies where event_id = ${eventId} order by currency`;
+  return tallyOf(rows as unknown as TallyRow[]);
 }

@@ -51,3 +51,15 @@ CREATE INDEX bets_by_user ON bets (user_id, id DESC);
 CREATE INDEX bets_by_event ON bets (event_id, status);
 -- settlement takes the next page of an event's unsettled bets from here
 CREATE INDEX bets_pending_by_event ON bets (event_id, id) WHERE status = 'pending';
+
+-- an event's bets by status and currency while it settles, kept by each settlement page in its own transaction, so
+-- progress is a read of a few rows however many bets the event has
+CREATE TABLE bet_event_tallies (
+  event_id bigint NOT NULL REFERENCES bet_events (id),
+  status   text NOT NULL CHECK (status IN ('pending', 'won', 'lost', 'refunded')),
+  currency text NOT NULL REFERENCES currencies (code),
+  bets     integer NOT NULL CHECK (bets >= 0),
+  staked   numeric(78, 0) NOT NULL CHECK (staked >= 0),
+  paid_out numeric(78, 0) NOT NULL CHECK (paid_out >= 0),
+  PRIMARY KEY (event_id, status, currency)
+);

@@ -147,6 +147,7 @@ describe('placing bets', () => {
 
     const done = await settleAll(eventId, 40);
     expect(done.tally).toMatchObject({ total: placed, pending: 0, won: placed });
+    expect(done.tally).toEqual(await tallyBets(db.sql, eventId));
     expect(await markSettled(db.sql, eventId)).not.toBeNull();
     expect((await recomputeLedger(db.sql)).ok).toBe(true);
   });
@@ -193,6 +194,8 @@ describe('settling an event', () => {
     expect(rest.tally).toMatchObject({ total: 15, pending: 0, won: 15 });
     const again = await settleBetPage(db.sql, eventId, 6);
     expect(again).toMatchObject({ settled: 0, tally: { won: 15 } });
+    // the tally settlement keeps page by page is the one the bets themselves give
+    expect(again.tally).toEqual(await tallyBets(db.sql, eventId));
 
     // 1000 at 1.85 → 1850; 1001 → 1851 (1851.85 rounded down); 1002 → 1853 (1853.7)
     expect((await available(bettors[0]!)).posted).toBe(10_000n + 5n * 850n);
@@ -211,9 +214,24 @@ describe('settling an event', () => {
     const userId = await fundedUser(1_000_000n, 'USDT'); // 1 USDT
     expect((await placer.place(bet(userId, cancelled, 250_000n, 'u1', 'USDT'))).ok).toBe(true);
     expect((await placer.place(bet(userId, lost, 300_000n, 'u2', 'USDT'))).ok).toBe(true);
+    const other = await fundedUser(500n);
+    expect((await placer.place(bet(other, cancelled, 500n, 'o1'))).ok).toBe(true);
     await changeBetEvent(db.sql, cancelled, { state: 'cancelled' });
     await changeBetEvent(db.sql, lost, { state: 'finished_lose' });
-    expect((await settleAll(cancelled)).tally).toMatchObject({ refunded: 1, currencies: [{ currency: 'USDT', staked: '250000', paidOut: '250000' }] });
+    const refunds = await settleAll(cancelled);
+    expect(refunds.tally).toEqual({
+      total: 2,
+      pending: 0,
+      won: 0,
+      lost: 0,
+      refunded: 2,
+      currencies: [
+        { currency: 'USD', staked: '500', paidOut: '500' },
+        { currency: 'USDT', staked: '250000', paidOut: '250000' },
+      ],
+    });
+    expect(refunds.tally).toEqual(await tallyBets(db.sql, cancelled));
+    expect(await available(other)).toEqual({ posted: 500n, pending: 0n, available: 500n });
     expect((await settleAll(lost)).tally).toMatchObject({ lost: 1, currencies: [{ currency: 'USDT', staked: '300000', paidOut: '0' }] });
     expect(await available(userId, 'USDT')).toEqual({ posted: 700_000n, pending: 0n, available: 700_000n });
   });

@@ -80,7 +80,9 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
   if (progress.phase === 'open' || progress.phase === 'closed') {
     let event = await firstLook(eventId);
     if (!event) {
+      // the transaction that started this workflow rolled back: there is no event and no bet
       log.warn('the event never appeared; nothing to settle', { eventId });
+      upsertSearchAttributes([{ key: SluiceStatus, value: 'no-event' }]);
       return progress;
     }
     while (!isOutcome(event.state)) {

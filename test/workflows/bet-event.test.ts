@@ -209,6 +209,17 @@ describe('betEventWorkflow', () => {
     expect(notice).toMatchObject({ kind: 'bet_settled', body: { status: 'refunded', payout: '40.00' } });
   });
 
+  it('gives up on an event whose creating transaction never committed', async () => {
+    const worker = await newWorker();
+    const { result, status } = await worker.runUntil(async () => {
+      const handle = await startWorkflow('987654321');
+      const result = await handle.result();
+      return { result, status: (await handle.describe()).typedSearchAttributes.get(SluiceStatus) };
+    });
+    expect(result).toMatchObject({ eventId: '987654321', phase: 'open', tally: null });
+    expect(status).toBe('no-event');
+  });
+
   it('resumes settlement on a new worker after the old one died with a page committed but unreported, paying each bet once', async () => {
     const bettors = await Promise.all([fundedUser(100_000n), fundedUser(100_000n), fundedUser(100_000n), fundedUser(100_000n)]);
     const eventId = await newEvent(250n);

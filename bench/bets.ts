@@ -11,6 +11,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { BetPlacer } from '../db/bet-placement.js';
+import { createSql } from '../db/client.js';
 import { betEventWorkflowId } from '../domain/bet-events.js';
 import { startEmbeddedPostgres } from '../workers/embedded/postgres.js';
 import { spawnService, waitUntil, type ServiceProcess } from '../workers/embedded/process.js';
@@ -99,39 +101,34 @@ async function run() {
   };
 
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
-  const placeBets = async (eventId: string, count: number, concurrency: number) => {
-    const latencies: number[] = [];
-    let next = 0;
-    let refused = 0;
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let n = next++; n < count; n = next++) {
-          const user = users[n % users.length]!;
-          const t0 = process.hrtime.bigint();
-          const status = await post(agent, `${baseUrl}/v1/bets`, user.token, `b-${eventId}-${n}`, { event_id: eventId, amount: '1.25', currency: 'USD' });
-          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          if (status !== 201) refused++;
-        }
-      }),
-    );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { seconds, latencies: latencies.sort((a, b) => a - b), refused };
+  const overHttp = (eventId: string) => async (n: number) => {
+    const user = users[n % users.length]!;
+    const body = { event_id: eventId, amount: '1.25', currency: 'USD' };
+    return (await post(agent, `${baseUrl}/v1/bets`, user.token, `b-${eventId}-${n}`, body)) === 201;
   };
 
   console.log(`warming up: ${WARMUP} placements…`);
-  await placeBets(await publish('1.50'), WARMUP, CONCURRENCY[0]!);
+  await drive(WARMUP, CONCURRENCY[0]!, overHttp(await publish('1.50')));
 
   console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
   console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms');
   let eventId = '';
   for (const concurrency of CONCURRENCY) {
     eventId = await publish('1.85');
-    const run = await placeBets(eventId, BETS, concurrency);
-    const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
-    const cells = [concurrency, Math.round(BETS / run.seconds), pct(50).toFixed(1), pct(99).toFixed(1), run.latencies.at(-1)!.toFixed(1)];
-    console.log(`  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`);
+    printRun(concurrency, await drive(BETS, concurrency, overHttp(eventId)));
   }
+
+  // the same placements without HTTP, auth and JSON: what the database path alone sustains
+  const sql = createSql(pg.url('sluice'), { max: 10 });
+  const placer = new BetPlacer(sql);
+  const direct = await publish('1.85');
+  const withoutHttp = await drive(BETS, 64, async (n) => {
+    const outcome = await placer.place({ userId: users[n % users.length]!.id, eventId: direct, currency: 'USD', amount: 125n, idempotencyKey: `d-${n}` });
+    return outcome.ok;
+  });
+  console.log('  BetPlacer called in-process (no HTTP), for comparison:');
+  printRun(64, withoutHttp);
+  await sql.end();
 
   const handle = temporalClient.workflow.getHandle<typeof betEventWorkflow>(betEventWorkflowId(eventId));
   const settleStarted = process.hrtime.bigint();
@@ -145,6 +142,36 @@ async function run() {
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });
   console.log(`\nledger audit: ${audit.body.ok ? 'balanced' : 'DRIFT'} (${audit.body.transfers_checked} transfers)`);
   agent.destroy();
+}
+
+interface Run {
+  seconds: number;
+  latencies: number[];
+  refused: number;
+}
+
+/** Makes `count` calls from `concurrency` loops; each call's latency in ms, sorted. */
+async function drive(count: number, concurrency: number, call: (n: number) => Promise<boolean>): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  let refused = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let n = next++; n < count; n = next++) {
+        const t0 = process.hrtime.bigint();
+        if (!(await call(n))) refused++;
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
+}
+
+function printRun(concurrency: number, run: Run): void {
+  const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+  const cells = [concurrency, Math.round(run.latencies.length / run.seconds), pct(50).toFixed(1), pct(99).toFixed(1), run.latencies.at(-1)!.toFixed(1)];
+  console.log(`  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`);
 }
 
 /** A POST over a keep-alive agent, cheaper per request than fetch: the load generator shares the machine. */

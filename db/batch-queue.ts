@@ -14,40 +14,31 @@ interface Waiting<Req, Res> {
 
 export class BatchQueue<Req, Res> {
   private queue: Array<Waiting<Req, Res>> = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private flushing = false;
 
-  /**
-   * `commit` answers each request of a batch, in order. With `maxInFlight` > 1 the next batch starts while the last
-   * one is still committing: its first statements overlap the other's, and they meet only on the rows both lock.
-   */
+  /** `commit` answers each request of a batch, in order. */
   constructor(
     private readonly commit: (batch: Req[]) => Promise<Res[]>,
     private readonly maxBatch: number,
-    private readonly maxInFlight = 1,
   ) {}
 
   submit(request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      this.schedule();
+      if (!this.flushing) {
+        this.flushing = true;
+        // let every request of this turn of the event loop join the first batch
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
-    this.scheduled = true;
-    // let every request of this turn of the event loop join the batch
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-        this.inFlight++;
-        void this.commitBatch(this.queue.splice(0, this.maxBatch)).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private async commitBatch(batch: Array<Waiting<Req, Res>>): Promise<void> {

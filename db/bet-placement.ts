@@ -120,9 +120,16 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
         ${tx.array(bets.map((b) => b.amount.toString()))}::numeric[],
         ${tx.array(bets.map((b) => Number(b.coefficient)))}::integer[],
         ${tx.array(bets.map((b) => b.idempotencyKey))}::text[])`.execute();
-    // should it fail, the ledger's statements fail with it (the transaction is aborted) and that error is the one thrown
-    inserted.catch(() => {});
-    const holds = await commitGroups(tx, bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })));
+    inserted.catch(() => {}); // awaited below on every path
+    let holds;
+    try {
+      holds = await commitGroups(tx, bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })));
+    } catch (error) {
+      // a failed insert aborts the transaction under the ledger's statements: its error is the one that explains
+      // (a key placed concurrently by another process is a race, and the batch is retried)
+      await inserted;
+      throw error;
+    }
     await inserted;
     const refused: string[] = [];
     accepted.forEach((i, n) => {

@@ -77,6 +77,19 @@ describe('placing bets', () => {
     expect(await available(userId)).toMatchObject({ pending: 300n, available: 700n });
   });
 
+  it('places one bet per key sent through two processes at once', async () => {
+    const eventId = await newEvent();
+    const userId = await fundedUser(10_000n);
+    const otherProcess = new BetPlacer(db.sql);
+    await Promise.all([db.sql.begin((tx) => tx`select 1`), db.sql.begin((tx) => tx`select 1`)]); // both connections warm
+    const keys = Array.from({ length: 20 }, (_, k) => `twin-${k}`);
+    const outcomes = await Promise.all(keys.flatMap((key) => [placer, otherProcess, placer, otherProcess].map((p) => p.place(bet(userId, eventId, 100n, key)))));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(new Set(outcomes.map((o) => o.ok && o.bet.id)).size).toBe(20);
+    expect(outcomes.filter((o) => o.ok && !o.replayed)).toHaveLength(20);
+    expect(await available(userId)).toMatchObject({ pending: 2_000n, available: 8_000n });
+  });
+
   it('refuses only the bet that would overdraw, and leaves its batch-mates placed', async () => {
     const eventId = await newEvent();
     const rich = await fundedUser(1_000n);

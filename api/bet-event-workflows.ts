@@ -23,12 +23,11 @@ function unavailable(error: unknown): ApiError {
   return new ApiError(ErrorCode.Unavailable, `Temporal is unavailable: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Starts the event's workflow; starting it again joins the running one. */
+/** Starts a new event's workflow. */
 export async function startBetEventWorkflow(deps: ApiDeps, eventId: string): Promise<void> {
   try {
-    await deps.temporal.client.workflow.start(betEventWorkflow, { ...startOptions(deps, eventId), workflowIdConflictPolicy: 'USE_EXISTING' });
+    await deps.temporal.client.workflow.start(betEventWorkflow, startOptions(deps, eventId));
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return; // settled already
     throw unavailable(error);
   }
 }

@@ -49,8 +49,12 @@ export async function insertBetEvent(db: Db, e: NewBetEvent): Promise<{ event: B
     on conflict (created_by, idempotency_key) do nothing
     returning *`;
   if (inserted) return { event: toBetEvent(inserted), created: true };
-  const [existing] = await db`select * from bet_events where created_by = ${e.createdBy} and idempotency_key = ${e.idempotencyKey}`;
-  return { event: toBetEvent(existing!), created: false };
+  return { event: (await betEventByIdempotencyKey(db, e.createdBy, e.idempotencyKey!))!, created: false };
+}
+
+export async function betEventByIdempotencyKey(db: Db, createdBy: string, idempotencyKey: string): Promise<BetEvent | null> {
+  const [row] = await db`select * from bet_events where created_by = ${createdBy} and idempotency_key = ${idempotencyKey}`;
+  return row ? toBetEvent(row) : null;
 }
 
 export async function betEventById(db: Db, id: string): Promise<BetEvent | null> {

@@ -3,7 +3,7 @@
  * operators follow each event's settlement.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { betEventById, changeBetEvent, insertBetEvent, listBetEvents, type BetEvent } from '../../db/bet-events.js';
+import { betEventById, betEventByIdempotencyKey, changeBetEvent, insertBetEvent, listBetEvents, type BetEvent } from '../../db/bet-events.js';
 import { tallyBets } from '../../db/bets.js';
 import {
   bettingRefusal,
@@ -104,32 +104,34 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const body = c.req.valid('json');
+      const provider = c.get('user').id;
       const coefficient = requireCoefficient(body.coefficient);
+      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+      const replay = (previous: BetEvent) => {
+        const same =
+          previous.coefficient === coefficient &&
+          previous.title === (body.title ?? null) &&
+          (body.deadline === undefined || body.deadline * 1000 === previous.deadline.getTime());
+        if (!same) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different event');
+        return c.json(eventView(previous), 201, { 'idempotent-replayed': 'true' });
+      };
+      // a repeated request is answered with its event, even once the deadline it asked for has passed
+      const earlier = idempotencyKey ? await betEventByIdempotencyKey(deps.sql, provider, idempotencyKey) : null;
+      if (earlier) return replay(earlier);
+
       const nowSeconds = Math.floor(Date.now() / 1000);
       const deadline = body.deadline ?? nowSeconds + DEFAULT_BETTING_SECONDS;
       const problem = deadlineProblem(deadline, nowSeconds);
       if (problem) throw invalidField('deadline', problem);
-      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-
       const { event, created } = await deps.sql.begin(async (tx) => {
-        const inserted = await insertBetEvent(tx, {
-          title: body.title ?? null,
-          coefficient,
-          deadline: new Date(deadline * 1000),
-          createdBy: c.get('user').id,
-          idempotencyKey,
-        });
+        const inserted = await insertBetEvent(tx, { title: body.title ?? null, coefficient, deadline: new Date(deadline * 1000), createdBy: provider, idempotencyKey });
         // started before the row commits: if Temporal refuses, the event is rolled back instead of left without a workflow
-        await startBetEventWorkflow(deps, inserted.event.id);
+        if (inserted.created) await startBetEventWorkflow(deps, inserted.event.id);
         return inserted;
       });
-      if (!created) {
-        const same = event.coefficient === coefficient && event.title === (body.title ?? null) && (body.deadline === undefined || body.deadline * 1000 === event.deadline.getTime());
-        if (!same) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different event');
-      } else {
-        deps.log.info({ event: event.id, by: c.get('user').id, coefficient: body.coefficient, deadline: event.deadline }, 'bet event published');
-      }
-      return c.json(eventView(event), 201, created ? {} : { 'idempotent-replayed': 'true' });
+      if (!created) return replay(event); // the same key sent twice at once
+      deps.log.info({ event: event.id, by: provider, coefficient: body.coefficient, deadline: event.deadline }, 'bet event published');
+      return c.json(eventView(event), 201);
     },
   );
 

@@ -216,7 +216,9 @@ describe('betting end to end', () => {
     expect((await setResult(events.win, { state: 'finished_lose' })).body).toMatchObject({ status: 409, code: 'event_final' });
     expect((await setResult(events.cancel, { state: 'new' })).status).toBe(409);
     expect((await setResult(events.win, { coefficient: '3.00' })).status).toBe(409);
-    expect((await setResult(events.win, { state: 'finished_win' })).status).toBe(200); // a retried result
+    const settledRun = (await stack.temporal.workflow.getHandle(betEventWorkflowId(events.win)).describe()).runId;
+    expect((await setResult(events.win, { state: 'finished_win' })).status).toBe(200); // a retried result…
+    expect((await stack.temporal.workflow.getHandle(betEventWorkflowId(events.win)).describe()).runId).toBe(settledRun); // …settles nothing again
     expect((await setResult(events.win, { state: 'won' })).status).toBe(400);
     expect((await setResult(events.win, {})).status).toBe(400);
     expect((await setResult('987654321', { state: 'cancelled' })).status).toBe(404);

@@ -54,9 +54,9 @@ export function parseStake(text: string, scale: number): Parsed {
 
 /**
  * What a winning bet returns: stake × coefficient, rounded DOWN to the currency's minor unit, so the house never
- * pays a fraction it cannot represent and never pays more than the odds promised. Only stakes of a few minor units
- * in a two-decimal currency are affected: 0.01 USD at 1.85 pays 0.01 (1.85 cents rounded down); wherever the
- * currency has four or more decimals the product is exact.
+ * pays a fraction it cannot represent and never pays more than the odds promised. In a two- or three-decimal
+ * currency the product can fall between minor units (10.01 USD at 1.85 is 18.5185, paid 18.51; 0.01 at 1.85 pays
+ * 0.01); from four decimals on it is exact, because a stake has at most two.
  */
 export function payoutFor(stake: bigint, coefficient: bigint): bigint {
   if (stake <= 0n || coefficient < MIN_COEFFICIENT) throw new RangeError('payoutFor expects a positive stake and a coefficient above 1.00');

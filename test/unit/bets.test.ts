@@ -16,6 +16,7 @@ import { MAX_MINOR_UNITS } from '../../domain/money.js';
 describe('payoutFor: stake × coefficient, rounded down to the minor unit', () => {
   it.each([
     [1000n, 185n, 1850n], // 10.00 USD at 1.85 → 18.50
+    [1001n, 185n, 1851n], // 10.01 USD at 1.85 → 18.5185 → 18.51
     [1n, 185n, 1n], // 0.01 USD at 1.85 → 1.85 cents, the house pays 0.01
     [3n, 150n, 4n], // 0.03 at 1.50 → 4.5 cents → 0.04
     [99n, 101n, 99n], // 0.99 at 1.01 → 99.99 cents → 0.99: the winnings round away, the stake comes back

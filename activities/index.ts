@@ -8,6 +8,7 @@ import type { CurrencyCatalog } from '../db/currencies.js';
 import type { EvmContext } from '../workers/evm-context.js';
 import type { Logger } from '../workers/log.js';
 import { createAuditActivities } from './audit.js';
+import { createBetActivities } from './bets.js';
 import { createDepositActivities } from './deposits.js';
 import { createEvmCollectorActivities } from './evm-collector.js';
 import { createEvmDepositActivities, type TemporalContext } from './evm-deposits.js';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createWithdrawalActivities({ ...deps, providers: deps.withdrawalProviders }),
     ...createXrplActivities(deps),
+    ...createBetActivities(deps),
     ...evmActivities(deps),
   };
 }

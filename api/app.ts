@@ -13,6 +13,8 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audits.js';
 import { authRoutes } from './routes/auth.js';
 import { balanceRoutes } from './routes/balances.js';
+import { betEventRoutes } from './routes/bet-events.js';
+import { betRoutes } from './routes/bets.js';
 import { currencyRoutes } from './routes/currencies.js';
 import { depositRoutes } from './routes/deposits.js';
 import { docsRoutes } from './routes/docs.js';
@@ -93,6 +95,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   xrplTransactionRoutes(app, deps, guards);
   opsXrplRoutes(app, deps, guards);
   collectionRoutes(app, deps, guards);
+  betEventRoutes(app, deps, guards);
+  betRoutes(app, deps, guards);
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));

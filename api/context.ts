@@ -1,5 +1,7 @@
 /** What every route can reach: its dependencies and the authenticated caller. */
 import type { Client, Connection } from '@temporalio/client';
+import type { BetEventCache } from '../db/bet-event-cache.js';
+import type { BetPlacer } from '../db/bet-placement.js';
 import type { Sql } from '../db/client.js';
 import type { CurrencyCatalog } from '../db/currencies.js';
 import type { LedgerWriter } from '../db/ledger/writer.js';
@@ -25,6 +27,8 @@ export interface ApiDeps {
   depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
   /** The EVM chain deposits are collected on, when configured. */
   evm?: EvmApi;
+  /** Bet placement's hot path: the open-event cache and the batching placer. */
+  betting: { events: BetEventCache; placer: BetPlacer };
 }
 
 export interface EvmApi {

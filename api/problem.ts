@@ -42,6 +42,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.IdempotencyConflict:
     case ErrorCode.Conflict:
     case ErrorCode.PendingAlreadyResolved:
+    case ErrorCode.EventFinal:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;
@@ -65,6 +66,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.ConfirmationCodeInvalid:
     case ErrorCode.ProviderRefused:
     case ErrorCode.DepositNotAssignable:
+    case ErrorCode.EventClosed:
+    case ErrorCode.EventNotOpen:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

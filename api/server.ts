@@ -1,6 +1,8 @@
 /** Builds the API's dependencies from configuration and serves the app over HTTP. */
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { BetEventCache } from '../db/bet-event-cache.js';
+import { BetPlacer } from '../db/bet-placement.js';
 import { createSql } from '../db/client.js';
 import { CurrencyCatalog } from '../db/currencies.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
@@ -60,6 +62,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       ...(evmDeposits ? { evm: evmDeposits } : {}),
     },
     evm: evmDeposits,
+    betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -57,3 +57,14 @@ export async function markRead(db: Db, userId: string, id: string): Promise<bool
   const rows = await db`update notifications set read_at = coalesce(read_at, now()) where id = ${id} and user_id = ${userId} returning id`;
   return rows.length > 0;
 }
+
+/** Records many notifications in one statement (a page of settled bets); keys already recorded are left as they were. */
+export async function notifyMany(db: Db, notifications: NewNotification[]): Promise<void> {
+  if (notifications.length === 0) return;
+  const column = <T>(pick: (n: NewNotification) => T) => db.array(notifications.map(pick) as never[]);
+  await db`
+    insert into notifications (key, user_id, kind, severity, title, body)
+    select * from unnest(${column((n) => n.key)}::text[], ${column((n) => n.userId)}::uuid[], ${column((n) => n.kind)}::text[],
+      ${column((n) => n.severity ?? 'info')}::text[], ${column((n) => n.title)}::text[], ${column((n) => JSON.stringify(n.body ?? {}))}::jsonb[])
+    on conflict (key) do nothing`;
+}

@@ -1,7 +1,7 @@
 /** Users, their roles, second factor and IP allow-list. */
 import type { Db } from './client.js';
 
-export const ROLES = ['user', 'merchant', 'operator', 'admin'] as const;
+export const ROLES = ['user', 'merchant', 'operator', 'admin', 'line_provider'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {

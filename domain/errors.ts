@@ -38,6 +38,9 @@ export const ErrorCode = {
   DepositNotAssignable: 'deposit_not_assignable',
   PayloadTooLarge: 'payload_too_large',
   Unavailable: 'unavailable',
+  EventClosed: 'event_closed',
+  EventNotOpen: 'event_not_open',
+  EventFinal: 'event_final',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

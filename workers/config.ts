@@ -111,6 +111,7 @@ const schema = z.object({
   WITHDRAWAL_SWEEP_INTERVAL: duration.prefault('15s'),
 
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),
   DEV_TEMPORAL_PORT: port.default(7233),

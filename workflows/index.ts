@@ -6,3 +6,4 @@ export { xrplDepositWorkflow } from './xrpl-deposit.js';
 export { evmDepositWorkflow } from './evm-deposit.js';
 export { evmCollectorWorkflow } from './evm-collector.js';
 export { gasKeeperWorkflow } from './gas-keeper.js';
+export { betEventWorkflow } from './bet-event.js';

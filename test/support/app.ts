@@ -11,6 +11,8 @@ import { deriveKey } from '../../api/auth/sealed.js';
 import { Tokens } from '../../api/auth/tokens.js';
 import { ensureAdmin } from '../../api/bootstrap-admin.js';
 import { createApiMetrics } from '../../api/metrics.js';
+import { BetEventCache } from '../../db/bet-event-cache.js';
+import { BetPlacer } from '../../db/bet-placement.js';
 import { CurrencyCatalog } from '../../db/currencies.js';
 import { LedgerWriter } from '../../db/ledger/writer.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -41,6 +43,7 @@ export async function startTestApp(): Promise<TestApp> {
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},
+    betting: { events: new BetEventCache(db.sql, 1_000), placer: new BetPlacer(db.sql) },
   });
   const api = new ApiClient('http://sluice.test', (url, init) => app.request(url, init));
   const token = await api.login(admin.email, admin.password);

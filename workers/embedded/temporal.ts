@@ -17,12 +17,15 @@ export async function startTemporalDevServer(options: {
   namespaces?: string[];
   logFile?: string;
   output?: 'inherit' | 'file' | 'ignore';
+  /** More `temporal server start-dev` flags, e.g. `--dynamic-config-value KEY=JSON`. */
+  extraArgs?: string[];
 }): Promise<TemporalDevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
+  args.push(...(options.extraArgs ?? []));
   const service = spawnService({
     name: 'temporal',
     command: options.cli,

@@ -1,7 +1,7 @@
 /**
  * Group commit for any high-rate write: requests arriving while a batch is being committed wait and go together in
  * the next one, so one SQL transaction (one fsync, one lock of a hot row) serves many requests. A batch that throws
- * is retried one request at a time, so only the culprit sees the error. (The same scheme as db/ledger/writer.ts.)
+ * is retried one request at a time, so only the culprit sees the error. The ledger writer is one of its users.
  */
 import { LedgerRaceError } from './ledger/journal.js';
 import { PgError, pgErrorCode } from './client.js';

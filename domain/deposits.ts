@@ -7,6 +7,10 @@ export type DepositStatus = 'pending' | 'credited' | 'dropped';
 export function evmChain(chainId: bigint | number): string {
   return `evm-${chainId}`;
 }
+
+export function isEvmChain(chain: string): boolean {
+  return chain.startsWith('evm-');
+}
 export const XRPL_CHAIN = 'xrpl';
 
 export function depositWorkflowId(chain: string, txHash: string, index: number): string {

@@ -2,7 +2,7 @@
  * Access tokens are short-lived HS256 JWTs (jose); refresh tokens are JWTs too, but each is single-use and
  * tracked in the database (db/refresh-tokens.ts), so a stolen one is caught the second time it is used.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT, errors } from 'jose';
 import type { Db } from '../../db/client.js';
 import { insertRefreshToken } from '../../db/refresh-tokens.js';
@@ -23,10 +23,11 @@ export interface TokenPair {
 }
 
 export class Tokens {
-  private readonly key: Buffer;
+  /** Imported once: importing the raw secret on every verification costs more than the HMAC itself. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(private readonly settings: TokenSettings) {
-    this.key = deriveKey(settings.secretKey, 'jwt');
+    this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   /** Issues an access token and a refresh token; `family` continues a rotation chain. */
@@ -41,7 +42,7 @@ export class Tokens {
       .setIssuer(ISSUER)
       .setIssuedAt(now)
       .setExpirationTime(now + this.settings.accessTtlSeconds)
-      .sign(this.key);
+      .sign(await this.key);
     const refreshToken = await new SignJWT({ typ: 'refresh' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
@@ -49,7 +50,7 @@ export class Tokens {
       .setIssuer(ISSUER)
       .setIssuedAt(now)
       .setExpirationTime(expiresAt)
-      .sign(this.key);
+      .sign(await this.key);
     return { accessToken, refreshToken, expiresIn: this.settings.accessTtlSeconds };
   }
 
@@ -67,7 +68,7 @@ export class Tokens {
 
   private async verify(token: string, typ: 'access' | 'refresh') {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       return payload.typ === typ ? payload : null;
     } catch (error) {
       if (error instanceof errors.JOSEError) return null;

@@ -1,6 +1,8 @@
 /** A user's deposit address per currency, and their deposits on every network. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { checkAddress } from '../../chains/addresses.js';
 import { depositsOfUser } from '../../db/deposits.js';
+import { isEvmChain } from '../../domain/deposits.js';
 import { confirmationsOf } from '../../db/evm/observations.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../auth/guards.js';
@@ -83,7 +85,7 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
             amount: money(d.amount, currencies.get(d.currency)!),
             chain: d.chain,
             tx_hash: d.txHash,
-            address: d.address,
+            address: displayAddress(d.chain, d.address),
             destination_tag: d.destinationTag?.toString() ?? null,
             status: d.status,
             detected_at: d.detectedAt.toISOString(),
@@ -96,4 +98,11 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       );
     },
   );
+}
+
+/** EVM addresses are stored lower-case; users see them checksummed, as everywhere else. */
+function displayAddress(chain: string, address: string): string {
+  if (!isEvmChain(chain)) return address;
+  const checked = checkAddress('evm', address);
+  return checked.ok ? checked.address : address;
 }

@@ -22,7 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     sql,
     async drop() {
-      await sql.end();
+      await sql.end({ timeout: 5 }); // a connection a test killed must not hang the teardown
       const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
       await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
       await cleanup.end();

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBetActivities } from '../../activities/bets.js';
@@ -24,7 +24,7 @@ import { betEventChangedSignal, betEventWorkflow, betSettlementProgressQuery } f
 import { SluiceKind } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
-import { workflowBundle } from '../support/temporal.js';
+import { installQuietRuntime, workflowBundle } from '../support/temporal.js';
 
 const log = pino({ level: 'silent' });
 let server: TemporalDevServer;
@@ -33,7 +33,7 @@ let native: NativeConnection;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installQuietRuntime();
   const port = await freePort();
   [server, db] = await Promise.all([
     startTemporalDevServer({

@@ -170,6 +170,8 @@ describe('evmCollectorWorkflow', () => {
       async planSweeps() {
         calls.push('plan');
         plans++;
+        // woken while busy: the next credit arrives while the first plan is being made
+        if (plans === 1) await env.client.workflow.getHandle('collect:evm-31337:0xdef').signal(walletCreditedSignal);
         return plans <= 2 ? [{ id: String(plans), currency: 'ETH' }] : [];
       },
       async prepareSweep(id) {
@@ -189,7 +191,6 @@ describe('evmCollectorWorkflow', () => {
         signal: walletCreditedSignal,
         signalArgs: [],
       });
-      await handle.signal(walletCreditedSignal);
       await handle.result();
       return handle.query(collectorStatusQuery);
     });

@@ -15,9 +15,9 @@ import { BetPlacer } from '../db/bet-placement.js';
 import { createSql } from '../db/client.js';
 import { betEventWorkflowId } from '../domain/bet-events.js';
 import { startEmbeddedPostgres } from '../workers/embedded/postgres.js';
-import { spawnService, waitUntil, type ServiceProcess } from '../workers/embedded/process.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../workers/embedded/process.js';
 import { startTemporalDevServer } from '../workers/embedded/temporal.js';
-import { projectRoot, temporalCliPath } from '../workers/tools.js';
+import { temporalCliPath } from '../workers/tools.js';
 import { DEFAULT_PAGE_SIZE, type betEventWorkflow } from '../workflows/bet-event.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
@@ -62,7 +62,7 @@ async function run() {
     ADMIN_PASSWORD: admin.password,
   };
   const spawn = (name: 'api' | 'worker'): ServiceProcess => {
-    const service = spawnService({ name, command: process.execPath, args: ['--import', 'tsx', `workers/${name}.ts`], cwd: projectRoot, env, logFile: join(dir, `${name}.log`) });
+    const service = spawnEntryPoint(name, { env, logFile: join(dir, `${name}.log`) });
     stops.push(() => service.stop('SIGTERM'));
     return service;
   };

@@ -12,8 +12,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { spawnService, waitUntil } from '../workers/embedded/process.js';
-import { projectRoot } from '../workers/tools.js';
+import { spawnEntryPoint, waitUntil } from '../workers/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { printFigures, type Figures } from './support/stats.js';
@@ -25,11 +24,7 @@ const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-collection-'));
 await chmod(dir, 0o755);
 const [apiPort, pgPort, temporalPort, uiPort, anvilPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
 const admin = { email: 'admin@bench.test', password: 'bench admin password' };
-const stack = spawnService({
-  name: 'dev',
-  command: process.execPath,
-  args: ['--import', 'tsx', 'workers/dev.ts'],
-  cwd: projectRoot,
+const stack = spawnEntryPoint('dev', {
   output: 'file',
   logFile: join(dir, 'dev.log'),
   env: {

@@ -14,8 +14,7 @@ import { recomputeLedger } from '../db/ledger/audit.js';
 import { LedgerWriter } from '../db/ledger/writer.js';
 import { migrate } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../workers/embedded/postgres.js';
-import { spawnService, waitUntil } from '../workers/embedded/process.js';
-import { projectRoot } from '../workers/tools.js';
+import { spawnEntryPoint, waitUntil } from '../workers/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { printFigures, runConcurrently, type Figures } from './support/stats.js';
@@ -67,11 +66,7 @@ try {
   await pg.ensureDatabase('api');
   const port = await freePort();
   const admin = { email: 'admin@bench.test', password: 'bench admin password' };
-  const api = spawnService({
-    name: 'api',
-    command: process.execPath,
-    args: ['--import', 'tsx', 'workers/api.ts'],
-    cwd: projectRoot,
+  const api = spawnEntryPoint('api', {
     output: 'ignore',
     env: {
       PATH: process.env.PATH,

@@ -19,10 +19,10 @@ import { freePort } from '../test/support/ports.js';
 import { issuedPayment, randomAddress, xrpPayment, type LedgerTransaction } from '../test/support/rippled/payments.js';
 import { FakeRippled } from '../test/support/rippled/server.js';
 import { startEmbeddedPostgres } from '../workers/embedded/postgres.js';
-import { spawnService, waitUntil } from '../workers/embedded/process.js';
+import { spawnEntryPoint, waitUntil } from '../workers/embedded/process.js';
 import { startTemporalDevServer } from '../workers/embedded/temporal.js';
 import { ensureSearchAttributes } from '../workers/temporal-setup.js';
-import { projectRoot, temporalCliPath } from '../workers/tools.js';
+import { temporalCliPath } from '../workers/tools.js';
 
 const WATCHED_ACCOUNTS = 50;
 const SATURATION = { payments: Number(process.argv[2] ?? 100_000), perLedger: 2_000, everyMs: 40 }; // offers 50,000/s
@@ -47,11 +47,7 @@ for (const address of accounts) {
   await watchAccount(sql, { address, label: null });
   await recordBackfillCompleted(sql, address, rippled.validatedLedger);
 }
-const listener = spawnService({
-  name: 'listener-xrpl',
-  command: process.execPath,
-  args: ['--import', 'tsx', 'workers/listener-xrpl.ts'],
-  cwd: projectRoot,
+const listener = spawnEntryPoint('listener-xrpl', {
   env: { ...process.env, DATABASE_URL: pg.url('bench'), TEMPORAL_ADDRESS: temporal.address, XRPL_URL: rippled.url, LOG_LEVEL: process.env.LISTENER_LOG_LEVEL ?? 'warn' },
   logFile: join(dir, 'listener.log'),
 });

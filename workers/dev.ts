@@ -12,7 +12,7 @@ import { loadConfigOrExit } from './config.js';
 import { startAnvil } from './embedded/anvil.js';
 import { ensureDevToken } from './embedded/dev-token.js';
 import { startEmbeddedPostgres } from './embedded/postgres.js';
-import { spawnService, waitUntil, type ServiceProcess } from './embedded/process.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from './embedded/process.js';
 import { loadOrCreateDevSecrets } from './embedded/secrets.js';
 import { startTemporalDevServer } from './embedded/temporal.js';
 import { createLogger } from './log.js';
@@ -152,15 +152,7 @@ function supervise(name: 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'list
   let backoffMs = 1_000;
   const start = () => {
     const startedAt = Date.now();
-    current = spawnService({
-      name,
-      command: process.execPath,
-      args: ['--import', 'tsx', `workers/${name}.ts`],
-      cwd: projectRoot,
-      env,
-      output: 'prefix',
-      logFile: join(logDir, `${name}.log`),
-    });
+    current = spawnEntryPoint(name, { env, output: 'prefix', logFile: join(logDir, `${name}.log`) });
     void current.exited.then((code) => {
       if (stopping) return;
       backoffMs = Date.now() - startedAt > 60_000 ? 1_000 : Math.min(backoffMs * 2, 30_000);

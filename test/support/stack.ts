@@ -7,8 +7,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
-import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
-import { projectRoot } from '../../workers/tools.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
 import { freePort, probePort } from './ports.js';
@@ -76,14 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     env.SMTP_URL = `smtp://127.0.0.1:${mailPort}`;
   }
   const spawn = (name: 'api' | 'worker' | 'mail-sink' | 'listener-evm') =>
-    spawnService({
-      name,
-      command: process.execPath,
-      args: ['--import', 'tsx', `workers/${name}.ts`],
-      cwd: projectRoot,
-      env,
-      logFile: join(logDir, `${name}.log`),
-    });
+    spawnEntryPoint(name, { env, logFile: join(logDir, `${name}.log`) });
 
   if (options.mailSink) {
     const sink = spawn('mail-sink');

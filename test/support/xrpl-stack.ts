@@ -3,8 +3,7 @@
  * and XRPL listener processes (the production entry point) that tests can kill and restart.
  */
 import { join } from 'node:path';
-import { spawnService, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
-import { projectRoot } from '../../workers/tools.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
 import { FakeRippled } from './rippled/server.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -25,14 +24,7 @@ export async function startXrplStack(options: { depositAddress: string; env?: Re
   });
   const listeners: ServiceProcess[] = [];
   const spawnListener = (name = 'listener-xrpl') => {
-    const listener = spawnService({
-      name,
-      command: process.execPath,
-      args: ['--import', 'tsx', 'workers/listener-xrpl.ts'],
-      cwd: projectRoot,
-      env: stack.env,
-      logFile: join(stack.logDir, `${name}.log`),
-    });
+    const listener = spawnEntryPoint('listener-xrpl', { name, env: stack.env, logFile: join(stack.logDir, `${name}.log`) });
     listeners.push(listener);
     return listener;
   };

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { projectRoot } from '../tools.js';
 
 export interface ServiceProcess {
   name: string;
@@ -59,6 +60,11 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     clearTimeout(timer);
   };
   return { name: options.name, logFile: log ? options.logFile : undefined, child, exited, stop };
+}
+
+/** A Sluice process from its entry point, `workers/<entry>.ts`, run by node with the tsx loader from the project root. */
+export function spawnEntryPoint(entry: string, options: Omit<SpawnOptions, 'name' | 'command' | 'args' | 'cwd'> & { name?: string }): ServiceProcess {
+  return spawnService({ name: entry, ...options, command: process.execPath, args: ['--import', 'tsx', `workers/${entry}.ts`], cwd: projectRoot });
 }
 
 /** Polls `probe` until it succeeds, failing with the last error when the deadline passes or the process exits. */

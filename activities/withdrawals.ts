@@ -29,7 +29,8 @@ export interface WithdrawalActivityDeps {
   sql: Sql;
   ledger: LedgerWriter;
   mailer: Mailer | null;
-  providers: Map<string, WithdrawalProvider>;
+  /** Hot wallets that pay withdrawals, by provider id. */
+  withdrawalProviders: Map<string, WithdrawalProvider>;
   keys: { withdrawalCodes: Buffer; totp: Buffer };
   log: Logger;
 }
@@ -65,7 +66,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
   }
 
   function provider(id: string): WithdrawalProvider {
-    const found = deps.providers.get(id);
+    const found = deps.withdrawalProviders.get(id);
     if (!found) throw ApplicationFailure.nonRetryable(`provider ${id} is not configured on this worker`, ErrorCode.ProviderRefused);
     return found;
   }
@@ -73,7 +74,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
   return {
     async recordWithdrawalStatus(change: { id: string; status: WithdrawalStatus; actor?: string; detail?: Record<string, unknown>; providerId?: string; txHash?: string; decidedBy?: string; decisionNote?: string }): Promise<void> {
       const { id, ...rest } = change;
-      const chain = rest.providerId ? deps.providers.get(rest.providerId)?.chain : undefined;
+      const chain = rest.providerId ? deps.withdrawalProviders.get(rest.providerId)?.chain : undefined;
       await recordStatus(deps.sql, id, { ...rest, chain });
     },
 
@@ -109,9 +110,9 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async withdrawalProviders({ currency }: { currency: string }): Promise<string[]> {
       const routes = (await providerRoutes(deps.sql, currency)).filter((r) => r.enabled);
       for (const route of routes) {
-        if (!deps.providers.has(route.providerId)) deps.log.warn({ provider: route.providerId, currency }, 'routed provider is not configured; skipped');
+        if (!deps.withdrawalProviders.has(route.providerId)) deps.log.warn({ provider: route.providerId, currency }, 'routed provider is not configured; skipped');
       }
-      return routes.map((r) => r.providerId).filter((id) => deps.providers.get(id)?.currencies.includes(currency));
+      return routes.map((r) => r.providerId).filter((id) => deps.withdrawalProviders.get(id)?.currencies.includes(currency));
     },
 
     async sendWithdrawal({ id, providerId }: { id: string; providerId: string }): Promise<{ txHash: string; chain: string }> {
@@ -143,7 +144,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     /** Posts the hold; the amount leaves hot custody on the chain that paid (the provider's, for a manual close). */
     async settleWithdrawal({ id }: { id: string }): Promise<void> {
       const w = await load(id);
-      const chain = w.chain ?? [...deps.providers.values()].find((p) => p.currencies.includes(w.currency))?.chain;
+      const chain = w.chain ?? [...deps.withdrawalProviders.values()].find((p) => p.currencies.includes(w.currency))?.chain;
       if (!chain) throw ApplicationFailure.nonRetryable(`no provider pays ${w.currency}: cannot tell which custody account paid withdrawal ${id}`, ErrorCode.ProviderRefused);
       const outcome = await deps.ledger.submit(settleGroup(w, chain));
       if (!outcome.ok) throw ApplicationFailure.nonRetryable(`cannot post withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);

@@ -1,6 +1,6 @@
 /** Internal transfers between users: the rules they must pass and the ledger group they become. */
 import { ErrorCode, DomainError } from './errors.js';
-import { feeFor, type FeeSchedule } from './fees.js';
+import type { FeeSchedule } from './fees.js';
 import { userAccountName, type TransferGroup } from './ledger.js';
 
 export interface TransferRules {

@@ -37,18 +37,7 @@ export interface Send {
   attempts: Attempt[];
 }
 
-export interface NewSend {
-  chain: string;
-  key: string;
-  purpose: string;
-  from: string;
-  to: string;
-  value: bigint;
-  data: string;
-  nonce: bigint;
-  gasLimit: bigint;
-  notify: string[];
-}
+export type NewSend = Pick<Send, 'chain' | 'key' | 'purpose' | 'from' | 'to' | 'value' | 'data' | 'nonce' | 'gasLimit' | 'notify'>;
 
 export interface Inclusion {
   hash: string;

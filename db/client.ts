@@ -10,7 +10,9 @@ export function createSql(url: string, options: { max?: number; applicationName?
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},
-    transform: postgres.camel,
+    // column names only: postgres.camel would also rename the keys inside json values, and stored JSON
+    // (ledger metadata, notification bodies) must read back exactly as it was written
+    transform: { column: { from: postgres.toCamel, to: postgres.fromCamel } },
     connection: { application_name: options.applicationName ?? 'sluice' },
     types: {
       numeric: {

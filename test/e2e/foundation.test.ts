@@ -41,7 +41,7 @@ describe('foundation end to end', () => {
     const repeated = await stack.api.post('/v1/transfers', { to_email: 'bob@example.com', currency: 'USD', amount: '25.00' }, { token: alice.token, headers });
     expect(repeated.status).toBe(201);
     expect(repeated.headers.get('idempotent-replayed')).toBe('true');
-    expect(repeated.body.id).toBe(sent.body.id);
+    expect(repeated.body).toEqual(sent.body); // answered from the journal, metadata and all
 
     const conflicting = await stack.api.post('/v1/transfers', { to_email: 'bob@example.com', currency: 'USD', amount: '26.00' }, { token: alice.token, headers });
     expect(conflicting.status).toBe(409);

@@ -55,9 +55,14 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     return withdrawal;
   }
 
-  async function describe(w: Withdrawal): Promise<string> {
+  /** The amount as users read it: a decimal in the currency's units. */
+  async function amountOf(w: Withdrawal): Promise<string> {
     const currency = (await loadCurrencies(deps.sql)).find((c) => c.code === w.currency)!;
-    return `${formatAmount(w.amount, currency.scale)} ${w.currency} to ${w.address}${w.destinationTag !== null ? ` (tag ${w.destinationTag})` : ''}`;
+    return formatAmount(w.amount, currency.scale);
+  }
+
+  async function describe(w: Withdrawal): Promise<string> {
+    return `${await amountOf(w)} ${w.currency} to ${w.address}${w.destinationTag !== null ? ` (tag ${w.destinationTag})` : ''}`;
   }
 
   async function mail(to: string, subject: string, text: string): Promise<void> {
@@ -167,7 +172,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
         kind: `withdrawal_${event}`,
         severity: notice.userFacing ? 'info' : 'critical',
         title: notice.title,
-        body: { withdrawal_id: id, currency: w.currency, amount: formatAmount(w.amount, 0), tx_hash: w.txHash },
+        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash },
       });
       if (notice.userFacing) {
         const user = await userById(deps.sql, w.userId);

@@ -66,6 +66,8 @@ describe('XRP withdrawals end to end', () => {
     const payment = await stack.api.get(`/api/transactions/${done.tx_hash}`, { token: stack.admin.token });
     expect(payment.body).toMatchObject({ source: hotWallet.classicAddress, destination, destination_tag: '7' });
     expect(await mailTo(stack, 'xrp-payout@example.com', /was sent/)).toBeTruthy();
+    const notices = await stack.api.get('/v1/notifications?kind=withdrawal_succeeded', { token: user.token });
+    expect(notices.body.data[0].body).toMatchObject({ withdrawal_id: id, currency: 'XRP', amount: '20.000000', tx_hash: done.tx_hash });
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
   });

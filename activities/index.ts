@@ -1,16 +1,16 @@
 /** Every activity the worker registers, built from its dependencies. */
 import type { XrplConnection } from '../chains/xrpl/connection.js';
-import type { CurrencyCatalog } from '../db/currencies.js';
-import type { EvmContext } from '../workers/evm-context.js';
-import { createAuditActivities } from './audit.js';
-import { createBetActivities } from './bets.js';
-import { createDepositActivities } from './deposits.js';
-import { createEvmCollectorActivities } from './evm-collector.js';
-import { createEvmDepositActivities, type TemporalContext } from './evm-deposits.js';
-import { createGasKeeperActivities } from './gas-keeper.js';
-import { createNotificationActivities } from './notifications.js';
-import { createWithdrawalActivities, type WithdrawalActivityDeps } from './withdrawals.js';
-import { createXrplActivities } from './xrpl.js';
+import type { CurrencyCatalog } from '../services/currencies/catalog.js';
+import type { EvmContext } from '../chains/evm/context.js';
+import { createAuditActivities } from './audit/activities.js';
+import { createBetActivities } from './betting/activities.js';
+import { createDepositActivities } from './deposits/credit.js';
+import { createEvmCollectorActivities } from './collection/collector.js';
+import { createEvmDepositActivities, type TemporalContext } from './deposits/evm.js';
+import { createGasKeeperActivities } from './collection/gas-keeper.js';
+import { createNotificationActivities } from './notifications/activities.js';
+import { createWithdrawalActivities, type WithdrawalActivityDeps } from './withdrawals/activities.js';
+import { createXrplActivities } from './xrpl-tracking/activities.js';
 
 export interface ActivityDeps extends WithdrawalActivityDeps {
   xrpl: XrplConnection;

@@ -1,24 +1,24 @@
 /** Builds the API's dependencies from configuration and serves the app over HTTP. */
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { BetEventCache } from '../db/bet-event-cache.js';
-import { BetPlacer } from '../db/bet-placement.js';
-import { createSql } from '../db/client.js';
-import { CurrencyCatalog } from '../db/currencies.js';
-import { LedgerWriter } from '../db/ledger/writer.js';
-import { migrate } from '../db/migrate.js';
-import { ensureDepositAccount } from '../db/xrpl/accounts.js';
-import { required, withdrawalTimings, type Config } from '../workers/config.js';
-import type { Logger } from '../workers/log.js';
-import { retryUntilConnected } from '../workers/retry.js';
-import { createApp } from './app.js';
-import { deriveKey } from './auth/sealed.js';
-import { Tokens } from './auth/tokens.js';
-import { ensureAdmin } from './bootstrap-admin.js';
-import { EvmDepositAddresses } from './evm-deposit-addresses.js';
+import { BetEventCache } from '../services/betting/event-cache.js';
+import { BetPlacer } from '../services/betting/placement.js';
+import { createSql } from '../platform/db/client.js';
+import { CurrencyCatalog } from '../services/currencies/catalog.js';
+import { LedgerWriter } from '../services/ledger/writer.js';
+import { migrate } from '../platform/db/migrate.js';
+import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
+import { required, withdrawalTimings, type Config } from '../platform/config.js';
+import type { Logger } from '../platform/log.js';
+import { retryUntilConnected } from '../platform/retry.js';
+import { createApp } from './http/app.js';
+import { deriveKey } from '../platform/crypto/sealed.js';
+import { Tokens } from '../services/users-auth/tokens.js';
+import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
+import { EvmDepositAddresses } from '../services/deposits/evm-addresses.js';
 import { createEvmProvider } from '../chains/evm/provider.js';
-import { createApiMetrics } from './metrics.js';
-import { xrplDepositAddresses } from './xrpl-deposit-addresses.js';
+import { createApiMetrics } from './http/metrics.js';
+import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
 
 export interface RunningApi {
   url: string;

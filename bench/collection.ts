@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { spawnEntryPoint, waitUntil } from '../workers/embedded/process.js';
+import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { printFigures, type Figures } from './support/stats.js';

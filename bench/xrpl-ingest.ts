@@ -12,17 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
-import { createSql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
-import { recordBackfillCompleted, watchAccount } from '../db/xrpl/accounts.js';
+import { createSql } from '../platform/db/client.js';
+import { migrate } from '../platform/db/migrate.js';
+import { recordBackfillCompleted, watchAccount } from '../services/xrpl-tracking/accounts-store.js';
 import { freePort } from '../test/support/ports.js';
 import { issuedPayment, randomAddress, xrpPayment, type LedgerTransaction } from '../test/support/rippled/payments.js';
 import { FakeRippled } from '../test/support/rippled/server.js';
-import { startEmbeddedPostgres } from '../workers/embedded/postgres.js';
-import { spawnEntryPoint, waitUntil } from '../workers/embedded/process.js';
-import { startTemporalDevServer } from '../workers/embedded/temporal.js';
-import { ensureSearchAttributes } from '../workers/temporal-setup.js';
-import { temporalCliPath } from '../workers/tools.js';
+import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
+import { startTemporalDevServer } from '../platform/embedded/temporal.js';
+import { ensureSearchAttributes } from '../platform/temporal/setup.js';
+import { temporalCliPath } from '../platform/tools.js';
 
 const WATCHED_ACCOUNTS = 50;
 const SATURATION = { payments: Number(process.argv[2] ?? 100_000), perLedger: 2_000, everyMs: 40 }; // offers 50,000/s

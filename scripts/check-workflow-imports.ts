@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const ROOT = new URL('../workflows/', import.meta.url).pathname;
 const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common'];
-const ALLOWED_RELATIVE = [/^\.\/[\w-]+\.js$/, /^\.\.\/domain\/[\w/-]+\.js$/];
+const ALLOWED_RELATIVE = [/^\.\.?\/[\w/-]+\.js$/];
 const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 
 const problems: string[] = [];

@@ -5,18 +5,18 @@
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createSql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
+import { createSql } from '../platform/db/client.js';
+import { migrate } from '../platform/db/migrate.js';
 import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { loadConfigOrExit } from './config.js';
-import { startAnvil } from './embedded/anvil.js';
-import { ensureDevToken } from './embedded/dev-token.js';
-import { startEmbeddedPostgres } from './embedded/postgres.js';
-import { spawnEntryPoint, waitUntil, type ServiceProcess } from './embedded/process.js';
-import { loadOrCreateDevSecrets } from './embedded/secrets.js';
-import { startTemporalDevServer } from './embedded/temporal.js';
-import { createLogger } from './log.js';
-import { projectRoot, temporalCliPath } from './tools.js';
+import { loadConfigOrExit } from '../platform/config.js';
+import { startAnvil } from '../platform/embedded/anvil.js';
+import { ensureDevToken } from '../platform/embedded/dev-token.js';
+import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../platform/embedded/process.js';
+import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
+import { startTemporalDevServer } from '../platform/embedded/temporal.js';
+import { createLogger } from '../platform/log.js';
+import { projectRoot, temporalCliPath } from '../platform/tools.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('dev', config.LOG_LEVEL);

@@ -5,15 +5,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { NewHeads } from '../chains/evm/new-heads.js';
 import { createEvmProvider, detectChain } from '../chains/evm/provider.js';
-import { createSql } from '../db/client.js';
-import { stillLeads, tryLead } from '../db/evm/listener-lock.js';
-import { migrate } from '../db/migrate.js';
-import { ConfigError, exitOnConfigError, loadConfigOrExit, required } from './config.js';
-import { EvmListener } from './evm-listener/listener.js';
-import { ListenerOutbox } from './evm-listener/outbox.js';
-import { createLogger } from './log.js';
-import { retryUntilConnected } from './retry.js';
-import { onShutdown } from './shutdown.js';
+import { createSql } from '../platform/db/client.js';
+import { stillLeads, tryLead } from '../chains/evm/listener-lock.js';
+import { migrate } from '../platform/db/migrate.js';
+import { ConfigError, exitOnConfigError, loadConfigOrExit, required } from '../platform/config.js';
+import { EvmListener } from '../chains/evm/listener/listener.js';
+import { ListenerOutbox } from '../services/deposits/evm-outbox.js';
+import { createLogger } from '../platform/log.js';
+import { retryUntilConnected } from '../platform/retry.js';
+import { onShutdown } from '../platform/shutdown.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('listener-evm', config.LOG_LEVEL);

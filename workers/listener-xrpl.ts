@@ -5,16 +5,16 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { XrplListener } from '../chains/xrpl/listener.js';
-import { requestBackfill, signalDeposits, signalPayouts, type TemporalTarget } from '../chains/xrpl/workflow-starts.js';
-import { createSql } from '../db/client.js';
-import { acquireLeadership, type Leadership } from '../db/leader-lock.js';
-import { migrate } from '../db/migrate.js';
-import { ensureDepositAccount } from '../db/xrpl/accounts.js';
-import { unsignalledDeposits } from '../db/xrpl/payments.js';
-import { loadConfigOrExit, required } from './config.js';
-import { createLogger } from './log.js';
-import { retryUntilConnected } from './retry.js';
-import { onShutdown } from './shutdown.js';
+import { requestBackfill, signalDeposits, signalPayouts, type TemporalTarget } from '../services/xrpl-tracking/client.js';
+import { createSql } from '../platform/db/client.js';
+import { acquireLeadership, type Leadership } from '../platform/db/leader-lock.js';
+import { migrate } from '../platform/db/migrate.js';
+import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
+import { unsignalledDeposits } from '../services/xrpl-tracking/payments-store.js';
+import { loadConfigOrExit, required } from '../platform/config.js';
+import { createLogger } from '../platform/log.js';
+import { retryUntilConnected } from '../platform/retry.js';
+import { onShutdown } from '../platform/shutdown.js';
 
 const OUTBOX_SWEEP_MS = 10_000;
 

@@ -1,11 +1,11 @@
 /** Entry point (dev and tests only): the SMTP sink that captures outgoing mail into the database. */
-import { createSql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
-import { startMailSink } from '../mail/sink.js';
-import { loadConfigOrExit, required } from './config.js';
-import { createLogger } from './log.js';
-import { retryUntilConnected } from './retry.js';
-import { onShutdown } from './shutdown.js';
+import { createSql } from '../platform/db/client.js';
+import { migrate } from '../platform/db/migrate.js';
+import { startMailSink } from '../platform/mail/sink.js';
+import { loadConfigOrExit, required } from '../platform/config.js';
+import { createLogger } from '../platform/log.js';
+import { retryUntilConnected } from '../platform/retry.js';
+import { onShutdown } from '../platform/shutdown.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('mail-sink', config.LOG_LEVEL);

@@ -1,9 +1,9 @@
 /** Every workflow the worker runs; the bundle is built from this file. */
-export { ledgerAuditWorkflow } from './ledger-audit.js';
-export { withdrawalWorkflow } from './withdrawal.js';
-export { xrplBackfillWorkflow } from './xrpl-backfill.js';
-export { xrplDepositWorkflow } from './xrpl-deposit.js';
-export { evmDepositWorkflow } from './evm-deposit.js';
-export { evmCollectorWorkflow } from './evm-collector.js';
-export { gasKeeperWorkflow } from './gas-keeper.js';
-export { betEventWorkflow } from './bet-event.js';
+export { ledgerAuditWorkflow } from './audit/workflow.js';
+export { withdrawalWorkflow } from './withdrawals/workflow.js';
+export { xrplBackfillWorkflow } from './xrpl-tracking/workflow.js';
+export { xrplDepositWorkflow } from './deposits/xrpl/workflow.js';
+export { evmDepositWorkflow } from './deposits/evm/workflow.js';
+export { evmCollectorWorkflow } from './collection/collector/workflow.js';
+export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
+export { betEventWorkflow } from './betting/workflow.js';

@@ -6,11 +6,11 @@
  */
 import { Wallet } from 'ethers';
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from '../withdrawal-provider.js';
-import type { Sql } from '../../db/client.js';
-import type { CurrencyCatalog } from '../../db/currencies.js';
-import { committedByOpenSends, sendsByKeys } from '../../db/evm/sends.js';
-import type { Logger } from '../../workers/log.js';
-import type { EvmContext } from '../../workers/evm-context.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { committedByOpenSends, sendsByKeys } from './sends-store.js';
+import type { Logger } from '../../platform/log.js';
+import type { EvmContext } from './context.js';
 import { encodeTransfer } from './erc20.js';
 import { quoteFees, tokenBalance } from './provider.js';
 

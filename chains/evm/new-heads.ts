@@ -4,7 +4,7 @@
  * still wakes the listener on a slower safety interval, so a lost socket never stops the listener.
  */
 import WebSocket from 'ws';
-import type { Logger } from '../../workers/log.js';
+import type { Logger } from '../../platform/log.js';
 
 export class NewHeads {
   private socket: WebSocket | null = null;

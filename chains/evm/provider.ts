@@ -3,7 +3,7 @@
  * provider's 250 ms result cache is off: Sluice reads nonces and balances it is about to act on.
  */
 import { JsonRpcProvider, type BlockTag } from 'ethers';
-import { evmChain } from '../../domain/deposits.js';
+import { evmChain } from '../../domain/deposits/credit.js';
 import { decodeBalance, encodeBalanceOf } from './erc20.js';
 
 export function createEvmProvider(rpcUrl: string): JsonRpcProvider {

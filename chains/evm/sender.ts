@@ -6,7 +6,7 @@
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import { getAddress, keccak256, type HDNodeWallet, type JsonRpcProvider, type Wallet } from 'ethers';
-import type { Sql } from '../../db/client.js';
+import type { Sql } from '../../platform/db/client.js';
 import {
   insertAttempt,
   insertSend,
@@ -17,8 +17,8 @@ import {
   sendsByKeys,
   type Inclusion,
   type Send,
-} from '../../db/evm/sends.js';
-import { bumpedFees, confirmationsAt } from '../../domain/collection.js';
+} from './sends-store.js';
+import { bumpedFees, confirmationsAt } from '../../domain/collection/rules.js';
 import type { FeeQuote } from './provider.js';
 
 export type Signer = Wallet | HDNodeWallet;

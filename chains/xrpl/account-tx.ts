@@ -3,7 +3,7 @@
  * backfill (newest first) and the listener's gap fill (oldest first).
  */
 import { RippledError, type Client } from 'xrpl';
-import type { XrplPayment } from '../../domain/xrpl.js';
+import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { fromAccountTxEntry, MalformedTransaction, paymentOf } from './payments.js';
 
 export const HISTORY_OUT_OF_REACH =

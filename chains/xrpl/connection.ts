@@ -4,7 +4,7 @@
  * caller, whose retry policy (Temporal's) does the waiting.
  */
 import { Client } from 'xrpl';
-import type { Logger } from '../../workers/log.js';
+import type { Logger } from '../../platform/log.js';
 
 export class XrplConnection {
   private client: Client | null = null;

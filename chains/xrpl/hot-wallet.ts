@@ -5,11 +5,11 @@
  */
 import { Wallet, type Payment } from 'xrpl';
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from '../withdrawal-provider.js';
-import type { Sql } from '../../db/client.js';
-import { markPayout, payoutByKey, storePayout, type XrplPayout } from '../../db/xrpl/payouts.js';
-import { XRPL_CHAIN } from '../../domain/deposits.js';
-import { TES_SUCCESS, XRP_CURRENCY } from '../../domain/xrpl.js';
-import type { Logger } from '../../workers/log.js';
+import type { Sql } from '../../platform/db/client.js';
+import { markPayout, payoutByKey, storePayout, type XrplPayout } from './payouts-store.js';
+import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
+import { TES_SUCCESS, XRP_CURRENCY } from '../../domain/xrpl-tracking/payments.js';
+import type { Logger } from '../../platform/log.js';
 import type { XrplConnection } from './connection.js';
 
 export const payoutKey = (withdrawalId: string) => `withdrawal:${withdrawalId}`;

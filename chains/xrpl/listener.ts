@@ -6,12 +6,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { Client, type LedgerStream, type TransactionStream } from 'xrpl';
-import type { Sql } from '../../db/client.js';
-import { watchedAccounts } from '../../db/xrpl/accounts.js';
-import type { DepositToSignal } from '../../db/xrpl/payments.js';
-import { storePayments, type Checkpoint, type SeenPayout } from '../../db/xrpl/store-payments.js';
-import type { XrplPayment } from '../../domain/xrpl.js';
-import type { Logger } from '../../workers/log.js';
+import type { Sql } from '../../platform/db/client.js';
+import { watchedAccounts } from '../../services/xrpl-tracking/accounts-store.js';
+import type { DepositToSignal } from '../../services/xrpl-tracking/payments-store.js';
+import { storePayments, type Checkpoint, type SeenPayout } from '../../services/xrpl-tracking/store-payments.js';
+import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
+import type { Logger } from '../../platform/log.js';
 import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from './account-tx.js';
 import { discard } from './connection.js';
 import { fromStreamMessage, MalformedTransaction, paymentOf } from './payments.js';

@@ -2,8 +2,8 @@
  * Reading Payments off the wire: transaction stream messages and account_tx entries, in rippled's API v1 and v2
  * shapes, become XrplPayment records. Only validated Payments are returned; everything else is null.
  */
-import type { DeliveredAmount, XrplPayment } from '../../domain/xrpl.js';
-import { TES_SUCCESS } from '../../domain/xrpl.js';
+import type { DeliveredAmount, XrplPayment } from '../../domain/xrpl-tracking/payments.js';
+import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 
 /** Seconds from the Unix epoch to the Ripple epoch (2000-01-01T00:00:00Z), in which `date` fields count. */
 const RIPPLE_EPOCH_OFFSET = 946_684_800;

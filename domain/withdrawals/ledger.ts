@@ -2,8 +2,8 @@
  * The ledger side of a withdrawal. At request time amount and fee are held (pending) from the user; when the chain
  * confirms, both holds are posted and the amount leaves hot custody; any other end voids the holds.
  */
-import { hotCustodyAccount } from '../deposits.js';
-import { userAccountName, type CounterChange, type TransferGroup } from '../ledger.js';
+import { hotCustodyAccount } from '../deposits/credit.js';
+import { userAccountName, type CounterChange, type TransferGroup } from '../ledger/engine.js';
 
 export const WITHDRAWAL_CLEARING = 'clearing:withdrawals';
 

@@ -4,9 +4,9 @@
  * refusals (every 4xx the betting routes give) and who may do what.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../../workers/embedded/process.js';
-import { betEventWorkflowId } from '../../domain/bet-events.js';
-import { betSettlementProgressQuery } from '../../workflows/bet-event.js';
+import { waitUntil } from '../../platform/embedded/process.js';
+import { betEventWorkflowId } from '../../domain/betting/events.js';
+import { betSettlementProgressQuery } from '../../workflows/betting/workflow.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;

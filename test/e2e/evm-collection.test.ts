@@ -6,7 +6,7 @@
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { balanceOf } from '../../db/ledger/queries.js';
+import { balanceOf } from '../../services/ledger/queries.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { startStack, type Stack } from '../support/stack.js';
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startAnvil, type AnvilChain } from '../../workers/embedded/anvil.js';
+import { startAnvil, type AnvilChain } from '../../platform/embedded/anvil.js';
 import { eventually, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { freePort } from '../support/ports.js';
 import { startStack, type Stack } from '../support/stack.js';

@@ -4,8 +4,8 @@
  * when no provider can pay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitGroups } from '../../db/ledger/journal.js';
-import { DEFAULT_WITHDRAWAL_SETTINGS, insertWithdrawal } from '../../db/withdrawals.js';
+import { commitGroups } from '../../services/ledger/journal.js';
+import { DEFAULT_WITHDRAWAL_SETTINGS, insertWithdrawal } from '../../services/withdrawals/store.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import { withdrawalCounters } from '../../domain/withdrawals/rules.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
 import type { ApiResponse } from '../support/http.js';
-import { waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
-import { storePayments } from '../../db/xrpl/store-payments.js';
+import { waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
+import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
 import { ADDRESSES, failedPayment, issuedPayment, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 

@@ -1,17 +1,17 @@
 /** Bet placement and settlement on a real PostgreSQL: batching, idempotency, refusals, races with a state change. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BetEventCache } from '../../db/bet-event-cache.js';
-import { changeBetEvent, closeBook, insertBetEvent, markSettled } from '../../db/bet-events.js';
-import { BetPlacer, type BetRequest } from '../../db/bet-placement.js';
-import { settleBetPage } from '../../db/bet-settlement.js';
-import { betById, tallyBets } from '../../db/bets.js';
-import { recomputeLedger } from '../../db/ledger/audit.js';
-import { balanceOf } from '../../db/ledger/queries.js';
-import { LedgerWriter } from '../../db/ledger/writer.js';
-import { notificationsFor } from '../../db/notifications.js';
-import { insertUser } from '../../db/users.js';
-import { HOUSE_ACCOUNT } from '../../domain/bets.js';
-import { balanceView, userAccountName } from '../../domain/ledger.js';
+import { BetEventCache } from '../../services/betting/event-cache.js';
+import { changeBetEvent, closeBook, insertBetEvent, markSettled } from '../../services/betting/events-store.js';
+import { BetPlacer, type BetRequest } from '../../services/betting/placement.js';
+import { settleBetPage } from '../../services/betting/settlement.js';
+import { betById, tallyBets } from '../../services/betting/bets-store.js';
+import { recomputeLedger } from '../../services/audit/recompute.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { notificationsFor } from '../../services/notifications/store.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
+import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditDeposit, dropDeposit, recordDeposit } from '../../db/deposits.js';
-import { balanceOf } from '../../db/ledger/queries.js';
-import { insertUser } from '../../db/users.js';
-import { depositWorkflowId, hotCustodyAccount } from '../../domain/deposits.js';
-import { balanceView, userAccountName } from '../../domain/ledger.js';
+import { creditDeposit, dropDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { depositWorkflowId, hotCustodyAccount } from '../../domain/deposits/credit.js';
+import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;

@@ -1,7 +1,7 @@
 /** One active EVM listener per chain: the advisory lock on a reserved session, and noticing when it is gone. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql } from '../../db/client.js';
-import { stillLeads, tryLead } from '../../db/evm/listener-lock.js';
+import { createSql } from '../../platform/db/client.js';
+import { stillLeads, tryLead } from '../../chains/evm/listener-lock.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;

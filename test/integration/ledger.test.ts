@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceView, type TransferGroup } from '../../domain/ledger.js';
-import { recomputeLedger } from '../../db/ledger/audit.js';
-import { balanceOf } from '../../db/ledger/queries.js';
-import { commitGroups } from '../../db/ledger/journal.js';
-import { LedgerWriter } from '../../db/ledger/writer.js';
+import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
+import { recomputeLedger } from '../../services/audit/recompute.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { commitGroups } from '../../services/ledger/journal.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markRead, notificationsFor, notify } from '../../db/notifications.js';
-import { insertUser } from '../../db/users.js';
+import { markRead, notificationsFor, notify } from '../../services/notifications/store.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;

@@ -6,10 +6,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XrplListener } from '../../chains/xrpl/listener.js';
-import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../db/xrpl/accounts.js';
-import { destinationTagOf } from '../../db/xrpl/destination-tags.js';
-import type { DepositToSignal } from '../../db/xrpl/payments.js';
-import { insertUser } from '../../db/users.js';
+import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
+import type { DepositToSignal } from '../../services/xrpl-tracking/payments-store.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
 import { ADDRESSES, partialXrpPayment, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XrplConnection } from '../../chains/xrpl/connection.js';
 import { XrplHotWallet, payoutKey } from '../../chains/xrpl/hot-wallet.js';
 import { ProviderRefusedError } from '../../chains/withdrawal-provider.js';
-import { payoutByKey } from '../../db/xrpl/payouts.js';
+import { payoutByKey } from '../../chains/xrpl/payouts-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { randomAddress } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';

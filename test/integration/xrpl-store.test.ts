@@ -1,12 +1,12 @@
 /** Recording XRPL payments in Postgres: idempotent, watched accounts only, deposits matched once, checkpoints. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLeadership } from '../../db/leader-lock.js';
-import { insertUser } from '../../db/users.js';
-import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../db/xrpl/accounts.js';
-import { destinationTagOf } from '../../db/xrpl/destination-tags.js';
-import { listPayments, markSignalled, paymentByHash, unmatchedPayments, unsignalledDeposits } from '../../db/xrpl/payments.js';
-import { storePayments } from '../../db/xrpl/store-payments.js';
-import type { XrplPayment } from '../../domain/xrpl.js';
+import { acquireLeadership } from '../../platform/db/leader-lock.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
+import { listPayments, markSignalled, paymentByHash, unmatchedPayments, unsignalledDeposits } from '../../services/xrpl-tracking/payments-store.js';
+import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
+import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ADDRESSES, randomHash } from '../support/rippled/payments.js';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { createSql, type Sql } from '../../db/client.js';
+import { createSql, type Sql } from '../../platform/db/client.js';
 
 export interface TestDatabase {
   url: string;

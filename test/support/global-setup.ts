@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { createSql } from '../../db/client.js';
-import { migrate } from '../../db/migrate.js';
-import { startAnvil } from '../../workers/embedded/anvil.js';
-import { startEmbeddedPostgres } from '../../workers/embedded/postgres.js';
-import { startTemporalDevServer } from '../../workers/embedded/temporal.js';
-import { temporalCliPath } from '../../workers/tools.js';
+import { createSql } from '../../platform/db/client.js';
+import { migrate } from '../../platform/db/migrate.js';
+import { startAnvil } from '../../platform/embedded/anvil.js';
+import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
+import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { temporalCliPath } from '../../platform/tools.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {

@@ -7,7 +7,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
-import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
 import { freePort, probePort } from './ports.js';

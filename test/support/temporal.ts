@@ -2,8 +2,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { searchAttributeDefinitions } from '../../workers/temporal-setup.js';
-import { temporalTestServerPath } from '../../workers/tools.js';
+import { searchAttributeDefinitions } from '../../platform/temporal/setup.js';
+import { temporalTestServerPath } from '../../platform/tools.js';
 
 let runtimeInstalled = false;
 

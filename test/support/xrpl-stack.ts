@@ -3,7 +3,7 @@
  * and XRPL listener processes (the production entry point) that tests can kill and restart.
  */
 import { join } from 'node:path';
-import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../workers/embedded/process.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { FakeRippled } from './rippled/server.js';
 import { startStack, type Stack } from './stack.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bettingRefusal, coefficientChangeRefusal, deadlineProblem, MAX_BETTING_SECONDS, stateChange } from '../../domain/bet-events.js';
+import { bettingRefusal, coefficientChangeRefusal, deadlineProblem, MAX_BETTING_SECONDS, stateChange } from '../../domain/betting/events.js';
 import {
   HOUSE_ACCOUNT,
   MAX_STAKE,
@@ -9,8 +9,8 @@ import {
   payoutFor,
   settleBet,
   stakeHoldGroup,
-} from '../../domain/bets.js';
-import { applyGroup, balanceView, type AccountState, type LedgerState } from '../../domain/ledger.js';
+} from '../../domain/betting/bets.js';
+import { applyGroup, balanceView, type AccountState, type LedgerState } from '../../domain/ledger/engine.js';
 import { MAX_MINOR_UNITS } from '../../domain/money.js';
 
 describe('payoutFor: stake × coefficient, rounded down to the minor unit', () => {

@@ -7,8 +7,8 @@ import {
   gasLimitWithHeadroom,
   nativeSweepValue,
   sweepLedgerTransfers,
-} from '../../domain/collection.js';
-import { applyGroup, type AccountState, type LedgerState } from '../../domain/ledger.js';
+} from '../../domain/collection/rules.js';
+import { applyGroup, type AccountState, type LedgerState } from '../../domain/ledger/engine.js';
 
 describe('collection arithmetic', () => {
   it('counts the including block as the first confirmation', () => {

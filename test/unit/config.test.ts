@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, required } from '../../workers/config.js';
+import { ConfigError, loadConfig, required } from '../../platform/config.js';
 
 describe('configuration', () => {
   it('fills defaults', () => {

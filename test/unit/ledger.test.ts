@@ -7,7 +7,7 @@ import {
   requestMatchesEntry,
   type AccountState,
   type LedgerState,
-} from '../../domain/ledger.js';
+} from '../../domain/ledger/engine.js';
 
 function account(name: string, currency = 'USD', creditsPosted = 0n): AccountState {
   return {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hashes } from 'xrpl';
 import { fromAccountTxEntry, fromStreamMessage, MalformedTransaction, paymentOf } from '../../chains/xrpl/payments.js';
-import { depositDecision, type XrplPayment } from '../../domain/xrpl.js';
+import { depositDecision, type XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`../fixtures/xrpl/${name}`, import.meta.url), 'utf8'));

@@ -5,10 +5,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditActivities } from '../../activities/audit.js';
-import { listAudits } from '../../db/audits.js';
-import { LedgerWriter } from '../../db/ledger/writer.js';
-import { ledgerAuditStatusQuery, ledgerAuditWorkflow } from '../../workflows/ledger-audit.js';
+import { createAuditActivities } from '../../activities/audit/activities.js';
+import { listAudits } from '../../services/audit/store.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { ledgerAuditStatusQuery, ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 

@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { createWithdrawalActivities } from '../../activities/withdrawals.js';
+import type { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
   approveWithdrawalUpdate,
@@ -22,7 +22,7 @@ import {
   withdrawalStateQuery,
   withdrawalWorkflow,
   type WithdrawalInput,
-} from '../../workflows/withdrawal.js';
+} from '../../workflows/withdrawals/workflow.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;

@@ -1,0 +1,18 @@
+/** Ledger audit activities: the recomputation and the record operators list at GET /v1/ops/audits. */
+import type { Sql } from '../../platform/db/client.js';
+import { recomputeLedger } from '../../services/audit/recompute.js';
+import { insertAudit, type AuditRecordInput } from '../../services/audit/store.js';
+import type { Logger } from '../../platform/log.js';
+
+export function createAuditActivities(deps: { sql: Sql; log: Logger }) {
+  return {
+    recomputeLedger: () => recomputeLedger(deps.sql),
+
+    async recordAudit(input: AuditRecordInput): Promise<void> {
+      await insertAudit(deps.sql, input);
+      if (!input.ok) {
+        deps.log.error({ audit: input.id, drifts: input.drifts.length, currencies: input.currencies.filter((c) => !c.balanced) }, 'ledger audit found drift');
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** Deposit activities shared by every network's deposit workflow. */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Sql } from '../../platform/db/client.js';
+import { creditDeposit, depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
+import type { Logger } from '../../platform/log.js';
+
+/** A deposit as it travels in workflow payloads: amounts as strings. */
+export interface DepositView {
+  id: string;
+  userId: string;
+  currency: string;
+  amount: string;
+  chain: string;
+  address: string;
+  status: Deposit['status'];
+}
+
+const view = (d: Deposit): DepositView => ({
+  id: d.id,
+  userId: d.userId,
+  currency: d.currency,
+  amount: d.amount.toString(),
+  chain: d.chain,
+  address: d.address,
+  status: d.status,
+});
+
+export function createDepositActivities(deps: { sql: Sql; log: Logger }) {
+  return {
+    async loadDeposit(depositId: string): Promise<DepositView> {
+      const deposit = await depositById(deps.sql, depositId);
+      if (!deposit) throw ApplicationFailure.nonRetryable(`no deposit ${depositId}`, 'not_found');
+      return view(deposit);
+    },
+
+    /** Credits the user once; repeating it is harmless. */
+    async creditDeposit(depositId: string): Promise<DepositView> {
+      const result = await creditDeposit(deps.sql, depositId);
+      if (!result.ok) throw ApplicationFailure.nonRetryable(result.error.message, result.error.code);
+      deps.log.info({ deposit: depositId, user: result.deposit.userId, currency: result.deposit.currency, amount: result.deposit.amount.toString() }, 'deposit credited');
+      return view(result.deposit);
+    },
+
+    async dropDeposit(depositId: string): Promise<DepositView> {
+      const deposit = await dropDeposit(deps.sql, depositId);
+      if (!deposit) throw ApplicationFailure.nonRetryable(`no deposit ${depositId}`, 'not_found');
+      if (deposit.status === 'dropped') deps.log.warn({ deposit: depositId }, 'deposit dropped (no longer on chain)');
+      return view(deposit);
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/** Ledger audits: run one now, list past results, or query one's workflow for its status. */
+import { randomUUID } from 'node:crypto';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { listAudits } from '../../services/audit/store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { ledgerAuditStatusQuery, ledgerAuditWorkflow, type LedgerAuditResult } from '../../workflows/audit/workflow.js';
+import { SluiceKind } from '../../platform/temporal/search-attributes.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+
+const WAIT_FOR_RESULT_MS = 30_000;
+
+const CurrencyTotals = z.object({
+  currency: z.string(),
+  accounts: z.number().int(),
+  postedSum: z.string(),
+  pendingDebits: z.string(),
+  pendingCredits: z.string(),
+  balanced: z.boolean(),
+});
+const Drift = z.object({ account: z.string(), currency: z.string(), field: z.string(), stored: z.string(), journal: z.string() });
+const AuditView = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    ok: z.boolean(),
+    trigger: z.string().optional(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    accounts_checked: z.number().int(),
+    transfers_checked: z.number().int(),
+    currencies: z.array(CurrencyTotals),
+    drifts: z.array(Drift),
+  })
+  .openapi('LedgerAudit', { description: 'Amounts are minor units' });
+const Running = z.object({ workflow_id: z.string(), state: z.literal('running'), started_at: z.string().optional() });
+
+const auditView = (workflowId: string, a: LedgerAuditResult & { trigger?: string }) => ({
+  id: a.id,
+  workflow_id: workflowId,
+  ok: a.ok,
+  trigger: a.trigger,
+  started_at: a.startedAt,
+  finished_at: a.finishedAt,
+  accounts_checked: a.accountsChecked,
+  transfers_checked: a.transfersChecked,
+  currencies: a.currencies,
+  drifts: a.drifts,
+});
+
+export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/audit',
+      tags: ['operations'],
+      summary: 'Run a ledger audit now; answers with the report, or 202 if it takes longer than 30 s',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('The audit report', AuditView), 202: jsonResponse('Still running', Running), ...problems(401, 403, 503) },
+    }),
+    async (c) => {
+      const workflowId = `ledger-audit:manual:${randomUUID()}`;
+      const handle = await deps.temporal.client.workflow.start(ledgerAuditWorkflow, {
+        taskQueue: deps.temporal.taskQueue,
+        workflowId,
+        args: [{ trigger: 'manual', requestedBy: c.get('user').id }],
+        typedSearchAttributes: [{ key: SluiceKind, value: 'ledger-audit' }],
+      });
+      const result = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(() => r(null), WAIT_FOR_RESULT_MS))]);
+      if (!result) return c.json({ workflow_id: workflowId, state: 'running' as const }, 202);
+      return c.json(auditView(workflowId, { ...result, trigger: 'manual' }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/audits',
+      tags: ['operations'],
+      summary: 'Past ledger audits, newest first',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery },
+      responses: { 200: jsonResponse('A page of audits', z.object({ data: z.array(AuditView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const rows = await listAudits(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
+      const result = page(rows, limit, (r) => r.id);
+      return c.json({ data: result.data.map((a) => auditView(a.workflowId, a)), next_cursor: result.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/audits/{workflow_id}',
+      tags: ['operations'],
+      summary: 'An audit\'s status and report, queried from its workflow',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ workflow_id: z.string().startsWith('ledger-audit:').max(200) }) },
+      responses: { 200: jsonResponse('Status', z.union([AuditView, Running])), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const workflowId = c.req.valid('param').workflow_id;
+      try {
+        const status = await deps.temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
+        if (status.state === 'running') return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
+        const { state: _, ...result } = status;
+        return c.json(auditView(workflowId, result), 200);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw new ApiError(ErrorCode.NotFound, 'no audit workflow with this id');
+        throw error;
+      }
+    },
+  );
+}

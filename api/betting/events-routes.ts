@@ -1,0 +1,264 @@
+/**
+ * Betting events: line providers (and operators) publish them and set their result; every user can read them to bet;
+ * operators follow each event's settlement.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { betEventById, betEventByIdempotencyKey, changeBetEvent, insertBetEvent, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
+import { tallyBets } from '../../services/betting/bets-store.js';
+import {
+  bettingRefusal,
+  deadlineProblem,
+  DEFAULT_BETTING_SECONDS,
+  EVENT_STATES,
+  isOutcome,
+  type SettlementProgress,
+} from '../../domain/betting/events.js';
+import { formatCoefficient, parseCoefficient } from '../../domain/betting/bets.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Currency } from '../../domain/currencies.js';
+import type { Guards } from '../http/guards.js';
+import { requireRole } from '../http/roles.js';
+import { settlementProgress, signalBetEventChanged, startBetEventWorkflow } from '../../services/betting/client.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { money } from '../http/money.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError, invalidField } from '../http/problem.js';
+import { BearerSecurity, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+
+export const EventId = z.string().regex(/^[1-9]\d{0,17}$/, 'must be an event id such as "42"');
+const State = z.enum(EVENT_STATES);
+const Coefficient = z.string().max(40).openapi({ example: '1.85', description: 'A decimal above 1.00 with at most 2 decimal places' });
+
+const EventView = z
+  .object({
+    id: z.string(),
+    title: z.string().nullable(),
+    coefficient: z.string(),
+    deadline: z.number().int().openapi({ description: 'Unix seconds: betting stops at exactly this moment' }),
+    state: State,
+    accepting_bets: z.boolean(),
+    created_at: z.string(),
+    finished_at: z.string().nullable(),
+    settled_at: z.string().nullable(),
+  })
+  .openapi('BetEvent');
+
+const SettlementView = z
+  .object({
+    event_id: z.string(),
+    phase: z.enum(['open', 'closed', 'settling', 'settled']),
+    outcome: State.exclude(['new']).nullable(),
+    pages: z.number().int(),
+    bets: z.object({ total: z.number().int(), pending: z.number().int(), won: z.number().int(), lost: z.number().int(), refunded: z.number().int() }).nullable(),
+    currencies: z.array(z.object({ currency: z.string(), staked: z.string(), paid_out: z.string() })),
+    settling_since: z.string().nullable(),
+    settled_at: z.string().nullable(),
+    source: z.enum(['workflow', 'database']).openapi({ description: 'The workflow\'s query, or the database when the workflow is gone or cannot answer' }),
+  })
+  .openapi('BetSettlement', { description: 'paid_out: what went back to users (payouts of won bets and refunds)' });
+
+export function eventView(e: BetEvent, now = new Date()) {
+  return {
+    id: e.id,
+    title: e.title,
+    coefficient: formatCoefficient(e.coefficient),
+    deadline: Math.floor(e.deadline.getTime() / 1000),
+    state: e.state,
+    accepting_bets: bettingRefusal(e, now) === null,
+    created_at: e.createdAt.toISOString(),
+    finished_at: e.finishedAt?.toISOString() ?? null,
+    settled_at: e.settledAt?.toISOString() ?? null,
+  };
+}
+
+function requireCoefficient(text: string): bigint {
+  const parsed = parseCoefficient(text);
+  if (!parsed.ok) throw invalidField('coefficient', parsed.reason);
+  return parsed.value;
+}
+
+const noSuchEvent = () => new ApiError(ErrorCode.NotFound, 'no such event');
+
+export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const lineProvider = requireRole('line_provider', 'operator', 'admin');
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/events',
+      tags: ['betting'],
+      summary: 'Publish an event to bet on (line providers and operators)',
+      middleware: [guards.user, lineProvider] as const,
+      security: BearerSecurity,
+      request: {
+        headers: IdempotencyHeaders.partial(),
+        ...jsonBody(
+          z.object({
+            coefficient: Coefficient,
+            deadline: z.number().int().positive().optional().openapi({ description: `Unix seconds in the future; default now + ${DEFAULT_BETTING_SECONDS}` }),
+            title: z.string().trim().min(1).max(200).optional(),
+          }),
+        ),
+      },
+      responses: { 201: jsonResponse('Published (or the first event of this Idempotency-Key)', EventView), ...problems(400, 401, 403, 409, 415, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const provider = c.get('user').id;
+      const coefficient = requireCoefficient(body.coefficient);
+      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
+      const replay = (previous: BetEvent) => {
+        const same =
+          previous.coefficient === coefficient &&
+          previous.title === (body.title ?? null) &&
+          (body.deadline === undefined || body.deadline * 1000 === previous.deadline.getTime());
+        if (!same) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different event');
+        return c.json(eventView(previous), 201, { 'idempotent-replayed': 'true' });
+      };
+      // a repeated request is answered with its event, even once the deadline it asked for has passed
+      const earlier = idempotencyKey ? await betEventByIdempotencyKey(deps.sql, provider, idempotencyKey) : null;
+      if (earlier) return replay(earlier);
+
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      const deadline = body.deadline ?? nowSeconds + DEFAULT_BETTING_SECONDS;
+      const problem = deadlineProblem(deadline, nowSeconds);
+      if (problem) throw invalidField('deadline', problem);
+      const { event, created } = await deps.sql.begin(async (tx) => {
+        const inserted = await insertBetEvent(tx, { title: body.title ?? null, coefficient, deadline: new Date(deadline * 1000), createdBy: provider, idempotencyKey });
+        // started before the row commits: if Temporal refuses, the event is rolled back instead of left without a workflow
+        if (inserted.created) await startBetEventWorkflow(deps, inserted.event.id);
+        return inserted;
+      });
+      if (!created) return replay(event); // the same key sent twice at once
+      deps.log.info({ event: event.id, by: provider, coefficient: body.coefficient, deadline: event.deadline }, 'bet event published');
+      return c.json(eventView(event), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/events',
+      tags: ['betting'],
+      summary: 'Events, newest first, optionally by state',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ state: State.optional() }) },
+      responses: { 200: jsonResponse('A page of events', z.object({ data: z.array(EventView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+    }),
+    async (c) => {
+      const { limit, cursor, state } = c.req.valid('query');
+      const rows = await listBetEvents(deps.sql, { before: decodeCursor(cursor), limit: limit + 1, state });
+      const result = page(rows, limit, (e) => e.id);
+      const now = new Date();
+      return c.json({ data: result.data.map((e) => eventView(e, now)), next_cursor: result.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/events/{id}',
+      tags: ['betting'],
+      summary: 'An event',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: EventId }) },
+      responses: { 200: jsonResponse('The event', EventView), ...problems(400, 401, 404) },
+    }),
+    async (c) => {
+      const event = await betEventById(deps.sql, c.req.valid('param').id);
+      if (!event) throw noSuchEvent();
+      return c.json(eventView(event), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/events/{id}',
+      tags: ['betting'],
+      summary: 'Set an event\'s result (finished_win, finished_lose, cancelled) or, while betting is open, its coefficient',
+      description:
+        'A result settles every bet on the event. A finished or cancelled event cannot change again (409); sending its ' +
+        'current state again is harmless. A new coefficient applies to bets placed from now on.',
+      middleware: [guards.user, lineProvider] as const,
+      security: BearerSecurity,
+      request: {
+        params: z.object({ id: EventId }),
+        ...jsonBody(
+          z
+            .object({ state: State.optional(), coefficient: Coefficient.optional() })
+            .refine((b) => b.state !== undefined || b.coefficient !== undefined, { message: 'give state, coefficient or both', path: ['state'] }),
+        ),
+      },
+      responses: { 200: jsonResponse('The event', EventView), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const coefficient = body.coefficient === undefined ? undefined : requireCoefficient(body.coefficient);
+      const result = await changeBetEvent(deps.sql, id, { state: body.state, coefficient });
+      if (!result) throw noSuchEvent();
+      deps.betting.events.forget(id);
+      if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by: c.get('user').id }, 'bet event result set');
+      // a repeated result signals again: the retry of a request whose signal was lost
+      if (body.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
+      return c.json(eventView(result.event), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/events/{id}/settlement',
+      tags: ['operations'],
+      summary: 'How far an event\'s settlement has got (the same as its workflow\'s betSettlementProgress query)',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: EventId }) },
+      responses: { 200: jsonResponse('Progress', SettlementView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const event = await betEventById(deps.sql, id);
+      if (!event) throw noSuchEvent();
+      const fromWorkflow = await settlementProgress(deps, id);
+      const progress = fromWorkflow ?? (await progressFromDatabase(deps, event));
+      const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
+      return c.json(settlementView(progress, currencies, fromWorkflow ? 'workflow' : 'database'), 200);
+    },
+  );
+}
+
+/** For an event whose workflow is gone (retention), the same view from the database. */
+async function progressFromDatabase(deps: ApiDeps, event: BetEvent): Promise<SettlementProgress> {
+  const phase = event.settledAt ? 'settled' : isOutcome(event.state) ? 'settling' : event.bookClosedAt ? 'closed' : 'open';
+  return {
+    eventId: event.id,
+    phase,
+    outcome: isOutcome(event.state) ? event.state : null,
+    pages: 0,
+    tally: await tallyBets(deps.sql, event.id),
+    settlingSince: event.finishedAt?.toISOString() ?? null,
+    settledAt: event.settledAt?.toISOString() ?? null,
+  };
+}
+
+function settlementView(p: SettlementProgress, currencies: Map<string, Currency>, source: 'workflow' | 'database') {
+  const tally = p.tally;
+  return {
+    event_id: p.eventId,
+    phase: p.phase,
+    outcome: p.outcome,
+    pages: p.pages,
+    bets: tally && { total: tally.total, pending: tally.pending, won: tally.won, lost: tally.lost, refunded: tally.refunded },
+    currencies: (tally?.currencies ?? []).map((s) => {
+      const currency = currencies.get(s.currency)!;
+      return { currency: s.currency, staked: money(BigInt(s.staked), currency), paid_out: money(BigInt(s.paidOut), currency) };
+    }),
+    settling_since: p.settlingSince,
+    settled_at: p.settledAt,
+    source,
+  };
+}

@@ -1,0 +1,46 @@
+/** Operator settings per currency: internal transfer rules and withdrawal rules. */
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { saveTransferRules, transferRules } from '../../services/transfers/settings-store.js';
+import { saveWithdrawalSettings, withdrawalSettings } from '../../services/withdrawals/store.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { BaseSettings, baseView, currencySettingsRoutes, optionalAmount, optionalMoney, readBase } from '../http/currency-settings.js';
+import { DecimalString } from '../http/schemas.js';
+
+const TransferSettings = BaseSettings.openapi('TransferSettings');
+
+const WithdrawalSettings = BaseSettings.extend({
+  monthly_limit: DecimalString.nullable(),
+  approval_threshold: DecimalString.nullable().openapi({ description: 'At or above this amount an operator must approve' }),
+  confirmations: z.number().int().min(0).max(1000),
+}).openapi('WithdrawalSettings');
+
+export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  currencySettingsRoutes(app, deps, guards, {
+    name: 'transfers',
+    schema: TransferSettings,
+    load: transferRules,
+    save: saveTransferRules,
+    view: baseView,
+    read: readBase,
+  });
+
+  currencySettingsRoutes(app, deps, guards, {
+    name: 'withdrawals',
+    schema: WithdrawalSettings,
+    load: withdrawalSettings,
+    save: saveWithdrawalSettings,
+    view: (s, currency) => ({
+      ...baseView(s, currency),
+      monthly_limit: optionalMoney(s.monthlyLimit, currency),
+      approval_threshold: optionalMoney(s.approvalThreshold, currency),
+      confirmations: s.confirmations,
+    }),
+    read: (body, currency) => ({
+      ...readBase(body, currency),
+      monthlyLimit: optionalAmount(body.monthly_limit, currency, 'monthly_limit'),
+      approvalThreshold: optionalAmount(body.approval_threshold, currency, 'approval_threshold'),
+      confirmations: body.confirmations,
+    }),
+  });
+}

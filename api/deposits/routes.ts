@@ -1,0 +1,108 @@
+/** A user's deposit address per currency, and their deposits on every network. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { checkAddress } from '../../chains/addresses.js';
+import { depositsOfUser } from '../../services/deposits/store.js';
+import { isEvmChain } from '../../domain/deposits/credit.js';
+import { confirmationsOf } from '../../services/deposits/evm-observations.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { money, requireCurrency } from '../http/money.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+
+const AddressView = z
+  .object({ currency: z.string(), chain: z.string(), address: z.string(), destination_tag: z.string().nullable() })
+  .openapi('DepositAddress', { description: 'Send only this currency here; on XRPL include the destination tag' });
+
+const DepositView = z
+  .object({
+    id: z.string(),
+    currency: z.string(),
+    amount: z.string(),
+    chain: z.string(),
+    tx_hash: z.string(),
+    address: z.string(),
+    destination_tag: z.string().nullable(),
+    status: z.enum(['pending', 'credited', 'dropped']),
+    detected_at: z.string(),
+    credited_at: z.string().nullable(),
+    confirmations: z.number().int().nullable().openapi({ description: 'EVM: blocks seen on top of the deposit, its own included' }),
+  })
+  .openapi('Deposit');
+
+export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/deposit/address',
+      tags: ['deposits'],
+      summary: 'The caller\'s deposit address for a currency (stable across calls)',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: jsonBody(z.object({ currency: CurrencyCode })),
+      responses: { 200: jsonResponse('Deposit address', AddressView), ...problems(400, 401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const currency = await requireCurrency(deps.currencies, c.req.valid('json').currency);
+      const provider = currency.network ? deps.depositAddresses[currency.network] : undefined;
+      if (!provider || !currency.enabled) {
+        throw new ApiError(ErrorCode.DepositsUnsupported, `deposits of ${currency.code} are not available`, [
+          { path: 'currency', message: 'cannot be deposited' },
+        ]);
+      }
+      const address = await provider.addressFor(c.get('user').id, currency);
+      return c.json(
+        { currency: currency.code, chain: address.chain, address: address.address, destination_tag: address.destinationTag?.toString() ?? null },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/deposits',
+      tags: ['deposits'],
+      summary: 'The caller\'s deposits, newest first',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
+      responses: { 200: jsonResponse('A page of deposits', z.object({ data: z.array(DepositView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+    }),
+    async (c) => {
+      const { limit, cursor, currency } = c.req.valid('query');
+      const rows = await depositsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, currency });
+      const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
+      const result = page(rows, limit, (d) => d.id);
+      const confirmations = await confirmationsOf(deps.sql, result.data.map((d) => d.id));
+      return c.json(
+        {
+          data: result.data.map((d) => ({
+            id: d.id,
+            currency: d.currency,
+            amount: money(d.amount, currencies.get(d.currency)!),
+            chain: d.chain,
+            tx_hash: d.txHash,
+            address: displayAddress(d.chain, d.address),
+            destination_tag: d.destinationTag?.toString() ?? null,
+            status: d.status,
+            detected_at: d.detectedAt.toISOString(),
+            credited_at: d.creditedAt?.toISOString() ?? null,
+            confirmations: confirmations.get(d.id) ?? null,
+          })),
+          next_cursor: result.nextCursor,
+        },
+        200,
+      );
+    },
+  );
+}
+
+/** EVM addresses are stored lower-case; users see them checksummed, as everywhere else. */
+function displayAddress(chain: string, address: string): string {
+  if (!isEvmChain(chain)) return address;
+  const checked = checkAddress('evm', address);
+  return checked.ok ? checked.address : address;
+}

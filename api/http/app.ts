@@ -1,0 +1,117 @@
+/**
+ * The API app factory: an OpenAPIHono whose validation failures, thrown business errors and unexpected faults all
+ * leave as problem+json, with every router registering its routes on it.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
+import { createGuards } from './guards.js';
+import type { ApiDeps, AppEnv } from './context.js';
+import { ApiError, problemBody, problemResponse } from './problem.js';
+import { apiKeyRoutes } from '../users-auth/api-keys-routes.js';
+import { auditRoutes } from '../audit/routes.js';
+import { authRoutes } from '../users-auth/auth-routes.js';
+import { balanceRoutes } from '../ledger/balances-routes.js';
+import { betEventRoutes } from '../betting/events-routes.js';
+import { betRoutes } from '../betting/bets-routes.js';
+import { currencyRoutes } from '../currencies/routes.js';
+import { depositRoutes } from '../deposits/routes.js';
+import { docsRoutes } from './docs.js';
+import { healthRoutes } from './health.js';
+import { meRoutes } from '../users-auth/me-routes.js';
+import { notificationRoutes } from '../notifications/routes.js';
+import { adjustmentRoutes } from '../transfers/adjustments-routes.js';
+import { collectionRoutes } from '../collection/ops-routes.js';
+import { settingsRoutes } from '../currencies/settings-routes.js';
+import { userAdminRoutes } from '../users-auth/ops-routes.js';
+import { transferRoutes } from '../transfers/routes.js';
+import { opsWithdrawalRoutes } from '../withdrawals/ops-routes.js';
+import { withdrawalRoutes } from '../withdrawals/routes.js';
+import { opsXrplRoutes } from '../xrpl-tracking/ops-routes.js';
+import { xrplAccountRoutes } from '../xrpl-tracking/accounts-routes.js';
+import { xrplTransactionRoutes } from '../xrpl-tracking/transactions-routes.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Names a field the way the client sent it: `to_email`, `items.0.amount`, a header by its name. */
+function fieldPath(target: string, path: PropertyKey[]): string {
+  if (target === 'header') return String(path[0] ?? 'header').replace(/(^|-)([a-z])/g, (_, dash, ch) => dash + ch.toUpperCase());
+  return path.length > 0 ? path.map(String).join('.') : target === 'json' ? 'body' : target;
+}
+
+export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+        path: fieldPath(result.target, issue.path),
+        message: issue.message,
+      }));
+      const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return problemResponse(c, problemBody(ErrorCode.ValidationFailed, detail, issues));
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const started = process.hrtime.bigint();
+    await next();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    deps.metrics.requestDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse(c, problemBody(ErrorCode.PayloadTooLarge, `the body must be at most ${MAX_BODY_BYTES} bytes`)),
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Api-Key',
+    description: 'With X-Api-Timestamp and X-Api-Signature: hex HMAC-SHA256 of "timestamp\\nMETHOD\\npath?query\\nsha256(body)"',
+  });
+
+  const guards = createGuards(deps);
+  healthRoutes(app, deps);
+  authRoutes(app, deps, guards);
+  meRoutes(app, deps, guards);
+  apiKeyRoutes(app, deps, guards);
+  currencyRoutes(app, deps);
+  balanceRoutes(app, deps, guards);
+  transferRoutes(app, deps, guards);
+  depositRoutes(app, deps, guards);
+  notificationRoutes(app, deps, guards);
+  withdrawalRoutes(app, deps, guards);
+  opsWithdrawalRoutes(app, deps, guards);
+  adjustmentRoutes(app, deps, guards);
+  settingsRoutes(app, deps, guards);
+  auditRoutes(app, deps, guards);
+  userAdminRoutes(app, deps, guards);
+  xrplAccountRoutes(app, deps, guards);
+  xrplTransactionRoutes(app, deps, guards);
+  opsXrplRoutes(app, deps, guards);
+  collectionRoutes(app, deps, guards);
+  betEventRoutes(app, deps, guards);
+  betRoutes(app, deps, guards);
+  docsRoutes(app);
+
+  app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof ApiError || error instanceof DomainError) {
+      return problemResponse(c, problemBody(error.code, error.message, error.issues));
+    }
+    if (error instanceof HTTPException) {
+      const code =
+        error.status === 415 ? ErrorCode.UnsupportedMediaType : error.status === 413 ? ErrorCode.PayloadTooLarge : ErrorCode.MalformedRequest;
+      const issues = code === ErrorCode.MalformedRequest ? [{ path: 'body', message: error.message }] : [];
+      return problemResponse(c, problemBody(code, error.message, issues));
+    }
+    deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return problemResponse(c, problemBody('internal_error', 'an unexpected error occurred; it has been logged'));
+  });
+  return app;
+}

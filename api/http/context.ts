@@ -1,0 +1,46 @@
+/** What every route can reach: its dependencies and the authenticated caller. */
+import type { Client, Connection } from '@temporalio/client';
+import type { BetEventCache } from '../../services/betting/event-cache.js';
+import type { BetPlacer } from '../../services/betting/placement.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import type { LedgerWriter } from '../../services/ledger/writer.js';
+import type { Role } from '../../services/users-auth/users-store.js';
+import type { Logger } from '../../platform/log.js';
+import type { Network } from '../../domain/currencies.js';
+import type { WithdrawalTimings } from '../../services/withdrawals/client.js';
+import type { Tokens } from '../../services/users-auth/tokens.js';
+import type { DepositAddressProvider } from '../../services/deposits/addresses.js';
+import type { ApiMetrics } from './metrics.js';
+
+export interface ApiDeps {
+  sql: Sql;
+  ledger: LedgerWriter;
+  currencies: CurrencyCatalog;
+  tokens: Tokens;
+  temporal: { connection: Connection; client: Client; taskQueue: string };
+  keys: { totp: Buffer; apiKeys: Buffer };
+  settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean; withdrawals: WithdrawalTimings };
+  metrics: ApiMetrics;
+  log: Logger;
+  /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */
+  depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
+  /** The EVM chain deposits are collected on, when configured. */
+  evm?: EvmApi;
+  /** Bet placement's hot path: the open-event cache and the batching placer. */
+  betting: { events: BetEventCache; placer: BetPlacer };
+}
+
+export interface EvmApi {
+  /** `evm-<chainId>`. */
+  chain(): Promise<string>;
+}
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: Role;
+  via: 'jwt' | 'api_key';
+}
+
+export type AppEnv = { Variables: { user: AuthUser } };

@@ -1,0 +1,86 @@
+/** Notifications: the caller's own, and operator alerts. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { markRead, notificationsFor, type Notification } from '../../services/notifications/store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+
+const NotificationView = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    title: z.string(),
+    body: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    read_at: z.string().nullable(),
+  })
+  .openapi('Notification');
+const Page = z.object({ data: z.array(NotificationView), next_cursor: z.string().nullable() });
+const Query = PageQuery.extend({ kind: z.string().max(64).optional() });
+
+const view = (n: Notification) => ({
+  id: n.id,
+  kind: n.kind,
+  severity: n.severity,
+  title: n.title,
+  body: n.body,
+  created_at: n.createdAt.toISOString(),
+  read_at: n.readAt?.toISOString() ?? null,
+});
+
+export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const list = async (userId: string | null, query: z.infer<typeof Query>) => {
+    const rows = await notificationsFor(deps.sql, userId, { before: decodeCursor(query.cursor), limit: query.limit + 1, kind: query.kind });
+    const result = page(rows, query.limit, (n) => n.id);
+    return { data: result.data.map(view), next_cursor: result.nextCursor };
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/notifications',
+      tags: ['notifications'],
+      summary: 'The caller\'s notifications, newest first',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { query: Query },
+      responses: { 200: jsonResponse('A page of notifications', Page), ...problems(400, 401) },
+    }),
+    async (c) => c.json(await list(c.get('user').id, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/notifications/{id}/read',
+      tags: ['notifications'],
+      summary: 'Mark a notification read',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a notification id') }) },
+      responses: { 204: { description: 'Marked read' }, ...problems(400, 401, 404) },
+    }),
+    async (c) => {
+      if (!(await markRead(deps.sql, c.get('user').id, c.req.valid('param').id))) throw new ApiError(ErrorCode.NotFound, 'no such notification');
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/alerts',
+      tags: ['operations'],
+      summary: 'Operator alerts (notifications addressed to no user), newest first',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: Query },
+      responses: { 200: jsonResponse('A page of alerts', Page), ...problems(400, 401, 403) },
+    }),
+    async (c) => c.json(await list(null, c.req.valid('query')), 200),
+  );
+}

@@ -1,0 +1,174 @@
+/** Registration, tokens (password + optional TOTP), refresh rotation, logout, and TOTP enrolment. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { familyOf, revokeFamily, useRefreshToken } from '../../services/users-auth/refresh-tokens-store.js';
+import { insertUser, setTotp, totpSecretOf, userById, userWithSecretsByEmail } from '../../services/users-auth/users-store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { ipAllowed } from '../../services/users-auth/ip-allowlist.js';
+import type { Guards } from '../http/guards.js';
+import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
+import { seal, unseal } from '../../platform/crypto/sealed.js';
+import { checkTotp, newTotpSecret, totpUri } from '../../platform/crypto/totp.js';
+import { clientIp } from '../http/client-ip.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { ApiError } from '../http/problem.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+
+export const Email = z.email().max(254).transform((e) => e.toLowerCase()).openapi({ example: 'ada@example.com' });
+const Password = z.string().min(12, 'must have at least 12 characters').max(256).openapi({ example: 'correct horse battery staple' });
+const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi({ example: '123456' });
+
+export const UserView = z
+  .object({ id: z.uuid(), email: z.string(), role: z.string(), totp_enabled: z.boolean(), created_at: z.string() })
+  .openapi('User');
+
+const TokenPair = z
+  .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
+  .openapi('TokenPair');
+
+const invalidLogin = () => new ApiError(ErrorCode.Unauthenticated, 'invalid email or password');
+
+export function userView(u: { id: string; email: string; role: string; totpEnabled: boolean; createdAt: Date }) {
+  return { id: u.id, email: u.email, role: u.role, totp_enabled: u.totpEnabled, created_at: u.createdAt.toISOString() };
+}
+
+export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const tokenPair = (pair: { accessToken: string; refreshToken: string; expiresIn: number }) => ({
+    access_token: pair.accessToken,
+    refresh_token: pair.refreshToken,
+    token_type: 'Bearer' as const,
+    expires_in: pair.expiresIn,
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/register',
+      tags: ['auth'],
+      summary: 'Create a user account',
+      request: jsonBody(z.object({ email: Email, password: Password })),
+      responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415) },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid('json');
+      const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
+      if (!user) throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+      return c.json(userView(user), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/token',
+      tags: ['auth'],
+      summary: 'Exchange email, password (and TOTP code when enabled) for tokens',
+      request: jsonBody(z.object({ email: Email, password: z.string().min(1).max(256), totp: TotpCode.optional() })),
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const { email, password, totp } = c.req.valid('json');
+      const user = await userWithSecretsByEmail(deps.sql, email);
+      if (!(await verifyPassword(user?.passwordHash ?? null, password)) || !user) throw invalidLogin();
+      if (!ipAllowed(clientIp(c, deps.settings.trustProxy), user.ipAllowlist)) {
+        throw new ApiError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
+      }
+      if (user.totpEnabled) {
+        if (!totp) throw new ApiError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
+        if (!(await checkTotp(unseal(deps.keys.totp, user.totpSecret!), totp))) {
+          throw new ApiError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [{ path: 'totp', message: 'is wrong or expired' }]);
+        }
+      }
+      return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/refresh',
+      tags: ['auth'],
+      summary: 'Rotate a refresh token into a new token pair (each refresh token works once)',
+      request: jsonBody(z.object({ refresh_token: z.string().min(1).max(2048) })),
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 415) },
+    }),
+    async (c) => {
+      const id = await deps.tokens.verifyRefresh(c.req.valid('json').refresh_token);
+      if (!id) throw new ApiError(ErrorCode.Unauthenticated, 'the refresh token is invalid or expired');
+      const use = await useRefreshToken(deps.sql, id);
+      if (!use.ok) {
+        if (use.reason === 'reused') deps.log.warn({ refreshTokenId: id }, 'refresh token reused: its family was revoked');
+        throw new ApiError(ErrorCode.Unauthenticated, `the refresh token is ${use.reason === 'unknown' ? 'invalid' : use.reason}`);
+      }
+      if (!(await userById(deps.sql, use.userId))) throw new ApiError(ErrorCode.Unauthenticated, 'the user no longer exists');
+      return c.json(tokenPair(await deps.tokens.issue(deps.sql, use.userId, use.family)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/logout',
+      tags: ['auth'],
+      summary: 'Revoke a refresh token and every token rotated from it',
+      request: jsonBody(z.object({ refresh_token: z.string().min(1).max(2048) })),
+      responses: { 204: { description: 'Revoked' }, ...problems(400, 415) },
+    }),
+    async (c) => {
+      const id = await deps.tokens.verifyRefresh(c.req.valid('json').refresh_token);
+      const family = id ? await familyOf(deps.sql, id) : null;
+      if (family) await revokeFamily(deps.sql, family);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/totp/enroll',
+      tags: ['auth'],
+      summary: 'Start two-factor enrolment: returns a secret to add to an authenticator app',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      responses: {
+        200: jsonResponse('Secret to confirm with /v1/auth/totp/verify', z.object({ secret: z.string(), otpauth_url: z.string() })),
+        ...problems(401, 409),
+      },
+    }),
+    async (c) => {
+      const user = c.get('user');
+      const current = await totpSecretOf(deps.sql, user.id);
+      if (current.enabled) throw new ApiError(ErrorCode.Conflict, 'two-factor authentication is already enabled');
+      const secret = newTotpSecret();
+      await setTotp(deps.sql, user.id, { sealedSecret: seal(deps.keys.totp, secret), enabled: false });
+      return c.json({ secret, otpauth_url: totpUri(secret, user.email) }, 200);
+    },
+  );
+
+  for (const action of ['verify', 'disable'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/auth/totp/${action}`,
+        tags: ['auth'],
+        summary: action === 'verify' ? 'Confirm enrolment with a code: two-factor is then required at login' : 'Turn two-factor off (needs a current code)',
+        middleware: [guards.session] as const,
+        security: [{ bearer: [] }],
+        request: jsonBody(z.object({ code: TotpCode })),
+        responses: { 200: jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() })), ...problems(400, 401, 409, 415) },
+      }),
+      async (c) => {
+        const user = c.get('user');
+        const { secret, enabled } = await totpSecretOf(deps.sql, user.id);
+        const wanted = action === 'verify';
+        if (!secret || enabled === wanted) {
+          throw new ApiError(ErrorCode.Conflict, wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled');
+        }
+        if (!(await checkTotp(unseal(deps.keys.totp, secret), c.req.valid('json').code))) {
+          throw new ApiError(ErrorCode.TotpInvalid, 'the code is wrong or expired', [{ path: 'code', message: 'is wrong or expired' }]);
+        }
+        await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
+        return c.json({ totp_enabled: wanted }, 200);
+      },
+    );
+  }
+}

@@ -1,0 +1,58 @@
+/** The caller's own account: profile and IP allow-list. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { setIpAllowlist, userById } from '../../services/users-auth/users-store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Guards } from '../http/guards.js';
+import { ipAllowed, parseCidr } from '../../services/users-auth/ip-allowlist.js';
+import { clientIp } from '../http/client-ip.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { ApiError, invalidField } from '../http/problem.js';
+import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { userView, UserView } from './auth-routes.js';
+
+const Allowlist = z.object({ cidrs: z.array(z.string().max(64)).max(100).openapi({ example: ['203.0.113.0/24', '2001:db8::1'] }) });
+
+export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/me',
+      tags: ['account'],
+      summary: 'The authenticated user',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('The caller', UserView.extend({ ip_allowlist: z.array(z.string()) })), ...problems(401) },
+    }),
+    async (c) => {
+      const user = (await userById(deps.sql, c.get('user').id))!;
+      return c.json({ ...userView(user), ip_allowlist: user.ipAllowlist }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/me/ip-allowlist',
+      tags: ['account'],
+      summary: 'Replace the IP allow-list (empty allows every address). A list that excludes the caller is refused.',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      request: jsonBody(Allowlist),
+      responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const cidrs = c.req.valid('json').cidrs.map((text, i) => {
+        const cidr = parseCidr(text);
+        if (!cidr) throw invalidField(`cidrs.${i}`, 'must be an IPv4 or IPv6 address or CIDR block');
+        return cidr;
+      });
+      if (!ipAllowed(clientIp(c, deps.settings.trustProxy), cidrs)) {
+        throw new ApiError(ErrorCode.ValidationFailed, 'this list would lock you out: it does not include your current address', [
+          { path: 'cidrs', message: 'must include the address this request comes from' },
+        ]);
+      }
+      await setIpAllowlist(deps.sql, c.get('user').id, cidrs);
+      return c.json({ cidrs }, 200);
+    },
+  );
+}

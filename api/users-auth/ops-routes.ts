@@ -1,0 +1,54 @@
+/** Admin view of users and their roles. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listUsers, ROLES, setRole } from '../../services/users-auth/users-store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { userView, UserView } from './auth-routes.js';
+
+export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/users',
+      tags: ['operations'],
+      summary: 'Users, optionally by role',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ role: z.enum(ROLES).optional() }) },
+      responses: { 200: jsonResponse('A page of users', z.object({ data: z.array(UserView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor, role } = c.req.valid('query');
+      const rows = await listUsers(deps.sql, { after: decodeCursor(cursor), limit: limit + 1, role });
+      const result = page(rows, limit, (u) => u.id);
+      return c.json({ data: result.data.map(userView), next_cursor: result.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/users/{id}/role',
+      tags: ['operations'],
+      summary: 'Set a user\'s role (admin only)',
+      middleware: [guards.admin] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ role: z.enum(ROLES) })) },
+      responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if (id === c.get('user').id) {
+        throw new ApiError(ErrorCode.ValidationFailed, 'admins cannot change their own role', [{ path: 'id', message: 'is you' }]);
+      }
+      const user = await setRole(deps.sql, id, c.req.valid('json').role);
+      if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
+      deps.log.info({ admin: c.get('user').id, user: id, role: user.role }, 'role changed');
+      return c.json(userView(user), 200);
+    },
+  );
+}

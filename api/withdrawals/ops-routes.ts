@@ -1,0 +1,193 @@
+/** Withdrawals for operators: the queue, approve / reject / close, provider order, and the dev mailbox. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listCapturedMail } from '../../platform/mail/captured-mail.js';
+import { listWithdrawals, providerRoutes, replaceProviderRoutes, withdrawalById } from '../../services/withdrawals/store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
+import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawals/workflow.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { requireCurrency } from '../http/money.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError, invalidField } from '../http/problem.js';
+import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { updateWithdrawal } from './decisions.js';
+import { withdrawalView, WithdrawalView } from './routes.js';
+
+const IdParam = z.object({ id: z.uuid() });
+const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });
+
+const ProviderRoutes = z.object({
+  currency: CurrencyCode,
+  providers: z.array(z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id'), enabled: z.boolean() })).max(20),
+});
+
+export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/withdrawals',
+      tags: ['operations'],
+      summary: 'Withdrawals of every user, by status (e.g. awaiting_approval)',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
+      responses: { 200: jsonResponse('A page of withdrawals', z.object({ data: z.array(WithdrawalView.extend({ user_id: z.string() })), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor, status } = c.req.valid('query');
+      const rows = await listWithdrawals(deps.sql, { status, before: decodeCursor(cursor), limit: limit + 1 });
+      const result = page(rows, limit, (w) => w.id);
+      return c.json(
+        { data: await Promise.all(result.data.map(async (w) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId }))), next_cursor: result.nextCursor },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/withdrawals/{id}',
+      tags: ['operations'],
+      summary: 'A withdrawal with its history',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The withdrawal', WithdrawalView.extend({ user_id: z.string() })), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const w = await withdrawalById(deps.sql, c.req.valid('param').id);
+      if (!w) throw new ApiError(ErrorCode.NotFound, 'no such withdrawal');
+      return c.json({ ...(await withdrawalView(deps, w, true)), user_id: w.userId }, 200);
+    },
+  );
+
+  const decisionRoute = <A extends 'approve' | 'reject' | 'close'>(action: A, summary: string) => ({
+    method: 'post' as const,
+    path: `/v1/ops/withdrawals/{id}/${action}` as `/v1/ops/withdrawals/{id}/${A}`,
+    tags: ['operations'],
+    summary,
+    middleware: guards.operator,
+    security: BearerSecurity,
+    responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415) },
+  });
+
+  const requireWithdrawal = async (id: string) => {
+    if (!(await withdrawalById(deps.sql, id))) throw new ApiError(ErrorCode.NotFound, 'no such withdrawal');
+  };
+
+  app.openapi(
+    createRoute({ ...decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)'), request: { params: IdParam } }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await requireWithdrawal(id);
+      return c.json({ status: await updateWithdrawal(deps.temporal.client, id, approveWithdrawalUpdate, { operatorId: c.get('user').id }) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...decisionRoute('reject', 'Reject a withdrawal awaiting approval; the held funds are released'),
+      request: { params: IdParam, ...jsonBody(z.object({ reason: z.string().trim().min(3).max(500) })) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await requireWithdrawal(id);
+      const { reason } = c.req.valid('json');
+      return c.json({ status: await updateWithdrawal(deps.temporal.client, id, rejectWithdrawalUpdate, { operatorId: c.get('user').id, reason }) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      ...decisionRoute('close', 'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it'),
+      request: {
+        params: IdParam,
+        ...jsonBody(z.object({ outcome: z.enum(['succeeded', 'failed']), tx_hash: z.string().trim().min(1).max(130).optional(), note: z.string().trim().min(3).max(1000) })),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await requireWithdrawal(id);
+      const body = c.req.valid('json');
+      const status = await updateWithdrawal(deps.temporal.client, id, closeWithdrawalUpdate, {
+        operatorId: c.get('user').id,
+        outcome: body.outcome,
+        txHash: body.tx_hash,
+        note: body.note,
+      });
+      deps.log.info({ operator: c.get('user').id, withdrawal: id, outcome: body.outcome }, 'withdrawal closed by an operator');
+      return c.json({ status }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/providers',
+      tags: ['operations'],
+      summary: 'Withdrawal providers per currency, in priority order',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('Provider order', z.object({ data: z.array(ProviderRoutes) })), ...problems(401, 403) },
+    }),
+    async (c) => {
+      const routes = await providerRoutes(deps.sql);
+      const byCurrency = new Map<string, Array<{ id: string; enabled: boolean }>>();
+      for (const r of routes) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), { id: r.providerId, enabled: r.enabled }]);
+      return c.json({ data: [...byCurrency].map(([currency, providers]) => ({ currency, providers })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/providers',
+      tags: ['operations'],
+      summary: 'Set a currency\'s provider order (first is tried first) and which are enabled',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: jsonBody(ProviderRoutes),
+      responses: { 200: jsonResponse('Saved', ProviderRoutes), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const currency = await requireCurrency(deps.currencies, body.currency);
+      const ids = body.providers.map((p) => p.id);
+      if (new Set(ids).size !== ids.length) throw invalidField('providers', 'lists a provider twice');
+      await replaceProviderRoutes(deps.sql, currency.code, body.providers.map((p) => ({ providerId: p.id, enabled: p.enabled })));
+      deps.log.info({ operator: c.get('user').id, currency: currency.code, providers: body.providers }, 'provider order changed');
+      return c.json(body, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/mail',
+      tags: ['operations'],
+      summary: 'Mail captured by the dev stack\'s SMTP sink (dev mode only)',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ to: z.email().optional() }) },
+      responses: {
+        200: jsonResponse(
+          'Captured mail, newest first',
+          z.object({ data: z.array(z.object({ id: z.string(), from: z.string(), to: z.array(z.string()), subject: z.string(), text: z.string(), received_at: z.string() })), next_cursor: z.string().nullable() }),
+        ),
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      if (!deps.settings.devMode) throw new ApiError(ErrorCode.NotFound, 'captured mail exists only in dev mode');
+      const { limit, cursor, to } = c.req.valid('query');
+      const rows = await listCapturedMail(deps.sql, { to, before: decodeCursor(cursor), limit: limit + 1 });
+      const result = page(rows, limit, (m) => m.id);
+      return c.json(
+        { data: result.data.map((m) => ({ id: m.id, from: m.from, to: m.to, subject: m.subject, text: m.text, received_at: m.receivedAt.toISOString() })), next_cursor: result.nextCursor },
+        200,
+      );
+    },
+  );
+}

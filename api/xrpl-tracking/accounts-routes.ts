@@ -1,0 +1,193 @@
+/**
+ * Watched XRPL accounts (operators): add one (its history is backfilled), list them, remove one (with its stored
+ * payments), and resync one (backfill again; a resync while one runs joins it).
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { requestBackfill } from '../../services/xrpl-tracking/client.js';
+import { accountByAddress, listAccounts, unwatchAccount, watchAccount, type XrplAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { xrplBackfillWorkflowId } from '../../domain/xrpl-tracking/payments.js';
+import { xrplBackfillStatusQuery } from '../../workflows/xrpl-tracking/workflow.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { XrplAddress } from './schemas.js';
+
+const BackfillView = z
+  .object({
+    state: z.enum(['running', 'done', 'stopped']),
+    mode: z.enum(['full', 'incremental']),
+    pages: z.number().int(),
+    payments: z.number().int(),
+    inserted: z.number().int(),
+    started_at: z.string(),
+  })
+  .openapi('XrplBackfill');
+
+const AccountView = z
+  .object({
+    address: z.string(),
+    label: z.string().nullable(),
+    is_deposit_address: z.boolean(),
+    complete_through_ledger: z.number().int().nullable().openapi({ description: 'Every payment up to this ledger is stored' }),
+    backfilled_at: z.string().nullable(),
+    created_at: z.string(),
+    backfill_workflow_id: z.string(),
+  })
+  .openapi('XrplAccount');
+
+const AddressParam = z.object({ address: XrplAddress.openapi({ param: { name: 'address', in: 'path' } }) });
+
+const accountView = (a: XrplAccount) => ({
+  address: a.address,
+  label: a.label,
+  is_deposit_address: a.isDepositAddress,
+  complete_through_ledger: a.completeThroughLedger,
+  backfilled_at: a.backfilledAt?.toISOString() ?? null,
+  created_at: a.createdAt.toISOString(),
+  backfill_workflow_id: xrplBackfillWorkflowId(a.address),
+});
+
+const unavailable = (error: unknown) =>
+  new ApiError(ErrorCode.Unavailable, `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`);
+
+export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
+  const requireAccount = async (address: string) => {
+    const account = await accountByAddress(deps.sql, address);
+    if (!account) throw new ApiError(ErrorCode.NotFound, `${address} is not watched`, [{ path: 'address', message: 'is not watched' }]);
+    return account;
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/accounts',
+      tags: ['xrpl'],
+      summary: 'Watch an XRPL account: its history is backfilled and new payments are followed live',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: jsonBody(z.object({ address: XrplAddress, label: z.string().trim().min(1).max(100).optional() })),
+      responses: { 201: jsonResponse('Watched; the backfill has started', AccountView), ...problems(400, 401, 403, 409, 415, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const account = await watchAccount(deps.sql, { address: body.address, label: body.label ?? null });
+      if (!account) throw new ApiError(ErrorCode.Conflict, `${body.address} is already watched`, [{ path: 'address', message: 'is already watched' }]);
+      try {
+        await requestBackfill(temporal, account.address, 'full', c.get('user').email);
+      } catch (error) {
+        // all or nothing: an account without its backfill would have a history nobody fetches
+        await unwatchAccount(deps.sql, account.address);
+        throw unavailable(error);
+      }
+      deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account watched');
+      return c.json(accountView(account), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/accounts',
+      tags: ['xrpl'],
+      summary: 'Watched XRPL accounts, by address',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery },
+      responses: { 200: jsonResponse('A page of accounts', z.object({ data: z.array(AccountView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const result = page(await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 }), limit, (a) => a.address);
+      return c.json({ data: result.data.map(accountView), next_cursor: result.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/accounts/{address}',
+      tags: ['xrpl'],
+      summary: 'A watched XRPL account and its latest backfill',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: AddressParam },
+      responses: { 200: jsonResponse('The account', AccountView.extend({ backfill: BackfillView.nullable() })), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const account = await requireAccount(c.req.valid('param').address);
+      const status = await deps.temporal.client.workflow
+        .getHandle(xrplBackfillWorkflowId(account.address))
+        .query(xrplBackfillStatusQuery)
+        .catch(() => null); // none yet, or Temporal is down: the account is still worth showing
+      const backfill = status && {
+        state: status.state,
+        mode: status.mode,
+        pages: status.pages,
+        payments: status.payments,
+        inserted: status.inserted,
+        started_at: status.startedAt,
+      };
+      return c.json({ ...accountView(account), backfill }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/accounts/{address}',
+      tags: ['xrpl'],
+      summary: 'Stop watching an XRPL account and remove its stored payments',
+      description: 'Payments that also concern another watched account are kept for it. The deposit address cannot be removed.',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: AddressParam },
+      responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const account = await requireAccount(c.req.valid('param').address);
+      if (account.isDepositAddress) {
+        throw new ApiError(ErrorCode.Conflict, `${account.address} is the deposit address; users' deposits arrive there`, [
+          { path: 'address', message: 'is the deposit address' },
+        ]);
+      }
+      if (!(await unwatchAccount(deps.sql, account.address))) return c.body(null, 204);
+      // a backfill still paging would otherwise carry on for a later account of the same address
+      await deps.temporal.client.workflow
+        .getHandle(xrplBackfillWorkflowId(account.address))
+        .terminate('account removed')
+        .catch((error) => {
+          if (!(error instanceof WorkflowNotFoundError)) deps.log.warn({ err: error, account: account.address }, 'could not stop the backfill; it stops itself at its next page');
+        });
+      deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account removed');
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/accounts/{address}/resync',
+      tags: ['xrpl'],
+      summary: 'Backfill the account\'s whole history again; joins a backfill that is already running',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: AddressParam },
+      responses: {
+        202: jsonResponse('The backfill runs (started or joined)', z.object({ address: z.string(), workflow_id: z.string(), run_id: z.string() })),
+        ...problems(400, 401, 403, 404, 503),
+      },
+    }),
+    async (c) => {
+      const account = await requireAccount(c.req.valid('param').address);
+      const run = await requestBackfill(temporal, account.address, 'full', c.get('user').email).catch((error) => {
+        throw unavailable(error);
+      });
+      return c.json({ address: account.address, workflow_id: run.workflowId, run_id: run.runId }, 202);
+    },
+  );
+}

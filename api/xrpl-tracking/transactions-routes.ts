@@ -1,0 +1,64 @@
+/** Stored XRPL payments of the watched accounts (operators): filtered and paged in ledger order, or one by hash. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listPayments, paymentByHash } from '../../services/xrpl-tracking/payments-store.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Guards } from '../http/guards.js';
+import type { ApiDeps, AppEnv } from '../http/context.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { paymentCursor, paymentPage, PaymentPage, PaymentView, paymentView, TransactionHash, XrplAddress } from './schemas.js';
+
+const Filters = PageQuery.extend({
+  hash: TransactionHash.optional(),
+  ledger_index: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  account: XrplAddress.optional().openapi({ description: 'Payments from or to this account' }),
+  destination_tag: z.coerce.number().int().min(0).max(4_294_967_295).optional(),
+});
+
+export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/transactions',
+      tags: ['xrpl'],
+      summary: 'Payments to and from watched XRPL accounts, newest first',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: Filters },
+      responses: { 200: jsonResponse('A page of payments', PaymentPage), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await listPayments(
+        deps.sql,
+        {
+          hash: q.hash,
+          ledgerIndex: q.ledger_index,
+          account: q.account,
+          destinationTag: q.destination_tag === undefined ? undefined : BigInt(q.destination_tag),
+        },
+        { before: paymentCursor(q.cursor), limit: q.limit + 1 },
+      );
+      return c.json(paymentPage(rows, q.limit), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/transactions/{hash}',
+      tags: ['xrpl'],
+      summary: 'One stored payment',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ hash: TransactionHash.openapi({ param: { name: 'hash', in: 'path' } }) }) },
+      responses: { 200: jsonResponse('The payment', PaymentView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { hash } = c.req.valid('param');
+      const payment = await paymentByHash(deps.sql, hash);
+      if (!payment) throw new ApiError(ErrorCode.NotFound, `no stored payment ${hash}`, [{ path: 'hash', message: 'matches no stored payment' }]);
+      return c.json(paymentView(payment), 200);
+    },
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * The EVM side of the worker, built from configuration: the node, the chain's key, the sender, the deposit wallets'
+ * seed, the gas keeper's key and the collection settings. Collection runs when a node and a deposit seed are
+ * configured; then the cold wallet is required, and the gas keeper's key too outside dev.
+ */
+import { Wallet, type JsonRpcProvider } from 'ethers';
+import { DevAccount, devPrivateKey } from './dev-accounts.js';
+import { DepositWallets, isMnemonic } from './hd-wallets.js';
+import { createEvmProvider, detectChain } from './provider.js';
+import { EvmSender } from './sender.js';
+import type { Sql } from '../../platform/db/client.js';
+import { parseAmount } from '../../domain/money.js';
+import { ConfigError, required, type Config } from '../../platform/config.js';
+import type { Logger } from '../../platform/log.js';
+import { retryUntilConnected } from '../../platform/retry.js';
+
+const ETH_SCALE = 18;
+
+export interface GasKeeperSettings {
+  /** Wei, decimal digits (workflow payloads carry amounts as strings). */
+  minBalance: string;
+  maxFunding: string;
+  pollSeconds: number;
+}
+
+export interface EvmContext {
+  chain: string;
+  chainId: bigint;
+  provider: JsonRpcProvider;
+  sender: EvmSender;
+  depositWallets: DepositWallets;
+  gasKeeper: Wallet;
+  coldWallet: string;
+  confirmations: number;
+  /** Per currency code, in minor units: below this a wallet is not worth sweeping yet. */
+  sweepMinimums: Map<string, string>;
+  gasMarginPercent: number;
+  resubmitAfterMs: number;
+  gasKeeperSettings: GasKeeperSettings;
+}
+
+function ethAmount(name: string, text: string): bigint {
+  const parsed = parseAmount(text, ETH_SCALE, { allowZero: true });
+  if (!parsed.ok) throw new ConfigError(`Invalid configuration:\n  ${name}: ${parsed.reason}`);
+  return parsed.value;
+}
+
+/** `ETH=0.01,USDT=5` → decimal strings per currency code (scaled once the currency's scale is known). */
+export function parseSweepMinimums(text: string): Map<string, string> {
+  return new Map(text.split(',').map((pair) => pair.split('=') as [string, string]));
+}
+
+export function evmCollectionEnabled(config: Config): boolean {
+  return Boolean(config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC);
+}
+
+/** Checks the settings first (a mistake stops start-up), then waits for the node to learn the chain. */
+export async function createEvmContext(config: Config, sql: Sql, log: Logger): Promise<EvmContext> {
+  const gasKeeperKey = config.GAS_KEEPER_PRIVATE_KEY ?? (config.SLUICE_ENV === 'dev' ? devPrivateKey(DevAccount.GasKeeper) : undefined);
+  if (!gasKeeperKey) throw new ConfigError('Invalid configuration:\n  GAS_KEEPER_PRIVATE_KEY: is required');
+  const phrase = required(config, 'EVM_DEPOSIT_MNEMONIC');
+  if (!isMnemonic(phrase)) throw new ConfigError('Invalid configuration:\n  EVM_DEPOSIT_MNEMONIC: is not a valid BIP-39 mnemonic');
+  const coldWallet = required(config, 'COLD_WALLET_ADDRESS').toLowerCase();
+  const gasKeeperSettings = {
+    minBalance: ethAmount('GAS_KEEPER_MIN_BALANCE', config.GAS_KEEPER_MIN_BALANCE).toString(),
+    maxFunding: ethAmount('GAS_KEEPER_MAX_FUNDING', config.GAS_KEEPER_MAX_FUNDING).toString(),
+    pollSeconds: config.GAS_KEEPER_POLL_SECONDS,
+  };
+  const provider = createEvmProvider(required(config, 'EVM_RPC_URL'));
+  const { chain, chainId } = await retryUntilConnected(log, 'the EVM node', () => detectChain(provider, config.EVM_CHAIN_ID));
+  return {
+    chain,
+    chainId,
+    provider,
+    sender: new EvmSender({ sql, provider, chain, chainId, confirmations: config.EVM_CONFIRMATIONS }),
+    depositWallets: new DepositWallets(phrase),
+    gasKeeper: new Wallet(gasKeeperKey),
+    coldWallet,
+    confirmations: config.EVM_CONFIRMATIONS,
+    sweepMinimums: parseSweepMinimums(config.SWEEP_MINIMUMS),
+    gasMarginPercent: config.GAS_MARGIN_PERCENT,
+    resubmitAfterMs: config.EVM_RESUBMIT_AFTER_SECONDS * 1000,
+    gasKeeperSettings,
+  };
+}

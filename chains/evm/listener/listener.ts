@@ -1,0 +1,161 @@
+/**
+ * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses and where
+ * our own transactions were mined, advances its checkpoint in the same SQL transaction, then lets the outbox signal
+ * the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
+ * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
+ * and the recording drops what the replaced blocks held.
+ */
+import type { JsonRpcProvider } from 'ethers';
+import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanner.js';
+import type { NewHeads } from '../new-heads.js';
+import type { Sql } from '../../../platform/db/client.js';
+import { loadCurrencies } from '../../../services/currencies/catalog.js';
+import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
+import { checkpointOf, recordScannedRange, storedBlockHash, type ObservedDeposit } from '../../../services/deposits/evm-observations.js';
+import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
+import type { Logger } from '../../../platform/log.js';
+import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
+
+export interface EvmListenerSettings {
+  chain: string;
+  confirmations: number;
+  reorgDepth: number;
+  blockRange: number;
+  /** Where a listener without a checkpoint starts; the chain's head when unset. */
+  startBlock?: bigint;
+}
+
+export class EvmListener {
+  private readonly watched = new Map<string, string>(); // deposit address → user id
+  private lastIndex = -1;
+  private tokens = new Map<string, string>(); // token contract → currency code
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { sql: Sql; provider: JsonRpcProvider; heads: NewHeads; outbox: ListenerOutbox; log: Logger; settings: EvmListenerSettings },
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Runs until stopped, or until `stillLeading` says another listener may have taken over. */
+  async run(stillLeading: () => Promise<boolean> = async () => true): Promise<void> {
+    let resuming = true;
+    let failures = 0;
+    while (!this.stopped) {
+      if (!(await stillLeading())) {
+        this.deps.log.warn('lost the listener lock; standing down');
+        return;
+      }
+      try {
+        await this.deps.outbox.deliver(); // whatever a previous run recorded but could not signal
+        await this.catchUp(resuming);
+        resuming = false;
+        await this.deps.outbox.deliver();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const level = error instanceof RangeChangedError ? 'info' : 'warn';
+        this.deps.log[level]({ err: error instanceof Error ? error.message : String(error) }, 'listener round failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 10_000)));
+        continue;
+      }
+      await this.deps.heads.next();
+    }
+  }
+
+  /** Records every block from the checkpoint (minus the reorg depth when resuming) up to the node's head. */
+  private async catchUp(resuming: boolean): Promise<void> {
+    const { sql, provider, settings } = this.deps;
+    const head = BigInt(await provider.getBlockNumber());
+    const checkpoint = await checkpointOf(sql, settings.chain);
+    const depth = BigInt(settings.reorgDepth);
+    let next: bigint;
+    if (!checkpoint) next = settings.startBlock ?? head;
+    else if (resuming) next = checkpoint.blockNumber - depth + 1n > 0n ? checkpoint.blockNumber - depth + 1n : 0n;
+    else next = checkpoint.blockNumber + 1n;
+    if (resuming) this.deps.log.info({ from: next.toString(), head: head.toString() }, 'catching up');
+
+    while (next <= head && !this.stopped) {
+      const to = next + BigInt(settings.blockRange) - 1n < head ? next + BigInt(settings.blockRange) - 1n : head;
+      await this.refreshWatchList();
+      const blocks = await scanRange(provider, next, to, [...this.tokens.keys()]);
+      const recordedParent = next > 0n ? await storedBlockHash(sql, settings.chain, next - 1n) : null;
+      if (recordedParent && recordedParent !== blocks[0]!.parentHash) {
+        const from = next - depth > 0n ? next - depth : 0n;
+        this.deps.log.warn({ block: (next - 1n).toString(), rescanFrom: from.toString() }, 'reorg: a recorded block was replaced');
+        next = from;
+        continue;
+      }
+      const outcome = await recordScannedRange(sql, settings.chain, await this.toRecord(blocks), {
+        confirmations: settings.confirmations,
+        keepBlocks: settings.reorgDepth * 2,
+      });
+      if (outcome.replacedBlocks.length > 0) {
+        this.deps.log.warn(
+          { blocks: outcome.replacedBlocks.map(String), droppedDeposits: outcome.droppedDepositIds },
+          'reorg: replaced blocks recorded, their unconfirmed deposits dropped',
+        );
+      }
+      if (outcome.newDeposits > 0) this.deps.log.info({ count: outcome.newDeposits, to: to.toString() }, 'deposits seen');
+      next = to + 1n;
+    }
+  }
+
+  /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
+  private async refreshWatchList(): Promise<void> {
+    for (const row of await depositAddressesAfter(this.deps.sql, this.lastIndex)) {
+      this.watched.set(row.address, row.userId);
+      this.lastIndex = Math.max(this.lastIndex, row.hdIndex);
+    }
+    const currencies = await loadCurrencies(this.deps.sql);
+    this.tokens = new Map(
+      currencies.filter((c) => c.network === 'evm' && c.enabled && c.tokenContract).map((c) => [c.tokenContract!.toLowerCase(), c.code]),
+    );
+    this.nativeCurrency = currencies.find((c) => c.network === 'evm' && c.tokenContract === null)?.code ?? null;
+  }
+
+  private nativeCurrency: string | null = null;
+
+  /** Deposits to watched addresses, excluding our own transactions, which are matched to their sends instead. */
+  private async toRecord(blocks: ScannedBlock[]) {
+    const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
+    const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
+    // concurrent receipt requests go to the node as one batch
+    const receipts = await Promise.all([...own.keys()].map((hash) => this.deps.provider.getTransactionReceipt(hash)));
+    const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
+    [...own.entries()].forEach(([hash, send], i) => {
+      const receipt = receipts[i];
+      if (!receipt) return; // reorganised away since the block was read; the next round sees the truth
+      ownInclusions.push({
+        sendId: send.id,
+        inclusion: {
+          hash,
+          blockNumber: BigInt(receipt.blockNumber),
+          blockHash: receipt.blockHash.toLowerCase(),
+          succeeded: receipt.status === 1,
+          gasUsed: receipt.gasUsed,
+          effectiveGasPrice: receipt.gasPrice,
+        },
+      });
+    });
+
+    const deposits: ObservedDeposit[] = [];
+    for (const block of blocks) {
+      const at = { blockNumber: block.number, blockHash: block.hash };
+      for (const t of block.transactions) {
+        const userId = t.to ? this.watched.get(t.to) : undefined;
+        if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
+        deposits.push({ userId, currency: this.nativeCurrency, amount: t.value, txHash: t.hash, eventIndex: 0, address: t.to!, tokenContract: null, from: t.from, ...at });
+      }
+      for (const t of block.tokenTransfers) {
+        const userId = this.watched.get(t.to);
+        const currency = this.tokens.get(t.token);
+        if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
+        deposits.push({ userId, currency, amount: t.value, txHash: t.txHash, eventIndex: t.logIndex, address: t.to, tokenContract: t.token, from: t.from, ...at });
+      }
+    }
+    return { blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })), deposits, ownInclusions };
+  }
+}

@@ -1,0 +1,212 @@
+/** Transactions Sluice signs: nonces it owns, sends (one per nonce) and their signed attempts, stored before broadcast. */
+import type { Db, Tx } from '../../platform/db/client.js';
+
+export type SendStatus = 'pending' | 'mined' | 'confirmed';
+
+export interface Attempt {
+  attempt: number;
+  txHash: string;
+  raw: string;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+  createdAt: Date;
+  broadcastAt: Date | null;
+}
+
+export interface Send {
+  id: string;
+  chain: string;
+  key: string;
+  purpose: string;
+  from: string;
+  to: string;
+  value: bigint;
+  data: string;
+  nonce: bigint;
+  gasLimit: bigint;
+  status: SendStatus;
+  minedHash: string | null;
+  blockNumber: bigint | null;
+  blockHash: string | null;
+  succeeded: boolean | null;
+  gasUsed: bigint | null;
+  effectiveGasPrice: bigint | null;
+  notify: string[];
+  createdAt: Date;
+  /** Oldest first; the last one is the one to rebroadcast. */
+  attempts: Attempt[];
+}
+
+export type NewSend = Pick<Send, 'chain' | 'key' | 'purpose' | 'from' | 'to' | 'value' | 'data' | 'nonce' | 'gasLimit' | 'notify'>;
+
+export interface Inclusion {
+  hash: string;
+  blockNumber: bigint;
+  blockHash: string;
+  succeeded: boolean;
+  gasUsed: bigint;
+  effectiveGasPrice: bigint;
+}
+
+const big = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
+
+function toSend(r: Record<string, unknown>, attempts: Attempt[]): Send {
+  return {
+    id: String(r.id),
+    chain: r.chain as string,
+    key: r.key as string,
+    purpose: r.purpose as string,
+    from: r.fromAddress as string,
+    to: r.toAddress as string,
+    value: r.value as bigint,
+    data: r.data as string,
+    nonce: BigInt(r.nonce as string),
+    gasLimit: r.gasLimit as bigint,
+    status: r.status as SendStatus,
+    minedHash: (r.minedHash as string | null) ?? null,
+    blockNumber: big(r.blockNumber),
+    blockHash: (r.blockHash as string | null) ?? null,
+    succeeded: (r.succeeded as boolean | null) ?? null,
+    gasUsed: (r.gasUsed as bigint | null) ?? null,
+    effectiveGasPrice: (r.effectiveGasPrice as bigint | null) ?? null,
+    notify: (r.notify as string[]) ?? [],
+    createdAt: r.createdAt as Date,
+    attempts,
+  };
+}
+
+async function withAttempts(db: Db, rows: Array<Record<string, unknown>>): Promise<Send[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => String(r.id));
+  const attempts = await db`
+    select send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, broadcast_at
+    from evm_send_attempts where send_id = any(${db.array(ids)}::bigint[]) order by send_id, attempt`;
+  const bySend = new Map<string, Attempt[]>();
+  for (const a of attempts) {
+    const list = bySend.get(String(a.sendId)) ?? [];
+    list.push({
+      attempt: a.attempt as number,
+      txHash: a.txHash as string,
+      raw: a.raw as string,
+      maxFeePerGas: a.maxFeePerGas as bigint,
+      maxPriorityFeePerGas: a.maxPriorityFeePerGas as bigint,
+      createdAt: a.createdAt as Date,
+      broadcastAt: (a.broadcastAt as Date | null) ?? null,
+    });
+    bySend.set(String(a.sendId), list);
+  }
+  return rows.map((r) => toSend(r, bySend.get(String(r.id)) ?? []));
+}
+
+export async function sendsByKeys(db: Db, chain: string, keys: string[]): Promise<Map<string, Send>> {
+  const rows = await db`select * from evm_sends where chain = ${chain} and key = any(${db.array(keys)}::text[])`;
+  return new Map((await withAttempts(db, rows)).map((s) => [s.key, s]));
+}
+
+export async function sendById(db: Db, id: string): Promise<Send | null> {
+  const [row] = await db`select * from evm_sends where id = ${id}`;
+  return row ? (await withAttempts(db, [row]))[0]! : null;
+}
+
+/** Sends from an address that are not final yet, oldest nonce first. */
+export async function openSends(db: Db, chain: string, from: string): Promise<Send[]> {
+  const rows = await db`select * from evm_sends where chain = ${chain} and from_address = ${from} and status <> 'confirmed' order by nonce`;
+  return withAttempts(db, rows);
+}
+
+/**
+ * Reserves `count` consecutive nonces for an address, under a row lock held until the caller's transaction ends.
+ * `chainCount` is the node's transaction count: a nonce used outside Sluice is never handed out again.
+ */
+export async function reserveNonces(tx: Tx, chain: string, address: string, count: number, chainCount: bigint): Promise<bigint> {
+  await tx`insert into evm_nonces (chain, address, next_nonce) values (${chain}, ${address}, ${chainCount.toString()}) on conflict do nothing`;
+  const [row] = await tx`select next_nonce from evm_nonces where chain = ${chain} and address = ${address} for update`;
+  const stored = BigInt(row!.nextNonce as string);
+  const first = stored > chainCount ? stored : chainCount;
+  await tx`update evm_nonces set next_nonce = ${(first + BigInt(count)).toString()} where chain = ${chain} and address = ${address}`;
+  return first;
+}
+
+export async function insertSend(tx: Tx, s: NewSend): Promise<string> {
+  const [row] = await tx`
+    insert into evm_sends (chain, key, purpose, from_address, to_address, value, data, nonce, gas_limit, notify)
+    values (${s.chain}, ${s.key}, ${s.purpose}, ${s.from}, ${s.to}, ${s.value.toString()}, ${s.data}, ${s.nonce.toString()},
+            ${s.gasLimit.toString()}, ${tx.array(s.notify)}::text[])
+    returning id`;
+  return String(row!.id);
+}
+
+export async function insertAttempt(tx: Tx, sendId: string, a: Omit<Attempt, 'createdAt' | 'broadcastAt'>): Promise<void> {
+  await tx`
+    insert into evm_send_attempts (send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas)
+    values (${sendId}, ${a.attempt}, ${a.txHash}, ${a.raw}, ${a.maxFeePerGas.toString()}, ${a.maxPriorityFeePerGas.toString()})`;
+}
+
+export async function markBroadcast(db: Db, sendId: string, attempt: number): Promise<void> {
+  await db`update evm_send_attempts set broadcast_at = now() where send_id = ${sendId} and attempt = ${attempt}`;
+}
+
+/**
+ * Records where a send was mined (or that it is back to pending after a reorg). Reaching `confirmed` moves the
+ * version, so the listener's outbox signals the workflows waiting for it.
+ */
+export async function recordInclusion(db: Db, sendId: string, inclusion: Inclusion | null, confirmed: boolean): Promise<void> {
+  if (!inclusion) {
+    await db`
+      update evm_sends set status = 'pending', mined_hash = null, block_number = null, block_hash = null, succeeded = null,
+        gas_used = null, effective_gas_price = null, updated_at = now()
+      where id = ${sendId} and status = 'mined'`;
+    return;
+  }
+  const status = confirmed ? 'confirmed' : 'mined';
+  await db`
+    update evm_sends set status = ${status}, mined_hash = ${inclusion.hash}, block_number = ${inclusion.blockNumber.toString()},
+      block_hash = ${inclusion.blockHash}, succeeded = ${inclusion.succeeded}, gas_used = ${inclusion.gasUsed.toString()},
+      effective_gas_price = ${inclusion.effectiveGasPrice.toString()}, updated_at = now(),
+      version = version + ${confirmed ? 1 : 0}
+    where id = ${sendId} and status <> 'confirmed'`;
+}
+
+/** Our own transactions among a block's: attempt hash → send. */
+export async function sendsByTxHashes(db: Db, chain: string, hashes: string[]): Promise<Map<string, Send>> {
+  if (hashes.length === 0) return new Map();
+  const rows = await db`
+    select s.* from evm_sends s join evm_send_attempts a on a.send_id = s.id
+    where s.chain = ${chain} and a.tx_hash = any(${db.array(hashes)}::text[])`;
+  const sends = await withAttempts(db, [...new Map(rows.map((r) => [String(r.id), r])).values()]);
+  const byHash = new Map<string, Send>();
+  for (const s of sends) for (const a of s.attempts) if (hashes.includes(a.txHash)) byHash.set(a.txHash, s);
+  return byHash;
+}
+
+/** Mined sends that are not confirmed yet (the listener counts their confirmations). */
+export async function minedSends(db: Db, chain: string): Promise<Send[]> {
+  return withAttempts(db, await db`select * from evm_sends where chain = ${chain} and status = 'mined'`);
+}
+
+/** Mined sends in a block that left the chain. */
+export async function sendsInBlock(db: Db, chain: string, blockHash: string): Promise<Send[]> {
+  return withAttempts(db, await db`select * from evm_sends where chain = ${chain} and block_hash = ${blockHash} and status = 'mined'`);
+}
+
+/** Confirmed sends whose waiting workflows have not been signalled yet (the outbox). */
+export async function sendsToSignal(db: Db, chain: string, limit = 500) {
+  const rows = await db`
+    select id, key, mined_hash, notify, version from evm_sends
+    where chain = ${chain} and version > signalled_version order by id limit ${limit}`;
+  return rows.map((r) => ({ id: String(r.id), key: r.key as string, hash: r.minedHash as string, notify: r.notify as string[], version: r.version as number }));
+}
+
+export async function markSendSignalled(db: Db, id: string, version: number): Promise<void> {
+  await db`update evm_sends set signalled_version = greatest(signalled_version, ${version}) where id = ${id}`;
+}
+
+/** ETH an address has committed to sends not yet mined: their values and the most their fees can be. */
+export async function committedByOpenSends(db: Db, chain: string, from: string): Promise<bigint> {
+  const [row] = await db`
+    select coalesce(sum(s.value + s.gas_limit * a.max_fee_per_gas), 0) as committed
+    from evm_sends s
+    join lateral (select max_fee_per_gas from evm_send_attempts where send_id = s.id order by attempt desc limit 1) a on true
+    where s.chain = ${chain} and s.from_address = ${from} and s.status = 'pending'`;
+  return row!.committed as bigint;
+}

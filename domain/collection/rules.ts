@@ -1,0 +1,95 @@
+/**
+ * Collection of deposit wallets into the cold wallet: the arithmetic of fees, gas funding and confirmations, and the
+ * ledger entries a sweep makes. Custody accounts are assets (debit-normal): what a wallet holds on chain is the
+ * account's debits minus its credits, so a deposit debits `custody:hot`, and a sweep debits `custody:cold` and
+ * credits `custody:hot`. Gas is an expense (`fees:network:<chain>`), paid by whichever wallet sent the transaction.
+ */
+import { coldCustodyAccount, hotCustodyAccount } from '../deposits/credit.js';
+import type { TransferRequest } from '../ledger/engine.js';
+import { divCeil } from '../money.js';
+
+export const NATIVE_TRANSFER_GAS = 21_000n;
+
+export const gasKeeperAccount = (chain: string) => `custody:gas-keeper:${chain}`;
+export const networkFeesAccount = (chain: string) => `fees:network:${chain}`;
+
+export function collectorWorkflowId(chain: string, address: string): string {
+  return `collect:${chain}:${address.toLowerCase()}`;
+}
+export function gasKeeperWorkflowId(chain: string): string {
+  return `gas-keeper:${chain}`;
+}
+
+/** Confirmations of a transaction in `block` when the chain's head is `head` (the including block counts as one). */
+export function confirmationsAt(block: bigint, head: bigint): number {
+  return head < block ? 0 : Number(head - block + 1n);
+}
+
+/** The most a transaction can cost: every unit of its gas limit at its maximum fee. */
+export function maxTransactionCost(gasLimit: bigint, maxFeePerGas: bigint): bigint {
+  return gasLimit * maxFeePerGas;
+}
+
+/** What a native sweep sends: the whole balance less the most its fee can be (null when that leaves nothing). */
+export function nativeSweepValue(balance: bigint, gasLimit: bigint, maxFeePerGas: bigint): bigint | null {
+  const value = balance - maxTransactionCost(gasLimit, maxFeePerGas);
+  return value > 0n ? value : null;
+}
+
+/** The gas a wallet must be sent before it can pay for a transaction: its cost plus a margin, less what it holds. */
+export function gasFundingNeeded(cost: bigint, marginPercent: number, walletBalance: bigint): bigint {
+  const wanted = divCeil(cost * BigInt(100 + marginPercent), 100n);
+  return wanted > walletBalance ? wanted - walletBalance : 0n;
+}
+
+/** Gas limit for a contract call: the node's estimate with headroom, since state may move between estimate and send. */
+export function gasLimitWithHeadroom(estimate: bigint, percent = 20): bigint {
+  return divCeil(estimate * BigInt(100 + percent), 100n);
+}
+
+/** Fees of a replacement: nodes accept one only if both fees rise by at least 10%; a bump adds `percent` (≥ 10). */
+export function bumpedFees(fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }, percent = 25) {
+  return {
+    maxFeePerGas: divCeil(fees.maxFeePerGas * BigInt(100 + percent), 100n),
+    maxPriorityFeePerGas: divCeil(fees.maxPriorityFeePerGas * BigInt(100 + percent), 100n),
+  };
+}
+
+/** What a finished sweep put on chain, in minor units; gas is always in the chain's native currency. */
+export interface SweepOutcome {
+  sweepId: string;
+  chain: string;
+  currency: string;
+  nativeCurrency: string;
+  /** What reached the cold wallet (0 when the sweep transaction failed). */
+  amount: bigint;
+  sweepGas: bigint;
+  funding: { amount: bigint; gas: bigint } | null;
+  depositIds: string[];
+  txHash: string;
+}
+
+/**
+ * The ledger entries of a sweep, one group: the amount moves from hot to cold custody, the gas keeper's funding
+ * moves its ETH into the hot wallet, and every fee paid is booked as a network fee against the wallet that paid it.
+ */
+export function sweepLedgerTransfers(s: SweepOutcome): TransferRequest[] {
+  const key = (step: string) => `sweep:${s.chain}:${s.sweepId}:${step}`;
+  const hot = hotCustodyAccount(s.chain);
+  const fees = networkFeesAccount(s.chain);
+  const metadata = { type: 'sweep', sweep_id: s.sweepId, chain: s.chain, tx_hash: s.txHash };
+  const transfers: TransferRequest[] = [];
+  if (s.funding && s.funding.amount > 0n) {
+    transfers.push({ kind: 'posted', key: key('funding'), debit: hot, credit: gasKeeperAccount(s.chain), currency: s.nativeCurrency, amount: s.funding.amount, metadata });
+  }
+  if (s.funding && s.funding.gas > 0n) {
+    transfers.push({ kind: 'posted', key: key('funding-gas'), debit: fees, credit: gasKeeperAccount(s.chain), currency: s.nativeCurrency, amount: s.funding.gas, metadata });
+  }
+  if (s.amount > 0n) {
+    transfers.push({ kind: 'posted', key: key('cold'), debit: coldCustodyAccount(s.chain), credit: hot, currency: s.currency, amount: s.amount, metadata: { ...metadata, deposit_ids: s.depositIds } });
+  }
+  if (s.sweepGas > 0n) {
+    transfers.push({ kind: 'posted', key: key('gas'), debit: fees, credit: hot, currency: s.nativeCurrency, amount: s.sweepGas, metadata });
+  }
+  return transfers;
+}

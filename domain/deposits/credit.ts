@@ -1,0 +1,48 @@
+/** Deposits: one per on-chain event (chain, tx, index), credited to its user once, through the ledger. */
+import { userAccountName, type TransferGroup } from '../ledger/engine.js';
+
+export type DepositStatus = 'pending' | 'credited' | 'dropped';
+
+/** A chain's identifier in keys and workflow IDs: `evm-<chainId>` or `xrpl`, never containing ':'. */
+export function evmChain(chainId: bigint | number): string {
+  return `evm-${chainId}`;
+}
+
+export function isEvmChain(chain: string): boolean {
+  return chain.startsWith('evm-');
+}
+export const XRPL_CHAIN = 'xrpl';
+
+export function depositWorkflowId(chain: string, txHash: string, index: number): string {
+  return `deposit:${chain}:${txHash}:${index}`;
+}
+
+/** Company funds on a chain, in hot wallets (deposit addresses included) and in cold storage. */
+export const hotCustodyAccount = (chain: string) => `custody:hot:${chain}`;
+export const coldCustodyAccount = (chain: string) => `custody:cold:${chain}`;
+
+export interface DepositCredit {
+  workflowId: string;
+  chain: string;
+  userId: string;
+  currency: string;
+  amount: bigint;
+  depositId: string;
+}
+
+/** Crediting a deposit: the hot custody account (what the company holds on chain) against the user's balance. */
+export function depositCreditGroup(d: DepositCredit): TransferGroup {
+  return {
+    transfers: [
+      {
+        kind: 'posted',
+        key: `${d.workflowId}:credit`,
+        debit: hotCustodyAccount(d.chain),
+        credit: userAccountName(d.userId),
+        currency: d.currency,
+        amount: d.amount,
+        metadata: { type: 'deposit', deposit_id: d.depositId, chain: d.chain },
+      },
+    ],
+  };
+}

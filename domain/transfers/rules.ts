@@ -1,0 +1,53 @@
+/** Internal transfers between users: the rules they must pass and the ledger group they become. */
+import { ErrorCode, DomainError } from '../errors.js';
+import type { FeeSchedule } from '../fees.js';
+import { userAccountName, type TransferGroup } from '../ledger/engine.js';
+
+export interface TransferRules {
+  enabled: boolean;
+  minAmount: bigint;
+  maxAmount: bigint | null;
+  /** Most a user may send per UTC day in this currency (amounts, fees excluded). */
+  dailyLimit: bigint | null;
+  fee: FeeSchedule;
+}
+
+/** The first rule an amount breaks, or null. The daily limit is checked by the ledger, atomically with the write. */
+export function checkTransferRules(amount: bigint, rules: TransferRules, currency: string): DomainError | null {
+  if (!rules.enabled) return new DomainError(ErrorCode.CurrencyDisabled, `transfers in ${currency} are disabled`);
+  if (amount < rules.minAmount) return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum for ${currency}`);
+  if (rules.maxAmount !== null && amount > rules.maxAmount) {
+    return new DomainError(ErrorCode.AmountAboveMaximum, `amount is above the maximum for ${currency}`);
+  }
+  return null;
+}
+
+export interface InternalTransfer {
+  fromUserId: string;
+  toUserId: string;
+  currency: string;
+  amount: bigint;
+  fee: bigint;
+  /** The client's Idempotency-Key: scoped to the sender, so two users cannot collide. */
+  idempotencyKey: string;
+  /** UTC day of the request (YYYY-MM-DD), for the daily limit. */
+  day: string;
+}
+
+export const transferKey = (fromUserId: string, idempotencyKey: string) => `transfer:${fromUserId}:${idempotencyKey}`;
+export const dailyTransferCounter = (userId: string, currency: string, day: string) => `transfer-out:${userId}:${currency}:${day}`;
+
+export function internalTransferGroup(t: InternalTransfer, rules: TransferRules): TransferGroup {
+  const key = transferKey(t.fromUserId, t.idempotencyKey);
+  const from = userAccountName(t.fromUserId);
+  const metadata = { type: 'internal_transfer', from_user_id: t.fromUserId, to_user_id: t.toUserId, fee: t.fee.toString() };
+  return {
+    transfers: [
+      { kind: 'posted', key, debit: from, credit: userAccountName(t.toUserId), currency: t.currency, amount: t.amount, metadata },
+      ...(t.fee > 0n
+        ? [{ kind: 'posted' as const, key: `${key}:fee`, debit: from, credit: `fees:${t.currency}`, currency: t.currency, amount: t.fee, metadata: { type: 'transfer_fee', transfer_key: key } }]
+        : []),
+    ],
+    counters: rules.dailyLimit === null ? [] : [{ key: dailyTransferCounter(t.fromUserId, t.currency, t.day), add: t.amount, max: rules.dailyLimit }],
+  };
+}

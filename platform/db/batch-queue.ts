@@ -1,0 +1,71 @@
+/**
+ * Group commit for any high-rate write: requests arriving while a batch is being committed wait and go together in
+ * the next one, so one SQL transaction (one fsync, one lock of a hot row) serves many requests. A batch that throws
+ * is retried one request at a time, so only the culprit sees the error. The ledger writer is one of its users.
+ */
+import { LedgerRaceError } from '../../services/ledger/journal.js';
+import { PgError, pgErrorCode } from './client.js';
+
+interface Waiting<Req, Res> {
+  request: Req;
+  resolve: (result: Res) => void;
+  reject: (error: unknown) => void;
+}
+
+export class BatchQueue<Req, Res> {
+  private queue: Array<Waiting<Req, Res>> = [];
+  private flushing = false;
+
+  /** `commit` answers each request of a batch, in order. */
+  constructor(
+    private readonly commit: (batch: Req[]) => Promise<Res[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(request: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // let every request of this turn of the event loop join the first batch
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitBatch(batch: Array<Waiting<Req, Res>>): Promise<void> {
+    try {
+      const results = await this.commit(batch.map((w) => w.request));
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const waiting of batch) await this.commitBatch([waiting]);
+    }
+  }
+}
+
+const RACES = new Set<string>([PgError.UniqueViolation, PgError.SerializationFailure, PgError.DeadlockDetected]);
+const MAX_ATTEMPTS = 5;
+
+/** Runs a transaction again when a concurrent writer raced it on a unique key or a lock. */
+export async function retryOnRace<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      const race = error instanceof LedgerRaceError || RACES.has(pgErrorCode(error) ?? '');
+      if (!race || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** Stored results of ledger audits. */
+import type { AuditReport } from '../../domain/audit/report.js';
+import type { Db } from '../../platform/db/client.js';
+
+export interface AuditRecordInput extends AuditReport {
+  id: string;
+  workflowId: string;
+  trigger: 'schedule' | 'manual';
+  requestedBy?: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export type AuditRecord = Omit<AuditRecordInput, 'requestedBy'> & { requestedBy: string | null };
+
+export async function insertAudit(db: Db, audit: AuditRecordInput): Promise<void> {
+  await db`
+    insert into ledger_audits (id, workflow_id, trigger, requested_by, started_at, finished_at, ok,
+                               accounts_checked, transfers_checked, currencies, drifts)
+    values (${audit.id}, ${audit.workflowId}, ${audit.trigger}, ${audit.requestedBy ?? null}, ${audit.startedAt},
+            ${audit.finishedAt}, ${audit.ok}, ${audit.accountsChecked}, ${audit.transfersChecked},
+            ${db.json(audit.currencies as never)}, ${db.json(audit.drifts as never)})
+    on conflict (workflow_id) do nothing`;
+}
+
+export async function listAudits(db: Db, page: { before?: string; limit: number }): Promise<AuditRecord[]> {
+  const rows = await db`
+    select * from ledger_audits
+    ${page.before ? db`where finished_at < (select finished_at from ledger_audits where id = ${page.before})` : db``}
+    order by finished_at desc limit ${page.limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    workflowId: r.workflowId,
+    trigger: r.trigger,
+    requestedBy: r.requestedBy,
+    startedAt: (r.startedAt as Date).toISOString(),
+    finishedAt: (r.finishedAt as Date).toISOString(),
+    ok: r.ok,
+    accountsChecked: r.accountsChecked,
+    transfersChecked: Number(r.transfersChecked),
+    currencies: r.currencies,
+    drifts: r.drifts,
+  }));
+}

@@ -1,0 +1,183 @@
+/** Sweeps of deposit wallets to the cold wallet, and what each wallet holds for its users, as the books see it. */
+import type { Db, Sql } from '../../platform/db/client.js';
+import type { Checkpoint } from '../deposits/evm-observations.js';
+
+export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
+export const FINISHED: SweepStatus[] = ['confirmed', 'failed', 'cancelled'];
+
+export interface Sweep {
+  id: string;
+  chain: string;
+  address: string;
+  currency: string;
+  tokenContract: string | null;
+  status: SweepStatus;
+  depositIds: string[];
+  amount: bigint | null;
+  gasLimit: bigint | null;
+  maxFeePerGas: bigint | null;
+  maxPriorityFeePerGas: bigint | null;
+  fundingAmount: bigint | null;
+  fundingSendId: string | null;
+  sweepSendId: string | null;
+  gasSpent: bigint | null;
+  fundingGas: bigint | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown) => (v as bigint | null) ?? null;
+
+function toSweep(r: Record<string, unknown>): Sweep {
+  return {
+    id: String(r.id),
+    chain: r.chain as string,
+    address: r.address as string,
+    currency: r.currency as string,
+    tokenContract: (r.tokenContract as string | null) ?? null,
+    status: r.status as SweepStatus,
+    depositIds: ((r.depositIds as Array<string | number>) ?? []).map(String),
+    amount: num(r.amount),
+    gasLimit: num(r.gasLimit),
+    maxFeePerGas: num(r.maxFeePerGas),
+    maxPriorityFeePerGas: num(r.maxPriorityFeePerGas),
+    fundingAmount: num(r.fundingAmount),
+    fundingSendId: str(r.fundingSendId),
+    sweepSendId: str(r.sweepSendId),
+    gasSpent: num(r.gasSpent),
+    fundingGas: num(r.fundingGas),
+    createdAt: r.createdAt as Date,
+    finishedAt: (r.finishedAt as Date | null) ?? null,
+  };
+}
+
+export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
+  const [row] = await db`select * from evm_sweeps where id = ${id}`;
+  return row ? toSweep(row) : null;
+}
+
+export async function openSweepsOf(db: Db, chain: string, address: string): Promise<Sweep[]> {
+  const rows = await db`
+    select * from evm_sweeps where chain = ${chain} and address = ${address}
+      and status not in ('confirmed', 'failed', 'cancelled') order by id`;
+  return rows.map(toSweep);
+}
+
+/** Opens a sweep, or returns the one already open for this wallet and currency. */
+export async function openSweep(
+  db: Db,
+  s: { chain: string; address: string; currency: string; tokenContract: string | null; depositIds: string[]; amount: bigint | null },
+): Promise<Sweep> {
+  const [row] = await db`
+    insert into evm_sweeps (chain, address, currency, token_contract, deposit_ids, amount)
+    values (${s.chain}, ${s.address}, ${s.currency}, ${s.tokenContract}, ${db.array(s.depositIds)}::bigint[], ${s.amount?.toString() ?? null})
+    on conflict (chain, address, currency) where status not in ('confirmed', 'failed', 'cancelled') do nothing
+    returning *`;
+  if (row) return toSweep(row);
+  const [open] = await db`
+    select * from evm_sweeps where chain = ${s.chain} and address = ${s.address} and currency = ${s.currency}
+      and status not in ('confirmed', 'failed', 'cancelled')`;
+  return toSweep(open!);
+}
+
+export interface SweepChanges {
+  status?: SweepStatus;
+  depositIds?: string[];
+  amount?: bigint;
+  gasLimit?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  fundingAmount?: bigint;
+  fundingSendId?: string;
+  sweepSendId?: string;
+  gasSpent?: bigint;
+  fundingGas?: bigint;
+}
+
+export async function updateSweep(db: Db, id: string, c: SweepChanges): Promise<Sweep> {
+  const [row] = await db`
+    update evm_sweeps set
+      status = coalesce(${c.status ?? null}, status),
+      deposit_ids = coalesce(${c.depositIds ? db.array(c.depositIds) : null}::bigint[], deposit_ids),
+      amount = coalesce(${c.amount?.toString() ?? null}::numeric, amount),
+      gas_limit = coalesce(${c.gasLimit?.toString() ?? null}::numeric, gas_limit),
+      max_fee_per_gas = coalesce(${c.maxFeePerGas?.toString() ?? null}::numeric, max_fee_per_gas),
+      max_priority_fee_per_gas = coalesce(${c.maxPriorityFeePerGas?.toString() ?? null}::numeric, max_priority_fee_per_gas),
+      funding_amount = coalesce(${c.fundingAmount?.toString() ?? null}::numeric, funding_amount),
+      funding_send_id = coalesce(${c.fundingSendId ?? null}::bigint, funding_send_id),
+      sweep_send_id = coalesce(${c.sweepSendId ?? null}::bigint, sweep_send_id),
+      gas_spent = coalesce(${c.gasSpent?.toString() ?? null}::numeric, gas_spent),
+      funding_gas = coalesce(${c.fundingGas?.toString() ?? null}::numeric, funding_gas),
+      finished_at = case when ${c.status ?? null}::text in ('confirmed', 'failed', 'cancelled') then now() else finished_at end,
+      updated_at = now()
+    where id = ${id} returning *`;
+  return toSweep(row!);
+}
+
+export interface WalletHoldings {
+  checkpoint: Checkpoint | null;
+  /** Per currency: credited deposits no sweep has collected yet. */
+  uncollected: Map<string, { depositIds: string[]; total: bigint }>;
+  /** Per currency: deposits seen but not credited or dropped yet, with the highest block they are in. */
+  inFlight: Map<string, { count: number; maxBlock: bigint }>;
+}
+
+/** A consistent picture of a deposit wallet: the listener commits checkpoint and observations together. */
+export async function walletHoldings(sql: Sql, chain: string, address: string): Promise<WalletHoldings> {
+  return sql.begin('isolation level repeatable read', async (tx) => {
+    const [cp] = await tx`select block_number, block_hash from evm_listener_checkpoints where chain = ${chain}`;
+    const rows = await tx`
+      select d.id, d.currency, d.amount, d.status, o.block_number
+      from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+      where d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
+      order by d.id`;
+    const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
+    const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
+    for (const r of rows) {
+      const currency = r.currency as string;
+      if (r.status === 'credited') {
+        const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
+        entry.depositIds.push(String(r.id));
+        entry.total += r.amount as bigint;
+        uncollected.set(currency, entry);
+      } else {
+        const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
+        const block = BigInt(r.blockNumber as string);
+        inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
+      }
+    }
+    return {
+      checkpoint: cp ? { blockNumber: BigInt(cp.blockNumber as string), blockHash: cp.blockHash as string } : null,
+      uncollected,
+      inFlight,
+    };
+  });
+}
+
+export interface SweepListItem extends Sweep {
+  fundingTxHash: string | null;
+  sweepTxHash: string | null;
+}
+
+/** Sweeps for operators, newest first, with the hashes of their funding and sweep transactions. */
+export async function listSweeps(db: Db, page: { before?: string; limit: number; status?: string; currency?: string; address?: string }): Promise<SweepListItem[]> {
+  const rows = await db`
+    select s.*, f.mined_hash as funding_mined_hash, w.mined_hash as sweep_mined_hash,
+      (select tx_hash from evm_send_attempts where send_id = s.funding_send_id order by attempt desc limit 1) as funding_last_hash,
+      (select tx_hash from evm_send_attempts where send_id = s.sweep_send_id order by attempt desc limit 1) as sweep_last_hash
+    from evm_sweeps s
+    left join evm_sends f on f.id = s.funding_send_id
+    left join evm_sends w on w.id = s.sweep_send_id
+    where true
+    ${page.before ? db`and s.id < ${page.before}` : db``}
+    ${page.status ? db`and s.status = ${page.status}` : db``}
+    ${page.currency ? db`and s.currency = ${page.currency}` : db``}
+    ${page.address ? db`and s.address = ${page.address.toLowerCase()}` : db``}
+    order by s.id desc limit ${page.limit}`;
+  return rows.map((r) => ({
+    ...toSweep(r),
+    fundingTxHash: (r.fundingMinedHash as string | null) ?? (r.fundingLastHash as string | null) ?? null,
+    sweepTxHash: (r.sweepMinedHash as string | null) ?? (r.sweepLastHash as string | null) ?? null,
+  }));
+}

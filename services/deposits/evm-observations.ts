@@ -1,0 +1,215 @@
+/**
+ * What the EVM listener saw, recorded atomically per range of blocks: the blocks (to notice when one is replaced),
+ * deposits to deposit addresses, where our own transactions were mined, confirmation counts, and the checkpoint.
+ * A replaced block drops its unconfirmed deposits (never credited) and sends our transactions back to pending.
+ */
+import { depositWorkflowId } from '../../domain/deposits/credit.js';
+import type { Db, Sql, Tx } from '../../platform/db/client.js';
+import { recordDeposit } from './store.js';
+import { notify } from '../notifications/store.js';
+import { recordInclusion, type Inclusion } from '../../chains/evm/sends-store.js';
+
+export type ObservationState = 'seen' | 'confirmed' | 'dropped';
+
+export interface BlockHeader {
+  number: bigint;
+  hash: string;
+  parentHash: string;
+}
+
+export interface ObservedDeposit {
+  userId: string;
+  currency: string;
+  amount: bigint;
+  txHash: string;
+  /** 0 for a native transfer (a transaction to an address without code emits no logs), else the log index. */
+  eventIndex: number;
+  address: string;
+  tokenContract: string | null;
+  from: string;
+  blockNumber: bigint;
+  blockHash: string;
+}
+
+export interface ScannedRangeRecord {
+  blocks: BlockHeader[];
+  deposits: ObservedDeposit[];
+  ownInclusions: Array<{ sendId: string; inclusion: Inclusion }>;
+}
+
+export interface RangeOutcome {
+  newDeposits: number;
+  droppedDepositIds: string[];
+  replacedBlocks: bigint[];
+}
+
+export interface Checkpoint {
+  blockNumber: bigint;
+  blockHash: string;
+}
+
+export async function checkpointOf(db: Db, chain: string): Promise<Checkpoint | null> {
+  const [row] = await db`select block_number, block_hash from evm_listener_checkpoints where chain = ${chain}`;
+  return row ? { blockNumber: BigInt(row.blockNumber as string), blockHash: row.blockHash as string } : null;
+}
+
+export async function storedBlockHash(db: Db, chain: string, number: bigint): Promise<string | null> {
+  const [row] = await db`select hash from evm_blocks where chain = ${chain} and number = ${number.toString()}`;
+  return row ? (row.hash as string) : null;
+}
+
+/** Records a scanned range in one SQL transaction, ending with the checkpoint at its last block. */
+export async function recordScannedRange(
+  sql: Sql,
+  chain: string,
+  range: ScannedRangeRecord,
+  settings: { confirmations: number; keepBlocks: number },
+): Promise<RangeOutcome> {
+  const last = range.blocks[range.blocks.length - 1]!;
+  return sql.begin(async (tx) => {
+    // one writer at a time, even if two listeners ever believed they were the leader
+    await tx`insert into evm_listener_checkpoints (chain, block_number, block_hash) values (${chain}, ${last.number.toString()}, ${last.hash}) on conflict do nothing`;
+    await tx`select 1 from evm_listener_checkpoints where chain = ${chain} for update`;
+
+    const outcome: RangeOutcome = { newDeposits: 0, droppedDepositIds: [], replacedBlocks: [] };
+    const numbers = range.blocks.map((b) => b.number.toString());
+    const stored = await tx`select number, hash from evm_blocks where chain = ${chain} and number = any(${tx.array(numbers)}::bigint[])`;
+    const storedHash = new Map(stored.map((r) => [String(r.number), r.hash as string]));
+    for (const block of range.blocks) {
+      const previous = storedHash.get(block.number.toString());
+      if (previous && previous !== block.hash) {
+        outcome.replacedBlocks.push(block.number);
+        outcome.droppedDepositIds.push(...(await orphanBlock(tx, chain, previous)));
+      }
+    }
+    await tx`
+      insert into evm_blocks ${tx(range.blocks.map((b) => ({ chain, number: b.number.toString(), hash: b.hash, parentHash: b.parentHash })))}
+      on conflict (chain, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash`;
+
+    for (const { sendId, inclusion } of range.ownInclusions) await recordInclusion(tx, sendId, inclusion, false);
+    for (const d of range.deposits) if (await recordObservation(tx, chain, d)) outcome.newDeposits++;
+
+    await countConfirmations(tx, chain, last.number, settings.confirmations);
+    await tx`
+      update evm_listener_checkpoints set block_number = ${last.number.toString()}, block_hash = ${last.hash}, updated_at = now()
+      where chain = ${chain}`;
+    await tx`delete from evm_blocks where chain = ${chain} and number < ${(last.number - BigInt(settings.keepBlocks)).toString()}`;
+    return outcome;
+  });
+}
+
+/** Records a deposit seen in a block; true if it is new. One seen again after a reorg dropped it is pending again. */
+async function recordObservation(tx: Tx, chain: string, d: ObservedDeposit): Promise<boolean> {
+  const deposit = await recordDeposit(tx, {
+    userId: d.userId,
+    currency: d.currency,
+    amount: d.amount,
+    chain,
+    txHash: d.txHash,
+    eventIndex: d.eventIndex,
+    address: d.address,
+    workflowId: depositWorkflowId(chain, d.txHash, d.eventIndex),
+  });
+  const [inserted] = await tx`
+    insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash)
+    values (${deposit.id}, ${chain}, ${d.tokenContract}, ${d.from}, ${d.blockNumber.toString()}, ${d.blockHash})
+    on conflict (deposit_id) do nothing returning deposit_id`;
+  if (inserted) return true;
+  // the same transfer mined again (the same transaction re-included after the reorg that dropped it)
+  const [revived] = await tx`
+    update evm_deposit_observations set state = 'seen', confirmations = 1, block_number = ${d.blockNumber.toString()},
+      block_hash = ${d.blockHash}, version = version + 1, updated_at = now()
+    where deposit_id = ${deposit.id} and state = 'dropped' returning deposit_id`;
+  if (revived) await tx`update deposits set status = 'pending' where id = ${deposit.id} and status = 'dropped'`;
+  return false;
+}
+
+/** A block left the chain: its unconfirmed deposits are dropped, our transactions in it are pending again. */
+async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[]> {
+  const dropped = await tx`
+    update evm_deposit_observations set state = 'dropped', version = version + 1, updated_at = now()
+    where chain = ${chain} and block_hash = ${hash} and state = 'seen' returning deposit_id`;
+  const ids = dropped.map((r) => String(r.depositId));
+  if (ids.length > 0) await tx`update deposits set status = 'dropped' where id = any(${tx.array(ids)}::bigint[]) and status = 'pending'`;
+  await tx`
+    update evm_sends set status = 'pending', mined_hash = null, block_number = null, block_hash = null, succeeded = null,
+      gas_used = null, effective_gas_price = null, updated_at = now()
+    where chain = ${chain} and block_hash = ${hash} and status = 'mined'`;
+  // deeper than the confirmations we trust: already credited or relied on, so a person must look
+  const final = await tx`select deposit_id from evm_deposit_observations where chain = ${chain} and block_hash = ${hash} and state = 'confirmed'`;
+  const finalSends = await tx`select key from evm_sends where chain = ${chain} and block_hash = ${hash} and status = 'confirmed'`;
+  if (final.length > 0 || finalSends.length > 0) {
+    await notify(tx, {
+      key: `evm-deep-reorg:${chain}:${hash}`,
+      userId: null,
+      kind: 'evm_deep_reorg',
+      severity: 'critical',
+      title: `A block with confirmed deposits or transactions left ${chain}`,
+      body: { chain, block_hash: hash, deposit_ids: final.map((r) => String(r.depositId)), send_keys: finalSends.map((r) => r.key as string) },
+    });
+  }
+  return ids;
+}
+
+/** Confirmations relative to the last recorded block; reaching the threshold makes an observation or send final. */
+async function countConfirmations(tx: Tx, chain: string, head: bigint, required: number): Promise<void> {
+  const h = head.toString();
+  await tx`
+    update evm_deposit_observations
+    set confirmations = ${h}::bigint - block_number + 1,
+        state = case when ${h}::bigint - block_number + 1 >= ${required} then 'confirmed' else 'seen' end,
+        version = version + 1, updated_at = now()
+    where chain = ${chain} and state = 'seen' and block_number <= ${h}::bigint
+      and ${h}::bigint - block_number + 1 > confirmations`;
+  await tx`
+    update evm_sends set status = 'confirmed', version = version + 1, updated_at = now()
+    where chain = ${chain} and status = 'mined' and block_number <= ${h}::bigint - ${required} + 1`;
+}
+
+export interface ObservationToSignal {
+  depositId: string;
+  workflowId: string;
+  userId: string;
+  currency: string;
+  address: string;
+  state: ObservationState;
+  confirmations: number;
+  version: number;
+  /** The deposit's status: a credited one's workflow has finished and needs no further word. */
+  depositStatus: string;
+}
+
+/** Observations whose deposit workflow has not heard of their latest state (the outbox). */
+export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
+  const rows = await db`
+    select o.deposit_id, d.workflow_id, d.user_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
+    from evm_deposit_observations o join deposits d on d.id = o.deposit_id
+    where o.chain = ${chain} and o.version > o.signalled_version order by o.deposit_id limit ${limit}`;
+  return rows.map((r) => ({
+    depositId: String(r.depositId),
+    workflowId: r.workflowId as string,
+    userId: r.userId as string,
+    currency: r.currency as string,
+    address: r.address as string,
+    state: r.state as ObservationState,
+    confirmations: r.confirmations as number,
+    version: r.version as number,
+    depositStatus: r.status as string,
+  }));
+}
+
+export async function markObservationSignalled(db: Db, depositId: string, version: number): Promise<void> {
+  await db`update evm_deposit_observations set signalled_version = greatest(signalled_version, ${version}) where deposit_id = ${depositId}`;
+}
+
+export async function observationOf(db: Db, depositId: string): Promise<{ state: ObservationState; confirmations: number } | null> {
+  const [row] = await db`select state, confirmations from evm_deposit_observations where deposit_id = ${depositId}`;
+  return row ? { state: row.state as ObservationState, confirmations: row.confirmations as number } : null;
+}
+
+/** Confirmation counts of EVM deposits, by deposit id (deposits of other networks have none). */
+export async function confirmationsOf(db: Db, depositIds: string[]): Promise<Map<string, number>> {
+  if (depositIds.length === 0) return new Map();
+  const rows = await db`select deposit_id, confirmations from evm_deposit_observations where deposit_id = any(${db.array(depositIds)}::bigint[])`;
+  return new Map(rows.map((r) => [String(r.depositId), r.confirmations as number]));
+}

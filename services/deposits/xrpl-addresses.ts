@@ -1,0 +1,13 @@
+/** XRPL deposits: everyone sends to the company's one deposit address, each user with a destination tag of their own. */
+import type { Sql } from '../../platform/db/client.js';
+import { destinationTagOf } from './xrpl-destination-tags.js';
+import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
+import type { DepositAddressProvider } from './addresses.js';
+
+export function xrplDepositAddresses(sql: Sql, depositAddress: string): DepositAddressProvider {
+  return {
+    async addressFor(userId) {
+      return { chain: XRPL_CHAIN, address: depositAddress, destinationTag: await destinationTagOf(sql, userId) };
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Commits groups of transfers in one SQL transaction: loads and locks what they touch, lets domain/ledger decide,
+ * then appends journal entries and writes the new running sums. The batching writer calls this; so can code that
+ * needs a ledger write to be atomic with rows of its own.
+ */
+import {
+  accountId,
+  accountPolicy,
+  accountsTouched,
+  applyGroup,
+  requestMatchesEntry,
+  type AccountState,
+  type EntryKind,
+  type JournalEntry,
+  type LedgerFailure,
+  type LedgerState,
+  type PendingState,
+  type TransferGroup,
+} from '../../domain/ledger/engine.js';
+import { ErrorCode } from '../../domain/errors.js';
+import type { Tx } from '../../platform/db/client.js';
+
+export interface TransferRecord extends JournalEntry {
+  id: string;
+  createdAt: Date;
+}
+
+export type GroupOutcome =
+  | { ok: true; replayed: boolean; transfers: TransferRecord[] }
+  | { ok: false; error: LedgerFailure };
+
+/** Thrown when a concurrent transaction wrote a key this batch was about to write; the batch is retried. */
+export class LedgerRaceError extends Error {}
+
+interface StoredEntry extends TransferRecord {
+  pendingAmount: bigint | null;
+}
+
+interface LockedAccount extends AccountState {
+  id: string;
+}
+
+export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<GroupOutcome[]> {
+  const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
+  const stored = await loadEntries(tx, groups.flatMap((g) => g.transfers.map((t) => t.key)));
+  const knownCurrencies = await loadCurrencies(tx, groups);
+
+  const fresh: number[] = [];
+  groups.forEach((group, i) => {
+    const found = group.transfers.map((t) => stored.get(t.key));
+    if (found.every((f) => f === undefined)) {
+      const unknown = group.transfers.find((t) => 'currency' in t && !knownCurrencies.has(t.currency));
+      if (unknown && 'currency' in unknown) {
+        outcomes[i] = { ok: false, error: { code: ErrorCode.UnknownCurrency, message: 'unknown currency', subject: unknown.currency } };
+      } else {
+        fresh.push(i);
+      }
+    } else {
+      outcomes[i] = replayOrConflict(group, found);
+    }
+  });
+
+  const pendingKeys = new Set<string>();
+  for (const i of fresh) for (const t of groups[i]!.transfers) if ('pendingKey' in t) pendingKeys.add(t.pendingKey);
+  const pendings = await lockPendings(tx, [...pendingKeys]);
+
+  const wanted = new Map<string, [string, string]>();
+  for (const i of fresh) {
+    for (const [name, currency] of accountsTouched(groups[i]!, pendings)) wanted.set(accountId(name, currency), [name, currency]);
+  }
+  const accounts = await lockAccounts(tx, [...wanted.values()]);
+  const counterKeys = [...new Set(fresh.flatMap((i) => (groups[i]!.counters ?? []).map((c) => c.key)))];
+  const counters = await lockCounters(tx, counterKeys);
+
+  const before = new Map([...accounts].map(([id, a]) => [id, { ...a }]));
+  const state: LedgerState = { accounts, pendings, counters: new Map(counters) };
+  const created = new Map<string, { entry: JournalEntry; group: number }>();
+  const entryGroups: Array<{ group: number; entries: JournalEntry[] }> = [];
+  const replayOfBatch: Array<[number, TransferGroup]> = [];
+
+  for (const i of fresh) {
+    const group = groups[i]!;
+    // the same keys twice in one batch: the later request is a replay of the earlier one
+    if (group.transfers.some((t) => created.has(t.key))) {
+      replayOfBatch.push([i, group]);
+      continue;
+    }
+    const result = applyGroup(state, group);
+    if (!result.ok) {
+      outcomes[i] = result;
+      continue;
+    }
+    for (const entry of result.entries) created.set(entry.key, { entry, group: i });
+    entryGroups.push({ group: i, entries: result.entries });
+  }
+
+  const records = await insertEntries(tx, entryGroups.flatMap((g) => g.entries), state.accounts);
+  for (const { group, entries } of entryGroups) {
+    outcomes[group] = { ok: true, replayed: false, transfers: entries.map((e) => records.get(e.key)!) };
+  }
+  for (const [i, group] of replayOfBatch) {
+    const found = group.transfers.map((t) => {
+      const record = records.get(t.key);
+      return record && { ...record, pendingAmount: record.pendingKey ? (pendings.get(record.pendingKey)?.amount ?? null) : null };
+    });
+    outcomes[i] = replayOrConflict(group, found);
+  }
+
+  await writeAccountSums(tx, [...state.accounts].filter(([id, a]) => changed(before.get(id)!, a)).map(([, a]) => a as LockedAccount));
+  await writeCounters(tx, [...state.counters].filter(([key, value]) => counters.get(key) !== value));
+  return outcomes.map((o) => o!);
+}
+
+function replayOrConflict(group: TransferGroup, found: Array<StoredEntry | undefined>): GroupOutcome {
+  const matches = group.transfers.every((t, i) => {
+    const entry = found[i];
+    return entry !== undefined && requestMatchesEntry(t, entry, entry.pendingAmount ?? undefined);
+  });
+  if (!matches) {
+    return {
+      ok: false,
+      error: { code: ErrorCode.IdempotencyConflict, message: 'this idempotency key was used for a different request' },
+    };
+  }
+  return { ok: true, replayed: true, transfers: found.map((f) => stripPendingAmount(f!)) };
+}
+
+function stripPendingAmount({ pendingAmount: _, ...record }: StoredEntry): TransferRecord {
+  return record;
+}
+
+function changed(a: AccountState, b: AccountState): boolean {
+  return (
+    a.debitsPosted !== b.debitsPosted ||
+    a.creditsPosted !== b.creditsPosted ||
+    a.debitsPending !== b.debitsPending ||
+    a.creditsPending !== b.creditsPending
+  );
+}
+
+async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<string>> {
+  const codes = [...new Set(groups.flatMap((g) => g.transfers.flatMap((t) => ('currency' in t ? [t.currency] : []))))];
+  if (codes.length === 0) return new Set();
+  const rows = await tx`select code from currencies where code = any(${tx.array(codes)}::text[])`;
+  return new Set(rows.map((r) => r.code as string));
+}
+
+async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {
+  // joined through unnest so each key is an index lookup: `key = any(...)` turns into a scan of the whole journal
+  // once the planner has statistics, and that cost grows with history
+  const rows = await tx`
+    select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
+           t.metadata, t.created_at,
+           (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
+    from unnest(${tx.array(keys)}::text[]) as k(key)
+    join ledger_transfers t on t.key = k.key
+    join ledger_accounts da on da.id = t.debit_account_id
+    join ledger_accounts ca on ca.id = t.credit_account_id`;
+  return new Map(rows.map((r) => [r.key as string, toStoredEntry(r)]));
+}
+
+export function toTransferRecord(r: Record<string, unknown>): TransferRecord {
+  return {
+    id: String(r.id),
+    key: r.key as string,
+    kind: r.kind as EntryKind,
+    pendingKey: (r.pendingKey as string | null) ?? null,
+    debit: r.debit as string,
+    credit: r.credit as string,
+    currency: r.currency as string,
+    amount: r.amount as bigint,
+    metadata: (r.metadata as Record<string, unknown>) ?? {},
+    createdAt: r.createdAt as Date,
+  };
+}
+
+function toStoredEntry(r: Record<string, unknown>): StoredEntry {
+  return { ...toTransferRecord(r), pendingAmount: (r.pendingAmount as bigint | null) ?? null };
+}
+
+async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, PendingState>> {
+  if (keys.length === 0) return new Map();
+  const rows = await tx`
+    select t.key, da.name as debit, ca.name as credit, t.currency, t.amount,
+           exists (select 1 from ledger_transfers r where r.pending_key = t.key) as resolved
+    from unnest(${tx.array(keys)}::text[]) as k(key)
+    join ledger_transfers t on t.key = k.key
+    join ledger_accounts da on da.id = t.debit_account_id
+    join ledger_accounts ca on ca.id = t.credit_account_id
+    where t.kind = 'pending'
+    order by t.id
+    for update of t`;
+  return new Map(
+    rows.map((r) => [
+      r.key as string,
+      {
+        key: r.key as string,
+        debit: r.debit as string,
+        credit: r.credit as string,
+        currency: r.currency as string,
+        amount: r.amount as bigint,
+        resolved: r.resolved as boolean,
+      },
+    ]),
+  );
+}
+
+/** Creates missing accounts, then locks all of them in id order so concurrent batches cannot deadlock. */
+async function lockAccounts(tx: Tx, wanted: Array<[string, string]>): Promise<Map<string, LockedAccount>> {
+  if (wanted.length === 0) return new Map();
+  const sorted = [...wanted].sort(([n1, c1], [n2, c2]) => (c1 + n1 < c2 + n2 ? -1 : 1));
+  const names = sorted.map(([name]) => name);
+  const currencies = sorted.map(([, currency]) => currency);
+  const policies = sorted.map(([name]) => accountPolicy(name).noOverdraft);
+  await tx`
+    insert into ledger_accounts (name, currency, no_overdraft)
+    select * from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[], ${tx.array(policies)}::boolean[])
+    on conflict (name, currency) do nothing`;
+  const rows = await tx`
+    select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
+    from ledger_accounts a
+    join unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[]) as w(name, currency)
+      on a.name = w.name and a.currency = w.currency
+    order by a.id
+    for update of a`;
+  return new Map(
+    rows.map((r) => [
+      accountId(r.name as string, r.currency as string),
+      {
+        id: String(r.id),
+        name: r.name as string,
+        currency: r.currency as string,
+        noOverdraft: r.noOverdraft as boolean,
+        debitsPosted: r.debitsPosted as bigint,
+        creditsPosted: r.creditsPosted as bigint,
+        debitsPending: r.debitsPending as bigint,
+        creditsPending: r.creditsPending as bigint,
+      },
+    ]),
+  );
+}
+
+async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>> {
+  if (keys.length === 0) return new Map();
+  const sorted = [...keys].sort();
+  await tx`
+    insert into ledger_counters (key) select * from unnest(${tx.array(sorted)}::text[]) order by 1
+    on conflict (key) do nothing`;
+  const rows = await tx`
+    select c.key, c.value from unnest(${tx.array(sorted)}::text[]) as k(key) join ledger_counters c on c.key = k.key
+    order by c.key for update of c`;
+  return new Map(rows.map((r) => [r.key as string, r.value as bigint]));
+}
+
+async function insertEntries(
+  tx: Tx,
+  entries: JournalEntry[],
+  accounts: Map<string, AccountState>,
+): Promise<Map<string, TransferRecord>> {
+  if (entries.length === 0) return new Map();
+  const idOf = (name: string, currency: string) => (accounts.get(accountId(name, currency)) as LockedAccount).id;
+  const rows = await tx`
+    insert into ledger_transfers (key, kind, pending_key, debit_account_id, credit_account_id, currency, amount, metadata)
+    select * from unnest(
+      ${tx.array(entries.map((e) => e.key))}::text[],
+      ${tx.array(entries.map((e) => e.kind))}::text[],
+      ${tx.array(entries.map((e) => e.pendingKey))}::text[],
+      ${tx.array(entries.map((e) => idOf(e.debit, e.currency)))}::bigint[],
+      ${tx.array(entries.map((e) => idOf(e.credit, e.currency)))}::bigint[],
+      ${tx.array(entries.map((e) => e.currency))}::text[],
+      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
+      ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
+    on conflict (key) do nothing
+    returning id, key, created_at`;
+  if (rows.length !== entries.length) throw new LedgerRaceError('a concurrent transaction wrote one of these keys');
+  const written = new Map(rows.map((r) => [r.key as string, r]));
+  return new Map(
+    entries.map((e) => {
+      const row = written.get(e.key)!;
+      return [e.key, { ...e, id: String(row.id), createdAt: row.createdAt as Date }];
+    }),
+  );
+}
+
+async function writeAccountSums(tx: Tx, accounts: LockedAccount[]): Promise<void> {
+  if (accounts.length === 0) return;
+  await tx`
+    update ledger_accounts a
+    set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe
+    from unnest(
+      ${tx.array(accounts.map((a) => a.id))}::bigint[],
+      ${tx.array(accounts.map((a) => a.debitsPosted.toString()))}::numeric[],
+      ${tx.array(accounts.map((a) => a.creditsPosted.toString()))}::numeric[],
+      ${tx.array(accounts.map((a) => a.debitsPending.toString()))}::numeric[],
+      ${tx.array(accounts.map((a) => a.creditsPending.toString()))}::numeric[]) as v(id, dp, cp, dpe, cpe)
+    where a.id = v.id`;
+}
+
+async function writeCounters(tx: Tx, counters: Array<[string, bigint]>): Promise<void> {
+  if (counters.length === 0) return;
+  await tx`
+    update ledger_counters c set value = v.value, updated_at = now()
+    from unnest(${tx.array(counters.map(([k]) => k))}::text[], ${tx.array(counters.map(([, v]) => v.toString()))}::numeric[])
+      as v(key, value)
+    where c.key = v.key`;
+}

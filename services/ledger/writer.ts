@@ -1,0 +1,26 @@
+/**
+ * The ledger's front door for high-rate callers. Requests arriving while a batch is being written wait and go
+ * together in the next SQL transaction (group commit, as TigerBeetle's clients batch): one fsync serves many
+ * transfers, and a hot account is locked once per batch instead of once per transfer.
+ */
+import type { TransferGroup } from '../../domain/ledger/engine.js';
+import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
+import type { Sql } from '../../platform/db/client.js';
+import { commitGroups, type GroupOutcome } from './journal.js';
+
+export class LedgerWriter {
+  private readonly queue: BatchQueue<TransferGroup, GroupOutcome>;
+
+  constructor(sql: Sql, maxBatch = 500) {
+    this.queue = new BatchQueue((groups) => commitWithRetry(sql, groups), maxBatch);
+  }
+
+  submit(group: TransferGroup): Promise<GroupOutcome> {
+    return this.queue.submit(group);
+  }
+}
+
+/** Commits in a fresh transaction, retrying when a concurrent writer raced this one on a key or lock. */
+function commitWithRetry(sql: Sql, groups: TransferGroup[]): Promise<GroupOutcome[]> {
+  return retryOnRace(() => sql.begin((tx) => commitGroups(tx, groups)));
+}

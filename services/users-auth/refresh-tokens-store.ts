@@ -1,0 +1,41 @@
+/** Refresh token rotation with reuse detection: a used token presented again revokes its whole family. */
+import type { Db } from '../../platform/db/client.js';
+
+export async function insertRefreshToken(
+  db: Db,
+  token: { id: string; family: string; userId: string; expiresAt: Date },
+): Promise<void> {
+  await db`
+    insert into refresh_tokens (id, family, user_id, expires_at)
+    values (${token.id}, ${token.family}, ${token.userId}, ${token.expiresAt})`;
+}
+
+export type RefreshUse =
+  | { ok: true; userId: string; family: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+
+/** Marks the token used, atomically: of two concurrent uses only one succeeds, and the other revokes the family. */
+export async function useRefreshToken(db: Db, id: string): Promise<RefreshUse> {
+  const [used] = await db`
+    update refresh_tokens set used_at = now()
+    where id = ${id} and used_at is null and revoked_at is null and expires_at > now()
+    returning user_id, family`;
+  if (used) return { ok: true, userId: used.userId, family: used.family };
+  const [row] = await db`select family, used_at, revoked_at, expires_at from refresh_tokens where id = ${id}`;
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.revokedAt) return { ok: false, reason: 'revoked' };
+  if (row.usedAt) {
+    await revokeFamily(db, row.family);
+    return { ok: false, reason: 'reused' };
+  }
+  return { ok: false, reason: 'expired' };
+}
+
+export async function revokeFamily(db: Db, family: string): Promise<void> {
+  await db`update refresh_tokens set revoked_at = now() where family = ${family} and revoked_at is null`;
+}
+
+export async function familyOf(db: Db, id: string): Promise<string | null> {
+  const [row] = await db`select family from refresh_tokens where id = ${id}`;
+  return row?.family ?? null;
+}

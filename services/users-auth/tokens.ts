@@ -1,0 +1,78 @@
+/**
+ * Access tokens are short-lived HS256 JWTs (jose); refresh tokens are JWTs too, but each is single-use and
+ * tracked in the database (db/refresh-tokens.ts), so a stolen one is caught the second time it is used.
+ */
+import { randomUUID, webcrypto } from 'node:crypto';
+import { jwtVerify, SignJWT, errors } from 'jose';
+import type { Db } from '../../platform/db/client.js';
+import { insertRefreshToken } from './refresh-tokens-store.js';
+import { deriveKey } from '../../platform/crypto/sealed.js';
+
+const ISSUER = 'sluice';
+
+export interface TokenSettings {
+  secretKey: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+export class Tokens {
+  /** Imported once: importing the raw secret on every verification costs more than the HMAC itself. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+
+  constructor(private readonly settings: TokenSettings) {
+    this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  }
+
+  /** Issues an access token and a refresh token; `family` continues a rotation chain. */
+  async issue(db: Db, userId: string, family: string = randomUUID()): Promise<TokenPair> {
+    const refreshId = randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    const expiresAt = new Date((now + this.settings.refreshTtlSeconds) * 1000);
+    await insertRefreshToken(db, { id: refreshId, family, userId, expiresAt });
+    const accessToken = await new SignJWT({ typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.settings.accessTtlSeconds)
+      .sign(await this.key);
+    const refreshToken = await new SignJWT({ typ: 'refresh' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setJti(refreshId)
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
+      .sign(await this.key);
+    return { accessToken, refreshToken, expiresIn: this.settings.accessTtlSeconds };
+  }
+
+  /** The user id of a valid access token, or null. */
+  async verifyAccess(token: string): Promise<string | null> {
+    const payload = await this.verify(token, 'access');
+    return payload?.sub ?? null;
+  }
+
+  /** The refresh token's id (to look up in the database), or null when its signature or expiry is wrong. */
+  async verifyRefresh(token: string): Promise<string | null> {
+    const payload = await this.verify(token, 'refresh');
+    return payload?.jti ?? null;
+  }
+
+  private async verify(token: string, typ: 'access' | 'refresh') {
+    try {
+      const { payload } = await jwtVerify(token, await this.key, { issuer: ISSUER, algorithms: ['HS256'] });
+      return payload.typ === typ ? payload : null;
+    } catch (error) {
+      if (error instanceof errors.JOSEError) return null;
+      throw error;
+    }
+  }
+}

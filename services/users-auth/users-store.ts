@@ -1,0 +1,86 @@
+/** Users, their roles, second factor and IP allow-list. */
+import type { Db } from '../../platform/db/client.js';
+
+export const ROLES = ['user', 'merchant', 'operator', 'admin', 'line_provider'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  totpEnabled: boolean;
+  ipAllowlist: string[];
+  createdAt: Date;
+}
+
+export interface UserWithSecrets extends User {
+  passwordHash: string;
+  totpSecret: string | null;
+}
+
+const columns = (db: Db) => db`id, email, role, totp_enabled, ip_allowlist, created_at`;
+
+function toUser(r: Record<string, unknown>): User {
+  return {
+    id: r.id as string,
+    email: r.email as string,
+    role: r.role as Role,
+    totpEnabled: r.totpEnabled as boolean,
+    ipAllowlist: (r.ipAllowlist as string[] | null) ?? [],
+    createdAt: r.createdAt as Date,
+  };
+}
+
+/** Inserts a user; returns null when the email is taken. */
+export async function insertUser(db: Db, user: { email: string; passwordHash: string; role: Role }): Promise<User | null> {
+  const [row] = await db`
+    insert into users (email, password_hash, role) values (${user.email}, ${user.passwordHash}, ${user.role})
+    on conflict (email) do nothing
+    returning ${columns(db)}`;
+  return row ? toUser(row) : null;
+}
+
+export async function userById(db: Db, id: string): Promise<User | null> {
+  const [row] = await db`select ${columns(db)} from users where id = ${id}`;
+  return row ? toUser(row) : null;
+}
+
+export async function userByEmail(db: Db, email: string): Promise<User | null> {
+  const [row] = await db`select ${columns(db)} from users where email = ${email}`;
+  return row ? toUser(row) : null;
+}
+
+export async function userWithSecretsByEmail(db: Db, email: string): Promise<UserWithSecrets | null> {
+  const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where email = ${email}`;
+  return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
+}
+
+export async function totpSecretOf(db: Db, id: string): Promise<{ secret: string | null; enabled: boolean }> {
+  const [row] = await db`select totp_secret, totp_enabled from users where id = ${id}`;
+  return { secret: row?.totpSecret ?? null, enabled: row?.totpEnabled ?? false };
+}
+
+export async function setTotp(db: Db, id: string, totp: { sealedSecret: string | null; enabled: boolean }): Promise<void> {
+  await db`update users set totp_secret = ${totp.sealedSecret}, totp_enabled = ${totp.enabled} where id = ${id}`;
+}
+
+export async function setIpAllowlist(db: Db, id: string, cidrs: string[]): Promise<void> {
+  await db`update users set ip_allowlist = ${db.array(cidrs)}::cidr[] where id = ${id}`;
+}
+
+export async function setRole(db: Db, id: string, role: Role): Promise<User | null> {
+  const [row] = await db`update users set role = ${role} where id = ${id} returning ${columns(db)}`;
+  return row ? toUser(row) : null;
+}
+
+export async function setPasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
+  await db`update users set password_hash = ${passwordHash} where id = ${id}`;
+}
+
+export async function listUsers(db: Db, page: { after?: string; limit: number; role?: Role }): Promise<User[]> {
+  const rows = await db`
+    select ${columns(db)} from users
+    where true ${page.after ? db`and id > ${page.after}` : db``} ${page.role ? db`and role = ${page.role}` : db``}
+    order by id limit ${page.limit}`;
+  return rows.map(toUser);
+}

@@ -1,0 +1,167 @@
+/**
+ * The gas keeper of a chain (`gas-keeper:<chain>`): the only writer of the gas keeper wallet. Collectors ask it for
+ * gas through an Update; it queues the requests and sends them in batches (its nonces reserved in order), resubmits
+ * with higher fees what is not mined in time, and watches its balance on a timer: below the threshold it raises an
+ * alert (log, operator notification, SluiceStatus `low-balance`) and holds requests it cannot pay until topped up.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createGasKeeperActivities, GasKeeperSettings } from '../../../activities/collection/gas-keeper.js';
+import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
+import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+
+const { gasKeeperTick } = proxyActivities<ReturnType<typeof createGasKeeperActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export interface FundingRequest {
+  /** The business key of the funding (`sweep:<chain>:<id>:funding`); also the key of the transaction sent. */
+  requestId: string;
+  to: string;
+  /** Wei, decimal digits. */
+  amount: string;
+  /** The workflow to signal when the funding is confirmed. */
+  notify: string;
+}
+
+export interface FundingAccepted {
+  requestId: string;
+  duplicate: boolean;
+}
+
+export interface GasKeeperState {
+  queue: FundingRequest[];
+  /** Request IDs recently accepted (sent or queued): a repeated request is answered, not queued twice. */
+  recent: string[];
+  low: boolean;
+  lowIncidents: number;
+  balance: string | null;
+  committed: string | null;
+  checkedAt: string | null;
+  openSends: number;
+  settings: GasKeeperSettings;
+}
+
+export interface GasKeeperInput {
+  chain: string;
+  settings: GasKeeperSettings;
+  state?: GasKeeperState;
+}
+
+export type GasKeeperStatus = Omit<GasKeeperState, 'recent'> & { address: string | null };
+
+export const fundGasUpdate = defineUpdate<FundingAccepted, [FundingRequest]>('fundGas');
+export const gasKeeperStatusQuery = defineQuery<GasKeeperStatus>('gasKeeperStatus');
+
+const RECENT_LIMIT = 2_000;
+const WEI = /^[1-9]\d{0,40}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
+  const state: GasKeeperState = input.state ?? {
+    queue: [],
+    recent: [],
+    low: false,
+    lowIncidents: 0,
+    balance: null,
+    committed: null,
+    checkedAt: null,
+    openSends: 0,
+    settings: input.settings,
+  };
+  let address: string | null = null;
+  let statusShown: string | null = null;
+  let received = 0;
+
+  setHandler(gasKeeperStatusQuery, () => {
+    const { recent: _, ...rest } = state;
+    return { ...rest, address };
+  });
+  setHandler(
+    fundGasUpdate,
+    (request) => {
+      if (state.recent.includes(request.requestId)) return { requestId: request.requestId, duplicate: true };
+      state.queue.push(request);
+      received++;
+      state.recent.push(request.requestId);
+      if (state.recent.length > RECENT_LIMIT) state.recent.splice(0, state.recent.length - RECENT_LIMIT);
+      return { requestId: request.requestId, duplicate: false };
+    },
+    {
+      validator: (request) => {
+        if (!request.requestId || request.requestId.length > 200) throw new Error('requestId must have 1 to 200 characters');
+        if (!ADDRESS.test(request.to)) throw new Error('to must be a 0x-prefixed 20-byte address');
+        if (!WEI.test(request.amount)) throw new Error('amount must be a positive whole number of wei');
+        if (BigInt(request.amount) > BigInt(state.settings.maxFunding)) {
+          throw new Error(`amount exceeds the most the gas keeper sends at once (${state.settings.maxFunding} wei)`);
+        }
+      },
+    },
+  );
+
+  for (;;) {
+    const heard = received; // requests arriving while the tick runs wake the next one at once
+    const report = await gasKeeperTick({ chain: input.chain, queue: state.queue });
+    address = report.address;
+    state.settings = report.settings;
+    state.balance = report.balance;
+    state.committed = report.committed;
+    state.checkedAt = report.checkedAt;
+    state.openSends = report.openSends;
+    const sent = new Set(report.sent);
+    state.queue = state.queue.filter((r) => !sent.has(r.requestId));
+
+    if (report.low && !state.low) {
+      state.low = true;
+      state.lowIncidents++;
+      log.warn('gas keeper balance below threshold', { balance: report.balance, threshold: report.settings.minBalance });
+      await recordNotification({
+        key: `${workflowInfo().workflowId}:low:${state.lowIncidents}`,
+        userId: null,
+        kind: 'gas_keeper_low',
+        severity: 'warning',
+        title: `Gas keeper on ${input.chain} is below its minimum balance`,
+        body: { chain: input.chain, address: report.address, balance: report.balance, threshold: report.settings.minBalance, queued: state.queue.length },
+      });
+    } else if (!report.low && state.low) {
+      state.low = false;
+      log.info('gas keeper topped up', { balance: report.balance });
+      await recordNotification({
+        key: `${workflowInfo().workflowId}:low:${state.lowIncidents}:recovered`,
+        userId: null,
+        kind: 'gas_keeper_recovered',
+        severity: 'info',
+        title: `Gas keeper on ${input.chain} is topped up`,
+        body: { chain: input.chain, address: report.address, balance: report.balance, threshold: report.settings.minBalance },
+      });
+    }
+    const shown = state.low ? 'low-balance' : 'ok';
+    if (shown !== statusShown) {
+      upsertSearchAttributes([{ key: SluiceStatus, value: shown }]);
+      statusShown = shown;
+    }
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof gasKeeperWorkflow>({ chain: input.chain, settings: state.settings, state });
+    }
+    // a new request is served at once; what the balance cannot pay yet waits for the next balance check
+    await condition(() => received > heard, `${state.settings.pollSeconds} seconds`);
+  }
+}

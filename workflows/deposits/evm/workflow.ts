@@ -1,0 +1,73 @@
+/**
+ * An EVM deposit (`deposit:<chain>:<tx>:<index>`), started by the listener when it first sees the transfer: waits for
+ * the confirmations (the listener's signals, with polling as the fallback), credits the user once, then hands the
+ * wallet to its collector. A deposit whose block left the chain before it was confirmed is never credited.
+ */
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createDepositActivities } from '../../../activities/deposits/credit.js';
+import type { createEvmDepositActivities } from '../../../activities/deposits/evm.js';
+import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+
+const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const { depositObservation, wakeCollector } = proxyActivities<ReturnType<typeof createEvmDepositActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** How long to wait for a signal before asking the database; the listener's signals make this the slow path. */
+const POLL_INTERVAL = '30 seconds';
+
+export interface EvmDepositInput {
+  depositId: string;
+  chain: string;
+  currency: string;
+  address: string;
+  userId: string;
+}
+
+export interface DepositObserved {
+  state: 'seen' | 'confirmed' | 'dropped';
+  confirmations: number;
+}
+
+export interface EvmDepositStatus {
+  state: 'confirming' | 'credited' | 'dropped';
+  confirmations: number;
+}
+
+export const depositObservedSignal = defineSignal<[DepositObserved]>('depositObserved');
+export const evmDepositStatusQuery = defineQuery<EvmDepositStatus>('evmDepositStatus');
+
+export async function evmDepositWorkflow(input: EvmDepositInput): Promise<EvmDepositStatus> {
+  const status: EvmDepositStatus = { state: 'confirming', confirmations: 0 };
+  let finals = 0; // signals saying confirmed or dropped: each is a reason to read the record again
+  setHandler(depositObservedSignal, (observed) => {
+    status.confirmations = Math.max(status.confirmations, observed.confirmations);
+    if (observed.state !== 'seen') finals++;
+  });
+  setHandler(evmDepositStatusQuery, () => status);
+
+  for (;;) {
+    const heard = finals; // counted before reading, so a signal arriving during the read is not missed
+    const observation = await depositObservation(input.depositId);
+    status.confirmations = Math.max(status.confirmations, observation.confirmations);
+    if (observation.state === 'confirmed') break;
+    if (observation.state === 'dropped') {
+      status.state = 'dropped';
+      upsertSearchAttributes([{ key: SluiceStatus, value: 'dropped' }]);
+      // the collector may have been waiting for this deposit to settle
+      await wakeCollector({ chain: input.chain, address: input.address });
+      return status;
+    }
+    await condition(() => finals > heard, POLL_INTERVAL);
+  }
+
+  await creditDeposit(input.depositId);
+  status.state = 'credited';
+  upsertSearchAttributes([{ key: SluiceStatus, value: 'credited' }]);
+  await wakeCollector({ chain: input.chain, address: input.address });
+  return status;
+}

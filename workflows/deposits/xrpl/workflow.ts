@@ -1,0 +1,67 @@
+/**
+ * An XRPL deposit (`deposit:xrpl:<hash>:0`): a validated payment of XRP to the company's deposit address carrying a
+ * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
+ * user is told. The listener or a backfill records the payment and the deposit, then signals-with-start this flow.
+ */
+import { defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createDepositActivities } from '../../../activities/deposits/credit.js';
+import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
+import { formatAmount } from '../../../domain/money.js';
+import { XRP_SCALE } from '../../../domain/xrpl-tracking/payments.js';
+import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+
+const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface XrplDepositInput {
+  depositId: string;
+  hash: string;
+}
+
+export interface XrplPaymentValidated {
+  hash: string;
+  ledgerIndex: number;
+}
+
+/** The payment is in a validated ledger: sent by whoever recorded it (listener, backfill, outbox). */
+export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
+
+export interface XrplDepositStatus {
+  state: 'crediting' | 'credited';
+  depositId: string;
+  hash: string;
+  ledgerIndex: number | null;
+  userId: string | null;
+  amount: string | null;
+}
+
+export const xrplDepositStatusQuery = defineQuery<XrplDepositStatus>('xrplDepositStatus');
+
+export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
+  const status: XrplDepositStatus = { state: 'crediting', depositId: input.depositId, hash: input.hash, ledgerIndex: null, userId: null, amount: null };
+  setHandler(xrplPaymentValidatedSignal, (seen) => {
+    status.ledgerIndex ??= seen.ledgerIndex;
+  });
+  setHandler(xrplDepositStatusQuery, () => status);
+
+  // only validated payments are ever recorded as deposits, and a validated ledger never changes: credit now
+  const deposit = await creditDeposit(input.depositId);
+  const amount = `${formatAmount(BigInt(deposit.amount), XRP_SCALE)} ${deposit.currency}`;
+  Object.assign(status, { state: 'credited', userId: deposit.userId, amount });
+  upsertSearchAttributes([{ key: SluiceStatus, value: 'credited' }]);
+
+  await recordNotification({
+    key: `${workflowInfo().workflowId}:credited`,
+    userId: deposit.userId,
+    kind: 'deposit_credited',
+    title: `Deposit of ${amount} credited`,
+    body: { deposit_id: deposit.id, currency: deposit.currency, amount: formatAmount(BigInt(deposit.amount), XRP_SCALE), chain: deposit.chain, tx_hash: input.hash },
+  });
+  return status;
+}

@@ -1,0 +1,270 @@
+/**
+ * Withdrawal `withdrawal:<id>`: the funds are already held when it starts. Email code → operator approval when
+ * required → send through the currency's providers in priority order → wait for the chain's confirmations → post
+ * the hold; every other end voids it, except a failure after sending, which waits for an operator to close it.
+ */
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import { transactionConfirmedSignal } from '../evm-sends/messages.js';
+import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
+
+type Activities = ReturnType<typeof createWithdrawalActivities>;
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// a provider gets a few tries with backoff before the next one is asked; a refusal (no funds) moves on at once
+const sending = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+});
+
+export interface WithdrawalInput {
+  id: string;
+  userId: string;
+  currency: string;
+  approvalRequired: boolean;
+  totpRequired: boolean;
+  confirmTtlMs: number;
+  approvalTtlMs: number;
+  /** How often to ask the chain about the transaction when no signal came. */
+  pollIntervalMs: number;
+}
+
+export interface WithdrawalState {
+  status: WithdrawalStatus;
+  codeAttempts: number;
+  approvalState: 'not_required' | 'pending' | 'approved' | 'rejected';
+  providerId: string | null;
+  txHash: string | null;
+  failures: Array<{ providerId: string; reason: string }>;
+}
+
+export type ConfirmResult = { accepted: true; status: WithdrawalStatus } | { accepted: false; status: WithdrawalStatus; attemptsLeft: number; reason: 'code' | 'totp' };
+
+export const confirmWithdrawalUpdate = defineUpdate<ConfirmResult, [{ code: string; totp?: string }]>('confirmWithdrawal');
+export const approveWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string }]>('approveWithdrawal');
+export const rejectWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string; reason: string }]>('rejectWithdrawal');
+export const cancelWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ userId: string }]>('cancelWithdrawal');
+export const closeWithdrawalUpdate = defineUpdate<
+  WithdrawalStatus,
+  [{ operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string }]
+>('closeWithdrawal');
+/** From the chain listener: the transaction reached the confirmations the currency needs. */
+export const withdrawalConfirmedSignal = defineSignal<[{ txHash: string }]>('withdrawalConfirmed');
+/** From the chain listener: the transaction reverted or was dropped. It never counts as paid. */
+export const withdrawalFailedSignal = defineSignal<[{ txHash: string; reason: string }]>('withdrawalFailed');
+export const withdrawalStateQuery = defineQuery<WithdrawalState>('withdrawalState');
+
+const conflict = (message: string) => ApplicationFailure.create({ type: ErrorCode.Conflict, message, nonRetryable: true });
+
+export async function withdrawalWorkflow(input: WithdrawalInput): Promise<WithdrawalStatus> {
+  const state: WithdrawalState = {
+    status: 'awaiting_confirmation',
+    codeAttempts: 0,
+    approvalState: input.approvalRequired ? 'pending' : 'not_required',
+    providerId: null,
+    txHash: null,
+    failures: [],
+  };
+  let confirmed = false;
+  let verifying = false;
+  let cancellation: { actor: string; reason: string } | null = null;
+  let decision: { approved: boolean; operatorId: string; reason?: string } | null = null;
+  let sendStarted = false;
+  let chainResult: { confirmed: true } | { confirmed: false; reason: string } | null = null;
+  let close: { operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string } | null = null;
+
+  setHandler(withdrawalStateQuery, () => state);
+
+  setHandler(
+    confirmWithdrawalUpdate,
+    async ({ code, totp }) => {
+      verifying = true;
+      try {
+        const check = await bookkeeping.verifyWithdrawalConfirmation({ id: input.id, code, totp });
+        if (state.status !== 'awaiting_confirmation') return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
+        if (check.codeOk && (check.totpOk || !input.totpRequired)) {
+          confirmed = true;
+          return { accepted: true, status: state.status };
+        }
+        state.codeAttempts += 1;
+        if (state.codeAttempts >= MAX_CODE_ATTEMPTS) cancellation = { actor: 'system', reason: `${MAX_CODE_ATTEMPTS} wrong codes` };
+        return { accepted: false, status: state.status, attemptsLeft: MAX_CODE_ATTEMPTS - state.codeAttempts, reason: check.codeOk ? 'totp' : 'code' };
+      } finally {
+        verifying = false;
+      }
+    },
+    {
+      validator: ({ code, totp }) => {
+        if (state.status !== 'awaiting_confirmation' || confirmed || cancellation) throw conflict(`the withdrawal is ${state.status}, not awaiting confirmation`);
+        if (verifying) throw conflict('another code for this withdrawal is being checked');
+        if (!/^\d{6}$/.test(code)) throw ApplicationFailure.create({ type: ErrorCode.ValidationFailed, message: 'code must be 6 digits', nonRetryable: true });
+        if (input.totpRequired && (!totp || !/^\d{6}$/.test(totp))) {
+          throw ApplicationFailure.create({ type: ErrorCode.TotpRequired, message: 'this account has two-factor authentication: send totp as well', nonRetryable: true });
+        }
+      },
+    },
+  );
+
+  const decide = (approved: boolean) => ({ operatorId, reason }: { operatorId: string; reason?: string }) => {
+    decision = { approved, operatorId, reason };
+    return approved ? ('queued' as const) : ('rejected' as const);
+  };
+  const validateDecision = (_request: unknown) => {
+    if (state.status !== 'awaiting_approval' || decision || cancellation) throw conflict(`the withdrawal is ${state.status}, not awaiting approval`);
+  };
+  setHandler(approveWithdrawalUpdate, decide(true), { validator: validateDecision });
+  setHandler(rejectWithdrawalUpdate, decide(false), { validator: validateDecision });
+
+  setHandler(
+    cancelWithdrawalUpdate,
+    ({ userId }) => {
+      cancellation = { actor: `user:${userId}`, reason: 'cancelled by the user' };
+      return 'cancelled' as const;
+    },
+    {
+      validator: ({ userId }) => {
+        if (userId !== input.userId) throw conflict('only the owner may cancel a withdrawal');
+        if (!userMayCancel(state.status) || sendStarted || cancellation || (decision && !decision.approved)) {
+          throw conflict(`the withdrawal is ${state.status} and can no longer be cancelled`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    closeWithdrawalUpdate,
+    (request) => {
+      close = request;
+      return 'closed' as const;
+    },
+    {
+      validator: (_request) => {
+        if (!operatorMayClose(state.status) || close) throw conflict(`the withdrawal is ${state.status}: only one that failed or has no final status can be closed`);
+      },
+    },
+  );
+
+  setHandler(withdrawalConfirmedSignal, ({ txHash }) => {
+    if (txHash === state.txHash) chainResult ??= { confirmed: true };
+  });
+  setHandler(withdrawalFailedSignal, ({ txHash, reason }) => {
+    if (txHash === state.txHash) chainResult ??= { confirmed: false, reason };
+  });
+  // the EVM listener's word that our send is confirmed (possibly a fee-bumped version): ask the chain at once
+  let nudged = false;
+  setHandler(transactionConfirmedSignal, () => {
+    nudged = true;
+  });
+
+  async function moveTo(status: WithdrawalStatus, change: { actor?: string; detail?: Record<string, unknown>; decidedBy?: string; decisionNote?: string } = {}) {
+    state.status = status;
+    await bookkeeping.recordWithdrawalStatus({ id: input.id, status, providerId: state.providerId ?? undefined, txHash: state.txHash ?? undefined, ...change });
+    upsertSearchAttributes([
+      { key: SluiceStatus, value: status },
+      { key: ApprovalState, value: state.approvalState },
+    ]);
+  }
+
+  async function release(status: 'cancelled' | 'expired' | 'rejected', change: Parameters<typeof moveTo>[1]): Promise<WithdrawalStatus> {
+    await bookkeeping.releaseWithdrawal({ id: input.id });
+    await moveTo(status, change);
+    await bookkeeping.notifyWithdrawal({ id: input.id, event: status });
+    await condition(allHandlersFinished);
+    return status;
+  }
+
+  async function awaitOperatorClose(): Promise<WithdrawalStatus> {
+    await condition(() => close !== null);
+    const { operatorId, outcome, txHash, note } = close!;
+    if (outcome === 'succeeded') await bookkeeping.settleWithdrawal({ id: input.id });
+    else await bookkeeping.releaseWithdrawal({ id: input.id });
+    if (txHash) state.txHash = txHash;
+    await moveTo('closed', { actor: `operator:${operatorId}`, decidedBy: operatorId, decisionNote: note, detail: { outcome, note, ...(txHash ? { txHash } : {}) } });
+    await bookkeeping.notifyWithdrawal({ id: input.id, event: outcome === 'succeeded' ? 'succeeded' : 'failed' });
+    await condition(allHandlersFinished);
+    return 'closed';
+  }
+
+  // 1. the user confirms with the mailed code (and TOTP when enabled), or it expires
+  await bookkeeping.sendWithdrawalCode({ id: input.id, ttlMs: input.confirmTtlMs });
+  const cancelled = () => cancellation !== null;
+  const releaseCancelled = () => release('cancelled', { actor: cancellation!.actor, detail: { reason: cancellation!.reason } });
+  const answered = await condition(() => confirmed || cancelled(), input.confirmTtlMs);
+  if (cancelled()) return releaseCancelled();
+  if (!answered) return release('expired', { detail: { reason: 'not confirmed in time' } });
+
+  // 2. an operator approves when the amount or a new address requires it
+  if (input.approvalRequired) {
+    await moveTo('awaiting_approval', { actor: `user:${input.userId}` });
+    const decided = await condition(() => decision !== null || cancelled(), input.approvalTtlMs);
+    if (cancelled()) return releaseCancelled();
+    if (!decided) return release('expired', { detail: { reason: 'not approved in time' } });
+    const { approved, operatorId, reason } = decision!;
+    state.approvalState = approved ? 'approved' : 'rejected';
+    if (!approved) return release('rejected', { actor: `operator:${operatorId}`, decidedBy: operatorId, decisionNote: reason, detail: { reason } });
+    await moveTo('queued', { actor: `operator:${operatorId}`, decidedBy: operatorId, detail: { approvedBy: operatorId } });
+  } else {
+    await moveTo('queued', { actor: `user:${input.userId}` });
+  }
+  if (cancelled()) return releaseCancelled();
+
+  // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
+  // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
+  sendStarted = true;
+  const providers = await bookkeeping.withdrawalProviders({ currency: input.currency });
+  for (const providerId of providers) {
+    try {
+      const sent = await sending.sendWithdrawal({ id: input.id, providerId });
+      state.providerId = providerId;
+      state.txHash = sent.txHash;
+      break;
+    } catch (error) {
+      const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+      state.failures.push({ providerId, reason });
+    }
+  }
+  if (!state.txHash) {
+    await moveTo('failed_awaiting_operator', { detail: { reason: providers.length ? 'every provider failed' : 'no provider is enabled for this currency', failures: state.failures } });
+    await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
+    return awaitOperatorClose();
+  }
+  await moveTo('broadcast', { detail: { providerId: state.providerId, txHash: state.txHash } });
+
+  // 4. the listener signals the confirmation; polling covers a lost signal. An operator may close meanwhile.
+  while (chainResult === null && close === null) {
+    await condition(() => chainResult !== null || close !== null || nudged, input.pollIntervalMs);
+    if (chainResult !== null || close !== null) break;
+    nudged = false;
+    const check = await bookkeeping.checkWithdrawalTransaction({ id: input.id });
+    if (check.state === 'confirmed') chainResult = { confirmed: true };
+    if (check.state === 'failed') chainResult = { confirmed: false, reason: check.reason ?? 'the transaction failed' };
+  }
+  if (close !== null) return awaitOperatorClose();
+  const result = chainResult!;
+  if (!result.confirmed) {
+    await moveTo('failed_awaiting_operator', { detail: { reason: result.reason, txHash: state.txHash } });
+    await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
+    return awaitOperatorClose();
+  }
+  await bookkeeping.settleWithdrawal({ id: input.id });
+  await moveTo('succeeded', { detail: { txHash: state.txHash } });
+  await bookkeeping.notifyWithdrawal({ id: input.id, event: 'succeeded' });
+  await condition(allHandlersFinished);
+  return 'succeeded';
+}

@@ -30,14 +30,19 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   const secretKey = required(config, 'SECRET_KEY');
   await retryUntilConnected(log, 'the database', () => migrate(sql));
   if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
-  await ensureAdmin(sql, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' }, log);
+  await ensureAdmin(
+    sql,
+    { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' },
+    log,
+  );
 
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const evmDeposits = config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
-    ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
-    : undefined;
+  const evmDeposits =
+    config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
+      ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
+      : undefined;
   const app = createApp({
     sql,
     ledger: new LedgerWriter(sql),

@@ -43,7 +43,10 @@ async function run() {
     startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
     startTemporalDevServer({ cli: temporalCliPath(), port: temporalPort, logFile: join(dir, 'temporal.log') }),
   ]);
-  stops.push(() => pg.stop(), () => temporal.stop());
+  stops.push(
+    () => pg.stop(),
+    () => temporal.stop(),
+  );
   await pg.ensureDatabase('sluice');
 
   const admin = { email: 'admin@bench.local', password: 'bench admin password' };
@@ -70,28 +73,46 @@ async function run() {
   stops.push(() => connection.close());
   const temporalClient = new Client({ connection, namespace: 'default' });
   const worker = spawn('worker');
-  await waitUntil('the worker polling', async () => {
-    const { pollers } = await connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'sluice' }, taskQueueType: 1 });
-    if (!pollers?.length) throw new Error('no pollers yet');
-  }, { timeoutMs: 120_000, process: worker });
+  await waitUntil(
+    'the worker polling',
+    async () => {
+      const { pollers } = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: 'sluice' },
+        taskQueueType: 1,
+      });
+      if (!pollers?.length) throw new Error('no pollers yet');
+    },
+    { timeoutMs: 120_000, process: worker },
+  );
   const apiProcess = spawn('api');
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   const api = new ApiClient(baseUrl);
-  await waitUntil('the API', async () => {
-    if ((await api.get('/healthz')).status !== 200) throw new Error('unhealthy');
-  }, { timeoutMs: 60_000, process: apiProcess });
+  await waitUntil(
+    'the API',
+    async () => {
+      if ((await api.get('/healthz')).status !== 200) throw new Error('unhealthy');
+    },
+    { timeoutMs: 60_000, process: apiProcess },
+  );
 
   console.log(`setting up: ${USERS} funded users…`);
   const adminToken = await api.login(admin.email, admin.password);
   const users: Array<{ id: string; token: string }> = [];
   for (let i = 0; i < USERS; i += 10) {
-    users.push(...(await Promise.all(Array.from({ length: Math.min(10, USERS - i) }, (_, j) => api.signUp(`bettor${i + j}@bench.local`)))));
+    users.push(
+      ...(await Promise.all(Array.from({ length: Math.min(10, USERS - i) }, (_, j) => api.signUp(`bettor${i + j}@bench.local`)))),
+    );
   }
   for (const user of users) {
-    const funded = await api.post('/v1/ops/adjustments', { user_id: user.id, currency: 'USD', amount: '1000000.00', reason: 'bench funding' }, {
-      token: adminToken,
-      headers: { 'idempotency-key': `fund-${user.id}` },
-    });
+    const funded = await api.post(
+      '/v1/ops/adjustments',
+      { user_id: user.id, currency: 'USD', amount: '1000000.00', reason: 'bench funding' },
+      {
+        token: adminToken,
+        headers: { 'idempotency-key': `fund-${user.id}` },
+      },
+    );
     if (funded.status !== 201) throw new Error(`funding: ${funded.status} ${JSON.stringify(funded.body)}`);
   }
   const publish = async (coefficient: string) => {
@@ -123,7 +144,13 @@ async function run() {
   const placer = new BetPlacer(sql);
   const direct = await publish('1.85');
   const withoutHttp = await drive(BETS, 64, async (n) => {
-    const outcome = await placer.place({ userId: users[n % users.length]!.id, eventId: direct, currency: 'USD', amount: 125n, idempotencyKey: `d-${n}` });
+    const outcome = await placer.place({
+      userId: users[n % users.length]!.id,
+      eventId: direct,
+      currency: 'USD',
+      amount: 125n,
+      idempotencyKey: `d-${n}`,
+    });
     return outcome.ok;
   });
   console.log('  BetPlacer called in-process (no HTTP), for comparison:');
@@ -136,8 +163,12 @@ async function run() {
   if (patched.status !== 200) throw new Error(`result: ${patched.status} ${JSON.stringify(patched.body)}`);
   const result = await handle.result();
   const settleSeconds = Number(process.hrtime.bigint() - settleStarted) / 1e9;
-  console.log(`\nsettlement of the last run's event: ${result.tally?.won} bets won, pages of ${DEFAULT_PAGE_SIZE}, from PATCH to the workflow's completion`);
-  console.log(`  throughput  ${Math.round(BETS / settleSeconds)} bets settled/s (${settleSeconds.toFixed(2)} s, ${result.pages} pages)`);
+  console.log(
+    `\nsettlement of the last run's event: ${result.tally?.won} bets won, pages of ${DEFAULT_PAGE_SIZE}, from PATCH to the workflow's completion`,
+  );
+  console.log(
+    `  throughput  ${Math.round(BETS / settleSeconds)} bets settled/s (${settleSeconds.toFixed(2)} s, ${result.pages} pages)`,
+  );
 
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });
   console.log(`\nledger audit: ${audit.body.ok ? 'balanced' : 'DRIFT'} (${audit.body.transfers_checked} transfers)`);
@@ -170,22 +201,39 @@ async function drive(count: number, concurrency: number, call: (n: number) => Pr
 
 function printRun(concurrency: number, run: Run): void {
   const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
-  const cells = [concurrency, Math.round(run.latencies.length / run.seconds), pct(50).toFixed(1), pct(99).toFixed(1), run.latencies.at(-1)!.toFixed(1)];
-  console.log(`  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`);
+  const cells = [
+    concurrency,
+    Math.round(run.latencies.length / run.seconds),
+    pct(50).toFixed(1),
+    pct(99).toFixed(1),
+    run.latencies.at(-1)!.toFixed(1),
+  ];
+  console.log(
+    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
+  );
 }
 
 /** A POST over a keep-alive agent, cheaper per request than fetch: the load generator shares the machine. */
 function post(agent: Agent, url: string, token: string, idempotencyKey: string, body: unknown): Promise<number> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      agent,
-      headers: { authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'idempotency-key': idempotencyKey,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -22,7 +22,13 @@ const WALLETS = Number(values.wallets);
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-collection-'));
 await chmod(dir, 0o755);
-const [apiPort, pgPort, temporalPort, uiPort, anvilPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+const [apiPort, pgPort, temporalPort, uiPort, anvilPort] = await Promise.all([
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+]);
 const admin = { email: 'admin@bench.test', password: 'bench admin password' };
 const stack = spawnEntryPoint('dev', {
   output: 'file',
@@ -46,31 +52,51 @@ const iso = (s: string) => new Date(s).getTime();
 
 try {
   const api = new ApiClient(`http://127.0.0.1:${apiPort}`);
-  await waitUntil('the dev stack', async () => {
-    const health = await api.get('/healthz');
-    if (health.status !== 200) throw new Error(JSON.stringify(health.body));
-  }, { timeoutMs: 180_000, process: stack });
+  await waitUntil(
+    'the dev stack',
+    async () => {
+      const health = await api.get('/healthz');
+      if (health.status !== 200) throw new Error(JSON.stringify(health.body));
+    },
+    { timeoutMs: 180_000, process: stack },
+  );
   const adminToken = await api.login(admin.email, admin.password);
-  await waitUntil('the gas keeper', async () => {
-    const keeper = await api.get('/v1/ops/gas-keeper', { token: adminToken });
-    if (keeper.status !== 200 || !keeper.body.balance) throw new Error(JSON.stringify(keeper.body));
-  }, { timeoutMs: 60_000 });
+  await waitUntil(
+    'the gas keeper',
+    async () => {
+      const keeper = await api.get('/v1/ops/gas-keeper', { token: adminToken });
+      if (keeper.status !== 200 || !keeper.body.balance) throw new Error(JSON.stringify(keeper.body));
+    },
+    { timeoutMs: 60_000 },
+  );
 
-  const provider = new JsonRpcProvider(`http://127.0.0.1:${anvilPort}`, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
-  const usdtAddress = (await api.get('/v1/currencies')).body.data.find((c: { code: string }) => c.code === 'USDT').token_contract as string;
+  const provider = new JsonRpcProvider(`http://127.0.0.1:${anvilPort}`, undefined, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+    pollingInterval: 100,
+  });
+  const usdtAddress = (await api.get('/v1/currencies')).body.data.find((c: { code: string }) => c.code === 'USDT')
+    .token_contract as string;
   const customer = new NonceManager(new Wallet(devPrivateKey(DevAccount.Customer), provider));
   const tokenHolder = new NonceManager(new Wallet(devPrivateKey(DevAccount.Deployer), provider));
   const usdt = new Contract(usdtAddress, ['function transfer(address to, uint256 value) returns (bool)'], tokenHolder);
 
   const users = await Promise.all(Array.from({ length: WALLETS }, (_, i) => api.signUp(`bench-${i}@bench.test`)));
-  const addresses = await Promise.all(users.map(async (u) => (await api.post('/v1/deposit/address', { currency: 'ETH' }, { token: u.token })).body.address as string));
+  const addresses = await Promise.all(
+    users.map(
+      async (u) => (await api.post('/v1/deposit/address', { currency: 'ETH' }, { token: u.token })).body.address as string,
+    ),
+  );
 
   // all deposits at once: half ETH, half USDT
   const started = Date.now();
   const sentAt: number[] = [];
   const txs = await Promise.all(
     addresses.map(async (address, i) => {
-      const tx = i % 2 === 0 ? await customer.sendTransaction({ to: address, value: parseEther('0.5') }) : await usdt.getFunction('transfer')(address, parseUnits('100', 6));
+      const tx =
+        i % 2 === 0
+          ? await customer.sendTransaction({ to: address, value: parseEther('0.5') })
+          : await usdt.getFunction('transfer')(address, parseUnits('100', 6));
       sentAt[i] = Date.now();
       return tx;
     }),
@@ -79,10 +105,14 @@ try {
 
   type Sweep = { address: string; status: string; finished_at: string | null };
   let sweeps: Sweep[] = [];
-  await waitUntil('every wallet swept', async () => {
-    sweeps = (await api.get('/v1/ops/collections?limit=100&status=confirmed', { token: adminToken })).body.data;
-    if (sweeps.length < WALLETS) throw new Error(`${sweeps.length} of ${WALLETS} swept`);
-  }, { timeoutMs: 300_000, intervalMs: 250 });
+  await waitUntil(
+    'every wallet swept',
+    async () => {
+      sweeps = (await api.get('/v1/ops/collections?limit=100&status=confirmed', { token: adminToken })).body.data;
+      if (sweeps.length < WALLETS) throw new Error(`${sweeps.length} of ${WALLETS} swept`);
+    },
+    { timeoutMs: 300_000, intervalMs: 250 },
+  );
   const finished = Date.now();
 
   const detected: number[] = [];
@@ -93,7 +123,10 @@ try {
   let lastCredited = 0;
   let lastSwept = 0;
   for (const [i, user] of users.entries()) {
-    const [deposit] = (await api.get('/v1/deposits', { token: user.token })).body.data as Array<{ detected_at: string; credited_at: string }>;
+    const [deposit] = (await api.get('/v1/deposits', { token: user.token })).body.data as Array<{
+      detected_at: string;
+      credited_at: string;
+    }>;
     const sweep = sweeps.find((s) => s.address === addresses[i]!.toLowerCase())!;
     const d = iso(deposit!.detected_at);
     const c = iso(deposit!.credited_at);
@@ -108,21 +141,43 @@ try {
   }
   const seconds = (until: number) => (until - started) / 1000;
   const figures: Figures[] = [
-    { name: 'detected (sent → recorded by the listener)', operations: WALLETS, seconds: seconds(lastDetected), latenciesMs: detected },
-    { name: 'credited (recorded → credited, 2 confirmations)', operations: WALLETS, seconds: seconds(lastCredited), latenciesMs: credited },
-    { name: 'swept (credited → sweep confirmed in cold wallet)', operations: WALLETS, seconds: seconds(lastSwept), latenciesMs: swept },
+    {
+      name: 'detected (sent → recorded by the listener)',
+      operations: WALLETS,
+      seconds: seconds(lastDetected),
+      latenciesMs: detected,
+    },
+    {
+      name: 'credited (recorded → credited, 2 confirmations)',
+      operations: WALLETS,
+      seconds: seconds(lastCredited),
+      latenciesMs: credited,
+    },
+    {
+      name: 'swept (credited → sweep confirmed in cold wallet)',
+      operations: WALLETS,
+      seconds: seconds(lastSwept),
+      latenciesMs: swept,
+    },
     { name: 'end to end (sent → swept)', operations: WALLETS, seconds: seconds(lastSwept), latenciesMs: endToEnd },
   ];
-  printFigures(`EVM collection: ${WALLETS} wallets (${Math.ceil(WALLETS / 2)} ETH, ${Math.floor(WALLETS / 2)} USDT), 1-second blocks, 2 confirmations; ops/s over the time from the first send`, figures);
+  printFigures(
+    `EVM collection: ${WALLETS} wallets (${Math.ceil(WALLETS / 2)} ETH, ${Math.floor(WALLETS / 2)} USDT), 1-second blocks, 2 confirmations; ops/s over the time from the first send`,
+    figures,
+  );
 
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const temporal = new Client({ connection, namespace: 'default' });
   const window = `CloseTime >= "${new Date(started).toISOString()}" AND CloseTime <= "${new Date(finished + 1_000).toISOString()}"`;
   const closed = (await temporal.workflow.count(window)).count;
   const deposits = (await temporal.workflow.count(`${window} AND WorkflowType = "evmDepositWorkflow"`)).count;
-  const collectorsStarted = (await temporal.workflow.count(`WorkflowType = "evmCollectorWorkflow" AND StartTime >= "${new Date(started).toISOString()}"`)).count;
-  console.log(`\nTemporal: ${closed} workflows closed in ${((finished - started) / 1000).toFixed(1)} s (${(closed / ((finished - started) / 1000)).toFixed(1)} workflows/s); ` +
-    `${deposits} deposit workflows completed, ${collectorsStarted} collector runs started (collectors finish after 2 idle minutes)`);
+  const collectorsStarted = (
+    await temporal.workflow.count(`WorkflowType = "evmCollectorWorkflow" AND StartTime >= "${new Date(started).toISOString()}"`)
+  ).count;
+  console.log(
+    `\nTemporal: ${closed} workflows closed in ${((finished - started) / 1000).toFixed(1)} s (${(closed / ((finished - started) / 1000)).toFixed(1)} workflows/s); ` +
+      `${deposits} deposit workflows completed, ${collectorsStarted} collector runs started (collectors finish after 2 idle minutes)`,
+  );
   console.log(`All ${WALLETS} wallets swept ${((finished - started) / 1000).toFixed(1)} s after the first deposit was sent.`);
   await connection.close();
   provider.destroy();

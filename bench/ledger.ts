@@ -32,7 +32,12 @@ const CONCURRENCY = Number(values.concurrency);
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
 await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), password: 'bench', persistent: false });
+const pg = await startEmbeddedPostgres({
+  dataDir: join(dir, 'pg'),
+  port: await freePort(),
+  password: 'bench',
+  persistent: false,
+});
 try {
   await pg.ensureDatabase('bench');
   const sql = createSql(pg.url('bench'), { max: 10 });
@@ -41,19 +46,52 @@ try {
   const figures: Figures[] = [];
 
   // 1a. one hot account: every transfer debits the same user (the worst case for row locks)
-  await writer.submit({ transfers: [{ kind: 'posted', key: 'fund:hot', debit: 'equity:adjustments', credit: 'user:hot', currency: 'USD', amount: 10n ** 15n }] });
+  await writer.submit({
+    transfers: [
+      { kind: 'posted', key: 'fund:hot', debit: 'equity:adjustments', credit: 'user:hot', currency: 'USD', amount: 10n ** 15n },
+    ],
+  });
   const hot = await runConcurrently(TRANSFERS, 256, async (i) => {
-    const outcome = await writer.submit({ transfers: [{ kind: 'posted', key: `hot:${i}`, debit: 'user:hot', credit: `user:sink${i % 100}`, currency: 'USD', amount: 1n }] });
+    const outcome = await writer.submit({
+      transfers: [
+        { kind: 'posted', key: `hot:${i}`, debit: 'user:hot', credit: `user:sink${i % 100}`, currency: 'USD', amount: 1n },
+      ],
+    });
     if (!outcome.ok) throw new Error(outcome.error.message);
   });
   figures.push({ name: 'ledger module, one hot account', operations: TRANSFERS, ...hot });
 
   // 1b. spread accounts: 1,000 users paying each other
   const users = 1_000;
-  await Promise.all(Array.from({ length: users }, (_, u) =>
-    writer.submit({ transfers: [{ kind: 'posted', key: `fund:${u}`, debit: 'equity:adjustments', credit: `user:u${u}`, currency: 'EUR', amount: 10n ** 12n }] })));
+  await Promise.all(
+    Array.from({ length: users }, (_, u) =>
+      writer.submit({
+        transfers: [
+          {
+            kind: 'posted',
+            key: `fund:${u}`,
+            debit: 'equity:adjustments',
+            credit: `user:u${u}`,
+            currency: 'EUR',
+            amount: 10n ** 12n,
+          },
+        ],
+      }),
+    ),
+  );
   const spread = await runConcurrently(TRANSFERS, 256, async (i) => {
-    const outcome = await writer.submit({ transfers: [{ kind: 'posted', key: `spread:${i}`, debit: `user:u${i % users}`, credit: `user:u${(i * 7 + 1) % users}`, currency: 'EUR', amount: 1n }] });
+    const outcome = await writer.submit({
+      transfers: [
+        {
+          kind: 'posted',
+          key: `spread:${i}`,
+          debit: `user:u${i % users}`,
+          credit: `user:u${(i * 7 + 1) % users}`,
+          currency: 'EUR',
+          amount: 1n,
+        },
+      ],
+    });
     if (!outcome.ok) throw new Error(outcome.error.message);
   });
   figures.push({ name: 'ledger module, spread accounts', operations: TRANSFERS, ...spread });
@@ -82,18 +120,37 @@ try {
   });
   try {
     const client = new ApiClient(`http://127.0.0.1:${port}`);
-    await waitUntil('the API', () => client.get('/openapi.json').then((r) => { if (r.status !== 200) throw new Error(String(r.status)); }), { process: api });
+    await waitUntil(
+      'the API',
+      () =>
+        client.get('/openapi.json').then((r) => {
+          if (r.status !== 200) throw new Error(String(r.status));
+        }),
+      { process: api },
+    );
     const adminToken = await client.login(admin.email, admin.password);
     const payers = await Promise.all(Array.from({ length: 50 }, (_, i) => client.signUp(`payer${i}@bench.test`)));
     const payee = await client.signUp('payee@bench.test');
-    await Promise.all(payers.map((p, i) => client.post('/v1/ops/adjustments', { user_id: p.id, currency: 'USD', amount: '1000000.00', reason: 'bench funding' }, { token: adminToken, headers: { 'idempotency-key': `fund-${i}` } })));
+    await Promise.all(
+      payers.map((p, i) =>
+        client.post(
+          '/v1/ops/adjustments',
+          { user_id: p.id, currency: 'USD', amount: '1000000.00', reason: 'bench funding' },
+          { token: adminToken, headers: { 'idempotency-key': `fund-${i}` } },
+        ),
+      ),
+    );
 
     for (const [name, payerOf] of [
       ['API POST /v1/transfers, one hot payer', () => payers[0]!],
       ['API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!],
     ] as const) {
       const run = await runConcurrently(REQUESTS, CONCURRENCY, async (i) => {
-        const response = await client.post('/v1/transfers', { to_user_id: payee.id, currency: 'USD', amount: '0.01' }, { token: payerOf(i).token, headers: { 'idempotency-key': `${name.length}-${i}` } });
+        const response = await client.post(
+          '/v1/transfers',
+          { to_user_id: payee.id, currency: 'USD', amount: '0.01' },
+          { token: payerOf(i).token, headers: { 'idempotency-key': `${name.length}-${i}` } },
+        );
         if (response.status !== 201) throw new Error(`${response.status} ${JSON.stringify(response.body)}`);
       });
       figures.push({ name, operations: REQUESTS, ...run });
@@ -102,7 +159,10 @@ try {
     await api.stop();
   }
 
-  printFigures(`Ledger benchmark (2 cores shared by PostgreSQL, the API and this load generator; concurrency ${CONCURRENCY} for the API)`, figures);
+  printFigures(
+    `Ledger benchmark (2 cores shared by PostgreSQL, the API and this load generator; concurrency ${CONCURRENCY} for the API)`,
+    figures,
+  );
 } finally {
   await pg.stop();
   await rm(dir, { recursive: true, force: true });

@@ -30,11 +30,20 @@ const TARGET = { rate: 3_000, seconds: Number(process.argv[3] ?? 15), everyMs: 2
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-xrpl-'));
 await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: await freePort(), password: 'bench', persistent: false });
+const pg = await startEmbeddedPostgres({
+  dataDir: join(dir, 'postgres'),
+  port: await freePort(),
+  password: 'bench',
+  persistent: false,
+});
 await pg.ensureDatabase('bench');
 const sql = createSql(pg.url('bench'), { max: 4 });
 await migrate(sql);
-const temporal = await startTemporalDevServer({ cli: temporalCliPath(), port: await freePort(), logFile: join(dir, 'temporal.log') });
+const temporal = await startTemporalDevServer({
+  cli: temporalCliPath(),
+  port: await freePort(),
+  logFile: join(dir, 'temporal.log'),
+});
 // as the worker would: the listener starts backfills tagged with Sluice's search attributes
 const connection = await Connection.connect({ address: temporal.address });
 await ensureSearchAttributes(connection, 'default', pino({ level: 'silent' }));
@@ -48,22 +57,37 @@ for (const address of accounts) {
   await recordBackfillCompleted(sql, address, rippled.validatedLedger);
 }
 const listener = spawnEntryPoint('listener-xrpl', {
-  env: { ...process.env, DATABASE_URL: pg.url('bench'), TEMPORAL_ADDRESS: temporal.address, XRPL_URL: rippled.url, LOG_LEVEL: process.env.LISTENER_LOG_LEVEL ?? 'warn' },
+  env: {
+    ...process.env,
+    DATABASE_URL: pg.url('bench'),
+    TEMPORAL_ADDRESS: temporal.address,
+    XRPL_URL: rippled.url,
+    LOG_LEVEL: process.env.LISTENER_LOG_LEVEL ?? 'warn',
+  },
   logFile: join(dir, 'listener.log'),
 });
 
 try {
   // followed live once every account's checkpoint moves past where its history was complete
   const before = rippled.validatedLedger;
-  await waitUntil('the listener following every account', async () => {
-    rippled.closeLedger();
-    const [row] = await sql`select count(*)::int as n from xrpl_accounts where complete_through_ledger > ${before}`;
-    if (row!.n !== WATCHED_ACCOUNTS) throw new Error(`${row!.n} of ${WATCHED_ACCOUNTS}`);
-  }, { timeoutMs: 60_000, intervalMs: 300, process: listener });
+  await waitUntil(
+    'the listener following every account',
+    async () => {
+      rippled.closeLedger();
+      const [row] = await sql`select count(*)::int as n from xrpl_accounts where complete_through_ledger > ${before}`;
+      if (row!.n !== WATCHED_ACCOUNTS) throw new Error(`${row!.n} of ${WATCHED_ACCOUNTS}`);
+    },
+    { timeoutMs: 60_000, intervalMs: 300, process: listener },
+  );
 
-  console.log(`XRPL ingest: rippled double → listener process (xrpl.js) → PostgreSQL; ${WATCHED_ACCOUNTS} watched accounts, 80% XRP / 20% cross-currency payments\n`);
+  console.log(
+    `XRPL ingest: rippled double → listener process (xrpl.js) → PostgreSQL; ${WATCHED_ACCOUNTS} watched accounts, 80% XRP / 20% cross-currency payments\n`,
+  );
   const saturated = await phase(SATURATION.payments, SATURATION.perLedger, SATURATION.everyMs);
-  report(`saturation: ${SATURATION.payments} payments offered at ${(SATURATION.perLedger * 1000) / SATURATION.everyMs}/s`, saturated);
+  report(
+    `saturation: ${SATURATION.payments} payments offered at ${(SATURATION.perLedger * 1000) / SATURATION.everyMs}/s`,
+    saturated,
+  );
   const perLedger = (TARGET.rate * TARGET.everyMs) / 1000;
   const target = await phase(TARGET.rate * TARGET.seconds, perLedger, TARGET.everyMs);
   report(`target: ${TARGET.rate}/s for ${TARGET.seconds} s (ledgers of ${perLedger} every ${TARGET.everyMs} ms)`, target);
@@ -87,7 +111,9 @@ interface PhaseResult {
 async function phase(count: number, perLedger: number, everyMs: number): Promise<PhaseResult> {
   const ledgers: LedgerTransaction[][] = [];
   for (let i = 0; i < count; i += perLedger) {
-    ledgers.push(Array.from({ length: Math.min(perLedger, count - i) }, (_, j) => paymentTo(accounts[(i + j) % accounts.length]!, i + j)));
+    ledgers.push(
+      Array.from({ length: Math.min(perLedger, count - i) }, (_, j) => paymentTo(accounts[(i + j) % accounts.length]!, i + j)),
+    );
   }
   const hashes = ledgers.flat().map((t) => t.tx.hash as string);
   const started = Date.now();
@@ -97,10 +123,14 @@ async function phase(count: number, perLedger: number, everyMs: number): Promise
     rippled.closeLedger(ledger);
   }
   rippled.closeLedger();
-  await waitUntil('every payment stored', async () => {
-    const [row] = await sql`select count(*)::int as n from xrpl_payments where hash = any(${sql.array(hashes)}::text[])`;
-    if (row!.n !== count) throw new Error(`${row!.n} of ${count}`);
-  }, { timeoutMs: 300_000, intervalMs: 200, process: listener });
+  await waitUntil(
+    'every payment stored',
+    async () => {
+      const [row] = await sql`select count(*)::int as n from xrpl_payments where hash = any(${sql.array(hashes)}::text[])`;
+      if (row!.n !== count) throw new Error(`${row!.n} of ${count}`);
+    },
+    { timeoutMs: 300_000, intervalMs: 200, process: listener },
+  );
   const rows = await sql`
     select hash, (extract(epoch from recorded_at) * 1000)::float8 as at from xrpl_payments where hash = any(${sql.array(hashes)}::text[])`;
   const latenciesMs = rows.map((r) => (r.at as number) - publishedAt.get(r.hash as string)!).sort((a, b) => a - b);

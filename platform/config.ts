@@ -9,17 +9,18 @@ const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL (${protocols.join(' or ')})`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL (${protocols.join(' or ')})`,
+    );
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -51,7 +52,10 @@ const schema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
-  TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sluice'),
   TEMPORAL_CLI: z.string().min(1).optional(),
@@ -59,14 +63,24 @@ const schema = z.object({
 
   EVM_RPC_URL: url(['http:', 'https:']).optional(),
   EVM_WS_URL: url(['ws:', 'wss:']).optional(),
-  USDT_CONTRACT_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address').optional(),
+  USDT_CONTRACT_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+    .optional(),
   XRPL_URL: url(['ws:', 'wss:']).default('wss://xrplcluster.com'),
   XRPL_DEPOSIT_ADDRESS: z.string().trim().refine(isValidClassicAddress, 'must be a classic XRPL address (r…)').optional(),
   XRPL_RECONNECT_MAX_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
   XRPL_STALL_SECONDS: z.coerce.number().min(1).max(3_600).default(60),
   /** The XRP hot wallet that pays withdrawals (a family seed, s…); without it XRP withdrawals wait for an operator. */
-  XRPL_HOT_WALLET_SEED: z.string().trim().regex(/^s[1-9A-HJ-NP-Za-km-z]{24,34}$/, 'must be an XRPL family seed (s…)').optional(),
-  XRPL_HOT_WALLET_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id (lower-case letters, digits, -)').default('xrpl-hot'),
+  XRPL_HOT_WALLET_SEED: z
+    .string()
+    .trim()
+    .regex(/^s[1-9A-HJ-NP-Za-km-z]{24,34}$/, 'must be an XRPL family seed (s…)')
+    .optional(),
+  XRPL_HOT_WALLET_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id (lower-case letters, digits, -)')
+    .default('xrpl-hot'),
 
   EVM_CHAIN_ID: z.coerce.number().int().positive().optional(),
   EVM_CONFIRMATIONS: z.coerce.number().int().min(1).max(1_000).default(12),
@@ -74,15 +88,25 @@ const schema = z.object({
   EVM_BLOCK_RANGE: z.coerce.number().int().min(1).max(10_000).default(100),
   EVM_START_BLOCK: z.string().regex(/^\d+$/, 'must be a block number').optional(),
   EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
-  EVM_DEPOSIT_MNEMONIC: z.string().trim().regex(/^([a-z]+ ){11,23}[a-z]+$/, 'must be a BIP-39 mnemonic of 12 to 24 words').optional(),
+  EVM_DEPOSIT_MNEMONIC: z
+    .string()
+    .trim()
+    .regex(/^([a-z]+ ){11,23}[a-z]+$/, 'must be a BIP-39 mnemonic of 12 to 24 words')
+    .optional(),
   COLD_WALLET_ADDRESS: evmAddress.optional(),
   /** Hot wallets paying ETH and token withdrawals, in priority order: `evm-hot-a=0x<key>,evm-hot-b=0x<key>`. */
   EVM_HOT_WALLET_KEYS: z
     .string()
     .trim()
-    .regex(/^[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64}(,[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64})*$/, 'must be id=0x<private key> pairs separated by commas')
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64}(,[a-z0-9][a-z0-9-]{0,39}=0x[0-9a-fA-F]{64})*$/,
+      'must be id=0x<private key> pairs separated by commas',
+    )
     .optional(),
-  GAS_KEEPER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key').optional(),
+  GAS_KEEPER_PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex private key')
+    .optional(),
   GAS_KEEPER_MIN_BALANCE: decimal.default('0.5'),
   GAS_KEEPER_MAX_FUNDING: decimal.default('0.1'),
   GAS_KEEPER_POLL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
@@ -97,7 +121,12 @@ const schema = z.object({
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must have at least 12 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86_400).default(30 * 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(30 * 86_400),
   API_KEY_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3_600).default(60),
 
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
@@ -110,7 +139,12 @@ const schema = z.object({
   /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
   WITHDRAWAL_SWEEP_INTERVAL: duration.prefault('15s'),
 
-  LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),

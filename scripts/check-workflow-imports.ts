@@ -16,7 +16,9 @@ for (const file of (await readdir(ROOT, { recursive: true })).filter((f) => f.en
   for (const match of text.matchAll(IMPORT)) {
     const [, , typeOnly, specifier] = match;
     if (typeOnly || !specifier) continue;
-    const ok = ALLOWED_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`)) || ALLOWED_RELATIVE.some((r) => r.test(specifier));
+    const ok =
+      ALLOWED_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`)) ||
+      ALLOWED_RELATIVE.some((r) => r.test(specifier));
     if (!ok) problems.push(`workflows/${file}: imports '${specifier}' (only domain/, workflow-safe packages and activity types)`);
   }
 }

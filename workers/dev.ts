@@ -111,17 +111,28 @@ try {
           COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet),
           // two hot wallets, so provider failover can be seen; funded on anvil (ETH, and USDT below)
           EVM_HOT_WALLET_KEYS:
-            config.EVM_HOT_WALLET_KEYS ?? `evm-hot-a=${devPrivateKey(DevAccount.HotWalletA)},evm-hot-b=${devPrivateKey(DevAccount.HotWalletB)}`,
+            config.EVM_HOT_WALLET_KEYS ??
+            `evm-hot-a=${devPrivateKey(DevAccount.HotWalletA)},evm-hot-b=${devPrivateKey(DevAccount.HotWalletB)}`,
         }),
   };
-  const processes = [...(config.SMTP_URL ? [] : (['mail-sink'] as const)), 'worker', 'api', 'listener-evm', 'listener-xrpl'] as const;
+  const processes = [
+    ...(config.SMTP_URL ? [] : (['mail-sink'] as const)),
+    'worker',
+    'api',
+    'listener-evm',
+    'listener-xrpl',
+  ] as const;
   for (const name of processes) stops.push(supervise(name, env));
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
-  await waitUntil('the API', async () => {
-    const response = await fetch(`${apiUrl}/healthz`);
-    if (!response.ok) throw new Error(`healthz answered ${response.status}`);
-  }, { timeoutMs: 120_000 });
+  await waitUntil(
+    'the API',
+    async () => {
+      const response = await fetch(`${apiUrl}/healthz`);
+      if (!response.ok) throw new Error(`healthz answered ${response.status}`);
+    },
+    { timeoutMs: 120_000 },
+  );
 
   const redacted = databaseUrl.replace(/:[^:@/]+@/, ':***@');
   console.log(`
@@ -146,7 +157,10 @@ try {
 }
 
 /** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(name: 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'listener-xrpl', env: NodeJS.ProcessEnv): () => Promise<void> {
+function supervise(
+  name: 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'listener-xrpl',
+  env: NodeJS.ProcessEnv,
+): () => Promise<void> {
   let current: ServiceProcess;
   let stopping = false;
   let backoffMs = 1_000;

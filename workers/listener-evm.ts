@@ -29,7 +29,10 @@ const address = required(config, 'TEMPORAL_ADDRESS');
 const connection = await retryUntilConnected(log, `Temporal at ${address}`, () => Connection.connect({ address }));
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
-const heads = new NewHeads(config.EVM_WS_URL, log, { pollIntervalMs: config.EVM_POLL_INTERVAL_MS, safetyIntervalMs: config.EVM_POLL_INTERVAL_MS * 5 });
+const heads = new NewHeads(config.EVM_WS_URL, log, {
+  pollIntervalMs: config.EVM_POLL_INTERVAL_MS,
+  safetyIntervalMs: config.EVM_POLL_INTERVAL_MS * 5,
+});
 const listener = new EvmListener({
   sql,
   provider,

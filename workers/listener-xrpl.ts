@@ -20,10 +20,16 @@ const OUTBOX_SWEEP_MS = 10_000;
 
 const config = loadConfigOrExit();
 const log = createLogger('listener-xrpl', config.LOG_LEVEL);
-const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-listener-xrpl' });
+const sql = createSql(required(config, 'DATABASE_URL'), {
+  max: config.DATABASE_POOL_MAX,
+  applicationName: 'sluice-listener-xrpl',
+});
 // lazy: deposits wait in the outbox while Temporal is down
 const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
-const temporal: TemporalTarget = { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE };
+const temporal: TemporalTarget = {
+  client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+};
 
 const stopping = new AbortController();
 let leadership: Leadership | undefined;
@@ -77,7 +83,12 @@ sweepOutboxLogged(); // what a previous run recorded but could not signal
 
 async function requestStartupBackfills(addresses: string[]): Promise<void> {
   for (const address of addresses) {
-    await retryUntilConnected(log, 'Temporal (to start a backfill)', () => requestBackfill(temporal, address, 'incremental', 'start-up'), 30_000);
+    await retryUntilConnected(
+      log,
+      'Temporal (to start a backfill)',
+      () => requestBackfill(temporal, address, 'incremental', 'start-up'),
+      30_000,
+    );
     if (stopping.signal.aborted) return;
   }
   log.info({ accounts: addresses.length }, 'start-up backfills requested');

@@ -13,7 +13,14 @@ import { deriveKey } from '../platform/crypto/sealed.js';
 import type { WithdrawalProvider } from '../chains/withdrawal-provider.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { createMailer } from '../platform/mail/mailer.js';
-import { ConfigError, evmHotWalletKeys, exitOnConfigError, loadConfigOrExit, required, withdrawalTimings } from '../platform/config.js';
+import {
+  ConfigError,
+  evmHotWalletKeys,
+  exitOnConfigError,
+  loadConfigOrExit,
+  required,
+  withdrawalTimings,
+} from '../platform/config.js';
 import { EvmHotWallet } from '../chains/evm/hot-wallet.js';
 import { startUnstartedWithdrawals } from '../services/withdrawals/client.js';
 import { createLogger } from '../platform/log.js';
@@ -50,14 +57,23 @@ const withdrawalProviders = new Map<string, WithdrawalProvider>();
 
 // a withdrawal whose API process died between holding the funds and starting the workflow gets started here
 const sweep = setInterval(() => {
-  startUnstartedWithdrawals(client, sql, config.TEMPORAL_TASK_QUEUE, withdrawalTimings(config), log, config.WITHDRAWAL_SWEEP_INTERVAL / 1000).catch(
-    (error) => log.error({ err: error }, 'withdrawal sweep failed'),
-  );
+  startUnstartedWithdrawals(
+    client,
+    sql,
+    config.TEMPORAL_TASK_QUEUE,
+    withdrawalTimings(config),
+    log,
+    config.WITHDRAWAL_SWEEP_INTERVAL / 1000,
+  ).catch((error) => log.error({ err: error }, 'withdrawal sweep failed'));
 }, config.WITHDRAWAL_SWEEP_INTERVAL);
 
 const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
 if (config.XRPL_HOT_WALLET_SEED) {
-  const hotWallet = new XrplHotWallet(config.XRPL_HOT_WALLET_ID, config.XRPL_HOT_WALLET_SEED, { sql, xrpl, log: log.child({ provider: config.XRPL_HOT_WALLET_ID }) });
+  const hotWallet = new XrplHotWallet(config.XRPL_HOT_WALLET_ID, config.XRPL_HOT_WALLET_SEED, {
+    sql,
+    xrpl,
+    log: log.child({ provider: config.XRPL_HOT_WALLET_ID }),
+  });
   withdrawalProviders.set(hotWallet.id, hotWallet);
   // watched, so the listener sees the payouts validated and tells their withdrawals
   await watchAccount(sql, { address: hotWallet.address, label: `hot wallet ${hotWallet.id}` });
@@ -68,10 +84,19 @@ if (evm) await ensureGasKeeper(client, config.TEMPORAL_TASK_QUEUE, evm, log);
 else log.info('EVM collection is off: set EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC to run it');
 const currencies = new CurrencyCatalog(sql);
 for (const { id, privateKey } of evmHotWalletKeys(config)) {
-  if (!evm) exitOnConfigError(new ConfigError('Invalid configuration:\n  EVM_HOT_WALLET_KEYS: needs EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC configured'));
-  withdrawalProviders.set(id, new EvmHotWallet(id, privateKey, ['ETH', 'USDT'], { sql, evm, catalog: currencies, log: log.child({ provider: id }) }));
+  if (!evm)
+    exitOnConfigError(
+      new ConfigError('Invalid configuration:\n  EVM_HOT_WALLET_KEYS: needs EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC configured'),
+    );
+  withdrawalProviders.set(
+    id,
+    new EvmHotWallet(id, privateKey, ['ETH', 'USDT'], { sql, evm, catalog: currencies, log: log.child({ provider: id }) }),
+  );
 }
-await ensureProviderRoutes(sql, [...withdrawalProviders.values()].flatMap((p) => p.currencies.map((currency) => ({ currency, providerId: p.id }))));
+await ensureProviderRoutes(
+  sql,
+  [...withdrawalProviders.values()].flatMap((p) => p.currencies.map((currency) => ({ currency, providerId: p.id }))),
+);
 
 const worker = await Worker.create({
   connection: await NativeConnection.connect({ address }),

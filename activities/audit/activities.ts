@@ -11,7 +11,10 @@ export function createAuditActivities(deps: { sql: Sql; log: Logger }) {
     async recordAudit(input: AuditRecordInput): Promise<void> {
       await insertAudit(deps.sql, input);
       if (!input.ok) {
-        deps.log.error({ audit: input.id, drifts: input.drifts.length, currencies: input.currencies.filter((c) => !c.balanced) }, 'ledger audit found drift');
+        deps.log.error(
+          { audit: input.id, drifts: input.drifts.length, currencies: input.currencies.filter((c) => !c.balanced) },
+          'ledger audit found drift',
+        );
       }
     },
   };

@@ -39,7 +39,10 @@ export function createBetActivities(deps: { sql: Sql; log: Logger }) {
       const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       try {
         const page = await settleBetPage(deps.sql, input.eventId, input.limit);
-        deps.log.info({ event: input.eventId, outcome: page.outcome, settled: page.settled, pending: page.tally.pending }, 'settled a page of bets');
+        deps.log.info(
+          { event: input.eventId, outcome: page.outcome, settled: page.settled, pending: page.tally.pending },
+          'settled a page of bets',
+        );
         return page;
       } catch (error) {
         if (error instanceof NotSettleable) throw ApplicationFailure.nonRetryable(error.message, ErrorCode.Conflict);

@@ -9,7 +9,14 @@ import type { Sql } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { depositAddressByAddress } from '../../services/deposits/evm-addresses-store.js';
 import { sendById, type Send } from '../../chains/evm/sends-store.js';
-import { openSweep, openSweepsOf, sweepById, updateSweep, walletHoldings, type Sweep } from '../../services/collection/sweeps-store.js';
+import {
+  openSweep,
+  openSweepsOf,
+  sweepById,
+  updateSweep,
+  walletHoldings,
+  type Sweep,
+} from '../../services/collection/sweeps-store.js';
 import { commitGroups } from '../../services/ledger/journal.js';
 import { notify } from '../../services/notifications/store.js';
 import { encodeTransfer } from '../../chains/evm/erc20.js';
@@ -71,7 +78,10 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
     if (!row) throw ApplicationFailure.nonRetryable(`${address} is not a deposit address`, ErrorCode.NotFound);
     const wallet = evm.depositWallets.walletAt(row.hdIndex);
     if (wallet.address.toLowerCase() !== row.address) {
-      throw ApplicationFailure.nonRetryable(`EVM_DEPOSIT_MNEMONIC does not derive ${row.address} at index ${row.hdIndex}`, ErrorCode.Conflict);
+      throw ApplicationFailure.nonRetryable(
+        `EVM_DEPOSIT_MNEMONIC does not derive ${row.address} at index ${row.hdIndex}`,
+        ErrorCode.Conflict,
+      );
     }
     return wallet;
   }
@@ -99,7 +109,8 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
   return {
     /** Opens a sweep for each currency the wallet holds enough of (tokens first); returns the open sweeps to run. */
     async planSweeps(wallet: { chain: string; address: string }): Promise<Array<{ id: string; currency: string }>> {
-      if (wallet.chain !== evm.chain) throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
+      if (wallet.chain !== evm.chain)
+        throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
       const { native, tokens } = await evmCurrencies();
       const sweeps = await openSweepsOf(sql, evm.chain, wallet.address);
       const open = new Set(sweeps.map((s) => s.currency));
@@ -119,10 +130,21 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
         );
       }
       if (!open.has(native.code) && (await nativeSweepQuote(wallet.address, native))) {
-        sweeps.push(await openSweep(sql, { chain: evm.chain, address: wallet.address, currency: native.code, tokenContract: null, depositIds: [], amount: null }));
+        sweeps.push(
+          await openSweep(sql, {
+            chain: evm.chain,
+            address: wallet.address,
+            currency: native.code,
+            tokenContract: null,
+            depositIds: [],
+            amount: null,
+          }),
+        );
       }
       // the native sweep goes last: it takes whatever gas the token sweeps left behind
-      return sweeps.sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null)).map((s) => ({ id: s.id, currency: s.currency }));
+      return sweeps
+        .sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null))
+        .map((s) => ({ id: s.id, currency: s.currency }));
     },
 
     /** Token sweeps: the gas the transfer needs, and how much of it the gas keeper must send first. */
@@ -137,7 +159,10 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
           estimate = await evm.provider.estimateGas({ from: sweep.address, to: sweep.tokenContract, data });
         } catch (error) {
           if (isError(error, 'CALL_EXCEPTION')) {
-            throw ApplicationFailure.nonRetryable(`the token transfer of sweep ${id} would revert: does the wallet hold ${sweep.amount}?`, ErrorCode.Conflict);
+            throw ApplicationFailure.nonRetryable(
+              `the token transfer of sweep ${id} would revert: does the wallet hold ${sweep.amount}?`,
+              ErrorCode.Conflict,
+            );
           }
           throw error;
         }
@@ -164,7 +189,14 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
       if (sweep.status !== 'funding') return;
       const workflowId = gasKeeperWorkflowId(evm.chain);
       await deps.temporal.client.workflow.executeUpdateWithStart(fundGasUpdate, {
-        args: [{ requestId: fundingKey(sweep), to: sweep.address, amount: sweep.fundingAmount!.toString(), notify: collectorWorkflowId(evm.chain, sweep.address) }],
+        args: [
+          {
+            requestId: fundingKey(sweep),
+            to: sweep.address,
+            amount: sweep.fundingAmount!.toString(),
+            notify: collectorWorkflowId(evm.chain, sweep.address),
+          },
+        ],
         updateId: fundingKey(sweep),
         startWorkflowOperation: new WithStartWorkflowOperation(gasKeeperWorkflow, {
           workflowId,
@@ -198,7 +230,8 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
       let sweep = await loadSweep(id);
       if (sweep.status === 'cancelled') return { status: 'cancelled' };
       if (sweep.status === 'confirmed' || sweep.status === 'failed') return { status: 'sent' };
-      if (sweep.status !== 'sending' && sweep.status !== 'sent') throw ApplicationFailure.nonRetryable(`sweep ${id} is ${sweep.status}, not ready to send`, ErrorCode.Conflict);
+      if (sweep.status !== 'sending' && sweep.status !== 'sent')
+        throw ApplicationFailure.nonRetryable(`sweep ${id} is ${sweep.status}, not ready to send`, ErrorCode.Conflict);
       const wallet = await depositWallet(sweep.address);
       const notifyCollector = [collectorWorkflowId(evm.chain, sweep.address)];
       let send: Send;
@@ -218,9 +251,10 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
         if (!stored) {
           // the balance is read where the listener has recorded everything: our own last send must be behind it
           const holdings = await recordedHead(sweep.address);
-          const [lastOwn] = await sql`select max(block_number) as block from evm_sends where chain = ${evm.chain} and from_address = ${sweep.address}`;
+          const [lastOwn] =
+            await sql`select max(block_number) as block from evm_sends where chain = ${evm.chain} and from_address = ${sweep.address}`;
           if (lastOwn?.block && BigInt(lastOwn.block as string) > holdings.checkpoint!.blockNumber) {
-            throw ApplicationFailure.retryable('the listener has not recorded the wallet\'s last transaction yet');
+            throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction yet");
           }
           const quote = await nativeSweepQuote(sweep.address, (await evmCurrencies()).native);
           if (!quote) {
@@ -283,8 +317,13 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
       });
       await sql.begin(async (tx) => {
         const [outcome] = await commitGroups(tx, [{ transfers }]);
-        if (!outcome!.ok) throw ApplicationFailure.nonRetryable(`the ledger refused sweep ${id}: ${outcome!.error.message}`, outcome!.error.code);
-        await updateSweep(tx, id, { status: succeeded ? 'confirmed' : 'failed', gasSpent: gasOf(state.send), sweepSendId: state.send.id });
+        if (!outcome!.ok)
+          throw ApplicationFailure.nonRetryable(`the ledger refused sweep ${id}: ${outcome!.error.message}`, outcome!.error.code);
+        await updateSweep(tx, id, {
+          status: succeeded ? 'confirmed' : 'failed',
+          gasSpent: gasOf(state.send),
+          sweepSendId: state.send.id,
+        });
         if (succeeded) {
           await tx`update evm_deposit_observations set collected_by = ${id} where deposit_id = any(${tx.array(sweep.depositIds)}::bigint[])`;
         } else {
@@ -298,7 +337,10 @@ export function createEvmCollectorActivities(deps: CollectorDeps) {
           });
         }
       });
-      deps.log.info({ sweep: id, currency: sweep.currency, amount: sweep.amount?.toString(), succeeded, tx: state.send.minedHash }, 'sweep recorded');
+      deps.log.info(
+        { sweep: id, currency: sweep.currency, amount: sweep.amount?.toString(), succeeded, tx: state.send.minedHash },
+        'sweep recorded',
+      );
     },
   };
 }

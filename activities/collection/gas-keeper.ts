@@ -59,7 +59,10 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
             notify: [r.notify],
           })),
         );
-        deps.log.info({ chain: evm.chain, count: affordable.length, queued: input.queue.length - affordable.length }, 'gas funding sent');
+        deps.log.info(
+          { chain: evm.chain, count: affordable.length, queued: input.queue.length - affordable.length },
+          'gas funding sent',
+        );
       }
       const committed = await committedByOpenSends(deps.sql, evm.chain, address);
       return {

@@ -37,7 +37,15 @@ export function createDepositActivities(deps: { sql: Sql; log: Logger }) {
     async creditDeposit(depositId: string): Promise<DepositView> {
       const result = await creditDeposit(deps.sql, depositId);
       if (!result.ok) throw ApplicationFailure.nonRetryable(result.error.message, result.error.code);
-      deps.log.info({ deposit: depositId, user: result.deposit.userId, currency: result.deposit.currency, amount: result.deposit.amount.toString() }, 'deposit credited');
+      deps.log.info(
+        {
+          deposit: depositId,
+          user: result.deposit.userId,
+          currency: result.deposit.currency,
+          amount: result.deposit.amount.toString(),
+        },
+        'deposit credited',
+      );
       return view(result.deposit);
     },
 

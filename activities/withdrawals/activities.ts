@@ -72,12 +72,22 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
 
   function provider(id: string): WithdrawalProvider {
     const found = deps.withdrawalProviders.get(id);
-    if (!found) throw ApplicationFailure.nonRetryable(`provider ${id} is not configured on this worker`, ErrorCode.ProviderRefused);
+    if (!found)
+      throw ApplicationFailure.nonRetryable(`provider ${id} is not configured on this worker`, ErrorCode.ProviderRefused);
     return found;
   }
 
   return {
-    async recordWithdrawalStatus(change: { id: string; status: WithdrawalStatus; actor?: string; detail?: Record<string, unknown>; providerId?: string; txHash?: string; decidedBy?: string; decisionNote?: string }): Promise<void> {
+    async recordWithdrawalStatus(change: {
+      id: string;
+      status: WithdrawalStatus;
+      actor?: string;
+      detail?: Record<string, unknown>;
+      providerId?: string;
+      txHash?: string;
+      decidedBy?: string;
+      decisionNote?: string;
+    }): Promise<void> {
       const { id, ...rest } = change;
       const chain = rest.providerId ? deps.withdrawalProviders.get(rest.providerId)?.chain : undefined;
       await recordStatus(deps.sql, id, { ...rest, chain });
@@ -100,14 +110,23 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       await storeCode(deps.sql, id, codeHmac(id, code).toString('hex'), new Date(Date.now() + ttlMs));
     },
 
-    async verifyWithdrawalConfirmation({ id, code, totp }: { id: string; code: string; totp?: string }): Promise<{ codeOk: boolean; totpOk: boolean }> {
+    async verifyWithdrawalConfirmation({
+      id,
+      code,
+      totp,
+    }: {
+      id: string;
+      code: string;
+      totp?: string;
+    }): Promise<{ codeOk: boolean; totpOk: boolean }> {
       const stored = await codeOf(deps.sql, id);
       const expected = stored && stored.expiresAt > new Date() ? Buffer.from(stored.codeHmac, 'hex') : null;
       const given = codeHmac(id, code);
       const codeOk = expected !== null && timingSafeEqual(expected, given);
       const withdrawal = await load(id);
       const secret = await totpSecretOf(deps.sql, withdrawal.userId);
-      const totpOk = secret.enabled && secret.secret && totp ? await checkTotp(unseal(deps.keys.totp, secret.secret), totp) : false;
+      const totpOk =
+        secret.enabled && secret.secret && totp ? await checkTotp(unseal(deps.keys.totp, secret.secret), totp) : false;
       return { codeOk, totpOk };
     },
 
@@ -115,7 +134,8 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async withdrawalProviders({ currency }: { currency: string }): Promise<string[]> {
       const routes = (await providerRoutes(deps.sql, currency)).filter((r) => r.enabled);
       for (const route of routes) {
-        if (!deps.withdrawalProviders.has(route.providerId)) deps.log.warn({ provider: route.providerId, currency }, 'routed provider is not configured; skipped');
+        if (!deps.withdrawalProviders.has(route.providerId))
+          deps.log.warn({ provider: route.providerId, currency }, 'routed provider is not configured; skipped');
       }
       return routes.map((r) => r.providerId).filter((id) => deps.withdrawalProviders.get(id)?.currencies.includes(currency));
     },
@@ -134,7 +154,8 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
         deps.log.info({ withdrawal: id, provider: providerId, txHash }, 'withdrawal broadcast');
         return { txHash, chain: chosen.chain };
       } catch (error) {
-        if (error instanceof ProviderRefusedError) throw ApplicationFailure.nonRetryable(error.message, ErrorCode.ProviderRefused);
+        if (error instanceof ProviderRefusedError)
+          throw ApplicationFailure.nonRetryable(error.message, ErrorCode.ProviderRefused);
         throw error;
       }
     },
@@ -150,15 +171,21 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async settleWithdrawal({ id }: { id: string }): Promise<void> {
       const w = await load(id);
       const chain = w.chain ?? [...deps.withdrawalProviders.values()].find((p) => p.currencies.includes(w.currency))?.chain;
-      if (!chain) throw ApplicationFailure.nonRetryable(`no provider pays ${w.currency}: cannot tell which custody account paid withdrawal ${id}`, ErrorCode.ProviderRefused);
+      if (!chain)
+        throw ApplicationFailure.nonRetryable(
+          `no provider pays ${w.currency}: cannot tell which custody account paid withdrawal ${id}`,
+          ErrorCode.ProviderRefused,
+        );
       const outcome = await deps.ledger.submit(settleGroup(w, chain));
-      if (!outcome.ok) throw ApplicationFailure.nonRetryable(`cannot post withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
+      if (!outcome.ok)
+        throw ApplicationFailure.nonRetryable(`cannot post withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
     },
 
     async releaseWithdrawal({ id }: { id: string }): Promise<void> {
       const w = await load(id);
       const outcome = await deps.ledger.submit(releaseGroup(w, w.counters));
-      if (!outcome.ok) throw ApplicationFailure.nonRetryable(`cannot release withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
+      if (!outcome.ok)
+        throw ApplicationFailure.nonRetryable(`cannot release withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
     },
 
     /** Tells the user (mail + notification) or, for failures that need one, the operators. */
@@ -176,7 +203,11 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       });
       if (notice.userFacing) {
         const user = await userById(deps.sql, w.userId);
-        await mail(user!.email, notice.title, `${notice.title}: ${what}.${w.txHash ? `\nTransaction: ${w.txHash}` : ''}\n\nWithdrawal ${id}`);
+        await mail(
+          user!.email,
+          notice.title,
+          `${notice.title}: ${what}.${w.txHash ? `\nTransaction: ${w.txHash}` : ''}\n\nWithdrawal ${id}`,
+        );
       }
     },
   };

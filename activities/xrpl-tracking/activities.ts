@@ -23,7 +23,11 @@ export type BackfillPage =
 export function createXrplActivities(deps: { sql: Sql; log: Logger; xrpl: XrplConnection }) {
   return {
     /** Newest first, so recent payments show up before a long history is through. */
-    async fetchBackfillPage(input: { address: string; mode: BackfillMode; cursor: BackfillCursor | null }): Promise<BackfillPage> {
+    async fetchBackfillPage(input: {
+      address: string;
+      mode: BackfillMode;
+      cursor: BackfillCursor | null;
+    }): Promise<BackfillPage> {
       const context = Context.current();
       const account = await accountByAddress(deps.sql, input.address);
       if (!account) return { watched: false };
@@ -36,15 +40,16 @@ export function createXrplActivities(deps: { sql: Sql; log: Logger; xrpl: XrplCo
         forward: false,
         marker: input.cursor?.marker,
       });
-      for (const problem of page.malformed) deps.log.error({ account: input.address, problem }, 'unreadable XRPL transaction skipped');
+      for (const problem of page.malformed)
+        deps.log.error({ account: input.address, problem }, 'unreadable XRPL transaction skipped');
       const missing = input.cursor ? null : unreachableHistory(fromLedger, page);
       if (missing) deps.log.error({ account: input.address, ...missing }, HISTORY_OUT_OF_REACH);
       context.heartbeat();
       const stored = await storePayments(deps.sql, page.payments);
       if (stored.deposits.length > 0) {
         // the listener's outbox retries whatever this could not signal
-        await signalDeposits({ client: context.client, taskQueue: context.info.taskQueue }, deps.sql, stored.deposits).catch((error) =>
-          deps.log.warn({ err: error, deposits: stored.deposits.length }, 'could not signal XRPL deposits yet'),
+        await signalDeposits({ client: context.client, taskQueue: context.info.taskQueue }, deps.sql, stored.deposits).catch(
+          (error) => deps.log.warn({ err: error, deposits: stored.deposits.length }, 'could not signal XRPL deposits yet'),
         );
       }
       return {

@@ -61,7 +61,11 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       summary: 'Run a ledger audit now; answers with the report, or 202 if it takes longer than 30 s',
       middleware: [guards.operator] as const,
       security: BearerSecurity,
-      responses: { 200: jsonResponse('The audit report', AuditView), 202: jsonResponse('Still running', Running), ...problems(401, 403, 503) },
+      responses: {
+        200: jsonResponse('The audit report', AuditView),
+        202: jsonResponse('Still running', Running),
+        ...problems(401, 403, 503),
+      },
     }),
     async (c) => {
       const workflowId = `ledger-audit:manual:${randomUUID()}`;
@@ -71,7 +75,10 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         args: [{ trigger: 'manual', requestedBy: c.get('user').id }],
         typedSearchAttributes: [{ key: SluiceKind, value: 'ledger-audit' }],
       });
-      const result = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(() => r(null), WAIT_FOR_RESULT_MS))]);
+      const result = await Promise.race([
+        handle.result(),
+        new Promise<null>((r) => setTimeout(() => r(null), WAIT_FOR_RESULT_MS)),
+      ]);
       if (!result) return c.json({ workflow_id: workflowId, state: 'running' as const }, 202);
       return c.json(auditView(workflowId, { ...result, trigger: 'manual' }), 200);
     },
@@ -86,7 +93,10 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { query: PageQuery },
-      responses: { 200: jsonResponse('A page of audits', z.object({ data: z.array(AuditView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+      responses: {
+        200: jsonResponse('A page of audits', z.object({ data: z.array(AuditView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
@@ -101,7 +111,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       method: 'get',
       path: '/v1/ops/audits/{workflow_id}',
       tags: ['operations'],
-      summary: 'An audit\'s status and report, queried from its workflow',
+      summary: "An audit's status and report, queried from its workflow",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: z.object({ workflow_id: z.string().startsWith('ledger-audit:').max(200) }) },
@@ -111,7 +121,8 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       const workflowId = c.req.valid('param').workflow_id;
       try {
         const status = await deps.temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
-        if (status.state === 'running') return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
+        if (status.state === 'running')
+          return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
         const { state: _, ...result } = status;
         return c.json(auditView(workflowId, result), 200);
       } catch (error) {

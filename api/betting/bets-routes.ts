@@ -10,7 +10,16 @@ import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+} from '../http/schemas.js';
 import { EventId } from './events-routes.js';
 
 const BetRequest = z
@@ -28,9 +37,9 @@ const BetView = z
     event_id: z.string(),
     currency: z.string(),
     amount: z.string(),
-    coefficient: z.string().openapi({ description: 'The event\'s coefficient when the bet was placed' }),
+    coefficient: z.string().openapi({ description: "The event's coefficient when the bet was placed" }),
     status: z.enum(BET_STATUSES),
-    potential_payout: z.string().openapi({ description: 'amount × coefficient, rounded down to the currency\'s minor unit' }),
+    potential_payout: z.string().openapi({ description: "amount × coefficient, rounded down to the currency's minor unit" }),
     payout: z.string().nullable().openapi({ description: 'What was paid back at settlement; null while pending' }),
     placed_at: z.string(),
     settled_at: z.string().nullable(),
@@ -74,23 +83,39 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(BetRequest) },
-      responses: { 201: jsonResponse('Placed (or the first bet of this Idempotency-Key)', BetView), ...problems(400, 401, 403, 404, 409, 415, 422) },
+      responses: {
+        201: jsonResponse('Placed (or the first bet of this Idempotency-Key)', BetView),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const currency = await requireCurrency(deps.currencies, body.currency);
-      if (!currency.enabled) throw new ApiError(ErrorCode.CurrencyDisabled, `${currency.code} is disabled`, [{ path: 'currency', message: 'is disabled' }]);
+      if (!currency.enabled)
+        throw new ApiError(ErrorCode.CurrencyDisabled, `${currency.code} is disabled`, [
+          { path: 'currency', message: 'is disabled' },
+        ]);
       const stake = parseStake(body.amount, currency.scale);
-      if (!stake.ok) throw invalidField('amount', `${stake.reason} (a stake has at most ${Math.min(STAKE_DECIMALS, currency.scale)} decimal places)`);
+      if (!stake.ok)
+        throw invalidField(
+          'amount',
+          `${stake.reason} (a stake has at most ${Math.min(STAKE_DECIMALS, currency.scale)} decimal places)`,
+        );
 
       // fast refusal from the cache; a repeated request is still answered with the bet it placed
       const event = await deps.betting.events.get(body.event_id);
       const early = event ? bettingRefusal(event, new Date()) : new DomainError(ErrorCode.NotFound, 'no such event');
       if (early && !(await betByIdempotencyKey(deps.sql, user.id, idempotencyKey))) throw refusal(early);
 
-      const outcome = await deps.betting.placer.place({ userId: user.id, eventId: body.event_id, currency: currency.code, amount: stake.value, idempotencyKey });
+      const outcome = await deps.betting.placer.place({
+        userId: user.id,
+        eventId: body.event_id,
+        currency: currency.code,
+        amount: stake.value,
+        idempotencyKey,
+      });
       deps.metrics.ledgerOutcomes.inc({ outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'held') : outcome.error.code });
       if (!outcome.ok) throw refusal(outcome.error);
       return c.json(betView(outcome.bet, currency), 201, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
@@ -102,18 +127,29 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       method: 'get',
       path: '/v1/bets',
       tags: ['betting'],
-      summary: 'The caller\'s bets, newest first',
+      summary: "The caller's bets, newest first",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(BET_STATUSES).optional(), event_id: EventId.optional() }) },
-      responses: { 200: jsonResponse('A page of bets', z.object({ data: z.array(BetView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+      responses: {
+        200: jsonResponse('A page of bets', z.object({ data: z.array(BetView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401),
+      },
     }),
     async (c) => {
       const { limit, cursor, status, event_id } = c.req.valid('query');
-      const rows = await betsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, status, eventId: event_id });
+      const rows = await betsOfUser(deps.sql, c.get('user').id, {
+        before: decodeCursor(cursor),
+        limit: limit + 1,
+        status,
+        eventId: event_id,
+      });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const result = page(rows, limit, (b) => b.id);
-      return c.json({ data: result.data.map((b) => betView(b, currencies.get(b.currency)!)), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        { data: result.data.map((b) => betView(b, currencies.get(b.currency)!)), next_cursor: result.nextCursor },
+        200,
+      );
     },
   );
 
@@ -122,7 +158,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       method: 'get',
       path: '/v1/bets/{id}',
       tags: ['betting'],
-      summary: 'One of the caller\'s bets (operators: any bet)',
+      summary: "One of the caller's bets (operators: any bet)",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { params: z.object({ id: z.string().regex(/^[1-9]\d{0,17}$/, 'must be a bet id') }) },

@@ -3,7 +3,14 @@
  * operators follow each event's settlement.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { betEventById, betEventByIdempotencyKey, changeBetEvent, insertBetEvent, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
+import {
+  betEventById,
+  betEventByIdempotencyKey,
+  changeBetEvent,
+  insertBetEvent,
+  listBetEvents,
+  type BetEvent,
+} from '../../services/betting/events-store.js';
 import { tallyBets } from '../../services/betting/bets-store.js';
 import {
   bettingRefusal,
@@ -27,7 +34,10 @@ import { BearerSecurity, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, 
 
 export const EventId = z.string().regex(/^[1-9]\d{0,17}$/, 'must be an event id such as "42"');
 const State = z.enum(EVENT_STATES);
-const Coefficient = z.string().max(40).openapi({ example: '1.85', description: 'A decimal above 1.00 with at most 2 decimal places' });
+const Coefficient = z
+  .string()
+  .max(40)
+  .openapi({ example: '1.85', description: 'A decimal above 1.00 with at most 2 decimal places' });
 
 const EventView = z
   .object({
@@ -49,11 +59,21 @@ const SettlementView = z
     phase: z.enum(['open', 'closed', 'settling', 'settled']),
     outcome: State.exclude(['new']).nullable(),
     pages: z.number().int(),
-    bets: z.object({ total: z.number().int(), pending: z.number().int(), won: z.number().int(), lost: z.number().int(), refunded: z.number().int() }).nullable(),
+    bets: z
+      .object({
+        total: z.number().int(),
+        pending: z.number().int(),
+        won: z.number().int(),
+        lost: z.number().int(),
+        refunded: z.number().int(),
+      })
+      .nullable(),
     currencies: z.array(z.object({ currency: z.string(), staked: z.string(), paid_out: z.string() })),
     settling_since: z.string().nullable(),
     settled_at: z.string().nullable(),
-    source: z.enum(['workflow', 'database']).openapi({ description: 'The workflow\'s query, or the database when the workflow is gone or cannot answer' }),
+    source: z
+      .enum(['workflow', 'database'])
+      .openapi({ description: "The workflow's query, or the database when the workflow is gone or cannot answer" }),
   })
   .openapi('BetSettlement', { description: 'paid_out: what went back to users (payouts of won bets and refunds)' });
 
@@ -95,12 +115,20 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         ...jsonBody(
           z.object({
             coefficient: Coefficient,
-            deadline: z.number().int().positive().optional().openapi({ description: `Unix seconds in the future; default now + ${DEFAULT_BETTING_SECONDS}` }),
+            deadline: z
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .openapi({ description: `Unix seconds in the future; default now + ${DEFAULT_BETTING_SECONDS}` }),
             title: z.string().trim().min(1).max(200).optional(),
           }),
         ),
       },
-      responses: { 201: jsonResponse('Published (or the first event of this Idempotency-Key)', EventView), ...problems(400, 401, 403, 409, 415, 503) },
+      responses: {
+        201: jsonResponse('Published (or the first event of this Idempotency-Key)', EventView),
+        ...problems(400, 401, 403, 409, 415, 503),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -124,13 +152,22 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const problem = deadlineProblem(deadline, nowSeconds);
       if (problem) throw invalidField('deadline', problem);
       const { event, created } = await deps.sql.begin(async (tx) => {
-        const inserted = await insertBetEvent(tx, { title: body.title ?? null, coefficient, deadline: new Date(deadline * 1000), createdBy: provider, idempotencyKey });
+        const inserted = await insertBetEvent(tx, {
+          title: body.title ?? null,
+          coefficient,
+          deadline: new Date(deadline * 1000),
+          createdBy: provider,
+          idempotencyKey,
+        });
         // started before the row commits: if Temporal refuses, the event is rolled back instead of left without a workflow
         if (inserted.created) await startBetEventWorkflow(deps, inserted.event.id);
         return inserted;
       });
       if (!created) return replay(event); // the same key sent twice at once
-      deps.log.info({ event: event.id, by: provider, coefficient: body.coefficient, deadline: event.deadline }, 'bet event published');
+      deps.log.info(
+        { event: event.id, by: provider, coefficient: body.coefficient, deadline: event.deadline },
+        'bet event published',
+      );
       return c.json(eventView(event), 201);
     },
   );
@@ -144,7 +181,10 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ state: State.optional() }) },
-      responses: { 200: jsonResponse('A page of events', z.object({ data: z.array(EventView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+      responses: {
+        200: jsonResponse('A page of events', z.object({ data: z.array(EventView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401),
+      },
     }),
     async (c) => {
       const { limit, cursor, state } = c.req.valid('query');
@@ -178,7 +218,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       method: 'patch',
       path: '/v1/events/{id}',
       tags: ['betting'],
-      summary: 'Set an event\'s result (finished_win, finished_lose, cancelled) or, while betting is open, its coefficient',
+      summary: "Set an event's result (finished_win, finished_lose, cancelled) or, while betting is open, its coefficient",
       description:
         'A result settles every bet on the event. A finished or cancelled event cannot change again (409); sending its ' +
         'current state again is harmless. A new coefficient applies to bets placed from now on.',
@@ -189,7 +229,10 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         ...jsonBody(
           z
             .object({ state: State.optional(), coefficient: Coefficient.optional() })
-            .refine((b) => b.state !== undefined || b.coefficient !== undefined, { message: 'give state, coefficient or both', path: ['state'] }),
+            .refine((b) => b.state !== undefined || b.coefficient !== undefined, {
+              message: 'give state, coefficient or both',
+              path: ['state'],
+            }),
         ),
       },
       responses: { 200: jsonResponse('The event', EventView), ...problems(400, 401, 403, 404, 409, 415, 422) },
@@ -201,7 +244,8 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const result = await changeBetEvent(deps.sql, id, { state: body.state, coefficient });
       if (!result) throw noSuchEvent();
       deps.betting.events.forget(id);
-      if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by: c.get('user').id }, 'bet event result set');
+      if (result.stateChanged)
+        deps.log.info({ event: id, state: result.event.state, by: c.get('user').id }, 'bet event result set');
       // a repeated result signals again: the retry of a request whose signal was lost
       if (body.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
       return c.json(eventView(result.event), 200);
@@ -213,7 +257,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       method: 'get',
       path: '/v1/ops/events/{id}/settlement',
       tags: ['operations'],
-      summary: 'How far an event\'s settlement has got (the same as its workflow\'s betSettlementProgress query)',
+      summary: "How far an event's settlement has got (the same as its workflow's betSettlementProgress query)",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: z.object({ id: EventId }) },

@@ -24,7 +24,10 @@ const SweepView = z
     funding_amount: z.string().nullable().openapi({ description: 'Gas sent by the gas keeper, in the native currency' }),
     funding_tx_hash: z.string().nullable(),
     sweep_tx_hash: z.string().nullable(),
-    gas_spent: z.string().nullable().openapi({ description: 'Network fees of the sweep and its funding, in the native currency' }),
+    gas_spent: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Network fees of the sweep and its funding, in the native currency' }),
     created_at: z.string(),
     finished_at: z.string().nullable(),
   })
@@ -60,10 +63,16 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         query: PageQuery.extend({
           status: SweepView.shape.status.optional(),
           currency: CurrencyCode.optional(),
-          address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address').optional(),
+          address: z
+            .string()
+            .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+            .optional(),
         }),
       },
-      responses: { 200: jsonResponse('A page of sweeps', z.object({ data: z.array(SweepView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+      responses: {
+        200: jsonResponse('A page of sweeps', z.object({ data: z.array(SweepView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
     }),
     async (c) => {
       const { limit, cursor, ...filters } = c.req.valid('query');
@@ -119,7 +128,8 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
           200,
         );
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw new ApiError(ErrorCode.Unavailable, 'the gas keeper is not running: start a worker');
+        if (error instanceof WorkflowNotFoundError)
+          throw new ApiError(ErrorCode.Unavailable, 'the gas keeper is not running: start a worker');
         throw error;
       }
     },

@@ -4,7 +4,14 @@ import { saveTransferRules, transferRules } from '../../services/transfers/setti
 import { saveWithdrawalSettings, withdrawalSettings } from '../../services/withdrawals/store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
-import { BaseSettings, baseView, currencySettingsRoutes, optionalAmount, optionalMoney, readBase } from '../http/currency-settings.js';
+import {
+  BaseSettings,
+  baseView,
+  currencySettingsRoutes,
+  optionalAmount,
+  optionalMoney,
+  readBase,
+} from '../http/currency-settings.js';
 import { DecimalString } from '../http/schemas.js';
 
 const TransferSettings = BaseSettings.openapi('TransferSettings');

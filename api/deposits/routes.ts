@@ -28,7 +28,11 @@ const DepositView = z
     status: z.enum(['pending', 'credited', 'dropped']),
     detected_at: z.string(),
     credited_at: z.string().nullable(),
-    confirmations: z.number().int().nullable().openapi({ description: 'EVM: blocks seen on top of the deposit, its own included' }),
+    confirmations: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'EVM: blocks seen on top of the deposit, its own included' }),
   })
   .openapi('Deposit');
 
@@ -38,7 +42,7 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       method: 'post',
       path: '/v1/deposit/address',
       tags: ['deposits'],
-      summary: 'The caller\'s deposit address for a currency (stable across calls)',
+      summary: "The caller's deposit address for a currency (stable across calls)",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: jsonBody(z.object({ currency: CurrencyCode })),
@@ -54,7 +58,12 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       }
       const address = await provider.addressFor(c.get('user').id, currency);
       return c.json(
-        { currency: currency.code, chain: address.chain, address: address.address, destination_tag: address.destinationTag?.toString() ?? null },
+        {
+          currency: currency.code,
+          chain: address.chain,
+          address: address.address,
+          destination_tag: address.destinationTag?.toString() ?? null,
+        },
         200,
       );
     },
@@ -65,18 +74,24 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       method: 'get',
       path: '/v1/deposits',
       tags: ['deposits'],
-      summary: 'The caller\'s deposits, newest first',
+      summary: "The caller's deposits, newest first",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
-      responses: { 200: jsonResponse('A page of deposits', z.object({ data: z.array(DepositView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+      responses: {
+        200: jsonResponse('A page of deposits', z.object({ data: z.array(DepositView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401),
+      },
     }),
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const rows = await depositsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const result = page(rows, limit, (d) => d.id);
-      const confirmations = await confirmationsOf(deps.sql, result.data.map((d) => d.id));
+      const confirmations = await confirmationsOf(
+        deps.sql,
+        result.data.map((d) => d.id),
+      );
       return c.json(
         {
           data: result.data.map((d) => ({

@@ -63,7 +63,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => problemResponse(c, problemBody(ErrorCode.PayloadTooLarge, `the body must be at most ${MAX_BODY_BYTES} bytes`)),
+      onError: (c) =>
+        problemResponse(c, problemBody(ErrorCode.PayloadTooLarge, `the body must be at most ${MAX_BODY_BYTES} bytes`)),
     }),
   );
 
@@ -106,7 +107,11 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     }
     if (error instanceof HTTPException) {
       const code =
-        error.status === 415 ? ErrorCode.UnsupportedMediaType : error.status === 413 ? ErrorCode.PayloadTooLarge : ErrorCode.MalformedRequest;
+        error.status === 415
+          ? ErrorCode.UnsupportedMediaType
+          : error.status === 413
+            ? ErrorCode.PayloadTooLarge
+            : ErrorCode.MalformedRequest;
       const issues = code === ErrorCode.MalformedRequest ? [{ path: 'body', message: error.message }] : [];
       return problemResponse(c, problemBody(code, error.message, issues));
     }

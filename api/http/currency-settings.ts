@@ -57,7 +57,8 @@ export function readBase(body: z.infer<typeof BaseSettings>, currency: Currency)
     dailyLimit: optionalAmount(body.daily_limit, currency, 'daily_limit'),
     fee: { fixed: requireAmount(body.fee_fixed, currency, 'fee_fixed', { allowZero: true }), ratePpm: percent.ppm },
   };
-  if (rules.maxAmount !== null && rules.maxAmount < rules.minAmount) throw invalidField('max_amount', 'must not be below min_amount');
+  if (rules.maxAmount !== null && rules.maxAmount < rules.minAmount)
+    throw invalidField('max_amount', 'must not be below min_amount');
   return rules;
 }
 
@@ -71,7 +72,12 @@ export interface SettingsKind<S, B extends z.ZodObject> {
   read(body: z.infer<B>, currency: Currency): S;
 }
 
-export function currencySettingsRoutes<S, B extends z.ZodObject>(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards, kind: SettingsKind<S, B>) {
+export function currencySettingsRoutes<S, B extends z.ZodObject>(
+  app: OpenAPIHono<AppEnv>,
+  deps: ApiDeps,
+  guards: Guards,
+  kind: SettingsKind<S, B>,
+) {
   const params = z.object({ currency: CurrencyCode });
   const path = `/v1/ops/settings/${kind.name}/{currency}` as const;
   const words = kind.name === 'transfers' ? 'Internal transfer' : 'Withdrawal';

@@ -29,7 +29,7 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>) {
       title: 'Sluice',
       version: '0.1.0',
       description:
-        'The money-moving core of a crypto exchange or payment processor. Amounts are decimal strings in the currency\'s units; errors are application/problem+json.',
+        "The money-moving core of a crypto exchange or payment processor. Amounts are decimal strings in the currency's units; errors are application/problem+json.",
     },
   });
   app.get('/docs', (c) => c.html(page));
@@ -37,6 +37,9 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>) {
     const file = c.req.param('file');
     const type = ASSETS[file];
     if (!type) return c.notFound();
-    return c.body(await readFile(join(swaggerDir, file)), 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
+    return c.body(await readFile(join(swaggerDir, file)), 200, {
+      'content-type': type,
+      'cache-control': 'public, max-age=86400',
+    });
   });
 }

@@ -43,7 +43,10 @@ export function createGuards(deps: ApiDeps): Guards {
     const url = new URL(c.req.url);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const canonical = canonicalRequest(timestamp, c.req.method, url.pathname + url.search, body);
-    if (!/^[0-9a-f]{64}$/.test(signature) || !signatureMatches(unseal(deps.keys.apiKeys, key.secretSealed), canonical, signature)) {
+    if (
+      !/^[0-9a-f]{64}$/.test(signature) ||
+      !signatureMatches(unseal(deps.keys.apiKeys, key.secretSealed), canonical, signature)
+    ) {
       throw unauthenticated('the request signature does not match');
     }
     const user = await userById(deps.sql, key.userId);
@@ -52,7 +55,8 @@ export function createGuards(deps: ApiDeps): Guards {
     return user;
   }
 
-  const authenticate = (options: { allowApiKey: boolean; roles?: Role[] }): MiddlewareHandler<AppEnv> =>
+  const authenticate =
+    (options: { allowApiKey: boolean; roles?: Role[] }): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
       const authorization = c.req.header('authorization');
       const apiKey = c.req.header('x-api-key');

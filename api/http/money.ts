@@ -7,7 +7,10 @@ import { ApiError, invalidField } from './problem.js';
 
 export async function requireCurrency(catalog: CurrencyCatalog, code: string, field = 'currency'): Promise<Currency> {
   const currency = await catalog.get(code);
-  if (!currency) throw new ApiError(ErrorCode.UnknownCurrency, `unknown currency ${code}`, [{ path: field, message: `unknown currency ${code}` }]);
+  if (!currency)
+    throw new ApiError(ErrorCode.UnknownCurrency, `unknown currency ${code}`, [
+      { path: field, message: `unknown currency ${code}` },
+    ]);
   return currency;
 }
 

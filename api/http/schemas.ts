@@ -5,7 +5,7 @@ export const DecimalString = z
   .string()
   .max(80)
   .regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "12.50"')
-  .openapi({ example: '12.50', description: 'A decimal amount in the currency\'s units, at most its scale of decimals' });
+  .openapi({ example: '12.50', description: "A decimal amount in the currency's units, at most its scale of decimals" });
 
 export const SignedDecimalString = z
   .string()

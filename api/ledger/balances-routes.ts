@@ -23,11 +23,19 @@ export function balanceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       responses: { 200: jsonResponse('Balances', z.object({ data: z.array(BalanceView) })), ...problems(401) },
     }),
     async (c) => {
-      const [currencies, accounts] = await Promise.all([deps.currencies.all(), balancesOf(deps.sql, userAccountName(c.get('user').id))]);
+      const [currencies, accounts] = await Promise.all([
+        deps.currencies.all(),
+        balancesOf(deps.sql, userAccountName(c.get('user').id)),
+      ]);
       const byCurrency = new Map(accounts.map((a) => [a.currency, balanceView(a)]));
       const data = currencies.map((currency) => {
         const b = byCurrency.get(currency.code) ?? { posted: 0n, pending: 0n, available: 0n };
-        return { currency: currency.code, posted: money(b.posted, currency), pending: money(b.pending, currency), available: money(b.available, currency) };
+        return {
+          currency: currency.code,
+          posted: money(b.posted, currency),
+          pending: money(b.pending, currency),
+          available: money(b.available, currency),
+        };
       });
       return c.json({ data }, 200);
     },

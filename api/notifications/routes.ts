@@ -34,7 +34,11 @@ const view = (n: Notification) => ({
 
 export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const list = async (userId: string | null, query: z.infer<typeof Query>) => {
-    const rows = await notificationsFor(deps.sql, userId, { before: decodeCursor(query.cursor), limit: query.limit + 1, kind: query.kind });
+    const rows = await notificationsFor(deps.sql, userId, {
+      before: decodeCursor(query.cursor),
+      limit: query.limit + 1,
+      kind: query.kind,
+    });
     const result = page(rows, query.limit, (n) => n.id);
     return { data: result.data.map(view), next_cursor: result.nextCursor };
   };
@@ -44,7 +48,7 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       method: 'get',
       path: '/v1/notifications',
       tags: ['notifications'],
-      summary: 'The caller\'s notifications, newest first',
+      summary: "The caller's notifications, newest first",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: Query },
@@ -65,7 +69,8 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       responses: { 204: { description: 'Marked read' }, ...problems(400, 401, 404) },
     }),
     async (c) => {
-      if (!(await markRead(deps.sql, c.get('user').id, c.req.valid('param').id))) throw new ApiError(ErrorCode.NotFound, 'no such notification');
+      if (!(await markRead(deps.sql, c.get('user').id, c.req.valid('param').id)))
+        throw new ApiError(ErrorCode.NotFound, 'no such notification');
       return c.body(null, 204);
     },
   );

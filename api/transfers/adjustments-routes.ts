@@ -7,7 +7,15 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, IdempotencyHeaders, jsonBody, jsonResponse, problems, SignedDecimalString } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  problems,
+  SignedDecimalString,
+} from '../http/schemas.js';
 import { ledgerRefusal } from './routes.js';
 
 export const EQUITY_ACCOUNT = 'equity:adjustments';
@@ -30,13 +38,18 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       method: 'post',
       path: '/v1/ops/adjustments',
       tags: ['operations'],
-      summary: 'Credit (positive amount) or debit (negative) a user\'s balance against equity, with a reason',
+      summary: "Credit (positive amount) or debit (negative) a user's balance against equity, with a reason",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: {
         headers: IdempotencyHeaders,
         ...jsonBody(
-          z.object({ user_id: z.uuid(), currency: CurrencyCode, amount: SignedDecimalString, reason: z.string().trim().min(3).max(500) }),
+          z.object({
+            user_id: z.uuid(),
+            currency: CurrencyCode,
+            amount: SignedDecimalString,
+            reason: z.string().trim().min(3).max(500),
+          }),
         ),
       },
       responses: { 201: jsonResponse('Adjusted', AdjustmentView), ...problems(400, 401, 403, 404, 409, 415, 422) },
@@ -66,7 +79,10 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       });
       if (!outcome.ok) throw ledgerRefusal(outcome.error);
       const record = outcome.transfers[0]!;
-      deps.log.info({ operator: operator.id, user: body.user_id, currency: currency.code, amount: body.amount, reason: body.reason }, 'balance adjusted');
+      deps.log.info(
+        { operator: operator.id, user: body.user_id, currency: currency.code, amount: body.amount, reason: body.reason },
+        'balance adjusted',
+      );
       const m = record.metadata as { reason: string; operator_id: string; user_id: string };
       return c.json(
         {

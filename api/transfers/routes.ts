@@ -13,11 +13,24 @@ import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+} from '../http/schemas.js';
 
 const TransferRequest = z
   .object({
-    to_email: z.email().max(254).transform((e) => e.toLowerCase()).optional(),
+    to_email: z
+      .email()
+      .max(254)
+      .transform((e) => e.toLowerCase())
+      .optional(),
     to_user_id: z.uuid().optional(),
     currency: CurrencyCode,
     amount: DecimalString,
@@ -72,7 +85,10 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(TransferRequest) },
-      responses: { 201: jsonResponse('Transferred (or the first result of this Idempotency-Key)', TransferView), ...problems(400, 401, 403, 409, 415, 422) },
+      responses: {
+        201: jsonResponse('Transferred (or the first result of this Idempotency-Key)', TransferView),
+        ...problems(400, 401, 403, 409, 415, 422),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -82,19 +98,28 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const amount = requireAmount(body.amount, currency);
 
       const recipientField = body.to_email !== undefined ? 'to_email' : 'to_user_id';
-      const recipient = body.to_email !== undefined ? await userByEmail(deps.sql, body.to_email) : await userById(deps.sql, body.to_user_id!);
+      const recipient =
+        body.to_email !== undefined ? await userByEmail(deps.sql, body.to_email) : await userById(deps.sql, body.to_user_id!);
       if (!recipient) {
-        throw new ApiError(ErrorCode.RecipientNotFound, 'no user matches the recipient', [{ path: recipientField, message: 'matches no user' }]);
+        throw new ApiError(ErrorCode.RecipientNotFound, 'no user matches the recipient', [
+          { path: recipientField, message: 'matches no user' },
+        ]);
       }
       if (recipient.id === sender.id) {
-        throw new ApiError(ErrorCode.SelfTransfer, 'you cannot transfer to yourself', [{ path: recipientField, message: 'is you' }]);
+        throw new ApiError(ErrorCode.SelfTransfer, 'you cannot transfer to yourself', [
+          { path: recipientField, message: 'is you' },
+        ]);
       }
 
       // a repeated request is answered from the journal, even if fees or limits changed since
       const key = transferKey(sender.id, idempotencyKey);
       const previous = await transferByKey(deps.sql, key);
       if (previous) {
-        if (previous.credit !== userAccountName(recipient.id) || previous.currency !== currency.code || previous.amount !== amount) {
+        if (
+          previous.credit !== userAccountName(recipient.id) ||
+          previous.currency !== currency.code ||
+          previous.amount !== amount
+        ) {
           throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
         }
         deps.metrics.ledgerOutcomes.inc({ outcome: 'replayed' });
@@ -106,7 +131,10 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       if (refusal) throw refusal;
       const fee = feeFor(amount, rules.fee);
       const day = new Date().toISOString().slice(0, 10);
-      const group = internalTransferGroup({ fromUserId: sender.id, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day }, rules);
+      const group = internalTransferGroup(
+        { fromUserId: sender.id, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day },
+        rules,
+      );
       group.transfers[0]!.metadata = { ...group.transfers[0]!.metadata, ...(body.memo ? { memo: body.memo } : {}) };
 
       const outcome = await deps.ledger.submit(group);
@@ -115,7 +143,11 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
       }
       deps.metrics.ledgerOutcomes.inc({ outcome: outcome.replayed ? 'replayed' : 'posted' });
-      return c.json(transferView(outcome.transfers[0]!, currency), 201, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(
+        transferView(outcome.transfers[0]!, currency),
+        201,
+        outcome.replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
     },
   );
 
@@ -124,11 +156,14 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       method: 'get',
       path: '/v1/ledger/transfers',
       tags: ['ledger'],
-      summary: 'The caller\'s ledger entries, newest first',
+      summary: "The caller's ledger entries, newest first",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
-      responses: { 200: jsonResponse('A page of entries', z.object({ data: z.array(EntryView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+      responses: {
+        200: jsonResponse('A page of entries', z.object({ data: z.array(EntryView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401),
+      },
     }),
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');

@@ -51,7 +51,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       method: 'get',
       path: '/v1/api-keys',
       tags: ['account'],
-      summary: 'The caller\'s API keys',
+      summary: "The caller's API keys",
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
       responses: { 200: jsonResponse('Keys', z.object({ data: z.array(ApiKeyView) })), ...problems(401) },

@@ -13,9 +13,20 @@ import type { ApiDeps, AppEnv } from '../http/context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
-export const Email = z.email().max(254).transform((e) => e.toLowerCase()).openapi({ example: 'ada@example.com' });
-const Password = z.string().min(12, 'must have at least 12 characters').max(256).openapi({ example: 'correct horse battery staple' });
-const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi({ example: '123456' });
+export const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase())
+  .openapi({ example: 'ada@example.com' });
+const Password = z
+  .string()
+  .min(12, 'must have at least 12 characters')
+  .max(256)
+  .openapi({ example: 'correct horse battery staple' });
+const TotpCode = z
+  .string()
+  .regex(/^\d{6}$/, 'must be 6 digits')
+  .openapi({ example: '123456' });
 
 export const UserView = z
   .object({ id: z.uuid(), email: z.string(), role: z.string(), totp_enabled: z.boolean(), created_at: z.string() })
@@ -51,7 +62,8 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     async (c) => {
       const { email, password } = c.req.valid('json');
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
-      if (!user) throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+      if (!user)
+        throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
       return c.json(userView(user), 201);
     },
   );
@@ -75,7 +87,9 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       if (user.totpEnabled) {
         if (!totp) throw new ApiError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
         if (!(await checkTotp(unseal(deps.keys.totp, user.totpSecret!), totp))) {
-          throw new ApiError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [{ path: 'totp', message: 'is wrong or expired' }]);
+          throw new ApiError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [
+            { path: 'totp', message: 'is wrong or expired' },
+          ]);
         }
       }
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
@@ -97,7 +111,10 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const use = await useRefreshToken(deps.sql, id);
       if (!use.ok) {
         if (use.reason === 'reused') deps.log.warn({ refreshTokenId: id }, 'refresh token reused: its family was revoked');
-        throw new ApiError(ErrorCode.Unauthenticated, `the refresh token is ${use.reason === 'unknown' ? 'invalid' : use.reason}`);
+        throw new ApiError(
+          ErrorCode.Unauthenticated,
+          `the refresh token is ${use.reason === 'unknown' ? 'invalid' : use.reason}`,
+        );
       }
       if (!(await userById(deps.sql, use.userId))) throw new ApiError(ErrorCode.Unauthenticated, 'the user no longer exists');
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, use.userId, use.family)), 200);
@@ -130,7 +147,10 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
       responses: {
-        200: jsonResponse('Secret to confirm with /v1/auth/totp/verify', z.object({ secret: z.string(), otpauth_url: z.string() })),
+        200: jsonResponse(
+          'Secret to confirm with /v1/auth/totp/verify',
+          z.object({ secret: z.string(), otpauth_url: z.string() }),
+        ),
         ...problems(401, 409),
       },
     }),
@@ -150,21 +170,32 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
         method: 'post',
         path: `/v1/auth/totp/${action}`,
         tags: ['auth'],
-        summary: action === 'verify' ? 'Confirm enrolment with a code: two-factor is then required at login' : 'Turn two-factor off (needs a current code)',
+        summary:
+          action === 'verify'
+            ? 'Confirm enrolment with a code: two-factor is then required at login'
+            : 'Turn two-factor off (needs a current code)',
         middleware: [guards.session] as const,
         security: [{ bearer: [] }],
         request: jsonBody(z.object({ code: TotpCode })),
-        responses: { 200: jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() })), ...problems(400, 401, 409, 415) },
+        responses: {
+          200: jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() })),
+          ...problems(400, 401, 409, 415),
+        },
       }),
       async (c) => {
         const user = c.get('user');
         const { secret, enabled } = await totpSecretOf(deps.sql, user.id);
         const wanted = action === 'verify';
         if (!secret || enabled === wanted) {
-          throw new ApiError(ErrorCode.Conflict, wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled');
+          throw new ApiError(
+            ErrorCode.Conflict,
+            wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
+          );
         }
         if (!(await checkTotp(unseal(deps.keys.totp, secret), c.req.valid('json').code))) {
-          throw new ApiError(ErrorCode.TotpInvalid, 'the code is wrong or expired', [{ path: 'code', message: 'is wrong or expired' }]);
+          throw new ApiError(ErrorCode.TotpInvalid, 'the code is wrong or expired', [
+            { path: 'code', message: 'is wrong or expired' },
+          ]);
         }
         await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
         return c.json({ totp_enabled: wanted }, 200);

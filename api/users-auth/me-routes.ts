@@ -10,7 +10,12 @@ import { ApiError, invalidField } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
 
-const Allowlist = z.object({ cidrs: z.array(z.string().max(64)).max(100).openapi({ example: ['203.0.113.0/24', '2001:db8::1'] }) });
+const Allowlist = z.object({
+  cidrs: z
+    .array(z.string().max(64))
+    .max(100)
+    .openapi({ example: ['203.0.113.0/24', '2001:db8::1'] }),
+});
 
 export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(

@@ -19,7 +19,10 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ role: z.enum(ROLES).optional() }) },
-      responses: { 200: jsonResponse('A page of users', z.object({ data: z.array(UserView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+      responses: {
+        200: jsonResponse('A page of users', z.object({ data: z.array(UserView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
     }),
     async (c) => {
       const { limit, cursor, role } = c.req.valid('query');
@@ -34,7 +37,7 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
       method: 'put',
       path: '/v1/ops/users/{id}/role',
       tags: ['operations'],
-      summary: 'Set a user\'s role (admin only)',
+      summary: "Set a user's role (admin only)",
       middleware: [guards.admin] as const,
       security: BearerSecurity,
       request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ role: z.enum(ROLES) })) },
@@ -43,7 +46,9 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
     async (c) => {
       const { id } = c.req.valid('param');
       if (id === c.get('user').id) {
-        throw new ApiError(ErrorCode.ValidationFailed, 'admins cannot change their own role', [{ path: 'id', message: 'is you' }]);
+        throw new ApiError(ErrorCode.ValidationFailed, 'admins cannot change their own role', [
+          { path: 'id', message: 'is you' },
+        ]);
       }
       const user = await setRole(deps.sql, id, c.req.valid('json').role);
       if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');

@@ -7,11 +7,17 @@ import { ApiError } from '../http/problem.js';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
-export async function updateWithdrawal<Ret, Arg>(client: Client, id: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+export async function updateWithdrawal<Ret, Arg>(
+  client: Client,
+  id: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
   try {
     return await client.workflow.getHandle(withdrawalWorkflowId(id)).executeUpdate(update, { args: [arg] });
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new ApiError(ErrorCode.Conflict, 'this withdrawal is no longer in progress');
+    if (error instanceof WorkflowNotFoundError)
+      throw new ApiError(ErrorCode.Conflict, 'this withdrawal is no longer in progress');
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
       if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {

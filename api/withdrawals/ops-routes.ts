@@ -19,7 +19,9 @@ const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });
 
 const ProviderRoutes = z.object({
   currency: CurrencyCode,
-  providers: z.array(z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id'), enabled: z.boolean() })).max(20),
+  providers: z
+    .array(z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a provider id'), enabled: z.boolean() }))
+    .max(20),
 });
 
 export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -32,14 +34,25 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
-      responses: { 200: jsonResponse('A page of withdrawals', z.object({ data: z.array(WithdrawalView.extend({ user_id: z.string() })), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+      responses: {
+        200: jsonResponse(
+          'A page of withdrawals',
+          z.object({ data: z.array(WithdrawalView.extend({ user_id: z.string() })), next_cursor: z.string().nullable() }),
+        ),
+        ...problems(400, 401, 403),
+      },
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
       const rows = await listWithdrawals(deps.sql, { status, before: decodeCursor(cursor), limit: limit + 1 });
       const result = page(rows, limit, (w) => w.id);
       return c.json(
-        { data: await Promise.all(result.data.map(async (w) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId }))), next_cursor: result.nextCursor },
+        {
+          data: await Promise.all(
+            result.data.map(async (w) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId })),
+          ),
+          next_cursor: result.nextCursor,
+        },
         200,
       );
     },
@@ -54,7 +67,10 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: IdParam },
-      responses: { 200: jsonResponse('The withdrawal', WithdrawalView.extend({ user_id: z.string() })), ...problems(400, 401, 403, 404) },
+      responses: {
+        200: jsonResponse('The withdrawal', WithdrawalView.extend({ user_id: z.string() })),
+        ...problems(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const w = await withdrawalById(deps.sql, c.req.valid('param').id);
@@ -78,11 +94,17 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   };
 
   app.openapi(
-    createRoute({ ...decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)'), request: { params: IdParam } }),
+    createRoute({
+      ...decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)'),
+      request: { params: IdParam },
+    }),
     async (c) => {
       const { id } = c.req.valid('param');
       await requireWithdrawal(id);
-      return c.json({ status: await updateWithdrawal(deps.temporal.client, id, approveWithdrawalUpdate, { operatorId: c.get('user').id }) }, 200);
+      return c.json(
+        { status: await updateWithdrawal(deps.temporal.client, id, approveWithdrawalUpdate, { operatorId: c.get('user').id }) },
+        200,
+      );
     },
   );
 
@@ -95,16 +117,33 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       const { id } = c.req.valid('param');
       await requireWithdrawal(id);
       const { reason } = c.req.valid('json');
-      return c.json({ status: await updateWithdrawal(deps.temporal.client, id, rejectWithdrawalUpdate, { operatorId: c.get('user').id, reason }) }, 200);
+      return c.json(
+        {
+          status: await updateWithdrawal(deps.temporal.client, id, rejectWithdrawalUpdate, {
+            operatorId: c.get('user').id,
+            reason,
+          }),
+        },
+        200,
+      );
     },
   );
 
   app.openapi(
     createRoute({
-      ...decisionRoute('close', 'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it'),
+      ...decisionRoute(
+        'close',
+        'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it',
+      ),
       request: {
         params: IdParam,
-        ...jsonBody(z.object({ outcome: z.enum(['succeeded', 'failed']), tx_hash: z.string().trim().min(1).max(130).optional(), note: z.string().trim().min(3).max(1000) })),
+        ...jsonBody(
+          z.object({
+            outcome: z.enum(['succeeded', 'failed']),
+            tx_hash: z.string().trim().min(1).max(130).optional(),
+            note: z.string().trim().min(3).max(1000),
+          }),
+        ),
       },
     }),
     async (c) => {
@@ -135,7 +174,8 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     async (c) => {
       const routes = await providerRoutes(deps.sql);
       const byCurrency = new Map<string, Array<{ id: string; enabled: boolean }>>();
-      for (const r of routes) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), { id: r.providerId, enabled: r.enabled }]);
+      for (const r of routes)
+        byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), { id: r.providerId, enabled: r.enabled }]);
       return c.json({ data: [...byCurrency].map(([currency, providers]) => ({ currency, providers })) }, 200);
     },
   );
@@ -145,7 +185,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       method: 'put',
       path: '/v1/ops/providers',
       tags: ['operations'],
-      summary: 'Set a currency\'s provider order (first is tried first) and which are enabled',
+      summary: "Set a currency's provider order (first is tried first) and which are enabled",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: jsonBody(ProviderRoutes),
@@ -156,7 +196,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       const currency = await requireCurrency(deps.currencies, body.currency);
       const ids = body.providers.map((p) => p.id);
       if (new Set(ids).size !== ids.length) throw invalidField('providers', 'lists a provider twice');
-      await replaceProviderRoutes(deps.sql, currency.code, body.providers.map((p) => ({ providerId: p.id, enabled: p.enabled })));
+      await replaceProviderRoutes(
+        deps.sql,
+        currency.code,
+        body.providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
+      );
       deps.log.info({ operator: c.get('user').id, currency: currency.code, providers: body.providers }, 'provider order changed');
       return c.json(body, 200);
     },
@@ -167,14 +211,26 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       method: 'get',
       path: '/v1/ops/mail',
       tags: ['operations'],
-      summary: 'Mail captured by the dev stack\'s SMTP sink (dev mode only)',
+      summary: "Mail captured by the dev stack's SMTP sink (dev mode only)",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ to: z.email().optional() }) },
       responses: {
         200: jsonResponse(
           'Captured mail, newest first',
-          z.object({ data: z.array(z.object({ id: z.string(), from: z.string(), to: z.array(z.string()), subject: z.string(), text: z.string(), received_at: z.string() })), next_cursor: z.string().nullable() }),
+          z.object({
+            data: z.array(
+              z.object({
+                id: z.string(),
+                from: z.string(),
+                to: z.array(z.string()),
+                subject: z.string(),
+                text: z.string(),
+                received_at: z.string(),
+              }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
         ),
         ...problems(400, 401, 403, 404),
       },
@@ -185,7 +241,17 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       const rows = await listCapturedMail(deps.sql, { to, before: decodeCursor(cursor), limit: limit + 1 });
       const result = page(rows, limit, (m) => m.id);
       return c.json(
-        { data: result.data.map((m) => ({ id: m.id, from: m.from, to: m.to, subject: m.subject, text: m.text, received_at: m.receivedAt.toISOString() })), next_cursor: result.nextCursor },
+        {
+          data: result.data.map((m) => ({
+            id: m.id,
+            from: m.from,
+            to: m.to,
+            subject: m.subject,
+            text: m.text,
+            received_at: m.receivedAt.toISOString(),
+          })),
+          next_cursor: result.nextCursor,
+        },
         200,
       );
     },

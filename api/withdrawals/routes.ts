@@ -24,7 +24,16 @@ import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+} from '../http/schemas.js';
 import { ledgerRefusal } from '../transfers/routes.js';
 import { updateWithdrawal } from './decisions.js';
 
@@ -52,7 +61,11 @@ export const WithdrawalView = z
     tx_hash: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
-    history: z.array(z.object({ status: z.string(), at: z.string(), actor: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })).optional(),
+    history: z
+      .array(
+        z.object({ status: z.string(), at: z.string(), actor: z.string().nullable(), detail: z.record(z.string(), z.unknown()) }),
+      )
+      .optional(),
   })
   .openapi('Withdrawal');
 
@@ -73,7 +86,9 @@ export async function withdrawalView(deps: ApiDeps, w: Withdrawal, withHistory: 
     tx_hash: w.txHash,
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),
-    ...(history ? { history: history.map((e) => ({ status: e.status, at: e.at.toISOString(), actor: e.actor, detail: e.detail })) } : {}),
+    ...(history
+      ? { history: history.map((e) => ({ status: e.status, at: e.at.toISOString(), actor: e.actor, detail: e.detail })) }
+      : {}),
   };
 }
 
@@ -87,7 +102,12 @@ async function ownWithdrawal(deps: ApiDeps, userId: string, id: string): Promise
 }
 
 function sameRequest(w: Withdrawal, currency: Currency, amount: bigint, address: string, tag: bigint | null): boolean {
-  return w.currency === currency.code && w.amount === amount && w.address.toLowerCase() === address.toLowerCase() && w.destinationTag === tag;
+  return (
+    w.currency === currency.code &&
+    w.amount === amount &&
+    w.address.toLowerCase() === address.toLowerCase() &&
+    w.destinationTag === tag
+  );
 }
 
 export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -100,7 +120,10 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(WithdrawalRequest) },
-      responses: { 202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView), ...problems(400, 401, 403, 409, 415, 422) },
+      responses: {
+        202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView),
+        ...problems(400, 401, 403, 409, 415, 422),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -108,17 +131,22 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const currency = await requireCurrency(deps.currencies, body.currency);
       if (currency.network !== 'evm' && currency.network !== 'xrpl') {
-        throw new ApiError(ErrorCode.WithdrawalsUnsupported, `withdrawals of ${currency.code} are not available`, [{ path: 'currency', message: 'cannot be withdrawn' }]);
+        throw new ApiError(ErrorCode.WithdrawalsUnsupported, `withdrawals of ${currency.code} are not available`, [
+          { path: 'currency', message: 'cannot be withdrawn' },
+        ]);
       }
       const amount = requireAmount(body.amount, currency);
       const checked = checkAddress(currency.network, body.address);
-      if (!checked.ok) throw new ApiError(ErrorCode.InvalidAddress, `address ${checked.reason}`, [{ path: 'address', message: checked.reason }]);
-      if (body.destination_tag !== undefined && currency.network !== 'xrpl') throw invalidField('destination_tag', 'is only for XRPL withdrawals');
+      if (!checked.ok)
+        throw new ApiError(ErrorCode.InvalidAddress, `address ${checked.reason}`, [{ path: 'address', message: checked.reason }]);
+      if (body.destination_tag !== undefined && currency.network !== 'xrpl')
+        throw invalidField('destination_tag', 'is only for XRPL withdrawals');
       const tag = body.destination_tag === undefined ? null : BigInt(body.destination_tag);
 
       const previous = await withdrawalByKey(deps.sql, user.id, idempotencyKey);
       if (previous) {
-        if (!sameRequest(previous, currency, amount, checked.address, tag)) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
+        if (!sameRequest(previous, currency, amount, checked.address, tag))
+          throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
         return c.json(await withdrawalView(deps, previous, false), 202, { 'idempotent-replayed': 'true' });
       }
 
@@ -151,17 +179,27 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
         if (!outcome!.ok) {
           const subject = outcome!.error.subject ?? '';
-          throw ledgerRefusal(outcome!.error, subject.startsWith('withdrawal-month:') ? ErrorCode.MonthlyLimitExceeded : ErrorCode.DailyLimitExceeded);
+          throw ledgerRefusal(
+            outcome!.error,
+            subject.startsWith('withdrawal-month:') ? ErrorCode.MonthlyLimitExceeded : ErrorCode.DailyLimitExceeded,
+          );
         }
         return w;
       });
       if (!created) {
         const raced = (await withdrawalByKey(deps.sql, user.id, idempotencyKey))!;
-        if (!sameRequest(raced, currency, amount, checked.address, tag)) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
+        if (!sameRequest(raced, currency, amount, checked.address, tag))
+          throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
         return c.json(await withdrawalView(deps, raced, false), 202, { 'idempotent-replayed': 'true' });
       }
       try {
-        await startWithdrawalWorkflow(deps.temporal.client, deps.sql, deps.temporal.taskQueue, created, deps.settings.withdrawals);
+        await startWithdrawalWorkflow(
+          deps.temporal.client,
+          deps.sql,
+          deps.temporal.taskQueue,
+          created,
+          deps.settings.withdrawals,
+        );
       } catch (error) {
         // the funds are held and the request stored: the worker's sweep starts the workflow
         deps.log.warn({ err: error, withdrawal: created.id }, 'could not start the withdrawal workflow now');
@@ -180,9 +218,20 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       security: BearerSecurity,
       request: {
         params: IdParam,
-        ...jsonBody(z.object({ code: z.string().regex(/^\d{6}$/, 'must be 6 digits'), totp: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional() })),
+        ...jsonBody(
+          z.object({
+            code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+            totp: z
+              .string()
+              .regex(/^\d{6}$/, 'must be 6 digits')
+              .optional(),
+          }),
+        ),
       },
-      responses: { 200: jsonResponse('Confirmed', z.object({ confirmed: z.literal(true) })), ...problems(400, 401, 403, 404, 409, 415, 422) },
+      responses: {
+        200: jsonResponse('Confirmed', z.object({ confirmed: z.literal(true) })),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -190,7 +239,10 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const result = await updateWithdrawal(deps.temporal.client, id, confirmWithdrawalUpdate, c.req.valid('json'));
       if (!result.accepted) {
         const field = result.reason === 'totp' ? 'totp' : 'code';
-        const message = result.attemptsLeft > 0 ? `is wrong (${result.attemptsLeft} attempts left)` : 'is wrong; too many attempts, the withdrawal was cancelled';
+        const message =
+          result.attemptsLeft > 0
+            ? `is wrong (${result.attemptsLeft} attempts left)`
+            : 'is wrong; too many attempts, the withdrawal was cancelled';
         throw new ApiError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
       }
       return c.json({ confirmed: true as const }, 200);
@@ -206,7 +258,10 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { params: IdParam },
-      responses: { 200: jsonResponse('Cancelled', z.object({ status: z.literal('cancelled') })), ...problems(401, 403, 404, 409) },
+      responses: {
+        200: jsonResponse('Cancelled', z.object({ status: z.literal('cancelled') })),
+        ...problems(401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -222,17 +277,31 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       method: 'get',
       path: '/v1/withdrawals',
       tags: ['withdrawals'],
-      summary: 'The caller\'s withdrawals, newest first',
+      summary: "The caller's withdrawals, newest first",
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
-      responses: { 200: jsonResponse('A page of withdrawals', z.object({ data: z.array(WithdrawalView), next_cursor: z.string().nullable() })), ...problems(400, 401) },
+      responses: {
+        200: jsonResponse(
+          'A page of withdrawals',
+          z.object({ data: z.array(WithdrawalView), next_cursor: z.string().nullable() }),
+        ),
+        ...problems(400, 401),
+      },
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
-      const rows = await listWithdrawals(deps.sql, { userId: c.get('user').id, status, before: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listWithdrawals(deps.sql, {
+        userId: c.get('user').id,
+        status,
+        before: decodeCursor(cursor),
+        limit: limit + 1,
+      });
       const result = page(rows, limit, (w) => w.id);
-      return c.json({ data: await Promise.all(result.data.map((w) => withdrawalView(deps, w, false))), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        { data: await Promise.all(result.data.map((w) => withdrawalView(deps, w, false))), next_cursor: result.nextCursor },
+        200,
+      );
     },
   );
 
@@ -247,6 +316,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       request: { params: IdParam },
       responses: { 200: jsonResponse('The withdrawal', WithdrawalView), ...problems(400, 401, 404) },
     }),
-    async (c) => c.json(await withdrawalView(deps, await ownWithdrawal(deps, c.get('user').id, c.req.valid('param').id), true), 200),
+    async (c) =>
+      c.json(await withdrawalView(deps, await ownWithdrawal(deps, c.get('user').id, c.req.valid('param').id), true), 200),
   );
 }

@@ -5,7 +5,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { requestBackfill } from '../../services/xrpl-tracking/client.js';
-import { accountByAddress, listAccounts, unwatchAccount, watchAccount, type XrplAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import {
+  accountByAddress,
+  listAccounts,
+  unwatchAccount,
+  watchAccount,
+  type XrplAccount,
+} from '../../services/xrpl-tracking/accounts-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { xrplBackfillWorkflowId } from '../../domain/xrpl-tracking/payments.js';
 import { xrplBackfillStatusQuery } from '../../workflows/xrpl-tracking/workflow.js';
@@ -52,13 +58,17 @@ const accountView = (a: XrplAccount) => ({
 });
 
 const unavailable = (error: unknown) =>
-  new ApiError(ErrorCode.Unavailable, `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`);
+  new ApiError(
+    ErrorCode.Unavailable,
+    `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`,
+  );
 
 export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
   const requireAccount = async (address: string) => {
     const account = await accountByAddress(deps.sql, address);
-    if (!account) throw new ApiError(ErrorCode.NotFound, `${address} is not watched`, [{ path: 'address', message: 'is not watched' }]);
+    if (!account)
+      throw new ApiError(ErrorCode.NotFound, `${address} is not watched`, [{ path: 'address', message: 'is not watched' }]);
     return account;
   };
 
@@ -71,12 +81,18 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: jsonBody(z.object({ address: XrplAddress, label: z.string().trim().min(1).max(100).optional() })),
-      responses: { 201: jsonResponse('Watched; the backfill has started', AccountView), ...problems(400, 401, 403, 409, 415, 503) },
+      responses: {
+        201: jsonResponse('Watched; the backfill has started', AccountView),
+        ...problems(400, 401, 403, 409, 415, 503),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const account = await watchAccount(deps.sql, { address: body.address, label: body.label ?? null });
-      if (!account) throw new ApiError(ErrorCode.Conflict, `${body.address} is already watched`, [{ path: 'address', message: 'is already watched' }]);
+      if (!account)
+        throw new ApiError(ErrorCode.Conflict, `${body.address} is already watched`, [
+          { path: 'address', message: 'is already watched' },
+        ]);
       try {
         await requestBackfill(temporal, account.address, 'full', c.get('user').email);
       } catch (error) {
@@ -98,11 +114,18 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { query: PageQuery },
-      responses: { 200: jsonResponse('A page of accounts', z.object({ data: z.array(AccountView), next_cursor: z.string().nullable() })), ...problems(400, 401, 403) },
+      responses: {
+        200: jsonResponse('A page of accounts', z.object({ data: z.array(AccountView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const result = page(await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 }), limit, (a) => a.address);
+      const result = page(
+        await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 }),
+        limit,
+        (a) => a.address,
+      );
       return c.json({ data: result.data.map(accountView), next_cursor: result.nextCursor }, 200);
     },
   );
@@ -116,7 +139,10 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: AddressParam },
-      responses: { 200: jsonResponse('The account', AccountView.extend({ backfill: BackfillView.nullable() })), ...problems(400, 401, 403, 404) },
+      responses: {
+        200: jsonResponse('The account', AccountView.extend({ backfill: BackfillView.nullable() })),
+        ...problems(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const account = await requireAccount(c.req.valid('param').address);
@@ -161,7 +187,11 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
         .getHandle(xrplBackfillWorkflowId(account.address))
         .terminate('account removed')
         .catch((error) => {
-          if (!(error instanceof WorkflowNotFoundError)) deps.log.warn({ err: error, account: account.address }, 'could not stop the backfill; it stops itself at its next page');
+          if (!(error instanceof WorkflowNotFoundError))
+            deps.log.warn(
+              { err: error, account: account.address },
+              'could not stop the backfill; it stops itself at its next page',
+            );
         });
       deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account removed');
       return c.body(null, 204);
@@ -173,12 +203,15 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       method: 'post',
       path: '/api/accounts/{address}/resync',
       tags: ['xrpl'],
-      summary: 'Backfill the account\'s whole history again; joins a backfill that is already running',
+      summary: "Backfill the account's whole history again; joins a backfill that is already running",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: { params: AddressParam },
       responses: {
-        202: jsonResponse('The backfill runs (started or joined)', z.object({ address: z.string(), workflow_id: z.string(), run_id: z.string() })),
+        202: jsonResponse(
+          'The backfill runs (started or joined)',
+          z.object({ address: z.string(), workflow_id: z.string(), run_id: z.string() }),
+        ),
         ...problems(400, 401, 403, 404, 503),
       },
     }),

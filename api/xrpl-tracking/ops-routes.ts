@@ -16,7 +16,14 @@ import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../
 import { paymentCursor, paymentPage, PaymentPage, TransactionHash } from './schemas.js';
 
 const Assigned = z
-  .object({ hash: z.string(), deposit_id: z.string(), user_id: z.string(), currency: z.literal('XRP'), amount: z.string(), workflow_id: z.string() })
+  .object({
+    hash: z.string(),
+    deposit_id: z.string(),
+    user_id: z.string(),
+    currency: z.literal('XRP'),
+    amount: z.string(),
+    workflow_id: z.string(),
+  })
   .openapi('XrplAssignedDeposit');
 
 export function opsXrplRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -34,7 +41,10 @@ export function opsXrplRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      return c.json(paymentPage(await unmatchedPayments(deps.sql, { before: paymentCursor(cursor), limit: limit + 1 }), limit), 200);
+      return c.json(
+        paymentPage(await unmatchedPayments(deps.sql, { before: paymentCursor(cursor), limit: limit + 1 }), limit),
+        200,
+      );
     },
   );
 
@@ -44,36 +54,48 @@ export function opsXrplRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       path: '/v1/ops/xrpl/unmatched/{hash}/assign',
       tags: ['operations'],
       summary: 'Credit an unmatched XRP deposit (unknown or missing tag) to the user it belongs to',
-      description: 'It becomes that user\'s deposit, credited once through its deposit workflow. Repeating it is a 409.',
+      description: "It becomes that user's deposit, credited once through its deposit workflow. Repeating it is a 409.",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
       request: {
         params: z.object({ hash: TransactionHash.openapi({ param: { name: 'hash', in: 'path' } }) }),
         ...jsonBody(z.object({ user_id: z.uuid() })),
       },
-      responses: { 202: jsonResponse('Recorded; the deposit workflow credits it', Assigned), ...problems(400, 401, 403, 404, 409, 415, 422) },
+      responses: {
+        202: jsonResponse('Recorded; the deposit workflow credits it', Assigned),
+        ...problems(400, 401, 403, 404, 409, 415, 422),
+      },
     }),
     async (c) => {
       const { hash } = c.req.valid('param');
       const { user_id: userId } = c.req.valid('json');
       const operator = c.get('user');
-      if (!(await userById(deps.sql, userId))) throw new ApiError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
+      if (!(await userById(deps.sql, userId)))
+        throw new ApiError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
       const assignment = await assignUnmatched(deps.sql, hash, userId, operator.id);
       if (!assignment.ok) {
         switch (assignment.reason) {
           case 'not_found':
-            throw new ApiError(ErrorCode.NotFound, `no stored payment ${hash}`, [{ path: 'hash', message: 'matches no stored payment' }]);
+            throw new ApiError(ErrorCode.NotFound, `no stored payment ${hash}`, [
+              { path: 'hash', message: 'matches no stored payment' },
+            ]);
           case 'already_matched':
-            throw new ApiError(ErrorCode.Conflict, 'this payment is already a user\'s deposit');
+            throw new ApiError(ErrorCode.Conflict, "this payment is already a user's deposit");
           case 'not_assignable':
-            throw new ApiError(ErrorCode.DepositNotAssignable, 'only XRP payments to the deposit address that matched no tag can be credited');
+            throw new ApiError(
+              ErrorCode.DepositNotAssignable,
+              'only XRP payments to the deposit address that matched no tag can be credited',
+            );
         }
       }
       const { deposit } = assignment;
-      deps.log.info({ operator: operator.id, hash, user: userId, drops: deposit.amount.toString() }, 'unmatched XRPL deposit assigned');
+      deps.log.info(
+        { operator: operator.id, hash, user: userId, drops: deposit.amount.toString() },
+        'unmatched XRPL deposit assigned',
+      );
       // the outbox signals it if this cannot
-      await signalDeposits({ client: deps.temporal.client, taskQueue: deps.temporal.taskQueue }, deps.sql, [deposit]).catch((error) =>
-        deps.log.warn({ err: error, hash }, 'could not signal the deposit yet; the listener\'s outbox will'),
+      await signalDeposits({ client: deps.temporal.client, taskQueue: deps.temporal.taskQueue }, deps.sql, [deposit]).catch(
+        (error) => deps.log.warn({ err: error, hash }, "could not signal the deposit yet; the listener's outbox will"),
       );
       return c.json(
         {

@@ -24,7 +24,9 @@ const DeliveredAmountView = z
     currency: z.string().nullable().openapi({ description: 'XRP, an issued currency code, or null for an MPT' }),
     issuer: z.string().nullable(),
     mpt_issuance_id: z.string().nullable(),
-    value: z.string().openapi({ description: 'Decimal string: XRP in XRP (6 decimals); issued currencies exactly as the ledger gives them' }),
+    value: z
+      .string()
+      .openapi({ description: 'Decimal string: XRP in XRP (6 decimals); issued currencies exactly as the ledger gives them' }),
   })
   .openapi('XrplDeliveredAmount', { description: 'meta.delivered_amount: what arrived, never what was asked for' });
 

@@ -57,7 +57,10 @@ export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
     async (c) => {
       const { hash } = c.req.valid('param');
       const payment = await paymentByHash(deps.sql, hash);
-      if (!payment) throw new ApiError(ErrorCode.NotFound, `no stored payment ${hash}`, [{ path: 'hash', message: 'matches no stored payment' }]);
+      if (!payment)
+        throw new ApiError(ErrorCode.NotFound, `no stored payment ${hash}`, [
+          { path: 'hash', message: 'matches no stored payment' },
+        ]);
       return c.json(paymentView(payment), 200);
     },
   );

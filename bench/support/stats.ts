@@ -30,7 +30,11 @@ export function printFigures(title: string, figures: Figures[]): void {
 }
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` in flight; returns each call's latency. */
-export async function runConcurrently(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ seconds: number; latenciesMs: number[] }> {
+export async function runConcurrently(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ seconds: number; latenciesMs: number[] }> {
   const latenciesMs: number[] = new Array(total);
   let next = 0;
   const started = performance.now();

@@ -61,7 +61,9 @@ export async function scanRange(provider: JsonRpcProvider, from: bigint, to: big
     Promise.all(numbers.map((n) => provider.send('eth_getBlockByNumber', [hex(n), true]) as Promise<RpcBlock | null>)),
     tokens.length === 0
       ? Promise.resolve([] as RpcLog[])
-      : (provider.send('eth_getLogs', [{ fromBlock: hex(from), toBlock: hex(to), address: tokens, topics: [TRANSFER_TOPIC] }]) as Promise<RpcLog[]>),
+      : (provider.send('eth_getLogs', [
+          { fromBlock: hex(from), toBlock: hex(to), address: tokens, topics: [TRANSFER_TOPIC] },
+        ]) as Promise<RpcLog[]>),
   ]);
 
   const blocks: ScannedBlock[] = [];
@@ -72,11 +74,17 @@ export async function scanRange(provider: JsonRpcProvider, from: bigint, to: big
       number: BigInt(raw.number),
       hash: raw.hash.toLowerCase(),
       parentHash: raw.parentHash.toLowerCase(),
-      transactions: raw.transactions.map((t) => ({ hash: t.hash.toLowerCase(), from: t.from.toLowerCase(), to: t.to?.toLowerCase() ?? null, value: BigInt(t.value) })),
+      transactions: raw.transactions.map((t) => ({
+        hash: t.hash.toLowerCase(),
+        from: t.from.toLowerCase(),
+        to: t.to?.toLowerCase() ?? null,
+        value: BigInt(t.value),
+      })),
       tokenTransfers: [],
     };
     const previous = blocks[blocks.length - 1];
-    if (previous && block.parentHash !== previous.hash) throw new RangeChangedError(`block ${block.number} does not follow ${previous.number}`);
+    if (previous && block.parentHash !== previous.hash)
+      throw new RangeChangedError(`block ${block.number} does not follow ${previous.number}`);
     blocks.push(block);
     byHash.set(block.hash, block);
   }

@@ -56,10 +56,12 @@ export function evmCollectionEnabled(config: Config): boolean {
 
 /** Checks the settings first (a mistake stops start-up), then waits for the node to learn the chain. */
 export async function createEvmContext(config: Config, sql: Sql, log: Logger): Promise<EvmContext> {
-  const gasKeeperKey = config.GAS_KEEPER_PRIVATE_KEY ?? (config.SLUICE_ENV === 'dev' ? devPrivateKey(DevAccount.GasKeeper) : undefined);
+  const gasKeeperKey =
+    config.GAS_KEEPER_PRIVATE_KEY ?? (config.SLUICE_ENV === 'dev' ? devPrivateKey(DevAccount.GasKeeper) : undefined);
   if (!gasKeeperKey) throw new ConfigError('Invalid configuration:\n  GAS_KEEPER_PRIVATE_KEY: is required');
   const phrase = required(config, 'EVM_DEPOSIT_MNEMONIC');
-  if (!isMnemonic(phrase)) throw new ConfigError('Invalid configuration:\n  EVM_DEPOSIT_MNEMONIC: is not a valid BIP-39 mnemonic');
+  if (!isMnemonic(phrase))
+    throw new ConfigError('Invalid configuration:\n  EVM_DEPOSIT_MNEMONIC: is not a valid BIP-39 mnemonic');
   const coldWallet = required(config, 'COLD_WALLET_ADDRESS').toLowerCase();
   const gasKeeperSettings = {
     minBalance: ethAmount('GAS_KEEPER_MIN_BALANCE', config.GAS_KEEPER_MIN_BALANCE).toString(),

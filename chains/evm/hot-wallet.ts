@@ -44,11 +44,21 @@ export class EvmHotWallet implements WithdrawalProvider {
     const { sender, chain } = this.deps.evm;
     const stored = (await sendsByKeys(this.deps.sql, chain, [key])).get(key);
     if (stored) {
-      if (stored.from !== this.address.toLowerCase()) this.deps.log.warn({ key, from: stored.from }, 'resuming the payout another hot wallet stored');
-      const resumed = await sender.send(this.wallet, { key, purpose: 'withdrawal', to: stored.to, value: stored.value, data: stored.data, gasLimit: stored.gasLimit, fees: stored.attempts[0]! });
+      if (stored.from !== this.address.toLowerCase())
+        this.deps.log.warn({ key, from: stored.from }, 'resuming the payout another hot wallet stored');
+      const resumed = await sender.send(this.wallet, {
+        key,
+        purpose: 'withdrawal',
+        to: stored.to,
+        value: stored.value,
+        data: stored.data,
+        gasLimit: stored.gasLimit,
+        fees: stored.attempts[0]!,
+      });
       return { txHash: resumed.attempts[resumed.attempts.length - 1]!.txHash };
     }
-    if (!this.currencies.includes(request.currency)) throw new ProviderRefusedError(`${this.id} does not pay ${request.currency}`);
+    if (!this.currencies.includes(request.currency))
+      throw new ProviderRefusedError(`${this.id} does not pay ${request.currency}`);
     const transaction = await this.payoutTransaction(request);
     const sent = await sender.send(this.wallet, { key, purpose: 'withdrawal', notify: [key], ...transaction });
     this.deps.log.info({ key, from: this.address, hash: sent.attempts[0]!.txHash }, 'withdrawal payout sent');
@@ -62,8 +72,10 @@ export class EvmHotWallet implements WithdrawalProvider {
     await sender.reconcile(this.wallet, { staleAfterMs: this.deps.evm.resubmitAfterMs, bump: true });
     const state = await sender.stateOf(payoutSendKey(withdrawalId));
     if (!state || state.send.status === 'pending') return { state: 'pending', confirmations: 0 };
-    if (state.send.succeeded === false) return { state: 'failed', reason: `the payout transaction ${state.send.minedHash} reverted` };
-    if (state.confirmations >= Math.max(confirmations, 1) && state.confirmed) return { state: 'confirmed', confirmations: state.confirmations };
+    if (state.send.succeeded === false)
+      return { state: 'failed', reason: `the payout transaction ${state.send.minedHash} reverted` };
+    if (state.confirmations >= Math.max(confirmations, 1) && state.confirmed)
+      return { state: 'confirmed', confirmations: state.confirmations };
     return { state: 'pending', confirmations: state.confirmations };
   }
 
@@ -71,7 +83,10 @@ export class EvmHotWallet implements WithdrawalProvider {
   private async payoutTransaction(request: PayoutRequest) {
     const { provider, chain } = this.deps.evm;
     const fees = await quoteFees(provider);
-    const [balance, committed] = await Promise.all([provider.getBalance(this.address), committedByOpenSends(this.deps.sql, chain, this.address.toLowerCase())]);
+    const [balance, committed] = await Promise.all([
+      provider.getBalance(this.address),
+      committedByOpenSends(this.deps.sql, chain, this.address.toLowerCase()),
+    ]);
     const spendable = balance - committed;
     if (request.currency === ETH) {
       const gasLimit = ETH_TRANSFER_GAS;

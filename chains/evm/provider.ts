@@ -11,7 +11,10 @@ export function createEvmProvider(rpcUrl: string): JsonRpcProvider {
 }
 
 /** The chain's key in Sluice (`evm-<chainId>`), from the node; refuses a node on another chain than configured. */
-export async function detectChain(provider: JsonRpcProvider, expectedChainId?: number): Promise<{ chain: string; chainId: bigint }> {
+export async function detectChain(
+  provider: JsonRpcProvider,
+  expectedChainId?: number,
+): Promise<{ chain: string; chainId: bigint }> {
   const chainId = BigInt(await provider.send('eth_chainId', []));
   if (expectedChainId !== undefined && chainId !== BigInt(expectedChainId)) {
     throw new Error(`the EVM node is on chain ${chainId}, not the configured EVM_CHAIN_ID ${expectedChainId}`);
@@ -19,7 +22,12 @@ export async function detectChain(provider: JsonRpcProvider, expectedChainId?: n
   return { chain: evmChain(chainId), chainId };
 }
 
-export async function tokenBalance(provider: JsonRpcProvider, token: string, owner: string, blockTag: BlockTag = 'latest'): Promise<bigint> {
+export async function tokenBalance(
+  provider: JsonRpcProvider,
+  token: string,
+  owner: string,
+  blockTag: BlockTag = 'latest',
+): Promise<bigint> {
   return decodeBalance(await provider.call({ to: token, data: encodeBalanceOf(owner), blockTag }));
 }
 

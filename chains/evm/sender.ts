@@ -48,7 +48,12 @@ const ALREADY_KNOWN = /already known|already imported|known transaction/i;
 const NONCE_USED = /nonce too low|nonce has already been used/i;
 
 function rpcMessage(error: unknown): string {
-  const e = error as { error?: { message?: string }; info?: { error?: { message?: string } }; shortMessage?: string; message?: string };
+  const e = error as {
+    error?: { message?: string };
+    info?: { error?: { message?: string } };
+    shortMessage?: string;
+    message?: string;
+  };
   return e.error?.message ?? e.info?.error?.message ?? e.shortMessage ?? e.message ?? String(error);
 }
 
@@ -71,7 +76,11 @@ export class EvmSender {
     const from = signer.address.toLowerCase();
     const chainCount = BigInt(await this.deps.provider.getTransactionCount(signer.address, 'latest'));
     await sql.begin(async (tx) => {
-      const existing = await sendsByKeys(tx, chain, requests.map((r) => r.key));
+      const existing = await sendsByKeys(
+        tx,
+        chain,
+        requests.map((r) => r.key),
+      );
       const fresh = requests.filter((r) => !existing.has(r.key));
       if (fresh.length === 0) return;
       let nonce = await reserveNonces(tx, chain, from, fresh.length, chainCount);
@@ -89,12 +98,23 @@ export class EvmSender {
           gasLimit: request.gasLimit,
           notify: request.notify ?? [],
         });
-        const raw = await this.sign(signer, { to: request.to, value: request.value, data, nonce, gasLimit: request.gasLimit, fees: request.fees });
+        const raw = await this.sign(signer, {
+          to: request.to,
+          value: request.value,
+          data,
+          nonce,
+          gasLimit: request.gasLimit,
+          fees: request.fees,
+        });
         await insertAttempt(tx, sendId, { attempt: 1, ...raw, ...request.fees });
         nonce += 1n;
       }
     });
-    const stored = await sendsByKeys(sql, chain, requests.map((r) => r.key));
+    const stored = await sendsByKeys(
+      sql,
+      chain,
+      requests.map((r) => r.key),
+    );
     const sends = requests.map((r) => stored.get(r.key)!);
     for (const send of sends) if (send.status === 'pending') await this.broadcast(send);
     return sends;
@@ -149,7 +169,14 @@ export class EvmSender {
   private async resubmit(signer: Signer, send: Send): Promise<Send> {
     const last = send.attempts[send.attempts.length - 1]!;
     const fees = bumpedFees(last);
-    const raw = await this.sign(signer, { to: send.to, value: send.value, data: send.data, nonce: send.nonce, gasLimit: send.gasLimit, fees });
+    const raw = await this.sign(signer, {
+      to: send.to,
+      value: send.value,
+      data: send.data,
+      nonce: send.nonce,
+      gasLimit: send.gasLimit,
+      fees,
+    });
     await this.deps.sql.begin(async (tx) => {
       await insertAttempt(tx, send.id, { attempt: last.attempt + 1, ...raw, ...fees });
     });
@@ -158,7 +185,10 @@ export class EvmSender {
     return bumped;
   }
 
-  private async sign(signer: Signer, t: { to: string; value: bigint; data: string; nonce: bigint; gasLimit: bigint; fees: FeeQuote }) {
+  private async sign(
+    signer: Signer,
+    t: { to: string; value: bigint; data: string; nonce: bigint; gasLimit: bigint; fees: FeeQuote },
+  ) {
     const raw = await signer.signTransaction({
       type: 2,
       chainId: this.deps.chainId,

@@ -37,7 +37,10 @@ export interface Send {
   attempts: Attempt[];
 }
 
-export type NewSend = Pick<Send, 'chain' | 'key' | 'purpose' | 'from' | 'to' | 'value' | 'data' | 'nonce' | 'gasLimit' | 'notify'>;
+export type NewSend = Pick<
+  Send,
+  'chain' | 'key' | 'purpose' | 'from' | 'to' | 'value' | 'data' | 'nonce' | 'gasLimit' | 'notify'
+>;
 
 export interface Inclusion {
   hash: string;
@@ -110,7 +113,8 @@ export async function sendById(db: Db, id: string): Promise<Send | null> {
 
 /** Sends from an address that are not final yet, oldest nonce first. */
 export async function openSends(db: Db, chain: string, from: string): Promise<Send[]> {
-  const rows = await db`select * from evm_sends where chain = ${chain} and from_address = ${from} and status <> 'confirmed' order by nonce`;
+  const rows =
+    await db`select * from evm_sends where chain = ${chain} and from_address = ${from} and status <> 'confirmed' order by nonce`;
   return withAttempts(db, rows);
 }
 
@@ -186,7 +190,10 @@ export async function minedSends(db: Db, chain: string): Promise<Send[]> {
 
 /** Mined sends in a block that left the chain. */
 export async function sendsInBlock(db: Db, chain: string, blockHash: string): Promise<Send[]> {
-  return withAttempts(db, await db`select * from evm_sends where chain = ${chain} and block_hash = ${blockHash} and status = 'mined'`);
+  return withAttempts(
+    db,
+    await db`select * from evm_sends where chain = ${chain} and block_hash = ${blockHash} and status = 'mined'`,
+  );
 }
 
 /** Confirmed sends whose waiting workflows have not been signalled yet (the outbox). */
@@ -194,7 +201,13 @@ export async function sendsToSignal(db: Db, chain: string, limit = 500) {
   const rows = await db`
     select id, key, mined_hash, notify, version from evm_sends
     where chain = ${chain} and version > signalled_version order by id limit ${limit}`;
-  return rows.map((r) => ({ id: String(r.id), key: r.key as string, hash: r.minedHash as string, notify: r.notify as string[], version: r.version as number }));
+  return rows.map((r) => ({
+    id: String(r.id),
+    key: r.key as string,
+    hash: r.minedHash as string,
+    notify: r.notify as string[],
+    version: r.version as number,
+  }));
 }
 
 export async function markSendSignalled(db: Db, id: string, version: number): Promise<void> {

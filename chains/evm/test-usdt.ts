@@ -22,7 +22,11 @@ export function compileTestUsdt(): Promise<CompiledContract> {
     const input = {
       language: 'Solidity',
       sources: { 'TestUSDT.sol': { content: await readFile(SOURCE, 'utf8') } },
-      settings: { evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
+      settings: {
+        evmVersion: 'cancun',
+        optimizer: { enabled: true, runs: 200 },
+        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+      },
     };
     const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
       errors?: Array<{ severity: string; formattedMessage: string }>;

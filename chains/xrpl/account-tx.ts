@@ -7,7 +7,7 @@ import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { fromAccountTxEntry, MalformedTransaction, paymentOf } from './payments.js';
 
 export const HISTORY_OUT_OF_REACH =
-  'the XRPL server\'s history does not reach back far enough: payments before it may be missing; point XRPL_URL at a full-history server and resync the account';
+  "the XRPL server's history does not reach back far enough: payments before it may be missing; point XRPL_URL at a full-history server and resync the account";
 
 /** rippled's ceiling for account_tx pages. */
 export const ACCOUNT_TX_PAGE_LIMIT = 400;
@@ -49,7 +49,13 @@ export async function accountTxPage(client: Client, query: AccountTxQuery): Prom
     // an address nobody has funded yet has no history: complete through the latest validated ledger
     if (error instanceof RippledError && (error.data as { error?: string } | undefined)?.error === 'actNotFound') {
       const validated = await validatedLedgerIndex(client);
-      return { payments: [], marker: undefined, ledgerMin: query.ledgerMin === -1 ? validated : query.ledgerMin, ledgerMax: validated, malformed: [] };
+      return {
+        payments: [],
+        marker: undefined,
+        ledgerMin: query.ledgerMin === -1 ? validated : query.ledgerMin,
+        ledgerMax: validated,
+        malformed: [],
+      };
     }
     throw error;
   }

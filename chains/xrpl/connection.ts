@@ -32,7 +32,9 @@ export class XrplConnection {
     await discard(this.client);
     this.client = null;
     const client = new Client(this.url, { connectionTimeout: this.timeouts.connectMs, timeout: this.timeouts.requestMs });
-    client.on('error', (code: unknown, message: unknown) => this.log.warn({ url: this.url, code, message }, 'XRPL connection error'));
+    client.on('error', (code: unknown, message: unknown) =>
+      this.log.warn({ url: this.url, code, message }, 'XRPL connection error'),
+    );
     try {
       await client.connect();
     } catch (error) {

@@ -53,7 +53,9 @@ export class XrplHotWallet implements WithdrawalProvider {
       const { result } = await client.request({ command: 'tx', transaction: txHash });
       if (!result.validated) return { state: 'pending', confirmations: 0 };
       const outcome = typeof result.meta === 'object' && result.meta ? result.meta.TransactionResult : undefined;
-      return outcome === TES_SUCCESS ? { state: 'confirmed', confirmations: 1 } : { state: 'failed', reason: `the ledger validated it as ${outcome}` };
+      return outcome === TES_SUCCESS
+        ? { state: 'confirmed', confirmations: 1 }
+        : { state: 'failed', reason: `the ledger validated it as ${outcome}` };
     } catch (error) {
       if (!isNotFound(error)) throw error;
       // not in any ledger: once the validated ledger passed its LastLedgerSequence, it never will be; until then the
@@ -61,7 +63,10 @@ export class XrplHotWallet implements WithdrawalProvider {
       const payout = await payoutByKey(this.deps.sql, payoutKey(withdrawalId));
       if (!payout) return { state: 'pending', confirmations: 0 };
       if ((await client.getLedgerIndex()) > payout.lastLedgerSequence) {
-        return { state: 'failed', reason: `not validated by ledger ${payout.lastLedgerSequence} (LastLedgerSequence): it can no longer apply` };
+        return {
+          state: 'failed',
+          reason: `not validated by ledger ${payout.lastLedgerSequence} (LastLedgerSequence): it can no longer apply`,
+        };
       }
       await client.request({ command: 'submit', tx_blob: payout.txBlob });
       return { state: 'pending', confirmations: 0 };
@@ -90,7 +95,8 @@ export class XrplHotWallet implements WithdrawalProvider {
       const [taken] = await tx`
         select max(sequence) as sequence from xrpl_payouts
         where account = ${this.address} and status <> 'rejected' and last_ledger_sequence >= ${await client.getLedgerIndex()}`;
-      if (taken?.sequence !== null && taken?.sequence !== undefined) prepared.Sequence = Math.max(prepared.Sequence!, Number(taken.sequence) + 1);
+      if (taken?.sequence !== null && taken?.sequence !== undefined)
+        prepared.Sequence = Math.max(prepared.Sequence!, Number(taken.sequence) + 1);
       const signed = this.wallet.sign(prepared);
       return storePayout(tx, {
         key,

@@ -133,7 +133,9 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     let end!: (reason: string) => void;
     const ended = new Promise<string>((resolve) => (end = resolve));
     client.on('disconnected', (code: number) => end(`disconnected (code ${code})`));
-    client.on('error', (code: unknown, message: unknown) => this.log.warn({ url: this.options.url, code, message }, 'XRPL connection error'));
+    client.on('error', (code: unknown, message: unknown) =>
+      this.log.warn({ url: this.options.url, code, message }, 'XRPL connection error'),
+    );
     try {
       await client.connect();
     } catch (error) {
@@ -141,12 +143,23 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
       throw error;
     }
     onConnected();
-    const session: Session = { client, live: new Map(), subscribed: false, closedLedger: 0, checkpointed: 0, lastLedgerAt: Date.now(), end };
+    const session: Session = {
+      client,
+      live: new Map(),
+      subscribed: false,
+      closedLedger: 0,
+      checkpointed: 0,
+      lastLedgerAt: Date.now(),
+      end,
+    };
     client.on('transaction', (message: TransactionStream) => this.onTransaction(session, message));
     client.on('ledgerClosed', (ledger: LedgerStream) => this.onLedgerClosed(session, ledger));
-    const watchdog = setInterval(() => {
-      if (Date.now() - session.lastLedgerAt > this.options.stallMs) end(`no ledger closed for ${this.options.stallMs / 1000}s`);
-    }, Math.max(this.options.stallMs / 4, 100));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - session.lastLedgerAt > this.options.stallMs) end(`no ledger closed for ${this.options.stallMs / 1000}s`);
+      },
+      Math.max(this.options.stallMs / 4, 100),
+    );
     this.session = session;
     if (this.stopped) end('stopping'); // stop() came while connecting
     this.stats.sessions += 1;
@@ -179,7 +192,8 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     if (!payment) return;
     this.stats.received += 1;
     this.buffer.push(payment);
-    if (this.buffer.length >= this.options.maxBuffered) session.end(`${this.buffer.length} payments not yet written: the database is not keeping up`);
+    if (this.buffer.length >= this.options.maxBuffered)
+      session.end(`${this.buffer.length} payments not yet written: the database is not keeping up`);
     this.scheduleFlush();
   }
 
@@ -233,15 +247,22 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
         this.stats.stored += outcome.inserted;
         retryMs = 100;
         if (outcome.deposits.length > 0) {
-          void this.options.onDeposits(outcome.deposits).catch((error) => this.log.warn({ err: error }, 'could not signal XRPL deposits yet'));
+          void this.options
+            .onDeposits(outcome.deposits)
+            .catch((error) => this.log.warn({ err: error }, 'could not signal XRPL deposits yet'));
         }
         if (outcome.payouts.length > 0) {
-          void this.options.onPayouts(outcome.payouts).catch((error) => this.log.warn({ err: error }, 'could not signal XRPL payouts; the withdrawals will poll'));
+          void this.options
+            .onPayouts(outcome.payouts)
+            .catch((error) => this.log.warn({ err: error }, 'could not signal XRPL payouts; the withdrawals will poll'));
         }
       } catch (error) {
         this.buffer = batch.concat(this.buffer);
         if (checkpoint && this.session) this.session.checkpointed = 0;
-        this.log.warn({ err: error instanceof Error ? error.message : String(error), payments: batch.length, retryInMs: retryMs }, 'could not store XRPL payments; retrying');
+        this.log.warn(
+          { err: error instanceof Error ? error.message : String(error), payments: batch.length, retryInMs: retryMs },
+          'could not store XRPL payments; retrying',
+        );
         await new Promise((r) => setTimeout(r, retryMs));
         retryMs = Math.min(retryMs * 2, 10_000);
         this.flushAgain = true;
@@ -253,7 +274,9 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
   private requestSync(): void {
     const session = this.session;
     if (!session) return;
-    this.sync(session).catch((error) => session.end(`could not follow the watch list: ${error instanceof Error ? error.message : String(error)}`));
+    this.sync(session).catch((error) =>
+      session.end(`could not follow the watch list: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   /** Watch-list syncs run one at a time; requests while one runs are coalesced into one more pass. */
@@ -271,9 +294,11 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     });
     const current = { session, done };
     this.syncing = current;
-    void done.catch(() => {}).finally(() => {
-      if (this.syncing === current) this.syncing = null;
-    });
+    void done
+      .catch(() => {})
+      .finally(() => {
+        if (this.syncing === current) this.syncing = null;
+      });
     return done;
   }
 
@@ -299,9 +324,13 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
 
     // an account is followed live once the gap since its complete history is filled; until its first backfill
     // completes there is no such ledger, and its payments are stored as they stream in meanwhile
-    const toFill = [...session.live].filter(([address, followed]) => !followed && wanted.get(address) != null).map(([address]) => address);
+    const toFill = [...session.live]
+      .filter(([address, followed]) => !followed && wanted.get(address) != null)
+      .map(([address]) => address);
     for (let i = 0; i < toFill.length; i += FILL_CONCURRENCY) {
-      await Promise.all(toFill.slice(i, i + FILL_CONCURRENCY).map((address) => this.fillGap(session, address, wanted.get(address)!)));
+      await Promise.all(
+        toFill.slice(i, i + FILL_CONCURRENCY).map((address) => this.fillGap(session, address, wanted.get(address)!)),
+      );
     }
   }
 
@@ -310,7 +339,13 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
     let marker: unknown;
     let payments = 0;
     do {
-      const page = await accountTxPage(session.client, { account: address, ledgerMin: fromLedger, ledgerMax: -1, forward: true, marker });
+      const page = await accountTxPage(session.client, {
+        account: address,
+        ledgerMin: fromLedger,
+        ledgerMax: -1,
+        forward: true,
+        marker,
+      });
       for (const problem of page.malformed) this.log.error({ account: address, problem }, 'unreadable XRPL transaction skipped');
       const missing = marker === undefined ? unreachableHistory(fromLedger, page) : null;
       if (missing) this.log.error({ account: address, ...missing }, HISTORY_OUT_OF_REACH);

@@ -32,14 +32,28 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 export function fromStreamMessage(message: Json): WireTransaction {
   const tx = message.tx_json ?? message.transaction;
   if (!isObject(tx)) throw new MalformedTransaction('stream message without a transaction');
-  return { tx, meta: message.meta, hash: message.hash, ledgerIndex: message.ledger_index, closeTimeIso: message.close_time_iso, validated: message.validated };
+  return {
+    tx,
+    meta: message.meta,
+    hash: message.hash,
+    ledgerIndex: message.ledger_index,
+    closeTimeIso: message.close_time_iso,
+    validated: message.validated,
+  };
 }
 
 /** An account_tx entry: API v2 has `tx_json` and `hash` beside it; v1 (requestAll sends no api_version) has `tx`. */
 export function fromAccountTxEntry(entry: Json): WireTransaction {
   const tx = entry.tx_json ?? entry.tx;
   if (!isObject(tx)) throw new MalformedTransaction('account_tx entry without a transaction (binary entries are not requested)');
-  return { tx, meta: entry.meta, hash: entry.hash, ledgerIndex: entry.ledger_index, closeTimeIso: entry.close_time_iso, validated: entry.validated };
+  return {
+    tx,
+    meta: entry.meta,
+    hash: entry.hash,
+    ledgerIndex: entry.ledger_index,
+    closeTimeIso: entry.close_time_iso,
+    validated: entry.validated,
+  };
 }
 
 /** The Payment this transaction is, or null if it is not a validated Payment. */
@@ -54,10 +68,12 @@ export function paymentOf(wire: WireTransaction): XrplPayment | null {
   const ledgerIndex = Number(wire.ledgerIndex ?? tx.ledger_index ?? tx.inLedger);
   if (!Number.isSafeInteger(ledgerIndex) || ledgerIndex <= 0) throw new MalformedTransaction(`${hash}: bad ledger index`);
   const transactionIndex = Number(meta.TransactionIndex);
-  if (!Number.isSafeInteger(transactionIndex) || transactionIndex < 0) throw new MalformedTransaction(`${hash}: bad TransactionIndex`);
+  if (!Number.isSafeInteger(transactionIndex) || transactionIndex < 0)
+    throw new MalformedTransaction(`${hash}: bad TransactionIndex`);
   const result = meta.TransactionResult;
   if (typeof result !== 'string') throw new MalformedTransaction(`${hash}: no TransactionResult`);
-  if (typeof tx.Account !== 'string' || typeof tx.Destination !== 'string') throw new MalformedTransaction(`${hash}: no Account or Destination`);
+  if (typeof tx.Account !== 'string' || typeof tx.Destination !== 'string')
+    throw new MalformedTransaction(`${hash}: no Account or Destination`);
 
   const flags = typeof tx.Flags === 'number' ? tx.Flags : 0;
   const partial = (flags & TF_PARTIAL_PAYMENT) !== 0;
@@ -112,7 +128,8 @@ function deliveredOf(meta: Json, tx: Json, partial: boolean, hash: string): Deli
 function amountOf(amount: unknown, hash: string): DeliveredAmount {
   if (typeof amount === 'string' && DROPS.test(amount)) return { kind: 'xrp', drops: BigInt(amount) };
   if (isObject(amount) && typeof amount.value === 'string') {
-    if (typeof amount.mpt_issuance_id === 'string') return { kind: 'mpt', mptIssuanceId: amount.mpt_issuance_id, value: amount.value };
+    if (typeof amount.mpt_issuance_id === 'string')
+      return { kind: 'mpt', mptIssuanceId: amount.mpt_issuance_id, value: amount.value };
     if (typeof amount.currency === 'string' && typeof amount.issuer === 'string') {
       return { kind: 'issued', currency: amount.currency, issuer: amount.issuer, value: amount.value };
     }

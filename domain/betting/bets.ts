@@ -59,7 +59,8 @@ export function parseStake(text: string, scale: number): Parsed {
  * 0.01); from four decimals on it is exact, because a stake has at most two.
  */
 export function payoutFor(stake: bigint, coefficient: bigint): bigint {
-  if (stake <= 0n || coefficient < MIN_COEFFICIENT) throw new RangeError('payoutFor expects a positive stake and a coefficient above 1.00');
+  if (stake <= 0n || coefficient < MIN_COEFFICIENT)
+    throw new RangeError('payoutFor expects a positive stake and a coefficient above 1.00');
   return (stake * coefficient) / 100n;
 }
 

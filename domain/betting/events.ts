@@ -51,7 +51,8 @@ export function bettingRefusal(event: BookState, now: Date): DomainError | null 
 
 /** The coefficient may change only while the book is open; bets keep the coefficient they were placed at. */
 export function coefficientChangeRefusal(event: BookState, now: Date): DomainError | null {
-  if (event.state !== 'new') return new DomainError(ErrorCode.EventFinal, `the event is already ${event.state}; it cannot change again`);
+  if (event.state !== 'new')
+    return new DomainError(ErrorCode.EventFinal, `the event is already ${event.state}; it cannot change again`);
   if (event.bookClosedAt !== null || now.getTime() >= event.deadline.getTime()) {
     return new DomainError(ErrorCode.EventClosed, 'betting on this event has closed; its coefficient can no longer change');
   }

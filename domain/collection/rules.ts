@@ -80,16 +80,48 @@ export function sweepLedgerTransfers(s: SweepOutcome): TransferRequest[] {
   const metadata = { type: 'sweep', sweep_id: s.sweepId, chain: s.chain, tx_hash: s.txHash };
   const transfers: TransferRequest[] = [];
   if (s.funding && s.funding.amount > 0n) {
-    transfers.push({ kind: 'posted', key: key('funding'), debit: hot, credit: gasKeeperAccount(s.chain), currency: s.nativeCurrency, amount: s.funding.amount, metadata });
+    transfers.push({
+      kind: 'posted',
+      key: key('funding'),
+      debit: hot,
+      credit: gasKeeperAccount(s.chain),
+      currency: s.nativeCurrency,
+      amount: s.funding.amount,
+      metadata,
+    });
   }
   if (s.funding && s.funding.gas > 0n) {
-    transfers.push({ kind: 'posted', key: key('funding-gas'), debit: fees, credit: gasKeeperAccount(s.chain), currency: s.nativeCurrency, amount: s.funding.gas, metadata });
+    transfers.push({
+      kind: 'posted',
+      key: key('funding-gas'),
+      debit: fees,
+      credit: gasKeeperAccount(s.chain),
+      currency: s.nativeCurrency,
+      amount: s.funding.gas,
+      metadata,
+    });
   }
   if (s.amount > 0n) {
-    transfers.push({ kind: 'posted', key: key('cold'), debit: coldCustodyAccount(s.chain), credit: hot, currency: s.currency, amount: s.amount, metadata: { ...metadata, deposit_ids: s.depositIds } });
+    transfers.push({
+      kind: 'posted',
+      key: key('cold'),
+      debit: coldCustodyAccount(s.chain),
+      credit: hot,
+      currency: s.currency,
+      amount: s.amount,
+      metadata: { ...metadata, deposit_ids: s.depositIds },
+    });
   }
   if (s.sweepGas > 0n) {
-    transfers.push({ kind: 'posted', key: key('gas'), debit: fees, credit: hot, currency: s.nativeCurrency, amount: s.sweepGas, metadata });
+    transfers.push({
+      kind: 'posted',
+      key: key('gas'),
+      debit: fees,
+      credit: hot,
+      currency: s.nativeCurrency,
+      amount: s.sweepGas,
+      metadata,
+    });
   }
   return transfers;
 }

@@ -15,7 +15,8 @@ export interface TransferRules {
 /** The first rule an amount breaks, or null. The daily limit is checked by the ledger, atomically with the write. */
 export function checkTransferRules(amount: bigint, rules: TransferRules, currency: string): DomainError | null {
   if (!rules.enabled) return new DomainError(ErrorCode.CurrencyDisabled, `transfers in ${currency} are disabled`);
-  if (amount < rules.minAmount) return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum for ${currency}`);
+  if (amount < rules.minAmount)
+    return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum for ${currency}`);
   if (rules.maxAmount !== null && amount > rules.maxAmount) {
     return new DomainError(ErrorCode.AmountAboveMaximum, `amount is above the maximum for ${currency}`);
   }
@@ -35,7 +36,8 @@ export interface InternalTransfer {
 }
 
 export const transferKey = (fromUserId: string, idempotencyKey: string) => `transfer:${fromUserId}:${idempotencyKey}`;
-export const dailyTransferCounter = (userId: string, currency: string, day: string) => `transfer-out:${userId}:${currency}:${day}`;
+export const dailyTransferCounter = (userId: string, currency: string, day: string) =>
+  `transfer-out:${userId}:${currency}:${day}`;
 
 export function internalTransferGroup(t: InternalTransfer, rules: TransferRules): TransferGroup {
   const key = transferKey(t.fromUserId, t.idempotencyKey);
@@ -45,9 +47,22 @@ export function internalTransferGroup(t: InternalTransfer, rules: TransferRules)
     transfers: [
       { kind: 'posted', key, debit: from, credit: userAccountName(t.toUserId), currency: t.currency, amount: t.amount, metadata },
       ...(t.fee > 0n
-        ? [{ kind: 'posted' as const, key: `${key}:fee`, debit: from, credit: `fees:${t.currency}`, currency: t.currency, amount: t.fee, metadata: { type: 'transfer_fee', transfer_key: key } }]
+        ? [
+            {
+              kind: 'posted' as const,
+              key: `${key}:fee`,
+              debit: from,
+              credit: `fees:${t.currency}`,
+              currency: t.currency,
+              amount: t.fee,
+              metadata: { type: 'transfer_fee', transfer_key: key },
+            },
+          ]
         : []),
     ],
-    counters: rules.dailyLimit === null ? [] : [{ key: dailyTransferCounter(t.fromUserId, t.currency, t.day), add: t.amount, max: rules.dailyLimit }],
+    counters:
+      rules.dailyLimit === null
+        ? []
+        : [{ key: dailyTransferCounter(t.fromUserId, t.currency, t.day), add: t.amount, max: rules.dailyLimit }],
   };
 }

@@ -31,9 +31,27 @@ export function holdGroup(w: WithdrawalMoney, counters: CounterChange[]): Transf
   const metadata = { type: 'withdrawal', withdrawal_id: w.id };
   return {
     transfers: [
-      { kind: 'pending', key: keys.amountHold, debit: user, credit: WITHDRAWAL_CLEARING, currency: w.currency, amount: w.amount, metadata },
+      {
+        kind: 'pending',
+        key: keys.amountHold,
+        debit: user,
+        credit: WITHDRAWAL_CLEARING,
+        currency: w.currency,
+        amount: w.amount,
+        metadata,
+      },
       ...(w.fee > 0n
-        ? [{ kind: 'pending' as const, key: keys.feeHold, debit: user, credit: `fees:${w.currency}`, currency: w.currency, amount: w.fee, metadata: { ...metadata, type: 'withdrawal_fee' } }]
+        ? [
+            {
+              kind: 'pending' as const,
+              key: keys.feeHold,
+              debit: user,
+              credit: `fees:${w.currency}`,
+              currency: w.currency,
+              amount: w.fee,
+              metadata: { ...metadata, type: 'withdrawal_fee' },
+            },
+          ]
         : []),
     ],
     counters,

@@ -18,7 +18,8 @@ export interface WithdrawalSettings {
 /** The first static rule the amount breaks (limits over time are checked atomically by the ledger). */
 export function checkWithdrawalRules(amount: bigint, settings: WithdrawalSettings, currency: string): DomainError | null {
   if (!settings.enabled) return new DomainError(ErrorCode.CurrencyDisabled, `withdrawals of ${currency} are disabled`);
-  if (amount < settings.minAmount) return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum withdrawal of ${currency}`);
+  if (amount < settings.minAmount)
+    return new DomainError(ErrorCode.AmountBelowMinimum, `amount is below the minimum withdrawal of ${currency}`);
   if (settings.maxAmount !== null && amount > settings.maxAmount) {
     return new DomainError(ErrorCode.AmountAboveMaximum, `amount is above the maximum withdrawal of ${currency}`);
   }
@@ -39,7 +40,15 @@ export function withdrawalCounters(userId: string, currency: string, amount: big
   const day = now.toISOString().slice(0, 10);
   const month = day.slice(0, 7);
   return [
-    { key: `withdrawal-day:${userId}:${currency}:${day}`, add: amount, ...(settings.dailyLimit !== null ? { max: settings.dailyLimit } : {}) },
-    { key: `withdrawal-month:${userId}:${currency}:${month}`, add: amount, ...(settings.monthlyLimit !== null ? { max: settings.monthlyLimit } : {}) },
+    {
+      key: `withdrawal-day:${userId}:${currency}:${day}`,
+      add: amount,
+      ...(settings.dailyLimit !== null ? { max: settings.dailyLimit } : {}),
+    },
+    {
+      key: `withdrawal-month:${userId}:${currency}:${month}`,
+      add: amount,
+      ...(settings.monthlyLimit !== null ? { max: settings.monthlyLimit } : {}),
+    },
   ];
 }

@@ -31,9 +31,7 @@ export interface XrplPayment {
   delivered: DeliveredAmount | null;
 }
 
-export type DepositDecision =
-  | { status: 'matched'; userId: string; drops: bigint }
-  | { status: UnmatchedReason };
+export type DepositDecision = { status: 'matched'; userId: string; drops: bigint } | { status: UnmatchedReason };
 
 /** Why a payment to a deposit address was not credited: an operator decides what happens to it. */
 export type UnmatchedReason = 'unknown_tag' | 'missing_tag' | 'not_xrp' | 'unknown_amount';

@@ -45,7 +45,9 @@ export async function acquireLeadership(
   const lost = new Promise<string>((resolve) => (lose = resolve));
   // a peer that vanished without closing the socket shows up as a failing round trip
   const check = setInterval(() => {
-    lock`select 1`.catch((error: unknown) => lose(`the lock connection failed: ${error instanceof Error ? error.message : String(error)}`));
+    lock`select 1`.catch((error: unknown) =>
+      lose(`the lock connection failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }, options.checkMs ?? 5_000);
   void lost.then(() => clearInterval(check));
 

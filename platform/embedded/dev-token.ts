@@ -12,7 +12,10 @@ import type { Logger } from '../log.js';
 
 const INITIAL_SUPPLY = 1_000_000_000n * 10n ** 6n; // a billion test USDT to the deployer
 const HOT_WALLET_STOCK = 1_000_000n * 10n ** 6n;
-const ERC20 = ['function transfer(address to, uint256 value) returns (bool)', 'function balanceOf(address) view returns (uint256)'];
+const ERC20 = [
+  'function transfer(address to, uint256 value) returns (bool)',
+  'function balanceOf(address) view returns (uint256)',
+];
 
 export async function ensureDevToken(sql: Sql, rpcUrl: string, log: Logger): Promise<string> {
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });

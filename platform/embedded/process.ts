@@ -63,8 +63,17 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
 }
 
 /** A Sluice process from its entry point, `workers/<entry>.ts`, run by node with the tsx loader from the project root. */
-export function spawnEntryPoint(entry: string, options: Omit<SpawnOptions, 'name' | 'command' | 'args' | 'cwd'> & { name?: string }): ServiceProcess {
-  return spawnService({ name: entry, ...options, command: process.execPath, args: ['--import', 'tsx', `workers/${entry}.ts`], cwd: projectRoot });
+export function spawnEntryPoint(
+  entry: string,
+  options: Omit<SpawnOptions, 'name' | 'command' | 'args' | 'cwd'> & { name?: string },
+): ServiceProcess {
+  return spawnService({
+    name: entry,
+    ...options,
+    command: process.execPath,
+    args: ['--import', 'tsx', `workers/${entry}.ts`],
+    cwd: projectRoot,
+  });
 }
 
 /** Polls `probe` until it succeeds, failing with the last error when the deadline passes or the process exits. */

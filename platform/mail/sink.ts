@@ -8,7 +8,10 @@ import type { Sql } from '../db/client.js';
 import { storeCapturedMail } from './captured-mail.js';
 import type { Logger } from '../log.js';
 
-export async function startMailSink(sql: Sql, options: { host: string; port: number; log: Logger }): Promise<{ close(): Promise<void> }> {
+export async function startMailSink(
+  sql: Sql,
+  options: { host: string; port: number; log: Logger },
+): Promise<{ close(): Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],

@@ -2,7 +2,13 @@
  * What the worker makes sure of on the Temporal side before it polls: the namespace exists (dev and test servers),
  * Sluice's search attributes are registered, and the Temporal Schedules exist with the configured intervals.
  */
-import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Connection } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type Connection,
+} from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
@@ -45,7 +51,11 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   log.info({ added: missing }, 'registered search attributes');
 }
 
-export async function ensureSchedules(client: Client, settings: { taskQueue: string; auditIntervalMinutes: number }, log: Logger) {
+export async function ensureSchedules(
+  client: Client,
+  settings: { taskQueue: string; auditIntervalMinutes: number },
+  log: Logger,
+) {
   const spec = { intervals: [{ every: `${settings.auditIntervalMinutes}m` as const }] };
   try {
     await client.schedule.create({

@@ -37,7 +37,13 @@ export async function recomputeLedger(sql: Sql): Promise<AuditReport> {
         const stored = row[field] as bigint;
         const journal = row[`journal${field[0]!.toUpperCase()}${field.slice(1)}`] as bigint;
         if (stored !== journal) {
-          drifts.push({ account: row.name, currency: row.currency, field, stored: stored.toString(), journal: journal.toString() });
+          drifts.push({
+            account: row.name,
+            currency: row.currency,
+            field,
+            stored: stored.toString(),
+            journal: journal.toString(),
+          });
         }
       }
     }
@@ -49,7 +55,13 @@ export async function recomputeLedger(sql: Sql): Promise<AuditReport> {
       where a.currency <> t.currency`;
     for (const row of mismatched) {
       // the account's currency against the currency of a transfer `key` that touched it
-      drifts.push({ account: `${row.name} (transfer ${row.key})`, currency: row.accountCurrency, field: 'currency', stored: row.accountCurrency, journal: row.currency });
+      drifts.push({
+        account: `${row.name} (transfer ${row.key})`,
+        currency: row.accountCurrency,
+        field: 'currency',
+        stored: row.accountCurrency,
+        journal: row.currency,
+      });
     }
 
     const totals = await tx`

@@ -77,7 +77,11 @@ function tallyOf(rows: TallyRow[]): BetTally {
     const sums = perCurrency.get(r.currency) ?? { staked: 0n, paidOut: 0n };
     perCurrency.set(r.currency, { staked: sums.staked + r.staked, paidOut: sums.paidOut + r.paidOut });
   }
-  tally.currencies = [...perCurrency].map(([currency, s]) => ({ currency, staked: s.staked.toString(), paidOut: s.paidOut.toString() }));
+  tally.currencies = [...perCurrency].map(([currency, s]) => ({
+    currency,
+    staked: s.staked.toString(),
+    paidOut: s.paidOut.toString(),
+  }));
   return tally;
 }
 
@@ -91,6 +95,7 @@ export async function tallyBets(db: Db, eventId: string): Promise<BetTally> {
 
 /** The same from the tally settlement keeps (bet_event_tallies): a few rows whatever the number of bets. */
 export async function settlementTally(db: Db, eventId: string): Promise<BetTally> {
-  const rows = await db`select status, currency, bets, staked, paid_out from bet_event_tallies where event_id = ${eventId} order by currency`;
+  const rows =
+    await db`select status, currency, bets, staked, paid_out from bet_event_tallies where event_id = ${eventId} order by currency`;
   return tallyOf(rows as unknown as TallyRow[]);
 }

@@ -20,7 +20,10 @@ const startOptions = (deps: ApiDeps, eventId: string) => ({
 });
 
 function unavailable(error: unknown): ApiError {
-  return new ApiError(ErrorCode.Unavailable, `Temporal is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+  return new ApiError(
+    ErrorCode.Unavailable,
+    `Temporal is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** Starts a new event's workflow. */
@@ -45,7 +48,10 @@ export async function signalBetEventChanged(deps: ApiDeps, eventId: string): Pro
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    deps.log.warn({ err: error, event: eventId }, 'could not signal the bet event workflow; it will see the change when it next polls');
+    deps.log.warn(
+      { err: error, event: eventId },
+      'could not signal the bet event workflow; it will see the change when it next polls',
+    );
   }
 }
 
@@ -58,9 +64,12 @@ const QUERY_DEADLINE_MS = 5_000;
 export async function settlementProgress(deps: ApiDeps, eventId: string): Promise<SettlementProgress | null> {
   const handle = deps.temporal.client.workflow.getHandle(betEventWorkflowId(eventId));
   try {
-    return await deps.temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(betSettlementProgressQuery));
+    return await deps.temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      handle.query(betSettlementProgressQuery),
+    );
   } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) deps.log.warn({ err: error, event: eventId }, 'the bet event workflow did not answer its progress query');
+    if (!(error instanceof WorkflowNotFoundError))
+      deps.log.warn({ err: error, event: eventId }, 'the bet event workflow did not answer its progress query');
     return null;
   }
 }

@@ -81,7 +81,11 @@ export interface BetEventChange {
  * change commits no bet can still be on its way in: settlement, which starts after it, sees every bet there is.
  * Returns null when there is no such event; throws the DomainError of a refused change.
  */
-export async function changeBetEvent(sql: Sql, id: string, change: BetEventChange): Promise<{ event: BetEvent; stateChanged: boolean } | null> {
+export async function changeBetEvent(
+  sql: Sql,
+  id: string,
+  change: BetEventChange,
+): Promise<{ event: BetEvent; stateChanged: boolean } | null> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select *, clock_timestamp() as now from bet_events where id = ${id} for update`;
     if (!row) return null;

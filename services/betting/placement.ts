@@ -20,7 +20,8 @@ export interface BetRequest {
   idempotencyKey: string;
 }
 
-export type PlacementOutcome = { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string } };
+export type PlacementOutcome =
+  { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string } };
 
 export class BetPlacer {
   private readonly queue: BatchQueue<BetRequest, PlacementOutcome>;
@@ -48,7 +49,10 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
   if (bet.eventId === request.eventId && bet.currency === request.currency && bet.amount === request.amount) {
     return { ok: true, bet, replayed: true };
   }
-  return { ok: false, error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different bet' } };
+  return {
+    ok: false,
+    error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different bet' },
+  };
 }
 
 /** Places a batch of bets in the caller's transaction; each request gets its own outcome. */
@@ -74,7 +78,9 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
   const ids = clock!.ids as string[];
   const events = new Map(eventRows.map((r) => [String(r.id), r as unknown as LockedEvent]));
 
-  const storedBets = new Map(stored.map((row) => [idempotencyId({ userId: row.userId, idempotencyKey: row.idempotencyKey }), toBet(row)]));
+  const storedBets = new Map(
+    stored.map((row) => [idempotencyId({ userId: row.userId, idempotencyKey: row.idempotencyKey }), toBet(row)]),
+  );
   const firstInBatch = new Map<string, number>();
   const repeats: Array<[number, number]> = [];
   const fresh: number[] = [];
@@ -123,7 +129,10 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
     inserted.catch(() => {}); // awaited below on every path
     let holds;
     try {
-      holds = await commitGroups(tx, bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })));
+      holds = await commitGroups(
+        tx,
+        bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })),
+      );
     } catch (error) {
       // a failed insert aborts the transaction under the ledger's statements: its error is the one that explains
       // (a key placed concurrently by another process is a race, and the batch is retried)
@@ -134,7 +143,9 @@ export async function placeBets(tx: Tx, requests: BetRequest[]): Promise<Placeme
     const refused: string[] = [];
     accepted.forEach((i, n) => {
       const hold = holds[n]!;
-      outcomes[i] = hold.ok ? { ok: true, bet: bets[n]!, replayed: false } : { ok: false, error: { code: hold.error.code, message: hold.error.message } };
+      outcomes[i] = hold.ok
+        ? { ok: true, bet: bets[n]!, replayed: false }
+        : { ok: false, error: { code: hold.error.code, message: hold.error.message } };
       if (!hold.ok) refused.push(bets[n]!.id);
     });
     if (refused.length > 0) await tx`delete from bets where id = any(${tx.array(refused)}::bigint[])`;

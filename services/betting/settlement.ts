@@ -48,7 +48,10 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
     }));
     const settlements = bets.map((bet) => settleBet(bet, outcome));
 
-    const outcomes = await commitGroups(tx, settlements.map((s) => s.group));
+    const outcomes = await commitGroups(
+      tx,
+      settlements.map((s) => s.group),
+    );
     const refused = outcomes.findIndex((o) => !o.ok);
     if (refused >= 0) {
       const error = (outcomes[refused] as { error: { code: string; message: string } }).error;
@@ -64,8 +67,15 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
           ${tx.array(settlements.map((s) => s.status))}::text[],
           ${tx.array(settlements.map((s) => s.payout.toString()))}::numeric[]) as v(id, status, payout)
         where b.id = v.id`;
-      await moveInTally(tx, eventId, bets.map((bet, i) => ({ ...bet, status: settlements[i]!.status, payout: settlements[i]!.payout })));
-      await notifyMany(tx, bets.map((bet, i) => settledNotice(bet, settlements[i]!, event.title as string | null)));
+      await moveInTally(
+        tx,
+        eventId,
+        bets.map((bet, i) => ({ ...bet, status: settlements[i]!.status, payout: settlements[i]!.payout })),
+      );
+      await notifyMany(
+        tx,
+        bets.map((bet, i) => settledNotice(bet, settlements[i]!, event.title as string | null)),
+      );
     }
     return { outcome, settled: bets.length, tally: await settlementTally(tx, eventId) };
   });
@@ -86,7 +96,11 @@ async function startTally(tx: Tx, eventId: string): Promise<void> {
 }
 
 /** Moves a page of settled bets from pending to their status in the event's tally. */
-async function moveInTally(tx: Tx, eventId: string, settled: Array<{ currency: string; amount: bigint; status: string; payout: bigint }>) {
+async function moveInTally(
+  tx: Tx,
+  eventId: string,
+  settled: Array<{ currency: string; amount: bigint; status: string; payout: bigint }>,
+) {
   const sums = new Map<string, { status: string; currency: string; bets: number; staked: bigint; paidOut: bigint }>();
   for (const bet of settled) {
     const key = `${bet.status}/${bet.currency}`;

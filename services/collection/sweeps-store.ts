@@ -67,7 +67,14 @@ export async function openSweepsOf(db: Db, chain: string, address: string): Prom
 /** Opens a sweep, or returns the one already open for this wallet and currency. */
 export async function openSweep(
   db: Db,
-  s: { chain: string; address: string; currency: string; tokenContract: string | null; depositIds: string[]; amount: bigint | null },
+  s: {
+    chain: string;
+    address: string;
+    currency: string;
+    tokenContract: string | null;
+    depositIds: string[];
+    amount: bigint | null;
+  },
 ): Promise<Sweep> {
   const [row] = await db`
     insert into evm_sweeps (chain, address, currency, token_contract, deposit_ids, amount)
@@ -161,7 +168,10 @@ export interface SweepListItem extends Sweep {
 }
 
 /** Sweeps for operators, newest first, with the hashes of their funding and sweep transactions. */
-export async function listSweeps(db: Db, page: { before?: string; limit: number; status?: string; currency?: string; address?: string }): Promise<SweepListItem[]> {
+export async function listSweeps(
+  db: Db,
+  page: { before?: string; limit: number; status?: string; currency?: string; address?: string },
+): Promise<SweepListItem[]> {
   const rows = await db`
     select s.*, f.mined_hash as funding_mined_hash, w.mined_hash as sweep_mined_hash,
       (select tx_hash from evm_send_attempts where send_id = s.funding_send_id order by attempt desc limit 1) as funding_last_hash,

@@ -7,10 +7,18 @@ export interface DepositAddressRow {
   address: string;
 }
 
-const toRow = (r: Record<string, unknown>): DepositAddressRow => ({ userId: r.userId as string, hdIndex: r.hdIndex as number, address: r.address as string });
+const toRow = (r: Record<string, unknown>): DepositAddressRow => ({
+  userId: r.userId as string,
+  hdIndex: r.hdIndex as number,
+  address: r.address as string,
+});
 
 /** The user's address, assigning the next HD index the first time (a concurrent first call loses an index, harmlessly). */
-export async function assignDepositAddress(sql: Sql, userId: string, derive: (index: number) => string): Promise<DepositAddressRow> {
+export async function assignDepositAddress(
+  sql: Sql,
+  userId: string,
+  derive: (index: number) => string,
+): Promise<DepositAddressRow> {
   const [existing] = await sql`select user_id, hd_index, address from evm_deposit_addresses where user_id = ${userId}`;
   if (existing) return toRow(existing);
   const [{ index }] = (await sql`select nextval('evm_deposit_address_index')::int as index`) as unknown as [{ index: number }];
@@ -29,6 +37,7 @@ export async function depositAddressByAddress(db: Db, address: string): Promise<
 
 /** Addresses handed out after `afterIndex` (the listener keeps its watch list current with this). */
 export async function depositAddressesAfter(db: Db, afterIndex: number): Promise<DepositAddressRow[]> {
-  const rows = await db`select user_id, hd_index, address from evm_deposit_addresses where hd_index > ${afterIndex} order by hd_index`;
+  const rows =
+    await db`select user_id, hd_index, address from evm_deposit_addresses where hd_index > ${afterIndex} order by hd_index`;
   return rows.map(toRow);
 }

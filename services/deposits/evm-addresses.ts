@@ -31,7 +31,10 @@ export class EvmDepositAddresses implements DepositAddressProvider {
       ({ chain }) => chain,
       (error) => {
         this.chainKey = null;
-        throw new ApiError(ErrorCode.Unavailable, `the EVM node cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+        throw new ApiError(
+          ErrorCode.Unavailable,
+          `the EVM node cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
+        );
       },
     );
     return this.chainKey;

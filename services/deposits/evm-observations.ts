@@ -73,7 +73,8 @@ export async function recordScannedRange(
 
     const outcome: RangeOutcome = { newDeposits: 0, droppedDepositIds: [], replacedBlocks: [] };
     const numbers = range.blocks.map((b) => b.number.toString());
-    const stored = await tx`select number, hash from evm_blocks where chain = ${chain} and number = any(${tx.array(numbers)}::bigint[])`;
+    const stored =
+      await tx`select number, hash from evm_blocks where chain = ${chain} and number = any(${tx.array(numbers)}::bigint[])`;
     const storedHash = new Map(stored.map((r) => [String(r.number), r.hash as string]));
     for (const block of range.blocks) {
       const previous = storedHash.get(block.number.toString());
@@ -130,13 +131,15 @@ async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[
     update evm_deposit_observations set state = 'dropped', version = version + 1, updated_at = now()
     where chain = ${chain} and block_hash = ${hash} and state = 'seen' returning deposit_id`;
   const ids = dropped.map((r) => String(r.depositId));
-  if (ids.length > 0) await tx`update deposits set status = 'dropped' where id = any(${tx.array(ids)}::bigint[]) and status = 'pending'`;
+  if (ids.length > 0)
+    await tx`update deposits set status = 'dropped' where id = any(${tx.array(ids)}::bigint[]) and status = 'pending'`;
   await tx`
     update evm_sends set status = 'pending', mined_hash = null, block_number = null, block_hash = null, succeeded = null,
       gas_used = null, effective_gas_price = null, updated_at = now()
     where chain = ${chain} and block_hash = ${hash} and status = 'mined'`;
   // deeper than the confirmations we trust: already credited or relied on, so a person must look
-  const final = await tx`select deposit_id from evm_deposit_observations where chain = ${chain} and block_hash = ${hash} and state = 'confirmed'`;
+  const final =
+    await tx`select deposit_id from evm_deposit_observations where chain = ${chain} and block_hash = ${hash} and state = 'confirmed'`;
   const finalSends = await tx`select key from evm_sends where chain = ${chain} and block_hash = ${hash} and status = 'confirmed'`;
   if (final.length > 0 || finalSends.length > 0) {
     await notify(tx, {
@@ -145,7 +148,12 @@ async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[
       kind: 'evm_deep_reorg',
       severity: 'critical',
       title: `A block with confirmed deposits or transactions left ${chain}`,
-      body: { chain, block_hash: hash, deposit_ids: final.map((r) => String(r.depositId)), send_keys: finalSends.map((r) => r.key as string) },
+      body: {
+        chain,
+        block_hash: hash,
+        deposit_ids: final.map((r) => String(r.depositId)),
+        send_keys: finalSends.map((r) => r.key as string),
+      },
     });
   }
   return ids;
@@ -202,7 +210,10 @@ export async function markObservationSignalled(db: Db, depositId: string, versio
   await db`update evm_deposit_observations set signalled_version = greatest(signalled_version, ${version}) where deposit_id = ${depositId}`;
 }
 
-export async function observationOf(db: Db, depositId: string): Promise<{ state: ObservationState; confirmations: number } | null> {
+export async function observationOf(
+  db: Db,
+  depositId: string,
+): Promise<{ state: ObservationState; confirmations: number } | null> {
   const [row] = await db`select state, confirmations from evm_deposit_observations where deposit_id = ${depositId}`;
   return row ? { state: row.state as ObservationState, confirmations: row.confirmations as number } : null;
 }
@@ -210,6 +221,7 @@ export async function observationOf(db: Db, depositId: string): Promise<{ state:
 /** Confirmation counts of EVM deposits, by deposit id (deposits of other networks have none). */
 export async function confirmationsOf(db: Db, depositIds: string[]): Promise<Map<string, number>> {
   if (depositIds.length === 0) return new Map();
-  const rows = await db`select deposit_id, confirmations from evm_deposit_observations where deposit_id = any(${db.array(depositIds)}::bigint[])`;
+  const rows =
+    await db`select deposit_id, confirmations from evm_deposit_observations where deposit_id = any(${db.array(depositIds)}::bigint[])`;
   return new Map(rows.map((r) => [String(r.depositId), r.confirmations as number]));
 }

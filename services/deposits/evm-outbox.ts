@@ -36,7 +36,9 @@ export class ListenerOutbox {
       await eachLimited(sends, async (s) => {
         for (const workflowId of s.notify) {
           try {
-            await this.deps.client.workflow.getHandle(workflowId).signal(transactionConfirmedSignal, { key: s.key, hash: s.hash });
+            await this.deps.client.workflow
+              .getHandle(workflowId)
+              .signal(transactionConfirmedSignal, { key: s.key, hash: s.hash });
           } catch (error) {
             if (!(error instanceof WorkflowNotFoundError)) throw error; // it finished: it found out by polling
           }

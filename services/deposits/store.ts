@@ -21,7 +21,10 @@ export interface Deposit {
   creditedAt: Date | null;
 }
 
-export type NewDeposit = Pick<Deposit, 'userId' | 'currency' | 'amount' | 'chain' | 'txHash' | 'eventIndex' | 'address' | 'workflowId'> & {
+export type NewDeposit = Pick<
+  Deposit,
+  'userId' | 'currency' | 'amount' | 'chain' | 'txHash' | 'eventIndex' | 'address' | 'workflowId'
+> & {
   destinationTag?: bigint | null;
 };
 
@@ -53,7 +56,8 @@ export async function recordDeposit(db: Db, d: NewDeposit): Promise<Deposit> {
     on conflict (chain, tx_hash, event_index) do nothing
     returning *`;
   if (inserted) return toDeposit(inserted);
-  const [existing] = await db`select * from deposits where chain = ${d.chain} and tx_hash = ${d.txHash} and event_index = ${d.eventIndex}`;
+  const [existing] =
+    await db`select * from deposits where chain = ${d.chain} and tx_hash = ${d.txHash} and event_index = ${d.eventIndex}`;
   return toDeposit(existing!);
 }
 
@@ -71,13 +75,20 @@ export async function depositByWorkflowId(db: Db, workflowId: string): Promise<D
  * Credits a pending deposit to its user: the ledger transfer and the status change commit together, and a second
  * call (a retried activity, a replayed workflow) changes nothing. A dropped deposit is never credited.
  */
-export async function creditDeposit(sql: Sql, id: string): Promise<{ ok: true; deposit: Deposit } | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found'; message: string } }> {
+export async function creditDeposit(
+  sql: Sql,
+  id: string,
+): Promise<
+  | { ok: true; deposit: Deposit }
+  | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found'; message: string } }
+> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select * from deposits where id = ${id} for update`;
     if (!row) return { ok: false as const, error: { code: 'not_found' as const, message: `no deposit ${id}` } };
     const deposit = toDeposit(row);
     if (deposit.status === 'credited') return { ok: true as const, deposit };
-    if (deposit.status === 'dropped') return { ok: false as const, error: { code: 'deposit_dropped' as const, message: 'the deposit was dropped' } };
+    if (deposit.status === 'dropped')
+      return { ok: false as const, error: { code: 'deposit_dropped' as const, message: 'the deposit was dropped' } };
     const group = depositCreditGroup({ ...deposit, depositId: deposit.id });
     const [outcome] = await commitGroups(tx, [group]);
     if (!outcome!.ok) return { ok: false as const, error: outcome!.error };
@@ -94,7 +105,11 @@ export async function dropDeposit(db: Db, id: string): Promise<Deposit | null> {
   return row ? toDeposit(row) : depositById(db, id);
 }
 
-export async function depositsOfUser(db: Db, userId: string, page: { before?: string; limit: number; currency?: string }): Promise<Deposit[]> {
+export async function depositsOfUser(
+  db: Db,
+  userId: string,
+  page: { before?: string; limit: number; currency?: string },
+): Promise<Deposit[]> {
   const rows = await db`
     select * from deposits where user_id = ${userId}
     ${page.before ? db`and id < ${page.before}` : db``}

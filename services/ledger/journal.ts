@@ -25,9 +25,7 @@ export interface TransferRecord extends JournalEntry {
   createdAt: Date;
 }
 
-export type GroupOutcome =
-  | { ok: true; replayed: boolean; transfers: TransferRecord[] }
-  | { ok: false; error: LedgerFailure };
+export type GroupOutcome = { ok: true; replayed: boolean; transfers: TransferRecord[] } | { ok: false; error: LedgerFailure };
 
 /** Thrown when a concurrent transaction wrote a key this batch was about to write; the batch is retried. */
 export class LedgerRaceError extends Error {}
@@ -42,7 +40,10 @@ interface LockedAccount extends AccountState {
 
 export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<GroupOutcome[]> {
   const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
-  const stored = await loadEntries(tx, groups.flatMap((g) => g.transfers.map((t) => t.key)));
+  const stored = await loadEntries(
+    tx,
+    groups.flatMap((g) => g.transfers.map((t) => t.key)),
+  );
   const knownCurrencies = await loadCurrencies(tx, groups);
 
   const fresh: number[] = [];
@@ -51,7 +52,10 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
     if (found.every((f) => f === undefined)) {
       const unknown = group.transfers.find((t) => 'currency' in t && !knownCurrencies.has(t.currency));
       if (unknown && 'currency' in unknown) {
-        outcomes[i] = { ok: false, error: { code: ErrorCode.UnknownCurrency, message: 'unknown currency', subject: unknown.currency } };
+        outcomes[i] = {
+          ok: false,
+          error: { code: ErrorCode.UnknownCurrency, message: 'unknown currency', subject: unknown.currency },
+        };
       } else {
         fresh.push(i);
       }
@@ -94,7 +98,11 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
     entryGroups.push({ group: i, entries: result.entries });
   }
 
-  const records = await insertEntries(tx, entryGroups.flatMap((g) => g.entries), state.accounts);
+  const records = await insertEntries(
+    tx,
+    entryGroups.flatMap((g) => g.entries),
+    state.accounts,
+  );
   for (const { group, entries } of entryGroups) {
     outcomes[group] = { ok: true, replayed: false, transfers: entries.map((e) => records.get(e.key)!) };
   }
@@ -106,8 +114,14 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
     outcomes[i] = replayOrConflict(group, found);
   }
 
-  await writeAccountSums(tx, [...state.accounts].filter(([id, a]) => changed(before.get(id)!, a)).map(([, a]) => a as LockedAccount));
-  await writeCounters(tx, [...state.counters].filter(([key, value]) => counters.get(key) !== value));
+  await writeAccountSums(
+    tx,
+    [...state.accounts].filter(([id, a]) => changed(before.get(id)!, a)).map(([, a]) => a as LockedAccount),
+  );
+  await writeCounters(
+    tx,
+    [...state.counters].filter(([key, value]) => counters.get(key) !== value),
+  );
   return outcomes.map((o) => o!);
 }
 

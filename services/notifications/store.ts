@@ -54,7 +54,8 @@ export async function notificationsFor(db: Db, userId: string | null, page: { be
 }
 
 export async function markRead(db: Db, userId: string, id: string): Promise<boolean> {
-  const rows = await db`update notifications set read_at = coalesce(read_at, now()) where id = ${id} and user_id = ${userId} returning id`;
+  const rows =
+    await db`update notifications set read_at = coalesce(read_at, now()) where id = ${id} and user_id = ${userId} returning id`;
   return rows.length > 0;
 }
 

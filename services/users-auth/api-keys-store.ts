@@ -19,7 +19,10 @@ const toApiKey = (r: Record<string, unknown>): ApiKey => ({
   revokedAt: (r.revokedAt as Date | null) ?? null,
 });
 
-export async function insertApiKey(db: Db, key: { id: string; userId: string; name: string; secretSealed: string }): Promise<ApiKey> {
+export async function insertApiKey(
+  db: Db,
+  key: { id: string; userId: string; name: string; secretSealed: string },
+): Promise<ApiKey> {
   const [row] = await db`
     insert into api_keys (id, user_id, name, secret_sealed) values (${key.id}, ${key.userId}, ${key.name}, ${key.secretSealed})
     returning id, user_id, name, created_at, last_used_at, revoked_at`;
@@ -44,6 +47,7 @@ export async function touchApiKey(db: Db, id: string): Promise<void> {
 }
 
 export async function revokeApiKey(db: Db, userId: string, id: string): Promise<boolean> {
-  const rows = await db`update api_keys set revoked_at = now() where id = ${id} and user_id = ${userId} and revoked_at is null returning id`;
+  const rows =
+    await db`update api_keys set revoked_at = now() where id = ${id} and user_id = ${userId} and revoked_at is null returning id`;
   return rows.length > 0;
 }

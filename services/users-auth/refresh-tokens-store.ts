@@ -11,8 +11,7 @@ export async function insertRefreshToken(
 }
 
 export type RefreshUse =
-  | { ok: true; userId: string; family: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  { ok: true; userId: string; family: string } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
 
 /** Marks the token used, atomically: of two concurrent uses only one succeeds, and the other revokes the family. */
 export async function useRefreshToken(db: Db, id: string): Promise<RefreshUse> {

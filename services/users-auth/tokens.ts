@@ -27,7 +27,10 @@ export class Tokens {
   private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(private readonly settings: TokenSettings) {
-    this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
   }
 
   /** Issues an access token and a refresh token; `family` continues a rotation chain. */

@@ -19,13 +19,28 @@ export interface WithdrawalTimings {
 
 export const withdrawalWorkflowId = (id: string) => `withdrawal:${id}`;
 
-export async function startWithdrawalWorkflow(client: Client, db: Db, taskQueue: string, w: Withdrawal, timings: WithdrawalTimings): Promise<void> {
+export async function startWithdrawalWorkflow(
+  client: Client,
+  db: Db,
+  taskQueue: string,
+  w: Withdrawal,
+  timings: WithdrawalTimings,
+): Promise<void> {
   const totp = await totpSecretOf(db, w.userId);
   await client.workflow.start(withdrawalWorkflow, {
     taskQueue,
     workflowId: withdrawalWorkflowId(w.id),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ id: w.id, userId: w.userId, currency: w.currency, approvalRequired: w.approvalRequired, totpRequired: totp.enabled, ...timings }],
+    args: [
+      {
+        id: w.id,
+        userId: w.userId,
+        currency: w.currency,
+        approvalRequired: w.approvalRequired,
+        totpRequired: totp.enabled,
+        ...timings,
+      },
+    ],
     typedSearchAttributes: [
       { key: SluiceKind, value: 'withdrawal' },
       { key: SluiceStatus, value: 'awaiting_confirmation' },
@@ -38,7 +53,14 @@ export async function startWithdrawalWorkflow(client: Client, db: Db, taskQueue:
 }
 
 /** Starts the workflows of held withdrawals whose API process died before it could (older than `graceSeconds`). */
-export async function startUnstartedWithdrawals(client: Client, db: Db, taskQueue: string, timings: WithdrawalTimings, log: Logger, graceSeconds: number): Promise<number> {
+export async function startUnstartedWithdrawals(
+  client: Client,
+  db: Db,
+  taskQueue: string,
+  timings: WithdrawalTimings,
+  log: Logger,
+  graceSeconds: number,
+): Promise<number> {
   const pending = await unstartedWithdrawals(db, graceSeconds);
   for (const w of pending) {
     await startWithdrawalWorkflow(client, db, taskQueue, w, timings);

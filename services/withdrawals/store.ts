@@ -106,12 +106,25 @@ function toWithdrawal(r: Record<string, unknown>): Withdrawal {
 
 export type NewWithdrawal = Pick<
   Withdrawal,
-  'userId' | 'idempotencyKey' | 'currency' | 'amount' | 'fee' | 'address' | 'destinationTag' | 'approvalRequired' | 'approvalReasons' | 'counters'
+  | 'userId'
+  | 'idempotencyKey'
+  | 'currency'
+  | 'amount'
+  | 'fee'
+  | 'address'
+  | 'destinationTag'
+  | 'approvalRequired'
+  | 'approvalReasons'
+  | 'counters'
 >;
 
 /** Inserts a request; null when this user already used the idempotency key. */
 export async function insertWithdrawal(db: Db, w: NewWithdrawal): Promise<Withdrawal | null> {
-  const counters = w.counters.map((c) => ({ key: c.key, add: c.add.toString(), ...(c.max !== undefined ? { max: c.max.toString() } : {}) }));
+  const counters = w.counters.map((c) => ({
+    key: c.key,
+    add: c.add.toString(),
+    ...(c.max !== undefined ? { max: c.max.toString() } : {}),
+  }));
   const [row] = await db`
     insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status,
                              approval_required, approval_reasons, counters)
@@ -159,7 +172,16 @@ export async function listWithdrawals(
 export async function recordStatus(
   db: Db,
   id: string,
-  change: { status: WithdrawalStatus; actor?: string | null; detail?: Record<string, unknown>; providerId?: string; chain?: string; txHash?: string; decidedBy?: string; decisionNote?: string },
+  change: {
+    status: WithdrawalStatus;
+    actor?: string | null;
+    detail?: Record<string, unknown>;
+    providerId?: string;
+    chain?: string;
+    txHash?: string;
+    decidedBy?: string;
+    decisionNote?: string;
+  },
 ): Promise<void> {
   const rows = await db`
     update withdrawals set
@@ -190,7 +212,13 @@ export async function unstartedWithdrawals(db: Db, olderThanSeconds: number): Pr
 }
 
 /** Whether this user was ever paid out to this address (EVM addresses compare case-insensitively). */
-export async function addressUsedBefore(db: Db, userId: string, currency: string, address: string, destinationTag: bigint | null): Promise<boolean> {
+export async function addressUsedBefore(
+  db: Db,
+  userId: string,
+  currency: string,
+  address: string,
+  destinationTag: bigint | null,
+): Promise<boolean> {
   const [row] = await db`
     select 1 from withdrawals
     where user_id = ${userId} and currency = ${currency} and lower(address) = lower(${address})
@@ -237,7 +265,11 @@ export async function ensureProviderRoutes(db: Db, routes: Array<{ currency: str
 }
 
 /** Replaces a currency's provider order: the list's order is the priority. */
-export async function replaceProviderRoutes(db: Db, currency: string, routes: Array<{ providerId: string; enabled: boolean }>): Promise<void> {
+export async function replaceProviderRoutes(
+  db: Db,
+  currency: string,
+  routes: Array<{ providerId: string; enabled: boolean }>,
+): Promise<void> {
   await db`delete from withdrawal_providers where currency = ${currency}`;
   for (const [i, route] of routes.entries()) {
     await db`

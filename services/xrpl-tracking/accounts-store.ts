@@ -49,7 +49,9 @@ export async function listAccounts(db: Db, page: { after?: string; limit: number
 /** Every watched address with how far its history is known to be complete: what the listener subscribes to. */
 export async function watchedAccounts(db: Db): Promise<Map<string, number | null>> {
   const rows = await db`select address, complete_through_ledger from xrpl_accounts`;
-  return new Map(rows.map((r) => [r.address as string, r.completeThroughLedger === null ? null : Number(r.completeThroughLedger)]));
+  return new Map(
+    rows.map((r) => [r.address as string, r.completeThroughLedger === null ? null : Number(r.completeThroughLedger)]),
+  );
 }
 
 /**

@@ -57,7 +57,12 @@ export async function signalDeposits(temporal: TemporalTarget, db: Db, deposits:
  * turning an incremental one into a full one; `incremental` (start-up) pages from where the history is known to be
  * complete, and joins whatever runs.
  */
-export async function requestBackfill(temporal: TemporalTarget, address: string, mode: BackfillMode, requestedBy: string): Promise<{ workflowId: string; runId: string }> {
+export async function requestBackfill(
+  temporal: TemporalTarget,
+  address: string,
+  mode: BackfillMode,
+  requestedBy: string,
+): Promise<{ workflowId: string; runId: string }> {
   const options = {
     workflowId: xrplBackfillWorkflowId(address),
     taskQueue: temporal.taskQueue,
@@ -69,10 +74,17 @@ export async function requestBackfill(temporal: TemporalTarget, address: string,
     ],
   };
   if (mode === 'incremental') {
-    const handle = await temporal.client.workflow.start(xrplBackfillWorkflow, { ...options, workflowIdConflictPolicy: 'USE_EXISTING' });
+    const handle = await temporal.client.workflow.start(xrplBackfillWorkflow, {
+      ...options,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
-  const handle = await temporal.client.workflow.signalWithStart(xrplBackfillWorkflow, { ...options, signal: xrplResyncSignal, signalArgs: [{ requestedBy }] });
+  const handle = await temporal.client.workflow.signalWithStart(xrplBackfillWorkflow, {
+    ...options,
+    signal: xrplResyncSignal,
+    signalArgs: [{ requestedBy }],
+  });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };
 }
 
@@ -81,6 +93,7 @@ export async function signalPayouts(temporal: TemporalTarget, payouts: SeenPayou
   for (const payout of payouts) {
     const handle = temporal.client.workflow.getHandle(payout.key);
     if (payout.succeeded) await handle.signal(withdrawalConfirmedSignal, { txHash: payout.hash });
-    else await handle.signal(withdrawalFailedSignal, { txHash: payout.hash, reason: `the ledger validated it as ${payout.result}` });
+    else
+      await handle.signal(withdrawalFailedSignal, { txHash: payout.hash, reason: `the ledger validated it as ${payout.result}` });
   }
 }

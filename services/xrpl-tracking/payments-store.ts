@@ -1,6 +1,12 @@
 /** Stored XRPL payments: the operators' transaction list, unmatched deposits and their assignment, the signal outbox. */
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import { XRP_CURRENCY, xrplDepositWorkflowId, type DeliveredAmount, type UnmatchedReason, type XrplPayment } from '../../domain/xrpl-tracking/payments.js';
+import {
+  XRP_CURRENCY,
+  xrplDepositWorkflowId,
+  type DeliveredAmount,
+  type UnmatchedReason,
+  type XrplPayment,
+} from '../../domain/xrpl-tracking/payments.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { recordDeposit } from '../deposits/store.js';
 
@@ -29,9 +35,15 @@ const optionalBigint = (value: unknown) => (value === null || value === undefine
 
 function deliveredOf(r: Record<string, unknown>): DeliveredAmount | null {
   if (r.deliveredDrops !== null) return { kind: 'xrp', drops: r.deliveredDrops as bigint };
-  if (r.deliveredMptId !== null) return { kind: 'mpt', mptIssuanceId: r.deliveredMptId as string, value: r.deliveredValue as string };
+  if (r.deliveredMptId !== null)
+    return { kind: 'mpt', mptIssuanceId: r.deliveredMptId as string, value: r.deliveredValue as string };
   if (r.deliveredCurrency !== null) {
-    return { kind: 'issued', currency: r.deliveredCurrency as string, issuer: r.deliveredIssuer as string, value: r.deliveredValue as string };
+    return {
+      kind: 'issued',
+      currency: r.deliveredCurrency as string,
+      issuer: r.deliveredIssuer as string,
+      value: r.deliveredValue as string,
+    };
   }
   return null;
 }
@@ -53,7 +65,11 @@ const toPayment = (r: Record<string, unknown>): StoredPayment => ({
   recordedAt: r.recordedAt as Date,
 });
 
-export async function listPayments(db: Db, filter: PaymentFilter, page: { before?: PaymentPosition; limit: number }): Promise<StoredPayment[]> {
+export async function listPayments(
+  db: Db,
+  filter: PaymentFilter,
+  page: { before?: PaymentPosition; limit: number },
+): Promise<StoredPayment[]> {
   const rest = () => db`
     ${filter.hash ? db`and hash = ${filter.hash}` : db``}
     ${filter.ledgerIndex !== undefined ? db`and ledger_index = ${filter.ledgerIndex}` : db``}
@@ -94,7 +110,12 @@ export async function unsignalledDeposits(db: Db, limit: number): Promise<Deposi
   const rows = await db`
     select p.hash, p.ledger_index, p.deposit_id, d.user_id from xrpl_payments p join deposits d on d.id = p.deposit_id
     where p.deposit_id is not null and p.signalled_at is null order by p.deposit_id limit ${limit}`;
-  return rows.map((r) => ({ hash: r.hash as string, ledgerIndex: Number(r.ledgerIndex), depositId: String(r.depositId), userId: r.userId as string }));
+  return rows.map((r) => ({
+    hash: r.hash as string,
+    ledgerIndex: Number(r.ledgerIndex),
+    depositId: String(r.depositId),
+    userId: r.userId as string,
+  }));
 }
 
 export interface DepositToSignal {
@@ -123,7 +144,10 @@ export async function assignUnmatched(sql: Sql, hash: string, userId: string, op
     if (!row) return { ok: false as const, reason: 'not_found' as const };
     const payment = toPayment(row);
     if (payment.depositStatus === 'matched') return { ok: false as const, reason: 'already_matched' as const };
-    if ((payment.depositStatus !== 'unknown_tag' && payment.depositStatus !== 'missing_tag') || payment.delivered?.kind !== 'xrp') {
+    if (
+      (payment.depositStatus !== 'unknown_tag' && payment.depositStatus !== 'missing_tag') ||
+      payment.delivered?.kind !== 'xrp'
+    ) {
       return { ok: false as const, reason: 'not_assignable' as const };
     }
     const deposit = await recordDeposit(tx, {
@@ -138,6 +162,9 @@ export async function assignUnmatched(sql: Sql, hash: string, userId: string, op
       workflowId: xrplDepositWorkflowId(hash),
     });
     await tx`update xrpl_payments set deposit_status = 'matched', deposit_id = ${deposit.id}, assigned_by = ${operatorId} where hash = ${hash}`;
-    return { ok: true as const, deposit: { hash, ledgerIndex: payment.ledgerIndex, depositId: deposit.id, userId, amount: deposit.amount } };
+    return {
+      ok: true as const,
+      deposit: { hash, ledgerIndex: payment.ledgerIndex, depositId: deposit.id, userId, amount: deposit.amount },
+    };
   });
 }

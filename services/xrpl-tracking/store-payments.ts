@@ -4,7 +4,15 @@
  * accounts' checkpoint. Only payments seen for the first time are matched to deposits, so a payment seen by both
  * the stream and a backfill is one deposit.
  */
-import { depositDecision, TES_SUCCESS, XRP_CURRENCY, XRP_SCALE, xrplDepositWorkflowId, type DepositDecision, type XrplPayment } from '../../domain/xrpl-tracking/payments.js';
+import {
+  depositDecision,
+  TES_SUCCESS,
+  XRP_CURRENCY,
+  XRP_SCALE,
+  xrplDepositWorkflowId,
+  type DepositDecision,
+  type XrplPayment,
+} from '../../domain/xrpl-tracking/payments.js';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
@@ -47,7 +55,9 @@ export interface Checkpoint {
 
 export async function storePayments(sql: Sql, payments: XrplPayment[], checkpoint?: Checkpoint): Promise<StoreOutcome> {
   // in hash order: two batches sharing payments (the stream and a backfill) take their row locks in the same order
-  const unique = [...new Map(payments.map((p) => [p.hash, p])).values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const unique = [...new Map(payments.map((p) => [p.hash, p])).values()].sort((a, b) =>
+    a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0,
+  );
   return sql.begin(async (tx) => {
     const outcome = unique.length > 0 ? await insertPayments(tx, unique) : { inserted: 0, ignored: 0, deposits: [], payouts: [] };
     if (checkpoint && checkpoint.addresses.length > 0) {
@@ -91,10 +101,20 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
       destinationTag: payment.destinationTag,
       workflowId: xrplDepositWorkflowId(payment.hash),
     });
-    recorded.set(payment.hash, { hash: payment.hash, ledgerIndex: payment.ledgerIndex, depositId: deposit.id, userId: decision.userId, drops: decision.drops });
+    recorded.set(payment.hash, {
+      hash: payment.hash,
+      ledgerIndex: payment.ledgerIndex,
+      depositId: deposit.id,
+      userId: decision.userId,
+      drops: decision.drops,
+    });
   }
 
-  const rows = fresh.map((p) => ({ ...columnsOf(p), decision: decisions.get(p.hash), depositId: recorded.get(p.hash)?.depositId ?? null }));
+  const rows = fresh.map((p) => ({
+    ...columnsOf(p),
+    decision: decisions.get(p.hash),
+    depositId: recorded.get(p.hash)?.depositId ?? null,
+  }));
   const inserted = await tx`
     insert into xrpl_payments (hash, ledger_index, transaction_index, close_time, source, destination, destination_tag,
       source_tag, result, partial, delivered_currency, delivered_issuer, delivered_mpt_id, delivered_value,
@@ -133,13 +153,23 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
   };
 }
 
-async function decideDeposits(tx: Tx, payments: XrplPayment[], depositAddresses: Set<string>): Promise<Map<string, DepositDecision>> {
+async function decideDeposits(
+  tx: Tx,
+  payments: XrplPayment[],
+  depositAddresses: Set<string>,
+): Promise<Map<string, DepositDecision>> {
   const decisions = new Map<string, DepositDecision>();
   const toDeposit = payments.filter((p) => depositAddresses.has(p.destination));
   if (toDeposit.length === 0) return decisions;
-  const owners = await tagOwners(tx, [...new Set(toDeposit.flatMap((p) => (p.destinationTag === null ? [] : [p.destinationTag])))]);
+  const owners = await tagOwners(tx, [
+    ...new Set(toDeposit.flatMap((p) => (p.destinationTag === null ? [] : [p.destinationTag]))),
+  ]);
   for (const payment of toDeposit) {
-    const decision = depositDecision(payment, (a) => depositAddresses.has(a), (tag) => owners.get(tag));
+    const decision = depositDecision(
+      payment,
+      (a) => depositAddresses.has(a),
+      (tag) => owners.get(tag),
+    );
     if (decision) decisions.set(payment.hash, decision);
   }
   return decisions;

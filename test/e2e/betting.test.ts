@@ -18,7 +18,11 @@ let cat: { id: string; token: string };
 beforeAll(async () => {
   stack = await startStack();
   const provider = await stack.api.signUp('lines@example.com');
-  const promoted = await stack.api.put(`/v1/ops/users/${provider.id}/role`, { role: 'line_provider' }, { token: stack.admin.token });
+  const promoted = await stack.api.put(
+    `/v1/ops/users/${provider.id}/role`,
+    { role: 'line_provider' },
+    { token: stack.admin.token },
+  );
   expect(promoted.status).toBe(200);
   lines = provider;
   ann = await stack.api.signUp('ann@example.com');
@@ -71,7 +75,13 @@ describe('betting end to end', () => {
       await placeBet(cat, { event_id: events.cancel, amount: '0.01', currency: 'USD' }),
     ];
     expect(bets.map((b) => b.status)).toEqual([201, 201, 201, 201, 201, 201]);
-    expect(bets[0]!.body).toMatchObject({ amount: '10.00', coefficient: '1.85', status: 'pending', potential_payout: '18.50', payout: null });
+    expect(bets[0]!.body).toMatchObject({
+      amount: '10.00',
+      coefficient: '1.85',
+      status: 'pending',
+      potential_payout: '18.50',
+      payout: null,
+    });
 
     // the coefficient changes while betting is open; earlier bets keep theirs
     const raised = await setResult(events.win, { coefficient: '2.00' });
@@ -82,12 +92,20 @@ describe('betting end to end', () => {
 
     expect(await usd(ann)).toEqual({ currency: 'USD', posted: '100.00', pending: '17.50', available: '82.50' });
 
-    for (const [id, state] of [[events.win, 'finished_win'], [events.lose, 'finished_lose'], [events.cancel, 'cancelled']] as const) {
+    for (const [id, state] of [
+      [events.win, 'finished_win'],
+      [events.lose, 'finished_lose'],
+      [events.cancel, 'cancelled'],
+    ] as const) {
       const response = await setResult(id, { state });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ state, accepting_bets: false });
     }
-    const [wonView, lostView, cancelledView] = await Promise.all([settled(events.win), settled(events.lose), settled(events.cancel)]);
+    const [wonView, lostView, cancelledView] = await Promise.all([
+      settled(events.win),
+      settled(events.lose),
+      settled(events.cancel),
+    ]);
     expect(wonView).toMatchObject({
       outcome: 'finished_win',
       bets: { total: 3, pending: 0, won: 3, lost: 0, refunded: 0 },
@@ -95,9 +113,18 @@ describe('betting end to end', () => {
       source: 'workflow',
     });
     expect(lostView).toMatchObject({ bets: { total: 2, lost: 2 }, currencies: [{ staked: '19.84', paid_out: '0.00' }] });
-    expect(cancelledView).toMatchObject({ bets: { total: 2, refunded: 2 }, currencies: [{ staked: '15.01', paid_out: '15.01' }] });
+    expect(cancelledView).toMatchObject({
+      bets: { total: 2, refunded: 2 },
+      currencies: [{ staked: '15.01', paid_out: '15.01' }],
+    });
     const queried = await stack.temporal.workflow.getHandle(betEventWorkflowId(events.win)).query(betSettlementProgressQuery);
-    expect(queried).toMatchObject({ phase: 'settled', outcome: 'finished_win', pages: wonView.pages, settledAt: wonView.settled_at, tally: { ...wonView.bets } });
+    expect(queried).toMatchObject({
+      phase: 'settled',
+      outcome: 'finished_win',
+      pages: wonView.pages,
+      settledAt: wonView.settled_at,
+      tally: { ...wonView.bets },
+    });
 
     // ann: 100 − 10 + 18.50 − 7.50; bob: 100 − 20 + 37.00 − 15 + 15; cat: 100 − 5 + 10.00 − 12.34 − 0.01 + 0.01
     expect(await usd(ann)).toEqual({ currency: 'USD', posted: '101.00', pending: '0.00', available: '101.00' });
@@ -107,17 +134,26 @@ describe('betting end to end', () => {
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
-    expect(audit.body.currencies.find((c: { currency: string }) => c.currency === 'USD')).toMatchObject({ postedSum: '0', pendingDebits: '0', balanced: true });
+    expect(audit.body.currencies.find((c: { currency: string }) => c.currency === 'USD')).toMatchObject({
+      postedSum: '0',
+      pendingDebits: '0',
+      balanced: true,
+    });
   });
 
   it('shows each user their bets, settled, with cursor pages and filters, and notifies them', async () => {
     const all = await stack.api.get('/v1/bets?limit=2', { token: cat.token });
-    expect(all.body.data.map((b: { amount: string; status: string }) => [b.amount, b.status])).toEqual([['5.00', 'won'], ['0.01', 'refunded']]);
+    expect(all.body.data.map((b: { amount: string; status: string }) => [b.amount, b.status])).toEqual([
+      ['5.00', 'won'],
+      ['0.01', 'refunded'],
+    ]);
     const rest = await stack.api.get(`/v1/bets?limit=2&cursor=${all.body.next_cursor}`, { token: cat.token });
     expect(rest.body.data.map((b: { amount: string; status: string }) => [b.amount, b.status])).toEqual([['12.34', 'lost']]);
     expect(rest.body.next_cursor).toBeNull();
     const lost = await stack.api.get(`/v1/bets?status=lost&event_id=${events.lose}`, { token: cat.token });
-    expect(lost.body.data).toEqual([expect.objectContaining({ amount: '12.34', status: 'lost', payout: '0.00', event_id: events.lose })]);
+    expect(lost.body.data).toEqual([
+      expect.objectContaining({ amount: '12.34', status: 'lost', payout: '0.00', event_id: events.lose }),
+    ]);
 
     const won = (await stack.api.get('/v1/bets?status=won', { token: bob.token })).body.data[0];
     expect(won).toMatchObject({ amount: '20.00', coefficient: '1.85', payout: '37.00', settled_at: expect.any(String) });
@@ -128,19 +164,33 @@ describe('betting end to end', () => {
     const notices = await stack.api.get('/v1/notifications?kind=bet_settled', { token: ann.token });
     const titles = notices.body.data.map((n: { title: string }) => n.title);
     expect(titles).toHaveLength(2);
-    expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(/^Your bet #\d+ lost$/), expect.stringMatching(/^Your bet #\d+ won 18\.50 USD$/)]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Your bet #\d+ lost$/),
+        expect.stringMatching(/^Your bet #\d+ won 18\.50 USD$/),
+      ]),
+    );
     const alerts = await stack.api.get('/v1/ops/alerts?kind=bet_event_settled', { token: stack.admin.token });
     expect(alerts.body.data).toHaveLength(3);
   });
 
   it('lists and reads events, and lets operators find settled events in Temporal by search attributes', async () => {
     const finished = await stack.api.get('/v1/events?state=finished_win', { token: ann.token });
-    expect(finished.body.data).toEqual([expect.objectContaining({ id: events.win, coefficient: '2.00', settled_at: expect.any(String) })]);
-    expect((await stack.api.get(`/v1/events/${events.lose}`, { token: ann.token })).body).toMatchObject({ state: 'finished_lose', coefficient: '2.40' });
-    await waitUntil('visibility of settled bet events', async () => {
-      const { count } = await stack.temporal.workflow.count('SluiceKind = "bet-event" AND SluiceStatus = "settled"');
-      if (count !== 3) throw new Error(`${count} settled`);
-    }, { timeoutMs: 30_000 });
+    expect(finished.body.data).toEqual([
+      expect.objectContaining({ id: events.win, coefficient: '2.00', settled_at: expect.any(String) }),
+    ]);
+    expect((await stack.api.get(`/v1/events/${events.lose}`, { token: ann.token })).body).toMatchObject({
+      state: 'finished_lose',
+      coefficient: '2.40',
+    });
+    await waitUntil(
+      'visibility of settled bet events',
+      async () => {
+        const { count } = await stack.temporal.workflow.count('SluiceKind = "bet-event" AND SluiceStatus = "settled"');
+        if (count !== 3) throw new Error(`${count} settled`);
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('closes betting at the deadline: placement refuses, the workflow closes the book', async () => {
@@ -151,10 +201,14 @@ describe('betting end to end', () => {
     const refused = await placeBet(ann, { event_id: soon.body.id, amount: '1.00', currency: 'USD' });
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'event_closed', errors: [{ path: 'event_id' }] });
-    await waitUntil('the book closed by the workflow', async () => {
-      const view = (await stack.api.get(`/v1/ops/events/${soon.body.id}/settlement`, { token: stack.admin.token })).body;
-      if (view.phase !== 'closed') throw new Error(`phase ${view.phase}`);
-    }, { timeoutMs: 30_000 });
+    await waitUntil(
+      'the book closed by the workflow',
+      async () => {
+        const view = (await stack.api.get(`/v1/ops/events/${soon.body.id}/settlement`, { token: stack.admin.token })).body;
+        if (view.phase !== 'closed') throw new Error(`phase ${view.phase}`);
+      },
+      { timeoutMs: 30_000 },
+    );
     expect((await stack.api.get(`/v1/events/${soon.body.id}`, { token: ann.token })).body.accepting_bets).toBe(false);
     expect((await setResult(soon.body.id, { coefficient: '1.60' })).body.code).toBe('event_closed');
     expect((await setResult(soon.body.id, { state: 'cancelled' })).status).toBe(200);
@@ -234,12 +288,18 @@ describe('betting end to end', () => {
   it('settles what was decided while the worker was down once it is back, and shows the database meanwhile', async () => {
     const eventId = (await publish({ coefficient: '1.10' })).body.id as string;
     const stakes = ['1.00', '2.00', '3.00'];
-    for (const [i, user] of [ann, bob, cat].entries()) expect((await placeBet(user, { event_id: eventId, amount: stakes[i], currency: 'USD' })).status).toBe(201);
+    for (const [i, user] of [ann, bob, cat].entries())
+      expect((await placeBet(user, { event_id: eventId, amount: stakes[i], currency: 'USD' })).status).toBe(201);
     const before = await Promise.all([ann, bob, cat].map(usd));
     await stack.killWorker();
     expect((await setResult(eventId, { state: 'finished_win' })).status).toBe(200);
     const meanwhile = await stack.api.get(`/v1/ops/events/${eventId}/settlement`, { token: stack.admin.token });
-    expect(meanwhile.body).toMatchObject({ source: 'database', phase: 'settling', outcome: 'finished_win', bets: { total: 3, pending: 3 } });
+    expect(meanwhile.body).toMatchObject({
+      source: 'database',
+      phase: 'settling',
+      outcome: 'finished_win',
+      bets: { total: 3, pending: 3 },
+    });
     await stack.startWorker();
     expect((await settled(eventId)).bets).toMatchObject({ won: 3, pending: 0 });
     // 1.00 pays 1.10, 2.00 pays 2.20, 3.00 pays 3.30: each posted balance gains a tenth of the stake

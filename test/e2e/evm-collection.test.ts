@@ -10,7 +10,10 @@ import { balanceOf } from '../../services/ledger/queries.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-const ERC20 = ['function transfer(address to, uint256 value) returns (bool)', 'function balanceOf(address) view returns (uint256)'];
+const ERC20 = [
+  'function transfer(address to, uint256 value) returns (bool)',
+  'function balanceOf(address) view returns (uint256)',
+];
 const CHAIN = 'evm-31337';
 
 let provider: JsonRpcProvider;
@@ -29,7 +32,10 @@ beforeAll(async () => {
   gasKeeper = Wallet.createRandom();
   await setBalance(provider, gasKeeper.address, parseEther('50'));
   cold = Wallet.createRandom().address;
-  stack = await startStack({ env: evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: cold }), evmListener: true });
+  stack = await startStack({
+    env: evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: cold }),
+    evmListener: true,
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -51,7 +57,14 @@ async function depositAddress(token: string, currency: string): Promise<string> 
 async function sweepsOf(address: string) {
   const response = await stack.api.get(`/v1/ops/collections?address=${address}`, { token: stack.admin.token });
   expect(response.status).toBe(200);
-  return response.body.data as Array<{ currency: string; status: string; amount: string; gas_spent: string; sweep_tx_hash: string; deposit_ids: string[] }>;
+  return response.body.data as Array<{
+    currency: string;
+    status: string;
+    amount: string;
+    gas_spent: string;
+    sweep_tx_hash: string;
+    deposit_ids: string[];
+  }>;
 }
 
 describe('EVM deposits and collection', () => {
@@ -91,64 +104,85 @@ describe('EVM deposits and collection', () => {
       const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
       return view.balance !== null && view.balance !== undefined && view;
     });
-    expect(keeper).toMatchObject({ chain: CHAIN, address: gasKeeper.address.toLowerCase(), low: false, balance: '50.000000000000000000', queued: [] });
+    expect(keeper).toMatchObject({
+      chain: CHAIN,
+      address: gasKeeper.address.toLowerCase(),
+      low: false,
+      balance: '50.000000000000000000',
+      queued: [],
+    });
   });
 
-  it('credits ETH and USDT deposits after their confirmations and sweeps them to the cold wallet', { timeout: 120_000 }, async () => {
-    const user = await stack.api.signUp('evm-depositor@example.com');
-    const address = await depositAddress(user.token, 'ETH');
+  it(
+    'credits ETH and USDT deposits after their confirmations and sweeps them to the cold wallet',
+    { timeout: 120_000 },
+    async () => {
+      const user = await stack.api.signUp('evm-depositor@example.com');
+      const address = await depositAddress(user.token, 'ETH');
 
-    // USDT first: the wallet has no gas, so the gas keeper funds the token sweep
-    await (await usdt.getFunction('transfer')(address, parseUnits('250', 6))).wait();
-    const tokenSweep = await eventually('the USDT sweep confirmed', async () => {
-      const confirmed = (await sweepsOf(address)).find((s) => s.currency === 'USDT' && s.status === 'confirmed');
-      return confirmed;
-    }, 90_000);
-    expect(tokenSweep.amount).toBe('250.000000');
-    expect(await tokenBalance(address)).toBe(0n);
-    expect(await tokenBalance(cold)).toBe(parseUnits('250', 6));
+      // USDT first: the wallet has no gas, so the gas keeper funds the token sweep
+      await (await usdt.getFunction('transfer')(address, parseUnits('250', 6))).wait();
+      const tokenSweep = await eventually(
+        'the USDT sweep confirmed',
+        async () => {
+          const confirmed = (await sweepsOf(address)).find((s) => s.currency === 'USDT' && s.status === 'confirmed');
+          return confirmed;
+        },
+        90_000,
+      );
+      expect(tokenSweep.amount).toBe('250.000000');
+      expect(await tokenBalance(address)).toBe(0n);
+      expect(await tokenBalance(cold)).toBe(parseUnits('250', 6));
 
-    // then ETH: the native sweep takes the whole balance (the deposit and what the funding left) less its fee
-    await (await customer.sendTransaction({ to: address, value: parseEther('1.5') })).wait();
-    const credited = await eventually('both deposits credited', async () => {
-      const deposits = (await stack.api.get('/v1/deposits', { token: user.token })).body.data;
-      return deposits.length === 2 && deposits.every((d: { status: string }) => d.status === 'credited') && deposits;
-    });
-    expect(credited.map((d: { currency: string; amount: string }) => `${d.amount} ${d.currency}`).sort()).toEqual(['1.500000000000000000 ETH', '250.000000 USDT']);
-    expect(credited.every((d: { confirmations: number }) => d.confirmations === 2)).toBe(true);
-    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
-    expect(balances).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ currency: 'ETH', posted: '1.500000000000000000' }),
-        expect.objectContaining({ currency: 'USDT', posted: '250.000000' }),
-      ]),
-    );
-    const ethSweep = await eventually('the ETH sweep confirmed', async () => {
-      return (await sweepsOf(address)).find((s) => s.currency === 'ETH' && s.status === 'confirmed');
-    }, 90_000);
-    expect(await provider.getBalance(cold)).toBe(parseEther(ethSweep.amount));
-    expect(parseEther(ethSweep.amount)).toBeGreaterThan(parseEther('1.5') - parseEther(ethSweep.gas_spent));
+      // then ETH: the native sweep takes the whole balance (the deposit and what the funding left) less its fee
+      await (await customer.sendTransaction({ to: address, value: parseEther('1.5') })).wait();
+      const credited = await eventually('both deposits credited', async () => {
+        const deposits = (await stack.api.get('/v1/deposits', { token: user.token })).body.data;
+        return deposits.length === 2 && deposits.every((d: { status: string }) => d.status === 'credited') && deposits;
+      });
+      expect(credited.map((d: { currency: string; amount: string }) => `${d.amount} ${d.currency}`).sort()).toEqual([
+        '1.500000000000000000 ETH',
+        '250.000000 USDT',
+      ]);
+      expect(credited.every((d: { confirmations: number }) => d.confirmations === 2)).toBe(true);
+      const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+      expect(balances).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ currency: 'ETH', posted: '1.500000000000000000' }),
+          expect.objectContaining({ currency: 'USDT', posted: '250.000000' }),
+        ]),
+      );
+      const ethSweep = await eventually(
+        'the ETH sweep confirmed',
+        async () => {
+          return (await sweepsOf(address)).find((s) => s.currency === 'ETH' && s.status === 'confirmed');
+        },
+        90_000,
+      );
+      expect(await provider.getBalance(cold)).toBe(parseEther(ethSweep.amount));
+      expect(parseEther(ethSweep.amount)).toBeGreaterThan(parseEther('1.5') - parseEther(ethSweep.gas_spent));
 
-    // what stays is the unused part of the most the sweep's fee could have been: less than one transfer's fee
-    const dust = await provider.getBalance(address);
-    const [sent] = await stack.db.sql`
+      // what stays is the unused part of the most the sweep's fee could have been: less than one transfer's fee
+      const dust = await provider.getBalance(address);
+      const [sent] = await stack.db.sql`
       select s.gas_limit, s.effective_gas_price, a.max_fee_per_gas from evm_sends s join evm_send_attempts a on a.send_id = s.id
       where s.purpose = 'sweep' and s.from_address = ${address.toLowerCase()} and s.to_address = ${cold.toLowerCase()}`;
-    expect(dust).toBe(sent!.gasLimit * (sent!.maxFeePerGas - sent!.effectiveGasPrice));
-    expect(dust).toBeLessThan(sent!.gasLimit * sent!.maxFeePerGas);
+      expect(dust).toBe(sent!.gasLimit * (sent!.maxFeePerGas - sent!.effectiveGasPrice));
+      expect(dust).toBeLessThan(sent!.gasLimit * sent!.maxFeePerGas);
 
-    // the books match the chain: hot custody holds the dust, cold custody what the cold wallet received
-    expect(await holdings(`custody:hot:${CHAIN}`, 'ETH')).toBe(dust);
-    expect(await holdings(`custody:cold:${CHAIN}`, 'ETH')).toBe(await provider.getBalance(cold));
-    expect(await holdings(`custody:hot:${CHAIN}`, 'USDT')).toBe(0n);
-    expect(await holdings(`custody:cold:${CHAIN}`, 'USDT')).toBe(parseUnits('250', 6));
-    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
-    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+      // the books match the chain: hot custody holds the dust, cold custody what the cold wallet received
+      expect(await holdings(`custody:hot:${CHAIN}`, 'ETH')).toBe(dust);
+      expect(await holdings(`custody:cold:${CHAIN}`, 'ETH')).toBe(await provider.getBalance(cold));
+      expect(await holdings(`custody:hot:${CHAIN}`, 'USDT')).toBe(0n);
+      expect(await holdings(`custody:cold:${CHAIN}`, 'USDT')).toBe(parseUnits('250', 6));
+      const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+      expect(audit.body).toMatchObject({ ok: true, drifts: [] });
 
-    // our own funding and sweep transactions were never taken for deposits
-    const [row] = await stack.db.sql`select count(*)::int as count from deposits`;
-    expect(row!.count).toBe(2);
-  });
+      // our own funding and sweep transactions were never taken for deposits
+      const [row] = await stack.db.sql`select count(*)::int as count from deposits`;
+      expect(row!.count).toBe(2);
+    },
+  );
 
   it('credits and sweeps fifty wallets at once without a nonce collision', { timeout: 240_000 }, async () => {
     const coldBefore = await tokenBalance(cold);
@@ -157,27 +191,41 @@ describe('EVM deposits and collection', () => {
     const addresses = await Promise.all(users.map((u) => depositAddress(u.token, 'ETH')));
     const sent = await Promise.all(
       addresses.map((address, i) =>
-        i % 2 === 0 ? customer.sendTransaction({ to: address, value: parseEther('0.25') }) : usdt.getFunction('transfer')(address, parseUnits('40', 6)),
+        i % 2 === 0
+          ? customer.sendTransaction({ to: address, value: parseEther('0.25') })
+          : usdt.getFunction('transfer')(address, parseUnits('40', 6)),
       ),
     );
     await Promise.all(sent.map((tx) => tx.wait()));
 
-    await eventually('fifty sweeps confirmed', async () => {
-      const [row] = await stack.db.sql`select count(*)::int as n from evm_sweeps where status = 'confirmed' and address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
-      return row!.n === 50;
-    }, 180_000, 1_000).catch(async (error) => {
+    await eventually(
+      'fifty sweeps confirmed',
+      async () => {
+        const [row] = await stack.db
+          .sql`select count(*)::int as n from evm_sweeps where status = 'confirmed' and address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
+        return row!.n === 50;
+      },
+      180_000,
+      1_000,
+    ).catch(async (error) => {
       console.error('sweeps', await stack.db.sql`select status, currency, count(*)::int from evm_sweeps group by 1, 2`);
-      console.error('deposits', await stack.db.sql`select d.status, o.state, count(*)::int from deposits d join evm_deposit_observations o on o.deposit_id = d.id group by 1, 2`);
+      console.error(
+        'deposits',
+        await stack.db
+          .sql`select d.status, o.state, count(*)::int from deposits d join evm_deposit_observations o on o.deposit_id = d.id group by 1, 2`,
+      );
       console.error('sends', await stack.db.sql`select purpose, status, count(*)::int from evm_sends group by 1, 2`);
       console.error('checkpoint', await stack.db.sql`select * from evm_listener_checkpoints`, await provider.getBlockNumber());
       throw error;
     });
 
-    const deposits = await stack.db.sql`select status, count(*)::int as n from deposits where address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[]) group by status`;
+    const deposits = await stack.db
+      .sql`select status, count(*)::int as n from deposits where address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[]) group by status`;
     expect(deposits).toEqual([{ status: 'credited', n: 50 }]);
     for (const [i, u] of users.entries()) {
       const balances = (await stack.api.get('/v1/balances', { token: u.token })).body.data;
-      const expected = i % 2 === 0 ? { currency: 'ETH', posted: '0.250000000000000000' } : { currency: 'USDT', posted: '40.000000' };
+      const expected =
+        i % 2 === 0 ? { currency: 'ETH', posted: '0.250000000000000000' } : { currency: 'USDT', posted: '40.000000' };
       expect(balances.find((b: { currency: string }) => b.currency === expected.currency)).toMatchObject(expected);
     }
     for (const address of addresses.filter((_, i) => i % 2 === 1)) expect(await tokenBalance(address)).toBe(0n);
@@ -199,15 +247,23 @@ describe('EVM deposits and collection', () => {
     const user = await stack.api.signUp('evm-small@example.com');
     const address = await depositAddress(user.token, 'USDT');
     await (await usdt.getFunction('transfer')(address, parseUnits('0.6', 6))).wait();
-    await eventually('the small deposit credited', async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data[0]?.status === 'credited');
+    await eventually(
+      'the small deposit credited',
+      async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data[0]?.status === 'credited',
+    );
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await sweepsOf(address)).toEqual([]);
     expect(await tokenBalance(address)).toBe(parseUnits('0.6', 6));
-    const [uncollected] = await stack.db.sql`select collected_by from evm_deposit_observations o join deposits d on d.id = o.deposit_id where d.address = ${address.toLowerCase()}`;
+    const [uncollected] = await stack.db
+      .sql`select collected_by from evm_deposit_observations o join deposits d on d.id = o.deposit_id where d.address = ${address.toLowerCase()}`;
     expect(uncollected!.collectedBy).toBeNull();
 
     await (await usdt.getFunction('transfer')(address, parseUnits('0.5', 6))).wait();
-    const sweep = await eventually('the wallet swept once it holds 1.1 USDT', async () => (await sweepsOf(address)).find((s) => s.status === 'confirmed'), 60_000);
+    const sweep = await eventually(
+      'the wallet swept once it holds 1.1 USDT',
+      async () => (await sweepsOf(address)).find((s) => s.status === 'confirmed'),
+      60_000,
+    );
     expect(sweep.amount).toBe('1.100000');
     const depositIds = (await stack.api.get('/v1/deposits', { token: user.token })).body.data.map((d: { id: string }) => d.id);
     expect([...sweep.deposit_ids].sort()).toEqual([...depositIds].sort());
@@ -229,7 +285,12 @@ describe('EVM deposits and collection', () => {
       const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
       return view.queued.length === 1 && view;
     });
-    expect(keeper).toMatchObject({ chain: CHAIN, address: gasKeeper.address.toLowerCase(), low: true, threshold: '0.500000000000000000' });
+    expect(keeper).toMatchObject({
+      chain: CHAIN,
+      address: gasKeeper.address.toLowerCase(),
+      low: true,
+      threshold: '0.500000000000000000',
+    });
     const keeperWorkflow = await stack.temporal.workflow.getHandle(`gas-keeper:${CHAIN}`).describe();
     expect(keeperWorkflow.searchAttributes.SluiceStatus).toEqual(['low-balance']);
 
@@ -237,7 +298,11 @@ describe('EVM deposits and collection', () => {
     expect((await sweepsOf(address))[0]).toMatchObject({ currency: 'USDT', status: 'funding' });
 
     await setBalance(provider, gasKeeper.address, parseEther('20'));
-    await eventually('the sweep confirmed after the top-up', async () => (await sweepsOf(address))[0]?.status === 'confirmed', 60_000);
+    await eventually(
+      'the sweep confirmed after the top-up',
+      async () => (await sweepsOf(address))[0]?.status === 'confirmed',
+      60_000,
+    );
     expect(await tokenBalance(address)).toBe(0n);
     const recovered = await eventually('the gas keeper recovered', async () => {
       const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;

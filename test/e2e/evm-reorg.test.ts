@@ -47,35 +47,43 @@ const mine = async (blocks: number) => {
 };
 
 describe('EVM reorg', () => {
-  it('drops a deposit whose block was replaced before its confirmations, and never credits it', { timeout: 120_000 }, async () => {
-    const user = await stack.api.signUp('reorged@example.com');
-    const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
-    const deposits = async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data as Array<{ tx_hash: string; status: string }>;
+  it(
+    'drops a deposit whose block was replaced before its confirmations, and never credits it',
+    { timeout: 120_000 },
+    async () => {
+      const user = await stack.api.signUp('reorged@example.com');
+      const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
+      const deposits = async () =>
+        (await stack.api.get('/v1/deposits', { token: user.token })).body.data as Array<{ tx_hash: string; status: string }>;
 
-    const sent = await customer.sendTransaction({ to: address, value: parseEther('1') });
-    await sent.wait();
-    const seen = await eventually('the deposit seen', async () => (await deposits())[0]);
-    expect(seen).toMatchObject({ tx_hash: sent.hash.toLowerCase(), status: 'pending', confirmations: 1 });
+      const sent = await customer.sendTransaction({ to: address, value: parseEther('1') });
+      await sent.wait();
+      const seen = await eventually('the deposit seen', async () => (await deposits())[0]);
+      expect(seen).toMatchObject({ tx_hash: sent.hash.toLowerCase(), status: 'pending', confirmations: 1 });
 
-    await provider.send('anvil_reorg', [1, []]); // the deposit's block is replaced by one without it
-    expect(await provider.getTransactionReceipt(sent.hash)).toBeNull();
-    await mine(5);
+      await provider.send('anvil_reorg', [1, []]); // the deposit's block is replaced by one without it
+      expect(await provider.getTransactionReceipt(sent.hash)).toBeNull();
+      await mine(5);
 
-    await eventually('the deposit dropped', async () => (await deposits())[0]?.status === 'dropped');
-    const result = await stack.temporal.workflow.getHandle(`deposit:evm-31337:${sent.hash.toLowerCase()}:0`).result();
-    expect(result).toMatchObject({ state: 'dropped' });
-    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
-    expect(balances.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.000000000000000000' });
-    const [credits] = await stack.db.sql`select count(*)::int as n from ledger_transfers where key like 'deposit:%'`;
-    expect(credits!.n).toBe(0);
+      await eventually('the deposit dropped', async () => (await deposits())[0]?.status === 'dropped');
+      const result = await stack.temporal.workflow.getHandle(`deposit:evm-31337:${sent.hash.toLowerCase()}:0`).result();
+      expect(result).toMatchObject({ state: 'dropped' });
+      const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+      expect(balances.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.000000000000000000' });
+      const [credits] = await stack.db.sql`select count(*)::int as n from ledger_transfers where key like 'deposit:%'`;
+      expect(credits!.n).toBe(0);
 
-    // the listener goes on: a deposit that stays on chain is credited after its three confirmations
-    customer.reset();
-    const next = await customer.sendTransaction({ to: address, value: parseEther('0.5') });
-    await next.wait();
-    await mine(2);
-    await eventually('the next deposit credited', async () => (await deposits()).find((d) => d.tx_hash === next.hash.toLowerCase())?.status === 'credited');
-    const after = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
-    expect(after.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.500000000000000000' });
-  });
+      // the listener goes on: a deposit that stays on chain is credited after its three confirmations
+      customer.reset();
+      const next = await customer.sendTransaction({ to: address, value: parseEther('0.5') });
+      await next.wait();
+      await mine(2);
+      await eventually(
+        'the next deposit credited',
+        async () => (await deposits()).find((d) => d.tx_hash === next.hash.toLowerCase())?.status === 'credited',
+      );
+      const after = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
+      expect(after.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.500000000000000000' });
+    },
+  );
 });

@@ -10,7 +10,10 @@ import { deployUsdt, evmStackEnv, fundedWallet, setBalance, testProvider } from 
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
 
 const provider = testProvider(inject('evmRpcUrl'));
-const ERC20 = ['function balanceOf(address) view returns (uint256)', 'function transfer(address to, uint256 value) returns (bool)'];
+const ERC20 = [
+  'function balanceOf(address) view returns (uint256)',
+  'function transfer(address to, uint256 value) returns (bool)',
+];
 // hot wallet A holds ETH only; B holds ETH and USDT: a USDT payout fails over from A to B
 const hotA = Wallet.createRandom();
 const hotB = Wallet.createRandom();
@@ -35,9 +38,24 @@ beforeAll(async () => {
       WITHDRAWAL_POLL_INTERVAL: '10m',
     },
   });
-  for (const [currency, fee] of [['ETH', '0.001'], ['USDT', '1']] as const) {
-    const settings = { enabled: true, min_amount: '0.000001', max_amount: null, daily_limit: null, monthly_limit: null, fee_fixed: fee, fee_percent: '0', approval_threshold: null, confirmations: 2 };
-    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, { token: stack.admin.token })).status).toBe(200);
+  for (const [currency, fee] of [
+    ['ETH', '0.001'],
+    ['USDT', '1'],
+  ] as const) {
+    const settings = {
+      enabled: true,
+      min_amount: '0.000001',
+      max_amount: null,
+      daily_limit: null,
+      monthly_limit: null,
+      fee_fixed: fee,
+      fee_percent: '0',
+      approval_threshold: null,
+      confirmations: 2,
+    };
+    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, { token: stack.admin.token })).status).toBe(
+      200,
+    );
   }
 });
 afterAll(() => stack?.stop());
@@ -56,9 +74,13 @@ async function withdrawAndApprove(user: { token: string; email: string }, body: 
   expect(repeated.body.id).toBe(created.body.id);
   const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
   const code = /\b(\d{6})\b/.exec(mail.subject)![1];
-  expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({ confirmed: true });
+  expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({
+    confirmed: true,
+  });
   await waitStatus(user.token, created.body.id, 'awaiting_approval');
-  expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body).toEqual({ status: 'queued' });
+  expect(
+    (await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body,
+  ).toEqual({ status: 'queued' });
   return created.body.id as string;
 }
 
@@ -69,15 +91,29 @@ describe('EVM withdrawals end to end', () => {
     await fund(stack, user.id, 'USDT', '500');
     const destination = Wallet.createRandom().address;
 
-    const ethId = await withdrawAndApprove({ ...user, email: 'evm-withdraw@example.com' }, { currency: 'ETH', amount: '0.75', address: destination }, 'eth-1');
+    const ethId = await withdrawAndApprove(
+      { ...user, email: 'evm-withdraw@example.com' },
+      { currency: 'ETH', amount: '0.75', address: destination },
+      'eth-1',
+    );
     await waitStatus(user.token, ethId, 'succeeded');
     expect(await provider.getBalance(destination)).toBe(parseEther('0.75'));
     const eth = await statusOf(user.token, ethId);
     expect(eth).toMatchObject({ provider: 'evm-hot-a', fee: '0.001000000000000000' });
-    expect(eth.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'broadcast', 'succeeded']);
+    expect(eth.history.map((e: { status: string }) => e.status)).toEqual([
+      'awaiting_confirmation',
+      'awaiting_approval',
+      'queued',
+      'broadcast',
+      'succeeded',
+    ]);
     expect(await balanceIn(user.token, 'ETH')).toMatchObject({ posted: '1.249000000000000000', pending: '0.000000000000000000' });
 
-    const usdtId = await withdrawAndApprove({ ...user, email: 'evm-withdraw@example.com' }, { currency: 'USDT', amount: '120.5', address: destination }, 'usdt-1');
+    const usdtId = await withdrawAndApprove(
+      { ...user, email: 'evm-withdraw@example.com' },
+      { currency: 'USDT', amount: '120.5', address: destination },
+      'usdt-1',
+    );
     await waitStatus(user.token, usdtId, 'succeeded');
     expect(await usdt.getFunction('balanceOf')(destination)).toBe(parseUnits('120.5', 6));
     const paid = await statusOf(user.token, usdtId);
@@ -88,7 +124,10 @@ describe('EVM withdrawals end to end', () => {
 
     const fees = await stack.db.sql`
       select a.currency, a.credits_posted - a.debits_posted as balance from ledger_accounts a where a.name in ('fees:ETH', 'fees:USDT') order by 1`;
-    expect(fees.map((f) => [f.currency, f.balance])).toEqual([['ETH', 10n ** 15n], ['USDT', 1_000_000n]]);
+    expect(fees.map((f) => [f.currency, f.balance])).toEqual([
+      ['ETH', 10n ** 15n],
+      ['USDT', 1_000_000n],
+    ]);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
   });
@@ -97,7 +136,11 @@ describe('EVM withdrawals end to end', () => {
     const user = await stack.api.signUp('evm-crash@example.com');
     await fund(stack, user.id, 'ETH', '1');
     const destination = Wallet.createRandom().address;
-    const id = await withdrawAndApprove({ ...user, email: 'evm-crash@example.com' }, { currency: 'ETH', amount: '0.3', address: destination }, 'crash-1');
+    const id = await withdrawAndApprove(
+      { ...user, email: 'evm-crash@example.com' },
+      { currency: 'ETH', amount: '0.3', address: destination },
+      'crash-1',
+    );
     await waitStatus(user.token, id, 'broadcast');
     await stack.killWorker('SIGKILL');
     await stack.startWorker();

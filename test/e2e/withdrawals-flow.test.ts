@@ -45,14 +45,36 @@ describe('withdrawals without a chain', () => {
     const user = await stack.api.signUp('rules@example.com');
     await fund(stack, user.id, 'ETH', '1');
     const post = (body: object) => stack.api.post('/v1/withdrawals', body, { token: user.token, headers: key() });
-    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS.replace('A72', 'A73') })).body).toMatchObject({ status: 400, code: 'invalid_address', errors: [{ path: 'address' }] });
-    expect((await post({ currency: 'ETH', amount: '0.1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' })).body.code).toBe('invalid_address');
-    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS, destination_tag: 5 })).body.errors[0].path).toBe('destination_tag');
-    expect((await post({ currency: 'XRP', amount: '1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTi' })).body.code).toBe('invalid_address');
+    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS.replace('A72', 'A73') })).body).toMatchObject({
+      status: 400,
+      code: 'invalid_address',
+      errors: [{ path: 'address' }],
+    });
+    expect((await post({ currency: 'ETH', amount: '0.1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' })).body.code).toBe(
+      'invalid_address',
+    );
+    expect((await post({ currency: 'ETH', amount: '0.1', address: ADDRESS, destination_tag: 5 })).body.errors[0].path).toBe(
+      'destination_tag',
+    );
+    expect((await post({ currency: 'XRP', amount: '1', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTi' })).body.code).toBe(
+      'invalid_address',
+    );
     expect((await post({ currency: 'USD', amount: '1', address: ADDRESS })).body.code).toBe('withdrawals_unsupported');
-    expect((await post({ currency: 'ETH', amount: '0.0000000000000000001', address: ADDRESS })).body.errors[0].path).toBe('amount');
+    expect((await post({ currency: 'ETH', amount: '0.0000000000000000001', address: ADDRESS })).body.errors[0].path).toBe(
+      'amount',
+    );
 
-    const settings = { enabled: true, min_amount: '0.01', max_amount: '0.5', daily_limit: null, monthly_limit: null, fee_fixed: '0.001', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+    const settings = {
+      enabled: true,
+      min_amount: '0.01',
+      max_amount: '0.5',
+      daily_limit: null,
+      monthly_limit: null,
+      fee_fixed: '0.001',
+      fee_percent: '0',
+      approval_threshold: null,
+      confirmations: 1,
+    };
     expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, { token: stack.admin.token })).status).toBe(200);
     expect((await post({ currency: 'ETH', amount: '0.001', address: ADDRESS })).body.code).toBe('amount_below_minimum');
     expect((await post({ currency: 'ETH', amount: '0.6', address: ADDRESS })).body.code).toBe('amount_above_maximum');
@@ -66,66 +88,166 @@ describe('withdrawals without a chain', () => {
     const user = await stack.api.signUp('flow@example.com');
     await fund(stack, user.id, 'ETH', '2');
     const headers = key();
-    const created = await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.5', address: ADDRESS.toLowerCase() }, { token: user.token, headers });
+    const created = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'ETH', amount: '0.5', address: ADDRESS.toLowerCase() },
+      { token: user.token, headers },
+    );
     expect(created.status).toBe(202);
-    expect(created.body).toMatchObject({ status: 'awaiting_confirmation', amount: '0.500000000000000000', fee: '0.001000000000000000', address: ADDRESS, approval_required: true, approval_reasons: ['new_address'] });
-    expect(await balance(user.token, 'ETH')).toMatchObject({ pending: '0.501000000000000000', available: '1.499000000000000000' });
+    expect(created.body).toMatchObject({
+      status: 'awaiting_confirmation',
+      amount: '0.500000000000000000',
+      fee: '0.001000000000000000',
+      address: ADDRESS,
+      approval_required: true,
+      approval_reasons: ['new_address'],
+    });
+    expect(await balance(user.token, 'ETH')).toMatchObject({
+      pending: '0.501000000000000000',
+      available: '1.499000000000000000',
+    });
 
-    const again = await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.5', address: ADDRESS }, { token: user.token, headers });
+    const again = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'ETH', amount: '0.5', address: ADDRESS },
+      { token: user.token, headers },
+    );
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(created.body.id);
-    expect((await stack.api.post('/v1/withdrawals', { currency: 'ETH', amount: '0.4', address: ADDRESS }, { token: user.token, headers })).status).toBe(409);
+    expect(
+      (
+        await stack.api.post(
+          '/v1/withdrawals',
+          { currency: 'ETH', amount: '0.4', address: ADDRESS },
+          { token: user.token, headers },
+        )
+      ).status,
+    ).toBe(409);
 
     const mail = await mailTo(stack, 'flow@example.com', /withdrawal code/);
     expect(mail.text).toContain('0.500000000000000000 ETH');
     const code = codeIn(mail.subject);
-    const wrong = await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code: code === '000000' ? '111111' : '000000' }, { token: user.token });
-    expect(wrong.body).toMatchObject({ status: 422, code: 'confirmation_code_invalid', errors: [{ path: 'code', message: 'is wrong (4 attempts left)' }] });
+    const wrong = await stack.api.post(
+      `/v1/withdrawals/${created.body.id}/confirm`,
+      { code: code === '000000' ? '111111' : '000000' },
+      { token: user.token },
+    );
+    expect(wrong.body).toMatchObject({
+      status: 422,
+      code: 'confirmation_code_invalid',
+      errors: [{ path: 'code', message: 'is wrong (4 attempts left)' }],
+    });
     const other = await stack.api.signUp('other@example.com');
-    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: other.token })).status).toBe(404);
-    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({ confirmed: true });
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: other.token })).status).toBe(
+      404,
+    );
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).body).toEqual({
+      confirmed: true,
+    });
 
-    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'awaiting_approval');
+    await eventually(
+      () => statusOf(user.token, created.body.id),
+      (w) => w.status === 'awaiting_approval',
+    );
     const queue = await stack.api.get('/v1/ops/withdrawals?status=awaiting_approval', { token: stack.admin.token });
     expect(queue.body.data.map((w: { id: string }) => w.id)).toContain(created.body.id);
-    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: user.token })).status).toBe(403);
-    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body).toEqual({ status: 'queued' });
-    expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status).toBe(409);
+    expect(
+      (await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: user.token })).status,
+    ).toBe(403);
+    expect(
+      (await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).body,
+    ).toEqual({ status: 'queued' });
+    expect(
+      (await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status,
+    ).toBe(409);
 
     // this stack configures no provider for ETH: the withdrawal waits for an operator, the funds stay held
-    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'failed_awaiting_operator');
+    await eventually(
+      () => statusOf(user.token, created.body.id),
+      (w) => w.status === 'failed_awaiting_operator',
+    );
     expect(await balance(user.token, 'ETH')).toMatchObject({ pending: '0.501000000000000000' });
-    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(409);
-    const closed = await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/close`, { outcome: 'failed', note: 'no hot wallet configured' }, { token: stack.admin.token });
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(
+      409,
+    );
+    const closed = await stack.api.post(
+      `/v1/ops/withdrawals/${created.body.id}/close`,
+      { outcome: 'failed', note: 'no hot wallet configured' },
+      { token: stack.admin.token },
+    );
     expect(closed.body).toEqual({ status: 'closed' });
 
-    const done = await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'closed');
-    expect(done.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'failed_awaiting_operator', 'closed']);
-    expect(done.history.at(-1)).toMatchObject({ actor: `operator:${stack.admin.id}`, detail: { outcome: 'failed', note: 'no hot wallet configured' } });
+    const done = await eventually(
+      () => statusOf(user.token, created.body.id),
+      (w) => w.status === 'closed',
+    );
+    expect(done.history.map((e: { status: string }) => e.status)).toEqual([
+      'awaiting_confirmation',
+      'awaiting_approval',
+      'queued',
+      'failed_awaiting_operator',
+      'closed',
+    ]);
+    expect(done.history.at(-1)).toMatchObject({
+      actor: `operator:${stack.admin.id}`,
+      detail: { outcome: 'failed', note: 'no hot wallet configured' },
+    });
     expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '2.000000000000000000', pending: '0.000000000000000000' });
   });
 
   it('releases the hold when the user cancels, and refuses a second cancel', async () => {
     const user = await stack.api.signUp('cancel@example.com');
     await fund(stack, user.id, 'XRP', '100');
-    const created = await stack.api.post('/v1/withdrawals', { currency: 'XRP', amount: '25', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh', destination_tag: 12345 }, { token: user.token, headers: key() });
+    const created = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'XRP', amount: '25', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh', destination_tag: 12345 },
+      { token: user.token, headers: key() },
+    );
     expect(created.body).toMatchObject({ status: 'awaiting_confirmation', destination_tag: '12345' });
-    await eventually(() => statusOf(user.token, created.body.id), () => true);
-    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).body).toEqual({ status: 'cancelled' });
-    await eventually(() => statusOf(user.token, created.body.id), (w) => w.status === 'cancelled');
+    await eventually(
+      () => statusOf(user.token, created.body.id),
+      () => true,
+    );
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).body).toEqual({
+      status: 'cancelled',
+    });
+    await eventually(
+      () => statusOf(user.token, created.body.id),
+      (w) => w.status === 'cancelled',
+    );
     expect(await balance(user.token, 'XRP')).toMatchObject({ posted: '100.000000', pending: '0.000000' });
-    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(409);
+    expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(
+      409,
+    );
   });
 
   it('never lets 20 withdrawals at once exceed the balance or the daily limit', async () => {
-    const settings = { enabled: true, min_amount: '1', max_amount: null, daily_limit: '70', monthly_limit: null, fee_fixed: '0', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+    const settings = {
+      enabled: true,
+      min_amount: '1',
+      max_amount: null,
+      daily_limit: '70',
+      monthly_limit: null,
+      fee_fixed: '0',
+      fee_percent: '0',
+      approval_threshold: null,
+      confirmations: 1,
+    };
     expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
     const limited = await stack.api.signUp('limited@example.com');
     await fund(stack, limited.id, 'XRP', '1000');
     const poor = await stack.api.signUp('poor@example.com');
     await fund(stack, poor.id, 'XRP', '50');
     const burst = (token: string) =>
-      Promise.all(Array.from({ length: 20 }, () => stack.api.post('/v1/withdrawals', { currency: 'XRP', amount: '10', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' }, { token, headers: key() })));
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          stack.api.post(
+            '/v1/withdrawals',
+            { currency: 'XRP', amount: '10', address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh' },
+            { token, headers: key() },
+          ),
+        ),
+      );
 
     const byLimit = await burst(limited.token);
     expect(byLimit.filter((r) => r.status === 202)).toHaveLength(7);
@@ -145,8 +267,16 @@ describe('withdrawals without a chain', () => {
     const counters = withdrawalCounters(user.id, 'XRP', 10_000_000n, DEFAULT_WITHDRAWAL_SETTINGS, new Date());
     const orphan = await stack.db.sql.begin(async (tx) => {
       const w = (await insertWithdrawal(tx, {
-        userId: user.id, idempotencyKey: 'orphan', currency: 'XRP', amount: 10_000_000n, fee: 0n,
-        address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh', destinationTag: null, approvalRequired: false, approvalReasons: [], counters,
+        userId: user.id,
+        idempotencyKey: 'orphan',
+        currency: 'XRP',
+        amount: 10_000_000n,
+        fee: 0n,
+        address: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh',
+        destinationTag: null,
+        approvalRequired: false,
+        approvalReasons: [],
+        counters,
       }))!;
       const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
       expect(outcome!.ok).toBe(true);
@@ -154,8 +284,13 @@ describe('withdrawals without a chain', () => {
     });
     const mail = await mailTo(stack, 'orphan@example.com', /withdrawal code/);
     expect(mail.text).toContain(orphan.id);
-    expect((await stack.api.post(`/v1/withdrawals/${orphan.id}/cancel`, undefined, { token: user.token })).body).toEqual({ status: 'cancelled' });
-    await eventually(() => balance(user.token, 'XRP'), (b) => b.pending === '0.000000');
+    expect((await stack.api.post(`/v1/withdrawals/${orphan.id}/cancel`, undefined, { token: user.token })).body).toEqual({
+      status: 'cancelled',
+    });
+    await eventually(
+      () => balance(user.token, 'XRP'),
+      (b) => b.pending === '0.000000',
+    );
   });
 
   it('keeps the books balanced', async () => {

@@ -25,7 +25,17 @@ beforeAll(async () => {
   stack.spawnListener();
   await stack.following(hotWallet.classicAddress);
   stopClosing = stack.rippled.autoClose(250);
-  const settings = { enabled: true, min_amount: '1', max_amount: null, daily_limit: null, monthly_limit: null, fee_fixed: '0.1', fee_percent: '0', approval_threshold: null, confirmations: 1 };
+  const settings = {
+    enabled: true,
+    min_amount: '1',
+    max_amount: null,
+    daily_limit: null,
+    monthly_limit: null,
+    fee_fixed: '0.1',
+    fee_percent: '0',
+    approval_threshold: null,
+    confirmations: 1,
+  };
   expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
 });
 afterAll(async () => {
@@ -42,12 +52,18 @@ const waitStatus = (token: string, id: string, status: string) =>
 async function requestAndConfirm(email: string, destination: string, amount: string) {
   const user = await stack.api.signUp(email);
   await fund(stack, user.id, 'XRP', '100');
-  const created = await stack.api.post('/v1/withdrawals', { currency: 'XRP', amount, address: destination, destination_tag: 7 }, { token: user.token, headers: { 'idempotency-key': 'payout-1' } });
+  const created = await stack.api.post(
+    '/v1/withdrawals',
+    { currency: 'XRP', amount, address: destination, destination_tag: 7 },
+    { token: user.token, headers: { 'idempotency-key': 'payout-1' } },
+  );
   expect(created.status).toBe(202);
   const code = /\b(\d{6})\b/.exec((await mailTo(stack, email, /withdrawal code/)).subject)![1];
   expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token })).status).toBe(200);
   await waitStatus(user.token, created.body.id, 'awaiting_approval');
-  expect((await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status).toBe(200);
+  expect(
+    (await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token })).status,
+  ).toBe(200);
   return { user, id: created.body.id as string };
 }
 
@@ -60,14 +76,27 @@ describe('XRP withdrawals end to end', () => {
     expect(stack.rippled.balanceOf(destination)).toBe(20n * XRP);
     const done = await statusOf(user.token, id);
     expect(done).toMatchObject({ provider: 'xrpl-hot', tx_hash: expect.stringMatching(/^[0-9A-F]{64}$/) });
-    expect(done.history.map((e: { status: string }) => e.status)).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'broadcast', 'succeeded']);
-    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data.find((b: { currency: string }) => b.currency === 'XRP');
+    expect(done.history.map((e: { status: string }) => e.status)).toEqual([
+      'awaiting_confirmation',
+      'awaiting_approval',
+      'queued',
+      'broadcast',
+      'succeeded',
+    ]);
+    const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data.find(
+      (b: { currency: string }) => b.currency === 'XRP',
+    );
     expect(balances).toMatchObject({ posted: '79.900000', pending: '0.000000' });
     const payment = await stack.api.get(`/api/transactions/${done.tx_hash}`, { token: stack.admin.token });
     expect(payment.body).toMatchObject({ source: hotWallet.classicAddress, destination, destination_tag: '7' });
     expect(await mailTo(stack, 'xrp-payout@example.com', /was sent/)).toBeTruthy();
     const notices = await stack.api.get('/v1/notifications?kind=withdrawal_succeeded', { token: user.token });
-    expect(notices.body.data[0].body).toMatchObject({ withdrawal_id: id, currency: 'XRP', amount: '20.000000', tx_hash: done.tx_hash });
+    expect(notices.body.data[0].body).toMatchObject({
+      withdrawal_id: id,
+      currency: 'XRP',
+      amount: '20.000000',
+      tx_hash: done.tx_hash,
+    });
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
   });

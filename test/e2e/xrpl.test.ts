@@ -9,7 +9,17 @@ import { formatAmount } from '../../domain/money.js';
 import type { ApiResponse } from '../support/http.js';
 import { waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
-import { ADDRESSES, failedPayment, issuedPayment, partialIssuedPayment, partialXrpPayment, randomAddress, randomHash, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import {
+  ADDRESSES,
+  failedPayment,
+  issuedPayment,
+  partialIssuedPayment,
+  partialXrpPayment,
+  randomAddress,
+  randomHash,
+  xrpPayment,
+  type LedgerTransaction,
+} from '../support/rippled/payments.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -34,7 +44,10 @@ async function allPayments(query: string): Promise<Array<Record<string, any>>> {
   const rows: Array<Record<string, any>> = [];
   let cursor: string | null = null;
   do {
-    const response: ApiResponse = await stack.api.get(`/api/transactions?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.token });
+    const response: ApiResponse = await stack.api.get(
+      `/api/transactions?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      { token: admin.token },
+    );
     expect(response.status).toBe(200);
     rows.push(...response.body.data);
     cursor = response.body.next_cursor;
@@ -46,15 +59,20 @@ const visible = async (txs: LedgerTransaction[]) => {
   const found = await Promise.all(hashes(txs).map((h) => stack.api.get(`/api/transactions/${h}`, { token: admin.token })));
   return found.filter((r) => r.status === 200).length;
 };
-const waitVisible = (txs: LedgerTransaction[], timeout = 30_000) => expect.poll(() => visible(txs), { timeout, interval: 100 }).toBe(txs.length);
+const waitVisible = (txs: LedgerTransaction[], timeout = 30_000) =>
+  expect.poll(() => visible(txs), { timeout, interval: 100 }).toBe(txs.length);
 
 const backfillDone = (address: string) =>
   expect
-    .poll(async () => (await stack.api.get(`/api/accounts/${address}`, { token: admin.token })).body.backfill?.state, { timeout: 60_000, interval: 200 })
+    .poll(async () => (await stack.api.get(`/api/accounts/${address}`, { token: admin.token })).body.backfill?.state, {
+      timeout: 60_000,
+      interval: 200,
+    })
     .toBe('done');
 
 const xrpBalance = async (token: string) =>
-  (await stack.api.get('/v1/balances', { token })).body.data.find((b: { currency: string }) => b.currency === 'XRP')?.posted ?? '0.000000';
+  (await stack.api.get('/v1/balances', { token })).body.data.find((b: { currency: string }) => b.currency === 'XRP')?.posted ??
+  '0.000000';
 
 describe('XRPL payment tracking end to end', () => {
   it('refuses bad accounts and callers', async () => {
@@ -63,7 +81,11 @@ describe('XRPL payment tracking end to end', () => {
     expect((await stack.api.post('/api/accounts', body)).status).toBe(401);
     expect((await stack.api.post('/api/accounts', body, { token: user.token })).status).toBe(403);
     expect((await stack.api.get('/api/transactions', { token: user.token })).status).toBe(403);
-    for (const address of [`${alice.slice(0, -1)}${alice.endsWith('X') ? 'Y' : 'X'}`, 'X7AcgcsBL6XDcUb289X4mJ8djcdyKaB5hJDWMArnXr61cqZ', '0xdeadbeef']) {
+    for (const address of [
+      `${alice.slice(0, -1)}${alice.endsWith('X') ? 'Y' : 'X'}`,
+      'X7AcgcsBL6XDcUb289X4mJ8djcdyKaB5hJDWMArnXr61cqZ',
+      '0xdeadbeef',
+    ]) {
       const refused = await stack.api.post('/api/accounts', { address }, { token: admin.token });
       expect(refused.status).toBe(400);
       expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'address' })]);
@@ -74,11 +96,20 @@ describe('XRPL payment tracking end to end', () => {
     expect((await stack.api.get(`/api/transactions/${'A'.repeat(64)}`, { token: admin.token })).status).toBe(404);
     expect((await stack.api.post(`/api/accounts/${bob}/resync`, undefined, { token: admin.token })).status).toBe(404);
     expect((await stack.api.delete(`/api/accounts/${DEPOSITS}`, { token: admin.token })).status).toBe(409);
-    expect((await stack.api.get('/api/accounts?cursor=nonsense', { token: admin.token })).body.errors).toEqual([expect.objectContaining({ path: 'cursor' })]);
+    expect((await stack.api.get('/api/accounts?cursor=nonsense', { token: admin.token })).body.errors).toEqual([
+      expect.objectContaining({ path: 'cursor' }),
+    ]);
 
     const spec = await stack.api.get('/openapi.json');
     expect(Object.keys(spec.body.paths)).toEqual(
-      expect.arrayContaining(['/api/accounts', '/api/accounts/{address}', '/api/accounts/{address}/resync', '/api/transactions', '/api/transactions/{hash}', '/v1/ops/xrpl/unmatched']),
+      expect.arrayContaining([
+        '/api/accounts',
+        '/api/accounts/{address}',
+        '/api/accounts/{address}/resync',
+        '/api/transactions',
+        '/api/transactions/{hash}',
+        '/v1/ops/xrpl/unmatched',
+      ]),
     );
   });
 
@@ -86,14 +117,21 @@ describe('XRPL payment tracking end to end', () => {
     const history: LedgerTransaction[] = [];
     for (let ledger = 0; ledger < 48; ledger++) {
       const batch = Array.from({ length: 25 }, (_, i) =>
-        i % 3 === 0 ? xrpPayment({ from: alice, to: randomAddress(), drops: 1_000n }) : xrpPayment({ from: randomAddress(), to: alice, drops: BigInt(ledger * 100 + i + 1), tag: i }),
+        i % 3 === 0
+          ? xrpPayment({ from: alice, to: randomAddress(), drops: 1_000n })
+          : xrpPayment({ from: randomAddress(), to: alice, drops: BigInt(ledger * 100 + i + 1), tag: i }),
       );
       history.push(...batch);
       stack.rippled.closeLedger(batch);
     }
     const added = await stack.api.post('/api/accounts', { address: alice, label: 'treasury' }, { token: admin.token });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ address: alice, label: 'treasury', is_deposit_address: false, backfill_workflow_id: `xrpl-backfill:${alice}` });
+    expect(added.body).toMatchObject({
+      address: alice,
+      label: 'treasury',
+      is_deposit_address: false,
+      backfill_workflow_id: `xrpl-backfill:${alice}`,
+    });
     expect((await stack.api.post('/api/accounts', { address: alice }, { token: admin.token })).status).toBe(409);
     const again = await stack.api.post(`/api/accounts/${alice}/resync`, undefined, { token: admin.token });
     expect(again.status).toBe(202);
@@ -134,9 +172,17 @@ describe('XRPL payment tracking end to end', () => {
       delivered_amount: null,
     });
     const xrp = (await stack.api.get(`/api/transactions/${partial.tx.hash}`, { token: admin.token })).body;
-    expect(xrp).toMatchObject({ partial: true, received: true, delivered_amount: { currency: 'XRP', issuer: null, value: '1.000000' } });
-    const iou = (await stack.api.get(`/api/transactions/${(partialIou.tx.hash as string).toLowerCase()}`, { token: admin.token })).body;
-    expect(iou).toMatchObject({ partial: true, delivered_amount: { currency: 'USD', issuer: ADDRESSES.issuer, value: '9.980039920159681' } });
+    expect(xrp).toMatchObject({
+      partial: true,
+      received: true,
+      delivered_amount: { currency: 'XRP', issuer: null, value: '1.000000' },
+    });
+    const iou = (await stack.api.get(`/api/transactions/${(partialIou.tx.hash as string).toLowerCase()}`, { token: admin.token }))
+      .body;
+    expect(iou).toMatchObject({
+      partial: true,
+      delivered_amount: { currency: 'USD', issuer: ADDRESSES.issuer, value: '9.980039920159681' },
+    });
   });
 
   it('sees every payment made while the connection was down, none twice', async () => {
@@ -144,7 +190,10 @@ describe('XRPL payment tracking end to end', () => {
     stack.rippled.dropConnections();
     const missed: LedgerTransaction[] = [];
     for (let i = 0; i < 10; i++) {
-      const batch = [xrpPayment({ from: dave, to: alice, drops: BigInt(100 + i) }), xrpPayment({ from: alice, to: bob, drops: BigInt(200 + i) })];
+      const batch = [
+        xrpPayment({ from: dave, to: alice, drops: BigInt(100 + i) }),
+        xrpPayment({ from: alice, to: bob, drops: BigInt(200 + i) }),
+      ];
       missed.push(...batch);
       stack.rippled.closeLedger(batch);
       await new Promise((r) => setTimeout(r, 150));
@@ -165,14 +214,29 @@ describe('XRPL payment tracking end to end', () => {
     expect(annAddress.body).toMatchObject({ currency: 'XRP', chain: 'xrpl', address: DEPOSITS });
     expect(benAddress.body.address).toBe(DEPOSITS);
     expect(benAddress.body.destination_tag).not.toBe(annAddress.body.destination_tag);
-    expect((await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: ann.token })).body).toEqual(annAddress.body);
+    expect((await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: ann.token })).body).toEqual(
+      annAddress.body,
+    );
 
     const annTag = Number(annAddress.body.destination_tag);
     const deposit = xrpPayment({ from: dave, to: DEPOSITS, drops: 25_500_000n, tag: annTag });
-    const partialDeposit = partialXrpPayment({ from: erin, to: DEPOSITS, sentDrops: 9_000_000n, deliveredDrops: 4_000_000n, tag: annTag });
+    const partialDeposit = partialXrpPayment({
+      from: erin,
+      to: DEPOSITS,
+      sentDrops: 9_000_000n,
+      deliveredDrops: 4_000_000n,
+      tag: annTag,
+    });
     const unknownTag = xrpPayment({ from: dave, to: DEPOSITS, drops: 3_000_000n, tag: 12 });
     const missingTag = xrpPayment({ from: dave, to: DEPOSITS, drops: 4_000_000n });
-    const dollars = issuedPayment({ from: dave, to: DEPOSITS, currency: 'USD', issuer: ADDRESSES.issuer, value: '12.5', tag: annTag });
+    const dollars = issuedPayment({
+      from: dave,
+      to: DEPOSITS,
+      currency: 'USD',
+      issuer: ADDRESSES.issuer,
+      value: '12.5',
+      tag: annTag,
+    });
     stack.rippled.closeLedger([deposit, partialDeposit, unknownTag, missingTag, dollars]);
     await expect.poll(() => xrpBalance(ann.token), { timeout: 30_000 }).toBe('29.500000');
 
@@ -192,7 +256,9 @@ describe('XRPL payment tracking end to end', () => {
     expect(await xrpBalance(ben.token)).toBe('0.000000');
 
     const unmatched = await stack.api.get('/v1/ops/xrpl/unmatched', { token: admin.token });
-    expect(unmatched.body.data.map((p: { hash: string; deposit: { status: string } }) => [p.hash, p.deposit.status]).sort()).toEqual(
+    expect(
+      unmatched.body.data.map((p: { hash: string; deposit: { status: string } }) => [p.hash, p.deposit.status]).sort(),
+    ).toEqual(
       [
         [unknownTag.tx.hash, 'unknown_tag'],
         [missingTag.tx.hash, 'missing_tag'],
@@ -205,7 +271,12 @@ describe('XRPL payment tracking end to end', () => {
       stack.api.post(`/v1/ops/xrpl/unmatched/${hash}/assign`, { user_id: userId }, { token: admin.token });
     const assigned = await assign(unknownTag.tx.hash, ben.id);
     expect(assigned.status).toBe(202);
-    expect(assigned.body).toMatchObject({ user_id: ben.id, currency: 'XRP', amount: '3.000000', workflow_id: `deposit:xrpl:${unknownTag.tx.hash}:0` });
+    expect(assigned.body).toMatchObject({
+      user_id: ben.id,
+      currency: 'XRP',
+      amount: '3.000000',
+      workflow_id: `deposit:xrpl:${unknownTag.tx.hash}:0`,
+    });
     await expect.poll(() => xrpBalance(ben.token), { timeout: 30_000 }).toBe('3.000000');
     expect((await assign(unknownTag.tx.hash, ben.id)).status).toBe(409);
     expect((await assign(deposit.tx.hash, ben.id)).status).toBe(409);
@@ -213,9 +284,14 @@ describe('XRPL payment tracking end to end', () => {
     expect([notXrp.status, notXrp.body.code]).toEqual([422, 'deposit_not_assignable']);
     expect((await assign('F'.repeat(64), ben.id)).status).toBe(404);
     expect((await assign(missingTag.tx.hash, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    expect((await stack.api.post(`/v1/ops/xrpl/unmatched/${missingTag.tx.hash}/assign`, { user_id: ben.id }, { token: ben.token })).status).toBe(403);
+    expect(
+      (await stack.api.post(`/v1/ops/xrpl/unmatched/${missingTag.tx.hash}/assign`, { user_id: ben.id }, { token: ben.token }))
+        .status,
+    ).toBe(403);
     const stillUnmatched = await stack.api.get('/v1/ops/xrpl/unmatched', { token: admin.token });
-    expect(stillUnmatched.body.data.map((p: { hash: string }) => p.hash).sort()).toEqual([missingTag.tx.hash, dollars.tx.hash].sort());
+    expect(stillUnmatched.body.data.map((p: { hash: string }) => p.hash).sort()).toEqual(
+      [missingTag.tx.hash, dollars.tx.hash].sort(),
+    );
     const notified = await stack.api.get('/v1/notifications', { token: ann.token });
     expect(notified.body.data.filter((n: { kind: string }) => n.kind === 'deposit_credited')).toHaveLength(2);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: admin.token });
@@ -242,7 +318,9 @@ describe('XRPL payment tracking end to end', () => {
 
   it('misses nothing when the listener is killed mid-stream and restarted, or fails over to a standby; signals what was left unsignalled', async () => {
     const ann = await stack.api.login('xrpl-ann@example.com', 'a long enough password');
-    const annTag = Number((await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: ann })).body.destination_tag);
+    const annTag = Number(
+      (await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: ann })).body.destination_tag,
+    );
     // a deposit committed by a listener that died before signalling its workflow: the outbox signals it
     await storePayments(stack.db.sql, [
       {
@@ -278,13 +356,21 @@ describe('XRPL payment tracking end to end', () => {
 
       // a second listener stands by while the first leads; when the leader dies, it takes over
       const standby = stack.spawnListener('listener-xrpl-standby');
-      await waitUntil('the standby listener', async () => {
-        if (!(await logOf(standby)).includes('standing by')) throw new Error('not yet');
-      }, { timeoutMs: 60_000 });
+      await waitUntil(
+        'the standby listener',
+        async () => {
+          if (!(await logOf(standby)).includes('standing by')) throw new Error('not yet');
+        },
+        { timeoutMs: 60_000 },
+      );
       await listener.stop('SIGKILL');
-      await waitUntil('the standby leading', async () => {
-        if (!(await logOf(standby)).includes('this is the active XRPL listener')) throw new Error('not yet');
-      }, { timeoutMs: 60_000 });
+      await waitUntil(
+        'the standby leading',
+        async () => {
+          if (!(await logOf(standby)).includes('this is the active XRPL listener')) throw new Error('not yet');
+        },
+        { timeoutMs: 60_000 },
+      );
       listener = standby;
       await stack.following(alice);
       await new Promise((r) => setTimeout(r, 500));
@@ -294,7 +380,9 @@ describe('XRPL payment tracking end to end', () => {
     await waitVisible(produced, 60_000);
     const deposits = produced.filter((t) => t.tx.Destination === DEPOSITS);
     expect(deposits.length).toBeGreaterThan(0);
-    await expect.poll(() => xrpBalance(ann), { timeout: 30_000 }).toBe(formatAmount(30_000_000n + BigInt(deposits.length) * 1_000_000n, 6));
+    await expect
+      .poll(() => xrpBalance(ann), { timeout: 30_000 })
+      .toBe(formatAmount(30_000_000n + BigInt(deposits.length) * 1_000_000n, 6));
   });
 });
 

@@ -23,7 +23,14 @@ const transfer = (body: unknown, options: { key?: string; raw?: string; headers?
   t.api.post('/v1/transfers', body, {
     token: alice.token,
     raw: options.raw,
-    headers: { ...(options.key === undefined ? { 'idempotency-key': `k-${Math.random()}` } : options.key ? { 'idempotency-key': options.key } : {}), ...options.headers },
+    headers: {
+      ...(options.key === undefined
+        ? { 'idempotency-key': `k-${Math.random()}` }
+        : options.key
+          ? { 'idempotency-key': options.key }
+          : {}),
+      ...options.headers,
+    },
   });
 
 function expectProblem(response: { status: number; headers: Headers; body: any }, status: number, code: string, path?: string) {
@@ -49,7 +56,7 @@ describe('bad input', () => {
     expectProblem(await transfer(body), 400, 'validation_failed', path);
   });
 
-  it('checks the amount against the currency\'s scale', async () => {
+  it("checks the amount against the currency's scale", async () => {
     const response = await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.234' });
     expectProblem(response, 400, 'validation_failed', 'amount');
     expect(response.body.errors[0].message).toContain('2 decimal places');
@@ -59,19 +66,38 @@ describe('bad input', () => {
   });
 
   it('refuses an unknown currency naming it', async () => {
-    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'XYZ', amount: '1.00' }), 400, 'unknown_currency', 'currency');
+    expectProblem(
+      await transfer({ to_email: 'bob@example.com', currency: 'XYZ', amount: '1.00' }),
+      400,
+      'unknown_currency',
+      'currency',
+    );
   });
 
   it('refuses malformed JSON, a missing body and a wrong content type', async () => {
     expectProblem(await transfer(undefined, { raw: '{"currency": "USD", ' }), 400, 'malformed_request', 'body');
     expectProblem(await transfer(undefined, { raw: '' }), 400, 'malformed_request', 'body');
-    expectProblem(await transfer(undefined, { raw: 'currency=USD', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
+    expectProblem(
+      await transfer(undefined, { raw: 'currency=USD', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'unsupported_media_type',
+    );
     expectProblem(await transfer(undefined, { raw: '[1, 2]' }), 400, 'validation_failed');
   });
 
   it('requires an Idempotency-Key of a sane shape', async () => {
-    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: '' }), 400, 'validation_failed', 'Idempotency-Key');
-    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: 'has spaces' }), 400, 'validation_failed', 'Idempotency-Key');
+    expectProblem(
+      await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: '' }),
+      400,
+      'validation_failed',
+      'Idempotency-Key',
+    );
+    expectProblem(
+      await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' }, { key: 'has spaces' }),
+      400,
+      'validation_failed',
+      'Idempotency-Key',
+    );
   });
 
   it('refuses a body over the size limit', async () => {
@@ -80,16 +106,29 @@ describe('bad input', () => {
 
   it('answers unknown routes and bad cursors with problems', async () => {
     expectProblem(await t.api.get('/v1/nope', { token: alice.token }), 404, 'not_found');
-    expectProblem(await t.api.get('/v1/ledger/transfers?cursor=garbage', { token: alice.token }), 400, 'validation_failed', 'cursor');
+    expectProblem(
+      await t.api.get('/v1/ledger/transfers?cursor=garbage', { token: alice.token }),
+      400,
+      'validation_failed',
+      'cursor',
+    );
     expectProblem(await t.api.get('/v1/ledger/transfers?limit=1000', { token: alice.token }), 400, 'validation_failed', 'limit');
   });
 
   it('gives business refusals a 422 with a code, and moves nothing', async () => {
     expectProblem(await transfer({ to_user_id: alice.id, currency: 'USD', amount: '1.00' }), 422, 'self_transfer', 'to_user_id');
-    expectProblem(await transfer({ to_email: 'nobody@example.com', currency: 'USD', amount: '1.00' }), 422, 'recipient_not_found', 'to_email');
+    expectProblem(
+      await transfer({ to_email: 'nobody@example.com', currency: 'USD', amount: '1.00' }),
+      422,
+      'recipient_not_found',
+      'to_email',
+    );
     expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '50.01' }), 422, 'insufficient_funds');
     const balances = await t.api.get('/v1/balances', { token: alice.token });
-    expect(balances.body.data.find((b: { currency: string }) => b.currency === 'USD')).toMatchObject({ posted: '50.00', available: '50.00' });
+    expect(balances.body.data.find((b: { currency: string }) => b.currency === 'USD')).toMatchObject({
+      posted: '50.00',
+      available: '50.00',
+    });
   });
 
   it('applies per-currency minimum, maximum and disabled settings', async () => {
@@ -106,17 +145,55 @@ describe('bad input', () => {
   });
 
   it('refuses adjustments that would overdraw, for unknown users, or without a reason', async () => {
-    const adjust = (body: object, key = `adj-${Math.random()}`) => t.api.post('/v1/ops/adjustments', body, { token: t.admin.token, headers: { 'idempotency-key': key } });
-    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '-0.01', reason: 'correction' }), 422, 'insufficient_funds');
-    expectProblem(await adjust({ user_id: '00000000-0000-4000-8000-000000000000', currency: 'USD', amount: '1.00', reason: 'correction' }), 404, 'not_found', 'user_id');
-    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '1.00', reason: '' }), 400, 'validation_failed', 'reason');
-    expectProblem(await adjust({ user_id: bob.id, currency: 'USD', amount: '0', reason: 'zero' }), 400, 'validation_failed', 'amount');
+    const adjust = (body: object, key = `adj-${Math.random()}`) =>
+      t.api.post('/v1/ops/adjustments', body, { token: t.admin.token, headers: { 'idempotency-key': key } });
+    expectProblem(
+      await adjust({ user_id: bob.id, currency: 'USD', amount: '-0.01', reason: 'correction' }),
+      422,
+      'insufficient_funds',
+    );
+    expectProblem(
+      await adjust({ user_id: '00000000-0000-4000-8000-000000000000', currency: 'USD', amount: '1.00', reason: 'correction' }),
+      404,
+      'not_found',
+      'user_id',
+    );
+    expectProblem(
+      await adjust({ user_id: bob.id, currency: 'USD', amount: '1.00', reason: '' }),
+      400,
+      'validation_failed',
+      'reason',
+    );
+    expectProblem(
+      await adjust({ user_id: bob.id, currency: 'USD', amount: '0', reason: 'zero' }),
+      400,
+      'validation_failed',
+      'amount',
+    );
   });
 
   it('registers users with clear errors', async () => {
-    expectProblem(await t.api.post('/v1/auth/register', { email: 'alice@example.com', password: 'another long password' }), 409, 'email_taken', 'email');
-    expectProblem(await t.api.post('/v1/auth/register', { email: 'carol@example.com', password: 'short' }), 400, 'validation_failed', 'password');
-    expectProblem(await t.api.post('/v1/auth/token', { email: 'alice@example.com', password: 'wrong password!' }), 401, 'unauthenticated');
-    expectProblem(await t.api.post('/v1/auth/token', { email: 'ghost@example.com', password: 'wrong password!' }), 401, 'unauthenticated');
+    expectProblem(
+      await t.api.post('/v1/auth/register', { email: 'alice@example.com', password: 'another long password' }),
+      409,
+      'email_taken',
+      'email',
+    );
+    expectProblem(
+      await t.api.post('/v1/auth/register', { email: 'carol@example.com', password: 'short' }),
+      400,
+      'validation_failed',
+      'password',
+    );
+    expectProblem(
+      await t.api.post('/v1/auth/token', { email: 'alice@example.com', password: 'wrong password!' }),
+      401,
+      'unauthenticated',
+    );
+    expectProblem(
+      await t.api.post('/v1/auth/token', { email: 'ghost@example.com', password: 'wrong password!' }),
+      401,
+      'unauthenticated',
+    );
   });
 });

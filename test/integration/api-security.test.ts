@@ -24,7 +24,15 @@ describe('roles and tokens', () => {
     const user = await t.api.signUp('plain@example.com');
     const operator = await t.api.signUp('operator@example.com');
     expect((await t.api.get('/v1/ops/users', { token: user.token })).body.code).toBe('forbidden');
-    expect((await t.api.post('/v1/ops/adjustments', { user_id: user.id, currency: 'USD', amount: '1.00', reason: 'self-help' }, { token: user.token, headers: { 'idempotency-key': 'x' } })).status).toBe(403);
+    expect(
+      (
+        await t.api.post(
+          '/v1/ops/adjustments',
+          { user_id: user.id, currency: 'USD', amount: '1.00', reason: 'self-help' },
+          { token: user.token, headers: { 'idempotency-key': 'x' } },
+        )
+      ).status,
+    ).toBe(403);
     const promoted = await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
     expect(promoted.body.role).toBe('operator');
     // the role applies at once: the user row is read on every request
@@ -55,7 +63,9 @@ describe('two-factor authentication', () => {
     expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
     expect((await t.api.post('/v1/auth/totp/verify', { code: '000000' }, { token: user.token })).body.code).toBe('totp_invalid');
     const secret = enrolled.body.secret as string;
-    expect((await t.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({ totp_enabled: true });
+    expect((await t.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({
+      totp_enabled: true,
+    });
 
     const login = { email: 'totp@example.com', password: 'a long enough password' };
     expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
@@ -63,13 +73,21 @@ describe('two-factor authentication', () => {
     expect((await t.api.post('/v1/auth/token', { ...login, totp: await generate({ secret }) })).status).toBe(200);
     expect((await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token })).status).toBe(409);
 
-    expect((await t.api.post('/v1/auth/totp/disable', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({ totp_enabled: false });
+    expect((await t.api.post('/v1/auth/totp/disable', { code: await generate({ secret }) }, { token: user.token })).body).toEqual(
+      { totp_enabled: false },
+    );
     expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
   });
 });
 
 describe('API keys', () => {
-  function signed(key: { id: string; secret: string }, method: string, path: string, body = '', timestamp = Math.floor(Date.now() / 1000)) {
+  function signed(
+    key: { id: string; secret: string },
+    method: string,
+    path: string,
+    body = '',
+    timestamp = Math.floor(Date.now() / 1000),
+  ) {
     const canonical = `${timestamp}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
     return {
       'x-api-key': key.id,
@@ -87,9 +105,15 @@ describe('API keys', () => {
 
     expect((await t.api.get('/v1/balances?limit=5', { headers: signed(key, 'GET', '/v1/balances?limit=5') })).status).toBe(200);
     const body = JSON.stringify({ to_email: 'keys@example.com', currency: 'USD', amount: '1.00' });
-    const post = await t.api.post('/v1/transfers', undefined, { raw: body, headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k1' } });
+    const post = await t.api.post('/v1/transfers', undefined, {
+      raw: body,
+      headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k1' },
+    });
     expect(post.body.code).toBe('self_transfer'); // authenticated: the business rule answered
-    const tampered = await t.api.post('/v1/transfers', undefined, { raw: body.replace('1.00', '9.00'), headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k2' } });
+    const tampered = await t.api.post('/v1/transfers', undefined, {
+      raw: body.replace('1.00', '9.00'),
+      headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k2' },
+    });
     expect(tampered.status).toBe(401);
     const stale = signed(key, 'GET', '/v1/balances', '', Math.floor(Date.now() / 1000) - 600);
     expect((await t.api.get('/v1/balances', { headers: stale })).status).toBe(401);
@@ -106,17 +130,32 @@ describe('IP allow-list', () => {
   it('refuses requests and logins from addresses not on the list, and a list that would lock the caller out', async () => {
     const user = await t.api.signUp('ip@example.com');
     const from = (ip: string) => ({ 'x-forwarded-for': ip });
-    const lockout = await t.api.put('/v1/me/ip-allowlist', { cidrs: ['198.51.100.0/24'] }, { token: user.token, headers: from('203.0.113.7') });
+    const lockout = await t.api.put(
+      '/v1/me/ip-allowlist',
+      { cidrs: ['198.51.100.0/24'] },
+      { token: user.token, headers: from('203.0.113.7') },
+    );
     expect(lockout.status).toBe(400);
-    expect((await t.api.put('/v1/me/ip-allowlist', { cidrs: ['not an ip'] }, { token: user.token, headers: from('203.0.113.7') })).body.errors[0].path).toBe('cidrs.0');
+    expect(
+      (await t.api.put('/v1/me/ip-allowlist', { cidrs: ['not an ip'] }, { token: user.token, headers: from('203.0.113.7') })).body
+        .errors[0].path,
+    ).toBe('cidrs.0');
 
-    const saved = await t.api.put('/v1/me/ip-allowlist', { cidrs: ['203.0.113.0/24', '2001:db8::1'] }, { token: user.token, headers: from('203.0.113.7') });
+    const saved = await t.api.put(
+      '/v1/me/ip-allowlist',
+      { cidrs: ['203.0.113.0/24', '2001:db8::1'] },
+      { token: user.token, headers: from('203.0.113.7') },
+    );
     expect(saved.body).toEqual({ cidrs: ['203.0.113.0/24', '2001:db8::1/128'] });
     expect((await t.api.get('/v1/me', { token: user.token, headers: from('203.0.113.200') })).status).toBe(200);
     expect((await t.api.get('/v1/me', { token: user.token, headers: from('2001:db8::1') })).status).toBe(200);
     const blocked = await t.api.get('/v1/me', { token: user.token, headers: from('198.51.100.1') });
     expect(blocked.body.code).toBe('ip_not_allowed');
-    const login = await t.api.post('/v1/auth/token', { email: 'ip@example.com', password: 'a long enough password' }, { headers: from('198.51.100.1') });
+    const login = await t.api.post(
+      '/v1/auth/token',
+      { email: 'ip@example.com', password: 'a long enough password' },
+      { headers: from('198.51.100.1') },
+    );
     expect(login.status).toBe(403);
   });
 });

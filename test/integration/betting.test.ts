@@ -29,18 +29,35 @@ let users = 0;
 async function fundedUser(amount: bigint, currency = 'USD'): Promise<string> {
   const user = (await insertUser(db.sql, { email: `bettor${++users}@example.com`, passwordHash: 'x', role: 'user' }))!;
   const outcome = await new LedgerWriter(db.sql).submit({
-    transfers: [{ kind: 'posted', key: `fund:${user.id}:${currency}`, debit: 'equity:adjustments', credit: userAccountName(user.id), currency, amount }],
+    transfers: [
+      {
+        kind: 'posted',
+        key: `fund:${user.id}:${currency}`,
+        debit: 'equity:adjustments',
+        credit: userAccountName(user.id),
+        currency,
+        amount,
+      },
+    ],
   });
   expect(outcome.ok).toBe(true);
   return user.id;
 }
 
 async function newEvent(coefficient = 185n, deadline = new Date(Date.now() + 3_600_000)): Promise<string> {
-  return (await insertBetEvent(db.sql, { title: 'match', coefficient, deadline, createdBy: provider, idempotencyKey: null })).event.id;
+  return (await insertBetEvent(db.sql, { title: 'match', coefficient, deadline, createdBy: provider, idempotencyKey: null }))
+    .event.id;
 }
 
-const available = async (userId: string, currency = 'USD') => balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
-const bet = (userId: string, eventId: string, amount: bigint, key: string, currency = 'USD'): BetRequest => ({ userId, eventId, currency, amount, idempotencyKey: key });
+const available = async (userId: string, currency = 'USD') =>
+  balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+const bet = (userId: string, eventId: string, amount: bigint, key: string, currency = 'USD'): BetRequest => ({
+  userId,
+  eventId,
+  currency,
+  amount,
+  idempotencyKey: key,
+});
 
 async function settleAll(eventId: string, pageSize = 50) {
   for (;;) {
@@ -50,23 +67,33 @@ async function settleAll(eventId: string, pageSize = 50) {
 }
 
 describe('placing bets', () => {
-  it('holds each stake and records the bet at the event\'s coefficient, many at once in shared transactions', async () => {
+  it("holds each stake and records the bet at the event's coefficient, many at once in shared transactions", async () => {
     const eventId = await newEvent(210n);
     const bettors = await Promise.all(Array.from({ length: 20 }, () => fundedUser(10_000n)));
     const outcomes = await Promise.all(
-      bettors.flatMap((userId) => Array.from({ length: 10 }, (_, i) => placer.place(bet(userId, eventId, 100n * BigInt(i + 1), `k${i}`)))),
+      bettors.flatMap((userId) =>
+        Array.from({ length: 10 }, (_, i) => placer.place(bet(userId, eventId, 100n * BigInt(i + 1), `k${i}`))),
+      ),
     );
     expect(outcomes.every((o) => o.ok && !o.replayed)).toBe(true);
-    for (const userId of bettors) expect(await available(userId)).toEqual({ posted: 10_000n, pending: 5_500n, available: 4_500n });
+    for (const userId of bettors)
+      expect(await available(userId)).toEqual({ posted: 10_000n, pending: 5_500n, available: 4_500n });
     const first = outcomes[0]!;
     expect(first.ok && first.bet).toMatchObject({ eventId, amount: 100n, coefficient: 210n, status: 'pending', payout: null });
-    expect(await tallyBets(db.sql, eventId)).toMatchObject({ total: 200, pending: 200, currencies: [{ currency: 'USD', staked: String(20 * 5_500) }] });
+    expect(await tallyBets(db.sql, eventId)).toMatchObject({
+      total: 200,
+      pending: 200,
+      currencies: [{ currency: 'USD', staked: String(20 * 5_500) }],
+    });
   });
 
   it('answers a repeated Idempotency-Key with the first bet, in one batch and across batches, and refuses a different request', async () => {
     const eventId = await newEvent();
     const userId = await fundedUser(1_000n);
-    const [a, b] = await Promise.all([placer.place(bet(userId, eventId, 300n, 'same')), placer.place(bet(userId, eventId, 300n, 'same'))]);
+    const [a, b] = await Promise.all([
+      placer.place(bet(userId, eventId, 300n, 'same')),
+      placer.place(bet(userId, eventId, 300n, 'same')),
+    ]);
     const later = await placer.place(bet(userId, eventId, 300n, 'same'));
     const conflicting = await placer.place(bet(userId, eventId, 301n, 'same'));
     expect(a.ok && b.ok && later.ok).toBe(true);
@@ -83,7 +110,9 @@ describe('placing bets', () => {
     const otherProcess = new BetPlacer(db.sql);
     await Promise.all([db.sql.begin((tx) => tx`select 1`), db.sql.begin((tx) => tx`select 1`)]); // both connections warm
     const keys = Array.from({ length: 20 }, (_, k) => `twin-${k}`);
-    const outcomes = await Promise.all(keys.flatMap((key) => [placer, otherProcess, placer, otherProcess].map((p) => p.place(bet(userId, eventId, 100n, key)))));
+    const outcomes = await Promise.all(
+      keys.flatMap((key) => [placer, otherProcess, placer, otherProcess].map((p) => p.place(bet(userId, eventId, 100n, key)))),
+    );
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(new Set(outcomes.map((o) => o.ok && o.bet.id)).size).toBe(20);
     expect(outcomes.filter((o) => o.ok && !o.replayed)).toHaveLength(20);
@@ -122,7 +151,7 @@ describe('placing bets', () => {
     expect(await available(userId)).toMatchObject({ pending: 0n, available: 1_000n });
   });
 
-  it('keeps a bet\'s coefficient when the event\'s changes later', async () => {
+  it("keeps a bet's coefficient when the event's changes later", async () => {
     const eventId = await newEvent(150n);
     const userId = await fundedUser(1_000n);
     const before = await placer.place(bet(userId, eventId, 100n, 'c1'));
@@ -143,7 +172,9 @@ describe('placing bets', () => {
     let n = 0;
     const racing = Array.from({ length: 300 }, (_, i) => {
       const userId = bettors[i % bettors.length]!;
-      return new Promise<Awaited<ReturnType<BetPlacer['place']>>>((resolve) => setTimeout(() => resolve(placer.place(bet(userId, eventId, 10n, `race${n++}`))), i % 30));
+      return new Promise<Awaited<ReturnType<BetPlacer['place']>>>((resolve) =>
+        setTimeout(() => resolve(placer.place(bet(userId, eventId, 10n, `race${n++}`))), i % 30),
+      );
     });
     await new Promise((r) => setTimeout(r, 12));
     const changed = await changeBetEvent(db.sql, eventId, { state: 'finished_win' });
@@ -217,7 +248,10 @@ describe('settling an event', () => {
     expect(houseBefore - (await house())).toBe(5n * (850n + 850n + 851n));
     const notices = await notificationsFor(db.sql, bettors[2]!, { limit: 10, kind: 'bet_settled' });
     expect(notices).toHaveLength(5);
-    expect(notices[0]).toMatchObject({ title: expect.stringMatching(/^Your bet #\d+ won 18\.53 USD$/), body: { status: 'won', stake: '10.02', payout: '18.53', coefficient: '1.85' } });
+    expect(notices[0]).toMatchObject({
+      title: expect.stringMatching(/^Your bet #\d+ won 18\.53 USD$/),
+      body: { status: 'won', stake: '10.02', payout: '18.53', coefficient: '1.85' },
+    });
     expect((await recomputeLedger(db.sql)).ok).toBe(true);
   });
 
@@ -245,7 +279,10 @@ describe('settling an event', () => {
     });
     expect(refunds.tally).toEqual(await tallyBets(db.sql, cancelled));
     expect(await available(other)).toEqual({ posted: 500n, pending: 0n, available: 500n });
-    expect((await settleAll(lost)).tally).toMatchObject({ lost: 1, currencies: [{ currency: 'USDT', staked: '300000', paidOut: '0' }] });
+    expect((await settleAll(lost)).tally).toMatchObject({
+      lost: 1,
+      currencies: [{ currency: 'USDT', staked: '300000', paidOut: '0' }],
+    });
     expect(await available(userId, 'USDT')).toEqual({ posted: 700_000n, pending: 0n, available: 700_000n });
   });
 

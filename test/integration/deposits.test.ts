@@ -33,7 +33,11 @@ describe('deposits', () => {
     expect(again.id).toBe(first.id);
     expect(again.amount).toBe(25_000_000n);
 
-    const credits = await Promise.all([creditDeposit(db.sql, first.id), creditDeposit(db.sql, first.id), creditDeposit(db.sql, first.id)]);
+    const credits = await Promise.all([
+      creditDeposit(db.sql, first.id),
+      creditDeposit(db.sql, first.id),
+      creditDeposit(db.sql, first.id),
+    ]);
     expect(credits.every((c) => c.ok && c.deposit.status === 'credited')).toBe(true);
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(25_000_000n);
     expect(balanceView(await balanceOf(db.sql, hotCustodyAccount('xrpl'), 'XRP')).posted).toBe(-25_000_000n);

@@ -40,31 +40,38 @@ beforeAll(async () => {
 afterAll(() => cutProxy());
 
 describe('NewHeads', () => {
-  it('wakes on new heads over the websocket, polls while it is down, and subscribes again when it is back', { timeout: 60_000 }, async () => {
-    const heads = new NewHeads(`ws://127.0.0.1:${port}`, pino({ level: 'silent' }), { pollIntervalMs: 200, safetyIntervalMs: 60_000 });
-    heads.start();
-    try {
-      await eventually('subscribed', async () => heads.subscribed);
-      // with a 60 s safety interval, only a new head (1-second blocks) can wake it this fast
-      let started = Date.now();
-      await heads.next();
-      await heads.next();
-      expect(Date.now() - started).toBeLessThan(5_000);
+  it(
+    'wakes on new heads over the websocket, polls while it is down, and subscribes again when it is back',
+    { timeout: 60_000 },
+    async () => {
+      const heads = new NewHeads(`ws://127.0.0.1:${port}`, pino({ level: 'silent' }), {
+        pollIntervalMs: 200,
+        safetyIntervalMs: 60_000,
+      });
+      heads.start();
+      try {
+        await eventually('subscribed', async () => heads.subscribed);
+        // with a 60 s safety interval, only a new head (1-second blocks) can wake it this fast
+        let started = Date.now();
+        await heads.next();
+        await heads.next();
+        expect(Date.now() - started).toBeLessThan(5_000);
 
-      await cutProxy();
-      await eventually('the drop noticed', async () => !heads.subscribed);
-      started = Date.now();
-      for (let i = 0; i < 5; i++) await heads.next();
-      expect(Date.now() - started).toBeLessThan(3_000); // polling every 200 ms
+        await cutProxy();
+        await eventually('the drop noticed', async () => !heads.subscribed);
+        started = Date.now();
+        for (let i = 0; i < 5; i++) await heads.next();
+        expect(Date.now() - started).toBeLessThan(3_000); // polling every 200 ms
 
-      await openProxy();
-      await eventually('subscribed again', async () => heads.subscribed, 40_000);
-      started = Date.now();
-      await heads.next();
-      await heads.next();
-      expect(Date.now() - started).toBeLessThan(5_000);
-    } finally {
-      heads.stop();
-    }
-  });
+        await openProxy();
+        await eventually('subscribed again', async () => heads.subscribed, 40_000);
+        started = Date.now();
+        await heads.next();
+        await heads.next();
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        heads.stop();
+      }
+    },
+  );
 });

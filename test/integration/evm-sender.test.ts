@@ -47,7 +47,8 @@ describe('EvmSender', () => {
     const to = Wallet.createRandom().address;
     // the node refuses the broadcast (no funds): as if the worker died right after storing
     await expect(sender.send(signer, await transfer('crash:1', to, 1_000n))).rejects.toThrow(/insufficient funds/i);
-    const [stored] = await db.sql`select s.nonce, a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key = 'crash:1'`;
+    const [stored] =
+      await db.sql`select s.nonce, a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key = 'crash:1'`;
     expect(stored).toMatchObject({ nonce: '0', broadcastAt: null });
 
     await setBalance(provider, signer.address, parseEther('1'));
@@ -67,7 +68,9 @@ describe('EvmSender', () => {
     const signer = Wallet.createRandom();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
-    const sends = await Promise.all(Array.from({ length: 20 }, async (_, i) => sender.send(signer, await transfer(`many:${i}`, to, 1n + BigInt(i)))));
+    const sends = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => sender.send(signer, await transfer(`many:${i}`, to, 1n + BigInt(i)))),
+    );
     expect(new Set(sends.map((s) => s.nonce)).size).toBe(20);
     await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
     expect(await provider.getTransactionCount(signer.address)).toBe(20);
@@ -81,7 +84,9 @@ describe('EvmSender', () => {
     await provider.send('evm_setAutomine', [false]);
     try {
       const first = await sender.send(signer, await transfer('stuck:1', to, 5n));
-      expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([expect.objectContaining({ key: 'stuck:1' })]);
+      expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([
+        expect.objectContaining({ key: 'stuck:1' }),
+      ]);
       expect((await sender.stateOf('stuck:1'))!.send.attempts).toHaveLength(1); // not stale yet: left alone
       const [bumped] = await sender.reconcile(signer, { staleAfterMs: 0, bump: true });
       expect(bumped!.attempts).toHaveLength(2);
@@ -92,7 +97,7 @@ describe('EvmSender', () => {
       await provider.send('evm_mine', []);
       expect(await provider.getTransactionReceipt(first.attempts[0]!.txHash)).toBeNull();
       expect((await provider.getTransactionReceipt(bumped!.attempts[1]!.txHash))?.status).toBe(1);
-      expect((await sender.stateOf('stuck:1'))).toMatchObject({ confirmed: false, confirmations: 1 });
+      expect(await sender.stateOf('stuck:1')).toMatchObject({ confirmed: false, confirmations: 1 });
       await provider.send('evm_mine', []);
       const final = await sender.stateOf('stuck:1');
       expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped!.attempts[1]!.txHash } });

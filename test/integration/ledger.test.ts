@@ -26,7 +26,11 @@ const available = async (name: string, currency = 'USD') => balanceView(await ba
 describe('ledger on Postgres', () => {
   it('creates accounts on first use and posts a transfer', async () => {
     const outcome = await writer.submit(fund('user:alice', 10_000n, 'fund:alice:1'));
-    expect(outcome).toMatchObject({ ok: true, replayed: false, transfers: [{ key: 'fund:alice:1', amount: 10_000n, kind: 'posted' }] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      replayed: false,
+      transfers: [{ key: 'fund:alice:1', amount: 10_000n, kind: 'posted' }],
+    });
     expect(await available('user:alice')).toBe(10_000n);
   });
 
@@ -62,7 +66,9 @@ describe('ledger on Postgres', () => {
   it('holds, posts in part and voids across transactions', async () => {
     await writer.submit(fund('user:erin', 1_000n, 'fund:erin'));
     const hold = await writer.submit({
-      transfers: [{ kind: 'pending', key: 'w:1:hold', debit: 'user:erin', credit: 'clearing:withdrawals', currency: 'USD', amount: 600n }],
+      transfers: [
+        { kind: 'pending', key: 'w:1:hold', debit: 'user:erin', credit: 'clearing:withdrawals', currency: 'USD', amount: 600n },
+      ],
     });
     expect(hold.ok).toBe(true);
     expect(await available('user:erin')).toBe(400n);
@@ -71,7 +77,9 @@ describe('ledger on Postgres', () => {
     const post = await writer.submit({ transfers: [{ kind: 'post', key: 'w:1:post', pendingKey: 'w:1:hold', amount: 550n }] });
     expect(post.ok).toBe(true);
     expect(balanceView(await balanceOf(db.sql, 'user:erin', 'USD'))).toEqual({ posted: 450n, pending: 0n, available: 450n });
-    const postAgain = await writer.submit({ transfers: [{ kind: 'post', key: 'w:1:post', pendingKey: 'w:1:hold', amount: 550n }] });
+    const postAgain = await writer.submit({
+      transfers: [{ kind: 'post', key: 'w:1:post', pendingKey: 'w:1:hold', amount: 550n }],
+    });
     expect(postAgain.ok && postAgain.replayed).toBe(true);
     const voidAfterPost = await writer.submit({ transfers: [{ kind: 'void', key: 'w:1:void', pendingKey: 'w:1:hold' }] });
     expect(voidAfterPost).toMatchObject({ ok: false, error: { code: 'pending_already_resolved' } });
@@ -112,7 +120,10 @@ describe('ledger on Postgres', () => {
     await writer.submit(fund('user:lim', 10_000n, 'fund:lim'));
     const outcomes = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        writer.submit({ ...move('user:lim', 'user:limsink', 100n, `lim:${i}`), counters: [{ key: 'daily:lim', add: 100n, max: 1_000n }] }),
+        writer.submit({
+          ...move('user:lim', 'user:limsink', 100n, `lim:${i}`),
+          counters: [{ key: 'daily:lim', add: 100n, max: 1_000n }],
+        }),
       ),
     );
     expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
@@ -128,7 +139,13 @@ describe('ledger on Postgres', () => {
     await db.sql`update ledger_accounts set credits_posted = credits_posted + 1 where name = 'user:alice' and currency = 'USD'`;
     const report = await recomputeLedger(db.sql);
     expect(report.ok).toBe(false);
-    expect(report.drifts).toContainEqual({ account: 'user:alice', currency: 'USD', field: 'creditsPosted', stored: '10001', journal: '10000' });
+    expect(report.drifts).toContainEqual({
+      account: 'user:alice',
+      currency: 'USD',
+      field: 'creditsPosted',
+      stored: '10001',
+      journal: '10000',
+    });
     expect(report.currencies.find((c) => c.currency === 'USD')!.balanced).toBe(false);
     await db.sql`update ledger_accounts set credits_posted = credits_posted - 1 where name = 'user:alice' and currency = 'USD'`;
   });

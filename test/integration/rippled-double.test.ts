@@ -37,7 +37,14 @@ describe('rippled test double', () => {
     const newestFirst: string[] = [];
     let marker: unknown;
     do {
-      const request: AccountTxRequest = { command: 'account_tx', account: alice, limit: 10, ledger_index_min: -1, ledger_index_max: -1, ...(marker ? { marker } : {}) };
+      const request: AccountTxRequest = {
+        command: 'account_tx',
+        account: alice,
+        limit: 10,
+        ledger_index_min: -1,
+        ledger_index_max: -1,
+        ...(marker ? { marker } : {}),
+      };
       const page = await client.request(request);
       newestFirst.push(...page.result.transactions.map((t) => t.hash!));
       expect(page.result.transactions[0]!.tx_json).toMatchObject({ TransactionType: 'Payment', DeliverMax: expect.any(String) });
@@ -48,7 +55,14 @@ describe('rippled test double', () => {
     const oldestFirst: Array<{ tx: { hash: string; Amount: string; ledger_index: number } }> = [];
     marker = undefined;
     do {
-      const page = await client.request({ command: 'account_tx', account: alice, forward: true, limit: 15, api_version: 1, ...(marker ? { marker } : {}) });
+      const page = await client.request({
+        command: 'account_tx',
+        account: alice,
+        forward: true,
+        limit: 15,
+        api_version: 1,
+        ...(marker ? { marker } : {}),
+      });
       oldestFirst.push(...(page.result.transactions as unknown as typeof oldestFirst));
       marker = page.result.marker;
     } while (marker);
@@ -57,11 +71,14 @@ describe('rippled test double', () => {
 
     // requestAll sends no api_version: rippled answers in v1 shapes
     const all = await client.requestAll({ command: 'account_tx', account: alice } as AccountTxRequest);
-    expect(all.flatMap((p) => p.result.transactions as unknown as Array<{ tx: unknown }>).every((t) => t.tx !== undefined)).toBe(true);
+    expect(all.flatMap((p) => p.result.transactions as unknown as Array<{ tx: unknown }>).every((t) => t.tx !== undefined)).toBe(
+      true,
+    );
   });
 
   it('refuses malformed and unknown accounts as rippled does', async () => {
-    const failure = (account: string) => client.request({ command: 'account_tx', account }).catch((e: RippledError) => (e.data as { error: string }).error);
+    const failure = (account: string) =>
+      client.request({ command: 'account_tx', account }).catch((e: RippledError) => (e.data as { error: string }).error);
     expect(await failure(bob)).toBe('actNotFound');
     expect(await failure('rNotAnAddress')).toBe('actMalformed');
   });
@@ -76,7 +93,12 @@ describe('rippled test double', () => {
     const ledger = fake.closeLedger([partial, xrpPayment({ from: dave, to: bob, drops: 1n })]);
     await expect.poll(() => seen.length).toBe(1);
     expect(closed).toEqual([ledger]);
-    expect(seen[0]).toMatchObject({ validated: true, ledger_index: ledger, hash: partial.tx.hash, meta: { delivered_amount: '2' } });
+    expect(seen[0]).toMatchObject({
+      validated: true,
+      ledger_index: ledger,
+      hash: partial.tx.hash,
+      meta: { delivered_amount: '2' },
+    });
     expect(seen[0]!.warnings).toEqual([expect.objectContaining({ id: 2001 })]); // xrpl.js flags partial payments itself
 
     await client.request({ command: 'unsubscribe', accounts: [alice] });

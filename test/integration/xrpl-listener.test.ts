@@ -6,7 +6,13 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XrplListener } from '../../chains/xrpl/listener.js';
-import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import {
+  accountByAddress,
+  ensureDepositAccount,
+  recordBackfillCompleted,
+  unwatchAccount,
+  watchAccount,
+} from '../../services/xrpl-tracking/accounts-store.js';
 import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
 import type { DepositToSignal } from '../../services/xrpl-tracking/payments-store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -27,7 +33,8 @@ const signalled: DepositToSignal[] = [];
 const stored = async (hashes: string[]) =>
   (await db.sql`select hash from xrpl_payments where hash = any(${db.sql.array(hashes)}::text[])`).map((r) => r.hash as string);
 const hashesOf = (txs: LedgerTransaction[]) => txs.map((t) => t.tx.hash as string);
-const waitUntilStored = (txs: LedgerTransaction[]) => expect.poll(async () => (await stored(hashesOf(txs))).length, { timeout: 20_000 }).toBe(txs.length);
+const waitUntilStored = (txs: LedgerTransaction[]) =>
+  expect.poll(async () => (await stored(hashesOf(txs))).length, { timeout: 20_000 }).toBe(txs.length);
 
 beforeAll(async () => {
   [db, fake] = await Promise.all([createTestDatabase(), FakeRippled.start()]);
@@ -61,7 +68,13 @@ describe('XRPL listener', () => {
     const ledger = fake.closeLedger([full, partial, unrelated]);
     await waitUntilStored([full, partial]);
     const [row] = await db.sql`select * from xrpl_payments where hash = ${partial.tx.hash as string}`;
-    expect(row).toMatchObject({ ledgerIndex: String(ledger), partial: true, deliveredCurrency: 'XRP', deliveredDrops: 1_000_000n, deliveredValue: '1.000000' });
+    expect(row).toMatchObject({
+      ledgerIndex: String(ledger),
+      partial: true,
+      deliveredCurrency: 'XRP',
+      deliveredDrops: 1_000_000n,
+      deliveredValue: '1.000000',
+    });
     expect(await stored(hashesOf([unrelated]))).toEqual([]);
     // the account's history is complete through the ledger before the newest closed one
     fake.closeLedger();
@@ -76,7 +89,10 @@ describe('XRPL listener', () => {
     await expect.poll(() => fake.connections).toBe(0);
     const missed: LedgerTransaction[] = [];
     for (let i = 0; i < 6; i++) {
-      const batch = [xrpPayment({ from: dave, to: alice, drops: BigInt(1_000 + i) }), xrpPayment({ from: alice, to: erin, drops: BigInt(2_000 + i) })];
+      const batch = [
+        xrpPayment({ from: dave, to: alice, drops: BigInt(1_000 + i) }),
+        xrpPayment({ from: alice, to: erin, drops: BigInt(2_000 + i) }),
+      ];
       missed.push(...batch);
       fake.closeLedger(batch);
       await new Promise((r) => setTimeout(r, 100));
@@ -115,7 +131,7 @@ describe('XRPL listener', () => {
     expect(await stored(hashesOf(ignored))).toEqual([]);
   });
 
-  it('records deposits to a user\'s destination tag and hands them over to be signalled', async () => {
+  it("records deposits to a user's destination tag and hands them over to be signalled", async () => {
     const userId = (await insertUser(db.sql, { email: 'listener-deposit@example.com', passwordHash: 'x', role: 'user' }))!.id;
     const tag = Number(await destinationTagOf(db.sql, userId));
     const deposit = xrpPayment({ from: dave, to: DEPOSITS, drops: 12_000_000n, tag });
@@ -125,7 +141,14 @@ describe('XRPL listener', () => {
   });
 
   it('reconnects when no ledger closes for too long, though the socket looks open', async () => {
-    const watchful = new XrplListener({ url: fake.url, sql: db.sql, log, onDeposits: async () => {}, reconnectMs: { min: 50, max: 200 }, stallMs: 300 });
+    const watchful = new XrplListener({
+      url: fake.url,
+      sql: db.sql,
+      log,
+      onDeposits: async () => {},
+      reconnectMs: { min: 50, max: 200 },
+      stallMs: 300,
+    });
     await watchful.start();
     try {
       await expect.poll(() => watchful.stats.sessions, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
@@ -134,18 +157,28 @@ describe('XRPL listener', () => {
     }
   });
 
-  it('says loudly when the server\'s history does not reach back to the gap', async () => {
+  it("says loudly when the server's history does not reach back to the gap", async () => {
     const lines: string[] = [];
     const captured = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
     const far = ADDRESSES.judy;
     fake.closeLedger([xrpPayment({ from: dave, to: far, drops: 1n })]);
     await watchAccount(db.sql, { address: far, label: null });
     await recordBackfillCompleted(db.sql, far, fake.firstLedger - 1_000);
-    const listening = new XrplListener({ url: fake.url, sql: db.sql, log: captured, onDeposits: async () => {}, reconnectMs: { min: 50, max: 200 } });
+    const listening = new XrplListener({
+      url: fake.url,
+      sql: db.sql,
+      log: captured,
+      onDeposits: async () => {},
+      reconnectMs: { min: 50, max: 200 },
+    });
     await listening.start();
     try {
       await expect.poll(() => lines.join('')).toContain('does not reach back far enough');
-      expect(JSON.parse(lines.find((l) => l.includes('reach back'))!)).toMatchObject({ account: far, from: fake.firstLedger - 1_000, serverStartsAt: fake.firstLedger });
+      expect(JSON.parse(lines.find((l) => l.includes('reach back'))!)).toMatchObject({
+        account: far,
+        from: fake.firstLedger - 1_000,
+        serverStartsAt: fake.firstLedger,
+      });
     } finally {
       await listening.stop();
       await unwatchAccount(db.sql, far);
@@ -154,7 +187,13 @@ describe('XRPL listener', () => {
 
   it('starts while the server is unreachable and connects once it is up', async () => {
     const port = await freePort();
-    const late = new XrplListener({ url: `ws://127.0.0.1:${port}`, sql: db.sql, log, onDeposits: async () => {}, reconnectMs: { min: 50, max: 200 } });
+    const late = new XrplListener({
+      url: `ws://127.0.0.1:${port}`,
+      sql: db.sql,
+      log,
+      onDeposits: async () => {},
+      reconnectMs: { min: 50, max: 200 },
+    });
     await late.start();
     try {
       await new Promise((r) => setTimeout(r, 500));

@@ -88,7 +88,10 @@ describe('XRP hot wallet', () => {
     const { txHash } = await wallet.send(request);
     const stored = (await payoutByKey(db.sql, payoutKey(request.withdrawalId)))!;
     while (fake.validatedLedger <= stored.lastLedgerSequence) fake.closeLedger();
-    expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({ state: 'failed', reason: expect.stringMatching(/LastLedgerSequence/) });
+    expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/LastLedgerSequence/),
+    });
   });
 
   it('gives payouts sent at once different sequences, so each of them applies', async () => {

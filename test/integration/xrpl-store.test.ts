@@ -2,9 +2,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLeadership } from '../../platform/db/leader-lock.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
-import { accountByAddress, ensureDepositAccount, recordBackfillCompleted, unwatchAccount, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import {
+  accountByAddress,
+  ensureDepositAccount,
+  recordBackfillCompleted,
+  unwatchAccount,
+  watchAccount,
+} from '../../services/xrpl-tracking/accounts-store.js';
 import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
-import { listPayments, markSignalled, paymentByHash, unmatchedPayments, unsignalledDeposits } from '../../services/xrpl-tracking/payments-store.js';
+import {
+  listPayments,
+  markSignalled,
+  paymentByHash,
+  unmatchedPayments,
+  unsignalledDeposits,
+} from '../../services/xrpl-tracking/payments-store.js';
 import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
 import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -41,7 +53,11 @@ const newUser = async (email: string) => (await insertUser(db.sql, { email, pass
 
 describe('storing XRPL payments', () => {
   it('stores each payment of a watched account once, whoever sees it and however often', async () => {
-    const seen = [payment({ destination: alice }), payment({ source: bob, destination: erin }), payment({ source: dave, destination: erin })];
+    const seen = [
+      payment({ destination: alice }),
+      payment({ source: bob, destination: erin }),
+      payment({ source: dave, destination: erin }),
+    ];
     const first = await storePayments(db.sql, seen);
     expect(first).toMatchObject({ inserted: 2, ignored: 1, deposits: [] });
     const again = await Promise.all([storePayments(db.sql, seen), storePayments(db.sql, [...seen, seen[0]!])]);
@@ -51,14 +67,17 @@ describe('storing XRPL payments', () => {
   });
 
   it('keeps issued-currency amounts exactly as the ledger gives them, and failed payments with their result', async () => {
-    const iou = payment({ partial: true, delivered: { kind: 'issued', currency: 'USD', issuer: ADDRESSES.issuer, value: '9.980039920159681' } });
+    const iou = payment({
+      partial: true,
+      delivered: { kind: 'issued', currency: 'USD', issuer: ADDRESSES.issuer, value: '9.980039920159681' },
+    });
     const failed = payment({ result: 'tecPATH_DRY', delivered: null });
     await storePayments(db.sql, [iou, failed]);
     expect((await paymentByHash(db.sql, iou.hash))!.delivered).toEqual(iou.delivered);
     expect(await paymentByHash(db.sql, failed.hash)).toMatchObject({ result: 'tecPATH_DRY', delivered: null });
   });
 
-  it('credits a user\'s tag once, and flags unknown, missing and non-XRP deposits for operators', async () => {
+  it("credits a user's tag once, and flags unknown, missing and non-XRP deposits for operators", async () => {
     const userId = await newUser('tagged@example.com');
     const tag = await destinationTagOf(db.sql, userId);
     expect(await destinationTagOf(db.sql, userId)).toBe(tag);
@@ -68,16 +87,30 @@ describe('storing XRPL payments', () => {
     const flagged = [
       payment({ destination: DEPOSITS, destinationTag: 7n }),
       payment({ destination: DEPOSITS, destinationTag: null }),
-      payment({ destination: DEPOSITS, destinationTag: tag, delivered: { kind: 'issued', currency: 'USD', issuer: alice, value: '3' } }),
+      payment({
+        destination: DEPOSITS,
+        destinationTag: tag,
+        delivered: { kind: 'issued', currency: 'USD', issuer: alice, value: '3' },
+      }),
     ];
     const failed = payment({ destination: DEPOSITS, destinationTag: tag, result: 'tecPATH_DRY', delivered: null });
     // the stream and a backfill record the same payments at the same time: one deposit, signalled by one of them
-    const outcomes = await Promise.all([storePayments(db.sql, [deposit, ...flagged, failed]), storePayments(db.sql, [failed, deposit])]);
+    const outcomes = await Promise.all([
+      storePayments(db.sql, [deposit, ...flagged, failed]),
+      storePayments(db.sql, [failed, deposit]),
+    ]);
     const deposits = outcomes.flatMap((o) => o.deposits);
     expect(deposits).toEqual([expect.objectContaining({ hash: deposit.hash, userId, drops: 25_000_000n })]);
     const rows = await db.sql`select * from deposits where tx_hash = ${deposit.hash}`;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ userId, currency: 'XRP', amount: 25_000_000n, chain: 'xrpl', eventIndex: 0, workflowId: `deposit:xrpl:${deposit.hash}:0` });
+    expect(rows[0]).toMatchObject({
+      userId,
+      currency: 'XRP',
+      amount: 25_000_000n,
+      chain: 'xrpl',
+      eventIndex: 0,
+      workflowId: `deposit:xrpl:${deposit.hash}:0`,
+    });
 
     const unmatched = await unmatchedPayments(db.sql, { limit: 10 });
     expect(unmatched.map((p) => [p.hash, p.depositStatus])).toEqual([
@@ -87,7 +120,9 @@ describe('storing XRPL payments', () => {
     ]);
     expect(await paymentByHash(db.sql, failed.hash)).toMatchObject({ depositStatus: null, depositId: null });
 
-    expect(await unsignalledDeposits(db.sql, 10)).toEqual([{ hash: deposit.hash, ledgerIndex: deposit.ledgerIndex, depositId: deposits[0]!.depositId, userId }]);
+    expect(await unsignalledDeposits(db.sql, 10)).toEqual([
+      { hash: deposit.hash, ledgerIndex: deposit.ledgerIndex, depositId: deposits[0]!.depositId, userId },
+    ]);
     await markSignalled(db.sql, [deposit.hash]);
     expect(await unsignalledDeposits(db.sql, 10)).toEqual([]);
   });
@@ -96,7 +131,8 @@ describe('storing XRPL payments', () => {
     // a payment with a tag nobody owned is flagged; whoever got that tag later must not look like its sender
     const used = await db.sql`select distinct destination_tag from xrpl_payments where destination_tag is not null`;
     const usedTags = new Set(used.map((r) => BigInt(r.destinationTag as string)));
-    for (let i = 0; i < 5; i++) expect(usedTags.has(await destinationTagOf(db.sql, await newUser(`fresh${i}@example.com`)))).toBe(false);
+    for (let i = 0; i < 5; i++)
+      expect(usedTags.has(await destinationTagOf(db.sql, await newUser(`fresh${i}@example.com`)))).toBe(false);
   });
 
   it('advances the history checkpoint of followed accounts only forwards, and never from unknown', async () => {
@@ -123,21 +159,29 @@ describe('storing XRPL payments', () => {
   });
 
   it('filters and pages payments in ledger order', async () => {
-    const many = Array.from({ length: 5 }, (_, i) => payment({ source: erin, destination: alice, destinationTag: 99n, ledgerIndex: 9_000, transactionIndex: i }));
+    const many = Array.from({ length: 5 }, (_, i) =>
+      payment({ source: erin, destination: alice, destinationTag: 99n, ledgerIndex: 9_000, transactionIndex: i }),
+    );
     await storePayments(db.sql, many);
     const firstPage = await listPayments(db.sql, { destinationTag: 99n }, { limit: 3 });
     expect(firstPage.map((p) => p.transactionIndex)).toEqual([4, 3, 2]);
-    const rest = await listPayments(db.sql, { destinationTag: 99n }, { limit: 3, before: { ledgerIndex: 9_000, transactionIndex: 2 } });
+    const rest = await listPayments(
+      db.sql,
+      { destinationTag: 99n },
+      { limit: 3, before: { ledgerIndex: 9_000, transactionIndex: 2 } },
+    );
     expect(rest.map((p) => p.transactionIndex)).toEqual([1, 0]);
     expect(await listPayments(db.sql, { ledgerIndex: 9_000, hash: many[3]!.hash }, { limit: 3 })).toHaveLength(1);
   });
 
-  it('lists an account\'s payments in both directions in one ledger order, once each', async () => {
+  it("lists an account's payments in both directions in one ledger order, once each", async () => {
     const watched = ADDRESSES.judy;
     await watchAccount(db.sql, { address: watched, label: null });
     // out, in, and to itself (ledger 9503)
     const mixed = Array.from({ length: 7 }, (_, i) =>
-      i % 2 ? payment({ ledgerIndex: 9_500 + i, source: watched, destination: i % 3 ? dave : watched }) : payment({ ledgerIndex: 9_500 + i, source: dave, destination: watched }),
+      i % 2
+        ? payment({ ledgerIndex: 9_500 + i, source: watched, destination: i % 3 ? dave : watched })
+        : payment({ ledgerIndex: 9_500 + i, source: dave, destination: watched }),
     );
     await storePayments(db.sql, mixed);
     const seen: number[] = [];
@@ -153,7 +197,7 @@ describe('storing XRPL payments', () => {
 });
 
 describe('leader lock', () => {
-  it('lets one process lead; a standby takes over when the leader\'s connection dies', async () => {
+  it("lets one process lead; a standby takes over when the leader's connection dies", async () => {
     const leader = await acquireLeadership(db.url, 'test-role', { checkMs: 100 });
     let standingBy = false;
     const standby = acquireLeadership(db.url, 'test-role', { retryMs: 100, onStandby: () => (standingBy = true) });

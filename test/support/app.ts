@@ -39,7 +39,12 @@ export async function startTestApp(): Promise<TestApp> {
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
     keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
-    settings: { apiKeyWindowSeconds: 60, trustProxy: true, devMode: false, withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 } },
+    settings: {
+      apiKeyWindowSeconds: 60,
+      trustProxy: true,
+      devMode: false,
+      withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
+    },
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},

@@ -27,7 +27,12 @@ export async function deployUsdt(provider: JsonRpcProvider, owner: NonceManager,
 }
 
 /** Settings of a stack collecting on this chain with keys of its own. */
-export function evmStackEnv(options: { usdt: string; gasKeeperKey: string; coldWallet: string; confirmations?: number }): Record<string, string> {
+export function evmStackEnv(options: {
+  usdt: string;
+  gasKeeperKey: string;
+  coldWallet: string;
+  confirmations?: number;
+}): Record<string, string> {
   return {
     USDT_CONTRACT_ADDRESS: options.usdt,
     GAS_KEEPER_PRIVATE_KEY: options.gasKeeperKey,
@@ -42,7 +47,12 @@ export function evmStackEnv(options: { usdt: string; gasKeeperKey: string; coldW
 }
 
 /** Polls until `probe` returns a value (not undefined/false), or fails with what it last saw. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

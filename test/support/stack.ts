@@ -114,10 +114,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let listener: ServiceProcess | null = null;
   const startListener = async () => {
     listener = spawn('listener-evm');
-    await waitUntil('the EVM listener recording blocks', async () => {
-      const [row] = await db.sql`select 1 from evm_listener_checkpoints limit 1`;
-      if (!row) throw new Error('no checkpoint yet');
-    }, { timeoutMs: 60_000, process: listener });
+    await waitUntil(
+      'the EVM listener recording blocks',
+      async () => {
+        const [row] = await db.sql`select 1 from evm_listener_checkpoints limit 1`;
+        if (!row) throw new Error('no checkpoint yet');
+      },
+      { timeoutMs: 60_000, process: listener },
+    );
   };
   if (options.evmListener) await startListener();
   const token = await api.login(admin.email, admin.password);
@@ -145,7 +149,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await listener?.stop(signal, 5_000);
     },
     async stop() {
-      await Promise.allSettled([apiProcess.stop('SIGTERM'), worker.stop('SIGTERM'), listener?.stop('SIGTERM'), ...extra.map((p) => p.stop('SIGTERM'))]);
+      await Promise.allSettled([
+        apiProcess.stop('SIGTERM'),
+        worker.stop('SIGTERM'),
+        listener?.stop('SIGTERM'),
+        ...extra.map((p) => p.stop('SIGTERM')),
+      ]);
       // KEEP_STACK_LOGS=<dir> keeps each stack's process logs for a look after the run
       if (process.env.KEEP_STACK_LOGS) await cp(logDir, join(process.env.KEEP_STACK_LOGS, basename(logDir)), { recursive: true });
       await connection.close();
@@ -168,12 +177,23 @@ export async function fund(stack: Stack, userId: string, currency: string, amoun
  * The newest captured mail to `to` whose subject matches (and whose text contains `mentioning`, if given), waiting for
  * it to arrive (dev-mode GET /v1/ops/mail).
  */
-export async function mailTo(stack: Stack, to: string, subject: RegExp, mentioning?: string): Promise<{ subject: string; text: string }> {
+export async function mailTo(
+  stack: Stack,
+  to: string,
+  subject: RegExp,
+  mentioning?: string,
+): Promise<{ subject: string; text: string }> {
   let found: { subject: string; text: string } | undefined;
-  await waitUntil(`mail to ${to} matching ${subject}`, async () => {
-    const inbox = await stack.api.get(`/v1/ops/mail?to=${encodeURIComponent(to)}`, { token: stack.admin.token });
-    found = inbox.body.data?.find((m: { subject: string; text: string }) => subject.test(m.subject) && (!mentioning || m.text.includes(mentioning)));
-    if (!found) throw new Error('not yet');
-  }, { timeoutMs: 30_000 });
+  await waitUntil(
+    `mail to ${to} matching ${subject}`,
+    async () => {
+      const inbox = await stack.api.get(`/v1/ops/mail?to=${encodeURIComponent(to)}`, { token: stack.admin.token });
+      found = inbox.body.data?.find(
+        (m: { subject: string; text: string }) => subject.test(m.subject) && (!mentioning || m.text.includes(mentioning)),
+      );
+      if (!found) throw new Error('not yet');
+    },
+    { timeoutMs: 30_000 },
+  );
   return found!;
 }

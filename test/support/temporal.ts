@@ -20,7 +20,10 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
   // the test server refuses upserts of unregistered search attributes, as a real cluster does
-  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: searchAttributeDefinitions() });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: searchAttributeDefinitions(),
+  });
   return env;
 }
 

@@ -16,11 +16,21 @@ export interface XrplStack extends Stack {
   following(address: string): Promise<void>;
 }
 
-export async function startXrplStack(options: { depositAddress: string; env?: Record<string, string>; mailSink?: boolean }): Promise<XrplStack> {
+export async function startXrplStack(options: {
+  depositAddress: string;
+  env?: Record<string, string>;
+  mailSink?: boolean;
+}): Promise<XrplStack> {
   const rippled = await FakeRippled.start();
   const stack = await startStack({
     mailSink: options.mailSink,
-    env: { XRPL_URL: rippled.url, XRPL_DEPOSIT_ADDRESS: options.depositAddress, XRPL_RECONNECT_MAX_SECONDS: '1', XRPL_STALL_SECONDS: '30', ...options.env },
+    env: {
+      XRPL_URL: rippled.url,
+      XRPL_DEPOSIT_ADDRESS: options.depositAddress,
+      XRPL_RECONNECT_MAX_SECONDS: '1',
+      XRPL_STALL_SECONDS: '30',
+      ...options.env,
+    },
   });
   const listeners: ServiceProcess[] = [];
   const spawnListener = (name = 'listener-xrpl') => {
@@ -34,9 +44,13 @@ export async function startXrplStack(options: { depositAddress: string; env?: Re
     depositAddress: options.depositAddress,
     spawnListener,
     following: (address) =>
-      waitUntil(`a listener following ${address}`, async () => {
-        if (!rippled.subscribedAccounts().has(address)) throw new Error('not subscribed yet');
-      }, { timeoutMs: 60_000, intervalMs: 50 }),
+      waitUntil(
+        `a listener following ${address}`,
+        async () => {
+          if (!rippled.subscribedAccounts().has(address)) throw new Error('not subscribed yet');
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      ),
     async stop() {
       await Promise.allSettled(listeners.map((l) => l.stop('SIGTERM')));
       await stack.stop();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bettingRefusal, coefficientChangeRefusal, deadlineProblem, MAX_BETTING_SECONDS, stateChange } from '../../domain/betting/events.js';
+import {
+  bettingRefusal,
+  coefficientChangeRefusal,
+  deadlineProblem,
+  MAX_BETTING_SECONDS,
+  stateChange,
+} from '../../domain/betting/events.js';
 import {
   HOUSE_ACCOUNT,
   MAX_STAKE,
@@ -38,7 +44,7 @@ describe('payoutFor: stake × coefficient, rounded down to the minor unit', () =
     }
   });
 
-  it('stays within the ledger\'s range for the largest stake at the largest coefficient', () => {
+  it("stays within the ledger's range for the largest stake at the largest coefficient", () => {
     expect(payoutFor(MAX_STAKE, 1_000_000n)).toBeLessThanOrEqual(MAX_MINOR_UNITS);
   });
 
@@ -195,7 +201,13 @@ describe('the ledger groups of a bet', () => {
     const state = ledger();
     applyGroup(state, stakeHoldGroup(bet));
     applyGroup(state, settleBet(bet, 'finished_lose').group);
-    expect(applyGroup(state, settleBet({ ...bet }, 'cancelled').group)).toMatchObject({ ok: false, error: { code: 'pending_already_resolved' } });
-    expect(applyGroup(state, stakeHoldGroup({ ...bet, betId: '8', amount: 4001n }))).toMatchObject({ ok: false, error: { code: 'insufficient_funds' } });
+    expect(applyGroup(state, settleBet({ ...bet }, 'cancelled').group)).toMatchObject({
+      ok: false,
+      error: { code: 'pending_already_resolved' },
+    });
+    expect(applyGroup(state, stakeHoldGroup({ ...bet, betId: '8', amount: 4001n }))).toMatchObject({
+      ok: false,
+      error: { code: 'insufficient_funds' },
+    });
   });
 });

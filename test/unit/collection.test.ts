@@ -47,7 +47,15 @@ describe('collection arithmetic', () => {
 describe('sweep ledger entries', () => {
   const state = (): LedgerState => ({ accounts: new Map(), pendings: new Map(), counters: new Map() });
   const open = (s: LedgerState, name: string, currency: string) => {
-    const account: AccountState = { name, currency, noOverdraft: false, debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n };
+    const account: AccountState = {
+      name,
+      currency,
+      noOverdraft: false,
+      debitsPosted: 0n,
+      creditsPosted: 0n,
+      debitsPending: 0n,
+      creditsPending: 0n,
+    };
     s.accounts.set(`${currency}/${name}`, account);
   };
   const holdings = (s: LedgerState, name: string, currency: string) => {
@@ -67,12 +75,21 @@ describe('sweep ledger entries', () => {
       depositIds: ['3', '4'],
       txHash: '0xabc',
     });
-    expect(transfers.map((t) => t.key)).toEqual(['sweep:evm-1:7:funding', 'sweep:evm-1:7:funding-gas', 'sweep:evm-1:7:cold', 'sweep:evm-1:7:gas']);
+    expect(transfers.map((t) => t.key)).toEqual([
+      'sweep:evm-1:7:funding',
+      'sweep:evm-1:7:funding-gas',
+      'sweep:evm-1:7:cold',
+      'sweep:evm-1:7:gas',
+    ]);
     const s = state();
     for (const [name, cur] of [
-      ['custody:hot:evm-1', 'USDT'], ['custody:cold:evm-1', 'USDT'], ['custody:hot:evm-1', 'ETH'],
-      ['custody:gas-keeper:evm-1', 'ETH'], ['fees:network:evm-1', 'ETH'],
-    ] as const) open(s, name, cur);
+      ['custody:hot:evm-1', 'USDT'],
+      ['custody:cold:evm-1', 'USDT'],
+      ['custody:hot:evm-1', 'ETH'],
+      ['custody:gas-keeper:evm-1', 'ETH'],
+      ['fees:network:evm-1', 'ETH'],
+    ] as const)
+      open(s, name, cur);
     // the deposit had made hot custody hold the tokens
     s.accounts.get('USDT/custody:hot:evm-1')!.debitsPosted = 250_000_000n;
     expect(applyGroup(s, { transfers }).ok).toBe(true);
@@ -86,8 +103,23 @@ describe('sweep ledger entries', () => {
 
   it('books only the fee of a sweep that failed on chain, and nothing for a zero funding', () => {
     const transfers = sweepLedgerTransfers({
-      sweepId: '8', chain: 'evm-1', currency: 'ETH', nativeCurrency: 'ETH', amount: 0n, sweepGas: 30n, funding: null, depositIds: [], txHash: '0xdef',
+      sweepId: '8',
+      chain: 'evm-1',
+      currency: 'ETH',
+      nativeCurrency: 'ETH',
+      amount: 0n,
+      sweepGas: 30n,
+      funding: null,
+      depositIds: [],
+      txHash: '0xdef',
     });
-    expect(transfers).toEqual([expect.objectContaining({ key: 'sweep:evm-1:8:gas', debit: 'fees:network:evm-1', credit: 'custody:hot:evm-1', amount: 30n })]);
+    expect(transfers).toEqual([
+      expect.objectContaining({
+        key: 'sweep:evm-1:8:gas',
+        debit: 'fees:network:evm-1',
+        credit: 'custody:hot:evm-1',
+        amount: 30n,
+      }),
+    ]);
   });
 });

@@ -4,7 +4,12 @@ import { ConfigError, loadConfig, required } from '../../platform/config.js';
 describe('configuration', () => {
   it('fills defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 8080, TEMPORAL_NAMESPACE: 'default', SLUICE_ENV: 'production', XRPL_URL: 'wss://xrplcluster.com' });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      TEMPORAL_NAMESPACE: 'default',
+      SLUICE_ENV: 'production',
+      XRPL_URL: 'wss://xrplcluster.com',
+    });
     expect(config.DATABASE_URL).toBeUndefined();
   });
 

@@ -47,7 +47,10 @@ describe('applyGroup', () => {
     const result = applyGroup(state, {
       transfers: [{ kind: 'posted', key: 'k1', debit: 'user:a', credit: 'user:b', currency: 'USD', amount: 101n }],
     });
-    expect(result).toEqual({ ok: false, error: { code: 'insufficient_funds', message: 'insufficient available balance', subject: 'user:a' } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'insufficient_funds', message: 'insufficient available balance', subject: 'user:a' },
+    });
     expect(get(state, 'user:a').debitsPosted).toBe(0n);
   });
 
@@ -76,11 +79,15 @@ describe('applyGroup', () => {
   it('holds funds with a pending transfer: available drops, posted does not', () => {
     const state = ledger(account('user:a', 'USD', 1000n), account('clearing:withdrawals'));
     applyGroup(state, {
-      transfers: [{ kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n }],
+      transfers: [
+        { kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n },
+      ],
     });
     expect(balanceView(get(state, 'user:a'))).toEqual({ posted: 1000n, pending: 400n, available: 600n });
     const second = applyGroup(state, {
-      transfers: [{ kind: 'pending', key: 'hold2', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 601n }],
+      transfers: [
+        { kind: 'pending', key: 'hold2', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 601n },
+      ],
     });
     expect(second.ok).toBe(false);
   });
@@ -88,7 +95,9 @@ describe('applyGroup', () => {
   it('posts part of a pending transfer and releases the rest', () => {
     const state = ledger(account('user:a', 'USD', 1000n), account('clearing:withdrawals'));
     applyGroup(state, {
-      transfers: [{ kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n }],
+      transfers: [
+        { kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n },
+      ],
     });
     const result = applyGroup(state, { transfers: [{ kind: 'post', key: 'post', pendingKey: 'hold', amount: 150n }] });
     expect(result.ok && result.entries[0]).toMatchObject({ kind: 'post', amount: 150n, debit: 'user:a', pendingKey: 'hold' });
@@ -99,7 +108,9 @@ describe('applyGroup', () => {
   it('voids a pending transfer once, and refuses to resolve it again', () => {
     const state = ledger(account('user:a', 'USD', 1000n), account('clearing:withdrawals'));
     applyGroup(state, {
-      transfers: [{ kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n }],
+      transfers: [
+        { kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n },
+      ],
     });
     expect(applyGroup(state, { transfers: [{ kind: 'void', key: 'void', pendingKey: 'hold' }] }).ok).toBe(true);
     expect(balanceView(get(state, 'user:a'))).toEqual({ posted: 1000n, pending: 0n, available: 1000n });
@@ -110,7 +121,9 @@ describe('applyGroup', () => {
   it('refuses posting more than was held, or a pending that does not exist', () => {
     const state = ledger(account('user:a', 'USD', 1000n), account('clearing:withdrawals'));
     applyGroup(state, {
-      transfers: [{ kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n }],
+      transfers: [
+        { kind: 'pending', key: 'hold', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'USD', amount: 400n },
+      ],
     });
     const tooMuch = applyGroup(state, { transfers: [{ kind: 'post', key: 'p', pendingKey: 'hold', amount: 401n }] });
     expect(tooMuch.ok || tooMuch.error.code).toBe('amount_exceeds_pending');
@@ -156,7 +169,9 @@ describe('applyGroup', () => {
     for (let i = 0; i < 2_000; i++) {
       const debit = names[random(names.length)]!;
       const credit = names[random(names.length)]!;
-      applyGroup(state, { transfers: [{ kind: 'posted', key: `k${i}`, debit, credit, currency: 'USD', amount: BigInt(random(500) + 1) }] });
+      applyGroup(state, {
+        transfers: [{ kind: 'posted', key: `k${i}`, debit, credit, currency: 'USD', amount: BigInt(random(500) + 1) }],
+      });
     }
     const sum = [...state.accounts.values()].reduce((s, a) => s + a.creditsPosted - a.debitsPosted, 0n);
     expect(sum).toBe(0n);

@@ -33,7 +33,13 @@ describe('reading XRPL payments', () => {
 
   it('reads v2 shapes (tx_json, DeliverMax, close_time_iso) for XRP and issued-currency partial payments', () => {
     const xrp = fixture('partialPaymentXRP.json');
-    const entry = { ...xrp, hash: xrp.tx_json.hash, ledger_index: 22420532, close_time_iso: '2016-05-20T10:00:00Z', validated: true };
+    const entry = {
+      ...xrp,
+      hash: xrp.tx_json.hash,
+      ledger_index: 22420532,
+      close_time_iso: '2016-05-20T10:00:00Z',
+      validated: true,
+    };
     expect(paymentOf(fromAccountTxEntry(entry))).toMatchObject({
       hash: 'A0A074D10355223CBE2520A42F93A52E3CC8B4D692570EB4841084F9BBB39F7A',
       ledgerIndex: 22420532,
@@ -42,7 +48,9 @@ describe('reading XRPL payments', () => {
       delivered: { kind: 'xrp', drops: 1_000_000n },
     });
     const iou = fixture('partialPaymentIOU.json');
-    expect(paymentOf(fromAccountTxEntry({ ...iou, ledger_index: 22420532, close_time_iso: '2016-05-20T10:00:00Z', validated: true }))).toMatchObject({
+    expect(
+      paymentOf(fromAccountTxEntry({ ...iou, ledger_index: 22420532, close_time_iso: '2016-05-20T10:00:00Z', validated: true })),
+    ).toMatchObject({
       partial: true,
       delivered: { kind: 'issued', currency: 'USD', issuer: 'rvYAfWj5gh67oV6fW32ZzP3Aw4Eubs59B', value: '9.980039920159681' },
     });
@@ -50,7 +58,9 @@ describe('reading XRPL payments', () => {
 
   it('reads v1 account_tx entries (tx with hash and date in Ripple time)', () => {
     const real = fixture('payment-xrp-38129.json');
-    const payment = paymentOf(fromAccountTxEntry({ tx: { ...real.tx, date: real.close_time, ledger_index: 38129 }, meta: real.meta, validated: true }))!;
+    const payment = paymentOf(
+      fromAccountTxEntry({ tx: { ...real.tx, date: real.close_time, ledger_index: 38129 }, meta: real.meta, validated: true }),
+    )!;
     expect(payment).toMatchObject({
       hash: '3B1A4E1C9BB6A7208EB146BCDB86ECEA6068ED01466D933528CA2B4C64F753EF',
       ledgerIndex: 38129,
@@ -65,7 +75,9 @@ describe('reading XRPL payments', () => {
 
   it('keeps a failed payment with its result and nothing delivered', () => {
     const failed = fixture('payments-7501326.json').payments.find((p: Json) => p.meta.TransactionResult === 'tecPATH_DRY');
-    const payment = paymentOf(fromAccountTxEntry({ tx: { ...failed.tx, date: 0, ledger_index: 7501326 }, meta: failed.meta, validated: true }))!;
+    const payment = paymentOf(
+      fromAccountTxEntry({ tx: { ...failed.tx, date: 0, ledger_index: 7501326 }, meta: failed.meta, validated: true }),
+    )!;
     expect(payment).toMatchObject({ result: 'tecPATH_DRY', delivered: null, partial: false });
   });
 
@@ -86,8 +98,13 @@ describe('reading XRPL payments', () => {
     expect(paymentOf(fromStreamMessage(fixture('streams-transaction.json')))).toBeNull();
     for (const entry of fixture('accountTx.json').result.transactions) expect(paymentOf(fromAccountTxEntry(entry))).toBeNull();
     const real = fixture('payment-xrp-38129.json');
-    expect(paymentOf(fromAccountTxEntry({ tx: { ...real.tx, date: 1, ledger_index: 5 }, meta: real.meta, validated: false }))).toBeNull();
-    const bad = (tx: Json, meta: Json = real.meta) => () => paymentOf(fromAccountTxEntry({ tx: { date: 1, ledger_index: 5, ...tx }, meta, validated: true }));
+    expect(
+      paymentOf(fromAccountTxEntry({ tx: { ...real.tx, date: 1, ledger_index: 5 }, meta: real.meta, validated: false })),
+    ).toBeNull();
+    const bad =
+      (tx: Json, meta: Json = real.meta) =>
+      () =>
+        paymentOf(fromAccountTxEntry({ tx: { date: 1, ledger_index: 5, ...tx }, meta, validated: true }));
     expect(bad({ ...real.tx, hash: 'nope' })).toThrow(MalformedTransaction);
     expect(bad({ ...real.tx, DestinationTag: -1 })).toThrow(MalformedTransaction);
     expect(bad(real.tx, { ...real.meta, delivered_amount: '1.5' })).toThrow(MalformedTransaction);
@@ -101,12 +118,18 @@ describe('deposit decision', () => {
   const owners = new Map([[1_234_567n, 'user-1']]);
   const decide = (p: Partial<XrplPayment>) =>
     depositDecision(
-      { destination: DEPOSIT, destinationTag: 1_234_567n, result: 'tesSUCCESS', delivered: { kind: 'xrp', drops: 25_000_000n }, ...p },
+      {
+        destination: DEPOSIT,
+        destinationTag: 1_234_567n,
+        result: 'tesSUCCESS',
+        delivered: { kind: 'xrp', drops: 25_000_000n },
+        ...p,
+      },
       (a) => a === DEPOSIT,
       (tag) => owners.get(tag),
     );
 
-  it('credits XRP delivered to the deposit address with a known tag to the tag\'s owner', () => {
+  it("credits XRP delivered to the deposit address with a known tag to the tag's owner", () => {
     expect(decide({})).toEqual({ status: 'matched', userId: 'user-1', drops: 25_000_000n });
   });
 
@@ -118,7 +141,7 @@ describe('deposit decision', () => {
     expect(decide({ delivered: null })).toEqual({ status: 'unknown_amount' });
   });
 
-  it('is none of the deposits\' business when not to a deposit address, failed, or empty', () => {
+  it("is none of the deposits' business when not to a deposit address, failed, or empty", () => {
     expect(decide({ destination: 'rGFuMiw48HdbnrUbkRYuitXTmfrDBNTCnX' })).toBeNull();
     expect(decide({ result: 'tecPATH_DRY', delivered: null })).toBeNull();
     expect(decide({ delivered: { kind: 'xrp', drops: 0n } })).toBeNull();

@@ -59,16 +59,37 @@ describe('betEventWorkflow continuing as new', () => {
   it('carries its progress across runs while waiting and while settling, and pays each bet once', async () => {
     const client = new Client({ connection });
     const provider = (await insertUser(db.sql, { email: 'lines@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
-    const eventId = (await insertBetEvent(db.sql, { title: null, coefficient: 120n, deadline: new Date(Date.now() + 3_600_000), createdBy: provider, idempotencyKey: null })).event.id;
+    const eventId = (
+      await insertBetEvent(db.sql, {
+        title: null,
+        coefficient: 120n,
+        deadline: new Date(Date.now() + 3_600_000),
+        createdBy: provider,
+        idempotencyKey: null,
+      })
+    ).event.id;
     const placer = new BetPlacer(db.sql);
     const users = [];
     for (let u = 0; u < 3; u++) {
       const user = (await insertUser(db.sql, { email: `b${u}@example.com`, passwordHash: 'x', role: 'user' }))!.id;
-      await new LedgerWriter(db.sql).submit({ transfers: [{ kind: 'posted', key: `fund:${u}`, debit: 'equity:adjustments', credit: userAccountName(user), currency: 'USD', amount: 10_000n }] });
+      await new LedgerWriter(db.sql).submit({
+        transfers: [
+          {
+            kind: 'posted',
+            key: `fund:${u}`,
+            debit: 'equity:adjustments',
+            credit: userAccountName(user),
+            currency: 'USD',
+            amount: 10_000n,
+          },
+        ],
+      });
       users.push(user);
     }
     for (let i = 0; i < 30; i++) {
-      expect((await placer.place({ userId: users[i % 3]!, eventId, currency: 'USD', amount: 500n, idempotencyKey: `k${i}` })).ok).toBe(true);
+      expect(
+        (await placer.place({ userId: users[i % 3]!, eventId, currency: 'USD', amount: 500n, idempotencyKey: `k${i}` })).ok,
+      ).toBe(true);
     }
 
     const worker = await Worker.create({
@@ -95,12 +116,20 @@ describe('betEventWorkflow continuing as new', () => {
       await current().signal(betEventChangedSignal);
       const settlingRun = await waitForSettling(current);
       const result = await handle.result(); // follows the chain of runs
-      expect(result).toMatchObject({ phase: 'settled', outcome: 'finished_win', pages: 30, tally: { total: 30, won: 30, pending: 0 } });
+      expect(result).toMatchObject({
+        phase: 'settled',
+        outcome: 'finished_win',
+        pages: 30,
+        tally: { total: 30, won: 30, pending: 0 },
+      });
       expect((await current().describe()).runId).not.toBe(settlingRun);
     });
 
-    for (const user of users) expect(balanceView(await balanceOf(db.sql, userAccountName(user), 'USD')).posted).toBe(10_000n + 10n * 100n);
-    const [{ n }] = (await db.sql`select count(*)::int as n from ledger_transfers where key like 'bet:%:payout'`) as unknown as [{ n: number }];
+    for (const user of users)
+      expect(balanceView(await balanceOf(db.sql, userAccountName(user), 'USD')).posted).toBe(10_000n + 10n * 100n);
+    const [{ n }] = (await db.sql`select count(*)::int as n from ledger_transfers where key like 'bet:%:payout'`) as unknown as [
+      { n: number },
+    ];
     expect(n).toBe(30);
     expect((await recomputeLedger(db.sql)).ok).toBe(true);
   });

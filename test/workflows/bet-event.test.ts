@@ -21,7 +21,12 @@ import { insertUser } from '../../services/users-auth/users-store.js';
 import { betEventWorkflowId, type EventState, type SettlementProgress } from '../../domain/betting/events.js';
 import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import { betEventChangedSignal, betEventWorkflow, betSettlementProgressQuery, type BetEventInput } from '../../workflows/betting/workflow.js';
+import {
+  betEventChangedSignal,
+  betEventWorkflow,
+  betSettlementProgressQuery,
+  type BetEventInput,
+} from '../../workflows/betting/workflow.js';
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
@@ -44,7 +49,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const activities = () => ({ ...createBetActivities({ sql: db.sql, log }), ...createNotificationActivities({ sql: db.sql, log }) });
+const activities = () => ({
+  ...createBetActivities({ sql: db.sql, log }),
+  ...createNotificationActivities({ sql: db.sql, log }),
+});
 const newWorker = (overrides: Partial<ReturnType<typeof activities>> = {}, options: { maxCachedWorkflows?: number } = {}) =>
   Worker.create({
     connection: env.nativeConnection,
@@ -58,7 +66,16 @@ let users = 0;
 async function fundedUser(amount: bigint): Promise<string> {
   const user = (await insertUser(db.sql, { email: `bettor${++users}@example.com`, passwordHash: 'x', role: 'user' }))!;
   await new LedgerWriter(db.sql).submit({
-    transfers: [{ kind: 'posted', key: `fund:${user.id}`, debit: 'equity:adjustments', credit: userAccountName(user.id), currency: 'USD', amount }],
+    transfers: [
+      {
+        kind: 'posted',
+        key: `fund:${user.id}`,
+        debit: 'equity:adjustments',
+        credit: userAccountName(user.id),
+        currency: 'USD',
+        amount,
+      },
+    ],
   });
   return user.id;
 }
@@ -66,7 +83,8 @@ async function fundedUser(amount: bigint): Promise<string> {
 /** An event whose deadline is `seconds` after the test server's clock (which earlier tests have moved on). */
 async function newEvent(coefficient: bigint, seconds = 3_600): Promise<string> {
   const deadline = new Date((await env.currentTimeMs()) + seconds * 1000);
-  return (await insertBetEvent(db.sql, { title: 'final', coefficient, deadline, createdBy: provider, idempotencyKey: null })).event.id;
+  return (await insertBetEvent(db.sql, { title: 'final', coefficient, deadline, createdBy: provider, idempotencyKey: null }))
+    .event.id;
 }
 
 async function placeBet(userId: string, eventId: string, amount: bigint, key = `${eventId}:${Math.random()}`) {
@@ -132,7 +150,14 @@ describe('betEventWorkflow', () => {
       eventId,
       phase: 'settled',
       outcome: 'finished_win',
-      tally: { total: 3, pending: 0, won: 3, lost: 0, refunded: 0, currencies: [{ currency: 'USD', staked: '3002', paidOut: '5552' }] },
+      tally: {
+        total: 3,
+        pending: 0,
+        won: 3,
+        lost: 0,
+        refunded: 0,
+        currencies: [{ currency: 'USD', staked: '3002', paidOut: '5552' }],
+      },
     });
     expect(status).toBe('settled');
     expect(await posted(userAccountName(ann))).toBe(10_000n + 850n + 0n);
@@ -140,7 +165,10 @@ describe('betEventWorkflow', () => {
     expect(houseBefore - (await posted(HOUSE_ACCOUNT))).toBe(850n + 1_700n);
     expect(await notificationsFor(db.sql, ann, { limit: 10, kind: 'bet_settled' })).toHaveLength(2);
     const [alert] = await notificationsFor(db.sql, null, { limit: 1, kind: 'bet_event_settled' });
-    expect(alert).toMatchObject({ key: `bet-event:${eventId}:settled`, title: `Event #${eventId} settled (finished_win): 3 won, 0 lost, 0 refunded` });
+    expect(alert).toMatchObject({
+      key: `bet-event:${eventId}:settled`,
+      title: `Event #${eventId} settled (finished_win): 3 won, 0 lost, 0 refunded`,
+    });
     expect((await betEventById(db.sql, eventId))!.settledAt).not.toBeNull();
 
     if (process.env.RECORD_HISTORIES) {
@@ -162,7 +190,11 @@ describe('betEventWorkflow', () => {
       return handle.result();
     });
     expect(result).toMatchObject({ phase: 'settled', outcome: 'finished_lose', tally: { total: 2, lost: 2 } });
-    expect(balanceView(await balanceOf(db.sql, userAccountName(carl), 'USD'))).toEqual({ posted: 3_000n, pending: 0n, available: 3_000n });
+    expect(balanceView(await balanceOf(db.sql, userAccountName(carl), 'USD'))).toEqual({
+      posted: 3_000n,
+      pending: 0n,
+      available: 3_000n,
+    });
     expect((await posted(HOUSE_ACCOUNT)) - houseBefore).toBe(2_000n);
   });
 
@@ -202,8 +234,16 @@ describe('betEventWorkflow', () => {
       await setResult(eventId, 'cancelled', true);
       return handle.result();
     });
-    expect(result).toMatchObject({ phase: 'settled', outcome: 'cancelled', tally: { refunded: 1, currencies: [{ staked: '4000', paidOut: '4000' }] } });
-    expect(balanceView(await balanceOf(db.sql, userAccountName(dana), 'USD'))).toEqual({ posted: 5_000n, pending: 0n, available: 5_000n });
+    expect(result).toMatchObject({
+      phase: 'settled',
+      outcome: 'cancelled',
+      tally: { refunded: 1, currencies: [{ staked: '4000', paidOut: '4000' }] },
+    });
+    expect(balanceView(await balanceOf(db.sql, userAccountName(dana), 'USD'))).toEqual({
+      posted: 5_000n,
+      pending: 0n,
+      available: 5_000n,
+    });
     const [notice] = await notificationsFor(db.sql, dana, { limit: 1 });
     expect(notice).toMatchObject({ kind: 'bet_settled', body: { status: 'refunded', payout: '40.00' } });
   });
@@ -248,7 +288,10 @@ describe('betEventWorkflow', () => {
     await dying;
     doomed.shutdown();
     await running;
-    const [{ settled }] = (await db.sql`select count(*)::int as settled from bets where event_id = ${eventId} and status <> 'pending'`) as unknown as [{ settled: number }];
+    const [{ settled }] =
+      (await db.sql`select count(*)::int as settled from bets where event_id = ${eventId} and status <> 'pending'`) as unknown as [
+        { settled: number },
+      ];
     expect(settled).toBeGreaterThanOrEqual(12);
     expect(settled).toBeLessThan(40);
 
@@ -260,7 +303,12 @@ describe('betEventWorkflow', () => {
       select key from ledger_transfers where key like ${`bet:%`} and (metadata->>'event_id') = ${eventId}`;
     const keys = transfers.map((t) => t.key as string);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const b of bets) expect(keys.filter((k) => k.startsWith(`bet:${b.id}:`)).sort()).toEqual([`bet:${b.id}:payout`, `bet:${b.id}:settle`, `bet:${b.id}:stake`]);
+    for (const b of bets)
+      expect(keys.filter((k) => k.startsWith(`bet:${b.id}:`)).sort()).toEqual([
+        `bet:${b.id}:payout`,
+        `bet:${b.id}:settle`,
+        `bet:${b.id}:stake`,
+      ]);
     // each bettor has 10 bets of 100 + i (i ≡ their index mod 4); each pays floor(stake × 2.50) for the stake
     for (const [n, userId] of bettors.entries()) {
       const winnings = bets.filter((_, i) => i % 4 === n).reduce((sum, b) => sum + (b.amount * 250n) / 100n - b.amount, 0n);

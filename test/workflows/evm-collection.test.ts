@@ -13,10 +13,19 @@ import type { createEvmCollectorActivities } from '../../activities/collection/c
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import type { NewNotification } from '../../services/notifications/store.js';
-import { collectorStatusQuery, evmCollectorWorkflow, walletCreditedSignal } from '../../workflows/collection/collector/workflow.js';
+import {
+  collectorStatusQuery,
+  evmCollectorWorkflow,
+  walletCreditedSignal,
+} from '../../workflows/collection/collector/workflow.js';
 import { depositObservedSignal, evmDepositStatusQuery, evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import { fundGasUpdate, gasKeeperStatusQuery, gasKeeperWorkflow, type FundingRequest } from '../../workflows/collection/gas-keeper/workflow.js';
+import {
+  fundGasUpdate,
+  gasKeeperStatusQuery,
+  gasKeeperWorkflow,
+  type FundingRequest,
+} from '../../workflows/collection/gas-keeper/workflow.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -30,11 +39,17 @@ type CollectorActivities = ReturnType<typeof createEvmCollectorActivities>;
 type Observation = Awaited<ReturnType<DepositActivities['depositObservation']>>;
 
 const record = async (name: string, history: unknown) => {
-  if (process.env.RECORD_HISTORIES) await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
+  if (process.env.RECORD_HISTORIES)
+    await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
 };
 
 async function runWith<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities,
+  });
   return worker.runUntil(body);
 }
 
@@ -62,7 +77,10 @@ function depositActivities(observations: Observation[]) {
 
 describe('evmDepositWorkflow', () => {
   it('waits for the confirmation signal, credits once, then wakes the collector', async () => {
-    const { calls, activities } = depositActivities([{ state: 'seen', confirmations: 1 }, { state: 'confirmed', confirmations: 2 }]);
+    const { calls, activities } = depositActivities([
+      { state: 'seen', confirmations: 1 },
+      { state: 'confirmed', confirmations: 2 },
+    ]);
     const { result, status, history } = await runWith('deposit-signal', activities, async () => {
       const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
         taskQueue: 'deposit-signal',
@@ -88,7 +106,11 @@ describe('evmDepositWorkflow', () => {
       { state: 'confirmed', confirmations: 12 },
     ]);
     const result = await runWith('deposit-poll', activities, async () => {
-      const handle = await env.client.workflow.start(evmDepositWorkflow, { taskQueue: 'deposit-poll', workflowId: 'deposit:evm-31337:0xbb:0', args: [depositInput] });
+      const handle = await env.client.workflow.start(evmDepositWorkflow, {
+        taskQueue: 'deposit-poll',
+        workflowId: 'deposit:evm-31337:0xbb:0',
+        args: [depositInput],
+      });
       return handle.result();
     });
     expect(result).toEqual({ state: 'credited', confirmations: 12 });
@@ -96,9 +118,16 @@ describe('evmDepositWorkflow', () => {
   });
 
   it('never credits a deposit the listener dropped', async () => {
-    const { calls, activities } = depositActivities([{ state: 'seen', confirmations: 1 }, { state: 'dropped', confirmations: 1 }]);
+    const { calls, activities } = depositActivities([
+      { state: 'seen', confirmations: 1 },
+      { state: 'dropped', confirmations: 1 },
+    ]);
     const result = await runWith('deposit-drop', activities, async () => {
-      const handle = await env.client.workflow.start(evmDepositWorkflow, { taskQueue: 'deposit-drop', workflowId: 'deposit:evm-31337:0xcc:0', args: [depositInput] });
+      const handle = await env.client.workflow.start(evmDepositWorkflow, {
+        taskQueue: 'deposit-drop',
+        workflowId: 'deposit:evm-31337:0xcc:0',
+        args: [depositInput],
+      });
       await handle.signal(depositObservedSignal, { state: 'dropped', confirmations: 1 });
       return handle.result();
     });
@@ -117,7 +146,12 @@ describe('evmCollectorWorkflow', () => {
     const activities: Partial<CollectorActivities> = {
       async planSweeps() {
         calls.push('plan');
-        return plans++ === 0 ? [{ id: '1', currency: 'USDT' }, { id: '2', currency: 'ETH' }] : [];
+        return plans++ === 0
+          ? [
+              { id: '1', currency: 'USDT' },
+              { id: '2', currency: 'ETH' },
+            ]
+          : [];
       },
       async prepareSweep(id) {
         calls.push(`prepare:${id}`);
@@ -157,8 +191,20 @@ describe('evmCollectorWorkflow', () => {
     expect(result).toEqual({ state: 'idle', sweep: null, sweepsFinished: 2 });
     expect(calls).toEqual([
       'plan',
-      'prepare:1', 'funding?:1', 'fund:1', 'funding?:1', 'funding?:1', 'send:1', 'confirmed?:1', 'confirmed?:1', 'record:1',
-      'prepare:2', 'send:2', 'confirmed?:2', 'confirmed?:2', 'record:2',
+      'prepare:1',
+      'funding?:1',
+      'fund:1',
+      'funding?:1',
+      'funding?:1',
+      'send:1',
+      'confirmed?:1',
+      'confirmed?:1',
+      'record:1',
+      'prepare:2',
+      'send:2',
+      'confirmed?:2',
+      'confirmed?:2',
+      'record:2',
     ]);
     await record('evm-collector', history);
   });
@@ -230,13 +276,29 @@ describe('gasKeeperWorkflow', () => {
         workflowId: 'gas-keeper:evm-31337',
         args: [{ chain: 'evm-31337', settings: { minBalance: '500', maxFunding: '100', pollSeconds: 30 } }],
       });
-      const request = { requestId: 'sweep:evm-31337:1:funding', to: `0x${'ab'.repeat(20)}`, amount: '60', notify: 'collect:evm-31337:0xab' };
+      const request = {
+        requestId: 'sweep:evm-31337:1:funding',
+        to: `0x${'ab'.repeat(20)}`,
+        amount: '60',
+        notify: 'collect:evm-31337:0xab',
+      };
       const rejections = await Promise.all(
-        [{ ...request, amount: '101' }, { ...request, amount: '0' }, { ...request, to: 'nowhere' }, { ...request, requestId: '' }].map((bad) =>
-          handle.executeUpdate(fundGasUpdate, { args: [bad] }).then(() => 'accepted', (error: Error) => error.message),
+        [
+          { ...request, amount: '101' },
+          { ...request, amount: '0' },
+          { ...request, to: 'nowhere' },
+          { ...request, requestId: '' },
+        ].map((bad) =>
+          handle.executeUpdate(fundGasUpdate, { args: [bad] }).then(
+            () => 'accepted',
+            (error: Error) => error.message,
+          ),
         ),
       );
-      expect(await handle.executeUpdate(fundGasUpdate, { args: [request] })).toEqual({ requestId: request.requestId, duplicate: false });
+      expect(await handle.executeUpdate(fundGasUpdate, { args: [request] })).toEqual({
+        requestId: request.requestId,
+        duplicate: false,
+      });
       const duplicate = await handle.executeUpdate(fundGasUpdate, { args: [request] });
       const statusLow = await handle.query(gasKeeperStatusQuery);
       await env.sleep('65 seconds');

@@ -44,8 +44,12 @@ async function runAudit(workflowId: string) {
 describe('ledgerAuditWorkflow', () => {
   it('reports a balanced ledger, records the audit and answers its status query', async () => {
     const writer = new LedgerWriter(db.sql);
-    await writer.submit({ transfers: [{ kind: 'posted', key: 'f1', debit: 'equity:adjustments', credit: 'user:a', currency: 'EUR', amount: 500n }] });
-    await writer.submit({ transfers: [{ kind: 'pending', key: 'h1', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'EUR', amount: 200n }] });
+    await writer.submit({
+      transfers: [{ kind: 'posted', key: 'f1', debit: 'equity:adjustments', credit: 'user:a', currency: 'EUR', amount: 500n }],
+    });
+    await writer.submit({
+      transfers: [{ kind: 'pending', key: 'h1', debit: 'user:a', credit: 'clearing:withdrawals', currency: 'EUR', amount: 200n }],
+    });
 
     const { result, status, history } = await runAudit('ledger-audit:test-balanced');
     expect(result).toMatchObject({ ok: true, drifts: [], transfersChecked: 2, accountsChecked: 3 });
@@ -66,7 +70,7 @@ describe('ledgerAuditWorkflow', () => {
     }
   });
 
-  it('reports drift when an account was edited behind the journal\'s back', async () => {
+  it("reports drift when an account was edited behind the journal's back", async () => {
     await db.sql`update ledger_accounts set debits_posted = debits_posted + 7 where name = 'user:a'`;
     const { result } = await runAudit('ledger-audit:test-drift');
     expect(result.ok).toBe(false);

@@ -14,7 +14,10 @@ describe('workflow determinism', () => {
     const files = (await readdir(DIR)).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(await readFile(new URL(file, DIR), 'utf8')) })),
+      files.map(async (file) => ({
+        workflowId: file.replace(/\.json$/, ''),
+        history: JSON.parse(await readFile(new URL(file, DIR), 'utf8')),
+      })),
     );
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories)) {

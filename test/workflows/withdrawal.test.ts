@@ -36,7 +36,13 @@ afterAll(() => env?.teardown());
 const CODE = '246810';
 
 /** In-memory activities: providers behave as each test says; every call is recorded. */
-function fakeActivities(options: { providers?: Record<string, 'ok' | 'refuse' | 'error'>; checks?: Array<'pending' | 'confirmed' | 'failed'>; gate?: Promise<void> } = {}) {
+function fakeActivities(
+  options: {
+    providers?: Record<string, 'ok' | 'refuse' | 'error'>;
+    checks?: Array<'pending' | 'confirmed' | 'failed'>;
+    gate?: Promise<void>;
+  } = {},
+) {
   const calls: string[] = [];
   const statuses: WithdrawalStatus[] = [];
   const providers = options.providers ?? { 'hot-a': 'ok' };
@@ -59,7 +65,8 @@ function fakeActivities(options: { providers?: Record<string, 'ok' | 'refuse' | 
     async sendWithdrawal({ providerId }) {
       calls.push(`send:${providerId}`);
       const behaviour = providers[providerId];
-      if (behaviour === 'refuse') throw ApplicationFailure.nonRetryable(`${providerId} has too little balance`, 'provider_refused');
+      if (behaviour === 'refuse')
+        throw ApplicationFailure.nonRetryable(`${providerId} has too little balance`, 'provider_refused');
       if (behaviour === 'error') {
         attemptsA += 1;
         throw new Error(`${providerId} RPC error (attempt ${attemptsA})`);
@@ -90,7 +97,12 @@ async function run(
   record?: string,
 ) {
   const taskQueue = `withdrawals-${++counter}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: fakes.activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: fakes.activities,
+  });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(withdrawalWorkflow, {
       taskQueue,
@@ -112,13 +124,19 @@ async function run(
     await drive(handle);
     const result = await handle.result();
     if (record && process.env.RECORD_HISTORIES) {
-      await writeFile(new URL(`../fixtures/histories/${record}.json`, import.meta.url), historyToJSON(await handle.fetchHistory()));
+      await writeFile(
+        new URL(`../fixtures/histories/${record}.json`, import.meta.url),
+        historyToJSON(await handle.fetchHistory()),
+      );
     }
     return { result, state: await handle.query(withdrawalStateQuery) };
   });
 }
 
-async function waitFor(handle: { query: (q: typeof withdrawalStateQuery) => Promise<{ status: WithdrawalStatus }> }, status: WithdrawalStatus) {
+async function waitFor(
+  handle: { query: (q: typeof withdrawalStateQuery) => Promise<{ status: WithdrawalStatus }> },
+  status: WithdrawalStatus,
+) {
   for (let i = 0; i < 200; i++) {
     if ((await handle.query(withdrawalStateQuery)).status === status) return;
     await new Promise((r) => setTimeout(r, 25));
@@ -129,11 +147,19 @@ async function waitFor(handle: { query: (q: typeof withdrawalStateQuery) => Prom
 describe('withdrawalWorkflow', () => {
   it('confirms with the code, sends, waits for the chain and posts the hold', async () => {
     const fakes = fakeActivities();
-    const { result, state } = await run(fakes, {}, async (handle) => {
-      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({ accepted: true, status: 'awaiting_confirmation' });
-      await waitFor(handle, 'broadcast');
-      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
-    }, 'withdrawal');
+    const { result, state } = await run(
+      fakes,
+      {},
+      async (handle) => {
+        expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({
+          accepted: true,
+          status: 'awaiting_confirmation',
+        });
+        await waitFor(handle, 'broadcast');
+        await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+      },
+      'withdrawal',
+    );
     expect(result).toBe('succeeded');
     expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
     expect(fakes.calls).toEqual(['code', 'send:hot-a', 'settle', 'notify:succeeded']);
@@ -159,7 +185,9 @@ describe('withdrawalWorkflow', () => {
   it('refuses a malformed code before it reaches history, without counting an attempt', async () => {
     const fakes = fakeActivities();
     await run(fakes, {}, async (handle) => {
-      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '12ab56' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '12ab56' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
       expect((await handle.query(withdrawalStateQuery)).codeAttempts).toBe(0);
       await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] });
     });
@@ -171,8 +199,13 @@ describe('withdrawalWorkflow', () => {
       await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).rejects.toMatchObject({
         cause: { message: expect.stringMatching(/two-factor/) },
       });
-      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '111111' }] })).toMatchObject({ accepted: false, reason: 'totp' });
-      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '135790' }] })).toMatchObject({ accepted: true });
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '111111' }] })).toMatchObject({
+        accepted: false,
+        reason: 'totp',
+      });
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '135790' }] })).toMatchObject({
+        accepted: true,
+      });
       await waitFor(handle, 'broadcast');
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
@@ -186,13 +219,15 @@ describe('withdrawalWorkflow', () => {
     expect(fakes.calls).toEqual(['code', 'release', 'notify:expired']);
   });
 
-  it('waits for an operator\'s approval, records it, and refuses a second one', async () => {
+  it("waits for an operator's approval, records it, and refuses a second one", async () => {
     const fakes = fakeActivities();
     const { result, state } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
       expect(await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).toBe('queued');
-      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-2' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-2' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
       await waitFor(handle, 'broadcast');
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
@@ -206,8 +241,12 @@ describe('withdrawalWorkflow', () => {
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
-      expect(await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] })).toBe('rejected');
-      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      expect(
+        await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] }),
+      ).toBe('rejected');
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
     });
     expect(result).toBe('rejected');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:rejected']);
@@ -218,9 +257,13 @@ describe('withdrawalWorkflow', () => {
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
-      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'someone-else' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'someone-else' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
       expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
-      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
     });
     expect(result).toBe('cancelled');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
@@ -245,7 +288,9 @@ describe('withdrawalWorkflow', () => {
     await run(sent, {}, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'broadcast');
-      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
   });
@@ -258,7 +303,13 @@ describe('withdrawalWorkflow', () => {
     });
     expect(result).toBe('succeeded');
     expect(fakes.attempts()).toBe(3); // retried with backoff before moving on
-    expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual(['send:hot-a', 'send:hot-a', 'send:hot-a', 'send:hot-b', 'send:hot-c']);
+    expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual([
+      'send:hot-a',
+      'send:hot-a',
+      'send:hot-a',
+      'send:hot-b',
+      'send:hot-c',
+    ]);
     expect(state.providerId).toBe('hot-c');
     expect(state.failures.map((f) => f.providerId)).toEqual(['hot-a', 'hot-b']);
   });
@@ -269,8 +320,14 @@ describe('withdrawalWorkflow', () => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'failed_awaiting_operator');
       expect(fakes.calls).not.toContain('release');
-      expect(await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'both hot wallets empty' }] })).toBe('closed');
-      await expect(handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'again' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      expect(
+        await handle.executeUpdate(closeWithdrawalUpdate, {
+          args: [{ operatorId: 'op-1', outcome: 'failed', note: 'both hot wallets empty' }],
+        }),
+      ).toBe('closed');
+      await expect(
+        handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'again' }] }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
     });
     expect(result).toBe('closed');
     expect(fakes.statuses).toEqual(['queued', 'failed_awaiting_operator', 'closed']);
@@ -282,7 +339,9 @@ describe('withdrawalWorkflow', () => {
     const { result } = await run(fakes, {}, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'broadcast');
-      await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'succeeded', txHash: '0xhot-a', note: 'gateway confirmed by phone' }] });
+      await handle.executeUpdate(closeWithdrawalUpdate, {
+        args: [{ operatorId: 'op-1', outcome: 'succeeded', txHash: '0xhot-a', note: 'gateway confirmed by phone' }],
+      });
     });
     expect(result).toBe('closed');
     expect(fakes.calls.filter((c) => c === 'release' || c === 'settle')).toEqual(['settle']);
@@ -295,7 +354,9 @@ describe('withdrawalWorkflow', () => {
       await waitFor(handle, 'broadcast');
       await handle.signal(withdrawalFailedSignal, { txHash: '0xhot-a', reason: 'reverted' });
       await waitFor(handle, 'failed_awaiting_operator');
-      await handle.executeUpdate(closeWithdrawalUpdate, { args: [{ operatorId: 'op-1', outcome: 'failed', note: 'reverted on chain' }] });
+      await handle.executeUpdate(closeWithdrawalUpdate, {
+        args: [{ operatorId: 'op-1', outcome: 'failed', note: 'reverted on chain' }],
+      });
     });
     expect(result).toBe('closed');
     expect(fakes.calls).not.toContain('settle');

@@ -16,7 +16,12 @@ import { XrplConnection } from '../../chains/xrpl/connection.js';
 import { requestBackfill, type TemporalTarget } from '../../services/xrpl-tracking/client.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
-import { accountByAddress, ensureDepositAccount, unwatchAccount, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
+import {
+  accountByAddress,
+  ensureDepositAccount,
+  unwatchAccount,
+  watchAccount,
+} from '../../services/xrpl-tracking/accounts-store.js';
 import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { xrplBackfillWorkflowId, xrplDepositWorkflowId } from '../../domain/xrpl-tracking/payments.js';
@@ -69,13 +74,18 @@ function closeHistory(count: number, make: (i: number) => LedgerTransaction, per
   return all;
 }
 
-const result = (address: string) => env.client.workflow.getHandle(xrplBackfillWorkflowId(address)).result() as Promise<XrplBackfillStatus>;
+const result = (address: string) =>
+  env.client.workflow.getHandle(xrplBackfillWorkflowId(address)).result() as Promise<XrplBackfillStatus>;
 const storedCount = async (address: string) =>
   Number((await db.sql`select count(*) from xrpl_payments where source = ${address} or destination = ${address}`)[0]!.count);
 
 describe('xrplBackfillWorkflow', () => {
   it('pages a history of 1,050 payments through continue-as-new, and a resync while it runs joins it', async () => {
-    const history = closeHistory(1_050, (i) => (i % 2 ? xrpPayment({ from: dave, to: alice, drops: BigInt(i + 1) }) : xrpPayment({ from: alice, to: randomAddress(), drops: 10n })));
+    const history = closeHistory(1_050, (i) =>
+      i % 2
+        ? xrpPayment({ from: dave, to: alice, drops: BigInt(i + 1) })
+        : xrpPayment({ from: alice, to: randomAddress(), drops: 10n }),
+    );
     await watchAccount(db.sql, { address: alice, label: null });
     // both requests land before any worker runs: the second joins the first
     const first = await requestBackfill(temporal, alice, 'full', 'test');
@@ -83,7 +93,15 @@ describe('xrplBackfillWorkflow', () => {
     expect(second.workflowId).toBe(first.workflowId);
 
     const status = await (await worker()).runUntil(result(alice));
-    expect(status).toMatchObject({ state: 'done', mode: 'full', pages: 3, payments: 1_050, inserted: 1_050, resyncRequests: 2, completeThroughLedger: fake.validatedLedger });
+    expect(status).toMatchObject({
+      state: 'done',
+      mode: 'full',
+      pages: 3,
+      payments: 1_050,
+      inserted: 1_050,
+      resyncRequests: 2,
+      completeThroughLedger: fake.validatedLedger,
+    });
     expect(await storedCount(alice)).toBe(history.length);
     expect((await accountByAddress(db.sql, alice))!.completeThroughLedger).toBe(fake.validatedLedger);
 
@@ -96,10 +114,18 @@ describe('xrplBackfillWorkflow', () => {
 
   it('pages only what is new since the history was complete, and turns into a full pass when a resync joins', async () => {
     closeHistory(30, (i) => xrpPayment({ from: dave, to: alice, drops: BigInt(5_000 + i) }), 10);
-    await (await worker()).runUntil(async () => {
+    await (
+      await worker()
+    ).runUntil(async () => {
       await requestBackfill(temporal, alice, 'incremental', 'start-up');
       // from the ledger the history was complete through (its 25 payments read again), to the newest
-      expect(await result(alice)).toMatchObject({ state: 'done', mode: 'incremental', pages: 1, payments: 25 + 30, inserted: 30 });
+      expect(await result(alice)).toMatchObject({
+        state: 'done',
+        mode: 'incremental',
+        pages: 1,
+        payments: 25 + 30,
+        inserted: 30,
+      });
       expect(await storedCount(alice)).toBe(1_080);
 
       await requestBackfill(temporal, alice, 'incremental', 'start-up');
@@ -120,9 +146,16 @@ describe('xrplBackfillWorkflow', () => {
     await watchAccount(db.sql, { address: unfunded, label: null });
     await requestBackfill(temporal, unfunded, 'full', 'test');
 
-    await (await worker()).runUntil(async () => {
+    await (
+      await worker()
+    ).runUntil(async () => {
       expect(await result(removed)).toMatchObject({ state: 'stopped', pages: 0 });
-      expect(await result(unfunded)).toMatchObject({ state: 'done', pages: 1, payments: 0, completeThroughLedger: fake.validatedLedger });
+      expect(await result(unfunded)).toMatchObject({
+        state: 'done',
+        pages: 1,
+        payments: 0,
+        completeThroughLedger: fake.validatedLedger,
+      });
     });
     expect(await storedCount(removed)).toBe(0);
   });
@@ -143,7 +176,10 @@ describe('xrplBackfillWorkflow', () => {
       expect(await depositHandle.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
       expect(await depositHandle.query(xrplDepositStatusQuery)).toMatchObject({ ledgerIndex: fake.validatedLedger });
       if (process.env.RECORD_HISTORIES) {
-        await writeFile(new URL('../fixtures/histories/xrpl-deposit.json', import.meta.url), historyToJSON(await depositHandle.fetchHistory()));
+        await writeFile(
+          new URL('../fixtures/histories/xrpl-deposit.json', import.meta.url),
+          historyToJSON(await depositHandle.fetchHistory()),
+        );
       }
     });
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(40_000_000n);

@@ -18,7 +18,13 @@ import {
 } from '@temporalio/workflow';
 import type { createBetActivities } from '../../activities/betting/activities.js';
 import type { createNotificationActivities } from '../../activities/notifications/activities.js';
-import { initialProgress, isOutcome, type EventSnapshot, type SettlementPhase, type SettlementProgress } from '../../domain/betting/events.js';
+import {
+  initialProgress,
+  isOutcome,
+  type EventSnapshot,
+  type SettlementPhase,
+  type SettlementProgress,
+} from '../../domain/betting/events.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 
 type BetActivities = ReturnType<typeof createBetActivities>;

@@ -54,11 +54,15 @@ export interface WithdrawalState {
   failures: Array<{ providerId: string; reason: string }>;
 }
 
-export type ConfirmResult = { accepted: true; status: WithdrawalStatus } | { accepted: false; status: WithdrawalStatus; attemptsLeft: number; reason: 'code' | 'totp' };
+export type ConfirmResult =
+  | { accepted: true; status: WithdrawalStatus }
+  | { accepted: false; status: WithdrawalStatus; attemptsLeft: number; reason: 'code' | 'totp' };
 
 export const confirmWithdrawalUpdate = defineUpdate<ConfirmResult, [{ code: string; totp?: string }]>('confirmWithdrawal');
 export const approveWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string }]>('approveWithdrawal');
-export const rejectWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string; reason: string }]>('rejectWithdrawal');
+export const rejectWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string; reason: string }]>(
+  'rejectWithdrawal',
+);
 export const cancelWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ userId: string }]>('cancelWithdrawal');
 export const closeWithdrawalUpdate = defineUpdate<
   WithdrawalStatus,
@@ -97,36 +101,56 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       verifying = true;
       try {
         const check = await bookkeeping.verifyWithdrawalConfirmation({ id: input.id, code, totp });
-        if (state.status !== 'awaiting_confirmation') return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
+        if (state.status !== 'awaiting_confirmation')
+          return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
         if (check.codeOk && (check.totpOk || !input.totpRequired)) {
           confirmed = true;
           return { accepted: true, status: state.status };
         }
         state.codeAttempts += 1;
-        if (state.codeAttempts >= MAX_CODE_ATTEMPTS) cancellation = { actor: 'system', reason: `${MAX_CODE_ATTEMPTS} wrong codes` };
-        return { accepted: false, status: state.status, attemptsLeft: MAX_CODE_ATTEMPTS - state.codeAttempts, reason: check.codeOk ? 'totp' : 'code' };
+        if (state.codeAttempts >= MAX_CODE_ATTEMPTS)
+          cancellation = { actor: 'system', reason: `${MAX_CODE_ATTEMPTS} wrong codes` };
+        return {
+          accepted: false,
+          status: state.status,
+          attemptsLeft: MAX_CODE_ATTEMPTS - state.codeAttempts,
+          reason: check.codeOk ? 'totp' : 'code',
+        };
       } finally {
         verifying = false;
       }
     },
     {
       validator: ({ code, totp }) => {
-        if (state.status !== 'awaiting_confirmation' || confirmed || cancellation) throw conflict(`the withdrawal is ${state.status}, not awaiting confirmation`);
+        if (state.status !== 'awaiting_confirmation' || confirmed || cancellation)
+          throw conflict(`the withdrawal is ${state.status}, not awaiting confirmation`);
         if (verifying) throw conflict('another code for this withdrawal is being checked');
-        if (!/^\d{6}$/.test(code)) throw ApplicationFailure.create({ type: ErrorCode.ValidationFailed, message: 'code must be 6 digits', nonRetryable: true });
+        if (!/^\d{6}$/.test(code))
+          throw ApplicationFailure.create({
+            type: ErrorCode.ValidationFailed,
+            message: 'code must be 6 digits',
+            nonRetryable: true,
+          });
         if (input.totpRequired && (!totp || !/^\d{6}$/.test(totp))) {
-          throw ApplicationFailure.create({ type: ErrorCode.TotpRequired, message: 'this account has two-factor authentication: send totp as well', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: ErrorCode.TotpRequired,
+            message: 'this account has two-factor authentication: send totp as well',
+            nonRetryable: true,
+          });
         }
       },
     },
   );
 
-  const decide = (approved: boolean) => ({ operatorId, reason }: { operatorId: string; reason?: string }) => {
-    decision = { approved, operatorId, reason };
-    return approved ? ('queued' as const) : ('rejected' as const);
-  };
+  const decide =
+    (approved: boolean) =>
+    ({ operatorId, reason }: { operatorId: string; reason?: string }) => {
+      decision = { approved, operatorId, reason };
+      return approved ? ('queued' as const) : ('rejected' as const);
+    };
   const validateDecision = (_request: unknown) => {
-    if (state.status !== 'awaiting_approval' || decision || cancellation) throw conflict(`the withdrawal is ${state.status}, not awaiting approval`);
+    if (state.status !== 'awaiting_approval' || decision || cancellation)
+      throw conflict(`the withdrawal is ${state.status}, not awaiting approval`);
   };
   setHandler(approveWithdrawalUpdate, decide(true), { validator: validateDecision });
   setHandler(rejectWithdrawalUpdate, decide(false), { validator: validateDecision });
@@ -155,7 +179,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     },
     {
       validator: (_request) => {
-        if (!operatorMayClose(state.status) || close) throw conflict(`the withdrawal is ${state.status}: only one that failed or has no final status can be closed`);
+        if (!operatorMayClose(state.status) || close)
+          throw conflict(`the withdrawal is ${state.status}: only one that failed or has no final status can be closed`);
       },
     },
   );
@@ -172,16 +197,28 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     nudged = true;
   });
 
-  async function moveTo(status: WithdrawalStatus, change: { actor?: string; detail?: Record<string, unknown>; decidedBy?: string; decisionNote?: string } = {}) {
+  async function moveTo(
+    status: WithdrawalStatus,
+    change: { actor?: string; detail?: Record<string, unknown>; decidedBy?: string; decisionNote?: string } = {},
+  ) {
     state.status = status;
-    await bookkeeping.recordWithdrawalStatus({ id: input.id, status, providerId: state.providerId ?? undefined, txHash: state.txHash ?? undefined, ...change });
+    await bookkeeping.recordWithdrawalStatus({
+      id: input.id,
+      status,
+      providerId: state.providerId ?? undefined,
+      txHash: state.txHash ?? undefined,
+      ...change,
+    });
     upsertSearchAttributes([
       { key: SluiceStatus, value: status },
       { key: ApprovalState, value: state.approvalState },
     ]);
   }
 
-  async function release(status: 'cancelled' | 'expired' | 'rejected', change: Parameters<typeof moveTo>[1]): Promise<WithdrawalStatus> {
+  async function release(
+    status: 'cancelled' | 'expired' | 'rejected',
+    change: Parameters<typeof moveTo>[1],
+  ): Promise<WithdrawalStatus> {
     await bookkeeping.releaseWithdrawal({ id: input.id });
     await moveTo(status, change);
     await bookkeeping.notifyWithdrawal({ id: input.id, event: status });
@@ -195,7 +232,12 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     if (outcome === 'succeeded') await bookkeeping.settleWithdrawal({ id: input.id });
     else await bookkeeping.releaseWithdrawal({ id: input.id });
     if (txHash) state.txHash = txHash;
-    await moveTo('closed', { actor: `operator:${operatorId}`, decidedBy: operatorId, decisionNote: note, detail: { outcome, note, ...(txHash ? { txHash } : {}) } });
+    await moveTo('closed', {
+      actor: `operator:${operatorId}`,
+      decidedBy: operatorId,
+      decisionNote: note,
+      detail: { outcome, note, ...(txHash ? { txHash } : {}) },
+    });
     await bookkeeping.notifyWithdrawal({ id: input.id, event: outcome === 'succeeded' ? 'succeeded' : 'failed' });
     await condition(allHandlersFinished);
     return 'closed';
@@ -217,7 +259,13 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     if (!decided) return release('expired', { detail: { reason: 'not approved in time' } });
     const { approved, operatorId, reason } = decision!;
     state.approvalState = approved ? 'approved' : 'rejected';
-    if (!approved) return release('rejected', { actor: `operator:${operatorId}`, decidedBy: operatorId, decisionNote: reason, detail: { reason } });
+    if (!approved)
+      return release('rejected', {
+        actor: `operator:${operatorId}`,
+        decidedBy: operatorId,
+        decisionNote: reason,
+        detail: { reason },
+      });
     await moveTo('queued', { actor: `operator:${operatorId}`, decidedBy: operatorId, detail: { approvedBy: operatorId } });
   } else {
     await moveTo('queued', { actor: `user:${input.userId}` });
@@ -240,7 +288,12 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     }
   }
   if (!state.txHash) {
-    await moveTo('failed_awaiting_operator', { detail: { reason: providers.length ? 'every provider failed' : 'no provider is enabled for this currency', failures: state.failures } });
+    await moveTo('failed_awaiting_operator', {
+      detail: {
+        reason: providers.length ? 'every provider failed' : 'no provider is enabled for this currency',
+        failures: state.failures,
+      },
+    });
     await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
     return awaitOperatorClose();
   }

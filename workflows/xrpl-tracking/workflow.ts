@@ -4,7 +4,16 @@
  * account is added (full), at every listener start-up (incremental: from where the history is known complete) and
  * on resync (full). A resync while one runs joins it; joining an incremental pass turns it into a full one.
  */
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { BackfillCursor, createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 
@@ -51,7 +60,14 @@ export async function xrplBackfillWorkflow(input: XrplBackfillInput): Promise<Xr
     mode: input.mode,
     state: 'running',
     completeThroughLedger: null,
-    ...(input.progress ?? { pages: 0, payments: 0, inserted: 0, deposits: 0, resyncRequests: 0, startedAt: new Date().toISOString() }),
+    ...(input.progress ?? {
+      pages: 0,
+      payments: 0,
+      inserted: 0,
+      deposits: 0,
+      resyncRequests: 0,
+      startedAt: new Date().toISOString(),
+    }),
   };
   let fullRequested = false;
   setHandler(xrplResyncSignal, () => {
@@ -77,10 +93,16 @@ export async function xrplBackfillWorkflow(input: XrplBackfillInput): Promise<Xr
 
   if (page.next && !fullRequested) {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof xrplBackfillWorkflow>({ address: input.address, mode: input.mode, cursor: page.next, progress: progress() });
+    return continueAsNew<typeof xrplBackfillWorkflow>({
+      address: input.address,
+      mode: input.mode,
+      cursor: page.next,
+      progress: progress(),
+    });
   }
   if (!page.next) {
-    if (!(await completeBackfill({ address: input.address, throughLedger: page.throughLedger }))) return finish(status, 'stopped');
+    if (!(await completeBackfill({ address: input.address, throughLedger: page.throughLedger })))
+      return finish(status, 'stopped');
     status.completeThroughLedger = page.throughLedger;
   }
   if (fullRequested) {

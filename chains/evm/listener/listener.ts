@@ -11,7 +11,12 @@ import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { loadCurrencies } from '../../../services/currencies/catalog.js';
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
-import { checkpointOf, recordScannedRange, storedBlockHash, type ObservedDeposit } from '../../../services/deposits/evm-observations.js';
+import {
+  checkpointOf,
+  recordScannedRange,
+  storedBlockHash,
+  type ObservedDeposit,
+} from '../../../services/deposits/evm-observations.js';
 import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
 import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
@@ -32,7 +37,14 @@ export class EvmListener {
   private stopped = false;
 
   constructor(
-    private readonly deps: { sql: Sql; provider: JsonRpcProvider; heads: NewHeads; outbox: ListenerOutbox; log: Logger; settings: EvmListenerSettings },
+    private readonly deps: {
+      sql: Sql;
+      provider: JsonRpcProvider;
+      heads: NewHeads;
+      outbox: ListenerOutbox;
+      log: Logger;
+      settings: EvmListenerSettings;
+    },
   ) {}
 
   stop(): void {
@@ -84,7 +96,10 @@ export class EvmListener {
       const recordedParent = next > 0n ? await storedBlockHash(sql, settings.chain, next - 1n) : null;
       if (recordedParent && recordedParent !== blocks[0]!.parentHash) {
         const from = next - depth > 0n ? next - depth : 0n;
-        this.deps.log.warn({ block: (next - 1n).toString(), rescanFrom: from.toString() }, 'reorg: a recorded block was replaced');
+        this.deps.log.warn(
+          { block: (next - 1n).toString(), rescanFrom: from.toString() },
+          'reorg: a recorded block was replaced',
+        );
         next = from;
         continue;
       }
@@ -111,7 +126,9 @@ export class EvmListener {
     }
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
-      currencies.filter((c) => c.network === 'evm' && c.enabled && c.tokenContract).map((c) => [c.tokenContract!.toLowerCase(), c.code]),
+      currencies
+        .filter((c) => c.network === 'evm' && c.enabled && c.tokenContract)
+        .map((c) => [c.tokenContract!.toLowerCase(), c.code]),
     );
     this.nativeCurrency = currencies.find((c) => c.network === 'evm' && c.tokenContract === null)?.code ?? null;
   }
@@ -147,13 +164,33 @@ export class EvmListener {
       for (const t of block.transactions) {
         const userId = t.to ? this.watched.get(t.to) : undefined;
         if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
-        deposits.push({ userId, currency: this.nativeCurrency, amount: t.value, txHash: t.hash, eventIndex: 0, address: t.to!, tokenContract: null, from: t.from, ...at });
+        deposits.push({
+          userId,
+          currency: this.nativeCurrency,
+          amount: t.value,
+          txHash: t.hash,
+          eventIndex: 0,
+          address: t.to!,
+          tokenContract: null,
+          from: t.from,
+          ...at,
+        });
       }
       for (const t of block.tokenTransfers) {
         const userId = this.watched.get(t.to);
         const currency = this.tokens.get(t.token);
         if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
-        deposits.push({ userId, currency, amount: t.value, txHash: t.txHash, eventIndex: t.logIndex, address: t.to, tokenContract: t.token, from: t.from, ...at });
+        deposits.push({
+          userId,
+          currency,
+          amount: t.value,
+          txHash: t.txHash,
+          eventIndex: t.logIndex,
+          address: t.to,
+          tokenContract: t.token,
+          from: t.from,
+          ...at,
+        });
       }
     }
     return { blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })), deposits, ownInclusions };

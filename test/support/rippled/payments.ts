@@ -24,7 +24,7 @@ function v1(tx: Json): Json {
 const xrpTemplate = fixture('payment-xrp-38129.json') as { tx: Json; meta: Json };
 const partialXrp = fixture('partialPaymentXRP.json') as { tx_json: Json; meta: Json };
 const partialIou = fixture('partialPaymentIOU.json') as { tx_json: Json; meta: Json };
-const iouTemplate = (fixture('tx-payment.json').result as { tx_json: Json; meta: Json });
+const iouTemplate = fixture('tx-payment.json').result as { tx_json: Json; meta: Json };
 const failedTemplate = (fixture('payments-7501326.json').payments as Array<{ tx: Json; meta: Json }>).find(
   (p) => (p.meta.TransactionResult as string) !== 'tesSUCCESS',
 )!;
@@ -55,7 +55,13 @@ export interface Parties {
 
 /** An XRP payment that delivered all it sent. */
 export function xrpPayment(p: Parties & { drops: bigint }): LedgerTransaction {
-  return vary(xrpTemplate, { Account: p.from, Destination: p.to, Amount: p.drops.toString(), DestinationTag: p.tag, SourceTag: p.sourceTag });
+  return vary(xrpTemplate, {
+    Account: p.from,
+    Destination: p.to,
+    Amount: p.drops.toString(),
+    DestinationTag: p.tag,
+    SourceTag: p.sourceTag,
+  });
 }
 
 /** A partial XRP payment: tfPartialPayment, and less delivered than sent. */
@@ -80,7 +86,12 @@ export function partialIssuedPayment(p: Parties): LedgerTransaction {
 export function issuedPayment(p: Parties & { currency: string; issuer: string; value: string }): LedgerTransaction {
   return vary(
     { tx: iouTemplate.tx_json, meta: iouTemplate.meta },
-    { Account: p.from, Destination: p.to, Amount: { currency: p.currency, issuer: p.issuer, value: p.value }, DestinationTag: p.tag },
+    {
+      Account: p.from,
+      Destination: p.to,
+      Amount: { currency: p.currency, issuer: p.issuer, value: p.value },
+      DestinationTag: p.tag,
+    },
   );
 }
 

@@ -142,7 +142,12 @@ export class FakeRippled {
   /** Closes (and validates) the next ledger with these transactions and everything submitted, publishing it. */
   closeLedger(transactions: LedgerTransaction[] = []): number {
     transactions = [...this.submitted.splice(0), ...transactions];
-    const ledger: ClosedLedger = { index: this.validatedLedger + 1, hash: ledgerHash(), closeTime: rippleNow(), transactions: [] };
+    const ledger: ClosedLedger = {
+      index: this.validatedLedger + 1,
+      hash: ledgerHash(),
+      closeTime: rippleNow(),
+      transactions: [],
+    };
     transactions.forEach((t, transactionIndex) => {
       const stored: StoredTransaction = {
         ledgerIndex: ledger.index,
@@ -209,7 +214,11 @@ export class FakeRippled {
       }
       const command = String(request.command);
       this.requests.set(command, (this.requests.get(command) ?? 0) + 1);
-      const base = { id: request.id, type: 'response', ...(request.api_version === undefined ? {} : { api_version: request.api_version }) };
+      const base = {
+        id: request.id,
+        type: 'response',
+        ...(request.api_version === undefined ? {} : { api_version: request.api_version }),
+      };
       try {
         socket.send(JSON.stringify({ ...base, status: 'success', result: this.answer(session, command, request) }));
       } catch (error) {
@@ -256,7 +265,14 @@ export class FakeRippled {
         load_factor: 1,
         peers: 21,
         server_state: 'full',
-        validated_ledger: { age: 1, base_fee_xrp: 0.00001, hash: latest.hash, reserve_base_xrp: 1, reserve_inc_xrp: 0.2, seq: latest.index },
+        validated_ledger: {
+          age: 1,
+          base_fee_xrp: 0.00001,
+          hash: latest.hash,
+          reserve_base_xrp: 1,
+          reserve_inc_xrp: 0.2,
+          seq: latest.index,
+        },
         validation_quorum: 28,
       },
     };
@@ -285,7 +301,8 @@ export class FakeRippled {
     const accounts = (request.accounts ?? []) as unknown[];
     if (!Array.isArray(accounts)) throw new RippledError('invalidParams', 'Invalid parameters.');
     for (const account of accounts) {
-      if (typeof account !== 'string' || !isValidClassicAddress(account)) throw new RippledError('actMalformed', 'Account malformed.');
+      if (typeof account !== 'string' || !isValidClassicAddress(account))
+        throw new RippledError('actMalformed', 'Account malformed.');
     }
     const streams = (request.streams ?? []) as unknown[];
     for (const stream of streams) if (stream !== 'ledger') throw new RippledError('malformedStream', 'Stream malformed.');
@@ -311,7 +328,8 @@ export class FakeRippled {
   /** account_tx over validated ledgers: range, direction, limit and a marker {ledger, seq} where the next page starts. */
   private accountTx(request: Json): Json {
     const account = request.account;
-    if (typeof account !== 'string' || !isValidClassicAddress(account)) throw new RippledError('actMalformed', 'Account malformed.');
+    if (typeof account !== 'string' || !isValidClassicAddress(account))
+      throw new RippledError('actMalformed', 'Account malformed.');
     const history = this.byAccount.get(account);
     if (!history) throw new RippledError('actNotFound', 'Account not found.');
     const validated = this.validatedLedger;
@@ -328,7 +346,7 @@ export class FakeRippled {
     const marker = request.marker as { ledger?: number; seq?: number } | undefined;
     if (marker !== undefined) {
       start = inRange.findIndex((t) => t.ledgerIndex === marker.ledger && t.transactionIndex === marker.seq);
-      if (start < 0) throw new RippledError('invalidParams', 'Invalid field \'marker\'.');
+      if (start < 0) throw new RippledError('invalidParams', "Invalid field 'marker'.");
     }
     const pageItems = inRange.slice(start, start + limit);
     const next = inRange[start + limit];
@@ -353,18 +371,33 @@ export class FakeRippled {
         load_base: 256,
         load_factor: 256,
         server_state: 'full',
-        validated_ledger: { base_fee: BASE_FEE, close_time: latest.closeTime, hash: latest.hash, reserve_base: Number(RESERVE_BASE), reserve_inc: Number(RESERVE_INC), seq: latest.index },
+        validated_ledger: {
+          base_fee: BASE_FEE,
+          close_time: latest.closeTime,
+          hash: latest.hash,
+          reserve_base: Number(RESERVE_BASE),
+          reserve_inc: Number(RESERVE_INC),
+          seq: latest.index,
+        },
       },
     };
   }
 
   private accountInfo(request: Json): Json {
     const address = request.account;
-    if (typeof address !== 'string' || !isValidClassicAddress(address)) throw new RippledError('actMalformed', 'Account malformed.');
+    if (typeof address !== 'string' || !isValidClassicAddress(address))
+      throw new RippledError('actMalformed', 'Account malformed.');
     const account = this.funded.get(address);
     if (!account) throw new RippledError('actNotFound', 'Account not found.');
     return {
-      account_data: { Account: address, Balance: account.balance.toString(), Flags: 0, LedgerEntryType: 'AccountRoot', OwnerCount: 0, Sequence: account.sequence },
+      account_data: {
+        Account: address,
+        Balance: account.balance.toString(),
+        Flags: 0,
+        LedgerEntryType: 'AccountRoot',
+        OwnerCount: 0,
+        Sequence: account.sequence,
+      },
       ledger_current_index: this.validatedLedger + 1,
       validated: request.ledger_index === 'validated',
     };
@@ -372,20 +405,30 @@ export class FakeRippled {
 
   /** Checks a signed Payment as rippled would (signature, sequence, funds), and applies it at the next close. */
   private submit(request: Json): Json {
-    if (typeof request.tx_blob !== 'string') throw new RippledError('invalidParams', 'Missing field \'tx_blob\'.');
+    if (typeof request.tx_blob !== 'string') throw new RippledError('invalidParams', "Missing field 'tx_blob'.");
     const tx = decode(request.tx_blob) as Json;
     const hash = hashes.hashSignedTx(request.tx_blob);
-    const answer = (engine_result: string, message: string) => ({ engine_result, engine_result_message: message, tx_blob: request.tx_blob, tx_json: { ...tx, hash }, accepted: engine_result === 'tesSUCCESS' });
+    const answer = (engine_result: string, message: string) => ({
+      engine_result,
+      engine_result_message: message,
+      tx_blob: request.tx_blob,
+      tx_json: { ...tx, hash },
+      accepted: engine_result === 'tesSUCCESS',
+    });
     if (this.nextSubmitResult) {
       const result = this.nextSubmitResult;
       this.nextSubmitResult = null;
       return answer(result, 'Answered as the test asked.');
     }
     if (!verifySignature(request.tx_blob)) return answer('temINVALID', 'The transaction is ill-formed.');
-    if (tx.TransactionType !== 'Payment' || typeof tx.Amount !== 'string') return answer('temBAD_AMOUNT', 'Only XRP payments are supported here.');
+    if (tx.TransactionType !== 'Payment' || typeof tx.Amount !== 'string')
+      return answer('temBAD_AMOUNT', 'Only XRP payments are supported here.');
     const account = this.funded.get(tx.Account as string);
     if (!account) return answer('terNO_ACCOUNT', 'The source account does not exist.');
-    if (this.submitted.some((t) => t.tx.hash === hash) || this.ledgers.some((l) => l.transactions.some((t) => t.tx.hash === hash))) {
+    if (
+      this.submitted.some((t) => t.tx.hash === hash) ||
+      this.ledgers.some((l) => l.transactions.some((t) => t.tx.hash === hash))
+    ) {
       return answer('tefALREADY', 'The exact transaction was already in this ledger.');
     }
     const sequence = Number(tx.Sequence);
@@ -400,9 +443,16 @@ export class FakeRippled {
     if (funded) this.fund(tx.Destination as string, amount);
     this.submitted.push({
       tx: { ...tx, hash },
-      meta: { TransactionResult: funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT', ...(funded ? { delivered_amount: tx.Amount } : {}), AffectedNodes: [] },
+      meta: {
+        TransactionResult: funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT',
+        ...(funded ? { delivered_amount: tx.Amount } : {}),
+        AffectedNodes: [],
+      },
     });
-    return answer(funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT', funded ? 'The transaction was applied. Only final in a validated ledger.' : 'Insufficient XRP balance to send.');
+    return answer(
+      funded ? 'tesSUCCESS' : 'tecUNFUNDED_PAYMENT',
+      funded ? 'The transaction was applied. Only final in a validated ledger.' : 'Insufficient XRP balance to send.',
+    );
   }
 
   /** A transaction by hash, once it is in a closed ledger (validated: this double closes only validated ledgers). */
@@ -443,7 +493,8 @@ export class FakeRippled {
 
 const rippleNow = () => Math.floor(Date.now() / 1000) - RIPPLE_EPOCH_OFFSET;
 const ledgerHash = () => randomBytes(32).toString('hex').toUpperCase();
-const closeTimeIso = (t: StoredTransaction) => new Date((t.closeTime + RIPPLE_EPOCH_OFFSET) * 1000).toISOString().replace('.000Z', 'Z');
+const closeTimeIso = (t: StoredTransaction) =>
+  new Date((t.closeTime + RIPPLE_EPOCH_OFFSET) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** What rippled adds to a Payment's metadata in every answer: what was delivered (Amount unless it says otherwise). */
 function withDeliveredAmount(t: LedgerTransaction, transactionIndex: number): Json {
@@ -462,7 +513,15 @@ function txJson(t: StoredTransaction): Json {
 
 function accountTxEntry(t: StoredTransaction, version: number): Json {
   if (version >= 2) {
-    return { meta: t.meta, tx_json: txJson(t), hash: t.tx.hash, ledger_index: t.ledgerIndex, ledger_hash: t.ledgerHash, close_time_iso: closeTimeIso(t), validated: true };
+    return {
+      meta: t.meta,
+      tx_json: txJson(t),
+      hash: t.tx.hash,
+      ledger_index: t.ledgerIndex,
+      ledger_hash: t.ledgerHash,
+      close_time_iso: closeTimeIso(t),
+      validated: true,
+    };
   }
   return { meta: t.meta, tx: { ...t.tx, ledger_index: t.ledgerIndex, inLedger: t.ledgerIndex }, validated: true };
 }
@@ -477,7 +536,10 @@ function streamMessage(t: StoredTransaction, version: number): string {
       validated: true,
       engine_result: result,
       engine_result_code: result === 'tesSUCCESS' ? 0 : 128,
-      engine_result_message: result === 'tesSUCCESS' ? 'The transaction was applied. Only final in a validated ledger.' : 'Path could not send partial amount.',
+      engine_result_message:
+        result === 'tesSUCCESS'
+          ? 'The transaction was applied. Only final in a validated ledger.'
+          : 'Path could not send partial amount.',
       ledger_hash: t.ledgerHash,
       ledger_index: t.ledgerIndex,
       meta: t.meta,

@@ -85,7 +85,7 @@ export async function evmCollectorWorkflow(input: CollectorInput): Promise<Colle
     setState('sweeping');
     const sent = await activities.sendSweep(sweepId);
     if (sent.status === 'cancelled') return;
-    await waitFor(async () => (await activities.sweepConfirmed(sweepId)));
+    await waitFor(async () => await activities.sweepConfirmed(sweepId));
     await activities.recordSweep(sweepId);
     status.sweepsFinished++;
   };

@@ -137,7 +137,13 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
         kind: 'gas_keeper_low',
         severity: 'warning',
         title: `Gas keeper on ${input.chain} is below its minimum balance`,
-        body: { chain: input.chain, address: report.address, balance: report.balance, threshold: report.settings.minBalance, queued: state.queue.length },
+        body: {
+          chain: input.chain,
+          address: report.address,
+          balance: report.balance,
+          threshold: report.settings.minBalance,
+          queued: state.queue.length,
+        },
       });
     } else if (!report.low && state.low) {
       state.low = false;

@@ -3,7 +3,14 @@
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
  * user is told. The listener or a backfill records the payment and the deposit, then signals-with-start this flow.
  */
-import { defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { formatAmount } from '../../../domain/money.js';
@@ -44,7 +51,14 @@ export interface XrplDepositStatus {
 export const xrplDepositStatusQuery = defineQuery<XrplDepositStatus>('xrplDepositStatus');
 
 export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
-  const status: XrplDepositStatus = { state: 'crediting', depositId: input.depositId, hash: input.hash, ledgerIndex: null, userId: null, amount: null };
+  const status: XrplDepositStatus = {
+    state: 'crediting',
+    depositId: input.depositId,
+    hash: input.hash,
+    ledgerIndex: null,
+    userId: null,
+    amount: null,
+  };
   setHandler(xrplPaymentValidatedSignal, (seen) => {
     status.ledgerIndex ??= seen.ledgerIndex;
   });
@@ -61,7 +75,13 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
     userId: deposit.userId,
     kind: 'deposit_credited',
     title: `Deposit of ${amount} credited`,
-    body: { deposit_id: deposit.id, currency: deposit.currency, amount: formatAmount(BigInt(deposit.amount), XRP_SCALE), chain: deposit.chain, tx_hash: input.hash },
+    body: {
+      deposit_id: deposit.id,
+      currency: deposit.currency,
+      amount: formatAmount(BigInt(deposit.amount), XRP_SCALE),
+      chain: deposit.chain,
+      tx_hash: input.hash,
+    },
   });
   return status;
 }

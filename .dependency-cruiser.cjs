@@ -1,0 +1,82 @@
+/**
+ * Sluice's layout as rules (ARCHITECTURE.md, "Layout"). `make test` runs them; zero violations is the bar.
+ * A feature has a folder of its name in every layer; other features reach it only through its `client.ts`,
+ * its workflows' `messages.ts` and its `domain/` rules. The kernel (platform/, chains/, domain/*.ts, the ledger,
+ * currencies, the HTTP kit) is everyone's.
+ */
+const LAYERS = '(?:api|services|activities|workflows|domain)';
+// workflow-safe: what the Temporal bundle may contain
+const WORKFLOW_SAFE = [
+  '^workflows/',
+  '^domain/',
+  '^platform/temporal/(?:search-attributes|retry-policies|versions)\\.ts$',
+  '^node_modules/@temporalio/(?:workflow|common)/',
+];
+const KERNEL = ['^api/http/', '^services/ledger/', '^services/currencies/'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle ties modules that should stand alone; messages.ts files exist to break them.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'workflow-safe',
+      severity: 'error',
+      comment:
+        'Workflow code must be deterministic: workflows/, domain/ and the workflow-safe platform files import only each other, ' +
+        '@temporalio/workflow and @temporalio/common (and activity types, which vanish at run time).',
+      from: { path: WORKFLOW_SAFE.slice(0, 3) },
+      to: { pathNot: WORKFLOW_SAFE, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'feature-privacy',
+      severity: 'error',
+      comment: "A feature reaches another only through its client.ts, its workflows' messages.ts and its domain/ rules.",
+      from: { path: `^${LAYERS}/([^/]+)/` },
+      to: {
+        path: `^(?:api|services|activities|workflows)/[^/]+/`,
+        pathNot: [`^${LAYERS}/$1/`, '/client\\.ts$', '/messages\\.ts$', ...KERNEL],
+      },
+    },
+    {
+      name: 'platform-is-feature-free',
+      severity: 'error',
+      comment: 'platform/ is the kernel every feature stands on; it knows no feature.',
+      from: { path: '^platform/' },
+      to: { path: `^(?:api|services|activities|workflows)/` },
+    },
+    {
+      name: 'chains-are-adapters',
+      severity: 'error',
+      comment: 'chains/ adapt networks (clients, senders, scanners, listeners); Temporal and features stay out of them.',
+      from: { path: '^chains/' },
+      to: { path: ['^(?:api|activities|workflows)/', '^node_modules/@temporalio/'] },
+    },
+    {
+      name: 'api-is-not-a-worker',
+      severity: 'error',
+      comment: 'The API process starts workflows through services; it never runs activities or worker code.',
+      from: { path: '^api/' },
+      to: { path: ['^workers/', '^activities/'] },
+    },
+    {
+      name: 'entry-points-are-leaves',
+      severity: 'error',
+      comment: 'workers/ holds process entry points only; nothing imports them.',
+      from: { pathNot: '^(?:workers|test|bench)/' },
+      to: { path: '^workers/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(?:node_modules|\\.data|\\.tools)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    moduleSystems: ['es6'],
+  },
+};

@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
-import { betEventWorkflowId } from '../domain/betting/events.js';
+import { betEventWorkflowId } from '../workflows/betting/messages.js';
 import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../platform/embedded/process.js';
 import { startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { temporalCliPath } from '../platform/tools.js';
-import { DEFAULT_PAGE_SIZE, type betEventWorkflow } from '../workflows/betting/workflow.js';
+import { type betEventWorkflow } from '../workflows/betting/workflow.js';
+import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 

@@ -22,20 +22,21 @@ import { notify } from '../../services/notifications/store.js';
 import { encodeTransfer } from '../../chains/evm/erc20.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import {
-  collectorWorkflowId,
   gasFundingNeeded,
-  gasKeeperWorkflowId,
   gasLimitWithHeadroom,
   NATIVE_TRANSFER_GAS,
   nativeSweepValue,
   sweepLedgerTransfers,
 } from '../../domain/collection/rules.js';
+import { collectorWorkflowId } from '../../workflows/collection/collector/messages.js';
+import { gasKeeperWorkflowId } from '../../workflows/collection/gas-keeper/messages.js';
 import type { Currency } from '../../domain/currencies.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { parseAmount } from '../../domain/money.js';
 import type { EvmContext } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
-import { fundGasUpdate, gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
+import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
+import { fundGasUpdate } from '../../workflows/collection/gas-keeper/messages.js';
 import { Chain, SluiceKind } from '../../platform/temporal/search-attributes.js';
 import type { TemporalContext } from '../deposits/evm.js';
 

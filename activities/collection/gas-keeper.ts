@@ -10,7 +10,7 @@ import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
-import type { FundingRequest } from '../../workflows/collection/gas-keeper/workflow.js';
+import type { FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
 
 export type { GasKeeperSettings };
 

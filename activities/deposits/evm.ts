@@ -3,9 +3,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
 import { observationOf } from '../../services/deposits/evm-observations.js';
-import { collectorWorkflowId } from '../../domain/collection/rules.js';
+import { collectorWorkflowId } from '../../workflows/collection/collector/messages.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { evmCollectorWorkflow, walletCreditedSignal } from '../../workflows/collection/collector/workflow.js';
+import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
+import { walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
 import { Chain, SluiceKind } from '../../platform/temporal/search-attributes.js';
 
 export interface TemporalContext {

@@ -7,14 +7,7 @@ import type { Sql } from '../../platform/db/client.js';
 import { accountByAddress, recordBackfillCompleted } from '../../services/xrpl-tracking/accounts-store.js';
 import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
 import type { Logger } from '../../platform/log.js';
-import type { BackfillMode } from '../../workflows/xrpl-tracking/workflow.js';
-
-/** Where the next page starts: the marker, within the ledger range fixed by the first page. */
-export interface BackfillCursor {
-  fromLedger: number;
-  toLedger: number;
-  marker: unknown;
-}
+import type { BackfillCursor, BackfillMode } from '../../workflows/xrpl-tracking/messages.js';
 
 export type BackfillPage =
   | { watched: false }

@@ -2,9 +2,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { listSweeps, type SweepListItem } from '../../services/collection/sweeps-store.js';
-import { gasKeeperWorkflowId } from '../../domain/collection/rules.js';
+import { gasKeeperWorkflowId } from '../../workflows/collection/gas-keeper/messages.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { gasKeeperStatusQuery } from '../../workflows/collection/gas-keeper/workflow.js';
+import { gasKeeperStatusQuery } from '../../workflows/collection/gas-keeper/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money } from '../http/money.js';

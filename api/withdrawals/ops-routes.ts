@@ -4,7 +4,7 @@ import { listCapturedMail } from '../../platform/mail/captured-mail.js';
 import { listWithdrawals, providerRoutes, replaceProviderRoutes, withdrawalById } from '../../services/withdrawals/store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
-import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawals/workflow.js';
+import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
 import { requireCurrency } from '../http/money.js';

@@ -18,7 +18,7 @@ import {
   type Withdrawal,
 } from '../../services/withdrawals/store.js';
 import { startWithdrawalWorkflow } from '../../services/withdrawals/client.js';
-import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/workflow.js';
+import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';

@@ -13,8 +13,8 @@ import {
   type XrplAccount,
 } from '../../services/xrpl-tracking/accounts-store.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { xrplBackfillWorkflowId } from '../../domain/xrpl-tracking/payments.js';
-import { xrplBackfillStatusQuery } from '../../workflows/xrpl-tracking/workflow.js';
+import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
+import { xrplBackfillStatusQuery } from '../../workflows/xrpl-tracking/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../http/context.js';
 import { decodeCursor, page } from '../http/pages.js';

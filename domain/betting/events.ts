@@ -13,8 +13,6 @@ export const DEFAULT_BETTING_SECONDS = 5_000;
 /** Events are published at most a year ahead: a deadline further out is a typo (milliseconds for seconds). */
 export const MAX_BETTING_SECONDS = 366 * 24 * 3600;
 
-export const betEventWorkflowId = (eventId: string) => `bet-event:${eventId}`;
-
 export function isOutcome(state: EventState): state is BetOutcome {
   return state !== 'new';
 }

@@ -13,13 +13,6 @@ export const NATIVE_TRANSFER_GAS = 21_000n;
 export const gasKeeperAccount = (chain: string) => `custody:gas-keeper:${chain}`;
 export const networkFeesAccount = (chain: string) => `fees:network:${chain}`;
 
-export function collectorWorkflowId(chain: string, address: string): string {
-  return `collect:${chain}:${address.toLowerCase()}`;
-}
-export function gasKeeperWorkflowId(chain: string): string {
-  return `gas-keeper:${chain}`;
-}
-
 /** Confirmations of a transaction in `block` when the chain's head is `head` (the including block counts as one). */
 export function confirmationsAt(block: bigint, head: bigint): number {
   return head < block ? 0 : Number(head - block + 1n);

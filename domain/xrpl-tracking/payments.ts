@@ -2,7 +2,6 @@
  * XRP Ledger payments as Sluice records them, and the rule deciding what a payment to a deposit address means:
  * a user's deposit (matched by destination tag), or something an operator must look at. Pure and workflow-safe.
  */
-import { depositWorkflowId, XRPL_CHAIN } from '../deposits/credit.js';
 
 /** 1 XRP = 1,000,000 drops; Sluice keeps XRP in drops (the currency's scale is 6). */
 export const XRP_SCALE = 6;
@@ -54,7 +53,3 @@ export function depositDecision(
   const userId = ownerOfTag(payment.destinationTag);
   return userId ? { status: 'matched', userId, drops: delivered.drops } : { status: 'unknown_tag' };
 }
-
-export const xrplBackfillWorkflowId = (address: string) => `xrpl-backfill:${address}`;
-/** One deposit per XRPL transaction: a Payment delivers to one destination. */
-export const xrplDepositWorkflowId = (hash: string) => depositWorkflowId(XRPL_CHAIN, hash, 0);

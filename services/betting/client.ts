@@ -1,8 +1,10 @@
 /** The API's side of the bet event workflow: start it with its event, wake it on a state change, ask its progress. */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { betEventWorkflowId, type SettlementProgress } from '../../domain/betting/events.js';
+import { type SettlementProgress } from '../../domain/betting/events.js';
+import { betEventWorkflowId } from '../../workflows/betting/messages.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { betEventChangedSignal, betEventWorkflow, betSettlementProgressQuery } from '../../workflows/betting/workflow.js';
+import { betEventWorkflow } from '../../workflows/betting/workflow.js';
+import { betEventChangedSignal, betSettlementProgressQuery } from '../../workflows/betting/messages.js';
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import type { ApiDeps } from '../../api/http/context.js';
 import { ApiError } from '../../api/http/problem.js';

@@ -1,6 +1,6 @@
 /** Start-up of EVM collection on the Temporal side: the chain's gas keeper runs from the moment a worker does. */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { gasKeeperWorkflowId } from '../../domain/collection/rules.js';
+import { gasKeeperWorkflowId } from '../../workflows/collection/gas-keeper/messages.js';
 import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
 import { Chain, SluiceKind } from '../../platform/temporal/search-attributes.js';
 import type { EvmContext } from '../../chains/evm/context.js';

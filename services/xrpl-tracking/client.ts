@@ -6,11 +6,15 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Db } from '../../platform/db/client.js';
 import { markSignalled, type DepositToSignal } from './payments-store.js';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import { XRP_CURRENCY, xrplBackfillWorkflowId, xrplDepositWorkflowId } from '../../domain/xrpl-tracking/payments.js';
+import { XRP_CURRENCY } from '../../domain/xrpl-tracking/payments.js';
+import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
+import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../platform/temporal/search-attributes.js';
-import { xrplBackfillWorkflow, xrplResyncSignal, type BackfillMode } from '../../workflows/xrpl-tracking/workflow.js';
-import { withdrawalConfirmedSignal, withdrawalFailedSignal } from '../../workflows/withdrawals/workflow.js';
-import { xrplDepositWorkflow, xrplPaymentValidatedSignal } from '../../workflows/deposits/xrpl/workflow.js';
+import { xrplBackfillWorkflow } from '../../workflows/xrpl-tracking/workflow.js';
+import { xrplResyncSignal, type BackfillMode } from '../../workflows/xrpl-tracking/messages.js';
+import { withdrawalConfirmedSignal, withdrawalFailedSignal } from '../../workflows/withdrawals/messages.js';
+import { xrplDepositWorkflow } from '../../workflows/deposits/xrpl/workflow.js';
+import { xrplPaymentValidatedSignal } from '../../workflows/deposits/xrpl/messages.js';
 import type { SeenPayout } from './store-payments.js';
 
 export interface TemporalTarget {

@@ -2,11 +2,11 @@
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import {
   XRP_CURRENCY,
-  xrplDepositWorkflowId,
   type DeliveredAmount,
   type UnmatchedReason,
   type XrplPayment,
 } from '../../domain/xrpl-tracking/payments.js';
+import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { recordDeposit } from '../deposits/store.js';
 

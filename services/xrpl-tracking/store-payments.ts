@@ -9,10 +9,10 @@ import {
   TES_SUCCESS,
   XRP_CURRENCY,
   XRP_SCALE,
-  xrplDepositWorkflowId,
   type DepositDecision,
   type XrplPayment,
 } from '../../domain/xrpl-tracking/payments.js';
+import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../../platform/db/client.js';

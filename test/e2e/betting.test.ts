@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
-import { betEventWorkflowId } from '../../domain/betting/events.js';
-import { betSettlementProgressQuery } from '../../workflows/betting/workflow.js';
+import { betEventWorkflowId } from '../../workflows/betting/messages.js';
+import { betSettlementProgressQuery } from '../../workflows/betting/messages.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;

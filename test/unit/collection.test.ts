@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   bumpedFees,
-  collectorWorkflowId,
   confirmationsAt,
   gasFundingNeeded,
   gasLimitWithHeadroom,
   nativeSweepValue,
   sweepLedgerTransfers,
 } from '../../domain/collection/rules.js';
+import { collectorWorkflowId } from '../../workflows/collection/collector/messages.js';
 import { applyGroup, type AccountState, type LedgerState } from '../../domain/ledger/engine.js';
 
 describe('collection arithmetic', () => {

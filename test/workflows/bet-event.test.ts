@@ -18,15 +18,12 @@ import { balanceOf } from '../../services/ledger/queries.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { notificationsFor } from '../../services/notifications/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
-import { betEventWorkflowId, type EventState, type SettlementProgress } from '../../domain/betting/events.js';
+import { type EventState, type SettlementProgress } from '../../domain/betting/events.js';
+import { betEventWorkflowId } from '../../workflows/betting/messages.js';
 import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import {
-  betEventChangedSignal,
-  betEventWorkflow,
-  betSettlementProgressQuery,
-  type BetEventInput,
-} from '../../workflows/betting/workflow.js';
+import { betEventWorkflow } from '../../workflows/betting/workflow.js';
+import { betEventChangedSignal, betSettlementProgressQuery, type BetEventInput } from '../../workflows/betting/messages.js';
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';

@@ -13,19 +13,13 @@ import type { createEvmCollectorActivities } from '../../activities/collection/c
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import type { NewNotification } from '../../services/notifications/store.js';
-import {
-  collectorStatusQuery,
-  evmCollectorWorkflow,
-  walletCreditedSignal,
-} from '../../workflows/collection/collector/workflow.js';
-import { depositObservedSignal, evmDepositStatusQuery, evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
+import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
+import { collectorStatusQuery, walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
+import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
+import { depositObservedSignal, evmDepositStatusQuery } from '../../workflows/deposits/evm/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import {
-  fundGasUpdate,
-  gasKeeperStatusQuery,
-  gasKeeperWorkflow,
-  type FundingRequest,
-} from '../../workflows/collection/gas-keeper/workflow.js';
+import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
+import { fundGasUpdate, gasKeeperStatusQuery, type FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities } from '../../activities/audit/activities.js';
 import { listAudits } from '../../services/audit/store.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
-import { ledgerAuditStatusQuery, ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
+import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
+import { ledgerAuditStatusQuery } from '../../workflows/audit/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 

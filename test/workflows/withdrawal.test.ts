@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import { withdrawalWorkflow } from '../../workflows/withdrawals/workflow.js';
 import {
   approveWithdrawalUpdate,
   cancelWithdrawalUpdate,
@@ -20,9 +21,8 @@ import {
   withdrawalConfirmedSignal,
   withdrawalFailedSignal,
   withdrawalStateQuery,
-  withdrawalWorkflow,
   type WithdrawalInput,
-} from '../../workflows/withdrawals/workflow.js';
+} from '../../workflows/withdrawals/messages.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;

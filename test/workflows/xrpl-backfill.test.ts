@@ -24,9 +24,10 @@ import {
 } from '../../services/xrpl-tracking/accounts-store.js';
 import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import { xrplBackfillWorkflowId, xrplDepositWorkflowId } from '../../domain/xrpl-tracking/payments.js';
-import type { XrplBackfillStatus } from '../../workflows/xrpl-tracking/workflow.js';
-import { xrplDepositStatusQuery } from '../../workflows/deposits/xrpl/workflow.js';
+import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
+import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
+import type { XrplBackfillStatus } from '../../workflows/xrpl-tracking/messages.js';
+import { xrplDepositStatusQuery } from '../../workflows/deposits/xrpl/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';

@@ -2,30 +2,15 @@
  * Ledger audit: recompute every balance from the journal, check the zero sum per currency, record what was found.
  * Run hourly by a Temporal Schedule and on demand from the API; the report is queryable while it runs.
  */
-import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { AuditReport } from '../../domain/audit/report.js';
+import { proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createAuditActivities } from '../../activities/audit/activities.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { ledgerAuditStatusQuery, type LedgerAuditInput, type LedgerAuditResult, type LedgerAuditStatus } from './messages.js';
 
 const { recomputeLedger, recordAudit } = proxyActivities<ReturnType<typeof createAuditActivities>>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-
-export interface LedgerAuditInput {
-  trigger: 'schedule' | 'manual';
-  requestedBy?: string;
-}
-
-export interface LedgerAuditResult extends AuditReport {
-  id: string;
-  startedAt: string;
-  finishedAt: string;
-}
-
-export type LedgerAuditStatus = { state: 'running'; startedAt: string } | ({ state: 'done' } & LedgerAuditResult);
-
-export const ledgerAuditStatusQuery = defineQuery<LedgerAuditStatus>('ledgerAuditStatus');
 
 export async function ledgerAuditWorkflow(input: LedgerAuditInput = { trigger: 'schedule' }): Promise<LedgerAuditResult> {
   const startedAt = new Date().toISOString();

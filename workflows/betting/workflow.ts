@@ -7,8 +7,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   log,
   proxyActivities,
   setHandler,
@@ -26,6 +24,13 @@ import {
   type SettlementProgress,
 } from '../../domain/betting/events.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import {
+  betEventChangedSignal,
+  betSettlementProgressQuery,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_POLL_INTERVAL_MS,
+  type BetEventInput,
+} from './messages.js';
 
 type BetActivities = ReturnType<typeof createBetActivities>;
 
@@ -43,24 +48,8 @@ const { recordNotification } = proxyActivities<ReturnType<typeof createNotificat
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export interface BetEventInput {
-  eventId: string;
-  /** How often to look at the event while waiting for its result (ms): a lost signal costs at most this long. */
-  pollIntervalMs?: number;
-  /** Bets per settlement page (one SQL transaction each). */
-  pageSize?: number;
-  /** Carried over continue-as-new. */
-  progress?: SettlementProgress;
-}
-
-export const DEFAULT_POLL_INTERVAL_MS = 5 * 60_000;
-export const DEFAULT_PAGE_SIZE = 500;
 /** How long an event the workflow was started for may take to appear (the API's transaction committing). */
 const EVENT_APPEARS_WITHIN_MS = 5 * 60_000;
-
-/** The event's state changed (the database has the new state): look now instead of at the next poll. */
-export const betEventChangedSignal = defineSignal('betEventChanged');
-export const betSettlementProgressQuery = defineQuery<SettlementProgress>('betSettlementProgress');
 
 export async function betEventWorkflow(input: BetEventInput): Promise<SettlementProgress> {
   const { eventId } = input;

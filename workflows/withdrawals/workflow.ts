@@ -8,9 +8,6 @@ import {
   ActivityFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,6 +17,18 @@ import { ErrorCode } from '../../domain/errors.js';
 import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import { transactionConfirmedSignal } from '../evm-sends/messages.js';
 import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import {
+  approveWithdrawalUpdate,
+  cancelWithdrawalUpdate,
+  closeWithdrawalUpdate,
+  confirmWithdrawalUpdate,
+  rejectWithdrawalUpdate,
+  withdrawalConfirmedSignal,
+  withdrawalFailedSignal,
+  withdrawalStateQuery,
+  type WithdrawalInput,
+  type WithdrawalState,
+} from './messages.js';
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;
 
@@ -32,47 +41,6 @@ const sending = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
 });
-
-export interface WithdrawalInput {
-  id: string;
-  userId: string;
-  currency: string;
-  approvalRequired: boolean;
-  totpRequired: boolean;
-  confirmTtlMs: number;
-  approvalTtlMs: number;
-  /** How often to ask the chain about the transaction when no signal came. */
-  pollIntervalMs: number;
-}
-
-export interface WithdrawalState {
-  status: WithdrawalStatus;
-  codeAttempts: number;
-  approvalState: 'not_required' | 'pending' | 'approved' | 'rejected';
-  providerId: string | null;
-  txHash: string | null;
-  failures: Array<{ providerId: string; reason: string }>;
-}
-
-export type ConfirmResult =
-  | { accepted: true; status: WithdrawalStatus }
-  | { accepted: false; status: WithdrawalStatus; attemptsLeft: number; reason: 'code' | 'totp' };
-
-export const confirmWithdrawalUpdate = defineUpdate<ConfirmResult, [{ code: string; totp?: string }]>('confirmWithdrawal');
-export const approveWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string }]>('approveWithdrawal');
-export const rejectWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operatorId: string; reason: string }]>(
-  'rejectWithdrawal',
-);
-export const cancelWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ userId: string }]>('cancelWithdrawal');
-export const closeWithdrawalUpdate = defineUpdate<
-  WithdrawalStatus,
-  [{ operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string }]
->('closeWithdrawal');
-/** From the chain listener: the transaction reached the confirmations the currency needs. */
-export const withdrawalConfirmedSignal = defineSignal<[{ txHash: string }]>('withdrawalConfirmed');
-/** From the chain listener: the transaction reverted or was dropped. It never counts as paid. */
-export const withdrawalFailedSignal = defineSignal<[{ txHash: string; reason: string }]>('withdrawalFailed');
-export const withdrawalStateQuery = defineQuery<WithdrawalState>('withdrawalState');
 
 const conflict = (message: string) => ApplicationFailure.create({ type: ErrorCode.Conflict, message, nonRetryable: true });
 

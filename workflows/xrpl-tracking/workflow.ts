@@ -8,14 +8,19 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { BackfillCursor, createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
+import type { createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import {
+  xrplBackfillStatusQuery,
+  xrplResyncSignal,
+  type BackfillProgress,
+  type XrplBackfillInput,
+  type XrplBackfillStatus,
+} from './messages.js';
 
 const { fetchBackfillPage, completeBackfill } = proxyActivities<ReturnType<typeof createXrplActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -23,36 +28,6 @@ const { fetchBackfillPage, completeBackfill } = proxyActivities<ReturnType<typeo
   // the XRPL server may be unreachable for a while: keep trying, the failure shows on the workflow's page
   retry: { initialInterval: '1 second', maximumInterval: '2 minutes' },
 });
-
-export type BackfillMode = 'full' | 'incremental';
-
-export interface BackfillProgress {
-  pages: number;
-  /** Payments read from the ledger, and how many of them were new to Sluice. */
-  payments: number;
-  inserted: number;
-  deposits: number;
-  resyncRequests: number;
-  startedAt: string;
-}
-
-export interface XrplBackfillInput {
-  address: string;
-  mode: BackfillMode;
-  cursor?: BackfillCursor;
-  progress?: BackfillProgress;
-}
-
-export interface XrplBackfillStatus extends BackfillProgress {
-  address: string;
-  mode: BackfillMode;
-  state: 'running' | 'done' | 'stopped';
-  /** Once done: the account's history is complete through this ledger. */
-  completeThroughLedger: number | null;
-}
-
-export const xrplResyncSignal = defineSignal<[{ requestedBy: string }]>('xrplResync');
-export const xrplBackfillStatusQuery = defineQuery<XrplBackfillStatus>('xrplBackfillStatus');
 
 export async function xrplBackfillWorkflow(input: XrplBackfillInput): Promise<XrplBackfillStatus> {
   const status: XrplBackfillStatus = {

@@ -11,8 +11,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -21,6 +19,7 @@ import {
 import type { createEvmCollectorActivities } from '../../../activities/collection/collector.js';
 import { transactionConfirmedSignal } from '../../evm-sends/messages.js';
 import { Currency, SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { collectorStatusQuery, walletCreditedSignal, type CollectorInput, type CollectorStatus } from './messages.js';
 
 const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivities>>({
   startToCloseTimeout: '1 minute',
@@ -31,20 +30,6 @@ const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivitie
 const CONFIRMATION_POLL = '15 seconds';
 /** A collector with nothing to do finishes after this; a credited deposit starts it again. */
 const IDLE_TIMEOUT = '2 minutes';
-
-export interface CollectorInput {
-  chain: string;
-  address: string;
-}
-
-export interface CollectorStatus {
-  state: 'planning' | 'funding' | 'sweeping' | 'idle';
-  sweep: { id: string; currency: string } | null;
-  sweepsFinished: number;
-}
-
-export const walletCreditedSignal = defineSignal('walletCredited');
-export const collectorStatusQuery = defineQuery<CollectorStatus>('collectorStatus');
 
 export async function evmCollectorWorkflow(input: CollectorInput): Promise<CollectorStatus> {
   const status: CollectorStatus = { state: 'planning', sweep: null, sweepsFinished: 0 };

@@ -8,17 +8,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createGasKeeperActivities, GasKeeperSettings } from '../../../activities/collection/gas-keeper.js';
+import type { createGasKeeperActivities } from '../../../activities/collection/gas-keeper.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { fundGasUpdate, gasKeeperStatusQuery, type GasKeeperInput, type GasKeeperState } from './messages.js';
 
 const { gasKeeperTick } = proxyActivities<ReturnType<typeof createGasKeeperActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -29,45 +28,6 @@ const { recordNotification } = proxyActivities<ReturnType<typeof createNotificat
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
-
-export interface FundingRequest {
-  /** The business key of the funding (`sweep:<chain>:<id>:funding`); also the key of the transaction sent. */
-  requestId: string;
-  to: string;
-  /** Wei, decimal digits. */
-  amount: string;
-  /** The workflow to signal when the funding is confirmed. */
-  notify: string;
-}
-
-export interface FundingAccepted {
-  requestId: string;
-  duplicate: boolean;
-}
-
-export interface GasKeeperState {
-  queue: FundingRequest[];
-  /** Request IDs recently accepted (sent or queued): a repeated request is answered, not queued twice. */
-  recent: string[];
-  low: boolean;
-  lowIncidents: number;
-  balance: string | null;
-  committed: string | null;
-  checkedAt: string | null;
-  openSends: number;
-  settings: GasKeeperSettings;
-}
-
-export interface GasKeeperInput {
-  chain: string;
-  settings: GasKeeperSettings;
-  state?: GasKeeperState;
-}
-
-export type GasKeeperStatus = Omit<GasKeeperState, 'recent'> & { address: string | null };
-
-export const fundGasUpdate = defineUpdate<FundingAccepted, [FundingRequest]>('fundGas');
-export const gasKeeperStatusQuery = defineQuery<GasKeeperStatus>('gasKeeperStatus');
 
 const RECENT_LIMIT = 2_000;
 const WEI = /^[1-9]\d{0,40}$/;

@@ -3,10 +3,11 @@
  * the confirmations (the listener's signals, with polling as the fallback), credits the user once, then hands the
  * wallet to its collector. A deposit whose block left the chain before it was confirmed is never credited.
  */
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';
 import type { createEvmDepositActivities } from '../../../activities/deposits/evm.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { depositObservedSignal, evmDepositStatusQuery, type EvmDepositInput, type EvmDepositStatus } from './messages.js';
 
 const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -19,27 +20,6 @@ const { depositObservation, wakeCollector } = proxyActivities<ReturnType<typeof 
 
 /** How long to wait for a signal before asking the database; the listener's signals make this the slow path. */
 const POLL_INTERVAL = '30 seconds';
-
-export interface EvmDepositInput {
-  depositId: string;
-  chain: string;
-  currency: string;
-  address: string;
-  userId: string;
-}
-
-export interface DepositObserved {
-  state: 'seen' | 'confirmed' | 'dropped';
-  confirmations: number;
-}
-
-export interface EvmDepositStatus {
-  state: 'confirming' | 'credited' | 'dropped';
-  confirmations: number;
-}
-
-export const depositObservedSignal = defineSignal<[DepositObserved]>('depositObserved');
-export const evmDepositStatusQuery = defineQuery<EvmDepositStatus>('evmDepositStatus');
 
 export async function evmDepositWorkflow(input: EvmDepositInput): Promise<EvmDepositStatus> {
   const status: EvmDepositStatus = { state: 'confirming', confirmations: 0 };

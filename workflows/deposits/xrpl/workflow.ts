@@ -3,19 +3,13 @@
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
  * user is told. The listener or a backfill records the payment and the deposit, then signals-with-start this flow.
  */
-import {
-  defineQuery,
-  defineSignal,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE } from '../../../domain/xrpl-tracking/payments.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { xrplDepositStatusQuery, xrplPaymentValidatedSignal, type XrplDepositInput, type XrplDepositStatus } from './messages.js';
 
 const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -25,30 +19,6 @@ const { recordNotification } = proxyActivities<ReturnType<typeof createNotificat
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-
-export interface XrplDepositInput {
-  depositId: string;
-  hash: string;
-}
-
-export interface XrplPaymentValidated {
-  hash: string;
-  ledgerIndex: number;
-}
-
-/** The payment is in a validated ledger: sent by whoever recorded it (listener, backfill, outbox). */
-export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
-
-export interface XrplDepositStatus {
-  state: 'crediting' | 'credited';
-  depositId: string;
-  hash: string;
-  ledgerIndex: number | null;
-  userId: string | null;
-  amount: string | null;
-}
-
-export const xrplDepositStatusQuery = defineQuery<XrplDepositStatus>('xrplDepositStatus');
 
 export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
   const status: XrplDepositStatus = {

@@ -1,0 +1,29 @@
+/** What the bet event workflow and its callers (the events API, operators, benches) share. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SettlementProgress } from '../../domain/betting/events.js';
+import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
+
+/** One workflow per event: `bet-event:<id>`. */
+export const betEventWorkflowId = (eventId: string) => `bet-event:${eventId}`;
+
+export interface BetEventInput {
+  eventId: string;
+  /** How often to look at the event while waiting for its result (ms): a lost signal costs at most this long. */
+  pollIntervalMs?: number;
+  /** Bets per settlement page (one SQL transaction each). */
+  pageSize?: number;
+  /** Carried over continue-as-new. */
+  progress?: SettlementProgress;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 5 * 60_000;
+export const DEFAULT_PAGE_SIZE = 500;
+
+/** The event's state changed (the database has the new state): look now instead of at the next poll. */
+export const betEventChangedSignal = defineSignal('betEventChanged');
+export const betSettlementProgressQuery = defineQuery<SettlementProgress>('betSettlementProgress');
+
+export const betEventSearchAttributes = [
+  { key: SluiceKind, value: 'bet-event' },
+  { key: SluiceStatus, value: 'open' },
+];

@@ -1,0 +1,53 @@
+/** What the gas keeper workflow and its callers (collectors asking for gas, operators, start-up) share. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { GasKeeperSettings } from '../../../chains/evm/context.js';
+import { Chain, SluiceKind } from '../../../platform/temporal/search-attributes.js';
+
+/** One gas keeper per chain: the single writer of its wallet. */
+export function gasKeeperWorkflowId(chain: string): string {
+  return `gas-keeper:${chain}`;
+}
+
+export interface FundingRequest {
+  /** The business key of the funding (`sweep:<chain>:<id>:funding`); also the key of the transaction sent. */
+  requestId: string;
+  to: string;
+  /** Wei, decimal digits. */
+  amount: string;
+  /** The workflow to signal when the funding is confirmed. */
+  notify: string;
+}
+
+export interface FundingAccepted {
+  requestId: string;
+  duplicate: boolean;
+}
+
+export interface GasKeeperState {
+  queue: FundingRequest[];
+  /** Request IDs recently accepted (sent or queued): a repeated request is answered, not queued twice. */
+  recent: string[];
+  low: boolean;
+  lowIncidents: number;
+  balance: string | null;
+  committed: string | null;
+  checkedAt: string | null;
+  openSends: number;
+  settings: GasKeeperSettings;
+}
+
+export interface GasKeeperInput {
+  chain: string;
+  settings: GasKeeperSettings;
+  state?: GasKeeperState;
+}
+
+export type GasKeeperStatus = Omit<GasKeeperState, 'recent'> & { address: string | null };
+
+export const fundGasUpdate = defineUpdate<FundingAccepted, [FundingRequest]>('fundGas');
+export const gasKeeperStatusQuery = defineQuery<GasKeeperStatus>('gasKeeperStatus');
+
+export const gasKeeperSearchAttributes = (chain: string) => [
+  { key: SluiceKind, value: 'gas-keeper' },
+  { key: Chain, value: chain },
+];

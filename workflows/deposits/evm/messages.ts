@@ -1,0 +1,37 @@
+/** What the EVM deposit workflow and its callers (the listener's outbox, tests) share: messages, payloads, ID, search attributes. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { depositWorkflowId } from '../../../domain/deposits/credit.js';
+import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
+
+/** One workflow per on-chain transfer: `deposit:<chain>:<tx>:<log index>`. */
+export const evmDepositWorkflowId = depositWorkflowId;
+
+export interface EvmDepositInput {
+  depositId: string;
+  chain: string;
+  currency: string;
+  address: string;
+  userId: string;
+}
+
+export interface DepositObserved {
+  state: 'seen' | 'confirmed' | 'dropped';
+  confirmations: number;
+}
+
+export interface EvmDepositStatus {
+  state: 'confirming' | 'credited' | 'dropped';
+  confirmations: number;
+}
+
+export const depositObservedSignal = defineSignal<[DepositObserved]>('depositObserved');
+export const evmDepositStatusQuery = defineQuery<EvmDepositStatus>('evmDepositStatus');
+
+/** What a deposit shows in the Temporal UI from its start. */
+export const evmDepositSearchAttributes = (input: EvmDepositInput) => [
+  { key: SluiceKind, value: 'deposit' },
+  { key: SluiceStatus, value: 'confirming' },
+  { key: Chain, value: input.chain },
+  { key: Currency, value: input.currency },
+  { key: UserId, value: input.userId },
+];

@@ -1,0 +1,41 @@
+/** What the XRPL deposit workflow and its callers (listener, backfill, outbox) share: messages, payloads, ID, search attributes. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { depositWorkflowId, XRPL_CHAIN } from '../../../domain/deposits/credit.js';
+import { XRP_CURRENCY } from '../../../domain/xrpl-tracking/payments.js';
+import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
+
+/** An XRPL payment is one transaction delivering one amount: `deposit:xrpl:<hash>:0`. */
+export const xrplDepositWorkflowId = (hash: string) => depositWorkflowId(XRPL_CHAIN, hash, 0);
+
+export interface XrplDepositInput {
+  depositId: string;
+  hash: string;
+}
+
+export interface XrplPaymentValidated {
+  hash: string;
+  ledgerIndex: number;
+}
+
+/** The payment is in a validated ledger: sent by whoever recorded it (listener, backfill, outbox). */
+export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
+
+export interface XrplDepositStatus {
+  state: 'crediting' | 'credited';
+  depositId: string;
+  hash: string;
+  ledgerIndex: number | null;
+  userId: string | null;
+  amount: string | null;
+}
+
+export const xrplDepositStatusQuery = defineQuery<XrplDepositStatus>('xrplDepositStatus');
+
+/** What a deposit shows in the Temporal UI from its start. */
+export const xrplDepositSearchAttributes = (userId: string) => [
+  { key: SluiceKind, value: 'deposit' },
+  { key: SluiceStatus, value: 'crediting' },
+  { key: Chain, value: XRPL_CHAIN },
+  { key: Currency, value: XRP_CURRENCY },
+  { key: UserId, value: userId },
+];

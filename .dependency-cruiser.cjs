@@ -12,7 +12,8 @@ const WORKFLOW_SAFE = [
   '^platform/temporal/(?:search-attributes|retry-policies|versions)\\.ts$',
   '^node_modules/@temporalio/(?:workflow|common)/',
 ];
-const KERNEL = ['^api/http/', '^services/ledger/', '^services/currencies/'];
+// everyone's: the HTTP kit, the ledger, the currency catalog, and notifications (every feature tells users things)
+const KERNEL = ['^api/http/', '^services/ledger/', '^services/currencies/', '^(?:services|activities)/notifications/'];
 
 module.exports = {
   forbidden: [
@@ -36,7 +37,8 @@ module.exports = {
       name: 'feature-privacy',
       severity: 'error',
       comment: "A feature reaches another only through its client.ts, its workflows' messages.ts and its domain/ rules.",
-      from: { path: `^${LAYERS}/([^/]+)/` },
+      // the HTTP kit authenticates callers, so it may use users-auth's stores and checks
+      from: { path: `^${LAYERS}/([^/]+)/`, pathNot: '^api/http/' },
       to: {
         path: `^(?:api|services|activities|workflows)/[^/]+/`,
         pathNot: [`^${LAYERS}/$1/`, '/client\\.ts$', '/messages\\.ts$', ...KERNEL],

@@ -6,7 +6,8 @@ import { createAuditActivities } from './audit/activities.js';
 import { createBetActivities } from './betting/activities.js';
 import { createDepositActivities } from './deposits/credit.js';
 import { createEvmCollectorActivities } from './collection/collector.js';
-import { createEvmDepositActivities, type TemporalContext } from './deposits/evm.js';
+import { createEvmDepositActivities } from './deposits/evm.js';
+import type { TemporalTarget } from '../platform/temporal/target.js';
 import { createGasKeeperActivities } from './collection/gas-keeper.js';
 import { createNotificationActivities } from './notifications/activities.js';
 import { createWithdrawalActivities, type WithdrawalActivityDeps } from './withdrawals/activities.js';
@@ -15,7 +16,7 @@ import { createXrplActivities } from './xrpl-tracking/activities.js';
 export interface ActivityDeps extends WithdrawalActivityDeps {
   xrpl: XrplConnection;
   /** For activities that start or signal workflows. */
-  temporal?: TemporalContext;
+  temporal?: TemporalTarget;
   currencies?: CurrencyCatalog;
   /** EVM deposits and collection, when configured. */
   evm?: EvmContext;

@@ -11,7 +11,7 @@ import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.j
 import { required, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
-import { createApp } from './http/app.js';
+import { createApp } from './app.js';
 import { deriveKey } from '../platform/crypto/sealed.js';
 import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';

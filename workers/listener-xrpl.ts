@@ -5,7 +5,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { XrplListener } from '../chains/xrpl/listener.js';
-import { requestBackfill, signalDeposits, signalPayouts, type TemporalTarget } from '../services/xrpl-tracking/client.js';
+import { requestBackfill } from '../services/xrpl-tracking/client.js';
+import { signalDeposits, signalPayouts } from '../services/xrpl-tracking/outbox.js';
+import type { TemporalTarget } from '../platform/temporal/target.js';
 import { createSql } from '../platform/db/client.js';
 import { acquireLeadership, type Leadership } from '../platform/db/leader-lock.js';
 import { migrate } from '../platform/db/migrate.js';

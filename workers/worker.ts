@@ -27,7 +27,8 @@ import { createLogger } from '../platform/log.js';
 import { onShutdown } from '../platform/shutdown.js';
 import { createEvmContext, evmCollectionEnabled } from '../chains/evm/context.js';
 import { ensureGasKeeper } from '../services/collection/client.js';
-import { ensureNamespace, ensureSchedules, ensureSearchAttributes } from '../platform/temporal/setup.js';
+import { ensureNamespace, ensureSearchAttributes } from '../platform/temporal/setup.js';
+import { ensureAuditSchedule } from '../services/audit/client.js';
 import { retryUntilConnected } from '../platform/retry.js';
 
 const config = loadConfigOrExit();
@@ -44,11 +45,8 @@ const connection = await retryUntilConnected(log, `Temporal at ${address}`, () =
 await ensureNamespace(connection, namespace, log);
 await ensureSearchAttributes(connection, namespace, log);
 const client = new Client({ connection, namespace });
-await ensureSchedules(
-  client,
-  { taskQueue: config.TEMPORAL_TASK_QUEUE, auditIntervalMinutes: config.LEDGER_AUDIT_INTERVAL_MINUTES },
-  log,
-);
+const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+await ensureAuditSchedule(temporal, config.LEDGER_AUDIT_INTERVAL_MINUTES, log);
 
 const secretKey = required(config, 'SECRET_KEY');
 const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
@@ -80,7 +78,7 @@ if (config.XRPL_HOT_WALLET_SEED) {
 }
 
 const evm = evmCollectionEnabled(config) ? await createEvmContext(config, sql, log).catch(exitOnConfigError) : undefined;
-if (evm) await ensureGasKeeper(client, config.TEMPORAL_TASK_QUEUE, evm, log);
+if (evm) await ensureGasKeeper(temporal, evm.chain, evm.gasKeeperSettings, log);
 else log.info('EVM collection is off: set EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC to run it');
 const currencies = new CurrencyCatalog(sql);
 for (const { id, privateKey } of evmHotWalletKeys(config)) {
@@ -114,7 +112,7 @@ const worker = await Worker.create({
     withdrawalProviders,
     keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
     xrpl,
-    temporal: { client, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    temporal,
     currencies,
     evm,
   }),

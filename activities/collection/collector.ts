@@ -38,12 +38,12 @@ import type { Logger } from '../../platform/log.js';
 import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
 import { fundGasUpdate } from '../../workflows/collection/gas-keeper/messages.js';
 import { Chain, SluiceKind } from '../../platform/temporal/search-attributes.js';
-import type { TemporalContext } from '../deposits/evm.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 
 export interface CollectorDeps {
   sql: Sql;
   log: Logger;
-  temporal: TemporalContext;
+  temporal: TemporalTarget;
   evm: EvmContext;
   currencies: CurrencyCatalog;
 }

@@ -2,7 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from '../../chains/xrpl/account-tx.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
-import { signalDeposits } from '../../services/xrpl-tracking/client.js';
+import { signalDeposits } from '../../services/xrpl-tracking/outbox.js';
 import type { Sql } from '../../platform/db/client.js';
 import { accountByAddress, recordBackfillCompleted } from '../../services/xrpl-tracking/accounts-store.js';
 import { storePayments } from '../../services/xrpl-tracking/store-payments.js';

@@ -1,16 +1,11 @@
 /** Ledger audits: run one now, list past results, or query one's workflow for its status. */
-import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { auditStatus, startManualAudit } from '../../services/audit/client.js';
 import { listAudits } from '../../services/audit/store.js';
-import { ErrorCode } from '../../domain/errors.js';
-import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
-import { ledgerAuditStatusQuery, type LedgerAuditResult } from '../../workflows/audit/messages.js';
-import { SluiceKind } from '../../platform/temporal/search-attributes.js';
+import { AUDIT_WORKFLOW_ID_PREFIX, type LedgerAuditResult } from '../../workflows/audit/messages.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 
 const WAIT_FOR_RESULT_MS = 30_000;
@@ -69,13 +64,8 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       },
     }),
     async (c) => {
-      const workflowId = `ledger-audit:manual:${randomUUID()}`;
-      const handle = await deps.temporal.client.workflow.start(ledgerAuditWorkflow, {
-        taskQueue: deps.temporal.taskQueue,
-        workflowId,
-        args: [{ trigger: 'manual', requestedBy: c.get('user').id }],
-        typedSearchAttributes: [{ key: SluiceKind, value: 'ledger-audit' }],
-      });
+      const handle = await startManualAudit(deps.temporal, c.get('user').id);
+      const { workflowId } = handle;
       const result = await Promise.race([
         handle.result(),
         new Promise<null>((r) => setTimeout(() => r(null), WAIT_FOR_RESULT_MS)),
@@ -115,21 +105,16 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       summary: "An audit's status and report, queried from its workflow",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
-      request: { params: z.object({ workflow_id: z.string().startsWith('ledger-audit:').max(200) }) },
+      request: { params: z.object({ workflow_id: z.string().startsWith(AUDIT_WORKFLOW_ID_PREFIX).max(200) }) },
       responses: { 200: jsonResponse('Status', z.union([AuditView, Running])), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const workflowId = c.req.valid('param').workflow_id;
-      try {
-        const status = await deps.temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
-        if (status.state === 'running')
-          return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
-        const { state: _, ...result } = status;
-        return c.json(auditView(workflowId, result), 200);
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw new ApiError(ErrorCode.NotFound, 'no audit workflow with this id');
-        throw error;
-      }
+      const status = await auditStatus(deps.temporal, workflowId);
+      if (status.state === 'running')
+        return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
+      const { state: _, ...result } = status;
+      return c.json(auditView(workflowId, result), 200);
     },
   );
 }

@@ -6,7 +6,7 @@ import { BET_STATUSES, formatCoefficient, parseStake, payoutFor, STAKE_DECIMALS 
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';

@@ -26,7 +26,7 @@ import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
 import { settlementProgress, signalBetEventChanged, startBetEventWorkflow } from '../../services/betting/client.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';

@@ -2,11 +2,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { listSweeps, type SweepListItem } from '../../services/collection/sweeps-store.js';
-import { gasKeeperWorkflowId } from '../../workflows/collection/gas-keeper/messages.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { gasKeeperStatusQuery } from '../../workflows/collection/gas-keeper/messages.js';
+import { gasKeeperStatus } from '../../services/collection/client.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
@@ -112,7 +111,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       if (!deps.evm) throw new ApiError(ErrorCode.NotFound, 'EVM collection is not configured');
       const chain = await deps.evm.chain();
       try {
-        const status = await deps.temporal.client.workflow.getHandle(gasKeeperWorkflowId(chain)).query(gasKeeperStatusQuery);
+        const status = await gasKeeperStatus(deps.temporal, chain);
         return c.json(
           {
             chain,

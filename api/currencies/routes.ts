@@ -1,7 +1,7 @@
 /** The currencies Sluice knows, with their scale and where they live. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { jsonResponse } from '../http/schemas.js';
 
 const CurrencyView = z

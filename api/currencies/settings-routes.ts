@@ -3,7 +3,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { saveTransferRules, transferRules } from '../../services/transfers/settings-store.js';
 import { saveWithdrawalSettings, withdrawalSettings } from '../../services/withdrawals/store.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import {
   BaseSettings,
   baseView,

@@ -6,7 +6,7 @@ import { isEvmChain } from '../../domain/deposits/credit.js';
 import { confirmationsOf } from '../../services/deposits/evm-observations.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';

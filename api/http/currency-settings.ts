@@ -7,7 +7,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Currency } from '../../domain/currencies.js';
 import { formatPercent, parsePercent, type FeeSchedule } from '../../domain/fees.js';
 import type { Guards } from './guards.js';
-import type { ApiDeps, AppEnv } from './context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from './money.js';
 import { invalidField } from './problem.js';
 import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from './schemas.js';

@@ -7,7 +7,7 @@ import { activeApiKey, touchApiKey } from '../../services/users-auth/api-keys-st
 import { userById, type Role, type User } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { clientIp } from './client-ip.js';
-import type { ApiDeps, AppEnv, AuthUser } from './context.js';
+import type { ApiDeps, AppEnv, AuthUser } from '../context.js';
 import { ApiError } from './problem.js';
 import { ipAllowed } from '../../services/users-auth/ip-allowlist.js';
 import { canonicalRequest, signatureMatches, timestampFresh } from '../../services/users-auth/request-signature.js';

@@ -1,6 +1,6 @@
 /** Liveness with the dependencies that matter (database, Temporal) and Prometheus metrics. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { ApiDeps, AppEnv } from './context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { jsonResponse } from './schemas.js';
 
 const Check = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
-import type { AppEnv } from './context.js';
+import type { AppEnv } from '../context.js';
 import { ApiError } from './problem.js';
 
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {

@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { balancesOf } from '../../services/ledger/queries.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
 

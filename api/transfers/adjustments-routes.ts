@@ -4,7 +4,7 @@ import { userById } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { ApiError } from '../http/problem.js';
 import {

@@ -9,7 +9,7 @@ import { userAccountName, type LedgerFailure } from '../../domain/ledger/engine.
 import { feeFor } from '../../domain/fees.js';
 import { checkTransferRules, internalTransferGroup, transferKey } from '../../domain/transfers/rules.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';

@@ -5,7 +5,7 @@ import { insertApiKey, listApiKeys, revokeApiKey } from '../../services/users-au
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { seal } from '../../platform/crypto/sealed.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 

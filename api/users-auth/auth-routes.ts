@@ -9,7 +9,7 @@ import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js
 import { seal, unseal } from '../../platform/crypto/sealed.js';
 import { checkTotp, newTotpSecret, totpUri } from '../../platform/crypto/totp.js';
 import { clientIp } from '../http/client-ip.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 

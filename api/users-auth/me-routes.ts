@@ -5,7 +5,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { ipAllowed, parseCidr } from '../../services/users-auth/ip-allowlist.js';
 import { clientIp } from '../http/client-ip.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';

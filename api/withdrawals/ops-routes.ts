@@ -6,13 +6,13 @@ import { ErrorCode } from '../../domain/errors.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
-import { updateWithdrawal } from './decisions.js';
 import { withdrawalView, WithdrawalView } from './routes.js';
+import { updateWithdrawal } from '../../services/withdrawals/client.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });

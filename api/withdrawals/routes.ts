@@ -17,10 +17,10 @@ import {
   withdrawalSettings,
   type Withdrawal,
 } from '../../services/withdrawals/store.js';
-import { startWithdrawalWorkflow } from '../../services/withdrawals/client.js';
+import { startWithdrawalWorkflow, updateWithdrawal } from '../../services/withdrawals/client.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
@@ -35,7 +35,6 @@ import {
   problems,
 } from '../http/schemas.js';
 import { ledgerRefusal } from '../transfers/routes.js';
-import { updateWithdrawal } from './decisions.js';
 
 const WithdrawalRequest = z
   .object({

@@ -3,8 +3,7 @@
  * payments), and resync one (backfill again; a resync while one runs joins it).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { requestBackfill } from '../../services/xrpl-tracking/client.js';
+import { backfillStatus, requestBackfill, stopBackfill } from '../../services/xrpl-tracking/client.js';
 import {
   accountByAddress,
   listAccounts,
@@ -14,9 +13,8 @@ import {
 } from '../../services/xrpl-tracking/accounts-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
-import { xrplBackfillStatusQuery } from '../../workflows/xrpl-tracking/messages.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
@@ -146,10 +144,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const account = await requireAccount(c.req.valid('param').address);
-      const status = await deps.temporal.client.workflow
-        .getHandle(xrplBackfillWorkflowId(account.address))
-        .query(xrplBackfillStatusQuery)
-        .catch(() => null); // none yet, or Temporal is down: the account is still worth showing
+      const status = await backfillStatus(deps.temporal, account.address).catch(() => null); // none yet, or Temporal is down: the account is still worth showing
       const backfill = status && {
         state: status.state,
         mode: status.mode,
@@ -183,16 +178,9 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       }
       if (!(await unwatchAccount(deps.sql, account.address))) return c.body(null, 204);
       // a backfill still paging would otherwise carry on for a later account of the same address
-      await deps.temporal.client.workflow
-        .getHandle(xrplBackfillWorkflowId(account.address))
-        .terminate('account removed')
-        .catch((error) => {
-          if (!(error instanceof WorkflowNotFoundError))
-            deps.log.warn(
-              { err: error, account: account.address },
-              'could not stop the backfill; it stops itself at its next page',
-            );
-        });
+      await stopBackfill(deps.temporal, account.address, 'account removed').catch((error) =>
+        deps.log.warn({ err: error, account: account.address }, 'could not stop the backfill; it stops itself at its next page'),
+      );
       deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account removed');
       return c.body(null, 204);
     },

@@ -3,14 +3,14 @@
  * and crediting one of them to the user it belongs to.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { signalDeposits } from '../../services/xrpl-tracking/client.js';
+import { signalDeposits } from '../../services/xrpl-tracking/outbox.js';
 import { userById } from '../../services/users-auth/users-store.js';
 import { assignUnmatched, unmatchedPayments } from '../../services/xrpl-tracking/payments-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';
 import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';

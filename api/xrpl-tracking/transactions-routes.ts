@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listPayments, paymentByHash } from '../../services/xrpl-tracking/payments-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
-import type { ApiDeps, AppEnv } from '../http/context.js';
+import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { paymentCursor, paymentPage, PaymentPage, PaymentView, paymentView, TransactionHash, XrplAddress } from './schemas.js';

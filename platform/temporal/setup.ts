@@ -1,18 +1,11 @@
 /**
  * What the worker makes sure of on the Temporal side before it polls: the namespace exists (dev and test servers),
- * Sluice's search attributes are registered, and the Temporal Schedules exist with the configured intervals.
+ * and Sluice's search attributes are registered. Features add their schedules and long-lived workflows after this.
  */
-import {
-  isGrpcServiceError,
-  ScheduleAlreadyRunning,
-  ScheduleOverlapPolicy,
-  type Client,
-  type Connection,
-} from '@temporalio/client';
+import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
-import { ALL_SEARCH_ATTRIBUTES, SluiceKind } from './search-attributes.js';
+import { ALL_SEARCH_ATTRIBUTES } from './search-attributes.js';
 import type { Logger } from '../log.js';
 
 const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
@@ -49,32 +42,4 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: searchAttributeDefinitions(missing) });
   log.info({ added: missing }, 'registered search attributes');
-}
-
-export async function ensureSchedules(
-  client: Client,
-  settings: { taskQueue: string; auditIntervalMinutes: number },
-  log: Logger,
-) {
-  const spec = { intervals: [{ every: `${settings.auditIntervalMinutes}m` as const }] };
-  try {
-    await client.schedule.create({
-      scheduleId: 'ledger-audit',
-      spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: ledgerAuditWorkflow,
-        workflowId: 'ledger-audit:scheduled',
-        taskQueue: settings.taskQueue,
-        args: [{ trigger: 'schedule' as const }],
-        typedSearchAttributes: [{ key: SluiceKind, value: 'ledger-audit' }],
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { description: 'Recomputes every ledger balance from the journal and checks the zero sum' },
-    });
-    log.info({ every: spec.intervals[0]!.every }, 'created the ledger audit schedule');
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle('ledger-audit').update((previous) => ({ ...previous, spec }));
-  }
 }

@@ -1,26 +1,72 @@
-/** Start-up of EVM collection on the Temporal side: the chain's gas keeper runs from the moment a worker does. */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { gasKeeperWorkflowId } from '../../workflows/collection/gas-keeper/messages.js';
-import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
-import { Chain, SluiceKind } from '../../platform/temporal/search-attributes.js';
-import type { EvmContext } from '../../chains/evm/context.js';
+/**
+ * The one way into the collection workflows: the gas keeper (kept running from worker start-up, asked for gas by
+ * collectors, queried by operators) and the collectors (woken by credited deposits).
+ */
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
+import {
+  collectorSearchAttributes,
+  collectorWorkflowId,
+  walletCreditedSignal,
+} from '../../workflows/collection/collector/messages.js';
+import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
+import {
+  fundGasUpdate,
+  gasKeeperSearchAttributes,
+  gasKeeperStatusQuery,
+  gasKeeperWorkflowId,
+  type FundingRequest,
+  type GasKeeperStatus,
+} from '../../workflows/collection/gas-keeper/messages.js';
 
-export async function ensureGasKeeper(client: Client, taskQueue: string, evm: EvmContext, log: Logger): Promise<void> {
-  const workflowId = gasKeeperWorkflowId(evm.chain);
+const gasKeeperStart = (temporal: TemporalTarget, chain: string, settings: GasKeeperSettings) => ({
+  workflowId: gasKeeperWorkflowId(chain),
+  taskQueue: temporal.taskQueue,
+  args: [{ chain, settings }] as [{ chain: string; settings: GasKeeperSettings }],
+  workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  typedSearchAttributes: gasKeeperSearchAttributes(chain),
+});
+
+/** The chain's gas keeper runs from the moment a worker does. */
+export async function ensureGasKeeper(temporal: TemporalTarget, chain: string, settings: GasKeeperSettings, log: Logger) {
   try {
-    await client.workflow.start(gasKeeperWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ chain: evm.chain, settings: evm.gasKeeperSettings }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: SluiceKind, value: 'gas-keeper' },
-        { key: Chain, value: evm.chain },
-      ],
-    });
-    log.info({ workflowId, address: evm.gasKeeper.address }, 'gas keeper running');
+    await temporal.client.workflow.start(gasKeeperWorkflow, gasKeeperStart(temporal, chain, settings));
+    log.info({ workflowId: gasKeeperWorkflowId(chain) }, 'gas keeper running');
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
+}
+
+/** Asks the gas keeper (started if it is not running) to fund a wallet; the request ID makes asking again a no-op. */
+export async function requestGasFunding(
+  temporal: TemporalTarget,
+  chain: string,
+  settings: GasKeeperSettings,
+  request: FundingRequest,
+): Promise<void> {
+  await temporal.client.workflow.executeUpdateWithStart(fundGasUpdate, {
+    args: [request],
+    updateId: request.requestId,
+    startWorkflowOperation: new WithStartWorkflowOperation(gasKeeperWorkflow, gasKeeperStart(temporal, chain, settings)),
+  });
+}
+
+export async function gasKeeperStatus(temporal: Pick<TemporalTarget, 'client'>, chain: string): Promise<GasKeeperStatus> {
+  return temporal.client.workflow.getHandle(gasKeeperWorkflowId(chain)).query(gasKeeperStatusQuery);
+}
+
+/** Starts the wallet's collector, or wakes the running one: one collector per wallet, ever. */
+export async function wakeCollector(temporal: TemporalTarget, wallet: { chain: string; address: string }): Promise<void> {
+  const input = { chain: wallet.chain, address: wallet.address.toLowerCase() };
+  await temporal.client.workflow.signalWithStart(evmCollectorWorkflow, {
+    workflowId: collectorWorkflowId(wallet.chain, wallet.address),
+    taskQueue: temporal.taskQueue,
+    args: [input],
+    signal: walletCreditedSignal,
+    signalArgs: [],
+    typedSearchAttributes: collectorSearchAttributes(input),
+  });
 }

@@ -3,14 +3,12 @@
  * committed, and marked signalled only once Temporal accepted the signal. What a crash left unsignalled goes out on
  * the next round, after a restart too.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
+import { signalTransactionConfirmed } from '../evm-sends/client.js';
+import { signalEvmDeposit } from './client.js';
 import { markObservationSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
-import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
-import { depositObservedSignal } from '../../workflows/deposits/evm/messages.js';
-import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../platform/temporal/search-attributes.js';
 import type { Logger } from '../../platform/log.js';
 
 const CONCURRENCY = 16;
@@ -35,15 +33,7 @@ export class ListenerOutbox {
       if (observations.length === 0 && sends.length === 0) return delivered;
       await eachLimited(observations, (o) => this.signalDeposit(o));
       await eachLimited(sends, async (s) => {
-        for (const workflowId of s.notify) {
-          try {
-            await this.deps.client.workflow
-              .getHandle(workflowId)
-              .signal(transactionConfirmedSignal, { key: s.key, hash: s.hash });
-          } catch (error) {
-            if (!(error instanceof WorkflowNotFoundError)) throw error; // it finished: it found out by polling
-          }
-        }
+        await signalTransactionConfirmed(this.deps, s.notify, { key: s.key, hash: s.hash });
         await markSendSignalled(this.deps.sql, s.id, s.version);
       });
       delivered += observations.length + sends.length;
@@ -54,20 +44,12 @@ export class ListenerOutbox {
   private async signalDeposit(o: ObservationToSignal): Promise<void> {
     // credited (its workflow read the record before this signal went out): a signal would only start a new run
     if (o.depositStatus === 'credited') return markObservationSignalled(this.deps.sql, o.depositId, o.version);
-    await this.deps.client.workflow.signalWithStart(evmDepositWorkflow, {
-      workflowId: o.workflowId,
-      taskQueue: this.deps.taskQueue,
-      args: [{ depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId }],
-      signal: depositObservedSignal,
-      signalArgs: [{ state: o.state, confirmations: o.confirmations }],
-      typedSearchAttributes: [
-        { key: SluiceKind, value: 'deposit' },
-        { key: SluiceStatus, value: 'confirming' },
-        { key: Chain, value: this.deps.chain },
-        { key: Currency, value: o.currency },
-        { key: UserId, value: o.userId },
-      ],
-    });
+    await signalEvmDeposit(
+      this.deps,
+      o.workflowId,
+      { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
+      { state: o.state, confirmations: o.confirmations },
+    );
     await markObservationSignalled(this.deps.sql, o.depositId, o.version);
   }
 }

@@ -1,14 +1,23 @@
 /**
- * Starting a withdrawal's workflow once its funds are held. The API starts it right after the hold commits; should
+ * The one way into withdrawal workflows. Starting one once its funds are held: The API starts it right after the hold commits; should
  * the API die in between, the worker's sweep finds the request (workflow_started = false) and starts it. The
  * workflow ID is the business key, so starting twice joins the first.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Db } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/users-store.js';
 import { markWorkflowStarted, unstartedWithdrawals, type Withdrawal } from './store.js';
-import { ApprovalState, Currency, SluiceKind, SluiceStatus, UserId } from '../../platform/temporal/search-attributes.js';
 import { withdrawalWorkflow } from '../../workflows/withdrawals/workflow.js';
+import {
+  withdrawalConfirmedSignal,
+  withdrawalFailedSignal,
+  withdrawalSearchAttributes,
+  withdrawalWorkflowId,
+  type WithdrawalInput,
+} from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
 
 export interface WithdrawalTimings {
@@ -16,8 +25,6 @@ export interface WithdrawalTimings {
   approvalTtlMs: number;
   pollIntervalMs: number;
 }
-
-export const withdrawalWorkflowId = (id: string) => `withdrawal:${id}`;
 
 export async function startWithdrawalWorkflow(
   client: Client,
@@ -27,27 +34,20 @@ export async function startWithdrawalWorkflow(
   timings: WithdrawalTimings,
 ): Promise<void> {
   const totp = await totpSecretOf(db, w.userId);
+  const input: WithdrawalInput = {
+    id: w.id,
+    userId: w.userId,
+    currency: w.currency,
+    approvalRequired: w.approvalRequired,
+    totpRequired: totp.enabled,
+    ...timings,
+  };
   await client.workflow.start(withdrawalWorkflow, {
     taskQueue,
     workflowId: withdrawalWorkflowId(w.id),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [
-      {
-        id: w.id,
-        userId: w.userId,
-        currency: w.currency,
-        approvalRequired: w.approvalRequired,
-        totpRequired: totp.enabled,
-        ...timings,
-      },
-    ],
-    typedSearchAttributes: [
-      { key: SluiceKind, value: 'withdrawal' },
-      { key: SluiceStatus, value: 'awaiting_confirmation' },
-      { key: ApprovalState, value: w.approvalRequired ? 'pending' : 'not_required' },
-      { key: Currency, value: w.currency },
-      { key: UserId, value: w.userId },
-    ],
+    args: [input],
+    typedSearchAttributes: withdrawalSearchAttributes(input),
   });
   await markWorkflowStarted(db, w.id);
 }
@@ -67,4 +67,42 @@ export async function startUnstartedWithdrawals(
     log.warn({ withdrawal: w.id }, 'started a withdrawal workflow the API had not started');
   }
   return pending.length;
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Sends a decision (an Update) to a withdrawal's workflow; its refusals come back as domain errors with their code. */
+export async function updateWithdrawal<Ret, Arg>(
+  client: Client,
+  id: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
+  try {
+    return await client.workflow.getHandle(withdrawalWorkflowId(id)).executeUpdate(update, { args: [arg] });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError)
+      throw new DomainError(ErrorCode.Conflict, 'this withdrawal is no longer in progress');
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause;
+      if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {
+        throw new DomainError(cause.type as ErrorCode, cause.message);
+      }
+      throw new DomainError(ErrorCode.Conflict, cause?.message ?? 'the withdrawal refused this');
+    }
+    // an update to a workflow that already completed is refused by the server
+    if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
+      throw new DomainError(ErrorCode.Conflict, 'this withdrawal has already ended');
+    }
+    throw error;
+  }
+}
+
+export type PayoutOutcome = { confirmed: true; txHash: string } | { confirmed: false; txHash: string; reason: string };
+
+/** The chain's word on a payout, from a listener: confirmed, or failed (reverted, dropped), which never counts as paid. */
+export async function reportPayout(temporal: Pick<TemporalTarget, 'client'>, workflowId: string, outcome: PayoutOutcome) {
+  const handle = temporal.client.workflow.getHandle(workflowId);
+  if (outcome.confirmed) await handle.signal(withdrawalConfirmedSignal, { txHash: outcome.txHash });
+  else await handle.signal(withdrawalFailedSignal, { txHash: outcome.txHash, reason: outcome.reason });
 }

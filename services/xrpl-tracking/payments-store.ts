@@ -9,6 +9,7 @@ import {
 import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { recordDeposit } from '../deposits/store.js';
+import type { XrplDepositToSignal } from '../deposits/client.js';
 
 export type DepositStatus = 'matched' | UnmatchedReason;
 
@@ -118,12 +119,8 @@ export async function unsignalledDeposits(db: Db, limit: number): Promise<Deposi
   }));
 }
 
-export interface DepositToSignal {
-  hash: string;
-  ledgerIndex: number;
-  depositId: string;
-  userId: string;
-}
+/** A recorded deposit waiting in the outbox for its workflow to hear of it. */
+export type DepositToSignal = XrplDepositToSignal;
 
 export async function markSignalled(db: Db, hashes: string[]): Promise<void> {
   if (hashes.length === 0) return;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createApp } from '../../api/http/app.js';
+import { createApp } from '../../api/app.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';

@@ -13,7 +13,8 @@ import { createDepositActivities } from '../../activities/deposits/credit.js';
 import { createNotificationActivities } from '../../activities/notifications/activities.js';
 import { createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { XrplConnection } from '../../chains/xrpl/connection.js';
-import { requestBackfill, type TemporalTarget } from '../../services/xrpl-tracking/client.js';
+import { requestBackfill } from '../../services/xrpl-tracking/client.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import {

@@ -1,17 +1,17 @@
 /** What every route can reach: its dependencies and the authenticated caller. */
 import type { Client, Connection } from '@temporalio/client';
-import type { BetEventCache } from '../../services/betting/event-cache.js';
-import type { BetPlacer } from '../../services/betting/placement.js';
-import type { Sql } from '../../platform/db/client.js';
-import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
-import type { LedgerWriter } from '../../services/ledger/writer.js';
-import type { Role } from '../../services/users-auth/users-store.js';
-import type { Logger } from '../../platform/log.js';
-import type { Network } from '../../domain/currencies.js';
-import type { WithdrawalTimings } from '../../services/withdrawals/client.js';
-import type { Tokens } from '../../services/users-auth/tokens.js';
-import type { DepositAddressProvider } from '../../services/deposits/addresses.js';
-import type { ApiMetrics } from './metrics.js';
+import type { BetEventCache } from '../services/betting/event-cache.js';
+import type { BetPlacer } from '../services/betting/placement.js';
+import type { Sql } from '../platform/db/client.js';
+import type { CurrencyCatalog } from '../services/currencies/catalog.js';
+import type { LedgerWriter } from '../services/ledger/writer.js';
+import type { Role } from '../services/users-auth/users-store.js';
+import type { Logger } from '../platform/log.js';
+import type { Network } from '../domain/currencies.js';
+import type { WithdrawalTimings } from '../services/withdrawals/client.js';
+import type { Tokens } from '../services/users-auth/tokens.js';
+import type { DepositAddressProvider } from '../services/deposits/addresses.js';
+import type { ApiMetrics } from './http/metrics.js';
 
 export interface ApiDeps {
   sql: Sql;

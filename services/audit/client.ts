@@ -1,0 +1,60 @@
+/** The one way into the ledger audit workflow: its Temporal Schedule, on-demand runs, and a run's status. */
+import { randomUUID } from 'node:crypto';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Logger } from '../../platform/log.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
+import {
+  ledgerAuditSearchAttributes,
+  ledgerAuditStatusQuery,
+  manualAuditWorkflowId,
+  SCHEDULED_AUDIT_WORKFLOW_ID,
+  type LedgerAuditStatus,
+} from '../../workflows/audit/messages.js';
+
+const SCHEDULE_ID = 'ledger-audit';
+
+/** Creates the audit's schedule, or moves an existing one to the configured interval. */
+export async function ensureAuditSchedule(temporal: TemporalTarget, intervalMinutes: number, log: Logger): Promise<void> {
+  const spec = { intervals: [{ every: `${intervalMinutes}m` as const }] };
+  try {
+    await temporal.client.schedule.create({
+      scheduleId: SCHEDULE_ID,
+      spec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: ledgerAuditWorkflow,
+        workflowId: SCHEDULED_AUDIT_WORKFLOW_ID,
+        taskQueue: temporal.taskQueue,
+        args: [{ trigger: 'schedule' as const }],
+        typedSearchAttributes: ledgerAuditSearchAttributes,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      memo: { description: 'Recomputes every ledger balance from the journal and checks the zero sum' },
+    });
+    log.info({ every: spec.intervals[0]!.every }, 'created the ledger audit schedule');
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await temporal.client.schedule.getHandle(SCHEDULE_ID).update((previous) => ({ ...previous, spec }));
+  }
+}
+
+/** Starts an audit now for an operator; the handle gives its result. */
+export async function startManualAudit(temporal: TemporalTarget, requestedBy: string) {
+  return temporal.client.workflow.start(ledgerAuditWorkflow, {
+    taskQueue: temporal.taskQueue,
+    workflowId: manualAuditWorkflowId(randomUUID()),
+    args: [{ trigger: 'manual', requestedBy }],
+    typedSearchAttributes: ledgerAuditSearchAttributes,
+  });
+}
+
+export async function auditStatus(temporal: Pick<TemporalTarget, 'client'>, workflowId: string): Promise<LedgerAuditStatus> {
+  try {
+    return await temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new DomainError(ErrorCode.NotFound, 'no audit workflow with this id');
+    throw error;
+  }
+}

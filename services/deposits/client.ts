@@ -1,0 +1,63 @@
+/**
+ * The one way into the deposit workflows: the listeners signal-with-start a deposit's workflow with what they saw.
+ * A deposit's workflow ID is its business key, so a repeated signal reaches the same run.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
+import {
+  depositObservedSignal,
+  evmDepositSearchAttributes,
+  type DepositObserved,
+  type EvmDepositInput,
+} from '../../workflows/deposits/evm/messages.js';
+import { xrplDepositWorkflow } from '../../workflows/deposits/xrpl/workflow.js';
+import {
+  xrplDepositSearchAttributes,
+  xrplDepositWorkflowId,
+  xrplPaymentValidatedSignal,
+} from '../../workflows/deposits/xrpl/messages.js';
+
+/** Starts an EVM deposit's workflow on first sight; afterwards tells it the new confirmation count or the drop. */
+export async function signalEvmDeposit(
+  temporal: TemporalTarget,
+  workflowId: string,
+  input: EvmDepositInput,
+  observed: DepositObserved,
+): Promise<void> {
+  await temporal.client.workflow.signalWithStart(evmDepositWorkflow, {
+    workflowId,
+    taskQueue: temporal.taskQueue,
+    args: [input],
+    signal: depositObservedSignal,
+    signalArgs: [observed],
+    typedSearchAttributes: evmDepositSearchAttributes(input),
+  });
+}
+
+export interface XrplDepositToSignal {
+  depositId: string;
+  hash: string;
+  ledgerIndex: number;
+  userId: string;
+}
+
+/**
+ * Tells an XRPL deposit's workflow its payment is validated, starting it if needed. A deposit whose workflow already
+ * completed is done (only a failed one may run again).
+ */
+export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplDepositToSignal): Promise<void> {
+  try {
+    await temporal.client.workflow.signalWithStart(xrplDepositWorkflow, {
+      workflowId: xrplDepositWorkflowId(deposit.hash),
+      taskQueue: temporal.taskQueue,
+      args: [{ depositId: deposit.depositId, hash: deposit.hash }],
+      signal: xrplPaymentValidatedSignal,
+      signalArgs: [{ hash: deposit.hash, ledgerIndex: deposit.ledgerIndex }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: xrplDepositSearchAttributes(deposit.userId),
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}

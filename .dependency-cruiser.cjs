@@ -66,6 +66,13 @@ module.exports = {
       to: { path: ['^workers/', '^activities/'] },
     },
     {
+      name: 'services-below-api',
+      severity: 'error',
+      comment: 'The HTTP layer calls services; services, activities and everything below never import it.',
+      from: { path: '^(?:services|activities|workflows|domain|chains|platform)/' },
+      to: { path: '^api/' },
+    },
+    {
       name: 'entry-points-are-leaves',
       severity: 'error',
       comment: 'workers/ holds process entry points only; nothing imports them.',
@@ -78,7 +85,11 @@ module.exports = {
     exclude: { path: '^(?:node_modules|\\.data|\\.tools)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
     moduleSystems: ['es6'],
   },
 };

@@ -1,9 +1,11 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test install typecheck lint bench bench-xrpl bench-collection bench-bets clean-data
+.PHONY: start test install typecheck lint format bench bench-xrpl bench-collection bench-bets clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
+
+LAYOUT = api workflows activities workers domain chains services platform scripts bench test
 
 # npm install, not npm ci: registry mirrors may lack other platforms' optional binaries (anvil, swc), which
 # npm install skips but npm ci refuses
@@ -17,16 +19,20 @@ node_modules/.package-lock.json: package.json package-lock.json
 start: install
 	node --import tsx workers/dev.ts
 
-test: install
+test: install lint
 	npx tsc --noEmit
-	node --import tsx scripts/check-workflow-imports.ts
 	npx vitest run
 
 typecheck: install
 	npx tsc --noEmit
 
+# the layout's rules (.dependency-cruiser.cjs: cycles, workflow-safe imports, feature privacy) and the formatter
 lint: install
-	node --import tsx scripts/check-workflow-imports.ts
+	npx depcruise $(LAYOUT) --config .dependency-cruiser.cjs --output-type err
+	npx prettier --check --log-level warn .
+
+format: install
+	npx prettier --write --log-level warn .
 
 bench: install
 	node --import tsx bench/ledger.ts

@@ -8,9 +8,8 @@ import { detectChain } from '../../chains/evm/provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import { assignDepositAddress } from './evm-addresses-store.js';
 import type { Currency } from '../../domain/currencies.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { DepositAddress, DepositAddressProvider } from './addresses.js';
-import { ApiError } from '../../api/http/problem.js';
 
 export class EvmDepositAddresses implements DepositAddressProvider {
   private readonly deriver: DepositAddressDeriver;
@@ -31,7 +30,7 @@ export class EvmDepositAddresses implements DepositAddressProvider {
       ({ chain }) => chain,
       (error) => {
         this.chainKey = null;
-        throw new ApiError(
+        throw new DomainError(
           ErrorCode.Unavailable,
           `the EVM node cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
         );

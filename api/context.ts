@@ -1,5 +1,6 @@
 /** What every route can reach: its dependencies and the authenticated caller. */
-import type { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import type { TemporalTarget } from '../platform/temporal/target.js';
 import type { BetEventCache } from '../services/betting/event-cache.js';
 import type { BetPlacer } from '../services/betting/placement.js';
 import type { Sql } from '../platform/db/client.js';
@@ -18,7 +19,8 @@ export interface ApiDeps {
   ledger: LedgerWriter;
   currencies: CurrencyCatalog;
   tokens: Tokens;
-  temporal: { connection: Connection; client: Client; taskQueue: string };
+  /** The connection too: queries carry a deadline of their own. */
+  temporal: TemporalTarget & { connection: Connection };
   keys: { totp: Buffer; apiKeys: Buffer };
   settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean; withdrawals: WithdrawalTimings };
   metrics: ApiMetrics;

@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test install typecheck lint format bench bench-xrpl bench-collection bench-bets clean-data
+.PHONY: start test test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -22,6 +22,20 @@ start: install
 test: install lint
 	npx tsc --noEmit
 	npx vitest run
+
+# one Vitest project at a time (vitest.config.ts): unit needs no services and runs in seconds; the others start
+# only what their files use (test/support/setup/)
+test-unit: node_modules/.package-lock.json
+	npx vitest run --project unit
+
+test-integration: install
+	npx vitest run --project integration
+
+test-workflows: install
+	npx vitest run --project workflows
+
+test-e2e: install
+	npx vitest run --project e2e
 
 typecheck: install
 	npx tsc --noEmit

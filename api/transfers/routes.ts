@@ -91,7 +91,10 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const { transfer, replayed } = await sendTransfer(transfers, {
         senderId: c.get('user').id,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
-        to: body.to_email !== undefined ? { field: 'to_email', email: body.to_email } : { field: 'to_user_id', userId: body.to_user_id! },
+        to:
+          body.to_email !== undefined
+            ? { field: 'to_email', email: body.to_email }
+            : { field: 'to_user_id', userId: body.to_user_id! },
         currency,
         amount: requireAmount(body.amount, currency),
         memo: body.memo,

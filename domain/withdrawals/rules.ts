@@ -64,6 +64,8 @@ export function withdrawalCounters(userId: string, currency: string, amount: big
 }
 
 /** Which limit a refused hold broke, from the counter the ledger names: the monthly one, else the daily one. */
-export function exceededLimit(counterKey: string | undefined): typeof ErrorCode.MonthlyLimitExceeded | typeof ErrorCode.DailyLimitExceeded {
+export function exceededLimit(
+  counterKey: string | undefined,
+): typeof ErrorCode.MonthlyLimitExceeded | typeof ErrorCode.DailyLimitExceeded {
   return counterKey?.startsWith(`${MONTH_COUNTER}:`) ? ErrorCode.MonthlyLimitExceeded : ErrorCode.DailyLimitExceeded;
 }

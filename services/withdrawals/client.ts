@@ -28,7 +28,12 @@ export interface WithdrawalTimings {
 }
 
 /** Held withdrawal requests and their workflows, for storeThenStart and startMissed. */
-export function withdrawalOutbox(client: Client, db: Db, taskQueue: string, timings: WithdrawalTimings): WorkflowOutbox<Withdrawal> {
+export function withdrawalOutbox(
+  client: Client,
+  db: Db,
+  taskQueue: string,
+  timings: WithdrawalTimings,
+): WorkflowOutbox<Withdrawal> {
   return {
     kind: 'withdrawal',
     idOf: (w) => w.id,

@@ -105,7 +105,11 @@ export async function requestWithdrawal(deps: WithdrawalDeps, request: Withdrawa
   const settings = await withdrawalSettings(deps.sql, currency.code);
   const refusal = checkWithdrawalRules(amount, settings, currency.code);
   if (refusal) throw refusal;
-  const reasons = approvalReasons(amount, settings, await addressUsedBefore(deps.sql, userId, currency.code, address, destinationTag));
+  const reasons = approvalReasons(
+    amount,
+    settings,
+    await addressUsedBefore(deps.sql, userId, currency.code, address, destinationTag),
+  );
   const counters = withdrawalCounters(userId, currency.code, amount, settings, new Date());
 
   const outbox = withdrawalOutbox(deps.temporal.client, deps.sql, deps.temporal.taskQueue, deps.timings);
@@ -189,7 +193,12 @@ export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: 
   return decide(deps, id, approveWithdrawalUpdate, { operatorId });
 }
 
-export function rejectWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string, reason: string): Promise<WithdrawalStatus> {
+export function rejectWithdrawal(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  id: string,
+  reason: string,
+): Promise<WithdrawalStatus> {
   return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
 }
 

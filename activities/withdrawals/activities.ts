@@ -8,7 +8,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
 import { notify } from '../../services/notifications/store.js';
-import { totpSecretOf, userById } from '../../services/users-auth/users-store.js';
+import { totpSecretOf, userById } from '../../services/users-auth/client.js';
 import {
   codeOf,
   providerRoutes,

@@ -3,18 +3,11 @@
  * operators follow each event's settlement.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import {
-  betEventById,
-  betEventByIdempotencyKey,
-  changeBetEvent,
-  insertBetEvent,
-  listBetEvents,
-  type BetEvent,
-} from '../../services/betting/events-store.js';
+import { betEventById, changeBetEvent, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
+import { publishBetEvent } from '../../services/betting/service.js';
 import { tallyBets } from '../../services/betting/bets-store.js';
 import {
   bettingRefusal,
-  deadlineProblem,
   DEFAULT_BETTING_SECONDS,
   EVENT_STATES,
   isOutcome,
@@ -25,7 +18,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import { settlementProgress, signalBetEventChanged, startBetEventWorkflow } from '../../services/betting/client.js';
+import { settlementProgress, signalBetEventChanged } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
@@ -127,48 +120,19 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       },
       responses: {
         201: jsonResponse('Published (or the first event of this Idempotency-Key)', EventView),
-        ...problems(400, 401, 403, 409, 415, 503),
+        ...problems(400, 401, 403, 409, 415),
       },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const provider = c.get('user').id;
-      const coefficient = requireCoefficient(body.coefficient);
-      const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null;
-      const replay = (previous: BetEvent) => {
-        const same =
-          previous.coefficient === coefficient &&
-          previous.title === (body.title ?? null) &&
-          (body.deadline === undefined || body.deadline * 1000 === previous.deadline.getTime());
-        if (!same) throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different event');
-        return c.json(eventView(previous), 201, { 'idempotent-replayed': 'true' });
-      };
-      // a repeated request is answered with its event, even once the deadline it asked for has passed
-      const earlier = idempotencyKey ? await betEventByIdempotencyKey(deps.sql, provider, idempotencyKey) : null;
-      if (earlier) return replay(earlier);
-
-      const nowSeconds = Math.floor(Date.now() / 1000);
-      const deadline = body.deadline ?? nowSeconds + DEFAULT_BETTING_SECONDS;
-      const problem = deadlineProblem(deadline, nowSeconds);
-      if (problem) throw invalidField('deadline', problem);
-      const { event, created } = await deps.sql.begin(async (tx) => {
-        const inserted = await insertBetEvent(tx, {
-          title: body.title ?? null,
-          coefficient,
-          deadline: new Date(deadline * 1000),
-          createdBy: provider,
-          idempotencyKey,
-        });
-        // started before the row commits: if Temporal refuses, the event is rolled back instead of left without a workflow
-        if (inserted.created) await startBetEventWorkflow(deps, inserted.event.id);
-        return inserted;
+      const { event, replayed } = await publishBetEvent(deps, {
+        providerId: c.get('user').id,
+        idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
+        title: body.title ?? null,
+        coefficient: requireCoefficient(body.coefficient),
+        deadline: body.deadline ?? null,
       });
-      if (!created) return replay(event); // the same key sent twice at once
-      deps.log.info(
-        { event: event.id, by: provider, coefficient: body.coefficient, deadline: event.deadline },
-        'bet event published',
-      );
-      return c.json(eventView(event), 201);
+      return c.json(eventView(event), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );
 

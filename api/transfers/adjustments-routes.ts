@@ -1,8 +1,8 @@
 /** Operator balance adjustments: a credit or debit of a user against the equity account, with a reason on record. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { userById } from '../../services/users-auth/users-store.js';
+import { userById } from '../../services/users-auth/client.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { userAccountName } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
@@ -16,7 +16,6 @@ import {
   problems,
   SignedDecimalString,
 } from '../http/schemas.js';
-import { ledgerRefusal } from './routes.js';
 
 export const EQUITY_ACCOUNT = 'equity:adjustments';
 

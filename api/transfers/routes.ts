@@ -1,18 +1,13 @@
 /** Internal transfers between users, and the caller's ledger history. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { TransferRecord } from '../../services/ledger/journal.js';
-import { transferByKey, transfersOf } from '../../services/ledger/queries.js';
-import { transferRules } from '../../services/transfers/settings-store.js';
-import { userByEmail, userById } from '../../services/users-auth/users-store.js';
-import { ErrorCode } from '../../domain/errors.js';
-import { userAccountName, type LedgerFailure } from '../../domain/ledger/engine.js';
-import { feeFor } from '../../domain/fees.js';
-import { checkTransferRules, internalTransferGroup, transferKey } from '../../domain/transfers/rules.js';
+import { transfersOf } from '../../services/ledger/queries.js';
+import { sendTransfer, type TransferDeps } from '../../services/transfers/service.js';
+import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
 import {
   BearerSecurity,
   CurrencyCode,
@@ -69,13 +64,13 @@ const EntryView = z
   })
   .openapi('LedgerEntry');
 
-/** Maps a ledger refusal to the API's answer. */
-export function ledgerRefusal(error: LedgerFailure, limitCode: ErrorCode = ErrorCode.LimitExceeded): ApiError {
-  if (error.code === ErrorCode.LimitExceeded) return new ApiError(limitCode, 'this would exceed your limit');
-  return new ApiError(error.code, error.message);
-}
-
 export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const transfers: TransferDeps = {
+    sql: deps.sql,
+    ledger: deps.ledger,
+    countOutcome: (outcome) => deps.metrics.ledgerOutcomes.inc({ outcome }),
+  };
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -92,62 +87,19 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const sender = c.get('user');
-      const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const amount = requireAmount(body.amount, currency);
-
-      const recipientField = body.to_email !== undefined ? 'to_email' : 'to_user_id';
-      const recipient =
-        body.to_email !== undefined ? await userByEmail(deps.sql, body.to_email) : await userById(deps.sql, body.to_user_id!);
-      if (!recipient) {
-        throw new ApiError(ErrorCode.RecipientNotFound, 'no user matches the recipient', [
-          { path: recipientField, message: 'matches no user' },
-        ]);
-      }
-      if (recipient.id === sender.id) {
-        throw new ApiError(ErrorCode.SelfTransfer, 'you cannot transfer to yourself', [
-          { path: recipientField, message: 'is you' },
-        ]);
-      }
-
-      // a repeated request is answered from the journal, even if fees or limits changed since
-      const key = transferKey(sender.id, idempotencyKey);
-      const previous = await transferByKey(deps.sql, key);
-      if (previous) {
-        if (
-          previous.credit !== userAccountName(recipient.id) ||
-          previous.currency !== currency.code ||
-          previous.amount !== amount
-        ) {
-          throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
-        }
-        deps.metrics.ledgerOutcomes.inc({ outcome: 'replayed' });
-        return c.json(transferView(previous, currency), 201, { 'idempotent-replayed': 'true' });
-      }
-
-      const rules = await transferRules(deps.sql, currency.code);
-      const refusal = checkTransferRules(amount, rules, currency.code);
-      if (refusal) throw refusal;
-      const fee = feeFor(amount, rules.fee);
-      const day = new Date().toISOString().slice(0, 10);
-      const group = internalTransferGroup(
-        { fromUserId: sender.id, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day },
-        rules,
-      );
-      group.transfers[0]!.metadata = { ...group.transfers[0]!.metadata, ...(body.memo ? { memo: body.memo } : {}) };
-
-      const outcome = await deps.ledger.submit(group);
-      if (!outcome.ok) {
-        deps.metrics.ledgerOutcomes.inc({ outcome: outcome.error.code });
-        throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
-      }
-      deps.metrics.ledgerOutcomes.inc({ outcome: outcome.replayed ? 'replayed' : 'posted' });
-      return c.json(
-        transferView(outcome.transfers[0]!, currency),
-        201,
-        outcome.replayed ? { 'idempotent-replayed': 'true' } : {},
-      );
+      const { transfer, replayed } = await sendTransfer(transfers, {
+        senderId: c.get('user').id,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        to:
+          body.to_email !== undefined
+            ? { field: 'to_email', email: body.to_email }
+            : { field: 'to_user_id', userId: body.to_user_id! },
+        currency,
+        amount: requireAmount(body.amount, currency),
+        memo: body.memo,
+      });
+      return c.json(transferView(transfer, currency), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );
 

@@ -1,18 +1,23 @@
 /** Withdrawals for operators: the queue, approve / reject / close, provider order, and the dev mailbox. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listCapturedMail } from '../../platform/mail/captured-mail.js';
-import { listWithdrawals, providerRoutes, replaceProviderRoutes, withdrawalById } from '../../services/withdrawals/store.js';
+import { listWithdrawals, providerRoutes } from '../../services/withdrawals/store.js';
+import {
+  approveWithdrawal,
+  closeWithdrawal,
+  existingWithdrawal,
+  rejectWithdrawal,
+  setProviderOrder,
+} from '../../services/withdrawals/service.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
-import { approveWithdrawalUpdate, closeWithdrawalUpdate, rejectWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError, invalidField } from '../http/problem.js';
+import { ApiError } from '../http/problem.js';
 import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
-import { withdrawalView, WithdrawalView } from './routes.js';
-import { updateWithdrawal } from '../../services/withdrawals/client.js';
+import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });
@@ -25,6 +30,8 @@ const ProviderRoutes = z.object({
 });
 
 export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const withdrawals = withdrawalDeps(deps);
+
   app.openapi(
     createRoute({
       method: 'get',
@@ -73,8 +80,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       },
     }),
     async (c) => {
-      const w = await withdrawalById(deps.sql, c.req.valid('param').id);
-      if (!w) throw new ApiError(ErrorCode.NotFound, 'no such withdrawal');
+      const w = await existingWithdrawal(deps.sql, c.req.valid('param').id);
       return c.json({ ...(await withdrawalView(deps, w, true)), user_id: w.userId }, 200);
     },
   );
@@ -89,23 +95,12 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415) },
   });
 
-  const requireWithdrawal = async (id: string) => {
-    if (!(await withdrawalById(deps.sql, id))) throw new ApiError(ErrorCode.NotFound, 'no such withdrawal');
-  };
-
   app.openapi(
     createRoute({
       ...decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)'),
       request: { params: IdParam },
     }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      await requireWithdrawal(id);
-      return c.json(
-        { status: await updateWithdrawal(deps.temporal.client, id, approveWithdrawalUpdate, { operatorId: c.get('user').id }) },
-        200,
-      );
-    },
+    async (c) => c.json({ status: await approveWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id) }, 200),
   );
 
   app.openapi(
@@ -113,20 +108,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       ...decisionRoute('reject', 'Reject a withdrawal awaiting approval; the held funds are released'),
       request: { params: IdParam, ...jsonBody(z.object({ reason: z.string().trim().min(3).max(500) })) },
     }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      await requireWithdrawal(id);
-      const { reason } = c.req.valid('json');
-      return c.json(
-        {
-          status: await updateWithdrawal(deps.temporal.client, id, rejectWithdrawalUpdate, {
-            operatorId: c.get('user').id,
-            reason,
-          }),
-        },
+    async (c) =>
+      c.json(
+        { status: await rejectWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id, c.req.valid('json').reason) },
         200,
-      );
-    },
+      ),
   );
 
   app.openapi(
@@ -147,16 +133,13 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      await requireWithdrawal(id);
       const body = c.req.valid('json');
-      const status = await updateWithdrawal(deps.temporal.client, id, closeWithdrawalUpdate, {
+      const status = await closeWithdrawal(withdrawals, c.req.valid('param').id, {
         operatorId: c.get('user').id,
         outcome: body.outcome,
         txHash: body.tx_hash,
         note: body.note,
       });
-      deps.log.info({ operator: c.get('user').id, withdrawal: id, outcome: body.outcome }, 'withdrawal closed by an operator');
       return c.json({ status }, 200);
     },
   );
@@ -194,14 +177,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     async (c) => {
       const body = c.req.valid('json');
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const ids = body.providers.map((p) => p.id);
-      if (new Set(ids).size !== ids.length) throw invalidField('providers', 'lists a provider twice');
-      await replaceProviderRoutes(
-        deps.sql,
-        currency.code,
-        body.providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
-      );
-      deps.log.info({ operator: c.get('user').id, currency: currency.code, providers: body.providers }, 'provider order changed');
+      await setProviderOrder(withdrawals, c.get('user').id, currency.code, body.providers);
       return c.json(body, 200);
     },
   );

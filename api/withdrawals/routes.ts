@@ -1,29 +1,19 @@
 /** Withdrawals for users: request (funds held at once), confirm with the mailed code, cancel, follow. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { checkAddress } from '../../chains/addresses.js';
-import type { Currency } from '../../domain/currencies.js';
-import { ErrorCode } from '../../domain/errors.js';
-import { approvalRequired, checkWithdrawalRules, withdrawalCounters, withdrawalFee } from '../../domain/withdrawals/rules.js';
-import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
-import { commitGroups } from '../../services/ledger/journal.js';
+import { listWithdrawals, withdrawalEvents, type Withdrawal } from '../../services/withdrawals/store.js';
 import {
-  addressUsedBefore,
-  insertWithdrawal,
-  listWithdrawals,
-  withdrawalById,
-  withdrawalByKey,
-  withdrawalEvents,
-  withdrawalSettings,
-  type Withdrawal,
-} from '../../services/withdrawals/store.js';
-import { startWithdrawalWorkflow, updateWithdrawal } from '../../services/withdrawals/client.js';
-import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
+  cancelWithdrawal,
+  confirmWithdrawal,
+  ownWithdrawal,
+  requestWithdrawal,
+  requireWithdrawable,
+  type WithdrawalDeps,
+} from '../../services/withdrawals/service.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError, invalidField } from '../http/problem.js';
 import {
   BearerSecurity,
   CurrencyCode,
@@ -34,7 +24,6 @@ import {
   PageQuery,
   problems,
 } from '../http/schemas.js';
-import { ledgerRefusal } from '../transfers/routes.js';
 
 const WithdrawalRequest = z
   .object({
@@ -93,23 +82,14 @@ export async function withdrawalView(deps: ApiDeps, w: Withdrawal, withHistory: 
 
 const IdParam = z.object({ id: z.uuid() });
 
-/** The caller's own withdrawal, or 404 (never reveal another user's). */
-async function ownWithdrawal(deps: ApiDeps, userId: string, id: string): Promise<Withdrawal> {
-  const w = await withdrawalById(deps.sql, id);
-  if (!w || w.userId !== userId) throw new ApiError(ErrorCode.NotFound, 'no such withdrawal');
-  return w;
-}
-
-function sameRequest(w: Withdrawal, currency: Currency, amount: bigint, address: string, tag: bigint | null): boolean {
-  return (
-    w.currency === currency.code &&
-    w.amount === amount &&
-    w.address.toLowerCase() === address.toLowerCase() &&
-    w.destinationTag === tag
-  );
+/** What the withdrawal service needs from the API's dependencies. */
+export function withdrawalDeps(deps: ApiDeps): WithdrawalDeps {
+  return { sql: deps.sql, temporal: deps.temporal, timings: deps.settings.withdrawals, log: deps.log };
 }
 
 export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const withdrawals = withdrawalDeps(deps);
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -126,84 +106,16 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const user = c.get('user');
-      const idempotencyKey = c.req.valid('header')['idempotency-key'];
-      const currency = await requireCurrency(deps.currencies, body.currency);
-      if (currency.network !== 'evm' && currency.network !== 'xrpl') {
-        throw new ApiError(ErrorCode.WithdrawalsUnsupported, `withdrawals of ${currency.code} are not available`, [
-          { path: 'currency', message: 'cannot be withdrawn' },
-        ]);
-      }
-      const amount = requireAmount(body.amount, currency);
-      const checked = checkAddress(currency.network, body.address);
-      if (!checked.ok)
-        throw new ApiError(ErrorCode.InvalidAddress, `address ${checked.reason}`, [{ path: 'address', message: checked.reason }]);
-      if (body.destination_tag !== undefined && currency.network !== 'xrpl')
-        throw invalidField('destination_tag', 'is only for XRPL withdrawals');
-      const tag = body.destination_tag === undefined ? null : BigInt(body.destination_tag);
-
-      const previous = await withdrawalByKey(deps.sql, user.id, idempotencyKey);
-      if (previous) {
-        if (!sameRequest(previous, currency, amount, checked.address, tag))
-          throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
-        return c.json(await withdrawalView(deps, previous, false), 202, { 'idempotent-replayed': 'true' });
-      }
-
-      const settings = await withdrawalSettings(deps.sql, currency.code);
-      const refusal = checkWithdrawalRules(amount, settings, currency.code);
-      if (refusal) throw refusal;
-      const fee = withdrawalFee(amount, settings);
-      const usedBefore = await addressUsedBefore(deps.sql, user.id, currency.code, checked.address, tag);
-      const reasons = [
-        ...(usedBefore ? [] : ['new_address']),
-        ...(settings.approvalThreshold !== null && amount >= settings.approvalThreshold ? ['amount'] : []),
-      ];
-      const counters = withdrawalCounters(user.id, currency.code, amount, settings, new Date());
-
-      // the request row and the hold commit together: a refused hold leaves nothing behind
-      const created = await deps.sql.begin(async (tx) => {
-        const w = await insertWithdrawal(tx, {
-          userId: user.id,
-          idempotencyKey,
-          currency: currency.code,
-          amount,
-          fee,
-          address: checked.address,
-          destinationTag: tag,
-          approvalRequired: approvalRequired(amount, settings, usedBefore),
-          approvalReasons: reasons,
-          counters,
-        });
-        if (!w) return null; // the same key raced in: answered below from the stored request
-        const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
-        if (!outcome!.ok) {
-          const subject = outcome!.error.subject ?? '';
-          throw ledgerRefusal(
-            outcome!.error,
-            subject.startsWith('withdrawal-month:') ? ErrorCode.MonthlyLimitExceeded : ErrorCode.DailyLimitExceeded,
-          );
-        }
-        return w;
+      const currency = requireWithdrawable(await requireCurrency(deps.currencies, body.currency));
+      const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
+        userId: c.get('user').id,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        currency,
+        amount: requireAmount(body.amount, currency),
+        address: body.address,
+        destinationTag: body.destination_tag === undefined ? null : BigInt(body.destination_tag),
       });
-      if (!created) {
-        const raced = (await withdrawalByKey(deps.sql, user.id, idempotencyKey))!;
-        if (!sameRequest(raced, currency, amount, checked.address, tag))
-          throw new ApiError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
-        return c.json(await withdrawalView(deps, raced, false), 202, { 'idempotent-replayed': 'true' });
-      }
-      try {
-        await startWithdrawalWorkflow(
-          deps.temporal.client,
-          deps.sql,
-          deps.temporal.taskQueue,
-          created,
-          deps.settings.withdrawals,
-        );
-      } catch (error) {
-        // the funds are held and the request stored: the worker's sweep starts the workflow
-        deps.log.warn({ err: error, withdrawal: created.id }, 'could not start the withdrawal workflow now');
-      }
-      return c.json(await withdrawalView(deps, created, false), 202);
+      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );
 
@@ -233,17 +145,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      await ownWithdrawal(deps, c.get('user').id, id);
-      const result = await updateWithdrawal(deps.temporal.client, id, confirmWithdrawalUpdate, c.req.valid('json'));
-      if (!result.accepted) {
-        const field = result.reason === 'totp' ? 'totp' : 'code';
-        const message =
-          result.attemptsLeft > 0
-            ? `is wrong (${result.attemptsLeft} attempts left)`
-            : 'is wrong; too many attempts, the withdrawal was cancelled';
-        throw new ApiError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
-      }
+      await confirmWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id, c.req.valid('json'));
       return c.json({ confirmed: true as const }, 200);
     },
   );
@@ -263,10 +165,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      const user = c.get('user');
-      await ownWithdrawal(deps, user.id, id);
-      await updateWithdrawal(deps.temporal.client, id, cancelWithdrawalUpdate, { userId: user.id });
+      await cancelWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id);
       return c.json({ status: 'cancelled' as const }, 200);
     },
   );
@@ -316,6 +215,6 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       responses: { 200: jsonResponse('The withdrawal', WithdrawalView), ...problems(400, 401, 404) },
     }),
     async (c) =>
-      c.json(await withdrawalView(deps, await ownWithdrawal(deps, c.get('user').id, c.req.valid('param').id), true), 200),
+      c.json(await withdrawalView(deps, await ownWithdrawal(deps.sql, c.get('user').id, c.req.valid('param').id), true), 200),
   );
 }

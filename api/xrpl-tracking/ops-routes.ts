@@ -4,7 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { signalDeposits } from '../../services/xrpl-tracking/outbox.js';
-import { userById } from '../../services/users-auth/users-store.js';
+import { userById } from '../../services/users-auth/client.js';
 import { assignUnmatched, unmatchedPayments } from '../../services/xrpl-tracking/payments-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';

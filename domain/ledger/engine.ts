@@ -6,7 +6,7 @@
  * Conventions (as in TigerBeetle): every account keeps four running sums; a user's balance is credits − debits;
  * a pending transfer reserves funds until it is posted (in whole or part; the rest is released) or voided.
  */
-import { ErrorCode } from '../errors.js';
+import { DomainError, ErrorCode } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
 
 export type Metadata = Record<string, unknown>;
@@ -86,6 +86,15 @@ export interface LedgerFailure {
   message: string;
   /** The account, pending transfer or counter the failure is about. */
   subject?: string;
+}
+
+/**
+ * A ledger refusal as the caller's business error. A counter over its maximum is the caller's own limit, named by
+ * `limitCode` (the daily limit of transfers, the monthly one of withdrawals).
+ */
+export function ledgerRefusal(error: LedgerFailure, limitCode: ErrorCode = ErrorCode.LimitExceeded): DomainError {
+  if (error.code === ErrorCode.LimitExceeded) return new DomainError(limitCode, 'this would exceed your limit');
+  return new DomainError(error.code, error.message);
 }
 
 export type GroupResult = { ok: true; entries: JournalEntry[] } | { ok: false; error: LedgerFailure };

@@ -30,10 +30,20 @@ export function withdrawalFee(amount: bigint, settings: WithdrawalSettings): big
   return feeFor(amount, settings.fee);
 }
 
-/** An operator approves large withdrawals and every first withdrawal to an address the user never used. */
-export function approvalRequired(amount: bigint, settings: WithdrawalSettings, addressUsedBefore: boolean): boolean {
-  return !addressUsedBefore || (settings.approvalThreshold !== null && amount >= settings.approvalThreshold);
+export type ApprovalReason = 'new_address' | 'amount';
+
+/**
+ * Why an operator must approve this withdrawal (none: it needs no approval): every first withdrawal to an address the
+ * user never used, and large ones.
+ */
+export function approvalReasons(amount: bigint, settings: WithdrawalSettings, addressUsedBefore: boolean): ApprovalReason[] {
+  const reasons: ApprovalReason[] = [];
+  if (!addressUsedBefore) reasons.push('new_address');
+  if (settings.approvalThreshold !== null && amount >= settings.approvalThreshold) reasons.push('amount');
+  return reasons;
 }
+
+const MONTH_COUNTER = 'withdrawal-month';
 
 /** Daily and monthly usage counters (UTC), keyed so the ledger checks them in the same transaction as the hold. */
 export function withdrawalCounters(userId: string, currency: string, amount: bigint, settings: WithdrawalSettings, now: Date) {
@@ -46,9 +56,16 @@ export function withdrawalCounters(userId: string, currency: string, amount: big
       ...(settings.dailyLimit !== null ? { max: settings.dailyLimit } : {}),
     },
     {
-      key: `withdrawal-month:${userId}:${currency}:${month}`,
+      key: `${MONTH_COUNTER}:${userId}:${currency}:${month}`,
       add: amount,
       ...(settings.monthlyLimit !== null ? { max: settings.monthlyLimit } : {}),
     },
   ];
+}
+
+/** Which limit a refused hold broke, from the counter the ledger names: the monthly one, else the daily one. */
+export function exceededLimit(
+  counterKey: string | undefined,
+): typeof ErrorCode.MonthlyLimitExceeded | typeof ErrorCode.DailyLimitExceeded {
+  return counterKey?.startsWith(`${MONTH_COUNTER}:`) ? ErrorCode.MonthlyLimitExceeded : ErrorCode.DailyLimitExceeded;
 }

@@ -1,8 +1,14 @@
-/** The one way into the bet event workflow: start it with its event, wake it on a state change, ask its progress. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Connection } from '@temporalio/client';
+/**
+ * The one way into the bet event workflow: start it once its event is stored, wake it on a state change, ask its
+ * progress. An event's workflow starts through the outbox (platform/temporal/start-after-commit.ts): the event commits
+ * with workflow_started = false, the API starts the workflow right after, and the worker's sweep
+ * (`startUnstartedBetEvents`) starts any the API missed.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
 import type { SettlementProgress } from '../../domain/betting/events.js';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
+import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { betEventWorkflow } from '../../workflows/betting/workflow.js';
 import {
@@ -11,14 +17,15 @@ import {
   betEventWorkflowId,
   betSettlementProgressQuery,
 } from '../../workflows/betting/messages.js';
+import { markBetEventWorkflowStarted, unstartedBetEvents, type BetEvent } from './events-store.js';
 
 interface BetEventClientDeps {
   temporal: TemporalTarget & { connection: Connection };
   log: Logger;
 }
 
-const startOptions = (deps: BetEventClientDeps, eventId: string) => ({
-  taskQueue: deps.temporal.taskQueue,
+const startOptions = (taskQueue: string, eventId: string) => ({
+  taskQueue,
   workflowId: betEventWorkflowId(eventId),
   args: [{ eventId }] as [{ eventId: string }],
   // a failed settlement can be started again by repeating the state change; a finished one is never redone
@@ -26,20 +33,31 @@ const startOptions = (deps: BetEventClientDeps, eventId: string) => ({
   typedSearchAttributes: betEventSearchAttributes,
 });
 
-function unavailable(error: unknown): DomainError {
-  return new DomainError(
-    ErrorCode.Unavailable,
-    `Temporal is unavailable: ${error instanceof Error ? error.message : String(error)}`,
-  );
+/** Published events and their workflows, for storeThenStart and startMissed. */
+export function betEventOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox<BetEvent> {
+  return {
+    kind: 'bet event',
+    idOf: (event) => event.id,
+    async start(event) {
+      await temporal.client.workflow.start(betEventWorkflow, {
+        ...startOptions(temporal.taskQueue, event.id),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    },
+    markStarted: (event) => markBetEventWorkflowStarted(db, event.id),
+    unstarted: (graceSeconds) => unstartedBetEvents(db, graceSeconds),
+  };
 }
 
-/** Starts a new event's workflow. */
-export async function startBetEventWorkflow(deps: BetEventClientDeps, eventId: string): Promise<void> {
-  try {
-    await deps.temporal.client.workflow.start(betEventWorkflow, startOptions(deps, eventId));
-  } catch (error) {
-    throw unavailable(error);
-  }
+/** The worker's sweep: starts the workflows of events the API did not start (published more than `graceSeconds` ago). */
+export async function startUnstartedBetEvents(
+  client: Client,
+  db: Db,
+  taskQueue: string,
+  log: Logger,
+  graceSeconds: number,
+): Promise<number> {
+  return startMissed(betEventOutbox({ client, taskQueue }, db), graceSeconds, log);
 }
 
 /**
@@ -49,7 +67,7 @@ export async function startBetEventWorkflow(deps: BetEventClientDeps, eventId: s
 export async function signalBetEventChanged(deps: BetEventClientDeps, eventId: string): Promise<void> {
   try {
     await deps.temporal.client.workflow.signalWithStart(betEventWorkflow, {
-      ...startOptions(deps, eventId),
+      ...startOptions(deps.temporal.taskQueue, eventId),
       signal: betEventChangedSignal,
       signalArgs: [],
     });

@@ -1,6 +1,6 @@
 /** Sweeps of deposit wallets to the cold wallet, and what each wallet holds for its users, as the books see it. */
 import type { Db, Sql } from '../../platform/db/client.js';
-import type { Checkpoint } from '../deposits/evm-observations.js';
+import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 
 export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
 export const FINISHED: SweepStatus[] = ['confirmed', 'failed', 'cancelled'];

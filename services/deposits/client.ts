@@ -1,6 +1,7 @@
 /**
- * The one way into the deposit workflows: the listeners signal-with-start a deposit's workflow with what they saw.
- * A deposit's workflow ID is its business key, so a repeated signal reaches the same run.
+ * deposits' surface for other features. The one way into the deposit workflows: the listeners signal-with-start a
+ * deposit's workflow with what they saw; a deposit's workflow ID is its business key, so a repeated signal reaches
+ * the same run. And the deposit records other features read or add to (XRPL tracking, collection).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -17,6 +18,12 @@ import {
   xrplDepositWorkflowId,
   xrplPaymentValidatedSignal,
 } from '../../workflows/deposits/xrpl/messages.js';
+
+/** XRPL tracking records the deposits among the payments it stores, matching destination tags to their users. */
+export { recordDeposit } from './store.js';
+export { tagOwners } from './xrpl-destination-tags.js';
+/** Collection finds whose deposit address a wallet is. */
+export { depositAddressByAddress } from './evm-addresses-store.js';
 
 /** Starts an EVM deposit's workflow on first sight; afterwards tells it the new confirmation count or the drop. */
 export async function signalEvmDeposit(

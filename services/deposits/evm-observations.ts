@@ -4,6 +4,7 @@
  * A replaced block drops its unconfirmed deposits (never credited) and sends our transactions back to pending.
  */
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
+import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { recordDeposit } from './store.js';
 import { notify } from '../notifications/store.js';
@@ -41,11 +42,6 @@ export interface RangeOutcome {
   newDeposits: number;
   droppedDepositIds: string[];
   replacedBlocks: bigint[];
-}
-
-export interface Checkpoint {
-  blockNumber: bigint;
-  blockHash: string;
 }
 
 export async function checkpointOf(db: Db, chain: string): Promise<Checkpoint | null> {

@@ -1,14 +1,15 @@
 /**
- * The one way into withdrawal workflows. Starting one once its funds are held: The API starts it right after the hold commits; should
- * the API die in between, the worker's sweep finds the request (workflow_started = false) and starts it. The
- * workflow ID is the business key, so starting twice joins the first.
+ * The one way into withdrawal workflows. A request's workflow starts once its funds are held, through the outbox
+ * (platform/temporal/start-after-commit.ts): the request commits with workflow_started = false, the API starts the
+ * workflow right after, and the worker's sweep (`startUnstartedWithdrawals`) starts any the API missed.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { Db } from '../../platform/db/client.js';
-import { totpSecretOf } from '../users-auth/users-store.js';
+import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted, unstartedWithdrawals, type Withdrawal } from './store.js';
 import { withdrawalWorkflow } from '../../workflows/withdrawals/workflow.js';
 import {
@@ -26,33 +27,40 @@ export interface WithdrawalTimings {
   pollIntervalMs: number;
 }
 
-export async function startWithdrawalWorkflow(
+/** Held withdrawal requests and their workflows, for storeThenStart and startMissed. */
+export function withdrawalOutbox(
   client: Client,
   db: Db,
   taskQueue: string,
-  w: Withdrawal,
   timings: WithdrawalTimings,
-): Promise<void> {
-  const totp = await totpSecretOf(db, w.userId);
-  const input: WithdrawalInput = {
-    id: w.id,
-    userId: w.userId,
-    currency: w.currency,
-    approvalRequired: w.approvalRequired,
-    totpRequired: totp.enabled,
-    ...timings,
+): WorkflowOutbox<Withdrawal> {
+  return {
+    kind: 'withdrawal',
+    idOf: (w) => w.id,
+    async start(w) {
+      const totp = await totpSecretOf(db, w.userId);
+      const input: WithdrawalInput = {
+        id: w.id,
+        userId: w.userId,
+        currency: w.currency,
+        approvalRequired: w.approvalRequired,
+        totpRequired: totp.enabled,
+        ...timings,
+      };
+      await client.workflow.start(withdrawalWorkflow, {
+        taskQueue,
+        workflowId: withdrawalWorkflowId(w.id),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [input],
+        typedSearchAttributes: withdrawalSearchAttributes(input),
+      });
+    },
+    markStarted: (w) => markWorkflowStarted(db, w.id),
+    unstarted: (graceSeconds) => unstartedWithdrawals(db, graceSeconds),
   };
-  await client.workflow.start(withdrawalWorkflow, {
-    taskQueue,
-    workflowId: withdrawalWorkflowId(w.id),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [input],
-    typedSearchAttributes: withdrawalSearchAttributes(input),
-  });
-  await markWorkflowStarted(db, w.id);
 }
 
-/** Starts the workflows of held withdrawals whose API process died before it could (older than `graceSeconds`). */
+/** The worker's sweep: starts the workflows of held withdrawals the API did not start (older than `graceSeconds`). */
 export async function startUnstartedWithdrawals(
   client: Client,
   db: Db,
@@ -61,12 +69,7 @@ export async function startUnstartedWithdrawals(
   log: Logger,
   graceSeconds: number,
 ): Promise<number> {
-  const pending = await unstartedWithdrawals(db, graceSeconds);
-  for (const w of pending) {
-    await startWithdrawalWorkflow(client, db, taskQueue, w, timings);
-    log.warn({ withdrawal: w.id }, 'started a withdrawal workflow the API had not started');
-  }
-  return pending.length;
+  return startMissed(withdrawalOutbox(client, db, taskQueue, timings), graceSeconds, log);
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));

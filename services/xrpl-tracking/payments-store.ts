@@ -8,8 +8,7 @@ import {
 } from '../../domain/xrpl-tracking/payments.js';
 import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import type { Db, Sql } from '../../platform/db/client.js';
-import { recordDeposit } from '../deposits/store.js';
-import type { XrplDepositToSignal } from '../deposits/client.js';
+import { recordDeposit, type XrplDepositToSignal } from '../deposits/client.js';
 
 export type DepositStatus = 'matched' | UnmatchedReason;
 

@@ -16,8 +16,7 @@ import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { recordDeposit } from '../deposits/store.js';
-import { tagOwners } from '../deposits/xrpl-destination-tags.js';
+import { recordDeposit, tagOwners } from '../deposits/client.js';
 import { payoutsByHash } from '../../chains/xrpl/payouts-store.js';
 
 /** A deposit recorded by this batch: its workflow is to be signalled. */

@@ -37,10 +37,14 @@ export const rejectWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ operator
   'rejectWithdrawal',
 );
 export const cancelWithdrawalUpdate = defineUpdate<WithdrawalStatus, [{ userId: string }]>('cancelWithdrawal');
-export const closeWithdrawalUpdate = defineUpdate<
-  WithdrawalStatus,
-  [{ operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string }]
->('closeWithdrawal');
+/** An operator's word on a withdrawal that failed or has no final status. */
+export interface CloseWithdrawal {
+  operatorId: string;
+  outcome: 'succeeded' | 'failed';
+  txHash?: string;
+  note: string;
+}
+export const closeWithdrawalUpdate = defineUpdate<WithdrawalStatus, [CloseWithdrawal]>('closeWithdrawal');
 /** From the chain listener: the transaction reached the confirmations the currency needs. */
 export const withdrawalConfirmedSignal = defineSignal<[{ txHash: string }]>('withdrawalConfirmed');
 /** From the chain listener: the transaction reverted or was dropped. It never counts as paid. */

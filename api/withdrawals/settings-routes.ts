@@ -1,6 +1,5 @@
-/** Operator settings per currency: internal transfer rules and withdrawal rules. */
+/** Operator settings per currency for withdrawals: limits (daily and monthly), fee, approval threshold, confirmations. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { saveTransferRules, transferRules } from '../../services/transfers/settings-store.js';
 import { saveWithdrawalSettings, withdrawalSettings } from '../../services/withdrawals/store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -14,24 +13,13 @@ import {
 } from '../http/currency-settings.js';
 import { DecimalString } from '../http/schemas.js';
 
-const TransferSettings = BaseSettings.openapi('TransferSettings');
-
 const WithdrawalSettings = BaseSettings.extend({
   monthly_limit: DecimalString.nullable(),
   approval_threshold: DecimalString.nullable().openapi({ description: 'At or above this amount an operator must approve' }),
   confirmations: z.number().int().min(0).max(1000),
 }).openapi('WithdrawalSettings');
 
-export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
-  currencySettingsRoutes(app, deps, guards, {
-    name: 'transfers',
-    schema: TransferSettings,
-    load: transferRules,
-    save: saveTransferRules,
-    view: baseView,
-    read: readBase,
-  });
-
+export function withdrawalSettingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   currencySettingsRoutes(app, deps, guards, {
     name: 'withdrawals',
     schema: WithdrawalSettings,

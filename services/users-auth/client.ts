@@ -1,0 +1,5 @@
+/**
+ * users-auth's surface for other features: the reads they need about a user (who they are, their second factor).
+ * Everything else about users (sign-up, roles, secrets at log-in) stays inside users-auth.
+ */
+export { totpSecretOf, userByEmail, userById, type User } from './users-store.js';

@@ -1,0 +1,229 @@
+/**
+ * Withdrawals' application layer: requesting one (its rules, the hold with its limit counters, its workflow), and the
+ * user's and operators' decisions, which the withdrawal's workflow takes.
+ */
+import type { UpdateDefinition } from '@temporalio/common';
+import { checkAddress } from '../../chains/addresses.js';
+import type { Currency } from '../../domain/currencies.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { ledgerRefusal } from '../../domain/ledger/engine.js';
+import { holdGroup } from '../../domain/withdrawals/ledger.js';
+import {
+  approvalReasons,
+  checkWithdrawalRules,
+  exceededLimit,
+  withdrawalCounters,
+  withdrawalFee,
+} from '../../domain/withdrawals/rules.js';
+import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import type { Db, Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import {
+  approveWithdrawalUpdate,
+  cancelWithdrawalUpdate,
+  closeWithdrawalUpdate,
+  confirmWithdrawalUpdate,
+  rejectWithdrawalUpdate,
+  type CloseWithdrawal,
+} from '../../workflows/withdrawals/messages.js';
+import { commitGroups } from '../ledger/journal.js';
+import { updateWithdrawal, withdrawalOutbox, type WithdrawalTimings } from './client.js';
+import {
+  addressUsedBefore,
+  insertWithdrawal,
+  replaceProviderRoutes,
+  withdrawalById,
+  withdrawalByKey,
+  withdrawalSettings,
+  type Withdrawal,
+} from './store.js';
+
+export interface WithdrawalDeps {
+  sql: Sql;
+  temporal: TemporalTarget;
+  timings: WithdrawalTimings;
+  log: Logger;
+}
+
+export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
+
+/** Withdrawals go out on EVM and XRPL only; any other currency is refused before its amount is even read. */
+export function requireWithdrawable(currency: Currency): WithdrawableCurrency {
+  if (currency.network !== 'evm' && currency.network !== 'xrpl') {
+    throw new DomainError(ErrorCode.WithdrawalsUnsupported, `withdrawals of ${currency.code} are not available`, [
+      { path: 'currency', message: 'cannot be withdrawn' },
+    ]);
+  }
+  return currency as WithdrawableCurrency;
+}
+
+export interface WithdrawalRequest {
+  userId: string;
+  idempotencyKey: string;
+  currency: WithdrawableCurrency;
+  amount: bigint;
+  address: string;
+  destinationTag: bigint | null;
+}
+
+/** The stored request; `replayed` when it is the first request of this Idempotency-Key, answered again. */
+export interface RequestedWithdrawal {
+  withdrawal: Withdrawal;
+  replayed: boolean;
+}
+
+/**
+ * Requests a withdrawal: the request and the hold of amount + fee commit together (a refused hold stores nothing),
+ * then its workflow starts, which mails the confirmation code. A repeated Idempotency-Key is answered with the first
+ * request, even if the rules changed since.
+ */
+export async function requestWithdrawal(deps: WithdrawalDeps, request: WithdrawalRequest): Promise<RequestedWithdrawal> {
+  const { userId, idempotencyKey, currency, amount, destinationTag } = request;
+  const checked = checkAddress(currency.network, request.address);
+  if (!checked.ok)
+    throw new DomainError(ErrorCode.InvalidAddress, `address ${checked.reason}`, [{ path: 'address', message: checked.reason }]);
+  if (destinationTag !== null && currency.network !== 'xrpl') {
+    const message = 'is only for XRPL withdrawals';
+    throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
+  }
+  const address = checked.address;
+  const replay = (previous: Withdrawal): RequestedWithdrawal => {
+    const same =
+      previous.currency === currency.code &&
+      previous.amount === amount &&
+      previous.address.toLowerCase() === address.toLowerCase() &&
+      previous.destinationTag === destinationTag;
+    if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different withdrawal');
+    return { withdrawal: previous, replayed: true };
+  };
+
+  const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
+  if (previous) return replay(previous);
+
+  const settings = await withdrawalSettings(deps.sql, currency.code);
+  const refusal = checkWithdrawalRules(amount, settings, currency.code);
+  if (refusal) throw refusal;
+  const reasons = approvalReasons(
+    amount,
+    settings,
+    await addressUsedBefore(deps.sql, userId, currency.code, address, destinationTag),
+  );
+  const counters = withdrawalCounters(userId, currency.code, amount, settings, new Date());
+
+  const outbox = withdrawalOutbox(deps.temporal.client, deps.sql, deps.temporal.taskQueue, deps.timings);
+  const created = await storeThenStart(
+    outbox,
+    () =>
+      deps.sql.begin(async (tx) => {
+        const w = await insertWithdrawal(tx, {
+          userId,
+          idempotencyKey,
+          currency: currency.code,
+          amount,
+          fee: withdrawalFee(amount, settings),
+          address,
+          destinationTag,
+          approvalRequired: reasons.length > 0,
+          approvalReasons: reasons,
+          counters,
+        });
+        if (!w) return null; // the same key raced in: answered from the stored request
+        const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
+        if (!outcome!.ok) throw ledgerRefusal(outcome!.error, exceededLimit(outcome!.error.subject));
+        return w;
+      }),
+    deps.log,
+  );
+  if (!created) return replay((await withdrawalByKey(deps.sql, userId, idempotencyKey))!);
+  return { withdrawal: created, replayed: false };
+}
+
+/** A withdrawal, or NotFound. */
+export async function existingWithdrawal(db: Db, id: string): Promise<Withdrawal> {
+  const w = await withdrawalById(db, id);
+  if (!w) throw new DomainError(ErrorCode.NotFound, 'no such withdrawal');
+  return w;
+}
+
+/** The user's own withdrawal, or NotFound: another user's is never revealed. */
+export async function ownWithdrawal(db: Db, userId: string, id: string): Promise<Withdrawal> {
+  const w = await withdrawalById(db, id);
+  if (!w || w.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such withdrawal');
+  return w;
+}
+
+/** The user confirms with the mailed code (and TOTP when on); each wrong code costs an attempt, the last one cancels. */
+export async function confirmWithdrawal(
+  deps: WithdrawalDeps,
+  userId: string,
+  id: string,
+  codes: { code: string; totp?: string },
+): Promise<void> {
+  await ownWithdrawal(deps.sql, userId, id);
+  const result = await updateWithdrawal(deps.temporal.client, id, confirmWithdrawalUpdate, codes);
+  if (result.accepted) return;
+  const field = result.reason === 'totp' ? 'totp' : 'code';
+  const message =
+    result.attemptsLeft > 0
+      ? `is wrong (${result.attemptsLeft} attempts left)`
+      : 'is wrong; too many attempts, the withdrawal was cancelled';
+  throw new DomainError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
+}
+
+/** The user cancels a withdrawal not yet broadcast; its workflow releases the hold. */
+export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
+  await ownWithdrawal(deps.sql, userId, id);
+  await updateWithdrawal(deps.temporal.client, id, cancelWithdrawalUpdate, { userId });
+}
+
+/** An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. */
+async function decide<Arg>(
+  deps: WithdrawalDeps,
+  id: string,
+  update: UpdateDefinition<WithdrawalStatus, [Arg]>,
+  arg: Arg,
+): Promise<WithdrawalStatus> {
+  await existingWithdrawal(deps.sql, id);
+  return updateWithdrawal(deps.temporal.client, id, update, arg);
+}
+
+export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
+  return decide(deps, id, approveWithdrawalUpdate, { operatorId });
+}
+
+export function rejectWithdrawal(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  id: string,
+  reason: string,
+): Promise<WithdrawalStatus> {
+  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
+}
+
+/** An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases it. */
+export async function closeWithdrawal(deps: WithdrawalDeps, id: string, close: CloseWithdrawal): Promise<WithdrawalStatus> {
+  const status = await decide(deps, id, closeWithdrawalUpdate, close);
+  deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
+  return status;
+}
+
+/** Sets a currency's provider order (first is tried first) and which are enabled. */
+export async function setProviderOrder(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  currency: string,
+  providers: Array<{ id: string; enabled: boolean }>,
+): Promise<void> {
+  if (new Set(providers.map((p) => p.id)).size !== providers.length) {
+    const message = 'lists a provider twice';
+    throw new DomainError(ErrorCode.ValidationFailed, `providers ${message}`, [{ path: 'providers', message }]);
+  }
+  await replaceProviderRoutes(
+    deps.sql,
+    currency,
+    providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
+  );
+  deps.log.info({ operator: operatorId, currency, providers }, 'provider order changed');
+}

@@ -1,0 +1,98 @@
+/**
+ * Bet events start their workflow after the event commits (store, start, mark started), and the worker's sweep starts
+ * the workflows the API missed, once each, on a real PostgreSQL and the run's Temporal dev server (no worker polls:
+ * a started workflow just waits for one).
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { betEventOutbox, startUnstartedBetEvents } from '../../services/betting/client.js';
+import { insertBetEvent } from '../../services/betting/events-store.js';
+import { publishBetEvent } from '../../services/betting/service.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { betEventWorkflowId } from '../../workflows/betting/messages.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const GRACE_SECONDS = 30;
+const log = pino({ level: 'silent' });
+const taskQueue = `bet-event-start-${randomBytes(4).toString('hex')}`;
+
+let db: TestDatabase;
+let connection: Connection;
+let client: Client;
+let provider: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const namespace = `test-${randomBytes(4).toString('hex')}`;
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  await ensureNamespace(connection, namespace, log);
+  await ensureSearchAttributes(connection, namespace, log);
+  client = new Client({ connection, namespace });
+  provider = (await insertUser(db.sql, { email: 'lines@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
+});
+afterAll(async () => {
+  await connection?.close();
+  await db?.drop();
+});
+
+const sweep = () => startUnstartedBetEvents(client, db.sql, taskQueue, log, GRACE_SECONDS);
+
+/** An event stored as if its API process died right after the commit: no workflow, not marked started. */
+async function storedEvent(secondsAgo: number): Promise<string> {
+  const { event } = await insertBetEvent(db.sql, {
+    title: 'match',
+    coefficient: 185n,
+    deadline: new Date(Date.now() + 3_600_000),
+    createdBy: provider,
+    idempotencyKey: null,
+  });
+  await db.sql`update bet_events set created_at = now() - make_interval(secs => ${secondsAgo}) where id = ${event.id}`;
+  return event.id;
+}
+
+const workflowStarted = async (id: string) =>
+  (await db.sql`select workflow_started from bet_events where id = ${id}`)[0]!.workflowStarted as boolean;
+const runIdOf = async (id: string) => (await client.workflow.getHandle(betEventWorkflowId(id)).describe()).runId;
+
+describe('starting bet event workflows', () => {
+  it('publishing stores the event, starts its workflow and marks it started', async () => {
+    const { event, replayed } = await publishBetEvent(
+      { sql: db.sql, temporal: { client, taskQueue }, log },
+      { providerId: provider, idempotencyKey: 'publish-1', title: 'final', coefficient: 210n, deadline: null },
+    );
+    expect(replayed).toBe(false);
+    expect(await workflowStarted(event.id)).toBe(true);
+    expect(await runIdOf(event.id)).toBeTruthy();
+  });
+
+  it('the sweep starts the workflow of an event whose start was missed, and a second sweep starts nothing', async () => {
+    const missed = await storedEvent(GRACE_SECONDS + 30);
+    const recent = await storedEvent(0); // its API request may still be starting it: left alone
+    await expect(client.workflow.getHandle(betEventWorkflowId(missed)).describe()).rejects.toThrow();
+
+    expect(await sweep()).toBe(1);
+    expect(await workflowStarted(missed)).toBe(true);
+    expect(await workflowStarted(recent)).toBe(false);
+    const runId = await runIdOf(missed);
+
+    expect(await sweep()).toBe(0);
+    expect(await runIdOf(missed)).toBe(runId);
+  });
+
+  it('the sweep joins a workflow that was started but not marked, instead of starting a second run', async () => {
+    const id = await storedEvent(GRACE_SECONDS + 30);
+    const outbox = betEventOutbox({ client, taskQueue }, db.sql);
+    const [event] = await outbox.unstarted(GRACE_SECONDS);
+    expect(event!.id).toBe(id);
+    await outbox.start(event!); // the API started it and died before marking it
+    const runId = await runIdOf(id);
+
+    expect(await sweep()).toBe(1);
+    expect(await workflowStarted(id)).toBe(true);
+    expect(await runIdOf(id)).toBe(runId);
+    expect(await sweep()).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import {
-  approvalRequired,
+  approvalReasons,
   checkWithdrawalRules,
   withdrawalCounters,
   withdrawalFee,
@@ -88,24 +88,25 @@ describe('withdrawalFee', () => {
   });
 });
 
-describe('approvalRequired', () => {
+describe('approvalReasons', () => {
   it('always asks an operator for the first withdrawal to an address', () => {
-    expect(approvalRequired(1_000n, settings, false)).toBe(true);
-    expect(approvalRequired(1_000n, { ...settings, approvalThreshold: null }, false)).toBe(true);
+    expect(approvalReasons(1_000n, settings, false)).toEqual(['new_address']);
+    expect(approvalReasons(1_000n, { ...settings, approvalThreshold: null }, false)).toEqual(['new_address']);
+    expect(approvalReasons(500_000n, settings, false)).toEqual(['new_address', 'amount']);
   });
 
   it('asks for amounts at or above the threshold to a known address', () => {
-    expect(approvalRequired(499_999n, settings, true)).toBe(false);
-    expect(approvalRequired(500_000n, settings, true)).toBe(true);
-    expect(approvalRequired(500_001n, settings, true)).toBe(true);
+    expect(approvalReasons(499_999n, settings, true)).toEqual([]);
+    expect(approvalReasons(500_000n, settings, true)).toEqual(['amount']);
+    expect(approvalReasons(500_001n, settings, true)).toEqual(['amount']);
   });
 
   it('never asks for the amount alone without a threshold', () => {
-    expect(approvalRequired(10n ** 30n, { ...settings, approvalThreshold: null }, true)).toBe(false);
+    expect(approvalReasons(10n ** 30n, { ...settings, approvalThreshold: null }, true)).toEqual([]);
   });
 
   it('asks for everything with a zero threshold', () => {
-    expect(approvalRequired(1n, { ...settings, approvalThreshold: 0n }, true)).toBe(true);
+    expect(approvalReasons(1n, { ...settings, approvalThreshold: 0n }, true)).toEqual(['amount']);
   });
 });
 

@@ -51,6 +51,8 @@ export function withdrawalOutbox(
         taskQueue,
         workflowId: withdrawalWorkflowId(w.id),
         workflowIdConflictPolicy: 'USE_EXISTING',
+        // a withdrawal that completed never runs again, whoever starts it late (the sweep racing a slow API)
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         args: [input],
         typedSearchAttributes: withdrawalSearchAttributes(input),
       });

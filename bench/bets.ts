@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
-import { betEventWorkflowId } from '../workflows/betting/messages.js';
+import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../platform/embedded/process.js';
 import { startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { temporalCliPath } from '../platform/tools.js';
-import { type betEventWorkflow } from '../workflows/betting/workflow.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
@@ -158,7 +157,7 @@ async function run() {
   printRun(64, withoutHttp);
   await sql.end();
 
-  const handle = temporalClient.workflow.getHandle<typeof betEventWorkflow>(betEventWorkflowId(eventId));
+  const handle = temporalClient.workflow.getHandle<BetEventWorkflow>(betEventWorkflowId(eventId));
   const settleStarted = process.hrtime.bigint();
   const patched = await api.request('PATCH', `/v1/events/${eventId}`, { state: 'finished_win' }, { token: adminToken });
   if (patched.status !== 200) throw new Error(`result: ${patched.status} ${JSON.stringify(patched.body)}`);

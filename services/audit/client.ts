@@ -4,13 +4,14 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } 
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
 import {
   ledgerAuditSearchAttributes,
   ledgerAuditStatusQuery,
   manualAuditWorkflowId,
   SCHEDULED_AUDIT_WORKFLOW_ID,
   type LedgerAuditStatus,
+  ledgerAuditWorkflowType,
+  type LedgerAuditWorkflow,
 } from '../../workflows/audit/messages.js';
 
 const SCHEDULE_ID = 'ledger-audit';
@@ -24,7 +25,7 @@ export async function ensureAuditSchedule(temporal: TemporalTarget, intervalMinu
       spec,
       action: {
         type: 'startWorkflow',
-        workflowType: ledgerAuditWorkflow,
+        workflowType: ledgerAuditWorkflowType,
         workflowId: SCHEDULED_AUDIT_WORKFLOW_ID,
         taskQueue: temporal.taskQueue,
         args: [{ trigger: 'schedule' as const }],
@@ -42,7 +43,7 @@ export async function ensureAuditSchedule(temporal: TemporalTarget, intervalMinu
 
 /** Starts an audit now for an operator; the handle gives its result. */
 export async function startManualAudit(temporal: TemporalTarget, requestedBy: string) {
-  return temporal.client.workflow.start(ledgerAuditWorkflow, {
+  return temporal.client.workflow.start<LedgerAuditWorkflow>(ledgerAuditWorkflowType, {
     taskQueue: temporal.taskQueue,
     workflowId: manualAuditWorkflowId(randomUUID()),
     args: [{ trigger: 'manual', requestedBy }],

@@ -10,12 +10,13 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { betEventWorkflow } from '../../workflows/betting/workflow.js';
 import {
   betEventChangedSignal,
   betEventSearchAttributes,
   betEventWorkflowId,
   betSettlementProgressQuery,
+  betEventWorkflowType,
+  type BetEventWorkflow,
 } from '../../workflows/betting/messages.js';
 import { markBetEventWorkflowStarted, unstartedBetEvents, type BetEvent } from './events-store.js';
 
@@ -39,7 +40,7 @@ export function betEventOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox
     kind: 'bet event',
     idOf: (event) => event.id,
     async start(event) {
-      await temporal.client.workflow.start(betEventWorkflow, {
+      await temporal.client.workflow.start<BetEventWorkflow>(betEventWorkflowType, {
         ...startOptions(temporal.taskQueue, event.id),
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
@@ -66,7 +67,7 @@ export async function startUnstartedBetEvents(
  */
 export async function signalBetEventChanged(deps: BetEventClientDeps, eventId: string): Promise<void> {
   try {
-    await deps.temporal.client.workflow.signalWithStart(betEventWorkflow, {
+    await deps.temporal.client.workflow.signalWithStart<BetEventWorkflow>(betEventWorkflowType, {
       ...startOptions(deps.temporal.taskQueue, eventId),
       signal: betEventChangedSignal,
       signalArgs: [],

@@ -6,13 +6,13 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from
 import type { GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
 import {
   collectorSearchAttributes,
   collectorWorkflowId,
   walletCreditedSignal,
+  evmCollectorWorkflowType,
+  type EvmCollectorWorkflow,
 } from '../../workflows/collection/collector/messages.js';
-import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
 import {
   fundGasUpdate,
   gasKeeperSearchAttributes,
@@ -20,6 +20,8 @@ import {
   gasKeeperWorkflowId,
   type FundingRequest,
   type GasKeeperStatus,
+  gasKeeperWorkflowType,
+  type GasKeeperWorkflow,
 } from '../../workflows/collection/gas-keeper/messages.js';
 
 const gasKeeperStart = (temporal: TemporalTarget, chain: string, settings: GasKeeperSettings) => ({
@@ -33,7 +35,7 @@ const gasKeeperStart = (temporal: TemporalTarget, chain: string, settings: GasKe
 /** The chain's gas keeper runs from the moment a worker does. */
 export async function ensureGasKeeper(temporal: TemporalTarget, chain: string, settings: GasKeeperSettings, log: Logger) {
   try {
-    await temporal.client.workflow.start(gasKeeperWorkflow, gasKeeperStart(temporal, chain, settings));
+    await temporal.client.workflow.start<GasKeeperWorkflow>(gasKeeperWorkflowType, gasKeeperStart(temporal, chain, settings));
     log.info({ workflowId: gasKeeperWorkflowId(chain) }, 'gas keeper running');
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -50,7 +52,10 @@ export async function requestGasFunding(
   await temporal.client.workflow.executeUpdateWithStart(fundGasUpdate, {
     args: [request],
     updateId: request.requestId,
-    startWorkflowOperation: new WithStartWorkflowOperation(gasKeeperWorkflow, gasKeeperStart(temporal, chain, settings)),
+    startWorkflowOperation: new WithStartWorkflowOperation<GasKeeperWorkflow>(
+      gasKeeperWorkflowType,
+      gasKeeperStart(temporal, chain, settings),
+    ),
   });
 }
 
@@ -61,7 +66,7 @@ export async function gasKeeperStatus(temporal: Pick<TemporalTarget, 'client'>, 
 /** Starts the wallet's collector, or wakes the running one: one collector per wallet, ever. */
 export async function wakeCollector(temporal: TemporalTarget, wallet: { chain: string; address: string }): Promise<void> {
   const input = { chain: wallet.chain, address: wallet.address.toLowerCase() };
-  await temporal.client.workflow.signalWithStart(evmCollectorWorkflow, {
+  await temporal.client.workflow.signalWithStart<EvmCollectorWorkflow>(evmCollectorWorkflowType, {
     workflowId: collectorWorkflowId(wallet.chain, wallet.address),
     taskQueue: temporal.taskQueue,
     args: [input],

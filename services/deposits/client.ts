@@ -5,18 +5,21 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
 import {
   depositObservedSignal,
   evmDepositSearchAttributes,
   type DepositObserved,
   type EvmDepositInput,
+  evmDepositWorkflowType,
+  type EvmDepositWorkflow,
 } from '../../workflows/deposits/evm/messages.js';
-import { xrplDepositWorkflow } from '../../workflows/deposits/xrpl/workflow.js';
 import {
   xrplDepositSearchAttributes,
   xrplDepositWorkflowId,
   xrplPaymentValidatedSignal,
+  type XrplPaymentValidated,
+  xrplDepositWorkflowType,
+  type XrplDepositWorkflow,
 } from '../../workflows/deposits/xrpl/messages.js';
 
 /** XRPL tracking records the deposits among the payments it stores, matching destination tags to their users. */
@@ -32,7 +35,7 @@ export async function signalEvmDeposit(
   input: EvmDepositInput,
   observed: DepositObserved,
 ): Promise<void> {
-  await temporal.client.workflow.signalWithStart(evmDepositWorkflow, {
+  await temporal.client.workflow.signalWithStart<EvmDepositWorkflow, [DepositObserved]>(evmDepositWorkflowType, {
     workflowId,
     taskQueue: temporal.taskQueue,
     args: [input],
@@ -55,7 +58,7 @@ export interface XrplDepositToSignal {
  */
 export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplDepositToSignal): Promise<void> {
   try {
-    await temporal.client.workflow.signalWithStart(xrplDepositWorkflow, {
+    await temporal.client.workflow.signalWithStart<XrplDepositWorkflow, [XrplPaymentValidated]>(xrplDepositWorkflowType, {
       workflowId: xrplDepositWorkflowId(deposit.hash),
       taskQueue: temporal.taskQueue,
       args: [{ depositId: deposit.depositId, hash: deposit.hash }],

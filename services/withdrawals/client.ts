@@ -11,13 +11,14 @@ import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-
 import type { Db } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted, unstartedWithdrawals, type Withdrawal } from './store.js';
-import { withdrawalWorkflow } from '../../workflows/withdrawals/workflow.js';
 import {
   withdrawalConfirmedSignal,
   withdrawalFailedSignal,
   withdrawalSearchAttributes,
   withdrawalWorkflowId,
   type WithdrawalInput,
+  withdrawalWorkflowType,
+  type WithdrawalWorkflow,
 } from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
 
@@ -47,7 +48,7 @@ export function withdrawalOutbox(
         totpRequired: totp.enabled,
         ...timings,
       };
-      await client.workflow.start(withdrawalWorkflow, {
+      await client.workflow.start<WithdrawalWorkflow>(withdrawalWorkflowType, {
         taskQueue,
         workflowId: withdrawalWorkflowId(w.id),
         workflowIdConflictPolicy: 'USE_EXISTING',

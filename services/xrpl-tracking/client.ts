@@ -1,7 +1,6 @@
 /** The one way into the XRPL backfill workflow: request a backfill of an account, ask how one is doing. */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { xrplBackfillWorkflow } from '../../workflows/xrpl-tracking/workflow.js';
 import {
   xrplBackfillSearchAttributes,
   xrplBackfillStatusQuery,
@@ -10,6 +9,9 @@ import {
   type BackfillMode,
   type XrplBackfillInput,
   type XrplBackfillStatus,
+  type XrplResync,
+  xrplBackfillWorkflowType,
+  type XrplBackfillWorkflow,
 } from '../../workflows/xrpl-tracking/messages.js';
 
 /**
@@ -30,13 +32,13 @@ export async function requestBackfill(
     typedSearchAttributes: xrplBackfillSearchAttributes,
   };
   if (mode === 'incremental') {
-    const handle = await temporal.client.workflow.start(xrplBackfillWorkflow, {
+    const handle = await temporal.client.workflow.start<XrplBackfillWorkflow>(xrplBackfillWorkflowType, {
       ...options,
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
-  const handle = await temporal.client.workflow.signalWithStart(xrplBackfillWorkflow, {
+  const handle = await temporal.client.workflow.signalWithStart<XrplBackfillWorkflow, [XrplResync]>(xrplBackfillWorkflowType, {
     ...options,
     signal: xrplResyncSignal,
     signalArgs: [{ requestedBy }],

@@ -3,6 +3,10 @@ import { defineQuery } from '@temporalio/workflow';
 import type { AuditReport } from '../../domain/audit/report.js';
 import { SluiceKind } from '../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const ledgerAuditWorkflowType = 'ledgerAuditWorkflow';
+export type LedgerAuditWorkflow = (input?: LedgerAuditInput) => Promise<LedgerAuditResult>;
+
 /** The schedule's runs share one ID (overlaps are skipped); each on-demand run has its own. */
 export const SCHEDULED_AUDIT_WORKFLOW_ID = 'ledger-audit:scheduled';
 export const manualAuditWorkflowId = (runId: string) => `ledger-audit:manual:${runId}`;

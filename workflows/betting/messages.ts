@@ -3,6 +3,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SettlementProgress } from '../../domain/betting/events.js';
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const betEventWorkflowType = 'betEventWorkflow';
+export type BetEventWorkflow = (input: BetEventInput) => Promise<SettlementProgress>;
+
 /** One workflow per event: `bet-event:<id>`. */
 export const betEventWorkflowId = (eventId: string) => `bet-event:${eventId}`;
 

@@ -3,6 +3,10 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import { ApprovalState, Currency, SluiceKind, SluiceStatus, UserId } from '../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const withdrawalWorkflowType = 'withdrawalWorkflow';
+export type WithdrawalWorkflow = (input: WithdrawalInput) => Promise<WithdrawalStatus>;
+
 /** One workflow per withdrawal: `withdrawal:<id>`; a payout's business key is this ID too. */
 export const withdrawalWorkflowId = (id: string) => `withdrawal:${id}`;
 

@@ -3,6 +3,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { Chain, SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const xrplBackfillWorkflowType = 'xrplBackfillWorkflow';
+export type XrplBackfillWorkflow = (input: XrplBackfillInput) => Promise<XrplBackfillStatus>;
+
 export const xrplBackfillWorkflowId = (address: string) => `xrpl-backfill:${address}`;
 
 export type BackfillMode = 'full' | 'incremental';
@@ -39,7 +43,11 @@ export interface XrplBackfillStatus extends BackfillProgress {
   completeThroughLedger: number | null;
 }
 
-export const xrplResyncSignal = defineSignal<[{ requestedBy: string }]>('xrplResync');
+export interface XrplResync {
+  requestedBy: string;
+}
+
+export const xrplResyncSignal = defineSignal<[XrplResync]>('xrplResync');
 export const xrplBackfillStatusQuery = defineQuery<XrplBackfillStatus>('xrplBackfillStatus');
 
 /** What a backfill shows in the Temporal UI from its start. */

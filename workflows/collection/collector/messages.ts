@@ -2,6 +2,10 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { Chain, SluiceKind } from '../../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const evmCollectorWorkflowType = 'evmCollectorWorkflow';
+export type EvmCollectorWorkflow = (input: CollectorInput) => Promise<CollectorStatus>;
+
 /** One collector per deposit wallet, ever: `collect:<chain>:<address>`. */
 export function collectorWorkflowId(chain: string, address: string): string {
   return `collect:${chain}:${address.toLowerCase()}`;

@@ -3,6 +3,10 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { GasKeeperSettings } from '../../../chains/evm/context.js';
 import { Chain, SluiceKind } from '../../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const gasKeeperWorkflowType = 'gasKeeperWorkflow';
+export type GasKeeperWorkflow = (input: GasKeeperInput) => Promise<void>;
+
 /** One gas keeper per chain: the single writer of its wallet. */
 export function gasKeeperWorkflowId(chain: string): string {
   return `gas-keeper:${chain}`;

@@ -3,6 +3,10 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { depositWorkflowId } from '../../../domain/deposits/credit.js';
 import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const evmDepositWorkflowType = 'evmDepositWorkflow';
+export type EvmDepositWorkflow = (input: EvmDepositInput) => Promise<EvmDepositStatus>;
+
 /** One workflow per on-chain transfer: `deposit:<chain>:<tx>:<log index>`. */
 export const evmDepositWorkflowId = depositWorkflowId;
 

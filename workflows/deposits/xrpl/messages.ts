@@ -4,6 +4,10 @@ import { depositWorkflowId, XRPL_CHAIN } from '../../../domain/deposits/credit.j
 import { XRP_CURRENCY } from '../../../domain/xrpl-tracking/payments.js';
 import { Chain, Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
 
+/** The workflow's type name and signature: clients start it by name, so they never load workflow code. */
+export const xrplDepositWorkflowType = 'xrplDepositWorkflow';
+export type XrplDepositWorkflow = (input: XrplDepositInput) => Promise<XrplDepositStatus>;
+
 /** An XRPL payment is one transaction delivering one amount: `deposit:xrpl:<hash>:0`. */
 export const xrplDepositWorkflowId = (hash: string) => depositWorkflowId(XRPL_CHAIN, hash, 0);
 

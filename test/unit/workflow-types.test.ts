@@ -1,0 +1,36 @@
+/**
+ * Clients start workflows by the type name and signature their messages.ts declares, never loading workflow code;
+ * this holds each pair to the bundle entry's real export, by name (here) and by signature (the typed assignments,
+ * checked by tsc).
+ */
+import { describe, expect, it } from 'vitest';
+import * as bundle from '../../workflows/index.js';
+import { ledgerAuditWorkflowType, type LedgerAuditWorkflow } from '../../workflows/audit/messages.js';
+import { betEventWorkflowType, type BetEventWorkflow } from '../../workflows/betting/messages.js';
+import { evmCollectorWorkflowType, type EvmCollectorWorkflow } from '../../workflows/collection/collector/messages.js';
+import { gasKeeperWorkflowType, type GasKeeperWorkflow } from '../../workflows/collection/gas-keeper/messages.js';
+import { evmDepositWorkflowType, type EvmDepositWorkflow } from '../../workflows/deposits/evm/messages.js';
+import { xrplDepositWorkflowType, type XrplDepositWorkflow } from '../../workflows/deposits/xrpl/messages.js';
+import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows/withdrawals/messages.js';
+import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
+
+const declared: Array<[name: string, implementation: unknown]> = [
+  [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
+  [betEventWorkflowType, bundle.betEventWorkflow satisfies BetEventWorkflow],
+  [evmCollectorWorkflowType, bundle.evmCollectorWorkflow satisfies EvmCollectorWorkflow],
+  [gasKeeperWorkflowType, bundle.gasKeeperWorkflow satisfies GasKeeperWorkflow],
+  [evmDepositWorkflowType, bundle.evmDepositWorkflow satisfies EvmDepositWorkflow],
+  [xrplDepositWorkflowType, bundle.xrplDepositWorkflow satisfies XrplDepositWorkflow],
+  [withdrawalWorkflowType, bundle.withdrawalWorkflow satisfies WithdrawalWorkflow],
+  [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
+];
+
+describe('workflow type names in messages.ts', () => {
+  it.each(declared)('%s is what the bundle exports under that name', (name, implementation) => {
+    expect((bundle as Record<string, unknown>)[name]).toBe(implementation);
+  });
+
+  it('covers every workflow the bundle exports', () => {
+    expect(declared.map(([name]) => name).sort()).toEqual(Object.keys(bundle).sort());
+  });
+});

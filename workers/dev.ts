@@ -7,6 +7,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
+import { loadCurrencies, setTokenContract } from '../services/currencies/catalog.js';
 import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
 import { loadConfigOrExit } from '../platform/config.js';
 import { startAnvil } from '../platform/embedded/anvil.js';
@@ -89,7 +90,9 @@ try {
     stops.push(() => anvil.stop());
     rpcUrl = anvil.rpcUrl;
     wsUrl = anvil.wsUrl;
-    tokenAddress = await ensureDevToken(sql, rpcUrl, log);
+    const recorded = (await loadCurrencies(sql)).find((c) => c.code === 'USDT')?.tokenContract ?? null;
+    tokenAddress = await ensureDevToken(rpcUrl, recorded, log);
+    if (tokenAddress !== recorded) await setTokenContract(sql, 'USDT', tokenAddress);
   }
 
   const env: NodeJS.ProcessEnv = {

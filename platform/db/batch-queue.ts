@@ -3,7 +3,6 @@
  * the next one, so one SQL transaction (one fsync, one lock of a hot row) serves many requests. A batch that throws
  * is retried one request at a time, so only the culprit sees the error. The ledger writer is one of its users.
  */
-import { LedgerRaceError } from '../../services/ledger/journal.js';
 import { PgError, pgErrorCode } from './client.js';
 
 interface Waiting<Req, Res> {
@@ -55,6 +54,9 @@ export class BatchQueue<Req, Res> {
   }
 }
 
+/** Thrown by a transaction that finds a concurrent one wrote a key it was about to write; retryOnRace runs it again. */
+export class WriteRaceError extends Error {}
+
 const RACES = new Set<string>([PgError.UniqueViolation, PgError.SerializationFailure, PgError.DeadlockDetected]);
 const MAX_ATTEMPTS = 5;
 
@@ -64,7 +66,7 @@ export async function retryOnRace<T>(transaction: () => Promise<T>): Promise<T> 
     try {
       return await transaction();
     } catch (error) {
-      const race = error instanceof LedgerRaceError || RACES.has(pgErrorCode(error) ?? '');
+      const race = error instanceof WriteRaceError || RACES.has(pgErrorCode(error) ?? '');
       if (!race || attempt >= MAX_ATTEMPTS) throw error;
     }
   }

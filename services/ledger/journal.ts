@@ -19,6 +19,7 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
+import { WriteRaceError } from '../../platform/db/batch-queue.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -26,9 +27,6 @@ export interface TransferRecord extends JournalEntry {
 }
 
 export type GroupOutcome = { ok: true; replayed: boolean; transfers: TransferRecord[] } | { ok: false; error: LedgerFailure };
-
-/** Thrown when a concurrent transaction wrote a key this batch was about to write; the batch is retried. */
-export class LedgerRaceError extends Error {}
 
 interface StoredEntry extends TransferRecord {
   pendingAmount: bigint | null;
@@ -286,7 +284,7 @@ async function insertEntries(
       ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
     on conflict (key) do nothing
     returning id, key, created_at`;
-  if (rows.length !== entries.length) throw new LedgerRaceError('a concurrent transaction wrote one of these keys');
+  if (rows.length !== entries.length) throw new WriteRaceError('a concurrent transaction wrote one of these keys');
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(
     entries.map((e) => {

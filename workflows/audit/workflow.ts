@@ -5,12 +5,10 @@
 import { proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createAuditActivities } from '../../activities/audit/activities.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import { ledgerAuditStatusQuery, type LedgerAuditInput, type LedgerAuditResult, type LedgerAuditStatus } from './messages.js';
 
-const { recomputeLedger, recordAudit } = proxyActivities<ReturnType<typeof createAuditActivities>>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { recomputeLedger, recordAudit } = proxyActivities<ReturnType<typeof createAuditActivities>>(retryPolicies.ledgerAudit);
 
 export async function ledgerAuditWorkflow(input: LedgerAuditInput = { trigger: 'schedule' }): Promise<LedgerAuditResult> {
   const startedAt = new Date().toISOString();

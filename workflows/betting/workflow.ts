@@ -24,6 +24,7 @@ import {
   type SettlementProgress,
 } from '../../domain/betting/events.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import {
   betEventChangedSignal,
   betSettlementProgressQuery,
@@ -34,19 +35,9 @@ import {
 
 type BetActivities = ReturnType<typeof createBetActivities>;
 
-const { loadBetEvent, closeBetting, finishSettlement } = proxyActivities<BetActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { settleBetPage } = proxyActivities<BetActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { loadBetEvent, closeBetting, finishSettlement } = proxyActivities<BetActivities>(retryPolicies.bookkeeping);
+const { settleBetPage } = proxyActivities<BetActivities>(retryPolicies.settlementPage);
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
 
 /** How long an event the workflow was started for may take to appear (the API's transaction committing). */
 const EVENT_APPEARS_WITHIN_MS = 5 * 60_000;

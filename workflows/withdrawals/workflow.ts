@@ -17,6 +17,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import { transactionConfirmedSignal } from '../evm-sends/messages.js';
 import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import {
   approveWithdrawalUpdate,
   cancelWithdrawalUpdate,
@@ -32,15 +33,9 @@ import {
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;
 
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-// a provider gets a few tries with backoff before the next one is asked; a refusal (no funds) moves on at once
-const sending = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
-});
+const bookkeeping = proxyActivities<Activities>(retryPolicies.bookkeeping);
+// a refusal (no funds) moves on to the next provider at once, without the policy's retries
+const sending = proxyActivities<Activities>(retryPolicies.providerSend);
 
 const conflict = (message: string) => ApplicationFailure.create({ type: ErrorCode.Conflict, message, nonRetryable: true });
 

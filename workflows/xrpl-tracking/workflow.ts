@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import {
   xrplBackfillStatusQuery,
   xrplResyncSignal,
@@ -22,12 +23,9 @@ import {
   type XrplBackfillStatus,
 } from './messages.js';
 
-const { fetchBackfillPage, completeBackfill } = proxyActivities<ReturnType<typeof createXrplActivities>>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  // the XRPL server may be unreachable for a while: keep trying, the failure shows on the workflow's page
-  retry: { initialInterval: '1 second', maximumInterval: '2 minutes' },
-});
+const { fetchBackfillPage, completeBackfill } = proxyActivities<ReturnType<typeof createXrplActivities>>(
+  retryPolicies.xrplBackfillPage,
+);
 
 export async function xrplBackfillWorkflow(input: XrplBackfillInput): Promise<XrplBackfillStatus> {
   const status: XrplBackfillStatus = {

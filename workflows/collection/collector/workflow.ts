@@ -19,12 +19,10 @@ import {
 import type { createEvmCollectorActivities } from '../../../activities/collection/collector.js';
 import { transactionConfirmedSignal } from '../../evm-sends/messages.js';
 import { Currency, SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import { collectorStatusQuery, walletCreditedSignal, type CollectorInput, type CollectorStatus } from './messages.js';
 
-const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivities>>(retryPolicies.sweepStep);
 
 /** Waiting for our own transactions: the listener signals confirmations; this is the fallback. */
 const CONFIRMATION_POLL = '15 seconds';

@@ -17,17 +17,11 @@ import {
 import type { createGasKeeperActivities } from '../../../activities/collection/gas-keeper.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import { fundGasUpdate, gasKeeperStatusQuery, type GasKeeperInput, type GasKeeperState } from './messages.js';
 
-const { gasKeeperTick } = proxyActivities<ReturnType<typeof createGasKeeperActivities>>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { gasKeeperTick } = proxyActivities<ReturnType<typeof createGasKeeperActivities>>(retryPolicies.gasKeeperTick);
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.evmBookkeeping);
 
 const RECENT_LIMIT = 2_000;
 const WEI = /^[1-9]\d{0,40}$/;

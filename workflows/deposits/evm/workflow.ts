@@ -7,16 +7,13 @@ import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';
 import type { createEvmDepositActivities } from '../../../activities/deposits/evm.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import { depositObservedSignal, evmDepositStatusQuery, type EvmDepositInput, type EvmDepositStatus } from './messages.js';
 
-const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-const { depositObservation, wakeCollector } = proxyActivities<ReturnType<typeof createEvmDepositActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.evmBookkeeping);
+const { depositObservation, wakeCollector } = proxyActivities<ReturnType<typeof createEvmDepositActivities>>(
+  retryPolicies.evmBookkeeping,
+);
 
 /** How long to wait for a signal before asking the database; the listener's signals make this the slow path. */
 const POLL_INTERVAL = '30 seconds';

@@ -9,16 +9,11 @@ import type { createNotificationActivities } from '../../../activities/notificat
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE } from '../../../domain/xrpl-tracking/payments.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import { xrplDepositStatusQuery, xrplPaymentValidatedSignal, type XrplDepositInput, type XrplDepositStatus } from './messages.js';
 
-const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.bookkeeping);
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
 
 export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
   const status: XrplDepositStatus = {

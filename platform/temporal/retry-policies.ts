@@ -1,0 +1,54 @@
+/**
+ * The activity options workflows schedule activities with, by name: a timeout and a retry policy that belong together,
+ * so a `proxyActivities` call says what kind of work it does. Workflow-safe (types only).
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+export const retryPolicies = {
+  /** Database steps (load, credit, hold, settle, notify): quick, and retried for as long as the database is away. */
+  bookkeeping: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  },
+  /** The EVM workflows' database steps: as `bookkeeping`, but retried at least every 30 seconds. */
+  evmBookkeeping: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  },
+  /** A collector's steps on a sweep (plan, fund, send, check, record): calls to the EVM node and the database. */
+  sweepStep: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  },
+  /** One round of the gas keeper: reads balances and funds wallets, heartbeating between them. */
+  gasKeeperTick: {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  },
+  /**
+   * One page of an XRPL account's history. The XRPL server may be unreachable for a while: keep trying, the failure
+   * shows on the workflow's page.
+   */
+  xrplBackfillPage: {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '2 minutes' },
+  },
+  /** One page of a bet event's settlement: many bets in one transaction, heartbeating as it goes. */
+  settlementPage: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  },
+  /** A payout through a withdrawal provider: a few tries with backoff before the next provider is asked. */
+  providerSend: {
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+  },
+  /** The ledger audit's recomputation and its record: long, and given up after ten tries so the run reports a failure. */
+  ledgerAudit: {
+    startToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+  },
+} satisfies Record<string, ActivityOptions>;

@@ -1,0 +1,23 @@
+/**
+ * Every `patched()` change ID the workflows branch on, in one place, so the versions in flight can be read at a glance.
+ * Workflow-safe.
+ */
+import { patched } from '@temporalio/workflow';
+
+/**
+ * A workflow change that would make running workflows replay differently (a new, removed or reordered activity, timer
+ * or signal wait) ships behind a change ID:
+ *   1. add `'<workflow>-<what changed>'` here and branch on `isPatched(id)`: true takes the new code, false the old
+ *      (a workflow that passed this point before the change);
+ *   2. record a history that takes the new branch in test/fixtures/histories/, keeping the old one;
+ *   3. once no running workflow can take the old branch, call `deprecatePatch(id)` instead and delete the old code;
+ *   4. once none can have recorded the patch either, remove the call and the ID.
+ */
+export const CHANGE_IDS = [] as const;
+
+export type ChangeId = (typeof CHANGE_IDS)[number];
+
+/** Whether this workflow runs the code added under `id` (always, for a workflow started after the change). */
+export function isPatched(id: ChangeId): boolean {
+  return patched(id);
+}

@@ -1,44 +1,23 @@
-/** Every activity the worker registers, built from its dependencies. */
-import type { XrplConnection } from '../chains/xrpl/connection.js';
-import type { CurrencyCatalog } from '../services/currencies/catalog.js';
-import type { EvmContext } from '../chains/evm/context.js';
-import { createAuditActivities } from './audit/activities.js';
-import { createBetActivities } from './betting/activities.js';
-import { createDepositActivities } from './deposits/credit.js';
-import { createEvmCollectorActivities } from './collection/collector.js';
-import { createEvmDepositActivities } from './deposits/evm.js';
-import type { TemporalTarget } from '../platform/temporal/target.js';
-import { createGasKeeperActivities } from './collection/gas-keeper.js';
-import { createNotificationActivities } from './notifications/activities.js';
-import { createWithdrawalActivities, type WithdrawalActivityDeps } from './withdrawals/activities.js';
-import { createXrplActivities } from './xrpl-tracking/activities.js';
+/**
+ * The features the worker runs, in start-up order: the one composition file a new feature adds itself to (its
+ * contribution lives in activities/<feature>/worker.ts).
+ */
+import type { WorkerFeature } from '../platform/worker-feature.js';
+import { auditFeature } from './audit/worker.js';
+import { bettingFeature } from './betting/worker.js';
+import { collectionFeature } from './collection/worker.js';
+import { depositsFeature } from './deposits/worker.js';
+import { notificationsFeature } from './notifications/worker.js';
+import { withdrawalsFeature } from './withdrawals/worker.js';
+import type { WorkerDeps } from './worker-deps.js';
+import { xrplTrackingFeature } from './xrpl-tracking/worker.js';
 
-export interface ActivityDeps extends WithdrawalActivityDeps {
-  xrpl: XrplConnection;
-  /** For activities that start or signal workflows. */
-  temporal?: TemporalTarget;
-  currencies?: CurrencyCatalog;
-  /** EVM deposits and collection, when configured. */
-  evm?: EvmContext;
-}
-
-export function createActivities(deps: ActivityDeps) {
-  return {
-    ...createAuditActivities(deps),
-    ...createDepositActivities(deps),
-    ...createNotificationActivities(deps),
-    ...createWithdrawalActivities(deps),
-    ...createXrplActivities(deps),
-    ...createBetActivities(deps),
-    ...evmActivities(deps),
-  };
-}
-
-function evmActivities({ evm, temporal, currencies, ...deps }: ActivityDeps) {
-  if (!evm || !temporal || !currencies) return {};
-  return {
-    ...createEvmDepositActivities({ ...deps, temporal }),
-    ...createEvmCollectorActivities({ ...deps, temporal, evm, currencies }),
-    ...createGasKeeperActivities({ ...deps, evm }),
-  };
-}
+export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
+  auditFeature,
+  collectionFeature,
+  withdrawalsFeature,
+  depositsFeature,
+  xrplTrackingFeature,
+  bettingFeature,
+  notificationsFeature,
+];

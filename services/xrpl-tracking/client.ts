@@ -1,4 +1,7 @@
-/** The one way into the XRPL backfill workflow: request a backfill of an account, ask how one is doing. */
+/**
+ * The one way into the XRPL backfill workflow (request a backfill of an account, ask how one is doing), and other
+ * features' way to have an account of theirs watched.
+ */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
@@ -13,6 +16,9 @@ import {
   xrplBackfillWorkflowType,
   type XrplBackfillWorkflow,
 } from '../../workflows/xrpl-tracking/messages.js';
+
+/** For an account whose payments the listener must report (a hot wallet's payouts); a no-op if it is already watched. */
+export { watchAccount } from './accounts-store.js';
 
 /**
  * A backfill of one account. `full` (account added, resync) pages its whole history and joins a running backfill,

@@ -1,0 +1,12 @@
+/** Deposits' part of the worker: crediting activities, and the EVM deposit workflow's when the EVM chain is configured. */
+import type { WorkerFeature } from '../../platform/worker-feature.js';
+import type { WorkerDeps } from '../worker-deps.js';
+import { createDepositActivities } from './credit.js';
+import { createEvmDepositActivities } from './evm.js';
+
+export const depositsFeature: WorkerFeature<WorkerDeps> = {
+  name: 'deposits',
+  start: async (deps) => ({
+    activities: { ...createDepositActivities(deps), ...(deps.evm ? createEvmDepositActivities(deps) : {}) },
+  }),
+};

@@ -17,6 +17,6 @@ export interface WorkerDeps {
   ledger: LedgerWriter;
   currencies: CurrencyCatalog;
   xrpl: XrplConnection;
-  /** The EVM chain, when collection is configured (EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC); features with EVM parts skip them without it. */
+  /** The EVM chain, when EVM_RPC_URL and EVM_DEPOSIT_MNEMONIC are set; without it, features leave their EVM parts out. */
   evm: EvmContext | undefined;
 }

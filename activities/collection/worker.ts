@@ -1,4 +1,7 @@
-/** Collection's part of the worker, when the EVM chain is configured: the gas keeper kept running, and the activities of the collectors and the gas keeper. */
+/**
+ * Collection's part of the worker, when the EVM chain is configured: the gas keeper, kept running from start-up, and
+ * the activities of the collectors and the gas keeper.
+ */
 import { ensureGasKeeper } from '../../services/collection/client.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import type { WorkerDeps } from '../worker-deps.js';

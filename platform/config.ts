@@ -137,7 +137,7 @@ const schema = z.object({
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
   WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
   /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
-  WITHDRAWAL_SWEEP_INTERVAL: duration.prefault('15s'),
+  START_SWEEP_INTERVAL: duration.prefault('15s'),
 
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce
     .number()

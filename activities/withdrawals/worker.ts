@@ -40,7 +40,7 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
         {
           // a withdrawal whose API process died between holding the funds and starting the workflow gets started here
           name: 'withdrawal sweep',
-          everyMs: config.WITHDRAWAL_SWEEP_INTERVAL,
+          everyMs: config.START_SWEEP_INTERVAL,
           run: () =>
             startUnstartedWithdrawals(
               temporal.client,
@@ -48,7 +48,7 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
               temporal.taskQueue,
               withdrawalTimings(config),
               log,
-              config.WITHDRAWAL_SWEEP_INTERVAL / 1000,
+              config.START_SWEEP_INTERVAL / 1000,
             ),
         },
       ],

@@ -12,7 +12,7 @@ import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ mailSink: true, env: { WITHDRAWAL_POLL_INTERVAL: '2s', WITHDRAWAL_SWEEP_INTERVAL: '1s' } });
+  stack = await startStack({ mailSink: true, env: { WITHDRAWAL_POLL_INTERVAL: '2s', START_SWEEP_INTERVAL: '1s' } });
 });
 afterAll(() => stack?.stop());
 

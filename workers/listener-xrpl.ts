@@ -4,7 +4,7 @@
  * incremental backfill of every account once it is subscribed.
  */
 import { Client, Connection } from '@temporalio/client';
-import { XrplListener } from '../chains/xrpl/listener.js';
+import { XrplListener } from '../chains/xrpl/listener/listener.js';
 import { requestBackfill, signalDeposits, signalPayouts, type TemporalTarget } from '../services/xrpl-tracking/client.js';
 import { createSql } from '../platform/db/client.js';
 import { acquireLeadership, type Leadership } from '../platform/db/leader-lock.js';

@@ -1,9 +1,6 @@
 /**
- * The XRPL listener: one websocket to an XRPL server, subscribed to every watched account and to the ledger stream,
- * storing each validated payment as it arrives (in batches). After every (re)connect it subscribes again and fills
- * each account's gap from the ledger its history is known complete through; changes to the watch list apply
- * without a restart. It owns its retry loop: xrpl.js gives up after one failed reconnect.
- * This file ties the parts together: the connection (session.ts), the writer (writer.ts), the watch list (watch-list.ts).
+ * The XRPL listener: follows every watched account on one websocket and stores their validated payments. This file
+ * ties its parts together: the connection (session.ts), the buffered writer (writer.ts), the watch list (watch-list.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { LedgerStream, TransactionStream } from 'xrpl';
@@ -35,6 +32,12 @@ export interface ListenerOptions {
   watchPollMs?: number;
 }
 
+/**
+ * One websocket to an XRPL server, subscribed to every watched account and to the ledger stream, storing each
+ * validated payment as it arrives (in batches). After every (re)connect it subscribes again and fills each account's
+ * gap from the ledger its history is known complete through; changes to the watch list apply without a restart.
+ * It owns its retry loop: xrpl.js gives up after one failed reconnect.
+ */
 export class XrplListener extends EventEmitter<{ following: [addresses: string[]] }> {
   private readonly options: Required<ListenerOptions>;
   private readonly log: Logger;

@@ -5,7 +5,7 @@ import type { EvmContext } from '../chains/evm/context.js';
 import { createAuditActivities } from './audit/activities.js';
 import { createBetActivities } from './betting/activities.js';
 import { createDepositActivities } from './deposits/credit.js';
-import { createEvmCollectorActivities } from './collection/collector.js';
+import { createEvmCollectorActivities } from './collection/collector/activities.js';
 import { createEvmDepositActivities, type TemporalContext } from './deposits/evm.js';
 import { createGasKeeperActivities } from './collection/gas-keeper.js';
 import { createNotificationActivities } from './notifications/activities.js';

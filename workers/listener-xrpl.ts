@@ -4,7 +4,7 @@
  * incremental backfill of every account once it is subscribed.
  */
 import { Client, Connection } from '@temporalio/client';
-import { XrplListener } from '../chains/xrpl/listener.js';
+import { XrplListener } from '../chains/xrpl/listener/listener.js';
 import { requestBackfill } from '../services/xrpl-tracking/client.js';
 import { signalDeposits, signalPayouts } from '../services/xrpl-tracking/outbox.js';
 import type { TemporalTarget } from '../platform/temporal/target.js';

@@ -5,7 +5,7 @@
 import { ensureGasKeeper } from '../../services/collection/client.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import type { WorkerDeps } from '../worker-deps.js';
-import { createEvmCollectorActivities } from './collector.js';
+import { createEvmCollectorActivities } from './collector/activities.js';
 import { createGasKeeperActivities } from './gas-keeper.js';
 
 export const collectionFeature: WorkerFeature<WorkerDeps> = {

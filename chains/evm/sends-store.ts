@@ -111,6 +111,12 @@ export async function sendById(db: Db, id: string): Promise<Send | null> {
   return row ? (await withAttempts(db, [row]))[0]! : null;
 }
 
+/** The newest block holding a send from an address, as recorded; null while none is mined. */
+export async function lastMinedBlockFrom(db: Db, chain: string, from: string): Promise<bigint | null> {
+  const [row] = await db`select max(block_number) as block from evm_sends where chain = ${chain} and from_address = ${from}`;
+  return row?.block ? BigInt(row.block as string) : null;
+}
+
 /** Sends from an address that are not final yet, oldest nonce first. */
 export async function openSends(db: Db, chain: string, from: string): Promise<Send[]> {
   const rows =

@@ -5,11 +5,13 @@ import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
 export const FINISHED: SweepStatus[] = ['confirmed', 'failed', 'cancelled'];
 
-export interface Sweep {
+/** What every sweep record holds; which fields are set depends on its status (`Sweep`). */
+interface SweepRecord {
   id: string;
   chain: string;
   address: string;
   currency: string;
+  /** null for the native currency. */
   tokenContract: string | null;
   status: SweepStatus;
   depositIds: string[];
@@ -17,6 +19,7 @@ export interface Sweep {
   gasLimit: bigint | null;
   maxFeePerGas: bigint | null;
   maxPriorityFeePerGas: bigint | null;
+  /** Gas the gas keeper sends first (token sweeps; 0 when the wallet had enough). */
   fundingAmount: bigint | null;
   fundingSendId: string | null;
   sweepSendId: string | null;
@@ -26,11 +29,42 @@ export interface Sweep {
   finishedAt: Date | null;
 }
 
+/** What a priced sweep sends: the amount, and the gas limit and fees it is signed with. */
+export interface SweepTransfer {
+  amount: bigint;
+  gasLimit: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+type Unpriced = { gasLimit: null; maxFeePerGas: null; maxPriorityFeePerGas: null };
+/** A token sweep collects what its deposits add up to: its amount is known when it is planned. */
+type OfToken = { tokenContract: string; amount: bigint };
+/** A native sweep sends the balance less the fee: its amount is known once it is priced, right before it is signed. */
+type OfNative = { tokenContract: null };
+type NativeUnpriced = OfNative & Unpriced & { amount: null };
+
+/**
+ * A sweep by status: planned → (funding →) sending → sent → confirmed | failed; cancelled when it turned out not
+ * worth sending. A token sweep is priced when prepared; only a token sweep is funded by the gas keeper.
+ */
+export type Sweep = SweepRecord &
+  (
+    | ({ status: 'planned' } & ((OfToken & Unpriced) | NativeUnpriced))
+    | ({ status: 'funding'; fundingAmount: bigint } & OfToken & SweepTransfer)
+    | ({ status: 'sending' } & (
+        (OfToken & SweepTransfer & { fundingAmount: bigint }) | (OfNative & SweepTransfer) | NativeUnpriced
+      ))
+    | ({ status: 'sent'; sweepSendId: string } & SweepTransfer & (OfToken | OfNative))
+    | ({ status: 'confirmed' | 'failed'; sweepSendId: string; gasSpent: bigint } & SweepTransfer & (OfToken | OfNative))
+    | { status: 'cancelled' }
+  );
+
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown) => (v as bigint | null) ?? null;
 
+/** Rows follow their status' rules (`Sweep`): every change goes through the collector's steps. */
 function toSweep(r: Record<string, unknown>): Sweep {
-  return {
+  const sweep: SweepRecord = {
     id: String(r.id),
     chain: r.chain as string,
     address: r.address as string,
@@ -50,6 +84,7 @@ function toSweep(r: Record<string, unknown>): Sweep {
     createdAt: r.createdAt as Date,
     finishedAt: (r.finishedAt as Date | null) ?? null,
   };
+  return sweep as Sweep;
 }
 
 export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
@@ -122,6 +157,11 @@ export async function updateSweep(db: Db, id: string, c: SweepChanges): Promise<
   return toSweep(row!);
 }
 
+/** Marks the deposits a confirmed sweep collected: they no longer count as the wallet's uncollected holdings. */
+export async function markCollected(db: Db, sweepId: string, depositIds: string[]): Promise<void> {
+  await db`update evm_deposit_observations set collected_by = ${sweepId} where deposit_id = any(${db.array(depositIds)}::bigint[])`;
+}
+
 export interface WalletHoldings {
   checkpoint: Checkpoint | null;
   /** Per currency: credited deposits no sweep has collected yet. */
@@ -162,10 +202,10 @@ export async function walletHoldings(sql: Sql, chain: string, address: string): 
   });
 }
 
-export interface SweepListItem extends Sweep {
+export type SweepListItem = Sweep & {
   fundingTxHash: string | null;
   sweepTxHash: string | null;
-}
+};
 
 /** Sweeps for operators, newest first, with the hashes of their funding and sweep transactions. */
 export async function listSweeps(

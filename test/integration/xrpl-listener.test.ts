@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { XrplListener } from '../../chains/xrpl/listener.js';
+import { XrplListener } from '../../chains/xrpl/listener/listener.js';
 import {
   accountByAddress,
   ensureDepositAccount,

@@ -9,7 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { createEvmCollectorActivities } from '../../activities/collection/collector.js';
+import type { createEvmCollectorActivities } from '../../activities/collection/collector/activities.js';
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import type { NewNotification } from '../../services/notifications/store.js';

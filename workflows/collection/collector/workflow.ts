@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createEvmCollectorActivities } from '../../../activities/collection/collector.js';
+import type { createEvmCollectorActivities } from '../../../activities/collection/collector/activities.js';
 import { transactionConfirmedSignal } from '../../evm-sends/messages.js';
 import { Currency, SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';

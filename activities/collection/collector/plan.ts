@@ -1,0 +1,50 @@
+/** Planning: which currencies of a wallet are worth sweeping now, each opened as a sweep (one open per currency). */
+import { ApplicationFailure } from '@temporalio/activity';
+import { openSweep, openSweepsOf, walletHoldings } from '../../../services/collection/sweeps-store.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import { evmCurrencies, minimumOf, type CollectorDeps } from './context.js';
+import { nativeSweepQuote } from './native.js';
+
+/** Opens a sweep for each currency the wallet holds enough of (tokens first); returns the open sweeps to run. */
+export async function planSweeps(
+  deps: CollectorDeps,
+  wallet: { chain: string; address: string },
+): Promise<Array<{ id: string; currency: string }>> {
+  const { sql, evm } = deps;
+  if (wallet.chain !== evm.chain)
+    throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
+  const { native, tokens } = await evmCurrencies(deps);
+  const sweeps = await openSweepsOf(sql, evm.chain, wallet.address);
+  const open = new Set(sweeps.map((s) => s.currency));
+  const holdings = await walletHoldings(sql, evm.chain, wallet.address);
+  for (const token of tokens) {
+    const uncollected = holdings.uncollected.get(token.code);
+    if (open.has(token.code) || !uncollected || uncollected.total < minimumOf(deps, token)) continue;
+    sweeps.push(
+      await openSweep(sql, {
+        chain: evm.chain,
+        address: wallet.address,
+        currency: token.code,
+        tokenContract: token.tokenContract.toLowerCase(),
+        depositIds: uncollected.depositIds,
+        amount: uncollected.total,
+      }),
+    );
+  }
+  if (!open.has(native.code) && (await nativeSweepQuote(deps, wallet.address, native))) {
+    sweeps.push(
+      await openSweep(sql, {
+        chain: evm.chain,
+        address: wallet.address,
+        currency: native.code,
+        tokenContract: null,
+        depositIds: [],
+        amount: null,
+      }),
+    );
+  }
+  // the native sweep goes last: it takes whatever gas the token sweeps left behind
+  return sweeps
+    .sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null))
+    .map((s) => ({ id: s.id, currency: s.currency }));
+}

@@ -1,0 +1,49 @@
+/** Sending a sweep: signed, stored and broadcast through the sender, which sends a stored transaction again as it is. */
+import { ApplicationFailure } from '@temporalio/activity';
+import { encodeTransfer } from '../../../chains/evm/erc20.js';
+import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
+import { collectorWorkflowId } from '../../../workflows/collection/collector/messages.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import { depositWallet, loadSweep, transferKey, type CollectorDeps } from './context.js';
+import { priceNativeSweep } from './native.js';
+
+type SweepToSend = Extract<Sweep, { status: 'sending' | 'sent' }>;
+
+/** Signs, stores and broadcasts the sweep (or rebroadcasts the stored one). */
+export async function sendSweep(deps: CollectorDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
+  const { sql, evm } = deps;
+  const sweep = await loadSweep(deps, id);
+  if (sweep.status === 'cancelled') return { status: 'cancelled' };
+  if (sweep.status === 'confirmed' || sweep.status === 'failed') return { status: 'sent' };
+  if (sweep.status !== 'sending' && sweep.status !== 'sent')
+    throw ApplicationFailure.nonRetryable(`sweep ${id} is ${sweep.status}, not ready to send`, ErrorCode.Conflict);
+  const wallet = await depositWallet(deps, sweep.address);
+  const transfer = sweep.tokenContract !== null ? tokenTransfer(deps, sweep) : await nativeTransfer(deps, sweep);
+  if (!transfer) return { status: 'cancelled' };
+  const send = await evm.sender.send(wallet, {
+    key: transferKey(sweep),
+    purpose: 'sweep',
+    ...transfer.call,
+    gasLimit: transfer.gasLimit,
+    fees: { maxFeePerGas: transfer.maxFeePerGas, maxPriorityFeePerGas: transfer.maxPriorityFeePerGas },
+    notify: [collectorWorkflowId(evm.chain, sweep.address)],
+  });
+  if (sweep.status !== 'sent') await updateSweep(sql, id, { status: 'sent', sweepSendId: send.id });
+  return { status: 'sent' };
+}
+
+/** What the sweep's transaction calls: the token's transfer to the cold wallet, or a plain payment to it. */
+type Call = { to: string; value: bigint; data?: string };
+
+/** A token sweep calls the token's transfer of its amount; it was priced when prepared. */
+function tokenTransfer({ evm }: CollectorDeps, sweep: SweepToSend & { tokenContract: string }): SweepTransfer & { call: Call } {
+  return { ...sweep, call: { to: sweep.tokenContract, value: 0n, data: encodeTransfer(evm.coldWallet, sweep.amount) } };
+}
+
+/** A native sweep pays its amount to the cold wallet; priced now unless its transaction is stored (null: cancelled). */
+async function nativeTransfer(deps: CollectorDeps, sweep: SweepToSend): Promise<(SweepTransfer & { call: Call }) | null> {
+  const stored = await deps.evm.sender.stateOf(transferKey(sweep));
+  // a sweep is priced before its transaction is stored: a stored one is sent again as it is
+  const transfer = stored && sweep.gasLimit !== null ? sweep : await priceNativeSweep(deps, sweep);
+  return transfer && { ...transfer, call: { to: deps.evm.coldWallet, value: transfer.amount } };
+}

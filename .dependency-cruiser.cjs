@@ -10,7 +10,8 @@ const WORKFLOW_SAFE = [
   '^workflows/',
   '^domain/',
   '^platform/temporal/(?:search-attributes|retry-policies|versions)\\.ts$',
-  '^node_modules/@temporalio/(?:workflow|common)/',
+  // (a worktree whose node_modules links to another checkout resolves to ../<checkout>/node_modules)
+  '(?:^|/)node_modules/@temporalio/(?:workflow|common)/',
 ];
 // everyone's: the HTTP kit, the ledger, the currency catalog, and notifications (every feature tells users things)
 const KERNEL = ['^api/http/', '^services/ledger/', '^services/currencies/', '^(?:services|activities)/notifications/'];

@@ -57,7 +57,7 @@ module.exports = {
       severity: 'error',
       comment: 'chains/ adapt networks (clients, senders, scanners, listeners); Temporal and features stay out of them.',
       from: { path: '^chains/' },
-      to: { path: ['^(?:api|activities|workflows)/', '^node_modules/@temporalio/'] },
+      to: { path: ['^(?:api|activities|workflows)/', '(?:^|/)node_modules/@temporalio/'] },
     },
     {
       name: 'api-is-not-a-worker',

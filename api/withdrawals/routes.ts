@@ -46,7 +46,12 @@ export const WithdrawalView = z
     approval_required: z.boolean(),
     approval_reasons: z.array(z.string()),
     provider: z.string().nullable(),
+    chain: z.string().nullable().openapi({ description: 'The chain the payout went to (`evm-<chainId>`, `xrpl`), once sent' }),
     tx_hash: z.string().nullable(),
+    decision: z
+      .object({ by: z.string(), note: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The operator's approval or rejection, or manual close, and their note" }),
     created_at: z.string(),
     updated_at: z.string(),
     history: z
@@ -71,7 +76,9 @@ export async function withdrawalView(deps: ApiDeps, w: Withdrawal, withHistory: 
     approval_required: w.approvalRequired,
     approval_reasons: w.approvalReasons,
     provider: w.providerId,
+    chain: w.chain,
     tx_hash: w.txHash,
+    decision: w.decidedBy ? { by: w.decidedBy, note: w.decisionNote } : null,
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),
     ...(history

@@ -145,10 +145,11 @@ describe('withdrawals without a chain', () => {
       confirmed: true,
     });
 
-    await eventually(
+    const awaiting = await eventually(
       () => statusOf(user.token, created.body.id),
       (w) => w.status === 'awaiting_approval',
     );
+    expect(awaiting.decision).toBeNull();
     const queue = await stack.api.get('/v1/ops/withdrawals?status=awaiting_approval', { token: stack.admin.token });
     expect(queue.body.data.map((w: { id: string }) => w.id)).toContain(created.body.id);
     expect(
@@ -192,6 +193,8 @@ describe('withdrawals without a chain', () => {
       actor: `operator:${stack.admin.id}`,
       detail: { outcome: 'failed', note: 'no hot wallet configured' },
     });
+    expect(done.decision).toEqual({ by: stack.admin.id, note: 'no hot wallet configured' });
+    expect(done.chain).toBeNull(); // nothing was sent
     expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '2.000000000000000000', pending: '0.000000000000000000' });
   });
 

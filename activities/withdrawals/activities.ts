@@ -3,7 +3,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { checkTotp } from '../../platform/crypto/totp.js';
 import { unseal } from '../../platform/crypto/sealed.js';
-import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from '../../chains/withdrawal-provider.js';
+import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';

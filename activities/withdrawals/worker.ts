@@ -2,9 +2,9 @@
  * Withdrawals' part of the worker: the hot wallets that pay withdrawals (registered as providers with their routes),
  * the mailer for codes and notices, the activities, and the sweep that starts the workflows the API did not.
  */
-import { EvmHotWallet } from '../../chains/evm/hot-wallet.js';
-import type { WithdrawalProvider } from '../../chains/withdrawal-provider.js';
-import { XrplHotWallet } from '../../chains/xrpl/hot-wallet.js';
+import { EvmHotWallet } from '../../chains/withdrawals/evm-hot-wallet.js';
+import type { WithdrawalProvider } from '../../chains/withdrawals/provider.js';
+import { XrplHotWallet } from '../../chains/withdrawals/xrpl-hot-wallet.js';
 import { ConfigError, evmHotWalletKeys, exitOnConfigError, required, withdrawalTimings } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { createMailer } from '../../platform/mail/mailer.js';

@@ -17,7 +17,7 @@ import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import { recordDeposit, tagOwners } from '../deposits/client.js';
-import { payoutsByHash } from '../../chains/xrpl/payouts-store.js';
+import { payoutsByHash } from '../../chains/withdrawals/xrpl-payouts-store.js';
 
 /** A deposit recorded by this batch: its workflow is to be signalled. */
 export interface RecordedDeposit {

@@ -4,13 +4,13 @@
  * ledger applies one signed transaction at most once, and LastLedgerSequence bounds how long it can still apply.
  */
 import { Wallet, type Payment } from 'xrpl';
-import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from '../withdrawal-provider.js';
+import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
 import type { Sql } from '../../platform/db/client.js';
-import { markPayout, payoutByKey, storePayout, type XrplPayout } from './payouts-store.js';
+import { markPayout, payoutByKey, storePayout, type XrplPayout } from './xrpl-payouts-store.js';
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { TES_SUCCESS, XRP_CURRENCY } from '../../domain/xrpl-tracking/payments.js';
 import type { Logger } from '../../platform/log.js';
-import type { XrplConnection } from './connection.js';
+import type { XrplConnection } from '../xrpl/connection.js';
 
 export const payoutKey = (withdrawalId: string) => `withdrawal:${withdrawalId}`;
 

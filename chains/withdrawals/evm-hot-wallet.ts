@@ -5,14 +5,14 @@
  * send was stored rebroadcasts that one and never signs a second payment.
  */
 import { Wallet } from 'ethers';
-import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from '../withdrawal-provider.js';
+import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
-import { committedByOpenSends, sendsByKeys } from './sends-store.js';
+import { committedByOpenSends, sendsByKeys } from '../evm/sends-store.js';
 import type { Logger } from '../../platform/log.js';
-import type { EvmContext } from './context.js';
-import { encodeTransfer } from './erc20.js';
-import { quoteFees, tokenBalance } from './provider.js';
+import type { EvmContext } from '../evm/context.js';
+import { encodeTransfer } from '../evm/erc20.js';
+import { quoteFees, tokenBalance } from '../evm/provider.js';
 
 const ETH = 'ETH';
 const ETH_TRANSFER_GAS = 21_000n;

@@ -18,7 +18,8 @@ import {
   betEventWorkflowType,
   type BetEventWorkflow,
 } from '../../workflows/betting/messages.js';
-import { markBetEventWorkflowStarted, unstartedBetEvents, type BetEvent } from './events-store.js';
+import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
+import { unstartedBetEvents, type BetEvent } from './events-store.js';
 
 interface BetEventClientDeps {
   temporal: TemporalTarget & { connection: Connection };
@@ -45,7 +46,7 @@ export function betEventOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
     },
-    markStarted: (event) => markBetEventWorkflowStarted(db, event.id),
+    markStarted: (event) => markWorkflowStarted(db, 'bet_events', event.id),
     unstarted: (graceSeconds) => unstartedBetEvents(db, graceSeconds),
   };
 }

@@ -1,6 +1,7 @@
 /** Betting events as line providers publish and change them, and what their workflow records (book closed, settled). */
 import { coefficientChangeRefusal, stateChange, type EventState } from '../../domain/betting/events.js';
 import type { Db, Sql } from '../../platform/db/client.js';
+import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 
 export interface BetEvent {
   id: string;
@@ -62,16 +63,9 @@ export async function betEventById(db: Db, id: string): Promise<BetEvent | null>
   return row ? toBetEvent(row) : null;
 }
 
-export async function markBetEventWorkflowStarted(db: Db, id: string): Promise<void> {
-  await db`update bet_events set workflow_started = true where id = ${id}`;
-}
-
 /** Events published more than `olderThanSeconds` ago whose workflow is not recorded as started, oldest first. */
 export async function unstartedBetEvents(db: Db, olderThanSeconds: number): Promise<BetEvent[]> {
-  const rows = await db`
-    select * from bet_events where not workflow_started and created_at < now() - make_interval(secs => ${olderThanSeconds})
-    order by created_at limit 100`;
-  return rows.map(toBetEvent);
+  return (await rowsWithoutWorkflow(db, 'bet_events', olderThanSeconds)).map(toBetEvent);
 }
 
 /** Newest first; `before` is the id of the last event of the previous page. */

@@ -10,7 +10,8 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { Db } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
-import { markWorkflowStarted, unstartedWithdrawals, type Withdrawal } from './store.js';
+import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
+import { unstartedWithdrawals, type Withdrawal } from './store.js';
 import {
   withdrawalConfirmedSignal,
   withdrawalFailedSignal,
@@ -58,7 +59,7 @@ export function withdrawalOutbox(
         typedSearchAttributes: withdrawalSearchAttributes(input),
       });
     },
-    markStarted: (w) => markWorkflowStarted(db, w.id),
+    markStarted: (w) => markWorkflowStarted(db, 'withdrawals', w.id),
     unstarted: (graceSeconds) => unstartedWithdrawals(db, graceSeconds),
   };
 }

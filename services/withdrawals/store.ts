@@ -3,6 +3,7 @@ import type { CounterChange } from '../../domain/ledger/engine.js';
 import type { WithdrawalSettings } from '../../domain/withdrawals/rules.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Db } from '../../platform/db/client.js';
+import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 
 export const DEFAULT_WITHDRAWAL_SETTINGS: WithdrawalSettings = {
   enabled: true,
@@ -200,15 +201,8 @@ export async function recordStatus(
     values (${id}, ${change.status}, ${change.actor ?? null}, ${db.json((change.detail ?? {}) as never)})`;
 }
 
-export async function markWorkflowStarted(db: Db, id: string): Promise<void> {
-  await db`update withdrawals set workflow_started = true where id = ${id}`;
-}
-
 export async function unstartedWithdrawals(db: Db, olderThanSeconds: number): Promise<Withdrawal[]> {
-  const rows = await db`
-    select * from withdrawals where not workflow_started and created_at < now() - make_interval(secs => ${olderThanSeconds})
-    order by created_at limit 100`;
-  return rows.map(toWithdrawal);
+  return (await rowsWithoutWorkflow(db, 'withdrawals', olderThanSeconds)).map(toWithdrawal);
 }
 
 /** Whether this user was ever paid out to this address (EVM addresses compare case-insensitively). */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
 import {
   MAX_KEY_LENGTH,
-  accountId,
   accountPolicy,
   accountsTouched,
   applyGroup,
@@ -13,28 +12,7 @@ import {
   type TransferGroup,
 } from '../../domain/ledger/engine.js';
 import { MAX_MINOR_UNITS } from '../../domain/money.js';
-
-function account(name: string, currency = 'USD', creditsPosted = 0n): AccountState {
-  return {
-    name,
-    currency,
-    noOverdraft: accountPolicy(name).noOverdraft,
-    debitsPosted: 0n,
-    creditsPosted,
-    debitsPending: 0n,
-    creditsPending: 0n,
-  };
-}
-
-function ledger(...accounts: AccountState[]): LedgerState {
-  return {
-    accounts: new Map(accounts.map((a) => [accountId(a.name, a.currency), a])),
-    pendings: new Map(),
-    counters: new Map(),
-  };
-}
-
-const get = (state: LedgerState, name: string, currency = 'USD') => state.accounts.get(accountId(name, currency))!;
+import { account, accountIn as get, ledgerOf as ledger } from './support/ledger-state.js';
 
 describe('applyGroup', () => {
   it('posts a transfer: debit and credit move by the same amount', () => {

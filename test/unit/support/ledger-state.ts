@@ -1,7 +1,7 @@
 /** An in-memory ledger state for running the pure engine over the groups the domain builds. */
 import { accountId, accountPolicy, type AccountState, type LedgerState } from '../../../domain/ledger/engine.js';
 
-export function account(name: string, currency: string, creditsPosted = 0n): AccountState {
+export function account(name: string, currency = 'USD', creditsPosted = 0n): AccountState {
   return {
     name,
     currency,
@@ -22,7 +22,7 @@ export function ledgerOf(...accounts: AccountState[]): LedgerState {
 }
 
 /** The account's four running sums (and its identity), as stored. */
-export function accountIn(state: LedgerState, name: string, currency: string): AccountState {
+export function accountIn(state: LedgerState, name: string, currency = 'USD'): AccountState {
   const found = state.accounts.get(accountId(name, currency));
   if (!found) throw new Error(`no account ${currency}/${name} in the test ledger`);
   return found;

@@ -10,7 +10,6 @@ import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanne
 import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { loadCurrencies } from '../../../services/currencies/catalog.js';
-import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 import {
   checkpointOf,
   recordScannedRange,
@@ -20,6 +19,8 @@ import {
 import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
 import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
+import { DepositWatchList } from './watch-list.js';
+import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -31,8 +32,7 @@ export interface EvmListenerSettings {
 }
 
 export class EvmListener {
-  private readonly watched = new Map<string, string>(); // deposit address → user id
-  private lastIndex = -1;
+  private readonly watched: DepositWatchList;
   private tokens = new Map<string, string>(); // token contract → currency code
   private stopped = false;
 
@@ -45,7 +45,9 @@ export class EvmListener {
       log: Logger;
       settings: EvmListenerSettings;
     },
-  ) {}
+  ) {
+    this.watched = new DepositWatchList((after, gaps) => depositAddressesAfter(deps.sql, after, gaps));
+  }
 
   stop(): void {
     this.stopped = true;
@@ -120,10 +122,7 @@ export class EvmListener {
 
   /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
   private async refreshWatchList(): Promise<void> {
-    for (const row of await depositAddressesAfter(this.deps.sql, this.lastIndex)) {
-      this.watched.set(row.address, row.userId);
-      this.lastIndex = Math.max(this.lastIndex, row.hdIndex);
-    }
+    await this.watched.refresh();
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
       currencies
@@ -162,7 +161,7 @@ export class EvmListener {
     for (const block of blocks) {
       const at = { blockNumber: block.number, blockHash: block.hash };
       for (const t of block.transactions) {
-        const userId = t.to ? this.watched.get(t.to) : undefined;
+        const userId = t.to ? this.watched.userOf(t.to) : undefined;
         if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
           userId,
@@ -177,7 +176,7 @@ export class EvmListener {
         });
       }
       for (const t of block.tokenTransfers) {
-        const userId = this.watched.get(t.to);
+        const userId = this.watched.userOf(t.to);
         const currency = this.tokens.get(t.token);
         if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
         deposits.push({

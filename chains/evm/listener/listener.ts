@@ -1,7 +1,7 @@
 /**
  * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses and where
- * our own transactions were mined, advances its checkpoint in the same SQL transaction, then lets the outbox signal
- * the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
+ * our own transactions were mined, advances its checkpoint in the same SQL transaction, then, before reading the next
+ * range, lets the outbox signal the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
  */
@@ -63,10 +63,10 @@ export class EvmListener {
         return;
       }
       try {
-        await this.deps.outbox.deliver(); // whatever a previous run recorded but could not signal
+        // whatever a previous round recorded but could not signal, and our sends an activity found confirmed
+        await this.deps.outbox.deliver();
         await this.catchUp(resuming);
         resuming = false;
-        await this.deps.outbox.deliver();
         failures = 0;
       } catch (error) {
         failures++;
@@ -117,6 +117,8 @@ export class EvmListener {
       }
       if (outcome.newDeposits > 0) this.deps.log.info({ count: outcome.newDeposits, to: to.toString() }, 'deposits seen');
       next = to + 1n;
+      // in the loop that recorded the range: the deposits it confirmed are credited without waiting for the rest
+      await this.deps.outbox.deliver();
     }
   }
 

@@ -30,6 +30,12 @@ export const retryPolicies = {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   },
+  /** `sweepStep` as a local activity (the collector's steps are idempotent on the sweep's record). */
+  localSweepStep: {
+    startToCloseTimeout: '1 minute',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  } satisfies LocalActivityOptions,
   /** One round of the gas keeper: reads balances and funds wallets, heartbeating between them. */
   gasKeeperTick: {
     startToCloseTimeout: '2 minutes',

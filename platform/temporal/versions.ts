@@ -16,6 +16,8 @@ import { patched } from '@temporalio/workflow';
 export const CHANGE_IDS = [
   /** The EVM deposit waits for the listener's final word, then settles (read, credit, wake) in one local activity. */
   'evm-deposit-settle-in-one-step',
+  /** The EVM collector runs its steps as local activities: a sweep's steps up to a wait share one workflow task. */
+  'evm-collector-local-steps',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

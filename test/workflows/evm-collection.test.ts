@@ -209,7 +209,7 @@ describe('evmCollectorWorkflow', () => {
       'confirmed?:2',
       'record:2',
     ]);
-    await record('evm-collector', history);
+    await record('evm-collector-local-steps', history);
   });
 
   it('plans again when woken while busy, skips cancelled sweeps, and answers its status', async () => {

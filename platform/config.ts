@@ -60,6 +60,13 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sluice'),
   TEMPORAL_CLI: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The worker's concurrency (ARCHITECTURE.md, "Worker tuning"): task slots, local activity slots, pollers, cache. */
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(10_000).default(100),
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(200),
+  WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(500),
+  WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(1_000).default(10),
+  WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).max(1_000).default(10),
+  WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2_000),
 
   EVM_RPC_URL: url(['http:', 'https:']).optional(),
   EVM_WS_URL: url(['ws:', 'wss:']).optional(),
@@ -88,6 +95,8 @@ const schema = z.object({
   EVM_BLOCK_RANGE: z.coerce.number().int().min(1).max(10_000).default(100),
   EVM_START_BLOCK: z.string().regex(/^\d+$/, 'must be a block number').optional(),
   EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Signals the EVM listener has in flight at once when it tells deposit workflows what it recorded. */
+  EVM_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),
   EVM_DEPOSIT_MNEMONIC: z
     .string()
     .trim()
@@ -204,6 +213,18 @@ export function withdrawalTimings(config: Config) {
     confirmTtlMs: config.WITHDRAWAL_CONFIRM_TTL,
     approvalTtlMs: config.WITHDRAWAL_APPROVAL_TTL,
     pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
+  };
+}
+
+/** The worker's concurrency knobs, as `Worker.create` takes them. */
+export function workerTuning(config: Config) {
+  return {
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS,
+    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS,
+    maxConcurrentWorkflowTaskPolls: config.WORKER_WORKFLOW_POLLERS,
+    maxConcurrentActivityTaskPolls: config.WORKER_ACTIVITY_POLLERS,
+    maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
   };
 }
 

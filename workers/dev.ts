@@ -15,7 +15,7 @@ import { ensureDevToken } from '../platform/embedded/dev-token.js';
 import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../platform/embedded/process.js';
 import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
-import { startTemporalDevServer } from '../platform/embedded/temporal.js';
+import { DEV_SERVER_TUNING, startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { createLogger } from '../platform/log.js';
 import { projectRoot, temporalCliPath } from '../platform/tools.js';
 
@@ -71,6 +71,7 @@ try {
       uiPort: config.TEMPORAL_UI_PORT,
       dbFile: join(dataDir, 'temporal.db'),
       logFile: join(logDir, 'temporal.log'),
+      extraArgs: DEV_SERVER_TUNING,
     });
     stops.push(() => temporal.stop());
     temporalAddress = temporal.address;

@@ -37,7 +37,14 @@ const listener = new EvmListener({
   sql,
   provider,
   heads,
-  outbox: new ListenerOutbox({ sql, client, taskQueue: config.TEMPORAL_TASK_QUEUE, chain, log }),
+  outbox: new ListenerOutbox({
+    sql,
+    client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    chain,
+    log,
+    concurrency: config.EVM_SIGNAL_CONCURRENCY,
+  }),
   log,
   settings: {
     chain,

@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { workerFeatures } from '../activities/index.js';
 import { createEvmContext, evmCollectionEnabled } from '../chains/evm/context.js';
 import { XrplConnection } from '../chains/xrpl/connection.js';
-import { exitOnConfigError, loadConfigOrExit, required } from '../platform/config.js';
+import { exitOnConfigError, loadConfigOrExit, required, workerTuning } from '../platform/config.js';
 import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createLogger } from '../platform/log.js';
@@ -54,6 +54,7 @@ const worker = await Worker.create({
     ? { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname }),
   activities: features.activities,
+  ...workerTuning(config),
 });
 const stopSweeps = features.runSweeps(log);
 

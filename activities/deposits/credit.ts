@@ -1,7 +1,8 @@
 /** Deposit activities shared by every network's deposit workflow. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
-import { creditDeposit, depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
+import type { DepositCreditor } from '../../services/deposits/creditor.js';
+import { depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
 import type { Logger } from '../../platform/log.js';
 
 /** A deposit as it travels in workflow payloads: amounts as strings. */
@@ -25,7 +26,30 @@ const view = (d: Deposit): DepositView => ({
   status: d.status,
 });
 
-export function createDepositActivities(deps: { sql: Sql; log: Logger }) {
+/** What crediting needs: the creditor batches concurrent credits into one SQL transaction. */
+export interface CreditDeps {
+  sql: Sql;
+  log: Logger;
+  creditor: DepositCreditor;
+}
+
+/** Credits the user once (repeating it is harmless); a refusal (dropped, unknown) fails the activity for good. */
+export async function creditOnce(deps: CreditDeps, depositId: string): Promise<DepositView> {
+  const result = await deps.creditor.credit(depositId);
+  if (!result.ok) throw ApplicationFailure.nonRetryable(result.error.message, result.error.code);
+  deps.log.info(
+    {
+      deposit: depositId,
+      user: result.deposit.userId,
+      currency: result.deposit.currency,
+      amount: result.deposit.amount.toString(),
+    },
+    'deposit credited',
+  );
+  return view(result.deposit);
+}
+
+export function createDepositActivities(deps: CreditDeps) {
   return {
     async loadDeposit(depositId: string): Promise<DepositView> {
       const deposit = await depositById(deps.sql, depositId);
@@ -34,20 +58,7 @@ export function createDepositActivities(deps: { sql: Sql; log: Logger }) {
     },
 
     /** Credits the user once; repeating it is harmless. */
-    async creditDeposit(depositId: string): Promise<DepositView> {
-      const result = await creditDeposit(deps.sql, depositId);
-      if (!result.ok) throw ApplicationFailure.nonRetryable(result.error.message, result.error.code);
-      deps.log.info(
-        {
-          deposit: depositId,
-          user: result.deposit.userId,
-          currency: result.deposit.currency,
-          amount: result.deposit.amount.toString(),
-        },
-        'deposit credited',
-      );
-      return view(result.deposit);
-    },
+    creditDeposit: (depositId: string) => creditOnce(deps, depositId),
 
     async dropDeposit(depositId: string): Promise<DepositView> {
       const deposit = await dropDeposit(deps.sql, depositId);

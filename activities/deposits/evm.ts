@@ -1,23 +1,38 @@
-/** EVM deposit activities: what the listener recorded about a deposit, and handing its wallet to the collector. */
+/** EVM deposit activities: what the listener recorded about a deposit, crediting it, and handing its wallet to the collector. */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Sql } from '../../platform/db/client.js';
 import { observationOf } from '../../services/deposits/evm-observations.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { wakeCollector } from '../../services/collection/client.js';
+import type { EvmDepositInput, EvmDepositStatus } from '../../workflows/deposits/evm/messages.js';
+import { creditOnce, type CreditDeps } from './credit.js';
 
-export function createEvmDepositActivities(deps: { sql: Sql; temporal: TemporalTarget }) {
+export function createEvmDepositActivities(deps: CreditDeps & { temporal: TemporalTarget }) {
+  /** The listener's record of the deposit: seen (confirming), confirmed (final) or dropped (reorged out). */
+  const depositObservation = async (depositId: string) => {
+    const observation = await observationOf(deps.sql, depositId);
+    if (!observation) throw ApplicationFailure.nonRetryable(`no EVM observation of deposit ${depositId}`, ErrorCode.NotFound);
+    return observation;
+  };
   return {
-    /** The listener's record of the deposit: seen (confirming), confirmed (final) or dropped (reorged out). */
-    async depositObservation(depositId: string) {
-      const observation = await observationOf(deps.sql, depositId);
-      if (!observation) throw ApplicationFailure.nonRetryable(`no EVM observation of deposit ${depositId}`, ErrorCode.NotFound);
-      return observation;
-    },
+    depositObservation,
 
     /** Starts the wallet's collector, or wakes the running one: one collector per wallet, ever. */
     async wakeCollector(wallet: { chain: string; address: string }): Promise<void> {
       await wakeCollector(deps.temporal, wallet);
+    },
+
+    /**
+     * The whole of a deposit's settling in one idempotent step: reads the listener's record; a confirmed deposit is
+     * credited (once, batched with concurrent credits) and its wallet's collector woken; a dropped one only wakes the
+     * collector (it may wait for this deposit); one still confirming is left as it is.
+     */
+    async settleEvmDeposit(input: Pick<EvmDepositInput, 'depositId' | 'chain' | 'address'>): Promise<EvmDepositStatus> {
+      const observation = await depositObservation(input.depositId);
+      if (observation.state === 'seen') return { state: 'confirming', confirmations: observation.confirmations };
+      if (observation.state === 'confirmed') await creditOnce(deps, input.depositId);
+      await wakeCollector(deps.temporal, { chain: input.chain, address: input.address });
+      return { state: observation.state === 'confirmed' ? 'credited' : 'dropped', confirmations: observation.confirmations };
     },
   };
 }

@@ -2,7 +2,7 @@
  * The activity options workflows schedule activities with, by name: a timeout and a retry policy that belong together,
  * so a `proxyActivities` call says what kind of work it does. Workflow-safe (types only).
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 export const retryPolicies = {
   /** Database steps (load, credit, hold, settle, notify): quick, and retried for as long as the database is away. */
@@ -15,11 +15,27 @@ export const retryPolicies = {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   },
+  /**
+   * The EVM workflows' database steps run as local activities (in the worker that runs the workflow task, with no
+   * round trip through the task queue): only for idempotent steps, since a crash before the result is recorded runs
+   * them again. Retried as `evmBookkeeping`; a retry due later than `localRetryThreshold` waits on a workflow timer.
+   */
+  evmLocalBookkeeping: {
+    startToCloseTimeout: '30 seconds',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  } satisfies LocalActivityOptions,
   /** A collector's steps on a sweep (plan, fund, send, check, record): calls to the EVM node and the database. */
   sweepStep: {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   },
+  /** `sweepStep` as a local activity (the collector's steps are idempotent on the sweep's record). */
+  localSweepStep: {
+    startToCloseTimeout: '1 minute',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  } satisfies LocalActivityOptions,
   /** One round of the gas keeper: reads balances and funds wallets, heartbeating between them. */
   gasKeeperTick: {
     startToCloseTimeout: '2 minutes',
@@ -51,4 +67,4 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
-} satisfies Record<string, ActivityOptions>;
+} satisfies Record<string, ActivityOptions | LocalActivityOptions>;

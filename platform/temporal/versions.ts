@@ -13,7 +13,12 @@ import { patched } from '@temporalio/workflow';
  *   3. once no running workflow can take the old branch, call `deprecatePatch(id)` instead and delete the old code;
  *   4. once none can have recorded the patch either, remove the call and the ID.
  */
-export const CHANGE_IDS = [] as const;
+export const CHANGE_IDS = [
+  /** The EVM deposit waits for the listener's final word, then settles (read, credit, wake) in one local activity. */
+  'evm-deposit-settle-in-one-step',
+  /** The EVM collector runs its steps as local activities: a sweep's steps up to a wait share one workflow task. */
+  'evm-collector-local-steps',
+] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];
 

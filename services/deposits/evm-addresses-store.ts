@@ -35,9 +35,13 @@ export async function depositAddressByAddress(db: Db, address: string): Promise<
   return row ? toRow(row) : null;
 }
 
-/** Addresses handed out after `afterIndex` (the listener keeps its watch list current with this). */
-export async function depositAddressesAfter(db: Db, afterIndex: number): Promise<DepositAddressRow[]> {
-  const rows =
-    await db`select user_id, hd_index, address from evm_deposit_addresses where hd_index > ${afterIndex} order by hd_index`;
+/**
+ * Addresses handed out after `afterIndex`, and those among `gaps` (indexes below it not seen yet): an index is taken
+ * before its row commits, so rows commit out of index order and a lower one can appear after a higher one was read.
+ */
+export async function depositAddressesAfter(db: Db, afterIndex: number, gaps: number[] = []): Promise<DepositAddressRow[]> {
+  const rows = await db`
+    select user_id, hd_index, address from evm_deposit_addresses
+    where hd_index > ${afterIndex} or hd_index = any(${db.array(gaps)}::int[]) order by hd_index`;
   return rows.map(toRow);
 }

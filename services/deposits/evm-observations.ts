@@ -155,14 +155,18 @@ async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[
   return ids;
 }
 
-/** Confirmations relative to the last recorded block; reaching the threshold makes an observation or send final. */
+/**
+ * Confirmations relative to the last recorded block; reaching the threshold makes an observation or send final. Only
+ * that change is one the workflows must hear of (the count in between is read from the record).
+ */
 async function countConfirmations(tx: Tx, chain: string, head: bigint, required: number): Promise<void> {
   const h = head.toString();
   await tx`
     update evm_deposit_observations
     set confirmations = ${h}::bigint - block_number + 1,
         state = case when ${h}::bigint - block_number + 1 >= ${required} then 'confirmed' else 'seen' end,
-        version = version + 1, updated_at = now()
+        -- a deposit's workflow hears of a new state, not of each block on the way (one signal, one workflow task)
+        version = version + case when ${h}::bigint - block_number + 1 >= ${required} then 1 else 0 end, updated_at = now()
     where chain = ${chain} and state = 'seen' and block_number <= ${h}::bigint
       and ${h}::bigint - block_number + 1 > confirmations`;
   await tx`
@@ -183,12 +187,16 @@ export interface ObservationToSignal {
   depositStatus: string;
 }
 
-/** Observations whose deposit workflow has not heard of their latest state (the outbox). */
+/**
+ * Observations whose deposit workflow has not heard of their latest state (the outbox); final states first, since
+ * those are the ones a user waits on (confirmed ones are credited when heard of).
+ */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
     select o.deposit_id, d.workflow_id, d.user_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
-    where o.chain = ${chain} and o.version > o.signalled_version order by o.deposit_id limit ${limit}`;
+    where o.chain = ${chain} and o.version > o.signalled_version
+    order by o.state = 'seen', o.deposit_id limit ${limit}`;
   return rows.map((r) => ({
     depositId: String(r.depositId),
     workflowId: r.workflowId as string,
@@ -202,8 +210,14 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
   }));
 }
 
-export async function markObservationSignalled(db: Db, depositId: string, version: number): Promise<void> {
-  await db`update evm_deposit_observations set signalled_version = greatest(signalled_version, ${version}) where deposit_id = ${depositId}`;
+/** Records that the workflows heard of these versions, in one statement for a whole round of signals. */
+export async function markObservationsSignalled(db: Db, heard: Array<{ depositId: string; version: number }>): Promise<void> {
+  if (heard.length === 0) return;
+  await db`
+    update evm_deposit_observations o set signalled_version = greatest(o.signalled_version, h.version)
+    from (select unnest(${db.array(heard.map((h) => h.depositId))}::bigint[]) as deposit_id,
+                 unnest(${db.array(heard.map((h) => h.version))}::int[]) as version) h
+    where o.deposit_id = h.deposit_id`;
 }
 
 export async function observationOf(

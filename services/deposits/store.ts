@@ -1,7 +1,7 @@
 /** Deposits as users see them; each network's listener records them, the deposit workflows credit them. */
 import { depositCreditGroup, type DepositStatus } from '../../domain/deposits/credit.js';
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
-import type { Db, Sql } from '../../platform/db/client.js';
+import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 
 export interface Deposit {
@@ -71,32 +71,52 @@ export async function depositByWorkflowId(db: Db, workflowId: string): Promise<D
   return row ? toDeposit(row) : null;
 }
 
+export type CreditOutcome =
+  | { ok: true; deposit: Deposit }
+  | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found'; message: string } };
+
 /**
  * Credits a pending deposit to its user: the ledger transfer and the status change commit together, and a second
  * call (a retried activity, a replayed workflow) changes nothing. A dropped deposit is never credited.
  */
-export async function creditDeposit(
-  sql: Sql,
-  id: string,
-): Promise<
-  | { ok: true; deposit: Deposit }
-  | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found'; message: string } }
-> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx`select * from deposits where id = ${id} for update`;
-    if (!row) return { ok: false as const, error: { code: 'not_found' as const, message: `no deposit ${id}` } };
-    const deposit = toDeposit(row);
-    if (deposit.status === 'credited') return { ok: true as const, deposit };
-    if (deposit.status === 'dropped')
-      return { ok: false as const, error: { code: 'deposit_dropped' as const, message: 'the deposit was dropped' } };
-    const group = depositCreditGroup({ ...deposit, depositId: deposit.id });
-    const [outcome] = await commitGroups(tx, [group]);
-    if (!outcome!.ok) return { ok: false as const, error: outcome!.error };
-    const [credited] = await tx`
-      update deposits set status = 'credited', credited_at = now(), transfer_key = ${group.transfers[0]!.key}
-      where id = ${id} returning *`;
-    return { ok: true as const, deposit: toDeposit(credited!) };
+export async function creditDeposit(sql: Sql, id: string): Promise<CreditOutcome> {
+  return (await sql.begin((tx) => creditDeposits(tx, [id])))[0]!;
+}
+
+/**
+ * Credits several deposits in the caller's transaction (the deposit creditor's group commit), answering each in
+ * order. Rows are locked in id order, so two batches sharing deposits never deadlock.
+ */
+export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutcome[]> {
+  const rows = await tx`select * from deposits where id = any(${tx.array(ids)}::bigint[]) order by id for update`;
+  const byId = new Map(rows.map((r) => [String(r.id), toDeposit(r)]));
+  const outcomes = new Map<string, CreditOutcome>();
+  const toCredit: Deposit[] = [];
+  for (const id of new Set(ids)) {
+    const deposit = byId.get(id);
+    if (!deposit) outcomes.set(id, { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } });
+    else if (deposit.status === 'credited') outcomes.set(id, { ok: true, deposit });
+    else if (deposit.status === 'dropped')
+      outcomes.set(id, { ok: false, error: { code: 'deposit_dropped', message: 'the deposit was dropped' } });
+    else toCredit.push(deposit);
+  }
+  const groups = toCredit.map((d) => depositCreditGroup({ ...d, depositId: d.id }));
+  const ledgered = await commitGroups(tx, groups);
+  const credited: Array<{ id: string; transferKey: string }> = [];
+  toCredit.forEach((deposit, i) => {
+    const outcome = ledgered[i]!;
+    if (outcome.ok) credited.push({ id: deposit.id, transferKey: groups[i]!.transfers[0]!.key });
+    else outcomes.set(deposit.id, { ok: false, error: outcome.error });
   });
+  if (credited.length > 0) {
+    const updated = await tx`
+      update deposits d set status = 'credited', credited_at = now(), transfer_key = c.transfer_key
+      from (select unnest(${tx.array(credited.map((c) => c.id))}::bigint[]) as id,
+                   unnest(${tx.array(credited.map((c) => c.transferKey))}::text[]) as transfer_key) c
+      where d.id = c.id returning d.*`;
+    for (const row of updated) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
+  }
+  return ids.map((id) => outcomes.get(id)!);
 }
 
 /** Marks a deposit that is no longer on chain (a reorg) as dropped, unless it was already credited. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditDeposit, dropDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { DepositCreditor } from '../../services/deposits/creditor.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { depositWorkflowId, hotCustodyAccount } from '../../domain/deposits/credit.js';
@@ -52,5 +53,21 @@ describe('deposits', () => {
     await creditDeposit(db.sql, final.id);
     expect((await dropDeposit(db.sql, final.id))!.status).toBe('credited');
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(50_000_000n);
+  });
+
+  it('credits a burst in one batch: each deposit once, a dropped one refused, repeats harmless', async () => {
+    const before = balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted;
+    const burst = await Promise.all(['D1', 'D2', 'D3', 'D4'].map((tx) => recordDeposit(db.sql, seen(tx))));
+    await dropDeposit(db.sql, burst[3]!.id);
+    const creditor = new DepositCreditor(db.sql);
+    const ids = [...burst.map((d) => d.id), burst[0]!.id];
+    const outcomes = await Promise.all(ids.map((id) => creditor.credit(id)));
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false, true]);
+    expect(outcomes[3]).toMatchObject({ ok: false, error: { code: 'deposit_dropped' } });
+    // the same deposit asked twice in one batch is one credit
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(before + 3n * 25_000_000n);
+    const [again] = await Promise.all([creditor.credit(burst[1]!.id)]);
+    expect(again).toMatchObject({ ok: true, deposit: { status: 'credited' } });
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(before + 3n * 25_000_000n);
   });
 });

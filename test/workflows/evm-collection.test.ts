@@ -30,7 +30,7 @@ afterAll(() => env?.teardown());
 
 type DepositActivities = ReturnType<typeof createEvmDepositActivities>;
 type CollectorActivities = ReturnType<typeof createEvmCollectorActivities>;
-type Observation = Awaited<ReturnType<DepositActivities['depositObservation']>>;
+type Settled = Awaited<ReturnType<DepositActivities['settleEvmDeposit']>>;
 
 const record = async (name: string, history: unknown) => {
   if (process.env.RECORD_HISTORIES)
@@ -49,32 +49,24 @@ async function runWith<T>(taskQueue: string, activities: object, body: () => Pro
 
 const depositInput = { depositId: '11', chain: 'evm-31337', currency: 'ETH', address: '0xabc', userId: 'u1' };
 
-function depositActivities(observations: Observation[]) {
+/** The one settling step, answering from a script of what the listener's record says each time it is read. */
+function depositActivities(answers: Settled[]) {
   const calls: string[] = [];
   return {
     calls,
     activities: {
-      async depositObservation(id: string) {
-        calls.push(`observe:${id}`);
-        return observations.length > 1 ? observations.shift()! : observations[0]!;
-      },
-      async wakeCollector(wallet: { chain: string; address: string }) {
-        calls.push(`wake:${wallet.address}`);
-      },
-      async creditDeposit(id: string) {
-        calls.push(`credit:${id}`);
-        return { id, status: 'credited' };
+      async settleEvmDeposit(deposit: { depositId: string; address: string }): Promise<Settled> {
+        const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+        calls.push(`settle:${deposit.depositId}:${answer.state}`);
+        return answer;
       },
     },
   };
 }
 
 describe('evmDepositWorkflow', () => {
-  it('waits for the confirmation signal, credits once, then wakes the collector', async () => {
-    const { calls, activities } = depositActivities([
-      { state: 'seen', confirmations: 1 },
-      { state: 'confirmed', confirmations: 2 },
-    ]);
+  it('does nothing on first sight, then settles once when the listener says confirmed', async () => {
+    const { calls, activities } = depositActivities([{ state: 'credited', confirmations: 2 }]);
     const { result, status, history } = await runWith('deposit-signal', activities, async () => {
       const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
         taskQueue: 'deposit-signal',
@@ -89,15 +81,34 @@ describe('evmDepositWorkflow', () => {
     });
     expect(result).toEqual({ state: 'credited', confirmations: 2 });
     expect(status).toEqual(result);
-    expect(calls).toEqual(['observe:11', 'observe:11', 'credit:11', 'wake:0xabc']);
-    await record('evm-deposit', history);
+    expect(calls).toEqual(['settle:11:credited']);
+    // on first sight, one workflow task and no activity; the settling task runs the local activity and completes
+    const events = history.events ?? [];
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    await record('evm-deposit-settle-in-one-step', history);
   });
 
-  it('polls when no signal comes, and credits once the record says confirmed', async () => {
+  it('settles at once when first seen already confirmed (a listener catching up)', async () => {
+    const { calls, activities } = depositActivities([{ state: 'credited', confirmations: 5 }]);
+    const result = await runWith('deposit-late', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
+        taskQueue: 'deposit-late',
+        workflowId: 'deposit:evm-31337:0xdd:0',
+        args: [depositInput],
+        signal: depositObservedSignal,
+        signalArgs: [{ state: 'confirmed', confirmations: 5 }],
+      });
+      return handle.result();
+    });
+    expect(result).toEqual({ state: 'credited', confirmations: 5 });
+    expect(calls).toEqual(['settle:11:credited']);
+  });
+
+  it('polls when no signal comes, and settles once the record says confirmed', async () => {
     const { calls, activities } = depositActivities([
-      { state: 'seen', confirmations: 1 },
-      { state: 'seen', confirmations: 1 },
-      { state: 'confirmed', confirmations: 12 },
+      { state: 'confirming', confirmations: 1 },
+      { state: 'credited', confirmations: 12 },
     ]);
     const result = await runWith('deposit-poll', activities, async () => {
       const handle = await env.client.workflow.start(evmDepositWorkflow, {
@@ -108,26 +119,24 @@ describe('evmDepositWorkflow', () => {
       return handle.result();
     });
     expect(result).toEqual({ state: 'credited', confirmations: 12 });
-    expect(calls.filter((c) => c.startsWith('credit'))).toEqual(['credit:11']);
+    expect(calls).toEqual(['settle:11:confirming', 'settle:11:credited']);
   });
 
   it('never credits a deposit the listener dropped', async () => {
-    const { calls, activities } = depositActivities([
-      { state: 'seen', confirmations: 1 },
-      { state: 'dropped', confirmations: 1 },
-    ]);
+    const { calls, activities } = depositActivities([{ state: 'dropped', confirmations: 1 }]);
     const result = await runWith('deposit-drop', activities, async () => {
-      const handle = await env.client.workflow.start(evmDepositWorkflow, {
+      const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
         taskQueue: 'deposit-drop',
         workflowId: 'deposit:evm-31337:0xcc:0',
         args: [depositInput],
+        signal: depositObservedSignal,
+        signalArgs: [{ state: 'seen', confirmations: 1 }],
       });
       await handle.signal(depositObservedSignal, { state: 'dropped', confirmations: 1 });
       return handle.result();
     });
     expect(result.state).toBe('dropped');
-    expect(calls).not.toContain('credit:11');
-    expect(calls).toContain('wake:0xabc');
+    expect(calls).toEqual(['settle:11:dropped']);
   });
 });
 
@@ -200,7 +209,7 @@ describe('evmCollectorWorkflow', () => {
       'confirmed?:2',
       'record:2',
     ]);
-    await record('evm-collector', history);
+    await record('evm-collector-local-steps', history);
   });
 
   it('plans again when woken while busy, skips cancelled sweeps, and answers its status', async () => {

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDepositActivities } from '../../activities/deposits/credit.js';
+import { DepositCreditor } from '../../services/deposits/creditor.js';
 import { createNotificationActivities } from '../../activities/notifications/activities.js';
 import { createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { XrplConnection } from '../../chains/xrpl/connection.js';
@@ -64,7 +65,7 @@ const worker = () =>
     workflowBundle: workflowBundle(),
     activities: {
       ...createXrplActivities({ sql: db.sql, log, xrpl }),
-      ...createDepositActivities({ sql: db.sql, log }),
+      ...createDepositActivities({ sql: db.sql, log, creditor: new DepositCreditor(db.sql) }),
       ...createNotificationActivities({ sql: db.sql, log }),
     },
   });

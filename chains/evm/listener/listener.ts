@@ -1,7 +1,7 @@
 /**
  * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses and where
- * our own transactions were mined, advances its checkpoint in the same SQL transaction, then lets the outbox signal
- * the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
+ * our own transactions were mined, advances its checkpoint in the same SQL transaction, then, before reading the next
+ * range, lets the outbox signal the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
  */
@@ -10,7 +10,6 @@ import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanne
 import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { loadCurrencies } from '../../../services/currencies/catalog.js';
-import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 import {
   checkpointOf,
   recordScannedRange,
@@ -20,6 +19,8 @@ import {
 import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
 import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
+import { DepositWatchList } from './watch-list.js';
+import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -31,8 +32,7 @@ export interface EvmListenerSettings {
 }
 
 export class EvmListener {
-  private readonly watched = new Map<string, string>(); // deposit address → user id
-  private lastIndex = -1;
+  private readonly watched: DepositWatchList;
   private tokens = new Map<string, string>(); // token contract → currency code
   private stopped = false;
 
@@ -45,7 +45,9 @@ export class EvmListener {
       log: Logger;
       settings: EvmListenerSettings;
     },
-  ) {}
+  ) {
+    this.watched = new DepositWatchList((after, gaps) => depositAddressesAfter(deps.sql, after, gaps));
+  }
 
   stop(): void {
     this.stopped = true;
@@ -61,10 +63,10 @@ export class EvmListener {
         return;
       }
       try {
-        await this.deps.outbox.deliver(); // whatever a previous run recorded but could not signal
+        // whatever a previous round recorded but could not signal, and our sends an activity found confirmed
+        await this.deps.outbox.deliver();
         await this.catchUp(resuming);
         resuming = false;
-        await this.deps.outbox.deliver();
         failures = 0;
       } catch (error) {
         failures++;
@@ -115,15 +117,14 @@ export class EvmListener {
       }
       if (outcome.newDeposits > 0) this.deps.log.info({ count: outcome.newDeposits, to: to.toString() }, 'deposits seen');
       next = to + 1n;
+      // in the loop that recorded the range: the deposits it confirmed are credited without waiting for the rest
+      await this.deps.outbox.deliver();
     }
   }
 
   /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
   private async refreshWatchList(): Promise<void> {
-    for (const row of await depositAddressesAfter(this.deps.sql, this.lastIndex)) {
-      this.watched.set(row.address, row.userId);
-      this.lastIndex = Math.max(this.lastIndex, row.hdIndex);
-    }
+    await this.watched.refresh();
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
       currencies
@@ -162,7 +163,7 @@ export class EvmListener {
     for (const block of blocks) {
       const at = { blockNumber: block.number, blockHash: block.hash };
       for (const t of block.transactions) {
-        const userId = t.to ? this.watched.get(t.to) : undefined;
+        const userId = t.to ? this.watched.userOf(t.to) : undefined;
         if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
           userId,
@@ -177,7 +178,7 @@ export class EvmListener {
         });
       }
       for (const t of block.tokenTransfers) {
-        const userId = this.watched.get(t.to);
+        const userId = this.watched.userOf(t.to);
         const currency = this.tokens.get(t.token);
         if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
         deposits.push({

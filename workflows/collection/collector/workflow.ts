@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,9 +21,16 @@ import type { createEvmCollectorActivities } from '../../../activities/collectio
 import { transactionConfirmedSignal } from '../../evm-sends/messages.js';
 import { Currency, SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { isPatched } from '../../../platform/temporal/versions.js';
 import { collectorStatusQuery, walletCreditedSignal, type CollectorInput, type CollectorStatus } from './messages.js';
 
-const activities = proxyActivities<ReturnType<typeof createEvmCollectorActivities>>(retryPolicies.sweepStep);
+type CollectorActivities = ReturnType<typeof createEvmCollectorActivities>;
+const remoteSteps = proxyActivities<CollectorActivities>(retryPolicies.sweepStep);
+/**
+ * Every step is idempotent on the sweep's record, so it may run as a local activity: the steps between two waits
+ * (plan, prepare, ask for gas; or check the funding, send) then take one workflow task instead of one each.
+ */
+const localSteps = proxyLocalActivities<CollectorActivities>(retryPolicies.localSweepStep);
 
 /** Waiting for our own transactions: the listener signals confirmations; this is the fallback. */
 const CONFIRMATION_POLL = '15 seconds';
@@ -30,6 +38,7 @@ const CONFIRMATION_POLL = '15 seconds';
 const IDLE_TIMEOUT = '2 minutes';
 
 export async function evmCollectorWorkflow(input: CollectorInput): Promise<CollectorStatus> {
+  const activities = isPatched('evm-collector-local-steps') ? localSteps : remoteSteps;
   const status: CollectorStatus = { state: 'planning', sweep: null, sweepsFinished: 0 };
   let wakeups = 0;
   let confirmations = 0;

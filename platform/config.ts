@@ -60,6 +60,9 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sluice'),
   TEMPORAL_CLI: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Where operators open the Temporal web UI; the console links workflows there. Default: this host's dev server UI. */
+  TEMPORAL_UI_URL: url(['http:', 'https:']).optional(),
+  CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(12),
 
   EVM_RPC_URL: url(['http:', 'https:']).optional(),
   EVM_WS_URL: url(['ws:', 'wss:']).optional(),
@@ -216,4 +219,15 @@ export function evmHotWalletKeys(config: Config): Array<{ id: string; privateKey
       const [id, privateKey] = pair.split('=') as [string, string];
       return { id, privateKey };
     });
+}
+
+/** The console's settings: session length and the Temporal UI it links workflows to. */
+export function consoleSettings(config: Config) {
+  return {
+    sessionTtlSeconds: config.CONSOLE_SESSION_HOURS * 3_600,
+    temporalUi: {
+      url: (config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      namespace: config.TEMPORAL_NAMESPACE,
+    },
+  };
 }

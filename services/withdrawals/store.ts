@@ -271,3 +271,26 @@ export async function replaceProviderRoutes(
       values (${currency}, ${route.providerId}, ${i + 1}, ${route.enabled})`;
   }
 }
+
+/** How many withdrawals are in each status now (the operators' queues). */
+export async function withdrawalCounts(db: Db): Promise<Map<WithdrawalStatus, number>> {
+  const rows = await db`select status, count(*)::int as n from withdrawals group by status`;
+  return new Map(rows.map((r) => [r.status as WithdrawalStatus, r.n as number]));
+}
+
+/** Paid-out volume per UTC day and currency, by the day the withdrawal succeeded. */
+export async function withdrawalVolumeByDay(
+  db: Db,
+  range: { from: Date; to: Date },
+): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
+  const rows = await db`
+    select to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD') as day, currency, sum(amount)::text as amount, count(*)::int as n
+    from withdrawals where status = 'succeeded' and updated_at >= ${range.from} and updated_at < ${range.to}
+    group by 1, 2 order by 1, 2`;
+  return rows.map((r) => ({
+    day: r.day as string,
+    currency: r.currency as string,
+    amount: BigInt(r.amount),
+    count: r.n as number,
+  }));
+}

@@ -44,6 +44,7 @@ export async function startTestApp(): Promise<TestApp> {
       trustProxy: true,
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
+      console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
     },
     metrics: createApiMetrics(),
     log,

@@ -1,0 +1,7 @@
+/** The console's pages, in the navigation's order; the first is where signing in lands. Adding a page: its file, and a line here. */
+import type { ConsolePage } from '../page.js';
+import { transactionsPage } from './transactions.js';
+import { withdrawalsPage } from './withdrawals.js';
+import { xrplAccountsPage } from './xrpl-accounts.js';
+
+export const CONSOLE_PAGES: readonly ConsolePage[] = [withdrawalsPage, xrplAccountsPage, transactionsPage];

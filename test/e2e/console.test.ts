@@ -1,0 +1,221 @@
+/**
+ * The operator console in a real browser (Debian's chromium through playwright-core) against the real stack: API,
+ * worker, EVM and XRPL listeners, anvil, the rippled double and the SMTP sink. One stack and one browser for the file.
+ * Every page visited is checked for a title and labelled form controls.
+ */
+import { mkdir } from 'node:fs/promises';
+import { Wallet, parseEther } from 'ethers';
+import { generate } from 'otplib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkAccessibility, launchBrowser } from '../support/browser.js';
+import { evmStackEnv, fundedWallet, deployUsdt, setBalance, testProvider } from '../support/evm.js';
+import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { fund, mailTo } from '../support/stack.js';
+import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
+
+const provider = testProvider(inject('evmRpcUrl'));
+const hotWallet = Wallet.createRandom();
+const SCREENSHOTS = new URL('../../docs/', import.meta.url);
+const operator = { email: 'console-operator@example.com', password: 'operator password for tests', totpSecret: '' };
+
+let stack: XrplStack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+/** Opens a console path, and fails the test if the page misses its title or a label. */
+async function open(path: string): Promise<void> {
+  await page.goto(`${stack.url}/ops${path}`);
+  await checkAccessibility(page);
+}
+
+async function signIn(target: Page, who: { email: string; password: string; totp?: string }) {
+  await target.goto(`${stack.url}/ops/`);
+  await target.getByLabel('Email').fill(who.email);
+  await target.getByLabel('Password').fill(who.password);
+  if (who.totp) await target.getByLabel(/Authenticator code/).fill(who.totp);
+  await target.getByRole('button', { name: 'Sign in' }).click();
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  const owner = await fundedWallet(provider);
+  const usdt = await deployUsdt(provider, owner);
+  const gasKeeper = Wallet.createRandom();
+  await Promise.all([
+    setBalance(provider, hotWallet.address, parseEther('10')),
+    setBalance(provider, gasKeeper.address, parseEther('10')),
+  ]);
+  stack = await startXrplStack({
+    depositAddress: ADDRESSES.carol,
+    mailSink: true,
+    env: {
+      ...evmStackEnv({ usdt, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
+      EVM_HOT_WALLET_KEYS: `evm-hot=${hotWallet.privateKey}`,
+      TEMPORAL_UI_URL: 'http://temporal-ui.test:8233',
+    },
+  });
+  await stack.startListener();
+  stack.spawnListener();
+  const settings = {
+    enabled: true,
+    min_amount: '0.000001',
+    max_amount: null,
+    daily_limit: null,
+    monthly_limit: null,
+    fee_fixed: '0.001',
+    fee_percent: '0',
+    approval_threshold: null,
+    confirmations: 2,
+  };
+  expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, { token: stack.admin.token })).status).toBe(200);
+
+  // an operator with two-factor on
+  const registered = await stack.api.signUp(operator.email, operator.password);
+  expect(
+    (await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token })).status,
+  ).toBe(200);
+  const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
+  operator.totpSecret = new URL(enrolled.body.otpauth_url).searchParams.get('secret')!;
+  const verified = await stack.api.post(
+    '/v1/auth/totp/verify',
+    { code: await generate({ secret: operator.totpSecret }) },
+    { token: registered.token },
+  );
+  expect(verified.body.totp_enabled).toBe(true);
+
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('the operator console', () => {
+  it('signs an operator in with their authenticator code', async () => {
+    await signIn(page, operator);
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('two-factor');
+    await checkAccessibility(page);
+    await signIn(page, { ...operator, totp: await generate({ secret: operator.totpSecret }) });
+    await expect.poll(() => page.url()).toMatch(/\/ops\/withdrawals$/);
+    expect(await page.locator('header .who').textContent()).toContain(operator.email);
+    const cookie = (await context.cookies()).find((c) => c.name === 'sluice_console')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ops' });
+    await checkAccessibility(page);
+  });
+
+  it('refuses a plain user, with the 403 page', async () => {
+    const user = await stack.api.signUp('console-plain@example.com');
+    const other = await browser.newContext();
+    const plain = await other.newPage();
+    await signIn(plain, { email: user.email, password: 'a long enough password' });
+    expect(await plain.locator('h1').textContent()).toBe('Not allowed');
+    await checkAccessibility(plain);
+    const direct = await plain.goto(`${stack.url}/ops/withdrawals`);
+    expect(direct!.url()).toContain('/ops/sign-in');
+    await other.close();
+  });
+
+  it('approves a withdrawal, which is paid on anvil', async () => {
+    const user = await stack.api.signUp('console-withdraw@example.com');
+    await fund(stack, user.id, 'ETH', '2');
+    const destination = Wallet.createRandom().address;
+    const created = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'ETH', amount: '0.5', address: destination },
+      { token: user.token, headers: { 'idempotency-key': 'console-1' } },
+    );
+    expect(created.status).toBe(202);
+    const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
+    const code = /\b(\d{6})\b/.exec(mail.subject)![1];
+    await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token });
+    await expect
+      .poll(async () => (await stack.api.get(`/v1/withdrawals/${created.body.id}`, { token: user.token })).body.status, {
+        timeout: 30_000,
+      })
+      .toBe('awaiting_approval');
+
+    await open('/withdrawals?status=awaiting_approval');
+    const temporalLink = await page
+      .getByRole('link', { name: /in the Temporal UI/ })
+      .first()
+      .getAttribute('href');
+    expect(decodeURIComponent(temporalLink!)).toContain('SluiceKind="withdrawal" AND SluiceStatus="awaiting_approval"');
+    await page.locator(`a[href="/ops/withdrawals/${created.body.id}"]`).click();
+    await checkAccessibility(page);
+    // the confirmation box is required: the browser will not submit without it
+    await page.getByRole('button', { name: 'Approve' }).click();
+    expect(page.url()).not.toContain('done=');
+    await page.getByLabel(/Approve paying 0\.5/).check();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Approved');
+
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('dd strong').first().textContent();
+        },
+        { timeout: 90_000, interval: 1_000 },
+      )
+      .toBe('succeeded');
+    expect(await provider.getBalance(destination)).toBe(parseEther('0.5'));
+    const timeline = await page.locator('table tbody tr td:nth-child(2)').allTextContents();
+    expect(timeline).toEqual(['awaiting confirmation', 'awaiting approval', 'queued', 'broadcast', 'succeeded']);
+    const decided = await stack.db.sql`select decided_by from withdrawals where id = ${created.body.id}`;
+    expect(decided[0]!.decidedBy).not.toBeNull();
+    await page.screenshot({ path: new URL('console-withdrawal.png', SCREENSHOTS).pathname, fullPage: true });
+  });
+
+  it('adds an XRPL account and shows its backfilled payments, filtered by hash and exported', async () => {
+    const { alice } = ADDRESSES;
+    const history: LedgerTransaction[] = [];
+    for (let ledger = 0; ledger < 3; ledger++) {
+      const batch = Array.from({ length: 10 }, (_, i) =>
+        xrpPayment({ from: randomAddress(), to: alice, drops: BigInt(1_000_000 * (ledger + 1) + i) }),
+      );
+      history.push(...batch);
+      stack.rippled.closeLedger(batch);
+    }
+    await open('/xrpl-accounts');
+    await page.getByLabel('Address to watch').fill(alice);
+    await page.getByLabel('Label (optional)').fill('treasury');
+    await page.getByRole('button', { name: 'Watch and backfill' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('backfilled');
+    await checkAccessibility(page);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('.backfill-state').textContent();
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe('done');
+    await page.getByRole('link', { name: 'Transactions of this account' }).click();
+    await checkAccessibility(page);
+    const listed = await page.locator('table tbody tr td:first-child').allTextContents();
+    expect(new Set(listed)).toEqual(new Set(history.map((t) => t.tx.hash as string)));
+
+    const wanted = history[7]!.tx.hash as string;
+    await open('/transactions');
+    await page.getByLabel('Transaction hash').fill(wanted.toLowerCase());
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await checkAccessibility(page);
+    expect(await page.locator('table tbody tr td:first-child').allTextContents()).toEqual([wanted]);
+    const csv = await page.request.get(`${stack.url}/ops/transactions/export.csv?kind=xrpl&account=${alice}`);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    expect((await csv.text()).trim().split('\r\n')).toHaveLength(history.length + 1);
+  });
+
+  it('refuses a POST without the CSRF token', async () => {
+    const refused = await page.request.post(`${stack.url}/ops/withdrawals/${crypto.randomUUID()}/approve`, {
+      form: { confirm: 'yes' },
+    });
+    expect(refused.status()).toBe(403);
+    expect(await refused.text()).toContain('security token');
+  });
+});

@@ -25,7 +25,14 @@ import {
 export { watchAccount };
 /** Operators' reads: watched accounts and stored payments. */
 export { accountByAddress, listAccounts, type XrplAccount } from './accounts-store.js';
-export { listPayments, paymentByHash, type PaymentFilter, type PaymentPosition, type StoredPayment } from './payments-store.js';
+export {
+  listPayments,
+  paymentByHash,
+  unmatchedPaymentCount,
+  type PaymentFilter,
+  type PaymentPosition,
+  type StoredPayment,
+} from './payments-store.js';
 
 /**
  * A backfill of one account. `full` (account added, resync) pages its whole history and joins a running backfill,

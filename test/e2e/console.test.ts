@@ -100,7 +100,7 @@ describe('the operator console', () => {
     await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('two-factor');
     await checkAccessibility(page);
     await signIn(page, { ...operator, totp: await generate({ secret: operator.totpSecret }) });
-    await expect.poll(() => page.url()).toMatch(/\/ops\/withdrawals$/);
+    await expect.poll(() => page.url()).toMatch(/\/ops\/dashboard$/);
     expect(await page.locator('header .who').textContent()).toContain(operator.email);
     const cookie = (await context.cookies()).find((c) => c.name === 'sluice_console')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ops' });
@@ -209,6 +209,40 @@ describe('the operator console', () => {
     const csv = await page.request.get(`${stack.url}/ops/transactions/export.csv?kind=xrpl&account=${alice}`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     expect((await csv.text()).trim().split('\r\n')).toHaveLength(history.length + 1);
+  });
+
+  it("draws the dashboard's chart with a seeded day's totals", async () => {
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    const [owner] = await stack.db.sql`select id from users where email = ${operator.email}`;
+    const seeded: Array<[string, bigint]> = [
+      ['ETH', 1_500_000_000_000_000_000n],
+      ['ETH', 2_250_000_000_000_000_000n],
+      ['USDT', 12_345_678n],
+    ];
+    for (const [i, [currency, amount]] of seeded.entries()) {
+      await stack.db.sql`
+        insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, status, workflow_id, detected_at, credited_at)
+        values (${owner!.id}, ${currency}, ${amount.toString()}, 'evm-seeded', ${`0xseeded${i}`}, 0, '0xseeded', 'credited',
+                ${`deposit:seeded:${i}`}, ${`${day}T10:00:00Z`}, ${`${day}T10:05:00Z`})`;
+    }
+    await open('/dashboard?days=7');
+    const eth = page.locator('section.volume[data-currency=ETH]');
+    expect(await eth.locator(`tr[data-day="${day}"] td`).allTextContents()).toEqual([
+      day,
+      '3.750000000000000000 ETH',
+      '0.000000000000000000 ETH',
+    ]);
+    expect(await eth.locator(`rect[data-day="${day}"][data-series=deposits] title`).textContent()).toBe(
+      `${day} deposits: 3.750000000000000000 ETH`,
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await eth.locator(`rect[data-day="${today}"][data-series=withdrawals] title`).textContent()).toBe(
+      `${today} withdrawals: 0.500000000000000000 ETH`,
+    );
+    expect(await page.locator(`section.volume[data-currency=USDT] tr[data-day="${day}"] td`).nth(1).textContent()).toBe(
+      '12.345678 USDT',
+    );
+    await page.screenshot({ path: new URL('console-dashboard.png', SCREENSHOTS).pathname, fullPage: true });
   });
 
   it('refuses a POST without the CSRF token', async () => {

@@ -1,7 +1,8 @@
 /** The console's pages, in the navigation's order; the first is where signing in lands. Adding a page: its file, and a line here. */
 import type { ConsolePage } from '../page.js';
+import { dashboardPage } from './dashboard.js';
 import { transactionsPage } from './transactions.js';
 import { withdrawalsPage } from './withdrawals.js';
 import { xrplAccountsPage } from './xrpl-accounts.js';
 
-export const CONSOLE_PAGES: readonly ConsolePage[] = [withdrawalsPage, xrplAccountsPage, transactionsPage];
+export const CONSOLE_PAGES: readonly ConsolePage[] = [dashboardPage, withdrawalsPage, xrplAccountsPage, transactionsPage];

@@ -36,7 +36,7 @@ export async function depositVolumeByDay(
   range: { from: Date; to: Date },
 ): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
   const rows = await db`
-    select to_char(credited_at at time zone 'UTC', 'YYYY-MM-DD') as day, currency, sum(amount)::text as amount, count(*)::int as n
+    select (credited_at at time zone 'UTC')::date::text as day, currency, sum(amount)::text as amount, count(*)::int as n
     from deposits where status = 'credited' and credited_at >= ${range.from} and credited_at < ${range.to}
     group by 1, 2 order by 1, 2`;
   return rows.map((r) => ({

@@ -17,6 +17,7 @@ import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
 const provider = testProvider(inject('evmRpcUrl'));
 const hotWallet = Wallet.createRandom();
 const SCREENSHOTS = new URL('../../docs/', import.meta.url);
+const SEEDED_DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
 const operator = { email: 'console-operator@example.com', password: 'operator password for tests', totpSecret: '' };
 
 let stack: XrplStack;
@@ -84,6 +85,19 @@ beforeAll(async () => {
     { token: registered.token },
   );
   expect(verified.body.totp_enabled).toBe(true);
+
+  // a day of deposits to chart, stored before any dashboard is drawn (the dashboard keeps closed days once read)
+  const seeded: Array<[string, bigint]> = [
+    ['ETH', 1_500_000_000_000_000_000n],
+    ['ETH', 2_250_000_000_000_000_000n],
+    ['USDT', 12_345_678n],
+  ];
+  for (const [i, [currency, amount]] of seeded.entries()) {
+    await stack.db.sql`
+        insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, status, workflow_id, detected_at, credited_at)
+        values (${registered.id}, ${currency}, ${amount.toString()}, 'evm-seeded', ${`0xseeded${i}`}, 0, '0xseeded', 'credited',
+                ${`deposit:seeded:${i}`}, ${`${SEEDED_DAY}T10:00:00Z`}, ${`${SEEDED_DAY}T10:05:00Z`})`;
+  }
 
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -212,34 +226,21 @@ describe('the operator console', () => {
   });
 
   it("draws the dashboard's chart with a seeded day's totals", async () => {
-    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-    const [owner] = await stack.db.sql`select id from users where email = ${operator.email}`;
-    const seeded: Array<[string, bigint]> = [
-      ['ETH', 1_500_000_000_000_000_000n],
-      ['ETH', 2_250_000_000_000_000_000n],
-      ['USDT', 12_345_678n],
-    ];
-    for (const [i, [currency, amount]] of seeded.entries()) {
-      await stack.db.sql`
-        insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, status, workflow_id, detected_at, credited_at)
-        values (${owner!.id}, ${currency}, ${amount.toString()}, 'evm-seeded', ${`0xseeded${i}`}, 0, '0xseeded', 'credited',
-                ${`deposit:seeded:${i}`}, ${`${day}T10:00:00Z`}, ${`${day}T10:05:00Z`})`;
-    }
     await open('/dashboard?days=7');
     const eth = page.locator('section.volume[data-currency=ETH]');
-    expect(await eth.locator(`tr[data-day="${day}"] td`).allTextContents()).toEqual([
-      day,
+    expect(await eth.locator(`tr[data-day="${SEEDED_DAY}"] td`).allTextContents()).toEqual([
+      SEEDED_DAY,
       '3.750000000000000000 ETH',
       '0.000000000000000000 ETH',
     ]);
-    expect(await eth.locator(`rect[data-day="${day}"][data-series=deposits] title`).textContent()).toBe(
-      `${day} deposits: 3.750000000000000000 ETH`,
+    expect(await eth.locator(`rect[data-day="${SEEDED_DAY}"][data-series=deposits] title`).textContent()).toBe(
+      `${SEEDED_DAY} deposits: 3.750000000000000000 ETH`,
     );
     const today = new Date().toISOString().slice(0, 10);
     expect(await eth.locator(`rect[data-day="${today}"][data-series=withdrawals] title`).textContent()).toBe(
       `${today} withdrawals: 0.500000000000000000 ETH`,
     );
-    expect(await page.locator(`section.volume[data-currency=USDT] tr[data-day="${day}"] td`).nth(1).textContent()).toBe(
+    expect(await page.locator(`section.volume[data-currency=USDT] tr[data-day="${SEEDED_DAY}"] td`).nth(1).textContent()).toBe(
       '12.345678 USDT',
     );
     await page.screenshot({ path: new URL('console-dashboard.png', SCREENSHOTS).pathname, fullPage: true });

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { depositVolumeByDay, pendingDepositCount } from '../../../services/deposits/client.js';
 import { gasKeeperStatus } from '../../../services/collection/client.js';
+import { DailyVolumes } from '../../../services/console/client.js';
 import { liabilitiesAndCustody } from '../../../services/ledger/queries.js';
 import { notificationsFor } from '../../../services/notifications/store.js';
 import { withdrawalCounts, withdrawalVolumeByDay } from '../../../services/withdrawals/client.js';
@@ -40,19 +41,17 @@ const byCurrency = (rows: Volume) => {
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
+  const depositVolumes = new DailyVolumes((range) => depositVolumeByDay(deps.sql, range));
+  const withdrawalVolumes = new DailyVolumes((range) => withdrawalVolumeByDay(deps.sql, range));
 
   router.get('/', async (c) => {
     const { days: range } = parseInput(z.object({ days: z.enum(RANGES).default('30') }), c.req.query());
     const days = lastDays(Number(range));
-    const span = {
-      from: new Date(`${days[0]}T00:00:00Z`),
-      to: new Date(Date.parse(`${days[days.length - 1]}T00:00:00Z`) + DAY_MS),
-    };
     const chain = deps.evm ? await deps.evm.chain().catch(() => null) : null;
     const [deposits, withdrawals, counts, pending, unmatched, books, alerts, gas, fmt] = await Promise.all([
-      depositVolumeByDay(deps.sql, span),
-      withdrawalVolumeByDay(deps.sql, span),
-      withdrawalCounts(deps.sql),
+      depositVolumes.of(days),
+      withdrawalVolumes.of(days),
+      withdrawalCounts(deps.sql, ['awaiting_approval', 'failed_awaiting_operator']),
       pendingDepositCount(deps.sql),
       unmatchedPaymentCount(deps.sql),
       liabilitiesAndCustody(deps.sql),

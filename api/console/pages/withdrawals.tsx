@@ -32,6 +32,14 @@ const PAGE_SIZE = 50;
 const IdParam = z.object({ id: z.uuid() });
 const QueueQuery = z.object({ status: z.enum(WITHDRAWAL_STATUSES).default('awaiting_approval'), cursor: z.string().optional() });
 const CLOSABLE: readonly WithdrawalStatus[] = ['broadcast', 'failed_awaiting_operator'];
+/** The queues whose size is shown: the open ones (the ended ones only grow). */
+const OPEN: readonly WithdrawalStatus[] = [
+  'awaiting_confirmation',
+  'awaiting_approval',
+  'queued',
+  'broadcast',
+  'failed_awaiting_operator',
+];
 const DONE: Record<string, string> = {
   approved: 'Approved: the withdrawal is queued for payout.',
   rejected: 'Rejected: the held funds are released.',
@@ -53,7 +61,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.get('/', async (c) => {
     const query = parseInput(QueueQuery, c.req.query());
     const [counts, rows, fmt] = await Promise.all([
-      withdrawalCounts(deps.sql),
+      withdrawalCounts(deps.sql, OPEN),
       listWithdrawals(deps.sql, { status: query.status, before: decodeCursor(query.cursor), limit: PAGE_SIZE + 1 }),
       amounts(deps),
     ]);
@@ -65,7 +73,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         <nav class="tabs" aria-label="Queues">
           {WITHDRAWAL_STATUSES.map((s) => (
             <a href={`${CONSOLE_BASE}/withdrawals?status=${s}`} aria-current={s === query.status ? 'page' : undefined}>
-              {label(s)} ({counts.get(s) ?? 0})
+              {label(s)}
+              {counts.has(s) && ` (${counts.get(s)})`}
             </a>
           ))}
         </nav>

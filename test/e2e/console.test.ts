@@ -246,6 +246,39 @@ describe('the operator console', () => {
     await page.screenshot({ path: new URL('console-dashboard.png', SCREENSHOTS).pathname, fullPage: true });
   });
 
+  it("finds a user, adjusts their balance with a reason, and keeps an operator from an admin's action", async () => {
+    const user = await stack.api.signUp('console-adjust@example.com');
+    await open('/users');
+    await page.getByLabel('Email starts with').fill('console-adj');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await checkAccessibility(page);
+    await page.getByRole('link', { name: 'console-adjust@example.com' }).click();
+    await checkAccessibility(page);
+    await page.getByLabel('Currency').selectOption('USDT');
+    await page.getByLabel('Amount (negative debits the user)').fill('25.5');
+    await page.getByLabel('Reason (kept on record)').fill('goodwill for a late deposit');
+    await page.getByLabel(/Adjust the balance of/).check();
+    await page.getByRole('button', { name: 'Adjust balance' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('adjusted');
+    expect(await page.locator('tr[data-currency=USDT] td').allTextContents()).toEqual([
+      'USDT',
+      '25.500000 USDT',
+      '0.000000 USDT',
+      '25.500000 USDT',
+    ]);
+    const balances = await stack.api.get('/v1/balances', { token: user.token });
+    expect(balances.body.data.find((b: { currency: string }) => b.currency === 'USDT').posted).toBe('25.500000');
+    const [entry] = await stack.db.sql`
+      select metadata from ledger_transfers where key like 'adjustment:%:console:%' order by id desc limit 1`;
+    expect(entry!.metadata).toMatchObject({ reason: 'goodwill for a late deposit', user_id: user.id });
+    // an operator sees no role form, and a forged one is refused by the page's own role check
+    expect(await page.getByRole('button', { name: 'Change role' }).count()).toBe(0);
+    const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
+    const forged = await page.request.post(`${stack.url}/ops/users/${user.id}/role`, { form: { _csrf: csrf!, role: 'admin' } });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('admin role');
+  });
+
   it('refuses a POST without the CSRF token', async () => {
     const refused = await page.request.post(`${stack.url}/ops/withdrawals/${crypto.randomUUID()}/approve`, {
       form: { confirm: 'yes' },

@@ -2,7 +2,14 @@
 import type { ConsolePage } from '../page.js';
 import { dashboardPage } from './dashboard.js';
 import { transactionsPage } from './transactions.js';
+import { usersPage } from './users.js';
 import { withdrawalsPage } from './withdrawals.js';
 import { xrplAccountsPage } from './xrpl-accounts.js';
 
-export const CONSOLE_PAGES: readonly ConsolePage[] = [dashboardPage, withdrawalsPage, xrplAccountsPage, transactionsPage];
+export const CONSOLE_PAGES: readonly ConsolePage[] = [
+  dashboardPage,
+  withdrawalsPage,
+  xrplAccountsPage,
+  transactionsPage,
+  usersPage,
+];

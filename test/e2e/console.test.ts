@@ -279,6 +279,24 @@ describe('the operator console', () => {
     expect(await forged.text()).toContain('admin role');
   });
 
+  it('runs a ledger audit and shows its report', async () => {
+    await open('/audits');
+    await page.getByRole('button', { name: 'Run an audit now' }).click();
+    await expect.poll(() => page.url()).toContain('/ops/audits/ledger-audit%3Amanual%3A');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('.audit-state').textContent();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('balanced, no drift');
+    await checkAccessibility(page);
+    await open('/audits');
+    expect(await page.locator('table tbody tr td:nth-child(3)').first().textContent()).toBe('balanced, no drift');
+  });
+
   it('refuses a POST without the CSRF token', async () => {
     const refused = await page.request.post(`${stack.url}/ops/withdrawals/${crypto.randomUUID()}/approve`, {
       form: { confirm: 'yes' },

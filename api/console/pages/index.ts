@@ -1,5 +1,6 @@
 /** The console's pages, in the navigation's order; the first is where signing in lands. Adding a page: its file, and a line here. */
 import type { ConsolePage } from '../page.js';
+import { auditsPage } from './audits.js';
 import { dashboardPage } from './dashboard.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
@@ -12,4 +13,5 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   xrplAccountsPage,
   transactionsPage,
   usersPage,
+  auditsPage,
 ];

@@ -2,8 +2,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listCapturedMail } from '../../platform/mail/captured-mail.js';
 import { listWithdrawals, providerRoutes } from '../../services/withdrawals/store.js';
-import { setProviderOrder } from '../../services/withdrawals/service.js';
-import { approveWithdrawal, closeWithdrawal, existingWithdrawal, rejectWithdrawal } from '../../services/withdrawals/client.js';
+import {
+  approveWithdrawal,
+  closeWithdrawal,
+  existingWithdrawal,
+  rejectWithdrawal,
+  setProviderOrder,
+} from '../../services/withdrawals/client.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import type { Guards } from '../http/guards.js';

@@ -11,7 +11,7 @@ import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-
 import type { Db, Sql } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
-import { unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
+import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
   approveWithdrawalUpdate,
@@ -30,9 +30,10 @@ import {
 } from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
 
-/** Operators' reads: the queues, one withdrawal's history, the counts waiting on them, volumes per day. */
+/** Operators' reads: the queues, one withdrawal's history, the counts waiting on them, volumes per day, providers. */
 export {
   listWithdrawals,
+  providerRoutes,
   withdrawalEvents,
   withdrawalCounts,
   withdrawalVolumeByDay,
@@ -179,4 +180,23 @@ export async function closeWithdrawal(deps: WithdrawalDeps, id: string, close: C
   const status = await decide(deps, id, closeWithdrawalUpdate, close);
   deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
   return status;
+}
+
+/** Sets a currency's provider order (first is tried first) and which are enabled. */
+export async function setProviderOrder(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  currency: string,
+  providers: Array<{ id: string; enabled: boolean }>,
+): Promise<void> {
+  if (new Set(providers.map((p) => p.id)).size !== providers.length) {
+    const message = 'lists a provider twice';
+    throw new DomainError(ErrorCode.ValidationFailed, `providers ${message}`, [{ path: 'providers', message }]);
+  }
+  await replaceProviderRoutes(
+    deps.sql,
+    currency,
+    providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
+  );
+  deps.log.info({ operator: operatorId, currency, providers }, 'provider order changed');
 }

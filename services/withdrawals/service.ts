@@ -22,7 +22,6 @@ import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './clien
 import {
   addressUsedBefore,
   insertWithdrawal,
-  replaceProviderRoutes,
   withdrawalById,
   withdrawalByKey,
   withdrawalSettings,
@@ -151,23 +150,4 @@ export async function confirmWithdrawal(
 export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
   await updateWithdrawal(deps.temporal.client, id, cancelWithdrawalUpdate, { userId });
-}
-
-/** Sets a currency's provider order (first is tried first) and which are enabled. */
-export async function setProviderOrder(
-  deps: WithdrawalDeps,
-  operatorId: string,
-  currency: string,
-  providers: Array<{ id: string; enabled: boolean }>,
-): Promise<void> {
-  if (new Set(providers.map((p) => p.id)).size !== providers.length) {
-    const message = 'lists a provider twice';
-    throw new DomainError(ErrorCode.ValidationFailed, `providers ${message}`, [{ path: 'providers', message }]);
-  }
-  await replaceProviderRoutes(
-    deps.sql,
-    currency,
-    providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
-  );
-  deps.log.info({ operator: operatorId, currency, providers }, 'provider order changed');
 }

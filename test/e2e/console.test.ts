@@ -297,6 +297,20 @@ describe('the operator console', () => {
     expect(await page.locator('table tbody tr td:nth-child(3)').first().textContent()).toBe('balanced, no drift');
   });
 
+  it('switches a withdrawal provider off and on in the settings', async () => {
+    await open('/settings');
+    await page.getByRole('button', { name: 'Disable: evm-hot (ETH)' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('saved');
+    await checkAccessibility(page);
+    const providers = async () =>
+      (await stack.api.get('/v1/ops/providers', { token: stack.admin.token })).body.data.find(
+        (p: { currency: string }) => p.currency === 'ETH',
+      ).providers;
+    expect(await providers()).toEqual([{ id: 'evm-hot', enabled: false }]);
+    await page.getByRole('button', { name: 'Enable: evm-hot (ETH)' }).click();
+    await expect.poll(providers).toEqual([{ id: 'evm-hot', enabled: true }]);
+  });
+
   it('refuses a POST without the CSRF token', async () => {
     const refused = await page.request.post(`${stack.url}/ops/withdrawals/${crypto.randomUUID()}/approve`, {
       form: { confirm: 'yes' },

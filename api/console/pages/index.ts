@@ -2,6 +2,7 @@
 import type { ConsolePage } from '../page.js';
 import { auditsPage } from './audits.js';
 import { dashboardPage } from './dashboard.js';
+import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
 import { withdrawalsPage } from './withdrawals.js';
@@ -13,5 +14,6 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   xrplAccountsPage,
   transactionsPage,
   usersPage,
+  settingsPage,
   auditsPage,
 ];

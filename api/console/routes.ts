@@ -13,7 +13,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
 import { CONSOLE_PAGES } from './pages/index.js';
 import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
-import { signInRoutes } from './sign-in.js';
+import { signInRoutes, signOutRoutes } from './sign-in.js';
 
 const STYLESHEET = readFileSync(new URL('./console.css', import.meta.url), 'utf8');
 
@@ -42,6 +42,7 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   signInRoutes(router, deps);
 
   router.use('*', signedIn(deps), checkCsrf());
+  signOutRoutes(router, deps);
   router.use('*', async (c, next) => {
     const role = c.get('operator').role;
     c.set(

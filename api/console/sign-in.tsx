@@ -85,7 +85,10 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       return signInPage(c, deps, { next: form.next, email: form.email, error: error.message, status: 401 });
     }
   });
+}
 
+/** Signing out is a form like any other: behind the session and its CSRF check (register it after them). */
+export function signOutRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.post('/sign-out', async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) await endSession(deps.sql, token);

@@ -317,5 +317,11 @@ describe('the operator console', () => {
     });
     expect(refused.status()).toBe(403);
     expect(await refused.text()).toContain('security token');
+    // signing out too: a forged sign-out keeps the session
+    expect((await page.request.post(`${stack.url}/ops/sign-out`, { form: {} })).status()).toBe(403);
+    await open('/dashboard');
+    expect(page.url()).toMatch(/\/ops\/dashboard$/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.url()).toContain('/ops/sign-in');
   });
 });

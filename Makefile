@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -37,6 +37,10 @@ test-workflows: install
 test-e2e: install
 	npx vitest run --project e2e
 
+# the console's screenshots in docs/ (the README shows them), taken by its browser test
+screenshots: install
+	UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/console.test.ts
+
 typecheck: install
 	npx tsc --noEmit
 
@@ -53,6 +57,7 @@ bench: install
 	node --import tsx bench/xrpl-ingest.ts
 	node --import tsx bench/collection.ts
 	node --import tsx bench/bets.ts
+	node --import tsx bench/console.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -65,6 +70,10 @@ bench-collection: install
 # bet placements through the API (p50/p99) and settlement throughput for an event with 10,000 bets
 bench-bets: install
 	node --import tsx bench/bets.ts
+
+# the operator console's render time p50/p99 (dashboard, transaction list) with 1,000,000 stored payments
+bench-console: install
+	node --import tsx bench/console.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

@@ -24,6 +24,7 @@ import { notificationRoutes } from './notifications/routes.js';
 import { adjustmentRoutes } from './transfers/adjustments-routes.js';
 import { transferSettingsRoutes } from './transfers/settings-routes.js';
 import { collectionRoutes } from './collection/ops-routes.js';
+import { consoleRoutes } from './console/routes.js';
 import { userAdminRoutes } from './users-auth/ops-routes.js';
 import { transferRoutes } from './transfers/routes.js';
 import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
@@ -101,6 +102,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   betEventRoutes(app, deps, guards);
   betRoutes(app, deps, guards);
   docsRoutes(app);
+  consoleRoutes(app, deps);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -22,7 +22,13 @@ export interface ApiDeps {
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
   keys: { totp: Buffer; apiKeys: Buffer };
-  settings: { apiKeyWindowSeconds: number; trustProxy: boolean; devMode: boolean; withdrawals: WithdrawalTimings };
+  settings: {
+    apiKeyWindowSeconds: number;
+    trustProxy: boolean;
+    devMode: boolean;
+    withdrawals: WithdrawalTimings;
+    console: ConsoleSettings;
+  };
   metrics: ApiMetrics;
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */
@@ -31,6 +37,12 @@ export interface ApiDeps {
   evm?: EvmApi;
   /** Bet placement's hot path: the open-event cache and the batching placer. */
   betting: { events: BetEventCache; placer: BetPlacer };
+}
+
+export interface ConsoleSettings {
+  sessionTtlSeconds: number;
+  /** The Temporal web UI the console links workflows to, and the namespace they run in. */
+  temporalUi: { url: string; namespace: string };
 }
 
 export interface EvmApi {

@@ -8,7 +8,7 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { required, withdrawalTimings, type Config } from '../platform/config.js';
+import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import { createApp } from './app.js';
@@ -59,6 +59,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       trustProxy: config.TRUST_PROXY,
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
+      console: consoleSettings(config),
     },
     metrics: createApiMetrics(),
     log,

@@ -67,6 +67,9 @@ const schema = z.object({
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(1_000).default(10),
   WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).max(1_000).default(10),
   WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  /** Where operators open the Temporal web UI; the console links workflows there. Default: this host's dev server UI. */
+  TEMPORAL_UI_URL: url(['http:', 'https:']).optional(),
+  CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(12),
 
   EVM_RPC_URL: url(['http:', 'https:']).optional(),
   EVM_WS_URL: url(['ws:', 'wss:']).optional(),
@@ -237,4 +240,15 @@ export function evmHotWalletKeys(config: Config): Array<{ id: string; privateKey
       const [id, privateKey] = pair.split('=') as [string, string];
       return { id, privateKey };
     });
+}
+
+/** The console's settings: session length and the Temporal UI it links workflows to. */
+export function consoleSettings(config: Config) {
+  return {
+    sessionTtlSeconds: config.CONSOLE_SESSION_HOURS * 3_600,
+    temporalUi: {
+      url: (config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      namespace: config.TEMPORAL_NAMESPACE,
+    },
+  };
 }

@@ -1,12 +1,10 @@
 /** Operator balance adjustments: a credit or debit of a user against the equity account, with a reason on record. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { userById } from '../../services/users-auth/client.js';
-import { ErrorCode } from '../../domain/errors.js';
-import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
+import { adjustBalance } from '../../services/transfers/client.js';
+import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { ApiError } from '../http/problem.js';
 import {
   BearerSecurity,
   CurrencyCode,
@@ -16,8 +14,6 @@ import {
   problems,
   SignedDecimalString,
 } from '../http/schemas.js';
-
-export const EQUITY_ACCOUNT = 'equity:adjustments';
 
 const AdjustmentView = z
   .object({
@@ -57,31 +53,15 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const body = c.req.valid('json');
       const operator = c.get('user');
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const amount = requireAmount(body.amount, currency, 'amount', { signed: true });
-      if (!(await userById(deps.sql, body.user_id))) {
-        throw new ApiError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
-      }
-      const user = userAccountName(body.user_id);
-      const credit = amount > 0n;
-      const outcome = await deps.ledger.submit({
-        transfers: [
-          {
-            kind: 'posted',
-            key: `adjustment:${operator.id}:${c.req.valid('header')['idempotency-key']}`,
-            debit: credit ? EQUITY_ACCOUNT : user,
-            credit: credit ? user : EQUITY_ACCOUNT,
-            currency: currency.code,
-            amount: credit ? amount : -amount,
-            metadata: { type: 'adjustment', reason: body.reason, operator_id: operator.id, user_id: body.user_id },
-          },
-        ],
+      const { record, replayed } = await adjustBalance(deps, {
+        operatorId: operator.id,
+        userId: body.user_id,
+        currency: currency.code,
+        amount: requireAmount(body.amount, currency, 'amount', { signed: true }),
+        reason: body.reason,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      if (!outcome.ok) throw ledgerRefusal(outcome.error);
-      const record = outcome.transfers[0]!;
-      deps.log.info(
-        { operator: operator.id, user: body.user_id, currency: currency.code, amount: body.amount, reason: body.reason },
-        'balance adjusted',
-      );
+      const user = userAccountName(body.user_id);
       const m = record.metadata as { reason: string; operator_id: string; user_id: string };
       return c.json(
         {
@@ -94,7 +74,7 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
           created_at: record.createdAt.toISOString(),
         },
         201,
-        outcome.replayed ? { 'idempotent-replayed': 'true' } : {},
+        replayed ? { 'idempotent-replayed': 'true' } : {},
       );
     },
   );

@@ -1,11 +1,11 @@
 /** Registration, tokens (password + optional TOTP), refresh rotation, logout, and TOTP enrolment. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { familyOf, revokeFamily, useRefreshToken } from '../../services/users-auth/refresh-tokens-store.js';
-import { insertUser, setTotp, totpSecretOf, userById, userWithSecretsByEmail } from '../../services/users-auth/users-store.js';
+import { insertUser, setTotp, totpSecretOf, userById } from '../../services/users-auth/users-store.js';
+import { signIn } from '../../services/users-auth/sign-in.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { ipAllowed } from '../../services/users-auth/ip-allowlist.js';
 import type { Guards } from '../http/guards.js';
-import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
+import { hashPassword } from '../../platform/crypto/passwords.js';
 import { seal, unseal } from '../../platform/crypto/sealed.js';
 import { checkTotp, newTotpSecret, totpUri } from '../../platform/crypto/totp.js';
 import { clientIp } from '../http/client-ip.js';
@@ -35,8 +35,6 @@ export const UserView = z
 const TokenPair = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
   .openapi('TokenPair');
-
-const invalidLogin = () => new ApiError(ErrorCode.Unauthenticated, 'invalid email or password');
 
 export function userView(u: { id: string; email: string; role: string; totpEnabled: boolean; createdAt: Date }) {
   return { id: u.id, email: u.email, role: u.role, totp_enabled: u.totpEnabled, created_at: u.createdAt.toISOString() };
@@ -79,19 +77,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     }),
     async (c) => {
       const { email, password, totp } = c.req.valid('json');
-      const user = await userWithSecretsByEmail(deps.sql, email);
-      if (!(await verifyPassword(user?.passwordHash ?? null, password)) || !user) throw invalidLogin();
-      if (!ipAllowed(clientIp(c, deps.settings.trustProxy), user.ipAllowlist)) {
-        throw new ApiError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
-      }
-      if (user.totpEnabled) {
-        if (!totp) throw new ApiError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
-        if (!(await checkTotp(unseal(deps.keys.totp, user.totpSecret!), totp))) {
-          throw new ApiError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [
-            { path: 'totp', message: 'is wrong or expired' },
-          ]);
-        }
-      }
+      const user = await signIn(deps.sql, deps.keys.totp, { email, password, totp, ip: clientIp(c, deps.settings.trustProxy) });
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
     },
   );

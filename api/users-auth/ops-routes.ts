@@ -1,11 +1,10 @@
 /** Admin view of users and their roles. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listUsers, ROLES, setRole } from '../../services/users-auth/users-store.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { listUsers, ROLES } from '../../services/users-auth/users-store.js';
+import { changeRole } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
 
@@ -44,15 +43,11 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
       responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
-      if (id === c.get('user').id) {
-        throw new ApiError(ErrorCode.ValidationFailed, 'admins cannot change their own role', [
-          { path: 'id', message: 'is you' },
-        ]);
-      }
-      const user = await setRole(deps.sql, id, c.req.valid('json').role);
-      if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
-      deps.log.info({ admin: c.get('user').id, user: id, role: user.role }, 'role changed');
+      const user = await changeRole(deps.sql, deps.log, {
+        adminId: c.get('user').id,
+        userId: c.req.valid('param').id,
+        role: c.req.valid('json').role,
+      });
       return c.json(userView(user), 200);
     },
   );

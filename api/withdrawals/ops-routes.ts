@@ -8,7 +8,7 @@ import {
   existingWithdrawal,
   rejectWithdrawal,
   setProviderOrder,
-} from '../../services/withdrawals/service.js';
+} from '../../services/withdrawals/client.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import type { Guards } from '../http/guards.js';

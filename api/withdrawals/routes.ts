@@ -8,8 +8,8 @@ import {
   ownWithdrawal,
   requestWithdrawal,
   requireWithdrawable,
-  type WithdrawalDeps,
 } from '../../services/withdrawals/service.js';
+import type { WithdrawalDeps } from '../../services/withdrawals/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';

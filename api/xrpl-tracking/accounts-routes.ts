@@ -3,20 +3,18 @@
  * payments), and resync one (backfill again; a resync while one runs joins it).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { backfillStatus, requestBackfill, stopBackfill } from '../../services/xrpl-tracking/client.js';
 import {
-  accountByAddress,
-  listAccounts,
-  unwatchAccount,
-  watchAccount,
-  type XrplAccount,
-} from '../../services/xrpl-tracking/accounts-store.js';
-import { ErrorCode } from '../../domain/errors.js';
+  addWatchedAccount,
+  backfillStatus,
+  removeWatchedAccount,
+  requireWatchedAccount,
+  resyncAccount,
+} from '../../services/xrpl-tracking/client.js';
+import { listAccounts, type XrplAccount } from '../../services/xrpl-tracking/accounts-store.js';
 import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { XrplAddress } from './schemas.js';
 
@@ -55,20 +53,8 @@ const accountView = (a: XrplAccount) => ({
   backfill_workflow_id: xrplBackfillWorkflowId(a.address),
 });
 
-const unavailable = (error: unknown) =>
-  new ApiError(
-    ErrorCode.Unavailable,
-    `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`,
-  );
-
 export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
-  const requireAccount = async (address: string) => {
-    const account = await accountByAddress(deps.sql, address);
-    if (!account)
-      throw new ApiError(ErrorCode.NotFound, `${address} is not watched`, [{ path: 'address', message: 'is not watched' }]);
-    return account;
-  };
 
   app.openapi(
     createRoute({
@@ -86,19 +72,11 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const account = await watchAccount(deps.sql, { address: body.address, label: body.label ?? null });
-      if (!account)
-        throw new ApiError(ErrorCode.Conflict, `${body.address} is already watched`, [
-          { path: 'address', message: 'is already watched' },
-        ]);
-      try {
-        await requestBackfill(temporal, account.address, 'full', c.get('user').email);
-      } catch (error) {
-        // all or nothing: an account without its backfill would have a history nobody fetches
-        await unwatchAccount(deps.sql, account.address);
-        throw unavailable(error);
-      }
-      deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account watched');
+      const account = await addWatchedAccount(deps.sql, temporal, deps.log, {
+        address: body.address,
+        label: body.label ?? null,
+        operator: c.get('user'),
+      });
       return c.json(accountView(account), 201);
     },
   );
@@ -143,7 +121,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       },
     }),
     async (c) => {
-      const account = await requireAccount(c.req.valid('param').address);
+      const account = await requireWatchedAccount(deps.sql, c.req.valid('param').address);
       const status = await backfillStatus(deps.temporal, account.address).catch(() => null); // none yet, or Temporal is down: the account is still worth showing
       const backfill = status && {
         state: status.state,
@@ -170,18 +148,10 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const account = await requireAccount(c.req.valid('param').address);
-      if (account.isDepositAddress) {
-        throw new ApiError(ErrorCode.Conflict, `${account.address} is the deposit address; users' deposits arrive there`, [
-          { path: 'address', message: 'is the deposit address' },
-        ]);
-      }
-      if (!(await unwatchAccount(deps.sql, account.address))) return c.body(null, 204);
-      // a backfill still paging would otherwise carry on for a later account of the same address
-      await stopBackfill(deps.temporal, account.address, 'account removed').catch((error) =>
-        deps.log.warn({ err: error, account: account.address }, 'could not stop the backfill; it stops itself at its next page'),
-      );
-      deps.log.info({ account: account.address, operator: c.get('user').id }, 'XRPL account removed');
+      await removeWatchedAccount(deps.sql, temporal, deps.log, {
+        address: c.req.valid('param').address,
+        operatorId: c.get('user').id,
+      });
       return c.body(null, 204);
     },
   );
@@ -204,11 +174,9 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       },
     }),
     async (c) => {
-      const account = await requireAccount(c.req.valid('param').address);
-      const run = await requestBackfill(temporal, account.address, 'full', c.get('user').email).catch((error) => {
-        throw unavailable(error);
-      });
-      return c.json({ address: account.address, workflow_id: run.workflowId, run_id: run.runId }, 202);
+      const address = c.req.valid('param').address;
+      const run = await resyncAccount(deps.sql, temporal, { address, operatorEmail: c.get('user').email });
+      return c.json({ address, workflow_id: run.workflowId, run_id: run.runId }, 202);
     },
   );
 }

@@ -14,6 +14,9 @@ import {
   type LedgerAuditWorkflow,
 } from '../../workflows/audit/messages.js';
 
+/** Past audits' results, for the operator console. */
+export { listAudits, type AuditRecord } from './store.js';
+
 const SCHEDULE_ID = 'ledger-audit';
 
 /** Creates the audit's schedule, or moves an existing one to the configured interval. */

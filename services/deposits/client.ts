@@ -25,6 +25,9 @@ import {
 /** XRPL tracking records the deposits among the payments it stores, matching destination tags to their users. */
 export { recordDeposit } from './store.js';
 export { tagOwners } from './xrpl-destination-tags.js';
+/** Operators' console lists deposits and charts their volume. */
+export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilter } from './ops-reads.js';
+export type { Deposit } from './store.js';
 /** Collection finds whose deposit address a wallet is. */
 export { depositAddressByAddress } from './evm-addresses-store.js';
 

@@ -28,7 +28,7 @@ export type NewDeposit = Pick<
   destinationTag?: bigint | null;
 };
 
-function toDeposit(r: Record<string, unknown>): Deposit {
+export function toDeposit(r: Record<string, unknown>): Deposit {
   return {
     id: String(r.id),
     userId: r.userId as string,

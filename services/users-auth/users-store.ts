@@ -77,10 +77,16 @@ export async function setPasswordHash(db: Db, id: string, passwordHash: string):
   await db`update users set password_hash = ${passwordHash} where id = ${id}`;
 }
 
-export async function listUsers(db: Db, page: { after?: string; limit: number; role?: Role }): Promise<User[]> {
+/** By id; `emailPrefix` narrows to the emails starting with it (the operators' search). */
+export async function listUsers(
+  db: Db,
+  page: { after?: string; limit: number; role?: Role; emailPrefix?: string },
+): Promise<User[]> {
+  const prefix = page.emailPrefix?.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`);
   const rows = await db`
     select ${columns(db)} from users
     where true ${page.after ? db`and id > ${page.after}` : db``} ${page.role ? db`and role = ${page.role}` : db``}
+    ${prefix ? db`and email like ${`${prefix}%`}` : db``}
     order by id limit ${page.limit}`;
   return rows.map(toUser);
 }

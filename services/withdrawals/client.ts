@@ -8,11 +8,18 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
-import type { Db } from '../../platform/db/client.js';
+import type { Db, Sql } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
-import { unstartedWithdrawals, type Withdrawal } from './store.js';
+import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
+import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
+  approveWithdrawalUpdate,
+  closeWithdrawalUpdate,
+  rejectWithdrawalUpdate,
+  withdrawalStateQuery,
+  type CloseWithdrawal,
+  type WithdrawalState,
   withdrawalConfirmedSignal,
   withdrawalFailedSignal,
   withdrawalSearchAttributes,
@@ -22,6 +29,24 @@ import {
   type WithdrawalWorkflow,
 } from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
+
+/** Operators' reads: the queues, one withdrawal's history, the counts waiting on them, volumes per day, providers. */
+export {
+  listWithdrawals,
+  providerRoutes,
+  withdrawalEvents,
+  withdrawalCounts,
+  withdrawalVolumeByDay,
+  type Withdrawal,
+  type WithdrawalEvent,
+} from './store.js';
+
+export interface WithdrawalDeps {
+  sql: Sql;
+  temporal: TemporalTarget;
+  timings: WithdrawalTimings;
+  log: Logger;
+}
 
 export interface WithdrawalTimings {
   confirmTtlMs: number;
@@ -112,4 +137,66 @@ export async function reportPayout(temporal: Pick<TemporalTarget, 'client'>, wor
   const handle = temporal.client.workflow.getHandle(workflowId);
   if (outcome.confirmed) await handle.signal(withdrawalConfirmedSignal, { txHash: outcome.txHash });
   else await handle.signal(withdrawalFailedSignal, { txHash: outcome.txHash, reason: outcome.reason });
+}
+
+/** A withdrawal, or NotFound. */
+export async function existingWithdrawal(db: Db, id: string): Promise<Withdrawal> {
+  const w = await withdrawalById(db, id);
+  if (!w) throw new DomainError(ErrorCode.NotFound, 'no such withdrawal');
+  return w;
+}
+
+/** What the workflow says of itself now: its approval state, the provider it is on, the providers that failed. */
+export function withdrawalState(temporal: Pick<TemporalTarget, 'client'>, id: string): Promise<WithdrawalState> {
+  return temporal.client.workflow.getHandle(withdrawalWorkflowId(id)).query(withdrawalStateQuery);
+}
+
+/** An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. */
+async function decide<Arg>(
+  deps: WithdrawalDeps,
+  id: string,
+  update: UpdateDefinition<WithdrawalStatus, [Arg]>,
+  arg: Arg,
+): Promise<WithdrawalStatus> {
+  await existingWithdrawal(deps.sql, id);
+  return updateWithdrawal(deps.temporal.client, id, update, arg);
+}
+
+export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
+  return decide(deps, id, approveWithdrawalUpdate, { operatorId });
+}
+
+export function rejectWithdrawal(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  id: string,
+  reason: string,
+): Promise<WithdrawalStatus> {
+  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
+}
+
+/** An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases it. */
+export async function closeWithdrawal(deps: WithdrawalDeps, id: string, close: CloseWithdrawal): Promise<WithdrawalStatus> {
+  const status = await decide(deps, id, closeWithdrawalUpdate, close);
+  deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
+  return status;
+}
+
+/** Sets a currency's provider order (first is tried first) and which are enabled. */
+export async function setProviderOrder(
+  deps: WithdrawalDeps,
+  operatorId: string,
+  currency: string,
+  providers: Array<{ id: string; enabled: boolean }>,
+): Promise<void> {
+  if (new Set(providers.map((p) => p.id)).size !== providers.length) {
+    const message = 'lists a provider twice';
+    throw new DomainError(ErrorCode.ValidationFailed, `providers ${message}`, [{ path: 'providers', message }]);
+  }
+  await replaceProviderRoutes(
+    deps.sql,
+    currency,
+    providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
+  );
+  deps.log.info({ operator: operatorId, currency, providers }, 'provider order changed');
 }

@@ -1,8 +1,7 @@
 /**
  * Withdrawals' application layer: requesting one (its rules, the hold with its limit counters, its workflow), and the
- * user's and operators' decisions, which the withdrawal's workflow takes.
+ * user's decisions, which the withdrawal's workflow takes (operators' decisions are sent from client.ts).
  */
-import type { UpdateDefinition } from '@temporalio/common';
 import { checkAddress } from '../../chains/addresses.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
@@ -15,37 +14,19 @@ import {
   withdrawalCounters,
   withdrawalFee,
 } from '../../domain/withdrawals/rules.js';
-import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
-import type { Db, Sql } from '../../platform/db/client.js';
-import type { Logger } from '../../platform/log.js';
+import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
-import type { TemporalTarget } from '../../platform/temporal/target.js';
-import {
-  approveWithdrawalUpdate,
-  cancelWithdrawalUpdate,
-  closeWithdrawalUpdate,
-  confirmWithdrawalUpdate,
-  rejectWithdrawalUpdate,
-  type CloseWithdrawal,
-} from '../../workflows/withdrawals/messages.js';
+import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
-import { updateWithdrawal, withdrawalOutbox, type WithdrawalTimings } from './client.js';
+import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
 import {
   addressUsedBefore,
   insertWithdrawal,
-  replaceProviderRoutes,
   withdrawalById,
   withdrawalByKey,
   withdrawalSettings,
   type Withdrawal,
 } from './store.js';
-
-export interface WithdrawalDeps {
-  sql: Sql;
-  temporal: TemporalTarget;
-  timings: WithdrawalTimings;
-  log: Logger;
-}
 
 export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
 
@@ -140,13 +121,6 @@ export async function requestWithdrawal(deps: WithdrawalDeps, request: Withdrawa
   return { withdrawal: created, replayed: false };
 }
 
-/** A withdrawal, or NotFound. */
-export async function existingWithdrawal(db: Db, id: string): Promise<Withdrawal> {
-  const w = await withdrawalById(db, id);
-  if (!w) throw new DomainError(ErrorCode.NotFound, 'no such withdrawal');
-  return w;
-}
-
 /** The user's own withdrawal, or NotFound: another user's is never revealed. */
 export async function ownWithdrawal(db: Db, userId: string, id: string): Promise<Withdrawal> {
   const w = await withdrawalById(db, id);
@@ -176,54 +150,4 @@ export async function confirmWithdrawal(
 export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
   await updateWithdrawal(deps.temporal.client, id, cancelWithdrawalUpdate, { userId });
-}
-
-/** An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. */
-async function decide<Arg>(
-  deps: WithdrawalDeps,
-  id: string,
-  update: UpdateDefinition<WithdrawalStatus, [Arg]>,
-  arg: Arg,
-): Promise<WithdrawalStatus> {
-  await existingWithdrawal(deps.sql, id);
-  return updateWithdrawal(deps.temporal.client, id, update, arg);
-}
-
-export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
-  return decide(deps, id, approveWithdrawalUpdate, { operatorId });
-}
-
-export function rejectWithdrawal(
-  deps: WithdrawalDeps,
-  operatorId: string,
-  id: string,
-  reason: string,
-): Promise<WithdrawalStatus> {
-  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
-}
-
-/** An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases it. */
-export async function closeWithdrawal(deps: WithdrawalDeps, id: string, close: CloseWithdrawal): Promise<WithdrawalStatus> {
-  const status = await decide(deps, id, closeWithdrawalUpdate, close);
-  deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
-  return status;
-}
-
-/** Sets a currency's provider order (first is tried first) and which are enabled. */
-export async function setProviderOrder(
-  deps: WithdrawalDeps,
-  operatorId: string,
-  currency: string,
-  providers: Array<{ id: string; enabled: boolean }>,
-): Promise<void> {
-  if (new Set(providers.map((p) => p.id)).size !== providers.length) {
-    const message = 'lists a provider twice';
-    throw new DomainError(ErrorCode.ValidationFailed, `providers ${message}`, [{ path: 'providers', message }]);
-  }
-  await replaceProviderRoutes(
-    deps.sql,
-    currency,
-    providers.map((p) => ({ providerId: p.id, enabled: p.enabled })),
-  );
-  deps.log.info({ operator: operatorId, currency, providers }, 'provider order changed');
 }

@@ -271,3 +271,34 @@ export async function replaceProviderRoutes(
       values (${currency}, ${route.providerId}, ${i + 1}, ${route.enabled})`;
   }
 }
+
+/**
+ * How many withdrawals are in each of these statuses now (the operators' queues). Each count reads the status index:
+ * ask for the open statuses, not the ever-growing ended ones.
+ */
+export async function withdrawalCounts(db: Db, statuses: readonly WithdrawalStatus[]): Promise<Map<WithdrawalStatus, number>> {
+  const counts = await Promise.all(
+    statuses.map(async (status) => {
+      const [row] = await db`select count(*)::int as n from withdrawals where status = ${status}`;
+      return [status, row!.n as number] as const;
+    }),
+  );
+  return new Map(counts);
+}
+
+/** Paid-out volume per UTC day and currency, by the day the withdrawal succeeded. */
+export async function withdrawalVolumeByDay(
+  db: Db,
+  range: { from: Date; to: Date },
+): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
+  const rows = await db`
+    select (updated_at at time zone 'UTC')::date::text as day, currency, sum(amount)::text as amount, count(*)::int as n
+    from withdrawals where status = 'succeeded' and updated_at >= ${range.from} and updated_at < ${range.to}
+    group by 1, 2 order by 1, 2`;
+  return rows.map((r) => ({
+    day: r.day as string,
+    currency: r.currency as string,
+    amount: BigInt(r.amount),
+    count: r.n as number,
+  }));
+}

@@ -3,7 +3,11 @@
  * features' way to have an account of theirs watched.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { accountByAddress, unwatchAccount, watchAccount, type XrplAccount } from './accounts-store.js';
 import {
   xrplBackfillSearchAttributes,
   xrplBackfillStatusQuery,
@@ -18,7 +22,17 @@ import {
 } from '../../workflows/xrpl-tracking/messages.js';
 
 /** For an account whose payments the listener must report (a hot wallet's payouts); a no-op if it is already watched. */
-export { watchAccount } from './accounts-store.js';
+export { watchAccount };
+/** Operators' reads: watched accounts and stored payments. */
+export { accountByAddress, listAccounts, type XrplAccount } from './accounts-store.js';
+export {
+  listPayments,
+  paymentByHash,
+  unmatchedPaymentCount,
+  type PaymentFilter,
+  type PaymentPosition,
+  type StoredPayment,
+} from './payments-store.js';
 
 /**
  * A backfill of one account. `full` (account added, resync) pages its whole history and joins a running backfill,
@@ -64,4 +78,74 @@ export async function stopBackfill(temporal: Pick<TemporalTarget, 'client'>, add
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
+}
+
+const unavailable = (error: unknown) =>
+  new DomainError(
+    ErrorCode.Unavailable,
+    `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`,
+  );
+
+/** A watched account, or NotFound naming the address. */
+export async function requireWatchedAccount(sql: Sql, address: string): Promise<XrplAccount> {
+  const account = await accountByAddress(sql, address);
+  if (!account)
+    throw new DomainError(ErrorCode.NotFound, `${address} is not watched`, [{ path: 'address', message: 'is not watched' }]);
+  return account;
+}
+
+/** An operator watches an account: stored, then its whole history backfilled; all or nothing. */
+export async function addWatchedAccount(
+  sql: Sql,
+  temporal: TemporalTarget,
+  log: Logger,
+  request: { address: string; label: string | null; operator: { id: string; email: string } },
+): Promise<XrplAccount> {
+  const account = await watchAccount(sql, { address: request.address, label: request.label });
+  if (!account)
+    throw new DomainError(ErrorCode.Conflict, `${request.address} is already watched`, [
+      { path: 'address', message: 'is already watched' },
+    ]);
+  try {
+    await requestBackfill(temporal, account.address, 'full', request.operator.email);
+  } catch (error) {
+    // an account without its backfill would have a history nobody fetches
+    await unwatchAccount(sql, account.address);
+    throw unavailable(error);
+  }
+  log.info({ account: account.address, operator: request.operator.id }, 'XRPL account watched');
+  return account;
+}
+
+/** An operator stops watching an account (never the deposit address); its stored payments go with it. */
+export async function removeWatchedAccount(
+  sql: Sql,
+  temporal: TemporalTarget,
+  log: Logger,
+  request: { address: string; operatorId: string },
+): Promise<void> {
+  const account = await requireWatchedAccount(sql, request.address);
+  if (account.isDepositAddress) {
+    throw new DomainError(ErrorCode.Conflict, `${account.address} is the deposit address; users' deposits arrive there`, [
+      { path: 'address', message: 'is the deposit address' },
+    ]);
+  }
+  if (!(await unwatchAccount(sql, account.address))) return;
+  // a backfill still paging would otherwise carry on for a later account of the same address
+  await stopBackfill(temporal, account.address, 'account removed').catch((error) =>
+    log.warn({ err: error, account: account.address }, 'could not stop the backfill; it stops itself at its next page'),
+  );
+  log.info({ account: account.address, operator: request.operatorId }, 'XRPL account removed');
+}
+
+/** An operator backfills an account's whole history again; joins a backfill that is already running. */
+export async function resyncAccount(
+  sql: Sql,
+  temporal: TemporalTarget,
+  request: { address: string; operatorEmail: string },
+): Promise<{ workflowId: string; runId: string }> {
+  const account = await requireWatchedAccount(sql, request.address);
+  return requestBackfill(temporal, account.address, 'full', request.operatorEmail).catch((error) => {
+    throw unavailable(error);
+  });
 }

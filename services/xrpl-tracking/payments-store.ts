@@ -164,3 +164,9 @@ export async function assignUnmatched(sql: Sql, hash: string, userId: string, op
     };
   });
 }
+
+/** How many payments to a deposit address wait for an operator (credited nobody). */
+export async function unmatchedPaymentCount(db: Db): Promise<number> {
+  const [row] = await db`select count(*)::int as n from xrpl_payments where deposit_status <> 'matched'`;
+  return row!.n as number;
+}

@@ -1,0 +1,279 @@
+/**
+ * Transactions: XRPL payments of the watched accounts (by hash, ledger, account, destination tag) and EVM deposits
+ * (by hash, address, user, status, date), newest first, with keyset pagination (never OFFSET) and CSV export of
+ * everything the filters match.
+ */
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { formatAmount } from '../../../domain/money.js';
+import { XRP_SCALE, type DeliveredAmount } from '../../../domain/xrpl-tracking/payments.js';
+import { listDeposits, type Deposit, type DepositFilter } from '../../../services/deposits/client.js';
+import {
+  listPayments,
+  type PaymentFilter,
+  type PaymentPosition,
+  type StoredPayment,
+} from '../../../services/xrpl-tracking/client.js';
+import type { ApiDeps } from '../../context.js';
+import { decodeCursor, encodeCursor } from '../../http/pages.js';
+import { invalidField } from '../../http/problem.js';
+import { csvLine, csvResponse } from '../csv.js';
+import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
+import { optionalText, parseInput } from '../forms.js';
+import { amounts, type Amounts } from '../money.js';
+import { OPERATORS, type ConsolePage } from '../page.js';
+import { render } from '../render.js';
+import { Field, NextPage, Select, when } from '../ui.js';
+
+const PAGE_SIZE = 50;
+const EXPORT_PAGE = 1_000;
+/** An export larger than this is cut short: narrow the filters. */
+const EXPORT_MAX_ROWS = 100_000;
+
+const Filters = z.object({
+  kind: z.enum(['xrpl', 'evm']).default('xrpl'),
+  hash: optionalText(z.string().regex(/^(0x)?[0-9A-Fa-f]{64}$/, 'must be a transaction hash (64 hexadecimal characters)')),
+  ledger_index: optionalText(z.string().regex(/^\d{1,15}$/, 'must be a ledger index')),
+  account: optionalText(z.string().max(64)),
+  destination_tag: optionalText(z.string().regex(/^\d{1,10}$/, 'must be a destination tag')),
+  user: optionalText(z.uuid()),
+  status: z.enum(['', 'pending', 'credited', 'dropped']).optional(),
+  from: optionalText(z.iso.date()),
+  to: optionalText(z.iso.date()),
+  cursor: z.string().optional(),
+});
+type Filters = z.infer<typeof Filters>;
+
+const xrplFilter = (f: Filters): PaymentFilter => ({
+  hash: f.hash?.toUpperCase(),
+  ledgerIndex: f.ledger_index === undefined ? undefined : Number(f.ledger_index),
+  account: f.account,
+  destinationTag: f.destination_tag === undefined ? undefined : BigInt(f.destination_tag),
+});
+
+const dayAfter = (date: string) => new Date(Date.parse(date) + 86_400_000);
+const evmFilter = (f: Filters): DepositFilter => ({
+  network: 'evm',
+  txHash: f.hash,
+  address: f.account,
+  userId: f.user,
+  status: f.status || undefined,
+  from: f.from ? new Date(f.from) : undefined,
+  to: f.to ? dayAfter(f.to) : undefined,
+});
+
+// keyset positions: a payment's (ledger, index), a deposit's id
+const positionOf = (p: StoredPayment) => `${p.ledgerIndex}.${p.transactionIndex}`;
+function paymentPosition(position: string | undefined): PaymentPosition | undefined {
+  if (position === undefined) return undefined;
+  const match = /^(\d{1,15})\.(\d{1,9})$/.exec(position);
+  if (!match) throw invalidField('cursor', 'is not a cursor this page gave');
+  return { ledgerIndex: Number(match[1]), transactionIndex: Number(match[2]) };
+}
+function depositPosition(position: string | undefined): string | undefined {
+  if (position !== undefined && !/^\d{1,19}$/.test(position)) throw invalidField('cursor', 'is not a cursor this page gave');
+  return position;
+}
+
+function delivered(amount: DeliveredAmount | null): string {
+  if (!amount) return '—';
+  if (amount.kind === 'xrp') return `${formatAmount(amount.drops, XRP_SCALE)} XRP`;
+  if (amount.kind === 'issued') return `${amount.value} ${amount.currency}.${amount.issuer}`;
+  return `${amount.value} MPT ${amount.mptIssuanceId}`;
+}
+
+const PAYMENT_COLUMNS = [
+  'hash',
+  'ledger_index',
+  'closed_at',
+  'source',
+  'destination',
+  'destination_tag',
+  'result',
+  'delivered',
+  'deposit',
+];
+const paymentCells = (p: StoredPayment) => [
+  p.hash,
+  p.ledgerIndex,
+  when(p.closeTime),
+  p.source,
+  p.destination,
+  p.destinationTag?.toString(),
+  p.result,
+  delivered(p.delivered),
+  p.depositStatus,
+];
+
+const DEPOSIT_COLUMNS = ['tx_hash', 'chain', 'detected_at', 'address', 'user_id', 'status', 'amount', 'credited_at'];
+const depositCells = (d: Deposit, fmt: Amounts) => [
+  d.txHash,
+  d.chain,
+  when(d.detectedAt),
+  d.address,
+  d.userId,
+  d.status,
+  fmt(d.amount, d.currency),
+  when(d.creditedAt),
+];
+
+function Table(props: { caption: string; columns: string[]; rows: Array<Array<string | number | null | undefined>> }) {
+  return (
+    <table>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((name) => (
+            <th>{name.replaceAll('_', ' ')}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((cells) => (
+          <tr>
+            {cells.map((value, i) => (
+              <td class={i === 0 ? 'mono' : undefined}>{value ?? '—'}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FilterForm(props: { f: Filters }) {
+  const { f } = props;
+  return (
+    <form method="get" action={`${CONSOLE_BASE}/transactions`} class="filters">
+      <input type="hidden" name="kind" value={f.kind} />
+      <Field name="hash" label="Transaction hash" value={f.hash} />
+      {f.kind === 'xrpl' ? (
+        <>
+          <Field name="ledger_index" label="Ledger index" value={f.ledger_index} />
+          <Field name="account" label="Account (source or destination)" value={f.account} />
+          <Field name="destination_tag" label="Destination tag" value={f.destination_tag} />
+        </>
+      ) : (
+        <>
+          <Field name="account" label="Deposit address" value={f.account} />
+          <Field name="user" label="User id" value={f.user} />
+          <Select
+            name="status"
+            label="Status"
+            value={f.status}
+            options={[
+              ['', 'any'],
+              ['pending', 'pending'],
+              ['credited', 'credited'],
+              ['dropped', 'dropped'],
+            ]}
+          />
+          <Field name="from" label="Detected from (date)" type="date" value={f.from} />
+          <Field name="to" label="Detected through (date)" type="date" value={f.to} />
+        </>
+      )}
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
+/** The query string of these filters (for links: the other page, the export). */
+function queryOf(f: Filters): Record<string, string | undefined> {
+  const { cursor: _cursor, ...rest } = f;
+  return Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
+}
+
+function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
+  const filtersOf = (c: Context) => parseInput(Filters, c.req.query());
+
+  router.get('/', async (c) => {
+    const f = filtersOf(c);
+    const position = decodeCursor(f.cursor);
+    let table;
+    let next: string | null = null;
+    if (f.kind === 'xrpl') {
+      const rows = await listPayments(deps.sql, xrplFilter(f), { before: paymentPosition(position), limit: PAGE_SIZE + 1 });
+      const shown = rows.slice(0, PAGE_SIZE);
+      if (rows.length > PAGE_SIZE) next = encodeCursor(positionOf(shown[shown.length - 1]!));
+      table = <Table caption="XRPL payments, newest first" columns={PAYMENT_COLUMNS} rows={shown.map(paymentCells)} />;
+    } else {
+      const [rows, fmt] = await Promise.all([
+        listDeposits(deps.sql, evmFilter(f), { before: depositPosition(position), limit: PAGE_SIZE + 1 }),
+        amounts(deps),
+      ]);
+      const shown = rows.slice(0, PAGE_SIZE);
+      if (rows.length > PAGE_SIZE) next = encodeCursor(shown[shown.length - 1]!.id);
+      table = (
+        <Table caption="EVM deposits, newest first" columns={DEPOSIT_COLUMNS} rows={shown.map((d) => depositCells(d, fmt))} />
+      );
+    }
+    const query = new URLSearchParams(
+      Object.entries(queryOf(f)).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+    );
+    return render(
+      c,
+      'Transactions',
+      <>
+        <nav class="tabs" aria-label="Kinds">
+          <a href={`${CONSOLE_BASE}/transactions?kind=xrpl`} aria-current={f.kind === 'xrpl' ? 'page' : undefined}>
+            XRPL payments
+          </a>
+          <a href={`${CONSOLE_BASE}/transactions?kind=evm`} aria-current={f.kind === 'evm' ? 'page' : undefined}>
+            EVM deposits
+          </a>
+        </nav>
+        <FilterForm f={f} />
+        <p>
+          <a href={`${CONSOLE_BASE}/transactions/export.csv?${query}`}>Export everything these filters match (CSV)</a>
+        </p>
+        {table}
+        <NextPage path="/transactions" query={queryOf(f)} cursor={next} />
+      </>,
+    );
+  });
+
+  router.get('/export.csv', async (c) => {
+    const f = filtersOf(c);
+    if (f.kind === 'xrpl') {
+      const filter = xrplFilter(f);
+      return csvResponse(
+        c,
+        'xrpl-payments.csv',
+        PAYMENT_COLUMNS,
+        keyset(async (before?: PaymentPosition) => {
+          const rows = await listPayments(deps.sql, filter, { before, limit: EXPORT_PAGE });
+          const last = rows[rows.length - 1];
+          return {
+            lines: rows.map((p) => csvLine(paymentCells(p))),
+            next: last && { ledgerIndex: last.ledgerIndex, transactionIndex: last.transactionIndex },
+          };
+        }),
+      );
+    }
+    const filter = evmFilter(f);
+    const fmt = await amounts(deps);
+    return csvResponse(
+      c,
+      'evm-deposits.csv',
+      DEPOSIT_COLUMNS,
+      keyset(async (before?: string) => {
+        const rows = await listDeposits(deps.sql, filter, { before, limit: EXPORT_PAGE });
+        return { lines: rows.map((d) => csvLine(depositCells(d, fmt))), next: rows[rows.length - 1]?.id };
+      }),
+    );
+  });
+}
+
+/** Pages of an export, each after the last one's position, until a short page or the row cap. */
+async function* keyset<P>(read: (before?: P) => Promise<{ lines: string[]; next: P | undefined }>): AsyncIterable<string[]> {
+  let before: P | undefined;
+  for (let rows = 0; rows < EXPORT_MAX_ROWS;) {
+    const { lines, next } = await read(before);
+    if (lines.length > 0) yield lines;
+    rows += lines.length;
+    if (lines.length < EXPORT_PAGE || next === undefined) return;
+    before = next;
+  }
+}
+
+export const transactionsPage: ConsolePage = { path: '/transactions', title: 'Transactions', roles: OPERATORS, routes };

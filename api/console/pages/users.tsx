@@ -1,0 +1,223 @@
+/**
+ * Users: search by email or role; a user's page with their balances, their ledger history (keyset pages), a balance
+ * adjustment with a reason (transfers' service, as POST /v1/ops/adjustments) and, for admins, their role (users-auth's
+ * rule, as PUT /v1/ops/users/{id}/role).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { userAccountName } from '../../../domain/ledger/engine.js';
+import { balancesOf, transfersOf } from '../../../services/ledger/queries.js';
+import { adjustBalance } from '../../../services/transfers/client.js';
+import { changeRole, listUsers, ROLES, userById } from '../../../services/users-auth/client.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import type { ApiDeps } from '../../context.js';
+import { requireAmount, requireCurrency } from '../../http/money.js';
+import { decodeCursor, page } from '../../http/pages.js';
+import { ApiError } from '../../http/problem.js';
+import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
+import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
+import { amounts } from '../money.js';
+import { ADMINS, OPERATORS, type ConsolePage } from '../page.js';
+import { render } from '../render.js';
+import { requireRoles } from '../session.js';
+import { Confirm, DefinitionList, Field, NextPage, PostForm, Select, TextArea, when } from '../ui.js';
+
+const PAGE_SIZE = 50;
+const IdParam = z.object({ id: z.uuid() });
+const DONE: Record<string, string> = { adjusted: 'Balance adjusted.', role: 'Role changed.' };
+
+function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
+  const userPath = (id: string) => `${CONSOLE_BASE}/users/${id}`;
+
+  router.get('/', async (c) => {
+    const q = parseInput(
+      z.object({
+        email: optionalText(z.string().max(254)),
+        role: z.enum(['', ...ROLES]).optional(),
+        cursor: z.string().optional(),
+      }),
+      c.req.query(),
+    );
+    const rows = await listUsers(deps.sql, {
+      emailPrefix: q.email,
+      role: q.role || undefined,
+      after: decodeCursor(q.cursor),
+      limit: PAGE_SIZE + 1,
+    });
+    const result = page(rows, PAGE_SIZE, (u) => u.id);
+    return render(
+      c,
+      'Users',
+      <>
+        <form method="get" action={`${CONSOLE_BASE}/users`} class="filters">
+          <Field name="email" label="Email starts with" value={q.email} />
+          <Select
+            name="role"
+            label="Role"
+            value={q.role}
+            options={[['', 'any'], ...ROLES.map((r): [string, string] => [r, r])]}
+          />
+          <button type="submit">Search</button>
+        </form>
+        <table>
+          <caption>Users</caption>
+          <thead>
+            <tr>
+              <th>Email</th>
+              <th>Role</th>
+              <th>Two-factor</th>
+              <th>Since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.data.map((u) => (
+              <tr>
+                <td>
+                  <a href={userPath(u.id)}>{u.email}</a>
+                </td>
+                <td>{u.role}</td>
+                <td>{u.totpEnabled ? 'on' : 'off'}</td>
+                <td>{when(u.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <NextPage path="/users" query={{ email: q.email, role: q.role }} cursor={result.nextCursor} />
+      </>,
+    );
+  });
+
+  router.get('/:id', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
+    const user = await userById(deps.sql, id);
+    if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
+    const account = userAccountName(id);
+    const [balances, history, currencies, fmt] = await Promise.all([
+      balancesOf(deps.sql, account),
+      transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 }),
+      deps.currencies.all(),
+      amounts(deps),
+    ]);
+    const entries = page(history, PAGE_SIZE, (t) => t.id);
+    const csrf = c.get('csrfToken');
+    const isAdmin = c.get('operator').role === 'admin';
+    return render(
+      c,
+      `User ${user.email}`,
+      <>
+        <DefinitionList
+          items={[
+            ['Id', <code>{user.id}</code>],
+            ['Role', user.role],
+            ['Two-factor', user.totpEnabled ? 'on' : 'off'],
+            ['Since', when(user.createdAt)],
+            ['Deposits', <a href={`${CONSOLE_BASE}/transactions?kind=evm&user=${id}`}>EVM deposits of this user</a>],
+          ]}
+        />
+        <h2>Balances</h2>
+        <table>
+          <caption>Posted and pending, per currency</caption>
+          <thead>
+            <tr>
+              <th>Currency</th>
+              <th class="num">Posted</th>
+              <th class="num">Held (pending debits)</th>
+              <th class="num">Available</th>
+            </tr>
+          </thead>
+          <tbody>
+            {balances.map((b) => (
+              <tr data-currency={b.currency}>
+                <td>{b.currency}</td>
+                <td class="num">{fmt(b.creditsPosted - b.debitsPosted, b.currency)}</td>
+                <td class="num">{fmt(b.debitsPending, b.currency)}</td>
+                <td class="num">{fmt(b.creditsPosted - b.debitsPosted - b.debitsPending, b.currency)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Ledger history</h2>
+        <table>
+          <caption>Transfers of this user's accounts, newest first</caption>
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Kind</th>
+              <th class="num">Amount</th>
+              <th>Counterparty</th>
+              <th>Key</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.data.map((t) => {
+              const incoming = t.credit === account;
+              return (
+                <tr>
+                  <td>{when(t.createdAt)}</td>
+                  <td>{t.kind}</td>
+                  <td class="num">{`${incoming ? '+' : '−'}${fmt(t.amount, t.currency)}`}</td>
+                  <td class="mono">{incoming ? t.debit : t.credit}</td>
+                  <td class="mono">{t.key}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <NextPage path={`/users/${id}`} query={{}} cursor={entries.nextCursor} />
+        <h2>Actions</h2>
+        <div class="actions">
+          <PostForm action={`/users/${id}/adjust`} csrfToken={csrf}>
+            <input type="hidden" name="key" value={randomUUID()} />
+            <Select name="currency" label="Currency" options={currencies.map((cur): [string, string] => [cur.code, cur.code])} />
+            <Field name="amount" label="Amount (negative debits the user)" required placeholder="10.50 or -2" />
+            <TextArea name="reason" label="Reason (kept on record)" required />
+            <Confirm id="adjust" what={`Adjust the balance of ${user.email}`} />
+            <button type="submit">Adjust balance</button>
+          </PostForm>
+          {isAdmin && (
+            <PostForm action={`/users/${id}/role`} csrfToken={csrf}>
+              <Select name="role" label="Role" value={user.role} options={ROLES.map((r): [string, string] => [r, r])} />
+              <button type="submit">Change role</button>
+            </PostForm>
+          )}
+        </div>
+      </>,
+      { notice: DONE[c.req.query('done') ?? ''] },
+    );
+  });
+
+  router.post('/:id/adjust', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        key: z.uuid(),
+        currency: z.string().max(10),
+        amount: z.string().trim().max(100),
+        reason: z.string().trim().min(3).max(500),
+      }),
+    );
+    const currency = await requireCurrency(deps.currencies, form.currency);
+    await adjustBalance(deps, {
+      operatorId: c.get('operator').id,
+      userId: id,
+      currency: currency.code,
+      amount: requireAmount(form.amount, currency, 'amount', { signed: true }),
+      reason: form.reason,
+      idempotencyKey: `console:${form.key}`,
+    });
+    return c.redirect(`${userPath(id)}?done=adjusted`, 303);
+  });
+
+  router.post('/:id/role', requireRoles(ADMINS), async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(c, z.object({ role: z.enum(ROLES) }));
+    await changeRole(deps.sql, deps.log, { adminId: c.get('operator').id, userId: id, role: form.role });
+    return c.redirect(`${userPath(id)}?done=role`, 303);
+  });
+}
+
+export const usersPage: ConsolePage = { path: '/users', title: 'Users', roles: OPERATORS, routes };

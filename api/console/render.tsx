@@ -1,0 +1,42 @@
+/** Renders a page in the frame, for the signed-in operator; and the error pages (403, 404, refused input). */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldIssue } from '../../domain/errors.js';
+import type { ConsoleEnv } from './env.js';
+import { Layout } from './layout.js';
+
+export function render(
+  c: Context<ConsoleEnv>,
+  title: string,
+  body: Child,
+  options: { status?: ContentfulStatusCode; notice?: string } = {},
+) {
+  const frame = { title, operator: c.get('operator'), nav: c.get('nav'), csrfToken: c.get('csrfToken'), notice: options.notice };
+  return c.html(<Layout {...frame}>{body}</Layout>, options.status ?? 200);
+}
+
+/** Why an action could not be done, with the fields at fault; the frame is shown when someone is signed in. */
+export function errorPage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string, issues: FieldIssue[] = []) {
+  const title =
+    status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Refused';
+  return render(
+    c,
+    title,
+    <>
+      <p class="error" role="alert">
+        {message}
+      </p>
+      {issues.length > 0 && (
+        <ul>
+          {issues.map((i) => (
+            <li>
+              {i.path}: {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>,
+    { status },
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * Signed-in operators: the session cookie (HttpOnly, SameSite=Strict, Secure over TLS) is looked up on every request
+ * and the user read afresh, so a role change or a removed user applies at once. Only operators and admins sign in.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { sessionByToken } from '../../services/console/client.js';
+import { userById, type Role } from '../../services/users-auth/client.js';
+import type { ApiDeps } from '../context.js';
+import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
+import { errorPage } from './render.js';
+
+export const SESSION_COOKIE = 'sluice_console';
+
+/** Whether the browser reached us over TLS (directly, or through a proxy we trust to say so). */
+export function overTls(c: Context, deps: ApiDeps): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  return deps.settings.trustProxy && c.req.header('x-forwarded-proto') === 'https';
+}
+
+export function setConsoleCookie(c: Context, deps: ApiDeps, name: string, value: string, maxAgeSeconds: number) {
+  setCookie(c, name, value, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: overTls(c, deps),
+    path: CONSOLE_BASE,
+    maxAge: maxAgeSeconds,
+  });
+}
+
+export function clearConsoleCookie(c: Context, name: string) {
+  deleteCookie(c, name, { path: CONSOLE_BASE });
+}
+
+export const CONSOLE_ROLES: readonly Role[] = ['operator', 'admin'];
+
+/** Sets the operator and the CSRF token, or sends the browser to sign in (a GET) or refuses (anything else). */
+export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const session = token ? await sessionByToken(deps.sql, token) : null;
+    const user = session ? await userById(deps.sql, session.userId) : null;
+    if (!session || !user) {
+      if (c.req.method === 'GET') {
+        const url = new URL(c.req.url);
+        return c.redirect(`${CONSOLE_BASE}/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+      }
+      return errorPage(c, 401, 'Your session has ended; sign in again.');
+    }
+    c.set('operator', { id: user.id, email: user.email, role: user.role });
+    c.set('csrfToken', session.csrfToken);
+    if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
+    await next();
+  };
+}
+
+/** The page's role check: a user without the role gets the 403 page. */
+export function requireRoles(roles: readonly Role[]): MiddlewareHandler<ConsoleEnv> {
+  return async (c, next) => {
+    if (!roles.includes(c.get('operator').role)) return errorPage(c, 403, `This needs the ${roles.join(' or ')} role.`);
+    await next();
+  };
+}

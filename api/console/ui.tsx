@@ -1,0 +1,109 @@
+/** The console's building blocks: forms that carry the CSRF token, labelled fields, confirmations, pagers, links. */
+import type { Child } from 'hono/jsx';
+import { CONSOLE_BASE } from './env.js';
+
+/** A POST form under /ops with the session's CSRF token. */
+export function PostForm(props: { action: string; csrfToken: string; class?: string; children: Child }) {
+  return (
+    <form method="post" action={`${CONSOLE_BASE}${props.action}`} class={props.class}>
+      <input type="hidden" name="_csrf" value={props.csrfToken} />
+      {props.children}
+    </form>
+  );
+}
+
+/** A labelled input; every control in the console has a label. */
+export function Field(props: {
+  name: string;
+  label: string;
+  value?: string;
+  type?: string;
+  required?: boolean;
+  placeholder?: string;
+  autocomplete?: string;
+}) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value}
+        required={props.required}
+        placeholder={props.placeholder}
+        autocomplete={props.autocomplete}
+      />
+    </p>
+  );
+}
+
+export function Select(props: { name: string; label: string; value?: string; options: Array<[string, string]> }) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name}>
+        {props.options.map(([value, text]) => (
+          <option value={value} selected={value === props.value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </p>
+  );
+}
+
+export function TextArea(props: { name: string; label: string; required?: boolean }) {
+  const id = `field-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <textarea id={id} name={props.name} required={props.required} rows={3} />
+    </p>
+  );
+}
+
+/**
+ * The confirmation an action that moves money or steers a workflow asks for: a box the operator ticks, saying what
+ * they are about to do; the server refuses the action without it (requireConfirmed).
+ */
+export function Confirm(props: { what: string; id: string }) {
+  return (
+    <p class="confirm">
+      <input type="checkbox" id={`confirm-${props.id}`} name="confirm" value="yes" required />
+      <label for={`confirm-${props.id}`}>{props.what}</label>
+    </p>
+  );
+}
+
+/** "Next page" for keyset pagination: the page's filters plus the cursor after its last row. */
+export function NextPage(props: { path: string; query: Record<string, string | undefined>; cursor: string | null }) {
+  if (!props.cursor) return null;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(props.query)) if (v) params.set(k, v);
+  params.set('cursor', props.cursor);
+  return (
+    <p class="pager">
+      <a href={`${CONSOLE_BASE}${props.path}?${params}`} rel="next">
+        Next page →
+      </a>
+    </p>
+  );
+}
+
+export function DefinitionList(props: { items: Array<[string, Child]> }) {
+  return (
+    <dl>
+      {props.items.map(([term, value]) => (
+        <>
+          <dt>{term}</dt>
+          <dd>{value ?? '—'}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+export const when = (date: Date | null) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '—');

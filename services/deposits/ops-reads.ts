@@ -1,0 +1,54 @@
+/** Operators' reads of deposits: the filtered list (keyset by id, newest first) and the credited volume per day. */
+import type { DepositStatus } from '../../domain/deposits/credit.js';
+import type { Db } from '../../platform/db/client.js';
+import { toDeposit, type Deposit } from './store.js';
+
+export interface DepositFilter {
+  /** `evm` for every EVM chain, or one chain (`xrpl`, `evm-31337`). */
+  network?: 'evm' | 'xrpl';
+  txHash?: string;
+  address?: string;
+  userId?: string;
+  status?: DepositStatus;
+  /** Detected at or after / before. */
+  from?: Date;
+  to?: Date;
+}
+
+export async function listDeposits(db: Db, filter: DepositFilter, page: { before?: string; limit: number }): Promise<Deposit[]> {
+  const rows = await db`
+    select * from deposits where true
+    ${filter.network === 'evm' ? db`and chain like 'evm-%'` : filter.network ? db`and chain = ${filter.network}` : db``}
+    ${filter.txHash ? db`and lower(tx_hash) = lower(${filter.txHash})` : db``}
+    ${filter.address ? db`and lower(address) = lower(${filter.address})` : db``}
+    ${filter.userId ? db`and user_id = ${filter.userId}` : db``}
+    ${filter.status ? db`and status = ${filter.status}` : db``}
+    ${filter.from ? db`and detected_at >= ${filter.from}` : db``}
+    ${filter.to ? db`and detected_at < ${filter.to}` : db``}
+    ${page.before ? db`and id < ${page.before}` : db``}
+    order by id desc limit ${page.limit}`;
+  return rows.map(toDeposit);
+}
+
+/** Credited volume per UTC day and currency, by the day the deposit was credited. */
+export async function depositVolumeByDay(
+  db: Db,
+  range: { from: Date; to: Date },
+): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
+  const rows = await db`
+    select (credited_at at time zone 'UTC')::date::text as day, currency, sum(amount)::text as amount, count(*)::int as n
+    from deposits where status = 'credited' and credited_at >= ${range.from} and credited_at < ${range.to}
+    group by 1, 2 order by 1, 2`;
+  return rows.map((r) => ({
+    day: r.day as string,
+    currency: r.currency as string,
+    amount: BigInt(r.amount),
+    count: r.n as number,
+  }));
+}
+
+/** Deposits seen but not credited yet (waiting for confirmations). */
+export async function pendingDepositCount(db: Db): Promise<number> {
+  const [row] = await db`select count(*)::int as n from deposits where status = 'pending'`;
+  return row!.n as number;
+}

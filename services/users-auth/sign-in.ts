@@ -1,0 +1,40 @@
+/**
+ * Who may sign in: the password, the IP allow-list and, when enabled, the TOTP code. The API's token endpoint and the
+ * operator console both sign people in through here, so the rule exists once.
+ */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Db } from '../../platform/db/client.js';
+import { verifyPassword } from '../../platform/crypto/passwords.js';
+import { unseal } from '../../platform/crypto/sealed.js';
+import { checkTotp } from '../../platform/crypto/totp.js';
+import { ipAllowed } from './ip-allowlist.js';
+import { userWithSecretsByEmail, type User } from './users-store.js';
+
+export interface Credentials {
+  email: string;
+  password: string;
+  totp?: string;
+  /** The caller's address, checked against the user's allow-list. */
+  ip: string;
+}
+
+/** The user these credentials sign in, or a DomainError saying what is missing or wrong. */
+export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials): Promise<User> {
+  const user = await userWithSecretsByEmail(db, credentials.email);
+  if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) {
+    throw new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
+  }
+  if (!ipAllowed(credentials.ip, user.ipAllowlist)) {
+    throw new DomainError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
+  }
+  if (user.totpEnabled) {
+    if (!credentials.totp) throw new DomainError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
+    if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) {
+      throw new DomainError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [
+        { path: 'totp', message: 'is wrong or expired' },
+      ]);
+    }
+  }
+  const { passwordHash: _hash, totpSecret: _secret, ...plain } = user;
+  return plain;
+}

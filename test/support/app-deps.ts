@@ -1,0 +1,36 @@
+/** The API's dependencies for an in-process app on a given database (route tests, benches): no EVM, no XRPL. */
+import { randomBytes } from 'node:crypto';
+import { Client, type Connection } from '@temporalio/client';
+import pino from 'pino';
+import type { ApiDeps } from '../../api/context.js';
+import { createApiMetrics } from '../../api/http/metrics.js';
+import { deriveKey } from '../../platform/crypto/sealed.js';
+import type { Sql } from '../../platform/db/client.js';
+import { BetEventCache } from '../../services/betting/event-cache.js';
+import { BetPlacer } from '../../services/betting/placement.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { Tokens } from '../../services/users-auth/tokens.js';
+
+export function inProcessDeps(sql: Sql, connection: Connection): ApiDeps {
+  const secretKey = randomBytes(32).toString('hex');
+  return {
+    sql,
+    ledger: new LedgerWriter(sql),
+    currencies: new CurrencyCatalog(sql),
+    tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
+    temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
+    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    settings: {
+      apiKeyWindowSeconds: 60,
+      trustProxy: true,
+      devMode: false,
+      withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
+      console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
+    },
+    metrics: createApiMetrics(),
+    log: pino({ level: 'silent' }),
+    depositAddresses: {},
+    betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
+  };
+}

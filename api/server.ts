@@ -26,7 +26,12 @@ export interface RunningApi {
 }
 
 export async function startApiServer(config: Config, log: Logger): Promise<RunningApi> {
-  const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-api' });
+  const metrics = createApiMetrics();
+  const sql = createSql(required(config, 'DATABASE_URL'), {
+    max: config.DATABASE_POOL_MAX,
+    applicationName: 'sluice-api',
+    onStatement: () => metrics.sqlStatements.inc(),
+  });
   const secretKey = required(config, 'SECRET_KEY');
   await retryUntilConnected(log, 'the database', () => migrate(sql));
   if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
@@ -60,7 +65,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
     },
-    metrics: createApiMetrics(),
+    metrics,
     log,
     depositAddresses: {
       ...(config.XRPL_DEPOSIT_ADDRESS ? { xrpl: xrplDepositAddresses(sql, config.XRPL_DEPOSIT_ADDRESS) } : {}),

@@ -2,7 +2,9 @@
  * Ledger throughput and latency, on a fresh embedded PostgreSQL with default durability (synchronous commit):
  *   1. the ledger module (LedgerWriter, group commit): one hot account paying many, and spread accounts;
  *   2. POST /v1/transfers through the real API process, with concurrent HTTP clients.
- * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 64]
+ * The last table sets each API scenario against the module's (one hot payer, spread payers), in the same run.
+ * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50]
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_OPTIONS (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -17,13 +19,15 @@ import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
-import { printFigures, runConcurrently, type Figures } from './support/stats.js';
+import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
+import { apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
+import { keepAliveAgent, post } from './support/http-post.js';
 
 const { values } = parseArgs({
   options: {
     transfers: { type: 'string', default: '20000' },
     requests: { type: 'string', default: '5000' },
-    concurrency: { type: 'string', default: '64' },
+    concurrency: { type: 'string', default: '50' },
   },
 });
 const TRANSFERS = Number(values.transfers);
@@ -116,10 +120,14 @@ try {
       SECRET_KEY: randomBytes(32).toString('hex'),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      ...apiProcessEnv(),
     },
   });
+  const comparisons: Comparison[] = [];
   try {
-    const client = new ApiClient(`http://127.0.0.1:${port}`);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const client = new ApiClient(baseUrl);
+    const agent = keepAliveAgent(CONCURRENCY);
     await waitUntil(
       'the API',
       () =>
@@ -141,20 +149,30 @@ try {
       ),
     );
 
-    for (const [name, payerOf] of [
-      ['API POST /v1/transfers, one hot payer', () => payers[0]!],
-      ['API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!],
+    for (const [name, payerOf, module] of [
+      ['API POST /v1/transfers, one hot payer', () => payers[0]!, hot],
+      ['API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spread],
     ] as const) {
-      const run = await runConcurrently(REQUESTS, CONCURRENCY, async (i) => {
-        const response = await client.post(
-          '/v1/transfers',
-          { to_user_id: payee.id, currency: 'USD', amount: '0.01' },
-          { token: payerOf(i).token, headers: { 'idempotency-key': `${name.length}-${i}` } },
-        );
-        if (response.status !== 201) throw new Error(`${response.status} ${JSON.stringify(response.body)}`);
-      });
+      const [run, sqlPerRequest] = await countingSql(baseUrl, REQUESTS, () =>
+        runConcurrently(REQUESTS, CONCURRENCY, async (i) => {
+          const body = { to_user_id: payee.id, currency: 'USD', amount: '0.01' };
+          const status = await post(agent, `${baseUrl}/v1/transfers`, payerOf(i).token, `${name.length}-${i}`, body);
+          if (status !== 201) throw new Error(`POST /v1/transfers answered ${status}`);
+        }),
+      );
       figures.push({ name, operations: REQUESTS, ...run });
+      comparisons.push({
+        scenario: name.replace('API POST /v1/transfers, ', ''),
+        inProcessPerSecond: TRANSFERS / module.seconds,
+        apiPerSecond: REQUESTS / run.seconds,
+        apiP99Ms: percentile(
+          [...run.latenciesMs].sort((a, b) => a - b),
+          99,
+        ),
+        sqlPerRequest,
+      });
     }
+    agent.destroy();
   } finally {
     await api.stop();
   }
@@ -162,6 +180,10 @@ try {
   printFigures(
     `Ledger benchmark (2 cores shared by PostgreSQL, the API and this load generator; concurrency ${CONCURRENCY} for the API)`,
     figures,
+  );
+  printComparisons(
+    `POST /v1/transfers (concurrency ${CONCURRENCY}) against the ledger module (concurrency 256), this run`,
+    comparisons,
   );
 } finally {
   await pg.stop();

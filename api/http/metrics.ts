@@ -5,6 +5,8 @@ export interface ApiMetrics {
   registry: Registry;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   ledgerOutcomes: Counter<'outcome'>;
+  /** Every SQL statement the process sends (the db client's hook): the bench divides it by the requests served. */
+  sqlStatements: Counter;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -23,6 +25,11 @@ export function createApiMetrics(): ApiMetrics {
       name: 'sluice_ledger_requests_total',
       help: 'Ledger writes requested through the API, by outcome (posted, replayed, or the refusal code)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    sqlStatements: new Counter({
+      name: 'sluice_sql_statements_total',
+      help: 'SQL statements sent to PostgreSQL (a pipelined batch counts each of its statements)',
       registers: [registry],
     }),
   };

@@ -4,7 +4,7 @@
  * workflow settles those bets. Prints figures; asserts nothing about time.
  *
  *   node --import tsx bench/bets.ts      BENCH_BETS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
- * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_OPTIONS (bench/support/api-process.ts). The last lines
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
  * compare the API with BetPlacer called in-process at the same concurrency, in the same run.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,7 +22,7 @@ import { temporalCliPath } from '../platform/tools.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
-import { apiProcessEnv, countingSql, printComparisons } from './support/api-process.js';
+import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
 const BETS = Number(process.env.BENCH_BETS ?? 10_000);
@@ -69,7 +69,8 @@ async function run() {
     ...apiProcessEnv(),
   };
   const spawn = (name: 'api' | 'worker'): ServiceProcess => {
-    const service = spawnEntryPoint(name, { env, logFile: join(dir, `${name}.log`) });
+    const nodeArgs = name === 'api' ? apiNodeArgs() : [];
+    const service = spawnEntryPoint(name, { env, nodeArgs, logFile: join(dir, `${name}.log`) });
     stops.push(() => service.stop('SIGTERM'));
     return service;
   };

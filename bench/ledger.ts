@@ -4,7 +4,7 @@
  *   2. POST /v1/transfers through the real API process, with concurrent HTTP clients.
  * The last table sets each API scenario against the module's (one hot payer, spread payers), in the same run.
  * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50]
- * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_OPTIONS (bench/support/api-process.ts).
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
-import { apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
+import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
 const { values } = parseArgs({
@@ -109,6 +109,7 @@ try {
   const port = await freePort();
   const admin = { email: 'admin@bench.test', password: 'bench admin password' };
   const api = spawnEntryPoint('api', {
+    nodeArgs: apiNodeArgs(),
     output: 'ignore',
     env: {
       PATH: process.env.PATH,

@@ -1,13 +1,15 @@
 /**
  * What the benches pass to the API process they spawn, and what they read back from it:
  *   BENCH_API_PROCESSES      → API_PROCESSES (unset: the API's own default)
- *   BENCH_API_NODE_OPTIONS   → NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
+ *   BENCH_API_NODE_ARGS      → node's own flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
+ *                              (each of its processes writes a profile when it exits)
  */
 export function apiProcessEnv(): Record<string, string> {
-  return {
-    ...(process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {}),
-    ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
-  };
+  return process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {};
+}
+
+export function apiNodeArgs(): string[] {
+  return process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 }
 
 /** The API's count of SQL statements sent so far (all its processes), from /metrics. */

@@ -217,9 +217,13 @@ async function drive(count: number, concurrency: number, call: (n: number) => Pr
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
 }
 
-const perSecond = (run: Run) => run.latencies.length / run.seconds;
-const percentileOf = (run: Run, p: number) =>
-  run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+function perSecond(run: Run): number {
+  return run.latencies.length / run.seconds;
+}
+
+function percentileOf(run: Run, p: number): number {
+  return run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+}
 
 function printRun(concurrency: number, run: Run, sqlPerBet?: number): void {
   const cells = [

@@ -12,6 +12,7 @@ import { required, withdrawalTimings, type Config } from '../platform/config.js'
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import { createApp } from './app.js';
+import { startApiCaches } from './caches.js';
 import { deriveKey } from '../platform/crypto/sealed.js';
 import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
@@ -27,7 +28,8 @@ export interface RunningApi {
 
 export async function startApiServer(config: Config, log: Logger): Promise<RunningApi> {
   const metrics = createApiMetrics();
-  const sql = createSql(required(config, 'DATABASE_URL'), {
+  const databaseUrl = required(config, 'DATABASE_URL');
+  const sql = createSql(databaseUrl, {
     max: config.DATABASE_POOL_MAX,
     applicationName: 'sluice-api',
     onStatement: () => metrics.sqlStatements.inc(),
@@ -44,6 +46,8 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
       ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
@@ -58,7 +62,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     }),
     temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    users: caches.users,
+    transferRules: caches.transferRules,
+    keys,
     settings: {
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
       trustProxy: config.TRUST_PROXY,
@@ -85,7 +91,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
+      await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Admin view of users and their roles. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listUsers, ROLES, setRole } from '../../services/users-auth/users-store.js';
+import { listUsers, ROLES, setDisabled, setRole } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -51,8 +51,33 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
         ]);
       }
       const user = await setRole(deps.sql, id, c.req.valid('json').role);
+      deps.users.userChanged(id);
       if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
       deps.log.info({ admin: c.get('user').id, user: id, role: user.role }, 'role changed');
+      return c.json(userView(user), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/users/{id}/disabled',
+      tags: ['operations'],
+      summary: "Disable or re-enable a user (admin only): a disabled user's tokens and API keys are refused at once",
+      middleware: [guards.admin] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ disabled: z.boolean() })) },
+      responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if (id === c.get('user').id) {
+        throw new ApiError(ErrorCode.ValidationFailed, 'admins cannot disable themselves', [{ path: 'id', message: 'is you' }]);
+      }
+      const user = await setDisabled(deps.sql, id, c.req.valid('json').disabled);
+      deps.users.userChanged(id);
+      if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
+      deps.log.info({ admin: c.get('user').id, user: id, disabled: user.disabled }, 'user disabled state changed');
       return c.json(userView(user), 200);
     },
   );

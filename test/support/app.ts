@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
+import { startApiCaches } from '../../api/caches.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';
@@ -32,13 +33,17 @@ export async function startTestApp(): Promise<TestApp> {
   const admin = { email: 'admin@sluice.test', password: 'admin password for tests' };
   await ensureAdmin(db.sql, { ...admin, devMode: false }, log);
   const connection = Connection.lazy({ address: inject('temporalAddress') });
+  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const caches = startApiCaches(db.sql, db.url, keys.apiKeys, log);
   const app = createApp({
     sql: db.sql,
     ledger: new LedgerWriter(db.sql),
     currencies: new CurrencyCatalog(db.sql),
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
-    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    users: caches.users,
+    transferRules: caches.transferRules,
+    keys,
     settings: {
       apiKeyWindowSeconds: 60,
       trustProxy: true,
@@ -58,7 +63,7 @@ export async function startTestApp(): Promise<TestApp> {
     db,
     admin: { ...admin, token, id: me.body.id },
     async close() {
-      await connection.close();
+      await Promise.all([connection.close(), caches.close()]);
       await db.drop();
     },
   };

@@ -26,6 +26,26 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/**
+ * The API's start-up work, done once before it serves: migrations, the XRPL deposit account, the first admin. Several
+ * API processes of a cluster leave it to their primary (api/cluster.ts), so none of them races another for it.
+ */
+export async function prepareApi(config: Config, log: Logger): Promise<void> {
+  const sql = createSql(required(config, 'DATABASE_URL'), { max: 1, applicationName: 'sluice-api-start' });
+  try {
+    await retryUntilConnected(log, 'the database', () => migrate(sql));
+    if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
+    await ensureAdmin(
+      sql,
+      { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' },
+      log,
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Serves the API in this process; `prepareApi` must have run (here or in the cluster's primary). */
 export async function startApiServer(config: Config, log: Logger): Promise<RunningApi> {
   const metrics = createApiMetrics();
   const databaseUrl = required(config, 'DATABASE_URL');
@@ -35,13 +55,6 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     onStatement: () => metrics.sqlStatements.inc(),
   });
   const secretKey = required(config, 'SECRET_KEY');
-  await retryUntilConnected(log, 'the database', () => migrate(sql));
-  if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
-  await ensureAdmin(
-    sql,
-    { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' },
-    log,
-  );
 
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });

@@ -1,8 +1,11 @@
 /** Prometheus metrics for the API process, served at /metrics. */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { metricsRenderer } from './cluster-metrics.js';
 
 export interface ApiMetrics {
   registry: Registry;
+  /** The text for /metrics: this process's, or every API process's when they run as a cluster. */
+  render(): Promise<string>;
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   ledgerOutcomes: Counter<'outcome'>;
   /** Every SQL statement the process sends (the db client's hook): the bench divides it by the requests served. */
@@ -14,6 +17,7 @@ export function createApiMetrics(): ApiMetrics {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
+    render: metricsRenderer(registry),
     requestDuration: new Histogram({
       name: 'sluice_http_request_duration_seconds',
       help: 'HTTP request latency by route and status',

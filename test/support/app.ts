@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { startApiCaches } from '../../api/caches.js';
+import { startApiCaches, type ApiCaches } from '../../api/caches.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';
@@ -23,6 +23,8 @@ export interface TestApp {
   api: ApiClient;
   db: TestDatabase;
   admin: { email: string; password: string; token: string; id: string };
+  /** The app's in-memory caches (users, API keys, transfer rules) and whether their invalidation listener is up. */
+  caches: ApiCaches;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTestApp(): Promise<TestApp> {
     api,
     db,
     admin: { ...admin, token, id: me.body.id },
+    caches,
     async close() {
       await Promise.all([connection.close(), caches.close()]);
       await db.drop();

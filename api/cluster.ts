@@ -1,5 +1,5 @@
 /**
- * The API on every core: API_PROCESSES processes share one port through node:cluster (node 20 has no SO_REUSEPORT
+ * The API on several cores: API_PROCESSES processes share one port through node:cluster (node 20 has no SO_REUSEPORT
  * option; the primary accepts connections and hands them round-robin to the processes). The primary does the
  * start-up work once (migrations, the first admin) before forking, collects /metrics from all processes, and forks
  * a replacement when a process dies. Each process has its own pools, caches and invalidation listener.
@@ -11,9 +11,13 @@ import type { Logger } from '../platform/log.js';
 import { serveClusterMetrics } from './http/cluster-metrics.js';
 import { prepareApi, startApiServer, type RunningApi } from './server.js';
 
-/** How many API processes to run: API_PROCESSES, or one per core. */
+/**
+ * How many API processes to run: API_PROCESSES, or one per core but one. PostgreSQL usually shares the machine, and
+ * on 2 cores a second API process measured slower than one: each process batches only its own requests, so batches
+ * get smaller and wait more on each other's locks (README, "Benchmarks").
+ */
 export function apiProcessCount(config: Config): number {
-  return config.API_PROCESSES ?? availableParallelism();
+  return config.API_PROCESSES ?? Math.max(1, availableParallelism() - 1);
 }
 
 /** Starts the API as configured and returns how to stop it (the entry point calls this once). */

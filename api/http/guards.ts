@@ -5,7 +5,7 @@
  * milliseconds on every API process, without a read per request.
  */
 import type { MiddlewareHandler } from 'hono';
-import { touchApiKey } from '../../services/users-auth/api-keys-store.js';
+import { ApiKeyUse } from '../../services/users-auth/api-key-use.js';
 import type { Role } from '../../services/users-auth/users-store.js';
 import type { Principal } from '../../services/users-auth/directory.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -26,6 +26,8 @@ export interface Guards {
 }
 
 export function createGuards(deps: ApiDeps): Guards {
+  const apiKeyUse = new ApiKeyUse(deps.sql, deps.log);
+
   async function fromBearer(token: string): Promise<Principal> {
     const userId = await deps.tokens.verifyAccess(token);
     const user = userId ? await deps.users.principal(userId) : null;
@@ -49,7 +51,7 @@ export function createGuards(deps: ApiDeps): Guards {
     }
     const user = await deps.users.principal(key.userId);
     if (!user) throw unauthenticated('unknown or revoked API key');
-    void touchApiKey(deps.sql, keyId).catch((error) => deps.log.warn({ error }, 'could not record API key use'));
+    apiKeyUse.record(keyId);
     return user;
   }
 

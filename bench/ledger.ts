@@ -167,8 +167,8 @@ try {
       ),
     );
 
-    const transfer = (name: string, payer: { token: string }, i: number) =>
-      post(agent, `${baseUrl}/v1/transfers`, payer.token, `${name}-${i}`, {
+    const transfer = (keyPrefix: string, payer: { token: string }, i: number) =>
+      post(agent, `${baseUrl}/v1/transfers`, payer.token, `${keyPrefix}-${i}`, {
         to_user_id: payee.id,
         currency: 'USD',
         amount: '0.01',
@@ -178,12 +178,12 @@ try {
     // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches
     await runConcurrently(1_000, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
 
-    for (const [name, payerOf, module] of [
-      ['API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
-      ['API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
+    for (const [keyPrefix, name, payerOf, module] of [
+      ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
+      ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
     ] as const) {
       const [run, sqlPerRequest] = await countingSql(baseUrl, REQUESTS, () =>
-        runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(name, payerOf(i), i)),
+        runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i)),
       );
       figures.push({ name, operations: REQUESTS, ...run });
       comparisons.push({

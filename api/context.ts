@@ -11,6 +11,8 @@ import type { Logger } from '../platform/log.js';
 import type { Network } from '../domain/currencies.js';
 import type { WithdrawalTimings } from '../services/withdrawals/client.js';
 import type { Tokens } from '../services/users-auth/tokens.js';
+import type { UserDirectory } from '../services/users-auth/directory.js';
+import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 
@@ -19,6 +21,10 @@ export interface ApiDeps {
   ledger: LedgerWriter;
   currencies: CurrencyCatalog;
   tokens: Tokens;
+  /** Users and API keys in memory, forgotten when their rows change: what authenticates every request. */
+  users: UserDirectory;
+  /** Transfer rules per currency in memory, forgotten when their row changes. */
+  transferRules: TransferRulesCache;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
   keys: { totp: Buffer; apiKeys: Buffer };

@@ -12,6 +12,7 @@ import { consoleSettings, required, withdrawalTimings, type Config } from '../pl
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import { createApp } from './app.js';
+import { startApiCaches } from './caches.js';
 import { deriveKey } from '../platform/crypto/sealed.js';
 import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
@@ -25,20 +26,41 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/**
+ * The API's start-up work, done once before it serves: migrations, the XRPL deposit account, the first admin. Several
+ * API processes of a cluster leave it to their primary (api/cluster.ts), so none of them races another for it.
+ */
+export async function prepareApi(config: Config, log: Logger): Promise<void> {
+  const sql = createSql(required(config, 'DATABASE_URL'), { max: 1, applicationName: 'sluice-api-start' });
+  try {
+    await retryUntilConnected(log, 'the database', () => migrate(sql));
+    if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
+    await ensureAdmin(
+      sql,
+      { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' },
+      log,
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Serves the API in this process; `prepareApi` must have run (here or in the cluster's primary). */
 export async function startApiServer(config: Config, log: Logger): Promise<RunningApi> {
-  const sql = createSql(required(config, 'DATABASE_URL'), { max: config.DATABASE_POOL_MAX, applicationName: 'sluice-api' });
+  const metrics = createApiMetrics();
+  const databaseUrl = required(config, 'DATABASE_URL');
+  const sql = createSql(databaseUrl, {
+    max: config.DATABASE_POOL_MAX,
+    applicationName: 'sluice-api',
+    onStatement: () => metrics.sqlStatements.inc(),
+  });
   const secretKey = required(config, 'SECRET_KEY');
-  await retryUntilConnected(log, 'the database', () => migrate(sql));
-  if (config.XRPL_DEPOSIT_ADDRESS) await ensureDepositAccount(sql, config.XRPL_DEPOSIT_ADDRESS);
-  await ensureAdmin(
-    sql,
-    { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD, devMode: config.SLUICE_ENV === 'dev' },
-    log,
-  );
 
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
       ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
@@ -53,7 +75,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     }),
     temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    users: caches.users,
+    transferRules: caches.transferRules,
+    keys,
     settings: {
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
       trustProxy: config.TRUST_PROXY,
@@ -61,7 +85,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
     },
-    metrics: createApiMetrics(),
+    metrics,
     log,
     depositAddresses: {
       ...(config.XRPL_DEPOSIT_ADDRESS ? { xrpl: xrplDepositAddresses(sql, config.XRPL_DEPOSIT_ADDRESS) } : {}),
@@ -81,7 +105,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
+      await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };
 }

@@ -4,9 +4,10 @@
  * workflow settles those bets. Prints figures; asserts nothing about time.
  *
  *   node --import tsx bench/bets.ts      BENCH_BETS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
+ * compare the API with BetPlacer called in-process at the same concurrency, in the same run.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { temporalCliPath } from '../platform/tools.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
+import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons } from './support/api-process.js';
+import { keepAliveAgent, post } from './support/http-post.js';
 
 const BETS = Number(process.env.BENCH_BETS ?? 10_000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32,64').split(',').map(Number);
@@ -63,9 +66,11 @@ async function run() {
     SECRET_KEY: randomBytes(32).toString('hex'),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
+    ...apiProcessEnv(),
   };
   const spawn = (name: 'api' | 'worker'): ServiceProcess => {
-    const service = spawnEntryPoint(name, { env, logFile: join(dir, `${name}.log`) });
+    const nodeArgs = name === 'api' ? apiNodeArgs() : [];
+    const service = spawnEntryPoint(name, { env, nodeArgs, logFile: join(dir, `${name}.log`) });
     stops.push(() => service.stop('SIGTERM'));
     return service;
   };
@@ -121,7 +126,7 @@ async function run() {
     return response.body.id as string;
   };
 
-  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
+  const agent = keepAliveAgent(Math.max(...CONCURRENCY));
   const overHttp = (eventId: string) => async (n: number) => {
     const user = users[n % users.length]!;
     const body = { event_id: eventId, amount: '1.25', currency: 'USD' };
@@ -132,11 +137,14 @@ async function run() {
   await drive(WARMUP, CONCURRENCY[0]!, overHttp(await publish('1.50')));
 
   console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
-  console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms');
+  console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms   SQL/bet');
   let eventId = '';
+  const runs = new Map<number, { run: Run; sqlPerBet: number }>();
   for (const concurrency of CONCURRENCY) {
     eventId = await publish('1.85');
-    printRun(concurrency, await drive(BETS, concurrency, overHttp(eventId)));
+    const [run, sqlPerBet] = await countingSql(baseUrl, BETS, () => drive(BETS, concurrency, overHttp(eventId)));
+    runs.set(concurrency, { run, sqlPerBet });
+    printRun(concurrency, run, sqlPerBet);
   }
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
@@ -156,6 +164,16 @@ async function run() {
   console.log('  BetPlacer called in-process (no HTTP), for comparison:');
   printRun(64, withoutHttp);
   await sql.end();
+  printComparisons(
+    'POST /v1/bets against BetPlacer in-process, this run',
+    [...runs].map(([concurrency, { run, sqlPerBet }]) => ({
+      scenario: `concurrency ${concurrency} (in-process at 64)`,
+      inProcessPerSecond: perSecond(withoutHttp),
+      apiPerSecond: perSecond(run),
+      apiP99Ms: percentileOf(run, 99),
+      sqlPerRequest: sqlPerBet,
+    })),
+  );
 
   const handle = temporalClient.workflow.getHandle<BetEventWorkflow>(betEventWorkflowId(eventId));
   const settleStarted = process.hrtime.bigint();
@@ -199,42 +217,24 @@ async function drive(count: number, concurrency: number, call: (n: number) => Pr
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
 }
 
-function printRun(concurrency: number, run: Run): void {
-  const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
-  const cells = [
-    concurrency,
-    Math.round(run.latencies.length / run.seconds),
-    pct(50).toFixed(1),
-    pct(99).toFixed(1),
-    run.latencies.at(-1)!.toFixed(1),
-  ];
-  console.log(
-    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
-  );
+function perSecond(run: Run): number {
+  return run.latencies.length / run.seconds;
 }
 
-/** A POST over a keep-alive agent, cheaper per request than fetch: the load generator shares the machine. */
-function post(agent: Agent, url: string, token: string, idempotencyKey: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'idempotency-key': idempotencyKey,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+function percentileOf(run: Run, p: number): number {
+  return run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+}
+
+function printRun(concurrency: number, run: Run, sqlPerBet?: number): void {
+  const cells = [
+    concurrency,
+    Math.round(perSecond(run)),
+    percentileOf(run, 50).toFixed(1),
+    percentileOf(run, 99).toFixed(1),
+    run.latencies.at(-1)!.toFixed(1),
+    sqlPerBet === undefined ? '' : sqlPerBet.toFixed(2),
+  ];
+  console.log(
+    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9, 10][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
+  );
 }

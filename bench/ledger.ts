@@ -2,7 +2,10 @@
  * Ledger throughput and latency, on a fresh embedded PostgreSQL with default durability (synchronous commit):
  *   1. the ledger module (LedgerWriter, group commit): one hot account paying many, and spread accounts;
  *   2. POST /v1/transfers through the real API process, with concurrent HTTP clients.
- * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 64]
+ * The last table sets each API scenario against the module's (one hot payer, spread payers) at the same concurrency,
+ * in the same run: the API cannot batch more requests than are in flight, so the module is held to the same number.
+ * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50]
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -17,13 +20,15 @@ import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
-import { printFigures, runConcurrently, type Figures } from './support/stats.js';
+import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
+import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
+import { keepAliveAgent, post } from './support/http-post.js';
 
 const { values } = parseArgs({
   options: {
     transfers: { type: 'string', default: '20000' },
     requests: { type: 'string', default: '5000' },
-    concurrency: { type: 'string', default: '64' },
+    concurrency: { type: 'string', default: '50' },
   },
 });
 const TRANSFERS = Number(values.transfers);
@@ -51,15 +56,27 @@ try {
       { kind: 'posted', key: 'fund:hot', debit: 'equity:adjustments', credit: 'user:hot', currency: 'USD', amount: 10n ** 15n },
     ],
   });
-  const hot = await runConcurrently(TRANSFERS, 256, async (i) => {
-    const outcome = await writer.submit({
-      transfers: [
-        { kind: 'posted', key: `hot:${i}`, debit: 'user:hot', credit: `user:sink${i % 100}`, currency: 'USD', amount: 1n },
-      ],
+  const hotRun = (concurrency: number) =>
+    runConcurrently(TRANSFERS, concurrency, async (i) => {
+      const outcome = await writer.submit({
+        transfers: [
+          {
+            kind: 'posted',
+            key: `hot:${concurrency}:${i}`,
+            debit: 'user:hot',
+            credit: `user:sink${i % 100}`,
+            currency: 'USD',
+            amount: 1n,
+          },
+        ],
+      });
+      if (!outcome.ok) throw new Error(outcome.error.message);
     });
-    if (!outcome.ok) throw new Error(outcome.error.message);
-  });
+  const hot = await hotRun(256);
   figures.push({ name: 'ledger module, one hot account', operations: TRANSFERS, ...hot });
+  // the same at the API's concurrency: the API is compared with this (a batch holds at most that many requests)
+  const hotAtApiConcurrency = await hotRun(CONCURRENCY);
+  figures.push({ name: `… at concurrency ${CONCURRENCY}`, operations: TRANSFERS, ...hotAtApiConcurrency });
 
   // 1b. spread accounts: 1,000 users paying each other
   const users = 1_000;
@@ -79,22 +96,26 @@ try {
       }),
     ),
   );
-  const spread = await runConcurrently(TRANSFERS, 256, async (i) => {
-    const outcome = await writer.submit({
-      transfers: [
-        {
-          kind: 'posted',
-          key: `spread:${i}`,
-          debit: `user:u${i % users}`,
-          credit: `user:u${(i * 7 + 1) % users}`,
-          currency: 'EUR',
-          amount: 1n,
-        },
-      ],
+  const spreadRun = (concurrency: number) =>
+    runConcurrently(TRANSFERS, concurrency, async (i) => {
+      const outcome = await writer.submit({
+        transfers: [
+          {
+            kind: 'posted',
+            key: `spread:${concurrency}:${i}`,
+            debit: `user:u${i % users}`,
+            credit: `user:u${(i * 7 + 1) % users}`,
+            currency: 'EUR',
+            amount: 1n,
+          },
+        ],
+      });
+      if (!outcome.ok) throw new Error(outcome.error.message);
     });
-    if (!outcome.ok) throw new Error(outcome.error.message);
-  });
+  const spread = await spreadRun(256);
   figures.push({ name: 'ledger module, spread accounts', operations: TRANSFERS, ...spread });
+  const spreadAtApiConcurrency = await spreadRun(CONCURRENCY);
+  figures.push({ name: `… at concurrency ${CONCURRENCY}`, operations: TRANSFERS, ...spreadAtApiConcurrency });
 
   const audit = await recomputeLedger(sql);
   if (!audit.ok) throw new Error('the ledger does not balance after the benchmark');
@@ -105,6 +126,7 @@ try {
   const port = await freePort();
   const admin = { email: 'admin@bench.test', password: 'bench admin password' };
   const api = spawnEntryPoint('api', {
+    nodeArgs: apiNodeArgs(),
     output: 'ignore',
     env: {
       PATH: process.env.PATH,
@@ -116,10 +138,14 @@ try {
       SECRET_KEY: randomBytes(32).toString('hex'),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      ...apiProcessEnv(),
     },
   });
+  const comparisons: Comparison[] = [];
   try {
-    const client = new ApiClient(`http://127.0.0.1:${port}`);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const client = new ApiClient(baseUrl);
+    const agent = keepAliveAgent(CONCURRENCY);
     await waitUntil(
       'the API',
       () =>
@@ -141,20 +167,37 @@ try {
       ),
     );
 
-    for (const [name, payerOf] of [
-      ['API POST /v1/transfers, one hot payer', () => payers[0]!],
-      ['API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!],
-    ] as const) {
-      const run = await runConcurrently(REQUESTS, CONCURRENCY, async (i) => {
-        const response = await client.post(
-          '/v1/transfers',
-          { to_user_id: payee.id, currency: 'USD', amount: '0.01' },
-          { token: payerOf(i).token, headers: { 'idempotency-key': `${name.length}-${i}` } },
-        );
-        if (response.status !== 201) throw new Error(`${response.status} ${JSON.stringify(response.body)}`);
+    const transfer = (keyPrefix: string, payer: { token: string }, i: number) =>
+      post(agent, `${baseUrl}/v1/transfers`, payer.token, `${keyPrefix}-${i}`, {
+        to_user_id: payee.id,
+        currency: 'USD',
+        amount: '0.01',
+      }).then((status) => {
+        if (status !== 201) throw new Error(`POST /v1/transfers answered ${status}`);
       });
+    // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches
+    await runConcurrently(1_000, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
+
+    for (const [keyPrefix, name, payerOf, module] of [
+      ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
+      ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
+    ] as const) {
+      const [run, sqlPerRequest] = await countingSql(baseUrl, REQUESTS, () =>
+        runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i)),
+      );
       figures.push({ name, operations: REQUESTS, ...run });
+      comparisons.push({
+        scenario: name.replace('API POST /v1/transfers, ', ''),
+        inProcessPerSecond: TRANSFERS / module.seconds,
+        apiPerSecond: REQUESTS / run.seconds,
+        apiP99Ms: percentile(
+          [...run.latenciesMs].sort((a, b) => a - b),
+          99,
+        ),
+        sqlPerRequest,
+      });
     }
+    agent.destroy();
   } finally {
     await api.stop();
   }
@@ -163,6 +206,7 @@ try {
     `Ledger benchmark (2 cores shared by PostgreSQL, the API and this load generator; concurrency ${CONCURRENCY} for the API)`,
     figures,
   );
+  printComparisons(`POST /v1/transfers against the ledger module, both at concurrency ${CONCURRENCY}, this run`, comparisons);
 } finally {
   await pg.stop();
   await rm(dir, { recursive: true, force: true });

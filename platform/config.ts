@@ -46,6 +46,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** API processes sharing PORT (node:cluster); unset: one per core but one (api/cluster.ts says why). */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).optional(),
   PORT: port.default(8080),
   TRUST_PROXY: bool.default(false),
 

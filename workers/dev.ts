@@ -5,6 +5,7 @@
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { apiProcessCount } from '../api/cluster.js';
 import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
 import { loadCurrencies, setTokenContract } from '../services/currencies/catalog.js';
@@ -142,7 +143,7 @@ try {
   console.log(`
   Sluice is running (data in ${dataDir}, logs in ${logDir})
 
-    API           ${apiUrl}   docs ${apiUrl}/docs · OpenAPI ${apiUrl}/openapi.json · ${apiUrl}/healthz · ${apiUrl}/metrics
+    API           ${apiUrl}   ${apiProcessCount(config)} process(es) (API_PROCESSES) · docs ${apiUrl}/docs · OpenAPI ${apiUrl}/openapi.json · ${apiUrl}/healthz · ${apiUrl}/metrics
     Temporal UI   ${temporalUi ?? '(external cluster)'}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}
     Temporal      ${temporalAddress}
     PostgreSQL    ${redacted}

@@ -36,6 +36,6 @@ export function healthRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   );
 
   app.get('/metrics', async (c) => {
-    return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+    return c.body(await deps.metrics.render(), 200, { 'content-type': deps.metrics.registry.contentType });
   });
 }

@@ -68,6 +68,8 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   const transfers: TransferDeps = {
     sql: deps.sql,
     ledger: deps.ledger,
+    users: deps.users,
+    rules: deps.transferRules,
     countOutcome: (outcome) => deps.metrics.ledgerOutcomes.inc({ outcome }),
   };
 

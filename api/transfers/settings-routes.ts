@@ -12,7 +12,10 @@ export function transferSettingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, 
     name: 'transfers',
     schema: TransferSettings,
     load: transferRules,
-    save: saveTransferRules,
+    save: async (db, currency, rules, updatedBy) => {
+      await saveTransferRules(db, currency, rules, updatedBy);
+      deps.transferRules.changed(currency);
+    },
     view: baseView,
     read: readBase,
   });

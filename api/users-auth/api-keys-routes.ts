@@ -71,7 +71,9 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       responses: { 204: { description: 'Revoked' }, ...problems(401, 404) },
     }),
     async (c) => {
-      if (!(await revokeApiKey(deps.sql, c.get('user').id, c.req.valid('param').id))) {
+      const revoked = await revokeApiKey(deps.sql, c.get('user').id, c.req.valid('param').id);
+      deps.users.apiKeyChanged(c.req.valid('param').id);
+      if (!revoked) {
         throw new ApiError(ErrorCode.NotFound, 'no active API key with this id');
       }
       return c.body(null, 204);

@@ -29,15 +29,36 @@ const TotpCode = z
   .openapi({ example: '123456' });
 
 export const UserView = z
-  .object({ id: z.uuid(), email: z.string(), role: z.string(), totp_enabled: z.boolean(), created_at: z.string() })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    role: z.string(),
+    totp_enabled: z.boolean(),
+    disabled: z.boolean(),
+    created_at: z.string(),
+  })
   .openapi('User');
 
 const TokenPair = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
   .openapi('TokenPair');
 
-export function userView(u: { id: string; email: string; role: string; totpEnabled: boolean; createdAt: Date }) {
-  return { id: u.id, email: u.email, role: u.role, totp_enabled: u.totpEnabled, created_at: u.createdAt.toISOString() };
+export function userView(u: {
+  id: string;
+  email: string;
+  role: string;
+  totpEnabled: boolean;
+  disabled: boolean;
+  createdAt: Date;
+}) {
+  return {
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    totp_enabled: u.totpEnabled,
+    disabled: u.disabled,
+    created_at: u.createdAt.toISOString(),
+  };
 }
 
 export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -102,7 +123,9 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
           `the refresh token is ${use.reason === 'unknown' ? 'invalid' : use.reason}`,
         );
       }
-      if (!(await userById(deps.sql, use.userId))) throw new ApiError(ErrorCode.Unauthenticated, 'the user no longer exists');
+      const user = await userById(deps.sql, use.userId);
+      if (!user) throw new ApiError(ErrorCode.Unauthenticated, 'the user no longer exists');
+      if (user.disabled) throw new ApiError(ErrorCode.Unauthenticated, 'this account is disabled');
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, use.userId, use.family)), 200);
     },
   );

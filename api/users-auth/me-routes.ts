@@ -57,6 +57,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
         ]);
       }
       await setIpAllowlist(deps.sql, c.get('user').id, cidrs);
+      deps.users.userChanged(c.get('user').id);
       return c.json({ cidrs }, 200);
     },
   );

@@ -1,7 +1,7 @@
 /** Admin view of users and their roles. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listUsers, ROLES } from '../../services/users-auth/users-store.js';
-import { changeRole } from '../../services/users-auth/roles.js';
+import { changeDisabled, changeRole } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
@@ -43,10 +43,31 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
       responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
     }),
     async (c) => {
-      const user = await changeRole(deps.sql, deps.log, {
+      const user = await changeRole(deps, {
         adminId: c.get('user').id,
         userId: c.req.valid('param').id,
         role: c.req.valid('json').role,
+      });
+      return c.json(userView(user), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/users/{id}/disabled',
+      tags: ['operations'],
+      summary: "Disable or re-enable a user (admin only): a disabled user's tokens and API keys are refused at once",
+      middleware: [guards.admin] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ disabled: z.boolean() })) },
+      responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
+    }),
+    async (c) => {
+      const user = await changeDisabled(deps, {
+        adminId: c.get('user').id,
+        userId: c.req.valid('param').id,
+        disabled: c.req.valid('json').disabled,
       });
       return c.json(userView(user), 200);
     },

@@ -4,9 +4,20 @@
  */
 import postgres from 'postgres';
 
-export function createSql(url: string, options: { max?: number; applicationName?: string } = {}) {
+export interface SqlOptions {
+  max?: number;
+  applicationName?: string;
+  /**
+   * Called for every statement sent (postgres.js's debug hook), so a process can count its SQL per request. It also
+   * makes a PostgresError's query and parameters enumerable, so only processes that count pass it.
+   */
+  onStatement?: () => void;
+}
+
+export function createSql(url: string, options: SqlOptions = {}) {
   return postgres(url, {
     max: options.max ?? 10,
+    ...(options.onStatement ? { debug: options.onStatement } : {}),
     idle_timeout: 30,
     connect_timeout: 10,
     onnotice: () => {},

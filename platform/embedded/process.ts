@@ -65,13 +65,18 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
 /** A Sluice process from its entry point, `workers/<entry>.ts`, run by node with the tsx loader from the project root. */
 export function spawnEntryPoint(
   entry: string,
-  options: Omit<SpawnOptions, 'name' | 'command' | 'args' | 'cwd'> & { name?: string },
+  options: Omit<SpawnOptions, 'name' | 'command' | 'args' | 'cwd'> & {
+    name?: string;
+    /** Flags for node itself, such as --cpu-prof (which NODE_OPTIONS may not carry). */
+    nodeArgs?: string[];
+  },
 ): ServiceProcess {
+  const { nodeArgs = [], ...rest } = options;
   return spawnService({
     name: entry,
-    ...options,
+    ...rest,
     command: process.execPath,
-    args: ['--import', 'tsx', `workers/${entry}.ts`],
+    args: [...nodeArgs, '--import', 'tsx', `workers/${entry}.ts`],
     cwd: projectRoot,
   });
 }

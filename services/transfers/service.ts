@@ -8,12 +8,15 @@ import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter } from '../ledger/writer.js';
-import { userByEmail, userById } from '../users-auth/client.js';
-import { transferRules } from './settings-store.js';
+import type { UserDirectory } from '../users-auth/client.js';
+import type { TransferRulesCache } from './rules-cache.js';
 
 export interface TransferDeps {
   sql: Sql;
   ledger: LedgerWriter;
+  /** Recipients are looked up here, in memory. */
+  users: UserDirectory;
+  rules: TransferRulesCache;
   /** Counts each request by outcome: posted, replayed, or the refusal's code. */
   countOutcome(outcome: string): void;
 }
@@ -34,10 +37,15 @@ export interface SentTransfer {
   replayed: boolean;
 }
 
-/** Sends money to another user; a repeated request is answered from the journal, even if fees or limits changed since. */
+/**
+ * Sends money to another user; a repeated request is answered from the journal, even if fees or limits changed since.
+ * The idempotency check happens in the ledger's own transaction (a stored key is answered before any rule or balance
+ * is applied); only when the rules of today refuse the request, or its fee no longer matches the stored one, is the
+ * journal read again to tell a replay from a conflict. So the usual request costs no SQL of its own.
+ */
 export async function sendTransfer(deps: TransferDeps, request: TransferRequest): Promise<SentTransfer> {
   const { senderId, idempotencyKey, to, currency, amount } = request;
-  const recipient = to.field === 'to_email' ? await userByEmail(deps.sql, to.email) : await userById(deps.sql, to.userId);
+  const recipient = to.field === 'to_email' ? await deps.users.principalByEmail(to.email) : await deps.users.principal(to.userId);
   if (!recipient) {
     throw new DomainError(ErrorCode.RecipientNotFound, 'no user matches the recipient', [
       { path: to.field, message: 'matches no user' },
@@ -47,18 +55,9 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     throw new DomainError(ErrorCode.SelfTransfer, 'you cannot transfer to yourself', [{ path: to.field, message: 'is you' }]);
   }
 
-  const previous = await transferByKey(deps.sql, transferKey(senderId, idempotencyKey));
-  if (previous) {
-    if (previous.credit !== userAccountName(recipient.id) || previous.currency !== currency.code || previous.amount !== amount) {
-      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
-    }
-    deps.countOutcome('replayed');
-    return { transfer: previous, replayed: true };
-  }
-
-  const rules = await transferRules(deps.sql, currency.code);
+  const rules = await deps.rules.get(currency.code);
   const refusal = checkTransferRules(amount, rules, currency.code);
-  if (refusal) throw refusal;
+  if (refusal) return answerFromJournal(deps, request, recipient.id, refusal);
   const fee = feeFor(amount, rules.fee);
   const day = new Date().toISOString().slice(0, 10);
   const group = internalTransferGroup(
@@ -69,9 +68,39 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
 
   const outcome = await deps.ledger.submit(group);
   if (!outcome.ok) {
+    const error = ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
+    // the key is stored, for a different group: the same transfer under the fee of its day, or another request
+    if (outcome.error.code === ErrorCode.IdempotencyConflict) return answerFromJournal(deps, request, recipient.id, error);
     deps.countOutcome(outcome.error.code);
-    throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
+    throw error;
   }
   deps.countOutcome(outcome.replayed ? 'replayed' : 'posted');
   return { transfer: outcome.transfers[0]!, replayed: outcome.replayed };
+}
+
+/**
+ * The slow path: the transfer stored under this key answers a request that names the same recipient, currency and
+ * amount (whatever its fee was); any other request under the key is a conflict; without a stored transfer, `refusal`.
+ */
+async function answerFromJournal(
+  deps: TransferDeps,
+  request: TransferRequest,
+  recipientId: string,
+  refusal: DomainError,
+): Promise<SentTransfer> {
+  const previous = await transferByKey(deps.sql, transferKey(request.senderId, request.idempotencyKey));
+  if (!previous) {
+    deps.countOutcome(refusal.code);
+    throw refusal;
+  }
+  if (
+    previous.credit !== userAccountName(recipientId) ||
+    previous.currency !== request.currency.code ||
+    previous.amount !== request.amount
+  ) {
+    deps.countOutcome(ErrorCode.IdempotencyConflict);
+    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
+  }
+  deps.countOutcome('replayed');
+  return { transfer: previous, replayed: true };
 }

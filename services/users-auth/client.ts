@@ -1,6 +1,7 @@
 /**
- * users-auth's surface for other features: the reads they need about a user (who they are, their second factor).
- * Everything else about users (sign-up, roles, secrets at log-in) stays inside users-auth.
+ * users-auth's surface for other features: the reads they need about a user (who they are, their second factor),
+ * and the cached directory for hot paths. Everything else about users (sign-up, roles, secrets at log-in) stays inside
+ * users-auth.
  */
 export { totpSecretOf, userByEmail, userById, type Role, type User } from './users-store.js';
 /** The operator console lists users and changes roles by the admin API's rule. */
@@ -8,3 +9,4 @@ export { listUsers, ROLES } from './users-store.js';
 export { changeRole } from './roles.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */
 export { signIn, type Credentials } from './sign-in.js';
+export { UserDirectory, type Principal } from './directory.js';

@@ -14,15 +14,21 @@ export function parseCidr(text: string): string | null {
 }
 
 export function ipAllowed(ip: string, cidrs: string[]): boolean {
-  if (cidrs.length === 0) return true;
-  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const family = isIP(address);
-  if (family === 0) return false;
+  return allowlistChecker(cidrs)(ip);
+}
+
+/** The allow-list as a check built once (a BlockList), for callers that ask many times, such as the auth cache. */
+export function allowlistChecker(cidrs: string[]): (ip: string) => boolean {
+  if (cidrs.length === 0) return () => true;
   const list = new BlockList();
   for (const cidr of cidrs) {
     const [network, prefix] = cidr.split('/');
     const networkFamily = isIP(network!);
     if (networkFamily !== 0) list.addSubnet(network!, Number(prefix), networkFamily === 4 ? 'ipv4' : 'ipv6');
   }
-  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return (ip) => {
+    const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+    const family = isIP(address);
+    return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  };
 }

@@ -1,15 +1,45 @@
-/** Who may be given which role: an admin sets anyone's role but their own (an admin cannot lock the last one out). */
+/**
+ * What an admin may change about a user: anyone's role or disabled state but their own (an admin cannot lock the last
+ * one out). This process's user cache forgets the user at once; other processes hear of it through the users table's
+ * notify trigger.
+ */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { setRole, type Role, type User } from './users-store.js';
+import type { UserDirectory } from './directory.js';
+import { setDisabled, setRole, type Role, type User } from './users-store.js';
 
-export async function changeRole(db: Db, log: Logger, change: { adminId: string; userId: string; role: Role }): Promise<User> {
+interface AdminChangeDeps {
+  sql: Db;
+  log: Logger;
+  users: Pick<UserDirectory, 'userChanged'>;
+}
+
+export async function changeRole(
+  { sql: db, log, users }: AdminChangeDeps,
+  change: { adminId: string; userId: string; role: Role },
+): Promise<User> {
   if (change.userId === change.adminId) {
     throw new DomainError(ErrorCode.ValidationFailed, 'admins cannot change their own role', [{ path: 'id', message: 'is you' }]);
   }
   const user = await setRole(db, change.userId, change.role);
   if (!user) throw new DomainError(ErrorCode.NotFound, 'no such user');
+  users.userChanged(user.id);
   log.info({ admin: change.adminId, user: change.userId, role: user.role }, 'role changed');
+  return user;
+}
+
+/** Disables a user (their tokens and API keys are refused from then on) or enables them again. */
+export async function changeDisabled(
+  { sql: db, log, users }: AdminChangeDeps,
+  change: { adminId: string; userId: string; disabled: boolean },
+): Promise<User> {
+  if (change.userId === change.adminId) {
+    throw new DomainError(ErrorCode.ValidationFailed, 'admins cannot disable themselves', [{ path: 'id', message: 'is you' }]);
+  }
+  const user = await setDisabled(db, change.userId, change.disabled);
+  if (!user) throw new DomainError(ErrorCode.NotFound, 'no such user');
+  users.userChanged(user.id);
+  log.info({ admin: change.adminId, user: change.userId, disabled: user.disabled }, 'user disabled state changed');
   return user;
 }

@@ -24,6 +24,7 @@ export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials):
   if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) {
     throw new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
   }
+  if (user.disabled) throw new DomainError(ErrorCode.Unauthenticated, 'this account is disabled');
   if (!ipAllowed(credentials.ip, user.ipAllowlist)) {
     throw new DomainError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
   }

@@ -9,6 +9,8 @@ import { insertRefreshToken } from './refresh-tokens-store.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 
 const ISSUER = 'sluice';
+/** Verified access tokens kept (the oldest go first): one per active client and process, a few MB at most. */
+const MAX_VERIFIED_TOKENS = 50_000;
 
 export interface TokenSettings {
   secretKey: string;
@@ -25,6 +27,13 @@ export interface TokenPair {
 export class Tokens {
   /** Imported once: importing the raw secret on every verification costs more than the HMAC itself. */
   private readonly key: Promise<webcrypto.CryptoKey>;
+  /**
+   * Access tokens already verified, with their subject and expiry: a client sends the same token for its whole
+   * lifetime, and verifying it again (an HMAC on the crypto thread pool) is the costliest step of authenticating it.
+   * An entry proves only what verification proved; its expiry is checked on every use, and whether the user may still
+   * act is the user directory's question, asked on every request.
+   */
+  private readonly verifiedAccess = new Map<string, { userId: string; expiresAtMs: number }>();
 
   constructor(private readonly settings: TokenSettings) {
     this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, [
@@ -59,8 +68,20 @@ export class Tokens {
 
   /** The user id of a valid access token, or null. */
   async verifyAccess(token: string): Promise<string | null> {
+    const known = this.verifiedAccess.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.userId;
+      this.verifiedAccess.delete(token);
+    }
     const payload = await this.verify(token, 'access');
-    return payload?.sub ?? null;
+    if (!payload?.sub) return null;
+    if (payload.exp !== undefined) this.rememberAccess(token, payload.sub, payload.exp * 1000);
+    return payload.sub;
+  }
+
+  private rememberAccess(token: string, userId: string, expiresAtMs: number): void {
+    this.verifiedAccess.set(token, { userId, expiresAtMs });
+    if (this.verifiedAccess.size > MAX_VERIFIED_TOKENS) this.verifiedAccess.delete(this.verifiedAccess.keys().next().value!);
   }
 
   /** The refresh token's id (to look up in the database), or null when its signature or expiry is wrong. */

@@ -10,6 +10,8 @@ export interface User {
   role: Role;
   totpEnabled: boolean;
   ipAllowlist: string[];
+  /** Disabled by an admin: refused at log-in and on every request. */
+  disabled: boolean;
   createdAt: Date;
 }
 
@@ -18,7 +20,7 @@ export interface UserWithSecrets extends User {
   totpSecret: string | null;
 }
 
-const columns = (db: Db) => db`id, email, role, totp_enabled, ip_allowlist, created_at`;
+const columns = (db: Db) => db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -27,6 +29,7 @@ function toUser(r: Record<string, unknown>): User {
     role: r.role as Role,
     totpEnabled: r.totpEnabled as boolean,
     ipAllowlist: (r.ipAllowlist as string[] | null) ?? [],
+    disabled: r.disabledAt !== null,
     createdAt: r.createdAt as Date,
   };
 }
@@ -70,6 +73,13 @@ export async function setIpAllowlist(db: Db, id: string, cidrs: string[]): Promi
 
 export async function setRole(db: Db, id: string, role: Role): Promise<User | null> {
   const [row] = await db`update users set role = ${role} where id = ${id} returning ${columns(db)}`;
+  return row ? toUser(row) : null;
+}
+
+export async function setDisabled(db: Db, id: string, disabled: boolean): Promise<User | null> {
+  const [row] = await db`
+    update users set disabled_at = case when ${disabled} then coalesce(disabled_at, now()) end where id = ${id}
+    returning ${columns(db)}`;
   return row ? toUser(row) : null;
 }
 

@@ -1,8 +1,8 @@
 /** Who may do what: tokens, roles, refresh rotation, TOTP, signed API keys and IP allow-lists. */
-import { createHash, createHmac } from 'node:crypto';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { signedHeaders } from '../support/signed-request.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -81,21 +81,6 @@ describe('two-factor authentication', () => {
 });
 
 describe('API keys', () => {
-  function signed(
-    key: { id: string; secret: string },
-    method: string,
-    path: string,
-    body = '',
-    timestamp = Math.floor(Date.now() / 1000),
-  ) {
-    const canonical = `${timestamp}\n${method}\n${path}\n${createHash('sha256').update(body).digest('hex')}`;
-    return {
-      'x-api-key': key.id,
-      'x-api-timestamp': String(timestamp),
-      'x-api-signature': createHmac('sha256', key.secret).update(canonical).digest('hex'),
-    };
-  }
-
   it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {
     const user = await t.api.signUp('keys@example.com');
     const created = await t.api.post('/v1/api-keys', { name: 'trading bot' }, { token: user.token });
@@ -103,25 +88,27 @@ describe('API keys', () => {
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data[0]).not.toHaveProperty('secret');
 
-    expect((await t.api.get('/v1/balances?limit=5', { headers: signed(key, 'GET', '/v1/balances?limit=5') })).status).toBe(200);
+    expect((await t.api.get('/v1/balances?limit=5', { headers: signedHeaders(key, 'GET', '/v1/balances?limit=5') })).status).toBe(
+      200,
+    );
     const body = JSON.stringify({ to_email: 'keys@example.com', currency: 'USD', amount: '1.00' });
     const post = await t.api.post('/v1/transfers', undefined, {
       raw: body,
-      headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k1' },
+      headers: { ...signedHeaders(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k1' },
     });
     expect(post.body.code).toBe('self_transfer'); // authenticated: the business rule answered
     const tampered = await t.api.post('/v1/transfers', undefined, {
       raw: body.replace('1.00', '9.00'),
-      headers: { ...signed(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k2' },
+      headers: { ...signedHeaders(key, 'POST', '/v1/transfers', body), 'idempotency-key': 'k2' },
     });
     expect(tampered.status).toBe(401);
-    const stale = signed(key, 'GET', '/v1/balances', '', Math.floor(Date.now() / 1000) - 600);
+    const stale = signedHeaders(key, 'GET', '/v1/balances', '', Math.floor(Date.now() / 1000) - 600);
     expect((await t.api.get('/v1/balances', { headers: stale })).status).toBe(401);
     // managing credentials needs a session, not a key
-    expect((await t.api.get('/v1/api-keys', { headers: signed(key, 'GET', '/v1/api-keys') })).status).toBe(401);
+    expect((await t.api.get('/v1/api-keys', { headers: signedHeaders(key, 'GET', '/v1/api-keys') })).status).toBe(401);
 
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(204);
-    expect((await t.api.get('/v1/balances', { headers: signed(key, 'GET', '/v1/balances') })).status).toBe(401);
+    expect((await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status).toBe(401);
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(404);
   });
 });

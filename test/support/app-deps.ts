@@ -1,7 +1,11 @@
-/** The API's dependencies for an in-process app on a given database (route tests, benches): no EVM, no XRPL. */
+/**
+ * The API's dependencies for an in-process app on a given database (route tests, benches): no EVM, no XRPL. Its
+ * caches listen for changes on a connection of their own (`url`); close them with the app.
+ */
 import { randomBytes } from 'node:crypto';
 import { Client, type Connection } from '@temporalio/client';
 import pino from 'pino';
+import { startApiCaches, type ApiCaches } from '../../api/caches.js';
 import type { ApiDeps } from '../../api/context.js';
 import { createApiMetrics } from '../../api/http/metrics.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
@@ -12,15 +16,20 @@ import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 
-export function inProcessDeps(sql: Sql, connection: Connection): ApiDeps {
+export function inProcessDeps(sql: Sql, url: string, connection: Connection): { deps: ApiDeps; caches: ApiCaches } {
   const secretKey = randomBytes(32).toString('hex');
-  return {
+  const log = pino({ level: 'silent' });
+  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const caches = startApiCaches(sql, url, keys.apiKeys, log);
+  const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
     currencies: new CurrencyCatalog(sql),
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
-    keys: { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') },
+    users: caches.users,
+    transferRules: caches.transferRules,
+    keys,
     settings: {
       apiKeyWindowSeconds: 60,
       trustProxy: true,
@@ -29,8 +38,9 @@ export function inProcessDeps(sql: Sql, connection: Connection): ApiDeps {
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
     },
     metrics: createApiMetrics(),
-    log: pino({ level: 'silent' }),
+    log,
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
   };
+  return { deps, caches };
 }

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';
+import type { ApiCaches } from '../../api/caches.js';
 import { inProcessDeps } from './app-deps.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
@@ -15,6 +16,8 @@ export interface TestApp {
   api: ApiClient;
   db: TestDatabase;
   admin: { email: string; password: string; token: string; id: string };
+  /** The app's in-memory caches (users, API keys, transfer rules) and whether their invalidation listener is up. */
+  caches: ApiCaches;
   close(): Promise<void>;
 }
 
@@ -23,7 +26,8 @@ export async function startTestApp(): Promise<TestApp> {
   const admin = { email: 'admin@sluice.test', password: 'admin password for tests' };
   await ensureAdmin(db.sql, { ...admin, devMode: false }, pino({ level: 'silent' }));
   const connection = Connection.lazy({ address: inject('temporalAddress') });
-  const app = createApp(inProcessDeps(db.sql, connection));
+  const { deps, caches } = inProcessDeps(db.sql, db.url, connection);
+  const app = createApp(deps);
   const api = new ApiClient('http://sluice.test', (url, init) => app.request(url, init));
   const token = await api.login(admin.email, admin.password);
   const me = await api.get('/v1/me', { token });
@@ -31,8 +35,9 @@ export async function startTestApp(): Promise<TestApp> {
     api,
     db,
     admin: { ...admin, token, id: me.body.id },
+    caches,
     async close() {
-      await connection.close();
+      await Promise.all([connection.close(), caches.close()]);
       await db.drop();
     },
   };

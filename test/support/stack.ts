@@ -66,6 +66,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    // one API process unless a test asks for more: a change made through one process reaches the others' caches
+    // within milliseconds, not before the response, and tests act on their changes at once
+    API_PROCESSES: '1',
     ...options.env,
   };
   const extra: ServiceProcess[] = [];

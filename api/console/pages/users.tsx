@@ -215,7 +215,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.post('/:id/role', requireRoles(ADMINS), async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
     const form = await parseForm(c, z.object({ role: z.enum(ROLES) }));
-    await changeRole(deps.sql, deps.log, { adminId: c.get('operator').id, userId: id, role: form.role });
+    await changeRole(deps, { adminId: c.get('operator').id, userId: id, role: form.role });
     return c.redirect(`${userPath(id)}?done=role`, 303);
   });
 }

@@ -1,0 +1,97 @@
+/**
+ * The API's caches of users, API keys and transfer rules against changes made elsewhere: each row is changed with
+ * SQL, as another API process or an operator's script would, so only the LISTEN/NOTIFY path can tell the app. Each
+ * change must be seen within a second (in practice milliseconds).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { signedHeaders } from '../support/signed-request.js';
+
+const WITHIN_MS = 1_000;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  const deadline = Date.now() + 10_000;
+  while (!t.caches.live()) {
+    if (Date.now() > deadline) throw new Error('the invalidation listener did not start');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+});
+afterAll(() => t?.close());
+
+/** How long `probe` took to return true, polling every 10 ms; fails after a second. */
+async function msUntil(probe: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > WITHIN_MS) throw new Error(`not seen within ${WITHIN_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return Date.now() - started;
+}
+
+describe('cached credentials, changed behind the API', () => {
+  it('refuses a disabled user’s token and API key within a second, and accepts them again once re-enabled', async () => {
+    const user = await t.api.signUp('disabled@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const viaToken = async () => (await t.api.get('/v1/me', { token: user.token })).status;
+    const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
+    expect([await viaToken(), await viaKey()]).toEqual([200, 200]); // both now cached
+
+    await t.db.sql`update users set disabled_at = now() where id = ${user.id}`;
+    expect(await msUntil(async () => (await viaToken()) === 401)).toBeLessThan(WITHIN_MS);
+    expect(await viaKey()).toBe(401);
+    expect((await t.api.post('/v1/auth/token', { email: user.email, password: 'a long enough password' })).status).toBe(401);
+
+    await t.db.sql`update users set disabled_at = null where id = ${user.id}`;
+    expect(await msUntil(async () => (await viaToken()) === 200)).toBeLessThan(WITHIN_MS);
+  });
+
+  it('refuses a revoked API key within a second', async () => {
+    const user = await t.api.signUp('revoked@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
+    expect(await viaKey()).toBe(200);
+    await t.db.sql`update api_keys set revoked_at = now() where id = ${key.id}`;
+    expect(await msUntil(async () => (await viaKey()) === 401)).toBeLessThan(WITHIN_MS);
+  });
+
+  it('applies a role change and a new IP allow-list within a second', async () => {
+    const user = await t.api.signUp('promoted@example.com');
+    const opsPage = async () => (await t.api.get('/v1/ops/users', { token: user.token })).status;
+    expect(await opsPage()).toBe(403);
+    await t.db.sql`update users set role = 'operator' where id = ${user.id}`;
+    expect(await msUntil(async () => (await opsPage()) === 200)).toBeLessThan(WITHIN_MS);
+
+    const fromAddress = async () =>
+      (await t.api.get('/v1/me', { token: user.token, headers: { 'x-forwarded-for': '198.51.100.7' } })).status;
+    expect(await fromAddress()).toBe(200);
+    await t.db.sql`update users set ip_allowlist = '{10.0.0.0/8}'::cidr[] where id = ${user.id}`;
+    expect(await msUntil(async () => (await fromAddress()) === 403)).toBeLessThan(WITHIN_MS);
+  });
+
+  it('applies new transfer rules within a second', async () => {
+    const [alice, bob] = [await t.api.signUp('rules-a@example.com'), await t.api.signUp('rules-b@example.com')];
+    await t.api.post(
+      '/v1/ops/adjustments',
+      { user_id: alice.id, currency: 'EUR', amount: '100.00', reason: 'test funding' },
+      { token: t.admin.token, headers: { 'idempotency-key': 'fund-rules-a' } },
+    );
+    let n = 0;
+    const send = async () =>
+      (
+        await t.api.post(
+          '/v1/transfers',
+          { to_user_id: bob.id, currency: 'EUR', amount: '1.00' },
+          { token: alice.token, headers: { 'idempotency-key': `rules-${++n}` } },
+        )
+      ).body;
+    expect((await send()).amount).toBe('1.00'); // the defaults, now cached
+    await t.db.sql`
+      insert into transfer_settings (currency, enabled, min_amount, fee_fixed, fee_rate_ppm)
+      values ('EUR', false, 1, 0, 0)`;
+    expect(await msUntil(async () => (await send()).code === 'currency_disabled')).toBeLessThan(WITHIN_MS);
+  });
+});

@@ -1,0 +1,71 @@
+/** The exchange's application layer: checks an order against its pair, routes it to the pair's engine, reads back. */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { checkOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Markets } from './markets.js';
+import type { SubmitOutcome } from './market.js';
+import { orderById, type StoredOrder } from './orders-store.js';
+import { loadPairs } from './pairs-store.js';
+
+export interface PlaceOrder extends OrderRequest {
+  userId: string;
+  pair: string;
+  clientOrderId: string | null;
+  idempotencyKey: string;
+}
+
+export class ExchangeService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly markets: Markets,
+  ) {}
+
+  /** Read per request: an operator disabling a pair stops new orders at once. */
+  async pair(code: string): Promise<Pair> {
+    const pair = (await loadPairs(this.sql)).find((p) => p.code === code);
+    if (!pair)
+      throw new DomainError(ErrorCode.UnknownPair, `no pair ${code}`, [{ path: 'pair', message: 'is not a pair we trade' }]);
+    return pair;
+  }
+
+  async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {
+    const pair = await this.pair(order.pair);
+    const checked = checkOrder(pair, order);
+    const outcome = await this.market(pair.code).submit({
+      kind: 'place',
+      userId: order.userId,
+      idempotencyKey: order.idempotencyKey,
+      clientOrderId: order.clientOrderId,
+      request: order,
+      checked,
+    });
+    return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
+  }
+
+  /** Cancels the caller's open order; someone else's is not found, a finished one is a conflict. */
+  async cancel(userId: string, orderId: string): Promise<StoredOrder> {
+    const order = await orderById(this.sql, orderId);
+    if (!order || order.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such order');
+    if (order.status !== 'open' && order.status !== 'new') {
+      throw new DomainError(ErrorCode.OrderNotOpen, `the order is ${order.status}: nothing is left to cancel`);
+    }
+    const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId, orderId: Number(orderId) });
+    return this.settledOrder(outcome);
+  }
+
+  private market(code: string) {
+    const market = this.markets.get(code);
+    if (!market) throw new DomainError(ErrorCode.Unavailable, `${code}'s matching engine is not running in this process`);
+    return market;
+  }
+
+  private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
+    if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
+    return (await orderById(this.sql, outcome.orderId))!;
+  }
+}
+
+function fieldOf(code: ErrorCode) {
+  return code === ErrorCode.InsufficientFunds ? [{ path: 'amount', message: 'is more than your available balance' }] : [];
+}

@@ -13,6 +13,7 @@ import type { WithdrawalTimings } from '../services/withdrawals/client.js';
 import type { Tokens } from '../services/users-auth/tokens.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
+import type { ExchangeService } from '../services/exchange/service.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -31,6 +32,8 @@ export interface ApiDeps {
   evm?: EvmApi;
   /** Bet placement's hot path: the open-event cache and the batching placer. */
   betting: { events: BetEventCache; placer: BetPlacer };
+  /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
+  exchange: ExchangeService;
 }
 
 export interface EvmApi {

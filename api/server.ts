@@ -19,6 +19,9 @@ import { EvmDepositAddresses } from '../services/deposits/evm-addresses.js';
 import { createEvmProvider } from '../chains/evm/provider.js';
 import { createApiMetrics } from './http/metrics.js';
 import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
+import { Markets } from '../services/exchange/markets.js';
+import { loadPairs } from '../services/exchange/pairs-store.js';
+import { ExchangeService } from '../services/exchange/service.js';
 
 export interface RunningApi {
   url: string;
@@ -43,6 +46,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
       ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
       : undefined;
+  // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange")
+  const markets = new Markets(sql, required(config, 'DATABASE_URL'), log);
+  markets.start(await loadPairs(sql));
   const app = createApp({
     sql,
     ledger: new LedgerWriter(sql),
@@ -68,6 +74,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
+    exchange: new ExchangeService(sql, markets),
   });
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -80,6 +87,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await markets.close();
       await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);
     },
   };

@@ -72,6 +72,8 @@ CREATE TABLE exchange_snapshots (
 );
 
 CREATE TABLE trades (
+  -- across pairs, in the order trades were settled: the cursor of a user's trade history
+  no            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
   pair          text NOT NULL REFERENCES pairs (code),
   id            bigint NOT NULL,
   seq           bigint NOT NULL,
@@ -90,5 +92,5 @@ CREATE TABLE trades (
 );
 CREATE INDEX trades_by_buy_order ON trades (buy_order_id);
 CREATE INDEX trades_by_sell_order ON trades (sell_order_id);
-CREATE INDEX trades_by_buyer ON trades (buyer_id, created_at DESC);
-CREATE INDEX trades_by_seller ON trades (seller_id, created_at DESC);
+CREATE INDEX trades_by_buyer ON trades (buyer_id, no DESC);
+CREATE INDEX trades_by_seller ON trades (seller_id, no DESC);

@@ -1,5 +1,7 @@
 /** The market's durable state in Postgres: its journal of commands, its snapshots and how far settlement has gone. */
-import type { JournalCommand, MarketSnapshot } from '../../domain/exchange/market-state.js';
+import { MarketState, type JournalCommand, type MarketSnapshot } from '../../domain/exchange/market-state.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 
 export interface JournalRow {
@@ -45,4 +47,33 @@ export async function settledSeq(db: Db, pair: string): Promise<number> {
 
 export async function markSettled(tx: Tx, pair: string, seq: number): Promise<void> {
   await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
+}
+
+/** The market its journal describes, rebuilt from nothing up to `untilSeq`: the audit compares its hash with the engine's. */
+export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Promise<MarketState> {
+  const state = new MarketState(pair);
+  for await (const row of journalAfter(sql, pair.code, 0)) {
+    if (row.seq > untilSeq) break;
+    state.apply(row.seq, row.command);
+  }
+  return state;
+}
+
+/**
+ * Per currency, what open orders still hold (their rows) against what the order escrow holds pending (the ledger),
+ * read in one snapshot: every transaction that changes one changes the other, so they are equal unless money leaked.
+ */
+export async function heldFunds(sql: Sql): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
+  return sql.begin('isolation level repeatable read', async (tx) => {
+    const rows = await tx`
+      select c.code as currency,
+        coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0) as orders_held,
+        coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
+      from currencies c order by c.code`;
+    return rows.map((r) => ({
+      currency: r.currency as string,
+      ordersHeld: r.ordersHeld as bigint,
+      escrowPending: r.escrowPending as bigint,
+    }));
+  });
 }

@@ -31,6 +31,7 @@ export interface StoredOrder {
 }
 
 export interface StoredTrade {
+  no: string;
   pair: string;
   id: string;
   price: bigint;
@@ -49,7 +50,13 @@ export interface StoredTrade {
 export const toOrder = (r: Record<string, unknown>): StoredOrder =>
   ({ ...r, id: String(r.id), seq: String(r.seq) }) as unknown as StoredOrder;
 const toTrade = (r: Record<string, unknown>): StoredTrade =>
-  ({ ...r, id: String(r.id), buyOrderId: String(r.buyOrderId), sellOrderId: String(r.sellOrderId) }) as unknown as StoredTrade;
+  ({
+    ...r,
+    no: String(r.no),
+    id: String(r.id),
+    buyOrderId: String(r.buyOrderId),
+    sellOrderId: String(r.sellOrderId),
+  }) as unknown as StoredTrade;
 
 export async function orderById(db: Db, id: string): Promise<StoredOrder | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
@@ -77,28 +84,20 @@ export async function tradesOfOrder(db: Db, orderId: string): Promise<StoredTrad
   return rows.map(toTrade);
 }
 
-/** A trade's place in a user's history: time, then pair and id (trades of one instant stay in a stable order). */
-export interface TradePosition {
-  at: Date;
-  pair: string;
-  id: string;
-}
-
-/** The user's trades, newest first, after `before` when given. */
+/** The user's trades, newest first, before the trade numbered `before` when given. */
 export async function tradesOfUser(
   db: Db,
   userId: string,
-  filter: { pair?: string; limit: number; before?: TradePosition },
+  filter: { pair?: string; limit: number; before?: string },
 ): Promise<StoredTrade[]> {
-  const b = filter.before;
   const rows = await db`
     select * from (
       select * from trades where buyer_id = ${userId}
-      union
+      union all
       select * from trades where seller_id = ${userId}) t
     where true
       ${filter.pair ? db`and pair = ${filter.pair}` : db``}
-      ${b ? db`and (created_at, pair, id) < (${b.at}, ${b.pair}, ${b.id})` : db``}
-    order by created_at desc, pair desc, id desc limit ${filter.limit}`;
+      ${filter.before ? db`and no < ${filter.before}` : db``}
+    order by no desc limit ${filter.limit}`;
   return rows.map(toTrade);
 }

@@ -7,6 +7,7 @@ import type { Markets } from './markets.js';
 import type { SubmitOutcome } from './market.js';
 import { orderById, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
+import { heldFunds, replayJournal } from './journal.js';
 
 export interface PlaceOrder extends OrderRequest {
   userId: string;
@@ -22,8 +23,12 @@ export class ExchangeService {
   ) {}
 
   /** Read per request: an operator disabling a pair stops new orders at once. */
+  async pairs(): Promise<Map<string, Pair>> {
+    return new Map((await loadPairs(this.sql)).map((p) => [p.code, p]));
+  }
+
   async pair(code: string): Promise<Pair> {
-    const pair = (await loadPairs(this.sql)).find((p) => p.code === code);
+    const pair = (await this.pairs()).get(code);
     if (!pair)
       throw new DomainError(ErrorCode.UnknownPair, `no pair ${code}`, [{ path: 'pair', message: 'is not a pair we trade' }]);
     return pair;
@@ -52,6 +57,30 @@ export class ExchangeService {
     }
     const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId, orderId: Number(orderId) });
     return this.settledOrder(outcome);
+  }
+
+  /** The live engine of a pair: its book's best levels and its state hash. */
+  book(code: string, depth = 20) {
+    const market = this.market(code);
+    return { ...market.stateHash(), bids: market.levels('buy', depth), asks: market.levels('sell', depth), pair: market.pair };
+  }
+
+  /**
+   * The exchange's audit: the engine's state hash against one recomputed from the journal (up to the engine's
+   * sequence number), and per currency the open orders' held funds against the escrow's pending credits.
+   */
+  async audit(code: string) {
+    const market = this.market(code);
+    const engine = market.stateHash();
+    const replayed = await replayJournal(this.sql, market.pair, engine.seq);
+    const held = await heldFunds(this.sql);
+    const mismatched = held.filter((h) => h.ordersHeld !== h.escrowPending);
+    return {
+      engine,
+      journal: { seq: replayed.seq, hash: replayed.stateHash() },
+      held,
+      ok: replayed.stateHash() === engine.hash && mismatched.length === 0,
+    };
   }
 
   private market(code: string) {

@@ -15,6 +15,9 @@ import { BetEventCache } from '../../services/betting/event-cache.js';
 import { BetPlacer } from '../../services/betting/placement.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { Markets } from '../../services/exchange/markets.js';
+import { loadPairs } from '../../services/exchange/pairs-store.js';
+import { ExchangeService } from '../../services/exchange/service.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
 
@@ -32,6 +35,8 @@ export async function startTestApp(): Promise<TestApp> {
   const admin = { email: 'admin@sluice.test', password: 'admin password for tests' };
   await ensureAdmin(db.sql, { ...admin, devMode: false }, log);
   const connection = Connection.lazy({ address: inject('temporalAddress') });
+  const markets = new Markets(db.sql, db.url, log);
+  markets.start(await loadPairs(db.sql));
   const app = createApp({
     sql: db.sql,
     ledger: new LedgerWriter(db.sql),
@@ -49,6 +54,7 @@ export async function startTestApp(): Promise<TestApp> {
     log,
     depositAddresses: {},
     betting: { events: new BetEventCache(db.sql, 1_000), placer: new BetPlacer(db.sql) },
+    exchange: new ExchangeService(db.sql, markets),
   });
   const api = new ApiClient('http://sluice.test', (url, init) => app.request(url, init));
   const token = await api.login(admin.email, admin.password);
@@ -58,6 +64,7 @@ export async function startTestApp(): Promise<TestApp> {
     db,
     admin: { ...admin, token, id: me.body.id },
     async close() {
+      await markets.close();
       await connection.close();
       await db.drop();
     },

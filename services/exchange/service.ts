@@ -9,6 +9,8 @@ import { orderById, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
 
+const PAIRS_TTL_MS = 1_000;
+
 export interface PlaceOrder extends OrderRequest {
   userId: string;
   pair: string;
@@ -22,9 +24,16 @@ export class ExchangeService {
     private readonly markets: Markets,
   ) {}
 
-  /** Read per request: an operator disabling a pair stops new orders at once. */
-  async pairs(): Promise<Map<string, Pair>> {
-    return new Map((await loadPairs(this.sql)).map((p) => [p.code, p]));
+  private cached: { at: number; pairs: Promise<Map<string, Pair>> } | null = null;
+
+  /** Pairs, read again after a second: an operator disabling a pair stops new orders within that. */
+  pairs(): Promise<Map<string, Pair>> {
+    if (!this.cached || Date.now() - this.cached.at > PAIRS_TTL_MS) {
+      const pairs = loadPairs(this.sql).then((list) => new Map(list.map((p) => [p.code, p])));
+      pairs.catch(() => (this.cached = null));
+      this.cached = { at: Date.now(), pairs };
+    }
+    return this.cached.pairs;
   }
 
   async pair(code: string): Promise<Pair> {

@@ -81,6 +81,7 @@ describe('trading over HTTP', () => {
     expect(await problem(place(bob, { ...limit, amount: '0.00001' }))).toMatchObject({ status: 400, fields: ['amount'] });
     expect(await problem(place(bob, { ...limit, pair: 'DOGE-USDT' }))).toMatchObject({ status: 400, fields: ['pair'] });
     await stack.db.sql`update pairs set enabled = false where code = 'ETH-USDT'`;
+    await new Promise((r) => setTimeout(r, 1_100)); // the API reads pairs again after a second
     expect(await problem(place(bob, { ...limit, pair: 'ETH-USDT', amount: '0.01' }))).toMatchObject({
       status: 422,
       fields: ['pair'],

@@ -149,10 +149,12 @@ describe('placing and matching orders', () => {
       code: ErrorCode.UnknownPair,
     });
     await setPairEnabled(db.sql, 'BTC-USDT', false);
+    await new Promise((r) => setTimeout(r, 1_100)); // the service reads pairs again after a second
     await expect(exchange.place(order(user, { price: 10n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
       code: ErrorCode.PairDisabled,
     });
     await setPairEnabled(db.sql, 'BTC-USDT', true);
+    await new Promise((r) => setTimeout(r, 1_100));
   });
 
   it('many concurrent orders share journal and settlement transactions and keep escrow equal to open holds', async () => {

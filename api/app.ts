@@ -17,6 +17,7 @@ import { betEventRoutes } from './betting/events-routes.js';
 import { betRoutes } from './betting/bets-routes.js';
 import { orderRoutes } from './exchange/orders-routes.js';
 import { opsExchangeRoutes } from './exchange/ops-routes.js';
+import { candleRoutes } from './exchange/candles-routes.js';
 import { currencyRoutes } from './currencies/routes.js';
 import { depositRoutes } from './deposits/routes.js';
 import { docsRoutes } from './http/docs.js';
@@ -104,6 +105,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   betRoutes(app, deps, guards);
   orderRoutes(app, deps, guards);
   opsExchangeRoutes(app, deps, guards);
+  candleRoutes(app, deps);
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));

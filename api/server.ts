@@ -11,7 +11,10 @@ import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.j
 import { required, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
+import type { Server } from 'node:http';
 import { createApp } from './app.js';
+import type { ApiDeps } from './context.js';
+import { attachMarketSocket } from './exchange/market-socket.js';
 import { deriveKey } from '../platform/crypto/sealed.js';
 import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
@@ -49,7 +52,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange")
   const markets = new Markets(sql, required(config, 'DATABASE_URL'), log);
   markets.start(await loadPairs(sql));
-  const app = createApp({
+  const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
     currencies: new CurrencyCatalog(sql),
@@ -75,17 +78,20 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
-  });
+  };
+  const app = createApp(deps);
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
   });
+  const marketSocket = attachMarketSocket(server as Server, deps);
   const url = `http://${config.HOST}:${config.PORT}`;
   log.info({ url }, 'API listening');
   return {
     url,
     async close() {
+      for (const client of marketSocket.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await markets.close();
       await Promise.allSettled([sql.end({ timeout: 5 }), connection.close()]);

@@ -62,6 +62,11 @@ export class BookSide {
     return this.side === 'sell' ? level.price <= limit : level.price >= limit;
   }
 
+  /** Lots resting at `price` (0 when no level is there). */
+  totalAt(price: number): number {
+    return this.byPrice.get(price)?.total ?? 0;
+  }
+
   levelAt(price: number): Level {
     let level = this.byPrice.get(price);
     if (!level) {

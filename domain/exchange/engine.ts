@@ -99,9 +99,7 @@ export class MatchingEngine {
 
   /** Lots resting at a price on a side (0 when there is no level). */
   levelTotal(side: Side, price: number): number {
-    const levels = (side === 'buy' ? this.bids : this.asks).levels;
-    for (let i = levels.length - 1; i >= 0; i--) if (levels[i]!.price === price) return levels[i]!.total;
-    return 0;
+    return (side === 'buy' ? this.bids : this.asks).totalAt(price);
   }
 
   get openOrders(): number {

@@ -4,7 +4,7 @@
  * on the book, the trades and every settlement key. JSON-safe commands and snapshots (bigints as strings).
  */
 import { MatchingEngine } from './engine.js';
-import type { CancelResult, EngineSnapshot, NewOrder, OrderResult, Trade } from './orders.js';
+import type { CancelResult, EngineSnapshot, NewOrder, OrderResult, Side, Trade } from './orders.js';
 import { pairUnits, type Pair } from './pairs.js';
 import { initialFunds, planCancel, planPlacement, type OrderFunds, type SettlementPlan } from './settlement.js';
 
@@ -29,7 +29,14 @@ export interface MarketSnapshot {
   funds: StoredFunds[];
 }
 
-export type Applied = SettlementPlan & { seq: number } & (
+/** A price level after a command: its side, price in ticks and the lots now resting there (0: the level is gone). */
+export interface LevelChange {
+  side: Side;
+  price: number;
+  lots: number;
+}
+
+export type Applied = SettlementPlan & { seq: number; levels: LevelChange[] } & (
     { kind: 'place'; orderId: number; result: OrderResult } | { kind: 'cancel'; orderId: number; result: CancelResult }
   );
 
@@ -66,7 +73,15 @@ export class MarketState {
     this.lastSeq = seq;
     if (command.kind === 'cancel') {
       const result = this.engine.cancel(command.id, command.owner);
-      return { kind: 'cancel', seq, orderId: command.id, result, ...settledLater(planCancel(this.funds, command.id, result)) };
+      const levels = result.ok ? this.changes([[result.side, result.price]]) : [];
+      return {
+        kind: 'cancel',
+        seq,
+        orderId: command.id,
+        result,
+        levels,
+        ...settledLater(planCancel(this.funds, command.id, result)),
+      };
     }
     const order: NewOrder = {
       ...command.order,
@@ -78,13 +93,29 @@ export class MarketState {
     });
     const trades: Trade[] = [];
     const result = this.engine.place(order, trades);
+    const touched: Array<[Side, number]> = trades.map((t) => [t.takerSide === 'buy' ? 'sell' : 'buy', t.price]);
+    if (result.status === 'open') touched.push([order.side, order.price]);
     return {
       kind: 'place',
       seq,
       orderId: order.id,
       result,
+      levels: this.changes(touched),
       ...settledLater(planPlacement(this.pair, this.funds, taker, result, trades)),
     };
+  }
+
+  /** The touched levels' totals now, each level once, in the order first touched. */
+  private changes(touched: Array<[Side, number]>): LevelChange[] {
+    const seen = new Set<string>();
+    const changes: LevelChange[] = [];
+    for (const [side, price] of touched) {
+      const key = `${side}${price}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      changes.push({ side, price, lots: this.engine.levelTotal(side, price) });
+    }
+    return changes;
   }
 
   snapshot(): MarketSnapshot {
@@ -110,6 +141,10 @@ export class MarketState {
     const held = new Map<string, bigint>();
     for (const f of this.funds.values()) held.set(f.holdCurrency, (held.get(f.holdCurrency) ?? 0n) + f.held);
     return held;
+  }
+
+  best(): { bid?: number; ask?: number } {
+    return { bid: this.engine.bestPrice('buy'), ask: this.engine.bestPrice('sell') };
   }
 
   /** The book's best levels, [ticks, lots], for market data. */

@@ -17,6 +17,7 @@ import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 import { settle, type SettlementItem } from './settlement-writer.js';
+import type { MarketFeed } from './market-feed.js';
 
 export interface PlaceSubmission {
   kind: 'place';
@@ -53,16 +54,22 @@ export class Market {
     private readonly sql: Sql,
     private readonly state: MarketState,
     private readonly log: Logger,
+    readonly feed: MarketFeed,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
-      await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
+      const candles = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
+      feed.settled(
+        state.pair,
+        items.map((i) => i.applied),
+        candles,
+      );
       return items.map(() => undefined);
     }, 500);
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
-  static async open(sql: Sql, pair: Pair, log: Logger): Promise<Market> {
+  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed): Promise<Market> {
     const snapshot = await latestSnapshot(sql, pair.code);
     const state = new MarketState(pair, snapshot?.state);
     const settled = await settledSeq(sql, pair.code);
@@ -78,7 +85,7 @@ export class Market {
     }
     await flush();
     log.info({ pair: pair.code, seq: state.seq, settled, hash: state.stateHash() }, 'market recovered from its journal');
-    return new Market(sql, state, log);
+    return new Market(sql, state, log, feed);
   }
 
   get pair(): Pair {
@@ -87,6 +94,11 @@ export class Market {
 
   stateHash(): { seq: number; hash: string } {
     return { seq: this.state.seq, hash: this.state.stateHash() };
+  }
+
+  /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
+  bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
+    return { seq: this.feed.bookSeq(this.pair.code), bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
   }
 
   levels(side: 'buy' | 'sell', depth: number) {
@@ -116,6 +128,7 @@ export class Market {
     return journaled.map((j, i) => {
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
       const applied = this.state.apply(j.row.seq, j.row.command);
+      this.feed.applied(this.pair, applied, this.state.best());
       const snapshot =
         applied.seq % SNAPSHOT_EVERY === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
       return this.settlement.submit({ applied, snapshot }).then(

@@ -8,6 +8,7 @@ import { acquireLeadership } from '../../platform/db/leader-lock.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { Market } from './market.js';
+import { MarketFeed } from './market-feed.js';
 
 export class Markets {
   private readonly running = new Map<string, Market>();
@@ -18,6 +19,7 @@ export class Markets {
     private readonly sql: Sql,
     private readonly databaseUrl: string,
     private readonly log: Logger,
+    readonly feed: MarketFeed = new MarketFeed(sql, log),
   ) {}
 
   start(pairs: Pair[]): void {
@@ -56,7 +58,7 @@ export class Markets {
           onStandby: () => this.log.info({ pair: pair.code }, 'standing by: another process runs this market'),
         });
         try {
-          this.running.set(pair.code, await Market.open(this.sql, pair, this.log));
+          this.running.set(pair.code, await Market.open(this.sql, pair, this.log, this.feed));
           const stopped = new Promise<string>((resolve) =>
             signal.addEventListener('abort', () => resolve('stopping'), { once: true }),
           );

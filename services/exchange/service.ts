@@ -4,6 +4,7 @@ import { checkOrder, type OrderRequest } from '../../domain/exchange/order-reque
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Markets } from './markets.js';
+import type { MarketFeed } from './market-feed.js';
 import type { SubmitOutcome } from './market.js';
 import { orderById, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
@@ -66,6 +67,16 @@ export class ExchangeService {
     }
     const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId, orderId: Number(orderId) });
     return this.settledOrder(outcome);
+  }
+
+  get feed(): MarketFeed {
+    return this.markets.feed;
+  }
+
+  /** Where a book subscriber starts: the best levels now and the number of the last update published. */
+  bookSnapshot(code: string, depth = 50) {
+    const market = this.market(code);
+    return { pair: market.pair, ...market.bookSnapshot(depth) };
   }
 
   /** The live engine of a pair: its book's best levels and its state hash. */

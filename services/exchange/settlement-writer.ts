@@ -9,6 +9,7 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { markSettled, saveSnapshot } from './journal.js';
+import { toCandle, upsertCandles, type Candle } from './candles-store.js';
 
 export interface SettlementItem {
   applied: Applied;
@@ -16,7 +17,8 @@ export interface SettlementItem {
   snapshot?: { state: MarketSnapshot; hash: string };
 }
 
-export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<void> {
+/** Settles a batch; answers the candles its new trades changed, as stored. */
+export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Candle[]> {
   const groups = items.flatMap((i) => i.applied.groups);
   const outcomes = await commitGroups(tx, groups);
   const refused = outcomes.find((o) => !o.ok);
@@ -25,10 +27,12 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
     throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);
 
   const trades = items.flatMap((i) => i.applied.trades.map((t) => ({ trade: t, seq: i.applied.seq })));
+  const candles: Candle[] = [];
   if (trades.length > 0) {
     const buy = (t: (typeof trades)[number]['trade']) => (t.takerSide === 'buy' ? 'taker' : 'maker');
     const col = <T>(f: (t: (typeof trades)[number]) => T) => trades.map(f);
-    await tx`
+    const rows = await tx`
+      with inserted as (
       insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee)
       select ${pair.code}, * from unnest(
         ${tx.array(col((x) => x.trade.id))}::bigint[],
@@ -43,7 +47,10 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOwner : x.trade.takerOwner)))}::uuid[],
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerFee : x.trade.makerFee).toString()))}::numeric[],
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee).toString()))}::numeric[])
-      on conflict do nothing`;
+      on conflict do nothing
+      returning pair, id, price, amount, quote_amount, created_at)
+      ${upsertCandles(tx)}`;
+    candles.push(...rows.map(toCandle));
   }
 
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
@@ -66,4 +73,5 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
   }
   await markSettled(tx, pair.code, items[items.length - 1]!.applied.seq);
   for (const item of items) if (item.snapshot) await saveSnapshot(tx, pair.code, item.snapshot.state, item.snapshot.hash);
+  return candles;
 }

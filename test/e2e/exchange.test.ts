@@ -3,7 +3,9 @@
  * process (which runs the matching engines) is killed with SIGKILL, idle and mid-stream, and comes back with the same
  * book, no lost or doubled trade, and clean audits.
  */
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../platform/embedded/process.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -27,6 +29,14 @@ const balance = async (user: { token: string }, currency: string) =>
     (b: { currency: string }) => b.currency === currency,
   );
 const market = async () => (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.admin.token })).body;
+/** After a restart the API answers before it leads the pair again (the dead process's lock must free first). */
+const restartApi = async () => {
+  await stack.startApi();
+  await waitUntil('the restarted API running BTC-USDT', async () => {
+    const response = await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.admin.token });
+    if (response.status !== 200) throw new Error(`${response.status}`);
+  });
+};
 
 describe('trading over HTTP', () => {
   it('holds, matches, settles with fees, shows fills and trades, and cancels the rest', async () => {
@@ -99,13 +109,76 @@ describe('trading over HTTP', () => {
   });
 });
 
+describe('market data', () => {
+  it('streams book updates without gaps, trades, ticker and private orders while two users trade; serves candles', async () => {
+    const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/v1/ws`);
+    const messages: any[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ op: 'auth', token: bob.token }));
+    await waitUntil('authenticated', async () => {
+      if (!messages.some((m) => m.event === 'authenticated')) throw new Error('not yet');
+    });
+    socket.send(
+      JSON.stringify({
+        op: 'subscribe',
+        channels: ['book.BTC-USDT', 'trades.BTC-USDT', 'ticker.BTC-USDT', 'candles.BTC-USDT.1m', 'orders'],
+      }),
+    );
+    await waitUntil('the book snapshot', async () => {
+      if (!messages.some((m) => m.type === 'snapshot')) throw new Error('not yet');
+    });
+
+    for (let i = 0; i < 10; i++) {
+      await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: String(60_000 + i), amount: '0.002' });
+      await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: String(60_000 + i), amount: '0.001' });
+    }
+    await waitUntil('ten trades on the socket', async () => {
+      if (messages.filter((m) => m.channel === 'trades.BTC-USDT').length < 10) throw new Error('not yet');
+    });
+    socket.close();
+
+    const book = messages.filter((m) => m.channel === 'book.BTC-USDT');
+    expect(book[0].type).toBe('snapshot');
+    const seqs = book.map((m) => m.seq);
+    expect(seqs.slice(1)).toEqual(seqs.slice(1).map((_, i) => seqs[0] + 1 + i)); // no gaps after the snapshot
+    expect(book.length).toBeGreaterThanOrEqual(20);
+    // the snapshot with every update applied is the book the engine has
+    const levels = { bids: new Map<string, string>(), asks: new Map<string, string>() };
+    for (const m of book) {
+      for (const side of ['bids', 'asks'] as const) {
+        for (const [price, amount] of m[side]) {
+          if (/^0\.0+$/.test(amount)) levels[side].delete(price);
+          else levels[side].set(price, amount);
+        }
+      }
+    }
+    const live = await market();
+    const sorted = (side: Map<string, string>, descending: boolean) =>
+      [...side].sort(([a], [b]) => (descending ? Number(b) - Number(a) : Number(a) - Number(b))).slice(0, 20);
+    expect(sorted(levels.bids, true)).toEqual(live.bids);
+    expect(sorted(levels.asks, false)).toEqual(live.asks);
+    const lastTrade = messages.filter((m) => m.channel === 'trades.BTC-USDT').at(-1);
+    expect(messages.filter((m) => m.channel === 'ticker.BTC-USDT').at(-1)).toMatchObject({ last: lastTrade.price });
+    expect(messages.filter((m) => m.channel === 'orders').at(-1)).toMatchObject({ status: 'filled', side: 'buy' });
+    expect(messages.filter((m) => m.channel === 'candles.BTC-USDT.1m').at(-1)).toMatchObject({ close: lastTrade.price });
+
+    const candles = await stack.api.get('/v1/candles?pair=BTC-USDT&interval=1m');
+    expect(candles.status).toBe(200);
+    const volume = candles.body.data.reduce((sum: number, c: { trades: number }) => sum + c.trades, 0);
+    expect(volume).toBeGreaterThanOrEqual(10);
+    expect(candles.body.data.at(-1)).toMatchObject({ close: lastTrade.price });
+    expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=2m')).status).toBe(400);
+  });
+});
+
 describe('the engine process killed with SIGKILL', () => {
   it('comes back with the identical book when killed idle', async () => {
     await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '30000', amount: '0.02' });
     const before = await market();
     expect(before.bids.length).toBeGreaterThan(0);
     await stack.killApi('SIGKILL');
-    await stack.startApi();
+    await restartApi();
     const after = await market();
     expect(after).toEqual(before);
   });
@@ -138,7 +211,7 @@ describe('the engine process killed with SIGKILL', () => {
     while (sent < 80) await new Promise((r) => setTimeout(r, 5));
     await stack.killApi('SIGKILL');
     await stream;
-    await stack.startApi();
+    await restartApi();
 
     const audit = await stack.api.post('/v1/ops/markets/BTC-USDT/audit', undefined, { token: stack.admin.token });
     expect(audit.status).toBe(200);

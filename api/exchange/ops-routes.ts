@@ -4,7 +4,8 @@ import { formatAmount } from '../../domain/money.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
 
 const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
 const Level = z.tuple([z.string(), z.string()]).openapi({ description: '[price, amount]' });
@@ -29,7 +30,49 @@ const levels = (pair: Pair, rows: Array<[number, number]>): Array<[string, strin
     formatAmount(BigInt(lots) * pair.lotSize, pair.baseScale),
   ]);
 
+const MarketWorkflowView = z
+  .object({
+    pair: z.string(),
+    halted: z.object({ reason: z.string(), by: z.string() }).nullable(),
+    lastCheckpoint: z.object({ seq: z.number(), hash: z.string() }).nullable(),
+    lastAudit: z.unknown().nullable(),
+  })
+  .openapi('MarketWorkflowState');
+
 export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const route = (method: 'get' | 'post', path: string, summary: string, body?: z.ZodType) =>
+    createRoute({
+      method,
+      path,
+      tags: ['operations'],
+      summary,
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params, ...(body ? jsonBody(body) : {}) },
+      responses: { 200: jsonResponse("The market workflow's state", MarketWorkflowView), ...problems(400, 401, 403, 404, 409) },
+    });
+  const pairOf = async (text: string) => (await deps.exchange.pair(text)).code;
+
+  app.openapi(
+    route('get', '/v1/ops/markets/{pair}/workflow', 'The market workflow: halted or not, last checkpoint and audit'),
+    async (c) => c.json(await marketWorkflowState(deps.temporal, await pairOf(c.req.valid('param').pair)), 200),
+  );
+  app.openapi(
+    route(
+      'post',
+      '/v1/ops/markets/{pair}/halt',
+      'Halt a market: no new orders (cancels still go through)',
+      z.object({ reason: z.string().min(1).max(500) }),
+    ),
+    async (c) => {
+      const { reason } = (await c.req.json()) as { reason: string };
+      return c.json(await haltMarket(deps.temporal, await pairOf(c.req.valid('param').pair), reason, c.get('user').id), 200);
+    },
+  );
+  app.openapi(route('post', '/v1/ops/markets/{pair}/resume', 'Resume a halted market'), async (c) =>
+    c.json(await resumeMarket(deps.temporal, await pairOf(c.req.valid('param').pair), c.get('user').id), 200),
+  );
+
   app.openapi(
     createRoute({
       method: 'get',

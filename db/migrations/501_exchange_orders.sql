@@ -58,6 +58,8 @@ CREATE TRIGGER exchange_journal_append_only BEFORE UPDATE OR DELETE OR TRUNCATE 
 CREATE TABLE exchange_markets (
   pair        text PRIMARY KEY REFERENCES pairs (code),
   settled_seq bigint NOT NULL DEFAULT 0,
+  -- set by the market:<pair> workflow when an operator halts it: no new orders (cancels still go through)
+  halted      text,
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
@@ -67,6 +69,9 @@ CREATE TABLE exchange_snapshots (
   seq        bigint NOT NULL,
   state      jsonb NOT NULL,
   state_hash text NOT NULL,
+  -- 'engine': taken from the live engine (the audit replays the journal to compare); 'checkpoint': by the market
+  -- workflow, replaying the journal from the previous snapshot, so recovery replays less
+  source     text NOT NULL DEFAULT 'engine' CHECK (source IN ('engine', 'checkpoint')),
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (pair, seq)
 );

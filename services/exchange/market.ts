@@ -43,7 +43,7 @@ export type SubmitOutcome = { ok: true; orderId: string; replayed: boolean; canc
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
 /** Commands between two snapshots: recovery replays at most this many after the latest one. */
-const SNAPSHOT_EVERY = 10_000;
+export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
@@ -55,6 +55,7 @@ export class Market {
     private readonly state: MarketState,
     private readonly log: Logger,
     readonly feed: MarketFeed,
+    private readonly snapshotEvery: number,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
@@ -69,7 +70,7 @@ export class Market {
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
-  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed): Promise<Market> {
+  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed, snapshotEvery = SNAPSHOT_EVERY): Promise<Market> {
     const snapshot = await latestSnapshot(sql, pair.code);
     const state = new MarketState(pair, snapshot?.state);
     const settled = await settledSeq(sql, pair.code);
@@ -85,7 +86,7 @@ export class Market {
     }
     await flush();
     log.info({ pair: pair.code, seq: state.seq, settled, hash: state.stateHash() }, 'market recovered from its journal');
-    return new Market(sql, state, log, feed);
+    return new Market(sql, state, log, feed, snapshotEvery);
   }
 
   get pair(): Pair {
@@ -130,7 +131,7 @@ export class Market {
       const applied = this.state.apply(j.row.seq, j.row.command);
       this.feed.applied(this.pair, applied, this.state.best());
       const snapshot =
-        applied.seq % SNAPSHOT_EVERY === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
+        applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
       return this.settlement.submit({ applied, snapshot }).then(
         () => outcomeOf(applied, batch[i]!),
         (error: unknown) => {

@@ -9,6 +9,7 @@ import type { SubmitOutcome } from './market.js';
 import { orderById, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
+import { haltedMarkets } from './checkpoint.js';
 
 const PAIRS_TTL_MS = 1_000;
 
@@ -25,16 +26,23 @@ export class ExchangeService {
     private readonly markets: Markets,
   ) {}
 
-  private cached: { at: number; pairs: Promise<Map<string, Pair>> } | null = null;
+  private cached: { at: number; markets: Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> } | null = null;
 
-  /** Pairs, read again after a second: an operator disabling a pair stops new orders within that. */
-  pairs(): Promise<Map<string, Pair>> {
+  /** Pairs and halts, read again after a second: an operator's change stops new orders within that. */
+  private catalog(): Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> {
     if (!this.cached || Date.now() - this.cached.at > PAIRS_TTL_MS) {
-      const pairs = loadPairs(this.sql).then((list) => new Map(list.map((p) => [p.code, p])));
-      pairs.catch(() => (this.cached = null));
-      this.cached = { at: Date.now(), pairs };
+      const markets = Promise.all([loadPairs(this.sql), haltedMarkets(this.sql)]).then(([list, halted]) => ({
+        pairs: new Map(list.map((p) => [p.code, p])),
+        halted,
+      }));
+      markets.catch(() => (this.cached = null));
+      this.cached = { at: Date.now(), markets };
     }
-    return this.cached.pairs;
+    return this.cached.markets;
+  }
+
+  async pairs(): Promise<Map<string, Pair>> {
+    return (await this.catalog()).pairs;
   }
 
   async pair(code: string): Promise<Pair> {
@@ -47,6 +55,9 @@ export class ExchangeService {
   async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {
     const pair = await this.pair(order.pair);
     const checked = checkOrder(pair, order);
+    const halted = (await this.catalog()).halted.get(pair.code);
+    if (halted)
+      throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
     const outcome = await this.market(pair.code).submit({
       kind: 'place',
       userId: order.userId,

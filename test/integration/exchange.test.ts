@@ -8,6 +8,7 @@ import { Markets } from '../../services/exchange/markets.js';
 import { ExchangeService, type PlaceOrder } from '../../services/exchange/service.js';
 import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { notificationsFor } from '../../services/notifications/store.js';
@@ -20,7 +21,7 @@ let markets: Markets;
 let exchange: ExchangeService;
 
 async function startMarkets() {
-  markets = new Markets(db.sql, db.url, log);
+  markets = new Markets(db.sql, db.url, log, undefined, 7); // engine snapshots every 7 commands
   markets.start([await exchange.pair('BTC-USDT')]);
   await markets.ready('BTC-USDT');
   exchange = new ExchangeService(db.sql, markets);
@@ -207,5 +208,42 @@ describe('recovery', () => {
     const takenOver = await standby.ready('BTC-USDT', 10_000);
     expect(takenOver.stateHash()).toEqual(hash);
     markets = standby;
+  });
+});
+
+describe("the market workflow's activities", () => {
+  it('checkpoint the journal into a snapshot that recovery starts from, with the same hash', async () => {
+    const live = (await markets.ready('BTC-USDT')).stateHash();
+    const checkpoint = await checkpointMarket(db.sql, 'BTC-USDT');
+    expect(checkpoint).toEqual(live);
+    const [stored] = await db.sql`select source from exchange_snapshots where pair = 'BTC-USDT' order by seq desc limit 1`;
+    expect(stored!.source).toBe('checkpoint');
+    await markets.close();
+    await startMarkets();
+    expect((await markets.ready('BTC-USDT')).stateHash()).toEqual(live);
+  });
+
+  it("audit the engine's own snapshots against the journal, and the holds against the escrow", async () => {
+    const audit = await auditMarket(db.sql, 'BTC-USDT');
+    expect(audit.engine).not.toBeNull();
+    expect(audit).toMatchObject({ ok: true, heldMismatches: [] });
+    expect(audit.journal).toEqual(audit.engine);
+    await db.sql`update orders set held = held + 1 where id = (select max(id) from orders where status = 'open')`;
+    expect(await auditMarket(db.sql, 'BTC-USDT')).toMatchObject({ ok: false });
+    await db.sql`update orders set held = held - 1 where id = (select max(id) from orders where status = 'open')`;
+  });
+
+  it('halt a market: new orders are refused, cancels still go through', async () => {
+    const user = await fundedUser({ USDT: 1_000n * USDT });
+    const open = await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }));
+    await setMarketHalted(db.sql, 'BTC-USDT', 'maintenance');
+    await new Promise((r) => setTimeout(r, 1_100));
+    await expect(exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+    expect(await exchange.cancel(user, open.order.id)).toMatchObject({ status: 'cancelled' });
+    await setMarketHalted(db.sql, 'BTC-USDT', null);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).order.status).toBe('open');
   });
 });

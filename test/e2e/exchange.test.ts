@@ -228,3 +228,22 @@ describe('the engine process killed with SIGKILL', () => {
     expect(ledgerAudit.body).toMatchObject({ ok: true, drifts: [] });
   });
 });
+
+describe('operators', () => {
+  it('halt and resume a market through its workflow', async () => {
+    const op = { token: stack.admin.token };
+    await waitUntil('the market workflow', async () => {
+      const state = await stack.api.get('/v1/ops/markets/XRP-USDT/workflow', op);
+      if (state.status !== 200) throw new Error(String(state.status));
+    });
+    expect((await stack.api.post('/v1/ops/markets/XRP-USDT/resume', {}, op)).status).toBe(409);
+    const halted = await stack.api.post('/v1/ops/markets/XRP-USDT/halt', { reason: 'maintenance' }, op);
+    expect(halted.body.halted).toMatchObject({ reason: 'maintenance' });
+    await new Promise((r) => setTimeout(r, 1_100));
+    const refused = await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' });
+    expect(refused.status).toBe(503);
+    expect((await stack.api.post('/v1/ops/markets/XRP-USDT/resume', {}, op)).body.halted).toBeNull();
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' })).status).toBe(201);
+  });
+});

@@ -18,6 +18,7 @@ import { betRoutes } from './betting/bets-routes.js';
 import { orderRoutes } from './exchange/orders-routes.js';
 import { opsExchangeRoutes } from './exchange/ops-routes.js';
 import { candleRoutes } from './exchange/candles-routes.js';
+import { triggerRoutes } from './exchange/triggers-routes.js';
 import { currencyRoutes } from './currencies/routes.js';
 import { depositRoutes } from './deposits/routes.js';
 import { docsRoutes } from './http/docs.js';
@@ -106,6 +107,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   orderRoutes(app, deps, guards);
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
+  triggerRoutes(app, deps, guards);
   docsRoutes(app);
 
   app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));

@@ -25,6 +25,7 @@ import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
 import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
+import { signalTriggerFired } from '../services/exchange/client.js';
 
 export interface RunningApi {
   url: string;
@@ -42,15 +43,19 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     log,
   );
 
-  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
-  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
       ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
       : undefined;
-  // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange")
-  const markets = new Markets(sql, required(config, 'DATABASE_URL'), log);
+  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
+  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange");
+  // a trigger its engine fires is told so by a signal, the only one it gets
+  const markets = new Markets(sql, required(config, 'DATABASE_URL'), log, undefined, {
+    onFired: (triggerId, orderId) => signalTriggerFired(temporal, triggerId, orderId),
+  });
   markets.start(await loadPairs(sql));
   const deps: ApiDeps = {
     sql,
@@ -77,7 +82,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
-    exchange: new ExchangeService(sql, markets),
+    exchange: new ExchangeService(sql, markets, { temporal, log }),
   };
   const app = createApp(deps);
 

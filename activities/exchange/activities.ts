@@ -1,6 +1,10 @@
-/** The market workflow's side effects: halting (a flag the API reads), checkpoints and audits of the journal. */
+/**
+ * The exchange workflows' side effects: the market's halt flag (the API reads it), checkpoints and audits of the
+ * journal; a trigger's cancellation (its hold released) and its stored state.
+ */
 import type { Sql } from '../../platform/db/client.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
+import { cancelTrigger, triggerState } from '../../services/exchange/triggers-store.js';
 
 export function createExchangeActivities(deps: { sql: Sql }) {
   return {
@@ -12,6 +16,12 @@ export function createExchangeActivities(deps: { sql: Sql }) {
     },
     async auditMarket(input: { pair: string }) {
       return auditMarket(deps.sql, input.pair);
+    },
+    async cancelTriggerOrder(input: { triggerId: string }) {
+      return cancelTrigger(deps.sql, input.triggerId);
+    },
+    async loadTriggerState(input: { triggerId: string }) {
+      return triggerState(deps.sql, input.triggerId);
     },
   };
 }

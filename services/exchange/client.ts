@@ -1,4 +1,7 @@
-/** The one way into the exchange's workflows: the per-pair market workflows, their halt/resume Updates and state. */
+/**
+ * The one way into the exchange's workflows: the per-pair market workflows (halt/resume Updates, state) and the
+ * trigger orders' workflows (start after commit, the fired signal, the cancel Update).
+ */
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -12,6 +15,19 @@ import {
   type MarketWorkflow,
   type MarketWorkflowState,
 } from '../../workflows/exchange/market/messages.js';
+import {
+  cancelTriggerUpdate,
+  triggerFiredSignal,
+  triggerSearchAttributes,
+  triggerWorkflowId,
+  triggerWorkflowType,
+  type TriggerState,
+  type TriggerWorkflow,
+} from '../../workflows/exchange/trigger/messages.js';
+import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
+import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } from './triggers-store.js';
 
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(
@@ -63,4 +79,52 @@ export async function resumeMarket(temporal: Pick<TemporalTarget, 'client'>, pai
 
 export async function marketWorkflowState(temporal: Pick<TemporalTarget, 'client'>, pair: string) {
   return (await handleOf(temporal, pair)).query(marketStateQuery);
+}
+
+/** Stored triggers and their workflows, for storeThenStart and startMissed. */
+export function triggerOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox<StoredTrigger> {
+  return {
+    kind: 'trigger order',
+    idOf: (t) => t.id,
+    async start(t) {
+      await temporal.client.workflow.start<TriggerWorkflow>(triggerWorkflowType, {
+        taskQueue: temporal.taskQueue,
+        workflowId: triggerWorkflowId(t.id),
+        args: [{ triggerId: t.id }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        typedSearchAttributes: triggerSearchAttributes(t),
+      });
+    },
+    markStarted: (t) => markTriggerWorkflowStarted(db, t.id),
+    unstarted: (graceSeconds) => unstartedTriggers(db, graceSeconds),
+  };
+}
+
+/** The worker's sweep: starts the workflows of triggers the API did not start. */
+export function startUnstartedTriggers(temporal: TemporalTarget, db: Db, log: Logger, graceSeconds: number): Promise<number> {
+  return startMissed(triggerOutbox(temporal, db), graceSeconds, log);
+}
+
+/** The engine process's word to a trigger its book fired (and only to it): the order it placed. */
+export async function signalTriggerFired(
+  temporal: Pick<TemporalTarget, 'client'>,
+  triggerId: number,
+  orderId: string,
+): Promise<void> {
+  await temporal.client.workflow.getHandle(triggerWorkflowId(String(triggerId))).signal(triggerFiredSignal, { orderId });
+}
+
+/** The owner cancels a pending trigger: its workflow releases the hold (unless it fired first). */
+export async function cancelTriggerOrder(
+  temporal: Pick<TemporalTarget, 'client'>,
+  triggerId: string,
+  by: string,
+): Promise<TriggerState> {
+  const handle = temporal.client.workflow.getHandle<TriggerWorkflow>(triggerWorkflowId(triggerId));
+  try {
+    return await handle.executeUpdate(cancelTriggerUpdate, { args: [{ by }] });
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause;
+    throw new DomainError(ErrorCode.OrderNotOpen, cause?.message ?? 'the trigger cannot be cancelled');
+  }
 }

@@ -16,6 +16,9 @@ import { commitGroups } from '../ledger/journal.js';
 import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
+import { armed, lockPendingTriggers, markTriggersFired, pendingTriggers, type ArmedTrigger } from './triggers-store.js';
+import { TriggerBook, triggerHoldKey, triggerOrderKey, triggerReleaseKey } from '../../domain/exchange/triggers.js';
+import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { settle, type SettlementItem } from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
 
@@ -26,6 +29,8 @@ export interface PlaceSubmission {
   clientOrderId: string | null;
   request: OrderRequest;
   checked: CheckedOrder;
+  /** A fired trigger placing its order: its hold is released into the order's, and it is marked fired. */
+  triggerId?: number;
 }
 
 export interface CancelSubmission {
@@ -42,6 +47,14 @@ export type SubmitOutcome = { ok: true; orderId: string; replayed: boolean; canc
 
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
+export type TriggerFired = (triggerId: number, orderId: string) => Promise<void>;
+
+export interface MarketOptions {
+  snapshotEvery?: number;
+  /** Tells a fired trigger's workflow which order it placed. */
+  onFired?: TriggerFired;
+}
+
 /** Commands between two snapshots: recovery replays at most this many after the latest one. */
 export const SNAPSHOT_EVERY = 10_000;
 
@@ -49,6 +62,7 @@ export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
   private readonly settlement: BatchQueue<SettlementItem, undefined>;
   private halted: string | null = null;
+  private readonly triggers = new TriggerBook<ArmedTrigger>();
 
   private constructor(
     private readonly sql: Sql,
@@ -56,6 +70,7 @@ export class Market {
     private readonly log: Logger,
     readonly feed: MarketFeed,
     private readonly snapshotEvery: number,
+    private readonly onFired: TriggerFired,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
@@ -70,7 +85,7 @@ export class Market {
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
-  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed, snapshotEvery = SNAPSHOT_EVERY): Promise<Market> {
+  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed, options: MarketOptions = {}): Promise<Market> {
     const snapshot = await latestSnapshot(sql, pair.code);
     const state = new MarketState(pair, snapshot?.state);
     const settled = await settledSeq(sql, pair.code);
@@ -86,7 +101,16 @@ export class Market {
     }
     await flush();
     log.info({ pair: pair.code, seq: state.seq, settled, hash: state.stateHash() }, 'market recovered from its journal');
-    return new Market(sql, state, log, feed, snapshotEvery);
+    const market = new Market(
+      sql,
+      state,
+      log,
+      feed,
+      options.snapshotEvery ?? SNAPSHOT_EVERY,
+      options.onFired ?? (async () => {}),
+    );
+    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(pair, trigger));
+    return market;
   }
 
   get pair(): Pair {
@@ -112,6 +136,15 @@ export class Market {
     return this.journal.submit(submission).then((settled) => settled);
   }
 
+  /** Adds a pending trigger to this market's trigger book. */
+  arm(trigger: ArmedTrigger): void {
+    this.triggers.add(trigger);
+  }
+
+  disarm(triggerId: number): void {
+    this.triggers.remove(triggerId);
+  }
+
   halt(reason: string): void {
     this.halted = reason;
   }
@@ -130,6 +163,8 @@ export class Market {
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
       const applied = this.state.apply(j.row.seq, j.row.command);
       this.feed.applied(this.pair, applied, this.state.best());
+      const last = applied.trades.at(-1);
+      if (last) for (const trigger of this.triggers.crossed(BigInt(last.price) * this.pair.tickSize)) void this.fire(trigger);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
       return this.settlement.submit({ applied, snapshot }).then(
@@ -141,6 +176,28 @@ export class Market {
         },
       );
     });
+  }
+
+  /** Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). */
+  private async fire(trigger: ArmedTrigger): Promise<void> {
+    try {
+      const outcome = await this.submit({
+        kind: 'place',
+        userId: trigger.userId,
+        idempotencyKey: triggerOrderKey(trigger.id),
+        clientOrderId: null,
+        request: trigger.request,
+        checked: trigger.checked,
+        triggerId: trigger.id,
+      });
+      if (!outcome.ok) {
+        this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
+        return;
+      }
+      await this.onFired(trigger.id, outcome.orderId);
+    } catch (error) {
+      this.log.error({ err: error, trigger: trigger.id }, 'placeable a trigger failed');
+    }
   }
 
   /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
@@ -172,14 +229,21 @@ export class Market {
       }
     });
 
+    const stillPending = await lockPendingTriggers(
+      tx,
+      fresh.flatMap((f) => (f.submission.triggerId === undefined ? [] : [f.submission.triggerId])),
+    );
+    const placeable = fresh.filter((f) => f.submission.triggerId === undefined || stillPending.has(f.submission.triggerId));
+    for (const f of fresh) {
+      if (placeable.includes(f)) continue;
+      results[f.index] = {
+        kind: 'answered',
+        outcome: { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
+      };
+    }
     const holds = await commitGroups(
       tx,
-      fresh.map((f) =>
-        holdGroup(
-          initialFunds(f.id, f.submission.userId, f.submission.checked.order.side, f.submission.checked.hold),
-          this.pair.code,
-        ),
-      ),
+      placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code)),
     );
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
@@ -191,7 +255,7 @@ export class Market {
       results[index] = { kind: 'journaled', row };
       return row.seq;
     };
-    const heldAt = new Map(fresh.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
+    const heldAt = new Map(placeable.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
     batch.forEach((s, index) => {
       if (s.kind === 'cancel') {
         journal(index, { kind: 'cancel', id: s.orderId, owner: s.userId });
@@ -211,6 +275,12 @@ export class Market {
       accepted.push({ id: f.id, submission: s, seq: journal(index, command) });
     });
     if (accepted.length > 0) await insertOrders(tx, this.pair.code, accepted);
+    await markTriggersFired(
+      tx,
+      accepted.flatMap((a) =>
+        a.submission.triggerId === undefined ? [] : [{ triggerId: a.submission.triggerId, orderId: a.id }],
+      ),
+    );
     await appendJournal(tx, this.pair.code, rows);
     for (const s of refusedFunds) {
       await notify(tx, {
@@ -229,6 +299,18 @@ export class Market {
     }
     return results;
   }
+}
+
+/** An order's hold; a fired trigger's order takes over the trigger's hold in the same group, so no one can spend it between. */
+function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): TransferGroup {
+  const group = holdGroup(initialFunds(orderId, s.userId, s.checked.order.side, s.checked.hold), pair);
+  if (s.triggerId === undefined) return group;
+  return {
+    transfers: [
+      { kind: 'void', key: triggerReleaseKey(s.triggerId), pendingKey: triggerHoldKey(s.triggerId) },
+      ...group.transfers,
+    ],
+  };
 }
 
 function outcomeOf(applied: Applied, submission: Submission): SubmitOutcome {

@@ -7,7 +7,7 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import { acquireLeadership } from '../../platform/db/leader-lock.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { Market, SNAPSHOT_EVERY } from './market.js';
+import { Market, type MarketOptions } from './market.js';
 import { MarketFeed } from './market-feed.js';
 
 export class Markets {
@@ -20,7 +20,7 @@ export class Markets {
     private readonly databaseUrl: string,
     private readonly log: Logger,
     readonly feed: MarketFeed = new MarketFeed(sql, log),
-    private readonly snapshotEvery = SNAPSHOT_EVERY,
+    private readonly options: MarketOptions = {},
   ) {}
 
   start(pairs: Pair[]): void {
@@ -59,7 +59,7 @@ export class Markets {
           onStandby: () => this.log.info({ pair: pair.code }, 'standing by: another process runs this market'),
         });
         try {
-          this.running.set(pair.code, await Market.open(this.sql, pair, this.log, this.feed, this.snapshotEvery));
+          this.running.set(pair.code, await Market.open(this.sql, pair, this.log, this.feed, this.options));
           const stopped = new Promise<string>((resolve) =>
             signal.addEventListener('abort', () => resolve('stopping'), { once: true }),
           );

@@ -10,8 +10,27 @@ import { orderById, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
 import { haltedMarkets } from './checkpoint.js';
+import { cancelTriggerOrder, triggerOutbox } from './client.js';
+import { armed, insertTrigger, triggerById, triggerByIdempotencyKey, type StoredTrigger } from './triggers-store.js';
+import { triggeredOrder, type TriggerKind } from '../../domain/exchange/triggers.js';
+import type { Side } from '../../domain/exchange/orders.js';
+import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import type { Logger } from '../../platform/log.js';
 
 const PAIRS_TTL_MS = 1_000;
+
+export interface PlaceTrigger {
+  userId: string;
+  pair: string;
+  kind: TriggerKind;
+  side: Side;
+  triggerPrice: bigint;
+  price: bigint | null;
+  amount: bigint | null;
+  quoteAmount: bigint | null;
+  idempotencyKey: string;
+}
 
 export interface PlaceOrder extends OrderRequest {
   userId: string;
@@ -24,6 +43,8 @@ export class ExchangeService {
   constructor(
     private readonly sql: Sql,
     private readonly markets: Markets,
+    /** Trigger orders have workflows: without Temporal (some tests) they are unavailable. */
+    private readonly workflows?: { temporal: TemporalTarget; log: Logger },
   ) {}
 
   private cached: { at: number; markets: Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> } | null = null;
@@ -112,6 +133,69 @@ export class ExchangeService {
       held,
       ok: replayed.stateHash() === engine.hash && mismatched.length === 0,
     };
+  }
+
+  /** Stores a trigger order holding its order's funds, starts its workflow, and arms it in the pair's trigger book. */
+  async placeTrigger(t: PlaceTrigger): Promise<{ trigger: StoredTrigger; replayed: boolean }> {
+    const pair = await this.pair(t.pair);
+    const market = this.market(pair.code);
+    const { temporal, log } = this.requireWorkflows();
+    if (t.triggerPrice <= 0n || t.triggerPrice % pair.tickSize !== 0n) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'trigger_price must be a positive multiple of the tick size', [
+        { path: 'trigger_price', message: `must be a positive multiple of the tick size (${pair.tickSize} minor units)` },
+      ]);
+    }
+    // a stop-limit places a limit order, a stop-market a market order; a take-profit either
+    const priceProblem =
+      t.kind === 'stop_limit' && t.price === null
+        ? 'is required'
+        : t.kind === 'stop_market' && t.price !== null
+          ? 'must not be given'
+          : null;
+    if (priceProblem)
+      throw new DomainError(ErrorCode.ValidationFailed, `price ${priceProblem}`, [{ path: 'price', message: priceProblem }]);
+    const { hold } = checkOrder(pair, triggeredOrder(t));
+    const existing = await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey);
+    if (existing) {
+      const same =
+        existing.kind === t.kind &&
+        existing.side === t.side &&
+        existing.triggerPrice === t.triggerPrice &&
+        existing.pair === pair.code;
+      if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different trigger');
+      return { trigger: existing, replayed: true };
+    }
+    const stored = await storeThenStart(
+      triggerOutbox(temporal, this.sql),
+      () =>
+        this.sql.begin(async (tx) => {
+          const inserted = await insertTrigger(tx, { ...t, pair: pair.code }, hold);
+          if (!inserted.ok) throw new DomainError(inserted.error.code, inserted.error.message, fieldOf(inserted.error.code));
+          return inserted.trigger;
+        }),
+      log,
+    );
+    market.arm(armed(pair, stored!));
+    return { trigger: stored!, replayed: false };
+  }
+
+  async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {
+    const trigger = await this.triggerOf(userId, id);
+    if (trigger.status !== 'pending') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${trigger.status}`);
+    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, id, userId);
+    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(id));
+    return (await triggerById(this.sql, id))!;
+  }
+
+  async triggerOf(userId: string, id: string): Promise<StoredTrigger> {
+    const trigger = await triggerById(this.sql, id);
+    if (!trigger || trigger.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such trigger');
+    return trigger;
+  }
+
+  private requireWorkflows() {
+    if (!this.workflows) throw new DomainError(ErrorCode.Unavailable, 'trigger orders need Temporal, which this process has not');
+    return this.workflows;
   }
 
   private market(code: string) {

@@ -172,6 +172,73 @@ describe('market data', () => {
   });
 });
 
+describe('trigger orders', () => {
+  const trigger = (user: { token: string }, body: Record<string, unknown>) =>
+    stack.api.post('/v1/triggers', body, { token: user.token, headers: { 'idempotency-key': `trigger-${++keys}` } });
+
+  it('a stop order holds its funds, fires when the last price crosses, and places its order', async () => {
+    await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '18000', amount: '0.02' });
+    const before = await balance(ann, 'BTC');
+    const stop = await trigger(ann, {
+      pair: 'BTC-USDT',
+      kind: 'stop_market',
+      side: 'sell',
+      trigger_price: '20000',
+      amount: '0.01',
+    });
+    expect(stop.status).toBe(201);
+    expect(stop.body).toMatchObject({ status: 'pending', order_id: null });
+    expect(Number((await balance(ann, 'BTC')).pending) - Number(before.pending)).toBeCloseTo(0.01, 8);
+
+    // a trade at 19,000 crosses the stop
+    await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '19000', amount: '0.001' });
+    await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '19000', amount: '0.001' });
+    let fired: any;
+    await waitUntil('the stop fired', async () => {
+      fired = (await stack.api.get(`/v1/triggers/${stop.body.id}`, { token: ann.token })).body;
+      if (fired.status !== 'fired') throw new Error(fired.status);
+    });
+    // the trigger is marked fired as its order is journaled; the order settles a moment later
+    let order: any;
+    await waitUntil("the stop's order settled", async () => {
+      order = await stack.api.get(`/v1/orders/${fired.order_id}`, { token: ann.token });
+      if (order.body.status === 'new') throw new Error('not yet');
+    });
+    expect(order.body).toMatchObject({ type: 'market', side: 'sell', status: 'filled', filled_amount: '0.01000000' });
+    expect(order.body.fills.map((f: { price: string }) => f.price)).toEqual(['18000.000000']);
+    expect((await balance(ann, 'BTC')).pending).toBe(before.pending);
+    const workflow = stack.temporal.workflow.getHandle(`trigger:${stop.body.id}`);
+    expect(await workflow.result()).toEqual({ triggerId: stop.body.id, status: 'fired', orderId: fired.order_id });
+  });
+
+  it('a pending trigger is cancelled by its owner only, and its hold released', async () => {
+    const before = await balance(bob, 'USDT');
+    const stop = await trigger(bob, {
+      pair: 'BTC-USDT',
+      kind: 'stop_limit',
+      side: 'buy',
+      trigger_price: '90000',
+      price: '90000',
+      amount: '0.001',
+    });
+    expect(stop.status).toBe(201);
+    expect((await balance(bob, 'USDT')).available).not.toBe(before.available);
+    expect((await stack.api.delete(`/v1/triggers/${stop.body.id}`, { token: ann.token })).status).toBe(404);
+    const cancelled = await stack.api.delete(`/v1/triggers/${stop.body.id}`, { token: bob.token });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+    expect((await balance(bob, 'USDT')).available).toBe(before.available);
+    expect((await stack.api.delete(`/v1/triggers/${stop.body.id}`, { token: bob.token })).status).toBe(409);
+    const missingPrice = await trigger(bob, {
+      pair: 'BTC-USDT',
+      kind: 'stop_limit',
+      side: 'buy',
+      trigger_price: '90000',
+      amount: '0.001',
+    });
+    expect(missingPrice.status).toBe(400);
+  });
+});
+
 describe('the engine process killed with SIGKILL', () => {
   it('comes back with the identical book when killed idle', async () => {
     await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '30000', amount: '0.02' });

@@ -21,7 +21,7 @@ let markets: Markets;
 let exchange: ExchangeService;
 
 async function startMarkets() {
-  markets = new Markets(db.sql, db.url, log, undefined, 7); // engine snapshots every 7 commands
+  markets = new Markets(db.sql, db.url, log, undefined, { snapshotEvery: 7 }); // engine snapshots every 7 commands
   markets.start([await exchange.pair('BTC-USDT')]);
   await markets.ready('BTC-USDT');
   exchange = new ExchangeService(db.sql, markets);

@@ -14,6 +14,7 @@ import { xrplDepositWorkflowType, type XrplDepositWorkflow } from '../../workflo
 import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows/withdrawals/messages.js';
 import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
+import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -25,6 +26,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [withdrawalWorkflowType, bundle.withdrawalWorkflow satisfies WithdrawalWorkflow],
   [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
+  [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

@@ -7,6 +7,7 @@ import { auditFeature } from './audit/worker.js';
 import { bettingFeature } from './betting/worker.js';
 import { collectionFeature } from './collection/worker.js';
 import { depositsFeature } from './deposits/worker.js';
+import { exchangeFeature } from './exchange/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -20,4 +21,5 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   xrplTrackingFeature,
   bettingFeature,
   notificationsFeature,
+  exchangeFeature,
 ];

@@ -15,6 +15,10 @@ import { authRoutes } from './users-auth/auth-routes.js';
 import { balanceRoutes } from './ledger/balances-routes.js';
 import { betEventRoutes } from './betting/events-routes.js';
 import { betRoutes } from './betting/bets-routes.js';
+import { orderRoutes } from './exchange/orders-routes.js';
+import { opsExchangeRoutes } from './exchange/ops-routes.js';
+import { candleRoutes } from './exchange/candles-routes.js';
+import { triggerRoutes } from './exchange/triggers-routes.js';
 import { currencyRoutes } from './currencies/routes.js';
 import { depositRoutes } from './deposits/routes.js';
 import { docsRoutes } from './http/docs.js';
@@ -101,6 +105,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   collectionRoutes(app, deps, guards);
   betEventRoutes(app, deps, guards);
   betRoutes(app, deps, guards);
+  orderRoutes(app, deps, guards);
+  opsExchangeRoutes(app, deps, guards);
+  candleRoutes(app, deps);
+  triggerRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

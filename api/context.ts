@@ -15,6 +15,7 @@ import type { UserDirectory } from '../services/users-auth/directory.js';
 import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
+import type { ExchangeService } from '../services/exchange/service.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -43,6 +44,8 @@ export interface ApiDeps {
   evm?: EvmApi;
   /** Bet placement's hot path: the open-event cache and the batching placer. */
   betting: { events: BetEventCache; placer: BetPlacer };
+  /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
+  exchange: ExchangeService;
 }
 
 export interface ConsoleSettings {

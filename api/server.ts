@@ -11,8 +11,11 @@ import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.j
 import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
+import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { startApiCaches } from './caches.js';
+import type { ApiDeps } from './context.js';
+import { attachMarketSocket } from './exchange/market-socket.js';
 import { deriveKey } from '../platform/crypto/sealed.js';
 import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
@@ -20,6 +23,10 @@ import { EvmDepositAddresses } from '../services/deposits/evm-addresses.js';
 import { createEvmProvider } from '../chains/evm/provider.js';
 import { createApiMetrics } from './http/metrics.js';
 import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
+import { Markets } from '../services/exchange/markets.js';
+import { loadPairs } from '../services/exchange/pairs-store.js';
+import { ExchangeService } from '../services/exchange/service.js';
+import { signalTriggerFired } from '../services/exchange/client.js';
 
 export interface RunningApi {
   url: string;
@@ -56,16 +63,23 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   });
   const secretKey = required(config, 'SECRET_KEY');
 
-  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
-  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
       ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
       : undefined;
-  const app = createApp({
+  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
+  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange");
+  // a trigger its engine fires is told so by a signal, the only one it gets
+  const markets = new Markets(sql, databaseUrl, log, undefined, {
+    onFired: (triggerId, orderId) => signalTriggerFired(temporal, triggerId, orderId),
+  });
+  markets.start(await loadPairs(sql));
+  const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
     currencies: new CurrencyCatalog(sql),
@@ -93,18 +107,23 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     },
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
-  });
+    exchange: new ExchangeService(sql, markets, { temporal, log }),
+  };
+  const app = createApp(deps);
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
   });
+  const marketSocket = attachMarketSocket(server as Server, deps);
   const url = `http://${config.HOST}:${config.PORT}`;
   log.info({ url }, 'API listening');
   return {
     url,
     async close() {
+      for (const client of marketSocket.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await markets.close();
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };

@@ -104,7 +104,7 @@ try {
   const userId = await seed(sql);
   // never dialled: the pages measured ask Temporal nothing
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const { deps, caches } = inProcessDeps(sql, pg.url('bench'), connection);
+  const { deps, close } = await inProcessDeps(sql, pg.url('bench'), connection);
   const app = createApp(deps);
   const session = await createSession(sql, userId, 3_600);
   const headers = { cookie: `sluice_console=${session.token}` };
@@ -144,7 +144,7 @@ try {
     figures.push({ name, operations: REQUESTS, seconds: (performance.now() - started) / 1000, latenciesMs });
   }
   printFigures(`Console render time, ${PAYMENTS.toLocaleString('en')} stored payments (goal: p99 ≤ 100 ms)`, figures);
-  await Promise.all([connection.close(), caches.close()]);
+  await Promise.all([connection.close(), close()]);
   await sql.end();
 } finally {
   await pg.stop();

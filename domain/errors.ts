@@ -41,6 +41,9 @@ export const ErrorCode = {
   EventClosed: 'event_closed',
   EventNotOpen: 'event_not_open',
   EventFinal: 'event_final',
+  UnknownPair: 'unknown_pair',
+  PairDisabled: 'pair_disabled',
+  OrderNotOpen: 'order_not_open',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

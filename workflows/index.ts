@@ -7,3 +7,5 @@ export { evmDepositWorkflow } from './deposits/evm/workflow.js';
 export { evmCollectorWorkflow } from './collection/collector/workflow.js';
 export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';
+export { marketWorkflow } from './exchange/market/workflow.js';
+export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';

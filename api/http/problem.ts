@@ -27,6 +27,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.ValidationFailed:
     case ErrorCode.MalformedRequest:
     case ErrorCode.UnknownCurrency:
+    case ErrorCode.UnknownPair:
     case ErrorCode.InvalidAddress:
       return 400;
     case ErrorCode.Unauthenticated:
@@ -43,6 +44,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.Conflict:
     case ErrorCode.PendingAlreadyResolved:
     case ErrorCode.EventFinal:
+    case ErrorCode.OrderNotOpen:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;
@@ -68,6 +70,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.DepositNotAssignable:
     case ErrorCode.EventClosed:
     case ErrorCode.EventNotOpen:
+    case ErrorCode.PairDisabled:
       return 422;
     case ErrorCode.Unavailable:
       return 503;

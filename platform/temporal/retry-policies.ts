@@ -67,4 +67,9 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /** A market's checkpoint or audit: replays its journal, which grows; given up after ten tries so the run goes on. */
+  marketReplay: {
+    startToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+  },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

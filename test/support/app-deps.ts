@@ -1,6 +1,7 @@
 /**
  * The API's dependencies for an in-process app on a given database (route tests, benches): no EVM, no XRPL. Its
- * caches listen for changes on a connection of their own (`url`); close them with the app.
+ * caches listen for changes on a connection of their own (`url`), and the pairs' matching engines run in it; `close`
+ * stops both.
  */
 import { randomBytes } from 'node:crypto';
 import { Client, type Connection } from '@temporalio/client';
@@ -13,14 +14,23 @@ import type { Sql } from '../../platform/db/client.js';
 import { BetEventCache } from '../../services/betting/event-cache.js';
 import { BetPlacer } from '../../services/betting/placement.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { Markets } from '../../services/exchange/markets.js';
+import { loadPairs } from '../../services/exchange/pairs-store.js';
+import { ExchangeService } from '../../services/exchange/service.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 
-export function inProcessDeps(sql: Sql, url: string, connection: Connection): { deps: ApiDeps; caches: ApiCaches } {
+export async function inProcessDeps(
+  sql: Sql,
+  url: string,
+  connection: Connection,
+): Promise<{ deps: ApiDeps; caches: ApiCaches; close(): Promise<void> }> {
   const secretKey = randomBytes(32).toString('hex');
   const log = pino({ level: 'silent' });
   const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
+  const markets = new Markets(sql, url, log);
+  markets.start(await loadPairs(sql));
   const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
@@ -41,6 +51,14 @@ export function inProcessDeps(sql: Sql, url: string, connection: Connection): { 
     log,
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
+    exchange: new ExchangeService(sql, markets),
   };
-  return { deps, caches };
+  return {
+    deps,
+    caches,
+    async close() {
+      await markets.close();
+      await caches.close();
+    },
+  };
 }

@@ -26,7 +26,7 @@ export async function startTestApp(): Promise<TestApp> {
   const admin = { email: 'admin@sluice.test', password: 'admin password for tests' };
   await ensureAdmin(db.sql, { ...admin, devMode: false }, pino({ level: 'silent' }));
   const connection = Connection.lazy({ address: inject('temporalAddress') });
-  const { deps, caches } = inProcessDeps(db.sql, db.url, connection);
+  const { deps, caches, close } = await inProcessDeps(db.sql, db.url, connection);
   const app = createApp(deps);
   const api = new ApiClient('http://sluice.test', (url, init) => app.request(url, init));
   const token = await api.login(admin.email, admin.password);
@@ -37,7 +37,7 @@ export async function startTestApp(): Promise<TestApp> {
     admin: { ...admin, token, id: me.body.id },
     caches,
     async close() {
-      await Promise.all([connection.close(), caches.close()]);
+      await Promise.all([connection.close(), close()]);
       await db.drop();
     },
   };

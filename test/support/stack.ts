@@ -23,6 +23,9 @@ export interface Stack {
   env: Record<string, string>;
   logDir: string;
   startWorker(): Promise<void>;
+  /** The API process (which runs the matching engines): kill it mid-flow, start it again. */
+  startApi(): Promise<void>;
+  killApi(signal?: NodeJS.Signals): Promise<void>;
   killWorker(signal?: NodeJS.Signals): Promise<void>;
   /** The EVM listener (with `evmListener: true`). */
   startListener(): Promise<void>;
@@ -103,17 +106,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
   };
   await waitForWorker(worker); // the worker registers the namespace; the API needs it
-  const apiProcess = spawn('api');
+  let apiProcess = spawn('api');
   const url = `http://127.0.0.1:${port}`;
   const api = new ApiClient(url);
-  await waitUntil(
-    'the API answering /healthz',
-    async () => {
-      const health = await api.get('/healthz');
-      if (health.status !== 200) throw new Error(JSON.stringify(health.body));
-    },
-    { timeoutMs: 60_000, process: apiProcess },
-  );
+  const waitForApi = () =>
+    waitUntil(
+      'the API answering /healthz',
+      async () => {
+        const health = await api.get('/healthz');
+        if (health.status !== 200) throw new Error(JSON.stringify(health.body));
+      },
+      { timeoutMs: 60_000, process: apiProcess },
+    );
+  await waitForApi();
   let listener: ServiceProcess | null = null;
   const startListener = async () => {
     listener = spawn('listener-evm');
@@ -143,6 +148,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async startWorker() {
       worker = spawn('worker');
       await waitForWorker(worker);
+    },
+    async startApi() {
+      apiProcess = spawn('api');
+      await waitForApi();
+    },
+    async killApi(signal = 'SIGKILL') {
+      await apiProcess.stop(signal, 5_000);
     },
     async killWorker(signal = 'SIGKILL') {
       await worker.stop(signal, 5_000);

@@ -13,6 +13,8 @@ import { evmDepositWorkflowType, type EvmDepositWorkflow } from '../../workflows
 import { xrplDepositWorkflowType, type XrplDepositWorkflow } from '../../workflows/deposits/xrpl/messages.js';
 import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows/withdrawals/messages.js';
 import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
+import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
+import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -23,6 +25,8 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [xrplDepositWorkflowType, bundle.xrplDepositWorkflow satisfies XrplDepositWorkflow],
   [withdrawalWorkflowType, bundle.withdrawalWorkflow satisfies WithdrawalWorkflow],
   [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
+  [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
+  [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

@@ -1,0 +1,106 @@
+/**
+ * The market-data websocket at /v1/ws. A client sends `{"op":"subscribe","channels":[...]}` (and `unsubscribe`);
+ * public channels are `book.<pair>` (a snapshot, then updates whose `seq` grows by one: a client that sees a gap
+ * subscribes again), `trades.<pair>`, `ticker.<pair>` and `candles.<pair>.<period>`; after
+ * `{"op":"auth","token":"<access token>"}` also `orders` and `balances`, the caller's own. Only pairs whose engine runs
+ * in this process are served (ARCHITECTURE.md, "Exchange").
+ */
+import type { Server } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CANDLE_PERIODS } from '../../services/exchange/candles-store.js';
+import { levelRows, type FeedMessage } from '../../services/exchange/market-feed.js';
+import type { ApiDeps } from '../context.js';
+
+const PUBLIC = new RegExp(
+  `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
+);
+const MAX_MESSAGE_BYTES = 16 * 1024;
+
+export function attachMarketSocket(server: Server, deps: ApiDeps): WebSocketServer {
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/v1/ws') {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => session(ws, deps));
+  });
+  return sockets;
+}
+
+function session(ws: WebSocket, deps: ApiDeps): void {
+  const { exchange } = deps;
+  let userId: string | null = null;
+  const subscriptions = new Map<string, () => void>();
+  const send = (message: object) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const fail = (message: string, channel?: string) => send({ event: 'error', message, ...(channel ? { channel } : {}) });
+
+  const subscribe = (channel: string) => {
+    subscriptions.get(channel)?.();
+    if (channel === 'orders' || channel === 'balances') {
+      if (!userId) return fail('authenticate first: {"op":"auth","token":"<access token>"}', channel);
+      const rename = (m: FeedMessage) => send({ ...m, channel });
+      subscriptions.set(channel, exchange.feed.subscribe(`${channel}:${userId}`, rename));
+      return send({ event: 'subscribed', channel });
+    }
+    const match = PUBLIC.exec(channel);
+    if (!match) return fail('no such channel', channel);
+    const pair = match[2] ?? match[3]!;
+    if (match[1] === 'book') {
+      let book;
+      try {
+        book = exchange.bookSnapshot(pair);
+      } catch (error) {
+        return fail(error instanceof Error ? error.message : 'unavailable', channel);
+      }
+      // the snapshot and the subscription happen in the same turn: no update can fall between them
+      subscriptions.set(channel, exchange.feed.subscribe(channel, send));
+      return send({
+        channel,
+        type: 'snapshot',
+        seq: book.seq,
+        bids: levelRows(book.pair, book.bids),
+        asks: levelRows(book.pair, book.asks),
+      });
+    }
+    subscriptions.set(channel, exchange.feed.subscribe(channel, send));
+    send({ event: 'subscribed', channel });
+  };
+
+  ws.on('message', (data) => {
+    let message: { op?: unknown; channels?: unknown; token?: unknown };
+    try {
+      message = JSON.parse(String(data)) as typeof message;
+    } catch {
+      return fail('messages are JSON objects');
+    }
+    const channels = Array.isArray(message.channels) ? message.channels.filter((c): c is string => typeof c === 'string') : [];
+    switch (message.op) {
+      case 'subscribe':
+        return channels.forEach(subscribe);
+      case 'unsubscribe':
+        for (const channel of channels) {
+          subscriptions.get(channel)?.();
+          subscriptions.delete(channel);
+        }
+        return;
+      case 'auth':
+        if (typeof message.token !== 'string') return fail('auth needs a token');
+        return void deps.tokens.verifyAccess(message.token).then(
+          (id) => {
+            userId = id;
+            send(id ? { event: 'authenticated' } : { event: 'error', message: 'invalid or expired token' });
+          },
+          () => fail('invalid or expired token'),
+        );
+      default:
+        return fail('op must be subscribe, unsubscribe or auth');
+    }
+  });
+  ws.on('close', () => {
+    for (const unsubscribe of subscriptions.values()) unsubscribe();
+    subscriptions.clear();
+  });
+}

@@ -1,0 +1,132 @@
+/** Operators' view of the exchange: a market's live book and state hash, and the exchange audit. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { formatAmount } from '../../domain/money.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
+
+const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
+const Level = z.tuple([z.string(), z.string()]).openapi({ description: '[price, amount]' });
+const BookView = z.object({
+  pair: z.string(),
+  seq: z.number(),
+  state_hash: z.string(),
+  bids: z.array(Level),
+  asks: z.array(Level),
+});
+const AuditView = z.object({
+  pair: z.string(),
+  ok: z.boolean(),
+  engine: z.object({ seq: z.number(), state_hash: z.string() }),
+  journal: z.object({ seq: z.number(), state_hash: z.string() }),
+  held: z.array(z.object({ currency: z.string(), orders_held: z.string(), escrow_pending: z.string() })),
+});
+
+const levels = (pair: Pair, rows: Array<[number, number]>): Array<[string, string]> =>
+  rows.map(([ticks, lots]) => [
+    formatAmount(BigInt(ticks) * pair.tickSize, pair.quoteScale),
+    formatAmount(BigInt(lots) * pair.lotSize, pair.baseScale),
+  ]);
+
+const MarketWorkflowView = z
+  .object({
+    pair: z.string(),
+    halted: z.object({ reason: z.string(), by: z.string() }).nullable(),
+    lastCheckpoint: z.object({ seq: z.number(), hash: z.string() }).nullable(),
+    lastAudit: z.unknown().nullable(),
+  })
+  .openapi('MarketWorkflowState');
+
+export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const route = (method: 'get' | 'post', path: string, summary: string, body?: z.ZodType) =>
+    createRoute({
+      method,
+      path,
+      tags: ['operations'],
+      summary,
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params, ...(body ? jsonBody(body) : {}) },
+      responses: { 200: jsonResponse("The market workflow's state", MarketWorkflowView), ...problems(400, 401, 403, 404, 409) },
+    });
+  const pairOf = async (text: string) => (await deps.exchange.pair(text)).code;
+
+  app.openapi(
+    route('get', '/v1/ops/markets/{pair}/workflow', 'The market workflow: halted or not, last checkpoint and audit'),
+    async (c) => c.json(await marketWorkflowState(deps.temporal, await pairOf(c.req.valid('param').pair)), 200),
+  );
+  app.openapi(
+    route(
+      'post',
+      '/v1/ops/markets/{pair}/halt',
+      'Halt a market: no new orders (cancels still go through)',
+      z.object({ reason: z.string().min(1).max(500) }),
+    ),
+    async (c) => {
+      const { reason } = (await c.req.json()) as { reason: string };
+      return c.json(await haltMarket(deps.temporal, await pairOf(c.req.valid('param').pair), reason, c.get('user').id), 200);
+    },
+  );
+  app.openapi(route('post', '/v1/ops/markets/{pair}/resume', 'Resume a halted market'), async (c) =>
+    c.json(await resumeMarket(deps.temporal, await pairOf(c.req.valid('param').pair), c.get('user').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/markets/{pair}',
+      tags: ['operations'],
+      summary: "A market's live book (best 20 levels a side), journal sequence number and state hash",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params },
+      responses: { 200: jsonResponse('The market', BookView), ...problems(400, 401, 403, 503) },
+    }),
+    async (c) => {
+      const book = deps.exchange.book((await deps.exchange.pair(c.req.valid('param').pair)).code);
+      return c.json(
+        {
+          pair: book.pair.code,
+          seq: book.seq,
+          state_hash: book.hash,
+          bids: levels(book.pair, book.bids),
+          asks: levels(book.pair, book.asks),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/markets/{pair}/audit',
+      tags: ['operations'],
+      summary: "Audit a market: engine state hash against the journal's, open orders' holds against the escrow",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params },
+      responses: { 200: jsonResponse('The audit', AuditView), ...problems(400, 401, 403, 503) },
+    }),
+    async (c) => {
+      const pair = (await deps.exchange.pair(c.req.valid('param').pair)).code;
+      const audit = await deps.exchange.audit(pair);
+      return c.json(
+        {
+          pair,
+          ok: audit.ok,
+          engine: { seq: audit.engine.seq, state_hash: audit.engine.hash },
+          journal: { seq: audit.journal.seq, state_hash: audit.journal.hash },
+          held: audit.held.map((h) => ({
+            currency: h.currency,
+            orders_held: h.ordersHeld.toString(),
+            escrow_pending: h.escrowPending.toString(),
+          })),
+        },
+        200,
+      );
+    },
+  );
+}

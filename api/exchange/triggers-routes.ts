@@ -1,0 +1,128 @@
+/** Trigger orders: stop-market, stop-limit, take-profit; funds held from creation, each a workflow trigger:<id>. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { formatAmount } from '../../domain/money.js';
+import { TRIGGER_KINDS } from '../../domain/exchange/triggers.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import type { StoredTrigger } from '../../services/exchange/triggers-store.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { BearerSecurity, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { minorUnits } from './views.js';
+
+const TriggerRequest = z
+  .object({
+    pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/),
+    kind: z.enum(TRIGGER_KINDS),
+    side: z.enum(['buy', 'sell']),
+    trigger_price: DecimalString.openapi({ description: 'The last trade price that fires it' }),
+    price: DecimalString.optional().openapi({
+      description: 'The limit price of the order it places (stop_limit, optional for take_profit)',
+    }),
+    amount: DecimalString.optional(),
+    quote_amount: DecimalString.optional().openapi({ description: 'A market buy once fired: what to spend (and hold now)' }),
+  })
+  .openapi('TriggerRequest');
+
+const TriggerView = z
+  .object({
+    id: z.string(),
+    pair: z.string(),
+    kind: z.enum(TRIGGER_KINDS),
+    side: z.enum(['buy', 'sell']),
+    trigger_price: z.string(),
+    price: z.string().nullable(),
+    amount: z.string().nullable(),
+    quote_amount: z.string().nullable(),
+    status: z.enum(['pending', 'fired', 'cancelled']),
+    order_id: z.string().nullable().openapi({ description: 'The order it placed when it fired' }),
+    created_at: z.string(),
+  })
+  .openapi('Trigger');
+
+function triggerView(t: StoredTrigger, pair: Pair) {
+  const quote = (v: bigint | null) => (v === null ? null : formatAmount(v, pair.quoteScale));
+  return {
+    id: t.id,
+    pair: t.pair,
+    kind: t.kind,
+    side: t.side,
+    trigger_price: formatAmount(t.triggerPrice, pair.quoteScale),
+    price: quote(t.price),
+    amount: t.amount === null ? null : formatAmount(t.amount, pair.baseScale),
+    quote_amount: quote(t.quoteAmount),
+    status: t.status,
+    order_id: t.orderId,
+    created_at: t.createdAt.toISOString(),
+  };
+}
+
+const Id = z.object({ id: z.string().regex(/^\d{1,18}$/) });
+
+export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const { exchange } = deps;
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/triggers',
+      tags: ['exchange'],
+      summary: 'Place a trigger order: its funds are held now, its order is placed when the last price crosses the trigger',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { headers: IdempotencyHeaders, ...jsonBody(TriggerRequest) },
+      responses: {
+        201: jsonResponse('Armed (or the first trigger of this Idempotency-Key)', TriggerView),
+        ...problems(400, 401, 409, 422, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const pair = await exchange.pair(body.pair);
+      const { trigger, replayed } = await exchange.placeTrigger({
+        userId: c.get('user').id,
+        pair: pair.code,
+        kind: body.kind,
+        side: body.side,
+        triggerPrice: minorUnits(body.trigger_price, pair.quoteScale, 'trigger_price')!,
+        price: minorUnits(body.price, pair.quoteScale, 'price'),
+        amount: minorUnits(body.amount, pair.baseScale, 'amount'),
+        quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+      });
+      return c.json(triggerView(trigger, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/triggers/{id}',
+      tags: ['exchange'],
+      summary: 'One of the caller’s trigger orders',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: Id },
+      responses: { 200: jsonResponse('The trigger', TriggerView), ...problems(400, 401, 404) },
+    }),
+    async (c) => {
+      const trigger = await exchange.triggerOf(c.get('user').id, c.req.valid('param').id);
+      return c.json(triggerView(trigger, await exchange.pair(trigger.pair)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/triggers/{id}',
+      tags: ['exchange'],
+      summary: 'Cancel a pending trigger order: its hold is released',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: Id },
+      responses: { 200: jsonResponse('Cancelled', TriggerView), ...problems(400, 401, 404, 409, 503) },
+    }),
+    async (c) => {
+      const trigger = await exchange.cancelTrigger(c.get('user').id, c.req.valid('param').id);
+      return c.json(triggerView(trigger, await exchange.pair(trigger.pair)), 200);
+    },
+  );
+}

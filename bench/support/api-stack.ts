@@ -1,0 +1,196 @@
+/**
+ * A real stack for API benchmarks, on free ports in a temporary directory: embedded PostgreSQL, the Temporal dev
+ * server, the worker and the API as their own processes. Plus the load generator's pieces: a keep-alive POST, a
+ * driver of N calls from C loops, and a one-line report of a run.
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
+import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
+import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { temporalCliPath } from '../../platform/tools.js';
+import { ApiClient } from '../../test/support/http.js';
+import { freePort } from '../../test/support/ports.js';
+
+export interface ApiStack {
+  api: ApiClient;
+  baseUrl: string;
+  databaseUrl: string;
+  adminToken: string;
+  temporal: Client;
+}
+
+/** Runs `bench` against a fresh stack and tears everything down afterwards, whatever happens. */
+export async function withApiStack(name: string, bench: (stack: ApiStack) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), `sluice-bench-${name}-`));
+  await chmod(dir, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    await bench(await startApiStack(dir, stops));
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function startApiStack(dir: string, stops: Array<() => Promise<unknown>>): Promise<ApiStack> {
+  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [pg, temporal] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
+    startTemporalDevServer({ cli: temporalCliPath(), port: temporalPort, logFile: join(dir, 'temporal.log') }),
+  ]);
+  stops.push(
+    () => pg.stop(),
+    () => temporal.stop(),
+  );
+  await pg.ensureDatabase('sluice');
+
+  const admin = { email: 'admin@bench.local', password: 'bench admin password' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    SLUICE_ENV: 'dev',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dir,
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    DATABASE_URL: pg.url('sluice'),
+    TEMPORAL_ADDRESS: temporal.address,
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  };
+  const spawn = (name: 'api' | 'worker'): ServiceProcess => {
+    const service = spawnEntryPoint(name, { env, logFile: join(dir, `${name}.log`) });
+    stops.push(() => service.stop('SIGTERM'));
+    return service;
+  };
+  const connection = await Connection.connect({ address: temporal.address });
+  stops.push(() => connection.close());
+  const worker = spawn('worker');
+  await waitUntil(
+    'the worker polling',
+    async () => {
+      const { pollers } = await connection.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: 'sluice' },
+        taskQueueType: 1,
+      });
+      if (!pollers?.length) throw new Error('no pollers yet');
+    },
+    { timeoutMs: 120_000, process: worker },
+  );
+  const apiProcess = spawn('api');
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const api = new ApiClient(baseUrl);
+  await waitUntil(
+    'the API',
+    async () => {
+      if ((await api.get('/healthz')).status !== 200) throw new Error('unhealthy');
+    },
+    { timeoutMs: 60_000, process: apiProcess },
+  );
+  return {
+    api,
+    baseUrl,
+    databaseUrl: pg.url('sluice'),
+    adminToken: await api.login(admin.email, admin.password),
+    temporal: new Client({ connection, namespace: 'default' }),
+  };
+}
+
+/** Signs up `count` users, ten at a time, and funds each through an admin adjustment. */
+export async function fundedUsers(
+  stack: ApiStack,
+  count: number,
+  prefix: string,
+  funds: Record<string, string>,
+): Promise<Array<{ id: string; token: string }>> {
+  const users: Array<{ id: string; token: string }> = [];
+  for (let i = 0; i < count; i += 10) {
+    users.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(10, count - i) }, (_, j) => stack.api.signUp(`${prefix}${i + j}@bench.local`)),
+      )),
+    );
+  }
+  for (const user of users) {
+    for (const [currency, amount] of Object.entries(funds)) {
+      const funded = await stack.api.post(
+        '/v1/ops/adjustments',
+        { user_id: user.id, currency, amount, reason: 'bench funding' },
+        { token: stack.adminToken, headers: { 'idempotency-key': `fund-${user.id}-${currency}` } },
+      );
+      if (funded.status !== 201) throw new Error(`funding: ${funded.status} ${JSON.stringify(funded.body)}`);
+    }
+  }
+  return users;
+}
+
+export interface Run {
+  seconds: number;
+  latencies: number[];
+  refused: number;
+}
+
+/** Makes `count` calls from `concurrency` loops; each call's latency in ms, sorted. */
+export async function drive(count: number, concurrency: number, call: (n: number) => Promise<boolean>): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  let refused = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let n = next++; n < count; n = next++) {
+        const t0 = process.hrtime.bigint();
+        if (!(await call(n))) refused++;
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
+}
+
+export function printRun(concurrency: number, run: Run): void {
+  const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+  const cells = [
+    concurrency,
+    Math.round(run.latencies.length / run.seconds),
+    pct(50).toFixed(1),
+    pct(99).toFixed(1),
+    run.latencies.at(-1)!.toFixed(1),
+  ];
+  console.log(
+    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
+  );
+}
+
+/** A POST over a keep-alive agent, cheaper per request than fetch: the load generator shares the machine. */
+export function post(agent: Agent, url: string, token: string, idempotencyKey: string, body: unknown): Promise<number> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'idempotency-key': idempotencyKey,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

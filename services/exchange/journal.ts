@@ -1,0 +1,79 @@
+/** The market's durable state in Postgres: its journal of commands, its snapshots and how far settlement has gone. */
+import { MarketState, type JournalCommand, type MarketSnapshot } from '../../domain/exchange/market-state.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
+import type { Db, Sql, Tx } from '../../platform/db/client.js';
+
+export interface JournalRow {
+  seq: number;
+  command: JournalCommand;
+}
+
+export async function appendJournal(tx: Tx, pair: string, rows: JournalRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    insert into exchange_journal (pair, seq, command)
+    select ${pair}, * from unnest(${tx.array(rows.map((r) => r.seq))}::bigint[], ${tx.array(rows.map((r) => JSON.stringify(r.command)))}::jsonb[])`;
+}
+
+/** The journal after `afterSeq`, in pages, in order. */
+export async function* journalAfter(sql: Sql, pair: string, afterSeq: number, pageSize = 5_000): AsyncGenerator<JournalRow> {
+  for (let from = afterSeq; ;) {
+    const rows = await sql`
+      select seq, command from exchange_journal where pair = ${pair} and seq > ${from} order by seq limit ${pageSize}`;
+    for (const r of rows) yield { seq: Number(r.seq), command: r.command as JournalCommand };
+    if (rows.length < pageSize) return;
+    from = Number(rows[rows.length - 1]!.seq);
+  }
+}
+
+export async function latestSnapshot(db: Db, pair: string): Promise<{ state: MarketSnapshot; hash: string } | undefined> {
+  const [row] = await db`select state, state_hash from exchange_snapshots where pair = ${pair} order by seq desc limit 1`;
+  return row && { state: row.state as MarketSnapshot, hash: row.stateHash as string };
+}
+
+export async function saveSnapshot(tx: Tx, pair: string, snapshot: MarketSnapshot, hash: string): Promise<void> {
+  await tx`
+    insert into exchange_snapshots (pair, seq, state, state_hash)
+    values (${pair}, ${snapshot.seq}, ${tx.json(snapshot as never)}, ${hash}) on conflict do nothing`;
+}
+
+export async function settledSeq(db: Db, pair: string): Promise<number> {
+  const [row] = await db`
+    insert into exchange_markets (pair) values (${pair}) on conflict (pair) do update set pair = excluded.pair
+    returning settled_seq`;
+  return Number(row!.settledSeq);
+}
+
+export async function markSettled(tx: Tx, pair: string, seq: number): Promise<void> {
+  await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
+}
+
+/** The market its journal describes, rebuilt from nothing up to `untilSeq`: the audit compares its hash with the engine's. */
+export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Promise<MarketState> {
+  const state = new MarketState(pair);
+  for await (const row of journalAfter(sql, pair.code, 0)) {
+    if (row.seq > untilSeq) break;
+    state.apply(row.seq, row.command);
+  }
+  return state;
+}
+
+/**
+ * Per currency, what open orders still hold (their rows) against what the order escrow holds pending (the ledger),
+ * read in one snapshot: every transaction that changes one changes the other, so they are equal unless money leaked.
+ */
+export async function heldFunds(sql: Sql): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
+  return sql.begin('isolation level repeatable read', async (tx) => {
+    const rows = await tx`
+      select c.code as currency,
+        coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0) as orders_held,
+        coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
+      from currencies c order by c.code`;
+    return rows.map((r) => ({
+      currency: r.currency as string,
+      ordersHeld: r.ordersHeld as bigint,
+      escrowPending: r.escrowPending as bigint,
+    }));
+  });
+}

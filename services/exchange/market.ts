@@ -1,0 +1,362 @@
+/**
+ * One pair's engine host, the single writer of its journal. Commands arriving together are journaled in one SQL
+ * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order;
+ * their settlement goes through a second group-committing queue. A caller's promise resolves once its command is
+ * settled, so what it reads next is what the engine decided.
+ */
+import { ErrorCode } from '../../domain/errors.js';
+import type { CheckedOrder, OrderRequest } from '../../domain/exchange/order-request.js';
+import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
+import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
+import type { Sql, Tx } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import { commitGroups } from '../ledger/journal.js';
+import { notify } from '../notifications/store.js';
+import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
+import { toOrder, type StoredOrder } from './orders-store.js';
+import { armed, lockPendingTriggers, markTriggersFired, pendingTriggers, type ArmedTrigger } from './triggers-store.js';
+import { TriggerBook, triggerHoldKey, triggerOrderKey, triggerReleaseKey } from '../../domain/exchange/triggers.js';
+import type { TransferGroup } from '../../domain/ledger/engine.js';
+import { settle, type SettlementItem } from './settlement-writer.js';
+import type { MarketFeed } from './market-feed.js';
+
+export interface PlaceSubmission {
+  kind: 'place';
+  userId: string;
+  idempotencyKey: string;
+  clientOrderId: string | null;
+  request: OrderRequest;
+  checked: CheckedOrder;
+  /** A fired trigger placing its order: its hold is released into the order's, and it is marked fired. */
+  triggerId?: number;
+}
+
+export interface CancelSubmission {
+  kind: 'cancel';
+  userId: string;
+  orderId: number;
+}
+
+type Submission = PlaceSubmission | CancelSubmission;
+
+export type Refusal = { code: ErrorCode; message: string };
+
+export type SubmitOutcome = { ok: true; orderId: string; replayed: boolean; cancelled?: boolean } | { ok: false; error: Refusal };
+
+type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
+
+export type TriggerFired = (triggerId: number, orderId: string) => Promise<void>;
+
+export interface MarketOptions {
+  snapshotEvery?: number;
+  /** Tells a fired trigger's workflow which order it placed. */
+  onFired?: TriggerFired;
+}
+
+/** Commands between two snapshots: recovery replays at most this many after the latest one. */
+export const SNAPSHOT_EVERY = 10_000;
+
+export class Market {
+  private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
+  private readonly settlement: BatchQueue<SettlementItem, undefined>;
+  private halted: string | null = null;
+  private readonly triggers = new TriggerBook<ArmedTrigger>();
+
+  private constructor(
+    private readonly sql: Sql,
+    private readonly state: MarketState,
+    private readonly log: Logger,
+    readonly feed: MarketFeed,
+    private readonly snapshotEvery: number,
+    private readonly onFired: TriggerFired,
+  ) {
+    this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
+    this.settlement = new BatchQueue(async (items) => {
+      const candles = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
+      feed.settled(
+        state.pair,
+        items.map((i) => i.applied),
+        candles,
+      );
+      return items.map(() => undefined);
+    }, 500);
+  }
+
+  /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
+  static async open(sql: Sql, pair: Pair, log: Logger, feed: MarketFeed, options: MarketOptions = {}): Promise<Market> {
+    const snapshot = await latestSnapshot(sql, pair.code);
+    const state = new MarketState(pair, snapshot?.state);
+    const settled = await settledSeq(sql, pair.code);
+    let unsettled: SettlementItem[] = [];
+    const flush = async () => {
+      if (unsettled.length > 0) await retryOnRace(() => sql.begin((tx) => settle(tx, pair, unsettled)));
+      unsettled = [];
+    };
+    for await (const row of journalAfter(sql, pair.code, state.seq)) {
+      const applied = state.apply(row.seq, row.command);
+      if (applied.seq > settled) unsettled.push({ applied });
+      if (unsettled.length >= 1_000) await flush();
+    }
+    await flush();
+    log.info({ pair: pair.code, seq: state.seq, settled, hash: state.stateHash() }, 'market recovered from its journal');
+    const market = new Market(
+      sql,
+      state,
+      log,
+      feed,
+      options.snapshotEvery ?? SNAPSHOT_EVERY,
+      options.onFired ?? (async () => {}),
+    );
+    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(pair, trigger));
+    return market;
+  }
+
+  get pair(): Pair {
+    return this.state.pair;
+  }
+
+  stateHash(): { seq: number; hash: string } {
+    return { seq: this.state.seq, hash: this.state.stateHash() };
+  }
+
+  /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
+  bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
+    return { seq: this.feed.bookSeq(this.pair.code), bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
+  }
+
+  levels(side: 'buy' | 'sell', depth: number) {
+    return this.state.levels(side, depth);
+  }
+
+  async submit(submission: Submission): Promise<SubmitOutcome> {
+    if (this.halted)
+      return { ok: false, error: { code: ErrorCode.Unavailable, message: `${this.pair.code} is halted: ${this.halted}` } };
+    return this.journal.submit(submission).then((settled) => settled);
+  }
+
+  /** Adds a pending trigger to this market's trigger book. */
+  arm(trigger: ArmedTrigger): void {
+    this.triggers.add(trigger);
+  }
+
+  disarm(triggerId: number): void {
+    this.triggers.remove(triggerId);
+  }
+
+  halt(reason: string): void {
+    this.halted = reason;
+  }
+
+  private async journalBatch(batch: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+    let journaled: Journaled[];
+    try {
+      journaled = await retryOnRace(() => this.sql.begin((tx) => this.journalInTx(tx, batch)));
+    } catch (error) {
+      // the journal may or may not hold this batch now: only a replay of it can say what the book is
+      this.halt('journaling failed; restart to recover from the journal');
+      this.log.error({ err: error, pair: this.pair.code }, 'journaling failed: market halted');
+      throw error;
+    }
+    return journaled.map((j, i) => {
+      if (j.kind === 'answered') return Promise.resolve(j.outcome);
+      const applied = this.state.apply(j.row.seq, j.row.command);
+      this.feed.applied(this.pair, applied, this.state.best());
+      const last = applied.trades.at(-1);
+      if (last) for (const trigger of this.triggers.crossed(BigInt(last.price) * this.pair.tickSize)) void this.fire(trigger);
+      const snapshot =
+        applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
+      return this.settlement.submit({ applied, snapshot }).then(
+        () => outcomeOf(applied, batch[i]!),
+        (error: unknown) => {
+          this.halt('settlement failed');
+          this.log.error({ err: error, pair: this.pair.code, seq: applied.seq }, 'settlement failed: market halted');
+          throw error;
+        },
+      );
+    });
+  }
+
+  /** Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). */
+  private async fire(trigger: ArmedTrigger): Promise<void> {
+    try {
+      const outcome = await this.submit({
+        kind: 'place',
+        userId: trigger.userId,
+        idempotencyKey: triggerOrderKey(trigger.id),
+        clientOrderId: null,
+        request: trigger.request,
+        checked: trigger.checked,
+        triggerId: trigger.id,
+      });
+      if (!outcome.ok) {
+        this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
+        return;
+      }
+      await this.onFired(trigger.id, outcome.orderId);
+    } catch (error) {
+      this.log.error({ err: error, trigger: trigger.id }, 'placeable a trigger failed');
+    }
+  }
+
+  /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
+  private async journalInTx(tx: Tx, batch: Submission[]): Promise<Journaled[]> {
+    const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
+    const [stored, [drawn]] = await Promise.all([
+      places.length === 0
+        ? Promise.resolve([])
+        : tx`
+        select o.* from orders o
+        join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
+          as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
+      tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+    ]);
+    const existing = new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)]));
+    const ids = (drawn!.ids as Array<string | number>).map(Number);
+    const results: Journaled[] = new Array(batch.length);
+    const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
+    const seen = new Map<string, number>();
+    batch.forEach((s, index) => {
+      if (s.kind !== 'place') return;
+      const key = `${s.userId}\n${s.idempotencyKey}`;
+      const first = existing.get(key);
+      if (first) results[index] = { kind: 'answered', outcome: replayOrConflict(s, first) };
+      else if (seen.has(key)) results[index] = { kind: 'answered', outcome: conflictInBatch() };
+      else {
+        seen.set(key, index);
+        fresh.push({ index, id: ids[fresh.length]!, submission: s });
+      }
+    });
+
+    const stillPending = await lockPendingTriggers(
+      tx,
+      fresh.flatMap((f) => (f.submission.triggerId === undefined ? [] : [f.submission.triggerId])),
+    );
+    const placeable = fresh.filter((f) => f.submission.triggerId === undefined || stillPending.has(f.submission.triggerId));
+    for (const f of fresh) {
+      if (placeable.includes(f)) continue;
+      results[f.index] = {
+        kind: 'answered',
+        outcome: { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
+      };
+    }
+    const holds = await commitGroups(
+      tx,
+      placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code)),
+    );
+    let seq = this.state.seq;
+    const rows: JournalRow[] = [];
+    const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
+    const refusedFunds: PlaceSubmission[] = [];
+    const journal = (index: number, command: JournalCommand) => {
+      const row = { seq: ++seq, command };
+      rows.push(row);
+      results[index] = { kind: 'journaled', row };
+      return row.seq;
+    };
+    const heldAt = new Map(placeable.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
+    batch.forEach((s, index) => {
+      if (s.kind === 'cancel') {
+        journal(index, { kind: 'cancel', id: s.orderId, owner: s.userId });
+        return;
+      }
+      const f = heldAt.get(index);
+      if (!f) return;
+      if (!f.hold.ok) {
+        results[index] = {
+          kind: 'answered',
+          outcome: { ok: false, error: { code: f.hold.error.code, message: f.hold.error.message } },
+        };
+        if (f.hold.error.code === ErrorCode.InsufficientFunds) refusedFunds.push(s);
+        return;
+      }
+      const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
+      accepted.push({ id: f.id, submission: s, seq: journal(index, command) });
+    });
+    if (accepted.length > 0) await insertOrders(tx, this.pair.code, accepted);
+    await markTriggersFired(
+      tx,
+      accepted.flatMap((a) =>
+        a.submission.triggerId === undefined ? [] : [{ triggerId: a.submission.triggerId, orderId: a.id }],
+      ),
+    );
+    await appendJournal(tx, this.pair.code, rows);
+    for (const s of refusedFunds) {
+      await notify(tx, {
+        key: `order-refused:${s.userId}:${s.idempotencyKey}`,
+        userId: s.userId,
+        kind: 'order_refused',
+        severity: 'warning',
+        title: `Your ${s.request.side} order on ${this.pair.code} was refused: insufficient funds`,
+        body: {
+          pair: this.pair.code,
+          side: s.request.side,
+          currency: s.checked.hold.currency,
+          needed: s.checked.hold.amount.toString(),
+        },
+      });
+    }
+    return results;
+  }
+}
+
+/** An order's hold; a fired trigger's order takes over the trigger's hold in the same group, so no one can spend it between. */
+function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): TransferGroup {
+  const group = holdGroup(initialFunds(orderId, s.userId, s.checked.order.side, s.checked.hold), pair);
+  if (s.triggerId === undefined) return group;
+  return {
+    transfers: [
+      { kind: 'void', key: triggerReleaseKey(s.triggerId), pendingKey: triggerHoldKey(s.triggerId) },
+      ...group.transfers,
+    ],
+  };
+}
+
+function outcomeOf(applied: Applied, submission: Submission): SubmitOutcome {
+  if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false };
+  if (applied.result.ok) return { ok: true, orderId: String(applied.orderId), replayed: false, cancelled: true };
+  return {
+    ok: false,
+    error: { code: ErrorCode.OrderNotOpen, message: `order ${(submission as CancelSubmission).orderId} is no longer open` },
+  };
+}
+
+function replayOrConflict(s: PlaceSubmission, order: StoredOrder): SubmitOutcome {
+  const r = s.request;
+  const same =
+    order.side === r.side &&
+    order.type === r.type &&
+    order.price === r.price &&
+    order.amount === r.amount &&
+    order.quoteAmount === r.quoteAmount;
+  if (same) return { ok: true, orderId: order.id, replayed: true };
+  return {
+    ok: false,
+    error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different order' },
+  };
+}
+
+const conflictInBatch = (): SubmitOutcome => ({
+  ok: false,
+  error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
+});
+
+async function insertOrders(tx: Tx, pair: string, rows: Array<{ id: number; submission: PlaceSubmission; seq: number }>) {
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
+  const text = (v: bigint | null) => (v === null ? null : v.toString());
+  await tx`
+    insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
+      idempotency_key, hold_currency, hold_amount, held, seq)
+    select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
+      u.idempotency_key, u.hold_currency, u.hold_amount, u.hold_amount, u.seq
+    from unnest(
+      ${col((r) => r.id)}::bigint[], ${col((r) => r.submission.userId)}::uuid[], ${col((r) => r.submission.request.side)}::text[],
+      ${col((r) => r.submission.request.type)}::text[], ${col((r) => text(r.submission.request.price))}::numeric[],
+      ${col((r) => text(r.submission.request.amount))}::numeric[], ${col((r) => text(r.submission.request.quoteAmount))}::numeric[],
+      ${col((r) => r.submission.request.timeInForce)}::text[], ${col((r) => r.submission.request.postOnly)}::boolean[],
+      ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
+      ${col((r) => r.submission.checked.hold.currency)}::text[], ${col((r) => r.submission.checked.hold.amount.toString())}::numeric[],
+      ${col((r) => r.seq)}::bigint[])
+      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
+}

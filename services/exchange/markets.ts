@@ -1,0 +1,80 @@
+/**
+ * The engines this process runs: for every pair it takes a Postgres advisory lock (`exchange:<pair>`, as the chain
+ * listeners elect their leader), rebuilds the market from its snapshot and journal, and serves it until the lock is
+ * lost; then it waits as a standby and takes over again when the lock comes free.
+ */
+import type { Pair } from '../../domain/exchange/pairs.js';
+import { acquireLeadership } from '../../platform/db/leader-lock.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import { Market, type MarketOptions } from './market.js';
+import { MarketFeed } from './market-feed.js';
+
+export class Markets {
+  private readonly running = new Map<string, Market>();
+  private readonly stopping = new AbortController();
+  private readonly leaderships: Array<Promise<void>> = [];
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly databaseUrl: string,
+    private readonly log: Logger,
+    readonly feed: MarketFeed = new MarketFeed(sql, log),
+    private readonly options: MarketOptions = {},
+  ) {}
+
+  start(pairs: Pair[]): void {
+    for (const pair of pairs) this.leaderships.push(this.lead(pair));
+  }
+
+  /** The market of `pair` if this process leads it now. */
+  get(pair: string): Market | undefined {
+    return this.running.get(pair);
+  }
+
+  /** Resolves once this process leads `pair` (tests and start-up checks). */
+  async ready(pair: string, timeoutMs = 30_000): Promise<Market> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const market = this.running.get(pair);
+      if (market) return market;
+      if (Date.now() > deadline) throw new Error(`this process does not lead ${pair}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    this.running.clear();
+    await Promise.allSettled(this.leaderships);
+  }
+
+  private async lead(pair: Pair): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      try {
+        const leadership = await acquireLeadership(this.databaseUrl, `exchange:${pair.code}`, {
+          signal,
+          retryMs: 1_000,
+          onStandby: () => this.log.info({ pair: pair.code }, 'standing by: another process runs this market'),
+        });
+        try {
+          this.running.set(pair.code, await Market.open(this.sql, pair, this.log, this.feed, this.options));
+          const stopped = new Promise<string>((resolve) =>
+            signal.addEventListener('abort', () => resolve('stopping'), { once: true }),
+          );
+          const reason = await Promise.race([leadership.lost, stopped]);
+          this.log.warn({ pair: pair.code, reason }, 'no longer running this market');
+        } finally {
+          this.running.get(pair.code)?.halt('leadership lost');
+          this.running.delete(pair.code);
+          await leadership.release();
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log.error({ err: error, pair: pair.code }, 'market leadership failed; retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+}

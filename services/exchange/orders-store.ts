@@ -1,0 +1,103 @@
+/** Orders and trades as users see them. The engine's writes are in journal.ts and settlement-writer.ts. */
+import type { EndReason, OrderType, Side, TimeInForce } from '../../domain/exchange/orders.js';
+import type { Db } from '../../platform/db/client.js';
+
+export type OrderStatus = 'new' | 'open' | 'filled' | 'cancelled' | 'rejected';
+
+export interface StoredOrder {
+  id: string;
+  userId: string;
+  pair: string;
+  side: Side;
+  type: OrderType;
+  price: bigint | null;
+  amount: bigint | null;
+  quoteAmount: bigint | null;
+  timeInForce: TimeInForce;
+  postOnly: boolean;
+  clientOrderId: string | null;
+  idempotencyKey: string;
+  holdCurrency: string;
+  holdAmount: bigint;
+  status: OrderStatus;
+  reason: EndReason | null;
+  filledAmount: bigint;
+  filledQuote: bigint;
+  fee: bigint;
+  held: bigint;
+  seq: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StoredTrade {
+  no: string;
+  pair: string;
+  id: string;
+  price: bigint;
+  amount: bigint;
+  quoteAmount: bigint;
+  takerSide: Side;
+  buyOrderId: string;
+  sellOrderId: string;
+  buyerId: string;
+  sellerId: string;
+  buyerFee: bigint;
+  sellerFee: bigint;
+  createdAt: Date;
+}
+
+export const toOrder = (r: Record<string, unknown>): StoredOrder =>
+  ({ ...r, id: String(r.id), seq: String(r.seq) }) as unknown as StoredOrder;
+const toTrade = (r: Record<string, unknown>): StoredTrade =>
+  ({
+    ...r,
+    no: String(r.no),
+    id: String(r.id),
+    buyOrderId: String(r.buyOrderId),
+    sellOrderId: String(r.sellOrderId),
+  }) as unknown as StoredTrade;
+
+export async function orderById(db: Db, id: string): Promise<StoredOrder | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const [row] = await db`select * from orders where id = ${id}`;
+  return row && toOrder(row);
+}
+
+export async function ordersOfUser(
+  db: Db,
+  userId: string,
+  filter: { before?: string; limit: number; pair?: string; open?: boolean },
+): Promise<StoredOrder[]> {
+  const rows = await db`
+    select * from orders where user_id = ${userId}
+      ${filter.before ? db`and id < ${filter.before}` : db``}
+      ${filter.pair ? db`and pair = ${filter.pair}` : db``}
+      ${filter.open === undefined ? db`` : filter.open ? db`and status in ('new', 'open')` : db`and status not in ('new', 'open')`}
+    order by id desc limit ${filter.limit}`;
+  return rows.map(toOrder);
+}
+
+export async function tradesOfOrder(db: Db, orderId: string): Promise<StoredTrade[]> {
+  const rows = await db`
+    select * from trades where buy_order_id = ${orderId} or sell_order_id = ${orderId} order by pair, id`;
+  return rows.map(toTrade);
+}
+
+/** The user's trades, newest first, before the trade numbered `before` when given. */
+export async function tradesOfUser(
+  db: Db,
+  userId: string,
+  filter: { pair?: string; limit: number; before?: string },
+): Promise<StoredTrade[]> {
+  const rows = await db`
+    select * from (
+      select * from trades where buyer_id = ${userId}
+      union all
+      select * from trades where seller_id = ${userId}) t
+    where true
+      ${filter.pair ? db`and pair = ${filter.pair}` : db``}
+      ${filter.before ? db`and no < ${filter.before}` : db``}
+    order by no desc limit ${filter.limit}`;
+  return rows.map(toTrade);
+}

@@ -1,0 +1,215 @@
+/** The exchange's application layer: checks an order against its pair, routes it to the pair's engine, reads back. */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { checkOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Markets } from './markets.js';
+import type { MarketFeed } from './market-feed.js';
+import type { SubmitOutcome } from './market.js';
+import { orderById, type StoredOrder } from './orders-store.js';
+import { loadPairs } from './pairs-store.js';
+import { heldFunds, replayJournal } from './journal.js';
+import { haltedMarkets } from './checkpoint.js';
+import { cancelTriggerOrder, triggerOutbox } from './client.js';
+import { armed, insertTrigger, triggerById, triggerByIdempotencyKey, type StoredTrigger } from './triggers-store.js';
+import { triggeredOrder, type TriggerKind } from '../../domain/exchange/triggers.js';
+import type { Side } from '../../domain/exchange/orders.js';
+import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import type { Logger } from '../../platform/log.js';
+
+const PAIRS_TTL_MS = 1_000;
+
+export interface PlaceTrigger {
+  userId: string;
+  pair: string;
+  kind: TriggerKind;
+  side: Side;
+  triggerPrice: bigint;
+  price: bigint | null;
+  amount: bigint | null;
+  quoteAmount: bigint | null;
+  idempotencyKey: string;
+}
+
+export interface PlaceOrder extends OrderRequest {
+  userId: string;
+  pair: string;
+  clientOrderId: string | null;
+  idempotencyKey: string;
+}
+
+export class ExchangeService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly markets: Markets,
+    /** Trigger orders have workflows: without Temporal (some tests) they are unavailable. */
+    private readonly workflows?: { temporal: TemporalTarget; log: Logger },
+  ) {}
+
+  private cached: { at: number; markets: Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> } | null = null;
+
+  /** Pairs and halts, read again after a second: an operator's change stops new orders within that. */
+  private catalog(): Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> {
+    if (!this.cached || Date.now() - this.cached.at > PAIRS_TTL_MS) {
+      const markets = Promise.all([loadPairs(this.sql), haltedMarkets(this.sql)]).then(([list, halted]) => ({
+        pairs: new Map(list.map((p) => [p.code, p])),
+        halted,
+      }));
+      markets.catch(() => (this.cached = null));
+      this.cached = { at: Date.now(), markets };
+    }
+    return this.cached.markets;
+  }
+
+  async pairs(): Promise<Map<string, Pair>> {
+    return (await this.catalog()).pairs;
+  }
+
+  async pair(code: string): Promise<Pair> {
+    const pair = (await this.pairs()).get(code);
+    if (!pair)
+      throw new DomainError(ErrorCode.UnknownPair, `no pair ${code}`, [{ path: 'pair', message: 'is not a pair we trade' }]);
+    return pair;
+  }
+
+  async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {
+    const pair = await this.pair(order.pair);
+    const checked = checkOrder(pair, order);
+    const halted = (await this.catalog()).halted.get(pair.code);
+    if (halted)
+      throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+    const outcome = await this.market(pair.code).submit({
+      kind: 'place',
+      userId: order.userId,
+      idempotencyKey: order.idempotencyKey,
+      clientOrderId: order.clientOrderId,
+      request: order,
+      checked,
+    });
+    return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
+  }
+
+  /** Cancels the caller's open order; someone else's is not found, a finished one is a conflict. */
+  async cancel(userId: string, orderId: string): Promise<StoredOrder> {
+    const order = await orderById(this.sql, orderId);
+    if (!order || order.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such order');
+    if (order.status !== 'open' && order.status !== 'new') {
+      throw new DomainError(ErrorCode.OrderNotOpen, `the order is ${order.status}: nothing is left to cancel`);
+    }
+    const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId, orderId: Number(orderId) });
+    return this.settledOrder(outcome);
+  }
+
+  get feed(): MarketFeed {
+    return this.markets.feed;
+  }
+
+  /** Where a book subscriber starts: the best levels now and the number of the last update published. */
+  bookSnapshot(code: string, depth = 50) {
+    const market = this.market(code);
+    return { pair: market.pair, ...market.bookSnapshot(depth) };
+  }
+
+  /** The live engine of a pair: its book's best levels and its state hash. */
+  book(code: string, depth = 20) {
+    const market = this.market(code);
+    return { ...market.stateHash(), bids: market.levels('buy', depth), asks: market.levels('sell', depth), pair: market.pair };
+  }
+
+  /**
+   * The exchange's audit: the engine's state hash against one recomputed from the journal (up to the engine's
+   * sequence number), and per currency the open orders' held funds against the escrow's pending credits.
+   */
+  async audit(code: string) {
+    const market = this.market(code);
+    const engine = market.stateHash();
+    const replayed = await replayJournal(this.sql, market.pair, engine.seq);
+    const held = await heldFunds(this.sql);
+    const mismatched = held.filter((h) => h.ordersHeld !== h.escrowPending);
+    return {
+      engine,
+      journal: { seq: replayed.seq, hash: replayed.stateHash() },
+      held,
+      ok: replayed.stateHash() === engine.hash && mismatched.length === 0,
+    };
+  }
+
+  /** Stores a trigger order holding its order's funds, starts its workflow, and arms it in the pair's trigger book. */
+  async placeTrigger(t: PlaceTrigger): Promise<{ trigger: StoredTrigger; replayed: boolean }> {
+    const pair = await this.pair(t.pair);
+    const market = this.market(pair.code);
+    const { temporal, log } = this.requireWorkflows();
+    if (t.triggerPrice <= 0n || t.triggerPrice % pair.tickSize !== 0n) {
+      throw new DomainError(ErrorCode.ValidationFailed, 'trigger_price must be a positive multiple of the tick size', [
+        { path: 'trigger_price', message: `must be a positive multiple of the tick size (${pair.tickSize} minor units)` },
+      ]);
+    }
+    // a stop-limit places a limit order, a stop-market a market order; a take-profit either
+    const priceProblem =
+      t.kind === 'stop_limit' && t.price === null
+        ? 'is required'
+        : t.kind === 'stop_market' && t.price !== null
+          ? 'must not be given'
+          : null;
+    if (priceProblem)
+      throw new DomainError(ErrorCode.ValidationFailed, `price ${priceProblem}`, [{ path: 'price', message: priceProblem }]);
+    const { hold } = checkOrder(pair, triggeredOrder(t));
+    const existing = await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey);
+    if (existing) {
+      const same =
+        existing.kind === t.kind &&
+        existing.side === t.side &&
+        existing.triggerPrice === t.triggerPrice &&
+        existing.pair === pair.code;
+      if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different trigger');
+      return { trigger: existing, replayed: true };
+    }
+    const stored = await storeThenStart(
+      triggerOutbox(temporal, this.sql),
+      () =>
+        this.sql.begin(async (tx) => {
+          const inserted = await insertTrigger(tx, { ...t, pair: pair.code }, hold);
+          if (!inserted.ok) throw new DomainError(inserted.error.code, inserted.error.message, fieldOf(inserted.error.code));
+          return inserted.trigger;
+        }),
+      log,
+    );
+    market.arm(armed(pair, stored!));
+    return { trigger: stored!, replayed: false };
+  }
+
+  async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {
+    const trigger = await this.triggerOf(userId, id);
+    if (trigger.status !== 'pending') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${trigger.status}`);
+    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, id, userId);
+    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(id));
+    return (await triggerById(this.sql, id))!;
+  }
+
+  async triggerOf(userId: string, id: string): Promise<StoredTrigger> {
+    const trigger = await triggerById(this.sql, id);
+    if (!trigger || trigger.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such trigger');
+    return trigger;
+  }
+
+  private requireWorkflows() {
+    if (!this.workflows) throw new DomainError(ErrorCode.Unavailable, 'trigger orders need Temporal, which this process has not');
+    return this.workflows;
+  }
+
+  private market(code: string) {
+    const market = this.markets.get(code);
+    if (!market) throw new DomainError(ErrorCode.Unavailable, `${code}'s matching engine is not running in this process`);
+    return market;
+  }
+
+  private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
+    if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
+    return (await orderById(this.sql, outcome.orderId))!;
+  }
+}
+
+function fieldOf(code: ErrorCode) {
+  return code === ErrorCode.InsufficientFunds ? [{ path: 'amount', message: 'is more than your available balance' }] : [];
+}

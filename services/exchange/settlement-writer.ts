@@ -1,0 +1,77 @@
+/**
+ * Settles what the engine decided, many commands per SQL transaction (group commit): the trades' linked ledger
+ * transfers, the trade rows, the orders' new state and the market's settled sequence number, together. Keys come from
+ * trade and order ids, so settling a command again after a crash replays and moves nothing twice.
+ */
+import type { Applied, MarketSnapshot } from '../../domain/exchange/market-state.js';
+import type { OrderFunds } from '../../domain/exchange/settlement.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import type { Tx } from '../../platform/db/client.js';
+import { commitGroups } from '../ledger/journal.js';
+import { markSettled, saveSnapshot } from './journal.js';
+import { toCandle, upsertCandles, type Candle } from './candles-store.js';
+
+export interface SettlementItem {
+  applied: Applied;
+  /** Taken right after this command applied; stored once the command is settled, never before. */
+  snapshot?: { state: MarketSnapshot; hash: string };
+}
+
+/** Settles a batch; answers the candles its new trades changed, as stored. */
+export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Candle[]> {
+  const groups = items.flatMap((i) => i.applied.groups);
+  const outcomes = await commitGroups(tx, groups);
+  const refused = outcomes.find((o) => !o.ok);
+  // the engine only plans moves of funds it holds: a refusal is a bug, and settling must stop rather than skip it
+  if (refused && !refused.ok)
+    throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);
+
+  const trades = items.flatMap((i) => i.applied.trades.map((t) => ({ trade: t, seq: i.applied.seq })));
+  const candles: Candle[] = [];
+  if (trades.length > 0) {
+    const buy = (t: (typeof trades)[number]['trade']) => (t.takerSide === 'buy' ? 'taker' : 'maker');
+    const col = <T>(f: (t: (typeof trades)[number]) => T) => trades.map(f);
+    const rows = await tx`
+      with inserted as (
+      insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee)
+      select ${pair.code}, * from unnest(
+        ${tx.array(col((x) => x.trade.id))}::bigint[],
+        ${tx.array(col((x) => x.seq))}::bigint[],
+        ${tx.array(col((x) => (BigInt(x.trade.price) * pair.tickSize).toString()))}::numeric[],
+        ${tx.array(col((x) => x.trade.base.toString()))}::numeric[],
+        ${tx.array(col((x) => x.trade.quote.toString()))}::numeric[],
+        ${tx.array(col((x) => x.trade.takerSide))}::text[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOrderId : x.trade.makerOrderId)))}::bigint[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOrderId : x.trade.takerOrderId)))}::bigint[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOwner : x.trade.makerOwner)))}::uuid[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOwner : x.trade.takerOwner)))}::uuid[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerFee : x.trade.makerFee).toString()))}::numeric[],
+        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee).toString()))}::numeric[])
+      on conflict do nothing
+      returning pair, id, price, amount, quote_amount, created_at)
+      ${upsertCandles(tx)}`;
+    candles.push(...rows.map(toCandle));
+  }
+
+  // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
+  const orders = new Map<number, OrderFunds>();
+  for (const item of items) for (const o of item.applied.orders) orders.set(o.orderId, o);
+  if (orders.size > 0) {
+    const rows = [...orders.values()];
+    await tx`
+      update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
+        fee = u.fee, held = u.held, updated_at = now()
+      from unnest(
+        ${tx.array(rows.map((r) => r.orderId))}::bigint[],
+        ${tx.array(rows.map((r) => r.status))}::text[],
+        ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
+        ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
+        ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
+        ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
+        ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
+      where o.id = u.id`;
+  }
+  await markSettled(tx, pair.code, items[items.length - 1]!.applied.seq);
+  for (const item of items) if (item.snapshot) await saveSnapshot(tx, pair.code, item.snapshot.state, item.snapshot.hash);
+  return candles;
+}

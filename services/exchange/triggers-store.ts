@@ -1,0 +1,151 @@
+/** Trigger orders' rows: stored with their hold, loaded into the engine process's trigger book, fired or cancelled. */
+import { checkOrder, type CheckedOrder } from '../../domain/exchange/order-request.js';
+import type { Side } from '../../domain/exchange/orders.js';
+import type { Pair } from '../../domain/exchange/pairs.js';
+import {
+  triggeredOrder,
+  triggerHoldKey,
+  triggerReleaseKey,
+  type PendingTrigger,
+  type TriggerKind,
+} from '../../domain/exchange/triggers.js';
+import type { OrderRequest } from '../../domain/exchange/order-request.js';
+import type { Db, Sql, Tx } from '../../platform/db/client.js';
+import type { TriggerState } from '../../workflows/exchange/trigger/messages.js';
+import { commitGroups } from '../ledger/journal.js';
+import { userAccountName } from '../../domain/ledger/engine.js';
+import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
+
+export interface StoredTrigger {
+  id: string;
+  userId: string;
+  pair: string;
+  kind: TriggerKind;
+  side: Side;
+  triggerPrice: bigint;
+  price: bigint | null;
+  amount: bigint | null;
+  quoteAmount: bigint | null;
+  holdCurrency: string;
+  holdAmount: bigint;
+  status: TriggerState['status'];
+  orderId: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+}
+
+/** A pending trigger as the engine process keeps it: what to place, with which hold, once the price crosses. */
+export interface ArmedTrigger extends PendingTrigger {
+  userId: string;
+  request: OrderRequest;
+  checked: CheckedOrder;
+}
+
+export const toTrigger = (r: Record<string, unknown>): StoredTrigger =>
+  ({ ...r, id: String(r.id), orderId: r.orderId === null ? null : String(r.orderId) }) as unknown as StoredTrigger;
+
+export function armed(pair: Pair, t: StoredTrigger): ArmedTrigger {
+  const request = triggeredOrder(t);
+  return {
+    id: Number(t.id),
+    kind: t.kind,
+    side: t.side,
+    triggerPrice: t.triggerPrice,
+    userId: t.userId,
+    request,
+    checked: checkOrder(pair, request),
+  };
+}
+
+export async function pendingTriggers(db: Db, pair: string): Promise<StoredTrigger[]> {
+  const rows = await db`select * from trigger_orders where pair = ${pair} and status = 'pending' order by id`;
+  return rows.map(toTrigger);
+}
+
+export async function triggerById(db: Db, id: string): Promise<StoredTrigger | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const [row] = await db`select * from trigger_orders where id = ${id}`;
+  return row && toTrigger(row);
+}
+
+export async function triggerByIdempotencyKey(db: Db, userId: string, key: string): Promise<StoredTrigger | undefined> {
+  const [row] = await db`select * from trigger_orders where user_id = ${userId} and idempotency_key = ${key}`;
+  return row && toTrigger(row);
+}
+
+export type NewTrigger = Omit<StoredTrigger, 'id' | 'status' | 'orderId' | 'createdAt' | 'holdCurrency' | 'holdAmount'>;
+
+/** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
+export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: string; amount: bigint }) {
+  const [{ id }] = (await tx`select nextval('trigger_orders_id_seq')::text as id`) as unknown as [{ id: string }];
+  const [outcome] = await commitGroups(tx, [
+    {
+      transfers: [
+        {
+          kind: 'pending',
+          key: triggerHoldKey(id),
+          debit: userAccountName(t.userId),
+          credit: ORDER_ESCROW,
+          currency: hold.currency,
+          amount: hold.amount,
+          metadata: { type: 'trigger_hold', trigger_id: id, pair: t.pair },
+        },
+      ],
+    },
+  ]);
+  if (!outcome!.ok) return { ok: false as const, error: outcome!.error };
+  const [row] = await tx`
+    insert into trigger_orders (id, user_id, pair, kind, side, trigger_price, price, amount, quote_amount, hold_currency, hold_amount, idempotency_key)
+    values (${id}, ${t.userId}, ${t.pair}, ${t.kind}, ${t.side}, ${t.triggerPrice.toString()}, ${t.price?.toString() ?? null},
+      ${t.amount?.toString() ?? null}, ${t.quoteAmount?.toString() ?? null}, ${hold.currency}, ${hold.amount.toString()}, ${t.idempotencyKey})
+    returning *`;
+  return { ok: true as const, trigger: toTrigger(row!) };
+}
+
+/** Cancels a pending trigger and releases its hold; a trigger that fired first stays fired. */
+export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState> {
+  return sql.begin(async (tx) => {
+    const [cancelled] = await tx`
+      update trigger_orders set status = 'cancelled', updated_at = now() where id = ${id} and status = 'pending' returning id`;
+    if (cancelled)
+      await commitGroups(tx, [{ transfers: [{ kind: 'void', key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] }]);
+    return triggerState(tx, id);
+  });
+}
+
+export async function triggerState(db: Db, id: string): Promise<TriggerState> {
+  const [row] = await db`select status, order_id from trigger_orders where id = ${id}`;
+  if (!row) throw new Error(`no trigger ${id}`);
+  return {
+    triggerId: id,
+    status: row.status as TriggerState['status'],
+    orderId: row.orderId === null ? null : String(row.orderId),
+  };
+}
+
+export async function markTriggerWorkflowStarted(db: Db, id: string): Promise<void> {
+  await db`update trigger_orders set workflow_started = true where id = ${id}`;
+}
+
+export async function unstartedTriggers(db: Db, graceSeconds: number): Promise<StoredTrigger[]> {
+  const rows = await db`
+    select * from trigger_orders where not workflow_started and created_at < now() - make_interval(secs => ${graceSeconds})
+    order by created_at limit 100`;
+  return rows.map(toTrigger);
+}
+
+/** In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused. */
+export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows =
+    await tx`select id from trigger_orders where id = any(${tx.array(ids)}::bigint[]) and status = 'pending' for update`;
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+export async function markTriggersFired(tx: Tx, fired: Array<{ triggerId: number; orderId: number }>): Promise<void> {
+  if (fired.length === 0) return;
+  await tx`
+    update trigger_orders t set status = 'fired', order_id = f.order_id, updated_at = now()
+    from unnest(${tx.array(fired.map((f) => f.triggerId))}::bigint[], ${tx.array(fired.map((f) => f.orderId))}::bigint[]) as f(id, order_id)
+    where t.id = f.id`;
+}

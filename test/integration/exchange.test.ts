@@ -1,0 +1,249 @@
+/** The exchange on a real PostgreSQL: holds, journal, matching, group-committed settlement, recovery, leadership. */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../domain/errors.js';
+import { ORDER_ESCROW, feeAccount } from '../../domain/exchange/settlement.js';
+import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
+import { Markets } from '../../services/exchange/markets.js';
+import { ExchangeService, type PlaceOrder } from '../../services/exchange/service.js';
+import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.js';
+import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { notificationsFor } from '../../services/notifications/store.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const log = pino({ level: 'silent' });
+let db: TestDatabase;
+let markets: Markets;
+let exchange: ExchangeService;
+
+async function startMarkets() {
+  markets = new Markets(db.sql, db.url, log, undefined, { snapshotEvery: 7 }); // engine snapshots every 7 commands
+  markets.start([await exchange.pair('BTC-USDT')]);
+  await markets.ready('BTC-USDT');
+  exchange = new ExchangeService(db.sql, markets);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  exchange = new ExchangeService(db.sql, new Markets(db.sql, db.url, log));
+  await startMarkets();
+});
+afterAll(async () => {
+  await markets.close();
+  await db.drop();
+});
+
+let users = 0;
+async function fundedUser(funds: Record<string, bigint>): Promise<string> {
+  const user = (await insertUser(db.sql, { email: `trader${++users}@example.com`, passwordHash: 'x', role: 'user' }))!;
+  for (const [currency, amount] of Object.entries(funds)) {
+    const outcome = await new LedgerWriter(db.sql).submit({
+      transfers: [
+        {
+          kind: 'posted',
+          key: `fund:${user.id}:${currency}`,
+          debit: 'equity:adjustments',
+          credit: userAccountName(user.id),
+          currency,
+          amount,
+        },
+      ],
+    });
+    expect(outcome.ok).toBe(true);
+  }
+  return user.id;
+}
+
+const balance = async (userId: string, currency: string) =>
+  balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+let keys = 0;
+const order = (userId: string, o: Partial<PlaceOrder>): PlaceOrder => ({
+  userId,
+  pair: 'BTC-USDT',
+  side: 'buy',
+  type: 'limit',
+  price: null,
+  amount: null,
+  quoteAmount: null,
+  timeInForce: 'GTC',
+  postOnly: false,
+  clientOrderId: null,
+  idempotencyKey: `k${++keys}`,
+  ...o,
+});
+const BTC = 100_000_000n;
+const USDT = 1_000_000n;
+
+describe('placing and matching orders', () => {
+  it('holds funds, matches, and settles both sides with fees', async () => {
+    const seller = await fundedUser({ BTC: 1n * BTC });
+    const buyer = await fundedUser({ USDT: 100_000n * USDT });
+    const ask = await exchange.place(order(seller, { side: 'sell', price: 50_000n * USDT, amount: BTC / 10n }));
+    expect(ask.order).toMatchObject({ status: 'open', held: BTC / 10n });
+    expect(await balance(seller, 'BTC')).toEqual({ posted: BTC, pending: BTC / 10n, available: (BTC * 9n) / 10n });
+
+    const bid = await exchange.place(order(buyer, { side: 'buy', price: 51_000n * USDT, amount: BTC / 20n }));
+    expect(bid.order).toMatchObject({ status: 'filled', filledAmount: BTC / 20n, filledQuote: 2_500n * USDT, held: 0n });
+    // the buyer took liquidity: 0.2% of 0.05 BTC; the seller made it: 0.1% of 2,500 USDT
+    expect(bid.order.fee).toBe(10_000n);
+    expect(await balance(buyer, 'USDT')).toEqual({ posted: 97_500n * USDT, pending: 0n, available: 97_500n * USDT });
+    expect(await balance(buyer, 'BTC')).toMatchObject({ posted: BTC / 20n - 10_000n });
+    expect(await balance(seller, 'USDT')).toMatchObject({ posted: 2_500n * USDT - 2_500_000n });
+    expect(await balance(seller, 'BTC')).toEqual({ posted: BTC - BTC / 20n, pending: BTC / 20n, available: (BTC * 9n) / 10n });
+    expect(await orderById(db.sql, ask.order.id)).toMatchObject({ status: 'open', filledAmount: BTC / 20n, held: BTC / 20n });
+    const trades = await tradesOfOrder(db.sql, bid.order.id);
+    expect(trades).toHaveLength(1);
+    expect(trades[0]).toMatchObject({ price: 50_000n * USDT, amount: BTC / 20n, buyerFee: 10_000n, sellerFee: 2_500_000n });
+    expect((await balanceOf(db.sql, feeAccount('USDT'), 'USDT')).creditsPosted).toBeGreaterThanOrEqual(2_500_000n);
+  });
+
+  it('answers a repeated Idempotency-Key with the first order, and a different body with a conflict', async () => {
+    const buyer = await fundedUser({ USDT: 1_000n * USDT });
+    const request = order(buyer, { price: 10n * USDT, amount: BTC / 100n });
+    const first = await exchange.place(request);
+    const again = await exchange.place(request);
+    expect(again).toEqual({ order: first.order, replayed: true });
+    await expect(exchange.place({ ...request, price: 11n * USDT })).rejects.toMatchObject({
+      code: ErrorCode.IdempotencyConflict,
+    });
+    expect(await balance(buyer, 'USDT')).toMatchObject({ pending: USDT / 10n });
+  });
+
+  it('refuses an order it cannot fund with 422 semantics, holds nothing, and tells the user', async () => {
+    const poor = await fundedUser({ USDT: 10n * USDT });
+    const request = order(poor, { price: 1_000n * USDT, amount: BTC / 10n });
+    await expect(exchange.place(request)).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
+    expect(await balance(poor, 'USDT')).toEqual({ posted: 10n * USDT, pending: 0n, available: 10n * USDT });
+    const notes = await notificationsFor(db.sql, poor, { limit: 10 });
+    expect(notes.map((n) => n.kind)).toContain('order_refused');
+  });
+
+  it('cancels the rest of an open order and releases its hold; a filled or foreign order cannot be cancelled', async () => {
+    const seller = await fundedUser({ BTC: BTC });
+    const buyer = await fundedUser({ USDT: 10_000n * USDT });
+    const ask = await exchange.place(order(seller, { side: 'sell', price: 60_000n * USDT, amount: BTC / 100n }));
+    await expect(exchange.cancel(buyer, ask.order.id)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    const cancelled = await exchange.cancel(seller, ask.order.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'cancelled', held: 0n });
+    expect(await balance(seller, 'BTC')).toEqual({ posted: BTC, pending: 0n, available: BTC });
+    await expect(exchange.cancel(seller, ask.order.id)).rejects.toMatchObject({ code: ErrorCode.OrderNotOpen });
+
+    const maker = await exchange.place(order(seller, { side: 'sell', price: 40_000n * USDT, amount: BTC / 1_000n }));
+    await exchange.place(order(buyer, { price: 40_000n * USDT, amount: BTC / 1_000n, timeInForce: 'IOC' }));
+    await expect(exchange.cancel(seller, maker.order.id)).rejects.toMatchObject({ code: ErrorCode.OrderNotOpen });
+  });
+
+  it('refuses bad input: off tick, off lot, unknown pair, disabled pair', async () => {
+    const user = await fundedUser({ USDT: 1_000n * USDT });
+    await expect(exchange.place(order(user, { price: 10n * USDT + 1n, amount: BTC / 100n }))).rejects.toMatchObject({
+      code: ErrorCode.ValidationFailed,
+      issues: [{ path: 'price' }],
+    });
+    await expect(exchange.place(order(user, { price: 10n * USDT, amount: BTC / 100n + 1n }))).rejects.toMatchObject({
+      issues: [{ path: 'amount' }],
+    });
+    await expect(exchange.place(order(user, { pair: 'DOGE-USDT', price: 10n * USDT, amount: BTC }))).rejects.toMatchObject({
+      code: ErrorCode.UnknownPair,
+    });
+    await setPairEnabled(db.sql, 'BTC-USDT', false);
+    await new Promise((r) => setTimeout(r, 1_100)); // the service reads pairs again after a second
+    await expect(exchange.place(order(user, { price: 10n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
+      code: ErrorCode.PairDisabled,
+    });
+    await setPairEnabled(db.sql, 'BTC-USDT', true);
+    await new Promise((r) => setTimeout(r, 1_100));
+  });
+
+  it('many concurrent orders share journal and settlement transactions and keep escrow equal to open holds', async () => {
+    const traders = await Promise.all(Array.from({ length: 10 }, () => fundedUser({ BTC: BTC, USDT: 1_000_000n * USDT })));
+    await Promise.all(
+      traders.flatMap((t, i) =>
+        Array.from({ length: 20 }, (_, n) =>
+          exchange.place(
+            order(t, {
+              side: (i + n) % 2 === 0 ? 'buy' : 'sell',
+              price: (30_000n + BigInt((n * 7 + i * 3) % 11)) * USDT,
+              amount: (BigInt(1 + ((n + i) % 5)) * BTC) / 1_000n,
+            }),
+          ),
+        ),
+      ),
+    );
+    const [open] = await db.sql`select coalesce(sum(held) filter (where hold_currency = 'BTC'), 0) as btc,
+      coalesce(sum(held) filter (where hold_currency = 'USDT'), 0) as usdt from orders where status in ('new', 'open')`;
+    expect((await balanceOf(db.sql, ORDER_ESCROW, 'BTC')).creditsPending).toBe(open!.btc);
+    expect((await balanceOf(db.sql, ORDER_ESCROW, 'USDT')).creditsPending).toBe(open!.usdt);
+    const [count] = await db.sql`select count(*)::int as n from trades`;
+    expect(count!.n).toBeGreaterThan(10);
+  });
+});
+
+describe('recovery', () => {
+  it('a standby takes over from the journal with the same state hash, and settling again moves nothing twice', async () => {
+    const before = (await markets.ready('BTC-USDT')).stateHash();
+    const [ledgerBefore] = await db.sql`select count(*)::int as n from ledger_transfers`;
+    const [tradesBefore] = await db.sql`select count(*)::int as n from trades`;
+    await markets.close();
+    // as if the engine died after matching and before settling anything: everything is settled again
+    await db.sql`update exchange_markets set settled_seq = 0`;
+    await startMarkets();
+    expect((await markets.ready('BTC-USDT')).stateHash()).toEqual(before);
+    const [ledgerAfter] = await db.sql`select count(*)::int as n from ledger_transfers`;
+    const [tradesAfter] = await db.sql`select count(*)::int as n from trades`;
+    expect(ledgerAfter!.n).toBe(ledgerBefore!.n);
+    expect(tradesAfter!.n).toBe(tradesBefore!.n);
+  });
+
+  it('only one process runs a pair: a second waits and takes over when the first lets go', async () => {
+    const standby = new Markets(db.sql, db.url, log);
+    standby.start([await exchange.pair('BTC-USDT')]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(standby.get('BTC-USDT')).toBeUndefined();
+    const hash = (await markets.ready('BTC-USDT')).stateHash();
+    await markets.close();
+    const takenOver = await standby.ready('BTC-USDT', 10_000);
+    expect(takenOver.stateHash()).toEqual(hash);
+    markets = standby;
+  });
+});
+
+describe("the market workflow's activities", () => {
+  it('checkpoint the journal into a snapshot that recovery starts from, with the same hash', async () => {
+    const live = (await markets.ready('BTC-USDT')).stateHash();
+    const checkpoint = await checkpointMarket(db.sql, 'BTC-USDT');
+    expect(checkpoint).toEqual(live);
+    const [stored] = await db.sql`select source from exchange_snapshots where pair = 'BTC-USDT' order by seq desc limit 1`;
+    expect(stored!.source).toBe('checkpoint');
+    await markets.close();
+    await startMarkets();
+    expect((await markets.ready('BTC-USDT')).stateHash()).toEqual(live);
+  });
+
+  it("audit the engine's own snapshots against the journal, and the holds against the escrow", async () => {
+    const audit = await auditMarket(db.sql, 'BTC-USDT');
+    expect(audit.engine).not.toBeNull();
+    expect(audit).toMatchObject({ ok: true, heldMismatches: [] });
+    expect(audit.journal).toEqual(audit.engine);
+    await db.sql`update orders set held = held + 1 where id = (select max(id) from orders where status = 'open')`;
+    expect(await auditMarket(db.sql, 'BTC-USDT')).toMatchObject({ ok: false });
+    await db.sql`update orders set held = held - 1 where id = (select max(id) from orders where status = 'open')`;
+  });
+
+  it('halt a market: new orders are refused, cancels still go through', async () => {
+    const user = await fundedUser({ USDT: 1_000n * USDT });
+    const open = await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }));
+    await setMarketHalted(db.sql, 'BTC-USDT', 'maintenance');
+    await new Promise((r) => setTimeout(r, 1_100));
+    await expect(exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+    expect(await exchange.cancel(user, open.order.id)).toMatchObject({ status: 'cancelled' });
+    await setMarketHalted(db.sql, 'BTC-USDT', null);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).order.status).toBe('open');
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The trigger order workflow on the time-skipping server with its activities stubbed: the engine process's signal
+ * settles it as fired; a cancel Update releases a pending one; a lost signal is made up for by its
+ * poll of the row.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import {
+  cancelTriggerUpdate,
+  triggerFiredSignal,
+  triggerSearchAttributes,
+  triggerWorkflowId,
+  triggerWorkflowType,
+  type TriggerState,
+  type TriggerWorkflow,
+} from '../../workflows/exchange/trigger/messages.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+const TASK_QUEUE = 'trigger-test';
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnvironment();
+});
+afterAll(() => env?.teardown());
+
+async function withWorker(stored: () => TriggerState, body: () => Promise<void>) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: workflowBundle(),
+    activities: {
+      async cancelTriggerOrder(input: { triggerId: string }): Promise<TriggerState> {
+        return { triggerId: input.triggerId, status: 'cancelled', orderId: null };
+      },
+      async loadTriggerState(): Promise<TriggerState> {
+        return stored();
+      },
+    },
+  });
+  await worker.runUntil(body);
+}
+
+const start = (id: string) =>
+  env.client.workflow.start<TriggerWorkflow>(triggerWorkflowType, {
+    taskQueue: TASK_QUEUE,
+    workflowId: triggerWorkflowId(id),
+    args: [{ triggerId: id, pollIntervalMs: 60_000 }],
+    typedSearchAttributes: triggerSearchAttributes({ userId: 'u1', pair: 'BTC-USDT' }),
+  });
+
+describe('the trigger order workflow', () => {
+  it('ends fired on the signal, with its status searchable', async () => {
+    await withWorker(
+      () => ({ triggerId: '1', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('1');
+        await handle.signal(triggerFiredSignal, { orderId: '42' });
+        expect(await handle.result()).toEqual({ triggerId: '1', status: 'fired', orderId: '42' });
+        expect((await handle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('fired');
+      },
+    );
+  });
+
+  it('is cancelled by Update while pending', async () => {
+    await withWorker(
+      () => ({ triggerId: '2', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('2');
+        const state = await handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] });
+        expect(state.status).toBe('cancelled');
+        expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      },
+    );
+  });
+
+  it('learns from its row that it fired when the signal was lost', async () => {
+    let stored: TriggerState = { triggerId: '3', status: 'pending', orderId: null };
+    await withWorker(
+      () => stored,
+      async () => {
+        const handle = await start('3');
+        stored = { triggerId: '3', status: 'fired', orderId: '7' };
+        await env.sleep(61_000);
+        expect(await handle.result()).toEqual(stored);
+      },
+    );
+  });
+});

@@ -1,0 +1,35 @@
+/** What a trigger order's workflow `trigger:<id>` and its callers (the API, the engine process's trigger book) share. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
+
+export const triggerWorkflowType = 'triggerOrderWorkflow';
+export type TriggerWorkflow = (input: TriggerInput) => Promise<TriggerState>;
+
+export const triggerWorkflowId = (id: string) => `trigger:${id}`;
+
+export const DEFAULT_TRIGGER_POLL_MS = 5 * 60_000;
+
+export interface TriggerInput {
+  triggerId: string;
+  pollIntervalMs?: number;
+}
+
+export type TriggerStatus = 'pending' | 'fired' | 'cancelled';
+
+export interface TriggerState {
+  triggerId: string;
+  status: TriggerStatus;
+  orderId: string | null;
+}
+
+/** Sent by the engine process to the triggers its trigger book fired, and only to those. */
+export const triggerFiredSignal = defineSignal<[{ orderId: string }]>('triggerFired');
+export const cancelTriggerUpdate = defineUpdate<TriggerState, [{ by: string }]>('cancelTrigger');
+export const triggerStateQuery = defineQuery<TriggerState>('triggerState');
+
+export const triggerSearchAttributes = (t: { userId: string; pair: string }) => [
+  { key: SluiceKind, value: 'trigger' },
+  { key: SluiceStatus, value: 'pending' },
+  { key: UserId, value: t.userId },
+  { key: Currency, value: t.pair },
+];

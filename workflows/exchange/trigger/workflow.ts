@@ -1,0 +1,51 @@
+/**
+ * Trigger order `trigger:<id>`: its funds are held from creation; it waits until the engine process's trigger book
+ * fires it (a signal, sent only to triggers that fire) or its owner cancels it (an Update: the hold is released). It
+ * also looks at its row on a timer, so a lost signal delays what it shows and never strands it.
+ */
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createExchangeActivities } from '../../../activities/exchange/activities.js';
+import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import {
+  cancelTriggerUpdate,
+  DEFAULT_TRIGGER_POLL_MS,
+  triggerFiredSignal,
+  triggerStateQuery,
+  type TriggerInput,
+  type TriggerState,
+} from './messages.js';
+
+const { cancelTriggerOrder, loadTriggerState } = proxyActivities<ReturnType<typeof createExchangeActivities>>(
+  retryPolicies.bookkeeping,
+);
+
+export async function triggerOrderWorkflow(input: TriggerInput): Promise<TriggerState> {
+  let state: TriggerState = { triggerId: input.triggerId, status: 'pending', orderId: null };
+  const settle = (next: TriggerState) => {
+    state = next;
+    upsertSearchAttributes([{ key: SluiceStatus, value: state.status }]);
+    return state;
+  };
+  setHandler(triggerStateQuery, () => state);
+  setHandler(triggerFiredSignal, ({ orderId }) => {
+    if (state.status === 'pending') settle({ ...state, status: 'fired', orderId });
+  });
+  setHandler(
+    cancelTriggerUpdate,
+    // the row decides: a trigger that fired an instant ago stays fired, and the caller sees so
+    async (_request: { by: string }) => settle(await cancelTriggerOrder({ triggerId: input.triggerId })),
+    {
+      validator: (_request: { by: string }) => {
+        if (state.status !== 'pending') throw new Error(`the trigger is ${state.status}`);
+      },
+    },
+  );
+
+  while (state.status === 'pending') {
+    if (await condition(() => state.status !== 'pending', input.pollIntervalMs ?? DEFAULT_TRIGGER_POLL_MS)) break;
+    const stored = await loadTriggerState({ triggerId: input.triggerId });
+    if (stored.status !== 'pending' && state.status === 'pending') settle(stored);
+  }
+  return state;
+}

@@ -6,8 +6,8 @@
  *
  *   node --import tsx bench/orders.ts      BENCH_ORDERS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
  */
-import { Agent } from 'node:http';
-import { drive, fundedUsers, post, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { keepAliveAgent, post } from './support/http-post.js';
 import { mulberry32 } from '../test/support/order-stream.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
@@ -20,7 +20,7 @@ await withApiStack('orders', run);
 async function run(stack: ApiStack) {
   console.log(`setting up: ${USERS} users with BTC and USDT…`);
   const users = await fundedUsers(stack, USERS, 'trader', { BTC: '1000.00000000', USDT: '100000000.000000' });
-  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
+  const agent = keepAliveAgent(Math.max(...CONCURRENCY));
   const random = mulberry32(7);
   const overHttp = (runId: string) => async (n: number) => {
     const user = users[n % users.length]!;

@@ -1,10 +1,9 @@
 /**
  * A real stack for API benchmarks, on free ports in a temporary directory: embedded PostgreSQL, the Temporal dev
- * server, the worker and the API as their own processes. Plus the load generator's pieces: a keep-alive POST, a
- * driver of N calls from C loops, and a one-line report of a run.
+ * server, the worker and the API as their own processes (BENCH_API_PROCESSES / BENCH_API_NODE_ARGS reach the API, see
+ * api-process.ts). Plus the load generator's pieces: a driver of N calls from C loops, and a one-line report of a run.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { ApiClient } from '../../test/support/http.js';
 import { freePort } from '../../test/support/ports.js';
+import { apiNodeArgs, apiProcessEnv } from './api-process.js';
 
 export interface ApiStack {
   api: ApiClient;
@@ -63,9 +63,11 @@ async function startApiStack(dir: string, stops: Array<() => Promise<unknown>>):
     SECRET_KEY: randomBytes(32).toString('hex'),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
+    ...apiProcessEnv(),
   };
   const spawn = (name: 'api' | 'worker'): ServiceProcess => {
-    const service = spawnEntryPoint(name, { env, logFile: join(dir, `${name}.log`) });
+    const nodeArgs = name === 'api' ? apiNodeArgs() : [];
+    const service = spawnEntryPoint(name, { env, nodeArgs, logFile: join(dir, `${name}.log`) });
     stops.push(() => service.stop('SIGTERM'));
     return service;
   };
@@ -155,42 +157,25 @@ export async function drive(count: number, concurrency: number, call: (n: number
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
 }
 
-export function printRun(concurrency: number, run: Run): void {
-  const pct = (p: number) => run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
-  const cells = [
-    concurrency,
-    Math.round(run.latencies.length / run.seconds),
-    pct(50).toFixed(1),
-    pct(99).toFixed(1),
-    run.latencies.at(-1)!.toFixed(1),
-  ];
-  console.log(
-    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
-  );
+export function perSecond(run: Run): number {
+  return run.latencies.length / run.seconds;
 }
 
-/** A POST over a keep-alive agent, cheaper per request than fetch: the load generator shares the machine. */
-export function post(agent: Agent, url: string, token: string, idempotencyKey: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'idempotency-key': idempotencyKey,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+export function percentileOf(run: Run, p: number): number {
+  return run.latencies[Math.min(run.latencies.length - 1, Math.floor((p / 100) * run.latencies.length))]!;
+}
+
+/** One line of a run's table: concurrency, calls/s, p50, p99 and max ms, and SQL statements per call when counted. */
+export function printRun(concurrency: number, run: Run, sqlPerCall?: number): void {
+  const cells = [
+    concurrency,
+    Math.round(perSecond(run)),
+    percentileOf(run, 50).toFixed(1),
+    percentileOf(run, 99).toFixed(1),
+    run.latencies.at(-1)!.toFixed(1),
+    sqlPerCall === undefined ? '' : sqlPerCall.toFixed(2),
+  ];
+  console.log(
+    `  ${cells.map((c, i) => String(c).padStart([11, 14, 9, 9, 9, 10][i]!)).join('')}${run.refused ? `   (${run.refused} refused)` : ''}`,
+  );
 }

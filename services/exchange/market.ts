@@ -274,14 +274,15 @@ export class Market {
       const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
       accepted.push({ id: f.id, submission: s, seq: journal(index, command) });
     });
-    if (accepted.length > 0) await insertOrders(tx, this.pair.code, accepted);
-    await markTriggersFired(
-      tx,
-      accepted.flatMap((a) =>
-        a.submission.triggerId === undefined ? [] : [{ triggerId: a.submission.triggerId, orderId: a.id }],
-      ),
+    const fired = accepted.flatMap((a) =>
+      a.submission.triggerId === undefined ? [] : [{ triggerId: a.submission.triggerId, orderId: a.id }],
     );
-    await appendJournal(tx, this.pair.code, rows);
+    // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
+    await Promise.all([
+      accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
+      markTriggersFired(tx, fired),
+      appendJournal(tx, this.pair.code, rows),
+    ]);
     for (const s of refusedFunds) {
       await notify(tx, {
         key: `order-refused:${s.userId}:${s.idempotencyKey}`,

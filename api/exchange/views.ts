@@ -1,9 +1,9 @@
 /** Orders and trades as the API shows them: decimal strings in each pair's currencies. */
 import { z } from '@hono/zod-openapi';
-import { formatAmount, parseAmount } from '../../domain/money.js';
+import { formatAmount } from '../../domain/money.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { StoredOrder, StoredTrade } from '../../services/exchange/orders-store.js';
-import { invalidField } from '../http/problem.js';
+import { requireMinorUnits } from '../http/money.js';
 
 export const OrderView = z
   .object({
@@ -92,8 +92,5 @@ export function tradeView(t: StoredTrade, pair: Pair, userId: string) {
 
 /** A decimal field in one of the pair's currencies, or null when absent. */
 export function minorUnits(text: string | undefined, scale: number, field: string): bigint | null {
-  if (text === undefined) return null;
-  const parsed = parseAmount(text, scale);
-  if (!parsed.ok) throw invalidField(field, `${parsed.reason} (${scale} decimal places)`);
-  return parsed.value;
+  return text === undefined ? null : requireMinorUnits(text, scale, field);
 }

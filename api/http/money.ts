@@ -15,8 +15,19 @@ export async function requireCurrency(catalog: CurrencyCatalog, code: string, fi
 }
 
 export function requireAmount(text: string, currency: Currency, field = 'amount', options: ParseOptions = {}): bigint {
-  const parsed = parseAmount(text, currency.scale, options);
-  if (!parsed.ok) throw invalidField(field, `${parsed.reason} (${currency.code} has ${currency.scale} decimal places)`);
+  return requireMinorUnits(text, currency.scale, field, `${currency.code} has ${currency.scale} decimal places`, options);
+}
+
+/** `text` in minor units at `scale`, or a 400 naming the field and saying what the scale is (`scaleNote`). */
+export function requireMinorUnits(
+  text: string,
+  scale: number,
+  field: string,
+  scaleNote = `${scale} decimal places`,
+  options: ParseOptions = {},
+): bigint {
+  const parsed = parseAmount(text, scale, options);
+  if (!parsed.ok) throw invalidField(field, `${parsed.reason} (${scaleNote})`);
   return parsed.value;
 }
 

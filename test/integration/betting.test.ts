@@ -7,12 +7,12 @@ import { settleBetPage } from '../../services/betting/settlement.js';
 import { betById, tallyBets } from '../../services/betting/bets-store.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { notificationsFor } from '../../services/notifications/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fundedUser as fundUser } from '../support/funded-user.js';
 
 let db: TestDatabase;
 let placer: BetPlacer;
@@ -25,23 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-let users = 0;
-async function fundedUser(amount: bigint, currency = 'USD'): Promise<string> {
-  const user = (await insertUser(db.sql, { email: `bettor${++users}@example.com`, passwordHash: 'x', role: 'user' }))!;
-  const outcome = await new LedgerWriter(db.sql).submit({
-    transfers: [
-      {
-        kind: 'posted',
-        key: `fund:${user.id}:${currency}`,
-        debit: 'equity:adjustments',
-        credit: userAccountName(user.id),
-        currency,
-        amount,
-      },
-    ],
-  });
-  expect(outcome.ok).toBe(true);
-  return user.id;
+function fundedUser(amount: bigint, currency = 'USD'): Promise<string> {
+  return fundUser(db.sql, 'bettor', { [currency]: amount });
 }
 
 async function newEvent(coefficient = 185n, deadline = new Date(Date.now() + 3_600_000)): Promise<string> {

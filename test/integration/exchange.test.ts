@@ -10,10 +10,9 @@ import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.j
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { notificationsFor } from '../../services/notifications/store.js';
-import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fundedUser as fundUser } from '../support/funded-user.js';
 
 const log = pino({ level: 'silent' });
 let db: TestDatabase;
@@ -37,25 +36,8 @@ afterAll(async () => {
   await db.drop();
 });
 
-let users = 0;
-async function fundedUser(funds: Record<string, bigint>): Promise<string> {
-  const user = (await insertUser(db.sql, { email: `trader${++users}@example.com`, passwordHash: 'x', role: 'user' }))!;
-  for (const [currency, amount] of Object.entries(funds)) {
-    const outcome = await new LedgerWriter(db.sql).submit({
-      transfers: [
-        {
-          kind: 'posted',
-          key: `fund:${user.id}:${currency}`,
-          debit: 'equity:adjustments',
-          credit: userAccountName(user.id),
-          currency,
-          amount,
-        },
-      ],
-    });
-    expect(outcome.ok).toBe(true);
-  }
-  return user.id;
+function fundedUser(funds: Record<string, bigint>): Promise<string> {
+  return fundUser(db.sql, 'trader', funds);
 }
 
 const balance = async (userId: string, currency: string) =>

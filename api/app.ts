@@ -36,6 +36,7 @@ import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
+import { accountEmailRoutes } from './users-auth/account-email-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
@@ -101,6 +102,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   withdrawalSettingsRoutes(app, deps, guards);
   settingsOpsRoutes(app, deps, guards);
   accountOpsRoutes(app, deps, guards);
+  accountEmailRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);
   userAdminRoutes(app, deps, guards);
   xrplAccountRoutes(app, deps, guards);

@@ -16,6 +16,8 @@ import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { AccountSettings } from '../platform/config.js';
+import type { Mailer } from '../platform/mail/mailer.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -28,14 +30,18 @@ export interface ApiDeps {
   operationSettings: SettingsResolver;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
-  keys: { totp: Buffer; apiKeys: Buffer };
+  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer };
   settings: {
     apiKeyWindowSeconds: number;
     trustProxy: boolean;
     devMode: boolean;
     withdrawals: WithdrawalTimings;
     console: ConsoleSettings;
+    /** Email verification and password reset: link base, lifetimes, whether withdrawals need a verified email. */
+    accounts: AccountSettings;
   };
+  /** Account mail (verification and reset links); null without SMTP_URL. */
+  mailer: Mailer | null;
   metrics: ApiMetrics;
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */

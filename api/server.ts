@@ -8,7 +8,8 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { accountSettings, consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { createMailer } from '../platform/mail/mailer.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -63,7 +64,11 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   });
   const secretKey = required(config, 'SECRET_KEY');
 
-  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const keys = {
+    totp: deriveKey(secretKey, 'totp'),
+    apiKeys: deriveKey(secretKey, 'api-keys'),
+    emailLinks: deriveKey(secretKey, 'email-links'),
+  };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
@@ -98,7 +103,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
+      accounts: accountSettings(config),
     },
+    mailer: config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null,
     metrics,
     log,
     depositAddresses: {
@@ -124,6 +131,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       for (const client of marketSocket.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await markets.close();
+      deps.mailer?.close();
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };

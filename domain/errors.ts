@@ -44,6 +44,8 @@ export const ErrorCode = {
   UnknownPair: 'unknown_pair',
   PairDisabled: 'pair_disabled',
   OrderNotOpen: 'order_not_open',
+  RateLimited: 'rate_limited',
+  EmailNotVerified: 'email_not_verified',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

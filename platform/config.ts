@@ -147,6 +147,14 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
   MAIL_SINK_PORT: port.default(2525),
 
+  /** Where the links in account mail (email verification, password reset) point: the page that takes their token. */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  EMAIL_VERIFICATION_TTL: duration.prefault('2d'),
+  EMAIL_VERIFICATION_RESEND_INTERVAL: duration.prefault('60s'),
+  PASSWORD_RESET_TTL: duration.prefault('1h'),
+  /** Unverified accounts can sign in but cannot withdraw (an operator can mark an email verified). */
+  WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: bool.default(true),
+
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
   WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
@@ -220,6 +228,19 @@ export function withdrawalTimings(config: Config) {
     pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
   };
 }
+
+/** Email verification and password reset, as the API runs them. */
+export function accountSettings(config: Config) {
+  return {
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL,
+    resendIntervalMs: config.EMAIL_VERIFICATION_RESEND_INTERVAL,
+    passwordResetTtlMs: config.PASSWORD_RESET_TTL,
+    withdrawalsRequireVerifiedEmail: config.WITHDRAWALS_REQUIRE_VERIFIED_EMAIL,
+  };
+}
+
+export type AccountSettings = ReturnType<typeof accountSettings>;
 
 /** The worker's concurrency knobs, as `Worker.create` takes them. */
 export function workerTuning(config: Config) {

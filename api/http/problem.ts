@@ -36,6 +36,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
       return 401;
     case ErrorCode.Forbidden:
     case ErrorCode.IpNotAllowed:
+    case ErrorCode.EmailNotVerified:
       return 403;
     case ErrorCode.NotFound:
       return 404;
@@ -72,6 +73,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.EventNotOpen:
     case ErrorCode.PairDisabled:
       return 422;
+    case ErrorCode.RateLimited:
+      return 429;
     case ErrorCode.Unavailable:
       return 503;
     default:

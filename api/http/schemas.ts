@@ -51,6 +51,7 @@ const problemDescriptions: Record<number, string> = {
   409: 'Conflicts with the current state or an earlier request under the same Idempotency-Key',
   415: 'The body must be application/json',
   422: 'A business rule refused the request; code names it',
+  429: 'Too many requests of this kind; try again later',
   503: 'A dependency is unavailable',
 };
 

@@ -3,6 +3,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { familyOf, revokeFamily, useRefreshToken } from '../../services/users-auth/refresh-tokens-store.js';
 import { insertUser, setTotp, totpSecretOf, userById } from '../../services/users-auth/users-store.js';
 import { signIn } from '../../services/users-auth/sign-in.js';
+import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
+import { emailVerificationDeps } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
@@ -18,12 +20,12 @@ export const Email = z
   .max(254)
   .transform((e) => e.toLowerCase())
   .openapi({ example: 'ada@example.com' });
-const Password = z
+export const Password = z
   .string()
   .min(12, 'must have at least 12 characters')
   .max(256)
   .openapi({ example: 'correct horse battery staple' });
-const TotpCode = z
+export const TotpCode = z
   .string()
   .regex(/^\d{6}$/, 'must be 6 digits')
   .openapi({ example: '123456' });
@@ -39,6 +41,7 @@ export const UserView = z
     group_id: z.string().nullable(),
     account_type: z.string(),
     verification_level: z.number().int(),
+    email_verified: z.boolean(),
   })
   .openapi('User');
 
@@ -56,6 +59,7 @@ export function userView(u: {
   groupId: string | null;
   accountType: string;
   verificationLevel: number;
+  emailVerified: boolean;
 }) {
   return {
     id: u.id,
@@ -67,6 +71,7 @@ export function userView(u: {
     group_id: u.groupId,
     account_type: u.accountType,
     verification_level: u.verificationLevel,
+    email_verified: u.emailVerified,
   };
 }
 
@@ -92,6 +97,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
       if (!user)
         throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+      // the link is mailed after the answer: a slow mail server must not slow registration
+      setImmediate(() => {
+        sendEmailVerification(emailVerificationDeps(deps), user.id).catch((error: unknown) =>
+          deps.log.error({ err: error, user: user.id }, 'verification mail failed'),
+        );
+      });
       return c.json(userView(user), 201);
     },
   );

@@ -18,6 +18,8 @@ export interface User {
   verificationLevel: number;
   /** individual, merchant, or another kind from account_types. */
   accountType: string;
+  /** Opened the link mailed at registration (or an operator said so); unverified users cannot withdraw. */
+  emailVerified: boolean;
 }
 
 export interface UserWithSecrets extends User {
@@ -26,7 +28,8 @@ export interface UserWithSecrets extends User {
 }
 
 const columns = (db: Db) =>
-  db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type`;
+  db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type,
+  email_verified_at`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -40,6 +43,7 @@ function toUser(r: Record<string, unknown>): User {
     groupId: (r.groupId as string | null) ?? null,
     verificationLevel: r.verificationLevel as number,
     accountType: r.accountType as string,
+    emailVerified: r.emailVerifiedAt !== null,
   };
 }
 

@@ -27,7 +27,11 @@ export async function inProcessDeps(
 ): Promise<{ deps: ApiDeps; caches: ApiCaches; close(): Promise<void> }> {
   const secretKey = randomBytes(32).toString('hex');
   const log = pino({ level: 'silent' });
-  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const keys = {
+    totp: deriveKey(secretKey, 'totp'),
+    apiKeys: deriveKey(secretKey, 'api-keys'),
+    emailLinks: deriveKey(secretKey, 'email-links'),
+  };
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);
   markets.start(await loadPairs(sql));
@@ -46,7 +50,15 @@ export async function inProcessDeps(
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
+      accounts: {
+        publicUrl: 'http://localhost:8080',
+        emailVerificationTtlMs: 86_400_000,
+        resendIntervalMs: 60_000,
+        passwordResetTtlMs: 3_600_000,
+        withdrawalsRequireVerifiedEmail: false,
+      },
     },
+    mailer: null,
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},

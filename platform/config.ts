@@ -154,6 +154,13 @@ const schema = z.object({
   PASSWORD_RESET_TTL: duration.prefault('1h'),
   /** Unverified accounts can sign in but cannot withdraw (an operator can mark an email verified). */
   WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: bool.default(true),
+  /** The Telegram bot (BotFather's token): Login Widget sign-in checks its HMAC; notifications send through it. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must be a bot token such as "123456:ABC-DEF…"')
+    .optional(),
+  /** How old Login Widget data may be (its auth_date) and still sign in. */
+  TELEGRAM_LOGIN_MAX_AGE: duration.prefault('1d'),
 
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
@@ -237,6 +244,9 @@ export function accountSettings(config: Config) {
     resendIntervalMs: config.EMAIL_VERIFICATION_RESEND_INTERVAL,
     passwordResetTtlMs: config.PASSWORD_RESET_TTL,
     withdrawalsRequireVerifiedEmail: config.WITHDRAWALS_REQUIRE_VERIFIED_EMAIL,
+    telegram: config.TELEGRAM_BOT_TOKEN
+      ? { botToken: config.TELEGRAM_BOT_TOKEN, maxAgeSeconds: config.TELEGRAM_LOGIN_MAX_AGE / 1000 }
+      : null,
   };
 }
 

@@ -45,7 +45,7 @@ export const UserView = z
   })
   .openapi('User');
 
-const TokenPair = z
+export const TokenPair = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
   .openapi('TokenPair');
 

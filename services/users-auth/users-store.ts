@@ -71,6 +71,11 @@ export async function userWithSecretsByEmail(db: Db, email: string): Promise<Use
   return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
 }
 
+export async function userWithSecretsById(db: Db, id: string): Promise<UserWithSecrets | null> {
+  const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where id = ${id}`;
+  return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
+}
+
 export async function totpSecretOf(db: Db, id: string): Promise<{ secret: string | null; enabled: boolean }> {
   const [row] = await db`select totp_secret, totp_enabled from users where id = ${id}`;
   return { secret: row?.totpSecret ?? null, enabled: row?.totpEnabled ?? false };

@@ -56,6 +56,7 @@ export async function inProcessDeps(
         resendIntervalMs: 60_000,
         passwordResetTtlMs: 3_600_000,
         withdrawalsRequireVerifiedEmail: false,
+        telegram: null,
       },
     },
     mailer: null,

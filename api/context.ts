@@ -18,6 +18,7 @@ import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { AccountSettings } from '../platform/config.js';
 import type { Mailer } from '../platform/mail/mailer.js';
+import type { KycProviderClient } from '../services/verification/provider-client.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -42,6 +43,8 @@ export interface ApiDeps {
   };
   /** Account mail (verification and reset links); null without SMTP_URL. */
   mailer: Mailer | null;
+  /** The KYC provider (SumSub's API), its webhook secret and levels; null when not configured. */
+  kyc: { provider: KycProviderClient; webhookSecret: string; levels: Array<{ name: string; level: number }> } | null;
   metrics: ApiMetrics;
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */

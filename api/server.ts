@@ -8,8 +8,9 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { accountSettings, consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { accountSettings, consoleSettings, kycSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
 import { createMailer } from '../platform/mail/mailer.js';
+import { KycProviderClient } from '../services/verification/provider-client.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -106,6 +107,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       accounts: accountSettings(config),
     },
     mailer: config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null,
+    kyc: kycClient(kycSettings(config)),
     metrics,
     log,
     depositAddresses: {
@@ -135,4 +137,8 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };
+}
+
+function kycClient(settings: ReturnType<typeof kycSettings>): ApiDeps['kyc'] {
+  return settings && { ...settings, provider: new KycProviderClient(settings.provider) };
 }

@@ -161,6 +161,19 @@ const schema = z.object({
     .optional(),
   /** How old Login Widget data may be (its auth_date) and still sign in. */
   TELEGRAM_LOGIN_MAX_AGE: duration.prefault('1d'),
+  /** The KYC provider (SumSub's REST API): app token and secret key sign requests, the webhook secret its webhooks. */
+  SUMSUB_BASE_URL: url(['http:', 'https:']).default('https://api.sumsub.com'),
+  SUMSUB_APP_TOKEN: z.string().min(1).optional(),
+  SUMSUB_SECRET_KEY: z.string().min(1).optional(),
+  SUMSUB_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** The provider's level names and the verification level each grants; the first is the default. */
+  KYC_LEVELS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_ -]{1,64}=\d{1,2}(,[A-Za-z0-9_ -]{1,64}=\d{1,2})*$/,
+      'must be a list such as "basic-kyc-level=1,full-kyc-level=2"',
+    )
+    .default('basic-kyc-level=1'),
 
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
@@ -251,6 +264,23 @@ export function accountSettings(config: Config) {
 }
 
 export type AccountSettings = ReturnType<typeof accountSettings>;
+
+/** The KYC provider's settings, when all three secrets are set. */
+export function kycSettings(config: Config) {
+  if (!config.SUMSUB_APP_TOKEN || !config.SUMSUB_SECRET_KEY || !config.SUMSUB_WEBHOOK_SECRET) return null;
+  return {
+    provider: {
+      baseUrl: config.SUMSUB_BASE_URL.replace(/\/$/, ''),
+      appToken: config.SUMSUB_APP_TOKEN,
+      secretKey: config.SUMSUB_SECRET_KEY,
+    },
+    webhookSecret: config.SUMSUB_WEBHOOK_SECRET,
+    levels: config.KYC_LEVELS.split(',').map((pair) => {
+      const [name, level] = pair.split('=') as [string, string];
+      return { name, level: Number(level) };
+    }),
+  };
+}
 
 /** The worker's concurrency knobs, as `Worker.create` takes them. */
 export function workerTuning(config: Config) {

@@ -60,6 +60,7 @@ export async function inProcessDeps(
       },
     },
     mailer: null,
+    kyc: null,
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},

@@ -44,7 +44,7 @@ export async function creditOnce(deps: CreditDeps, depositId: string): Promise<D
       currency: result.deposit.currency,
       amount: result.deposit.amount.toString(),
     },
-    'deposit credited',
+    result.deposit.status === 'held' ? `deposit held (${result.deposit.holdReason})` : 'deposit credited',
   );
   return view(result.deposit);
 }

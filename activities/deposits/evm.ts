@@ -30,9 +30,10 @@ export function createEvmDepositActivities(deps: CreditDeps & { temporal: Tempor
     async settleEvmDeposit(input: Pick<EvmDepositInput, 'depositId' | 'chain' | 'address'>): Promise<EvmDepositStatus> {
       const observation = await depositObservation(input.depositId);
       if (observation.state === 'seen') return { state: 'confirming', confirmations: observation.confirmations };
-      if (observation.state === 'confirmed') await creditOnce(deps, input.depositId);
+      const credited = observation.state === 'confirmed' ? await creditOnce(deps, input.depositId) : null;
       await wakeCollector(deps.temporal, { chain: input.chain, address: input.address });
-      return { state: observation.state === 'confirmed' ? 'credited' : 'dropped', confirmations: observation.confirmations };
+      const state = credited === null ? 'dropped' : credited.status === 'held' ? 'held' : 'credited';
+      return { state, confirmations: observation.confirmations };
     },
   };
 }

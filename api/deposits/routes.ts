@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkAddress } from '../../chains/addresses.js';
 import { depositsOfUser } from '../../services/deposits/store.js';
 import { isEvmChain } from '../../domain/deposits/credit.js';
+import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
 import { confirmationsOf } from '../../services/deposits/evm-observations.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
@@ -25,7 +26,15 @@ const DepositView = z
     tx_hash: z.string(),
     address: z.string(),
     destination_tag: z.string().nullable(),
-    status: z.enum(['pending', 'credited', 'dropped']),
+    status: z.enum(['pending', 'held', 'credited', 'dropped']),
+    hold_reason: z
+      .enum(['below_minimum', 'deposits_disabled', 'above_maximum'])
+      .nullable()
+      .openapi({
+        description:
+          'Why a held deposit is kept, not credited yet: below the minimum it is credited with the next deposit that makes it up',
+      }),
+    fee: z.string().nullable().openapi({ description: 'The deposit fee charged when it was credited' }),
     detected_at: z.string(),
     credited_at: z.string().nullable(),
     confirmations: z
@@ -54,6 +63,16 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       if (!provider || !currency.enabled) {
         throw new ApiError(ErrorCode.DepositsUnsupported, `deposits of ${currency.code} are not available`, [
           { path: 'currency', message: 'cannot be deposited' },
+        ]);
+      }
+      const settings = await deps.operationSettings.resolve(
+        DEPOSIT_SETTINGS,
+        currency.code,
+        await deps.users.principal(c.get('user').id),
+      );
+      if (!settings.addressesEnabled) {
+        throw new ApiError(ErrorCode.DepositsUnsupported, `deposit addresses for ${currency.code} are not handed out now`, [
+          { path: 'currency', message: 'addresses are disabled' },
         ]);
       }
       const address = await provider.addressFor(c.get('user').id, currency);
@@ -103,6 +122,8 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
             address: displayAddress(d.chain, d.address),
             destination_tag: d.destinationTag?.toString() ?? null,
             status: d.status,
+            hold_reason: d.holdReason,
+            fee: d.fee === null ? null : money(d.fee, currencies.get(d.currency)!),
             detected_at: d.detectedAt.toISOString(),
             credited_at: d.creditedAt?.toISOString() ?? null,
             confirmations: confirmations.get(d.id) ?? null,

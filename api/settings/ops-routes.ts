@@ -7,7 +7,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { OperationSettings } from '../../domain/settings/fields.js';
 import { SETTING_SCOPES } from '../../domain/settings/resolve.js';
-import { removeOverride, saveOverride } from '../../services/settings/service.js';
+import { removeOverride, saveDefault, saveOverride } from '../../services/settings/service.js';
 import { subjectLayers } from '../../services/settings/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
@@ -139,6 +139,29 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       await saveOverride(deps.sql, { settings, subject, scope, scopeId }, values, c.get('user').id);
       deps.operationSettings.changed(operation, subject);
       deps.log.info({ operator: c.get('user').id, operation, subject, scope, scopeId }, 'settings override saved');
+      return c.json({ values: showValues(settings.fields, values, currency) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/settings/{operation}/{subject}/default',
+      tags: ['operations'],
+      summary: "Set the subject's default layer: the fields given, the rest from the operation's built-in defaults",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: SubjectParams, ...jsonBody(z.object({ values: SettingValuesView })) },
+      responses: { 200: jsonResponse('Saved', z.object({ values: SettingValuesView })), ...problems(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const { operation, subject } = c.req.valid('param');
+      const settings = operationNamed(operation);
+      const currency = await amountCurrency(deps.currencies, subject);
+      const values = readValues(settings.fields, c.req.valid('json').values, currency);
+      await saveDefault(deps.sql, settings, subject, values, c.get('user').id);
+      deps.operationSettings.changed(operation, subject);
+      deps.log.info({ operator: c.get('user').id, operation, subject }, 'settings default saved');
       return c.json({ values: showValues(settings.fields, values, currency) }, 200);
     },
   );

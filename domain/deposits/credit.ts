@@ -1,7 +1,8 @@
 /** Deposits: one per on-chain event (chain, tx, index), credited to its user once, through the ledger. */
-import { userAccountName, type TransferGroup } from '../ledger/engine.js';
+import { userAccountName, type TransferGroup, type TransferRequest } from '../ledger/engine.js';
 
-export type DepositStatus = 'pending' | 'credited' | 'dropped';
+/** held: kept, not credited yet (below the minimum, deposits off, or above the maximum): see ./settings.ts. */
+export type DepositStatus = 'pending' | 'held' | 'credited' | 'dropped';
 
 /** A chain's identifier in keys and workflow IDs: `evm-<chainId>` or `xrpl`, never containing ':'. */
 export function evmChain(chainId: bigint | number): string {
@@ -32,17 +33,37 @@ export interface DepositCredit {
 
 /** Crediting a deposit: the hot custody account (what the company holds on chain) against the user's balance. */
 export function depositCreditGroup(d: DepositCredit): TransferGroup {
+  return { transfers: [creditTransfer(d)] };
+}
+
+/**
+ * Crediting a deposit together with deposits held on its address (below the minimum, or while deposits were off),
+ * each by its own key, and the deposit fee on their total from the user to the fee account.
+ */
+export function heldDepositsCreditGroup(d: DepositCredit, released: DepositCredit[], fee: bigint): TransferGroup {
+  const transfers: TransferRequest[] = [d, ...released].map(creditTransfer);
+  if (fee > 0n) {
+    transfers.push({
+      kind: 'posted',
+      key: `${d.workflowId}:fee`,
+      debit: userAccountName(d.userId),
+      credit: `fees:${d.currency}`,
+      currency: d.currency,
+      amount: fee,
+      metadata: { type: 'deposit_fee', deposit_id: d.depositId, deposits: [d.depositId, ...released.map((r) => r.depositId)] },
+    });
+  }
+  return { transfers };
+}
+
+function creditTransfer(d: DepositCredit): TransferRequest {
   return {
-    transfers: [
-      {
-        kind: 'posted',
-        key: `${d.workflowId}:credit`,
-        debit: hotCustodyAccount(d.chain),
-        credit: userAccountName(d.userId),
-        currency: d.currency,
-        amount: d.amount,
-        metadata: { type: 'deposit', deposit_id: d.depositId, chain: d.chain },
-      },
-    ],
+    kind: 'posted',
+    key: `${d.workflowId}:credit`,
+    debit: hotCustodyAccount(d.chain),
+    credit: userAccountName(d.userId),
+    currency: d.currency,
+    amount: d.amount,
+    metadata: { type: 'deposit', deposit_id: d.depositId, chain: d.chain },
   };
 }

@@ -1,8 +1,10 @@
 /** Deposits as users see them; each network's listener records them, the deposit workflows credit them. */
-import { depositCreditGroup, type DepositStatus } from '../../domain/deposits/credit.js';
+import { heldDepositsCreditGroup, type DepositStatus } from '../../domain/deposits/credit.js';
+import { decideDeposits, DEPOSIT_SETTINGS, type HoldReason } from '../../domain/deposits/settings.js';
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
+import { resolveSettingsForUsers } from '../settings/client.js';
 
 export interface Deposit {
   id: string;
@@ -19,6 +21,10 @@ export interface Deposit {
   transferKey: string | null;
   detectedAt: Date;
   creditedAt: Date | null;
+  holdReason: HoldReason | null;
+  /** Set once credited: the user's fee, and what the deposit cost us at the provider. */
+  fee: bigint | null;
+  providerCost: bigint | null;
 }
 
 export type NewDeposit = Pick<
@@ -44,6 +50,9 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     transferKey: (r.transferKey as string | null) ?? null,
     detectedAt: r.detectedAt as Date,
     creditedAt: (r.creditedAt as Date | null) ?? null,
+    holdReason: (r.holdReason as HoldReason | null) ?? null,
+    fee: (r.fee as bigint | null) ?? null,
+    providerCost: (r.providerCost as bigint | null) ?? null,
   };
 }
 
@@ -85,36 +94,87 @@ export async function creditDeposit(sql: Sql, id: string): Promise<CreditOutcome
 
 /**
  * Credits several deposits in the caller's transaction (the deposit creditor's group commit), answering each in
- * order. Rows are locked in id order, so two batches sharing deposits never deadlock.
+ * order, under the deposit settings of each user and currency: a deposit is credited (with those held on its address
+ * before, less its fee), or held (decideDeposits says when). Rows are locked in id order, so two batches sharing
+ * deposits never deadlock; asking again about a held or credited deposit changes nothing.
  */
 export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutcome[]> {
   const rows = await tx`select * from deposits where id = any(${tx.array(ids)}::bigint[]) order by id for update`;
   const byId = new Map(rows.map((r) => [String(r.id), toDeposit(r)]));
   const outcomes = new Map<string, CreditOutcome>();
-  const toCredit: Deposit[] = [];
+  const toDecide: Deposit[] = [];
   for (const id of new Set(ids)) {
     const deposit = byId.get(id);
     if (!deposit) outcomes.set(id, { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } });
-    else if (deposit.status === 'credited') outcomes.set(id, { ok: true, deposit });
+    else if (deposit.status === 'credited' || deposit.status === 'held') outcomes.set(id, { ok: true, deposit });
     else if (deposit.status === 'dropped')
       outcomes.set(id, { ok: false, error: { code: 'deposit_dropped', message: 'the deposit was dropped' } });
-    else toCredit.push(deposit);
+    else toDecide.push(deposit);
   }
-  const groups = toCredit.map((d) => depositCreditGroup({ ...d, depositId: d.id }));
+  if (toDecide.length === 0) return ids.map((id) => outcomes.get(id)!);
+
+  // what earlier deposits on these addresses left held, waiting for enough (not those held for an operator)
+  const heldRows = await tx`
+    select d.* from deposits d
+    join (select unnest(${tx.array(toDecide.map((d) => d.userId))}::uuid[]) as user_id,
+                 unnest(${tx.array(toDecide.map((d) => d.currency))}::text[]) as currency,
+                 unnest(${tx.array(toDecide.map((d) => d.address))}::text[]) as address) s
+      on d.user_id = s.user_id and d.currency = s.currency and d.address = s.address
+    where d.status = 'held' and d.hold_reason in ('below_minimum', 'deposits_disabled')
+    order by d.id for update of d`;
+  const heldEarlier = [...new Map(heldRows.map((r) => [String(r.id), toDeposit(r)])).values()];
+  const settings = await resolveSettingsForUsers(
+    tx,
+    DEPOSIT_SETTINGS,
+    toDecide.map((d) => ({ subject: d.currency, userId: d.userId })),
+  );
+  const candidate = (d: Deposit) => ({ ...d, depositId: d.id });
+  const decisions = decideDeposits(toDecide.map(candidate), heldEarlier.map(candidate), (d) => settings(d.currency, d.userId));
+
+  const credits = decisions.flatMap((decision) => (decision.kind === 'credit' ? [decision] : []));
+  const groups = credits.map((c) => heldDepositsCreditGroup(c.deposit, c.released, c.fee));
   const ledgered = await commitGroups(tx, groups);
-  const credited: Array<{ id: string; transferKey: string }> = [];
-  toCredit.forEach((deposit, i) => {
+  const credited: Array<{ id: string; transferKey: string; fee: bigint; providerCost: bigint | null; with: string }> = [];
+  credits.forEach((credit, i) => {
     const outcome = ledgered[i]!;
-    if (outcome.ok) credited.push({ id: deposit.id, transferKey: groups[i]!.transfers[0]!.key });
-    else outcomes.set(deposit.id, { ok: false, error: outcome.error });
+    if (!outcome.ok) {
+      outcomes.set(credit.deposit.id, { ok: false, error: outcome.error });
+      return;
+    }
+    const { deposit } = credit;
+    credited.push({
+      id: deposit.id,
+      transferKey: `${deposit.workflowId}:credit`,
+      fee: credit.fee,
+      providerCost: credit.providerCost,
+      with: deposit.id,
+    });
+    for (const r of credit.released) {
+      // a held deposit's provider cost was recorded when it was held
+      credited.push({ id: r.id, transferKey: `${r.workflowId}:credit`, fee: 0n, providerCost: null, with: deposit.id });
+    }
   });
   if (credited.length > 0) {
     const updated = await tx`
-      update deposits d set status = 'credited', credited_at = now(), transfer_key = c.transfer_key
+      update deposits d set status = 'credited', credited_at = now(), hold_reason = null, transfer_key = c.transfer_key,
+        fee = c.fee, provider_cost = coalesce(c.provider_cost, d.provider_cost), credited_with = c.credited_with
       from (select unnest(${tx.array(credited.map((c) => c.id))}::bigint[]) as id,
-                   unnest(${tx.array(credited.map((c) => c.transferKey))}::text[]) as transfer_key) c
+                   unnest(${tx.array(credited.map((c) => c.transferKey))}::text[]) as transfer_key,
+                   unnest(${tx.array(credited.map((c) => c.fee.toString()))}::numeric[]) as fee,
+                   unnest(${tx.array(credited.map((c) => c.providerCost?.toString() ?? null))}::numeric[]) as provider_cost,
+                   unnest(${tx.array(credited.map((c) => c.with))}::bigint[]) as credited_with) c
       where d.id = c.id returning d.*`;
     for (const row of updated) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
+  }
+  const holds = decisions.flatMap((decision) => (decision.kind === 'hold' ? [decision] : []));
+  if (holds.length > 0) {
+    const held = await tx`
+      update deposits d set status = 'held', hold_reason = h.reason, provider_cost = h.provider_cost
+      from (select unnest(${tx.array(holds.map((h) => h.deposit.id))}::bigint[]) as id,
+                   unnest(${tx.array(holds.map((h) => h.reason))}::text[]) as reason,
+                   unnest(${tx.array(holds.map((h) => h.providerCost.toString()))}::numeric[]) as provider_cost) h
+      where d.id = h.id returning d.*`;
+    for (const row of held) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
   }
   return ids.map((id) => outcomes.get(id)!);
 }

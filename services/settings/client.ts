@@ -6,7 +6,7 @@ import type { OperationSettings } from '../../domain/settings/fields.js';
 import type { Db } from '../../platform/db/client.js';
 import { saveLayer } from './store.js';
 
-export { SettingsResolver, resolveSettings } from './resolver.js';
+export { SettingsResolver, resolveSettings, resolveSettingsForUsers } from './resolver.js';
 
 /** Replaces the subject's default layer with every field of `settings`. */
 export async function saveDefaultSettings<T>(

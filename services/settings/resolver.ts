@@ -13,7 +13,7 @@ import { effectiveValues, type SettingLayer, type SettingsHolder, type SettingVa
 import { InvalidatedCache } from '../../platform/cache/invalidated-cache.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Invalidations } from '../../platform/db/invalidations.js';
-import { subjectLayers, userLayers } from './store.js';
+import { batchLayers, subjectLayers, userLayers } from './store.js';
 
 export class SettingsResolver {
   private readonly layers: InvalidatedCache<SettingLayer[]>;
@@ -66,4 +66,34 @@ export async function resolveSettings<T>(
     verificationLevel: Number(layers.find((l) => l.scope === 'level')?.scopeId ?? -1),
   };
   return settings.decode(effectiveValues(settings.defaults, layers, holder));
+}
+
+/**
+ * The settings of many (subject, user) pairs at once, in two reads (a batch of deposits credits under each user's
+ * settings): returns a lookup for the pairs asked.
+ */
+export async function resolveSettingsForUsers<T>(
+  db: Db,
+  settings: OperationSettings<T>,
+  wanted: Array<{ subject: string; userId: string }>,
+): Promise<(subject: string, userId: string) => T> {
+  const { layers, holders } = await batchLayers(
+    db,
+    settings.operation,
+    [...new Set(wanted.map((w) => w.subject))],
+    [...new Set(wanted.map((w) => w.userId))],
+  );
+  const decoded = new Map<string, T>();
+  return (subject, userId) => {
+    const key = `${subject}:${userId}`;
+    let value = decoded.get(key);
+    if (value === undefined) {
+      const holder = holders.get(userId);
+      value = settings.decode(
+        effectiveValues(settings.defaults, layers.get(subject) ?? [], holder ? { id: userId, ...holder } : null),
+      );
+      decoded.set(key, value);
+    }
+    return value;
+  };
 }

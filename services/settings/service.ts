@@ -16,19 +16,35 @@ export interface OverrideKey<T> {
 
 /** Stores the override (replacing the holder's earlier one); every field must be one of the operation's, of its kind. */
 export async function saveOverride<T>(db: Db, key: OverrideKey<T>, values: SettingValues, updatedBy: string): Promise<void> {
-  const invalid = invalidField(key.settings.fields, values);
-  if (invalid) {
-    const [field, reason] = invalid;
-    throw new DomainError(ErrorCode.ValidationFailed, `values.${field} ${reason}`, [
-      { path: `values.${field}`, message: reason },
-    ]);
-  }
+  checkValues(key.settings, values);
   if (!(await holderExists(db, key.scope, key.scopeId))) {
     throw new DomainError(ErrorCode.NotFound, `no ${key.scope} ${key.scopeId}`, [
       { path: 'scope_id', message: 'does not exist' },
     ]);
   }
   await saveLayer(db, layerKey(key), values, updatedBy);
+}
+
+/** Replaces the subject's default layer with these fields (the others come from the built-in defaults). */
+export async function saveDefault<T>(
+  db: Db,
+  settings: OperationSettings<T>,
+  subject: string,
+  values: SettingValues,
+  updatedBy: string,
+): Promise<void> {
+  checkValues(settings, values);
+  await saveLayer(db, { operation: settings.operation, subject, scope: 'default', scopeId: '' }, values, updatedBy);
+}
+
+function checkValues<T>(settings: OperationSettings<T>, values: SettingValues): void {
+  const invalid = invalidField(settings.fields, values);
+  if (invalid) {
+    const [field, reason] = invalid;
+    throw new DomainError(ErrorCode.ValidationFailed, `values.${field} ${reason}`, [
+      { path: `values.${field}`, message: reason },
+    ]);
+  }
 }
 
 export async function removeOverride<T>(db: Db, key: OverrideKey<T>): Promise<void> {

@@ -37,6 +37,29 @@ export async function userLayers(db: Db, operation: string, subject: string, use
   return rows.map(toLayer);
 }
 
+/** The layers of (operation, each subject), and the group and level of each user: a batch resolves from these two reads. */
+export async function batchLayers(
+  db: Db,
+  operation: string,
+  subjects: string[],
+  userIds: string[],
+): Promise<{ layers: Map<string, SettingLayer[]>; holders: Map<string, { groupId: string | null; verificationLevel: number }> }> {
+  const [layerRows, userRows] = await Promise.all([
+    db`select subject, scope, scope_id, fields from operation_settings
+       where operation = ${operation} and subject = any(${db.array(subjects)}::text[])`,
+    db`select id, group_id, verification_level from users where id = any(${db.array(userIds)}::uuid[])`,
+  ]);
+  const layers = new Map<string, SettingLayer[]>();
+  for (const r of layerRows) {
+    const layer = { scope: r.scope as SettingScope, scopeId: r.scopeId as string, values: r.fields as SettingValues };
+    layers.set(r.subject, [...(layers.get(r.subject) ?? []), layer]);
+  }
+  const holders = new Map(
+    userRows.map((r) => [r.id as string, { groupId: r.groupId ?? null, verificationLevel: r.verificationLevel as number }]),
+  );
+  return { layers, holders };
+}
+
 export interface LayerKey {
   operation: string;
   subject: string;

@@ -24,7 +24,8 @@ export interface DepositObserved {
 }
 
 export interface EvmDepositStatus {
-  state: 'confirming' | 'credited' | 'dropped';
+  /** held: kept, not credited (below the deposit minimum, or deposits off): a later deposit credits it. */
+  state: 'confirming' | 'credited' | 'held' | 'dropped';
   confirmations: number;
 }
 

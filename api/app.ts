@@ -39,6 +39,7 @@ import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { accountEmailRoutes } from './users-auth/account-email-routes.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
+import { statisticsRoutes } from './ledger/statistics-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
@@ -107,6 +108,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   accountEmailRoutes(app, deps, guards);
   telegramRoutes(app, deps, guards);
   verificationRoutes(app, deps, guards);
+  statisticsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);
   userAdminRoutes(app, deps, guards);
   xrplAccountRoutes(app, deps, guards);

@@ -132,6 +132,14 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     },
 
     /** The enabled providers of a currency, in priority order, that this worker can send with. */
+    /** Whether an operator disabled the withdrawal's user: their open withdrawals wait before sending. */
+    async withdrawalUserDisabled({ id }: { id: string }): Promise<boolean> {
+      const withdrawal = await load(id);
+      const disabled = (await userById(deps.sql, withdrawal.userId))?.disabled ?? true;
+      if (disabled) deps.log.info({ withdrawal: id, user: withdrawal.userId }, 'withdrawal waits: its user is disabled');
+      return disabled;
+    },
+
     async withdrawalProviders({ currency }: { currency: string }): Promise<string[]> {
       const routes = (await providerRoutes(deps.sql, currency)).filter((r) => r.enabled);
       for (const route of routes) {

@@ -18,6 +18,8 @@ export const CHANGE_IDS = [
   'evm-deposit-settle-in-one-step',
   /** The EVM collector runs its steps as local activities: a sweep's steps up to a wait share one workflow task. */
   'evm-collector-local-steps',
+  /** A withdrawal whose user an operator disabled waits before sending until they are enabled again. */
+  'withdrawal-waits-while-user-disabled',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -41,12 +41,15 @@ function fakeActivities(
     providers?: Record<string, 'ok' | 'refuse' | 'error'>;
     checks?: Array<'pending' | 'confirmed' | 'failed'>;
     gate?: Promise<void>;
+    /** What each check of the user's disabled state answers, in turn (then: not disabled). */
+    disabled?: boolean[];
   } = {},
 ) {
   const calls: string[] = [];
   const statuses: WithdrawalStatus[] = [];
   const providers = options.providers ?? { 'hot-a': 'ok' };
   const checks = [...(options.checks ?? [])];
+  const disabled = [...(options.disabled ?? [])];
   let attemptsA = 0;
   const activities: Activities = {
     async recordWithdrawalStatus({ status }) {
@@ -58,6 +61,11 @@ function fakeActivities(
     },
     async verifyWithdrawalConfirmation({ code, totp }) {
       return { codeOk: code === CODE, totpOk: totp === '135790' };
+    },
+    async withdrawalUserDisabled() {
+      const answer = disabled.shift() ?? false;
+      if (answer) calls.push('disabled');
+      return answer;
     },
     async withdrawalProviders() {
       return Object.keys(providers);
@@ -164,6 +172,20 @@ describe('withdrawalWorkflow', () => {
     expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
     expect(fakes.calls).toEqual(['code', 'send:hot-a', 'settle', 'notify:succeeded']);
     expect(state).toMatchObject({ providerId: 'hot-a', txHash: '0xhot-a', approvalState: 'not_required' });
+  });
+
+  it('waits while its user is disabled and sends once they are enabled again', async () => {
+    const fakes = fakeActivities({ disabled: [true, true], checks: ['confirmed'] });
+    const { result } = await run(
+      fakes,
+      {},
+      async (handle) => {
+        await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      },
+      'withdrawal-waits-while-user-disabled',
+    );
+    expect(result).toBe('succeeded');
+    expect(fakes.calls).toEqual(['code', 'disabled', 'disabled', 'send:hot-a', 'settle', 'notify:succeeded']);
   });
 
   it('cancels after five wrong codes and releases the hold', async () => {

@@ -18,6 +18,7 @@ import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStat
 import { transactionConfirmedSignal } from '../evm-sends/messages.js';
 import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import { isPatched } from '../../platform/temporal/versions.js';
 import {
   approveWithdrawalUpdate,
   cancelWithdrawalUpdate,
@@ -234,6 +235,14 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     await moveTo('queued', { actor: `user:${input.userId}` });
   }
   if (cancelled()) return releaseCancelled();
+
+  // an operator disabled the user (their sessions and keys already stop): nothing is sent until they are enabled again
+  if (isPatched('withdrawal-waits-while-user-disabled')) {
+    while (await bookkeeping.withdrawalUserDisabled({ id: input.id })) {
+      await condition(cancelled, input.pollIntervalMs);
+      if (cancelled()) return releaseCancelled();
+    }
+  }
 
   // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
   // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.

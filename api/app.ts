@@ -40,6 +40,7 @@ import { accountEmailRoutes } from './users-auth/account-email-routes.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
 import { statisticsRoutes } from './ledger/statistics-routes.js';
+import { opsDepositRoutes } from './deposits/ops-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   telegramRoutes(app, deps, guards);
   verificationRoutes(app, deps, guards);
   statisticsRoutes(app, deps, guards);
+  opsDepositRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);
   userAdminRoutes(app, deps, guards);
   xrplAccountRoutes(app, deps, guards);

@@ -27,13 +27,10 @@ const DepositView = z
     address: z.string(),
     destination_tag: z.string().nullable(),
     status: z.enum(['pending', 'held', 'credited', 'dropped']),
-    hold_reason: z
-      .enum(['below_minimum', 'deposits_disabled', 'above_maximum'])
-      .nullable()
-      .openapi({
-        description:
-          'Why a held deposit is kept, not credited yet: below the minimum it is credited with the next deposit that makes it up',
-      }),
+    hold_reason: z.enum(['below_minimum', 'deposits_disabled', 'above_maximum']).nullable().openapi({
+      description:
+        'Why a held deposit is kept, not credited yet: below the minimum it is credited with the next deposit that makes it up',
+    }),
     fee: z.string().nullable().openapi({ description: 'The deposit fee charged when it was credited' }),
     detected_at: z.string(),
     credited_at: z.string().nullable(),

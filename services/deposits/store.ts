@@ -1,6 +1,7 @@
 /** Deposits as users see them; each network's listener records them, the deposit workflows credit them. */
 import { heldDepositsCreditGroup, type DepositStatus } from '../../domain/deposits/credit.js';
 import { decideDeposits, DEPOSIT_SETTINGS, type HoldReason } from '../../domain/deposits/settings.js';
+import { feeFor } from '../../domain/fees.js';
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
@@ -82,7 +83,7 @@ export async function depositByWorkflowId(db: Db, workflowId: string): Promise<D
 
 export type CreditOutcome =
   | { ok: true; deposit: Deposit }
-  | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found'; message: string } };
+  | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found' | 'not_held'; message: string } };
 
 /**
  * Credits a pending deposit to its user: the ledger transfer and the status change commit together, and a second
@@ -177,6 +178,32 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
     for (const row of held) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
   }
   return ids.map((id) => outcomes.get(id)!);
+}
+
+/**
+ * An operator credits a held deposit as it is (one held above the maximum, or one they will not have wait for more),
+ * less the fee on its amount.
+ */
+export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOutcome> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx`select * from deposits where id = ${id} for update`;
+    if (!row) return { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } };
+    const deposit = toDeposit(row);
+    if (deposit.status !== 'held') return { ok: false, error: { code: 'not_held', message: `the deposit is ${deposit.status}` } };
+    const settings = (
+      await resolveSettingsForUsers(tx, DEPOSIT_SETTINGS, [{ subject: deposit.currency, userId: deposit.userId }])
+    )(deposit.currency, deposit.userId);
+    const full = feeFor(deposit.amount, settings.fee);
+    const fee = full > deposit.amount ? deposit.amount : full;
+    const group = heldDepositsCreditGroup({ ...deposit, depositId: deposit.id }, [], fee);
+    const [outcome] = await commitGroups(tx, [group]);
+    if (!outcome!.ok) return { ok: false, error: outcome!.error };
+    const [credited] = await tx`
+      update deposits set status = 'credited', credited_at = now(), hold_reason = null, transfer_key = ${group.transfers[0]!.key},
+        fee = ${fee.toString()}, credited_with = id
+      where id = ${id} returning *`;
+    return { ok: true, deposit: toDeposit(credited!) };
+  });
 }
 
 /** Marks a deposit that is no longer on chain (a reorg) as dropped, unless it was already credited. */

@@ -75,6 +75,24 @@ describe('deposit settings', () => {
     expect(row).toEqual({ providerCost: 250_000n, creditedWith: both[0]!.id }); // bigint columns come back as text
   });
 
+  it('holds a deposit above the maximum for an operator, who credits it', { timeout: 120_000 }, async () => {
+    const admin = { token: stack.admin.token };
+    const user = await stack.api.signUp('big-depositor@example.com');
+    const limit = await stack.api.put(`/v1/ops/settings/deposits/USDT/user/${user.id}`, { values: { max_amount: '20' } }, admin);
+    expect(limit.status).toBe(200);
+    const address = (await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body.address;
+    await (await usdt.getFunction('transfer')(address, parseUnits('25', 6))).wait();
+    const held = await eventually('the big deposit held', async () =>
+      (await depositsOf(user.token)).find((d) => d.status === 'held'),
+    );
+    expect(held).toMatchObject({ amount: '25.000000', hold_reason: 'above_maximum' });
+    expect((await stack.api.post(`/v1/ops/deposits/${held.id}/credit`, undefined, { token: user.token })).status).toBe(403);
+    const credited = await stack.api.post(`/v1/ops/deposits/${held.id}/credit`, undefined, admin);
+    expect(credited.body).toEqual({ id: held.id, status: 'credited', fee: '1.000000' });
+    expect((await stack.api.post(`/v1/ops/deposits/${held.id}/credit`, undefined, admin)).status).toBe(409);
+    expect(await usdtBalance(user.token)).toBe('24.000000');
+  });
+
   it('stops handing out addresses when an operator turns them off', async () => {
     const user = await stack.api.signUp('no-address@example.com');
     const off = await stack.api.put(

@@ -1,0 +1,37 @@
+/** Operators' actions on deposits: crediting a held one (above the maximum, or not worth waiting for more). */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { creditHeldDeposit } from '../../services/deposits/store.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { money } from '../http/money.js';
+import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+
+export function opsDepositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/deposits/{id}/credit',
+      tags: ['operations'],
+      summary: 'Credit a held deposit as it is, less the fee on its amount',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.string().regex(/^\d{1,19}$/, 'must be a deposit id') }) },
+      responses: {
+        200: jsonResponse('Credited', z.object({ id: z.string(), status: z.literal('credited'), fee: z.string() })),
+        ...problems(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const result = await creditHeldDeposit(deps.sql, id);
+      if (!result.ok) {
+        const { code, message } = result.error;
+        throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
+      }
+      const currency = (await deps.currencies.get(result.deposit.currency))!;
+      deps.log.info({ operator: c.get('user').id, deposit: id }, 'held deposit credited by an operator');
+      return c.json({ id, status: 'credited' as const, fee: money(result.deposit.fee ?? 0n, currency) }, 200);
+    },
+  );
+}

@@ -42,6 +42,7 @@ export const UserView = z
     account_type: z.string(),
     verification_level: z.number().int(),
     email_verified: z.boolean(),
+    verification_status: z.enum(['none', 'pending', 'verified', 'rejected']),
   })
   .openapi('User');
 
@@ -60,6 +61,7 @@ export function userView(u: {
   accountType: string;
   verificationLevel: number;
   emailVerified: boolean;
+  verificationStatus: string;
 }) {
   return {
     id: u.id,
@@ -72,6 +74,7 @@ export function userView(u: {
     account_type: u.accountType,
     verification_level: u.verificationLevel,
     email_verified: u.emailVerified,
+    verification_status: u.verificationStatus as 'none' | 'pending' | 'verified' | 'rejected',
   };
 }
 

@@ -20,6 +20,8 @@ export interface User {
   accountType: string;
   /** Opened the link mailed at registration (or an operator said so); unverified users cannot withdraw. */
   emailVerified: boolean;
+  /** Identity verification (KYC): none, pending, verified or rejected. */
+  verificationStatus: string;
 }
 
 export interface UserWithSecrets extends User {
@@ -29,7 +31,7 @@ export interface UserWithSecrets extends User {
 
 const columns = (db: Db) =>
   db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type,
-  email_verified_at`;
+  email_verified_at, verification_status`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -44,6 +46,7 @@ function toUser(r: Record<string, unknown>): User {
     verificationLevel: r.verificationLevel as number,
     accountType: r.accountType as string,
     emailVerified: r.emailVerifiedAt !== null,
+    verificationStatus: r.verificationStatus as string,
   };
 }
 

@@ -35,6 +35,7 @@ import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { settingsOpsRoutes } from './settings/ops-routes.js';
+import { settingsRoutes } from './settings/routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { accountEmailRoutes } from './users-auth/account-email-routes.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
@@ -105,6 +106,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   transferSettingsRoutes(app, deps, guards);
   withdrawalSettingsRoutes(app, deps, guards);
   settingsOpsRoutes(app, deps, guards);
+  settingsRoutes(app, deps, guards);
   accountOpsRoutes(app, deps, guards);
   accountEmailRoutes(app, deps, guards);
   telegramRoutes(app, deps, guards);

@@ -23,7 +23,7 @@ const Subject = z
   .string()
   .regex(/^[A-Z][A-Z0-9]{1,9}(-[A-Z][A-Z0-9]{1,9})?$/, 'must be a currency code or a pair such as "BTC-USDT"')
   .openapi({ example: 'USDT' });
-const SubjectParams = z.object({ operation: Operation, subject: Subject });
+export const SubjectParams = z.object({ operation: Operation, subject: Subject });
 const OverrideParams = SubjectParams.extend({
   scope: z.enum(['level', 'group', 'user']),
   scope_id: z
@@ -51,7 +51,7 @@ const LayersView = z
   })
   .openapi('SettingsLayers');
 
-function operationNamed(name: string): OperationSettings<unknown> {
+export function operationNamed(name: string): OperationSettings<unknown> {
   const settings = OPERATIONS[name];
   if (!settings) {
     throw new DomainError(ErrorCode.NotFound, `no operation ${name} has settings`, [{ path: 'operation', message: 'unknown' }]);

@@ -56,6 +56,12 @@ describe('settings resolver end to end', () => {
 
     const effective = await stack.api.get(`/v1/ops/settings/transfers/USD/effective?user_id=${alice.id}`, admin);
     expect(effective.body.values).toMatchObject({ max_amount: '100.00', daily_limit: null, min_amount: '0.01' });
+    const mine = await stack.api.get('/v1/me/settings/transfers/USD', { token: alice.token });
+    expect(mine.body.values).toEqual(effective.body.values);
+    expect((await stack.api.get('/v1/me/settings/transfers/USD', { token: bob.token })).body.values).toMatchObject({
+      max_amount: '10.00',
+      daily_limit: '20.00',
+    });
 
     const own = await stack.api.put(`/v1/ops/settings/transfers/USD/user/${alice.id}`, { values: { enabled: false } }, admin);
     expect(own.status).toBe(200);

@@ -44,6 +44,9 @@ export const ErrorCode = {
   UnknownPair: 'unknown_pair',
   PairDisabled: 'pair_disabled',
   OrderNotOpen: 'order_not_open',
+  RateUnavailable: 'rate_unavailable',
+  QuoteExpired: 'quote_expired',
+  InventoryInsufficient: 'inventory_insufficient',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

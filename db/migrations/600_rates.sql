@@ -53,3 +53,9 @@ INSERT INTO rate_sources (pair, kind, static_rate, legs, spread_ppm) VALUES
   ('USD-UAH', 'static', 41.5, NULL, 2000),
   ('USDT-UAH', 'formula', NULL, '[{"pair": "USDT-USD", "invert": false}, {"pair": "USD-UAH", "invert": false}]', 5000)
 ON CONFLICT (pair) DO NOTHING;
+
+-- and their first rates, so a fresh database quotes before the first refresh (USDT-UAH = 1 × 41.5)
+INSERT INTO exchange_rates (pair, mid_num, mid_den, spread_ppm, source, as_of)
+SELECT pair, num, den, spread_ppm, kind, NULL FROM rate_sources
+JOIN (VALUES ('BTC-USDT', 90000, 1), ('ETH-USDT', 3000, 1), ('XRP-USDT', 11, 5), ('USDT-USD', 1, 1), ('USD-UAH', 83, 2),
+             ('USDT-UAH', 83, 2)) AS seed (code, num, den) ON seed.code = rate_sources.pair;

@@ -37,6 +37,8 @@ import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
+import { rateRoutes } from './rates/routes.js';
+import { opsRateRoutes } from './rates/ops-routes.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -109,6 +111,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
+  rateRoutes(app, deps);
+  opsRateRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -64,9 +64,3 @@ export async function saveRateSetting(db: Db, setting: RateSetting, updatedBy: s
       symbol = excluded.symbol, spread_ppm = excluded.spread_ppm, max_age_seconds = excluded.max_age_seconds,
       updated_by = excluded.updated_by, updated_at = now()`;
 }
-
-/** Operators switch a pair on and off for everything that uses it (spot trading, fast exchange). */
-export async function setPairEnabled(db: Db, code: string, enabled: boolean): Promise<boolean> {
-  const rows = await db`update pairs set enabled = ${enabled} where code = ${code} returning code`;
-  return rows.length > 0;
-}

@@ -91,7 +91,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     }),
     temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,

@@ -39,7 +39,7 @@ export async function inProcessDeps(
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: 60,

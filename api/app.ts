@@ -41,6 +41,9 @@ import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
 import { rateRoutes } from './rates/routes.js';
 import { opsRateRoutes } from './rates/ops-routes.js';
+import { fastExchangeRoutes } from './fast-exchange/routes.js';
+import { opsFastExchangeRoutes } from './fast-exchange/ops-routes.js';
+import { pairRoutes } from './fast-exchange/pairs-routes.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -117,6 +120,9 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   triggerRoutes(app, deps, guards);
   rateRoutes(app, deps);
   opsRateRoutes(app, deps, guards);
+  pairRoutes(app, deps);
+  fastExchangeRoutes(app, deps, guards);
+  opsFastExchangeRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -17,6 +17,7 @@ import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { CurrentRates } from '../services/rates/client.js';
+import type { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -49,6 +50,8 @@ export interface ApiDeps {
   exchange: ExchangeService;
   /** The current exchange rates in memory (read again every second): quotes, conversions, rate locks. */
   rates: CurrentRates;
+  /** Fast exchange's quotes, inserted in batches. */
+  fastExchange: { quotes: QuoteWriter };
 }
 
 export interface ConsoleSettings {

@@ -28,6 +28,7 @@ import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
 import { CurrentRates } from '../services/rates/client.js';
+import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 
 export interface RunningApi {
   url: string;
@@ -110,6 +111,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
     rates: new CurrentRates(sql),
+    fastExchange: { quotes: new QuoteWriter(sql) },
   };
   const app = createApp(deps);
 

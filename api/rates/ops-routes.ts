@@ -11,8 +11,7 @@ import { loadRatePairs } from '../../services/rates/sources-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { PairCode } from './views.js';
+import { BearerSecurity, jsonBody, jsonResponse, PairCode, problems } from '../http/schemas.js';
 
 const Percent = z
   .string()

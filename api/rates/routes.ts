@@ -5,8 +5,8 @@ import { rateHistory } from '../../services/rates/history-store.js';
 import { loadRatePairs } from '../../services/rates/sources-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import { jsonResponse, problems } from '../http/schemas.js';
-import { PairCode, rateView, RateView } from './views.js';
+import { jsonResponse, PairCode, problems } from '../http/schemas.js';
+import { rateView, RateView } from './views.js';
 
 const MAX_BUCKETS = 1_000;
 const INTERVALS: Record<string, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3_600, '4h': 14_400, '1d': 86_400 };

@@ -5,11 +5,6 @@ import { formatRate } from '../../domain/rates/rate.js';
 import { ask, bid, isStale } from '../../domain/rates/sources.js';
 import type { PairRateView } from '../../services/rates/client.js';
 
-export const PairCode = z
-  .string()
-  .regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/, 'must be a pair code such as "BTC-USDT"')
-  .openapi({ example: 'BTC-USDT' });
-
 export const RateView = z
   .object({
     pair: z.string(),

@@ -1,20 +1,7 @@
 -- Fast exchange: a user swaps one currency for another at a quoted rate, against the exchange's own inventory
--- (ledger accounts `exchange:inventory`, one per currency, which never go below zero). Settings are per pair; limits
--- are in minor units of the pair's base currency, whichever way the swap goes.
-
-CREATE TABLE fast_exchange_pairs (
-  pair              text PRIMARY KEY REFERENCES pairs (code),
-  enabled           boolean NOT NULL DEFAULT true,
-  fee_ppm           integer NOT NULL DEFAULT 2000 CHECK (fee_ppm BETWEEN 0 AND 500000),
-  quote_ttl_seconds integer NOT NULL DEFAULT 30 CHECK (quote_ttl_seconds BETWEEN 1 AND 3600),
-  min_amount        numeric(78, 0) NOT NULL DEFAULT 1 CHECK (min_amount > 0),
-  max_amount        numeric(78, 0) CHECK (max_amount >= min_amount),
-  daily_limit       numeric(78, 0) CHECK (daily_limit > 0),
-  updated_by        text,
-  updated_at        timestamptz NOT NULL DEFAULT now()
-);
-
-INSERT INTO fast_exchange_pairs (pair) SELECT pair FROM rate_sources ON CONFLICT (pair) DO NOTHING;
+-- (ledger accounts `exchange:inventory`, one per currency, which never go below zero). Its settings (on/off, fee,
+-- quote TTL, limits in minor units of the pair's base currency) are the settings resolver's operation `fast-exchange`
+-- keyed by pair, so a group or a user can have their own (domain/fast-exchange/settings.ts).
 
 -- A quote holds its terms until it expires; accepting it is its ledger group (keys fast-exchange:<id>:…), so a quote
 -- is accepted at most once however often the request is repeated.

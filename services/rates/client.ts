@@ -6,6 +6,7 @@
 export { CurrentRates, type LockedRate, type PairRateView } from './current-rates.js';
 export { convertMinor, type Conversion } from '../../domain/rates/conversion.js';
 export { formatRate, type Rate } from '../../domain/rates/rate.js';
+export { loadRatePairs, type RatePairRow } from './sources-store.js';
 
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';

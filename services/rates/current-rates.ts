@@ -8,7 +8,7 @@ import { conversionPath, convertMinor, rateAlong, type Conversion, type CurrentR
 import { isStale, type RateSourceKind } from '../../domain/rates/sources.js';
 import type { Db } from '../../platform/db/client.js';
 import { latestRates } from './history-store.js';
-import { loadRateSettings } from './sources-store.js';
+import { loadRatePairs, loadRateSettings, type RatePairRow } from './sources-store.js';
 
 export interface PairRateView extends CurrentRate {
   source: RateSourceKind;
@@ -20,8 +20,13 @@ export interface LockedRate extends Conversion {
   lockedAt: Date;
 }
 
+interface Loaded {
+  views: Map<string, PairRateView>;
+  pairs: RatePairRow[];
+}
+
 export class CurrentRates {
-  private cached: { at: number; rates: Promise<Map<string, PairRateView>> } | null = null;
+  private cached: { at: number; rates: Promise<Loaded> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -33,28 +38,40 @@ export class CurrentRates {
     this.cached = null;
   }
 
-  private load(): Promise<Map<string, PairRateView>> {
+  private loaded(): Promise<Loaded> {
     if (!this.cached || Date.now() - this.cached.at > this.ttlMs) {
-      const rates = Promise.all([latestRates(this.db), loadRateSettings(this.db)]).then(([stored, settings]) => {
-        const byPair = new Map(settings.map((s) => [s.code, s]));
-        const views = new Map<string, PairRateView>();
-        for (const r of stored) {
-          const setting = byPair.get(r.pair);
-          if (!setting) continue; // a pair whose source was removed is not priced any more
-          views.set(r.pair, {
-            ...r,
-            code: r.pair,
-            base: setting.base,
-            quote: setting.quote,
-            maxAgeSeconds: setting.maxAgeSeconds,
-          });
-        }
-        return views;
-      });
+      const rates = Promise.all([latestRates(this.db), loadRateSettings(this.db), loadRatePairs(this.db)]).then(
+        ([stored, settings, pairs]) => {
+          const byPair = new Map(settings.map((s) => [s.code, s]));
+          const views = new Map<string, PairRateView>();
+          for (const r of stored) {
+            const setting = byPair.get(r.pair);
+            if (!setting) continue; // a pair whose source was removed is not priced any more
+            views.set(r.pair, {
+              ...r,
+              code: r.pair,
+              base: setting.base,
+              quote: setting.quote,
+              maxAgeSeconds: setting.maxAgeSeconds,
+            });
+          }
+          return { views, pairs };
+        },
+      );
       this.cached = { at: Date.now(), rates };
       rates.catch(() => (this.cached = null));
     }
     return this.cached.rates;
+  }
+
+  private async load(): Promise<Map<string, PairRateView>> {
+    return (await this.loaded()).views;
+  }
+
+  /** The pair between two currencies, whichever is its base, or null; with whether operators enabled it. */
+  async pairBetween(a: string, b: string): Promise<RatePairRow | null> {
+    const { pairs } = await this.loaded();
+    return pairs.find((p) => (p.base === a && p.quote === b) || (p.base === b && p.quote === a)) ?? null;
   }
 
   /** Every priced pair's newest rate, stale or not (GET /v1/exchange-rates shows which). */

@@ -19,6 +19,7 @@ import { loadPairs } from '../../services/exchange/pairs-store.js';
 import { ExchangeService } from '../../services/exchange/service.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { CurrentRates } from '../../services/rates/client.js';
+import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 
 export async function inProcessDeps(
@@ -54,6 +55,7 @@ export async function inProcessDeps(
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
     rates: new CurrentRates(sql),
+    fastExchange: { quotes: new QuoteWriter(sql) },
   };
   return {
     deps,

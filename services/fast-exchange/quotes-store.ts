@@ -1,0 +1,72 @@
+/** Fast-exchange quotes (exchange_quotes): written in batches (a quote is a hot-path insert), read by id. */
+import type { Rate } from '../../domain/rates/rate.js';
+import { BatchQueue } from '../../platform/db/batch-queue.js';
+import type { Db, Sql } from '../../platform/db/client.js';
+
+export interface StoredQuote {
+  id: string;
+  userId: string;
+  pair: string;
+  from: string;
+  to: string;
+  amountIn: bigint;
+  fee: bigint;
+  amountOut: bigint;
+  /** Whole target units per whole source unit, spread included. */
+  rate: Rate;
+  baseAmount: bigint;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** Quotes arriving together are inserted in one statement (group commit, platform/db/batch-queue.ts). */
+export class QuoteWriter {
+  private readonly queue: BatchQueue<StoredQuote, void>;
+
+  constructor(sql: Sql, maxBatch = 500) {
+    this.queue = new BatchQueue<StoredQuote, void>(async (quotes) => {
+      await insertQuotes(sql, quotes);
+      return quotes.map((): void => undefined);
+    }, maxBatch);
+  }
+
+  save(quote: StoredQuote): Promise<void> {
+    return this.queue.submit(quote);
+  }
+}
+
+async function insertQuotes(db: Db, quotes: StoredQuote[]): Promise<void> {
+  const column = <T>(pick: (q: StoredQuote) => T) => db.array(quotes.map(pick) as never[]);
+  await db`
+    insert into exchange_quotes (id, user_id, pair, from_currency, to_currency, amount_in, fee, amount_out, rate_num, rate_den,
+                                 base_amount, expires_at, created_at)
+    select * from unnest(
+      ${column((q) => q.id)}::uuid[], ${column((q) => q.userId)}::uuid[], ${column((q) => q.pair)}::text[],
+      ${column((q) => q.from)}::text[], ${column((q) => q.to)}::text[], ${column((q) => q.amountIn.toString())}::numeric[],
+      ${column((q) => q.fee.toString())}::numeric[], ${column((q) => q.amountOut.toString())}::numeric[],
+      ${column((q) => q.rate.num.toString())}::numeric[], ${column((q) => q.rate.den.toString())}::numeric[],
+      ${column((q) => q.baseAmount.toString())}::numeric[], ${column((q) => q.expiresAt.toISOString())}::timestamptz[],
+      ${column((q) => q.createdAt.toISOString())}::timestamptz[])`;
+}
+
+export async function quoteById(db: Db, id: string): Promise<StoredQuote | null> {
+  const [r] = await db`
+    select id, user_id, pair, from_currency, to_currency, amount_in, fee, amount_out, rate_num, rate_den, base_amount,
+           expires_at, created_at
+    from exchange_quotes where id = ${id}`;
+  if (!r) return null;
+  return {
+    id: r.id,
+    userId: r.userId,
+    pair: r.pair,
+    from: r.fromCurrency,
+    to: r.toCurrency,
+    amountIn: r.amountIn,
+    fee: r.fee,
+    amountOut: r.amountOut,
+    rate: { num: r.rateNum, den: r.rateDen },
+    baseAmount: r.baseAmount,
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
+  };
+}

@@ -124,6 +124,7 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       }
       const { enabled } = c.req.valid('json');
       await setPairEnabled(deps.sql, code, enabled);
+      deps.rates.forget();
       return c.json({ pair: code, enabled }, 200);
     },
   );

@@ -34,6 +34,8 @@ import { transferRoutes } from './transfers/routes.js';
 import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
+import { opsWebhookRoutes } from './webhooks/ops-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
@@ -109,6 +111,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
+  webhookRoutes(app, deps, guards);
+  opsWebhookRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -16,6 +16,7 @@ import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { WebhookSettings } from '../platform/config.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -46,6 +47,8 @@ export interface ApiDeps {
   betting: { events: BetEventCache; placer: BetPlacer };
   /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
   exchange: ExchangeService;
+  /** Merchant webhooks: the sealing key of endpoint secrets, where endpoints may point, the retry schedule. */
+  webhooks: WebhookSettings & { key: Buffer };
 }
 
 export interface ConsoleSettings {

@@ -8,7 +8,7 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { consoleSettings, required, webhookSettings, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -108,6 +108,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
+    webhooks: { ...webhookSettings(config), key: deriveKey(secretKey, 'webhooks') },
   };
   const app = createApp(deps);
 

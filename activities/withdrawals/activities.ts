@@ -24,6 +24,7 @@ import { releaseGroup, settleGroup } from '../../domain/withdrawals/ledger.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
+import { publishWithdrawalEnd } from './webhook-event.js';
 
 export interface WithdrawalActivityDeps {
   sql: Sql;
@@ -90,7 +91,10 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     }): Promise<void> {
       const { id, ...rest } = change;
       const chain = rest.providerId ? deps.withdrawalProviders.get(rest.providerId)?.chain : undefined;
-      await recordStatus(deps.sql, id, { ...rest, chain });
+      await deps.sql.begin(async (tx) => {
+        await recordStatus(tx, id, { ...rest, chain });
+        await publishWithdrawalEnd(tx, id, change.status, change.detail);
+      });
     },
 
     /** Mails a fresh 6-digit code once; only its HMAC is stored. */

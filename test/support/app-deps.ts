@@ -52,6 +52,7 @@ export async function inProcessDeps(
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
+    webhooks: { allowPrivateTargets: false, retryDelaysMs: undefined, key: deriveKey(secretKey, 'webhooks') },
   };
   return {
     deps,

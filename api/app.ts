@@ -36,6 +36,8 @@ import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
+import { opsWebhookRoutes } from './webhooks/ops-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
@@ -123,6 +125,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   pairRoutes(app, deps);
   fastExchangeRoutes(app, deps, guards);
   opsFastExchangeRoutes(app, deps, guards);
+  webhookRoutes(app, deps, guards);
+  opsWebhookRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -18,6 +18,7 @@ import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { CurrentRates } from '../services/rates/client.js';
 import type { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
+import type { WebhookSettings } from '../platform/config.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -52,6 +53,8 @@ export interface ApiDeps {
   rates: CurrentRates;
   /** Fast exchange's quotes, inserted in batches. */
   fastExchange: { quotes: QuoteWriter };
+  /** Merchant webhooks: the sealing key of endpoint secrets, where endpoints may point, the retry schedule. */
+  webhooks: WebhookSettings & { key: Buffer };
 }
 
 export interface ConsoleSettings {

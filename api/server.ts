@@ -8,7 +8,7 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { consoleSettings, required, webhookSettings, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -112,6 +112,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     exchange: new ExchangeService(sql, markets, { temporal, log }),
     rates: new CurrentRates(sql),
     fastExchange: { quotes: new QuoteWriter(sql) },
+    webhooks: { ...webhookSettings(config), key: deriveKey(secretKey, 'webhooks') },
   };
   const app = createApp(deps);
 

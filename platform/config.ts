@@ -153,6 +153,20 @@ const schema = z.object({
   /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
   START_SWEEP_INTERVAL: duration.prefault('15s'),
 
+  /** Webhooks to private, loopback and link-local addresses: refused unless set; dev stacks allow them by default. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** The waits before each webhook retry ("10s,1m,10m"); BTCPay's schedule unless set. Shortened by benches and tests only. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)(,\d+(ms|s|m|h)){0,19}$/, 'must be a list of durations such as "10s,1m,10m"')
+    .transform((text) =>
+      text.split(',').map((part) => {
+        const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(part)!;
+        return Number(amount) * UNIT_MS[unit!]!;
+      }),
+    )
+    .optional(),
+
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce
     .number()
     .int()
@@ -234,6 +248,16 @@ export function withdrawalTimings(config: Config) {
     pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
   };
 }
+
+/** Where webhooks may go, and their retry schedule when it is not BTCPay's (undefined). */
+export function webhookSettings(config: Config) {
+  return {
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? config.SLUICE_ENV === 'dev',
+    retryDelaysMs: config.WEBHOOK_RETRY_SCHEDULE,
+  };
+}
+
+export type WebhookSettings = ReturnType<typeof webhookSettings>;
 
 /** The worker's concurrency knobs, as `Worker.create` takes them. */
 export function workerTuning(config: Config) {

@@ -77,4 +77,13 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /**
+   * One webhook attempt (a POST bounded to 10 s, then its record), as a local activity. The merchant's answers are
+   * retried on the delivery's own schedule, by the workflow; these retries are for our side (the database away).
+   */
+  webhookAttempt: {
+    startToCloseTimeout: '1 minute',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  } satisfies LocalActivityOptions,
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

@@ -3,6 +3,7 @@ import { depositCreditGroup, type DepositStatus } from '../../domain/deposits/cr
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
+import { publishDepositsCredited } from './webhook-event.js';
 
 export interface Deposit {
   id: string;
@@ -114,7 +115,9 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
       from (select unnest(${tx.array(credited.map((c) => c.id))}::bigint[]) as id,
                    unnest(${tx.array(credited.map((c) => c.transferKey))}::text[]) as transfer_key) c
       where d.id = c.id returning d.*`;
-    for (const row of updated) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
+    const deposits = updated.map(toDeposit);
+    for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
+    await publishDepositsCredited(tx, deposits);
   }
   return ids.map((id) => outcomes.get(id)!);
 }

@@ -56,6 +56,7 @@ export async function inProcessDeps(
     exchange: new ExchangeService(sql, markets),
     rates: new CurrentRates(sql),
     fastExchange: { quotes: new QuoteWriter(sql) },
+    webhooks: { allowPrivateTargets: false, retryDelaysMs: undefined, key: deriveKey(secretKey, 'webhooks') },
   };
   return {
     deps,

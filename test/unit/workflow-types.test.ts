@@ -16,6 +16,7 @@ import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workf
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workflows/rates/messages.js';
+import { webhookDeliveryWorkflowType, type WebhookDeliveryWorkflow } from '../../workflows/webhooks/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -29,6 +30,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
   [ratesRefreshWorkflowType, bundle.ratesRefreshWorkflow satisfies RatesRefreshWorkflow],
+  [webhookDeliveryWorkflowType, bundle.webhookDeliveryWorkflow satisfies WebhookDeliveryWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

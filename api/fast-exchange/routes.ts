@@ -81,6 +81,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     settings: deps.operationSettings,
     users: deps.users,
     quotes: deps.fastExchange.quotes,
+    currencies: deps.currencies,
   };
   const currencies = async (q: StoredQuote) =>
     [(await deps.currencies.get(q.from))!, (await deps.currencies.get(q.to))!] as const;

@@ -9,13 +9,19 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
 import { checkSwapLimits, FAST_EXCHANGE_SETTINGS } from '../../domain/fast-exchange/settings.js';
-import { ledgerRefusal } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
+import { formatAmount } from '../../domain/money.js';
+import { formatRate } from '../../domain/rates/rate.js';
+import { retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
+import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { CurrentRates } from '../rates/client.js';
 import type { SettingsResolver } from '../settings/client.js';
-import type { UserDirectory } from '../users-auth/client.js';
+import type { Principal, UserDirectory } from '../users-auth/client.js';
+import { publishEvent } from '../webhooks/client.js';
+import type { CurrencyCatalog } from '../currencies/catalog.js';
 import { quoteById, type QuoteWriter, type StoredQuote } from './quotes-store.js';
 
 export interface FastExchangeDeps {
@@ -25,6 +31,7 @@ export interface FastExchangeDeps {
   settings: SettingsResolver;
   users: UserDirectory;
   quotes: QuoteWriter;
+  currencies: CurrencyCatalog;
 }
 
 export interface QuoteRequest {
@@ -120,9 +127,13 @@ export async function acceptQuote(
     if (settled) return { quote, acceptedAt: settled.createdAt, replayed: true };
     throw new DomainError(ErrorCode.QuoteExpired, `the quote expired at ${quote.expiresAt.toISOString()}; ask for a new one`);
   }
-  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, quote.pair, await deps.users.principal(request.userId));
+  const principal = await deps.users.principal(request.userId);
+  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, quote.pair, principal);
   const day = new Date().toISOString().slice(0, 10);
-  const outcome = await deps.ledger.submit(
+  const outcome = await settle(
+    deps,
+    principal,
+    quote,
     swapGroup(quote, { day, dailyLimit: settings.dailyLimit, idempotencyKey: request.idempotencyKey }),
   );
   if (!outcome.ok) {
@@ -135,4 +146,40 @@ export async function acceptQuote(
     throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
   }
   return { quote, acceptedAt: outcome.transfers[0]!.createdAt, replayed: outcome.replayed };
+}
+
+/**
+ * A merchant's swap is told to their webhook endpoints (`exchange.completed`), published in the transaction that
+ * settles it, so the event exists exactly when the swap does. Anyone else's goes through the ledger's batching writer.
+ */
+async function settle(
+  deps: FastExchangeDeps,
+  principal: Principal | null,
+  quote: StoredQuote,
+  group: TransferGroup,
+): Promise<GroupOutcome> {
+  if (principal?.role !== 'merchant') return deps.ledger.submit(group);
+  const [from, to] = [await deps.currencies.get(quote.from), await deps.currencies.get(quote.to)];
+  return retryOnRace(() =>
+    deps.sql.begin(async (tx) => {
+      const [outcome] = await commitGroups(tx, [group]);
+      if (outcome!.ok && !outcome!.replayed) {
+        await publishEvent(tx, {
+          id: `exchange:${quote.id}:completed`,
+          merchantId: quote.userId,
+          type: 'exchange.completed',
+          data: {
+            quote_id: quote.id,
+            from_currency: quote.from,
+            to_currency: quote.to,
+            amount_in: formatAmount(quote.amountIn, from!.scale),
+            amount_out: formatAmount(quote.amountOut, to!.scale),
+            fee: formatAmount(quote.fee, from!.scale),
+            rate: formatRate(quote.rate),
+          },
+        });
+      }
+      return outcome!;
+    }),
+  );
 }

@@ -3,7 +3,10 @@
  * by the rates workflow), quotes in both directions checked to the minor unit, accepting (and replaying), an expired
  * quote, every refusal (funds, inventory, limits, a disabled pair, a stale rate) and every bad input.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../platform/embedded/process.js';
 import { startBinanceDouble, type BinanceDouble } from '../support/binance-double.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
@@ -77,7 +80,7 @@ describe('rates', () => {
 
     const set = await stack.api.put(
       '/v1/ops/pairs/BTC-USDT/rate-source',
-      { kind: 'external', exchange: 'binance', symbol: 'BTC/USDT', spread_percent: '0.2', max_age_seconds: 3 },
+      { kind: 'external', exchange: 'binance', symbol: 'BTC/USDT', spread_percent: '0.2', max_age_seconds: 5 },
       admin(),
     );
     expect(set.status).toBe(200);
@@ -248,7 +251,54 @@ describe('fast exchange', () => {
     expect((await stack.api.patch('/v1/ops/pairs/XRP-USDT', { enabled: true }, admin())).status).toBe(200);
   });
 
+  it("tells a merchant's webhook endpoint of its swap (exchange.completed), once", async () => {
+    const received: any[] = [];
+    const merchantServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ signature: req.headers['sluice-signature'], event: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => merchantServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const shop = await stack.api.signUp('shop@example.com');
+      expect((await stack.api.put(`/v1/ops/users/${shop.id}/role`, { role: 'merchant' }, admin())).status).toBe(200);
+      const url = `http://127.0.0.1:${(merchantServer.address() as AddressInfo).port}/hooks`;
+      expect((await stack.api.post('/v1/webhooks/endpoints', { url, event_types: ['exchange.completed'] }, shop)).status).toBe(
+        201,
+      );
+      await fund(stack, shop.id, 'USDT', '100');
+      const swap = await quote(shop, { from: 'USDT', to: 'XRP', amount_in: '22.044' });
+      expect((await accept(shop, swap.body.id, 'shop-swap')).status).toBe(200);
+      expect((await accept(shop, swap.body.id, 'shop-swap')).headers.get('idempotent-replayed')).toBe('true');
+      await waitUntil('the exchange.completed webhook', async () => {
+        if (received.length === 0) throw new Error('nothing received yet');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received).toHaveLength(1);
+      expect(received[0].signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      expect(received[0].event).toMatchObject({
+        id: `exchange:${swap.body.id}:completed`,
+        type: 'exchange.completed',
+        data: {
+          quote_id: swap.body.id,
+          from_currency: 'USDT',
+          to_currency: 'XRP',
+          amount_in: '22.044000',
+          fee: swap.body.fee,
+          amount_out: swap.body.amount_out,
+          rate: swap.body.rate,
+        },
+      });
+    } finally {
+      merchantServer.close();
+    }
+  });
+
   it('gives a clear 4xx for bad input, and a 503 naming the pair while its rate is stale', async () => {
+    await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin()); // BTC-USDT may have aged past its 5 s
     expect(await problem(quote(ann, { from: 'DOGE', to: 'USDT', amount_in: '1' }))).toMatchObject({
       status: 400,
       code: 'unknown_currency',
@@ -289,7 +339,7 @@ describe('fast exchange', () => {
     binance.setDown(true);
     const refresh = await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin());
     expect(refresh.body.failed).toEqual([{ pair: 'BTC-USDT', error: expect.stringContaining('ExchangeNotAvailable') }]);
-    await new Promise((resolve) => setTimeout(resolve, 3_500)); // past the pair's 3 s maximum age
+    await new Promise((resolve) => setTimeout(resolve, 5_500)); // past the pair's 5 s maximum age
     const stale = await problem(quote(ann, { from: 'USDT', to: 'BTC', amount_in: '10' }));
     expect(stale).toMatchObject({ status: 503, code: 'rate_unavailable' });
     expect(stale.detail).toContain('BTC-USDT');

@@ -1,20 +1,13 @@
 /** Fast-exchange quotes (exchange_quotes): written in batches (a quote is a hot-path insert), read by id. */
+import type { AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import type { Rate } from '../../domain/rates/rate.js';
 import { BatchQueue } from '../../platform/db/batch-queue.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 
-export interface StoredQuote {
-  id: string;
-  userId: string;
-  pair: string;
-  from: string;
-  to: string;
-  amountIn: bigint;
-  fee: bigint;
-  amountOut: bigint;
+/** A quote's swap terms (domain/fast-exchange/ledger.ts) with the rate it was priced at and its lifetime. */
+export interface StoredQuote extends AcceptedQuote {
   /** Whole target units per whole source unit, spread included. */
   rate: Rate;
-  baseAmount: bigint;
   expiresAt: Date;
   createdAt: Date;
 }

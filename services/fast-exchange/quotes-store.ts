@@ -12,19 +12,39 @@ export interface StoredQuote extends AcceptedQuote {
   createdAt: Date;
 }
 
-/** Quotes arriving together are inserted in one statement (group commit, platform/db/batch-queue.ts). */
+/**
+ * Quotes arriving together are inserted in one statement (group commit, platform/db/batch-queue.ts). A quote is
+ * immutable, and most are accepted by the process that made them within seconds: this process's quotes are kept in
+ * memory until they expire (at most `maxKept`), so their accept reads no row; any other is read from the table.
+ */
 export class QuoteWriter {
   private readonly queue: BatchQueue<StoredQuote, void>;
+  private readonly kept = new Map<string, StoredQuote>();
 
-  constructor(sql: Sql, maxBatch = 500) {
+  constructor(
+    private readonly sql: Sql,
+    maxBatch = 500,
+    private readonly maxKept = 100_000,
+  ) {
     this.queue = new BatchQueue<StoredQuote, void>(async (quotes) => {
       await insertQuotes(sql, quotes);
       return quotes.map((): void => undefined);
     }, maxBatch);
   }
 
-  save(quote: StoredQuote): Promise<void> {
-    return this.queue.submit(quote);
+  async save(quote: StoredQuote): Promise<void> {
+    await this.queue.submit(quote);
+    this.kept.set(quote.id, quote);
+    // insertion order is creation order: the oldest go first, expired or beyond the cap
+    for (const [id, kept] of this.kept) {
+      if (this.kept.size <= this.maxKept && kept.expiresAt.getTime() > Date.now()) break;
+      this.kept.delete(id);
+    }
+  }
+
+  /** The quote, from memory if this process made it and it has not expired, else from the table. */
+  async find(id: string): Promise<StoredQuote | null> {
+    return this.kept.get(id) ?? quoteById(this.sql, id);
   }
 }
 

@@ -22,7 +22,7 @@ import type { SettingsResolver } from '../settings/client.js';
 import type { Principal, UserDirectory } from '../users-auth/client.js';
 import { publishEvent } from '../webhooks/client.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
-import { quoteById, type QuoteWriter, type StoredQuote } from './quotes-store.js';
+import type { QuoteWriter, StoredQuote } from './quotes-store.js';
 
 export interface FastExchangeDeps {
   sql: Sql;
@@ -100,8 +100,8 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
 }
 
 /** The caller's quote, or a 404 (another user's quote is not theirs to see). */
-export async function ownQuote(deps: Pick<FastExchangeDeps, 'sql'>, userId: string, quoteId: string): Promise<StoredQuote> {
-  const quote = await quoteById(deps.sql, quoteId);
+export async function ownQuote(deps: Pick<FastExchangeDeps, 'quotes'>, userId: string, quoteId: string): Promise<StoredQuote> {
+  const quote = await deps.quotes.find(quoteId);
   if (!quote || quote.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such quote');
   return quote;
 }

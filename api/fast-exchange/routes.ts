@@ -124,7 +124,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { params: Params },
-      responses: { 200: jsonResponse('The quote', QuoteView), ...problems(400, 401, 404) },
+      responses: { 200: jsonResponse('The quote', QuoteView), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const quote = await ownQuote(service, c.get('user').id, c.req.valid('param').id);
@@ -143,7 +143,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       request: { params: Params, headers: IdempotencyHeaders },
       responses: {
         200: jsonResponse('The accepted quote (or the first result, with Idempotent-Replayed)', QuoteView),
-        ...problems(400, 401, 404, 409, 422),
+        ...problems(400, 401, 403, 404, 409, 422),
       },
     }),
     async (c) => {

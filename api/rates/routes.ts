@@ -28,7 +28,7 @@ export function rateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       path: '/v1/exchange-rates',
       tags: ['rates'],
       summary: "Every priced pair's current rate, its source and whether it is stale",
-      responses: { 200: jsonResponse('Current rates', z.object({ data: z.array(RateView) })), ...problems(400) },
+      responses: { 200: jsonResponse('Current rates', z.object({ data: z.array(RateView) })) },
     }),
     async (c) => {
       const now = new Date();

@@ -146,7 +146,13 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       },
     }),
     async (c) => {
-      const result = await refreshRatesNow(deps.temporal);
+      const result = await refreshRatesNow(deps.temporal).catch((error: unknown) => {
+        deps.log.warn({ err: error }, 'an operator refresh of the rates could not run');
+        throw new ApiError(
+          ErrorCode.Unavailable,
+          'the refresh could not run (Temporal or the worker is away); the schedule will',
+        );
+      });
       deps.rates.forget();
       return c.json(result, 200);
     },

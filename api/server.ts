@@ -8,7 +8,15 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { accountSettings, consoleSettings, kycSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import {
+  accountSettings,
+  consoleSettings,
+  kycSettings,
+  required,
+  webhookSettings,
+  withdrawalTimings,
+  type Config,
+} from '../platform/config.js';
 import { createMailer } from '../platform/mail/mailer.js';
 import { KycProviderClient } from '../services/verification/provider-client.js';
 import type { Logger } from '../platform/log.js';
@@ -29,6 +37,8 @@ import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
+import { CurrentRates } from '../services/rates/client.js';
+import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 
 export interface RunningApi {
   url: string;
@@ -117,6 +127,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
+    rates: new CurrentRates(sql),
+    fastExchange: { quotes: new QuoteWriter(sql) },
+    webhooks: { ...webhookSettings(config), key: deriveKey(secretKey, 'webhooks') },
   };
   const app = createApp(deps);
 

@@ -46,6 +46,9 @@ export const ErrorCode = {
   OrderNotOpen: 'order_not_open',
   RateLimited: 'rate_limited',
   EmailNotVerified: 'email_not_verified',
+  RateUnavailable: 'rate_unavailable',
+  QuoteExpired: 'quote_expired',
+  InventoryInsufficient: 'inventory_insufficient',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -181,12 +181,40 @@ const schema = z.object({
   /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
   START_SWEEP_INTERVAL: duration.prefault('15s'),
 
+  /** Webhooks to private, loopback and link-local addresses: refused unless set; dev stacks allow them by default. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** The waits before each webhook retry ("10s,1m,10m"); BTCPay's schedule unless set. Shortened by benches and tests only. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)(,\d+(ms|s|m|h)){0,19}$/, 'must be a list of durations such as "10s,1m,10m"')
+    .transform((text) =>
+      text.split(',').map((part) => {
+        const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(part)!;
+        return Number(amount) * UNIT_MS[unit!]!;
+      }),
+    )
+    .optional(),
+
   LEDGER_AUDIT_INTERVAL_MINUTES: z.coerce
     .number()
     .int()
     .min(1)
     .max(7 * 24 * 60)
     .default(60),
+  /** How often the rates refresh schedule runs (every pair's source read again, history appended). */
+  RATES_REFRESH_INTERVAL: duration.prefault('10s'),
+  /**
+   * Points a ccxt exchange's API at another origin (a proxy, or a test double): `binance=http://127.0.0.1:9000,…`.
+   * Pairs are priced from an exchange only when an operator sets an external source; the dev stack has none.
+   */
+  RATES_EXCHANGE_URLS: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9]{1,29}=https?:\/\/[^,=\s]+(,[a-z][a-z0-9]{1,29}=https?:\/\/[^,=\s]+)*$/,
+      'must be exchange=URL pairs separated by commas',
+    )
+    .transform((text) => Object.fromEntries(text.split(',').map((entry) => entry.split('=') as [string, string])))
+    .default({}),
   BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),
@@ -281,6 +309,15 @@ export function kycSettings(config: Config) {
     }),
   };
 }
+/** Where webhooks may go, and their retry schedule when it is not BTCPay's (undefined). */
+export function webhookSettings(config: Config) {
+  return {
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? config.SLUICE_ENV === 'dev',
+    retryDelaysMs: config.WEBHOOK_RETRY_SCHEDULE,
+  };
+}
+
+export type WebhookSettings = ReturnType<typeof webhookSettings>;
 
 /** The worker's concurrency knobs, as `Worker.create` takes them. */
 export function workerTuning(config: Config) {

@@ -9,3 +9,5 @@ export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
+export { ratesRefreshWorkflow } from './rates/workflow.js';
+export { webhookDeliveryWorkflow } from './webhooks/workflow.js';

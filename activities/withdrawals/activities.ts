@@ -25,6 +25,7 @@ import { resolveSettings } from '../../services/settings/client.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
+import { publishWithdrawalEnd } from './webhook-event.js';
 
 export interface WithdrawalActivityDeps {
   sql: Sql;
@@ -91,7 +92,10 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     }): Promise<void> {
       const { id, ...rest } = change;
       const chain = rest.providerId ? deps.withdrawalProviders.get(rest.providerId)?.chain : undefined;
-      await recordStatus(deps.sql, id, { ...rest, chain });
+      await deps.sql.begin(async (tx) => {
+        await recordStatus(tx, id, { ...rest, chain });
+        await publishWithdrawalEnd(tx, id, change.status, change.detail);
+      });
     },
 
     /** Mails a fresh 6-digit code once; only its HMAC is stored. */

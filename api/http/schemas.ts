@@ -18,6 +18,11 @@ export const CurrencyCode = z
   .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be a currency code such as "USD"')
   .openapi({ example: 'USD' });
 
+export const PairCode = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/, 'must be a pair code such as "BTC-USDT"')
+  .openapi({ example: 'BTC-USDT' });
+
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()

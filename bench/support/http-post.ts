@@ -6,8 +6,30 @@ export function keepAliveAgent(maxSockets: number): Agent {
 }
 
 /** Sends `body` as JSON with a bearer token and an Idempotency-Key; resolves with the status once the body is read. */
-export function post(agent: Agent, url: string, token: string, idempotencyKey: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
+export async function post(agent: Agent, url: string, token: string, idempotencyKey: string, body?: unknown): Promise<number> {
+  return (await send(agent, url, token, idempotencyKey, body, false)).status;
+}
+
+/** `post`, resolving with the parsed JSON body too (a quote's id, to accept it next). */
+export function postForJson<T = any>(
+  agent: Agent,
+  url: string,
+  token: string,
+  idempotencyKey: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  return send(agent, url, token, idempotencyKey, body, true);
+}
+
+function send(
+  agent: Agent,
+  url: string,
+  token: string,
+  idempotencyKey: string,
+  body: unknown,
+  read: boolean,
+): Promise<{ status: number; body: any }> {
+  const payload = body === undefined ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -17,13 +39,20 @@ export function post(agent: Agent, url: string, token: string, idempotencyKey: s
         headers: {
           authorization: `Bearer ${token}`,
           'idempotency-key': idempotencyKey,
-          'content-type': 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           'content-length': Buffer.byteLength(payload),
         },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        if (read) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        else res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: read && chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString()) : null,
+          }),
+        );
       },
     );
     req.on('error', reject);

@@ -105,9 +105,12 @@ export function accountId(name: string, currency: string): string {
   return `${currency}/${name}`;
 }
 
-/** User accounts hold customers' money and can never go below zero; system accounts may. */
+/**
+ * User accounts hold customers' money and can never go below zero; system accounts may, except inventories (the
+ * fast exchange's `exchange:inventory`): stock the house really holds, which a swap must never overdraw.
+ */
 export function accountPolicy(name: string): { noOverdraft: boolean } {
-  return { noOverdraft: name.startsWith('user:') };
+  return { noOverdraft: name.startsWith('user:') || name.endsWith(':inventory') };
 }
 
 export function userAccountName(userId: string): string {

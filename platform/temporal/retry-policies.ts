@@ -67,9 +67,23 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /** One rates refresh: exchanges answer in seconds or not at all; the schedule's next run is the retry after three. */
+  ratesRefresh: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+  },
   /** A market's checkpoint or audit: replays its journal, which grows; given up after ten tries so the run goes on. */
   marketReplay: {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /**
+   * One webhook attempt (a POST bounded to 10 s, then its record), as a local activity. The merchant's answers are
+   * retried on the delivery's own schedule, by the workflow; these retries are for our side (the database away).
+   */
+  webhookAttempt: {
+    startToCloseTimeout: '1 minute',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  } satisfies LocalActivityOptions,
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

@@ -66,3 +66,25 @@ export async function startMissed<Row>(outbox: WorkflowOutbox<Row>, graceSeconds
   }
   return missed.length;
 }
+
+/**
+ * Starts the workflows of rows another process's transaction stored, once told they committed (a NOTIFY delivered at
+ * commit), `concurrency` at a time. A start that fails is logged and left to the sweep. Returns how many it started.
+ */
+export async function startStored<Row>(outbox: WorkflowOutbox<Row>, rows: Row[], log: Logger, concurrency = 16): Promise<number> {
+  let next = 0;
+  let started = 0;
+  const lane = async () => {
+    while (next < rows.length) {
+      const row = rows[next++]!;
+      try {
+        await startAndMark(outbox, row);
+        started += 1;
+      } catch (error) {
+        log.warn({ err: error, kind: outbox.kind, id: outbox.idOf(row) }, `could not start the ${outbox.kind} workflow now`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+  return started;
+}

@@ -6,6 +6,7 @@ import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { resolveSettingsForUsers } from '../settings/client.js';
+import { publishDepositsCredited } from './webhook-event.js';
 
 export interface Deposit {
   id: string;
@@ -165,7 +166,9 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
                    unnest(${tx.array(credited.map((c) => c.providerCost?.toString() ?? null))}::numeric[]) as provider_cost,
                    unnest(${tx.array(credited.map((c) => c.with))}::bigint[]) as credited_with) c
       where d.id = c.id returning d.*`;
-    for (const row of updated) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
+    const deposits = updated.map(toDeposit);
+    for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
+    await publishDepositsCredited(tx, deposits);
   }
   const holds = decisions.flatMap((decision) => (decision.kind === 'hold' ? [decision] : []));
   if (holds.length > 0) {

@@ -531,8 +531,9 @@ describe('requestMatchesEntry: resolutions', () => {
 });
 
 describe('accountPolicy', () => {
-  it('forbids overdraft for user accounts only', () => {
+  it('forbids overdraft for user accounts and inventories only', () => {
     expect(accountPolicy('user:42')).toEqual({ noOverdraft: true });
+    expect(accountPolicy('exchange:inventory')).toEqual({ noOverdraft: true });
     for (const name of ['equity:adjustments', 'fees:USD', 'clearing:withdrawals', 'custody:hot:ethereum', 'users:x']) {
       expect(accountPolicy(name)).toEqual({ noOverdraft: false });
     }

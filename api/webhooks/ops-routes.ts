@@ -1,0 +1,91 @@
+/** Merchant webhooks for operators: every merchant's deliveries (failed ones first to look at), and redelivery. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listDeliveries } from '../../services/webhooks/deliveries-store.js';
+import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { DeliveryFilters, DeliveryView, deliveryView, webhookDeps } from './views.js';
+
+const IdParam = z.object({ id: z.uuid() });
+const OpsDeliveryView = DeliveryView.extend({ merchant_id: z.string() });
+
+export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const webhooks = webhookDeps(deps);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/webhooks/deliveries',
+      tags: ['operations'],
+      summary: "Every merchant's webhook deliveries, newest first (status=failed: those that ran out of retries)",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend({ ...DeliveryFilters, merchant_id: z.uuid().optional() }) },
+      responses: {
+        200: jsonResponse(
+          'A page of deliveries',
+          z.object({ data: z.array(OpsDeliveryView), next_cursor: z.string().nullable() }),
+        ),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await listDeliveries(deps.sql, {
+        merchantId: q.merchant_id,
+        status: q.status,
+        endpointId: q.endpoint_id,
+        eventId: q.event_id,
+        before: decodeCursor(q.cursor),
+        limit: q.limit + 1,
+      });
+      const result = page(rows, q.limit, (d) => d.position);
+      return c.json(
+        {
+          data: await Promise.all(
+            result.data.map(async (d) => ({ ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId })),
+          ),
+          next_cursor: result.nextCursor,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/webhooks/deliveries/{id}',
+      tags: ['operations'],
+      summary: 'A delivery with its event and every attempt',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The delivery', OpsDeliveryView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const d = await existingDelivery(webhooks, c.req.valid('param').id);
+      return c.json({ ...(await deliveryView(deps, d, true)), merchant_id: d.merchantId }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/webhooks/deliveries/{id}/redeliver',
+      tags: ['operations'],
+      summary: "Send a delivery's event again to its endpoint, as a new delivery linked to it",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 201: jsonResponse('The new delivery', OpsDeliveryView), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const original = await existingDelivery(webhooks, c.req.valid('param').id);
+      const d = await redeliver(webhooks, original, `operator:${c.get('user').id}`);
+      return c.json({ ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId }, 201);
+    },
+  );
+}

@@ -1,0 +1,251 @@
+/** Merchant webhooks for merchants: endpoints (create, list, change, delete, rotate the secret) and their deliveries. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { listDeliveries } from '../../services/webhooks/deliveries-store.js';
+import { endpointsOf } from '../../services/webhooks/endpoints-store.js';
+import {
+  changeEndpoint,
+  createEndpoint,
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  MAX_ROTATION_OVERLAP_SECONDS,
+  ownDelivery,
+  ownEndpoint,
+  redeliver,
+  removeEndpoint,
+  rotateEndpointSecret,
+} from '../../services/webhooks/service.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { requireRole } from '../http/roles.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { registerEventSchemas } from './event-schemas.js';
+import { DeliveryFilters, DeliveryView, deliveryView, EndpointView, endpointView, EventType, webhookDeps } from './views.js';
+
+const IdParam = z.object({ id: z.uuid() });
+const Url = z.string().trim().min(1).max(2_000).openapi({ example: 'https://shop.example/sluice/webhooks' });
+const EventTypes = z.array(EventType).min(1).max(20);
+const Description = z.string().trim().max(200).nullable();
+const WithSecret = EndpointView.extend({
+  secret: z.string().openapi({ description: 'The signing secret, shown this once: keep it to verify Sluice-Signature' }),
+}).openapi('WebhookEndpointWithSecret');
+
+export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const webhooks = webhookDeps(deps);
+  const merchant = requireRole('merchant');
+  registerEventSchemas(app);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/webhooks/endpoints',
+      tags: ['webhooks'],
+      summary: 'Add an endpoint: events of the subscribed types are POSTed to it, signed with the secret returned once',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: {
+        ...jsonBody(
+          z.object({
+            url: Url,
+            event_types: EventTypes,
+            enabled: z.boolean().default(true),
+            description: Description.optional(),
+          }),
+        ),
+      },
+      responses: { 201: jsonResponse('Created, with its secret', WithSecret), ...problems(400, 401, 403, 415, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const { endpoint, secret } = await createEndpoint(webhooks, c.get('user').id, {
+        url: body.url,
+        eventTypes: body.event_types,
+        enabled: body.enabled,
+        description: body.description ?? null,
+      });
+      return c.json({ ...endpointView(endpoint), secret }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks/endpoints',
+      tags: ['webhooks'],
+      summary: "The caller's webhook endpoints",
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('The endpoints', z.object({ data: z.array(EndpointView) })), ...problems(401, 403) },
+    }),
+    async (c) => c.json({ data: (await endpointsOf(deps.sql, c.get('user').id)).map(endpointView) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks/endpoints/{id}',
+      tags: ['webhooks'],
+      summary: 'One webhook endpoint',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The endpoint', EndpointView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => c.json(endpointView(await ownEndpoint(webhooks, c.get('user').id, c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/webhooks/endpoints/{id}',
+      tags: ['webhooks'],
+      summary: 'Change an endpoint: URL, subscribed event types, enabled, description',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: {
+        params: IdParam,
+        ...jsonBody(
+          z.object({
+            url: Url.optional(),
+            event_types: EventTypes.optional(),
+            enabled: z.boolean().optional(),
+            description: Description.optional(),
+          }),
+        ),
+      },
+      responses: { 200: jsonResponse('Changed', EndpointView), ...problems(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const endpoint = await changeEndpoint(webhooks, c.get('user').id, c.req.valid('param').id, {
+        url: body.url,
+        eventTypes: body.event_types,
+        enabled: body.enabled,
+        description: body.description,
+      });
+      return c.json(endpointView(endpoint), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/webhooks/endpoints/{id}',
+      tags: ['webhooks'],
+      summary: 'Delete an endpoint: it takes no new events; its deliveries stay listed',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      await removeEndpoint(webhooks, c.get('user').id, c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/webhooks/endpoints/{id}/rotate-secret',
+      tags: ['webhooks'],
+      summary: 'A new signing secret, returned once; the old one stays valid (deliveries carry both signatures) for the overlap',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: {
+        params: IdParam,
+        body: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: z.object({
+                overlap_seconds: z
+                  .number()
+                  .int()
+                  .min(0)
+                  .max(MAX_ROTATION_OVERLAP_SECONDS)
+                  .default(DEFAULT_ROTATION_OVERLAP_SECONDS)
+                  .openapi({ description: 'How long the old secret stays valid; 24 h unless given, 7 days at most' }),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 200: jsonResponse('Rotated, with the new secret', WithSecret), ...problems(400, 401, 403, 404, 415) },
+    }),
+    async (c) => {
+      const overlap = (c.req.valid('json') as { overlap_seconds?: number } | undefined)?.overlap_seconds;
+      const { endpoint, secret } = await rotateEndpointSecret(
+        webhooks,
+        c.get('user').id,
+        c.req.valid('param').id,
+        overlap ?? DEFAULT_ROTATION_OVERLAP_SECONDS,
+      );
+      return c.json({ ...endpointView(endpoint), secret }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks/deliveries',
+      tags: ['webhooks'],
+      summary: "The caller's webhook deliveries, newest first: status, attempts, last answer, next attempt",
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery.extend(DeliveryFilters) },
+      responses: {
+        200: jsonResponse('A page of deliveries', z.object({ data: z.array(DeliveryView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const rows = await listDeliveries(deps.sql, {
+        merchantId: c.get('user').id,
+        status: q.status,
+        endpointId: q.endpoint_id,
+        eventId: q.event_id,
+        before: decodeCursor(q.cursor),
+        limit: q.limit + 1,
+      });
+      const result = page(rows, q.limit, (d) => d.position);
+      return c.json(
+        { data: await Promise.all(result.data.map((d) => deliveryView(deps, d, false))), next_cursor: result.nextCursor },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/webhooks/deliveries/{id}',
+      tags: ['webhooks'],
+      summary: 'A delivery with the event as posted and every attempt (status, latency, response excerpt)',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The delivery', DeliveryView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) =>
+      c.json(await deliveryView(deps, await ownDelivery(webhooks, c.get('user').id, c.req.valid('param').id), true), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/webhooks/deliveries/{id}/redeliver',
+      tags: ['webhooks'],
+      summary: 'Send the event again to the same endpoint, as a new delivery linked to this one',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 201: jsonResponse('The new delivery', DeliveryView), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const user = c.get('user');
+      const original = await ownDelivery(webhooks, user.id, c.req.valid('param').id);
+      return c.json(await deliveryView(deps, await redeliver(webhooks, original, `merchant:${user.id}`), false), 201);
+    },
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * Fast exchange: a quote fixes the rate, fee and both amounts for the pair's TTL; accepting it settles the swap as one
+ * ledger group against the exchange's inventory. The quote's id keys the group, so a quote settles at most once, and a
+ * repeated accept (same Idempotency-Key or not) answers with the swap already made, even after the quote expired.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Currency } from '../../domain/currencies.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
+import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
+import { checkSwapLimits, FAST_EXCHANGE_SETTINGS } from '../../domain/fast-exchange/settings.js';
+import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
+import { formatAmount } from '../../domain/money.js';
+import { formatRate } from '../../domain/rates/rate.js';
+import { retryOnRace } from '../../platform/db/batch-queue.js';
+import type { Sql } from '../../platform/db/client.js';
+import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
+import { transferByKey } from '../ledger/queries.js';
+import type { LedgerWriter } from '../ledger/writer.js';
+import type { CurrentRates } from '../rates/client.js';
+import type { SettingsResolver } from '../settings/client.js';
+import type { Principal, UserDirectory } from '../users-auth/client.js';
+import { publishEvent } from '../webhooks/client.js';
+import type { CurrencyCatalog } from '../currencies/catalog.js';
+import type { QuoteWriter, StoredQuote } from './quotes-store.js';
+
+export interface FastExchangeDeps {
+  sql: Sql;
+  ledger: LedgerWriter;
+  rates: CurrentRates;
+  settings: SettingsResolver;
+  users: UserDirectory;
+  quotes: QuoteWriter;
+  currencies: CurrencyCatalog;
+}
+
+export interface QuoteRequest {
+  userId: string;
+  from: Currency;
+  to: Currency;
+  /** Exactly one: what the user pays, or what they want to receive. */
+  amount: { field: 'amount_in'; value: bigint } | { field: 'amount_out'; value: bigint };
+}
+
+export type QuoteStatus = 'open' | 'accepted' | 'expired';
+
+export interface AcceptedSwap {
+  quote: StoredQuote;
+  acceptedAt: Date;
+  replayed: boolean;
+}
+
+export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest): Promise<StoredQuote> {
+  const { from, to, amount } = request;
+  if (from.code === to.code)
+    throw new DomainError(ErrorCode.ValidationFailed, 'from and to must differ', [{ path: 'to', message: 'same as from' }]);
+  const pair = await deps.rates.pairBetween(from.code, to.code);
+  if (!pair) {
+    throw new DomainError(ErrorCode.UnknownPair, `no pair exchanges ${from.code} and ${to.code}`, [
+      { path: 'to', message: `no pair with ${from.code}` },
+    ]);
+  }
+  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, pair.code, await deps.users.principal(request.userId));
+  if (!pair.enabled || !settings.enabled) {
+    throw new DomainError(ErrorCode.PairDisabled, `fast exchange on ${pair.code} is disabled`, [
+      { path: 'to', message: 'disabled' },
+    ]);
+  }
+  const current = await deps.rates.usable(pair.code);
+  const terms = {
+    rate: swapRate(pair, from.code, current.mid, current.spreadPpm),
+    feePpm: settings.feePpm,
+    fromScale: from.scale,
+    toScale: to.scale,
+  };
+  const amounts = amount.field === 'amount_in' ? quoteForAmountIn(amount.value, terms) : quoteForAmountOut(amount.value, terms);
+  if (amounts.amountOut === 0n) {
+    throw new DomainError(ErrorCode.AmountBelowMinimum, `too small to buy one minor unit of ${to.code}`, [
+      { path: amount.field, message: 'too small' },
+    ]);
+  }
+  const baseAmount = from.code === pair.base ? amounts.amountIn : amounts.amountOut;
+  const refusal = checkSwapLimits(baseAmount, settings, pair.code, amount.field);
+  if (refusal) throw refusal;
+  const now = new Date();
+  const quote: StoredQuote = {
+    id: randomUUID(),
+    userId: request.userId,
+    pair: pair.code,
+    from: from.code,
+    to: to.code,
+    ...amounts,
+    rate: terms.rate,
+    baseAmount,
+    expiresAt: new Date(now.getTime() + settings.quoteTtlSeconds * 1000),
+    createdAt: now,
+  };
+  await deps.quotes.save(quote);
+  return quote;
+}
+
+/** The caller's quote, or a 404 (another user's quote is not theirs to see). */
+export async function ownQuote(deps: Pick<FastExchangeDeps, 'quotes'>, userId: string, quoteId: string): Promise<StoredQuote> {
+  const quote = await deps.quotes.find(quoteId);
+  if (!quote || quote.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such quote');
+  return quote;
+}
+
+/** Whether the quote was accepted (and when), is still open, or expired unaccepted. */
+export async function quoteStatus(
+  deps: Pick<FastExchangeDeps, 'sql'>,
+  quote: StoredQuote,
+): Promise<{ status: QuoteStatus; acceptedAt: Date | null }> {
+  const settled = await transferByKey(deps.sql, swapKeys(quote.id).in);
+  if (settled) return { status: 'accepted', acceptedAt: settled.createdAt };
+  return { status: quote.expiresAt.getTime() < Date.now() ? 'expired' : 'open', acceptedAt: null };
+}
+
+export async function acceptQuote(
+  deps: FastExchangeDeps,
+  request: { userId: string; quoteId: string; idempotencyKey: string },
+): Promise<AcceptedSwap> {
+  const quote = await ownQuote(deps, request.userId, request.quoteId);
+  if (quote.expiresAt.getTime() < Date.now()) {
+    // an accept repeated after the quote expired still answers with its swap
+    const settled = await transferByKey(deps.sql, swapKeys(quote.id).in);
+    if (settled) return { quote, acceptedAt: settled.createdAt, replayed: true };
+    throw new DomainError(ErrorCode.QuoteExpired, `the quote expired at ${quote.expiresAt.toISOString()}; ask for a new one`);
+  }
+  const principal = await deps.users.principal(request.userId);
+  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, quote.pair, principal);
+  const day = new Date().toISOString().slice(0, 10);
+  const outcome = await settle(
+    deps,
+    principal,
+    quote,
+    swapGroup(quote, { day, dailyLimit: settings.dailyLimit, idempotencyKey: request.idempotencyKey }),
+  );
+  if (!outcome.ok) {
+    if (outcome.error.code === ErrorCode.InsufficientFunds && outcome.error.subject === EXCHANGE_INVENTORY) {
+      throw new DomainError(
+        ErrorCode.InventoryInsufficient,
+        `the exchange cannot cover ${quote.to} for this swap right now; try a smaller amount or later`,
+      );
+    }
+    throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
+  }
+  return { quote, acceptedAt: outcome.transfers[0]!.createdAt, replayed: outcome.replayed };
+}
+
+/**
+ * A merchant's swap is told to their webhook endpoints (`exchange.completed`), published in the transaction that
+ * settles it, so the event exists exactly when the swap does. Anyone else's goes through the ledger's batching writer.
+ */
+async function settle(
+  deps: FastExchangeDeps,
+  principal: Principal | null,
+  quote: StoredQuote,
+  group: TransferGroup,
+): Promise<GroupOutcome> {
+  if (principal?.role !== 'merchant') return deps.ledger.submit(group);
+  const [from, to] = [await deps.currencies.get(quote.from), await deps.currencies.get(quote.to)];
+  return retryOnRace(() =>
+    deps.sql.begin(async (tx) => {
+      const [outcome] = await commitGroups(tx, [group]);
+      if (outcome!.ok && !outcome!.replayed) {
+        await publishEvent(tx, {
+          id: `exchange:${quote.id}:completed`,
+          merchantId: quote.userId,
+          type: 'exchange.completed',
+          data: {
+            quote_id: quote.id,
+            from_currency: quote.from,
+            to_currency: quote.to,
+            amount_in: formatAmount(quote.amountIn, from!.scale),
+            amount_out: formatAmount(quote.amountOut, to!.scale),
+            fee: formatAmount(quote.fee, from!.scale),
+            rate: formatRate(quote.rate),
+          },
+        });
+      }
+      return outcome!;
+    }),
+  );
+}

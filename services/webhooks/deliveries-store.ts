@@ -1,0 +1,200 @@
+/** Deliveries and their attempts: what a delivery's workflow reads and records, and what merchants and operators list. */
+import type { AttemptOutcome, DeliveryStatus } from '../../domain/webhooks/delivery.js';
+import type { WebhookEventType } from '../../domain/webhooks/events.js';
+import type { Db } from '../../platform/db/client.js';
+import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
+
+export interface Delivery {
+  id: string;
+  position: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  endpointId: string;
+  merchantId: string;
+  sequence: number;
+  redeliveryOf: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  deliveredAt: Date | null;
+  failedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface Attempt {
+  attempt: number;
+  startedAt: Date;
+  latencyMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  outcome: AttemptOutcome;
+}
+
+const toDelivery = (r: Record<string, unknown>): Delivery => ({
+  id: r.id as string,
+  position: String(r.position),
+  eventId: r.eventId as string,
+  eventType: r.eventType as WebhookEventType,
+  endpointId: r.endpointId as string,
+  merchantId: r.merchantId as string,
+  sequence: r.sequence as number,
+  redeliveryOf: (r.redeliveryOf as string | null) ?? null,
+  status: r.status as DeliveryStatus,
+  attempts: r.attempts as number,
+  lastStatusCode: (r.lastStatusCode as number | null) ?? null,
+  lastError: (r.lastError as string | null) ?? null,
+  nextAttemptAt: (r.nextAttemptAt as Date | null) ?? null,
+  deliveredAt: (r.deliveredAt as Date | null) ?? null,
+  failedAt: (r.failedAt as Date | null) ?? null,
+  createdAt: r.createdAt as Date,
+});
+
+const withType = (db: Db) => db`
+  select d.*, ev.type as event_type from webhook_deliveries d join webhook_events ev on ev.id = d.event_id`;
+
+export async function deliveryById(db: Db, id: string): Promise<Delivery | null> {
+  const [row] = await db`${withType(db)} where d.id = ${id}`;
+  return row ? toDelivery(row) : null;
+}
+
+/** A page of deliveries, newest first; a merchant's own when `merchantId` is given. */
+export async function listDeliveries(
+  db: Db,
+  filter: {
+    merchantId?: string;
+    status?: DeliveryStatus;
+    endpointId?: string;
+    eventId?: string;
+    before?: string;
+    limit: number;
+  },
+): Promise<Delivery[]> {
+  const rows = await db`
+    ${withType(db)} where true
+    ${filter.merchantId ? db`and d.merchant_id = ${filter.merchantId}` : db``}
+    ${filter.status ? db`and d.status = ${filter.status}` : db``}
+    ${filter.endpointId ? db`and d.endpoint_id = ${filter.endpointId}` : db``}
+    ${filter.eventId ? db`and d.event_id = ${filter.eventId}` : db``}
+    ${filter.before ? db`and d.position < ${filter.before}` : db``}
+    order by d.position desc limit ${filter.limit}`;
+  return rows.map(toDelivery);
+}
+
+export async function attemptsOf(db: Db, deliveryId: string): Promise<Attempt[]> {
+  const rows = await db`select * from webhook_attempts where delivery_id = ${deliveryId} order by attempt`;
+  return rows.map((r) => ({
+    attempt: r.attempt as number,
+    startedAt: r.startedAt as Date,
+    latencyMs: r.latencyMs as number,
+    statusCode: (r.statusCode as number | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    responseExcerpt: (r.responseExcerpt as string | null) ?? null,
+    outcome: r.outcome as AttemptOutcome,
+  }));
+}
+
+export async function eventBodyOf(db: Db, eventId: string): Promise<string | null> {
+  const [row] = await db`select body from webhook_events where id = ${eventId}`;
+  return (row?.body as string | undefined) ?? null;
+}
+
+/** What an attempt needs: the delivery's state, the event's body, and where and with what it is signed. */
+export interface DeliveryTarget {
+  status: DeliveryStatus;
+  eventId: string;
+  body: string;
+  url: string;
+  endpointUsable: boolean;
+  secretSealed: string;
+  previousSecretSealed: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+export async function deliveryTarget(db: Db, deliveryId: string): Promise<DeliveryTarget | null> {
+  const [row] = await db`
+    select d.status, d.event_id, ev.body, e.url, e.enabled and e.deleted_at is null as endpoint_usable,
+           e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at
+    from webhook_deliveries d
+    join webhook_events ev on ev.id = d.event_id
+    join webhook_endpoints e on e.id = d.endpoint_id
+    where d.id = ${deliveryId}`;
+  return row
+    ? {
+        status: row.status as DeliveryStatus,
+        eventId: row.eventId as string,
+        body: row.body as string,
+        url: row.url as string,
+        endpointUsable: row.endpointUsable as boolean,
+        secretSealed: row.secretSealed as string,
+        previousSecretSealed: (row.previousSecretSealed as string | null) ?? null,
+        previousSecretExpiresAt: (row.previousSecretExpiresAt as Date | null) ?? null,
+      }
+    : null;
+}
+
+export async function recordedAttempt(db: Db, deliveryId: string, attempt: number): Promise<Attempt | null> {
+  return (await attemptsOf(db, deliveryId)).find((a) => a.attempt === attempt) ?? null;
+}
+
+/**
+ * Records an attempt and where it leaves the delivery, together: delivered, failed, or pending with the time of its
+ * next attempt. Recording the same attempt again changes nothing (the activity ran twice).
+ */
+export async function recordAttempt(
+  db: Db,
+  deliveryId: string,
+  attempt: Attempt,
+  result: { status: DeliveryStatus; nextAttemptAt: Date | null },
+): Promise<boolean> {
+  const [inserted] = await db`
+    insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status_code, error, response_excerpt, outcome)
+    values (${deliveryId}, ${attempt.attempt}, ${attempt.startedAt}, ${attempt.latencyMs}, ${attempt.statusCode},
+            ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.outcome})
+    on conflict (delivery_id, attempt) do nothing returning id`;
+  if (!inserted) return false;
+  await db`
+    update webhook_deliveries set
+      status = ${result.status},
+      attempts = ${attempt.attempt},
+      last_status_code = ${attempt.statusCode},
+      last_error = ${attempt.error},
+      next_attempt_at = ${result.nextAttemptAt},
+      delivered_at = ${result.status === 'delivered' ? attempt.startedAt : null},
+      failed_at = ${result.status === 'failed' ? new Date() : null}
+    where id = ${deliveryId}`;
+  return true;
+}
+
+/** A delivery as its workflow starts from it. */
+export interface DeliveryRow {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  merchantId: string;
+  sequence: number;
+}
+
+const toRow = (r: Record<string, unknown>): DeliveryRow => ({
+  id: r.id as string,
+  eventId: r.eventId as string,
+  endpointId: r.endpointId as string,
+  merchantId: r.merchantId as string,
+  sequence: r.sequence as number,
+});
+
+export async function unstartedDeliveries(db: Db, olderThanSeconds: number): Promise<DeliveryRow[]> {
+  return (await rowsWithoutWorkflow(db, 'webhook_deliveries', olderThanSeconds)).map(toRow);
+}
+
+/** A new delivery of the same event to the same endpoint, linked to the one it repeats. */
+export async function insertRedelivery(db: Db, original: Delivery): Promise<DeliveryRow> {
+  const [row] = await db`
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of)
+    select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id}
+    from webhook_deliveries where event_id = ${original.eventId} and endpoint_id = ${original.endpointId}
+    returning *`;
+  return toRow(row!);
+}

@@ -1,0 +1,66 @@
+/**
+ * The rates' surface other features use (services/rates/client.ts) on a real database: conversions through chains of
+ * pairs at the seeded rates, a static price taking effect at once, and a stale exchange rate refused by name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../domain/errors.js';
+import { parseRate, rate } from '../../domain/rates/rate.js';
+import { CurrentRates, convertMinor } from '../../services/rates/client.js';
+import { recordRates } from '../../services/rates/history-store.js';
+import { setRateSource } from '../../services/rates/service.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let rates: CurrentRates;
+const BTC = { code: 'BTC', scale: 8 };
+const UAH = { code: 'UAH', scale: 2 };
+const USD = { code: 'USD', scale: 2 };
+const XRP = { code: 'XRP', scale: 6 };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  rates = new CurrentRates(db.sql, 0);
+});
+afterAll(() => db?.drop());
+
+describe('CurrentRates', () => {
+  it('converts through the shortest chain of pairs at the mid rates, rounding as asked', async () => {
+    // 1 BTC = 90,000 USDT × 41.5 UAH (the USDT-UAH formula, a shorter chain than through USD)
+    const converted = await rates.convert(100_000_000n, BTC, UAH, 'down');
+    expect(converted.amount).toBe(373_500_000n);
+    expect(converted.rate.path.map((s) => s.pair)).toEqual(['BTC-USDT', 'USDT-UAH']);
+    expect((await rates.convert(10_000n, USD, BTC, 'up')).rate.path.map((s) => s.pair)).toEqual(['USDT-USD', 'BTC-USDT']);
+    // a USD-denominated limit in XRP: 1,000 USD / 2.2 = 454.545454… XRP
+    expect((await rates.convert(100_000n, USD, XRP, 'down')).amount).toBe(454_545_454n);
+    expect((await rates.convert(100_000n, USD, XRP, 'up')).amount).toBe(454_545_455n);
+
+    const locked = await rates.lockRate('XRP', 'UAH');
+    expect(locked.rate).toEqual(parseRate('91.3'));
+    expect(convertMinor(2_000_000n, locked.rate, 6, 2, 'down')).toBe(18_260n);
+  });
+
+  it("applies an operator's static price at once", async () => {
+    await setRateSource(
+      { sql: db.sql, rates },
+      { pair: 'USD-UAH', source: { kind: 'static', rate: parseRate('42')! }, spreadPpm: 1_000n, maxAgeSeconds: 60 },
+      'operator',
+    );
+    expect((await rates.lockRate('USD', 'UAH')).rate).toEqual(rate(42n, 1n));
+    expect((await rates.usable('USD-UAH')).spreadPpm).toBe(1_000n);
+  });
+
+  it('refuses a stale exchange rate, and a currency no pair reaches, with rate_unavailable naming the pair', async () => {
+    await db.sql`update rate_sources set kind = 'external', static_rate = null, exchange = 'binance', symbol = 'XRP/USDT',
+                 max_age_seconds = 60 where pair = 'XRP-USDT'`;
+    await recordRates(db.sql, [
+      { pair: 'XRP-USDT', mid: parseRate('2.3')!, spreadPpm: 0n, source: 'external', asOf: new Date(Date.now() - 61_000) },
+    ]);
+    const refusal = await rates.convert(1_000_000n, XRP, UAH, 'down').catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({ code: 'rate_unavailable', issues: [{ path: 'pair', message: 'XRP-USDT' }] });
+    expect((refusal as Error).message).toMatch(/XRP-USDT is stale/);
+    // BTC to UAH does not go through XRP-USDT: one satoshi is 0.03735 UAH
+    expect((await rates.convert(1n, BTC, UAH, 'down')).amount).toBe(3n);
+    await expect(rates.lockRate('EUR', 'UAH')).rejects.toMatchObject({ code: 'rate_unavailable' });
+  });
+});

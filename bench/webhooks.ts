@@ -111,9 +111,10 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
   }
   // when the attempt that got its 2xx started (the worker's clock: the same machine's)
   const delivered = await sql`
-    select event_id, extract(epoch from delivered_at) * 1000 as at from webhook_deliveries
+    select event_id, delivered_at from webhook_deliveries
     where merchant_id = ${merchant.id} and status = 'delivered'`;
-  for (const row of delivered) success.set(row.eventId as string, Number(row.at) - publishedAt.get(row.eventId as string)!);
+  for (const row of delivered)
+    success.set(row.eventId as string, (row.deliveredAt as Date).getTime() - publishedAt.get(row.eventId as string)!);
   const sorted = (m: Map<string, number>) => [...m.values()].sort((a, b) => a - b);
   return { first: sorted(first), success: sorted(success), attempts: hooks.length };
 }

@@ -115,6 +115,10 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
     where merchant_id = ${merchant.id} and status = 'delivered'`;
   for (const row of delivered)
     success.set(row.eventId as string, (row.deliveredAt as Date).getTime() - publishedAt.get(row.eventId as string)!);
+  const elapsed = (performance.now() - started) / 1000;
+  console.log(
+    `  ${name}: every delivery ended ${elapsed.toFixed(1)} s after the first publish (${(EVENTS / elapsed).toFixed(1)} events/s)`,
+  );
   const sorted = (m: Map<string, number>) => [...m.values()].sort((a, b) => a - b);
   return { first: sorted(first), success: sorted(success), attempts: hooks.length };
 }

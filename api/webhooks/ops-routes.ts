@@ -1,12 +1,10 @@
 /** Merchant webhooks for operators: every merchant's deliveries (failed ones first to look at), and redelivery. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listDeliveries } from '../../services/webhooks/deliveries-store.js';
 import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, page } from '../http/pages.js';
 import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
-import { DeliveryFilters, DeliveryView, deliveryView, webhookDeps } from './views.js';
+import { DeliveryFilters, deliveryPage, DeliveryView, deliveryView, webhookDeps } from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const OpsDeliveryView = DeliveryView.extend({ merchant_id: z.string() });
@@ -33,15 +31,7 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listDeliveries(deps.sql, {
-        merchantId: q.merchant_id,
-        status: q.status,
-        endpointId: q.endpoint_id,
-        eventId: q.event_id,
-        before: decodeCursor(q.cursor),
-        limit: q.limit + 1,
-      });
-      const result = page(rows, q.limit, (d) => d.position);
+      const result = await deliveryPage(deps, q.merchant_id, q);
       return c.json(
         {
           data: await Promise.all(

@@ -1,6 +1,5 @@
 /** Merchant webhooks for merchants: endpoints (create, list, change, delete, rotate the secret) and their deliveries. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listDeliveries } from '../../services/webhooks/deliveries-store.js';
 import { endpointsOf } from '../../services/webhooks/endpoints-store.js';
 import {
   changeEndpoint,
@@ -15,11 +14,19 @@ import {
 } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, page } from '../http/pages.js';
 import { requireRole } from '../http/roles.js';
 import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { registerEventSchemas } from './event-schemas.js';
-import { DeliveryFilters, DeliveryView, deliveryView, EndpointView, endpointView, EventType, webhookDeps } from './views.js';
+import {
+  DeliveryFilters,
+  deliveryPage,
+  DeliveryView,
+  deliveryView,
+  EndpointView,
+  endpointView,
+  EventType,
+  webhookDeps,
+} from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const Url = z.string().trim().min(1).max(2_000).openapi({ example: 'https://shop.example/sluice/webhooks' });
@@ -200,15 +207,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listDeliveries(deps.sql, {
-        merchantId: c.get('user').id,
-        status: q.status,
-        endpointId: q.endpoint_id,
-        eventId: q.event_id,
-        before: decodeCursor(q.cursor),
-        limit: q.limit + 1,
-      });
-      const result = page(rows, q.limit, (d) => d.position);
+      const result = await deliveryPage(deps, c.get('user').id, q);
       return c.json(
         { data: await Promise.all(result.data.map((d) => deliveryView(deps, d, false))), next_cursor: result.nextCursor },
         200,

@@ -2,10 +2,11 @@
 import { z } from '@hono/zod-openapi';
 import { DELIVERY_STATUSES } from '../../domain/webhooks/delivery.js';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
-import { attemptsOf, eventBodyOf, type Delivery } from '../../services/webhooks/deliveries-store.js';
+import { attemptsOf, eventBodyOf, listDeliveries, type Delivery } from '../../services/webhooks/deliveries-store.js';
 import type { Endpoint } from '../../services/webhooks/endpoints-store.js';
 import type { WebhookDeps } from '../../services/webhooks/service.js';
 import type { ApiDeps } from '../context.js';
+import { decodeCursor, page } from '../http/pages.js';
 
 export function webhookDeps(deps: ApiDeps): WebhookDeps {
   return { sql: deps.sql, temporal: deps.temporal, log: deps.log, ...deps.webhooks };
@@ -114,3 +115,20 @@ export const DeliveryFilters = {
     .regex(/^[A-Za-z0-9_.:-]{1,160}$/, 'must be an event id')
     .optional(),
 };
+
+/** A page of deliveries, newest first: one merchant's, or every merchant's when `merchantId` is undefined. */
+export async function deliveryPage(
+  deps: ApiDeps,
+  merchantId: string | undefined,
+  q: { limit: number; cursor?: string; status?: Delivery['status']; endpoint_id?: string; event_id?: string },
+) {
+  const rows = await listDeliveries(deps.sql, {
+    merchantId,
+    status: q.status,
+    endpointId: q.endpoint_id,
+    eventId: q.event_id,
+    before: decodeCursor(q.cursor),
+    limit: q.limit + 1,
+  });
+  return page(rows, q.limit, (d) => d.position);
+}

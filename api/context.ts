@@ -16,6 +16,8 @@ import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { AttemptThrottle, AuthThrottlePolicies } from '../services/security/client.js';
+import type { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -46,6 +48,18 @@ export interface ApiDeps {
   betting: { events: BetEventCache; placer: BetPlacer };
   /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
   exchange: ExchangeService;
+  /** Attempt throttling, API key nonces and the HTTP hardening settings (api/http/hardening.ts). */
+  security: ApiSecurity;
+}
+
+export interface ApiSecurity {
+  throttle: AttemptThrottle;
+  throttlePolicies: AuthThrottlePolicies;
+  nonces: ApiKeyNonces;
+  /** Origins allowed to call from a browser (CORS); empty: none. */
+  corsOrigins: string[];
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 export interface ConsoleSettings {

@@ -8,7 +8,7 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import { consoleSettings, required, securitySettings, withdrawalTimings, type Config } from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -27,6 +27,8 @@ import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
+import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
+import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 
 export interface RunningApi {
   url: string;
@@ -79,6 +81,8 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     onFired: (triggerId, orderId) => signalTriggerFired(temporal, triggerId, orderId),
   });
   markets.start(await loadPairs(sql));
+  const security = securitySettings(config);
+  const nonces = new ApiKeyNonces(sql, config.API_KEY_WINDOW_SECONDS, log);
   const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
@@ -108,6 +112,12 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
+    security: {
+      ...security,
+      throttle: new AttemptThrottle(sql),
+      throttlePolicies: authThrottlePolicies(security.throttle),
+      nonces,
+    },
   };
   const app = createApp(deps);
 
@@ -124,6 +134,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       for (const client of marketSocket.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await markets.close();
+      nonces.close();
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };

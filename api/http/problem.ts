@@ -31,14 +31,20 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.InvalidAddress:
       return 400;
     case ErrorCode.Unauthenticated:
+    case ErrorCode.RequestReplayed:
     case ErrorCode.TotpRequired:
     case ErrorCode.TotpInvalid:
       return 401;
     case ErrorCode.Forbidden:
     case ErrorCode.IpNotAllowed:
+    case ErrorCode.InsufficientScope:
       return 403;
     case ErrorCode.NotFound:
       return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
+    case ErrorCode.RequestTimeout:
+      return 408;
     case ErrorCode.EmailTaken:
     case ErrorCode.IdempotencyConflict:
     case ErrorCode.Conflict:
@@ -72,6 +78,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.EventNotOpen:
     case ErrorCode.PairDisabled:
       return 422;
+    case ErrorCode.TooManyAttempts:
+      return 429;
     case ErrorCode.Unavailable:
       return 503;
     default:

@@ -1,4 +1,5 @@
 /** Schemas shared by routes: money as decimal strings, currency codes, idempotency keys, pages, problems. */
+import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 
 export const DecimalString = z
@@ -18,13 +19,21 @@ export const CurrencyCode = z
   .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be a currency code such as "USD"')
   .openapi({ example: 'USD' });
 
+/** Keys longer than this are stored as their SHA-256: a feature's prefix plus the key must fit the ledger's 255. */
+const STORED_KEY_MAX = 128;
+
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
     .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1-128 characters of letters, digits, _ . : -')
-    .openapi({ description: 'A client-chosen key: repeating a request with it returns the first result', example: 'order-7781' }),
+    .max(255)
+    // printable ASCII, as the IETF draft and Stripe take it; no space at either end (HTTP would strip it)
+    .regex(/^[!-~]([ -~]*[!-~])?$/, 'must be 1-255 printable ASCII characters, without a space at either end')
+    .transform((key) => (key.length <= STORED_KEY_MAX ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`))
+    .openapi({
+      description: 'A client-chosen key (1-255 printable ASCII characters): repeating a request with it returns the first result',
+      example: 'order-7781',
+    }),
 });
 
 export const PageQuery = z.object({

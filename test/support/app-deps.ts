@@ -19,6 +19,9 @@ import { loadPairs } from '../../services/exchange/pairs-store.js';
 import { ExchangeService } from '../../services/exchange/service.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
+import { AttemptThrottle, authThrottlePolicies } from '../../services/security/client.js';
+import { ApiKeyNonces } from '../../services/users-auth/api-key-nonces.js';
+import { loadConfig, securitySettings } from '../../platform/config.js';
 
 export async function inProcessDeps(
   sql: Sql,
@@ -31,6 +34,8 @@ export async function inProcessDeps(
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);
   markets.start(await loadPairs(sql));
+  const security = securitySettings(loadConfig({}));
+  const nonces = new ApiKeyNonces(sql, 60, log);
   const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
@@ -52,12 +57,19 @@ export async function inProcessDeps(
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
+    security: {
+      ...security,
+      throttle: new AttemptThrottle(sql),
+      throttlePolicies: authThrottlePolicies(security.throttle),
+      nonces,
+    },
   };
   return {
     deps,
     caches,
     async close() {
       await markets.close();
+      nonces.close();
       await caches.close();
     },
   };

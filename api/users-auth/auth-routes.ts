@@ -14,13 +14,9 @@ import { clientIp } from '../http/client-ip.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
-import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { EmailAddress, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
-export const Email = z
-  .email()
-  .max(254)
-  .transform((e) => e.toLowerCase())
-  .openapi({ example: 'ada@example.com' });
+export const Email = EmailAddress;
 const Password = z
   .string()
   .min(12, 'must have at least 12 characters')

@@ -9,7 +9,7 @@ import { invalidField } from '../http/problem.js';
 
 export const XrplAddress = z
   .string()
-  .max(64)
+  .regex(/^r[1-9A-HJ-NP-Za-km-z]{24,34}$/, 'must be a classic XRPL address (r…)')
   .refine(isValidClassicAddress, 'must be a classic XRPL address (r…) with a valid checksum')
   .openapi({ example: 'rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe' });
 

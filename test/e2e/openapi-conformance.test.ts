@@ -68,9 +68,10 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => stack?.stop());
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1' } });
+    // in the stack's directory: schemathesis keeps a cache of crashes in its working directory
+    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -111,6 +112,7 @@ it(
         '--output-truncate',
         'false',
       ],
+      stack.logDir,
       RUN_TIMEOUT_MS,
     );
     if (code !== 0) console.log(output);

@@ -108,6 +108,9 @@ it(
         '--seed',
         String(SEED),
         '--no-shrink',
+        // above the API's own REQUEST_TIMEOUT (30s), so a slow answer is its declared 408, never a client timeout
+        '--request-timeout',
+        '40',
         '--no-color',
         '--output-truncate',
         'false',

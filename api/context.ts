@@ -12,12 +12,14 @@ import type { Network } from '../domain/currencies.js';
 import type { WithdrawalTimings } from '../services/withdrawals/client.js';
 import type { Tokens } from '../services/users-auth/tokens.js';
 import type { UserDirectory } from '../services/users-auth/directory.js';
-import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
+import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { AttemptThrottle, AuthThrottlePolicies } from '../services/security/client.js';
 import type { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
+import type { AccountSettings } from '../platform/config.js';
+import type { Mailer } from '../platform/mail/mailer.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -26,18 +28,22 @@ export interface ApiDeps {
   tokens: Tokens;
   /** Users and API keys in memory, forgotten when their rows change: what authenticates every request. */
   users: UserDirectory;
-  /** Transfer rules per currency in memory, forgotten when their row changes. */
-  transferRules: TransferRulesCache;
+  /** Effective settings (limits, fees, on/off) per operation, subject and user; layers in memory until they change. */
+  operationSettings: SettingsResolver;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
-  keys: { totp: Buffer; apiKeys: Buffer };
+  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer };
   settings: {
     apiKeyWindowSeconds: number;
     trustProxy: boolean;
     devMode: boolean;
     withdrawals: WithdrawalTimings;
     console: ConsoleSettings;
+    /** Email verification and password reset: link base, lifetimes, whether withdrawals need a verified email. */
+    accounts: AccountSettings;
   };
+  /** Account mail (verification and reset links); null without SMTP_URL. */
+  mailer: Mailer | null;
   metrics: ApiMetrics;
   log: Logger;
   /** Who hands out deposit addresses on each network (HD wallets on EVM, destination tags on XRPL). */

@@ -8,7 +8,15 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, securitySettings, withdrawalTimings, type Config } from '../platform/config.js';
+import {
+  accountSettings,
+  consoleSettings,
+  required,
+  securitySettings,
+  withdrawalTimings,
+  type Config,
+} from '../platform/config.js';
+import { createMailer } from '../platform/mail/mailer.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -65,7 +73,11 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   });
   const secretKey = required(config, 'SECRET_KEY');
 
-  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const keys = {
+    totp: deriveKey(secretKey, 'totp'),
+    apiKeys: deriveKey(secretKey, 'api-keys'),
+    emailLinks: deriveKey(secretKey, 'email-links'),
+  };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =
     config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
@@ -94,7 +106,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     }),
     temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
@@ -102,7 +114,9 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
+      accounts: accountSettings(config),
     },
+    mailer: config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null,
     metrics,
     log,
     depositAddresses: {
@@ -135,6 +149,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await markets.close();
       nonces.close();
+      deps.mailer?.close();
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },
   };

@@ -49,6 +49,8 @@ export const ErrorCode = {
   MethodNotAllowed: 'method_not_allowed',
   InsufficientScope: 'insufficient_scope',
   RequestReplayed: 'request_replayed',
+  RateLimited: 'rate_limited',
+  EmailNotVerified: 'email_not_verified',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

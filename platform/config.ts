@@ -168,6 +168,21 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
   MAIL_SINK_PORT: port.default(2525),
 
+  /** Where the links in account mail (email verification, password reset) point: the page that takes their token. */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  EMAIL_VERIFICATION_TTL: duration.prefault('2d'),
+  EMAIL_VERIFICATION_RESEND_INTERVAL: duration.prefault('60s'),
+  PASSWORD_RESET_TTL: duration.prefault('1h'),
+  /** Unverified accounts can sign in but cannot withdraw (an operator can mark an email verified). */
+  WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: bool.default(true),
+  /** The Telegram bot (BotFather's token): Login Widget sign-in checks its HMAC; notifications send through it. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must be a bot token such as "123456:ABC-DEF…"')
+    .optional(),
+  /** How old Login Widget data may be (its auth_date) and still sign in. */
+  TELEGRAM_LOGIN_MAX_AGE: duration.prefault('1d'),
+
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
   WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
@@ -241,6 +256,22 @@ export function withdrawalTimings(config: Config) {
     pollIntervalMs: config.WITHDRAWAL_POLL_INTERVAL,
   };
 }
+
+/** Email verification and password reset, as the API runs them. */
+export function accountSettings(config: Config) {
+  return {
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL,
+    resendIntervalMs: config.EMAIL_VERIFICATION_RESEND_INTERVAL,
+    passwordResetTtlMs: config.PASSWORD_RESET_TTL,
+    withdrawalsRequireVerifiedEmail: config.WITHDRAWALS_REQUIRE_VERIFIED_EMAIL,
+    telegram: config.TELEGRAM_BOT_TOKEN
+      ? { botToken: config.TELEGRAM_BOT_TOKEN, maxAgeSeconds: config.TELEGRAM_LOGIN_MAX_AGE / 1000 }
+      : null,
+  };
+}
+
+export type AccountSettings = ReturnType<typeof accountSettings>;
 
 /** The worker's concurrency knobs, as `Worker.create` takes them. */
 export function workerTuning(config: Config) {

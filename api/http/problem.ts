@@ -38,6 +38,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.Forbidden:
     case ErrorCode.IpNotAllowed:
     case ErrorCode.InsufficientScope:
+    case ErrorCode.EmailNotVerified:
       return 403;
     case ErrorCode.NotFound:
       return 404;
@@ -79,6 +80,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.PairDisabled:
       return 422;
     case ErrorCode.TooManyAttempts:
+    case ErrorCode.RateLimited:
       return 429;
     case ErrorCode.Unavailable:
       return 503;

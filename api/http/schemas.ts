@@ -77,7 +77,7 @@ const problemDescriptions: Record<number, string> = {
   413: 'The body is larger than MAX_BODY_BYTES',
   415: 'The body must be application/json',
   422: 'A business rule refused the request; code names it',
-  429: 'Too many failed attempts; Retry-After says when to try again',
+  429: 'Too many attempts or requests of this kind; Retry-After says when to try again',
   503: 'A dependency is unavailable',
 };
 

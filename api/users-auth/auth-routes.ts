@@ -5,6 +5,8 @@ import { insertUser, setTotp, totpSecretOf, userById } from '../../services/user
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
+import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
+import { emailVerificationDeps } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
@@ -17,12 +19,12 @@ import { ApiError } from '../http/problem.js';
 import { EmailAddress, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
 export const Email = EmailAddress;
-const Password = z
+export const Password = z
   .string()
   .min(12, 'must have at least 12 characters')
   .max(256)
   .openapi({ example: 'correct horse battery staple' });
-const TotpCode = z
+export const TotpCode = z
   .string()
   .regex(/^\d{6}$/, 'must be 6 digits')
   .openapi({ example: '123456' });
@@ -35,10 +37,14 @@ export const UserView = z
     totp_enabled: z.boolean(),
     disabled: z.boolean(),
     created_at: z.string(),
+    group_id: z.string().nullable(),
+    account_type: z.string(),
+    verification_level: z.number().int(),
+    email_verified: z.boolean(),
   })
   .openapi('User');
 
-const TokenPair = z
+export const TokenPair = z
   .object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
   .openapi('TokenPair');
 
@@ -49,6 +55,10 @@ export function userView(u: {
   totpEnabled: boolean;
   disabled: boolean;
   createdAt: Date;
+  groupId: string | null;
+  accountType: string;
+  verificationLevel: number;
+  emailVerified: boolean;
 }) {
   return {
     id: u.id,
@@ -57,6 +67,10 @@ export function userView(u: {
     totp_enabled: u.totpEnabled,
     disabled: u.disabled,
     created_at: u.createdAt.toISOString(),
+    group_id: u.groupId,
+    account_type: u.accountType,
+    verification_level: u.verificationLevel,
+    email_verified: u.emailVerified,
   };
 }
 
@@ -82,6 +96,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
       if (!user)
         throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+      // the link is mailed after the answer: a slow mail server must not slow registration
+      setImmediate(() => {
+        sendEmailVerification(emailVerificationDeps(deps), user.id).catch((error: unknown) =>
+          deps.log.error({ err: error, user: user.id }, 'verification mail failed'),
+        );
+      });
       return c.json(userView(user), 201);
     },
   );

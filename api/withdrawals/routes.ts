@@ -95,7 +95,10 @@ export function withdrawalDeps(deps: ApiDeps): WithdrawalDeps {
 }
 
 export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
-  const withdrawals = withdrawalDeps(deps);
+  const withdrawals = {
+    ...withdrawalDeps(deps),
+    requireVerifiedEmail: deps.settings.accounts.withdrawalsRequireVerifiedEmail,
+  };
 
   app.openapi(
     createRoute({

@@ -11,6 +11,8 @@ export const SECURITY_EVENT_KINDS = [
   'api_key_created',
   'api_key_revoked',
   'api_key_replay_refused',
+  'password_changed',
+  'password_reset',
   'role_changed',
   'user_disabled',
   'user_enabled',

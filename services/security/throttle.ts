@@ -79,6 +79,12 @@ export class AttemptThrottle {
     return result;
   }
 
+  /** Refuses while the subjects must wait, else counts this attempt: for requests that cost something every time (a reset mail). */
+  async consume(subjects: { account: ThrottleSubject; ip: ThrottleSubject }): Promise<void> {
+    await this.check([subjects.account, subjects.ip]);
+    await this.failed([subjects.account, subjects.ip]);
+  }
+
   /** Refuses with a ThrottledError while any subject must wait or is locked out; returns the subjects with failures on record. */
   async check(subjects: ThrottleSubject[]): Promise<string[]> {
     const rows = await this.sql<ThrottleRow[]>`

@@ -7,6 +7,7 @@ import type { Sql } from '../../platform/db/client.js';
 import { insertUser, userByEmail } from './users-store.js';
 import type { Logger } from '../../platform/log.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
+import { setEmailVerified } from './email-verification.js';
 
 export async function ensureAdmin(
   sql: Sql,
@@ -28,6 +29,7 @@ export async function ensureAdmin(
   }
   const created = await insertUser(sql, { email, passwordHash: await hashPassword(password), role: 'admin' });
   if (!created) return; // another replica created it first
+  await setEmailVerified(sql, created.id, true); // the operator chose this address
   log.info({ email }, 'admin account created');
   if (generated) {
     console.log(`\n  First admin created: ${email}\n  Password (shown once, not stored anywhere): ${password}\n`);

@@ -38,3 +38,8 @@ export async function familyOf(db: Db, id: string): Promise<string | null> {
   const [row] = await db`select family from refresh_tokens where id = ${id}`;
   return row?.family ?? null;
 }
+
+/** Signs the user out everywhere: every refresh token they hold stops working (a password reset or change). */
+export async function revokeAllRefreshTokens(db: Db, userId: string): Promise<void> {
+  await db`update refresh_tokens set revoked_at = now() where user_id = ${userId} and revoked_at is null`;
+}

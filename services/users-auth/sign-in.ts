@@ -8,7 +8,7 @@ import { verifyPassword } from '../../platform/crypto/passwords.js';
 import { unseal } from '../../platform/crypto/sealed.js';
 import { checkTotp } from '../../platform/crypto/totp.js';
 import { ipAllowed } from './ip-allowlist.js';
-import { userWithSecretsByEmail, type User } from './users-store.js';
+import { userWithSecretsByEmail, type User, type UserWithSecrets } from './users-store.js';
 
 export interface Credentials {
   email: string;
@@ -24,6 +24,14 @@ export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials):
   if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) {
     throw new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
   }
+  return admit(totpKey, user, credentials);
+}
+
+/**
+ * What every way of signing in checks once it knows who the user is (by password, by Telegram): not disabled, an
+ * allowed address, and the TOTP code when two-factor is on.
+ */
+export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials: { totp?: string; ip: string }): Promise<User> {
   if (user.disabled) throw new DomainError(ErrorCode.Unauthenticated, 'this account is disabled');
   if (!ipAllowed(credentials.ip, user.ipAllowlist)) {
     throw new DomainError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');

@@ -13,6 +13,13 @@ export interface User {
   /** Disabled by an admin: refused at log-in and on every request. */
   disabled: boolean;
   createdAt: Date;
+  /** Choose the settings that apply to the user (services/settings): their group, if any, and KYC level (0: none). */
+  groupId: string | null;
+  verificationLevel: number;
+  /** individual, merchant, or another kind from account_types. */
+  accountType: string;
+  /** Opened the link mailed at registration (or an operator said so); unverified users cannot withdraw. */
+  emailVerified: boolean;
 }
 
 export interface UserWithSecrets extends User {
@@ -20,7 +27,9 @@ export interface UserWithSecrets extends User {
   totpSecret: string | null;
 }
 
-const columns = (db: Db) => db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at`;
+const columns = (db: Db) =>
+  db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type,
+  email_verified_at`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -31,6 +40,10 @@ function toUser(r: Record<string, unknown>): User {
     ipAllowlist: (r.ipAllowlist as string[] | null) ?? [],
     disabled: r.disabledAt !== null,
     createdAt: r.createdAt as Date,
+    groupId: (r.groupId as string | null) ?? null,
+    verificationLevel: r.verificationLevel as number,
+    accountType: r.accountType as string,
+    emailVerified: r.emailVerifiedAt !== null,
   };
 }
 
@@ -55,6 +68,11 @@ export async function userByEmail(db: Db, email: string): Promise<User | null> {
 
 export async function userWithSecretsByEmail(db: Db, email: string): Promise<UserWithSecrets | null> {
   const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where email = ${email}`;
+  return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
+}
+
+export async function userWithSecretsById(db: Db, id: string): Promise<UserWithSecrets | null> {
+  const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where id = ${id}`;
   return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
 }
 

@@ -11,6 +11,7 @@ import {
   approvalReasons,
   checkWithdrawalRules,
   exceededLimit,
+  WITHDRAWAL_SETTINGS,
   withdrawalCounters,
   withdrawalFee,
 } from '../../domain/withdrawals/rules.js';
@@ -18,15 +19,10 @@ import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
+import { resolveSettings } from '../settings/client.js';
+import { userById } from '../users-auth/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
-import {
-  addressUsedBefore,
-  insertWithdrawal,
-  withdrawalById,
-  withdrawalByKey,
-  withdrawalSettings,
-  type Withdrawal,
-} from './store.js';
+import { addressUsedBefore, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
 
 export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
 
@@ -49,6 +45,11 @@ export interface WithdrawalRequest {
   destinationTag: bigint | null;
 }
 
+/** Requesting a withdrawal also asks whether the user's email must be verified first (WITHDRAWALS_REQUIRE_VERIFIED_EMAIL). */
+export interface WithdrawalRequestDeps extends WithdrawalDeps {
+  requireVerifiedEmail: boolean;
+}
+
 /** The stored request; `replayed` when it is the first request of this Idempotency-Key, answered again. */
 export interface RequestedWithdrawal {
   withdrawal: Withdrawal;
@@ -60,7 +61,7 @@ export interface RequestedWithdrawal {
  * then its workflow starts, which mails the confirmation code. A repeated Idempotency-Key is answered with the first
  * request, even if the rules changed since.
  */
-export async function requestWithdrawal(deps: WithdrawalDeps, request: WithdrawalRequest): Promise<RequestedWithdrawal> {
+export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: WithdrawalRequest): Promise<RequestedWithdrawal> {
   const { userId, idempotencyKey, currency, amount, destinationTag } = request;
   const checked = checkAddress(currency.network, request.address);
   if (!checked.ok)
@@ -83,7 +84,10 @@ export async function requestWithdrawal(deps: WithdrawalDeps, request: Withdrawa
   const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
   if (previous) return replay(previous);
 
-  const settings = await withdrawalSettings(deps.sql, currency.code);
+  if (deps.requireVerifiedEmail && !(await userById(deps.sql, userId))?.emailVerified) {
+    throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');
+  }
+  const settings = await resolveSettings(deps.sql, WITHDRAWAL_SETTINGS, currency.code, userId);
   const refusal = checkWithdrawalRules(amount, settings, currency.code);
   if (refusal) throw refusal;
   const reasons = approvalReasons(

@@ -30,7 +30,11 @@ export async function inProcessDeps(
 ): Promise<{ deps: ApiDeps; caches: ApiCaches; close(): Promise<void> }> {
   const secretKey = randomBytes(32).toString('hex');
   const log = pino({ level: 'silent' });
-  const keys = { totp: deriveKey(secretKey, 'totp'), apiKeys: deriveKey(secretKey, 'api-keys') };
+  const keys = {
+    totp: deriveKey(secretKey, 'totp'),
+    apiKeys: deriveKey(secretKey, 'api-keys'),
+    emailLinks: deriveKey(secretKey, 'email-links'),
+  };
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);
   markets.start(await loadPairs(sql));
@@ -43,7 +47,7 @@ export async function inProcessDeps(
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: 60,
@@ -51,7 +55,16 @@ export async function inProcessDeps(
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
+      accounts: {
+        publicUrl: 'http://localhost:8080',
+        emailVerificationTtlMs: 86_400_000,
+        resendIntervalMs: 60_000,
+        passwordResetTtlMs: 3_600_000,
+        withdrawalsRequireVerifiedEmail: false,
+        telegram: null,
+      },
     },
+    mailer: null,
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},

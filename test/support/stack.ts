@@ -72,6 +72,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // one API process unless a test asks for more: a change made through one process reaches the others' caches
     // within milliseconds, not before the response, and tests act on their changes at once
     API_PROCESSES: '1',
+    // withdrawal tests sign users up and withdraw at once; test/e2e/account-email.test.ts turns the rule on
+    WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: 'false',
     ...options.env,
   };
   const extra: ServiceProcess[] = [];

@@ -1,0 +1,122 @@
+/** Telegram sign-in (Login Widget data, creating the account on first sight) and linking Telegram to an account. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { linkTelegram, signInWithTelegram, unlinkTelegram } from '../../services/users-auth/telegram-accounts.js';
+import { checkTelegramLogin, type TelegramLoginData } from '../../services/users-auth/telegram-login.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import { clientIp } from '../http/client-ip.js';
+import type { Guards } from '../http/guards.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
+import { TokenPair, TotpCode } from './auth-routes.js';
+
+/** The widget's fields as Telegram sent them: any field it adds later is part of the signed data, so all are kept. */
+const LoginWidgetData = z
+  .object({
+    id: z.union([z.number().int().positive(), z.string().regex(/^\d{1,19}$/)]).openapi({ example: 123456789 }),
+    auth_date: z.number().int().positive().openapi({ example: 1764547200 }),
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits')
+      .openapi({ example: 'a'.repeat(64) }),
+    first_name: z.string().max(256).optional(),
+    last_name: z.string().max(256).optional(),
+    username: z.string().max(64).optional(),
+    photo_url: z.string().max(1024).optional(),
+  })
+  .catchall(z.union([z.string().max(1024), z.number()]))
+  .openapi('TelegramLoginData', { description: 'The Login Widget callback data, unchanged' });
+
+const SignInRequest = LoginWidgetData.extend({ totp: TotpCode.optional() });
+
+export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  function identityOf(data: TelegramLoginData) {
+    const telegram = deps.settings.accounts.telegram;
+    if (!telegram) throw new DomainError(ErrorCode.Unavailable, 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
+    const checked = checkTelegramLogin(telegram.botToken, data, telegram.maxAgeSeconds);
+    if (!checked.ok) {
+      const detail =
+        checked.reason === 'expired'
+          ? 'the Telegram login is too old: sign in again'
+          : 'the Telegram login data is not signed by our bot';
+      throw new DomainError(ErrorCode.Unauthenticated, detail, [
+        {
+          path: checked.reason === 'expired' ? 'auth_date' : 'hash',
+          message: checked.reason === 'expired' ? 'is too old' : 'does not match',
+        },
+      ]);
+    }
+    return { telegramId: checked.telegramId, username: checked.username };
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/telegram',
+      tags: ['auth'],
+      summary: 'Sign in with Telegram Login Widget data (the account is created on first sign-in); totp when two-factor is on',
+      request: jsonBody(SignInRequest),
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 409, 415, 429, 503) },
+    }),
+    async (c) => {
+      const { totp, ...data } = c.req.valid('json');
+      const identity = identityOf(data);
+      const ip = clientIp(c, deps.settings.trustProxy);
+      // the Telegram data proves who it is; the second-factor code is a guess, throttled like a sign-in's
+      const { user, created } = await deps.security.throttle.guard({
+        subjects: attemptSubjects(deps.security.throttlePolicies, 'login', `telegram:${identity.telegramId}`, ip),
+        attempt: () => signInWithTelegram(deps.sql, deps.keys.totp, identity, { totp, ip }),
+        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.TotpInvalid,
+      });
+      await recordSecurityEvent(deps.sql, { kind: 'login_succeeded', userId: user.id, ip, detail: { via: 'telegram' } });
+      if (created) deps.log.info({ user: user.id, telegram: identity.telegramId }, 'account created from Telegram');
+      const pair = await deps.tokens.issue(deps.sql, user.id);
+      return c.json(
+        {
+          access_token: pair.accessToken,
+          refresh_token: pair.refreshToken,
+          token_type: 'Bearer' as const,
+          expires_in: pair.expiresIn,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/me/telegram',
+      tags: ['account'],
+      summary: 'Link a Telegram account (Login Widget data) to this account',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      request: jsonBody(LoginWidgetData),
+      responses: {
+        200: jsonResponse('Linked', z.object({ telegram_id: z.string(), username: z.string().nullable() })),
+        ...problems(400, 401, 403, 409, 415, 503),
+      },
+    }),
+    async (c) => {
+      const identity = identityOf(c.req.valid('json'));
+      await linkTelegram(deps.sql, c.get('user').id, identity);
+      return c.json({ telegram_id: identity.telegramId, username: identity.username }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/me/telegram',
+      tags: ['account'],
+      summary: 'Unlink the Telegram account (not when Telegram is the only way in)',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      responses: { 204: { description: 'Unlinked' }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      await unlinkTelegram(deps.sql, c.get('user').id);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Email verification: registration mails a signed link (email-links.ts); opening it marks the email verified. A user
+ * can ask for the mail again, at most once per resend interval; an operator can mark an email verified by hand.
+ */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Db } from '../../platform/db/client.js';
+import { mailEmailVerification, type AccountMailer } from './account-mail.js';
+import { checkEmailVerificationToken, emailVerificationToken } from './email-links.js';
+
+export interface EmailVerificationDeps {
+  sql: Db;
+  key: Buffer;
+  mail: AccountMailer;
+  ttlMs: number;
+  resendIntervalMs: number;
+}
+
+/** Mails the link unless the email is verified or a link went out less than the resend interval ago. */
+export async function sendEmailVerification(deps: EmailVerificationDeps, userId: string): Promise<void> {
+  const [user] = await deps.sql`
+    update users set verification_mail_at = now()
+    where id = ${userId} and email_verified_at is null
+      and (verification_mail_at is null or verification_mail_at <= now() - ${deps.resendIntervalMs / 1000} * interval '1 second')
+    returning id, email`;
+  if (!user) {
+    const [state] = await deps.sql`select email_verified_at, verification_mail_at from users where id = ${userId}`;
+    if (state?.emailVerifiedAt) throw new DomainError(ErrorCode.Conflict, 'this email address is already verified');
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      `a verification mail was sent less than ${Math.round(deps.resendIntervalMs / 1000)} seconds ago`,
+    );
+  }
+  const token = emailVerificationToken(deps.key, { id: user.id, email: user.email }, new Date(Date.now() + deps.ttlMs));
+  await mailEmailVerification(deps.mail, user.email, token, deps.ttlMs);
+}
+
+/** Verifies the email the token was sent to; verifying again is harmless. */
+export async function verifyEmail(db: Db, key: Buffer, token: string): Promise<{ userId: string }> {
+  const checked = checkEmailVerificationToken(key, token);
+  if (!checked.ok) {
+    throw new DomainError(ErrorCode.ValidationFailed, `the link is ${checked.reason}`, [
+      { path: 'token', message: checked.reason },
+    ]);
+  }
+  const rows = await db`
+    update users set email_verified_at = coalesce(email_verified_at, now())
+    where id = ${checked.userId} and email = ${checked.email} returning 1`;
+  if (rows.length === 0) {
+    throw new DomainError(ErrorCode.ValidationFailed, 'the link is for an email this account no longer has', [
+      { path: 'token', message: 'invalid' },
+    ]);
+  }
+  return { userId: checked.userId };
+}
+
+/** An operator's override: verified (or not) whatever the mail. False when there is no such user. */
+export async function setEmailVerified(db: Db, userId: string, verified: boolean): Promise<boolean> {
+  const rows = await db`
+    update users set email_verified_at = case when ${verified} then coalesce(email_verified_at, now()) end
+    where id = ${userId} returning 1`;
+  return rows.length > 0;
+}
+
+export async function emailVerified(db: Db, userId: string): Promise<boolean> {
+  const [row] = await db`select email_verified_at from users where id = ${userId}`;
+  return Boolean(row?.emailVerifiedAt);
+}

@@ -1,0 +1,56 @@
+/**
+ * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
+ * revoked). Asking for one never tells whether the email has an account: the API answers before looking it up
+ * (requestPasswordReset runs after the response), so the answer and its timing are the same either way.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { hashPassword } from '../../platform/crypto/passwords.js';
+import type { Sql } from '../../platform/db/client.js';
+import { mailPasswordReset, type AccountMailer } from './account-mail.js';
+import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
+
+export interface PasswordResetDeps {
+  sql: Sql;
+  mail: AccountMailer;
+  ttlMs: number;
+}
+
+/** One mail per user per minute at most: a reset link mailed again and again helps nobody but a mail bomber. */
+const MIN_INTERVAL_SECONDS = 60;
+
+/** Mails a reset link if the email has an account; says nothing either way. */
+export async function requestPasswordReset(deps: PasswordResetDeps, email: string): Promise<void> {
+  const secret = randomBytes(32).toString('base64url');
+  const [reset] = await deps.sql`
+    insert into password_resets (user_id, secret_hash, expires_at)
+    select u.id, ${sha256(secret)}, now() + ${deps.ttlMs / 1000} * interval '1 second' from users u
+    where u.email = ${email.toLowerCase()} and u.disabled_at is null
+      and not exists (select 1 from password_resets r
+                      where r.user_id = u.id and r.created_at > now() - ${MIN_INTERVAL_SECONDS} * interval '1 second')
+    returning id`;
+  if (!reset) return;
+  await mailPasswordReset(deps.mail, email.toLowerCase(), `${reset.id}.${secret}`, deps.ttlMs);
+}
+
+/** Sets the new password if the token is a live link, then voids every other link and every refresh token. */
+export async function resetPassword(db: Sql, token: string, newPassword: string): Promise<{ userId: string }> {
+  const refused = (reason: string) =>
+    new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
+  const [id, secret] = token.split('.');
+  if (!id || !secret || !/^[0-9a-f-]{36}$/.test(id)) throw refused('invalid');
+  const passwordHash = await hashPassword(newPassword);
+  return db.begin(async (tx) => {
+    const [reset] = await tx`select user_id, secret_hash, expires_at, used_at from password_resets where id = ${id} for update`;
+    if (!reset || !sameHash(reset.secretHash, sha256(secret))) throw refused('invalid');
+    if (reset.usedAt) throw refused('already used');
+    if (reset.expiresAt <= new Date()) throw refused('expired');
+    await tx`update password_resets set used_at = now() where user_id = ${reset.userId} and used_at is null`;
+    await tx`update users set password_hash = ${passwordHash} where id = ${reset.userId}`;
+    await revokeAllRefreshTokens(tx, reset.userId);
+    return { userId: reset.userId as string };
+  });
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sameHash = (a: string, b: string) => timingSafeEqual(Buffer.from(a), Buffer.from(b));

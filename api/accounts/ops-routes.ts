@@ -21,6 +21,11 @@ const Slug = z
 const NamedView = z.object({ id: Slug, name: z.string().min(1).max(100) }).openapi('NamedKind');
 const AccountChange = z
   .object({ group_id: Slug.nullable().optional(), account_type: Slug.optional() })
+  // an empty change is a mistake (or a missing body), not a no-op to accept
+  .refine((change) => change.group_id !== undefined || change.account_type !== undefined, {
+    message: 'give group_id, account_type or both',
+    path: ['group_id'],
+  })
   .openapi('AccountChange', { description: 'group_id null takes the user out of any group' });
 
 const AccountView = z

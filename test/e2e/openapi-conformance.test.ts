@@ -64,7 +64,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // a bot token, so the Telegram routes answer as configured (401 for data it did not sign) instead of 503
+  stack = await startStack({ env: { TELEGRAM_BOT_TOKEN: `123456:${'A'.repeat(35)}` } });
 }, 180_000);
 afterAll(() => stack?.stop());
 
@@ -103,8 +104,10 @@ it(
         'all',
         '--max-examples',
         String(MAX_EXAMPLES),
+        // one worker: with two, hypothesis describes its filters by parsing source in both threads at once, and
+        // CPython 3.11's ast is not thread-safe ("AST constructor recursion depth mismatch" errors at random)
         '--workers',
-        '2',
+        '1',
         '--seed',
         String(SEED),
         '--no-shrink',

@@ -134,6 +134,13 @@ describe('sign-in throttling', () => {
     ).toBe(401);
   });
 
+  it('throttles password reset requests per email, whether or not it has an account', async () => {
+    const ask = (ip: string) => stack.api.post('/v1/auth/password-reset', { email: 'nobody-resets@example.com' }, from(ip));
+    expect((await ask('10.2.1.1')).status).toBe(202);
+    expect((await ask('10.2.1.2')).status).toBe(202);
+    expectThrottled(await ask('10.2.1.3'));
+  });
+
   it('throttles second-factor codes', async () => {
     const ip = '10.3.0.1';
     const user = await signUp('totp', ip);

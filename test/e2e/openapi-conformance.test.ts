@@ -58,7 +58,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 # the future; a coefficient above 1) or about the caller (an allow-list that locks the caller out, an admin changing
 # themselves, a provider listed twice, an IP allow-list entry that is not an address)
 [[operations]]
-include-path-regex = "^/v1/(bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled)))$"
+include-path-regex = "^/v1/(bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 `;
 

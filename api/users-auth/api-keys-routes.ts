@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../services/users-auth/api-keys-store.js';
 import { API_KEY_SCOPES } from '../../services/users-auth/api-key-scopes.js';
-import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
+import { requireCidrs } from './cidrs.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { totpSecretOf } from '../../services/users-auth/users-store.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
@@ -16,7 +16,7 @@ import { clientIp } from '../http/client-ip.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 import { seal } from '../../platform/crypto/sealed.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { ApiError, invalidField } from '../http/problem.js';
+import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
 const KeyId = z
@@ -82,11 +82,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       const user = c.get('user');
       const body = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
-      const ipAllowlist = body.ip_allowlist.map((text, i) => {
-        const cidr = parseCidr(text);
-        if (!cidr) throw invalidField(`ip_allowlist.${i}`, 'must be an IPv4 or IPv6 address or CIDR block');
-        return cidr;
-      });
+      const ipAllowlist = requireCidrs(body.ip_allowlist, 'ip_allowlist');
       const totp = await totpSecretOf(deps.sql, user.id);
       if (totp.enabled) {
         await checkSecondFactorCode(signInGuard(deps), {

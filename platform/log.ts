@@ -17,7 +17,6 @@ const SECRET_FIELDS = [
   'secretSealed',
   'totp',
   'totpSecret',
-  'code',
   'token',
   'accessToken',
   'access_token',
@@ -40,6 +39,8 @@ const SECRET_FIELDS = [
   'GAS_KEEPER_PRIVATE_KEY',
   'XRPL_HOT_WALLET_SEED',
 ];
+
+// not `code`: exit codes, error codes and Postgres's SQLSTATE go by that name and must stay readable
 
 /** pino's redact paths: each field at the top level and up to three objects deep. */
 export const REDACTED_PATHS = SECRET_FIELDS.flatMap((field) => {

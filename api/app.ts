@@ -3,9 +3,8 @@
  * leave as problem+json, with every router registering its routes on it.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { DomainError, ErrorCode, type FieldIssue } from '../domain/errors.js';
+import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
 import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
@@ -53,7 +52,10 @@ import { fastExchangeRoutes } from './fast-exchange/routes.js';
 import { opsFastExchangeRoutes } from './fast-exchange/ops-routes.js';
 import { pairRoutes } from './fast-exchange/pairs-routes.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
+import { hardening } from './http/hardening.js';
+import { allowedMethods } from './http/method-not-allowed.js';
+import { recordOperatorActions } from './security/operator-actions.js';
+import { securityEventRoutes } from './security/ops-routes.js';
 
 /** Names a field the way the client sent it: `to_email`, `items.0.amount`, a header by its name. */
 function fieldPath(target: string, path: PropertyKey[]): string {
@@ -80,14 +82,9 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.requestDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        problemResponse(c, problemBody(ErrorCode.PayloadTooLarge, `the body must be at most ${MAX_BODY_BYTES} bytes`)),
-    }),
-  );
+  app.use('*', ...hardening(deps.security, deps.settings.trustProxy));
+  app.use('/v1/ops/*', recordOperatorActions(deps));
+  app.use('/ops/*', recordOperatorActions(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -139,11 +136,23 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsFastExchangeRoutes(app, deps, guards);
   webhookRoutes(app, deps, guards);
   opsWebhookRoutes(app, deps, guards);
+  securityEventRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 
-  app.notFound((c) => problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`)));
+  const methodsOf = allowedMethods(app);
+  app.notFound((c) => {
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0) {
+      const detail = `${c.req.path} does not take ${c.req.method}; it takes ${allowed.join(', ')}`;
+      return problemResponse(c, problemBody(ErrorCode.MethodNotAllowed, detail), { allow: allowed.join(', ') });
+    }
+    return problemResponse(c, problemBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`));
+  });
   app.onError((error, c) => {
+    if (error instanceof ThrottledError) {
+      return problemResponse(c, problemBody(error.code, error.message), { 'retry-after': String(error.retryAfterSeconds) });
+    }
     if (error instanceof ApiError || error instanceof DomainError) {
       return problemResponse(c, problemBody(error.code, error.message, error.issues));
     }
@@ -153,7 +162,9 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
           ? ErrorCode.UnsupportedMediaType
           : error.status === 413
             ? ErrorCode.PayloadTooLarge
-            : ErrorCode.MalformedRequest;
+            : error.status === 408
+              ? ErrorCode.RequestTimeout
+              : ErrorCode.MalformedRequest;
       const issues = code === ErrorCode.MalformedRequest ? [{ path: 'body', message: error.message }] : [];
       return problemResponse(c, problemBody(code, error.message, issues));
     }

@@ -17,6 +17,8 @@ import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { AccountSettings, WebhookSettings } from '../platform/config.js';
+import type { AttemptThrottle, AuthThrottlePolicies } from '../services/security/client.js';
+import type { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 import type { Mailer } from '../platform/mail/mailer.js';
 import type { KycProviderClient } from '../services/verification/provider-client.js';
 import type { CurrentRates } from '../services/rates/client.js';
@@ -63,6 +65,18 @@ export interface ApiDeps {
   fastExchange: { quotes: QuoteWriter };
   /** Merchant webhooks: the sealing key of endpoint secrets, where endpoints may point, the retry schedule. */
   webhooks: WebhookSettings & { key: Buffer };
+  /** Attempt throttling, API key nonces and the HTTP hardening settings (api/http/hardening.ts). */
+  security: ApiSecurity;
+}
+
+export interface ApiSecurity {
+  throttle: AttemptThrottle;
+  throttlePolicies: AuthThrottlePolicies;
+  nonces: ApiKeyNonces;
+  /** Origins allowed to call from a browser (CORS); empty: none. */
+  corsOrigins: string[];
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 export interface ConsoleSettings {

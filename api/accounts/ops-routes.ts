@@ -20,8 +20,13 @@ const Slug = z
   .openapi({ example: 'vip' });
 const NamedView = z.object({ id: Slug, name: z.string().min(1).max(100) }).openapi('NamedKind');
 const AccountChange = z
-  .object({ group_id: Slug.nullable().optional(), account_type: Slug.optional() })
-  .openapi('AccountChange', { description: 'group_id null takes the user out of any group' });
+  .strictObject({ group_id: Slug.nullable().optional(), account_type: Slug.optional() })
+  // an empty change is a mistake (or a missing body), not a no-op to accept; the document says so too (minProperties)
+  .refine((change) => change.group_id !== undefined || change.account_type !== undefined, {
+    message: 'give group_id, account_type or both',
+    path: ['group_id'],
+  })
+  .openapi('AccountChange', { description: 'group_id null takes the user out of any group', minProperties: 1 });
 
 const AccountView = z
   .object({ id: z.uuid(), group_id: z.string().nullable(), account_type: z.string(), verification_level: z.number().int() })

@@ -105,7 +105,13 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       summary: "An audit's status and report, queried from its workflow",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
-      request: { params: z.object({ workflow_id: z.string().startsWith(AUDIT_WORKFLOW_ID_PREFIX).max(200) }) },
+      request: {
+        params: z.object({
+          workflow_id: z
+            .string()
+            .regex(new RegExp(`^${AUDIT_WORKFLOW_ID_PREFIX}[A-Za-z0-9:._-]{1,180}$`), 'must be an audit workflow id'),
+        }),
+      },
       responses: { 200: jsonResponse('Status', z.union([AuditView, Running])), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {

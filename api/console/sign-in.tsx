@@ -6,10 +6,11 @@
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode, ThrottledError } from '../../domain/errors.js';
 import { createSession, endSession, randomToken } from '../../services/console/client.js';
-import { signIn } from '../../services/users-auth/client.js';
+import { throttledSignIn } from '../../services/users-auth/client.js';
 import { clientIp } from '../http/client-ip.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps } from '../context.js';
 import { tokensMatch, refuseForgery } from './csrf.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
@@ -37,7 +38,11 @@ const SignInForm = z.object({
 const safeNext = (next: string | undefined) =>
   next && next.startsWith(`${CONSOLE_BASE}/`) && !next.startsWith('//') ? next : `${CONSOLE_BASE}/`;
 
-function signInPage(c: Context, deps: ApiDeps, options: { next?: string; email?: string; error?: string; status?: 200 | 401 }) {
+function signInPage(
+  c: Context,
+  deps: ApiDeps,
+  options: { next?: string; email?: string; error?: string; status?: 200 | 401 | 429 },
+) {
   const csrf = randomToken();
   setConsoleCookie(c, deps, SIGN_IN_CSRF_COOKIE, csrf, SIGN_IN_FORM_SECONDS);
   return c.html(
@@ -68,7 +73,7 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     if (!tokensMatch(getCookie(c, SIGN_IN_CSRF_COOKIE), body._csrf)) return refuseForgery(c);
     const form = await parseForm(c, SignInForm);
     try {
-      const user = await signIn(deps.sql, deps.keys.totp, {
+      const user = await throttledSignIn(signInGuard(deps), {
         email: form.email,
         password: form.password,
         totp: form.totp,
@@ -82,7 +87,13 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       return c.redirect(safeNext(form.next), 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === ErrorCode.IpNotAllowed) throw error;
-      return signInPage(c, deps, { next: form.next, email: form.email, error: error.message, status: 401 });
+      if (error instanceof ThrottledError) c.header('retry-after', String(error.retryAfterSeconds));
+      return signInPage(c, deps, {
+        next: form.next,
+        email: form.email,
+        error: error.message,
+        status: error instanceof ThrottledError ? 429 : 401,
+      });
     }
   });
 }

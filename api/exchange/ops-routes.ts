@@ -8,7 +8,8 @@ import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schema
 import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
 
 const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
-const Level = z.tuple([z.string(), z.string()]).openapi({ description: '[price, amount]' });
+// an array of two rather than a tuple: the generator writes tuples as OpenAPI 3.0's `items: [...]`, invalid in 3.1
+const Level = z.array(z.string()).length(2).openapi({ description: '[price, amount]' });
 const BookView = z.object({
   pair: z.string(),
   seq: z.number(),

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.js';
+import { withKitResponses } from './kit-responses.js';
 
 const require = createRequire(import.meta.url);
 const swaggerDir = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
@@ -23,14 +24,20 @@ const page = `<!doctype html>
 </body></html>`;
 
 export function docsRoutes(app: OpenAPIHono<AppEnv>) {
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Sluice',
-      version: '0.1.0',
-      description:
-        "The money-moving core of a crypto exchange or payment processor. Amounts are decimal strings in the currency's units; errors are application/problem+json.",
-    },
+  let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
+  app.get('/openapi.json', (c) => {
+    document ??= withKitResponses(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Sluice',
+          version: '0.1.0',
+          description:
+            "The money-moving core of a crypto exchange or payment processor. Amounts are decimal strings in the currency's units; errors are application/problem+json.",
+        },
+      }),
+    );
+    return c.json(document);
   });
   app.get('/docs', (c) => c.html(page));
   app.get('/docs/assets/:file', async (c) => {

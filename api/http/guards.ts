@@ -12,7 +12,14 @@ import { ErrorCode } from '../../domain/errors.js';
 import { clientIp } from './client-ip.js';
 import type { ApiDeps, AppEnv, AuthUser } from '../context.js';
 import { ApiError } from './problem.js';
-import { canonicalRequest, signatureMatches, timestampFresh } from '../../services/users-auth/request-signature.js';
+import {
+  canonicalRequest,
+  NONCE_PATTERN,
+  signatureMatches,
+  timestampFresh,
+} from '../../services/users-auth/request-signature.js';
+import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
+import { recordSecurityEvent } from '../../services/security/client.js';
 
 const unauthenticated = (detail: string) => new ApiError(ErrorCode.Unauthenticated, detail);
 
@@ -37,20 +44,32 @@ export function createGuards(deps: ApiDeps): Guards {
 
   async function fromApiKey(c: Parameters<MiddlewareHandler<AppEnv>>[0], keyId: string): Promise<Principal> {
     const timestamp = c.req.header('x-api-timestamp') ?? '';
+    const nonce = c.req.header('x-api-nonce') ?? '';
     const signature = c.req.header('x-api-signature') ?? '';
     if (!timestampFresh(timestamp, deps.settings.apiKeyWindowSeconds)) {
       throw unauthenticated(`X-Api-Timestamp must be unix seconds within ${deps.settings.apiKeyWindowSeconds}s of now`);
     }
+    if (!NONCE_PATTERN.test(nonce)) throw unauthenticated('X-Api-Nonce must be 16 to 64 characters of letters, digits, _ and -');
     const key = await deps.users.apiKey(keyId);
     if (!key) throw unauthenticated('unknown or revoked API key');
     const url = new URL(c.req.url);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const canonical = canonicalRequest(timestamp, c.req.method, url.pathname + url.search, body);
+    const canonical = canonicalRequest(timestamp, nonce, c.req.method, url.pathname + url.search, body);
     if (!/^[0-9a-f]{64}$/.test(signature) || !signatureMatches(key.secret, canonical, signature)) {
       throw unauthenticated('the request signature does not match');
     }
+    const ip = clientIp(c, deps.settings.trustProxy);
+    if (!key.allowsIp(ip))
+      throw new ApiError(ErrorCode.IpNotAllowed, "requests from this IP address are not on this key's allow-list");
+    const scope = scopeForRequest(c.req.method, url.pathname);
+    if (!key.scopes.has(scope)) throw new ApiError(ErrorCode.InsufficientScope, `this API key lacks the ${scope} scope`);
     const user = await deps.users.principal(key.userId);
     if (!user) throw unauthenticated('unknown or revoked API key');
+    // last, once the request is known to be the key's: a forged request must not burn a nonce
+    if (!(await deps.security.nonces.firstUse(keyId, nonce))) {
+      await recordSecurityEvent(deps.sql, { kind: 'api_key_replay_refused', userId: key.userId, ip, detail: { key_id: keyId } });
+      throw new ApiError(ErrorCode.RequestReplayed, 'this X-Api-Nonce was already used: a replayed request');
+    }
     apiKeyUse.record(keyId);
     return user;
   }

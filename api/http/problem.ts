@@ -31,15 +31,21 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.InvalidAddress:
       return 400;
     case ErrorCode.Unauthenticated:
+    case ErrorCode.RequestReplayed:
     case ErrorCode.TotpRequired:
     case ErrorCode.TotpInvalid:
       return 401;
     case ErrorCode.Forbidden:
     case ErrorCode.IpNotAllowed:
+    case ErrorCode.InsufficientScope:
     case ErrorCode.EmailNotVerified:
       return 403;
     case ErrorCode.NotFound:
       return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
+    case ErrorCode.RequestTimeout:
+      return 408;
     case ErrorCode.EmailTaken:
     case ErrorCode.IdempotencyConflict:
     case ErrorCode.Conflict:
@@ -75,6 +81,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.PairDisabled:
     case ErrorCode.InventoryInsufficient:
       return 422;
+    case ErrorCode.TooManyAttempts:
     case ErrorCode.RateLimited:
       return 429;
     case ErrorCode.Unavailable:

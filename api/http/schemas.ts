@@ -1,17 +1,29 @@
 /** Schemas shared by routes: money as decimal strings, currency codes, idempotency keys, pages, problems. */
+import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 
 export const DecimalString = z
   .string()
   .max(80)
-  .regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "12.50"')
+  .regex(/^\d{1,60}(\.\d{1,60})?$/, 'must be a decimal string such as "12.50"')
   .openapi({ example: '12.50', description: "A decimal amount in the currency's units, at most its scale of decimals" });
 
 export const SignedDecimalString = z
   .string()
   .max(81)
-  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "12.50" or "-3.00"')
+  .regex(/^-?\d{1,60}(\.\d{1,60})?$/, 'must be a decimal string such as "12.50" or "-3.00"')
   .openapi({ example: '-3.00' });
+
+/** An email address: the pattern is the whole check, so the document and the validation agree. */
+export const EmailAddress = z
+  .string()
+  .max(254)
+  .regex(
+    /^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$/,
+    'must be an email address',
+  )
+  .transform((e) => e.toLowerCase())
+  .openapi({ example: 'ada@example.com' });
 
 export const CurrencyCode = z
   .string()
@@ -22,19 +34,30 @@ export const PairCode = z
   .string()
   .regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/, 'must be a pair code such as "BTC-USDT"')
   .openapi({ example: 'BTC-USDT' });
+/** Keys longer than this are stored as their SHA-256: a feature's prefix plus the key must fit the ledger's 255. */
+const STORED_KEY_MAX = 128;
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
     .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1-128 characters of letters, digits, _ . : -')
-    .openapi({ description: 'A client-chosen key: repeating a request with it returns the first result', example: 'order-7781' }),
+    .max(255)
+    // printable ASCII, as the IETF draft and Stripe take it; no space at either end (HTTP would strip it)
+    .regex(/^[!-~]([ -~]*[!-~])?$/, 'must be 1-255 printable ASCII characters, without a space at either end')
+    .transform((key) => (key.length <= STORED_KEY_MAX ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`))
+    .openapi({
+      description: 'A client-chosen key (1-255 printable ASCII characters): repeating a request with it returns the first result',
+      example: 'order-7781',
+    }),
 });
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
-  cursor: z.string().max(200).optional().openapi({ description: 'next_cursor of the previous page' }),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a next_cursor this API returned')
+    .optional()
+    .openapi({ description: 'next_cursor of the previous page (opaque)' }),
 });
 
 export const Problem = z
@@ -53,10 +76,12 @@ const problemDescriptions: Record<number, string> = {
   401: 'Not authenticated',
   403: 'Not allowed for this caller',
   404: 'Not found',
+  408: 'The request was not completed in time (REQUEST_TIMEOUT)',
   409: 'Conflicts with the current state or an earlier request under the same Idempotency-Key',
+  413: 'The body is larger than MAX_BODY_BYTES',
   415: 'The body must be application/json',
   422: 'A business rule refused the request; code names it',
-  429: 'Too many requests of this kind; try again later',
+  429: 'Too many attempts or requests of this kind; Retry-After says when to try again',
   503: 'A dependency is unavailable',
 };
 

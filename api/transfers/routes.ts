@@ -12,6 +12,7 @@ import {
   BearerSecurity,
   CurrencyCode,
   DecimalString,
+  EmailAddress,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
@@ -21,11 +22,7 @@ import {
 
 const TransferRequest = z
   .object({
-    to_email: z
-      .email()
-      .max(254)
-      .transform((e) => e.toLowerCase())
-      .optional(),
+    to_email: EmailAddress.optional(),
     to_user_id: z.uuid().optional(),
     currency: CurrencyCode,
     amount: DecimalString,

@@ -11,6 +11,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { Email, Password, TotpCode } from './auth-routes.js';
 
@@ -65,10 +66,13 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       tags: ['auth'],
       summary: 'Ask for a password reset link; the answer is the same whether or not the email has an account',
       request: jsonBody(z.object({ email: Email })),
-      responses: { 202: jsonResponse('Accepted', Accepted), ...problems(400, 415) },
+      responses: { 202: jsonResponse('Accepted', Accepted), ...problems(400, 415, 429) },
     }),
     async (c) => {
       const { email } = c.req.valid('json');
+      // every request counts (each may mail a link), per email whether or not it has an account, and per IP
+      const ip = clientIp(c, deps.settings.trustProxy);
+      await deps.security.throttle.consume(attemptSubjects(deps.security.throttlePolicies, 'password-reset', email, ip));
       // after the answer, so neither the answer nor its timing depends on whether the account exists
       setImmediate(() => {
         requestPasswordReset(
@@ -87,11 +91,18 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       tags: ['auth'],
       summary: 'Set a new password with the token of a reset link: it works once, and signs every session out',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
-      responses: { 204: { description: 'Password changed; every refresh token revoked' }, ...problems(400, 415) },
+      responses: { 204: { description: 'Password changed; every refresh token revoked' }, ...problems(400, 415, 429) },
     }),
     async (c) => {
       const { token, new_password: newPassword } = c.req.valid('json');
-      const { userId } = await resetPassword(deps.sql, token, newPassword);
+      const ip = clientIp(c, deps.settings.trustProxy);
+      // guessing tokens: counted per link (the id before the dot) and per IP
+      const { userId } = await deps.security.throttle.guard({
+        subjects: attemptSubjects(deps.security.throttlePolicies, 'password-reset', `link:${token.split('.')[0]}`, ip),
+        attempt: () => resetPassword(deps.sql, token, newPassword),
+        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.ValidationFailed,
+      });
+      await recordSecurityEvent(deps.sql, { kind: 'password_reset', userId, ip });
       deps.log.info({ user: userId }, 'password reset');
       return c.body(null, 204);
     },
@@ -108,19 +119,28 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       request: jsonBody(
         z.object({ current_password: z.string().min(1).max(256), new_password: Password, totp: TotpCode.optional() }),
       ),
-      responses: { 204: { description: 'Changed; every refresh token revoked' }, ...problems(400, 401, 403, 415) },
+      responses: { 204: { description: 'Changed; every refresh token revoked' }, ...problems(400, 401, 403, 415, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
+      const ip = clientIp(c, deps.settings.trustProxy);
       try {
-        await changePassword(deps.sql, deps.keys.totp, {
-          email: user.email,
-          currentPassword: body.current_password,
-          newPassword: body.new_password,
-          totp: body.totp,
-          ip: clientIp(c, deps.settings.trustProxy),
+        // the current password and code are guesses like a sign-in's, counted against the same account
+        await deps.security.throttle.guard({
+          subjects: attemptSubjects(deps.security.throttlePolicies, 'login', user.email, ip),
+          attempt: () =>
+            changePassword(deps.sql, deps.keys.totp, {
+              email: user.email,
+              currentPassword: body.current_password,
+              newPassword: body.new_password,
+              totp: body.totp,
+              ip,
+            }),
+          isFailure: (error) =>
+            error instanceof DomainError && (error.code === ErrorCode.Unauthenticated || error.code === ErrorCode.TotpInvalid),
         });
+        await recordSecurityEvent(deps.sql, { kind: 'password_changed', userId: user.id, ip });
       } catch (error) {
         if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) {
           throw new DomainError(ErrorCode.Unauthenticated, 'the current password is wrong', [

@@ -1,21 +1,63 @@
-/** API keys: created with a secret shown once, listed without it, revoked by id. */
+/**
+ * API keys: created with a secret shown once (and a current second-factor code when 2FA is on), with scopes and an
+ * optional IP allow-list of their own; listed without the secret; revoked by id.
+ */
 import { randomBytes } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { insertApiKey, listApiKeys, revokeApiKey } from '../../services/users-auth/api-keys-store.js';
+import { insertApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../services/users-auth/api-keys-store.js';
+import { API_KEY_SCOPES } from '../../services/users-auth/api-key-scopes.js';
+import { requireCidrs } from './cidrs.js';
+import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
+import { totpSecretOf } from '../../services/users-auth/users-store.js';
+import { recordSecurityEvent } from '../../services/security/client.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
+import { clientIp } from '../http/client-ip.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 import { seal } from '../../platform/crypto/sealed.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
+const KeyId = z
+  .string()
+  .regex(/^key_[0-9a-f]{24}$/, 'must be an API key id such as "key_…"')
+  .openapi({ example: 'key_0123456789abcdef01234567' });
+
 const ApiKeyView = z
-  .object({ id: z.string(), name: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), revoked: z.boolean() })
+  .object({
+    id: KeyId,
+    name: z.string(),
+    scopes: z.array(z.enum(API_KEY_SCOPES)),
+    ip_allowlist: z.array(z.string()),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    revoked: z.boolean(),
+  })
   .openapi('ApiKey');
 
-const view = (k: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }) => ({
+const NewApiKey = z.object({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3).default(['read']).openapi({
+    description: 'What the key may do: read (GET), trade (orders, bets, other writes), withdraw (withdrawals, transfers)',
+  }),
+  ip_allowlist: z
+    .array(z.string().max(50).openapi({ example: '203.0.113.0/24' }))
+    .max(100)
+    .default([])
+    .openapi({ description: 'Addresses or CIDR blocks the key may be used from; empty: wherever the user may' }),
+  totp: z
+    .string()
+    .regex(/^\d{6}$/, 'must be 6 digits')
+    .optional()
+    .openapi({ description: 'A current code, required when two-factor authentication is enabled', example: '123456' }),
+});
+
+const view = (k: ApiKey) => ({
   id: k.id,
   name: k.name,
+  scopes: k.scopes,
+  ip_allowlist: k.ipAllowlist,
   created_at: k.createdAt.toISOString(),
   last_used_at: k.lastUsedAt?.toISOString() ?? null,
   revoked: k.revokedAt !== null,
@@ -30,17 +72,42 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       summary: 'Create an API key; its secret is returned once and never again',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      request: jsonBody(z.object({ name: z.string().trim().min(1).max(100) })),
-      responses: { 201: jsonResponse('Created', ApiKeyView.extend({ secret: z.string() })), ...problems(400, 401, 415) },
+      request: jsonBody(NewApiKey),
+      responses: {
+        201: jsonResponse('Created', ApiKeyView.extend({ secret: z.string() })),
+        ...problems(400, 401, 403, 415, 429),
+      },
     }),
     async (c) => {
+      const user = c.get('user');
+      const body = c.req.valid('json');
+      const ip = clientIp(c, deps.settings.trustProxy);
+      const ipAllowlist = requireCidrs(body.ip_allowlist, 'ip_allowlist');
+      const totp = await totpSecretOf(deps.sql, user.id);
+      if (totp.enabled) {
+        await checkSecondFactorCode(signInGuard(deps), {
+          userId: user.id,
+          ip,
+          sealedSecret: totp.secret!,
+          code: body.totp,
+          field: 'totp',
+        });
+      }
       const id = `key_${randomBytes(12).toString('hex')}`;
       const secret = randomBytes(32).toString('base64url');
       const key = await insertApiKey(deps.sql, {
         id,
-        userId: c.get('user').id,
-        name: c.req.valid('json').name,
+        userId: user.id,
+        name: body.name,
         secretSealed: seal(deps.keys.apiKeys, secret),
+        scopes: [...new Set(body.scopes)],
+        ipAllowlist,
+      });
+      await recordSecurityEvent(deps.sql, {
+        kind: 'api_key_created',
+        userId: user.id,
+        ip,
+        detail: { key_id: id, scopes: key.scopes, ip_allowlist: key.ipAllowlist },
       });
       return c.json({ ...view(key), secret }, 201);
     },
@@ -54,7 +121,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       summary: "The caller's API keys",
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      responses: { 200: jsonResponse('Keys', z.object({ data: z.array(ApiKeyView) })), ...problems(401) },
+      responses: { 200: jsonResponse('Keys', z.object({ data: z.array(ApiKeyView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listApiKeys(deps.sql, c.get('user').id)).map(view) }, 200),
   );
@@ -67,15 +134,23 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       summary: 'Revoke an API key',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      request: { params: z.object({ id: z.string().max(64) }) },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 404) },
+      request: { params: z.object({ id: KeyId }) },
+      responses: { 204: { description: 'Revoked' }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const revoked = await revokeApiKey(deps.sql, c.get('user').id, c.req.valid('param').id);
-      deps.users.apiKeyChanged(c.req.valid('param').id);
+      const { id } = c.req.valid('param');
+      const user = c.get('user');
+      const revoked = await revokeApiKey(deps.sql, user.id, id);
+      deps.users.apiKeyChanged(id);
       if (!revoked) {
         throw new ApiError(ErrorCode.NotFound, 'no active API key with this id');
       }
+      await recordSecurityEvent(deps.sql, {
+        kind: 'api_key_revoked',
+        userId: user.id,
+        ip: clientIp(c, deps.settings.trustProxy),
+        detail: { key_id: id },
+      });
       return c.body(null, 204);
     },
   );

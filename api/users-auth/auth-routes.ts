@@ -2,24 +2,23 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { familyOf, revokeFamily, useRefreshToken } from '../../services/users-auth/refresh-tokens-store.js';
 import { insertUser, setTotp, totpSecretOf, userById } from '../../services/users-auth/users-store.js';
-import { signIn } from '../../services/users-auth/sign-in.js';
+import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
+import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
+import { recordSecurityEvent } from '../../services/security/client.js';
 import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
-import { seal, unseal } from '../../platform/crypto/sealed.js';
-import { checkTotp, newTotpSecret, totpUri } from '../../platform/crypto/totp.js';
+import { seal } from '../../platform/crypto/sealed.js';
+import { newTotpSecret, totpUri } from '../../platform/crypto/totp.js';
 import { clientIp } from '../http/client-ip.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
-import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { EmailAddress, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
-export const Email = z
-  .email()
-  .max(254)
-  .transform((e) => e.toLowerCase())
-  .openapi({ example: 'ada@example.com' });
+export const Email = EmailAddress;
 export const Password = z
   .string()
   .min(12, 'must have at least 12 characters')
@@ -117,11 +116,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       tags: ['auth'],
       summary: 'Exchange email, password (and TOTP code when enabled) for tokens',
       request: jsonBody(z.object({ email: Email, password: z.string().min(1).max(256), totp: TotpCode.optional() })),
-      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 415) },
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 415, 429) },
     }),
     async (c) => {
       const { email, password, totp } = c.req.valid('json');
-      const user = await signIn(deps.sql, deps.keys.totp, { email, password, totp, ip: clientIp(c, deps.settings.trustProxy) });
+      const ip = clientIp(c, deps.settings.trustProxy);
+      const user = await throttledSignIn(signInGuard(deps), { email, password, totp, ip });
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
     },
   );
@@ -211,7 +211,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
         request: jsonBody(z.object({ code: TotpCode })),
         responses: {
           200: jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() })),
-          ...problems(400, 401, 409, 415),
+          ...problems(400, 401, 409, 415, 429),
         },
       }),
       async (c) => {
@@ -224,12 +224,16 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
             wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
           );
         }
-        if (!(await checkTotp(unseal(deps.keys.totp, secret), c.req.valid('json').code))) {
-          throw new ApiError(ErrorCode.TotpInvalid, 'the code is wrong or expired', [
-            { path: 'code', message: 'is wrong or expired' },
-          ]);
-        }
+        const ip = clientIp(c, deps.settings.trustProxy);
+        await checkSecondFactorCode(signInGuard(deps), {
+          userId: user.id,
+          ip,
+          sealedSecret: secret,
+          code: c.req.valid('json').code,
+          field: 'code',
+        });
         await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
+        await recordSecurityEvent(deps.sql, { kind: wanted ? 'totp_enabled' : 'totp_disabled', userId: user.id, ip });
         return c.json({ totp_enabled: wanted }, 200);
       },
     );

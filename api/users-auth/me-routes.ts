@@ -3,10 +3,11 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { setIpAllowlist, userById } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
-import { ipAllowed, parseCidr } from '../../services/users-auth/ip-allowlist.js';
+import { ipAllowed } from '../../services/users-auth/ip-allowlist.js';
+import { requireCidrs } from './cidrs.js';
 import { clientIp } from '../http/client-ip.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { ApiError, invalidField } from '../http/problem.js';
+import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
 
@@ -46,11 +47,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
       responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422) },
     }),
     async (c) => {
-      const cidrs = c.req.valid('json').cidrs.map((text, i) => {
-        const cidr = parseCidr(text);
-        if (!cidr) throw invalidField(`cidrs.${i}`, 'must be an IPv4 or IPv6 address or CIDR block');
-        return cidr;
-      });
+      const cidrs = requireCidrs(c.req.valid('json').cidrs, 'cidrs');
       if (!ipAllowed(clientIp(c, deps.settings.trustProxy), cidrs)) {
         throw new ApiError(ErrorCode.ValidationFailed, 'this list would lock you out: it does not include your current address', [
           { path: 'cidrs', message: 'must include the address this request comes from' },

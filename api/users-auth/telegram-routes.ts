@@ -7,6 +7,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { TokenPair, TotpCode } from './auth-routes.js';
 
 /** The widget's fields as Telegram sent them: any field it adds later is part of the signed data, so all are kept. */
@@ -55,15 +56,19 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       tags: ['auth'],
       summary: 'Sign in with Telegram Login Widget data (the account is created on first sign-in); totp when two-factor is on',
       request: jsonBody(SignInRequest),
-      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 409, 415, 503) },
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 409, 415, 429, 503) },
     }),
     async (c) => {
       const { totp, ...data } = c.req.valid('json');
       const identity = identityOf(data);
-      const { user, created } = await signInWithTelegram(deps.sql, deps.keys.totp, identity, {
-        totp,
-        ip: clientIp(c, deps.settings.trustProxy),
+      const ip = clientIp(c, deps.settings.trustProxy);
+      // the Telegram data proves who it is; the second-factor code is a guess, throttled like a sign-in's
+      const { user, created } = await deps.security.throttle.guard({
+        subjects: attemptSubjects(deps.security.throttlePolicies, 'login', `telegram:${identity.telegramId}`, ip),
+        attempt: () => signInWithTelegram(deps.sql, deps.keys.totp, identity, { totp, ip }),
+        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.TotpInvalid,
       });
+      await recordSecurityEvent(deps.sql, { kind: 'login_succeeded', userId: user.id, ip, detail: { via: 'telegram' } });
       if (created) deps.log.info({ user: user.id, telegram: identity.telegramId }, 'account created from Telegram');
       const pair = await deps.tokens.issue(deps.sql, user.id);
       return c.json(

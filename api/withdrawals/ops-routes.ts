@@ -16,7 +16,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, CurrencyCode, EmailAddress, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -190,7 +190,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       summary: "Mail captured by the dev stack's SMTP sink (dev mode only)",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
-      request: { query: PageQuery.extend({ to: z.email().optional() }) },
+      request: { query: PageQuery.extend({ to: EmailAddress.optional() }) },
       responses: {
         200: jsonResponse(
           'Captured mail, newest first',

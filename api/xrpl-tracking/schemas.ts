@@ -9,7 +9,7 @@ import { invalidField } from '../http/problem.js';
 
 export const XrplAddress = z
   .string()
-  .max(64)
+  .regex(/^r[1-9A-HJ-NP-Za-km-z]{24,34}$/, { message: 'must be a classic XRPL address (r…)', abort: true })
   .refine(isValidClassicAddress, 'must be a classic XRPL address (r…) with a valid checksum')
   .openapi({ example: 'rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe' });
 

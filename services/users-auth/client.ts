@@ -9,4 +9,5 @@ export { listUsers, ROLES } from './users-store.js';
 export { changeRole } from './roles.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */
 export { signIn, type Credentials } from './sign-in.js';
+export { throttledSignIn, type SignInGuard } from './throttled-sign-in.js';
 export { UserDirectory, type Principal } from './directory.js';

@@ -8,6 +8,7 @@ import { InvalidatedCache } from '../../platform/cache/invalidated-cache.js';
 import { unseal } from '../../platform/crypto/sealed.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Invalidations } from '../../platform/db/invalidations.js';
+import type { ApiKeyScope } from './api-key-scopes.js';
 import { activeApiKey } from './api-keys-store.js';
 import { allowlistChecker } from './ip-allowlist.js';
 import { userByEmail, userById, type Role } from './users-store.js';
@@ -24,10 +25,12 @@ export interface Principal {
   allowsIp(ip: string): boolean;
 }
 
-/** An active API key with its secret unsealed once. */
+/** An active API key with its secret unsealed once, its scopes and its own IP allow-list compiled. */
 export interface ActiveApiKey {
   userId: string;
   secret: string;
+  scopes: ReadonlySet<ApiKeyScope>;
+  allowsIp(ip: string): boolean;
 }
 
 export class UserDirectory {
@@ -43,7 +46,14 @@ export class UserDirectory {
     });
     this.apiKeys = new InvalidatedCache(async (id) => {
       const key = await activeApiKey(db, id);
-      return key && { userId: key.userId, secret: unseal(apiKeySealingKey, key.secretSealed) };
+      return (
+        key && {
+          userId: key.userId,
+          secret: unseal(apiKeySealingKey, key.secretSealed),
+          scopes: new Set(key.scopes),
+          allowsIp: allowlistChecker(key.ipAllowlist),
+        }
+      );
     });
     this.idsByEmail = new InvalidatedCache(async (email) => (await userByEmail(db, email))?.id ?? null);
   }

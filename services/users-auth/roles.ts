@@ -6,6 +6,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
+import { recordSecurityEvent } from '../security/client.js';
 import type { UserDirectory } from './directory.js';
 import { setDisabled, setRole, type Role, type User } from './users-store.js';
 
@@ -26,6 +27,7 @@ export async function changeRole(
   if (!user) throw new DomainError(ErrorCode.NotFound, 'no such user');
   users.userChanged(user.id);
   log.info({ admin: change.adminId, user: change.userId, role: user.role }, 'role changed');
+  await recordSecurityEvent(db, { kind: 'role_changed', userId: user.id, actorId: change.adminId, detail: { role: user.role } });
   return user;
 }
 
@@ -41,5 +43,10 @@ export async function changeDisabled(
   if (!user) throw new DomainError(ErrorCode.NotFound, 'no such user');
   users.userChanged(user.id);
   log.info({ admin: change.adminId, user: change.userId, disabled: user.disabled }, 'user disabled state changed');
+  await recordSecurityEvent(db, {
+    kind: user.disabled ? 'user_disabled' : 'user_enabled',
+    userId: user.id,
+    actorId: change.adminId,
+  });
   return user;
 }

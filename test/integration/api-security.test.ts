@@ -83,7 +83,11 @@ describe('two-factor authentication', () => {
 describe('API keys', () => {
   it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {
     const user = await t.api.signUp('keys@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'trading bot' }, { token: user.token });
+    const created = await t.api.post(
+      '/v1/api-keys',
+      { name: 'trading bot', scopes: ['read', 'withdraw'] },
+      { token: user.token },
+    );
     expect(created.status).toBe(201);
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data[0]).not.toHaveProperty('secret');

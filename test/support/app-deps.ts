@@ -21,6 +21,9 @@ import { LedgerWriter } from '../../services/ledger/writer.js';
 import { CurrentRates } from '../../services/rates/client.js';
 import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
+import { AttemptThrottle, authThrottlePolicies } from '../../services/security/client.js';
+import { ApiKeyNonces } from '../../services/users-auth/api-key-nonces.js';
+import { loadConfig, securitySettings } from '../../platform/config.js';
 
 export async function inProcessDeps(
   sql: Sql,
@@ -37,6 +40,8 @@ export async function inProcessDeps(
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);
   markets.start(await loadPairs(sql));
+  const security = securitySettings(loadConfig({}));
+  const nonces = new ApiKeyNonces(sql, 60, log);
   const deps: ApiDeps = {
     sql,
     ledger: new LedgerWriter(sql),
@@ -71,12 +76,19 @@ export async function inProcessDeps(
     rates: new CurrentRates(sql),
     fastExchange: { quotes: new QuoteWriter(sql) },
     webhooks: { allowPrivateTargets: false, retryDelaysMs: undefined, key: deriveKey(secretKey, 'webhooks') },
+    security: {
+      ...security,
+      throttle: new AttemptThrottle(sql),
+      throttlePolicies: authThrottlePolicies(security.throttle),
+      nonces,
+    },
   };
   return {
     deps,
     caches,
     async close() {
       await markets.close();
+      nonces.close();
       await caches.close();
     },
   };

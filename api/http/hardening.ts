@@ -1,0 +1,77 @@
+/**
+ * The HTTP hardening every response gets: security headers (a strict CSP unless a page set its own, nosniff, no
+ * framing, HSTS when the request came over TLS or through a trusted proxy saying so), CORS for the CORS_ORIGINS
+ * only, and limits on body size (413) and on the time to answer (408), both as problem+json.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { timeout } from 'hono/timeout';
+import { ErrorCode } from '../../domain/errors.js';
+import type { ApiSecurity, AppEnv } from '../context.js';
+import { ApiError, problemBody, problemResponse } from './problem.js';
+
+/** JSON needs no scripts, styles or frames: pages that do (docs, console) set their own policy. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+export function securityHeaders(trustProxy: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const headers = c.res.headers;
+    if (!headers.has('content-security-policy')) headers.set('content-security-policy', API_CSP);
+    headers.set('x-content-type-options', 'nosniff');
+    headers.set('x-frame-options', 'DENY');
+    if (!headers.has('referrer-policy')) headers.set('referrer-policy', 'no-referrer');
+    const https =
+      new URL(c.req.url).protocol === 'https:' ||
+      (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https');
+    if (https) headers.set('strict-transport-security', HSTS);
+  };
+}
+
+/** Cross-origin calls from the configured origins only; without any, no CORS header is ever sent. */
+export function corsPolicy(origins: string[]): MiddlewareHandler<AppEnv> {
+  const allowed = cors({
+    origin: (origin) => (origins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Idempotency-Key',
+      'X-Api-Key',
+      'X-Api-Timestamp',
+      'X-Api-Nonce',
+      'X-Api-Signature',
+    ],
+    exposeHeaders: ['Retry-After', 'Idempotent-Replayed', 'Allow'],
+    maxAge: 600,
+  });
+  return async (c, next) => {
+    // only a preflight is answered here; any other OPTIONS is an ordinary request (405 with Allow)
+    const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+    if (origins.length === 0 || (c.req.method === 'OPTIONS' && !preflight)) return next();
+    return allowed(c, next);
+  };
+}
+
+export function bodySizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => problemResponse(c, problemBody(ErrorCode.PayloadTooLarge, `the body must be at most ${maxBytes} bytes`)),
+  });
+}
+
+export function requestTimeout(ms: number): MiddlewareHandler<AppEnv> {
+  return timeout(ms, () => new ApiError(ErrorCode.RequestTimeout, `the request was not completed within ${ms / 1000}s`) as never);
+}
+
+/** All of it, in the order the app applies it. */
+export function hardening(security: ApiSecurity, trustProxy: boolean): MiddlewareHandler<AppEnv>[] {
+  return [
+    securityHeaders(trustProxy),
+    corsPolicy(security.corsOrigins),
+    requestTimeout(security.requestTimeoutMs),
+    bodySizeLimit(security.maxBodyBytes),
+  ];
+}

@@ -1,0 +1,60 @@
+/**
+ * Sign-in behind the attempt throttle (services/security): a wrong password or second-factor code counts against the
+ * account and the client IP, and refusals are 429s until the wait is over. Every outcome is a security event; a
+ * lockout also notifies the account's owner. The API's token endpoint and the console sign in through here.
+ */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import { notify } from '../notifications/store.js';
+import { attemptSubjects, recordSecurityEvent, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
+import { signIn, type Credentials } from './sign-in.js';
+import { userByEmail, type User } from './users-store.js';
+
+export interface SignInGuard {
+  sql: Sql;
+  totpKey: Buffer;
+  throttle: AttemptThrottle;
+  policies: AuthThrottlePolicies;
+}
+
+const FAILED_GUESSES = new Set<string>([ErrorCode.Unauthenticated, ErrorCode.TotpInvalid]);
+
+export async function throttledSignIn(
+  { sql, totpKey, throttle, policies }: SignInGuard,
+  credentials: Credentials,
+): Promise<User> {
+  const { email, ip } = credentials;
+  try {
+    const user = await throttle.guard({
+      subjects: attemptSubjects(policies, 'login', email, ip),
+      attempt: () => signIn(sql, totpKey, credentials),
+      isFailure: (error) => error instanceof DomainError && FAILED_GUESSES.has(error.code),
+      onAccountLocked: async (lockedUntil) => {
+        const owner = await userByEmail(sql, email);
+        await recordSecurityEvent(sql, {
+          kind: 'login_locked',
+          userId: owner?.id,
+          ip,
+          detail: { email, locked_until: lockedUntil },
+        });
+        if (!owner) return;
+        await notify(sql, {
+          key: `login-locked:${owner.id}:${lockedUntil.toISOString()}`,
+          userId: owner.id,
+          kind: 'login_locked',
+          severity: 'warning',
+          title: 'Sign-in locked after repeated failed attempts',
+          body: { locked_until: lockedUntil.toISOString(), ip },
+        });
+      },
+    });
+    await recordSecurityEvent(sql, { kind: 'login_succeeded', userId: user.id, ip });
+    return user;
+  } catch (error) {
+    if (error instanceof DomainError && error.code !== ErrorCode.TotpRequired) {
+      const owner = await userByEmail(sql, email);
+      await recordSecurityEvent(sql, { kind: 'login_failed', userId: owner?.id, ip, detail: { email, reason: error.code } });
+    }
+    throw error;
+  }
+}

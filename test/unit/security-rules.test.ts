@@ -1,0 +1,69 @@
+/** The security pass's pure rules: the throttle's waits, API key scopes per route, and 405's methods per path. */
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { allowedMethods } from '../../api/http/method-not-allowed.js';
+import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
+import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
+
+const policy: ThrottlePolicy = {
+  freeFailures: 3,
+  baseDelayMs: 1_000,
+  lockAfter: 10,
+  lockoutMs: 900_000,
+  forgetAfterMs: 3_600_000,
+};
+const at = (seconds: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, seconds));
+
+describe('throttle waits', () => {
+  it('are free for the first failures, then double from the last failure', () => {
+    const row = (failures: number, now: Date) => ({ failures, lastFailure: at(0), lockedUntil: null, now });
+    expect(waitMs(row(2, at(0)), policy)).toBe(0);
+    expect(waitMs(row(3, at(0)), policy)).toBe(1_000);
+    expect(waitMs(row(4, at(0)), policy)).toBe(2_000);
+    expect(waitMs(row(6, at(0)), policy)).toBe(8_000);
+    expect(waitMs(row(6, at(5)), policy)).toBe(3_000);
+    expect(waitMs(row(6, at(9)), policy)).toBe(0);
+  });
+
+  it('never exceed the lockout, hold until a lock ends, and forget old failures', () => {
+    expect(waitMs({ failures: 9, lastFailure: at(0), lockedUntil: null, now: at(0) }, { ...policy, lockoutMs: 5_000 })).toBe(
+      5_000,
+    );
+    expect(waitMs({ failures: 10, lastFailure: at(0), lockedUntil: at(30), now: at(10) }, policy)).toBe(20_000);
+    expect(waitMs({ failures: 10, lastFailure: at(0), lockedUntil: at(30), now: at(31) }, policy)).toBe(0);
+    const old = { failures: 9, lastFailure: at(0), lockedUntil: null, now: new Date(at(0).getTime() + 3_600_000) };
+    expect(waitMs(old, policy)).toBe(0);
+  });
+});
+
+describe('API key scopes', () => {
+  it.each([
+    ['GET', '/v1/withdrawals', 'read'],
+    ['HEAD', '/v1/balances', 'read'],
+    ['POST', '/v1/withdrawals', 'withdraw'],
+    ['POST', '/v1/withdrawals/abc/cancel', 'withdraw'],
+    ['POST', '/v1/transfers', 'withdraw'],
+    ['POST', '/v1/orders', 'trade'],
+    ['DELETE', '/v1/orders/1', 'trade'],
+    ['POST', '/v1/withdrawalsx', 'trade'],
+  ])('%s %s needs %s', (method, path, scope) => {
+    expect(scopeForRequest(method, path)).toBe(scope);
+  });
+});
+
+describe('405 methods', () => {
+  it('are the methods routes of a matching path take, HEAD with GET', () => {
+    const app = new Hono();
+    app.use('*', async (_c, next) => next());
+    app.get('/v1/things', (c) => c.text('list'));
+    app.post('/v1/things', (c) => c.text('create'));
+    app.post('/v1/things/:id/cancel', (c) => c.text('cancel'));
+    app.get('/v1/bets/:id{[1-9][0-9]*}', (c) => c.text('bet'));
+    const methodsOf = allowedMethods(app);
+    expect(methodsOf('/v1/things')).toEqual(['GET', 'HEAD', 'POST']);
+    expect(methodsOf('/v1/things/42/cancel')).toEqual(['POST']);
+    expect(methodsOf('/v1/bets/7')).toEqual(['GET', 'HEAD']);
+    expect(methodsOf('/v1/bets/x')).toEqual([]);
+    expect(methodsOf('/v1/nothing')).toEqual([]);
+  });
+});

@@ -35,6 +35,7 @@ import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
+import { reportRoutes } from './reports/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
 
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
+  reportRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

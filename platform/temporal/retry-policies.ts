@@ -72,4 +72,10 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /** Writing a report's file: long for a big period, heartbeating every batch; given up after five tries (marked failed). */
+  reportFile: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

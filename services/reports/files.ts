@@ -53,6 +53,26 @@ function xlsxSink(path: string, sheetName: string, columns: string[]): RowSink {
 }
 
 /**
+ * Asks for the next batch as soon as the current one is handed out, so Postgres produces it while the caller writes
+ * this one (a cursor alone fetches only when asked: the database and the writer would take turns).
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      next.catch(() => {}); // awaited on the next turn; a writer that fails first must not leave it unhandled
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/**
  * Writes the file under a temporary name and renames it when complete, so a crash never leaves a file that looks
  * finished; `afterBatch` runs between batches (the activity heartbeats there).
  */
@@ -69,7 +89,7 @@ export async function writeReportFile(
   const sink = format === 'csv' ? await csvSink(partial, columns) : xlsxSink(partial, sheetName, columns);
   let rows = 0;
   try {
-    for await (const batch of batches) {
+    for await (const batch of readAhead(batches)) {
       await sink.write(batch);
       rows += batch.length;
       afterBatch(rows);

@@ -7,7 +7,7 @@ import { reportSources } from './sources.js';
 import { markReportDone, type Report } from './store.js';
 
 /** Rows per cursor fetch: large enough that round trips do not dominate, small enough to keep memory flat. */
-export const REPORT_BATCH_ROWS = 5_000;
+export const REPORT_BATCH_ROWS = 10_000;
 
 /** Sheet names may not exceed 31 characters in XLSX. */
 const sheetName = (type: ReportType) => type.slice(0, 31);

@@ -9,6 +9,7 @@ import { collectionFeature } from './collection/worker.js';
 import { depositsFeature } from './deposits/worker.js';
 import { exchangeFeature } from './exchange/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
+import { reconciliationFeature } from './reconciliation/worker.js';
 import { reportsFeature } from './reports/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -24,4 +25,5 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   notificationsFeature,
   exchangeFeature,
   reportsFeature,
+  reconciliationFeature,
 ];

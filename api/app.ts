@@ -36,6 +36,7 @@ import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { reportRoutes } from './reports/ops-routes.js';
+import { reconciliationRoutes } from './reconciliation/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
 
@@ -111,6 +112,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
   reportRoutes(app, deps, guards);
+  reconciliationRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -10,3 +10,4 @@ export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
 export { reportWorkflow } from './reports/workflow.js';
+export { reconciliationWorkflow } from './reconciliation/workflow.js';

@@ -16,6 +16,7 @@ import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workf
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 import { reportWorkflowType, type ReportWorkflow } from '../../workflows/reports/messages.js';
+import { reconciliationWorkflowType, type ReconciliationWorkflow } from '../../workflows/reconciliation/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -29,6 +30,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
   [reportWorkflowType, bundle.reportWorkflow satisfies ReportWorkflow],
+  [reconciliationWorkflowType, bundle.reconciliationWorkflow satisfies ReconciliationWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

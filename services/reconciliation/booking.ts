@@ -114,11 +114,41 @@ export async function bookCustodyTopUps(sql: Sql, chain: string, confirmations: 
   );
 }
 
+/**
+ * XRP paid into a custody wallet from outside (the XRPL listener records every payment of the watched wallets):
+ * validated, so booked at once. Payments to the deposit address are deposits (deposit_status is set), never top-ups.
+ */
+export async function bookXrplTopUps(sql: Sql): Promise<number> {
+  const rows = await sql`
+    select m.hash, m.source, m.destination, m.delivered_drops, c.account
+    from xrpl_payments m
+    join custody_addresses c on c.chain = ${XRPL_CHAIN} and c.address = m.destination
+    where m.result = 'tesSUCCESS' and m.delivered_drops > 0 and m.deposit_status is null
+      and not exists (select 1 from custody_addresses o where o.chain = ${XRPL_CHAIN} and o.address = m.source)
+      and not exists (select 1 from ledger_transfers t where t.key = 'custody-inflow:xrpl:' || m.hash || ':0')`;
+  return commit(
+    sql,
+    rows.map((r) => ({
+      transfers: [
+        {
+          kind: 'posted' as const,
+          key: topUpKey(XRPL_CHAIN, r.hash, 0),
+          debit: r.account as string,
+          credit: externalAccount(XRPL_CHAIN),
+          currency: 'XRP',
+          amount: r.deliveredDrops as bigint,
+          metadata: { type: 'custody_top_up', chain: XRPL_CHAIN, tx_hash: r.hash, from: r.source, address: r.destination },
+        },
+      ],
+    })),
+  );
+}
+
 export async function bookChainEvents(
   sql: Sql,
   evm: { chain: string; nativeCurrency: string; confirmations: number } | null,
 ): Promise<BookedChainEvents> {
-  const booked: BookedChainEvents = { networkFees: await bookXrplPayoutFees(sql), topUps: 0 };
+  const booked: BookedChainEvents = { networkFees: await bookXrplPayoutFees(sql), topUps: await bookXrplTopUps(sql) };
   if (evm) {
     booked.networkFees += await bookEvmNetworkFees(sql, evm.chain, evm.nativeCurrency);
     booked.topUps += await bookCustodyTopUps(sql, evm.chain, evm.confirmations);

@@ -3,8 +3,9 @@
  * (registered by the worker, watched by the EVM listener for top-ups) and operators' expected minimums.
  */
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from '../../platform/log.js';
+import { ensureIntervalSchedule } from '../../platform/temporal/interval-schedule.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
   manualReconciliationWorkflowId,
@@ -36,27 +37,19 @@ export async function ensureReconciliationSchedule(
   intervalMinutes: number,
   log: Logger,
 ): Promise<void> {
-  const spec = { intervals: [{ every: `${intervalMinutes}m` as const }] };
-  try {
-    await temporal.client.schedule.create({
+  await ensureIntervalSchedule(
+    temporal,
+    {
       scheduleId: SCHEDULE_ID,
-      spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: reconciliationWorkflowType,
-        workflowId: SCHEDULED_RECONCILIATION_WORKFLOW_ID,
-        taskQueue: temporal.taskQueue,
-        args: [{ trigger: 'schedule' as const }],
-        typedSearchAttributes: reconciliationSearchAttributes,
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { description: 'Books gas, fees and top-ups, then compares every custody account with the chains' },
-    });
-    log.info({ every: spec.intervals[0]!.every }, 'created the reconciliation schedule');
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await temporal.client.schedule.getHandle(SCHEDULE_ID).update((previous) => ({ ...previous, spec }));
-  }
+      workflowType: reconciliationWorkflowType,
+      workflowId: SCHEDULED_RECONCILIATION_WORKFLOW_ID,
+      args: [{ trigger: 'schedule' as const }],
+      typedSearchAttributes: reconciliationSearchAttributes,
+      description: 'Books gas, fees and top-ups, then compares every custody account with the chains',
+    },
+    intervalMinutes,
+    log,
+  );
 }
 
 /** Starts a reconciliation now; its id is where GET /v1/ops/reconciliations/{id} finds it. */

@@ -4,7 +4,7 @@
  * account matches its wallets. Then ETH leaves the hot wallet behind Sluice's back, and exactly that is reported, with
  * an operator alert; a wallet under its expected minimum is reported too.
  */
-import { Contract, NonceManager, Wallet, formatEther, parseEther, parseUnits, type JsonRpcProvider } from 'ethers';
+import { Contract, NonceManager, Wallet, parseEther, parseUnits, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
@@ -135,7 +135,9 @@ describe('reconciliation of custody with the chain', () => {
       for (const l of result.accounts)
         expect({ ...l, unexplained: Number(l.unexplained) }).toMatchObject({ unexplained: 0, alert: false });
       // the books now hold what the wallets hold: the gas keeper's 5 ETH less the token sweep's funding and its gas
-      expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH').chain).toBe(formatEther(await provider.getBalance(gasKeeper.address)));
+      expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH').chain).toBe(
+        formatAmount(await provider.getBalance(gasKeeper.address), 18),
+      );
       expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH')).toMatchObject({ drift: '0.000000000000000000' });
       expect(line(`custody:cold:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '200.000000', chain: '200.000000' });
       expect(line(`custody:hot:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '950.000000', chain: '950.000000' });

@@ -25,7 +25,6 @@ export async function reconciliationWorkflow(
   const report = await compareCustody();
   const result: ReconciliationResult = { id, startedAt, finishedAt: new Date().toISOString(), booked, ...report };
   const { workflowId } = workflowInfo();
-  await recordReconciliation({ ...result, workflowId, trigger: input.trigger, requestedBy: input.requestedBy });
 
   const drifting = report.lines.filter((l) => l.alert);
   if (drifting.length > 0) {
@@ -51,6 +50,8 @@ export async function reconciliationWorkflow(
       body: { reconciliation_id: id, below: report.belowMinimum },
     });
   }
+  // recorded last: a result that shows is one whose alerts were raised
+  await recordReconciliation({ ...result, workflowId, trigger: input.trigger, requestedBy: input.requestedBy });
   upsertSearchAttributes([{ key: SluiceStatus, value: report.ok ? 'balanced' : 'drift' }]);
   return result;
 }

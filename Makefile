@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
@@ -63,6 +63,7 @@ bench: install
 	node --import tsx bench/swaps.ts
 	node --import tsx bench/webhooks.ts
 	node --import tsx bench/api-keys.ts
+	node --expose-gc --import tsx bench/reports.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -98,6 +99,9 @@ bench-webhooks: install
 # signed API key requests against bearer tokens on the same read: req/s, p50/p99, SQL statements per request
 bench-api-keys: install
 	node --import tsx bench/api-keys.ts
+# 1,000,000 ledger entries to CSV from a Postgres cursor: seconds, rows/s, peak RSS and heap
+bench-reports: install
+	node --expose-gc --import tsx bench/reports.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

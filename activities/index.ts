@@ -11,6 +11,8 @@ import { exchangeFeature } from './exchange/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
 import { ratesFeature } from './rates/worker.js';
 import { webhooksFeature } from './webhooks/worker.js';
+import { reconciliationFeature } from './reconciliation/worker.js';
+import { reportsFeature } from './reports/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { xrplTrackingFeature } from './xrpl-tracking/worker.js';
@@ -26,4 +28,6 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   exchangeFeature,
   ratesFeature,
   webhooksFeature,
+  reportsFeature,
+  reconciliationFeature,
 ];

@@ -44,6 +44,8 @@ import { opsDepositRoutes } from './deposits/ops-routes.js';
 import { opsWebhookRoutes } from './webhooks/ops-routes.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
+import { reportRoutes } from './reports/ops-routes.js';
+import { reconciliationRoutes } from './reconciliation/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
 import { rateRoutes } from './rates/routes.js';
@@ -137,6 +139,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   webhookRoutes(app, deps, guards);
   opsWebhookRoutes(app, deps, guards);
   securityEventRoutes(app, deps, guards);
+  reportRoutes(app, deps, guards);
+  reconciliationRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -236,6 +236,17 @@ const schema = z.object({
     )
     .transform((text) => Object.fromEntries(text.split(',').map((entry) => entry.split('=') as [string, string])))
     .default({}),
+  RECONCILIATION_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  /** Unexplained drift above these (per currency, in its units) alerts; unlisted currencies alert on any drift. */
+  RECONCILIATION_DRIFT_THRESHOLDS: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?(,[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?)*$/, 'must be a list such as "ETH=0.01,XRP=1"')
+    .optional(),
   BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),

@@ -11,3 +11,5 @@ export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
 export { ratesRefreshWorkflow } from './rates/workflow.js';
 export { webhookDeliveryWorkflow } from './webhooks/workflow.js';
+export { reportWorkflow } from './reports/workflow.js';
+export { reconciliationWorkflow } from './reconciliation/workflow.js';

@@ -1,14 +1,8 @@
 /** CSV exports (RFC 4180), streamed a keyset page at a time so a large export never sits in memory. */
 import type { Context } from 'hono';
+import { csvLine } from '../../platform/csv.js';
 
-const cell = (value: string | number | null | undefined) => {
-  const text = value === null || value === undefined ? '' : String(value);
-  // quote what needs it, and defuse cells a spreadsheet would run as a formula
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-};
-
-export const csvLine = (values: Array<string | number | null | undefined>) => `${values.map(cell).join(',')}\r\n`;
+export { csvLine } from '../../platform/csv.js';
 
 /** Streams the header and then every page `pages` yields, as an attachment named `filename`. */
 export function csvResponse(c: Context, filename: string, header: string[], pages: AsyncIterable<string[]>): Response {

@@ -1,8 +1,15 @@
-/** Outgoing mail over SMTP (nodemailer): withdrawal codes and notices. */
+/** Outgoing mail over SMTP (nodemailer): withdrawal codes and notices, reports as attachments. */
 import nodemailer, { type Transporter } from 'nodemailer';
 
+export interface MailAttachment {
+  filename: string;
+  /** A file nodemailer streams into the message. */
+  path: string;
+  contentType?: string;
+}
+
 export interface Mailer {
-  send(message: { to: string; subject: string; text: string }): Promise<{ messageId: string }>;
+  send(message: { to: string; subject: string; text: string; attachments?: MailAttachment[] }): Promise<{ messageId: string }>;
   close(): void;
 }
 

@@ -86,4 +86,10 @@ export const retryPolicies = {
     localRetryThreshold: '10 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   } satisfies LocalActivityOptions,
+  /** Writing a report's file: long for a big period, heartbeating every batch; given up after five tries (marked failed). */
+  reportFile: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

@@ -1,8 +1,9 @@
 /** The one way into the ledger audit workflow: its Temporal Schedule, on-demand runs, and a run's status. */
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Logger } from '../../platform/log.js';
+import { ensureIntervalSchedule } from '../../platform/temporal/interval-schedule.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
   ledgerAuditSearchAttributes,
@@ -21,27 +22,19 @@ const SCHEDULE_ID = 'ledger-audit';
 
 /** Creates the audit's schedule, or moves an existing one to the configured interval. */
 export async function ensureAuditSchedule(temporal: TemporalTarget, intervalMinutes: number, log: Logger): Promise<void> {
-  const spec = { intervals: [{ every: `${intervalMinutes}m` as const }] };
-  try {
-    await temporal.client.schedule.create({
+  await ensureIntervalSchedule(
+    temporal,
+    {
       scheduleId: SCHEDULE_ID,
-      spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: ledgerAuditWorkflowType,
-        workflowId: SCHEDULED_AUDIT_WORKFLOW_ID,
-        taskQueue: temporal.taskQueue,
-        args: [{ trigger: 'schedule' as const }],
-        typedSearchAttributes: ledgerAuditSearchAttributes,
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { description: 'Recomputes every ledger balance from the journal and checks the zero sum' },
-    });
-    log.info({ every: spec.intervals[0]!.every }, 'created the ledger audit schedule');
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await temporal.client.schedule.getHandle(SCHEDULE_ID).update((previous) => ({ ...previous, spec }));
-  }
+      workflowType: ledgerAuditWorkflowType,
+      workflowId: SCHEDULED_AUDIT_WORKFLOW_ID,
+      args: [{ trigger: 'schedule' as const }],
+      typedSearchAttributes: ledgerAuditSearchAttributes,
+      description: 'Recomputes every ledger balance from the journal and checks the zero sum',
+    },
+    intervalMinutes,
+    log,
+  );
 }
 
 /** Starts an audit now for an operator; the handle gives its result. */

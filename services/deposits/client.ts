@@ -30,6 +30,8 @@ export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilt
 export type { Deposit } from './store.js';
 /** Collection finds whose deposit address a wallet is. */
 export { depositAddressByAddress } from './evm-addresses-store.js';
+/** The newest block the EVM listener has recorded: reads of the chain there agree with what Sluice knows of it. */
+export { checkpointOf } from './evm-observations.js';
 
 /** Starts an EVM deposit's workflow on first sight; afterwards tells it the new confirmation count or the drop. */
 export async function signalEvmDeposit(

@@ -1,6 +1,6 @@
 /**
  * What the EVM listener saw, recorded atomically per range of blocks: the blocks (to notice when one is replaced),
- * deposits to deposit addresses, where our own transactions were mined, confirmation counts, and the checkpoint.
+ * deposits to deposit addresses, top-ups of custody wallets, where our own transactions were mined, confirmation counts, and the checkpoint.
  * A replaced block drops its unconfirmed deposits (never credited) and sends our transactions back to pending.
  */
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
@@ -9,6 +9,7 @@ import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { recordDeposit } from './store.js';
 import { notify } from '../notifications/store.js';
 import { recordInclusion, type Inclusion } from '../../chains/evm/sends-store.js';
+import { dropInflowsInBlock, recordCustodyInflows, type CustodyInflow } from '../reconciliation/client.js';
 
 export type ObservationState = 'seen' | 'confirmed' | 'dropped';
 
@@ -36,6 +37,8 @@ export interface ScannedRangeRecord {
   blocks: BlockHeader[];
   deposits: ObservedDeposit[];
   ownInclusions: Array<{ sendId: string; inclusion: Inclusion }>;
+  /** Transfers into custody wallets from outside Sluice (top-ups), booked by reconciliation once confirmed. */
+  custodyInflows: CustodyInflow[];
 }
 
 export interface RangeOutcome {
@@ -85,6 +88,7 @@ export async function recordScannedRange(
 
     for (const { sendId, inclusion } of range.ownInclusions) await recordInclusion(tx, sendId, inclusion, false);
     for (const d of range.deposits) if (await recordObservation(tx, chain, d)) outcome.newDeposits++;
+    await recordCustodyInflows(tx, chain, range.custodyInflows);
 
     await countConfirmations(tx, chain, last.number, settings.confirmations);
     await tx`
@@ -123,6 +127,7 @@ async function recordObservation(tx: Tx, chain: string, d: ObservedDeposit): Pro
 
 /** A block left the chain: its unconfirmed deposits are dropped, our transactions in it are pending again. */
 async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[]> {
+  await dropInflowsInBlock(tx, chain, hash);
   const dropped = await tx`
     update evm_deposit_observations set state = 'dropped', version = version + 1, updated_at = now()
     where chain = ${chain} and block_hash = ${hash} and state = 'seen' returning deposit_id`;

@@ -17,6 +17,8 @@ import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchang
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workflows/rates/messages.js';
 import { webhookDeliveryWorkflowType, type WebhookDeliveryWorkflow } from '../../workflows/webhooks/messages.js';
+import { reportWorkflowType, type ReportWorkflow } from '../../workflows/reports/messages.js';
+import { reconciliationWorkflowType, type ReconciliationWorkflow } from '../../workflows/reconciliation/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -31,6 +33,8 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
   [ratesRefreshWorkflowType, bundle.ratesRefreshWorkflow satisfies RatesRefreshWorkflow],
   [webhookDeliveryWorkflowType, bundle.webhookDeliveryWorkflow satisfies WebhookDeliveryWorkflow],
+  [reportWorkflowType, bundle.reportWorkflow satisfies ReportWorkflow],
+  [reconciliationWorkflowType, bundle.reconciliationWorkflow satisfies ReconciliationWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

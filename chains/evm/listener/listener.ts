@@ -1,6 +1,6 @@
 /**
- * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses and where
- * our own transactions were mined, advances its checkpoint in the same SQL transaction, then, before reading the next
+ * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses, top-ups of
+ * custody wallets and where our own transactions were mined, advances its checkpoint in the same SQL transaction, then, before reading the next
  * range, lets the outbox signal the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
@@ -21,6 +21,7 @@ import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
 import { DepositWatchList } from './watch-list.js';
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
+import { custodyAddresses, type CustodyInflow } from '../../../services/reconciliation/client.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -34,6 +35,7 @@ export interface EvmListenerSettings {
 export class EvmListener {
   private readonly watched: DepositWatchList;
   private tokens = new Map<string, string>(); // token contract → currency code
+  private custody = new Set<string>(); // custody wallets (gas keeper, hot, cold): what comes in from outside is a top-up
   private stopped = false;
 
   constructor(
@@ -132,6 +134,7 @@ export class EvmListener {
         .map((c) => [c.tokenContract!.toLowerCase(), c.code]),
     );
     this.nativeCurrency = currencies.find((c) => c.network === 'evm' && c.tokenContract === null)?.code ?? null;
+    this.custody = new Set((await custodyAddresses(this.deps.sql, this.deps.settings.chain)).map((a) => a.address));
   }
 
   private nativeCurrency: string | null = null;
@@ -160,9 +163,21 @@ export class EvmListener {
     });
 
     const deposits: ObservedDeposit[] = [];
+    const custodyInflows: CustodyInflow[] = [];
     for (const block of blocks) {
       const at = { blockNumber: block.number, blockHash: block.hash };
       for (const t of block.transactions) {
+        if (t.to && this.custody.has(t.to) && t.value > 0n && !own.has(t.hash) && this.nativeCurrency) {
+          custodyInflows.push({
+            txHash: t.hash,
+            eventIndex: 0,
+            address: t.to,
+            currency: this.nativeCurrency,
+            amount: t.value,
+            from: t.from,
+            ...at,
+          });
+        }
         const userId = t.to ? this.watched.userOf(t.to) : undefined;
         if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
@@ -180,6 +195,17 @@ export class EvmListener {
       for (const t of block.tokenTransfers) {
         const userId = this.watched.userOf(t.to);
         const currency = this.tokens.get(t.token);
+        if (this.custody.has(t.to) && currency && t.value > 0n && !own.has(t.txHash)) {
+          custodyInflows.push({
+            txHash: t.txHash,
+            eventIndex: t.logIndex,
+            address: t.to,
+            currency,
+            amount: t.value,
+            from: t.from,
+            ...at,
+          });
+        }
         if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
         deposits.push({
           userId,
@@ -194,6 +220,11 @@ export class EvmListener {
         });
       }
     }
-    return { blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })), deposits, ownInclusions };
+    return {
+      blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })),
+      deposits,
+      ownInclusions,
+      custodyInflows,
+    };
   }
 }

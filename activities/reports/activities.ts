@@ -1,0 +1,73 @@
+/** Report activities: a scheduled run's row, the file, its failure, and the mail that delivers it. */
+import { basename } from 'node:path';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ErrorCode } from '../../domain/errors.js';
+import { REPORT_CONTENT_TYPES, REPORT_DESCRIPTIONS } from '../../domain/reports/reports.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import type { Mailer } from '../../platform/mail/mailer.js';
+import { generateReport } from '../../services/reports/generate.js';
+import {
+  insertReport,
+  markReportEmailed,
+  markReportFailed,
+  reportById,
+  type NewReport,
+  type Report,
+} from '../../services/reports/store.js';
+
+export interface ReportActivityDeps {
+  sql: Sql;
+  log: Logger;
+  mailer: Mailer | null;
+  /** Where report files are written (DATA_DIR/reports). */
+  directory: string;
+}
+
+export function createReportActivities(deps: ReportActivityDeps) {
+  async function load(id: string): Promise<Report> {
+    const report = await reportById(deps.sql, id);
+    if (!report) throw ApplicationFailure.nonRetryable(`no report ${id}`, ErrorCode.NotFound);
+    return report;
+  }
+
+  return {
+    async recordScheduledReport(report: NewReport & { scheduleId: string }): Promise<void> {
+      await insertReport(deps.sql, { ...report, workflowStarted: true });
+    },
+
+    /** Writes the file (again, from the start, when retried); a report already done is left as it is. */
+    async writeReport({ id }: { id: string }): Promise<{ rows: number }> {
+      const report = await load(id);
+      if (report.status === 'done') return { rows: report.rows ?? 0 };
+      const written = await generateReport(deps.sql, report, deps.directory, (rows) => heartbeat(rows));
+      deps.log.info({ report: id, type: report.type, rows: written.rows, bytes: written.bytes }, 'report written');
+      return { rows: written.rows };
+    },
+
+    async markReportFailed({ id, error }: { id: string; error: string }): Promise<void> {
+      await markReportFailed(deps.sql, id, error);
+      deps.log.error({ report: id, error }, 'report failed');
+    },
+
+    /** Mails the file once (a retry after the mail went out finds it recorded). */
+    async emailReport({ id }: { id: string }): Promise<void> {
+      const report = await load(id);
+      if (report.emailedAt || !report.emailTo || !report.filePath) return;
+      if (!deps.mailer)
+        throw ApplicationFailure.nonRetryable('no SMTP_URL is configured: cannot mail reports', ErrorCode.Unavailable);
+      const { from, to } = report.period;
+      await deps.mailer.send({
+        to: report.emailTo,
+        subject: `Sluice report: ${report.type} ${from.slice(0, 10)} to ${to.slice(0, 10)}`,
+        text:
+          `The ${report.type} report (${REPORT_DESCRIPTIONS[report.type]}) from ${from} to ${to}: ` +
+          `${report.rows} rows, attached.\n\nReport ${id}`,
+        attachments: [
+          { filename: basename(report.filePath), path: report.filePath, contentType: REPORT_CONTENT_TYPES[report.format] },
+        ],
+      });
+      await markReportEmailed(deps.sql, id);
+    },
+  };
+}

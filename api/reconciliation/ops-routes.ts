@@ -1,0 +1,178 @@
+/** Reconciliation for operators: run one now and read its result; set what custody wallets are expected to hold. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ErrorCode } from '../../domain/errors.js';
+import type { DriftLine } from '../../domain/reconciliation/drift.js';
+import {
+  custodyMinimums,
+  reconciliationById,
+  reconciliationRunning,
+  setCustodyMinimum,
+  startReconciliation,
+  type ReconciliationRecord,
+} from '../../services/reconciliation/client.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+
+const IdParam = z.object({ id: z.uuid() });
+
+const Line = z.object({
+  account: z.string(),
+  currency: z.string(),
+  ledger: z.string(),
+  chain: z.string(),
+  drift: z.string().openapi({ description: 'chain − ledger' }),
+  in_flight: z.string().openapi({ description: 'Our transactions mined but not booked yet (sweeps, payouts, gas)' }),
+  awaiting_confirmations: z.string().openapi({ description: 'Deposits seen on chain, not credited yet' }),
+  unswept: z.string().openapi({ description: 'Held in deposit wallets: custody, so part of chain, not drift' }),
+  unexplained: z.string(),
+  alert: z.boolean(),
+});
+const Below = z.object({ target: z.string(), currency: z.string(), minimum: z.string(), balance: z.string() });
+const ReconciliationView = z
+  .object({
+    id: z.string(),
+    state: z.literal('done'),
+    workflow_id: z.string(),
+    trigger: z.enum(['schedule', 'manual']),
+    ok: z.boolean(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    booked: z.object({ network_fees: z.number().int(), top_ups: z.number().int() }),
+    accounts: z.array(Line),
+    below_minimum: z.array(Below),
+  })
+  .openapi('Reconciliation', { description: "Amounts in each currency's units" });
+const Running = z.object({ id: z.string(), state: z.literal('running') });
+
+const Minimum = z
+  .object({
+    target: z
+      .string()
+      .max(100)
+      .regex(
+        /^(custody:[a-z0-9:-]+|0x[0-9a-fA-F]{40}|r[1-9A-HJ-NP-Za-km-z]{24,34})$/,
+        'must be a custody account or a wallet address',
+      )
+      .openapi({ example: 'custody:gas-keeper:evm-1' }),
+    currency: CurrencyCode,
+    minimum: DecimalString,
+  })
+  .openapi('CustodyMinimum');
+
+export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const scaleOf = async (code: string) => (await deps.currencies.get(code))?.scale ?? 0;
+  const amount = async (currency: string, minor: string) => money(BigInt(minor), { scale: await scaleOf(currency) });
+  const lineView = async (l: DriftLine) => ({
+    account: l.account,
+    currency: l.currency,
+    ledger: await amount(l.currency, l.ledger),
+    chain: await amount(l.currency, l.chain),
+    drift: await amount(l.currency, l.drift),
+    in_flight: await amount(l.currency, l.inFlight),
+    awaiting_confirmations: await amount(l.currency, l.awaitingConfirmations),
+    unswept: await amount(l.currency, l.unswept),
+    unexplained: await amount(l.currency, l.unexplained),
+    alert: l.alert,
+  });
+  const view = async (r: ReconciliationRecord) => ({
+    id: r.id,
+    state: 'done' as const,
+    workflow_id: r.workflowId,
+    trigger: r.trigger,
+    ok: r.ok,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
+    accounts: await Promise.all(r.lines.map(lineView)),
+    below_minimum: await Promise.all(
+      r.belowMinimum.map(async (b) => ({
+        ...b,
+        minimum: await amount(b.currency, b.minimum),
+        balance: await amount(b.currency, b.balance),
+      })),
+    ),
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/reconciliations',
+      tags: ['operations'],
+      summary: 'Reconcile custody with the chains now: books chain events, then compares; GET the id for the result',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: {
+        202: jsonResponse('Started', Running.extend({ workflow_id: z.string() })),
+        ...problems(401, 403, 503),
+      },
+    }),
+    async (c) => {
+      const started = await startReconciliation(deps.temporal, c.get('user').id);
+      return c.json({ id: started.id, workflow_id: started.workflowId, state: 'running' as const }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/reconciliations/{id}',
+      tags: ['operations'],
+      summary: "A reconciliation's result: per custody account and currency, the drift and what explains it",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse('Result or still running', z.union([ReconciliationView, Running])),
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const record = await reconciliationById(deps.sql, id);
+      if (record) return c.json(await view(record), 200);
+      if (await reconciliationRunning(deps.temporal, id)) return c.json({ id, state: 'running' as const }, 200);
+      throw new ApiError(ErrorCode.NotFound, 'no such reconciliation');
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/custody-minimums',
+      tags: ['operations'],
+      summary: 'Set what a custody account or wallet (a provider’s hot wallet) must hold at least; below it alerts',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: jsonBody(Minimum),
+      responses: { 200: jsonResponse('Saved', Minimum), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const currency = await requireCurrency(deps.currencies, body.currency);
+      const minimum = requireAmount(body.minimum, currency, 'minimum', { allowZero: true });
+      const target = body.target.startsWith('0x') ? body.target.toLowerCase() : body.target;
+      await setCustodyMinimum(deps.sql, { target, currency: currency.code, minimum, updatedBy: c.get('user').id });
+      return c.json({ target, currency: currency.code, minimum: money(minimum, currency) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/custody-minimums',
+      tags: ['operations'],
+      summary: 'Expected minimum holdings per custody account or wallet',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('Minimums', z.object({ data: z.array(Minimum) })), ...problems(401, 403) },
+    }),
+    async (c) => {
+      const rows = await custodyMinimums(deps.sql);
+      const data = await Promise.all(rows.map(async (m) => ({ ...m, minimum: await amount(m.currency, m.minimum.toString()) })));
+      return c.json({ data }, 200);
+    },
+  );
+}

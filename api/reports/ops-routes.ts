@@ -1,0 +1,291 @@
+/** Reports for operators: ask for one now, follow it, download its file; and the schedules that run them. */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ErrorCode } from '../../domain/errors.js';
+import {
+  REPORT_CONTENT_TYPES,
+  REPORT_FORMATS,
+  REPORT_PERIODS,
+  REPORT_TYPES,
+  reportFileName,
+} from '../../domain/reports/reports.js';
+import {
+  createReportSchedule,
+  deleteReportSchedule,
+  listReports,
+  listSchedules,
+  pauseReportSchedule,
+  reportById,
+  requestReport,
+  type Report,
+  type ReportSchedule,
+} from '../../services/reports/client.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { decodeCursor, page } from '../http/pages.js';
+import { ApiError } from '../http/problem.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+
+const IdParam = z.object({ id: z.uuid() });
+const ReportType = z.enum(REPORT_TYPES).openapi({ description: 'What the report lists (see the API description)' });
+const ReportFormat = z.enum(REPORT_FORMATS);
+const Email = z.email().max(254).optional();
+/** Five cron fields (minute hour day-of-month month day-of-week), in UTC. */
+const Cron = z
+  .string()
+  .max(100)
+  .regex(/^[0-9*/,\-A-Za-z]+( [0-9*/,\-A-Za-z]+){4}$/, 'must be a cron expression of five fields such as "0 6 * * *"')
+  .openapi({ example: '0 6 * * *' });
+const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-01T00:00:00Z' });
+
+const ReportView = z
+  .object({
+    id: z.string(),
+    type: ReportType,
+    format: ReportFormat,
+    from: z.string(),
+    to: z.string(),
+    status: z.enum(['running', 'done', 'failed']),
+    schedule_id: z.string().nullable(),
+    workflow_id: z.string(),
+    email_to: z.string().nullable(),
+    rows: z.number().int().nullable(),
+    bytes: z.number().int().nullable(),
+    error: z.string().nullable(),
+    emailed_at: z.string().nullable(),
+    file_url: z.string().nullable(),
+    created_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi('Report');
+
+const ScheduleView = z
+  .object({
+    id: z.string(),
+    type: ReportType,
+    format: ReportFormat,
+    period: z.enum(REPORT_PERIODS),
+    cron: z.string(),
+    email_to: z.string().nullable(),
+    paused: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi('ReportSchedule', { description: 'Each run reports the last whole period (UTC) before it' });
+
+const reportView = (r: Report) => ({
+  id: r.id,
+  type: r.type,
+  format: r.format,
+  from: r.period.from,
+  to: r.period.to,
+  status: r.status,
+  schedule_id: r.scheduleId,
+  workflow_id: r.workflowId,
+  email_to: r.emailTo,
+  rows: r.rows,
+  bytes: r.bytes,
+  error: r.error,
+  emailed_at: r.emailedAt?.toISOString() ?? null,
+  file_url: r.status === 'done' ? `/v1/ops/reports/${r.id}/file` : null,
+  created_at: r.createdAt.toISOString(),
+  finished_at: r.finishedAt?.toISOString() ?? null,
+});
+
+const scheduleView = (s: ReportSchedule) => ({
+  id: s.id,
+  type: s.type,
+  format: s.format,
+  period: s.period,
+  cron: s.cron,
+  email_to: s.emailTo,
+  paused: s.paused,
+  created_at: s.createdAt.toISOString(),
+});
+
+export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const reports = { sql: deps.sql, temporal: deps.temporal, log: deps.log };
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/reports',
+      tags: ['operations'],
+      summary: 'Run a report now: its workflow writes the file (and mails it to email_to, when given)',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: jsonBody(
+        z.object({ type: ReportType, format: ReportFormat.default('csv'), from: Timestamp, to: Timestamp, email_to: Email }),
+      ),
+      responses: { 202: jsonResponse('Started', ReportView), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const report = await requestReport(reports, {
+        type: body.type,
+        format: body.format,
+        period: { from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() },
+        emailTo: body.email_to ?? null,
+        requestedBy: c.get('user').id,
+      });
+      return c.json(reportView(report), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/reports',
+      tags: ['operations'],
+      summary: 'Reports, newest first',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery },
+      responses: {
+        200: jsonResponse('A page of reports', z.object({ data: z.array(ReportView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const result = page(await listReports(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 }), limit, (r) => r.id);
+      return c.json({ data: result.data.map(reportView), next_cursor: result.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/reports/{id}',
+      tags: ['operations'],
+      summary: "A report's status, and where to download it once done",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The report', ReportView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const report = await reportById(deps.sql, c.req.valid('param').id);
+      if (!report) throw new ApiError(ErrorCode.NotFound, 'no such report');
+      return c.json(reportView(report), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/reports/{id}/file',
+      tags: ['operations'],
+      summary: "A finished report's file, streamed",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: 'The file',
+          content: Object.fromEntries(
+            Object.values(REPORT_CONTENT_TYPES).map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }]),
+          ),
+        },
+        ...problems(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const report = await reportById(deps.sql, c.req.valid('param').id);
+      if (!report) throw new ApiError(ErrorCode.NotFound, 'no such report');
+      if (report.status !== 'done' || !report.filePath)
+        throw new ApiError(ErrorCode.Conflict, `the report is ${report.status}: its file is not ready`);
+      const file = createReadStream(report.filePath);
+      await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)).catch(() => {
+        throw new ApiError(ErrorCode.NotFound, 'the report file is no longer on this server (DATA_DIR)');
+      });
+      return c.body(Readable.toWeb(file) as ReadableStream, 200, {
+        'content-type': REPORT_CONTENT_TYPES[report.format],
+        'content-disposition': `attachment; filename="${reportFileName(report.type, report.format, report.period)}"`,
+        ...(report.bytes !== null ? { 'content-length': String(report.bytes) } : {}),
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/report-schedules',
+      tags: ['operations'],
+      summary: 'Run a report on a cron schedule (UTC), each run covering the last whole day, week or month',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: jsonBody(
+        z.object({
+          type: ReportType,
+          format: ReportFormat.default('csv'),
+          period: z.enum(REPORT_PERIODS),
+          cron: Cron,
+          email_to: Email,
+        }),
+      ),
+      responses: { 201: jsonResponse('Created', ScheduleView), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const schedule = await createReportSchedule(reports, {
+        type: body.type,
+        format: body.format,
+        period: body.period,
+        cron: body.cron,
+        emailTo: body.email_to ?? null,
+        createdBy: c.get('user').id,
+      });
+      return c.json(scheduleView(schedule), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/report-schedules',
+      tags: ['operations'],
+      summary: 'Report schedules',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: { 200: jsonResponse('Schedules', z.object({ data: z.array(ScheduleView) })), ...problems(401, 403) },
+    }),
+    async (c) => c.json({ data: (await listSchedules(deps.sql)).map(scheduleView) }, 200),
+  );
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/ops/report-schedules/{id}/${action}`,
+        tags: ['operations'],
+        summary: paused ? 'Pause a report schedule' : 'Resume a paused report schedule',
+        middleware: [guards.operator] as const,
+        security: BearerSecurity,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse('The schedule', ScheduleView), ...problems(400, 401, 403, 404) },
+      }),
+      async (c) => c.json(scheduleView(await pauseReportSchedule(reports, c.req.valid('param').id, paused)), 200),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/ops/report-schedules/{id}',
+      tags: ['operations'],
+      summary: 'Delete a report schedule (its past reports stay)',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      await deleteReportSchedule(reports, c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+}

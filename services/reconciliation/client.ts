@@ -1,0 +1,80 @@
+/**
+ * The one way into reconciliation: its Temporal Schedule, on-demand runs and their results, the custody wallets
+ * (registered by the worker, watched by the EVM listener for top-ups) and operators' expected minimums.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Logger } from '../../platform/log.js';
+import { ensureIntervalSchedule } from '../../platform/temporal/interval-schedule.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import {
+  manualReconciliationWorkflowId,
+  reconciliationSearchAttributes,
+  reconciliationWorkflowType,
+  SCHEDULED_RECONCILIATION_WORKFLOW_ID,
+  type ReconciliationWorkflow,
+} from '../../workflows/reconciliation/messages.js';
+
+export {
+  custodyAddresses,
+  custodyMinimums,
+  deleteCustodyMinimum,
+  dropInflowsInBlock,
+  reconciliationById,
+  recordCustodyInflows,
+  registerCustodyAddresses,
+  setCustodyMinimum,
+  type CustodyAddress,
+  type CustodyInflow,
+  type ReconciliationRecord,
+} from './store.js';
+
+const SCHEDULE_ID = 'reconciliation';
+
+/** Creates the reconciliation's schedule, or moves an existing one to the configured interval. */
+export async function ensureReconciliationSchedule(
+  temporal: TemporalTarget,
+  intervalMinutes: number,
+  log: Logger,
+): Promise<void> {
+  await ensureIntervalSchedule(
+    temporal,
+    {
+      scheduleId: SCHEDULE_ID,
+      workflowType: reconciliationWorkflowType,
+      workflowId: SCHEDULED_RECONCILIATION_WORKFLOW_ID,
+      args: [{ trigger: 'schedule' as const }],
+      typedSearchAttributes: reconciliationSearchAttributes,
+      description: 'Books gas, fees and top-ups, then compares every custody account with the chains',
+    },
+    intervalMinutes,
+    log,
+  );
+}
+
+/** Starts a reconciliation now; its id is where GET /v1/ops/reconciliations/{id} finds it. */
+export async function startReconciliation(
+  temporal: TemporalTarget,
+  requestedBy: string,
+): Promise<{ id: string; workflowId: string }> {
+  const id = randomUUID();
+  const workflowId = manualReconciliationWorkflowId(id);
+  await temporal.client.workflow.start<ReconciliationWorkflow>(reconciliationWorkflowType, {
+    taskQueue: temporal.taskQueue,
+    workflowId,
+    args: [{ trigger: 'manual', id, requestedBy }],
+    typedSearchAttributes: reconciliationSearchAttributes,
+  });
+  return { id, workflowId };
+}
+
+/** Whether an on-demand reconciliation's workflow is still running (its result is recorded when it ends). */
+export async function reconciliationRunning(temporal: Pick<TemporalTarget, 'client'>, id: string): Promise<boolean> {
+  try {
+    const { status } = await temporal.client.workflow.getHandle(manualReconciliationWorkflowId(id)).describe();
+    return status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Where each custody account stands: its ledger balance, what its wallets hold on chain (read in JSON-RPC batches:
+ * ethers sends the concurrent reads of one tick as one batch), and the known reasons the two differ. EVM balances are
+ * read at the listener's checkpoint, the newest block whose deposits and mined sends are recorded, so what is on its
+ * way is known for exactly the blocks read.
+ */
+import type { JsonRpcProvider } from 'ethers';
+import { decode } from 'xrpl';
+import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
+import { gasKeeperAccount } from '../../domain/collection/rules.js';
+import { sumByHolding, type CustodyPosition } from '../../domain/reconciliation/drift.js';
+import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
+import { tokenBalance } from '../../chains/evm/provider.js';
+import type { XrplConnection } from '../../chains/xrpl/connection.js';
+import type { Sql } from '../../platform/db/client.js';
+import { checkpointOf } from '../deposits/client.js';
+import { custodyAddresses } from './store.js';
+
+export interface EvmReadDeps {
+  chain: string;
+  provider: JsonRpcProvider;
+  nativeCurrency: string;
+  tokens: Array<{ code: string; contract: string }>;
+}
+
+interface Holding {
+  target: string;
+  currency: string;
+  amount: bigint;
+}
+
+/** What each custody wallet holds, per address and currency (address holdings feed expected minimums too). */
+interface WalletHolding extends Holding {
+  account: string;
+  deposit: boolean;
+}
+
+async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<WalletHolding[]> {
+  const registered = await custodyAddresses(sql, evm.chain);
+  const deposits = await sql`select address from evm_deposit_addresses`;
+  const wallets = [
+    ...registered.map((a) => ({ address: a.address, account: a.account, deposit: false })),
+    ...deposits.map((d) => ({ address: d.address as string, account: hotCustodyAccount(evm.chain), deposit: true })),
+  ];
+  const reads = wallets.flatMap((w) => [
+    evm.provider
+      .getBalance(w.address, block)
+      .then((amount) => ({ ...w, target: w.address, currency: evm.nativeCurrency, amount })),
+    ...evm.tokens.map((t) =>
+      tokenBalance(evm.provider, t.contract, w.address, block).then((amount) => ({
+        ...w,
+        target: w.address,
+        currency: t.code,
+        amount,
+      })),
+    ),
+  ]);
+  return Promise.all(reads);
+}
+
+async function xrplWallets(sql: Sql, xrpl: XrplConnection): Promise<WalletHolding[]> {
+  const registered = await custodyAddresses(sql, XRPL_CHAIN);
+  if (registered.length === 0) return [];
+  const client = await xrpl.connected();
+  return Promise.all(
+    registered.map(async (a) => {
+      let amount = 0n;
+      try {
+        const { result } = await client.request({ command: 'account_info', account: a.address, ledger_index: 'validated' });
+        amount = BigInt(result.account_data.Balance);
+      } catch (error) {
+        // an account never funded holds nothing
+        if ((error as { data?: { error?: string } }).data?.error !== 'actNotFound') throw error;
+      }
+      return { target: a.address, account: a.account, deposit: false, currency: 'XRP', amount };
+    }),
+  );
+}
+
+/** Our mined EVM transactions (up to `block`) whose effect the ledger has not booked yet, per account and currency. */
+async function evmInFlight(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<Holding[]> {
+  const { chain, nativeCurrency: eth } = evm;
+  const hot = hotCustodyAccount(chain);
+  const moves: Holding[] = [];
+  const sweeps = await sql`
+    select w.currency, w.amount, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
+    from evm_sweeps w join evm_sends s on s.chain = w.chain and s.key = 'sweep:' || w.chain || ':' || w.id || ':transfer'
+    where w.chain = ${chain} and w.status not in ('confirmed', 'failed', 'cancelled')
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}`;
+  for (const s of sweeps) {
+    if (s.succeeded) {
+      moves.push({ target: hot, currency: s.currency, amount: -(s.amount as bigint) });
+      moves.push({ target: coldCustodyAccount(chain), currency: s.currency, amount: s.amount as bigint });
+    }
+    moves.push({ target: hot, currency: eth, amount: -(s.gas as bigint) });
+  }
+  const fundings = await sql`
+    select s.value, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
+    from evm_sweeps w join evm_sends s on s.chain = w.chain and s.key = 'sweep:' || w.chain || ':' || w.id || ':funding'
+    where w.chain = ${chain} and w.status not in ('confirmed', 'failed')
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}`;
+  for (const f of fundings) {
+    const value = f.succeeded ? (f.value as bigint) : 0n;
+    moves.push({ target: gasKeeperAccount(chain), currency: eth, amount: -value - (f.gas as bigint) });
+    moves.push({ target: hot, currency: eth, amount: value });
+  }
+  const payouts = await sql`
+    select w.currency, w.amount, s.succeeded, coalesce(c.account, ${hot}) as account,
+      exists (select 1 from ledger_transfers t where t.key = 'withdrawal:' || w.id || ':payout') as paid,
+      exists (select 1 from ledger_transfers t where t.key = 'network-fee:' || s.chain || ':' || s.mined_hash) as gas_booked,
+      coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
+    from evm_sends s
+    join withdrawals w on 'withdrawal:' || w.id = s.key
+    left join custody_addresses c on c.chain = s.chain and c.address = s.from_address
+    where s.chain = ${chain} and s.purpose = 'withdrawal' and s.status <> 'pending' and s.block_number <= ${block.toString()}`;
+  for (const p of payouts) {
+    if (p.succeeded && !p.paid) moves.push({ target: p.account, currency: p.currency, amount: -(p.amount as bigint) });
+    if (!p.gasBooked) moves.push({ target: p.account, currency: eth, amount: -(p.gas as bigint) });
+  }
+  return moves;
+}
+
+/** Deposits in recorded blocks (up to `block`) not credited yet: on chain, not in the ledger. */
+async function evmAwaitingConfirmations(sql: Sql, chain: string, block: bigint): Promise<Holding[]> {
+  const rows = await sql`
+    select d.currency, d.amount from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+    where d.chain = ${chain} and d.status = 'pending' and o.state <> 'dropped' and o.block_number <= ${block.toString()}`;
+  return rows.map((r) => ({ target: hotCustodyAccount(chain), currency: r.currency, amount: r.amount as bigint }));
+}
+
+/** XRP payouts validated on the ledger whose withdrawal is not settled (or whose fee is not booked) yet. */
+async function xrplInFlight(sql: Sql): Promise<Holding[]> {
+  const rows = await sql`
+    select w.amount, m.result, coalesce(c.account, ${hotCustodyAccount(XRPL_CHAIN)}) as account, p.tx_blob,
+      exists (select 1 from ledger_transfers t where t.key = 'withdrawal:' || w.id || ':payout') as paid,
+      exists (select 1 from ledger_transfers t where t.key = 'network-fee:xrpl:' || p.tx_hash) as fee_booked
+    from xrpl_payouts p
+    join xrpl_payments m on m.hash = p.tx_hash
+    join withdrawals w on 'withdrawal:' || w.id = p.key
+    left join custody_addresses c on c.chain = ${XRPL_CHAIN} and c.address = p.account`;
+  return rows.flatMap((r) => [
+    ...(r.result === TES_SUCCESS && !r.paid ? [{ target: r.account, currency: 'XRP', amount: -(r.amount as bigint) }] : []),
+    ...(!r.feeBooked ? [{ target: r.account, currency: 'XRP', amount: -BigInt(decode(r.txBlob).Fee as string) }] : []),
+  ]);
+}
+
+export interface CustodyPositions {
+  positions: CustodyPosition[];
+  /** On-chain holdings per account and per wallet address (holdingKey), for expected minimums. */
+  holdings: Map<string, bigint>;
+  evmBlock: bigint | null;
+}
+
+export async function custodyPositions(
+  sql: Sql,
+  evm: EvmReadDeps | null,
+  xrpl: XrplConnection | null,
+): Promise<CustodyPositions> {
+  let evmBlock: bigint | null = null;
+  const wallets: WalletHolding[] = [];
+  const inFlight: Holding[] = [];
+  const awaiting: Holding[] = [];
+  if (evm) {
+    const checkpoint = await checkpointOf(sql, evm.chain);
+    if (checkpoint) {
+      evmBlock = checkpoint.blockNumber;
+      wallets.push(...(await evmWallets(sql, evm, evmBlock)));
+      inFlight.push(...(await evmInFlight(sql, evm, evmBlock)));
+      awaiting.push(...(await evmAwaitingConfirmations(sql, evm.chain, evmBlock)));
+    }
+  }
+  if (xrpl) {
+    wallets.push(...(await xrplWallets(sql, xrpl)));
+    inFlight.push(...(await xrplInFlight(sql)));
+  }
+
+  const chainByAccount = sumByHolding(wallets.map((w) => ({ ...w, target: w.account })));
+  const unswept = sumByHolding(wallets.filter((w) => w.deposit).map((w) => ({ ...w, target: w.account })));
+  const inFlightByAccount = sumByHolding(inFlight);
+  const awaitingByAccount = sumByHolding(awaiting);
+  const ledgerRows = await sql`
+    select name, currency, (debits_posted - credits_posted)::numeric(78, 0) as held
+    from ledger_accounts where name like 'custody:%'`;
+  const ledger = sumByHolding(ledgerRows.map((r) => ({ target: r.name, currency: r.currency, amount: r.held as bigint })));
+
+  const keys = new Set([...chainByAccount.keys(), ...ledger.keys()]);
+  const positions = [...keys].sort().map((key) => {
+    const [account, currency] = key.split('|') as [string, string];
+    return {
+      account,
+      currency,
+      ledger: ledger.get(key) ?? 0n,
+      chain: chainByAccount.get(key) ?? 0n,
+      inFlight: inFlightByAccount.get(key) ?? 0n,
+      awaitingConfirmations: awaitingByAccount.get(key) ?? 0n,
+      unswept: unswept.get(key) ?? 0n,
+    };
+  });
+  const holdings = new Map([...chainByAccount, ...sumByHolding(wallets)]);
+  return { positions, holdings, evmBlock };
+}

@@ -1,0 +1,106 @@
+/** Custody addresses, top-ups seen coming in, expected minimums, and reconciliation results. */
+import type { Db, Tx } from '../../platform/db/client.js';
+import type { ReconciliationResult } from '../../workflows/reconciliation/messages.js';
+
+export interface CustodyAddress {
+  chain: string;
+  address: string;
+  account: string;
+  label: string;
+}
+
+/** Registers the wallets the worker's configuration names; an address moved to another account follows it. */
+export async function registerCustodyAddresses(db: Db, addresses: CustodyAddress[]): Promise<void> {
+  if (addresses.length === 0) return;
+  await db`
+    insert into custody_addresses ${db(addresses.map((a) => ({ ...a })))}
+    on conflict (chain, address) do update set account = excluded.account, label = excluded.label`;
+}
+
+export async function custodyAddresses(db: Db, chain?: string): Promise<CustodyAddress[]> {
+  const rows = await db`
+    select chain, address, account, label from custody_addresses ${chain ? db`where chain = ${chain}` : db``}
+    order by chain, address`;
+  return rows.map((r) => ({ chain: r.chain, address: r.address, account: r.account, label: r.label }));
+}
+
+export interface CustodyInflow {
+  txHash: string;
+  eventIndex: number;
+  address: string;
+  currency: string;
+  amount: bigint;
+  from: string;
+  blockNumber: bigint;
+  blockHash: string;
+}
+
+/** Records top-ups the listener saw (in its range's transaction); one seen again is left as it is. */
+export async function recordCustodyInflows(tx: Tx, chain: string, inflows: CustodyInflow[]): Promise<void> {
+  for (const i of inflows) {
+    await tx`
+      insert into custody_inflows (chain, tx_hash, event_index, address, currency, amount, from_address, block_number, block_hash)
+      values (${chain}, ${i.txHash}, ${i.eventIndex}, ${i.address}, ${i.currency}, ${i.amount.toString()}, ${i.from},
+              ${i.blockNumber.toString()}, ${i.blockHash})
+      on conflict (chain, tx_hash, event_index) do update
+        set block_number = excluded.block_number, block_hash = excluded.block_hash
+        where not custody_inflows.booked`;
+  }
+}
+
+/** A replaced block's top-ups were never there: forgotten unless booked (booking waits for confirmations). */
+export async function dropInflowsInBlock(tx: Tx, chain: string, blockHash: string): Promise<void> {
+  await tx`delete from custody_inflows where chain = ${chain} and block_hash = ${blockHash} and not booked`;
+}
+
+export async function setCustodyMinimum(
+  db: Db,
+  m: { target: string; currency: string; minimum: bigint; updatedBy: string },
+): Promise<void> {
+  await db`
+    insert into custody_minimums (target, currency, minimum, updated_by)
+    values (${m.target}, ${m.currency}, ${m.minimum.toString()}, ${m.updatedBy})
+    on conflict (target, currency) do update
+      set minimum = excluded.minimum, updated_by = excluded.updated_by, updated_at = now()`;
+}
+
+export async function deleteCustodyMinimum(db: Db, target: string, currency: string): Promise<boolean> {
+  const rows = await db`delete from custody_minimums where target = ${target} and currency = ${currency} returning target`;
+  return rows.length > 0;
+}
+
+export async function custodyMinimums(db: Db): Promise<Array<{ target: string; currency: string; minimum: bigint }>> {
+  const rows = await db`select target, currency, minimum from custody_minimums order by target, currency`;
+  return rows.map((r) => ({ target: r.target, currency: r.currency, minimum: r.minimum as bigint }));
+}
+
+export interface ReconciliationRecord extends ReconciliationResult {
+  workflowId: string;
+  trigger: 'schedule' | 'manual';
+  requestedBy?: string;
+}
+
+export async function insertReconciliation(db: Db, r: ReconciliationRecord): Promise<void> {
+  await db`
+    insert into reconciliations (id, workflow_id, trigger, requested_by, started_at, finished_at, ok, booked, accounts, below_minimum)
+    values (${r.id}, ${r.workflowId}, ${r.trigger}, ${r.requestedBy ?? null}, ${r.startedAt}, ${r.finishedAt}, ${r.ok},
+            ${db.json(r.booked as never)}, ${db.json(r.lines as never)}, ${db.json(r.belowMinimum as never)})
+    on conflict (workflow_id) do nothing`;
+}
+
+export async function reconciliationById(db: Db, id: string): Promise<ReconciliationRecord | null> {
+  const [r] = await db`select * from reconciliations where id = ${id}`;
+  if (!r) return null;
+  return {
+    id: r.id,
+    workflowId: r.workflowId,
+    trigger: r.trigger,
+    requestedBy: r.requestedBy ?? undefined,
+    startedAt: (r.startedAt as Date).toISOString(),
+    finishedAt: (r.finishedAt as Date).toISOString(),
+    ok: r.ok,
+    booked: r.booked,
+    lines: r.accounts,
+    belowMinimum: r.belowMinimum,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Reconciliation on anvil through the real API, worker, EVM listener and SMTP sink: custody wallets topped up from
+ * outside, deposits credited and swept, withdrawals paid; the top-ups and the payouts' gas are booked and every custody
+ * account matches its wallets. Then ETH leaves the hot wallet behind Sluice's back, and exactly that is reported, with
+ * an operator alert; a wallet under its expected minimum is reported too.
+ */
+import { Contract, NonceManager, Wallet, parseEther, parseUnits, type JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { formatAmount } from '../../domain/money.js';
+import { deployUsdt, eventually, evmStackEnv, fundedWallet, testProvider } from '../support/evm.js';
+import { mailTo, startStack, type Stack } from '../support/stack.js';
+
+const CHAIN = 'evm-31337';
+const ERC20 = ['function transfer(address to, uint256 value) returns (bool)'];
+let provider: JsonRpcProvider;
+let funder: NonceManager;
+let usdt: Contract;
+const gasKeeper = Wallet.createRandom();
+const hot = Wallet.createRandom();
+const cold = Wallet.createRandom().address;
+let stack: Stack;
+
+beforeAll(async () => {
+  provider = testProvider(inject('evmRpcUrl'));
+  funder = await fundedWallet(provider, '10000');
+  const usdtAddress = await deployUsdt(provider, funder);
+  usdt = new Contract(usdtAddress, ERC20, funder);
+  stack = await startStack({
+    mailSink: true,
+    evmListener: true,
+    env: {
+      ...evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: cold }),
+      EVM_HOT_WALLET_KEYS: `evm-hot=${hot.privateKey}`,
+      RECONCILIATION_DRIFT_THRESHOLDS: 'USDT=0.01',
+    },
+  });
+  for (const [currency, fee] of [
+    ['ETH', '0.001'],
+    ['USDT', '1'],
+  ] as const) {
+    const settings = {
+      enabled: true,
+      min_amount: '0.000001',
+      max_amount: null,
+      daily_limit: null,
+      monthly_limit: null,
+      fee_fixed: fee,
+      fee_percent: '0',
+      approval_threshold: null,
+      confirmations: 2,
+    };
+    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, ops())).status).toBe(200);
+  }
+});
+afterAll(async () => {
+  await stack?.stop();
+  provider?.destroy();
+});
+
+function ops() {
+  return { token: stack.admin.token };
+}
+
+async function reconcile() {
+  const started = await stack.api.post('/v1/ops/reconciliations', undefined, ops());
+  expect(started.status).toBe(202);
+  return eventually('the reconciliation done', async () => {
+    const result = await stack.api.get(`/v1/ops/reconciliations/${started.body.id}`, ops());
+    expect(result.status).toBe(200);
+    return result.body.state === 'done' && result.body;
+  });
+}
+
+/** The listener has recorded `block`: reconciliation reads the chain there. */
+const recorded = (block: number) =>
+  eventually(`the listener at block ${block}`, async () => {
+    const [row] = await stack.db.sql`select block_number from evm_listener_checkpoints`;
+    return row && Number(row.blockNumber) >= block;
+  });
+
+async function withdraw(user: { token: string; email: string }, body: object, key: string): Promise<string> {
+  const created = await stack.api.post('/v1/withdrawals', body, { token: user.token, headers: { 'idempotency-key': key } });
+  expect(created.status).toBe(202);
+  const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
+  const code = /\b(\d{6})\b/.exec(mail.subject)![1];
+  await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token });
+  await expect
+    .poll(async () => (await stack.api.get(`/v1/withdrawals/${created.body.id}`, { token: user.token })).body.status, {
+      timeout: 60_000,
+    })
+    .toBe('awaiting_approval');
+  await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, ops());
+  return created.body.id;
+}
+
+describe('reconciliation of custody with the chain', () => {
+  it(
+    'books top-ups and payout gas, and finds no unexplained drift after deposits, sweeps and withdrawals',
+    { timeout: 240_000 },
+    async () => {
+      // operators top up the gas keeper and the hot wallet from outside Sluice
+      await (await funder.sendTransaction({ to: gasKeeper.address, value: parseEther('5') })).wait();
+      await (await funder.sendTransaction({ to: hot.address, value: parseEther('3') })).wait();
+      await (await usdt.getFunction('transfer')(hot.address, parseUnits('1000', 6))).wait();
+
+      const user = await stack.api.signUp('reconcile-user@example.com');
+      const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
+      await (await usdt.getFunction('transfer')(address, parseUnits('200', 6))).wait();
+      await (await funder.sendTransaction({ to: address, value: parseEther('1') })).wait();
+      await eventually(
+        'both sweeps confirmed',
+        async () => {
+          const sweeps = (await stack.api.get(`/v1/ops/collections?address=${address}`, ops())).body.data;
+          return sweeps.filter((s: { status: string }) => s.status === 'confirmed').length === 2;
+        },
+        120_000,
+      );
+
+      const ethId = await withdraw(user, { currency: 'ETH', amount: '0.4', address: Wallet.createRandom().address }, 'r-eth');
+      const usdtId = await withdraw(user, { currency: 'USDT', amount: '50', address: Wallet.createRandom().address }, 'r-usdt');
+      for (const id of [ethId, usdtId]) {
+        await expect
+          .poll(async () => (await stack.api.get(`/v1/withdrawals/${id}`, { token: user.token })).body.status, {
+            timeout: 90_000,
+          })
+          .toBe('succeeded');
+      }
+      await recorded(await provider.getBlockNumber());
+
+      const result = await reconcile();
+      expect(result.ok).toBe(true);
+      const line = (account: string, currency: string) =>
+        result.accounts.find((l: { account: string; currency: string }) => l.account === account && l.currency === currency);
+      for (const l of result.accounts)
+        expect({ ...l, unexplained: Number(l.unexplained) }).toMatchObject({ unexplained: 0, alert: false });
+      // the books now hold what the wallets hold: the gas keeper's 5 ETH less the token sweep's funding and its gas
+      expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH').chain).toBe(
+        formatAmount(await provider.getBalance(gasKeeper.address), 18),
+      );
+      expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH')).toMatchObject({ drift: '0.000000000000000000' });
+      expect(line(`custody:cold:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '200.000000', chain: '200.000000' });
+      expect(line(`custody:hot:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '950.000000', chain: '950.000000' });
+
+      // the top-ups against external:<chain>, and the payouts' gas in fees:network
+      const [external] = await stack.db.sql`
+      select coalesce(sum(credits_posted - debits_posted), 0) as eth from ledger_accounts where name = ${`external:${CHAIN}`} and currency = 'ETH'`;
+      expect(external!.eth).toBe(parseEther('8'));
+      const payoutGas = await stack.db.sql`
+      select t.amount, s.gas_used * s.effective_gas_price as gas from ledger_transfers t
+      join evm_sends s on t.key = 'network-fee:' || s.chain || ':' || s.mined_hash where s.purpose = 'withdrawal'`;
+      expect(payoutGas).toHaveLength(2);
+      for (const p of payoutGas) expect(p.amount).toBe(p.gas);
+      const audit = await stack.api.post('/v1/ops/audit', undefined, ops());
+      expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+    },
+  );
+
+  it(
+    'reports exactly the ETH taken from the hot wallet behind its back, and a wallet below its minimum',
+    { timeout: 120_000 },
+    async () => {
+      const minimum = await stack.api.put(
+        '/v1/ops/custody-minimums',
+        { target: gasKeeper.address, currency: 'ETH', minimum: '100' },
+        ops(),
+      );
+      expect(minimum.body).toEqual({
+        target: gasKeeper.address.toLowerCase(),
+        currency: 'ETH',
+        minimum: '100.000000000000000000',
+      });
+      const bad = await stack.api.put('/v1/ops/custody-minimums', { target: 'my wallet', currency: 'ETH', minimum: '-1' }, ops());
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['minimum', 'target']);
+
+      const taken = await (
+        await hot.connect(provider).sendTransaction({ to: Wallet.createRandom().address, value: parseEther('0.25') })
+      ).wait();
+      await recorded(taken!.blockNumber);
+      const result = await reconcile();
+      expect(result.ok).toBe(false);
+      const lost = parseEther('0.25') + taken!.gasUsed * taken!.gasPrice;
+      const drifting = result.accounts.filter((l: { alert: boolean }) => l.alert);
+      expect(drifting).toEqual([
+        expect.objectContaining({ account: `custody:hot:${CHAIN}`, currency: 'ETH', unexplained: formatAmount(-lost, 18) }),
+      ]);
+      expect(result.below_minimum).toEqual([
+        {
+          target: gasKeeper.address.toLowerCase(),
+          currency: 'ETH',
+          minimum: '100.000000000000000000',
+          balance: expect.any(String),
+        },
+      ]);
+      const alerts = (await stack.api.get('/v1/ops/alerts', ops())).body.data.map((a: { kind: string }) => a.kind);
+      expect(alerts).toEqual(expect.arrayContaining(['reconciliation_drift', 'custody_below_minimum']));
+      expect((await stack.api.get('/v1/ops/reconciliations/00000000-0000-4000-8000-000000000000', ops())).status).toBe(404);
+    },
+  );
+});

@@ -1,0 +1,106 @@
+/**
+ * XRPL reconciliation against the rippled double: the hot wallet topped up by a payment from outside Sluice (seen by
+ * the XRPL listener, booked against external:xrpl), then paying a withdrawal whose Fee is booked to fees:network:xrpl;
+ * account_info of the hot wallet then matches the ledger to the drop.
+ */
+import { Client, Wallet } from 'xrpl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatAmount } from '../../domain/money.js';
+import { eventually } from '../support/evm.js';
+import { randomAddress } from '../support/rippled/payments.js';
+import { fund, mailTo } from '../support/stack.js';
+import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
+
+const XRP = 1_000_000n;
+const hotWallet = Wallet.generate();
+const outsider = Wallet.generate();
+let stack: XrplStack;
+let stopClosing: () => void;
+
+beforeAll(async () => {
+  stack = await startXrplStack({
+    depositAddress: randomAddress(),
+    mailSink: true,
+    env: { XRPL_HOT_WALLET_SEED: hotWallet.seed!, WITHDRAWAL_POLL_INTERVAL: '10m' },
+  });
+  stack.rippled.fund(outsider.classicAddress, 10_000n * XRP);
+  stack.spawnListener();
+  await stack.following(hotWallet.classicAddress);
+  stopClosing = stack.rippled.autoClose(250);
+  const settings = {
+    enabled: true,
+    min_amount: '1',
+    max_amount: null,
+    daily_limit: null,
+    monthly_limit: null,
+    fee_fixed: '0.1',
+    fee_percent: '0',
+    approval_threshold: null,
+    confirmations: 1,
+  };
+  expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
+});
+afterAll(async () => {
+  stopClosing?.();
+  await stack?.stop();
+});
+
+const ops = () => ({ token: stack.admin.token });
+
+describe('XRPL reconciliation', () => {
+  it('books a top-up of the hot wallet and a payout’s fee, leaving no drift', async () => {
+    const client = new Client(stack.rippled.url);
+    await client.connect();
+    try {
+      const { result } = await client.submit(
+        {
+          TransactionType: 'Payment',
+          Account: outsider.classicAddress,
+          Destination: hotWallet.classicAddress,
+          Amount: (500n * XRP).toString(),
+        },
+        { autofill: true, wallet: outsider },
+      );
+      expect(result.engine_result).toBe('tesSUCCESS');
+      await eventually('the top-up recorded', async () => {
+        const [row] = await stack.db.sql`select 1 from xrpl_payments where hash = ${result.tx_json.hash!}`;
+        return Boolean(row);
+      });
+    } finally {
+      await client.disconnect();
+    }
+
+    const user = await stack.api.signUp('xrpl-reconcile@example.com');
+    await fund(stack, user.id, 'XRP', '100');
+    const created = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'XRP', amount: '20', address: randomAddress() },
+      { token: user.token, headers: { 'idempotency-key': 'xrpl-reconcile-1' } },
+    );
+    const code = /\b(\d{6})\b/.exec((await mailTo(stack, user.email, /withdrawal code/)).subject)![1];
+    await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token });
+    const status = async () => (await stack.api.get(`/v1/withdrawals/${created.body.id}`, { token: user.token })).body.status;
+    await expect.poll(status, { timeout: 60_000 }).toBe('awaiting_approval');
+    await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, ops());
+    await expect.poll(status, { timeout: 60_000 }).toBe('succeeded');
+
+    const started = await stack.api.post('/v1/ops/reconciliations', undefined, ops());
+    const result = await eventually('the reconciliation done', async () => {
+      const r = (await stack.api.get(`/v1/ops/reconciliations/${started.body.id}`, ops())).body;
+      return r.state === 'done' && r;
+    });
+    const hot = result.accounts.find((l: { account: string }) => l.account === 'custody:hot:xrpl');
+    const onChain = stack.rippled.balanceOf(hotWallet.classicAddress);
+    expect(onChain).toBeLessThan(480n * XRP); // the payout and its fee left
+    expect(hot).toMatchObject({ currency: 'XRP', chain: formatAmount(onChain, 6), drift: '0.000000', alert: false });
+    expect(result.ok).toBe(true);
+    // booked by this run or by the worker's periodic booking before it
+    const booked = await stack.db.sql`
+      select metadata ->> 'type' as type, amount from ledger_transfers
+      where key like 'network-fee:xrpl:%' or key like 'custody-inflow:xrpl:%' order by type`;
+    expect(booked.map((b) => [b.type, b.amount])).toEqual([
+      ['custody_top_up', 500n * XRP],
+      ['network_fee', 500n * XRP - 20n * XRP - onChain],
+    ]);
+  });
+});

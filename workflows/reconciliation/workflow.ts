@@ -1,0 +1,57 @@
+/**
+ * Reconciliation of custody with the chains: first book what the chains did that no flow booked (gas of payouts,
+ * XRPL fees, top-ups), then compare every custody account with its wallets, record the result, and alert operators
+ * on unexplained drift above its threshold and on wallets below their expected minimum. Run by a Temporal Schedule
+ * and on demand.
+ */
+import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { createNotificationActivities } from '../../activities/notifications/activities.js';
+import type { createReconciliationActivities } from '../../activities/reconciliation/activities.js';
+import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import type { ReconciliationInput, ReconciliationResult } from './messages.js';
+
+const { bookChainEvents, compareCustody, recordReconciliation } = proxyActivities<
+  ReturnType<typeof createReconciliationActivities>
+>(retryPolicies.ledgerAudit);
+const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
+
+export async function reconciliationWorkflow(
+  input: ReconciliationInput = { trigger: 'schedule' },
+): Promise<ReconciliationResult> {
+  const startedAt = new Date().toISOString();
+  const id = input.id ?? uuid4();
+  const booked = await bookChainEvents();
+  const report = await compareCustody();
+  const result: ReconciliationResult = { id, startedAt, finishedAt: new Date().toISOString(), booked, ...report };
+  const { workflowId } = workflowInfo();
+
+  const drifting = report.lines.filter((l) => l.alert);
+  if (drifting.length > 0) {
+    await recordNotification({
+      key: `${workflowId}:${id}:drift`,
+      userId: null,
+      kind: 'reconciliation_drift',
+      severity: 'critical',
+      title: `Reconciliation found unexplained drift in ${drifting.map((l) => `${l.account} ${l.currency}`).join(', ')}`,
+      body: {
+        reconciliation_id: id,
+        drifts: drifting.map((l) => ({ account: l.account, currency: l.currency, unexplained: l.unexplained })),
+      },
+    });
+  }
+  if (report.belowMinimum.length > 0) {
+    await recordNotification({
+      key: `${workflowId}:${id}:below-minimum`,
+      userId: null,
+      kind: 'custody_below_minimum',
+      severity: 'warning',
+      title: `Below their expected minimum: ${report.belowMinimum.map((b) => `${b.target} ${b.currency}`).join(', ')}`,
+      body: { reconciliation_id: id, below: report.belowMinimum },
+    });
+  }
+  // recorded last: a result that shows is one whose alerts were raised
+  await recordReconciliation({ ...result, workflowId, trigger: input.trigger, requestedBy: input.requestedBy });
+  upsertSearchAttributes([{ key: SluiceStatus, value: report.ok ? 'balanced' : 'drift' }]);
+  return result;
+}

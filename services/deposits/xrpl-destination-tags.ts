@@ -4,8 +4,8 @@ import type { Db, Sql } from '../../platform/db/client.js';
 
 // random, not sequential: a mistyped or guessed tag rarely belongs to someone else; never below a million, so a
 // sender's forgotten tag (0, 1, 123) never credits a user
-const LOWEST_TAG = 1_000_000;
-const HIGHEST_TAG = 4_294_967_295;
+export const LOWEST_TAG = 1_000_000;
+export const HIGHEST_TAG = 4_294_967_295;
 
 /** The user's tag, allocated on first call; never one that earlier payments already used. */
 export async function destinationTagOf(sql: Sql, userId: string): Promise<bigint> {
@@ -17,6 +17,7 @@ export async function destinationTagOf(sql: Sql, userId: string): Promise<bigint
       insert into xrpl_destination_tags (user_id, tag)
       select ${userId}, ${candidate}
       where not exists (select 1 from xrpl_payments where destination_tag = ${candidate})
+        and not exists (select 1 from invoice_destinations where destination_tag = ${candidate})
       on conflict do nothing`;
   }
   throw new Error(`could not allocate a destination tag for user ${userId}`);

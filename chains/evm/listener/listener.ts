@@ -20,7 +20,9 @@ import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
 import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
 import { DepositWatchList } from './watch-list.js';
+import type { DepositAddressRow } from '../../../services/deposits/evm-addresses-store.js';
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
+import { invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -33,6 +35,8 @@ export interface EvmListenerSettings {
 
 export class EvmListener {
   private readonly watched: DepositWatchList;
+  /** Invoices' addresses (their own HD index space): a deposit there is the invoice's, its merchant the user. */
+  private readonly invoices: DepositWatchList<DepositAddressRow & { invoiceId: string }>;
   private tokens = new Map<string, string>(); // token contract → currency code
   private stopped = false;
 
@@ -47,6 +51,17 @@ export class EvmListener {
     },
   ) {
     this.watched = new DepositWatchList((after, gaps) => depositAddressesAfter(deps.sql, after, gaps));
+    this.invoices = new DepositWatchList(async (after, gaps) =>
+      (await invoiceAddressesAfter(deps.sql, after, gaps)).map((r) => ({ ...r, userId: r.merchantId })),
+    );
+  }
+
+  /** Whose deposit a transfer to `address` is: a user's, or an invoice's; undefined when nobody's. */
+  private ownerOf(address: string): { userId: string; invoiceId: string | null } | undefined {
+    const invoice = this.invoices.rowOf(address);
+    if (invoice) return { userId: invoice.userId, invoiceId: invoice.invoiceId };
+    const userId = this.watched.userOf(address);
+    return userId ? { userId, invoiceId: null } : undefined;
   }
 
   stop(): void {
@@ -125,6 +140,7 @@ export class EvmListener {
   /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
   private async refreshWatchList(): Promise<void> {
     await this.watched.refresh();
+    await this.invoices.refresh();
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
       currencies
@@ -163,10 +179,10 @@ export class EvmListener {
     for (const block of blocks) {
       const at = { blockNumber: block.number, blockHash: block.hash };
       for (const t of block.transactions) {
-        const userId = t.to ? this.watched.userOf(t.to) : undefined;
-        if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
+        const owner = t.to ? this.ownerOf(t.to) : undefined;
+        if (!owner || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
-          userId,
+          ...owner,
           currency: this.nativeCurrency,
           amount: t.value,
           txHash: t.hash,
@@ -178,11 +194,11 @@ export class EvmListener {
         });
       }
       for (const t of block.tokenTransfers) {
-        const userId = this.watched.userOf(t.to);
+        const owner = this.ownerOf(t.to);
         const currency = this.tokens.get(t.token);
-        if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
+        if (!owner || !currency || t.value <= 0n || own.has(t.txHash)) continue;
         deposits.push({
-          userId,
+          ...owner,
           currency,
           amount: t.value,
           txHash: t.txHash,

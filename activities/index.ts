@@ -8,6 +8,7 @@ import { bettingFeature } from './betting/worker.js';
 import { collectionFeature } from './collection/worker.js';
 import { depositsFeature } from './deposits/worker.js';
 import { exchangeFeature } from './exchange/worker.js';
+import { invoicesFeature } from './invoices/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -22,4 +23,5 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   bettingFeature,
   notificationsFeature,
   exchangeFeature,
+  invoicesFeature,
 ];

@@ -44,6 +44,7 @@ export const ErrorCode = {
   UnknownPair: 'unknown_pair',
   PairDisabled: 'pair_disabled',
   OrderNotOpen: 'order_not_open',
+  InvoiceNotPayable: 'invoice_not_payable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -9,3 +9,4 @@ export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
+export { invoiceWorkflow } from './invoices/workflow.js';

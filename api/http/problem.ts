@@ -45,6 +45,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.PendingAlreadyResolved:
     case ErrorCode.EventFinal:
     case ErrorCode.OrderNotOpen:
+    case ErrorCode.InvoiceNotPayable:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;

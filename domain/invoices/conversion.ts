@@ -64,3 +64,8 @@ export function valueOfPayment(paid: bigint, quote: Quote, invoiceAmount: bigint
   const conversionFee = divCeil(paid * quote.conversionFee, quote.due);
   return { value, conversionFee: conversionFee > paid ? paid : conversionFee };
 }
+
+/** `amount` (at `fromScale`) worth in the currency it is priced in (at `toScale`), rounded down: for limits. */
+export function worthAt(amount: bigint, fromScale: number, toScale: number, price: Price): bigint {
+  return (amount * price.numerator * 10n ** BigInt(toScale)) / (price.denominator * 10n ** BigInt(fromScale));
+}

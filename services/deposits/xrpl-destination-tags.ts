@@ -23,9 +23,12 @@ export async function destinationTagOf(sql: Sql, userId: string): Promise<bigint
   throw new Error(`could not allocate a destination tag for user ${userId}`);
 }
 
-/** Which user owns each of these tags. */
+/** Which user owns each of these tags: a user's own, or an invoice's (its merchant; see invoiceTagOwners). */
 export async function tagOwners(db: Db, tags: bigint[]): Promise<Map<bigint, string>> {
   if (tags.length === 0) return new Map();
-  const rows = await db`select tag, user_id from xrpl_destination_tags where tag = any(${tags.map(String)}::bigint[])`;
+  const rows = await db`
+    select tag, user_id from xrpl_destination_tags where tag = any(${tags.map(String)}::bigint[])
+    union all
+    select destination_tag, merchant_id from invoice_destinations where destination_tag = any(${tags.map(String)}::bigint[])`;
   return new Map(rows.map((r) => [BigInt(r.tag as string), r.userId as string]));
 }

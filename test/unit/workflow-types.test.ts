@@ -15,6 +15,7 @@ import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows
 import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
+import { invoiceWorkflowType, type InvoiceWorkflow } from '../../workflows/invoices/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -27,6 +28,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
+  [invoiceWorkflowType, bundle.invoiceWorkflow satisfies InvoiceWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

@@ -80,7 +80,9 @@ describe('nextStep', () => {
   });
 
   it('marks an overpayment paid_over, and values payments in other currencies at their locked price', () => {
-    expect(nextStep(invoice({ payments: [payment({ amount: '100000001' })] }), T0 + 2_000)).toMatchObject({ status: 'paid_over' });
+    expect(nextStep(invoice({ payments: [payment({ amount: '100000001' })] }), T0 + 2_000)).toMatchObject({
+      status: 'paid_over',
+    });
     expect(nextStep(invoice({ payments: [payment({ currency: 'ETH', amount: '50250000000000000' })] }), T0)).toMatchObject({
       status: 'settled',
     });

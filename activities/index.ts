@@ -10,6 +10,7 @@ import { depositsFeature } from './deposits/worker.js';
 import { exchangeFeature } from './exchange/worker.js';
 import { invoicesFeature } from './invoices/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
+import { ratesFeature } from './rates/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { xrplTrackingFeature } from './xrpl-tracking/worker.js';
@@ -24,4 +25,5 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   notificationsFeature,
   exchangeFeature,
   invoicesFeature,
+  ratesFeature,
 ];

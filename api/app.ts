@@ -34,9 +34,13 @@ import { transferRoutes } from './transfers/routes.js';
 import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
+import { settingsOpsRoutes } from './settings/ops-routes.js';
+import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
+import { rateRoutes } from './rates/routes.js';
+import { opsRateRoutes } from './rates/ops-routes.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -97,6 +101,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   adjustmentRoutes(app, deps, guards);
   transferSettingsRoutes(app, deps, guards);
   withdrawalSettingsRoutes(app, deps, guards);
+  settingsOpsRoutes(app, deps, guards);
+  accountOpsRoutes(app, deps, guards);
   auditRoutes(app, deps, guards);
   userAdminRoutes(app, deps, guards);
   xrplAccountRoutes(app, deps, guards);
@@ -109,6 +115,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);
   triggerRoutes(app, deps, guards);
+  rateRoutes(app, deps);
+  opsRateRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -1,17 +1,17 @@
 /**
  * The API's in-memory caches of rows that change rarely and are read on every request (users, API keys, transfer
- * rules), with the LISTEN connection that tells them when a row changed. Until that connection is listening, and
+ * rules and every operation's settings layers), with the LISTEN connection that tells them when a row changed. Until that connection is listening, and
  * whenever it is lost, they read through to the database.
  */
 import type { Sql } from '../platform/db/client.js';
 import { Invalidations, listenForInvalidations } from '../platform/db/invalidations.js';
 import type { Logger } from '../platform/log.js';
-import { TransferRulesCache } from '../services/transfers/rules-cache.js';
+import { SettingsResolver } from '../services/settings/client.js';
 import { UserDirectory } from '../services/users-auth/directory.js';
 
 export interface ApiCaches {
   users: UserDirectory;
-  transferRules: TransferRulesCache;
+  operationSettings: SettingsResolver;
   /** Whether the caches are serving from memory (the listener is up). */
   live(): boolean;
   close(): Promise<void>;
@@ -20,9 +20,9 @@ export interface ApiCaches {
 export function startApiCaches(sql: Sql, databaseUrl: string, apiKeySealingKey: Buffer, log: Logger): ApiCaches {
   const invalidations = new Invalidations();
   const users = new UserDirectory(sql, apiKeySealingKey);
-  const transferRules = new TransferRulesCache(sql);
+  const operationSettings = new SettingsResolver(sql);
   users.listenTo(invalidations);
-  transferRules.listenTo(invalidations);
+  operationSettings.listenTo(invalidations);
   const listener = listenForInvalidations(databaseUrl, invalidations, log);
-  return { users, transferRules, live: () => invalidations.isLive, close: () => listener.close() };
+  return { users, operationSettings, live: () => invalidations.isLive, close: () => listener.close() };
 }

@@ -12,10 +12,11 @@ import type { Network } from '../domain/currencies.js';
 import type { WithdrawalTimings } from '../services/withdrawals/client.js';
 import type { Tokens } from '../services/users-auth/tokens.js';
 import type { UserDirectory } from '../services/users-auth/directory.js';
-import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
+import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { CurrentRates } from '../services/rates/client.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -24,8 +25,8 @@ export interface ApiDeps {
   tokens: Tokens;
   /** Users and API keys in memory, forgotten when their rows change: what authenticates every request. */
   users: UserDirectory;
-  /** Transfer rules per currency in memory, forgotten when their row changes. */
-  transferRules: TransferRulesCache;
+  /** Effective settings (limits, fees, on/off) per operation, subject and user; layers in memory until they change. */
+  operationSettings: SettingsResolver;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
   keys: { totp: Buffer; apiKeys: Buffer };
@@ -46,6 +47,8 @@ export interface ApiDeps {
   betting: { events: BetEventCache; placer: BetPlacer };
   /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */
   exchange: ExchangeService;
+  /** The current exchange rates in memory (read again every second): quotes, conversions, rate locks. */
+  rates: CurrentRates;
 }
 
 export interface ConsoleSettings {

@@ -27,6 +27,7 @@ import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
+import { CurrentRates } from '../services/rates/client.js';
 
 export interface RunningApi {
   url: string;
@@ -90,7 +91,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     }),
     temporal: { connection, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: config.API_KEY_WINDOW_SECONDS,
@@ -108,6 +109,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
+    rates: new CurrentRates(sql),
   };
   const app = createApp(deps);
 

@@ -45,6 +45,9 @@ export const ErrorCode = {
   PairDisabled: 'pair_disabled',
   OrderNotOpen: 'order_not_open',
   InvoiceNotPayable: 'invoice_not_payable',
+  RateUnavailable: 'rate_unavailable',
+  QuoteExpired: 'quote_expired',
+  InventoryInsufficient: 'inventory_insufficient',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -173,6 +173,20 @@ const schema = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(60),
+  /** How often the rates refresh schedule runs (every pair's source read again, history appended). */
+  RATES_REFRESH_INTERVAL: duration.prefault('10s'),
+  /**
+   * Points a ccxt exchange's API at another origin (a proxy, or a test double): `binance=http://127.0.0.1:9000,…`.
+   * Pairs are priced from an exchange only when an operator sets an external source; the dev stack has none.
+   */
+  RATES_EXCHANGE_URLS: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9]{1,29}=https?:\/\/[^,=\s]+(,[a-z][a-z0-9]{1,29}=https?:\/\/[^,=\s]+)*$/,
+      'must be exchange=URL pairs separated by commas',
+    )
+    .transform((text) => Object.fromEntries(text.split(',').map((entry) => entry.split('=') as [string, string])))
+    .default({}),
   BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),

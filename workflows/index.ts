@@ -10,3 +10,4 @@ export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
 export { invoiceWorkflow } from './invoices/workflow.js';
+export { ratesRefreshWorkflow } from './rates/workflow.js';

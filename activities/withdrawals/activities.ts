@@ -15,12 +15,13 @@ import {
   recordStatus,
   storeCode,
   withdrawalById,
-  withdrawalSettings,
   type Withdrawal,
 } from '../../services/withdrawals/store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { formatAmount } from '../../domain/money.js';
 import { releaseGroup, settleGroup } from '../../domain/withdrawals/ledger.js';
+import { WITHDRAWAL_SETTINGS } from '../../domain/withdrawals/rules.js';
+import { resolveSettings } from '../../services/settings/client.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
@@ -163,7 +164,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async checkWithdrawalTransaction({ id }: { id: string }): Promise<PayoutCheck> {
       const withdrawal = await load(id);
       if (!withdrawal.providerId || !withdrawal.txHash) return { state: 'pending', confirmations: 0 };
-      const settings = await withdrawalSettings(deps.sql, withdrawal.currency);
+      const settings = await resolveSettings(deps.sql, WITHDRAWAL_SETTINGS, withdrawal.currency, withdrawal.userId);
       return provider(withdrawal.providerId).check(id, withdrawal.txHash, settings.confirmations);
     },
 

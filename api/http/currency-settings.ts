@@ -5,7 +5,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../platform/db/client.js';
 import type { Currency } from '../../domain/currencies.js';
-import { formatPercent, parsePercent, type FeeSchedule } from '../../domain/fees.js';
+import { formatPercent, parsePercent } from '../../domain/fees.js';
+import type { AmountRules } from '../../domain/settings/amount-rules.js';
 import type { Guards } from './guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from './money.js';
@@ -22,21 +23,13 @@ export const BaseSettings = z.object({
   fee_percent: z.string().openapi({ example: '0.25', description: 'Percent of the amount, up to 4 decimals' }),
 });
 
-export interface BaseRules {
-  enabled: boolean;
-  minAmount: bigint;
-  maxAmount: bigint | null;
-  dailyLimit: bigint | null;
-  fee: FeeSchedule;
-}
-
 export const optionalMoney = (value: bigint | null, currency: Currency) => (value === null ? null : money(value, currency));
 
 export function optionalAmount(text: string | null, currency: Currency, field: string): bigint | null {
   return text === null ? null : requireAmount(text, currency, field);
 }
 
-export function baseView(rules: BaseRules, currency: Currency): z.infer<typeof BaseSettings> {
+export function baseView(rules: AmountRules, currency: Currency): z.infer<typeof BaseSettings> {
   return {
     enabled: rules.enabled,
     min_amount: money(rules.minAmount, currency),
@@ -47,10 +40,10 @@ export function baseView(rules: BaseRules, currency: Currency): z.infer<typeof B
   };
 }
 
-export function readBase(body: z.infer<typeof BaseSettings>, currency: Currency): BaseRules {
+export function readBase(body: z.infer<typeof BaseSettings>, currency: Currency): AmountRules {
   const percent = parsePercent(body.fee_percent);
   if (!percent.ok) throw invalidField('fee_percent', percent.reason);
-  const rules: BaseRules = {
+  const rules: AmountRules = {
     enabled: body.enabled,
     minAmount: requireAmount(body.min_amount, currency, 'min_amount'),
     maxAmount: optionalAmount(body.max_amount, currency, 'max_amount'),

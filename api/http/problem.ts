@@ -46,6 +46,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.EventFinal:
     case ErrorCode.OrderNotOpen:
     case ErrorCode.InvoiceNotPayable:
+    case ErrorCode.QuoteExpired:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;
@@ -72,8 +73,10 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.EventClosed:
     case ErrorCode.EventNotOpen:
     case ErrorCode.PairDisabled:
+    case ErrorCode.InventoryInsufficient:
       return 422;
     case ErrorCode.Unavailable:
+    case ErrorCode.RateUnavailable:
       return 503;
     default:
       return assertExhaustive(code);

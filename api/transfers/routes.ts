@@ -69,7 +69,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     sql: deps.sql,
     ledger: deps.ledger,
     users: deps.users,
-    rules: deps.transferRules,
+    settings: deps.operationSettings,
     countOutcome: (outcome) => deps.metrics.ledgerOutcomes.inc({ outcome }),
   };
 

@@ -36,6 +36,9 @@ export const UserView = z
     totp_enabled: z.boolean(),
     disabled: z.boolean(),
     created_at: z.string(),
+    group_id: z.string().nullable(),
+    account_type: z.string(),
+    verification_level: z.number().int(),
   })
   .openapi('User');
 
@@ -50,6 +53,9 @@ export function userView(u: {
   totpEnabled: boolean;
   disabled: boolean;
   createdAt: Date;
+  groupId: string | null;
+  accountType: string;
+  verificationLevel: number;
 }) {
   return {
     id: u.id,
@@ -58,6 +64,9 @@ export function userView(u: {
     totp_enabled: u.totpEnabled,
     disabled: u.disabled,
     created_at: u.createdAt.toISOString(),
+    group_id: u.groupId,
+    account_type: u.accountType,
+    verification_level: u.verificationLevel,
   };
 }
 

@@ -1,6 +1,7 @@
 /** Operator settings per currency for withdrawals: limits (daily and monthly), fee, approval threshold, confirmations. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { saveWithdrawalSettings, withdrawalSettings } from '../../services/withdrawals/store.js';
+import { WITHDRAWAL_SETTINGS } from '../../domain/withdrawals/rules.js';
+import { resolveSettings, saveDefaultSettings } from '../../services/settings/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import {
@@ -23,8 +24,11 @@ export function withdrawalSettingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps
   currencySettingsRoutes(app, deps, guards, {
     name: 'withdrawals',
     schema: WithdrawalSettings,
-    load: withdrawalSettings,
-    save: saveWithdrawalSettings,
+    load: (db, currency) => resolveSettings(db, WITHDRAWAL_SETTINGS, currency, null),
+    save: async (db, currency, settings, updatedBy) => {
+      await saveDefaultSettings(db, WITHDRAWAL_SETTINGS, currency, settings, updatedBy);
+      deps.operationSettings.changed(WITHDRAWAL_SETTINGS.operation, currency);
+    },
     view: (s, currency) => ({
       ...baseView(s, currency),
       monthly_limit: optionalMoney(s.monthlyLimit, currency),

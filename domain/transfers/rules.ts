@@ -1,16 +1,25 @@
 /** Internal transfers between users: the rules they must pass and the ledger group they become. */
 import { ErrorCode, DomainError } from '../errors.js';
-import type { FeeSchedule } from '../fees.js';
 import { userAccountName, type TransferGroup } from '../ledger/engine.js';
+import {
+  AMOUNT_RULE_FIELDS,
+  DEFAULT_AMOUNT_RULES,
+  decodeAmountRules,
+  encodeAmountRules,
+  type AmountRules,
+} from '../settings/amount-rules.js';
+import type { OperationSettings } from '../settings/fields.js';
 
-export interface TransferRules {
-  enabled: boolean;
-  minAmount: bigint;
-  maxAmount: bigint | null;
-  /** Most a user may send per UTC day in this currency (amounts, fees excluded). */
-  dailyLimit: bigint | null;
-  fee: FeeSchedule;
-}
+/** Per currency, group and user (the settings resolver decides which apply); the daily limit counts amounts sent. */
+export type TransferRules = AmountRules;
+
+export const TRANSFER_SETTINGS: OperationSettings<TransferRules> = {
+  operation: 'transfers',
+  fields: AMOUNT_RULE_FIELDS,
+  defaults: encodeAmountRules(DEFAULT_AMOUNT_RULES),
+  decode: decodeAmountRules,
+  encode: encodeAmountRules,
+};
 
 /** The first rule an amount breaks, or null. The daily limit is checked by the ledger, atomically with the write. */
 export function checkTransferRules(amount: bigint, rules: TransferRules, currency: string): DomainError | null {

@@ -1,19 +1,46 @@
 /** Per-currency withdrawal settings and the checks a request must pass before anything is held. */
 import { ErrorCode, DomainError } from '../errors.js';
-import { feeFor, type FeeSchedule } from '../fees.js';
+import { feeFor } from '../fees.js';
+import {
+  AMOUNT_RULE_FIELDS,
+  DEFAULT_AMOUNT_RULES,
+  decodeAmountRules,
+  encodeAmountRules,
+  type AmountRules,
+} from '../settings/amount-rules.js';
+import { countOf, limitOf, limitValue, type OperationSettings } from '../settings/fields.js';
 
-export interface WithdrawalSettings {
-  enabled: boolean;
-  minAmount: bigint;
-  maxAmount: bigint | null;
-  dailyLimit: bigint | null;
+/** Per currency, group and user (the settings resolver decides which apply). */
+export interface WithdrawalSettings extends AmountRules {
   monthlyLimit: bigint | null;
-  fee: FeeSchedule;
   /** At or above this amount an operator must approve; null: never for the amount alone. */
   approvalThreshold: bigint | null;
   /** Confirmations the transaction needs before the withdrawal counts as paid. */
   confirmations: number;
 }
+
+export const WITHDRAWAL_SETTINGS: OperationSettings<WithdrawalSettings> = {
+  operation: 'withdrawals',
+  fields: { ...AMOUNT_RULE_FIELDS, monthly_limit: 'limit', approval_threshold: 'limit', confirmations: 'count' },
+  defaults: {
+    ...encodeAmountRules(DEFAULT_AMOUNT_RULES),
+    monthly_limit: null,
+    approval_threshold: null,
+    confirmations: 1,
+  },
+  decode: (values) => ({
+    ...decodeAmountRules(values),
+    monthlyLimit: limitOf(values, 'monthly_limit'),
+    approvalThreshold: limitOf(values, 'approval_threshold'),
+    confirmations: countOf(values, 'confirmations'),
+  }),
+  encode: (s) => ({
+    ...encodeAmountRules(s),
+    monthly_limit: limitValue(s.monthlyLimit),
+    approval_threshold: limitValue(s.approvalThreshold),
+    confirmations: s.confirmations,
+  }),
+};
 
 /** The first static rule the amount breaks (limits over time are checked atomically by the ledger). */
 export function checkWithdrawalRules(amount: bigint, settings: WithdrawalSettings, currency: string): DomainError | null {

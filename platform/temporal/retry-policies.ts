@@ -67,6 +67,11 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /** One rates refresh: exchanges answer in seconds or not at all; the schedule's next run is the retry after three. */
+  ratesRefresh: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+  },
   /** A market's checkpoint or audit: replays its journal, which grows; given up after ten tries so the run goes on. */
   marketReplay: {
     startToCloseTimeout: '10 minutes',

@@ -29,6 +29,9 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } from './triggers-store.js';
 
+/** Operators switch a pair on and off (spot trading and fast exchange alike). */
+export { setPairEnabled } from './pairs-store.js';
+
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(
   temporal: TemporalTarget,

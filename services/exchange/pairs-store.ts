@@ -1,4 +1,4 @@
-/** Pairs as the engine and the API need them: sizes, fees and both currencies' scales. */
+/** Pairs as the engine and the API need them: sizes, fees and both currencies' scales (spot pairs only: see 600_rates.sql). */
 import { pairConfigProblem, type Pair } from '../../domain/exchange/pairs.js';
 import type { Db } from '../../platform/db/client.js';
 
@@ -7,6 +7,7 @@ export async function loadPairs(db: Db): Promise<Pair[]> {
     select p.code, p.base, p.quote, b.scale as base_scale, q.scale as quote_scale, p.tick_size, p.lot_size,
            p.min_amount, p.max_amount, p.maker_fee_ppm, p.taker_fee_ppm, p.enabled
     from pairs p join currencies b on b.code = p.base join currencies q on q.code = p.quote
+    where p.spot
     order by p.code`;
   return rows.map((r) => {
     const pair: Pair = {

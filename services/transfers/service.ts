@@ -3,20 +3,21 @@ import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { feeFor } from '../../domain/fees.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
-import { checkTransferRules, internalTransferGroup, transferKey } from '../../domain/transfers/rules.js';
+import { checkTransferRules, internalTransferGroup, TRANSFER_SETTINGS, transferKey } from '../../domain/transfers/rules.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter } from '../ledger/writer.js';
+import type { SettingsResolver } from '../settings/client.js';
 import type { UserDirectory } from '../users-auth/client.js';
-import type { TransferRulesCache } from './rules-cache.js';
 
 export interface TransferDeps {
   sql: Sql;
   ledger: LedgerWriter;
   /** Recipients are looked up here, in memory. */
   users: UserDirectory;
-  rules: TransferRulesCache;
+  /** The sender's transfer rules (theirs, their group's, or the currency's), in memory. */
+  settings: SettingsResolver;
   /** Counts each request by outcome: posted, replayed, or the refusal's code. */
   countOutcome(outcome: string): void;
 }
@@ -55,7 +56,7 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     throw new DomainError(ErrorCode.SelfTransfer, 'you cannot transfer to yourself', [{ path: to.field, message: 'is you' }]);
   }
 
-  const rules = await deps.rules.get(currency.code);
+  const rules = await deps.settings.resolve(TRANSFER_SETTINGS, currency.code, await deps.users.principal(senderId));
   const refusal = checkTransferRules(amount, rules, currency.code);
   if (refusal) return answerFromJournal(deps, request, recipient.id, refusal);
   const fee = feeFor(amount, rules.fee);

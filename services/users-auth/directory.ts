@@ -18,6 +18,9 @@ export interface Principal {
   email: string;
   role: Role;
   disabled: boolean;
+  /** What chooses the settings that apply to them (services/settings). */
+  groupId: string | null;
+  verificationLevel: number;
   allowsIp(ip: string): boolean;
 }
 

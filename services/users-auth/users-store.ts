@@ -13,6 +13,11 @@ export interface User {
   /** Disabled by an admin: refused at log-in and on every request. */
   disabled: boolean;
   createdAt: Date;
+  /** Choose the settings that apply to the user (services/settings): their group, if any, and KYC level (0: none). */
+  groupId: string | null;
+  verificationLevel: number;
+  /** individual, merchant, or another kind from account_types. */
+  accountType: string;
 }
 
 export interface UserWithSecrets extends User {
@@ -20,7 +25,8 @@ export interface UserWithSecrets extends User {
   totpSecret: string | null;
 }
 
-const columns = (db: Db) => db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at`;
+const columns = (db: Db) =>
+  db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -31,6 +37,9 @@ function toUser(r: Record<string, unknown>): User {
     ipAllowlist: (r.ipAllowlist as string[] | null) ?? [],
     disabled: r.disabledAt !== null,
     createdAt: r.createdAt as Date,
+    groupId: (r.groupId as string | null) ?? null,
+    verificationLevel: r.verificationLevel as number,
+    accountType: r.accountType as string,
   };
 }
 

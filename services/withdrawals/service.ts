@@ -11,6 +11,7 @@ import {
   approvalReasons,
   checkWithdrawalRules,
   exceededLimit,
+  WITHDRAWAL_SETTINGS,
   withdrawalCounters,
   withdrawalFee,
 } from '../../domain/withdrawals/rules.js';
@@ -18,15 +19,9 @@ import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
+import { resolveSettings } from '../settings/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
-import {
-  addressUsedBefore,
-  insertWithdrawal,
-  withdrawalById,
-  withdrawalByKey,
-  withdrawalSettings,
-  type Withdrawal,
-} from './store.js';
+import { addressUsedBefore, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
 
 export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
 
@@ -83,7 +78,7 @@ export async function requestWithdrawal(deps: WithdrawalDeps, request: Withdrawa
   const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
   if (previous) return replay(previous);
 
-  const settings = await withdrawalSettings(deps.sql, currency.code);
+  const settings = await resolveSettings(deps.sql, WITHDRAWAL_SETTINGS, currency.code, userId);
   const refusal = checkWithdrawalRules(amount, settings, currency.code);
   if (refusal) throw refusal;
   const reasons = approvalReasons(

@@ -1,50 +1,9 @@
-/** Withdrawals: settings, requests and their status history, confirmation codes, providers per currency. */
+/** Withdrawals: requests and their status history, confirmation codes, providers per currency. */
 import type { CounterChange } from '../../domain/ledger/engine.js';
-import type { WithdrawalSettings } from '../../domain/withdrawals/rules.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 import { volumeByDay, type DayVolume } from '../../platform/db/volume-by-day.js';
-
-export const DEFAULT_WITHDRAWAL_SETTINGS: WithdrawalSettings = {
-  enabled: true,
-  minAmount: 1n,
-  maxAmount: null,
-  dailyLimit: null,
-  monthlyLimit: null,
-  fee: { fixed: 0n, ratePpm: 0n },
-  approvalThreshold: null,
-  confirmations: 1,
-};
-
-export async function withdrawalSettings(db: Db, currency: string): Promise<WithdrawalSettings> {
-  const [row] = await db`select * from withdrawal_settings where currency = ${currency}`;
-  if (!row) return DEFAULT_WITHDRAWAL_SETTINGS;
-  return {
-    enabled: row.enabled,
-    minAmount: row.minAmount,
-    maxAmount: row.maxAmount ?? null,
-    dailyLimit: row.dailyLimit ?? null,
-    monthlyLimit: row.monthlyLimit ?? null,
-    fee: { fixed: row.feeFixed, ratePpm: BigInt(row.feeRatePpm) },
-    approvalThreshold: row.approvalThreshold ?? null,
-    confirmations: row.confirmations,
-  };
-}
-
-export async function saveWithdrawalSettings(db: Db, currency: string, s: WithdrawalSettings, updatedBy: string): Promise<void> {
-  const n = (v: bigint | null) => (v === null ? null : v.toString());
-  await db`
-    insert into withdrawal_settings (currency, enabled, min_amount, max_amount, daily_limit, monthly_limit, fee_fixed,
-                                     fee_rate_ppm, approval_threshold, confirmations, updated_by)
-    values (${currency}, ${s.enabled}, ${s.minAmount.toString()}, ${n(s.maxAmount)}, ${n(s.dailyLimit)}, ${n(s.monthlyLimit)},
-            ${s.fee.fixed.toString()}, ${Number(s.fee.ratePpm)}, ${n(s.approvalThreshold)}, ${s.confirmations}, ${updatedBy})
-    on conflict (currency) do update set
-      enabled = excluded.enabled, min_amount = excluded.min_amount, max_amount = excluded.max_amount,
-      daily_limit = excluded.daily_limit, monthly_limit = excluded.monthly_limit, fee_fixed = excluded.fee_fixed,
-      fee_rate_ppm = excluded.fee_rate_ppm, approval_threshold = excluded.approval_threshold,
-      confirmations = excluded.confirmations, updated_by = excluded.updated_by, updated_at = now()`;
-}
 
 export interface Withdrawal {
   id: string;

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitGroups } from '../../services/ledger/journal.js';
-import { DEFAULT_WITHDRAWAL_SETTINGS, insertWithdrawal } from '../../services/withdrawals/store.js';
+import { insertWithdrawal } from '../../services/withdrawals/store.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
-import { withdrawalCounters } from '../../domain/withdrawals/rules.js';
+import { WITHDRAWAL_SETTINGS, withdrawalCounters } from '../../domain/withdrawals/rules.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -267,7 +267,13 @@ describe('withdrawals without a chain', () => {
     const user = await stack.api.signUp('orphan@example.com');
     await fund(stack, user.id, 'XRP', '30');
     // what POST /v1/withdrawals commits before it starts the workflow, and nothing after
-    const counters = withdrawalCounters(user.id, 'XRP', 10_000_000n, DEFAULT_WITHDRAWAL_SETTINGS, new Date());
+    const counters = withdrawalCounters(
+      user.id,
+      'XRP',
+      10_000_000n,
+      WITHDRAWAL_SETTINGS.decode(WITHDRAWAL_SETTINGS.defaults),
+      new Date(),
+    );
     const orphan = await stack.db.sql.begin(async (tx) => {
       const w = (await insertWithdrawal(tx, {
         userId: user.id,

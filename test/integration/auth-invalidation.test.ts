@@ -90,8 +90,8 @@ describe('cached credentials, changed behind the API', () => {
       ).body;
     expect((await send()).amount).toBe('1.00'); // the defaults, now cached
     await t.db.sql`
-      insert into transfer_settings (currency, enabled, min_amount, fee_fixed, fee_rate_ppm)
-      values ('EUR', false, 1, 0, 0)`;
+      insert into operation_settings (operation, subject, scope, scope_id, fields)
+      values ('transfers', 'EUR', 'default', '', '{"enabled": false}')`;
     expect(await msUntil(async () => (await send()).code === 'currency_disabled')).toBeLessThan(WITHIN_MS);
   });
 });

@@ -18,6 +18,7 @@ import { Markets } from '../../services/exchange/markets.js';
 import { loadPairs } from '../../services/exchange/pairs-store.js';
 import { ExchangeService } from '../../services/exchange/service.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { CurrentRates } from '../../services/rates/client.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 
 export async function inProcessDeps(
@@ -38,7 +39,7 @@ export async function inProcessDeps(
     tokens: new Tokens({ secretKey, accessTtlSeconds: 900, refreshTtlSeconds: 3600 }),
     temporal: { connection, client: new Client({ connection, namespace: 'default' }), taskQueue: 'unused' },
     users: caches.users,
-    transferRules: caches.transferRules,
+    operationSettings: caches.operationSettings,
     keys,
     settings: {
       apiKeyWindowSeconds: 60,
@@ -52,6 +53,7 @@ export async function inProcessDeps(
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
+    rates: new CurrentRates(sql),
   };
   return {
     deps,

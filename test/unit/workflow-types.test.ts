@@ -16,6 +16,7 @@ import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workf
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 import { invoiceWorkflowType, type InvoiceWorkflow } from '../../workflows/invoices/messages.js';
+import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workflows/rates/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -29,6 +30,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
   [invoiceWorkflowType, bundle.invoiceWorkflow satisfies InvoiceWorkflow],
+  [ratesRefreshWorkflowType, bundle.ratesRefreshWorkflow satisfies RatesRefreshWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

@@ -1,0 +1,154 @@
+/** Operators' rate controls: a pair's source (static price, formula, exchange ticker), enabling a pair, a refresh now. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ErrorCode } from '../../domain/errors.js';
+import { formatPercent, parsePercent } from '../../domain/fees.js';
+import { formatRate, parseRate } from '../../domain/rates/rate.js';
+import type { RateSetting, RateSource } from '../../domain/rates/sources.js';
+import { setPairEnabled } from '../../services/exchange/client.js';
+import { refreshRatesNow } from '../../services/rates/client.js';
+import { setRateSource } from '../../services/rates/service.js';
+import { loadRatePairs } from '../../services/rates/sources-store.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { ApiError, invalidField } from '../http/problem.js';
+import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { PairCode } from './views.js';
+
+const Percent = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percentage such as "0.25"')
+  .openapi({ example: '0.2' });
+const Leg = z.object({ pair: PairCode, invert: z.boolean().default(false) });
+const Common = {
+  spread_percent: Percent.default('0'),
+  max_age_seconds: z.number().int().min(1).max(86_400).default(60).openapi({
+    description: 'An observed rate older than this is refused for quotes (503)',
+  }),
+};
+const RateSourceBody = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('static'),
+      rate: z.string().regex(/^\d{1,40}(\.\d{1,40})?$/, 'must be a decimal rate'),
+      ...Common,
+    }),
+    z.object({ kind: z.literal('formula'), legs: z.array(Leg).min(1).max(4), ...Common }),
+    z.object({
+      kind: z.literal('external'),
+      exchange: z.string().regex(/^[a-z][a-z0-9]{1,29}$/, 'must be a ccxt exchange id such as "binance"'),
+      symbol: z.string().regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, 'must be a unified symbol such as "BTC/USDT"'),
+      ...Common,
+    }),
+  ])
+  .openapi('RateSourceRequest');
+const RateSourceView = z
+  .object({
+    pair: z.string(),
+    kind: z.enum(['static', 'formula', 'external']),
+    rate: z.string().nullable(),
+    legs: z.array(z.object({ pair: z.string(), invert: z.boolean() })).nullable(),
+    exchange: z.string().nullable(),
+    symbol: z.string().nullable(),
+    spread_percent: z.string(),
+    max_age_seconds: z.number().int(),
+  })
+  .openapi('RateSource');
+const Params = z.object({ pair: PairCode });
+
+export function rateSourceView(s: RateSetting) {
+  return {
+    pair: s.code,
+    kind: s.source.kind,
+    rate: s.source.kind === 'static' ? formatRate(s.source.rate, 30) : null,
+    legs: s.source.kind === 'formula' ? s.source.legs : null,
+    exchange: s.source.kind === 'external' ? s.source.exchange : null,
+    symbol: s.source.kind === 'external' ? s.source.symbol : null,
+    spread_percent: formatPercent(s.spreadPpm),
+    max_age_seconds: s.maxAgeSeconds,
+  };
+}
+
+export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/ops/pairs/{pair}/rate-source',
+      tags: ['operations'],
+      summary: "Set a pair's rate source, spread and maximum age (a static price applies at once, others at the next refresh)",
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params, ...jsonBody(RateSourceBody) },
+      responses: { 200: jsonResponse('The saved source', RateSourceView), ...problems(400, 401, 403, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const spread = parsePercent(body.spread_percent);
+      if (!spread.ok) throw invalidField('spread_percent', spread.reason);
+      if (spread.ppm > 500_000n) throw invalidField('spread_percent', 'must not exceed 50');
+      let source: RateSource;
+      if (body.kind === 'static') {
+        const rate = parseRate(body.rate);
+        if (!rate) throw invalidField('rate', 'must be a positive decimal');
+        source = { kind: 'static', rate };
+      } else if (body.kind === 'formula') {
+        source = { kind: 'formula', legs: body.legs };
+      } else {
+        source = { kind: 'external', exchange: body.exchange, symbol: body.symbol };
+      }
+      const saved = await setRateSource(
+        deps,
+        { pair: c.req.valid('param').pair, source, spreadPpm: spread.ppm, maxAgeSeconds: body.max_age_seconds },
+        c.get('user').id,
+      );
+      return c.json(rateSourceView(saved), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/ops/pairs/{pair}',
+      tags: ['operations'],
+      summary: 'Enable or disable a pair: a disabled pair is neither traded nor swapped',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { params: Params, ...jsonBody(z.object({ enabled: z.boolean() })) },
+      responses: {
+        200: jsonResponse('The pair', z.object({ pair: z.string(), enabled: z.boolean() })),
+        ...problems(400, 401, 403, 415),
+      },
+    }),
+    async (c) => {
+      const code = c.req.valid('param').pair;
+      if (!(await loadRatePairs(deps.sql)).some((p) => p.code === code)) {
+        throw new ApiError(ErrorCode.UnknownPair, `unknown pair ${code}`, [{ path: 'pair', message: 'unknown pair' }]);
+      }
+      const { enabled } = c.req.valid('json');
+      await setPairEnabled(deps.sql, code, enabled);
+      return c.json({ pair: code, enabled }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/ops/exchange-rates/refresh',
+      tags: ['operations'],
+      summary: 'Refresh every rate now (the schedule does it every RATES_REFRESH_INTERVAL) and say which pairs failed',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      responses: {
+        200: jsonResponse(
+          'What was refreshed',
+          z.object({ recorded: z.array(z.string()), failed: z.array(z.object({ pair: z.string(), error: z.string() })) }),
+        ),
+        ...problems(401, 403, 503),
+      },
+    }),
+    async (c) => {
+      const result = await refreshRatesNow(deps.temporal);
+      deps.rates.forget();
+      return c.json(result, 200);
+    },
+  );
+}

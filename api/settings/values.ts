@@ -1,0 +1,46 @@
+/**
+ * Settings values as operators read and write them: amounts as decimal strings in the subject's currency (a pair's
+ * amounts are in its base currency), percents as strings, flags and counts as JSON booleans and numbers.
+ */
+import { z } from '@hono/zod-openapi';
+import type { Currency } from '../../domain/currencies.js';
+import type { SettingFields } from '../../domain/settings/fields.js';
+import type { SettingValue, SettingValues } from '../../domain/settings/resolve.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { invalidField } from '../http/problem.js';
+
+export const SettingValuesView = z
+  .record(z.string(), z.union([z.boolean(), z.number(), z.string(), z.null()]))
+  .openapi('SettingValues', {
+    example: { enabled: true, min_amount: '10.00', daily_limit: null, fee_percent: '0.25' },
+    description: 'Only the fields this layer sets; amounts in the currency (a pair: its base), null: no limit',
+  });
+
+/** The currency a subject's amounts are in: the currency itself, or a pair's base (`BTC-USDT` → BTC). */
+export function amountCurrency(catalog: CurrencyCatalog, subject: string): Promise<Currency> {
+  return requireCurrency(catalog, subject.split('-')[0]!, 'subject');
+}
+
+export function showValues(fields: SettingFields, values: SettingValues, currency: Currency): SettingValues {
+  return Object.fromEntries(
+    Object.entries(values).map(([field, value]) => {
+      const kind = fields[field];
+      const amount = (kind === 'amount' || kind === 'limit') && typeof value === 'string';
+      return [field, amount ? money(BigInt(value), currency) : value];
+    }),
+  );
+}
+
+/** Amounts to minor units (errors name `values.<field>`); the other kinds are checked by the domain when stored. */
+export function readValues(fields: SettingFields, body: Record<string, SettingValue>, currency: Currency): SettingValues {
+  return Object.fromEntries(
+    Object.entries(body).map(([field, value]) => {
+      const kind = fields[field];
+      if (kind !== 'amount' && kind !== 'limit') return [field, value];
+      if (value === null && kind === 'limit') return [field, null];
+      if (typeof value !== 'string') throw invalidField(`values.${field}`, 'must be a decimal string such as "12.50"');
+      return [field, requireAmount(value, currency, `values.${field}`, { allowZero: kind === 'amount' }).toString()];
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+/** Operators' changes to rates: a pair's source, spread and maximum age; a static price takes effect at once. */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { formulaProblem, type RateSetting, type RateSource } from '../../domain/rates/sources.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { CurrentRates } from './current-rates.js';
+import { knownExchange } from './exchange-tickers.js';
+import { recordRates } from './history-store.js';
+import { loadRatePairs, loadRateSettings, saveRateSetting } from './sources-store.js';
+
+export interface RateSourceChange {
+  pair: string;
+  source: RateSource;
+  spreadPpm: bigint;
+  maxAgeSeconds: number;
+}
+
+export async function setRateSource(
+  deps: { sql: Sql; rates: CurrentRates },
+  change: RateSourceChange,
+  operatorId: string,
+): Promise<RateSetting> {
+  const pair = (await loadRatePairs(deps.sql)).find((p) => p.code === change.pair);
+  if (!pair)
+    throw new DomainError(ErrorCode.UnknownPair, `unknown pair ${change.pair}`, [{ path: 'pair', message: 'unknown pair' }]);
+  const setting: RateSetting = { ...pair, ...change, code: pair.code };
+  if (change.source.kind === 'formula') {
+    const settings = new Map((await loadRateSettings(deps.sql)).map((s) => [s.code, s]));
+    settings.set(setting.code, setting);
+    const problem = formulaProblem(pair, change.source.legs, settings);
+    if (problem) throw new DomainError(ErrorCode.ValidationFailed, problem, [{ path: 'legs', message: problem }]);
+  }
+  if (change.source.kind === 'external' && !knownExchange(change.source.exchange)) {
+    throw new DomainError(ErrorCode.ValidationFailed, `ccxt knows no exchange ${change.source.exchange}`, [
+      { path: 'exchange', message: 'unknown exchange' },
+    ]);
+  }
+  await deps.sql.begin(async (tx) => {
+    await saveRateSetting(tx, setting, operatorId);
+    if (change.source.kind === 'static') {
+      await recordRates(tx, [
+        { pair: pair.code, mid: change.source.rate, spreadPpm: change.spreadPpm, source: 'static', asOf: null },
+      ]);
+    }
+  });
+  deps.rates.forget();
+  return setting;
+}

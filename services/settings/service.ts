@@ -1,0 +1,43 @@
+/** Operators' changes to settings layers: an override for a level, a group or a user, checked before it is stored. */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { invalidField, type OperationSettings } from '../../domain/settings/fields.js';
+import type { SettingScope, SettingValues } from '../../domain/settings/resolve.js';
+import type { Db } from '../../platform/db/client.js';
+import { holderExists, removeLayer, saveLayer } from './store.js';
+
+export type OverrideScope = Exclude<SettingScope, 'default'>;
+
+export interface OverrideKey<T> {
+  settings: OperationSettings<T>;
+  subject: string;
+  scope: OverrideScope;
+  scopeId: string;
+}
+
+/** Stores the override (replacing the holder's earlier one); every field must be one of the operation's, of its kind. */
+export async function saveOverride<T>(db: Db, key: OverrideKey<T>, values: SettingValues, updatedBy: string): Promise<void> {
+  const invalid = invalidField(key.settings.fields, values);
+  if (invalid) {
+    const [field, reason] = invalid;
+    throw new DomainError(ErrorCode.ValidationFailed, `values.${field} ${reason}`, [
+      { path: `values.${field}`, message: reason },
+    ]);
+  }
+  if (!(await holderExists(db, key.scope, key.scopeId))) {
+    throw new DomainError(ErrorCode.NotFound, `no ${key.scope} ${key.scopeId}`, [
+      { path: 'scope_id', message: 'does not exist' },
+    ]);
+  }
+  await saveLayer(db, layerKey(key), values, updatedBy);
+}
+
+export async function removeOverride<T>(db: Db, key: OverrideKey<T>): Promise<void> {
+  if (!(await removeLayer(db, layerKey(key)))) throw new DomainError(ErrorCode.NotFound, 'no such override');
+}
+
+const layerKey = <T>(key: OverrideKey<T>) => ({
+  operation: key.settings.operation,
+  subject: key.subject,
+  scope: key.scope,
+  scopeId: key.scopeId,
+});

@@ -34,6 +34,8 @@ import { transferRoutes } from './transfers/routes.js';
 import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
+import { invoiceRoutes } from './invoices/routes.js';
+import { opsInvoiceRoutes } from './invoices/ops-routes.js';
 import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
@@ -117,6 +119,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   triggerRoutes(app, deps, guards);
   rateRoutes(app, deps);
   opsRateRoutes(app, deps, guards);
+  invoiceRoutes(app, deps, guards);
+  opsInvoiceRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

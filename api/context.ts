@@ -16,6 +16,7 @@ import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { InvoiceSettings } from '../services/invoices/settings.js';
 import type { CurrentRates } from '../services/rates/client.js';
 
 export interface ApiDeps {
@@ -36,6 +37,7 @@ export interface ApiDeps {
     devMode: boolean;
     withdrawals: WithdrawalTimings;
     console: ConsoleSettings;
+    invoices: InvoiceSettings;
   };
   metrics: ApiMetrics;
   log: Logger;

@@ -28,6 +28,7 @@ import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
 import { CurrentRates } from '../services/rates/client.js';
+import { invoiceSettings } from '../services/invoices/settings.js';
 
 export interface RunningApi {
   url: string;
@@ -99,6 +100,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
+      invoices: invoiceSettings(config),
     },
     metrics,
     log,

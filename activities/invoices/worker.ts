@@ -6,11 +6,13 @@ import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { startUnstartedInvoices } from '../../services/invoices/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createInvoiceActivities } from './activities.js';
+import { ratesPriceSource } from '../../services/invoices/pricing.js';
+import { CurrentRates } from '../../services/rates/client.js';
 
 export const invoicesFeature: WorkerFeature<WorkerDeps> = {
   name: 'invoices',
   start: async (deps) => ({
-    activities: createInvoiceActivities({ ...deps, prices: null }),
+    activities: createInvoiceActivities({ ...deps, prices: ratesPriceSource(new CurrentRates(deps.sql)) }),
     sweeps: [
       {
         name: 'invoice sweep',

@@ -83,7 +83,8 @@ export async function markInvoice(
   try {
     return await temporal.client.workflow.executeUpdateWithStart(markInvoiceUpdate, { args: [request], startWorkflowOperation });
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new DomainError(ErrorCode.Conflict, error.cause?.message ?? error.message);
+    if (error instanceof WorkflowUpdateFailedError)
+      throw new DomainError(ErrorCode.Conflict, error.cause?.message ?? error.message);
     throw error;
   }
 }

@@ -67,7 +67,8 @@ export async function insertBalancePayment(
     values (${p.invoiceId}, ${p.payerId}, ${p.idempotencyKey}, ${p.currency}, ${p.amount.toString()}, 'final')
     on conflict (payer_id, idempotency_key) do nothing returning *`;
   if (inserted) return { payment: toPayment(inserted), created: true };
-  const [first] = await db`select * from invoice_payments where payer_id = ${p.payerId} and idempotency_key = ${p.idempotencyKey}`;
+  const [first] =
+    await db`select * from invoice_payments where payer_id = ${p.payerId} and idempotency_key = ${p.idempotencyKey}`;
   return { payment: toPayment(first!), created: false };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Currency, Network } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { parsePrice, worthAt } from '../../domain/invoices/conversion.js';
+import { worthAt } from '../../domain/invoices/conversion.js';
 import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
 import { valueOf } from '../../domain/invoices/assessment.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
@@ -59,10 +59,10 @@ export interface NewInvoiceRequest {
 async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint): Promise<void> {
   let cents = amount;
   if (currency.code !== LIMITS_CURRENCY) {
-    if (!deps.prices) throw new DomainError(ErrorCode.Unavailable, `no exchange rate source to check ${currency.code} against the USD limits`);
+    if (!deps.prices)
+      throw new DomainError(ErrorCode.Unavailable, `no exchange rate source to check ${currency.code} against the USD limits`);
     const usd = (await deps.currencies.get(LIMITS_CURRENCY))!;
-    const price = parsePrice(await deps.prices.priceOf(currency.code, LIMITS_CURRENCY));
-    if (!price) throw new DomainError(ErrorCode.Unavailable, `the rate of ${currency.code} in USD is not usable`);
+    const { price } = await deps.prices.priceOf(currency.code, LIMITS_CURRENCY);
     cents = worthAt(amount, currency.scale, usd.scale, price);
   }
   if (cents < deps.settings.minUsd)
@@ -75,7 +75,10 @@ async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint
     ]);
 }
 
-export async function createInvoice(deps: InvoiceDeps, request: NewInvoiceRequest): Promise<{ invoice: Invoice; replayed: boolean }> {
+export async function createInvoice(
+  deps: InvoiceDeps,
+  request: NewInvoiceRequest,
+): Promise<{ invoice: Invoice; replayed: boolean }> {
   if (request.expiresInSeconds < MIN_EXPIRES_IN_SECONDS || request.expiresInSeconds > MAX_EXPIRES_IN_SECONDS) {
     throw new DomainError(ErrorCode.ValidationFailed, 'expires_in is out of range', [
       { path: 'expires_in', message: `must be between ${MIN_EXPIRES_IN_SECONDS} and ${MAX_EXPIRES_IN_SECONDS} seconds` },

@@ -47,6 +47,7 @@ export async function inProcessDeps(
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
+      invoices: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 3_600_000, minUsd: 1n, maxUsd: 10_000_000n },
     },
     metrics: createApiMetrics(),
     log,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoiceActivities } from '../../activities/invoices/activities.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
+import { parsePrice } from '../../domain/invoices/conversion.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { recordDeposit } from '../../services/deposits/store.js';
@@ -40,7 +41,8 @@ const MINUTE = 60_000;
 class SetPrices implements PriceSource {
   readonly prices = new Map<string, string>([['ETH/USDT', '2000']]);
   async priceOf(currency: string, inCurrency: string) {
-    return this.prices.get(`${currency}/${inCurrency}`)!;
+    const text = this.prices.get(`${currency}/${inCurrency}`)!;
+    return { price: parsePrice(text)!, text };
   }
 }
 

@@ -10,6 +10,9 @@ import type { DepositAddressDeriver } from '../../chains/evm/hd-wallets.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { LOWEST_TAG, HIGHEST_TAG } from './xrpl-destination-tags.js';
 
+/** Invoices' HD indexes start here (the invoice_evm_address_index sequence); users' stay below it. */
+export const FIRST_INVOICE_HD_INDEX = 2 ** 30;
+
 export interface InvoiceDestination {
   network: 'evm' | 'xrpl';
   address: string;

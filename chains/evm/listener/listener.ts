@@ -22,7 +22,7 @@ import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
 import { DepositWatchList } from './watch-list.js';
 import type { DepositAddressRow } from '../../../services/deposits/evm-addresses-store.js';
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
-import { invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
+import { FIRST_INVOICE_HD_INDEX, invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -51,8 +51,10 @@ export class EvmListener {
     },
   ) {
     this.watched = new DepositWatchList((after, gaps) => depositAddressesAfter(deps.sql, after, gaps));
-    this.invoices = new DepositWatchList(async (after, gaps) =>
-      (await invoiceAddressesAfter(deps.sql, after, gaps)).map((r) => ({ ...r, userId: r.merchantId })),
+    this.invoices = new DepositWatchList(
+      async (after, gaps) => (await invoiceAddressesAfter(deps.sql, after, gaps)).map((r) => ({ ...r, userId: r.merchantId })),
+      Date.now,
+      FIRST_INVOICE_HD_INDEX,
     );
   }
 

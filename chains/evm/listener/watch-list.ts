@@ -7,20 +7,27 @@
 import type { DepositAddressRow } from '../../../services/deposits/evm-addresses-store.js';
 
 /** Reads the addresses after an index and those at the given indexes (`depositAddressesAfter`). */
-export type LoadAddresses<Row extends DepositAddressRow = DepositAddressRow> = (afterIndex: number, gaps: number[]) => Promise<Row[]>;
+export type LoadAddresses<Row extends DepositAddressRow = DepositAddressRow> = (
+  afterIndex: number,
+  gaps: number[],
+) => Promise<Row[]>;
 
 /** Far longer than any request takes from taking an index to committing its row. */
 const GAP_GIVE_UP_MS = 10 * 60_000;
 
 export class DepositWatchList<Row extends DepositAddressRow = DepositAddressRow> {
   private readonly rows = new Map<string, Row>(); // address → its row
-  private lastIndex = -1;
+  private lastIndex: number;
   private readonly gaps = new Map<number, number>(); // index not seen yet → when first missed
 
   constructor(
     private readonly load: LoadAddresses<Row>,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** The index space's first index: indexes below it are not gaps. */
+    firstIndex = 0,
+  ) {
+    this.lastIndex = firstIndex - 1;
+  }
 
   userOf(address: string): string | undefined {
     return this.rows.get(address)?.userId;

@@ -67,9 +67,12 @@ export async function insertBalancePayment(
     values (${p.invoiceId}, ${p.payerId}, ${p.idempotencyKey}, ${p.currency}, ${p.amount.toString()}, 'final')
     on conflict (payer_id, idempotency_key) do nothing returning *`;
   if (inserted) return { payment: toPayment(inserted), created: true };
-  const [first] =
-    await db`select * from invoice_payments where payer_id = ${p.payerId} and idempotency_key = ${p.idempotencyKey}`;
-  return { payment: toPayment(first!), created: false };
+  return { payment: (await balancePaymentByKey(db, p.payerId, p.idempotencyKey))!, created: false };
+}
+
+export async function balancePaymentByKey(db: Db, payerId: string, idempotencyKey: string): Promise<InvoicePayment | null> {
+  const [row] = await db`select * from invoice_payments where payer_id = ${payerId} and idempotency_key = ${idempotencyKey}`;
+  return row ? toPayment(row) : null;
 }
 
 /** Records where each payment's money went; a payment already disposed of keeps its first disposition. */

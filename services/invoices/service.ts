@@ -21,7 +21,7 @@ import type { CurrencyCatalog } from '../currencies/catalog.js';
 import { invoiceOutbox, markInvoice, signalInvoicePayment } from './client.js';
 import { publishInvoiceEvent } from './events.js';
 import { reviewInvoice } from './lifecycle.js';
-import { insertBalancePayment, type InvoicePayment } from './payments-store.js';
+import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
 import { lockedQuote, type PriceSource } from './pricing.js';
 import type { LockedQuote } from './quotes-store.js';
 import { LIMITS_CURRENCY, type InvoiceSettings } from './settings.js';
@@ -180,18 +180,24 @@ export async function payFromBalance(
   request: { invoiceId: string; payerId: string; idempotencyKey: string; currency: Currency },
 ): Promise<{ payment: InvoicePayment; replayed: boolean }> {
   const invoice = await publicInvoice(deps, request.invoiceId);
+  const replay = (payment: InvoicePayment) => {
+    if (payment.invoiceId !== invoice.id || payment.currency !== request.currency.code)
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different payment');
+    return { payment, replayed: true };
+  };
+  const earlier = await balancePaymentByKey(deps.sql, request.payerId, request.idempotencyKey);
+  if (earlier) return replay(earlier);
+  requirePayable(invoice, request.currency.code);
   const facts = await reviewInvoice(deps, invoice.id);
-  const earlier = await deps.sql`
-    select 1 from invoice_payments where payer_id = ${request.payerId} and idempotency_key = ${request.idempotencyKey}`;
-  if (earlier.length === 0) requirePayable(invoice, request.currency.code);
   const quote = await lockedQuote(deps, invoice, request.currency.code);
-  const paid = valueOf(
-    facts,
-    facts.payments.filter((p) => p.state === 'final'),
-  );
-  const remaining = invoice.amount - paid;
-  if (remaining <= 0n && earlier.length === 0) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
-  const amount = divCeil((remaining > 0n ? remaining : 0n) * quote.due, invoice.amount);
+  const remaining =
+    invoice.amount -
+    valueOf(
+      facts,
+      facts.payments.filter((p) => p.state === 'final'),
+    );
+  if (remaining <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
+  const amount = divCeil(remaining * quote.due, invoice.amount);
   const result = await deps.sql.begin(async (tx) => {
     await tx`select 1 from invoices where id = ${invoice.id} for update`;
     const { payment, created } = await insertBalancePayment(tx, {
@@ -201,11 +207,7 @@ export async function payFromBalance(
       currency: request.currency.code,
       amount,
     });
-    if (!created) {
-      if (payment.invoiceId !== invoice.id || payment.currency !== request.currency.code)
-        throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different payment');
-      return { payment, replayed: true };
-    }
+    if (!created) return replay(payment); // the same key twice at once
     const [outcome] = await commitGroups(tx, [
       {
         transfers: [

@@ -15,6 +15,7 @@ import { fund, startStack, type Stack } from '../support/stack.js';
 
 const ERC20 = ['function transfer(address to, uint256 value) returns (bool)'];
 const SCREENSHOTS = new URL('../../docs/', import.meta.url);
+const CONFIRMATIONS = 6;
 
 let provider: JsonRpcProvider;
 let customer: NonceManager;
@@ -33,7 +34,13 @@ beforeAll(async () => {
   await setBalance(provider, gasKeeper.address, parseEther('50'));
   [stack, browser] = await Promise.all([
     startStack({
-      env: evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
+      env: evmStackEnv({
+        usdt: usdtAddress,
+        gasKeeperKey: gasKeeper.privateKey,
+        coldWallet: Wallet.createRandom().address,
+        // long enough (1-second blocks) for the page, polling every 2 s, to show the payment confirming
+        confirmations: CONFIRMATIONS,
+      }),
       evmListener: true,
     }),
     launchBrowser(),
@@ -103,7 +110,7 @@ describe('invoices paid on the EVM chain', () => {
     expect(await statusOf(created.id)).toBe('processing');
     expect(await balance(merchant.token, 'USDT')).toBe('0.000000');
     await expect.poll(() => page.locator('[data-status]').textContent(), { timeout: 60_000 }).toBe('Paid');
-    expect(Number(await provider.getBlockNumber()) - before).toBeGreaterThanOrEqual(2); // EVM_CONFIRMATIONS
+    expect(Number(await provider.getBlockNumber()) - before).toBeGreaterThanOrEqual(CONFIRMATIONS - 1);
     const settled = await invoice(created.id);
     expect(settled).toMatchObject({ status: 'settled', settled_value: '25.000000', fee: '0.250000' });
     expect(settled.payments).toMatchObject([

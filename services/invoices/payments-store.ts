@@ -2,7 +2,6 @@
 import type { Disposal } from '../../domain/invoices/assessment.js';
 import type { Disposition, PaymentFact, PaymentState } from '../../domain/invoices/facts.js';
 import type { Db } from '../../platform/db/client.js';
-import type { InvoiceDeposit } from '../deposits/client.js';
 
 export interface InvoicePayment {
   id: string;
@@ -43,8 +42,17 @@ export async function paymentsOf(db: Db, invoiceId: string): Promise<InvoicePaym
   return (await db`select * from invoice_payments where invoice_id = ${invoiceId} order by id`).map(toPayment);
 }
 
+/** A deposit to the invoice as deposits' records show it (deposits' `InvoiceDeposit`; not imported: its client imports ours). */
+interface DepositRecord {
+  depositId: string;
+  currency: string;
+  amount: bigint;
+  state: PaymentState;
+  detectedAt: Date;
+}
+
 /** Brings the invoice's record of its deposits in step with deposits' own (a final one stays final). */
-export async function syncDeposits(db: Db, invoiceId: string, deposits: InvoiceDeposit[]): Promise<void> {
+export async function syncDeposits(db: Db, invoiceId: string, deposits: DepositRecord[]): Promise<void> {
   if (deposits.length === 0) return;
   await db`
     insert into invoice_payments (invoice_id, deposit_id, currency, amount, state, seen_at)

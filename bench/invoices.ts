@@ -7,6 +7,7 @@
  *   node --import tsx bench/invoices.ts   BENCH_INVOICES (2000 per run), BENCH_CONCURRENCY (runs: "16,64")
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
+import { createSql } from '../platform/db/client.js';
 import { countingSql } from './support/api-process.js';
 import { drive, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
@@ -41,8 +42,18 @@ async function run(stack: ApiStack) {
 
   console.log(`\ninvoice creation: POST /v1/invoices, ${INVOICES} invoices per run, one merchant`);
   console.log('  concurrency    invoices/s   p50 ms   p99 ms   max ms   SQL/invoice');
+  const sql = createSql(stack.databaseUrl, { max: 2 });
   for (const concurrency of CONCURRENCY) {
     const [result, sqlPerInvoice] = await countingSql(baseUrl, INVOICES, () => drive(INVOICES, concurrency, create));
     printRun(concurrency, result, sqlPerInvoice);
+    // the workflows start after the answer (store-then-start): how long until every one of the run's is started
+    const started = Date.now();
+    for (;;) {
+      const [row] = await sql`select count(*)::int as unstarted from invoices where not workflow_started`;
+      if (row!.unstarted === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`      every workflow started ${((Date.now() - started) / 1000).toFixed(1)} s after the last answer`);
   }
+  await sql.end();
 }

@@ -90,36 +90,36 @@ export async function createInvoice(
   await checkLimits(deps, request.currency, request.amount);
   const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
   let earlier: Invoice | null = null;
-  const stored = await storeThenStart(
-    invoiceOutbox(deps.temporal, deps.sql),
-    () =>
-      deps.sql.begin(async (tx) => {
-        const { invoice, created } = await insertInvoice(tx, {
-          merchantId: request.merchantId,
-          idempotencyKey: request.idempotencyKey,
-          currency: request.currency.code,
-          amount: request.amount,
-          acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
-          description: request.description,
-          orderId: request.orderId,
-          metadata: request.metadata,
-          callbackUrl: request.callbackUrl,
-          redirectUrl: request.redirectUrl,
-          feePpm: deps.settings.feePpm,
-          conversionFeePpm: deps.settings.conversionFeePpm,
-          expiresAt,
-          monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
-        });
-        if (!created) {
-          earlier = invoice;
-          return null;
-        }
-        await publishInvoiceEvent(tx, invoice);
-        return invoice;
-      }),
-    deps.log,
-  );
-  if (stored) return { invoice: stored, replayed: false };
+  const stored = await deps.sql.begin(async (tx) => {
+    const { invoice, created } = await insertInvoice(tx, {
+      merchantId: request.merchantId,
+      idempotencyKey: request.idempotencyKey,
+      currency: request.currency.code,
+      amount: request.amount,
+      acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
+      description: request.description,
+      orderId: request.orderId,
+      metadata: request.metadata,
+      callbackUrl: request.callbackUrl,
+      redirectUrl: request.redirectUrl,
+      feePpm: deps.settings.feePpm,
+      conversionFeePpm: deps.settings.conversionFeePpm,
+      expiresAt,
+      monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
+    });
+    if (!created) {
+      earlier = invoice;
+      return null;
+    }
+    await publishInvoiceEvent(tx, invoice);
+    return invoice;
+  });
+  if (stored) {
+    // store, then start: not awaited, so a burst of invoices is not paced by Temporal's starts; nothing waits on the
+    // workflow before the deadline or a payment (whose signal starts it too), and the worker's sweep starts any missed
+    void storeThenStart(invoiceOutbox(deps.temporal, deps.sql), async () => stored, deps.log);
+    return { invoice: stored, replayed: false };
+  }
   const first = earlier as Invoice | null;
   if (!first || first.amount !== request.amount || first.currency !== request.currency.code) {
     throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different invoice');

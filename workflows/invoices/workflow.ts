@@ -5,13 +5,7 @@
  * invalid or paid_partial past its deadline, an operator's mark. After its last state it stays a while for late
  * payments, which go to the merchant as paid_late; one arriving after that starts it again from the stored state.
  */
-import {
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createInvoiceActivities } from '../../activities/invoices/activities.js';
 import { nextStep } from '../../domain/invoices/assessment.js';
 import { isOpen, markRefusal } from '../../domain/invoices/status.js';
@@ -29,8 +23,9 @@ import {
   type MarkRequest,
 } from './messages.js';
 
-const { reviewInvoice, recordInvoiceStep } = proxyActivities<ReturnType<typeof createInvoiceActivities>>(
-  retryPolicies.bookkeeping,
+// local activities: both are idempotent database steps, and a burst of new invoices must not queue activity tasks
+const { reviewInvoice, recordInvoiceStep } = proxyLocalActivities<ReturnType<typeof createInvoiceActivities>>(
+  retryPolicies.localBookkeeping,
 );
 
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgress> {
@@ -49,7 +44,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
       const ticket = marks.done + 1;
       marks.pending = request;
       await condition(() => marks.done >= ticket);
-      if (marks.refusal) throw ApplicationFailure.create({ type: ErrorCode.Conflict, message: marks.refusal, nonRetryable: true });
+      if (marks.refusal)
+        throw ApplicationFailure.create({ type: ErrorCode.Conflict, message: marks.refusal, nonRetryable: true });
       return progress.status;
     },
     {

@@ -187,6 +187,35 @@ describe('invoices paid on the EVM chain', () => {
     expect(await balance(merchant.token, 'USD')).toBe('99.00');
   });
 
+  it('lets an operator mark an invoice, recorded with the operator, and refuses marking a settled one', async () => {
+    const open = await createInvoice({ amount: '5', currency: 'USDT' });
+    const mark = (id: string, body: Record<string, unknown>, token = stack.admin.token) =>
+      stack.api.post(`/v1/ops/invoices/${id}/mark`, body, { token });
+    expect((await mark(open.id, { mark: 'invalid' }, merchant.token)).status).toBe(403);
+    expect(await mark(open.id, { mark: 'invalid', note: 'fraud report' })).toMatchObject({
+      status: 200,
+      body: { status: 'marked_invalid' },
+    });
+    expect(await invoice(open.id)).toMatchObject({
+      status: 'marked_invalid',
+      marked_by: stack.admin.id,
+      mark_note: 'fraud report',
+    });
+    expect(await mark(open.id, { mark: 'settled' })).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    const settled = await createInvoice({ amount: '5', currency: 'USDT' });
+    const payer = await stack.api.signUp('evm-invoice-payer-2@example.com');
+    await fund(stack, payer.id, 'USDT', '5');
+    const headers = { 'idempotency-key': 'pay-all' };
+    expect(
+      (await stack.api.post(`/v1/invoices/${settled.id}/pay`, { currency: 'USDT' }, { token: payer.token, headers })).status,
+    ).toBe(201);
+    await eventually('settled', async () => (await statusOf(settled.id)) === 'settled');
+    expect(await mark(settled.id, { mark: 'invalid' })).toMatchObject({
+      status: 409,
+      body: { detail: 'the invoice is already settled' },
+    });
+  });
+
   it('refuses bad input with a 4xx naming the field, and hides other merchants’ invoices', async () => {
     const bad = async (body: Record<string, unknown>) =>
       (await stack.api.post('/v1/invoices', body, { token: merchant.token })).body;

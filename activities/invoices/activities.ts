@@ -20,14 +20,22 @@ async function orFailure<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createInvoiceActivities(deps: { sql: Sql; log: Logger; currencies: CurrencyCatalog; prices: PriceSource | null }) {
+export function createInvoiceActivities(deps: {
+  sql: Sql;
+  log: Logger;
+  currencies: CurrencyCatalog;
+  prices: PriceSource | null;
+}) {
   return {
     reviewInvoice: (invoiceId: string): Promise<InvoiceFacts> => orFailure(() => reviewInvoice(deps, invoiceId)),
 
     async recordInvoiceStep(step: InvoiceStep): Promise<InvoiceStatus> {
       const status = await orFailure(() => recordInvoiceStep(deps.sql, step));
       if (status === step.to && step.from !== step.to)
-        deps.log.info({ invoice: step.invoiceId, from: step.from, to: step.to, disposed: step.dispose.length }, 'invoice state recorded');
+        deps.log.info(
+          { invoice: step.invoiceId, from: step.from, to: step.to, disposed: step.dispose.length },
+          'invoice state recorded',
+        );
       return status;
     },
   };

@@ -46,7 +46,12 @@ export function depositCreditGroup(d: DepositCredit): TransferGroup {
         credit: d.invoiceId ? invoiceAccount(d.invoiceId) : userAccountName(d.userId),
         currency: d.currency,
         amount: d.amount,
-        metadata: { type: 'deposit', deposit_id: d.depositId, chain: d.chain, ...(d.invoiceId ? { invoice_id: d.invoiceId } : {}) },
+        metadata: {
+          type: 'deposit',
+          deposit_id: d.depositId,
+          chain: d.chain,
+          ...(d.invoiceId ? { invoice_id: d.invoiceId } : {}),
+        },
       },
     ],
   };

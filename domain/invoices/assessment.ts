@@ -36,7 +36,11 @@ const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => paymen
 export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | null = null): Step {
   const undisposedFinal = facts.payments.filter((p) => p.state === 'final' && p.disposition === null);
   if (mark) {
-    return { kind: 'record', status: mark, dispose: dispose(undisposedFinal, mark === 'marked_settled' ? 'settlement' : 'returned') };
+    return {
+      kind: 'record',
+      status: mark,
+      dispose: dispose(undisposedFinal, mark === 'marked_settled' ? 'settlement' : 'returned'),
+    };
   }
   if (!isOpen(facts.status)) {
     if (undisposedFinal.length === 0) return { kind: 'wait', until: null };

@@ -37,7 +37,15 @@ export function disbursementOf(facts: InvoiceFacts, disposals: Disposal[]): Disb
   const transfers: TransferRequest[] = [];
   const move = (step: string, debit: string, credit: string, currency: string, amount: bigint, type: string) => {
     if (amount > 0n)
-      transfers.push({ kind: 'posted', key: key(step), debit, credit, currency, amount, metadata: { type, invoice_id: facts.id } });
+      transfers.push({
+        kind: 'posted',
+        key: key(step),
+        debit,
+        credit,
+        currency,
+        amount,
+        metadata: { type, invoice_id: facts.id },
+      });
   };
   const amount = BigInt(facts.amount);
   let settledValue = 0n;
@@ -55,8 +63,22 @@ export function disbursementOf(facts: InvoiceFacts, disposals: Disposal[]): Disb
     const quote = quoteOf(facts, payment.currency);
     if (!quote) throw new Error(`invoice ${facts.id} has no locked price for ${payment.currency}`);
     const { value, conversionFee } = valueOfPayment(paid, quote, amount);
-    move(`payment:${paymentId}:conversion-fee`, account, `fees:${payment.currency}`, payment.currency, conversionFee, 'invoice_conversion_fee');
-    move(`payment:${paymentId}:exchange-in`, account, INVOICE_DESK_ACCOUNT, payment.currency, paid - conversionFee, 'invoice_exchange');
+    move(
+      `payment:${paymentId}:conversion-fee`,
+      account,
+      `fees:${payment.currency}`,
+      payment.currency,
+      conversionFee,
+      'invoice_conversion_fee',
+    );
+    move(
+      `payment:${paymentId}:exchange-in`,
+      account,
+      INVOICE_DESK_ACCOUNT,
+      payment.currency,
+      paid - conversionFee,
+      'invoice_exchange',
+    );
     move(`payment:${paymentId}:exchange-out`, INVOICE_DESK_ACCOUNT, account, facts.currency, value, 'invoice_exchange');
     settledValue += value;
   }

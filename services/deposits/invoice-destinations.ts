@@ -36,7 +36,11 @@ async function storedDestination(db: Db, invoiceId: string, network: string): Pr
 }
 
 /** The invoice's EVM address, derived at the next invoice index the first time (a racing call loses an index). */
-export async function invoiceEvmAddress(sql: Sql, owner: InvoiceOwner, deriver: DepositAddressDeriver): Promise<InvoiceDestination> {
+export async function invoiceEvmAddress(
+  sql: Sql,
+  owner: InvoiceOwner,
+  deriver: DepositAddressDeriver,
+): Promise<InvoiceDestination> {
   const existing = await storedDestination(sql, owner.invoiceId, 'evm');
   if (existing) return existing;
   const [{ index }] = (await sql`select nextval('invoice_evm_address_index')::int as index`) as unknown as [{ index: number }];
@@ -69,7 +73,10 @@ export async function invoiceTagOwners(db: Db, tags: bigint[]): Promise<Map<bigi
     select destination_tag, invoice_id, merchant_id from invoice_destinations
     where network = 'xrpl' and destination_tag = any(${tags.map(String)}::bigint[])`;
   return new Map(
-    rows.map((r) => [BigInt(r.destinationTag as string), { invoiceId: r.invoiceId as string, merchantId: r.merchantId as string }]),
+    rows.map((r) => [
+      BigInt(r.destinationTag as string),
+      { invoiceId: r.invoiceId as string, merchantId: r.merchantId as string },
+    ]),
   );
 }
 

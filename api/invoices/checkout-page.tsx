@@ -10,6 +10,7 @@ import type { Child } from 'hono/jsx';
 import QRCode from 'qrcode';
 import { DomainError } from '../../domain/errors.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
+import { paymentsOf } from '../../services/invoices/payments-store.js';
 import { quotesOf } from '../../services/invoices/quotes-store.js';
 import { checkout, publicInvoice, type InvoiceDeps } from '../../services/invoices/service.js';
 import { invoiceById, type Invoice } from '../../services/invoices/store.js';
@@ -75,7 +76,17 @@ export function checkoutPage(app: OpenAPIHono<AppEnv>, deps: ApiDeps, invoices: 
     const invoice = await invoiceById(deps.sql, c.req.param('id') ?? '').catch(() => null);
     if (!invoice) return c.html(<Page title="Not found">{<p class="error">There is no such invoice.</p>}</Page>, 404);
     const currency = (await deps.currencies.get(invoice.currency))!;
-    const locked = (await quotesOf(deps.sql, invoice.id)).map((q) => q.currency);
+    const [quotes, payments] = await Promise.all([quotesOf(deps.sql, invoice.id), paymentsOf(deps.sql, invoice.id)]);
+    const locked = quotes.map((q) => q.currency);
+    // as the script shows it, until its first poll
+    const received = await Promise.all(
+      payments
+        .filter((p) => p.state !== 'dropped')
+        .map(async (p) => {
+          const paid = money(p.amount, (await deps.currencies.get(p.currency))!);
+          return `${paid} ${p.currency} (${p.state === 'final' ? 'confirmed' : 'confirming'})`;
+        }),
+    );
     // a currency is shown with its address once picked (its price locked, by the form's POST); the last one by default
     const code = chosen && locked.includes(chosen) ? chosen : (locked[locked.length - 1] ?? null);
     let pay: Awaited<ReturnType<typeof payment>> = null;
@@ -112,7 +123,7 @@ export function checkoutPage(app: OpenAPIHono<AppEnv>, deps: ApiDeps, invoices: 
           </div>
           <div class="row">
             <span class="muted">Received</span>
-            <span data-paid>…</span>
+            <span data-paid>{received.length === 0 ? 'No payment seen yet' : received.join(', ')}</span>
           </div>
           <form method="post" action={`/pay/${invoice.id}`}>
             <label for="currency">Pay with</label>

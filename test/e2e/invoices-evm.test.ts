@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
+import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, checkAccessibility } from '../support/browser.js';
@@ -216,6 +217,38 @@ describe('invoices paid on the EVM chain', () => {
     });
   });
 
+  it("lets an operator mark an invoice invalid from the console's invoices page, with a confirmation", async () => {
+    const created = await createInvoice({ amount: '7', currency: 'USDT', order_id: 'console-1' });
+    const operator = { email: 'invoice-operator@example.com', password: 'a long enough password' };
+    const registered = await stack.api.signUp(operator.email, operator.password);
+    await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token });
+    const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
+    const secret = new URL(enrolled.body.otpauth_url).searchParams.get('secret')!;
+    await stack.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: registered.token });
+
+    const ops = await (await browser.newContext()).newPage();
+    await ops.goto(`${stack.url}/ops/`);
+    await ops.getByLabel('Email').fill(operator.email);
+    await ops.getByLabel('Password').fill(operator.password);
+    await ops.getByLabel(/Authenticator code/).fill(await generate({ secret }));
+    await ops.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => ops.url()).toMatch(/\/ops\/dashboard$/);
+    await ops.goto(`${stack.url}/ops/invoices?status=new`);
+    await checkAccessibility(ops);
+    await ops.locator(`tr[data-invoice="${created.id}"] a`).click();
+    await checkAccessibility(ops);
+    await ops.selectOption('select[name=mark]', 'marked_invalid');
+    await ops.getByLabel('Why').fill('the customer cancelled the order');
+    await ops.getByRole('button', { name: 'Mark', exact: true }).click();
+    // the browser refuses the form until the confirmation is ticked
+    expect(await statusOf(created.id)).toBe('new');
+    await ops.locator('#confirm-mark').check();
+    await ops.getByRole('button', { name: 'Mark', exact: true }).click();
+    await expect.poll(() => ops.locator('[data-state]').textContent()).toBe('marked invalid');
+    expect(await invoice(created.id)).toMatchObject({ status: 'marked_invalid', marked_by: registered.id });
+    expect(await ops.getByRole('button', { name: 'Mark', exact: true }).count()).toBe(0);
+  });
+
   it('refuses bad input with a 4xx naming the field, and hides other merchants’ invoices', async () => {
     const bad = async (body: Record<string, unknown>) =>
       (await stack.api.post('/v1/invoices', body, { token: merchant.token })).body;
@@ -251,6 +284,13 @@ describe('invoices paid on the EVM chain', () => {
     });
     expect(next.status).toBe(200);
     expect(next.body.data.map((i: { id: string }) => i.id)).not.toContain(mine.body.data[0].id);
+    const future = encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString());
+    expect((await stack.api.get(`/v1/invoices?created_from=${future}`, { token: merchant.token })).body.data).toEqual([]);
+    const past = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+    expect((await stack.api.get(`/v1/invoices?created_to=${past}`, { token: merchant.token })).body.data).toEqual([]);
+    expect(
+      (await stack.api.get(`/v1/invoices?created_from=${future}&created_to=x`, { token: merchant.token })).body,
+    ).toMatchObject({ status: 400, errors: [{ path: 'created_to' }] });
     expect((await stack.api.post(`/v1/invoices/${theirs.id}/checkout`, { currency: 'XRP' })).body).toMatchObject({
       status: 400,
       errors: [{ path: 'currency' }],

@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { INVOICE_STATUSES, markRefusal, type InvoiceStatus } from '../../../domain/invoices/status.js';
+import { INVOICE_STATUSES, markRefusal, type OperatorMark } from '../../../domain/invoices/status.js';
 import { DomainError, ErrorCode } from '../../../domain/errors.js';
 import { invoiceById, listInvoices, markInvoice, paymentsOf } from '../../../services/invoices/client.js';
 import { invoiceWorkflowId } from '../../../workflows/invoices/messages.js';
@@ -16,7 +16,7 @@ import { amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
-import { Confirm, DefinitionList, PostForm, TextArea, when } from '../ui.js';
+import { Confirm, DefinitionList, PostForm, Select, TextArea, when } from '../ui.js';
 
 const SHOWN = 50;
 const IdParam = z.object({ id: z.uuid() });
@@ -89,7 +89,12 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
     const [payments, fmt] = await Promise.all([paymentsOf(deps.sql, id), amounts(deps)]);
     const csrf = c.get('csrfToken');
-    const can = (mark: 'marked_settled' | 'marked_invalid') => markRefusal(invoice.status, mark) === null;
+    const marks = (
+      [
+        ['marked_settled', 'Settled'],
+        ['marked_invalid', 'Invalid'],
+      ] as Array<[OperatorMark, string]>
+    ).filter(([mark]) => markRefusal(invoice.status, mark) === null);
     return render(
       c,
       `Invoice ${fmt(invoice.amount, invoice.currency)}`,
@@ -140,45 +145,44 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         {payments.length === 0 && <p>None.</p>}
         <h2>Actions</h2>
         <div class="actions">
-          {can('marked_settled') && (
-            <PostForm action={`/invoices/${id}/mark-settled`} csrfToken={csrf}>
-              <TextArea name="note" label="Why it counts as paid" required />
-              <Confirm id="mark-settled" what="Mark this invoice settled: what was paid goes to the merchant as its settlement" />
-              <button type="submit">Mark settled</button>
-            </PostForm>
-          )}
-          {can('marked_invalid') && (
-            <PostForm action={`/invoices/${id}/mark-invalid`} csrfToken={csrf}>
-              <TextArea name="note" label="Why it is invalid" required />
+          {marks.length > 0 ? (
+            <PostForm action={`/invoices/${id}/mark`} csrfToken={csrf}>
+              <Select name="mark" label="Mark as" options={marks} />
+              <TextArea name="note" label="Why" required />
               <Confirm
-                id="mark-invalid"
-                what="Mark this invoice invalid: what was paid goes to the merchant as paid, to refund"
+                id="mark"
+                what="Mark this invoice: settled sends what was paid to the merchant as its settlement, invalid as paid, to refund"
               />
-              <button type="submit">Mark invalid</button>
+              <button type="submit">Mark</button>
             </PostForm>
+          ) : (
+            <p>No operator action in this state.</p>
           )}
-          {!can('marked_settled') && !can('marked_invalid') && <p>No operator action in this state.</p>}
         </div>
       </>,
       { notice: c.req.query('done') ? `Marked ${label(c.req.query('done')!)}.` : undefined },
     );
   });
 
-  const mark = (to: 'marked_settled' | 'marked_invalid') =>
-    router.post(`/:id/${to === 'marked_settled' ? 'mark-settled' : 'mark-invalid'}`, async (c) => {
-      const { id } = parseInput(IdParam, c.req.param());
-      const form = await parseForm(c, z.object({ confirm: Confirmed, note: z.string().trim().min(3).max(500) }));
-      const invoice = await invoiceById(deps.sql, id);
-      if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
-      const status: InvoiceStatus = await markInvoice(deps.temporal, invoice, {
-        mark: to,
-        operatorId: c.get('operator').id,
-        note: form.note,
-      });
-      return c.redirect(`${detailPath(id)}?done=${status}`, 303);
+  router.post('/:id/mark', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        mark: z.enum(['marked_settled', 'marked_invalid']),
+        note: z.string().trim().min(3).max(500),
+      }),
+    );
+    const invoice = await invoiceById(deps.sql, id);
+    if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
+    const status = await markInvoice(deps.temporal, invoice, {
+      mark: form.mark,
+      operatorId: c.get('operator').id,
+      note: form.note,
     });
-  mark('marked_settled');
-  mark('marked_invalid');
+    return c.redirect(`${detailPath(id)}?done=${status}`, 303);
+  });
 }
 
 export const invoicesPage: ConsolePage = { path: '/invoices', title: 'Invoices', roles: OPERATORS, routes };

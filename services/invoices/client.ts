@@ -56,9 +56,9 @@ export function startUnstartedInvoices(client: Client, db: Db, taskQueue: string
 }
 
 /**
- * Tells the invoice a payment to it was seen, became final or was dropped (starting its workflow again if it had
- * ended). The invoice's merchant and currency are only search attributes of a run started here, so they are read
- * by the run itself; this start shows the invoice's kind.
+ * Tells the invoice a payment to it was seen, became final or was dropped, starting its workflow again if it had
+ * ended (a late payment); such a run reads its merchant and state from the record and shows them in its search
+ * attributes.
  */
 export async function signalInvoicePayment(temporal: TemporalTarget, invoiceId: string): Promise<void> {
   await temporal.client.workflow.signalWithStart<InvoiceWorkflow>(invoiceWorkflowType, {

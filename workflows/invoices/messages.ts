@@ -41,9 +41,9 @@ export interface MarkRequest {
 export const markInvoiceUpdate = defineUpdate<InvoiceStatus, [MarkRequest]>('markInvoice');
 export const invoiceProgressQuery = defineQuery<InvoiceProgress>('invoiceProgress');
 
-export const invoiceSearchAttributes = (invoice: { merchantId: string; currency: string }) => [
+export const invoiceSearchAttributes = (invoice: { merchantId: string; currency: string }, status: InvoiceStatus = 'new') => [
   { key: SluiceKind, value: 'invoice' },
-  { key: SluiceStatus, value: 'new' },
+  { key: SluiceStatus, value: status },
   { key: MerchantId, value: invoice.merchantId },
   { key: Currency, value: invoice.currency },
 ];

@@ -17,6 +17,7 @@ import {
   DEFAULT_LATE_WINDOW_MS,
   invoicePaymentSignal,
   invoiceProgressQuery,
+  invoiceSearchAttributes,
   markInvoiceUpdate,
   type InvoiceInput,
   type InvoiceProgress,
@@ -57,9 +58,15 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
   );
 
   let closedAt: number | null = null;
+  let described = false;
   for (;;) {
     const heard = signals; // counted before reading, so a signal arriving during the read is not missed
     const facts = await reviewInvoice(input.invoiceId);
+    if (!described) {
+      // a run a late payment's signal started knows only the invoice's id: its merchant and state come from the record
+      upsertSearchAttributes(invoiceSearchAttributes(facts, facts.status));
+      described = true;
+    }
     progress.status = facts.status;
     progress.payments = facts.payments.filter((p) => p.state !== 'dropped').length;
     progress.finalPayments = facts.payments.filter((p) => p.state === 'final').length;

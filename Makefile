@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports bench-invoices clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
@@ -40,6 +40,7 @@ test-e2e: install
 # the console's screenshots in docs/ (the README shows them), taken by its browser test
 screenshots: install
 	UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/console.test.ts
+	UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/invoices-evm.test.ts
 
 typecheck: install
 	npx tsc --noEmit
@@ -64,6 +65,7 @@ bench: install
 	node --import tsx bench/webhooks.ts
 	node --import tsx bench/api-keys.ts
 	node --expose-gc --import tsx bench/reports.ts
+	node --import tsx bench/invoices.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -102,6 +104,9 @@ bench-api-keys: install
 # 1,000,000 ledger entries to CSV from a Postgres cursor: seconds, rows/s, peak RSS and heap
 bench-reports: install
 	node --expose-gc --import tsx bench/reports.ts
+# invoices created through the API (USD limits, the invoice and its event stored, its workflow started): invoices/s, p50/p99
+bench-invoices: install
+	node --import tsx bench/invoices.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

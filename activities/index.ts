@@ -8,6 +8,7 @@ import { bettingFeature } from './betting/worker.js';
 import { collectionFeature } from './collection/worker.js';
 import { depositsFeature } from './deposits/worker.js';
 import { exchangeFeature } from './exchange/worker.js';
+import { invoicesFeature } from './invoices/worker.js';
 import { notificationsFeature } from './notifications/worker.js';
 import { ratesFeature } from './rates/worker.js';
 import { webhooksFeature } from './webhooks/worker.js';
@@ -26,6 +27,7 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   bettingFeature,
   notificationsFeature,
   exchangeFeature,
+  invoicesFeature,
   ratesFeature,
   webhooksFeature,
   reportsFeature,

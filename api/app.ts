@@ -33,6 +33,8 @@ import { transferRoutes } from './transfers/routes.js';
 import { opsWithdrawalRoutes } from './withdrawals/ops-routes.js';
 import { withdrawalRoutes } from './withdrawals/routes.js';
 import { withdrawalSettingsRoutes } from './withdrawals/settings-routes.js';
+import { invoiceRoutes } from './invoices/routes.js';
+import { opsInvoiceRoutes } from './invoices/ops-routes.js';
 import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { settingsRoutes } from './settings/routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
@@ -141,6 +143,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   securityEventRoutes(app, deps, guards);
   reportRoutes(app, deps, guards);
   reconciliationRoutes(app, deps, guards);
+  invoiceRoutes(app, deps, guards);
+  opsInvoiceRoutes(app, deps, guards);
   docsRoutes(app);
   consoleRoutes(app, deps);
 

@@ -21,6 +21,7 @@ import type { AttemptThrottle, AuthThrottlePolicies } from '../services/security
 import type { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 import type { Mailer } from '../platform/mail/mailer.js';
 import type { KycProviderClient } from '../services/verification/provider-client.js';
+import type { InvoiceSettings } from '../services/invoices/settings.js';
 import type { CurrentRates } from '../services/rates/client.js';
 import type { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 
@@ -44,6 +45,7 @@ export interface ApiDeps {
     console: ConsoleSettings;
     /** Email verification and password reset: link base, lifetimes, whether withdrawals need a verified email. */
     accounts: AccountSettings;
+    invoices: InvoiceSettings;
   };
   /** Account mail (verification and reset links); null without SMTP_URL. */
   mailer: Mailer | null;

@@ -42,6 +42,7 @@ import { CurrentRates } from '../services/rates/client.js';
 import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
 import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
+import { invoiceSettings } from '../services/invoices/settings.js';
 
 export interface RunningApi {
   url: string;
@@ -120,6 +121,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
       accounts: accountSettings(config),
+      invoices: invoiceSettings(config),
     },
     mailer: config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null,
     kyc: kycClient(kycSettings(config)),

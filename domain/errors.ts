@@ -51,6 +51,7 @@ export const ErrorCode = {
   RequestReplayed: 'request_replayed',
   RateLimited: 'rate_limited',
   EmailNotVerified: 'email_not_verified',
+  InvoiceNotPayable: 'invoice_not_payable',
   RateUnavailable: 'rate_unavailable',
   QuoteExpired: 'quote_expired',
   InventoryInsufficient: 'inventory_insufficient',

@@ -199,6 +199,20 @@ const schema = z.object({
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
   WITHDRAWAL_POLL_INTERVAL: duration.prefault('30s'),
+  /** Invoices: the fee on a settled invoice and the conversion fee on paying in another currency, in percent. */
+  INVOICE_FEE_PERCENT: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percentage such as "1" or "0.25"')
+    .default('1'),
+  INVOICE_CONVERSION_FEE_PERCENT: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percentage such as "0.5"')
+    .default('0.5'),
+  /** After an invoice's deadline, how long a payment seen in time may take to be final before the invoice is invalid. */
+  INVOICE_MONITORING_WINDOW: duration.prefault('1h'),
+  /** An invoice's amount, converted to USD at the current rate, must lie within these. */
+  INVOICE_MIN_USD: decimal.default('0.01'),
+  INVOICE_MAX_USD: decimal.default('100000'),
   /** How often the worker looks for held withdrawals whose workflow was never started (and how old they must be). */
   START_SWEEP_INTERVAL: duration.prefault('15s'),
 

@@ -9,6 +9,7 @@ export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
+export { invoiceWorkflow } from './invoices/workflow.js';
 export { ratesRefreshWorkflow } from './rates/workflow.js';
 export { webhookDeliveryWorkflow } from './webhooks/workflow.js';
 export { reportWorkflow } from './reports/workflow.js';

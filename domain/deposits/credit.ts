@@ -1,5 +1,6 @@
 /** Deposits: one per on-chain event (chain, tx, index), credited to its user once, through the ledger. */
 import { userAccountName, type TransferGroup, type TransferRequest } from '../ledger/engine.js';
+import { invoiceAccount } from '../invoices/ledger.js';
 
 /** held: kept, not credited yet (below the minimum, deposits off, or above the maximum): see ./settings.ts. */
 export type DepositStatus = 'pending' | 'held' | 'credited' | 'dropped';
@@ -29,9 +30,13 @@ export interface DepositCredit {
   currency: string;
   amount: bigint;
   depositId: string;
+  invoiceId?: string | null;
 }
 
-/** Crediting a deposit: the hot custody account (what the company holds on chain) against the user's balance. */
+/**
+ * Crediting a deposit: the hot custody account (what the company holds on chain) against the user's balance, or
+ * against the invoice's account for a payment to an invoice (its merchant is credited when it settles).
+ */
 export function depositCreditGroup(d: DepositCredit): TransferGroup {
   return { transfers: [creditTransfer(d)] };
 }
@@ -61,9 +66,14 @@ function creditTransfer(d: DepositCredit): TransferRequest {
     kind: 'posted',
     key: `${d.workflowId}:credit`,
     debit: hotCustodyAccount(d.chain),
-    credit: userAccountName(d.userId),
+    credit: d.invoiceId ? invoiceAccount(d.invoiceId) : userAccountName(d.userId),
     currency: d.currency,
     amount: d.amount,
-    metadata: { type: 'deposit', deposit_id: d.depositId, chain: d.chain },
+    metadata: {
+      type: 'deposit',
+      deposit_id: d.depositId,
+      chain: d.chain,
+      ...(d.invoiceId ? { invoice_id: d.invoiceId } : {}),
+    },
   };
 }

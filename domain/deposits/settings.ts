@@ -64,6 +64,8 @@ export interface DepositCandidate {
   currency: string;
   address: string;
   amount: bigint;
+  /** A payment to an invoice: the invoice's own rules (amount due, expiry) decide it, not its merchant's settings. */
+  invoiceId?: string | null;
 }
 
 export type DepositDecision<D extends DepositCandidate> =
@@ -75,7 +77,7 @@ export type DepositDecision<D extends DepositCandidate> =
  * Decides each confirmed deposit, in order (Peatio #2790: a deposit below the minimum must never be lost). A deposit
  * below the minimum, or arriving while deposits are off, is held; the first later deposit on the same address that
  * brings the held ones to the minimum is credited with all of them, less one fee on the total (never more than it).
- * One above the maximum is held apart, for an operator.
+ * One above the maximum is held apart, for an operator. A payment to an invoice is always credited, with no fee.
  */
 export function decideDeposits<D extends DepositCandidate>(
   confirmed: readonly D[],
@@ -86,6 +88,7 @@ export function decideDeposits<D extends DepositCandidate>(
   const slot = (d: D) => `${d.userId}:${d.currency}:${d.address}`;
   for (const d of heldEarlier) pools.set(slot(d), [...(pools.get(slot(d)) ?? []), d]);
   return confirmed.map((deposit): DepositDecision<D> => {
+    if (deposit.invoiceId) return { kind: 'credit', deposit, released: [], fee: 0n, providerCost: 0n };
     const settings = settingsOf(deposit);
     const pool = pools.get(slot(deposit)) ?? [];
     const providerCost = feeFor(deposit.amount, settings.providerCost);

@@ -30,6 +30,12 @@ export const retryPolicies = {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   },
+  /** `bookkeeping` as a local activity, for idempotent database steps (an invoice's review and its recorded states). */
+  localBookkeeping: {
+    startToCloseTimeout: '30 seconds',
+    localRetryThreshold: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  } satisfies LocalActivityOptions,
   /** `sweepStep` as a local activity (the collector's steps are idempotent on the sweep's record). */
   localSweepStep: {
     startToCloseTimeout: '1 minute',

@@ -10,5 +10,7 @@ export const Chain = defineSearchAttributeKey('Chain', SearchAttributeType.KEYWO
 export const Currency = defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD);
 export const UserId = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
 export const ApprovalState = defineSearchAttributeKey('ApprovalState', SearchAttributeType.KEYWORD);
+/** The merchant an invoice bills for ("this merchant's invoices in processing"). */
+export const MerchantId = defineSearchAttributeKey('MerchantId', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [SluiceKind, SluiceStatus, Chain, Currency, UserId, ApprovalState];
+export const ALL_SEARCH_ATTRIBUTES = [SluiceKind, SluiceStatus, Chain, Currency, UserId, ApprovalState, MerchantId];

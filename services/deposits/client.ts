@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
   evmDepositSearchAttributes,
@@ -25,9 +26,14 @@ import {
 /** XRPL tracking records the deposits among the payments it stores, matching destination tags to their users. */
 export { recordDeposit } from './store.js';
 export { tagOwners } from './xrpl-destination-tags.js';
+export { invoiceTagOwners } from './invoice-destinations.js';
 /** Operators' console lists deposits and charts their volume. */
 export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilter } from './ops-reads.js';
 export type { Deposit } from './store.js';
+/** Invoices: where an invoice is paid on chain, and the deposits made there (credited to the invoice's account). */
+export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
+export type { InvoiceOwner } from './invoice-destinations.js';
+export type { DepositAddress, DepositAddressProvider } from './addresses.js';
 /** Collection finds whose deposit address a wallet is. */
 export { depositAddressByAddress } from './evm-addresses-store.js';
 /** The newest block the EVM listener has recorded: reads of the chain there agree with what Sluice knows of it. */
@@ -55,6 +61,8 @@ export interface XrplDepositToSignal {
   hash: string;
   ledgerIndex: number;
   userId: string;
+  /** A payment to an invoice's tag: the invoice hears of it too. */
+  invoiceId?: string;
 }
 
 /**
@@ -75,4 +83,5 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
+  if (deposit.invoiceId) await signalInvoicePayment(temporal, deposit.invoiceId);
 }

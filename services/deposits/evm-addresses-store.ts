@@ -30,8 +30,12 @@ export async function assignDepositAddress(
   return toRow(winner!);
 }
 
+/** A user's deposit address, or an invoice's (its merchant as the user): the collector sweeps both with the same seed. */
 export async function depositAddressByAddress(db: Db, address: string): Promise<DepositAddressRow | null> {
-  const [row] = await db`select user_id, hd_index, address from evm_deposit_addresses where address = ${address.toLowerCase()}`;
+  const [row] = await db`
+    select user_id, hd_index, address from evm_deposit_addresses where address = ${address.toLowerCase()}
+    union all
+    select merchant_id, hd_index, address from invoice_destinations where network = 'evm' and address = ${address.toLowerCase()}`;
   return row ? toRow(row) : null;
 }
 

@@ -10,6 +10,7 @@ import { assignDepositAddress } from './evm-addresses-store.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { DepositAddress, DepositAddressProvider } from './addresses.js';
+import { invoiceEvmAddress, type InvoiceOwner } from './invoice-destinations.js';
 
 export class EvmDepositAddresses implements DepositAddressProvider {
   private readonly deriver: DepositAddressDeriver;
@@ -43,5 +44,11 @@ export class EvmDepositAddresses implements DepositAddressProvider {
     const chain = await this.chain();
     const row = await assignDepositAddress(this.sql, userId, (index) => this.deriver.addressAt(index));
     return { chain, address: getAddress(row.address), destinationTag: null };
+  }
+
+  async invoiceDestination(owner: InvoiceOwner): Promise<DepositAddress> {
+    const chain = await this.chain();
+    const { address } = await invoiceEvmAddress(this.sql, owner, this.deriver);
+    return { chain, address, destinationTag: null };
   }
 }

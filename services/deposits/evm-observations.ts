@@ -21,6 +21,8 @@ export interface BlockHeader {
 
 export interface ObservedDeposit {
   userId: string;
+  /** A payment to an invoice's address (`userId` is then its merchant). */
+  invoiceId: string | null;
   currency: string;
   amount: bigint;
   txHash: string;
@@ -110,6 +112,7 @@ async function recordObservation(tx: Tx, chain: string, d: ObservedDeposit): Pro
     eventIndex: d.eventIndex,
     address: d.address,
     workflowId: depositWorkflowId(chain, d.txHash, d.eventIndex),
+    invoiceId: d.invoiceId,
   });
   const [inserted] = await tx`
     insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash)
@@ -183,6 +186,7 @@ export interface ObservationToSignal {
   depositId: string;
   workflowId: string;
   userId: string;
+  invoiceId: string | null;
   currency: string;
   address: string;
   state: ObservationState;
@@ -198,7 +202,7 @@ export interface ObservationToSignal {
  */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
-    select o.deposit_id, d.workflow_id, d.user_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
+    select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version
     order by o.state = 'seen', o.deposit_id limit ${limit}`;
@@ -206,6 +210,7 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
     depositId: String(r.depositId),
     workflowId: r.workflowId as string,
     userId: r.userId as string,
+    invoiceId: (r.invoiceId as string | null) ?? null,
     currency: r.currency as string,
     address: r.address as string,
     state: r.state as ObservationState,

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
+import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
 import type { Logger } from '../../platform/log.js';
@@ -78,5 +79,7 @@ export class ListenerOutbox {
       { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
       { state: o.state, confirmations: o.confirmations },
     );
+    // the invoice counts the deposit from first sight (processing), and settles once it is final
+    if (o.invoiceId) await signalInvoicePayment(this.deps, o.invoiceId);
   }
 }

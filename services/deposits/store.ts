@@ -18,6 +18,8 @@ export interface Deposit {
   eventIndex: number;
   address: string;
   destinationTag: bigint | null;
+  /** A payment to an invoice's destination: credited to the invoice's account, not its merchant's (`userId`). */
+  invoiceId: string | null;
   status: DepositStatus;
   workflowId: string;
   transferKey: string | null;
@@ -34,6 +36,7 @@ export type NewDeposit = Pick<
   'userId' | 'currency' | 'amount' | 'chain' | 'txHash' | 'eventIndex' | 'address' | 'workflowId'
 > & {
   destinationTag?: bigint | null;
+  invoiceId?: string | null;
 };
 
 export function toDeposit(r: Record<string, unknown>): Deposit {
@@ -47,6 +50,7 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     eventIndex: Number(r.eventIndex),
     address: r.address as string,
     destinationTag: r.destinationTag === null || r.destinationTag === undefined ? null : BigInt(r.destinationTag as string),
+    invoiceId: (r.invoiceId as string | null) ?? null,
     status: r.status as DepositStatus,
     workflowId: r.workflowId as string,
     transferKey: (r.transferKey as string | null) ?? null,
@@ -61,9 +65,9 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
 /** Records a deposit once per (chain, tx, index); seeing it again returns the stored row. */
 export async function recordDeposit(db: Db, d: NewDeposit): Promise<Deposit> {
   const [inserted] = await db`
-    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id)
+    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id, invoice_id)
     values (${d.userId}, ${d.currency}, ${d.amount.toString()}, ${d.chain}, ${d.txHash}, ${d.eventIndex}, ${d.address},
-            ${d.destinationTag?.toString() ?? null}, ${d.workflowId})
+            ${d.destinationTag?.toString() ?? null}, ${d.workflowId}, ${d.invoiceId ?? null})
     on conflict (chain, tx_hash, event_index) do nothing
     returning *`;
   if (inserted) return toDeposit(inserted);
@@ -221,7 +225,7 @@ export async function depositsOfUser(
   page: { before?: string; limit: number; currency?: string },
 ): Promise<Deposit[]> {
   const rows = await db`
-    select * from deposits where user_id = ${userId}
+    select * from deposits where user_id = ${userId} and invoice_id is null
     ${page.before ? db`and id < ${page.before}` : db``}
     ${page.currency ? db`and currency = ${page.currency}` : db``}
     order by id desc limit ${page.limit}`;

@@ -108,13 +108,14 @@ export async function unmatchedPayments(db: Db, page: { before?: PaymentPosition
 /** The outbox: matched deposits whose workflow has not been signalled yet (a crash between commit and signal). */
 export async function unsignalledDeposits(db: Db, limit: number): Promise<DepositToSignal[]> {
   const rows = await db`
-    select p.hash, p.ledger_index, p.deposit_id, d.user_id from xrpl_payments p join deposits d on d.id = p.deposit_id
+    select p.hash, p.ledger_index, p.deposit_id, d.user_id, d.invoice_id from xrpl_payments p join deposits d on d.id = p.deposit_id
     where p.deposit_id is not null and p.signalled_at is null order by p.deposit_id limit ${limit}`;
   return rows.map((r) => ({
     hash: r.hash as string,
     ledgerIndex: Number(r.ledgerIndex),
     depositId: String(r.depositId),
     userId: r.userId as string,
+    ...(r.invoiceId ? { invoiceId: r.invoiceId as string } : {}),
   }));
 }
 

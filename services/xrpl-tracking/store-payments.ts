@@ -16,7 +16,7 @@ import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js
 import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { formatAmount } from '../../domain/money.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { recordDeposit, tagOwners } from '../deposits/client.js';
+import { invoiceTagOwners, recordDeposit, tagOwners } from '../deposits/client.js';
 import { payoutsByHash } from '../../chains/withdrawals/xrpl-payouts-store.js';
 
 /** A deposit recorded by this batch: its workflow is to be signalled. */
@@ -26,6 +26,8 @@ export interface RecordedDeposit {
   depositId: string;
   userId: string;
   drops: bigint;
+  /** A payment to an invoice's tag (`userId` is its merchant). */
+  invoiceId?: string;
 }
 
 /** A payout of a hot wallet (a withdrawal) seen validated: its workflow is to be told. */
@@ -83,11 +85,17 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
   const knownSet = new Set(known.map((r) => r.hash as string));
   const fresh = relevant.filter((p) => !knownSet.has(p.hash));
   const decisions = await decideDeposits(tx, fresh, depositAddresses);
+  const invoiceTags = await invoiceTagOwners(tx, [
+    ...new Set(
+      fresh.flatMap((p) => (decisions.get(p.hash)?.status === 'matched' && p.destinationTag !== null ? [p.destinationTag] : [])),
+    ),
+  ]);
 
   const recorded = new Map<string, RecordedDeposit>();
   for (const payment of fresh) {
     const decision = decisions.get(payment.hash);
     if (decision?.status !== 'matched') continue;
+    const invoiceId = payment.destinationTag === null ? undefined : invoiceTags.get(payment.destinationTag)?.invoiceId;
     // idempotent per transaction: a concurrent batch with the same payment gets the same deposit row
     const deposit = await recordDeposit(tx, {
       userId: decision.userId,
@@ -99,6 +107,7 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
       address: payment.destination,
       destinationTag: payment.destinationTag,
       workflowId: xrplDepositWorkflowId(payment.hash),
+      invoiceId: invoiceId ?? null,
     });
     recorded.set(payment.hash, {
       hash: payment.hash,
@@ -106,6 +115,7 @@ async function insertPayments(tx: Tx, payments: XrplPayment[]): Promise<StoreOut
       depositId: deposit.id,
       userId: decision.userId,
       drops: decision.drops,
+      ...(invoiceId ? { invoiceId } : {}),
     });
   }
 

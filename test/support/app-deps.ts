@@ -65,6 +65,7 @@ export async function inProcessDeps(
         withdrawalsRequireVerifiedEmail: false,
         telegram: null,
       },
+      invoices: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 3_600_000, minUsd: 1n, maxUsd: 10_000_000n },
     },
     mailer: null,
     kyc: null,

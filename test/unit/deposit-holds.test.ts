@@ -41,4 +41,16 @@ describe('decideDeposits (Peatio #2790: nothing below the minimum is lost)', () 
     const costly = { ...rules, minAmount: 1n, fee: { fixed: 1_000n, ratePpm: 0n } };
     expect(decideDeposits([deposit('1', 500n)], [], () => costly)[0]).toMatchObject({ kind: 'credit', fee: 500n });
   });
+
+  it("credits a payment to an invoice whole, whatever its merchant's deposit settings say", () => {
+    const payment = { ...deposit('1', 5n), invoiceId: 'inv-1' };
+    const closed = { ...rules, enabled: false, fee: { fixed: 1_000n, ratePpm: 0n } };
+    expect(decideDeposits([payment], [deposit('0', 60n)], () => closed)[0]).toEqual({
+      kind: 'credit',
+      deposit: payment,
+      released: [],
+      fee: 0n,
+      providerCost: 0n,
+    });
+  });
 });

@@ -5,7 +5,7 @@ import type { DepositAddressRow } from '../../services/deposits/evm-addresses-st
 
 const row = (hdIndex: number): DepositAddressRow => ({ hdIndex, address: `0x${hdIndex}`, userId: `u${hdIndex}` });
 
-function listOver(committed: DepositAddressRow[]) {
+function listOver(committed: DepositAddressRow[], firstIndex = 0) {
   let now = 0;
   const asked: number[][] = [];
   const list = new DepositWatchList(
@@ -14,11 +14,21 @@ function listOver(committed: DepositAddressRow[]) {
       return committed.filter((r) => r.hdIndex > after || gaps.includes(r.hdIndex)).sort((a, b) => a.hdIndex - b.hdIndex);
     },
     () => now,
+    firstIndex,
   );
   return { list, asked, advance: (ms: number) => void (now += ms) };
 }
 
 describe('DepositWatchList', () => {
+  it("starts at its index space's first index: invoices' addresses (from 2^30) leave no gaps below it", async () => {
+    const first = 2 ** 30;
+    const { list, asked } = listOver([row(first), row(first + 2)], first);
+    await list.refresh();
+    await list.refresh();
+    expect(asked.at(-1)).toEqual([first + 1]);
+    expect(list.rowOf(`0x${first + 2}`)).toMatchObject({ userId: `u${first + 2}` });
+  });
+
   it('picks up a lower index that commits after a higher one was read', async () => {
     const committed = [row(0), row(2)];
     const { list } = listOver(committed);

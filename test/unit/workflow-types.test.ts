@@ -15,6 +15,7 @@ import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows
 import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
+import { invoiceWorkflowType, type InvoiceWorkflow } from '../../workflows/invoices/messages.js';
 import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workflows/rates/messages.js';
 import { webhookDeliveryWorkflowType, type WebhookDeliveryWorkflow } from '../../workflows/webhooks/messages.js';
 import { reportWorkflowType, type ReportWorkflow } from '../../workflows/reports/messages.js';
@@ -31,6 +32,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
+  [invoiceWorkflowType, bundle.invoiceWorkflow satisfies InvoiceWorkflow],
   [ratesRefreshWorkflowType, bundle.ratesRefreshWorkflow satisfies RatesRefreshWorkflow],
   [webhookDeliveryWorkflowType, bundle.webhookDeliveryWorkflow satisfies WebhookDeliveryWorkflow],
   [reportWorkflowType, bundle.reportWorkflow satisfies ReportWorkflow],

@@ -2,6 +2,7 @@
 import type { ConsolePage } from '../page.js';
 import { auditsPage } from './audits.js';
 import { dashboardPage } from './dashboard.js';
+import { invoicesPage } from './invoices.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
@@ -11,6 +12,7 @@ import { xrplAccountsPage } from './xrpl-accounts.js';
 export const CONSOLE_PAGES: readonly ConsolePage[] = [
   dashboardPage,
   withdrawalsPage,
+  invoicesPage,
   xrplAccountsPage,
   transactionsPage,
   usersPage,

@@ -20,8 +20,10 @@ import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
 import type { Logger } from '../../../platform/log.js';
 import type { ListenerOutbox } from '../../../services/deposits/evm-outbox.js';
 import { DepositWatchList } from './watch-list.js';
+import type { DepositAddressRow } from '../../../services/deposits/evm-addresses-store.js';
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 import { custodyAddresses, type CustodyInflow } from '../../../services/reconciliation/client.js';
+import { FIRST_INVOICE_HD_INDEX, invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
 
 export interface EvmListenerSettings {
   chain: string;
@@ -34,6 +36,8 @@ export interface EvmListenerSettings {
 
 export class EvmListener {
   private readonly watched: DepositWatchList;
+  /** Invoices' addresses (their own HD index space): a deposit there is the invoice's, its merchant the user. */
+  private readonly invoices: DepositWatchList<DepositAddressRow & { invoiceId: string }>;
   private tokens = new Map<string, string>(); // token contract → currency code
   private custody = new Set<string>(); // custody wallets (gas keeper, hot, cold): what comes in from outside is a top-up
   private stopped = false;
@@ -49,6 +53,19 @@ export class EvmListener {
     },
   ) {
     this.watched = new DepositWatchList((after, gaps) => depositAddressesAfter(deps.sql, after, gaps));
+    this.invoices = new DepositWatchList(
+      async (after, gaps) => (await invoiceAddressesAfter(deps.sql, after, gaps)).map((r) => ({ ...r, userId: r.merchantId })),
+      Date.now,
+      FIRST_INVOICE_HD_INDEX,
+    );
+  }
+
+  /** Whose deposit a transfer to `address` is: a user's, or an invoice's; undefined when nobody's. */
+  private ownerOf(address: string): { userId: string; invoiceId: string | null } | undefined {
+    const invoice = this.invoices.rowOf(address);
+    if (invoice) return { userId: invoice.userId, invoiceId: invoice.invoiceId };
+    const userId = this.watched.userOf(address);
+    return userId ? { userId, invoiceId: null } : undefined;
   }
 
   stop(): void {
@@ -127,6 +144,7 @@ export class EvmListener {
   /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
   private async refreshWatchList(): Promise<void> {
     await this.watched.refresh();
+    await this.invoices.refresh();
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
       currencies
@@ -178,10 +196,10 @@ export class EvmListener {
             ...at,
           });
         }
-        const userId = t.to ? this.watched.userOf(t.to) : undefined;
-        if (!userId || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
+        const owner = t.to ? this.ownerOf(t.to) : undefined;
+        if (!owner || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
-          userId,
+          ...owner,
           currency: this.nativeCurrency,
           amount: t.value,
           txHash: t.hash,
@@ -193,7 +211,7 @@ export class EvmListener {
         });
       }
       for (const t of block.tokenTransfers) {
-        const userId = this.watched.userOf(t.to);
+        const owner = this.ownerOf(t.to);
         const currency = this.tokens.get(t.token);
         if (this.custody.has(t.to) && currency && t.value > 0n && !own.has(t.txHash)) {
           custodyInflows.push({
@@ -206,9 +224,9 @@ export class EvmListener {
             ...at,
           });
         }
-        if (!userId || !currency || t.value <= 0n || own.has(t.txHash)) continue;
+        if (!owner || !currency || t.value <= 0n || own.has(t.txHash)) continue;
         deposits.push({
-          userId,
+          ...owner,
           currency,
           amount: t.value,
           txHash: t.txHash,

@@ -7,29 +7,40 @@
 import type { DepositAddressRow } from '../../../services/deposits/evm-addresses-store.js';
 
 /** Reads the addresses after an index and those at the given indexes (`depositAddressesAfter`). */
-export type LoadAddresses = (afterIndex: number, gaps: number[]) => Promise<DepositAddressRow[]>;
+export type LoadAddresses<Row extends DepositAddressRow = DepositAddressRow> = (
+  afterIndex: number,
+  gaps: number[],
+) => Promise<Row[]>;
 
 /** Far longer than any request takes from taking an index to committing its row. */
 const GAP_GIVE_UP_MS = 10 * 60_000;
 
-export class DepositWatchList {
-  private readonly users = new Map<string, string>(); // address → user id
-  private lastIndex = -1;
+export class DepositWatchList<Row extends DepositAddressRow = DepositAddressRow> {
+  private readonly rows = new Map<string, Row>(); // address → its row
+  private lastIndex: number;
   private readonly gaps = new Map<number, number>(); // index not seen yet → when first missed
 
   constructor(
-    private readonly load: LoadAddresses,
+    private readonly load: LoadAddresses<Row>,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** The index space's first index: indexes below it are not gaps. */
+    firstIndex = 0,
+  ) {
+    this.lastIndex = firstIndex - 1;
+  }
 
   userOf(address: string): string | undefined {
-    return this.users.get(address);
+    return this.rows.get(address)?.userId;
+  }
+
+  rowOf(address: string): Row | undefined {
+    return this.rows.get(address);
   }
 
   async refresh(): Promise<void> {
     const rows = await this.load(this.lastIndex, [...this.gaps.keys()]);
     for (const row of rows) {
-      this.users.set(row.address, row.userId);
+      this.rows.set(row.address, row);
       this.gaps.delete(row.hdIndex);
       for (let missing = this.lastIndex + 1; missing < row.hdIndex; missing++) this.gaps.set(missing, this.now());
       this.lastIndex = Math.max(this.lastIndex, row.hdIndex);

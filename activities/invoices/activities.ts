@@ -1,0 +1,42 @@
+/** Activities of the invoice workflow: read what was paid, record what the invoice's rule decided. */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { InvoiceFacts } from '../../domain/invoices/facts.js';
+import type { InvoiceStatus } from '../../domain/invoices/status.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { recordInvoiceStep, reviewInvoice, type InvoiceStep } from '../../services/invoices/lifecycle.js';
+import type { PriceSource } from '../../services/invoices/pricing.js';
+
+/** A business refusal fails the activity for good; anything else (the database away) is retried. */
+async function orFailure<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError && error.code === ErrorCode.NotFound)
+      throw ApplicationFailure.nonRetryable(error.message, error.code);
+    throw error;
+  }
+}
+
+export function createInvoiceActivities(deps: {
+  sql: Sql;
+  log: Logger;
+  currencies: CurrencyCatalog;
+  prices: PriceSource | null;
+}) {
+  return {
+    reviewInvoice: (invoiceId: string): Promise<InvoiceFacts> => orFailure(() => reviewInvoice(deps, invoiceId)),
+
+    async recordInvoiceStep(step: InvoiceStep): Promise<InvoiceStatus> {
+      const status = await orFailure(() => recordInvoiceStep(deps.sql, step));
+      if (status === step.to && step.from !== step.to)
+        deps.log.info(
+          { invoice: step.invoiceId, from: step.from, to: step.to, disposed: step.dispose.length },
+          'invoice state recorded',
+        );
+      return status;
+    },
+  };
+}

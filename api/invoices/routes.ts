@@ -1,0 +1,271 @@
+/**
+ * Invoices: merchants create and list theirs; the customer's side is public (no login): the invoice's state, picking a
+ * currency to pay in. A Sluice user can pay one from their balance.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { INVOICE_STATUSES } from '../../domain/invoices/status.js';
+import { paymentsOf } from '../../services/invoices/payments-store.js';
+import { ratesPriceSource } from '../../services/invoices/pricing.js';
+import { quotesOf } from '../../services/invoices/quotes-store.js';
+import {
+  checkout,
+  createInvoice,
+  MAX_EXPIRES_IN_SECONDS,
+  MIN_EXPIRES_IN_SECONDS,
+  ownInvoice,
+  payFromBalance,
+  publicInvoice,
+  type InvoiceDeps,
+} from '../../services/invoices/service.js';
+import { listInvoices } from '../../services/invoices/store.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import type { Guards } from '../http/guards.js';
+import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { encodeCursor, decodeCursor } from '../http/pages.js';
+import { invalidField } from '../http/problem.js';
+import { requireRole } from '../http/roles.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+} from '../http/schemas.js';
+import { checkoutPage } from './checkout-page.js';
+import { checkoutView, CheckoutView, InvoiceView, invoiceView, PublicInvoiceView, publicInvoiceView } from './views.js';
+
+const HttpsUrl = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+  .openapi({ example: 'https://shop.example/orders/1042' });
+
+const NewInvoice = z
+  .object({
+    amount: DecimalString,
+    currency: CurrencyCode,
+    accepted_currencies: z
+      .array(CurrencyCode)
+      .min(1)
+      .max(20)
+      .optional()
+      .openapi({ description: 'Default: the invoice currency' }),
+    expires_in: z
+      .number()
+      .int()
+      .min(MIN_EXPIRES_IN_SECONDS)
+      .max(MAX_EXPIRES_IN_SECONDS)
+      .default(900)
+      .openapi({ description: 'Seconds until the invoice expires' }),
+    description: z.string().max(500).optional(),
+    order_id: z
+      .string()
+      .max(128)
+      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+      .optional(),
+    metadata: z
+      .record(z.string().max(64), z.unknown())
+      .optional()
+      .refine((m) => m === undefined || JSON.stringify(m).length <= 4096, 'must be at most 4096 bytes of JSON'),
+    callback_url: HttpsUrl.optional(),
+    redirect_url: HttpsUrl.optional(),
+  })
+  .openapi('NewInvoice');
+
+const OptionalIdempotency = z.object({ 'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional() });
+const IdParam = z.object({ id: z.uuid() });
+
+/** What the invoice service needs from the API's dependencies. */
+export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
+  return {
+    sql: deps.sql,
+    temporal: deps.temporal,
+    log: deps.log,
+    currencies: deps.currencies,
+    prices: ratesPriceSource(deps.rates),
+    settings: deps.settings.invoices,
+    destinations: deps.depositAddresses,
+  };
+}
+
+export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const invoices = invoiceDeps(deps);
+  const merchant = requireRole('merchant');
+  checkoutPage(app, deps, invoices);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/invoices',
+      tags: ['invoices'],
+      summary: 'Create an invoice; the customer pays it at checkout_url (limits in USD at the current rate)',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { headers: OptionalIdempotency, ...jsonBody(NewInvoice) },
+      responses: { 201: jsonResponse('Created', InvoiceView), ...problems(400, 401, 403, 409, 415, 422, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const currency = await requireCurrency(deps.currencies, body.currency);
+      const accepted = await Promise.all(
+        (body.accepted_currencies ?? [body.currency]).map((code, i) =>
+          requireCurrency(deps.currencies, code, `accepted_currencies.${i}`),
+        ),
+      );
+      const { invoice, replayed } = await createInvoice(invoices, {
+        merchantId: c.get('user').id,
+        idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
+        currency,
+        amount: requireAmount(body.amount, currency),
+        acceptedCurrencies: accepted,
+        expiresInSeconds: body.expires_in,
+        description: body.description ?? null,
+        orderId: body.order_id ?? null,
+        metadata: body.metadata ?? {},
+        callbackUrl: body.callback_url ?? null,
+        redirectUrl: body.redirect_url ?? null,
+      });
+      return c.json(await invoiceView(deps, invoice), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/invoices',
+      tags: ['invoices'],
+      summary: "The merchant's invoices, newest first",
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: {
+        query: PageQuery.extend({
+          status: z.enum(INVOICE_STATUSES).optional(),
+          created_from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created at or after (ISO 8601)' }),
+          created_to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Created before (ISO 8601)' }),
+        }),
+      },
+      responses: {
+        200: jsonResponse('A page of invoices', z.object({ data: z.array(InvoiceView), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor, status, created_from, created_to } = c.req.valid('query');
+      const position = decodeCursor(cursor);
+      let before: { createdAt: Date; id: string } | undefined;
+      if (position) {
+        const [at, id] = position.split('|');
+        if (!at || !id || Number.isNaN(Date.parse(at))) throw invalidField('cursor', 'is not a cursor this API returned');
+        before = { createdAt: new Date(at), id };
+      }
+      const rows = await listInvoices(deps.sql, {
+        merchantId: c.get('user').id,
+        status,
+        createdFrom: created_from ? new Date(created_from) : undefined,
+        createdTo: created_to ? new Date(created_to) : undefined,
+        before,
+        limit: limit + 1,
+      });
+      const data = rows.slice(0, limit);
+      const last = data[data.length - 1];
+      return c.json(
+        {
+          data: await Promise.all(data.map((i) => invoiceView(deps, i))),
+          next_cursor: rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/invoices/{id}',
+      tags: ['invoices'],
+      summary: 'An invoice with its locked prices and every payment (late and partial ones too)',
+      middleware: [guards.user, merchant] as const,
+      security: BearerSecurity,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The invoice', InvoiceView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const invoice = await ownInvoice(invoices, c.get('user').id, c.req.valid('param').id);
+      const [quotes, payments] = await Promise.all([quotesOf(deps.sql, invoice.id), paymentsOf(deps.sql, invoice.id)]);
+      return c.json(await invoiceView(deps, invoice, { quotes, payments }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/invoices/{id}/public',
+      tags: ['invoices'],
+      summary: 'The invoice as its customer sees it (no login): what the checkout page polls',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse('The invoice', PublicInvoiceView), ...problems(400, 404) },
+    }),
+    async (c) => {
+      const invoice = await publicInvoice(invoices, c.req.valid('param').id);
+      const [quotes, payments] = await Promise.all([quotesOf(deps.sql, invoice.id), paymentsOf(deps.sql, invoice.id)]);
+      return c.json(await publicInvoiceView(deps, invoice, quotes, payments), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/invoices/{id}/checkout',
+      tags: ['invoices'],
+      summary: 'Pick the currency to pay in (no login): its price is locked for the invoice, its address or tag handed out',
+      request: { params: IdParam, ...jsonBody(z.object({ currency: CurrencyCode })) },
+      responses: { 200: jsonResponse('How to pay', CheckoutView), ...problems(400, 404, 409, 415, 503) },
+    }),
+    async (c) => {
+      const invoice = await publicInvoice(invoices, c.req.valid('param').id);
+      const currency = await requireCurrency(deps.currencies, c.req.valid('json').currency);
+      return c.json(checkoutView(invoice, currency, await checkout(invoices, invoice.id, currency)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/invoices/{id}/pay',
+      tags: ['invoices'],
+      summary: "Pay what is left of the invoice from the caller's balance, in an accepted currency at its locked price",
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: IdParam, headers: IdempotencyHeaders, ...jsonBody(z.object({ currency: CurrencyCode })) },
+      responses: {
+        201: jsonResponse(
+          'Paid',
+          z.object({ invoice_id: z.string(), payment_id: z.string(), currency: z.string(), amount: z.string() }),
+        ),
+        ...problems(400, 401, 403, 404, 409, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const currency = await requireCurrency(deps.currencies, c.req.valid('json').currency);
+      const { payment, replayed } = await payFromBalance(invoices, {
+        invoiceId: c.req.valid('param').id,
+        payerId: c.get('user').id,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        currency,
+      });
+      return c.json(
+        {
+          invoice_id: payment.invoiceId,
+          payment_id: payment.id,
+          currency: payment.currency,
+          amount: money(payment.amount, currency),
+        },
+        201,
+        replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
+    },
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The invoice's rule, pure: given what was paid and the time, what to record next, or until when to wait. Only final
+ * payments (credited after the confirmations the deposits feature requires) ever settle an invoice: BTCPay #3548.
+ */
+import type { Disposition, InvoiceFacts, PaymentFact } from './facts.js';
+import { valueOfPayment, type Quote } from './conversion.js';
+import { isOpen, type InvoiceStatus, type OperatorMark } from './status.js';
+
+export interface Disposal {
+  paymentId: string;
+  as: Disposition;
+}
+
+export type Step =
+  /** Record the status (it may be the current one) and move the listed payments' money out of the invoice's account. */
+  | { kind: 'record'; status: InvoiceStatus; dispose: Disposal[] }
+  /** Nothing to do before `until` (epoch ms), or before a payment or a mark arrives; null: only then. */
+  | { kind: 'wait'; until: number | null };
+
+export function quoteOf(facts: InvoiceFacts, currency: string): Quote | null {
+  const q = facts.quotes.find((x) => x.currency === currency);
+  return q ? { base: BigInt(q.base), conversionFee: BigInt(q.conversionFee), due: BigInt(q.due) } : null;
+}
+
+/** What the payments are worth in the invoice's currency (a payment in a currency without a locked price: nothing). */
+export function valueOf(facts: InvoiceFacts, payments: PaymentFact[]): bigint {
+  const amount = BigInt(facts.amount);
+  return payments.reduce((sum, p) => {
+    const quote = quoteOf(facts, p.currency);
+    return quote ? sum + valueOfPayment(BigInt(p.amount), quote, amount).value : sum;
+  }, 0n);
+}
+
+const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => payments.map((p) => ({ paymentId: p.id, as }));
+
+export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | null = null): Step {
+  const undisposedFinal = facts.payments.filter((p) => p.state === 'final' && p.disposition === null);
+  if (mark) {
+    return {
+      kind: 'record',
+      status: mark,
+      dispose: dispose(undisposedFinal, mark === 'marked_settled' ? 'settlement' : 'returned'),
+    };
+  }
+  if (!isOpen(facts.status)) {
+    if (undisposedFinal.length === 0) return { kind: 'wait', until: null };
+    // more money after the end: an overpayment of a paid invoice, a late payment of any other
+    const paid = facts.status === 'settled' || facts.status === 'paid_over' || facts.status === 'marked_settled';
+    return { kind: 'record', status: paid ? 'paid_over' : 'paid_late', dispose: dispose(undisposedFinal, 'late') };
+  }
+
+  const inTime = facts.payments.filter((p) => p.state !== 'dropped' && p.seenAt <= facts.expiresAt);
+  const finalInTime = inTime.filter((p) => p.state === 'final' && p.disposition === null);
+  const amount = BigInt(facts.amount);
+  const paid = valueOf(facts, finalInTime);
+  if (paid >= amount) {
+    return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: dispose(finalInTime, 'settlement') };
+  }
+  const processing = (): Step | null =>
+    facts.status === 'new' && inTime.length > 0 ? { kind: 'record', status: 'processing', dispose: [] } : null;
+  if (now < facts.expiresAt) return processing() ?? { kind: 'wait', until: facts.expiresAt };
+  if (inTime.length === 0) return { kind: 'record', status: 'expired', dispose: [] };
+  const confirming = inTime.some((p) => p.state === 'seen');
+  if (confirming && now < facts.monitoringUntil) return processing() ?? { kind: 'wait', until: facts.monitoringUntil };
+  // what was paid in time is kept: the merchant is credited with it as it was, and can refund it
+  return { kind: 'record', status: confirming ? 'invalid' : 'paid_partial', dispose: dispose(finalInTime, 'returned') };
+}

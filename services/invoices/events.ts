@@ -1,0 +1,42 @@
+/**
+ * The webhook event each recorded state publishes, in the transaction that records it. Its id is the invoice and the
+ * state, so a state is announced once however often its step runs. An operator's marks publish the event of the
+ * state they stand for, marked; a partial payment at the end is announced as expired, with what was paid.
+ */
+import { formatAmount } from '../../domain/money.js';
+import type { InvoiceStatus } from '../../domain/invoices/status.js';
+import type { Tx } from '../../platform/db/client.js';
+import { publishEvent, type WebhookEventType } from '../webhooks/client.js';
+import type { Invoice } from './store.js';
+
+const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
+  new: 'invoice.created',
+  processing: 'invoice.processing',
+  settled: 'invoice.settled',
+  paid_over: 'invoice.paid_over',
+  expired: 'invoice.expired',
+  paid_partial: 'invoice.expired',
+  invalid: 'invoice.invalid',
+  paid_late: 'invoice.paid_late',
+  marked_settled: 'invoice.settled',
+  marked_invalid: 'invoice.invalid',
+};
+
+export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<void> {
+  const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
+  await publishEvent(tx, {
+    id: `invoice:${invoice.id}:${invoice.status}`,
+    merchantId: invoice.merchantId,
+    type: EVENT_OF[invoice.status],
+    data: {
+      invoice_id: invoice.id,
+      status: invoice.status,
+      order_id: invoice.orderId,
+      currency: invoice.currency,
+      amount: formatAmount(invoice.amount, scale),
+      settled_value: invoice.settledValue === null ? null : formatAmount(invoice.settledValue, scale),
+      marked: invoice.status === 'marked_settled' || invoice.status === 'marked_invalid',
+      metadata: invoice.metadata,
+    },
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * Invoices' application layer: a merchant creates an invoice (checked against the USD limits at the current rate,
+ * stored with its `invoice.created` event, then its workflow started); a customer picks a currency to pay in (the
+ * price locked, the destination handed out) or pays from a Sluice balance; operators mark invoices.
+ */
+import type { Currency, Network } from '../../domain/currencies.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { worthAt } from '../../domain/invoices/conversion.js';
+import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
+import { valueOf } from '../../domain/invoices/assessment.js';
+import { invoiceAccount } from '../../domain/invoices/ledger.js';
+import { userAccountName } from '../../domain/ledger/engine.js';
+import { divCeil } from '../../domain/money.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import type { DepositAddress, DepositAddressProvider } from '../deposits/client.js';
+import { commitGroups } from '../ledger/journal.js';
+import type { CurrencyCatalog } from '../currencies/catalog.js';
+import { invoiceOutbox, markInvoice, signalInvoicePayment } from './client.js';
+import { publishInvoiceEvent } from './events.js';
+import { reviewInvoice } from './lifecycle.js';
+import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
+import { lockedQuote, type PriceSource } from './pricing.js';
+import type { LockedQuote } from './quotes-store.js';
+import { LIMITS_CURRENCY, type InvoiceSettings } from './settings.js';
+import { insertInvoice, invoiceById, type Invoice } from './store.js';
+
+export interface InvoiceDeps {
+  sql: Sql;
+  temporal: TemporalTarget;
+  log: Logger;
+  currencies: CurrencyCatalog;
+  prices: PriceSource | null;
+  settings: InvoiceSettings;
+  /** Where invoices are paid on chain: the deposits feature's providers, per network. */
+  destinations: Partial<Record<Network, DepositAddressProvider>>;
+}
+
+export const MIN_EXPIRES_IN_SECONDS = 60;
+export const MAX_EXPIRES_IN_SECONDS = 7 * 86_400;
+
+export interface NewInvoiceRequest {
+  merchantId: string;
+  idempotencyKey: string | null;
+  currency: Currency;
+  amount: bigint;
+  acceptedCurrencies: Currency[];
+  expiresInSeconds: number;
+  description: string | null;
+  orderId: string | null;
+  metadata: Record<string, unknown>;
+  callbackUrl: string | null;
+  redirectUrl: string | null;
+}
+
+/** The invoice's amount in US cents at the current rate, checked against the limits. */
+async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint): Promise<void> {
+  let cents = amount;
+  if (currency.code !== LIMITS_CURRENCY) {
+    if (!deps.prices)
+      throw new DomainError(ErrorCode.Unavailable, `no exchange rate source to check ${currency.code} against the USD limits`);
+    const usd = (await deps.currencies.get(LIMITS_CURRENCY))!;
+    const { price } = await deps.prices.priceOf(currency.code, LIMITS_CURRENCY);
+    cents = worthAt(amount, currency.scale, usd.scale, price);
+  }
+  if (cents < deps.settings.minUsd)
+    throw new DomainError(ErrorCode.AmountBelowMinimum, 'the amount is below the invoice minimum', [
+      { path: 'amount', message: `must be worth at least ${deps.settings.minUsd} US cents` },
+    ]);
+  if (cents > deps.settings.maxUsd)
+    throw new DomainError(ErrorCode.AmountAboveMaximum, 'the amount is above the invoice maximum', [
+      { path: 'amount', message: `must be worth at most ${deps.settings.maxUsd} US cents` },
+    ]);
+}
+
+export async function createInvoice(
+  deps: InvoiceDeps,
+  request: NewInvoiceRequest,
+): Promise<{ invoice: Invoice; replayed: boolean }> {
+  if (request.expiresInSeconds < MIN_EXPIRES_IN_SECONDS || request.expiresInSeconds > MAX_EXPIRES_IN_SECONDS) {
+    throw new DomainError(ErrorCode.ValidationFailed, 'expires_in is out of range', [
+      { path: 'expires_in', message: `must be between ${MIN_EXPIRES_IN_SECONDS} and ${MAX_EXPIRES_IN_SECONDS} seconds` },
+    ]);
+  }
+  for (const c of [request.currency, ...request.acceptedCurrencies]) {
+    if (!c.enabled) throw new DomainError(ErrorCode.CurrencyDisabled, `${c.code} is disabled`);
+  }
+  await checkLimits(deps, request.currency, request.amount);
+  const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
+  let earlier: Invoice | null = null;
+  const stored = await deps.sql.begin(async (tx) => {
+    const { invoice, created } = await insertInvoice(tx, {
+      merchantId: request.merchantId,
+      idempotencyKey: request.idempotencyKey,
+      currency: request.currency.code,
+      amount: request.amount,
+      acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
+      description: request.description,
+      orderId: request.orderId,
+      metadata: request.metadata,
+      callbackUrl: request.callbackUrl,
+      redirectUrl: request.redirectUrl,
+      feePpm: deps.settings.feePpm,
+      conversionFeePpm: deps.settings.conversionFeePpm,
+      expiresAt,
+      monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
+    });
+    if (!created) {
+      earlier = invoice;
+      return null;
+    }
+    await publishInvoiceEvent(tx, invoice);
+    return invoice;
+  });
+  if (stored) {
+    // store, then start: not awaited, so a burst of invoices is not paced by Temporal's starts; nothing waits on the
+    // workflow before the deadline or a payment (whose signal starts it too), and the worker's sweep starts any missed
+    void storeThenStart(invoiceOutbox(deps.temporal, deps.sql), async () => stored, deps.log);
+    return { invoice: stored, replayed: false };
+  }
+  const first = earlier as Invoice | null;
+  if (!first || first.amount !== request.amount || first.currency !== request.currency.code) {
+    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different invoice');
+  }
+  return { invoice: first, replayed: true };
+}
+
+/** The merchant's own invoice; another merchant's is not found (404, never 403: its existence is not told). */
+export async function ownInvoice(deps: Pick<InvoiceDeps, 'sql'>, merchantId: string, id: string): Promise<Invoice> {
+  const invoice = await invoiceById(deps.sql, id);
+  if (!invoice || invoice.merchantId !== merchantId) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
+  return invoice;
+}
+
+export async function publicInvoice(deps: Pick<InvoiceDeps, 'sql'>, id: string): Promise<Invoice> {
+  const invoice = await invoiceById(deps.sql, id);
+  if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
+  return invoice;
+}
+
+function requirePayable(invoice: Invoice, currency: string, field = 'currency'): void {
+  if (!invoice.acceptedCurrencies.includes(currency)) {
+    throw new DomainError(ErrorCode.ValidationFailed, `the invoice does not accept ${currency}`, [
+      { path: field, message: `must be one of ${invoice.acceptedCurrencies.join(', ')}` },
+    ]);
+  }
+  if (!isOpen(invoice.status) || Date.now() >= invoice.expiresAt.getTime()) {
+    throw new DomainError(ErrorCode.InvoiceNotPayable, `the invoice is ${isOpen(invoice.status) ? 'expired' : invoice.status}`);
+  }
+}
+
+export interface Checkout {
+  quote: LockedQuote;
+  destination: DepositAddress | null;
+}
+
+/**
+ * The customer picks a currency: its price is locked (once, for the invoice's life) and the invoice's destination on
+ * that currency's network handed out (none for a currency only payable from a balance).
+ */
+export async function checkout(deps: InvoiceDeps, invoiceId: string, currency: Currency): Promise<Checkout> {
+  const invoice = await publicInvoice(deps, invoiceId);
+  requirePayable(invoice, currency.code);
+  const quote = await lockedQuote(deps, invoice, currency.code);
+  const provider = currency.network ? deps.destinations[currency.network] : undefined;
+  const destination = provider
+    ? await provider.invoiceDestination({ invoiceId: invoice.id, merchantId: invoice.merchantId })
+    : null;
+  return { quote, destination };
+}
+
+/**
+ * A Sluice user pays what is left of the invoice from their balance in an accepted currency, at its locked price:
+ * the payment row and the ledger transfer to the invoice's account commit together, once per Idempotency-Key.
+ */
+export async function payFromBalance(
+  deps: InvoiceDeps,
+  request: { invoiceId: string; payerId: string; idempotencyKey: string; currency: Currency },
+): Promise<{ payment: InvoicePayment; replayed: boolean }> {
+  const invoice = await publicInvoice(deps, request.invoiceId);
+  const replay = (payment: InvoicePayment) => {
+    if (payment.invoiceId !== invoice.id || payment.currency !== request.currency.code)
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different payment');
+    return { payment, replayed: true };
+  };
+  const earlier = await balancePaymentByKey(deps.sql, request.payerId, request.idempotencyKey);
+  if (earlier) return replay(earlier);
+  requirePayable(invoice, request.currency.code);
+  const facts = await reviewInvoice(deps, invoice.id);
+  const quote = await lockedQuote(deps, invoice, request.currency.code);
+  const remaining =
+    invoice.amount -
+    valueOf(
+      facts,
+      facts.payments.filter((p) => p.state === 'final'),
+    );
+  if (remaining <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
+  const amount = divCeil(remaining * quote.due, invoice.amount);
+  const result = await deps.sql.begin(async (tx) => {
+    await tx`select 1 from invoices where id = ${invoice.id} for update`;
+    const { payment, created } = await insertBalancePayment(tx, {
+      invoiceId: invoice.id,
+      payerId: request.payerId,
+      idempotencyKey: request.idempotencyKey,
+      currency: request.currency.code,
+      amount,
+    });
+    if (!created) return replay(payment); // the same key twice at once
+    const [outcome] = await commitGroups(tx, [
+      {
+        transfers: [
+          {
+            kind: 'posted',
+            key: `invoice:${invoice.id}:payment:${payment.id}:from-balance`,
+            debit: userAccountName(request.payerId),
+            credit: invoiceAccount(invoice.id),
+            currency: request.currency.code,
+            amount,
+            metadata: { type: 'invoice_payment', invoice_id: invoice.id },
+          },
+        ],
+      },
+    ]);
+    if (!outcome!.ok) throw new DomainError(outcome!.error.code, outcome!.error.message);
+    return { payment, replayed: false };
+  });
+  if (!result.replayed) {
+    await signalInvoicePayment(deps.temporal, invoice.id).catch((error) =>
+      deps.log.warn({ err: error, invoice: invoice.id }, 'could not signal the invoice; it will look when it next polls'),
+    );
+  }
+  return result;
+}
+
+/** An operator marks the invoice settled or invalid (its workflow validates and records it, with the operator). */
+export async function markInvoiceAs(
+  deps: InvoiceDeps,
+  request: { invoiceId: string; mark: OperatorMark; operatorId: string; note: string | null },
+) {
+  const invoice = await publicInvoice(deps, request.invoiceId);
+  return markInvoice(deps.temporal, invoice, { mark: request.mark, operatorId: request.operatorId, note: request.note });
+}

@@ -1,0 +1,144 @@
+/** The invoice's rule: which state to record next from what was paid and when, and where each payment's money goes. */
+import { describe, expect, it } from 'vitest';
+import { nextStep } from '../../domain/invoices/assessment.js';
+import type { InvoiceFacts, PaymentFact } from '../../domain/invoices/facts.js';
+import { disbursementOf } from '../../domain/invoices/ledger.js';
+import { markRefusal } from '../../domain/invoices/status.js';
+
+const T0 = 1_000_000;
+const EXPIRES = T0 + 900_000;
+const MONITOR = EXPIRES + 3_600_000;
+
+const invoice = (over: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
+  id: 'inv',
+  merchantId: 'm',
+  status: 'new',
+  currency: 'USDT',
+  amount: '100000000',
+  feePpm: '10000',
+  expiresAt: EXPIRES,
+  monitoringUntil: MONITOR,
+  quotes: [
+    { currency: 'USDT', base: '100000000', conversionFee: '0', due: '100000000' },
+    { currency: 'ETH', base: '50000000000000000', conversionFee: '250000000000000', due: '50250000000000000' },
+  ],
+  payments: [],
+  ...over,
+});
+let ids = 0;
+const payment = (over: Partial<PaymentFact>): PaymentFact => ({
+  id: String(++ids),
+  currency: 'USDT',
+  amount: '100000000',
+  state: 'final',
+  seenAt: T0 + 1_000,
+  disposition: null,
+  ...over,
+});
+
+describe('nextStep', () => {
+  it('waits for the deadline while nothing is paid, then expires', () => {
+    expect(nextStep(invoice(), T0)).toEqual({ kind: 'wait', until: EXPIRES });
+    expect(nextStep(invoice(), EXPIRES)).toEqual({ kind: 'record', status: 'expired', dispose: [] });
+  });
+
+  it('is processing once a payment is seen, and settles only once it is final (never before confirmations)', () => {
+    const seen = payment({ state: 'seen' });
+    expect(nextStep(invoice({ payments: [seen] }), T0 + 2_000)).toEqual({ kind: 'record', status: 'processing', dispose: [] });
+    expect(nextStep(invoice({ status: 'processing', payments: [seen] }), T0 + 2_000)).toEqual({ kind: 'wait', until: EXPIRES });
+    const final = { ...seen, state: 'final' as const };
+    expect(nextStep(invoice({ status: 'processing', payments: [final] }), T0 + 3_000)).toEqual({
+      kind: 'record',
+      status: 'settled',
+      dispose: [{ paymentId: final.id, as: 'settlement' }],
+    });
+  });
+
+  it('waits through the monitoring window for a payment seen in time, then is invalid', () => {
+    const seen = payment({ state: 'seen' });
+    const facts = invoice({ status: 'processing', payments: [seen] });
+    expect(nextStep(facts, EXPIRES + 1)).toEqual({ kind: 'wait', until: MONITOR });
+    expect(nextStep(facts, MONITOR)).toEqual({ kind: 'record', status: 'invalid', dispose: [] });
+  });
+
+  it('settles a partial payment completed in time; a partial one left at the deadline is paid_partial and returned', () => {
+    const first = payment({ amount: '40000000' });
+    const second = payment({ amount: '60000000', seenAt: T0 + 5_000 });
+    expect(nextStep(invoice({ status: 'processing', payments: [first] }), T0 + 4_000)).toEqual({ kind: 'wait', until: EXPIRES });
+    expect(nextStep(invoice({ status: 'processing', payments: [first, second] }), T0 + 6_000)).toMatchObject({
+      status: 'settled',
+      dispose: [
+        { paymentId: first.id, as: 'settlement' },
+        { paymentId: second.id, as: 'settlement' },
+      ],
+    });
+    expect(nextStep(invoice({ status: 'processing', payments: [first] }), EXPIRES)).toEqual({
+      kind: 'record',
+      status: 'paid_partial',
+      dispose: [{ paymentId: first.id, as: 'returned' }],
+    });
+  });
+
+  it('marks an overpayment paid_over, and values payments in other currencies at their locked price', () => {
+    expect(nextStep(invoice({ payments: [payment({ amount: '100000001' })] }), T0 + 2_000)).toMatchObject({
+      status: 'paid_over',
+    });
+    expect(nextStep(invoice({ payments: [payment({ currency: 'ETH', amount: '50250000000000000' })] }), T0)).toMatchObject({
+      status: 'settled',
+    });
+    const short = payment({ currency: 'ETH', amount: '50249999999999999' });
+    expect(nextStep(invoice({ status: 'processing', payments: [short] }), T0)).toEqual({
+      kind: 'wait',
+      until: EXPIRES,
+    });
+  });
+
+  it('a payment after the end is paid_late (paid_over after a settlement), its money to the merchant as it was', () => {
+    const late = payment({ seenAt: EXPIRES + 10 });
+    expect(nextStep(invoice({ status: 'expired', payments: [late] }), EXPIRES + 20)).toEqual({
+      kind: 'record',
+      status: 'paid_late',
+      dispose: [{ paymentId: late.id, as: 'late' }],
+    });
+    expect(nextStep(invoice({ status: 'settled', payments: [late] }), EXPIRES + 20)).toMatchObject({ status: 'paid_over' });
+    expect(nextStep(invoice({ status: 'expired', payments: [{ ...late, disposition: 'late' }] }), EXPIRES + 20)).toEqual({
+      kind: 'wait',
+      until: null,
+    });
+  });
+
+  it("records an operator's mark, settling what was paid or returning it", () => {
+    const paid = payment({ amount: '1000' });
+    expect(nextStep(invoice({ status: 'paid_partial', payments: [paid] }), EXPIRES, 'marked_settled')).toEqual({
+      kind: 'record',
+      status: 'marked_settled',
+      dispose: [{ paymentId: paid.id, as: 'settlement' }],
+    });
+    expect(markRefusal('settled', 'marked_invalid')).toMatch(/already settled/);
+    expect(markRefusal('expired', 'marked_settled')).toBeNull();
+  });
+});
+
+describe('disbursementOf', () => {
+  it('exchanges a payment in another currency, takes the conversion fee and the invoice fee, pays the merchant', () => {
+    const eth = payment({ currency: 'ETH', amount: '50250000000000000' });
+    const facts = invoice({ payments: [eth] });
+    const { group, settledValue, fee } = disbursementOf(facts, [{ paymentId: eth.id, as: 'settlement' }]);
+    expect(settledValue).toBe(100_000_000n);
+    expect(fee).toBe(1_000_000n);
+    expect(group.transfers.map((t) => ('debit' in t ? [t.debit, t.credit, t.currency, t.amount] : []))).toEqual([
+      ['invoice:inv', 'fees:ETH', 'ETH', 250_000_000_000_000n],
+      ['invoice:inv', 'exchange:invoices', 'ETH', 50_000_000_000_000_000n],
+      ['exchange:invoices', 'invoice:inv', 'USDT', 100_000_000n],
+      ['invoice:inv', 'fees:USDT', 'USDT', 1_000_000n],
+      ['invoice:inv', 'user:m', 'USDT', 99_000_000n],
+    ]);
+  });
+
+  it('returns a late payment to the merchant whole, in its own currency, without fees', () => {
+    const late = payment({ currency: 'ETH', amount: '7' });
+    const { group, fee } = disbursementOf(invoice({ payments: [late] }), [{ paymentId: late.id, as: 'late' }]);
+    expect(fee).toBe(0n);
+    expect(group.transfers).toMatchObject([{ debit: 'invoice:inv', credit: 'user:m', currency: 'ETH', amount: 7n }]);
+  });
+});

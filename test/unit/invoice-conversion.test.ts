@@ -1,0 +1,81 @@
+/** Paying an invoice in another currency: the locked price, the conversion fee and every rounding, to the minor unit. */
+import { describe, expect, it } from 'vitest';
+import { identityQuote, parsePrice, quoteFor, valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
+import { invoiceFee } from '../../domain/invoices/ledger.js';
+
+const price = (text: string) => parsePrice(text)!;
+
+describe('parsePrice', () => {
+  it('reads a decimal as an exact fraction', () => {
+    expect(parsePrice('3012.5')).toEqual({ numerator: 30125n, denominator: 10n });
+    expect(parsePrice('1')).toEqual({ numerator: 1n, denominator: 1n });
+  });
+  it.each(['0', '0.000', '-1', '1e3', '', 'abc', '1.'])('refuses %j', (text) => {
+    expect(parsePrice(text)).toBeNull();
+  });
+});
+
+describe('quoteFor', () => {
+  it('converts 100.00 USD to USDT at 1.0002 USD per USDT with a 0.5% fee, rounding what is owed up', () => {
+    // 10000 cents / 1.0002 = 99.980003999... USDT → 99980004 micro-USDT (rounded up)
+    const quote = quoteFor({ amount: 10_000n, invoiceScale: 2, payScale: 6, price: price('1.0002'), conversionFeePpm: 5_000n });
+    expect(quote.base).toBe(99_980_004n);
+    // 0.5% of 99980004 = 499900.02 → 499901 (rounded up)
+    expect(quote.conversionFee).toBe(499_901n);
+    expect(quote.due).toBe(100_479_905n);
+  });
+
+  it('converts to a currency with more decimals than its price has (ETH at 3012.50 USD)', () => {
+    const quote = quoteFor({ amount: 2_500n, invoiceScale: 2, payScale: 18, price: price('3012.50'), conversionFeePpm: 0n });
+    // 25 / 3012.5 = 0.008298755186721991701... ETH
+    expect(quote.base).toBe(8_298_755_186_721_992n);
+    expect(quote).toMatchObject({ conversionFee: 0n, due: 8_298_755_186_721_992n });
+  });
+
+  it('never owes less than the exact conversion: base × price ≥ amount', () => {
+    for (const [amount, text] of [
+      [1n, '0.3'],
+      [999n, '7.77'],
+      [123_456n, '0.000123'],
+    ] as const) {
+      const p = price(text);
+      const { base } = quoteFor({ amount, invoiceScale: 2, payScale: 6, price: p, conversionFeePpm: 0n });
+      expect(base * p.numerator * 100n >= amount * p.denominator * 1_000_000n).toBe(true);
+      expect((base - 1n) * p.numerator * 100n < amount * p.denominator * 1_000_000n).toBe(true);
+    }
+  });
+});
+
+describe('valueOfPayment', () => {
+  const quote = quoteFor({ amount: 10_000n, invoiceScale: 2, payScale: 6, price: price('1.0002'), conversionFeePpm: 5_000n });
+
+  it('paying exactly what is due is worth the whole invoice and carries the whole conversion fee', () => {
+    expect(valueOfPayment(quote.due, quote, 10_000n)).toEqual({ value: 10_000n, conversionFee: 499_901n });
+  });
+
+  it('one minor unit short is worth less than the invoice (rounded down)', () => {
+    expect(valueOfPayment(quote.due - 1n, quote, 10_000n).value).toBe(9_999n);
+  });
+
+  it('half is worth half, its fee rounded up', () => {
+    const half = quote.due / 2n; // 50239952
+    expect(valueOfPayment(half, quote, 10_000n)).toEqual({ value: 4_999n, conversionFee: 249_951n });
+  });
+
+  it('the invoice currency itself converts one to one', () => {
+    expect(valueOfPayment(7_000n, identityQuote(10_000n), 10_000n)).toEqual({ value: 7_000n, conversionFee: 0n });
+  });
+});
+
+describe('invoiceFee and worthAt', () => {
+  it('charges the fee on the invoice amount, rounded up, never more than was paid', () => {
+    expect(invoiceFee(10_000n, 10_000n, 10_000n)).toBe(100n);
+    expect(invoiceFee(10_050n, 10_001n, 10_000n)).toBe(101n);
+    expect(invoiceFee(50n, 10_000n, 10_000n)).toBe(50n);
+  });
+
+  it('values an amount in USD cents, rounded down, for the limits', () => {
+    expect(worthAt(1_500_000n, 6, 2, price('0.9998'))).toBe(149n);
+    expect(worthAt(10n ** 18n, 18, 2, price('3012.505'))).toBe(301_250n);
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * The invoice workflow on the time-skipping server with its real activities against a test database: every state
+ * and exception, settlement only once a deposit is final, an operator's marks, the price locked across a rate change,
+ * and each state's webhook event published once.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInvoiceActivities } from '../../activities/invoices/activities.js';
+import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
+import { invoiceAccount } from '../../domain/invoices/ledger.js';
+import { parsePrice } from '../../domain/invoices/conversion.js';
+import type { InvoiceStatus } from '../../domain/invoices/status.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { recordDeposit } from '../../services/deposits/store.js';
+import { checkout, payFromBalance, type InvoiceDeps } from '../../services/invoices/service.js';
+import type { PriceSource } from '../../services/invoices/pricing.js';
+import { insertInvoice, invoiceById } from '../../services/invoices/store.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { SluiceKind } from '../../platform/temporal/search-attributes.js';
+import {
+  invoicePaymentSignal,
+  invoiceProgressQuery,
+  invoiceWorkflowId,
+  markInvoiceUpdate,
+  type InvoiceInput,
+} from '../../workflows/invoices/messages.js';
+import { invoiceWorkflow } from '../../workflows/invoices/workflow.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fundedUser } from '../support/funded-user.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+const TASK_QUEUE = 'invoice-test';
+const CHAIN = 'evm-31337';
+const log = pino({ level: process.env.TEST_LOG ?? 'silent' });
+const MINUTE = 60_000;
+
+/** Prices an operator would set: the rates feature's current rate, changeable mid-test. */
+class SetPrices implements PriceSource {
+  readonly prices = new Map<string, string>([['ETH/USDT', '2000']]);
+  async priceOf(currency: string, inCurrency: string) {
+    const text = this.prices.get(`${currency}/${inCurrency}`)!;
+    return { price: parsePrice(text)!, text };
+  }
+}
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let merchant: string;
+let operator: string;
+let deps: InvoiceDeps;
+const prices = new SetPrices();
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnvironment(), createTestDatabase()]);
+  merchant = (await insertUser(db.sql, { email: 'shop@example.com', passwordHash: 'x', role: 'merchant' }))!.id;
+  operator = (await insertUser(db.sql, { email: 'ops@example.com', passwordHash: 'x', role: 'operator' }))!.id;
+  // every invoice event the merchant can subscribe to, so each published one is stored
+  await db.sql`
+    insert into webhook_endpoints (merchant_id, url, event_types, secret_sealed)
+    values (${merchant}, 'https://shop.example/hooks', ${db.sql.array(['invoice.created', 'invoice.processing', 'invoice.settled', 'invoice.expired', 'invoice.invalid', 'invoice.paid_late', 'invoice.paid_over'])}, 'sealed')`;
+  deps = {
+    sql: db.sql,
+    temporal: { client: env.client, taskQueue: TASK_QUEUE },
+    log,
+    currencies: new CurrencyCatalog(db.sql),
+    prices,
+    settings: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 60 * MINUTE, minUsd: 1n, maxUsd: 10n ** 9n },
+    destinations: {},
+  };
+});
+afterAll(async () => {
+  await env?.teardown();
+  await db?.drop();
+});
+
+const newWorker = () =>
+  Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: workflowBundle(),
+    activities: createInvoiceActivities({ ...deps }),
+  });
+
+/** A 100 USDT invoice accepting USDT and ETH, expiring 15 minutes after the test server's clock. */
+async function newInvoice(): Promise<string> {
+  const now = await env.currentTimeMs();
+  const expiresAt = new Date(now + 15 * MINUTE);
+  const { invoice } = await insertInvoice(db.sql, {
+    merchantId: merchant,
+    idempotencyKey: null,
+    currency: 'USDT',
+    amount: 100_000_000n,
+    acceptedCurrencies: ['USDT', 'ETH'],
+    description: 'order',
+    orderId: null,
+    metadata: {},
+    callbackUrl: null,
+    redirectUrl: null,
+    feePpm: 10_000n,
+    conversionFeePpm: 5_000n,
+    expiresAt,
+    monitoringUntil: new Date(expiresAt.getTime() + 60 * MINUTE),
+  });
+  return invoice.id;
+}
+
+const start = (invoiceId: string, input: Partial<InvoiceInput> = {}) =>
+  env.client.workflow.start(invoiceWorkflow, {
+    taskQueue: TASK_QUEUE,
+    workflowId: invoiceWorkflowId(invoiceId),
+    args: [{ invoiceId, lateWindowMs: 30 * MINUTE, ...input }],
+    typedSearchAttributes: [{ key: SluiceKind, value: 'invoice' }],
+  });
+
+async function waitForStatus(invoiceId: string, status: InvoiceStatus): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    if ((await invoiceById(db.sql, invoiceId))!.status === status) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`invoice ${invoiceId} never reached ${status}; it is ${(await invoiceById(db.sql, invoiceId))!.status}`);
+}
+
+let txs = 0;
+/** A deposit to the invoice's address as the EVM listener records it: seen, not yet confirmed. */
+async function depositSeen(invoiceId: string, currency: string, amount: bigint, detectedAt?: Date): Promise<string> {
+  const tx = `0x${(++txs).toString(16).padStart(64, '0')}`;
+  const deposit = await recordDeposit(db.sql, {
+    userId: merchant,
+    currency,
+    amount,
+    chain: CHAIN,
+    txHash: tx,
+    eventIndex: 0,
+    address: '0x00000000000000000000000000000000000000aa',
+    workflowId: `deposit:${CHAIN}:${tx}:0`,
+    invoiceId,
+  });
+  if (detectedAt) await db.sql`update deposits set detected_at = ${detectedAt} where id = ${deposit.id}`;
+  await db.sql`
+    insert into evm_deposit_observations (deposit_id, chain, from_address, block_number, block_hash)
+    values (${deposit.id}, ${CHAIN}, '0x00000000000000000000000000000000000000bb', 1, ${tx})`;
+  return deposit.id;
+}
+
+async function confirm(invoiceId: string, depositId: string): Promise<void> {
+  await db.sql`update evm_deposit_observations set state = 'confirmed', confirmations = 12 where deposit_id = ${depositId}`;
+  await env.client.workflow.getHandle(invoiceWorkflowId(invoiceId)).signal(invoicePaymentSignal);
+}
+
+const posted = async (account: string, currency: string) => balanceView(await balanceOf(db.sql, account, currency)).posted;
+const events = async (invoiceId: string) =>
+  (await db.sql`select type from webhook_events where id like ${`invoice:${invoiceId}:%`} order by created_at, id`).map(
+    (r) => r.type as string,
+  );
+
+describe('invoiceWorkflow', () => {
+  it('expires at its deadline when nothing was paid', async () => {
+    const id = await newInvoice();
+    const worker = await newWorker();
+    const result = await worker.runUntil(async () => (await start(id)).result());
+    expect(result).toEqual({ status: 'expired', payments: 0, finalPayments: 0 });
+    expect(await events(id)).toEqual(['invoice.expired']);
+  });
+
+  it('is processing while a deposit confirms, settles only once it is final, and pays the merchant less the fee', async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      const handle = await start(id);
+      const deposit = await depositSeen(id, 'USDT', 100_000_000n);
+      await handle.signal(invoicePaymentSignal);
+      await waitForStatus(id, 'processing');
+      expect(await handle.query(invoiceProgressQuery)).toMatchObject({ status: 'processing', payments: 1, finalPayments: 0 });
+      expect(await posted(userAccountName(merchant), 'USDT')).toBe(before); // not before its confirmations
+      await confirm(id, deposit);
+      await waitForStatus(id, 'settled');
+      await handle.signal(invoicePaymentSignal); // a repeated word changes nothing
+      expect(await handle.result()).toMatchObject({ status: 'settled', finalPayments: 1 });
+    });
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 99_000_000n);
+    expect(await posted('fees:USDT', 'USDT')).toBeGreaterThanOrEqual(1_000_000n);
+    expect(await posted(invoiceAccount(id), 'USDT')).toBe(0n);
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
+  });
+
+  it('is invalid when a payment seen in time is not final within the monitoring window', async () => {
+    const id = await newInvoice();
+    const worker = await newWorker();
+    const result = await worker.runUntil(async () => {
+      const handle = await start(id, { lateWindowMs: MINUTE });
+      await depositSeen(id, 'USDT', 100_000_000n);
+      await handle.signal(invoicePaymentSignal);
+      return handle.result();
+    });
+    expect(result.status).toBe('invalid');
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.invalid']);
+  });
+
+  it('settles a partial payment completed before the deadline', async () => {
+    const id = await newInvoice();
+    const payer = await fundedUser(db.sql, 'payer', { USDT: 500_000_000n });
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      const handle = await start(id);
+      const first = await depositSeen(id, 'USDT', 40_000_000n);
+      await confirm(id, first);
+      await waitForStatus(id, 'processing');
+      // the rest from a Sluice balance: exactly what is left
+      const { payment } = await payFromBalance(deps, {
+        invoiceId: id,
+        payerId: payer,
+        idempotencyKey: 'rest',
+        currency: (await deps.currencies.get('USDT'))!,
+      });
+      expect(payment.amount).toBe(60_000_000n);
+      expect(await handle.result()).toMatchObject({ status: 'settled', finalPayments: 2 });
+    });
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
+  });
+
+  it('keeps a partial payment left at the deadline (paid_partial), crediting it to the merchant as paid', async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker();
+    const result = await worker.runUntil(async () => {
+      const handle = await start(id, { lateWindowMs: MINUTE });
+      await confirm(id, await depositSeen(id, 'USDT', 30_000_000n));
+      return handle.result();
+    });
+    expect(result.status).toBe('paid_partial');
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 30_000_000n);
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.expired']);
+  });
+
+  it('marks an overpayment paid_over and credits the excess to the merchant', async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker();
+    const result = await worker.runUntil(async () => {
+      const handle = await start(id, { lateWindowMs: MINUTE });
+      await confirm(id, await depositSeen(id, 'USDT', 120_000_000n));
+      return handle.result();
+    });
+    expect(result.status).toBe('paid_over');
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 119_000_000n);
+    expect(await events(id)).toEqual(['invoice.paid_over']);
+  });
+
+  it('takes a payment after the deadline as paid_late, even once its workflow has ended', async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      expect((await (await start(id, { lateWindowMs: MINUTE })).result()).status).toBe('expired');
+      // the workflow ended; the listener's signal starts it again and it reads the late payment
+      const invoice = (await invoiceById(db.sql, id))!;
+      const deposit = await depositSeen(id, 'USDT', 100_000_000n, new Date(invoice.expiresAt.getTime() + MINUTE));
+      await db.sql`update evm_deposit_observations set state = 'confirmed' where deposit_id = ${deposit}`;
+      const handle = await env.client.workflow.signalWithStart(invoiceWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: invoiceWorkflowId(id),
+        args: [{ invoiceId: id, lateWindowMs: MINUTE }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        signal: invoicePaymentSignal,
+        signalArgs: [],
+      });
+      expect((await handle.result()).status).toBe('paid_late');
+    });
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 100_000_000n);
+    expect(await events(id)).toEqual(['invoice.expired', 'invoice.paid_late']);
+  });
+
+  it("records an operator's mark with the operator, and refuses a mark a settled invoice does not allow", async () => {
+    const expired = await newInvoice();
+    const payer = await fundedUser(db.sql, 'payer', { USDT: 500_000_000n });
+    const usdt = (await deps.currencies.get('USDT'))!;
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      const handle = await start(expired);
+      await env.sleep('16 minutes');
+      await waitForStatus(expired, 'expired');
+      const marked = await handle.executeUpdate(markInvoiceUpdate, {
+        args: [{ mark: 'marked_settled', operatorId: operator, note: 'paid by wire' }],
+      });
+      expect(marked).toBe('marked_settled');
+
+      const settled = await newInvoice(); // after the clock moved past the first one's deadline
+      const other = await start(settled);
+      await payFromBalance(deps, { invoiceId: settled, payerId: payer, idempotencyKey: 'all', currency: usdt });
+      await waitForStatus(settled, 'settled');
+      const refused = await other
+        .executeUpdate(markInvoiceUpdate, { args: [{ mark: 'marked_invalid', operatorId: operator, note: null }] })
+        .catch((error: Error) => error);
+      expect((refused as Error).cause).toMatchObject({ type: 'conflict', message: 'the invoice is already settled' });
+      expect((await handle.result()).status).toBe('marked_settled');
+      expect((await other.result()).status).toBe('settled');
+    });
+    expect(await invoiceById(db.sql, expired)).toMatchObject({
+      status: 'marked_settled',
+      markedBy: operator,
+      markNote: 'paid by wire',
+    });
+    expect(await events(expired)).toEqual(['invoice.expired', 'invoice.settled']);
+  });
+
+  it('keeps the price locked when the customer chose, across a rate change, with the conversion fee', async () => {
+    const id = await newInvoice();
+    const eth = (await deps.currencies.get('ETH'))!;
+    const merchantBefore = await posted(userAccountName(merchant), 'USDT');
+    const feesBefore = await posted('fees:ETH', 'ETH');
+    prices.prices.set('ETH/USDT', '2000');
+    const { quote } = await checkout(deps, id, eth);
+    // 100 USDT / 2000 = 0.05 ETH; 0.5% conversion fee = 0.00025 ETH
+    expect(quote).toMatchObject({ price: '2000', base: 50_000_000_000_000_000n, conversionFee: 250_000_000_000_000n });
+    prices.prices.set('ETH/USDT', '2500'); // the market moves; the invoice keeps its price
+    expect((await checkout(deps, id, eth)).quote.due).toBe(quote.due);
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      const handle = await start(id);
+      await confirm(id, await depositSeen(id, 'ETH', quote.due));
+      expect(await handle.result()).toMatchObject({ status: 'settled' });
+    });
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(merchantBefore + 99_000_000n);
+    expect(await posted('fees:ETH', 'ETH')).toBe(feesBefore + 250_000_000_000_000n);
+  });
+});

@@ -9,3 +9,5 @@ export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';
 export { marketWorkflow } from './exchange/market/workflow.js';
 export { triggerOrderWorkflow } from './exchange/trigger/workflow.js';
+export { notificationDeliveryWorkflow } from './notifications/delivery/workflow.js';
+export { broadcastWorkflow } from './notifications/broadcast/workflow.js';

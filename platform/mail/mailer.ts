@@ -2,7 +2,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface Mailer {
-  send(message: { to: string; subject: string; text: string }): Promise<{ messageId: string }>;
+  /** `text`, `html` or both (mail clients show the HTML when they can). */
+  send(message: { to: string; subject: string; text?: string; html?: string }): Promise<{ messageId: string }>;
   close(): void;
 }
 

@@ -72,4 +72,21 @@ export const retryPolicies = {
     startToCloseTimeout: '10 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   },
+  /**
+   * One send of a notification (mail, Telegram, Slack): retried with backoff. The delivery workflow takes the attempts
+   * and first interval from its input (NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_RETRY_INITIAL_MS).
+   */
+  notificationSend: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
+  },
+  /**
+   * One page of a broadcast: paced sends, heartbeating after each, so a dead worker's page moves to another within
+   * the heartbeat timeout (its sends already made are not repeated: each is claimed in the delivery log first).
+   */
+  broadcastPage: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

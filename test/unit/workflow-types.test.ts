@@ -15,6 +15,11 @@ import { withdrawalWorkflowType, type WithdrawalWorkflow } from '../../workflows
 import { xrplBackfillWorkflowType, type XrplBackfillWorkflow } from '../../workflows/xrpl-tracking/messages.js';
 import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchange/market/messages.js';
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
+import {
+  notificationDeliveryWorkflowType,
+  type NotificationDeliveryWorkflow,
+} from '../../workflows/notifications/delivery/messages.js';
+import { broadcastWorkflowType, type BroadcastWorkflow } from '../../workflows/notifications/broadcast/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -27,6 +32,8 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [xrplBackfillWorkflowType, bundle.xrplBackfillWorkflow satisfies XrplBackfillWorkflow],
   [marketWorkflowType, bundle.marketWorkflow satisfies MarketWorkflow],
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
+  [notificationDeliveryWorkflowType, bundle.notificationDeliveryWorkflow satisfies NotificationDeliveryWorkflow],
+  [broadcastWorkflowType, bundle.broadcastWorkflow satisfies BroadcastWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

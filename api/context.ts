@@ -16,6 +16,8 @@ import type { TransferRulesCache } from '../services/transfers/rules-cache.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
+import type { TelegramBotSettings } from '../platform/telegram/bot-api.js';
+import type { BroadcastSettings } from '../services/notifications/client.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -35,6 +37,8 @@ export interface ApiDeps {
     devMode: boolean;
     withdrawals: WithdrawalTimings;
     console: ConsoleSettings;
+    /** The Telegram bot (null: not configured) and how broadcasts are paged and paced. */
+    notifications: NotificationApiSettings;
   };
   metrics: ApiMetrics;
   log: Logger;
@@ -52,6 +56,11 @@ export interface ConsoleSettings {
   sessionTtlSeconds: number;
   /** The Temporal web UI the console links workflows to, and the namespace they run in. */
   temporalUi: { url: string; namespace: string };
+}
+
+export interface NotificationApiSettings {
+  telegram: TelegramBotSettings | null;
+  broadcast: BroadcastSettings;
 }
 
 export interface EvmApi {

@@ -8,7 +8,14 @@ import { CurrencyCatalog } from '../services/currencies/catalog.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
 import { migrate } from '../platform/db/migrate.js';
 import { ensureDepositAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { consoleSettings, required, withdrawalTimings, type Config } from '../platform/config.js';
+import {
+  consoleSettings,
+  notificationSettings,
+  required,
+  telegramBot,
+  withdrawalTimings,
+  type Config,
+} from '../platform/config.js';
 import type { Logger } from '../platform/log.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import type { Server } from 'node:http';
@@ -98,6 +105,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
       console: consoleSettings(config),
+      notifications: { telegram: telegramBot(config), broadcast: notificationSettings(config).broadcast },
     },
     metrics,
     log,

@@ -8,6 +8,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
 import { notify } from '../../services/notifications/store.js';
+import { raiseAlert } from '../../services/notifications/client.js';
 import { totpSecretOf, userById } from '../../services/users-auth/client.js';
 import {
   codeOf,
@@ -91,6 +92,16 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       const { id, ...rest } = change;
       const chain = rest.providerId ? deps.withdrawalProviders.get(rest.providerId)?.chain : undefined;
       await recordStatus(deps.sql, id, { ...rest, chain });
+      if (change.status === 'awaiting_approval') {
+        const w = await load(id);
+        await raiseAlert(deps.sql, {
+          eventId: `withdrawal:${id}:awaiting_approval`,
+          type: 'withdrawals_awaiting_approval',
+          severity: 'warning',
+          title: `Withdrawal ${id} of ${await amountOf(w)} ${w.currency} awaits approval`,
+          data: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), reasons: w.approvalReasons.join(', ') },
+        });
+      }
     },
 
     /** Mails a fresh 6-digit code once; only its HMAC is stored. */
@@ -188,27 +199,21 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
         throw ApplicationFailure.nonRetryable(`cannot release withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
     },
 
-    /** Tells the user (mail + notification) or, for failures that need one, the operators. */
+    /**
+     * Tells the user or, for failures that need one, the operators: the notification is delivered on the channels the
+     * user chose for withdrawal status (mail by default) or along the operators' alert routes.
+     */
     async notifyWithdrawal({ id, event }: { id: string; event: NoticeEvent }): Promise<void> {
       const w = await load(id);
       const notice = NOTICES[event];
-      const what = await describe(w);
       await notify(deps.sql, {
         key: `withdrawal:${id}:${event}`,
         userId: notice.userFacing ? w.userId : null,
         kind: `withdrawal_${event}`,
         severity: notice.userFacing ? 'info' : 'critical',
         title: notice.title,
-        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash },
+        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash, address: w.address },
       });
-      if (notice.userFacing) {
-        const user = await userById(deps.sql, w.userId);
-        await mail(
-          user!.email,
-          notice.title,
-          `${notice.title}: ${what}.${w.txHash ? `\nTransaction: ${w.txHash}` : ''}\n\nWithdrawal ${id}`,
-        );
-      }
     },
   };
 }

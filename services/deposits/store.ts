@@ -3,6 +3,8 @@ import { depositCreditGroup, type DepositStatus } from '../../domain/deposits/cr
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
+import { formatAmount } from '../../domain/money.js';
+import { notifyUsers } from '../notifications/client.js';
 
 export interface Deposit {
   id: string;
@@ -115,8 +117,32 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
                    unnest(${tx.array(credited.map((c) => c.transferKey))}::text[]) as transfer_key) c
       where d.id = c.id returning d.*`;
     for (const row of updated) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
+    await notifyCredited(tx, updated.map(toDeposit));
   }
   return ids.map((id) => outcomes.get(id)!);
+}
+
+/**
+ * Tells the owners of the deposits just credited, in the crediting transaction. The key is the one the XRPL deposit
+ * workflow records its own notice under, so a deposit is announced once whichever records it first.
+ */
+async function notifyCredited(tx: Tx, deposits: Deposit[]): Promise<void> {
+  const scales =
+    await tx`select code, scale from currencies where code = any(${tx.array([...new Set(deposits.map((d) => d.currency))])}::text[])`;
+  const scaleOf = new Map(scales.map((r) => [r.code as string, Number(r.scale)]));
+  await notifyUsers(
+    tx,
+    deposits.map((d) => {
+      const amount = formatAmount(d.amount, scaleOf.get(d.currency)!);
+      return {
+        eventId: `${d.workflowId}:credited`,
+        userId: d.userId,
+        type: 'deposit_credited' as const,
+        title: `Deposit of ${amount} ${d.currency} credited`,
+        data: { deposit_id: d.id, currency: d.currency, amount, chain: d.chain, tx_hash: d.txHash },
+      };
+    }),
+  );
 }
 
 /** Marks a deposit that is no longer on chain (a reorg) as dropped, unless it was already credited. */

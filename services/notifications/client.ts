@@ -25,7 +25,7 @@ import {
   type BroadcastWorkflow,
 } from '../../workflows/notifications/broadcast/messages.js';
 import { insertBroadcast, unstartedBroadcasts, type Audience, type Broadcast } from './broadcasts-store.js';
-import { notify, type Notification } from './store.js';
+import { notify, notifyMany, type Notification } from './store.js';
 
 export { dispatchNotifications } from './dispatcher.js';
 export { notificationsFor } from './store.js';
@@ -48,6 +48,17 @@ export function notifyUser(
   });
 }
 
+/** `notifyUser` for many events in one statement (a settlement batch's filled orders). */
+export function notifyUsers(
+  db: Db,
+  events: Array<{ eventId: string; userId: string; type: UserEvent; title: string; data: Record<string, unknown> }>,
+): Promise<void> {
+  return notifyMany(
+    db,
+    events.map((e) => ({ key: e.eventId, userId: e.userId, kind: e.type, title: e.title, body: e.data })),
+  );
+}
+
 /** Raises an operator alert, routed to Slack or Telegram by the alert routes operators set (and listed at /v1/ops/alerts). */
 export function raiseAlert(
   db: Db,
@@ -63,11 +74,13 @@ export function raiseAlert(
   });
 }
 
+export type BroadcastSettings = Pick<BroadcastInput, 'pageSize' | 'ratePerSecond'>;
+
 export interface BroadcastDeps {
   sql: Sql;
   temporal: TemporalTarget;
   log: Logger;
-  settings: Pick<BroadcastInput, 'pageSize' | 'ratePerSecond'>;
+  settings: BroadcastSettings;
 }
 
 function broadcastOutbox(deps: BroadcastDeps): WorkflowOutbox<Broadcast> {

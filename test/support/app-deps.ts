@@ -46,6 +46,7 @@ export async function inProcessDeps(
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
+      notifications: { telegram: null, broadcast: { pageSize: 200, ratePerSecond: { email: 20, telegram: 25 } } },
     },
     metrics: createApiMetrics(),
     log,

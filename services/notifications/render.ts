@@ -49,23 +49,27 @@ function compile(source: string, field: 'subject' | 'body'): HandlebarsTemplateD
 /** Strict mode does not check the values `#if` and `#unless` test; these are checked against the event instead. */
 const uncheckedConditions = new WeakMap<HandlebarsTemplateDelegate, string[]>();
 
-function conditionPaths(ast: hbs.AST.Program): string[] {
-  const paths: string[] = [];
-  class Conditions extends engine.Visitor {
-    override BlockStatement(block: hbs.AST.BlockStatement) {
-      const helper = (block.path as hbs.AST.PathExpression).original;
-      if (helper === 'if' || helper === 'unless') {
-        for (const param of block.params) {
-          const path = param as hbs.AST.PathExpression;
-          if (path.type === 'PathExpression' && !path.data && path.depth === 0 && path.parts.length > 0)
-            paths.push(path.parts[0]!);
-        }
+/** Collects the top-level names `#if` and `#unless` test. */
+class ConditionPaths extends Handlebars.Visitor {
+  readonly paths: string[] = [];
+
+  override BlockStatement(block: hbs.AST.BlockStatement): void {
+    const helper = (block.path as hbs.AST.PathExpression).original;
+    if (helper === 'if' || helper === 'unless') {
+      for (const param of block.params) {
+        const path = param as hbs.AST.PathExpression;
+        if (path.type === 'PathExpression' && !path.data && path.depth === 0 && path.parts.length > 0)
+          this.paths.push(path.parts[0]!);
       }
-      super.BlockStatement(block);
     }
+    super.BlockStatement(block);
   }
-  new Conditions().accept(ast);
-  return paths;
+}
+
+function conditionPaths(ast: hbs.AST.Program): string[] {
+  const visitor = new ConditionPaths();
+  visitor.accept(ast);
+  return visitor.paths;
 }
 
 /** The event's values escaped for the channel, at every depth. */

@@ -3,7 +3,7 @@ import { depositCreditGroup, type DepositStatus } from '../../domain/deposits/cr
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
-import { formatAmount } from '../../domain/money.js';
+import { formatAmountForPeople } from '../../domain/money.js';
 import { notifyUsers } from '../notifications/client.js';
 
 export interface Deposit {
@@ -133,7 +133,7 @@ async function notifyCredited(tx: Tx, deposits: Deposit[]): Promise<void> {
   await notifyUsers(
     tx,
     deposits.map((d) => {
-      const amount = formatAmount(d.amount, scaleOf.get(d.currency)!);
+      const amount = formatAmountForPeople(d.amount, scaleOf.get(d.currency)!);
       return {
         eventId: `${d.workflowId}:credited`,
         userId: d.userId,

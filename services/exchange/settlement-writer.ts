@@ -10,7 +10,7 @@ import type { Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
-import { formatAmount } from '../../domain/money.js';
+import { formatAmountForPeople } from '../../domain/money.js';
 import { notifyUsers } from '../notifications/client.js';
 
 export interface SettlementItem {
@@ -104,9 +104,9 @@ async function notifyFilled(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
         order_id: String(o.orderId),
         pair: pair.code,
         side: o.side,
-        quantity: formatAmount(o.filledBase, pair.baseScale),
+        quantity: formatAmountForPeople(o.filledBase, pair.baseScale),
         // the average price, in quote units per whole base unit
-        price: formatAmount((o.filledQuote * 10n ** BigInt(pair.baseScale)) / o.filledBase, pair.quoteScale),
+        price: formatAmountForPeople((o.filledQuote * 10n ** BigInt(pair.baseScale)) / o.filledBase, pair.quoteScale),
       },
     })),
   );

@@ -24,20 +24,31 @@ export interface ApiStack {
   temporal: Client;
 }
 
-/** Runs `bench` against a fresh stack and tears everything down afterwards, whatever happens. */
-export async function withApiStack(name: string, bench: (stack: ApiStack) => Promise<void>): Promise<void> {
+/**
+ * Runs `bench` against a fresh stack and tears everything down afterwards, whatever happens. `env` adds settings for
+ * both processes (a bench's doubles of the outside world).
+ */
+export async function withApiStack(
+  name: string,
+  bench: (stack: ApiStack) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `sluice-bench-${name}-`));
   await chmod(dir, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    await bench(await startApiStack(dir, stops));
+    await bench(await startApiStack(dir, stops, env));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function startApiStack(dir: string, stops: Array<() => Promise<unknown>>): Promise<ApiStack> {
+async function startApiStack(
+  dir: string,
+  stops: Array<() => Promise<unknown>>,
+  extraEnv: Record<string, string>,
+): Promise<ApiStack> {
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
@@ -64,6 +75,7 @@ async function startApiStack(dir: string, stops: Array<() => Promise<unknown>>):
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
     ...apiProcessEnv(),
+    ...extraEnv,
   };
   const spawn = (name: 'api' | 'worker'): ServiceProcess => {
     const nodeArgs = name === 'api' ? apiNodeArgs() : [];

@@ -26,9 +26,14 @@ import {
 } from '../../workflows/notifications/broadcast/messages.js';
 import { insertBroadcast, unstartedBroadcasts, type Audience, type Broadcast } from './broadcasts-store.js';
 import { notify, notifyMany, type Notification } from './store.js';
+import { userDeliveries } from '../../domain/notifications/routing.js';
+import { deliveryIdsByKey, insertDeliveries } from './deliveries-store.js';
+import { sendDelivery, type DeliveryDeps } from './delivery.js';
+import { preferencesOfUsers, reachOfUsers } from './preferences-store.js';
 
 export { dispatchNotifications } from './dispatcher.js';
 export { notificationsFor } from './store.js';
+export type { DeliveryDeps } from './delivery.js';
 
 /**
  * Tells a user about an event. `eventId` names the event once (`deposit:<id>:credited`); `data` is what its templates
@@ -75,6 +80,32 @@ export function raiseAlert(
 }
 
 export type BroadcastSettings = Pick<BroadcastInput, 'pageSize' | 'ratePerSecond'>;
+
+/**
+ * Sends an event that must not be stored, such as a withdrawal code, to the channels the user chose for its type, now,
+ * each channel once per `eventId` (the delivery log keeps the send, not the event). Throws when a send fails, so the
+ * caller's activity is retried; a channel already sent is not sent again.
+ */
+export async function deliverUnstoredNow(
+  deps: DeliveryDeps,
+  event: { eventId: string; userId: string; type: UserEvent; title: string; data: Record<string, unknown> },
+): Promise<void> {
+  const [reach, preferences] = await Promise.all([reachOfUsers(deps.sql, [event.userId]), preferencesOfUsers(deps.sql, [event.userId])]);
+  const routed = userDeliveries(event.type, preferences.get(`${event.userId}:${event.type}`), reach.get(event.userId)!);
+  const rows = routed.map((d) => ({
+    key: `${event.eventId}:${d.channel}`,
+    notificationId: null,
+    broadcastId: null,
+    userId: event.userId,
+    eventType: event.type,
+    channel: d.channel,
+    target: d.target,
+  }));
+  await insertDeliveries(deps.sql, rows);
+  const ids = await deliveryIdsByKey(deps.sql, rows.map((r) => r.key));
+  const values = { ...event.data, kind: event.type, title: event.title, severity: 'info' };
+  await Promise.all(ids.map((id) => sendDelivery(deps, id, { lastAttempt: false, event: values })));
+}
 
 export interface BroadcastDeps {
   sql: Sql;

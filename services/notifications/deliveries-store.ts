@@ -64,6 +64,14 @@ export async function deliveryById(db: Db, id: string): Promise<DeliveryRow | nu
   return row ? toDelivery(row) : null;
 }
 
+/** The ids of deliveries by key, in the keys' order (missing keys left out). */
+export async function deliveryIdsByKey(db: Db, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const rows = await db`select id, key from notification_deliveries where key = any(${db.array(keys)}::text[])`;
+  const byKey = new Map(rows.map((r) => [r.key as string, String(r.id)]));
+  return keys.flatMap((k) => (byKey.has(k) ? [byKey.get(k)!] : []));
+}
+
 /** A notification's deliveries still to be sent. */
 export async function openDeliveriesOf(db: Db, notificationId: string): Promise<string[]> {
   const rows = await db`

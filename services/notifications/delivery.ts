@@ -22,7 +22,15 @@ export interface DeliveryDeps extends ChannelClients {
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'interrupted';
 
-export async function sendDelivery(deps: DeliveryDeps, id: string, options: { lastAttempt: boolean }): Promise<DeliveryOutcome> {
+/**
+ * Sends delivery `id` once. `event` is what it renders when the event is not stored (a withdrawal code); otherwise its
+ * notification or broadcast is read.
+ */
+export async function sendDelivery(
+  deps: DeliveryDeps,
+  id: string,
+  options: { lastAttempt: boolean; event?: Record<string, unknown> },
+): Promise<DeliveryOutcome> {
   const claim = await claimDelivery(deps.sql, id);
   if ('done' in claim) return 'already_done';
   if ('interrupted' in claim) {
@@ -34,7 +42,7 @@ export async function sendDelivery(deps: DeliveryDeps, id: string, options: { la
   }
   const delivery = claim.claimed;
   try {
-    const message = await render(deps.sql, delivery);
+    const message = await render(deps.sql, delivery, options.event ?? (await eventOf(deps.sql, delivery)));
     await sendOnChannel(deps, delivery.channel, await addressOf(deps.sql, delivery), message);
   } catch (error) {
     const final = options.lastAttempt || error instanceof PermanentSendError;
@@ -59,8 +67,7 @@ async function eventOf(db: Db, d: DeliveryRow): Promise<Record<string, unknown>>
   return { ...n.body, kind: n.kind, title: n.title, severity: n.severity };
 }
 
-async function render(db: Db, d: DeliveryRow): Promise<TemplateText> {
-  const event = await eventOf(db, d);
+async function render(db: Db, d: DeliveryRow, event: Record<string, unknown>): Promise<TemplateText> {
   const template = (await templateFor(db, d.eventType, d.channel)) ?? (await templateFor(db, 'other', d.channel));
   if (!template) throw new PermanentSendError(`no ${d.channel} template for ${d.eventType} and no "other" one`);
   try {

@@ -8,8 +8,9 @@ import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
 import { notify } from '../../services/notifications/store.js';
-import { raiseAlert } from '../../services/notifications/client.js';
-import { totpSecretOf, userById } from '../../services/users-auth/client.js';
+import { deliverUnstoredNow, raiseAlert } from '../../services/notifications/client.js';
+import type { TelegramBotApi } from '../../platform/telegram/bot-api.js';
+import { totpSecretOf } from '../../services/users-auth/client.js';
 import {
   codeOf,
   providerRoutes,
@@ -30,6 +31,8 @@ export interface WithdrawalActivityDeps {
   sql: Sql;
   ledger: LedgerWriter;
   mailer: Mailer | null;
+  /** The Telegram bot, for codes sent to a linked chat. */
+  telegram: TelegramBotApi | null;
   /** Hot wallets that pay withdrawals, by provider id. */
   withdrawalProviders: Map<string, WithdrawalProvider>;
   keys: { withdrawalCodes: Buffer; totp: Buffer };
@@ -60,15 +63,6 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
   async function amountOf(w: Withdrawal): Promise<string> {
     const currency = (await loadCurrencies(deps.sql)).find((c) => c.code === w.currency)!;
     return formatAmount(w.amount, currency.scale);
-  }
-
-  async function describe(w: Withdrawal): Promise<string> {
-    return `${await amountOf(w)} ${w.currency} to ${w.address}${w.destinationTag !== null ? ` (tag ${w.destinationTag})` : ''}`;
-  }
-
-  async function mail(to: string, subject: string, text: string): Promise<void> {
-    if (!deps.mailer) throw new Error('no SMTP_URL is configured: cannot send mail');
-    await deps.mailer.send({ to, subject, text });
   }
 
   function provider(id: string): WithdrawalProvider {
@@ -104,21 +98,34 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       }
     },
 
-    /** Mails a fresh 6-digit code once; only its HMAC is stored. */
+    /**
+     * Sends a fresh 6-digit code once, on the channels the user chose for withdrawal codes (mail by default); only its
+     * HMAC is stored, and the code never enters the notifications table. A retry after a failed send sends a new code
+     * on every channel (the deliveries are keyed by the code's HMAC).
+     */
     async sendWithdrawalCode({ id, ttlMs }: { id: string; ttlMs: number }): Promise<void> {
       if (await codeOf(deps.sql, id)) return;
       const withdrawal = await load(id);
-      const user = await userById(deps.sql, withdrawal.userId);
       const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-      const minutes = Math.round(ttlMs / 60_000);
-      await mail(
-        user!.email,
-        `Your Sluice withdrawal code: ${code}`,
-        `Confirm your withdrawal of ${await describe(withdrawal)} with this code:\n\n    ${code}\n\n` +
-          `It expires in ${minutes} minutes and works once. If you did not ask for this withdrawal, cancel it and change your password.\n\n` +
-          `Withdrawal ${id}`,
+      const hmac = codeHmac(id, code).toString('hex');
+      await deliverUnstoredNow(
+        { sql: deps.sql, log: deps.log, mailer: deps.mailer, telegram: deps.telegram },
+        {
+          eventId: `withdrawal:${id}:code:${hmac.slice(0, 16)}`,
+          userId: withdrawal.userId,
+          type: 'withdrawal_code',
+          title: 'Your Sluice withdrawal code',
+          data: {
+            withdrawal_id: id,
+            code,
+            amount: await amountOf(withdrawal),
+            currency: withdrawal.currency,
+            address: withdrawal.address,
+            minutes: Math.round(ttlMs / 60_000),
+          },
+        },
       );
-      await storeCode(deps.sql, id, codeHmac(id, code).toString('hex'), new Date(Date.now() + ttlMs));
+      await storeCode(deps.sql, id, hmac, new Date(Date.now() + ttlMs));
     },
 
     async verifyWithdrawalConfirmation({

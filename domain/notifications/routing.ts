@@ -26,10 +26,13 @@ export interface Delivery {
 export function userDeliveries(eventType: TemplateEvent, chosen: UserChannel[] | undefined, reach: UserReach): Delivery[] {
   if (!isUserEvent(eventType)) return [];
   const channels = chosen ?? DEFAULT_USER_CHANNELS[eventType];
-  return channels.flatMap((channel): Delivery[] => {
+  const deliveries = channels.flatMap((channel): Delivery[] => {
     if (channel === 'email') return [{ channel, target: reach.email }];
     return reach.telegramChatId ? [{ channel, target: reach.telegramChatId }] : [];
   });
+  // a withdrawal cannot go on without its code: when no chosen channel reaches the user, it is mailed
+  if (deliveries.length === 0 && eventType === 'withdrawal_code') return [{ channel: 'email', target: reach.email }];
+  return deliveries;
 }
 
 export interface AlertRoute {

@@ -29,6 +29,12 @@ describe('user routing', () => {
     ]);
   });
 
+  it('always sends a withdrawal code somewhere: mail when no chosen channel reaches the user', () => {
+    expect(userDeliveries('withdrawal_code', [], reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
+    expect(userDeliveries('withdrawal_code', ['telegram'], noTelegram)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
+    expect(userDeliveries('withdrawal_code', ['telegram'], reach)).toEqual([{ channel: 'telegram', target: '4242' }]);
+  });
+
   it('keeps kinds users do not route in-app only', () => {
     expect(userDeliveries('other', ['email'], reach)).toEqual([]);
   });

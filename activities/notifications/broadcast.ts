@@ -11,7 +11,7 @@ import {
   finishBroadcast,
   recordBroadcastProgress,
 } from '../../services/notifications/broadcasts-store.js';
-import { insertDeliveries, type NewDelivery } from '../../services/notifications/deliveries-store.js';
+import { insertDeliveries, openDeliveriesByKey, type NewDelivery } from '../../services/notifications/deliveries-store.js';
 import { sendDelivery, type DeliveryDeps } from '../../services/notifications/delivery.js';
 import { Pacer } from '../../services/notifications/pacer.js';
 
@@ -47,9 +47,12 @@ export function createBroadcastActivities(deps: DeliveryDeps) {
         }),
       );
       await insertDeliveries(deps.sql, deliveries);
-      const ids = await deps.sql`
-        select id, channel from notification_deliveries
-        where key = any(${deps.sql.array(deliveries.map((d) => d.key))}::text[]) and status in ('pending', 'sending') order by id`;
+      const ids = await openDeliveriesByKey(
+        deps.sql,
+        deliveries.map((d) => d.key),
+      );
+      // rendered from the broadcast loaded once, not read again for every send
+      const event = { kind: 'broadcast', severity: 'info', title: broadcast.title, message: broadcast.message };
 
       let stopped = false;
       context.cancelled.catch(() => (stopped = true));
@@ -59,8 +62,8 @@ export function createBroadcastActivities(deps: DeliveryDeps) {
           for (const row of ids.filter((r) => r.channel === channel)) {
             if (stopped) break;
             await pacer.run(async () => {
-              await sendDelivery(deps, String(row.id), { lastAttempt: true }).catch((error) =>
-                deps.log.warn({ broadcast: broadcast.id, delivery: String(row.id), err: error }, 'broadcast send failed'),
+              await sendDelivery(deps, row.id, { lastAttempt: true, event }).catch((error) =>
+                deps.log.warn({ broadcast: broadcast.id, delivery: row.id, err: error }, 'broadcast send failed'),
               );
               context.heartbeat();
             });

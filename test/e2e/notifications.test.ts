@@ -8,6 +8,7 @@ import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'eth
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { raiseAlert } from '../../services/notifications/client.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import { checkAccessibility, launchBrowser } from '../support/browser.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 import { TelegramSlackDouble } from '../support/telegram-slack-double.js';
 
@@ -186,6 +187,35 @@ describe('notifications', () => {
     const delivered = double.slack.filter((p) => p.hook === 'ops-ok');
     expect(delivered).toHaveLength(1);
     expect(delivered[0]!.text).toContain('*Gas keeper on evm-31337 is below its minimum balance*');
+  });
+
+  it('lets operators edit a template in the console, refusing one that does not render', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${stack.url}/ops/`);
+      await page.getByLabel('Email').fill(stack.admin.email);
+      await page.getByLabel('Password').fill(stack.admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.goto(`${stack.url}/ops/notifications`);
+      await checkAccessibility(page);
+      await page.getByRole('link', { name: 'bet_settled' }).first().click();
+      await checkAccessibility(page);
+      expect(await page.title()).toMatch(/Template: bet_settled by (email|telegram)/);
+
+      await page.getByLabel(/^Body/).fill('{{title}} at {{odds}}');
+      await page.getByRole('button', { name: 'Save' }).click();
+      expect(await page.getByRole('alert').textContent()).toContain('unknown placeholder "odds" in the body');
+
+      await page.goBack();
+      await page.getByLabel(/^Body/).fill('{{title}}: {{stake}} {{currency}} at {{coefficient}}');
+      await page.getByRole('button', { name: 'Save' }).click();
+      expect(await page.locator('.preview-body').textContent()).toMatch(
+        /^Your bet #12 won 18\\?\.50 USDT: 10\\?\.00 USDT at 1\\?\.85$/,
+      );
+    } finally {
+      await browser.close();
+    }
   });
 
   it('resumes a broadcast after its worker is killed, sending nobody the message twice', async () => {

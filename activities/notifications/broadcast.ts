@@ -77,8 +77,7 @@ export function createBroadcastActivities(deps: DeliveryDeps) {
     },
 
     async closeBroadcast({ broadcastId, state }: { broadcastId: string; state: 'completed' | 'cancelled' }) {
-      await finishBroadcast(deps.sql, broadcastId, state);
-      return recordBroadcastProgress(deps.sql, broadcastId);
+      return finishBroadcast(deps.sql, broadcastId, state);
     },
   };
 }

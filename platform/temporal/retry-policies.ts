@@ -1,7 +1,8 @@
 /**
  * The activity options workflows schedule activities with, by name: a timeout and a retry policy that belong together,
- * so a `proxyActivities` call says what kind of work it does. Workflow-safe (types only).
+ * so a `proxyActivities` call says what kind of work it does. Workflow-safe.
  */
+import { ActivityCancellationType } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 export const retryPolicies = {
@@ -87,6 +88,8 @@ export const retryPolicies = {
   broadcastPage: {
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '10 seconds',
+    // a cancelled broadcast ends only once its page has stopped sending (unset, core would not wait: TRY_CANCEL)
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

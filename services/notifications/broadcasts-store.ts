@@ -81,14 +81,20 @@ export async function audiencePage(db: Db, audience: Audience, after: string | n
 
 /** The broadcast's sends so far, counted from its delivery log (the truth whatever retries happened). */
 export async function recordBroadcastProgress(db: Db, id: string): Promise<{ sent: number; failed: number }> {
-  const [row] = await db`
-    update broadcasts b set
-      sent = (select count(*) from notification_deliveries where broadcast_id = b.id and status = 'sent'),
-      failed = (select count(*) from notification_deliveries where broadcast_id = b.id and status in ('failed', 'uncertain'))
-    where id = ${id} returning sent, failed`;
+  const [row] = await db`update broadcasts b set ${countsFromLog(db)} where id = ${id} returning sent, failed`;
   return { sent: Number(row!.sent), failed: Number(row!.failed) };
 }
 
-export async function finishBroadcast(db: Db, id: string, status: 'completed' | 'cancelled'): Promise<void> {
-  await db`update broadcasts set status = ${status}, finished_at = now() where id = ${id} and status = 'running'`;
+/** Ends a running broadcast with its final counts, in one statement (a reader never sees the end without them). */
+export async function finishBroadcast(
+  db: Db,
+  id: string,
+  status: 'completed' | 'cancelled',
+): Promise<{ sent: number; failed: number }> {
+  await db`update broadcasts b set ${countsFromLog(db)}, status = ${status}, finished_at = now() where id = ${id} and status = 'running'`;
+  return recordBroadcastProgress(db, id);
 }
+
+const countsFromLog = (db: Db) => db`
+  sent = (select count(*) from notification_deliveries where broadcast_id = b.id and status = 'sent'),
+  failed = (select count(*) from notification_deliveries where broadcast_id = b.id and status in ('failed', 'uncertain'))`;

@@ -161,7 +161,7 @@ export function broadcastProgress(temporal: Pick<TemporalTarget, 'client'>, id: 
   return temporal.client.workflow.getHandle(broadcastWorkflowId(id)).query(broadcastProgressQuery);
 }
 
-/** Cancels a running broadcast; one that has ended is a conflict. */
+/** Cancels a running broadcast; one that has ended is a conflict (the caller checks that the broadcast exists). */
 export async function cancelBroadcast(
   temporal: Pick<TemporalTarget, 'client'>,
   id: string,
@@ -172,7 +172,8 @@ export async function cancelBroadcast(
       .getHandle(broadcastWorkflowId(id))
       .executeUpdate(cancelBroadcastUpdate, { args: [{ by }] });
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new DomainError(ErrorCode.NotFound, 'no such broadcast');
+    // the server answers an update to a closed workflow as if it did not exist
+    if (error instanceof WorkflowNotFoundError) throw new DomainError(ErrorCode.Conflict, 'the broadcast is not running');
     if (error instanceof WorkflowUpdateFailedError) throw new DomainError(ErrorCode.Conflict, error.cause?.message ?? 'refused');
     if (error instanceof Error && /workflow execution already completed/i.test(error.message))
       throw new DomainError(ErrorCode.Conflict, 'the broadcast has already ended');

@@ -268,4 +268,37 @@ describe('notifications', () => {
     expect(done.progress).toMatchObject({ state: 'completed', sent: done.sent });
     expect(received()[0]!.text).toBe('*Maintenance*\nDeposits pause on Sunday \\(02:00\\-03:00 UTC\\)\\.');
   });
+
+  it("shows a running broadcast's progress and stops it when cancelled", async () => {
+    const users = await stack.db.sql`select user_id from telegram_chats where chat_id >= 9000 order by chat_id`;
+    const started = await stack.api.post(
+      '/v1/ops/broadcasts',
+      {
+        title: 'Second notice',
+        message: 'Cancelled soon.',
+        channels: ['telegram'],
+        audience: { user_ids: users.map((u) => u.userId) },
+      },
+      { token: stack.admin.token },
+    );
+    const id = started.body.id as string;
+    const received = () => double.telegram.filter((m) => m.text.startsWith('*Second notice*')).length;
+    await eventually('a few sent', async () => received() >= 5, 60_000, 50);
+    const running = await stack.api.get(`/v1/ops/broadcasts/${id}`, { token: stack.admin.token });
+    expect(running.body).toMatchObject({ status: 'running', progress: { state: 'running' } });
+
+    const cancelled = await stack.api.post(`/v1/ops/broadcasts/${id}/cancel`, undefined, { token: stack.admin.token });
+    expect(cancelled.status).toBe(200);
+    const done = await eventually('the broadcast cancelled', async () => {
+      const b = await stack.api.get(`/v1/ops/broadcasts/${id}`, { token: stack.admin.token });
+      return b.body.status === 'cancelled' && b.body;
+    });
+    const sentAtEnd = received();
+    expect(done.sent).toBe(sentAtEnd);
+    expect(sentAtEnd).toBeLessThan(60);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(received()).toBe(sentAtEnd);
+    const again = await stack.api.post(`/v1/ops/broadcasts/${id}/cancel`, undefined, { token: stack.admin.token });
+    expect(again.status).toBe(409);
+  });
 });

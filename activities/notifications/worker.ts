@@ -7,11 +7,13 @@ import { notificationSettings, telegramBot } from '../../platform/config.js';
 import { createMailer } from '../../platform/mail/mailer.js';
 import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
-import { dispatchNotifications, startUnstartedBroadcasts } from '../../services/notifications/client.js';
+import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createNotificationActivities } from './activities.js';
 import { createBroadcastActivities } from './broadcast.js';
 import { createDeliveryActivities } from './delivery.js';
+
+const TELEGRAM_POLL_MS = 2_000;
 
 export const notificationsFeature: WorkerFeature<WorkerDeps> = {
   name: 'notifications',
@@ -21,7 +23,8 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
     const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
     const bot = telegramBot(config);
     if (!bot) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
-    const delivery = { sql, log, mailer, telegram: bot ? new TelegramBotApi(bot) : null };
+    const telegram = bot ? new TelegramBotApi(bot) : null;
+    const delivery = { sql, log, mailer, telegram };
     let dispatching = false;
     return {
       activities: {
@@ -43,6 +46,10 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
             }
           },
         },
+        // with no webhook secret there is no webhook: the worker asks Telegram for the messages users send the bot
+        ...(telegram && !bot!.webhookSecret
+          ? [{ name: 'Telegram updates', everyMs: TELEGRAM_POLL_MS, run: telegramUpdatePoller({ sql, log, bot: telegram }) }]
+          : []),
         {
           name: 'broadcast sweep',
           everyMs: config.START_SWEEP_INTERVAL,

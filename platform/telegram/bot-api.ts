@@ -65,6 +65,11 @@ export class TelegramBotApi {
     });
   }
 
+  /** Updates after `offset` (confirming those before it), without waiting: the poller's call when no webhook is set. */
+  getUpdates<Update>(offset: number | undefined): Promise<Update[]> {
+    return this.call('getUpdates', { offset, timeout: 0, allowed_updates: ['message'] });
+  }
+
   /** Sends plain text (no parse mode): replies to users in the bot's chat. */
   sendText(chatId: string, text: string): Promise<{ message_id: number }> {
     return this.call('sendMessage', { chat_id: chatId, text });

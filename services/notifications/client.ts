@@ -35,7 +35,7 @@ export { dispatchNotifications } from './dispatcher.js';
 export { notificationsFor } from './store.js';
 /** What the console reads and does, the same calls as the API's routes. */
 export { listTemplates, templateFor } from './templates-store.js';
-export { updateTemplate, checkTemplate } from './service.js';
+export { updateTemplate, checkTemplate, telegramUpdatePoller } from './service.js';
 export { listDeliveries } from './deliveries-store.js';
 export { listBroadcasts, broadcastById } from './broadcasts-store.js';
 export type { DeliveryDeps } from './delivery.js';

@@ -111,6 +111,23 @@ export async function handleTelegramUpdate(
 }
 
 /**
+ * Without a webhook (a bot that cannot be reached from Telegram: a laptop, a private network), the worker asks for
+ * updates instead. The offset lives in memory: after a restart Telegram hands out again what was not confirmed, and
+ * a code seen twice links once (the second answer says the code is used).
+ */
+export function telegramUpdatePoller(deps: { sql: Db; log: Logger; bot: TelegramBotApi }) {
+  let offset: number | undefined;
+  return async function pollTelegramUpdates(): Promise<number> {
+    const updates = await deps.bot.getUpdates<TelegramUpdate>(offset);
+    for (const update of updates) {
+      await handleTelegramUpdate(deps, update);
+      offset = update.update_id + 1;
+    }
+    return updates.length;
+  };
+}
+
+/**
  * An alert route; its target must fit its channel. Slack hooks must be https (plain http only in dev mode, for local
  * doubles): the URL is a secret and the body may carry operational detail.
  */

@@ -50,6 +50,8 @@ export class TelegramSlackDouble {
   /** Status each Slack hook answers (default 200 "ok"). */
   readonly slackStatus = new Map<string, number>();
   private messageId = 0;
+  /** Updates waiting for getUpdates (a bot without a webhook). */
+  private readonly pending: Array<Record<string, unknown> & { update_id: number }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -89,17 +91,26 @@ export class TelegramSlackDouble {
     return fetch(webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
-      body: JSON.stringify({
-        update_id: ++this.messageId,
-        message: {
-          message_id: this.messageId,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: chatId, type: 'private' },
-          from: { id: chatId, username: `user${chatId}` },
-          text,
-        },
-      }),
+      body: JSON.stringify(this.update(chatId, text)),
     });
+  }
+
+  /** Keeps a user's message for the bot's next getUpdates (a bot without a webhook). */
+  queueForBot(chatId: number, text: string): void {
+    this.pending.push(this.update(chatId, text));
+  }
+
+  private update(chatId: number, text: string) {
+    return {
+      update_id: ++this.messageId,
+      message: {
+        message_id: this.messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: 'private' },
+        from: { id: chatId, username: `user${chatId}` },
+        text,
+      },
+    };
   }
 
   private async handle(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
@@ -116,6 +127,12 @@ export class TelegramSlackDouble {
     if (!bot) return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
     if (bot[1] !== this.token) return { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } };
     const params = await readJson(request);
+    if (bot[2] === 'getUpdates') {
+      // updates before the offset are confirmed and forgotten, as Telegram does
+      const offset = Number(params.offset ?? 0);
+      while (this.pending.length > 0 && this.pending[0]!.update_id < offset) this.pending.shift();
+      return { status: 200, body: { ok: true, result: [...this.pending] } };
+    }
     if (bot[2] !== 'sendMessage')
       return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found: method not found' } };
     const text = String(params.text ?? '');

@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports bench-invoices clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports bench-invoices bench-notifications clean-data
 
 install: node_modules/.package-lock.json .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
@@ -66,6 +66,7 @@ bench: install
 	node --import tsx bench/api-keys.ts
 	node --expose-gc --import tsx bench/reports.ts
 	node --import tsx bench/invoices.ts
+	node --import tsx bench/notifications.ts
 
 # XRPL payments from the stream to Postgres: payments/s and end-to-end latency percentiles
 bench-xrpl: install
@@ -107,6 +108,8 @@ bench-reports: install
 # invoices created through the API (USD limits, the invoice and its event stored, its workflow started): invoices/s, p50/p99
 bench-invoices: install
 	node --import tsx bench/invoices.ts
+bench-notifications: install
+	node --import tsx bench/notifications.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

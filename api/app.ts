@@ -24,6 +24,8 @@ import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { meRoutes } from './users-auth/me-routes.js';
 import { notificationRoutes } from './notifications/routes.js';
+import { notificationChannelRoutes } from './notifications/channels-routes.js';
+import { opsNotificationRoutes } from './notifications/ops-routes.js';
 import { adjustmentRoutes } from './transfers/adjustments-routes.js';
 import { transferSettingsRoutes } from './transfers/settings-routes.js';
 import { collectionRoutes } from './collection/ops-routes.js';
@@ -108,6 +110,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   transferRoutes(app, deps, guards);
   depositRoutes(app, deps, guards);
   notificationRoutes(app, deps, guards);
+  notificationChannelRoutes(app, deps, guards);
+  opsNotificationRoutes(app, deps, guards);
   withdrawalRoutes(app, deps, guards);
   opsWithdrawalRoutes(app, deps, guards);
   adjustmentRoutes(app, deps, guards);

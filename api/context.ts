@@ -24,6 +24,8 @@ import type { KycProviderClient } from '../services/verification/provider-client
 import type { InvoiceSettings } from '../services/invoices/settings.js';
 import type { CurrentRates } from '../services/rates/client.js';
 import type { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
+import type { TelegramBotSettings } from '../platform/telegram/bot-api.js';
+import type { BroadcastSettings } from '../services/notifications/client.js';
 
 export interface ApiDeps {
   sql: Sql;
@@ -46,6 +48,8 @@ export interface ApiDeps {
     /** Email verification and password reset: link base, lifetimes, whether withdrawals need a verified email. */
     accounts: AccountSettings;
     invoices: InvoiceSettings;
+    /** The Telegram bot (null: not configured) and how broadcasts are paged and paced. */
+    notifications: NotificationApiSettings;
   };
   /** Account mail (verification and reset links); null without SMTP_URL. */
   mailer: Mailer | null;
@@ -85,6 +89,11 @@ export interface ConsoleSettings {
   sessionTtlSeconds: number;
   /** The Temporal web UI the console links workflows to, and the namespace they run in. */
   temporalUi: { url: string; namespace: string };
+}
+
+export interface NotificationApiSettings {
+  telegram: TelegramBotSettings | null;
+  broadcast: BroadcastSettings;
 }
 
 export interface EvmApi {

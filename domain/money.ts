@@ -41,6 +41,13 @@ export function formatAmount(minor: bigint, scale: number): string {
   return `${negative ? '-' : ''}${whole}${scale > 0 ? `.${fraction}` : ''}`;
 }
 
+/** As people read an amount in a message: `formatAmount` without the fraction's trailing zeros ("0.05", "12"). */
+export function formatAmountForPeople(minor: bigint, scale: number): string {
+  return formatAmount(minor, scale)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
 /** Integer division rounding up, for amounts and rates that are never negative (fees round in the house's favour). */
 export function divCeil(numerator: bigint, denominator: bigint): bigint {
   if (numerator < 0n || denominator <= 0n) throw new RangeError('divCeil expects numerator >= 0 and denominator > 0');

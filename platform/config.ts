@@ -175,11 +175,6 @@ const schema = z.object({
   PASSWORD_RESET_TTL: duration.prefault('1h'),
   /** Unverified accounts can sign in but cannot withdraw (an operator can mark an email verified). */
   WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: bool.default(true),
-  /** The Telegram bot (BotFather's token): Login Widget sign-in checks its HMAC; notifications send through it. */
-  TELEGRAM_BOT_TOKEN: z
-    .string()
-    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must be a bot token such as "123456:ABC-DEF…"')
-    .optional(),
   /** How old Login Widget data may be (its auth_date) and still sign in. */
   TELEGRAM_LOGIN_MAX_AGE: duration.prefault('1d'),
   /** The KYC provider (SumSub's REST API): app token and secret key sign requests, the webhook secret its webhooks. */
@@ -195,6 +190,30 @@ const schema = z.object({
       'must be a list such as "basic-kyc-level=1,full-kyc-level=2"',
     )
     .default('basic-kyc-level=1'),
+  /** The Telegram bot (notifications, chat linking; Telegram sign-in shares it): token, Bot API base URL, name. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'must be a bot token such as "123456:ABC-DEF…" from @BotFather')
+    .optional(),
+  TELEGRAM_API_URL: url(['http:', 'https:']).default('https://api.telegram.org'),
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^\w{5,32}$/, "must be the bot's username without the @")
+    .optional(),
+  /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every webhook update (setWebhook's secret_token). */
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[\w-]{16,256}$/, 'must be 16 to 256 letters, digits, _ or -')
+    .optional(),
+  /** How often the worker routes newly recorded notifications to their channels. */
+  NOTIFICATION_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** A delivery's tries (with exponential backoff from the initial interval) before it is logged as failed. */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  /** Broadcast sends per second per channel (Telegram allows about 30 messages a second to different chats). */
+  BROADCAST_RATE_EMAIL: z.coerce.number().min(0.1).max(10_000).default(20),
+  BROADCAST_RATE_TELEGRAM: z.coerce.number().min(0.1).max(10_000).default(25),
+  BROADCAST_PAGE_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
 
   WITHDRAWAL_CONFIRM_TTL: duration.prefault('10m'),
   WITHDRAWAL_APPROVAL_TTL: duration.prefault('7d'),
@@ -374,6 +393,29 @@ export function workerTuning(config: Config) {
     maxConcurrentWorkflowTaskPolls: config.WORKER_WORKFLOW_POLLERS,
     maxConcurrentActivityTaskPolls: config.WORKER_ACTIVITY_POLLERS,
     maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
+  };
+}
+
+/** The Telegram bot, when a token is configured: one place for notifications and Telegram sign-in. */
+export function telegramBot(config: Config) {
+  if (!config.TELEGRAM_BOT_TOKEN) return null;
+  return {
+    token: config.TELEGRAM_BOT_TOKEN,
+    apiUrl: config.TELEGRAM_API_URL.replace(/\/$/, ''),
+    username: config.TELEGRAM_BOT_USERNAME ?? null,
+    webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? null,
+  };
+}
+
+/** How notifications are delivered: the dispatcher's pace, a delivery's retries, a broadcast's pages and rates. */
+export function notificationSettings(config: Config) {
+  return {
+    dispatchIntervalMs: config.NOTIFICATION_DISPATCH_INTERVAL_MS,
+    retry: { maximumAttempts: config.NOTIFICATION_MAX_ATTEMPTS, initialIntervalMs: config.NOTIFICATION_RETRY_INITIAL_MS },
+    broadcast: {
+      pageSize: config.BROADCAST_PAGE_SIZE,
+      ratePerSecond: { email: config.BROADCAST_RATE_EMAIL, telegram: config.BROADCAST_RATE_TELEGRAM },
+    },
   };
 }
 

@@ -14,3 +14,5 @@ export { ratesRefreshWorkflow } from './rates/workflow.js';
 export { webhookDeliveryWorkflow } from './webhooks/workflow.js';
 export { reportWorkflow } from './reports/workflow.js';
 export { reconciliationWorkflow } from './reconciliation/workflow.js';
+export { notificationDeliveryWorkflow } from './notifications/delivery/workflow.js';
+export { broadcastWorkflow } from './notifications/broadcast/workflow.js';

@@ -1,9 +1,63 @@
-/** Notifications' part of the worker: the activity through which workflows tell users things. */
+/**
+ * Notifications' part of the worker: the activity through which workflows record notifications, the dispatcher that
+ * routes recorded ones to their channels and starts their delivery workflows, the delivery and broadcast activities
+ * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
+ */
+import { notificationSettings, telegramBot } from '../../platform/config.js';
+import { createMailer } from '../../platform/mail/mailer.js';
+import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
+import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createNotificationActivities } from './activities.js';
+import { createBroadcastActivities } from './broadcast.js';
+import { createDeliveryActivities } from './delivery.js';
+
+const TELEGRAM_POLL_MS = 2_000;
 
 export const notificationsFeature: WorkerFeature<WorkerDeps> = {
   name: 'notifications',
-  start: async (deps) => ({ activities: createNotificationActivities(deps) }),
+  start: async (deps) => {
+    const { config, sql, log, temporal } = deps;
+    const settings = notificationSettings(config);
+    const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+    const bot = telegramBot(config);
+    if (!bot) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
+    const telegram = bot ? new TelegramBotApi(bot) : null;
+    const delivery = { sql, log, mailer, telegram };
+    let dispatching = false;
+    return {
+      activities: {
+        ...createNotificationActivities(deps),
+        ...createDeliveryActivities(delivery),
+        ...createBroadcastActivities(delivery),
+      },
+      sweeps: [
+        {
+          name: 'notification dispatch',
+          everyMs: settings.dispatchIntervalMs,
+          async run() {
+            if (dispatching) return; // the previous run is still routing a burst
+            dispatching = true;
+            try {
+              await dispatchNotifications({ sql, temporal, log, retry: settings.retry });
+            } finally {
+              dispatching = false;
+            }
+          },
+        },
+        // with no webhook secret there is no webhook: the worker asks Telegram for the messages users send the bot
+        ...(telegram && !bot!.webhookSecret
+          ? [{ name: 'Telegram updates', everyMs: TELEGRAM_POLL_MS, run: telegramUpdatePoller({ sql, log, bot: telegram }) }]
+          : []),
+        {
+          name: 'broadcast sweep',
+          everyMs: config.START_SWEEP_INTERVAL,
+          run: () =>
+            startUnstartedBroadcasts({ sql, temporal, log, settings: settings.broadcast }, config.START_SWEEP_INTERVAL / 1000),
+        },
+      ],
+      close: () => mailer?.close(),
+    };
+  },
 };

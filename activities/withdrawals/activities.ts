@@ -8,6 +8,8 @@ import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
 import { notify } from '../../services/notifications/store.js';
+import { deliverUnstoredNow, raiseAlert } from '../../services/notifications/client.js';
+import type { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import { totpSecretOf, userById } from '../../services/users-auth/client.js';
 import {
   codeOf,
@@ -31,6 +33,8 @@ export interface WithdrawalActivityDeps {
   sql: Sql;
   ledger: LedgerWriter;
   mailer: Mailer | null;
+  /** The Telegram bot, for codes sent to a linked chat. */
+  telegram: TelegramBotApi | null;
   /** Hot wallets that pay withdrawals, by provider id. */
   withdrawalProviders: Map<string, WithdrawalProvider>;
   keys: { withdrawalCodes: Buffer; totp: Buffer };
@@ -63,15 +67,6 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     return formatAmount(w.amount, currency.scale);
   }
 
-  async function describe(w: Withdrawal): Promise<string> {
-    return `${await amountOf(w)} ${w.currency} to ${w.address}${w.destinationTag !== null ? ` (tag ${w.destinationTag})` : ''}`;
-  }
-
-  async function mail(to: string, subject: string, text: string): Promise<void> {
-    if (!deps.mailer) throw new Error('no SMTP_URL is configured: cannot send mail');
-    await deps.mailer.send({ to, subject, text });
-  }
-
   function provider(id: string): WithdrawalProvider {
     const found = deps.withdrawalProviders.get(id);
     if (!found)
@@ -95,24 +90,48 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       await deps.sql.begin(async (tx) => {
         await recordStatus(tx, id, { ...rest, chain });
         await publishWithdrawalEnd(tx, id, change.status, change.detail);
+        if (change.status === 'awaiting_approval') {
+          const w = await load(id);
+          const amount = await amountOf(w);
+          await raiseAlert(tx, {
+            eventId: `withdrawal:${id}:awaiting_approval`,
+            type: 'withdrawals_awaiting_approval',
+            severity: 'warning',
+            title: `Withdrawal ${id} of ${amount} ${w.currency} awaits approval`,
+            data: { withdrawal_id: id, currency: w.currency, amount, reasons: w.approvalReasons.join(', ') },
+          });
+        }
       });
     },
 
-    /** Mails a fresh 6-digit code once; only its HMAC is stored. */
+    /**
+     * Sends a fresh 6-digit code once, on the channels the user chose for withdrawal codes (mail by default); only its
+     * HMAC is stored, and the code never enters the notifications table. A retry after a failed send sends a new code
+     * on every channel (the deliveries are keyed by the code's HMAC).
+     */
     async sendWithdrawalCode({ id, ttlMs }: { id: string; ttlMs: number }): Promise<void> {
       if (await codeOf(deps.sql, id)) return;
       const withdrawal = await load(id);
-      const user = await userById(deps.sql, withdrawal.userId);
       const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-      const minutes = Math.round(ttlMs / 60_000);
-      await mail(
-        user!.email,
-        `Your Sluice withdrawal code: ${code}`,
-        `Confirm your withdrawal of ${await describe(withdrawal)} with this code:\n\n    ${code}\n\n` +
-          `It expires in ${minutes} minutes and works once. If you did not ask for this withdrawal, cancel it and change your password.\n\n` +
-          `Withdrawal ${id}`,
+      const hmac = codeHmac(id, code).toString('hex');
+      await deliverUnstoredNow(
+        { sql: deps.sql, log: deps.log, mailer: deps.mailer, telegram: deps.telegram },
+        {
+          eventId: `withdrawal:${id}:code:${hmac.slice(0, 16)}`,
+          userId: withdrawal.userId,
+          type: 'withdrawal_code',
+          title: 'Your Sluice withdrawal code',
+          data: {
+            withdrawal_id: id,
+            code,
+            amount: await amountOf(withdrawal),
+            currency: withdrawal.currency,
+            address: withdrawal.address,
+            minutes: Math.round(ttlMs / 60_000),
+          },
+        },
       );
-      await storeCode(deps.sql, id, codeHmac(id, code).toString('hex'), new Date(Date.now() + ttlMs));
+      await storeCode(deps.sql, id, hmac, new Date(Date.now() + ttlMs));
     },
 
     async verifyWithdrawalConfirmation({
@@ -135,7 +154,6 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       return { codeOk, totpOk };
     },
 
-    /** The enabled providers of a currency, in priority order, that this worker can send with. */
     /** Whether an operator disabled the withdrawal's user: their open withdrawals wait before sending. */
     async withdrawalUserDisabled({ id }: { id: string }): Promise<boolean> {
       const withdrawal = await load(id);
@@ -144,6 +162,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       return disabled;
     },
 
+    /** The enabled providers of a currency, in priority order, that this worker can send with. */
     async withdrawalProviders({ currency }: { currency: string }): Promise<string[]> {
       const routes = (await providerRoutes(deps.sql, currency)).filter((r) => r.enabled);
       for (const route of routes) {
@@ -201,27 +220,21 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
         throw ApplicationFailure.nonRetryable(`cannot release withdrawal ${id}: ${outcome.error.message}`, outcome.error.code);
     },
 
-    /** Tells the user (mail + notification) or, for failures that need one, the operators. */
+    /**
+     * Tells the user or, for failures that need one, the operators: the notification is delivered on the channels the
+     * user chose for withdrawal status (mail by default) or along the operators' alert routes.
+     */
     async notifyWithdrawal({ id, event }: { id: string; event: NoticeEvent }): Promise<void> {
       const w = await load(id);
       const notice = NOTICES[event];
-      const what = await describe(w);
       await notify(deps.sql, {
         key: `withdrawal:${id}:${event}`,
         userId: notice.userFacing ? w.userId : null,
         kind: `withdrawal_${event}`,
         severity: notice.userFacing ? 'info' : 'critical',
         title: notice.title,
-        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash },
+        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash, address: w.address },
       });
-      if (notice.userFacing) {
-        const user = await userById(deps.sql, w.userId);
-        await mail(
-          user!.email,
-          notice.title,
-          `${notice.title}: ${what}.${w.txHash ? `\nTransaction: ${w.txHash}` : ''}\n\nWithdrawal ${id}`,
-        );
-      }
     },
   };
 }

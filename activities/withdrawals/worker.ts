@@ -5,7 +5,15 @@
 import { EvmHotWallet } from '../../chains/withdrawals/evm-hot-wallet.js';
 import type { WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import { XrplHotWallet } from '../../chains/withdrawals/xrpl-hot-wallet.js';
-import { ConfigError, evmHotWalletKeys, exitOnConfigError, required, withdrawalTimings } from '../../platform/config.js';
+import {
+  ConfigError,
+  evmHotWalletKeys,
+  exitOnConfigError,
+  required,
+  telegramBot,
+  withdrawalTimings,
+} from '../../platform/config.js';
+import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { createMailer } from '../../platform/mail/mailer.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
@@ -22,6 +30,7 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
     const secretKey = required(config, 'SECRET_KEY');
     const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
     if (!mailer) log.warn('SMTP_URL is not set: withdrawal codes and notices cannot be mailed until it is');
+    const bot = telegramBot(config);
     const providers = await hotWallets(deps);
     await ensureProviderRoutes(
       sql,
@@ -33,6 +42,7 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
         log,
         ledger: deps.ledger,
         mailer,
+        telegram: bot ? new TelegramBotApi(bot) : null,
         withdrawalProviders: providers,
         keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
       }),

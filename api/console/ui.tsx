@@ -55,12 +55,14 @@ export function Select(props: { name: string; label: string; value?: string; opt
   );
 }
 
-export function TextArea(props: { name: string; label: string; required?: boolean }) {
+export function TextArea(props: { name: string; label: string; required?: boolean; value?: string; rows?: number }) {
   const id = `field-${props.name}`;
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
-      <textarea id={id} name={props.name} required={props.required} rows={3} />
+      <textarea id={id} name={props.name} required={props.required} rows={props.rows ?? 3}>
+        {props.value}
+      </textarea>
     </p>
   );
 }

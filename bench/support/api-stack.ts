@@ -24,17 +24,20 @@ export interface ApiStack {
   temporal: Client;
 }
 
-/** Runs `bench` against a fresh stack and tears everything down afterwards, whatever happens. */
+/**
+ * Runs `bench` against a fresh stack and tears everything down afterwards, whatever happens. `env` adds settings for
+ * both processes (a bench's doubles of the outside world).
+ */
 export async function withApiStack(
   name: string,
   bench: (stack: ApiStack) => Promise<void>,
-  extraEnv: Record<string, string> = {},
+  env: Record<string, string> = {},
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `sluice-bench-${name}-`));
   await chmod(dir, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    await bench(await startApiStack(dir, stops, extraEnv));
+    await bench(await startApiStack(dir, stops, env));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });

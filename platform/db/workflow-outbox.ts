@@ -6,7 +6,7 @@
 import type { Db } from './client.js';
 
 /** The tables whose rows start workflows; a new one adds its columns in a migration and its name here. */
-export type WorkflowOutboxTable = 'withdrawals' | 'bet_events' | 'webhook_deliveries' | 'reports' | 'invoices';
+export type WorkflowOutboxTable = 'withdrawals' | 'bet_events' | 'webhook_deliveries' | 'reports' | 'invoices' | 'broadcasts';
 
 export async function markWorkflowStarted(db: Db, table: WorkflowOutboxTable, id: string): Promise<void> {
   await db`update ${db(table)} set workflow_started = true where id = ${id}`;

@@ -9,7 +9,10 @@ export interface MailAttachment {
 }
 
 export interface Mailer {
-  send(message: { to: string; subject: string; text: string; attachments?: MailAttachment[] }): Promise<{ messageId: string }>;
+  /** `text`, `html` or both (mail clients show the HTML when they can), and files attached. */
+  send(message: { to: string; subject: string; text?: string; html?: string; attachments?: MailAttachment[] }): Promise<{
+    messageId: string;
+  }>;
   close(): void;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The activity options workflows schedule activities with, by name: a timeout and a retry policy that belong together,
- * so a `proxyActivities` call says what kind of work it does. Workflow-safe (types only).
+ * so a `proxyActivities` call says what kind of work it does. Workflow-safe.
  */
+import { ActivityCancellationType } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 export const retryPolicies = {
@@ -97,5 +98,24 @@ export const retryPolicies = {
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  },
+  /**
+   * One send of a notification (mail, Telegram, Slack): retried with backoff. The delivery workflow takes the attempts
+   * and first interval from its input (NOTIFICATION_MAX_ATTEMPTS, NOTIFICATION_RETRY_INITIAL_MS).
+   */
+  notificationSend: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
+  },
+  /**
+   * One page of a broadcast: paced sends, heartbeating after each, so a dead worker's page moves to another within
+   * the heartbeat timeout (its sends already made are not repeated: each is claimed in the delivery log first).
+   */
+  broadcastPage: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '10 seconds',
+    // a cancelled broadcast ends only once its page has stopped sending (unset, core would not wait: TRY_CANCEL)
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   },
 } satisfies Record<string, ActivityOptions | LocalActivityOptions>;

@@ -7,6 +7,8 @@ import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { resolveSettingsForUsers } from '../settings/client.js';
 import { publishDepositsCredited } from './webhook-event.js';
+import { formatAmountForPeople } from '../../domain/money.js';
+import { notifyUsers } from '../notifications/client.js';
 
 export interface Deposit {
   id: string;
@@ -173,6 +175,10 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
     const deposits = updated.map(toDeposit);
     for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
     await publishDepositsCredited(tx, deposits);
+    await notifyCredited(
+      tx,
+      deposits.filter((d) => !d.invoiceId),
+    ); // an invoice's payment is announced by the invoice
   }
   const holds = decisions.flatMap((decision) => (decision.kind === 'hold' ? [decision] : []));
   if (holds.length > 0) {
@@ -211,6 +217,29 @@ export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOut
       where id = ${id} returning *`;
     return { ok: true, deposit: toDeposit(credited!) };
   });
+}
+
+/**
+ * Tells the owners of the deposits just credited, in the crediting transaction. The key is the one the XRPL deposit
+ * workflow records its own notice under, so a deposit is announced once whichever records it first.
+ */
+async function notifyCredited(tx: Tx, deposits: Deposit[]): Promise<void> {
+  const scales =
+    await tx`select code, scale from currencies where code = any(${tx.array([...new Set(deposits.map((d) => d.currency))])}::text[])`;
+  const scaleOf = new Map(scales.map((r) => [r.code as string, Number(r.scale)]));
+  await notifyUsers(
+    tx,
+    deposits.map((d) => {
+      const amount = formatAmountForPeople(d.amount, scaleOf.get(d.currency)!);
+      return {
+        eventId: `${d.workflowId}:credited`,
+        userId: d.userId,
+        type: 'deposit_credited' as const,
+        title: `Deposit of ${amount} ${d.currency} credited`,
+        data: { deposit_id: d.id, currency: d.currency, amount, chain: d.chain, tx_hash: d.txHash },
+      };
+    }),
+  );
 }
 
 /** Marks a deposit that is no longer on chain (a reorg) as dropped, unless it was already credited. */

@@ -10,6 +10,8 @@ import type { Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
+import { formatAmountForPeople } from '../../domain/money.js';
+import { notifyUsers } from '../notifications/client.js';
 
 export interface SettlementItem {
   applied: Applied;
@@ -31,6 +33,7 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
     insertTrades(tx, pair, items),
     updateOrders(tx, items),
     markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
+    notifyFilled(tx, pair, items),
     ...items.flatMap((i) => (i.snapshot ? [saveSnapshot(tx, pair.code, i.snapshot.state, i.snapshot.hash)] : [])),
   ]);
   return candles;
@@ -82,4 +85,29 @@ async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<void> {
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
     where o.id = u.id`;
+}
+
+/** Tells the owners of the orders this batch filled, in its transaction (each order once: the key is its id). */
+async function notifyFilled(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<void> {
+  const filled = new Map<number, OrderFunds>();
+  for (const item of items)
+    for (const o of item.applied.orders) if (o.status === 'filled' && o.filledBase > 0n) filled.set(o.orderId, o);
+  if (filled.size === 0) return;
+  await notifyUsers(
+    tx,
+    [...filled.values()].map((o) => ({
+      eventId: `order:${o.orderId}:filled`,
+      userId: o.userId,
+      type: 'order_filled' as const,
+      title: `Your ${o.side} order on ${pair.code} was filled`,
+      data: {
+        order_id: String(o.orderId),
+        pair: pair.code,
+        side: o.side,
+        quantity: formatAmountForPeople(o.filledBase, pair.baseScale),
+        // the average price, in quote units per whole base unit
+        price: formatAmountForPeople((o.filledQuote * 10n ** BigInt(pair.baseScale)) / o.filledBase, pair.quoteScale),
+      },
+    })),
+  );
 }

@@ -69,3 +69,8 @@ export async function notifyMany(db: Db, notifications: NewNotification[]): Prom
       ${column((n) => n.severity ?? 'info')}::text[], ${column((n) => n.title)}::text[], ${column((n) => JSON.stringify(n.body ?? {}))}::jsonb[])
     on conflict (key) do nothing`;
 }
+
+export async function notificationById(db: Db, id: string): Promise<Notification | null> {
+  const [row] = await db`select * from notifications where id = ${id}`;
+  return row ? toNotification(row) : null;
+}

@@ -81,6 +81,15 @@ describe('placing and matching orders', () => {
     expect(trades).toHaveLength(1);
     expect(trades[0]).toMatchObject({ price: 50_000n * USDT, amount: BTC / 20n, buyerFee: 10_000n, sellerFee: 2_500_000n });
     expect((await balanceOf(db.sql, feeAccount('USDT'), 'USDT')).creditsPosted).toBeGreaterThanOrEqual(2_500_000n);
+    // the filled order's owner is told, once, in the settlement's transaction; the partly filled one is not yet
+    expect(await notificationsFor(db.sql, buyer, { limit: 10, kind: 'order_filled' })).toMatchObject([
+      {
+        key: `order:${bid.order.id}:filled`,
+        title: `Your buy order on BTC-USDT was filled`,
+        body: { order_id: String(bid.order.id), pair: 'BTC-USDT', side: 'buy', quantity: '0.05', price: '50000' },
+      },
+    ]);
+    expect(await notificationsFor(db.sql, seller, { limit: 10, kind: 'order_filled' })).toEqual([]);
   });
 
   it('answers a repeated Idempotency-Key with the first order, and a different body with a conflict', async () => {

@@ -47,6 +47,7 @@ describe('webhook emitters', () => {
       sql: db.sql,
       ledger: new LedgerWriter(db.sql),
       mailer: null,
+      telegram: null,
       withdrawalProviders: new Map(),
       keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
       log: pino({ level: 'silent' }),

@@ -66,6 +66,7 @@ export async function inProcessDeps(
         telegram: null,
       },
       invoices: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 3_600_000, minUsd: 1n, maxUsd: 10_000_000n },
+      notifications: { telegram: null, broadcast: { pageSize: 200, ratePerSecond: { email: 20, telegram: 25 } } },
     },
     mailer: null,
     kyc: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { divCeil, formatAmount, MAX_MINOR_UNITS, parseAmount } from '../../domain/money.js';
+import { divCeil, formatAmount, formatAmountForPeople, MAX_MINOR_UNITS, parseAmount } from '../../domain/money.js';
 import { feeFor, formatPercent, parsePercent } from '../../domain/fees.js';
 
 describe('parseAmount', () => {
@@ -91,5 +91,14 @@ describe('fees', () => {
   it('divCeil refuses negative input', () => {
     expect(divCeil(7n, 2n)).toBe(4n);
     expect(() => divCeil(-1n, 2n)).toThrow(RangeError);
+  });
+
+  it('formats amounts for people without trailing zeros', () => {
+    expect(formatAmountForPeople(50_000_000_000_000_000n, 18)).toBe('0.05');
+    expect(formatAmountForPeople(1_200n, 2)).toBe('12');
+    expect(formatAmountForPeople(1_205n, 2)).toBe('12.05');
+    expect(formatAmountForPeople(0n, 6)).toBe('0');
+    expect(formatAmountForPeople(100n, 0)).toBe('100');
+    expect(formatAmountForPeople(-1_500n, 3)).toBe('-1.5');
   });
 });

@@ -20,6 +20,11 @@ import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workf
 import { webhookDeliveryWorkflowType, type WebhookDeliveryWorkflow } from '../../workflows/webhooks/messages.js';
 import { reportWorkflowType, type ReportWorkflow } from '../../workflows/reports/messages.js';
 import { reconciliationWorkflowType, type ReconciliationWorkflow } from '../../workflows/reconciliation/messages.js';
+import {
+  notificationDeliveryWorkflowType,
+  type NotificationDeliveryWorkflow,
+} from '../../workflows/notifications/delivery/messages.js';
+import { broadcastWorkflowType, type BroadcastWorkflow } from '../../workflows/notifications/broadcast/messages.js';
 
 const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
@@ -37,6 +42,8 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [webhookDeliveryWorkflowType, bundle.webhookDeliveryWorkflow satisfies WebhookDeliveryWorkflow],
   [reportWorkflowType, bundle.reportWorkflow satisfies ReportWorkflow],
   [reconciliationWorkflowType, bundle.reconciliationWorkflow satisfies ReconciliationWorkflow],
+  [notificationDeliveryWorkflowType, bundle.notificationDeliveryWorkflow satisfies NotificationDeliveryWorkflow],
+  [broadcastWorkflowType, bundle.broadcastWorkflow satisfies BroadcastWorkflow],
 ];
 
 describe('workflow type names in messages.ts', () => {

@@ -3,6 +3,7 @@ import type { ConsolePage } from '../page.js';
 import { auditsPage } from './audits.js';
 import { dashboardPage } from './dashboard.js';
 import { invoicesPage } from './invoices.js';
+import { notificationsPage } from './notifications.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
@@ -18,4 +19,5 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   usersPage,
   settingsPage,
   auditsPage,
+  notificationsPage,
 ];

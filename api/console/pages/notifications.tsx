@@ -1,0 +1,190 @@
+/**
+ * Notifications for operators: broadcasts with their workflow's progress (and cancelling one), the deliveries that
+ * failed or may not have arrived, and the templates, each editable with its preview rendered from the sample event
+ * (notifications' client, as the API's routes).
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { CHANNELS, TEMPLATE_EVENTS } from '../../../domain/notifications/events.js';
+import {
+  broadcastById,
+  broadcastProgress,
+  cancelBroadcast,
+  checkTemplate,
+  listBroadcasts,
+  listDeliveries,
+  listTemplates,
+  templateFor,
+  updateTemplate,
+} from '../../../services/notifications/client.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import type { ApiDeps } from '../../context.js';
+import { ApiError } from '../../http/problem.js';
+import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
+import { parseForm, parseInput } from '../forms.js';
+import { OPERATORS, type ConsolePage } from '../page.js';
+import { render } from '../render.js';
+import { Field, PostForm, TextArea, when } from '../ui.js';
+
+const SHOWN = 20;
+const TemplateParams = z.object({ eventType: z.enum(TEMPLATE_EVENTS), channel: z.enum(CHANNELS) });
+
+function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
+  router.get('/', async (c) => {
+    const [broadcasts, failed, uncertain, templates] = await Promise.all([
+      listBroadcasts(deps.sql, { limit: SHOWN }),
+      listDeliveries(deps.sql, { status: 'failed', limit: SHOWN }),
+      listDeliveries(deps.sql, { status: 'uncertain', limit: SHOWN }),
+      listTemplates(deps.sql),
+    ]);
+    const progress = await Promise.all(
+      broadcasts.map((b) => (b.status === 'running' ? broadcastProgress(deps.temporal, b.id).catch(() => null) : null)),
+    );
+    return render(
+      c,
+      'Notifications',
+      <>
+        <table>
+          <caption>Broadcasts, newest first</caption>
+          <thead>
+            <tr>
+              <th>Id</th>
+              <th>Title</th>
+              <th>Channels</th>
+              <th>Status</th>
+              <th class="num">Sent</th>
+              <th class="num">Failed</th>
+              <th>Started</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {broadcasts.map((b, i) => (
+              <tr>
+                <td>{b.id}</td>
+                <td>{b.title}</td>
+                <td>{b.channels.join(', ')}</td>
+                <td class="broadcast-status">{progress[i] ? `running, ${progress[i]!.pages} pages done` : b.status}</td>
+                <td class="num">{progress[i]?.sent ?? b.sent}</td>
+                <td class="num">{progress[i]?.failed ?? b.failed}</td>
+                <td>{when(b.createdAt)}</td>
+                <td>
+                  {b.status === 'running' && (
+                    <PostForm action={`/notifications/broadcasts/${b.id}/cancel`} csrfToken={c.get('csrfToken')} class="inline">
+                      <button type="submit">Cancel</button>
+                    </PostForm>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table>
+          <caption>Deliveries that failed or may not have arrived, newest first</caption>
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Event</th>
+              <th>Channel</th>
+              <th>Target</th>
+              <th>Status</th>
+              <th class="num">Attempts</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...failed, ...uncertain]
+              .sort((a, b) => Number(b.id) - Number(a.id))
+              .map((d) => (
+                <tr>
+                  <td>{when(d.updatedAt)}</td>
+                  <td>{d.eventType}</td>
+                  <td>{d.channel}</td>
+                  <td class="mono">{d.target}</td>
+                  <td>{d.status}</td>
+                  <td class="num">{d.attempts}</td>
+                  <td>{d.lastError}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+        <table>
+          <caption>Templates</caption>
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th>Channel</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {templates.map((t) => (
+              <tr>
+                <td>
+                  <a href={`${CONSOLE_BASE}/notifications/templates/${t.eventType}/${t.channel}`}>{t.eventType}</a>
+                </td>
+                <td>{t.channel}</td>
+                <td>{when(t.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </>,
+    );
+  });
+
+  router.get('/templates/:eventType/:channel', async (c) => {
+    const { eventType, channel } = parseInput(TemplateParams, c.req.param());
+    const saved = await templateFor(deps.sql, eventType, channel);
+    const template = { subject: saved?.subject ?? '', body: saved?.body ?? '' };
+    const preview = saved ? checkTemplate(eventType, channel, template) : null;
+    return render(
+      c,
+      `Template: ${eventType} by ${channel}`,
+      <>
+        <PostForm action={`/notifications/templates/${eventType}/${channel}`} csrfToken={c.get('csrfToken')}>
+          {channel === 'email' && <Field name="subject" label="Subject" value={template.subject} required />}
+          <TextArea
+            name="body"
+            label={`Body (${channel === 'email' ? 'HTML' : channel === 'telegram' ? 'MarkdownV2' : 'mrkdwn'})`}
+            value={template.body}
+            rows={8}
+            required
+          />
+          <button type="submit">Save</button>
+        </PostForm>
+        {preview && (
+          <>
+            <h2>Preview, from the sample event</h2>
+            {channel === 'email' && <p class="preview-subject">{preview.subject}</p>}
+            <pre class="preview-body">{preview.body}</pre>
+          </>
+        )}
+      </>,
+    );
+  });
+
+  router.post('/templates/:eventType/:channel', async (c) => {
+    const { eventType, channel } = parseInput(TemplateParams, c.req.param());
+    const form = await parseForm(c, z.object({ subject: z.string().max(500).default(''), body: z.string().min(1).max(20_000) }));
+    await updateTemplate(deps.sql, {
+      eventType,
+      channel,
+      subject: form.subject,
+      body: form.body,
+      updatedBy: c.get('operator').id,
+    });
+    return c.redirect(`${CONSOLE_BASE}/notifications/templates/${eventType}/${channel}`, 303);
+  });
+
+  router.post('/broadcasts/:id/cancel', async (c) => {
+    const { id } = parseInput(z.object({ id: z.string().regex(/^\d{1,18}$/) }), c.req.param());
+    await parseForm(c, z.object({}));
+    // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision
+    if (c.get('operator').role !== 'admin') throw new ApiError(ErrorCode.Forbidden, 'only an admin may cancel a broadcast');
+    if (await broadcastById(deps.sql, id)) await cancelBroadcast(deps.temporal, id, c.get('operator').id);
+    return c.redirect(`${CONSOLE_BASE}/notifications`, 303);
+  });
+}
+
+export const notificationsPage: ConsolePage = { path: '/notifications', title: 'Notifications', roles: OPERATORS, routes };

@@ -1,0 +1,166 @@
+/**
+ * What Sluice tells people about, and through which channels: the user events users route per type, the operator
+ * alerts operators route to Slack or Telegram, and a sample of each event, the data its templates render (the preview,
+ * and the check that refuses a template that would not render). Workflow-safe.
+ */
+
+export const CHANNELS = ['email', 'telegram', 'slack'] as const;
+export type Channel = (typeof CHANNELS)[number];
+/** What a user can receive on: Slack is for operators' channels only. */
+export const USER_CHANNELS = ['email', 'telegram'] as const satisfies readonly Channel[];
+export type UserChannel = (typeof USER_CHANNELS)[number];
+
+export const USER_EVENTS = [
+  'deposit_credited',
+  'withdrawal_code',
+  'withdrawal_status',
+  'invoice_paid',
+  'order_filled',
+  'bet_settled',
+  'login_new_ip',
+] as const;
+export type UserEvent = (typeof USER_EVENTS)[number];
+
+export const ALERT_EVENTS = [
+  'gas_keeper_low',
+  'audit_drift',
+  'reconciliation_drift',
+  'withdrawals_awaiting_approval',
+  'webhook_endpoint_failing',
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/** Templates exist for these, plus `other` (any alert or notice with no template of its own) and `broadcast`. */
+export const TEMPLATE_EVENTS = [...USER_EVENTS, ...ALERT_EVENTS, 'other', 'broadcast'] as const;
+export type TemplateEvent = (typeof TEMPLATE_EVENTS)[number];
+
+/**
+ * The event type a recorded notification's kind routes as. Most kinds are their event type; a withdrawal's status
+ * notices keep their kind (clients filter on it) and route together as `withdrawal_status`.
+ */
+const KIND_TO_EVENT: Record<string, TemplateEvent> = {
+  withdrawal_succeeded: 'withdrawal_status',
+  withdrawal_failed: 'withdrawal_status',
+  withdrawal_cancelled: 'withdrawal_status',
+  withdrawal_expired: 'withdrawal_status',
+  withdrawal_rejected: 'withdrawal_status',
+};
+
+export function eventTypeOf(kind: string): TemplateEvent {
+  if (kind in KIND_TO_EVENT) return KIND_TO_EVENT[kind]!;
+  return (TEMPLATE_EVENTS as readonly string[]).includes(kind) ? (kind as TemplateEvent) : 'other';
+}
+
+export const isUserEvent = (type: string): type is UserEvent => (USER_EVENTS as readonly string[]).includes(type);
+
+/** Channels a user gets an event on until they choose: mail for money and security, nothing for the high-volume ones. */
+export const DEFAULT_USER_CHANNELS: Record<UserEvent, UserChannel[]> = {
+  deposit_credited: ['email'],
+  withdrawal_code: ['email'],
+  withdrawal_status: ['email'],
+  invoice_paid: ['email'],
+  order_filled: [],
+  bet_settled: [],
+  login_new_ip: ['email'],
+};
+
+/**
+ * What every notification's template can use besides its own data: `title` and `severity` (the record's), and `event`
+ * (the event type). A sample event is a notification's body with these added.
+ */
+const common = (title: string, severity = 'info') => ({ title, severity });
+
+export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
+  deposit_credited: {
+    ...common('Deposit of 0.25 ETH credited'),
+    deposit_id: '42',
+    currency: 'ETH',
+    amount: '0.25',
+    chain: 'evm-1',
+    tx_hash: '0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060',
+  },
+  withdrawal_code: {
+    ...common('Your Sluice withdrawal code'),
+    withdrawal_id: '7',
+    code: '123456',
+    amount: '100.00',
+    currency: 'USDT',
+    address: '0x52908400098527886E0F7030069857D2E4169EE7',
+    minutes: 10,
+  },
+  withdrawal_status: {
+    ...common('Your withdrawal was sent'),
+    withdrawal_id: '7',
+    currency: 'USDT',
+    amount: '100.00',
+    tx_hash: '0x88df016429689c079f3b2f6ad39fa052532c56795b733da78a91ebe6a713944b',
+  },
+  invoice_paid: {
+    ...common('Invoice INV-1001 paid'),
+    invoice_id: 'INV-1001',
+    amount: '49.90',
+    currency: 'USDT',
+    merchant: 'Example Shop',
+  },
+  order_filled: {
+    ...common('Your buy order on ETH-USDT was filled'),
+    order_id: '1001',
+    pair: 'ETH-USDT',
+    side: 'buy',
+    price: '3000.00',
+    quantity: '0.5',
+  },
+  bet_settled: {
+    ...common('Your bet #12 won 18.50 USDT'),
+    bet_id: '12',
+    event_id: '3',
+    event_title: 'Final: Lions v Tigers',
+    status: 'won',
+    currency: 'USDT',
+    stake: '10.00',
+    coefficient: '1.85',
+    payout: '18.50',
+  },
+  login_new_ip: {
+    ...common('New sign-in to your Sluice account'),
+    ip: '203.0.113.7',
+    at: '2026-11-30T12:00:00Z',
+    user_agent: 'Mozilla/5.0',
+  },
+  gas_keeper_low: {
+    ...common('Gas keeper on evm-1 is below its minimum balance', 'warning'),
+    chain: 'evm-1',
+    address: '0x52908400098527886E0F7030069857D2E4169EE7',
+    balance: '0.12',
+    threshold: '0.5',
+    queued: 3,
+  },
+  audit_drift: {
+    ...common('The ledger audit found drift', 'critical'),
+    audit_id: '0b7f3f8e-8f9a-4b7e-9c39-2e0d7f0c9a11',
+    drifts: 2,
+    currencies: 'ETH, USDT',
+  },
+  reconciliation_drift: {
+    ...common('Unexplained drift on custody:hot:evm-1', 'critical'),
+    account: 'custody:hot:evm-1',
+    currency: 'ETH',
+    drift: '0.01',
+    threshold: '0.001',
+  },
+  withdrawals_awaiting_approval: {
+    ...common('A withdrawal awaits approval', 'warning'),
+    withdrawal_id: '7',
+    currency: 'USDT',
+    amount: '25000.00',
+    reasons: 'above the approval threshold',
+  },
+  webhook_endpoint_failing: {
+    ...common('Webhook endpoint https://merchant.example/hooks is failing', 'warning'),
+    endpoint: 'https://merchant.example/hooks',
+    failures: 5,
+    last_status: 500,
+  },
+  other: { ...common('Sweep 9 of USDT failed on chain', 'critical'), kind: 'evm_sweep_failed' },
+  broadcast: { ...common('Scheduled maintenance'), message: 'Deposits pause on Sunday from 02:00 to 03:00 UTC.' },
+};

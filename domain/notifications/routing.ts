@@ -1,0 +1,51 @@
+/**
+ * Who gets a notification, on which channels: a user by the channels they chose for its event type (the defaults
+ * until they choose) that they can be reached on; operators by the alert routes matching the event. Workflow-safe.
+ */
+import { DEFAULT_USER_CHANNELS, isUserEvent, type Channel, type TemplateEvent, type UserChannel } from './events.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Where a user can be reached: mail always (the account's address), Telegram once a chat is linked. */
+export interface UserReach {
+  email: string;
+  telegramChatId: string | null;
+}
+
+export interface Delivery {
+  channel: Channel;
+  /** A mail address, a Telegram chat id, or an alert route (`route:<id>`: its Slack URL stays in its row). */
+  target: string;
+}
+
+/**
+ * A user's deliveries for an event: the channels they chose for its type (or the defaults), those they can be reached
+ * on. Event types users do not route (order refused, say) stay in-app only.
+ */
+export function userDeliveries(eventType: TemplateEvent, chosen: UserChannel[] | undefined, reach: UserReach): Delivery[] {
+  if (!isUserEvent(eventType)) return [];
+  const channels = chosen ?? DEFAULT_USER_CHANNELS[eventType];
+  const deliveries = channels.flatMap((channel): Delivery[] => {
+    if (channel === 'email') return [{ channel, target: reach.email }];
+    return reach.telegramChatId ? [{ channel, target: reach.telegramChatId }] : [];
+  });
+  // a withdrawal cannot go on without its code: when no chosen channel reaches the user, it is mailed
+  if (deliveries.length === 0 && eventType === 'withdrawal_code') return [{ channel: 'email', target: reach.email }];
+  return deliveries;
+}
+
+export interface AlertRoute {
+  id: string;
+  /** An alert event type, or `*` for every alert. */
+  eventType: string;
+  channel: Channel;
+  minSeverity: Severity;
+}
+
+/** The routes an operator alert goes to: those for its kind or for every alert, at or above their minimum severity. */
+export function alertDeliveries(kind: string, severity: Severity, routes: AlertRoute[]): Delivery[] {
+  return routes
+    .filter((r) => (r.eventType === '*' || r.eventType === kind) && SEVERITY_RANK[severity] >= SEVERITY_RANK[r.minSeverity])
+    .map((r) => ({ channel: r.channel, target: `route:${r.id}` }));
+}

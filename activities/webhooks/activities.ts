@@ -5,7 +5,7 @@ import { classifyAnswer, type AttemptOutcome, type DeliveryStatus } from '../../
 import { unseal } from '../../platform/crypto/sealed.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { notify } from '../../services/notifications/store.js';
+import { raiseAlert } from '../../services/notifications/client.js';
 import {
   deliveryTarget,
   recordAttempt,
@@ -60,18 +60,17 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       },
       'webhook delivery failed for good',
     );
-    await notify(tx, {
-      key: `webhook-delivery:${deliveryId}:failed`,
-      userId: null,
-      kind: 'webhook_delivery_failed',
+    await raiseAlert(tx, {
+      eventId: `webhook-delivery:${deliveryId}:failed`,
+      type: 'webhook_endpoint_failing',
       severity: 'warning',
-      title: 'A webhook delivery failed after its last attempt',
-      body: {
+      title: `Webhook endpoint ${target.url} is failing: a delivery failed after its last attempt`,
+      data: {
+        endpoint: target.url,
+        failures: attempt.attempt,
+        last_status: attempt.statusCode,
         delivery_id: deliveryId,
         event_id: target.eventId,
-        url: target.url,
-        attempts: attempt.attempt,
-        last_status_code: attempt.statusCode,
         last_error: attempt.error,
       },
     });

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
+import { cronProblem } from '../../domain/reports/cron.js';
 import {
   REPORT_CONTENT_TYPES,
   REPORT_FORMATS,
@@ -36,6 +37,10 @@ const Cron = z
   .string()
   .max(100)
   .regex(/^[0-9*/,\-A-Za-z]+( [0-9*/,\-A-Za-z]+){4}$/, 'must be a cron expression of five fields such as "0 6 * * *"')
+  .superRefine((expression, ctx) => {
+    const problem = cronProblem(expression);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .openapi({ example: '0 6 * * *' });
 const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-01T00:00:00Z' });
 

@@ -1,13 +1,17 @@
 /**
  * The webhook event each recorded state publishes, in the transaction that records it. Its id is the invoice and the
  * state, so a state is announced once however often its step runs. An operator's marks publish the event of the
- * state they stand for, marked; a partial payment at the end is announced as expired, with what was paid.
+ * state they stand for, marked; a partial payment at the end is announced as expired, with what was paid. A paid
+ * invoice also tells its merchant (notification `invoice_paid`, on the channels they chose), under the same id.
  */
 import { formatAmount } from '../../domain/money.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import type { Tx } from '../../platform/db/client.js';
 import { publishEvent, type WebhookEventType } from '../webhooks/client.js';
+import { notifyUser } from '../notifications/client.js';
 import type { Invoice } from './store.js';
+
+const PAID: ReadonlySet<InvoiceStatus> = new Set(['settled', 'paid_over', 'marked_settled']);
 
 const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
   new: 'invoice.created',
@@ -24,8 +28,10 @@ const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
 
 export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<void> {
   const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
+  const id = `invoice:${invoice.id}:${invoice.status}`;
+  const amount = formatAmount(invoice.amount, scale);
   await publishEvent(tx, {
-    id: `invoice:${invoice.id}:${invoice.status}`,
+    id,
     merchantId: invoice.merchantId,
     type: EVENT_OF[invoice.status],
     data: {
@@ -33,10 +39,19 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<voi
       status: invoice.status,
       order_id: invoice.orderId,
       currency: invoice.currency,
-      amount: formatAmount(invoice.amount, scale),
+      amount,
       settled_value: invoice.settledValue === null ? null : formatAmount(invoice.settledValue, scale),
       marked: invoice.status === 'marked_settled' || invoice.status === 'marked_invalid',
       metadata: invoice.metadata,
     },
   });
+  if (PAID.has(invoice.status)) {
+    await notifyUser(tx, {
+      eventId: id,
+      userId: invoice.merchantId,
+      type: 'invoice_paid',
+      title: `Invoice ${invoice.orderId ?? invoice.id} paid`,
+      data: { invoice_id: invoice.id, amount, currency: invoice.currency, merchant: invoice.merchantId },
+    });
+  }
 }

@@ -24,6 +24,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
+import { startSumsubDouble, type SumsubDouble } from '../support/sumsub-double.js';
 
 const ST = join(import.meta.dirname, '../../.tools/schemathesis/bin/st');
 const MAX_EXAMPLES = 15;
@@ -56,18 +57,33 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 # amounts whose decimals depend on the currency beside them, catalog codes in bodies (pairs, currencies), and rules
 # across fields (one of to_email and to_user_id; quote_amount for market buys only; max not below min; a deadline in
 # the future; a coefficient above 1) or about the caller (an allow-list that locks the caller out, an admin changing
-# themselves, a provider listed twice, an IP allow-list entry that is not an address)
+# themselves, a provider listed twice, an IP allow-list entry that is not an address); a cron field's range (hour 0–23);
+# an exchange id ccxt must know
 [[operations]]
-include-path-regex = "^/v1/(bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)))$"
+include-path-regex = "^/v1/(bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)|report-schedules|custody-minimums|pairs/[^/]+/(fast-exchange|rate-source)))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 `;
 
 let stack: Stack;
+let sumsub: SumsubDouble;
 beforeAll(async () => {
-  // a bot token, so the Telegram routes answer as configured (401 for data it did not sign) instead of 503
-  stack = await startStack({ env: { TELEGRAM_BOT_TOKEN: `123456:${'A'.repeat(35)}` } });
+  // a bot token and a KYC provider (its double), so the Telegram and verification routes answer as configured (401 for
+  // data nobody signed) instead of 503
+  sumsub = await startSumsubDouble(() => `${stack.url}/v1/webhooks/kyc`);
+  stack = await startStack({
+    env: {
+      TELEGRAM_BOT_TOKEN: `123456:${'A'.repeat(35)}`,
+      SUMSUB_BASE_URL: sumsub.url,
+      SUMSUB_APP_TOKEN: sumsub.appToken,
+      SUMSUB_SECRET_KEY: sumsub.secretKey,
+      SUMSUB_WEBHOOK_SECRET: sumsub.webhookSecret,
+    },
+  });
 }, 180_000);
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await sumsub?.close();
+});
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {

@@ -163,7 +163,7 @@ describe('merchant webhooks (dev configuration)', () => {
     });
     expect(failed.body.data.map((d: { event_id: string }) => d.event_id)).toEqual([eventId, eventId]);
     const alerts = await stack.api.get('/v1/ops/alerts', { token: stack.admin.token });
-    const alerted = alerts.body.data.filter((a: { kind: string }) => a.kind === 'webhook_delivery_failed');
+    const alerted = alerts.body.data.filter((a: { kind: string }) => a.kind === 'webhook_endpoint_failing');
     expect(alerted.map((a: { body: { delivery_id: string } }) => a.body.delivery_id).sort()).toEqual(
       deliveries.map((d) => d.id).sort(),
     );

@@ -60,7 +60,15 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
       summary: 'Choose the channels of some event types (an empty list: in-app only)',
       middleware: [guards.user] as const,
       security: BearerSecurity,
-      request: jsonBody(z.object({ preferences: z.array(Choice).min(1).max(USER_EVENTS.length) })),
+      request: jsonBody(
+        z.object({
+          preferences: z
+            .array(Choice)
+            .min(1)
+            .max(USER_EVENTS.length)
+            .refine((choices) => new Set(choices.map((c) => c.event_type)).size === choices.length, 'names an event type twice'),
+        }),
+      ),
       responses: { 200: jsonResponse('Channels per event type', Choices), ...problems(400, 401) },
     }),
     async (c) => {

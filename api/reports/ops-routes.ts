@@ -36,7 +36,10 @@ const Email = z.email().max(254).optional();
 const Cron = z
   .string()
   .max(100)
-  .regex(/^[0-9*/,\-A-Za-z]+( [0-9*/,\-A-Za-z]+){4}$/, 'must be a cron expression of five fields such as "0 6 * * *"')
+  .regex(/^[0-9*/,\-A-Za-z]+( [0-9*/,\-A-Za-z]+){4}$/, {
+    message: 'must be a cron expression of five fields such as "0 6 * * *"',
+    abort: true,
+  })
   .superRefine((expression, ctx) => {
     const problem = cronProblem(expression);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });

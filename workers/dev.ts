@@ -14,12 +14,12 @@ import { migrate } from '../platform/db/migrate.js';
 import { loadCurrencies, setTokenContract } from '../services/currencies/catalog.js';
 import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
 import { loadConfigOrExit, type Config } from '../platform/config.js';
-import { startAnvil } from '../platform/embedded/anvil.js';
+import { startAnvil, type AnvilChain } from '../platform/embedded/anvil.js';
 import { ensureDevToken } from '../platform/embedded/dev-token.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../platform/embedded/postgres.js';
 import { assertPortsFree, PortsTakenError, type PortClaim } from '../platform/embedded/ports.js';
 import { logTail, waitUntil } from '../platform/embedded/process.js';
-import { Supervisor, type SupervisedEntry } from '../platform/embedded/supervisor.js';
+import { partOf, pidExited, Supervisor, type SupervisedEntry } from '../platform/embedded/supervisor.js';
 import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
 import { DEV_SERVER_TUNING, startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { createLogger } from '../platform/log.js';
@@ -58,18 +58,22 @@ try {
   if (!databaseUrl) {
     const logFile = join(logDir, 'postgres.log');
     const pgLog = createWriteStream(logFile, { flags: 'a' });
-    const pg = await startEmbeddedPostgres({
-      dataDir: join(dataDir, 'postgres'),
-      port: config.DEV_POSTGRES_PORT,
-      password: secrets.postgresPassword,
-      persistent: true,
-      onLog: (line) => pgLog.write(line),
-    }).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}${logTail({ logFile })}`);
+    let pg: EmbeddedPostgresServer | undefined;
+    await supervisor.keep('postgres', async () => {
+      const server = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: config.DEV_POSTGRES_PORT,
+        password: secrets.postgresPassword,
+        persistent: true,
+        onLog: (line) => pgLog.write(line),
+      }).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}${logTail({ logFile })}`);
+      });
+      pg = server;
+      return { pid: server.pid, stopSignal: 'SIGINT', logFile, exited: pidExited(server.pid), stop: () => server.stop() };
     });
-    supervisor.add('postgres', () => pg.stop(), { pid: pg.pid, stopSignal: 'SIGINT' });
-    await pg.ensureDatabase('sluice');
-    databaseUrl = pg.url('sluice');
+    await pg!.ensureDatabase('sluice');
+    databaseUrl = pg!.url('sluice');
   }
   const sql = createSql(databaseUrl, { max: 2, applicationName: 'sluice-dev' });
   supervisor.add('database connection', () => sql.end({ timeout: 5 }));
@@ -78,32 +82,38 @@ try {
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUi: string | null = null;
   if (!temporalAddress) {
-    const temporal = await startTemporalDevServer({
-      cli: temporalCliPath(),
-      port: config.DEV_TEMPORAL_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: join(dataDir, 'temporal.db'),
-      logFile: join(logDir, 'temporal.log'),
-      extraArgs: DEV_SERVER_TUNING,
+    await supervisor.keep('temporal', async () => {
+      const temporal = await startTemporalDevServer({
+        cli: temporalCliPath(),
+        port: config.DEV_TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: join(dataDir, 'temporal.db'),
+        logFile: join(logDir, 'temporal.log'),
+        extraArgs: DEV_SERVER_TUNING,
+      });
+      temporalAddress = temporal.address;
+      temporalUi = temporal.uiUrl;
+      return partOf(temporal.process, () => temporal.stop());
     });
-    supervisor.add('temporal', () => temporal.stop(), { pid: temporal.process.child.pid! });
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl;
   }
 
   let rpcUrl = config.EVM_RPC_URL;
   let wsUrl = config.EVM_WS_URL;
   let tokenAddress = config.USDT_CONTRACT_ADDRESS;
   if (!rpcUrl) {
-    const anvil = await startAnvil({
-      port: config.DEV_ANVIL_PORT,
-      blockTime: 1,
-      statePath: join(dataDir, 'anvil-state.json'),
-      logFile: join(logDir, 'anvil.log'),
+    let anvil: AnvilChain | undefined;
+    await supervisor.keep('anvil', async () => {
+      const chain = await startAnvil({
+        port: config.DEV_ANVIL_PORT,
+        blockTime: 1,
+        statePath: join(dataDir, 'anvil-state.json'),
+        logFile: join(logDir, 'anvil.log'),
+      });
+      anvil = chain;
+      return partOf(chain.process, () => chain.stop(), 'SIGINT');
     });
-    supervisor.add('anvil', () => anvil.stop(), { pid: anvil.process.child.pid!, stopSignal: 'SIGINT' });
-    rpcUrl = anvil.rpcUrl;
-    wsUrl = anvil.wsUrl;
+    rpcUrl = anvil!.rpcUrl;
+    wsUrl = anvil!.wsUrl;
     const recorded = (await loadCurrencies(sql)).find((c) => c.code === 'USDT')?.tokenContract ?? null;
     tokenAddress = await ensureDevToken(rpcUrl, recorded, log);
     if (tokenAddress !== recorded) await setTokenContract(sql, 'USDT', tokenAddress);
@@ -140,7 +150,7 @@ try {
     'listener-evm',
     'listener-xrpl',
   ];
-  for (const name of processes.filter((p) => !skipped.includes(p))) supervisor.supervise(name, env);
+  for (const name of processes.filter((p) => !skipped.includes(p))) await supervisor.supervise(name, env);
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   await waitUntil(

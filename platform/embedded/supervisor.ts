@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { PidFile, readPidFile, stackPidFile, stopRecorded } from './pid-file.js';
+import { isRunning, PidFile, processStartTime, readPidFile, stackPidFile, stopRecorded } from './pid-file.js';
 import { logTail, spawnEntryPoint, type ServiceProcess } from './process.js';
 
 export interface RestartPolicy {
@@ -19,12 +19,45 @@ export interface RestartPolicy {
 const HEALTHY_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
+/** A started part as the supervisor keeps it. */
+export interface RunningPart {
+  pid: number;
+  /** What stops it cleanly, should the watchdog or a later start have to (platform/embedded/pid-file.ts). */
+  stopSignal?: NodeJS.Signals;
+  logFile?: string;
+  /** Resolves, saying how, when the process has exited. */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A spawned process as a part; `stop` defaults to SIGTERM. */
+export function partOf(service: ServiceProcess, stop = () => service.stop('SIGTERM'), stopSignal?: NodeJS.Signals): RunningPart {
+  return {
+    pid: service.child.pid!,
+    stopSignal,
+    logFile: service.logFile,
+    exited: service.exited.then((code) =>
+      service.child.signalCode ? `killed by ${service.child.signalCode}` : `exit code ${code}`,
+    ),
+    stop,
+  };
+}
+
+/** Resolves when the process is gone: for a process this one did not spawn itself (PostgreSQL's postmaster). */
+export async function pidExited(pid: number): Promise<string> {
+  const entry = { name: '', pid, startTime: processStartTime(pid) ?? '', stopSignal: 'SIGTERM' as const };
+  while (isRunning(entry)) await new Promise((r) => setTimeout(r, 500));
+  return 'exited';
+}
+
+type Phase = 'starting' | 'running' | 'stopping';
+
 export type SupervisedEntry = 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'listener-xrpl';
 
 export class Supervisor {
   private readonly pids: PidFile;
   private readonly parts: Array<{ name: string; stop: () => Promise<void> }> = [];
-  private phase: 'starting' | 'running' | 'stopping' = 'starting';
+  private phase: Phase = 'starting';
   private watchdog: ServiceProcess | undefined;
 
   constructor(private readonly options: { dataDir: string; logDir: string; log: Logger; restart: RestartPolicy }) {
@@ -52,49 +85,65 @@ export class Supervisor {
     this.pids.record('watchdog', watchdog.child.pid!);
   }
 
-  /** A part the caller started: recorded (when it is a process of its own) and stopped in reverse start order. */
-  add(name: string, stop: () => Promise<void>, process?: { pid: number; stopSignal?: NodeJS.Signals }): void {
-    if (process) this.pids.record(name, process.pid, process.stopSignal);
+  /** A part that is not a process of its own (a connection): stopped in reverse start order. */
+  add(name: string, stop: () => Promise<void>): void {
     this.parts.push({ name, stop });
   }
 
+  /** Runs an entry point of workers/ as a kept part (see `keep`). */
+  supervise(name: SupervisedEntry, env: NodeJS.ProcessEnv): Promise<void> {
+    const logFile = join(this.options.logDir, `${name}.log`);
+    return this.keep(name, async () => partOf(spawnEntryPoint(name, { env, output: 'prefix', logFile })));
+  }
+
   /**
-   * Runs an entry point of workers/. Dying while the stack starts fails the start; dying later is reported and
-   * restarted after a backoff, and after `maxRestarts` restarts in a row the whole stack stops with the reason.
+   * Starts a part, records its pid and keeps it running. Failing or dying while the stack starts fails the start
+   * (with the tail of its log); dying later is reported and the part started again after a backoff, and after
+   * `maxRestarts` restarts in a row the whole stack stops with the reason.
    */
-  supervise(name: SupervisedEntry, env: NodeJS.ProcessEnv): void {
-    const { log, logDir, restart } = this.options;
-    const logFile = join(logDir, `${name}.log`);
-    let current: ServiceProcess;
+  async keep(name: string, start: () => Promise<RunningPart>): Promise<void> {
+    const { log, restart } = this.options;
+    let current: RunningPart | undefined;
     let failures = 0;
-    const start = () => {
+    const died = (how: string, startedAt: number, logFile?: string) => {
+      if (this.phase === 'stopping') return;
+      if (this.phase === 'starting') {
+        void this.stop(1, `${name} exited during start-up (${how})${logTail({ logFile })}`);
+        return;
+      }
+      failures = Date.now() - startedAt > HEALTHY_AFTER_MS ? 1 : failures + 1;
+      if (failures > restart.maxRestarts) {
+        void this.stop(1, `${name} died ${failures} times in a row (last: ${how}); stopping the stack${logTail({ logFile })}`);
+        return;
+      }
+      const delayMs = Math.min(restart.backoffMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
+      log.warn(
+        { process: name, how, restartInMs: delayMs, failures, maxRestarts: restart.maxRestarts },
+        'process died; restarting',
+      );
+      setTimeout(() => void run(), delayMs);
+    };
+    const run = async () => {
+      if (this.phase === 'stopping') return;
       const startedAt = Date.now();
-      const running = spawnEntryPoint(name, { env, output: 'prefix', logFile });
+      let running: RunningPart;
+      try {
+        running = await start();
+      } catch (error) {
+        if (this.phase === 'starting') throw error;
+        died(error instanceof Error ? error.message : String(error), startedAt);
+        return;
+      }
       current = running;
-      this.pids.record(name, running.child.pid!);
-      void running.exited.then((code) => {
-        this.pids.forget(running.child.pid!);
-        if (this.phase === 'stopping') return;
-        const how = running.child.signalCode ? `killed by ${running.child.signalCode}` : `exit code ${code}`;
-        if (this.phase === 'starting') {
-          void this.stop(1, `${name} exited during start-up (${how})${logTail({ logFile })}`);
-          return;
-        }
-        failures = Date.now() - startedAt > HEALTHY_AFTER_MS ? 1 : failures + 1;
-        if (failures > restart.maxRestarts) {
-          void this.stop(1, `${name} died ${failures} times in a row (last: ${how}); stopping the stack${logTail({ logFile })}`);
-          return;
-        }
-        const delayMs = Math.min(restart.backoffMs * 2 ** (failures - 1), MAX_BACKOFF_MS);
-        log.warn(
-          { process: name, how, restartInMs: delayMs, failures, maxRestarts: restart.maxRestarts },
-          'process died; restarting',
-        );
-        setTimeout(() => this.phase === 'running' && start(), delayMs);
+      this.pids.record(name, running.pid, running.stopSignal);
+      if ((this.phase as Phase) === 'stopping') await running.stop(); // the stack stopped while this part was restarting
+      void running.exited.then((how) => {
+        this.pids.forget(running.pid);
+        died(how, startedAt, running.logFile);
       });
     };
-    start();
-    this.parts.push({ name, stop: () => current.stop('SIGTERM') });
+    this.parts.push({ name, stop: async () => current?.stop() });
+    await run();
   }
 
   /** The stack is up: from now on a dying part is restarted instead of failing the start. */

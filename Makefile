@@ -3,7 +3,7 @@
 
 .PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
 
-install: node_modules/.package-lock.json .tools/pip/bin/temporal
+install: node_modules/.package-lock.json node_modules/.patches-applied .tools/pip/bin/temporal
 
 LAYOUT = api workflows activities workers domain chains services platform scripts bench test
 
@@ -11,6 +11,11 @@ LAYOUT = api workflows activities workers domain chains services platform script
 # npm install skips but npm ci refuses
 node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
+	@touch $@
+
+# fixes of dependencies not released upstream yet (patches/*.patch say which); npm install undoes them, so again after it
+node_modules/.patches-applied: node_modules/.package-lock.json $(wildcard patches/*.patch)
+	bash scripts/apply-patches.sh
 	@touch $@
 
 .tools/pip/bin/temporal:

@@ -5,10 +5,12 @@
  * Run it under `flock /tmp/sluice-bench.lock`, like the benches.
  */
 import { postgresRestart } from './postgres-restart.js';
+import { xrplDrops } from './xrpl-drops.js';
 import type { ChaosRow } from './support.js';
 
 const scenarios: Record<string, () => Promise<ChaosRow[]>> = {
   postgres: postgresRestart,
+  xrpl: xrplDrops,
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(scenarios);

@@ -7,12 +7,14 @@
 import { postgresRestart } from './postgres-restart.js';
 import { xrplDrops } from './xrpl-drops.js';
 import { evmReorgs } from './evm-reorgs.js';
+import { killStorm } from './kill-storm.js';
 import type { ChaosRow } from './support.js';
 
 const scenarios: Record<string, () => Promise<ChaosRow[]>> = {
   postgres: postgresRestart,
   xrpl: xrplDrops,
   reorgs: evmReorgs,
+  storm: killStorm,
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(scenarios);

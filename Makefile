@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
+.PHONY: start test chaos screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders clean-data
 
 install: node_modules/.package-lock.json node_modules/.patches-applied .tools/pip/bin/temporal
 
@@ -89,6 +89,11 @@ bench-matching: install
 # spot orders through the API (hold, journal, match, settle): orders/s and p50/p99, then the market and ledger audits
 bench-orders: install
 	node --import tsx bench/orders.ts
+
+# the fault suite (bench/chaos/): PostgreSQL restarted, XRPL connection drops, EVM reorgs, a kill -9 storm; prints a
+# table of counts that must all be zero (README, "Fault suite"). Not part of make test: it takes minutes
+chaos: install
+	flock /tmp/sluice-bench.lock node --import tsx bench/chaos/run.ts
 
 # wipes the dev stack's data: database, Temporal history, chain state, generated secrets
 clean-data:

@@ -29,7 +29,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
   const scenario = `kill -9 storm: ${DEPOSITS} deposits, ${WITHDRAWALS} withdrawals, ${KILLS} kills`;
   const stack = await startDevStack('chaos-storm', {
     DEV_SKIP_PROCESSES: 'listener-xrpl',
-    DEV_MAX_RESTARTS: '1000',
+    DEV_MAX_RESTARTS: '100',
     DEV_RESTART_BACKOFF_MS: '500',
   });
   const { api, adminToken, sql } = stack;
@@ -102,6 +102,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
       await sleep(50);
     });
     const withdrawals: Array<{ id: string; currency: string; destination: string; amount: bigint; token: string }> = [];
+    const stuck: string[] = []; // withdrawals the client could not get past their code within 5 minutes
     const withdrawing = runConcurrently(WITHDRAWALS, 4, async (i) => {
       const user = withdrawers[i % WITHDRAWING_USERS]!;
       const currency = i % 2 === 0 ? 'ETH' : 'USDT';
@@ -130,7 +131,9 @@ export async function killStorm(): Promise<ChaosRow[]> {
         },
         { timeoutMs: 300_000, intervalMs: 1_000 },
       );
-      await call(() => api.post(`/v1/withdrawals/${id}/confirm`, { code }, { token: user.token }));
+      const confirmed = await call(() => api.post(`/v1/withdrawals/${id}/confirm`, { code }, { token: user.token }));
+      if (confirmed.status !== 200)
+        console.log(`  withdrawal ${id}: confirm answered ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
       await waitUntil(
         `withdrawal ${id} past its code`,
         async () => {
@@ -140,7 +143,10 @@ export async function killStorm(): Promise<ChaosRow[]> {
           if (status === 'awaiting_confirmation' || status === 'awaiting_approval') throw new Error(status);
         },
         { timeoutMs: 300_000, intervalMs: 1_000 },
-      );
+      ).catch((error: unknown) => {
+        stuck.push(id);
+        console.log(`  withdrawal ${id} stuck: ${error instanceof Error ? error.message : String(error)}`);
+      });
       withdrawals.push({
         id,
         currency,
@@ -164,7 +170,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
                    where status in ('awaiting_confirmation', 'awaiting_approval', 'queued', 'broadcast')) as open`;
         if (open!.credited < hashes.length || open!.unswept > 0 || open!.open > 0) throw new Error(JSON.stringify(open));
       },
-      { timeoutMs: 900_000, intervalMs: 5_000 },
+      { timeoutMs: 300_000, intervalMs: 5_000 },
     ).catch((error: unknown) => console.log(`  not settled in time: ${error instanceof Error ? error.message : String(error)}`));
 
     const [credited] = await sql`select count(*)::int as n from deposits where tx_hash = any(${hashes}) and status = 'credited'`;
@@ -203,6 +209,15 @@ export async function killStorm(): Promise<ChaosRow[]> {
       if (status === 'succeeded' && received < w.amount) unpaid++;
     }
     const [succeeded] = await sql`select count(*)::int as n from withdrawals where status = 'succeeded'`;
+    // a code mail is sent once per withdrawal: a second one (a retried activity) means a second, different code
+    let codesSentTwice = 0;
+    for (const user of withdrawers) {
+      const inbox = await api.get(`/v1/ops/mail?to=${encodeURIComponent(user.email)}&limit=100`, { token: adminToken });
+      const texts = (inbox.body.data ?? []).map((m: { text: string }) => m.text) as string[];
+      for (const w of withdrawals.filter((x) => x.token === user.token)) {
+        if (texts.filter((t) => t.includes(w.id)).length > 1) codesSentTwice++;
+      }
+    }
     console.log(
       `  ${scenario}: ${kills} kills done; ${credited!.n} of ${hashes.length} deposits credited; ${succeeded!.n} of ${withdrawals.length} withdrawals succeeded`,
     );

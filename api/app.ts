@@ -2,6 +2,7 @@
  * The API app factory: an OpenAPIHono whose validation failures, thrown business errors and unexpected faults all
  * leave as problem+json, with every router registering its routes on it.
  */
+import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
@@ -179,6 +180,12 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
               : ErrorCode.MalformedRequest;
       const issues = code === ErrorCode.MalformedRequest ? [{ path: 'body', message: error.message }] : [];
       return problemResponse(c, problemBody(code, error.message, issues));
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, 'database unavailable');
+      return problemResponse(c, problemBody(ErrorCode.Unavailable, 'the database is unavailable; retry shortly'), {
+        'retry-after': '5',
+      });
     }
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return problemResponse(c, problemBody('internal_error', 'an unexpected error occurred; it has been logged'));

@@ -8,18 +8,12 @@
  * tasks and activities Temporal ran per deposit. Stage times are read from the stack's database.
  * Usage: node --import tsx bench/collection.ts [--wallets 50]   (run benches under `flock /tmp/sluice-bench.lock`)
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { createSql } from '../platform/db/client.js';
-import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
-import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
-import { ApiClient } from '../test/support/http.js';
-import { freePort } from '../test/support/ports.js';
+import { waitUntil } from '../platform/embedded/process.js';
+import { startDevStack } from './support/dev-stack.js';
 import { HeadTimes } from './support/head-times.js';
 import { printFigures, runConcurrently, type Figures } from './support/stats.js';
 import { perDeposit, temporalWorkSince } from './support/temporal-work.js';
@@ -29,45 +23,12 @@ const WALLETS = Number(values.wallets);
 /** The dev stack's default (workers/dev.ts). */
 const CONFIRMATIONS = 2;
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-collection-'));
-await chmod(dir, 0o755);
-const [apiPort, pgPort, temporalPort, uiPort, anvilPort] = await Promise.all([
-  freePort(),
-  freePort(),
-  freePort(),
-  freePort(),
-  freePort(),
-]);
-const admin = { email: 'admin@bench.test', password: 'bench admin password' };
-const stack = spawnEntryPoint('dev', {
-  output: 'file',
-  logFile: join(dir, 'dev.log'),
-  env: {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LOG_LEVEL: 'warn',
-    DATA_DIR: join(dir, 'data'),
-    PORT: String(apiPort),
-    DEV_POSTGRES_PORT: String(pgPort),
-    DEV_TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    DEV_ANVIL_PORT: String(anvilPort),
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  },
-});
+const stack = await startDevStack('bench-collection');
+const { api, adminToken, sql } = stack;
+const anvilPort = stack.ports.anvil;
+const temporalPort = stack.ports.temporal;
 
 try {
-  const api = new ApiClient(`http://127.0.0.1:${apiPort}`);
-  await waitUntil(
-    'the dev stack',
-    async () => {
-      const health = await api.get('/healthz');
-      if (health.status !== 200) throw new Error(JSON.stringify(health.body));
-    },
-    { timeoutMs: 180_000, process: stack },
-  );
-  const adminToken = await api.login(admin.email, admin.password);
   await waitUntil(
     'the gas keeper',
     async () => {
@@ -94,10 +55,6 @@ try {
     const user = await api.signUp(`bench-${i}@bench.test`);
     addresses[i] = (await api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
   });
-  const sql = createSql(
-    `postgres://postgres:${(await loadOrCreateDevSecrets(join(dir, 'data'))).postgresPassword}@127.0.0.1:${pgPort}/sluice`,
-    { max: 2, applicationName: 'bench' },
-  );
   const heads = await HeadTimes.follow(`ws://127.0.0.1:${anvilPort}`);
 
   // all deposits at once: half ETH, half USDT
@@ -170,7 +127,6 @@ try {
     ],
   );
   heads.close();
-  await sql.end({ timeout: 5 });
 
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -190,7 +146,6 @@ try {
   await connection.close();
   provider.destroy();
 } finally {
-  await stack.stop('SIGINT', 60_000);
-  await rm(dir, { recursive: true, force: true });
+  await stack.stop();
 }
 process.exit(0);

@@ -7,79 +7,21 @@
  *   node --import tsx bench/xrpl-ingest.ts [saturation payments] [target seconds]
  *   (KEEP_BENCH_DIR=1 keeps the logs; LISTENER_LOG_LEVEL=info shows the listener's)
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
-import pino from 'pino';
-import { createSql } from '../platform/db/client.js';
-import { migrate } from '../platform/db/migrate.js';
-import { recordBackfillCompleted, watchAccount } from '../services/xrpl-tracking/accounts-store.js';
-import { freePort } from '../test/support/ports.js';
-import { issuedPayment, randomAddress, xrpPayment, type LedgerTransaction } from '../test/support/rippled/payments.js';
-import { FakeRippled } from '../test/support/rippled/server.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
-import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
-import { startTemporalDevServer } from '../platform/embedded/temporal.js';
-import { ensureSearchAttributes } from '../platform/temporal/setup.js';
-import { temporalCliPath } from '../platform/tools.js';
+import type { LedgerTransaction } from '../test/support/rippled/payments.js';
+import { waitUntil } from '../platform/embedded/process.js';
+import { startXrplListenerStack, variedPayment } from './support/xrpl-listener-stack.js';
 
 const WATCHED_ACCOUNTS = 50;
 const SATURATION = { payments: Number(process.argv[2] ?? 100_000), perLedger: 2_000, everyMs: 40 }; // offers 50,000/s
 const TARGET = { rate: 3_000, seconds: Number(process.argv[3] ?? 15), everyMs: 250 };
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-xrpl-'));
-await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({
-  dataDir: join(dir, 'postgres'),
-  port: await freePort(),
-  password: 'bench',
-  persistent: false,
-});
-await pg.ensureDatabase('bench');
-const sql = createSql(pg.url('bench'), { max: 4 });
-await migrate(sql);
-const temporal = await startTemporalDevServer({
-  cli: temporalCliPath(),
-  port: await freePort(),
-  logFile: join(dir, 'temporal.log'),
-});
-// as the worker would: the listener starts backfills tagged with Sluice's search attributes
-const connection = await Connection.connect({ address: temporal.address });
-await ensureSearchAttributes(connection, 'default', pino({ level: 'silent' }));
-await connection.close();
-
 const publishedAt = new Map<string, number>();
-const rippled = await FakeRippled.start({ onPublish: (hash) => publishedAt.set(hash, Date.now()) });
-const accounts = Array.from({ length: WATCHED_ACCOUNTS }, randomAddress);
-for (const address of accounts) {
-  await watchAccount(sql, { address, label: null });
-  await recordBackfillCompleted(sql, address, rippled.validatedLedger);
-}
-const listener = spawnEntryPoint('listener-xrpl', {
-  env: {
-    ...process.env,
-    DATABASE_URL: pg.url('bench'),
-    TEMPORAL_ADDRESS: temporal.address,
-    XRPL_URL: rippled.url,
-    LOG_LEVEL: process.env.LISTENER_LOG_LEVEL ?? 'warn',
-  },
-  logFile: join(dir, 'listener.log'),
+const { sql, rippled, accounts, listener, stop } = await startXrplListenerStack('bench-xrpl', {
+  accounts: WATCHED_ACCOUNTS,
+  onPublish: (hash) => publishedAt.set(hash, Date.now()),
 });
 
 try {
-  // followed live once every account's checkpoint moves past where its history was complete
-  const before = rippled.validatedLedger;
-  await waitUntil(
-    'the listener following every account',
-    async () => {
-      rippled.closeLedger();
-      const [row] = await sql`select count(*)::int as n from xrpl_accounts where complete_through_ledger > ${before}`;
-      if (row!.n !== WATCHED_ACCOUNTS) throw new Error(`${row!.n} of ${WATCHED_ACCOUNTS}`);
-    },
-    { timeoutMs: 60_000, intervalMs: 300, process: listener },
-  );
-
   console.log(
     `XRPL ingest: rippled double → listener process (xrpl.js) → PostgreSQL; ${WATCHED_ACCOUNTS} watched accounts, 80% XRP / 20% cross-currency payments\n`,
   );
@@ -92,13 +34,7 @@ try {
   const target = await phase(TARGET.rate * TARGET.seconds, perLedger, TARGET.everyMs);
   report(`target: ${TARGET.rate}/s for ${TARGET.seconds} s (ledgers of ${perLedger} every ${TARGET.everyMs} ms)`, target);
 } finally {
-  await listener.stop('SIGTERM');
-  await rippled.close();
-  await temporal.stop();
-  await sql.end();
-  await pg.stop();
-  if (process.env.KEEP_BENCH_DIR) console.log(`kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
+  await stop();
 }
 
 interface PhaseResult {
@@ -112,7 +48,9 @@ async function phase(count: number, perLedger: number, everyMs: number): Promise
   const ledgers: LedgerTransaction[][] = [];
   for (let i = 0; i < count; i += perLedger) {
     ledgers.push(
-      Array.from({ length: Math.min(perLedger, count - i) }, (_, j) => paymentTo(accounts[(i + j) % accounts.length]!, i + j)),
+      Array.from({ length: Math.min(perLedger, count - i) }, (_, j) =>
+        variedPayment(accounts[(i + j) % accounts.length]!, i + j),
+      ),
     );
   }
   const hashes = ledgers.flat().map((t) => t.tx.hash as string);
@@ -137,13 +75,6 @@ async function phase(count: number, perLedger: number, everyMs: number): Promise
   const firstSent = Math.min(...hashes.map((h) => publishedAt.get(h)!));
   const lastStored = Math.max(...rows.map((r) => r.at as number));
   return { payments: count, seconds: (lastStored - firstSent) / 1000, latenciesMs };
-}
-
-function paymentTo(account: string, i: number): LedgerTransaction {
-  const from = randomAddress();
-  return i % 5 === 4
-    ? issuedPayment({ from, to: account, currency: 'USD', issuer: 'rvYAfWj5gh67oV6fW32ZzP3Aw4Eubs59B', value: `${i}.25` })
-    : xrpPayment({ from, to: account, drops: BigInt(1_000 + i), tag: i % 1_000 });
 }
 
 function report(title: string, r: PhaseResult): void {

@@ -285,6 +285,17 @@ const schema = z.object({
   DEV_POSTGRES_PORT: port.default(54329),
   DEV_TEMPORAL_PORT: port.default(7233),
   DEV_ANVIL_PORT: port.default(8545),
+  /** The dev stack's restarts of a process that died: first delay (doubling each time) and how many in a row. */
+  DEV_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  DEV_MAX_RESTARTS: z.coerce.number().int().min(0).max(100).default(5),
+  /** Processes of workers/ the dev stack does not run (its own tests skip the slow ones): `worker,listener-xrpl`. */
+  DEV_SKIP_PROCESSES: z
+    .string()
+    .regex(
+      /^(mail-sink|worker|listener-evm|listener-xrpl)(,(mail-sink|worker|listener-evm|listener-xrpl))*$/,
+      'must be a list of mail-sink, worker, listener-evm, listener-xrpl',
+    )
+    .optional(),
 });
 
 export type Config = z.infer<typeof schema>;

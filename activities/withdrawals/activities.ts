@@ -1,5 +1,5 @@
 /** Withdrawal activities: status records, the mailed code, providers, the ledger's hold, notices. */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { checkTotp } from '../../platform/crypto/totp.js';
 import { unseal } from '../../platform/crypto/sealed.js';
@@ -54,6 +54,13 @@ const NOTICES: Record<NoticeEvent, { title: string; userFacing: boolean }> = {
 
 export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
   const codeHmac = (id: string, code: string) => createHmac('sha256', deps.keys.withdrawalCodes).update(`${id}:${code}`).digest();
+  // derived from the withdrawal and a secret, not drawn at random: an attempt killed between mailing the code and storing
+  // it is retried with the same code, so the code the user already received still works (the fault suite's storm
+  // found a second, different code mailed)
+  const codeFor = (id: string) =>
+    (createHmac('sha256', deps.keys.withdrawalCodes).update(`code:${id}`).digest().readUInt32BE(0) % 1_000_000)
+      .toString()
+      .padStart(6, '0');
 
   async function load(id: string): Promise<Withdrawal> {
     const withdrawal = await withdrawalById(deps.sql, id);
@@ -105,14 +112,14 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     },
 
     /**
-     * Sends a fresh 6-digit code once, on the channels the user chose for withdrawal codes (mail by default); only its
-     * HMAC is stored, and the code never enters the notifications table. A retry after a failed send sends a new code
-     * on every channel (the deliveries are keyed by the code's HMAC).
+     * Sends the withdrawal's 6-digit code once, on the channels the user chose for withdrawal codes (mail by default);
+     * only its HMAC is stored, and the code never enters the notifications table. A retry sends the same code, and only
+     * on the channels it has not reached yet (the deliveries are keyed by the code's HMAC).
      */
     async sendWithdrawalCode({ id, ttlMs }: { id: string; ttlMs: number }): Promise<void> {
       if (await codeOf(deps.sql, id)) return;
       const withdrawal = await load(id);
-      const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+      const code = codeFor(id);
       const hmac = codeHmac(id, code).toString('hex');
       await deliverUnstoredNow(
         { sql: deps.sql, log: deps.log, mailer: deps.mailer, telegram: deps.telegram },

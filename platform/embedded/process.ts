@@ -23,6 +23,8 @@ export interface SpawnOptions {
   logFile?: string;
   /** 'prefix' shows each line on the terminal as `[name] line` and also appends it to `logFile`. */
   output?: 'inherit' | 'file' | 'ignore' | 'prefix';
+  /** An IPC channel to the child: a Node child sees it close when this process dies, however it dies. */
+  ipc?: boolean;
 }
 
 export function spawnService(options: SpawnOptions): ServiceProcess {
@@ -33,7 +35,15 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
     cwd: options.cwd,
     // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops everything in order
     detached: true,
-    stdio: output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : output === 'ignore' ? 'ignore' : ['ignore', 'pipe', 'pipe'],
+    stdio: [
+      'ignore',
+      ...(output === 'inherit'
+        ? (['inherit', 'inherit'] as const)
+        : output === 'ignore'
+          ? (['ignore', 'ignore'] as const)
+          : (['pipe', 'pipe'] as const)),
+      ...(options.ipc ? (['ipc'] as const) : []),
+    ],
   });
   if (options.logFile && (output === 'file' || output === 'prefix')) {
     log = createWriteStream(options.logFile, { flags: 'a' });
@@ -74,6 +84,7 @@ export function spawnEntryPoint(
   const { nodeArgs = [], ...rest } = options;
   return spawnService({
     name: entry,
+    ipc: true, // the entry points stop when their parent goes (platform/shutdown.ts)
     ...rest,
     command: process.execPath,
     args: [...nodeArgs, '--import', 'tsx', `workers/${entry}.ts`],
@@ -105,7 +116,7 @@ export async function waitUntil(
 }
 
 /** The end of a process's log, to show why it failed. */
-function logTail(service: ServiceProcess | undefined, lines = 30): string {
+export function logTail(service: Pick<ServiceProcess, 'logFile'> | undefined, lines = 30): string {
   if (!service?.logFile) return '';
   try {
     return `\n--- last lines of ${service.logFile} ---\n${readFileSync(service.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`;

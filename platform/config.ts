@@ -5,6 +5,18 @@
 import { isValidClassicAddress } from 'xrpl';
 import { z } from 'zod';
 
+/** A list of decimal amounts per currency code, such as `ETH=0.01,USDT=5`. */
+function amountsPerCurrency(example: string) {
+  return z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?(,[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?)*$/, `must be a list such as "${example}"`);
+}
+
+/** `ETH=0.01,USDT=5` (checked by `amountsPerCurrency`) → decimal strings per currency code, scaled by the caller. */
+export function parseAmountsPerCurrency(text: string): Map<string, string> {
+  return new Map(text.split(',').map((pair) => pair.split('=') as [string, string]));
+}
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -126,10 +138,7 @@ const schema = z.object({
   GAS_KEEPER_POLL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
   GAS_MARGIN_PERCENT: z.coerce.number().int().min(0).max(1_000).default(10),
   EVM_RESUBMIT_AFTER_SECONDS: z.coerce.number().int().min(5).max(86_400).default(180),
-  SWEEP_MINIMUMS: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?(,[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?)*$/, 'must be a list such as "ETH=0.01,USDT=5"')
-    .default('ETH=0.001,USDT=1'),
+  SWEEP_MINIMUMS: amountsPerCurrency('ETH=0.01,USDT=5').default('ETH=0.001,USDT=1'),
 
   SECRET_KEY: z.string().min(32, 'must have at least 32 characters').optional(),
   ADMIN_EMAIL: z.email().optional(),
@@ -276,10 +285,7 @@ const schema = z.object({
     .max(7 * 24 * 60)
     .default(60),
   /** Unexplained drift above these (per currency, in its units) alerts; unlisted currencies alert on any drift. */
-  RECONCILIATION_DRIFT_THRESHOLDS: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?(,[A-Z][A-Z0-9]{1,9}=\d+(\.\d+)?)*$/, 'must be a list such as "ETH=0.01,XRP=1"')
-    .optional(),
+  RECONCILIATION_DRIFT_THRESHOLDS: amountsPerCurrency('ETH=0.01,XRP=1').optional(),
   BET_EVENT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 
   DEV_POSTGRES_PORT: port.default(54329),

@@ -7,8 +7,7 @@ import { Wallet } from 'ethers';
 import { Wallet as XrplWallet } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { gasKeeperAccount } from '../../domain/collection/rules.js';
-import { parseSweepMinimums } from '../../chains/evm/context.js';
-import { evmHotWalletKeys, type Config } from '../../platform/config.js';
+import { evmHotWalletKeys, parseAmountsPerCurrency, type Config } from '../../platform/config.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import {
   ensureReconciliationSchedule,
@@ -65,7 +64,9 @@ export const reconciliationFeature: WorkerFeature<WorkerDeps> = {
       currencies: deps.currencies,
       evm: evm ? { chain: evm.chain, provider: evm.provider, confirmations: evm.confirmations } : null,
       xrpl: custody.some((c) => c.chain === XRPL_CHAIN) ? deps.xrpl : null,
-      thresholds: config.RECONCILIATION_DRIFT_THRESHOLDS ? parseSweepMinimums(config.RECONCILIATION_DRIFT_THRESHOLDS) : new Map(),
+      thresholds: config.RECONCILIATION_DRIFT_THRESHOLDS
+        ? parseAmountsPerCurrency(config.RECONCILIATION_DRIFT_THRESHOLDS)
+        : new Map(),
     });
     return {
       activities,

@@ -3,7 +3,7 @@
  * of deliveries as soon as the transaction that published them commits; and the sweep that starts any a lost
  * notification missed.
  */
-import { CoalescingRunner } from '../../chains/xrpl/listener/coalescing-runner.js';
+import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 import { required, webhookSettings } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';

@@ -10,7 +10,7 @@ import { createEvmProvider, detectChain } from './provider.js';
 import { EvmSender } from './sender.js';
 import type { Sql } from '../../platform/db/client.js';
 import { parseAmount } from '../../domain/money.js';
-import { ConfigError, required, type Config } from '../../platform/config.js';
+import { ConfigError, parseAmountsPerCurrency, required, type Config } from '../../platform/config.js';
 import type { Logger } from '../../platform/log.js';
 import { retryUntilConnected } from '../../platform/retry.js';
 
@@ -45,11 +45,6 @@ function ethAmount(name: string, text: string): bigint {
   return parsed.value;
 }
 
-/** `ETH=0.01,USDT=5` → decimal strings per currency code (scaled once the currency's scale is known). */
-export function parseSweepMinimums(text: string): Map<string, string> {
-  return new Map(text.split(',').map((pair) => pair.split('=') as [string, string]));
-}
-
 export function evmCollectionEnabled(config: Config): boolean {
   return Boolean(config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC);
 }
@@ -79,7 +74,7 @@ export async function createEvmContext(config: Config, sql: Sql, log: Logger): P
     gasKeeper: new Wallet(gasKeeperKey),
     coldWallet,
     confirmations: config.EVM_CONFIRMATIONS,
-    sweepMinimums: parseSweepMinimums(config.SWEEP_MINIMUMS),
+    sweepMinimums: parseAmountsPerCurrency(config.SWEEP_MINIMUMS),
     gasMarginPercent: config.GAS_MARGIN_PERCENT,
     resubmitAfterMs: config.EVM_RESUBMIT_AFTER_SECONDS * 1000,
     gasKeeperSettings,

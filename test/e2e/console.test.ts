@@ -13,6 +13,7 @@ import { evmStackEnv, fundedWallet, deployUsdt, setBalance, testProvider } from 
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 const provider = testProvider(inject('evmRpcUrl'));
 const hotWallet = Wallet.createRandom();
@@ -59,18 +60,7 @@ beforeAll(async () => {
   });
   await stack.startListener();
   stack.spawnListener();
-  const settings = {
-    enabled: true,
-    min_amount: '0.000001',
-    max_amount: null,
-    daily_limit: null,
-    monthly_limit: null,
-    fee_fixed: '0.001',
-    fee_percent: '0',
-    approval_threshold: null,
-    confirmations: 2,
-  };
-  expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, { token: stack.admin.token })).status).toBe(200);
+  await putWithdrawalSettings(stack, 'ETH', { fee_fixed: '0.001', confirmations: 2 });
 
   // an operator with two-factor on
   const registered = await stack.api.signUp(operator.email, operator.password);

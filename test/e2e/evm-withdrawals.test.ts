@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { deployUsdt, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 const provider = testProvider(inject('evmRpcUrl'));
 const ERC20 = [
@@ -38,25 +39,8 @@ beforeAll(async () => {
       WITHDRAWAL_POLL_INTERVAL: '10m',
     },
   });
-  for (const [currency, fee] of [
-    ['ETH', '0.001'],
-    ['USDT', '1'],
-  ] as const) {
-    const settings = {
-      enabled: true,
-      min_amount: '0.000001',
-      max_amount: null,
-      daily_limit: null,
-      monthly_limit: null,
-      fee_fixed: fee,
-      fee_percent: '0',
-      approval_threshold: null,
-      confirmations: 2,
-    };
-    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, { token: stack.admin.token })).status).toBe(
-      200,
-    );
-  }
+  await putWithdrawalSettings(stack, 'ETH', { fee_fixed: '0.001', confirmations: 2 });
+  await putWithdrawalSettings(stack, 'USDT', { fee_fixed: '1', confirmations: 2 });
 });
 afterAll(() => stack?.stop());
 

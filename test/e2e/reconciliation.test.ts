@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, testProvider } from '../support/evm.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 const CHAIN = 'evm-31337';
 const ERC20 = ['function transfer(address to, uint256 value) returns (bool)'];
@@ -35,23 +36,8 @@ beforeAll(async () => {
       RECONCILIATION_DRIFT_THRESHOLDS: 'USDT=0.01',
     },
   });
-  for (const [currency, fee] of [
-    ['ETH', '0.001'],
-    ['USDT', '1'],
-  ] as const) {
-    const settings = {
-      enabled: true,
-      min_amount: '0.000001',
-      max_amount: null,
-      daily_limit: null,
-      monthly_limit: null,
-      fee_fixed: fee,
-      fee_percent: '0',
-      approval_threshold: null,
-      confirmations: 2,
-    };
-    expect((await stack.api.put(`/v1/ops/settings/withdrawals/${currency}`, settings, ops())).status).toBe(200);
-  }
+  await putWithdrawalSettings(stack, 'ETH', { fee_fixed: '0.001', confirmations: 2 });
+  await putWithdrawalSettings(stack, 'USDT', { fee_fixed: '1', confirmations: 2 });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -1,6 +1,7 @@
 /** Settings per group and user over the currency's default, decided by the one resolver, on the real stack. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fund, startStack, type Stack } from '../support/stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -80,18 +81,7 @@ describe('settings resolver end to end', () => {
     const admin = { token: stack.admin.token };
     const carol = await stack.api.signUp('carol-settings@example.com');
     await stack.db.sql`update users set verification_level = 2 where id = ${carol.id}`;
-    const settings = {
-      enabled: true,
-      min_amount: '0.001',
-      max_amount: '1',
-      daily_limit: null,
-      monthly_limit: null,
-      fee_fixed: '0',
-      fee_percent: '0',
-      approval_threshold: null,
-      confirmations: 1,
-    };
-    expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, admin)).status).toBe(200);
+    await putWithdrawalSettings(stack, 'ETH', { min_amount: '0.001', max_amount: '1' });
     expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH/level/2', { values: { max_amount: '3' } }, admin)).status).toBe(
       200,
     );

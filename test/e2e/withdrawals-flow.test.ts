@@ -9,6 +9,7 @@ import { insertWithdrawal } from '../../services/withdrawals/store.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import { WITHDRAWAL_SETTINGS, withdrawalCounters } from '../../domain/withdrawals/rules.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -64,21 +65,11 @@ describe('withdrawals without a chain', () => {
       'amount',
     );
 
-    const settings = {
-      enabled: true,
-      min_amount: '0.01',
-      max_amount: '0.5',
-      daily_limit: null,
-      monthly_limit: null,
-      fee_fixed: '0.001',
-      fee_percent: '0',
-      approval_threshold: null,
-      confirmations: 1,
-    };
-    expect((await stack.api.put('/v1/ops/settings/withdrawals/ETH', settings, { token: stack.admin.token })).status).toBe(200);
+    const settings = { min_amount: '0.01', max_amount: '0.5', fee_fixed: '0.001' };
+    await putWithdrawalSettings(stack, 'ETH', settings);
     expect((await post({ currency: 'ETH', amount: '0.001', address: ADDRESS })).body.code).toBe('amount_below_minimum');
     expect((await post({ currency: 'ETH', amount: '0.6', address: ADDRESS })).body.code).toBe('amount_above_maximum');
-    await stack.api.put('/v1/ops/settings/withdrawals/ETH', { ...settings, max_amount: null }, { token: stack.admin.token });
+    await putWithdrawalSettings(stack, 'ETH', { ...settings, max_amount: null });
     expect((await post({ currency: 'ETH', amount: '1', address: ADDRESS })).body.code).toBe('insufficient_funds'); // 1 + 0.001 fee
     expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '1.000000000000000000', pending: '0.000000000000000000' });
     expect((await stack.api.get('/v1/withdrawals', { token: user.token })).body.data).toEqual([]);
@@ -225,18 +216,7 @@ describe('withdrawals without a chain', () => {
   });
 
   it('never lets 20 withdrawals at once exceed the balance or the daily limit', async () => {
-    const settings = {
-      enabled: true,
-      min_amount: '1',
-      max_amount: null,
-      daily_limit: '70',
-      monthly_limit: null,
-      fee_fixed: '0',
-      fee_percent: '0',
-      approval_threshold: null,
-      confirmations: 1,
-    };
-    expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
+    await putWithdrawalSettings(stack, 'XRP', { min_amount: '1', daily_limit: '70' });
     const limited = await stack.api.signUp('limited@example.com');
     await fund(stack, limited.id, 'XRP', '1000');
     const poor = await stack.api.signUp('poor@example.com');

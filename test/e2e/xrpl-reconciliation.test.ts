@@ -10,6 +10,7 @@ import { eventually } from '../support/evm.js';
 import { randomAddress } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
 import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
+import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
 const XRP = 1_000_000n;
 const hotWallet = Wallet.generate();
@@ -27,18 +28,7 @@ beforeAll(async () => {
   stack.spawnListener();
   await stack.following(hotWallet.classicAddress);
   stopClosing = stack.rippled.autoClose(250);
-  const settings = {
-    enabled: true,
-    min_amount: '1',
-    max_amount: null,
-    daily_limit: null,
-    monthly_limit: null,
-    fee_fixed: '0.1',
-    fee_percent: '0',
-    approval_threshold: null,
-    confirmations: 1,
-  };
-  expect((await stack.api.put('/v1/ops/settings/withdrawals/XRP', settings, { token: stack.admin.token })).status).toBe(200);
+  await putWithdrawalSettings(stack, 'XRP', { min_amount: '1', fee_fixed: '0.1' });
 });
 afterAll(async () => {
   stopClosing?.();

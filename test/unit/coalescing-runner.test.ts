@@ -1,6 +1,6 @@
 /** The coalescing runner: one pass at a time, calls during a pass covered by exactly one more pass. */
 import { describe, expect, it } from 'vitest';
-import { CoalescingRunner } from '../../chains/xrpl/listener/coalescing-runner.js';
+import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 
 /** A job whose passes finish when the test says so. */
 function controlledJob() {

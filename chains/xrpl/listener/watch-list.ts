@@ -6,7 +6,7 @@ import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
 import { watchedAccounts } from '../../../services/xrpl-tracking/accounts-store.js';
 import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from '../account-tx.js';
-import { CoalescingRunner } from './coalescing-runner.js';
+import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import type { Session } from './session.js';
 import type { PaymentWriter } from './writer.js';
 

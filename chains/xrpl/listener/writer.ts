@@ -7,7 +7,7 @@ import type { Logger } from '../../../platform/log.js';
 import type { DepositToSignal } from '../../../services/xrpl-tracking/payments-store.js';
 import { storePayments, type Checkpoint, type SeenPayout } from '../../../services/xrpl-tracking/store-payments.js';
 import type { XrplPayment } from '../../../domain/xrpl-tracking/payments.js';
-import { CoalescingRunner } from './coalescing-runner.js';
+import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 
 export interface WriterOptions {
   sql: Sql;

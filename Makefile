@@ -1,7 +1,7 @@
 # Two commands: `make start` runs the whole system on embedded defaults, `make test` runs the whole suite.
 # Both install what is missing first (npm packages, the Temporal CLI and test server into .tools/).
 
-.PHONY: start test test-faults screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports bench-invoices bench-notifications chaos clean-data
+.PHONY: start test screenshots test-unit test-integration test-workflows test-e2e install typecheck lint format bench bench-xrpl bench-collection bench-bets bench-console bench-matching bench-orders bench-swaps bench-webhooks bench-api-keys bench-reports bench-invoices bench-notifications chaos clean-data
 
 install: node_modules/.package-lock.json node_modules/.patches-applied .tools/pip/bin/temporal .tools/schemathesis/bin/st
 
@@ -41,10 +41,6 @@ test-workflows: install
 
 test-e2e: install
 	npx vitest run --project e2e
-
-# the dev stack's signal and crash tests and the API with its database down (left out of make test, see vitest.config.ts)
-test-faults: install
-	SLUICE_FAULT_TESTS=1 npx vitest run test/e2e/dev-stack.test.ts test/integration/database-down.test.ts
 
 # the console's screenshots in docs/ (the README shows them), taken by its browser test
 screenshots: install

@@ -6,19 +6,11 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * are shared (test/support/services.ts): one Postgres, one Temporal dev server, one anvil and one workflow bundle for
  * the whole run, as before the split, and every project's files run in the same pool of 2 workers.
  */
-/**
- * Two fault tests left out of `make test` until they are reliable on the merged main (session 3's note): the dev
- * stack's Ctrl-C case timed out in the full run, and the database-down test passes but leaves postgres.js's unhandled
- * rejection of its array-types query when the connection drops. `make test-faults` runs them.
- */
-const UNRELIABLE = ['test/e2e/dev-stack.test.ts', 'test/integration/database-down.test.ts'];
-
 const infrastructure = (name: string): TestProjectInlineConfiguration => ({
   extends: true,
   test: {
     name,
     include: [`test/${name}/**/*.test.ts`],
-    exclude: process.env.SLUICE_FAULT_TESTS ? [] : UNRELIABLE,
     globalSetup: [`test/support/setup/${name}.ts`],
     testTimeout: 60_000,
     hookTimeout: 180_000,

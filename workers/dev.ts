@@ -5,7 +5,6 @@
  * in order; a supervisor killed outright leaves nothing running (its watchdog and the parts' IPC channels see to it);
  * the next start resumes from DATA_DIR, stopping first whatever an earlier run of it left behind.
  */
-import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { apiProcessCount } from '../api/cluster.js';
@@ -18,8 +17,8 @@ import { startAnvil, type AnvilChain } from '../platform/embedded/anvil.js';
 import { ensureDevToken } from '../platform/embedded/dev-token.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../platform/embedded/postgres.js';
 import { assertPortsFree, PortsTakenError, type PortClaim } from '../platform/embedded/ports.js';
-import { logTail, waitUntil } from '../platform/embedded/process.js';
-import { partOf, pidExited, Supervisor, type SupervisedEntry } from '../platform/embedded/supervisor.js';
+import { waitUntil } from '../platform/embedded/process.js';
+import { partOf, Supervisor, type SupervisedEntry } from '../platform/embedded/supervisor.js';
 import { loadOrCreateDevSecrets } from '../platform/embedded/secrets.js';
 import { DEV_SERVER_TUNING, startTemporalDevServer } from '../platform/embedded/temporal.js';
 import { createLogger } from '../platform/log.js';
@@ -56,21 +55,17 @@ try {
 
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const logFile = join(logDir, 'postgres.log');
-    const pgLog = createWriteStream(logFile, { flags: 'a' });
     let pg: EmbeddedPostgresServer | undefined;
     await supervisor.keep('postgres', async () => {
-      const server = await startEmbeddedPostgres({
+      pg = await startEmbeddedPostgres({
         dataDir: join(dataDir, 'postgres'),
         port: config.DEV_POSTGRES_PORT,
         password: secrets.postgresPassword,
         persistent: true,
-        onLog: (line) => pgLog.write(line),
-      }).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}${logTail({ logFile })}`);
+        logFile: join(logDir, 'postgres.log'),
       });
-      pg = server;
-      return { pid: server.pid, stopSignal: 'SIGINT', logFile, exited: pidExited(server.pid), stop: () => server.stop() };
+      const server = pg;
+      return partOf(server.process, () => server.stop(), 'SIGINT');
     });
     await pg!.ensureDatabase('sluice');
     databaseUrl = pg!.url('sluice');

@@ -29,7 +29,13 @@ import {
 } from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
-const Url = z.string().trim().min(1).max(2_000).openapi({ example: 'https://shop.example/sluice/webhooks' });
+const Url = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2_000)
+  .regex(/^https?:\/\/([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#]\S*)?$/, 'must be an http(s) URL')
+  .openapi({ example: 'https://shop.example/sluice/webhooks' });
 const EventTypes = z.array(EventType).min(1).max(20);
 const Description = z.string().trim().max(200).nullable();
 const WithSecret = EndpointView.extend({
@@ -111,12 +117,19 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       request: {
         params: IdParam,
         ...jsonBody(
-          z.object({
-            url: Url.optional(),
-            event_types: EventTypes.optional(),
-            enabled: z.boolean().optional(),
-            description: Description.optional(),
-          }),
+          z
+            .strictObject({
+              url: Url.optional(),
+              event_types: EventTypes.optional(),
+              enabled: z.boolean().optional(),
+              description: Description.optional(),
+            })
+            // an empty change is a mistake (or a missing body), not a no-op to accept; the document says so too
+            .refine((change) => Object.values(change).some((value) => value !== undefined), {
+              message: 'give url, event_types, enabled or description',
+              path: ['url'],
+            })
+            .openapi({ minProperties: 1 }),
         ),
       },
       responses: { 200: jsonResponse('Changed', EndpointView), ...problems(400, 401, 403, 404, 415) },

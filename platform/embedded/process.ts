@@ -25,6 +25,8 @@ export interface SpawnOptions {
   output?: 'inherit' | 'file' | 'ignore' | 'prefix';
   /** An IPC channel to the child: a Node child sees it close when this process dies, however it dies. */
   ipc?: boolean;
+  /** Run as this OS user (PostgreSQL refuses to run as root). */
+  user?: { uid: number; gid: number };
 }
 
 export function spawnService(options: SpawnOptions): ServiceProcess {
@@ -33,6 +35,7 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
   const child = spawn(options.command, options.args, {
     env: options.env ?? process.env,
     cwd: options.cwd,
+    ...options.user,
     // its own process group: a terminal's Ctrl-C reaches only the supervisor, which stops everything in order
     detached: true,
     stdio: [

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { isRunning, PidFile, processStartTime, readPidFile, stackPidFile, stopRecorded } from './pid-file.js';
+import { PidFile, readPidFile, stackPidFile, stopRecorded } from './pid-file.js';
 import { logTail, spawnEntryPoint, type ServiceProcess } from './process.js';
 
 export interface RestartPolicy {
@@ -41,13 +41,6 @@ export function partOf(service: ServiceProcess, stop = () => service.stop('SIGTE
     ),
     stop,
   };
-}
-
-/** Resolves when the process is gone: for a process this one did not spawn itself (PostgreSQL's postmaster). */
-export async function pidExited(pid: number): Promise<string> {
-  const entry = { name: '', pid, startTime: processStartTime(pid) ?? '', stopSignal: 'SIGTERM' as const };
-  while (isRunning(entry)) await new Promise((r) => setTimeout(r, 500));
-  return 'exited';
 }
 
 type Phase = 'starting' | 'running' | 'stopping';

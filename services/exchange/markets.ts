@@ -60,9 +60,11 @@ export class Markets {
         });
         try {
           this.running.set(pair.code, await Market.open(this.sql, pair, this.log, this.feed, this.options));
-          const stopped = new Promise<string>((resolve) =>
-            signal.addEventListener('abort', () => resolve('stopping'), { once: true }),
-          );
+          // close() may have come while the market was opening: an abort already past fires no event
+          const stopped = new Promise<string>((resolve) => {
+            if (signal.aborted) resolve('stopping');
+            else signal.addEventListener('abort', () => resolve('stopping'), { once: true });
+          });
           const reason = await Promise.race([leadership.lost, stopped]);
           this.log.warn({ pair: pair.code, reason }, 'no longer running this market');
         } finally {

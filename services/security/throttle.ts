@@ -3,7 +3,8 @@
  * (an account, a client IP). A few failures are free; then each attempt waits twice as long as the one before; at
  * `lockAfter` failures the subject is locked out for `lockoutMs`. Refusals are ThrottledErrors (429 + Retry-After).
  * The counts live in Postgres (auth_throttle), so every API process of a cluster agrees; a subject that never failed
- * costs one primary-key read.
+ * costs one primary-key read. Rows of subjects that stopped failing are deleted as new ones are written, so the table
+ * holds only who is failing now, however many addresses a botnet tries.
  */
 import { ThrottledError } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -111,6 +112,7 @@ export class AttemptThrottle {
   /** Counts a failure for each subject; returns the subjects this failure locked out, with when the lock ends. */
   async failed(subjects: ThrottleSubject[]): Promise<Array<{ key: string; lockedUntil: Date }>> {
     const locked = await Promise.all(subjects.map((s) => this.failOne(s)));
+    await this.forgetExpired();
     return locked.filter((l): l is { key: string; lockedUntil: Date } => l !== null);
   }
 
@@ -120,9 +122,11 @@ export class AttemptThrottle {
   }
 
   private failOne({ key, policy }: ThrottleSubject): Promise<{ key: string; lockedUntil: Date } | null> {
+    const forgetSeconds = policy.forgetAfterMs / 1000; // forget_at: the database's clock is the one that counts
     return this.sql.begin(async (tx) => {
       const inserted = await tx`
-        insert into auth_throttle (key, failures, last_failure) values (${key}, 1, now()) on conflict (key) do nothing returning key`;
+        insert into auth_throttle (key, failures, last_failure, forget_at)
+        values (${key}, 1, now(), now() + make_interval(secs => ${forgetSeconds})) on conflict (key) do nothing returning key`;
       // otherwise the row is locked for the count, so concurrent failures on several processes each count once
       const [row] = await tx<ThrottleRow[]>`
         select key, failures, last_failure, locked_until, now() as now from auth_throttle where key = ${key} for update`;
@@ -132,9 +136,14 @@ export class AttemptThrottle {
         (row!.lockedUntil !== null && row!.lockedUntil <= row!.now);
       const failures = startsAgain ? 1 : row!.failures + 1;
       const lockedUntil = failures >= policy.lockAfter ? new Date(row!.now.getTime() + policy.lockoutMs) : null;
-      await tx`update auth_throttle set failures = ${failures}, last_failure = now(), locked_until = ${lockedUntil}
-        where key = ${key}`;
+      await tx`update auth_throttle set failures = ${failures}, last_failure = now(), locked_until = ${lockedUntil},
+        forget_at = now() + make_interval(secs => ${forgetSeconds}) where key = ${key}`;
       return lockedUntil ? { key, lockedUntil } : null;
     });
+  }
+
+  /** Deletes the rows their policies have forgotten (no failure within the window, no lockout still running). */
+  private async forgetExpired(): Promise<void> {
+    await this.sql`delete from auth_throttle where forget_at <= now() and (locked_until is null or locked_until <= now())`;
   }
 }

@@ -47,10 +47,10 @@ afterAll(async () => {
 });
 
 /** The answer, or a failure if it takes longer than a hang would. */
-async function answered(request: Promise<ApiResponse>): Promise<ApiResponse> {
+async function answered(name: string, request: Promise<ApiResponse>): Promise<ApiResponse> {
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the API did not answer within 20 s')), 20_000);
+    timer = setTimeout(() => reject(new Error(`${name}: the API did not answer within 20 s`)), 20_000);
   });
   try {
     return await Promise.race([request, hung]);
@@ -78,13 +78,13 @@ describe('the API with its database down', () => {
   it('answers 503 problem+json while the database is down, and serves again once it is back', { timeout: 120_000 }, async () => {
     await proxy.cut();
     for (const [name, request] of requests) {
-      const response = await answered(request());
+      const response = await answered(name, request());
       expect({ name, status: response.status, code: response.body?.code }).toEqual({ name, status: 503, code: 'unavailable' });
       expect(response.headers.get('content-type')).toContain('application/problem+json');
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(JSON.stringify(response.body)).not.toMatch(/\bat .+\.(ts|js):\d+/); // no stack trace
     }
-    const health = await answered(api.get('/healthz'));
+    const health = await answered('GET /healthz', api.get('/healthz'));
     expect(health.status).toBe(503);
     expect(health.body.checks.database.ok).toBe(false);
 
@@ -98,7 +98,7 @@ describe('the API with its database down', () => {
       { timeoutMs: 30_000 },
     );
     for (const [name, request] of requests) {
-      const response = await answered(request());
+      const response = await answered(name, request());
       expect({ name, status: response.status }).not.toEqual({ name, status: 503 });
       expect(response.status).toBeLessThan(500);
     }

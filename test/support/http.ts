@@ -1,4 +1,6 @@
 /** A small JSON client for driving the API in tests, over real HTTP or an in-process app. */
+import { secretsInJson } from './secrets-created.js';
+
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response> | Response;
 
 export interface ApiResponse<T = any> {
@@ -18,6 +20,8 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly fetcher: FetchLike = fetch,
+    /** Told every secret sent or received (test/support/secrets-created.ts). */
+    private readonly onSecret?: (secret: string) => void,
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -37,6 +41,7 @@ export class ApiClient {
     } catch {
       // not JSON: keep the text
     }
+    if (this.onSecret) for (const secret of [...secretsInJson(body), ...secretsInJson(parsed)]) this.onSecret(secret);
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
+import { secretRecorder, secretsInEnv } from './secrets-created.js';
 import { freePort, probePort } from './ports.js';
 
 export interface Stack {
@@ -110,7 +111,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await waitForWorker(worker); // the worker registers the namespace; the API needs it
   let apiProcess = spawn('api');
   const url = `http://127.0.0.1:${port}`;
-  const api = new ApiClient(url);
+  const recordSecret = secretRecorder(inject('testDataDir'));
+  for (const secret of secretsInEnv(env)) recordSecret(secret);
+  const api = new ApiClient(url, fetch, recordSecret);
   const waitForApi = () =>
     waitUntil(
       'the API answering /healthz',

@@ -4,6 +4,9 @@
  * the same run. And the deposit records other features read or add to (XRPL tracking, collection).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
   depositObservedSignal,
@@ -28,6 +31,7 @@ export { tagOwners } from './xrpl-destination-tags.js';
 /** Operators' console lists deposits and charts their volume. */
 export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilter } from './ops-reads.js';
 export type { Deposit } from './store.js';
+import { creditHeldDeposit, type Deposit } from './store.js';
 /** Collection finds whose deposit address a wallet is. */
 export { depositAddressByAddress } from './evm-addresses-store.js';
 /** The newest block the EVM listener has recorded: reads of the chain there agree with what Sluice knows of it. */
@@ -75,4 +79,22 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
+}
+
+/**
+ * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
+ * with who did it; a deposit that is not held is a conflict.
+ */
+export async function creditHeldDepositByOperator(
+  deps: { sql: Sql; log: Logger },
+  operatorId: string,
+  depositId: string,
+): Promise<Deposit> {
+  const result = await creditHeldDeposit(deps.sql, depositId, operatorId);
+  if (!result.ok) {
+    const { code, message } = result.error;
+    throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
+  }
+  deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
+  return result.deposit;
 }

@@ -5,7 +5,7 @@
  * (`startUnstartedBetEvents`) starts any the API missed.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
-import type { SettlementProgress } from '../../domain/betting/events.js';
+import { isOutcome, type SettlementProgress } from '../../domain/betting/events.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
@@ -19,6 +19,7 @@ import {
   type BetEventWorkflow,
 } from '../../workflows/betting/messages.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
+import { tallyBets } from './bets-store.js';
 import { unstartedBetEvents, type BetEvent } from './events-store.js';
 
 interface BetEventClientDeps {
@@ -99,4 +100,27 @@ export async function settlementProgress(deps: BetEventClientDeps, eventId: stri
       deps.log.warn({ err: error, event: eventId }, 'the bet event workflow did not answer its progress query');
     return null;
   }
+}
+
+/**
+ * An event's settlement progress: its workflow's answer, or for an event whose workflow is gone (retention) or cannot
+ * answer, the same view from the database.
+ */
+export async function settlementProgressOf(
+  deps: BetEventClientDeps & { sql: Db },
+  event: BetEvent,
+): Promise<{ progress: SettlementProgress; source: 'workflow' | 'database' }> {
+  const fromWorkflow = await settlementProgress(deps, event.id);
+  if (fromWorkflow) return { progress: fromWorkflow, source: 'workflow' };
+  const phase = event.settledAt ? 'settled' : isOutcome(event.state) ? 'settling' : event.bookClosedAt ? 'closed' : 'open';
+  const progress: SettlementProgress = {
+    eventId: event.id,
+    phase,
+    outcome: isOutcome(event.state) ? event.state : null,
+    pages: 0,
+    tally: await tallyBets(deps.sql, event.id),
+    settlingSince: event.finishedAt?.toISOString() ?? null,
+    settledAt: event.settledAt?.toISOString() ?? null,
+  };
+  return { progress, source: 'database' };
 }

@@ -91,6 +91,8 @@ export async function changeBetEvent(
   sql: Sql,
   id: string,
   change: BetEventChange,
+  /** Who sets the result, recorded with it. */
+  by?: string,
 ): Promise<{ event: BetEvent; stateChanged: boolean } | null> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select *, clock_timestamp() as now from bet_events where id = ${id} for update`;
@@ -109,6 +111,7 @@ export async function changeBetEvent(
         state = ${change.state ?? event.state},
         coefficient = ${Number(change.coefficient ?? event.coefficient)},
         finished_at = ${stateChanged === 'changed' ? tx`now()` : tx`finished_at`},
+        result_set_by = ${stateChanged === 'changed' ? (by ?? null) : tx`result_set_by`},
         updated_at = now()
       where id = ${id}
       returning *`;

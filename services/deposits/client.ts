@@ -4,7 +4,11 @@
  * the same run. And the deposit records other features read or add to (XRPL tracking, collection).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { creditHeldDeposit, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
@@ -84,4 +88,22 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   if (deposit.invoiceId) await signalInvoicePayment(temporal, deposit.invoiceId);
+}
+
+/**
+ * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
+ * with who did it; a deposit that is not held is a conflict.
+ */
+export async function creditHeldDepositByOperator(
+  deps: { sql: Sql; log: Logger },
+  operatorId: string,
+  depositId: string,
+): Promise<Deposit> {
+  const result = await creditHeldDeposit(deps.sql, depositId, operatorId);
+  if (!result.ok) {
+    const { code, message } = result.error;
+    throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
+  }
+  deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
+  return result.deposit;
 }

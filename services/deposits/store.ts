@@ -197,7 +197,7 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
  * An operator credits a held deposit as it is (one held above the maximum, or one they will not have wait for more),
  * less the fee on its amount.
  */
-export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOutcome> {
+export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string): Promise<CreditOutcome> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select * from deposits where id = ${id} for update`;
     if (!row) return { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } };
@@ -213,7 +213,7 @@ export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOut
     if (!outcome!.ok) return { ok: false, error: outcome!.error };
     const [credited] = await tx`
       update deposits set status = 'credited', credited_at = now(), hold_reason = null, transfer_key = ${group.transfers[0]!.key},
-        fee = ${fee.toString()}, credited_with = id
+        fee = ${fee.toString()}, credited_with = id, credited_by = ${operatorId}
       where id = ${id} returning *`;
     return { ok: true, deposit: toDeposit(credited!) };
   });

@@ -4,14 +4,14 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { betEventById, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
-import { changeBetEventBy, publishBetEvent } from '../../services/betting/service.js';
+import { publishBetEvent } from '../../services/betting/service.js';
 import { bettingRefusal, DEFAULT_BETTING_SECONDS, EVENT_STATES, type SettlementProgress } from '../../domain/betting/events.js';
 import { formatCoefficient, parseCoefficient } from '../../domain/betting/bets.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import { settlementProgressOf } from '../../services/betting/client.js';
+import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';

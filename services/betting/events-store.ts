@@ -14,6 +14,8 @@ export interface BetEvent {
   bookClosedAt: Date | null;
   finishedAt: Date | null;
   settledAt: Date | null;
+  /** Who set the result: its line provider, or an operator in the console. */
+  resultSetBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,6 +31,7 @@ export function toBetEvent(r: Record<string, unknown>): BetEvent {
     bookClosedAt: (r.bookClosedAt as Date | null) ?? null,
     finishedAt: (r.finishedAt as Date | null) ?? null,
     settledAt: (r.settledAt as Date | null) ?? null,
+    resultSetBy: (r.resultSetBy as string | null) ?? null,
     createdAt: r.createdAt as Date,
     updatedAt: r.updatedAt as Date,
   };

@@ -6,11 +6,8 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { isOutcome } from '../../domain/betting/events.js';
-import type { Connection } from '@temporalio/client';
-import { betEventOutbox, signalBetEventChanged } from './client.js';
-import type { BetEventCache } from './event-cache.js';
-import { betEventByIdempotencyKey, changeBetEvent, insertBetEvent, type BetEvent, type BetEventChange } from './events-store.js';
+import { betEventOutbox } from './client.js';
+import { betEventByIdempotencyKey, insertBetEvent, type BetEvent } from './events-store.js';
 
 export interface BetEventDeps {
   sql: Sql;
@@ -76,28 +73,4 @@ export async function publishBetEvent(deps: BetEventDeps, request: NewEventReque
     'bet event published',
   );
   return { event: created, replayed: false };
-}
-
-export interface BetEventChangeDeps extends BetEventDeps {
-  temporal: TemporalTarget & { connection: Connection };
-  betting: { events: Pick<BetEventCache, 'forget'> };
-}
-
-/**
- * Sets an event's result or coefficient (line providers through the API, operators in the console), recording who set
- * the result, and wakes its workflow to settle. A repeated result signals again: the retry of a request whose signal
- * was lost.
- */
-export async function changeBetEventBy(
-  deps: BetEventChangeDeps,
-  by: string,
-  id: string,
-  change: BetEventChange,
-): Promise<BetEvent> {
-  const result = await changeBetEvent(deps.sql, id, change, by);
-  if (!result) throw new DomainError(ErrorCode.NotFound, 'no such event');
-  deps.betting.events.forget(id);
-  if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by }, 'bet event result set');
-  if (change.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
-  return result.event;
 }

@@ -33,6 +33,7 @@ export { tagOwners } from './xrpl-destination-tags.js';
 export { invoiceTagOwners } from './invoice-destinations.js';
 /** Operators' console lists deposits and charts their volume. */
 export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilter } from './ops-reads.js';
+export { confirmationsOf } from './evm-observations.js';
 export type { Deposit } from './store.js';
 /** Invoices: where an invoice is paid on chain, and the deposits made there (credited to the invoice's account). */
 export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';

@@ -31,6 +31,8 @@ export interface Deposit {
   /** Set once credited: the user's fee, and what the deposit cost us at the provider. */
   fee: bigint | null;
   providerCost: bigint | null;
+  /** The operator who credited it while held; null when credited by its workflow. */
+  creditedBy: string | null;
 }
 
 export type NewDeposit = Pick<
@@ -61,6 +63,7 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     holdReason: (r.holdReason as HoldReason | null) ?? null,
     fee: (r.fee as bigint | null) ?? null,
     providerCost: (r.providerCost as bigint | null) ?? null,
+    creditedBy: (r.creditedBy as string | null) ?? null,
   };
 }
 

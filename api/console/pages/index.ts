@@ -1,7 +1,9 @@
 /** The console's pages, in the navigation's order; the first is where signing in lands. Adding a page: its file, and a line here. */
 import type { ConsolePage } from '../page.js';
 import { auditsPage } from './audits.js';
+import { bettingPage } from './betting.js';
 import { dashboardPage } from './dashboard.js';
+import { depositsPage } from './deposits.js';
 import { invoicesPage } from './invoices.js';
 import { notificationsPage } from './notifications.js';
 import { settingsPage } from './settings.js';
@@ -13,6 +15,8 @@ import { xrplAccountsPage } from './xrpl-accounts.js';
 export const CONSOLE_PAGES: readonly ConsolePage[] = [
   dashboardPage,
   withdrawalsPage,
+  depositsPage,
+  bettingPage,
   invoicesPage,
   xrplAccountsPage,
   transactionsPage,

@@ -8,6 +8,8 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { isEvmChain } from '../../domain/deposits/credit.js';
+import { wakeCollector } from '../collection/client.js';
 import { creditHeldDeposit, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
@@ -93,10 +95,11 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
 
 /**
  * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
- * with who did it; a deposit that is not held is a conflict.
+ * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet collector is woken, as a
+ * workflow's credit wakes it, so what was held is swept too.
  */
 export async function creditHeldDepositByOperator(
-  deps: { sql: Sql; log: Logger },
+  deps: { sql: Sql; log: Logger; temporal: TemporalTarget },
   operatorId: string,
   depositId: string,
 ): Promise<Deposit> {
@@ -106,5 +109,6 @@ export async function creditHeldDepositByOperator(
     throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
   }
   deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
+  if (isEvmChain(result.deposit.chain)) await wakeCollector(deps.temporal, result.deposit);
   return result.deposit;
 }

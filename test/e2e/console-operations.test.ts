@@ -54,8 +54,8 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) refusedByCsp.push(message.text());
   });
-  expect(await signIn(page, stack.admin)).toBe(200);
-  await expect.poll(() => page.url()).toMatch(/\/ops\/dashboard$/);
+  expect(await signIn(page, stack.admin)).toBe(303);
+  await page.waitForURL(/\/ops\/dashboard$/);
 });
 afterAll(async () => {
   expect(refusedByCsp).toEqual([]);
@@ -173,7 +173,7 @@ describe('the console: operations', () => {
     await checkAccessibility(page);
     expect(await page.locator('table.bets tbody tr td').nth(2).textContent()).toBe('10.00 USD');
     expect(await page.locator('#settlement').getAttribute('data-phase')).toBe('open');
-    await page.getByLabel('Result').selectOption('finished_win');
+    await page.getByLabel('Result', { exact: true }).selectOption('finished_win');
     await page.getByLabel(/Set the result of Console derby/).check();
     await page.getByRole('button', { name: 'Set result' }).click();
     await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Result set');
@@ -198,7 +198,7 @@ describe('the console: operations', () => {
     await page.getByLabel(/Mark the email of .* verified/).check();
     await page.getByRole('button', { name: 'Mark email verified' }).click();
     await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Email verification saved');
-    await page.getByLabel('Identity verification').selectOption('verified');
+    await page.getByLabel('Identity verification', { exact: true }).selectOption('verified');
     await page.getByLabel('Verification level').fill('2');
     await page.getByLabel(/Override the identity verification/).check();
     await page.getByRole('button', { name: 'Save verification' }).click();
@@ -216,6 +216,39 @@ describe('the console: operations', () => {
     await page.getByRole('button', { name: 'Enable user' }).click();
     await expect.poll(() => page.locator('.user-state').textContent()).toBe('active');
     expect((await stack.api.get('/v1/balances', { token: user.token })).status).toBe(200);
+  });
+
+  it("sets a currency's withdrawal settings in a form, and names the field it refuses", async () => {
+    await open('/settings');
+    await page.getByLabel('Operation').selectOption('withdrawals');
+    await page.getByLabel('Currency or pair').fill('usdt');
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    await checkAccessibility(page);
+    expect(await page.locator('h1').textContent()).toBe('Settings: withdrawals of USDT');
+    await page.getByLabel(/^min amount/).fill('5');
+    await page.getByLabel(/^daily limit/).fill('');
+    await page.getByLabel(/^monthly limit/).fill('1000');
+    await page.getByLabel(/^fee percent/).fill('0.5');
+    await page.getByLabel(/^confirmations/).fill('3');
+    await page.getByLabel(/Save the withdrawals settings of USDT/).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Settings saved');
+    expect(await page.getByLabel(/^min amount/).inputValue()).toBe('5.000000');
+    const effective = await stack.api.get('/v1/ops/settings/withdrawals/USDT/effective', { token: stack.admin.token });
+    expect(effective.body.values).toMatchObject({
+      min_amount: '5.000000',
+      daily_limit: null,
+      monthly_limit: '1000.000000',
+      fee_percent: '0.5',
+      confirmations: 3,
+    });
+
+    await page.getByLabel(/^min amount/).fill('five');
+    await page.getByLabel(/Save the withdrawals settings of USDT/).check();
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    expect((await refused).status()).toBe(400);
+    expect(await page.locator('main').textContent()).toContain('values.min_amount');
   });
 
   it('serves htmx and the stylesheet under hashed paths, cached for good', async () => {

@@ -126,6 +126,17 @@ describe('the console: operations', () => {
         (b: { currency: string }) => b.currency === 'USDT',
       );
       expect(usdtBalance.posted).toBe('24.000000');
+      // the transactions page finds it by its block, and links its workflow
+      const [observed] = await stack.db.sql`select block_number from evm_deposit_observations where deposit_id = ${held.id}`;
+      await open('/transactions?kind=evm');
+      await page.getByLabel('Block number').fill(String(observed!.blockNumber));
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await checkAccessibility(page);
+      const found = page.locator('table tbody tr');
+      expect(await found.count()).toBe(1);
+      expect(await found.locator('td').nth(5).textContent()).toBe('credited');
+      expect(decodeURIComponent((await found.locator('a.temporal').getAttribute('href'))!)).toContain('WorkflowId="deposit:evm-');
+      await open('/deposits');
       // crediting it again is refused: it is not held any more
       const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
       const again = await page.request.post(`${stack.url}/ops/deposits/${held.id}/credit`, {

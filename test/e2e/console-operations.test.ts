@@ -262,6 +262,25 @@ describe('the console: operations', () => {
     expect(await page.locator('main').textContent()).toContain('values.min_amount');
   });
 
+  it('halts and resumes a market through its workflow, recording the operator', async () => {
+    await open('/markets');
+    const row = page.locator('tr[data-pair="XRP-USDT"]');
+    await expect.poll(() => row.locator('.market-state').textContent()).toBe('open');
+    await row.getByLabel('Why halt XRP-USDT').fill('maintenance window');
+    await row.getByLabel(/Halt XRP-USDT: refuse new orders/).check();
+    await row.getByRole('button', { name: 'Halt' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Market halted');
+    await checkAccessibility(page);
+    expect(await row.locator('.market-state').textContent()).toBe(`halted by ${stack.admin.id}: maintenance window`);
+    const state = async () =>
+      (await stack.api.get('/v1/ops/markets/XRP-USDT/workflow', { token: stack.admin.token })).body.halted;
+    expect(await state()).toEqual({ reason: 'maintenance window', by: stack.admin.id });
+    await row.getByLabel('Resume trading on XRP-USDT').check();
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Market resumed');
+    expect(await state()).toBeNull();
+  });
+
   it('serves htmx and the stylesheet under hashed paths, cached for good', async () => {
     await open('/dashboard');
     const script = await page.locator('script[src]').getAttribute('src');

@@ -150,6 +150,10 @@ describe('the operator console', () => {
       { token: user.token, headers: { 'idempotency-key': 'console-1' } },
     );
     expect(created.status).toBe(202);
+    // the queue is open before the withdrawal joins it: htmx brings it in without a reload
+    await open('/withdrawals?status=awaiting_approval');
+    const queued = page.locator(`a[href="/ops/withdrawals/${created.body.id}"]`);
+    expect(await queued.count()).toBe(0);
     const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
     const code = /\b(\d{6})\b/.exec(mail.subject)![1];
     await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token });
@@ -158,8 +162,8 @@ describe('the operator console', () => {
         timeout: 30_000,
       })
       .toBe('awaiting_approval');
-
-    await open('/withdrawals?status=awaiting_approval');
+    await expect.poll(() => queued.count(), { timeout: 30_000 }).toBe(1);
+    await checkAccessibility(page);
     const temporalLink = await page
       .getByRole('link', { name: /in the Temporal UI/ })
       .first()

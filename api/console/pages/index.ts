@@ -5,6 +5,7 @@ import { bettingPage } from './betting.js';
 import { dashboardPage } from './dashboard.js';
 import { depositsPage } from './deposits.js';
 import { invoicesPage } from './invoices.js';
+import { marketsPage } from './markets.js';
 import { notificationsPage } from './notifications.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
@@ -17,6 +18,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   withdrawalsPage,
   depositsPage,
   bettingPage,
+  marketsPage,
   invoicesPage,
   xrplAccountsPage,
   transactionsPage,

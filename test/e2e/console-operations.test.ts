@@ -281,6 +281,16 @@ describe('the console: operations', () => {
     expect(await state()).toBeNull();
   });
 
+  it('lists webhook deliveries by status and refuses an unknown one, naming the field', async () => {
+    await open('/webhooks');
+    expect(await page.locator('h1').textContent()).toBe('Webhooks');
+    expect(await page.getByLabel('Status').inputValue()).toBe('failed');
+    const refused = await page.goto(`${stack.url}/ops/webhooks?status=lost`);
+    expect(refused!.status()).toBe(400);
+    expect(await page.locator('main').textContent()).toContain('status');
+    await checkAccessibility(page);
+  });
+
   it('serves htmx and the stylesheet under hashed paths, cached for good', async () => {
     await open('/dashboard');
     const script = await page.locator('script[src]').getAttribute('src');

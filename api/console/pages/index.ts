@@ -10,6 +10,7 @@ import { notificationsPage } from './notifications.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
+import { webhooksPage } from './webhooks.js';
 import { withdrawalsPage } from './withdrawals.js';
 import { xrplAccountsPage } from './xrpl-accounts.js';
 
@@ -19,6 +20,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   depositsPage,
   bettingPage,
   marketsPage,
+  webhooksPage,
   invoicesPage,
   xrplAccountsPage,
   transactionsPage,

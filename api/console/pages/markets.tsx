@@ -77,7 +77,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                         </PostForm>
                       ) : (
                         <PostForm action={`/markets/${p.code}/halt`} csrfToken={csrf}>
-                          <Field name="reason" label={`Why halt ${p.code}`} required />
+                          <Field name="reason" id={`reason-${p.code}`} label={`Why halt ${p.code}`} required />
                           <Confirm id={`halt-${p.code}`} what={`Halt ${p.code}: refuse new orders`} />
                           <button type="submit">Halt</button>
                         </PostForm>

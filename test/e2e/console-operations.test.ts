@@ -260,6 +260,20 @@ describe('the console: operations', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     expect((await refused).status()).toBe(400);
     expect(await page.locator('main').textContent()).toContain('values.min_amount');
+
+    // a pair switched off and on again, as PATCH /v1/ops/pairs/{pair} does
+    await open('/settings');
+    const pair = page.locator('tr[data-pair="USD-UAH"]');
+    expect(await pair.locator('.pair-state').textContent()).toBe('enabled');
+    await pair.getByLabel('Disable USD-UAH').check();
+    await pair.getByRole('button', { name: 'Disable pair' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Pair saved');
+    expect(await pair.locator('.pair-state').textContent()).toBe('disabled');
+    const [stored] = await stack.db.sql`select enabled from pairs where code = 'USD-UAH'`;
+    expect(stored!.enabled).toBe(false);
+    await pair.getByLabel('Enable USD-UAH').check();
+    await pair.getByRole('button', { name: 'Enable pair' }).click();
+    await expect.poll(() => pair.locator('.pair-state').textContent()).toBe('enabled');
   });
 
   it('halts and resumes a market through its workflow, recording the operator', async () => {

@@ -3,13 +3,15 @@
  * enabled, fees, limits per operation/day/month, confirmations), saved through the settings resolver's service as
  * PUT /v1/ops/settings/{operation}/{subject}/default does; and the withdrawal providers of each currency in priority
  * order (the first is tried first), moved up or down and switched on or off through withdrawals' client, as
- * PUT /v1/ops/providers does.
+ * PUT /v1/ops/providers does; and the pairs with their current rates, enabled or disabled through rates' client, as
+ * PATCH /v1/ops/pairs/{pair} does.
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { ErrorCode } from '../../../domain/errors.js';
 import type { FieldKind } from '../../../domain/settings/fields.js';
 import type { SettingValue } from '../../../domain/settings/resolve.js';
+import { formatRate, loadRatePairs, switchPair } from '../../../services/rates/client.js';
 import { OPERATIONS, saveDefaultLayer } from '../../../services/settings/client.js';
 import { providerRoutes, setProviderOrder, type WithdrawalDeps } from '../../../services/withdrawals/client.js';
 import type { ApiDeps } from '../../context.js';
@@ -137,7 +139,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 
   router.get('/', async (c) => {
-    const [grouped, currencies] = await Promise.all([byCurrency(), deps.currencies.all()]);
+    const [grouped, currencies, pairs, rates] = await Promise.all([
+      byCurrency(),
+      deps.currencies.all(),
+      loadRatePairs(deps.sql),
+      deps.rates.all(),
+    ]);
+    const rateOf = new Map(rates.map((r) => [r.code, r]));
     const csrf = c.get('csrfToken');
     const button = (currency: string, id: string, change: Change, text: string, disabled = false) => (
       <PostForm action="/settings/providers" csrfToken={csrf} class="inline">
@@ -182,6 +190,40 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             ))}
           </tbody>
         </table>
+        <h2>Pairs and rates</h2>
+        <table class="pairs">
+          <caption>Pairs: spot trading and fast exchange, with their mid rate now</caption>
+          <thead>
+            <tr>
+              <th>Pair</th>
+              <th>State</th>
+              <th class="num">Mid rate</th>
+              <th>As of</th>
+              <th>Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pairs.map((p) => {
+              const rate = rateOf.get(p.code);
+              return (
+                <tr data-pair={p.code}>
+                  <td>{p.code}</td>
+                  <td class="pair-state">{p.enabled ? 'enabled' : 'disabled'}</td>
+                  <td class="num">{rate ? formatRate(rate.mid) : '—'}</td>
+                  <td>{rate?.asOf ? rate.asOf.toISOString() : '—'}</td>
+                  <td>
+                    <PostForm action="/settings/pairs" csrfToken={csrf} class="inline">
+                      <input type="hidden" name="pair" value={p.code} />
+                      <input type="hidden" name="enabled" value={p.enabled ? 'no' : 'yes'} />
+                      <Confirm id={`pair-${p.code}`} what={`${p.enabled ? 'Disable' : 'Enable'} ${p.code}`} />
+                      <button type="submit">{p.enabled ? 'Disable pair' : 'Enable pair'}</button>
+                    </PostForm>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
         <h2>Withdrawal providers</h2>
         {grouped.size === 0 && <p>No providers are configured.</p>}
         {[...grouped].map(([currency, list]) => (
@@ -212,8 +254,22 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </table>
         ))}
       </>,
-      { notice: c.req.query('done') === 'providers' ? 'Provider order saved.' : undefined },
+      { notice: { providers: 'Provider order saved.', pair: 'Pair saved.' }[c.req.query('done') ?? ''] },
     );
+  });
+
+  router.post('/pairs', async (c) => {
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/, 'must be a pair such as BTC-USDT'),
+        enabled: z.enum(['yes', 'no']),
+      }),
+    );
+    await switchPair(deps, form.pair, form.enabled === 'yes');
+    deps.log.info({ operator: c.get('operator').id, pair: form.pair, enabled: form.enabled }, 'pair switched in the console');
+    return c.redirect(`${CONSOLE_BASE}/settings?done=pair`, 303);
   });
 
   router.post('/providers', async (c) => {

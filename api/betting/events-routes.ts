@@ -3,22 +3,15 @@
  * operators follow each event's settlement.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { betEventById, changeBetEvent, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
+import { betEventById, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
 import { publishBetEvent } from '../../services/betting/service.js';
-import { tallyBets } from '../../services/betting/bets-store.js';
-import {
-  bettingRefusal,
-  DEFAULT_BETTING_SECONDS,
-  EVENT_STATES,
-  isOutcome,
-  type SettlementProgress,
-} from '../../domain/betting/events.js';
+import { bettingRefusal, DEFAULT_BETTING_SECONDS, EVENT_STATES, type SettlementProgress } from '../../domain/betting/events.js';
 import { formatCoefficient, parseCoefficient } from '../../domain/betting/bets.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import { settlementProgress, signalBetEventChanged } from '../../services/betting/client.js';
+import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
@@ -205,14 +198,8 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const coefficient = body.coefficient === undefined ? undefined : requireCoefficient(body.coefficient);
-      const result = await changeBetEvent(deps.sql, id, { state: body.state, coefficient });
-      if (!result) throw noSuchEvent();
-      deps.betting.events.forget(id);
-      if (result.stateChanged)
-        deps.log.info({ event: id, state: result.event.state, by: c.get('user').id }, 'bet event result set');
-      // a repeated result signals again: the retry of a request whose signal was lost
-      if (body.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
-      return c.json(eventView(result.event), 200);
+      const event = await changeBetEventBy(deps, c.get('user').id, id, { state: body.state, coefficient });
+      return c.json(eventView(event), 200);
     },
   );
 
@@ -231,26 +218,11 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const id = c.req.valid('param').id;
       const event = await betEventById(deps.sql, id);
       if (!event) throw noSuchEvent();
-      const fromWorkflow = await settlementProgress(deps, id);
-      const progress = fromWorkflow ?? (await progressFromDatabase(deps, event));
+      const { progress, source } = await settlementProgressOf(deps, event);
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
-      return c.json(settlementView(progress, currencies, fromWorkflow ? 'workflow' : 'database'), 200);
+      return c.json(settlementView(progress, currencies, source), 200);
     },
   );
-}
-
-/** For an event whose workflow is gone (retention), the same view from the database. */
-async function progressFromDatabase(deps: ApiDeps, event: BetEvent): Promise<SettlementProgress> {
-  const phase = event.settledAt ? 'settled' : isOutcome(event.state) ? 'settling' : event.bookClosedAt ? 'closed' : 'open';
-  return {
-    eventId: event.id,
-    phase,
-    outcome: isOutcome(event.state) ? event.state : null,
-    pages: 0,
-    tally: await tallyBets(deps.sql, event.id),
-    settlingSince: event.finishedAt?.toISOString() ?? null,
-    settledAt: event.settledAt?.toISOString() ?? null,
-  };
 }
 
 function settlementView(p: SettlementProgress, currencies: Map<string, Currency>, source: 'workflow' | 'database') {

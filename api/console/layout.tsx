@@ -1,6 +1,7 @@
 /** The page frame: title, stylesheet, navigation, who is signed in, and the sign-out form. */
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { HTMX_CONFIG, HTMX_URL, STYLESHEET_URL } from './assets.js';
 import { CONSOLE_BASE, type NavItem, type Operator } from './env.js';
 
 export interface Frame {
@@ -21,7 +22,9 @@ export function Layout(props: Frame & { children: Child }) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${props.title} · Sluice console`}</title>
-          <link rel="stylesheet" href={`${CONSOLE_BASE}/console.css`} />
+          <meta name="htmx-config" content={HTMX_CONFIG} />
+          <link rel="stylesheet" href={STYLESHEET_URL} />
+          <script src={HTMX_URL} defer />
         </head>
         <body>
           <header>

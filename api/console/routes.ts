@@ -2,12 +2,12 @@
  * The operator console under /ops: server-rendered pages over the same services as the API. Sign-in is open; every
  * other path needs a session, every POST its CSRF token, and every page its roles. Errors become HTML pages.
  */
-import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError } from '../../domain/errors.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError, statusFor } from '../http/problem.js';
+import { assetRoutes } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
 import { CONSOLE_PAGES } from './pages/index.js';
@@ -15,11 +15,9 @@ import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
 import { signInRoutes, signOutRoutes } from './sign-in.js';
 
-const STYLESHEET = readFileSync(new URL('./console.css', import.meta.url), 'utf8');
-
-/** No scripts at all, nothing from elsewhere, never framed. */
+/** Scripts and styles only from our own files (htmx), requests only to us, nothing from elsewhere, never framed. */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
   const router = new Hono<ConsoleEnv>();
@@ -38,7 +36,7 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     return errorPage(c, 500, 'An unexpected error occurred; it has been logged.');
   });
 
-  router.get('/console.css', (c) => c.body(STYLESHEET, 200, { 'content-type': 'text/css; charset=utf-8' }));
+  assetRoutes(router);
   signInRoutes(router, deps);
 
   router.use('*', signedIn(deps), checkCsrf());

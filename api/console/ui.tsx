@@ -15,6 +15,8 @@ export function PostForm(props: { action: string; csrfToken: string; class?: str
 /** A labelled input; every control in the console has a label. */
 export function Field(props: {
   name: string;
+  /** When a page repeats the field (one form per row): ids must stay unique for the labels to work. */
+  id?: string;
   label: string;
   value?: string;
   type?: string;
@@ -22,7 +24,7 @@ export function Field(props: {
   placeholder?: string;
   autocomplete?: string;
 }) {
-  const id = `field-${props.name}`;
+  const id = `field-${props.id ?? props.name}`;
   return (
     <p class="field">
       <label for={id}>{props.label}</label>

@@ -1,7 +1,6 @@
 /** Operators' actions on deposits: crediting a held one (above the maximum, or not worth waiting for more). */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { creditHeldDeposit } from '../../services/deposits/store.js';
+import { creditHeldDepositByOperator } from '../../services/deposits/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
@@ -24,14 +23,9 @@ export function opsDepositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const result = await creditHeldDeposit(deps.sql, id);
-      if (!result.ok) {
-        const { code, message } = result.error;
-        throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
-      }
-      const currency = (await deps.currencies.get(result.deposit.currency))!;
-      deps.log.info({ operator: c.get('user').id, deposit: id }, 'held deposit credited by an operator');
-      return c.json({ id, status: 'credited' as const, fee: money(result.deposit.fee ?? 0n, currency) }, 200);
+      const deposit = await creditHeldDepositByOperator(deps, c.get('user').id, id);
+      const currency = (await deps.currencies.get(deposit.currency))!;
+      return c.json({ id, status: 'credited' as const, fee: money(deposit.fee ?? 0n, currency) }, 200);
     },
   );
 }

@@ -4,10 +4,8 @@ import { ErrorCode } from '../../domain/errors.js';
 import { formatPercent, parsePercent } from '../../domain/fees.js';
 import { formatRate, parseRate } from '../../domain/rates/rate.js';
 import type { RateSetting, RateSource } from '../../domain/rates/sources.js';
-import { setPairEnabled } from '../../services/exchange/client.js';
 import { refreshRatesNow } from '../../services/rates/client.js';
-import { setRateSource } from '../../services/rates/service.js';
-import { loadRatePairs } from '../../services/rates/sources-store.js';
+import { setRateSource, switchPair } from '../../services/rates/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { ApiError, invalidField } from '../http/problem.js';
@@ -119,12 +117,8 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const code = c.req.valid('param').pair;
-      if (!(await loadRatePairs(deps.sql)).some((p) => p.code === code)) {
-        throw new ApiError(ErrorCode.UnknownPair, `unknown pair ${code}`, [{ path: 'pair', message: 'unknown pair' }]);
-      }
       const { enabled } = c.req.valid('json');
-      await setPairEnabled(deps.sql, code, enabled);
-      deps.rates.forget();
+      await switchPair(deps, code, enabled);
       return c.json({ pair: code, enabled }, 200);
     },
   );

@@ -7,13 +7,13 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { OperationSettings } from '../../domain/settings/fields.js';
 import { SETTING_SCOPES } from '../../domain/settings/resolve.js';
-import { removeOverride, saveDefault, saveOverride } from '../../services/settings/service.js';
+import { OPERATIONS } from '../../services/settings/operations.js';
+import { removeOverride, saveDefaultLayer, saveOverride } from '../../services/settings/service.js';
 import { subjectLayers } from '../../services/settings/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { OPERATIONS } from './operations.js';
-import { amountCurrency, readValues, SettingValuesView, showValues } from './values.js';
+import { amountCurrency, readValues, SettingValuesView, showValues } from '../http/setting-values.js';
 
 const Operation = z
   .string()
@@ -159,9 +159,7 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       const settings = operationNamed(operation);
       const currency = await amountCurrency(deps.currencies, subject);
       const values = readValues(settings.fields, c.req.valid('json').values, currency);
-      await saveDefault(deps.sql, settings, subject, values, c.get('user').id);
-      deps.operationSettings.changed(operation, subject);
-      deps.log.info({ operator: c.get('user').id, operation, subject }, 'settings default saved');
+      await saveDefaultLayer(deps, c.get('user').id, settings, subject, values);
       return c.json({ values: showValues(settings.fields, values, currency) }, 200);
     },
   );

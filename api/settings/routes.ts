@@ -4,7 +4,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
 import { operationNamed, SubjectParams } from './ops-routes.js';
-import { amountCurrency, SettingValuesView, showValues } from './values.js';
+import { amountCurrency, SettingValuesView, showValues } from '../http/setting-values.js';
 
 export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(

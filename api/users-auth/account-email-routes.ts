@@ -4,7 +4,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { sendEmailVerification, setEmailVerified, verifyEmail } from '../../services/users-auth/email-verification.js';
+import { markEmailVerified, sendEmailVerification, verifyEmail } from '../../services/users-auth/email-verification.js';
 import { changePassword } from '../../services/users-auth/password-change.js';
 import { requestPasswordReset, resetPassword } from '../../services/users-auth/password-reset.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -171,8 +171,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     async (c) => {
       const { id } = c.req.valid('param');
       const { verified } = c.req.valid('json');
-      if (!(await setEmailVerified(deps.sql, id, verified))) throw new DomainError(ErrorCode.NotFound, 'no such user');
-      deps.log.info({ operator: c.get('user').id, user: id, verified }, 'email verification set by an operator');
+      await markEmailVerified(deps, { operatorId: c.get('user').id, userId: id, verified });
       return c.json({ email_verified: verified }, 200);
     },
   );

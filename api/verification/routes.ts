@@ -4,13 +4,18 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { receiveWebhook, startVerification, type VerificationDeps } from '../../services/verification/service.js';
-import { applicantOfUser, setVerification, verificationOf } from '../../services/verification/store.js';
+import {
+  receiveWebhook,
+  setVerificationByOperator,
+  startVerification,
+  type VerificationDeps,
+} from '../../services/verification/service.js';
+import { applicantOfUser, VERIFICATION_STATUSES, verificationOf } from '../../services/verification/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 
-const Status = z.enum(['none', 'pending', 'verified', 'rejected']);
+const Status = z.enum(VERIFICATION_STATUSES);
 const VerificationView = z
   .object({
     status: Status,
@@ -128,9 +133,10 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     async (c) => {
       const { id } = c.req.valid('param');
       const { status, level } = c.req.valid('json');
-      if (!(await setVerification(deps.sql, id, status, level))) throw new DomainError(ErrorCode.NotFound, 'no such user');
-      deps.users.userChanged(id);
-      deps.log.info({ operator: c.get('user').id, user: id, status, level }, 'verification set by an operator');
+      await setVerificationByOperator(
+        { sql: deps.sql, log: deps.log, userChanged: (userId) => deps.users.userChanged(userId) },
+        { operatorId: c.get('user').id, userId: id, status, level },
+      );
       return c.json({ status, level }, 200);
     },
   );

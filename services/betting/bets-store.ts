@@ -60,6 +60,14 @@ export async function betsOfUser(
   return rows.map(toBet);
 }
 
+/** An event's bets, newest first; `before` is the id of the last bet of the previous page. */
+export async function betsOfEvent(db: Db, eventId: string, page: { before?: string; limit: number }): Promise<Bet[]> {
+  const rows = await db`
+    select * from bets where event_id = ${eventId} ${page.before ? db`and id < ${page.before}` : db``}
+    order by id desc limit ${page.limit}`;
+  return rows.map(toBet);
+}
+
 interface TallyRow {
   status: BetStatus;
   currency: string;

@@ -5,8 +5,9 @@
  * (`startUnstartedBetEvents`) starts any the API missed.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type Connection } from '@temporalio/client';
-import type { SettlementProgress } from '../../domain/betting/events.js';
-import type { Db } from '../../platform/db/client.js';
+import { isOutcome, type SettlementProgress } from '../../domain/betting/events.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Db, Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -19,7 +20,13 @@ import {
   type BetEventWorkflow,
 } from '../../workflows/betting/messages.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
-import { unstartedBetEvents, type BetEvent } from './events-store.js';
+import { tallyBets } from './bets-store.js';
+import type { BetEventCache } from './event-cache.js';
+import { changeBetEvent, unstartedBetEvents, type BetEvent, type BetEventChange } from './events-store.js';
+
+/** Operators' console reads events and their bets. */
+export { betEventById, listBetEvents, type BetEvent } from './events-store.js';
+export { betsOfEvent, type Bet } from './bets-store.js';
 
 interface BetEventClientDeps {
   temporal: TemporalTarget & { connection: Connection };
@@ -99,4 +106,51 @@ export async function settlementProgress(deps: BetEventClientDeps, eventId: stri
       deps.log.warn({ err: error, event: eventId }, 'the bet event workflow did not answer its progress query');
     return null;
   }
+}
+
+/**
+ * An event's settlement progress: its workflow's answer, or for an event whose workflow is gone (retention) or cannot
+ * answer, the same view from the database.
+ */
+export async function settlementProgressOf(
+  deps: BetEventClientDeps & { sql: Db },
+  event: BetEvent,
+): Promise<{ progress: SettlementProgress; source: 'workflow' | 'database' }> {
+  const fromWorkflow = await settlementProgress(deps, event.id);
+  if (fromWorkflow) return { progress: fromWorkflow, source: 'workflow' };
+  const phase = event.settledAt ? 'settled' : isOutcome(event.state) ? 'settling' : event.bookClosedAt ? 'closed' : 'open';
+  const progress: SettlementProgress = {
+    eventId: event.id,
+    phase,
+    outcome: isOutcome(event.state) ? event.state : null,
+    pages: 0,
+    tally: await tallyBets(deps.sql, event.id),
+    settlingSince: event.finishedAt?.toISOString() ?? null,
+    settledAt: event.settledAt?.toISOString() ?? null,
+  };
+  return { progress, source: 'database' };
+}
+
+export interface BetEventChangeDeps extends BetEventClientDeps {
+  sql: Sql;
+  betting: { events: Pick<BetEventCache, 'forget'> };
+}
+
+/**
+ * Sets an event's result or coefficient (line providers through the API, operators in the console), recording who set
+ * the result, and wakes its workflow to settle. A repeated result signals again: the retry of a request whose signal
+ * was lost.
+ */
+export async function changeBetEventBy(
+  deps: BetEventChangeDeps,
+  by: string,
+  id: string,
+  change: BetEventChange,
+): Promise<BetEvent> {
+  const result = await changeBetEvent(deps.sql, id, change, by);
+  if (!result) throw new DomainError(ErrorCode.NotFound, 'no such event');
+  deps.betting.events.forget(id);
+  if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by }, 'bet event result set');
+  if (change.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
+  return result.event;
 }

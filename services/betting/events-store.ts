@@ -14,6 +14,8 @@ export interface BetEvent {
   bookClosedAt: Date | null;
   finishedAt: Date | null;
   settledAt: Date | null;
+  /** Who set the result: its line provider, or an operator in the console. */
+  resultSetBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,6 +31,7 @@ export function toBetEvent(r: Record<string, unknown>): BetEvent {
     bookClosedAt: (r.bookClosedAt as Date | null) ?? null,
     finishedAt: (r.finishedAt as Date | null) ?? null,
     settledAt: (r.settledAt as Date | null) ?? null,
+    resultSetBy: (r.resultSetBy as string | null) ?? null,
     createdAt: r.createdAt as Date,
     updatedAt: r.updatedAt as Date,
   };
@@ -91,6 +94,8 @@ export async function changeBetEvent(
   sql: Sql,
   id: string,
   change: BetEventChange,
+  /** Who sets the result, recorded with it. */
+  by?: string,
 ): Promise<{ event: BetEvent; stateChanged: boolean } | null> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select *, clock_timestamp() as now from bet_events where id = ${id} for update`;
@@ -109,6 +114,7 @@ export async function changeBetEvent(
         state = ${change.state ?? event.state},
         coefficient = ${Number(change.coefficient ?? event.coefficient)},
         finished_at = ${stateChanged === 'changed' ? tx`now()` : tx`finished_at`},
+        result_set_by = ${stateChanged === 'changed' ? (by ?? null) : tx`result_set_by`},
         updated_at = now()
       where id = ${id}
       returning *`;

@@ -24,6 +24,9 @@ import {
   type GasKeeperWorkflow,
 } from '../../workflows/collection/gas-keeper/messages.js';
 
+/** Operators' console lists the sweeps. */
+export { listSweeps, type SweepListItem } from './sweeps-store.js';
+
 const gasKeeperStart = (temporal: TemporalTarget, chain: string, settings: GasKeeperSettings) => ({
   workflowId: gasKeeperWorkflowId(chain),
   taskQueue: temporal.taskQueue,

@@ -4,7 +4,13 @@
  * the same run. And the deposit records other features read or add to (XRPL tracking, collection).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { isEvmChain } from '../../domain/deposits/credit.js';
+import { wakeCollector } from '../collection/client.js';
+import { creditHeldDeposit, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
@@ -29,6 +35,7 @@ export { tagOwners } from './xrpl-destination-tags.js';
 export { invoiceTagOwners } from './invoice-destinations.js';
 /** Operators' console lists deposits and charts their volume. */
 export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilter } from './ops-reads.js';
+export { confirmationsOf } from './evm-observations.js';
 export type { Deposit } from './store.js';
 /** Invoices: where an invoice is paid on chain, and the deposits made there (credited to the invoice's account). */
 export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
@@ -84,4 +91,24 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   if (deposit.invoiceId) await signalInvoicePayment(temporal, deposit.invoiceId);
+}
+
+/**
+ * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
+ * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet collector is woken, as a
+ * workflow's credit wakes it, so what was held is swept too.
+ */
+export async function creditHeldDepositByOperator(
+  deps: { sql: Sql; log: Logger; temporal: TemporalTarget },
+  operatorId: string,
+  depositId: string,
+): Promise<Deposit> {
+  const result = await creditHeldDeposit(deps.sql, depositId, operatorId);
+  if (!result.ok) {
+    const { code, message } = result.error;
+    throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
+  }
+  deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
+  if (isEvmChain(result.deposit.chain)) await wakeCollector(deps.temporal, result.deposit);
+  return result.deposit;
 }

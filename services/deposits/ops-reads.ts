@@ -14,6 +14,8 @@ export interface DepositFilter {
   /** Detected at or after / before. */
   from?: Date;
   to?: Date;
+  /** EVM deposits observed in this block. */
+  blockNumber?: bigint;
 }
 
 export async function listDeposits(db: Db, filter: DepositFilter, page: { before?: string; limit: number }): Promise<Deposit[]> {
@@ -26,6 +28,7 @@ export async function listDeposits(db: Db, filter: DepositFilter, page: { before
     ${filter.status ? db`and status = ${filter.status}` : db``}
     ${filter.from ? db`and detected_at >= ${filter.from}` : db``}
     ${filter.to ? db`and detected_at < ${filter.to}` : db``}
+    ${filter.blockNumber !== undefined ? db`and id in (select deposit_id from evm_deposit_observations where block_number = ${filter.blockNumber.toString()})` : db``}
     ${page.before ? db`and id < ${page.before}` : db``}
     order by id desc limit ${page.limit}`;
   return rows.map(toDeposit);

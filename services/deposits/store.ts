@@ -31,6 +31,8 @@ export interface Deposit {
   /** Set once credited: the user's fee, and what the deposit cost us at the provider. */
   fee: bigint | null;
   providerCost: bigint | null;
+  /** The operator who credited it while held; null when credited by its workflow. */
+  creditedBy: string | null;
 }
 
 export type NewDeposit = Pick<
@@ -61,6 +63,7 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     holdReason: (r.holdReason as HoldReason | null) ?? null,
     fee: (r.fee as bigint | null) ?? null,
     providerCost: (r.providerCost as bigint | null) ?? null,
+    creditedBy: (r.creditedBy as string | null) ?? null,
   };
 }
 
@@ -197,7 +200,7 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
  * An operator credits a held deposit as it is (one held above the maximum, or one they will not have wait for more),
  * less the fee on its amount.
  */
-export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOutcome> {
+export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string): Promise<CreditOutcome> {
   return sql.begin(async (tx) => {
     const [row] = await tx`select * from deposits where id = ${id} for update`;
     if (!row) return { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } };
@@ -213,7 +216,7 @@ export async function creditHeldDeposit(sql: Sql, id: string): Promise<CreditOut
     if (!outcome!.ok) return { ok: false, error: outcome!.error };
     const [credited] = await tx`
       update deposits set status = 'credited', credited_at = now(), hold_reason = null, transfer_key = ${group.transfers[0]!.key},
-        fee = ${fee.toString()}, credited_with = id
+        fee = ${fee.toString()}, credited_with = id, credited_by = ${operatorId}
       where id = ${id} returning *`;
     return { ok: true, deposit: toDeposit(credited!) };
   });

@@ -31,6 +31,8 @@ import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } fro
 
 /** Operators switch a pair on and off (spot trading and fast exchange alike). */
 export { setPairEnabled } from './pairs-store.js';
+/** Operators' dashboard charts the trades. */
+export { tradeVolumeByDay } from './trade-volume.js';
 
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(

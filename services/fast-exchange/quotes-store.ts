@@ -3,6 +3,7 @@ import type { AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import type { Rate } from '../../domain/rates/rate.js';
 import { BatchQueue } from '../../platform/db/batch-queue.js';
 import type { Db, Sql } from '../../platform/db/client.js';
+import { toDayVolumes, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 /** A quote's swap terms (domain/fast-exchange/ledger.ts) with the rate it was priced at and its lifetime. */
 export interface StoredQuote extends AcceptedQuote {
@@ -82,4 +83,20 @@ export async function quoteById(db: Db, id: string): Promise<StoredQuote | null>
     expiresAt: r.expiresAt,
     createdAt: r.createdAt,
   };
+}
+
+/**
+ * Swaps per UTC day and the currency paid in (what users gave, fee included), for the operators' dashboard: the quotes
+ * that were accepted, which is their ledger group's `in` transfer existing (domain/fast-exchange/ledger.ts's swapKeys).
+ * A quote lives for seconds, so it is counted on the day it was quoted.
+ */
+export async function swapVolumeByDay(db: Db, range: { from: Date; to: Date }): Promise<DayVolume[]> {
+  const rows = await db`
+    select (q.created_at at time zone 'UTC')::date::text as day, q.from_currency as currency, sum(q.amount_in)::text as amount,
+      count(*)::int as n
+    from exchange_quotes q
+    where q.created_at >= ${range.from} and q.created_at < ${range.to}
+      and exists (select 1 from ledger_transfers t where t.key = 'fast-exchange:' || q.id || ':in')
+    group by 1, 2 order by 1, 2`;
+  return toDayVolumes(rows);
 }

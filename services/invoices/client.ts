@@ -23,7 +23,7 @@ import {
 import { unstartedInvoices, type Invoice } from './store.js';
 
 /** The operators' console lists invoices with their payments, and marks them (markInvoice). */
-export { invoiceById, listInvoices, type Invoice, type InvoiceFilter } from './store.js';
+export { invoiceById, invoiceVolumeByDay, listInvoices, type Invoice, type InvoiceFilter } from './store.js';
 export { paymentsOf, type InvoicePayment } from './payments-store.js';
 
 const startOptions = (taskQueue: string, invoice: Pick<Invoice, 'id' | 'merchantId' | 'currency'>) => ({

@@ -2,6 +2,7 @@
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
+import { volumeByDay, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 export interface Invoice {
   id: string;
@@ -138,4 +139,9 @@ export async function changeStatus(
 
 export async function unstartedInvoices(db: Db, graceSeconds: number): Promise<Invoice[]> {
   return (await rowsWithoutWorkflow(db, 'invoices', graceSeconds)).map(toInvoice);
+}
+
+/** Paid invoices (settled, overpaid, or settled by an operator): their amount per UTC day and currency, for the dashboard. */
+export function invoiceVolumeByDay(db: Db, range: { from: Date; to: Date }): Promise<DayVolume[]> {
+  return volumeByDay(db, { table: 'invoices', at: 'updated_at', status: ['settled', 'paid_over', 'marked_settled'] }, range);
 }

@@ -7,6 +7,8 @@ export { CurrentRates, type LockedRate, type PairRateView } from './current-rate
 export { convertMinor, type Conversion } from '../../domain/rates/conversion.js';
 export { formatRate, type Rate } from '../../domain/rates/rate.js';
 export { loadRatePairs, type RatePairRow } from './sources-store.js';
+/** Operators' console switches pairs as the ops API does. */
+export { switchPair } from './service.js';
 
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';

@@ -2,6 +2,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { formulaProblem, type RateSetting, type RateSource } from '../../domain/rates/sources.js';
 import type { Sql } from '../../platform/db/client.js';
+import { setPairEnabled } from '../exchange/client.js';
 import type { CurrentRates } from './current-rates.js';
 import { knownExchange } from './exchange-tickers.js';
 import { recordRates } from './history-store.js';
@@ -44,4 +45,13 @@ export async function setRateSource(
   });
   deps.rates.forget();
   return setting;
+}
+
+/** An operator enables or disables a pair (ops API and console): a disabled pair is neither traded nor swapped. */
+export async function switchPair(deps: { sql: Sql; rates: Pick<CurrentRates, 'forget'> }, code: string, enabled: boolean) {
+  if (!(await loadRatePairs(deps.sql)).some((p) => p.code === code)) {
+    throw new DomainError(ErrorCode.UnknownPair, `unknown pair ${code}`, [{ path: 'pair', message: 'unknown pair' }]);
+  }
+  await setPairEnabled(deps.sql, code, enabled);
+  deps.rates.forget();
 }

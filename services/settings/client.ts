@@ -7,6 +7,9 @@ import type { Db } from '../../platform/db/client.js';
 import { saveLayer } from './store.js';
 
 export { SettingsResolver, resolveSettings, resolveSettingsForUsers } from './resolver.js';
+/** Operators' console: the operations with settings, and saving a default layer as the ops API does. */
+export { OPERATIONS } from './operations.js';
+export { saveDefaultLayer } from './service.js';
 
 /** Replaces the subject's default layer with every field of `settings`. */
 export async function saveDefaultSettings<T>(

@@ -3,6 +3,8 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { invalidField, type OperationSettings } from '../../domain/settings/fields.js';
 import type { SettingScope, SettingValues } from '../../domain/settings/resolve.js';
 import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import type { SettingsResolver } from './resolver.js';
 import { holderExists, removeLayer, saveLayer } from './store.js';
 
 export type OverrideScope = Exclude<SettingScope, 'default'>;
@@ -35,6 +37,19 @@ export async function saveDefault<T>(
 ): Promise<void> {
   checkValues(settings, values);
   await saveLayer(db, { operation: settings.operation, subject, scope: 'default', scopeId: '' }, values, updatedBy);
+}
+
+/** An operator replaces a default layer (ops API and console): stored, this process's resolver told, logged. */
+export async function saveDefaultLayer<T>(
+  deps: { sql: Db; operationSettings: Pick<SettingsResolver, 'changed'>; log: Logger },
+  operatorId: string,
+  settings: OperationSettings<T>,
+  subject: string,
+  values: SettingValues,
+): Promise<void> {
+  await saveDefault(deps.sql, settings, subject, values, operatorId);
+  deps.operationSettings.changed(settings.operation, subject);
+  deps.log.info({ operator: operatorId, operation: settings.operation, subject }, 'settings default saved');
 }
 
 function checkValues<T>(settings: OperationSettings<T>, values: SettingValues): void {

@@ -6,7 +6,8 @@
 export { totpSecretOf, userByEmail, userById, type Role, type User } from './users-store.js';
 /** The operator console lists users and changes roles by the admin API's rule. */
 export { listUsers, ROLES } from './users-store.js';
-export { changeRole } from './roles.js';
+export { changeDisabled, changeRole } from './roles.js';
+export { markEmailVerified } from './email-verification.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */
 export { signIn, type Credentials } from './sign-in.js';
 export { throttledSignIn, type SignInGuard } from './throttled-sign-in.js';

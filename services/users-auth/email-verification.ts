@@ -4,6 +4,8 @@
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/log.js';
+import type { UserDirectory } from './directory.js';
 import { mailEmailVerification, type AccountMailer } from './account-mail.js';
 import { checkEmailVerificationToken, emailVerificationToken } from './email-links.js';
 
@@ -59,6 +61,20 @@ export async function setEmailVerified(db: Db, userId: string, verified: boolean
     update users set email_verified_at = case when ${verified} then coalesce(email_verified_at, now()) end
     where id = ${userId} returning 1`;
   return rows.length > 0;
+}
+
+/** The operator's override (ops API and console), logged with who did it. */
+export async function markEmailVerified(
+  deps: { sql: Db; log: Logger; users: Pick<UserDirectory, 'userChanged'> },
+  change: { operatorId: string; userId: string; verified: boolean },
+): Promise<void> {
+  if (!(await setEmailVerified(deps.sql, change.userId, change.verified)))
+    throw new DomainError(ErrorCode.NotFound, 'no such user');
+  deps.users.userChanged(change.userId);
+  deps.log.info(
+    { operator: change.operatorId, user: change.userId, verified: change.verified },
+    'email verification set by an operator',
+  );
 }
 
 export async function emailVerified(db: Db, userId: string): Promise<boolean> {

@@ -7,7 +7,15 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { KycProviderError, type KycProviderClient } from './provider-client.js';
 import { webhookSigned } from './signatures.js';
-import { applicantById, applicantOfUser, recordReview, saveApplicant, storeWebhook } from './store.js';
+import {
+  applicantById,
+  applicantOfUser,
+  recordReview,
+  saveApplicant,
+  setVerification,
+  storeWebhook,
+  type VerificationStatus,
+} from './store.js';
 
 export interface VerificationDeps {
   sql: Sql;
@@ -110,4 +118,18 @@ function parseEvent(body: string) {
     rejectLabels: Array.isArray(review.rejectLabels) ? review.rejectLabels.filter((l): l is string => typeof l === 'string') : [],
     rejectType: text(review.reviewRejectType),
   };
+}
+
+/**
+ * An operator's decision over the provider's (ops API and console): the user's status and level, logged with who set
+ * them; the level changes which settings apply, so this process forgets the user's cached principal.
+ */
+export async function setVerificationByOperator(
+  deps: Pick<VerificationDeps, 'sql' | 'log' | 'userChanged'>,
+  change: { operatorId: string; userId: string; status: VerificationStatus; level: number },
+): Promise<void> {
+  const { operatorId, userId, status, level } = change;
+  if (!(await setVerification(deps.sql, userId, status, level))) throw new DomainError(ErrorCode.NotFound, 'no such user');
+  deps.userChanged(userId);
+  deps.log.info({ operator: operatorId, user: userId, status, level }, 'verification set by an operator');
 }

@@ -1,7 +1,8 @@
 /** Users' KYC applicants, the review outcomes, and the webhooks received. */
 import type { Db } from '../../platform/db/client.js';
 
-export type VerificationStatus = 'none' | 'pending' | 'verified' | 'rejected';
+export const VERIFICATION_STATUSES = ['none', 'pending', 'verified', 'rejected'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
 export interface Applicant {
   userId: string;

@@ -8,25 +8,19 @@
  * (`startUnstartedDeliveries`) starts any a lost notification missed. A rolled-back transaction publishes nothing.
  */
 import type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
-import { RETRY_DELAYS_MS } from '../../domain/webhooks/delivery.js';
 import type { Db } from '../../platform/db/client.js';
-import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import type { Logger } from '../../platform/log.js';
 import { startMissed, startStored, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
-import type { TemporalTarget } from '../../platform/temporal/target.js';
-import {
-  webhookDeliveryWorkflowType,
-  webhookSearchAttributes,
-  webhookWorkflowId,
-  type WebhookDeliveryInput,
-  type WebhookDeliveryWorkflow,
-} from '../../workflows/webhooks/messages.js';
-import { unstartedDeliveries, type DeliveryRow } from './deliveries-store.js';
+import type { DeliveryRow } from './deliveries-store.js';
 import { storeEvents } from './events-store.js';
 
 export type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
 export { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
 export { DELIVERIES_CHANNEL } from './events-store.js';
+export { deliveryOutbox } from './delivery-outbox.js';
+/** Operators' console: every merchant's deliveries, their attempts, and redelivery. */
+export { attemptsOf, listDeliveries, type Attempt, type Delivery } from './deliveries-store.js';
+export { existingDelivery, redeliver, type WebhookDeps } from './service.js';
 
 /**
  * Publishes an event to its merchant's enabled endpoints subscribed to its type, in the caller's transaction `tx`.
@@ -44,32 +38,6 @@ export async function publishEvent(
 /** `publishEvent` for many events in one statement (a batch of credited deposits). */
 export async function publishEvents(tx: Db, events: WebhookEvent[]): Promise<number> {
   return (await storeEvents(tx, events)).length;
-}
-
-/** Stored deliveries and their workflows, for storeThenStart, startStored and startMissed. */
-export function deliveryOutbox(
-  temporal: TemporalTarget,
-  db: Db,
-  retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
-): WorkflowOutbox<DeliveryRow> {
-  return {
-    kind: 'webhook delivery',
-    idOf: (d) => d.id,
-    async start(d) {
-      const input: WebhookDeliveryInput = { deliveryId: d.id, merchantId: d.merchantId, retryDelaysMs: [...retryDelaysMs] };
-      await temporal.client.workflow.start<WebhookDeliveryWorkflow>(webhookDeliveryWorkflowType, {
-        taskQueue: temporal.taskQueue,
-        workflowId: webhookWorkflowId(d),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // a delivery that ended never runs again (a repeat is a redelivery, with a workflow ID of its own)
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        args: [input],
-        typedSearchAttributes: webhookSearchAttributes(input),
-      });
-    },
-    markStarted: (d) => markWorkflowStarted(db, 'webhook_deliveries', d.id),
-    unstarted: (graceSeconds) => unstartedDeliveries(db, graceSeconds),
-  };
 }
 
 /** The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet. */

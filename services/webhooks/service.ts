@@ -9,7 +9,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { deliveryOutbox } from './client.js';
+import { deliveryOutbox } from './delivery-outbox.js';
 import { deliveryById, insertRedelivery, type Delivery, type DeliveryRow } from './deliveries-store.js';
 import {
   deleteEndpoint,

@@ -29,6 +29,12 @@ export interface PaymentFilter {
   ledgerIndex?: number;
   account?: string;
   destinationTag?: bigint;
+  /** Payments credited to this user (matched to their deposit). */
+  userId?: string;
+  depositStatus?: DepositStatus;
+  /** Closed at or after / before. */
+  from?: Date;
+  to?: Date;
 }
 
 const optionalBigint = (value: unknown) => (value === null || value === undefined ? null : BigInt(value as string));
@@ -74,6 +80,10 @@ export async function listPayments(
     ${filter.hash ? db`and hash = ${filter.hash}` : db``}
     ${filter.ledgerIndex !== undefined ? db`and ledger_index = ${filter.ledgerIndex}` : db``}
     ${filter.destinationTag !== undefined ? db`and destination_tag = ${filter.destinationTag.toString()}` : db``}
+    ${filter.userId ? db`and deposit_id in (select id from deposits where user_id = ${filter.userId})` : db``}
+    ${filter.depositStatus ? db`and deposit_status = ${filter.depositStatus}` : db``}
+    ${filter.from ? db`and close_time >= ${filter.from}` : db``}
+    ${filter.to ? db`and close_time < ${filter.to}` : db``}
     ${page.before ? db`and (ledger_index, transaction_index) < (${page.before.ledgerIndex}, ${page.before.transactionIndex})` : db``}`;
   // an account's payments come from two indexes (as source, as destination), each read in order up to the page size:
   // a busy account's page never sorts its whole history

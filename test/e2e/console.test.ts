@@ -89,6 +89,13 @@ beforeAll(async () => {
                 ${`deposit:seeded:${i}`}, ${`${SEEDED_DAY}T10:00:00Z`}, ${`${SEEDED_DAY}T10:05:00Z`})`;
   }
 
+  // and an invoice paid that day (invoices count on the dashboard by the day they were paid)
+  await stack.db.sql`
+    insert into invoices (merchant_id, currency, amount, accepted_currencies, fee_ppm, conversion_fee_ppm, status, expires_at,
+                          monitoring_until, settled_value, updated_at, workflow_started)
+    values (${registered.id}, 'USDT', 40000000, '{USDT}', 0, 0, 'settled', ${`${SEEDED_DAY}T09:00:00Z`},
+            ${`${SEEDED_DAY}T09:00:00Z`}, 40000000, ${`${SEEDED_DAY}T09:30:00Z`}, true)`;
+
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   if (process.env.UPDATE_SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
@@ -133,6 +140,10 @@ describe('the operator console', () => {
       { token: user.token, headers: { 'idempotency-key': 'console-1' } },
     );
     expect(created.status).toBe(202);
+    // the queue is open before the withdrawal joins it: htmx brings it in without a reload
+    await open('/withdrawals?status=awaiting_approval');
+    const queued = page.locator(`a[href="/ops/withdrawals/${created.body.id}"]`);
+    expect(await queued.count()).toBe(0);
     const mail = await mailTo(stack, user.email, /withdrawal code/, created.body.id);
     const code = /\b(\d{6})\b/.exec(mail.subject)![1];
     await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: user.token });
@@ -141,8 +152,8 @@ describe('the operator console', () => {
         timeout: 30_000,
       })
       .toBe('awaiting_approval');
-
-    await open('/withdrawals?status=awaiting_approval');
+    await expect.poll(() => queued.count(), { timeout: 30_000 }).toBe(1);
+    await checkAccessibility(page);
     const temporalLink = await page
       .getByRole('link', { name: /in the Temporal UI/ })
       .first()
@@ -211,6 +222,12 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await checkAccessibility(page);
     expect(await page.locator('table tbody tr td:first-child').allTextContents()).toEqual([wanted]);
+    // a date range the payments are not in shows none
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await open(`/transactions?kind=xrpl&account=${alice}&from=${tomorrow}`);
+    expect(await page.locator('table tbody tr').count()).toBe(0);
+    await open(`/transactions?kind=xrpl&account=${alice}&deposit_status=matched`);
+    expect(await page.locator('table tbody tr').count()).toBe(0);
     const csv = await page.request.get(`${stack.url}/ops/transactions/export.csv?kind=xrpl&account=${alice}`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     expect((await csv.text()).trim().split('\r\n')).toHaveLength(history.length + 1);
@@ -222,7 +239,7 @@ describe('the operator console', () => {
     expect(await eth.locator(`tr[data-day="${SEEDED_DAY}"] td`).allTextContents()).toEqual([
       SEEDED_DAY,
       '3.750000000000000000 ETH',
-      '0.000000000000000000 ETH',
+      ...Array(4).fill('0.000000000000000000 ETH'), // withdrawals, invoices, trades, swaps
     ]);
     expect(await eth.locator(`rect[data-day="${SEEDED_DAY}"][data-series=deposits] title`).textContent()).toBe(
       `${SEEDED_DAY} deposits: 3.750000000000000000 ETH`,
@@ -231,9 +248,9 @@ describe('the operator console', () => {
     expect(await eth.locator(`rect[data-day="${today}"][data-series=withdrawals] title`).textContent()).toBe(
       `${today} withdrawals: 0.500000000000000000 ETH`,
     );
-    expect(await page.locator(`section.volume[data-currency=USDT] tr[data-day="${SEEDED_DAY}"] td`).nth(1).textContent()).toBe(
-      '12.345678 USDT',
-    );
+    const usdt = page.locator(`section.volume[data-currency=USDT] tr[data-day="${SEEDED_DAY}"] td`);
+    expect(await usdt.nth(1).textContent()).toBe('12.345678 USDT');
+    expect(await usdt.nth(3).textContent()).toBe('40.000000 USDT');
     if (process.env.UPDATE_SCREENSHOTS)
       await page.screenshot({ path: new URL('console-dashboard.png', SCREENSHOTS).pathname, fullPage: true });
   });

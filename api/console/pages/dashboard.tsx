@@ -1,5 +1,6 @@
 /**
- * The dashboard: payments volume per day and currency over a chosen range (deposits credited, withdrawals paid) as
+ * The dashboard: payments volume per day and currency over a chosen range (deposits credited, withdrawals paid,
+ * invoices paid, spot trades in their base currency, fast-exchange swaps in the currency paid in) as
  * server-drawn charts with their figures in a table; what waits for an operator, with links; liabilities next to
  * custody per currency; the gas keeper's balance and the operators' latest alerts.
  */
@@ -7,6 +8,9 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { depositVolumeByDay, pendingDepositCount } from '../../../services/deposits/client.js';
 import { gasKeeperStatus } from '../../../services/collection/client.js';
+import { tradeVolumeByDay } from '../../../services/exchange/client.js';
+import { swapVolumeByDay } from '../../../services/fast-exchange/client.js';
+import { invoiceVolumeByDay } from '../../../services/invoices/client.js';
 import { DailyVolumes } from '../../../services/console/client.js';
 import { liabilitiesAndCustody } from '../../../services/ledger/queries.js';
 import { notificationsFor } from '../../../services/notifications/store.js';
@@ -39,18 +43,26 @@ const byCurrency = (rows: Volume) => {
   return result;
 };
 
+/** The chart's series: each feature's volume per day and currency. */
+const SERIES: Array<{ name: string; colour: string; read: typeof depositVolumeByDay }> = [
+  { name: 'deposits', colour: '#1e7a3c', read: depositVolumeByDay },
+  { name: 'withdrawals', colour: '#1f5fbf', read: withdrawalVolumeByDay },
+  { name: 'invoices', colour: '#8a4fbf', read: invoiceVolumeByDay },
+  { name: 'trades', colour: '#c77c02', read: tradeVolumeByDay },
+  { name: 'swaps', colour: '#b3261e', read: swapVolumeByDay },
+];
+
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
-  const depositVolumes = new DailyVolumes((range) => depositVolumeByDay(deps.sql, range));
-  const withdrawalVolumes = new DailyVolumes((range) => withdrawalVolumeByDay(deps.sql, range));
+  // every series' rows are stamped once and never change after: closed days are kept (DailyVolumes)
+  const volumes = SERIES.map((s) => ({ ...s, days: new DailyVolumes((range) => s.read(deps.sql, range)) }));
 
   router.get('/', async (c) => {
     const { days: range } = parseInput(z.object({ days: z.enum(RANGES).default('30') }), c.req.query());
     const days = lastDays(Number(range));
     const chain = deps.evm ? await deps.evm.chain().catch(() => null) : null;
-    const [deposits, withdrawals, counts, pending, unmatched, books, alerts, gas, fmt] = await Promise.all([
-      depositVolumes.of(days),
-      withdrawalVolumes.of(days),
+    const [series, counts, pending, unmatched, books, alerts, gas, fmt] = await Promise.all([
+      Promise.all(volumes.map(async (v) => ({ ...v, by: byCurrency(await v.days.of(days)) }))),
       withdrawalCounts(deps.sql, ['awaiting_approval', 'failed_awaiting_operator']),
       pendingDepositCount(deps.sql),
       unmatchedPaymentCount(deps.sql),
@@ -59,9 +71,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       chain ? gasKeeperStatus(deps.temporal, chain).catch(() => null) : null,
       amounts(deps),
     ]);
-    const depositsBy = byCurrency(deposits);
-    const withdrawalsBy = byCurrency(withdrawals);
-    const currencies = [...new Set([...depositsBy.keys(), ...withdrawalsBy.keys()])].sort();
+    const currencies = [...new Set(series.flatMap((s) => [...s.by.keys()]))].sort();
     const waiting: Array<[string, number, string]> = [
       ['Withdrawals awaiting approval', counts.get('awaiting_approval') ?? 0, '/withdrawals?status=awaiting_approval'],
       [
@@ -98,31 +108,29 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           <Select name="days" label="Range" value={range} options={RANGES.map((r) => [r, `last ${r} days`])} />
           <button type="submit">Show</button>
         </form>
-        {currencies.length === 0 && <p>No deposits credited or withdrawals paid in this range.</p>}
+        {currencies.length === 0 && <p>No money moved in this range.</p>}
         {currencies.map((code) => {
-          const series: Series[] = [
-            { name: 'deposits', colour: '#1e7a3c', values: depositsBy.get(code) ?? new Map() },
-            { name: 'withdrawals', colour: '#1f5fbf', values: withdrawalsBy.get(code) ?? new Map() },
-          ];
-          const active = days.filter((day) => series.some((s) => s.values.has(day)));
+          const lines: Series[] = series.map((s) => ({ name: s.name, colour: s.colour, values: s.by.get(code) ?? new Map() }));
+          const active = days.filter((day) => lines.some((s) => s.values.has(day)));
           return (
             <section class="volume" data-currency={code}>
               <h3>{code}</h3>
-              <BarChart title={`${code} volume per day`} days={days} series={series} format={(v) => fmt(v, code)} />
+              <BarChart title={`${code} volume per day`} days={days} series={lines} format={(v) => fmt(v, code)} />
               <table>
                 <caption>{code} volume on the days that had any</caption>
                 <thead>
                   <tr>
                     <th>Day</th>
-                    <th class="num">Deposits</th>
-                    <th class="num">Withdrawals</th>
+                    {SERIES.map((s) => (
+                      <th class="num">{s.name}</th>
+                    ))}
                   </tr>
                 </thead>
                 <tbody>
                   {active.map((day) => (
                     <tr data-day={day}>
                       <td>{day}</td>
-                      {series.map((s) => (
+                      {lines.map((s) => (
                         <td class="num">{fmt(s.values.get(day) ?? 0n, code)}</td>
                       ))}
                     </tr>

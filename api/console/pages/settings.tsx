@@ -1,18 +1,27 @@
 /**
- * Settings: the withdrawal providers of each currency in priority order (the first is tried first), moved up or down
- * and switched on or off through withdrawals' client, as PUT /v1/ops/providers does.
+ * Settings: every operation's default settings per currency or pair (transfers, withdrawals, deposits, fast exchange:
+ * enabled, fees, limits per operation/day/month, confirmations), saved through the settings resolver's service as
+ * PUT /v1/ops/settings/{operation}/{subject}/default does; and the withdrawal providers of each currency in priority
+ * order (the first is tried first), moved up or down and switched on or off through withdrawals' client, as
+ * PUT /v1/ops/providers does; and the pairs with their current rates, enabled or disabled through rates' client, as
+ * PATCH /v1/ops/pairs/{pair} does.
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { ErrorCode } from '../../../domain/errors.js';
+import type { FieldKind } from '../../../domain/settings/fields.js';
+import type { SettingValue } from '../../../domain/settings/resolve.js';
+import { formatRate, loadRatePairs, switchPair } from '../../../services/rates/client.js';
+import { OPERATIONS, saveDefaultLayer } from '../../../services/settings/client.js';
 import { providerRoutes, setProviderOrder, type WithdrawalDeps } from '../../../services/withdrawals/client.js';
 import type { ApiDeps } from '../../context.js';
-import { ApiError } from '../../http/problem.js';
+import { ApiError, invalidField } from '../../http/problem.js';
+import { amountCurrency, readValues, showValues } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { parseForm } from '../forms.js';
+import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
-import { PostForm } from '../ui.js';
+import { Confirm, Field, PostForm, Select } from '../ui.js';
 
 type Route = { id: string; enabled: boolean };
 type Change = 'up' | 'down' | 'toggle';
@@ -26,6 +35,35 @@ function changedOrder(routes: Route[], id: string, change: Change): Route[] {
   const other = change === 'up' ? at - 1 : change === 'down' ? at + 1 : at;
   if (other >= 0 && other < next.length) [next[at], next[other]] = [next[other]!, next[at]!];
   return next;
+}
+
+const OperationQuery = z.object({
+  operation: z.enum(Object.keys(OPERATIONS) as [string, ...string[]]),
+  subject: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z][A-Z0-9]{1,9}(-[A-Z][A-Z0-9]{1,9})?$/, 'must be a currency code or a pair such as "BTC-USDT"'),
+});
+const HINTS: Record<FieldKind, string> = {
+  flag: '',
+  amount: ' (amount)',
+  limit: ' (amount; empty: no limit)',
+  percent: ' (percent, e.g. 0.25)',
+  count: ' (whole number)',
+};
+const fieldLabel = (field: string, kind: FieldKind) => `${field.replaceAll('_', ' ')}${HINTS[kind]}`;
+
+/** A form's text back to the JSON API's value of its kind: flags yes/no, an empty limit none, counts numbers. */
+function formValue(field: string, kind: FieldKind, text: string): SettingValue {
+  const value = text.trim();
+  if (kind === 'flag') return value === 'yes';
+  if (kind === 'limit' && value === '') return null;
+  if (kind === 'count') {
+    if (!/^\d{1,7}$/.test(value)) throw invalidField(field, 'must be a whole number');
+    return Number(value);
+  }
+  return value;
 }
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
@@ -42,8 +80,72 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return grouped;
   };
 
+  const operationPath = (operation: string, subject: string) =>
+    `${CONSOLE_BASE}/settings/operation?operation=${operation}&subject=${subject}`;
+
+  router.get('/operation', async (c) => {
+    const { operation, subject } = parseInput(OperationQuery, c.req.query());
+    const settings = OPERATIONS[operation]!;
+    const currency = await amountCurrency(deps.currencies, subject);
+    const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
+    return render(
+      c,
+      `Settings: ${operation} of ${subject}`,
+      <>
+        <p>
+          The defaults everyone gets (amounts in {currency.code}); levels, groups and users may override them through{' '}
+          <code>
+            PUT /v1/ops/settings/{operation}/{subject}/{'{scope}'}/{'{id}'}
+          </code>
+          .
+        </p>
+        <PostForm action="/settings/operation" csrfToken={c.get('csrfToken')} class="settings">
+          <input type="hidden" name="operation" value={operation} />
+          <input type="hidden" name="subject" value={subject} />
+          {Object.entries(settings.fields).map(([field, kind]) =>
+            kind === 'flag' ? (
+              <Select
+                name={field}
+                label={fieldLabel(field, kind)}
+                value={values[field] ? 'yes' : 'no'}
+                options={[
+                  ['yes', 'yes'],
+                  ['no', 'no'],
+                ]}
+              />
+            ) : (
+              <Field name={field} label={fieldLabel(field, kind)} value={values[field] === null ? '' : String(values[field])} />
+            ),
+          )}
+          <Confirm id="settings" what={`Save the ${operation} settings of ${subject} for everyone`} />
+          <button type="submit">Save settings</button>
+        </PostForm>
+      </>,
+      { notice: c.req.query('done') === 'saved' ? 'Settings saved.' : undefined },
+    );
+  });
+
+  router.post('/operation', async (c) => {
+    const body = await c.req.parseBody();
+    const { operation, subject } = parseInput(OperationQuery, body);
+    parseInput(z.object({ confirm: Confirmed }), body);
+    const settings = OPERATIONS[operation]!;
+    const currency = await amountCurrency(deps.currencies, subject);
+    const given = Object.fromEntries(
+      Object.entries(settings.fields).map(([field, kind]) => [field, formValue(field, kind, String(body[field] ?? ''))]),
+    );
+    await saveDefaultLayer(deps, c.get('operator').id, settings, subject, readValues(settings.fields, given, currency));
+    return c.redirect(`${operationPath(operation, subject)}&done=saved`, 303);
+  });
+
   router.get('/', async (c) => {
-    const grouped = await byCurrency();
+    const [grouped, currencies, pairs, rates] = await Promise.all([
+      byCurrency(),
+      deps.currencies.all(),
+      loadRatePairs(deps.sql),
+      deps.rates.all(),
+    ]);
+    const rateOf = new Map(rates.map((r) => [r.code, r]));
     const csrf = c.get('csrfToken');
     const button = (currency: string, id: string, change: Change, text: string, disabled = false) => (
       <PostForm action="/settings/providers" csrfToken={csrf} class="inline">
@@ -59,6 +161,69 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       c,
       'Settings',
       <>
+        <h2>Operations</h2>
+        <form method="get" action={`${CONSOLE_BASE}/settings/operation`} class="filters">
+          <Select name="operation" label="Operation" options={Object.keys(OPERATIONS).map((o): [string, string] => [o, o])} />
+          <Field name="subject" label="Currency or pair" required placeholder="USDT or BTC-USDT" />
+          <button type="submit">Edit settings</button>
+        </form>
+        <table class="operations">
+          <caption>Default settings per operation and currency</caption>
+          <thead>
+            <tr>
+              <th>Currency</th>
+              <th>Operations</th>
+            </tr>
+          </thead>
+          <tbody>
+            {currencies.map((cur) => (
+              <tr>
+                <td>{cur.code}</td>
+                <td class="actions-row">
+                  {Object.keys(OPERATIONS)
+                    .filter((o) => o !== 'fast-exchange')
+                    .map((o) => (
+                      <a href={operationPath(o, cur.code)}>{`${o} of ${cur.code}`}</a>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Pairs and rates</h2>
+        <table class="pairs">
+          <caption>Pairs: spot trading and fast exchange, with their mid rate now</caption>
+          <thead>
+            <tr>
+              <th>Pair</th>
+              <th>State</th>
+              <th class="num">Mid rate</th>
+              <th>As of</th>
+              <th>Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pairs.map((p) => {
+              const rate = rateOf.get(p.code);
+              return (
+                <tr data-pair={p.code}>
+                  <td>{p.code}</td>
+                  <td class="pair-state">{p.enabled ? 'enabled' : 'disabled'}</td>
+                  <td class="num">{rate ? formatRate(rate.mid) : '—'}</td>
+                  <td>{rate?.asOf ? rate.asOf.toISOString() : '—'}</td>
+                  <td>
+                    <PostForm action="/settings/pairs" csrfToken={csrf} class="inline">
+                      <input type="hidden" name="pair" value={p.code} />
+                      <input type="hidden" name="enabled" value={p.enabled ? 'no' : 'yes'} />
+                      <Confirm id={`pair-${p.code}`} what={`${p.enabled ? 'Disable' : 'Enable'} ${p.code}`} />
+                      <button type="submit">{p.enabled ? 'Disable pair' : 'Enable pair'}</button>
+                    </PostForm>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
         <h2>Withdrawal providers</h2>
         {grouped.size === 0 && <p>No providers are configured.</p>}
         {[...grouped].map(([currency, list]) => (
@@ -88,13 +253,23 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             </tbody>
           </table>
         ))}
-        <p>
-          Currency limits, fees and confirmations are set through <code>PUT /v1/ops/settings/withdrawals/{'{currency}'}</code> and{' '}
-          <code>/v1/ops/settings/transfers/{'{currency}'}</code> for now.
-        </p>
       </>,
-      { notice: c.req.query('done') === 'providers' ? 'Provider order saved.' : undefined },
+      { notice: { providers: 'Provider order saved.', pair: 'Pair saved.' }[c.req.query('done') ?? ''] },
     );
+  });
+
+  router.post('/pairs', async (c) => {
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/, 'must be a pair such as BTC-USDT'),
+        enabled: z.enum(['yes', 'no']),
+      }),
+    );
+    await switchPair(deps, form.pair, form.enabled === 'yes');
+    deps.log.info({ operator: c.get('operator').id, pair: form.pair, enabled: form.enabled }, 'pair switched in the console');
+    return c.redirect(`${CONSOLE_BASE}/settings?done=pair`, 303);
   });
 
   router.post('/providers', async (c) => {

@@ -1,9 +1,10 @@
 /**
- * Transactions: XRPL payments of the watched accounts (by hash, ledger, account, destination tag) and EVM deposits
- * (by hash, address, user, status, date), newest first, with keyset pagination (never OFFSET) and CSV export of
- * everything the filters match.
+ * Transactions: XRPL payments of the watched accounts (by hash, ledger, account, destination tag, user, deposit status,
+ * date) and EVM deposits (by hash, block, address, user, status, date), newest first, with keyset pagination (never
+ * OFFSET), CSV export of everything the filters match, and each deposit's workflow in the Temporal UI.
  */
 import type { Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { z } from 'zod';
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE, type DeliveredAmount } from '../../../domain/xrpl-tracking/payments.js';
@@ -14,6 +15,7 @@ import {
   type PaymentPosition,
   type StoredPayment,
 } from '../../../services/xrpl-tracking/client.js';
+import { xrplDepositWorkflowId } from '../../../workflows/deposits/xrpl/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, encodeCursor } from '../../http/pages.js';
 import { invalidField } from '../../http/problem.js';
@@ -23,9 +25,11 @@ import { optionalText, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
+import { TemporalLink } from '../temporal-ui.js';
 import { Field, NextPage, Select, when } from '../ui.js';
 
 const PAGE_SIZE = 50;
+const PAYMENT_DEPOSIT_STATUSES = ['matched', 'unknown_tag', 'missing_tag', 'not_xrp', 'unknown_amount'] as const;
 const EXPORT_PAGE = 1_000;
 /** An export larger than this is cut short: narrow the filters. */
 const EXPORT_MAX_ROWS = 100_000;
@@ -36,30 +40,37 @@ const Filters = z.object({
   ledger_index: optionalText(z.string().regex(/^\d{1,15}$/, 'must be a ledger index')),
   account: optionalText(z.string().max(64)),
   destination_tag: optionalText(z.string().regex(/^\d{1,10}$/, 'must be a destination tag')),
+  block: optionalText(z.string().regex(/^\d{1,15}$/, 'must be a block number')),
   user: optionalText(z.uuid()),
-  status: z.enum(['', 'pending', 'credited', 'dropped']).optional(),
+  status: z.enum(['', 'pending', 'held', 'credited', 'dropped']).optional(),
+  deposit_status: z.enum(['', ...PAYMENT_DEPOSIT_STATUSES]).optional(),
   from: optionalText(z.iso.date()),
   to: optionalText(z.iso.date()),
   cursor: z.string().optional(),
 });
 type Filters = z.infer<typeof Filters>;
 
+const dayAfter = (date: string) => new Date(Date.parse(date) + 86_400_000);
+const dates = (f: Filters) => ({ from: f.from ? new Date(f.from) : undefined, to: f.to ? dayAfter(f.to) : undefined });
+
 const xrplFilter = (f: Filters): PaymentFilter => ({
   hash: f.hash?.toUpperCase(),
   ledgerIndex: f.ledger_index === undefined ? undefined : Number(f.ledger_index),
   account: f.account,
   destinationTag: f.destination_tag === undefined ? undefined : BigInt(f.destination_tag),
+  userId: f.user,
+  depositStatus: f.deposit_status || undefined,
+  ...dates(f),
 });
 
-const dayAfter = (date: string) => new Date(Date.parse(date) + 86_400_000);
 const evmFilter = (f: Filters): DepositFilter => ({
   network: 'evm',
   txHash: f.hash,
+  blockNumber: f.block === undefined ? undefined : BigInt(f.block),
   address: f.account,
   userId: f.user,
   status: f.status || undefined,
-  from: f.from ? new Date(f.from) : undefined,
-  to: f.to ? dayAfter(f.to) : undefined,
+  ...dates(f),
 });
 
 // keyset positions: a payment's (ledger, index), a deposit's id
@@ -117,7 +128,13 @@ const depositCells = (d: Deposit, fmt: Amounts) => [
   when(d.creditedAt),
 ];
 
-function Table(props: { caption: string; columns: string[]; rows: Array<Array<string | number | null | undefined>> }) {
+function Table(props: {
+  caption: string;
+  columns: string[];
+  rows: Array<Array<string | number | null | undefined>>;
+  /** Each row's deposit workflow in the Temporal UI (none for a payment that credited nobody). */
+  links: Child[];
+}) {
   return (
     <table>
       <caption>{props.caption}</caption>
@@ -126,14 +143,16 @@ function Table(props: { caption: string; columns: string[]; rows: Array<Array<st
           {props.columns.map((name) => (
             <th>{name.replaceAll('_', ' ')}</th>
           ))}
+          <th>workflow</th>
         </tr>
       </thead>
       <tbody>
-        {props.rows.map((cells) => (
+        {props.rows.map((cells, row) => (
           <tr>
             {cells.map((value, i) => (
               <td class={i === 0 ? 'mono' : undefined}>{value ?? '—'}</td>
             ))}
+            <td>{props.links[row] ?? '—'}</td>
           </tr>
         ))}
       </tbody>
@@ -152,9 +171,19 @@ function FilterForm(props: { f: Filters }) {
           <Field name="ledger_index" label="Ledger index" value={f.ledger_index} />
           <Field name="account" label="Account (source or destination)" value={f.account} />
           <Field name="destination_tag" label="Destination tag" value={f.destination_tag} />
+          <Field name="user" label="User id" value={f.user} />
+          <Select
+            name="deposit_status"
+            label="Deposit status"
+            value={f.deposit_status}
+            options={[['', 'any'], ...PAYMENT_DEPOSIT_STATUSES.map((s): [string, string] => [s, s.replaceAll('_', ' ')])]}
+          />
+          <Field name="from" label="Closed from (date)" type="date" value={f.from} />
+          <Field name="to" label="Closed through (date)" type="date" value={f.to} />
         </>
       ) : (
         <>
+          <Field name="block" label="Block number" value={f.block} />
           <Field name="account" label="Deposit address" value={f.account} />
           <Field name="user" label="User id" value={f.user} />
           <Select
@@ -164,6 +193,7 @@ function FilterForm(props: { f: Filters }) {
             options={[
               ['', 'any'],
               ['pending', 'pending'],
+              ['held', 'held'],
               ['credited', 'credited'],
               ['dropped', 'dropped'],
             ]}
@@ -185,6 +215,7 @@ function queryOf(f: Filters): Record<string, string | undefined> {
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const filtersOf = (c: Context) => parseInput(Filters, c.req.query());
+  const ui = deps.settings.console.temporalUi;
 
   router.get('/', async (c) => {
     const f = filtersOf(c);
@@ -195,7 +226,19 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       const rows = await listPayments(deps.sql, xrplFilter(f), { before: paymentPosition(position), limit: PAGE_SIZE + 1 });
       const shown = rows.slice(0, PAGE_SIZE);
       if (rows.length > PAGE_SIZE) next = encodeCursor(positionOf(shown[shown.length - 1]!));
-      table = <Table caption="XRPL payments, newest first" columns={PAYMENT_COLUMNS} rows={shown.map(paymentCells)} />;
+      table = (
+        <Table
+          caption="XRPL payments, newest first"
+          columns={PAYMENT_COLUMNS}
+          rows={shown.map(paymentCells)}
+          links={shown.map(
+            (p) =>
+              p.depositStatus === 'matched' && (
+                <TemporalLink ui={ui} attributes={{ WorkflowId: xrplDepositWorkflowId(p.hash) }} label="Deposit" />
+              ),
+          )}
+        />
+      );
     } else {
       const [rows, fmt] = await Promise.all([
         listDeposits(deps.sql, evmFilter(f), { before: depositPosition(position), limit: PAGE_SIZE + 1 }),
@@ -204,7 +247,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       const shown = rows.slice(0, PAGE_SIZE);
       if (rows.length > PAGE_SIZE) next = encodeCursor(shown[shown.length - 1]!.id);
       table = (
-        <Table caption="EVM deposits, newest first" columns={DEPOSIT_COLUMNS} rows={shown.map((d) => depositCells(d, fmt))} />
+        <Table
+          caption="EVM deposits, newest first"
+          columns={DEPOSIT_COLUMNS}
+          rows={shown.map((d) => depositCells(d, fmt))}
+          links={shown.map((d) => (
+            <TemporalLink ui={ui} attributes={{ WorkflowId: d.workflowId }} label="Deposit" />
+          ))}
+        />
       );
     }
     const query = new URLSearchParams(

@@ -1,7 +1,8 @@
 /**
  * Users: search by email or role; a user's page with their balances, their ledger history (keyset pages), a balance
- * adjustment with a reason (transfers' service, as POST /v1/ops/adjustments) and, for admins, their role (users-auth's
- * rule, as PUT /v1/ops/users/{id}/role).
+ * adjustment with a reason (transfers' service, as POST /v1/ops/adjustments), marking them verified (their email, as
+ * PUT /v1/ops/users/{id}/email-verified; their KYC status and level, as PUT /v1/ops/users/{id}/verification) and, for
+ * admins, their role and disabling or enabling them (users-auth's rules, as PUT /v1/ops/users/{id}/role and /disabled).
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -9,7 +10,15 @@ import { z } from 'zod';
 import { userAccountName } from '../../../domain/ledger/engine.js';
 import { balancesOf, transfersOf } from '../../../services/ledger/queries.js';
 import { adjustBalance } from '../../../services/transfers/client.js';
-import { changeRole, listUsers, ROLES, userById } from '../../../services/users-auth/client.js';
+import {
+  changeDisabled,
+  changeRole,
+  listUsers,
+  markEmailVerified,
+  ROLES,
+  userById,
+} from '../../../services/users-auth/client.js';
+import { setVerificationByOperator, VERIFICATION_STATUSES } from '../../../services/verification/client.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
 import { requireAmount, requireCurrency } from '../../http/money.js';
@@ -25,7 +34,14 @@ import { Confirm, DefinitionList, Field, NextPage, PostForm, Select, TextArea, w
 
 const PAGE_SIZE = 50;
 const IdParam = z.object({ id: z.uuid() });
-const DONE: Record<string, string> = { adjusted: 'Balance adjusted.', role: 'Role changed.' };
+const DONE: Record<string, string> = {
+  adjusted: 'Balance adjusted.',
+  role: 'Role changed.',
+  disabled: 'User disabled: their tokens and API keys are refused from now on.',
+  enabled: 'User enabled again.',
+  email: 'Email verification saved.',
+  kyc: 'Identity verification saved.',
+};
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const userPath = (id: string) => `${CONSOLE_BASE}/users/${id}`;
@@ -67,6 +83,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
               <th>Email</th>
               <th>Role</th>
               <th>Two-factor</th>
+              <th>State</th>
               <th>Since</th>
             </tr>
           </thead>
@@ -78,6 +95,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 </td>
                 <td>{u.role}</td>
                 <td>{u.totpEnabled ? 'on' : 'off'}</td>
+                <td>{u.disabled ? 'disabled' : 'active'}</td>
                 <td>{when(u.createdAt)}</td>
               </tr>
             ))}
@@ -112,6 +130,9 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             ['Id', <code>{user.id}</code>],
             ['Role', user.role],
             ['Two-factor', user.totpEnabled ? 'on' : 'off'],
+            ['State', <strong class="user-state">{user.disabled ? 'disabled' : 'active'}</strong>],
+            ['Email', user.emailVerified ? 'verified' : 'not verified'],
+            ['Identity (KYC)', `${user.verificationStatus}, level ${user.verificationLevel}`],
             ['Since', when(user.createdAt)],
             ['Deposits', <a href={`${CONSOLE_BASE}/transactions?kind=evm&user=${id}`}>EVM deposits of this user</a>],
           ]}
@@ -176,11 +197,42 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             <Confirm id="adjust" what={`Adjust the balance of ${user.email}`} />
             <button type="submit">Adjust balance</button>
           </PostForm>
+          <PostForm action={`/users/${id}/email-verified`} csrfToken={csrf}>
+            <input type="hidden" name="verified" value={user.emailVerified ? 'no' : 'yes'} />
+            <Confirm
+              id="email-verified"
+              what={
+                user.emailVerified ? `Mark the email of ${user.email} not verified` : `Mark the email of ${user.email} verified`
+              }
+            />
+            <button type="submit">{user.emailVerified ? 'Unmark email verified' : 'Mark email verified'}</button>
+          </PostForm>
+          <PostForm action={`/users/${id}/verification`} csrfToken={csrf}>
+            <Select
+              name="status"
+              label="Identity verification"
+              value={user.verificationStatus}
+              options={VERIFICATION_STATUSES.map((s): [string, string] => [s, s])}
+            />
+            <Field name="level" label="Verification level" type="number" value={String(user.verificationLevel)} required />
+            <Confirm id="kyc" what={`Override the identity verification of ${user.email}`} />
+            <button type="submit">Save verification</button>
+          </PostForm>
           {isAdmin && (
-            <PostForm action={`/users/${id}/role`} csrfToken={csrf}>
-              <Select name="role" label="Role" value={user.role} options={ROLES.map((r): [string, string] => [r, r])} />
-              <button type="submit">Change role</button>
-            </PostForm>
+            <>
+              <PostForm action={`/users/${id}/role`} csrfToken={csrf}>
+                <Select name="role" label="Role" value={user.role} options={ROLES.map((r): [string, string] => [r, r])} />
+                <button type="submit">Change role</button>
+              </PostForm>
+              <PostForm action={`/users/${id}/disabled`} csrfToken={csrf}>
+                <input type="hidden" name="disabled" value={user.disabled ? 'no' : 'yes'} />
+                <Confirm
+                  id="disabled"
+                  what={user.disabled ? `Enable ${user.email} again` : `Disable ${user.email}: refuse their tokens and API keys`}
+                />
+                <button type="submit">{user.disabled ? 'Enable user' : 'Disable user'}</button>
+              </PostForm>
+            </>
           )}
         </div>
       </>,
@@ -210,6 +262,35 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       idempotencyKey: `console:${form.key}`,
     });
     return c.redirect(`${userPath(id)}?done=adjusted`, 303);
+  });
+
+  const yesNo = z.enum(['yes', 'no']).transform((v) => v === 'yes');
+
+  router.post('/:id/email-verified', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(c, z.object({ confirm: Confirmed, verified: yesNo }));
+    await markEmailVerified(deps, { operatorId: c.get('operator').id, userId: id, verified: form.verified });
+    return c.redirect(`${userPath(id)}?done=email`, 303);
+  });
+
+  router.post('/:id/verification', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(
+      c,
+      z.object({ confirm: Confirmed, status: z.enum(VERIFICATION_STATUSES), level: z.coerce.number().int().min(0).max(99) }),
+    );
+    await setVerificationByOperator(
+      { sql: deps.sql, log: deps.log, userChanged: (userId) => deps.users.userChanged(userId) },
+      { operatorId: c.get('operator').id, userId: id, status: form.status, level: form.level },
+    );
+    return c.redirect(`${userPath(id)}?done=kyc`, 303);
+  });
+
+  router.post('/:id/disabled', requireRoles(ADMINS), async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(c, z.object({ confirm: Confirmed, disabled: yesNo }));
+    await changeDisabled(deps, { adminId: c.get('operator').id, userId: id, disabled: form.disabled });
+    return c.redirect(`${userPath(id)}?done=${form.disabled ? 'disabled' : 'enabled'}`, 303);
   });
 
   router.post('/:id/role', requireRoles(ADMINS), async (c) => {

@@ -47,6 +47,8 @@ const DONE: Record<string, string> = {
 };
 
 const label = (status: string) => status.replaceAll('_', ' ');
+/** How often an open queue's first page is read again. */
+const QUEUE_REFRESH = 'every 5s';
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const withdrawals: WithdrawalDeps = {
@@ -69,7 +71,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return render(
       c,
       'Withdrawals',
-      <>
+      <section
+        id="queue"
+        // the first page of a queue refreshes itself (htmx swaps this section from the same page read again)
+        hx-get={query.cursor ? undefined : `${CONSOLE_BASE}/withdrawals?status=${query.status}`}
+        hx-trigger={query.cursor ? undefined : QUEUE_REFRESH}
+        hx-select="#queue"
+        hx-swap="outerHTML"
+      >
         <nav class="tabs" aria-label="Queues">
           {WITHDRAWAL_STATUSES.map((s) => (
             <a href={`${CONSOLE_BASE}/withdrawals?status=${s}`} aria-current={s === query.status ? 'page' : undefined}>
@@ -112,7 +121,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         </table>
         {result.data.length === 0 && <p>None.</p>}
         <NextPage path="/withdrawals" query={{ status: query.status }} cursor={result.nextCursor} />
-      </>,
+      </section>,
     );
   });
 

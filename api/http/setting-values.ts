@@ -1,5 +1,5 @@
 /**
- * Settings values as operators read and write them: amounts as decimal strings in the subject's currency (a pair's
+ * Settings values as operators read and write them (the settings routes and the console's settings forms): amounts as decimal strings in the subject's currency (a pair's
  * amounts are in its base currency), percents as strings, flags and counts as JSON booleans and numbers.
  */
 import { z } from '@hono/zod-openapi';
@@ -7,8 +7,8 @@ import type { Currency } from '../../domain/currencies.js';
 import type { SettingFields } from '../../domain/settings/fields.js';
 import type { SettingValue, SettingValues } from '../../domain/settings/resolve.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
-import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { invalidField } from '../http/problem.js';
+import { money, requireAmount, requireCurrency } from './money.js';
+import { invalidField } from './problem.js';
 
 export const SettingValuesView = z
   .record(z.string(), z.union([z.boolean(), z.number(), z.string(), z.null()]))

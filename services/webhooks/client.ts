@@ -12,7 +12,7 @@ import { RETRY_DELAYS_MS } from '../../domain/webhooks/delivery.js';
 import type { Db } from '../../platform/db/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import type { Logger } from '../../platform/log.js';
-import { startMissed, startStored, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
+import { startMissed, startNotified, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
   webhookDeliveryWorkflowType,
@@ -73,15 +73,8 @@ export function deliveryOutbox(
 }
 
 /** The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet. */
-export async function startNotifiedDeliveries(outbox: WorkflowOutbox<DeliveryRow>, log: Logger): Promise<number> {
-  let started = 0;
-  for (;;) {
-    const rows = await outbox.unstarted(0);
-    const now = await startStored(outbox, rows, log);
-    started += now;
-    // a full page means more may wait; a page with failed starts is left to the sweep
-    if (rows.length < 100 || now < rows.length) return started;
-  }
+export function startNotifiedDeliveries(outbox: WorkflowOutbox<DeliveryRow>, log: Logger): Promise<number> {
+  return startNotified(outbox, log);
 }
 
 /** The worker's sweep: starts deliveries stored more than `graceSeconds` ago whose workflow is not started. */

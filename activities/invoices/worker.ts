@@ -38,8 +38,7 @@ export const invoicesFeature: WorkerFeature<WorkerDeps> = {
         {
           name: 'invoice sweep',
           everyMs: config.START_SWEEP_INTERVAL,
-          run: () =>
-            startUnstartedInvoices(temporal.client, sql, temporal.taskQueue, log, config.START_SWEEP_INTERVAL / 1000),
+          run: () => startUnstartedInvoices(temporal.client, sql, temporal.taskQueue, log, config.START_SWEEP_INTERVAL / 1000),
         },
       ],
       close: () => listening.unlisten(),

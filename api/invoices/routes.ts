@@ -89,7 +89,7 @@ export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
     prices: ratesPriceSource(deps.rates),
     settings: deps.settings.invoices,
     destinations: deps.depositAddresses,
-    writer: new InvoiceWriter(deps.sql),
+    writer: new InvoiceWriter(deps.sql, deps.currencies),
   };
 }
 

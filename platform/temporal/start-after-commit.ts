@@ -94,11 +94,7 @@ export async function startStored<Row>(outbox: WorkflowOutbox<Row>, rows: Row[],
  * deliveries, invoices): starts every row not started yet, a page at a time, `concurrency` starts in flight. A page
  * with failed starts ends the pass; the sweep retries them. Returns how many it started.
  */
-export async function startNotified<Row>(
-  outbox: WorkflowOutbox<Row>,
-  log: Logger,
-  concurrency?: number,
-): Promise<number> {
+export async function startNotified<Row>(outbox: WorkflowOutbox<Row>, log: Logger, concurrency?: number): Promise<number> {
   let started = 0;
   for (;;) {
     const rows = await outbox.unstarted(0);

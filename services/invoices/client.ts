@@ -43,6 +43,7 @@ export function invoiceOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox<
       await temporal.client.workflow.start<InvoiceWorkflow>(invoiceWorkflowType, {
         ...startOptions(temporal.taskQueue, invoice),
         workflowIdConflictPolicy: 'USE_EXISTING',
+        requestEagerStart: temporal.eagerStart ?? false,
       });
     },
     markStarted: (invoice) => markWorkflowStarted(db, 'invoices', invoice.id),

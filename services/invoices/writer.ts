@@ -1,13 +1,15 @@
 /**
  * Storing new invoices, the hot path of POST /v1/invoices: invoices arriving together are stored with their
  * `invoice.created` events in one SQL transaction (group commit, as bets and the ledger do), so one commit serves many
- * requests. The transaction NOTIFYs `sluice_invoices`, which Postgres delivers at commit only: the worker listening
+ * requests, and their events share one statement. The transaction NOTIFYs `sluice_invoices`, which Postgres delivers at commit only: the worker listening
  * there starts the new invoices' workflows (store-then-start, its sweep starting any a lost notification missed), so
  * no request waits on Temporal.
  */
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { publishInvoiceEvent } from './events.js';
+import type { CurrencyCatalog } from '../currencies/catalog.js';
+import { publishEvents } from '../webhooks/client.js';
+import { invoiceEvent } from './events.js';
 import { insertInvoice, type Invoice, type NewInvoice } from './store.js';
 
 /** The channel the worker listens on to start new invoices' workflows once their transaction commits. */
@@ -22,8 +24,8 @@ export interface StoredInvoice {
 export class InvoiceWriter {
   private readonly queue: BatchQueue<NewInvoice, StoredInvoice>;
 
-  constructor(sql: Sql, maxBatch = 200) {
-    this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => storeInvoices(tx, batch))), maxBatch);
+  constructor(sql: Sql, currencies: CurrencyCatalog, maxBatch = 200) {
+    this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => storeInvoices(tx, currencies, batch))), maxBatch);
   }
 
   store(invoice: NewInvoice): Promise<StoredInvoice> {
@@ -32,18 +34,17 @@ export class InvoiceWriter {
 }
 
 /**
- * Stores a batch in the caller's transaction, each invoice with its event. The requests' statements are sent together
- * (postgres.js pipelines a transaction's concurrent queries, the server runs them in order), so a batch costs a few
- * round trips, not a few per invoice. Two requests of one batch under the same key: the second finds the first's row.
+ * Stores a batch in the caller's transaction: the invoices' inserts are sent together (postgres.js pipelines a
+ * transaction's concurrent queries, the server runs them in order), then their events in one statement. Two requests of
+ * one batch under the same key: the second finds the first's row.
  */
-export async function storeInvoices(tx: Tx, batch: NewInvoice[]): Promise<StoredInvoice[]> {
-  const stored = await Promise.all(
-    batch.map(async (request) => {
-      const result = await insertInvoice(tx, request);
-      if (result.created) await publishInvoiceEvent(tx, result.invoice);
-      return result;
-    }),
+export async function storeInvoices(tx: Tx, currencies: CurrencyCatalog, batch: NewInvoice[]): Promise<StoredInvoice[]> {
+  const stored = await Promise.all(batch.map((request) => insertInvoice(tx, request)));
+  const created = stored.filter((s) => s.created).map((s) => s.invoice);
+  const events = await Promise.all(
+    created.map(async (invoice) => invoiceEvent(invoice, (await currencies.get(invoice.currency))!.scale)),
   );
-  if (stored.some((s) => s.created)) await tx`select pg_notify(${INVOICES_CHANNEL}, '')`;
+  await publishEvents(tx, events);
+  if (created.length > 0) await tx`select pg_notify(${INVOICES_CHANNEL}, '')`;
   return stored;
 }

@@ -70,7 +70,7 @@ beforeAll(async () => {
     prices,
     settings: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 60 * MINUTE, minUsd: 1n, maxUsd: 10n ** 9n },
     destinations: {},
-    writer: new InvoiceWriter(db.sql),
+    writer: new InvoiceWriter(db.sql, new CurrencyCatalog(db.sql)),
   };
 });
 afterAll(async () => {

@@ -189,12 +189,30 @@ export async function unstartedDeliveries(db: Db, olderThanSeconds: number): Pro
   return (await rowsWithoutWorkflow(db, 'webhook_deliveries', olderThanSeconds)).map(toRow);
 }
 
-/** A new delivery of the same event to the same endpoint, linked to the one it repeats. */
-export async function insertRedelivery(db: Db, original: Delivery): Promise<DeliveryRow> {
+/** Who asked for a redelivery (`merchant:<id>`, `operator:<id>`) and under which Idempotency-Key. */
+export interface RedeliveryRequest {
+  requestedBy: string;
+  idempotencyKey: string;
+}
+
+/**
+ * A new delivery of the same event to the same endpoint, linked to the one it repeats; null when this requester's key
+ * was taken meanwhile (a concurrent request with the same key: read it with redeliveryByKey).
+ */
+export async function insertRedelivery(db: Db, original: Delivery, request: RedeliveryRequest): Promise<DeliveryRow | null> {
   const [row] = await db`
-    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of)
-    select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id}
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of, requested_by, idempotency_key)
+    select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id},
+      ${request.requestedBy}, ${request.idempotencyKey}
     from webhook_deliveries where event_id = ${original.eventId} and endpoint_id = ${original.endpointId}
+    on conflict (requested_by, idempotency_key) where idempotency_key is not null do nothing
     returning *`;
-  return toRow(row!);
+  return row ? toRow(row) : null;
+}
+
+/** The redelivery this requester made under this key, if any. */
+export async function redeliveryByKey(db: Db, request: RedeliveryRequest): Promise<Delivery | null> {
+  const [row] = await db`
+    ${withType(db)} where d.requested_by = ${request.requestedBy} and d.idempotency_key = ${request.idempotencyKey}`;
+  return row ? toDelivery(row) : null;
 }

@@ -73,10 +73,15 @@ export function deliveryOutbox(
   };
 }
 
-/** The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet. */
+/**
+ * The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet, many at a time
+ * (a start waits on the server, not on this process's CPU; a burst of events must not queue behind a few starts).
+ */
 export function startNotifiedDeliveries(outbox: WorkflowOutbox<DeliveryRow>, log: Logger): Promise<number> {
-  return startNotified(outbox, log);
+  return startNotified(outbox, log, START_CONCURRENCY);
 }
+
+const START_CONCURRENCY = 64;
 
 /** The worker's sweep: starts deliveries stored more than `graceSeconds` ago whose workflow is not started. */
 export function startUnstartedDeliveries(

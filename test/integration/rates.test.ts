@@ -1,6 +1,6 @@
 /**
  * The rates' surface other features use (services/rates/client.ts) on a real database: conversions through chains of
- * pairs at the seeded rates, a static price taking effect at once, and a stale exchange rate refused by name.
+ * pairs at the seeded rates, a static price taking effect at once (with the formulas over it), and a stale exchange rate refused by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors.js';
@@ -39,7 +39,7 @@ describe('CurrentRates', () => {
     expect(convertMinor(2_000_000n, locked.rate, 6, 2, 'down')).toBe(18_260n);
   });
 
-  it("applies an operator's static price at once", async () => {
+  it("applies an operator's static price at once, and the formulas built on it with it", async () => {
     await setRateSource(
       { sql: db.sql, rates },
       { pair: 'USD-UAH', source: { kind: 'static', rate: parseRate('42')! }, spreadPpm: 1_000n, maxAgeSeconds: 60 },
@@ -47,6 +47,9 @@ describe('CurrentRates', () => {
     );
     expect((await rates.lockRate('USD', 'UAH')).rate).toEqual(rate(42n, 1n));
     expect((await rates.usable('USD-UAH')).spreadPpm).toBe(1_000n);
+    // USDT-UAH = USDT-USD × USD-UAH = 1 × 42, without waiting for the scheduled refresh
+    expect((await rates.usable('USDT-UAH')).mid).toEqual(rate(42n, 1n));
+    expect((await rates.lockRate('USDT', 'UAH')).rate).toEqual(rate(42n, 1n));
   });
 
   it('refuses a stale exchange rate, and a currency no pair reaches, with rate_unavailable naming the pair', async () => {

@@ -56,7 +56,7 @@ export interface NewInvoiceRequest {
 }
 
 /** The invoice's amount in US cents at the current rate, checked against the limits. */
-async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint): Promise<void> {
+async function checkLimits(deps: InvoiceCreationDeps, currency: Currency, amount: bigint): Promise<void> {
   let cents = amount;
   if (currency.code !== LIMITS_CURRENCY) {
     if (!deps.prices)
@@ -75,8 +75,11 @@ async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint
     ]);
 }
 
+/** What creating an invoice needs: no Temporal (the worker starts its workflow), no SQL outside the writer. */
+export type InvoiceCreationDeps = Pick<InvoiceDeps, 'writer' | 'currencies' | 'prices' | 'settings'>;
+
 export async function createInvoice(
-  deps: InvoiceDeps,
+  deps: InvoiceCreationDeps,
   request: NewInvoiceRequest,
 ): Promise<{ invoice: Invoice; replayed: boolean }> {
   if (request.expiresInSeconds < MIN_EXPIRES_IN_SECONDS || request.expiresInSeconds > MAX_EXPIRES_IN_SECONDS) {

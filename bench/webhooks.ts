@@ -104,7 +104,8 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
   }
   const peak = await backlog.stop();
   console.log(
-    `  ${name}: at most ${peak.unstarted} deliveries waiting for their workflow's start, ${peak.started} started and not yet delivered`,
+    `  ${name}: at most ${peak.unstarted} pending deliveries without a workflow (first attempt waiting or under way), ` +
+      `${peak.started} with one (retrying)`,
   );
 
   const first = new Map<string, number>();
@@ -128,14 +129,14 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
   return { first: sorted(first), success: sorted(success), attempts: hooks.length };
 }
 
-/** Where deliveries wait, sampled every 250 ms until stopped: the peaks of not started and started-but-pending. */
+/** Where deliveries wait, sampled every 250 ms until stopped: the peaks of pending ones without and with a workflow. */
 function sampleBacklog(sql: Sql, merchantId: string) {
   const peak = { unstarted: 0, started: 0 };
   let running = true;
   const sampling = (async () => {
     while (running) {
       const [row] = await sql`
-        select count(*) filter (where not workflow_started)::int as unstarted,
+        select count(*) filter (where not workflow_started and status = 'pending')::int as unstarted,
                count(*) filter (where workflow_started and status = 'pending')::int as started
         from webhook_deliveries where merchant_id = ${merchantId}`;
       peak.unstarted = Math.max(peak.unstarted, row!.unstarted as number);

@@ -2,17 +2,18 @@
  * The one way into merchant webhooks for other features: publish an event in the transaction that records what
  * happened (an invoice settled, a withdrawal paid), and its deliveries go out once that transaction commits.
  *
- * Store, then start (platform/temporal/start-after-commit.ts): the deliveries are stored with their workflow not
- * started, and the publishing transaction NOTIFYs `sluice_webhooks`, which Postgres delivers at commit; the worker
- * listening there starts the deliveries' workflows at once (`startNotifiedDeliveries`), and its sweep
- * (`startUnstartedDeliveries`) starts any a lost notification missed. A rolled-back transaction publishes nothing.
+ * Store, then deliver: the deliveries are stored with their workflow not started, and the publishing transaction
+ * NOTIFYs `sluice_webhooks`, which Postgres delivers at commit; the worker listening there makes each one's first
+ * attempt at once (activities/webhooks/first-attempts.ts) and starts a workflow only for those to retry; its sweep
+ * (`startUnstartedDeliveries`) starts the workflow of any a lost notification or a dead worker missed. A rolled-back
+ * transaction publishes nothing.
  */
 import type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
 import { RETRY_DELAYS_MS } from '../../domain/webhooks/delivery.js';
 import type { Db } from '../../platform/db/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import type { Logger } from '../../platform/log.js';
-import { startMissed, startNotified, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
+import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
   webhookDeliveryWorkflowType,
@@ -72,16 +73,6 @@ export function deliveryOutbox(
     unstarted: (graceSeconds) => unstartedDeliveries(db, graceSeconds),
   };
 }
-
-/**
- * The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet, many at a time
- * (a start waits on the server, not on this process's CPU; a burst of events must not queue behind a few starts).
- */
-export function startNotifiedDeliveries(outbox: WorkflowOutbox<DeliveryRow>, log: Logger): Promise<number> {
-  return startNotified(outbox, log, START_CONCURRENCY);
-}
-
-const START_CONCURRENCY = 64;
 
 /** The worker's sweep: starts deliveries stored more than `graceSeconds` ago whose workflow is not started. */
 export function startUnstartedDeliveries(

@@ -2,7 +2,6 @@
 import type { AttemptOutcome, DeliveryStatus } from '../../domain/webhooks/delivery.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
-import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 
 export interface Delivery {
   id: string;
@@ -185,8 +184,39 @@ const toRow = (r: Record<string, unknown>): DeliveryRow => ({
   sequence: r.sequence as number,
 });
 
+/** How long a first attempt's lease lasts: well beyond one attempt's deadline and its record. */
+export const FIRST_ATTEMPT_LEASE_SECONDS = 60;
+
+/**
+ * The sweep's share: pending deliveries stored more than `olderThanSeconds` ago with no workflow and no live lease
+ * (their NOTIFY was lost, or the worker making their first attempt died), 100 at most, leased to the sweep in the same
+ * statement so no first attempt starts on them meanwhile.
+ */
 export async function unstartedDeliveries(db: Db, olderThanSeconds: number): Promise<DeliveryRow[]> {
-  return (await rowsWithoutWorkflow(db, 'webhook_deliveries', olderThanSeconds)).map(toRow);
+  const rows = await db`
+    update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
+    where id in (
+      select id from webhook_deliveries
+      where not workflow_started and status = 'pending' and created_at < now() - make_interval(secs => ${olderThanSeconds})
+        and (first_attempt_lease_until is null or first_attempt_lease_until < now())
+      order by created_at limit 100 for update skip locked)
+    returning *`;
+  return rows.map(toRow);
+}
+
+/**
+ * The next delivery whose first attempt nobody has made or leased, leased to the caller; null when there is none.
+ * Oldest first; concurrent callers take different rows (skip locked).
+ */
+export async function claimFirstAttempt(db: Db): Promise<DeliveryRow | null> {
+  const [row] = await db`
+    update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
+    where id = (
+      select id from webhook_deliveries
+      where not workflow_started and status = 'pending' and first_attempt_lease_until is null
+      order by created_at limit 1 for update skip locked)
+    returning *`;
+  return row ? toRow(row) : null;
 }
 
 /** Who asked for a redelivery (`merchant:<id>`, `operator:<id>`) and under which Idempotency-Key. */

@@ -53,9 +53,12 @@ export function invoiceOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox<
 
 export { INVOICES_CHANNEL } from './writer.js';
 
-/** The worker's answer to a NOTIFY on INVOICES_CHANNEL: starts the workflow of every stored invoice not started yet. */
+/**
+ * The worker's answer to a NOTIFY on INVOICES_CHANNEL: starts the workflow of every stored invoice not started yet,
+ * many at a time (a start waits on the Temporal server, not on this process's CPU).
+ */
 export function startNotifiedInvoices(outbox: WorkflowOutbox<Invoice>, log: Logger): Promise<number> {
-  return startNotified(outbox, log);
+  return startNotified(outbox, log, 64);
 }
 
 /** The worker's sweep: starts the workflows of invoices whose notification it missed. */

@@ -8,6 +8,8 @@ import { parseRate, rate } from '../../domain/rates/rate.js';
 import { CurrentRates, convertMinor } from '../../services/rates/client.js';
 import { recordRates } from '../../services/rates/history-store.js';
 import { setRateSource } from '../../services/rates/service.js';
+import { Invalidations, listenForInvalidations } from '../../platform/db/invalidations.js';
+import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -50,6 +52,21 @@ describe('CurrentRates', () => {
     // USDT-UAH = USDT-USD × USD-UAH = 1 × 42, without waiting for the scheduled refresh
     expect((await rates.usable('USDT-UAH')).mid).toEqual(rate(42n, 1n));
     expect((await rates.lockRate('USDT', 'UAH')).rate).toEqual(rate(42n, 1n));
+  });
+
+  it('hears of a rate committed by another process at once when listening, however long its time-to-live', async () => {
+    const invalidations = new Invalidations();
+    const listening = new CurrentRates(db.sql, 3_600_000);
+    listening.listenTo(invalidations);
+    const listener = listenForInvalidations(db.url, invalidations, pino({ level: 'silent' }));
+    try {
+      await expect.poll(() => invalidations.isLive).toBe(true);
+      expect((await listening.usable('ETH-USDT')).mid).toEqual(rate(3000n, 1n));
+      await recordRates(db.sql, [{ pair: 'ETH-USDT', mid: parseRate('3100')!, spreadPpm: 0n, source: 'static', asOf: null }]);
+      await expect.poll(async () => (await listening.usable('ETH-USDT')).mid, { timeout: 2_000 }).toEqual(rate(3100n, 1n));
+    } finally {
+      await listener.close();
+    }
   });
 
   it('refuses a stale exchange rate, and a currency no pair reaches, with rate_unavailable naming the pair', async () => {

@@ -231,9 +231,12 @@ export interface RedeliveryRequest {
  */
 export async function insertRedelivery(db: Db, original: Delivery, request: RedeliveryRequest): Promise<DeliveryRow | null> {
   const [row] = await db`
-    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of, requested_by, idempotency_key)
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of, requested_by, idempotency_key,
+      first_attempt_lease_until)
     select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id},
-      ${request.requestedBy}, ${request.idempotencyKey}
+      ${request.requestedBy}, ${request.idempotencyKey},
+      -- its requester starts its workflow (store-then-start), so no first attempt is made outside it; the sweep's if not
+      now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
     from webhook_deliveries where event_id = ${original.eventId} and endpoint_id = ${original.endpointId}
     on conflict (requested_by, idempotency_key) where idempotency_key is not null do nothing
     returning *`;

@@ -43,7 +43,7 @@ export function invoiceOutbox(temporal: TemporalTarget, db: Db): WorkflowOutbox<
       await temporal.client.workflow.start<InvoiceWorkflow>(invoiceWorkflowType, {
         ...startOptions(temporal.taskQueue, invoice),
         workflowIdConflictPolicy: 'USE_EXISTING',
-        // not eager: for a burst of new invoices, eager starts measured slower (bench/invoices.ts, the same load: every
+        // not eager: for a burst of new invoices, eager starts measured slower (bench/invoices.ts, two runs minutes apart: every
         // workflow started 93 s after the run's last answer, 23 s without), their first tasks crowding the starts
       });
     },

@@ -40,7 +40,6 @@ import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
 import { signalTriggerFired } from '../services/exchange/client.js';
-import { CurrentRates } from '../services/rates/client.js';
 import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
 import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
@@ -137,7 +136,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
-    rates: new CurrentRates(sql),
+    rates: caches.rates,
     fastExchange: { quotes: new QuoteWriter(sql) },
     webhooks: { ...webhookSettings(config), key: deriveKey(secretKey, 'webhooks') },
     security: {

@@ -1,15 +1,23 @@
 /**
  * Invoices benchmark on a real stack (embedded PostgreSQL, the Temporal dev server, the API and worker processes):
  * invoices created per second through POST /v1/invoices and their latency under concurrency. Each creation checks
- * the USD limits at the current rate, stores the invoice with its `invoice.created` event in one transaction and
- * starts its workflow (store-then-start). Prints figures; asserts nothing about time.
+ * the USD limits at the current rate and stores the invoice with its `invoice.created` event (group commit); the
+ * worker starts its workflow once that commits (store-then-start), and the bench says how long after the run. Prints figures; asserts nothing about time.
  *
  *   node --import tsx bench/invoices.ts   BENCH_INVOICES (2000 per run), BENCH_CONCURRENCY (runs: "16,64")
- * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
+ * compare the API with the invoice service called in-process at the highest concurrency, in the same run.
  */
+import { loadConfig } from '../platform/config.js';
 import { createSql } from '../platform/db/client.js';
-import { countingSql } from './support/api-process.js';
-import { drive, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { CurrencyCatalog } from '../services/currencies/catalog.js';
+import { ratesPriceSource } from '../services/invoices/pricing.js';
+import { createInvoice } from '../services/invoices/service.js';
+import { invoiceSettings } from '../services/invoices/settings.js';
+import { InvoiceWriter } from '../services/invoices/writer.js';
+import { CurrentRates } from '../services/rates/client.js';
+import { countingSql, printComparisons } from './support/api-process.js';
+import { drive, percentileOf, perSecond, printRun, withApiStack, type ApiStack, type Run } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
 const INVOICES = Number(process.env.BENCH_INVOICES ?? 2_000);
@@ -42,9 +50,11 @@ async function run(stack: ApiStack) {
 
   console.log(`\ninvoice creation: POST /v1/invoices, ${INVOICES} invoices per run, one merchant`);
   console.log('  concurrency    invoices/s   p50 ms   p99 ms   max ms   SQL/invoice');
-  const sql = createSql(stack.databaseUrl, { max: 2 });
+  const sql = createSql(stack.databaseUrl, { max: 10 });
+  const runs = new Map<number, { run: Run; sqlPerInvoice: number }>();
   for (const concurrency of CONCURRENCY) {
     const [result, sqlPerInvoice] = await countingSql(baseUrl, INVOICES, () => drive(INVOICES, concurrency, create));
+    runs.set(concurrency, { run: result, sqlPerInvoice });
     printRun(concurrency, result, sqlPerInvoice);
     // the workflows start after the answer (store-then-start): how long until every one of the run's is started
     const started = Date.now();
@@ -55,5 +65,45 @@ async function run(stack: ApiStack) {
     }
     console.log(`      every workflow started ${((Date.now() - started) / 1000).toFixed(1)} s after the last answer`);
   }
+
+  // the same creations without HTTP, auth and JSON: the invoice service over its batching writer, in this process
+  // (its workflows are started by the worker as the API's are; the fees and limits here are the API's defaults)
+  const top = Math.max(...CONCURRENCY);
+  const currencies = new CurrencyCatalog(sql);
+  const deps = {
+    writer: new InvoiceWriter(sql, currencies),
+    currencies,
+    prices: ratesPriceSource(new CurrentRates(sql)),
+    settings: invoiceSettings(loadConfig({ SLUICE_ENV: 'dev' })),
+  };
+  const [usdt, eth, xrp] = await Promise.all(['USDT', 'ETH', 'XRP'].map(async (code) => (await currencies.get(code))!));
+  const inProcess = await drive(INVOICES, top, async (n) => {
+    const { replayed } = await createInvoice(deps, {
+      merchantId: merchant.id,
+      idempotencyKey: `in-process-${n}`,
+      currency: usdt!,
+      amount: 49_900_000n,
+      acceptedCurrencies: [usdt!, eth!, xrp!],
+      expiresInSeconds: 900,
+      description: null,
+      orderId: 'bench',
+      metadata: {},
+      callbackUrl: null,
+      redirectUrl: null,
+    });
+    return !replayed;
+  });
+  console.log('  the invoice service called in-process (no HTTP), for comparison:');
+  printRun(top, inProcess);
+  const viaApi = runs.get(top)!;
+  printComparisons(`invoice creation against the invoice service, both at concurrency ${top}, this run`, [
+    {
+      scenario: 'POST /v1/invoices',
+      inProcessPerSecond: perSecond(inProcess),
+      apiPerSecond: perSecond(viaApi.run),
+      apiP99Ms: percentileOf(viaApi.run, 99),
+      sqlPerRequest: viaApi.sqlPerInvoice,
+    },
+  ]);
   await sql.end();
 }

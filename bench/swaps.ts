@@ -5,10 +5,29 @@
  * asserts nothing about time. Ends with the ledger audit (every swap is three transfers against the inventory).
  *
  *   node --import tsx bench/swaps.ts     BENCH_SWAPS (5000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
- * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
+ * compare the API with the fast-exchange service called in-process at the highest concurrency, in the same run.
  */
-import { countingSql } from './support/api-process.js';
-import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { randomBytes } from 'node:crypto';
+import { createSql } from '../platform/db/client.js';
+import { CurrencyCatalog } from '../services/currencies/catalog.js';
+import { acceptQuote, createQuote, type FastExchangeDeps } from '../services/fast-exchange/service.js';
+import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
+import { LedgerWriter } from '../services/ledger/writer.js';
+import { CurrentRates } from '../services/rates/client.js';
+import { SettingsResolver } from '../services/settings/client.js';
+import { UserDirectory } from '../services/users-auth/client.js';
+import { countingSql, printComparisons } from './support/api-process.js';
+import {
+  drive,
+  fundedUsers,
+  percentileOf,
+  perSecond,
+  printRun,
+  withApiStack,
+  type ApiStack,
+  type Run,
+} from './support/api-stack.js';
 import { keepAliveAgent, post, postForJson } from './support/http-post.js';
 
 const SWAPS = Number(process.env.BENCH_SWAPS ?? 5_000);
@@ -47,10 +66,47 @@ async function run(stack: ApiStack) {
 
   console.log(`\nquote→accept swaps (USDT→XRP), ${SWAPS} per run, from ${USERS} users; latency is the two requests`);
   console.log('  concurrency       swaps/s   p50 ms   p99 ms   max ms  SQL/swap');
+  const runs = new Map<number, { run: Run; sqlPerSwap: number }>();
   for (const concurrency of CONCURRENCY) {
+    // SQL statements per swap: per request is half of it (a swap is two requests)
     const [result, sqlPerSwap] = await countingSql(baseUrl, SWAPS, () => drive(SWAPS, concurrency, swap(`run${++runId}`)));
+    runs.set(concurrency, { run: result, sqlPerSwap });
     printRun(concurrency, result, sqlPerSwap);
   }
+
+  // the same swaps without HTTP, auth and JSON: the fast-exchange service over its batching writers, in this process
+  const top = Math.max(...CONCURRENCY);
+  const sql = createSql(stack.databaseUrl, { max: 10 });
+  const currencies = new CurrencyCatalog(sql);
+  const service: FastExchangeDeps = {
+    sql,
+    ledger: new LedgerWriter(sql),
+    rates: new CurrentRates(sql),
+    settings: new SettingsResolver(sql),
+    users: new UserDirectory(sql, randomBytes(32)),
+    quotes: new QuoteWriter(sql),
+    currencies,
+  };
+  const [from, to] = [(await currencies.get('USDT'))!, (await currencies.get('XRP'))!];
+  const inProcess = await drive(SWAPS, top, async (n) => {
+    const userId = users[n % users.length]!.id;
+    const quote = await createQuote(service, { userId, from, to, amount: { field: 'amount_in', value: 2_500_000n } });
+    await acceptQuote(service, { userId, quoteId: quote.id, idempotencyKey: `in-process-${n}` });
+    return true;
+  });
+  console.log('  the fast-exchange service called in-process (no HTTP), for comparison:');
+  printRun(top, inProcess);
+  await sql.end({ timeout: 5 });
+  const viaApi = runs.get(top)!;
+  printComparisons(`quote→accept swaps against the fast-exchange service, both at concurrency ${top}, this run`, [
+    {
+      scenario: 'swap (quote + accept)',
+      inProcessPerSecond: perSecond(inProcess),
+      apiPerSecond: perSecond(viaApi.run),
+      apiP99Ms: percentileOf(viaApi.run, 99),
+      sqlPerRequest: viaApi.sqlPerSwap / 2,
+    },
+  ]);
 
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });
   const inventory = await api.get('/v1/ops/exchange/inventory', { token: adminToken });

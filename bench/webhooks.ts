@@ -71,6 +71,7 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
 
   const publishedAt = new Map<string, number>();
   const started = performance.now();
+  const backlog = sampleBacklog(sql, merchant.id);
   await Promise.all(
     Array.from({ length: EVENTS }, async (_, i) => {
       const due = started + (i * 1000) / RATE;
@@ -101,6 +102,11 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
     if (stored === EVENTS && pending === 0) break;
     await new Promise((r) => setTimeout(r, 500));
   }
+  const peak = await backlog.stop();
+  console.log(
+    `  ${name}: at most ${peak.unstarted} pending deliveries without a workflow (first attempt waiting or under way), ` +
+      `${peak.started} with one (retrying)`,
+  );
 
   const first = new Map<string, number>();
   const success = new Map<string, number>();
@@ -121,4 +127,28 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
   );
   const sorted = (m: Map<string, number>) => [...m.values()].sort((a, b) => a - b);
   return { first: sorted(first), success: sorted(success), attempts: hooks.length };
+}
+
+/** Where deliveries wait, sampled every 250 ms until stopped: the peaks of pending ones without and with a workflow. */
+function sampleBacklog(sql: Sql, merchantId: string) {
+  const peak = { unstarted: 0, started: 0 };
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const [row] = await sql`
+        select count(*) filter (where not workflow_started and status = 'pending')::int as unstarted,
+               count(*) filter (where workflow_started and status = 'pending')::int as started
+        from webhook_deliveries where merchant_id = ${merchantId}`;
+      peak.unstarted = Math.max(peak.unstarted, row!.unstarted as number);
+      peak.started = Math.max(peak.started, row!.started as number);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await sampling;
+      return peak;
+    },
+  };
 }

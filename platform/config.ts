@@ -75,7 +75,7 @@ const schema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   /** The worker's concurrency (ARCHITECTURE.md, "Worker tuning"): task slots, local activity slots, pollers, cache. */
-  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(10_000).default(100),
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(10_000).default(300),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(500),
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(1_000).default(10),

@@ -32,13 +32,21 @@ const connection = await retryUntilConnected(log, `Temporal at ${address}`, () =
 await ensureNamespace(connection, namespace, log);
 await ensureSearchAttributes(connection, namespace, log);
 
+// one native connection for the worker and the features' client, so the workflows the worker starts itself (webhook
+// deliveries, invoices) may start eagerly on it (platform/temporal/target.ts)
+const nativeConnection = await NativeConnection.connect({ address });
+
 const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
 const evm = evmCollectionEnabled(config) ? await createEvmContext(config, sql, log).catch(exitOnConfigError) : undefined;
 const features = await startFeatures(workerFeatures, {
   config,
   log,
   sql,
-  temporal: { client: new Client({ connection, namespace }), taskQueue: config.TEMPORAL_TASK_QUEUE },
+  temporal: {
+    client: new Client({ connection: nativeConnection, namespace }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    eagerStart: true,
+  },
   ledger: new LedgerWriter(sql),
   currencies: new CurrencyCatalog(sql),
   xrpl,
@@ -46,7 +54,7 @@ const features = await startFeatures(workerFeatures, {
 });
 
 const worker = await Worker.create({
-  connection: await NativeConnection.connect({ address }),
+  connection: nativeConnection,
   namespace,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   // a prebuilt bundle (Docker image, test runs) skips bundling at start-up
@@ -64,7 +72,7 @@ onShutdown(log, async () => {
   await running;
   await features.close();
   evm?.provider.destroy();
-  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), xrpl.close()]);
+  await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), nativeConnection.close(), xrpl.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
 const running = worker.run();

@@ -1,46 +1,45 @@
 /**
- * Webhooks' part of the worker: the delivery activities; a listener on `sluice_webhooks` that starts the workflows
- * of deliveries as soon as the transaction that published them commits; and the sweep that starts any a lost
- * notification missed.
+ * Webhooks' part of the worker: the delivery activities; a listener on `sluice_webhooks` that makes new deliveries'
+ * first attempts as soon as the transaction that published them commits (first-attempts.ts: a workflow only for those
+ * that must be retried); and the sweep that starts the workflows of any a lost notification or a dead worker missed.
  */
-import { CoalescingRunner } from '../../platform/coalescing-runner.js';
+import { RETRY_DELAYS_MS } from '../../domain/webhooks/delivery.js';
 import { required, webhookSettings } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
-import {
-  DELIVERIES_CHANNEL,
-  deliveryOutbox,
-  startNotifiedDeliveries,
-  startUnstartedDeliveries,
-} from '../../services/webhooks/client.js';
+import { DELIVERIES_CHANNEL, deliveryOutbox, startUnstartedDeliveries } from '../../services/webhooks/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createWebhookActivities } from './activities.js';
+import { FirstAttempts } from './first-attempts.js';
 
 export const webhooksFeature: WorkerFeature<WorkerDeps> = {
   name: 'webhooks',
   async start({ config, sql, log, temporal }) {
     const settings = webhookSettings(config);
     const outbox = deliveryOutbox(temporal, sql, settings.retryDelaysMs);
-    // notifications during a pass ask for one more pass, not one each
-    const dispatcher = new CoalescingRunner(async () => {
-      await startNotifiedDeliveries(outbox, log);
+    const activities = createWebhookActivities({
+      sql,
+      log,
+      key: deriveKey(required(config, 'SECRET_KEY'), 'webhooks'),
+      allowPrivateTargets: settings.allowPrivateTargets,
     });
-    const dispatch = () => dispatcher.run().catch((error) => log.warn({ err: error }, 'starting webhook deliveries failed'));
+    const firstAttempts = new FirstAttempts({
+      sql,
+      log,
+      attempt: activities.attemptWebhookDelivery,
+      outbox,
+      retryDelaysMs: settings.retryDelaysMs ?? RETRY_DELAYS_MS,
+    });
     // postgres.js listens on a connection of its own and listens again after a reconnect; what was published while it
-    // was away is started by the pass on (re)connect, and by the sweep
+    // was away is taken on (re)connect, and by the sweep
     const listening = await sql.listen(
       DELIVERIES_CHANNEL,
-      () => void dispatch(),
-      () => void dispatch(),
+      () => firstAttempts.wake(),
+      () => firstAttempts.wake(),
     );
     if (!settings.allowPrivateTargets) log.info('webhooks: private, loopback and link-local targets are refused');
     return {
-      activities: createWebhookActivities({
-        sql,
-        log,
-        key: deriveKey(required(config, 'SECRET_KEY'), 'webhooks'),
-        allowPrivateTargets: settings.allowPrivateTargets,
-      }),
+      activities,
       sweeps: [
         {
           name: 'webhook delivery sweep',
@@ -48,7 +47,10 @@ export const webhooksFeature: WorkerFeature<WorkerDeps> = {
           run: () => startUnstartedDeliveries(outbox, log, config.START_SWEEP_INTERVAL / 1000),
         },
       ],
-      close: () => listening.unlisten(),
+      close: async () => {
+        await listening.unlisten();
+        await firstAttempts.close();
+      },
     };
   },
 };

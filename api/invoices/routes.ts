@@ -18,6 +18,7 @@ import {
   type InvoiceDeps,
 } from '../../services/invoices/service.js';
 import { listInvoices } from '../../services/invoices/store.js';
+import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
@@ -88,6 +89,7 @@ export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
     prices: ratesPriceSource(deps.rates),
     settings: deps.settings.invoices,
     destinations: deps.depositAddresses,
+    writer: new InvoiceWriter(deps.sql, deps.currencies),
   };
 }
 

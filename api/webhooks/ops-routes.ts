@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { DeliveryFilters, deliveryPage, DeliveryView, deliveryView, webhookDeps } from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -69,13 +69,20 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       summary: "Send a delivery's event again to its endpoint, as a new delivery linked to it",
       middleware: [guards.operator] as const,
       security: BearerSecurity,
-      request: { params: IdParam },
-      responses: { 201: jsonResponse('The new delivery', OpsDeliveryView), ...problems(400, 401, 403, 404, 409) },
+      request: { params: IdParam, headers: IdempotencyHeaders },
+      responses: {
+        201: jsonResponse('The new delivery (or, for a repeated Idempotency-Key, the one it made)', OpsDeliveryView),
+        ...problems(400, 401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const original = await existingDelivery(webhooks, c.req.valid('param').id);
-      const d = await redeliver(webhooks, original, `operator:${c.get('user').id}`);
-      return c.json({ ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId }, 201);
+      const { delivery: d, replayed } = await redeliver(webhooks, original, {
+        requestedBy: `operator:${c.get('user').id}`,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+      });
+      const view = { ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId };
+      return c.json(view, 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );
 }

@@ -15,7 +15,7 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { registerEventSchemas } from './event-schemas.js';
 import {
   DeliveryFilters,
@@ -251,13 +251,20 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       summary: 'Send the event again to the same endpoint, as a new delivery linked to this one',
       middleware: [guards.user, merchant] as const,
       security: BearerSecurity,
-      request: { params: IdParam },
-      responses: { 201: jsonResponse('The new delivery', DeliveryView), ...problems(400, 401, 403, 404, 409) },
+      request: { params: IdParam, headers: IdempotencyHeaders },
+      responses: {
+        201: jsonResponse('The new delivery (or, for a repeated Idempotency-Key, the one it made)', DeliveryView),
+        ...problems(400, 401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const user = c.get('user');
       const original = await ownDelivery(webhooks, user.id, c.req.valid('param').id);
-      return c.json(await deliveryView(deps, await redeliver(webhooks, original, `merchant:${user.id}`), false), 201);
+      const { delivery, replayed } = await redeliver(webhooks, original, {
+        requestedBy: `merchant:${user.id}`,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+      });
+      return c.json(await deliveryView(deps, delivery, false), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );
 }

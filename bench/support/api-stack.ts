@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
-import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { DEV_SERVER_TUNING, startTemporalDevServer } from '../../platform/embedded/temporal.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { ApiClient } from '../../test/support/http.js';
 import { freePort } from '../../test/support/ports.js';
@@ -52,7 +52,13 @@ async function startApiStack(
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
-    startTemporalDevServer({ cli: temporalCliPath(), port: temporalPort, logFile: join(dir, 'temporal.log') }),
+    // the dev stack's settings (workers/dev.ts), so a bench measures what `make start` runs
+    startTemporalDevServer({
+      cli: temporalCliPath(),
+      port: temporalPort,
+      logFile: join(dir, 'temporal.log'),
+      extraArgs: DEV_SERVER_TUNING,
+    }),
   ]);
   stops.push(
     () => pg.stop(),

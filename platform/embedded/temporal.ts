@@ -7,7 +7,8 @@ import { spawnService, waitUntil, type ServiceProcess } from './process.js';
  * one connection, so every history write waits on the one before: WAL with `synchronous=normal` lets a commit skip
  * the fsync of each transaction (a crash of the machine may lose the last writes; it is a dev server). Eager activity
  * execution hands an activity scheduled by a workflow task straight back to the worker that completed that task,
- * saving the trip through the task queue.
+ * saving the trip through the task queue; eager workflow start does the same for a workflow's first task when the
+ * worker's own client starts it (platform/temporal/target.ts).
  */
 export const DEV_SERVER_TUNING = [
   '--sqlite-pragma',
@@ -16,6 +17,8 @@ export const DEV_SERVER_TUNING = [
   'synchronous=normal',
   '--dynamic-config-value',
   'system.enableActivityEagerExecution=true',
+  '--dynamic-config-value',
+  'system.enableEagerWorkflowStart=true',
 ];
 
 export interface TemporalDevServer {

@@ -88,3 +88,19 @@ export async function startStored<Row>(outbox: WorkflowOutbox<Row>, rows: Row[],
   await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
   return started;
 }
+
+/**
+ * The answer to a NOTIFY delivered at the commit of another process's transaction that stored rows (webhook
+ * deliveries, invoices): starts every row not started yet, a page at a time, `concurrency` starts in flight. A page
+ * with failed starts ends the pass; the sweep retries them. Returns how many it started.
+ */
+export async function startNotified<Row>(outbox: WorkflowOutbox<Row>, log: Logger, concurrency?: number): Promise<number> {
+  let started = 0;
+  for (;;) {
+    const rows = await outbox.unstarted(0);
+    const now = await startStored(outbox, rows, log, concurrency);
+    started += now;
+    // a full page means more may wait (rowsWithoutWorkflow answers 100 at most)
+    if (rows.length < 100 || now < rows.length) return started;
+  }
+}

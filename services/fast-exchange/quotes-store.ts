@@ -14,7 +14,8 @@ export interface StoredQuote extends AcceptedQuote {
 }
 
 /**
- * Quotes arriving together are inserted in one statement (group commit, platform/db/batch-queue.ts). A quote is
+ * Quotes arriving together are inserted in one statement (group commit, platform/db/batch-queue.ts), committed
+ * without waiting on the disk (see the constructor). A quote is
  * immutable, and most are accepted by the process that made them within seconds: this process's quotes are kept in
  * memory until they expire (at most `maxKept`), so their accept reads no row; any other is read from the table.
  */
@@ -28,7 +29,10 @@ export class QuoteWriter {
     private readonly maxKept = 100_000,
   ) {
     this.queue = new BatchQueue<StoredQuote, void>(async (quotes) => {
-      await insertQuotes(sql, quotes);
+      // a quote is an offer, not a money movement: its batch does not wait for the WAL's flush (the swap's own commit
+      // does, and flushes the WAL up to it, quote included, so no swap outlives its quote). A crash of the database
+      // can lose only the offers of the last moments nobody accepted: accepting one answers 404, the client asks again
+      await sql.begin((tx) => Promise.all([tx`set local synchronous_commit = off`, insertQuotes(tx, quotes)]));
       return quotes.map((): void => undefined);
     }, maxBatch);
   }

@@ -7,7 +7,7 @@
 import { formatAmount } from '../../domain/money.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import type { Tx } from '../../platform/db/client.js';
-import { publishEvent, type WebhookEventType } from '../webhooks/client.js';
+import { publishEvent, type WebhookEvent, type WebhookEventType } from '../webhooks/client.js';
 import { notifyUser } from '../notifications/client.js';
 import type { Invoice } from './store.js';
 
@@ -26,12 +26,10 @@ const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
   marked_invalid: 'invoice.invalid',
 };
 
-export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<void> {
-  const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
-  const id = `invoice:${invoice.id}:${invoice.status}`;
-  const amount = formatAmount(invoice.amount, scale);
-  await publishEvent(tx, {
-    id,
+/** The webhook event of the invoice's current state; `scale` is its currency's. */
+export function invoiceEvent(invoice: Invoice, scale: number): WebhookEvent {
+  return {
+    id: `invoice:${invoice.id}:${invoice.status}`,
     merchantId: invoice.merchantId,
     type: EVENT_OF[invoice.status],
     data: {
@@ -39,19 +37,30 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<voi
       status: invoice.status,
       order_id: invoice.orderId,
       currency: invoice.currency,
-      amount,
+      amount: formatAmount(invoice.amount, scale),
       settled_value: invoice.settledValue === null ? null : formatAmount(invoice.settledValue, scale),
       marked: invoice.status === 'marked_settled' || invoice.status === 'marked_invalid',
       metadata: invoice.metadata,
     },
-  });
+  };
+}
+
+export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<void> {
+  const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
+  const event = invoiceEvent(invoice, scale);
+  await publishEvent(tx, event);
   if (PAID.has(invoice.status)) {
     await notifyUser(tx, {
-      eventId: id,
+      eventId: event.id,
       userId: invoice.merchantId,
       type: 'invoice_paid',
       title: `Invoice ${invoice.orderId ?? invoice.id} paid`,
-      data: { invoice_id: invoice.id, amount, currency: invoice.currency, merchant: invoice.merchantId },
+      data: {
+        invoice_id: invoice.id,
+        amount: formatAmount(invoice.amount, scale),
+        currency: invoice.currency,
+        merchant: invoice.merchantId,
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Invoices' application layer: a merchant creates an invoice (checked against the USD limits at the current rate,
- * stored with its `invoice.created` event, then its workflow started); a customer picks a currency to pay in (the
+ * stored with its `invoice.created` event; the worker starts its workflow); a customer picks a currency to pay in (the
  * price locked, the destination handed out) or pays from a Sluice balance; operators mark invoices.
  */
 import type { Currency, Network } from '../../domain/currencies.js';
@@ -13,19 +13,18 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import { divCeil } from '../../domain/money.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { DepositAddress, DepositAddressProvider } from '../deposits/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
-import { invoiceOutbox, markInvoice, signalInvoicePayment } from './client.js';
-import { publishInvoiceEvent } from './events.js';
+import { markInvoice, signalInvoicePayment } from './client.js';
 import { reviewInvoice } from './lifecycle.js';
 import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
 import { lockedQuote, type PriceSource } from './pricing.js';
 import type { LockedQuote } from './quotes-store.js';
 import { LIMITS_CURRENCY, type InvoiceSettings } from './settings.js';
-import { insertInvoice, invoiceById, type Invoice } from './store.js';
+import { invoiceById, type Invoice } from './store.js';
+import type { InvoiceWriter } from './writer.js';
 
 export interface InvoiceDeps {
   sql: Sql;
@@ -36,6 +35,7 @@ export interface InvoiceDeps {
   settings: InvoiceSettings;
   /** Where invoices are paid on chain: the deposits feature's providers, per network. */
   destinations: Partial<Record<Network, DepositAddressProvider>>;
+  writer: InvoiceWriter;
 }
 
 export const MIN_EXPIRES_IN_SECONDS = 60;
@@ -56,7 +56,7 @@ export interface NewInvoiceRequest {
 }
 
 /** The invoice's amount in US cents at the current rate, checked against the limits. */
-async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint): Promise<void> {
+async function checkLimits(deps: InvoiceCreationDeps, currency: Currency, amount: bigint): Promise<void> {
   let cents = amount;
   if (currency.code !== LIMITS_CURRENCY) {
     if (!deps.prices)
@@ -75,8 +75,11 @@ async function checkLimits(deps: InvoiceDeps, currency: Currency, amount: bigint
     ]);
 }
 
+/** What creating an invoice needs: no Temporal (the worker starts its workflow), no SQL outside the writer. */
+export type InvoiceCreationDeps = Pick<InvoiceDeps, 'writer' | 'currencies' | 'prices' | 'settings'>;
+
 export async function createInvoice(
-  deps: InvoiceDeps,
+  deps: InvoiceCreationDeps,
   request: NewInvoiceRequest,
 ): Promise<{ invoice: Invoice; replayed: boolean }> {
   if (request.expiresInSeconds < MIN_EXPIRES_IN_SECONDS || request.expiresInSeconds > MAX_EXPIRES_IN_SECONDS) {
@@ -89,42 +92,28 @@ export async function createInvoice(
   }
   await checkLimits(deps, request.currency, request.amount);
   const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
-  let earlier: Invoice | null = null;
-  const stored = await deps.sql.begin(async (tx) => {
-    const { invoice, created } = await insertInvoice(tx, {
-      merchantId: request.merchantId,
-      idempotencyKey: request.idempotencyKey,
-      currency: request.currency.code,
-      amount: request.amount,
-      acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
-      description: request.description,
-      orderId: request.orderId,
-      metadata: request.metadata,
-      callbackUrl: request.callbackUrl,
-      redirectUrl: request.redirectUrl,
-      feePpm: deps.settings.feePpm,
-      conversionFeePpm: deps.settings.conversionFeePpm,
-      expiresAt,
-      monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
-    });
-    if (!created) {
-      earlier = invoice;
-      return null;
-    }
-    await publishInvoiceEvent(tx, invoice);
-    return invoice;
+  // stored with its event in a shared transaction; the worker starts its workflow once that commits (writer.ts)
+  const { invoice, created } = await deps.writer.store({
+    merchantId: request.merchantId,
+    idempotencyKey: request.idempotencyKey,
+    currency: request.currency.code,
+    amount: request.amount,
+    acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
+    description: request.description,
+    orderId: request.orderId,
+    metadata: request.metadata,
+    callbackUrl: request.callbackUrl,
+    redirectUrl: request.redirectUrl,
+    feePpm: deps.settings.feePpm,
+    conversionFeePpm: deps.settings.conversionFeePpm,
+    expiresAt,
+    monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
   });
-  if (stored) {
-    // store, then start: not awaited, so a burst of invoices is not paced by Temporal's starts; nothing waits on the
-    // workflow before the deadline or a payment (whose signal starts it too), and the worker's sweep starts any missed
-    void storeThenStart(invoiceOutbox(deps.temporal, deps.sql), async () => stored, deps.log);
-    return { invoice: stored, replayed: false };
-  }
-  const first = earlier as Invoice | null;
-  if (!first || first.amount !== request.amount || first.currency !== request.currency.code) {
+  if (created) return { invoice, replayed: false };
+  if (invoice.amount !== request.amount || invoice.currency !== request.currency.code) {
     throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different invoice');
   }
-  return { invoice: first, replayed: true };
+  return { invoice, replayed: true };
 }
 
 /** The merchant's own invoice; another merchant's is not found (404, never 403: its existence is not told). */

@@ -1,5 +1,6 @@
 /**
- * The current rates in memory, read again after `ttlMs` (a second by default): quotes and conversions are frequent,
+ * The current rates in memory: in the API, until a pair, a source or a rate changes (LISTEN/NOTIFY, `listenTo`);
+ * elsewhere, or while that listener is down, for `ttlMs` (a second by default). Quotes and conversions are frequent,
  * rates change on the refresh schedule. A rate too old for its pair, or missing, is refused with a 503 naming the pair.
  */
 import type { Currency } from '../../domain/currencies.js';
@@ -7,6 +8,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { conversionPath, convertMinor, rateAlong, type Conversion, type CurrentRate } from '../../domain/rates/conversion.js';
 import { isStale, type RateSourceKind } from '../../domain/rates/sources.js';
 import type { Db } from '../../platform/db/client.js';
+import type { Invalidations } from '../../platform/db/invalidations.js';
 import { latestRates } from './history-store.js';
 import { loadRatePairs, loadRateSettings, type RatePairRow } from './sources-store.js';
 
@@ -27,6 +29,8 @@ interface Loaded {
 
 export class CurrentRates {
   private cached: { at: number; rates: Promise<Loaded> } | null = null;
+  /** Invalidations are arriving: the copy is trusted until a pair, a source or a rate changes, not for ttlMs only. */
+  private live = false;
 
   constructor(
     private readonly db: Db,
@@ -38,8 +42,20 @@ export class CurrentRates {
     this.cached = null;
   }
 
+  /** Hears of every committed change to pairs, rate sources and rates (db/migrations/632_rates_invalidation.sql). */
+  listenTo(invalidations: Invalidations): void {
+    const target = {
+      invalidate: () => this.forget(),
+      setLive: (live: boolean) => {
+        this.live = live;
+        this.forget();
+      },
+    };
+    for (const table of ['pairs', 'rate_sources', 'exchange_rates']) invalidations.register(table, target);
+  }
+
   private loaded(): Promise<Loaded> {
-    if (!this.cached || Date.now() - this.cached.at > this.ttlMs) {
+    if (!this.cached || (!this.live && Date.now() - this.cached.at > this.ttlMs)) {
       const rates = Promise.all([latestRates(this.db), loadRateSettings(this.db), loadRatePairs(this.db)]).then(
         ([stored, settings, pairs]) => {
           const byPair = new Map(settings.map((s) => [s.code, s]));

@@ -1,11 +1,14 @@
-/** Operators' changes to rates: a pair's source, spread and maximum age; a static price takes effect at once. */
+/**
+ * Operators' changes to rates: a pair's source, spread and maximum age; a static price takes effect at once, and so do
+ * the formulas built on it.
+ */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { formulaProblem, type RateSetting, type RateSource } from '../../domain/rates/sources.js';
 import type { Sql } from '../../platform/db/client.js';
 import { setPairEnabled } from '../exchange/client.js';
 import type { CurrentRates } from './current-rates.js';
 import { knownExchange } from './exchange-tickers.js';
-import { recordRates } from './history-store.js';
+import { recomputeRates } from './refresh.js';
 import { loadRatePairs, loadRateSettings, saveRateSetting } from './sources-store.js';
 
 export interface RateSourceChange {
@@ -37,11 +40,8 @@ export async function setRateSource(
   }
   await deps.sql.begin(async (tx) => {
     await saveRateSetting(tx, setting, operatorId);
-    if (change.source.kind === 'static') {
-      await recordRates(tx, [
-        { pair: pair.code, mid: change.source.rate, spreadPpm: change.spreadPpm, source: 'static', asOf: null },
-      ]);
-    }
+    // the static prices and the formulas over them, this change included, take effect now
+    await recomputeRates(tx);
   });
   deps.rates.forget();
   return setting;

@@ -2,15 +2,16 @@
  * The one way into merchant webhooks for other features: publish an event in the transaction that records what
  * happened (an invoice settled, a withdrawal paid), and its deliveries go out once that transaction commits.
  *
- * Store, then start (platform/temporal/start-after-commit.ts): the deliveries are stored with their workflow not
- * started, and the publishing transaction NOTIFYs `sluice_webhooks`, which Postgres delivers at commit; the worker
- * listening there starts the deliveries' workflows at once (`startNotifiedDeliveries`), and its sweep
- * (`startUnstartedDeliveries`) starts any a lost notification missed. A rolled-back transaction publishes nothing.
+ * Store, then deliver: the deliveries are stored with their workflow not started, and the publishing transaction
+ * NOTIFYs `sluice_webhooks`, which Postgres delivers at commit; the worker listening there makes each one's first
+ * attempt at once (activities/webhooks/first-attempts.ts) and starts a workflow only for those to retry; its sweep
+ * (`startUnstartedDeliveries`) starts the workflow of any a lost notification or a dead worker missed. A rolled-back
+ * transaction publishes nothing.
  */
 import type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { startMissed, startStored, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
+import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { DeliveryRow } from './deliveries-store.js';
 import { storeEvents } from './events-store.js';
 
@@ -38,18 +39,6 @@ export async function publishEvent(
 /** `publishEvent` for many events in one statement (a batch of credited deposits). */
 export async function publishEvents(tx: Db, events: WebhookEvent[]): Promise<number> {
   return (await storeEvents(tx, events)).length;
-}
-
-/** The worker's answer to a NOTIFY on DELIVERIES_CHANNEL: starts every stored delivery not started yet. */
-export async function startNotifiedDeliveries(outbox: WorkflowOutbox<DeliveryRow>, log: Logger): Promise<number> {
-  let started = 0;
-  for (;;) {
-    const rows = await outbox.unstarted(0);
-    const now = await startStored(outbox, rows, log);
-    started += now;
-    // a full page means more may wait; a page with failed starts is left to the sweep
-    if (rows.length < 100 || now < rows.length) return started;
-  }
 }
 
 /** The worker's sweep: starts deliveries stored more than `graceSeconds` ago whose workflow is not started. */

@@ -2,7 +2,6 @@
 import type { AttemptOutcome, DeliveryStatus } from '../../domain/webhooks/delivery.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
-import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 
 export interface Delivery {
   id: string;
@@ -185,16 +184,68 @@ const toRow = (r: Record<string, unknown>): DeliveryRow => ({
   sequence: r.sequence as number,
 });
 
+/** How long a first attempt's lease lasts: well beyond one attempt's deadline and its record. */
+export const FIRST_ATTEMPT_LEASE_SECONDS = 60;
+
+/**
+ * The sweep's share: pending deliveries stored more than `olderThanSeconds` ago with no workflow and no live lease
+ * (their NOTIFY was lost, or the worker making their first attempt died), 100 at most, leased to the sweep in the same
+ * statement so no first attempt starts on them meanwhile.
+ */
 export async function unstartedDeliveries(db: Db, olderThanSeconds: number): Promise<DeliveryRow[]> {
-  return (await rowsWithoutWorkflow(db, 'webhook_deliveries', olderThanSeconds)).map(toRow);
+  const rows = await db`
+    update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
+    where id in (
+      select id from webhook_deliveries
+      where not workflow_started and status = 'pending' and created_at < now() - make_interval(secs => ${olderThanSeconds})
+        and (first_attempt_lease_until is null or first_attempt_lease_until < now())
+      order by created_at limit 100 for update skip locked)
+    returning *`;
+  return rows.map(toRow);
 }
 
-/** A new delivery of the same event to the same endpoint, linked to the one it repeats. */
-export async function insertRedelivery(db: Db, original: Delivery): Promise<DeliveryRow> {
+/**
+ * The next delivery whose first attempt nobody has made or leased, leased to the caller; null when there is none.
+ * Oldest first; concurrent callers take different rows (skip locked).
+ */
+export async function claimFirstAttempt(db: Db): Promise<DeliveryRow | null> {
   const [row] = await db`
-    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of)
-    select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id}
-    from webhook_deliveries where event_id = ${original.eventId} and endpoint_id = ${original.endpointId}
+    update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
+    where id = (
+      select id from webhook_deliveries
+      where not workflow_started and status = 'pending' and first_attempt_lease_until is null
+      order by created_at limit 1 for update skip locked)
     returning *`;
-  return toRow(row!);
+  return row ? toRow(row) : null;
+}
+
+/** Who asked for a redelivery (`merchant:<id>`, `operator:<id>`) and under which Idempotency-Key. */
+export interface RedeliveryRequest {
+  requestedBy: string;
+  idempotencyKey: string;
+}
+
+/**
+ * A new delivery of the same event to the same endpoint, linked to the one it repeats; null when this requester's key
+ * was taken meanwhile (a concurrent request with the same key: read it with redeliveryByKey).
+ */
+export async function insertRedelivery(db: Db, original: Delivery, request: RedeliveryRequest): Promise<DeliveryRow | null> {
+  const [row] = await db`
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, sequence, redelivery_of, requested_by, idempotency_key,
+      first_attempt_lease_until)
+    select ${original.eventId}, ${original.endpointId}, ${original.merchantId}, max(sequence) + 1, ${original.id},
+      ${request.requestedBy}, ${request.idempotencyKey},
+      -- its requester starts its workflow (store-then-start), so no first attempt is made outside it; the sweep's if not
+      now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
+    from webhook_deliveries where event_id = ${original.eventId} and endpoint_id = ${original.endpointId}
+    on conflict (requested_by, idempotency_key) where idempotency_key is not null do nothing
+    returning *`;
+  return row ? toRow(row) : null;
+}
+
+/** The redelivery this requester made under this key, if any. */
+export async function redeliveryByKey(db: Db, request: RedeliveryRequest): Promise<Delivery | null> {
+  const [row] = await db`
+    ${withType(db)} where d.requested_by = ${request.requestedBy} and d.idempotency_key = ${request.idempotencyKey}`;
+  return row ? toDelivery(row) : null;
 }

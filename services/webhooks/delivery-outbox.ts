@@ -32,6 +32,7 @@ export function deliveryOutbox(
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         args: [input],
         typedSearchAttributes: webhookSearchAttributes(input),
+        requestEagerStart: temporal.eagerStart ?? false,
       });
     },
     markStarted: (d) => markWorkflowStarted(db, 'webhook_deliveries', d.id),

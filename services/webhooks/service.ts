@@ -10,7 +10,14 @@ import type { Logger } from '../../platform/log.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { deliveryOutbox } from './delivery-outbox.js';
-import { deliveryById, insertRedelivery, type Delivery, type DeliveryRow } from './deliveries-store.js';
+import {
+  deliveryById,
+  insertRedelivery,
+  redeliveryByKey,
+  type Delivery,
+  type DeliveryRow,
+  type RedeliveryRequest,
+} from './deliveries-store.js';
 import {
   deleteEndpoint,
   endpointOf,
@@ -122,23 +129,38 @@ export async function existingDelivery(deps: Pick<WebhookDeps, 'sql'>, id: strin
 
 /**
  * Sends a delivery's event again, to the same endpoint, as a new delivery linked to it (with a workflow of its own).
- * A delivery still under way is not repeated (409): its own retries are running.
+ * A delivery still under way is not repeated (409): its own retries are running. Once per Idempotency-Key of its
+ * requester: the same key again answers the first redelivery (replayed), or a conflict for another delivery.
  */
-export async function redeliver(deps: WebhookDeps, original: Delivery, requestedBy: string): Promise<Delivery> {
+export async function redeliver(
+  deps: WebhookDeps,
+  original: Delivery,
+  request: RedeliveryRequest,
+): Promise<{ delivery: Delivery; replayed: boolean }> {
+  const replay = (earlier: Delivery) => {
+    if (earlier.redeliveryOf !== original.id)
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to redeliver another delivery');
+    return { delivery: earlier, replayed: true };
+  };
+  let earlier: Delivery | null = null;
   const row = await storeThenStart<DeliveryRow>(
     deliveryOutbox(deps.temporal, deps.sql, deps.retryDelaysMs),
     () =>
       deps.sql.begin(async (tx) => {
         // locked, so two redeliveries at once take the next two sequence numbers in turn
         const [locked] = await tx`select status from webhook_deliveries where id = ${original.id} for update`;
+        earlier = await redeliveryByKey(tx, request);
+        if (earlier) return null;
         if (locked!.status === 'pending')
           throw new DomainError(ErrorCode.Conflict, 'this delivery is still under way: its retries are running');
         if (!(await endpointOf(tx, original.merchantId, original.endpointId)))
           throw new DomainError(ErrorCode.Conflict, 'the endpoint of this delivery was deleted');
-        return insertRedelivery(tx, original);
+        return insertRedelivery(tx, original, request);
       }),
     deps.log,
   );
-  deps.log.info({ delivery: row!.id, redeliveryOf: original.id, by: requestedBy }, 'webhook redelivery requested');
-  return (await deliveryById(deps.sql, row!.id))!;
+  // the key taken meanwhile by a request for another delivery (one for this delivery waited on the lock above)
+  if (!row) return replay(earlier ?? (await redeliveryByKey(deps.sql, request))!);
+  deps.log.info({ delivery: row.id, redeliveryOf: original.id, by: request.requestedBy }, 'webhook redelivery requested');
+  return { delivery: (await deliveryById(deps.sql, row.id))!, replayed: false };
 }

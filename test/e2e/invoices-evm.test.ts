@@ -2,7 +2,8 @@
  * Invoices paid on the EVM chain, end to end over HTTP on the real stack (API, worker, EVM listener, anvil): USDT sent
  * to the invoice's own address settles it only after the confirmations deposits require; a partial payment completed
  * from a balance; a late payment kept and shown; a USD invoice paid in USDT at a locked rate with its conversion fee,
- * to the minor unit; the checkout page in a real browser; and bad input.
+ * to the minor unit; the checkout page in a real browser; the invoice's address swept to the cold wallet as deposit
+ * addresses are; and bad input.
  */
 import { mkdir } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
@@ -14,7 +15,10 @@ import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProv
 import { signUpMerchant } from '../support/merchant.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
-const ERC20 = ['function transfer(address to, uint256 value) returns (bool)'];
+const ERC20 = [
+  'function transfer(address to, uint256 value) returns (bool)',
+  'function balanceOf(address) view returns (uint256)',
+];
 const SCREENSHOTS = new URL('../../docs/', import.meta.url);
 const CONFIRMATIONS = 6;
 
@@ -25,6 +29,7 @@ let stack: Stack;
 let merchant: { id: string; token: string };
 let browser: Browser;
 let page: Page;
+const cold = Wallet.createRandom().address;
 
 beforeAll(async () => {
   provider = testProvider(inject('evmRpcUrl'));
@@ -38,7 +43,7 @@ beforeAll(async () => {
       env: evmStackEnv({
         usdt: usdtAddress,
         gasKeeperKey: gasKeeper.privateKey,
-        coldWallet: Wallet.createRandom().address,
+        coldWallet: cold,
         // long enough (1-second blocks) for the page, polling every 2 s, to show the payment confirming
         confirmations: CONFIRMATIONS,
       }),
@@ -77,48 +82,67 @@ const balance = async (token: string, currency: string) => {
 const sendUsdt = async (to: string, micro: bigint) => (await usdt.getFunction('transfer')(to, micro)).wait();
 
 describe('invoices paid on the EVM chain', () => {
-  it('settles a USDT invoice only after its confirmations, shown live on the checkout page, and pays the merchant less the fee', async () => {
-    const created = await createInvoice({
-      amount: '25',
-      currency: 'USDT',
-      accepted_currencies: ['USDT', 'ETH'],
-      description: 'Coffee beans, 1 kg',
-      order_id: 'A-1001',
-    });
-    expect(created.status).toBe('new');
+  it(
+    'settles a USDT invoice only after its confirmations, shown live on the checkout page, pays the merchant less the fee and sweeps the address',
+    { timeout: 180_000 },
+    async () => {
+      const created = await createInvoice({
+        amount: '25',
+        currency: 'USDT',
+        accepted_currencies: ['USDT', 'ETH'],
+        description: 'Coffee beans, 1 kg',
+        order_id: 'A-1001',
+      });
+      expect(created.status).toBe('new');
 
-    await page.goto(`${stack.url}/pay/${created.id}`);
-    await checkAccessibility(page);
-    await page.selectOption('#currency', 'USDT');
-    await page.click('button[type=submit]');
-    const address = (await page.locator('[data-address]').textContent())!;
-    expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(await page.locator('[data-amount-due]').textContent()).toBe('25.000000 USDT');
-    expect(await page.locator('.qr svg').count()).toBe(1);
-    // the invoice's address is its own: not a user's deposit address, and the same on every call
-    const user = await stack.api.signUp('evm-invoice-user@example.com');
-    expect((await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body.address).not.toBe(
-      address,
-    );
-    expect((await checkout(created.id, 'USDT')).address).toBe(address);
-    if (process.env.UPDATE_SCREENSHOTS)
-      await page.screenshot({ path: new URL('checkout.png', SCREENSHOTS).pathname, fullPage: true });
+      await page.goto(`${stack.url}/pay/${created.id}`);
+      await checkAccessibility(page);
+      await page.selectOption('#currency', 'USDT');
+      await page.click('button[type=submit]');
+      const address = (await page.locator('[data-address]').textContent())!;
+      expect(address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(await page.locator('[data-amount-due]').textContent()).toBe('25.000000 USDT');
+      expect(await page.locator('.qr svg').count()).toBe(1);
+      // the invoice's address is its own: not a user's deposit address, and the same on every call
+      const user = await stack.api.signUp('evm-invoice-user@example.com');
+      expect((await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body.address).not.toBe(
+        address,
+      );
+      expect((await checkout(created.id, 'USDT')).address).toBe(address);
+      if (process.env.UPDATE_SCREENSHOTS)
+        await page.screenshot({ path: new URL('checkout.png', SCREENSHOTS).pathname, fullPage: true });
 
-    const before = Number(await provider.getBlockNumber());
-    await sendUsdt(address, 25_000_000n);
-    // seen, not yet final: processing, and the page says so without a reload
-    await expect.poll(() => page.locator('[data-status]').textContent(), { timeout: 30_000 }).toBe('Payment seen, confirming');
-    expect(await statusOf(created.id)).toBe('processing');
-    expect(await balance(merchant.token, 'USDT')).toBe('0.000000');
-    await expect.poll(() => page.locator('[data-status]').textContent(), { timeout: 60_000 }).toBe('Paid');
-    expect(Number(await provider.getBlockNumber()) - before).toBeGreaterThanOrEqual(CONFIRMATIONS - 1);
-    const settled = await invoice(created.id);
-    expect(settled).toMatchObject({ status: 'settled', settled_value: '25.000000', fee: '0.250000' });
-    expect(settled.payments).toMatchObject([
-      { source: 'deposit', currency: 'USDT', amount: '25.000000', state: 'final', late: false, disposition: 'settlement' },
-    ]);
-    expect(await balance(merchant.token, 'USDT')).toBe('24.750000');
-  });
+      const before = Number(await provider.getBlockNumber());
+      await sendUsdt(address, 25_000_000n);
+      // seen, not yet final: processing, and the page says so without a reload
+      await expect.poll(() => page.locator('[data-status]').textContent(), { timeout: 30_000 }).toBe('Payment seen, confirming');
+      expect(await statusOf(created.id)).toBe('processing');
+      expect(await balance(merchant.token, 'USDT')).toBe('0.000000');
+      await expect.poll(() => page.locator('[data-status]').textContent(), { timeout: 60_000 }).toBe('Paid');
+      expect(Number(await provider.getBlockNumber()) - before).toBeGreaterThanOrEqual(CONFIRMATIONS - 1);
+      const settled = await invoice(created.id);
+      expect(settled).toMatchObject({ status: 'settled', settled_value: '25.000000', fee: '0.250000' });
+      expect(settled.payments).toMatchObject([
+        { source: 'deposit', currency: 'USDT', amount: '25.000000', state: 'final', late: false, disposition: 'settlement' },
+      ]);
+      expect(await balance(merchant.token, 'USDT')).toBe('24.750000');
+
+      // the invoice's address is collected like a deposit address: swept to the cold wallet, the gas keeper paying gas
+      const swept = await eventually(
+        'the invoice address swept',
+        async () => {
+          const response = await stack.api.get(`/v1/ops/collections?address=${address}`, { token: stack.admin.token });
+          return (response.body.data as Array<{ currency: string; status: string; amount: string }>).find(
+            (s) => s.currency === 'USDT' && s.status === 'confirmed',
+          );
+        },
+        90_000,
+      );
+      expect(swept.amount).toBe('25.000000');
+      expect(await usdt.getFunction('balanceOf')(address)).toBe(0n);
+      expect(await usdt.getFunction('balanceOf')(cold)).toBe(25_000_000n);
+    },
+  );
 
   it('completes a partly paid invoice from a Sluice balance, at exactly what is left', async () => {
     const created = await createInvoice({ amount: '10', currency: 'USDT' });

@@ -169,13 +169,21 @@ describe('merchant webhooks (dev configuration)', () => {
     );
 
     const toDown = (await stack.api.get(`/v1/webhooks/deliveries?endpoint_id=${down.id}`, { token: shop.token })).body.data[0];
-    const byMerchant = await stack.api.post(`/v1/webhooks/deliveries/${toDown.id}/redeliver`, undefined, { token: shop.token });
+    const redeliverAs = (token: string, path: string, id: string, key?: string) =>
+      stack.api.post(`${path}/${id}/redeliver`, undefined, { token, headers: key ? { 'idempotency-key': key } : {} });
+    const asMerchant = (id: string, key?: string) => redeliverAs(shop.token, '/v1/webhooks/deliveries', id, key);
+    const byMerchant = await asMerchant(toDown.id, 'again-1');
     expect(byMerchant.status).toBe(201);
     expect(byMerchant.body).toMatchObject({ redelivery_of: toDown.id, event_id: eventId, endpoint_id: down.id });
+    // the same key again answers the same redelivery, and sends nothing more; another delivery under it is a conflict
+    const repeated = await asMerchant(toDown.id, 'again-1');
+    expect(repeated.status).toBe(201);
+    expect(repeated.headers.get('idempotent-replayed')).toBe('true');
+    expect(repeated.body.id).toBe(byMerchant.body.id);
     const toGone = (await stack.api.get(`/v1/webhooks/deliveries?endpoint_id=${gone.id}`, { token: shop.token })).body.data[0];
-    const byOperator = await stack.api.post(`/v1/ops/webhooks/deliveries/${toGone.id}/redeliver`, undefined, {
-      token: stack.admin.token,
-    });
+    expect((await asMerchant(toGone.id, 'again-1')).body.code).toBe('idempotency_conflict');
+    expect((await asMerchant(toGone.id)).status).toBe(400);
+    const byOperator = await redeliverAs(stack.admin.token, '/v1/ops/webhooks/deliveries', toGone.id, 'again-1');
     expect(byOperator.status).toBe(201);
     const all = await ended(stack, shop.token, eventId, 4);
     expect(all.filter((d) => d.redelivery_of !== null).map((d) => d.status)).toEqual(['delivered', 'delivered']);
@@ -192,7 +200,12 @@ describe('merchant webhooks (dev configuration)', () => {
     expect((await stack.api.get(`/v1/webhooks/endpoints/${endpoint.id}`, { token: other.token })).status).toBe(404);
     expect((await stack.api.get(`/v1/webhooks/deliveries/${delivery!.id}`, { token: other.token })).status).toBe(404);
     expect(
-      (await stack.api.post(`/v1/webhooks/deliveries/${delivery!.id}/redeliver`, undefined, { token: other.token })).status,
+      (
+        await stack.api.post(`/v1/webhooks/deliveries/${delivery!.id}/redeliver`, undefined, {
+          token: other.token,
+          headers: { 'idempotency-key': 'foreign' },
+        })
+      ).status,
     ).toBe(404);
     expect((await stack.api.get('/v1/webhooks/deliveries', { token: other.token })).body.data).toEqual([]);
     expect((await stack.api.get('/v1/webhooks/endpoints', { token: plain.token })).status).toBe(403);

@@ -1,6 +1,6 @@
 /**
  * The rates' surface other features use (services/rates/client.ts) on a real database: conversions through chains of
- * pairs at the seeded rates, a static price taking effect at once, and a stale exchange rate refused by name.
+ * pairs at the seeded rates, a static price taking effect at once (with the formulas over it), and a stale exchange rate refused by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors.js';
@@ -8,6 +8,8 @@ import { parseRate, rate } from '../../domain/rates/rate.js';
 import { CurrentRates, convertMinor } from '../../services/rates/client.js';
 import { recordRates } from '../../services/rates/history-store.js';
 import { setRateSource } from '../../services/rates/service.js';
+import { Invalidations, listenForInvalidations } from '../../platform/db/invalidations.js';
+import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -39,7 +41,7 @@ describe('CurrentRates', () => {
     expect(convertMinor(2_000_000n, locked.rate, 6, 2, 'down')).toBe(18_260n);
   });
 
-  it("applies an operator's static price at once", async () => {
+  it("applies an operator's static price at once, and the formulas built on it with it", async () => {
     await setRateSource(
       { sql: db.sql, rates },
       { pair: 'USD-UAH', source: { kind: 'static', rate: parseRate('42')! }, spreadPpm: 1_000n, maxAgeSeconds: 60 },
@@ -47,6 +49,24 @@ describe('CurrentRates', () => {
     );
     expect((await rates.lockRate('USD', 'UAH')).rate).toEqual(rate(42n, 1n));
     expect((await rates.usable('USD-UAH')).spreadPpm).toBe(1_000n);
+    // USDT-UAH = USDT-USD × USD-UAH = 1 × 42, without waiting for the scheduled refresh
+    expect((await rates.usable('USDT-UAH')).mid).toEqual(rate(42n, 1n));
+    expect((await rates.lockRate('USDT', 'UAH')).rate).toEqual(rate(42n, 1n));
+  });
+
+  it('hears of a rate committed by another process at once when listening, however long its time-to-live', async () => {
+    const invalidations = new Invalidations();
+    const listening = new CurrentRates(db.sql, 3_600_000);
+    listening.listenTo(invalidations);
+    const listener = listenForInvalidations(db.url, invalidations, pino({ level: 'silent' }));
+    try {
+      await expect.poll(() => invalidations.isLive).toBe(true);
+      expect((await listening.usable('ETH-USDT')).mid).toEqual(rate(3000n, 1n));
+      await recordRates(db.sql, [{ pair: 'ETH-USDT', mid: parseRate('3100')!, spreadPpm: 0n, source: 'static', asOf: null }]);
+      await expect.poll(async () => (await listening.usable('ETH-USDT')).mid, { timeout: 2_000 }).toEqual(rate(3100n, 1n));
+    } finally {
+      await listener.close();
+    }
   });
 
   it('refuses a stale exchange rate, and a currency no pair reaches, with rate_unavailable naming the pair', async () => {

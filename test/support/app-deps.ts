@@ -18,7 +18,6 @@ import { Markets } from '../../services/exchange/markets.js';
 import { loadPairs } from '../../services/exchange/pairs-store.js';
 import { ExchangeService } from '../../services/exchange/service.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
-import { CurrentRates } from '../../services/rates/client.js';
 import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
 import { Tokens } from '../../services/users-auth/tokens.js';
 import { AttemptThrottle, authThrottlePolicies } from '../../services/security/client.js';
@@ -75,7 +74,7 @@ export async function inProcessDeps(
     depositAddresses: {},
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
-    rates: new CurrentRates(sql),
+    rates: caches.rates,
     fastExchange: { quotes: new QuoteWriter(sql) },
     webhooks: { allowPrivateTargets: false, retryDelaysMs: undefined, key: deriveKey(secretKey, 'webhooks') },
     security: {

@@ -15,6 +15,7 @@ import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { recordDeposit } from '../../services/deposits/store.js';
 import { checkout, payFromBalance, type InvoiceDeps } from '../../services/invoices/service.js';
+import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { PriceSource } from '../../services/invoices/pricing.js';
 import { insertInvoice, invoiceById } from '../../services/invoices/store.js';
 import { balanceOf } from '../../services/ledger/queries.js';
@@ -69,6 +70,7 @@ beforeAll(async () => {
     prices,
     settings: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 60 * MINUTE, minUsd: 1n, maxUsd: 10n ** 9n },
     destinations: {},
+    writer: new InvoiceWriter(db.sql, new CurrencyCatalog(db.sql)),
   };
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@
  * operator's redelivery, which is webhooks' own redelivery (as POST /v1/ops/webhooks/deliveries/{id}/redeliver),
  * recorded as requested by the operator.
  */
+import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../../../domain/webhooks/delivery.js';
@@ -133,6 +134,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           <p>Under way: its own retries are running.</p>
         ) : (
           <PostForm action={`/webhooks/${id}/redeliver`} csrfToken={c.get('csrfToken')}>
+            <input type="hidden" name="key" value={randomUUID()} />
             <Confirm id="redeliver" what={`Send the ${d.eventType} event again to its endpoint`} />
             <button type="submit">Redeliver</button>
           </PostForm>
@@ -144,9 +146,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.post('/:id/redeliver', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    await parseForm(c, z.object({ confirm: Confirmed }));
-    const again = await redeliver(webhooks, await existingDelivery(webhooks, id), `operator:${c.get('operator').id}`);
-    return c.redirect(`${deliveryPath(again.id)}?done=redelivered`, 303);
+    // the form's own key: submitting it twice (a double click, a reload) redelivers once
+    const form = await parseForm(c, z.object({ confirm: Confirmed, key: z.uuid() }));
+    const { delivery } = await redeliver(webhooks, await existingDelivery(webhooks, id), {
+      requestedBy: `operator:${c.get('operator').id}`,
+      idempotencyKey: `console:${form.key}`,
+    });
+    return c.redirect(`${deliveryPath(delivery.id)}?done=redelivered`, 303);
   });
 }
 

@@ -79,9 +79,13 @@ const NewInvoice = z
 const OptionalIdempotency = z.object({ 'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional() });
 const IdParam = z.object({ id: z.uuid() });
 
-/** What the invoice service needs from the API's dependencies. */
+const invoiceDepsOf = new WeakMap<ApiDeps, InvoiceDeps>();
+
+/** What the invoice service needs from the API's dependencies: one per app, so its routes share one writer's batches. */
 export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
-  return {
+  const known = invoiceDepsOf.get(deps);
+  if (known) return known;
+  const built: InvoiceDeps = {
     sql: deps.sql,
     temporal: deps.temporal,
     log: deps.log,
@@ -91,6 +95,8 @@ export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
     destinations: deps.depositAddresses,
     writer: new InvoiceWriter(deps.sql, deps.currencies),
   };
+  invoiceDepsOf.set(deps, built);
+  return built;
 }
 
 export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {

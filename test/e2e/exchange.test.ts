@@ -208,7 +208,12 @@ describe('trigger orders', () => {
     expect(order.body.fills.map((f: { price: string }) => f.price)).toEqual(['18000.000000']);
     expect((await balance(ann, 'BTC')).pending).toBe(before.pending);
     const workflow = stack.temporal.workflow.getHandle(`trigger:${stop.body.id}`);
-    expect(await workflow.result()).toEqual({ triggerId: stop.body.id, status: 'fired', orderId: fired.order_id });
+    expect(await workflow.result()).toEqual({
+      triggerId: stop.body.id,
+      status: 'fired',
+      orderId: fired.order_id,
+      firedLeg: 'stop_market',
+    });
   });
 
   it('a pending trigger is cancelled by its owner only, and its hold released', async () => {
@@ -236,6 +241,70 @@ describe('trigger orders', () => {
       amount: '0.001',
     });
     expect(missingPrice.status).toBe(400);
+  });
+
+  it('an OCO holds once; the leg that fires first places the one order, the other is gone; a cancel ends both', async () => {
+    await fund(stack, ann.id, 'XRP', '1000');
+    const xrp = { pair: 'XRP-USDT', side: 'sell', amount: '100' };
+    const xrpOrders = async () =>
+      (await stack.api.get('/v1/orders?pair=XRP-USDT&limit=100', { token: ann.token })).body.data as Array<{ id: string }>;
+    expect((await trigger(ann, { ...xrp, kind: 'oco', trigger_price: '3', stop_price: '3.5' })).body).toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ path: 'stop_price' })],
+    });
+    expect((await trigger(ann, { ...xrp, kind: 'oco', trigger_price: '3' })).status).toBe(400);
+    expect((await trigger(ann, { ...xrp, kind: 'stop_market', trigger_price: '1.5', stop_price: '1' })).status).toBe(400);
+
+    const oco = await trigger(ann, { ...xrp, kind: 'oco', trigger_price: '3', price: '3', stop_price: '1.5' });
+    expect(oco.status).toBe(201);
+    expect(oco.body).toMatchObject({ kind: 'oco', trigger_price: '3.000000', stop_price: '1.500000', fired_leg: null });
+    const cancelledOco = await trigger(ann, {
+      ...xrp,
+      amount: '50',
+      kind: 'oco',
+      trigger_price: '2.5',
+      stop_price: '1.6',
+      stop_limit_price: '1.55',
+    });
+    expect((await balance(ann, 'XRP')).pending).toBe('150.000000'); // one hold per OCO, not one per leg
+    const cancelled = await stack.api.delete(`/v1/triggers/${cancelledOco.body.id}`, { token: ann.token });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', order_id: null, fired_leg: null });
+    expect((await balance(ann, 'XRP')).pending).toBe('100.000000');
+    const cancelledWorkflow = stack.temporal.workflow.getHandle(`trigger:${cancelledOco.body.id}`);
+    expect(await cancelledWorkflow.result()).toMatchObject({ status: 'cancelled' });
+
+    // a trade at 1.45 crosses the first OCO's stop (and would have crossed the cancelled one's)
+    await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '1.45', amount: '200' });
+    await place(ann, { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '1.45', amount: '10' });
+    let fired: any;
+    await waitUntil('the OCO stop fired', async () => {
+      fired = (await stack.api.get(`/v1/triggers/${oco.body.id}`, { token: ann.token })).body;
+      if (fired.status !== 'fired') throw new Error(fired.status);
+    });
+    expect(fired.fired_leg).toBe('stop_market');
+    await waitUntil("the stop's order settled", async () => {
+      const order = await stack.api.get(`/v1/orders/${fired.order_id}`, { token: ann.token });
+      if (order.body.status !== 'filled') throw new Error(order.body.status);
+    });
+    expect(await stack.temporal.workflow.getHandle(`trigger:${oco.body.id}`).result()).toEqual({
+      triggerId: oco.body.id,
+      status: 'fired',
+      orderId: fired.order_id,
+      firedLeg: 'stop_market',
+    });
+    const ordersBefore = (await xrpOrders()).length;
+
+    // a trade at 3 would fire the take-profit leg: it left the book with the stop, so no order follows
+    await place(bob, { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '3', amount: '10' });
+    const buy = await place(ann, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '3', amount: '10' });
+    expect(buy.body).toMatchObject({ status: 'filled' });
+    await new Promise((r) => setTimeout(r, 1_000)); // a firing is placed within milliseconds of its trade
+    expect((await xrpOrders()).length).toBe(ordersBefore + 1);
+    expect((await stack.api.get(`/v1/triggers/${oco.body.id}`, { token: ann.token })).body).toMatchObject({
+      status: 'fired',
+      order_id: fired.order_id,
+    });
+    expect((await balance(ann, 'XRP')).pending).toBe('0.000000');
   });
 });
 

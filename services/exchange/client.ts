@@ -32,6 +32,8 @@ import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } fro
 
 /** Operators switch a pair on and off (spot trading and fast exchange alike). */
 export { setPairEnabled } from './pairs-store.js';
+/** What open orders and pending triggers hold against the order escrow: the ledger audit checks them equal. */
+export { heldFunds } from './journal.js';
 
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(

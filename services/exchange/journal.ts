@@ -60,20 +60,21 @@ export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Pro
 }
 
 /**
- * Per currency, what open orders still hold (their rows) against what the order escrow holds pending (the ledger),
- * read in one snapshot: every transaction that changes one changes the other, so they are equal unless money leaked.
+ * Per currency, what open orders and pending trigger orders still hold (their rows) against what the order escrow
+ * holds pending (the ledger), read in one statement, so in one snapshot (or in the caller's, inside a transaction):
+ * every transaction that changes one changes the other, so they are equal unless money leaked.
  */
-export async function heldFunds(sql: Sql): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
-  return sql.begin('isolation level repeatable read', async (tx) => {
-    const rows = await tx`
-      select c.code as currency,
-        coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0) as orders_held,
-        coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
-      from currencies c order by c.code`;
-    return rows.map((r) => ({
-      currency: r.currency as string,
-      ordersHeld: r.ordersHeld as bigint,
-      escrowPending: r.escrowPending as bigint,
-    }));
-  });
+export async function heldFunds(db: Db): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
+  const rows = await db`
+    select c.code as currency,
+      coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0)
+        + coalesce((select sum(hold_amount) from trigger_orders where hold_currency = c.code and status = 'pending'), 0)
+        as orders_held,
+      coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
+    from currencies c order by c.code`;
+  return rows.map((r) => ({
+    currency: r.currency as string,
+    ordersHeld: r.ordersHeld as bigint,
+    escrowPending: r.escrowPending as bigint,
+  }));
 }

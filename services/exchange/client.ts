@@ -34,6 +34,8 @@ import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } fro
 export { setPairEnabled } from './pairs-store.js';
 /** What open orders and pending triggers hold against the order escrow: the ledger audit checks them equal. */
 export { heldFunds } from './journal.js';
+/** Each pair's last trade: rates with a `market` source are priced at it. */
+export { lastTrades, type LastTrade } from './last-trades.js';
 
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(

@@ -308,6 +308,51 @@ describe('trigger orders', () => {
   });
 });
 
+describe("the pair's exchange rate from its last trade", () => {
+  it('a market-sourced rate shows the last trade price, quotes use it, and it goes stale without trades', async () => {
+    const admin = { token: stack.admin.token };
+    const marketSource = (max_age_seconds: number) =>
+      stack.api.put('/v1/ops/pairs/XRP-USDT/rate-source', { kind: 'market', spread_percent: '0', max_age_seconds }, admin);
+    const xrpRate = async () =>
+      (await stack.api.get('/v1/exchange-rates')).body.data.find((r: { pair: string }) => r.pair === 'XRP-USDT');
+    expect((await stack.api.put('/v1/ops/pairs/USD-UAH/rate-source', { kind: 'market' }, admin)).status).toBe(400);
+    const set = await marketSource(3600);
+    expect(set.body).toMatchObject({ kind: 'market', max_age_seconds: 3600 });
+
+    await fund(stack, ann.id, 'XRP', '10');
+    await place(ann, { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '2.5', amount: '10' });
+    expect((await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '2.5', amount: '10' })).body).toMatchObject({
+      status: 'filled',
+    });
+    const refreshed = await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin);
+    expect(refreshed.body.recorded).toContain('XRP-USDT');
+    await waitUntil('the rate at the last trade', async () => {
+      const rate = await xrpRate();
+      if (rate.rate !== '2.5') throw new Error(rate.rate);
+    });
+    expect(await xrpRate()).toMatchObject({ source: 'market', stale: false });
+
+    // bob sells 5 XRP to the house at the 2.5 mid (no spread): 0.2% fee, 4.99 × 2.5 = 12.475 USDT
+    const inventory = await stack.api.post(
+      '/v1/ops/exchange/inventory',
+      { currency: 'USDT', amount: '100' },
+      { ...admin, headers: { 'idempotency-key': 'inventory-for-market-rate' } },
+    );
+    expect(inventory.status).toBe(201);
+    const quote = await stack.api.post('/v1/exchange/quotes', { from: 'XRP', to: 'USDT', amount_in: '5' }, bob);
+    expect(quote.body).toMatchObject({ pair: 'XRP-USDT', rate: '2.5', fee: '0.010000', amount_out: '12.475000' });
+
+    await marketSource(1);
+    await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await waitUntil('the rate stale', async () => {
+      if (!(await xrpRate()).stale) throw new Error('fresh');
+    });
+    expect((await stack.api.post('/v1/exchange/quotes', { from: 'XRP', to: 'USDT', amount_in: '5' }, bob)).status).toBe(503);
+    await marketSource(3600); // later tests quote nothing on XRP, but leave the pair as priced as it was found
+  });
+});
+
 describe('the engine process killed with SIGKILL', () => {
   it('comes back with the identical book when killed idle', async () => {
     await place(bob, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '30000', amount: '0.02' });

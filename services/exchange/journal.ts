@@ -49,10 +49,24 @@ export async function markSettled(tx: Tx, pair: string, seq: number): Promise<vo
   await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
 }
 
-/** The market its journal describes, rebuilt from nothing up to `untilSeq`: the audit compares its hash with the engine's. */
+/**
+ * The latest checkpoint at or before `seq`: a snapshot the worker replayed from the journal alone (each checkpoint
+ * from the one before it, never from a snapshot the engine wrote), so it vouches for the journal, not for the engine.
+ */
+export async function latestCheckpoint(db: Db, pair: string, atOrBefore = Number.MAX_SAFE_INTEGER) {
+  const [row] = await db`
+    select state from exchange_snapshots where pair = ${pair} and source = 'checkpoint' and seq <= ${atOrBefore}
+    order by seq desc limit 1`;
+  return row ? (row.state as MarketSnapshot) : undefined;
+}
+
+/**
+ * The market its journal describes up to `untilSeq`, replayed from the latest checkpoint before it (not from the
+ * journal's start, which grows without end): the audit compares its hash with the engine's.
+ */
 export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Promise<MarketState> {
-  const state = new MarketState(pair);
-  for await (const row of journalAfter(sql, pair.code, 0)) {
+  const state = new MarketState(pair, await latestCheckpoint(sql, pair.code, untilSeq));
+  for await (const row of journalAfter(sql, pair.code, state.seq)) {
     if (row.seq > untilSeq) break;
     state.apply(row.seq, row.command);
   }

@@ -129,7 +129,7 @@ export class Market {
 
   /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
   bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
-    return { seq: this.feed.bookSeq(this.pair.code), bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
+    return { seq: this.state.bookSeq, bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
   }
 
   levels(side: 'buy' | 'sell', depth: number) {

@@ -49,7 +49,9 @@ type Submission = PlaceSubmission | CancelSubmission;
 
 export type Refusal = { code: ErrorCode; message: string };
 
-export type SubmitOutcome = { ok: true; orderId: string; replayed: boolean; cancelled?: boolean } | { ok: false; error: Refusal };
+/** `order`: the command's order as its settlement left it, when it settled it (else the caller reads it). */
+export type SubmitOutcome =
+  { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder } | { ok: false; error: Refusal };
 
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
@@ -66,7 +68,7 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
-  private readonly settlement: BatchQueue<SettlementItem, undefined>;
+  private readonly settlement: BatchQueue<SettlementItem, StoredOrder | undefined>;
   private halted: string | null = null;
   private readonly triggers = new TriggerBook<ArmedTrigger>();
 
@@ -80,13 +82,13 @@ export class Market {
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
-      const candles = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
+      const { candles, orders } = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
       feed.settled(
         state.pair,
         items.map((i) => i.applied),
         candles,
       );
-      return items.map(() => undefined);
+      return items.map((i) => orders.get(i.applied.orderId));
     }, 500);
   }
 
@@ -174,7 +176,7 @@ export class Market {
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
       return this.settlement.submit({ applied, snapshot }).then(
-        () => outcomeOf(applied, batch[i]!),
+        (order) => outcomeOf(applied, batch[i]!, order),
         (error: unknown) => {
           this.halt('settlement failed');
           this.log.error({ err: error, pair: this.pair.code, seq: applied.seq }, 'settlement failed: market halted');
@@ -331,9 +333,9 @@ function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): Tran
   };
 }
 
-function outcomeOf(applied: Applied, submission: Submission): SubmitOutcome {
-  if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false };
-  if (applied.result.ok) return { ok: true, orderId: String(applied.orderId), replayed: false, cancelled: true };
+function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder | undefined): SubmitOutcome {
+  if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false, order };
+  if (applied.result.ok) return { ok: true, orderId: String(applied.orderId), replayed: false, cancelled: true, order };
   return {
     ok: false,
     error: { code: ErrorCode.OrderNotOpen, message: `order ${(submission as CancelSubmission).orderId} is no longer open` },

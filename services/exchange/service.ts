@@ -193,7 +193,8 @@ export class ExchangeService {
 
   private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
     if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
-    return (await orderById(this.sql, outcome.orderId))!;
+    // settlement hands back the row it wrote; a replayed key (answered from the journal transaction) reads it
+    return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;
   }
 }
 

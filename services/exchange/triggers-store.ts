@@ -1,13 +1,12 @@
 /** Trigger orders' rows: stored with their hold, loaded into the engine process's trigger book, fired or cancelled. */
 import { checkOrder, type CheckedOrder } from '../../domain/exchange/order-request.js';
-import type { Side } from '../../domain/exchange/orders.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import {
   triggerHoldKey,
   triggerLegs,
   triggerReleaseKey,
   type PendingTrigger,
-  type TriggerKind,
+  type TriggerSpec,
   type TriggerLegKind,
 } from '../../domain/exchange/triggers.js';
 import type { OrderRequest } from '../../domain/exchange/order-request.js';
@@ -18,18 +17,9 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
 /** A trigger order as its user asks for it. */
-export interface PlaceTrigger {
+export interface PlaceTrigger extends TriggerSpec {
   userId: string;
   pair: string;
-  kind: TriggerKind;
-  side: Side;
-  triggerPrice: bigint;
-  price: bigint | null;
-  /** An OCO's stop leg: its trigger price and, for a stop-limit, its limit price. */
-  stopPrice: bigint | null;
-  stopLimitPrice: bigint | null;
-  amount: bigint | null;
-  quoteAmount: bigint | null;
   idempotencyKey: string;
 }
 

@@ -2,22 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { MarketState, placeCommand, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { NewOrder } from '../../domain/exchange/orders.js';
-import type { Pair } from '../../domain/exchange/pairs.js';
+import { BTC_USDT } from '../support/pairs.js';
 
-const pair: Pair = {
-  code: 'BTC-USDT',
-  base: 'BTC',
-  quote: 'USDT',
-  baseScale: 8,
-  quoteScale: 6,
-  tickSize: 10_000n,
-  lotSize: 10_000n,
-  minAmount: 10_000n,
-  maxAmount: 10_000_000_000n,
-  makerFeePpm: 1_000n,
-  takerFeePpm: 2_000n,
-  enabled: true,
-};
+const pair = BTC_USDT;
 const limit = (id: number, side: 'buy' | 'sell', price: number): JournalCommand => {
   const order: NewOrder = {
     id,

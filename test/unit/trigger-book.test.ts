@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pair } from '../../domain/exchange/pairs.js';
+import { BTC_USDT } from '../support/pairs.js';
 import {
   checkTrigger,
   direction,
@@ -52,20 +52,7 @@ describe('the trigger book', () => {
 });
 
 describe('OCO triggers', () => {
-  const pair = {
-    code: 'BTC-USDT',
-    base: 'BTC',
-    quote: 'USDT',
-    baseScale: 8,
-    quoteScale: 6,
-    tickSize: 10_000n,
-    lotSize: 1_000n,
-    minAmount: 1_000n,
-    maxAmount: 100_000_000_000n,
-    makerFeePpm: 1_000n,
-    takerFeePpm: 2_000n,
-    enabled: true,
-  } satisfies Pair;
+  const pair = BTC_USDT;
   const oco = (over: Partial<TriggerSpec> = {}): TriggerSpec => ({
     kind: 'oco',
     side: 'sell',

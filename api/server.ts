@@ -97,7 +97,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange");
   // a trigger its engine fires is told so by a signal, the only one it gets
   const markets = new Markets(sql, databaseUrl, log, undefined, {
-    onFired: (triggerId, orderId) => signalTriggerFired(temporal, triggerId, orderId),
+    onFired: (triggerId, orderId, leg) => signalTriggerFired(temporal, triggerId, orderId, leg),
   });
   markets.start(await loadPairs(sql));
   const security = securitySettings(config);

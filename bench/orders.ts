@@ -2,11 +2,12 @@
  * Orders through the API on a real stack (embedded PostgreSQL, the Temporal dev server, the worker, and the API
  * process that runs the matching engines): POST /v1/orders under concurrency, each one held, journaled, matched and
  * settled before it answers. Limit orders on both sides around one price, so about half trade. Prints orders/s and
- * latency percentiles, then audits the market (engine hash vs journal, held funds vs escrow) and the ledger.
+ * latency percentiles and SQL statements sent per order (the API's /metrics), then audits the market (engine hash vs journal, held funds vs escrow) and the ledger.
  *
  *   node --import tsx bench/orders.ts      BENCH_ORDERS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
  */
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { sqlStatementsSent } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { mulberry32 } from '../test/support/order-stream.js';
 
@@ -36,8 +37,12 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, overHttp('warm-up'));
 
   console.log(`\norders: POST /v1/orders on BTC-USDT, ${ORDERS} per run, from ${USERS} users (hold → journal → match → settle)`);
-  console.log('  concurrency      orders/s   p50 ms   p99 ms   max ms');
-  for (const concurrency of CONCURRENCY) printRun(concurrency, await drive(ORDERS, concurrency, overHttp(`c${concurrency}`)));
+  console.log('  concurrency      orders/s   p50 ms   p99 ms   max ms  SQL/order');
+  for (const concurrency of CONCURRENCY) {
+    const before = await sqlStatementsSent(stack.baseUrl);
+    const run = await drive(ORDERS, concurrency, overHttp(`c${concurrency}`));
+    printRun(concurrency, run, ((await sqlStatementsSent(stack.baseUrl)) - before) / ORDERS);
+  }
 
   const book = (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.adminToken })).body as { seq: number };
   const audit = await stack.api.post('/v1/ops/markets/BTC-USDT/audit', undefined, { token: stack.adminToken });

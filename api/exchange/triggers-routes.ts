@@ -1,4 +1,4 @@
-/** Trigger orders: stop-market, stop-limit, take-profit; funds held from creation, each a workflow trigger:<id>. */
+/** Trigger orders: stop-market, stop-limit, take-profit, OCO; funds held from creation, each a workflow trigger:<id>. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { formatAmount } from '../../domain/money.js';
 import { TRIGGER_KINDS } from '../../domain/exchange/triggers.js';
@@ -14,9 +14,15 @@ const TriggerRequest = z
     pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/),
     kind: z.enum(TRIGGER_KINDS),
     side: z.enum(['buy', 'sell']),
-    trigger_price: DecimalString.openapi({ description: 'The last trade price that fires it' }),
+    trigger_price: DecimalString.openapi({ description: 'The last trade price that fires it (an OCO: its take-profit leg)' }),
     price: DecimalString.optional().openapi({
-      description: 'The limit price of the order it places (stop_limit, optional for take_profit)',
+      description: 'The limit price of the order it places (stop_limit, optional for take_profit and an OCO’s take-profit)',
+    }),
+    stop_price: DecimalString.optional().openapi({
+      description: 'OCO only: the last trade price that fires its stop leg (below trigger_price for a sell, above for a buy)',
+    }),
+    stop_limit_price: DecimalString.optional().openapi({
+      description: 'OCO only: the limit price of the stop leg’s order; without it the stop places a market order',
     }),
     amount: DecimalString.optional(),
     quote_amount: DecimalString.optional().openapi({ description: 'A market buy once fired: what to spend (and hold now)' }),
@@ -33,8 +39,14 @@ const TriggerView = z
     price: z.string().nullable(),
     amount: z.string().nullable(),
     quote_amount: z.string().nullable(),
+    stop_price: z.string().nullable(),
+    stop_limit_price: z.string().nullable(),
     status: z.enum(['pending', 'fired', 'cancelled']),
     order_id: z.string().nullable().openapi({ description: 'The order it placed when it fired' }),
+    fired_leg: z
+      .enum(['stop_market', 'stop_limit', 'take_profit'])
+      .nullable()
+      .openapi({ description: 'Which leg fired (an OCO’s other leg was cancelled with it)' }),
     created_at: z.string(),
   })
   .openapi('Trigger');
@@ -48,10 +60,13 @@ function triggerView(t: StoredTrigger, pair: Pair) {
     side: t.side,
     trigger_price: formatAmount(t.triggerPrice, pair.quoteScale),
     price: quote(t.price),
+    stop_price: quote(t.stopPrice),
+    stop_limit_price: quote(t.stopLimitPrice),
     amount: t.amount === null ? null : formatAmount(t.amount, pair.baseScale),
     quote_amount: quote(t.quoteAmount),
     status: t.status,
     order_id: t.orderId,
+    fired_leg: t.firedLeg,
     created_at: t.createdAt.toISOString(),
   };
 }
@@ -84,6 +99,8 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         side: body.side,
         triggerPrice: minorUnits(body.trigger_price, pair.quoteScale, 'trigger_price')!,
         price: minorUnits(body.price, pair.quoteScale, 'price'),
+        stopPrice: minorUnits(body.stop_price, pair.quoteScale, 'stop_price'),
+        stopLimitPrice: minorUnits(body.stop_limit_price, pair.quoteScale, 'stop_limit_price'),
         amount: minorUnits(body.amount, pair.baseScale, 'amount'),
         quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -114,7 +131,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       method: 'delete',
       path: '/v1/triggers/{id}',
       tags: ['exchange'],
-      summary: 'Cancel a pending trigger order: its hold is released',
+      summary: 'Cancel a pending trigger order (both legs of an OCO): its hold is released',
       middleware: [guards.user] as const,
       security: BearerSecurity,
       request: { params: Id },

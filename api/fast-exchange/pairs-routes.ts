@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { formatPercent } from '../../domain/fees.js';
 import { FAST_EXCHANGE_SETTINGS } from '../../domain/fast-exchange/settings.js';
+import { RATE_SOURCE_KINDS } from '../../domain/rates/sources.js';
 import { loadRatePairs } from '../../services/rates/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
@@ -14,7 +15,7 @@ const PairView = z
     quote: z.string(),
     enabled: z.boolean().openapi({ description: 'Operators switch a pair off for trading and swaps alike' }),
     spot: z.boolean().openapi({ description: 'Whether it has an order book on the spot exchange' }),
-    rate_source: z.enum(['static', 'formula', 'external']).nullable(),
+    rate_source: z.enum(RATE_SOURCE_KINDS).nullable(),
     fast_exchange: z
       .object({
         enabled: z.boolean(),

@@ -1,9 +1,12 @@
-/** Operators' rate controls: a pair's source (static price, formula, exchange ticker), enabling a pair, a refresh now. */
+/**
+ * Operators' rate controls: a pair's source (static price, formula, exchange ticker, our own last trade), enabling a
+ * pair, a refresh now.
+ */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { formatPercent, parsePercent } from '../../domain/fees.js';
 import { formatRate, parseRate } from '../../domain/rates/rate.js';
-import type { RateSetting, RateSource } from '../../domain/rates/sources.js';
+import { RATE_SOURCE_KINDS, type RateSetting, type RateSource } from '../../domain/rates/sources.js';
 import { refreshRatesNow } from '../../services/rates/client.js';
 import { setRateSource, switchPair } from '../../services/rates/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -36,12 +39,15 @@ const RateSourceBody = z
       symbol: z.string().regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, 'must be a unified symbol such as "BTC/USDT"'),
       ...Common,
     }),
+    z
+      .object({ kind: z.literal('market'), ...Common })
+      .openapi({ description: "The pair's last trade price on this exchange (spot pairs only), stale after max_age_seconds" }),
   ])
   .openapi('RateSourceRequest');
 const RateSourceView = z
   .object({
     pair: z.string(),
-    kind: z.enum(['static', 'formula', 'external']),
+    kind: z.enum(RATE_SOURCE_KINDS),
     rate: z.string().nullable(),
     legs: z.array(z.object({ pair: z.string(), invert: z.boolean() })).nullable(),
     exchange: z.string().nullable(),
@@ -89,8 +95,10 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         source = { kind: 'static', rate };
       } else if (body.kind === 'formula') {
         source = { kind: 'formula', legs: body.legs };
-      } else {
+      } else if (body.kind === 'external') {
         source = { kind: 'external', exchange: body.exchange, symbol: body.symbol };
+      } else {
+        source = { kind: 'market' };
       }
       const saved = await setRateSource(
         deps,

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { formatPercent } from '../../domain/fees.js';
 import { formatRate } from '../../domain/rates/rate.js';
-import { ask, bid, isStale } from '../../domain/rates/sources.js';
+import { ask, bid, isStale, RATE_SOURCE_KINDS } from '../../domain/rates/sources.js';
 import type { PairRateView } from '../../services/rates/client.js';
 
 export const RateView = z
@@ -14,7 +14,7 @@ export const RateView = z
     bid: z.string().openapi({ description: 'What a seller of the base gets (mid less the spread)' }),
     ask: z.string().openapi({ description: 'What a buyer of the base pays (mid plus the spread)' }),
     spread_percent: z.string(),
-    source: z.enum(['static', 'formula', 'external']),
+    source: z.enum(RATE_SOURCE_KINDS),
     as_of: z.string().nullable().openapi({ description: 'When the prices under it were observed; null for a static price' }),
     recorded_at: z.string(),
     stale: z.boolean().openapi({ description: 'Older than its pair allows: quotes on it are refused (503)' }),

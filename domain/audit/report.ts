@@ -17,7 +17,8 @@ export interface CurrencyTotals {
 export interface Drift {
   account: string;
   currency: string;
-  field: BalanceField | 'currency';
+  /** `heldByOrders`: the order escrow's pending credits (stored) against what open orders and triggers hold (journal). */
+  field: BalanceField | 'currency' | 'heldByOrders';
   stored: string;
   journal: string;
 }

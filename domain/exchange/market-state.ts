@@ -25,6 +25,8 @@ type StoredFunds = Omit<OrderFunds, 'held' | 'filledBase' | 'filledQuote' | 'fee
 
 export interface MarketSnapshot {
   seq: number;
+  /** The number of the last book update (absent from snapshots taken before it was kept). */
+  bookSeq?: number;
   engine: EngineSnapshot;
   funds: StoredFunds[];
 }
@@ -36,7 +38,8 @@ export interface LevelChange {
   lots: number;
 }
 
-export type Applied = SettlementPlan & { seq: number; levels: LevelChange[] } & (
+/** `bookSeq`: the number of the book update this command made, if it changed a level (see MarketState.bookSeq). */
+export type Applied = SettlementPlan & { seq: number; levels: LevelChange[]; bookSeq: number | null } & (
     { kind: 'place'; orderId: number; result: OrderResult } | { kind: 'cancel'; orderId: number; result: CancelResult }
   );
 
@@ -52,6 +55,7 @@ export class MarketState {
   private readonly engine: MatchingEngine;
   private readonly funds: Map<number, OrderFunds>;
   private lastSeq: number;
+  private lastBookSeq: number;
 
   constructor(
     readonly pair: Pair,
@@ -61,10 +65,26 @@ export class MarketState {
     this.engine = snapshot ? MatchingEngine.restore(units, snapshot.engine) : new MatchingEngine(units);
     this.funds = new Map((snapshot?.funds ?? []).map((f) => [f.orderId, fundsFrom(f)]));
     this.lastSeq = snapshot?.seq ?? 0;
+    // a snapshot from before book numbers were kept: its command count is at least its book updates' count, so the
+    // numbers never go back (subscribers re-subscribe once)
+    this.lastBookSeq = snapshot?.bookSeq ?? this.lastSeq;
   }
 
   get seq(): number {
     return this.lastSeq;
+  }
+
+  /**
+   * The number of the last book update: commands that changed a level, counted along the journal, so a restart
+   * rebuilding the market from its snapshot and journal goes on numbering where the crashed process stopped and a
+   * subscriber sees no gap.
+   */
+  get bookSeq(): number {
+    return this.lastBookSeq;
+  }
+
+  private numbered(levels: LevelChange[]): number | null {
+    return levels.length === 0 ? null : ++this.lastBookSeq;
   }
 
   /** Applies the command journaled as `seq`, which must be the next one. */
@@ -80,6 +100,7 @@ export class MarketState {
         orderId: command.id,
         result,
         levels,
+        bookSeq: this.numbered(levels),
         ...settledLater(planCancel(this.funds, command.id, result)),
       };
     }
@@ -95,12 +116,14 @@ export class MarketState {
     const result = this.engine.place(order, trades);
     const touched: Array<[Side, number]> = trades.map((t) => [t.takerSide === 'buy' ? 'sell' : 'buy', t.price]);
     if (result.status === 'open') touched.push([order.side, order.price]);
+    const levels = this.changes(touched);
     return {
       kind: 'place',
       seq,
       orderId: order.id,
       result,
-      levels: this.changes(touched),
+      levels,
+      bookSeq: this.numbered(levels),
       ...settledLater(planPlacement(this.pair, this.funds, taker, result, trades)),
     };
   }
@@ -121,6 +144,7 @@ export class MarketState {
   snapshot(): MarketSnapshot {
     return {
       seq: this.lastSeq,
+      bookSeq: this.lastBookSeq,
       engine: this.engine.snapshot(),
       funds: [...this.funds.values()].map((f) => ({
         ...f,

@@ -1,12 +1,13 @@
 /**
  * Where a pair's rate comes from, and the rules that turn sources into rates: an operator's static price, a formula
- * over other pairs (USDT-UAH = USDT-USD × USD-UAH), or an exchange's ticker. Every rate carries the time its prices
- * were observed, so one built on an exchange's ticker goes stale when the ticker stops coming.
+ * over other pairs (USDT-UAH = USDT-USD × USD-UAH), an exchange's ticker, or the pair's own last trade on our spot
+ * exchange. Every rate carries the time its prices were observed, so one built on a ticker or a trade goes stale when
+ * they stop coming.
  */
 import { PPM } from '../fees.js';
 import { invert, multiply, rate, type Rate } from './rate.js';
 
-export const RATE_SOURCE_KINDS = ['static', 'formula', 'external'] as const;
+export const RATE_SOURCE_KINDS = ['static', 'formula', 'external', 'market'] as const;
 export type RateSourceKind = (typeof RATE_SOURCE_KINDS)[number];
 
 /** One factor of a formula: a pair's mid rate, or its inverse (the pair read from quote to base). */
@@ -19,7 +20,9 @@ export type RateSource =
   | { kind: 'static'; rate: Rate }
   | { kind: 'formula'; legs: FormulaLeg[] }
   /** `exchange` is a ccxt exchange id ("binance"), `symbol` its unified market symbol ("BTC/USDT"). */
-  | { kind: 'external'; exchange: string; symbol: string };
+  | { kind: 'external'; exchange: string; symbol: string }
+  /** The pair's last trade price on our own spot exchange, observed when it traded. */
+  | { kind: 'market' };
 
 export interface RatePair {
   code: string;
@@ -102,8 +105,8 @@ export function formulaProblem(pair: RatePair, legs: FormulaLeg[], settings: Rea
 }
 
 /**
- * Every pair's new observation for one refresh: static prices as set, tickers as fetched (`fetched`; a pair whose
- * ticker failed keeps no new value), formulas in dependency order over this round's values and, for legs without one,
+ * Every pair's new observation for one refresh: static prices as set, tickers and last trades as fetched (`fetched`;
+ * a pair whose ticker failed, or that never traded, keeps no new value), formulas in dependency order over this round's values and, for legs without one,
  * the last stored (`previous`), so a formula built on a failed ticker ages with it.
  */
 export function refreshRound(
@@ -114,7 +117,8 @@ export function refreshRound(
   const round = new Map<string, Observation>();
   for (const s of settings) {
     if (s.source.kind === 'static') round.set(s.code, { mid: s.source.rate, asOf: null });
-    if (s.source.kind === 'external' && fetched.has(s.code)) round.set(s.code, fetched.get(s.code)!);
+    if ((s.source.kind === 'external' || s.source.kind === 'market') && fetched.has(s.code))
+      round.set(s.code, fetched.get(s.code)!);
   }
   const known = new Map([...previous, ...round]);
   let pending = settings.filter((s) => s.source.kind === 'formula');

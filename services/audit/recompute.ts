@@ -1,9 +1,12 @@
 /**
- * Recomputes every account from the append-only journal and compares with the running sums, in one repeatable-read
- * snapshot so transfers committed meanwhile cannot show up as drift.
+ * Recomputes every account from the append-only journal and compares with the running sums, and the exchange's order
+ * escrow with what open orders and pending triggers hold, in one repeatable-read snapshot so transfers committed
+ * meanwhile cannot show up as drift.
  */
 import { auditReport, BALANCE_FIELDS, currencyTotals, type AuditReport, type Drift } from '../../domain/audit/report.js';
 import type { Sql } from '../../platform/db/client.js';
+import { heldFunds } from '../exchange/client.js';
+import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
 export async function recomputeLedger(sql: Sql): Promise<AuditReport> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
@@ -61,6 +64,17 @@ export async function recomputeLedger(sql: Sql): Promise<AuditReport> {
         field: 'currency',
         stored: row.accountCurrency,
         journal: row.currency,
+      });
+    }
+
+    for (const held of await heldFunds(tx)) {
+      if (held.ordersHeld === held.escrowPending) continue;
+      drifts.push({
+        account: ORDER_ESCROW,
+        currency: held.currency,
+        field: 'heldByOrders',
+        stored: held.escrowPending.toString(),
+        journal: held.ordersHeld.toString(),
       });
     }
 

@@ -1,12 +1,12 @@
 /**
  * What the market workflow's activities do, off the engine process: a checkpoint replays the journal from the latest
- * snapshot up to what is settled and stores the result (recovery then replays less); an audit replays the journal
- * from the start up to the last snapshot the live engine wrote and compares hashes, and compares held funds with the
- * escrow. Neither touches the live engine, so neither slows it.
+ * checkpoint up to what is settled and stores the result (recovery then replays less); an audit replays the journal
+ * from the latest checkpoint before the last snapshot the live engine wrote up to it and compares hashes, and compares
+ * held funds with the escrow. Neither touches the live engine, so neither slows it; neither replays from the start.
  */
 import { MarketState } from '../../domain/exchange/market-state.js';
 import type { Sql } from '../../platform/db/client.js';
-import { heldFunds, journalAfter, latestSnapshot, replayJournal, settledSeq } from './journal.js';
+import { heldFunds, journalAfter, latestCheckpoint, replayJournal, settledSeq } from './journal.js';
 import { loadPairs } from './pairs-store.js';
 import type { MarketAudit, MarketCheckpoint } from '../../workflows/exchange/market/messages.js';
 
@@ -18,15 +18,16 @@ async function pairNamed(sql: Sql, code: string) {
 
 export async function checkpointMarket(sql: Sql, code: string): Promise<MarketCheckpoint> {
   const pair = await pairNamed(sql, code);
-  const latest = await latestSnapshot(sql, code);
-  const state = new MarketState(pair, latest?.state);
+  // from the last checkpoint, never from an engine's snapshot, so the audit's replay stays independent of the engine
+  const latest = await latestCheckpoint(sql, code);
+  const state = new MarketState(pair, latest);
   const until = await settledSeq(sql, code);
   for await (const row of journalAfter(sql, code, state.seq)) {
     if (row.seq > until) break;
     state.apply(row.seq, row.command);
   }
   const checkpoint = { seq: state.seq, hash: state.stateHash() };
-  if (state.seq > (latest?.state.seq ?? 0)) {
+  if (state.seq > (latest?.seq ?? 0)) {
     await sql`
       insert into exchange_snapshots (pair, seq, state, state_hash, source)
       values (${code}, ${state.seq}, ${sql.json(state.snapshot() as never)}, ${checkpoint.hash}, 'checkpoint') on conflict do nothing`;

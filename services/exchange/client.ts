@@ -5,6 +5,7 @@
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import type { TriggerLegKind } from '../../domain/exchange/triggers.js';
 import {
   haltMarketUpdate,
   marketSearchAttributes,
@@ -33,6 +34,10 @@ import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } fro
 export { setPairEnabled } from './pairs-store.js';
 /** Operators' dashboard charts the trades. */
 export { tradeVolumeByDay } from './trade-volume.js';
+/** What open orders and pending triggers hold against the order escrow: the ledger audit checks them equal. */
+export { heldFunds } from './journal.js';
+/** Each pair's last trade: rates with a `market` source are priced at it. */
+export { lastTrades, type LastTrade } from './last-trades.js';
 
 /** Starts each pair's market workflow unless it runs already (the worker does this at start-up). */
 export async function ensureMarketWorkflows(
@@ -110,13 +115,14 @@ export function startUnstartedTriggers(temporal: TemporalTarget, db: Db, log: Lo
   return startMissed(triggerOutbox(temporal, db), graceSeconds, log);
 }
 
-/** The engine process's word to a trigger its book fired (and only to it): the order it placed. */
+/** The engine process's word to a trigger its book fired (and only to it): the order it placed, by which leg. */
 export async function signalTriggerFired(
   temporal: Pick<TemporalTarget, 'client'>,
   triggerId: number,
   orderId: string,
+  leg: TriggerLegKind,
 ): Promise<void> {
-  await temporal.client.workflow.getHandle(triggerWorkflowId(String(triggerId))).signal(triggerFiredSignal, { orderId });
+  await temporal.client.workflow.getHandle(triggerWorkflowId(String(triggerId))).signal(triggerFiredSignal, { orderId, leg });
 }
 
 /** The owner cancels a pending trigger: its workflow releases the hold (unless it fired first). */

@@ -49,10 +49,24 @@ export async function markSettled(tx: Tx, pair: string, seq: number): Promise<vo
   await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
 }
 
-/** The market its journal describes, rebuilt from nothing up to `untilSeq`: the audit compares its hash with the engine's. */
+/**
+ * The latest checkpoint at or before `seq`: a snapshot the worker replayed from the journal alone (each checkpoint
+ * from the one before it, never from a snapshot the engine wrote), so it vouches for the journal, not for the engine.
+ */
+export async function latestCheckpoint(db: Db, pair: string, atOrBefore = Number.MAX_SAFE_INTEGER) {
+  const [row] = await db`
+    select state from exchange_snapshots where pair = ${pair} and source = 'checkpoint' and seq <= ${atOrBefore}
+    order by seq desc limit 1`;
+  return row ? (row.state as MarketSnapshot) : undefined;
+}
+
+/**
+ * The market its journal describes up to `untilSeq`, replayed from the latest checkpoint before it (not from the
+ * journal's start, which grows without end): the audit compares its hash with the engine's.
+ */
 export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Promise<MarketState> {
-  const state = new MarketState(pair);
-  for await (const row of journalAfter(sql, pair.code, 0)) {
+  const state = new MarketState(pair, await latestCheckpoint(sql, pair.code, untilSeq));
+  for await (const row of journalAfter(sql, pair.code, state.seq)) {
     if (row.seq > untilSeq) break;
     state.apply(row.seq, row.command);
   }
@@ -60,20 +74,21 @@ export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Pro
 }
 
 /**
- * Per currency, what open orders still hold (their rows) against what the order escrow holds pending (the ledger),
- * read in one snapshot: every transaction that changes one changes the other, so they are equal unless money leaked.
+ * Per currency, what open orders and pending trigger orders still hold (their rows) against what the order escrow
+ * holds pending (the ledger), read in one statement, so in one snapshot (or in the caller's, inside a transaction):
+ * every transaction that changes one changes the other, so they are equal unless money leaked.
  */
-export async function heldFunds(sql: Sql): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
-  return sql.begin('isolation level repeatable read', async (tx) => {
-    const rows = await tx`
-      select c.code as currency,
-        coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0) as orders_held,
-        coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
-      from currencies c order by c.code`;
-    return rows.map((r) => ({
-      currency: r.currency as string,
-      ordersHeld: r.ordersHeld as bigint,
-      escrowPending: r.escrowPending as bigint,
-    }));
-  });
+export async function heldFunds(db: Db): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
+  const rows = await db`
+    select c.code as currency,
+      coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0)
+        + coalesce((select sum(hold_amount) from trigger_orders where hold_currency = c.code and status = 'pending'), 0)
+        as orders_held,
+      coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending
+    from currencies c order by c.code`;
+  return rows.map((r) => ({
+    currency: r.currency as string,
+    ordersHeld: r.ordersHeld as bigint,
+    escrowPending: r.escrowPending as bigint,
+  }));
 }

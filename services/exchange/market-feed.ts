@@ -1,6 +1,7 @@
 /**
  * Market data as the engines produce it, for the websocket: channels `book.<pair>` (updates numbered one by one after
- * the snapshot a subscriber starts from, as Peatio's ob-snap/ob-inc), `trades.<pair>`, `ticker.<pair>`,
+ * the snapshot a subscriber starts from, as Peatio's ob-snap/ob-inc, the numbers kept by the market's journal so they
+ * go on across restarts), `trades.<pair>`, `ticker.<pair>`,
  * `candles.<pair>.<period>`, and each user's private `orders:<user>` and `balances:<user>`. Book, trades and ticker
  * are published as commands apply (in journal order, synchronously); candles, orders and balances once settled.
  */
@@ -23,7 +24,6 @@ export const levelRows = (pair: Pair, levels: Array<[number, number]>) =>
 
 export class MarketFeed {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly bookSeqs = new Map<string, number>();
   private readonly lastPrices = new Map<string, string>();
 
   constructor(
@@ -41,25 +41,18 @@ export class MarketFeed {
     };
   }
 
-  /** The number of the last book update of a pair: a snapshot taken now is followed by update bookSeq + 1. */
-  bookSeq(pair: string): number {
-    return this.bookSeqs.get(pair) ?? 0;
-  }
-
   lastPrice(pair: string): string | null {
     return this.lastPrices.get(pair) ?? null;
   }
 
   applied(pair: Pair, applied: Applied, best: { bid?: number; ask?: number }): void {
-    if (applied.levels.length > 0) {
-      const seq = this.bookSeq(pair.code) + 1;
-      this.bookSeqs.set(pair.code, seq);
+    if (applied.bookSeq !== null) {
       const rows = (side: 'buy' | 'sell', levels: LevelChange[]) =>
         levels.filter((l) => l.side === side).map((l) => [priceText(pair, l.price), lotsText(pair, l.lots)]);
       this.publish({
         channel: `book.${pair.code}`,
         type: 'update',
-        seq,
+        seq: applied.bookSeq,
         bids: rows('buy', applied.levels),
         asks: rows('sell', applied.levels),
       });

@@ -17,7 +17,13 @@ import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 import { armed, lockPendingTriggers, markTriggersFired, pendingTriggers, type ArmedTrigger } from './triggers-store.js';
-import { TriggerBook, triggerHoldKey, triggerOrderKey, triggerReleaseKey } from '../../domain/exchange/triggers.js';
+import {
+  TriggerBook,
+  triggerHoldKey,
+  triggerOrderKey,
+  triggerReleaseKey,
+  type TriggerLegKind,
+} from '../../domain/exchange/triggers.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { settle, type SettlementItem } from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
@@ -29,8 +35,8 @@ export interface PlaceSubmission {
   clientOrderId: string | null;
   request: OrderRequest;
   checked: CheckedOrder;
-  /** A fired trigger placing its order: its hold is released into the order's, and it is marked fired. */
-  triggerId?: number;
+  /** A fired trigger placing its order (and which of its legs fired): its hold is released into the order's, and it is marked fired. */
+  trigger?: { id: number; leg: TriggerLegKind };
 }
 
 export interface CancelSubmission {
@@ -43,11 +49,13 @@ type Submission = PlaceSubmission | CancelSubmission;
 
 export type Refusal = { code: ErrorCode; message: string };
 
-export type SubmitOutcome = { ok: true; orderId: string; replayed: boolean; cancelled?: boolean } | { ok: false; error: Refusal };
+/** `order`: the command's order as its settlement left it, when it settled it (else the caller reads it). */
+export type SubmitOutcome =
+  { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder } | { ok: false; error: Refusal };
 
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
-export type TriggerFired = (triggerId: number, orderId: string) => Promise<void>;
+export type TriggerFired = (triggerId: number, orderId: string, leg: TriggerLegKind) => Promise<void>;
 
 export interface MarketOptions {
   snapshotEvery?: number;
@@ -60,7 +68,7 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
-  private readonly settlement: BatchQueue<SettlementItem, undefined>;
+  private readonly settlement: BatchQueue<SettlementItem, StoredOrder | undefined>;
   private halted: string | null = null;
   private readonly triggers = new TriggerBook<ArmedTrigger>();
 
@@ -74,13 +82,13 @@ export class Market {
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
-      const candles = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
+      const { candles, orders } = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
       feed.settled(
         state.pair,
         items.map((i) => i.applied),
         candles,
       );
-      return items.map(() => undefined);
+      return items.map((i) => orders.get(i.applied.orderId));
     }, 500);
   }
 
@@ -123,7 +131,7 @@ export class Market {
 
   /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
   bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
-    return { seq: this.feed.bookSeq(this.pair.code), bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
+    return { seq: this.state.bookSeq, bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
   }
 
   levels(side: 'buy' | 'sell', depth: number) {
@@ -136,9 +144,9 @@ export class Market {
     return this.journal.submit(submission).then((settled) => settled);
   }
 
-  /** Adds a pending trigger to this market's trigger book. */
-  arm(trigger: ArmedTrigger): void {
-    this.triggers.add(trigger);
+  /** Adds a pending trigger's legs to this market's trigger book. */
+  arm(legs: ArmedTrigger[]): void {
+    for (const leg of legs) this.triggers.add(leg);
   }
 
   disarm(triggerId: number): void {
@@ -164,11 +172,11 @@ export class Market {
       const applied = this.state.apply(j.row.seq, j.row.command);
       this.feed.applied(this.pair, applied, this.state.best());
       const last = applied.trades.at(-1);
-      if (last) for (const trigger of this.triggers.crossed(BigInt(last.price) * this.pair.tickSize)) void this.fire(trigger);
+      if (last) this.fireCrossed(BigInt(last.price) * this.pair.tickSize);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
       return this.settlement.submit({ applied, snapshot }).then(
-        () => outcomeOf(applied, batch[i]!),
+        (order) => outcomeOf(applied, batch[i]!, order),
         (error: unknown) => {
           this.halt('settlement failed');
           this.log.error({ err: error, pair: this.pair.code, seq: applied.seq }, 'settlement failed: market halted');
@@ -176,6 +184,17 @@ export class Market {
         },
       );
     });
+  }
+
+  /** Fires the legs the last price crossed; the first leg of a trigger takes an OCO's other leg out of the book with it. */
+  private fireCrossed(lastPrice: bigint): void {
+    const fired = new Set<number>();
+    for (const leg of this.triggers.crossed(lastPrice)) {
+      if (fired.has(leg.id)) continue;
+      fired.add(leg.id);
+      this.triggers.remove(leg.id);
+      void this.fire(leg);
+    }
   }
 
   /** Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). */
@@ -188,15 +207,15 @@ export class Market {
         clientOrderId: null,
         request: trigger.request,
         checked: trigger.checked,
-        triggerId: trigger.id,
+        trigger: { id: trigger.id, leg: trigger.kind },
       });
       if (!outcome.ok) {
         this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
         return;
       }
-      await this.onFired(trigger.id, outcome.orderId);
+      await this.onFired(trigger.id, outcome.orderId, trigger.kind);
     } catch (error) {
-      this.log.error({ err: error, trigger: trigger.id }, 'placeable a trigger failed');
+      this.log.error({ err: error, trigger: trigger.id }, 'placing a fired trigger failed');
     }
   }
 
@@ -231,9 +250,9 @@ export class Market {
 
     const stillPending = await lockPendingTriggers(
       tx,
-      fresh.flatMap((f) => (f.submission.triggerId === undefined ? [] : [f.submission.triggerId])),
+      fresh.flatMap((f) => (f.submission.trigger ? [f.submission.trigger.id] : [])),
     );
-    const placeable = fresh.filter((f) => f.submission.triggerId === undefined || stillPending.has(f.submission.triggerId));
+    const placeable = fresh.filter((f) => !f.submission.trigger || stillPending.has(f.submission.trigger.id));
     for (const f of fresh) {
       if (placeable.includes(f)) continue;
       results[f.index] = {
@@ -275,7 +294,7 @@ export class Market {
       accepted.push({ id: f.id, submission: s, seq: journal(index, command) });
     });
     const fired = accepted.flatMap((a) =>
-      a.submission.triggerId === undefined ? [] : [{ triggerId: a.submission.triggerId, orderId: a.id }],
+      a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
     // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
     await Promise.all([
@@ -305,18 +324,18 @@ export class Market {
 /** An order's hold; a fired trigger's order takes over the trigger's hold in the same group, so no one can spend it between. */
 function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): TransferGroup {
   const group = holdGroup(initialFunds(orderId, s.userId, s.checked.order.side, s.checked.hold), pair);
-  if (s.triggerId === undefined) return group;
+  if (!s.trigger) return group;
   return {
     transfers: [
-      { kind: 'void', key: triggerReleaseKey(s.triggerId), pendingKey: triggerHoldKey(s.triggerId) },
+      { kind: 'void', key: triggerReleaseKey(s.trigger.id), pendingKey: triggerHoldKey(s.trigger.id) },
       ...group.transfers,
     ],
   };
 }
 
-function outcomeOf(applied: Applied, submission: Submission): SubmitOutcome {
-  if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false };
-  if (applied.result.ok) return { ok: true, orderId: String(applied.orderId), replayed: false, cancelled: true };
+function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder | undefined): SubmitOutcome {
+  if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false, order };
+  if (applied.result.ok) return { ok: true, orderId: String(applied.orderId), replayed: false, cancelled: true, order };
   return {
     ok: false,
     error: { code: ErrorCode.OrderNotOpen, message: `order ${(submission as CancelSubmission).orderId} is no longer open` },

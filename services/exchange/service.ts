@@ -19,7 +19,7 @@ import {
   type PlaceTrigger,
   type StoredTrigger,
 } from './triggers-store.js';
-import { triggeredOrder } from '../../domain/exchange/triggers.js';
+import { checkTrigger, triggerLegs } from '../../domain/exchange/triggers.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
@@ -129,32 +129,25 @@ export class ExchangeService {
     };
   }
 
-  /** Stores a trigger order holding its order's funds, starts its workflow, and arms it in the pair's trigger book. */
+  /**
+   * Stores a trigger order holding its order's funds (an OCO the larger of its two legs' holds), starts its workflow,
+   * and arms its legs in the pair's trigger book.
+   */
   async placeTrigger(t: PlaceTrigger): Promise<{ trigger: StoredTrigger; replayed: boolean }> {
     const pair = await this.pair(t.pair);
     const market = this.market(pair.code);
     const { temporal, log } = this.requireWorkflows();
-    if (t.triggerPrice <= 0n || t.triggerPrice % pair.tickSize !== 0n) {
-      throw new DomainError(ErrorCode.ValidationFailed, 'trigger_price must be a positive multiple of the tick size', [
-        { path: 'trigger_price', message: `must be a positive multiple of the tick size (${pair.tickSize} minor units)` },
-      ]);
-    }
-    // a stop-limit places a limit order, a stop-market a market order; a take-profit either
-    const priceProblem =
-      t.kind === 'stop_limit' && t.price === null
-        ? 'is required'
-        : t.kind === 'stop_market' && t.price !== null
-          ? 'must not be given'
-          : null;
-    if (priceProblem)
-      throw new DomainError(ErrorCode.ValidationFailed, `price ${priceProblem}`, [{ path: 'price', message: priceProblem }]);
-    const { hold } = checkOrder(pair, triggeredOrder(t));
+    checkTrigger(pair, t);
+    const hold = triggerLegs(t)
+      .map((leg) => checkOrder(pair, leg.request).hold)
+      .reduce((a, b) => (b.amount > a.amount ? b : a));
     const existing = await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey);
     if (existing) {
       const same =
         existing.kind === t.kind &&
         existing.side === t.side &&
         existing.triggerPrice === t.triggerPrice &&
+        existing.stopPrice === t.stopPrice &&
         existing.pair === pair.code;
       if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different trigger');
       return { trigger: existing, replayed: true };
@@ -200,7 +193,8 @@ export class ExchangeService {
 
   private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
     if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
-    return (await orderById(this.sql, outcome.orderId))!;
+    // settlement hands back the row it wrote; a replayed key (answered from the journal transaction) reads it
+    return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;
   }
 }
 

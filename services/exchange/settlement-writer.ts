@@ -12,6 +12,7 @@ import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { notifyUsers } from '../notifications/client.js';
+import { toOrder, type StoredOrder } from './orders-store.js';
 
 export interface SettlementItem {
   applied: Applied;
@@ -19,8 +20,15 @@ export interface SettlementItem {
   snapshot?: { state: MarketSnapshot; hash: string };
 }
 
-/** Settles a batch; answers the candles its new trades changed, as stored. */
-export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Candle[]> {
+/**
+ * Settles a batch; answers the candles its new trades changed and the orders it changed, as stored (a caller answers
+ * from them instead of reading its order back).
+ */
+export async function settle(
+  tx: Tx,
+  pair: Pair,
+  items: SettlementItem[],
+): Promise<{ candles: Candle[]; orders: Map<number, StoredOrder> }> {
   const groups = items.flatMap((i) => i.applied.groups);
   const outcomes = await commitGroups(tx, groups);
   const refused = outcomes.find((o) => !o.ok);
@@ -29,14 +37,14 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
     throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);
 
   // sent together: postgres.js pipelines them and the server runs them in order, one round trip instead of four
-  const [candles] = await Promise.all([
+  const [candles, orders] = await Promise.all([
     insertTrades(tx, pair, items),
     updateOrders(tx, items),
     markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
     notifyFilled(tx, pair, items),
     ...items.flatMap((i) => (i.snapshot ? [saveSnapshot(tx, pair.code, i.snapshot.state, i.snapshot.hash)] : [])),
   ]);
-  return candles;
+  return { candles, orders };
 }
 
 /** Stores the batch's trades (each once) and folds the new ones into the candles; answers the candles changed. */
@@ -67,13 +75,13 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
   return rows.map(toCandle);
 }
 
-async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<void> {
+async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number, StoredOrder>> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
   const orders = new Map<number, OrderFunds>();
   for (const item of items) for (const o of item.applied.orders) orders.set(o.orderId, o);
-  if (orders.size === 0) return;
+  if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
-  await tx`
+  const updated = await tx`
     update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
       fee = u.fee, held = u.held, updated_at = now()
     from unnest(
@@ -84,7 +92,9 @@ async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<void> {
       ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
-    where o.id = u.id`;
+    where o.id = u.id
+    returning o.*`;
+  return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));
 }
 
 /** Tells the owners of the orders this batch filled, in its transaction (each order once: the key is its id). */

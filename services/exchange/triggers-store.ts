@@ -1,13 +1,13 @@
 /** Trigger orders' rows: stored with their hold, loaded into the engine process's trigger book, fired or cancelled. */
 import { checkOrder, type CheckedOrder } from '../../domain/exchange/order-request.js';
-import type { Side } from '../../domain/exchange/orders.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import {
-  triggeredOrder,
   triggerHoldKey,
+  triggerLegs,
   triggerReleaseKey,
   type PendingTrigger,
-  type TriggerKind,
+  type TriggerSpec,
+  type TriggerLegKind,
 } from '../../domain/exchange/triggers.js';
 import type { OrderRequest } from '../../domain/exchange/order-request.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
@@ -17,15 +17,9 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
 /** A trigger order as its user asks for it. */
-export interface PlaceTrigger {
+export interface PlaceTrigger extends TriggerSpec {
   userId: string;
   pair: string;
-  kind: TriggerKind;
-  side: Side;
-  triggerPrice: bigint;
-  price: bigint | null;
-  amount: bigint | null;
-  quoteAmount: bigint | null;
   idempotencyKey: string;
 }
 
@@ -35,10 +29,11 @@ export interface StoredTrigger extends PlaceTrigger {
   holdAmount: bigint;
   status: TriggerState['status'];
   orderId: string | null;
+  firedLeg: TriggerLegKind | null;
   createdAt: Date;
 }
 
-/** A pending trigger as the engine process keeps it: what to place, with which hold, once the price crosses. */
+/** A pending trigger's leg as the engine process keeps it: what to place, with which hold, once the price crosses. */
 export interface ArmedTrigger extends PendingTrigger {
   userId: string;
   request: OrderRequest;
@@ -48,17 +43,17 @@ export interface ArmedTrigger extends PendingTrigger {
 export const toTrigger = (r: Record<string, unknown>): StoredTrigger =>
   ({ ...r, id: String(r.id), orderId: r.orderId === null ? null : String(r.orderId) }) as unknown as StoredTrigger;
 
-export function armed(pair: Pair, t: StoredTrigger): ArmedTrigger {
-  const request = triggeredOrder(t);
-  return {
+/** A pending trigger's legs for the trigger book (an OCO has two). */
+export function armed(pair: Pair, t: StoredTrigger): ArmedTrigger[] {
+  return triggerLegs(t).map((leg) => ({
     id: Number(t.id),
-    kind: t.kind,
+    kind: leg.kind,
     side: t.side,
-    triggerPrice: t.triggerPrice,
+    triggerPrice: leg.triggerPrice,
     userId: t.userId,
-    request,
-    checked: checkOrder(pair, request),
-  };
+    request: leg.request,
+    checked: checkOrder(pair, leg.request),
+  }));
 }
 
 export async function pendingTriggers(db: Db, pair: string): Promise<StoredTrigger[]> {
@@ -77,7 +72,10 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
   return row && toTrigger(row);
 }
 
-export type NewTrigger = Omit<StoredTrigger, 'id' | 'status' | 'orderId' | 'createdAt' | 'holdCurrency' | 'holdAmount'>;
+export type NewTrigger = Omit<
+  StoredTrigger,
+  'id' | 'status' | 'orderId' | 'firedLeg' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+>;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
 export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: string; amount: bigint }) {
@@ -99,14 +97,15 @@ export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: str
   ]);
   if (!outcome!.ok) return { ok: false as const, error: outcome!.error };
   const [row] = await tx`
-    insert into trigger_orders (id, user_id, pair, kind, side, trigger_price, price, amount, quote_amount, hold_currency, hold_amount, idempotency_key)
+    insert into trigger_orders (id, user_id, pair, kind, side, trigger_price, price, stop_price, stop_limit_price, amount,
+      quote_amount, hold_currency, hold_amount, idempotency_key)
     values (${id}, ${t.userId}, ${t.pair}, ${t.kind}, ${t.side}, ${t.triggerPrice.toString()}, ${t.price?.toString() ?? null},
-      ${t.amount?.toString() ?? null}, ${t.quoteAmount?.toString() ?? null}, ${hold.currency}, ${hold.amount.toString()}, ${t.idempotencyKey})
+      ${t.stopPrice?.toString() ?? null}, ${t.stopLimitPrice?.toString() ?? null}, ${t.amount?.toString() ?? null}, ${t.quoteAmount?.toString() ?? null}, ${hold.currency}, ${hold.amount.toString()}, ${t.idempotencyKey})
     returning *`;
   return { ok: true as const, trigger: toTrigger(row!) };
 }
 
-/** Cancels a pending trigger and releases its hold; a trigger that fired first stays fired. */
+/** Cancels a pending trigger (both legs of an OCO) and releases its hold; a trigger that fired first stays fired. */
 export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState> {
   return sql.begin(async (tx) => {
     const [cancelled] = await tx`
@@ -118,13 +117,14 @@ export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState>
 }
 
 export async function triggerState(db: Db, id: string): Promise<TriggerState> {
-  const [row] = await db`select status, order_id from trigger_orders where id = ${id}`;
+  const [row] = await db`select status, order_id, fired_leg from trigger_orders where id = ${id}`;
   if (!row) throw new Error(`no trigger ${id}`);
-  return {
+  const state: TriggerState = {
     triggerId: id,
     status: row.status as TriggerState['status'],
     orderId: row.orderId === null ? null : String(row.orderId),
   };
+  return row.firedLeg === null ? state : { ...state, firedLeg: row.firedLeg as TriggerLegKind };
 }
 
 export async function markTriggerWorkflowStarted(db: Db, id: string): Promise<void> {
@@ -146,10 +146,14 @@ export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<nu
   return new Set(rows.map((r) => Number(r.id)));
 }
 
-export async function markTriggersFired(tx: Tx, fired: Array<{ triggerId: number; orderId: number }>): Promise<void> {
+export async function markTriggersFired(
+  tx: Tx,
+  fired: Array<{ triggerId: number; orderId: number; leg: TriggerLegKind }>,
+): Promise<void> {
   if (fired.length === 0) return;
   await tx`
-    update trigger_orders t set status = 'fired', order_id = f.order_id, updated_at = now()
-    from unnest(${tx.array(fired.map((f) => f.triggerId))}::bigint[], ${tx.array(fired.map((f) => f.orderId))}::bigint[]) as f(id, order_id)
+    update trigger_orders t set status = 'fired', order_id = f.order_id, fired_leg = f.leg, updated_at = now()
+    from unnest(${tx.array(fired.map((f) => f.triggerId))}::bigint[], ${tx.array(fired.map((f) => f.orderId))}::bigint[],
+      ${tx.array(fired.map((f) => f.leg))}::text[]) as f(id, order_id, leg)
     where t.id = f.id`;
 }

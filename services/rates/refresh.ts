@@ -1,9 +1,12 @@
 /**
- * One refresh of every rate: static prices as set, exchanges' tickers through ccxt, formulas over the results; the
+ * One refresh of every rate: static prices as set, exchanges' tickers through ccxt, our own pairs' last trades,
+ * formulas over the results; the
  * new rates are appended to the history. A ticker that fails leaves its pair's last rate in place, to age until it is
  * refused as stale; the failures are returned for the workflow to show.
  */
+import { rate } from '../../domain/rates/rate.js';
 import { refreshRound, type Observation, type RateSetting } from '../../domain/rates/sources.js';
+import { lastTrades } from '../exchange/client.js';
 import type { Db } from '../../platform/db/client.js';
 import type { ExchangeTickers } from './exchange-tickers.js';
 import { latestRates, recordRates, type StoredRate } from './history-store.js';
@@ -19,8 +22,17 @@ export async function refreshRates(db: Db, tickers: ExchangeTickers): Promise<Re
   const external = settings.flatMap((s) =>
     s.source.kind === 'external' ? [{ pair: s.code, exchange: s.source.exchange, symbol: s.source.symbol }] : [],
   );
-  const [{ fetched, failed }, stored] = await Promise.all([tickers.fetch(external), latestRates(db)]);
-  return { recorded: await recordRound(db, settings, fetched, stored), failed };
+  const traded = settings.flatMap((s) => (s.source.kind === 'market' ? [s.code] : []));
+  const [{ fetched, failed }, stored, trades] = await Promise.all([
+    tickers.fetch(external),
+    latestRates(db),
+    lastTrades(db, traded),
+  ]);
+  const observed = new Map<string, Observation>([
+    ...fetched,
+    ...trades.map((t) => [t.pair, { mid: rate(t.price, 10n ** BigInt(t.quoteScale)), asOf: t.at }] as const),
+  ]);
+  return { recorded: await recordRound(db, settings, observed, stored), failed };
 }
 
 /**
@@ -36,11 +48,11 @@ export async function recomputeRates(db: Db): Promise<string[]> {
 async function recordRound(
   db: Db,
   settings: RateSetting[],
-  fetched: ReadonlyMap<string, Observation>,
+  observations: ReadonlyMap<string, Observation>,
   stored: StoredRate[],
 ): Promise<string[]> {
   const previous = new Map<string, Observation>(stored.map((r) => [r.pair, { mid: r.mid, asOf: r.asOf }]));
-  const round = refreshRound(settings, fetched, previous);
+  const round = refreshRound(settings, observations, previous);
   const bySetting = new Map(settings.map((s) => [s.code, s]));
   await recordRates(
     db,

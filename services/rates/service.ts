@@ -33,6 +33,11 @@ export async function setRateSource(
     const problem = formulaProblem(pair, change.source.legs, settings);
     if (problem) throw new DomainError(ErrorCode.ValidationFailed, problem, [{ path: 'legs', message: problem }]);
   }
+  if (change.source.kind === 'market' && !pair.spot) {
+    throw new DomainError(ErrorCode.ValidationFailed, `${pair.code} has no order book to take a last trade from`, [
+      { path: 'kind', message: 'market needs a spot pair' },
+    ]);
+  }
   if (change.source.kind === 'external' && !knownExchange(change.source.exchange)) {
     throw new DomainError(ErrorCode.ValidationFailed, `ccxt knows no exchange ${change.source.exchange}`, [
       { path: 'exchange', message: 'unknown exchange' },

@@ -41,6 +41,8 @@ function sourceOf(r: Record<string, unknown>): RateSource {
       return { kind: 'static', rate: parseRate(String(r.staticRate))! };
     case 'formula':
       return { kind: 'formula', legs: r.legs as FormulaLeg[] };
+    case 'market':
+      return { kind: 'market' };
     default:
       return { kind: 'external', exchange: r.exchange as string, symbol: r.symbol as string };
   }

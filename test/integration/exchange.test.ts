@@ -176,6 +176,8 @@ describe('placing and matching orders', () => {
 describe('recovery', () => {
   it('a standby takes over from the journal with the same state hash, and settling again moves nothing twice', async () => {
     const before = (await markets.ready('BTC-USDT')).stateHash();
+    const bookBefore = (await markets.ready('BTC-USDT')).bookSnapshot(50);
+    expect(bookBefore.seq).toBeGreaterThan(0);
     const [ledgerBefore] = await db.sql`select count(*)::int as n from ledger_transfers`;
     const [tradesBefore] = await db.sql`select count(*)::int as n from trades`;
     await markets.close();
@@ -183,6 +185,8 @@ describe('recovery', () => {
     await db.sql`update exchange_markets set settled_seq = 0`;
     await startMarkets();
     expect((await markets.ready('BTC-USDT')).stateHash()).toEqual(before);
+    // the book's update numbers go on where they stopped: a subscriber sees no gap and need not re-subscribe
+    expect((await markets.ready('BTC-USDT')).bookSnapshot(50)).toEqual(bookBefore);
     const [ledgerAfter] = await db.sql`select count(*)::int as n from ledger_transfers`;
     const [tradesAfter] = await db.sql`select count(*)::int as n from trades`;
     expect(ledgerAfter!.n).toBe(ledgerBefore!.n);
@@ -222,6 +226,31 @@ describe("the market workflow's activities", () => {
     await db.sql`update orders set held = held + 1 where id = (select max(id) from orders where status = 'open')`;
     expect(await auditMarket(db.sql, 'BTC-USDT')).toMatchObject({ ok: false });
     await db.sql`update orders set held = held - 1 where id = (select max(id) from orders where status = 'open')`;
+  });
+
+  it('audit and checkpoint replay from the latest checkpoint, not from the start of the journal', async () => {
+    const checkpoint = await checkpointMarket(db.sql, 'BTC-USDT');
+    const user = await fundedUser({ USDT: 1_000n * USDT });
+    for (let i = 0; i < 8; i++) await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }));
+    // the first command altered behind the append-only guard: a replay from the start would no longer match the
+    // engine; one from the checkpoint never reads it
+    const [first] = await db.sql`select command from exchange_journal where pair = 'BTC-USDT' and seq = 1`;
+    const rewrite = async (command: unknown) => {
+      await db.sql`alter table exchange_journal disable trigger exchange_journal_append_only`;
+      await db.sql`update exchange_journal set command = ${db.sql.json(command as never)} where pair = 'BTC-USDT' and seq = 1`;
+      await db.sql`alter table exchange_journal enable trigger exchange_journal_append_only`;
+    };
+    const altered = structuredClone(first!.command) as { order: { price: number } };
+    altered.order.price += 1;
+    await rewrite(altered);
+    try {
+      const audit = await auditMarket(db.sql, 'BTC-USDT');
+      expect(audit.engine!.seq).toBeGreaterThan(checkpoint.seq);
+      expect(audit).toMatchObject({ ok: true });
+      expect((await checkpointMarket(db.sql, 'BTC-USDT')).hash).toBe((await markets.ready('BTC-USDT')).stateHash().hash);
+    } finally {
+      await rewrite(first!.command);
+    }
   });
 
   it('halt a market: new orders are refused, cancels still go through', async () => {

@@ -111,6 +111,28 @@ describe('formulas', () => {
     const fresh = refreshRound([...settings.values()], new Map([['USDT-USD', { mid: r('1'), asOf: now }]]), previous);
     expect(fresh.get('USDT-UAH')).toEqual({ mid: r('41.5'), asOf: now });
   });
+
+  it('prices a market-sourced pair at its last trade, observed when it traded, and formulas over it', () => {
+    const traded = new Date('2026-11-30T11:59:30Z');
+    const withMarket = [
+      pair('BTC-USDT', { kind: 'market' }),
+      pair('BTC-UAH', {
+        kind: 'formula',
+        legs: [
+          { pair: 'BTC-USDT', invert: false },
+          { pair: 'USDT-UAH', invert: false },
+        ],
+      }),
+      ...settings.values(),
+    ];
+    const lastTrade = new Map([['BTC-USDT', { mid: r('91234.5'), asOf: traded }]]);
+    const previous = new Map<string, Observation>([['USDT-USD', { mid: r('1'), asOf: null }]]);
+    const round = refreshRound(withMarket, lastTrade, previous);
+    expect(round.get('BTC-USDT')).toEqual({ mid: r('91234.5'), asOf: traded });
+    expect(round.get('BTC-UAH')).toEqual({ mid: r('3786231.75'), asOf: traded });
+    // a pair that never traded keeps no new value, so its last one ages
+    expect(refreshRound(withMarket, new Map(), previous).has('BTC-USDT')).toBe(false);
+  });
 });
 
 describe('conversion', () => {

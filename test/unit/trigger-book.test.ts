@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { direction, TriggerBook, type PendingTrigger } from '../../domain/exchange/triggers.js';
+import { BTC_USDT } from '../support/pairs.js';
+import {
+  checkTrigger,
+  direction,
+  triggerLegs,
+  TriggerBook,
+  type PendingTrigger,
+  type TriggerSpec,
+} from '../../domain/exchange/triggers.js';
 
 const t = (id: number, kind: PendingTrigger['kind'], side: PendingTrigger['side'], triggerPrice: bigint): PendingTrigger => ({
   id,
@@ -39,6 +47,53 @@ describe('the trigger book', () => {
     expect(book.size).toBe(1);
     expect(book.remove(1)).toBe(true);
     expect(book.remove(1)).toBe(false);
+    expect(book.crossed(1n)).toEqual([]);
+  });
+});
+
+describe('OCO triggers', () => {
+  const pair = BTC_USDT;
+  const oco = (over: Partial<TriggerSpec> = {}): TriggerSpec => ({
+    kind: 'oco',
+    side: 'sell',
+    triggerPrice: 60_000_000_000n,
+    price: null,
+    stopPrice: 40_000_000_000n,
+    stopLimitPrice: 39_000_000_000n,
+    amount: 1_000_000n,
+    quoteAmount: null,
+    ...over,
+  });
+
+  it('waits with a take-profit leg and a stop leg, each placing its own order', () => {
+    const legs = triggerLegs(oco());
+    expect(legs.map((l) => [l.kind, l.triggerPrice, l.request.type, l.request.price])).toEqual([
+      ['take_profit', 60_000_000_000n, 'market', null],
+      ['stop_limit', 40_000_000_000n, 'limit', 39_000_000_000n],
+    ]);
+    expect(triggerLegs(oco({ stopLimitPrice: null }))[1]!.kind).toBe('stop_market');
+  });
+
+  it('puts its legs on either side of the position, or names the field', () => {
+    expect(() => checkTrigger(pair, oco())).not.toThrow();
+    expect(() => checkTrigger(pair, oco({ stopPrice: 70_000_000_000n }))).toThrow(/stop_price must be below/);
+    expect(() => checkTrigger(pair, oco({ side: 'buy' }))).toThrow(/stop_price must be above/);
+    expect(() => checkTrigger(pair, oco({ stopPrice: null }))).toThrow(/stop_price is required/);
+    expect(() => checkTrigger(pair, oco({ stopPrice: 40_000_000_001n }))).toThrow(/stop_price must be a positive multiple/);
+    expect(() => checkTrigger(pair, { ...oco(), kind: 'stop_market', stopLimitPrice: null })).toThrow(
+      /stop_price is for OCO triggers only/,
+    );
+  });
+
+  it('fires one leg only: the first leg crossed takes the other out of the book', () => {
+    const book = new TriggerBook();
+    const legs = triggerLegs(oco()).map((l) => ({ id: 9, kind: l.kind, side: 'sell' as const, triggerPrice: l.triggerPrice }));
+    legs.forEach((l) => book.add(l));
+    legs.forEach((l) => book.add(l));
+    expect(book.size).toBe(2);
+    const [fired] = book.crossed(65_000_000_000n);
+    expect(fired).toMatchObject({ id: 9, kind: 'take_profit' });
+    expect(book.remove(9)).toBe(true);
     expect(book.crossed(1n)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities } from '../../activities/audit/activities.js';
 import { listAudits } from '../../services/audit/store.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
 import { ledgerAuditStatusQuery } from '../../workflows/audit/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -77,5 +78,20 @@ describe('ledgerAuditWorkflow', () => {
     expect(result.ok).toBe(false);
     expect(result.drifts).toEqual([{ account: 'user:a', currency: 'EUR', field: 'debitsPosted', stored: '7', journal: '0' }]);
     expect(result.currencies.find((c) => c.currency === 'EUR')!.balanced).toBe(false);
+  });
+
+  it('reports drift when the order escrow holds what no open order or pending trigger holds', async () => {
+    await new LedgerWriter(db.sql).submit({
+      transfers: [{ kind: 'pending', key: 'orphan-hold', debit: 'user:a', credit: ORDER_ESCROW, currency: 'EUR', amount: 30n }],
+    });
+    const { result } = await runAudit('ledger-audit:test-held');
+    expect(result.ok).toBe(false);
+    expect(result.drifts).toContainEqual({
+      account: ORDER_ESCROW,
+      currency: 'EUR',
+      field: 'heldByOrders',
+      stored: '30',
+      journal: '0',
+    });
   });
 });

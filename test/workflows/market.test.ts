@@ -3,6 +3,8 @@
  * Update (the validators refuse a halt without a reason, a second halt and a resume of a trading market), and its
  * timer checkpoints and audits the market, telling operators when the audit fails.
  */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +105,11 @@ describe('the market workflow', () => {
       await expect.poll(async () => (await handle.query(marketStateQuery)).lastAudit, { timeout: 10_000 }).toEqual(failing);
       expect(calls.checkpoints).toBeGreaterThanOrEqual(1);
       expect(calls.notifications[0]).toMatchObject({ kind: 'market_audit_failed', severity: 'critical', userId: null });
+      await handle.executeUpdate(haltMarketUpdate, { args: [{ reason: 'audit failed', by: 'op' }] });
+      if (process.env.RECORD_HISTORIES) {
+        const history = await handle.fetchHistory();
+        await writeFile(new URL('../fixtures/histories/market.json', import.meta.url), historyToJSON(history));
+      }
     });
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The trigger order workflow on the time-skipping server with its activities stubbed: the engine process's signal
- * settles it as fired; a cancel Update releases a pending one; a lost signal is made up for by its
- * poll of the row.
+ * settles it as fired (an OCO's naming the leg that fired); a cancel Update releases a pending one (both legs of an
+ * OCO); a lost signal is made up for by its poll of the row.
  */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +84,45 @@ describe('the trigger order workflow', () => {
       async () => {
         const handle = await start('3');
         stored = { triggerId: '3', status: 'fired', orderId: '7' };
+        await env.sleep(61_000);
+        expect(await handle.result()).toEqual(stored);
+      },
+    );
+  });
+
+  it('an OCO ends fired by the leg that fired first, and records a history to replay', async () => {
+    await withWorker(
+      () => ({ triggerId: '4', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('4');
+        await env.sleep(61_000); // one poll of the row while pending
+        await handle.signal(triggerFiredSignal, { orderId: '43', leg: 'stop_limit' });
+        await handle.signal(triggerFiredSignal, { orderId: '44', leg: 'take_profit' }); // too late: one order per trigger
+        expect(await handle.result()).toEqual({ triggerId: '4', status: 'fired', orderId: '43', firedLeg: 'stop_limit' });
+        if (process.env.RECORD_HISTORIES) {
+          const history = await handle.fetchHistory();
+          await writeFile(new URL('../fixtures/histories/trigger-order.json', import.meta.url), historyToJSON(history));
+        }
+      },
+    );
+  });
+
+  it('an OCO cancelled by Update cancels both legs; its row says which leg fired when the signal was lost', async () => {
+    await withWorker(
+      () => ({ triggerId: '5', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('5');
+        expect(await handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] })).toMatchObject({
+          status: 'cancelled',
+        });
+        await expect(handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] })).rejects.toThrow();
+      },
+    );
+    const stored: TriggerState = { triggerId: '6', status: 'fired', orderId: '8', firedLeg: 'take_profit' };
+    await withWorker(
+      () => stored,
+      async () => {
+        const handle = await start('6');
         await env.sleep(61_000);
         expect(await handle.result()).toEqual(stored);
       },

@@ -1,5 +1,6 @@
 /** What a trigger order's workflow `trigger:<id>` and its callers (the API, the engine process's trigger book) share. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TriggerLegKind } from '../../../domain/exchange/triggers.js';
 import { Currency, SluiceKind, SluiceStatus, UserId } from '../../../platform/temporal/search-attributes.js';
 
 export const triggerWorkflowType = 'triggerOrderWorkflow';
@@ -20,10 +21,12 @@ export interface TriggerState {
   triggerId: string;
   status: TriggerStatus;
   orderId: string | null;
+  /** The leg that fired; an OCO's other leg went with it. */
+  firedLeg?: TriggerLegKind;
 }
 
 /** Sent by the engine process to the triggers its trigger book fired, and only to those. */
-export const triggerFiredSignal = defineSignal<[{ orderId: string }]>('triggerFired');
+export const triggerFiredSignal = defineSignal<[{ orderId: string; leg?: TriggerLegKind }]>('triggerFired');
 export const cancelTriggerUpdate = defineUpdate<TriggerState, [{ by: string }]>('cancelTrigger');
 export const triggerStateQuery = defineQuery<TriggerState>('triggerState');
 

@@ -1,7 +1,8 @@
 /**
- * Trigger order `trigger:<id>`: its funds are held from creation; it waits until the engine process's trigger book
- * fires it (a signal, sent only to triggers that fire) or its owner cancels it (an Update: the hold is released). It
- * also looks at its row on a timer, so a lost signal delays what it shows and never strands it.
+ * Trigger order `trigger:<id>` (one leg, or an OCO's two under one hold): its funds are held from creation; it waits
+ * until the engine process's trigger book fires it (a signal, sent only to triggers that fire, naming the leg) or its
+ * owner cancels it (an Update: the hold is released, an OCO's two legs with it). It also looks at its row on a timer,
+ * so a lost signal delays what it shows and never strands it.
  */
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createExchangeActivities } from '../../../activities/exchange/activities.js';
@@ -28,8 +29,8 @@ export async function triggerOrderWorkflow(input: TriggerInput): Promise<Trigger
     return state;
   };
   setHandler(triggerStateQuery, () => state);
-  setHandler(triggerFiredSignal, ({ orderId }) => {
-    if (state.status === 'pending') settle({ ...state, status: 'fired', orderId });
+  setHandler(triggerFiredSignal, ({ orderId, leg }) => {
+    if (state.status === 'pending') settle({ ...state, status: 'fired', orderId, ...(leg ? { firedLeg: leg } : {}) });
   });
   setHandler(
     cancelTriggerUpdate,

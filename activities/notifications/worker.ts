@@ -4,8 +4,6 @@
  * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
  */
 import { notificationSettings, telegramBot } from '../../platform/config.js';
-import { createMailer } from '../../platform/mail/mailer.js';
-import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -20,10 +18,9 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
   start: async (deps) => {
     const { config, sql, log, temporal } = deps;
     const settings = notificationSettings(config);
-    const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+    const { mailer, telegram } = deps;
     const bot = telegramBot(config);
-    if (!bot) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
-    const telegram = bot ? new TelegramBotApi(bot) : null;
+    if (!telegram) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
     const delivery = { sql, log, mailer, telegram };
     let dispatching = false;
     return {
@@ -57,7 +54,6 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
             startUnstartedBroadcasts({ sql, temporal, log, settings: settings.broadcast }, config.START_SWEEP_INTERVAL / 1000),
         },
       ],
-      close: () => mailer?.close(),
     };
   },
 };

@@ -4,6 +4,7 @@ import { auditsPage } from './audits.js';
 import { dashboardPage } from './dashboard.js';
 import { invoicesPage } from './invoices.js';
 import { notificationsPage } from './notifications.js';
+import { reconciliationsPage } from './reconciliations.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
@@ -20,4 +21,5 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   settingsPage,
   auditsPage,
   notificationsPage,
+  reconciliationsPage,
 ];

@@ -3,7 +3,7 @@
  * routes recorded ones to their channels and starts their delivery workflows, the delivery and broadcast activities
  * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
  */
-import { notificationSettings, telegramBot } from '../../platform/config.js';
+import { notificationSettings, telegramBot, webhookSettings } from '../../platform/config.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -21,13 +21,13 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
     const { mailer, telegram } = deps;
     const bot = telegramBot(config);
     if (!telegram) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
-    const delivery = { sql, log, mailer, telegram };
+    const delivery = { sql, log, mailer, telegram, allowPrivateTargets: webhookSettings(config).allowPrivateTargets };
     let dispatching = false;
     return {
       activities: {
         ...createNotificationActivities(deps),
         ...createDeliveryActivities(delivery),
-        ...createBroadcastActivities(delivery),
+        ...createBroadcastActivities(delivery, settings.retry),
       },
       sweeps: [
         {

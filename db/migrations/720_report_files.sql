@@ -13,17 +13,21 @@ ALTER TABLE reports DROP COLUMN file_path;
 -- What reports write, formatted by the server so that PostgreSQL produces CSV itself (COPY): the same text as
 -- domain/money.ts formatAmount, platform/csv.ts and Date.toISOString (test/integration/report-formatting.test.ts).
 
--- Minor units as a decimal string with exactly `scale` places: 1250, 2 -> '12.50'; -5, 3 -> '-0.005'. Multiplying by
--- 10^-scale is exact in numeric, and round() to `scale` places fixes how many digits the text shows.
-CREATE FUNCTION format_amount(minor numeric, scale int) RETURNS text
+-- A currency's minor unit as a numeric with exactly `scale` places (2 -> 0.01, 18 -> 1e-18, 0 -> 1): an amount in minor
+-- units times its unit is exact in numeric, and shows exactly `scale` places.
+CREATE VIEW currency_units AS SELECT code, scale, ('1e-' || scale)::numeric AS unit FROM currencies;
+
+-- Minor units as a decimal string in the currency's units: 1250 at 0.01 -> '12.50'; -5 at 0.001 -> '-0.005'.
+CREATE FUNCTION format_amount(minor numeric, unit numeric) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT round(minor * 10::numeric ^ (-scale), scale)::text
+  SELECT (minor * unit)::text
 $$;
 
--- A timestamp as JavaScript's toISOString writes it (UTC, milliseconds).
+-- A timestamp as JavaScript's toISOString writes it (UTC, milliseconds; DateStyle ISO). A microsecond added to the
+-- millisecond makes the text always carry six fractional digits, of which the first three are kept (to_char is slower).
 CREATE FUNCTION iso_utc(t timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT overlay(left((date_trunc('milliseconds', t AT TIME ZONE 'UTC') + interval '1 microsecond')::text, 23) PLACING 'T' FROM 11) || 'Z'
 $$;
 
 -- A CSV cell a spreadsheet would run as a formula is defused with a leading quote, as platform/csv.ts does.

@@ -25,7 +25,9 @@ const sheetName = (type: ReportType) => type.slice(0, 31);
 /** Runs `read` in one read-only snapshot with the period in the settings the report sources read. */
 function withReportPeriod<T>(sql: Sql, period: ReportPeriod, read: (tx: Tx) => Promise<T>): Promise<T> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    await tx`select set_config('sluice.report_from', ${period.from}, true), set_config('sluice.report_to', ${period.to}, true)`;
+    await tx`
+      select set_config('sluice.report_from', ${period.from}, true), set_config('sluice.report_to', ${period.to}, true),
+             set_config('datestyle', 'ISO', true)`;
     return read(tx);
   }) as Promise<T>;
 }

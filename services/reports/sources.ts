@@ -1,6 +1,6 @@
 /**
  * Each report type's columns and rows as one SELECT that the server formats itself: amounts as decimal strings in
- * their currency's units (`format_amount`), times as ISO strings (`iso_utc`). So CSV is PostgreSQL's own COPY output and
+ * their currency's units (`format_amount` by `currency_units`), times as ISO strings (`iso_utc`). So CSV is PostgreSQL's own COPY output and
  * XLSX reads the same rows through a cursor. COPY takes no parameters: the period is read from the transaction's
  * settings (`sluice.report_from`, `sluice.report_to`, set by `withReportPeriod`), so no value is ever spliced into SQL.
  */
@@ -19,10 +19,10 @@ const ledgerEntries: ReportSource = {
   columns: ['id', 'created_at', 'key', 'kind', 'currency', 'amount', 'debit_account', 'credit_account', 'type', 'pending_key'],
   select: `
     select t.id::text as id, iso_utc(t.created_at) as created_at, t.key, t.kind, t.currency,
-           format_amount(t.amount, cur.scale) as amount, d.name as debit_account, c.name as credit_account,
+           format_amount(t.amount, cur.unit) as amount, d.name as debit_account, c.name as credit_account,
            t.metadata ->> 'type' as type, t.pending_key
     from ledger_transfers t
-    join currencies cur on cur.code = t.currency
+    join currency_units cur on cur.code = t.currency
     join ledger_accounts d on d.id = t.debit_account_id
     join ledger_accounts c on c.id = t.credit_account_id
     where t.created_at >= ${FROM} and t.created_at < ${TO}
@@ -55,12 +55,12 @@ const currencySummary: ReportSource = {
           - coalesce(sum(amount) filter (where credit like 'fees:network:%'), 0) as network_fees
       from moves group by currency
     )
-    select c.code as currency, coalesce(s.deposits, 0)::int as deposits, format_amount(coalesce(s.deposited, 0), c.scale) as deposited,
-           coalesce(s.withdrawals, 0)::int as withdrawals, format_amount(coalesce(s.withdrawn, 0), c.scale) as withdrawn,
-           format_amount(coalesce(s.fees_earned, 0), c.scale) as fees_earned,
-           format_amount(coalesce(s.network_fees, 0), c.scale) as network_fees,
-           format_amount(coalesce(s.fees_earned, 0) - coalesce(s.network_fees, 0), c.scale) as profit
-    from currencies c left join sums s on s.currency = c.code
+    select c.code as currency, coalesce(s.deposits, 0)::int as deposits, format_amount(coalesce(s.deposited, 0), c.unit) as deposited,
+           coalesce(s.withdrawals, 0)::int as withdrawals, format_amount(coalesce(s.withdrawn, 0), c.unit) as withdrawn,
+           format_amount(coalesce(s.fees_earned, 0), c.unit) as fees_earned,
+           format_amount(coalesce(s.network_fees, 0), c.unit) as network_fees,
+           format_amount(coalesce(s.fees_earned, 0) - coalesce(s.network_fees, 0), c.unit) as profit
+    from currency_units c left join sums s on s.currency = c.code
     order by c.code`,
 };
 
@@ -86,10 +86,10 @@ const liabilities: ReportSource = {
       from moves group by currency
     )
     select c.code as currency, iso_utc(${TO}) as as_of,
-           format_amount(coalesce(s.user_balances, 0), c.scale) as user_balances,
-           format_amount(coalesce(s.custody, 0), c.scale) as custody,
-           format_amount(coalesce(s.custody, 0) - coalesce(s.user_balances, 0), c.scale) as coverage
-    from currencies c left join sums s on s.currency = c.code
+           format_amount(coalesce(s.user_balances, 0), c.unit) as user_balances,
+           format_amount(coalesce(s.custody, 0), c.unit) as custody,
+           format_amount(coalesce(s.custody, 0) - coalesce(s.user_balances, 0), c.unit) as coverage
+    from currency_units c left join sums s on s.currency = c.code
     order by c.code`,
 };
 
@@ -97,13 +97,13 @@ const liabilities: ReportSource = {
 const trades: ReportSource = {
   columns: ['pair', 'trade_id', 'created_at', 'price', 'amount', 'quote_amount', 'taker_side', 'buyer_fee', 'seller_fee'],
   select: `
-    select t.pair, t.id::text as trade_id, iso_utc(t.created_at) as created_at, format_amount(t.price, q.scale) as price,
-           format_amount(t.amount, b.scale) as amount, format_amount(t.quote_amount, q.scale) as quote_amount,
-           t.taker_side, format_amount(t.buyer_fee, b.scale) as buyer_fee, format_amount(t.seller_fee, q.scale) as seller_fee
+    select t.pair, t.id::text as trade_id, iso_utc(t.created_at) as created_at, format_amount(t.price, q.unit) as price,
+           format_amount(t.amount, b.unit) as amount, format_amount(t.quote_amount, q.unit) as quote_amount,
+           t.taker_side, format_amount(t.buyer_fee, b.unit) as buyer_fee, format_amount(t.seller_fee, q.unit) as seller_fee
     from trades t
     join pairs p on p.code = t.pair
-    join currencies b on b.code = p.base
-    join currencies q on q.code = p.quote
+    join currency_units b on b.code = p.base
+    join currency_units q on q.code = p.quote
     where t.created_at >= ${FROM} and t.created_at < ${TO}
     order by t.no`,
 };
@@ -112,15 +112,15 @@ const tradeVolume: ReportSource = {
   columns: ['pair', 'trades', 'base_volume', 'quote_volume', 'base_fees', 'quote_fees'],
   select: `
     select p.code as pair, count(t.id)::int as trades,
-           format_amount(coalesce(sum(t.amount), 0), b.scale) as base_volume,
-           format_amount(coalesce(sum(t.quote_amount), 0), q.scale) as quote_volume,
-           format_amount(coalesce(sum(t.buyer_fee), 0), b.scale) as base_fees,
-           format_amount(coalesce(sum(t.seller_fee), 0), q.scale) as quote_fees
+           format_amount(coalesce(sum(t.amount), 0), b.unit) as base_volume,
+           format_amount(coalesce(sum(t.quote_amount), 0), q.unit) as quote_volume,
+           format_amount(coalesce(sum(t.buyer_fee), 0), b.unit) as base_fees,
+           format_amount(coalesce(sum(t.seller_fee), 0), q.unit) as quote_fees
     from pairs p
-    join currencies b on b.code = p.base
-    join currencies q on q.code = p.quote
+    join currency_units b on b.code = p.base
+    join currency_units q on q.code = p.quote
     left join trades t on t.pair = p.code and t.created_at >= ${FROM} and t.created_at < ${TO}
-    group by p.code, b.scale, q.scale order by p.code`,
+    group by p.code, b.unit, q.unit order by p.code`,
 };
 
 export const reportSources: Record<ReportType, ReportSource> = {

@@ -27,6 +27,9 @@ import { storeEvents } from './events-store.js';
 export type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
 export { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
 export { DELIVERIES_CHANNEL } from './events-store.js';
+/** The safe outbound POST and URL check, for whoever else posts to URLs operators give (notifications' Slack hooks). */
+export { endpointUrlProblem } from './outbound-address.js';
+export { postWebhook, type PostResult } from './post.js';
 
 /**
  * Publishes an event to its merchant's enabled endpoints subscribed to its type, in the caller's transaction `tx`.

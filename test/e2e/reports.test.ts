@@ -109,7 +109,9 @@ describe('reports on demand', () => {
       .toBe(1);
     const [announced] = slack.slack.filter((p) => p.text.includes(created.body.id));
     // the Slack escaping keeps the type's underscore from starting italics (a zero-width space after it)
-    expect(announced!.text).toMatch(/^:bar_chart: \*Report ledger_\u200Bentries \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d is ready\*\n2 rows, csv: </);
+    expect(announced!.text).toMatch(
+      /^:bar_chart: \*Report ledger_\u200Bentries \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d is ready\*\n2 rows, csv: </,
+    );
     const link = /<(http[^|>]+)\|download>/.exec(announced!.text)![1]!;
     expect(new URL(link).pathname).toBe(`/v1/ops/reports/${created.body.id}/file`);
   });

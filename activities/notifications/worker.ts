@@ -3,9 +3,15 @@
  * routes recorded ones to their channels and starts their delivery workflows, the delivery and broadcast activities
  * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
  */
-import { notificationSettings, telegramBot, webhookSettings } from '../../platform/config.js';
+import { notificationSettings, required, telegramBot, webhookSettings } from '../../platform/config.js';
+import { deriveKey } from '../../platform/crypto/sealed.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
-import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
+import {
+  dispatchNotifications,
+  sealSlackRoutes,
+  startUnstartedBroadcasts,
+  telegramUpdatePoller,
+} from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createNotificationActivities } from './activities.js';
 import { createBroadcastActivities } from './broadcast.js';
@@ -21,7 +27,17 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
     const { mailer, telegram } = deps;
     const bot = telegramBot(config);
     if (!telegram) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
-    const delivery = { sql, log, mailer, telegram, allowPrivateTargets: webhookSettings(config).allowPrivateTargets };
+    const alertRoutesKey = deriveKey(required(config, 'SECRET_KEY'), 'alert-routes');
+    const sealed = await sealSlackRoutes(sql, alertRoutesKey);
+    if (sealed > 0) log.info({ routes: sealed }, 'sealed the Slack hooks of alert routes saved before sealing');
+    const delivery = {
+      sql,
+      log,
+      mailer,
+      telegram,
+      allowPrivateTargets: webhookSettings(config).allowPrivateTargets,
+      alertRoutesKey,
+    };
     let dispatching = false;
     return {
       activities: {

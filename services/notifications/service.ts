@@ -136,7 +136,7 @@ export function telegramUpdatePoller(deps: { sql: Db; log: Logger; bot: Telegram
 export async function addRoute(
   db: Db,
   r: { eventType: string; channel: Channel; target: string; minSeverity: Severity; createdBy: string },
-  options: { allowPrivateTargets: boolean },
+  options: { allowPrivateTargets: boolean; key: Buffer },
 ): Promise<StoredAlertRoute> {
   const refuse = (message: string) => {
     throw new DomainError(ErrorCode.ValidationFailed, `target: ${message}`, [{ path: 'target', message }]);
@@ -146,5 +146,5 @@ export async function addRoute(
     if (problem) refuse(problem);
   } else if (r.channel === 'telegram' && !/^-?\d{1,20}$/.test(r.target)) refuse('must be a Telegram chat id');
   else if (r.channel === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(r.target)) refuse('must be a mail address');
-  return addAlertRoute(db, r);
+  return addAlertRoute(db, options.key, r);
 }

@@ -38,7 +38,7 @@ export interface ApiDeps {
   operationSettings: SettingsResolver;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
-  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer };
+  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer; alertRoutes: Buffer };
   settings: {
     apiKeyWindowSeconds: number;
     trustProxy: boolean;

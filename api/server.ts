@@ -84,6 +84,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     totp: deriveKey(secretKey, 'totp'),
     apiKeys: deriveKey(secretKey, 'api-keys'),
     emailLinks: deriveKey(secretKey, 'email-links'),
+    alertRoutes: deriveKey(secretKey, 'alert-routes'),
   };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmDeposits =

@@ -60,7 +60,7 @@ async function measure(sql: Sql, dir: string, format: ReportFormat, entries: num
     peakHeap = Math.max(peakHeap, now.heapUsed);
   }, 20);
   const started = process.hrtime.bigint();
-  const written = await generateReport(sql, report, dir);
+  const written = await generateReport(sql, report);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sample);
   if (written.rows !== entries) throw new Error(`expected ${entries} rows, wrote ${written.rows}`);

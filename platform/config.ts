@@ -359,10 +359,13 @@ export function withdrawalTimings(config: Config) {
   };
 }
 
+/** Where people reach the API: links in mail and messages start here. */
+export const publicUrl = (config: Config) => (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+
 /** Email verification and password reset, as the API runs them. */
 export function accountSettings(config: Config) {
   return {
-    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    publicUrl: publicUrl(config),
     emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL,
     resendIntervalMs: config.EMAIL_VERIFICATION_RESEND_INTERVAL,
     passwordResetTtlMs: config.PASSWORD_RESET_TTL,

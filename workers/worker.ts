@@ -7,12 +7,14 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { workerFeatures } from '../activities/index.js';
 import { createEvmContext, evmCollectionEnabled } from '../chains/evm/context.js';
 import { XrplConnection } from '../chains/xrpl/connection.js';
-import { exitOnConfigError, loadConfigOrExit, required, workerTuning } from '../platform/config.js';
+import { exitOnConfigError, loadConfigOrExit, required, telegramBot, workerTuning } from '../platform/config.js';
 import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createLogger } from '../platform/log.js';
+import { createMailer } from '../platform/mail/mailer.js';
 import { retryUntilConnected } from '../platform/retry.js';
 import { onShutdown } from '../platform/shutdown.js';
+import { TelegramBotApi } from '../platform/telegram/bot-api.js';
 import { ensureNamespace, ensureSearchAttributes } from '../platform/temporal/setup.js';
 import { startFeatures } from '../platform/worker-feature.js';
 import { CurrencyCatalog, setTokenContract } from '../services/currencies/catalog.js';
@@ -38,6 +40,9 @@ const nativeConnection = await NativeConnection.connect({ address });
 
 const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
 const evm = evmCollectionEnabled(config) ? await createEvmContext(config, sql, log).catch(exitOnConfigError) : undefined;
+const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+if (!mailer) log.warn('SMTP_URL is not set: withdrawal codes, notifications and reports cannot be mailed until it is');
+const bot = telegramBot(config);
 const features = await startFeatures(workerFeatures, {
   config,
   log,
@@ -51,6 +56,8 @@ const features = await startFeatures(workerFeatures, {
   currencies: new CurrencyCatalog(sql),
   xrpl,
   evm,
+  mailer,
+  telegram: bot ? new TelegramBotApi(bot) : null,
 });
 
 const worker = await Worker.create({
@@ -72,6 +79,7 @@ onShutdown(log, async () => {
   await running;
   await features.close();
   evm?.provider.destroy();
+  mailer?.close();
   await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), nativeConnection.close(), xrpl.close()]);
 });
 log.info({ namespace, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');

@@ -1,7 +1,7 @@
 /** The delivery workflow's activities: the notification's open deliveries, one send, and giving a delivery up. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../../domain/errors.js';
-import { PermanentSendError } from '../../services/notifications/channels.js';
+import { PermanentSendError, RetryLaterError } from '../../services/notifications/channels.js';
 import { markDeliveryAttemptFailed, openDeliveriesOf } from '../../services/notifications/deliveries-store.js';
 import { sendDelivery, type DeliveryDeps } from '../../services/notifications/delivery.js';
 
@@ -16,6 +16,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await sendDelivery(deps, id, { lastAttempt });
       } catch (error) {
         if (error instanceof PermanentSendError) throw ApplicationFailure.nonRetryable(error.message, ErrorCode.ProviderRefused);
+        // the next try waits as long as the service asked (Telegram's retry_after), not the policy's backoff
+        if (error instanceof RetryLaterError)
+          throw ApplicationFailure.create({ message: error.message, nextRetryDelay: error.retryAfterMs });
         throw error;
       }
     },

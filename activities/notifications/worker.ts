@@ -3,11 +3,15 @@
  * routes recorded ones to their channels and starts their delivery workflows, the delivery and broadcast activities
  * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
  */
-import { notificationSettings, telegramBot } from '../../platform/config.js';
-import { createMailer } from '../../platform/mail/mailer.js';
-import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
+import { notificationSettings, required, telegramBot, webhookSettings } from '../../platform/config.js';
+import { deriveKey } from '../../platform/crypto/sealed.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
-import { dispatchNotifications, startUnstartedBroadcasts, telegramUpdatePoller } from '../../services/notifications/client.js';
+import {
+  dispatchNotifications,
+  sealSlackRoutes,
+  startUnstartedBroadcasts,
+  telegramUpdatePoller,
+} from '../../services/notifications/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createNotificationActivities } from './activities.js';
 import { createBroadcastActivities } from './broadcast.js';
@@ -20,17 +24,26 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
   start: async (deps) => {
     const { config, sql, log, temporal } = deps;
     const settings = notificationSettings(config);
-    const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
+    const { mailer, telegram } = deps;
     const bot = telegramBot(config);
-    if (!bot) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
-    const telegram = bot ? new TelegramBotApi(bot) : null;
-    const delivery = { sql, log, mailer, telegram };
+    if (!telegram) log.info('TELEGRAM_BOT_TOKEN is not set: Telegram deliveries fail until it is');
+    const alertRoutesKey = deriveKey(required(config, 'SECRET_KEY'), 'alert-routes');
+    const sealed = await sealSlackRoutes(sql, alertRoutesKey);
+    if (sealed > 0) log.info({ routes: sealed }, 'sealed the Slack hooks of alert routes saved before sealing');
+    const delivery = {
+      sql,
+      log,
+      mailer,
+      telegram,
+      allowPrivateTargets: webhookSettings(config).allowPrivateTargets,
+      alertRoutesKey,
+    };
     let dispatching = false;
     return {
       activities: {
         ...createNotificationActivities(deps),
         ...createDeliveryActivities(delivery),
-        ...createBroadcastActivities(delivery),
+        ...createBroadcastActivities(delivery, settings.retry),
       },
       sweeps: [
         {
@@ -57,7 +70,6 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
             startUnstartedBroadcasts({ sql, temporal, log, settings: settings.broadcast }, config.START_SWEEP_INTERVAL / 1000),
         },
       ],
-      close: () => mailer?.close(),
     };
   },
 };

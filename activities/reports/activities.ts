@@ -1,11 +1,13 @@
-/** Report activities: a scheduled run's row, the file, its failure, and the mail that delivers it. */
-import { basename } from 'node:path';
+/** Report activities: a scheduled run's row, the file, its failure, the mail that delivers it and its announcement. */
+import { Readable } from 'node:stream';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ErrorCode } from '../../domain/errors.js';
-import { REPORT_CONTENT_TYPES, REPORT_DESCRIPTIONS } from '../../domain/reports/reports.js';
+import { REPORT_CONTENT_TYPES, REPORT_DESCRIPTIONS, reportFileName } from '../../domain/reports/reports.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
+import { raiseAlert } from '../../services/notifications/client.js';
+import { reportFileChunks } from '../../services/reports/file-store.js';
 import { generateReport } from '../../services/reports/generate.js';
 import {
   insertReport,
@@ -20,8 +22,8 @@ export interface ReportActivityDeps {
   sql: Sql;
   log: Logger;
   mailer: Mailer | null;
-  /** Where report files are written (DATA_DIR/reports). */
-  directory: string;
+  /** Where operators reach the API (PUBLIC_URL): announcements link to the file's download there. */
+  publicUrl: string;
 }
 
 export function createReportActivities(deps: ReportActivityDeps) {
@@ -40,7 +42,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
     async writeReport({ id }: { id: string }): Promise<{ rows: number }> {
       const report = await load(id);
       if (report.status === 'done') return { rows: report.rows ?? 0 };
-      const written = await generateReport(deps.sql, report, deps.directory, (rows) => heartbeat(rows));
+      const written = await generateReport(deps.sql, report, (rows) => heartbeat(rows));
       deps.log.info({ report: id, type: report.type, rows: written.rows, bytes: written.bytes }, 'report written');
       return { rows: written.rows };
     },
@@ -53,7 +55,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
     /** Mails the file once (a retry after the mail went out finds it recorded). */
     async emailReport({ id }: { id: string }): Promise<void> {
       const report = await load(id);
-      if (report.emailedAt || !report.emailTo || !report.filePath) return;
+      if (report.emailedAt || !report.emailTo || report.status !== 'done') return;
       if (!deps.mailer)
         throw ApplicationFailure.nonRetryable('no SMTP_URL is configured: cannot mail reports', ErrorCode.Unavailable);
       const { from, to } = report.period;
@@ -64,10 +66,38 @@ export function createReportActivities(deps: ReportActivityDeps) {
           `The ${report.type} report (${REPORT_DESCRIPTIONS[report.type]}) from ${from} to ${to}: ` +
           `${report.rows} rows, attached.\n\nReport ${id}`,
         attachments: [
-          { filename: basename(report.filePath), path: report.filePath, contentType: REPORT_CONTENT_TYPES[report.format] },
+          {
+            filename: reportFileName(report.type, report.format, report.period),
+            content: Readable.from(reportFileChunks(deps.sql, id)),
+            contentType: REPORT_CONTENT_TYPES[report.format],
+          },
         ],
       });
       await markReportEmailed(deps.sql, id);
+    },
+
+    /**
+     * Announces the finished report as the operator alert `report_ready` (once: the report names the event), which the
+     * alert routes deliver to Slack, Telegram or mail with a link to the download.
+     */
+    async announceReport({ id }: { id: string }): Promise<void> {
+      const report = await load(id);
+      const { from, to } = report.period;
+      await raiseAlert(deps.sql, {
+        eventId: `report:${id}:ready`,
+        type: 'report_ready',
+        severity: 'info',
+        title: `Report ${report.type} ${from.slice(0, 10)} to ${to.slice(0, 10)} is ready`,
+        data: {
+          report_id: id,
+          type: report.type,
+          format: report.format,
+          from,
+          to,
+          rows: report.rows,
+          url: `${deps.publicUrl}/v1/ops/reports/${id}/file`,
+        },
+      });
     },
   };
 }

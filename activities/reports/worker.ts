@@ -1,6 +1,5 @@
-/** Reports' part of the worker: the activities that write and mail reports, and the sweep that starts missed runs. */
-import { join, resolve } from 'node:path';
-import { createMailer } from '../../platform/mail/mailer.js';
+/** Reports' part of the worker: the activities that write, mail and announce reports, and the sweep that starts missed runs. */
+import { publicUrl } from '../../platform/config.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { startUnstartedReports } from '../../services/reports/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
@@ -10,9 +9,8 @@ export const reportsFeature: WorkerFeature<WorkerDeps> = {
   name: 'reports',
   async start(deps) {
     const { config, sql, log, temporal } = deps;
-    const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
     return {
-      activities: createReportActivities({ sql, log, mailer, directory: join(resolve(config.DATA_DIR), 'reports') }),
+      activities: createReportActivities({ sql, log, mailer: deps.mailer, publicUrl: publicUrl(config) }),
       sweeps: [
         {
           name: 'report sweep',
@@ -20,7 +18,6 @@ export const reportsFeature: WorkerFeature<WorkerDeps> = {
           run: () => startUnstartedReports(temporal, sql, log, config.START_SWEEP_INTERVAL / 1000),
         },
       ],
-      close: () => mailer?.close(),
     };
   },
 };

@@ -14,7 +14,7 @@ import {
   type DeliveryTarget,
 } from '../../services/webhooks/deliveries-store.js';
 import { SIGNATURE_HEADER, signatureHeader } from '../../services/webhooks/signature.js';
-import { postWebhook, type PostResult } from './post.js';
+import { postWebhook, type PostResult } from '../../services/webhooks/post.js';
 
 export interface WebhookActivityDeps {
   sql: Sql;

@@ -1,21 +1,12 @@
 /**
  * Withdrawals' part of the worker: the hot wallets that pay withdrawals (registered as providers with their routes),
- * the mailer for codes and notices, the activities, and the sweep that starts the workflows the API did not.
+ * the activities (codes and notices go out by the worker's one mailer), and the sweep that starts the workflows the API did not.
  */
 import { EvmHotWallet } from '../../chains/withdrawals/evm-hot-wallet.js';
 import type { WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import { XrplHotWallet } from '../../chains/withdrawals/xrpl-hot-wallet.js';
-import {
-  ConfigError,
-  evmHotWalletKeys,
-  exitOnConfigError,
-  required,
-  telegramBot,
-  withdrawalTimings,
-} from '../../platform/config.js';
-import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
+import { ConfigError, evmHotWalletKeys, exitOnConfigError, required, withdrawalTimings } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
-import { createMailer } from '../../platform/mail/mailer.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { startUnstartedWithdrawals } from '../../services/withdrawals/client.js';
 import { ensureProviderRoutes } from '../../services/withdrawals/store.js';
@@ -28,9 +19,6 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
   async start(deps) {
     const { config, sql, log, temporal } = deps;
     const secretKey = required(config, 'SECRET_KEY');
-    const mailer = config.SMTP_URL ? createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) : null;
-    if (!mailer) log.warn('SMTP_URL is not set: withdrawal codes and notices cannot be mailed until it is');
-    const bot = telegramBot(config);
     const providers = await hotWallets(deps);
     await ensureProviderRoutes(
       sql,
@@ -41,8 +29,8 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
         sql,
         log,
         ledger: deps.ledger,
-        mailer,
-        telegram: bot ? new TelegramBotApi(bot) : null,
+        mailer: deps.mailer,
+        telegram: deps.telegram,
         withdrawalProviders: providers,
         keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
       }),
@@ -62,7 +50,6 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
             ),
         },
       ],
-      close: () => mailer?.close(),
     };
   },
 };

@@ -78,6 +78,7 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         password: form.password,
         totp: form.totp,
         ip: clientIp(c, deps.settings.trustProxy),
+        userAgent: c.req.header('user-agent'),
       });
       if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
       const session = await createSession(deps.sql, user.id, deps.settings.console.sessionTtlSeconds);

@@ -240,7 +240,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
           minSeverity: body.min_severity,
           createdBy: c.get('user').id,
         },
-        { devMode: deps.settings.devMode },
+        { allowPrivateTargets: deps.webhooks.allowPrivateTargets, key: deps.keys.alertRoutes },
       );
       return c.json(routeView(route), 201);
     },

@@ -4,6 +4,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import {
   custodyMinimums,
+  listReconciliations,
   reconciliationById,
   reconciliationRunning,
   setCustodyMinimum,
@@ -13,8 +14,9 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 
 const IdParam = z.object({ id: z.uuid() });
 
@@ -46,6 +48,23 @@ const ReconciliationView = z
   })
   .openapi('Reconciliation', { description: "Amounts in each currency's units" });
 const Running = z.object({ id: z.string(), state: z.literal('running') });
+const RunSummary = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    trigger: z.enum(['schedule', 'manual']),
+    ok: z.boolean(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    booked: z.object({ network_fees: z.number().int(), top_ups: z.number().int() }),
+    accounts: z.number().int().openapi({ description: 'Custody accounts and currencies compared' }),
+    alerts: z.number().int().openapi({ description: 'Of those, how many drift unexplained above the threshold' }),
+    below_minimum: z.number().int(),
+    drift: z
+      .array(Line.pick({ account: true, currency: true, drift: true, unexplained: true, alert: true }))
+      .openapi({ description: 'The accounts whose chain and ledger differ' }),
+  })
+  .openapi('ReconciliationRun', { description: "One past run and its drift; amounts in each currency's units" });
 
 const Minimum = z
   .object({
@@ -112,6 +131,53 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
     async (c) => {
       const started = await startReconciliation(deps.temporal, c.get('user').id);
       return c.json({ id: started.id, workflow_id: started.workflowId, state: 'running' as const }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ops/reconciliations',
+      tags: ['operations'],
+      summary: 'Reconciliation runs, newest first, each with its drift',
+      middleware: [guards.operator] as const,
+      security: BearerSecurity,
+      request: { query: PageQuery },
+      responses: {
+        200: jsonResponse('A page of runs', z.object({ data: z.array(RunSummary), next_cursor: z.string().nullable() })),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const rows = await listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
+      const result = page(rows, limit, (r) => r.id);
+      const data = await Promise.all(
+        result.data.map(async (r) => ({
+          id: r.id,
+          workflow_id: r.workflowId,
+          trigger: r.trigger,
+          ok: r.ok,
+          started_at: r.startedAt,
+          finished_at: r.finishedAt,
+          booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
+          accounts: r.lines.length,
+          alerts: r.lines.filter((l) => l.alert).length,
+          below_minimum: r.belowMinimum.length,
+          drift: await Promise.all(
+            r.lines
+              .filter((l) => l.drift !== '0')
+              .map(async (l) => ({
+                account: l.account,
+                currency: l.currency,
+                drift: await amount(l.currency, l.drift),
+                unexplained: await amount(l.currency, l.unexplained),
+                alert: l.alert,
+              })),
+          ),
+        })),
+      );
+      return c.json({ data, next_cursor: result.nextCursor }, 200);
     },
   );
 

@@ -1,5 +1,4 @@
 /** Reports for operators: ask for one now, follow it, download its file; and the schedules that run them. */
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
@@ -18,6 +17,7 @@ import {
   listSchedules,
   pauseReportSchedule,
   reportById,
+  reportFileChunks,
   requestReport,
   type Report,
   type ReportSchedule,
@@ -201,12 +201,9 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
     async (c) => {
       const report = await reportById(deps.sql, c.req.valid('param').id);
       if (!report) throw new ApiError(ErrorCode.NotFound, 'no such report');
-      if (report.status !== 'done' || !report.filePath)
+      if (report.status !== 'done')
         throw new ApiError(ErrorCode.Conflict, `the report is ${report.status}: its file is not ready`);
-      const file = createReadStream(report.filePath);
-      await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)).catch(() => {
-        throw new ApiError(ErrorCode.NotFound, 'the report file is no longer on this server (DATA_DIR)');
-      });
+      const file = Readable.from(reportFileChunks(deps.sql, report.id));
       return c.body(Readable.toWeb(file) as ReadableStream, 200, {
         'content-type': REPORT_CONTENT_TYPES[report.format],
         'content-disposition': `attachment; filename="${reportFileName(report.type, report.format, report.period)}"`,

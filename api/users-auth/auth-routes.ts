@@ -121,7 +121,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     async (c) => {
       const { email, password, totp } = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
-      const user = await throttledSignIn(signInGuard(deps), { email, password, totp, ip });
+      const user = await throttledSignIn(signInGuard(deps), { email, password, totp, ip, userAgent: c.req.header('user-agent') });
       return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
     },
   );

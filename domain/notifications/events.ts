@@ -27,6 +27,7 @@ export const ALERT_EVENTS = [
   'reconciliation_drift',
   'withdrawals_awaiting_approval',
   'webhook_endpoint_failing',
+  'report_ready',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
@@ -160,6 +161,16 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     endpoint: 'https://merchant.example/hooks',
     failures: 5,
     last_status: 500,
+  },
+  report_ready: {
+    ...common('Report ledger_entries 2026-11-01 to 2026-12-01 is ready'),
+    report_id: '0b7f3f8e-8f9a-4b7e-9c39-2e0d7f0c9a11',
+    type: 'ledger_entries',
+    format: 'csv',
+    from: '2026-11-01T00:00:00.000Z',
+    to: '2026-12-01T00:00:00.000Z',
+    rows: 1000000,
+    url: 'https://sluice.example/v1/ops/reports/0b7f3f8e-8f9a-4b7e-9c39-2e0d7f0c9a11/file',
   },
   other: { ...common('Sweep 9 of USDT failed on chain', 'critical'), kind: 'evm_sweep_failed' },
   broadcast: { ...common('Scheduled maintenance'), message: 'Deposits pause on Sunday from 02:00 to 03:00 UTC.' },

@@ -4,7 +4,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-export type SealPurpose = 'totp' | 'api-keys' | 'jwt' | 'withdrawal-codes' | 'email-links' | 'webhooks';
+export type SealPurpose = 'totp' | 'api-keys' | 'jwt' | 'withdrawal-codes' | 'email-links' | 'webhooks' | 'alert-routes';
 
 export function deriveKey(secretKey: string, purpose: SealPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', secretKey, 'sluice', `sluice/${purpose}`, 32));

@@ -1,10 +1,11 @@
 /** Outgoing mail over SMTP (nodemailer): withdrawal codes and notices, reports as attachments. */
+import type { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface MailAttachment {
   filename: string;
-  /** A file nodemailer streams into the message. */
-  path: string;
+  /** The file's bytes, streamed into the message (a report's file, read from Postgres). */
+  content: Readable;
   contentType?: string;
 }
 

@@ -20,6 +20,8 @@ export const CHANGE_IDS = [
   'evm-collector-local-steps',
   /** A withdrawal whose user an operator disabled waits before sending until they are enabled again. */
   'withdrawal-waits-while-user-disabled',
+  /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
+  'report-announced',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

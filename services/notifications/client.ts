@@ -38,6 +38,7 @@ export { listTemplates, templateFor } from './templates-store.js';
 export { updateTemplate, checkTemplate, telegramUpdatePoller } from './service.js';
 export { listDeliveries } from './deliveries-store.js';
 export { listBroadcasts, broadcastById } from './broadcasts-store.js';
+export { sealSlackRoutes } from './alert-routes-store.js';
 export type { DeliveryDeps } from './delivery.js';
 
 /**

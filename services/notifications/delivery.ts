@@ -18,6 +18,8 @@ import { templateFor } from './templates-store.js';
 export interface DeliveryDeps extends ChannelClients {
   sql: Db;
   log: Logger;
+  /** Unseals alert routes' Slack hooks (SECRET_KEY's `alert-routes` key); without it, routes cannot be sent to. */
+  alertRoutesKey?: Buffer;
 }
 
 export type DeliveryOutcome = 'sent' | 'already_done' | 'interrupted';
@@ -43,7 +45,7 @@ export async function sendDelivery(
   const delivery = claim.claimed;
   try {
     const message = await render(deps.sql, delivery, options.event ?? (await eventOf(deps.sql, delivery)));
-    await sendOnChannel(deps, delivery.channel, await addressOf(deps.sql, delivery), message);
+    await sendOnChannel(deps, delivery.channel, await addressOf(deps, delivery), message);
   } catch (error) {
     const final = options.lastAttempt || error instanceof PermanentSendError;
     await markDeliveryAttemptFailed(deps.sql, id, (error as Error).message, final);
@@ -80,10 +82,11 @@ async function render(db: Db, d: DeliveryRow, event: Record<string, unknown>): P
   }
 }
 
-/** Alert routes keep their Slack URL (a secret) in their row; the delivery names the route. */
-async function addressOf(db: Db, d: DeliveryRow): Promise<string> {
+/** Alert routes keep their Slack URL (a secret) sealed in their row; the delivery names the route. */
+async function addressOf(deps: DeliveryDeps, d: DeliveryRow): Promise<string> {
   if (!d.target.startsWith('route:')) return d.target;
-  const route = await alertRouteById(db, d.target.slice('route:'.length));
+  if (!deps.alertRoutesKey) throw new PermanentSendError('this process cannot unseal alert routes');
+  const route = await alertRouteById(deps.sql, d.target.slice('route:'.length), deps.alertRoutesKey);
   if (!route) throw new PermanentSendError(`alert route ${d.target} was deleted`);
-  return route.target;
+  return route.address;
 }

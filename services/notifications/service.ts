@@ -17,6 +17,7 @@ import type { Severity } from '../../domain/notifications/routing.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TelegramBotApi, TelegramBotSettings } from '../../platform/telegram/bot-api.js';
+import { endpointUrlProblem } from '../webhooks/client.js';
 import { addAlertRoute, type StoredAlertRoute } from './alert-routes-store.js';
 import { preferencesOf, setPreferences } from './preferences-store.js';
 import { previewTemplate, TemplateError, type TemplateText } from './render.js';
@@ -128,26 +129,22 @@ export function telegramUpdatePoller(deps: { sql: Db; log: Logger; bot: Telegram
 }
 
 /**
- * An alert route; its target must fit its channel. Slack hooks must be https (plain http only in dev mode, for local
- * doubles): the URL is a secret and the body may carry operational detail.
+ * An alert route; its target must fit its channel. A Slack hook is checked as merchants' webhook URLs are (the webhooks
+ * feature's rule): https, no credentials, and, in production, no private, loopback or link-local address (names are
+ * checked again after resolution, at every send).
  */
 export async function addRoute(
   db: Db,
   r: { eventType: string; channel: Channel; target: string; minSeverity: Severity; createdBy: string },
-  options: { devMode: boolean },
+  options: { allowPrivateTargets: boolean; key: Buffer },
 ): Promise<StoredAlertRoute> {
   const refuse = (message: string) => {
     throw new DomainError(ErrorCode.ValidationFailed, `target: ${message}`, [{ path: 'target', message }]);
   };
   if (r.channel === 'slack') {
-    let url: URL | null = null;
-    try {
-      url = new URL(r.target);
-    } catch {
-      refuse('must be a Slack incoming-webhook URL');
-    }
-    if (url!.protocol !== 'https:' && !(options.devMode && url!.protocol === 'http:')) refuse('must be an https URL');
+    const problem = endpointUrlProblem(r.target, options.allowPrivateTargets);
+    if (problem) refuse(problem);
   } else if (r.channel === 'telegram' && !/^-?\d{1,20}$/.test(r.target)) refuse('must be a Telegram chat id');
   else if (r.channel === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(r.target)) refuse('must be a mail address');
-  return addAlertRoute(db, r);
+  return addAlertRoute(db, options.key, r);
 }

@@ -1,10 +1,10 @@
 /**
  * Books what the chains did that no flow booked: the gas of our own EVM transactions (withdrawal payouts; a sweep
- * books its own gas and its funding's with the sweep), the fee of each validated XRPL payout, and confirmed top-ups
+ * books its own gas and its funding's with the sweep, and a sweep cancelled after its funding has it booked here), the fee of each validated XRPL payout, and confirmed top-ups
  * of custody wallets from outside Sluice. Every entry is keyed by its transaction, so booking again changes nothing.
  */
 import { decode } from 'xrpl';
-import { networkFeesAccount } from '../../domain/collection/rules.js';
+import { networkFeesAccount, sweepLedgerTransfers } from '../../domain/collection/rules.js';
 import { hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { externalAccount } from '../../domain/reconciliation/drift.js';
@@ -55,6 +55,40 @@ export async function bookEvmNetworkFees(sql: Sql, chain: string, nativeCurrency
         },
       ],
     })),
+  );
+}
+
+/**
+ * A token sweep cancelled after the gas keeper funded its wallet never books its funding, which its recording would
+ * have: the ETH sits in the deposit wallet (hot custody) and the keeper paid gas. Booked here as the sweep would have
+ * booked it, by the same keys (`sweep:<chain>:<id>:funding`, `…:funding-gas`).
+ */
+export async function bookStrandedGasFunding(sql: Sql, chain: string, nativeCurrency: string): Promise<number> {
+  const rows = await sql`
+    select w.id::text as sweep_id, w.currency, s.mined_hash,
+           case when s.succeeded then s.value else 0 end::numeric(78, 0) as value,
+           (s.gas_used * s.effective_gas_price)::numeric(78, 0) as gas
+    from evm_sends s
+    join evm_sweeps w on w.chain = s.chain and s.key = 'sweep:' || w.chain || ':' || w.id || ':funding'
+    where s.chain = ${chain} and s.purpose = 'gas-funding' and s.status = 'confirmed' and w.status = 'cancelled'
+      and not exists (select 1 from ledger_transfers t where t.key = s.key or t.key = s.key || '-gas')`;
+  return commit(
+    sql,
+    rows
+      .map((r) => ({
+        transfers: sweepLedgerTransfers({
+          sweepId: r.sweepId as string,
+          chain,
+          currency: r.currency as string,
+          nativeCurrency,
+          amount: 0n,
+          sweepGas: 0n,
+          funding: { amount: r.value as bigint, gas: (r.gas as bigint | null) ?? 0n },
+          depositIds: [],
+          txHash: r.minedHash as string,
+        }),
+      }))
+      .filter((group) => group.transfers.length > 0),
   );
 }
 
@@ -151,6 +185,7 @@ export async function bookChainEvents(
   const booked: BookedChainEvents = { networkFees: await bookXrplPayoutFees(sql), topUps: await bookXrplTopUps(sql) };
   if (evm) {
     booked.networkFees += await bookEvmNetworkFees(sql, evm.chain, evm.nativeCurrency);
+    booked.networkFees += await bookStrandedGasFunding(sql, evm.chain, evm.nativeCurrency);
     booked.topUps += await bookCustodyTopUps(sql, evm.chain, evm.confirmations);
   }
   return booked;

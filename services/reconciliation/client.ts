@@ -20,6 +20,7 @@ export {
   custodyMinimums,
   deleteCustodyMinimum,
   dropInflowsInBlock,
+  listReconciliations,
   reconciliationById,
   recordCustodyInflows,
   registerCustodyAddresses,

@@ -88,9 +88,7 @@ export async function insertReconciliation(db: Db, r: ReconciliationRecord): Pro
     on conflict (workflow_id) do nothing`;
 }
 
-export async function reconciliationById(db: Db, id: string): Promise<ReconciliationRecord | null> {
-  const [r] = await db`select * from reconciliations where id = ${id}`;
-  if (!r) return null;
+function toRecord(r: Record<string, any>): ReconciliationRecord {
   return {
     id: r.id,
     workflowId: r.workflowId,
@@ -103,4 +101,18 @@ export async function reconciliationById(db: Db, id: string): Promise<Reconcilia
     lines: r.accounts,
     belowMinimum: r.belowMinimum,
   };
+}
+
+export async function reconciliationById(db: Db, id: string): Promise<ReconciliationRecord | null> {
+  const [r] = await db`select * from reconciliations where id = ${id}`;
+  return r ? toRecord(r) : null;
+}
+
+/** Past runs, newest first, a page after `before` (a run's id). */
+export async function listReconciliations(db: Db, page: { before?: string; limit: number }): Promise<ReconciliationRecord[]> {
+  const rows = await db`
+    select * from reconciliations
+    ${page.before ? db`where (finished_at, id) < (select finished_at, id from reconciliations where id = ${page.before})` : db``}
+    order by finished_at desc, id desc limit ${page.limit}`;
+  return rows.map(toRecord);
 }

@@ -38,6 +38,7 @@ import {
 } from './store.js';
 
 export { listReports, listSchedules, reportById, type Report, type ReportSchedule } from './store.js';
+export { reportFileChunks } from './file-store.js';
 
 interface ReportDeps {
   sql: Sql;

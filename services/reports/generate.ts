@@ -1,33 +1,128 @@
-/** Writes a stored report's file into the reports directory and records it done. */
-import { join } from 'node:path';
-import { reportFileName, type ReportType } from '../../domain/reports/reports.js';
-import type { Sql } from '../../platform/db/client.js';
-import { writeReportFile, type WrittenReport } from './files.js';
-import { reportSources } from './sources.js';
+/**
+ * Writes a stored report's file into Postgres and records it done. CSV is PostgreSQL's COPY output streamed straight
+ * into the file's chunks; XLSX is exceljs's streaming writer fed by a cursor over the same rows. Memory holds a chunk
+ * or a batch, whatever the report's size.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import ExcelJS from 'exceljs';
+import type { ReportPeriod, ReportType } from '../../domain/reports/reports.js';
+import type { Sql, Tx } from '../../platform/db/client.js';
+import { clearReportFile, ReportFileWriter } from './file-store.js';
+import { copyCsv, reportSources, type ReportSource } from './sources.js';
 import { markReportDone, type Report } from './store.js';
 
-/** Rows per cursor fetch: large enough that round trips do not dominate, small enough to keep memory flat. */
+/** Rows per cursor fetch (XLSX) and between two progress calls: large enough that round trips do not dominate. */
 export const REPORT_BATCH_ROWS = 10_000;
+
+export interface WrittenReport {
+  rows: number;
+  bytes: number;
+}
 
 /** Sheet names may not exceed 31 characters in XLSX. */
 const sheetName = (type: ReportType) => type.slice(0, 31);
 
+/** Runs `read` in one read-only snapshot with the period in the settings the report sources read. */
+function withReportPeriod<T>(sql: Sql, period: ReportPeriod, read: (tx: Tx) => Promise<T>): Promise<T> {
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    await tx`
+      select set_config('sluice.report_from', ${period.from}, true), set_config('sluice.report_to', ${period.to}, true),
+             set_config('datestyle', 'ISO', true)`;
+    return read(tx);
+  }) as Promise<T>;
+}
+
+/**
+ * Counts CSV records as the bytes go by: a line feed outside quotes ends one (COPY quotes any cell holding a line
+ * break, and doubles quotes inside, so toggling on every quote tracks where we are).
+ */
+function csvRecordCounter() {
+  let quoted = false;
+  return {
+    records: 0,
+    count(chunk: Buffer): void {
+      let at = 0;
+      for (;;) {
+        const quote = chunk.indexOf(0x22, at);
+        const newline = quoted ? -1 : chunk.indexOf(0x0a, at);
+        if (newline >= 0 && (quote < 0 || newline < quote)) {
+          this.records++;
+          at = newline + 1;
+        } else if (quote >= 0) {
+          quoted = !quoted;
+          at = quote + 1;
+        } else return;
+      }
+    },
+  };
+}
+
+/**
+ * postgres.js 3.4.9 pauses a connection's socket when a COPY stream's buffer is full and resumes it only when the
+ * stream asks for more. When the end of the COPY arrives in the same packet as the data that filled the buffer, the
+ * ended stream never asks again and the connection never reads the COPY's completion: the transaction hangs (seen in
+ * the bench, now and then). Asking once more after the end resumes the socket; it is harmless when it was not paused.
+ */
+function resumeConnection(copy: Readable): void {
+  (copy as unknown as { _read(size: number): void })._read(0);
+}
+
+async function writeCsv(tx: Tx, source: ReportSource, file: ReportFileWriter, progress: (rows: number) => void) {
+  const counter = csvRecordCounter();
+  let reported = 0;
+  const copy = await tx.unsafe(copyCsv(source)).readable();
+  try {
+    await pipeline(
+      copy,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          counter.count(chunk);
+          if (counter.records - reported >= REPORT_BATCH_ROWS) progress((reported = counter.records) - 1);
+          yield chunk;
+        }
+      },
+      file,
+    );
+  } finally {
+    resumeConnection(copy);
+  }
+  return counter.records - 1; // the header
+}
+
+async function writeXlsx(
+  tx: Tx,
+  type: ReportType,
+  source: ReportSource,
+  file: ReportFileWriter,
+  progress: (rows: number) => void,
+) {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file, useStyles: false, useSharedStrings: false });
+  const sheet = workbook.addWorksheet(sheetName(type));
+  sheet.addRow(source.columns).commit();
+  let rows = 0;
+  for await (const batch of tx.unsafe(source.select).cursor(REPORT_BATCH_ROWS)) {
+    for (const row of batch) sheet.addRow(Object.values(row)).commit();
+    rows += batch.length;
+    progress(rows);
+  }
+  sheet.commit();
+  await workbook.commit(); // ends the file, and waits for its last chunk to be stored
+  return rows;
+}
+
 export async function generateReport(
   sql: Sql,
   report: Report,
-  directory: string,
-  afterBatch?: (rowsSoFar: number) => void,
-): Promise<WrittenReport & { path: string }> {
+  progress: (rowsSoFar: number) => void = () => {},
+): Promise<WrittenReport> {
   const source = reportSources[report.type];
-  const path = join(directory, `${report.id}-${reportFileName(report.type, report.format, report.period)}`);
-  const written = await writeReportFile(
-    path,
-    report.format,
-    sheetName(report.type),
-    source.columns,
-    source.batches(sql, report.period, REPORT_BATCH_ROWS),
-    afterBatch,
+  await clearReportFile(sql, report.id);
+  const file = new ReportFileWriter(sql, report.id);
+  const rows = await withReportPeriod(sql, report.period, (tx) =>
+    report.format === 'csv' ? writeCsv(tx, source, file, progress) : writeXlsx(tx, report.type, source, file, progress),
   );
-  await markReportDone(sql, report.id, { path, ...written });
-  return { path, ...written };
+  const written = { rows, bytes: file.bytes };
+  await markReportDone(sql, report.id, written);
+  return written;
 }

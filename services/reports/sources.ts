@@ -1,58 +1,32 @@
 /**
- * Each report type's columns and rows, read from Postgres through a cursor a batch at a time: a report of a million
- * ledger entries never holds more than one batch. Amounts leave as decimal strings in their currency's units.
+ * Each report type's columns and rows as one SELECT that the server formats itself: amounts as decimal strings in
+ * their currency's units (`format_amount` by `currency_units`), times as ISO strings (`iso_utc`). So CSV is PostgreSQL's own COPY output and
+ * XLSX reads the same rows through a cursor. COPY takes no parameters: the period is read from the transaction's
+ * settings (`sluice.report_from`, `sluice.report_to`, set by `withReportPeriod`), so no value is ever spliced into SQL.
  */
-import type { ReportPeriod, ReportType } from '../../domain/reports/reports.js';
-import { formatAmount } from '../../domain/money.js';
-import type { Sql } from '../../platform/db/client.js';
-
-export type ReportCell = string | number | null;
+import type { ReportType } from '../../domain/reports/reports.js';
 
 export interface ReportSource {
   columns: string[];
-  /** Rows in batches of at most `batchSize`. */
-  batches(sql: Sql, period: ReportPeriod, batchSize: number): AsyncIterable<ReportCell[][]>;
+  /** The rows, in the columns' order; counts are integers, everything else text. */
+  select: string;
 }
 
-type Row = Record<string, unknown>;
-
-async function scales(sql: Sql): Promise<Map<string, number>> {
-  const rows = await sql`select code, scale from currencies`;
-  return new Map(rows.map((r) => [r.code as string, r.scale as number]));
-}
-
-/** Maps every batch a cursor yields: the SQL's rows to report rows. */
-async function* mapped(cursor: AsyncIterable<Row[]>, toCells: (row: Row) => ReportCell[]): AsyncIterable<ReportCell[][]> {
-  for await (const rows of cursor) yield rows.map(toCells);
-}
-
-const iso = (value: unknown) => (value as Date).toISOString();
+const FROM = `current_setting('sluice.report_from')::timestamptz`;
+const TO = `current_setting('sluice.report_to')::timestamptz`;
 
 const ledgerEntries: ReportSource = {
   columns: ['id', 'created_at', 'key', 'kind', 'currency', 'amount', 'debit_account', 'credit_account', 'type', 'pending_key'],
-  async *batches(sql, period, batchSize) {
-    const scale = await scales(sql);
-    const cursor = sql`
-      select t.id, t.created_at, t.key, t.kind, t.currency, t.amount, d.name as debit, c.name as credit,
-             t.metadata ->> 'type' as type, t.pending_key
-      from ledger_transfers t
-      join ledger_accounts d on d.id = t.debit_account_id
-      join ledger_accounts c on c.id = t.credit_account_id
-      where t.created_at >= ${period.from} and t.created_at < ${period.to}
-      order by t.id`.cursor(batchSize);
-    yield* mapped(cursor, (r) => [
-      String(r.id),
-      iso(r.createdAt),
-      r.key as string,
-      r.kind as string,
-      r.currency as string,
-      formatAmount(r.amount as bigint, scale.get(r.currency as string)!),
-      r.debit as string,
-      r.credit as string,
-      (r.type as string | null) ?? null,
-      (r.pendingKey as string | null) ?? null,
-    ]);
-  },
+  select: `
+    select t.id::text as id, iso_utc(t.created_at) as created_at, t.key, t.kind, t.currency,
+           format_amount(t.amount, cur.unit) as amount, d.name as debit_account, c.name as credit_account,
+           t.metadata ->> 'type' as type, t.pending_key
+    from ledger_transfers t
+    join currency_units cur on cur.code = t.currency
+    join ledger_accounts d on d.id = t.debit_account_id
+    join ledger_accounts c on c.id = t.credit_account_id
+    where t.created_at >= ${FROM} and t.created_at < ${TO}
+    order by t.id`,
 };
 
 /**
@@ -62,46 +36,32 @@ const ledgerEntries: ReportSource = {
  */
 const currencySummary: ReportSource = {
   columns: ['currency', 'deposits', 'deposited', 'withdrawals', 'withdrawn', 'fees_earned', 'network_fees', 'profit'],
-  async *batches(sql, period, batchSize) {
-    const scale = await scales(sql);
-    const cursor = sql`
-      with moves as (
-        select t.currency, t.amount, t.metadata ->> 'type' as type, d.name as debit, c.name as credit
-        from ledger_transfers t
-        join ledger_accounts d on d.id = t.debit_account_id
-        join ledger_accounts c on c.id = t.credit_account_id
-        where t.kind in ('posted', 'post') and t.created_at >= ${period.from} and t.created_at < ${period.to}
-      ), sums as (
-        select currency,
-          count(*) filter (where type = 'deposit') as deposits,
-          coalesce(sum(amount) filter (where type = 'deposit'), 0) as deposited,
-          count(*) filter (where type = 'withdrawal_payout') as withdrawals,
-          coalesce(sum(amount) filter (where type = 'withdrawal_payout'), 0) as withdrawn,
-          coalesce(sum(amount) filter (where credit like 'fees:%' and credit not like 'fees:network:%'), 0)
-            - coalesce(sum(amount) filter (where debit like 'fees:%' and debit not like 'fees:network:%'), 0) as fees_earned,
-          coalesce(sum(amount) filter (where debit like 'fees:network:%'), 0)
-            - coalesce(sum(amount) filter (where credit like 'fees:network:%'), 0) as network_fees
-        from moves group by currency
-      )
-      select c.code as currency, coalesce(s.deposits, 0)::int as deposits, coalesce(s.deposited, 0)::numeric(78, 0) as deposited,
-             coalesce(s.withdrawals, 0)::int as withdrawals, coalesce(s.withdrawn, 0)::numeric(78, 0) as withdrawn,
-             coalesce(s.fees_earned, 0)::numeric(78, 0) as fees_earned, coalesce(s.network_fees, 0)::numeric(78, 0) as network_fees
-      from currencies c left join sums s on s.currency = c.code
-      order by c.code`.cursor(batchSize);
-    yield* mapped(cursor, (r) => {
-      const amount = (v: unknown) => formatAmount(v as bigint, scale.get(r.currency as string)!);
-      return [
-        r.currency as string,
-        r.deposits as number,
-        amount(r.deposited),
-        r.withdrawals as number,
-        amount(r.withdrawn),
-        amount(r.feesEarned),
-        amount(r.networkFees),
-        amount((r.feesEarned as bigint) - (r.networkFees as bigint)),
-      ];
-    });
-  },
+  select: `
+    with moves as (
+      select t.currency, t.amount, t.metadata ->> 'type' as type, d.name as debit, c.name as credit
+      from ledger_transfers t
+      join ledger_accounts d on d.id = t.debit_account_id
+      join ledger_accounts c on c.id = t.credit_account_id
+      where t.kind in ('posted', 'post') and t.created_at >= ${FROM} and t.created_at < ${TO}
+    ), sums as (
+      select currency,
+        count(*) filter (where type = 'deposit') as deposits,
+        coalesce(sum(amount) filter (where type = 'deposit'), 0) as deposited,
+        count(*) filter (where type = 'withdrawal_payout') as withdrawals,
+        coalesce(sum(amount) filter (where type = 'withdrawal_payout'), 0) as withdrawn,
+        coalesce(sum(amount) filter (where credit like 'fees:%' and credit not like 'fees:network:%'), 0)
+          - coalesce(sum(amount) filter (where debit like 'fees:%' and debit not like 'fees:network:%'), 0) as fees_earned,
+        coalesce(sum(amount) filter (where debit like 'fees:network:%'), 0)
+          - coalesce(sum(amount) filter (where credit like 'fees:network:%'), 0) as network_fees
+      from moves group by currency
+    )
+    select c.code as currency, coalesce(s.deposits, 0)::int as deposits, format_amount(coalesce(s.deposited, 0), c.unit) as deposited,
+           coalesce(s.withdrawals, 0)::int as withdrawals, format_amount(coalesce(s.withdrawn, 0), c.unit) as withdrawn,
+           format_amount(coalesce(s.fees_earned, 0), c.unit) as fees_earned,
+           format_amount(coalesce(s.network_fees, 0), c.unit) as network_fees,
+           format_amount(coalesce(s.fees_earned, 0) - coalesce(s.network_fees, 0), c.unit) as profit
+    from currency_units c left join sums s on s.currency = c.code
+    order by c.code`,
 };
 
 /**
@@ -110,91 +70,57 @@ const currencySummary: ReportSource = {
  */
 const liabilities: ReportSource = {
   columns: ['currency', 'as_of', 'user_balances', 'custody', 'coverage'],
-  async *batches(sql, period, batchSize) {
-    const scale = await scales(sql);
-    const cursor = sql`
-      with moves as (
-        select t.currency, a.name, t.amount as delta
-        from ledger_transfers t join ledger_accounts a on a.id = t.credit_account_id
-        where t.kind in ('posted', 'post') and t.created_at < ${period.to}
-        union all
-        select t.currency, a.name, -t.amount
-        from ledger_transfers t join ledger_accounts a on a.id = t.debit_account_id
-        where t.kind in ('posted', 'post') and t.created_at < ${period.to}
-      ), sums as (
-        select currency,
-          coalesce(sum(delta) filter (where name like 'user:%'), 0) as user_balances,
-          -coalesce(sum(delta) filter (where name like 'custody:%'), 0) as custody
-        from moves group by currency
-      )
-      select c.code as currency, coalesce(s.user_balances, 0)::numeric(78, 0) as user_balances,
-             coalesce(s.custody, 0)::numeric(78, 0) as custody
-      from currencies c left join sums s on s.currency = c.code
-      order by c.code`.cursor(batchSize);
-    yield* mapped(cursor, (r) => {
-      const amount = (v: bigint) => formatAmount(v, scale.get(r.currency as string)!);
-      const owed = r.userBalances as bigint;
-      const held = r.custody as bigint;
-      return [r.currency as string, period.to, amount(owed), amount(held), amount(held - owed)];
-    });
-  },
+  select: `
+    with moves as (
+      select t.currency, a.name, t.amount as delta
+      from ledger_transfers t join ledger_accounts a on a.id = t.credit_account_id
+      where t.kind in ('posted', 'post') and t.created_at < ${TO}
+      union all
+      select t.currency, a.name, -t.amount
+      from ledger_transfers t join ledger_accounts a on a.id = t.debit_account_id
+      where t.kind in ('posted', 'post') and t.created_at < ${TO}
+    ), sums as (
+      select currency,
+        coalesce(sum(delta) filter (where name like 'user:%'), 0) as user_balances,
+        -coalesce(sum(delta) filter (where name like 'custody:%'), 0) as custody
+      from moves group by currency
+    )
+    select c.code as currency, iso_utc(${TO}) as as_of,
+           format_amount(coalesce(s.user_balances, 0), c.unit) as user_balances,
+           format_amount(coalesce(s.custody, 0), c.unit) as custody,
+           format_amount(coalesce(s.custody, 0) - coalesce(s.user_balances, 0), c.unit) as coverage
+    from currency_units c left join sums s on s.currency = c.code
+    order by c.code`,
 };
 
 /** Prices are quote per whole base unit; the buyer's fee is in base (what it bought), the seller's in quote. */
 const trades: ReportSource = {
   columns: ['pair', 'trade_id', 'created_at', 'price', 'amount', 'quote_amount', 'taker_side', 'buyer_fee', 'seller_fee'],
-  async *batches(sql, period, batchSize) {
-    const scale = await scales(sql);
-    const cursor = sql`
-      select t.pair, t.id, t.created_at, t.price, t.amount, t.quote_amount, t.taker_side, t.buyer_fee, t.seller_fee,
-             p.base, p.quote
-      from trades t join pairs p on p.code = t.pair
-      where t.created_at >= ${period.from} and t.created_at < ${period.to}
-      order by t.no`.cursor(batchSize);
-    yield* mapped(cursor, (r) => {
-      const base = scale.get(r.base as string)!;
-      const quote = scale.get(r.quote as string)!;
-      return [
-        r.pair as string,
-        String(r.id),
-        iso(r.createdAt),
-        formatAmount(r.price as bigint, quote),
-        formatAmount(r.amount as bigint, base),
-        formatAmount(r.quoteAmount as bigint, quote),
-        r.takerSide as string,
-        formatAmount(r.buyerFee as bigint, base),
-        formatAmount(r.sellerFee as bigint, quote),
-      ];
-    });
-  },
+  select: `
+    select t.pair, t.id::text as trade_id, iso_utc(t.created_at) as created_at, format_amount(t.price, q.unit) as price,
+           format_amount(t.amount, b.unit) as amount, format_amount(t.quote_amount, q.unit) as quote_amount,
+           t.taker_side, format_amount(t.buyer_fee, b.unit) as buyer_fee, format_amount(t.seller_fee, q.unit) as seller_fee
+    from trades t
+    join pairs p on p.code = t.pair
+    join currency_units b on b.code = p.base
+    join currency_units q on q.code = p.quote
+    where t.created_at >= ${FROM} and t.created_at < ${TO}
+    order by t.no`,
 };
 
 const tradeVolume: ReportSource = {
   columns: ['pair', 'trades', 'base_volume', 'quote_volume', 'base_fees', 'quote_fees'],
-  async *batches(sql, period, batchSize) {
-    const scale = await scales(sql);
-    const cursor = sql`
-      select p.code as pair, p.base, p.quote, count(t.id)::int as trades,
-             coalesce(sum(t.amount), 0)::numeric(78, 0) as base_volume,
-             coalesce(sum(t.quote_amount), 0)::numeric(78, 0) as quote_volume,
-             coalesce(sum(t.buyer_fee), 0)::numeric(78, 0) as base_fees,
-             coalesce(sum(t.seller_fee), 0)::numeric(78, 0) as quote_fees
-      from pairs p
-      left join trades t on t.pair = p.code and t.created_at >= ${period.from} and t.created_at < ${period.to}
-      group by p.code order by p.code`.cursor(batchSize);
-    yield* mapped(cursor, (r) => {
-      const base = scale.get(r.base as string)!;
-      const quote = scale.get(r.quote as string)!;
-      return [
-        r.pair as string,
-        r.trades as number,
-        formatAmount(r.baseVolume as bigint, base),
-        formatAmount(r.quoteVolume as bigint, quote),
-        formatAmount(r.baseFees as bigint, base),
-        formatAmount(r.quoteFees as bigint, quote),
-      ];
-    });
-  },
+  select: `
+    select p.code as pair, count(t.id)::int as trades,
+           format_amount(coalesce(sum(t.amount), 0), b.unit) as base_volume,
+           format_amount(coalesce(sum(t.quote_amount), 0), q.unit) as quote_volume,
+           format_amount(coalesce(sum(t.buyer_fee), 0), b.unit) as base_fees,
+           format_amount(coalesce(sum(t.seller_fee), 0), q.unit) as quote_fees
+    from pairs p
+    join currency_units b on b.code = p.base
+    join currency_units q on q.code = p.quote
+    left join trades t on t.pair = p.code and t.created_at >= ${FROM} and t.created_at < ${TO}
+    group by p.code, b.unit, q.unit order by p.code`,
 };
 
 export const reportSources: Record<ReportType, ReportSource> = {
@@ -204,3 +130,10 @@ export const reportSources: Record<ReportType, ReportSource> = {
   trades,
   trade_volume: tradeVolume,
 };
+
+/** The source as CSV from COPY: every cell defused as platform/csv.ts does (`csv_safe`), a header line first. */
+export function copyCsv(source: ReportSource): string {
+  const cells = source.columns.map((c) => `csv_safe(r.${c}::text) as ${c}`).join(', ');
+  // offset 0 keeps the select a subquery, so csv_safe reads each cell once instead of computing it twice inlined
+  return `copy (select ${cells} from (${source.select} offset 0) r) to stdout with (format csv, header)`;
+}

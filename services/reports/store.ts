@@ -13,7 +13,6 @@ export interface Report {
   scheduleId: string | null;
   workflowId: string;
   emailTo: string | null;
-  filePath: string | null;
   rows: number | null;
   bytes: number | null;
   error: string | null;
@@ -41,7 +40,6 @@ function toReport(r: Record<string, unknown>): Report {
     scheduleId: (r.scheduleId as string | null) ?? null,
     workflowId: r.workflowId as string,
     emailTo: (r.emailTo as string | null) ?? null,
-    filePath: (r.filePath as string | null) ?? null,
     rows: num(r.rows),
     bytes: num(r.bytes),
     error: (r.error as string | null) ?? null,
@@ -74,9 +72,9 @@ export async function listReports(db: Db, page: { before?: string; limit: number
   return rows.map(toReport);
 }
 
-export async function markReportDone(db: Db, id: string, file: { path: string; rows: number; bytes: number }): Promise<void> {
+export async function markReportDone(db: Db, id: string, file: { rows: number; bytes: number }): Promise<void> {
   await db`
-    update reports set status = 'done', file_path = ${file.path}, rows = ${file.rows}, bytes = ${file.bytes},
+    update reports set status = 'done', rows = ${file.rows}, bytes = ${file.bytes},
       finished_at = coalesce(finished_at, now())
     where id = ${id}`;
 }

@@ -16,6 +16,8 @@ export interface Credentials {
   totp?: string;
   /** The caller's address, checked against the user's allow-list. */
   ip: string;
+  /** The caller's User-Agent, told to the user when the address is new to them. */
+  userAgent?: string;
 }
 
 /** The user these credentials sign in, or a DomainError saying what is missing or wrong. */

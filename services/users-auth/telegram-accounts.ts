@@ -7,6 +7,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { admit } from './sign-in.js';
+import { rememberSignInIp } from './sign-in-ips.js';
 import { insertUser, userWithSecretsById, type User } from './users-store.js';
 
 export interface TelegramIdentity {
@@ -39,7 +40,9 @@ export async function signInWithTelegram(
     userId ??= await linkedUser(sql, identity.telegramId);
     if (!userId) throw new DomainError(ErrorCode.Conflict, 'this Telegram account is being set up; try again');
   }
-  return { user: await admit(totpKey, (await userWithSecretsById(sql, userId))!, credentials), created };
+  const user = await admit(totpKey, (await userWithSecretsById(sql, userId))!, credentials);
+  await rememberSignInIp(sql, user.id, credentials);
+  return { user, created };
 }
 
 /** Links the Telegram account to the user; one Telegram account per user and one user per Telegram account. */

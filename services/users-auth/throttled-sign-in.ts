@@ -1,13 +1,14 @@
 /**
  * Sign-in behind the attempt throttle (services/security): a wrong password or second-factor code counts against the
  * account and the client IP, and refusals are 429s until the wait is over. Every outcome is a security event; a
- * lockout also notifies the account's owner. The API's token endpoint and the console sign in through here.
+ * lockout also notifies the account's owner, and so does a sign-in from an address new to the account. The API's token endpoint and the console sign in through here.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
 import { notify } from '../notifications/store.js';
 import { attemptSubjects, recordSecurityEvent, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
 import { signIn, type Credentials } from './sign-in.js';
+import { rememberSignInIp } from './sign-in-ips.js';
 import { userByEmail, type User } from './users-store.js';
 
 export interface SignInGuard {
@@ -49,6 +50,7 @@ export async function throttledSignIn(
       },
     });
     await recordSecurityEvent(sql, { kind: 'login_succeeded', userId: user.id, ip });
+    await rememberSignInIp(sql, user.id, { ip, userAgent: credentials.userAgent });
     return user;
   } catch (error) {
     if (error instanceof DomainError && error.code !== ErrorCode.TotpRequired) {

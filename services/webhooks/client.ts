@@ -22,6 +22,9 @@ export { deliveryOutbox } from './delivery-outbox.js';
 /** Operators' console: every merchant's deliveries, their attempts, and redelivery. */
 export { attemptsOf, listDeliveries, type Attempt, type Delivery } from './deliveries-store.js';
 export { existingDelivery, redeliver, type WebhookDeps } from './service.js';
+/** The safe outbound POST and URL check, for whoever else posts to URLs operators give (notifications' Slack hooks). */
+export { endpointUrlProblem } from './outbound-address.js';
+export { postWebhook, type PostResult } from './post.js';
 
 /**
  * Publishes an event to its merchant's enabled endpoints subscribed to its type, in the caller's transaction `tx`.

@@ -8,6 +8,7 @@ import { Contract, NonceManager, Wallet, parseEther, parseUnits, type JsonRpcPro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
+import { checkAccessibility, launchBrowser } from '../support/browser.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, testProvider } from '../support/evm.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
@@ -182,6 +183,52 @@ describe('reconciliation of custody with the chain', () => {
       const alerts = (await stack.api.get('/v1/ops/alerts', ops())).body.data.map((a: { kind: string }) => a.kind);
       expect(alerts).toEqual(expect.arrayContaining(['reconciliation_drift', 'custody_below_minimum']));
       expect((await stack.api.get('/v1/ops/reconciliations/00000000-0000-4000-8000-000000000000', ops())).status).toBe(404);
+
+      // the history, newest first a page at a time: this run with its drift, then the clean one before it
+      const first = await stack.api.get('/v1/ops/reconciliations?limit=1', ops());
+      expect(first.status).toBe(200);
+      expect(first.body.data).toEqual([
+        expect.objectContaining({
+          id: result.id,
+          ok: false,
+          alerts: 1,
+          below_minimum: 1,
+          drift: expect.arrayContaining([
+            {
+              account: `custody:hot:${CHAIN}`,
+              currency: 'ETH',
+              drift: formatAmount(-lost, 18),
+              unexplained: formatAmount(-lost, 18),
+              alert: true,
+            },
+          ]),
+        }),
+      ]);
+      const second = await stack.api.get(`/v1/ops/reconciliations?limit=1&cursor=${first.body.next_cursor}`, ops());
+      expect(second.body.data).toEqual([expect.objectContaining({ ok: true, alerts: 0 })]);
+      for (const line of second.body.data[0].drift) expect(Number(line.unexplained)).toBe(0);
+      expect((await stack.api.get('/v1/ops/reconciliations?cursor=not-ours', ops())).status).toBe(400);
+
+      // the console's page: the runs with their unexplained drift, and one run's comparison
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${stack.url}/ops/`);
+        await page.getByLabel('Email').fill(stack.admin.email);
+        await page.getByLabel('Password').fill(stack.admin.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.goto(`${stack.url}/ops/reconciliations`);
+        await checkAccessibility(page);
+        expect(await page.locator('.reconciliation-result').allTextContents()).toEqual(['DRIFT', 'reconciled']);
+        expect(await page.locator('tbody tr').first().textContent()).toContain(
+          `custody:hot:${CHAIN}: -${formatAmount(lost, 18)} ETH`,
+        );
+        await page.locator(`a[href="/ops/reconciliations/${result.id}"]`).click();
+        await checkAccessibility(page);
+        expect(await page.locator('tr.drift-alert td.mono').allTextContents()).toEqual([`custody:hot:${CHAIN}`]);
+      } finally {
+        await browser.close();
+      }
     },
   );
 });

@@ -1,16 +1,29 @@
 /**
- * Reports end to end through the API, worker and SMTP sink: on demand in CSV and XLSX, mailed, downloaded and read
- * back; trades from the running exchange; schedules created, run, paused, resumed and deleted in Temporal.
+ * Reports end to end through the API, worker, SMTP sink and a Slack webhook double: on demand in CSV and XLSX, stored
+ * in Postgres, mailed, announced on Slack, downloaded and read back; trades from the running exchange; schedules
+ * created, run, paused, resumed and deleted in Temporal.
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
+import { TelegramSlackDouble } from '../support/telegram-slack-double.js';
 
 let stack: Stack;
+let slack: TelegramSlackDouble;
 beforeAll(async () => {
-  stack = await startStack({ mailSink: true });
+  slack = await TelegramSlackDouble.start();
+  stack = await startStack({ mailSink: true, env: { NOTIFICATION_DISPATCH_INTERVAL_MS: '200' } });
+  const route = await stack.api.post(
+    '/v1/ops/alert-routes',
+    { event_type: 'report_ready', channel: 'slack', target: slack.slackHook('finance', 200), min_severity: 'info' },
+    ops(),
+  );
+  expect(route.status).toBe(201);
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await slack?.close();
+});
 
 const period = () => ({
   from: new Date(Date.now() - 3_600_000).toISOString(),
@@ -43,11 +56,11 @@ async function download(id: string): Promise<Response> {
 const csvRows = (text: string) =>
   text
     .trimEnd()
-    .split('\r\n')
+    .split('\n')
     .map((line) => line.split(','));
 
 describe('reports on demand', () => {
-  it('lists the period’s ledger entries as CSV, mailed to the operator', async () => {
+  it('lists the period’s ledger entries as CSV, mailed to the operator and announced on Slack', async () => {
     const ann = await stack.api.signUp('report-ann@example.com');
     await fund(stack, ann.id, 'USD', '125.50');
     await fund(stack, ann.id, 'ETH', '0.000000000000000001');
@@ -89,6 +102,18 @@ describe('reports on demand', () => {
     await expect
       .poll(async () => (await stack.api.get(`/v1/ops/reports/${created.body.id}`, ops())).body.emailed_at)
       .not.toBeNull();
+
+    // Slack's incoming webhooks carry no files: the announcement links to the download, which any API process serves
+    await expect
+      .poll(() => slack.slack.filter((p) => p.hook === 'finance' && p.text.includes(created.body.id)).length, { timeout: 30_000 })
+      .toBe(1);
+    const [announced] = slack.slack.filter((p) => p.text.includes(created.body.id));
+    // the Slack escaping keeps the type's underscore from starting italics (a zero-width space after it)
+    expect(announced!.text).toMatch(
+      /^:bar_chart: \*Report ledger_\u200Bentries \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d is ready\*\n2 rows, csv: </,
+    );
+    const link = /<(http[^|>]+)\|download>/.exec(announced!.text)![1]!;
+    expect(new URL(link).pathname).toBe(`/v1/ops/reports/${created.body.id}/file`);
   });
 
   it('writes XLSX: liabilities against custody, and trades with their volume from the exchange', async () => {

@@ -35,6 +35,7 @@ export async function inProcessDeps(
     totp: deriveKey(secretKey, 'totp'),
     apiKeys: deriveKey(secretKey, 'api-keys'),
     emailLinks: deriveKey(secretKey, 'email-links'),
+    alertRoutes: deriveKey(secretKey, 'alert-routes'),
   };
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);

@@ -1,7 +1,8 @@
 /**
  * The outside world of notifications for tests and benches: a Telegram Bot API double (`POST /bot<token>/<method>`,
  * answering `{ ok, result }` or `{ ok: false, error_code, description }` as api.telegram.org does, and refusing
- * MarkdownV2 with an unescaped reserved character as Telegram does) and Slack incoming webhooks (`POST /slack/<name>`,
+ * MarkdownV2 with an unescaped reserved character as Telegram does, and answering 429 with `retry_after` for the chats a
+ * test rate-limits) and Slack incoming webhooks (`POST /slack/<name>`,
  * answering the status the test set for that hook). It records what it received, and it can deliver an update to a
  * bot's webhook, as Telegram does when a user writes to the bot.
  */
@@ -50,6 +51,10 @@ export class TelegramSlackDouble {
   /** Status each Slack hook answers (default 200 "ok"). */
   readonly slackStatus = new Map<string, number>();
   private messageId = 0;
+  /** Chats whose next sendMessage calls answer 429 Too Many Requests with this retry_after (seconds), and how many. */
+  readonly tooManyRequests = new Map<string, { retryAfter: number; times: number }>();
+  /** When each refused or accepted sendMessage arrived, per chat: to check a sender waited as asked. */
+  readonly sendTimes = new Map<string, number[]>();
   /** Updates waiting for getUpdates (a bot without a webhook). */
   private readonly pending: Array<Record<string, unknown> & { update_id: number }> = [];
 
@@ -138,6 +143,21 @@ export class TelegramSlackDouble {
     const text = String(params.text ?? '');
     if (!params.chat_id || text === '')
       return { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: message text is empty' } };
+    const chat = String(params.chat_id);
+    this.sendTimes.set(chat, [...(this.sendTimes.get(chat) ?? []), Date.now()]);
+    const limited = this.tooManyRequests.get(chat);
+    if (limited && limited.times > 0) {
+      limited.times--;
+      return {
+        status: 429,
+        body: {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${limited.retryAfter}`,
+          parameters: { retry_after: limited.retryAfter },
+        },
+      };
+    }
     if (params.parse_mode === 'MarkdownV2') {
       const problem = markdownV2Problem(text);
       if (problem) return { status: 400, body: { ok: false, error_code: 400, description: problem } };

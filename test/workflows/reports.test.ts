@@ -1,8 +1,5 @@
 /** The report workflow on the time-skipping server, with its real activities against a test database. */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -11,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReportActivities } from '../../activities/reports/activities.js';
 import { lastWholePeriod } from '../../domain/reports/reports.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
+import { reportFileChunks } from '../../services/reports/file-store.js';
 import { insertReport, listReports, reportById } from '../../services/reports/store.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { reportWorkflow } from '../../workflows/reports/workflow.js';
@@ -20,7 +18,6 @@ import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js'
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
-let directory: string;
 const mailed: Array<Parameters<Mailer['send']>[0]> = [];
 const mailer: Mailer = {
   async send(message) {
@@ -31,11 +28,7 @@ const mailer: Mailer = {
 };
 
 beforeAll(async () => {
-  [env, db, directory] = await Promise.all([
-    timeSkippingEnvironment(),
-    createTestDatabase(),
-    mkdtemp(join(tmpdir(), 'sluice-reports-')),
-  ]);
+  [env, db] = await Promise.all([timeSkippingEnvironment(), createTestDatabase()]);
   await new LedgerWriter(db.sql).submit({
     transfers: [{ kind: 'posted', key: 'r1', debit: 'equity:adjustments', credit: 'user:a', currency: 'EUR', amount: 1250n }],
   });
@@ -47,7 +40,7 @@ afterAll(async () => {
 
 async function run(workflowId: string, input: ReportInput, replace: Record<string, unknown> = {}) {
   const activities = {
-    ...createReportActivities({ sql: db.sql, log: pino({ level: 'silent' }), mailer, directory }),
+    ...createReportActivities({ sql: db.sql, log: pino({ level: 'silent' }), mailer, publicUrl: 'https://sluice.example' }),
     ...replace,
   };
   const worker = await Worker.create({
@@ -57,6 +50,12 @@ async function run(workflowId: string, input: ReportInput, replace: Record<strin
     activities,
   });
   return worker.runUntil(env.client.workflow.execute(reportWorkflow, { taskQueue: 'reports-test', workflowId, args: [input] }));
+}
+
+async function text(chunks: AsyncIterable<Buffer>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts).toString('utf8');
 }
 
 const storedReport = async (emailTo: string | null) =>
@@ -76,9 +75,19 @@ describe('reportWorkflow', () => {
     expect(result).toEqual({ id: report.id, status: 'done', rows: 1, emailed: true });
     const done = (await reportById(db.sql, report.id))!;
     expect(done).toMatchObject({ status: 'done', rows: 1, emailedAt: expect.any(Date) });
-    expect((await readFile(done.filePath!, 'utf8')).split('\r\n')[1]).toMatch(/,posted,EUR,12\.50,equity:adjustments,user:a,,$/);
+    const file = await text(reportFileChunks(db.sql, report.id));
+    expect(file.split('\n')[1]).toMatch(/,posted,EUR,12\.50,equity:adjustments,user:a,,$/);
+    expect(done.bytes).toBe(Buffer.byteLength(file));
     expect(mailed).toHaveLength(1);
-    expect(mailed[0]!.attachments).toEqual([expect.objectContaining({ path: done.filePath })]);
+    const [attachment] = mailed[0]!.attachments!;
+    expect(attachment!.filename).toMatch(/^ledger_entries-.*\.csv$/);
+    expect(await text(attachment!.content)).toBe(file);
+    // announced once to the alert routes, with the link to its download
+    const [announced] = await db.sql`select kind, body from notifications where key = ${`report:${report.id}:ready`}`;
+    expect(announced).toMatchObject({
+      kind: 'report_ready',
+      body: { rows: 1, url: `https://sluice.example/v1/ops/reports/${report.id}/file` },
+    });
   });
 
   it('records a scheduled run’s report for the last whole period', async () => {

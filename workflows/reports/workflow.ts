@@ -1,18 +1,19 @@
 /**
  * One report run (`report:<id>`): a scheduled run first records its report for the last whole period; then the file
  * is written from Postgres, streamed through a cursor, and mailed when an address was given. A report that cannot be
- * written is marked failed, never left running.
+ * written is marked failed, never left running. A finished report is announced to the alert routes (Slack, Telegram).
  */
 import { ActivityFailure, log, proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createReportActivities } from '../../activities/reports/activities.js';
 import { lastWholePeriod } from '../../domain/reports/reports.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { isPatched } from '../../platform/temporal/versions.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import type { ReportInput, ReportResult } from './messages.js';
 
 type Activities = ReturnType<typeof createReportActivities>;
 const { writeReport } = proxyActivities<Activities>(retryPolicies.reportFile);
-const { recordScheduledReport, markReportFailed } = proxyActivities<Activities>(retryPolicies.bookkeeping);
+const { recordScheduledReport, markReportFailed, announceReport } = proxyActivities<Activities>(retryPolicies.bookkeeping);
 const { emailReport } = proxyActivities<Activities>(retryPolicies.providerSend);
 
 export async function reportWorkflow(input: ReportInput): Promise<ReportResult> {
@@ -52,6 +53,7 @@ export async function reportWorkflow(input: ReportInput): Promise<ReportResult> 
       log.warn('report not mailed', { id, error: error.cause?.message ?? error.message });
     }
   }
+  if (isPatched('report-announced')) await announceReport({ id });
   upsertSearchAttributes([{ key: SluiceStatus, value: 'done' }]);
   return { id, status: 'done', rows, emailed };
 }

@@ -7,6 +7,7 @@ import { depositsPage } from './deposits.js';
 import { invoicesPage } from './invoices.js';
 import { marketsPage } from './markets.js';
 import { notificationsPage } from './notifications.js';
+import { reconciliationsPage } from './reconciliations.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
 import { usersPage } from './users.js';
@@ -28,4 +29,5 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   settingsPage,
   auditsPage,
   notificationsPage,
+  reconciliationsPage,
 ];

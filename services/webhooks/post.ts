@@ -1,5 +1,5 @@
 /**
- * One POST to a merchant's endpoint, bounded: a deadline for the whole exchange, a response read only up to its
+ * One POST to a merchant's endpoint (or an operator's Slack hook), bounded: a deadline for the whole exchange, a response read only up to its
  * excerpt, redirects never followed (node:http does not follow them), and, unless private targets are allowed, a
  * connection only to public addresses checked after DNS resolution (services/webhooks/outbound-address.ts). node:http
  * rather than fetch: the built-in fetch cannot pin its connection to the address we checked.
@@ -7,7 +7,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ATTEMPT_TIMEOUT_MS, RESPONSE_EXCERPT_BYTES } from '../../domain/webhooks/delivery.js';
-import { checkedLookup, literalAddress, nonPublicReason, RefusedTarget } from '../../services/webhooks/outbound-address.js';
+import { checkedLookup, literalAddress, nonPublicReason, RefusedTarget } from './outbound-address.js';
 
 export type PostResult =
   | { kind: 'answered'; status: number; excerpt: string; latencyMs: number }

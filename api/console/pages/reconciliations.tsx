@@ -1,0 +1,181 @@
+/**
+ * Reconciliation for operators: past runs with their drift, one run's comparison of every custody account with its
+ * wallets, and running one now (reconciliation's client, as GET/POST /v1/ops/reconciliations).
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { DriftLine } from '../../../domain/reconciliation/drift.js';
+import {
+  listReconciliations,
+  reconciliationById,
+  reconciliationRunning,
+  startReconciliation,
+} from '../../../services/reconciliation/client.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import type { ApiDeps } from '../../context.js';
+import { decodeCursor, page } from '../../http/pages.js';
+import { ApiError } from '../../http/problem.js';
+import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
+import { parseForm, parseInput } from '../forms.js';
+import { amounts, type Amounts } from '../money.js';
+import { OPERATORS, type ConsolePage } from '../page.js';
+import { render } from '../render.js';
+import { TemporalLink } from '../temporal-ui.js';
+import { DefinitionList, NextPage, PostForm } from '../ui.js';
+
+const PAGE_SIZE = 50;
+const IdParam = z.object({ id: z.uuid() });
+
+const verdict = (ok: boolean) => (ok ? 'reconciled' : 'DRIFT');
+const runPath = (id: string) => `${CONSOLE_BASE}/reconciliations/${id}`;
+
+function Lines(props: { lines: DriftLine[]; fmt: Amounts }) {
+  const { lines, fmt } = props;
+  const cell = (minor: string, currency: string) => <td class="num">{fmt(BigInt(minor), currency)}</td>;
+  return (
+    <table>
+      <caption>Per custody account and currency: chain against ledger, and what explains the difference</caption>
+      <thead>
+        <tr>
+          <th>Account</th>
+          <th class="num">Ledger</th>
+          <th class="num">Chain</th>
+          <th class="num">Drift</th>
+          <th class="num">In flight</th>
+          <th class="num">Awaiting confirmations</th>
+          <th class="num">Unswept</th>
+          <th class="num">Unexplained</th>
+          <th>Alert</th>
+        </tr>
+      </thead>
+      <tbody>
+        {lines.map((l) => (
+          <tr class={l.alert ? 'drift-alert' : undefined}>
+            <td class="mono">{l.account}</td>
+            {cell(l.ledger, l.currency)}
+            {cell(l.chain, l.currency)}
+            {cell(l.drift, l.currency)}
+            {cell(l.inFlight, l.currency)}
+            {cell(l.awaitingConfirmations, l.currency)}
+            {cell(l.unswept, l.currency)}
+            {cell(l.unexplained, l.currency)}
+            <td>{l.alert ? 'YES' : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
+  const ui = deps.settings.console.temporalUi;
+
+  router.get('/', async (c) => {
+    const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
+    const [rows, fmt] = await Promise.all([
+      listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 }),
+      amounts(deps),
+    ]);
+    const result = page(rows, PAGE_SIZE, (r) => r.id);
+    return render(
+      c,
+      'Reconciliations',
+      <>
+        <PostForm action="/reconciliations" csrfToken={c.get('csrfToken')} class="inline">
+          <button type="submit">Reconcile now</button>
+        </PostForm>
+        <p>
+          <TemporalLink ui={ui} attributes={{ SluiceKind: 'reconciliation' }} label="Reconciliation workflows" />
+        </p>
+        <table>
+          <caption>Runs, newest first: custody accounts against their wallets on chain</caption>
+          <thead>
+            <tr>
+              <th>Finished</th>
+              <th>Trigger</th>
+              <th>Result</th>
+              <th class="num">Booked fees</th>
+              <th class="num">Booked top-ups</th>
+              <th>Unexplained drift</th>
+              <th class="num">Below minimum</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.data.map((r) => (
+              <tr>
+                <td>
+                  <a href={runPath(r.id)}>{r.finishedAt}</a>
+                </td>
+                <td>{r.trigger}</td>
+                <td class="reconciliation-result">{verdict(r.ok)}</td>
+                <td class="num">{r.booked.networkFees}</td>
+                <td class="num">{r.booked.topUps}</td>
+                <td>
+                  {r.lines
+                    .filter((l) => l.unexplained !== '0')
+                    .map((l) => `${l.account}: ${fmt(BigInt(l.unexplained), l.currency)}`)
+                    .join('; ') || 'none'}
+                </td>
+                <td class="num">{r.belowMinimum.length}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <NextPage path="/reconciliations" query={{}} cursor={result.nextCursor} />
+      </>,
+    );
+  });
+
+  router.post('/', async (c) => {
+    await parseForm(c, z.object({}));
+    const started = await startReconciliation(deps.temporal, c.get('operator').id);
+    return c.redirect(runPath(started.id), 303);
+  });
+
+  router.get('/:id', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const [run, fmt] = await Promise.all([reconciliationById(deps.sql, id), amounts(deps)]);
+    if (!run && !(await reconciliationRunning(deps.temporal, id)))
+      throw new ApiError(ErrorCode.NotFound, 'no such reconciliation');
+    return render(
+      c,
+      'Reconciliation',
+      <>
+        <DefinitionList
+          items={[
+            ['Result', <strong class="reconciliation-result">{run ? verdict(run.ok) : 'running'}</strong>],
+            ['Trigger', run?.trigger],
+            ['Started', run?.startedAt],
+            ['Finished', run?.finishedAt],
+            ['Booked', run ? `${run.booked.networkFees} network fees, ${run.booked.topUps} top-ups` : undefined],
+            ['Workflow', run && <TemporalLink ui={ui} attributes={{ WorkflowId: run.workflowId }} label={run.workflowId} />],
+          ]}
+        />
+        {run && <Lines lines={run.lines} fmt={fmt} />}
+        {run && run.belowMinimum.length > 0 && (
+          <table>
+            <caption>Below the expected minimum</caption>
+            <thead>
+              <tr>
+                <th>Account or wallet</th>
+                <th class="num">Minimum</th>
+                <th class="num">Holds</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.belowMinimum.map((b) => (
+                <tr>
+                  <td class="mono">{b.target}</td>
+                  <td class="num">{fmt(BigInt(b.minimum), b.currency)}</td>
+                  <td class="num">{fmt(BigInt(b.balance), b.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </>,
+    );
+  });
+}
+
+export const reconciliationsPage: ConsolePage = { path: '/reconciliations', title: 'Reconciliations', roles: OPERATORS, routes };

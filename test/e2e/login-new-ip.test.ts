@@ -1,0 +1,63 @@
+/**
+ * login_new_ip on the real stack: a sign-in from an address the account has not used before is mailed to its owner
+ * (the event's default channel) once per address; the account's first sign-in and known addresses tell nobody.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mailTo, startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  // behind a proxy, so a test can sign in from any address it names
+  stack = await startStack({ mailSink: true, env: { TRUST_PROXY: 'true', NOTIFICATION_DISPATCH_INTERVAL_MS: '200' } });
+});
+afterAll(() => stack?.stop());
+
+const PASSWORD = 'a long enough password';
+const signInFrom = (email: string, ip: string) =>
+  stack.api.post(
+    '/v1/auth/token',
+    { email, password: PASSWORD },
+    { headers: { 'x-forwarded-for': ip, 'user-agent': 'new-ip-test/1.0' } },
+  );
+
+async function newIpMails(email: string): Promise<Array<{ subject: string; text: string }>> {
+  const inbox = await stack.api.get(`/v1/ops/mail?to=${encodeURIComponent(email)}`, { token: stack.admin.token });
+  return inbox.body.data.filter((m: { subject: string }) => /New sign-in to your Sluice account/.test(m.subject));
+}
+
+describe('login_new_ip', () => {
+  it('tells the user once per new address, through notifyUser, and never for known ones', async () => {
+    const email = 'new-ip@example.com';
+    expect((await stack.api.post('/v1/auth/register', { email, password: PASSWORD })).status).toBe(201);
+    expect((await signInFrom(email, '198.51.100.1')).status).toBe(200); // the first sign-in: nothing to compare with
+    expect((await signInFrom(email, '198.51.100.1')).status).toBe(200);
+
+    expect((await signInFrom(email, '203.0.113.77')).status).toBe(200);
+    const mail = await mailTo(stack, email, /New sign-in to your Sluice account/, '203.0.113.77');
+    expect(mail.text).toContain('203.0.113.77');
+
+    expect((await signInFrom(email, '203.0.113.77')).status).toBe(200);
+    expect((await signInFrom(email, '198.51.100.1')).status).toBe(200);
+    // the notification is recorded for the user's in-app list too, once
+    const [user] = await stack.db.sql`select id from users where email = ${email}`;
+    const notices = await stack.db.sql`select key, body from notifications where user_id = ${user!.id} and kind = 'login_new_ip'`;
+    expect(notices).toEqual([
+      {
+        key: `login-new-ip:${user!.id}:203.0.113.77`,
+        body: { ip: '203.0.113.77', at: expect.any(String), user_agent: 'new-ip-test/1.0' },
+      },
+    ]);
+    // a wrong password from a new address is no sign-in: nobody is told
+    expect(
+      (
+        await stack.api.post(
+          '/v1/auth/token',
+          { email, password: 'wrong password!' },
+          { headers: { 'x-forwarded-for': '192.0.2.5' } },
+        )
+      ).status,
+    ).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await newIpMails(email)).toHaveLength(1);
+  });
+});

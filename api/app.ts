@@ -16,6 +16,7 @@ import { balanceRoutes } from './ledger/balances-routes.js';
 import { betEventRoutes } from './betting/events-routes.js';
 import { betRoutes } from './betting/bets-routes.js';
 import { orderRoutes } from './exchange/orders-routes.js';
+import { orderHistoryRoutes } from './orders/routes.js';
 import { opsExchangeRoutes } from './exchange/ops-routes.js';
 import { candleRoutes } from './exchange/candles-routes.js';
 import { triggerRoutes } from './exchange/triggers-routes.js';
@@ -134,6 +135,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   collectionRoutes(app, deps, guards);
   betEventRoutes(app, deps, guards);
   betRoutes(app, deps, guards);
+  // before the spot exchange's /v1/orders/{id}, which would take /v1/orders/history
+  orderHistoryRoutes(app, deps, guards);
   orderRoutes(app, deps, guards);
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);

@@ -104,3 +104,13 @@ export function jsonResponse<T extends z.ZodType>(description: string, schema: T
 }
 
 export const BearerSecurity: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
+
+/** A `callback_url` any order may carry: its state changes are POSTed there, signed (see GET /v1/orders/callback-secret). */
+export const CallbackUrl = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+  .openapi({
+    description: "Where this order's state changes are POSTed (signed with the caller's callback secret, retried)",
+    example: 'https://shop.example/sluice/callbacks',
+  });

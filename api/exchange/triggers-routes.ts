@@ -6,7 +6,16 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { StoredTrigger } from '../../services/exchange/triggers-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import {
+  BearerSecurity,
+  CallbackUrl,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  problems,
+} from '../http/schemas.js';
 import { minorUnits } from './views.js';
 
 const TriggerRequest = z
@@ -20,6 +29,7 @@ const TriggerRequest = z
     }),
     amount: DecimalString.optional(),
     quote_amount: DecimalString.optional().openapi({ description: 'A market buy once fired: what to spend (and hold now)' }),
+    callback_url: CallbackUrl.optional(),
   })
   .openapi('TriggerRequest');
 
@@ -60,6 +70,7 @@ const Id = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 
 export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const { exchange } = deps;
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
     createRoute({
       method: 'post',
@@ -76,6 +87,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const body = c.req.valid('json');
+      checkCallbackUrl(callbacks, body.callback_url);
       const pair = await exchange.pair(body.pair);
       const { trigger, replayed } = await exchange.placeTrigger({
         userId: c.get('user').id,
@@ -88,6 +100,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
+      await attachCallback(callbacks, { id: orderId('trg', trigger.id), userId: c.get('user').id }, body.callback_url);
       return c.json(triggerView(trigger, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

@@ -14,6 +14,7 @@ import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import type { TriggerState } from '../../workflows/exchange/trigger/messages.js';
 import { commitGroups } from '../ledger/journal.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
+import { orderId, publishOrderUpdate, publishOrderUpdates } from '../orders/client.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
 /** A trigger order as its user asks for it. */
@@ -111,8 +112,10 @@ export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState>
   return sql.begin(async (tx) => {
     const [cancelled] = await tx`
       update trigger_orders set status = 'cancelled', updated_at = now() where id = ${id} and status = 'pending' returning id`;
-    if (cancelled)
+    if (cancelled) {
       await commitGroups(tx, [{ transfers: [{ kind: 'void', key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] }]);
+      await publishOrderUpdate(tx, orderId('trg', id));
+    }
     return triggerState(tx, id);
   });
 }
@@ -152,4 +155,8 @@ export async function markTriggersFired(tx: Tx, fired: Array<{ triggerId: number
     update trigger_orders t set status = 'fired', order_id = f.order_id, updated_at = now()
     from unnest(${tx.array(fired.map((f) => f.triggerId))}::bigint[], ${tx.array(fired.map((f) => f.orderId))}::bigint[]) as f(id, order_id)
     where t.id = f.id`;
+  await publishOrderUpdates(
+    tx,
+    fired.map((f) => orderId('trg', f.triggerId)),
+  );
 }

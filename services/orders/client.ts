@@ -8,7 +8,14 @@ import { parseOrderId, type OrderRef } from '../../domain/orders/ids.js';
 import { seal } from '../../platform/crypto/sealed.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { loadCurrencies } from '../currencies/catalog.js';
-import { callbackSecret, endpointUrlProblem, callbackOwner, linkCallback, storeCallbackEvent } from '../webhooks/client.js';
+import {
+  callbackSecret,
+  endpointUrlProblem,
+  callbackOwner,
+  ordersWithCallbacks,
+  linkCallback,
+  storeCallbackEvent,
+} from '../webhooks/client.js';
 import { orderDetails, type OrderDetails } from './details.js';
 import { orderOf, type OrderSummary } from './store.js';
 
@@ -62,14 +69,23 @@ function callbackData(order: OrderSummary, scaleOf: (currency: string) => number
  */
 export async function publishOrderUpdate(tx: Db, orderId: string): Promise<boolean> {
   const userId = await callbackOwner(tx, orderId);
-  if (!userId) return false;
-  const { order: summary } = await ownOrder(tx, userId, orderId);
+  const ref = parseOrderId(orderId);
+  // a quote's callback is linked before it is accepted, and it is an order only once accepted
+  const summary = userId && ref ? await orderOf(tx, userId, ref) : null;
+  if (!summary) return false;
   const scales = new Map((await loadCurrencies(tx)).map((c) => [c.code, c.scale]));
   return storeCallbackEvent(tx, {
     eventId: `order:${summary.id}:${summary.state}`,
     orderId: summary.id,
     data: callbackData(summary, (code) => scales.get(code)!),
   });
+}
+
+/** `publishOrderUpdate` for a page of orders (a settled page of bets): one read finds the few with a callback. */
+export async function publishOrderUpdates(tx: Db, orderIds: string[]): Promise<number> {
+  let stored = 0;
+  for (const id of await ordersWithCallbacks(tx, orderIds)) if (await publishOrderUpdate(tx, id)) stored++;
+  return stored;
 }
 
 /** A callback URL's problem in the request's field `callback_url`, checked before anything is created. */

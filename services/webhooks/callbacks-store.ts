@@ -28,6 +28,13 @@ export async function linkCallback(
     on conflict (order_id) do nothing`;
 }
 
+/** Which of these orders have a callback (one statement for a whole page of orders). */
+export async function ordersWithCallbacks(db: Db, orderIds: string[]): Promise<string[]> {
+  if (orderIds.length === 0) return [];
+  const rows = await db`select order_id from order_callbacks where order_id = any(${db.array(orderIds)}::text[])`;
+  return rows.map((r) => r.orderId as string);
+}
+
 /** The user whose order has a callback; null when it has none. */
 export async function callbackOwner(db: Db, orderId: string): Promise<string | null> {
   const [row] = await db`select user_id from order_callbacks where order_id = ${orderId}`;

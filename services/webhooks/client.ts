@@ -27,7 +27,14 @@ import { storeEvents } from './events-store.js';
 export type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
 export { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
 export { DELIVERIES_CHANNEL } from './events-store.js';
-export { callbackDeliveryIds, callbackOwner, linkCallback, ORDER_CALLBACK_EVENT, storeCallbackEvent } from './callbacks-store.js';
+export {
+  callbackDeliveryIds,
+  callbackOwner,
+  ordersWithCallbacks,
+  linkCallback,
+  ORDER_CALLBACK_EVENT,
+  storeCallbackEvent,
+} from './callbacks-store.js';
 export { attemptsOf, deliveryById, type Attempt, type Delivery } from './deliveries-store.js';
 export { endpointUrlProblem } from './outbound-address.js';
 export { callbackSecret } from './signature.js';

@@ -22,6 +22,7 @@ import { candleRoutes } from './exchange/candles-routes.js';
 import { triggerRoutes } from './exchange/triggers-routes.js';
 import { currencyRoutes } from './currencies/routes.js';
 import { depositRoutes } from './deposits/routes.js';
+import { depositAutoConversionRoutes } from './deposits/auto-conversion-routes.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { meRoutes } from './users-auth/me-routes.js';
@@ -111,6 +112,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   balanceRoutes(app, deps, guards);
   transferRoutes(app, deps, guards);
   depositRoutes(app, deps, guards);
+  depositAutoConversionRoutes(app, deps, guards);
   notificationRoutes(app, deps, guards);
   notificationChannelRoutes(app, deps, guards);
   opsNotificationRoutes(app, deps, guards);

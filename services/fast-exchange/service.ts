@@ -132,6 +132,25 @@ export async function repeatQuote(
   return { quote, replayed: false };
 }
 
+/**
+ * A swap at the current rate, made for the user by Sluice rather than asked for (a deposit converted on arrival): a
+ * quote for `amountIn`, accepted at once, through the same pricing, fee, limits and ledger group as the user's own.
+ * Keyed by `key`: the quote's id and the accept's idempotency key follow from it, so running it again (a retried
+ * activity) answers with the swap already made. A refusal (no pair, pair disabled, rate unavailable, limits,
+ * inventory short) is the DomainError the user would get.
+ */
+export async function convertAtCurrentRate(
+  deps: FastExchangeDeps,
+  request: { userId: string; from: Currency; to: Currency; amountIn: bigint; key: string },
+): Promise<AcceptedSwap> {
+  const id = uuidFrom(`conversion:${request.key}`);
+  if (!(await deps.quotes.find(id))) {
+    const { userId, from, to } = request;
+    await createQuote(deps, { id, userId, from, to, amount: { field: 'amount_in', value: request.amountIn } });
+  }
+  return acceptQuote(deps, { userId: request.userId, quoteId: id, idempotencyKey: request.key });
+}
+
 /** A UUID (version 4 layout) from a SHA-256 of `text`: the same text, the same id. */
 function uuidFrom(text: string): string {
   const hex = createHash('sha256').update(text).digest('hex');

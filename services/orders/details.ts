@@ -34,8 +34,21 @@ const KINDS: Record<
   { read: (db: Db, key: string) => PendingQuery<PgRow[]>; amounts: (row: Row) => Record<string, string> }
 > = {
   dep: {
-    read: (db, key) => db`select to_jsonb(d) as row from deposits d where id = ${key}`,
-    amounts: (r) => ({ amount: r.currency as string, fee: r.currency as string, provider_cost: r.currency as string }),
+    // with its auto-conversion, when one was tried
+    read: (db, key) => db`
+      select to_jsonb(d) || coalesce((
+        select jsonb_build_object('conversion_status', c.status, 'conversion_to', c.to_currency,
+                                  'conversion_amount_in', c.amount_in, 'conversion_amount_out', c.amount_out,
+                                  'conversion_reason_code', c.reason_code, 'conversion_reason', c.reason)
+        from deposit_conversions c where c.deposit_id = d.id), '{}') as row
+      from deposits d where id = ${key}`,
+    amounts: (r) => ({
+      amount: r.currency as string,
+      fee: r.currency as string,
+      provider_cost: r.currency as string,
+      conversion_amount_in: r.currency as string,
+      conversion_amount_out: r.conversion_to as string,
+    }),
   },
   wd: {
     read: (db, key) => db`select to_jsonb(w) as row from withdrawals w where id = ${key}`,

@@ -54,11 +54,8 @@ export function depositAutoConversionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiD
         await requireCurrency(deps.currencies, code, 'currency'),
         await requireCurrency(deps.currencies, toCode, 'to_currency'),
       ];
-      if (from.code === to.code)
-        throw new DomainError(ErrorCode.ValidationFailed, 'to_currency must differ from currency', [
-          { path: 'to_currency', message: 'same as currency' },
-        ]);
-      if (!(await deps.rates.pairBetween(from.code, to.code)))
+      // a currency converted to itself has no pair either
+      if (from.code === to.code || !(await deps.rates.pairBetween(from.code, to.code)))
         throw new DomainError(ErrorCode.UnknownPair, `no pair exchanges ${from.code} and ${to.code}`, [
           { path: 'to_currency', message: `no pair with ${from.code}` },
         ]);

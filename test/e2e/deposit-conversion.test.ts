@@ -49,7 +49,10 @@ describe('deposit auto-conversion', () => {
       const user = await stack.api.signUp('converter@example.com');
       const auth = { token: user.token };
 
-      expect((await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'ETH' }, auth)).status).toBe(400);
+      expect((await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'ETH' }, auth)).body).toMatchObject({
+        code: 'unknown_pair',
+      });
+      expect((await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'usdt' }, auth)).status).toBe(400);
       const noPair = await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'UAH' }, auth);
       expect(noPair.body).toMatchObject({ code: 'unknown_pair' });
       const set = await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'USDT' }, auth);

@@ -42,7 +42,7 @@ const creditedDeposits = async (token: string) =>
 
 describe('deposit auto-conversion', () => {
   it(
-    'converts on arrival, and keeps the deposit in its currency with the reason when it cannot',
+    'converts on arrival, keeps the deposit in its currency with the reason when it cannot; never cancels one',
     { timeout: 180_000 },
     async () => {
       const admin = { token: stack.admin.token };
@@ -112,6 +112,16 @@ describe('deposit auto-conversion', () => {
       expect(swaps).toEqual([
         expect.objectContaining({ currency: 'ETH', counter_currency: 'USDT', amount: '0.250000000000000000' }),
       ]);
+
+      // an on-chain deposit cannot be cancelled: 409 with the reason for its stage; another user's is absent
+      const depositId = first!.replace(/^dep_/, '');
+      const cancel = await stack.api.post(`/v1/deposits/${depositId}/cancel`, undefined, auth);
+      expect(cancel.status).toBe(409);
+      expect(cancel.body).toMatchObject({ code: 'deposit_not_cancellable', errors: [{ path: 'id' }] });
+      expect(cancel.body.detail).toContain('withdraw it');
+      const stranger = await stack.api.signUp('stranger@example.com');
+      expect((await stack.api.post(`/v1/deposits/${depositId}/cancel`, undefined, { token: stranger.token })).status).toBe(404);
+      expect((await stack.api.post('/v1/deposits/abc/cancel', undefined, auth)).status).toBe(400);
 
       expect((await stack.api.request('DELETE', '/v1/deposits/auto-conversions/ETH', undefined, auth)).status).toBe(204);
       expect((await stack.api.request('DELETE', '/v1/deposits/auto-conversions/ETH', undefined, auth)).status).toBe(404);

@@ -87,6 +87,11 @@ function afterCursor(cursor: string | undefined): { createdAt: string; id: strin
 }
 
 export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  // the spot exchange's DELETE /v1/orders/{id} would take these paths' other methods with an id of "history": they
+  // are paths of their own, so another method is a 405 (registered as `all`, so the 405's Allow does not count it)
+  for (const path of ['/v1/orders/history', '/v1/orders/callback-secret'])
+    app.all(path, async (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : c.notFound()));
+
   async function orderView(o: OrderSummary) {
     return {
       id: o.id,

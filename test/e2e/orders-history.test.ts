@@ -308,6 +308,10 @@ describe('one order history', () => {
     );
     expect(badCallback.status).toBe(400);
     expect(badCallback.body.errors.map((e: { path: string }) => e.path)).toContain('callback_url');
+    // the history's paths are their own: another method is a 405, not the spot exchange's DELETE /v1/orders/{id}
+    const wrongMethod = await stack.api.request('DELETE', '/v1/orders/history', undefined, { token: mia.token });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
     // the spot exchange's own routes still work beside the history's
     expect((await stack.api.get(`/v1/orders/${ids.trade!.slice(4)}`, { token: mia.token })).status).toBe(200);
   });

@@ -45,6 +45,12 @@ const TriggerView = z
     quote_amount: z.string().nullable(),
     status: z.enum(['pending', 'fired', 'cancelled']),
     order_id: z.string().nullable().openapi({ description: 'The order it placed when it fired' }),
+    cancel_reason: z
+      .enum(['user_disabled'])
+      .nullable()
+      .openapi({
+        description: 'user_disabled: it fired while its user was disabled, so it placed no order and released its hold',
+      }),
     created_at: z.string(),
   })
   .openapi('Trigger');
@@ -62,6 +68,7 @@ function triggerView(t: StoredTrigger, pair: Pair) {
     quote_amount: quote(t.quoteAmount),
     status: t.status,
     order_id: t.orderId,
+    cancel_reason: t.cancelReason ?? null,
     created_at: t.createdAt.toISOString(),
   };
 }

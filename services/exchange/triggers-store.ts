@@ -36,6 +36,8 @@ export interface StoredTrigger extends PlaceTrigger {
   holdAmount: bigint;
   status: TriggerState['status'];
   orderId: string | null;
+  /** Set when Sluice cancelled it: `user_disabled` (it fired while an operator had disabled its user). */
+  cancelReason: 'user_disabled' | null;
   createdAt: Date;
 }
 
@@ -78,7 +80,10 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
   return row && toTrigger(row);
 }
 
-export type NewTrigger = Omit<StoredTrigger, 'id' | 'status' | 'orderId' | 'createdAt' | 'holdCurrency' | 'holdAmount'>;
+export type NewTrigger = Omit<
+  StoredTrigger,
+  'id' | 'status' | 'orderId' | 'cancelReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+>;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
 export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: string; amount: bigint }) {
@@ -141,9 +146,24 @@ export async function unstartedTriggers(db: Db, graceSeconds: number): Promise<S
   return rows.map(toTrigger);
 }
 
-/** In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused. */
+/**
+ * In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused.
+ * A trigger whose user an operator disabled places no order: it is cancelled here, its hold released and the reason
+ * recorded (`user_disabled`), since its price condition held now and may not hold when the user is enabled again.
+ */
 export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
+  const ofDisabled = await tx`
+    update trigger_orders t set status = 'cancelled', cancel_reason = 'user_disabled', updated_at = now()
+    from users u
+    where t.id = any(${tx.array(ids)}::bigint[]) and t.status = 'pending' and u.id = t.user_id and u.disabled_at is not null
+    returning t.id`;
+  for (const { id } of ofDisabled) {
+    await commitGroups(tx, [
+      { transfers: [{ kind: 'void', key: triggerReleaseKey(String(id)), pendingKey: triggerHoldKey(String(id)) }] },
+    ]);
+    await publishOrderUpdate(tx, orderId('trg', String(id)));
+  }
   const rows =
     await tx`select id from trigger_orders where id = any(${tx.array(ids)}::bigint[]) and status = 'pending' for update`;
   return new Set(rows.map((r) => Number(r.id)));

@@ -45,12 +45,9 @@ const TriggerView = z
     quote_amount: z.string().nullable(),
     status: z.enum(['pending', 'fired', 'cancelled']),
     order_id: z.string().nullable().openapi({ description: 'The order it placed when it fired' }),
-    cancel_reason: z
-      .enum(['user_disabled'])
-      .nullable()
-      .openapi({
-        description: 'user_disabled: it fired while its user was disabled, so it placed no order and released its hold',
-      }),
+    cancel_reason: z.enum(['user_disabled']).nullable().openapi({
+      description: 'user_disabled: it fired while its user was disabled, so it placed no order and released its hold',
+    }),
     created_at: z.string(),
   })
   .openapi('Trigger');

@@ -17,6 +17,7 @@ import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder, publishOrderUpdate } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -182,11 +183,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       security: BearerSecurity,
       request: {
         params: z.object({
-          id: z
-            .string()
-            .regex(/^(ex_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
-            .transform((id) => id.replace(/^ex_/, ''))
-            .openapi({ description: "An accepted quote's id, or its order id (`ex_<id>`) from the order history" }),
+          id: OwnOrOrderId('ex'),
         }),
         headers: IdempotencyHeaders,
       },

@@ -10,6 +10,7 @@ import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -123,11 +124,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       security: BearerSecurity,
       request: {
         params: z.object({
-          id: z
-            .string()
-            .regex(/^(tr_)?[1-9][0-9]{0,18}$/)
-            .transform((id) => id.replace(/^tr_/, ''))
-            .openapi({ description: "A transfer's id, or its order id (`tr_<id>`) from the order history" }),
+          id: OwnOrOrderId('tr'),
         }),
         headers: IdempotencyHeaders,
       },

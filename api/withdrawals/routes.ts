@@ -16,6 +16,7 @@ import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -91,13 +92,7 @@ export async function withdrawalView(deps: ApiDeps, w: Withdrawal, withHistory: 
 }
 
 const IdParam = z.object({ id: z.uuid() });
-/** A withdrawal's id, or its order id (`wd_<id>`) from the order history. */
-const RepeatParam = z.object({
-  id: z
-    .string()
-    .regex(/^(wd_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
-    .transform((id) => id.replace(/^wd_/, '')),
-});
+const RepeatParam = z.object({ id: OwnOrOrderId('wd') });
 
 /** What the withdrawal service needs from the API's dependencies. */
 export function withdrawalDeps(deps: ApiDeps): WithdrawalDeps {

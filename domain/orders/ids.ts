@@ -51,3 +51,9 @@ export function parseOrderId(id: string): OrderRef | null {
 }
 
 export const orderId = (prefix: OrderPrefix, key: string | bigint | number) => `${prefix}_${key}`;
+
+/** A kind's own id, or its order id (`wd_<uuid>` for `wd`): what a route of that kind takes as `{id}`. */
+export const ownOrOrderIdPattern = (prefix: OrderPrefix) => new RegExp(`^(?:${prefix}_)?${PREFIXES[prefix].key}$`);
+
+/** The kind's own id of an id `ownOrOrderIdPattern(prefix)` accepted. */
+export const ownIdOf = (prefix: OrderPrefix, id: string) => (id.startsWith(`${prefix}_`) ? id.slice(prefix.length + 1) : id);

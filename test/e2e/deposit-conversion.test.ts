@@ -3,25 +3,18 @@
  * be converted to USDT gets them swapped as they are credited, at the current rate with the exchange fee; when the
  * exchange's inventory cannot cover it the deposit stays credited in ETH and the reason is recorded, never lost.
  */
-import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { parseEther, type JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type fundedWallet } from '../support/evm.js';
+import { startEvmStack } from '../support/evm-stack.js';
+import type { Stack } from '../support/stack.js';
 
 let provider: JsonRpcProvider;
 let customer: Awaited<ReturnType<typeof fundedWallet>>;
 let stack: Stack;
 
 beforeAll(async () => {
-  provider = testProvider(inject('evmRpcUrl'));
-  customer = await fundedWallet(provider, '100');
-  const usdt = await deployUsdt(provider, customer);
-  const gasKeeper = Wallet.createRandom();
-  await setBalance(provider, gasKeeper.address, parseEther('50'));
-  stack = await startStack({
-    env: evmStackEnv({ usdt, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
-    evmListener: true,
-  });
+  ({ stack, provider, customer } = await startEvmStack());
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();

@@ -4,12 +4,13 @@
  * paged by cursor; details carry the kind's own fields and the callback deliveries (signed, through the webhook
  * machinery); withdrawals, transfers and exchanges repeat under a new Idempotency-Key; bad input is a clear 4xx.
  */
-import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseEther, type JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
-import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import { eventually, type fundedWallet } from '../support/evm.js';
+import { startEvmStack } from '../support/evm-stack.js';
 import { signUpMerchant } from '../support/merchant.js';
-import { fund, startStack, type Stack } from '../support/stack.js';
+import { fund, type Stack } from '../support/stack.js';
 import { verifySignature, WebhookReceiver } from '../support/webhook-receiver.js';
 
 let provider: JsonRpcProvider;
@@ -45,16 +46,8 @@ const allPages = async (query: string) => {
 };
 
 beforeAll(async () => {
-  provider = testProvider(inject('evmRpcUrl'));
-  customer = await fundedWallet(provider, '100');
-  const usdt = await deployUsdt(provider, customer);
-  const gasKeeper = Wallet.createRandom();
-  await setBalance(provider, gasKeeper.address, parseEther('50'));
   receiver = await WebhookReceiver.start();
-  stack = await startStack({
-    env: evmStackEnv({ usdt, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
-    evmListener: true,
-  });
+  ({ stack, provider, customer } = await startEvmStack());
   mia = await signUpMerchant(stack, 'mia@example.com');
   bob = await stack.api.signUp('bob@example.com');
   await fund(stack, mia.id, 'USD', '500.00');

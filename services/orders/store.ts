@@ -57,23 +57,30 @@ const selectOrders = (db: Db) => db`
 /** A page of the user's orders, newest first (ties broken by id). */
 export async function orderHistory(db: Db, userId: string, filter: HistoryFilter): Promise<OrderSummary[]> {
   const { types, status, currency, from, to, after } = filter;
+  // the page is cut first and its callbacks joined after, so only the page's rows are joined
   const rows = await db`
-    ${selectOrders(db)}
-    where h.user_id = ${userId}
-    ${types ? db`and h.type = any(${db.array(types)}::text[])` : db``}
-    ${status ? db`and h.status = ${status}` : db``}
-    ${currency ? db`and (h.currency = ${currency} or h.counter_currency = ${currency})` : db``}
-    ${from ? db`and h.created_at >= ${from}` : db``}
-    ${to ? db`and h.created_at < ${to}` : db``}
-    ${
-      after
-        ? // the plain bound lets each kind's (user, created_at) index cut the range; the pair breaks ties
-          db`and h.created_at <= ${after.createdAt}::timestamptz
-             and (h.created_at, h.id) < (${after.createdAt}::timestamptz, ${after.id})`
-        : db``
-    }
-    order by h.created_at desc, h.id desc
-    limit ${filter.limit}`;
+    select p.*, e.url as callback_url from (
+      select h.*, to_char(h.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position
+      from order_history h
+      where h.user_id = ${userId}
+      ${types ? db`and h.type = any(${db.array(types)}::text[])` : db``}
+      ${status ? db`and h.status = ${status}` : db``}
+      ${currency ? db`and (h.currency = ${currency} or h.counter_currency = ${currency})` : db``}
+      ${from ? db`and h.created_at >= ${from}` : db``}
+      ${to ? db`and h.created_at < ${to}` : db``}
+      ${
+        after
+          ? // the plain bound lets each kind's (user, created_at) index cut the range; the pair breaks ties
+            db`and h.created_at <= ${after.createdAt}::timestamptz
+               and (h.created_at, h.id) < (${after.createdAt}::timestamptz, ${after.id})`
+          : db``
+      }
+      order by h.created_at desc, h.id desc
+      limit ${filter.limit}
+    ) p
+    left join order_callbacks c on c.order_id = p.id
+    left join webhook_endpoints e on e.id = c.endpoint_id
+    order by p.created_at desc, p.id desc`;
   return rows.map(toSummary);
 }
 

@@ -14,6 +14,7 @@ import { ratesFeature } from './rates/worker.js';
 import { webhooksFeature } from './webhooks/worker.js';
 import { reconciliationFeature } from './reconciliation/worker.js';
 import { reportsFeature } from './reports/worker.js';
+import { usersAuthFeature } from './users-auth/worker.js';
 import { withdrawalsFeature } from './withdrawals/worker.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { xrplTrackingFeature } from './xrpl-tracking/worker.js';
@@ -32,4 +33,5 @@ export const workerFeatures: Array<WorkerFeature<WorkerDeps>> = [
   webhooksFeature,
   reportsFeature,
   reconciliationFeature,
+  usersAuthFeature,
 ];

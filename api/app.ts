@@ -16,11 +16,13 @@ import { balanceRoutes } from './ledger/balances-routes.js';
 import { betEventRoutes } from './betting/events-routes.js';
 import { betRoutes } from './betting/bets-routes.js';
 import { orderRoutes } from './exchange/orders-routes.js';
+import { orderHistoryRoutes } from './orders/routes.js';
 import { opsExchangeRoutes } from './exchange/ops-routes.js';
 import { candleRoutes } from './exchange/candles-routes.js';
 import { triggerRoutes } from './exchange/triggers-routes.js';
 import { currencyRoutes } from './currencies/routes.js';
 import { depositRoutes } from './deposits/routes.js';
+import { depositAutoConversionRoutes } from './deposits/auto-conversion-routes.js';
 import { docsRoutes } from './http/docs.js';
 import { healthRoutes } from './http/health.js';
 import { meRoutes } from './users-auth/me-routes.js';
@@ -110,6 +112,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   balanceRoutes(app, deps, guards);
   transferRoutes(app, deps, guards);
   depositRoutes(app, deps, guards);
+  depositAutoConversionRoutes(app, deps, guards);
   notificationRoutes(app, deps, guards);
   notificationChannelRoutes(app, deps, guards);
   opsNotificationRoutes(app, deps, guards);
@@ -134,6 +137,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   collectionRoutes(app, deps, guards);
   betEventRoutes(app, deps, guards);
   betRoutes(app, deps, guards);
+  // before the spot exchange's /v1/orders/{id}, which would take /v1/orders/history
+  orderHistoryRoutes(app, deps, guards);
   orderRoutes(app, deps, guards);
   opsExchangeRoutes(app, deps, guards);
   candleRoutes(app, deps);

@@ -55,6 +55,7 @@ export const ErrorCode = {
   RateUnavailable: 'rate_unavailable',
   QuoteExpired: 'quote_expired',
   InventoryInsufficient: 'inventory_insufficient',
+  DepositNotCancellable: 'deposit_not_cancellable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -16,3 +16,4 @@ export { reportWorkflow } from './reports/workflow.js';
 export { reconciliationWorkflow } from './reconciliation/workflow.js';
 export { notificationDeliveryWorkflow } from './notifications/delivery/workflow.js';
 export { broadcastWorkflow } from './notifications/broadcast/workflow.js';
+export { accountMailWorkflow } from './users-auth/workflow.js';

@@ -1,6 +1,7 @@
 /** Deposit activities shared by every network's deposit workflow. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
+import { convertCreditedDeposit, type ConversionDeps } from '../../services/deposits/conversions.js';
 import type { DepositCreditor } from '../../services/deposits/creditor.js';
 import { depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
 import type { Logger } from '../../platform/log.js';
@@ -31,6 +32,8 @@ export interface CreditDeps {
   sql: Sql;
   log: Logger;
   creditor: DepositCreditor;
+  /** Converts a credited deposit when its user asked for it (the last step of crediting); tests may leave it out. */
+  conversion?: ConversionDeps;
 }
 
 /** Credits the user once (repeating it is harmless); a refusal (dropped, unknown) fails the activity for good. */
@@ -46,6 +49,7 @@ export async function creditOnce(deps: CreditDeps, depositId: string): Promise<D
     },
     result.deposit.status === 'held' ? `deposit held (${result.deposit.holdReason})` : 'deposit credited',
   );
+  if (deps.conversion) await convertCreditedDeposit(deps.conversion, result.deposit);
   return view(result.deposit);
 }
 

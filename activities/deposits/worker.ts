@@ -1,15 +1,44 @@
 /** Deposits' part of the worker: crediting activities, and the EVM deposit workflow's when the EVM chain is configured. */
 import type { WorkerFeature } from '../../platform/worker-feature.js';
+import { deriveKey } from '../../platform/crypto/sealed.js';
+import { required } from '../../platform/config.js';
+import type { ConversionDeps } from '../../services/deposits/conversions.js';
 import { DepositCreditor } from '../../services/deposits/creditor.js';
+import { QuoteWriter } from '../../services/fast-exchange/client.js';
+import { CurrentRates } from '../../services/rates/client.js';
+import { SettingsResolver } from '../../services/settings/client.js';
+import { UserDirectory } from '../../services/users-auth/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createDepositActivities } from './credit.js';
 import { createEvmDepositActivities } from './evm.js';
+
+/**
+ * Auto-conversion swaps through fast exchange as a user's own swap would. The caches it reads through here have no
+ * invalidation listener in the worker, so they read every time (read-through), which a deposit's pace allows.
+ */
+function conversionDeps(deps: WorkerDeps): ConversionDeps {
+  const { sql, log, currencies, ledger, config } = deps;
+  return {
+    sql,
+    log,
+    currencies,
+    exchange: {
+      sql,
+      ledger,
+      currencies,
+      rates: new CurrentRates(sql),
+      settings: new SettingsResolver(sql),
+      users: new UserDirectory(sql, deriveKey(required(config, 'SECRET_KEY'), 'api-keys')),
+      quotes: new QuoteWriter(sql),
+    },
+  };
+}
 
 export const depositsFeature: WorkerFeature<WorkerDeps> = {
   name: 'deposits',
   start: async (deps) => {
     // one creditor per worker: every credit activity of the process shares its batches
-    const withCreditor = { ...deps, creditor: new DepositCreditor(deps.sql) };
+    const withCreditor = { ...deps, creditor: new DepositCreditor(deps.sql), conversion: conversionDeps(deps) };
     return {
       activities: {
         ...createDepositActivities(withCreditor),

@@ -28,6 +28,7 @@ import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
 import { publishWithdrawalEnd } from './webhook-event.js';
+import { orderId, publishOrderUpdate } from '../../services/orders/client.js';
 
 export interface WithdrawalActivityDeps {
   sql: Sql;
@@ -97,6 +98,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       await deps.sql.begin(async (tx) => {
         await recordStatus(tx, id, { ...rest, chain });
         await publishWithdrawalEnd(tx, id, change.status, change.detail);
+        await publishOrderUpdate(tx, orderId('wd', id));
         if (change.status === 'awaiting_approval') {
           const w = await load(id);
           const amount = await amountOf(w);

@@ -17,9 +17,11 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  CallbackUrl,
   PageQuery,
   problems,
 } from '../http/schemas.js';
+import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import { EventId } from './events-routes.js';
 
 const BetRequest = z
@@ -28,6 +30,7 @@ const BetRequest = z
     event_id: z.coerce.string().pipe(EventId).openapi({ example: '42' }),
     amount: DecimalString.openapi({ description: `The stake: positive, at most ${STAKE_DECIMALS} decimal places` }),
     currency: CurrencyCode,
+    callback_url: CallbackUrl.optional().openapi({ description: 'Told when the bet is placed and when it is settled' }),
   })
   .openapi('BetRequest');
 
@@ -74,6 +77,7 @@ const refusal = (error: { code: ErrorCode; message: string }) => {
 };
 
 export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
     createRoute({
       method: 'post',
@@ -97,6 +101,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
         throw new ApiError(ErrorCode.CurrencyDisabled, `${currency.code} is disabled`, [
           { path: 'currency', message: 'is disabled' },
         ]);
+      checkCallbackUrl(callbacks, body.callback_url);
       const stake = parseStake(body.amount, currency.scale);
       if (!stake.ok)
         throw invalidField(
@@ -118,6 +123,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       });
       deps.metrics.ledgerOutcomes.inc({ outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'held') : outcome.error.code });
       if (!outcome.ok) throw refusal(outcome.error);
+      await attachCallback(callbacks, { id: orderId('bet', outcome.bet.id), userId: user.id }, body.callback_url);
       return c.json(betView(outcome.bet, currency), 201, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

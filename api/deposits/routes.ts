@@ -1,11 +1,12 @@
 /** A user's deposit address per currency, and their deposits on every network. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkAddress } from '../../chains/addresses.js';
-import { depositsOfUser } from '../../services/deposits/store.js';
+import { depositById, depositsOfUser } from '../../services/deposits/store.js';
+import { whyNotCancellable } from '../../domain/deposits/cancel.js';
 import { isEvmChain } from '../../domain/deposits/credit.js';
 import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
 import { confirmationsOf } from '../../services/deposits/evm-observations.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
@@ -129,6 +130,33 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         },
         200,
       );
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/deposits/{id}/cancel',
+      tags: ['deposits'],
+      summary: 'Cancel a deposit: refused for every on-chain deposit, with the reason',
+      description:
+        'Sluice takes only on-chain deposits, and a chain transaction cannot be called back at any stage, so this ' +
+        "always answers 409 `deposit_not_cancellable` with the reason for the deposit's status and what to do " +
+        'instead: a pending deposit awaits its confirmations; a held one is kept on its address until it is credited ' +
+        '(with the next deposit that brings it to the minimum, or by an operator); a credited one is on your balance ' +
+        "(withdraw it to send it back); a dropped one was never credited. Another user's deposit is a 404.",
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: z.object({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) }) },
+      responses: { ...problems(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const deposit = await depositById(deps.sql, c.req.valid('param').id);
+      if (!deposit || deposit.userId !== c.get('user').id || deposit.invoiceId !== null)
+        throw new DomainError(ErrorCode.NotFound, 'no such deposit');
+      const reason = whyNotCancellable(deposit.status);
+      throw new DomainError(ErrorCode.DepositNotCancellable, `deposit ${deposit.id} cannot be cancelled: ${reason}`, [
+        { path: 'id', message: reason },
+      ]);
     },
   );
 }

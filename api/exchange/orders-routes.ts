@@ -6,8 +6,10 @@ import type { Guards } from '../http/guards.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { ErrorCode } from '../../domain/errors.js';
+import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import {
   BearerSecurity,
+  CallbackUrl,
   DecimalString,
   IdempotencyHeaders,
   jsonBody,
@@ -37,6 +39,7 @@ const OrderRequest = z
       .openapi({ description: 'GTC for limit orders, IOC for market by default' }),
     post_only: z.boolean().optional(),
     client_order_id: z.string().min(1).max(64).optional(),
+    callback_url: CallbackUrl.optional(),
   })
   .openapi('OrderRequest');
 
@@ -44,6 +47,7 @@ const OrderWithFills = OrderView.extend({ fills: z.array(TradeView) }).openapi('
 
 export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const { exchange } = deps;
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
     createRoute({
       method: 'post',
@@ -60,6 +64,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const body = c.req.valid('json');
+      checkCallbackUrl(callbacks, body.callback_url);
       const pair = await exchange.pair(body.pair);
       const type = body.type;
       const { order, replayed } = await exchange.place({
@@ -75,6 +80,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         clientOrderId: body.client_order_id ?? null,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
+      await attachCallback(callbacks, { id: orderId('ord', order.id), userId: c.get('user').id }, body.callback_url);
       return c.json(orderView(order, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

@@ -6,7 +6,16 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { StoredTrigger } from '../../services/exchange/triggers-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, DecimalString, IdempotencyHeaders, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import {
+  BearerSecurity,
+  CallbackUrl,
+  DecimalString,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  problems,
+} from '../http/schemas.js';
 import { minorUnits } from './views.js';
 
 const TriggerRequest = z
@@ -26,6 +35,7 @@ const TriggerRequest = z
     }),
     amount: DecimalString.optional(),
     quote_amount: DecimalString.optional().openapi({ description: 'A market buy once fired: what to spend (and hold now)' }),
+    callback_url: CallbackUrl.optional(),
   })
   .openapi('TriggerRequest');
 
@@ -47,6 +57,9 @@ const TriggerView = z
       .enum(['stop_market', 'stop_limit', 'take_profit'])
       .nullable()
       .openapi({ description: 'Which leg fired (an OCO’s other leg was cancelled with it)' }),
+    cancel_reason: z.enum(['user_disabled']).nullable().openapi({
+      description: 'user_disabled: it fired while its user was disabled, so it placed no order and released its hold',
+    }),
     created_at: z.string(),
   })
   .openapi('Trigger');
@@ -67,6 +80,7 @@ function triggerView(t: StoredTrigger, pair: Pair) {
     status: t.status,
     order_id: t.orderId,
     fired_leg: t.firedLeg,
+    cancel_reason: t.cancelReason ?? null,
     created_at: t.createdAt.toISOString(),
   };
 }
@@ -75,6 +89,7 @@ const Id = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 
 export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const { exchange } = deps;
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
     createRoute({
       method: 'post',
@@ -91,6 +106,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const body = c.req.valid('json');
+      checkCallbackUrl(callbacks, body.callback_url);
       const pair = await exchange.pair(body.pair);
       const { trigger, replayed } = await exchange.placeTrigger({
         userId: c.get('user').id,
@@ -105,6 +121,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
+      await attachCallback(callbacks, { id: orderId('trg', trigger.id), userId: c.get('user').id }, body.callback_url);
       return c.json(triggerView(trigger, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

@@ -8,14 +8,18 @@ import {
   createQuote,
   ownQuote,
   quoteStatus,
+  repeatQuote,
   type FastExchangeDeps,
   type QuoteStatus,
 } from '../../services/fast-exchange/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { attachCallback, checkCallbackUrl, orderId, ownOrder, publishOrderUpdate } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
+  CallbackUrl,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
@@ -30,6 +34,7 @@ const QuoteRequest = z
     to: CurrencyCode,
     amount_in: DecimalString.optional().openapi({ description: 'What you pay, fee included' }),
     amount_out: DecimalString.optional().openapi({ description: 'What you want to receive' }),
+    callback_url: CallbackUrl.optional().openapi({ description: 'Told when the swap settles (the quote becomes an order)' }),
   })
   .refine((q) => (q.amount_in === undefined) !== (q.amount_out === undefined), {
     message: 'give exactly one of amount_in and amount_out',
@@ -83,6 +88,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     quotes: deps.fastExchange.quotes,
     currencies: deps.currencies,
   };
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   const currencies = async (q: StoredQuote) =>
     [(await deps.currencies.get(q.from))!, (await deps.currencies.get(q.to))!] as const;
 
@@ -110,7 +116,10 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         body.amount_in !== undefined
           ? { field: 'amount_in' as const, value: requireAmount(body.amount_in, from, 'amount_in') }
           : { field: 'amount_out' as const, value: requireAmount(body.amount_out!, to, 'amount_out') };
-      const quote = await createQuote(service, { userId: c.get('user').id, from, to, amount });
+      checkCallbackUrl(callbacks, body.callback_url);
+      const userId = c.get('user').id;
+      const quote = await createQuote(service, { userId, from, to, amount });
+      await attachCallback(callbacks, { id: orderId('ex', quote.id), userId }, body.callback_url);
       return c.json(quoteView(quote, from, to, { status: 'open', acceptedAt: null }), 201);
     },
   );
@@ -152,8 +161,56 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         quoteId: c.req.valid('param').id,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
+      // the swap settled in the ledger's batch; its callback (if any) is told now, and again harmlessly on a replay
+      await deps.sql.begin((tx) => publishOrderUpdate(tx, orderId('ex', swap.quote.id)));
       const view = quoteView(swap.quote, ...(await currencies(swap.quote)), { status: 'accepted', acceptedAt: swap.acceptedAt });
       return c.json(view, 200, swap.replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/exchange/{id}/repeat',
+      tags: ['fast exchange'],
+      summary: 'A new quote with the parameters of a swap you made',
+      description:
+        'Repeating an exchange asks for a new quote, never a swap: the same currencies and `amount_in`, with the same ' +
+        "callback URL, priced now (today's rate, spread, fee and limits) through the same checks as " +
+        "`POST /v1/exchange/quotes`. Accept it (`POST /v1/exchange/quotes/{id}/accept`) to swap. The new quote's id " +
+        'follows from the `Idempotency-Key`: repeating the request with that key answers with the same quote.',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: {
+        params: z.object({
+          id: OwnOrOrderId('ex'),
+        }),
+        headers: IdempotencyHeaders,
+      },
+      responses: {
+        201: jsonResponse('The new quote (or the first result of this Idempotency-Key)', QuoteView),
+        ...problems(400, 401, 403, 404, 409, 422, 503),
+      },
+    }),
+    async (c) => {
+      const userId = c.get('user').id;
+      // only a swap is an exchange order: a quote never accepted is not one to repeat
+      const { order } = await ownOrder(deps.sql, userId, orderId('ex', c.req.valid('param').id));
+      const original = await ownQuote(service, userId, c.req.valid('param').id);
+      const [from, to] = await currencies(original);
+      const { quote, replayed } = await repeatQuote(service, {
+        userId,
+        original,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        from,
+        to,
+      });
+      await attachCallback(callbacks, { id: orderId('ex', quote.id), userId }, order.callbackUrl);
+      return c.json(
+        quoteView(quote, from, to, await quoteStatus(service, quote)),
+        201,
+        replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
     },
   );
 }

@@ -8,6 +8,8 @@ import type { Hono } from 'hono';
 interface KnownPath {
   pattern: RegExp;
   methods: Set<string>;
+  /** How many segments are parameters: a literal segment is more specific than a parameter. */
+  params: number;
 }
 
 /** A Hono path (`/v1/withdrawals/:id/cancel`, `:id{[0-9]+}`, `*`) as a regular expression. */
@@ -35,12 +37,19 @@ export function allowedMethods(app: Hono<any>): (path: string) => string[] {
       if (route.method === 'GET') methods.add('HEAD'); // Hono answers HEAD with the GET route
       byPath.set(route.path, methods);
     }
-    return [...byPath].map(([path, methods]) => ({ pattern: pathPattern(path), methods }));
+    return [...byPath].map(([path, methods]) => ({
+      pattern: pathPattern(path),
+      methods,
+      params: path.split('/').filter((segment) => segment.startsWith(':') || segment === '*').length,
+    }));
   };
   return (path) => {
     known ??= build();
+    const matches = known.filter((k) => k.pattern.test(path));
+    // the most specific paths only: /v1/orders/history is its own path, not /v1/orders/{id} with an id of "history"
+    const fewest = Math.min(...matches.map((k) => k.params));
     const methods = new Set<string>();
-    for (const k of known) if (k.pattern.test(path)) k.methods.forEach((m) => methods.add(m));
+    for (const k of matches) if (k.params === fewest) k.methods.forEach((m) => methods.add(m));
     return [...methods].sort();
   };
 }

@@ -52,6 +52,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.PendingAlreadyResolved:
     case ErrorCode.EventFinal:
     case ErrorCode.OrderNotOpen:
+    case ErrorCode.DepositNotCancellable:
     case ErrorCode.InvoiceNotPayable:
     case ErrorCode.QuoteExpired:
       return 409;

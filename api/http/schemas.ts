@@ -1,5 +1,6 @@
 /** Schemas shared by routes: money as decimal strings, currency codes, idempotency keys, pages, problems. */
 import { createHash } from 'node:crypto';
+import { ownIdOf, ownOrOrderIdPattern, type OrderPrefix } from '../../domain/orders/ids.js';
 import { z } from '@hono/zod-openapi';
 
 export const DecimalString = z
@@ -104,3 +105,22 @@ export function jsonResponse<T extends z.ZodType>(description: string, schema: T
 }
 
 export const BearerSecurity: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
+
+/** A `callback_url` any order may carry: its state changes are POSTed there, signed (see GET /v1/orders/callback-secret). */
+export const CallbackUrl = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+  .openapi({
+    description: "Where this order's state changes are POSTed (signed with the caller's callback secret, retried)",
+    example: 'https://shop.example/sluice/callbacks',
+  });
+
+/** `{id}` of a kind's route that also takes the order id from the order history (`wd_<uuid>`), as the kind's own id. */
+export function OwnOrOrderId(prefix: OrderPrefix) {
+  return z
+    .string()
+    .regex(ownOrOrderIdPattern(prefix))
+    .transform((id) => ownIdOf(prefix, id))
+    .openapi({ description: `The id, or the order id (\`${prefix}_<id>\`) from the order history` });
+}

@@ -19,6 +19,7 @@ import {
 } from '../../services/invoices/service.js';
 import { listInvoices } from '../../services/invoices/store.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
+import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
@@ -101,6 +102,7 @@ export function invoiceDeps(deps: ApiDeps): InvoiceDeps {
 
 export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const invoices = invoiceDeps(deps);
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
   const merchant = requireRole('merchant');
   checkoutPage(app, deps, invoices);
 
@@ -118,6 +120,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     async (c) => {
       const body = c.req.valid('json');
       const currency = await requireCurrency(deps.currencies, body.currency);
+      checkCallbackUrl(callbacks, body.callback_url);
       const accepted = await Promise.all(
         (body.accepted_currencies ?? [body.currency]).map((code, i) =>
           requireCurrency(deps.currencies, code, `accepted_currencies.${i}`),
@@ -136,6 +139,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         callbackUrl: body.callback_url ?? null,
         redirectUrl: body.redirect_url ?? null,
       });
+      await attachCallback(callbacks, { id: orderId('inv', invoice.id), userId: invoice.merchantId }, invoice.callbackUrl);
       return c.json(await invoiceView(deps, invoice), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

@@ -8,8 +8,11 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
+import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
+  CallbackUrl,
   CurrencyCode,
   DecimalString,
   EmailAddress,
@@ -27,6 +30,7 @@ const TransferRequest = z
     currency: CurrencyCode,
     amount: DecimalString,
     memo: z.string().max(200).optional(),
+    callback_url: CallbackUrl.optional(),
   })
   .refine((t) => (t.to_email === undefined) !== (t.to_user_id === undefined), {
     message: 'give exactly one of to_email and to_user_id',
@@ -69,6 +73,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     settings: deps.operationSettings,
     countOutcome: (outcome) => deps.metrics.ledgerOutcomes.inc({ outcome }),
   };
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
     createRoute({
@@ -87,8 +92,10 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     async (c) => {
       const body = c.req.valid('json');
       const currency = await requireCurrency(deps.currencies, body.currency);
+      checkCallbackUrl(callbacks, body.callback_url);
+      const senderId = c.get('user').id;
       const { transfer, replayed } = await sendTransfer(transfers, {
-        senderId: c.get('user').id,
+        senderId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
         to:
           body.to_email !== undefined
@@ -98,6 +105,48 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         amount: requireAmount(body.amount, currency),
         memo: body.memo,
       });
+      await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, body.callback_url);
+      return c.json(transferView(transfer, currency), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/transfers/{id}/repeat',
+      tags: ['ledger'],
+      summary: 'Send a new transfer with the parameters of one you sent',
+      description:
+        'A new transfer to the same recipient, of the same currency and amount, with the same memo and callback URL, ' +
+        "through the same checks as `POST /v1/transfers` (today's fee, limits and balance), under the new " +
+        '`Idempotency-Key`: repeating the request with that key answers with the same new transfer.',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: {
+        params: z.object({
+          id: OwnOrOrderId('tr'),
+        }),
+        headers: IdempotencyHeaders,
+      },
+      responses: {
+        201: jsonResponse('Transferred (or the first result of this Idempotency-Key)', TransferView),
+        ...problems(400, 401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const senderId = c.get('user').id;
+      const { order, details } = await ownOrderWithFields(deps.sql, senderId, orderId('tr', c.req.valid('param').id));
+      const original = details.fields as { to_user_id: string; currency: string; amount: string; memo: string | null };
+      const currency = await requireCurrency(deps.currencies, original.currency);
+      const { transfer, replayed } = await sendTransfer(transfers, {
+        senderId,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        to: { field: 'to_user_id', userId: original.to_user_id },
+        currency,
+        amount: BigInt(original.amount),
+        memo: original.memo ?? undefined,
+      });
+      await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, order.callbackUrl);
       return c.json(transferView(transfer, currency), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

@@ -76,7 +76,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       // after the answer, so neither the answer nor its timing depends on whether the account exists
       setImmediate(() => {
         requestPasswordReset(
-          { sql: deps.sql, mail: verification.mail, ttlMs: deps.settings.accounts.passwordResetTtlMs },
+          { sql: deps.sql, key: deps.keys.emailLinks, temporal: deps.temporal, ttlMs: deps.settings.accounts.passwordResetTtlMs },
           email,
         ).catch((error: unknown) => deps.log.error({ err: error }, 'password reset request failed'));
       });

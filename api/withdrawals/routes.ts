@@ -14,8 +14,11 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
+import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
 import {
+  OwnOrOrderId,
   BearerSecurity,
+  CallbackUrl,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
@@ -31,6 +34,7 @@ const WithdrawalRequest = z
     amount: DecimalString,
     address: z.string().trim().min(1).max(128),
     destination_tag: z.number().int().min(0).max(4_294_967_295).optional().openapi({ description: 'XRPL only' }),
+    callback_url: CallbackUrl.optional(),
   })
   .openapi('WithdrawalRequest');
 
@@ -88,6 +92,7 @@ export async function withdrawalView(deps: ApiDeps, w: Withdrawal, withHistory: 
 }
 
 const IdParam = z.object({ id: z.uuid() });
+const RepeatParam = z.object({ id: OwnOrOrderId('wd') });
 
 /** What the withdrawal service needs from the API's dependencies. */
 export function withdrawalDeps(deps: ApiDeps): WithdrawalDeps {
@@ -99,6 +104,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     ...withdrawalDeps(deps),
     requireVerifiedEmail: deps.settings.accounts.withdrawalsRequireVerifiedEmail,
   };
+  const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
     createRoute({
@@ -117,14 +123,53 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     async (c) => {
       const body = c.req.valid('json');
       const currency = requireWithdrawable(await requireCurrency(deps.currencies, body.currency));
+      checkCallbackUrl(callbacks, body.callback_url);
+      const userId = c.get('user').id;
       const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
-        userId: c.get('user').id,
+        userId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
         currency,
         amount: requireAmount(body.amount, currency),
         address: body.address,
         destinationTag: body.destination_tag === undefined ? null : BigInt(body.destination_tag),
       });
+      await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, body.callback_url);
+      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/withdrawals/{id}/repeat',
+      tags: ['withdrawals'],
+      summary: 'Request a new withdrawal with the parameters of one of yours',
+      description:
+        'A new withdrawal of the same currency, amount, address, destination tag and callback URL, through the same ' +
+        "checks as `POST /v1/withdrawals` (today's fee, limits and balance; a new mailed code to confirm it), under the " +
+        'new `Idempotency-Key`: repeating the request with that key answers with the same new withdrawal.',
+      middleware: [guards.user] as const,
+      security: BearerSecurity,
+      request: { params: RepeatParam, headers: IdempotencyHeaders },
+      responses: {
+        202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView),
+        ...problems(400, 401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const userId = c.get('user').id;
+      const original = await ownWithdrawal(deps.sql, userId, c.req.valid('param').id);
+      const { order } = await ownOrder(deps.sql, userId, orderId('wd', original.id));
+      const currency = requireWithdrawable(await requireCurrency(deps.currencies, original.currency));
+      const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
+        userId,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        currency,
+        amount: original.amount,
+        address: original.address,
+        destinationTag: original.destinationTag,
+      });
+      await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, order.callbackUrl);
       return c.json(await withdrawalView(deps, withdrawal, false), 202, replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   );

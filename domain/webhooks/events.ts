@@ -39,6 +39,6 @@ export interface WebhookEvent {
 }
 
 /** The body merchants receive: `id`, `type`, `created_at`, `data`, in this order. */
-export function eventBody(event: Pick<WebhookEvent, 'id' | 'type' | 'data'>, createdAt: Date): string {
+export function eventBody(event: Pick<WebhookEvent, 'id' | 'data'> & { type: string }, createdAt: Date): string {
   return JSON.stringify({ id: event.id, type: event.type, created_at: createdAt.toISOString(), data: event.data });
 }

@@ -10,6 +10,7 @@ import { settlementTally } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import { notifyMany, type NewNotification } from '../notifications/store.js';
+import { orderId, publishOrderUpdates } from '../orders/client.js';
 
 export interface SettledPage {
   outcome: BetOutcome;
@@ -75,6 +76,10 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
       await notifyMany(
         tx,
         bets.map((bet, i) => settledNotice(bet, settlements[i]!, event.title as string | null)),
+      );
+      await publishOrderUpdates(
+        tx,
+        bets.map((bet) => orderId('bet', bet.betId)),
       );
     }
     return { outcome, settled: bets.length, tally: await settlementTally(tx, eventId) };

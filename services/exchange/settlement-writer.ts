@@ -11,6 +11,7 @@ import { commitGroups } from '../ledger/journal.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
 import { formatAmountForPeople } from '../../domain/money.js';
+import { orderId, publishOrderUpdates } from '../orders/client.js';
 import { notifyUsers } from '../notifications/client.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 
@@ -44,6 +45,8 @@ export async function settle(
     notifyFilled(tx, pair, items),
     ...items.flatMap((i) => (i.snapshot ? [saveSnapshot(tx, pair.code, i.snapshot.state, i.snapshot.hash)] : [])),
   ]);
+  // after updateOrders: a callback tells the state just written (one read finds the few orders that have one)
+  await publishOrderUpdates(tx, [...new Set(items.flatMap((i) => i.applied.orders.map((o) => orderId('ord', o.orderId))))]);
   return { candles, orders };
 }
 

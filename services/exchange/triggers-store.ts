@@ -14,6 +14,7 @@ import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import type { TriggerState } from '../../workflows/exchange/trigger/messages.js';
 import { commitGroups } from '../ledger/journal.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
+import { orderId, publishOrderUpdate, publishOrderUpdates } from '../orders/client.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 
 /** A trigger order as its user asks for it. */
@@ -30,6 +31,8 @@ export interface StoredTrigger extends PlaceTrigger {
   status: TriggerState['status'];
   orderId: string | null;
   firedLeg: TriggerLegKind | null;
+  /** Set when Sluice cancelled it: `user_disabled` (it fired while an operator had disabled its user). */
+  cancelReason: 'user_disabled' | null;
   createdAt: Date;
 }
 
@@ -74,7 +77,7 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
 
 export type NewTrigger = Omit<
   StoredTrigger,
-  'id' | 'status' | 'orderId' | 'firedLeg' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
 >;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
@@ -110,8 +113,10 @@ export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState>
   return sql.begin(async (tx) => {
     const [cancelled] = await tx`
       update trigger_orders set status = 'cancelled', updated_at = now() where id = ${id} and status = 'pending' returning id`;
-    if (cancelled)
+    if (cancelled) {
       await commitGroups(tx, [{ transfers: [{ kind: 'void', key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] }]);
+      await publishOrderUpdate(tx, orderId('trg', id));
+    }
     return triggerState(tx, id);
   });
 }
@@ -138,9 +143,24 @@ export async function unstartedTriggers(db: Db, graceSeconds: number): Promise<S
   return rows.map(toTrigger);
 }
 
-/** In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused. */
+/**
+ * In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused.
+ * A trigger whose user an operator disabled places no order: it is cancelled here, its hold released and the reason
+ * recorded (`user_disabled`), since its price condition held now and may not hold when the user is enabled again.
+ */
 export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
+  const ofDisabled = await tx`
+    update trigger_orders t set status = 'cancelled', cancel_reason = 'user_disabled', updated_at = now()
+    from users u
+    where t.id = any(${tx.array(ids)}::bigint[]) and t.status = 'pending' and u.id = t.user_id and u.disabled_at is not null
+    returning t.id`;
+  for (const { id } of ofDisabled) {
+    await commitGroups(tx, [
+      { transfers: [{ kind: 'void', key: triggerReleaseKey(String(id)), pendingKey: triggerHoldKey(String(id)) }] },
+    ]);
+    await publishOrderUpdate(tx, orderId('trg', String(id)));
+  }
   const rows =
     await tx`select id from trigger_orders where id = any(${tx.array(ids)}::bigint[]) and status = 'pending' for update`;
   return new Set(rows.map((r) => Number(r.id)));
@@ -156,4 +176,8 @@ export async function markTriggersFired(
     from unnest(${tx.array(fired.map((f) => f.triggerId))}::bigint[], ${tx.array(fired.map((f) => f.orderId))}::bigint[],
       ${tx.array(fired.map((f) => f.leg))}::text[]) as f(id, order_id, leg)
     where t.id = f.id`;
+  await publishOrderUpdates(
+    tx,
+    fired.map((f) => orderId('trg', f.triggerId)),
+  );
 }

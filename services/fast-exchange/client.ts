@@ -1,2 +1,4 @@
-/** Fast exchange's way in for other features: the operators' dashboard charts the swaps. */
-export { swapVolumeByDay } from './quotes-store.js';
+/** Fast exchange's way in for other features: the operators' dashboard charts the swaps; a swap at the current rate
+ * made on the user's behalf. */
+export { convertAtCurrentRate, type AcceptedSwap, type FastExchangeDeps } from './service.js';
+export { QuoteWriter, swapVolumeByDay } from './quotes-store.js';

@@ -64,7 +64,9 @@ async function insertQuotes(db: Db, quotes: StoredQuote[]): Promise<void> {
       ${column((q) => q.fee.toString())}::numeric[], ${column((q) => q.amountOut.toString())}::numeric[],
       ${column((q) => q.rate.num.toString())}::numeric[], ${column((q) => q.rate.den.toString())}::numeric[],
       ${column((q) => q.baseAmount.toString())}::numeric[], ${column((q) => q.expiresAt.toISOString())}::timestamptz[],
-      ${column((q) => q.createdAt.toISOString())}::timestamptz[])`;
+      ${column((q) => q.createdAt.toISOString())}::timestamptz[])
+    -- a repeated quote's id is derived from its Idempotency-Key (repeatQuote): two at once must not fail the batch
+    on conflict (id) do nothing`;
 }
 
 export async function quoteById(db: Db, id: string): Promise<StoredQuote | null> {

@@ -3,7 +3,7 @@
  * ledger group against the exchange's inventory. The quote's id keys the group, so a quote settles at most once, and a
  * repeated accept (same Idempotency-Key or not) answers with the swap already made, even after the quote expired.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
@@ -40,6 +40,8 @@ export interface QuoteRequest {
   to: Currency;
   /** Exactly one: what the user pays, or what they want to receive. */
   amount: { field: 'amount_in'; value: bigint } | { field: 'amount_out'; value: bigint };
+  /** The quote's id when the caller fixes it (a repeat); a random one otherwise. */
+  id?: string;
 }
 
 export type QuoteStatus = 'open' | 'accepted' | 'expired';
@@ -84,7 +86,7 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
   if (refusal) throw refusal;
   const now = new Date();
   const quote: StoredQuote = {
-    id: randomUUID(),
+    id: request.id ?? randomUUID(),
     userId: request.userId,
     pair: pair.code,
     from: from.code,
@@ -97,6 +99,63 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
   };
   await deps.quotes.save(quote);
   return quote;
+}
+
+/**
+ * Repeats a quote: a new quote from the same currencies and `amount_in`, priced now (today's rate, spread, fee and
+ * limits), to be accepted like any other. Its id is derived from the user and the Idempotency-Key, so repeating the
+ * request with the same key answers with the same new quote (`replayed`) instead of pricing another.
+ */
+export async function repeatQuote(
+  deps: FastExchangeDeps,
+  request: { userId: string; original: StoredQuote; idempotencyKey: string; from: Currency; to: Currency },
+): Promise<{ quote: StoredQuote; replayed: boolean }> {
+  const id = uuidFrom(`quote-repeat:${request.userId}:${request.idempotencyKey}`);
+  const existing = await deps.quotes.find(id);
+  if (existing) {
+    if (
+      existing.from !== request.original.from ||
+      existing.to !== request.original.to ||
+      existing.amountIn !== request.original.amountIn
+    )
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to repeat a different quote');
+    return { quote: existing, replayed: true };
+  }
+  const { userId, from, to } = request;
+  const quote = await createQuote(deps, {
+    id,
+    userId,
+    from,
+    to,
+    amount: { field: 'amount_in', value: request.original.amountIn },
+  });
+  return { quote, replayed: false };
+}
+
+/**
+ * A swap at the current rate, made for the user by Sluice rather than asked for (a deposit converted on arrival): a
+ * quote for `amountIn`, accepted at once, through the same pricing, fee, limits and ledger group as the user's own.
+ * Keyed by `key`: the quote's id and the accept's idempotency key follow from it, so running it again (a retried
+ * activity) answers with the swap already made. A refusal (no pair, pair disabled, rate unavailable, limits,
+ * inventory short) is the DomainError the user would get.
+ */
+export async function convertAtCurrentRate(
+  deps: FastExchangeDeps,
+  request: { userId: string; from: Currency; to: Currency; amountIn: bigint; key: string },
+): Promise<AcceptedSwap> {
+  const id = uuidFrom(`conversion:${request.key}`);
+  if (!(await deps.quotes.find(id))) {
+    const { userId, from, to } = request;
+    await createQuote(deps, { id, userId, from, to, amount: { field: 'amount_in', value: request.amountIn } });
+  }
+  return acceptQuote(deps, { userId: request.userId, quoteId: id, idempotencyKey: request.key });
+}
+
+/** A UUID (version 4 layout) from a SHA-256 of `text`: the same text, the same id. */
+function uuidFrom(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The caller's quote, or a 404 (another user's quote is not theirs to see). */

@@ -9,6 +9,7 @@ import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import type { Tx } from '../../platform/db/client.js';
 import { publishEvent, type WebhookEvent, type WebhookEventType } from '../webhooks/client.js';
 import { notifyUser } from '../notifications/client.js';
+import { orderId, publishOrderUpdate } from '../orders/client.js';
 import type { Invoice } from './store.js';
 
 const PAID: ReadonlySet<InvoiceStatus> = new Set(['settled', 'paid_over', 'marked_settled']);
@@ -49,6 +50,8 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<voi
   const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
   const event = invoiceEvent(invoice, scale);
   await publishEvent(tx, event);
+  // the invoice's callback_url (an order callback, linked when the invoice was created) hears every state too
+  await publishOrderUpdate(tx, orderId('inv', invoice.id));
   if (PAID.has(invoice.status)) {
     await notifyUser(tx, {
       eventId: event.id,

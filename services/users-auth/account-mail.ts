@@ -1,6 +1,20 @@
-/** The mail users-auth sends about an account: the email-verification link and the password-reset link. */
+/**
+ * The mail users-auth sends about an account: the email-verification link and the password-reset link. The API
+ * starts an account-mail workflow for each (startAccountMail), whose activity rebuilds the link and mails it, retried
+ * until the mail server takes it; the link's secret never enters the workflow's input.
+ */
+import { createHmac } from 'node:crypto';
 import type { Logger } from '../../platform/log.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import {
+  accountMailSearchAttributes,
+  accountMailWorkflowId,
+  accountMailWorkflowType,
+  type AccountMailInput,
+  type AccountMailWorkflow,
+} from '../../workflows/users-auth/messages.js';
+import { emailVerificationToken } from './email-links.js';
 
 export interface AccountMailer {
   mailer: Mailer | null;
@@ -40,3 +54,35 @@ async function send(m: AccountMailer, message: { to: string; subject: string; te
 }
 
 const hours = (ms: number) => (ms >= 7_200_000 ? `${Math.round(ms / 3_600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
+
+/**
+ * A reset link's secret, derived from its id with the email-links key: only its hash is stored, and the worker can
+ * build the link again from the id alone, so no secret travels in a workflow's input or history.
+ */
+export function resetSecret(key: Buffer, resetId: string): string {
+  return createHmac('sha256', key).update(`password-reset:${resetId}`).digest('base64url');
+}
+
+/** Starts the workflow that mails this link; starting it again for the same link joins the first. */
+export async function startAccountMail(temporal: TemporalTarget, input: AccountMailInput): Promise<void> {
+  await temporal.client.workflow.start<AccountMailWorkflow>(accountMailWorkflowType, {
+    taskQueue: temporal.taskQueue,
+    workflowId: accountMailWorkflowId(input),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [input],
+    typedSearchAttributes: accountMailSearchAttributes,
+  });
+}
+
+/** The activity's work: the link rebuilt from the input and the key, mailed. */
+export async function mailAccountLink(
+  deps: AccountMailer & { key: Buffer; verificationTtlMs: number; resetTtlMs: number },
+  input: AccountMailInput,
+): Promise<void> {
+  if (input.kind === 'email-verification') {
+    const token = emailVerificationToken(deps.key, { id: input.userId, email: input.email }, new Date(input.expiresAt));
+    await mailEmailVerification(deps, input.email, token, deps.verificationTtlMs);
+  } else {
+    await mailPasswordReset(deps, input.email, `${input.resetId}.${resetSecret(deps.key, input.resetId)}`, deps.resetTtlMs);
+  }
+}

@@ -12,3 +12,5 @@ export { markEmailVerified } from './email-verification.js';
 export { signIn, type Credentials } from './sign-in.js';
 export { throttledSignIn, type SignInGuard } from './throttled-sign-in.js';
 export { UserDirectory, type Principal } from './directory.js';
+/** The worker's account-mail activity mails the links users-auth starts workflows for. */
+export { mailAccountLink } from './account-mail.js';

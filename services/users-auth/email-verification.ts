@@ -5,19 +5,21 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { UserDirectory } from './directory.js';
-import { mailEmailVerification, type AccountMailer } from './account-mail.js';
-import { checkEmailVerificationToken, emailVerificationToken } from './email-links.js';
+import { startAccountMail } from './account-mail.js';
+import { checkEmailVerificationToken } from './email-links.js';
 
 export interface EmailVerificationDeps {
   sql: Db;
   key: Buffer;
-  mail: AccountMailer;
+  /** Account mail goes out through a workflow (services/users-auth/account-mail.ts). */
+  temporal: TemporalTarget;
   ttlMs: number;
   resendIntervalMs: number;
 }
 
-/** Mails the link unless the email is verified or a link went out less than the resend interval ago. */
+/** Has the link mailed (durably, by a workflow) unless the email is verified or a link went out less than the resend interval ago. */
 export async function sendEmailVerification(deps: EmailVerificationDeps, userId: string): Promise<void> {
   const [user] = await deps.sql`
     update users set verification_mail_at = now()
@@ -32,8 +34,9 @@ export async function sendEmailVerification(deps: EmailVerificationDeps, userId:
       `a verification mail was sent less than ${Math.round(deps.resendIntervalMs / 1000)} seconds ago`,
     );
   }
-  const token = emailVerificationToken(deps.key, { id: user.id, email: user.email }, new Date(Date.now() + deps.ttlMs));
-  await mailEmailVerification(deps.mail, user.email, token, deps.ttlMs);
+  // whole seconds, as the link carries them, so the worker builds the same link
+  const expiresAt = new Date(Math.floor((Date.now() + deps.ttlMs) / 1000) * 1000).toISOString();
+  await startAccountMail(deps.temporal, { kind: 'email-verification', userId: user.id, email: user.email, expiresAt });
 }
 
 /** Verifies the email the token was sent to; verifying again is harmless. */

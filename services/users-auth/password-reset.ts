@@ -1,18 +1,22 @@
 /**
  * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
  * revoked). Asking for one never tells whether the email has an account: the API answers before looking it up
- * (requestPasswordReset runs after the response), so the answer and its timing are the same either way.
+ * (requestPasswordReset runs after the response, and the link is mailed by a workflow), so the answer and its timing are the same either way.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';
-import { mailPasswordReset, type AccountMailer } from './account-mail.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
 
 export interface PasswordResetDeps {
   sql: Sql;
-  mail: AccountMailer;
+  /** The email-links key: a link's secret is derived from its id with it (account-mail.ts, resetSecret). */
+  key: Buffer;
+  /** The link goes out through an account-mail workflow. */
+  temporal: TemporalTarget;
   ttlMs: number;
 }
 
@@ -21,16 +25,16 @@ const MIN_INTERVAL_SECONDS = 60;
 
 /** Mails a reset link if the email has an account; says nothing either way. */
 export async function requestPasswordReset(deps: PasswordResetDeps, email: string): Promise<void> {
-  const secret = randomBytes(32).toString('base64url');
+  const id = randomUUID();
   const [reset] = await deps.sql`
-    insert into password_resets (user_id, secret_hash, expires_at)
-    select u.id, ${sha256(secret)}, now() + ${deps.ttlMs / 1000} * interval '1 second' from users u
+    insert into password_resets (id, user_id, secret_hash, expires_at)
+    select ${id}, u.id, ${sha256(resetSecret(deps.key, id))}, now() + ${deps.ttlMs / 1000} * interval '1 second' from users u
     where u.email = ${email.toLowerCase()} and u.disabled_at is null
       and not exists (select 1 from password_resets r
                       where r.user_id = u.id and r.created_at > now() - ${MIN_INTERVAL_SECONDS} * interval '1 second')
     returning id`;
   if (!reset) return;
-  await mailPasswordReset(deps.mail, email.toLowerCase(), `${reset.id}.${secret}`, deps.ttlMs);
+  await startAccountMail(deps.temporal, { kind: 'password-reset', resetId: id, email: email.toLowerCase() });
 }
 
 /** Sets the new password if the token is a live link, then voids every other link and every refresh token. */

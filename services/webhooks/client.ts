@@ -25,6 +25,16 @@ export { existingDelivery, redeliver, type WebhookDeps } from './service.js';
 /** The safe outbound POST and URL check, for whoever else posts to URLs operators give (notifications' Slack hooks). */
 export { endpointUrlProblem } from './outbound-address.js';
 export { postWebhook, type PostResult } from './post.js';
+export {
+  callbackDeliveryIds,
+  callbackOwner,
+  ordersWithCallbacks,
+  linkCallback,
+  ORDER_CALLBACK_EVENT,
+  storeCallbackEvent,
+} from './callbacks-store.js';
+export { deliveryById } from './deliveries-store.js';
+export { callbackSecret } from './signature.js';
 
 /**
  * Publishes an event to its merchant's enabled endpoints subscribed to its type, in the caller's transaction `tx`.

@@ -51,14 +51,14 @@ export async function insertEndpoint(
 /** The merchant's endpoint (not deleted), or null: another merchant's endpoint is as absent as a missing one. */
 export async function endpointOf(db: Db, merchantId: string, id: string, lock = false): Promise<Endpoint | null> {
   const [row] = await db`
-    select * from webhook_endpoints where id = ${id} and merchant_id = ${merchantId} and deleted_at is null
+    select * from webhook_endpoints where id = ${id} and merchant_id = ${merchantId} and deleted_at is null and not callback
     ${lock ? db`for update` : db``}`;
   return row ? toEndpoint(row) : null;
 }
 
 export async function endpointsOf(db: Db, merchantId: string): Promise<Endpoint[]> {
   const rows = await db`
-    select * from webhook_endpoints where merchant_id = ${merchantId} and deleted_at is null order by created_at, id`;
+    select * from webhook_endpoints where merchant_id = ${merchantId} and deleted_at is null and not callback order by created_at, id`;
   return rows.map(toEndpoint);
 }
 

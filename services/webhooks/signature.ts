@@ -16,3 +16,11 @@ export function signatureHeader(body: string, secrets: readonly string[], unixSe
 export function newEndpointSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
+
+/**
+ * A user's callback secret, which signs the callbacks of their orders: derived from the webhooks key and the user, so
+ * it is never stored in the clear and the user can be shown it again (GET /v1/orders/callback-secret).
+ */
+export function callbackSecret(key: Buffer, userId: string): string {
+  return `whsec_${createHmac('sha256', key).update(`order-callbacks:${userId}`).digest('base64url')}`;
+}

@@ -47,7 +47,7 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 # opaque cursors: a string of the cursor alphabet is not a position this API issued
 [[operations]]
 include-method = "GET"
-include-path-regex = "^/(api/(accounts|transactions)|v1/(bets|deposits|events|ledger/transfers|notifications|orders|trades|withdrawals|ops/(alerts|audits|collections|mail|security-events|users|withdrawals|xrpl/unmatched)))$"
+include-path-regex = "^/(api/(accounts|transactions)|v1/(bets|deposits|events|ledger/transfers|notifications|orders|orders/history|trades|withdrawals|ops/(alerts|audits|collections|mail|security-events|users|withdrawals|xrpl/unmatched)))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 
 # an XRPL address in a body: the pattern cannot check its checksum
@@ -60,9 +60,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 # across fields (one of to_email and to_user_id; quote_amount for market buys only; max not below min; a deadline in
 # the future; a coefficient above 1) or about the caller (an allow-list that locks the caller out, an admin changing
 # themselves, a provider listed twice, an IP allow-list entry that is not an address); a cron field's range (hour 0–23);
-# an exchange id ccxt must know; an event type named twice; a mail template's subject
+# an exchange id ccxt must know; an event type named twice; a mail template's subject; a deposit auto-conversion between
+# two currencies no pair exchanges
 [[operations]]
-include-path-regex = "^/v1/(notifications/preferences|bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)|report-schedules|custody-minimums|notification-templates/.+|pairs/[^/]+/(fast-exchange|rate-source)))$"
+include-path-regex = "^/v1/(deposits/auto-conversions/[^/]+|notifications/preferences|bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)|report-schedules|custody-minimums|notification-templates/.+|pairs/[^/]+/(fast-exchange|rate-source)))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 
 # a webhook endpoint's URL: the pattern cannot hold every rule of the URL parser (a port above 65535, a malformed

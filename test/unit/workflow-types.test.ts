@@ -17,6 +17,7 @@ import { marketWorkflowType, type MarketWorkflow } from '../../workflows/exchang
 import { triggerWorkflowType, type TriggerWorkflow } from '../../workflows/exchange/trigger/messages.js';
 import { invoiceWorkflowType, type InvoiceWorkflow } from '../../workflows/invoices/messages.js';
 import { ratesRefreshWorkflowType, type RatesRefreshWorkflow } from '../../workflows/rates/messages.js';
+import { accountMailWorkflowType, type AccountMailWorkflow } from '../../workflows/users-auth/messages.js';
 import { webhookDeliveryWorkflowType, type WebhookDeliveryWorkflow } from '../../workflows/webhooks/messages.js';
 import { reportWorkflowType, type ReportWorkflow } from '../../workflows/reports/messages.js';
 import { reconciliationWorkflowType, type ReconciliationWorkflow } from '../../workflows/reconciliation/messages.js';
@@ -39,6 +40,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [triggerWorkflowType, bundle.triggerOrderWorkflow satisfies TriggerWorkflow],
   [invoiceWorkflowType, bundle.invoiceWorkflow satisfies InvoiceWorkflow],
   [ratesRefreshWorkflowType, bundle.ratesRefreshWorkflow satisfies RatesRefreshWorkflow],
+  [accountMailWorkflowType, bundle.accountMailWorkflow satisfies AccountMailWorkflow],
   [webhookDeliveryWorkflowType, bundle.webhookDeliveryWorkflow satisfies WebhookDeliveryWorkflow],
   [reportWorkflowType, bundle.reportWorkflow satisfies ReportWorkflow],
   [reconciliationWorkflowType, bundle.reconciliationWorkflow satisfies ReconciliationWorkflow],

@@ -1,0 +1,123 @@
+/**
+ * An order's type-specific fields: the kind's own row as JSON, less what is internal (idempotency keys, workflow
+ * bookkeeping), with its amounts in minor units and, for each, the currency they are in (formatted at the API edge).
+ */
+import type { OrderPrefix, OrderRef } from '../../domain/orders/ids.js';
+import type { PendingQuery, Row as PgRow } from 'postgres';
+import type { Db } from '../../platform/db/client.js';
+
+export interface OrderDetails {
+  fields: Record<string, unknown>;
+  /** Amount field → the currency it is counted in. */
+  amounts: Record<string, string>;
+}
+
+type Row = Record<string, unknown>;
+const HIDDEN = [
+  'user_id',
+  'merchant_id',
+  'idempotency_key',
+  'workflow_started',
+  'workflow_id',
+  'counters',
+  'transfer_key',
+  'seq',
+];
+
+function strip(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !HIDDEN.includes(k)));
+}
+
+/** Where each kind's row is and which of its fields are amounts in which currency. */
+const KINDS: Record<
+  OrderPrefix,
+  { read: (db: Db, key: string) => PendingQuery<PgRow[]>; amounts: (row: Row) => Record<string, string> }
+> = {
+  dep: {
+    // with its auto-conversion, when one was tried
+    read: (db, key) => db`
+      select to_jsonb(d) || coalesce((
+        select jsonb_build_object('conversion_status', c.status, 'conversion_to', c.to_currency,
+                                  'conversion_amount_in', c.amount_in, 'conversion_amount_out', c.amount_out,
+                                  'conversion_reason_code', c.reason_code, 'conversion_reason', c.reason)
+        from deposit_conversions c where c.deposit_id = d.id), '{}') as row
+      from deposits d where id = ${key}`,
+    amounts: (r) => ({
+      amount: r.currency as string,
+      fee: r.currency as string,
+      provider_cost: r.currency as string,
+      conversion_amount_in: r.currency as string,
+      conversion_amount_out: r.conversion_to as string,
+    }),
+  },
+  wd: {
+    read: (db, key) => db`select to_jsonb(w) as row from withdrawals w where id = ${key}`,
+    amounts: (r) => ({ amount: r.currency as string, fee: r.currency as string }),
+  },
+  tr: {
+    read: (db, key) => db`
+        select jsonb_build_object('ledger_transfer_id', t.id::text, 'currency', t.currency, 'amount', t.amount,
+                                  'to_user_id', t.metadata ->> 'to_user_id', 'fee', t.metadata -> 'fee',
+                                  'memo', t.metadata -> 'memo', 'created_at', t.created_at) as row
+        from ledger_transfers t where id = ${key} and metadata ->> 'type' = 'internal_transfer'`,
+    amounts: (r) => ({ amount: r.currency as string, fee: r.currency as string }),
+  },
+  ex: {
+    read: (db, key) => db`
+        select to_jsonb(q) - 'rate_num' - 'rate_den' - 'base_amount' || jsonb_build_object('accepted_at', s.created_at) as row
+        from exchange_quotes q join ledger_transfers s on s.key = 'fast-exchange:' || q.id || ':in' where q.id = ${key}`,
+    amounts: (r) => ({
+      amount_in: r.from_currency as string,
+      fee: r.from_currency as string,
+      amount_out: r.to_currency as string,
+    }),
+  },
+  inv: {
+    read: (db, key) => db`select to_jsonb(i) as row from invoices i where id = ${key}`,
+    amounts: (r) => ({ amount: r.currency as string, settled_value: r.currency as string, fee: r.currency as string }),
+  },
+  bet: {
+    read: (db, key) => db`select to_jsonb(b) as row from bets b where id = ${key}`,
+    amounts: (r) => ({ amount: r.currency as string, payout: r.currency as string }),
+  },
+  ord: {
+    read: (db, key) => db`
+        select to_jsonb(o) || jsonb_build_object('base', p.base, 'quote', p.quote) as row
+        from orders o join pairs p on p.code = o.pair where o.id = ${key}`,
+    amounts: (r) => ({
+      price: r.quote as string,
+      amount: r.base as string,
+      quote_amount: r.quote as string,
+      filled_amount: r.base as string,
+      filled_quote: r.quote as string,
+      hold_amount: r.hold_currency as string,
+      held: r.hold_currency as string,
+      // what the order receives: base for a buy, quote for a sell
+      fee: (r.side === 'buy' ? r.base : r.quote) as string,
+    }),
+  },
+  trg: {
+    read: (db, key) => db`
+        select to_jsonb(g) || jsonb_build_object('base', p.base, 'quote', p.quote) as row
+        from trigger_orders g join pairs p on p.code = g.pair where g.id = ${key}`,
+    amounts: (r) => ({
+      trigger_price: r.quote as string,
+      price: r.quote as string,
+      amount: r.base as string,
+      quote_amount: r.quote as string,
+      hold_amount: r.hold_currency as string,
+    }),
+  },
+};
+
+/** The order's own fields; call it for an order already known to be the user's (orderOf). */
+export async function orderDetails(db: Db, ref: OrderRef): Promise<OrderDetails> {
+  const kind = KINDS[ref.prefix];
+  // numbers become strings: amounts are numeric(78,0), beyond what a JSON number parses to exactly
+  const [found] = await db`
+    select (select jsonb_object_agg(key, case jsonb_typeof(value) when 'number' then to_jsonb(value #>> '{}') else value end)
+            from jsonb_each(k.row)) as row
+    from (${kind.read(db, ref.key)}) k`;
+  const row = (found?.row ?? {}) as Row;
+  return { fields: strip(row), amounts: kind.amounts(row) };
+}

@@ -1,0 +1,110 @@
+/**
+ * The account-mail workflow on the time-skipping server with its real activity and a mail server that refuses twice:
+ * the link still goes out (retried, its backoff skipped), rebuilt from the key so it is the link the API would accept,
+ * and no secret is in the workflow's history.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountMailActivities } from '../../activities/users-auth/account-mail.js';
+import type { Mailer } from '../../platform/mail/mailer.js';
+import { resetSecret } from '../../services/users-auth/account-mail.js';
+import { checkEmailVerificationToken } from '../../services/users-auth/email-links.js';
+import { accountMailWorkflow } from '../../workflows/users-auth/workflow.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+const key = Buffer.alloc(32, 7);
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnvironment(), createTestDatabase()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+  await db?.drop();
+});
+
+/** A mail server that refuses the first `failures` messages, then takes them. */
+function flakyMailer(failures: number) {
+  const sent: Array<{ to: string; subject: string; text: string }> = [];
+  let calls = 0;
+  const mailer = {
+    async send(message: { to: string; subject: string; text: string }) {
+      if (++calls <= failures) throw new Error('421 service not available');
+      sent.push(message);
+    },
+  } as unknown as Mailer;
+  return { mailer, sent, calls: () => calls };
+}
+
+/** Every payload in a history (inputs, results, failures' details), decoded: what an operator reading it could see. */
+function payloadText(history: unknown): string {
+  const texts: string[] = [];
+  const visit = (node: unknown) => {
+    if (node instanceof Uint8Array) texts.push(Buffer.from(node).toString('utf8'));
+    else if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') Object.values(node).forEach(visit);
+  };
+  visit(history);
+  return texts.join('\n');
+}
+
+async function run(workflowId: string, input: Parameters<typeof accountMailWorkflow>[0], mailer: Mailer) {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'account-mail-test',
+    workflowBundle: workflowBundle(),
+    activities: createAccountMailActivities({
+      sql: db.sql,
+      log: pino({ level: 'silent' }),
+      mailer,
+      publicUrl: 'https://sluice.example',
+      key,
+      verificationTtlMs: 86_400_000,
+      resetTtlMs: 3_600_000,
+    }),
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(accountMailWorkflow, {
+      taskQueue: 'account-mail-test',
+      workflowId,
+      args: [input],
+    });
+    await handle.result();
+    return payloadText(await handle.fetchHistory());
+  });
+}
+
+describe('accountMailWorkflow', () => {
+  it('mails a verification link through a mail server that refuses twice', async () => {
+    const flaky = flakyMailer(2);
+    const expiresAt = new Date(Math.floor(Date.now() / 1000 + 86_400) * 1000).toISOString();
+    const history = await run(
+      'account-mail:verification:test',
+      { kind: 'email-verification', userId: '0b7e6a4e-2f7c-4d55-9a3e-3c1f0d2b9e11', email: 'ann@example.com', expiresAt },
+      flaky.mailer,
+    );
+    expect(flaky.calls()).toBe(3);
+    expect(flaky.sent).toHaveLength(1);
+    const token = /verify-email\?token=(\S+)/.exec(flaky.sent[0]!.text)![1]!;
+    expect(checkEmailVerificationToken(key, token)).toMatchObject({ ok: true });
+    expect(history).toContain('ann@example.com');
+    expect(history).not.toContain(token);
+  });
+
+  it('mails a reset link whose secret is derived from its id, never carried in the history', async () => {
+    const flaky = flakyMailer(1);
+    const resetId = '5d0f6f9e-8a4b-4c43-9d7e-1f2a3b4c5d6e';
+    const history = await run(
+      'account-mail:reset:test',
+      { kind: 'password-reset', resetId, email: 'ann@example.com' },
+      flaky.mailer,
+    );
+    expect(flaky.sent[0]!.text).toContain(`reset-password?token=${resetId}.${resetSecret(key, resetId)}`);
+    expect(history).toContain(resetId);
+    expect(history).not.toContain(resetSecret(key, resetId));
+  });
+});

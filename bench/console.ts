@@ -7,21 +7,16 @@
  *
  *   flock /tmp/sluice-bench.lock node --import tsx bench/console.ts [payments] [requests per scenario]
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Connection } from '@temporalio/client';
 import { createApp } from '../api/app.js';
 import { encodeCursor } from '../api/http/pages.js';
-import { createSql, type Sql } from '../platform/db/client.js';
-import { migrate } from '../platform/db/migrate.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import type { Sql } from '../platform/db/client.js';
 import { createSession } from '../services/console/client.js';
 import { inProcessDeps } from '../test/support/app-deps.js';
-import { freePort } from '../test/support/ports.js';
 import { printFigures, type Figures } from './support/stats.js';
+import { withBenchDatabase } from './support/bench-database.js';
 
 const PAYMENTS = Number(process.argv[2] ?? 1_000_000);
 const REQUESTS = Number(process.argv[3] ?? 300);
@@ -89,18 +84,7 @@ async function seed(sql: Sql): Promise<string> {
   return userId;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-console-'));
-await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({
-  dataDir: join(dir, 'postgres'),
-  port: await freePort(),
-  password: 'bench',
-  persistent: false,
-});
-try {
-  await pg.ensureDatabase('bench');
-  const sql = createSql(pg.url('bench'), { max: 4 });
-  await migrate(sql);
+await withBenchDatabase({ maxConnections: 4 }, async ({ sql, pg }) => {
   const userId = await seed(sql);
   // never dialled: the pages measured ask Temporal nothing
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
@@ -146,7 +130,4 @@ try {
   printFigures(`Console render time, ${PAYMENTS.toLocaleString('en')} stored payments (goal: p99 ≤ 100 ms)`, figures);
   await Promise.all([connection.close(), close()]);
   await sql.end();
-} finally {
-  await pg.stop();
-  await rm(dir, { recursive: true, force: true });
-}
+});

@@ -8,21 +8,16 @@
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSql } from '../platform/db/client.js';
 import { recomputeLedger } from '../services/audit/recompute.js';
 import { LedgerWriter } from '../services/ledger/writer.js';
-import { migrate } from '../platform/db/migrate.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
 import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
+import { withBenchDatabase } from './support/bench-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,18 +30,7 @@ const TRANSFERS = Number(values.transfers);
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({
-  dataDir: join(dir, 'pg'),
-  port: await freePort(),
-  password: 'bench',
-  persistent: false,
-});
-try {
-  await pg.ensureDatabase('bench');
-  const sql = createSql(pg.url('bench'), { max: 10 });
-  await migrate(sql);
+await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
   const writer = new LedgerWriter(sql);
   const figures: Figures[] = [];
 
@@ -207,8 +191,5 @@ try {
     figures,
   );
   printComparisons(`POST /v1/transfers against the ledger module, both at concurrency ${CONCURRENCY}, this run`, comparisons);
-} finally {
-  await pg.stop();
-  await rm(dir, { recursive: true, force: true });
-}
+});
 process.exit(0);

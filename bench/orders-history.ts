@@ -5,16 +5,11 @@
  * scanned a table instead of cutting each kind's (user, created_at) index would show.
  * Usage: node --import tsx bench/orders-history.ts [--orders 50000] [--others 200000]
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSql, type Sql } from '../platform/db/client.js';
-import { migrate } from '../platform/db/migrate.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import type { Sql } from '../platform/db/client.js';
 import { orderHistory, type HistoryFilter } from '../services/orders/store.js';
-import { freePort } from '../test/support/ports.js';
 import { percentile } from './support/stats.js';
+import { withBenchDatabase } from './support/bench-database.js';
 
 const { values } = parseArgs({
   options: { orders: { type: 'string', default: '50000' }, others: { type: 'string', default: '200000' } },
@@ -62,18 +57,7 @@ async function timed(label: string, runs: number, page: (n: number) => Promise<u
   console.log(`${label.padEnd(44)} p50 ${percentile(times, 50).toFixed(2)} ms   p99 ${percentile(times, 99).toFixed(2)} ms`);
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-orders-'));
-await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({
-  dataDir: join(dir, 'pg'),
-  port: await freePort(),
-  password: 'bench',
-  persistent: false,
-});
-try {
-  await pg.ensureDatabase('bench');
-  const sql = createSql(pg.url('bench'), { max: 4 });
-  await migrate(sql);
+await withBenchDatabase({ maxConnections: 4 }, async ({ sql }) => {
   const seeding = Date.now();
   const me = await seed(sql);
   console.log(
@@ -99,7 +83,4 @@ try {
     page({ from: new Date(Date.now() - 20 * 86_400_000), to: new Date(Date.now() - 19 * 86_400_000), after: cursors[1] }),
   );
   await sql.end();
-} finally {
-  await pg.stop();
-  await rm(dir, { recursive: true, force: true });
-}
+});

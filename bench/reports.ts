@@ -5,17 +5,12 @@
  * Usage: node --import tsx bench/reports.ts [--entries 1000000] [--xlsx-entries 100000]
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ReportFormat } from '../domain/reports/reports.js';
-import { createSql, type Sql } from '../platform/db/client.js';
-import { migrate } from '../platform/db/migrate.js';
-import { startEmbeddedPostgres } from '../platform/embedded/postgres.js';
+import type { Sql } from '../platform/db/client.js';
 import { generateReport } from '../services/reports/generate.js';
 import { insertReport } from '../services/reports/store.js';
-import { freePort } from '../test/support/ports.js';
+import { withBenchDatabase } from './support/bench-database.js';
 
 const { values } = parseArgs({
   options: { entries: { type: 'string', default: '1000000' }, 'xlsx-entries': { type: 'string', default: '100000' } },
@@ -40,7 +35,7 @@ async function seed(sql: Sql, entries: number): Promise<void> {
 }
 
 /** Writes the report of the newest `entries` entries (ids are in created_at order). */
-async function measure(sql: Sql, dir: string, format: ReportFormat, entries: number) {
+async function measure(sql: Sql, format: ReportFormat, entries: number) {
   const [first] = await sql`select created_at from ledger_transfers order by id desc offset ${entries - 1} limit 1`;
   const report = await insertReport(sql, {
     id: randomUUID(),
@@ -74,25 +69,11 @@ async function measure(sql: Sql, dir: string, format: ReportFormat, entries: num
   );
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-reports-'));
-await chmod(dir, 0o755);
-const pg = await startEmbeddedPostgres({
-  dataDir: join(dir, 'pg'),
-  port: await freePort(),
-  password: 'bench',
-  persistent: false,
-});
-try {
-  await pg.ensureDatabase('bench');
-  const sql = createSql(pg.url('bench'), { max: 4 });
-  await migrate(sql);
+await withBenchDatabase({ maxConnections: 4 }, async ({ sql }) => {
   const seeding = Date.now();
   await seed(sql, ENTRIES);
   console.log(`seeded ${ENTRIES} ledger entries in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
-  await measure(sql, join(dir, 'reports'), 'csv', ENTRIES);
-  if (XLSX_ENTRIES > 0) await measure(sql, join(dir, 'reports'), 'xlsx', XLSX_ENTRIES);
+  await measure(sql, 'csv', ENTRIES);
+  if (XLSX_ENTRIES > 0) await measure(sql, 'xlsx', XLSX_ENTRIES);
   await sql.end();
-} finally {
-  await pg.stop();
-  await rm(dir, { recursive: true, force: true });
-}
+});

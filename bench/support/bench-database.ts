@@ -1,0 +1,42 @@
+/**
+ * A fresh embedded PostgreSQL for a bench: a temporary directory with the migrated database `bench`, stopped and
+ * removed when the bench's body ends, whether it succeeds or throws.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSql, type Sql } from '../../platform/db/client.js';
+import { migrate } from '../../platform/db/migrate.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../platform/embedded/postgres.js';
+import { freePort } from '../../test/support/ports.js';
+
+export interface BenchDatabase {
+  /** A pool on `bench`, already migrated; the body ends it when it is done. */
+  sql: Sql;
+  /** The server, for more databases (`pg.ensureDatabase`, `pg.url`). */
+  pg: EmbeddedPostgresServer;
+}
+
+export async function withBenchDatabase(
+  options: { maxConnections: number },
+  body: (db: BenchDatabase) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  // the embedded server runs as the postgres user, who must reach its data directory
+  await chmod(dir, 0o755);
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(dir, 'pg'),
+    port: await freePort(),
+    password: 'bench',
+    persistent: false,
+  });
+  try {
+    await pg.ensureDatabase('bench');
+    const sql = createSql(pg.url('bench'), { max: options.maxConnections });
+    await migrate(sql);
+    await body({ sql, pg });
+  } finally {
+    await pg.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

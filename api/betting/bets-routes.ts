@@ -12,13 +12,14 @@ import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import {
   BearerSecurity,
+  CallbackUrl,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
-  CallbackUrl,
   PageQuery,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
@@ -124,7 +125,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       deps.metrics.ledgerOutcomes.inc({ outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'held') : outcome.error.code });
       if (!outcome.ok) throw refusal(outcome.error);
       await attachCallback(callbacks, { id: orderId('bet', outcome.bet.id), userId: user.id }, body.callback_url);
-      return c.json(betView(outcome.bet, currency), 201, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(betView(outcome.bet, currency), 201, replayHeaders(outcome.replayed));
     },
   );
 

@@ -16,7 +16,15 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import { BearerSecurity, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  replayHeaders,
+  problems,
+} from '../http/schemas.js';
 
 export const EventId = z.string().regex(/^[1-9]\d{0,17}$/, 'must be an event id such as "42"');
 const State = z.enum(EVENT_STATES);
@@ -125,7 +133,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         coefficient: requireCoefficient(body.coefficient),
         deadline: body.deadline ?? null,
       });
-      return c.json(eventView(event), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(eventView(event), 201, replayHeaders(replayed));
     },
   );
 

@@ -15,6 +15,7 @@ import {
   jsonBody,
   jsonResponse,
   PageQuery,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 import { minorUnits, orderView, OrderView, tradeView, TradeView } from './views.js';
@@ -81,7 +82,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
       await attachCallback(callbacks, { id: orderId('ord', order.id), userId: c.get('user').id }, body.callback_url);
-      return c.json(orderView(order, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(orderView(order, pair), 201, replayHeaders(replayed));
     },
   );
 

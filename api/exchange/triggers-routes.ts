@@ -14,6 +14,7 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 import { minorUnits } from './views.js';
@@ -122,7 +123,7 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
       await attachCallback(callbacks, { id: orderId('trg', trigger.id), userId: c.get('user').id }, body.callback_url);
-      return c.json(triggerView(trigger, pair), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(triggerView(trigger, pair), 201, replayHeaders(replayed));
     },
   );
 

@@ -17,7 +17,6 @@ import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder, publishOrderUpdate } from '../../services/orders/client.js';
 import {
-  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -25,6 +24,8 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  OwnOrOrderId,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 
@@ -164,7 +165,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       // the swap settled in the ledger's batch; its callback (if any) is told now, and again harmlessly on a replay
       await deps.sql.begin((tx) => publishOrderUpdate(tx, orderId('ex', swap.quote.id)));
       const view = quoteView(swap.quote, ...(await currencies(swap.quote)), { status: 'accepted', acceptedAt: swap.acceptedAt });
-      return c.json(view, 200, swap.replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(view, 200, replayHeaders(swap.replayed));
     },
   );
 
@@ -206,11 +207,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         to,
       });
       await attachCallback(callbacks, { id: orderId('ex', quote.id), userId }, order.callbackUrl);
-      return c.json(
-        quoteView(quote, from, to, await quoteStatus(service, quote)),
-        201,
-        replayed ? { 'idempotent-replayed': 'true' } : {},
-      );
+      return c.json(quoteView(quote, from, to, await quoteStatus(service, quote)), 201, replayHeaders(replayed));
     },
   );
 }

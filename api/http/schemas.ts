@@ -52,6 +52,9 @@ export const IdempotencyHeaders = z.object({
     }),
 });
 
+/** The response header telling a client that its Idempotency-Key was seen before: this is the first result again. */
+export const replayHeaders = (replayed: boolean): Record<string, string> => (replayed ? { 'idempotent-replayed': 'true' } : {});
+
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
   cursor: z

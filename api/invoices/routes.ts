@@ -34,6 +34,7 @@ import {
   jsonBody,
   jsonResponse,
   PageQuery,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 import { checkoutPage } from './checkout-page.js';
@@ -140,7 +141,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         redirectUrl: body.redirect_url ?? null,
       });
       await attachCallback(callbacks, { id: orderId('inv', invoice.id), userId: invoice.merchantId }, invoice.callbackUrl);
-      return c.json(await invoiceView(deps, invoice), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(await invoiceView(deps, invoice), 201, replayHeaders(replayed));
     },
   );
 
@@ -276,7 +277,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
           amount: money(payment.amount, currency),
         },
         201,
-        replayed ? { 'idempotent-replayed': 'true' } : {},
+        replayHeaders(replayed),
       );
     },
   );

@@ -11,6 +11,7 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  replayHeaders,
   problems,
   SignedDecimalString,
 } from '../http/schemas.js';
@@ -74,7 +75,7 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
           created_at: record.createdAt.toISOString(),
         },
         201,
-        replayed ? { 'idempotent-replayed': 'true' } : {},
+        replayHeaders(replayed),
       );
     },
   );

@@ -10,7 +10,6 @@ import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
-  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -19,7 +18,9 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  OwnOrOrderId,
   PageQuery,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 
@@ -106,7 +107,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         memo: body.memo,
       });
       await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, body.callback_url);
-      return c.json(transferView(transfer, currency), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));
     },
   );
 
@@ -147,7 +148,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         memo: original.memo ?? undefined,
       });
       await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, order.callbackUrl);
-      return c.json(transferView(transfer, currency), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));
     },
   );
 

@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, replayHeaders, problems } from '../http/schemas.js';
 import { DeliveryFilters, deliveryPage, DeliveryView, deliveryView, webhookDeps } from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -82,7 +82,7 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
       const view = { ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId };
-      return c.json(view, 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(view, 201, replayHeaders(replayed));
     },
   );
 }

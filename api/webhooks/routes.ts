@@ -15,7 +15,15 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import { BearerSecurity, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  replayHeaders,
+  problems,
+} from '../http/schemas.js';
 import { registerEventSchemas } from './event-schemas.js';
 import {
   DeliveryFilters,
@@ -264,7 +272,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         requestedBy: `merchant:${user.id}`,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      return c.json(await deliveryView(deps, delivery, false), 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(await deliveryView(deps, delivery, false), 201, replayHeaders(replayed));
     },
   );
 }

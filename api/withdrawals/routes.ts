@@ -16,7 +16,6 @@ import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
 import {
-  OwnOrOrderId,
   BearerSecurity,
   CallbackUrl,
   CurrencyCode,
@@ -24,7 +23,9 @@ import {
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
+  OwnOrOrderId,
   PageQuery,
+  replayHeaders,
   problems,
 } from '../http/schemas.js';
 
@@ -134,7 +135,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         destinationTag: body.destination_tag === undefined ? null : BigInt(body.destination_tag),
       });
       await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, body.callback_url);
-      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayHeaders(replayed));
     },
   );
 
@@ -170,7 +171,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         destinationTag: original.destinationTag,
       });
       await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, order.callbackUrl);
-      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayed ? { 'idempotent-replayed': 'true' } : {});
+      return c.json(await withdrawalView(deps, withdrawal, false), 202, replayHeaders(replayed));
     },
   );
 

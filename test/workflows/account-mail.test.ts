@@ -3,6 +3,8 @@
  * the link still goes out (retried, its backoff skipped), rebuilt from the key so it is the link the API would accept,
  * and no secret is in the workflow's history.
  */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -74,7 +76,11 @@ async function run(workflowId: string, input: Parameters<typeof accountMailWorkf
       args: [input],
     });
     await handle.result();
-    return payloadText(await handle.fetchHistory());
+    const history = await handle.fetchHistory();
+    if (process.env.RECORD_HISTORIES) {
+      await writeFile(new URL('../fixtures/histories/account-mail.json', import.meta.url), historyToJSON(history));
+    }
+    return payloadText(history);
   });
 }
 

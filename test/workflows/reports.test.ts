@@ -1,5 +1,7 @@
 /** The report workflow on the time-skipping server, with its real activities against a test database. */
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -49,7 +51,16 @@ async function run(workflowId: string, input: ReportInput, replace: Record<strin
     workflowBundle: workflowBundle(),
     activities,
   });
-  return worker.runUntil(env.client.workflow.execute(reportWorkflow, { taskQueue: 'reports-test', workflowId, args: [input] }));
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(reportWorkflow, { taskQueue: 'reports-test', workflowId, args: [input] });
+    const result = await handle.result();
+    if (process.env.RECORD_HISTORIES && result.status === 'done') {
+      // a finished run takes the `report-announced` branch
+      const history = await handle.fetchHistory();
+      await writeFile(new URL('../fixtures/histories/report-announced.json', import.meta.url), historyToJSON(history));
+    }
+    return result;
+  });
 }
 
 async function text(chunks: AsyncIterable<Buffer>): Promise<string> {

@@ -120,4 +120,35 @@ describe('deposit auto-conversion', () => {
       expect((await stack.api.request('DELETE', '/v1/deposits/auto-conversions/ETH', undefined, auth)).status).toBe(404);
     },
   );
+
+  it('converts a held deposit with the one that releases it: their sum less the one fee', { timeout: 180_000 }, async () => {
+    const admin = { token: stack.admin.token };
+    const user = await stack.api.signUp('held-converter@example.com');
+    const auth = { token: user.token };
+    const settings = { values: { min_amount: '0.3', fee_fixed: '0.01' } };
+    expect((await stack.api.put(`/v1/ops/settings/deposits/ETH/user/${user.id}`, settings, admin)).status).toBe(200);
+    expect((await stack.api.put('/v1/deposits/auto-conversions/ETH', { to_currency: 'USDT' }, auth)).status).toBe(200);
+    const funded = await stack.api.post(
+      '/v1/ops/exchange/inventory',
+      { currency: 'USDT', amount: '100000.000000' },
+      { ...admin, headers: { 'idempotency-key': 'held-conversion-inventory' } },
+    );
+    expect(funded.status).toBeLessThan(300);
+    const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, auth)).body.address;
+
+    await (await customer.sendTransaction({ to: address, value: parseEther('0.2') })).wait();
+    await eventually('the small deposit held', async () =>
+      ((await stack.api.get('/v1/deposits', auth)).body.data as Array<{ status: string }>).find((d) => d.status === 'held'),
+    );
+    await (await customer.sendTransaction({ to: address, value: parseEther('0.15') })).wait();
+    const converted = await eventually('the conversion recorded', async () => {
+      for (const id of await creditedDeposits(user.token)) {
+        const details = (await stack.api.get(`/v1/orders/${id}/details`, auth)).body.details;
+        if (details.conversion_status) return details;
+      }
+      return undefined;
+    });
+    expect(converted).toMatchObject({ conversion_status: 'converted', conversion_amount_in: '0.340000000000000000' });
+    expect(await balances(user.token)).toMatchObject({ ETH: '0.000000000000000000', USDT: converted.conversion_amount_out });
+  });
 });

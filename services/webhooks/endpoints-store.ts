@@ -56,6 +56,12 @@ export async function endpointOf(db: Db, merchantId: string, id: string, lock = 
   return row ? toEndpoint(row) : null;
 }
 
+/** Whether a delivery's endpoint is still there: one of the merchant's, or an order's callback (redelivery takes both). */
+export async function deliveryEndpointExists(db: Db, merchantId: string, id: string): Promise<boolean> {
+  const rows = await db`select 1 from webhook_endpoints where id = ${id} and merchant_id = ${merchantId} and deleted_at is null`;
+  return rows.length > 0;
+}
+
 export async function endpointsOf(db: Db, merchantId: string): Promise<Endpoint[]> {
   const rows = await db`
     select * from webhook_endpoints where merchant_id = ${merchantId} and deleted_at is null and not callback order by created_at, id`;

@@ -20,6 +20,7 @@ import {
 } from './deliveries-store.js';
 import {
   deleteEndpoint,
+  deliveryEndpointExists,
   endpointOf,
   endpointsOf,
   insertEndpoint,
@@ -153,7 +154,7 @@ export async function redeliver(
         if (earlier) return null;
         if (locked!.status === 'pending')
           throw new DomainError(ErrorCode.Conflict, 'this delivery is still under way: its retries are running');
-        if (!(await endpointOf(tx, original.merchantId, original.endpointId)))
+        if (!(await deliveryEndpointExists(tx, original.merchantId, original.endpointId)))
           throw new DomainError(ErrorCode.Conflict, 'the endpoint of this delivery was deleted');
         return insertRedelivery(tx, original, request);
       }),

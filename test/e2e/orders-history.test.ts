@@ -222,6 +222,13 @@ describe('one order history', () => {
         attempts: [expect.objectContaining({ attempt: 1, status_code: 200, outcome: 'delivered' })],
       }),
     ]);
+    // an operator can send a callback again, as any webhook delivery: it is a new delivery linked to the first
+    const again = await stack.api.post(`/v1/ops/webhooks/deliveries/${delivered.callbacks[0].delivery_id}/redeliver`, undefined, {
+      token: stack.admin.token,
+      headers: key(),
+    });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ redelivery_of: delivered.callbacks[0].delivery_id });
     const withdrawal = (await stack.api.get(`/v1/orders/${ids.withdrawal}/details`, { token: mia.token })).body;
     expect(withdrawal.details).toMatchObject({
       address: ADDRESS,

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { DELIVERY_STATUSES } from '../../domain/webhooks/delivery.js';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
 import { attemptsOf, eventBodyOf, listDeliveries, type Delivery } from '../../services/webhooks/deliveries-store.js';
+import { ORDER_CALLBACK_EVENT } from '../../services/webhooks/client.js';
 import type { Endpoint } from '../../services/webhooks/endpoints-store.js';
 import type { WebhookDeps } from '../../services/webhooks/service.js';
 import type { ApiDeps } from '../context.js';
@@ -58,7 +59,9 @@ export const DeliveryView = z
   .object({
     id: z.string(),
     event_id: z.string(),
-    event_type: EventType,
+    event_type: z
+      .enum([...WEBHOOK_EVENT_TYPES, ORDER_CALLBACK_EVENT])
+      .openapi({ description: `${ORDER_CALLBACK_EVENT}: a callback to an order's callback_url (GET /v1/orders/{id}/details)` }),
     endpoint_id: z.string(),
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),

@@ -3,10 +3,13 @@
  * the user, as `login_new_ip` through their notification channels, in the transaction that remembers the address: one
  * notice per user and address, however many sign-ins race.
  */
+import { isIP } from 'node:net';
 import type { Sql } from '../../platform/db/client.js';
 import { notifyUser } from '../notifications/client.js';
 
 export async function rememberSignInIp(sql: Sql, userId: string, seen: { ip: string; userAgent?: string }): Promise<void> {
+  // a request with no peer address (served in-process, not over a socket) has nothing to remember or compare
+  if (isIP(seen.ip) === 0) return;
   await sql.begin(async (tx) => {
     const [row] = await tx`
       with known as (select count(*)::int as addresses from user_sign_in_ips where user_id = ${userId})

@@ -9,29 +9,17 @@ import { formatAmount } from '../../domain/money.js';
 import { eventually } from '../support/evm.js';
 import { randomAddress } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
-import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
-import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
+import { startXrplPayoutStack, type XrplStack } from '../support/xrpl-stack.js';
 
 const XRP = 1_000_000n;
 const hotWallet = Wallet.generate();
 const outsider = Wallet.generate();
 let stack: XrplStack;
-let stopClosing: () => void;
 
 beforeAll(async () => {
-  stack = await startXrplStack({
-    depositAddress: randomAddress(),
-    mailSink: true,
-    env: { XRPL_HOT_WALLET_SEED: hotWallet.seed!, WITHDRAWAL_POLL_INTERVAL: '10m' },
-  });
-  stack.rippled.fund(outsider.classicAddress, 10_000n * XRP);
-  stack.spawnListener();
-  await stack.following(hotWallet.classicAddress);
-  stopClosing = stack.rippled.autoClose(250);
-  await putWithdrawalSettings(stack, 'XRP', { min_amount: '1', fee_fixed: '0.1' });
+  stack = await startXrplPayoutStack(hotWallet, { address: outsider.classicAddress, drops: 10_000n * XRP });
 });
 afterAll(async () => {
-  stopClosing?.();
   await stack?.stop();
 });
 

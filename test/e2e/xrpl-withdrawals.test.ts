@@ -8,28 +8,16 @@ import { Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomAddress } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
-import { startXrplStack, type XrplStack } from '../support/xrpl-stack.js';
-import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
+import { startXrplPayoutStack, type XrplPayoutStack } from '../support/xrpl-stack.js';
 
 const XRP = 1_000_000n;
 const hotWallet = Wallet.generate();
-let stack: XrplStack;
-let stopClosing: () => void;
+let stack: XrplPayoutStack;
 
 beforeAll(async () => {
-  stack = await startXrplStack({
-    depositAddress: randomAddress(),
-    mailSink: true,
-    env: { XRPL_HOT_WALLET_SEED: hotWallet.seed!, WITHDRAWAL_POLL_INTERVAL: '10m' },
-  });
-  stack.rippled.fund(hotWallet.classicAddress, 1_000n * XRP);
-  stack.spawnListener();
-  await stack.following(hotWallet.classicAddress);
-  stopClosing = stack.rippled.autoClose(250);
-  await putWithdrawalSettings(stack, 'XRP', { min_amount: '1', fee_fixed: '0.1' });
+  stack = await startXrplPayoutStack(hotWallet, { address: hotWallet.classicAddress, drops: 1_000n * XRP });
 });
 afterAll(async () => {
-  stopClosing?.();
   await stack?.stop();
 });
 
@@ -93,14 +81,14 @@ describe('XRP withdrawals end to end', () => {
 
   it('leaves exactly one payment on the ledger when the worker is killed right after the broadcast', async () => {
     const destination = randomAddress();
-    stopClosing(); // hold the ledger still, so the payout is broadcast but not yet validated when the worker dies
+    stack.pauseClosing(); // hold the ledger still, so the payout is broadcast but not yet validated when the worker dies
     const { user, id } = await requestAndConfirm('xrp-crash@example.com', destination, '30');
     await waitStatus(user.token, id, 'broadcast');
     await stack.killWorker('SIGKILL');
     stack.rippled.closeLedger();
     stack.rippled.closeLedger();
     await stack.startWorker();
-    stopClosing = stack.rippled.autoClose(250);
+    stack.resumeClosing();
     await waitStatus(user.token, id, 'succeeded');
     expect(stack.rippled.balanceOf(destination)).toBe(30n * XRP);
     const payments = await stack.api.get(`/api/transactions?account=${destination}`, { token: stack.admin.token });

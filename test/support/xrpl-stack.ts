@@ -4,8 +4,11 @@
  */
 import { join } from 'node:path';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
+import type { Wallet } from 'xrpl';
+import { randomAddress } from './rippled/payments.js';
 import { FakeRippled } from './rippled/server.js';
 import { startStack, type Stack } from './stack.js';
+import { putWithdrawalSettings } from './withdrawal-settings.js';
 
 export interface XrplStack extends Stack {
   rippled: FakeRippled;
@@ -55,6 +58,44 @@ export async function startXrplStack(options: {
       await Promise.allSettled(listeners.map((l) => l.stop('SIGTERM')));
       await stack.stop();
       await rippled.close();
+    },
+  };
+}
+
+/**
+ * An XRPL stack that pays withdrawals from `hotWallet`: `funded` gets its XRP on the double before the listener starts,
+ * a listener follows the hot wallet, ledgers close every 250 ms, and XRP withdrawals are open (min 1, fee 0.1).
+ * Its `stop` stops the ledger closing too.
+ */
+export interface XrplPayoutStack extends XrplStack {
+  /** Holds the ledger still (nothing validates) until `resumeClosing`. */
+  pauseClosing(): void;
+  resumeClosing(): void;
+}
+
+export async function startXrplPayoutStack(
+  hotWallet: Wallet,
+  funded: { address: string; drops: bigint },
+): Promise<XrplPayoutStack> {
+  const stack = await startXrplStack({
+    depositAddress: randomAddress(),
+    mailSink: true,
+    env: { XRPL_HOT_WALLET_SEED: hotWallet.seed!, WITHDRAWAL_POLL_INTERVAL: '10m' },
+  });
+  stack.rippled.fund(funded.address, funded.drops);
+  stack.spawnListener();
+  await stack.following(hotWallet.classicAddress);
+  let stopClosing = stack.rippled.autoClose(250);
+  await putWithdrawalSettings(stack, 'XRP', { min_amount: '1', fee_fixed: '0.1' });
+  return {
+    ...stack,
+    pauseClosing: () => stopClosing(),
+    resumeClosing() {
+      stopClosing = stack.rippled.autoClose(250);
+    },
+    async stop() {
+      stopClosing();
+      await stack.stop();
     },
   };
 }

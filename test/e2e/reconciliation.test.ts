@@ -184,10 +184,23 @@ describe('reconciliation of custody with the chain', () => {
       expect(alerts).toEqual(expect.arrayContaining(['reconciliation_drift', 'custody_below_minimum']));
       expect((await stack.api.get('/v1/ops/reconciliations/00000000-0000-4000-8000-000000000000', ops())).status).toBe(404);
 
-      // the history, newest first a page at a time: this run with its drift, then the clean one before it
-      const first = await stack.api.get('/v1/ops/reconciliations?limit=1', ops());
-      expect(first.status).toBe(200);
-      expect(first.body.data).toEqual([
+      // the history, newest first a page at a time: this run with its drift, then the clean one before it (a run of the
+      // schedule may fall between them whenever the clock passes its interval: those are skipped here)
+      type Run = { trigger: string; drift: Array<{ unexplained: string }> };
+      const runs: Run[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { data: Run[]; next_cursor: string | null } } = await stack.api.get(
+          `/v1/ops/reconciliations?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          ops(),
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.data).toHaveLength(1);
+        runs.push(...page.body.data.filter((r) => r.trigger !== 'schedule'));
+        cursor = page.body.next_cursor;
+      } while (cursor && runs.length < 2);
+      const [latest, earlier] = runs;
+      expect(latest).toEqual(
         expect.objectContaining({
           id: result.id,
           ok: false,
@@ -203,10 +216,9 @@ describe('reconciliation of custody with the chain', () => {
             },
           ]),
         }),
-      ]);
-      const second = await stack.api.get(`/v1/ops/reconciliations?limit=1&cursor=${first.body.next_cursor}`, ops());
-      expect(second.body.data).toEqual([expect.objectContaining({ ok: true, alerts: 0 })]);
-      for (const line of second.body.data[0].drift) expect(Number(line.unexplained)).toBe(0);
+      );
+      expect(earlier).toEqual(expect.objectContaining({ ok: true, alerts: 0 }));
+      for (const line of earlier!.drift) expect(Number(line.unexplained)).toBe(0);
       expect((await stack.api.get('/v1/ops/reconciliations?cursor=not-ours', ops())).status).toBe(400);
 
       // the console's page: the runs with their unexplained drift, and one run's comparison

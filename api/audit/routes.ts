@@ -6,7 +6,7 @@ import { AUDIT_WORKFLOW_ID_PREFIX, type LedgerAuditResult } from '../../workflow
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const WAIT_FOR_RESULT_MS = 30_000;
 
@@ -85,7 +85,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       security: BearerSecurity,
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse('A page of audits', z.object({ data: z.array(AuditView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of audits', PageOf(AuditView)),
         ...problems(400, 401, 403),
       },
     }),

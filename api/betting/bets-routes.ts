@@ -21,6 +21,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import { EventId } from './events-routes.js';
@@ -139,7 +140,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(BET_STATUSES).optional(), event_id: EventId.optional() }) },
       responses: {
-        200: jsonResponse('A page of bets', z.object({ data: z.array(BetView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of bets', PageOf(BetView)),
         ...problems(400, 401),
       },
     }),

@@ -24,6 +24,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 
 export const EventId = z.string().regex(/^[1-9]\d{0,17}$/, 'must be an event id such as "42"');
@@ -147,7 +148,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       security: BearerSecurity,
       request: { query: PageQuery.extend({ state: State.optional() }) },
       responses: {
-        200: jsonResponse('A page of events', z.object({ data: z.array(EventView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of events', PageOf(EventView)),
         ...problems(400, 401),
       },
     }),

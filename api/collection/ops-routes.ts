@@ -9,7 +9,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const SweepView = z
   .object({
@@ -69,7 +69,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         }),
       },
       responses: {
-        200: jsonResponse('A page of sweeps', z.object({ data: z.array(SweepView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of sweeps', PageOf(SweepView)),
         ...problems(400, 401, 403),
       },
     }),

@@ -12,7 +12,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const AddressView = z
   .object({ currency: z.string(), chain: z.string(), address: z.string(), destination_tag: z.string().nullable() })
@@ -96,7 +96,7 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       security: BearerSecurity,
       request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
       responses: {
-        200: jsonResponse('A page of deposits', z.object({ data: z.array(DepositView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of deposits', PageOf(DepositView)),
         ...problems(400, 401),
       },
     }),

@@ -17,6 +17,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 import { minorUnits, orderView, OrderView, tradeView, TradeView } from './views.js';
 
@@ -113,7 +114,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       security: BearerSecurity,
       request: { query: PageQuery.extend({ pair: PairCode.optional(), state: z.enum(['open', 'closed']).optional() }) },
       responses: {
-        200: jsonResponse('A page of orders', z.object({ data: z.array(OrderView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of orders', PageOf(OrderView)),
         ...problems(400, 401),
       },
     }),
@@ -162,7 +163,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       security: BearerSecurity,
       request: { query: PageQuery.extend({ pair: PairCode.optional() }) },
       responses: {
-        200: jsonResponse('A page of trades', z.object({ data: z.array(TradeView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of trades', PageOf(TradeView)),
         ...problems(400, 401),
       },
     }),

@@ -64,6 +64,9 @@ export const PageQuery = z.object({
     .openapi({ description: 'next_cursor of the previous page (opaque)' }),
 });
 
+/** A page of keyset pagination: the rows and the cursor of the next page (null on the last). */
+export const PageOf = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
 export const Problem = z
   .object({
     type: z.string(),

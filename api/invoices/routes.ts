@@ -36,6 +36,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 import { checkoutPage } from './checkout-page.js';
 import { checkoutView, CheckoutView, InvoiceView, invoiceView, PublicInvoiceView, publicInvoiceView } from './views.js';
@@ -161,7 +162,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         }),
       },
       responses: {
-        200: jsonResponse('A page of invoices', z.object({ data: z.array(InvoiceView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of invoices', PageOf(InvoiceView)),
         ...problems(400, 401, 403),
       },
     }),

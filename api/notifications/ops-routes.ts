@@ -16,7 +16,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const TemplateKey = z.object({ event_type: z.enum(TEMPLATE_EVENTS), channel: z.enum(CHANNELS) });
 const TemplateInput = z.object({
@@ -281,7 +281,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
         }),
       },
       responses: {
-        200: jsonResponse('A page of deliveries', z.object({ data: z.array(DeliveryView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of deliveries', PageOf(DeliveryView)),
         ...problems(400, 401, 403),
       },
     }),
@@ -347,7 +347,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       security: BearerSecurity,
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse('A page of broadcasts', z.object({ data: z.array(BroadcastView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of broadcasts', PageOf(BroadcastView)),
         ...problems(400, 401, 403),
       },
     }),

@@ -6,7 +6,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const NotificationView = z
   .object({
@@ -19,7 +19,7 @@ const NotificationView = z
     read_at: z.string().nullable(),
   })
   .openapi('Notification');
-const Page = z.object({ data: z.array(NotificationView), next_cursor: z.string().nullable() });
+const Page = PageOf(NotificationView);
 const Query = PageQuery.extend({ kind: z.string().max(64).optional() });
 
 const view = (n: Notification) => ({

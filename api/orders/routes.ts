@@ -13,7 +13,7 @@ import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { invalidField } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const TYPE_LIST = new RegExp(`^(${ORDER_TYPES.join('|')})(,(${ORDER_TYPES.join('|')}))*$`);
 
@@ -116,7 +116,7 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       security: BearerSecurity,
       request: { query: HistoryQuery },
       responses: {
-        200: jsonResponse('A page of orders', z.object({ data: z.array(OrderView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of orders', PageOf(OrderView)),
         ...problems(400, 401),
       },
     }),

@@ -16,7 +16,16 @@ import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  DecimalString,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+  PageOf,
+} from '../http/schemas.js';
 
 const IdParam = z.object({ id: z.uuid() });
 
@@ -144,7 +153,7 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
       security: BearerSecurity,
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse('A page of runs', z.object({ data: z.array(RunSummary), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of runs', PageOf(RunSummary)),
         ...problems(400, 401, 403),
       },
     }),

@@ -26,7 +26,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const ReportType = z.enum(REPORT_TYPES).openapi({ description: 'What the report lists (see the API description)' });
@@ -150,7 +150,7 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       security: BearerSecurity,
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse('A page of reports', z.object({ data: z.array(ReportView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of reports', PageOf(ReportView)),
         ...problems(400, 401, 403),
       },
     }),

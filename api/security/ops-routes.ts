@@ -4,7 +4,7 @@ import { SECURITY_EVENT_KINDS, securityEvents, type SecurityEvent } from '../../
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 
 const SecurityEventView = z
   .object({
@@ -39,7 +39,7 @@ export function securityEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       security: BearerSecurity,
       request: { query: PageQuery.extend({ kind: z.enum(SECURITY_EVENT_KINDS).optional(), user_id: z.uuid().optional() }) },
       responses: {
-        200: jsonResponse('A page of events', z.object({ data: z.array(SecurityEventView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of events', PageOf(SecurityEventView)),
         ...problems(400, 401, 403),
       },
     }),

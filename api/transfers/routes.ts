@@ -22,6 +22,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 
 const TransferRequest = z
@@ -162,7 +163,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       security: BearerSecurity,
       request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
       responses: {
-        200: jsonResponse('A page of entries', z.object({ data: z.array(EntryView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of entries', PageOf(EntryView)),
         ...problems(400, 401),
       },
     }),

@@ -5,7 +5,7 @@ import { changeDisabled, changeRole } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
 
 export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -19,7 +19,7 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
       security: BearerSecurity,
       request: { query: PageQuery.extend({ role: z.enum(ROLES).optional() }) },
       responses: {
-        200: jsonResponse('A page of users', z.object({ data: z.array(UserView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of users', PageOf(UserView)),
         ...problems(400, 401, 403),
       },
     }),

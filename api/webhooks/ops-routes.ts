@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, replayHeaders, problems } from '../http/schemas.js';
+import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, replayHeaders, problems, PageOf } from '../http/schemas.js';
 import { DeliveryFilters, deliveryPage, DeliveryView, deliveryView, webhookDeps } from './views.js';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -22,10 +22,7 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       security: BearerSecurity,
       request: { query: PageQuery.extend({ ...DeliveryFilters, merchant_id: z.uuid().optional() }) },
       responses: {
-        200: jsonResponse(
-          'A page of deliveries',
-          z.object({ data: z.array(OpsDeliveryView), next_cursor: z.string().nullable() }),
-        ),
+        200: jsonResponse('A page of deliveries', PageOf(OpsDeliveryView)),
         ...problems(400, 401, 403),
       },
     }),

@@ -23,6 +23,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 import { registerEventSchemas } from './event-schemas.js';
 import {
@@ -222,7 +223,7 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       security: BearerSecurity,
       request: { query: PageQuery.extend(DeliveryFilters) },
       responses: {
-        200: jsonResponse('A page of deliveries', z.object({ data: z.array(DeliveryView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of deliveries', PageOf(DeliveryView)),
         ...problems(400, 401, 403),
       },
     }),

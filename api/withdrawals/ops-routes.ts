@@ -16,7 +16,16 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, EmailAddress, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import {
+  BearerSecurity,
+  CurrencyCode,
+  EmailAddress,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  problems,
+  PageOf,
+} from '../http/schemas.js';
 import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -42,10 +51,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
       responses: {
-        200: jsonResponse(
-          'A page of withdrawals',
-          z.object({ data: z.array(WithdrawalView.extend({ user_id: z.string() })), next_cursor: z.string().nullable() }),
-        ),
+        200: jsonResponse('A page of withdrawals', PageOf(WithdrawalView.extend({ user_id: z.string() }))),
         ...problems(400, 401, 403),
       },
     }),
@@ -194,19 +200,16 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       responses: {
         200: jsonResponse(
           'Captured mail, newest first',
-          z.object({
-            data: z.array(
-              z.object({
-                id: z.string(),
-                from: z.string(),
-                to: z.array(z.string()),
-                subject: z.string(),
-                text: z.string(),
-                received_at: z.string(),
-              }),
-            ),
-            next_cursor: z.string().nullable(),
-          }),
+          PageOf(
+            z.object({
+              id: z.string(),
+              from: z.string(),
+              to: z.array(z.string()),
+              subject: z.string(),
+              text: z.string(),
+              received_at: z.string(),
+            }),
+          ),
         ),
         ...problems(400, 401, 403, 404),
       },

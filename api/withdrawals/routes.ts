@@ -27,6 +27,7 @@ import {
   PageQuery,
   replayHeaders,
   problems,
+  PageOf,
 } from '../http/schemas.js';
 
 const WithdrawalRequest = z
@@ -236,10 +237,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
       responses: {
-        200: jsonResponse(
-          'A page of withdrawals',
-          z.object({ data: z.array(WithdrawalView), next_cursor: z.string().nullable() }),
-        ),
+        200: jsonResponse('A page of withdrawals', PageOf(WithdrawalView)),
         ...problems(400, 401),
       },
     }),

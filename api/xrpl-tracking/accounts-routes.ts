@@ -15,7 +15,7 @@ import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.j
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { XrplAddress } from './schemas.js';
 
 const BackfillView = z
@@ -91,7 +91,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       security: BearerSecurity,
       request: { query: PageQuery },
       responses: {
-        200: jsonResponse('A page of accounts', z.object({ data: z.array(AccountView), next_cursor: z.string().nullable() })),
+        200: jsonResponse('A page of accounts', PageOf(AccountView)),
         ...problems(400, 401, 403),
       },
     }),

@@ -6,6 +6,7 @@ import { TES_SUCCESS, XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';
 import { money } from '../http/money.js';
 import { decodeCursor, page } from '../http/pages.js';
 import { invalidField } from '../http/problem.js';
+import { PageOf } from '../http/schemas.js';
 
 export const XrplAddress = z
   .string()
@@ -54,7 +55,7 @@ export const PaymentView = z
   })
   .openapi('XrplPayment');
 
-export const PaymentPage = z.object({ data: z.array(PaymentView), next_cursor: z.string().nullable() });
+export const PaymentPage = PageOf(PaymentView);
 
 export function paymentView(p: StoredPayment): z.infer<typeof PaymentView> {
   const d = p.delivered;

@@ -1,6 +1,7 @@
 /** Stored results of ledger audits. */
 import type { AuditReport } from '../../domain/audit/report.js';
 import type { Db } from '../../platform/db/client.js';
+import { afterRowById, newestFirst } from '../../platform/db/keyset.js';
 
 export interface AuditRecordInput extends AuditReport {
   id: string;
@@ -26,8 +27,8 @@ export async function insertAudit(db: Db, audit: AuditRecordInput): Promise<void
 export async function listAudits(db: Db, page: { before?: string; limit: number }): Promise<AuditRecord[]> {
   const rows = await db`
     select * from ledger_audits
-    ${page.before ? db`where finished_at < (select finished_at from ledger_audits where id = ${page.before})` : db``}
-    order by finished_at desc limit ${page.limit}`;
+    ${page.before ? db`where ${afterRowById(db, 'ledger_audits', 'finished_at', page.before)}` : db``}
+    ${newestFirst(db, 'finished_at')} limit ${page.limit}`;
   return rows.map((r) => ({
     id: r.id,
     workflowId: r.workflowId,

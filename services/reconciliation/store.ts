@@ -1,6 +1,7 @@
 /** Custody addresses, top-ups seen coming in, expected minimums, and reconciliation results. */
 import type { Db, Tx } from '../../platform/db/client.js';
 import type { ReconciliationResult } from '../../workflows/reconciliation/messages.js';
+import { afterRowById, newestFirst } from '../../platform/db/keyset.js';
 
 export interface CustodyAddress {
   chain: string;
@@ -112,7 +113,7 @@ export async function reconciliationById(db: Db, id: string): Promise<Reconcilia
 export async function listReconciliations(db: Db, page: { before?: string; limit: number }): Promise<ReconciliationRecord[]> {
   const rows = await db`
     select * from reconciliations
-    ${page.before ? db`where (finished_at, id) < (select finished_at, id from reconciliations where id = ${page.before})` : db``}
-    order by finished_at desc, id desc limit ${page.limit}`;
+    ${page.before ? db`where ${afterRowById(db, 'reconciliations', 'finished_at', page.before)}` : db``}
+    ${newestFirst(db, 'finished_at')} limit ${page.limit}`;
   return rows.map(toRecord);
 }

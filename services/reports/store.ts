@@ -2,6 +2,7 @@
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 import type { ReportFormat, ReportPeriod, ReportPeriodUnit, ReportStatus, ReportType } from '../../domain/reports/reports.js';
+import { afterRowById, newestFirst } from '../../platform/db/keyset.js';
 
 export interface Report {
   id: string;
@@ -67,8 +68,8 @@ export async function reportById(db: Db, id: string): Promise<Report | null> {
 export async function listReports(db: Db, page: { before?: string; limit: number }): Promise<Report[]> {
   const rows = await db`
     select * from reports
-    ${page.before ? db`where (created_at, id) < (select created_at, id from reports where id = ${page.before})` : db``}
-    order by created_at desc, id desc limit ${page.limit}`;
+    ${page.before ? db`where ${afterRowById(db, 'reports', 'created_at', page.before)}` : db``}
+    ${newestFirst(db, 'created_at')} limit ${page.limit}`;
   return rows.map(toReport);
 }
 

@@ -4,6 +4,7 @@ import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
 import { volumeByDay, type DayVolume } from '../../platform/db/volume-by-day.js';
+import { afterRowById, newestFirst } from '../../platform/db/keyset.js';
 
 export interface Withdrawal {
   id: string;
@@ -122,8 +123,8 @@ export async function listWithdrawals(
     select * from withdrawals where true
     ${filter.userId ? db`and user_id = ${filter.userId}` : db``}
     ${filter.status ? db`and status = ${filter.status}` : db``}
-    ${filter.before ? db`and (created_at, id) < (select created_at, id from withdrawals where id = ${filter.before})` : db``}
-    order by created_at desc, id desc limit ${filter.limit}`;
+    ${filter.before ? db`and ${afterRowById(db, 'withdrawals', 'created_at', filter.before)}` : db``}
+    ${newestFirst(db, 'created_at')} limit ${filter.limit}`;
   return rows.map(toWithdrawal);
 }
 

@@ -3,7 +3,6 @@
  * into the file's chunks; XLSX is exceljs's streaming writer fed by a cursor over the same rows. Memory holds a chunk
  * or a batch, whatever the report's size.
  */
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 import type { ReportPeriod, ReportType } from '../../domain/reports/reports.js';
@@ -58,35 +57,20 @@ function csvRecordCounter() {
   };
 }
 
-/**
- * postgres.js 3.4.9 pauses a connection's socket when a COPY stream's buffer is full and resumes it only when the
- * stream asks for more. When the end of the COPY arrives in the same packet as the data that filled the buffer, the
- * ended stream never asks again and the connection never reads the COPY's completion: the transaction hangs (seen in
- * the bench, now and then). Asking once more after the end resumes the socket; it is harmless when it was not paused.
- */
-function resumeConnection(copy: Readable): void {
-  (copy as unknown as { _read(size: number): void })._read(0);
-}
-
 async function writeCsv(tx: Tx, source: ReportSource, file: ReportFileWriter, progress: (rows: number) => void) {
   const counter = csvRecordCounter();
   let reported = 0;
-  const copy = await tx.unsafe(copyCsv(source)).readable();
-  try {
-    await pipeline(
-      copy,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          counter.count(chunk);
-          if (counter.records - reported >= REPORT_BATCH_ROWS) progress((reported = counter.records) - 1);
-          yield chunk;
-        }
-      },
-      file,
-    );
-  } finally {
-    resumeConnection(copy);
-  }
+  await pipeline(
+    await tx.unsafe(copyCsv(source)).readable(),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        counter.count(chunk);
+        if (counter.records - reported >= REPORT_BATCH_ROWS) progress((reported = counter.records) - 1);
+        yield chunk;
+      }
+    },
+    file,
+  );
   return counter.records - 1; // the header
 }
 

@@ -21,6 +21,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     maxWorkers: 2,
+    setupFiles: ['test/support/setup/orphan-guard.ts'], // a worker exits when the main process dies
     teardownTimeout: 60_000, // a global option: the infrastructure projects' services stop in their teardowns
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

@@ -7,6 +7,11 @@ import type { Logger } from './log.js';
 
 const CLOSE_DEADLINE_MS = 15_000;
 
+// Until an entry point registers its closer (after start-up, which may wait for a database for good), the parent
+// going away stops this process at once: there is nothing to close yet. Every entry point imports this file first.
+const exitBeforeStarted = () => process.exit(1);
+if (process.channel) process.once('disconnect', exitBeforeStarted);
+
 export function onShutdown(log: Logger, close: () => Promise<void>): void {
   let closing = false;
   const stop = (reason: string) => {
@@ -26,5 +31,8 @@ export function onShutdown(log: Logger, close: () => Promise<void>): void {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
-  if (process.channel) process.once('disconnect', () => stop('parent exited'));
+  if (process.channel) {
+    process.off('disconnect', exitBeforeStarted);
+    process.once('disconnect', () => stop('parent exited'));
+  }
 }

@@ -1,9 +1,10 @@
 /**
- * Entry point (dev only): the dev stack's watchdog. `workers/dev.ts` starts it first, in a process group of its own,
- * with an IPC channel. When the supervisor dies without stopping its parts (kill -9, the OOM killer), the channel
- * closes and the watchdog stops every process still recorded in DATA_DIR/pids.json: PostgreSQL, the Temporal dev
- * server and anvil, which cannot watch a parent themselves (the Node parts stop on their own, platform/shutdown.ts).
- * After a clean stop the supervisor has removed the file, so there is nothing left to do.
+ * Entry point (dev and tests only): the embedded stack's watchdog. Its supervisor (`workers/dev.ts`, or the test
+ * set-up's main process, test/support/services.ts) starts it first, in a process group of its own, with an IPC
+ * channel. When the supervisor dies without stopping its parts (kill -9, the OOM killer), the channel closes and the
+ * watchdog stops every process still recorded in DATA_DIR/pids.json: PostgreSQL, the Temporal dev server and anvil,
+ * which cannot watch a parent themselves (the Node parts stop on their own, platform/shutdown.ts). After a clean
+ * stop the supervisor has removed the file, so there is nothing left to do.
  */
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { readPidFile, stackPidFile, stopRecorded } from '../platform/embedded/pi
 import { projectRoot } from '../platform/tools.js';
 
 if (!process.send) {
-  console.error('the watchdog is started by workers/dev.ts, with an IPC channel to it');
+  console.error('the watchdog is started by a supervisor (workers/dev.ts, the test set-up), with an IPC channel to it');
   process.exit(2);
 }
 const dataDir = resolve(projectRoot, loadConfigOrExit().DATA_DIR);

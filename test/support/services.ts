@@ -9,7 +9,7 @@
  * of the projects using them, so when several projects run together (`npx vitest run`) each service starts once and
  * stops after the last project using it is torn down, while `--project workflows` alone starts only what it needs.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -18,7 +18,9 @@ import type { TestProject } from 'vitest/node';
 import { createSql } from '../../platform/db/client.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { startAnvil } from '../../platform/embedded/anvil.js';
+import { PidFile, stackPidFile } from '../../platform/embedded/pid-file.js';
 import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
+import { spawnEntryPoint, type ServiceProcess } from '../../platform/embedded/process.js';
 import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { freePort } from './ports.js';
@@ -43,6 +45,10 @@ export type Service = 'postgres' | 'temporal' | 'anvil' | 'workflowBundle';
 interface Running {
   /** What the project's files inject. */
   context: Partial<ProvidedContext>;
+  /** The server process, for the run's watchdog. */
+  process?: ServiceProcess;
+  /** The data dir's record of those processes, which the watchdog reads. */
+  pids?: PidFile;
   stop(): Promise<void>;
 }
 
@@ -63,7 +69,7 @@ async function acquire(key: string, start: () => Promise<Running>) {
     entry.started.catch(() => registry.delete(key)); // a failed start is retried by the next project
   }
   entry.users += 1;
-  return (await entry.started).context;
+  return entry.started;
 }
 
 /** Stops the service when the last project using it lets go. */
@@ -77,13 +83,33 @@ async function release(key: string): Promise<void> {
   await running?.stop();
 }
 
-/** The run's directory for data and logs (Postgres data, server logs, the bundle, stack logs). */
-function dataDir(): Promise<string> {
-  return acquire('dataDir', async () => {
+/**
+ * The run's directory for data and logs (Postgres data, server logs, the bundle, stack logs), with the dev stack's
+ * watchdog on its pid file: should Vitest's main process die without its teardown (kill -9), the watchdog stops the
+ * servers it started, which cannot watch their parent themselves (the Node parts of test stacks stop on their own).
+ */
+async function dataDir(): Promise<{ dir: string; pids: PidFile }> {
+  const running = await acquire('dataDir', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
     await chmod(dir, 0o755); // initdb runs as the postgres user and must reach the data directory
-    return { context: { testDataDir: dir }, stop: () => rm(dir, { recursive: true, force: true }) };
-  }).then((context) => context.testDataDir!);
+    await mkdir(join(dir, 'logs'));
+    const pids = new PidFile(stackPidFile(dir));
+    const watchdog = spawnEntryPoint('dev-watchdog', { env: { ...process.env, DATA_DIR: dir }, output: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      watchdog.child.once('message', () => resolve());
+      void watchdog.exited.then((code) => reject(new Error(`the watchdog exited while starting (exit code ${code})`)));
+    });
+    return {
+      context: { testDataDir: dir },
+      pids,
+      stop: async () => {
+        pids.remove(); // first: the watchdog then finds nothing to stop
+        await watchdog.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  });
+  return { dir: running.context.testDataDir!, pids: running.pids! };
 }
 
 const starters: Record<Service, (dir: string) => Promise<Running>> = {
@@ -98,7 +124,11 @@ const starters: Record<Service, (dir: string) => Promise<Running>> = {
     const sql = createSql(pg.url(TEMPLATE_DATABASE), { max: 1 });
     await migrate(sql);
     await sql.end();
-    return { context: { pgAdminUrl: pg.url('postgres'), pgTemplate: TEMPLATE_DATABASE }, stop: () => pg.stop() };
+    return {
+      context: { pgAdminUrl: pg.url('postgres'), pgTemplate: TEMPLATE_DATABASE },
+      process: pg.process,
+      stop: () => pg.stop(),
+    };
   },
 
   async temporal(dir) {
@@ -107,12 +137,16 @@ const starters: Record<Service, (dir: string) => Promise<Running>> = {
       port: await freePort(),
       logFile: join(dir, 'temporal.log'),
     });
-    return { context: { temporalAddress: temporal.address }, stop: () => temporal.stop() };
+    return { context: { temporalAddress: temporal.address }, process: temporal.process, stop: () => temporal.stop() };
   },
 
   async anvil(dir) {
     const anvil = await startAnvil({ port: await freePort(), blockTime: 1, logFile: join(dir, 'anvil.log') });
-    return { context: { evmRpcUrl: anvil.rpcUrl, evmWsUrl: anvil.wsUrl }, stop: () => anvil.stop() };
+    return {
+      context: { evmRpcUrl: anvil.rpcUrl, evmWsUrl: anvil.wsUrl },
+      process: anvil.process,
+      stop: () => anvil.stop(),
+    };
   },
 
   async workflowBundle(dir) {
@@ -132,7 +166,7 @@ const starters: Record<Service, (dir: string) => Promise<Running>> = {
  */
 export function globalSetup(services: Service[]) {
   return async function setup(project: TestProject) {
-    const dir = await dataDir();
+    const { dir, pids } = await dataDir();
     project.provide('testDataDir', dir);
     const acquired: Service[] = [];
     const teardown = async () => {
@@ -143,9 +177,14 @@ export function globalSetup(services: Service[]) {
     };
     const results = await Promise.allSettled(
       services.map(async (service) => {
-        const context = await acquire(service, () => starters[service](dir));
+        const running = await acquire(service, async () => {
+          const started = await starters[service](dir);
+          // PostgreSQL's fast shutdown is SIGINT (as in the dev stack); the others stop on SIGTERM
+          if (started.process) pids.record(service, started.process.child.pid!, service === 'postgres' ? 'SIGINT' : 'SIGTERM');
+          return started;
+        });
         acquired.push(service);
-        for (const [key, value] of Object.entries(context)) project.provide(key as keyof ProvidedContext, value);
+        for (const [key, value] of Object.entries(running.context)) project.provide(key as keyof ProvidedContext, value);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -4,8 +4,8 @@
  * their settlement goes through a second group-committing queue. A caller's promise resolves once its command is
  * settled, so what it reads next is what the engine decided.
  */
-import { ErrorCode } from '../../domain/errors.js';
-import type { CheckedOrder, OrderRequest } from '../../domain/exchange/order-request.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { checkOrderFits, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
@@ -16,7 +16,14 @@ import { commitGroups } from '../ledger/journal.js';
 import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
-import { armed, lockPendingTriggers, markTriggersFired, pendingTriggers, type ArmedTrigger } from './triggers-store.js';
+import {
+  armed,
+  failTriggers,
+  lockPendingTriggers,
+  markTriggersFired,
+  pendingTriggers,
+  type ArmedTrigger,
+} from './triggers-store.js';
 import {
   TriggerBook,
   triggerHoldKey,
@@ -49,18 +56,25 @@ type Submission = PlaceSubmission | CancelSubmission;
 
 export type Refusal = { code: ErrorCode; message: string };
 
-/** `order`: the command's order as its settlement left it, when it settled it (else the caller reads it). */
+/**
+ * `order`: the command's order as its settlement left it, when it settled it (else the caller reads it).
+ * `triggerFailed`: a fired trigger's order was refused for good, and the trigger ended failed in the same transaction.
+ */
 export type SubmitOutcome =
-  { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder } | { ok: false; error: Refusal };
+  | { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder }
+  | { ok: false; error: Refusal; triggerFailed?: boolean };
 
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
 export type TriggerFired = (triggerId: number, orderId: string, leg: TriggerLegKind) => Promise<void>;
+export type TriggerFailed = (triggerId: number, reason: ErrorCode) => Promise<void>;
 
 export interface MarketOptions {
   snapshotEvery?: number;
   /** Tells a fired trigger's workflow which order it placed. */
   onFired?: TriggerFired;
+  /** Tells a fired trigger's workflow that its order was refused for good: it ended failed. */
+  onFailed?: TriggerFailed;
 }
 
 /** Commands between two snapshots: recovery replays at most this many after the latest one. */
@@ -79,6 +93,7 @@ export class Market {
     readonly feed: MarketFeed,
     private readonly snapshotEvery: number,
     private readonly onFired: TriggerFired,
+    private readonly onFailed: TriggerFailed,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
     this.settlement = new BatchQueue(async (items) => {
@@ -116,8 +131,9 @@ export class Market {
       feed,
       options.snapshotEvery ?? SNAPSHOT_EVERY,
       options.onFired ?? (async () => {}),
+      options.onFailed ?? (async () => {}),
     );
-    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(pair, trigger));
+    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(trigger));
     return market;
   }
 
@@ -197,26 +213,48 @@ export class Market {
     }
   }
 
-  /** Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). */
+  /**
+   * Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). An order
+   * refused for good (it no longer fits the pair, the pair is disabled, the ledger refuses its hold) ends the trigger
+   * failed, its hold released; a refusal that may pass (this engine halted, journaling failed) leaves it pending, and
+   * the recovery that a halted engine needs anyway arms it again from its row.
+   */
   private async fire(trigger: ArmedTrigger): Promise<void> {
     try {
-      const outcome = await this.submit({
-        kind: 'place',
-        userId: trigger.userId,
-        idempotencyKey: triggerOrderKey(trigger.id),
-        clientOrderId: null,
-        request: trigger.request,
-        checked: trigger.checked,
-        trigger: { id: trigger.id, leg: trigger.kind },
-      });
-      if (!outcome.ok) {
-        this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
-        return;
-      }
-      await this.onFired(trigger.id, outcome.orderId, trigger.kind);
+      const checked = this.checkFired(trigger);
+      const outcome =
+        'refused' in checked
+          ? await this.failFired(trigger, checked.refused)
+          : await this.submit({
+              kind: 'place',
+              userId: trigger.userId,
+              idempotencyKey: triggerOrderKey(trigger.id),
+              clientOrderId: null,
+              request: trigger.request,
+              checked,
+              trigger: { id: trigger.id, leg: trigger.kind },
+            });
+      if (outcome.ok) return await this.onFired(trigger.id, outcome.orderId, trigger.kind);
+      this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
+      if (outcome.triggerFailed) await this.onFailed(trigger.id, outcome.error.code);
     } catch (error) {
       this.log.error({ err: error, trigger: trigger.id }, 'placing a fired trigger failed');
     }
+  }
+
+  /** The fired trigger's order checked against the pair now (its sizes may have changed since it was stored). */
+  private checkFired(trigger: ArmedTrigger): CheckedOrder | { refused: Refusal } {
+    try {
+      return checkOrderFits(this.pair, trigger.request);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return { refused: { code: error.code, message: error.message } };
+    }
+  }
+
+  private async failFired(trigger: ArmedTrigger, refused: Refusal): Promise<SubmitOutcome> {
+    await this.sql.begin((tx) => failTriggers(tx, [{ id: trigger.id, reason: refused.code }]));
+    return { ok: false, error: refused, triggerFailed: true };
   }
 
   /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
@@ -248,16 +286,22 @@ export class Market {
       }
     });
 
-    const stillPending = await lockPendingTriggers(
+    const triggers = await lockPendingTriggers(
       tx,
       fresh.flatMap((f) => (f.submission.trigger ? [f.submission.trigger.id] : [])),
     );
-    const placeable = fresh.filter((f) => !f.submission.trigger || stillPending.has(f.submission.trigger.id));
+    const placeable = fresh.filter((f) => !f.submission.trigger || triggers.pending.has(f.submission.trigger.id));
     for (const f of fresh) {
       if (placeable.includes(f)) continue;
       results[f.index] = {
         kind: 'answered',
-        outcome: { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
+        outcome: triggers.failed.has(f.submission.trigger!.id)
+          ? {
+              ok: false,
+              error: { code: ErrorCode.PairDisabled, message: `${this.pair.code} is not trading` },
+              triggerFailed: true,
+            }
+          : { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
       };
     }
     const holds = await commitGroups(
@@ -268,6 +312,7 @@ export class Market {
     const rows: JournalRow[] = [];
     const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
     const refusedFunds: PlaceSubmission[] = [];
+    const refusedTriggers: Array<{ id: number; reason: ErrorCode }> = [];
     const journal = (index: number, command: JournalCommand) => {
       const row = { seq: ++seq, command };
       rows.push(row);
@@ -283,11 +328,11 @@ export class Market {
       const f = heldAt.get(index);
       if (!f) return;
       if (!f.hold.ok) {
-        results[index] = {
-          kind: 'answered',
-          outcome: { ok: false, error: { code: f.hold.error.code, message: f.hold.error.message } },
-        };
-        if (f.hold.error.code === ErrorCode.InsufficientFunds) refusedFunds.push(s);
+        const error = { code: f.hold.error.code, message: f.hold.error.message };
+        // a fired trigger's refused hold ends the trigger (its own hold is released); a client's order is refused
+        if (s.trigger) refusedTriggers.push({ id: s.trigger.id, reason: error.code });
+        else if (error.code === ErrorCode.InsufficientFunds) refusedFunds.push(s);
+        results[index] = { kind: 'answered', outcome: { ok: false, error, triggerFailed: !!s.trigger } };
         return;
       }
       const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
@@ -302,6 +347,7 @@ export class Market {
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
     ]);
+    await failTriggers(tx, refusedTriggers);
     for (const s of refusedFunds) {
       await notify(tx, {
         key: `order-refused:${s.userId}:${s.idempotencyKey}`,

@@ -1,8 +1,9 @@
 /**
  * One pair's engine host, the single writer of its journal. Commands arriving together are journaled in one SQL
- * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order;
- * their settlement goes through a second group-committing queue. A caller's promise resolves once its command is
- * settled, so what it reads next is what the engine decided.
+ * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order.
+ * The same transaction settles what the batch before it applied, so each batch costs one commit and no two
+ * transactions of the market ever queue on its escrow rows; an idle market settles in a transaction of its own.
+ * A caller's promise resolves once its command is settled, so what it reads next is what the engine decided.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { checkOrderFits, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
@@ -52,7 +53,19 @@ export interface CancelSubmission {
   orderId: number;
 }
 
-type Submission = PlaceSubmission | CancelSubmission;
+/** Settles what was applied when no order follows to carry it: queued by the market itself. */
+interface SettleSubmission {
+  kind: 'settle';
+}
+
+type Submission = PlaceSubmission | CancelSubmission | SettleSubmission;
+
+/** A command applied to the book whose settlement is still to commit, and its caller's answer. */
+interface Unsettled {
+  item: SettlementItem;
+  answer: (order: StoredOrder | undefined) => void;
+  fail: (error: unknown) => void;
+}
 
 export type Refusal = { code: ErrorCode; message: string };
 
@@ -82,7 +95,8 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
-  private readonly settlement: BatchQueue<SettlementItem, StoredOrder | undefined>;
+  private unsettled: Unsettled[] = [];
+  private settleQueued = false;
   private halted: string | null = null;
   private readonly triggers = new TriggerBook<ArmedTrigger>();
 
@@ -96,15 +110,6 @@ export class Market {
     private readonly onFailed: TriggerFailed,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
-    this.settlement = new BatchQueue(async (items) => {
-      const { candles, orders } = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
-      feed.settled(
-        state.pair,
-        items.map((i) => i.applied),
-        candles,
-      );
-      return items.map((i) => orders.get(i.applied.orderId));
-    }, 500);
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
@@ -154,9 +159,8 @@ export class Market {
     return this.state.levels(side, depth);
   }
 
-  async submit(submission: Submission): Promise<SubmitOutcome> {
-    if (this.halted)
-      return { ok: false, error: { code: ErrorCode.Unavailable, message: `${this.pair.code} is halted: ${this.halted}` } };
+  async submit(submission: PlaceSubmission | CancelSubmission): Promise<SubmitOutcome> {
+    if (this.halted) return unavailable(this.pair.code, this.halted);
     return this.journal.submit(submission).then((settled) => settled);
   }
 
@@ -173,17 +177,50 @@ export class Market {
     this.halted = reason;
   }
 
-  private async journalBatch(batch: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+  /**
+   * One transaction: settles what the previous batch applied, then holds and journals this one; then applies this
+   * batch to the book, whose settlement the next transaction carries.
+   */
+  private async journalBatch(submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+    // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
+    const halted = this.halted;
+    const batch: Submission[] = halted ? submitted.map(() => ({ kind: 'settle' })) : submitted;
+    const settling = this.unsettled;
+    this.unsettled = [];
+    if (batch.some((s) => s.kind === 'settle')) this.settleQueued = false;
     let journaled: Journaled[];
+    let settled: Awaited<ReturnType<typeof settle>> | undefined;
     try {
-      journaled = await retryOnRace(() => this.sql.begin((tx) => this.journalInTx(tx, batch)));
+      [settled, journaled] = await retryOnRace(() =>
+        this.sql.begin(async (tx) => {
+          const done =
+            settling.length > 0
+              ? await settle(
+                  tx,
+                  this.pair,
+                  settling.map((u) => u.item),
+                )
+              : undefined;
+          return [done, await this.journalInTx(tx, batch)] as const;
+        }),
+      );
     } catch (error) {
       // the journal may or may not hold this batch now: only a replay of it can say what the book is
       this.halt('journaling failed; restart to recover from the journal');
-      this.log.error({ err: error, pair: this.pair.code }, 'journaling failed: market halted');
+      this.log.error({ err: error, pair: this.pair.code }, 'journaling or settlement failed: market halted');
+      for (const u of settling) u.fail(error);
       throw error;
     }
-    return journaled.map((j, i) => {
+    if (settled) {
+      this.feed.settled(
+        this.pair,
+        settling.map((u) => u.item.applied),
+        settled.candles,
+      );
+      for (const u of settling) u.answer(settled.orders.get(u.item.applied.orderId));
+    }
+    const answers = journaled.map((j, i) => {
+      if (halted && submitted[i]!.kind !== 'settle') return Promise.resolve(unavailable(this.pair.code, halted));
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
       const applied = this.state.apply(j.row.seq, j.row.command);
       this.feed.applied(this.pair, applied, this.state.best());
@@ -191,15 +228,21 @@ export class Market {
       if (last) this.fireCrossed(BigInt(last.price) * this.pair.tickSize);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
-      return this.settlement.submit({ applied, snapshot }).then(
-        (order) => outcomeOf(applied, batch[i]!, order),
-        (error: unknown) => {
-          this.halt('settlement failed');
-          this.log.error({ err: error, pair: this.pair.code, seq: applied.seq }, 'settlement failed: market halted');
-          throw error;
-        },
+      return new Promise<SubmitOutcome>((resolve, reject) =>
+        this.unsettled.push({
+          item: { applied, snapshot },
+          answer: (order) => resolve(outcomeOf(applied, batch[i]!, order)),
+          fail: reject,
+        }),
       );
     });
+    // no order may come to carry this batch's settlement: queue a turn that settles it alone (it joins any that do)
+    if (this.unsettled.length > 0 && !this.settleQueued) {
+      this.settleQueued = true;
+      // its failure halts the market and reaches the callers it settles for
+      this.journal.submit({ kind: 'settle' }).catch(() => {});
+    }
+    return answers;
   }
 
   /** Fires the legs the last price crossed; the first leg of a trigger takes an OCO's other leg out of the book with it. */
@@ -260,6 +303,8 @@ export class Market {
   /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
   private async journalInTx(tx: Tx, batch: Submission[]): Promise<Journaled[]> {
     const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
+    if (places.length === 0 && !batch.some((s) => s.kind === 'cancel'))
+      return batch.map(() => ({ kind: 'answered', outcome: { ok: true, orderId: '', replayed: false } }));
     const [stored, [drawn]] = await Promise.all([
       places.length === 0
         ? Promise.resolve([])
@@ -321,6 +366,10 @@ export class Market {
     };
     const heldAt = new Map(placeable.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
     batch.forEach((s, index) => {
+      if (s.kind === 'settle') {
+        results[index] = { kind: 'answered', outcome: { ok: true, orderId: '', replayed: false } };
+        return;
+      }
       if (s.kind === 'cancel') {
         journal(index, { kind: 'cancel', id: s.orderId, owner: s.userId });
         return;
@@ -378,6 +427,11 @@ function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): Tran
     ],
   };
 }
+
+const unavailable = (pair: string, halted: string): SubmitOutcome => ({
+  ok: false,
+  error: { code: ErrorCode.Unavailable, message: `${pair} is halted: ${halted}` },
+});
 
 function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder | undefined): SubmitOutcome {
   if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false, order };

@@ -33,7 +33,14 @@ import {
   type TriggerLegKind,
 } from '../../domain/exchange/triggers.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
-import { settle, type SettlementItem } from './settlement-writer.js';
+import {
+  checkSettled,
+  recordSettlement,
+  settle,
+  settlementGroups,
+  type Settled,
+  type SettlementItem,
+} from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
 
 export interface PlaceSubmission {
@@ -187,23 +194,19 @@ export class Market {
     const batch: Submission[] = halted ? submitted.map(() => ({ kind: 'settle' })) : submitted;
     const settling = this.unsettled;
     this.unsettled = [];
-    if (batch.some((s) => s.kind === 'settle')) this.settleQueued = false;
+    if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
     let journaled: Journaled[];
-    let settled: Awaited<ReturnType<typeof settle>> | undefined;
+    let settled: Settled;
     try {
-      [settled, journaled] = await retryOnRace(() =>
-        this.sql.begin(async (tx) => {
-          const done =
-            settling.length > 0
-              ? await settle(
-                  tx,
-                  this.pair,
-                  settling.map((u) => u.item),
-                )
-              : undefined;
-          return [done, await this.journalInTx(tx, batch)] as const;
-        }),
-      );
+      ({ settled, journaled } = await retryOnRace(() =>
+        this.sql.begin((tx) =>
+          this.journalInTx(
+            tx,
+            settling.map((u) => u.item),
+            batch,
+          ),
+        ),
+      ));
     } catch (error) {
       // the journal may or may not hold this batch now: only a replay of it can say what the book is
       this.halt('journaling failed; restart to recover from the journal');
@@ -211,7 +214,7 @@ export class Market {
       for (const u of settling) u.fail(error);
       throw error;
     }
-    if (settled) {
+    if (settling.length > 0) {
       this.feed.settled(
         this.pair,
         settling.map((u) => u.item.applied),
@@ -300,22 +303,29 @@ export class Market {
     return { ok: false, error: refused, triggerFailed: true };
   }
 
-  /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
-  private async journalInTx(tx: Tx, batch: Submission[]): Promise<Journaled[]> {
+  /**
+   * Settles what was applied before (its ledger groups first, then the holds: a seller's proceeds can fund their next
+   * buy), then holds new orders' funds, stores them and journals every accepted command, numbered from the last
+   * applied. The writes of both go out together: one round trip.
+   */
+  private async journalInTx(
+    tx: Tx,
+    settling: SettlementItem[],
+    batch: Submission[],
+  ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
-    if (places.length === 0 && !batch.some((s) => s.kind === 'cancel'))
-      return batch.map(() => ({ kind: 'answered', outcome: { ok: true, orderId: '', replayed: false } }));
-    const [stored, [drawn]] = await Promise.all([
+    const [stored, drawn] =
       places.length === 0
-        ? Promise.resolve([])
-        : tx`
+        ? [[], []]
+        : await Promise.all([
+            tx`
         select o.* from orders o
         join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
           as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
-      tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
-    ]);
+            tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+          ]);
     const existing = new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)]));
-    const ids = (drawn!.ids as Array<string | number>).map(Number);
+    const ids = ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number);
     const results: Journaled[] = new Array(batch.length);
     const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
     const seen = new Map<string, number>();
@@ -349,10 +359,11 @@ export class Market {
           : { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
       };
     }
-    const holds = await commitGroups(
-      tx,
-      placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code)),
-    );
+    const settlement = settlementGroups(settling);
+    const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
+    const outcomes = groups.length > 0 ? await commitGroups(tx, groups) : [];
+    checkSettled(this.pair, outcomes.slice(0, settlement.length));
+    const holds = outcomes.slice(settlement.length);
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
     const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
@@ -391,7 +402,8 @@ export class Market {
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
     // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
-    await Promise.all([
+    const [settled] = await Promise.all([
+      recordSettlement(tx, this.pair, settling),
       accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
@@ -412,7 +424,7 @@ export class Market {
         },
       });
     }
-    return results;
+    return { settled, journaled: results };
   }
 }
 

@@ -5,37 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
-import { fund, startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { btcBalance, carlWithSellStop, placeOrder } from '../support/sell-stop.js';
 
 let stack: Stack;
-let keys = 0;
 beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(() => stack?.stop());
 
-const place = (user: { token: string }, body: Record<string, unknown>) =>
-  stack.api.post('/v1/orders', body, { token: user.token, headers: { 'idempotency-key': `order-${++keys}` } });
-const btc = async (user: { token: string }) =>
-  (await stack.api.get('/v1/balances', { token: user.token })).body.data.find((b: { currency: string }) => b.currency === 'BTC');
-
 describe('a fired trigger whose order is refused', () => {
   it('ends failed with the reason, its hold released, its owner told, its workflow failed', { timeout: 180_000 }, async () => {
-    const [carl, dave, erin] = [
-      await stack.api.signUp('carl@example.com'),
-      await stack.api.signUp('dave@example.com'),
-      await stack.api.signUp('erin@example.com'),
-    ];
-    await fund(stack, carl.id, 'BTC', '1.00000000');
-    await fund(stack, erin.id, 'BTC', '1.00000000');
-    await fund(stack, dave.id, 'USDT', '100000.000000');
-    const stop = await stack.api.post(
-      '/v1/triggers',
-      { pair: 'BTC-USDT', kind: 'stop_market', side: 'sell', trigger_price: '20000', amount: '0.01' },
-      { token: carl.token, headers: { 'idempotency-key': 'carl-stop' } },
-    );
-    expect(stop.status).toBe(201);
-    expect((await btc(carl)).available).toBe('0.99000000');
+    const { carl, dave, erin, stopId } = await carlWithSellStop(stack);
 
     // the operator raises the minimum order size to 0.05 BTC; the engine takes it when it starts again
     await stack.killApi('SIGKILL');
@@ -47,32 +28,32 @@ describe('a fired trigger whose order is refused', () => {
     });
 
     // a trade at 19,000 crosses carl's stop, whose 0.01 BTC order is now below the minimum
-    expect((await place(dave, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '19000', amount: '0.05' })).status).toBe(
-      201,
-    );
     expect(
-      (await place(erin, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '19000', amount: '0.05' })).body,
+      (await placeOrder(stack, dave, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '19000', amount: '0.05' })).status,
+    ).toBe(201);
+    expect(
+      (await placeOrder(stack, erin, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '19000', amount: '0.05' })).body,
     ).toMatchObject({
       status: 'filled',
     });
 
     let trigger: any;
     await waitUntil('the trigger failed', async () => {
-      trigger = (await stack.api.get(`/v1/triggers/${stop.body.id}`, { token: carl.token })).body;
+      trigger = (await stack.api.get(`/v1/triggers/${stopId}`, { token: carl.token })).body;
       if (trigger.status !== 'failed') throw new Error(trigger.status);
     });
     expect(trigger).toMatchObject({ status: 'failed', failure_reason: 'amount_below_minimum', order_id: null });
-    expect(await btc(carl)).toMatchObject({ available: '1.00000000', pending: '0.00000000' });
+    expect(await btcBalance(stack, carl)).toMatchObject({ available: '1.00000000', pending: '0.00000000' });
     expect((await stack.api.get('/v1/orders', { token: carl.token })).body.data).toEqual([]);
 
     const notes = (await stack.api.get('/v1/notifications', { token: carl.token })).body.data;
     expect(notes).toEqual([expect.objectContaining({ kind: 'trigger_failed', severity: 'warning' })]);
     const history = (await stack.api.get('/v1/orders/history', { token: carl.token })).body.data;
-    expect(history).toEqual([expect.objectContaining({ id: `trg_${stop.body.id}`, status: 'failed', state: 'failed' })]);
+    expect(history).toEqual([expect.objectContaining({ id: `trg_${stopId}`, status: 'failed', state: 'failed' })]);
 
-    const workflow = stack.temporal.workflow.getHandle(`trigger:${stop.body.id}`);
+    const workflow = stack.temporal.workflow.getHandle(`trigger:${stopId}`);
     expect(await workflow.result()).toEqual({
-      triggerId: stop.body.id,
+      triggerId: stopId,
       status: 'failed',
       orderId: null,
       failureReason: 'amount_below_minimum',

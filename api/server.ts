@@ -39,7 +39,7 @@ import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
 import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
-import { signalTriggerFired } from '../services/exchange/client.js';
+import { signalTriggerFailed, signalTriggerFired } from '../services/exchange/client.js';
 import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
 import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
@@ -99,6 +99,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   // a trigger its engine fires is told so by a signal, the only one it gets
   const markets = new Markets(sql, databaseUrl, log, undefined, {
     onFired: (triggerId, orderId, leg) => signalTriggerFired(temporal, triggerId, orderId, leg),
+    onFailed: (triggerId, reason) => signalTriggerFailed(temporal, triggerId, reason),
   });
   markets.start(await loadPairs(sql));
   const security = securitySettings(config);

@@ -52,7 +52,7 @@ const TriggerView = z
     quote_amount: z.string().nullable(),
     stop_price: z.string().nullable(),
     stop_limit_price: z.string().nullable(),
-    status: z.enum(['pending', 'fired', 'cancelled']),
+    status: z.enum(['pending', 'fired', 'cancelled', 'failed']),
     order_id: z.string().nullable().openapi({ description: 'The order it placed when it fired' }),
     fired_leg: z
       .enum(['stop_market', 'stop_limit', 'take_profit'])
@@ -60,6 +60,11 @@ const TriggerView = z
       .openapi({ description: 'Which leg fired (an OCO’s other leg was cancelled with it)' }),
     cancel_reason: z.enum(['user_disabled']).nullable().openapi({
       description: 'user_disabled: it fired while its user was disabled, so it placed no order and released its hold',
+    }),
+    failure_reason: z.string().nullable().openapi({
+      description:
+        'Set when it failed: the error code that refused the order it fired (e.g. pair_disabled, amount_below_minimum, insufficient_funds); its hold was released',
+      example: 'pair_disabled',
     }),
     created_at: z.string(),
   })
@@ -82,6 +87,7 @@ function triggerView(t: StoredTrigger, pair: Pair) {
     order_id: t.orderId,
     fired_leg: t.firedLeg,
     cancel_reason: t.cancelReason ?? null,
+    failure_reason: t.failureReason ?? null,
     created_at: t.createdAt.toISOString(),
   };
 }

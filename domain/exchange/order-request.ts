@@ -33,6 +33,14 @@ const invalid = (path: string, message: string) =>
 export function checkOrder(pair: Pair, request: OrderRequest): CheckedOrder {
   if (!pair.enabled)
     throw new DomainError(ErrorCode.PairDisabled, `${pair.code} is not trading`, [{ path: 'pair', message: 'is disabled' }]);
+  return checkOrderFits(pair, request);
+}
+
+/**
+ * The order against the pair's sizes and steps, whether or not it trades now: a firing trigger's engine holds a pair
+ * loaded at start-up, whose enabled flag may be stale, so the journal transaction reads that flag instead.
+ */
+export function checkOrderFits(pair: Pair, request: OrderRequest): CheckedOrder {
   const market = request.type === 'market';
   if (market && request.price !== null) throw invalid('price', 'must not be given for a market order');
   if (market && request.postOnly) throw invalid('post_only', 'applies to limit orders only');

@@ -18,6 +18,7 @@ import {
 } from '../../workflows/exchange/market/messages.js';
 import {
   cancelTriggerUpdate,
+  triggerFailedSignal,
   triggerFiredSignal,
   triggerSearchAttributes,
   triggerWorkflowId,
@@ -123,6 +124,15 @@ export async function signalTriggerFired(
   leg: TriggerLegKind,
 ): Promise<void> {
   await temporal.client.workflow.getHandle(triggerWorkflowId(String(triggerId))).signal(triggerFiredSignal, { orderId, leg });
+}
+
+/** The engine process's word to a trigger that fired but whose order was refused for good: it ended failed. */
+export async function signalTriggerFailed(
+  temporal: Pick<TemporalTarget, 'client'>,
+  triggerId: number,
+  reason: string,
+): Promise<void> {
+  await temporal.client.workflow.getHandle(triggerWorkflowId(String(triggerId))).signal(triggerFailedSignal, { reason });
 }
 
 /** The owner cancels a pending trigger: its workflow releases the hold (unless it fired first). */

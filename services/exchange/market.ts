@@ -1,11 +1,12 @@
 /**
  * One pair's engine host, the single writer of its journal. Commands arriving together are journaled in one SQL
- * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order;
- * their settlement goes through a second group-committing queue. A caller's promise resolves once its command is
- * settled, so what it reads next is what the engine decided.
+ * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order.
+ * The same transaction settles what the batch before it applied, so each batch costs one commit and no two
+ * transactions of the market ever queue on its escrow rows; an idle market settles in a transaction of its own.
+ * A caller's promise resolves once its command is settled, so what it reads next is what the engine decided.
  */
-import { ErrorCode } from '../../domain/errors.js';
-import type { CheckedOrder, OrderRequest } from '../../domain/exchange/order-request.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { checkOrderFits, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
@@ -16,7 +17,14 @@ import { commitGroups } from '../ledger/journal.js';
 import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
-import { armed, lockPendingTriggers, markTriggersFired, pendingTriggers, type ArmedTrigger } from './triggers-store.js';
+import {
+  armed,
+  failTriggers,
+  lockPendingTriggers,
+  markTriggersFired,
+  pendingTriggers,
+  type ArmedTrigger,
+} from './triggers-store.js';
 import {
   TriggerBook,
   triggerHoldKey,
@@ -25,7 +33,14 @@ import {
   type TriggerLegKind,
 } from '../../domain/exchange/triggers.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
-import { settle, type SettlementItem } from './settlement-writer.js';
+import {
+  checkSettled,
+  recordSettlement,
+  settle,
+  settlementGroups,
+  type Settled,
+  type SettlementItem,
+} from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
 
 export interface PlaceSubmission {
@@ -45,22 +60,41 @@ export interface CancelSubmission {
   orderId: number;
 }
 
-type Submission = PlaceSubmission | CancelSubmission;
+/** Settles what was applied when no order follows to carry it: queued by the market itself. */
+interface SettleSubmission {
+  kind: 'settle';
+}
+
+type Submission = PlaceSubmission | CancelSubmission | SettleSubmission;
+
+/** A command applied to the book whose settlement is still to commit, and its caller's answer. */
+interface Unsettled {
+  item: SettlementItem;
+  answer: (order: StoredOrder | undefined) => void;
+  fail: (error: unknown) => void;
+}
 
 export type Refusal = { code: ErrorCode; message: string };
 
-/** `order`: the command's order as its settlement left it, when it settled it (else the caller reads it). */
+/**
+ * `order`: the command's order as its settlement left it, when it settled it (else the caller reads it).
+ * `triggerFailed`: a fired trigger's order was refused for good, and the trigger ended failed in the same transaction.
+ */
 export type SubmitOutcome =
-  { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder } | { ok: false; error: Refusal };
+  | { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder }
+  | { ok: false; error: Refusal; triggerFailed?: boolean };
 
 type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
 
 export type TriggerFired = (triggerId: number, orderId: string, leg: TriggerLegKind) => Promise<void>;
+export type TriggerFailed = (triggerId: number, reason: ErrorCode) => Promise<void>;
 
 export interface MarketOptions {
   snapshotEvery?: number;
   /** Tells a fired trigger's workflow which order it placed. */
   onFired?: TriggerFired;
+  /** Tells a fired trigger's workflow that its order was refused for good: it ended failed. */
+  onFailed?: TriggerFailed;
 }
 
 /** Commands between two snapshots: recovery replays at most this many after the latest one. */
@@ -68,7 +102,8 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
-  private readonly settlement: BatchQueue<SettlementItem, StoredOrder | undefined>;
+  private unsettled: Unsettled[] = [];
+  private settleQueued = false;
   private halted: string | null = null;
   private readonly triggers = new TriggerBook<ArmedTrigger>();
 
@@ -79,17 +114,9 @@ export class Market {
     readonly feed: MarketFeed,
     private readonly snapshotEvery: number,
     private readonly onFired: TriggerFired,
+    private readonly onFailed: TriggerFailed,
   ) {
     this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
-    this.settlement = new BatchQueue(async (items) => {
-      const { candles, orders } = await retryOnRace(() => sql.begin((tx) => settle(tx, state.pair, items)));
-      feed.settled(
-        state.pair,
-        items.map((i) => i.applied),
-        candles,
-      );
-      return items.map((i) => orders.get(i.applied.orderId));
-    }, 500);
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
@@ -116,8 +143,9 @@ export class Market {
       feed,
       options.snapshotEvery ?? SNAPSHOT_EVERY,
       options.onFired ?? (async () => {}),
+      options.onFailed ?? (async () => {}),
     );
-    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(pair, trigger));
+    for (const trigger of await pendingTriggers(sql, pair.code)) market.arm(armed(trigger));
     return market;
   }
 
@@ -138,9 +166,8 @@ export class Market {
     return this.state.levels(side, depth);
   }
 
-  async submit(submission: Submission): Promise<SubmitOutcome> {
-    if (this.halted)
-      return { ok: false, error: { code: ErrorCode.Unavailable, message: `${this.pair.code} is halted: ${this.halted}` } };
+  async submit(submission: PlaceSubmission | CancelSubmission): Promise<SubmitOutcome> {
+    if (this.halted) return unavailable(this.pair.code, this.halted);
     return this.journal.submit(submission).then((settled) => settled);
   }
 
@@ -157,17 +184,46 @@ export class Market {
     this.halted = reason;
   }
 
-  private async journalBatch(batch: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+  /**
+   * One transaction: settles what the previous batch applied, then holds and journals this one; then applies this
+   * batch to the book, whose settlement the next transaction carries.
+   */
+  private async journalBatch(submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+    // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
+    const halted = this.halted;
+    const batch: Submission[] = halted ? submitted.map(() => ({ kind: 'settle' })) : submitted;
+    const settling = this.unsettled;
+    this.unsettled = [];
+    if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
     let journaled: Journaled[];
+    let settled: Settled;
     try {
-      journaled = await retryOnRace(() => this.sql.begin((tx) => this.journalInTx(tx, batch)));
+      ({ settled, journaled } = await retryOnRace(() =>
+        this.sql.begin((tx) =>
+          this.journalInTx(
+            tx,
+            settling.map((u) => u.item),
+            batch,
+          ),
+        ),
+      ));
     } catch (error) {
       // the journal may or may not hold this batch now: only a replay of it can say what the book is
       this.halt('journaling failed; restart to recover from the journal');
-      this.log.error({ err: error, pair: this.pair.code }, 'journaling failed: market halted');
+      this.log.error({ err: error, pair: this.pair.code }, 'journaling or settlement failed: market halted');
+      for (const u of settling) u.fail(error);
       throw error;
     }
-    return journaled.map((j, i) => {
+    if (settling.length > 0) {
+      this.feed.settled(
+        this.pair,
+        settling.map((u) => u.item.applied),
+        settled.candles,
+      );
+      for (const u of settling) u.answer(settled.orders.get(u.item.applied.orderId));
+    }
+    const answers = journaled.map((j, i) => {
+      if (halted && submitted[i]!.kind !== 'settle') return Promise.resolve(unavailable(this.pair.code, halted));
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
       const applied = this.state.apply(j.row.seq, j.row.command);
       this.feed.applied(this.pair, applied, this.state.best());
@@ -175,15 +231,21 @@ export class Market {
       if (last) this.fireCrossed(BigInt(last.price) * this.pair.tickSize);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
-      return this.settlement.submit({ applied, snapshot }).then(
-        (order) => outcomeOf(applied, batch[i]!, order),
-        (error: unknown) => {
-          this.halt('settlement failed');
-          this.log.error({ err: error, pair: this.pair.code, seq: applied.seq }, 'settlement failed: market halted');
-          throw error;
-        },
+      return new Promise<SubmitOutcome>((resolve, reject) =>
+        this.unsettled.push({
+          item: { applied, snapshot },
+          answer: (order) => resolve(outcomeOf(applied, batch[i]!, order)),
+          fail: reject,
+        }),
       );
     });
+    // no order may come to carry this batch's settlement: queue a turn that settles it alone (it joins any that do)
+    if (this.unsettled.length > 0 && !this.settleQueued) {
+      this.settleQueued = true;
+      // its failure halts the market and reaches the callers it settles for
+      this.journal.submit({ kind: 'settle' }).catch(() => {});
+    }
+    return answers;
   }
 
   /** Fires the legs the last price crossed; the first leg of a trigger takes an OCO's other leg out of the book with it. */
@@ -197,42 +259,73 @@ export class Market {
     }
   }
 
-  /** Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). */
+  /**
+   * Places a fired trigger's order through the same path as the API, then tells its workflow (and only it). An order
+   * refused for good (it no longer fits the pair, the pair is disabled, the ledger refuses its hold) ends the trigger
+   * failed, its hold released; a refusal that may pass (this engine halted, journaling failed) leaves it pending, and
+   * the recovery that a halted engine needs anyway arms it again from its row.
+   */
   private async fire(trigger: ArmedTrigger): Promise<void> {
     try {
-      const outcome = await this.submit({
-        kind: 'place',
-        userId: trigger.userId,
-        idempotencyKey: triggerOrderKey(trigger.id),
-        clientOrderId: null,
-        request: trigger.request,
-        checked: trigger.checked,
-        trigger: { id: trigger.id, leg: trigger.kind },
-      });
-      if (!outcome.ok) {
-        this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
-        return;
-      }
-      await this.onFired(trigger.id, outcome.orderId, trigger.kind);
+      const checked = this.checkFired(trigger);
+      const outcome =
+        'refused' in checked
+          ? await this.failFired(trigger, checked.refused)
+          : await this.submit({
+              kind: 'place',
+              userId: trigger.userId,
+              idempotencyKey: triggerOrderKey(trigger.id),
+              clientOrderId: null,
+              request: trigger.request,
+              checked,
+              trigger: { id: trigger.id, leg: trigger.kind },
+            });
+      if (outcome.ok) return await this.onFired(trigger.id, outcome.orderId, trigger.kind);
+      this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
+      if (outcome.triggerFailed) await this.onFailed(trigger.id, outcome.error.code);
     } catch (error) {
       this.log.error({ err: error, trigger: trigger.id }, 'placing a fired trigger failed');
     }
   }
 
-  /** Holds new orders' funds, stores them and journals every accepted command, numbered from the last applied. */
-  private async journalInTx(tx: Tx, batch: Submission[]): Promise<Journaled[]> {
+  /** The fired trigger's order checked against the pair now (its sizes may have changed since it was stored). */
+  private checkFired(trigger: ArmedTrigger): CheckedOrder | { refused: Refusal } {
+    try {
+      return checkOrderFits(this.pair, trigger.request);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return { refused: { code: error.code, message: error.message } };
+    }
+  }
+
+  private async failFired(trigger: ArmedTrigger, refused: Refusal): Promise<SubmitOutcome> {
+    await this.sql.begin((tx) => failTriggers(tx, [{ id: trigger.id, reason: refused.code }]));
+    return { ok: false, error: refused, triggerFailed: true };
+  }
+
+  /**
+   * Settles what was applied before (its ledger groups first, then the holds: a seller's proceeds can fund their next
+   * buy), then holds new orders' funds, stores them and journals every accepted command, numbered from the last
+   * applied. The writes of both go out together: one round trip.
+   */
+  private async journalInTx(
+    tx: Tx,
+    settling: SettlementItem[],
+    batch: Submission[],
+  ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
-    const [stored, [drawn]] = await Promise.all([
+    const [stored, drawn] =
       places.length === 0
-        ? Promise.resolve([])
-        : tx`
+        ? [[], []]
+        : await Promise.all([
+            tx`
         select o.* from orders o
         join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
           as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
-      tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
-    ]);
+            tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+          ]);
     const existing = new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)]));
-    const ids = (drawn!.ids as Array<string | number>).map(Number);
+    const ids = ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number);
     const results: Journaled[] = new Array(batch.length);
     const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
     const seen = new Map<string, number>();
@@ -248,26 +341,34 @@ export class Market {
       }
     });
 
-    const stillPending = await lockPendingTriggers(
+    const triggers = await lockPendingTriggers(
       tx,
       fresh.flatMap((f) => (f.submission.trigger ? [f.submission.trigger.id] : [])),
     );
-    const placeable = fresh.filter((f) => !f.submission.trigger || stillPending.has(f.submission.trigger.id));
+    const placeable = fresh.filter((f) => !f.submission.trigger || triggers.pending.has(f.submission.trigger.id));
     for (const f of fresh) {
       if (placeable.includes(f)) continue;
       results[f.index] = {
         kind: 'answered',
-        outcome: { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
+        outcome: triggers.failed.has(f.submission.trigger!.id)
+          ? {
+              ok: false,
+              error: { code: ErrorCode.PairDisabled, message: `${this.pair.code} is not trading` },
+              triggerFailed: true,
+            }
+          : { ok: false, error: { code: ErrorCode.Conflict, message: 'the trigger is no longer pending' } },
       };
     }
-    const holds = await commitGroups(
-      tx,
-      placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code)),
-    );
+    const settlement = settlementGroups(settling);
+    const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
+    const outcomes = groups.length > 0 ? await commitGroups(tx, groups) : [];
+    checkSettled(this.pair, outcomes.slice(0, settlement.length));
+    const holds = outcomes.slice(settlement.length);
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
     const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
     const refusedFunds: PlaceSubmission[] = [];
+    const refusedTriggers: Array<{ id: number; reason: ErrorCode }> = [];
     const journal = (index: number, command: JournalCommand) => {
       const row = { seq: ++seq, command };
       rows.push(row);
@@ -276,6 +377,10 @@ export class Market {
     };
     const heldAt = new Map(placeable.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
     batch.forEach((s, index) => {
+      if (s.kind === 'settle') {
+        results[index] = { kind: 'answered', outcome: { ok: true, orderId: '', replayed: false } };
+        return;
+      }
       if (s.kind === 'cancel') {
         journal(index, { kind: 'cancel', id: s.orderId, owner: s.userId });
         return;
@@ -283,11 +388,11 @@ export class Market {
       const f = heldAt.get(index);
       if (!f) return;
       if (!f.hold.ok) {
-        results[index] = {
-          kind: 'answered',
-          outcome: { ok: false, error: { code: f.hold.error.code, message: f.hold.error.message } },
-        };
-        if (f.hold.error.code === ErrorCode.InsufficientFunds) refusedFunds.push(s);
+        const error = { code: f.hold.error.code, message: f.hold.error.message };
+        // a fired trigger's refused hold ends the trigger (its own hold is released); a client's order is refused
+        if (s.trigger) refusedTriggers.push({ id: s.trigger.id, reason: error.code });
+        else if (error.code === ErrorCode.InsufficientFunds) refusedFunds.push(s);
+        results[index] = { kind: 'answered', outcome: { ok: false, error, triggerFailed: !!s.trigger } };
         return;
       }
       const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
@@ -297,11 +402,13 @@ export class Market {
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
     // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
-    await Promise.all([
+    const [settled] = await Promise.all([
+      recordSettlement(tx, this.pair, settling),
       accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
     ]);
+    await failTriggers(tx, refusedTriggers);
     for (const s of refusedFunds) {
       await notify(tx, {
         key: `order-refused:${s.userId}:${s.idempotencyKey}`,
@@ -317,7 +424,7 @@ export class Market {
         },
       });
     }
-    return results;
+    return { settled, journaled: results };
   }
 }
 
@@ -332,6 +439,11 @@ function orderHoldGroup(orderId: number, s: PlaceSubmission, pair: string): Tran
     ],
   };
 }
+
+const unavailable = (pair: string, halted: string): SubmitOutcome => ({
+  ok: false,
+  error: { code: ErrorCode.Unavailable, message: `${pair} is halted: ${halted}` },
+});
 
 function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder | undefined): SubmitOutcome {
   if (applied.kind === 'place') return { ok: true, orderId: String(applied.orderId), replayed: false, order };

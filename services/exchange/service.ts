@@ -162,7 +162,7 @@ export class ExchangeService {
         }),
       log,
     );
-    market.arm(armed(pair, stored!));
+    market.arm(armed(stored!));
     return { trigger: stored!, replayed: false };
   }
 

@@ -7,11 +7,13 @@ import type { Applied, MarketSnapshot } from '../../domain/exchange/market-state
 import type { OrderFunds } from '../../domain/exchange/settlement.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Tx } from '../../platform/db/client.js';
-import { commitGroups } from '../ledger/journal.js';
+import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
+import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { orderId, publishOrderUpdates } from '../orders/client.js';
+import { ordersWithCallbacks } from '../webhooks/client.js';
 import { notifyUsers } from '../notifications/client.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 
@@ -25,28 +27,42 @@ export interface SettlementItem {
  * Settles a batch; answers the candles its new trades changed and the orders it changed, as stored (a caller answers
  * from them instead of reading its order back).
  */
-export async function settle(
-  tx: Tx,
-  pair: Pair,
-  items: SettlementItem[],
-): Promise<{ candles: Candle[]; orders: Map<number, StoredOrder> }> {
-  const groups = items.flatMap((i) => i.applied.groups);
-  const outcomes = await commitGroups(tx, groups);
+export type Settled = { candles: Candle[]; orders: Map<number, StoredOrder> };
+
+export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Settled> {
+  checkSettled(pair, await commitGroups(tx, settlementGroups(items)));
+  return recordSettlement(tx, pair, items);
+}
+
+/** The batch's ledger groups: a caller committing other groups in the same transaction puts these first. */
+export const settlementGroups = (items: SettlementItem[]): TransferGroup[] => items.flatMap((i) => i.applied.groups);
+
+/** The engine only plans moves of funds it holds: a refusal is a bug, and settling must stop rather than skip it. */
+export function checkSettled(pair: Pair, outcomes: GroupOutcome[]): void {
   const refused = outcomes.find((o) => !o.ok);
-  // the engine only plans moves of funds it holds: a refusal is a bug, and settling must stop rather than skip it
   if (refused && !refused.ok)
     throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);
+}
 
-  // sent together: postgres.js pipelines them and the server runs them in order, one round trip instead of four
-  const [candles, orders] = await Promise.all([
+/**
+ * Everything of a settled batch but its ledger groups (committed before it in the transaction). Its statements are
+ * sent at once, with any the caller issues in the same tick: postgres.js pipelines them and the server runs them in
+ * order, one round trip.
+ */
+export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Settled> {
+  if (items.length === 0) return { candles: [], orders: new Map() };
+  const ids = [...new Set(items.flatMap((i) => i.applied.orders.map((o) => orderId('ord', o.orderId))))];
+  const [candles, orders, withCallbacks] = await Promise.all([
     insertTrades(tx, pair, items),
     updateOrders(tx, items),
+    // the few orders with a callback, read beside the updates (callbacks are linked in their own transactions)
+    ordersWithCallbacks(tx, ids),
     markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
     notifyFilled(tx, pair, items),
     ...items.flatMap((i) => (i.snapshot ? [saveSnapshot(tx, pair.code, i.snapshot.state, i.snapshot.hash)] : [])),
   ]);
-  // after updateOrders: a callback tells the state just written (one read finds the few orders that have one)
-  await publishOrderUpdates(tx, [...new Set(items.flatMap((i) => i.applied.orders.map((o) => orderId('ord', o.orderId))))]);
+  // after updateOrders: a callback tells the state just written
+  if (withCallbacks.length > 0) await publishOrderUpdates(tx, withCallbacks);
   return { candles, orders };
 }
 

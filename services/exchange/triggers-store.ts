@@ -1,6 +1,5 @@
 /** Trigger orders' rows: stored with their hold, loaded into the engine process's trigger book, fired or cancelled. */
-import { checkOrder, type CheckedOrder } from '../../domain/exchange/order-request.js';
-import type { Pair } from '../../domain/exchange/pairs.js';
+import type { ErrorCode } from '../../domain/errors.js';
 import {
   triggerHoldKey,
   triggerLegs,
@@ -16,6 +15,7 @@ import { commitGroups } from '../ledger/journal.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import { orderId, publishOrderUpdate, publishOrderUpdates } from '../orders/client.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
+import { notifyMany } from '../notifications/store.js';
 
 /** A trigger order as its user asks for it. */
 export interface PlaceTrigger extends TriggerSpec {
@@ -33,21 +33,25 @@ export interface StoredTrigger extends PlaceTrigger {
   firedLeg: TriggerLegKind | null;
   /** Set when Sluice cancelled it: `user_disabled` (it fired while an operator had disabled its user). */
   cancelReason: 'user_disabled' | null;
+  /** Set when it failed: the error code that refused its order when it fired. */
+  failureReason: ErrorCode | null;
   createdAt: Date;
 }
 
-/** A pending trigger's leg as the engine process keeps it: what to place, with which hold, once the price crosses. */
+/** A pending trigger's leg as the engine process keeps it: what to place once the price crosses (checked then). */
 export interface ArmedTrigger extends PendingTrigger {
   userId: string;
   request: OrderRequest;
-  checked: CheckedOrder;
 }
 
 export const toTrigger = (r: Record<string, unknown>): StoredTrigger =>
   ({ ...r, id: String(r.id), orderId: r.orderId === null ? null : String(r.orderId) }) as unknown as StoredTrigger;
 
-/** A pending trigger's legs for the trigger book (an OCO has two). */
-export function armed(pair: Pair, t: StoredTrigger): ArmedTrigger[] {
+/**
+ * A pending trigger's legs for the trigger book (an OCO has two). Their orders are checked against the pair when they
+ * fire, not here: one that no longer fits fails then, and never keeps its market from recovering.
+ */
+export function armed(t: StoredTrigger): ArmedTrigger[] {
   return triggerLegs(t).map((leg) => ({
     id: Number(t.id),
     kind: leg.kind,
@@ -55,7 +59,6 @@ export function armed(pair: Pair, t: StoredTrigger): ArmedTrigger[] {
     triggerPrice: leg.triggerPrice,
     userId: t.userId,
     request: leg.request,
-    checked: checkOrder(pair, leg.request),
   }));
 }
 
@@ -77,7 +80,7 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
 
 export type NewTrigger = Omit<
   StoredTrigger,
-  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'failureReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
 >;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
@@ -122,14 +125,16 @@ export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState>
 }
 
 export async function triggerState(db: Db, id: string): Promise<TriggerState> {
-  const [row] = await db`select status, order_id, fired_leg from trigger_orders where id = ${id}`;
+  const [row] = await db`select status, order_id, fired_leg, failure_reason from trigger_orders where id = ${id}`;
   if (!row) throw new Error(`no trigger ${id}`);
   const state: TriggerState = {
     triggerId: id,
     status: row.status as TriggerState['status'],
     orderId: row.orderId === null ? null : String(row.orderId),
   };
-  return row.firedLeg === null ? state : { ...state, firedLeg: row.firedLeg as TriggerLegKind };
+  if (row.firedLeg !== null) state.firedLeg = row.firedLeg as TriggerLegKind;
+  if (row.failureReason !== null) state.failureReason = row.failureReason as string;
+  return state;
 }
 
 export async function markTriggerWorkflowStarted(db: Db, id: string): Promise<void> {
@@ -147,9 +152,10 @@ export async function unstartedTriggers(db: Db, graceSeconds: number): Promise<S
  * In the journal transaction: locks the firing triggers still pending; the others (cancelled meanwhile) are refused.
  * A trigger whose user an operator disabled places no order: it is cancelled here, its hold released and the reason
  * recorded (`user_disabled`), since its price condition held now and may not hold when the user is enabled again.
+ * One whose pair an operator disabled fails (`pair_disabled`): the market it was to trade on is closed.
  */
-export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
+export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<{ pending: Set<number>; failed: Set<number> }> {
+  if (ids.length === 0) return { pending: new Set(), failed: new Set() };
   const ofDisabled = await tx`
     update trigger_orders t set status = 'cancelled', cancel_reason = 'user_disabled', updated_at = now()
     from users u
@@ -161,9 +167,50 @@ export async function lockPendingTriggers(tx: Tx, ids: number[]): Promise<Set<nu
     ]);
     await publishOrderUpdate(tx, orderId('trg', String(id)));
   }
-  const rows =
-    await tx`select id from trigger_orders where id = any(${tx.array(ids)}::bigint[]) and status = 'pending' for update`;
-  return new Set(rows.map((r) => Number(r.id)));
+  const rows = await tx`
+    select t.id, p.enabled from trigger_orders t join pairs p on p.code = t.pair
+    where t.id = any(${tx.array(ids)}::bigint[]) and t.status = 'pending' for update of t`;
+  const closed = rows.filter((r) => !r.enabled).map((r) => ({ id: Number(r.id), reason: 'pair_disabled' as ErrorCode }));
+  await failTriggers(tx, closed);
+  return {
+    pending: new Set(rows.filter((r) => r.enabled).map((r) => Number(r.id))),
+    failed: new Set(closed.map((c) => c.id)),
+  };
+}
+
+/**
+ * Ends pending triggers whose order was refused when they fired as failed, with the refusal's code: each hold is
+ * released, its callback told and its owner notified, in the caller's transaction. One no longer pending is left.
+ */
+export async function failTriggers(tx: Tx, failures: Array<{ id: number; reason: ErrorCode }>): Promise<void> {
+  if (failures.length === 0) return;
+  const failed = await tx`
+    update trigger_orders t set status = 'failed', failure_reason = f.reason, updated_at = now()
+    from unnest(${tx.array(failures.map((f) => f.id))}::bigint[], ${tx.array(failures.map((f) => f.reason))}::text[])
+      as f(id, reason)
+    where t.id = f.id and t.status = 'pending'
+    returning t.id, t.user_id, t.pair, t.kind, t.side, t.failure_reason`;
+  if (failed.length === 0) return;
+  const ids = failed.map((r) => String(r.id));
+  await commitGroups(
+    tx,
+    ids.map((id) => ({ transfers: [{ kind: 'void' as const, key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] })),
+  );
+  await publishOrderUpdates(
+    tx,
+    ids.map((id) => orderId('trg', id)),
+  );
+  await notifyMany(
+    tx,
+    failed.map((r) => ({
+      key: `trigger:${r.id}:failed`,
+      userId: r.userId as string,
+      kind: 'trigger_failed',
+      severity: 'warning' as const,
+      title: `Your ${(r.kind as string).replace('_', '-')} ${r.side} trigger on ${r.pair} fired, but its order was refused (${r.failureReason}); its funds are released`,
+      body: { trigger_id: String(r.id), pair: r.pair, reason: r.failureReason },
+    })),
+  );
 }
 
 export async function markTriggersFired(

@@ -1,7 +1,7 @@
 /**
  * The trigger order workflow on the time-skipping server with its activities stubbed: the engine process's signal
- * settles it as fired (an OCO's naming the leg that fired); a cancel Update releases a pending one (both legs of an
- * OCO); a lost signal is made up for by its poll of the row.
+ * settles it as fired (an OCO's naming the leg that fired), or as failed when the order it fired was refused; a cancel
+ * Update releases a pending one (both legs of an OCO); a lost signal is made up for by its poll of the row.
  */
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import {
   cancelTriggerUpdate,
+  triggerFailedSignal,
   triggerFiredSignal,
   triggerSearchAttributes,
   triggerWorkflowId,
@@ -123,6 +124,41 @@ describe('the trigger order workflow', () => {
       () => stored,
       async () => {
         const handle = await start('6');
+        await env.sleep(61_000);
+        expect(await handle.result()).toEqual(stored);
+      },
+    );
+  });
+
+  it('ends failed on the failed signal, with the reason and searchable; a late fired signal changes nothing', async () => {
+    await withWorker(
+      () => ({ triggerId: '7', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('7');
+        await env.sleep(61_000); // one poll of the row while pending
+        await handle.signal(triggerFailedSignal, { reason: 'pair_disabled' });
+        await handle.signal(triggerFiredSignal, { orderId: '45' }); // too late: it ended
+        expect(await handle.result()).toEqual({
+          triggerId: '7',
+          status: 'failed',
+          orderId: null,
+          failureReason: 'pair_disabled',
+        });
+        expect((await handle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('failed');
+        if (process.env.RECORD_HISTORIES) {
+          const history = await handle.fetchHistory();
+          await writeFile(new URL('../fixtures/histories/trigger-order-failed.json', import.meta.url), historyToJSON(history));
+        }
+      },
+    );
+  });
+
+  it('learns from its row that it failed when the signal was lost', async () => {
+    const stored: TriggerState = { triggerId: '8', status: 'failed', orderId: null, failureReason: 'amount_below_minimum' };
+    await withWorker(
+      () => stored,
+      async () => {
+        const handle = await start('8');
         await env.sleep(61_000);
         expect(await handle.result()).toEqual(stored);
       },

@@ -15,7 +15,7 @@ export interface TriggerInput {
   pollIntervalMs?: number;
 }
 
-export type TriggerStatus = 'pending' | 'fired' | 'cancelled';
+export type TriggerStatus = 'pending' | 'fired' | 'cancelled' | 'failed';
 
 export interface TriggerState {
   triggerId: string;
@@ -23,10 +23,14 @@ export interface TriggerState {
   orderId: string | null;
   /** The leg that fired; an OCO's other leg went with it. */
   firedLeg?: TriggerLegKind;
+  /** Why it failed: the error code that refused its order when it fired (its hold was released). */
+  failureReason?: string;
 }
 
 /** Sent by the engine process to the triggers its trigger book fired, and only to those. */
 export const triggerFiredSignal = defineSignal<[{ orderId: string; leg?: TriggerLegKind }]>('triggerFired');
+/** Sent by the engine process when a trigger fired but its order was refused for good: the trigger ended failed. */
+export const triggerFailedSignal = defineSignal<[{ reason: string }]>('triggerFailed');
 export const cancelTriggerUpdate = defineUpdate<TriggerState, [{ by: string }]>('cancelTrigger');
 export const triggerStateQuery = defineQuery<TriggerState>('triggerState');
 

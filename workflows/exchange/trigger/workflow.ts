@@ -1,7 +1,8 @@
 /**
  * Trigger order `trigger:<id>` (one leg, or an OCO's two under one hold): its funds are held from creation; it waits
- * until the engine process's trigger book fires it (a signal, sent only to triggers that fire, naming the leg) or its
- * owner cancels it (an Update: the hold is released, an OCO's two legs with it). It also looks at its row on a timer,
+ * until the engine process's trigger book fires it (a signal, sent only to triggers that fire, naming the leg; or a
+ * failed signal when the order it fired was refused and its hold released) or its owner cancels it (an Update: the
+ * hold is released, an OCO's two legs with it). It also looks at its row on a timer,
  * so a lost signal delays what it shows and never strands it.
  */
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
@@ -11,6 +12,7 @@ import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import {
   cancelTriggerUpdate,
   DEFAULT_TRIGGER_POLL_MS,
+  triggerFailedSignal,
   triggerFiredSignal,
   triggerStateQuery,
   type TriggerInput,
@@ -31,6 +33,10 @@ export async function triggerOrderWorkflow(input: TriggerInput): Promise<Trigger
   setHandler(triggerStateQuery, () => state);
   setHandler(triggerFiredSignal, ({ orderId, leg }) => {
     if (state.status === 'pending') settle({ ...state, status: 'fired', orderId, ...(leg ? { firedLeg: leg } : {}) });
+  });
+  // a new signal only: histories recorded before it never got one, so they replay the same commands
+  setHandler(triggerFailedSignal, ({ reason }) => {
+    if (state.status === 'pending') settle({ ...state, status: 'failed', failureReason: reason });
   });
   setHandler(
     cancelTriggerUpdate,

@@ -1,0 +1,152 @@
+/**
+ * A fired trigger whose order is refused, on a real PostgreSQL: refused for good (its pair disabled after the trade
+ * that fired it was accepted, or the ledger refusing its order's hold), it ends failed with the reason in the journal
+ * transaction, its hold released, its owner told and its workflow signalled; nothing is journaled for it.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../domain/errors.js';
+import { checkOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import { heldFunds } from '../../services/exchange/journal.js';
+import { Markets } from '../../services/exchange/markets.js';
+import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { ExchangeService } from '../../services/exchange/service.js';
+import { armed, insertTrigger, triggerById } from '../../services/exchange/triggers-store.js';
+import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
+import { balanceOf } from '../../services/ledger/queries.js';
+import { notificationsFor } from '../../services/notifications/store.js';
+import { waitUntil } from '../../platform/embedded/process.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { fundedUser } from '../support/funded-user.js';
+
+const log = pino({ level: 'silent' });
+const BTC = 100_000_000n;
+const USDT = 1_000_000n;
+let db: TestDatabase;
+let markets: Markets;
+let exchange: ExchangeService;
+const failedSignals: Array<{ triggerId: number; reason: string }> = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  markets = new Markets(db.sql, db.url, log, undefined, {
+    onFailed: async (triggerId, reason) => void failedSignals.push({ triggerId, reason }),
+  });
+  exchange = new ExchangeService(db.sql, markets);
+  markets.start([await exchange.pair('BTC-USDT')]);
+  await markets.ready('BTC-USDT');
+});
+afterAll(async () => {
+  await markets.close();
+  await db.drop();
+});
+
+let keys = 0;
+const limit = (side: 'buy' | 'sell', price: bigint, amount: bigint): OrderRequest => ({
+  side,
+  type: 'limit',
+  price,
+  amount,
+  quoteAmount: null,
+  timeInForce: 'GTC',
+  postOnly: false,
+});
+
+/** A sell stop at 20,000 for 0.01 BTC, stored and armed as the API does it (the API also starts its workflow). */
+async function sellStop(userId: string, hold: bigint) {
+  const inserted = await db.sql.begin((tx) =>
+    insertTrigger(
+      tx,
+      {
+        userId,
+        pair: 'BTC-USDT',
+        idempotencyKey: `stop-${++keys}`,
+        kind: 'stop_market',
+        side: 'sell',
+        triggerPrice: 20_000n * USDT,
+        price: null,
+        stopPrice: null,
+        stopLimitPrice: null,
+        amount: BTC / 100n,
+        quoteAmount: null,
+      },
+      { currency: 'BTC', amount: hold },
+    ),
+  );
+  if (!inserted.ok) throw new Error(inserted.error.message);
+  markets.get('BTC-USDT')!.arm(armed(inserted.trigger));
+  return inserted.trigger;
+}
+
+/** A trade at 19,000 between two other users: the last price crosses the stop. */
+async function tradeAt19k(beforeTheSell?: () => Promise<void>) {
+  const market = markets.get('BTC-USDT')!;
+  const [buyer, seller] = [
+    await fundedUser(db.sql, 'buyer', { USDT: 1_000n * USDT }),
+    await fundedUser(db.sql, 'seller', { BTC }),
+  ];
+  const pair = await exchange.pair('BTC-USDT');
+  const place = (userId: string, request: OrderRequest) =>
+    market.submit({
+      kind: 'place',
+      userId,
+      idempotencyKey: `o-${++keys}`,
+      clientOrderId: null,
+      request,
+      checked: checkOrder(pair, request),
+    });
+  expect(await place(buyer, limit('buy', 19_000n * USDT, BTC / 1_000n))).toMatchObject({ ok: true });
+  const sell = limit('sell', 19_000n * USDT, BTC / 1_000n);
+  const checked = checkOrder(pair, sell); // the API checked it while the pair traded
+  await beforeTheSell?.();
+  const outcome = await market.submit({
+    kind: 'place',
+    userId: seller,
+    idempotencyKey: `o-${++keys}`,
+    clientOrderId: null,
+    request: sell,
+    checked,
+  });
+  expect(outcome).toMatchObject({ ok: true, order: { status: 'filled' } });
+}
+
+const btc = async (userId: string) => balanceView(await balanceOf(db.sql, userAccountName(userId), 'BTC'));
+
+async function expectFailed(trigger: { id: string }, userId: string, reason: ErrorCode, funded: bigint) {
+  await waitUntil('the trigger failed', async () => {
+    if ((await triggerById(db.sql, trigger.id))?.status !== 'failed') throw new Error('still pending');
+  });
+  expect(await triggerById(db.sql, trigger.id)).toMatchObject({ status: 'failed', failureReason: reason, orderId: null });
+  expect(await btc(userId)).toEqual({ posted: funded, pending: 0n, available: funded });
+  const notes = await notificationsFor(db.sql, userId, { limit: 10 });
+  expect(notes).toMatchObject([{ kind: 'trigger_failed', severity: 'warning', body: { reason, trigger_id: trigger.id } }]);
+  await waitUntil('its workflow told', async () => {
+    if (!failedSignals.some((s) => s.triggerId === Number(trigger.id))) throw new Error('not signalled');
+  });
+  expect(failedSignals.filter((s) => s.triggerId === Number(trigger.id))).toEqual([{ triggerId: Number(trigger.id), reason }]);
+  expect(await db.sql`select id from orders where user_id = ${userId}`).toHaveLength(0);
+  for (const h of await heldFunds(db.sql)) expect(h.ordersHeld).toBe(h.escrowPending);
+}
+
+describe('a fired trigger whose order is refused', () => {
+  it('fails as pair_disabled when an operator disabled its pair after the trade that fired it was accepted', async () => {
+    const carl = await fundedUser(db.sql, 'carl', { BTC });
+    const stop = await sellStop(carl, BTC / 100n);
+    expect(await btc(carl)).toMatchObject({ pending: BTC / 100n });
+    try {
+      await tradeAt19k(() => setPairEnabled(db.sql, 'BTC-USDT', false));
+      await expectFailed(stop, carl, ErrorCode.PairDisabled, BTC);
+    } finally {
+      await setPairEnabled(db.sql, 'BTC-USDT', true);
+    }
+  });
+
+  it("fails as insufficient_funds when the ledger refuses its order's hold, releasing the trigger's own", async () => {
+    // a hold of half what its order needs, as no trigger the API stores has, and nothing else to spend: only the
+    // ledger can refuse the order now
+    const dora = await fundedUser(db.sql, 'dora', { BTC: BTC / 200n });
+    const stop = await sellStop(dora, BTC / 200n);
+    await tradeAt19k();
+    await expectFailed(stop, dora, ErrorCode.InsufficientFunds, BTC / 200n);
+  });
+});

@@ -64,6 +64,20 @@ export async function pendingTriggers(db: Db, pair: string): Promise<StoredTrigg
   return rows.map(toTrigger);
 }
 
+/** Pending triggers of every user for operators, newest first, by keyset on the id. */
+export async function pendingTriggersForOperators(
+  db: Db,
+  filter: { pair?: string; userId?: string; before?: string; limit: number },
+): Promise<StoredTrigger[]> {
+  const rows = await db`
+    select * from trigger_orders where status = 'pending'
+      ${filter.pair ? db`and pair = ${filter.pair}` : db``}
+      ${filter.userId ? db`and user_id = ${filter.userId}` : db``}
+      ${filter.before ? db`and id < ${filter.before}` : db``}
+    order by id desc limit ${filter.limit}`;
+  return rows.map(toTrigger);
+}
+
 export async function triggerById(db: Db, id: string): Promise<StoredTrigger | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
   const [row] = await db`select * from trigger_orders where id = ${id}`;

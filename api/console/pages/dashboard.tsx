@@ -54,8 +54,8 @@ const SERIES: Array<{ name: string; colour: string; read: typeof depositVolumeBy
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
-  // every series' rows are stamped once and never change after: closed days are kept (DailyVolumes)
-  const volumes = SERIES.map((s) => ({ ...s, days: new DailyVolumes((range) => s.read(deps.sql, range)) }));
+  // every series' rows are stamped once and never change after: closed days are kept in Postgres (DailyVolumes)
+  const volumes = SERIES.map((s) => ({ ...s, days: new DailyVolumes(deps.sql, s.name, (range) => s.read(deps.sql, range)) }));
 
   router.get('/', async (c) => {
     const { days: range } = parseInput(z.object({ days: z.enum(RANGES).default('30') }), c.req.query());

@@ -1,7 +1,7 @@
 /**
  * The dashboard's volume per day on a real database: closed days are read from their feature once and kept in
- * Postgres, so another process (or a restart) reads none of them again; open days, today and the minutes after
- * midnight, are read on every render.
+ * Postgres (and in the process's memory), so another process (or a restart) reads none of them from the feature
+ * again; open days, today and the minutes after midnight, are read on every render.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DailyVolumes, type DayVolume } from '../../services/console/daily-volumes.js';
@@ -42,6 +42,11 @@ describe('DailyVolumes', () => {
       { from: '2026-03-03', to: '2026-03-04' },
       { from: '2026-03-01', to: '2026-03-03' },
     ]);
+
+    // this process again: the closed days from its memory
+    source.reads.length = 0;
+    expect(await first.of(days, now)).toHaveLength(3);
+    expect(source.reads).toEqual([{ from: '2026-03-03', to: '2026-03-04' }]);
 
     // another API process, or this one restarted: the closed days come from Postgres, today from the feature
     source.reads.length = 0;

@@ -180,11 +180,21 @@ export class ExchangeService {
   }
 
   async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {
-    const trigger = await this.triggerOf(userId, id);
+    return this.cancelPendingTrigger(await this.triggerOf(userId, id), userId);
+  }
+
+  /** An operator cancels any user's pending trigger, through its workflow as its owner would; recorded on the row. */
+  async cancelTriggerForOperator(id: string, operatorId: string): Promise<StoredTrigger> {
+    const trigger = await triggerById(this.sql, id);
+    if (!trigger) throw new DomainError(ErrorCode.NotFound, 'no such trigger');
+    return this.cancelPendingTrigger(trigger, operatorId);
+  }
+
+  private async cancelPendingTrigger(trigger: StoredTrigger, by: string): Promise<StoredTrigger> {
     if (trigger.status !== 'pending') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${trigger.status}`);
-    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, id, userId);
-    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(id));
-    return (await triggerById(this.sql, id))!;
+    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, trigger.id, by);
+    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(trigger.id));
+    return (await triggerById(this.sql, trigger.id))!;
   }
 
   async triggerOf(userId: string, id: string): Promise<StoredTrigger> {

@@ -33,6 +33,8 @@ export interface StoredTrigger extends PlaceTrigger {
   firedLeg: TriggerLegKind | null;
   /** Set when Sluice cancelled it: `user_disabled` (it fired while an operator had disabled its user). */
   cancelReason: 'user_disabled' | null;
+  /** Who cancelled it: its owner, or an operator from the console. */
+  cancelledBy: string | null;
   createdAt: Date;
 }
 
@@ -91,7 +93,7 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
 
 export type NewTrigger = Omit<
   StoredTrigger,
-  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'cancelledBy' | 'createdAt' | 'holdCurrency' | 'holdAmount'
 >;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
@@ -123,10 +125,11 @@ export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: str
 }
 
 /** Cancels a pending trigger (both legs of an OCO) and releases its hold; a trigger that fired first stays fired. */
-export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState> {
+export async function cancelTrigger(sql: Sql, id: string, by: string | null): Promise<TriggerState> {
   return sql.begin(async (tx) => {
     const [cancelled] = await tx`
-      update trigger_orders set status = 'cancelled', updated_at = now() where id = ${id} and status = 'pending' returning id`;
+      update trigger_orders set status = 'cancelled', cancelled_by = ${by}, updated_at = now()
+      where id = ${id} and status = 'pending' returning id`;
     if (cancelled) {
       await commitGroups(tx, [{ transfers: [{ kind: 'void', key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] }]);
       await publishOrderUpdate(tx, orderId('trg', id));

@@ -106,7 +106,7 @@ describe('the console: exchange', () => {
     expect(again.status()).toBe(409);
   });
 
-  it('lists pending trigger orders with their workflows in the Temporal UI', async () => {
+  it('lists pending trigger orders with their workflows in the Temporal UI, and cancels one for its owner', async () => {
     const stop = await stack.api.post(
       '/v1/triggers',
       { pair: 'BTC-USDT', kind: 'stop_market', side: 'sell', trigger_price: '20000', amount: '0.01' },
@@ -121,6 +121,18 @@ describe('the console: exchange', () => {
     expect(link).toContain(`WorkflowId="trigger:${stop.body.id}"`);
     const pending = decodeURIComponent((await page.getByRole('link', { name: /Pending triggers/ }).getAttribute('href'))!);
     expect(pending).toContain('SluiceKind="trigger" AND SluiceStatus="pending"');
+
+    // an operator cancels it through its workflow: the hold is released and the operator recorded
+    const trigger = page.locator(`table.triggers tr[data-trigger="${stop.body.id}"]`);
+    await trigger.getByLabel(`Cancel trigger ${stop.body.id} and release 0.01000000 BTC`).check();
+    await trigger.getByRole('button', { name: 'Cancel trigger' }).click();
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Trigger cancelled');
+    await checkAccessibility(page);
+    expect(await page.locator(`table.triggers tr[data-trigger="${stop.body.id}"]`).count()).toBe(0);
+    const [stored] = await stack.db.sql`select status, cancelled_by from trigger_orders where id = ${stop.body.id}`;
+    expect(stored).toEqual({ status: 'cancelled', cancelledBy: stack.admin.id });
+    expect((await stack.api.get(`/v1/triggers/${stop.body.id}`, { token: ann.token })).body.status).toBe('cancelled');
+    expect(await balance(ann, 'BTC')).toMatchObject({ pending: '0.00000000' });
   });
 
   it("changes a pair's rate source in a form, showing what it refuses beside the field", async () => {

@@ -2,7 +2,8 @@
  * Spot orders: every user's open orders and history filtered by pair, user, status and side (keyset on the id), an
  * order's page with its fills, and the operator's cancel, which is the exchange service's cancel as
  * DELETE /v1/orders/{id} runs it (the same rules and engine command), recording the operator; and the pending trigger
- * orders with their `trigger:<id>` workflows in the Temporal UI.
+ * orders with their `trigger:<id>` workflows in the Temporal UI, each cancelled through its workflow's Update as
+ * DELETE /v1/triggers/{id} does, recording the operator.
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -179,6 +180,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                   <th class="num">Trigger price</th>
                   <th class="num">Held</th>
                   <th>User</th>
+                  <th>Action</th>
                 </tr>
               </thead>
               <tbody>
@@ -202,6 +204,15 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                       <td class="mono">
                         <a href={`${CONSOLE_BASE}/users/${t.userId}`}>{t.userId}</a>
                       </td>
+                      <td>
+                        <PostForm action={`/orders/triggers/${t.id}/cancel`} csrfToken={c.get('csrfToken')}>
+                          <Confirm
+                            id={`trigger-${t.id}`}
+                            what={`Cancel trigger ${t.id} and release ${held(t.holdAmount, t.holdCurrency)}`}
+                          />
+                          <button type="submit">Cancel trigger</button>
+                        </PostForm>
+                      </td>
                     </tr>
                   );
                 })}
@@ -211,6 +222,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </>
         )}
       </>,
+      { notice: c.req.query('done') === 'trigger-cancelled' ? 'Trigger cancelled: what it held is released.' : undefined },
     );
   });
 
@@ -292,6 +304,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     await parseForm(c, z.object({ confirm: Confirmed }));
     await deps.exchange.cancelForOperator(id, c.get('operator').id);
     return c.redirect(`${detailPath(id)}?done=cancelled`, 303);
+  });
+
+  router.post('/triggers/:id/cancel', async (c) => {
+    const { id } = parseInput(z.object({ id: OrderId }), c.req.param());
+    await parseForm(c, z.object({ confirm: Confirmed }));
+    await deps.exchange.cancelTriggerForOperator(id, c.get('operator').id);
+    return c.redirect(`${CONSOLE_BASE}/orders?done=trigger-cancelled`, 303);
   });
 }
 

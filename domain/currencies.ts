@@ -16,3 +16,8 @@ export interface Currency {
 }
 
 export const CURRENCY_CODE = /^[A-Z][A-Z0-9]{1,9}$/;
+
+/** A network's native currency (gas is paid in it): the catalog's currency of that network without a token contract. */
+export function nativeCurrencyOf(currencies: readonly Currency[], network: Network): Currency | undefined {
+  return currencies.find((c) => c.network === network && c.tokenContract === null);
+}

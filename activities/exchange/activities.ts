@@ -17,8 +17,9 @@ export function createExchangeActivities(deps: { sql: Sql }) {
     async auditMarket(input: { pair: string }) {
       return auditMarket(deps.sql, input.pair);
     },
-    async cancelTriggerOrder(input: { triggerId: string }) {
-      return cancelTrigger(deps.sql, input.triggerId);
+    /** `by` is absent in histories from before it was passed. */
+    async cancelTriggerOrder(input: { triggerId: string; by?: string }) {
+      return cancelTrigger(deps.sql, input.triggerId, input.by ?? null);
     },
     async loadTriggerState(input: { triggerId: string }) {
       return triggerState(deps.sql, input.triggerId);

@@ -27,7 +27,9 @@ export function BarChart(props: { title: string; days: string[]; series: Series[
       {props.days.map((day, d) => (
         <g>
           {props.series.map((s, i) => {
-            const value = s.values.get(day) ?? 0n;
+            // a day without volume draws no bar (the table below lists the days that had any)
+            const value = s.values.get(day);
+            if (!value) return null;
             const h = height(value);
             return (
               <rect

@@ -23,6 +23,8 @@ export function Field(props: {
   required?: boolean;
   placeholder?: string;
   autocomplete?: string;
+  /** Why the server refused this field's value: shown beside it, and tied to it for screen readers. */
+  error?: string;
 }) {
   const id = `field-${props.id ?? props.name}`;
   return (
@@ -36,24 +38,42 @@ export function Field(props: {
         required={props.required}
         placeholder={props.placeholder}
         autocomplete={props.autocomplete}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
       />
+      <FieldError id={id} error={props.error} />
     </p>
   );
 }
 
-export function Select(props: { name: string; label: string; value?: string; options: Array<[string, string]> }) {
+export function Select(props: { name: string; label: string; value?: string; options: Array<[string, string]>; error?: string }) {
   const id = `field-${props.name}`;
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
-      <select id={id} name={props.name}>
+      <select
+        id={id}
+        name={props.name}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+      >
         {props.options.map(([value, text]) => (
           <option value={value} selected={value === props.value}>
             {text}
           </option>
         ))}
       </select>
+      <FieldError id={id} error={props.error} />
     </p>
+  );
+}
+
+function FieldError(props: { id: string; error?: string }) {
+  if (!props.error) return null;
+  return (
+    <span class="field-error" id={`${props.id}-error`}>
+      {props.error}
+    </span>
   );
 }
 

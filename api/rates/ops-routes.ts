@@ -4,14 +4,14 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
-import { formatPercent, parsePercent } from '../../domain/fees.js';
-import { formatRate, parseRate } from '../../domain/rates/rate.js';
-import { RATE_SOURCE_KINDS, type RateSetting, type RateSource } from '../../domain/rates/sources.js';
+import { formatPercent } from '../../domain/fees.js';
+import { formatRate } from '../../domain/rates/rate.js';
+import { EXCHANGE_ID, MARKET_SYMBOL, RATE_SOURCE_KINDS, type RateSetting } from '../../domain/rates/sources.js';
 import { refreshRatesNow } from '../../services/rates/client.js';
-import { setRateSource, switchPair } from '../../services/rates/service.js';
+import { rateSourceChange, setRateSource, switchPair } from '../../services/rates/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { ApiError, invalidField } from '../http/problem.js';
+import { ApiError } from '../http/problem.js';
 import { BearerSecurity, jsonBody, jsonResponse, PairCode, problems } from '../http/schemas.js';
 
 const Percent = z
@@ -35,8 +35,8 @@ const RateSourceBody = z
     z.object({ kind: z.literal('formula'), legs: z.array(Leg).min(1).max(4), ...Common }),
     z.object({
       kind: z.literal('external'),
-      exchange: z.string().regex(/^[a-z][a-z0-9]{1,29}$/, 'must be a ccxt exchange id such as "binance"'),
-      symbol: z.string().regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, 'must be a unified symbol such as "BTC/USDT"'),
+      exchange: z.string().regex(EXCHANGE_ID, 'must be a ccxt exchange id such as "binance"'),
+      symbol: z.string().regex(MARKET_SYMBOL, 'must be a unified symbol such as "BTC/USDT"'),
       ...Common,
     }),
     z
@@ -84,27 +84,14 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       responses: { 200: jsonResponse('The saved source', RateSourceView), ...problems(400, 401, 403, 415) },
     }),
     async (c) => {
-      const body = c.req.valid('json');
-      const spread = parsePercent(body.spread_percent);
-      if (!spread.ok) throw invalidField('spread_percent', spread.reason);
-      if (spread.ppm > 500_000n) throw invalidField('spread_percent', 'must not exceed 50');
-      let source: RateSource;
-      if (body.kind === 'static') {
-        const rate = parseRate(body.rate);
-        if (!rate) throw invalidField('rate', 'must be a positive decimal');
-        source = { kind: 'static', rate };
-      } else if (body.kind === 'formula') {
-        source = { kind: 'formula', legs: body.legs };
-      } else if (body.kind === 'external') {
-        source = { kind: 'external', exchange: body.exchange, symbol: body.symbol };
-      } else {
-        source = { kind: 'market' };
-      }
-      const saved = await setRateSource(
-        deps,
-        { pair: c.req.valid('param').pair, source, spreadPpm: spread.ppm, maxAgeSeconds: body.max_age_seconds },
-        c.get('user').id,
-      );
+      const { spread_percent, max_age_seconds, ...body } = c.req.valid('json');
+      const change = rateSourceChange({
+        ...body,
+        pair: c.req.valid('param').pair,
+        spreadPercent: spread_percent,
+        maxAgeSeconds: max_age_seconds,
+      });
+      const saved = await setRateSource(deps, change, c.get('user').id);
       return c.json(rateSourceView(saved), 200);
     },
   );
@@ -126,7 +113,7 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     async (c) => {
       const code = c.req.valid('param').pair;
       const { enabled } = c.req.valid('json');
-      await switchPair(deps, code, enabled);
+      await switchPair(deps, code, enabled, c.get('user').id);
       return c.json({ pair: code, enabled }, 200);
     },
   );

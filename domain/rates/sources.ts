@@ -16,6 +16,10 @@ export interface FormulaLeg {
   invert: boolean;
 }
 
+/** A ccxt exchange id ("binance") and a unified market symbol ("BTC/USDT"), as rate_sources' checks allow them. */
+export const EXCHANGE_ID = /^[a-z][a-z0-9]{1,29}$/;
+export const MARKET_SYMBOL = /^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/;
+
 export type RateSource =
   | { kind: 'static'; rate: Rate }
   | { kind: 'formula'; legs: FormulaLeg[] }

@@ -37,6 +37,16 @@ export { setPairEnabled } from './pairs-store.js';
 export { tradeVolumeByDay } from './trade-volume.js';
 /** What open orders and pending triggers hold against the order escrow: the ledger audit checks them equal. */
 export { heldFunds } from './journal.js';
+/** Operators' console: every user's orders and pending triggers, an order's fills. */
+export {
+  orderById,
+  ordersForOperators,
+  tradesOfOrder,
+  type OrderFilter,
+  type StoredOrder,
+  type StoredTrade,
+} from './orders-store.js';
+export { pendingTriggersForOperators, type StoredTrigger } from './triggers-store.js';
 /** Each pair's last trade: rates with a `market` source are priced at it. */
 export { lastTrades, type LastTrade } from './last-trades.js';
 

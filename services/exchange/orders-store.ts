@@ -26,6 +26,8 @@ export interface StoredOrder {
   fee: bigint;
   held: bigint;
   seq: string;
+  /** The operator who cancelled it from the console; null when its owner did or the engine ended it. */
+  cancelledBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -76,6 +78,35 @@ export async function ordersOfUser(
       ${filter.open === undefined ? db`` : filter.open ? db`and status in ('new', 'open')` : db`and status not in ('new', 'open')`}
     order by id desc limit ${filter.limit}`;
   return rows.map(toOrder);
+}
+
+/** What operators filter every user's orders by; `open` is an order still on the book (new or open). */
+export interface OrderFilter {
+  pair?: string;
+  userId?: string;
+  status?: 'open' | Exclude<OrderStatus, 'new' | 'open'>;
+  side?: Side;
+  /** Keyset: orders with a smaller id than this (the last one of the previous page). */
+  before?: string;
+  limit: number;
+}
+
+/** Every user's orders, newest first: the open ones by the open-orders index, a user's by theirs, the rest by id. */
+export async function ordersForOperators(db: Db, filter: OrderFilter): Promise<StoredOrder[]> {
+  const rows = await db`
+    select * from orders where true
+      ${filter.userId ? db`and user_id = ${filter.userId}` : db``}
+      ${filter.pair ? db`and pair = ${filter.pair}` : db``}
+      ${filter.side ? db`and side = ${filter.side}` : db``}
+      ${filter.status === 'open' ? db`and status in ('new', 'open')` : filter.status ? db`and status = ${filter.status}` : db``}
+      ${filter.before ? db`and id < ${filter.before}` : db``}
+    order by id desc limit ${filter.limit}`;
+  return rows.map(toOrder);
+}
+
+/** Records the operator on an order they cancelled (only once it is cancelled: a fill that won the race keeps none). */
+export async function recordCancelledBy(db: Db, orderId: string, operatorId: string): Promise<void> {
+  await db`update orders set cancelled_by = ${operatorId} where id = ${orderId} and status = 'cancelled'`;
 }
 
 export async function tradesOfOrder(db: Db, orderId: string): Promise<StoredTrade[]> {

@@ -31,6 +31,8 @@ export async function loadPairs(db: Db): Promise<Pair[]> {
 }
 
 /** Operators (and tests) switch a pair's trading on and off. */
-export async function setPairEnabled(db: Db, code: string, enabled: boolean): Promise<void> {
-  await db`update pairs set enabled = ${enabled} where code = ${code}`;
+/** An operator switches a pair on or off; who did, and when, is kept on the pair. */
+export async function setPairEnabled(db: Db, code: string, enabled: boolean, operatorId: string): Promise<void> {
+  await db`
+    update pairs set enabled = ${enabled}, enabled_changed_by = ${operatorId}, enabled_changed_at = now() where code = ${code}`;
 }

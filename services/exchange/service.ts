@@ -6,7 +6,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Markets } from './markets.js';
 import type { MarketFeed } from './market-feed.js';
 import type { SubmitOutcome } from './market.js';
-import { orderById, type StoredOrder } from './orders-store.js';
+import { orderById, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
 import { haltedMarkets } from './checkpoint.js';
@@ -88,10 +88,23 @@ export class ExchangeService {
   async cancel(userId: string, orderId: string): Promise<StoredOrder> {
     const order = await orderById(this.sql, orderId);
     if (!order || order.userId !== userId) throw new DomainError(ErrorCode.NotFound, 'no such order');
+    return this.cancelOpen(order);
+  }
+
+  /** An operator cancels any user's open order as its owner would (the same rules and engine command), recorded on it. */
+  async cancelForOperator(orderId: string, operatorId: string): Promise<StoredOrder> {
+    const order = await orderById(this.sql, orderId);
+    if (!order) throw new DomainError(ErrorCode.NotFound, 'no such order');
+    const cancelled = await this.cancelOpen(order);
+    await recordCancelledBy(this.sql, cancelled.id, operatorId);
+    return { ...cancelled, cancelledBy: cancelled.status === 'cancelled' ? operatorId : cancelled.cancelledBy };
+  }
+
+  private async cancelOpen(order: StoredOrder): Promise<StoredOrder> {
     if (order.status !== 'open' && order.status !== 'new') {
       throw new DomainError(ErrorCode.OrderNotOpen, `the order is ${order.status}: nothing is left to cancel`);
     }
-    const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId, orderId: Number(orderId) });
+    const outcome = await this.market(order.pair).submit({ kind: 'cancel', userId: order.userId, orderId: Number(order.id) });
     return this.settledOrder(outcome);
   }
 
@@ -167,11 +180,21 @@ export class ExchangeService {
   }
 
   async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {
-    const trigger = await this.triggerOf(userId, id);
+    return this.cancelPendingTrigger(await this.triggerOf(userId, id), userId);
+  }
+
+  /** An operator cancels any user's pending trigger, through its workflow as its owner would; recorded on the row. */
+  async cancelTriggerForOperator(id: string, operatorId: string): Promise<StoredTrigger> {
+    const trigger = await triggerById(this.sql, id);
+    if (!trigger) throw new DomainError(ErrorCode.NotFound, 'no such trigger');
+    return this.cancelPendingTrigger(trigger, operatorId);
+  }
+
+  private async cancelPendingTrigger(trigger: StoredTrigger, by: string): Promise<StoredTrigger> {
     if (trigger.status !== 'pending') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${trigger.status}`);
-    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, id, userId);
-    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(id));
-    return (await triggerById(this.sql, id))!;
+    const state = await cancelTriggerOrder(this.requireWorkflows().temporal, trigger.id, by);
+    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(trigger.id));
+    return (await triggerById(this.sql, trigger.id))!;
   }
 
   async triggerOf(userId: string, id: string): Promise<StoredTrigger> {

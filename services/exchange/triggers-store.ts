@@ -35,6 +35,8 @@ export interface StoredTrigger extends PlaceTrigger {
   cancelReason: 'user_disabled' | null;
   /** Set when it failed: the error code that refused its order when it fired. */
   failureReason: ErrorCode | null;
+  /** Who cancelled it: its owner, or an operator from the console. */
+  cancelledBy: string | null;
   createdAt: Date;
 }
 
@@ -67,6 +69,20 @@ export async function pendingTriggers(db: Db, pair: string): Promise<StoredTrigg
   return rows.map(toTrigger);
 }
 
+/** Pending triggers of every user for operators, newest first, by keyset on the id. */
+export async function pendingTriggersForOperators(
+  db: Db,
+  filter: { pair?: string; userId?: string; before?: string; limit: number },
+): Promise<StoredTrigger[]> {
+  const rows = await db`
+    select * from trigger_orders where status = 'pending'
+      ${filter.pair ? db`and pair = ${filter.pair}` : db``}
+      ${filter.userId ? db`and user_id = ${filter.userId}` : db``}
+      ${filter.before ? db`and id < ${filter.before}` : db``}
+    order by id desc limit ${filter.limit}`;
+  return rows.map(toTrigger);
+}
+
 export async function triggerById(db: Db, id: string): Promise<StoredTrigger | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
   const [row] = await db`select * from trigger_orders where id = ${id}`;
@@ -80,7 +96,16 @@ export async function triggerByIdempotencyKey(db: Db, userId: string, key: strin
 
 export type NewTrigger = Omit<
   StoredTrigger,
-  'id' | 'status' | 'orderId' | 'firedLeg' | 'cancelReason' | 'failureReason' | 'createdAt' | 'holdCurrency' | 'holdAmount'
+  | 'id'
+  | 'status'
+  | 'orderId'
+  | 'firedLeg'
+  | 'cancelReason'
+  | 'failureReason'
+  | 'cancelledBy'
+  | 'createdAt'
+  | 'holdCurrency'
+  | 'holdAmount'
 >;
 
 /** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
@@ -112,10 +137,11 @@ export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: str
 }
 
 /** Cancels a pending trigger (both legs of an OCO) and releases its hold; a trigger that fired first stays fired. */
-export async function cancelTrigger(sql: Sql, id: string): Promise<TriggerState> {
+export async function cancelTrigger(sql: Sql, id: string, by: string | null): Promise<TriggerState> {
   return sql.begin(async (tx) => {
     const [cancelled] = await tx`
-      update trigger_orders set status = 'cancelled', updated_at = now() where id = ${id} and status = 'pending' returning id`;
+      update trigger_orders set status = 'cancelled', cancelled_by = ${by}, updated_at = now()
+      where id = ${id} and status = 'pending' returning id`;
     if (cancelled) {
       await commitGroups(tx, [{ transfers: [{ kind: 'void', key: triggerReleaseKey(id), pendingKey: triggerHoldKey(id) }] }]);
       await publishOrderUpdate(tx, orderId('trg', id));

@@ -66,3 +66,9 @@ export async function saveRateSetting(db: Db, setting: RateSetting, updatedBy: s
       symbol = excluded.symbol, spread_ppm = excluded.spread_ppm, max_age_seconds = excluded.max_age_seconds,
       updated_by = excluded.updated_by, updated_at = now()`;
 }
+
+/** Who changed each pair's source last, and when (operators read it beside the source). */
+export async function rateSourceChanges(db: Db): Promise<Map<string, { by: string | null; at: Date }>> {
+  const rows = await db`select pair, updated_by, updated_at from rate_sources`;
+  return new Map(rows.map((r) => [r.pair as string, { by: r.updatedBy as string | null, at: r.updatedAt as Date }]));
+}

@@ -17,6 +17,7 @@ let usdt: Contract;
 let stack: Stack;
 let browser: Browser;
 let page: Page;
+let gasKeeper: { address: string; privateKey: string };
 const refusedByCsp: string[] = [];
 
 async function open(path: string): Promise<void> {
@@ -37,7 +38,7 @@ beforeAll(async () => {
   const customer = await fundedWallet(provider, '100');
   const usdtAddress = await deployUsdt(provider, customer);
   usdt = new Contract(usdtAddress, ['function transfer(address to, uint256 value) returns (bool)'], customer);
-  const gasKeeper = Wallet.createRandom();
+  gasKeeper = Wallet.createRandom();
   await setBalance(provider, gasKeeper.address, parseEther('50'));
   [stack, browser] = await Promise.all([
     startStack({
@@ -304,6 +305,48 @@ describe('the console: operations', () => {
     expect(await page.locator('main').textContent()).toContain('status');
     await checkAccessibility(page);
   });
+
+  it(
+    "shows a token deposit's funding request waiting in the gas keeper's queue, in the chain's native currency",
+    { timeout: 180_000 },
+    async () => {
+      // a keeper too poor to pay for the sweep's gas: the collector's request waits in its queue
+      await setBalance(provider, gasKeeper.address, parseEther('0.00001'));
+      const user = await stack.api.signUp('console-dry@example.com');
+      const address = (
+        await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })
+      ).body.address.toLowerCase();
+      await (await usdt.getFunction('transfer')(address, parseUnits('30', 6))).wait();
+      const queued = page.locator(`table.funding-requests tbody tr:has(td:text-is("${address}"))`);
+      await expect
+        .poll(
+          async () => {
+            await open('/deposits');
+            return queued.count();
+          },
+          { timeout: 120_000, interval: 1_000 },
+        )
+        .toBe(1);
+      expect(await queued.locator('td').nth(2).textContent()).toMatch(/^0\.\d{18} ETH$/);
+      expect(await page.locator('dl.gas-keeper').textContent()).toContain('low: fund it');
+      await open('/dashboard');
+      expect(await page.locator('main').textContent()).toMatch(
+        /balance 0\.000010000000000000 ETH — LOW, fund it; 1 funding requests queued/,
+      );
+
+      // topped up, the keeper sends it and the queue empties
+      await setBalance(provider, gasKeeper.address, parseEther('50'));
+      await expect
+        .poll(
+          async () => {
+            await open('/deposits');
+            return queued.count();
+          },
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toBe(0);
+    },
+  );
 
   it('serves htmx and the stylesheet under hashed paths, cached for good', async () => {
     await open('/dashboard');

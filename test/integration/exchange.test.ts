@@ -140,12 +140,13 @@ describe('placing and matching orders', () => {
     await expect(exchange.place(order(user, { pair: 'DOGE-USDT', price: 10n * USDT, amount: BTC }))).rejects.toMatchObject({
       code: ErrorCode.UnknownPair,
     });
-    await setPairEnabled(db.sql, 'BTC-USDT', false);
+    const operator = await fundedUser({});
+    await setPairEnabled(db.sql, 'BTC-USDT', false, operator);
     await new Promise((r) => setTimeout(r, 1_100)); // the service reads pairs again after a second
     await expect(exchange.place(order(user, { price: 10n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
       code: ErrorCode.PairDisabled,
     });
-    await setPairEnabled(db.sql, 'BTC-USDT', true);
+    await setPairEnabled(db.sql, 'BTC-USDT', true, operator);
     await new Promise((r) => setTimeout(r, 1_100));
   });
 

@@ -18,6 +18,7 @@ import { notificationsFor } from '../../services/notifications/store.js';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser } from '../support/funded-user.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
 
 const log = pino({ level: 'silent' });
 const BTC = 100_000_000n;
@@ -131,13 +132,14 @@ async function expectFailed(trigger: { id: string }, userId: string, reason: Err
 describe('a fired trigger whose order is refused', () => {
   it('fails as pair_disabled when an operator disabled its pair after the trade that fired it was accepted', async () => {
     const carl = await fundedUser(db.sql, 'carl', { BTC });
+    const operator = (await insertUser(db.sql, { email: 'pairs-operator@example.com', passwordHash: 'x', role: 'operator' }))!;
     const stop = await sellStop(carl, BTC / 100n);
     expect(await btc(carl)).toMatchObject({ pending: BTC / 100n });
     try {
-      await tradeAt19k(() => setPairEnabled(db.sql, 'BTC-USDT', false));
+      await tradeAt19k(() => setPairEnabled(db.sql, 'BTC-USDT', false, operator.id));
       await expectFailed(stop, carl, ErrorCode.PairDisabled, BTC);
     } finally {
-      await setPairEnabled(db.sql, 'BTC-USDT', true);
+      await setPairEnabled(db.sql, 'BTC-USDT', true, operator.id);
     }
   });
 

@@ -7,7 +7,7 @@ import { depositAddressByAddress } from '../../../services/deposits/client.js';
 import { sweepById, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
 import type { Send } from '../../../chains/evm/sends-store.js';
 import type { EvmContext } from '../../../chains/evm/context.js';
-import type { Currency } from '../../../domain/currencies.js';
+import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { parseAmount } from '../../../domain/money.js';
 
@@ -36,7 +36,7 @@ const isToken = (c: Currency): c is Token => c.tokenContract !== null;
 /** The enabled currencies of the EVM network: its native one, and its tokens by code. */
 export async function evmCurrencies({ currencies }: CollectorDeps): Promise<{ native: Currency; tokens: Token[] }> {
   const all = (await currencies.all()).filter((c) => c.network === 'evm' && c.enabled);
-  const native = all.find((c) => c.tokenContract === null);
+  const native = nativeCurrencyOf(all, 'evm');
   if (!native) throw ApplicationFailure.nonRetryable('no native currency on the EVM network', ErrorCode.NotFound);
   return { native, tokens: all.filter(isToken).sort((a, b) => a.code.localeCompare(b.code)) };
 }

@@ -7,7 +7,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { depositVolumeByDay, pendingDepositCount } from '../../../services/deposits/client.js';
-import { gasKeeperStatus } from '../../../services/collection/client.js';
 import { tradeVolumeByDay } from '../../../services/exchange/client.js';
 import { swapVolumeByDay } from '../../../services/fast-exchange/client.js';
 import { invoiceVolumeByDay } from '../../../services/invoices/client.js';
@@ -18,6 +17,7 @@ import { withdrawalCounts, withdrawalVolumeByDay } from '../../../services/withd
 import { unmatchedPaymentCount } from '../../../services/xrpl-tracking/client.js';
 import type { ApiDeps } from '../../context.js';
 import { BarChart, type Series } from '../chart.js';
+import { gasKeeperView } from '../gas-keeper.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseInput } from '../forms.js';
 import { amounts } from '../money.js';
@@ -54,21 +54,20 @@ const SERIES: Array<{ name: string; colour: string; read: typeof depositVolumeBy
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
-  // every series' rows are stamped once and never change after: closed days are kept (DailyVolumes)
-  const volumes = SERIES.map((s) => ({ ...s, days: new DailyVolumes((range) => s.read(deps.sql, range)) }));
+  // every series' rows are stamped once and never change after: closed days are kept in Postgres (DailyVolumes)
+  const volumes = SERIES.map((s) => ({ ...s, days: new DailyVolumes(deps.sql, s.name, (range) => s.read(deps.sql, range)) }));
 
   router.get('/', async (c) => {
     const { days: range } = parseInput(z.object({ days: z.enum(RANGES).default('30') }), c.req.query());
     const days = lastDays(Number(range));
-    const chain = deps.evm ? await deps.evm.chain().catch(() => null) : null;
-    const [series, counts, pending, unmatched, books, alerts, gas, fmt] = await Promise.all([
+    const [series, counts, pending, unmatched, books, alerts, { chain, gas, native }, fmt] = await Promise.all([
       Promise.all(volumes.map(async (v) => ({ ...v, by: byCurrency(await v.days.of(days)) }))),
       withdrawalCounts(deps.sql, ['awaiting_approval', 'failed_awaiting_operator']),
       pendingDepositCount(deps.sql),
       unmatchedPaymentCount(deps.sql),
       liabilitiesAndCustody(deps.sql),
       notificationsFor(deps.sql, null, { limit: ALERTS_SHOWN }),
-      chain ? gasKeeperStatus(deps.temporal, chain).catch(() => null) : null,
+      gasKeeperView(deps),
       amounts(deps),
     ]);
     const currencies = [...new Set(series.flatMap((s) => [...s.by.keys()]))].sort();
@@ -167,7 +166,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         <h2>Gas keeper</h2>
         {gas ? (
           <p>
-            {chain}: balance {gas.balance === null ? 'not read yet' : fmt(BigInt(gas.balance), 'ETH')}
+            {chain}: balance {gas.balance === null ? 'not read yet' : fmt(BigInt(gas.balance), native)}
             {gas.low ? ' — LOW, fund it' : ''}; {gas.queue.length} funding requests queued, {gas.openSends} sends open; checked{' '}
             {gas.checkedAt ?? 'never'}. <TemporalLink ui={ui} attributes={{ SluiceKind: 'gas-keeper' }} label="Gas keeper" />
           </p>

@@ -7,13 +7,14 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { isEvmChain, type DepositStatus } from '../../../domain/deposits/credit.js';
-import { gasKeeperStatus, listSweeps, type SweepListItem } from '../../../services/collection/client.js';
+import { listSweeps, type SweepListItem } from '../../../services/collection/client.js';
 import { confirmationsOf, creditHeldDepositByOperator, listDeposits, type Deposit } from '../../../services/deposits/client.js';
 import { collectorWorkflowId } from '../../../workflows/collection/collector/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
+import { gasKeeperView } from '../gas-keeper.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
@@ -39,8 +40,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/', async (c) => {
     const f = parseInput(Filters, c.req.query());
-    const chain = deps.evm ? await deps.evm.chain().catch(() => null) : null;
-    const [rows, held, sweeps, gas, fmt] = await Promise.all([
+    const [rows, held, sweeps, { chain, gas, native }, fmt] = await Promise.all([
       listDeposits(
         deps.sql,
         { network: f.network || undefined, status: f.status || undefined },
@@ -48,7 +48,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       ),
       listDeposits(deps.sql, { status: 'held' }, { limit: HELD_SHOWN }),
       listSweeps(deps.sql, { limit: SWEEPS_SHOWN }),
-      chain ? gasKeeperStatus(deps.temporal, chain).catch(() => null) : null,
+      gasKeeperView(deps),
       amounts(deps),
     ]);
     const result = page(rows, PAGE_SIZE, (d) => d.id);
@@ -133,11 +133,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         {collecting.length === 0 ? (
           <p>None sweeping now.</p>
         ) : (
-          <SweepTable caption="Open sweeps" sweeps={collecting} fmt={fmt} ui={ui} />
+          <SweepTable caption="Open sweeps" sweeps={collecting} fmt={fmt} ui={ui} native={native} />
         )}
 
         <h2>Sweeps</h2>
-        <SweepTable caption={`The ${SWEEPS_SHOWN} newest sweeps`} sweeps={sweeps} fmt={fmt} ui={ui} />
+        <SweepTable caption={`The ${SWEEPS_SHOWN} newest sweeps`} sweeps={sweeps} fmt={fmt} ui={ui} native={native} />
         {sweeps.length === 0 && <p>None yet.</p>}
 
         <h2>Gas keeper</h2>
@@ -150,13 +150,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
               <dd class="mono">{gas.address ?? '—'}</dd>
               <dt>Balance</dt>
               <dd>
-                {gas.balance === null ? 'not read yet' : fmt(BigInt(gas.balance), 'ETH')}
+                {gas.balance === null ? 'not read yet' : fmt(BigInt(gas.balance), native)}
                 {gas.low && <strong class="bad"> — low: fund it</strong>}
               </dd>
               <dt>Alert below</dt>
-              <dd>{fmt(BigInt(gas.settings.minBalance), 'ETH')}</dd>
+              <dd>{fmt(BigInt(gas.settings.minBalance), native)}</dd>
               <dt>Committed to transactions not yet mined</dt>
-              <dd>{gas.committed === null ? '—' : fmt(BigInt(gas.committed), 'ETH')}</dd>
+              <dd>{gas.committed === null ? '—' : fmt(BigInt(gas.committed), native)}</dd>
               <dt>Sends open</dt>
               <dd>{gas.openSends}</dd>
               <dt>Checked</dt>
@@ -176,7 +176,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                   <tr>
                     <td class="mono">{r.requestId}</td>
                     <td class="mono">{r.to}</td>
-                    <td class="num">{fmt(BigInt(r.amount), 'ETH')}</td>
+                    <td class="num">{fmt(BigInt(r.amount), native)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -243,7 +243,7 @@ function DepositTable(props: { deposits: Deposit[]; confirmations: Map<string, n
   );
 }
 
-function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amounts; ui: Ui }) {
+function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amounts; ui: Ui; native: string }) {
   const { fmt } = props;
   return (
     <table class="sweeps">
@@ -266,7 +266,7 @@ function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amou
             <td class="mono">{s.address}</td>
             <td>{s.status}</td>
             <td class="num">{s.amount === null ? '—' : fmt(s.amount, s.currency)}</td>
-            <td class="num">{s.fundingAmount === null ? '—' : fmt(s.fundingAmount, 'ETH')}</td>
+            <td class="num">{s.fundingAmount === null ? '—' : fmt(s.fundingAmount, props.native)}</td>
             <td class="mono">{s.sweepTxHash ?? '—'}</td>
             <td>
               <TemporalLink

@@ -7,6 +7,8 @@ import { depositsPage } from './deposits.js';
 import { invoicesPage } from './invoices.js';
 import { marketsPage } from './markets.js';
 import { notificationsPage } from './notifications.js';
+import { ordersPage } from './orders.js';
+import { ratesPage } from './rates.js';
 import { reconciliationsPage } from './reconciliations.js';
 import { settingsPage } from './settings.js';
 import { transactionsPage } from './transactions.js';
@@ -21,12 +23,14 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   depositsPage,
   bettingPage,
   marketsPage,
+  ordersPage,
   webhooksPage,
   invoicesPage,
   xrplAccountsPage,
   transactionsPage,
   usersPage,
   settingsPage,
+  ratesPage,
   auditsPage,
   notificationsPage,
   reconciliationsPage,

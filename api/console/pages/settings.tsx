@@ -207,7 +207,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
               const rate = rateOf.get(p.code);
               return (
                 <tr data-pair={p.code}>
-                  <td>{p.code}</td>
+                  <td>{rate ? <a href={`${CONSOLE_BASE}/rates/${p.code}`}>{p.code}</a> : p.code}</td>
                   <td class="pair-state">{p.enabled ? 'enabled' : 'disabled'}</td>
                   <td class="num">{rate ? formatRate(rate.mid) : '—'}</td>
                   <td>{rate?.asOf ? rate.asOf.toISOString() : '—'}</td>
@@ -267,8 +267,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         enabled: z.enum(['yes', 'no']),
       }),
     );
-    await switchPair(deps, form.pair, form.enabled === 'yes');
-    deps.log.info({ operator: c.get('operator').id, pair: form.pair, enabled: form.enabled }, 'pair switched in the console');
+    await switchPair(deps, form.pair, form.enabled === 'yes', c.get('operator').id);
     return c.redirect(`${CONSOLE_BASE}/settings?done=pair`, 303);
   });
 

@@ -41,7 +41,7 @@ export async function triggerOrderWorkflow(input: TriggerInput): Promise<Trigger
   setHandler(
     cancelTriggerUpdate,
     // the row decides: a trigger that fired an instant ago stays fired, and the caller sees so
-    async (_request: { by: string }) => settle(await cancelTriggerOrder({ triggerId: input.triggerId })),
+    async (request: { by: string }) => settle(await cancelTriggerOrder({ triggerId: input.triggerId, by: request.by })),
     {
       validator: (_request: { by: string }) => {
         if (state.status !== 'pending') throw new Error(`the trigger is ${state.status}`);

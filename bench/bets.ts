@@ -11,7 +11,7 @@ import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
 import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
-import { countingSql, printComparisons } from './support/api-process.js';
+import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
 import {
   drive,
   fundedUsers,
@@ -64,7 +64,7 @@ async function run(stack: ApiStack) {
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
   const sql = createSql(databaseUrl, { max: 10 });
-  const placer = new BetPlacer(sql);
+  const placer = new BetPlacer(sql, writeBatchesInFlight());
   const direct = await publish('1.85');
   const withoutHttp = await drive(BETS, 64, async (n) => {
     const outcome = await placer.place({

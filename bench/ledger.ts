@@ -15,7 +15,14 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
-import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
+import {
+  apiNodeArgs,
+  apiProcessEnv,
+  countingSql,
+  printComparisons,
+  writeBatchesInFlight,
+  type Comparison,
+} from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { withBenchDatabase } from './support/bench-database.js';
 
@@ -31,7 +38,7 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 
 await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
-  const writer = new LedgerWriter(sql);
+  const writer = new LedgerWriter(sql, writeBatchesInFlight());
   const figures: Figures[] = [];
 
   // 1a. one hot account: every transfer debits the same user (the worst case for row locks)

@@ -17,7 +17,7 @@ import { LedgerWriter } from '../services/ledger/writer.js';
 import { CurrentRates } from '../services/rates/client.js';
 import { SettingsResolver } from '../services/settings/client.js';
 import { UserDirectory } from '../services/users-auth/client.js';
-import { countingSql, printComparisons } from './support/api-process.js';
+import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
 import {
   drive,
   fundedUsers,
@@ -80,7 +80,7 @@ async function run(stack: ApiStack) {
   const currencies = new CurrencyCatalog(sql);
   const service: FastExchangeDeps = {
     sql,
-    ledger: new LedgerWriter(sql),
+    ledger: new LedgerWriter(sql, writeBatchesInFlight()),
     rates: new CurrentRates(sql),
     settings: new SettingsResolver(sql),
     users: new UserDirectory(sql, randomBytes(32)),

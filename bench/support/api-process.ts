@@ -1,11 +1,22 @@
 /**
  * What the benches pass to the API process they spawn, and what they read back from it:
  *   BENCH_API_PROCESSES      → API_PROCESSES (unset: the API's own default)
+ *   WRITE_BATCHES_IN_FLIGHT  → the same (unset: the default), and to the engines the benches run in-process
  *   BENCH_API_NODE_ARGS      → node's own flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
  *                              (each of its processes writes a profile when it exits)
  */
+import { loadConfig } from '../../platform/config.js';
+
 export function apiProcessEnv(): Record<string, string> {
-  return process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {};
+  return {
+    ...(process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {}),
+    ...(process.env.WRITE_BATCHES_IN_FLIGHT ? { WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT } : {}),
+  };
+}
+
+/** The group-commit batches in flight the API runs with, for the same engine called in-process. */
+export function writeBatchesInFlight(): number {
+  return loadConfig({ SLUICE_ENV: 'dev', WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT }).WRITE_BATCHES_IN_FLIGHT;
 }
 
 export function apiNodeArgs(): string[] {

@@ -173,7 +173,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
       ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
     ] as const) {
-      const [run, sqlPerRequest] = await countingSql(baseUrl, REQUESTS, () =>
+      const [run, sqlPerRequest, apiCpuMs] = await countingSql(baseUrl, REQUESTS, () =>
         runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i)),
       );
       figures.push({ name, operations: REQUESTS, ...run });
@@ -186,6 +186,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
           99,
         ),
         sqlPerRequest,
+        apiCpuMs,
       });
     }
     agent.destroy();

@@ -82,7 +82,7 @@ async function run(stack: ApiStack) {
   await stack.stopApi();
   const top = Math.max(...CONCURRENCY);
   const sql = createSql(stack.databaseUrl, { max: 10 });
-  const markets = new Markets(sql, stack.databaseUrl, createLogger('bench-orders', 'warn'));
+  const markets = new Markets(sql, stack.databaseUrl, createLogger('bench-orders', 'error'));
   markets.start((await loadPairs(sql)).filter((p) => p.code === 'BTC-USDT'));
   await markets.ready('BTC-USDT');
   const exchange = new ExchangeService(sql, markets);

@@ -288,6 +288,30 @@ describe('limits and headers', () => {
     expect(big.body.code).toBe('payload_too_large');
   });
 
+  it('refuses a chunked body over MAX_BODY_BYTES (no Content-Length to judge by) with a 413', async () => {
+    const { hostname, port } = new URL(stack.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        const chunk = `{"email":"big@example.com","password":"${'p'.repeat(5_000)}"}`;
+        socket.write(
+          'POST /v1/auth/register HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\n' +
+            `Transfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+        );
+      });
+      let text = '';
+      socket.on('data', (data) => {
+        text += data.toString();
+        if (text.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+  });
+
   it('answers a request that does not complete in REQUEST_TIMEOUT with a 408', async () => {
     const { hostname, port } = new URL(stack.url);
     const started = Date.now();

@@ -106,7 +106,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
   const nonces = new ApiKeyNonces(sql, config.API_KEY_WINDOW_SECONDS, log);
   const deps: ApiDeps = {
     sql,
-    ledger: new LedgerWriter(sql),
+    ledger: new LedgerWriter(sql, config.WRITE_BATCHES_IN_FLIGHT),
     currencies: new CurrencyCatalog(sql),
     tokens: new Tokens({
       secretKey,
@@ -136,7 +136,10 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       ...(evmDeposits ? { evm: evmDeposits } : {}),
     },
     evm: evmDeposits,
-    betting: { events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS), placer: new BetPlacer(sql) },
+    betting: {
+      events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS),
+      placer: new BetPlacer(sql, config.WRITE_BATCHES_IN_FLIGHT),
+    },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
     rates: caches.rates,
     fastExchange: { quotes: new QuoteWriter(sql) },

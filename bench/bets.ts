@@ -11,8 +11,9 @@ import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
 import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
-import { countingSql, printComparisons } from './support/api-process.js';
+import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
 import {
+  cpuMsPerCall,
   drive,
   fundedUsers,
   percentileOf,
@@ -54,17 +55,17 @@ async function run(stack: ApiStack) {
   console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
   console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms   SQL/bet');
   let eventId = '';
-  const runs = new Map<number, { run: Run; sqlPerBet: number }>();
+  const runs = new Map<number, { run: Run; sqlPerBet: number; apiCpuMs: number }>();
   for (const concurrency of CONCURRENCY) {
     eventId = await publish('1.85');
-    const [run, sqlPerBet] = await countingSql(baseUrl, BETS, () => drive(BETS, concurrency, overHttp(eventId)));
-    runs.set(concurrency, { run, sqlPerBet });
+    const [run, sqlPerBet, apiCpuMs] = await countingSql(baseUrl, BETS, () => drive(BETS, concurrency, overHttp(eventId)));
+    runs.set(concurrency, { run, sqlPerBet, apiCpuMs });
     printRun(concurrency, run, sqlPerBet);
   }
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
   const sql = createSql(databaseUrl, { max: 10 });
-  const placer = new BetPlacer(sql);
+  const placer = new BetPlacer(sql, writeBatchesInFlight());
   const direct = await publish('1.85');
   const withoutHttp = await drive(BETS, 64, async (n) => {
     const outcome = await placer.place({
@@ -81,12 +82,15 @@ async function run(stack: ApiStack) {
   await sql.end();
   printComparisons(
     'POST /v1/bets against BetPlacer in-process, this run',
-    [...runs].map(([concurrency, { run, sqlPerBet }]) => ({
+    [...runs].map(([concurrency, { run, sqlPerBet, apiCpuMs }]) => ({
       scenario: `concurrency ${concurrency} (in-process at 64)`,
       inProcessPerSecond: perSecond(withoutHttp),
       apiPerSecond: perSecond(run),
       apiP99Ms: percentileOf(run, 99),
       sqlPerRequest: sqlPerBet,
+      apiCpuMs,
+      clientCpuMs: cpuMsPerCall(run),
+      inProcessCpuMs: cpuMsPerCall(withoutHttp),
     })),
   );
 

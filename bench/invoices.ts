@@ -17,7 +17,16 @@ import { invoiceSettings } from '../services/invoices/settings.js';
 import { InvoiceWriter } from '../services/invoices/writer.js';
 import { CurrentRates } from '../services/rates/client.js';
 import { countingSql, printComparisons } from './support/api-process.js';
-import { drive, percentileOf, perSecond, printRun, withApiStack, type ApiStack, type Run } from './support/api-stack.js';
+import {
+  cpuMsPerCall,
+  drive,
+  percentileOf,
+  perSecond,
+  printRun,
+  withApiStack,
+  type ApiStack,
+  type Run,
+} from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
 const INVOICES = Number(process.env.BENCH_INVOICES ?? 2_000);
@@ -51,10 +60,10 @@ async function run(stack: ApiStack) {
   console.log(`\ninvoice creation: POST /v1/invoices, ${INVOICES} invoices per run, one merchant`);
   console.log('  concurrency    invoices/s   p50 ms   p99 ms   max ms   SQL/invoice');
   const sql = createSql(stack.databaseUrl, { max: 10 });
-  const runs = new Map<number, { run: Run; sqlPerInvoice: number }>();
+  const runs = new Map<number, { run: Run; sqlPerInvoice: number; apiCpuMs: number }>();
   for (const concurrency of CONCURRENCY) {
-    const [result, sqlPerInvoice] = await countingSql(baseUrl, INVOICES, () => drive(INVOICES, concurrency, create));
-    runs.set(concurrency, { run: result, sqlPerInvoice });
+    const [result, sqlPerInvoice, apiCpuMs] = await countingSql(baseUrl, INVOICES, () => drive(INVOICES, concurrency, create));
+    runs.set(concurrency, { run: result, sqlPerInvoice, apiCpuMs });
     printRun(concurrency, result, sqlPerInvoice);
     // the workflows start after the answer (store-then-start): how long until every one of the run's is started
     const started = Date.now();
@@ -103,6 +112,9 @@ async function run(stack: ApiStack) {
       apiPerSecond: perSecond(viaApi.run),
       apiP99Ms: percentileOf(viaApi.run, 99),
       sqlPerRequest: viaApi.sqlPerInvoice,
+      apiCpuMs: viaApi.apiCpuMs,
+      clientCpuMs: cpuMsPerCall(viaApi.run),
+      inProcessCpuMs: cpuMsPerCall(inProcess),
     },
   ]);
   await sql.end();

@@ -15,7 +15,14 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
-import { apiNodeArgs, apiProcessEnv, countingSql, printComparisons, type Comparison } from './support/api-process.js';
+import {
+  apiNodeArgs,
+  apiProcessEnv,
+  countingSql,
+  printComparisons,
+  writeBatchesInFlight,
+  type Comparison,
+} from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { withBenchDatabase } from './support/bench-database.js';
 
@@ -31,7 +38,7 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 
 await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
-  const writer = new LedgerWriter(sql);
+  const writer = new LedgerWriter(sql, writeBatchesInFlight());
   const figures: Figures[] = [];
 
   // 1a. one hot account: every transfer debits the same user (the worst case for row locks)
@@ -166,7 +173,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
       ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
     ] as const) {
-      const [run, sqlPerRequest] = await countingSql(baseUrl, REQUESTS, () =>
+      const [run, sqlPerRequest, apiCpuMs] = await countingSql(baseUrl, REQUESTS, () =>
         runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i)),
       );
       figures.push({ name, operations: REQUESTS, ...run });
@@ -179,6 +186,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
           99,
         ),
         sqlPerRequest,
+        apiCpuMs,
       });
     }
     agent.destroy();

@@ -3,11 +3,30 @@
  * process that runs the matching engines): POST /v1/orders under concurrency, each one held, journaled, matched and
  * settled before it answers. Limit orders on both sides around one price, so about half trade. Prints orders/s and
  * latency percentiles and SQL statements sent per order (the API's /metrics), then audits the market (engine hash vs journal, held funds vs escrow) and the ledger.
+ * Last, the API stopped, the same stream of orders goes to the exchange service and its engine in this process (it
+ * takes over the market's leadership), and the last table sets the API against it at the highest concurrency.
  *
  *   node --import tsx bench/orders.ts      BENCH_ORDERS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
-import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
-import { sqlStatementsSent } from './support/api-process.js';
+import type { OrderRequest } from '../domain/exchange/order-request.js';
+import { createSql } from '../platform/db/client.js';
+import { createLogger } from '../platform/log.js';
+import { Markets } from '../services/exchange/markets.js';
+import { loadPairs } from '../services/exchange/pairs-store.js';
+import { ExchangeService } from '../services/exchange/service.js';
+import {
+  cpuMsPerCall,
+  drive,
+  fundedUsers,
+  percentileOf,
+  perSecond,
+  printRun,
+  withApiStack,
+  type ApiStack,
+  type Run,
+} from './support/api-stack.js';
+import { countingSql, printComparisons } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { mulberry32 } from '../test/support/order-stream.js';
 
@@ -23,12 +42,15 @@ async function run(stack: ApiStack) {
   const users = await fundedUsers(stack, USERS, 'trader', { BTC: '1000.00000000', USDT: '100000000.000000' });
   const agent = keepAliveAgent(Math.max(...CONCURRENCY));
   const random = mulberry32(7);
+  // within 0.20 USDT of 30,000: buyers and sellers cross about half the time
+  const nextOrder = () => {
+    const side = random() < 0.5 ? ('buy' as const) : ('sell' as const);
+    return { side, cents: 3_000_000 + Math.floor(random() * 40) - 20 + (side === 'buy' ? -5 : 5) };
+  };
   const overHttp = (runId: string) => async (n: number) => {
     const user = users[n % users.length]!;
-    const side = random() < 0.5 ? 'buy' : 'sell';
-    // within 0.20 USDT of 30,000: buyers and sellers cross about half the time
-    const cents = Math.floor(random() * 40) - 20 + (side === 'buy' ? -5 : 5);
-    const price = (3_000_000 + cents).toString().replace(/(\d{2})$/, '.$1');
+    const { side, cents } = nextOrder();
+    const price = cents.toString().replace(/(\d{2})$/, '.$1');
     const body = { pair: 'BTC-USDT', side, type: 'limit', price, amount: '0.001' };
     return (await post(agent, `${stack.baseUrl}/v1/orders`, user.token, `o-${runId}-${n}`, body)) === 201;
   };
@@ -38,10 +60,13 @@ async function run(stack: ApiStack) {
 
   console.log(`\norders: POST /v1/orders on BTC-USDT, ${ORDERS} per run, from ${USERS} users (hold → journal → match → settle)`);
   console.log('  concurrency      orders/s   p50 ms   p99 ms   max ms  SQL/order');
+  const runs = new Map<number, { run: Run; sqlPerOrder: number; apiCpuMs: number }>();
   for (const concurrency of CONCURRENCY) {
-    const before = await sqlStatementsSent(stack.baseUrl);
-    const run = await drive(ORDERS, concurrency, overHttp(`c${concurrency}`));
-    printRun(concurrency, run, ((await sqlStatementsSent(stack.baseUrl)) - before) / ORDERS);
+    const [run, sqlPerOrder, apiCpuMs] = await countingSql(stack.baseUrl, ORDERS, () =>
+      drive(ORDERS, concurrency, overHttp(`c${concurrency}`)),
+    );
+    runs.set(concurrency, { run, sqlPerOrder, apiCpuMs });
+    printRun(concurrency, run, sqlPerOrder);
   }
 
   const book = (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.adminToken })).body as { seq: number };
@@ -52,4 +77,50 @@ async function run(stack: ApiStack) {
   const ledger = await stack.api.post('/v1/ops/audit', undefined, { token: stack.adminToken });
   console.log(`ledger audit: ${ledger.body.ok ? 'balanced' : 'DRIFT'} (${ledger.body.transfers_checked} transfers)`);
   agent.destroy();
+
+  // the same orders without HTTP, auth and JSON: the exchange service and the pair's engine in this process
+  await stack.stopApi();
+  const top = Math.max(...CONCURRENCY);
+  const sql = createSql(stack.databaseUrl, { max: 10 });
+  const markets = new Markets(sql, stack.databaseUrl, createLogger('bench-orders', 'error'));
+  markets.start((await loadPairs(sql)).filter((p) => p.code === 'BTC-USDT'));
+  await markets.ready('BTC-USDT');
+  const exchange = new ExchangeService(sql, markets);
+  const inProcess = await drive(ORDERS, top, async (n) => {
+    const { side, cents } = nextOrder();
+    const order: OrderRequest = {
+      side,
+      type: 'limit',
+      price: BigInt(cents) * 10_000n,
+      amount: 100_000n,
+      quoteAmount: null,
+      timeInForce: 'GTC',
+      postOnly: false,
+    };
+    await exchange.place({
+      ...order,
+      userId: users[n % users.length]!.id,
+      pair: 'BTC-USDT',
+      clientOrderId: null,
+      idempotencyKey: `in-process-${n}`,
+    });
+    return true;
+  });
+  console.log('  the exchange service and its engine called in-process (no HTTP), for comparison:');
+  printRun(top, inProcess);
+  await markets.close();
+  await sql.end({ timeout: 5 });
+  const viaApi = runs.get(top)!;
+  printComparisons(`POST /v1/orders against the exchange service in-process, both at concurrency ${top}, this run`, [
+    {
+      scenario: 'limit order (hold, journal, match, settle)',
+      inProcessPerSecond: perSecond(inProcess),
+      apiPerSecond: perSecond(viaApi.run),
+      apiP99Ms: percentileOf(viaApi.run, 99),
+      sqlPerRequest: viaApi.sqlPerOrder,
+      apiCpuMs: viaApi.apiCpuMs,
+      clientCpuMs: cpuMsPerCall(viaApi.run),
+      inProcessCpuMs: cpuMsPerCall(inProcess),
+    },
+  ]);
 }

@@ -17,8 +17,9 @@ import { LedgerWriter } from '../services/ledger/writer.js';
 import { CurrentRates } from '../services/rates/client.js';
 import { SettingsResolver } from '../services/settings/client.js';
 import { UserDirectory } from '../services/users-auth/client.js';
-import { countingSql, printComparisons } from './support/api-process.js';
+import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
 import {
+  cpuMsPerCall,
   drive,
   fundedUsers,
   percentileOf,
@@ -66,11 +67,13 @@ async function run(stack: ApiStack) {
 
   console.log(`\nquote→accept swaps (USDT→XRP), ${SWAPS} per run, from ${USERS} users; latency is the two requests`);
   console.log('  concurrency       swaps/s   p50 ms   p99 ms   max ms  SQL/swap');
-  const runs = new Map<number, { run: Run; sqlPerSwap: number }>();
+  const runs = new Map<number, { run: Run; sqlPerSwap: number; apiCpuMs: number }>();
   for (const concurrency of CONCURRENCY) {
     // SQL statements per swap: per request is half of it (a swap is two requests)
-    const [result, sqlPerSwap] = await countingSql(baseUrl, SWAPS, () => drive(SWAPS, concurrency, swap(`run${++runId}`)));
-    runs.set(concurrency, { run: result, sqlPerSwap });
+    const [result, sqlPerSwap, apiCpuMs] = await countingSql(baseUrl, SWAPS, () =>
+      drive(SWAPS, concurrency, swap(`run${++runId}`)),
+    );
+    runs.set(concurrency, { run: result, sqlPerSwap, apiCpuMs });
     printRun(concurrency, result, sqlPerSwap);
   }
 
@@ -80,7 +83,7 @@ async function run(stack: ApiStack) {
   const currencies = new CurrencyCatalog(sql);
   const service: FastExchangeDeps = {
     sql,
-    ledger: new LedgerWriter(sql),
+    ledger: new LedgerWriter(sql, writeBatchesInFlight()),
     rates: new CurrentRates(sql),
     settings: new SettingsResolver(sql),
     users: new UserDirectory(sql, randomBytes(32)),
@@ -105,6 +108,9 @@ async function run(stack: ApiStack) {
       apiPerSecond: perSecond(viaApi.run),
       apiP99Ms: percentileOf(viaApi.run, 99),
       sqlPerRequest: viaApi.sqlPerSwap / 2,
+      apiCpuMs: viaApi.apiCpuMs / 2,
+      clientCpuMs: cpuMsPerCall(viaApi.run) / 2,
+      inProcessCpuMs: cpuMsPerCall(inProcess) / 2,
     },
   ]);
 

@@ -65,6 +65,11 @@ const schema = z.object({
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Group-commit batches of the ledger writer and the bet placer committing at once (platform/db/batch-queue.ts). 1: on
+   * 2 cores shared with PostgreSQL, 2 made batches smaller and transfers slower (README, "Benchmark figures").
+   */
+  WRITE_BATCHES_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
 
   TEMPORAL_ADDRESS: z
     .string()

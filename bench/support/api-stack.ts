@@ -22,6 +22,8 @@ export interface ApiStack {
   databaseUrl: string;
   adminToken: string;
   temporal: Client;
+  /** Stops the API process (say, so that an engine run in the bench's own process can take over its markets). */
+  stopApi: () => Promise<void>;
 }
 
 /**
@@ -120,6 +122,7 @@ async function startApiStack(
     databaseUrl: pg.url('sluice'),
     adminToken: await api.login(admin.email, admin.password),
     temporal: new Client({ connection, namespace: 'default' }),
+    stopApi: () => apiProcess.stop('SIGTERM'),
   };
 }
 
@@ -155,6 +158,8 @@ export interface Run {
   seconds: number;
   latencies: number[];
   refused: number;
+  /** CPU time this (the bench's) process spent, user and system. */
+  cpuMs: number;
 }
 
 /** Makes `count` calls from `concurrency` loops; each call's latency in ms, sorted. */
@@ -163,6 +168,7 @@ export async function drive(count: number, concurrency: number, call: (n: number
   let next = 0;
   let refused = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let n = next++; n < count; n = next++) {
@@ -172,11 +178,22 @@ export async function drive(count: number, concurrency: number, call: (n: number
       }
     }),
   );
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies: latencies.sort((a, b) => a - b), refused };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    latencies: latencies.sort((a, b) => a - b),
+    refused,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 export function perSecond(run: Run): number {
   return run.latencies.length / run.seconds;
+}
+
+/** CPU milliseconds of the bench's process per call of the run. */
+export function cpuMsPerCall(run: Run): number {
+  return run.cpuMs / run.latencies.length;
 }
 
 export function percentileOf(run: Run, p: number): number {

@@ -13,30 +13,45 @@ interface Waiting<Req, Res> {
 
 export class BatchQueue<Req, Res> {
   private queue: Array<Waiting<Req, Res>> = [];
-  private flushing = false;
+  private inFlight = 0;
+  private scheduled = false;
 
-  /** `commit` answers each request of a batch, in order. */
+  /**
+   * `commit` answers each request of a batch, in order. `maxInFlight` batches may be committing at once: with 2, the
+   * next batch's early statements run while the previous one waits on its commit's fsync (a writer whose batches
+   * lock the same rows still applies them one after the other, as the row locks make the second wait). Keep 1 where
+   * batches must commit in submission order (a journal).
+   */
   constructor(
     private readonly commit: (batch: Req[]) => Promise<Res[]>,
     private readonly maxBatch: number,
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // let every request of this turn of the event loop join the first batch
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, this.maxBatch));
-    } finally {
-      this.flushing = false;
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    // let every request of this turn of the event loop join the batch
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      this.inFlight++;
+      void this.commitBatch(this.queue.splice(0, this.maxBatch)).finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
     }
   }
 

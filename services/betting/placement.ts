@@ -26,8 +26,9 @@ export type PlacementOutcome =
 export class BetPlacer {
   private readonly queue: BatchQueue<BetRequest, PlacementOutcome>;
 
-  constructor(sql: Sql, maxBatch = 250) {
-    this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => placeBets(tx, batch))), maxBatch);
+  /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
+  constructor(sql: Sql, batchesInFlight = 1, maxBatch = 250) {
+    this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => placeBets(tx, batch))), maxBatch, batchesInFlight);
   }
 
   place(request: BetRequest): Promise<PlacementOutcome> {

@@ -11,8 +11,9 @@ import { commitGroups, type GroupOutcome } from './journal.js';
 export class LedgerWriter {
   private readonly queue: BatchQueue<TransferGroup, GroupOutcome>;
 
-  constructor(sql: Sql, maxBatch = 500) {
-    this.queue = new BatchQueue((groups) => commitWithRetry(sql, groups), maxBatch);
+  /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
+  constructor(sql: Sql, batchesInFlight = 1, maxBatch = 500) {
+    this.queue = new BatchQueue((groups) => commitWithRetry(sql, groups), maxBatch, batchesInFlight);
   }
 
   submit(group: TransferGroup): Promise<GroupOutcome> {

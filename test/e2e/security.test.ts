@@ -280,6 +280,23 @@ describe('idempotency keys', () => {
   });
 });
 
+/** Writes `request` to the stack's port as it is and resolves with the answer up to the end of its headers. */
+function rawRequestHead(request: string): Promise<string> {
+  const { hostname, port } = new URL(stack.url);
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let text = '';
+    socket.on('data', (data) => {
+      text += data.toString();
+      if (text.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
 describe('limits and headers', () => {
   it('refuses a body over MAX_BODY_BYTES with a 413', async () => {
     const big = await stack.api.post('/v1/auth/register', { email: 'big@example.com', password: 'p'.repeat(5_000) });
@@ -288,26 +305,22 @@ describe('limits and headers', () => {
     expect(big.body.code).toBe('payload_too_large');
   });
 
+  it('refuses a chunked body over MAX_BODY_BYTES (no Content-Length to judge by) with a 413', async () => {
+    const chunk = `{"email":"big@example.com","password":"${'p'.repeat(5_000)}"}`;
+    const answer = await rawRequestHead(
+      'POST /v1/auth/register HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\n' +
+        `Transfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+  });
+
   it('answers a request that does not complete in REQUEST_TIMEOUT with a 408', async () => {
-    const { hostname, port } = new URL(stack.url);
     const started = Date.now();
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => {
-        // the headers promise a body that never fully arrives
-        socket.write(
-          'POST /v1/auth/token HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em',
-        );
-      });
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString();
-        if (text.includes('\r\n\r\n')) {
-          socket.destroy();
-          resolve(text);
-        }
-      });
-      socket.on('error', reject);
-    });
+    // the headers promise a body that never fully arrives
+    const answer = await rawRequestHead(
+      'POST /v1/auth/token HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em',
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
     expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_SECONDS * 1000 - 100);

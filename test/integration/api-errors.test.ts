@@ -107,6 +107,11 @@ describe('bad input', () => {
     expectProblem(await transfer(undefined, { raw: JSON.stringify({ memo: 'x'.repeat(1_100_000) }) }), 413, 'payload_too_large');
   });
 
+  it('refuses a body whose declared length is over the size limit from its header alone', async () => {
+    const small = JSON.stringify({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00' });
+    expectProblem(await transfer(undefined, { raw: small, headers: { 'content-length': '1100000' } }), 413, 'payload_too_large');
+  });
+
   it('answers unknown routes and bad cursors with problems', async () => {
     expectProblem(await t.api.get('/v1/nope', { token: alice.token }), 404, 'not_found');
     expectProblem(

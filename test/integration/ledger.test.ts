@@ -116,6 +116,23 @@ describe('ledger on Postgres', () => {
     expect(report.currencies.find((c) => c.currency === 'USD')).toMatchObject({ postedSum: '0', balanced: true });
   });
 
+  it('with two batches in flight, never overdraws a hot payer and posts a key raced across batches once', async () => {
+    await writer.submit(fund('user:hot2', 1_000n, 'fund:hot2'));
+    const inFlight = new LedgerWriter(db.sql, 2, 10); // small batches: many commit while another waits on the row
+    const keys = Array.from({ length: 200 }, (_, i) => `hot2:${i}`);
+    const outcomes = await Promise.all(
+      [...keys, ...keys.slice(0, 100)].map((key, i) => inFlight.submit(move('user:hot2', `user:sink${i % 5}`, 7n, key))),
+    );
+    expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.error.code === 'insufficient_funds')).toBe(true);
+    const posted = new Map<string, Set<string>>();
+    for (const o of outcomes)
+      if (o.ok) posted.set(o.transfers[0]!.key, (posted.get(o.transfers[0]!.key) ?? new Set()).add(o.transfers[0]!.id));
+    expect([...posted.values()].every((ids) => ids.size === 1)).toBe(true);
+    expect(posted.size).toBe(Math.floor(1_000 / 7));
+    expect(await available('user:hot2')).toBe(1_000n - 7n * BigInt(posted.size));
+    expect((await recomputeLedger(db.sql)).ok).toBe(true);
+  });
+
   it('enforces daily-limit counters atomically across parallel requests', async () => {
     await writer.submit(fund('user:lim', 10_000n, 'fund:lim'));
     const outcomes = await Promise.all(

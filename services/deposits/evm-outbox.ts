@@ -2,12 +2,14 @@
  * The listener's outbox: every recorded change a workflow must hear of is signalled after its SQL transaction
  * committed, and marked signalled only once Temporal accepted the signal. What a crash left unsignalled goes out on
  * the next round, after a restart too. A round's signals go out concurrently (a burst of deposits must not queue
- * behind one another) and are marked in one statement.
+ * behind one another) and are marked in one statement. Deliveries run beside the listener's loop (`kick`), so a slow
+ * Temporal never delays recording, and so crediting, the next block.
  */
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
+import { wakeCollector } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
@@ -37,7 +39,15 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) =
   return { done, failure };
 }
 
+/** How long a failed delivery waits before the next try, at most (it doubles from 250 ms). */
+const MAX_RETRY_DELAY_MS = 10_000;
+
 export class ListenerOutbox {
+  private delivering: Promise<void> | null = null;
+  private again = false;
+  private failures = 0;
+  private retry: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly deps: {
       sql: Sql;
@@ -49,6 +59,45 @@ export class ListenerOutbox {
     },
   ) {}
 
+  /**
+   * Delivers what is recorded and not yet signalled, beside the caller: one delivery at a time, and one more after it
+   * when kicked meanwhile; a failed delivery is tried again with backoff.
+   */
+  kick(): void {
+    if (this.delivering) {
+      this.again = true;
+      return;
+    }
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.delivering = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.deliver();
+          this.failures = 0;
+        } catch (error) {
+          this.failures++;
+          const delay = Math.min(250 * 2 ** this.failures, MAX_RETRY_DELAY_MS);
+          this.deps.log.warn(
+            { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+            'outbox delivery failed',
+          );
+          this.retry = setTimeout(() => this.kick(), delay);
+          this.again = false;
+        }
+      } while (this.again);
+      this.delivering = null;
+    })();
+  }
+
+  /** Waits for the delivery under way, and stops retrying (the listener is stopping). */
+  async stop(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    await this.delivering;
+  }
+
   async deliver(): Promise<number> {
     const concurrency = this.deps.concurrency ?? DEFAULT_SIGNAL_CONCURRENCY;
     let delivered = 0;
@@ -57,7 +106,7 @@ export class ListenerOutbox {
       const sends = await sendsToSignal(this.deps.sql, this.deps.chain);
       if (observations.length === 0 && sends.length === 0) return delivered;
       const [deposits, ownSends] = await Promise.all([
-        eachLimited(observations, concurrency, (o) => this.signalDeposit(o)),
+        this.signalDeposits(observations, concurrency),
         eachLimited(sends, concurrency, async (s) => {
           await signalTransactionConfirmed(this.deps, s.notify, { key: s.key, hash: s.hash });
           await markSendSignalled(this.deps.sql, s.id, s.version);
@@ -69,17 +118,36 @@ export class ListenerOutbox {
     }
   }
 
-  /** Starts the deposit's workflow on first sight; afterwards tells it it is confirmed or dropped. */
-  private async signalDeposit(o: ObservationToSignal): Promise<void> {
-    // credited (its workflow read the record before this signal went out): a signal would only start a new run
-    if (o.depositStatus === 'credited') return;
-    await signalEvmDeposit(
-      this.deps,
-      o.workflowId,
-      { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
-      { state: o.state, confirmations: o.confirmations },
+  /**
+   * A final deposit (credited, held or dropped) first wakes its wallet's collector, once per wallet, so the sweep
+   * starts without waiting on the deposit's workflow; then the deposit's workflow hears of it (it converts a credited
+   * deposit when its user asked). A deposit's workflow starts with its final state: nothing needs it while the
+   * deposit is confirming (the record holds the count). The invoice counts a deposit from first sight.
+   */
+  private async signalDeposits(observations: ObservationToSignal[], concurrency: number) {
+    const final = observations.filter((o) => o.state !== 'seen');
+    const wallets = [...new Set(final.map((o) => o.address))];
+    const woken = await eachLimited(wallets, concurrency, (address) =>
+      wakeCollector(this.deps, { chain: this.deps.chain, address }),
     );
-    // the invoice counts the deposit from first sight (processing), and settles once it is final
+    const awake = new Set(woken.done);
+    const told = await eachLimited(
+      observations.filter((o) => o.state === 'seen' || awake.has(o.address)),
+      concurrency,
+      (o) => this.signalDeposit(o),
+    );
+    return { done: told.done, failure: woken.failure ?? told.failure };
+  }
+
+  private async signalDeposit(o: ObservationToSignal): Promise<void> {
+    if (o.state !== 'seen') {
+      await signalEvmDeposit(
+        this.deps,
+        o.workflowId,
+        { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
+        { state: o.state, confirmations: o.confirmations },
+      );
+    }
     if (o.invoiceId) await signalInvoicePayment(this.deps, o.invoiceId);
   }
 }

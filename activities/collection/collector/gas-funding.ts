@@ -26,17 +26,22 @@ export async function requestGasFunding(deps: GasFundingDeps, id: string): Promi
   });
 }
 
-/** queued (the keeper has not sent it: e.g. waiting for a top-up), sent, or confirmed. */
-export async function gasFundingState(deps: CollectorDeps, id: string): Promise<'queued' | 'sent' | 'confirmed'> {
+/**
+ * queued (the keeper has not sent it: e.g. waiting for a top-up), sent, or mined: the sweep may be sent then, without
+ * waiting for the funding's confirmations. The sweep cannot be mined before its funding (the wallet could not pay its
+ * gas); a funding reorged out is sent again by the keeper, and the sweep waits in the pool or is rebroadcast meanwhile;
+ * the sweep is recorded only once it has its own confirmations, and by then so has its funding.
+ */
+export async function gasFundingState(deps: CollectorDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
   const { sql, evm } = deps;
   const sweep = await loadSweep(deps, id);
-  if (sweep.status !== 'funding') return 'confirmed';
+  if (sweep.status !== 'funding') return 'mined';
   const state = await evm.sender.stateOf(fundingKey(sweep));
   if (!state) return 'queued';
-  if (!state.confirmed) {
+  if (state.send.status === 'pending') {
     if (!sweep.fundingSendId) await updateSweep(sql, id, { fundingSendId: state.send.id });
     return 'sent';
   }
   await updateSweep(sql, id, { fundingSendId: state.send.id, fundingGas: gasOf(state.send), status: 'sending' });
-  return 'confirmed';
+  return 'mined';
 }

@@ -210,6 +210,10 @@ export interface ObservationToSignal {
   state: ObservationState;
   confirmations: number;
   version: number;
+  /** The deposit's own status: a final deposit the listener credited or held needs no workflow, unless it converts. */
+  depositStatus: string;
+  /** Its user asked for deposits in its currency to be converted (never for an invoice's deposit). */
+  converts: boolean;
 }
 
 /**
@@ -218,7 +222,9 @@ export interface ObservationToSignal {
  */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
-    select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version
+    select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version,
+      d.status, d.invoice_id is null and exists (
+        select 1 from deposit_auto_conversions c where c.user_id = d.user_id and c.currency = d.currency) as converts
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version
     order by o.state = 'seen', o.deposit_id limit ${limit}`;
@@ -232,6 +238,8 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
     state: r.state as ObservationState,
     confirmations: r.confirmations as number,
     version: r.version as number,
+    depositStatus: r.status as string,
+    converts: r.converts as boolean,
   }));
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
+import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
 import { wakeCollector } from '../collection/client.js';
@@ -39,14 +40,28 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) =
   return { done, failure };
 }
 
+/**
+ * Whether a deposit's workflow has work: converting a credited deposit whose user asked for it, crediting a confirmed
+ * one the listener could not (the ledger refused it: the workflow's failure shows it), or telling a dropped one's
+ * story. The listener credited or held every other final deposit, with its notice and webhook event, and woke its
+ * collector; a deposit confirming needs none (the record holds the count).
+ */
+export function needsWorkflow(o: Pick<ObservationToSignal, 'state' | 'depositStatus' | 'converts'>): boolean {
+  if (o.state === 'dropped') return true;
+  if (o.state === 'seen') return false;
+  if (o.depositStatus === 'credited') return o.converts;
+  return o.depositStatus !== 'held';
+}
+
 /** How long a failed delivery waits before the next try, at most (it doubles from 250 ms). */
 const MAX_RETRY_DELAY_MS = 10_000;
 
 export class ListenerOutbox {
-  private delivering: Promise<void> | null = null;
-  private again = false;
+  private readonly deliveries = new CoalescingRunner(async () => void (await this.deliver()));
+  private delivering: Promise<void> = Promise.resolve();
   private failures = 0;
   private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -64,35 +79,27 @@ export class ListenerOutbox {
    * when kicked meanwhile; a failed delivery is tried again with backoff.
    */
   kick(): void {
-    if (this.delivering) {
-      this.again = true;
-      return;
-    }
-    if (this.retry) clearTimeout(this.retry);
-    this.retry = null;
-    this.delivering = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.deliver();
-          this.failures = 0;
-        } catch (error) {
-          this.failures++;
-          const delay = Math.min(250 * 2 ** this.failures, MAX_RETRY_DELAY_MS);
-          this.deps.log.warn(
-            { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
-            'outbox delivery failed',
-          );
-          this.retry = setTimeout(() => this.kick(), delay);
-          this.again = false;
-        }
-      } while (this.again);
-      this.delivering = null;
-    })();
+    this.delivering = this.deliveries.run().then(
+      () => void (this.failures = 0),
+      (error: unknown) => {
+        if (this.retry || this.stopped) return; // several kicks shared the failed delivery: one retry
+        this.failures++;
+        const delay = Math.min(250 * 2 ** this.failures, MAX_RETRY_DELAY_MS);
+        this.deps.log.warn(
+          { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+          'outbox delivery failed',
+        );
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.kick();
+        }, delay);
+      },
+    );
   }
 
   /** Waits for the delivery under way, and stops retrying (the listener is stopping). */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
     await this.delivering;
@@ -120,9 +127,8 @@ export class ListenerOutbox {
 
   /**
    * A final deposit (credited, held or dropped) first wakes its wallet's collector, once per wallet, so the sweep
-   * starts without waiting on the deposit's workflow; then the deposit's workflow hears of it (it converts a credited
-   * deposit when its user asked). A deposit's workflow starts with its final state: nothing needs it while the
-   * deposit is confirming (the record holds the count). The invoice counts a deposit from first sight.
+   * starts at once; then the deposit's workflow is started for what still lives over time (`needsWorkflow`). The
+   * invoice counts a deposit from first sight.
    */
   private async signalDeposits(observations: ObservationToSignal[], concurrency: number) {
     const final = observations.filter((o) => o.state !== 'seen');
@@ -140,7 +146,7 @@ export class ListenerOutbox {
   }
 
   private async signalDeposit(o: ObservationToSignal): Promise<void> {
-    if (o.state !== 'seen') {
+    if (needsWorkflow(o)) {
       await signalEvmDeposit(
         this.deps,
         o.workflowId,

@@ -60,7 +60,7 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     expect(confirming.creditedDepositIds).toHaveLength(3);
     for (const id of confirming.creditedDepositIds) expect((await depositById(db.sql, id))!.status).toBe('credited');
     expect(await ethBalance()).toBe(3n * 10n ** 18n);
-    // the outbox tells each deposit's workflow it is final (it converts, when asked), and notices were stored with it
+    // the outbox wakes their collector and tells whatever still needs a workflow; the notices were stored with the credit
     const toSignal = await observationsToSignal(db.sql, CHAIN);
     expect(
       toSignal
@@ -68,6 +68,8 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
         .map((o) => o.depositId)
         .sort(),
     ).toEqual([...confirming.creditedDepositIds].sort());
+    // credited by the listener, and none of these users converts: their workflows have nothing left to do
+    expect(toSignal.every((o) => o.depositStatus === 'credited' && !o.converts)).toBe(true);
     const [notices] = await db.sql`select count(*)::int as n from notifications where kind = 'deposit_credited'`;
     expect(notices!.n).toBe(3);
 

@@ -347,7 +347,7 @@ describe('gasKeeperWorkflow', () => {
       },
       async recordNotification() {},
     };
-    const status = await runWith('keeper-signal', activities, async () => {
+    const { status, history } = await runWith('keeper-signal', activities, async () => {
       const handle = await env.client.workflow.start(gasKeeperWorkflow, {
         taskQueue: 'keeper-signal',
         workflowId: 'gas-keeper:evm-31337:signal',
@@ -361,9 +361,11 @@ describe('gasKeeperWorkflow', () => {
         await new Promise((r) => setTimeout(r, 50));
         status = await handle.query(gasKeeperStatusQuery);
       }
+      const history = await handle.fetchHistory();
       await handle.terminate('test over');
-      return status;
+      return { status, history };
     });
+    await record('gas-keeper-signalled', history);
     expect(ticks).toBeGreaterThanOrEqual(2);
     expect(ticks).toBeLessThanOrEqual(3);
     expect(status.waiting).toEqual([waiting]);

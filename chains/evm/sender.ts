@@ -69,7 +69,7 @@ export class EvmSender {
 
   /**
    * Sends several transactions from one key: consecutive nonces are reserved and every transaction stored in one SQL
-   * transaction, then all are broadcast. Keys already stored are not signed again.
+   * transaction, then all are broadcast together. Keys already stored are not signed again.
    */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
     const { sql, chain } = this.deps;
@@ -116,7 +116,9 @@ export class EvmSender {
       requests.map((r) => r.key),
     );
     const sends = requests.map((r) => stored.get(r.key)!);
-    for (const send of sends) if (send.status === 'pending') await this.broadcast(send);
+    // all at once (the provider sends them as one JSON-RPC batch): none waits for another's answer, and a node keeps a
+    // later nonce until the earlier one arrives; one that failed is stored unbroadcast, and reconcile sends it
+    await Promise.all(sends.filter((send) => send.status === 'pending').map((send) => this.broadcast(send)));
     return sends;
   }
 

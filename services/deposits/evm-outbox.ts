@@ -42,8 +42,8 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) =
 
 /**
  * Whether a deposit's workflow has work: converting a credited deposit whose user asked for it, crediting a confirmed
- * one the listener could not (the ledger refused it: the workflow's failure shows it), or telling a dropped one's
- * story. The listener credited or held every other final deposit, with its notice and webhook event, and woke its
+ * one the listener could not (the ledger refused it: the workflow's failure shows it), or recording a dropped one's
+ * end. The listener credited or held every other final deposit, with its notice and webhook event, and woke its
  * collector; a deposit confirming needs none (the record holds the count).
  */
 export function needsWorkflow(o: Pick<ObservationToSignal, 'state' | 'depositStatus' | 'converts'>): boolean {

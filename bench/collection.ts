@@ -122,6 +122,17 @@ try {
       stage('sent → recorded by the listener', stages.detected, last.detected),
       stage('confirming block → credited', stages.credited, last.credited),
       stage('credited → sweep broadcast (token: with gas funding)', stages.broadcast, last.broadcast),
+      // deposits alternate ETH (even) and USDT (odd): a token sweep waits for its gas funding to be mined first
+      stage(
+        '  of which ETH',
+        stages.broadcast.filter((_, i) => i % 2 === 0),
+        last.broadcast,
+      ),
+      stage(
+        '  of which USDT',
+        stages.broadcast.filter((_, i) => i % 2 === 1),
+        last.broadcast,
+      ),
       stage('credited → sweep confirmed in cold wallet', stages.swept, last.swept),
       stage('end to end (sent → swept)', endToEnd, last.swept),
     ],

@@ -24,14 +24,14 @@ export function createEvmDepositActivities(deps: CreditDeps & { temporal: Tempor
 
     /**
      * The whole of a deposit's settling in one idempotent step: reads the listener's record; a confirmed deposit is
-     * credited (once, batched with concurrent credits) and its wallet's collector woken; a dropped one only wakes the
-     * collector (it may wait for this deposit); one still confirming is left as it is.
+     * credited (the listener credits it as it records the confirming block, so this finds it credited, unless it was
+     * confirmed before that or the ledger refused it then) and converted when its user asked; one still confirming
+     * is left as it is. The listener's outbox has woken the wallet's collector before telling this workflow.
      */
     async settleEvmDeposit(input: Pick<EvmDepositInput, 'depositId' | 'chain' | 'address'>): Promise<EvmDepositStatus> {
       const observation = await depositObservation(input.depositId);
       if (observation.state === 'seen') return { state: 'confirming', confirmations: observation.confirmations };
       const credited = observation.state === 'confirmed' ? await creditOnce(deps, input.depositId) : null;
-      await wakeCollector(deps.temporal, { chain: input.chain, address: input.address });
       const state = credited === null ? 'dropped' : credited.status === 'held' ? 'held' : 'credited';
       return { state, confirmations: observation.confirmations };
     },

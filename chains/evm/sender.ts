@@ -69,7 +69,7 @@ export class EvmSender {
 
   /**
    * Sends several transactions from one key: consecutive nonces are reserved and every transaction stored in one SQL
-   * transaction, then all are broadcast. Keys already stored are not signed again.
+   * transaction, then all are broadcast together. Keys already stored are not signed again.
    */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
     const { sql, chain } = this.deps;
@@ -116,7 +116,9 @@ export class EvmSender {
       requests.map((r) => r.key),
     );
     const sends = requests.map((r) => stored.get(r.key)!);
-    for (const send of sends) if (send.status === 'pending') await this.broadcast(send);
+    // all at once (the provider sends them as one JSON-RPC batch): none waits for another's answer, and a node keeps a
+    // later nonce until the earlier one arrives; one that failed is stored unbroadcast, and reconcile sends it
+    await Promise.all(sends.filter((send) => send.status === 'pending').map((send) => this.broadcast(send)));
     return sends;
   }
 
@@ -141,12 +143,18 @@ export class EvmSender {
   /**
    * Reconciles the unfinished sends of a key that have waited longer than `staleAfterMs`: records what was mined,
    * and resubmits with higher fees (a new attempt, same nonce) or rebroadcasts what is still not mined. Younger sends
-   * are left alone (the listener records them). Returns every unfinished send, reconciled or not.
+   * are left alone (the listener records them), except one never broadcast, which is broadcast at once. Returns every unfinished send, reconciled or not.
    */
   async reconcile(signer: Signer, options: { staleAfterMs: number; bump: boolean }): Promise<Send[]> {
     const open: Send[] = [];
     for (const send of await openSends(this.deps.sql, this.deps.chain, signer.address.toLowerCase())) {
       const last = send.attempts[send.attempts.length - 1]!;
+      if (send.status === 'pending' && last.broadcastAt === null) {
+        // stored, never broadcast (the process died in between): sent now as it is, not after waiting to go stale
+        await this.broadcast(send);
+        open.push(send);
+        continue;
+      }
       if (Date.now() - (last.broadcastAt ?? last.createdAt).getTime() <= options.staleAfterMs) {
         open.push(send);
         continue;

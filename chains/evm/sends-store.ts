@@ -158,7 +158,8 @@ export async function markBroadcast(db: Db, sendId: string, attempt: number): Pr
 
 /**
  * Records where a send was mined (or that it is back to pending after a reorg). Reaching `confirmed` moves the
- * version, so the listener's outbox signals the workflows waiting for it.
+ * version, so the listener's outbox signals the workflows waiting for it; a gas funding moves it once mined instead
+ * (the sweep it pays for cannot be mined without it, so its collector may send the sweep then).
  */
 export async function recordInclusion(db: Db, sendId: string, inclusion: Inclusion | null, confirmed: boolean): Promise<void> {
   if (!inclusion) {
@@ -173,7 +174,8 @@ export async function recordInclusion(db: Db, sendId: string, inclusion: Inclusi
     update evm_sends set status = ${status}, mined_hash = ${inclusion.hash}, block_number = ${inclusion.blockNumber.toString()},
       block_hash = ${inclusion.blockHash}, succeeded = ${inclusion.succeeded}, gas_used = ${inclusion.gasUsed.toString()},
       effective_gas_price = ${inclusion.effectiveGasPrice.toString()}, updated_at = now(),
-      version = version + ${confirmed ? 1 : 0}
+      version = version + case when purpose = 'gas-funding' then (case when status = 'pending' then 1 else 0 end)
+                               else ${confirmed ? 1 : 0} end
     where id = ${sendId} and status <> 'confirmed'`;
 }
 
@@ -202,7 +204,7 @@ export async function sendsInBlock(db: Db, chain: string, blockHash: string): Pr
   );
 }
 
-/** Confirmed sends whose waiting workflows have not been signalled yet (the outbox). */
+/** Sends whose waiting workflows have not heard of their latest state yet (the outbox). */
 export async function sendsToSignal(db: Db, chain: string, limit = 500) {
   const rows = await db`
     select id, key, mined_hash, notify, version from evm_sends

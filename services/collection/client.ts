@@ -2,7 +2,7 @@
  * The one way into the collection workflows: the gas keeper (kept running from worker start-up, asked for gas by
  * collectors, queried by operators) and the collectors (woken by credited deposits).
  */
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -14,11 +14,10 @@ import {
   type EvmCollectorWorkflow,
 } from '../../workflows/collection/collector/messages.js';
 import {
-  fundGasUpdate,
+  gasFundingWantedSignal,
   gasKeeperSearchAttributes,
   gasKeeperStatusQuery,
   gasKeeperWorkflowId,
-  type FundingRequest,
   type GasKeeperStatus,
   gasKeeperWorkflowType,
   type GasKeeperWorkflow,
@@ -45,20 +44,15 @@ export async function ensureGasKeeper(temporal: TemporalTarget, chain: string, s
   }
 }
 
-/** Asks the gas keeper (started if it is not running) to fund a wallet; the request ID makes asking again a no-op. */
-export async function requestGasFunding(
-  temporal: TemporalTarget,
-  chain: string,
-  settings: GasKeeperSettings,
-  request: FundingRequest,
-): Promise<void> {
-  await temporal.client.workflow.executeUpdateWithStart(fundGasUpdate, {
-    args: [request],
-    updateId: request.requestId,
-    startWorkflowOperation: new WithStartWorkflowOperation<GasKeeperWorkflow>(
-      gasKeeperWorkflowType,
-      gasKeeperStart(temporal, chain, settings),
-    ),
+/**
+ * Tells the gas keeper (started if it is not running) that sweeps wait for gas: it funds every sweep in `funding` on
+ * its next tick, so asking again, or for many wallets at once, changes nothing.
+ */
+export async function wakeGasKeeper(temporal: TemporalTarget, chain: string, settings: GasKeeperSettings): Promise<void> {
+  await temporal.client.workflow.signalWithStart<GasKeeperWorkflow>(gasKeeperWorkflowType, {
+    ...gasKeeperStart(temporal, chain, settings),
+    signal: gasFundingWantedSignal,
+    signalArgs: [],
   });
 }
 

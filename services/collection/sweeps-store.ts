@@ -92,6 +92,12 @@ export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
   return row ? toSweep(row) : null;
 }
 
+/** Token sweeps of the chain waiting for their gas (oldest first): what the gas keeper funds on its next tick. */
+export async function sweepsAwaitingFunding(db: Db, chain: string, limit = 1_000): Promise<Sweep[]> {
+  const rows = await db`select * from evm_sweeps where chain = ${chain} and status = 'funding' order by id limit ${limit}`;
+  return rows.map(toSweep);
+}
+
 export async function openSweepsOf(db: Db, chain: string, address: string): Promise<Sweep[]> {
   const rows = await db`
     select * from evm_sweeps where chain = ${chain} and address = ${address}

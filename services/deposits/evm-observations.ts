@@ -6,7 +6,7 @@
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
-import { recordDeposit } from './store.js';
+import { creditDeposits, recordDeposit } from './store.js';
 import { notify } from '../notifications/store.js';
 import { recordInclusion, type Inclusion } from '../../chains/evm/sends-store.js';
 import { dropInflowsInBlock, recordCustodyInflows, type CustodyInflow } from '../reconciliation/client.js';
@@ -45,6 +45,8 @@ export interface ScannedRangeRecord {
 
 export interface RangeOutcome {
   newDeposits: number;
+  /** Deposits the range confirmed and credited (or held, as the deposit settings say) in its own transaction. */
+  creditedDepositIds: string[];
   droppedDepositIds: string[];
   replacedBlocks: bigint[];
 }
@@ -72,7 +74,7 @@ export async function recordScannedRange(
     await tx`insert into evm_listener_checkpoints (chain, block_number, block_hash) values (${chain}, ${last.number.toString()}, ${last.hash}) on conflict do nothing`;
     await tx`select 1 from evm_listener_checkpoints where chain = ${chain} for update`;
 
-    const outcome: RangeOutcome = { newDeposits: 0, droppedDepositIds: [], replacedBlocks: [] };
+    const outcome: RangeOutcome = { newDeposits: 0, creditedDepositIds: [], droppedDepositIds: [], replacedBlocks: [] };
     const numbers = range.blocks.map((b) => b.number.toString());
     const stored =
       await tx`select number, hash from evm_blocks where chain = ${chain} and number = any(${tx.array(numbers)}::bigint[])`;
@@ -92,7 +94,14 @@ export async function recordScannedRange(
     for (const d of range.deposits) if (await recordObservation(tx, chain, d)) outcome.newDeposits++;
     await recordCustodyInflows(tx, chain, range.custodyInflows);
 
-    await countConfirmations(tx, chain, last.number, settings.confirmations);
+    const confirmed = await countConfirmations(tx, chain, last.number, settings.confirmations);
+    // credited where the confirming block is recorded: no workflow, signal or queue on the credit's path, and a
+    // deposit is credited exactly when its recorded state becomes confirmed (never from a replaced block: the
+    // orphaning above runs first, in this transaction). The deposit's workflow, told afterwards, finds it credited.
+    if (confirmed.length > 0) {
+      const credits = await creditDeposits(tx, confirmed);
+      outcome.creditedDepositIds = confirmed.filter((_, i) => credits[i]!.ok);
+    }
     await tx`
       update evm_listener_checkpoints set block_number = ${last.number.toString()}, block_hash = ${last.hash}, updated_at = now()
       where chain = ${chain}`;
@@ -165,21 +174,30 @@ async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[
 
 /**
  * Confirmations relative to the last recorded block; reaching the threshold makes an observation or send final. Only
- * that change is one the workflows must hear of (the count in between is read from the record).
+ * that change is one the workflows must hear of (the count in between is read from the record). Answers the deposits
+ * this block confirmed whose deposit is still pending (to credit).
  */
-async function countConfirmations(tx: Tx, chain: string, head: bigint, required: number): Promise<void> {
+async function countConfirmations(tx: Tx, chain: string, head: bigint, required: number): Promise<string[]> {
   const h = head.toString();
-  await tx`
+  const changed = await tx`
     update evm_deposit_observations
     set confirmations = ${h}::bigint - block_number + 1,
         state = case when ${h}::bigint - block_number + 1 >= ${required} then 'confirmed' else 'seen' end,
         -- a deposit's workflow hears of a new state, not of each block on the way (one signal, one workflow task)
         version = version + case when ${h}::bigint - block_number + 1 >= ${required} then 1 else 0 end, updated_at = now()
     where chain = ${chain} and state = 'seen' and block_number <= ${h}::bigint
-      and ${h}::bigint - block_number + 1 > confirmations`;
+      and ${h}::bigint - block_number + 1 > confirmations
+    returning deposit_id, state`;
+  // a gas funding's waiting collector heard of it when it was mined (recordInclusion): nothing more to tell it
   await tx`
-    update evm_sends set status = 'confirmed', version = version + 1, updated_at = now()
+    update evm_sends set status = 'confirmed', version = version + case when purpose = 'gas-funding' then 0 else 1 end,
+      updated_at = now()
     where chain = ${chain} and status = 'mined' and block_number <= ${h}::bigint - ${required} + 1`;
+  const confirmed = changed.filter((r) => r.state === 'confirmed').map((r) => String(r.depositId));
+  if (confirmed.length === 0) return [];
+  const pending =
+    await tx`select id from deposits where id = any(${tx.array(confirmed)}::bigint[]) and status = 'pending' order by id`;
+  return pending.map((r) => String(r.id));
 }
 
 export interface ObservationToSignal {
@@ -192,17 +210,21 @@ export interface ObservationToSignal {
   state: ObservationState;
   confirmations: number;
   version: number;
-  /** The deposit's status: a credited one's workflow has finished and needs no further word. */
+  /** The deposit's own status: a final deposit the listener credited or held needs no workflow, unless it converts. */
   depositStatus: string;
+  /** Its user asked for deposits in its currency to be converted (never for an invoice's deposit). */
+  converts: boolean;
 }
 
 /**
  * Observations whose deposit workflow has not heard of their latest state (the outbox); final states first, since
- * those are the ones a user waits on (confirmed ones are credited when heard of).
+ * their wallets' collectors wait on them.
  */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
-    select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version, d.status
+    select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version,
+      d.status, d.invoice_id is null and exists (
+        select 1 from deposit_auto_conversions c where c.user_id = d.user_id and c.currency = d.currency) as converts
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version
     order by o.state = 'seen', o.deposit_id limit ${limit}`;
@@ -217,6 +239,7 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
     confirmations: r.confirmations as number,
     version: r.version as number,
     depositStatus: r.status as string,
+    converts: r.converts as boolean,
   }));
 }
 

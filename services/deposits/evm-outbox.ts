@@ -2,12 +2,15 @@
  * The listener's outbox: every recorded change a workflow must hear of is signalled after its SQL transaction
  * committed, and marked signalled only once Temporal accepted the signal. What a crash left unsignalled goes out on
  * the next round, after a restart too. A round's signals go out concurrently (a burst of deposits must not queue
- * behind one another) and are marked in one statement.
+ * behind one another) and are marked in one statement. Deliveries run beside the listener's loop (`kick`), so a slow
+ * Temporal never delays recording, and so crediting, the next block.
  */
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
+import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
+import { wakeCollector } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
@@ -37,7 +40,29 @@ async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) =
   return { done, failure };
 }
 
+/**
+ * Whether a deposit's workflow has work: converting a credited deposit whose user asked for it, crediting a confirmed
+ * one the listener could not (the ledger refused it: the workflow's failure shows it), or recording a dropped one's
+ * end. The listener credited or held every other final deposit, with its notice and webhook event, and woke its
+ * collector; a deposit confirming needs none (the record holds the count).
+ */
+export function needsWorkflow(o: Pick<ObservationToSignal, 'state' | 'depositStatus' | 'converts'>): boolean {
+  if (o.state === 'dropped') return true;
+  if (o.state === 'seen') return false;
+  if (o.depositStatus === 'credited') return o.converts;
+  return o.depositStatus !== 'held';
+}
+
+/** How long a failed delivery waits before the next try, at most (it doubles from 250 ms). */
+const MAX_RETRY_DELAY_MS = 10_000;
+
 export class ListenerOutbox {
+  private readonly deliveries = new CoalescingRunner(async () => void (await this.deliver()));
+  private delivering: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+
   constructor(
     private readonly deps: {
       sql: Sql;
@@ -49,6 +74,37 @@ export class ListenerOutbox {
     },
   ) {}
 
+  /**
+   * Delivers what is recorded and not yet signalled, beside the caller: one delivery at a time, and one more after it
+   * when kicked meanwhile; a failed delivery is tried again with backoff.
+   */
+  kick(): void {
+    this.delivering = this.deliveries.run().then(
+      () => void (this.failures = 0),
+      (error: unknown) => {
+        if (this.retry || this.stopped) return; // several kicks shared the failed delivery: one retry
+        this.failures++;
+        const delay = Math.min(250 * 2 ** this.failures, MAX_RETRY_DELAY_MS);
+        this.deps.log.warn(
+          { err: error instanceof Error ? error.message : String(error), retryInMs: delay },
+          'outbox delivery failed',
+        );
+        this.retry = setTimeout(() => {
+          this.retry = null;
+          this.kick();
+        }, delay);
+      },
+    );
+  }
+
+  /** Waits for the delivery under way, and stops retrying (the listener is stopping). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    await this.delivering;
+  }
+
   async deliver(): Promise<number> {
     const concurrency = this.deps.concurrency ?? DEFAULT_SIGNAL_CONCURRENCY;
     let delivered = 0;
@@ -57,7 +113,7 @@ export class ListenerOutbox {
       const sends = await sendsToSignal(this.deps.sql, this.deps.chain);
       if (observations.length === 0 && sends.length === 0) return delivered;
       const [deposits, ownSends] = await Promise.all([
-        eachLimited(observations, concurrency, (o) => this.signalDeposit(o)),
+        this.signalDeposits(observations, concurrency),
         eachLimited(sends, concurrency, async (s) => {
           await signalTransactionConfirmed(this.deps, s.notify, { key: s.key, hash: s.hash });
           await markSendSignalled(this.deps.sql, s.id, s.version);
@@ -69,17 +125,35 @@ export class ListenerOutbox {
     }
   }
 
-  /** Starts the deposit's workflow on first sight; afterwards tells it it is confirmed or dropped. */
-  private async signalDeposit(o: ObservationToSignal): Promise<void> {
-    // credited (its workflow read the record before this signal went out): a signal would only start a new run
-    if (o.depositStatus === 'credited') return;
-    await signalEvmDeposit(
-      this.deps,
-      o.workflowId,
-      { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
-      { state: o.state, confirmations: o.confirmations },
+  /**
+   * A final deposit (credited, held or dropped) first wakes its wallet's collector, once per wallet, so the sweep
+   * starts at once; then the deposit's workflow is started for what still lives over time (`needsWorkflow`). The
+   * invoice counts a deposit from first sight.
+   */
+  private async signalDeposits(observations: ObservationToSignal[], concurrency: number) {
+    const final = observations.filter((o) => o.state !== 'seen');
+    const wallets = [...new Set(final.map((o) => o.address))];
+    const woken = await eachLimited(wallets, concurrency, (address) =>
+      wakeCollector(this.deps, { chain: this.deps.chain, address }),
     );
-    // the invoice counts the deposit from first sight (processing), and settles once it is final
+    const awake = new Set(woken.done);
+    const told = await eachLimited(
+      observations.filter((o) => o.state === 'seen' || awake.has(o.address)),
+      concurrency,
+      (o) => this.signalDeposit(o),
+    );
+    return { done: told.done, failure: woken.failure ?? told.failure };
+  }
+
+  private async signalDeposit(o: ObservationToSignal): Promise<void> {
+    if (needsWorkflow(o)) {
+      await signalEvmDeposit(
+        this.deps,
+        o.workflowId,
+        { depositId: o.depositId, chain: this.deps.chain, currency: o.currency, address: o.address, userId: o.userId },
+        { state: o.state, confirmations: o.confirmations },
+      );
+    }
     if (o.invoiceId) await signalInvoicePayment(this.deps, o.invoiceId);
   }
 }

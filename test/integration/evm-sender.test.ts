@@ -64,6 +64,17 @@ describe('EvmSender', () => {
     expect(await provider.getBalance(to)).toBe(1_000n);
   });
 
+  it('broadcasts at once a stored transaction that was never broadcast, without waiting for it to go stale', async () => {
+    const signer = Wallet.createRandom();
+    const to = Wallet.createRandom().address;
+    await expect(sender.send(signer, await transfer('unsent:1', to, 7n))).rejects.toThrow(/insufficient funds/i);
+    await setBalance(provider, signer.address, parseEther('1'));
+    const [open] = await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true });
+    expect(open!.attempts).toHaveLength(1); // sent as stored, not bumped
+    expect((await provider.waitForTransaction(open!.attempts[0]!.txHash))?.status).toBe(1);
+    expect(await provider.getBalance(to)).toBe(7n);
+  });
+
   it('hands out every nonce once when many sends from one key run at once', async () => {
     const signer = Wallet.createRandom();
     await setBalance(provider, signer.address, parseEther('1'));

@@ -19,7 +19,12 @@ import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
 import { depositObservedSignal, evmDepositStatusQuery } from '../../workflows/deposits/evm/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
 import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
-import { fundGasUpdate, gasKeeperStatusQuery, type FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
+import {
+  fundGasUpdate,
+  gasFundingWantedSignal,
+  gasKeeperStatusQuery,
+  type FundingRequest,
+} from '../../workflows/collection/gas-keeper/messages.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -143,7 +148,7 @@ describe('evmDepositWorkflow', () => {
 describe('evmCollectorWorkflow', () => {
   it('funds, sweeps and records a token sweep, then the native one, then finishes when idle', async () => {
     const calls: string[] = [];
-    const funding = ['queued', 'sent', 'confirmed'] as const;
+    const funding = ['queued', 'sent', 'mined'] as const;
     let plans = 0;
     let confirmedChecks = 0;
     const activities: Partial<CollectorActivities> = {
@@ -320,5 +325,49 @@ describe('gasKeeperWorkflow', () => {
     ]);
     expect(ticks.some((queue) => queue.length === 1)).toBe(true);
     await record('gas-keeper', history);
+  });
+
+  it('ticks at once when collectors say sweeps wait for gas, and shows what it could not pay for yet', async () => {
+    const waiting = { requestId: 'sweep:evm-31337:7:funding', to: `0x${'cd'.repeat(20)}`, amount: '60', notify: 'collect:x' };
+    let ticks = 0;
+    const activities = {
+      async gasKeeperTick(): Promise<GasKeeperReport> {
+        ticks++;
+        return {
+          address: '0xkeeper',
+          balance: '10',
+          committed: '0',
+          checkedAt: 'now',
+          openSends: 0,
+          low: true,
+          sent: [],
+          waiting: ticks > 1 ? [waiting] : [],
+          settings: { minBalance: '5', maxFunding: '100', pollSeconds: 3600 },
+        };
+      },
+      async recordNotification() {},
+    };
+    const { status, history } = await runWith('keeper-signal', activities, async () => {
+      const handle = await env.client.workflow.start(gasKeeperWorkflow, {
+        taskQueue: 'keeper-signal',
+        workflowId: 'gas-keeper:evm-31337:signal',
+        args: [{ chain: 'evm-31337', settings: { minBalance: '5', maxFunding: '100', pollSeconds: 3600 } }],
+      });
+      // both signals arrive before the keeper's next tick, or one during it: two ticks at most, never one per signal
+      await handle.signal(gasFundingWantedSignal);
+      await handle.signal(gasFundingWantedSignal);
+      let status = await handle.query(gasKeeperStatusQuery);
+      for (let i = 0; i < 100 && !status.waiting?.length; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await handle.query(gasKeeperStatusQuery);
+      }
+      const history = await handle.fetchHistory();
+      await handle.terminate('test over');
+      return { status, history };
+    });
+    await record('gas-keeper-signalled', history);
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    expect(ticks).toBeLessThanOrEqual(3);
+    expect(status.waiting).toEqual([waiting]);
   });
 });

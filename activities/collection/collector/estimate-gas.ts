@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { isError } from 'ethers';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
 import { quoteFees } from '../../../chains/evm/provider.js';
+import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
@@ -42,6 +43,12 @@ async function priceTokenSweep(deps: CollectorDeps, sweep: PlannedTokenSweep): P
   const fees = await quoteFees(evm.provider);
   const holdings = await recordedHead(deps, sweep.address);
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
+  // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose
+  // node-side confirmations may run ahead of a listener catching up) must be behind it, or its ETH would count twice
+  const lastOwn = await lastMinedBlockFrom(sql, evm.chain, sweep.address);
+  if (lastOwn !== null && lastOwn > confirmedBlock) {
+    throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction as confirmed yet");
+  }
   const balance = await evm.provider.getBalance(sweep.address, confirmedBlock > 0n ? confirmedBlock : 0n);
   const funding = gasFundingNeeded(gasLimit * fees.maxFeePerGas, evm.gasMarginPercent, balance);
   return updateSweep(sql, sweep.id, {

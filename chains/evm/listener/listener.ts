@@ -1,7 +1,7 @@
 /**
- * The EVM listener's loop. It never moves money: it reads blocks, records deposits to deposit addresses, top-ups of
- * custody wallets and where our own transactions were mined, advances its checkpoint in the same SQL transaction, then, before reading the next
- * range, lets the outbox signal the workflows. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
+ * The EVM listener's loop. It reads blocks, records deposits to deposit addresses, top-ups of custody wallets and
+ * where our own transactions were mined, credits the deposits a range confirms and advances its checkpoint, all in one
+ * SQL transaction, then lets the outbox signal the workflows beside the loop while it reads the next range. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
  */
@@ -83,7 +83,7 @@ export class EvmListener {
       }
       try {
         // whatever a previous round recorded but could not signal, and our sends an activity found confirmed
-        await this.deps.outbox.deliver();
+        this.deps.outbox.kick();
         await this.catchUp(resuming);
         resuming = false;
         failures = 0;
@@ -96,6 +96,7 @@ export class EvmListener {
       }
       await this.deps.heads.next();
     }
+    await this.deps.outbox.stop();
   }
 
   /** Records every block from the checkpoint (minus the reorg depth when resuming) up to the node's head. */
@@ -135,9 +136,12 @@ export class EvmListener {
         );
       }
       if (outcome.newDeposits > 0) this.deps.log.info({ count: outcome.newDeposits, to: to.toString() }, 'deposits seen');
+      if (outcome.creditedDepositIds.length > 0) {
+        this.deps.log.info({ count: outcome.creditedDepositIds.length, to: to.toString() }, 'deposits confirmed and credited');
+      }
       next = to + 1n;
-      // in the loop that recorded the range: the deposits it confirmed are credited without waiting for the rest
-      await this.deps.outbox.deliver();
+      // the range's deposits are credited already; their workflows and collectors hear of it beside this loop
+      this.deps.outbox.kick();
     }
   }
 

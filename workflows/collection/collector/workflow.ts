@@ -2,7 +2,7 @@
  * The collector of one deposit wallet (`collect:<chain>:<address>`): the only workflow that sends from the wallet,
  * so two sweeps of it never race on its nonce. Woken when a deposit to the wallet is credited (or dropped), it
  * sweeps every currency worth sweeping to the cold wallet, tokens first:
- *   token:  estimate gas → ask the gas keeper for it → wait for the funding to confirm → sweep → wait → record
+ *   token:  estimate gas → ask the gas keeper for it → wait for the funding to be mined → sweep → wait → record
  *   native: sweep the balance less the fee → wait → record
  * Every step is an idempotent activity on the sweep's record, so a crash anywhere resumes without sending twice.
  * It finishes when it has been idle a while; the next deposit starts it again.
@@ -71,7 +71,8 @@ export async function evmCollectorWorkflow(input: CollectorInput): Promise<Colle
         const funding = await activities.gasFundingState(sweepId);
         // asked again while not sent: harmless (the keeper answers a known request), and a restarted keeper hears it
         if (funding === 'queued') await activities.requestGasFunding(sweepId);
-        return funding === 'confirmed';
+        // 'mined' now; recorded histories hold 'confirmed', the same go-ahead
+        return funding !== 'queued' && funding !== 'sent';
       });
     }
     setState('sweeping');

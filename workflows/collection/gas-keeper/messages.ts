@@ -1,5 +1,5 @@
 /** What the gas keeper workflow and its callers (collectors asking for gas, operators, start-up) share. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GasKeeperSettings } from '../../../chains/evm/context.js';
 import { Chain, SluiceKind } from '../../../platform/temporal/search-attributes.js';
 
@@ -29,6 +29,8 @@ export interface FundingAccepted {
 
 export interface GasKeeperState {
   queue: FundingRequest[];
+  /** Sweeps waiting for gas in the database that the last tick could not pay for yet (shown to operators). */
+  waiting?: FundingRequest[];
   /** Request IDs recently accepted (sent or queued): a repeated request is answered, not queued twice. */
   recent: string[];
   low: boolean;
@@ -49,6 +51,12 @@ export interface GasKeeperInput {
 export type GasKeeperStatus = Omit<GasKeeperState, 'recent'> & { address: string | null };
 
 export const fundGasUpdate = defineUpdate<FundingAccepted, [FundingRequest]>('fundGas');
+/**
+ * Collectors' sweeps are waiting for gas in the database (status `funding`): the keeper's next tick reads and funds
+ * all of them in one batch. A signal, not an Update: many collectors asking together cost one workflow task, and none
+ * of them waits for the keeper's answer.
+ */
+export const gasFundingWantedSignal = defineSignal('gasFundingWanted');
 export const gasKeeperStatusQuery = defineQuery<GasKeeperStatus>('gasKeeperStatus');
 
 export const gasKeeperSearchAttributes = (chain: string) => [

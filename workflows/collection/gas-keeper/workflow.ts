@@ -1,6 +1,7 @@
 /**
- * The gas keeper of a chain (`gas-keeper:<chain>`): the only writer of the gas keeper wallet. Collectors ask it for
- * gas through an Update; it queues the requests and sends them in batches (its nonces reserved in order), resubmits
+ * The gas keeper of a chain (`gas-keeper:<chain>`): the only writer of the gas keeper wallet. Collectors' sweeps wait
+ * for gas in the database and the collectors signal it (an Update queues a request in its state, as before); each tick
+ * sends all it can pay for in one batch (its nonces reserved in order, none waiting for another's receipt), resubmits
  * with higher fees what is not mined in time, and watches its balance on a timer: below the threshold it raises an
  * alert (log, operator notification, SluiceStatus `low-balance`) and holds requests it cannot pay until topped up.
  */
@@ -18,7 +19,13 @@ import type { createGasKeeperActivities } from '../../../activities/collection/g
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
-import { fundGasUpdate, gasKeeperStatusQuery, type GasKeeperInput, type GasKeeperState } from './messages.js';
+import {
+  fundGasUpdate,
+  gasFundingWantedSignal,
+  gasKeeperStatusQuery,
+  type GasKeeperInput,
+  type GasKeeperState,
+} from './messages.js';
 
 const { gasKeeperTick } = proxyActivities<ReturnType<typeof createGasKeeperActivities>>(retryPolicies.gasKeeperTick);
 const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.evmBookkeeping);
@@ -47,6 +54,8 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
     const { recent: _, ...rest } = state;
     return { ...rest, address };
   });
+  // the requests are in the database; the tick reads them (a handler adds no command: histories replay as before)
+  setHandler(gasFundingWantedSignal, () => void received++);
   setHandler(
     fundGasUpdate,
     (request) => {
@@ -80,6 +89,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
     state.openSends = report.openSends;
     const sent = new Set(report.sent);
     state.queue = state.queue.filter((r) => !sent.has(r.requestId));
+    state.waiting = report.waiting ?? [];
 
     if (report.low && !state.low) {
       state.low = true;

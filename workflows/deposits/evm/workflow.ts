@@ -1,7 +1,9 @@
 /**
- * An EVM deposit (`deposit:<chain>:<tx>:<index>`), started by the listener when it first sees the transfer: waits for
- * the confirmations (the listener's signals, with polling as the fallback), credits the user once, then hands the
- * wallet to its collector. A deposit whose block left the chain before it was confirmed is never credited.
+ * An EVM deposit (`deposit:<chain>:<tx>:<index>`). The listener credits a deposit in the transaction that records its
+ * confirming block and wakes its wallet's collector; it starts this workflow, with the final state, only when
+ * something is left: converting the credited deposit, crediting one the listener could not, or a drop. (Deposits seen
+ * before that change started it on first sight: it waits for the final word, with polling as the fallback.) A deposit
+ * whose block left the chain before it was confirmed is never credited.
  */
 import { condition, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';

@@ -120,11 +120,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
             threshold: eth(status.settings.minBalance)!,
             low: status.low,
             committed: eth(status.committed),
-            queued: [...status.queue, ...(status.waiting ?? [])].map((r) => ({
-              request_id: r.requestId,
-              to: r.to,
-              amount: eth(r.amount)!,
-            })),
+            queued: status.queue.map((r) => ({ request_id: r.requestId, to: r.to, amount: eth(r.amount)! })),
             pending_transactions: status.openSends,
             checked_at: status.checkedAt,
           },

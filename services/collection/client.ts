@@ -56,8 +56,18 @@ export async function wakeGasKeeper(temporal: TemporalTarget, chain: string, set
   });
 }
 
-export async function gasKeeperStatus(temporal: Pick<TemporalTarget, 'client'>, chain: string): Promise<GasKeeperStatus> {
-  return temporal.client.workflow.getHandle(gasKeeperWorkflowId(chain)).query(gasKeeperStatusQuery);
+/**
+ * The keeper's status for operators, its `queue` listing every funding request not paid yet: those queued in the
+ * workflow by an Update and the sweeps waiting for gas in the database.
+ */
+export async function gasKeeperStatus(
+  temporal: Pick<TemporalTarget, 'client'>,
+  chain: string,
+): Promise<Omit<GasKeeperStatus, 'waiting'>> {
+  const { waiting = [], ...status } = await temporal.client.workflow
+    .getHandle(gasKeeperWorkflowId(chain))
+    .query(gasKeeperStatusQuery);
+  return { ...status, queue: [...status.queue, ...waiting] };
 }
 
 /** Starts the wallet's collector, or wakes the running one: one collector per wallet, ever. */

@@ -1,6 +1,7 @@
 /**
  * Notifications' part of the worker: the activity through which workflows record notifications, the dispatcher that
- * routes recorded ones to their channels and starts their delivery workflows, the delivery and broadcast activities
+ * routes recorded ones to their channels, makes each delivery's first attempt and starts a delivery workflow for what
+ * must be retried, the delivery and broadcast activities
  * (mail, the Telegram bot, Slack webhooks), and the sweep that starts broadcasts the API did not.
  */
 import { notificationSettings, required, telegramBot, webhookSettings } from '../../platform/config.js';
@@ -53,7 +54,7 @@ export const notificationsFeature: WorkerFeature<WorkerDeps> = {
             if (dispatching) return; // the previous run is still routing a burst
             dispatching = true;
             try {
-              await dispatchNotifications({ sql, temporal, log, retry: settings.retry });
+              await dispatchNotifications({ sql, temporal, log, retry: settings.retry, delivery });
             } finally {
               dispatching = false;
             }

@@ -72,13 +72,20 @@ export async function deliveryIdsByKey(db: Db, keys: string[]): Promise<string[]
   return keys.flatMap((k) => (byKey.has(k) ? [byKey.get(k)!] : []));
 }
 
-/** Of these deliveries, those still to be sent, by id, with their channel. */
-export async function openDeliveriesByKey(db: Db, keys: string[]): Promise<Array<{ id: string; channel: Channel }>> {
+/** Of these deliveries, those still to be sent, by id, with their channel and notification. */
+export async function openDeliveriesByKey(
+  db: Db,
+  keys: string[],
+): Promise<Array<{ id: string; channel: Channel; notificationId: string | null }>> {
   if (keys.length === 0) return [];
   const rows = await db`
-    select id, channel from notification_deliveries
+    select id, channel, notification_id from notification_deliveries
     where key = any(${db.array(keys)}::text[]) and status in ('pending', 'sending') order by id`;
-  return rows.map((r) => ({ id: String(r.id), channel: r.channel as Channel }));
+  return rows.map((r) => ({
+    id: String(r.id),
+    channel: r.channel as Channel,
+    notificationId: r.notificationId === null ? null : String(r.notificationId),
+  }));
 }
 
 /** A notification's deliveries still to be sent. */

@@ -1,8 +1,12 @@
 /**
  * The dispatcher: routes notifications recorded since it last ran (the notifications table is the outbox; features
  * record them in their own transactions). For each it creates the deliveries its recipient's routing asks for and
- * starts the delivery workflow `notification:<id>`, then marks it dispatched. A crash in between repeats the work
- * harmlessly: deliveries are keyed, and a start joins (or is refused by) the workflow already there.
+ * makes each one's first attempt itself, as webhooks' first attempts are made (a notice that goes out costs the
+ * Temporal server nothing: a burst of deposits is not paced by workflow starts); only a notification with a delivery
+ * to retry gets its delivery workflow `notification:<id>`, which retries what is still open. Then it marks the
+ * notifications dispatched. A crash in between repeats the work harmlessly: deliveries are keyed, a send is claimed in
+ * the delivery log (one interrupted mid-send is marked uncertain by the next claim, never sent twice), and a start
+ * joins (or is refused by) the workflow already there.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eventTypeOf } from '../../domain/notifications/events.js';
@@ -18,7 +22,9 @@ import {
   type NotificationDeliveryWorkflow,
 } from '../../workflows/notifications/delivery/messages.js';
 import { listAlertRoutes } from './alert-routes-store.js';
-import { insertDeliveries, type NewDelivery } from './deliveries-store.js';
+import { PermanentSendError } from './channels.js';
+import { insertDeliveries, openDeliveriesByKey, type NewDelivery } from './deliveries-store.js';
+import { sendDelivery, type DeliveryDeps } from './delivery.js';
 import { preferencesOfUsers, reachOfUsers } from './preferences-store.js';
 
 export interface DispatchDeps {
@@ -26,10 +32,14 @@ export interface DispatchDeps {
   temporal: TemporalTarget;
   log: Logger;
   retry: DeliveryRetry;
+  /** The channels' clients, for the first attempts. */
+  delivery: DeliveryDeps;
 }
 
 const BATCH = 500;
 const STARTS_AT_ONCE = 32;
+/** First attempts in flight at once: they wait on mail servers and chat APIs, not on this process's CPU. */
+const SENDS_AT_ONCE = 32;
 
 /** Dispatches everything waiting; returns how many notifications it routed. */
 export async function dispatchNotifications(deps: DispatchDeps): Promise<number> {
@@ -73,12 +83,35 @@ async function dispatchBatch(deps: DispatchDeps): Promise<number> {
     }));
   });
   await insertDeliveries(sql, deliveries);
-  const toStart = [...new Set(deliveries.map((d) => d.notificationId!))];
+  const toStart = await firstAttempts(deps, deliveries);
   for (let i = 0; i < toStart.length; i += STARTS_AT_ONCE)
     await Promise.all(toStart.slice(i, i + STARTS_AT_ONCE).map((id) => startDelivery(deps, id)));
   await sql`update notifications set dispatched_at = now() where id = any(${sql.array(rows.map((r) => String(r.id)))}::bigint[])`;
   if (toStart.length > 0) deps.log.debug({ notifications: rows.length, delivering: toStart.length }, 'notifications dispatched');
   return rows.length;
+}
+
+/** Sends each open delivery once; answers the notifications left with a delivery to retry. */
+async function firstAttempts(deps: DispatchDeps, deliveries: NewDelivery[]): Promise<string[]> {
+  const open = await openDeliveriesByKey(
+    deps.sql,
+    deliveries.map((d) => d.key),
+  );
+  const retrying = new Set<string>();
+  let next = 0;
+  const lane = async () => {
+    while (next < open.length) {
+      const delivery = open[next++]!;
+      try {
+        await sendDelivery(deps.delivery, delivery.id, { lastAttempt: deps.retry.maximumAttempts <= 1 });
+      } catch (error) {
+        // the send logged it on the row; a refusal for good (or the last attempt) is final there, the rest is retried
+        if (!(error instanceof PermanentSendError) && deps.retry.maximumAttempts > 1) retrying.add(delivery.notificationId!);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SENDS_AT_ONCE, open.length) }, lane));
+  return [...retrying];
 }
 
 async function startDelivery(deps: DispatchDeps, notificationId: string): Promise<void> {
@@ -88,7 +121,9 @@ async function startDelivery(deps: DispatchDeps, notificationId: string): Promis
       workflowId: notificationWorkflowId(notificationId),
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      args: [{ notificationId, retry: deps.retry }],
+      // the first attempt was made: the workflow makes the others, the first of them after the policy's first interval
+      args: [{ notificationId, retry: { ...deps.retry, maximumAttempts: deps.retry.maximumAttempts - 1 } }],
+      startDelay: deps.retry.initialIntervalMs,
       typedSearchAttributes: notificationSearchAttributes,
     });
   } catch (error) {

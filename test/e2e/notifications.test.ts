@@ -4,9 +4,11 @@
  * when they do not render, a failing Slack hook retried and logged as failed, and a broadcast that survives its
  * worker being killed without sending anyone the message twice.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { raiseAlert } from '../../services/notifications/client.js';
+import { notificationWorkflowId } from '../../workflows/notifications/delivery/messages.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { checkAccessibility, launchBrowser } from '../support/browser.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
@@ -100,6 +102,10 @@ describe('notifications', () => {
     expect(
       mine.every((d: { event_type: string; attempts: number }) => d.event_type === 'deposit_credited' && d.attempts === 1),
     ).toBe(true);
+    // sent on the first attempt, by the dispatcher itself: no delivery workflow was needed
+    await expect(
+      stack.temporal.workflow.getHandle(notificationWorkflowId(mine[0].notification_id)).describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses a template that does not render, naming the placeholder, and saves and previews one that does', async () => {

@@ -17,8 +17,15 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * Waits bounded by what a healthy SMTP server needs (nodemailer's defaults wait up to 2 minutes to connect and 10 of
+ * silence): a send that hangs fails and is retried, not left holding the notification dispatcher that makes first
+ * attempts. Parameters in SMTP_URL's query (e.g. `?socketTimeout=120000`) override these.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
+
 export function createMailer(settings: { smtpUrl: string; from: string }): Mailer {
-  const transport: Transporter = nodemailer.createTransport(settings.smtpUrl);
+  const transport: Transporter = nodemailer.createTransport({ url: settings.smtpUrl, ...SMTP_TIMEOUTS });
   return {
     async send(message) {
       const info = await transport.sendMail({ from: settings.from, ...message });

@@ -112,7 +112,10 @@ describe('the console: operations', () => {
       const listed = page.locator(`table.deposits tr[data-deposit="${held.id}"] td`);
       expect(await listed.nth(3).textContent()).toBe('held (above maximum)');
       expect(Number(await listed.nth(4).textContent())).toBeGreaterThanOrEqual(1);
-      expect(await listed.locator('a.temporal').getAttribute('href')).toContain(encodeURIComponent('WorkflowId="deposit:evm-'));
+      // an EVM deposit links its wallet's collector, and its own workflow (started only for conversions and drops)
+      const links = listed.locator('a.temporal');
+      expect(await links.nth(0).getAttribute('href')).toContain(encodeURIComponent('WorkflowId="collect:evm-'));
+      expect(await links.nth(1).getAttribute('href')).toContain(encodeURIComponent('WorkflowId="deposit:evm-'));
       // the confirmation box is required
       await row.getByRole('button', { name: 'Credit' }).click();
       expect(page.url()).not.toContain('done=');
@@ -136,7 +139,9 @@ describe('the console: operations', () => {
       const found = page.locator('table tbody tr');
       expect(await found.count()).toBe(1);
       expect(await found.locator('td').nth(5).textContent()).toBe('credited');
-      expect(decodeURIComponent((await found.locator('a.temporal').getAttribute('href'))!)).toContain('WorkflowId="deposit:evm-');
+      const foundLinks = found.locator('a.temporal');
+      expect(decodeURIComponent((await foundLinks.nth(0).getAttribute('href'))!)).toContain('WorkflowId="collect:evm-');
+      expect(decodeURIComponent((await foundLinks.nth(1).getAttribute('href'))!)).toContain('WorkflowId="deposit:evm-');
       await open('/deposits');
       // crediting it again is refused: it is not held any more
       const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');

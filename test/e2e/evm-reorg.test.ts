@@ -3,6 +3,7 @@
  * would break other tests): the deposit is dropped and never credited; later deposits are credited as usual.
  */
 import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAnvil, type AnvilChain } from '../../platform/embedded/anvil.js';
@@ -66,7 +67,14 @@ describe('EVM reorg', () => {
       await mine(5);
 
       await eventually('the deposit dropped', async () => (await deposits())[0]?.status === 'dropped');
-      const result = await stack.temporal.workflow.getHandle(`deposit:evm-31337:${sent.hash.toLowerCase()}:0`).result();
+      // the listener records the drop, then its outbox starts the deposit's workflow beside its loop: wait for it
+      const workflow = stack.temporal.workflow.getHandle(`deposit:evm-31337:${sent.hash.toLowerCase()}:0`);
+      const result = await eventually("the dropped deposit's workflow result", () =>
+        workflow.result().catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        }),
+      );
       expect(result).toMatchObject({ state: 'dropped' });
       const balances = (await stack.api.get('/v1/balances', { token: user.token })).body.data;
       expect(balances.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: '0.000000000000000000' });

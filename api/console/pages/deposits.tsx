@@ -18,6 +18,7 @@ import { gasKeeperView } from '../gas-keeper.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
+import { DepositWorkflowLinks } from '../deposit-workflows.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, NextPage, PostForm, Select, when } from '../ui.js';
 
@@ -120,7 +121,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           <button type="submit">Filter</button>
         </form>
         <p>
-          <TemporalLink ui={ui} attributes={{ SluiceKind: 'deposit', SluiceStatus: 'confirming' }} label="Deposits confirming" />
+          <TemporalLink
+            ui={ui}
+            attributes={{ SluiceKind: 'deposit' }}
+            label="Deposit workflows (XRPL deposits, EVM conversions and drops)"
+          />
         </p>
         <DepositTable deposits={result.data} confirmations={confirmations} fmt={fmt} ui={ui} />
         <NextPage path="/deposits" query={{ network: f.network, status: f.status }} cursor={result.nextCursor} />
@@ -234,7 +239,7 @@ function DepositTable(props: { deposits: Deposit[]; confirmations: Map<string, n
             <td class="mono">{d.txHash}</td>
             <td>{d.creditedBy ? `${when(d.creditedAt)} by operator ${d.creditedBy}` : when(d.creditedAt)}</td>
             <td>
-              <TemporalLink ui={props.ui} attributes={{ WorkflowId: d.workflowId }} label="Deposit" />
+              <DepositWorkflowLinks ui={props.ui} deposit={d} />
             </td>
           </tr>
         ))}

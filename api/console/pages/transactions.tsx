@@ -25,6 +25,7 @@ import { optionalText, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
+import { DepositWorkflowLinks } from '../deposit-workflows.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Field, NextPage, Select, when } from '../ui.js';
 
@@ -252,7 +253,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           columns={DEPOSIT_COLUMNS}
           rows={shown.map((d) => depositCells(d, fmt))}
           links={shown.map((d) => (
-            <TemporalLink ui={ui} attributes={{ WorkflowId: d.workflowId }} label="Deposit" />
+            <DepositWorkflowLinks ui={ui} deposit={d} />
           ))}
         />
       );

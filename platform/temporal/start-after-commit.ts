@@ -7,6 +7,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Logger } from '../log.js';
+import { eachLimited } from '../each-limited.js';
 
 /** A feature's rows that each have a workflow: how to start one, record it started, and find those not started. */
 export interface WorkflowOutbox<Row> {
@@ -72,21 +73,13 @@ export async function startMissed<Row>(outbox: WorkflowOutbox<Row>, graceSeconds
  * commit), `concurrency` at a time. A start that fails is logged and left to the sweep. Returns how many it started.
  */
 export async function startStored<Row>(outbox: WorkflowOutbox<Row>, rows: Row[], log: Logger, concurrency = 16): Promise<number> {
-  let next = 0;
-  let started = 0;
-  const lane = async () => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
-      try {
-        await startAndMark(outbox, row);
-        started += 1;
-      } catch (error) {
-        log.warn({ err: error, kind: outbox.kind, id: outbox.idOf(row) }, `could not start the ${outbox.kind} workflow now`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
-  return started;
+  const { done } = await eachLimited(rows, concurrency, (row) =>
+    startAndMark(outbox, row).catch((error: unknown) => {
+      log.warn({ err: error, kind: outbox.kind, id: outbox.idOf(row) }, `could not start the ${outbox.kind} workflow now`);
+      throw error;
+    }),
+  );
+  return done.length;
 }
 
 /**

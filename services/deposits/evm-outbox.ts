@@ -8,6 +8,7 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../platform/db/client.js';
 import { CoalescingRunner } from '../../platform/coalescing-runner.js';
+import { eachLimited } from '../../platform/each-limited.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
 import { wakeCollector } from '../collection/client.js';
@@ -18,27 +19,6 @@ import type { Logger } from '../../platform/log.js';
 
 /** Signals in flight at once (EVM_SIGNAL_CONCURRENCY): enough to cover Temporal's round trip for a burst. */
 const DEFAULT_SIGNAL_CONCURRENCY = 64;
-
-/** Runs `task` over `items`, `concurrency` at a time; returns the items whose task succeeded and the first error. */
-async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>) {
-  const done: T[] = [];
-  let failure: unknown = null;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        try {
-          await task(item);
-          done.push(item);
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-    }),
-  );
-  return { done, failure };
-}
 
 /**
  * Whether a deposit's workflow has work: converting a credited deposit whose user asked for it, crediting a confirmed

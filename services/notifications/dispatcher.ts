@@ -12,6 +12,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eventTypeOf } from '../../domain/notifications/events.js';
 import { alertDeliveries, userDeliveries, type Severity } from '../../domain/notifications/routing.js';
 import type { Sql } from '../../platform/db/client.js';
+import { eachLimited } from '../../platform/each-limited.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
@@ -84,8 +85,8 @@ async function dispatchBatch(deps: DispatchDeps): Promise<number> {
   });
   await insertDeliveries(sql, deliveries);
   const toStart = await firstAttempts(deps, deliveries);
-  for (let i = 0; i < toStart.length; i += STARTS_AT_ONCE)
-    await Promise.all(toStart.slice(i, i + STARTS_AT_ONCE).map((id) => startDelivery(deps, id)));
+  const started = await eachLimited(toStart, STARTS_AT_ONCE, (id) => startDelivery(deps, id));
+  if (started.failure) throw started.failure; // not marked dispatched: the next run starts what is missing
   await sql`update notifications set dispatched_at = now() where id = any(${sql.array(rows.map((r) => String(r.id)))}::bigint[])`;
   if (toStart.length > 0) deps.log.debug({ notifications: rows.length, delivering: toStart.length }, 'notifications dispatched');
   return rows.length;
@@ -98,19 +99,14 @@ async function firstAttempts(deps: DispatchDeps, deliveries: NewDelivery[]): Pro
     deliveries.map((d) => d.key),
   );
   const retrying = new Set<string>();
-  let next = 0;
-  const lane = async () => {
-    while (next < open.length) {
-      const delivery = open[next++]!;
-      try {
-        await sendDelivery(deps.delivery, delivery.id, { lastAttempt: deps.retry.maximumAttempts <= 1 });
-      } catch (error) {
-        // the send logged it on the row; a refusal for good (or the last attempt) is final there, the rest is retried
-        if (!(error instanceof PermanentSendError) && deps.retry.maximumAttempts > 1) retrying.add(delivery.notificationId!);
-      }
+  await eachLimited(open, SENDS_AT_ONCE, async (delivery) => {
+    try {
+      await sendDelivery(deps.delivery, delivery.id, { lastAttempt: deps.retry.maximumAttempts <= 1 });
+    } catch (error) {
+      // the send logged it on the row; a refusal for good (or the last attempt) is final there, the rest is retried
+      if (!(error instanceof PermanentSendError) && deps.retry.maximumAttempts > 1) retrying.add(delivery.notificationId!);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(SENDS_AT_ONCE, open.length) }, lane));
+  });
   return [...retrying];
 }
 

@@ -1,5 +1,5 @@
 /** Operators' account administration: user groups, account types, and a user's group and type. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import {
   changeAccount,
@@ -12,7 +12,8 @@ import {
 import { userById } from '../../services/users-auth/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Slug = z
   .string()
@@ -40,25 +41,21 @@ export function accountOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     const list = kind === 'groups' ? listGroups : listAccountTypes;
     const insert = kind === 'groups' ? insertGroup : insertAccountType;
     app.openapi(
-      createRoute({
+      guardedRoute(guards.operator, {
         method: 'get',
         path: `/v1/ops/${kind}`,
         tags: ['operations'],
         summary: words,
-        middleware: [guards.operator] as const,
-        security: BearerSecurity,
         responses: { 200: jsonResponse(words, z.object({ data: z.array(NamedView) })), ...problems(401, 403) },
       }),
       async (c) => c.json({ data: (await list(deps.sql)).map(view) }, 200),
     );
     app.openapi(
-      createRoute({
+      guardedRoute(guards.admin, {
         method: 'post',
         path: `/v1/ops/${kind}`,
         tags: ['operations'],
         summary: `Create one of the ${words.toLowerCase()}`,
-        middleware: [guards.admin] as const,
-        security: BearerSecurity,
         request: jsonBody(NamedView),
         responses: { 201: jsonResponse('Created', NamedView), ...problems(400, 401, 403, 409, 415) },
       }),
@@ -74,13 +71,11 @@ export function accountOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   }
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'put',
       path: '/v1/ops/users/{id}/account',
       tags: ['operations'],
       summary: 'Put a user in a group (whose settings then apply to them) or change their account type',
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.uuid() }), ...jsonBody(AccountChange) },
       responses: { 200: jsonResponse('Updated', AccountView), ...problems(400, 401, 403, 404, 415) },
     }),

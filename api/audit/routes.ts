@@ -1,12 +1,13 @@
 /** Ledger audits: run one now, list past results, or query one's workflow for its status. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { auditStatus, startManualAudit } from '../../services/audit/client.js';
 import { listAudits } from '../../services/audit/store.js';
 import { AUDIT_WORKFLOW_ID_PREFIX, type LedgerAuditResult } from '../../workflows/audit/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
+import { jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const WAIT_FOR_RESULT_MS = 30_000;
 
@@ -50,13 +51,11 @@ const auditView = (workflowId: string, a: LedgerAuditResult & { trigger?: string
 
 export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/audit',
       tags: ['operations'],
       summary: 'Run a ledger audit now; answers with the report, or 202 if it takes longer than 30 s',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: {
         200: jsonResponse('The audit report', AuditView),
         202: jsonResponse('Still running', Running),
@@ -76,35 +75,34 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/audits',
       tags: ['operations'],
       summary: 'Past ledger audits, newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery },
-      responses: {
-        200: jsonResponse('A page of audits', PageOf(AuditView)),
-        ...problems(400, 401, 403),
-      },
+      items: ['A page of audits', AuditView],
+      forbidden: true,
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const rows = await listAudits(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
-      const result = page(rows, limit, (r) => r.id);
-      return c.json({ data: result.data.map((a) => auditView(a.workflowId, a)), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        await pageBody(
+          rows,
+          limit,
+          (r) => r.id,
+          (a) => auditView(a.workflowId, a),
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/audits/{workflow_id}',
       tags: ['operations'],
       summary: "An audit's status and report, queried from its workflow",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({
           workflow_id: z

@@ -1,5 +1,5 @@
 /** Bets: a user places one on an open event (the stake is held in the ledger) and follows its settlement. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { betById, betByIdempotencyKey, betsOfUser, type Bet } from '../../services/betting/bets-store.js';
 import { bettingRefusal } from '../../domain/betting/events.js';
 import { BET_STATUSES, formatCoefficient, parseStake, payoutFor, STAKE_DECIMALS } from '../../domain/betting/bets.js';
@@ -8,23 +8,21 @@ import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js'
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
-  PageQuery,
   replayHeaders,
   problems,
-  PageOf,
 } from '../http/schemas.js';
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import { EventId } from './events-routes.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const BetRequest = z
   .object({
@@ -81,13 +79,11 @@ const refusal = (error: { code: ErrorCode; message: string }) => {
 export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/bets',
       tags: ['betting'],
       summary: 'Bet on an open event: the stake is held until the event is settled',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(BetRequest) },
       responses: {
         201: jsonResponse('Placed (or the first bet of this Idempotency-Key)', BetView),
@@ -131,18 +127,12 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/bets',
       tags: ['betting'],
       summary: "The caller's bets, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ status: z.enum(BET_STATUSES).optional(), event_id: EventId.optional() }) },
-      responses: {
-        200: jsonResponse('A page of bets', PageOf(BetView)),
-        ...problems(400, 401),
-      },
+      filters: { status: z.enum(BET_STATUSES).optional(), event_id: EventId.optional() },
+      items: ['A page of bets', BetView],
     }),
     async (c) => {
       const { limit, cursor, status, event_id } = c.req.valid('query');
@@ -153,22 +143,24 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
         eventId: event_id,
       });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
-      const result = page(rows, limit, (b) => b.id);
       return c.json(
-        { data: result.data.map((b) => betView(b, currencies.get(b.currency)!)), next_cursor: result.nextCursor },
+        await pageBody(
+          rows,
+          limit,
+          (b) => b.id,
+          (b) => betView(b, currencies.get(b.currency)!),
+        ),
         200,
       );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/bets/{id}',
       tags: ['betting'],
       summary: "One of the caller's bets (operators: any bet)",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.string().regex(/^[1-9]\d{0,17}$/, 'must be a bet id') }) },
       responses: { 200: jsonResponse('The bet', BetView), ...problems(400, 401, 404) },
     }),

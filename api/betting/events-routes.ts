@@ -2,7 +2,7 @@
  * Betting events: line providers (and operators) publish them and set their result; every user can read them to bet;
  * operators follow each event's settlement.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { betEventById, listBetEvents, type BetEvent } from '../../services/betting/events-store.js';
 import { publishBetEvent } from '../../services/betting/service.js';
 import { bettingRefusal, DEFAULT_BETTING_SECONDS, EVENT_STATES, type SettlementProgress } from '../../domain/betting/events.js';
@@ -14,18 +14,10 @@ import { requireRole } from '../http/roles.js';
 import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
-import {
-  BearerSecurity,
-  IdempotencyHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  replayHeaders,
-  problems,
-  PageOf,
-} from '../http/schemas.js';
+import { IdempotencyHeaders, jsonBody, jsonResponse, replayHeaders, problems } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 export const EventId = z.string().regex(/^[1-9]\d{0,17}$/, 'must be an event id such as "42"');
 const State = z.enum(EVENT_STATES);
@@ -98,13 +90,11 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   const lineProvider = requireRole('line_provider', 'operator', 'admin');
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, lineProvider], {
       method: 'post',
       path: '/v1/events',
       tags: ['betting'],
       summary: 'Publish an event to bet on (line providers and operators)',
-      middleware: [guards.user, lineProvider] as const,
-      security: BearerSecurity,
       request: {
         headers: IdempotencyHeaders.partial(),
         ...jsonBody(
@@ -139,36 +129,35 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/events',
       tags: ['betting'],
       summary: 'Events, newest first, optionally by state',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ state: State.optional() }) },
-      responses: {
-        200: jsonResponse('A page of events', PageOf(EventView)),
-        ...problems(400, 401),
-      },
+      filters: { state: State.optional() },
+      items: ['A page of events', EventView],
     }),
     async (c) => {
       const { limit, cursor, state } = c.req.valid('query');
       const rows = await listBetEvents(deps.sql, { before: decodeCursor(cursor), limit: limit + 1, state });
-      const result = page(rows, limit, (e) => e.id);
       const now = new Date();
-      return c.json({ data: result.data.map((e) => eventView(e, now)), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        await pageBody(
+          rows,
+          limit,
+          (e) => e.id,
+          (e) => eventView(e, now),
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/events/{id}',
       tags: ['betting'],
       summary: 'An event',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: EventId }) },
       responses: { 200: jsonResponse('The event', EventView), ...problems(400, 401, 404) },
     }),
@@ -180,7 +169,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, lineProvider], {
       method: 'patch',
       path: '/v1/events/{id}',
       tags: ['betting'],
@@ -188,8 +177,6 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       description:
         'A result settles every bet on the event. A finished or cancelled event cannot change again (409); sending its ' +
         'current state again is harmless. A new coefficient applies to bets placed from now on.',
-      middleware: [guards.user, lineProvider] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({ id: EventId }),
         ...jsonBody(
@@ -213,13 +200,11 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/events/{id}/settlement',
       tags: ['operations'],
       summary: "How far an event's settlement has got (the same as its workflow's betSettlementProgress query)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: EventId }) },
       responses: { 200: jsonResponse('Progress', SettlementView), ...problems(400, 401, 403, 404) },
     }),

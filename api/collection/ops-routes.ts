@@ -1,5 +1,5 @@
 /** Operator views of EVM collection: sweeps to the cold wallet, and the gas keeper's balance and queue. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { listSweeps, type SweepListItem } from '../../services/collection/sweeps-store.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -7,9 +7,10 @@ import { gasKeeperStatus } from '../../services/collection/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const SweepView = z
   .object({
@@ -51,13 +52,11 @@ const eth = (wei: bigint | string | null) => (wei === null ? null : money(BigInt
 
 export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/collections',
       tags: ['operations'],
       summary: 'Sweeps of deposit wallets to the cold wallet, newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         query: PageQuery.extend({
           status: SweepView.shape.status.optional(),
@@ -92,19 +91,16 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         created_at: s.createdAt.toISOString(),
         finished_at: s.finishedAt?.toISOString() ?? null,
       });
-      const result = page(rows, limit, (s) => s.id);
-      return c.json({ data: result.data.map(view), next_cursor: result.nextCursor }, 200);
+      return c.json(await pageBody(rows, limit, (s) => s.id, view), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/gas-keeper',
       tags: ['operations'],
       summary: 'The gas keeper: balance, alert threshold, low flag, fundings queued and in flight',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Gas keeper', GasKeeperView), ...problems(401, 403, 404, 503) },
     }),
     async (c) => {

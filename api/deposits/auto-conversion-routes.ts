@@ -1,11 +1,12 @@
 /** A user's deposit auto-conversions: deposits in one currency swapped to another as they are credited. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { autoConversionsOf, removeAutoConversion, setAutoConversion } from '../../services/deposits/conversions.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { requireCurrency } from '../http/money.js';
-import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const AutoConversionView = z.object({ currency: z.string(), to_currency: z.string() }).openapi('DepositAutoConversion', {
   description:
@@ -18,13 +19,11 @@ const CurrencyParam = z.object({ currency: CurrencyCode });
 
 export function depositAutoConversionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/deposits/auto-conversions',
       tags: ['deposits'],
       summary: "The caller's deposit auto-conversions",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: {
         200: jsonResponse('Every auto-conversion', z.object({ data: z.array(AutoConversionView) })),
         ...problems(401),
@@ -37,13 +36,11 @@ export function depositAutoConversionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiD
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'put',
       path: '/v1/deposits/auto-conversions/{currency}',
       tags: ['deposits'],
       summary: 'Convert deposits in this currency to another as they are credited',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: CurrencyParam, ...jsonBody(z.object({ to_currency: CurrencyCode })) },
       responses: { 200: jsonResponse('Set', AutoConversionView), ...problems(400, 401, 415, 422) },
     }),
@@ -65,13 +62,11 @@ export function depositAutoConversionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiD
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'delete',
       path: '/v1/deposits/auto-conversions/{currency}',
       tags: ['deposits'],
       summary: 'Stop converting deposits in this currency',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: CurrencyParam },
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 404) },
     }),

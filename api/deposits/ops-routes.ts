@@ -1,20 +1,19 @@
 /** Operators' actions on deposits: crediting a held one (above the maximum, or not worth waiting for more). */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { creditHeldDepositByOperator } from '../../services/deposits/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
-import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+import { jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 export function opsDepositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/deposits/{id}/credit',
       tags: ['operations'],
       summary: 'Credit a held deposit as it is, less the fee on its amount',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.string().regex(/^\d{1,19}$/, 'must be a deposit id') }) },
       responses: {
         200: jsonResponse('Credited', z.object({ id: z.string(), status: z.literal('credited'), fee: z.string() })),

@@ -1,5 +1,5 @@
 /** A user's deposit address per currency, and their deposits on every network. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkAddress } from '../../chains/addresses.js';
 import { depositById, depositsOfUser } from '../../services/deposits/store.js';
 import { whyNotCancellable } from '../../domain/deposits/cancel.js';
@@ -10,9 +10,10 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const AddressView = z
   .object({ currency: z.string(), chain: z.string(), address: z.string(), destination_tag: z.string().nullable() })
@@ -45,13 +46,11 @@ const DepositView = z
 
 export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/deposit/address',
       tags: ['deposits'],
       summary: "The caller's deposit address for a currency (stable across calls)",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: jsonBody(z.object({ currency: CurrencyCode })),
       responses: { 200: jsonResponse('Deposit address', AddressView), ...problems(400, 401, 403, 415, 422) },
     }),
@@ -87,53 +86,41 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/deposits',
       tags: ['deposits'],
       summary: "The caller's deposits, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
-      responses: {
-        200: jsonResponse('A page of deposits', PageOf(DepositView)),
-        ...problems(400, 401),
-      },
+      filters: { currency: CurrencyCode.optional() },
+      items: ['A page of deposits', DepositView],
     }),
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const rows = await depositsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
-      const result = page(rows, limit, (d) => d.id);
       const confirmations = await confirmationsOf(
         deps.sql,
-        result.data.map((d) => d.id),
+        rows.slice(0, limit).map((d) => d.id),
       );
-      return c.json(
-        {
-          data: result.data.map((d) => ({
-            id: d.id,
-            currency: d.currency,
-            amount: money(d.amount, currencies.get(d.currency)!),
-            chain: d.chain,
-            tx_hash: d.txHash,
-            address: displayAddress(d.chain, d.address),
-            destination_tag: d.destinationTag?.toString() ?? null,
-            status: d.status,
-            hold_reason: d.holdReason,
-            fee: d.fee === null ? null : money(d.fee, currencies.get(d.currency)!),
-            detected_at: d.detectedAt.toISOString(),
-            credited_at: d.creditedAt?.toISOString() ?? null,
-            confirmations: confirmations.get(d.id) ?? null,
-          })),
-          next_cursor: result.nextCursor,
-        },
-        200,
-      );
+      const view = (d: (typeof rows)[number]) => ({
+        id: d.id,
+        currency: d.currency,
+        amount: money(d.amount, currencies.get(d.currency)!),
+        chain: d.chain,
+        tx_hash: d.txHash,
+        address: displayAddress(d.chain, d.address),
+        destination_tag: d.destinationTag?.toString() ?? null,
+        status: d.status,
+        hold_reason: d.holdReason,
+        fee: d.fee === null ? null : money(d.fee, currencies.get(d.currency)!),
+        detected_at: d.detectedAt.toISOString(),
+        credited_at: d.creditedAt?.toISOString() ?? null,
+        confirmations: confirmations.get(d.id) ?? null,
+      });
+      return c.json(await pageBody(rows, limit, (d) => d.id, view), 200);
     },
   );
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/deposits/{id}/cancel',
       tags: ['deposits'],
@@ -144,8 +131,6 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         'instead: a pending deposit awaits its confirmations; a held one is kept on its address until it is credited ' +
         '(with the next deposit that brings it to the minimum, or by an operator); a credited one is on your balance ' +
         "(withdraw it to send it back); a dropped one was never credited. Another user's deposit is a 404.",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) }) },
       responses: { ...problems(400, 401, 404, 409) },
     }),

@@ -1,11 +1,12 @@
 /** Operators' view of the exchange: a market's live book and state hash, and the exchange audit. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { formatAmount } from '../../domain/money.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
 // an array of two rather than a tuple: the generator writes tuples as OpenAPI 3.0's `items: [...]`, invalid in 3.1
@@ -42,13 +43,11 @@ const MarketWorkflowView = z
 
 export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const route = (method: 'get' | 'post', path: string, summary: string, body?: z.ZodType) =>
-    createRoute({
+    guardedRoute(guards.operator, {
       method,
       path,
       tags: ['operations'],
       summary,
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: Params, ...(body ? jsonBody(body) : {}) },
       responses: { 200: jsonResponse("The market workflow's state", MarketWorkflowView), ...problems(400, 401, 403, 404, 409) },
     });
@@ -75,13 +74,11 @@ export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/markets/{pair}',
       tags: ['operations'],
       summary: "A market's live book (best 20 levels a side), journal sequence number and state hash",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: Params },
       responses: { 200: jsonResponse('The market', BookView), ...problems(400, 401, 403, 503) },
     }),
@@ -101,13 +98,11 @@ export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/markets/{pair}/audit',
       tags: ['operations'],
       summary: "Audit a market: engine state hash against the journal's, open orders' holds against the escrow",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: Params },
       responses: { 200: jsonResponse('The audit', AuditView), ...problems(400, 401, 403, 503) },
     }),

@@ -1,25 +1,23 @@
 /** Spot orders: place (funds held), cancel (the rest released), list, one with its fills; the caller's trades. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ordersOfUser, orderById, tradesOfOrder, tradesOfUser } from '../../services/exchange/orders-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   DecimalString,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
-  PageQuery,
   replayHeaders,
   problems,
-  PageOf,
 } from '../http/schemas.js';
 import { minorUnits, orderView, OrderView, tradeView, TradeView } from './views.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const PairCode = z
   .string()
@@ -51,13 +49,11 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   const { exchange } = deps;
   const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/orders',
       tags: ['exchange'],
       summary: 'Place an order: its funds are held (quote for a buy, base for a sell) until it fills or is cancelled',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(OrderRequest) },
       responses: {
         201: jsonResponse('Placed and matched (or the first order of this Idempotency-Key)', OrderView),
@@ -88,13 +84,11 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'delete',
       path: '/v1/orders/{id}',
       tags: ['exchange'],
       summary: 'Cancel an open order: what is left of its hold is released',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: OrderId }) },
       responses: { 200: jsonResponse('Cancelled', OrderView), ...problems(400, 401, 404, 409, 503) },
     }),
@@ -105,18 +99,12 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/orders',
       tags: ['exchange'],
       summary: "The caller's orders, newest first: open ones, history, or both",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ pair: PairCode.optional(), state: z.enum(['open', 'closed']).optional() }) },
-      responses: {
-        200: jsonResponse('A page of orders', PageOf(OrderView)),
-        ...problems(400, 401),
-      },
+      filters: { pair: PairCode.optional(), state: z.enum(['open', 'closed']).optional() },
+      items: ['A page of orders', OrderView],
     }),
     async (c) => {
       const { limit, cursor, pair, state } = c.req.valid('query');
@@ -127,19 +115,24 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         open: state === undefined ? undefined : state === 'open',
       });
       const pairs = await exchange.pairs();
-      const result = page(rows, limit, (o) => o.id);
-      return c.json({ data: result.data.map((o) => orderView(o, pairs.get(o.pair)!)), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        await pageBody(
+          rows,
+          limit,
+          (o) => o.id,
+          (o) => orderView(o, pairs.get(o.pair)!),
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/orders/{id}',
       tags: ['exchange'],
       summary: 'One of the caller’s orders with its fills',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: OrderId }) },
       responses: { 200: jsonResponse('The order', OrderWithFills), ...problems(400, 401, 404) },
     }),
@@ -154,18 +147,12 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/trades',
       tags: ['exchange'],
       summary: "The caller's trades, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ pair: PairCode.optional() }) },
-      responses: {
-        200: jsonResponse('A page of trades', PageOf(TradeView)),
-        ...problems(400, 401),
-      },
+      filters: { pair: PairCode.optional() },
+      items: ['A page of trades', TradeView],
     }),
     async (c) => {
       const { limit, cursor, pair } = c.req.valid('query');
@@ -174,9 +161,13 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidField('cursor', 'is not a cursor this API returned');
       const rows = await tradesOfUser(deps.sql, user, { pair, limit: limit + 1, before });
       const pairs = await exchange.pairs();
-      const result = page(rows, limit, (t) => t.no);
       return c.json(
-        { data: result.data.map((t) => tradeView(t, pairs.get(t.pair)!, user)), next_cursor: result.nextCursor },
+        await pageBody(
+          rows,
+          limit,
+          (t) => t.no,
+          (t) => tradeView(t, pairs.get(t.pair)!, user),
+        ),
         200,
       );
     },

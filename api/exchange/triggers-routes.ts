@@ -1,5 +1,5 @@
 /** Trigger orders: stop-market, stop-limit, take-profit, OCO; funds held from creation, each a workflow trigger:<id>. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { formatAmount } from '../../domain/money.js';
 import { TRIGGER_KINDS } from '../../domain/exchange/triggers.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
@@ -8,7 +8,6 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   DecimalString,
   IdempotencyHeaders,
@@ -18,6 +17,7 @@ import {
   problems,
 } from '../http/schemas.js';
 import { minorUnits } from './views.js';
+import { guardedRoute } from '../http/routes.js';
 
 const TriggerRequest = z
   .object({
@@ -98,13 +98,11 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   const { exchange } = deps;
   const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/triggers',
       tags: ['exchange'],
       summary: 'Place a trigger order: its funds are held now, its order is placed when the last price crosses the trigger',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(TriggerRequest) },
       responses: {
         201: jsonResponse('Armed (or the first trigger of this Idempotency-Key)', TriggerView),
@@ -134,13 +132,11 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/triggers/{id}',
       tags: ['exchange'],
       summary: 'One of the caller’s trigger orders',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: Id },
       responses: { 200: jsonResponse('The trigger', TriggerView), ...problems(400, 401, 404) },
     }),
@@ -151,13 +147,11 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'delete',
       path: '/v1/triggers/{id}',
       tags: ['exchange'],
       summary: 'Cancel a pending trigger order (both legs of an OCO): its hold is released',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: Id },
       responses: { 200: jsonResponse('Cancelled', TriggerView), ...problems(400, 401, 404, 409, 503) },
     }),

@@ -2,7 +2,7 @@
  * Operators' fast-exchange controls: a pair's default settings (per-user, group and level overrides go through
  * /v1/ops/settings/fast-exchange/{pair}/…), and the exchange's inventory per currency, which they watch and fund.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { formatPercent, parsePercent } from '../../domain/fees.js';
 import { FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
@@ -14,7 +14,6 @@ import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import {
-  BearerSecurity,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
@@ -24,6 +23,7 @@ import {
   problems,
   SignedDecimalString,
 } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const PairSettings = z
   .object({
@@ -70,13 +70,11 @@ export function opsFastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/pairs/{pair}/fast-exchange',
       tags: ['operations'],
       summary: "A pair's default fast-exchange settings",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params },
       responses: { 200: jsonResponse('Settings', PairSettings), ...problems(400, 401, 403) },
     }),
@@ -87,13 +85,11 @@ export function opsFastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/pairs/{pair}/fast-exchange',
       tags: ['operations'],
       summary: "Replace a pair's default fast-exchange settings (on/off, fee, quote TTL, limits)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params, ...jsonBody(PairSettings) },
       responses: { 200: jsonResponse('Saved', PairSettings), ...problems(400, 401, 403, 415) },
     }),
@@ -122,13 +118,11 @@ export function opsFastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/exchange/inventory',
       tags: ['operations'],
       summary: "The fast exchange's inventory per currency: what it can pay out in swaps",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Inventory', InventoryView), ...problems(401, 403) },
     }),
     async (c) => {
@@ -137,13 +131,11 @@ export function opsFastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/exchange/inventory',
       tags: ['operations'],
       summary: 'Fund the inventory from the exchange equity (a negative amount takes it back; never below zero)',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         headers: IdempotencyHeaders,
         ...jsonBody(z.object({ currency: CurrencyCode, amount: SignedDecimalString }).openapi('InventoryFunding')),

@@ -1,5 +1,5 @@
 /** Fast exchange for users: ask for a quote, read it, accept it (settles at once against the exchange's inventory). */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Currency } from '../../domain/currencies.js';
 import { formatRate } from '../../domain/rates/rate.js';
 import type { StoredQuote } from '../../services/fast-exchange/quotes-store.js';
@@ -17,7 +17,6 @@ import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder, publishOrderUpdate } from '../../services/orders/client.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   CurrencyCode,
   DecimalString,
@@ -28,6 +27,7 @@ import {
   replayHeaders,
   problems,
 } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const QuoteRequest = z
   .object({
@@ -94,13 +94,11 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     [(await deps.currencies.get(q.from))!, (await deps.currencies.get(q.to))!] as const;
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/exchange/quotes',
       tags: ['fast exchange'],
       summary: 'A quote to swap one currency for another: rate, fee, both amounts, valid until expires_at',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: jsonBody(QuoteRequest),
       responses: {
         201: jsonResponse('The quote', QuoteView),
@@ -126,13 +124,11 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/exchange/quotes/{id}',
       tags: ['fast exchange'],
       summary: "One of the caller's quotes, with whether it was accepted",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: Params },
       responses: { 200: jsonResponse('The quote', QuoteView), ...problems(400, 401, 403, 404) },
     }),
@@ -143,13 +139,11 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/exchange/quotes/{id}/accept',
       tags: ['fast exchange'],
       summary: 'Accept a quote: the swap settles at once, at most once per quote (a repeat answers with the same swap)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: Params, headers: IdempotencyHeaders },
       responses: {
         200: jsonResponse('The accepted quote (or the first result, with Idempotent-Replayed)', QuoteView),
@@ -170,7 +164,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/exchange/{id}/repeat',
       tags: ['fast exchange'],
@@ -180,8 +174,6 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         "callback URL, priced now (today's rate, spread, fee and limits) through the same checks as " +
         "`POST /v1/exchange/quotes`. Accept it (`POST /v1/exchange/quotes/{id}/accept`) to swap. The new quote's id " +
         'follows from the `Idempotency-Key`: repeating the request with that key answers with the same quote.',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({
           id: OwnOrOrderId('ex'),

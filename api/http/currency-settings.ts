@@ -2,7 +2,7 @@
  * Operator settings kept per currency (transfer rules, withdrawal rules): one GET and one PUT each, with amounts as
  * decimal strings in the currency's scale and fees as fixed + percent. Each kind says how to load, save, show and read.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../platform/db/client.js';
 import type { Currency } from '../../domain/currencies.js';
 import { formatPercent, parsePercent } from '../../domain/fees.js';
@@ -11,7 +11,8 @@ import type { Guards } from './guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from './money.js';
 import { invalidField } from './problem.js';
-import { BearerSecurity, CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from './schemas.js';
+import { CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from './schemas.js';
+import { guardedRoute } from './routes.js';
 
 /** The fields every kind of settings shares. */
 export const BaseSettings = z.object({
@@ -76,13 +77,11 @@ export function currencySettingsRoutes<S, B extends z.ZodObject>(
   const words = kind.name === 'transfers' ? 'Internal transfer' : 'Withdrawal';
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path,
       tags: ['operations'],
       summary: `${words} settings for a currency`,
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params },
       responses: { 200: jsonResponse('Settings', kind.schema), ...problems(400, 401, 403) },
     }),
@@ -93,13 +92,11 @@ export function currencySettingsRoutes<S, B extends z.ZodObject>(
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path,
       tags: ['operations'],
       summary: `Replace ${words.toLowerCase()} settings for a currency`,
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params, ...jsonBody(kind.schema) },
       responses: { 200: jsonResponse('Saved', kind.schema), ...problems(400, 401, 403, 415) },
     }),

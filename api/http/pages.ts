@@ -22,3 +22,17 @@ export function page<T>(rows: T[], limit: number, positionOf: (row: T) => string
   const last = data[data.length - 1];
   return { data, nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null };
 }
+
+/**
+ * Given limit + 1 rows, the page as the API answers it: the first `limit` rows as views (a view may read more, so it
+ * may be async), and the next page's cursor.
+ */
+export async function pageBody<T, V>(
+  rows: T[],
+  limit: number,
+  positionOf: (row: T) => string,
+  view: (row: T) => V | Promise<V>,
+): Promise<{ data: V[]; next_cursor: string | null }> {
+  const { data, nextCursor } = page(rows, limit, positionOf);
+  return { data: await Promise.all(data.map(view)), next_cursor: nextCursor };
+}

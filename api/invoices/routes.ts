@@ -27,7 +27,6 @@ import { encodeCursor, decodeCursor } from '../http/pages.js';
 import { invalidField } from '../http/problem.js';
 import { requireRole } from '../http/roles.js';
 import {
-  BearerSecurity,
   CurrencyCode,
   DecimalString,
   IdempotencyHeaders,
@@ -40,6 +39,7 @@ import {
 } from '../http/schemas.js';
 import { checkoutPage } from './checkout-page.js';
 import { checkoutView, CheckoutView, InvoiceView, invoiceView, PublicInvoiceView, publicInvoiceView } from './views.js';
+import { guardedRoute } from '../http/routes.js';
 
 const HttpsUrl = z
   .string()
@@ -109,13 +109,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   checkoutPage(app, deps, invoices);
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'post',
       path: '/v1/invoices',
       tags: ['invoices'],
       summary: 'Create an invoice; the customer pays it at checkout_url (limits in USD at the current rate)',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { headers: OptionalIdempotency, ...jsonBody(NewInvoice) },
       responses: { 201: jsonResponse('Created', InvoiceView), ...problems(400, 401, 403, 409, 415, 422, 503) },
     }),
@@ -147,13 +145,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'get',
       path: '/v1/invoices',
       tags: ['invoices'],
       summary: "The merchant's invoices, newest first",
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: {
         query: PageQuery.extend({
           status: z.enum(INVOICE_STATUSES).optional(),
@@ -196,13 +192,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'get',
       path: '/v1/invoices/{id}',
       tags: ['invoices'],
       summary: 'An invoice with its locked prices and every payment (late and partial ones too)',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The invoice', InvoiceView), ...problems(400, 401, 403, 404) },
     }),
@@ -246,13 +240,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/invoices/{id}/pay',
       tags: ['invoices'],
       summary: "Pay what is left of the invoice from the caller's balance, in an accepted currency at its locked price",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: IdParam, headers: IdempotencyHeaders, ...jsonBody(z.object({ currency: CurrencyCode })) },
       responses: {
         201: jsonResponse(

@@ -1,11 +1,12 @@
 /** The caller's balances: posted, held by pending debits, and available to spend. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { balancesOf } from '../../services/ledger/queries.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
-import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+import { jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const BalanceView = z
   .object({ currency: z.string(), posted: z.string(), pending: z.string(), available: z.string() })
@@ -13,13 +14,11 @@ const BalanceView = z
 
 export function balanceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/balances',
       tags: ['ledger'],
       summary: 'Balances in every currency (zero where the caller has never held any)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Balances', z.object({ data: z.array(BalanceView) })), ...problems(401) },
     }),
     async (c) => {

@@ -1,12 +1,13 @@
 /** The caller's totals per currency and operation type over a period. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import { totalsOf } from '../../services/ledger/statistics.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
 import { invalidField } from '../http/problem.js';
-import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+import { jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const DAY_MS = 86_400_000;
 const MAX_PERIOD_DAYS = 366;
@@ -23,13 +24,11 @@ const TotalsView = z
 
 export function statisticsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/statistics',
       tags: ['ledger'],
       summary: 'Totals per currency and operation type over a period (default: the last 30 days, at most a year)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: {
         query: z.object({
           from: z.iso.datetime({ offset: true }).optional().openapi({ example: '2026-11-01T00:00:00Z' }),

@@ -18,7 +18,8 @@ import { telegramChatOf } from '../../services/notifications/telegram-store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Choice = z.object({
   event_type: z.enum(USER_EVENTS),
@@ -40,26 +41,22 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
   };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/notifications/preferences',
       tags: ['notifications'],
       summary: 'The channels each event type reaches the caller on',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Channels per event type', Choices), ...problems(401) },
     }),
     async (c) => c.json(view(await channelChoices(deps.sql, c.get('user').id)), 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'put',
       path: '/v1/notifications/preferences',
       tags: ['notifications'],
       summary: 'Choose the channels of some event types (an empty list: in-app only)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: jsonBody(
         z.object({
           preferences: z
@@ -105,13 +102,11 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/notifications/telegram',
       tags: ['notifications'],
       summary: 'The Telegram chat linked to the account',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The link', TelegramLink), ...problems(401) },
     }),
     async (c) => {

@@ -2,7 +2,7 @@
  * Notifications for operators: templates (edit, preview from a sample event), where alerts go, the delivery log,
  * and broadcasts (start, follow, cancel).
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { ALERT_EVENTS, CHANNELS, TEMPLATE_EVENTS, USER_CHANNELS } from '../../domain/notifications/events.js';
 import { deleteAlertRoute, listAlertRoutes, type StoredAlertRoute } from '../../services/notifications/alert-routes-store.js';
@@ -14,9 +14,10 @@ import { sampleEvent } from '../../services/notifications/render.js';
 import { listTemplates, templateFor, type StoredTemplate } from '../../services/notifications/templates-store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const TemplateKey = z.object({ event_type: z.enum(TEMPLATE_EVENTS), channel: z.enum(CHANNELS) });
 const TemplateInput = z.object({
@@ -130,26 +131,22 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   });
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/notification-templates',
       tags: ['operations'],
       summary: 'Every notification template (one per event type and channel)',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The templates', z.object({ data: z.array(TemplateView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listTemplates(deps.sql)).map(templateView) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/notification-templates/{event_type}/{channel}',
       tags: ['operations'],
       summary: "Save a template; one that does not render its event's sample is refused (400 naming the placeholder)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: TemplateKey, ...jsonBody(TemplateInput) },
       responses: { 200: jsonResponse('Saved', TemplateView), ...problems(400, 401, 403) },
     }),
@@ -169,13 +166,11 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/notification-templates/{event_type}/{channel}/preview',
       tags: ['operations'],
       summary: 'Render a draft (or, with no body, the saved template) from the sample event',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         params: TemplateKey,
         body: { required: false, content: { 'application/json': { schema: TemplateInput.partial() } } },
@@ -195,26 +190,22 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/alert-routes',
       tags: ['operations'],
       summary: 'Where operator alerts go',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The routes', z.object({ data: z.array(AlertRouteView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listAlertRoutes(deps.sql)).map(routeView) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'post',
       path: '/v1/ops/alert-routes',
       tags: ['operations'],
       summary: 'Send alerts of a type (or all: "*") to a Slack incoming webhook, a Telegram chat or a mail address',
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: jsonBody(
         z.object({
           event_type: z.union([
@@ -247,13 +238,11 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'delete',
       path: '/v1/ops/alert-routes/{id}',
       tags: ['operations'],
       summary: 'Stop sending alerts along a route',
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: Id }) },
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),
@@ -265,13 +254,11 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/notification-deliveries',
       tags: ['operations'],
       summary: 'The delivery log, newest first: every send, its attempts and last error',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         query: PageQuery.extend({
           status: z.enum(DELIVERY_STATUSES).optional(),
@@ -295,19 +282,16 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
         before: decodeCursor(q.cursor),
         limit: q.limit + 1,
       });
-      const result = page(rows, q.limit, (d) => d.id);
-      return c.json({ data: result.data.map(deliveryView), next_cursor: result.nextCursor }, 200);
+      return c.json(await pageBody(rows, q.limit, (d) => d.id, deliveryView), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'post',
       path: '/v1/ops/broadcasts',
       tags: ['operations'],
       summary: 'Broadcast a message to all users or a filtered group (workflow broadcast:<id>)',
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: jsonBody(
         z.object({
           title: z.string().min(1).max(200),
@@ -338,41 +322,34 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/broadcasts',
       tags: ['operations'],
       summary: 'Broadcasts, newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery },
-      responses: {
-        200: jsonResponse('A page of broadcasts', PageOf(BroadcastView)),
-        ...problems(400, 401, 403),
-      },
+      items: ['A page of broadcasts', BroadcastView],
+      forbidden: true,
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const result = page(
-        await listBroadcasts(deps.sql, { before: decodeCursor(q.cursor), limit: q.limit + 1 }),
-        q.limit,
-        (b) => b.id,
-      );
+      const rows = await listBroadcasts(deps.sql, { before: decodeCursor(q.cursor), limit: q.limit + 1 });
       return c.json(
-        { data: await Promise.all(result.data.map((b) => broadcastView(b, false))), next_cursor: result.nextCursor },
+        await pageBody(
+          rows,
+          q.limit,
+          (b) => b.id,
+          (b) => broadcastView(b, false),
+        ),
         200,
       );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/broadcasts/{id}',
       tags: ['operations'],
       summary: "A broadcast with its workflow's progress",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: Id }) },
       responses: { 200: jsonResponse('The broadcast', BroadcastView), ...problems(400, 401, 403, 404) },
     }),
@@ -384,13 +361,11 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'post',
       path: '/v1/ops/broadcasts/{id}/cancel',
       tags: ['operations'],
       summary: 'Cancel a running broadcast (what was sent stays sent)',
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: Id }) },
       responses: {
         200: jsonResponse(

@@ -1,12 +1,13 @@
 /** Notifications: the caller's own, and operator alerts. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { markRead, notificationsFor, type Notification } from '../../services/notifications/store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const NotificationView = z
   .object({
@@ -39,18 +40,15 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       limit: query.limit + 1,
       kind: query.kind,
     });
-    const result = page(rows, query.limit, (n) => n.id);
-    return { data: result.data.map(view), next_cursor: result.nextCursor };
+    return pageBody(rows, query.limit, (n) => n.id, view);
   };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/notifications',
       tags: ['notifications'],
       summary: "The caller's notifications, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { query: Query },
       responses: { 200: jsonResponse('A page of notifications', Page), ...problems(400, 401) },
     }),
@@ -58,13 +56,11 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/notifications/{id}/read',
       tags: ['notifications'],
       summary: 'Mark a notification read',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a notification id') }) },
       responses: { 204: { description: 'Marked read' }, ...problems(400, 401, 404) },
     }),
@@ -76,13 +72,11 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/alerts',
       tags: ['operations'],
       summary: 'Operator alerts (notifications addressed to no user), newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { query: Query },
       responses: { 200: jsonResponse('A page of alerts', Page), ...problems(400, 401, 403) },
     }),

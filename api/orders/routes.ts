@@ -3,7 +3,7 @@
  * order) in one id space, filtered and paged by keyset; one order's details with its callback deliveries; the
  * caller's callback secret. Registered before the spot exchange's `/v1/orders/{id}`, which would take `history`.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ORDER_ID_PATTERN, ORDER_STATUSES, ORDER_TYPES, type OrderType } from '../../domain/orders/ids.js';
 import { userCallbackSecret, type OrderSummary } from '../../services/orders/client.js';
 import { orderWithDetails } from '../../services/orders/service.js';
@@ -11,9 +11,10 @@ import { orderHistory } from '../../services/orders/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { invalidField } from '../http/problem.js';
-import { BearerSecurity, CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const TYPE_LIST = new RegExp(`^(${ORDER_TYPES.join('|')})(,(${ORDER_TYPES.join('|')}))*$`);
 
@@ -107,13 +108,11 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   }
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/orders/history',
       tags: ['orders'],
       summary: 'Every order the caller started, of every kind, newest first (keyset cursor)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { query: HistoryQuery },
       responses: {
         200: jsonResponse('A page of orders', PageOf(OrderView)),
@@ -131,13 +130,12 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         after: afterCursor(q.cursor),
         limit: q.limit + 1,
       });
-      const result = page(rows, q.limit, (o) => `${o.position} ${o.id}`);
-      return c.json({ data: await Promise.all(result.data.map(orderView)), next_cursor: result.nextCursor }, 200);
+      return c.json(await pageBody(rows, q.limit, (o) => `${o.position} ${o.id}`, orderView), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/orders/callback-secret',
       tags: ['orders'],
@@ -147,21 +145,17 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         '(data: order_id, type, status, state, currency, counter_currency, amount, created_at), signed in ' +
         '`Sluice-Signature` (`t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) with this secret, retried on the ' +
         "webhooks' schedule. One callback per state the order reaches.",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The secret', z.object({ secret: z.string() })), ...problems(401) },
     }),
     (c) => c.json({ secret: userCallbackSecret(deps.webhooks, c.get('user').id) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/orders/{id}/details',
       tags: ['orders'],
       summary: "One of the caller's orders: common fields, the kind's own fields, and its callback deliveries",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: OrderIdString }) },
       responses: { 200: jsonResponse('The order', OrderDetailsView), ...problems(400, 401, 404) },
     }),

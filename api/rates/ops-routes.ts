@@ -2,7 +2,7 @@
  * Operators' rate controls: a pair's source (static price, formula, exchange ticker, our own last trade), enabling a
  * pair, a refresh now.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { formatPercent } from '../../domain/fees.js';
 import { formatRate } from '../../domain/rates/rate.js';
@@ -12,7 +12,8 @@ import { rateSourceChange, setRateSource, switchPair } from '../../services/rate
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PairCode, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, PairCode, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Percent = z
   .string()
@@ -73,13 +74,11 @@ export function rateSourceView(s: RateSetting) {
 
 export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/pairs/{pair}/rate-source',
       tags: ['operations'],
       summary: "Set a pair's rate source, spread and maximum age (a static price applies at once, others at the next refresh)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: Params, ...jsonBody(RateSourceBody) },
       responses: { 200: jsonResponse('The saved source', RateSourceView), ...problems(400, 401, 403, 415) },
     }),
@@ -97,13 +96,11 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'patch',
       path: '/v1/ops/pairs/{pair}',
       tags: ['operations'],
       summary: 'Enable or disable a pair: a disabled pair is neither traded nor swapped',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: Params, ...jsonBody(z.object({ enabled: z.boolean() })) },
       responses: {
         200: jsonResponse('The pair', z.object({ pair: z.string(), enabled: z.boolean() })),
@@ -119,13 +116,11 @@ export function opsRateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/exchange-rates/refresh',
       tags: ['operations'],
       summary: 'Refresh every rate now (the schedule does it every RATES_REFRESH_INTERVAL) and say which pairs failed',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: {
         200: jsonResponse(
           'What was refreshed',

@@ -1,5 +1,5 @@
 /** Reconciliation for operators: run one now and read its result; set what custody wallets are expected to hold. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import {
@@ -14,18 +14,10 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import {
-  BearerSecurity,
-  CurrencyCode,
-  DecimalString,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  problems,
-  PageOf,
-} from '../http/schemas.js';
+import { CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 
@@ -125,13 +117,11 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
   });
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/reconciliations',
       tags: ['operations'],
       summary: 'Reconcile custody with the chains now: books chain events, then compares; GET the id for the result',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: {
         202: jsonResponse('Started', Running.extend({ workflow_id: z.string() })),
         ...problems(401, 403, 503),
@@ -144,60 +134,49 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/reconciliations',
       tags: ['operations'],
       summary: 'Reconciliation runs, newest first, each with its drift',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery },
-      responses: {
-        200: jsonResponse('A page of runs', PageOf(RunSummary)),
-        ...problems(400, 401, 403),
-      },
+      items: ['A page of runs', RunSummary],
+      forbidden: true,
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const rows = await listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
-      const result = page(rows, limit, (r) => r.id);
-      const data = await Promise.all(
-        result.data.map(async (r) => ({
-          id: r.id,
-          workflow_id: r.workflowId,
-          trigger: r.trigger,
-          ok: r.ok,
-          started_at: r.startedAt,
-          finished_at: r.finishedAt,
-          booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
-          accounts: r.lines.length,
-          alerts: r.lines.filter((l) => l.alert).length,
-          below_minimum: r.belowMinimum.length,
-          drift: await Promise.all(
-            r.lines
-              .filter((l) => l.drift !== '0')
-              .map(async (l) => ({
-                account: l.account,
-                currency: l.currency,
-                drift: await amount(l.currency, l.drift),
-                unexplained: await amount(l.currency, l.unexplained),
-                alert: l.alert,
-              })),
-          ),
-        })),
-      );
-      return c.json({ data, next_cursor: result.nextCursor }, 200);
+      const summary = async (r: (typeof rows)[number]) => ({
+        id: r.id,
+        workflow_id: r.workflowId,
+        trigger: r.trigger,
+        ok: r.ok,
+        started_at: r.startedAt,
+        finished_at: r.finishedAt,
+        booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
+        accounts: r.lines.length,
+        alerts: r.lines.filter((l) => l.alert).length,
+        below_minimum: r.belowMinimum.length,
+        drift: await Promise.all(
+          r.lines
+            .filter((l) => l.drift !== '0')
+            .map(async (l) => ({
+              account: l.account,
+              currency: l.currency,
+              drift: await amount(l.currency, l.drift),
+              unexplained: await amount(l.currency, l.unexplained),
+              alert: l.alert,
+            })),
+        ),
+      });
+      return c.json(await pageBody(rows, limit, (r) => r.id, summary), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/reconciliations/{id}',
       tags: ['operations'],
       summary: "A reconciliation's result: per custody account and currency, the drift and what explains it",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: {
         200: jsonResponse('Result or still running', z.union([ReconciliationView, Running])),
@@ -214,13 +193,11 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/custody-minimums',
       tags: ['operations'],
       summary: 'Set what a custody account or wallet (a provider’s hot wallet) must hold at least; below it alerts',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: jsonBody(Minimum),
       responses: { 200: jsonResponse('Saved', Minimum), ...problems(400, 401, 403, 415) },
     }),
@@ -235,13 +212,11 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/custody-minimums',
       tags: ['operations'],
       summary: 'Expected minimum holdings per custody account or wallet',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Minimums', z.object({ data: z.array(Minimum) })), ...problems(401, 403) },
     }),
     async (c) => {

@@ -1,6 +1,6 @@
 /** Reports for operators: ask for one now, follow it, download its file; and the schedules that run them. */
 import { Readable } from 'node:stream';
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { cronProblem } from '../../domain/reports/cron.js';
 import {
@@ -24,9 +24,10 @@ import {
 } from '../../services/reports/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const ReportType = z.enum(REPORT_TYPES).openapi({ description: 'What the report lists (see the API description)' });
@@ -115,13 +116,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   const reports = { sql: deps.sql, temporal: deps.temporal, log: deps.log };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/reports',
       tags: ['operations'],
       summary: 'Run a report now: its workflow writes the file (and mails it to email_to, when given)',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: jsonBody(
         z.object({ type: ReportType, format: ReportFormat.default('csv'), from: Timestamp, to: Timestamp, email_to: Email }),
       ),
@@ -141,34 +140,33 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/reports',
       tags: ['operations'],
       summary: 'Reports, newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery },
-      responses: {
-        200: jsonResponse('A page of reports', PageOf(ReportView)),
-        ...problems(400, 401, 403),
-      },
+      items: ['A page of reports', ReportView],
+      forbidden: true,
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const result = page(await listReports(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 }), limit, (r) => r.id);
-      return c.json({ data: result.data.map(reportView), next_cursor: result.nextCursor }, 200);
+      return c.json(
+        await pageBody(
+          await listReports(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 }),
+          limit,
+          (r) => r.id,
+          reportView,
+        ),
+        200,
+      );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/reports/{id}',
       tags: ['operations'],
       summary: "A report's status, and where to download it once done",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The report', ReportView), ...problems(400, 401, 403, 404) },
     }),
@@ -180,13 +178,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/reports/{id}/file',
       tags: ['operations'],
       summary: "A finished report's file, streamed",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: {
         200: {
@@ -213,13 +209,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/report-schedules',
       tags: ['operations'],
       summary: 'Run a report on a cron schedule (UTC), each run covering the last whole day, week or month',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: jsonBody(
         z.object({
           type: ReportType,
@@ -246,13 +240,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/report-schedules',
       tags: ['operations'],
       summary: 'Report schedules',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Schedules', z.object({ data: z.array(ScheduleView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listSchedules(deps.sql)).map(scheduleView) }, 200),
@@ -263,13 +255,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
     ['resume', false],
   ] as const) {
     app.openapi(
-      createRoute({
+      guardedRoute(guards.operator, {
         method: 'post',
         path: `/v1/ops/report-schedules/{id}/${action}`,
         tags: ['operations'],
         summary: paused ? 'Pause a report schedule' : 'Resume a paused report schedule',
-        middleware: [guards.operator] as const,
-        security: BearerSecurity,
         request: { params: IdParam },
         responses: { 200: jsonResponse('The schedule', ScheduleView), ...problems(400, 401, 403, 404) },
       }),
@@ -278,13 +268,11 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   }
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'delete',
       path: '/v1/ops/report-schedules/{id}',
       tags: ['operations'],
       summary: 'Delete a report schedule (its past reports stay)',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),

@@ -3,7 +3,7 @@
  * settings a user gets. The per-currency defaults are set by each feature's own settings route
  * (/v1/ops/settings/transfers/{currency}, …/withdrawals/{currency}).
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { OperationSettings } from '../../domain/settings/fields.js';
 import { SETTING_SCOPES } from '../../domain/settings/resolve.js';
@@ -12,8 +12,9 @@ import { removeOverride, saveDefaultLayer, saveOverride } from '../../services/s
 import { subjectLayers } from '../../services/settings/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { amountCurrency, readValues, SettingValuesView, showValues } from '../http/setting-values.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Operation = z
   .string()
@@ -61,13 +62,11 @@ export function operationNamed(name: string): OperationSettings<unknown> {
 
 export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/settings/{operation}/{subject}/layers',
       tags: ['operations'],
       summary: "An operation's settings layers for a currency or pair: default, per level, per group, per user",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: SubjectParams },
       responses: { 200: jsonResponse('The layers', LayersView), ...problems(400, 401, 403, 404) },
     }),
@@ -95,13 +94,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/settings/{operation}/{subject}/effective',
       tags: ['operations'],
       summary: 'The effective settings of a user (their override, their group, their level, the default), or the default',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: SubjectParams, query: z.object({ user_id: z.uuid().optional() }) },
       responses: {
         200: jsonResponse('Effective values', z.object({ values: SettingValuesView })),
@@ -121,13 +118,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/settings/{operation}/{subject}/{scope}/{scope_id}',
       tags: ['operations'],
       summary: 'Set the override of a level, group or user: the fields given replace the less specific layers’ values',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: OverrideParams, ...jsonBody(z.object({ values: SettingValuesView })) },
       responses: { 200: jsonResponse('Saved', z.object({ values: SettingValuesView })), ...problems(400, 401, 403, 404, 415) },
     }),
@@ -144,13 +139,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/settings/{operation}/{subject}/default',
       tags: ['operations'],
       summary: "Set the subject's default layer: the fields given, the rest from the operation's built-in defaults",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: SubjectParams, ...jsonBody(z.object({ values: SettingValuesView })) },
       responses: { 200: jsonResponse('Saved', z.object({ values: SettingValuesView })), ...problems(400, 401, 403, 404, 415) },
     }),
@@ -165,13 +158,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'delete',
       path: '/v1/ops/settings/{operation}/{subject}/{scope}/{scope_id}',
       tags: ['operations'],
       summary: 'Remove the override of a level, group or user',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: OverrideParams },
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404) },
     }),

@@ -1,21 +1,20 @@
 /** The caller's own effective settings of an operation: the limits, fees and switches that apply to them. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonResponse, problems } from '../http/schemas.js';
+import { jsonResponse, problems } from '../http/schemas.js';
 import { operationNamed, SubjectParams } from './ops-routes.js';
 import { amountCurrency, SettingValuesView, showValues } from '../http/setting-values.js';
+import { guardedRoute } from '../http/routes.js';
 
 export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/me/settings/{operation}/{subject}',
       tags: ['account'],
       summary:
         'The limits, fees and switches of an operation that apply to the caller (theirs, their group’s, their level’s, the default)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: SubjectParams },
       responses: {
         200: jsonResponse('Effective values', z.object({ values: SettingValuesView })),

@@ -1,12 +1,11 @@
 /** Operator balance adjustments: a credit or debit of a user against the equity account, with a reason on record. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { adjustBalance } from '../../services/transfers/client.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import {
-  BearerSecurity,
   CurrencyCode,
   IdempotencyHeaders,
   jsonBody,
@@ -15,6 +14,7 @@ import {
   problems,
   SignedDecimalString,
 } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const AdjustmentView = z
   .object({
@@ -30,13 +30,11 @@ const AdjustmentView = z
 
 export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/adjustments',
       tags: ['operations'],
       summary: "Credit (positive amount) or debit (negative) a user's balance against equity, with a reason",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         headers: IdempotencyHeaders,
         ...jsonBody(

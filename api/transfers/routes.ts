@@ -1,5 +1,5 @@
 /** Internal transfers between users, and the caller's ledger history. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { TransferRecord } from '../../services/ledger/journal.js';
 import { transfersOf } from '../../services/ledger/queries.js';
 import { sendTransfer, type TransferDeps } from '../../services/transfers/service.js';
@@ -7,10 +7,9 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   CurrencyCode,
   DecimalString,
@@ -19,11 +18,10 @@ import {
   jsonBody,
   jsonResponse,
   OwnOrOrderId,
-  PageQuery,
   replayHeaders,
   problems,
-  PageOf,
 } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const TransferRequest = z
   .object({
@@ -78,13 +76,11 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/transfers',
       tags: ['ledger'],
       summary: 'Send money to another user (fee and limits per currency)',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(TransferRequest) },
       responses: {
         201: jsonResponse('Transferred (or the first result of this Idempotency-Key)', TransferView),
@@ -113,7 +109,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/transfers/{id}/repeat',
       tags: ['ledger'],
@@ -122,8 +118,6 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         'A new transfer to the same recipient, of the same currency and amount, with the same memo and callback URL, ' +
         "through the same checks as `POST /v1/transfers` (today's fee, limits and balance), under the new " +
         '`Idempotency-Key`: repeating the request with that key answers with the same new transfer.',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({
           id: OwnOrOrderId('tr'),
@@ -154,45 +148,33 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/ledger/transfers',
       tags: ['ledger'],
       summary: "The caller's ledger entries, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ currency: CurrencyCode.optional() }) },
-      responses: {
-        200: jsonResponse('A page of entries', PageOf(EntryView)),
-        ...problems(400, 401),
-      },
+      filters: { currency: CurrencyCode.optional() },
+      items: ['A page of entries', EntryView],
     }),
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const account = userAccountName(c.get('user').id);
       const rows = await transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
-      const result = page(rows, limit, (r) => r.id);
-      return c.json(
-        {
-          data: result.data.map((r) => {
-            const outgoing = r.debit === account;
-            return {
-              id: r.id,
-              kind: r.kind,
-              type: typeof r.metadata.type === 'string' ? r.metadata.type : null,
-              direction: outgoing ? ('out' as const) : ('in' as const),
-              currency: r.currency,
-              amount: money(r.amount, currencies.get(r.currency)!),
-              counterparty: outgoing ? r.credit : r.debit,
-              pending_key: r.pendingKey,
-              created_at: r.createdAt.toISOString(),
-            };
-          }),
-          next_cursor: result.nextCursor,
-        },
-        200,
-      );
+      const view = (r: (typeof rows)[number]) => {
+        const outgoing = r.debit === account;
+        return {
+          id: r.id,
+          kind: r.kind,
+          type: typeof r.metadata.type === 'string' ? r.metadata.type : null,
+          direction: outgoing ? ('out' as const) : ('in' as const),
+          currency: r.currency,
+          amount: money(r.amount, currencies.get(r.currency)!),
+          counterparty: outgoing ? r.credit : r.debit,
+          pending_key: r.pendingKey,
+          created_at: r.createdAt.toISOString(),
+        };
+      };
+      return c.json(await pageBody(rows, limit, (r) => r.id, view), 200);
     },
   );
 }

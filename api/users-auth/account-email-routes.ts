@@ -10,10 +10,11 @@ import { requestPasswordReset, resetPassword } from '../../services/users-auth/p
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { Email, Password, TotpCode } from './auth-routes.js';
+import { guardedRoute } from '../http/routes.js';
 
 const LinkToken = z
   .string()
@@ -155,13 +156,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/users/{id}/email-verified',
       tags: ['operations'],
       summary: "Mark a user's email verified (or not), whatever the mail: an operator's override",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ verified: z.boolean() })) },
       responses: {
         200: jsonResponse('Updated', z.object({ email_verified: z.boolean() })),

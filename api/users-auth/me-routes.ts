@@ -8,8 +8,9 @@ import { requireCidrs } from './cidrs.js';
 import { clientIp } from '../http/client-ip.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Allowlist = z.object({
   cidrs: z
@@ -20,13 +21,11 @@ const Allowlist = z.object({
 
 export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/me',
       tags: ['account'],
       summary: 'The authenticated user',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The caller', UserView.extend({ ip_allowlist: z.array(z.string()) })), ...problems(401) },
     }),
     async (c) => {

@@ -1,44 +1,37 @@
 /** Admin view of users and their roles. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listUsers, ROLES } from '../../services/users-auth/users-store.js';
 import { changeDisabled, changeRole } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/users',
       tags: ['operations'],
       summary: 'Users, optionally by role',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ role: z.enum(ROLES).optional() }) },
-      responses: {
-        200: jsonResponse('A page of users', PageOf(UserView)),
-        ...problems(400, 401, 403),
-      },
+      filters: { role: z.enum(ROLES).optional() },
+      items: ['A page of users', UserView],
+      forbidden: true,
     }),
     async (c) => {
       const { limit, cursor, role } = c.req.valid('query');
       const rows = await listUsers(deps.sql, { after: decodeCursor(cursor), limit: limit + 1, role });
-      const result = page(rows, limit, (u) => u.id);
-      return c.json({ data: result.data.map(userView), next_cursor: result.nextCursor }, 200);
+      return c.json(await pageBody(rows, limit, (u) => u.id, userView), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'put',
       path: '/v1/ops/users/{id}/role',
       tags: ['operations'],
       summary: "Set a user's role (admin only)",
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ role: z.enum(ROLES) })) },
       responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
     }),
@@ -53,13 +46,11 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.admin, {
       method: 'put',
       path: '/v1/ops/users/{id}/disabled',
       tags: ['operations'],
       summary: "Disable or re-enable a user (admin only): a disabled user's tokens and API keys are refused at once",
-      middleware: [guards.admin] as const,
-      security: BearerSecurity,
       request: { params: z.object({ id: z.uuid() }), ...jsonBody(z.object({ disabled: z.boolean() })) },
       responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404, 415, 422) },
     }),

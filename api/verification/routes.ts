@@ -13,7 +13,8 @@ import {
 import { applicantOfUser, VERIFICATION_STATUSES, verificationOf } from '../../services/verification/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Status = z.enum(VERIFICATION_STATUSES);
 const VerificationView = z
@@ -59,13 +60,11 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/verification',
       tags: ['account'],
       summary: 'Where identity verification stands: status, level, and the rejection labels when rejected',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Verification', VerificationView), ...problems(401, 403) },
     }),
     async (c) => {
@@ -114,13 +113,11 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/users/{id}/verification',
       tags: ['operations'],
       summary: "Set a user's verification status and level by hand (an operator's decision over the provider's)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({ id: z.uuid() }),
         ...jsonBody(z.object({ status: Status, level: z.number().int().min(0).max(99) })),

@@ -1,10 +1,11 @@
 /** Merchant webhooks for operators: every merchant's deliveries (failed ones first to look at), and redelivery. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { existingDelivery, redeliver } from '../../services/webhooks/service.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { BearerSecurity, IdempotencyHeaders, jsonResponse, PageQuery, replayHeaders, problems, PageOf } from '../http/schemas.js';
+import { IdempotencyHeaders, jsonResponse, replayHeaders, problems } from '../http/schemas.js';
 import { DeliveryFilters, deliveryPage, DeliveryView, deliveryView, webhookDeps } from './views.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const OpsDeliveryView = DeliveryView.extend({ merchant_id: z.string() });
@@ -13,42 +14,30 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   const webhooks = webhookDeps(deps);
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/v1/ops/webhooks/deliveries',
       tags: ['operations'],
       summary: "Every merchant's webhook deliveries, newest first (status=failed: those that ran out of retries)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ ...DeliveryFilters, merchant_id: z.uuid().optional() }) },
-      responses: {
-        200: jsonResponse('A page of deliveries', PageOf(OpsDeliveryView)),
-        ...problems(400, 401, 403),
-      },
+      filters: { ...DeliveryFilters, merchant_id: z.uuid().optional() },
+      items: ['A page of deliveries', OpsDeliveryView],
+      forbidden: true,
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const result = await deliveryPage(deps, q.merchant_id, q);
-      return c.json(
-        {
-          data: await Promise.all(
-            result.data.map(async (d) => ({ ...(await deliveryView(deps, d, false)), merchant_id: d.merchantId })),
-          ),
-          next_cursor: result.nextCursor,
-        },
-        200,
-      );
+      const view = async (d: Parameters<typeof deliveryView>[1]) => ({
+        ...(await deliveryView(deps, d, false)),
+        merchant_id: d.merchantId,
+      });
+      return c.json(await deliveryPage(deps, q.merchant_id, q, view), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/webhooks/deliveries/{id}',
       tags: ['operations'],
       summary: 'A delivery with its event and every attempt',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The delivery', OpsDeliveryView), ...problems(400, 401, 403, 404) },
     }),
@@ -59,13 +48,11 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/webhooks/deliveries/{id}/redeliver',
       tags: ['operations'],
       summary: "Send a delivery's event again to its endpoint, as a new delivery linked to it",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam, headers: IdempotencyHeaders },
       responses: {
         201: jsonResponse('The new delivery (or, for a repeated Idempotency-Key, the one it made)', OpsDeliveryView),

@@ -1,5 +1,5 @@
 /** Merchant webhooks for merchants: endpoints (create, list, change, delete, rotate the secret) and their deliveries. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { endpointsOf } from '../../services/webhooks/endpoints-store.js';
 import {
   changeEndpoint,
@@ -15,16 +15,7 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { requireRole } from '../http/roles.js';
-import {
-  BearerSecurity,
-  IdempotencyHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  replayHeaders,
-  problems,
-  PageOf,
-} from '../http/schemas.js';
+import { IdempotencyHeaders, jsonBody, jsonResponse, replayHeaders, problems } from '../http/schemas.js';
 import { registerEventSchemas } from './event-schemas.js';
 import {
   DeliveryFilters,
@@ -36,6 +27,7 @@ import {
   EventType,
   webhookDeps,
 } from './views.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const Url = z
@@ -57,13 +49,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   registerEventSchemas(app);
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'post',
       path: '/v1/webhooks/endpoints',
       tags: ['webhooks'],
       summary: 'Add an endpoint: events of the subscribed types are POSTed to it, signed with the secret returned once',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: {
         ...jsonBody(
           z.object({
@@ -89,26 +79,22 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'get',
       path: '/v1/webhooks/endpoints',
       tags: ['webhooks'],
       summary: "The caller's webhook endpoints",
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('The endpoints', z.object({ data: z.array(EndpointView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await endpointsOf(deps.sql, c.get('user').id)).map(endpointView) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'get',
       path: '/v1/webhooks/endpoints/{id}',
       tags: ['webhooks'],
       summary: 'One webhook endpoint',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The endpoint', EndpointView), ...problems(400, 401, 403, 404) },
     }),
@@ -116,13 +102,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'patch',
       path: '/v1/webhooks/endpoints/{id}',
       tags: ['webhooks'],
       summary: 'Change an endpoint: URL, subscribed event types, enabled, description',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: {
         params: IdParam,
         ...jsonBody(
@@ -156,13 +140,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'delete',
       path: '/v1/webhooks/endpoints/{id}',
       tags: ['webhooks'],
       summary: 'Delete an endpoint: it takes no new events; its deliveries stay listed',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),
@@ -173,13 +155,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'post',
       path: '/v1/webhooks/endpoints/{id}/rotate-secret',
       tags: ['webhooks'],
       summary: 'A new signing secret, returned once; the old one stays valid (deliveries carry both signatures) for the overlap',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: {
         params: IdParam,
         body: {
@@ -214,37 +194,26 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute([guards.user, merchant], {
       path: '/v1/webhooks/deliveries',
       tags: ['webhooks'],
       summary: "The caller's webhook deliveries, newest first: status, attempts, last answer, next attempt",
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend(DeliveryFilters) },
-      responses: {
-        200: jsonResponse('A page of deliveries', PageOf(DeliveryView)),
-        ...problems(400, 401, 403),
-      },
+      filters: DeliveryFilters,
+      items: ['A page of deliveries', DeliveryView],
+      forbidden: true,
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const result = await deliveryPage(deps, c.get('user').id, q);
-      return c.json(
-        { data: await Promise.all(result.data.map((d) => deliveryView(deps, d, false))), next_cursor: result.nextCursor },
-        200,
-      );
+      return c.json(await deliveryPage(deps, c.get('user').id, q, (d) => deliveryView(deps, d, false)), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'get',
       path: '/v1/webhooks/deliveries/{id}',
       tags: ['webhooks'],
       summary: 'A delivery with the event as posted and every attempt (status, latency, response excerpt)',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The delivery', DeliveryView), ...problems(400, 401, 403, 404) },
     }),
@@ -253,13 +222,11 @@ export function webhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute([guards.user, merchant], {
       method: 'post',
       path: '/v1/webhooks/deliveries/{id}/redeliver',
       tags: ['webhooks'],
       summary: 'Send the event again to the same endpoint, as a new delivery linked to this one',
-      middleware: [guards.user, merchant] as const,
-      security: BearerSecurity,
       request: { params: IdParam, headers: IdempotencyHeaders },
       responses: {
         201: jsonResponse('The new delivery (or, for a repeated Idempotency-Key, the one it made)', DeliveryView),

@@ -7,7 +7,7 @@ import { ORDER_CALLBACK_EVENT } from '../../services/webhooks/client.js';
 import type { Endpoint } from '../../services/webhooks/endpoints-store.js';
 import type { WebhookDeps } from '../../services/webhooks/service.js';
 import type { ApiDeps } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 
 export function webhookDeps(deps: ApiDeps): WebhookDeps {
   return { sql: deps.sql, temporal: deps.temporal, log: deps.log, ...deps.webhooks };
@@ -120,10 +120,11 @@ export const DeliveryFilters = {
 };
 
 /** A page of deliveries, newest first: one merchant's, or every merchant's when `merchantId` is undefined. */
-export async function deliveryPage(
+export async function deliveryPage<V>(
   deps: ApiDeps,
   merchantId: string | undefined,
   q: { limit: number; cursor?: string; status?: Delivery['status']; endpoint_id?: string; event_id?: string },
+  view: (delivery: Delivery) => Promise<V>,
 ) {
   const rows = await listDeliveries(deps.sql, {
     merchantId,
@@ -133,5 +134,5 @@ export async function deliveryPage(
     before: decodeCursor(q.cursor),
     limit: q.limit + 1,
   });
-  return page(rows, q.limit, (d) => d.position);
+  return pageBody(rows, q.limit, (d) => d.position, view);
 }

@@ -14,7 +14,7 @@ import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
 import {
   BearerSecurity,
@@ -27,6 +27,7 @@ import {
   PageOf,
 } from '../http/schemas.js';
 import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
+import { guardedRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const StatusAnswer = z.object({ status: z.enum(WITHDRAWAL_STATUSES) });
@@ -42,13 +43,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   const withdrawals = withdrawalDeps(deps);
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/withdrawals',
       tags: ['operations'],
       summary: 'Withdrawals of every user, by status (e.g. awaiting_approval)',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
       responses: {
         200: jsonResponse('A page of withdrawals', PageOf(WithdrawalView.extend({ user_id: z.string() }))),
@@ -58,27 +57,17 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
       const rows = await listWithdrawals(deps.sql, { status, before: decodeCursor(cursor), limit: limit + 1 });
-      const result = page(rows, limit, (w) => w.id);
-      return c.json(
-        {
-          data: await Promise.all(
-            result.data.map(async (w) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId })),
-          ),
-          next_cursor: result.nextCursor,
-        },
-        200,
-      );
+      const view = async (w: (typeof rows)[number]) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId });
+      return c.json(await pageBody(rows, limit, (w) => w.id, view), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/withdrawals/{id}',
       tags: ['operations'],
       summary: 'A withdrawal with its history',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: {
         200: jsonResponse('The withdrawal', WithdrawalView.extend({ user_id: z.string() })),
@@ -151,13 +140,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/providers',
       tags: ['operations'],
       summary: 'Withdrawal providers per currency, in priority order',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       responses: { 200: jsonResponse('Provider order', z.object({ data: z.array(ProviderRoutes) })), ...problems(401, 403) },
     }),
     async (c) => {
@@ -170,13 +157,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'put',
       path: '/v1/ops/providers',
       tags: ['operations'],
       summary: "Set a currency's provider order (first is tried first) and which are enabled",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: jsonBody(ProviderRoutes),
       responses: { 200: jsonResponse('Saved', ProviderRoutes), ...problems(400, 401, 403, 415) },
     }),
@@ -189,13 +174,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/mail',
       tags: ['operations'],
       summary: "Mail captured by the dev stack's SMTP sink (dev mode only)",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { query: PageQuery.extend({ to: EmailAddress.optional() }) },
       responses: {
         200: jsonResponse(
@@ -218,21 +201,15 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       if (!deps.settings.devMode) throw new ApiError(ErrorCode.NotFound, 'captured mail exists only in dev mode');
       const { limit, cursor, to } = c.req.valid('query');
       const rows = await listCapturedMail(deps.sql, { to, before: decodeCursor(cursor), limit: limit + 1 });
-      const result = page(rows, limit, (m) => m.id);
-      return c.json(
-        {
-          data: result.data.map((m) => ({
-            id: m.id,
-            from: m.from,
-            to: m.to,
-            subject: m.subject,
-            text: m.text,
-            received_at: m.receivedAt.toISOString(),
-          })),
-          next_cursor: result.nextCursor,
-        },
-        200,
-      );
+      const view = (m: (typeof rows)[number]) => ({
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        received_at: m.receivedAt.toISOString(),
+      });
+      return c.json(await pageBody(rows, limit, (m) => m.id, view), 200);
     },
   );
 }

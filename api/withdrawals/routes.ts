@@ -1,5 +1,5 @@
 /** Withdrawals for users: request (funds held at once), confirm with the mailed code, cancel, follow. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import { listWithdrawals, withdrawalEvents, type Withdrawal } from '../../services/withdrawals/store.js';
 import {
@@ -13,10 +13,9 @@ import type { WithdrawalDeps } from '../../services/withdrawals/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
 import {
-  BearerSecurity,
   CallbackUrl,
   CurrencyCode,
   DecimalString,
@@ -24,11 +23,10 @@ import {
   jsonBody,
   jsonResponse,
   OwnOrOrderId,
-  PageQuery,
   replayHeaders,
   problems,
-  PageOf,
 } from '../http/schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const WithdrawalRequest = z
   .object({
@@ -109,13 +107,11 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/withdrawals',
       tags: ['withdrawals'],
       summary: 'Request a withdrawal: amount + fee are held now; a 6-digit code is mailed to confirm it',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { headers: IdempotencyHeaders, ...jsonBody(WithdrawalRequest) },
       responses: {
         202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView),
@@ -141,7 +137,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/withdrawals/{id}/repeat',
       tags: ['withdrawals'],
@@ -150,8 +146,6 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         'A new withdrawal of the same currency, amount, address, destination tag and callback URL, through the same ' +
         "checks as `POST /v1/withdrawals` (today's fee, limits and balance; a new mailed code to confirm it), under the " +
         'new `Idempotency-Key`: repeating the request with that key answers with the same new withdrawal.',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: RepeatParam, headers: IdempotencyHeaders },
       responses: {
         202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView),
@@ -177,13 +171,11 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/withdrawals/{id}/confirm',
       tags: ['withdrawals'],
       summary: 'Confirm with the mailed code (and a TOTP code when two-factor is on); 5 wrong codes cancel it',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: {
         params: IdParam,
         ...jsonBody(
@@ -208,13 +200,11 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'post',
       path: '/v1/withdrawals/{id}/cancel',
       tags: ['withdrawals'],
       summary: 'Cancel a withdrawal that has not been broadcast; the held funds are released',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: {
         200: jsonResponse('Cancelled', z.object({ status: z.literal('cancelled') })),
@@ -228,18 +218,12 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.user, {
       path: '/v1/withdrawals',
       tags: ['withdrawals'],
       summary: "The caller's withdrawals, newest first",
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery.extend({ status: z.enum(WITHDRAWAL_STATUSES).optional() }) },
-      responses: {
-        200: jsonResponse('A page of withdrawals', PageOf(WithdrawalView)),
-        ...problems(400, 401),
-      },
+      filters: { status: z.enum(WITHDRAWAL_STATUSES).optional() },
+      items: ['A page of withdrawals', WithdrawalView],
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
@@ -249,22 +233,24 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         before: decodeCursor(cursor),
         limit: limit + 1,
       });
-      const result = page(rows, limit, (w) => w.id);
       return c.json(
-        { data: await Promise.all(result.data.map((w) => withdrawalView(deps, w, false))), next_cursor: result.nextCursor },
+        await pageBody(
+          rows,
+          limit,
+          (w) => w.id,
+          (w) => withdrawalView(deps, w, false),
+        ),
         200,
       );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.user, {
       method: 'get',
       path: '/v1/withdrawals/{id}',
       tags: ['withdrawals'],
       summary: 'A withdrawal with its status history',
-      middleware: [guards.user] as const,
-      security: BearerSecurity,
       request: { params: IdParam },
       responses: { 200: jsonResponse('The withdrawal', WithdrawalView), ...problems(400, 401, 404) },
     }),

@@ -2,7 +2,7 @@
  * Watched XRPL accounts (operators): add one (its history is backfilled), list them, remove one (with its stored
  * payments), and resync one (backfill again; a resync while one runs joins it).
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   addWatchedAccount,
   backfillStatus,
@@ -14,9 +14,10 @@ import { listAccounts, type XrplAccount } from '../../services/xrpl-tracking/acc
 import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, page } from '../http/pages.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
+import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { XrplAddress } from './schemas.js';
+import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const BackfillView = z
   .object({
@@ -57,13 +58,11 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/api/accounts',
       tags: ['xrpl'],
       summary: 'Watch an XRPL account: its history is backfilled and new payments are followed live',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: jsonBody(z.object({ address: XrplAddress, label: z.string().trim().min(1).max(100).optional() })),
       responses: {
         201: jsonResponse('Watched; the backfill has started', AccountView),
@@ -82,38 +81,26 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
+    pageRoute(guards.operator, {
       path: '/api/accounts',
       tags: ['xrpl'],
       summary: 'Watched XRPL accounts, by address',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
-      request: { query: PageQuery },
-      responses: {
-        200: jsonResponse('A page of accounts', PageOf(AccountView)),
-        ...problems(400, 401, 403),
-      },
+      items: ['A page of accounts', AccountView],
+      forbidden: true,
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const result = page(
-        await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 }),
-        limit,
-        (a) => a.address,
-      );
-      return c.json({ data: result.data.map(accountView), next_cursor: result.nextCursor }, 200);
+      const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 });
+      return c.json(await pageBody(rows, limit, (a) => a.address, accountView), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/api/accounts/{address}',
       tags: ['xrpl'],
       summary: 'A watched XRPL account and its latest backfill',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: AddressParam },
       responses: {
         200: jsonResponse('The account', AccountView.extend({ backfill: BackfillView.nullable() })),
@@ -136,14 +123,12 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'delete',
       path: '/api/accounts/{address}',
       tags: ['xrpl'],
       summary: 'Stop watching an XRPL account and remove its stored payments',
       description: 'Payments that also concern another watched account are kept for it. The deposit address cannot be removed.',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: AddressParam },
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404, 409) },
     }),
@@ -157,13 +142,11 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/api/accounts/{address}/resync',
       tags: ['xrpl'],
       summary: "Backfill the account's whole history again; joins a backfill that is already running",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: AddressParam },
       responses: {
         202: jsonResponse(

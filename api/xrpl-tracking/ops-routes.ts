@@ -2,7 +2,7 @@
  * Operators' view of XRPL deposits that credited nobody (unknown or missing destination tags, issued currencies),
  * and crediting one of them to the user it belongs to.
  */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { signalDeposits } from '../../services/xrpl-tracking/outbox.js';
 import { userById } from '../../services/users-auth/client.js';
 import { assignUnmatched, unmatchedPayments } from '../../services/xrpl-tracking/payments-store.js';
@@ -13,8 +13,9 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { jsonBody, jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { paymentCursor, paymentPage, PaymentPage, TransactionHash } from './schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Assigned = z
   .object({
@@ -29,35 +30,31 @@ const Assigned = z
 
 export function opsXrplRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/v1/ops/xrpl/unmatched',
       tags: ['operations'],
       summary: 'Payments to the deposit address that were not credited to anyone, newest first',
       description: 'deposit.status says why: unknown_tag, missing_tag, not_xrp (an issued currency or MPT), unknown_amount.',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { query: PageQuery },
       responses: { 200: jsonResponse('A page of unmatched payments', PaymentPage), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
       return c.json(
-        paymentPage(await unmatchedPayments(deps.sql, { before: paymentCursor(cursor), limit: limit + 1 }), limit),
+        await paymentPage(await unmatchedPayments(deps.sql, { before: paymentCursor(cursor), limit: limit + 1 }), limit),
         200,
       );
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'post',
       path: '/v1/ops/xrpl/unmatched/{hash}/assign',
       tags: ['operations'],
       summary: 'Credit an unmatched XRP deposit (unknown or missing tag) to the user it belongs to',
       description: "It becomes that user's deposit, credited once through its deposit workflow. Repeating it is a 409.",
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: {
         params: z.object({ hash: TransactionHash.openapi({ param: { name: 'hash', in: 'path' } }) }),
         ...jsonBody(z.object({ user_id: z.uuid() })),

@@ -4,7 +4,7 @@ import { isValidClassicAddress } from 'xrpl';
 import type { PaymentPosition, StoredPayment } from '../../services/xrpl-tracking/payments-store.js';
 import { TES_SUCCESS, XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';
 import { money } from '../http/money.js';
-import { decodeCursor, page } from '../http/pages.js';
+import { decodeCursor, pageBody } from '../http/pages.js';
 import { invalidField } from '../http/problem.js';
 import { PageOf } from '../http/schemas.js';
 
@@ -85,8 +85,7 @@ export function paymentView(p: StoredPayment): z.infer<typeof PaymentView> {
 
 /** Pages of payments newest first; the cursor is a position in ledger order. */
 export function paymentPage(rows: StoredPayment[], limit: number) {
-  const result = page(rows, limit, (p) => `${p.ledgerIndex}.${p.transactionIndex}`);
-  return { data: result.data.map(paymentView), next_cursor: result.nextCursor };
+  return pageBody(rows, limit, (p) => `${p.ledgerIndex}.${p.transactionIndex}`, paymentView);
 }
 
 export function paymentCursor(cursor: string | undefined): PaymentPosition | undefined {

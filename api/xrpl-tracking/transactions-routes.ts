@@ -1,12 +1,13 @@
 /** Stored XRPL payments of the watched accounts (operators): filtered and paged in ledger order, or one by hash. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listPayments, paymentByHash } from '../../services/xrpl-tracking/payments-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
-import { BearerSecurity, jsonResponse, PageQuery, problems } from '../http/schemas.js';
+import { jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { paymentCursor, paymentPage, PaymentPage, PaymentView, paymentView, TransactionHash, XrplAddress } from './schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const Filters = PageQuery.extend({
   hash: TransactionHash.optional(),
@@ -17,13 +18,11 @@ const Filters = PageQuery.extend({
 
 export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/api/transactions',
       tags: ['xrpl'],
       summary: 'Payments to and from watched XRPL accounts, newest first',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { query: Filters },
       responses: { 200: jsonResponse('A page of payments', PaymentPage), ...problems(400, 401, 403) },
     }),
@@ -39,18 +38,16 @@ export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
         },
         { before: paymentCursor(q.cursor), limit: q.limit + 1 },
       );
-      return c.json(paymentPage(rows, q.limit), 200);
+      return c.json(await paymentPage(rows, q.limit), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.operator, {
       method: 'get',
       path: '/api/transactions/{hash}',
       tags: ['xrpl'],
       summary: 'One stored payment',
-      middleware: [guards.operator] as const,
-      security: BearerSecurity,
       request: { params: z.object({ hash: TransactionHash.openapi({ param: { name: 'hash', in: 'path' } }) }) },
       responses: { 200: jsonResponse('The payment', PaymentView), ...problems(400, 401, 403, 404) },
     }),

@@ -9,7 +9,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError, invalidField } from '../http/problem.js';
+import { ApiError, invalidField, found } from '../http/problem.js';
 import {
   CallbackUrl,
   CurrencyCode,
@@ -166,9 +166,8 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
     }),
     async (c) => {
       const user = c.get('user');
-      const bet = await betById(deps.sql, c.req.valid('param').id);
       const operator = user.role === 'operator' || user.role === 'admin';
-      if (!bet || (bet.userId !== user.id && !operator)) throw new ApiError(ErrorCode.NotFound, 'no such bet');
+      const bet = found(await betById(deps.sql, c.req.valid('param').id), 'no such bet', (b) => b.userId === user.id || operator);
       return c.json(betView(bet, (await deps.currencies.get(bet.currency))!), 200);
     },
   );

@@ -7,6 +7,7 @@ import type { Guards } from '../http/guards.js';
 import { requireCurrency } from '../http/money.js';
 import { CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
+import { found } from '../http/problem.js';
 
 const AutoConversionView = z.object({ currency: z.string(), to_currency: z.string() }).openapi('DepositAutoConversion', {
   description:
@@ -71,8 +72,10 @@ export function depositAutoConversionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiD
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 404) },
     }),
     async (c) => {
-      if (!(await removeAutoConversion(deps.sql, c.get('user').id, c.req.valid('param').currency)))
-        throw new DomainError(ErrorCode.NotFound, 'no auto-conversion for this currency');
+      found(
+        await removeAutoConversion(deps.sql, c.get('user').id, c.req.valid('param').currency),
+        'no auto-conversion for this currency',
+      );
       return c.body(null, 204);
     },
   );

@@ -1,7 +1,7 @@
 /** A user's deposit address per currency, and their deposits on every network. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { checkAddress } from '../../chains/addresses.js';
-import { depositById, depositsOfUser } from '../../services/deposits/store.js';
+import { depositById, depositsOfUser, type Deposit } from '../../services/deposits/store.js';
 import { whyNotCancellable } from '../../domain/deposits/cancel.js';
 import { isEvmChain } from '../../domain/deposits/credit.js';
 import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
@@ -11,7 +11,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError, found } from '../http/problem.js';
 import { CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
@@ -135,9 +135,8 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       responses: { ...problems(400, 401, 404, 409) },
     }),
     async (c) => {
-      const deposit = await depositById(deps.sql, c.req.valid('param').id);
-      if (!deposit || deposit.userId !== c.get('user').id || deposit.invoiceId !== null)
-        throw new DomainError(ErrorCode.NotFound, 'no such deposit');
+      const mine = (d: Deposit) => d.userId === c.get('user').id && d.invoiceId === null;
+      const deposit = found(await depositById(deps.sql, c.req.valid('param').id), 'no such deposit', mine);
       const reason = whyNotCancellable(deposit.status);
       throw new DomainError(ErrorCode.DepositNotCancellable, `deposit ${deposit.id} cannot be cancelled: ${reason}`, [
         { path: 'id', message: reason },

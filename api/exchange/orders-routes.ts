@@ -4,8 +4,8 @@ import { ordersOfUser, orderById, tradesOfOrder, tradesOfUser } from '../../serv
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError, invalidField } from '../http/problem.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { invalidField, found } from '../http/problem.js';
+
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import {
   CallbackUrl,
@@ -138,8 +138,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const user = c.get('user').id;
-      const order = await orderById(deps.sql, c.req.valid('param').id);
-      if (!order || order.userId !== user) throw new ApiError(ErrorCode.NotFound, 'no such order');
+      const order = found(await orderById(deps.sql, c.req.valid('param').id), 'no such order', (o) => o.userId === user);
       const pair = await exchange.pair(order.pair);
       const fills = (await tradesOfOrder(deps.sql, order.id)).map((t) => tradeView(t, pair, user));
       return c.json({ ...orderView(order, pair), fills }, 200);

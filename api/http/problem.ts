@@ -22,6 +22,16 @@ export function invalidField(path: string, message: string): ApiError {
   return new ApiError(ErrorCode.ValidationFailed, `${path} ${message}`, [{ path, message }]);
 }
 
+/**
+ * What the caller asked for, or a 404 saying what is missing. Something the caller may not see (`visible` false) is
+ * missing too: a 404, not a 403, so that ids of other users' rows give nothing away. A `false` (a delete or update
+ * that matched no row) is missing.
+ */
+export function found<T>(row: T | null | undefined | false, detail: string, visible: (row: T) => boolean = () => true): T {
+  if (row === null || row === undefined || row === false || !visible(row)) throw new ApiError(ErrorCode.NotFound, detail);
+  return row;
+}
+
 export function statusFor(code: ErrorCode): ContentfulStatusCode {
   switch (code) {
     case ErrorCode.ValidationFailed:

@@ -17,7 +17,7 @@ import {
 import { telegramChatOf } from '../../services/notifications/telegram-store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
@@ -129,8 +129,7 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
       responses: { 204: { description: 'Unlinked' }, ...problems(401, 404) },
     }),
     async (c) => {
-      if (!(await unlinkTelegramChat(deps.sql, c.get('user').id)))
-        throw new ApiError(ErrorCode.NotFound, 'no Telegram chat is linked');
+      found(await unlinkTelegramChat(deps.sql, c.get('user').id), 'no Telegram chat is linked');
       return c.body(null, 204);
     },
   );

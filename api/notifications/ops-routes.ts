@@ -15,7 +15,7 @@ import { listTemplates, templateFor, type StoredTemplate } from '../../services/
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
@@ -247,8 +247,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       responses: { 204: { description: 'Deleted' }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      if (!(await deleteAlertRoute(deps.sql, c.req.valid('param').id)))
-        throw new ApiError(ErrorCode.NotFound, 'no such alert route');
+      found(await deleteAlertRoute(deps.sql, c.req.valid('param').id), 'no such alert route');
       return c.body(null, 204);
     },
   );
@@ -354,8 +353,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       responses: { 200: jsonResponse('The broadcast', BroadcastView), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const broadcast = await broadcastById(deps.sql, c.req.valid('param').id);
-      if (!broadcast) throw new ApiError(ErrorCode.NotFound, 'no such broadcast');
+      const broadcast = found(await broadcastById(deps.sql, c.req.valid('param').id), 'no such broadcast');
       return c.json(await broadcastView(broadcast, true), 200);
     },
   );
@@ -377,7 +375,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await broadcastById(deps.sql, id))) throw new ApiError(ErrorCode.NotFound, 'no such broadcast');
+      found(await broadcastById(deps.sql, id), 'no such broadcast');
       const progress = await cancelBroadcast(deps.temporal, id, c.get('user').id);
       return c.json({ state: progress.state, pages: progress.pages, sent: progress.sent, failed: progress.failed }, 200);
     },

@@ -1,11 +1,11 @@
 /** Notifications: the caller's own, and operator alerts. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { markRead, notificationsFor, type Notification } from '../../services/notifications/store.js';
-import { ErrorCode } from '../../domain/errors.js';
+
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
+import { found } from '../http/problem.js';
 import { jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
@@ -65,8 +65,7 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       responses: { 204: { description: 'Marked read' }, ...problems(400, 401, 404) },
     }),
     async (c) => {
-      if (!(await markRead(deps.sql, c.get('user').id, c.req.valid('param').id)))
-        throw new ApiError(ErrorCode.NotFound, 'no such notification');
+      found(await markRead(deps.sql, c.get('user').id, c.req.valid('param').id), 'no such notification');
       return c.body(null, 204);
     },
   );

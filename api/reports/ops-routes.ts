@@ -25,7 +25,7 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
@@ -171,8 +171,7 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       responses: { 200: jsonResponse('The report', ReportView), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const report = await reportById(deps.sql, c.req.valid('param').id);
-      if (!report) throw new ApiError(ErrorCode.NotFound, 'no such report');
+      const report = found(await reportById(deps.sql, c.req.valid('param').id), 'no such report');
       return c.json(reportView(report), 200);
     },
   );
@@ -195,8 +194,7 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       },
     }),
     async (c) => {
-      const report = await reportById(deps.sql, c.req.valid('param').id);
-      if (!report) throw new ApiError(ErrorCode.NotFound, 'no such report');
+      const report = found(await reportById(deps.sql, c.req.valid('param').id), 'no such report');
       if (report.status !== 'done')
         throw new ApiError(ErrorCode.Conflict, `the report is ${report.status}: its file is not ready`);
       const file = Readable.from(reportFileChunks(deps.sql, report.id));

@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { formatCoefficient } from '../../../domain/betting/bets.js';
 import { EVENT_STATES, type SettlementProgress } from '../../../domain/betting/events.js';
-import { ErrorCode } from '../../../domain/errors.js';
+
 import {
   betEventById,
   betsOfEvent,
@@ -19,7 +19,7 @@ import {
 import { betEventWorkflowId } from '../../../workflows/betting/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page } from '../../http/pages.js';
-import { ApiError } from '../../http/problem.js';
+import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
@@ -45,8 +45,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
   const eventPath = (id: string) => `${CONSOLE_BASE}/betting/${id}`;
   const existing = async (id: string): Promise<BetEvent> => {
-    const event = await betEventById(deps.sql, id);
-    if (!event) throw new ApiError(ErrorCode.NotFound, 'no such event');
+    const event = found(await betEventById(deps.sql, id), 'no such event');
     return event;
   };
 

@@ -6,7 +6,6 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { INVOICE_STATUSES, markRefusal, type OperatorMark } from '../../../domain/invoices/status.js';
-import { DomainError, ErrorCode } from '../../../domain/errors.js';
 import { invoiceById, listInvoices, markInvoice, paymentsOf } from '../../../services/invoices/client.js';
 import { invoiceWorkflowId } from '../../../workflows/invoices/messages.js';
 import type { ApiDeps } from '../../context.js';
@@ -17,6 +16,7 @@ import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, PostForm, Select, TextArea, when } from '../ui.js';
+import { found } from '../../http/problem.js';
 
 const SHOWN = 50;
 const IdParam = z.object({ id: z.uuid() });
@@ -85,8 +85,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/:id', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const invoice = await invoiceById(deps.sql, id);
-    if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
+    const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
     const [payments, fmt] = await Promise.all([paymentsOf(deps.sql, id), amounts(deps)]);
     const csrf = c.get('csrfToken');
     const marks = (
@@ -174,8 +173,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         note: z.string().trim().min(3).max(500),
       }),
     );
-    const invoice = await invoiceById(deps.sql, id);
-    if (!invoice) throw new DomainError(ErrorCode.NotFound, 'no such invoice');
+    const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
     const status = await markInvoice(deps.temporal, invoice, {
       mark: form.mark,
       operatorId: c.get('operator').id,

@@ -17,9 +17,9 @@ import {
   type StoredOrder,
 } from '../../../services/exchange/client.js';
 import { triggerWorkflowId } from '../../../workflows/exchange/trigger/messages.js';
-import { ErrorCode } from '../../../domain/errors.js';
+
 import type { ApiDeps } from '../../context.js';
-import { ApiError, invalidField } from '../../http/problem.js';
+import { invalidField, found } from '../../http/problem.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
@@ -228,8 +228,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/:id', async (c) => {
     const { id } = parseInput(z.object({ id: OrderId }), c.req.param());
-    const order = await orderById(deps.sql, id);
-    if (!order) throw new ApiError(ErrorCode.NotFound, `no order #${id}`);
+    const order = found(await orderById(deps.sql, id), `no order #${id}`);
     const [fills, pairs, held] = await Promise.all([tradesOfOrder(deps.sql, id), deps.exchange.pairs(), amounts(deps)]);
     const fmt = inPair(pairs, order.pair);
     const open = order.status === 'open' || order.status === 'new';

@@ -19,11 +19,11 @@ import {
   userById,
 } from '../../../services/users-auth/client.js';
 import { setVerificationByOperator, VERIFICATION_STATUSES } from '../../../services/verification/client.js';
-import { ErrorCode } from '../../../domain/errors.js';
+
 import type { ApiDeps } from '../../context.js';
 import { requireAmount, requireCurrency } from '../../http/money.js';
 import { decodeCursor, page } from '../../http/pages.js';
-import { ApiError } from '../../http/problem.js';
+import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
@@ -109,8 +109,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.get('/:id', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
-    const user = await userById(deps.sql, id);
-    if (!user) throw new ApiError(ErrorCode.NotFound, 'no such user');
+    const user = found(await userById(deps.sql, id), 'no such user');
     const account = userAccountName(id);
     const [balances, history, currencies, fmt] = await Promise.all([
       balancesOf(deps.sql, account),

@@ -16,21 +16,13 @@ import { createInvoice } from '../services/invoices/service.js';
 import { invoiceSettings } from '../services/invoices/settings.js';
 import { InvoiceWriter } from '../services/invoices/writer.js';
 import { CurrentRates } from '../services/rates/client.js';
-import { countingSql, printComparisons } from './support/api-process.js';
-import {
-  cpuMsPerCall,
-  drive,
-  percentileOf,
-  perSecond,
-  printRun,
-  withApiStack,
-  type ApiStack,
-  type Run,
-} from './support/api-stack.js';
+import { printComparisons } from './support/api-process.js';
+import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
+import { drive, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
-const INVOICES = Number(process.env.BENCH_INVOICES ?? 2_000);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
+const INVOICES = benchNumber('INVOICES', 2_000);
+const CONCURRENCY = benchConcurrencies('16,64');
 const WARMUP = 200;
 
 await withApiStack('invoices', run);
@@ -58,22 +50,24 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, create);
 
   console.log(`\ninvoice creation: POST /v1/invoices, ${INVOICES} invoices per run, one merchant`);
-  console.log('  concurrency    invoices/s   p50 ms   p99 ms   max ms   SQL/invoice');
   const sql = createSql(stack.databaseUrl, { max: 10 });
-  const runs = new Map<number, { run: Run; sqlPerInvoice: number; apiCpuMs: number }>();
-  for (const concurrency of CONCURRENCY) {
-    const [result, sqlPerInvoice, apiCpuMs] = await countingSql(baseUrl, INVOICES, () => drive(INVOICES, concurrency, create));
-    runs.set(concurrency, { run: result, sqlPerInvoice, apiCpuMs });
-    printRun(concurrency, result, sqlPerInvoice);
-    // the workflows start after the answer (store-then-start): how long until every one of the run's is started
-    const started = Date.now();
-    for (;;) {
-      const [row] = await sql`select count(*)::int as unstarted from invoices where not workflow_started`;
-      if (row!.unstarted === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    console.log(`      every workflow started ${((Date.now() - started) / 1000).toFixed(1)} s after the last answer`);
-  }
+  const runs = await runsThroughApi(
+    baseUrl,
+    INVOICES,
+    CONCURRENCY,
+    'invoice',
+    () => create,
+    async () => {
+      // the workflows start after the answer (store-then-start): how long until every one of the run's is started
+      const started = Date.now();
+      for (;;) {
+        const [row] = await sql`select count(*)::int as unstarted from invoices where not workflow_started`;
+        if (row!.unstarted === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log(`      every workflow started ${((Date.now() - started) / 1000).toFixed(1)} s after the last answer`);
+    },
+  );
 
   // the same creations without HTTP, auth and JSON: the invoice service over its batching writer, in this process
   // (its workflows are started by the worker as the API's are; the fees and limits here are the API's defaults)
@@ -104,18 +98,12 @@ async function run(stack: ApiStack) {
   });
   console.log('  the invoice service called in-process (no HTTP), for comparison:');
   printRun(top, inProcess);
-  const viaApi = runs.get(top)!;
   printComparisons(`invoice creation against the invoice service, both at concurrency ${top}, this run`, [
-    {
-      scenario: 'POST /v1/invoices',
-      inProcessPerSecond: perSecond(inProcess),
-      apiPerSecond: perSecond(viaApi.run),
-      apiP99Ms: percentileOf(viaApi.run, 99),
-      sqlPerRequest: viaApi.sqlPerInvoice,
-      apiCpuMs: viaApi.apiCpuMs,
-      clientCpuMs: cpuMsPerCall(viaApi.run),
-      inProcessCpuMs: cpuMsPerCall(inProcess),
-    },
+    comparison(
+      'POST /v1/invoices',
+      runs.find((r) => r.concurrency === top)!,
+      inProcess,
+    ),
   ]);
   await sql.end();
 }

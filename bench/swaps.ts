@@ -17,23 +17,14 @@ import { LedgerWriter } from '../services/ledger/writer.js';
 import { CurrentRates } from '../services/rates/client.js';
 import { SettingsResolver } from '../services/settings/client.js';
 import { UserDirectory } from '../services/users-auth/client.js';
-import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
-import {
-  cpuMsPerCall,
-  drive,
-  fundedUsers,
-  percentileOf,
-  perSecond,
-  printRun,
-  withApiStack,
-  type ApiStack,
-  type Run,
-} from './support/api-stack.js';
+import { printComparisons, writeBatchesInFlight } from './support/api-process.js';
+import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
+import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post, postForJson } from './support/http-post.js';
 
-const SWAPS = Number(process.env.BENCH_SWAPS ?? 5_000);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32,64').split(',').map(Number);
-const USERS = Number(process.env.BENCH_USERS ?? 100);
+const SWAPS = benchNumber('SWAPS', 5_000);
+const CONCURRENCY = benchConcurrencies('16,32,64');
+const USERS = benchNumber('USERS', 100);
 const WARMUP = 500;
 
 await withApiStack('swaps', run);
@@ -66,16 +57,7 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, swap('warmup'));
 
   console.log(`\nquote→accept swaps (USDT→XRP), ${SWAPS} per run, from ${USERS} users; latency is the two requests`);
-  console.log('  concurrency       swaps/s   p50 ms   p99 ms   max ms  SQL/swap');
-  const runs = new Map<number, { run: Run; sqlPerSwap: number; apiCpuMs: number }>();
-  for (const concurrency of CONCURRENCY) {
-    // SQL statements per swap: per request is half of it (a swap is two requests)
-    const [result, sqlPerSwap, apiCpuMs] = await countingSql(baseUrl, SWAPS, () =>
-      drive(SWAPS, concurrency, swap(`run${++runId}`)),
-    );
-    runs.set(concurrency, { run: result, sqlPerSwap, apiCpuMs });
-    printRun(concurrency, result, sqlPerSwap);
-  }
+  const runs = await runsThroughApi(baseUrl, SWAPS, CONCURRENCY, 'swap', () => swap(`run${++runId}`));
 
   // the same swaps without HTTP, auth and JSON: the fast-exchange service over its batching writers, in this process
   const top = Math.max(...CONCURRENCY);
@@ -100,18 +82,14 @@ async function run(stack: ApiStack) {
   console.log('  the fast-exchange service called in-process (no HTTP), for comparison:');
   printRun(top, inProcess);
   await sql.end({ timeout: 5 });
-  const viaApi = runs.get(top)!;
+  // per request: a swap is two requests
   printComparisons(`quote→accept swaps against the fast-exchange service, both at concurrency ${top}, this run`, [
-    {
-      scenario: 'swap (quote + accept)',
-      inProcessPerSecond: perSecond(inProcess),
-      apiPerSecond: perSecond(viaApi.run),
-      apiP99Ms: percentileOf(viaApi.run, 99),
-      sqlPerRequest: viaApi.sqlPerSwap / 2,
-      apiCpuMs: viaApi.apiCpuMs / 2,
-      clientCpuMs: cpuMsPerCall(viaApi.run) / 2,
-      inProcessCpuMs: cpuMsPerCall(inProcess) / 2,
-    },
+    comparison(
+      'swap (quote + accept)',
+      runs.find((r) => r.concurrency === top)!,
+      inProcess,
+      2,
+    ),
   ]);
 
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });

@@ -1,0 +1,63 @@
+/**
+ * The part every API bench shares: its settings from the environment, its runs through the API at each concurrency
+ * (with the SQL statements and API CPU each request cost), and the line that sets one of them against the engine
+ * called in-process.
+ */
+import { countingSql, type Comparison } from './api-process.js';
+import { cpuMsPerCall, drive, percentileOf, perSecond, printRun, type Run } from './api-stack.js';
+
+/** A whole number from BENCH_<name>, or the default. */
+export function benchNumber(name: string, fallback: number): number {
+  return Number(process.env[`BENCH_${name}`] ?? fallback);
+}
+
+/** The concurrencies of the runs: BENCH_CONCURRENCY ("16,32,64"), or the default. */
+export function benchConcurrencies(fallback: string): number[] {
+  return (process.env.BENCH_CONCURRENCY ?? fallback).split(',').map(Number);
+}
+
+export interface ApiRun {
+  concurrency: number;
+  run: Run;
+  sqlPerCall: number;
+  apiCpuMs: number;
+}
+
+/**
+ * `calls` calls at each concurrency through the API, a table line each. `callAt` gives a run's call (a new event,
+ * new keys); `afterRun` waits for what a run leaves behind before the next one starts.
+ */
+export async function runsThroughApi(
+  baseUrl: string,
+  calls: number,
+  concurrencies: number[],
+  unit: string,
+  callAt: (concurrency: number) => Promise<(n: number) => Promise<boolean>> | ((n: number) => Promise<boolean>),
+  afterRun?: (run: ApiRun) => Promise<void>,
+): Promise<ApiRun[]> {
+  console.log(`  concurrency ${`${unit}/s`.padStart(13)}   p50 ms   p99 ms   max ms ${`SQL/${unit}`.padStart(9)}`);
+  const runs: ApiRun[] = [];
+  for (const concurrency of concurrencies) {
+    const call = await callAt(concurrency);
+    const [run, sqlPerCall, apiCpuMs] = await countingSql(baseUrl, calls, () => drive(calls, concurrency, call));
+    printRun(concurrency, run, sqlPerCall);
+    const apiRun = { concurrency, run, sqlPerCall, apiCpuMs };
+    runs.push(apiRun);
+    await afterRun?.(apiRun);
+  }
+  return runs;
+}
+
+/** A run through the API against the engine in-process; a call of several requests (`requestsPerCall`) is split. */
+export function comparison(scenario: string, viaApi: ApiRun, inProcess: Run, requestsPerCall = 1): Comparison {
+  return {
+    scenario,
+    inProcessPerSecond: perSecond(inProcess),
+    apiPerSecond: perSecond(viaApi.run),
+    apiP99Ms: percentileOf(viaApi.run, 99),
+    sqlPerRequest: viaApi.sqlPerCall / requestsPerCall,
+    apiCpuMs: viaApi.apiCpuMs / requestsPerCall,
+    clientCpuMs: cpuMsPerCall(viaApi.run) / requestsPerCall,
+    inProcessCpuMs: cpuMsPerCall(inProcess) / requestsPerCall,
+  };
+}

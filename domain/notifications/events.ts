@@ -16,6 +16,8 @@ export const USER_EVENTS = [
   'withdrawal_status',
   'invoice_paid',
   'order_filled',
+  'order_refused',
+  'trigger_failed',
   'bet_settled',
   'login_new_ip',
 ] as const;
@@ -61,6 +63,9 @@ export const DEFAULT_USER_CHANNELS: Record<UserEvent, UserChannel[]> = {
   withdrawal_status: ['email'],
   invoice_paid: ['email'],
   order_filled: [],
+  // a refused order is also the API's 422; a trigger's refusal happens later, with no one waiting for an answer
+  order_refused: [],
+  trigger_failed: ['email'],
   bet_settled: [],
   login_new_ip: ['email'],
 };
@@ -110,6 +115,19 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     side: 'buy',
     price: '3000.00',
     quantity: '0.5',
+  },
+  order_refused: {
+    ...common('Your buy order on ETH-USDT was refused: insufficient funds', 'warning'),
+    pair: 'ETH-USDT',
+    side: 'buy',
+    currency: 'USDT',
+    needed: '1500.00',
+  },
+  trigger_failed: {
+    ...common('Your stop-market sell trigger on ETH-USDT fired, but its order was refused', 'warning'),
+    trigger_id: '77',
+    pair: 'ETH-USDT',
+    reason: 'insufficient_funds',
   },
   bet_settled: {
     ...common('Your bet #12 won 18.50 USDT'),

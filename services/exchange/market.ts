@@ -14,7 +14,8 @@ import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { commitGroups } from '../ledger/journal.js';
-import { notify } from '../notifications/store.js';
+import { notifyUsers } from '../notifications/client.js';
+import { formatAmountForPeople } from '../../domain/money.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 import {
@@ -409,21 +410,26 @@ export class Market {
       appendJournal(tx, this.pair.code, rows),
     ]);
     await failTriggers(tx, refusedTriggers);
-    for (const s of refusedFunds) {
-      await notify(tx, {
-        key: `order-refused:${s.userId}:${s.idempotencyKey}`,
+    await notifyUsers(
+      tx,
+      refusedFunds.map((s) => ({
+        eventId: `order-refused:${s.userId}:${s.idempotencyKey}`,
         userId: s.userId,
-        kind: 'order_refused',
-        severity: 'warning',
+        type: 'order_refused' as const,
+        severity: 'warning' as const,
         title: `Your ${s.request.side} order on ${this.pair.code} was refused: insufficient funds`,
-        body: {
+        data: {
           pair: this.pair.code,
           side: s.request.side,
           currency: s.checked.hold.currency,
-          needed: s.checked.hold.amount.toString(),
+          // a buy holds quote, a sell base
+          needed: formatAmountForPeople(
+            s.checked.hold.amount,
+            s.request.side === 'buy' ? this.pair.quoteScale : this.pair.baseScale,
+          ),
         },
-      });
-    }
+      })),
+    );
     return { settled, journaled: results };
   }
 }

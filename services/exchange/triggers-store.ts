@@ -15,7 +15,7 @@ import { commitGroups } from '../ledger/journal.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import { orderId, publishOrderUpdate, publishOrderUpdates } from '../orders/client.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
-import { notifyMany } from '../notifications/store.js';
+import { notifyUsers } from '../notifications/client.js';
 
 /** A trigger order as its user asks for it. */
 export interface PlaceTrigger extends TriggerSpec {
@@ -226,15 +226,15 @@ export async function failTriggers(tx: Tx, failures: Array<{ id: number; reason:
     tx,
     ids.map((id) => orderId('trg', id)),
   );
-  await notifyMany(
+  await notifyUsers(
     tx,
     failed.map((r) => ({
-      key: `trigger:${r.id}:failed`,
+      eventId: `trigger:${r.id}:failed`,
       userId: r.userId as string,
-      kind: 'trigger_failed',
+      type: 'trigger_failed' as const,
       severity: 'warning' as const,
       title: `Your ${(r.kind as string).replace('_', '-')} ${r.side} trigger on ${r.pair} fired, but its order was refused (${r.failureReason}); its funds are released`,
-      body: { trigger_id: String(r.id), pair: r.pair, reason: r.failureReason },
+      data: { trigger_id: String(r.id), pair: r.pair, reason: r.failureReason },
     })),
   );
 }

@@ -62,11 +62,18 @@ export function notifyUser(
 /** `notifyUser` for many events in one statement (a settlement batch's filled orders). */
 export function notifyUsers(
   db: Db,
-  events: Array<{ eventId: string; userId: string; type: UserEvent; title: string; data: Record<string, unknown> }>,
+  events: Array<{
+    eventId: string;
+    userId: string;
+    type: UserEvent;
+    title: string;
+    data: Record<string, unknown>;
+    severity?: Severity;
+  }>,
 ): Promise<void> {
   return notifyMany(
     db,
-    events.map((e) => ({ key: e.eventId, userId: e.userId, kind: e.type, title: e.title, body: e.data })),
+    events.map((e) => ({ key: e.eventId, userId: e.userId, kind: e.type, title: e.title, body: e.data, severity: e.severity })),
   );
 }
 

@@ -110,7 +110,14 @@ describe('placing and matching orders', () => {
     await expect(exchange.place(request)).rejects.toMatchObject({ code: ErrorCode.InsufficientFunds });
     expect(await balance(poor, 'USDT')).toEqual({ posted: 10n * USDT, pending: 0n, available: 10n * USDT });
     const notes = await notificationsFor(db.sql, poor, { limit: 10 });
-    expect(notes.map((n) => n.kind)).toContain('order_refused');
+    // what it needed, for people: 1,000 USDT × 0.1 BTC
+    expect(notes).toContainEqual(
+      expect.objectContaining({
+        kind: 'order_refused',
+        severity: 'warning',
+        body: { pair: 'BTC-USDT', side: 'buy', currency: 'USDT', needed: '100' },
+      }),
+    );
   });
 
   it('cancels the rest of an open order and releases its hold; a filled or foreign order cannot be cancelled', async () => {

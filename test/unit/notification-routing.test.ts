@@ -12,6 +12,9 @@ describe('user routing', () => {
     expect(userDeliveries('login_new_ip', undefined, reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
     expect(userDeliveries('bet_settled', undefined, reach)).toEqual([]);
     expect(userDeliveries('order_filled', undefined, reach)).toEqual([]);
+    // the API answers a refused order at once; a trigger is refused later, with no one waiting
+    expect(userDeliveries('order_refused', undefined, reach)).toEqual([]);
+    expect(userDeliveries('trigger_failed', undefined, reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
   });
 
   it("follows the user's choice, including none", () => {

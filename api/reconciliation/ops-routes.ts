@@ -97,15 +97,19 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
     unexplained: await amount(l.currency, l.unexplained),
     alert: l.alert,
   });
-  const view = async (r: ReconciliationRecord) => ({
+  /** What a run's summary and its full result both begin with. */
+  const runHeader = (r: ReconciliationRecord) => ({
     id: r.id,
-    state: 'done' as const,
     workflow_id: r.workflowId,
     trigger: r.trigger,
     ok: r.ok,
     started_at: r.startedAt,
     finished_at: r.finishedAt,
     booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
+  });
+  const view = async (r: ReconciliationRecord) => ({
+    ...runHeader(r),
+    state: 'done' as const,
     accounts: await Promise.all(r.lines.map(lineView)),
     below_minimum: await Promise.all(
       r.belowMinimum.map(async (b) => ({
@@ -144,14 +148,8 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const rows = await listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
-      const summary = async (r: (typeof rows)[number]) => ({
-        id: r.id,
-        workflow_id: r.workflowId,
-        trigger: r.trigger,
-        ok: r.ok,
-        started_at: r.startedAt,
-        finished_at: r.finishedAt,
-        booked: { network_fees: r.booked.networkFees, top_ups: r.booked.topUps },
+      const summary = async (r: ReconciliationRecord) => ({
+        ...runHeader(r),
         accounts: r.lines.length,
         alerts: r.lines.filter((l) => l.alert).length,
         below_minimum: r.belowMinimum.length,

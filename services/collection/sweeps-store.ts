@@ -25,6 +25,8 @@ interface SweepRecord {
   sweepSendId: string | null;
   gasSpent: bigint | null;
   fundingGas: bigint | null;
+  /** Why the sweeper's last try failed (it tries again next tick); null once a try succeeds. */
+  lastError: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -62,7 +64,7 @@ export type Sweep = SweepRecord &
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown) => (v as bigint | null) ?? null;
 
-/** Rows follow their status' rules (`Sweep`): every change goes through the collector's steps. */
+/** Rows follow their status' rules (`Sweep`): every change goes through the sweeper's steps. */
 function toSweep(r: Record<string, unknown>): Sweep {
   const sweep: SweepRecord = {
     id: String(r.id),
@@ -81,6 +83,7 @@ function toSweep(r: Record<string, unknown>): Sweep {
     sweepSendId: str(r.sweepSendId),
     gasSpent: num(r.gasSpent),
     fundingGas: num(r.fundingGas),
+    lastError: (r.lastError as string | null) ?? null,
     createdAt: r.createdAt as Date,
     finishedAt: (r.finishedAt as Date | null) ?? null,
   };
@@ -96,6 +99,29 @@ export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
 export async function sweepsAwaitingFunding(db: Db, chain: string, limit = 1_000): Promise<Sweep[]> {
   const rows = await db`select * from evm_sweeps where chain = ${chain} and status = 'funding' order by id limit ${limit}`;
   return rows.map(toSweep);
+}
+
+/** Every open sweep of the chain (oldest first): what a sweeper's tick moves on. */
+export async function openSweepsOfChain(db: Db, chain: string, limit = 5_000): Promise<Sweep[]> {
+  const rows = await db`
+    select * from evm_sweeps where chain = ${chain} and status not in ('confirmed', 'failed', 'cancelled')
+    order by id limit ${limit}`;
+  return rows.map(toSweep);
+}
+
+/**
+ * Wallets holding credited deposits that no sweep collected and no open sweep covers: what a lost wake-up would leave
+ * behind (a wallet whose holdings are below the sweep minimum is among them, and planning it again is harmless).
+ */
+export async function walletsWithUnsweptDeposits(db: Db, chain: string, limit = 1_000): Promise<string[]> {
+  const rows = await db`
+    select distinct d.address from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+    where o.chain = ${chain} and o.collected_by is null and d.status = 'credited'
+      and not exists (
+        select 1 from evm_sweeps s where s.chain = d.chain and s.address = d.address and s.currency = d.currency
+          and s.status not in ('confirmed', 'failed', 'cancelled'))
+    limit ${limit}`;
+  return rows.map((r) => r.address as string);
 }
 
 export async function openSweepsOf(db: Db, chain: string, address: string): Promise<Sweep[]> {
@@ -161,6 +187,11 @@ export async function updateSweep(db: Db, id: string, c: SweepChanges): Promise<
       updated_at = now()
     where id = ${id} returning *`;
   return toSweep(row!);
+}
+
+/** Records why a try of the sweep failed, or (null) clears it once a try succeeded; operators see it. */
+export async function noteSweepError(db: Db, id: string, error: string | null): Promise<void> {
+  await db`update evm_sweeps set last_error = ${error} where id = ${id} and last_error is distinct from ${error}`;
 }
 
 /** Marks the deposits a confirmed sweep collected: they no longer count as the wallet's uncollected holdings. */

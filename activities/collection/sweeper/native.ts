@@ -8,10 +8,10 @@ import { quoteFees } from '../../../chains/evm/provider.js';
 import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { NATIVE_TRANSFER_GAS, nativeSweepValue } from '../../../domain/collection/rules.js';
 import type { Currency } from '../../../domain/currencies.js';
-import { evmCurrencies, minimumOf, recordedHead, type CollectorDeps } from './context.js';
+import { evmCurrencies, minimumOf, recordedHead, type SweepDeps } from './context.js';
 
 /** What a native sweep of the wallet would send now (null when not worth it or not safe to compute yet). */
-export async function nativeSweepQuote(deps: CollectorDeps, address: string, native: Currency) {
+export async function nativeSweepQuote(deps: SweepDeps, address: string, native: Currency) {
   const { evm } = deps;
   const holdings = await recordedHead(deps, address);
   const uncollected = holdings.uncollected.get(native.code);
@@ -25,7 +25,7 @@ export async function nativeSweepQuote(deps: CollectorDeps, address: string, nat
 }
 
 /** Prices the sweep from the balance now and records it; null when it is not worth sending (it is cancelled). */
-export async function priceNativeSweep(deps: CollectorDeps, sweep: Sweep): Promise<SweepTransfer | null> {
+export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<SweepTransfer | null> {
   const { sql, evm } = deps;
   // the balance is read where the listener has recorded everything: our own last send must be behind it
   const holdings = await recordedHead(deps, sweep.address);

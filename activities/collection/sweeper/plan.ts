@@ -2,12 +2,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { openSweep, openSweepsOf, walletHoldings } from '../../../services/collection/sweeps-store.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { evmCurrencies, minimumOf, type CollectorDeps } from './context.js';
+import { evmCurrencies, minimumOf, type SweepDeps } from './context.js';
 import { nativeSweepQuote } from './native.js';
 
 /** Opens a sweep for each currency the wallet holds enough of (tokens first); returns the open sweeps to run. */
 export async function planSweeps(
-  deps: CollectorDeps,
+  deps: SweepDeps,
   wallet: { chain: string; address: string },
 ): Promise<Array<{ id: string; currency: string }>> {
   const { sql, evm } = deps;

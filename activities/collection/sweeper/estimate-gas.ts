@@ -10,12 +10,12 @@ import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { loadSweep, recordedHead, type CollectorDeps } from './context.js';
+import { loadSweep, recordedHead, type SweepDeps } from './context.js';
 
 type PlannedTokenSweep = Extract<Sweep, { status: 'planned'; tokenContract: string }>;
 
 /** Token sweeps: the gas the transfer needs, and how much of it the gas keeper must send first. */
-export async function prepareSweep(deps: CollectorDeps, id: string): Promise<{ status: Sweep['status']; needsFunding: boolean }> {
+export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ status: Sweep['status']; needsFunding: boolean }> {
   let sweep = await loadSweep(deps, id);
   if (sweep.status === 'planned') {
     sweep =
@@ -24,7 +24,7 @@ export async function prepareSweep(deps: CollectorDeps, id: string): Promise<{ s
   return { status: sweep.status, needsFunding: sweep.status === 'funding' };
 }
 
-async function priceTokenSweep(deps: CollectorDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
+async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
   const { sql, evm } = deps;
   const data = encodeTransfer(evm.coldWallet, sweep.amount);
   let estimate: bigint;

@@ -1,0 +1,139 @@
+/**
+ * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
+ * chain as far as it goes without waiting, many wallets at once (each wallet's sweeps in order, tokens first, the
+ * native one last: it takes whatever gas the token sweeps left). A sweep is stored (signed, with its hash) before it
+ * is broadcast by the sender, and every step is idempotent on the sweep's record, so a tick cut off anywhere is
+ * carried on by the next without sending twice. Token sweeps that need gas wake the gas keeper as soon as the first
+ * is priced: it funds every waiting sweep in one batch, and a later tick sends them once their fundings are mined.
+ */
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
+import { eachLimited } from '../../../platform/each-limited.js';
+import type { TemporalTarget } from '../../../platform/temporal/target.js';
+import { wakeGasKeeper } from '../../../services/collection/client.js';
+import {
+  noteSweepError,
+  openSweepsOfChain,
+  walletsWithUnsweptDeposits,
+  type Sweep,
+} from '../../../services/collection/sweeps-store.js';
+import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import { sweepConfirmed } from './confirm.js';
+import type { SweepDeps } from './context.js';
+import { prepareSweep } from './estimate-gas.js';
+import { gasFundingState } from './gas-funding.js';
+import { planSweeps } from './plan.js';
+import { recordSweep } from './record.js';
+import { sendSweep } from './send.js';
+
+/** Asking the gas keeper for funding needs Temporal. */
+export interface SweeperDeps extends SweepDeps {
+  temporal: TemporalTarget;
+}
+
+/**
+ * Wallets worked on at once: each lane waits on the node and the database in turn, so a few lanes per core keep both
+ * busy without queueing on the worker's database pool (DATABASE_POOL_MAX).
+ */
+const WALLET_LANES = 16;
+/** Problems reported to the workflow at most (every one is on its sweep's record). */
+const PROBLEMS_SHOWN = 50;
+
+/** Where one step left a sweep: done with (finished, recorded), or waiting for something outside the tick. */
+type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'waiting';
+
+/** Moves one sweep on as far as it goes now, each step idempotent on its record. */
+async function advanceSweep(deps: SweepDeps, id: string, wantGas: () => void): Promise<Outcome> {
+  const prepared = await prepareSweep(deps, id); // a planned sweep is priced; any other is read as it is
+  if (prepared.status === 'cancelled' || prepared.status === 'confirmed' || prepared.status === 'failed') return 'finished';
+  if (prepared.status === 'sent') {
+    if (!(await sweepConfirmed(deps, id))) return 'waiting';
+    await recordSweep(deps, id);
+    return 'recorded';
+  }
+  if (prepared.needsFunding) {
+    const funding = await gasFundingState(deps, id);
+    if (funding === 'queued') wantGas();
+    if (funding !== 'mined') return funding === 'queued' ? 'awaiting-gas' : 'waiting';
+  }
+  const sent = await sendSweep(deps, id);
+  return sent.status === 'cancelled' ? 'finished' : 'sent';
+}
+
+/** Each wallet's open sweeps in the order they go: tokens first, then the native one. */
+function byWallet(sweeps: Sweep[]): Sweep[][] {
+  const wallets = new Map<string, Sweep[]>();
+  for (const sweep of sweeps) wallets.set(sweep.address, [...(wallets.get(sweep.address) ?? []), sweep]);
+  const ordered = [...wallets.values()].map((s) =>
+    s.sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null)),
+  );
+  // wallets whose next sweep is a token's go first: their gas funding takes a block, so it should be asked for first
+  return ordered.sort((a, b) => Number(a[0]!.tokenContract === null) - Number(b[0]!.tokenContract === null));
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function sweepTick(
+  deps: SweeperDeps,
+  input: { chain: string; wallets: string[]; lookForMissed?: boolean },
+): Promise<SweepTickReport> {
+  const { sql, evm, log } = deps;
+  if (input.chain !== evm.chain) {
+    throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
+  }
+  const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
+  const planning = await eachLimited([...new Set([...input.wallets, ...missed])], WALLET_LANES, async (address) => {
+    await planSweeps(deps, { chain: evm.chain, address });
+    heartbeat();
+  });
+  if (planning.failure) log.warn({ err: messageOf(planning.failure) }, 'sweeper: a wallet could not be planned yet');
+
+  // the keeper funds every sweep waiting for gas when woken: one wake in flight, one more after it at most
+  const keeper = new CoalescingRunner(() => wakeGasKeeper(deps.temporal, evm.chain, evm.gasKeeperSettings));
+  const wakes: Promise<void>[] = [];
+  const wantGas = () => void wakes.push(keeper.run());
+
+  const open = await openSweepsOfChain(sql, evm.chain);
+  const counts: Record<Outcome, number> = { finished: 0, recorded: 0, sent: 0, 'awaiting-gas': 0, waiting: 0 };
+  const problems: SweepProblem[] = [];
+  await eachLimited(byWallet(open), WALLET_LANES, async (sweeps) => {
+    for (const sweep of sweeps) {
+      try {
+        const outcome = await advanceSweep(deps, sweep.id, wantGas);
+        counts[outcome]++;
+        if (sweep.lastError !== null) await noteSweepError(sql, sweep.id, null);
+        if (outcome !== 'finished' && outcome !== 'recorded') break;
+      } catch (error) {
+        const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
+        problems.push({
+          sweepId: sweep.id,
+          address: sweep.address,
+          currency: sweep.currency,
+          error: messageOf(error),
+          transient,
+        });
+        await noteSweepError(sql, sweep.id, messageOf(error));
+        break; // the wallet's later sweeps wait for this one
+      }
+    }
+    heartbeat();
+  });
+  const woken = await Promise.allSettled(wakes);
+  const wakeFailure = woken.find((w) => w.status === 'rejected');
+  if (wakeFailure) log.warn({ err: messageOf(wakeFailure.reason) }, 'sweeper: the gas keeper could not be woken');
+
+  if (counts.sent + counts.recorded + problems.length > 0) {
+    log.info({ chain: evm.chain, ...counts, problems: problems.length }, 'sweeper tick');
+  }
+  for (const p of problems.filter((p) => !p.transient)) log.error(p, 'sweep failed; tried again next tick');
+  const signalled = new Set(input.wallets);
+  return {
+    planned: planning.done.filter((address) => signalled.has(address)),
+    open: open.length - counts.finished - counts.recorded,
+    sent: counts.sent,
+    recorded: counts.recorded,
+    awaitingGas: counts['awaiting-gas'],
+    problems: problems.slice(0, PROBLEMS_SHOWN),
+  };
+}

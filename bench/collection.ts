@@ -144,12 +144,9 @@ try {
   const window = `CloseTime >= "${new Date(started).toISOString()}" AND CloseTime <= "${new Date(finished + 1_000).toISOString()}"`;
   const closed = (await temporal.workflow.count(window)).count;
   const deposits = (await temporal.workflow.count(`${window} AND WorkflowType = "evmDepositWorkflow"`)).count;
-  const collectorsStarted = (
-    await temporal.workflow.count(`WorkflowType = "evmCollectorWorkflow" AND StartTime >= "${new Date(started).toISOString()}"`)
-  ).count;
   console.log(
     `\nTemporal: ${closed} workflows closed in ${((finished - started) / 1000).toFixed(1)} s (${(closed / ((finished - started) / 1000)).toFixed(1)} workflows/s); ` +
-      `${deposits} deposit workflows completed, ${collectorsStarted} collector runs started (collectors finish after 2 idle minutes)`,
+      `${deposits} deposit workflows completed (the sweeper and the gas keeper run on)`,
   );
   console.log(`All ${WALLETS} wallets swept ${((finished - started) / 1000).toFixed(1)} s after the first deposit was sent.`);
   console.log('\nTemporal work from the first send on, from the workflow histories:');

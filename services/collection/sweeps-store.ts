@@ -1,5 +1,5 @@
 /** Sweeps of deposit wallets to the cold wallet, and what each wallet holds for its users, as the books see it. */
-import type { Db, Sql } from '../../platform/db/client.js';
+import type { Db } from '../../platform/db/client.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 
 export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
@@ -207,36 +207,41 @@ export interface WalletHoldings {
   inFlight: Map<string, { count: number; maxBlock: bigint }>;
 }
 
-/** A consistent picture of a deposit wallet: the listener commits checkpoint and observations together. */
-export async function walletHoldings(sql: Sql, chain: string, address: string): Promise<WalletHoldings> {
-  return sql.begin('isolation level repeatable read', async (tx) => {
-    const [cp] = await tx`select block_number, block_hash from evm_listener_checkpoints where chain = ${chain}`;
-    const rows = await tx`
-      select d.id, d.currency, d.amount, d.status, o.block_number
-      from deposits d join evm_deposit_observations o on o.deposit_id = d.id
-      where d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
-      order by d.id`;
-    const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
-    const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
-    for (const r of rows) {
-      const currency = r.currency as string;
-      if (r.status === 'credited') {
-        const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
-        entry.depositIds.push(String(r.id));
-        entry.total += r.amount as bigint;
-        uncollected.set(currency, entry);
-      } else {
-        const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
-        const block = BigInt(r.blockNumber as string);
-        inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
-      }
+/**
+ * A consistent picture of a deposit wallet: the listener commits checkpoint and observations together, and one
+ * statement reads both from one snapshot (a sweeper's tick asks this for hundreds of wallets: one round trip each).
+ */
+export async function walletHoldings(db: Db, chain: string, address: string): Promise<WalletHoldings> {
+  const rows = await db`
+    with cp as (select block_number, block_hash from evm_listener_checkpoints where chain = ${chain})
+    select (select block_number from cp) as cp_block, (select block_hash from cp) as cp_hash,
+      d.id, d.currency, d.amount, d.status, o.block_number
+    from (values (1)) as one (x)
+    left join (deposits d join evm_deposit_observations o on o.deposit_id = d.id)
+      on d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
+    order by d.id`;
+  const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
+  const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
+  for (const r of rows) {
+    if (r.id === null) continue; // the one row of a wallet without deposits to collect
+    const currency = r.currency as string;
+    if (r.status === 'credited') {
+      const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
+      entry.depositIds.push(String(r.id));
+      entry.total += r.amount as bigint;
+      uncollected.set(currency, entry);
+    } else {
+      const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
+      const block = BigInt(r.blockNumber as string);
+      inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
     }
-    return {
-      checkpoint: cp ? { blockNumber: BigInt(cp.blockNumber as string), blockHash: cp.blockHash as string } : null,
-      uncollected,
-      inFlight,
-    };
-  });
+  }
+  const cp = rows[0]!;
+  return {
+    checkpoint: cp.cpBlock === null ? null : { blockNumber: BigInt(cp.cpBlock as string), blockHash: cp.cpHash as string },
+    uncollected,
+    inFlight,
+  };
 }
 
 export type SweepListItem = Sweep & {

@@ -7,6 +7,7 @@ import { depositAddressByAddress } from '../../../services/deposits/client.js';
 import { sweepById, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
 import type { Send } from '../../../chains/evm/sends-store.js';
 import type { EvmContext } from '../../../chains/evm/context.js';
+import type { FeeQuote } from '../../../chains/evm/provider.js';
 import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { parseAmount } from '../../../domain/money.js';
@@ -17,6 +18,8 @@ export interface SweepDeps {
   log: Logger;
   evm: EvmContext;
   currencies: CurrencyCatalog;
+  /** Fees to price with: one quote shared by the sweeps a tick prices (`sharedFeeQuote`). */
+  fees: () => Promise<FeeQuote>;
 }
 
 /** The sender's key for the sweep's own transaction. */

@@ -5,7 +5,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isError } from 'ethers';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
-import { quoteFees } from '../../../chains/evm/provider.js';
 import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
@@ -40,7 +39,7 @@ async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promi
     throw error;
   }
   const gasLimit = gasLimitWithHeadroom(estimate);
-  const fees = await quoteFees(evm.provider);
+  const fees = await deps.fees();
   const holdings = await recordedHead(deps, sweep.address);
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
   // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose

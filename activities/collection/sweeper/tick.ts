@@ -7,6 +7,7 @@
  * is priced: it funds every waiting sweep in one batch, and a later tick sends them once their fundings are mined.
  */
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { sharedFeeQuote } from '../../../chains/evm/provider.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import { eachLimited } from '../../../platform/each-limited.js';
 import type { TemporalTarget } from '../../../platform/temporal/target.js';
@@ -27,10 +28,8 @@ import { planSweeps } from './plan.js';
 import { recordSweep } from './record.js';
 import { sendSweep } from './send.js';
 
-/** Asking the gas keeper for funding needs Temporal. */
-export interface SweeperDeps extends SweepDeps {
-  temporal: TemporalTarget;
-}
+/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote. */
+export type SweeperDeps = Omit<SweepDeps, 'fees'> & { temporal: TemporalTarget };
 
 /**
  * Wallets worked on at once: each lane waits on the node and the database in turn, so a few lanes per core keep both
@@ -39,6 +38,8 @@ export interface SweeperDeps extends SweepDeps {
 const WALLET_LANES = 16;
 /** Problems reported to the workflow at most (every one is on its sweep's record). */
 const PROBLEMS_SHOWN = 50;
+/** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
+const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
 /** Where one step left a sweep: done with (finished, recorded), or waiting for something outside the tick. */
 type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'waiting';
@@ -61,59 +62,66 @@ async function advanceSweep(deps: SweepDeps, id: string, wantGas: () => void): P
   return sent.status === 'cancelled' ? 'finished' : 'sent';
 }
 
-/** Each wallet's open sweeps in the order they go: tokens first, then the native one. */
-function byWallet(sweeps: Sweep[]): Sweep[][] {
+/** Open sweeps by wallet, oldest first. */
+function byWallet(sweeps: Sweep[]): Map<string, Sweep[]> {
   const wallets = new Map<string, Sweep[]>();
   for (const sweep of sweeps) wallets.set(sweep.address, [...(wallets.get(sweep.address) ?? []), sweep]);
-  const ordered = [...wallets.values()].map((s) =>
-    s.sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null)),
-  );
-  // wallets whose next sweep is a token's go first: their gas funding takes a block, so it should be asked for first
-  return ordered.sort((a, b) => Number(a[0]!.tokenContract === null) - Number(b[0]!.tokenContract === null));
+  return wallets;
 }
+
+/** A wallet's open sweeps in the order they go: tokens first, the native one last (it takes the gas they left). */
+const inSendingOrder = (sweeps: Sweep[]) =>
+  [...sweeps].sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null));
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function sweepTick(
-  deps: SweeperDeps,
+  base: SweeperDeps,
   input: { chain: string; wallets: string[]; lookForMissed?: boolean },
 ): Promise<SweepTickReport> {
-  const { sql, evm, log } = deps;
+  const { sql, evm, log } = base;
   if (input.chain !== evm.chain) {
     throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
   }
+  const deps: SweepDeps = { ...base, fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS) };
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
-  const planning = await eachLimited([...new Set([...input.wallets, ...missed])], WALLET_LANES, async (address) => {
-    await planSweeps(deps, { chain: evm.chain, address });
-    heartbeat();
-  });
-  if (planning.failure) log.warn({ err: messageOf(planning.failure) }, 'sweeper: a wallet could not be planned yet');
+  const toPlan = new Set([...input.wallets, ...missed]);
+  const open = byWallet(await openSweepsOfChain(sql, evm.chain));
+  // wallets with sweeps under way first (a token sweep whose funding was mined is the one waiting longest), then the
+  // credited ones; each lane plans its wallet and moves its sweeps on at once, so the first sweeps go out early
+  const wallets = [...new Set([...open.keys(), ...toPlan])];
 
   // the keeper funds every sweep waiting for gas when woken: one wake in flight, one more after it at most
-  const keeper = new CoalescingRunner(() => wakeGasKeeper(deps.temporal, evm.chain, evm.gasKeeperSettings));
+  const keeper = new CoalescingRunner(() => wakeGasKeeper(base.temporal, evm.chain, evm.gasKeeperSettings));
   const wakes: Promise<void>[] = [];
   const wantGas = () => void wakes.push(keeper.run());
 
-  const open = await openSweepsOfChain(sql, evm.chain);
+  const planned: string[] = [];
   const counts: Record<Outcome, number> = { finished: 0, recorded: 0, sent: 0, 'awaiting-gas': 0, waiting: 0 };
   const problems: SweepProblem[] = [];
-  await eachLimited(byWallet(open), WALLET_LANES, async (sweeps) => {
-    for (const sweep of sweeps) {
+  const failed = (sweep: Sweep, error: unknown) => {
+    const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
+    problems.push({ sweepId: sweep.id, address: sweep.address, currency: sweep.currency, error: messageOf(error), transient });
+    return noteSweepError(sql, sweep.id, messageOf(error));
+  };
+  await eachLimited(wallets, WALLET_LANES, async (address) => {
+    let sweeps = open.get(address) ?? [];
+    if (toPlan.has(address)) {
+      try {
+        sweeps = await planSweeps(deps, { chain: evm.chain, address });
+        planned.push(address);
+      } catch (error) {
+        log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned yet');
+      }
+    }
+    for (const sweep of inSendingOrder(sweeps)) {
       try {
         const outcome = await advanceSweep(deps, sweep.id, wantGas);
         counts[outcome]++;
-        if (sweep.lastError !== null) await noteSweepError(sql, sweep.id, null);
+        if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
         if (outcome !== 'finished' && outcome !== 'recorded') break;
       } catch (error) {
-        const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
-        problems.push({
-          sweepId: sweep.id,
-          address: sweep.address,
-          currency: sweep.currency,
-          error: messageOf(error),
-          transient,
-        });
-        await noteSweepError(sql, sweep.id, messageOf(error));
+        await failed(sweep, error);
         break; // the wallet's later sweeps wait for this one
       }
     }
@@ -129,8 +137,8 @@ export async function sweepTick(
   for (const p of problems.filter((p) => !p.transient)) log.error(p, 'sweep failed; tried again next tick');
   const signalled = new Set(input.wallets);
   return {
-    planned: planning.done.filter((address) => signalled.has(address)),
-    open: open.length - counts.finished - counts.recorded,
+    planned: planned.filter((address) => signalled.has(address)),
+    open: counts.sent + counts['awaiting-gas'] + counts.waiting + problems.length,
     sent: counts.sent,
     recorded: counts.recorded,
     awaitingGas: counts['awaiting-gas'],

@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { sharedFeeQuote } from '../../../chains/evm/provider.js';
+import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import { eachLimited } from '../../../platform/each-limited.js';
 import type { TemporalTarget } from '../../../platform/temporal/target.js';
@@ -21,9 +22,9 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import type { SweepDeps } from './context.js';
+import { transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
-import { gasFundingState } from './gas-funding.js';
+import { fundingKey, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
 import { recordSweep } from './record.js';
 import { sendSweep } from './send.js';
@@ -38,6 +39,11 @@ export type SweeperDeps = Omit<SweepDeps, 'fees'> & { temporal: TemporalTarget }
 const WALLET_LANES = 16;
 /** Problems reported to the workflow at most (every one is on its sweep's record). */
 const PROBLEMS_SHOWN = 50;
+/**
+ * A send of ours the listener has not seen move (mined, for a funding; confirmed, for a sweep) is asked of the node
+ * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
+ */
+const NODE_CHECK_AFTER_MS = 15_000;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
@@ -61,6 +67,28 @@ async function advanceSweep(deps: SweepDeps, id: string, wantGas: () => void): P
   const sent = await sendSweep(deps, id);
   return sent.status === 'cancelled' ? 'finished' : 'sent';
 }
+
+/**
+ * Whether a sweep waiting for one of our sends can move now: the send the listener recorded as far as the sweep needs
+ * (a funding mined, a sweep confirmed), or one it has not recorded within NODE_CHECK_AFTER_MS (the node is asked).
+ * Every other sweep can (planned, being sent, a funding not sent yet: the keeper is asked).
+ */
+function canMove(sweep: Sweep, sends: Map<string, Send>, now: number): boolean {
+  if (sweep.status !== 'funding' && sweep.status !== 'sent') return true;
+  const send = sends.get(sweep.status === 'funding' ? fundingKey(sweep) : transferKey(sweep));
+  if (!send) return true;
+  if (send.status === 'confirmed' || (sweep.status === 'funding' && send.status === 'mined')) return true;
+  const last = send.attempts[send.attempts.length - 1]!;
+  return last.broadcastAt === null || now - last.broadcastAt.getTime() > NODE_CHECK_AFTER_MS;
+}
+
+/** The sends that open sweeps wait for, by key. */
+const awaitedSends = (sql: SweepDeps['sql'], chain: string, sweeps: Sweep[]) =>
+  sendsByKeys(
+    sql,
+    chain,
+    sweeps.flatMap((s) => (s.status === 'funding' ? [fundingKey(s)] : s.status === 'sent' ? [transferKey(s)] : [])),
+  );
 
 /** Open sweeps by wallet, oldest first. */
 function byWallet(sweeps: Sweep[]): Map<string, Sweep[]> {
@@ -86,7 +114,10 @@ export async function sweepTick(
   const deps: SweepDeps = { ...base, fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS) };
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
   const toPlan = new Set([...input.wallets, ...missed]);
-  const open = byWallet(await openSweepsOfChain(sql, evm.chain));
+  const openSweeps = await openSweepsOfChain(sql, evm.chain);
+  const open = byWallet(openSweeps);
+  const awaited = await awaitedSends(sql, evm.chain, openSweeps);
+  const now = Date.now();
   // wallets with sweeps under way first (a token sweep whose funding was mined is the one waiting longest), then the
   // credited ones; each lane plans its wallet and moves its sweeps on at once, so the first sweeps go out early
   const wallets = [...new Set([...open.keys(), ...toPlan])];
@@ -115,6 +146,10 @@ export async function sweepTick(
       }
     }
     for (const sweep of inSendingOrder(sweeps)) {
+      if (!canMove(sweep, awaited, now)) {
+        counts.waiting++;
+        break;
+      }
       try {
         const outcome = await advanceSweep(deps, sweep.id, wantGas);
         counts[outcome]++;

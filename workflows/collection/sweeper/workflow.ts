@@ -35,8 +35,11 @@ const { sweepTick } = proxyActivities<ReturnType<typeof createEvmSweeperActiviti
 const OPEN_POLL = '15 seconds';
 /** With nothing open: a credited wallet signals; a look for missed wallets at this pace finds what a lost one left. */
 const IDLE_POLL = '10 minutes';
-/** Wallets planned per tick at most; the rest wait for the next one, which follows at once. */
-const WALLETS_PER_TICK = 1_000;
+/**
+ * Wallets planned per tick at most; the rest wait for the next tick, which follows at once. Short ticks let a token
+ * sweep whose funding was mined meanwhile go out between two parts of a burst, not after all of it.
+ */
+const WALLETS_PER_TICK = 100;
 
 export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
   const wallets = new Set(input.wallets ?? []);

@@ -85,13 +85,16 @@ try {
 
   // per deposit: when it was recorded and credited, and its sweep's first broadcast and confirmation
   const rows = await sql`
-    select d.address, d.detected_at, d.credited_at, s.finished_at, a.broadcast_at
+    select d.address, d.detected_at, d.credited_at, s.finished_at, a.broadcast_at, f.broadcast_at as funded_at
     from deposits d
     join evm_sweeps s on d.id = any(s.deposit_ids) and s.status = 'confirmed'
-    join evm_send_attempts a on a.send_id = s.sweep_send_id and a.attempt = 1`;
+    join evm_send_attempts a on a.send_id = s.sweep_send_id and a.attempt = 1
+    left join evm_send_attempts f on f.send_id = s.funding_send_id and f.attempt = 1`;
   const byAddress = new Map(rows.map((r) => [r.address as string, r]));
   const stages = { detected: [] as number[], credited: [] as number[], broadcast: [] as number[], swept: [] as number[] };
   const endToEnd: number[] = [];
+  /** Token sweeps: credited → their gas funding broadcast, and that → the sweep broadcast (the funding mined between). */
+  const funding = { sent: [] as number[], mined: [] as number[] };
   const last = { detected: 0, credited: 0, broadcast: 0, swept: 0 };
   for (const [i, address] of addresses.entries()) {
     const row = byAddress.get(address.toLowerCase());
@@ -107,6 +110,10 @@ try {
     stages.broadcast.push(t.broadcast - t.credited);
     stages.swept.push(t.swept - t.credited);
     endToEnd.push(t.swept - sentAt[i]!);
+    if (row.fundedAt) {
+      funding.sent.push((row.fundedAt as Date).getTime() - t.credited);
+      funding.mined.push(t.broadcast - (row.fundedAt as Date).getTime());
+    }
     for (const k of Object.keys(last) as Array<keyof typeof last>) last[k] = Math.max(last[k], t[k]);
   }
   const seconds = (until: number) => (until - started) / 1000;
@@ -133,6 +140,8 @@ try {
         stages.broadcast.filter((_, i) => i % 2 === 1),
         last.broadcast,
       ),
+      stage('    USDT: credited → gas funding broadcast', funding.sent, last.broadcast),
+      stage('    USDT: gas funding broadcast → sweep broadcast', funding.mined, last.broadcast),
       stage('credited → sweep confirmed in cold wallet', stages.swept, last.swept),
       stage('end to end (sent → swept)', endToEnd, last.swept),
     ],
@@ -144,12 +153,9 @@ try {
   const window = `CloseTime >= "${new Date(started).toISOString()}" AND CloseTime <= "${new Date(finished + 1_000).toISOString()}"`;
   const closed = (await temporal.workflow.count(window)).count;
   const deposits = (await temporal.workflow.count(`${window} AND WorkflowType = "evmDepositWorkflow"`)).count;
-  const collectorsStarted = (
-    await temporal.workflow.count(`WorkflowType = "evmCollectorWorkflow" AND StartTime >= "${new Date(started).toISOString()}"`)
-  ).count;
   console.log(
     `\nTemporal: ${closed} workflows closed in ${((finished - started) / 1000).toFixed(1)} s (${(closed / ((finished - started) / 1000)).toFixed(1)} workflows/s); ` +
-      `${deposits} deposit workflows completed, ${collectorsStarted} collector runs started (collectors finish after 2 idle minutes)`,
+      `${deposits} deposit workflows completed (the sweeper and the gas keeper run on)`,
   );
   console.log(`All ${WALLETS} wallets swept ${((finished - started) / 1000).toFixed(1)} s after the first deposit was sent.`);
   console.log('\nTemporal work from the first send on, from the workflow histories:');

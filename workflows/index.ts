@@ -4,6 +4,8 @@ export { withdrawalWorkflow } from './withdrawals/workflow.js';
 export { xrplBackfillWorkflow } from './xrpl-tracking/workflow.js';
 export { xrplDepositWorkflow } from './deposits/xrpl/workflow.js';
 export { evmDepositWorkflow } from './deposits/evm/workflow.js';
+export { evmSweeperWorkflow } from './collection/sweeper/workflow.js';
+/** Retired: registered while collectors started before the sweeper may run (see its file). */
 export { evmCollectorWorkflow } from './collection/collector/workflow.js';
 export { gasKeeperWorkflow } from './collection/gas-keeper/workflow.js';
 export { betEventWorkflow } from './betting/workflow.js';

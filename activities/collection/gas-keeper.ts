@@ -7,8 +7,8 @@ import { heartbeat } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
 import { committedByOpenSends, sendsByKeys } from '../../chains/evm/sends-store.js';
 import { sweepsAwaitingFunding } from '../../services/collection/sweeps-store.js';
-import { collectorWorkflowId } from '../../workflows/collection/collector/messages.js';
-import { fundingKey } from './collector/gas-funding.js';
+import { sweeperWorkflowId } from '../../workflows/collection/sweeper/messages.js';
+import { fundingKey } from './sweeper/gas-funding.js';
 import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
@@ -53,7 +53,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
           requestId: fundingKey(sweep),
           to: sweep.address,
           amount: sweep.fundingAmount.toString(),
-          notify: collectorWorkflowId(evm.chain, sweep.address),
+          notify: sweeperWorkflowId(evm.chain),
         },
       ];
     });

@@ -1,11 +1,11 @@
 /**
- * Collection's part of the worker, when the EVM chain is configured: the gas keeper, kept running from start-up, and
- * the activities of the collectors and the gas keeper.
+ * Collection's part of the worker, when the EVM chain is configured: the sweeper and the gas keeper, kept running
+ * from start-up, and their activities.
  */
-import { ensureGasKeeper } from '../../services/collection/client.js';
+import { ensureGasKeeper, ensureSweeper } from '../../services/collection/client.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import type { WorkerDeps } from '../worker-deps.js';
-import { createEvmCollectorActivities } from './collector/activities.js';
+import { createEvmSweeperActivities } from './sweeper/activities.js';
 import { createGasKeeperActivities } from './gas-keeper.js';
 
 export const collectionFeature: WorkerFeature<WorkerDeps> = {
@@ -17,8 +17,9 @@ export const collectionFeature: WorkerFeature<WorkerDeps> = {
       return { activities: {} };
     }
     await ensureGasKeeper(temporal, evm.chain, evm.gasKeeperSettings, log);
+    await ensureSweeper(temporal, evm.chain, log);
     return {
-      activities: { ...createEvmCollectorActivities({ ...deps, evm }), ...createGasKeeperActivities({ ...deps, evm }) },
+      activities: { ...createEvmSweeperActivities({ ...deps, evm }), ...createGasKeeperActivities({ ...deps, evm }) },
     };
   },
 };

@@ -28,6 +28,10 @@ const SweepView = z
       .string()
       .nullable()
       .openapi({ description: 'Network fees of the sweep and its funding, in the native currency' }),
+    last_error: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the sweeper's last try of this open sweep failed; it tries again on its next tick" }),
     created_at: z.string(),
     finished_at: z.string().nullable(),
   })
@@ -88,6 +92,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         funding_tx_hash: s.fundingTxHash,
         sweep_tx_hash: s.sweepTxHash,
         gas_spent: s.gasSpent === null ? null : eth((s.gasSpent ?? 0n) + (s.fundingGas ?? 0n)),
+        last_error: s.lastError,
         created_at: s.createdAt.toISOString(),
         finished_at: s.finishedAt?.toISOString() ?? null,
       });

@@ -36,6 +36,22 @@ export interface FeeQuote {
   maxPriorityFeePerGas: bigint;
 }
 
+/**
+ * One fee quote shared by the many transactions priced together (a sweeper's tick prices hundreds of wallets: one
+ * quote reads the latest block, whose transaction list a burst makes large), taken again once `maxAgeMs` old.
+ */
+export function sharedFeeQuote(provider: JsonRpcProvider, maxAgeMs: number): () => Promise<FeeQuote> {
+  let quoted: { at: number; fees: Promise<FeeQuote> } | null = null;
+  return () => {
+    if (!quoted || Date.now() - quoted.at > maxAgeMs) {
+      const fees = quoteFees(provider);
+      quoted = { at: Date.now(), fees };
+      fees.catch(() => (quoted = null)); // a failed quote is asked again, not shared
+    }
+    return quoted.fees;
+  };
+}
+
 /** EIP-1559 fees that stay valid while the base fee doubles: 2 × base fee + the node's suggested tip. */
 export async function quoteFees(provider: JsonRpcProvider): Promise<FeeQuote> {
   const [block, tip] = await Promise.all([provider.getBlock('latest'), provider.send('eth_maxPriorityFeePerGas', [])]);

@@ -43,6 +43,15 @@ export const retryPolicies = {
     localRetryThreshold: '10 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   } satisfies LocalActivityOptions,
+  /**
+   * One tick of a chain's sweeper: moves every open sweep as far as it goes without waiting, many wallets at once,
+   * heartbeating as wallets finish; a sweep that fails is reported and tried again by the next tick, not by a retry.
+   */
+  sweepTick: {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  },
   /** One round of the gas keeper: reads balances and funds wallets, heartbeating between them. */
   gasKeeperTick: {
     startToCloseTimeout: '2 minutes',

@@ -18,6 +18,11 @@ export const CHANGE_IDS = [
   'evm-deposit-settle-in-one-step',
   /** The EVM collector runs its steps as local activities: a sweep's steps up to a wait share one workflow task. */
   'evm-collector-local-steps',
+  /**
+   * The EVM collector is retired: one still running hands its wallet to the chain's sweeper at its first new step
+   * (the sweeper sweeps many wallets per tick).
+   */
+  'evm-collector-retired',
   /** A withdrawal whose user an operator disabled waits before sending until they are enabled again. */
   'withdrawal-waits-while-user-disabled',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */

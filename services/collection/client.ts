@@ -1,18 +1,20 @@
 /**
- * The one way into the collection workflows: the gas keeper (kept running from worker start-up, asked for gas by
- * collectors, queried by operators) and the collectors (woken by credited deposits).
+ * The one way into the collection workflows: the sweeper and the gas keeper of a chain, both kept running from worker
+ * start-up; the sweeper is woken by credited deposits and wakes the keeper for gas; operators query both.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
-  collectorSearchAttributes,
-  collectorWorkflowId,
-  walletCreditedSignal,
-  evmCollectorWorkflowType,
-  type EvmCollectorWorkflow,
-} from '../../workflows/collection/collector/messages.js';
+  evmSweeperWorkflowType,
+  sweeperSearchAttributes,
+  sweeperStatusQuery,
+  sweeperWorkflowId,
+  walletsCreditedSignal,
+  type EvmSweeperWorkflow,
+  type SweeperStatus,
+} from '../../workflows/collection/sweeper/messages.js';
 import {
   gasFundingWantedSignal,
   gasKeeperSearchAttributes,
@@ -70,15 +72,37 @@ export async function gasKeeperStatus(
   return { ...status, queue: [...status.queue, ...waiting] };
 }
 
-/** Starts the wallet's collector, or wakes the running one: one collector per wallet, ever. */
-export async function wakeCollector(temporal: TemporalTarget, wallet: { chain: string; address: string }): Promise<void> {
-  const input = { chain: wallet.chain, address: wallet.address.toLowerCase() };
-  await temporal.client.workflow.signalWithStart<EvmCollectorWorkflow>(evmCollectorWorkflowType, {
-    workflowId: collectorWorkflowId(wallet.chain, wallet.address),
-    taskQueue: temporal.taskQueue,
-    args: [input],
-    signal: walletCreditedSignal,
-    signalArgs: [],
-    typedSearchAttributes: collectorSearchAttributes(input),
+const sweeperStart = (temporal: TemporalTarget, chain: string) => ({
+  workflowId: sweeperWorkflowId(chain),
+  taskQueue: temporal.taskQueue,
+  args: [{ chain }] as [{ chain: string }],
+  workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  typedSearchAttributes: sweeperSearchAttributes(chain),
+});
+
+/** The chain's sweeper runs from the moment a worker does. */
+export async function ensureSweeper(temporal: TemporalTarget, chain: string, log: Logger) {
+  try {
+    await temporal.client.workflow.start<EvmSweeperWorkflow>(evmSweeperWorkflowType, sweeperStart(temporal, chain));
+    log.info({ workflowId: sweeperWorkflowId(chain) }, 'sweeper running');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/**
+ * Tells the chain's sweeper (started if it is not running) that deposits to these wallets were credited or dropped:
+ * its next tick plans their sweeps. One signal for many wallets; asking again for a wallet changes nothing.
+ */
+export async function wakeSweeper(temporal: TemporalTarget, chain: string, addresses: string[]): Promise<void> {
+  await temporal.client.workflow.signalWithStart<EvmSweeperWorkflow, [{ addresses: string[] }]>(evmSweeperWorkflowType, {
+    ...sweeperStart(temporal, chain),
+    signal: walletsCreditedSignal,
+    signalArgs: [{ addresses: addresses.map((a) => a.toLowerCase()) }],
   });
+}
+
+/** The sweeper's status for operators: wallets to plan, and what its last tick did and could not do. */
+export async function sweeperStatus(temporal: Pick<TemporalTarget, 'client'>, chain: string): Promise<SweeperStatus> {
+  return temporal.client.workflow.getHandle(sweeperWorkflowId(chain)).query(sweeperStatusQuery);
 }

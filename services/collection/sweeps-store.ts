@@ -1,5 +1,5 @@
 /** Sweeps of deposit wallets to the cold wallet, and what each wallet holds for its users, as the books see it. */
-import type { Db, Sql } from '../../platform/db/client.js';
+import type { Db } from '../../platform/db/client.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 
 export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
@@ -25,6 +25,8 @@ interface SweepRecord {
   sweepSendId: string | null;
   gasSpent: bigint | null;
   fundingGas: bigint | null;
+  /** Why the sweeper's last try failed (it tries again next tick); null once a try succeeds. */
+  lastError: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -62,7 +64,7 @@ export type Sweep = SweepRecord &
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown) => (v as bigint | null) ?? null;
 
-/** Rows follow their status' rules (`Sweep`): every change goes through the collector's steps. */
+/** Rows follow their status' rules (`Sweep`): every change goes through the sweeper's steps. */
 function toSweep(r: Record<string, unknown>): Sweep {
   const sweep: SweepRecord = {
     id: String(r.id),
@@ -81,6 +83,7 @@ function toSweep(r: Record<string, unknown>): Sweep {
     sweepSendId: str(r.sweepSendId),
     gasSpent: num(r.gasSpent),
     fundingGas: num(r.fundingGas),
+    lastError: (r.lastError as string | null) ?? null,
     createdAt: r.createdAt as Date,
     finishedAt: (r.finishedAt as Date | null) ?? null,
   };
@@ -96,6 +99,29 @@ export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
 export async function sweepsAwaitingFunding(db: Db, chain: string, limit = 1_000): Promise<Sweep[]> {
   const rows = await db`select * from evm_sweeps where chain = ${chain} and status = 'funding' order by id limit ${limit}`;
   return rows.map(toSweep);
+}
+
+/** Every open sweep of the chain (oldest first): what a sweeper's tick moves on. */
+export async function openSweepsOfChain(db: Db, chain: string, limit = 5_000): Promise<Sweep[]> {
+  const rows = await db`
+    select * from evm_sweeps where chain = ${chain} and status not in ('confirmed', 'failed', 'cancelled')
+    order by id limit ${limit}`;
+  return rows.map(toSweep);
+}
+
+/**
+ * Wallets holding credited deposits that no sweep collected and no open sweep covers: what a lost wake-up would leave
+ * behind (a wallet whose holdings are below the sweep minimum is among them, and planning it again is harmless).
+ */
+export async function walletsWithUnsweptDeposits(db: Db, chain: string, limit = 1_000): Promise<string[]> {
+  const rows = await db`
+    select distinct d.address from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+    where o.chain = ${chain} and o.collected_by is null and d.status = 'credited'
+      and not exists (
+        select 1 from evm_sweeps s where s.chain = d.chain and s.address = d.address and s.currency = d.currency
+          and s.status not in ('confirmed', 'failed', 'cancelled'))
+    limit ${limit}`;
+  return rows.map((r) => r.address as string);
 }
 
 export async function openSweepsOf(db: Db, chain: string, address: string): Promise<Sweep[]> {
@@ -163,6 +189,11 @@ export async function updateSweep(db: Db, id: string, c: SweepChanges): Promise<
   return toSweep(row!);
 }
 
+/** Records why a try of the sweep failed, or (null) clears it once a try succeeded; operators see it. */
+export async function noteSweepError(db: Db, id: string, error: string | null): Promise<void> {
+  await db`update evm_sweeps set last_error = ${error} where id = ${id} and last_error is distinct from ${error}`;
+}
+
 /** Marks the deposits a confirmed sweep collected: they no longer count as the wallet's uncollected holdings. */
 export async function markCollected(db: Db, sweepId: string, depositIds: string[]): Promise<void> {
   await db`update evm_deposit_observations set collected_by = ${sweepId} where deposit_id = any(${db.array(depositIds)}::bigint[])`;
@@ -176,36 +207,41 @@ export interface WalletHoldings {
   inFlight: Map<string, { count: number; maxBlock: bigint }>;
 }
 
-/** A consistent picture of a deposit wallet: the listener commits checkpoint and observations together. */
-export async function walletHoldings(sql: Sql, chain: string, address: string): Promise<WalletHoldings> {
-  return sql.begin('isolation level repeatable read', async (tx) => {
-    const [cp] = await tx`select block_number, block_hash from evm_listener_checkpoints where chain = ${chain}`;
-    const rows = await tx`
-      select d.id, d.currency, d.amount, d.status, o.block_number
-      from deposits d join evm_deposit_observations o on o.deposit_id = d.id
-      where d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
-      order by d.id`;
-    const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
-    const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
-    for (const r of rows) {
-      const currency = r.currency as string;
-      if (r.status === 'credited') {
-        const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
-        entry.depositIds.push(String(r.id));
-        entry.total += r.amount as bigint;
-        uncollected.set(currency, entry);
-      } else {
-        const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
-        const block = BigInt(r.blockNumber as string);
-        inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
-      }
+/**
+ * A consistent picture of a deposit wallet: the listener commits checkpoint and observations together, and one
+ * statement reads both from one snapshot (a sweeper's tick asks this for hundreds of wallets: one round trip each).
+ */
+export async function walletHoldings(db: Db, chain: string, address: string): Promise<WalletHoldings> {
+  const rows = await db`
+    with cp as (select block_number, block_hash from evm_listener_checkpoints where chain = ${chain})
+    select (select block_number from cp) as cp_block, (select block_hash from cp) as cp_hash,
+      d.id, d.currency, d.amount, d.status, o.block_number
+    from (values (1)) as one (x)
+    left join (deposits d join evm_deposit_observations o on o.deposit_id = d.id)
+      on d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
+    order by d.id`;
+  const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
+  const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
+  for (const r of rows) {
+    if (r.id === null) continue; // the one row of a wallet without deposits to collect
+    const currency = r.currency as string;
+    if (r.status === 'credited') {
+      const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
+      entry.depositIds.push(String(r.id));
+      entry.total += r.amount as bigint;
+      uncollected.set(currency, entry);
+    } else {
+      const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
+      const block = BigInt(r.blockNumber as string);
+      inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
     }
-    return {
-      checkpoint: cp ? { blockNumber: BigInt(cp.blockNumber as string), blockHash: cp.blockHash as string } : null,
-      uncollected,
-      inFlight,
-    };
-  });
+  }
+  const cp = rows[0]!;
+  return {
+    checkpoint: cp.cpBlock === null ? null : { blockNumber: BigInt(cp.cpBlock as string), blockHash: cp.cpHash as string },
+    uncollected,
+    inFlight,
+  };
 }
 
 export type SweepListItem = Sweep & {

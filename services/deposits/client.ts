@@ -9,7 +9,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { isEvmChain } from '../../domain/deposits/credit.js';
-import { wakeCollector } from '../collection/client.js';
+import { wakeSweeper } from '../collection/client.js';
 import { creditHeldDeposit, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
@@ -95,8 +95,8 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
 
 /**
  * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
- * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet collector is woken, as a
- * workflow's credit wakes it, so what was held is swept too.
+ * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet is handed to the chain's sweeper,
+ * as the listener's credit hands it, so what was held is swept too.
  */
 export async function creditHeldDepositByOperator(
   deps: { sql: Sql; log: Logger; temporal: TemporalTarget },
@@ -109,6 +109,6 @@ export async function creditHeldDepositByOperator(
     throw new DomainError(code === 'not_found' ? ErrorCode.NotFound : ErrorCode.Conflict, message);
   }
   deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
-  if (isEvmChain(result.deposit.chain)) await wakeCollector(deps.temporal, result.deposit);
+  if (isEvmChain(result.deposit.chain)) await wakeSweeper(deps.temporal, result.deposit.chain, [result.deposit.address]);
   return result.deposit;
 }

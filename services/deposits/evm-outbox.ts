@@ -11,10 +11,12 @@ import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 import { eachLimited } from '../../platform/each-limited.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
-import { wakeCollector } from '../collection/client.js';
+import { wakeSweeper } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
+
+type SendToSignal = Awaited<ReturnType<typeof sendsToSignal>>[number];
 import type { Logger } from '../../platform/log.js';
 
 /** Signals in flight at once (EVM_SIGNAL_CONCURRENCY): enough to cover Temporal's round trip for a burst. */
@@ -23,8 +25,8 @@ const DEFAULT_SIGNAL_CONCURRENCY = 64;
 /**
  * Whether a deposit's workflow has work: converting a credited deposit whose user asked for it, crediting a confirmed
  * one the listener could not (the ledger refused it: the workflow's failure shows it), or recording a dropped one's
- * end. The listener credited or held every other final deposit, with its notice and webhook event, and woke its
- * collector; a deposit confirming needs none (the record holds the count).
+ * end. The listener credited or held every other final deposit, with its notice and webhook event, and handed its
+ * wallet to the sweeper; a deposit confirming needs none (the record holds the count).
  */
 export function needsWorkflow(o: Pick<ObservationToSignal, 'state' | 'depositStatus' | 'converts'>): boolean {
   if (o.state === 'dropped') return true;
@@ -94,10 +96,7 @@ export class ListenerOutbox {
       if (observations.length === 0 && sends.length === 0) return delivered;
       const [deposits, ownSends] = await Promise.all([
         this.signalDeposits(observations, concurrency),
-        eachLimited(sends, concurrency, async (s) => {
-          await signalTransactionConfirmed(this.deps, s.notify, { key: s.key, hash: s.hash });
-          await markSendSignalled(this.deps.sql, s.id, s.version);
-        }),
+        this.signalSends(sends, concurrency),
       ]);
       await markObservationsSignalled(this.deps.sql, deposits.done);
       if (deposits.failure || ownSends.failure) throw deposits.failure ?? ownSends.failure;
@@ -106,23 +105,41 @@ export class ListenerOutbox {
   }
 
   /**
-   * A final deposit (credited, held or dropped) first wakes its wallet's collector, once per wallet, so the sweep
-   * starts at once; then the deposit's workflow is started for what still lives over time (`needsWorkflow`). The
-   * invoice counts a deposit from first sight.
+   * The final deposits (credited, held or dropped) first hand their wallets to the chain's sweeper, in one signal, so
+   * their sweeps start at once; then each deposit's workflow is started for what still lives over time
+   * (`needsWorkflow`). The invoice counts a deposit from first sight.
    */
   private async signalDeposits(observations: ObservationToSignal[], concurrency: number) {
     const final = observations.filter((o) => o.state !== 'seen');
     const wallets = [...new Set(final.map((o) => o.address))];
-    const woken = await eachLimited(wallets, concurrency, (address) =>
-      wakeCollector(this.deps, { chain: this.deps.chain, address }),
-    );
-    const awake = new Set(woken.done);
+    let swept: unknown = null;
+    if (wallets.length > 0) await wakeSweeper(this.deps, this.deps.chain, wallets).catch((error) => (swept = error));
     const told = await eachLimited(
-      observations.filter((o) => o.state === 'seen' || awake.has(o.address)),
+      observations.filter((o) => o.state === 'seen' || swept === null),
       concurrency,
       (o) => this.signalDeposit(o),
     );
-    return { done: told.done, failure: woken.failure ?? told.failure };
+    return { done: told.done, failure: swept ?? told.failure };
+  }
+
+  /**
+   * Our own sends, mined or confirmed: each workflow a round's sends name hears once (the sweeper and the gas keeper
+   * are named by hundreds of sends in a burst, and count signals rather than read them), with the newest of its sends;
+   * a send is marked once every workflow it names has heard.
+   */
+  private async signalSends(sends: SendToSignal[], concurrency: number) {
+    const newest = new Map<string, SendToSignal>();
+    for (const send of sends) for (const workflowId of send.notify) newest.set(workflowId, send);
+    const told = await eachLimited([...newest], concurrency, ([workflowId, s]) =>
+      signalTransactionConfirmed(this.deps, [workflowId], { key: s.key, hash: s.hash }),
+    );
+    const heard = new Set(told.done.map(([workflowId]) => workflowId));
+    const marked = await eachLimited(
+      sends.filter((s) => s.notify.every((id) => heard.has(id))),
+      concurrency,
+      (s) => markSendSignalled(this.deps.sql, s.id, s.version),
+    );
+    return { failure: told.failure ?? marked.failure };
   }
 
   private async signalDeposit(o: ObservationToSignal): Promise<void> {

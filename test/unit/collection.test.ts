@@ -7,7 +7,7 @@ import {
   nativeSweepValue,
   sweepLedgerTransfers,
 } from '../../domain/collection/rules.js';
-import { collectorWorkflowId } from '../../workflows/collection/collector/messages.js';
+import { sweeperWorkflowId } from '../../workflows/collection/sweeper/messages.js';
 import { applyGroup, type AccountState, type LedgerState } from '../../domain/ledger/engine.js';
 
 describe('collection arithmetic', () => {
@@ -39,8 +39,8 @@ describe('collection arithmetic', () => {
     expect(bumped.maxFeePerGas * 10n).toBeGreaterThanOrEqual(110n * 10n);
   });
 
-  it('names collectors by lowercase address so one wallet has one collector', () => {
-    expect(collectorWorkflowId('evm-1', '0xAbC')).toBe('collect:evm-1:0xabc');
+  it('names one sweeper per chain', () => {
+    expect(sweeperWorkflowId('evm-1')).toBe('sweeper:evm-1');
   });
 });
 

@@ -8,6 +8,7 @@ import * as bundle from '../../workflows/index.js';
 import { ledgerAuditWorkflowType, type LedgerAuditWorkflow } from '../../workflows/audit/messages.js';
 import { betEventWorkflowType, type BetEventWorkflow } from '../../workflows/betting/messages.js';
 import { evmCollectorWorkflowType, type EvmCollectorWorkflow } from '../../workflows/collection/collector/messages.js';
+import { evmSweeperWorkflowType, type EvmSweeperWorkflow } from '../../workflows/collection/sweeper/messages.js';
 import { gasKeeperWorkflowType, type GasKeeperWorkflow } from '../../workflows/collection/gas-keeper/messages.js';
 import { evmDepositWorkflowType, type EvmDepositWorkflow } from '../../workflows/deposits/evm/messages.js';
 import { xrplDepositWorkflowType, type XrplDepositWorkflow } from '../../workflows/deposits/xrpl/messages.js';
@@ -31,6 +32,7 @@ const declared: Array<[name: string, implementation: unknown]> = [
   [ledgerAuditWorkflowType, bundle.ledgerAuditWorkflow satisfies LedgerAuditWorkflow],
   [betEventWorkflowType, bundle.betEventWorkflow satisfies BetEventWorkflow],
   [evmCollectorWorkflowType, bundle.evmCollectorWorkflow satisfies EvmCollectorWorkflow],
+  [evmSweeperWorkflowType, bundle.evmSweeperWorkflow satisfies EvmSweeperWorkflow],
   [gasKeeperWorkflowType, bundle.gasKeeperWorkflow satisfies GasKeeperWorkflow],
   [evmDepositWorkflowType, bundle.evmDepositWorkflow satisfies EvmDepositWorkflow],
   [xrplDepositWorkflowType, bundle.xrplDepositWorkflow satisfies XrplDepositWorkflow],

@@ -1,23 +1,19 @@
 /**
- * The EVM deposit, collector and gas keeper workflows on the time-skipping server, with their activities replaced by
- * scripted ones so every branch and timer runs: signals and the polling fallback, drops, funding that waits,
- * cancelled sweeps, update validation, the low-balance alert and its recovery. RECORD_HISTORIES=1 records the
- * histories the replay test runs.
+ * The EVM deposit and gas keeper workflows on the time-skipping server, with their activities replaced by scripted
+ * ones so every branch and timer runs: signals and the polling fallback, drops, update validation, the low-balance
+ * alert and its recovery (the sweeper's are in evm-sweeper.test.ts). RECORD_HISTORIES=1 records the histories the
+ * replay test runs.
  */
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { createEvmCollectorActivities } from '../../activities/collection/collector/activities.js';
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import type { NewNotification } from '../../services/notifications/store.js';
-import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
-import { collectorStatusQuery, walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
 import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
 import { depositObservedSignal, evmDepositStatusQuery } from '../../workflows/deposits/evm/messages.js';
-import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
 import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
 import {
   fundGasUpdate,
@@ -34,7 +30,6 @@ beforeAll(async () => {
 afterAll(() => env?.teardown());
 
 type DepositActivities = ReturnType<typeof createEvmDepositActivities>;
-type CollectorActivities = ReturnType<typeof createEvmCollectorActivities>;
 type Settled = Awaited<ReturnType<DepositActivities['settleEvmDeposit']>>;
 
 const record = async (name: string, history: unknown) => {
@@ -145,114 +140,6 @@ describe('evmDepositWorkflow', () => {
   });
 });
 
-describe('evmCollectorWorkflow', () => {
-  it('funds, sweeps and records a token sweep, then the native one, then finishes when idle', async () => {
-    const calls: string[] = [];
-    const funding = ['queued', 'sent', 'mined'] as const;
-    let plans = 0;
-    let confirmedChecks = 0;
-    const activities: Partial<CollectorActivities> = {
-      async planSweeps() {
-        calls.push('plan');
-        return plans++ === 0
-          ? [
-              { id: '1', currency: 'USDT' },
-              { id: '2', currency: 'ETH' },
-            ]
-          : [];
-      },
-      async prepareSweep(id) {
-        calls.push(`prepare:${id}`);
-        return { status: id === '1' ? 'funding' : 'sending', needsFunding: id === '1' };
-      },
-      async requestGasFunding(id) {
-        calls.push(`fund:${id}`);
-      },
-      async gasFundingState(id) {
-        calls.push(`funding?:${id}`);
-        return funding[Math.min(calls.filter((c) => c === `funding?:${id}`).length - 1, 2)]!;
-      },
-      async sendSweep(id) {
-        calls.push(`send:${id}`);
-        return { status: 'sent' };
-      },
-      async sweepConfirmed(id) {
-        calls.push(`confirmed?:${id}`);
-        return confirmedChecks++ % 2 === 1;
-      },
-      async recordSweep(id) {
-        calls.push(`record:${id}`);
-      },
-    };
-    const { result, history } = await runWith('collector', activities, async () => {
-      const handle = await env.client.workflow.signalWithStart(evmCollectorWorkflow, {
-        taskQueue: 'collector',
-        workflowId: 'collect:evm-31337:0xabc',
-        args: [{ chain: 'evm-31337', address: '0xabc' }],
-        signal: walletCreditedSignal,
-        signalArgs: [],
-      });
-      await handle.signal(transactionConfirmedSignal, { key: 'sweep:evm-31337:1:funding', hash: '0x01' });
-      const result = await handle.result();
-      return { result, history: await handle.fetchHistory() };
-    });
-    expect(result).toEqual({ state: 'idle', sweep: null, sweepsFinished: 2 });
-    expect(calls).toEqual([
-      'plan',
-      'prepare:1',
-      'funding?:1',
-      'fund:1',
-      'funding?:1',
-      'funding?:1',
-      'send:1',
-      'confirmed?:1',
-      'confirmed?:1',
-      'record:1',
-      'prepare:2',
-      'send:2',
-      'confirmed?:2',
-      'confirmed?:2',
-      'record:2',
-    ]);
-    await record('evm-collector-local-steps', history);
-  });
-
-  it('plans again when woken while busy, skips cancelled sweeps, and answers its status', async () => {
-    const calls: string[] = [];
-    let plans = 0;
-    const activities: Partial<CollectorActivities> = {
-      async planSweeps() {
-        calls.push('plan');
-        plans++;
-        // woken while busy: the next credit arrives while the first plan is being made
-        if (plans === 1) await env.client.workflow.getHandle('collect:evm-31337:0xdef').signal(walletCreditedSignal);
-        return plans <= 2 ? [{ id: String(plans), currency: 'ETH' }] : [];
-      },
-      async prepareSweep(id) {
-        calls.push(`prepare:${id}`);
-        return { status: id === '1' ? 'cancelled' : 'sending', needsFunding: false };
-      },
-      async sendSweep(id) {
-        calls.push(`send:${id}`);
-        return { status: 'cancelled' };
-      },
-    };
-    const status = await runWith('collector-wake', activities, async () => {
-      const handle = await env.client.workflow.signalWithStart(evmCollectorWorkflow, {
-        taskQueue: 'collector-wake',
-        workflowId: 'collect:evm-31337:0xdef',
-        args: [{ chain: 'evm-31337', address: '0xdef' }],
-        signal: walletCreditedSignal,
-        signalArgs: [],
-      });
-      await handle.result();
-      return handle.query(collectorStatusQuery);
-    });
-    expect(calls).toEqual(['plan', 'prepare:1', 'plan', 'prepare:2', 'send:2']);
-    expect(status).toMatchObject({ state: 'idle', sweepsFinished: 0 });
-  });
-});
-
 describe('gasKeeperWorkflow', () => {
   it('validates funding requests, queues them until affordable, alerts when low and recovers', async () => {
     const notifications: NewNotification[] = [];
@@ -288,7 +175,7 @@ describe('gasKeeperWorkflow', () => {
         requestId: 'sweep:evm-31337:1:funding',
         to: `0x${'ab'.repeat(20)}`,
         amount: '60',
-        notify: 'collect:evm-31337:0xab',
+        notify: 'sweeper:evm-31337',
       };
       const rejections = await Promise.all(
         [
@@ -327,8 +214,13 @@ describe('gasKeeperWorkflow', () => {
     await record('gas-keeper', history);
   });
 
-  it('ticks at once when collectors say sweeps wait for gas, and shows what it could not pay for yet', async () => {
-    const waiting = { requestId: 'sweep:evm-31337:7:funding', to: `0x${'cd'.repeat(20)}`, amount: '60', notify: 'collect:x' };
+  it('ticks at once when the sweeper says sweeps wait for gas, and shows what it could not pay for yet', async () => {
+    const waiting = {
+      requestId: 'sweep:evm-31337:7:funding',
+      to: `0x${'cd'.repeat(20)}`,
+      amount: '60',
+      notify: 'sweeper:evm-31337',
+    };
     let ticks = 0;
     const activities = {
       async gasKeeperTick(): Promise<GasKeeperReport> {

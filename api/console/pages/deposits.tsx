@@ -1,7 +1,7 @@
 /**
  * Deposits and collection: deposits on every chain with their confirmations (EVM: counted by the listener; XRPL:
  * recorded from validated ledgers), the held ones with the operator's credit (deposits' client, as
- * POST /v1/ops/deposits/{id}/credit, recording the operator), the collectors at work, the sweeps to the cold wallet,
+ * POST /v1/ops/deposits/{id}/credit, recording the operator), the open sweeps, the sweeps to the cold wallet,
  * and the gas keeper with its queued funding requests.
  */
 import type { Hono } from 'hono';
@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { isEvmChain, type DepositStatus } from '../../../domain/deposits/credit.js';
 import { listSweeps, type SweepListItem } from '../../../services/collection/client.js';
 import { confirmationsOf, creditHeldDepositByOperator, listDeposits, type Deposit } from '../../../services/deposits/client.js';
-import { collectorWorkflowId } from '../../../workflows/collection/collector/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
@@ -130,19 +129,20 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         <DepositTable deposits={result.data} confirmations={confirmations} fmt={fmt} ui={ui} />
         <NextPage path="/deposits" query={{ network: f.network, status: f.status }} cursor={result.nextCursor} />
 
-        <h2>Collectors at work</h2>
+        <h2>Sweeps at work</h2>
         <p>
-          One collector per deposit wallet sweeps what its credited deposits hold to the cold wallet.{' '}
-          <TemporalLink ui={ui} attributes={{ SluiceKind: 'evm-collector' }} label="All collectors" />
+          The chain's sweeper moves every open sweep on each tick, sweeping what credited deposits hold to the cold wallet; a
+          sweep it could not move shows why, and is tried again on the next tick.{' '}
+          <TemporalLink ui={ui} attributes={{ SluiceKind: 'evm-sweeper' }} label="Sweepers" />
         </p>
         {collecting.length === 0 ? (
           <p>None sweeping now.</p>
         ) : (
-          <SweepTable caption="Open sweeps" sweeps={collecting} fmt={fmt} ui={ui} native={native} />
+          <SweepTable caption="Open sweeps" sweeps={collecting} fmt={fmt} native={native} />
         )}
 
         <h2>Sweeps</h2>
-        <SweepTable caption={`The ${SWEEPS_SHOWN} newest sweeps`} sweeps={sweeps} fmt={fmt} ui={ui} native={native} />
+        <SweepTable caption={`The ${SWEEPS_SHOWN} newest sweeps`} sweeps={sweeps} fmt={fmt} native={native} />
         {sweeps.length === 0 && <p>None yet.</p>}
 
         <h2>Gas keeper</h2>
@@ -248,7 +248,7 @@ function DepositTable(props: { deposits: Deposit[]; confirmations: Map<string, n
   );
 }
 
-function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amounts; ui: Ui; native: string }) {
+function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amounts; native: string }) {
   const { fmt } = props;
   return (
     <table class="sweeps">
@@ -261,7 +261,7 @@ function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amou
           <th class="num">Amount</th>
           <th class="num">Gas funded</th>
           <th>Sweep transaction</th>
-          <th>Collector</th>
+          <th>Last error</th>
         </tr>
       </thead>
       <tbody>
@@ -273,13 +273,7 @@ function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amou
             <td class="num">{s.amount === null ? '—' : fmt(s.amount, s.currency)}</td>
             <td class="num">{s.fundingAmount === null ? '—' : fmt(s.fundingAmount, props.native)}</td>
             <td class="mono">{s.sweepTxHash ?? '—'}</td>
-            <td>
-              <TemporalLink
-                ui={props.ui}
-                attributes={{ WorkflowId: collectorWorkflowId(s.chain, s.address) }}
-                label="Collector"
-              />
-            </td>
+            <td>{s.lastError ?? '—'}</td>
           </tr>
         ))}
       </tbody>

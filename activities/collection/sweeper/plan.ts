@@ -1,15 +1,12 @@
 /** Planning: which currencies of a wallet are worth sweeping now, each opened as a sweep (one open per currency). */
 import { ApplicationFailure } from '@temporalio/activity';
-import { openSweep, openSweepsOf, walletHoldings } from '../../../services/collection/sweeps-store.js';
+import { openSweep, openSweepsOf, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { evmCurrencies, minimumOf, type CollectorDeps } from './context.js';
+import { evmCurrencies, minimumOf, type SweepDeps } from './context.js';
 import { nativeSweepQuote } from './native.js';
 
-/** Opens a sweep for each currency the wallet holds enough of (tokens first); returns the open sweeps to run. */
-export async function planSweeps(
-  deps: CollectorDeps,
-  wallet: { chain: string; address: string },
-): Promise<Array<{ id: string; currency: string }>> {
+/** Opens a sweep for each currency the wallet holds enough of; returns the wallet's open sweeps. */
+export async function planSweeps(deps: SweepDeps, wallet: { chain: string; address: string }): Promise<Sweep[]> {
   const { sql, evm } = deps;
   if (wallet.chain !== evm.chain)
     throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
@@ -31,7 +28,9 @@ export async function planSweeps(
       }),
     );
   }
-  if (!open.has(native.code) && (await nativeSweepQuote(deps, wallet.address, native))) {
+  const { checkpoint } = holdings; // without one, the quote asks again (and waits for the listener's first block)
+  const head = checkpoint ? { ...holdings, checkpoint } : undefined;
+  if (!open.has(native.code) && (await nativeSweepQuote(deps, wallet.address, native, head))) {
     sweeps.push(
       await openSweep(sql, {
         chain: evm.chain,
@@ -43,8 +42,5 @@ export async function planSweeps(
       }),
     );
   }
-  // the native sweep goes last: it takes whatever gas the token sweeps left behind
-  return sweeps
-    .sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null))
-    .map((s) => ({ id: s.id, currency: s.currency }));
+  return sweeps;
 }

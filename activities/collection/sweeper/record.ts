@@ -8,10 +8,10 @@ import { markCollected, updateSweep } from '../../../services/collection/sweeps-
 import { commitGroups } from '../../../services/ledger/journal.js';
 import { notify } from '../../../services/notifications/store.js';
 import { sweepLedgerTransfers } from '../../../domain/collection/rules.js';
-import { evmCurrencies, gasOf, loadSweep, transferKey, type CollectorDeps } from './context.js';
+import { evmCurrencies, gasOf, loadSweep, transferKey, type SweepDeps } from './context.js';
 
 /** Books a confirmed sweep: cold and hot custody, the gas funding and every fee, and which deposits it collected. */
-export async function recordSweep(deps: CollectorDeps, id: string): Promise<void> {
+export async function recordSweep(deps: SweepDeps, id: string): Promise<void> {
   const { sql, evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status === 'confirmed' || sweep.status === 'failed') return;

@@ -1,8 +1,8 @@
 /** Waiting for a sweep to be final: the workflow asks after each confirmation signal, and polls meanwhile. */
-import { depositWallet, loadSweep, transferKey, type CollectorDeps } from './context.js';
+import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
 
 /** Whether the sweep is final; one a node seems to have lost is broadcast again (same transaction). */
-export async function sweepConfirmed(deps: CollectorDeps, id: string): Promise<boolean> {
+export async function sweepConfirmed(deps: SweepDeps, id: string): Promise<boolean> {
   const { evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status === 'confirmed' || sweep.status === 'failed') return true;

@@ -4,28 +4,32 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
-import { quoteFees } from '../../../chains/evm/provider.js';
 import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { NATIVE_TRANSFER_GAS, nativeSweepValue } from '../../../domain/collection/rules.js';
 import type { Currency } from '../../../domain/currencies.js';
-import { evmCurrencies, minimumOf, recordedHead, type CollectorDeps } from './context.js';
+import { evmCurrencies, minimumOf, recordedHead, type SweepDeps } from './context.js';
 
 /** What a native sweep of the wallet would send now (null when not worth it or not safe to compute yet). */
-export async function nativeSweepQuote(deps: CollectorDeps, address: string, native: Currency) {
+export async function nativeSweepQuote(
+  deps: SweepDeps,
+  address: string,
+  native: Currency,
+  holdings?: Awaited<ReturnType<typeof recordedHead>>,
+) {
   const { evm } = deps;
-  const holdings = await recordedHead(deps, address);
+  holdings ??= await recordedHead(deps, address);
   const uncollected = holdings.uncollected.get(native.code);
   // an ETH deposit still confirming would be swept without being recorded as collected; its workflow wakes us
   if (!uncollected || holdings.inFlight.has(native.code)) return null;
   const at = holdings.checkpoint.blockNumber;
-  const [balance, fees] = await Promise.all([evm.provider.getBalance(address, at), quoteFees(evm.provider)]);
+  const [balance, fees] = await Promise.all([evm.provider.getBalance(address, at), deps.fees()]);
   const value = nativeSweepValue(balance, NATIVE_TRANSFER_GAS, fees.maxFeePerGas);
   if (value === null || value < minimumOf(deps, native)) return null;
   return { value, fees, depositIds: uncollected.depositIds, at };
 }
 
 /** Prices the sweep from the balance now and records it; null when it is not worth sending (it is cancelled). */
-export async function priceNativeSweep(deps: CollectorDeps, sweep: Sweep): Promise<SweepTransfer | null> {
+export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<SweepTransfer | null> {
   const { sql, evm } = deps;
   // the balance is read where the listener has recorded everything: our own last send must be behind it
   const holdings = await recordedHead(deps, sweep.address);
@@ -33,7 +37,7 @@ export async function priceNativeSweep(deps: CollectorDeps, sweep: Sweep): Promi
   if (lastOwn !== null && lastOwn > holdings.checkpoint.blockNumber) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction yet");
   }
-  const quote = await nativeSweepQuote(deps, sweep.address, (await evmCurrencies(deps)).native);
+  const quote = await nativeSweepQuote(deps, sweep.address, (await evmCurrencies(deps)).native, holdings);
   if (!quote) {
     await updateSweep(sql, sweep.id, { status: 'cancelled' });
     return null;

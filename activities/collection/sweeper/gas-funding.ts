@@ -1,24 +1,9 @@
-/** Gas funding of token sweeps: asking the gas keeper for the sweep's gas, and following its funding send. */
+/** Gas funding of token sweeps: following the gas keeper's funding send of a sweep. */
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
-import { wakeGasKeeper } from '../../../services/collection/client.js';
-import type { TemporalTarget } from '../../../platform/temporal/target.js';
-import { gasOf, loadSweep, type CollectorDeps } from './context.js';
-
-/** Asking for gas starts or wakes the gas keeper's workflow. */
-export interface GasFundingDeps extends CollectorDeps {
-  temporal: TemporalTarget;
-}
+import { gasOf, loadSweep, type SweepDeps } from './context.js';
 
 /** The gas keeper's request id, and the sender's key for its funding send. */
 export const fundingKey = (s: Pick<Sweep, 'chain' | 'id'>) => `sweep:${s.chain}:${s.id}:funding`;
-
-/** Wakes the gas keeper (started if it is not running): it funds every sweep waiting for gas, this one among them. */
-export async function requestGasFunding(deps: GasFundingDeps, id: string): Promise<void> {
-  const { evm, temporal } = deps;
-  const sweep = await loadSweep(deps, id);
-  if (sweep.status !== 'funding') return;
-  await wakeGasKeeper(temporal, evm.chain, evm.gasKeeperSettings);
-}
 
 /**
  * queued (the keeper has not sent it: e.g. waiting for a top-up), sent, or mined: the sweep may be sent then, without
@@ -26,7 +11,7 @@ export async function requestGasFunding(deps: GasFundingDeps, id: string): Promi
  * gas); a funding reorged out is sent again by the keeper, and the sweep waits in the pool or is rebroadcast meanwhile;
  * the sweep is recorded only once it has its own confirmations, and by then so has its funding.
  */
-export async function gasFundingState(deps: CollectorDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
+export async function gasFundingState(deps: SweepDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
   const { sql, evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status !== 'funding') return 'mined';

@@ -5,17 +5,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isError } from 'ethers';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
-import { quoteFees } from '../../../chains/evm/provider.js';
 import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { loadSweep, recordedHead, type CollectorDeps } from './context.js';
+import { loadSweep, recordedHead, type SweepDeps } from './context.js';
 
 type PlannedTokenSweep = Extract<Sweep, { status: 'planned'; tokenContract: string }>;
 
 /** Token sweeps: the gas the transfer needs, and how much of it the gas keeper must send first. */
-export async function prepareSweep(deps: CollectorDeps, id: string): Promise<{ status: Sweep['status']; needsFunding: boolean }> {
+export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ status: Sweep['status']; needsFunding: boolean }> {
   let sweep = await loadSweep(deps, id);
   if (sweep.status === 'planned') {
     sweep =
@@ -24,7 +23,7 @@ export async function prepareSweep(deps: CollectorDeps, id: string): Promise<{ s
   return { status: sweep.status, needsFunding: sweep.status === 'funding' };
 }
 
-async function priceTokenSweep(deps: CollectorDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
+async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
   const { sql, evm } = deps;
   const data = encodeTransfer(evm.coldWallet, sweep.amount);
   let estimate: bigint;
@@ -40,7 +39,7 @@ async function priceTokenSweep(deps: CollectorDeps, sweep: PlannedTokenSweep): P
     throw error;
   }
   const gasLimit = gasLimitWithHeadroom(estimate);
-  const fees = await quoteFees(evm.provider);
+  const fees = await deps.fees();
   const holdings = await recordedHead(deps, sweep.address);
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
   // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose

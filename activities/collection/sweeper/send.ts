@@ -2,15 +2,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
 import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
-import { collectorWorkflowId } from '../../../workflows/collection/collector/messages.js';
+import { sweeperWorkflowId } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { depositWallet, loadSweep, transferKey, type CollectorDeps } from './context.js';
+import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
 import { priceNativeSweep } from './native.js';
 
 type SweepToSend = Extract<Sweep, { status: 'sending' | 'sent' }>;
 
 /** Signs, stores and broadcasts the sweep (or rebroadcasts the stored one). */
-export async function sendSweep(deps: CollectorDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
+export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
   const { sql, evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status === 'cancelled') return { status: 'cancelled' };
@@ -26,7 +26,7 @@ export async function sendSweep(deps: CollectorDeps, id: string): Promise<{ stat
     ...transfer.call,
     gasLimit: transfer.gasLimit,
     fees: { maxFeePerGas: transfer.maxFeePerGas, maxPriorityFeePerGas: transfer.maxPriorityFeePerGas },
-    notify: [collectorWorkflowId(evm.chain, sweep.address)],
+    notify: [sweeperWorkflowId(evm.chain)],
   });
   if (sweep.status !== 'sent') await updateSweep(sql, id, { status: 'sent', sweepSendId: send.id });
   return { status: 'sent' };
@@ -36,12 +36,12 @@ export async function sendSweep(deps: CollectorDeps, id: string): Promise<{ stat
 type Call = { to: string; value: bigint; data?: string };
 
 /** A token sweep calls the token's transfer of its amount; it was priced when prepared. */
-function tokenTransfer({ evm }: CollectorDeps, sweep: SweepToSend & { tokenContract: string }): SweepTransfer & { call: Call } {
+function tokenTransfer({ evm }: SweepDeps, sweep: SweepToSend & { tokenContract: string }): SweepTransfer & { call: Call } {
   return { ...sweep, call: { to: sweep.tokenContract, value: 0n, data: encodeTransfer(evm.coldWallet, sweep.amount) } };
 }
 
 /** A native sweep pays its amount to the cold wallet; priced now unless its transaction is stored (null: cancelled). */
-async function nativeTransfer(deps: CollectorDeps, sweep: SweepToSend): Promise<(SweepTransfer & { call: Call }) | null> {
+async function nativeTransfer(deps: SweepDeps, sweep: SweepToSend): Promise<(SweepTransfer & { call: Call }) | null> {
   const stored = await deps.evm.sender.stateOf(transferKey(sweep));
   // a sweep is priced before its transaction is stored: a stored one is sent again as it is
   const transfer = stored && sweep.gasLimit !== null ? sweep : await priceNativeSweep(deps, sweep);

@@ -1,4 +1,4 @@
-/** What the collector's steps share: their dependencies, the sweep's record, the wallet's key and recorded holdings. */
+/** What the sweeper's steps share: their dependencies, the sweep's record, the wallet's key and recorded holdings. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
@@ -7,16 +7,19 @@ import { depositAddressByAddress } from '../../../services/deposits/client.js';
 import { sweepById, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
 import type { Send } from '../../../chains/evm/sends-store.js';
 import type { EvmContext } from '../../../chains/evm/context.js';
+import type { FeeQuote } from '../../../chains/evm/provider.js';
 import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { parseAmount } from '../../../domain/money.js';
 
-/** What every step reads: the database, the chain, the currencies (the gas funding step also needs Temporal). */
-export interface CollectorDeps {
+/** What every step reads: the database, the chain, the currencies. */
+export interface SweepDeps {
   sql: Sql;
   log: Logger;
   evm: EvmContext;
   currencies: CurrencyCatalog;
+  /** Fees to price with: one quote shared by the sweeps a tick prices (`sharedFeeQuote`). */
+  fees: () => Promise<FeeQuote>;
 }
 
 /** The sender's key for the sweep's own transaction. */
@@ -24,7 +27,7 @@ export const transferKey = (s: Sweep) => `sweep:${s.chain}:${s.id}:transfer`;
 /** What a mined send paid for gas. */
 export const gasOf = (send: Send) => (send.gasUsed ?? 0n) * (send.effectiveGasPrice ?? 0n);
 
-export async function loadSweep({ sql }: CollectorDeps, id: string): Promise<Sweep> {
+export async function loadSweep({ sql }: SweepDeps, id: string): Promise<Sweep> {
   const sweep = await sweepById(sql, id);
   if (!sweep) throw ApplicationFailure.nonRetryable(`no sweep ${id}`, ErrorCode.NotFound);
   return sweep;
@@ -34,7 +37,7 @@ export type Token = Currency & { tokenContract: string };
 const isToken = (c: Currency): c is Token => c.tokenContract !== null;
 
 /** The enabled currencies of the EVM network: its native one, and its tokens by code. */
-export async function evmCurrencies({ currencies }: CollectorDeps): Promise<{ native: Currency; tokens: Token[] }> {
+export async function evmCurrencies({ currencies }: SweepDeps): Promise<{ native: Currency; tokens: Token[] }> {
   const all = (await currencies.all()).filter((c) => c.network === 'evm' && c.enabled);
   const native = nativeCurrencyOf(all, 'evm');
   if (!native) throw ApplicationFailure.nonRetryable('no native currency on the EVM network', ErrorCode.NotFound);
@@ -42,13 +45,13 @@ export async function evmCurrencies({ currencies }: CollectorDeps): Promise<{ na
 }
 
 /** Below this a sweep of the currency is not worth its fee (SWEEP_MINIMUMS; none configured is 0). */
-export function minimumOf({ evm }: CollectorDeps, currency: Currency): bigint {
+export function minimumOf({ evm }: SweepDeps, currency: Currency): bigint {
   const parsed = parseAmount(evm.sweepMinimums.get(currency.code) ?? '0', currency.scale, { allowZero: true });
   return parsed.ok ? parsed.value : 0n;
 }
 
 /** The deposit wallet's key, checked against the stored address (a wrong seed must never sign). */
-export async function depositWallet({ sql, evm }: CollectorDeps, address: string) {
+export async function depositWallet({ sql, evm }: SweepDeps, address: string) {
   const row = await depositAddressByAddress(sql, address);
   if (!row) throw ApplicationFailure.nonRetryable(`${address} is not a deposit address`, ErrorCode.NotFound);
   const wallet = evm.depositWallets.walletAt(row.hdIndex);
@@ -62,7 +65,7 @@ export async function depositWallet({ sql, evm }: CollectorDeps, address: string
 }
 
 /** The wallet's holdings at the newest block the listener has recorded: balances read there agree with the deposits. */
-export async function recordedHead({ sql, evm }: CollectorDeps, address: string) {
+export async function recordedHead({ sql, evm }: SweepDeps, address: string) {
   const holdings = await walletHoldings(sql, evm.chain, address);
   if (!holdings.checkpoint) throw ApplicationFailure.retryable('the EVM listener has not recorded a block yet');
   return { ...holdings, checkpoint: holdings.checkpoint };

@@ -1,0 +1,182 @@
+/**
+ * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
+ * chain as far as it goes without waiting, many wallets at once (each wallet's sweeps in order, tokens first, the
+ * native one last: it takes whatever gas the token sweeps left). A sweep is stored (signed, with its hash) before it
+ * is broadcast by the sender, and every step is idempotent on the sweep's record, so a tick cut off anywhere is
+ * carried on by the next without sending twice. Token sweeps that need gas wake the gas keeper as soon as the first
+ * is priced: it funds every waiting sweep in one batch, and a later tick sends them once their fundings are mined.
+ */
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { sharedFeeQuote } from '../../../chains/evm/provider.js';
+import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
+import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
+import { eachLimited } from '../../../platform/each-limited.js';
+import type { TemporalTarget } from '../../../platform/temporal/target.js';
+import { wakeGasKeeper } from '../../../services/collection/client.js';
+import {
+  noteSweepError,
+  openSweepsOfChain,
+  walletsWithUnsweptDeposits,
+  type Sweep,
+} from '../../../services/collection/sweeps-store.js';
+import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
+import { ErrorCode } from '../../../domain/errors.js';
+import { sweepConfirmed } from './confirm.js';
+import { transferKey, type SweepDeps } from './context.js';
+import { prepareSweep } from './estimate-gas.js';
+import { fundingKey, gasFundingState } from './gas-funding.js';
+import { planSweeps } from './plan.js';
+import { recordSweep } from './record.js';
+import { sendSweep } from './send.js';
+
+/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote. */
+export type SweeperDeps = Omit<SweepDeps, 'fees'> & { temporal: TemporalTarget };
+
+/**
+ * Wallets worked on at once: each lane waits on the node and the database in turn, so a few lanes per core keep both
+ * busy without queueing on the worker's database pool (DATABASE_POOL_MAX).
+ */
+const WALLET_LANES = 16;
+/** Problems reported to the workflow at most (every one is on its sweep's record). */
+const PROBLEMS_SHOWN = 50;
+/**
+ * A send of ours the listener has not seen move (mined, for a funding; confirmed, for a sweep) is asked of the node
+ * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
+ */
+const NODE_CHECK_AFTER_MS = 15_000;
+/** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
+const FEE_QUOTE_MAX_AGE_MS = 2_000;
+
+/** Where one step left a sweep: done with (finished, recorded), or waiting for something outside the tick. */
+type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'waiting';
+
+/** Moves one sweep on as far as it goes now, each step idempotent on its record. */
+async function advanceSweep(deps: SweepDeps, id: string, wantGas: () => void): Promise<Outcome> {
+  const prepared = await prepareSweep(deps, id); // a planned sweep is priced; any other is read as it is
+  if (prepared.status === 'cancelled' || prepared.status === 'confirmed' || prepared.status === 'failed') return 'finished';
+  if (prepared.status === 'sent') {
+    if (!(await sweepConfirmed(deps, id))) return 'waiting';
+    await recordSweep(deps, id);
+    return 'recorded';
+  }
+  if (prepared.needsFunding) {
+    const funding = await gasFundingState(deps, id);
+    if (funding === 'queued') wantGas();
+    if (funding !== 'mined') return funding === 'queued' ? 'awaiting-gas' : 'waiting';
+  }
+  const sent = await sendSweep(deps, id);
+  return sent.status === 'cancelled' ? 'finished' : 'sent';
+}
+
+/**
+ * Whether a sweep waiting for one of our sends can move now: the send the listener recorded as far as the sweep needs
+ * (a funding mined, a sweep confirmed), or one it has not recorded within NODE_CHECK_AFTER_MS (the node is asked).
+ * Every other sweep can (planned, being sent, a funding not sent yet: the keeper is asked).
+ */
+function canMove(sweep: Sweep, sends: Map<string, Send>, now: number): boolean {
+  if (sweep.status !== 'funding' && sweep.status !== 'sent') return true;
+  const send = sends.get(sweep.status === 'funding' ? fundingKey(sweep) : transferKey(sweep));
+  if (!send) return true;
+  if (send.status === 'confirmed' || (sweep.status === 'funding' && send.status === 'mined')) return true;
+  const last = send.attempts[send.attempts.length - 1]!;
+  return last.broadcastAt === null || now - last.broadcastAt.getTime() > NODE_CHECK_AFTER_MS;
+}
+
+/** The sends that open sweeps wait for, by key. */
+const awaitedSends = (sql: SweepDeps['sql'], chain: string, sweeps: Sweep[]) =>
+  sendsByKeys(
+    sql,
+    chain,
+    sweeps.flatMap((s) => (s.status === 'funding' ? [fundingKey(s)] : s.status === 'sent' ? [transferKey(s)] : [])),
+  );
+
+/** Open sweeps by wallet, oldest first. */
+function byWallet(sweeps: Sweep[]): Map<string, Sweep[]> {
+  const wallets = new Map<string, Sweep[]>();
+  for (const sweep of sweeps) wallets.set(sweep.address, [...(wallets.get(sweep.address) ?? []), sweep]);
+  return wallets;
+}
+
+/** A wallet's open sweeps in the order they go: tokens first, the native one last (it takes the gas they left). */
+const inSendingOrder = (sweeps: Sweep[]) =>
+  [...sweeps].sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null));
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export async function sweepTick(
+  base: SweeperDeps,
+  input: { chain: string; wallets: string[]; lookForMissed?: boolean },
+): Promise<SweepTickReport> {
+  const { sql, evm, log } = base;
+  if (input.chain !== evm.chain) {
+    throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
+  }
+  const deps: SweepDeps = { ...base, fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS) };
+  const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
+  const toPlan = new Set([...input.wallets, ...missed]);
+  const openSweeps = await openSweepsOfChain(sql, evm.chain);
+  const open = byWallet(openSweeps);
+  const awaited = await awaitedSends(sql, evm.chain, openSweeps);
+  const now = Date.now();
+  // wallets with sweeps under way first (a token sweep whose funding was mined is the one waiting longest), then the
+  // credited ones; each lane plans its wallet and moves its sweeps on at once, so the first sweeps go out early
+  const wallets = [...new Set([...open.keys(), ...toPlan])];
+
+  // the keeper funds every sweep waiting for gas when woken: one wake in flight, one more after it at most
+  const keeper = new CoalescingRunner(() => wakeGasKeeper(base.temporal, evm.chain, evm.gasKeeperSettings));
+  const wakes: Promise<void>[] = [];
+  const wantGas = () => void wakes.push(keeper.run());
+
+  const planned: string[] = [];
+  const counts: Record<Outcome, number> = { finished: 0, recorded: 0, sent: 0, 'awaiting-gas': 0, waiting: 0 };
+  const problems: SweepProblem[] = [];
+  const failed = (sweep: Sweep, error: unknown) => {
+    const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
+    problems.push({ sweepId: sweep.id, address: sweep.address, currency: sweep.currency, error: messageOf(error), transient });
+    return noteSweepError(sql, sweep.id, messageOf(error));
+  };
+  await eachLimited(wallets, WALLET_LANES, async (address) => {
+    let sweeps = open.get(address) ?? [];
+    if (toPlan.has(address)) {
+      try {
+        sweeps = await planSweeps(deps, { chain: evm.chain, address });
+        planned.push(address);
+      } catch (error) {
+        log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned yet');
+      }
+    }
+    for (const sweep of inSendingOrder(sweeps)) {
+      if (!canMove(sweep, awaited, now)) {
+        counts.waiting++;
+        break;
+      }
+      try {
+        const outcome = await advanceSweep(deps, sweep.id, wantGas);
+        counts[outcome]++;
+        if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
+        if (outcome !== 'finished' && outcome !== 'recorded') break;
+      } catch (error) {
+        await failed(sweep, error);
+        break; // the wallet's later sweeps wait for this one
+      }
+    }
+    heartbeat();
+  });
+  const woken = await Promise.allSettled(wakes);
+  const wakeFailure = woken.find((w) => w.status === 'rejected');
+  if (wakeFailure) log.warn({ err: messageOf(wakeFailure.reason) }, 'sweeper: the gas keeper could not be woken');
+
+  if (counts.sent + counts.recorded + problems.length > 0) {
+    log.info({ chain: evm.chain, ...counts, problems: problems.length }, 'sweeper tick');
+  }
+  for (const p of problems.filter((p) => !p.transient)) log.error(p, 'sweep failed; tried again next tick');
+  const signalled = new Set(input.wallets);
+  return {
+    planned: planned.filter((address) => signalled.has(address)),
+    open: counts.sent + counts['awaiting-gas'] + counts.waiting + problems.length,
+    sent: counts.sent,
+    recorded: counts.recorded,
+    awaitingGas: counts['awaiting-gas'],
+    problems: problems.slice(0, PROBLEMS_SHOWN),
+  };
+}

@@ -13,7 +13,7 @@ import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { commitGroups } from '../ledger/journal.js';
+import { stageGroups } from '../ledger/journal.js';
 import { notify } from '../notifications/store.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
@@ -361,9 +361,14 @@ export class Market {
     }
     const settlement = settlementGroups(settling);
     const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
-    const outcomes = groups.length > 0 ? await commitGroups(tx, groups) : [];
-    checkSettled(this.pair, outcomes.slice(0, settlement.length));
-    const holds = outcomes.slice(settlement.length);
+    const staged = groups.length > 0 ? stageGroups(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve([]) });
+    // the settlement's rows need no ledger answer: they go out with the ledger's reads and locks, in one round trip
+    const recorded = recordSettlement(tx, this.pair, settling);
+    // awaited below; whatever throws before that rolls the transaction back, this rejection with it
+    recorded.catch(() => {});
+    const { decided, written } = await staged;
+    checkSettled(this.pair, decided.slice(0, settlement.length));
+    const holds = decided.slice(settlement.length);
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
     const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
@@ -401,9 +406,11 @@ export class Market {
     const fired = accepted.flatMap((a) =>
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
-    // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
+    // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
+    // (order_id references it)
     const [settled] = await Promise.all([
-      recordSettlement(tx, this.pair, settling),
+      recorded,
+      written,
       accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),

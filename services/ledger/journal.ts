@@ -284,14 +284,14 @@ async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys:
     on conflict (name, currency) do nothing`,
     tx`
     select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
-    from ledger_accounts a
-    where a.id in (
+    from (
       select n.id from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[]) as w(name, currency)
       join ledger_accounts n on n.name = w.name and n.currency = w.currency
-      union all
+      union
       select unnest(array[t.debit_account_id, t.credit_account_id])
       from unnest(${tx.array(pendingKeys)}::text[]) as k(key) join ledger_transfers t on t.key = k.key
-      where t.kind = 'pending')
+      where t.kind = 'pending') as touched
+    join ledger_accounts a on a.id = touched.id
     order by a.id
     for update of a`,
   ]);

@@ -11,9 +11,10 @@ import { MarketState, placeCommand, type Applied, type JournalCommand } from '..
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
+import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { commitGroups } from '../ledger/journal.js';
+import { stageGroups } from '../ledger/journal.js';
 import { notifyUsers } from '../notifications/client.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
@@ -199,13 +200,18 @@ export class Market {
     let journaled: Journaled[];
     let settled: Settled;
     try {
+      const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
       ({ settled, journaled } = await retryOnRace(() =>
-        this.sql.begin((tx) =>
-          this.journalInTx(
-            tx,
-            settling.map((u) => u.item),
-            batch,
-          ),
+        beginWithReads(
+          this.sql,
+          (tx) => placedBefore(tx, places),
+          (tx, placed) =>
+            this.journalInTx(
+              tx,
+              settling.map((u) => u.item),
+              batch,
+              placed,
+            ),
         ),
       ));
     } catch (error) {
@@ -313,20 +319,8 @@ export class Market {
     tx: Tx,
     settling: SettlementItem[],
     batch: Submission[],
+    { existing, ids }: Placed,
   ): Promise<{ settled: Settled; journaled: Journaled[] }> {
-    const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
-    const [stored, drawn] =
-      places.length === 0
-        ? [[], []]
-        : await Promise.all([
-            tx`
-        select o.* from orders o
-        join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
-          as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
-            tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
-          ]);
-    const existing = new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)]));
-    const ids = ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number);
     const results: Journaled[] = new Array(batch.length);
     const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
     const seen = new Map<string, number>();
@@ -362,9 +356,14 @@ export class Market {
     }
     const settlement = settlementGroups(settling);
     const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
-    const outcomes = groups.length > 0 ? await commitGroups(tx, groups) : [];
-    checkSettled(this.pair, outcomes.slice(0, settlement.length));
-    const holds = outcomes.slice(settlement.length);
+    const staged = groups.length > 0 ? stageGroups(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve([]) });
+    // the settlement's rows need no ledger answer: they go out with the ledger's reads and locks, in one round trip
+    const recorded = recordSettlement(tx, this.pair, settling);
+    // awaited below; whatever throws before that rolls the transaction back, this rejection with it
+    recorded.catch(() => {});
+    const { decided, written } = await staged;
+    checkSettled(this.pair, decided.slice(0, settlement.length));
+    const holds = decided.slice(settlement.length);
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
     const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
@@ -402,9 +401,11 @@ export class Market {
     const fired = accepted.flatMap((a) =>
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
-    // pipelined (one round trip); a trigger is marked fired after its order row exists (order_id references it)
+    // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
+    // (order_id references it)
     const [settled] = await Promise.all([
-      recordSettlement(tx, this.pair, settling),
+      recorded,
+      written,
       accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
@@ -432,6 +433,28 @@ export class Market {
     );
     return { settled, journaled: results };
   }
+}
+
+/** The orders already stored under the batch's Idempotency-Keys, and ids for the new ones. */
+interface Placed {
+  existing: Map<string, StoredOrder>;
+  ids: number[];
+}
+
+/** The first statements of a batch's transaction, sent with its BEGIN: a read, and ids drawn (a sequence, which no rollback takes back anyway). */
+async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
+  if (places.length === 0) return { existing: new Map(), ids: [] };
+  const [stored, drawn] = await Promise.all([
+    tx`
+      select o.* from orders o
+      join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
+        as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
+    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+  ]);
+  return {
+    existing: new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)])),
+    ids: ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number),
+  };
 }
 
 /** An order's hold; a fired trigger's order takes over the trigger's hold in the same group, so no one can spend it between. */

@@ -7,7 +7,7 @@ import type { Applied, MarketSnapshot } from '../../domain/exchange/market-state
 import type { OrderFunds } from '../../domain/exchange/settlement.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Tx } from '../../platform/db/client.js';
-import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
+import { commitGroups, type GroupDecision } from '../ledger/journal.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
@@ -38,7 +38,7 @@ export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promi
 export const settlementGroups = (items: SettlementItem[]): TransferGroup[] => items.flatMap((i) => i.applied.groups);
 
 /** The engine only plans moves of funds it holds: a refusal is a bug, and settling must stop rather than skip it. */
-export function checkSettled(pair: Pair, outcomes: GroupOutcome[]): void {
+export function checkSettled(pair: Pair, outcomes: GroupDecision[]): void {
   const refused = outcomes.find((o) => !o.ok);
   if (refused && !refused.ok)
     throw new Error(`${pair.code}: settlement refused by the ledger: ${refused.error.message} (${refused.error.subject})`);

@@ -38,18 +38,47 @@ interface LockedAccount extends AccountState {
 
 /**
  * Statements that do not need each other's answers go out together (postgres.js pipelines what is issued at once on a
- * transaction's connection, and the server runs it in order): the batch costs four round trips plus begin and commit,
+ * transaction's connection, and the server runs it in order): the batch costs two round trips plus begin and commit,
  * not one per statement, and the locks are held that much shorter. A failing statement aborts the transaction, so
  * the ones behind it fail too and its error is the first to arrive.
  */
 export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<GroupOutcome[]> {
+  return (await stageGroups(tx, groups)).written;
+}
+
+/** Whether a group applies (or replays), known before its writes are: what a caller's own statements depend on. */
+export type GroupDecision = { ok: true } | { ok: false; error: LedgerFailure };
+
+/**
+ * commitGroups in two steps: one round trip reads and locks everything the groups may touch (their keys, the pending
+ * transfers they name and those transfers' accounts, the accounts and counters they name: a superset of what the
+ * groups that apply need), then each group is decided and the writes are sent without waiting for them. `decided`
+ * lets the caller send statements that depend on it in the same round trip as the writes; `written` resolves to
+ * the outcomes once they are written.
+ */
+export async function stageGroups(
+  tx: Tx,
+  groups: TransferGroup[],
+): Promise<{ decided: GroupDecision[]; written: Promise<GroupOutcome[]> }> {
   const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
-  const [stored, knownCurrencies] = await Promise.all([
+  const transfers = groups.flatMap((g) => g.transfers);
+  // the accounts the groups name; those of the pending transfers they resolve are found in SQL by the same lock
+  const named = new Map<string, [string, string]>(
+    groups.flatMap((g) => accountsTouched(g, new Map())).map(([name, currency]) => [accountId(name, currency), [name, currency]]),
+  );
+
+  const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
+  const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
+  // pendings, then accounts, then counters: every batch takes its locks in this order
+  const [stored, knownCurrencies, pendings, accounts, counters] = await Promise.all([
     loadEntries(
       tx,
-      groups.flatMap((g) => g.transfers.map((t) => t.key)),
+      transfers.map((t) => t.key),
     ),
     loadCurrencies(tx, groups),
+    lockPendings(tx, pendingKeys),
+    lockAccounts(tx, [...named.values()], pendingKeys),
+    lockCounters(tx, counterKeys),
   ]);
 
   const fresh: number[] = [];
@@ -70,29 +99,20 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
     }
   });
 
-  const pendingKeys = new Set<string>();
-  for (const i of fresh) for (const t of groups[i]!.transfers) if ('pendingKey' in t) pendingKeys.add(t.pendingKey);
-  const pendings = await lockPendings(tx, [...pendingKeys]);
-
-  const wanted = new Map<string, [string, string]>();
-  for (const i of fresh) {
-    for (const [name, currency] of accountsTouched(groups[i]!, pendings)) wanted.set(accountId(name, currency), [name, currency]);
-  }
-  const counterKeys = [...new Set(fresh.flatMap((i) => (groups[i]!.counters ?? []).map((c) => c.key)))];
-  // accounts first, then counters: every batch takes its locks in this order
-  const [accounts, counters] = await Promise.all([lockAccounts(tx, [...wanted.values()]), lockCounters(tx, counterKeys)]);
-
   const before = new Map([...accounts].map(([id, a]) => [id, { ...a }]));
   const state: LedgerState = { accounts, pendings, counters: new Map(counters) };
-  const created = new Map<string, { entry: JournalEntry; group: number }>();
+  const created = new Map<string, JournalEntry>();
   const entryGroups: Array<{ group: number; entries: JournalEntry[] }> = [];
   const replayOfBatch: Array<[number, TransferGroup]> = [];
+  const decided: GroupDecision[] = new Array(groups.length);
 
   for (const i of fresh) {
     const group = groups[i]!;
     // the same keys twice in one batch: the later request is a replay of the earlier one
     if (group.transfers.some((t) => created.has(t.key))) {
       replayOfBatch.push([i, group]);
+      const entries = group.transfers.map((t) => withPendingAmount(created.get(t.key), pendings));
+      decided[i] = matchesEntries(group, entries) ? { ok: true } : idempotencyConflict();
       continue;
     }
     const result = applyGroup(state, group);
@@ -100,11 +120,11 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
       outcomes[i] = result;
       continue;
     }
-    for (const entry of result.entries) created.set(entry.key, { entry, group: i });
+    for (const entry of result.entries) created.set(entry.key, entry);
     entryGroups.push({ group: i, entries: result.entries });
   }
 
-  const [records] = await Promise.all([
+  const writes = Promise.all([
     insertEntries(
       tx,
       entryGroups.flatMap((g) => g.entries),
@@ -119,32 +139,50 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
       [...state.counters].filter(([key, value]) => counters.get(key) !== value),
     ),
   ]);
-  for (const { group, entries } of entryGroups) {
-    outcomes[group] = { ok: true, replayed: false, transfers: entries.map((e) => records.get(e.key)!) };
-  }
-  for (const [i, group] of replayOfBatch) {
-    const found = group.transfers.map((t) => {
-      const record = records.get(t.key);
-      return record && { ...record, pendingAmount: record.pendingKey ? (pendings.get(record.pendingKey)?.amount ?? null) : null };
-    });
-    outcomes[i] = replayOrConflict(group, found);
-  }
-  return outcomes.map((o) => o!);
+  const written = writes.then(([records]) => {
+    for (const { group, entries } of entryGroups) {
+      outcomes[group] = { ok: true, replayed: false, transfers: entries.map((e) => records.get(e.key)!) };
+    }
+    for (const [i, group] of replayOfBatch) {
+      outcomes[i] = replayOrConflict(
+        group,
+        group.transfers.map((t) => withPendingAmount(records.get(t.key), pendings)),
+      );
+    }
+    return outcomes.map((o) => o!);
+  });
+  // settled by the caller's own await; until then a failed write must not count as unhandled
+  written.catch(() => {});
+  groups.forEach((_, i) => {
+    const outcome = outcomes[i];
+    decided[i] ??= outcome && !outcome.ok ? outcome : { ok: true };
+  });
+  return { decided, written };
+}
+
+function withPendingAmount<T extends JournalEntry>(
+  entry: T | undefined,
+  pendings: Map<string, PendingState>,
+): (T & { pendingAmount: bigint | null }) | undefined {
+  return entry && { ...entry, pendingAmount: entry.pendingKey ? (pendings.get(entry.pendingKey)?.amount ?? null) : null };
 }
 
 function replayOrConflict(group: TransferGroup, found: Array<StoredEntry | undefined>): GroupOutcome {
-  const matches = group.transfers.every((t, i) => {
+  if (!matchesEntries(group, found)) return idempotencyConflict();
+  return { ok: true, replayed: true, transfers: found.map((f) => stripPendingAmount(f!)) };
+}
+
+function matchesEntries(group: TransferGroup, found: Array<(JournalEntry & { pendingAmount: bigint | null }) | undefined>) {
+  return group.transfers.every((t, i) => {
     const entry = found[i];
     return entry !== undefined && requestMatchesEntry(t, entry, entry.pendingAmount ?? undefined);
   });
-  if (!matches) {
-    return {
-      ok: false,
-      error: { code: ErrorCode.IdempotencyConflict, message: 'this idempotency key was used for a different request' },
-    };
-  }
-  return { ok: true, replayed: true, transfers: found.map((f) => stripPendingAmount(f!)) };
 }
+
+const idempotencyConflict = (): GroupOutcome => ({
+  ok: false,
+  error: { code: ErrorCode.IdempotencyConflict, message: 'this idempotency key was used for a different request' },
+});
 
 function stripPendingAmount({ pendingAmount: _, ...record }: StoredEntry): TransferRecord {
   return record;
@@ -226,23 +264,34 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
   );
 }
 
-/** Creates missing accounts, then locks all of them in id order so concurrent batches cannot deadlock. */
-async function lockAccounts(tx: Tx, wanted: Array<[string, string]>): Promise<Map<string, LockedAccount>> {
-  if (wanted.length === 0) return new Map();
-  const sorted = [...wanted].sort(([n1, c1], [n2, c2]) => (c1 + n1 < c2 + n2 ? -1 : 1));
+/**
+ * Creates the named accounts that are missing (in a known currency: a group in another is refused, not applied), then
+ * locks them and the accounts of the pending transfers named, all in id order so concurrent batches cannot deadlock.
+ */
+async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys: string[]): Promise<Map<string, LockedAccount>> {
+  if (named.length === 0 && pendingKeys.length === 0) return new Map();
+  const sorted = [...named].sort(([n1, c1], [n2, c2]) => (c1 + n1 < c2 + n2 ? -1 : 1));
   const names = sorted.map(([name]) => name);
   const currencies = sorted.map(([, currency]) => currency);
   const policies = sorted.map(([name]) => accountPolicy(name).noOverdraft);
   const [, rows] = await Promise.all([
-    tx`
+    sorted.length > 0 &&
+      tx`
     insert into ledger_accounts (name, currency, no_overdraft)
-    select * from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[], ${tx.array(policies)}::boolean[])
+    select w.* from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[], ${tx.array(policies)}::boolean[])
+      as w(name, currency, no_overdraft)
+    join currencies c on c.code = w.currency
     on conflict (name, currency) do nothing`,
     tx`
     select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
-    from ledger_accounts a
-    join unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[]) as w(name, currency)
-      on a.name = w.name and a.currency = w.currency
+    from (
+      select n.id from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[]) as w(name, currency)
+      join ledger_accounts n on n.name = w.name and n.currency = w.currency
+      union
+      select unnest(array[t.debit_account_id, t.credit_account_id])
+      from unnest(${tx.array(pendingKeys)}::text[]) as k(key) join ledger_transfers t on t.key = k.key
+      where t.kind = 'pending') as touched
+    join ledger_accounts a on a.id = touched.id
     order by a.id
     for update of a`,
   ]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { commitGroups } from '../../services/ledger/journal.js';
+import { commitGroups, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -95,6 +95,36 @@ describe('ledger on Postgres', () => {
       }),
     ).rejects.toThrow('caller changed its mind');
     expect(await available('user:gina')).toBe(100n);
+  });
+
+  it('stages a batch: decides every group before its writes, then writes what it decided', async () => {
+    await writer.submit(fund('user:ivy', 300n, 'fund:ivy'));
+    await writer.submit({
+      transfers: [{ kind: 'pending', key: 'ivy:hold', debit: 'user:ivy', credit: 'clearing:ivy', currency: 'USD', amount: 200n }],
+    });
+    const [decided, outcomes] = await db.sql.begin(async (tx) => {
+      const staged = await stageGroups(tx, [
+        // its accounts are only those of the pending transfer it posts: locked through it
+        { transfers: [{ kind: 'post', key: 'ivy:post', pendingKey: 'ivy:hold', amount: 150n }] },
+        // after the post, 150 of 300 are left: the rest of the hold went back
+        move('user:ivy', 'user:jay', 151n, 'ivy:overspend'),
+        move('user:ivy', 'user:jay', 100n, 'ivy:jay'),
+        move('user:ivy', 'user:jay', 99n, 'ivy:jay'),
+        fund('user:jay', 1n, 'fund:jay:xyz', 'XYZ'),
+      ]);
+      return [staged.decided, await staged.written] as const;
+    });
+    expect(decided.map((d) => (d.ok ? 'ok' : d.error.code))).toEqual([
+      'ok',
+      'insufficient_funds',
+      'ok',
+      'idempotency_conflict',
+      'unknown_currency',
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual(decided.map((d) => d.ok));
+    expect(balanceView(await balanceOf(db.sql, 'user:ivy', 'USD'))).toEqual({ posted: 50n, pending: 0n, available: 50n });
+    expect(await available('user:jay')).toBe(100n);
+    expect(await db.sql`select 1 from ledger_accounts where currency = 'XYZ'`).toHaveLength(0);
   });
 
   it('never overdraws one account under many parallel transfers, and keeps the zero sum', async () => {

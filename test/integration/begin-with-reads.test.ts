@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.sql`create table begin_with_reads (n int primary key)`;
+});
+afterAll(() => db.drop());
+
+const rows = async () => (await db.sql`select n from begin_with_reads order by n`).map((r) => r.n as number);
+
+describe('beginWithReads', () => {
+  it('runs the reads inside the transaction it begins, and commits what the body wrote', async () => {
+    const result = await beginWithReads(
+      db.sql,
+      async (tx) => (await tx`select now()::text as at`)[0]!,
+      async (tx, read) => {
+        await tx`insert into begin_with_reads values (1)`;
+        // now() is the transaction's start: the same for the read sent with BEGIN and for this statement
+        const [again] = await tx`select now()::text as at`;
+        return again!.at === read.at;
+      },
+    );
+    expect(result).toBe(true);
+    expect(await rows()).toEqual([1]);
+  });
+
+  it('rolls back what the body wrote when it throws', async () => {
+    await expect(
+      beginWithReads(
+        db.sql,
+        async () => undefined,
+        async (tx) => {
+          await tx`insert into begin_with_reads values (2)`;
+          throw new Error('the body changed its mind');
+        },
+      ),
+    ).rejects.toThrow('the body changed its mind');
+    expect(await rows()).toEqual([1]);
+  });
+
+  it('commits nothing when a statement failed, even one whose error the body did not wait for', async () => {
+    await expect(
+      beginWithReads(
+        db.sql,
+        async () => undefined,
+        async (tx) => {
+          await tx`insert into begin_with_reads values (3)`;
+          tx`insert into begin_with_reads values (1)`.catch(() => {});
+          await tx`select 1`.catch(() => {});
+        },
+      ),
+    ).rejects.toThrow('rolled back');
+    expect(await rows()).toEqual([1]);
+  });
+});

@@ -166,10 +166,8 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       }).then((status) => {
         if (status !== 201) throw new Error(`POST /v1/transfers answered ${status}`);
       });
-    // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches:
-    // after 1,000 requests the API still spent a third more CPU per request on the first run (the hot payer's) than on
-    // the same run repeated, which made one hot payer look dearer than 50 payers; a run's worth of requests is enough
-    await runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
+    // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches
+    await runConcurrently(1_000, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
 
     for (const [keyPrefix, name, payerOf, module] of [
       ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],

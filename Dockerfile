@@ -8,4 +8,5 @@ COPY . .
 RUN mkdir -p dist && node --import tsx scripts/bundle-workflows.ts dist/workflow-bundle.js
 USER node
 EXPOSE 8080
-CMD ["node", "--import", "tsx", "workers/api.ts"]
+# the API's node flags: platform/embedded/process.ts, ENTRY_NODE_FLAGS
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "workers/api.ts"]

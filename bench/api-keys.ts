@@ -6,11 +6,10 @@
  *
  *   node --import tsx bench/api-keys.ts      BENCH_REQUESTS (5000 per run), BENCH_CONCURRENCY (runs: "16,64")
  */
-import { request, type Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { signedHeaders } from '../test/support/signed-request.js';
 import { countingSql } from './support/api-process.js';
 import { drive, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
-import { keepAliveAgent } from './support/http-post.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5_000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number);
@@ -34,7 +33,7 @@ async function run(stack: ApiStack) {
   const created = await stack.api.post('/v1/api-keys', { name: 'bench', scopes: ['read'] }, { token: user.token });
   if (created.status !== 201) throw new Error(`key: ${created.status} ${JSON.stringify(created.body)}`);
   const key = { id: created.body.id as string, secret: created.body.secret as string };
-  const agent = keepAliveAgent(Math.max(...CONCURRENCY));
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
   const url = `${stack.baseUrl}${PATH}`;
   const ways: Array<[string, () => Record<string, string>]> = [
     ['bearer token', () => ({ authorization: `Bearer ${user.token}` })],

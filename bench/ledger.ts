@@ -187,6 +187,8 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
         ),
         sqlPerRequest,
         apiCpuMs,
+        clientCpuMs: run.cpuMs / REQUESTS,
+        inProcessCpuMs: module.cpuMs / TRANSFERS,
       });
     }
     agent.destroy();

@@ -23,9 +23,9 @@ export function securityHeaders(trustProxy: boolean): MiddlewareHandler<AppEnv> 
     headers.set('x-content-type-options', 'nosniff');
     headers.set('x-frame-options', 'DENY');
     if (!headers.has('referrer-policy')) headers.set('referrer-policy', 'no-referrer');
+    // the request's URL is absolute and its scheme lower case (node's server and Request alike): no parse needed
     const https =
-      new URL(c.req.url).protocol === 'https:' ||
-      (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https');
+      c.req.url.startsWith('https:') || (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https');
     if (https) headers.set('strict-transport-security', HSTS);
   };
 }
@@ -50,7 +50,7 @@ export function corsPolicy(origins: string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // only a preflight is answered here; any other OPTIONS is an ordinary request (405 with Allow)
     const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
-    if (origins.length === 0 || (c.req.method === 'OPTIONS' && !preflight)) return next();
+    if (c.req.method === 'OPTIONS' && !preflight) return next();
     return allowed(c, next);
   };
 }
@@ -76,11 +76,11 @@ export function requestTimeout(ms: number): MiddlewareHandler<AppEnv> {
   return timeout(ms, () => new ApiError(ErrorCode.RequestTimeout, `the request was not completed within ${ms / 1000}s`) as never);
 }
 
-/** All of it, in the order the app applies it. */
+/** All of it, in the order the app applies it (without CORS_ORIGINS, no CORS step: every request would pass it by). */
 export function hardening(security: ApiSecurity, trustProxy: boolean): MiddlewareHandler<AppEnv>[] {
   return [
     securityHeaders(trustProxy),
-    corsPolicy(security.corsOrigins),
+    ...(security.corsOrigins.length > 0 ? [corsPolicy(security.corsOrigins)] : []),
     requestTimeout(security.requestTimeoutMs),
     bodySizeLimit(security.maxBodyBytes),
   ];

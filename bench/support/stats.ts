@@ -29,15 +29,19 @@ export function printFigures(title: string, figures: Figures[]): void {
   console.table(figures.map(summarize));
 }
 
-/** Runs `task(i)` for i in [0, total) with at most `concurrency` in flight; returns each call's latency. */
+/**
+ * Runs `task(i)` for i in [0, total) with at most `concurrency` in flight; returns each call's latency, and the CPU
+ * milliseconds (user and system) this process spent meanwhile.
+ */
 export async function runConcurrently(
   total: number,
   concurrency: number,
   task: (i: number) => Promise<void>,
-): Promise<{ seconds: number; latenciesMs: number[] }> {
+): Promise<{ seconds: number; latenciesMs: number[]; cpuMs: number }> {
   const latenciesMs: number[] = new Array(total);
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, total) }, async () => {
       while (next < total) {
@@ -48,5 +52,6 @@ export async function runConcurrently(
       }
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, latenciesMs };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds: (performance.now() - started) / 1000, latenciesMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

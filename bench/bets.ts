@@ -11,23 +11,14 @@ import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
 import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
-import { countingSql, printComparisons, writeBatchesInFlight } from './support/api-process.js';
-import {
-  cpuMsPerCall,
-  drive,
-  fundedUsers,
-  percentileOf,
-  perSecond,
-  printRun,
-  withApiStack,
-  type ApiStack,
-  type Run,
-} from './support/api-stack.js';
+import { printComparisons, writeBatchesInFlight } from './support/api-process.js';
+import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
+import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 
-const BETS = Number(process.env.BENCH_BETS ?? 10_000);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32,64').split(',').map(Number);
-const USERS = Number(process.env.BENCH_USERS ?? 100);
+const BETS = benchNumber('BETS', 10_000);
+const CONCURRENCY = benchConcurrencies('16,32,64');
+const USERS = benchNumber('USERS', 100);
 const WARMUP = 1_000;
 
 await withApiStack('bets', run);
@@ -53,15 +44,11 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, overHttp(await publish('1.50')));
 
   console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
-  console.log('  concurrency  placements/s   p50 ms   p99 ms   max ms   SQL/bet');
   let eventId = '';
-  const runs = new Map<number, { run: Run; sqlPerBet: number; apiCpuMs: number }>();
-  for (const concurrency of CONCURRENCY) {
+  const runs = await runsThroughApi(baseUrl, BETS, CONCURRENCY, 'bet', async () => {
     eventId = await publish('1.85');
-    const [run, sqlPerBet, apiCpuMs] = await countingSql(baseUrl, BETS, () => drive(BETS, concurrency, overHttp(eventId)));
-    runs.set(concurrency, { run, sqlPerBet, apiCpuMs });
-    printRun(concurrency, run, sqlPerBet);
-  }
+    return overHttp(eventId);
+  });
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
   const sql = createSql(databaseUrl, { max: 10 });
@@ -82,16 +69,7 @@ async function run(stack: ApiStack) {
   await sql.end();
   printComparisons(
     'POST /v1/bets against BetPlacer in-process, this run',
-    [...runs].map(([concurrency, { run, sqlPerBet, apiCpuMs }]) => ({
-      scenario: `concurrency ${concurrency} (in-process at 64)`,
-      inProcessPerSecond: perSecond(withoutHttp),
-      apiPerSecond: perSecond(run),
-      apiP99Ms: percentileOf(run, 99),
-      sqlPerRequest: sqlPerBet,
-      apiCpuMs,
-      clientCpuMs: cpuMsPerCall(run),
-      inProcessCpuMs: cpuMsPerCall(withoutHttp),
-    })),
+    runs.map((r) => comparison(`concurrency ${r.concurrency} (in-process at 64)`, r, withoutHttp)),
   );
 
   const handle = temporalClient.workflow.getHandle<BetEventWorkflow>(betEventWorkflowId(eventId));

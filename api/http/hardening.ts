@@ -30,7 +30,7 @@ export function securityHeaders(trustProxy: boolean): MiddlewareHandler<AppEnv> 
   };
 }
 
-/** Cross-origin calls from the configured origins only; without any, no CORS header is ever sent. */
+/** Cross-origin calls from the configured origins only (`hardening` leaves this step out when there are none). */
 export function corsPolicy(origins: string[]): MiddlewareHandler<AppEnv> {
   const allowed = cors({
     origin: (origin) => (origins.includes(origin) ? origin : null),

@@ -76,10 +76,10 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
 }
 
 /**
- * Node flags an entry point always runs with (the Dockerfile and docker-compose.yml pass the same). The API allocates
- * a request's short-lived objects (node's and Hono's request and response, the parsed body, the SQL client's rows) by
- * the thousand a second: with node 20's 16 MB of young generation they cost about a seventh of its CPU in scavenges,
- * and 64 MB took its CPU per bet down by that much (bench/bets.ts, README "Benchmark figures").
+ * Node flags an entry point always runs with (the Dockerfile, docker-compose.yml and `npm run api` pass the same). The
+ * API allocates a request's short-lived objects (node's and Hono's request and response, the parsed body, the SQL
+ * client's rows) by the thousand a second: with node 20's 16 MB of young generation, garbage collection took 13.8% of
+ * its CPU under bench/bets.ts; with 64 MB, 6.4% (README "Benchmark figures").
  */
 export const ENTRY_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = { api: ['--max-semi-space-size=64'] };
 

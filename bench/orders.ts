@@ -15,24 +15,15 @@ import { createLogger } from '../platform/log.js';
 import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
 import { ExchangeService } from '../services/exchange/service.js';
-import {
-  cpuMsPerCall,
-  drive,
-  fundedUsers,
-  percentileOf,
-  perSecond,
-  printRun,
-  withApiStack,
-  type ApiStack,
-  type Run,
-} from './support/api-stack.js';
-import { countingSql, printComparisons } from './support/api-process.js';
+import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
+import { printComparisons } from './support/api-process.js';
+import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { mulberry32 } from '../test/support/order-stream.js';
 
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,32,64').split(',').map(Number);
-const USERS = Number(process.env.BENCH_USERS ?? 100);
+const ORDERS = benchNumber('ORDERS', 10_000);
+const CONCURRENCY = benchConcurrencies('16,32,64');
+const USERS = benchNumber('USERS', 100);
 const WARMUP = 1_000;
 
 await withApiStack('orders', run);
@@ -59,15 +50,7 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, overHttp('warm-up'));
 
   console.log(`\norders: POST /v1/orders on BTC-USDT, ${ORDERS} per run, from ${USERS} users (hold → journal → match → settle)`);
-  console.log('  concurrency      orders/s   p50 ms   p99 ms   max ms  SQL/order');
-  const runs = new Map<number, { run: Run; sqlPerOrder: number; apiCpuMs: number }>();
-  for (const concurrency of CONCURRENCY) {
-    const [run, sqlPerOrder, apiCpuMs] = await countingSql(stack.baseUrl, ORDERS, () =>
-      drive(ORDERS, concurrency, overHttp(`c${concurrency}`)),
-    );
-    runs.set(concurrency, { run, sqlPerOrder, apiCpuMs });
-    printRun(concurrency, run, sqlPerOrder);
-  }
+  const runs = await runsThroughApi(stack.baseUrl, ORDERS, CONCURRENCY, 'order', (concurrency) => overHttp(`c${concurrency}`));
 
   const book = (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.adminToken })).body as { seq: number };
   const audit = await stack.api.post('/v1/ops/markets/BTC-USDT/audit', undefined, { token: stack.adminToken });
@@ -110,17 +93,11 @@ async function run(stack: ApiStack) {
   printRun(top, inProcess);
   await markets.close();
   await sql.end({ timeout: 5 });
-  const viaApi = runs.get(top)!;
   printComparisons(`POST /v1/orders against the exchange service in-process, both at concurrency ${top}, this run`, [
-    {
-      scenario: 'limit order (hold, journal, match, settle)',
-      inProcessPerSecond: perSecond(inProcess),
-      apiPerSecond: perSecond(viaApi.run),
-      apiP99Ms: percentileOf(viaApi.run, 99),
-      sqlPerRequest: viaApi.sqlPerOrder,
-      apiCpuMs: viaApi.apiCpuMs,
-      clientCpuMs: cpuMsPerCall(viaApi.run),
-      inProcessCpuMs: cpuMsPerCall(inProcess),
-    },
+    comparison(
+      'limit order (hold, journal, match, settle)',
+      runs.find((r) => r.concurrency === top)!,
+      inProcess,
+    ),
   ]);
 }

@@ -4,17 +4,14 @@
  * missed wallets, a burst larger than a tick, a failing sweep, and a collector handing its wallet over.
  * RECORD_HISTORIES=1 records the histories the replay test runs.
  */
-import { writeFile } from 'node:fs/promises';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
 import { walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
 import { evmSweeperWorkflow } from '../../workflows/collection/sweeper/workflow.js';
 import { sweeperStatusQuery, walletsCreditedSignal, type SweepTickReport } from '../../workflows/collection/sweeper/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,20 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-const record = async (name: string, history: unknown) => {
-  if (process.env.RECORD_HISTORIES)
-    await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
-};
+const record = recordHistory;
 
-async function runWith<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities,
-  });
-  return worker.runUntil(body);
-}
+const runWith = <T>(taskQueue: string, activities: object, body: () => Promise<T>) =>
+  runWithWorker(env, taskQueue, activities, body);
 
 /** Waits (in real time) until `ready` holds: the time-skipping server moves on while a test polls its fakes. */
 async function until(ready: () => boolean, what: string) {

@@ -91,6 +91,31 @@ describe('evmSweeperWorkflow', () => {
     await record('evm-sweeper', history);
   });
 
+  it('plans a wallet again when it is named again while a tick plans it', async () => {
+    const ticks: TickInput[] = [];
+    let nameAgain: (() => Promise<void>) | null = null;
+    const activities = {
+      async sweepTick(input: TickInput): Promise<SweepTickReport> {
+        ticks.push(input);
+        if (ticks.length === 1) await nameAgain!(); // a second deposit to the wallet credited during the plan
+        return tickReport({ planned: input.wallets });
+      },
+    };
+    await runWith('sweeper-again', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmSweeperWorkflow, {
+        taskQueue: 'sweeper-again',
+        workflowId: 'sweeper:evm-31337:again',
+        args: [{ chain: 'evm-31337' }],
+        signal: walletsCreditedSignal,
+        signalArgs: [{ addresses: ['0xaa'] }],
+      });
+      nameAgain = () => handle.signal(walletsCreditedSignal, { addresses: ['0xaa'] });
+      await until(() => ticks.length === 2, 'the second tick');
+      await handle.terminate('test over');
+    });
+    expect(ticks.map((t) => t.wallets)).toEqual([['0xaa'], ['0xaa']]);
+  });
+
   it('shows a sweep that will not pass as failing, and takes a burst larger than a tick over several ticks', async () => {
     const ticks: TickInput[] = [];
     const addresses = Array.from({ length: 250 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);

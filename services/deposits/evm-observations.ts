@@ -218,7 +218,8 @@ export interface ObservationToSignal {
 
 /**
  * Observations whose deposit workflow has not heard of their latest state (the outbox); final states first, since
- * their wallets' collectors wait on them.
+ * the sweeper waits on them, and tokens before the native currency: the sweeper plans wallets in the order it hears
+ * of them, and a token sweep has the longer road (its gas funding must be mined before it is sent).
  */
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
@@ -227,7 +228,7 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
         select 1 from deposit_auto_conversions c where c.user_id = d.user_id and c.currency = d.currency) as converts
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version
-    order by o.state = 'seen', o.deposit_id limit ${limit}`;
+    order by o.state = 'seen', o.token_contract is null, o.deposit_id limit ${limit}`;
   return rows.map((r) => ({
     depositId: String(r.depositId),
     workflowId: r.workflowId as string,

@@ -1,7 +1,7 @@
 /**
  * The console's operations pages in a real browser (Debian's chromium through playwright-core) against the real stack
  * (API, worker, EVM listener, anvil): the sign-in throttle it shares with the API's login, a held deposit credited
- * from the deposits page and swept by its collector, a bet event's result entered and its settlement followed by htmx,
+ * from the deposits page and swept by the sweeper, a bet event's result entered and its settlement followed by htmx,
  * and a user marked verified, disabled and enabled. Every page visited is checked for a title and labelled controls,
  * and for scripts or styles the CSP refused.
  */
@@ -112,9 +112,9 @@ describe('the console: operations', () => {
       const listed = page.locator(`table.deposits tr[data-deposit="${held.id}"] td`);
       expect(await listed.nth(3).textContent()).toBe('held (above maximum)');
       expect(Number(await listed.nth(4).textContent())).toBeGreaterThanOrEqual(1);
-      // an EVM deposit links its wallet's collector, and its own workflow (started only for conversions and drops)
+      // an EVM deposit links its chain's sweeper, and its own workflow (started only for conversions and drops)
       const links = listed.locator('a.temporal');
-      expect(await links.nth(0).getAttribute('href')).toContain(encodeURIComponent('WorkflowId="collect:evm-'));
+      expect(await links.nth(0).getAttribute('href')).toContain(encodeURIComponent('WorkflowId="sweeper:evm-'));
       expect(await links.nth(1).getAttribute('href')).toContain(encodeURIComponent('WorkflowId="deposit:evm-'));
       // the confirmation box is required
       await row.getByRole('button', { name: 'Credit' }).click();
@@ -140,7 +140,7 @@ describe('the console: operations', () => {
       expect(await found.count()).toBe(1);
       expect(await found.locator('td').nth(5).textContent()).toBe('credited');
       const foundLinks = found.locator('a.temporal');
-      expect(decodeURIComponent((await foundLinks.nth(0).getAttribute('href'))!)).toContain('WorkflowId="collect:evm-');
+      expect(decodeURIComponent((await foundLinks.nth(0).getAttribute('href'))!)).toContain('WorkflowId="sweeper:evm-');
       expect(decodeURIComponent((await foundLinks.nth(1).getAttribute('href'))!)).toContain('WorkflowId="deposit:evm-');
       await open('/deposits');
       // crediting it again is refused: it is not held any more
@@ -150,7 +150,7 @@ describe('the console: operations', () => {
       });
       expect(again.status()).toBe(409);
 
-      // the credit woke the wallet's collector, whose sweep (funded by the gas keeper) the page lists
+      // the credit woke the chain's sweeper, whose sweep (funded by the gas keeper) the page lists
       await expect
         .poll(
           async () => {
@@ -315,7 +315,7 @@ describe('the console: operations', () => {
     "shows a token deposit's funding request waiting in the gas keeper's queue, in the chain's native currency",
     { timeout: 180_000 },
     async () => {
-      // a keeper too poor to pay for the sweep's gas: the collector's request waits in its queue
+      // a keeper too poor to pay for the sweep's gas: the sweep's request waits in its queue
       await setBalance(provider, gasKeeper.address, parseEther('0.00001'));
       const user = await stack.api.signUp('console-dry@example.com');
       const address = (

@@ -60,7 +60,7 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     expect(confirming.creditedDepositIds).toHaveLength(3);
     for (const id of confirming.creditedDepositIds) expect((await depositById(db.sql, id))!.status).toBe('credited');
     expect(await ethBalance()).toBe(3n * 10n ** 18n);
-    // the outbox wakes their collector and tells whatever still needs a workflow; the notices were stored with the credit
+    // the outbox wakes the sweeper and tells whatever still needs a workflow; the notices were stored with the credit
     const toSignal = await observationsToSignal(db.sql, CHAIN);
     expect(
       toSignal

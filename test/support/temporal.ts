@@ -1,6 +1,11 @@
-/** Temporal for workflow tests: the time-skipping test server, and the workflow bundle built once per run. */
+/**
+ * Temporal for workflow tests: the time-skipping test server, the workflow bundle built once per run, a worker run
+ * around a test's body, and the recording of histories for the replay test.
+ */
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { searchAttributeDefinitions } from '../../platform/temporal/setup.js';
 import { temporalTestServerPath } from '../../platform/tools.js';
@@ -30,4 +35,26 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
 /** The workflow bundle global setup built from workflows/index.ts. */
 export function workflowBundle() {
   return { codePath: inject('workflowBundlePath') };
+}
+
+/** Runs `body` with a worker on `taskQueue` serving the bundle's workflows and these (scripted) activities. */
+export async function runWithWorker<T>(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  activities: object,
+  body: () => Promise<T>,
+): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities,
+  });
+  return worker.runUntil(body);
+}
+
+/** With RECORD_HISTORIES=1, writes the history to test/fixtures/histories/<name>.json for the replay test. */
+export async function recordHistory(name: string, history: unknown): Promise<void> {
+  if (process.env.RECORD_HISTORIES)
+    await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
 }

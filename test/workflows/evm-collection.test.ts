@@ -4,10 +4,7 @@
  * alert and its recovery (the sweeper's are in evm-sweeper.test.ts). RECORD_HISTORIES=1 records the histories the
  * replay test runs.
  */
-import { writeFile } from 'node:fs/promises';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
@@ -21,7 +18,7 @@ import {
   gasKeeperStatusQuery,
   type FundingRequest,
 } from '../../workflows/collection/gas-keeper/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -32,20 +29,10 @@ afterAll(() => env?.teardown());
 type DepositActivities = ReturnType<typeof createEvmDepositActivities>;
 type Settled = Awaited<ReturnType<DepositActivities['settleEvmDeposit']>>;
 
-const record = async (name: string, history: unknown) => {
-  if (process.env.RECORD_HISTORIES)
-    await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
-};
+const record = recordHistory;
 
-async function runWith<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities,
-  });
-  return worker.runUntil(body);
-}
+const runWith = <T>(taskQueue: string, activities: object, body: () => Promise<T>) =>
+  runWithWorker(env, taskQueue, activities, body);
 
 const depositInput = { depositId: '11', chain: 'evm-31337', currency: 'ETH', address: '0xabc', userId: 'u1' };
 

@@ -4,17 +4,14 @@
  * missed wallets, a burst larger than a tick, a failing sweep, and a collector handing its wallet over.
  * RECORD_HISTORIES=1 records the histories the replay test runs.
  */
-import { writeFile } from 'node:fs/promises';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
 import { walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
 import { evmSweeperWorkflow } from '../../workflows/collection/sweeper/workflow.js';
 import { sweeperStatusQuery, walletsCreditedSignal, type SweepTickReport } from '../../workflows/collection/sweeper/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,20 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-const record = async (name: string, history: unknown) => {
-  if (process.env.RECORD_HISTORIES)
-    await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
-};
+const record = recordHistory;
 
-async function runWith<T>(taskQueue: string, activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities,
-  });
-  return worker.runUntil(body);
-}
+const runWith = <T>(taskQueue: string, activities: object, body: () => Promise<T>) =>
+  runWithWorker(env, taskQueue, activities, body);
 
 /** Waits (in real time) until `ready` holds: the time-skipping server moves on while a test polls its fakes. */
 async function until(ready: () => boolean, what: string) {
@@ -102,6 +89,31 @@ describe('evmSweeperWorkflow', () => {
     const events = history.events ?? [];
     expect(events.filter((e) => e.workflowTaskCompletedEventAttributes).length).toBeLessThanOrEqual(2 * ticks.length + 1);
     await record('evm-sweeper', history);
+  });
+
+  it('plans a wallet again when it is named again while a tick plans it', async () => {
+    const ticks: TickInput[] = [];
+    let nameAgain: (() => Promise<void>) | null = null;
+    const activities = {
+      async sweepTick(input: TickInput): Promise<SweepTickReport> {
+        ticks.push(input);
+        if (ticks.length === 1) await nameAgain!(); // a second deposit to the wallet credited during the plan
+        return tickReport({ planned: input.wallets });
+      },
+    };
+    await runWith('sweeper-again', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmSweeperWorkflow, {
+        taskQueue: 'sweeper-again',
+        workflowId: 'sweeper:evm-31337:again',
+        args: [{ chain: 'evm-31337' }],
+        signal: walletsCreditedSignal,
+        signalArgs: [{ addresses: ['0xaa'] }],
+      });
+      nameAgain = () => handle.signal(walletsCreditedSignal, { addresses: ['0xaa'] });
+      await until(() => ticks.length === 2, 'the second tick');
+      await handle.terminate('test over');
+    });
+    expect(ticks.map((t) => t.wallets)).toEqual([['0xaa'], ['0xaa']]);
   });
 
   it('shows a sweep that will not pass as failing, and takes a burst larger than a tick over several ticks', async () => {

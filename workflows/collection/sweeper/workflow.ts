@@ -42,11 +42,14 @@ const IDLE_POLL = '10 minutes';
 const WALLETS_PER_TICK = 100;
 
 export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
-  const wallets = new Set(input.wallets ?? []);
+  /** Wallets to plan, each with the number of the wake-up that last named it. */
+  const wallets = new Map<string, number>((input.wallets ?? []).map((address) => [address, 0]));
+  let wakeups = 0;
   const status: SweeperStatus = { state: 'idle', wallets: wallets.size, ticks: 0, lastTick: null };
   let heardOf = 0;
   setHandler(walletsCreditedSignal, ({ addresses }) => {
-    for (const address of addresses) wallets.add(address.toLowerCase());
+    wakeups++;
+    for (const address of addresses) wallets.set(address.toLowerCase(), wakeups);
     status.wallets = wallets.size;
     heardOf++;
   });
@@ -57,10 +60,11 @@ export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
   let lookForMissed = true; // on a run's first tick, and after a quiet spell
   for (;;) {
     const heard = heardOf; // what arrives while the tick runs wakes the next tick at once
-    const batch = [...wallets].slice(0, WALLETS_PER_TICK);
-    const report: SweepTickReport = await sweepTick({ chain: input.chain, wallets: batch, lookForMissed });
+    const batch = new Map([...wallets].slice(0, WALLETS_PER_TICK));
+    const report: SweepTickReport = await sweepTick({ chain: input.chain, wallets: [...batch.keys()], lookForMissed });
     lookForMissed = false;
-    for (const address of report.planned) wallets.delete(address);
+    // a wallet named again while the tick planned it is planned again: its new deposit may have come after the plan
+    for (const address of report.planned) if (wallets.get(address) === batch.get(address)) wallets.delete(address);
     status.wallets = wallets.size;
     status.ticks++;
     status.lastTick = report;
@@ -72,7 +76,7 @@ export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof evmSweeperWorkflow>({ chain: input.chain, wallets: [...wallets] });
+      return continueAsNew<typeof evmSweeperWorkflow>({ chain: input.chain, wallets: [...wallets.keys()] });
     }
     if (wallets.size > 0 && report.planned.length > 0) continue;
     const busy: boolean = report.open > 0 || wallets.size > 0;

@@ -145,19 +145,35 @@ export async function sweepTick(
         log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned yet');
       }
     }
-    for (const sweep of inSendingOrder(sweeps)) {
-      if (!canMove(sweep, awaited, now)) {
-        counts.waiting++;
-        break;
+    /** Moves the wallet's sweeps on in order; whether one was recorded. */
+    const moveOn = async (list: Sweep[]) => {
+      let recorded = false;
+      for (const sweep of inSendingOrder(list)) {
+        if (!canMove(sweep, awaited, now)) {
+          counts.waiting++;
+          break;
+        }
+        try {
+          const outcome = await advanceSweep(deps, sweep.id, wantGas);
+          counts[outcome]++;
+          recorded ||= outcome === 'recorded';
+          if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
+          if (outcome !== 'finished' && outcome !== 'recorded') break;
+        } catch (error) {
+          await failed(sweep, error);
+          break; // the wallet's later sweeps wait for this one
+        }
       }
+      return recorded;
+    };
+    // a wallet is planned only for currencies with no open sweep: what was credited while one was open (a listener
+    // catching up credits a wallet's deposits range by range) is planned and moved on once that sweep is recorded
+    if (await moveOn(sweeps)) {
       try {
-        const outcome = await advanceSweep(deps, sweep.id, wantGas);
-        counts[outcome]++;
-        if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
-        if (outcome !== 'finished' && outcome !== 'recorded') break;
+        const again = await planSweeps(deps, { chain: evm.chain, address });
+        await moveOn(again.filter((s) => s.status === 'planned'));
       } catch (error) {
-        await failed(sweep, error);
-        break; // the wallet's later sweeps wait for this one
+        log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned again yet');
       }
     }
     heartbeat();

@@ -4,13 +4,12 @@
  * api-process.ts). Plus the load generator's pieces: a driver of N calls from C loops, and a one-line report of a run.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { DEV_SERVER_TUNING, startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { watchedTemporaryDir, type WatchedDir } from '../../platform/embedded/watchdog.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { ApiClient } from '../../test/support/http.js';
 import { freePort } from '../../test/support/ports.js';
@@ -35,22 +34,23 @@ export async function withApiStack(
   bench: (stack: ApiStack) => Promise<void>,
   env: Record<string, string> = {},
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), `sluice-bench-${name}-`));
-  await chmod(dir, 0o755);
+  // watched: should the bench be killed, PostgreSQL and the Temporal dev server stop too (the Node parts stop on their own)
+  const scratch = await watchedTemporaryDir(`sluice-bench-${name}-`);
   const stops: Array<() => Promise<unknown>> = [];
   try {
-    await bench(await startApiStack(dir, stops, env));
+    await bench(await startApiStack(scratch, stops, env));
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 
 async function startApiStack(
-  dir: string,
+  scratch: WatchedDir,
   stops: Array<() => Promise<unknown>>,
   extraEnv: Record<string, string>,
 ): Promise<ApiStack> {
+  const dir = scratch.dir;
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
@@ -62,6 +62,8 @@ async function startApiStack(
       extraArgs: DEV_SERVER_TUNING,
     }),
   ]);
+  scratch.watch('postgres', pg.process, 'SIGINT');
+  scratch.watch('temporal', temporal.process);
   stops.push(
     () => pg.stop(),
     () => temporal.stop(),

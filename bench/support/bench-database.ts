@@ -1,13 +1,12 @@
 /**
  * A fresh embedded PostgreSQL for a bench: a temporary directory with the migrated database `bench`, stopped and
- * removed when the bench's body ends, whether it succeeds or throws.
+ * removed when the bench's body ends, whether it succeeds or throws, and by the watchdog should the bench be killed.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSql, type Sql } from '../../platform/db/client.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../platform/embedded/postgres.js';
+import { watchedTemporaryDir } from '../../platform/embedded/watchdog.js';
 import { freePort } from '../../test/support/ports.js';
 
 export interface BenchDatabase {
@@ -21,15 +20,17 @@ export async function withBenchDatabase(
   options: { maxConnections: number },
   body: (db: BenchDatabase) => Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-  // the embedded server runs as the postgres user, who must reach its data directory
-  await chmod(dir, 0o755);
+  const scratch = await watchedTemporaryDir('sluice-bench-');
   const pg = await startEmbeddedPostgres({
-    dataDir: join(dir, 'pg'),
+    dataDir: join(scratch.dir, 'pg'),
     port: await freePort(),
     password: 'bench',
     persistent: false,
+  }).catch(async (error: unknown) => {
+    await scratch.close();
+    throw error;
   });
+  scratch.watch('postgres', pg.process, 'SIGINT');
   try {
     await pg.ensureDatabase('bench');
     const sql = createSql(pg.url('bench'), { max: options.maxConnections });
@@ -37,6 +38,6 @@ export async function withBenchDatabase(
     await body({ sql, pg });
   } finally {
     await pg.stop();
-    await rm(dir, { recursive: true, force: true });
+    await scratch.close();
   }
 }

@@ -3,8 +3,6 @@
  * PostgreSQL, the Temporal dev server (with Sluice's search attributes, as the worker would register them), the
  * rippled double streaming to it, and `accounts` watched accounts, followed live before this resolves.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
@@ -13,6 +11,7 @@ import { migrate } from '../../platform/db/migrate.js';
 import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
 import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { watchedTemporaryDir } from '../../platform/embedded/watchdog.js';
 import { ensureSearchAttributes } from '../../platform/temporal/setup.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { recordBackfillCompleted, watchAccount } from '../../services/xrpl-tracking/accounts-store.js';
@@ -32,14 +31,16 @@ export async function startXrplListenerStack(
   name: string,
   options: { accounts: number; onPublish?: (hash: string) => void; listenerEnv?: Record<string, string> },
 ): Promise<XrplListenerStack> {
-  const dir = await mkdtemp(join(tmpdir(), `sluice-${name}-`));
-  await chmod(dir, 0o755);
+  // watched: should the bench be killed, PostgreSQL and the Temporal dev server stop too (the listener stops on its own)
+  const scratch = await watchedTemporaryDir(`sluice-${name}-`);
+  const dir = scratch.dir;
   const pg = await startEmbeddedPostgres({
     dataDir: join(dir, 'postgres'),
     port: await freePort(),
     password: 'bench',
     persistent: false,
   });
+  scratch.watch('postgres', pg.process, 'SIGINT');
   await pg.ensureDatabase('bench');
   const sql = createSql(pg.url('bench'), { max: 4 });
   await migrate(sql);
@@ -48,6 +49,7 @@ export async function startXrplListenerStack(
     port: await freePort(),
     logFile: join(dir, 'temporal.log'),
   });
+  scratch.watch('temporal', temporal.process);
   const connection = await Connection.connect({ address: temporal.address });
   await ensureSearchAttributes(connection, 'default', pino({ level: 'silent' }));
   await connection.close();
@@ -76,7 +78,7 @@ export async function startXrplListenerStack(
     await sql.end();
     await pg.stop();
     if (process.env.KEEP_BENCH_DIR) console.log(`kept ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
+    await scratch.close({ keep: Boolean(process.env.KEEP_BENCH_DIR) });
   };
   try {
     // followed live once every account's checkpoint moves past where its history was complete

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { PidFile, readPidFile, stackPidFile, stopRecorded } from './pid-file.js';
 import { logTail, spawnEntryPoint, type ServiceProcess } from './process.js';
+import { startWatchdog } from './watchdog.js';
 
 export interface RestartPolicy {
   /** The first restart's delay; each failure in a row doubles it (at most 30 s). */
@@ -66,14 +67,7 @@ export class Supervisor {
       );
     }
     this.pids.record('supervisor', process.pid);
-    const watchdog = spawnEntryPoint('dev-watchdog', {
-      env: { ...process.env, DATA_DIR: this.options.dataDir },
-      output: 'ignore', // it writes logs/watchdog.log itself: a pipe to this process would die with it
-    });
-    await new Promise<void>((resolve, reject) => {
-      watchdog.child.once('message', () => resolve());
-      void watchdog.exited.then((code) => reject(new Error(`the watchdog exited while starting (exit code ${code})`)));
-    });
+    const watchdog = await startWatchdog(this.options.dataDir);
     this.watchdog = watchdog;
     this.pids.record('watchdog', watchdog.child.pid!);
   }

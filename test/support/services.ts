@@ -9,8 +9,7 @@
  * of the projects using them, so when several projects run together (`npx vitest run`) each service starts once and
  * stops after the last project using it is torn down, while `--project workflows` alone starts only what it needs.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { ProvidedContext } from 'vitest';
@@ -18,9 +17,9 @@ import type { TestProject } from 'vitest/node';
 import { createSql } from '../../platform/db/client.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { startAnvil } from '../../platform/embedded/anvil.js';
-import { PidFile, stackPidFile } from '../../platform/embedded/pid-file.js';
+import { watchedTemporaryDir, type WatchedDir } from '../../platform/embedded/watchdog.js';
 import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
-import { spawnEntryPoint, type ServiceProcess } from '../../platform/embedded/process.js';
+import type { ServiceProcess } from '../../platform/embedded/process.js';
 import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { freePort } from './ports.js';
@@ -47,8 +46,8 @@ interface Running {
   context: Partial<ProvidedContext>;
   /** The server process, for the run's watchdog. */
   process?: ServiceProcess;
-  /** The data dir's record of those processes, which the watchdog reads. */
-  pids?: PidFile;
+  /** The run's watched directory, where the watchdog reads those processes. */
+  watched?: WatchedDir;
   stop(): Promise<void>;
 }
 
@@ -88,28 +87,12 @@ async function release(key: string): Promise<void> {
  * watchdog on its pid file: should Vitest's main process die without its teardown (kill -9), the watchdog stops the
  * servers it started, which cannot watch their parent themselves (the Node parts of test stacks stop on their own).
  */
-async function dataDir(): Promise<{ dir: string; pids: PidFile }> {
+async function dataDir(): Promise<{ dir: string; watched: WatchedDir }> {
   const running = await acquire('dataDir', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-test-'));
-    await chmod(dir, 0o755); // initdb runs as the postgres user and must reach the data directory
-    await mkdir(join(dir, 'logs'));
-    const pids = new PidFile(stackPidFile(dir));
-    const watchdog = spawnEntryPoint('dev-watchdog', { env: { ...process.env, DATA_DIR: dir }, output: 'ignore' });
-    await new Promise<void>((resolve, reject) => {
-      watchdog.child.once('message', () => resolve());
-      void watchdog.exited.then((code) => reject(new Error(`the watchdog exited while starting (exit code ${code})`)));
-    });
-    return {
-      context: { testDataDir: dir },
-      pids,
-      stop: async () => {
-        pids.remove(); // first: the watchdog then finds nothing to stop
-        await watchdog.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
+    const watched = await watchedTemporaryDir('sluice-test-');
+    return { context: { testDataDir: watched.dir }, watched, stop: () => watched.close() };
   });
-  return { dir: running.context.testDataDir!, pids: running.pids! };
+  return { dir: running.context.testDataDir!, watched: running.watched! };
 }
 
 const starters: Record<Service, (dir: string) => Promise<Running>> = {
@@ -166,7 +149,7 @@ const starters: Record<Service, (dir: string) => Promise<Running>> = {
  */
 export function globalSetup(services: Service[]) {
   return async function setup(project: TestProject) {
-    const { dir, pids } = await dataDir();
+    const { dir, watched } = await dataDir();
     project.provide('testDataDir', dir);
     const acquired: Service[] = [];
     const teardown = async () => {
@@ -180,7 +163,7 @@ export function globalSetup(services: Service[]) {
         const running = await acquire(service, async () => {
           const started = await starters[service](dir);
           // PostgreSQL's fast shutdown is SIGINT (as in the dev stack); the others stop on SIGTERM
-          if (started.process) pids.record(service, started.process.child.pid!, service === 'postgres' ? 'SIGINT' : 'SIGTERM');
+          if (started.process) watched.watch(service, started.process, service === 'postgres' ? 'SIGINT' : 'SIGTERM');
           return started;
         });
         acquired.push(service);

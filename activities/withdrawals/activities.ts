@@ -7,8 +7,7 @@ import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from 
 import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
-import { notify } from '../../services/notifications/store.js';
-import { deliverUnstoredNow, raiseAlert } from '../../services/notifications/client.js';
+import { deliverUnstoredNow, notifyUser, raiseAlert } from '../../services/notifications/client.js';
 import type { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import { totpSecretOf, userById } from '../../services/users-auth/client.js';
 import {
@@ -236,14 +235,17 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async notifyWithdrawal({ id, event }: { id: string; event: NoticeEvent }): Promise<void> {
       const w = await load(id);
       const notice = NOTICES[event];
-      await notify(deps.sql, {
-        key: `withdrawal:${id}:${event}`,
-        userId: notice.userFacing ? w.userId : null,
+      const recorded = {
+        eventId: `withdrawal:${id}:${event}`,
         kind: `withdrawal_${event}`,
-        severity: notice.userFacing ? 'info' : 'critical',
         title: notice.title,
-        body: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash, address: w.address },
-      });
+        data: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash, address: w.address },
+      };
+      if (notice.userFacing) {
+        await notifyUser(deps.sql, { ...recorded, userId: w.userId, type: 'withdrawal_status', severity: 'info' });
+      } else {
+        await raiseAlert(deps.sql, { ...recorded, type: 'other', severity: 'critical' });
+      }
     },
   };
 }

@@ -20,6 +20,7 @@ export const USER_EVENTS = [
   'trigger_failed',
   'bet_settled',
   'login_new_ip',
+  'login_locked',
 ] as const;
 export type UserEvent = (typeof USER_EVENTS)[number];
 
@@ -54,6 +55,16 @@ export function eventTypeOf(kind: string): TemplateEvent {
   return (TEMPLATE_EVENTS as readonly string[]).includes(kind) ? (kind as TemplateEvent) : 'other';
 }
 
+/**
+ * The kind a notice of `type` is recorded under: the type itself, or a finer kind that routes as it (the dispatcher
+ * routes a record by its kind alone, so a kind routing as another type would reach the wrong people).
+ */
+export function recordedKind(type: TemplateEvent, kind?: string): string {
+  if (kind === undefined) return type;
+  if (eventTypeOf(kind) !== type) throw new Error(`a notification of kind ${kind} routes as ${eventTypeOf(kind)}, not ${type}`);
+  return kind;
+}
+
 export const isUserEvent = (type: string): type is UserEvent => (USER_EVENTS as readonly string[]).includes(type);
 
 /** Channels a user gets an event on until they choose: mail for money and security, nothing for the high-volume ones. */
@@ -68,6 +79,7 @@ export const DEFAULT_USER_CHANNELS: Record<UserEvent, UserChannel[]> = {
   trigger_failed: ['email'],
   bet_settled: [],
   login_new_ip: ['email'],
+  login_locked: ['email'],
 };
 
 /**
@@ -145,6 +157,11 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     ip: '203.0.113.7',
     at: '2026-11-30T12:00:00Z',
     user_agent: 'Mozilla/5.0',
+  },
+  login_locked: {
+    ...common('Sign-in locked after repeated failed attempts', 'warning'),
+    ip: '203.0.113.7',
+    locked_until: '2026-11-30T12:15:00.000Z',
   },
   gas_keeper_low: {
     ...common('Gas keeper on evm-1 is below its minimum balance', 'warning'),

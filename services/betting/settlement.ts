@@ -9,7 +9,7 @@ import { formatAmount } from '../../domain/money.js';
 import { settlementTally } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
-import { notifyMany, type NewNotification } from '../notifications/store.js';
+import { notifyUsers, type UserNotice } from '../notifications/client.js';
 import { orderId, publishOrderUpdates } from '../orders/client.js';
 
 export interface SettledPage {
@@ -73,7 +73,7 @@ export async function settleBetPage(sql: Sql, eventId: string, limit: number): P
         eventId,
         bets.map((bet, i) => ({ ...bet, status: settlements[i]!.status, payout: settlements[i]!.payout })),
       );
-      await notifyMany(
+      await notifyUsers(
         tx,
         bets.map((bet, i) => settledNotice(bet, settlements[i]!, event.title as string | null)),
       );
@@ -133,7 +133,7 @@ function settledNotice(
   bet: { betId: string; eventId: string; userId: string; currency: string; amount: bigint; coefficient: bigint; scale: number },
   settlement: ReturnType<typeof settleBet>,
   eventTitle: string | null,
-): NewNotification {
+): UserNotice {
   const amount = (minor: bigint) => `${formatAmount(minor, bet.scale)} ${bet.currency}`;
   const title = {
     won: `Your bet #${bet.betId} won ${amount(settlement.payout)}`,
@@ -141,11 +141,11 @@ function settledNotice(
     refunded: `Your bet #${bet.betId} was refunded: the event was cancelled`,
   }[settlement.status];
   return {
-    key: `bet:${bet.betId}:settled`,
+    eventId: `bet:${bet.betId}:settled`,
     userId: bet.userId,
-    kind: 'bet_settled',
+    type: 'bet_settled',
     title,
-    body: {
+    data: {
       bet_id: bet.betId,
       event_id: bet.eventId,
       event_title: eventTitle,

@@ -7,7 +7,7 @@ import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { creditDeposits, recordDeposit } from './store.js';
-import { notify } from '../notifications/store.js';
+import { raiseAlert } from '../notifications/client.js';
 import { recordInclusion, type Inclusion } from '../../chains/evm/sends-store.js';
 import { dropInflowsInBlock, recordCustodyInflows, type CustodyInflow } from '../reconciliation/client.js';
 
@@ -155,13 +155,13 @@ async function orphanBlock(tx: Tx, chain: string, hash: string): Promise<string[
     await tx`select deposit_id from evm_deposit_observations where chain = ${chain} and block_hash = ${hash} and state = 'confirmed'`;
   const finalSends = await tx`select key from evm_sends where chain = ${chain} and block_hash = ${hash} and status = 'confirmed'`;
   if (final.length > 0 || finalSends.length > 0) {
-    await notify(tx, {
-      key: `evm-deep-reorg:${chain}:${hash}`,
-      userId: null,
+    await raiseAlert(tx, {
+      eventId: `evm-deep-reorg:${chain}:${hash}`,
+      type: 'other',
       kind: 'evm_deep_reorg',
       severity: 'critical',
       title: `A block with confirmed deposits or transactions left ${chain}`,
-      body: {
+      data: {
         chain,
         block_hash: hash,
         deposit_ids: final.map((r) => String(r.depositId)),

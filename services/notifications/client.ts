@@ -6,7 +6,7 @@
  * The worker routes it to the recipient's channels (email, Telegram, Slack) and delivers it durably.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { AlertEvent, UserEvent } from '../../domain/notifications/events.js';
+import { recordedKind, type AlertEvent, type UserEvent } from '../../domain/notifications/events.js';
 import type { Severity } from '../../domain/notifications/routing.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db, Sql } from '../../platform/db/client.js';
@@ -25,7 +25,7 @@ import {
   type BroadcastWorkflow,
 } from '../../workflows/notifications/broadcast/messages.js';
 import { insertBroadcast, unstartedBroadcasts, type Audience, type Broadcast } from './broadcasts-store.js';
-import { notify, notifyMany, type Notification } from './store.js';
+import { notify, notifyMany, type NewNotification, type Notification } from './store.js';
 import { userDeliveries } from '../../domain/notifications/routing.js';
 import { deliveryIdsByKey, insertDeliveries } from './deliveries-store.js';
 import { sendDelivery, type DeliveryDeps } from './delivery.js';
@@ -41,51 +41,59 @@ export { listBroadcasts, broadcastById } from './broadcasts-store.js';
 export { sealSlackRoutes } from './alert-routes-store.js';
 export type { DeliveryDeps } from './delivery.js';
 
+/** A user's notice: `eventId` names the event once; `data` is what its templates render. */
+export interface UserNotice {
+  eventId: string;
+  userId: string;
+  /** How it routes and renders; `kind` is what it is recorded as when finer (a withdrawal's `withdrawal_succeeded`). */
+  type: UserEvent;
+  kind?: string;
+  title: string;
+  data: Record<string, unknown>;
+  severity?: Severity;
+}
+
+const userNotification = (n: UserNotice): NewNotification => ({
+  key: n.eventId,
+  userId: n.userId,
+  kind: recordedKind(n.type, n.kind),
+  title: n.title,
+  body: n.data,
+  severity: n.severity,
+});
+
 /**
- * Tells a user about an event. `eventId` names the event once (`deposit:<id>:credited`); `data` is what its templates
- * render (see the event's sample in domain/notifications/events.ts: the same fields, as strings).
+ * Tells a user about an event (`deposit:<id>:credited`); `data` has the fields of the event's sample in
+ * domain/notifications/events.ts, as strings.
  */
-export function notifyUser(
-  db: Db,
-  event: { eventId: string; userId: string; type: UserEvent; title: string; data: Record<string, unknown>; severity?: Severity },
-): Promise<Notification> {
-  return notify(db, {
-    key: event.eventId,
-    userId: event.userId,
-    kind: event.type,
-    title: event.title,
-    body: event.data,
-    severity: event.severity,
-  });
+export function notifyUser(db: Db, notice: UserNotice): Promise<Notification> {
+  return notify(db, userNotification(notice));
 }
 
 /** `notifyUser` for many events in one statement (a settlement batch's filled orders). */
-export function notifyUsers(
-  db: Db,
-  events: Array<{
-    eventId: string;
-    userId: string;
-    type: UserEvent;
-    title: string;
-    data: Record<string, unknown>;
-    severity?: Severity;
-  }>,
-): Promise<void> {
-  return notifyMany(
-    db,
-    events.map((e) => ({ key: e.eventId, userId: e.userId, kind: e.type, title: e.title, body: e.data, severity: e.severity })),
-  );
+export function notifyUsers(db: Db, notices: UserNotice[]): Promise<void> {
+  return notifyMany(db, notices.map(userNotification));
 }
 
-/** Raises an operator alert, routed to Slack or Telegram by the alert routes operators set (and listed at /v1/ops/alerts). */
+/**
+ * Raises an operator alert, routed to Slack or Telegram by the alert routes operators set (and listed at
+ * /v1/ops/alerts). An alert with no event type of its own is an `other` one, recorded under its `kind`.
+ */
 export function raiseAlert(
   db: Db,
-  alert: { eventId: string; type: AlertEvent; severity: Severity; title: string; data: Record<string, unknown> },
+  alert: {
+    eventId: string;
+    type: AlertEvent | 'other';
+    kind?: string;
+    severity: Severity;
+    title: string;
+    data: Record<string, unknown>;
+  },
 ): Promise<Notification> {
   return notify(db, {
     key: alert.eventId,
     userId: null,
-    kind: alert.type,
+    kind: recordedKind(alert.type, alert.kind),
     title: alert.title,
     body: alert.data,
     severity: alert.severity,

@@ -5,7 +5,7 @@
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
-import { notify } from '../notifications/store.js';
+import { notifyUser } from '../notifications/client.js';
 import { attemptSubjects, recordSecurityEvent, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
 import { signIn, type Credentials } from './sign-in.js';
 import { rememberSignInIp } from './sign-in-ips.js';
@@ -39,13 +39,13 @@ export async function throttledSignIn(
           detail: { email, locked_until: lockedUntil },
         });
         if (!owner) return;
-        await notify(sql, {
-          key: `login-locked:${owner.id}:${lockedUntil.toISOString()}`,
+        await notifyUser(sql, {
+          eventId: `login-locked:${owner.id}:${lockedUntil.toISOString()}`,
           userId: owner.id,
-          kind: 'login_locked',
+          type: 'login_locked',
           severity: 'warning',
           title: 'Sign-in locked after repeated failed attempts',
-          body: { locked_until: lockedUntil.toISOString(), ip },
+          data: { locked_until: lockedUntil.toISOString(), ip },
         });
       },
     });

@@ -1,6 +1,6 @@
 /** Who gets what, where: users by their choices or the defaults, operators by alert routes and severity. */
 import { describe, expect, it } from 'vitest';
-import { eventTypeOf } from '../../domain/notifications/events.js';
+import { eventTypeOf, recordedKind } from '../../domain/notifications/events.js';
 import { alertDeliveries, userDeliveries, type AlertRoute } from '../../domain/notifications/routing.js';
 
 const reach = { email: 'u@example.com', telegramChatId: '4242' };
@@ -10,6 +10,7 @@ describe('user routing', () => {
   it('uses the defaults until the user chooses: mail for money and security, nothing for high-volume events', () => {
     expect(userDeliveries('deposit_credited', undefined, reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
     expect(userDeliveries('login_new_ip', undefined, reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
+    expect(userDeliveries('login_locked', undefined, reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
     expect(userDeliveries('bet_settled', undefined, reach)).toEqual([]);
     expect(userDeliveries('order_filled', undefined, reach)).toEqual([]);
     // the API answers a refused order at once; a trigger is refused later, with no one waiting
@@ -54,6 +55,14 @@ describe('user routing', () => {
     expect(eventTypeOf('deposit_credited')).toBe('deposit_credited');
     expect(eventTypeOf('evm_sweep_failed')).toBe('other');
     expect(eventTypeOf('withdrawal_failed_awaiting_operator')).toBe('other');
+  });
+
+  it('records a finer kind only where it routes as the type given, since routing reads the kind alone', () => {
+    expect(recordedKind('deposit_credited')).toBe('deposit_credited');
+    expect(recordedKind('withdrawal_status', 'withdrawal_succeeded')).toBe('withdrawal_succeeded');
+    expect(recordedKind('other', 'evm_deep_reorg')).toBe('evm_deep_reorg');
+    expect(() => recordedKind('deposit_credited', 'withdrawal_succeeded')).toThrow(/routes as withdrawal_status/);
+    expect(() => recordedKind('other', 'bet_settled')).toThrow(/routes as bet_settled, not other/);
   });
 });
 

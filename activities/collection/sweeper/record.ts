@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { sendById } from '../../../chains/evm/sends-store.js';
 import { markCollected, updateSweep } from '../../../services/collection/sweeps-store.js';
 import { commitGroups } from '../../../services/ledger/journal.js';
-import { notify } from '../../../services/notifications/store.js';
+import { raiseAlert } from '../../../services/notifications/client.js';
 import { sweepLedgerTransfers } from '../../../domain/collection/rules.js';
 import { evmCurrencies, gasOf, loadSweep, transferKey, type SweepDeps } from './context.js';
 
@@ -45,13 +45,13 @@ export async function recordSweep(deps: SweepDeps, id: string): Promise<void> {
     if (succeeded) {
       await markCollected(tx, id, sweep.depositIds);
     } else {
-      await notify(tx, {
-        key: `sweep:${sweep.chain}:${sweep.id}:failed`,
-        userId: null,
+      await raiseAlert(tx, {
+        eventId: `sweep:${sweep.chain}:${sweep.id}:failed`,
+        type: 'other',
         kind: 'evm_sweep_failed',
         severity: 'critical',
         title: `Sweep ${sweep.id} of ${sweep.currency} from ${sweep.address} failed on chain`,
-        body: { sweep_id: sweep.id, tx_hash: state.send.minedHash, address: sweep.address, currency: sweep.currency },
+        data: { sweep_id: sweep.id, tx_hash: state.send.minedHash, address: sweep.address, currency: sweep.currency },
       });
     }
   });

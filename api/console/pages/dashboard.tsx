@@ -12,7 +12,7 @@ import { swapVolumeByDay } from '../../../services/fast-exchange/client.js';
 import { invoiceVolumeByDay } from '../../../services/invoices/client.js';
 import { DailyVolumes } from '../../../services/console/client.js';
 import { liabilitiesAndCustody } from '../../../services/ledger/queries.js';
-import { notificationsFor } from '../../../services/notifications/store.js';
+import { notificationsFor } from '../../../services/notifications/client.js';
 import { withdrawalCounts, withdrawalVolumeByDay } from '../../../services/withdrawals/client.js';
 import { unmatchedPaymentCount } from '../../../services/xrpl-tracking/client.js';
 import type { ApiDeps } from '../../context.js';

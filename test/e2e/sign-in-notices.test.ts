@@ -1,6 +1,8 @@
 /**
- * login_new_ip on the real stack: a sign-in from an address the account has not used before is mailed to its owner
- * (the event's default channel) once per address; the account's first sign-in and known addresses tell nobody.
+ * Sign-in notices on the real stack, mailed to the account's owner (the events' default channel):
+ * - login_new_ip: a sign-in from an address the account has not used before, once per address; the account's first
+ *   sign-in and known addresses tell nobody;
+ * - login_locked: sign-in locked after repeated failed guesses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
@@ -8,7 +10,11 @@ import { mailTo, startStack, type Stack } from '../support/stack.js';
 let stack: Stack;
 beforeAll(async () => {
   // behind a proxy, so a test can sign in from any address it names
-  stack = await startStack({ mailSink: true, env: { TRUST_PROXY: 'true', NOTIFICATION_DISPATCH_INTERVAL_MS: '200' } });
+  stack = await startStack({
+    mailSink: true,
+    // locked at the third failure, with no waits between the free ones
+    env: { TRUST_PROXY: 'true', NOTIFICATION_DISPATCH_INTERVAL_MS: '200', LOGIN_FREE_FAILURES: '3', LOGIN_LOCKOUT_AFTER: '3' },
+  });
 });
 afterAll(() => stack?.stop());
 
@@ -59,5 +65,20 @@ describe('login_new_ip', () => {
     ).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await newIpMails(email)).toHaveLength(1);
+  });
+
+  it('mails the owner of an account locked after repeated failed guesses, with the address they came from', async () => {
+    const email = 'locked@example.com';
+    expect((await stack.api.post('/v1/auth/register', { email, password: PASSWORD })).status).toBe(201);
+    const guess = () =>
+      stack.api.post('/v1/auth/token', { email, password: 'a wrong guess!!' }, { headers: { 'x-forwarded-for': '192.0.2.66' } });
+    for (let i = 0; i < 3; i++) expect((await guess()).status).toBe(401);
+    expect((await signInFrom(email, '198.51.100.1')).status).toBe(429); // the right password, but locked
+
+    const mail = await mailTo(stack, email, /Sign-in locked after repeated failed attempts/, '192.0.2.66');
+    expect(mail.text).toMatch(/locked until \d{4}-\d\d-\d\dT/);
+    const [user] = await stack.db.sql`select id from users where email = ${email}`;
+    const notices = await stack.db.sql`select kind, severity from notifications where user_id = ${user!.id}`;
+    expect(notices).toEqual([{ kind: 'login_locked', severity: 'warning' }]);
   });
 });

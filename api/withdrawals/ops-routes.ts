@@ -1,5 +1,5 @@
 /** Withdrawals for operators: the queue, approve / reject / close, provider order, and the dev mailbox. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import { listCapturedMail } from '../../platform/mail/captured-mail.js';
 import { listWithdrawals, providerRoutes } from '../../services/withdrawals/store.js';
 import {
@@ -16,16 +16,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
-import {
-  BearerSecurity,
-  CurrencyCode,
-  EmailAddress,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  problems,
-  PageOf,
-} from '../http/schemas.js';
+import { CurrencyCode, EmailAddress, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
 import { guardedRoute } from '../http/routes.js';
 
@@ -80,28 +71,30 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     },
   );
 
-  const decisionRoute = <A extends 'approve' | 'reject' | 'close'>(action: A, summary: string) => ({
-    method: 'post' as const,
-    path: `/v1/ops/withdrawals/{id}/${action}` as `/v1/ops/withdrawals/{id}/${A}`,
-    tags: ['operations'],
-    summary,
-    middleware: guards.operator,
-    security: BearerSecurity,
-    responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415) },
-  });
+  /** An operator's decision on one withdrawal: its answer is the status the withdrawal reached. */
+  const decisionRoute = <A extends 'approve' | 'reject' | 'close', Q extends NonNullable<RouteConfig['request']>>(
+    action: A,
+    summary: string,
+    request: Q,
+  ) =>
+    guardedRoute(guards.operator, {
+      method: 'post',
+      path: `/v1/ops/withdrawals/{id}/${action}` as `/v1/ops/withdrawals/{id}/${A}`,
+      tags: ['operations'],
+      summary,
+      request,
+      responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415) },
+    });
 
   app.openapi(
-    createRoute({
-      ...decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)'),
-      request: { params: IdParam },
-    }),
+    decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)', { params: IdParam }),
     async (c) => c.json({ status: await approveWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id) }, 200),
   );
 
   app.openapi(
-    createRoute({
-      ...decisionRoute('reject', 'Reject a withdrawal awaiting approval; the held funds are released'),
-      request: { params: IdParam, ...jsonBody(z.object({ reason: z.string().trim().min(3).max(500) })) },
+    decisionRoute('reject', 'Reject a withdrawal awaiting approval; the held funds are released', {
+      params: IdParam,
+      ...jsonBody(z.object({ reason: z.string().trim().min(3).max(500) })),
     }),
     async (c) =>
       c.json(
@@ -111,12 +104,10 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   );
 
   app.openapi(
-    createRoute({
-      ...decisionRoute(
-        'close',
-        'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it',
-      ),
-      request: {
+    decisionRoute(
+      'close',
+      'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it',
+      {
         params: IdParam,
         ...jsonBody(
           z.object({
@@ -126,7 +117,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
           }),
         ),
       },
-    }),
+    ),
     async (c) => {
       const body = c.req.valid('json');
       const status = await closeWithdrawal(withdrawals, c.req.valid('param').id, {

@@ -146,7 +146,7 @@ try {
       stage('end to end (sent → swept)', endToEnd, last.swept),
     ],
   );
-  heads.close();
+  await heads.close();
 
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const temporal = new Client({ connection, namespace: 'default' });

@@ -1,30 +1,28 @@
 /**
  * When each block reached the node, as a client following `newHeads` sees it: the clock a stage such as "confirming
- * block → credited" starts from. Subscribed before the deposits are sent so no head is missed.
+ * block → credited" starts from. Subscribed before the deposits are sent so no head is missed, in a thread of its own
+ * (head-times-thread.ts) so that the time is taken when the head arrives, not when the bench finds a moment for it.
  */
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
+
+/** node 20 runs a worker's TypeScript entry only once tsx is registered in that thread. */
+const THREAD = `import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(
+  new URL('./head-times-thread.ts', import.meta.url).href,
+)}))`;
 
 export class HeadTimes {
   private readonly seen = new Map<bigint, number>();
-  private readonly socket: WebSocket;
 
-  private constructor(wsUrl: string) {
-    this.socket = new WebSocket(wsUrl);
-  }
+  private constructor(private readonly thread: Worker) {}
 
   static async follow(wsUrl: string): Promise<HeadTimes> {
-    const heads = new HeadTimes(wsUrl);
+    const heads = new HeadTimes(new Worker(THREAD, { eval: true, workerData: { wsUrl } }));
     await new Promise<void>((resolve, reject) => {
-      heads.socket.once('error', reject);
-      heads.socket.on('message', (data) => {
-        const message = JSON.parse(String(data));
-        if (message.id === 1) resolve();
-        const number = message.params?.result?.number;
-        if (typeof number === 'string' && !heads.seen.has(BigInt(number))) heads.seen.set(BigInt(number), Date.now());
+      heads.thread.once('error', reject);
+      heads.thread.on('message', (message: { subscribed: true } | { number: string; at: number }) => {
+        if ('subscribed' in message) resolve();
+        else if (!heads.seen.has(BigInt(message.number))) heads.seen.set(BigInt(message.number), message.at);
       });
-      heads.socket.once('open', () =>
-        heads.socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] })),
-      );
     });
     return heads;
   }
@@ -36,7 +34,7 @@ export class HeadTimes {
     return time;
   }
 
-  close(): void {
-    this.socket.terminate();
+  close(): Promise<number> {
+    return this.thread.terminate();
   }
 }

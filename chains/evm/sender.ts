@@ -6,6 +6,7 @@
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import { getAddress, keccak256, type HDNodeWallet, type JsonRpcProvider, type Wallet } from 'ethers';
+import { BatchLoader } from '../../platform/batch-loader.js';
 import type { Sql } from '../../platform/db/client.js';
 import {
   insertAttempt,
@@ -58,9 +59,14 @@ function rpcMessage(error: unknown): string {
 }
 
 export class EvmSender {
+  /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
+  private readonly byKey: BatchLoader<string, Send>;
+
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
-  ) {}
+  ) {
+    this.byKey = new BatchLoader((keys) => sendsByKeys(deps.sql, deps.chain, keys));
+  }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
   async send(signer: Signer, request: SendRequest): Promise<Send> {
@@ -136,7 +142,7 @@ export class EvmSender {
   }
 
   async stateOf(key: string): Promise<SendState | null> {
-    const send = (await sendsByKeys(this.deps.sql, this.deps.chain, [key])).get(key);
+    const send = await this.byKey.get(key);
     return send ? this.refresh(send) : null;
   }
 

@@ -111,10 +111,13 @@ export async function sendById(db: Db, id: string): Promise<Send | null> {
   return row ? (await withAttempts(db, [row]))[0]! : null;
 }
 
-/** The newest block holding a send from an address, as recorded; null while none is mined. */
-export async function lastMinedBlockFrom(db: Db, chain: string, from: string): Promise<bigint | null> {
-  const [row] = await db`select max(block_number) as block from evm_sends where chain = ${chain} and from_address = ${from}`;
-  return row?.block ? BigInt(row.block as string) : null;
+/** The newest block holding a send from each address, as recorded; an address with none mined is left out. */
+export async function lastMinedBlocksFrom(db: Db, chain: string, froms: string[]): Promise<Map<string, bigint>> {
+  const rows = await db`
+    select from_address, max(block_number) as block from evm_sends
+    where chain = ${chain} and from_address = any(${db.array(froms)}::text[]) and block_number is not null
+    group by from_address`;
+  return new Map(rows.map((r) => [r.fromAddress as string, BigInt(r.block as string)]));
 }
 
 /** Sends from an address that are not final yet, oldest nonce first. */

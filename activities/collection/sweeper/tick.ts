@@ -26,17 +26,19 @@ import { transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { fundingKey, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
+import { batchedSweepReads } from './reads.js';
 import { recordSweep } from './record.js';
 import { sendSweep } from './send.js';
 
-/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote. */
-export type SweeperDeps = Omit<SweepDeps, 'fees'> & { temporal: TemporalTarget };
+/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote and batches its own reads. */
+export type SweeperDeps = Omit<SweepDeps, 'fees' | 'reads'> & { temporal: TemporalTarget };
 
 /**
- * Wallets worked on at once: each lane waits on the node and the database in turn, so a few lanes per core keep both
- * busy without queueing on the worker's database pool (DATABASE_POOL_MAX).
+ * Wallets worked on at once. The lanes move in step (one answer wakes them all), and the reads they make together go
+ * out as one query (`reads.ts`) and their node calls as one JSON-RPC batch (the provider's batching), so wide lanes
+ * cost few round trips; only the sends' own transactions queue on the worker's database pool (DATABASE_POOL_MAX).
  */
-const WALLET_LANES = 16;
+const WALLET_LANES = 128;
 /** Problems reported to the workflow at most (every one is on its sweep's record). */
 const PROBLEMS_SHOWN = 50;
 /**
@@ -111,7 +113,11 @@ export async function sweepTick(
   if (input.chain !== evm.chain) {
     throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
   }
-  const deps: SweepDeps = { ...base, fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS) };
+  const deps: SweepDeps = {
+    ...base,
+    fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS),
+    reads: batchedSweepReads(sql, evm.chain),
+  };
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
   const toPlan = new Set([...input.wallets, ...missed]);
   const openSweeps = await openSweepsOfChain(sql, evm.chain);

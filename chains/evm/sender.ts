@@ -65,11 +65,16 @@ interface SendJob {
   request: SendRequest;
 }
 type Outcome = { send: Send } | { error: unknown };
+/** How long a send waits for others to share its transaction and broadcast (about a database round trip under load). */
+const SEND_WINDOW_MS = 10;
 
 export class EvmSender {
   /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
   private readonly byKey: BatchLoader<string, Send>;
-  /** Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch. */
+  /**
+   * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch; one waits
+   * up to SEND_WINDOW_MS for others (a transaction of a few statements and a JSON-RPC batch cost far more).
+   */
   private readonly sending: BatchLoader<SendJob, Outcome>;
 
   constructor(
@@ -82,7 +87,7 @@ export class EvmSender {
       } catch (error) {
         return new Map(jobs.map((job) => [job, { error }])); // nothing of the batch was stored: each caller may retry
       }
-    });
+    }, SEND_WINDOW_MS);
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */

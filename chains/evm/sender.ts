@@ -6,7 +6,7 @@
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import { getAddress, keccak256, type HDNodeWallet, type JsonRpcProvider, type Wallet } from 'ethers';
-import { BatchLoader } from '../../platform/batch-loader.js';
+import { BatchQueue, batchedLookup } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
 import {
   insertAttempts,
@@ -65,34 +65,31 @@ interface SendJob {
   request: SendRequest;
 }
 type Outcome = { send: Send } | { error: unknown };
-/** How long a send waits for others to share its transaction and broadcast (about a database round trip under load). */
-const SEND_WINDOW_MS = 10;
+/** Sends stored in one SQL transaction and broadcast together at most. */
+const SENDS_PER_BATCH = 500;
 
 export class EvmSender {
   /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
-  private readonly byKey: BatchLoader<string, Send>;
+  private readonly byKey: (key: string) => Promise<Send | undefined>;
   /**
-   * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch; one waits
-   * up to SEND_WINDOW_MS for others (a transaction of a few statements and a JSON-RPC batch cost far more).
+   * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch (group
+   * commit: those asked for while a batch is written go in the next); a batch that throws is tried one send at a time.
    */
-  private readonly sending: BatchLoader<SendJob, Outcome>;
+  private readonly sending: BatchQueue<SendJob, Outcome>;
 
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
   ) {
-    this.byKey = new BatchLoader((keys) => sendsByKeys(deps.sql, deps.chain, keys));
-    this.sending = new BatchLoader(async (jobs) => {
-      try {
-        return await this.sendEach(jobs);
-      } catch (error) {
-        return new Map(jobs.map((job) => [job, { error }])); // nothing of the batch was stored: each caller may retry
-      }
-    }, SEND_WINDOW_MS);
+    this.byKey = batchedLookup((keys) => sendsByKeys(deps.sql, deps.chain, keys));
+    this.sending = new BatchQueue(async (jobs) => {
+      const outcomes = await this.sendEach(jobs);
+      return jobs.map((job) => outcomes.get(job)!);
+    }, SENDS_PER_BATCH);
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
   async send(signer: Signer, request: SendRequest): Promise<Send> {
-    const outcome = (await this.sending.get({ signer, request }))!;
+    const outcome = await this.sending.submit({ signer, request });
     if ('error' in outcome) throw outcome.error;
     return outcome.send;
   }
@@ -204,7 +201,7 @@ export class EvmSender {
   }
 
   async stateOf(key: string): Promise<SendState | null> {
-    const send = await this.byKey.get(key);
+    const send = await this.byKey(key);
     return send ? this.refresh(send) : null;
   }
 

@@ -3,7 +3,7 @@
  * sweep at a time, and the lookups its lanes make together go out as one query (a burst of hundreds of wallets costs a
  * few queries per step, not a few per wallet). Nothing is cached between lookups, so each step reads fresh rows.
  */
-import { BatchLoader } from '../../../platform/batch-loader.js';
+import { batchedLookup } from '../../../platform/db/batch-queue.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { lastMinedBlocksFrom } from '../../../chains/evm/sends-store.js';
 import { depositAddressesByAddress } from '../../../services/deposits/client.js';
@@ -25,16 +25,16 @@ export interface SweepReads {
 }
 
 export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
-  const sweeps = new BatchLoader((ids: string[]) => sweepsByIds(sql, ids));
-  const open = new BatchLoader((addresses: string[]) => openSweepsOfWallets(sql, chain, addresses));
-  const holdings = new BatchLoader((addresses: string[]) => holdingsOfWallets(sql, chain, addresses));
-  const lastMined = new BatchLoader((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
-  const addresses = new BatchLoader((wanted: string[]) => depositAddressesByAddress(sql, wanted));
+  const sweeps = batchedLookup((ids: string[]) => sweepsByIds(sql, ids));
+  const open = batchedLookup((addresses: string[]) => openSweepsOfWallets(sql, chain, addresses));
+  const holdings = batchedLookup((addresses: string[]) => holdingsOfWallets(sql, chain, addresses));
+  const lastMined = batchedLookup((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
+  const addresses = batchedLookup((wanted: string[]) => depositAddressesByAddress(sql, wanted));
   return {
-    sweep: (id) => sweeps.get(id),
-    openSweepsOf: async (address) => (await open.get(address)) ?? [],
-    holdings: async (address) => (await holdings.get(address))!, // every wallet asked for has its row
-    lastMinedBlockFrom: async (address) => (await lastMined.get(address)) ?? null,
-    depositAddress: (address) => addresses.get(address.toLowerCase()),
+    sweep: sweeps,
+    openSweepsOf: async (address) => (await open(address)) ?? [],
+    holdings: async (address) => (await holdings(address))!, // every wallet asked for has its row
+    lastMinedBlockFrom: async (address) => (await lastMined(address)) ?? null,
+    depositAddress: (address) => addresses(address.toLowerCase()),
   };
 }

@@ -11,7 +11,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { sharedFeeQuote } from '../../../chains/evm/provider.js';
 import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
-import { BatchLoader } from '../../../platform/batch-loader.js';
+import { BatchQueue } from '../../../platform/db/batch-queue.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import { eachLimited } from '../../../platform/each-limited.js';
 import type { TemporalTarget } from '../../../platform/temporal/target.js';
@@ -49,8 +49,8 @@ const PROBLEMS_SHOWN = 50;
  * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
  */
 const NODE_CHECK_AFTER_MS = 15_000;
-/** How long a confirmed sweep waits for others to be booked with it (a ledger transaction costs far more). */
-const RECORD_WINDOW_MS = 10;
+/** Confirmed sweeps booked in one ledger transaction at most. */
+const RECORDS_PER_BOOKING = 500;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
@@ -143,10 +143,14 @@ export async function sweepTick(
   const wakes: Promise<void>[] = [];
   const wantGas = () => void wakes.push(keeper.run());
 
-  // sweeps confirmed together are booked together (one ledger transaction, see record.ts)
-  const recorder = new BatchLoader((ids: string[]) => recordSweeps(deps, ids), RECORD_WINDOW_MS);
+  // sweeps confirmed together are booked together (one ledger transaction, see record.ts): those confirmed while a
+  // booking is written go in the next
+  const recorder = new BatchQueue(async (ids: string[]) => {
+    const outcomes = await recordSweeps(deps, ids);
+    return ids.map((id) => outcomes.get(id)!);
+  }, RECORDS_PER_BOOKING);
   const record = async (id: string) => {
-    const { error } = (await recorder.get(id))!;
+    const { error } = await recorder.submit(id);
     if (error) throw error;
   };
 

@@ -85,28 +85,36 @@ try {
 
   // per deposit: when it was recorded and credited, and its sweep's first broadcast and confirmation
   const rows = await sql`
-    select d.address, d.detected_at, d.credited_at, s.finished_at, a.broadcast_at, f.broadcast_at as funded_at
+    select d.address, d.detected_at, d.credited_at, s.created_at as planned_at, s.finished_at, a.broadcast_at, f.broadcast_at as funded_at
     from deposits d
     join evm_sweeps s on d.id = any(s.deposit_ids) and s.status = 'confirmed'
     join evm_send_attempts a on a.send_id = s.sweep_send_id and a.attempt = 1
     left join evm_send_attempts f on f.send_id = s.funding_send_id and f.attempt = 1`;
   const byAddress = new Map(rows.map((r) => [r.address as string, r]));
-  const stages = { detected: [] as number[], credited: [] as number[], broadcast: [] as number[], swept: [] as number[] };
+  const stages = {
+    detected: [] as number[],
+    credited: [] as number[],
+    planned: [] as number[],
+    broadcast: [] as number[],
+    swept: [] as number[],
+  };
   const endToEnd: number[] = [];
   /** Token sweeps: credited → their gas funding broadcast, and that → the sweep broadcast (the funding mined between). */
   const funding = { sent: [] as number[], mined: [] as number[] };
-  const last = { detected: 0, credited: 0, broadcast: 0, swept: 0 };
+  const last = { detected: 0, credited: 0, planned: 0, broadcast: 0, swept: 0 };
   for (const [i, address] of addresses.entries()) {
     const row = byAddress.get(address.toLowerCase());
     if (!row) throw new Error(`no confirmed sweep of the deposit to ${address}`);
     const t = {
       detected: (row.detectedAt as Date).getTime(),
       credited: (row.creditedAt as Date).getTime(),
+      planned: (row.plannedAt as Date).getTime(),
       broadcast: (row.broadcastAt as Date).getTime(),
       swept: (row.finishedAt as Date).getTime(),
     };
     stages.detected.push(t.detected - sentAt[i]!);
     stages.credited.push(t.credited - heads.at(minedIn[i]! + BigInt(CONFIRMATIONS - 1)));
+    stages.planned.push(t.planned - t.credited);
     stages.broadcast.push(t.broadcast - t.credited);
     stages.swept.push(t.swept - t.credited);
     endToEnd.push(t.swept - sentAt[i]!);
@@ -128,6 +136,8 @@ try {
     [
       stage('sent → recorded by the listener', stages.detected, last.detected),
       stage('confirming block → credited', stages.credited, last.credited),
+      // the sweeper's own start: its wake-up signal, the tick's activity, then planning the wallet
+      stage('credited → sweep planned', stages.planned, last.planned),
       stage('credited → sweep broadcast (token: with gas funding)', stages.broadcast, last.broadcast),
       // deposits alternate ETH (even) and USDT (odd): a token sweep waits for its gas funding to be mined first
       stage(

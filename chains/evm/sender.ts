@@ -6,16 +6,18 @@
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import { getAddress, keccak256, type HDNodeWallet, type JsonRpcProvider, type Wallet } from 'ethers';
+import { BatchQueue, batchedLookup } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
 import {
-  insertAttempt,
-  insertSend,
+  insertAttempts,
+  insertSends,
   markBroadcast,
   openSends,
   recordInclusion,
   reserveNonces,
   sendsByKeys,
   type Inclusion,
+  type NewSend,
   type Send,
 } from './sends-store.js';
 import { bumpedFees, confirmationsAt } from '../../domain/collection/rules.js';
@@ -57,69 +59,132 @@ function rpcMessage(error: unknown): string {
   return e.error?.message ?? e.info?.error?.message ?? e.shortMessage ?? e.message ?? String(error);
 }
 
+/** One transaction to send, from one key. */
+interface SendJob {
+  signer: Signer;
+  request: SendRequest;
+}
+type Outcome = { send: Send } | { error: unknown };
+/** Sends stored in one SQL transaction and broadcast together at most. */
+const SENDS_PER_BATCH = 500;
+
 export class EvmSender {
+  /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
+  private readonly byKey: (key: string) => Promise<Send | undefined>;
+  /**
+   * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch (group
+   * commit: those asked for while a batch is written go in the next); a batch that throws is tried one send at a time.
+   */
+  private readonly sending: BatchQueue<SendJob, Outcome>;
+
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
-  ) {}
+  ) {
+    this.byKey = batchedLookup((keys) => sendsByKeys(deps.sql, deps.chain, keys));
+    this.sending = new BatchQueue(async (jobs) => {
+      const outcomes = await this.sendEach(jobs);
+      return jobs.map((job) => outcomes.get(job)!);
+    }, SENDS_PER_BATCH);
+  }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
   async send(signer: Signer, request: SendRequest): Promise<Send> {
-    return (await this.sendMany(signer, [request]))[0]!;
+    const outcome = await this.sending.submit({ signer, request });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.send;
+  }
+
+  /** Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`). */
+  async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
+    const jobs = requests.map((request) => ({ signer, request }));
+    const outcomes = await this.sendEach(jobs);
+    return jobs.map((job) => {
+      const outcome = outcomes.get(job)!;
+      if ('error' in outcome) throw outcome.error;
+      return outcome.send;
+    });
   }
 
   /**
-   * Sends several transactions from one key: consecutive nonces are reserved and every transaction stored in one SQL
-   * transaction, then all are broadcast together. Keys already stored are not signed again.
+   * Stores every transaction asked for in one SQL transaction (consecutive nonces reserved per key, each signed and
+   * stored with its hash), then broadcasts them all together: the provider sends them as JSON-RPC batches, none waits
+   * for another's answer, and a node keeps a later nonce until the earlier one arrives. Keys already stored are not
+   * signed again (the first of a key asked twice is the one stored); a broadcast that failed is the outcome of its job
+   * only, and its transaction stays stored for reconcile to send.
    */
-  async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
-    const { sql, chain } = this.deps;
-    const from = signer.address.toLowerCase();
-    const chainCount = BigInt(await this.deps.provider.getTransactionCount(signer.address, 'latest'));
+  private async sendEach(jobs: SendJob[]): Promise<Map<SendJob, Outcome>> {
+    const { sql, chain, provider } = this.deps;
+    const keys = jobs.map((job) => job.request.key);
+    const signers = [...new Map(jobs.map(({ signer }) => [signer.address.toLowerCase(), signer])).values()];
+    const chainCounts = new Map(
+      await Promise.all(
+        signers.map(
+          async (s) => [s.address.toLowerCase(), BigInt(await provider.getTransactionCount(s.address, 'latest'))] as const,
+        ),
+      ),
+    );
     await sql.begin(async (tx) => {
-      const existing = await sendsByKeys(
+      const existing = await sendsByKeys(tx, chain, keys);
+      const fresh = [...new Map(jobs.filter((j) => !existing.has(j.request.key)).map((j) => [j.request.key, j])).values()];
+      if (fresh.length === 0) return;
+      const counts = new Map<string, number>();
+      for (const { signer } of fresh)
+        counts.set(signer.address.toLowerCase(), (counts.get(signer.address.toLowerCase()) ?? 0) + 1);
+      const next = await reserveNonces(
         tx,
         chain,
-        requests.map((r) => r.key),
+        [...counts].map(([address, count]) => ({ address, count, chainCount: chainCounts.get(address)! })),
       );
-      const fresh = requests.filter((r) => !existing.has(r.key));
-      if (fresh.length === 0) return;
-      let nonce = await reserveNonces(tx, chain, from, fresh.length, chainCount);
-      for (const request of fresh) {
-        const data = request.data ?? '0x';
-        const sendId = await insertSend(tx, {
-          chain,
-          key: request.key,
-          purpose: request.purpose,
-          from,
-          to: request.to.toLowerCase(),
-          value: request.value,
-          data,
-          nonce,
-          gasLimit: request.gasLimit,
-          notify: request.notify ?? [],
-        });
-        const raw = await this.sign(signer, {
-          to: request.to,
-          value: request.value,
-          data,
-          nonce,
-          gasLimit: request.gasLimit,
-          fees: request.fees,
-        });
-        await insertAttempt(tx, sendId, { attempt: 1, ...raw, ...request.fees });
-        nonce += 1n;
-      }
+      const signed = await Promise.all(
+        fresh.map(async ({ signer, request }) => {
+          const from = signer.address.toLowerCase();
+          const nonce = next.get(from)!;
+          next.set(from, nonce + 1n);
+          const data = request.data ?? '0x';
+          const raw = await this.sign(signer, { ...request, data, nonce });
+          const send: NewSend = {
+            chain,
+            key: request.key,
+            purpose: request.purpose,
+            from,
+            to: request.to.toLowerCase(),
+            value: request.value,
+            data,
+            nonce,
+            gasLimit: request.gasLimit,
+            notify: request.notify ?? [],
+          };
+          return { send, raw, fees: request.fees };
+        }),
+      );
+      const ids = await insertSends(
+        tx,
+        signed.map((s) => s.send),
+      );
+      await insertAttempts(
+        tx,
+        signed.map(({ send, raw, fees }) => ({ sendId: ids.get(send.key)!, attempt: 1, ...raw, ...fees })),
+      );
     });
-    const stored = await sendsByKeys(
+    const stored = await sendsByKeys(sql, chain, keys);
+    const pending = [...stored.values()].filter((send) => send.status === 'pending');
+    const pushed = await Promise.allSettled(pending.map((send) => this.push(send)));
+    const failed = new Map<string, unknown>();
+    const reached: Send[] = [];
+    pushed.forEach((result, i) => {
+      if (result.status === 'rejected') failed.set(pending[i]!.key, result.reason);
+      else if (result.value) reached.push(pending[i]!);
+    });
+    await markBroadcast(
       sql,
-      chain,
-      requests.map((r) => r.key),
+      reached.flatMap((send) => this.unmarked(send)),
     );
-    const sends = requests.map((r) => stored.get(r.key)!);
-    // all at once (the provider sends them as one JSON-RPC batch): none waits for another's answer, and a node keeps a
-    // later nonce until the earlier one arrives; one that failed is stored unbroadcast, and reconcile sends it
-    await Promise.all(sends.filter((send) => send.status === 'pending').map((send) => this.broadcast(send)));
-    return sends;
+    return new Map(
+      jobs.map((job) => {
+        const error = failed.get(job.request.key);
+        return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
+      }),
+    );
   }
 
   /** Where a send stands on chain now, from the node's receipts (the listener's view may lag or be down). */
@@ -136,7 +201,7 @@ export class EvmSender {
   }
 
   async stateOf(key: string): Promise<SendState | null> {
-    const send = (await sendsByKeys(this.deps.sql, this.deps.chain, [key])).get(key);
+    const send = await this.byKey(key);
     return send ? this.refresh(send) : null;
   }
 
@@ -186,7 +251,7 @@ export class EvmSender {
       fees,
     });
     await this.deps.sql.begin(async (tx) => {
-      await insertAttempt(tx, send.id, { attempt: last.attempt + 1, ...raw, ...fees });
+      await insertAttempts(tx, [{ sendId: send.id, attempt: last.attempt + 1, ...raw, ...fees }]);
     });
     const bumped = (await sendsByKeys(this.deps.sql, send.chain, [send.key])).get(send.key)!;
     await this.broadcast(bumped);
@@ -211,24 +276,35 @@ export class EvmSender {
     return { raw, txHash: keccak256(raw) };
   }
 
-  /** Broadcasts the newest attempt; a node that already has it (or mined an earlier attempt) is not an error. */
+  /** Broadcasts the newest attempt, and records that it was (see `push`). */
   private async broadcast(send: Send): Promise<void> {
+    if (await this.push(send)) await markBroadcast(this.deps.sql, this.unmarked(send));
+  }
+
+  /** The send's newest attempt, unless it is already recorded as broadcast. */
+  private unmarked(send: Send): Array<{ sendId: string; attempt: number }> {
+    const last = send.attempts[send.attempts.length - 1]!;
+    return last.broadcastAt ? [] : [{ sendId: send.id, attempt: last.attempt }];
+  }
+
+  /**
+   * Sends the newest attempt to the node: true once the node has it (a node that already had it is not an error),
+   * false when the nonce was used by one of the send's earlier attempts, mined (refresh records it).
+   */
+  private async push(send: Send): Promise<boolean> {
     const last = send.attempts[send.attempts.length - 1]!;
     try {
       await this.deps.provider.send('eth_sendRawTransaction', [last.raw]);
     } catch (error) {
       const message = rpcMessage(error);
-      if (ALREADY_KNOWN.test(message)) {
-        // the node has it: nothing to do
-      } else if (NONCE_USED.test(message) && (await this.findInclusion(send))) {
-        return; // an attempt was mined; refresh records it
-      } else if (NONCE_USED.test(message)) {
+      if (ALREADY_KNOWN.test(message)) return true;
+      if (NONCE_USED.test(message) && (await this.findInclusion(send))) return false;
+      if (NONCE_USED.test(message)) {
         throw new Error(`nonce ${send.nonce} of ${send.from} was used by a transaction Sluice did not send (send ${send.key})`);
-      } else {
-        throw error;
       }
+      throw error;
     }
-    if (!last.broadcastAt) await markBroadcast(this.deps.sql, send.id, last.attempt);
+    return true;
   }
 
   /** The attempt the chain mined, if any (newest first: a bump is the likelier one). */

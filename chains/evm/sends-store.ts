@@ -111,10 +111,13 @@ export async function sendById(db: Db, id: string): Promise<Send | null> {
   return row ? (await withAttempts(db, [row]))[0]! : null;
 }
 
-/** The newest block holding a send from an address, as recorded; null while none is mined. */
-export async function lastMinedBlockFrom(db: Db, chain: string, from: string): Promise<bigint | null> {
-  const [row] = await db`select max(block_number) as block from evm_sends where chain = ${chain} and from_address = ${from}`;
-  return row?.block ? BigInt(row.block as string) : null;
+/** The newest block holding a send from each address, as recorded; an address with none mined is left out. */
+export async function lastMinedBlocksFrom(db: Db, chain: string, froms: string[]): Promise<Map<string, bigint>> {
+  const rows = await db`
+    select from_address, max(block_number) as block from evm_sends
+    where chain = ${chain} and from_address = any(${db.array(froms)}::text[]) and block_number is not null
+    group by from_address`;
+  return new Map(rows.map((r) => [r.fromAddress as string, BigInt(r.block as string)]));
 }
 
 /** Sends from an address that are not final yet, oldest nonce first. */
@@ -125,35 +128,78 @@ export async function openSends(db: Db, chain: string, from: string): Promise<Se
 }
 
 /**
- * Reserves `count` consecutive nonces for an address, under a row lock held until the caller's transaction ends.
- * `chainCount` is the node's transaction count: a nonce used outside Sluice is never handed out again.
+ * Reserves consecutive nonces for each address (`count` of them), under row locks held until the caller's transaction
+ * ends, taken in address order (two such transactions never wait for each other crosswise). `chainCount` is the
+ * node's transaction count: a nonce used outside Sluice is never handed out again. Answers each address's first nonce.
  */
-export async function reserveNonces(tx: Tx, chain: string, address: string, count: number, chainCount: bigint): Promise<bigint> {
-  await tx`insert into evm_nonces (chain, address, next_nonce) values (${chain}, ${address}, ${chainCount.toString()}) on conflict do nothing`;
-  const [row] = await tx`select next_nonce from evm_nonces where chain = ${chain} and address = ${address} for update`;
-  const stored = BigInt(row!.nextNonce as string);
-  const first = stored > chainCount ? stored : chainCount;
-  await tx`update evm_nonces set next_nonce = ${(first + BigInt(count)).toString()} where chain = ${chain} and address = ${address}`;
+export async function reserveNonces(
+  tx: Tx,
+  chain: string,
+  wants: Array<{ address: string; count: number; chainCount: bigint }>,
+): Promise<Map<string, bigint>> {
+  const sorted = [...wants].sort((a, b) => a.address.localeCompare(b.address));
+  const addresses = tx.array(sorted.map((w) => w.address));
+  await tx`
+    insert into evm_nonces (chain, address, next_nonce)
+    select ${chain}, w.address, w.chain_count
+    from unnest(${addresses}::text[], ${tx.array(sorted.map((w) => w.chainCount.toString()))}::bigint[]) as w (address, chain_count)
+    order by w.address
+    on conflict do nothing`;
+  const rows = await tx`
+    select address, next_nonce from evm_nonces where chain = ${chain} and address = any(${addresses}::text[])
+    order by address for update`;
+  const stored = new Map(rows.map((r) => [r.address as string, BigInt(r.nextNonce as string)]));
+  const first = new Map(
+    sorted.map((w) => {
+      const next = stored.get(w.address)!;
+      return [w.address, next > w.chainCount ? next : w.chainCount];
+    }),
+  );
+  await tx`
+    update evm_nonces n set next_nonce = w.next_nonce
+    from unnest(${addresses}::text[], ${tx.array(sorted.map((w) => (first.get(w.address)! + BigInt(w.count)).toString()))}::bigint[])
+      as w (address, next_nonce)
+    where n.chain = ${chain} and n.address = w.address`;
   return first;
 }
 
-export async function insertSend(tx: Tx, s: NewSend): Promise<string> {
-  const [row] = await tx`
+/** Stores new sends; answers their ids by key. */
+export async function insertSends(tx: Tx, sends: NewSend[]): Promise<Map<string, string>> {
+  const column = <T>(pick: (s: NewSend) => T) => tx.array(sends.map(pick) as never[]);
+  const rows = await tx`
     insert into evm_sends (chain, key, purpose, from_address, to_address, value, data, nonce, gas_limit, notify)
-    values (${s.chain}, ${s.key}, ${s.purpose}, ${s.from}, ${s.to}, ${s.value.toString()}, ${s.data}, ${s.nonce.toString()},
-            ${s.gasLimit.toString()}, ${tx.array(s.notify)}::text[])
-    returning id`;
-  return String(row!.id);
+    select s.chain, s.key, s.purpose, s.from_address, s.to_address, s.value, s.data, s.nonce, s.gas_limit,
+      array(select jsonb_array_elements_text(s.notify))
+    from unnest(
+      ${column((s) => s.chain)}::text[], ${column((s) => s.key)}::text[], ${column((s) => s.purpose)}::text[],
+      ${column((s) => s.from)}::text[], ${column((s) => s.to)}::text[], ${column((s) => s.value.toString())}::numeric[],
+      ${column((s) => s.data)}::text[], ${column((s) => s.nonce.toString())}::bigint[],
+      ${column((s) => s.gasLimit.toString())}::numeric[], ${column((s) => JSON.stringify(s.notify))}::jsonb[]
+    ) as s (chain, key, purpose, from_address, to_address, value, data, nonce, gas_limit, notify)
+    returning id, key`;
+  return new Map(rows.map((r) => [r.key as string, String(r.id)]));
 }
 
-export async function insertAttempt(tx: Tx, sendId: string, a: Omit<Attempt, 'createdAt' | 'broadcastAt'>): Promise<void> {
+export type NewAttempt = Omit<Attempt, 'createdAt' | 'broadcastAt'> & { sendId: string };
+
+export async function insertAttempts(tx: Tx, attempts: NewAttempt[]): Promise<void> {
+  const column = <T>(pick: (a: NewAttempt) => T) => tx.array(attempts.map(pick) as never[]);
   await tx`
     insert into evm_send_attempts (send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas)
-    values (${sendId}, ${a.attempt}, ${a.txHash}, ${a.raw}, ${a.maxFeePerGas.toString()}, ${a.maxPriorityFeePerGas.toString()})`;
+    select * from unnest(
+      ${column((a) => a.sendId)}::bigint[], ${column((a) => a.attempt)}::int[], ${column((a) => a.txHash)}::text[],
+      ${column((a) => a.raw)}::text[], ${column((a) => a.maxFeePerGas.toString())}::numeric[],
+      ${column((a) => a.maxPriorityFeePerGas.toString())}::numeric[])`;
 }
 
-export async function markBroadcast(db: Db, sendId: string, attempt: number): Promise<void> {
-  await db`update evm_send_attempts set broadcast_at = now() where send_id = ${sendId} and attempt = ${attempt}`;
+/** Marks each send's attempt as broadcast (the first time only). */
+export async function markBroadcast(db: Db, attempts: Array<{ sendId: string; attempt: number }>): Promise<void> {
+  if (attempts.length === 0) return;
+  await db`
+    update evm_send_attempts a set broadcast_at = now()
+    from unnest(${db.array(attempts.map((a) => a.sendId))}::bigint[], ${db.array(attempts.map((a) => a.attempt))}::int[])
+      as b (send_id, attempt)
+    where a.send_id = b.send_id and a.attempt = b.attempt and a.broadcast_at is null`;
 }
 
 /**

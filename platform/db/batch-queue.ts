@@ -69,6 +69,26 @@ export class BatchQueue<Req, Res> {
   }
 }
 
+/**
+ * Lookups by key through a BatchQueue: the keys asked for while a read is under way go together in the next one, so
+ * many lanes reading a row each (a sweeper's tick over hundreds of wallets) cost a few queries, not hundreds. Nothing
+ * is cached: each lookup is answered by a read that started after it was asked, as a direct read would be.
+ */
+export function batchedLookup<K, V>(
+  load: (keys: K[]) => Promise<Map<K, V>>,
+  maxBatch = 1_000,
+): (key: K) => Promise<V | undefined> {
+  const queue = new BatchQueue<K, V | undefined>(
+    async (keys) => {
+      const found = await load([...new Set(keys)]);
+      return keys.map((key) => found.get(key));
+    },
+    maxBatch,
+    2, // one read goes out while the next batch gathers
+  );
+  return (key) => queue.submit(key);
+}
+
 /** Thrown by a transaction that finds a concurrent one wrote a key it was about to write; retryOnRace runs it again. */
 export class WriteRaceError extends Error {}
 

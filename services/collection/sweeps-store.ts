@@ -90,9 +90,10 @@ function toSweep(r: Record<string, unknown>): Sweep {
   return sweep as Sweep;
 }
 
-export async function sweepById(db: Db, id: string): Promise<Sweep | null> {
-  const [row] = await db`select * from evm_sweeps where id = ${id}`;
-  return row ? toSweep(row) : null;
+/** Sweeps by id (a sweeper's tick reads those of many wallets at once). */
+export async function sweepsByIds(db: Db, ids: string[]): Promise<Map<string, Sweep>> {
+  const rows = await db`select * from evm_sweeps where id = any(${db.array(ids)}::bigint[])`;
+  return new Map(rows.map((r) => [String(r.id), toSweep(r)]));
 }
 
 /** Token sweeps of the chain waiting for their gas (oldest first): what the gas keeper funds on its next tick. */
@@ -124,11 +125,14 @@ export async function walletsWithUnsweptDeposits(db: Db, chain: string, limit = 
   return rows.map((r) => r.address as string);
 }
 
-export async function openSweepsOf(db: Db, chain: string, address: string): Promise<Sweep[]> {
+/** The open sweeps of each wallet asked for (oldest first); a wallet without any is left out. */
+export async function openSweepsOfWallets(db: Db, chain: string, addresses: string[]): Promise<Map<string, Sweep[]>> {
   const rows = await db`
-    select * from evm_sweeps where chain = ${chain} and address = ${address}
+    select * from evm_sweeps where chain = ${chain} and address = any(${db.array(addresses)}::text[])
       and status not in ('confirmed', 'failed', 'cancelled') order by id`;
-  return rows.map(toSweep);
+  const open = new Map<string, Sweep[]>();
+  for (const sweep of rows.map(toSweep)) open.set(sweep.address, [...(open.get(sweep.address) ?? []), sweep]);
+  return open;
 }
 
 /** Opens a sweep, or returns the one already open for this wallet and currency. */
@@ -208,40 +212,41 @@ export interface WalletHoldings {
 }
 
 /**
- * A consistent picture of a deposit wallet: the listener commits checkpoint and observations together, and one
- * statement reads both from one snapshot (a sweeper's tick asks this for hundreds of wallets: one round trip each).
+ * A consistent picture of deposit wallets: the listener commits checkpoint and observations together, and one
+ * statement reads both from one snapshot, for every wallet asked (a sweeper's tick asks for hundreds at once).
  */
-export async function walletHoldings(db: Db, chain: string, address: string): Promise<WalletHoldings> {
+export async function holdingsOfWallets(db: Db, chain: string, addresses: string[]): Promise<Map<string, WalletHoldings>> {
   const rows = await db`
     with cp as (select block_number, block_hash from evm_listener_checkpoints where chain = ${chain})
     select (select block_number from cp) as cp_block, (select block_hash from cp) as cp_hash,
-      d.id, d.currency, d.amount, d.status, o.block_number
-    from (values (1)) as one (x)
+      w.address as wallet, d.id, d.currency, d.amount, d.status, o.block_number
+    from unnest(${db.array(addresses)}::text[]) as w (address)
     left join (deposits d join evm_deposit_observations o on o.deposit_id = d.id)
-      on d.chain = ${chain} and d.address = ${address} and o.collected_by is null and d.status <> 'dropped'
+      on d.chain = ${chain} and d.address = w.address and o.collected_by is null and d.status <> 'dropped'
     order by d.id`;
-  const uncollected = new Map<string, { depositIds: string[]; total: bigint }>();
-  const inFlight = new Map<string, { count: number; maxBlock: bigint }>();
+  const holdings = new Map<string, WalletHoldings>();
   for (const r of rows) {
+    const wallet = r.wallet as string;
+    let held = holdings.get(wallet);
+    if (!held) {
+      const checkpoint = r.cpBlock === null ? null : { blockNumber: BigInt(r.cpBlock as string), blockHash: r.cpHash as string };
+      held = { checkpoint, uncollected: new Map(), inFlight: new Map() };
+      holdings.set(wallet, held);
+    }
     if (r.id === null) continue; // the one row of a wallet without deposits to collect
     const currency = r.currency as string;
     if (r.status === 'credited') {
-      const entry = uncollected.get(currency) ?? { depositIds: [], total: 0n };
+      const entry = held.uncollected.get(currency) ?? { depositIds: [], total: 0n };
       entry.depositIds.push(String(r.id));
       entry.total += r.amount as bigint;
-      uncollected.set(currency, entry);
+      held.uncollected.set(currency, entry);
     } else {
-      const entry = inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
+      const entry = held.inFlight.get(currency) ?? { count: 0, maxBlock: 0n };
       const block = BigInt(r.blockNumber as string);
-      inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
+      held.inFlight.set(currency, { count: entry.count + 1, maxBlock: block > entry.maxBlock ? block : entry.maxBlock });
     }
   }
-  const cp = rows[0]!;
-  return {
-    checkpoint: cp.cpBlock === null ? null : { blockNumber: BigInt(cp.cpBlock as string), blockHash: cp.cpHash as string },
-    uncollected,
-    inFlight,
-  };
+  return holdings;
 }
 
 export type SweepListItem = Sweep & {

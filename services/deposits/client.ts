@@ -42,7 +42,7 @@ export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
 export type { InvoiceOwner } from './invoice-destinations.js';
 export type { DepositAddress, DepositAddressProvider } from './addresses.js';
 /** Collection finds whose deposit address a wallet is. */
-export { depositAddressByAddress } from './evm-addresses-store.js';
+export { depositAddressesByAddress } from './evm-addresses-store.js';
 /** The newest block the EVM listener has recorded: reads of the chain there agree with what Sluice knows of it. */
 export { checkpointOf } from './evm-observations.js';
 

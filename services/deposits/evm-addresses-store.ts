@@ -30,13 +30,19 @@ export async function assignDepositAddress(
   return toRow(winner!);
 }
 
-/** A user's deposit address, or an invoice's (its merchant as the user): the collector sweeps both with the same seed. */
-export async function depositAddressByAddress(db: Db, address: string): Promise<DepositAddressRow | null> {
-  const [row] = await db`
-    select user_id, hd_index, address from evm_deposit_addresses where address = ${address.toLowerCase()}
+/**
+ * Users' deposit addresses, or invoices' (the merchant as the user), by address: the sweeper sweeps both with the same
+ * seed, and reads those of a tick's wallets at once.
+ */
+export async function depositAddressesByAddress(db: Db, addresses: string[]): Promise<Map<string, DepositAddressRow>> {
+  const lower = db.array(addresses.map((a) => a.toLowerCase()));
+  const rows = await db`
+    select user_id, hd_index, address from evm_deposit_addresses where address = any(${lower}::text[])
     union all
-    select merchant_id, hd_index, address from invoice_destinations where network = 'evm' and address = ${address.toLowerCase()}`;
-  return row ? toRow(row) : null;
+    select merchant_id, hd_index, address from invoice_destinations where network = 'evm' and address = any(${lower}::text[])`;
+  const found = new Map<string, DepositAddressRow>();
+  for (const row of rows.map(toRow)) if (!found.has(row.address)) found.set(row.address, row); // a user's first
+  return found;
 }
 
 /**

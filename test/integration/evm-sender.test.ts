@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EvmSender } from '../../chains/evm/sender.js';
+import type { Send } from '../../chains/evm/sends-store.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
 import { startAnvil, type AnvilChain } from '../../platform/embedded/anvil.js';
@@ -86,6 +87,36 @@ describe('EvmSender', () => {
     await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
     expect(await provider.getTransactionCount(signer.address)).toBe(20);
     expect(await provider.getBalance(to)).toBe(210n);
+  });
+
+  it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {
+    const to = Wallet.createRandom().address;
+    const signers = Array.from({ length: 30 }, () => Wallet.createRandom());
+    const unfunded = signers[7]!;
+    await Promise.all(signers.filter((s) => s !== unfunded).map((s) => setBalance(provider, s.address, parseEther('1'))));
+    const ask = () =>
+      Promise.allSettled(signers.map(async (signer, i) => sender.send(signer, await transfer(`batch:${i}`, to, 1n))));
+
+    const first = await ask();
+    expect(first.filter((r) => r.status === 'rejected')).toEqual([
+      { status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/insufficient funds/i) }) },
+    ]);
+    expect(first[7]!.status).toBe('rejected');
+    // every send was stored before any broadcast, the failed one too (as if the worker died before sending it)
+    const stored = await db.sql`
+      select s.key, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key like 'batch:%'`;
+    expect(stored).toHaveLength(30);
+    expect(stored.filter((r) => r.broadcastAt === null).map((r) => r.key)).toEqual(['batch:7']);
+
+    await setBalance(provider, unfunded.address, parseEther('1'));
+    const again = await ask();
+    expect(again.every((r) => r.status === 'fulfilled')).toBe(true);
+    const sends = again.map((r) => (r as PromiseFulfilledResult<Send>).value);
+    expect(sends.map((s) => s.attempts.length)).toEqual(signers.map(() => 1)); // the stored transactions, not new ones
+    await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
+    const counts = await Promise.all(signers.map((s) => provider.getTransactionCount(s.address)));
+    expect(counts).toEqual(signers.map(() => 1));
+    expect(await provider.getBalance(to)).toBe(30n);
   });
 
   it('resubmits a transaction not mined in time with higher fees on the same nonce; only one is ever mined', async () => {

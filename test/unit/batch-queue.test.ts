@@ -1,6 +1,6 @@
 /** Group commit's queue: how many batches commit at once, what each request is answered, and who sees an error. */
 import { describe, expect, it } from 'vitest';
-import { BatchQueue } from '../../platform/db/batch-queue.js';
+import { BatchQueue, batchedLookup } from '../../platform/db/batch-queue.js';
 
 /** A commit that waits until the test releases it, recording each batch it was given and the most ever at once. */
 function heldCommits() {
@@ -91,5 +91,32 @@ describe('BatchQueue', () => {
     await held.settle();
     await held.releaseAll();
     expect(await Promise.all(outcomes)).toEqual([120, '13 is refused', 140]);
+  });
+});
+
+describe('batchedLookup', () => {
+  it('reads the keys asked for together in one load, each key once, and answers a key not found with undefined', async () => {
+    const loads: string[][] = [];
+    const lookup = batchedLookup(async (keys: string[]) => {
+      loads.push(keys);
+      return new Map(keys.filter((k) => k !== 'gone').map((k) => [k, k.toUpperCase()]));
+    });
+    const answers = await Promise.all(['a', 'b', 'a', 'gone'].map((k) => lookup(k)));
+    expect(answers).toEqual(['A', 'B', 'A', undefined]);
+    expect(loads).toEqual([['a', 'b', 'gone']]);
+  });
+
+  it('answers each lookup from a read that started after it was asked', async () => {
+    let value = 'old';
+    const started: string[] = [];
+    const lookup = batchedLookup(async (keys: string[]) => {
+      started.push(value);
+      return new Map(keys.map((k) => [k, value]));
+    });
+    const before = lookup('k');
+    value = 'new'; // written before the read goes out: the lookup sees it, as a direct read would
+    expect(await before).toBe('new');
+    expect(await lookup('k')).toBe('new');
+    expect(started).toEqual(['new', 'new']);
   });
 });

@@ -118,7 +118,7 @@ describe('evmSweeperWorkflow', () => {
 
   it('shows a sweep that will not pass as failing, and takes a burst larger than a tick over several ticks', async () => {
     const ticks: TickInput[] = [];
-    const addresses = Array.from({ length: 250 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
+    const addresses = Array.from({ length: 1_200 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
     const problem = { sweepId: '9', address: addresses[0]!, currency: 'USDT', error: 'would revert', transient: false };
     const activities = {
       async sweepTick(input: TickInput): Promise<SweepTickReport> {
@@ -139,8 +139,8 @@ describe('evmSweeperWorkflow', () => {
       await handle.terminate('test over');
       return status;
     });
-    expect(ticks.map((t) => t.wallets.length)).toEqual([100, 100, 50]);
-    expect(new Set(ticks.flatMap((t) => t.wallets)).size).toBe(250);
+    expect(ticks.map((t) => t.wallets.length)).toEqual([500, 500, 200]);
+    expect(new Set(ticks.flatMap((t) => t.wallets)).size).toBe(1_200);
     expect(status).toMatchObject({ state: 'failing', wallets: 0, lastTick: { problems: [problem] } });
   });
 });

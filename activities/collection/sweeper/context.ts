@@ -3,18 +3,20 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
 import type { CurrencyCatalog } from '../../../services/currencies/catalog.js';
-import { depositAddressByAddress } from '../../../services/deposits/client.js';
-import { sweepById, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
+import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import type { Send } from '../../../chains/evm/sends-store.js';
 import type { EvmContext } from '../../../chains/evm/context.js';
 import type { FeeQuote } from '../../../chains/evm/provider.js';
 import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { parseAmount } from '../../../domain/money.js';
+import type { SweepReads } from './reads.js';
 
 /** What every step reads: the database, the chain, the currencies. */
 export interface SweepDeps {
   sql: Sql;
+  /** The tick's reads of sweeps and wallets, batched across its lanes. */
+  reads: SweepReads;
   log: Logger;
   evm: EvmContext;
   currencies: CurrencyCatalog;
@@ -27,8 +29,8 @@ export const transferKey = (s: Sweep) => `sweep:${s.chain}:${s.id}:transfer`;
 /** What a mined send paid for gas. */
 export const gasOf = (send: Send) => (send.gasUsed ?? 0n) * (send.effectiveGasPrice ?? 0n);
 
-export async function loadSweep({ sql }: SweepDeps, id: string): Promise<Sweep> {
-  const sweep = await sweepById(sql, id);
+export async function loadSweep({ reads }: SweepDeps, id: string): Promise<Sweep> {
+  const sweep = await reads.sweep(id);
   if (!sweep) throw ApplicationFailure.nonRetryable(`no sweep ${id}`, ErrorCode.NotFound);
   return sweep;
 }
@@ -51,8 +53,8 @@ export function minimumOf({ evm }: SweepDeps, currency: Currency): bigint {
 }
 
 /** The deposit wallet's key, checked against the stored address (a wrong seed must never sign). */
-export async function depositWallet({ sql, evm }: SweepDeps, address: string) {
-  const row = await depositAddressByAddress(sql, address);
+export async function depositWallet({ reads, evm }: SweepDeps, address: string) {
+  const row = await reads.depositAddress(address);
   if (!row) throw ApplicationFailure.nonRetryable(`${address} is not a deposit address`, ErrorCode.NotFound);
   const wallet = evm.depositWallets.walletAt(row.hdIndex);
   if (wallet.address.toLowerCase() !== row.address) {
@@ -65,8 +67,8 @@ export async function depositWallet({ sql, evm }: SweepDeps, address: string) {
 }
 
 /** The wallet's holdings at the newest block the listener has recorded: balances read there agree with the deposits. */
-export async function recordedHead({ sql, evm }: SweepDeps, address: string) {
-  const holdings = await walletHoldings(sql, evm.chain, address);
+export async function recordedHead({ reads }: SweepDeps, address: string) {
+  const holdings = await reads.holdings(address);
   if (!holdings.checkpoint) throw ApplicationFailure.retryable('the EVM listener has not recorded a block yet');
   return { ...holdings, checkpoint: holdings.checkpoint };
 }

@@ -5,7 +5,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isError } from 'ethers';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
-import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
@@ -44,7 +43,7 @@ async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promi
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
   // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose
   // node-side confirmations may run ahead of a listener catching up) must be behind it, or its ETH would count twice
-  const lastOwn = await lastMinedBlockFrom(sql, evm.chain, sweep.address);
+  const lastOwn = await deps.reads.lastMinedBlockFrom(sweep.address);
   if (lastOwn !== null && lastOwn > confirmedBlock) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction as confirmed yet");
   }

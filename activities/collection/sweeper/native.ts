@@ -3,7 +3,6 @@
  * they are signed (and again while not signed), not when planned.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { lastMinedBlockFrom } from '../../../chains/evm/sends-store.js';
 import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { NATIVE_TRANSFER_GAS, nativeSweepValue } from '../../../domain/collection/rules.js';
 import type { Currency } from '../../../domain/currencies.js';
@@ -30,10 +29,10 @@ export async function nativeSweepQuote(
 
 /** Prices the sweep from the balance now and records it; null when it is not worth sending (it is cancelled). */
 export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<SweepTransfer | null> {
-  const { sql, evm } = deps;
+  const { sql } = deps;
   // the balance is read where the listener has recorded everything: our own last send must be behind it
   const holdings = await recordedHead(deps, sweep.address);
-  const lastOwn = await lastMinedBlockFrom(sql, evm.chain, sweep.address);
+  const lastOwn = await deps.reads.lastMinedBlockFrom(sweep.address);
   if (lastOwn !== null && lastOwn > holdings.checkpoint.blockNumber) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction yet");
   }

@@ -1,19 +1,19 @@
 /** Planning: which currencies of a wallet are worth sweeping now, each opened as a sweep (one open per currency). */
 import { ApplicationFailure } from '@temporalio/activity';
-import { openSweep, openSweepsOf, walletHoldings, type Sweep } from '../../../services/collection/sweeps-store.js';
+import { openSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { evmCurrencies, minimumOf, type SweepDeps } from './context.js';
 import { nativeSweepQuote } from './native.js';
 
 /** Opens a sweep for each currency the wallet holds enough of; returns the wallet's open sweeps. */
 export async function planSweeps(deps: SweepDeps, wallet: { chain: string; address: string }): Promise<Sweep[]> {
-  const { sql, evm } = deps;
+  const { sql, evm, reads } = deps;
   if (wallet.chain !== evm.chain)
     throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
   const { native, tokens } = await evmCurrencies(deps);
-  const sweeps = await openSweepsOf(sql, evm.chain, wallet.address);
+  const sweeps = await reads.openSweepsOf(wallet.address);
   const open = new Set(sweeps.map((s) => s.currency));
-  const holdings = await walletHoldings(sql, evm.chain, wallet.address);
+  const holdings = await reads.holdings(wallet.address);
   for (const token of tokens) {
     const uncollected = holdings.uncollected.get(token.code);
     if (open.has(token.code) || !uncollected || uncollected.total < minimumOf(deps, token)) continue;

@@ -1,5 +1,5 @@
 /**
- * Recording a confirmed sweep in the ledger, with the deposits it collected; a sweep that failed on chain books only
+ * Recording confirmed sweeps in the ledger, with the deposits they collected; a sweep that failed on chain books only
  * its fees and raises a critical notice.
  */
 import { ApplicationFailure } from '@temporalio/activity';
@@ -10,12 +10,15 @@ import { raiseAlert } from '../../../services/notifications/client.js';
 import { sweepLedgerTransfers } from '../../../domain/collection/rules.js';
 import { evmCurrencies, gasOf, loadSweep, transferKey, type SweepDeps } from './context.js';
 
-/** Books a confirmed sweep: cold and hot custody, the gas funding and every fee, and which deposits it collected. */
-export async function recordSweep(deps: SweepDeps, id: string): Promise<void> {
-  const { sql, evm } = deps;
+/** What recording a sweep comes to: nothing (already recorded), or its ledger transfers and what it collected. */
+type Booking = Awaited<ReturnType<typeof bookingOf>>;
+
+/** A confirmed sweep's booking: cold and hot custody, the gas funding and every fee, and which deposits it collected. */
+async function bookingOf(deps: SweepDeps, id: string) {
+  const { sql } = deps;
   const sweep = await loadSweep(deps, id);
-  if (sweep.status === 'confirmed' || sweep.status === 'failed') return;
-  const state = await evm.sender.stateOf(transferKey(sweep));
+  if (sweep.status === 'confirmed' || sweep.status === 'failed') return null;
+  const state = await deps.evm.sender.stateOf(transferKey(sweep));
   if (!state?.confirmed) throw ApplicationFailure.retryable(`sweep ${id} is not confirmed yet`);
   // the workflow asks once sendSweep has marked it sent (a sweep is priced, then stored, then marked sent)
   if (sweep.status !== 'sent') throw ApplicationFailure.retryable(`sweep ${id} is ${sweep.status}, not marked sent yet`);
@@ -33,30 +36,70 @@ export async function recordSweep(deps: SweepDeps, id: string): Promise<void> {
     depositIds: sweep.depositIds,
     txHash: state.send.minedHash!,
   });
-  await sql.begin(async (tx) => {
-    const [outcome] = await commitGroups(tx, [{ transfers }]);
-    if (!outcome!.ok)
-      throw ApplicationFailure.nonRetryable(`the ledger refused sweep ${id}: ${outcome!.error.message}`, outcome!.error.code);
-    await updateSweep(tx, id, {
-      status: succeeded ? 'confirmed' : 'failed',
-      gasSpent: gasOf(state.send),
-      sweepSendId: state.send.id,
-    });
-    if (succeeded) {
-      await markCollected(tx, id, sweep.depositIds);
-    } else {
-      await raiseAlert(tx, {
-        eventId: `sweep:${sweep.chain}:${sweep.id}:failed`,
-        type: 'other',
-        kind: 'evm_sweep_failed',
-        severity: 'critical',
-        title: `Sweep ${sweep.id} of ${sweep.currency} from ${sweep.address} failed on chain`,
-        data: { sweep_id: sweep.id, tx_hash: state.send.minedHash, address: sweep.address, currency: sweep.currency },
-      });
-    }
-  });
-  deps.log.info(
-    { sweep: id, currency: sweep.currency, amount: sweep.amount.toString(), succeeded, tx: state.send.minedHash },
-    'sweep recorded',
+  return { sweep, send: state.send, succeeded, transfers };
+}
+
+/**
+ * Books confirmed sweeps, many in one SQL transaction: the cold wallet's and the hot custody's accounts are locked
+ * once for all of them, not once per sweep (a burst confirms hundreds together). A sweep that failed on chain books
+ * only its fees and raises a critical notice. Answers each sweep's outcome: one the ledger refused is not booked, and
+ * does not hold the others back.
+ */
+export async function recordSweeps(deps: SweepDeps, ids: string[]): Promise<Map<string, { error?: unknown }>> {
+  const outcomes = new Map<string, { error?: unknown }>();
+  const bookings: Array<NonNullable<Booking>> = [];
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const booking = await bookingOf(deps, id);
+        if (booking) bookings.push(booking);
+        outcomes.set(id, {});
+      } catch (error) {
+        outcomes.set(id, { error });
+      }
+    }),
   );
+  if (bookings.length === 0) return outcomes;
+  await deps.sql.begin(async (tx) => {
+    const ledgered = await commitGroups(
+      tx,
+      bookings.map(({ transfers }) => ({ transfers })),
+    );
+    // issued together: postgres.js pipelines them on the transaction's connection
+    await Promise.all(
+      bookings.map(async ({ sweep, send, succeeded }, i) => {
+        const outcome = ledgered[i]!;
+        if (!outcome.ok) {
+          const refused = `the ledger refused sweep ${sweep.id}: ${outcome.error.message}`;
+          outcomes.set(sweep.id, { error: ApplicationFailure.nonRetryable(refused, outcome.error.code) });
+          return;
+        }
+        await updateSweep(tx, sweep.id, {
+          status: succeeded ? 'confirmed' : 'failed',
+          gasSpent: gasOf(send),
+          sweepSendId: send.id,
+        });
+        if (succeeded) {
+          await markCollected(tx, sweep.id, sweep.depositIds);
+        } else {
+          await raiseAlert(tx, {
+            eventId: `sweep:${sweep.chain}:${sweep.id}:failed`,
+            type: 'other',
+            kind: 'evm_sweep_failed',
+            severity: 'critical',
+            title: `Sweep ${sweep.id} of ${sweep.currency} from ${sweep.address} failed on chain`,
+            data: { sweep_id: sweep.id, tx_hash: send.minedHash, address: sweep.address, currency: sweep.currency },
+          });
+        }
+      }),
+    );
+  });
+  for (const { sweep, succeeded, send } of bookings) {
+    if (outcomes.get(sweep.id)?.error) continue;
+    deps.log.info(
+      { sweep: sweep.id, currency: sweep.currency, amount: sweep.amount.toString(), succeeded, tx: send.minedHash },
+      'sweep recorded',
+    );
+  }
+  return outcomes;
 }

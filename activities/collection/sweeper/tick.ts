@@ -1,7 +1,9 @@
 /**
  * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
- * chain as far as it goes without waiting, many wallets at once (each wallet's sweeps in order, tokens first, the
- * native one last: it takes whatever gas the token sweeps left). A sweep is stored (signed, with its hash) before it
+ * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in order, tokens first, the
+ * native one last: it takes whatever gas the token sweeps left). The wallets' lanes move in step, and what they do
+ * together goes out together: their reads as one query per step (reads.ts), their node calls as JSON-RPC batches,
+ * their sends as one stored-then-broadcast batch (the sender), their bookings as one ledger transaction (record.ts). A sweep is stored (signed, with its hash) before it
  * is broadcast by the sender, and every step is idempotent on the sweep's record, so a tick cut off anywhere is
  * carried on by the next without sending twice. Token sweeps that need gas wake the gas keeper as soon as the first
  * is priced: it funds every waiting sweep in one batch, and a later tick sends them once their fundings are mined.
@@ -9,6 +11,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { sharedFeeQuote } from '../../../chains/evm/provider.js';
 import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
+import { BatchQueue } from '../../../platform/db/batch-queue.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import { eachLimited } from '../../../platform/each-limited.js';
 import type { TemporalTarget } from '../../../platform/temporal/target.js';
@@ -26,17 +29,19 @@ import { transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { fundingKey, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
-import { recordSweep } from './record.js';
+import { batchedSweepReads } from './reads.js';
+import { recordSweeps } from './record.js';
 import { sendSweep } from './send.js';
 
-/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote. */
-export type SweeperDeps = Omit<SweepDeps, 'fees'> & { temporal: TemporalTarget };
+/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote and batches its own reads. */
+export type SweeperDeps = Omit<SweepDeps, 'fees' | 'reads'> & { temporal: TemporalTarget };
 
 /**
- * Wallets worked on at once: each lane waits on the node and the database in turn, so a few lanes per core keep both
- * busy without queueing on the worker's database pool (DATABASE_POOL_MAX).
+ * Wallets worked on at once. The lanes move in step (one answer wakes them all), and the reads they make together go
+ * out as one query (`reads.ts`) and their node calls as one JSON-RPC batch (the provider's batching), so wide lanes
+ * cost few round trips; only the sends' own transactions queue on the worker's database pool (DATABASE_POOL_MAX).
  */
-const WALLET_LANES = 16;
+const WALLET_LANES = 1_000;
 /** Problems reported to the workflow at most (every one is on its sweep's record). */
 const PROBLEMS_SHOWN = 50;
 /**
@@ -44,6 +49,8 @@ const PROBLEMS_SHOWN = 50;
  * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
  */
 const NODE_CHECK_AFTER_MS = 15_000;
+/** Confirmed sweeps booked in one ledger transaction at most. */
+const RECORDS_PER_BOOKING = 500;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
@@ -51,12 +58,17 @@ const FEE_QUOTE_MAX_AGE_MS = 2_000;
 type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'waiting';
 
 /** Moves one sweep on as far as it goes now, each step idempotent on its record. */
-async function advanceSweep(deps: SweepDeps, id: string, wantGas: () => void): Promise<Outcome> {
+async function advanceSweep(
+  deps: SweepDeps,
+  id: string,
+  wantGas: () => void,
+  record: (id: string) => Promise<void>,
+): Promise<Outcome> {
   const prepared = await prepareSweep(deps, id); // a planned sweep is priced; any other is read as it is
   if (prepared.status === 'cancelled' || prepared.status === 'confirmed' || prepared.status === 'failed') return 'finished';
   if (prepared.status === 'sent') {
     if (!(await sweepConfirmed(deps, id))) return 'waiting';
-    await recordSweep(deps, id);
+    await record(id);
     return 'recorded';
   }
   if (prepared.needsFunding) {
@@ -111,7 +123,11 @@ export async function sweepTick(
   if (input.chain !== evm.chain) {
     throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
   }
-  const deps: SweepDeps = { ...base, fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS) };
+  const deps: SweepDeps = {
+    ...base,
+    fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS),
+    reads: batchedSweepReads(sql, evm.chain),
+  };
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
   const toPlan = new Set([...input.wallets, ...missed]);
   const openSweeps = await openSweepsOfChain(sql, evm.chain);
@@ -126,6 +142,17 @@ export async function sweepTick(
   const keeper = new CoalescingRunner(() => wakeGasKeeper(base.temporal, evm.chain, evm.gasKeeperSettings));
   const wakes: Promise<void>[] = [];
   const wantGas = () => void wakes.push(keeper.run());
+
+  // sweeps confirmed together are booked together (one ledger transaction, see record.ts): those confirmed while a
+  // booking is written go in the next
+  const recorder = new BatchQueue(async (ids: string[]) => {
+    const outcomes = await recordSweeps(deps, ids);
+    return ids.map((id) => outcomes.get(id)!);
+  }, RECORDS_PER_BOOKING);
+  const record = async (id: string) => {
+    const { error } = await recorder.submit(id);
+    if (error) throw error;
+  };
 
   const planned: string[] = [];
   const counts: Record<Outcome, number> = { finished: 0, recorded: 0, sent: 0, 'awaiting-gas': 0, waiting: 0 };
@@ -154,7 +181,7 @@ export async function sweepTick(
           break;
         }
         try {
-          const outcome = await advanceSweep(deps, sweep.id, wantGas);
+          const outcome = await advanceSweep(deps, sweep.id, wantGas, record);
           counts[outcome]++;
           recorded ||= outcome === 'recorded';
           if (sweep.lastError) await noteSweepError(sql, sweep.id, null);

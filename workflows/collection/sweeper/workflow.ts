@@ -39,7 +39,7 @@ const IDLE_POLL = '10 minutes';
  * Wallets planned per tick at most; the rest wait for the next tick, which follows at once. Short ticks let a token
  * sweep whose funding was mined meanwhile go out between two parts of a burst, not after all of it.
  */
-const WALLETS_PER_TICK = 100;
+const WALLETS_PER_TICK = 500;
 
 export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
   /** Wallets to plan, each with the number of the wake-up that last named it. */

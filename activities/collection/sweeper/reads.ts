@@ -1,0 +1,40 @@
+/**
+ * What a sweeper's steps read from the database, batched across the tick's wallets: the steps ask for one wallet or
+ * sweep at a time, and the lookups its lanes make together go out as one query (a burst of hundreds of wallets costs a
+ * few queries per step, not a few per wallet). Nothing is cached between lookups, so each step reads fresh rows.
+ */
+import { batchedLookup } from '../../../platform/db/batch-queue.js';
+import type { Sql } from '../../../platform/db/client.js';
+import { lastMinedBlocksFrom } from '../../../chains/evm/sends-store.js';
+import { depositAddressesByAddress } from '../../../services/deposits/client.js';
+import {
+  holdingsOfWallets,
+  openSweepsOfWallets,
+  sweepsByIds,
+  type Sweep,
+  type WalletHoldings,
+} from '../../../services/collection/sweeps-store.js';
+
+export interface SweepReads {
+  sweep(id: string): Promise<Sweep | undefined>;
+  openSweepsOf(address: string): Promise<Sweep[]>;
+  holdings(address: string): Promise<WalletHoldings>;
+  /** The newest block holding a send of ours from the wallet, as recorded; null while none is mined. */
+  lastMinedBlockFrom(address: string): Promise<bigint | null>;
+  depositAddress(address: string): Promise<{ hdIndex: number; address: string } | undefined>;
+}
+
+export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
+  const sweeps = batchedLookup((ids: string[]) => sweepsByIds(sql, ids));
+  const open = batchedLookup((addresses: string[]) => openSweepsOfWallets(sql, chain, addresses));
+  const holdings = batchedLookup((addresses: string[]) => holdingsOfWallets(sql, chain, addresses));
+  const lastMined = batchedLookup((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
+  const addresses = batchedLookup((wanted: string[]) => depositAddressesByAddress(sql, wanted));
+  return {
+    sweep: sweeps,
+    openSweepsOf: async (address) => (await open(address)) ?? [],
+    holdings: async (address) => (await holdings(address))!, // every wallet asked for has its row
+    lastMinedBlockFrom: async (address) => (await lastMined(address)) ?? null,
+    depositAddress: (address) => addresses(address.toLowerCase()),
+  };
+}

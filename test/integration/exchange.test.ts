@@ -40,8 +40,11 @@ function fundedUser(funds: Record<string, bigint>): Promise<string> {
   return fundUser(db.sql, 'trader', funds);
 }
 
-const balance = async (userId: string, currency: string) =>
-  balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+/** Read behind the exchange's read barrier, as the API reads: orders are answered before they settle. */
+const balance = async (userId: string, currency: string) => {
+  await exchange.settledFor(userId);
+  return balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+};
 let keys = 0;
 const order = (userId: string, o: Partial<PlaceOrder>): PlaceOrder => ({
   userId,
@@ -176,6 +179,7 @@ describe('placing and matching orders', () => {
       coalesce(sum(held) filter (where hold_currency = 'USDT'), 0) as usdt from orders where status in ('new', 'open')`;
     expect((await balanceOf(db.sql, ORDER_ESCROW, 'BTC')).creditsPending).toBe(open!.btc);
     expect((await balanceOf(db.sql, ORDER_ESCROW, 'USDT')).creditsPending).toBe(open!.usdt);
+    await Promise.all(traders.map((t) => exchange.settledFor(t)));
     const [count] = await db.sql`select count(*)::int as n from trades`;
     expect(count!.n).toBeGreaterThan(10);
   });

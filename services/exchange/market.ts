@@ -113,6 +113,8 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
+  /** Resolves once the batch in flight has committed and applied (or failed). */
+  private previous: Promise<void> = Promise.resolve();
   private unsettled: Unsettled[] = [];
   private settleQueued = false;
   /** The last command settled, and per user the last applied command that changed one of their orders until settled. */
@@ -133,7 +135,8 @@ export class Market {
     private readonly onFired: TriggerFired,
     private readonly onFailed: TriggerFailed,
   ) {
-    this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
+    // two in flight: the second's first round trip overlaps the first's COMMIT (journalAfter)
+    this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500, 2);
     // open() settled everything it replayed
     this.settledSeq = state.seq;
   }
@@ -252,30 +255,61 @@ export class Market {
    * batch to the book, whose settlement the next transaction carries.
    */
   private async journalBatch(submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
-    // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
-    const halted = this.halted;
-    const batch: Submission[] = halted ? submitted.map(() => ({ kind: 'settle' })) : submitted;
-    const settling = this.unsettled;
-    this.unsettled = [];
-    if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
+    const previous = this.previous;
+    let finished!: () => void;
+    this.previous = new Promise<void>((resolve) => (finished = resolve));
+    try {
+      return await this.journalAfter(previous, submitted);
+    } finally {
+      finished();
+    }
+  }
+
+  /**
+   * Two batches overlap by one round trip: this one's BEGIN and first reads go out while `previous` commits, and
+   * everything else waits until `previous` has committed and applied (this batch settles it, numbers its commands
+   * after it, and its ledger reads must see it). A first read missing an Idempotency-Key the previous batch was
+   * storing is caught by the orders' unique key: the insert fails and the transaction runs again.
+   */
+  private async journalAfter(previous: Promise<void>, submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+    let turn: { halted: string | null; batch: Submission[]; settling: Unsettled[] } | undefined;
+    // taken once, after `previous`, whatever attempt gets there
+    const take = () => {
+      if (turn) return turn;
+      // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
+      const halted = this.halted;
+      turn = {
+        halted,
+        batch: halted ? submitted.map(() => ({ kind: 'settle' })) : submitted,
+        settling: this.unsettled,
+      };
+      this.unsettled = [];
+      if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
+      return turn;
+    };
     let journaled: Journaled[];
     let settled: Settled;
     try {
-      const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
+      const places = this.halted ? [] : submitted.filter((s): s is PlaceSubmission => s.kind === 'place');
       ({ settled, journaled } = await retryOnRace(() =>
         beginWithReads(
           this.sql,
           (tx) => placedBefore(tx, places),
-          (tx, placed) =>
-            this.journalInTx(
+          async (tx, placed) => {
+            await previous;
+            const { batch, settling } = take();
+            return this.journalInTx(
               tx,
               settling.map((u) => u.item),
               batch,
               placed,
-            ),
+            );
+          },
         ),
       ));
     } catch (error) {
+      await previous;
+      const { settling } = take();
       // the journal may or may not hold this batch now: only a replay of it can say what the book is
       this.halt('journaling failed; restart to recover from the journal');
       this.log.error({ err: error, pair: this.pair.code }, 'journaling or settlement failed: market halted');
@@ -283,6 +317,7 @@ export class Market {
       for (const u of settling) u.answer?.fail(error);
       throw error;
     }
+    const { halted, batch, settling } = take();
     if (settling.length > 0) {
       this.settledThrough(settling.at(-1)!.item.applied.seq);
       this.feed.settled(

@@ -8,7 +8,8 @@ import type { MarketFeed } from './market-feed.js';
 import type { SubmitOutcome } from './market.js';
 import { orderById, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
-import { heldFunds, replayJournal, settledElsewhere } from './journal.js';
+import { heldFunds, replayJournal } from './journal.js';
+import { RemoteBarrier } from './remote-barrier.js';
 import { haltedMarkets } from './checkpoint.js';
 import { cancelTriggerOrder, triggerOutbox } from './client.js';
 import {
@@ -39,8 +40,11 @@ export class ExchangeService {
     private readonly markets: Markets,
     /** Trigger orders have workflows: without Temporal (some tests) they are unavailable. */
     private readonly workflows?: { temporal: TemporalTarget; log: Logger },
-  ) {}
+  ) {
+    this.remote = new RemoteBarrier(sql);
+  }
 
+  private readonly remote: RemoteBarrier;
   private cached: { at: number; markets: Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> } | null = null;
 
   /** Pairs and halts, read again after a second: an operator's change stops new orders within that. */
@@ -76,10 +80,11 @@ export class ExchangeService {
    */
   async settledFor(userId: string, exceptPair?: string): Promise<void> {
     const waits = this.markets.settledFor(userId, exceptPair);
-    const elsewhere = [...(await this.pairs()).keys()].filter((code) => code !== exceptPair && !this.markets.get(code));
+    // every pair this process does not run (the same set for every caller, so one check serves them all)
+    const elsewhere = [...(await this.pairs()).keys()].filter((code) => !this.markets.get(code));
     if (elsewhere.length > 0)
       waits.push(
-        settledElsewhere(this.sql, elsewhere).then((settled) => {
+        this.remote.settled(elsewhere).then((settled) => {
           if (!settled) throw new DomainError(ErrorCode.Unavailable, 'a market is settling late; retry shortly');
         }),
       );

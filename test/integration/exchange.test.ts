@@ -9,6 +9,7 @@ import { ExchangeService, type PlaceOrder } from '../../services/exchange/servic
 import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
 import { settledElsewhere } from '../../services/exchange/journal.js';
+import { RemoteBarrier } from '../../services/exchange/remote-barrier.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
@@ -126,6 +127,12 @@ describe('placing and matching orders', () => {
     expect(await settledElsewhere(db.sql, ['BTC-USDT'], 50)).toBe(false);
     await db.sql`update exchange_markets set settled_seq = settled_seq + 1 where pair = 'BTC-USDT'`;
     expect(await settledElsewhere(db.sql, ['BTC-USDT'], 50)).toBe(true);
+    // callers arriving before a check starts share it; one arriving after waits for a check of its own
+    const barrier = new RemoteBarrier(db.sql);
+    const first = barrier.settled(['BTC-USDT']);
+    expect(barrier.settled(['BTC-USDT'])).toBe(first);
+    expect(await first).toBe(true);
+    expect(barrier.settled(['BTC-USDT'])).not.toBe(first);
   });
 
   it('answers a repeated Idempotency-Key with the first order, and a different body with a conflict', async () => {

@@ -93,6 +93,8 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
     async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
+      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
+      await deps.exchange.settledFor(user.id);
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const currency = await requireCurrency(deps.currencies, body.currency);
       if (!currency.enabled)

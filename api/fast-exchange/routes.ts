@@ -151,6 +151,8 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       },
     }),
     async (c) => {
+      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
+      await deps.exchange.settledFor(c.get('user').id);
       const swap = await acceptQuote(service, {
         userId: c.get('user').id,
         quoteId: c.req.valid('param').id,
@@ -187,6 +189,8 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     }),
     async (c) => {
       const userId = c.get('user').id;
+      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
+      await deps.exchange.settledFor(userId);
       // only a swap is an exchange order: a quote never accepted is not one to repeat
       const { order } = await ownOrder(deps.sql, userId, orderId('ex', c.req.valid('param').id));
       const original = await ownQuote(service, userId, c.req.valid('param').id);

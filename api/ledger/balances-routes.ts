@@ -22,6 +22,8 @@ export function balanceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       responses: { 200: jsonResponse('Balances', z.object({ data: z.array(BalanceView) })), ...problems(401) },
     }),
     async (c) => {
+      // spot orders are answered before they settle: this waits until the markets have settled what touched the caller
+      await deps.exchange.settledFor(c.get('user').id);
       const [currencies, accounts] = await Promise.all([
         deps.currencies.all(),
         balancesOf(deps.sql, userAccountName(c.get('user').id)),

@@ -92,6 +92,8 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const currency = await requireCurrency(deps.currencies, body.currency);
       checkCallbackUrl(callbacks, body.callback_url);
       const senderId = c.get('user').id;
+      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
+      await deps.exchange.settledFor(senderId);
       const { transfer, replayed } = await sendTransfer(transfers, {
         senderId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -131,6 +133,8 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const senderId = c.get('user').id;
+      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
+      await deps.exchange.settledFor(senderId);
       const { order, details } = await ownOrderWithFields(deps.sql, senderId, orderId('tr', c.req.valid('param').id));
       const original = details.fields as { to_user_id: string; currency: string; amount: string; memo: string | null };
       const currency = await requireCurrency(deps.currencies, original.currency);
@@ -158,6 +162,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const account = userAccountName(c.get('user').id);
+      await deps.exchange.settledFor(c.get('user').id);
       const rows = await transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const view = (r: (typeof rows)[number]) => {

@@ -45,6 +45,28 @@ export async function settledSeq(db: Db, pair: string): Promise<number> {
   return Number(row!.settledSeq);
 }
 
+/**
+ * The read barrier for markets other processes run: waits until each has settled every command journaled when it was
+ * called (any order already answered among them). An unsettled market whose engine is down waits for its standby.
+ */
+export async function settledElsewhere(db: Db, pairs: string[], timeoutMs = 5_000): Promise<boolean> {
+  const rows = await db`
+    select m.pair, m.settled_seq,
+      (select j.seq from exchange_journal j where j.pair = m.pair order by j.seq desc limit 1) as journaled
+    from exchange_markets m where m.pair = any(${pairs})`;
+  let behind = new Map(
+    rows.filter((r) => Number(r.journaled) > Number(r.settledSeq)).map((r) => [r.pair as string, Number(r.journaled)]),
+  );
+  const deadline = Date.now() + timeoutMs;
+  while (behind.size > 0) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+    const settled = await db`select pair, settled_seq from exchange_markets where pair = any(${[...behind.keys()]})`;
+    for (const r of settled) if (Number(r.settledSeq) >= behind.get(r.pair as string)!) behind.delete(r.pair as string);
+  }
+  return true;
+}
+
 export async function markSettled(tx: Tx, pair: string, seq: number): Promise<void> {
   await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
 }

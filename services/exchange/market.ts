@@ -3,7 +3,9 @@
  * transaction with the holds of new orders (group commit), and only then applied to the book, in sequence order.
  * The same transaction settles what the batch before it applied, so each batch costs one commit and no two
  * transactions of the market ever queue on its escrow rows; an idle market settles in a transaction of its own.
- * A caller's promise resolves once its command is settled, so what it reads next is what the engine decided.
+ * A placed order is answered once applied (its hold and journal row are committed, so its settlement is certain even
+ * after a crash); what its owner and its counterparties read next waits at the read barrier (`settledFor`) until the
+ * market has settled every command that touched them. A cancel is answered once settled.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { checkOrderFits, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
@@ -69,11 +71,17 @@ interface SettleSubmission {
 
 type Submission = PlaceSubmission | CancelSubmission | SettleSubmission;
 
-/** A command applied to the book whose settlement is still to commit, and its caller's answer. */
+/** A command applied to the book whose settlement is still to commit, and the answer of a caller who waits for it. */
 interface Unsettled {
   item: SettlementItem;
-  answer: (order: StoredOrder | undefined) => void;
-  fail: (error: unknown) => void;
+  answer?: { settled: (order: StoredOrder | undefined) => void; fail: (error: unknown) => void };
+}
+
+/** A read waiting until the market has settled through `seq`. */
+interface Reader {
+  seq: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 export type Refusal = { code: ErrorCode; message: string };
@@ -86,7 +94,8 @@ export type SubmitOutcome =
   | { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder }
   | { ok: false; error: Refusal; triggerFailed?: boolean };
 
-type Journaled = { kind: 'journaled'; row: JournalRow } | { kind: 'answered'; outcome: SubmitOutcome };
+/** `placed`: a new order's row as stored in the journal transaction, before the engine decides its state. */
+type Journaled = { kind: 'journaled'; row: JournalRow; placed?: StoredOrder } | { kind: 'answered'; outcome: SubmitOutcome };
 
 export type TriggerFired = (triggerId: number, orderId: string, leg: TriggerLegKind) => Promise<void>;
 export type TriggerFailed = (triggerId: number, reason: ErrorCode) => Promise<void>;
@@ -104,8 +113,16 @@ export const SNAPSHOT_EVERY = 10_000;
 
 export class Market {
   private readonly journal: BatchQueue<Submission, Promise<SubmitOutcome>>;
+  /** Resolves once the batch in flight has committed and applied (or failed). */
+  private previous: Promise<void> = Promise.resolve();
   private unsettled: Unsettled[] = [];
   private settleQueued = false;
+  /** The last command settled, and per user the last applied command that changed one of their orders until settled. */
+  private settledSeq: number;
+  private readonly lastTouched = new Map<string, number>();
+  private readers: Reader[] = [];
+  /** Why settlement stopped (journaling or settling failed): readers cannot be promised the settled state. */
+  private broken: Error | null = null;
   private halted: string | null = null;
   private readonly triggers = new TriggerBook<ArmedTrigger>();
 
@@ -118,7 +135,10 @@ export class Market {
     private readonly onFired: TriggerFired,
     private readonly onFailed: TriggerFailed,
   ) {
-    this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500);
+    // two in flight: the second's first round trip overlaps the first's COMMIT (journalAfter)
+    this.journal = new BatchQueue((batch) => this.journalBatch(batch), 500, 2);
+    // open() settled everything it replayed
+    this.settledSeq = state.seq;
   }
 
   /** Rebuilds the market from its latest snapshot and journal, and settles whatever was applied but not settled. */
@@ -187,62 +207,146 @@ export class Market {
   }
 
   /**
+   * The read barrier: resolves once every command applied so far that changed one of `userId`'s orders (their own
+   * or one their order traded against) is settled, so a read after it sees the balances, order rows and trades the
+   * engine decided. Undefined when nothing is pending, the usual case: a read then waits for nothing.
+   */
+  settledFor(userId: string): Promise<void> | undefined {
+    const seq = this.lastTouched.get(userId);
+    if (seq === undefined) return undefined;
+    return this.settledAt(seq);
+  }
+
+  /** Resolves once every command applied so far is settled: a market handing over to another process waits for it. */
+  drained(): Promise<void> {
+    return this.settledSeq >= this.state.seq ? Promise.resolve() : this.settledAt(this.state.seq);
+  }
+
+  private settledAt(seq: number): Promise<void> {
+    if (this.broken) return Promise.reject(this.unsettledError());
+    return new Promise((resolve, reject) => this.readers.push({ seq, resolve, reject }));
+  }
+
+  private unsettledError(): DomainError {
+    return new DomainError(ErrorCode.Unavailable, `${this.pair.code} stopped settling; it resumes once its engine recovers`);
+  }
+
+  /** Settled through `seq`: wakes the readers that waited for it and forgets the users it caught up with. */
+  private settledThrough(seq: number): void {
+    this.settledSeq = seq;
+    for (const [user, touched] of this.lastTouched) if (touched <= seq) this.lastTouched.delete(user);
+    const waiting = this.readers;
+    this.readers = [];
+    for (const reader of waiting) {
+      if (reader.seq <= seq) reader.resolve();
+      else this.readers.push(reader);
+    }
+  }
+
+  private stopSettling(error: unknown): void {
+    this.broken = error instanceof Error ? error : new Error(String(error));
+    const waiting = this.readers;
+    this.readers = [];
+    for (const reader of waiting) reader.reject(this.unsettledError());
+  }
+
+  /**
    * One transaction: settles what the previous batch applied, then holds and journals this one; then applies this
    * batch to the book, whose settlement the next transaction carries.
    */
   private async journalBatch(submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
-    // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
-    const halted = this.halted;
-    const batch: Submission[] = halted ? submitted.map(() => ({ kind: 'settle' })) : submitted;
-    const settling = this.unsettled;
-    this.unsettled = [];
-    if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
+    const previous = this.previous;
+    let finished!: () => void;
+    this.previous = new Promise<void>((resolve) => (finished = resolve));
+    try {
+      return await this.journalAfter(previous, submitted);
+    } finally {
+      finished();
+    }
+  }
+
+  /**
+   * Two batches overlap by one round trip: this one's BEGIN and first reads go out while `previous` commits, and
+   * everything else waits until `previous` has committed and applied (this batch settles it, numbers its commands
+   * after it, and its ledger reads must see it). A first read missing an Idempotency-Key the previous batch was
+   * storing is caught by the orders' unique key: the insert fails and the transaction runs again.
+   */
+  private async journalAfter(previous: Promise<void>, submitted: Submission[]): Promise<Array<Promise<SubmitOutcome>>> {
+    let turn: { halted: string | null; batch: Submission[]; settling: Unsettled[] } | undefined;
+    // taken once, after `previous`, whatever attempt gets there
+    const take = () => {
+      if (turn) return turn;
+      // a halted market journals nothing more, but still settles what it applied (settling again is a no-op)
+      const halted = this.halted;
+      turn = {
+        halted,
+        batch: halted ? submitted.map(() => ({ kind: 'settle' })) : submitted,
+        settling: this.unsettled,
+      };
+      this.unsettled = [];
+      if (submitted.some((s) => s.kind === 'settle')) this.settleQueued = false;
+      return turn;
+    };
     let journaled: Journaled[];
     let settled: Settled;
     try {
-      const places = batch.filter((s): s is PlaceSubmission => s.kind === 'place');
+      const places = this.halted ? [] : submitted.filter((s): s is PlaceSubmission => s.kind === 'place');
       ({ settled, journaled } = await retryOnRace(() =>
         beginWithReads(
           this.sql,
           (tx) => placedBefore(tx, places),
-          (tx, placed) =>
-            this.journalInTx(
+          async (tx, placed) => {
+            await previous;
+            const { batch, settling } = take();
+            return this.journalInTx(
               tx,
               settling.map((u) => u.item),
               batch,
               placed,
-            ),
+            );
+          },
         ),
       ));
     } catch (error) {
+      await previous;
+      const { settling } = take();
       // the journal may or may not hold this batch now: only a replay of it can say what the book is
       this.halt('journaling failed; restart to recover from the journal');
       this.log.error({ err: error, pair: this.pair.code }, 'journaling or settlement failed: market halted');
-      for (const u of settling) u.fail(error);
+      this.stopSettling(error);
+      for (const u of settling) u.answer?.fail(error);
       throw error;
     }
+    const { halted, batch, settling } = take();
     if (settling.length > 0) {
+      this.settledThrough(settling.at(-1)!.item.applied.seq);
       this.feed.settled(
         this.pair,
         settling.map((u) => u.item.applied),
         settled.candles,
       );
-      for (const u of settling) u.answer(settled.orders.get(u.item.applied.orderId));
+      for (const u of settling) u.answer?.settled(settled.orders.get(u.item.applied.orderId));
     }
     const answers = journaled.map((j, i) => {
       if (halted && submitted[i]!.kind !== 'settle') return Promise.resolve(unavailable(this.pair.code, halted));
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
       const applied = this.state.apply(j.row.seq, j.row.command);
+      for (const o of applied.orders) this.lastTouched.set(o.userId, applied.seq);
       this.feed.applied(this.pair, applied, this.state.best());
       const last = applied.trades.at(-1);
       if (last) this.fireCrossed(BigInt(last.price) * this.pair.tickSize);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
+      const item = { applied, snapshot };
+      if (j.placed) {
+        // held and journaled: the engine's decision is final, and the journal settles it whatever crashes
+        this.unsettled.push({ item });
+        return Promise.resolve(placedOutcome(applied, j.placed));
+      }
       return new Promise<SubmitOutcome>((resolve, reject) =>
         this.unsettled.push({
-          item: { applied, snapshot },
-          answer: (order) => resolve(outcomeOf(applied, batch[i]!, order)),
-          fail: reject,
+          item,
+          answer: { settled: (order) => resolve(outcomeOf(applied, batch[i]!, order)), fail: reject },
         }),
       );
     });
@@ -366,7 +470,7 @@ export class Market {
     const holds = decided.slice(settlement.length);
     let seq = this.state.seq;
     const rows: JournalRow[] = [];
-    const accepted: Array<{ id: number; submission: PlaceSubmission; seq: number }> = [];
+    const accepted: Accepted[] = [];
     const refusedFunds: PlaceSubmission[] = [];
     const refusedTriggers: Array<{ id: number; reason: ErrorCode }> = [];
     const journal = (index: number, command: JournalCommand) => {
@@ -396,17 +500,17 @@ export class Market {
         return;
       }
       const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
-      accepted.push({ id: f.id, submission: s, seq: journal(index, command) });
+      accepted.push({ id: f.id, submission: s, seq: journal(index, command), index });
     });
     const fired = accepted.flatMap((a) =>
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
     // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
     // (order_id references it)
-    const [settled] = await Promise.all([
+    const [settled, , createdAt] = await Promise.all([
       recorded,
       written,
-      accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : undefined,
+      accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : new Map<number, Date>(),
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
     ]);
@@ -431,8 +535,71 @@ export class Market {
         },
       })),
     );
+    for (const a of accepted) {
+      const at = createdAt.get(a.id)!;
+      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, at);
+    }
     return { settled, journaled: results };
   }
+}
+
+/** A new order accepted into the journal: its id, its number in the journal and its place in the batch. */
+interface Accepted {
+  id: number;
+  submission: PlaceSubmission;
+  seq: number;
+  index: number;
+}
+
+/** The row insertOrders stores (the engine has not run yet: no fills, all held). */
+function newOrderRow(pair: string, a: Accepted, createdAt: Date): StoredOrder {
+  const { request, checked } = a.submission;
+  return {
+    id: String(a.id),
+    userId: a.submission.userId,
+    pair,
+    side: request.side,
+    type: request.type,
+    price: request.price,
+    amount: request.amount,
+    quoteAmount: request.quoteAmount,
+    timeInForce: request.timeInForce,
+    postOnly: request.postOnly,
+    clientOrderId: a.submission.clientOrderId,
+    idempotencyKey: a.submission.idempotencyKey,
+    holdCurrency: checked.hold.currency,
+    holdAmount: checked.hold.amount,
+    status: 'new',
+    reason: null,
+    filledAmount: 0n,
+    filledQuote: 0n,
+    fee: 0n,
+    held: checked.hold.amount,
+    seq: String(a.seq),
+    cancelledBy: null,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+/**
+ * A placed order's answer: its row as settlement will write it, the engine's decision applied to the row just stored
+ * (settlement's updated_at is its own transaction's time, so the answer keeps the row's creation time there).
+ */
+function placedOutcome(applied: Applied, row: StoredOrder): SubmitOutcome {
+  const funds = applied.orders.find((o) => o.orderId === applied.orderId);
+  const order: StoredOrder = funds
+    ? {
+        ...row,
+        status: funds.status,
+        reason: funds.reason,
+        filledAmount: funds.filledBase,
+        filledQuote: funds.filledQuote,
+        fee: funds.fee,
+        held: funds.held,
+      }
+    : row;
+  return { ok: true, orderId: row.id, replayed: false, order };
 }
 
 /** The orders already stored under the batch's Idempotency-Keys, and ids for the new ones. */
@@ -503,10 +670,11 @@ const conflictInBatch = (): SubmitOutcome => ({
   error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
 });
 
-async function insertOrders(tx: Tx, pair: string, rows: Array<{ id: number; submission: PlaceSubmission; seq: number }>) {
+/** Stores the accepted orders; answers each one's created_at (the transaction's time). */
+async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<Map<number, Date>> {
   const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
   const text = (v: bigint | null) => (v === null ? null : v.toString());
-  await tx`
+  const inserted = await tx`
     insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
       idempotency_key, hold_currency, hold_amount, held, seq)
     select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
@@ -519,5 +687,7 @@ async function insertOrders(tx: Tx, pair: string, rows: Array<{ id: number; subm
       ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
       ${col((r) => r.submission.checked.hold.currency)}::text[], ${col((r) => r.submission.checked.hold.amount.toString())}::numeric[],
       ${col((r) => r.seq)}::bigint[])
-      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
+      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)
+    returning id, created_at`;
+  return new Map(inserted.map((r) => [Number(r.id), r.createdAt as Date]));
 }

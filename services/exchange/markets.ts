@@ -32,6 +32,16 @@ export class Markets {
     return this.running.get(pair);
   }
 
+  /** The read barriers (Market.settledFor) of `userId` on the markets this process runs, but `exceptPair`'s. */
+  settledFor(userId: string, exceptPair?: string): Array<Promise<void>> {
+    const waits: Array<Promise<void>> = [];
+    for (const [code, market] of this.running) {
+      const wait = code === exceptPair ? undefined : market.settledFor(userId);
+      if (wait) waits.push(wait);
+    }
+    return waits;
+  }
+
   /** Resolves once this process leads `pair` (tests and start-up checks). */
   async ready(pair: string, timeoutMs = 30_000): Promise<Market> {
     const deadline = Date.now() + timeoutMs;
@@ -68,8 +78,12 @@ export class Markets {
           const reason = await Promise.race([leadership.lost, stopped]);
           this.log.warn({ pair: pair.code, reason }, 'no longer running this market');
         } finally {
-          this.running.get(pair.code)?.halt('leadership lost');
+          const market = this.running.get(pair.code);
+          market?.halt('leadership lost');
           this.running.delete(pair.code);
+          // orders were answered before settling: settle them before the next leader starts (it would settle them too,
+          // but readers here already wait on this market); a market that stopped settling leaves them to that leader
+          await market?.drained().catch(() => {});
           await leadership.release();
         }
       } catch (error) {

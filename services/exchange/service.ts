@@ -9,6 +9,7 @@ import type { SubmitOutcome } from './market.js';
 import { orderById, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
+import { RemoteBarrier } from './remote-barrier.js';
 import { haltedMarkets } from './checkpoint.js';
 import { cancelTriggerOrder, triggerOutbox } from './client.js';
 import {
@@ -39,8 +40,11 @@ export class ExchangeService {
     private readonly markets: Markets,
     /** Trigger orders have workflows: without Temporal (some tests) they are unavailable. */
     private readonly workflows?: { temporal: TemporalTarget; log: Logger },
-  ) {}
+  ) {
+    this.remote = new RemoteBarrier(sql);
+  }
 
+  private readonly remote: RemoteBarrier;
   private cached: { at: number; markets: Promise<{ pairs: Map<string, Pair>; halted: Map<string, string> }> } | null = null;
 
   /** Pairs and halts, read again after a second: an operator's change stops new orders within that. */
@@ -67,12 +71,34 @@ export class ExchangeService {
     return pair;
   }
 
+  /**
+   * The read barrier (ARCHITECTURE.md, "Exchange"): a placed order is answered before it is settled, so whatever reads
+   * or spends a user's balances, orders or trades first waits here until every market has settled each command that
+   * touched that user (in this process, an in-memory check that waits for nothing in the usual case; a market
+   * another process runs, through its journal and settled sequence number). `exceptPair`: that market orders the
+   * caller's command after its settlement itself.
+   */
+  async settledFor(userId: string, exceptPair?: string): Promise<void> {
+    const waits = this.markets.settledFor(userId, exceptPair);
+    // every pair this process does not run (the same set for every caller, so one check serves them all)
+    const elsewhere = [...(await this.pairs()).keys()].filter((code) => !this.markets.get(code));
+    if (elsewhere.length > 0)
+      waits.push(
+        this.remote.settled(elsewhere).then((settled) => {
+          if (!settled) throw new DomainError(ErrorCode.Unavailable, 'a market is settling late; retry shortly');
+        }),
+      );
+    if (waits.length > 0) await Promise.all(waits);
+  }
+
   async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {
     const pair = await this.pair(order.pair);
     const checked = checkOrder(pair, order);
     const halted = (await this.catalog()).halted.get(pair.code);
     if (halted)
       throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+    // the hold may spend what another market's trades brought in; this market settles before it holds
+    await this.settledFor(order.userId, pair.code);
     const outcome = await this.market(pair.code).submit({
       kind: 'place',
       userId: order.userId,
@@ -81,6 +107,8 @@ export class ExchangeService {
       request: order,
       checked,
     });
+    // a replay is answered with the order as stored, which the first answer may be ahead of
+    if (outcome.ok && outcome.replayed) await this.settledFor(order.userId);
     return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
   }
 
@@ -151,6 +179,8 @@ export class ExchangeService {
     const market = this.market(pair.code);
     const { temporal, log } = this.requireWorkflows();
     checkTrigger(pair, t);
+    // its hold may spend what a trade just brought in
+    await this.settledFor(t.userId);
     const hold = triggerLegs(t)
       .map((leg) => checkOrder(pair, leg.request).hold)
       .reduce((a, b) => (b.amount > a.amount ? b : a));
@@ -216,7 +246,8 @@ export class ExchangeService {
 
   private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
     if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
-    // settlement hands back the row it wrote; a replayed key (answered from the journal transaction) reads it
+    // the market hands back the order as the engine left it; a replayed key (answered from the journal transaction)
+    // reads it
     return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;
   }
 }

@@ -96,13 +96,17 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
 
 async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number, StoredOrder>> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
-  const orders = new Map<number, OrderFunds>();
-  for (const item of items) for (const o of item.applied.orders) orders.set(o.orderId, o);
+  const orders = new Map<number, OrderFunds & { placing: boolean }>();
+  for (const item of items)
+    for (const o of item.applied.orders)
+      orders.set(o.orderId, { ...o, placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId });
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
+  // an order whose last change is its own placement was decided when it was journaled: it keeps that time, which is
+  // also the updated_at its placer was answered with (before settlement)
   const updated = await tx`
     update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
-      fee = u.fee, held = u.held, updated_at = now()
+      fee = u.fee, held = u.held, updated_at = case when u.by_placement then o.created_at else now() end
     from unnest(
       ${tx.array(rows.map((r) => r.orderId))}::bigint[],
       ${tx.array(rows.map((r) => r.status))}::text[],
@@ -110,7 +114,8 @@ async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number
       ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
-      ${tx.array(rows.map((r) => r.held.toString()))}::numeric[]) as u(id, status, reason, filled_amount, filled_quote, fee, held)
+      ${tx.array(rows.map((r) => r.held.toString()))}::numeric[],
+      ${tx.array(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
     where o.id = u.id
     returning o.*`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));

@@ -8,6 +8,8 @@ import { Markets } from '../../services/exchange/markets.js';
 import { ExchangeService, type PlaceOrder } from '../../services/exchange/service.js';
 import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { settledElsewhere } from '../../services/exchange/journal.js';
+import { RemoteBarrier } from '../../services/exchange/remote-barrier.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
@@ -40,8 +42,11 @@ function fundedUser(funds: Record<string, bigint>): Promise<string> {
   return fundUser(db.sql, 'trader', funds);
 }
 
-const balance = async (userId: string, currency: string) =>
-  balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+/** Read behind the exchange's read barrier, as the API reads: orders are answered before they settle. */
+const balance = async (userId: string, currency: string) => {
+  await exchange.settledFor(userId);
+  return balanceView(await balanceOf(db.sql, userAccountName(userId), currency));
+};
 let keys = 0;
 const order = (userId: string, o: Partial<PlaceOrder>): PlaceOrder => ({
   userId,
@@ -90,6 +95,44 @@ describe('placing and matching orders', () => {
       },
     ]);
     expect(await notificationsFor(db.sql, seller, { limit: 10, kind: 'order_filled' })).toEqual([]);
+  });
+
+  it('answers a placed order before settling it: readers of both sides wait at the barrier, then read the answer', async () => {
+    const seller = await fundedUser({ BTC: 1n * BTC });
+    const buyer = await fundedUser({ USDT: 100_000n * USDT });
+    const ask = await exchange.place(order(seller, { side: 'sell', price: 40_000n * USDT, amount: BTC / 10n }));
+    const bid = await exchange.place(order(buyer, { side: 'buy', price: 40_000n * USDT, amount: BTC / 10n }));
+    expect(bid.order).toMatchObject({ status: 'filled', filledAmount: BTC / 10n, held: 0n });
+    // settling takes the next batch's transaction: nothing has settled between the answer and this line
+    const market = await markets.ready('BTC-USDT');
+    const sellerWaits = market.settledFor(seller);
+    expect(sellerWaits).toBeInstanceOf(Promise);
+    expect(market.settledFor(buyer)).toBeInstanceOf(Promise);
+    expect(market.settledFor(await fundedUser({}))).toBeUndefined();
+    await sellerWaits;
+    expect(market.settledFor(seller)).toBeUndefined();
+    expect(await orderById(db.sql, bid.order.id)).toEqual(bid.order);
+    expect(await orderById(db.sql, ask.order.id)).toMatchObject({ status: 'filled', held: 0n });
+
+    // a process that does not run the pair reads behind the journal and the settled sequence number
+    const elsewhere = new ExchangeService(db.sql, new Markets(db.sql, db.url, log));
+    await exchange.place(order(seller, { side: 'sell', price: 40_000n * USDT, amount: BTC / 10n }));
+    await exchange.place(order(buyer, { side: 'buy', price: 40_000n * USDT, amount: BTC / 10n }));
+    await elsewhere.settledFor(buyer);
+    const [row] = await db.sql`select settled_seq, (select max(seq) from exchange_journal where pair = 'BTC-USDT') as journaled
+      from exchange_markets where pair = 'BTC-USDT'`;
+    expect(Number(row!.settledSeq)).toBe(Number(row!.journaled));
+    // an engine that stopped settling: the barrier gives up rather than read a state it cannot vouch for
+    await db.sql`update exchange_markets set settled_seq = settled_seq - 1 where pair = 'BTC-USDT'`;
+    expect(await settledElsewhere(db.sql, ['BTC-USDT'], 50)).toBe(false);
+    await db.sql`update exchange_markets set settled_seq = settled_seq + 1 where pair = 'BTC-USDT'`;
+    expect(await settledElsewhere(db.sql, ['BTC-USDT'], 50)).toBe(true);
+    // callers arriving before a check starts share it; one arriving after waits for a check of its own
+    const barrier = new RemoteBarrier(db.sql);
+    const first = barrier.settled(['BTC-USDT']);
+    expect(barrier.settled(['BTC-USDT'])).toBe(first);
+    expect(await first).toBe(true);
+    expect(barrier.settled(['BTC-USDT'])).not.toBe(first);
   });
 
   it('answers a repeated Idempotency-Key with the first order, and a different body with a conflict', async () => {
@@ -176,6 +219,7 @@ describe('placing and matching orders', () => {
       coalesce(sum(held) filter (where hold_currency = 'USDT'), 0) as usdt from orders where status in ('new', 'open')`;
     expect((await balanceOf(db.sql, ORDER_ESCROW, 'BTC')).creditsPending).toBe(open!.btc);
     expect((await balanceOf(db.sql, ORDER_ESCROW, 'USDT')).creditsPending).toBe(open!.usdt);
+    await Promise.all(traders.map((t) => exchange.settledFor(t)));
     const [count] = await db.sql`select count(*)::int as n from trades`;
     expect(count!.n).toBeGreaterThan(10);
   });

@@ -122,6 +122,22 @@ describe('BatchQueue', () => {
     expect(await Promise.all([...burst, ...meanwhile])).toEqual([20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
   });
 
+  it('starts the next batch before handing out the answers of the one that committed', async () => {
+    const held = heldCommits();
+    const queue = new BatchQueue(held.commit, 100);
+    let batchesStartedWhenAnswered = 0;
+    const first = queue.submit(1).then((answer) => {
+      batchesStartedWhenAnswered = held.batches.length;
+      return answer;
+    });
+    await held.settle();
+    const second = queue.submit(2);
+    await held.releaseCurrent();
+    expect(batchesStartedWhenAnswered).toBe(2);
+    await held.releaseAll();
+    expect(await Promise.all([first, second])).toEqual([10, 20]);
+  });
+
   it('retries a failed batch one request at a time, so only the culprit sees the error', async () => {
     const held = heldCommits();
     const queue = new BatchQueue(held.commit, 100, 2);

@@ -50,9 +50,9 @@ export class BatchQueue<Req, Res> {
   /**
    * At most half of one cycle's requests (the last batch and those queued since), when that is fewer than the queue.
    * Callers who send their next request when answered (a client's connection, a worker's loop) otherwise settle into
-   * two groups of any sizes that alternate, each arriving while the other commits; through the API, measured at 11
-   * and 53 of 64 (bench/bets.ts). The small group pays a whole transaction for few requests, and the API has nothing to
-   * parse while the large one commits. Halves alternate evenly: one half commits while the API answers the other and
+   * two groups of any sizes that alternate, each arriving while the other commits; through the API, 64 clients split
+   * 63 and 1, 12 and 52, 26 and 38 in different runs (bench/bets.ts). The small group pays a whole transaction for few
+   * requests, and the API has nothing to parse while the large one commits. Halves alternate evenly: one half commits while the API answers the other and
    * reads its next requests. Under steady arrivals the queue holds about one batch, and all of it goes; after the
    * queue ran empty (no cycle to go by) so does the first batch. With more than one batch in flight, batches overlap
    * anyway and each takes what is queued.
@@ -74,8 +74,8 @@ export class BatchQueue<Req, Res> {
   /**
    * Commits a batch, then starts the next one before handing this one's answers out: answering a batch's callers
    * (through the API, writing their responses) runs in one go on the event loop, and the next batch's first
-   * statements go to PostgreSQL meanwhile instead of after it. The next batch is the same either way: nothing new is
-   * queued while the answers are handed out.
+   * statements go to PostgreSQL meanwhile instead of after it. It takes what is queued at that moment: nothing is
+   * read from a socket while the answers are handed out.
    */
   private async commitBatch(batch: Array<Waiting<Req, Res>>): Promise<void> {
     const answer = await this.answers(batch);
@@ -85,8 +85,10 @@ export class BatchQueue<Req, Res> {
     answer();
   }
 
-  /** Commits a batch (one that throws, again one request at a time: only the culprit sees the error) and returns
-   * what hands each request its answer. */
+  /**
+   * Commits a batch (one that throws, again one request at a time: only the culprit sees the error) and returns what
+   * hands each request its answer.
+   */
   private async answers(batch: Array<Waiting<Req, Res>>): Promise<() => void> {
     try {
       const results = await this.commit(batch.map((w) => w.request));

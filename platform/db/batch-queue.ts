@@ -22,12 +22,13 @@ export class BatchQueue<Req, Res> {
    * `commit` answers each request of a batch, in order. `maxInFlight` batches may be committing at once: with 2, the
    * next batch's early statements run while the previous one waits on its commit's fsync (a writer whose batches
    * lock the same rows still applies them one after the other, as the row locks make the second wait). Keep 1 where
-   * batches must commit in submission order (a journal).
+   * batches must commit in submission order (a journal). `evenHalves`: see `nextBatchSize`.
    */
   constructor(
     private readonly commit: (batch: Req[]) => Promise<Res[]>,
     private readonly maxBatch: number,
     private readonly maxInFlight = 1,
+    private readonly evenHalves = false,
   ) {}
 
   submit(request: Req): Promise<Res> {
@@ -55,10 +56,11 @@ export class BatchQueue<Req, Res> {
    * requests, and the API has nothing to parse while the large one commits. Halves alternate evenly: one half commits while the API answers the other and
    * reads its next requests. Under steady arrivals the queue holds about one batch, and all of it goes; after the
    * queue ran empty (no cycle to go by) so does the first batch. With more than one batch in flight, batches overlap
-   * anyway and each takes what is queued.
+   * anyway and each takes what is queued. Only for queues that ask for it (`evenHalves`, the bet placer): a market's
+   * journal, whose batches interleave settlement turns, measured smaller batches and fewer orders a second with it.
    */
   private nextBatchSize(): number {
-    const halves = this.maxInFlight === 1 && this.lastBatch > 0;
+    const halves = this.evenHalves && this.maxInFlight === 1 && this.lastBatch > 0;
     const cycle = halves ? Math.ceil((this.lastBatch + this.queue.length) / 2) : this.queue.length;
     return Math.min(this.maxBatch, this.queue.length, Math.max(1, cycle));
   }

@@ -37,7 +37,8 @@ export class BetPlacer {
         (tx) => readForBets(tx, batch),
         (tx, read) => placeBets(tx, batch, read),
       );
-    this.queue = new BatchQueue((batch) => retryOnRace(() => place(batch)), maxBatch, batchesInFlight);
+    // even halves: a closed loop of callers through the API otherwise splits into two uneven alternating groups
+    this.queue = new BatchQueue((batch) => retryOnRace(() => place(batch)), maxBatch, batchesInFlight, true);
   }
 
   place(request: BetRequest): Promise<PlacementOutcome> {

@@ -22,13 +22,14 @@ export class BatchQueue<Req, Res> {
    * `commit` answers each request of a batch, in order. `maxInFlight` batches may be committing at once: with 2, the
    * next batch's early statements run while the previous one waits on its commit's fsync (a writer whose batches
    * lock the same rows still applies them one after the other, as the row locks make the second wait). Keep 1 where
-   * batches must commit in submission order (a journal). `evenHalves`: see `nextBatchSize`.
+   * batches must commit in submission order (a journal). `pacing`: for callers through the API, see `nextBatchSize`
+   * and `commitBatch`.
    */
   constructor(
     private readonly commit: (batch: Req[]) => Promise<Res[]>,
     private readonly maxBatch: number,
     private readonly maxInFlight = 1,
-    private readonly evenHalves = false,
+    private readonly pacing: { evenHalves?: boolean; nextBeforeAnswers?: boolean } = {},
   ) {}
 
   submit(request: Req): Promise<Res> {
@@ -56,11 +57,10 @@ export class BatchQueue<Req, Res> {
    * requests, and the API has nothing to parse while the large one commits. Halves alternate evenly: one half commits while the API answers the other and
    * reads its next requests. Under steady arrivals the queue holds about one batch, and all of it goes; after the
    * queue ran empty (no cycle to go by) so does the first batch. With more than one batch in flight, batches overlap
-   * anyway and each takes what is queued. Only for queues that ask for it (`evenHalves`, the bet placer): a market's
-   * journal, whose batches interleave settlement turns, measured smaller batches and fewer orders a second with it.
+   * anyway and each takes what is queued. Only for queues that ask for it (`evenHalves`, the bet placer).
    */
   private nextBatchSize(): number {
-    const halves = this.evenHalves && this.maxInFlight === 1 && this.lastBatch > 0;
+    const halves = this.pacing.evenHalves === true && this.maxInFlight === 1 && this.lastBatch > 0;
     const cycle = halves ? Math.ceil((this.lastBatch + this.queue.length) / 2) : this.queue.length;
     return Math.min(this.maxBatch, this.queue.length, Math.max(1, cycle));
   }
@@ -74,15 +74,18 @@ export class BatchQueue<Req, Res> {
   }
 
   /**
-   * Commits a batch, then starts the next one before handing this one's answers out: answering a batch's callers
-   * (through the API, writing their responses) runs in one go on the event loop, and the next batch's first
-   * statements go to PostgreSQL meanwhile instead of after it. It takes what is queued at that moment: nothing is
-   * read from a socket while the answers are handed out.
+   * Commits a batch and hands its answers out; the next batch starts after them (a turn of the event loop later, so
+   * that what the answered callers submit joins it), or with `nextBeforeAnswers` before them: answering a batch's
+   * callers through the API (writing their responses) runs in one go on the event loop, and the next batch's first
+   * statements go to PostgreSQL meanwhile instead of after it. A market's journal, whose answered callers submit their
+   * next orders at once, measured smaller batches and fewer orders a second with it (bench/orders.ts).
    */
   private async commitBatch(batch: Array<Waiting<Req, Res>>): Promise<void> {
     const answer = await this.answers(batch);
+    if (!this.pacing.nextBeforeAnswers) answer();
     this.inFlight--;
     if (this.queue.length === 0 && this.inFlight === 0) this.lastBatch = 0;
+    if (!this.pacing.nextBeforeAnswers) return this.schedule();
     this.flush();
     answer();
   }

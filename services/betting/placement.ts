@@ -37,8 +37,10 @@ export class BetPlacer {
         (tx) => readForBets(tx, batch),
         (tx, read) => placeBets(tx, batch, read),
       );
-    // even halves: a closed loop of callers through the API otherwise splits into two uneven alternating groups
-    this.queue = new BatchQueue((batch) => retryOnRace(() => place(batch)), maxBatch, batchesInFlight, true);
+    // its callers are the API's requests: a closed loop of clients splits into two alternating groups, evened out here,
+    // and answering a batch means writing its responses (BatchQueue)
+    const pacing = { evenHalves: true, nextBeforeAnswers: true };
+    this.queue = new BatchQueue((batch) => retryOnRace(() => place(batch)), maxBatch, batchesInFlight, pacing);
   }
 
   place(request: BetRequest): Promise<PlacementOutcome> {

@@ -92,7 +92,7 @@ describe('BatchQueue', () => {
 
   it('evens out callers that split into alternating groups: a batch takes at most half of a cycle', async () => {
     const held = heldCommits();
-    const queue = new BatchQueue(held.commit, 100, 1, true);
+    const queue = new BatchQueue(held.commit, 100, 1, { evenHalves: true });
     const answers = [queue.submit(1)];
     await held.settle();
     // 7 callers arrive while the lone request commits: the cycle (the last batch and the queue) is 8, a half 4
@@ -109,7 +109,7 @@ describe('BatchQueue', () => {
 
   it('sends a whole burst in one batch after the queue ran empty, and everything queued when it keeps up', async () => {
     const held = heldCommits();
-    const queue = new BatchQueue(held.commit, 100, 1, true);
+    const queue = new BatchQueue(held.commit, 100, 1, { evenHalves: true });
     const first = queue.submit(1);
     await held.settle();
     await held.releaseCurrent();
@@ -122,9 +122,9 @@ describe('BatchQueue', () => {
     expect(await Promise.all([...burst, ...meanwhile])).toEqual([20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
   });
 
-  it('starts the next batch before handing out the answers of the one that committed', async () => {
+  it('with nextBeforeAnswers, starts the next batch before handing out the answers of the one that committed', async () => {
     const held = heldCommits();
-    const queue = new BatchQueue(held.commit, 100);
+    const queue = new BatchQueue(held.commit, 100, 1, { nextBeforeAnswers: true });
     let batchesStartedWhenAnswered = 0;
     const first = queue.submit(1).then((answer) => {
       batchesStartedWhenAnswered = held.batches.length;

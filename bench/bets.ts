@@ -15,6 +15,8 @@ import { printComparisons, writeBatchesInFlight } from './support/api-process.js
 import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
+import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
+import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
 const CONCURRENCY = benchConcurrencies('16,32,64');
@@ -44,28 +46,39 @@ async function run(stack: ApiStack) {
   await drive(WARMUP, CONCURRENCY[0]!, overHttp(await publish('1.50')));
 
   console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
+  const sql = createSql(databaseUrl, { max: 10 });
   let eventId = '';
-  const runs = await runsThroughApi(baseUrl, BETS, CONCURRENCY, 'bet', async () => {
-    eventId = await publish('1.85');
-    return overHttp(eventId);
-  });
+  const runs = await runsThroughApi(
+    baseUrl,
+    BETS,
+    CONCURRENCY,
+    'bet',
+    async () => {
+      eventId = await publish('1.85');
+      return overHttp(eventId);
+    },
+    async () => console.log(await batchSizes(sql, eventId)),
+  );
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
-  const sql = createSql(databaseUrl, { max: 10 });
   const placer = new BetPlacer(sql, writeBatchesInFlight());
   const direct = await publish('1.85');
-  const withoutHttp = await drive(BETS, 64, async (n) => {
-    const outcome = await placer.place({
-      userId: users[n % users.length]!.id,
-      eventId: direct,
-      currency: 'USD',
-      amount: 125n,
-      idempotencyKey: `d-${n}`,
-    });
-    return outcome.ok;
-  });
+  const [withoutHttp, stackCpu] = await withStackCpu(BETS, () =>
+    drive(BETS, 64, async (n) => {
+      const outcome = await placer.place({
+        userId: users[n % users.length]!.id,
+        eventId: direct,
+        currency: 'USD',
+        amount: 125n,
+        idempotencyKey: `d-${n}`,
+      });
+      return outcome.ok;
+    }),
+  );
   console.log('  BetPlacer called in-process (no HTTP), for comparison:');
   printRun(64, withoutHttp);
+  console.log(formatStackCpu(stackCpu, 'bet'));
+  console.log(await batchSizes(sql, direct));
   await sql.end();
   printComparisons(
     'POST /v1/bets against BetPlacer in-process, this run',
@@ -88,4 +101,18 @@ async function run(stack: ApiStack) {
   const audit = await api.post('/v1/ops/audit', undefined, { token: adminToken });
   console.log(`\nledger audit: ${audit.body.ok ? 'balanced' : 'DRIFT'} (${audit.body.transfers_checked} transfers)`);
   agent.destroy();
+}
+
+/**
+ * The group-commit batches an event's bets went in: a batch stamps its bets with one clock reading (placement.ts), so
+ * the bets sharing a `placed_at` are one batch. Larger batches cost PostgreSQL less per bet.
+ */
+async function batchSizes(sql: Sql, eventId: string): Promise<string> {
+  const [row] = await sql`
+    select count(*)::int as batches, avg(n)::float as mean,
+           percentile_cont(0.5) within group (order by n)::float as median, max(n)::int as max,
+           (array_agg(n order by placed_at))[51:62] as sample
+    from (select placed_at, count(*)::int as n from bets where event_id = ${eventId} group by placed_at) b`;
+  const { batches, mean, median, max, sample } = row!;
+  return `  batches: ${batches}, bets per batch mean ${(mean as number).toFixed(1)}, median ${median}, max ${max}; the 51st to 62nd in order: ${(sample as number[]).join(' ')}`;
 }

@@ -15,6 +15,7 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
+import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
 import {
   apiNodeArgs,
   apiProcessEnv,
@@ -133,6 +134,8 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     },
   });
   const comparisons: Comparison[] = [];
+  /** CPU per request of every process of the stack during each API run (bench/support/stack-cpu.ts). */
+  const stackCpuLines: string[] = [];
   try {
     const baseUrl = `http://127.0.0.1:${port}`;
     const client = new ApiClient(baseUrl);
@@ -173,9 +176,10 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
       ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
     ] as const) {
-      const [run, sqlPerRequest, apiCpuMs] = await countingSql(baseUrl, REQUESTS, () =>
-        runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i)),
+      const [[run, sqlPerRequest, apiCpuMs], stackCpu] = await withStackCpu(REQUESTS, () =>
+        countingSql(baseUrl, REQUESTS, () => runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i))),
       );
+      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}`);
       figures.push({ name, operations: REQUESTS, ...run });
       comparisons.push({
         scenario: name.replace('API POST /v1/transfers, ', ''),
@@ -201,5 +205,6 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     figures,
   );
   printComparisons(`POST /v1/transfers against the ledger module, both at concurrency ${CONCURRENCY}, this run`, comparisons);
+  console.log(stackCpuLines.join('\n'));
 });
 process.exit(0);

@@ -5,6 +5,7 @@
  */
 import { countingSql, type Comparison } from './api-process.js';
 import { cpuMsPerCall, drive, percentileOf, perSecond, printRun, type Run } from './api-stack.js';
+import { formatStackCpu, withStackCpu, type StackCpuDelta } from './stack-cpu.js';
 
 /** A whole number from BENCH_<name>, or the default. */
 export function benchNumber(name: string, fallback: number): number {
@@ -21,6 +22,8 @@ export interface ApiRun {
   run: Run;
   sqlPerCall: number;
   apiCpuMs: number;
+  /** Every process of the stack's CPU per call (PostgreSQL's backends, the client, …), and how busy the machine was. */
+  stackCpu: StackCpuDelta | undefined;
 }
 
 /**
@@ -39,9 +42,12 @@ export async function runsThroughApi(
   const runs: ApiRun[] = [];
   for (const concurrency of concurrencies) {
     const call = await callAt(concurrency);
-    const [run, sqlPerCall, apiCpuMs] = await countingSql(baseUrl, calls, () => drive(calls, concurrency, call));
+    const [[run, sqlPerCall, apiCpuMs], stackCpu] = await withStackCpu(calls, () =>
+      countingSql(baseUrl, calls, () => drive(calls, concurrency, call)),
+    );
     printRun(concurrency, run, sqlPerCall);
-    const apiRun = { concurrency, run, sqlPerCall, apiCpuMs };
+    console.log(formatStackCpu(stackCpu, unit));
+    const apiRun = { concurrency, run, sqlPerCall, apiCpuMs, stackCpu };
     runs.push(apiRun);
     await afterRun?.(apiRun);
   }

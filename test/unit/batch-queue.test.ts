@@ -21,6 +21,12 @@ function heldCommits() {
   return {
     commit,
     batches,
+    /** Lets the batches committing now finish, and the queue start its next one. */
+    releaseCurrent: async () => {
+      releases.splice(0).forEach((release) => release());
+      await settle();
+      await settle();
+    },
     releaseAll: async () => {
       while (releases.length > 0) {
         releases.splice(0).forEach((release) => release());
@@ -82,6 +88,54 @@ describe('BatchQueue', () => {
     await held.releaseAll();
     expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50]);
     expect(held.batches.slice(2)).toEqual([[5]]);
+  });
+
+  it('evens out callers that split into alternating groups: a batch takes at most half of a cycle', async () => {
+    const held = heldCommits();
+    const queue = new BatchQueue(held.commit, 100, 1, { evenHalves: true });
+    const answers = [queue.submit(1)];
+    await held.settle();
+    // 7 callers arrive while the lone request commits: the cycle (the last batch and the queue) is 8, a half 4
+    answers.push(...[2, 3, 4, 5, 6, 7, 8].map((n) => queue.submit(n)));
+    await held.releaseCurrent();
+    expect(held.batches).toEqual([[1], [2, 3, 4, 5]]);
+    // the lone caller is back while the half commits: the rest and it make the next half
+    answers.push(queue.submit(9));
+    await held.releaseCurrent();
+    expect(held.batches.slice(2)).toEqual([[6, 7, 8, 9]]);
+    await held.releaseAll();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  });
+
+  it('sends a whole burst in one batch after the queue ran empty, and everything queued when it keeps up', async () => {
+    const held = heldCommits();
+    const queue = new BatchQueue(held.commit, 100, 1, { evenHalves: true });
+    const first = queue.submit(1);
+    await held.settle();
+    await held.releaseCurrent();
+    expect(await first).toBe(10);
+    const burst = [2, 3, 4, 5, 6].map((n) => queue.submit(n));
+    await held.settle();
+    const meanwhile = [7, 8, 9, 10, 11].map((n) => queue.submit(n));
+    await held.releaseAll();
+    expect(held.batches).toEqual([[1], [2, 3, 4, 5, 6], [7, 8, 9, 10, 11]]);
+    expect(await Promise.all([...burst, ...meanwhile])).toEqual([20, 30, 40, 50, 60, 70, 80, 90, 100, 110]);
+  });
+
+  it('with nextBeforeAnswers, starts the next batch before handing out the answers of the one that committed', async () => {
+    const held = heldCommits();
+    const queue = new BatchQueue(held.commit, 100, 1, { nextBeforeAnswers: true });
+    let batchesStartedWhenAnswered = 0;
+    const first = queue.submit(1).then((answer) => {
+      batchesStartedWhenAnswered = held.batches.length;
+      return answer;
+    });
+    await held.settle();
+    const second = queue.submit(2);
+    await held.releaseCurrent();
+    expect(batchesStartedWhenAnswered).toBe(2);
+    await held.releaseAll();
+    expect(await Promise.all([first, second])).toEqual([10, 20]);
   });
 
   it('retries a failed batch one request at a time, so only the culprit sees the error', async () => {

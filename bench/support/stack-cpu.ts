@@ -1,0 +1,142 @@
+/**
+ * Where the machine's CPU goes during a run, process by process: the bench's own process and every process it spawned
+ * (the API, the worker, PostgreSQL's postmaster and all its backends, the Temporal dev server), read from /proc before
+ * and after, plus the whole machine's busy share (which other work on the machine adds to). The API is half idle under
+ * the benches: whether the cores are saturated decides whether the lever is CPU per request summed over every process
+ * or the way requests queue. Linux only; elsewhere it reports nothing.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux node runs on). */
+const TICKS_PER_SECOND = 100;
+
+export interface StackCpu {
+  /** CPU milliseconds by process kind: bench, api, worker, postgres, temporal, other. */
+  byKind: Map<string, number>;
+  /** Busy and total ticks of the whole machine (all cores), from /proc/stat. */
+  machineBusy: number;
+  machineTotal: number;
+}
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  ticks: number;
+}
+
+function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name, in parentheses, may hold spaces: the fields after its closing parenthesis are fixed
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined; // exited between the listing and the read
+  }
+}
+
+/** What a process of the stack is, from its command line (spawnEntryPoint runs `node … workers/<entry>.ts`). */
+function kindOf(pid: number): string {
+  if (pid === process.pid) return 'bench';
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return 'other';
+  }
+  if (/postgres/.test(command)) return 'postgres';
+  if (/temporal/.test(command)) return 'temporal';
+  if (command.includes('workers/api.ts')) return 'api';
+  if (command.includes('workers/worker.ts')) return 'worker';
+  return 'other';
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  const idle = cpu[3]! + cpu[4]!; // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** This process and all its descendants' CPU so far, by kind. */
+export function stackCpu(): StackCpu | undefined {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+  const stats = new Map<number, ProcStat>();
+  for (const pid of pids) {
+    const stat = readProcStat(pid);
+    if (stat) stats.set(pid, stat);
+  }
+  const inStack = (pid: number): boolean => {
+    for (let p = pid; p > 1; p = stats.get(p)?.ppid ?? 0) if (p === process.pid) return true;
+    return false;
+  };
+  const byKind = new Map<string, number>();
+  for (const stat of stats.values()) {
+    if (!inStack(stat.pid)) continue;
+    const kind = kindOf(stat.pid);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + (1000 * stat.ticks) / TICKS_PER_SECOND);
+  }
+  const machine = machineTicks();
+  return { byKind, machineBusy: machine.busy, machineTotal: machine.total };
+}
+
+export interface StackCpuDelta {
+  /** CPU ms per request by kind, over the run. */
+  perRequestMs: Record<string, number>;
+  /** The whole machine's busy share over the run, 0–1 (other helpers' work included). */
+  machineBusy: number;
+  /** The stack's processes' CPU over the run as a share of the machine's cores, 0–1. */
+  stackBusy: number;
+}
+
+/**
+ * The CPU each kind of process spent per request between two readings. A process that exited between them (a
+ * PostgreSQL backend closed meanwhile) is missed; the benches keep their connections open.
+ */
+export function stackCpuDelta(
+  before: StackCpu | undefined,
+  after: StackCpu | undefined,
+  requests: number,
+): StackCpuDelta | undefined {
+  if (!before || !after) return undefined;
+  const perRequestMs: Record<string, number> = {};
+  let stackMs = 0;
+  for (const [kind, ms] of after.byKind) {
+    const spent = ms - (before.byKind.get(kind) ?? 0);
+    stackMs += spent;
+    perRequestMs[kind] = spent / requests;
+  }
+  const totalTicks = after.machineTotal - before.machineTotal;
+  const totalMs = (1000 * totalTicks) / TICKS_PER_SECOND;
+  return {
+    perRequestMs,
+    machineBusy: (after.machineBusy - before.machineBusy) / totalTicks,
+    stackBusy: stackMs / totalMs,
+  };
+}
+
+/** Runs `work` and returns its result with the stack's CPU per request meanwhile. */
+export async function withStackCpu<T>(requests: number, work: () => Promise<T>): Promise<[T, StackCpuDelta | undefined]> {
+  const before = stackCpu();
+  const result = await work();
+  return [result, stackCpuDelta(before, stackCpu(), requests)];
+}
+
+/** One line: CPU ms per request by process kind, largest first, and how busy the machine was. */
+export function formatStackCpu(delta: StackCpuDelta | undefined, unit: string): string {
+  if (!delta) return '  (no /proc: CPU by process not measured)';
+  const kinds = Object.entries(delta.perRequestMs)
+    .filter(([, ms]) => ms >= 0.0005)
+    .sort((a, b) => b[1] - a[1]);
+  const total = kinds.reduce((sum, [, ms]) => sum + ms, 0);
+  const parts = kinds.map(([kind, ms]) => `${kind} ${ms.toFixed(3)}`).join(', ');
+  const pct = (share: number) => `${Math.round(100 * share)}%`;
+  return `  CPU ms/${unit} by process: ${parts} = ${total.toFixed(3)}; machine busy ${pct(delta.machineBusy)} of its cores (this stack ${pct(delta.stackBusy)})`;
+}

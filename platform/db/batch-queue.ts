@@ -54,10 +54,11 @@ export class BatchQueue<Req, Res> {
    * Callers who send their next request when answered (a client's connection, a worker's loop) otherwise settle into
    * two groups of any sizes that alternate, each arriving while the other commits; through the API, 64 clients split
    * 63 and 1, 12 and 52, 26 and 38 in different runs (bench/bets.ts). The small group pays a whole transaction for few
-   * requests, and the API has nothing to parse while the large one commits. Halves alternate evenly: one half commits while the API answers the other and
-   * reads its next requests. Under steady arrivals the queue holds about one batch, and all of it goes; after the
-   * queue ran empty (no cycle to go by) so does the first batch. With more than one batch in flight, batches overlap
-   * anyway and each takes what is queued. Only for queues that ask for it (`evenHalves`, the bet placer).
+   * requests, and the API has nothing to parse while the large one commits. Halves alternate evenly: one half commits
+   * while the API answers the other and reads its next requests. Under steady arrivals the queue holds about one batch,
+   * and all of it goes; after the queue ran empty (no cycle to go by) so does the first batch. With more than one
+   * batch in flight, batches overlap anyway and each takes what is queued. Only for queues that ask for it
+   * (`evenHalves`, the bet placer).
    */
   private nextBatchSize(): number {
     const halves = this.pacing.evenHalves === true && this.maxInFlight === 1 && this.lastBatch > 0;

@@ -6,6 +6,7 @@
  * or the way requests queue. Linux only; elsewhere it reports nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../../platform/embedded/pid-file.js';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux node runs on). */
 const TICKS_PER_SECOND = 100;
@@ -25,14 +26,9 @@ interface ProcStat {
 }
 
 function readProcStat(pid: number): ProcStat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name, in parentheses, may hold spaces: the fields after its closing parenthesis are fixed
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
-    return undefined; // exited between the listing and the read
-  }
+  const fields = procStatFields(pid);
+  if (!fields) return undefined; // exited between the listing and the read
+  return { pid, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
 /** What a process of the stack is, from its command line (spawnEntryPoint runs `node … workers/<entry>.ts`). */

@@ -20,17 +20,24 @@ export interface RecordedProcess {
   stopSignal: NodeJS.Signals;
 }
 
-/** The process's start time, or null when it is gone (a zombie counts as gone: it only waits to be reaped). */
-export function processStartTime(pid: number): string | null {
+/**
+ * The fields of /proc/<pid>/stat from the third on (state, ppid, …: index 0 is field 3), or null when the process is
+ * gone. The command name (field 2) may hold spaces and parentheses, so the fields are counted after its closing one.
+ */
+export function procStatFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** The process's start time, or null when it is gone (a zombie counts as gone: it only waits to be reaped). */
+export function processStartTime(pid: number): string | null {
+  const fields = procStatFields(pid);
+  if (!fields || fields[0] === 'Z' || fields[0] === 'X') return null;
+  return fields[19] ?? null;
 }
 
 export function isRunning(entry: RecordedProcess): boolean {

@@ -65,6 +65,11 @@ interface SendJob {
   request: SendRequest;
 }
 type Outcome = { send: Send } | { error: unknown };
+/** The send of an outcome, or its error thrown. */
+function sentOrThrow(outcome: Outcome): Send {
+  if ('error' in outcome) throw outcome.error;
+  return outcome.send;
+}
 /** Sends stored in one SQL transaction and broadcast together at most. */
 const SENDS_PER_BATCH = 500;
 
@@ -89,20 +94,14 @@ export class EvmSender {
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
   async send(signer: Signer, request: SendRequest): Promise<Send> {
-    const outcome = await this.sending.submit({ signer, request });
-    if ('error' in outcome) throw outcome.error;
-    return outcome.send;
+    return sentOrThrow(await this.sending.submit({ signer, request }));
   }
 
   /** Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`). */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
     const jobs = requests.map((request) => ({ signer, request }));
     const outcomes = await this.sendEach(jobs);
-    return jobs.map((job) => {
-      const outcome = outcomes.get(job)!;
-      if ('error' in outcome) throw outcome.error;
-      return outcome.send;
-    });
+    return jobs.map((job) => sentOrThrow(outcomes.get(job)!));
   }
 
   /**

@@ -79,7 +79,7 @@ const refusal = (error: { code: ErrorCode; message: string }) => {
 export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const callbacks = { sql: deps.sql, ...deps.webhooks };
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/bets',
       tags: ['betting'],
@@ -93,8 +93,6 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
     async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(user.id);
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
       const currency = await requireCurrency(deps.currencies, body.currency);
       if (!currency.enabled)

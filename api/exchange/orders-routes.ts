@@ -99,7 +99,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    pageRoute(guards.user, {
+    pageRoute(guards.funds, {
       path: '/v1/orders',
       tags: ['exchange'],
       summary: "The caller's orders, newest first: open ones, history, or both",
@@ -108,7 +108,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const { limit, cursor, pair, state } = c.req.valid('query');
-      await exchange.settledFor(c.get('user').id);
       const rows = await ordersOfUser(deps.sql, c.get('user').id, {
         before: decodeCursor(cursor),
         limit: limit + 1,
@@ -129,7 +128,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/orders/{id}',
       tags: ['exchange'],
@@ -139,7 +138,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const user = c.get('user').id;
-      await exchange.settledFor(user);
       const order = found(await orderById(deps.sql, c.req.valid('param').id), 'no such order', (o) => o.userId === user);
       const pair = await exchange.pair(order.pair);
       const fills = (await tradesOfOrder(deps.sql, order.id)).map((t) => tradeView(t, pair, user));
@@ -148,7 +146,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
   );
 
   app.openapi(
-    pageRoute(guards.user, {
+    pageRoute(guards.funds, {
       path: '/v1/trades',
       tags: ['exchange'],
       summary: "The caller's trades, newest first",
@@ -158,7 +156,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     async (c) => {
       const { limit, cursor, pair } = c.req.valid('query');
       const user = c.get('user').id;
-      await exchange.settledFor(user);
       const before = decodeCursor(cursor);
       if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidField('cursor', 'is not a cursor this API returned');
       const rows = await tradesOfUser(deps.sql, user, { pair, limit: limit + 1, before });

@@ -139,7 +139,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/exchange/quotes/{id}/accept',
       tags: ['fast exchange'],
@@ -151,8 +151,6 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       },
     }),
     async (c) => {
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(c.get('user').id);
       const swap = await acceptQuote(service, {
         userId: c.get('user').id,
         quoteId: c.req.valid('param').id,
@@ -166,7 +164,7 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/exchange/{id}/repeat',
       tags: ['fast exchange'],
@@ -189,8 +187,6 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     }),
     async (c) => {
       const userId = c.get('user').id;
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(userId);
       // only a swap is an exchange order: a quote never accepted is not one to repeat
       const { order } = await ownOrder(deps.sql, userId, orderId('ex', c.req.valid('param').id));
       const original = await ownQuote(service, userId, c.req.valid('param').id);

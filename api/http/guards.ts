@@ -26,6 +26,12 @@ const unauthenticated = (detail: string) => new ApiError(ErrorCode.Unauthenticat
 export interface Guards {
   /** Any authenticated user. */
   user: MiddlewareHandler<AppEnv>;
+  /**
+   * A user whose funds, orders or notices the route reads or spends. Spot orders are answered before they settle, so
+   * this waits until the markets have settled every trade answered to the caller (ARCHITECTURE.md, "Exchange"): a
+   * read sees its own writes, and a spend sees what the trades brought in.
+   */
+  funds: MiddlewareHandler<AppEnv>;
   /** A bearer token only: managing credentials is not something an API key may do. */
   session: MiddlewareHandler<AppEnv>;
   operator: MiddlewareHandler<AppEnv>;
@@ -75,7 +81,7 @@ export function createGuards(deps: ApiDeps): Guards {
   }
 
   const authenticate =
-    (options: { allowApiKey: boolean; roles?: Role[] }): MiddlewareHandler<AppEnv> =>
+    (options: { allowApiKey: boolean; roles?: Role[]; settled?: true }): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
       const authorization = c.req.header('authorization');
       const apiKey = c.req.header('x-api-key');
@@ -100,11 +106,13 @@ export function createGuards(deps: ApiDeps): Guards {
         throw new ApiError(ErrorCode.Forbidden, `this needs the ${options.roles.join(' or ')} role`);
       }
       c.set('user', { id: user.id, email: user.email, role: user.role, via });
+      if (options.settled) await deps.exchange.settledFor(user.id);
       await next();
     };
 
   return {
     user: authenticate({ allowApiKey: true }),
+    funds: authenticate({ allowApiKey: true, settled: true }),
     session: authenticate({ allowApiKey: false }),
     operator: authenticate({ allowApiKey: true, roles: ['operator', 'admin'] }),
     admin: authenticate({ allowApiKey: true, roles: ['admin'] }),

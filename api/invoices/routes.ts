@@ -240,7 +240,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/invoices/{id}/pay',
       tags: ['invoices'],
@@ -256,8 +256,6 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const currency = await requireCurrency(deps.currencies, c.req.valid('json').currency);
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(c.get('user').id);
       const { payment, replayed } = await payFromBalance(invoices, {
         invoiceId: c.req.valid('param').id,
         payerId: c.get('user').id,

@@ -14,7 +14,7 @@ const BalanceView = z
 
 export function balanceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/balances',
       tags: ['ledger'],
@@ -22,8 +22,6 @@ export function balanceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       responses: { 200: jsonResponse('Balances', z.object({ data: z.array(BalanceView) })), ...problems(401) },
     }),
     async (c) => {
-      // spot orders are answered before they settle: this waits until the markets have settled what touched the caller
-      await deps.exchange.settledFor(c.get('user').id);
       const [currencies, accounts] = await Promise.all([
         deps.currencies.all(),
         balancesOf(deps.sql, userAccountName(c.get('user').id)),

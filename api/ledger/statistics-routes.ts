@@ -24,7 +24,7 @@ const TotalsView = z
 
 export function statisticsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/statistics',
       tags: ['ledger'],
@@ -47,7 +47,6 @@ export function statisticsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       if (from >= to) throw invalidField('from', 'must be before to');
       if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS)
         throw invalidField('from', `must be at most ${MAX_PERIOD_DAYS} days before to`);
-      await deps.exchange.settledFor(c.get('user').id);
       const [totals, currencies] = await Promise.all([
         totalsOf(deps.sql, userAccountName(c.get('user').id), { from, to }),
         deps.currencies.all(),

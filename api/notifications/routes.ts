@@ -44,7 +44,7 @@ export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   };
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/notifications',
       tags: ['notifications'],

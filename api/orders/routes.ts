@@ -108,7 +108,7 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   }
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/orders/history',
       tags: ['orders'],
@@ -121,7 +121,6 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     }),
     async (c) => {
       const q = c.req.valid('query');
-      await deps.exchange.settledFor(c.get('user').id);
       const rows = await orderHistory(deps.sql, c.get('user').id, {
         types: q.type ? [...new Set(q.type.split(','))].map((t) => t as OrderType) : undefined,
         status: q.status,
@@ -152,7 +151,7 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'get',
       path: '/v1/orders/{id}/details',
       tags: ['orders'],
@@ -161,7 +160,6 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       responses: { 200: jsonResponse('The order', OrderDetailsView), ...problems(400, 401, 404) },
     }),
     async (c) => {
-      await deps.exchange.settledFor(c.get('user').id);
       const { order, details, callbacks } = await orderWithDetails(deps.sql, c.get('user').id, c.req.valid('param').id);
       const fields: Record<string, unknown> = { ...details.fields };
       for (const [field, currency] of Object.entries(details.amounts)) {

@@ -76,7 +76,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/transfers',
       tags: ['ledger'],
@@ -92,8 +92,6 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const currency = await requireCurrency(deps.currencies, body.currency);
       checkCallbackUrl(callbacks, body.callback_url);
       const senderId = c.get('user').id;
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(senderId);
       const { transfer, replayed } = await sendTransfer(transfers, {
         senderId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -111,7 +109,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/transfers/{id}/repeat',
       tags: ['ledger'],
@@ -133,8 +131,6 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const senderId = c.get('user').id;
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(senderId);
       const { order, details } = await ownOrderWithFields(deps.sql, senderId, orderId('tr', c.req.valid('param').id));
       const original = details.fields as { to_user_id: string; currency: string; amount: string; memo: string | null };
       const currency = await requireCurrency(deps.currencies, original.currency);
@@ -152,7 +148,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    pageRoute(guards.user, {
+    pageRoute(guards.funds, {
       path: '/v1/ledger/transfers',
       tags: ['ledger'],
       summary: "The caller's ledger entries, newest first",
@@ -162,7 +158,6 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const account = userAccountName(c.get('user').id);
-      await deps.exchange.settledFor(c.get('user').id);
       const rows = await transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: limit + 1, currency });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const view = (r: (typeof rows)[number]) => {

@@ -107,7 +107,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/withdrawals',
       tags: ['withdrawals'],
@@ -123,8 +123,6 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const currency = requireWithdrawable(await requireCurrency(deps.currencies, body.currency));
       checkCallbackUrl(callbacks, body.callback_url);
       const userId = c.get('user').id;
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(userId);
       const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
         userId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -139,7 +137,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   );
 
   app.openapi(
-    guardedRoute(guards.user, {
+    guardedRoute(guards.funds, {
       method: 'post',
       path: '/v1/withdrawals/{id}/repeat',
       tags: ['withdrawals'],
@@ -156,8 +154,6 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const userId = c.get('user').id;
-      // the spot exchange's barrier: a trade answered may not be settled yet (ARCHITECTURE.md, "Exchange")
-      await deps.exchange.settledFor(userId);
       const original = await ownWithdrawal(deps.sql, userId, c.req.valid('param').id);
       const { order } = await ownOrder(deps.sql, userId, orderId('wd', original.id));
       const currency = requireWithdrawable(await requireCurrency(deps.currencies, original.currency));

@@ -52,6 +52,11 @@ describe('trading over HTTP', () => {
       filled_quote: '2500.000000',
       fee: '0.00010000',
     });
+    // behind the same barrier as balances: the notice written when the order settles is there at once
+    const notices = await stack.api.get('/v1/notifications', { token: bob.token });
+    expect(notices.body.data).toEqual([
+      expect.objectContaining({ kind: 'order_filled', body: expect.objectContaining({ order_id: bid.body.id }) }),
+    ]);
 
     const withFills = await stack.api.get(`/v1/orders/${ask.body.id}`, { token: ann.token });
     expect(withFills.body).toMatchObject({ status: 'open', filled_amount: '0.05000000', held: '0.05000000' });

@@ -2,13 +2,12 @@
  * A reorg removing a deposit before its confirmations, on an anvil of this file's own (reorganising the shared chain
  * would break other tests): the deposit is dropped and never credited; later deposits are credited as usual.
  */
-import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startAnvil, type AnvilChain } from '../../platform/embedded/anvil.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnvilChain } from '../../platform/embedded/anvil.js';
 import { eventually, fundedWallet, setBalance, testProvider } from '../support/evm.js';
-import { freePort } from '../support/ports.js';
+import { startOwnAnvil } from '../support/own-anvil.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let anvil: AnvilChain;
@@ -18,7 +17,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   // no block time: blocks are mined when a transaction arrives or the test mines one
-  anvil = await startAnvil({ port: await freePort(), logFile: join(inject('testDataDir'), `anvil-reorg-${Date.now()}.log`) });
+  anvil = await startOwnAnvil('anvil-reorg');
   provider = testProvider(anvil.rpcUrl);
   customer = await fundedWallet(provider, '100');
   const gasKeeper = Wallet.createRandom();

@@ -3,17 +3,16 @@
  * broadcast (a failed broadcast is retried with the stored transaction, never a new one), nonces never collide,
  * and a transaction not mined in time is resubmitted with higher fees on the same nonce.
  */
-import { join } from 'node:path';
 import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvmSender } from '../../chains/evm/sender.js';
 import type { Send } from '../../chains/evm/sends-store.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
-import { startAnvil, type AnvilChain } from '../../platform/embedded/anvil.js';
+import type { AnvilChain } from '../../platform/embedded/anvil.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { setBalance, testProvider } from '../support/evm.js';
-import { freePort } from '../support/ports.js';
+import { startOwnAnvil } from '../support/own-anvil.js';
 
 let anvil: AnvilChain;
 let provider: JsonRpcProvider;
@@ -21,10 +20,7 @@ let db: TestDatabase;
 let sender: EvmSender;
 
 beforeAll(async () => {
-  [anvil, db] = await Promise.all([
-    startAnvil({ port: await freePort(), logFile: join(inject('testDataDir'), `anvil-sender-${Date.now()}.log`) }),
-    createTestDatabase(),
-  ]);
+  [anvil, db] = await Promise.all([startOwnAnvil('anvil-sender'), createTestDatabase()]);
   provider = testProvider(anvil.rpcUrl);
   sender = new EvmSender({ sql: db.sql, provider, chain: 'evm-31337', chainId: 31337n, confirmations: 2 });
 });

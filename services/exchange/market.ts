@@ -13,7 +13,7 @@ import { MarketState, placeCommand, type Applied, type JournalCommand } from '..
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
-import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { stageGroups } from '../ledger/journal.js';
@@ -295,7 +295,7 @@ export class Market {
         beginWithReads(
           this.sql,
           (tx) => placedBefore(tx, places),
-          async (tx, placed) => {
+          async (tx, placed, commit) => {
             await previous;
             const { batch, settling } = take();
             return this.journalInTx(
@@ -303,6 +303,7 @@ export class Market {
               settling.map((u) => u.item),
               batch,
               placed,
+              commit,
             );
           },
         ),
@@ -417,13 +418,14 @@ export class Market {
   /**
    * Settles what was applied before (its ledger groups first, then the holds: a seller's proceeds can fund their next
    * buy), then holds new orders' funds, stores them and journals every accepted command, numbered from the last
-   * applied. The writes of both go out together: one round trip.
+   * applied. The writes of both go out together, COMMIT with them: one round trip.
    */
   private async journalInTx(
     tx: Tx,
     settling: SettlementItem[],
     batch: Submission[],
     { existing, ids }: Placed,
+    commit: Commit,
   ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const results: Journaled[] = new Array(batch.length);
     const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
@@ -507,40 +509,52 @@ export class Market {
     );
     // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
     // (order_id references it)
-    const [settled, , createdAt] = await Promise.all([
+    const lastWrites = Promise.all([
       recorded,
       written,
       accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : new Map<number, Date>(),
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
+      notifyUsers(
+        tx,
+        refusedFunds.map((s) => refusalNotice(this.pair, s)),
+      ),
     ]);
+    // awaited below, unless `recorded` throws first: that rolls the transaction back, this rejection with it
+    lastWrites.catch(() => {});
+    // COMMIT right behind them, once nothing is left to send: a trigger fired or failed sends more after answers, and so
+    // does the settlement (the orders' callbacks), done once `recorded` resolves. A write that fails turns it into a
+    // rollback. Triggers firing is rare, and their transaction commits after its last answer, as before.
+    if (fired.length === 0 && refusedTriggers.length === 0) {
+      await recorded;
+      void commit();
+    }
+    const [settled, , createdAt] = await lastWrites;
     await failTriggers(tx, refusedTriggers);
-    await notifyUsers(
-      tx,
-      refusedFunds.map((s) => ({
-        eventId: `order-refused:${s.userId}:${s.idempotencyKey}`,
-        userId: s.userId,
-        type: 'order_refused' as const,
-        severity: 'warning' as const,
-        title: `Your ${s.request.side} order on ${this.pair.code} was refused: insufficient funds`,
-        data: {
-          pair: this.pair.code,
-          side: s.request.side,
-          currency: s.checked.hold.currency,
-          // a buy holds quote, a sell base
-          needed: formatAmountForPeople(
-            s.checked.hold.amount,
-            s.request.side === 'buy' ? this.pair.quoteScale : this.pair.baseScale,
-          ),
-        },
-      })),
-    );
     for (const a of accepted) {
       const at = createdAt.get(a.id)!;
       (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, at);
     }
     return { settled, journaled: results };
   }
+}
+
+/** Tells a client whose order the ledger refused for want of funds. */
+function refusalNotice(pair: Pair, s: PlaceSubmission) {
+  return {
+    eventId: `order-refused:${s.userId}:${s.idempotencyKey}`,
+    userId: s.userId,
+    type: 'order_refused' as const,
+    severity: 'warning' as const,
+    title: `Your ${s.request.side} order on ${pair.code} was refused: insufficient funds`,
+    data: {
+      pair: pair.code,
+      side: s.request.side,
+      currency: s.checked.hold.currency,
+      // a buy holds quote, a sell base
+      needed: formatAmountForPeople(s.checked.hold.amount, s.request.side === 'buy' ? pair.quoteScale : pair.baseScale),
+    },
+  };
 }
 
 /** A new order accepted into the journal: its id, its number in the journal and its place in the batch. */

@@ -19,7 +19,6 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
-import { WriteRaceError } from '../../platform/db/batch-queue.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -332,6 +331,10 @@ async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>
   return new Map(rows.map((r) => [r.key as string, r.value as bigint]));
 }
 
+/**
+ * A key that a concurrent transaction wrote first fails the insert (a unique violation, which retryOnRace runs again):
+ * an error of the statement, not a check of its answer, so a caller may send COMMIT before the answer arrives.
+ */
 async function insertEntries(
   tx: Tx,
   entries: JournalEntry[],
@@ -350,9 +353,7 @@ async function insertEntries(
       ${tx.array(entries.map((e) => e.currency))}::text[],
       ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
       ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
-    on conflict (key) do nothing
     returning id, key, created_at`;
-  if (rows.length !== entries.length) throw new WriteRaceError('a concurrent transaction wrote one of these keys');
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(
     entries.map((e) => {

@@ -346,7 +346,7 @@ export class Market {
       }
       return new Promise<SubmitOutcome>((resolve, reject) =>
         this.unsettled.push({
-          item,
+          item: { ...item, answered: true },
           answer: { settled: (order) => resolve(outcomeOf(applied, batch[i]!, order)), fail: reject },
         }),
       );

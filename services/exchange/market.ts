@@ -424,7 +424,7 @@ export class Market {
     tx: Tx,
     settling: SettlementItem[],
     batch: Submission[],
-    { existing, ids }: Placed,
+    { existing, ids, startedAt }: Placed,
     commit: Commit,
   ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const results: Journaled[] = new Array(batch.length);
@@ -512,7 +512,7 @@ export class Market {
     const lastWrites = Promise.all([
       recorded,
       written,
-      accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : new Map<number, Date>(),
+      insertOrders(tx, this.pair.code, accepted),
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
       notifyUsers(
@@ -529,11 +529,10 @@ export class Market {
       await recorded;
       void commit();
     }
-    const [settled, , createdAt] = await lastWrites;
+    const [settled] = await lastWrites;
     await failTriggers(tx, refusedTriggers);
     for (const a of accepted) {
-      const at = createdAt.get(a.id)!;
-      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, at);
+      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, startedAt);
     }
     return { settled, journaled: results };
   }
@@ -616,25 +615,31 @@ function placedOutcome(applied: Applied, row: StoredOrder): SubmitOutcome {
   return { ok: true, orderId: row.id, replayed: false, order };
 }
 
-/** The orders already stored under the batch's Idempotency-Keys, and ids for the new ones. */
+/**
+ * The orders already stored under the batch's Idempotency-Keys, ids for the new ones, and the transaction's start: the
+ * created_at its new order rows get (now() is the same all through a transaction).
+ */
 interface Placed {
   existing: Map<string, StoredOrder>;
   ids: number[];
+  startedAt: Date;
 }
 
 /** The first statements of a batch's transaction, sent with its BEGIN: a read, and ids drawn (a sequence, which no rollback takes back anyway). */
 async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
-  if (places.length === 0) return { existing: new Map(), ids: [] };
+  // no order is inserted: no row's time to know
+  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: new Date(0) };
   const [stored, drawn] = await Promise.all([
     tx`
       select o.* from orders o
       join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
         as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
-    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at`,
   ]);
   return {
     existing: new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)])),
     ids: ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number),
+    startedAt: drawn[0]!.startedAt as Date,
   };
 }
 
@@ -684,11 +689,12 @@ const conflictInBatch = (): SubmitOutcome => ({
   error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
 });
 
-/** Stores the accepted orders; answers each one's created_at (the transaction's time). */
-async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<Map<number, Date>> {
+/** Stores the accepted orders (created_at: the transaction's start). */
+async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<void> {
+  if (rows.length === 0) return;
   const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
   const text = (v: bigint | null) => (v === null ? null : v.toString());
-  const inserted = await tx`
+  await tx`
     insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
       idempotency_key, hold_currency, hold_amount, held, seq)
     select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
@@ -701,7 +707,5 @@ async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<Map
       ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
       ${col((r) => r.submission.checked.hold.currency)}::text[], ${col((r) => r.submission.checked.hold.amount.toString())}::numeric[],
       ${col((r) => r.seq)}::bigint[])
-      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)
-    returning id, created_at`;
-  return new Map(inserted.map((r) => [Number(r.id), r.createdAt as Date]));
+      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
 }

@@ -109,6 +109,7 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
       orders.set(o.orderId, { ...o, placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId });
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
+  const ids = tx.array(rows.map((r) => r.orderId));
   // an order whose last change is its own placement was decided when it was journaled: it keeps that time, which is
   // also the updated_at its placer was answered with (before settlement)
   const updated = await tx`
@@ -116,7 +117,7 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
     update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
       fee = u.fee, held = u.held, updated_at = case when u.by_placement then o.created_at else now() end
     from unnest(
-      ${tx.array(rows.map((r) => r.orderId))}::bigint[],
+      ${ids}::bigint[],
       ${tx.array(rows.map((r) => r.status))}::text[],
       ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
       ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
@@ -124,7 +125,9 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.held.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
-    where o.id = u.id
+    -- the id list again, as an index condition: joined only to unnest's rows, the planner scanned the whole table of a
+    -- young market (stale statistics) on every batch
+    where o.id = u.id and o.id = any(${ids}::bigint[])
     returning o.*)
     select * from updated where id = any(${tx.array(answered)}::bigint[])`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));

@@ -204,14 +204,16 @@ async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<stri
 }
 
 async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {
-  // joined through unnest so each key is an index lookup: `key = any(...)` turns into a scan of the whole journal
-  // once the planner has statistics, and that cost grows with history
+  // one index lookup per key: `key = any(...)` turns into a scan of the whole journal once the planner has statistics,
+  // and that cost grows with history; a plain join to unnest was hashed against the whole journal while its statistics
+  // were those of a smaller one (a young database: the bench's), so each key is looked up on its own (lateral, limit 1:
+  // keys are unique)
   const rows = await tx`
     select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
            t.metadata, t.created_at,
            (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
     from unnest(${tx.array(keys)}::text[]) as k(key)
-    join ledger_transfers t on t.key = k.key
+    cross join lateral (select * from ledger_transfers t where t.key = k.key limit 1) t
     join ledger_accounts da on da.id = t.debit_account_id
     join ledger_accounts ca on ca.id = t.credit_account_id`;
   return new Map(rows.map((r) => [r.key as string, toStoredEntry(r)]));

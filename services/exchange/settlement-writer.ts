@@ -125,8 +125,8 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.held.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
-    -- the id list again, as an index condition: joined only to unnest's rows, the planner scanned the whole table of a
-    -- young market (stale statistics) on every batch
+    -- the id list again, as an index condition: joined only to unnest's rows, the planner hashed the whole table of a
+    -- young market (its statistics still those of a smaller table) on every batch
     where o.id = u.id and o.id = any(${ids}::bigint[])
     returning o.*)
     select * from updated where id = any(${tx.array(answered)}::bigint[])`;

@@ -128,9 +128,6 @@ export function batchedLookup<K, V>(
   return (key) => queue.submit(key);
 }
 
-/** Thrown by a transaction that finds a concurrent one wrote a key it was about to write; retryOnRace runs it again. */
-export class WriteRaceError extends Error {}
-
 const RACES = new Set<string>([PgError.UniqueViolation, PgError.SerializationFailure, PgError.DeadlockDetected]);
 const MAX_ATTEMPTS = 5;
 
@@ -140,7 +137,7 @@ export async function retryOnRace<T>(transaction: () => Promise<T>): Promise<T> 
     try {
       return await transaction();
     } catch (error) {
-      const race = error instanceof WriteRaceError || RACES.has(pgErrorCode(error) ?? '');
+      const race = RACES.has(pgErrorCode(error) ?? '');
       if (!race || attempt >= MAX_ATTEMPTS) throw error;
     }
   }

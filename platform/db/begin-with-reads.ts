@@ -4,26 +4,46 @@
  * whose transactions are all round trips, as a market's batch. A statement sent after a BEGIN that failed would run
  * outside any transaction, so those first statements are reads (`reads`), and `body`, which writes, starts only once
  * BEGIN has answered.
+ *
+ * The body may send COMMIT itself (`commit`), right behind its last writes, instead of a round trip after their
+ * answers: it does so only once every statement of the transaction has been issued and nothing it will still learn
+ * from their answers could call for a rollback (a failing statement turns that COMMIT into a rollback, which
+ * `commit` reports as an error). Otherwise COMMIT goes out once the body has returned.
  */
 import type { Sql, Tx } from './client.js';
+
+/** Sends COMMIT now, behind whatever the transaction has in flight; resolves once committed. */
+export type Commit = () => Promise<void>;
 
 export async function beginWithReads<R, T>(
   sql: Sql,
   reads: (tx: Tx) => Promise<R>,
-  body: (tx: Tx, read: R) => Promise<T>,
+  body: (tx: Tx, read: R, commit: Commit) => Promise<T>,
 ): Promise<T> {
   const reserved = await sql.reserve();
   // a reserved connection serves as a transaction's: what it lacks is savepoints, which no caller takes
   const tx = reserved as unknown as Tx;
+  let committing: Promise<void> | undefined;
+  const commit: Commit = () => {
+    // postgres.js sends a statement a microtask or two after it is awaited (or put in a Promise.all): COMMIT waits
+    // for the microtasks to run out, so it goes out behind every statement the body has issued, never before one
+    committing ??= new Promise<void>((sent) => setImmediate(sent))
+      .then(() => reserved`commit`)
+      .then((committed) => {
+        // a failed statement, whether or not the body saw its error, turns COMMIT into a rollback
+        if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
+      });
+    // whatever the body does with it, a failure also reaches the caller through the await below
+    committing.catch(() => {});
+    return committing;
+  };
   try {
     const [, read] = await Promise.all([reserved`begin`.execute(), reads(tx)]);
-    const result = await body(tx, read);
-    // a failed statement whose error the body did not see would have turned COMMIT into a rollback
-    const committed = await reserved`commit`;
-    if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
+    const result = await body(tx, read, commit);
+    await commit();
     return result;
   } catch (error) {
-    // sent after whatever the body still has in flight, on the same connection
+    // sent after whatever the body still has in flight, on the same connection (harmless after a COMMIT)
     await reserved`rollback`.catch(() => {});
     throw error;
   } finally {

@@ -13,7 +13,7 @@ import { MarketState, placeCommand, type Applied, type JournalCommand } from '..
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
-import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { stageGroups } from '../ledger/journal.js';
@@ -295,7 +295,7 @@ export class Market {
         beginWithReads(
           this.sql,
           (tx) => placedBefore(tx, places),
-          async (tx, placed) => {
+          async (tx, placed, commit) => {
             await previous;
             const { batch, settling } = take();
             return this.journalInTx(
@@ -303,6 +303,7 @@ export class Market {
               settling.map((u) => u.item),
               batch,
               placed,
+              commit,
             );
           },
         ),
@@ -345,7 +346,7 @@ export class Market {
       }
       return new Promise<SubmitOutcome>((resolve, reject) =>
         this.unsettled.push({
-          item,
+          item: { ...item, answered: true },
           answer: { settled: (order) => resolve(outcomeOf(applied, batch[i]!, order)), fail: reject },
         }),
       );
@@ -417,13 +418,14 @@ export class Market {
   /**
    * Settles what was applied before (its ledger groups first, then the holds: a seller's proceeds can fund their next
    * buy), then holds new orders' funds, stores them and journals every accepted command, numbered from the last
-   * applied. The writes of both go out together: one round trip.
+   * applied. The writes of both go out together, COMMIT with them: one round trip.
    */
   private async journalInTx(
     tx: Tx,
     settling: SettlementItem[],
     batch: Submission[],
-    { existing, ids }: Placed,
+    { existing, ids, startedAt }: Placed,
+    commit: Commit,
   ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const results: Journaled[] = new Array(batch.length);
     const fresh: Array<{ index: number; id: number; submission: PlaceSubmission }> = [];
@@ -507,40 +509,51 @@ export class Market {
     );
     // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
     // (order_id references it)
-    const [settled, , createdAt] = await Promise.all([
+    const lastWrites = Promise.all([
       recorded,
       written,
-      accepted.length > 0 ? insertOrders(tx, this.pair.code, accepted) : new Map<number, Date>(),
+      insertOrders(tx, this.pair.code, accepted),
       markTriggersFired(tx, fired),
       appendJournal(tx, this.pair.code, rows),
+      notifyUsers(
+        tx,
+        refusedFunds.map((s) => refusalNotice(this.pair, s)),
+      ),
     ]);
+    // awaited below, unless `recorded` throws first: that rolls the transaction back, this rejection with it
+    lastWrites.catch(() => {});
+    // COMMIT right behind them, once nothing is left to send: a trigger fired or failed sends more after answers, and so
+    // does the settlement (the orders' callbacks), done once `recorded` resolves. A write that fails turns it into a
+    // rollback. Triggers firing is rare, and their transaction commits after its last answer, as before.
+    if (fired.length === 0 && refusedTriggers.length === 0) {
+      await recorded;
+      void commit();
+    }
+    const [settled] = await lastWrites;
     await failTriggers(tx, refusedTriggers);
-    await notifyUsers(
-      tx,
-      refusedFunds.map((s) => ({
-        eventId: `order-refused:${s.userId}:${s.idempotencyKey}`,
-        userId: s.userId,
-        type: 'order_refused' as const,
-        severity: 'warning' as const,
-        title: `Your ${s.request.side} order on ${this.pair.code} was refused: insufficient funds`,
-        data: {
-          pair: this.pair.code,
-          side: s.request.side,
-          currency: s.checked.hold.currency,
-          // a buy holds quote, a sell base
-          needed: formatAmountForPeople(
-            s.checked.hold.amount,
-            s.request.side === 'buy' ? this.pair.quoteScale : this.pair.baseScale,
-          ),
-        },
-      })),
-    );
     for (const a of accepted) {
-      const at = createdAt.get(a.id)!;
-      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, at);
+      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, startedAt);
     }
     return { settled, journaled: results };
   }
+}
+
+/** Tells a client whose order the ledger refused for want of funds. */
+function refusalNotice(pair: Pair, s: PlaceSubmission) {
+  return {
+    eventId: `order-refused:${s.userId}:${s.idempotencyKey}`,
+    userId: s.userId,
+    type: 'order_refused' as const,
+    severity: 'warning' as const,
+    title: `Your ${s.request.side} order on ${pair.code} was refused: insufficient funds`,
+    data: {
+      pair: pair.code,
+      side: s.request.side,
+      currency: s.checked.hold.currency,
+      // a buy holds quote, a sell base
+      needed: formatAmountForPeople(s.checked.hold.amount, s.request.side === 'buy' ? pair.quoteScale : pair.baseScale),
+    },
+  };
 }
 
 /** A new order accepted into the journal: its id, its number in the journal and its place in the batch. */
@@ -602,25 +615,31 @@ function placedOutcome(applied: Applied, row: StoredOrder): SubmitOutcome {
   return { ok: true, orderId: row.id, replayed: false, order };
 }
 
-/** The orders already stored under the batch's Idempotency-Keys, and ids for the new ones. */
+/**
+ * The orders already stored under the batch's Idempotency-Keys, ids for the new ones, and the transaction's start: the
+ * created_at its new order rows get (now() is the same all through a transaction).
+ */
 interface Placed {
   existing: Map<string, StoredOrder>;
   ids: number[];
+  startedAt: Date;
 }
 
 /** The first statements of a batch's transaction, sent with its BEGIN: a read, and ids drawn (a sequence, which no rollback takes back anyway). */
 async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
-  if (places.length === 0) return { existing: new Map(), ids: [] };
+  // no order is inserted: no row's time to know
+  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: new Date(0) };
   const [stored, drawn] = await Promise.all([
     tx`
       select o.* from orders o
       join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
         as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
-    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids`,
+    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at`,
   ]);
   return {
     existing: new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)])),
     ids: ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number),
+    startedAt: drawn[0]!.startedAt as Date,
   };
 }
 
@@ -670,11 +689,12 @@ const conflictInBatch = (): SubmitOutcome => ({
   error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
 });
 
-/** Stores the accepted orders; answers each one's created_at (the transaction's time). */
-async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<Map<number, Date>> {
+/** Stores the accepted orders (created_at: the transaction's start). */
+async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<void> {
+  if (rows.length === 0) return;
   const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
   const text = (v: bigint | null) => (v === null ? null : v.toString());
-  const inserted = await tx`
+  await tx`
     insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
       idempotency_key, hold_currency, hold_amount, held, seq)
     select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
@@ -687,7 +707,5 @@ async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<Map
       ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
       ${col((r) => r.submission.checked.hold.currency)}::text[], ${col((r) => r.submission.checked.hold.amount.toString())}::numeric[],
       ${col((r) => r.seq)}::bigint[])
-      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)
-    returning id, created_at`;
-  return new Map(inserted.map((r) => [Number(r.id), r.createdAt as Date]));
+      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
 }

@@ -21,11 +21,13 @@ export interface SettlementItem {
   applied: Applied;
   /** Taken right after this command applied; stored once the command is settled, never before. */
   snapshot?: { state: MarketSnapshot; hash: string };
+  /** A caller waits for this command's order as settled (a cancel): its row comes back in `Settled.orders`. */
+  answered?: boolean;
 }
 
 /**
- * Settles a batch; answers the candles its new trades changed and the orders it changed, as stored (a caller answers
- * from them instead of reading its order back).
+ * Settles a batch; answers the candles its new trades changed and, as stored, the orders of the commands a caller
+ * waits for (`answered`: the caller answers from them instead of reading its order back).
  */
 export type Settled = { candles: Candle[]; orders: Map<number, StoredOrder> };
 
@@ -54,7 +56,11 @@ export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem
   const ids = [...new Set(items.flatMap((i) => i.applied.orders.map((o) => orderId('ord', o.orderId))))];
   const [candles, orders, withCallbacks] = await Promise.all([
     insertTrades(tx, pair, items),
-    updateOrders(tx, items),
+    updateOrders(
+      tx,
+      items,
+      items.flatMap((i) => (i.answered ? [i.applied.orderId] : [])),
+    ),
     // the few orders with a callback, read beside the updates (callbacks are linked in their own transactions)
     ordersWithCallbacks(tx, ids),
     markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
@@ -94,7 +100,8 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
   return rows.map(toCandle);
 }
 
-async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number, StoredOrder>> {
+/** Writes the orders' new state; answers, as stored, those of `answered` (most orders' callers were answered already). */
+async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[]): Promise<Map<number, StoredOrder>> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
   const orders = new Map<number, OrderFunds & { placing: boolean }>();
   for (const item of items)
@@ -102,13 +109,15 @@ async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number
       orders.set(o.orderId, { ...o, placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId });
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
+  const ids = tx.array(rows.map((r) => r.orderId));
   // an order whose last change is its own placement was decided when it was journaled: it keeps that time, which is
   // also the updated_at its placer was answered with (before settlement)
   const updated = await tx`
+    with updated as (
     update orders o set status = u.status, reason = nullif(u.reason, ''), filled_amount = u.filled_amount, filled_quote = u.filled_quote,
       fee = u.fee, held = u.held, updated_at = case when u.by_placement then o.created_at else now() end
     from unnest(
-      ${tx.array(rows.map((r) => r.orderId))}::bigint[],
+      ${ids}::bigint[],
       ${tx.array(rows.map((r) => r.status))}::text[],
       ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
       ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
@@ -116,8 +125,11 @@ async function updateOrders(tx: Tx, items: SettlementItem[]): Promise<Map<number
       ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.held.toString()))}::numeric[],
       ${tx.array(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
-    where o.id = u.id
-    returning o.*`;
+    -- the id list again, as an index condition: joined only to unnest's rows, the planner hashed the whole table of a
+    -- young market (its statistics still those of a smaller table) on every batch
+    where o.id = u.id and o.id = any(${ids}::bigint[])
+    returning o.*)
+    select * from updated where id = any(${tx.array(answered)}::bigint[])`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));
 }
 

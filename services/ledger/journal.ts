@@ -19,7 +19,6 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
-import { WriteRaceError } from '../../platform/db/batch-queue.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -205,14 +204,16 @@ async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<stri
 }
 
 async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {
-  // joined through unnest so each key is an index lookup: `key = any(...)` turns into a scan of the whole journal
-  // once the planner has statistics, and that cost grows with history
+  // one index lookup per key: `key = any(...)` turns into a scan of the whole journal once the planner has statistics,
+  // and that cost grows with history; a plain join to unnest was hashed against the whole journal while its statistics
+  // were those of a smaller one (a young database: the bench's), so each key is looked up on its own (lateral, limit 1:
+  // keys are unique)
   const rows = await tx`
     select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
            t.metadata, t.created_at,
            (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
     from unnest(${tx.array(keys)}::text[]) as k(key)
-    join ledger_transfers t on t.key = k.key
+    cross join lateral (select * from ledger_transfers t where t.key = k.key limit 1) t
     join ledger_accounts da on da.id = t.debit_account_id
     join ledger_accounts ca on ca.id = t.credit_account_id`;
   return new Map(rows.map((r) => [r.key as string, toStoredEntry(r)]));
@@ -332,6 +333,10 @@ async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>
   return new Map(rows.map((r) => [r.key as string, r.value as bigint]));
 }
 
+/**
+ * A key that a concurrent transaction wrote first fails the insert (a unique violation, which retryOnRace runs again):
+ * an error of the statement, not a check of its answer, so a caller may send COMMIT before the answer arrives.
+ */
 async function insertEntries(
   tx: Tx,
   entries: JournalEntry[],
@@ -350,9 +355,7 @@ async function insertEntries(
       ${tx.array(entries.map((e) => e.currency))}::text[],
       ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
       ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
-    on conflict (key) do nothing
     returning id, key, created_at`;
-  if (rows.length !== entries.length) throw new WriteRaceError('a concurrent transaction wrote one of these keys');
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(
     entries.map((e) => {

@@ -56,4 +56,43 @@ describe('beginWithReads', () => {
     ).rejects.toThrow('rolled back');
     expect(await rows()).toEqual([1]);
   });
+
+  it('commits once when the body sends COMMIT behind its last writes, before they have answered', async () => {
+    const result = await beginWithReads(
+      db.sql,
+      async (tx) => (await tx`select txid_current()::text as id`)[0]!.id as string,
+      async (tx, transaction, commit) => {
+        // issued the way a body issues them: awaited in an async function, or put in a Promise.all
+        const insert = async (n: number) =>
+          (await tx`insert into begin_with_reads values (${n}) returning txid_current()::text as id`)[0]!;
+        const written = Promise.all([insert(4), insert(6)]);
+        const committed = commit();
+        const ids = (await written).map((r) => r.id as string);
+        await committed;
+        // the same COMMIT, not a second one: beginWithReads awaits what the body started
+        expect(commit()).toBe(committed);
+        // both ran inside the transaction, before its COMMIT, not after it on their own
+        return ids.every((id) => id === transaction);
+      },
+    );
+    expect(result).toBe(true);
+    expect(await rows()).toEqual([1, 4, 6]);
+  });
+
+  it('reports a COMMIT sent behind a failing write as a rollback, and commits none of it', async () => {
+    let committed: Promise<void> | undefined;
+    await expect(
+      beginWithReads(
+        db.sql,
+        async () => undefined,
+        async (tx, _, commit) => {
+          const writes = Promise.all([tx`insert into begin_with_reads values (5)`, tx`insert into begin_with_reads values (1)`]);
+          committed = commit();
+          await writes;
+        },
+      ),
+    ).rejects.toThrow('duplicate key');
+    await expect(committed).rejects.toThrow('rolled back');
+    expect(await rows()).toEqual([1, 4, 6]);
+  });
 });

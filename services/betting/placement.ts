@@ -8,6 +8,7 @@ import { stakeHoldGroup } from '../../domain/betting/bets.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { withCustomPlan } from '../../platform/db/custom-plan.js';
 import { toBet, type Bet } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import { commitGroups } from '../ledger/journal.js';
@@ -77,10 +78,14 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
  */
 function readForBets(tx: Tx, requests: BetRequest[]) {
   return Promise.all([
-    tx`
-      select b.* from bets b
-      join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
-        as r(user_id, idempotency_key) using (user_id, idempotency_key)`,
+    // planned for this batch: a plan kept from when the table was small scans all of it (custom-plan.ts)
+    withCustomPlan(
+      tx,
+      tx`
+        select b.* from bets b
+        join unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
+          as r(user_id, idempotency_key) using (user_id, idempotency_key)`,
+    ),
     tx`
       select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient
       from unnest(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) as k(id) join bet_events e on e.id = k.id

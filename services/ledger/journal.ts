@@ -20,6 +20,7 @@ import {
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
 import { WriteRaceError } from '../../platform/db/batch-queue.js';
+import { withCustomPlan } from '../../platform/db/custom-plan.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -206,15 +207,19 @@ async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<stri
 
 async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {
   // joined through unnest so each key is an index lookup: `key = any(...)` turns into a scan of the whole journal
-  // once the planner has statistics, and that cost grows with history
-  const rows = await tx`
-    select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
-           t.metadata, t.created_at,
-           (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
-    from unnest(${tx.array(keys)}::text[]) as k(key)
-    join ledger_transfers t on t.key = k.key
-    join ledger_accounts da on da.id = t.debit_account_id
-    join ledger_accounts ca on ca.id = t.credit_account_id`;
+  // once the planner has statistics, and that cost grows with history; planned for each batch, as a plan kept from
+  // when the journal was small scans all of it (custom-plan.ts)
+  const rows = await withCustomPlan(
+    tx,
+    tx`
+      select t.id, t.key, t.kind, t.pending_key, da.name as debit, ca.name as credit, t.currency, t.amount,
+             t.metadata, t.created_at,
+             (select p.amount from ledger_transfers p where p.key = t.pending_key) as pending_amount
+      from unnest(${tx.array(keys)}::text[]) as k(key)
+      join ledger_transfers t on t.key = k.key
+      join ledger_accounts da on da.id = t.debit_account_id
+      join ledger_accounts ca on ca.id = t.credit_account_id`,
+  );
   return new Map(rows.map((r) => [r.key as string, toStoredEntry(r)]));
 }
 

@@ -12,14 +12,33 @@ export async function beginWithReads<R, T>(
   reads: (tx: Tx) => Promise<R>,
   body: (tx: Tx, read: R) => Promise<T>,
 ): Promise<T> {
+  return stagedTransaction(sql, reads, async (tx, read) => ({ written: Promise.resolve(await body(tx, read)) }));
+}
+
+/** What a staged body returns once it has sent its last statements, without waiting for their answers. */
+export interface Staged<T> {
+  written: Promise<T>;
+}
+
+/**
+ * beginWithReads whose COMMIT also travels with the transaction's last writes: `stage` resolves once it has issued
+ * every statement it will send (`written` settles when they are answered), and COMMIT goes out behind them. A write
+ * that fails aborts the transaction, so COMMIT answers as a rollback and `written` rejects with the write's error.
+ * A round trip less for a writer whose last statements need no answer before it commits (the bet placer).
+ */
+export async function stagedTransaction<R, T>(
+  sql: Sql,
+  reads: (tx: Tx) => Promise<R>,
+  stage: (tx: Tx, read: R) => Promise<Staged<T>>,
+): Promise<T> {
   const reserved = await sql.reserve();
   // a reserved connection serves as a transaction's: what it lacks is savepoints, which no caller takes
   const tx = reserved as unknown as Tx;
   try {
     const [, read] = await Promise.all([reserved`begin`.execute(), reads(tx)]);
-    const result = await body(tx, read);
-    // a failed statement whose error the body did not see would have turned COMMIT into a rollback
-    const committed = await reserved`commit`;
+    const { written } = await stage(tx, read);
+    const [result, committed] = await Promise.all([written, reserved`commit`.execute()]);
+    // a failed statement whose error nothing awaited would have turned COMMIT into a rollback
     if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
     return result;
   } catch (error) {

@@ -7,11 +7,11 @@ import { bettingRefusal, type EventState } from '../../domain/betting/events.js'
 import { stakeHoldGroup } from '../../domain/betting/bets.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
-import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { stagedTransaction, type Staged } from '../../platform/db/begin-with-reads.js';
 import { withCustomPlan } from '../../platform/db/custom-plan.js';
 import { toBet, type Bet } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { commitGroups } from '../ledger/journal.js';
+import { stageGroups } from '../ledger/journal.js';
 
 export interface BetRequest {
   userId: string;
@@ -30,13 +30,14 @@ export class BetPlacer {
 
   /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
   constructor(sql: Sql, batchesInFlight = 1, maxBatch = 250) {
-    // BEGIN travels with the batch's first statements, which only read and lock: a round trip less per batch, and
-    // through the API each round trip also waits its turn on the event loop (ARCHITECTURE.md, "The hot path")
+    // BEGIN travels with the batch's first statements, which only read and lock, and COMMIT with its last writes: two
+    // round trips less per batch, and through the API each round trip also waits its turn on the event loop
+    // (ARCHITECTURE.md, "The hot path")
     const place = (batch: BetRequest[]) =>
-      beginWithReads(
+      stagedTransaction(
         sql,
         (tx) => readForBets(tx, batch),
-        (tx, read) => placeBets(tx, batch, read),
+        (tx, read) => stageBets(tx, batch, read),
       );
     // its callers are the API's requests: a closed loop of clients splits into two alternating groups, evened out here,
     // and answering a batch means writing its responses (BatchQueue)
@@ -71,7 +72,7 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
 
 /**
  * A batch's first round trip, three statements (postgres.js pipelines them; the server runs them in order), sent with
- * BEGIN (beginWithReads): none writes, so none would do harm outside a transaction whose BEGIN failed.
+ * BEGIN (stagedTransaction): none writes, so none would do harm outside a transaction whose BEGIN failed.
  * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since
  * - the events, FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees one committed before it
  * - the clock, read once the events are locked, and ids for the bets (the hold's ledger key names its bet)
@@ -94,12 +95,16 @@ function readForBets(tx: Tx, requests: BetRequest[]) {
   ]);
 }
 
-/** Places a batch of bets in the caller's transaction, given its first reads; each request gets its own outcome. */
-async function placeBets(
+/**
+ * Places a batch of bets in the caller's transaction, given its first reads; each request gets its own outcome. It
+ * resolves once its last statements are sent, so that COMMIT goes out with them (stagedTransaction); `written` gives
+ * the outcomes once they are answered.
+ */
+async function stageBets(
   tx: Tx,
   requests: BetRequest[],
   [stored, eventRows, [clock]]: Awaited<ReturnType<typeof readForBets>>,
-): Promise<PlacementOutcome[]> {
+): Promise<Staged<PlacementOutcome[]>> {
   const outcomes: Array<PlacementOutcome | undefined> = new Array(requests.length);
   const now = clock!.now as Date;
   const ids = clock!.ids as string[];
@@ -131,6 +136,7 @@ async function placeBets(
     else accepted.push(i);
   }
 
+  const writes: Array<Promise<unknown>> = [];
   if (accepted.length > 0) {
     const bets: Bet[] = accepted.map((i, n) => ({
       ...requests[i]!,
@@ -156,7 +162,8 @@ async function placeBets(
     inserted.catch(() => {}); // awaited below on every path
     let holds;
     try {
-      holds = await commitGroups(
+      // the holds are decided once the ledger's reads are answered; its writes are sent then, not awaited
+      holds = await stageGroups(
         tx,
         bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })),
       );
@@ -166,21 +173,21 @@ async function placeBets(
       await inserted;
       throw error;
     }
-    await inserted;
     const refused: string[] = [];
     accepted.forEach((i, n) => {
-      const hold = holds[n]!;
+      const hold = holds.decided[n]!;
       outcomes[i] = hold.ok
         ? { ok: true, bet: bets[n]!, replayed: false }
         : { ok: false, error: { code: hold.error.code, message: hold.error.message } };
       if (!hold.ok) refused.push(bets[n]!.id);
     });
-    if (refused.length > 0) await tx`delete from bets where id = any(${tx.array(refused)}::bigint[])`;
+    writes.push(inserted, holds.written);
+    if (refused.length > 0) writes.push(tx`delete from bets where id = any(${tx.array(refused)}::bigint[])`.execute());
   }
 
   for (const [i, first] of repeats) {
     const outcome = outcomes[first]!;
     outcomes[i] = outcome.ok ? replayOrConflict(requests[i]!, outcome.bet) : outcome;
   }
-  return outcomes.map((o) => o!);
+  return { written: Promise.all(writes).then(() => outcomes.map((o) => o!)) };
 }

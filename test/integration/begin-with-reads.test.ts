@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { beginWithReads, stagedTransaction } from '../../platform/db/begin-with-reads.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -55,5 +55,42 @@ describe('beginWithReads', () => {
       ),
     ).rejects.toThrow('rolled back');
     expect(await rows()).toEqual([1]);
+  });
+});
+
+describe('stagedTransaction', () => {
+  it('sends COMMIT behind the last writes, before their answers, and commits them', async () => {
+    let answered = false;
+    const result = await stagedTransaction(
+      db.sql,
+      async () => undefined,
+      async (tx) => {
+        const inserted = tx`insert into begin_with_reads values (10), (11)`.execute();
+        return {
+          written: inserted.then((r) => {
+            answered = true;
+            return r.count;
+          }),
+        };
+      },
+    );
+    expect(result).toBe(2);
+    expect(answered).toBe(true);
+    expect(await rows()).toEqual([1, 10, 11]);
+  });
+
+  it("rolls back when a write sent with COMMIT fails, and rejects with that write's error", async () => {
+    await expect(
+      stagedTransaction(
+        db.sql,
+        async () => undefined,
+        async (tx) => {
+          const first = tx`insert into begin_with_reads values (12)`.execute();
+          const duplicate = tx`insert into begin_with_reads values (1)`.execute();
+          return { written: Promise.all([first, duplicate]) };
+        },
+      ),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await rows()).toEqual([1, 10, 11]);
   });
 });

@@ -166,6 +166,7 @@ async function stageBets(
       holds = await stageGroups(
         tx,
         bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })),
+        { raceAbortsTransaction: true },
       );
     } catch (error) {
       // a failed insert aborts the transaction under the ledger's statements: its error is the one that explains

@@ -47,6 +47,15 @@ export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<Gro
   return (await stageGroups(tx, groups)).written;
 }
 
+export interface StageOptions {
+  /**
+   * A key a concurrent transaction wrote since the reads fails the insert in SQL, aborting the transaction, instead of
+   * being found missing in code afterwards (a WriteRaceError): for a caller that sends COMMIT with the writes, before
+   * their answers (stagedTransaction), where a check in code would come after the commit. Both are retried as races.
+   */
+  raceAbortsTransaction?: boolean;
+}
+
 /** Whether a group applies (or replays), known before its writes are: what a caller's own statements depend on. */
 export type GroupDecision = { ok: true } | { ok: false; error: LedgerFailure };
 
@@ -60,6 +69,7 @@ export type GroupDecision = { ok: true } | { ok: false; error: LedgerFailure };
 export async function stageGroups(
   tx: Tx,
   groups: TransferGroup[],
+  options: StageOptions = {},
 ): Promise<{ decided: GroupDecision[]; written: Promise<GroupOutcome[]> }> {
   const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
   const transfers = groups.flatMap((g) => g.transfers);
@@ -130,6 +140,7 @@ export async function stageGroups(
       tx,
       entryGroups.flatMap((g) => g.entries),
       state.accounts,
+      options.raceAbortsTransaction === true,
     ),
     writeAccountSums(
       tx,
@@ -341,6 +352,7 @@ async function insertEntries(
   tx: Tx,
   entries: JournalEntry[],
   accounts: Map<string, AccountState>,
+  raceAbortsTransaction: boolean,
 ): Promise<Map<string, TransferRecord>> {
   if (entries.length === 0) return new Map();
   const idOf = (name: string, currency: string) => (accounts.get(accountId(name, currency)) as LockedAccount).id;
@@ -355,7 +367,7 @@ async function insertEntries(
       ${tx.array(entries.map((e) => e.currency))}::text[],
       ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
       ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
-    on conflict (key) do nothing
+    ${raceAbortsTransaction ? tx`` : tx`on conflict (key) do nothing`}
     returning id, key, created_at`;
   if (rows.length !== entries.length) throw new WriteRaceError('a concurrent transaction wrote one of these keys');
   const written = new Map(rows.map((r) => [r.key as string, r]));

@@ -30,11 +30,10 @@ async function read(sql: Sql): Promise<Counters> {
 
 /**
  * Backends report their counters when they go idle, at most once a second (PGSTAT_MIN_INTERVAL); what one did in its
- * last second before idling may wait up to 10 s more (PGSTAT_IDLE_INTERVAL), so a run's last second can land in the
- * next reading: the rows and commits per request read a few percent low (the in-process run measured 1.6–2.0 rows
- * inserted per bet, which writes 2). Statement and buffer counts of pg_stat_statements have no such delay.
+ * last second before idling waits until PGSTAT_IDLE_INTERVAL (10 s). A reading after a run waits that long: with 1 s,
+ * the in-process run (a few seconds) measured 0.86 rows inserted per bet, which writes 2.
  */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface PgActivity {
   perRequest: Counters;
@@ -44,10 +43,10 @@ export interface PgActivity {
 
 /** Runs `work` and returns its result with what PostgreSQL did per request meanwhile (`sql` reads the stats). */
 export async function withPgActivity<T>(sql: Sql, requests: number, work: () => Promise<T>): Promise<[T, PgActivity]> {
-  await settle();
+  await settle(1_100);
   const before = await read(sql);
   const result = await work();
-  await settle();
+  await settle(10_500);
   const after = await read(sql);
   const totals = Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]));
   const perRequest = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / requests]));

@@ -16,6 +16,7 @@ import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './s
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
+import { formatPgActivity, withPgActivity } from './support/pg-activity.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
@@ -58,26 +59,30 @@ async function run(stack: ApiStack) {
       return overHttp(eventId);
     },
     async () => console.log(await batchSizes(sql, eventId)),
+    sql,
   );
 
   // the same placements without HTTP, auth and JSON: what the database path alone sustains
   const placer = new BetPlacer(sql, writeBatchesInFlight());
   const direct = await publish('1.85');
-  const [withoutHttp, stackCpu] = await withStackCpu(BETS, () =>
-    drive(BETS, 64, async (n) => {
-      const outcome = await placer.place({
-        userId: users[n % users.length]!.id,
-        eventId: direct,
-        currency: 'USD',
-        amount: 125n,
-        idempotencyKey: `d-${n}`,
-      });
-      return outcome.ok;
-    }),
+  const [[withoutHttp, stackCpu], pg] = await withPgActivity(sql, BETS, () =>
+    withStackCpu(BETS, () =>
+      drive(BETS, 64, async (n) => {
+        const outcome = await placer.place({
+          userId: users[n % users.length]!.id,
+          eventId: direct,
+          currency: 'USD',
+          amount: 125n,
+          idempotencyKey: `d-${n}`,
+        });
+        return outcome.ok;
+      }),
+    ),
   );
   console.log('  BetPlacer called in-process (no HTTP), for comparison:');
   printRun(64, withoutHttp);
   console.log(formatStackCpu(stackCpu, 'bet'));
+  console.log(formatPgActivity(pg, 'bet'));
   console.log(await batchSizes(sql, direct));
   await sql.end();
   printComparisons(

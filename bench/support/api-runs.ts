@@ -6,6 +6,8 @@
 import { countingSql, type Comparison } from './api-process.js';
 import { cpuMsPerCall, drive, percentileOf, perSecond, printRun, type Run } from './api-stack.js';
 import { formatStackCpu, withStackCpu, type StackCpuDelta } from './stack-cpu.js';
+import { formatPgActivity, withPgActivity } from './pg-activity.js';
+import type { Sql } from '../../platform/db/client.js';
 
 /** A whole number from BENCH_<name>, or the default. */
 export function benchNumber(name: string, fallback: number): number {
@@ -28,7 +30,8 @@ export interface ApiRun {
 
 /**
  * `calls` calls at each concurrency through the API, a table line each. `callAt` gives a run's call (a new event,
- * new keys); `afterRun` waits for what a run leaves behind before the next one starts.
+ * new keys); `afterRun` waits for what a run leaves behind before the next one starts. With `pgStats` (a pool on the
+ * API's database), what PostgreSQL did per call is printed too (pg-activity.ts).
  */
 export async function runsThroughApi(
   baseUrl: string,
@@ -37,16 +40,19 @@ export async function runsThroughApi(
   unit: string,
   callAt: (concurrency: number) => Promise<(n: number) => Promise<boolean>> | ((n: number) => Promise<boolean>),
   afterRun?: (run: ApiRun) => Promise<void>,
+  pgStats?: Sql,
 ): Promise<ApiRun[]> {
   console.log(`  concurrency ${`${unit}/s`.padStart(13)}   p50 ms   p99 ms   max ms ${`SQL/${unit}`.padStart(9)}`);
   const runs: ApiRun[] = [];
   for (const concurrency of concurrencies) {
     const call = await callAt(concurrency);
-    const [[run, sqlPerCall, apiCpuMs], stackCpu] = await withStackCpu(calls, () =>
-      countingSql(baseUrl, calls, () => drive(calls, concurrency, call)),
-    );
+    const measured = () => withStackCpu(calls, () => countingSql(baseUrl, calls, () => drive(calls, concurrency, call)));
+    const [[[run, sqlPerCall, apiCpuMs], stackCpu], pg] = pgStats
+      ? await withPgActivity(pgStats, calls, measured)
+      : [await measured(), undefined];
     printRun(concurrency, run, sqlPerCall);
     console.log(formatStackCpu(stackCpu, unit));
+    if (pg) console.log(formatPgActivity(pg, unit));
     const apiRun = { concurrency, run, sqlPerCall, apiCpuMs, stackCpu };
     runs.push(apiRun);
     await afterRun?.(apiRun);

@@ -4,6 +4,8 @@ import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { commitGroups, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { beginWithReads } from '../../platform/db/begin-with-reads.js';
+import { PgError, pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -125,6 +127,44 @@ describe('ledger on Postgres', () => {
     expect(balanceView(await balanceOf(db.sql, 'user:ivy', 'USD'))).toEqual({ posted: 50n, pending: 0n, available: 50n });
     expect(await available('user:jay')).toBe(100n);
     expect(await db.sql`select 1 from ledger_accounts where currency = 'XYZ'`).toHaveLength(0);
+  });
+
+  it('rolls back a batch sent with its COMMIT when a concurrent transaction took one of its keys', async () => {
+    await writer.submit(fund('user:kim', 1_000n, 'fund:kim'));
+    const raced = move('user:kim', 'user:lee', 100n, 'kim:lee:raced');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedByOther = new Promise<void>((resolve) => (inserted = resolve));
+    // the other transaction writes the key and keeps its locks until released
+    const other = db.sql.begin(async (tx) => {
+      await commitGroups(tx, [raced]);
+      inserted();
+      await held;
+    });
+    await insertedByOther;
+    const staged = beginWithReads(
+      db.sql,
+      async () => undefined,
+      async (tx, _, commit) => {
+        // its reads do not see the uncommitted key, and wait on the account locks until the other commits
+        const pending = stageGroups(tx, [raced, move('user:kim', 'user:lee', 1n, 'kim:lee:other')]);
+        setTimeout(release, 200);
+        // COMMIT goes out with the writes, before their answers: the race must fail in SQL, not in a check of them
+        await Promise.all([(await pending).written, commit()]);
+      },
+    );
+    await other;
+    const error = await staged.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pgErrorCode(error)).toBe(PgError.UniqueViolation);
+    // the other transfer of the batch was not committed, nor counted in the sums
+    expect(await db.sql`select 1 from ledger_transfers where key = 'kim:lee:other'`).toHaveLength(0);
+    expect(await available('user:kim')).toBe(900n);
+    expect(await available('user:lee')).toBe(100n);
+    expect((await recomputeLedger(db.sql)).drifts).toEqual([]);
   });
 
   it('never overdraws one account under many parallel transfers, and keeps the zero sum', async () => {

@@ -10,6 +10,7 @@
  * lane waits a while for its funding to be mined (FUNDING_WAIT_MS) and sends the sweep right after; one not mined by
  * then is sent by a later tick.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { sharedFeeQuote } from '../../../chains/evm/provider.js';
 import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
@@ -27,7 +28,7 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { transferKey, type SweepDeps } from './context.js';
+import { depositWallet, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { fundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
@@ -64,6 +65,11 @@ const RECORDS_PER_BOOKING = 500;
  * lasts at most this much longer (credited wallets signalled meanwhile wait for it), and only while fundings are due.
  */
 const FUNDING_WAIT_MS = 4_000;
+/**
+ * While lanes wait for fundings, the tick looks this often for wallets credited since it began (the workflow would
+ * hand them to the next tick, which waits for this one) and moves them on too.
+ */
+const LATE_LOOK_MS = 500;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
@@ -180,15 +186,25 @@ export async function sweepTick(
     'funding-sent': 0,
     waiting: 0,
   };
+  let fundingWaits = 0; // lanes waiting for a funding now
   /** A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. */
-  const fundedSoon = (sweep: Sweep) => fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
+  const fundedSoon = async (sweep: Sweep) => {
+    // derived now, while the funding is on its way (DepositWallets keeps it): signed at once when the funding is mined
+    await depositWallet(deps, sweep.address);
+    fundingWaits++;
+    try {
+      return await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
+    } finally {
+      fundingWaits--;
+    }
+  };
   const problems: SweepProblem[] = [];
   const failed = (sweep: Sweep, error: unknown) => {
     const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
     problems.push({ sweepId: sweep.id, address: sweep.address, currency: sweep.currency, error: messageOf(error), transient });
     return noteSweepError(sql, sweep.id, messageOf(error));
   };
-  await eachLimited(wallets, WALLET_LANES, async (address) => {
+  const lane = async (address: string) => {
     let sweeps = open.get(address) ?? [];
     if (toPlan.has(address)) {
       try {
@@ -202,11 +218,11 @@ export async function sweepTick(
     const moveOn = async (list: Sweep[]) => {
       let recorded = false;
       for (const sweep of inSendingOrder(list)) {
-        if (!canMove(sweep, awaited, now) && !(sweep.status === 'funding' && (await fundedSoon(sweep)))) {
-          counts.waiting++;
-          break;
-        }
         try {
+          if (!canMove(sweep, awaited, now) && !(sweep.status === 'funding' && (await fundedSoon(sweep)))) {
+            counts.waiting++;
+            break;
+          }
           let outcome = await advanceSweep(deps, sweep.id, wantGas, record);
           if ((outcome === 'awaiting-gas' || outcome === 'funding-sent') && (await fundedSoon(sweep))) {
             outcome = await advanceSweep(deps, sweep.id, wantGas, record);
@@ -233,7 +249,24 @@ export async function sweepTick(
       }
     }
     heartbeat();
-  });
+  };
+  let lanesDone = false;
+  const lanes = eachLimited(wallets, WALLET_LANES, lane).finally(() => (lanesDone = true));
+  // wallets credited while lanes wait for fundings go now rather than after the tick: each wallet has one lane a tick
+  // (its sweeps go in order), and the look is the one for missed wallets (credited, no open sweep of the currency)
+  const laned = new Set(wallets);
+  const late: Promise<unknown>[] = [];
+  while (!lanesDone) {
+    await Promise.race([lanes, sleep(LATE_LOOK_MS)]);
+    if (lanesDone || fundingWaits === 0) continue;
+    const credited = (await walletsWithUnsweptDeposits(sql, evm.chain)).filter((address) => !laned.has(address));
+    for (const address of credited) {
+      laned.add(address);
+      toPlan.add(address);
+    }
+    late.push(eachLimited(credited, WALLET_LANES, lane));
+  }
+  await Promise.all(late);
   const woken = await Promise.allSettled(wakes);
   const wakeFailure = woken.find((w) => w.status === 'rejected');
   if (wakeFailure) log.warn({ err: messageOf(wakeFailure.reason) }, 'sweeper: the gas keeper could not be woken');

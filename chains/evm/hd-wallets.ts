@@ -40,7 +40,10 @@ export class DepositWallets {
   private readonly node: HDNodeWallet;
   private readonly derived = new Map<number, HDNodeWallet>();
 
-  constructor(phrase: string) {
+  constructor(
+    phrase: string,
+    private readonly keep = KEPT_WALLETS,
+  ) {
     this.node = branch(phrase);
   }
 
@@ -49,7 +52,7 @@ export class DepositWallets {
     if (kept) return kept;
     const wallet = this.node.deriveChild(index);
     this.derived.set(index, wallet);
-    if (this.derived.size > KEPT_WALLETS) this.derived.delete(this.derived.keys().next().value!);
+    if (this.derived.size > this.keep) this.derived.delete(this.derived.keys().next().value!);
     return wallet;
   }
 }

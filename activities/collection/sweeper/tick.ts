@@ -2,13 +2,14 @@
  * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
  * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in order, tokens first, the
  * native one last: it takes whatever gas the token sweeps left). The wallets' lanes move in step, and what they do
- * together goes out together: their reads as one query per step (reads.ts), their node calls as JSON-RPC batches,
+ * together goes out together: their reads as one query per step (reads.ts), their sweep writes as one statement per
+ * step (writes.ts), their node calls as JSON-RPC batches,
  * their sends as one stored-then-broadcast batch (the sender), their bookings as one ledger transaction (record.ts).
  * A sweep is stored (signed, with its hash) before it is broadcast by the sender, and every step is idempotent on the
  * sweep's record, so a tick cut off anywhere is carried on by the next without sending twice. Token sweeps that need
  * gas wake the gas keeper as soon as the first is priced: it funds every waiting sweep in one batch, and each wallet's
  * lane waits a while for its funding to be mined (FUNDING_WAIT_MS) and sends the sweep right after; one not mined by
- * then is sent by a later tick.
+ * then is sent by a later tick; wallets credited meanwhile are moved on in the same tick.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';

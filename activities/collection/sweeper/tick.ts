@@ -3,8 +3,8 @@
  * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in order, tokens first, the
  * native one last: it takes whatever gas the token sweeps left). The wallets' lanes move in step, and what they do
  * together goes out together: their reads as one query per step (reads.ts), their sweep writes as one statement per
- * step (writes.ts), their node calls as JSON-RPC batches,
- * their sends as one stored-then-broadcast batch (the sender), their bookings as one ledger transaction (record.ts).
+ * step (writes.ts), their node calls as JSON-RPC batches, their sends as one stored-then-broadcast batch (the sender),
+ * their bookings as one ledger transaction (record.ts).
  * A sweep is stored (signed, with its hash) before it is broadcast by the sender, and every step is idempotent on the
  * sweep's record, so a tick cut off anywhere is carried on by the next without sending twice. Token sweeps that need
  * gas wake the gas keeper as soon as the first is priced: it funds every waiting sweep in one batch, and each wallet's

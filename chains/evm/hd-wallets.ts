@@ -28,15 +28,31 @@ export class DepositAddressDeriver {
   }
 }
 
-/** Signs for deposit wallets (the worker's side). */
+/** Wallets whose derived keys a worker keeps (the branch it derives them from is in memory anyway). */
+const KEPT_WALLETS = 5_000;
+
+/**
+ * Signs for deposit wallets (the worker's side). Deriving a key costs about 2 ms of the worker's one thread, so the
+ * derived wallets are kept (the most recent KEPT_WALLETS): the sweeper derives a token wallet's key while its gas
+ * funding is on the way, and signs at once when it is mined.
+ */
 export class DepositWallets {
   private readonly node: HDNodeWallet;
+  private readonly derived = new Map<number, HDNodeWallet>();
 
-  constructor(phrase: string) {
+  constructor(
+    phrase: string,
+    private readonly keep = KEPT_WALLETS,
+  ) {
     this.node = branch(phrase);
   }
 
   walletAt(index: number): HDNodeWallet {
-    return this.node.deriveChild(index);
+    const kept = this.derived.get(index);
+    if (kept) return kept;
+    const wallet = this.node.deriveChild(index);
+    this.derived.set(index, wallet);
+    if (this.derived.size > this.keep) this.derived.delete(this.derived.keys().next().value!);
+    return wallet;
   }
 }

@@ -135,28 +135,42 @@ export async function openSweepsOfWallets(db: Db, chain: string, addresses: stri
   return open;
 }
 
-/** Opens a sweep, or returns the one already open for this wallet and currency. */
-export async function openSweep(
-  db: Db,
-  s: {
-    chain: string;
-    address: string;
-    currency: string;
-    tokenContract: string | null;
-    depositIds: string[];
-    amount: bigint | null;
-  },
-): Promise<Sweep> {
-  const [row] = await db`
+export interface SweepToOpen {
+  chain: string;
+  address: string;
+  currency: string;
+  tokenContract: string | null;
+  depositIds: string[];
+  amount: bigint | null;
+}
+
+/**
+ * Opens each sweep, or finds the one already open for its wallet and currency, in two statements for all of them (a
+ * sweeper's tick plans hundreds of wallets at once); answers in the order asked.
+ */
+export async function openSweeps(db: Db, sweeps: SweepToOpen[]): Promise<Sweep[]> {
+  const rows = sweeps.map((s) => ({
+    chain: s.chain,
+    address: s.address,
+    currency: s.currency,
+    token_contract: s.tokenContract,
+    deposit_ids: s.depositIds,
+    amount: s.amount?.toString() ?? null,
+  }));
+  const json = db.json(rows);
+  await db`
     insert into evm_sweeps (chain, address, currency, token_contract, deposit_ids, amount)
-    values (${s.chain}, ${s.address}, ${s.currency}, ${s.tokenContract}, ${db.array(s.depositIds)}::bigint[], ${s.amount?.toString() ?? null})
-    on conflict (chain, address, currency) where status not in ('confirmed', 'failed', 'cancelled') do nothing
-    returning *`;
-  if (row) return toSweep(row);
-  const [open] = await db`
-    select * from evm_sweeps where chain = ${s.chain} and address = ${s.address} and currency = ${s.currency}
-      and status not in ('confirmed', 'failed', 'cancelled')`;
-  return toSweep(open!);
+    select chain, address, currency, token_contract, deposit_ids, amount
+    from jsonb_to_recordset(${json})
+      as v (chain text, address text, currency text, token_contract text, deposit_ids bigint[], amount numeric)
+    on conflict (chain, address, currency) where status not in ('confirmed', 'failed', 'cancelled') do nothing`;
+  const open = await db`
+    select s.* from evm_sweeps s
+    join jsonb_to_recordset(${json}) as v (chain text, address text, currency text)
+      on s.chain = v.chain and s.address = v.address and s.currency = v.currency
+    where s.status not in ('confirmed', 'failed', 'cancelled')`;
+  const byKey = new Map(open.map((r) => [`${r.chain} ${r.address} ${r.currency}`, toSweep(r)]));
+  return sweeps.map((s) => byKey.get(`${s.chain} ${s.address} ${s.currency}`)!);
 }
 
 export interface SweepChanges {
@@ -173,24 +187,52 @@ export interface SweepChanges {
   fundingGas?: bigint;
 }
 
-export async function updateSweep(db: Db, id: string, c: SweepChanges): Promise<Sweep> {
-  const [row] = await db`
-    update evm_sweeps set
-      status = coalesce(${c.status ?? null}, status),
-      deposit_ids = coalesce(${c.depositIds ? db.array(c.depositIds) : null}::bigint[], deposit_ids),
-      amount = coalesce(${c.amount?.toString() ?? null}::numeric, amount),
-      gas_limit = coalesce(${c.gasLimit?.toString() ?? null}::numeric, gas_limit),
-      max_fee_per_gas = coalesce(${c.maxFeePerGas?.toString() ?? null}::numeric, max_fee_per_gas),
-      max_priority_fee_per_gas = coalesce(${c.maxPriorityFeePerGas?.toString() ?? null}::numeric, max_priority_fee_per_gas),
-      funding_amount = coalesce(${c.fundingAmount?.toString() ?? null}::numeric, funding_amount),
-      funding_send_id = coalesce(${c.fundingSendId ?? null}::bigint, funding_send_id),
-      sweep_send_id = coalesce(${c.sweepSendId ?? null}::bigint, sweep_send_id),
-      gas_spent = coalesce(${c.gasSpent?.toString() ?? null}::numeric, gas_spent),
-      funding_gas = coalesce(${c.fundingGas?.toString() ?? null}::numeric, funding_gas),
-      finished_at = case when ${c.status ?? null}::text in ('confirmed', 'failed', 'cancelled') then now() else finished_at end,
+export async function updateSweep(db: Db, id: string, changes: SweepChanges): Promise<Sweep> {
+  return (await updateSweeps(db, [{ id, changes }])).get(id)!;
+}
+
+/**
+ * Changes many sweeps in one statement (a sweeper's tick moves hundreds at once); each changed at most once in it (a
+ * second change of one throws: the batch queue then applies the changes one at a time, in order).
+ */
+export async function updateSweeps(db: Db, updates: Array<{ id: string; changes: SweepChanges }>): Promise<Map<string, Sweep>> {
+  if (new Set(updates.map((u) => u.id)).size < updates.length) throw new Error('a sweep changed twice in one statement');
+  const rows = updates.map(({ id, changes: c }) => ({
+    id,
+    status: c.status ?? null,
+    deposit_ids: c.depositIds ?? null,
+    amount: c.amount?.toString() ?? null,
+    gas_limit: c.gasLimit?.toString() ?? null,
+    max_fee_per_gas: c.maxFeePerGas?.toString() ?? null,
+    max_priority_fee_per_gas: c.maxPriorityFeePerGas?.toString() ?? null,
+    funding_amount: c.fundingAmount?.toString() ?? null,
+    funding_send_id: c.fundingSendId ?? null,
+    sweep_send_id: c.sweepSendId ?? null,
+    gas_spent: c.gasSpent?.toString() ?? null,
+    funding_gas: c.fundingGas?.toString() ?? null,
+  }));
+  const updated = await db`
+    update evm_sweeps s set
+      status = coalesce(v.status, s.status),
+      deposit_ids = coalesce(v.deposit_ids, s.deposit_ids),
+      amount = coalesce(v.amount, s.amount),
+      gas_limit = coalesce(v.gas_limit, s.gas_limit),
+      max_fee_per_gas = coalesce(v.max_fee_per_gas, s.max_fee_per_gas),
+      max_priority_fee_per_gas = coalesce(v.max_priority_fee_per_gas, s.max_priority_fee_per_gas),
+      funding_amount = coalesce(v.funding_amount, s.funding_amount),
+      funding_send_id = coalesce(v.funding_send_id, s.funding_send_id),
+      sweep_send_id = coalesce(v.sweep_send_id, s.sweep_send_id),
+      gas_spent = coalesce(v.gas_spent, s.gas_spent),
+      funding_gas = coalesce(v.funding_gas, s.funding_gas),
+      finished_at = case when v.status in ('confirmed', 'failed', 'cancelled') then now() else s.finished_at end,
       updated_at = now()
-    where id = ${id} returning *`;
-  return toSweep(row!);
+    from jsonb_to_recordset(${db.json(rows)}) as v (
+      id bigint, status text, deposit_ids bigint[], amount numeric, gas_limit numeric, max_fee_per_gas numeric,
+      max_priority_fee_per_gas numeric, funding_amount numeric, funding_send_id bigint, sweep_send_id bigint,
+      gas_spent numeric, funding_gas numeric)
+    where s.id = v.id
+    returning s.*`;
+  return new Map(updated.map((r) => [String(r.id), toSweep(r)]));
 }
 
 /** Records why a try of the sweep failed, or (null) clears it once a try succeeded; operators see it. */

@@ -11,12 +11,15 @@ import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { parseAmount } from '../../../domain/money.js';
 import type { SweepReads } from './reads.js';
+import type { SweepWrites } from './writes.js';
 
 /** What every step reads: the database, the chain, the currencies. */
 export interface SweepDeps {
   sql: Sql;
   /** The tick's reads of sweeps and wallets, batched across its lanes. */
   reads: SweepReads;
+  /** The tick's writes of sweeps, batched across its lanes. */
+  writes: SweepWrites;
   log: Logger;
   evm: EvmContext;
   currencies: CurrencyCatalog;

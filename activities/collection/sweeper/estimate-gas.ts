@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isError } from 'ethers';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
-import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
+import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { loadSweep, recordedHead, type SweepDeps } from './context.js';
@@ -17,13 +17,13 @@ export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ statu
   let sweep = await loadSweep(deps, id);
   if (sweep.status === 'planned') {
     sweep =
-      sweep.tokenContract === null ? await updateSweep(deps.sql, id, { status: 'sending' }) : await priceTokenSweep(deps, sweep);
+      sweep.tokenContract === null ? await deps.writes.update(id, { status: 'sending' }) : await priceTokenSweep(deps, sweep);
   }
   return { status: sweep.status, needsFunding: sweep.status === 'funding' };
 }
 
 async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
-  const { sql, evm } = deps;
+  const { evm } = deps;
   const data = encodeTransfer(evm.coldWallet, sweep.amount);
   let estimate: bigint;
   try {
@@ -49,7 +49,7 @@ async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promi
   }
   const balance = await evm.provider.getBalance(sweep.address, confirmedBlock > 0n ? confirmedBlock : 0n);
   const funding = gasFundingNeeded(gasLimit * fees.maxFeePerGas, evm.gasMarginPercent, balance);
-  return updateSweep(sql, sweep.id, {
+  return deps.writes.update(sweep.id, {
     gasLimit,
     maxFeePerGas: fees.maxFeePerGas,
     maxPriorityFeePerGas: fees.maxPriorityFeePerGas,

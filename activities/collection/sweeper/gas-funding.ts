@@ -1,5 +1,6 @@
 /** Gas funding of token sweeps: following the gas keeper's funding send of a sweep. */
-import { updateSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasOf, loadSweep, type SweepDeps } from './context.js';
 
 /** The gas keeper's request id, and the sender's key for its funding send. */
@@ -12,15 +13,32 @@ export const fundingKey = (s: Pick<Sweep, 'chain' | 'id'>) => `sweep:${s.chain}:
  * the sweep is recorded only once it has its own confirmations, and by then so has its funding.
  */
 export async function gasFundingState(deps: SweepDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
-  const { sql, evm } = deps;
+  const { evm, writes } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status !== 'funding') return 'mined';
   const state = await evm.sender.stateOf(fundingKey(sweep));
   if (!state) return 'queued';
   if (state.send.status === 'pending') {
-    if (!sweep.fundingSendId) await updateSweep(sql, id, { fundingSendId: state.send.id });
+    if (!sweep.fundingSendId) await writes.update(id, { fundingSendId: state.send.id });
     return 'sent';
   }
-  await updateSweep(sql, id, { fundingSendId: state.send.id, fundingGas: gasOf(state.send), status: 'sending' });
+  await writes.update(id, { fundingSendId: state.send.id, fundingGas: gasOf(state.send), status: 'sending' });
   return 'mined';
+}
+
+/** How often a lane waiting for its funding reads the listener's record of it (the lanes' reads go out as one query). */
+const FUNDING_POLL_MS = 200;
+
+/**
+ * Whether the listener records the sweep's funding as mined before `until` (ms since the epoch). A tick's lane waits
+ * for it so that a token sweep follows its funding at once, instead of on the tick the listener's signal wakes (which
+ * starts only after this one ends); it reads the record only, so the funding's state is then taken as before.
+ */
+export async function fundingMinedBy(deps: SweepDeps, sweep: Pick<Sweep, 'chain' | 'id'>, until: number): Promise<boolean> {
+  for (;;) {
+    const send = await deps.reads.send(fundingKey(sweep));
+    if (send?.status === 'mined' || send?.status === 'confirmed') return true;
+    if (Date.now() + FUNDING_POLL_MS > until) return false;
+    await sleep(FUNDING_POLL_MS);
+  }
 }

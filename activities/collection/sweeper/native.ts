@@ -3,7 +3,7 @@
  * they are signed (and again while not signed), not when planned.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
+import type { Sweep, SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { NATIVE_TRANSFER_GAS, nativeSweepValue } from '../../../domain/collection/rules.js';
 import type { Currency } from '../../../domain/currencies.js';
 import { evmCurrencies, minimumOf, recordedHead, type SweepDeps } from './context.js';
@@ -29,7 +29,6 @@ export async function nativeSweepQuote(
 
 /** Prices the sweep from the balance now and records it; null when it is not worth sending (it is cancelled). */
 export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<SweepTransfer | null> {
-  const { sql } = deps;
   // the balance is read where the listener has recorded everything: our own last send must be behind it
   const holdings = await recordedHead(deps, sweep.address);
   const lastOwn = await deps.reads.lastMinedBlockFrom(sweep.address);
@@ -38,7 +37,7 @@ export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<S
   }
   const quote = await nativeSweepQuote(deps, sweep.address, (await evmCurrencies(deps)).native, holdings);
   if (!quote) {
-    await updateSweep(sql, sweep.id, { status: 'cancelled' });
+    await deps.writes.update(sweep.id, { status: 'cancelled' });
     return null;
   }
   const transfer: SweepTransfer = {
@@ -47,6 +46,6 @@ export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<S
     maxFeePerGas: quote.fees.maxFeePerGas,
     maxPriorityFeePerGas: quote.fees.maxPriorityFeePerGas,
   };
-  await updateSweep(sql, sweep.id, { depositIds: quote.depositIds, ...transfer });
+  await deps.writes.update(sweep.id, { depositIds: quote.depositIds, ...transfer });
   return transfer;
 }

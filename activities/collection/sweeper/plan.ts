@@ -1,13 +1,13 @@
 /** Planning: which currencies of a wallet are worth sweeping now, each opened as a sweep (one open per currency). */
 import { ApplicationFailure } from '@temporalio/activity';
-import { openSweep, type Sweep } from '../../../services/collection/sweeps-store.js';
+import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { evmCurrencies, minimumOf, type SweepDeps } from './context.js';
 import { nativeSweepQuote } from './native.js';
 
 /** Opens a sweep for each currency the wallet holds enough of; returns the wallet's open sweeps. */
 export async function planSweeps(deps: SweepDeps, wallet: { chain: string; address: string }): Promise<Sweep[]> {
-  const { sql, evm, reads } = deps;
+  const { evm, reads, writes } = deps;
   if (wallet.chain !== evm.chain)
     throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
   const { native, tokens } = await evmCurrencies(deps);
@@ -18,7 +18,7 @@ export async function planSweeps(deps: SweepDeps, wallet: { chain: string; addre
     const uncollected = holdings.uncollected.get(token.code);
     if (open.has(token.code) || !uncollected || uncollected.total < minimumOf(deps, token)) continue;
     sweeps.push(
-      await openSweep(sql, {
+      await writes.open({
         chain: evm.chain,
         address: wallet.address,
         currency: token.code,
@@ -32,7 +32,7 @@ export async function planSweeps(deps: SweepDeps, wallet: { chain: string; addre
   const head = checkpoint ? { ...holdings, checkpoint } : undefined;
   if (!open.has(native.code) && (await nativeSweepQuote(deps, wallet.address, native, head))) {
     sweeps.push(
-      await openSweep(sql, {
+      await writes.open({
         chain: evm.chain,
         address: wallet.address,
         currency: native.code,

@@ -5,7 +5,7 @@
  */
 import { batchedLookup } from '../../../platform/db/batch-queue.js';
 import type { Sql } from '../../../platform/db/client.js';
-import { lastMinedBlocksFrom } from '../../../chains/evm/sends-store.js';
+import { lastMinedBlocksFrom, sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
 import { depositAddressesByAddress } from '../../../services/deposits/client.js';
 import {
   holdingsOfWallets,
@@ -22,6 +22,8 @@ export interface SweepReads {
   /** The newest block holding a send of ours from the wallet, as recorded; null while none is mined. */
   lastMinedBlockFrom(address: string): Promise<bigint | null>;
   depositAddress(address: string): Promise<{ hdIndex: number; address: string } | undefined>;
+  /** One of our sends by its key, as the listener recorded it (no node call: lanes waiting on a funding poll it). */
+  send(key: string): Promise<Send | undefined>;
 }
 
 export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
@@ -30,11 +32,13 @@ export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
   const holdings = batchedLookup((addresses: string[]) => holdingsOfWallets(sql, chain, addresses));
   const lastMined = batchedLookup((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
   const addresses = batchedLookup((wanted: string[]) => depositAddressesByAddress(sql, wanted));
+  const sends = batchedLookup((keys: string[]) => sendsByKeys(sql, chain, keys));
   return {
     sweep: sweeps,
     openSweepsOf: async (address) => (await open(address)) ?? [],
     holdings: async (address) => (await holdings(address))!, // every wallet asked for has its row
     lastMinedBlockFrom: async (address) => (await lastMined(address)) ?? null,
     depositAddress: (address) => addresses(address.toLowerCase()),
+    send: sends,
   };
 }

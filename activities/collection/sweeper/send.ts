@@ -1,7 +1,7 @@
 /** Sending a sweep: signed, stored and broadcast through the sender, which sends a stored transaction again as it is. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
-import { updateSweep, type Sweep, type SweepTransfer } from '../../../services/collection/sweeps-store.js';
+import type { Sweep, SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { sweeperWorkflowId } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
@@ -11,7 +11,7 @@ type SweepToSend = Extract<Sweep, { status: 'sending' | 'sent' }>;
 
 /** Signs, stores and broadcasts the sweep (or rebroadcasts the stored one). */
 export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
-  const { sql, evm } = deps;
+  const { evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status === 'cancelled') return { status: 'cancelled' };
   if (sweep.status === 'confirmed' || sweep.status === 'failed') return { status: 'sent' };
@@ -28,7 +28,7 @@ export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 
     fees: { maxFeePerGas: transfer.maxFeePerGas, maxPriorityFeePerGas: transfer.maxPriorityFeePerGas },
     notify: [sweeperWorkflowId(evm.chain)],
   });
-  if (sweep.status !== 'sent') await updateSweep(sql, id, { status: 'sent', sweepSendId: send.id });
+  if (sweep.status !== 'sent') await deps.writes.update(id, { status: 'sent', sweepSendId: send.id });
   return { status: 'sent' };
 }
 

@@ -2,12 +2,16 @@
  * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
  * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in order, tokens first, the
  * native one last: it takes whatever gas the token sweeps left). The wallets' lanes move in step, and what they do
- * together goes out together: their reads as one query per step (reads.ts), their node calls as JSON-RPC batches,
- * their sends as one stored-then-broadcast batch (the sender), their bookings as one ledger transaction (record.ts).
+ * together goes out together: their reads as one query per step (reads.ts), their sweep writes as one statement per
+ * step (writes.ts), their node calls as JSON-RPC batches, their sends as one stored-then-broadcast batch (the sender),
+ * their bookings as one ledger transaction (record.ts).
  * A sweep is stored (signed, with its hash) before it is broadcast by the sender, and every step is idempotent on the
- * sweep's record, so a tick cut off anywhere is carried on by the next without sending twice. Token sweeps that need gas wake the gas keeper as soon as the first
- * is priced: it funds every waiting sweep in one batch, and a later tick sends them once their fundings are mined.
+ * sweep's record, so a tick cut off anywhere is carried on by the next without sending twice. Token sweeps that need
+ * gas wake the gas keeper as soon as the first is priced: it funds every waiting sweep in one batch, and each wallet's
+ * lane waits a while for its funding to be mined (FUNDING_WAIT_MS) and sends the sweep right after; one not mined by
+ * then is sent by a later tick; wallets credited meanwhile are moved on in the same tick.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { sharedFeeQuote } from '../../../chains/evm/provider.js';
 import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
@@ -25,16 +29,20 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { transferKey, type SweepDeps } from './context.js';
+import { depositWallet, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
-import { fundingKey, gasFundingState } from './gas-funding.js';
+import { fundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
 import { batchedSweepReads } from './reads.js';
+import { batchedSweepWrites } from './writes.js';
 import { recordSweeps } from './record.js';
 import { sendSweep } from './send.js';
 
-/** Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote and batches its own reads. */
-export type SweeperDeps = Omit<SweepDeps, 'fees' | 'reads'> & { temporal: TemporalTarget };
+/**
+ * Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote and batches its own reads and
+ * writes.
+ */
+export type SweeperDeps = Omit<SweepDeps, 'fees' | 'reads' | 'writes'> & { temporal: TemporalTarget };
 
 /**
  * Wallets worked on at once. The lanes move in step (one answer wakes them all), and the reads they make together go
@@ -51,11 +59,26 @@ const PROBLEMS_SHOWN = 50;
 const NODE_CHECK_AFTER_MS = 15_000;
 /** Confirmed sweeps booked in one ledger transaction at most. */
 const RECORDS_PER_BOOKING = 500;
+/**
+ * How long a lane waits for its sweep's funding to be mined before it leaves the sweep to a later tick: the keeper's
+ * tick (woken through Temporal, signing the batch), a block, and the listener's record of it. The next tick starts
+ * only when this one ends, so without the wait a token sweep went out a whole tick after its funding; with it, a tick
+ * lasts at most this much longer (credited wallets signalled meanwhile wait for it), and only while fundings are due.
+ */
+const FUNDING_WAIT_MS = 4_000;
+/**
+ * While lanes wait for fundings, the tick looks this often for wallets credited since it began (the workflow would
+ * hand them to the next tick, which waits for this one) and moves them on too.
+ */
+const LATE_LOOK_MS = 500;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
-/** Where one step left a sweep: done with (finished, recorded), or waiting for something outside the tick. */
-type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'waiting';
+/**
+ * Where one step left a sweep: done with (finished, recorded), or waiting for something outside the tick (the keeper
+ * to send its funding: awaiting-gas; its funding to be mined: funding-sent; its own confirmations: waiting).
+ */
+type Outcome = 'finished' | 'recorded' | 'sent' | 'awaiting-gas' | 'funding-sent' | 'waiting';
 
 /** Moves one sweep on as far as it goes now, each step idempotent on its record. */
 async function advanceSweep(
@@ -74,7 +97,7 @@ async function advanceSweep(
   if (prepared.needsFunding) {
     const funding = await gasFundingState(deps, id);
     if (funding === 'queued') wantGas();
-    if (funding !== 'mined') return funding === 'queued' ? 'awaiting-gas' : 'waiting';
+    if (funding !== 'mined') return funding === 'queued' ? 'awaiting-gas' : 'funding-sent';
   }
   const sent = await sendSweep(deps, id);
   return sent.status === 'cancelled' ? 'finished' : 'sent';
@@ -127,6 +150,7 @@ export async function sweepTick(
     ...base,
     fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS),
     reads: batchedSweepReads(sql, evm.chain),
+    writes: batchedSweepWrites(sql),
   };
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
   const toPlan = new Set([...input.wallets, ...missed]);
@@ -155,14 +179,33 @@ export async function sweepTick(
   };
 
   const planned: string[] = [];
-  const counts: Record<Outcome, number> = { finished: 0, recorded: 0, sent: 0, 'awaiting-gas': 0, waiting: 0 };
+  const counts: Record<Outcome, number> = {
+    finished: 0,
+    recorded: 0,
+    sent: 0,
+    'awaiting-gas': 0,
+    'funding-sent': 0,
+    waiting: 0,
+  };
+  let fundingWaits = 0; // lanes waiting for a funding now
+  /** A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. */
+  const fundedSoon = async (sweep: Sweep) => {
+    // derived now, while the funding is on its way (DepositWallets keeps it): signed at once when the funding is mined
+    await depositWallet(deps, sweep.address);
+    fundingWaits++;
+    try {
+      return await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
+    } finally {
+      fundingWaits--;
+    }
+  };
   const problems: SweepProblem[] = [];
   const failed = (sweep: Sweep, error: unknown) => {
     const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
     problems.push({ sweepId: sweep.id, address: sweep.address, currency: sweep.currency, error: messageOf(error), transient });
     return noteSweepError(sql, sweep.id, messageOf(error));
   };
-  await eachLimited(wallets, WALLET_LANES, async (address) => {
+  const lane = async (address: string) => {
     let sweeps = open.get(address) ?? [];
     if (toPlan.has(address)) {
       try {
@@ -176,12 +219,15 @@ export async function sweepTick(
     const moveOn = async (list: Sweep[]) => {
       let recorded = false;
       for (const sweep of inSendingOrder(list)) {
-        if (!canMove(sweep, awaited, now)) {
-          counts.waiting++;
-          break;
-        }
         try {
-          const outcome = await advanceSweep(deps, sweep.id, wantGas, record);
+          if (!canMove(sweep, awaited, now) && !(sweep.status === 'funding' && (await fundedSoon(sweep)))) {
+            counts.waiting++;
+            break;
+          }
+          let outcome = await advanceSweep(deps, sweep.id, wantGas, record);
+          if ((outcome === 'awaiting-gas' || outcome === 'funding-sent') && (await fundedSoon(sweep))) {
+            outcome = await advanceSweep(deps, sweep.id, wantGas, record);
+          }
           counts[outcome]++;
           recorded ||= outcome === 'recorded';
           if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
@@ -204,7 +250,24 @@ export async function sweepTick(
       }
     }
     heartbeat();
-  });
+  };
+  let lanesDone = false;
+  const lanes = eachLimited(wallets, WALLET_LANES, lane).finally(() => (lanesDone = true));
+  // wallets credited while lanes wait for fundings go now rather than after the tick: each wallet has one lane a tick
+  // (its sweeps go in order), and the look is the one for missed wallets (credited, no open sweep of the currency)
+  const laned = new Set(wallets);
+  const late: Promise<unknown>[] = [];
+  while (!lanesDone) {
+    await Promise.race([lanes, sleep(LATE_LOOK_MS)]);
+    if (lanesDone || fundingWaits === 0) continue;
+    const credited = (await walletsWithUnsweptDeposits(sql, evm.chain)).filter((address) => !laned.has(address));
+    for (const address of credited) {
+      laned.add(address);
+      toPlan.add(address);
+    }
+    late.push(eachLimited(credited, WALLET_LANES, lane));
+  }
+  await Promise.all(late);
   const woken = await Promise.allSettled(wakes);
   const wakeFailure = woken.find((w) => w.status === 'rejected');
   if (wakeFailure) log.warn({ err: messageOf(wakeFailure.reason) }, 'sweeper: the gas keeper could not be woken');
@@ -216,7 +279,7 @@ export async function sweepTick(
   const signalled = new Set(input.wallets);
   return {
     planned: planned.filter((address) => signalled.has(address)),
-    open: counts.sent + counts['awaiting-gas'] + counts.waiting + problems.length,
+    open: counts.sent + counts['awaiting-gas'] + counts['funding-sent'] + counts.waiting + problems.length,
     sent: counts.sent,
     recorded: counts.recorded,
     awaitingGas: counts['awaiting-gas'],

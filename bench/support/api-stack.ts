@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startEmbeddedPostgres } from '../../platform/embedded/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../platform/embedded/postgres.js';
 import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/embedded/process.js';
-import { DEV_SERVER_TUNING, startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { DEV_SERVER_TUNING, startTemporalDevServer, type TemporalDevServer } from '../../platform/embedded/temporal.js';
 import { watchedTemporaryDir, type WatchedDir } from '../../platform/embedded/watchdog.js';
 import { temporalCliPath } from '../../platform/tools.js';
 import { ApiClient } from '../../test/support/http.js';
@@ -52,22 +52,40 @@ async function startApiStack(
 ): Promise<ApiStack> {
   const dir = scratch.dir;
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const [pg, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
+  // each server is watched and stopped once it is up, whether or not the other starts: a failed start of one must not
+  // leave the other running with nothing to stop it
+  const up = <S extends { process: ServiceProcess; stop(): Promise<unknown> }>(
+    name: string,
+    stopSignal: NodeJS.Signals,
+    starting: Promise<S>,
+  ) =>
+    starting.then((server) => {
+      scratch.watch(name, server.process, stopSignal);
+      stops.push(() => server.stop());
+      return server;
+    });
+  const started = await Promise.allSettled([
+    up(
+      'postgres',
+      'SIGINT',
+      startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, password: 'bench', persistent: false }),
+    ),
     // the dev stack's settings (workers/dev.ts), so a bench measures what `make start` runs
-    startTemporalDevServer({
-      cli: temporalCliPath(),
-      port: temporalPort,
-      logFile: join(dir, 'temporal.log'),
-      extraArgs: DEV_SERVER_TUNING,
-    }),
+    up(
+      'temporal',
+      'SIGTERM',
+      startTemporalDevServer({
+        cli: temporalCliPath(),
+        port: temporalPort,
+        logFile: join(dir, 'temporal.log'),
+        extraArgs: DEV_SERVER_TUNING,
+      }),
+    ),
   ]);
-  scratch.watch('postgres', pg.process, 'SIGINT');
-  scratch.watch('temporal', temporal.process);
-  stops.push(
-    () => pg.stop(),
-    () => temporal.stop(),
-  );
+  const [pg, temporal] = started.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  }) as [EmbeddedPostgresServer, TemporalDevServer];
   await pg.ensureDatabase('sluice');
 
   const admin = { email: 'admin@bench.local', password: 'bench admin password' };

@@ -4,11 +4,12 @@
  * checkpoint work that ran meanwhile. Set side by side for a run through the API and the engine called in-process, it
  * shows whether the API path writes rows or commits the placer alone does not, or only pays more per commit.
  */
+import { setTimeout as settle } from 'node:timers/promises';
 import type { Sql } from '../../platform/db/client.js';
 
 type Counters = Record<string, number>;
 
-/** One reading of the server-wide counters (stats are flushed by each backend at most once a second: see `settle`). */
+/** One reading of the server-wide counters (stats are flushed by each backend at most once a second: see withPgActivity). */
 async function read(sql: Sql): Promise<Counters> {
   const [db] = await sql`
     select xact_commit::float8 as commits, xact_rollback::float8 as rollbacks, tup_inserted::float8 as inserted,
@@ -28,20 +29,18 @@ async function read(sql: Sql): Promise<Counters> {
   return { ...db, ...wal, ...io, ...maintenance, ...checkpoints } as Counters;
 }
 
-/**
- * Backends report their counters when they go idle, at most once a second (PGSTAT_MIN_INTERVAL); what one did in its
- * last second before idling waits until PGSTAT_IDLE_INTERVAL (10 s). A reading after a run waits that long: with 1 s,
- * the in-process run (a few seconds) measured 0.86 rows inserted per bet, which writes 2.
- */
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface PgActivity {
   perRequest: Counters;
   /** Counts over the whole run (autovacuum and checkpoint runs are few). */
   totals: Counters;
 }
 
-/** Runs `work` and returns its result with what PostgreSQL did per request meanwhile (`sql` reads the stats). */
+/**
+ * Runs `work` and returns its result with what PostgreSQL did per request meanwhile (`sql` reads the stats). Backends
+ * report their counters when they go idle, at most once a second (PGSTAT_MIN_INTERVAL); what one did in its last second
+ * before idling waits until PGSTAT_IDLE_INTERVAL (10 s). A reading after a run waits that long: with 1 s, the
+ * in-process run (a few seconds) measured 0.86 rows inserted per bet, which writes 2.
+ */
 export async function withPgActivity<T>(sql: Sql, requests: number, work: () => Promise<T>): Promise<[T, PgActivity]> {
   await settle(1_100);
   const before = await read(sql);

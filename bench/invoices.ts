@@ -8,6 +8,7 @@
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
  * compare the API with the invoice service called in-process at the highest concurrency, in the same run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../platform/config.js';
 import { createSql } from '../platform/db/client.js';
 import { CurrencyCatalog } from '../services/currencies/catalog.js';
@@ -63,7 +64,7 @@ async function run(stack: ApiStack) {
       for (;;) {
         const [row] = await sql`select count(*)::int as unstarted from invoices where not workflow_started`;
         if (row!.unstarted === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
       console.log(`      every workflow started ${((Date.now() - started) / 1000).toFixed(1)} s after the last answer`);
     },

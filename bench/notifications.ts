@@ -7,6 +7,7 @@
  *
  *   node --import tsx bench/notifications.ts      BENCH_USERS (10000), BENCH_PAGE_SIZE (500)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSql } from '../platform/db/client.js';
 import { TelegramSlackDouble } from '../test/support/telegram-slack-double.js';
 import { withApiStack, type ApiStack } from './support/api-stack.js';
@@ -48,7 +49,7 @@ async function run(stack: ApiStack) {
   for (;;) {
     broadcast = (await stack.api.get(`/v1/ops/broadcasts/${id}`, { token: stack.adminToken })).body;
     if (broadcast.status !== 'running') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const chats = new Set(double.telegram.map((m) => m.chat_id));

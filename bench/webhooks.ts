@@ -11,6 +11,7 @@
  * The retry schedule is shortened for this bench only (WEBHOOK_RETRY_SCHEDULE, 8 × 1 s instead of BTCPay's 10 s,
  * 1 min, 6 × 10 min), so the failing merchant's run ends in seconds; the workflow test holds the real schedule.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSql, type Sql } from '../platform/db/client.js';
 import { publishEvent } from '../services/webhooks/client.js';
 import { WebhookReceiver, type Script } from '../test/support/webhook-receiver.js';
@@ -75,7 +76,7 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
   await Promise.all(
     Array.from({ length: EVENTS }, async (_, i) => {
       const due = started + (i * 1000) / RATE;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      await sleep(Math.max(0, due - performance.now()));
       const id = `bench:${name}:${i}`;
       await sql.begin((tx) =>
         publishEvent(tx, {
@@ -100,7 +101,7 @@ async function deliverTo(stack: ApiStack, sql: Sql, receiver: WebhookReceiver, n
       { stored: number },
     ];
     if (stored === EVENTS && pending === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   const peak = await backlog.stop();
   console.log(
@@ -141,7 +142,7 @@ function sampleBacklog(sql: Sql, merchantId: string) {
         from webhook_deliveries where merchant_id = ${merchantId}`;
       peak.unstarted = Math.max(peak.unstarted, row!.unstarted as number);
       peak.started = Math.max(peak.started, row!.started as number);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   })();
   return {

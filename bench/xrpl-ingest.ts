@@ -7,6 +7,7 @@
  *   node --import tsx bench/xrpl-ingest.ts [saturation payments] [target seconds]
  *   (KEEP_BENCH_DIR=1 keeps the logs; LISTENER_LOG_LEVEL=info shows the listener's)
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LedgerTransaction } from '../test/support/rippled/payments.js';
 import { waitUntil } from '../platform/embedded/process.js';
 import { startXrplListenerStack, variedPayment } from './support/xrpl-listener-stack.js';
@@ -57,7 +58,7 @@ async function phase(count: number, perLedger: number, everyMs: number): Promise
   const started = Date.now();
   for (const [n, ledger] of ledgers.entries()) {
     const due = started + n * everyMs;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    if (due > Date.now()) await sleep(due - Date.now());
     rippled.closeLedger(ledger);
   }
   rippled.closeLedger();

@@ -1,4 +1,5 @@
 /** Start-up against a dependency that may not be up yet: retry with capped backoff, saying why each time. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from './log.js';
 
 export async function retryUntilConnected<T>(
@@ -12,7 +13,7 @@ export async function retryUntilConnected<T>(
       return await attempt();
     } catch (error) {
       log.warn({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, `cannot reach ${what} yet`);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
     }
   }
 }

@@ -2,6 +2,7 @@
  * Entry point: the EVM listener. Single active per chain: it holds a Postgres advisory lock on a connection of its
  * own while it runs; a second listener waits as a standby and takes over when the first one's connection ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NewHeads } from '../chains/evm/new-heads.js';
 import { createEvmProvider, detectChain } from '../chains/evm/provider.js';
@@ -77,7 +78,7 @@ async function lead(): Promise<void> {
       const session = await lockSql.reserve();
       for (let announced = false; !stopping && !(await tryLead(session, chain)); announced = true) {
         if (!announced) log.info({ chain }, 'another listener is active; standing by');
-        await new Promise((r) => setTimeout(r, 2_000));
+        await sleep(2_000);
       }
       if (!stopping) {
         log.info({ chain, confirmations: config.EVM_CONFIRMATIONS, reorgDepth: config.EVM_REORG_DEPTH }, 'listener active');
@@ -89,7 +90,7 @@ async function lead(): Promise<void> {
     } finally {
       await lockSql.end({ timeout: 1 });
     }
-    if (!stopping) await new Promise((r) => setTimeout(r, 1_000));
+    if (!stopping) await sleep(1_000);
   }
 }
 

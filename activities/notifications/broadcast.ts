@@ -5,6 +5,7 @@
  * others go on; out of tries, or refused for good, it is logged failed. Heartbeats throughout; a cancelled page stops
  * starting sends and lets those in flight finish.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { UserChannel } from '../../domain/notifications/events.js';
 import { retryDelayMs } from '../../domain/notifications/retry.js';
@@ -67,7 +68,7 @@ export function createBroadcastActivities(deps: DeliveryDeps, retry: BroadcastRe
       let stopped = false;
       const cancelled = context.cancelled.catch(() => (stopped = true));
       const heartbeats = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
-      const waitOrCancel = (ms: number) => Promise.race([new Promise((resolve) => setTimeout(resolve, ms).unref()), cancelled]);
+      const waitOrCancel = (ms: number) => Promise.race([sleep(ms, undefined, { ref: false }), cancelled]);
       try {
         await Promise.all(
           broadcast.channels.map(async (channel) => {

@@ -57,4 +57,4 @@ export async function attempt(ms: number, request: Promise<ApiResponse>): Promis
 
 export type { ApiResponse };
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';

@@ -3,6 +3,7 @@
  * connection of its own. A standby polls for the lock; when the leader's connection dies, Postgres releases the
  * lock and a standby takes over. The leader hears when its connection closes, and then must stop at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 
 export interface Leadership {
@@ -34,7 +35,7 @@ export async function acquireLeadership(
       const [row] = await lock`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as locked`;
       if (row!.locked) break;
       if (attempt === 0) options.onStandby?.();
-      await new Promise((r) => setTimeout(r, options.retryMs ?? 2_000));
+      await sleep(options.retryMs ?? 2_000);
     }
   } catch (error) {
     await lock.end({ timeout: 1 });

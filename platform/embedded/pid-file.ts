@@ -3,6 +3,7 @@
  * start on the same data dir, or the watchdog, can stop what an earlier run left behind without ever signalling a
  * recycled pid (a pid counts as ours only while /proc still shows the start time recorded with it).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -124,7 +125,7 @@ async function exited(entry: RecordedProcess, timeoutMs: number): Promise<boolea
   const deadline = Date.now() + timeoutMs;
   while (isRunning(entry)) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return true;
 }

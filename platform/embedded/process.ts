@@ -1,4 +1,5 @@
 /** A supervised child process for the embedded stack: started, watched for readiness, and stopped in order. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -121,7 +122,7 @@ export async function waitUntil(
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
+    await sleep(options.intervalMs ?? 200);
   }
   throw new Error(`${what} was not ready in time: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
 }

@@ -2,6 +2,7 @@
  * What the worker makes sure of on the Temporal side before it polls: the namespace exists (dev and test servers),
  * and Sluice's search attributes are registered. Features add their schedules and long-lived workflows after this.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
@@ -26,7 +27,7 @@ export async function ensureNamespace(connection: Connection, namespace: string,
       return;
     } catch (error) {
       if (!isGrpcServiceError(error) || error.code !== GRPC_NOT_FOUND || attempt >= 100) throw error;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 }

@@ -2,6 +2,8 @@
  * Paces work to a rate (starts at most `perSecond` a second, evenly spaced) with at most `inFlight` running at once:
  * how a broadcast keeps within a channel's limits (Telegram's 30 messages a second) without waiting on each send.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export class Pacer {
   private readonly spacingMs: number;
   private nextStart = 0;
@@ -20,7 +22,7 @@ export class Pacer {
     const now = Date.now();
     const start = Math.max(now, this.nextStart);
     this.nextStart = start + this.spacingMs;
-    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+    if (start > now) await sleep(start - now);
     const running: Promise<void> = work().finally(() => this.running.delete(running));
     this.running.add(running);
   }

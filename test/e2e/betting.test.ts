@@ -3,6 +3,7 @@
  * through the events' workflows, and balances match a hand calculation with the ledger audit passing. Then the
  * refusals (every 4xx the betting routes give) and who may do what.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { betEventWorkflowId } from '../../workflows/betting/messages.js';
@@ -197,7 +198,7 @@ describe('betting end to end', () => {
     const soon = await publish({ coefficient: '1.50', deadline: Math.floor(Date.now() / 1000) + 2 });
     expect(soon.status).toBe(201);
     expect((await placeBet(ann, { event_id: soon.body.id, amount: '1.00', currency: 'USD' })).status).toBe(201);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await sleep(2_500);
     const refused = await placeBet(ann, { event_id: soon.body.id, amount: '1.00', currency: 'USD' });
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'event_closed', errors: [{ path: 'event_id' }] });

@@ -3,6 +3,7 @@
  * as users and operators would: deposit addresses, ETH and USDT deposits credited after their confirmations and
  * swept to the cold wallet, fifty wallets at once, and a gas keeper that runs dry and is topped up.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -284,7 +285,7 @@ describe('EVM deposits and collection', () => {
       'the small deposit credited',
       async () => (await stack.api.get('/v1/deposits', { token: user.token })).body.data[0]?.status === 'credited',
     );
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     expect(await sweepsOf(address)).toEqual([]);
     expect(await tokenBalance(address)).toBe(parseUnits('0.6', 6));
     const [uncollected] = await stack.db
@@ -327,7 +328,7 @@ describe('EVM deposits and collection', () => {
     const keeperWorkflow = await stack.temporal.workflow.getHandle(`gas-keeper:${CHAIN}`).describe();
     expect(keeperWorkflow.searchAttributes.SluiceStatus).toEqual(['low-balance']);
 
-    await new Promise((r) => setTimeout(r, 4_000));
+    await sleep(4_000);
     expect((await sweepsOf(address))[0]).toMatchObject({ currency: 'USDT', status: 'funding' });
 
     await setBalance(provider, gasKeeper.address, parseEther('20'));

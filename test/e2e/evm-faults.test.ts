@@ -2,6 +2,7 @@
  * Faults in the middle of EVM collection, on the real stack and the shared anvil: the worker killed between the gas
  * funding and the sweep, the listener killed while it catches up. After restarts nothing is lost or done twice.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { balanceOf } from '../../services/ledger/queries.js';
@@ -63,7 +64,7 @@ describe('EVM collection under faults', () => {
       await stack.killWorker();
       expect(await sendsFrom(address, 'sweep')).toHaveLength(0);
       // the funding confirms while no worker runs; the listener's signal waits in Temporal
-      await new Promise((r) => setTimeout(r, 3_000));
+      await sleep(3_000);
       await stack.startWorker();
 
       await eventually(
@@ -93,7 +94,7 @@ describe('EVM collection under faults', () => {
       const before = (await stack.db.sql`select block_number from evm_listener_checkpoints`)[0]!.blockNumber as string;
       for (let i = 0; i < 6; i++)
         await (await customer.sendTransaction({ to: users[i % 3]!.address, value: parseEther('0.1') })).wait();
-      await new Promise((r) => setTimeout(r, 2_000));
+      await sleep(2_000);
       const head = await provider.getBlockNumber();
 
       await stack.startListener();

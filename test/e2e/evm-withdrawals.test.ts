@@ -3,6 +3,7 @@
  * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
  * the second hot wallet; a worker killed right after the broadcast leaves exactly one on-chain transaction.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -134,7 +135,7 @@ describe('EVM withdrawals end to end', () => {
     expect(sends[0]!.sends).toBe(1);
     const nonceBefore = await provider.getTransactionCount(hotA.address);
     // nothing further goes out for it once it succeeded
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     expect(await provider.getTransactionCount(hotA.address)).toBe(nonceBefore);
   });
 });

@@ -3,6 +3,7 @@
  * process (which runs the matching engines) is killed with SIGKILL, idle and mid-stream, and comes back with the same
  * book, no lost or doubled trade, and clean audits.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
@@ -96,7 +97,7 @@ describe('trading over HTTP', () => {
     expect(await problem(place(bob, { ...limit, amount: '0.00001' }))).toMatchObject({ status: 400, fields: ['amount'] });
     expect(await problem(place(bob, { ...limit, pair: 'DOGE-USDT' }))).toMatchObject({ status: 400, fields: ['pair'] });
     await stack.db.sql`update pairs set enabled = false where code = 'ETH-USDT'`;
-    await new Promise((r) => setTimeout(r, 1_100)); // the API reads pairs again after a second
+    await sleep(1_100); // the API reads pairs again after a second
     expect(await problem(place(bob, { ...limit, pair: 'ETH-USDT', amount: '0.01' }))).toMatchObject({
       status: 422,
       fields: ['pair'],
@@ -303,7 +304,7 @@ describe('trigger orders', () => {
     await place(bob, { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '3', amount: '10' });
     const buy = await place(ann, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '3', amount: '10' });
     expect(buy.body).toMatchObject({ status: 'filled' });
-    await new Promise((r) => setTimeout(r, 1_000)); // a firing is placed within milliseconds of its trade
+    await sleep(1_000); // a firing is placed within milliseconds of its trade
     expect((await xrpOrders()).length).toBe(ordersBefore + 1);
     expect((await stack.api.get(`/v1/triggers/${oco.body.id}`, { token: ann.token })).body).toMatchObject({
       status: 'fired',
@@ -349,7 +350,7 @@ describe("the pair's exchange rate from its last trade", () => {
 
     await marketSource(1);
     await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin);
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
     await waitUntil('the rate stale', async () => {
       if (!(await xrpRate()).stale) throw new Error('fresh');
     });
@@ -414,7 +415,7 @@ describe('the engine process killed with SIGKILL', () => {
         }
       }),
     );
-    while (sent < 80) await new Promise((r) => setTimeout(r, 5));
+    while (sent < 80) await sleep(5);
     await stack.killApi('SIGKILL');
     await stream;
     await restartApi();
@@ -445,11 +446,11 @@ describe('operators', () => {
     expect((await stack.api.post('/v1/ops/markets/XRP-USDT/resume', {}, op)).status).toBe(409);
     const halted = await stack.api.post('/v1/ops/markets/XRP-USDT/halt', { reason: 'maintenance' }, op);
     expect(halted.body.halted).toMatchObject({ reason: 'maintenance' });
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
     const refused = await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' });
     expect(refused.status).toBe(503);
     expect((await stack.api.post('/v1/ops/markets/XRP-USDT/resume', {}, op)).body.halted).toBeNull();
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
     expect((await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' })).status).toBe(201);
   });
 });

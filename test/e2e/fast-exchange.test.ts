@@ -3,6 +3,7 @@
  * by the rates workflow), quotes in both directions checked to the minor unit, accepting (and replaying), an expired
  * quote, every refusal (funds, inventory, limits, a disabled pair, a stale rate) and every bad input.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,7 +194,7 @@ describe('fast exchange', () => {
     expect(new Date(left.body.expires_at).getTime() - new Date(left.body.created_at).getTime()).toBe(1_000);
     const first = await accept(ann, taken.body.id, 'in-time');
     expect(first.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await sleep(1_200);
     const usdt = await balance(ann, 'USDT');
     expect(await problem(accept(ann, left.body.id))).toMatchObject({ status: 409, code: 'quote_expired' });
     expect(await balance(ann, 'USDT')).toBe(usdt);
@@ -289,7 +290,7 @@ describe('fast exchange', () => {
       await waitUntil('the exchange.completed webhook', async () => {
         if (received.length === 0) throw new Error('nothing received yet');
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(received).toHaveLength(1);
       expect(received[0].signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
       expect(received[0].event).toMatchObject({
@@ -352,7 +353,7 @@ describe('fast exchange', () => {
     binance.setDown(true);
     const refresh = await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, admin());
     expect(refresh.body.failed).toEqual([{ pair: 'BTC-USDT', error: expect.stringContaining('ExchangeNotAvailable') }]);
-    await new Promise((resolve) => setTimeout(resolve, 5_500)); // past the pair's 5 s maximum age
+    await sleep(5_500); // past the pair's 5 s maximum age
     const stale = await problem(quote(ann, { from: 'USDT', to: 'BTC', amount_in: '10' }));
     expect(stale).toMatchObject({ status: 503, code: 'rate_unavailable' });
     expect(stale.detail).toContain('BTC-USDT');

@@ -4,6 +4,7 @@
  * when they do not render, a failing Slack hook retried and logged as failed, and a broadcast that survives its
  * worker being killed without sending anyone the message twice.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Wallet, parseEther, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -302,7 +303,7 @@ describe('notifications', () => {
     const sentAtEnd = received();
     expect(done.sent).toBe(sentAtEnd);
     expect(sentAtEnd).toBeLessThan(60);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     expect(received()).toBe(sentAtEnd);
     const again = await stack.api.post(`/v1/ops/broadcasts/${id}/cancel`, undefined, { token: stack.admin.token });
     expect(again.status).toBe(409);

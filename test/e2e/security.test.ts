@@ -5,6 +5,7 @@
  * security event log, and, last, a grep of every log line the stack wrote for every secret this file created.
  * The API trusts X-Forwarded-For here (TRUST_PROXY), so each case comes from an address of its own.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -57,7 +58,6 @@ const from = (ip: string, options: RequestOptions = {}): RequestOptions => ({
   ...options,
   headers: { 'x-forwarded-for': ip, ...options.headers },
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function signUp(prefix: string, ip: string) {
   const email = `${prefix}-${randomBytes(3).toString('hex')}@example.com`;

@@ -4,6 +4,7 @@
  *   sign-in and known addresses tell nobody;
  * - login_locked: sign-in locked after repeated failed guesses.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 
@@ -63,7 +64,7 @@ describe('login_new_ip', () => {
         )
       ).status,
     ).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     expect(await newIpMails(email)).toHaveLength(1);
   });
 

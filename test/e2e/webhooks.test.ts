@@ -6,6 +6,7 @@
  * alert the operators and can be redelivered; who may see what. Then the production configuration refusing private
  * targets, by literal address and after DNS resolution.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSchema } from '../../api/webhooks/event-schemas.js';
 import { publishEvent, type WebhookEventType } from '../../services/webhooks/client.js';
@@ -108,7 +109,7 @@ describe('merchant webhooks (dev configuration)', () => {
 
     // the invoice's workflow publishing "settled" again (a retried activity, a replay) sends nothing more (BTCPay #4978)
     await publish(stack, shop.id, 'invoice.settled', eventId);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
     expect(receiver.to('/flaky')).toHaveLength(3);
     expect(await deliveriesOf(stack, shop.token, eventId)).toHaveLength(1);
     await stack.api.delete(`/v1/webhooks/endpoints/${endpoint.id}`, { token: shop.token });

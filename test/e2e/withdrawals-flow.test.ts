@@ -3,6 +3,7 @@
  * approval, cancellation, idempotency, concurrency against balance and daily limit, and the operator's manual close
  * when no provider can pay.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitGroups } from '../../services/ledger/journal.js';
 import { insertWithdrawal } from '../../services/withdrawals/store.js';
@@ -34,7 +35,7 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
   for (let i = 0; i < 150; i++) {
     const value = await probe();
     if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error('condition not reached');
 }

@@ -3,6 +3,7 @@
  * Temporal and the rippled test double. Histories through backfill, live payments, reconnects with gap fill,
  * partial payments, destination-tag deposits credited once, killed and standby listeners.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAmount } from '../../domain/money.js';
@@ -196,7 +197,7 @@ describe('XRPL payment tracking end to end', () => {
       ];
       missed.push(...batch);
       stack.rippled.closeLedger(batch);
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
     }
     stack.rippled.refuseConnections(false);
     await waitVisible(missed);
@@ -347,12 +348,12 @@ describe('XRPL payment tracking end to end', () => {
       return batch;
     });
     try {
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       await listener.stop('SIGKILL');
-      await new Promise((r) => setTimeout(r, 1_500));
+      await sleep(1_500);
       listener = stack.spawnListener();
       await stack.following(alice);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
 
       // a second listener stands by while the first leads; when the leader dies, it takes over
       const standby = stack.spawnListener('listener-xrpl-standby');
@@ -373,7 +374,7 @@ describe('XRPL payment tracking end to end', () => {
       );
       listener = standby;
       await stack.following(alice);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     } finally {
       stack.rippled.stopAutoClose();
     }

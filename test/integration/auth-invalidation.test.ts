@@ -3,6 +3,7 @@
  * SQL, as another API process or an operator's script would, so only the LISTEN/NOTIFY path can tell the app. Each
  * change must be seen within a second (in practice milliseconds).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { signedHeaders } from '../support/signed-request.js';
@@ -15,7 +16,7 @@ beforeAll(async () => {
   const deadline = Date.now() + 10_000;
   while (!t.caches.live()) {
     if (Date.now() > deadline) throw new Error('the invalidation listener did not start');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 });
 afterAll(() => t?.close());
@@ -25,7 +26,7 @@ async function msUntil(probe: () => Promise<boolean>): Promise<number> {
   const started = Date.now();
   while (!(await probe())) {
     if (Date.now() - started > WITHIN_MS) throw new Error(`not seen within ${WITHIN_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   return Date.now() - started;
 }

@@ -1,4 +1,5 @@
 /** Bet placement and settlement on a real PostgreSQL: batching, idempotency, refusals, races with a state change. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BetEventCache } from '../../services/betting/event-cache.js';
 import { changeBetEvent, closeBook, insertBetEvent, markSettled } from '../../services/betting/events-store.js';
@@ -161,7 +162,7 @@ describe('placing bets', () => {
         setTimeout(() => resolve(placer.place(bet(userId, eventId, 10n, `race${n++}`))), i % 30),
       );
     });
-    await new Promise((r) => setTimeout(r, 12));
+    await sleep(12);
     const changed = await changeBetEvent(db.sql, eventId, { state: 'finished_win' });
     expect(changed?.stateChanged).toBe(true);
     const outcomes = await Promise.all(racing);
@@ -197,7 +198,7 @@ describe('placing bets', () => {
     await isLocked;
     let settled = false;
     const waiting = placer.place(bet(userId, eventId, 10n, 'blocked')).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(settled).toBe(false);
     release();
     await change;

@@ -3,6 +3,7 @@
  * gap fill while ledgers keep closing, refused reconnects, watch-list changes without a restart, an unreachable
  * server at start-up.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XrplListener } from '../../chains/xrpl/listener/listener.js';
@@ -95,7 +96,7 @@ describe('XRPL listener', () => {
       ];
       missed.push(...batch);
       fake.closeLedger(batch);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(await stored(hashesOf(missed))).toEqual([]);
     fake.refuseConnections(false);
@@ -196,7 +197,7 @@ describe('XRPL listener', () => {
     });
     await late.start();
     try {
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       expect(late.stats.sessions).toBe(0);
       const server = await FakeRippled.start({ port });
       try {

@@ -2,6 +2,7 @@
  * EVM helpers for tests on the shared anvil: never send from anvil's well-known accounts (other test files do);
  * make random wallets, fund them with anvil_setBalance, and deploy a USDT of the test file's own.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { JsonRpcProvider, NonceManager, Wallet, parseEther, toBeHex } from 'ethers';
 import { deployTestUsdt } from '../../chains/evm/test-usdt.js';
 
@@ -58,6 +59,6 @@ export async function eventually<T>(
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

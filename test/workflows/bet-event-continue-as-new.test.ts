@@ -2,6 +2,7 @@
  * The bet event workflow continuing as new, on a Temporal dev server of its own that suggests it after 40 history
  * events: while it waits for the result (polling) and while it settles (page after page), nothing is lost or redone.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -109,7 +110,7 @@ describe('betEventWorkflow continuing as new', () => {
       const current = () => client.workflow.getHandle(betEventWorkflowId(eventId));
       for (let i = 0; (await current().describe()).runId === handle.firstExecutionRunId; i++) {
         if (i > 300) throw new Error('the workflow never continued as new while waiting');
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
       expect(await current().query(betSettlementProgressQuery)).toMatchObject({ phase: 'open', pages: 0 });
 
@@ -141,7 +142,7 @@ async function waitForSettling(current: () => ReturnType<Client['workflow']['get
   for (let i = 0; i < 300; i++) {
     const progress = await current().query(betSettlementProgressQuery);
     if (progress.phase === 'settling') return (await current().describe()).runId;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error('settlement never started');
 }

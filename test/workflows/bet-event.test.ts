@@ -3,6 +3,7 @@
  * closes the book, each result settles every bet, a lost signal is made up for by polling, and settlement resumed on
  * a new worker after the old one died mid-page pays each bet exactly once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -109,7 +110,7 @@ async function waitForPhase(eventId: string, phase: SettlementProgress['phase'])
   for (let attempt = 0; attempt < 300; attempt++) {
     const progress = await handle.query(betSettlementProgressQuery);
     if (progress.phase === phase) return progress;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`event ${eventId} never reached ${phase}`);
 }

@@ -4,6 +4,7 @@
  * alert and its recovery (the sweeper's are in evm-sweeper.test.ts). RECORD_HISTORIES=1 records the histories the
  * replay test runs.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
@@ -237,7 +238,7 @@ describe('gasKeeperWorkflow', () => {
       await handle.signal(gasFundingWantedSignal);
       let status = await handle.query(gasKeeperStatusQuery);
       for (let i = 0; i < 100 && !status.waiting?.length; i++) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         status = await handle.query(gasKeeperStatusQuery);
       }
       const history = await handle.fetchHistory();

@@ -4,6 +4,7 @@
  * missed wallets, a burst larger than a tick, a failing sweep, and a collector handing its wallet over.
  * RECORD_HISTORIES=1 records the histories the replay test runs.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
@@ -26,7 +27,7 @@ const runWith = <T>(taskQueue: string, activities: object, body: () => Promise<T
 
 /** Waits (in real time) until `ready` holds: the time-skipping server moves on while a test polls its fakes. */
 async function until(ready: () => boolean, what: string) {
-  for (let i = 0; i < 400 && !ready(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 400 && !ready(); i++) await sleep(25);
   if (!ready()) throw new Error(`timed out waiting for ${what}`);
 }
 

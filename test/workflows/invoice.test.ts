@@ -3,6 +3,7 @@
  * and exception, settlement only once a deposit is final, an operator's marks, the price locked across a rate change,
  * and each state's webhook event published once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -120,7 +121,7 @@ const start = (invoiceId: string, input: Partial<InvoiceInput> = {}) =>
 async function waitForStatus(invoiceId: string, status: InvoiceStatus): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt++) {
     if ((await invoiceById(db.sql, invoiceId))!.status === status) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`invoice ${invoiceId} never reached ${status}; it is ${(await invoiceById(db.sql, invoiceId))!.status}`);
 }

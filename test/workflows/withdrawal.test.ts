@@ -2,6 +2,7 @@
  * Every branch of the withdrawal workflow on the time-skipping server. Activities are in-memory fakes that record what
  * the workflow asked for, so each test can check the money side (hold released or posted, exactly once).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -147,7 +148,7 @@ async function waitFor(
 ) {
   for (let i = 0; i < 200; i++) {
     if ((await handle.query(withdrawalStateQuery)).status === status) return;
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
   throw new Error(`never reached ${status}`);
 }

@@ -2,6 +2,7 @@
  * The listener's buffered writer: payments wait in a buffer for company (flushMs), then one write stores them all
  * with the checkpoint; writes are serial and retried; past maxBuffered unwritten payments the stream must stop.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
 import type { DepositToSignal } from '../../../services/xrpl-tracking/payments-store.js';
@@ -72,7 +73,7 @@ export class PaymentWriter {
           { err: error instanceof Error ? error.message : String(error), payments: batch.length, retryInMs: retryMs },
           'could not store XRPL payments; retrying',
         );
-        await new Promise((r) => setTimeout(r, retryMs));
+        await sleep(retryMs);
       }
     }
   }

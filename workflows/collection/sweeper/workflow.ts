@@ -1,9 +1,9 @@
 /**
  * The sweeper of a chain (`sweeper:<chain>`): the only sender from the deposit wallets. Each tick is one activity that
- * moves every open sweep of the chain as far as it can go without waiting, many wallets at once: it plans the
- * wallets credited since the last tick, prices and broadcasts native sweeps, prices token sweeps and wakes the gas
- * keeper (which funds them in one batch), sends the token sweeps whose funding is mined, and records the confirmed
- * ones. The sweeps' state is in the database (every step idempotent on the sweep's record), so the workflow holds only
+ * moves every open sweep of the chain on, many wallets at once: it plans the wallets credited since the last tick,
+ * prices and broadcasts native sweeps, prices token sweeps and wakes the gas keeper (which funds them in one batch),
+ * sends the token sweeps whose funding is mined (waiting a few seconds for a funding due, so the sweep follows it in
+ * the same tick), and records the confirmed ones. The sweeps' state is in the database (every step idempotent on the sweep's record), so the workflow holds only
  * the wallets to plan: a burst of deposits costs a few ticks, not a workflow per wallet.
  * Woken by credited wallets (signal) and by the listener's word that a funding or sweep of ours was mined or
  * confirmed; it also polls while sweeps are open, so a lost signal delays a sweep and never blocks it.

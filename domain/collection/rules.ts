@@ -90,6 +90,31 @@ export function gasFundingTransfers(f: {
 }
 
 /**
+ * The ledger entries of an early funding, one group of its own, keyed by its send (`gas:<chain>:…`, `…-gas`): booked
+ * by the sweep that claimed it, in the sweep's transaction, or else by the reconciliation's booking (a deposit dropped
+ * by a reorg left the gas in the wallet); the keys make the second a replay. A funding that failed on chain moved no
+ * ETH but paid its gas.
+ */
+export function earlyFundingTransfers(f: {
+  chain: string;
+  nativeCurrency: string;
+  key: string;
+  value: bigint;
+  succeeded: boolean;
+  gas: bigint;
+  txHash: string;
+}): TransferRequest[] {
+  return gasFundingTransfers({
+    key: f.key,
+    chain: f.chain,
+    nativeCurrency: f.nativeCurrency,
+    amount: f.succeeded ? f.value : 0n,
+    gas: f.gas,
+    metadata: { type: 'early_gas_funding', chain: f.chain, tx_hash: f.txHash, send_key: f.key },
+  });
+}
+
+/**
  * The ledger entries of a sweep, one group: the amount moves from hot to cold custody, the gas keeper's funding
  * moves its ETH into the hot wallet, and every fee paid is booked as a network fee against the wallet that paid it.
  */

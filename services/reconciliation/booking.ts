@@ -1,13 +1,13 @@
 /**
  * Books what the chains did that no flow booked: the gas of our own EVM transactions (withdrawal payouts; a sweep
  * books its own gas and its funding's with the sweep, and a sweep cancelled after its funding has it booked here; an
- * early gas funding is booked here, always), the fee of each validated XRPL payout, and confirmed top-ups
+ * early gas funding no sweep booked is booked here), the fee of each validated XRPL payout, and confirmed top-ups
  * of custody wallets from outside Sluice. Every entry is keyed by its transaction, so booking again changes nothing.
  */
 import { decode } from 'xrpl';
 import {
   earlyFundingPrefix,
-  gasFundingTransfers,
+  earlyFundingTransfers,
   networkFeesAccount,
   sweepLedgerTransfers,
 } from '../../domain/collection/rules.js';
@@ -99,15 +99,14 @@ export async function bookStrandedGasFunding(sql: Sql, chain: string, nativeCurr
 }
 
 /**
- * Early fundings (the keeper funded a token deposit's wallet while it confirmed): each is booked on its own once
- * confirmed, under its send's key (`gas:<chain>:<address>:<deposit>`, `…-gas`), whether a sweep used its gas, its
- * deposit was dropped by a reorg (the ETH stays in the wallet, hot custody, for its next sweep), or neither yet: a
- * sweep never books the early funding it claimed, so it is booked exactly once.
+ * Early fundings (the keeper funded a token deposit's wallet while it confirmed) that no sweep booked: each is booked
+ * on its own once confirmed, under its send's key (`gas:<chain>:<address>:<deposit>`, `…-gas`): its deposit was
+ * dropped by a reorg (the ETH stays in the wallet, hot custody, for its next sweep), or the sweep that claimed it was
+ * cancelled or is not recorded yet (recording it then replays the same keys: booked exactly once).
  */
 export async function bookEarlyGasFundings(sql: Sql, chain: string, nativeCurrency: string): Promise<number> {
   const rows = await sql`
-    select s.key, s.mined_hash, case when s.succeeded then s.value else 0 end::numeric(78, 0) as value,
-           (s.gas_used * s.effective_gas_price)::numeric(78, 0) as gas
+    select s.key, s.mined_hash, s.value, s.succeeded, (s.gas_used * s.effective_gas_price)::numeric(78, 0) as gas
     from evm_sends s
     where s.chain = ${chain} and s.purpose = 'gas-funding' and s.status = 'confirmed'
       and starts_with(s.key, ${earlyFundingPrefix(chain)})
@@ -116,13 +115,14 @@ export async function bookEarlyGasFundings(sql: Sql, chain: string, nativeCurren
     sql,
     rows
       .map((r) => ({
-        transfers: gasFundingTransfers({
-          key: r.key as string,
+        transfers: earlyFundingTransfers({
           chain,
           nativeCurrency,
-          amount: r.value as bigint,
+          key: r.key as string,
+          value: r.value as bigint,
+          succeeded: r.succeeded === true,
           gas: (r.gas as bigint | null) ?? 0n,
-          metadata: { type: 'early_gas_funding', chain, tx_hash: r.minedHash, send_key: r.key },
+          txHash: r.minedHash as string,
         }),
       }))
       .filter((group) => group.transfers.length > 0),

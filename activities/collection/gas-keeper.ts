@@ -10,6 +10,8 @@ import { committedByOpenSends, sendsByKeys } from '../../chains/evm/sends-store.
 import { sweepsAwaitingFunding } from '../../services/collection/sweeps-store.js';
 import { sweeperWorkflowId } from '../../workflows/collection/sweeper/messages.js';
 import { fundingKey } from './sweeper/gas-funding.js';
+import { minimumOf } from './sweeper/context.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { walletsToFundEarly } from '../../services/collection/early-fundings-store.js';
 import { encodeTransfer } from '../../chains/evm/erc20.js';
 import {
@@ -42,7 +44,7 @@ export interface GasKeeperReport {
   settings: GasKeeperSettings;
 }
 
-export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: EvmContext }) {
+export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: EvmContext; currencies: CurrencyCatalog }) {
   const { evm } = deps;
 
   /**
@@ -82,13 +84,19 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
    * Gas for wallets whose token deposits are confirming, sent now so that their sweeps need none when credited: what
    * the token transfer is estimated to cost at today's fees, with the sweeps' margin. A wallet is funded once per need
    * (the key names its first deposit; a wallet with an unclaimed early funding or an open token sweep is not asked
-   * for), and one whose transfer cannot be estimated (its deposit dropped meanwhile) is left out.
+   * for), and one whose transfer cannot be estimated (its deposit dropped meanwhile) is left out, as is one whose
+   * confirming deposits are under the sweep minimum (they will not be swept yet: dust must not cost us gas early).
    */
   const earlyFundings = async (fees: FeeQuote): Promise<FundingRequest[]> => {
     const wallets = await walletsToFundEarly(deps.sql, evm.chain);
     const max = BigInt(evm.gasKeeperSettings.maxFunding);
+    const currencies = new Map((await deps.currencies.all()).map((c) => [c.code, c]));
+    const worthSweeping = wallets.filter((w) => {
+      const currency = currencies.get(w.currency);
+      return currency !== undefined && w.confirming >= minimumOf(deps, currency);
+    });
     const requests = await Promise.all(
-      wallets.map(async (w): Promise<FundingRequest[]> => {
+      worthSweeping.map(async (w): Promise<FundingRequest[]> => {
         const data = encodeTransfer(evm.coldWallet, w.amount);
         const estimate = await evm.provider.estimateGas({ from: w.address, to: w.tokenContract, data }).catch((error) => {
           deps.log.info({ address: w.address, err: String(error) }, 'early gas funding: the token transfer cannot be estimated');

@@ -13,8 +13,11 @@ export interface WalletToFund {
   address: string;
   firstDepositId: string;
   tokenContract: string;
+  currency: string;
   /** The first deposit's amount: what the keeper estimates the token transfer's gas with. */
   amount: bigint;
+  /** What the wallet's confirming deposits of that currency add up to (one under the sweep minimum waits for more). */
+  confirming: bigint;
 }
 
 /**
@@ -25,7 +28,8 @@ export interface WalletToFund {
 export async function walletsToFundEarly(db: Db, chain: string, limit = 1_000): Promise<WalletToFund[]> {
   const rows = await db`
     select * from (
-      select distinct on (d.address) d.address, d.id::text as first_deposit_id, o.token_contract, d.amount
+      select distinct on (d.address) d.address, d.id::text as first_deposit_id, o.token_contract, d.currency, d.amount,
+        sum(d.amount) over (partition by d.address, d.currency) as confirming
       from evm_deposit_observations o join deposits d on d.id = o.deposit_id
       where o.chain = ${chain} and o.state = 'seen' and o.token_contract is not null and d.status = 'pending'
         and not exists (
@@ -42,7 +46,9 @@ export async function walletsToFundEarly(db: Db, chain: string, limit = 1_000): 
     address: r.address as string,
     firstDepositId: r.firstDepositId as string,
     tokenContract: r.tokenContract as string,
+    currency: r.currency as string,
     amount: r.amount as bigint,
+    confirming: BigInt(r.confirming as string),
   }));
 }
 

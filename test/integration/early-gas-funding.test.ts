@@ -71,7 +71,14 @@ describe('early gas funding', () => {
     await tokenSweep(sweeping, 'planned');
 
     expect(await walletsToFundEarly(db.sql, CHAIN)).toEqual([
-      { address: fresh, firstDepositId: firstDeposit, tokenContract: TOKEN, amount: 5_000_000n },
+      {
+        address: fresh,
+        firstDepositId: firstDeposit,
+        tokenContract: TOKEN,
+        currency: 'USDT',
+        amount: 5_000_000n,
+        confirming: 10_000_000n,
+      },
     ]);
   });
 

@@ -82,10 +82,10 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
 
   /**
    * Gas for wallets whose token deposits are confirming, sent now so that their sweeps need none when credited: what
-   * the token transfer is estimated to cost at today's fees, with the sweeps' margin. A wallet is funded once per need
-   * (the key names its first deposit; a wallet with an unclaimed early funding or an open token sweep is not asked
-   * for), and one whose transfer cannot be estimated (its deposit dropped meanwhile) is left out, as is one whose
-   * confirming deposits are under the sweep minimum (they will not be swept yet: dust must not cost us gas early).
+   * the token's transfer is estimated to cost at the tick's fees, with the sweeps' margin. A wallet is funded once per
+   * need (the key names its first deposit; a wallet with an unclaimed early funding or an open token sweep is not
+   * asked for), not while its confirming deposits are under the sweep minimum (they will not be swept yet: dust must
+   * not cost us gas early), and not while no wallet's transfer of the token can be estimated.
    */
   const earlyFundings = async (fees: FeeQuote): Promise<FundingRequest[]> => {
     const wallets = await walletsToFundEarly(deps.sql, evm.chain);
@@ -95,21 +95,25 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       const currency = currencies.get(w.currency);
       return currency !== undefined && w.confirming >= minimumOf(deps, currency);
     });
-    const requests = await Promise.all(
-      worthSweeping.map(async (w): Promise<FundingRequest[]> => {
-        const data = encodeTransfer(evm.coldWallet, w.amount);
-        const estimate = await evm.provider.estimateGas({ from: w.address, to: w.tokenContract, data }).catch((error) => {
-          deps.log.info({ address: w.address, err: String(error) }, 'early gas funding: the token transfer cannot be estimated');
-          return null;
-        });
-        if (estimate === null) return [];
-        const amount = gasFundingNeeded(gasLimitWithHeadroom(estimate) * fees.maxFeePerGas, evm.gasMarginPercent, 0n);
-        if (amount > max) return [];
-        const key = earlyFundingKey(evm.chain, w.address, w.firstDepositId);
-        return [{ requestId: key, to: w.address, amount: amount.toString(), notify: sweeperWorkflowId(evm.chain) }];
-      }),
-    );
-    return requests.flat();
+    // one estimate per token: a transfer of it costs about the same from every wallet, and a sweep that finds its
+    // wallet short of gas at its own pricing asks for the rest (a burst's hundreds of estimates took the block it had)
+    const amounts = new Map<string, bigint | null>();
+    for (const w of worthSweeping) {
+      if (amounts.get(w.tokenContract)) continue;
+      const data = encodeTransfer(evm.coldWallet, w.amount);
+      const estimate = await evm.provider.estimateGas({ from: w.address, to: w.tokenContract, data }).catch((error) => {
+        deps.log.info({ address: w.address, err: String(error) }, 'early gas funding: the token transfer cannot be estimated');
+        return null;
+      });
+      const gas = estimate === null ? null : gasLimitWithHeadroom(estimate) * fees.maxFeePerGas;
+      amounts.set(w.tokenContract, gas === null ? null : gasFundingNeeded(gas, evm.gasMarginPercent, 0n));
+    }
+    return worthSweeping.flatMap((w) => {
+      const amount = amounts.get(w.tokenContract);
+      if (!amount || amount > max) return [];
+      const key = earlyFundingKey(evm.chain, w.address, w.firstDepositId);
+      return [{ requestId: key, to: w.address, amount: amount.toString(), notify: sweeperWorkflowId(evm.chain) }];
+    });
   };
 
   return {

@@ -108,6 +108,21 @@ async function reconciled() {
   return result.ok ? unclean : [...unclean, { ok: result.ok }];
 }
 
+async function depositor(email: string) {
+  const user = await stack.api.signUp(email);
+  const address = (await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body.address;
+  return { user, address: address as string };
+}
+
+/** The wallet's one gas funding, once the listener has seen it mined. */
+async function earlyFundingMined(address: string) {
+  const [funding] = await eventually('the early funding mined', async () => {
+    const rows = await fundingsTo(address);
+    return rows.length > 0 && rows[0]!.status !== 'pending' && rows;
+  });
+  return funding!;
+}
+
 const hotEth = async () => {
   const b = await balanceOf(stack.db.sql, `custody:hot:${CHAIN}`, 'ETH');
   return b.debitsPosted - b.creditsPosted;
@@ -118,17 +133,12 @@ describe('early gas funding', () => {
     "funds a confirming token deposit's wallet once, and its sweep uses that funding with none of its own",
     { timeout: 180_000 },
     async () => {
-      const user = await stack.api.signUp('early-funded@example.com');
-      const address = (await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body
-        .address as string;
+      const { user, address } = await depositor('early-funded@example.com');
       await (await usdt.getFunction('transfer')(address, parseUnits('120', 6))).wait();
 
       // funded (and, on this chain, mined at once) while the deposit still waits for its confirmations
-      const [funding] = await eventually('the early funding mined', async () => {
-        const rows = await fundingsTo(address);
-        return rows.length > 0 && rows[0]!.status !== 'pending' && rows;
-      });
-      expect(funding!.key).toMatch(new RegExp(`^gas:${CHAIN}:${address.toLowerCase()}:\\d+$`));
+      const funding = await earlyFundingMined(address);
+      expect(funding.key).toMatch(new RegExp(`^gas:${CHAIN}:${address.toLowerCase()}:\\d+$`));
       const [deposit] = (await stack.api.get('/v1/deposits', { token: user.token })).body.data;
       expect(deposit).toMatchObject({ status: 'pending' });
 
@@ -144,13 +154,13 @@ describe('early gas funding', () => {
         const [s] = await sweepsOf(address);
         return s?.status === 'confirmed' && s;
       });
-      expect(sweep).toMatchObject({ earlyFundingKey: funding!.key, fundingSendId: null, fundingAmount: 0n });
+      expect(sweep).toMatchObject({ earlyFundingKey: funding.key, fundingSendId: null, fundingAmount: 0n });
       expect(await fundingsTo(address)).toHaveLength(1);
       expect(await tokenBalance(address)).toBe(0n);
       // the sweep booked the funding it claimed with itself; the reconciliation finds nothing more to book
-      expect(await bookedKeys(funding!.key)).toEqual([funding!.key, `${funding!.key}-gas`]);
+      expect(await bookedKeys(funding.key)).toEqual([funding.key, `${funding.key}-gas`]);
       expect(await reconciled()).toEqual([]);
-      expect(await bookedKeys(funding!.key)).toHaveLength(2);
+      expect(await bookedKeys(funding.key)).toHaveLength(2);
       expect(await hotEth()).toBe(await provider.getBalance(address));
       // the keeper sent this one funding and nothing else
       expect(await provider.getTransactionCount(gasKeeper.address)).toBe(1);
@@ -161,19 +171,14 @@ describe('early gas funding', () => {
     "books the early funding of a deposit dropped by a reorg once, and sweeps the wallet's next deposit with its gas",
     { timeout: 180_000 },
     async () => {
-      const user = await stack.api.signUp('early-dropped@example.com');
-      const address = (await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: user.token })).body
-        .address as string;
+      const { user, address } = await depositor('early-dropped@example.com');
       const keeperNonce = await provider.getTransactionCount(gasKeeper.address);
       const dropped = await usdt.getFunction('transfer')(address, parseUnits('80', 6));
       await dropped.wait();
-      const [funding] = await eventually('the early funding mined', async () => {
-        const rows = await fundingsTo(address);
-        return rows.length > 0 && rows[0]!.status !== 'pending' && rows;
-      });
+      const funding = await earlyFundingMined(address);
 
       // the deposit's block and the funding's are replaced: the funding is included again, the deposit is not
-      await provider.send('anvil_reorg', [2, [[funding!.raw, 0]]]);
+      await provider.send('anvil_reorg', [2, [[funding.raw, 0]]]);
       expect(await provider.getTransactionReceipt(dropped.hash)).toBeNull();
       await mine(5);
       await eventually(
@@ -188,9 +193,9 @@ describe('early gas funding', () => {
 
       // no sweep claims it: the reconciliation books it, once, and the books hold the gas in the wallet
       expect(await reconciled()).toEqual([]);
-      expect(await bookedKeys(funding!.key)).toEqual([funding!.key, `${funding!.key}-gas`]);
+      expect(await bookedKeys(funding.key)).toEqual([funding.key, `${funding.key}-gas`]);
       await reconcile();
-      expect(await bookedKeys(funding!.key)).toHaveLength(2);
+      expect(await bookedKeys(funding.key)).toHaveLength(2);
 
       // the wallet's next deposit is swept with that gas: no funding of its own, none sent early again
       customer.reset();
@@ -199,11 +204,11 @@ describe('early gas funding', () => {
         const [s] = await sweepsOf(address);
         return s?.status === 'confirmed' && s;
       });
-      expect(sweep).toMatchObject({ earlyFundingKey: funding!.key, fundingSendId: null, amount: parseUnits('30', 6) });
+      expect(sweep).toMatchObject({ earlyFundingKey: funding.key, fundingSendId: null, amount: parseUnits('30', 6) });
       expect(await fundingsTo(address)).toHaveLength(1);
       expect(await provider.getTransactionCount(gasKeeper.address)).toBe(keeperNonce + 1);
       expect(await tokenBalance(address)).toBe(0n);
-      expect(await bookedKeys(funding!.key)).toHaveLength(2);
+      expect(await bookedKeys(funding.key)).toHaveLength(2);
       expect(await reconciled()).toEqual([]);
       // hot custody's ETH in the books is what the deposit wallets hold: the gas both fundings left
       expect(await hotEth()).toBe(await depositWalletsEth());

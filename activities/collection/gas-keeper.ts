@@ -96,7 +96,8 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       return currency !== undefined && w.confirming >= minimumOf(deps, currency);
     });
     // one estimate per token: a transfer of it costs about the same from every wallet, and a sweep that finds its
-    // wallet short of gas at its own pricing asks for the rest (a burst's hundreds of estimates took the block it had)
+    // wallet short of gas at its own pricing asks for the rest (a burst's hundreds of estimates would each be a node
+    // call, all within the block or so that the deposits take to confirm)
     const amounts = new Map<string, bigint | null>();
     for (const w of worthSweeping) {
       if (amounts.get(w.tokenContract)) continue;

@@ -85,11 +85,15 @@ try {
 
   // per deposit: when it was recorded and credited, and its sweep's first broadcast and confirmation
   const rows = await sql`
-    select d.address, d.detected_at, d.credited_at, s.created_at as planned_at, s.finished_at, a.broadcast_at, f.broadcast_at as funded_at
+    select d.address, d.detected_at, d.credited_at, s.created_at as planned_at, s.finished_at, a.broadcast_at,
+      greatest(f.broadcast_at, e.broadcast_at) as funded_at, e.broadcast_at is not null as funded_early,
+      f.broadcast_at is not null as funded_by_sweep
     from deposits d
     join evm_sweeps s on d.id = any(s.deposit_ids) and s.status = 'confirmed'
     join evm_send_attempts a on a.send_id = s.sweep_send_id and a.attempt = 1
-    left join evm_send_attempts f on f.send_id = s.funding_send_id and f.attempt = 1`;
+    left join evm_send_attempts f on f.send_id = s.funding_send_id and f.attempt = 1
+    left join evm_sends es on es.chain = s.chain and es.key = s.early_funding_key
+    left join evm_send_attempts e on e.send_id = es.id and e.attempt = 1`;
   const byAddress = new Map(rows.map((r) => [r.address as string, r]));
   const stages = {
     detected: [] as number[],
@@ -99,8 +103,11 @@ try {
     swept: [] as number[],
   };
   const endToEnd: number[] = [];
-  /** Token sweeps: credited → their gas funding broadcast, and that → the sweep broadcast (the funding mined between). */
-  const funding = { sent: [] as number[], mined: [] as number[] };
+  /**
+   * Token sweeps: credited → their gas funding broadcast (the later of the early funding the sweep claimed and its own
+   * top-up: negative when the early funding went out while the deposit confirmed), and that → the sweep broadcast.
+   */
+  const funding = { sent: [] as number[], mined: [] as number[], early: 0, topUps: 0 };
   const last = { detected: 0, credited: 0, planned: 0, broadcast: 0, swept: 0 };
   for (const [i, address] of addresses.entries()) {
     const row = byAddress.get(address.toLowerCase());
@@ -121,6 +128,8 @@ try {
     if (row.fundedAt) {
       funding.sent.push((row.fundedAt as Date).getTime() - t.credited);
       funding.mined.push(t.broadcast - (row.fundedAt as Date).getTime());
+      if (row.fundedEarly) funding.early++;
+      if (row.fundedBySweep) funding.topUps++;
     }
     for (const k of Object.keys(last) as Array<keyof typeof last>) last[k] = Math.max(last[k], t[k]);
   }
@@ -155,6 +164,10 @@ try {
       stage('credited → sweep confirmed in cold wallet', stages.swept, last.swept),
       stage('end to end (sent → swept)', endToEnd, last.swept),
     ],
+  );
+  console.log(
+    `\nUSDT sweeps: ${funding.early} claimed an early funding (sent while the deposit confirmed: a negative ` +
+      `"credited → gas funding broadcast"), ${funding.topUps} had the keeper send gas of their own after the credit.`,
   );
   await heads.close();
 

@@ -1,7 +1,8 @@
 /**
  * The gas keeper's one activity, run on its timer and whenever a request arrives: reconcile its transactions
  * (record what was mined, resubmit with higher fees what waited too long), read its balance, and send the fundings
- * it can pay for (sweeps waiting for gas, and requests queued by Update) in one batch with consecutive nonces.
+ * it can pay for (sweeps waiting for gas, requests queued by Update, then wallets whose token deposits are confirming:
+ * early fundings) in one batch with consecutive nonces.
  */
 import { heartbeat } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
@@ -9,8 +10,18 @@ import { committedByOpenSends, sendsByKeys } from '../../chains/evm/sends-store.
 import { sweepsAwaitingFunding } from '../../services/collection/sweeps-store.js';
 import { sweeperWorkflowId } from '../../workflows/collection/sweeper/messages.js';
 import { fundingKey } from './sweeper/gas-funding.js';
-import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
-import { quoteFees } from '../../chains/evm/provider.js';
+import { minimumOf } from './sweeper/context.js';
+import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { walletsToFundEarly } from '../../services/collection/early-fundings-store.js';
+import { encodeTransfer } from '../../chains/evm/erc20.js';
+import {
+  NATIVE_TRANSFER_GAS,
+  earlyFundingKey,
+  earlyFundingPrefix,
+  gasFundingNeeded,
+  gasLimitWithHeadroom,
+} from '../../domain/collection/rules.js';
+import { quoteFees, type FeeQuote } from '../../chains/evm/provider.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
 import type { FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
@@ -33,14 +44,14 @@ export interface GasKeeperReport {
   settings: GasKeeperSettings;
 }
 
-export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: EvmContext }) {
+export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: EvmContext; currencies: CurrencyCatalog }) {
   const { evm } = deps;
 
   /**
    * The queued requests (Updates) and every sweep waiting for gas in the database: sweeps that arrive together are
    * funded by one tick, in one batch. Those sent already are set apart (the workflow drops them from its queue).
    */
-  const withWaitingSweeps = async (queue: FundingRequest[]) => {
+  const withWaitingSweeps = async (queue: FundingRequest[], fees: FeeQuote) => {
     const max = BigInt(evm.gasKeeperSettings.maxFunding);
     const waiting = (await sweepsAwaitingFunding(deps.sql, evm.chain)).flatMap((sweep) => {
       if (sweep.status !== 'funding') return [];
@@ -57,7 +68,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         },
       ];
     });
-    const all = [...new Map([...queue, ...waiting].map((r) => [r.requestId, r])).values()];
+    const all = [...new Map([...queue, ...waiting, ...(await earlyFundings(fees))].map((r) => [r.requestId, r])).values()];
     const sent = await sendsByKeys(
       deps.sql,
       evm.chain,
@@ -67,6 +78,43 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       toSend: all.filter((r) => !sent.has(r.requestId)),
       alreadySent: all.flatMap((r) => (sent.has(r.requestId) ? [r.requestId] : [])),
     };
+  };
+
+  /**
+   * Gas for wallets whose token deposits are confirming, sent now so that their sweeps need none when credited: what
+   * the token's transfer is estimated to cost at the tick's fees, with the sweeps' margin. A wallet is funded once per
+   * need (the key names its first deposit; a wallet with an unclaimed early funding or an open token sweep is not
+   * asked for), not while its confirming deposits are under the sweep minimum (they will not be swept yet: dust must
+   * not cost us gas early), and not while no wallet's transfer of the token can be estimated.
+   */
+  const earlyFundings = async (fees: FeeQuote): Promise<FundingRequest[]> => {
+    const wallets = await walletsToFundEarly(deps.sql, evm.chain);
+    const max = BigInt(evm.gasKeeperSettings.maxFunding);
+    const currencies = new Map((await deps.currencies.all()).map((c) => [c.code, c]));
+    const worthSweeping = wallets.filter((w) => {
+      const currency = currencies.get(w.currency);
+      return currency !== undefined && w.confirming >= minimumOf(deps, currency);
+    });
+    // one estimate per token: a transfer of it costs about the same from every wallet, and a sweep that finds its
+    // wallet short of gas at its own pricing asks for the rest (a burst's hundreds of estimates would each be a node
+    // call, all within the block or so that the deposits take to confirm)
+    const amounts = new Map<string, bigint | null>();
+    for (const w of worthSweeping) {
+      if (amounts.get(w.tokenContract)) continue;
+      const data = encodeTransfer(evm.coldWallet, w.amount);
+      const estimate = await evm.provider.estimateGas({ from: w.address, to: w.tokenContract, data }).catch((error) => {
+        deps.log.info({ address: w.address, err: String(error) }, 'early gas funding: the token transfer cannot be estimated');
+        return null;
+      });
+      const gas = estimate === null ? null : gasLimitWithHeadroom(estimate) * fees.maxFeePerGas;
+      amounts.set(w.tokenContract, gas === null ? null : gasFundingNeeded(gas, evm.gasMarginPercent, 0n));
+    }
+    return worthSweeping.flatMap((w) => {
+      const amount = amounts.get(w.tokenContract);
+      if (!amount || amount > max) return [];
+      const key = earlyFundingKey(evm.chain, w.address, w.firstDepositId);
+      return [{ requestId: key, to: w.address, amount: amount.toString(), notify: sweeperWorkflowId(evm.chain) }];
+    });
   };
 
   return {
@@ -79,8 +127,9 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       let available = balance - (await committedByOpenSends(deps.sql, evm.chain, address));
 
       const affordable: FundingRequest[] = [];
-      const { toSend, alreadySent } = await withWaitingSweeps(input.queue);
+      const { toSend, alreadySent } = await withWaitingSweeps(input.queue, fees);
       const queued = new Set(input.queue.map((r) => r.requestId));
+      const isEarly = (r: FundingRequest) => r.requestId.startsWith(earlyFundingPrefix(evm.chain));
       for (const request of toSend) {
         const cost = BigInt(request.amount) + NATIVE_TRANSFER_GAS * fees.maxFeePerGas;
         if (cost > available) continue;
@@ -114,7 +163,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         openSends: open.length + affordable.length,
         low: balance < BigInt(evm.gasKeeperSettings.minBalance),
         sent: [...alreadySent, ...affordable.map((r) => r.requestId)],
-        waiting: toSend.filter((r) => !affordable.includes(r) && !queued.has(r.requestId)),
+        waiting: toSend.filter((r) => !affordable.includes(r) && !queued.has(r.requestId) && !isEarly(r)),
         settings: evm.gasKeeperSettings,
       };
     },

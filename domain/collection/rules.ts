@@ -11,6 +11,12 @@ import { divCeil } from '../money.js';
 export const NATIVE_TRANSFER_GAS = 21_000n;
 
 export const gasKeeperAccount = (chain: string) => `custody:gas-keeper:${chain}`;
+
+/** Keys of early fundings: the gas keeper funds a token deposit's wallet while the deposit confirms. */
+export const earlyFundingPrefix = (chain: string) => `gas:${chain}:`;
+/** One early funding per wallet need: the wallet, and the first deposit it was funded for. */
+export const earlyFundingKey = (chain: string, address: string, firstDepositId: string) =>
+  `${earlyFundingPrefix(chain)}${address.toLowerCase()}:${firstDepositId}`;
 export const networkFeesAccount = (chain: string) => `fees:network:${chain}`;
 
 /** Confirmations of a transaction in `block` when the chain's head is `head` (the including block counts as one). */
@@ -63,6 +69,52 @@ export interface SweepOutcome {
 }
 
 /**
+ * The ledger entries of a gas funding (keys `<key>` and `<key>-gas`): the keeper's ETH moves into the deposit wallet
+ * (hot custody), and the gas it paid is a network fee. A sweep books its own funding with it; an early funding (sent
+ * while a deposit confirmed) is booked on its own once confirmed, under its send's key.
+ */
+export function gasFundingTransfers(f: {
+  key: string;
+  chain: string;
+  nativeCurrency: string;
+  amount: bigint;
+  gas: bigint;
+  metadata: Record<string, unknown>;
+}): TransferRequest[] {
+  const keeper = gasKeeperAccount(f.chain);
+  const transfers: TransferRequest[] = [];
+  const posted = { kind: 'posted' as const, credit: keeper, currency: f.nativeCurrency, metadata: f.metadata };
+  if (f.amount > 0n) transfers.push({ ...posted, key: f.key, debit: hotCustodyAccount(f.chain), amount: f.amount });
+  if (f.gas > 0n) transfers.push({ ...posted, key: `${f.key}-gas`, debit: networkFeesAccount(f.chain), amount: f.gas });
+  return transfers;
+}
+
+/**
+ * The ledger entries of an early funding, one group of its own, keyed by its send (`gas:<chain>:…`, `…-gas`): booked
+ * by the sweep that claimed it, in the sweep's transaction, or else by the reconciliation's booking (a deposit dropped
+ * by a reorg left the gas in the wallet); the keys make the second a replay. A funding that failed on chain moved no
+ * ETH but paid its gas.
+ */
+export function earlyFundingTransfers(f: {
+  chain: string;
+  nativeCurrency: string;
+  key: string;
+  value: bigint;
+  succeeded: boolean;
+  gas: bigint;
+  txHash: string;
+}): TransferRequest[] {
+  return gasFundingTransfers({
+    key: f.key,
+    chain: f.chain,
+    nativeCurrency: f.nativeCurrency,
+    amount: f.succeeded ? f.value : 0n,
+    gas: f.gas,
+    metadata: { type: 'early_gas_funding', chain: f.chain, tx_hash: f.txHash, send_key: f.key },
+  });
+}
+
+/**
  * The ledger entries of a sweep, one group: the amount moves from hot to cold custody, the gas keeper's funding
  * moves its ETH into the hot wallet, and every fee paid is booked as a network fee against the wallet that paid it.
  */
@@ -71,29 +123,9 @@ export function sweepLedgerTransfers(s: SweepOutcome): TransferRequest[] {
   const hot = hotCustodyAccount(s.chain);
   const fees = networkFeesAccount(s.chain);
   const metadata = { type: 'sweep', sweep_id: s.sweepId, chain: s.chain, tx_hash: s.txHash };
-  const transfers: TransferRequest[] = [];
-  if (s.funding && s.funding.amount > 0n) {
-    transfers.push({
-      kind: 'posted',
-      key: key('funding'),
-      debit: hot,
-      credit: gasKeeperAccount(s.chain),
-      currency: s.nativeCurrency,
-      amount: s.funding.amount,
-      metadata,
-    });
-  }
-  if (s.funding && s.funding.gas > 0n) {
-    transfers.push({
-      kind: 'posted',
-      key: key('funding-gas'),
-      debit: fees,
-      credit: gasKeeperAccount(s.chain),
-      currency: s.nativeCurrency,
-      amount: s.funding.gas,
-      metadata,
-    });
-  }
+  const transfers: TransferRequest[] = s.funding
+    ? gasFundingTransfers({ ...s.funding, key: key('funding'), chain: s.chain, nativeCurrency: s.nativeCurrency, metadata })
+    : [];
   if (s.amount > 0n) {
     transfers.push({
       kind: 'posted',

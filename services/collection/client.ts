@@ -59,6 +59,14 @@ export async function wakeGasKeeper(temporal: TemporalTarget, chain: string, set
 }
 
 /**
+ * Tells the running gas keeper that token deposits are confirming (the listener's outbox): its next tick funds their
+ * wallets early. A plain signal (the worker started the keeper; the outbox knows no keeper settings to start it with).
+ */
+export async function nudgeGasKeeper(temporal: Pick<TemporalTarget, 'client'>, chain: string): Promise<void> {
+  await temporal.client.workflow.getHandle(gasKeeperWorkflowId(chain)).signal(gasFundingWantedSignal);
+}
+
+/**
  * The keeper's status for operators, its `queue` listing every funding request not paid yet: those queued in the
  * workflow by an Update and the sweeps waiting for gas in the database.
  */

@@ -1,6 +1,7 @@
 /** Sweeps of deposit wallets to the cold wallet, and what each wallet holds for its users, as the books see it. */
 import type { Db } from '../../platform/db/client.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
+import { earlyFundingPrefix } from '../../domain/collection/rules.js';
 
 export type SweepStatus = 'planned' | 'funding' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'cancelled';
 export const FINISHED: SweepStatus[] = ['confirmed', 'failed', 'cancelled'];
@@ -22,6 +23,8 @@ interface SweepRecord {
   /** Gas the gas keeper sends first (token sweeps; 0 when the wallet had enough). */
   fundingAmount: bigint | null;
   fundingSendId: string | null;
+  /** The early funding the sweep claimed (the gas keeper funded the wallet while the deposit confirmed). */
+  earlyFundingKey: string | null;
   sweepSendId: string | null;
   gasSpent: bigint | null;
   fundingGas: bigint | null;
@@ -80,6 +83,7 @@ function toSweep(r: Record<string, unknown>): Sweep {
     maxPriorityFeePerGas: num(r.maxPriorityFeePerGas),
     fundingAmount: num(r.fundingAmount),
     fundingSendId: str(r.fundingSendId),
+    earlyFundingKey: (r.earlyFundingKey as string | null) ?? null,
     sweepSendId: str(r.sweepSendId),
     gasSpent: num(r.gasSpent),
     fundingGas: num(r.fundingGas),
@@ -96,9 +100,21 @@ export async function sweepsByIds(db: Db, ids: string[]): Promise<Map<string, Sw
   return new Map(rows.map((r) => [String(r.id), toSweep(r)]));
 }
 
-/** Token sweeps of the chain waiting for their gas (oldest first): what the gas keeper funds on its next tick. */
+/**
+ * Token sweeps of the chain waiting for gas the keeper must send (oldest first): what it funds on its next tick. One
+ * whose wallet has an early funding no sweep claimed is left out: it claims that funding and is priced again first
+ * (read in the same statement, so the keeper never funds a sweep that is adopting the gas already sent).
+ */
 export async function sweepsAwaitingFunding(db: Db, chain: string, limit = 1_000): Promise<Sweep[]> {
-  const rows = await db`select * from evm_sweeps where chain = ${chain} and status = 'funding' order by id limit ${limit}`;
+  const rows = await db`
+    select * from evm_sweeps s
+    where s.chain = ${chain} and s.status = 'funding' and s.funding_amount > 0
+      and not exists (
+        select 1 from evm_sends f
+        where f.chain = s.chain and f.to_address = s.address and f.purpose = 'gas-funding'
+          and starts_with(f.key, ${earlyFundingPrefix(chain)})
+          and not exists (select 1 from evm_sweeps c where c.early_funding_key = f.key))
+    order by s.id limit ${limit}`;
   return rows.map(toSweep);
 }
 
@@ -182,6 +198,7 @@ export interface SweepChanges {
   maxPriorityFeePerGas?: bigint;
   fundingAmount?: bigint;
   fundingSendId?: string;
+  earlyFundingKey?: string;
   sweepSendId?: string;
   gasSpent?: bigint;
   fundingGas?: bigint;
@@ -207,6 +224,7 @@ export async function updateSweeps(db: Db, updates: Array<{ id: string; changes:
     max_priority_fee_per_gas: c.maxPriorityFeePerGas?.toString() ?? null,
     funding_amount: c.fundingAmount?.toString() ?? null,
     funding_send_id: c.fundingSendId ?? null,
+    early_funding_key: c.earlyFundingKey ?? null,
     sweep_send_id: c.sweepSendId ?? null,
     gas_spent: c.gasSpent?.toString() ?? null,
     funding_gas: c.fundingGas?.toString() ?? null,
@@ -221,6 +239,7 @@ export async function updateSweeps(db: Db, updates: Array<{ id: string; changes:
       max_priority_fee_per_gas = coalesce(v.max_priority_fee_per_gas, s.max_priority_fee_per_gas),
       funding_amount = coalesce(v.funding_amount, s.funding_amount),
       funding_send_id = coalesce(v.funding_send_id, s.funding_send_id),
+      early_funding_key = coalesce(v.early_funding_key, s.early_funding_key),
       sweep_send_id = coalesce(v.sweep_send_id, s.sweep_send_id),
       gas_spent = coalesce(v.gas_spent, s.gas_spent),
       funding_gas = coalesce(v.funding_gas, s.funding_gas),
@@ -228,7 +247,7 @@ export async function updateSweeps(db: Db, updates: Array<{ id: string; changes:
       updated_at = now()
     from jsonb_to_recordset(${db.json(rows)}) as v (
       id bigint, status text, deposit_ids bigint[], amount numeric, gas_limit numeric, max_fee_per_gas numeric,
-      max_priority_fee_per_gas numeric, funding_amount numeric, funding_send_id bigint, sweep_send_id bigint,
+      max_priority_fee_per_gas numeric, funding_amount numeric, funding_send_id bigint, early_funding_key text, sweep_send_id bigint,
       gas_spent numeric, funding_gas numeric)
     where s.id = v.id
     returning s.*`;

@@ -214,6 +214,8 @@ export interface ObservationToSignal {
   depositStatus: string;
   /** Its user asked for deposits in its currency to be converted (never for an invoice's deposit). */
   converts: boolean;
+  /** A token deposit (its sweep needs gas in the wallet). */
+  token: boolean;
 }
 
 /**
@@ -224,7 +226,7 @@ export interface ObservationToSignal {
 export async function observationsToSignal(db: Db, chain: string, limit = 500): Promise<ObservationToSignal[]> {
   const rows = await db`
     select o.deposit_id, d.workflow_id, d.user_id, d.invoice_id, d.currency, d.address, o.state, o.confirmations, o.version,
-      d.status, d.invoice_id is null and exists (
+      d.status, o.token_contract is not null as token, d.invoice_id is null and exists (
         select 1 from deposit_auto_conversions c where c.user_id = d.user_id and c.currency = d.currency) as converts
     from evm_deposit_observations o join deposits d on d.id = o.deposit_id
     where o.chain = ${chain} and o.version > o.signalled_version
@@ -241,6 +243,7 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
     version: r.version as number,
     depositStatus: r.status as string,
     converts: r.converts as boolean,
+    token: r.token as boolean,
   }));
 }
 

@@ -11,7 +11,7 @@ import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 import { eachLimited } from '../../platform/each-limited.js';
 import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
-import { wakeSweeper } from '../collection/client.js';
+import { nudgeGasKeeper, wakeSweeper } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
 import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
@@ -107,9 +107,11 @@ export class ListenerOutbox {
   /**
    * The final deposits (credited, held or dropped) first hand their wallets to the chain's sweeper, in one signal, so
    * their sweeps start at once; then each deposit's workflow is started for what still lives over time
-   * (`needsWorkflow`). The invoice counts a deposit from first sight.
+   * (`needsWorkflow`). The invoice counts a deposit from first sight. A token deposit first seen wakes the gas keeper,
+   * which funds its wallet while it confirms (an early funding), so its sweep needs no gas when it is credited.
    */
   private async signalDeposits(observations: ObservationToSignal[], concurrency: number) {
+    if (observations.some((o) => o.state === 'seen' && o.token && o.depositStatus === 'pending')) this.nudgeGasKeeper();
     const final = observations.filter((o) => o.state !== 'seen');
     const wallets = [...new Set(final.map((o) => o.address))];
     let swept: unknown = null;
@@ -140,6 +142,16 @@ export class ListenerOutbox {
       (s) => markSendSignalled(this.deps.sql, s.id, s.version),
     );
     return { failure: told.failure ?? marked.failure };
+  }
+
+  /**
+   * Not awaited and not retried: the keeper also looks on its timer, and a deposit credited before its early funding
+   * went out has its sweep ask for gas as before; nothing waits on this but speed.
+   */
+  private nudgeGasKeeper(): void {
+    nudgeGasKeeper(this.deps, this.deps.chain).catch((error: unknown) =>
+      this.deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'the gas keeper could not be woken'),
+    );
   }
 
   private async signalDeposit(o: ObservationToSignal): Promise<void> {

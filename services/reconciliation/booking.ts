@@ -1,10 +1,16 @@
 /**
  * Books what the chains did that no flow booked: the gas of our own EVM transactions (withdrawal payouts; a sweep
- * books its own gas and its funding's with the sweep, and a sweep cancelled after its funding has it booked here), the fee of each validated XRPL payout, and confirmed top-ups
+ * books its own gas and its funding's with the sweep, and a sweep cancelled after its funding has it booked here; an
+ * early gas funding no sweep booked is booked here), the fee of each validated XRPL payout, and confirmed top-ups
  * of custody wallets from outside Sluice. Every entry is keyed by its transaction, so booking again changes nothing.
  */
 import { decode } from 'xrpl';
-import { networkFeesAccount, sweepLedgerTransfers } from '../../domain/collection/rules.js';
+import {
+  earlyFundingPrefix,
+  earlyFundingTransfers,
+  networkFeesAccount,
+  sweepLedgerTransfers,
+} from '../../domain/collection/rules.js';
 import { hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { externalAccount } from '../../domain/reconciliation/drift.js';
@@ -85,6 +91,37 @@ export async function bookStrandedGasFunding(sql: Sql, chain: string, nativeCurr
           sweepGas: 0n,
           funding: { amount: r.value as bigint, gas: (r.gas as bigint | null) ?? 0n },
           depositIds: [],
+          txHash: r.minedHash as string,
+        }),
+      }))
+      .filter((group) => group.transfers.length > 0),
+  );
+}
+
+/**
+ * Early fundings (the keeper funded a token deposit's wallet while it confirmed) that no sweep booked: each is booked
+ * on its own once confirmed, under its send's key (`gas:<chain>:<address>:<deposit>`, `…-gas`): its deposit was
+ * dropped by a reorg (the ETH stays in the wallet, hot custody, for its next sweep), or the sweep that claimed it was
+ * cancelled or is not recorded yet (recording it then replays the same keys: booked exactly once).
+ */
+export async function bookEarlyGasFundings(sql: Sql, chain: string, nativeCurrency: string): Promise<number> {
+  const rows = await sql`
+    select s.key, s.mined_hash, s.value, s.succeeded, (s.gas_used * s.effective_gas_price)::numeric(78, 0) as gas
+    from evm_sends s
+    where s.chain = ${chain} and s.purpose = 'gas-funding' and s.status = 'confirmed'
+      and starts_with(s.key, ${earlyFundingPrefix(chain)})
+      and not exists (select 1 from ledger_transfers t where t.key = s.key or t.key = s.key || '-gas')`;
+  return commit(
+    sql,
+    rows
+      .map((r) => ({
+        transfers: earlyFundingTransfers({
+          chain,
+          nativeCurrency,
+          key: r.key as string,
+          value: r.value as bigint,
+          succeeded: r.succeeded === true,
+          gas: (r.gas as bigint | null) ?? 0n,
           txHash: r.minedHash as string,
         }),
       }))
@@ -186,6 +223,7 @@ export async function bookChainEvents(
   if (evm) {
     booked.networkFees += await bookEvmNetworkFees(sql, evm.chain, evm.nativeCurrency);
     booked.networkFees += await bookStrandedGasFunding(sql, evm.chain, evm.nativeCurrency);
+    booked.networkFees += await bookEarlyGasFundings(sql, evm.chain, evm.nativeCurrency);
     booked.topUps += await bookCustodyTopUps(sql, evm.chain, evm.confirmations);
   }
   return booked;

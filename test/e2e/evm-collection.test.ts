@@ -68,6 +68,22 @@ async function sweepsOf(address: string) {
   }>;
 }
 
+/** What the sweeps, deposits and sends stand at, shown when a wait times out. */
+async function showState(error: unknown): Promise<never> {
+  console.error(
+    'sweeps',
+    await stack.db.sql`select status, currency, last_error, count(*)::int from evm_sweeps group by 1, 2, 3`,
+  );
+  console.error(
+    'deposits',
+    await stack.db
+      .sql`select d.status, o.state, count(*)::int from deposits d join evm_deposit_observations o on o.deposit_id = d.id group by 1, 2`,
+  );
+  console.error('sends', await stack.db.sql`select purpose, status, count(*)::int from evm_sends group by 1, 2`);
+  console.error('checkpoint', await stack.db.sql`select * from evm_listener_checkpoints`, await provider.getBlockNumber());
+  throw error;
+}
+
 describe('EVM deposits and collection', () => {
   it('gives a new user one stable deposit address for ETH and USDT and lists where currencies live', async () => {
     const user = await stack.api.signUp('evm-address@example.com');
@@ -229,7 +245,7 @@ describe('EVM deposits and collection', () => {
         },
         180_000,
         1_000,
-      );
+      ).catch(showState);
       await swapIndexes();
       await eventually(
         'fifty sweeps confirmed',
@@ -240,17 +256,7 @@ describe('EVM deposits and collection', () => {
         },
         180_000,
         1_000,
-      ).catch(async (error) => {
-        console.error('sweeps', await stack.db.sql`select status, currency, count(*)::int from evm_sweeps group by 1, 2`);
-        console.error(
-          'deposits',
-          await stack.db
-            .sql`select d.status, o.state, count(*)::int from deposits d join evm_deposit_observations o on o.deposit_id = d.id group by 1, 2`,
-        );
-        console.error('sends', await stack.db.sql`select purpose, status, count(*)::int from evm_sends group by 1, 2`);
-        console.error('checkpoint', await stack.db.sql`select * from evm_listener_checkpoints`, await provider.getBlockNumber());
-        throw error;
-      });
+      ).catch(showState);
 
       const deposits = await stack.db
         .sql`select status, count(*)::int as n from deposits where address = any(${stack.db.sql.array(addresses.map((a) => a.toLowerCase()))}::text[]) group by status`;

@@ -50,7 +50,7 @@ export async function evmCurrencies({ currencies }: SweepDeps): Promise<{ native
 }
 
 /** Below this a sweep of the currency is not worth its fee (SWEEP_MINIMUMS; none configured is 0). */
-export function minimumOf({ evm }: SweepDeps, currency: Currency): bigint {
+export function minimumOf({ evm }: Pick<SweepDeps, 'evm'>, currency: Currency): bigint {
   const parsed = parseAmount(evm.sweepMinimums.get(currency.code) ?? '0', currency.scale, { allowZero: true });
   return parsed.ok ? parsed.value : 0n;
 }

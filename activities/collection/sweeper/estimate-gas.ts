@@ -10,7 +10,8 @@ import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collecti
 import { ErrorCode } from '../../../domain/errors.js';
 import { loadSweep, recordedHead, type SweepDeps } from './context.js';
 
-type PlannedTokenSweep = Extract<Sweep, { status: 'planned'; tokenContract: string }>;
+/** A token sweep to price: planned, or waiting for gas the keeper has not sent (priced again to adopt an early funding). */
+type TokenSweepToPrice = Extract<Sweep, { status: 'planned' | 'funding'; tokenContract: string }>;
 
 /** Token sweeps: the gas the transfer needs, and how much of it the gas keeper must send first. */
 export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ status: Sweep['status']; needsFunding: boolean }> {
@@ -22,7 +23,14 @@ export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ statu
   return { status: sweep.status, needsFunding: sweep.status === 'funding' };
 }
 
-async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promise<Sweep> {
+/**
+ * Prices the token transfer and what gas the wallet lacks for it, claiming the wallet's early funding if one is
+ * unclaimed (one funding serves one sweep: the claim is unique). The wallet's balance is read at the confirmed block;
+ * an early funding not mined by then (pending, or mined later) is counted on top, since it arrives in the wallet before
+ * the sweep can be mined (the sweep waits for it); one mined by then is in that balance already (and gone if a native
+ * sweep took it since). A sweep short of gas even so asks the keeper for the rest, as without one.
+ */
+export async function priceTokenSweep(deps: SweepDeps, sweep: TokenSweepToPrice): Promise<Sweep> {
   const { evm } = deps;
   const data = encodeTransfer(evm.coldWallet, sweep.amount);
   let estimate: bigint;
@@ -47,13 +55,20 @@ async function priceTokenSweep(deps: SweepDeps, sweep: PlannedTokenSweep): Promi
   if (lastOwn !== null && lastOwn > confirmedBlock) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction as confirmed yet");
   }
+  // looked up after the confirmed block is fixed: a funding stored after this look is mined after that block
+  const early = sweep.earlyFundingKey ? undefined : await deps.reads.unclaimedEarlyFunding(sweep.address);
+  const claimed = early ?? (sweep.earlyFundingKey ? await deps.reads.send(sweep.earlyFundingKey) : undefined);
+  const arriving = claimed !== undefined && !(claimed.blockNumber !== null && claimed.blockNumber <= confirmedBlock);
   const balance = await evm.provider.getBalance(sweep.address, confirmedBlock > 0n ? confirmedBlock : 0n);
-  const funding = gasFundingNeeded(gasLimit * fees.maxFeePerGas, evm.gasMarginPercent, balance);
+  const counted = arriving && claimed.succeeded !== false ? claimed.value : 0n;
+  const funding = gasFundingNeeded(gasLimit * fees.maxFeePerGas, evm.gasMarginPercent, balance + counted);
   return deps.writes.update(sweep.id, {
     gasLimit,
     maxFeePerGas: fees.maxFeePerGas,
     maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     fundingAmount: funding,
-    status: funding > 0n ? 'funding' : 'sending',
+    ...(early ? { earlyFundingKey: early.key } : {}),
+    // waiting for an arriving early funding alone is waiting for gas too (with nothing for the keeper to send)
+    status: funding > 0n || arriving ? 'funding' : 'sending',
   });
 }

@@ -2,9 +2,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasOf, loadSweep, type SweepDeps } from './context.js';
+import { priceTokenSweep } from './estimate-gas.js';
 
 /** The gas keeper's request id, and the sender's key for its funding send. */
 export const fundingKey = (s: Pick<Sweep, 'chain' | 'id'>) => `sweep:${s.chain}:${s.id}:funding`;
+
+/**
+ * The funding a sweep in `funding` waits for: its own, or, when the early funding it claimed covers its gas, that one.
+ * (With both, its own is the keeper's later nonce: mined, it tells that the early one is mined too.)
+ */
+export const awaitedFundingKey = (s: Pick<Sweep, 'chain' | 'id' | 'fundingAmount' | 'earlyFundingKey'>) =>
+  s.earlyFundingKey !== null && s.fundingAmount === 0n ? s.earlyFundingKey : fundingKey(s);
 
 /**
  * queued (the keeper has not sent it: e.g. waiting for a top-up), sent, or mined: the sweep may be sent then, without
@@ -14,15 +22,29 @@ export const fundingKey = (s: Pick<Sweep, 'chain' | 'id'>) => `sweep:${s.chain}:
  */
 export async function gasFundingState(deps: SweepDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
   const { evm, writes } = deps;
-  const sweep = await loadSweep(deps, id);
+  let sweep = await loadSweep(deps, id);
   if (sweep.status !== 'funding') return 'mined';
-  const state = await evm.sender.stateOf(fundingKey(sweep));
+  let state = await evm.sender.stateOf(awaitedFundingKey(sweep));
+  if (!state && sweep.earlyFundingKey === null && (await deps.reads.unclaimedEarlyFunding(sweep.address))) {
+    // the keeper funded the wallet early after this sweep was priced: the sweep claims that funding and is priced
+    // again (the keeper leaves a sweep whose wallet has an unclaimed early funding alone, so nothing is sent twice)
+    sweep = await priceTokenSweep(deps, sweep);
+    if (sweep.status !== 'funding') return 'mined';
+    state = await evm.sender.stateOf(awaitedFundingKey(sweep));
+  }
   if (!state) return 'queued';
+  if (sweep.earlyFundingKey === state.send.key) return state.send.status === 'pending' ? 'sent' : await fundedEarly(deps, id);
   if (state.send.status === 'pending') {
     if (!sweep.fundingSendId) await writes.update(id, { fundingSendId: state.send.id });
     return 'sent';
   }
   await writes.update(id, { fundingSendId: state.send.id, fundingGas: gasOf(state.send), status: 'sending' });
+  return 'mined';
+}
+
+/** The early funding the sweep claimed is mined: the sweep is sent (the funding is booked on its own, not with it). */
+async function fundedEarly(deps: SweepDeps, id: string): Promise<'mined'> {
+  await deps.writes.update(id, { status: 'sending' });
   return 'mined';
 }
 
@@ -34,9 +56,11 @@ const FUNDING_POLL_MS = 200;
  * for it so that a token sweep follows its funding at once, instead of on the tick the listener's signal wakes (which
  * starts only after this one ends); it reads the record only, so the funding's state is then taken as before.
  */
-export async function fundingMinedBy(deps: SweepDeps, sweep: Pick<Sweep, 'chain' | 'id'>, until: number): Promise<boolean> {
+export async function fundingMinedBy(deps: SweepDeps, sweep: Sweep, until: number): Promise<boolean> {
   for (;;) {
-    const send = await deps.reads.send(fundingKey(sweep));
+    // the sweep as the tick found it; priced since, the awaited funding is its own, or the claimed early one
+    const current = (await deps.reads.sweep(sweep.id)) ?? sweep;
+    const send = await deps.reads.send(awaitedFundingKey(current));
     if (send?.status === 'mined' || send?.status === 'confirmed') return true;
     if (Date.now() + FUNDING_POLL_MS > until) return false;
     await sleep(FUNDING_POLL_MS);

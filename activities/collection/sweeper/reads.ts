@@ -14,6 +14,7 @@ import {
   type Sweep,
   type WalletHoldings,
 } from '../../../services/collection/sweeps-store.js';
+import { unclaimedEarlyFundings, type EarlyFunding } from '../../../services/collection/early-fundings-store.js';
 
 export interface SweepReads {
   sweep(id: string): Promise<Sweep | undefined>;
@@ -24,6 +25,8 @@ export interface SweepReads {
   depositAddress(address: string): Promise<{ hdIndex: number; address: string } | undefined>;
   /** One of our sends by its key, as the listener recorded it (no node call: lanes waiting on a funding poll it). */
   send(key: string): Promise<Send | undefined>;
+  /** The wallet's oldest early funding no sweep has claimed, as recorded. */
+  unclaimedEarlyFunding(address: string): Promise<EarlyFunding | undefined>;
 }
 
 export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
@@ -33,6 +36,7 @@ export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
   const lastMined = batchedLookup((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
   const addresses = batchedLookup((wanted: string[]) => depositAddressesByAddress(sql, wanted));
   const sends = batchedLookup((keys: string[]) => sendsByKeys(sql, chain, keys));
+  const early = batchedLookup((addresses: string[]) => unclaimedEarlyFundings(sql, chain, addresses));
   return {
     sweep: sweeps,
     openSweepsOf: async (address) => (await open(address)) ?? [],
@@ -40,5 +44,6 @@ export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
     lastMinedBlockFrom: async (address) => (await lastMined(address)) ?? null,
     depositAddress: (address) => addresses(address.toLowerCase()),
     send: sends,
+    unclaimedEarlyFunding: early,
   };
 }

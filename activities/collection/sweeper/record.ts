@@ -7,7 +7,7 @@ import { sendById } from '../../../chains/evm/sends-store.js';
 import { markCollected, updateSweep } from '../../../services/collection/sweeps-store.js';
 import { commitGroups } from '../../../services/ledger/journal.js';
 import { raiseAlert } from '../../../services/notifications/client.js';
-import { sweepLedgerTransfers } from '../../../domain/collection/rules.js';
+import { earlyFundingTransfers, sweepLedgerTransfers } from '../../../domain/collection/rules.js';
 import { evmCurrencies, gasOf, loadSweep, transferKey, type SweepDeps } from './context.js';
 
 /** What recording a sweep comes to: nothing (already recorded), or its ledger transfers and what it collected. */
@@ -23,6 +23,7 @@ async function bookingOf(deps: SweepDeps, id: string) {
   // the workflow asks once sendSweep has marked it sent (a sweep is priced, then stored, then marked sent)
   if (sweep.status !== 'sent') throw ApplicationFailure.retryable(`sweep ${id} is ${sweep.status}, not marked sent yet`);
   const funding = sweep.fundingSendId ? await sendById(sql, sweep.fundingSendId) : null;
+  const early = sweep.earlyFundingKey ? await earlyFundingBooking(deps, sweep.earlyFundingKey) : [];
   const succeeded = state.send.succeeded === true;
   const { native } = await evmCurrencies(deps);
   const transfers = sweepLedgerTransfers({
@@ -36,7 +37,29 @@ async function bookingOf(deps: SweepDeps, id: string) {
     depositIds: sweep.depositIds,
     txHash: state.send.minedHash!,
   });
-  return { sweep, send: state.send, succeeded, transfers };
+  return { sweep, send: state.send, succeeded, transfers, early };
+}
+
+/**
+ * The early funding a sweep claimed is booked with it, as a group of its own under the funding's keys (the
+ * reconciliation books one no sweep did, under the same keys: whichever comes second replays). It is mined before the
+ * sweep could be, so at least as deep as the sweep's confirmations; the listener's record of it may lag.
+ */
+async function earlyFundingBooking(deps: SweepDeps, key: string) {
+  const funding = await deps.reads.send(key);
+  if (!funding || funding.status === 'pending' || funding.minedHash === null) {
+    throw ApplicationFailure.retryable(`the early funding ${key} is not recorded as mined yet`);
+  }
+  const { native } = await evmCurrencies(deps);
+  return earlyFundingTransfers({
+    chain: funding.chain,
+    nativeCurrency: native.code,
+    key,
+    value: funding.value,
+    succeeded: funding.succeeded === true,
+    gas: gasOf(funding),
+    txHash: funding.minedHash,
+  });
 }
 
 /**
@@ -61,10 +84,18 @@ export async function recordSweeps(deps: SweepDeps, ids: string[]): Promise<Map<
   );
   if (bookings.length === 0) return outcomes;
   await deps.sql.begin(async (tx) => {
-    const ledgered = await commitGroups(
-      tx,
-      bookings.map(({ transfers }) => ({ transfers })),
-    );
+    // each sweep's claimed early funding goes first, as a group of its own (replayed if the reconciliation booked it)
+    const groups = bookings.flatMap(({ transfers, early }) => [
+      ...(early.length > 0 ? [{ transfers: early }] : []),
+      { transfers },
+    ]);
+    const results = await commitGroups(tx, groups);
+    let next = 0;
+    const ledgered = bookings.map(({ early }) => {
+      const earlyOutcome = early.length > 0 ? results[next++]! : null;
+      const outcome = results[next++]!;
+      return earlyOutcome && !earlyOutcome.ok ? earlyOutcome : outcome;
+    });
     // issued together: postgres.js pipelines them on the transaction's connection
     await Promise.all(
       bookings.map(async ({ sweep, send, succeeded }, i) => {

@@ -31,7 +31,7 @@ import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
 import { depositWallet, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
-import { fundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
+import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
 import { batchedSweepReads } from './reads.js';
 import { batchedSweepWrites } from './writes.js';
@@ -110,7 +110,7 @@ async function advanceSweep(
  */
 function canMove(sweep: Sweep, sends: Map<string, Send>, now: number): boolean {
   if (sweep.status !== 'funding' && sweep.status !== 'sent') return true;
-  const send = sends.get(sweep.status === 'funding' ? fundingKey(sweep) : transferKey(sweep));
+  const send = sends.get(sweep.status === 'funding' ? awaitedFundingKey(sweep) : transferKey(sweep));
   if (!send) return true;
   if (send.status === 'confirmed' || (sweep.status === 'funding' && send.status === 'mined')) return true;
   const last = send.attempts[send.attempts.length - 1]!;
@@ -122,7 +122,7 @@ const awaitedSends = (sql: SweepDeps['sql'], chain: string, sweeps: Sweep[]) =>
   sendsByKeys(
     sql,
     chain,
-    sweeps.flatMap((s) => (s.status === 'funding' ? [fundingKey(s)] : s.status === 'sent' ? [transferKey(s)] : [])),
+    sweeps.flatMap((s) => (s.status === 'funding' ? [awaitedFundingKey(s)] : s.status === 'sent' ? [transferKey(s)] : [])),
   );
 
 /** Open sweeps by wallet, oldest first. */

@@ -2,7 +2,7 @@
  * Deposit wallets: the worker's keys sign for the addresses the API hands out, and a derived wallet kept for the next
  * sweep is that same wallet (keeping it changes nothing but the time it takes).
  */
-import { Mnemonic, randomBytes } from 'ethers';
+import { HDNodeWallet, Mnemonic, randomBytes } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { DepositAddressDeriver, DepositWallets } from '../../chains/evm/hd-wallets.js';
 
@@ -16,6 +16,17 @@ describe('deposit wallets', () => {
     expect(first.map((w) => w.address.toLowerCase())).toEqual([0, 1, 7, 1_000].map((i) => api.addressAt(i)));
     expect(worker.walletAt(7)).toBe(first[2]);
     expect(worker.walletAt(7).privateKey).toBe(new DepositWallets(phrase).walletAt(7).privateKey);
+  });
+
+  it("derives each index's key as BIP-32 does (ethers' HD wallet), e.g. anvil's first account", () => {
+    const anvil = new DepositWallets('test test test test test test test test test test test junk');
+    expect(anvil.walletAt(0).address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
+    const branch = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(phrase), "m/44'/60'/0'/0");
+    const worker = new DepositWallets(phrase);
+    for (const index of [0, 1, 2, 99, 12_345, 2 ** 31 - 1]) {
+      expect(worker.walletAt(index).privateKey).toBe(branch.deriveChild(index).privateKey);
+    }
+    expect(() => worker.walletAt(2 ** 31)).toThrow(RangeError); // hardened: the public branch could not derive it
   });
 
   it('keeps a bounded number of wallets: the oldest is derived again, to the same key', () => {

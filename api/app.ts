@@ -3,7 +3,7 @@
  * leave as problem+json, with every router registering its routes on it.
  */
 import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
 import { createGuards } from './http/guards.js';
@@ -61,6 +61,7 @@ import { fastExchangeRoutes } from './fast-exchange/routes.js';
 import { opsFastExchangeRoutes } from './fast-exchange/ops-routes.js';
 import { pairRoutes } from './fast-exchange/pairs-routes.js';
 
+import { validateDeclaredHeadersByName } from './http/declared-headers.js';
 import { hardening } from './http/hardening.js';
 import { allowedMethods } from './http/method-not-allowed.js';
 import { recordOperatorActions } from './security/operator-actions.js';
@@ -72,18 +73,20 @@ function fieldPath(target: string, path: PropertyKey[]): string {
   return path.length > 0 ? path.map(String).join('.') : target === 'json' ? 'body' : target;
 }
 
+/** A request that fails its route's schemas: problem+json naming each field. */
+const validationProblem: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (result.success) return;
+  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+    path: fieldPath(result.target, issue.path),
+    message: issue.message,
+  }));
+  const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return problemResponse(c, problemBody(ErrorCode.ValidationFailed, detail, issues));
+};
+
 export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (result.success) return;
-      const issues: FieldIssue[] = result.error.issues.map((issue) => ({
-        path: fieldPath(result.target, issue.path),
-        message: issue.message,
-      }));
-      const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return problemResponse(c, problemBody(ErrorCode.ValidationFailed, detail, issues));
-    },
-  });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
+  validateDeclaredHeadersByName(app, validationProblem);
 
   app.use('*', async (c, next) => {
     const started = process.hrtime.bigint();

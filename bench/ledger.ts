@@ -20,6 +20,7 @@ import {
   apiNodeArgs,
   apiProcessEnv,
   countingSql,
+  formatApiRuntime,
   printComparisons,
   writeBatchesInFlight,
   type Comparison,
@@ -176,10 +177,10 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
       ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
     ] as const) {
-      const [[run, sqlPerRequest, apiCpuMs], stackCpu] = await withStackCpu(REQUESTS, () =>
+      const [[run, sqlPerRequest, apiCpuMs, runtime], stackCpu] = await withStackCpu(REQUESTS, () =>
         countingSql(baseUrl, REQUESTS, () => runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i))),
       );
-      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}`);
+      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds)}`);
       figures.push({ name, operations: REQUESTS, ...run });
       comparisons.push({
         scenario: name.replace('API POST /v1/transfers, ', ''),

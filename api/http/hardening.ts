@@ -3,6 +3,7 @@
  * framing, HSTS when the request came over TLS or through a trusted proxy saying so), CORS for the CORS_ORIGINS
  * only, and limits on body size (413) and on the time to answer (408), both as problem+json.
  */
+import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -17,15 +18,28 @@ const HSTS = 'max-age=31536000; includeSubDomains';
 
 export function securityHeaders(trustProxy: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // the request's URL is absolute and its scheme lower case (node's server and Request alike): no parse needed
+    const https =
+      c.req.url.startsWith('https:') || (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https');
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing) {
+      // Served by node: set on node's response, under the headers the route's response brings (writeHead gives those
+      // precedence), so a page's own policy stands. Reading `c.res.headers` instead would turn @hono/node-server's
+      // lightweight response into an undici Headers, copied back into an object to write: a share of the API's CPU.
+      outgoing.setHeader('content-security-policy', API_CSP);
+      outgoing.setHeader('x-content-type-options', 'nosniff');
+      outgoing.setHeader('x-frame-options', 'DENY');
+      outgoing.setHeader('referrer-policy', 'no-referrer');
+      if (https) outgoing.setHeader('strict-transport-security', HSTS);
+      return next();
+    }
+    // in-process (app.request, app.fetch): the response's own headers
     await next();
     const headers = c.res.headers;
     if (!headers.has('content-security-policy')) headers.set('content-security-policy', API_CSP);
     headers.set('x-content-type-options', 'nosniff');
     headers.set('x-frame-options', 'DENY');
     if (!headers.has('referrer-policy')) headers.set('referrer-policy', 'no-referrer');
-    // the request's URL is absolute and its scheme lower case (node's server and Request alike): no parse needed
-    const https =
-      c.req.url.startsWith('https:') || (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https');
     if (https) headers.set('strict-transport-security', HSTS);
   };
 }

@@ -23,31 +23,89 @@ export function apiNodeArgs(): string[] {
   return process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 }
 
-/** A counter of the API's /metrics (all its processes added up). */
-async function apiCounter(baseUrl: string, name: string): Promise<number> {
+/** The API's /metrics (all its processes), as sample → value ("name" or "name{labels}"). */
+async function apiMetrics(baseUrl: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`/metrics has no ${name}`);
-  return Number(line.split(' ')[1]);
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
+function sample(samples: Map<string, number>, name: string): number {
+  const value = samples.get(name);
+  if (value === undefined) throw new Error(`/metrics has no ${name}`);
+  return value;
 }
 
 /** The API's count of SQL statements sent so far (all its processes), from /metrics. */
-export function sqlStatementsSent(baseUrl: string): Promise<number> {
-  return apiCounter(baseUrl, 'sluice_sql_statements_total');
+export async function sqlStatementsSent(baseUrl: string): Promise<number> {
+  return sample(await apiMetrics(baseUrl), 'sluice_sql_statements_total');
 }
 
 /**
- * Runs `work` and returns its result with what each request cost the API meanwhile: SQL statements sent, and CPU
- * milliseconds (process_cpu_seconds_total: where the 2 cores go, beside the client's and PostgreSQL's share).
+ * What the API's runtime did during a run, from prom-client's default metrics: the event loop's delay (node's
+ * monitorEventLoopDelay, which the scrape before the run reset) and the garbage collector's pauses by kind (minor:
+ * scavenges; major: mark-compact; incremental: marking steps).
  */
-export async function countingSql<T>(baseUrl: string, requests: number, work: () => Promise<T>): Promise<[T, number, number]> {
-  const [sqlBefore, cpuBefore] = await Promise.all([
-    sqlStatementsSent(baseUrl),
-    apiCounter(baseUrl, 'process_cpu_seconds_total'),
-  ]);
+export interface ApiRuntime {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gc: Array<{ kind: string; pauses: number; ms: number; over10ms: number }>;
+}
+
+const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'];
+/** prom-client's sampling interval of the loop: node records each interval whole, so this much is no delay. */
+const LOOP_SAMPLING_MS = 10;
+
+function runtimeBetween(before: Map<string, number>, after: Map<string, number>): ApiRuntime {
+  const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  return {
+    loopDelayP99Ms: 1000 * sample(after, 'nodejs_eventloop_lag_p99_seconds') - LOOP_SAMPLING_MS,
+    loopDelayMaxMs: 1000 * sample(after, 'nodejs_eventloop_lag_max_seconds') - LOOP_SAMPLING_MS,
+    gc: GC_KINDS.map((kind) => {
+      const pauses = delta(`nodejs_gc_duration_seconds_count{kind="${kind}"}`);
+      return {
+        kind,
+        pauses,
+        ms: 1000 * delta(`nodejs_gc_duration_seconds_sum{kind="${kind}"}`),
+        over10ms: pauses - delta(`nodejs_gc_duration_seconds_bucket{le="0.01",kind="${kind}"}`),
+      };
+    }).filter((g) => g.pauses > 0),
+  };
+}
+
+/** One line: the loop's delay and the collector's pauses during a run, per second of it. */
+export function formatApiRuntime(runtime: ApiRuntime, seconds: number): string {
+  const gc = runtime.gc
+    .map((g) => `${g.kind} ${Math.round(g.pauses / seconds)}/s ${(g.ms / seconds).toFixed(1)} ms/s (${g.over10ms} over 10 ms)`)
+    .join(', ');
+  return `  API event loop delay p99 ${runtime.loopDelayP99Ms.toFixed(1)} ms, max ${runtime.loopDelayMaxMs.toFixed(1)} ms; GC ${gc || 'none'}`;
+}
+
+/**
+ * Runs `work` and returns its result with what each request cost the API meanwhile: SQL statements sent, CPU
+ * milliseconds (process_cpu_seconds_total: where the 2 cores go, beside the client's and PostgreSQL's share), and what
+ * its runtime did (event-loop delay, GC pauses).
+ */
+export async function countingSql<T>(
+  baseUrl: string,
+  requests: number,
+  work: () => Promise<T>,
+): Promise<[T, number, number, ApiRuntime]> {
+  const before = await apiMetrics(baseUrl);
   const result = await work();
-  const [sqlAfter, cpuAfter] = await Promise.all([sqlStatementsSent(baseUrl), apiCounter(baseUrl, 'process_cpu_seconds_total')]);
-  return [result, (sqlAfter - sqlBefore) / requests, (1000 * (cpuAfter - cpuBefore)) / requests];
+  const after = await apiMetrics(baseUrl);
+  const counted = (name: string) => (sample(after, name) - sample(before, name)) / requests;
+  return [
+    result,
+    counted('sluice_sql_statements_total'),
+    1000 * counted('process_cpu_seconds_total'),
+    runtimeBetween(before, after),
+  ];
 }
 
 export interface Comparison {

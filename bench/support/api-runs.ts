@@ -3,7 +3,7 @@
  * (with the SQL statements and API CPU each request cost), and the line that sets one of them against the engine
  * called in-process.
  */
-import { countingSql, type Comparison } from './api-process.js';
+import { countingSql, formatApiRuntime, type ApiRuntime, type Comparison } from './api-process.js';
 import { cpuMsPerCall, drive, percentileOf, perSecond, printRun, type Run } from './api-stack.js';
 import { formatStackCpu, withStackCpu, type StackCpuDelta } from './stack-cpu.js';
 import { formatPgActivity, withPgActivity } from './pg-activity.js';
@@ -26,6 +26,8 @@ export interface ApiRun {
   apiCpuMs: number;
   /** Every process of the stack's CPU per call (PostgreSQL's backends, the client, …), and how busy the machine was. */
   stackCpu: StackCpuDelta | undefined;
+  /** The API's event-loop delay and GC pauses during the run. */
+  runtime: ApiRuntime;
 }
 
 /**
@@ -47,13 +49,14 @@ export async function runsThroughApi(
   for (const concurrency of concurrencies) {
     const call = await callAt(concurrency);
     const measured = () => withStackCpu(calls, () => countingSql(baseUrl, calls, () => drive(calls, concurrency, call)));
-    const [[[run, sqlPerCall, apiCpuMs], stackCpu], pg] = pgStats
+    const [[[run, sqlPerCall, apiCpuMs, runtime], stackCpu], pg] = pgStats
       ? await withPgActivity(pgStats, calls, measured)
       : [await measured(), undefined];
     printRun(concurrency, run, sqlPerCall);
     console.log(formatStackCpu(stackCpu, unit));
+    console.log(formatApiRuntime(runtime, run.seconds));
     if (pg) console.log(formatPgActivity(pg, unit));
-    const apiRun = { concurrency, run, sqlPerCall, apiCpuMs, stackCpu };
+    const apiRun = { concurrency, run, sqlPerCall, apiCpuMs, stackCpu, runtime };
     runs.push(apiRun);
     await afterRun?.(apiRun);
   }

@@ -49,41 +49,38 @@ export class MarketFeed {
     if (applied.bookSeq !== null) {
       const rows = (side: 'buy' | 'sell', levels: LevelChange[]) =>
         levels.filter((l) => l.side === side).map((l) => [priceText(pair, l.price), lotsText(pair, l.lots)]);
-      this.publish({
-        channel: `book.${pair.code}`,
+      this.publish(`book.${pair.code}`, () => ({
         type: 'update',
         seq: applied.bookSeq,
         bids: rows('buy', applied.levels),
         asks: rows('sell', applied.levels),
-      });
+      }));
     }
     for (const t of applied.trades) {
-      const price = priceText(pair, t.price);
-      this.lastPrices.set(pair.code, price);
-      this.publish({
-        channel: `trades.${pair.code}`,
+      this.publish(`trades.${pair.code}`, () => ({
         type: 'trade',
         id: String(t.id),
-        price,
+        price: priceText(pair, t.price),
         amount: lotsText(pair, t.quantity),
         taker_side: t.takerSide,
-      });
+      }));
     }
+    // the ticker's and the rates' last price, whoever listens
+    const last = applied.trades.at(-1);
+    if (last) this.lastPrices.set(pair.code, priceText(pair, last.price));
     if (applied.levels.length > 0 || applied.trades.length > 0) {
-      this.publish({
-        channel: `ticker.${pair.code}`,
+      this.publish(`ticker.${pair.code}`, () => ({
         type: 'ticker',
         last: this.lastPrice(pair.code),
         best_bid: best.bid === undefined ? null : priceText(pair, best.bid),
         best_ask: best.ask === undefined ? null : priceText(pair, best.ask),
-      });
+      }));
     }
   }
 
   settled(pair: Pair, applied: Applied[], candles: Candle[]): void {
     for (const c of candles) {
-      this.publish({
-        channel: `candles.${pair.code}.${c.period}`,
+      this.publish(`candles.${pair.code}.${c.period}`, () => ({
         type: 'candle',
         open_time: c.openTime.toISOString(),
         open: formatAmount(c.open, pair.quoteScale),
@@ -92,14 +89,13 @@ export class MarketFeed {
         close: formatAmount(c.close, pair.quoteScale),
         volume: formatAmount(c.volume, pair.baseScale),
         trades: c.trades,
-      });
+      }));
     }
     const users = new Set<string>();
     for (const a of applied) {
       for (const o of a.orders) {
         users.add(o.userId);
-        this.publish({
-          channel: `orders:${o.userId}`,
+        this.publish(`orders:${o.userId}`, () => ({
           type: 'order',
           id: String(o.orderId),
           pair: pair.code,
@@ -109,7 +105,7 @@ export class MarketFeed {
           filled_amount: formatAmount(o.filledBase, pair.baseScale),
           filled_quote: formatAmount(o.filledQuote, pair.quoteScale),
           held: formatAmount(o.held, o.side === 'buy' ? pair.quoteScale : pair.baseScale),
-        });
+        }));
       }
     }
     for (const user of users) if (this.listeners.has(`balances:${user}`)) void this.publishBalances(user, pair);
@@ -125,23 +121,24 @@ export class MarketFeed {
         const scale = scales.get(b.currency);
         if (scale === undefined) continue;
         const view = balanceView(b);
-        this.publish({
-          channel: `balances:${userId}`,
+        this.publish(`balances:${userId}`, () => ({
           type: 'balance',
           currency: b.currency,
           posted: formatAmount(view.posted, scale),
           pending: formatAmount(view.pending, scale),
           available: formatAmount(view.available, scale),
-        });
+        }));
       }
     } catch (error) {
       this.log.warn({ err: error }, 'could not publish balances');
     }
   }
 
-  private publish(message: FeedMessage): void {
-    const set = this.listeners.get(message.channel);
+  /** Builds the message only when someone listens: most channels have no subscriber most of the time. */
+  private publish(channel: string, message: () => Omit<FeedMessage, 'channel'>): void {
+    const set = this.listeners.get(channel);
     if (!set) return;
-    for (const listener of set) listener(message);
+    const built = { channel, ...message() } as FeedMessage;
+    for (const listener of set) listener(built);
   }
 }

@@ -629,11 +629,14 @@ interface Placed {
 async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
   // no order is inserted: no row's time to know
   if (places.length === 0) return { existing: new Map(), ids: [], startedAt: new Date(0) };
+  // one lookup per key (lateral, limit 1: the pair is unique): a join was hashed against the whole orders table
+  // while its statistics were those of a smaller one, a cost growing with the table
   const [stored, drawn] = await Promise.all([
     tx`
-      select o.* from orders o
-      join unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
-        as k(user_id, idempotency_key) using (user_id, idempotency_key)`,
+      select o.* from unnest(${tx.array(places.map((p) => p.userId))}::uuid[], ${tx.array(places.map((p) => p.idempotencyKey))}::text[])
+        as k(user_id, idempotency_key)
+      cross join lateral (
+        select * from orders o where o.user_id = k.user_id and o.idempotency_key = k.idempotency_key limit 1) o`,
     tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at`,
   ]);
   return {

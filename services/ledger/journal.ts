@@ -69,16 +69,18 @@ export async function stageGroups(
   const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
   const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
   // pendings, then accounts, then counters: every batch takes its locks in this order
-  const [stored, knownCurrencies, pendings, accounts, counters] = await Promise.all([
+  const [stored, pendings, accounts, counters] = await Promise.all([
     loadEntries(
       tx,
       transfers.map((t) => t.key),
     ),
-    loadCurrencies(tx, groups),
     lockPendings(tx, pendingKeys),
     lockAccounts(tx, [...named.values()], pendingKeys),
     lockCounters(tx, counterKeys),
   ]);
+  // lockAccounts creates every named account whose currency exists, and a transfer names its accounts in its own
+  // currency: the currencies known are those of the accounts locked, with no query of their own
+  const knownCurrencies = new Set([...accounts.values()].map((a) => a.currency));
 
   const fresh: number[] = [];
   groups.forEach((group, i) => {
@@ -194,13 +196,6 @@ function changed(a: AccountState, b: AccountState): boolean {
     a.debitsPending !== b.debitsPending ||
     a.creditsPending !== b.creditsPending
   );
-}
-
-async function loadCurrencies(tx: Tx, groups: TransferGroup[]): Promise<Set<string>> {
-  const codes = [...new Set(groups.flatMap((g) => g.transfers.flatMap((t) => ('currency' in t ? [t.currency] : []))))];
-  if (codes.length === 0) return new Set();
-  const rows = await tx`select code from currencies where code = any(${tx.array(codes)}::text[])`;
-  return new Set(rows.map((r) => r.code as string));
 }
 
 async function loadEntries(tx: Tx, keys: string[]): Promise<Map<string, StoredEntry>> {

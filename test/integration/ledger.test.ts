@@ -222,6 +222,26 @@ describe('ledger on Postgres', () => {
     await expect(db.sql`delete from ledger_transfers`).rejects.toThrow(/append-only/);
   });
 
+  it('refuses a transfer row in another currency than its accounts', async () => {
+    const rolledBack = new Error('rolled back: the journal keeps matching the sums');
+    const outcome = await db.sql
+      .begin(async (tx) => {
+        const [from, to] = await tx`
+          insert into ledger_accounts (name, currency, no_overdraft)
+          values ('user:mixed-from', 'USD', false), ('user:mixed-to', 'USD', false) returning id`;
+        const insert = (sql: typeof tx, currency: string) => sql`
+          insert into ledger_transfers (key, kind, debit_account_id, credit_account_id, currency, amount)
+          values (${`mixed:${currency}`}, 'posted', ${from!.id}, ${to!.id}, ${currency}, 1)`;
+        // the same row in the accounts' currency is accepted: only the currency makes the other one fail
+        await insert(tx, 'USD');
+        const refused = await tx.savepoint((sp) => insert(sp, 'EUR')).catch((error: unknown) => error);
+        expect(pgErrorCode(refused)).toBe('23503');
+        throw rolledBack;
+      })
+      .catch((error: unknown) => error);
+    expect(outcome).toBe(rolledBack);
+  });
+
   it('reports drift when running sums disagree with the journal', async () => {
     await db.sql`update ledger_accounts set credits_posted = credits_posted + 1 where name = 'user:alice' and currency = 'USD'`;
     const report = await recomputeLedger(db.sql);

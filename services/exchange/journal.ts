@@ -1,4 +1,5 @@
 /** The market's durable state in Postgres: its journal of commands, its snapshots and how far settlement has gone. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MarketState, type JournalCommand, type MarketSnapshot } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
@@ -60,7 +61,7 @@ export async function settledElsewhere(db: Db, pairs: string[], timeoutMs = 5_00
   const deadline = Date.now() + timeoutMs;
   while (behind.size > 0) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     const settled = await db`select pair, settled_seq from exchange_markets where pair = any(${[...behind.keys()]})`;
     for (const r of settled) if (Number(r.settledSeq) >= behind.get(r.pair as string)!) behind.delete(r.pair as string);
   }

@@ -3,6 +3,7 @@
  * listeners elect their leader), rebuilds the market from its snapshot and journal, and serves it until the lock is
  * lost; then it waits as a standby and takes over again when the lock comes free.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { acquireLeadership } from '../../platform/db/leader-lock.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -49,7 +50,7 @@ export class Markets {
       const market = this.running.get(pair);
       if (market) return market;
       if (Date.now() > deadline) throw new Error(`this process does not lead ${pair}`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
@@ -89,7 +90,7 @@ export class Markets {
       } catch (error) {
         if (signal.aborted) return;
         this.log.error({ err: error, pair: pair.code }, 'market leadership failed; retrying');
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(1_000);
       }
     }
   }

@@ -4,6 +4,7 @@
  * once; a deposit dropped by a reorg after its wallet was funded is never credited or swept, its funding is booked on
  * its own by the reconciliation, and the wallet's next deposit is swept with that gas.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf } from '../../services/ledger/queries.js';
@@ -146,7 +147,7 @@ describe('early gas funding', () => {
       const keeper = stack.temporal.workflow.getHandle(`gas-keeper:${CHAIN}`);
       for (let i = 0; i < 3; i++) {
         await keeper.signal('gasFundingWanted');
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(1_000);
       }
       expect(await fundingsTo(address)).toHaveLength(1);
 

@@ -1,4 +1,5 @@
 /** The exchange on a real PostgreSQL: holds, journal, matching, group-committed settlement, recovery, leadership. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
@@ -192,12 +193,12 @@ describe('placing and matching orders', () => {
     });
     const operator = await fundedUser({});
     await setPairEnabled(db.sql, 'BTC-USDT', false, operator);
-    await new Promise((r) => setTimeout(r, 1_100)); // the service reads pairs again after a second
+    await sleep(1_100); // the service reads pairs again after a second
     await expect(exchange.place(order(user, { price: 10n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
       code: ErrorCode.PairDisabled,
     });
     await setPairEnabled(db.sql, 'BTC-USDT', true, operator);
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
   });
 
   it('many concurrent orders share journal and settlement transactions and keep escrow equal to open holds', async () => {
@@ -248,7 +249,7 @@ describe('recovery', () => {
   it('only one process runs a pair: a second waits and takes over when the first lets go', async () => {
     const standby = new Markets(db.sql, db.url, log);
     standby.start([await exchange.pair('BTC-USDT')]);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(standby.get('BTC-USDT')).toBeUndefined();
     const hash = (await markets.ready('BTC-USDT')).stateHash();
     await markets.close();
@@ -309,13 +310,13 @@ describe("the market workflow's activities", () => {
     const user = await fundedUser({ USDT: 1_000n * USDT });
     const open = await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }));
     await setMarketHalted(db.sql, 'BTC-USDT', 'maintenance');
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
     await expect(exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
     expect(await exchange.cancel(user, open.order.id)).toMatchObject({ status: 'cancelled' });
     await setMarketHalted(db.sql, 'BTC-USDT', null);
-    await new Promise((r) => setTimeout(r, 1_100));
+    await sleep(1_100);
     expect((await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }))).order.status).toBe('open');
   });
 });

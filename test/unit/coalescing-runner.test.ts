@@ -1,4 +1,5 @@
 /** The coalescing runner: one pass at a time, calls during a pass covered by exactly one more pass. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CoalescingRunner } from '../../platform/coalescing-runner.js';
 
@@ -27,7 +28,7 @@ const settled = (promise: Promise<void>) => {
   );
   return state;
 };
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const tick = () => sleep(0);
 
 describe('CoalescingRunner', () => {
   it('runs one pass for a call made while idle', async () => {

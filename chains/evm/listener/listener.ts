@@ -5,6 +5,7 @@
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonRpcProvider } from 'ethers';
 import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanner.js';
 import type { NewHeads } from '../new-heads.js';
@@ -91,7 +92,7 @@ export class EvmListener {
         failures++;
         const level = error instanceof RangeChangedError ? 'info' : 'warn';
         this.deps.log[level]({ err: error instanceof Error ? error.message : String(error) }, 'listener round failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 10_000)));
+        await sleep(Math.min(250 * 2 ** failures, 10_000));
         continue;
       }
       await this.deps.heads.next();

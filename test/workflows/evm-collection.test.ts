@@ -233,7 +233,9 @@ describe('gasKeeperWorkflow', () => {
         workflowId: 'gas-keeper:evm-31337:signal',
         args: [{ chain: 'evm-31337', settings: { minBalance: '5', maxFunding: '100', pollSeconds: 3600 } }],
       });
-      // both signals arrive before the keeper's next tick, or one during it: two ticks at most, never one per signal
+      // signalled once the first tick has begun (signals that came with the start are that tick's own): both arrive
+      // before the keeper's next tick, or one during it: two ticks at most, never one per signal
+      for (let i = 0; i < 100 && ticks === 0; i++) await sleep(50);
       await handle.signal(gasFundingWantedSignal);
       await handle.signal(gasFundingWantedSignal);
       let status = await handle.query(gasKeeperStatusQuery);

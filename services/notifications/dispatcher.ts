@@ -1,12 +1,12 @@
 /**
- * The dispatcher: routes notifications recorded since it last ran (the notifications table is the outbox; features
- * record them in their own transactions). For each it creates the deliveries its recipient's routing asks for and
- * makes each one's first attempt itself, as webhooks' first attempts are made (a notice that goes out costs the
- * Temporal server nothing: a burst of deposits is not paced by workflow starts); only a notification with a delivery
- * to retry gets its delivery workflow `notification:<id>`, which retries what is still open. Then it marks the
- * notifications dispatched. A crash in between repeats the work harmlessly: deliveries are keyed, a send is claimed in
- * the delivery log (one interrupted mid-send is marked uncertain by the next claim, never sent twice), and a start
- * joins (or is refused by) the workflow already there.
+ * The dispatcher: routes the notifications queued since it last ran (features record them in their own transactions,
+ * each one queued in `notifications_outbox` by the same statement). For each it creates the deliveries its recipient's
+ * routing asks for and makes each one's first attempt itself, as webhooks' first attempts are made (a notice that goes
+ * out costs the Temporal server nothing: a burst of deposits is not paced by workflow starts); only a notification with
+ * a delivery to retry gets its delivery workflow `notification:<id>`, which retries what is still open. Then it takes
+ * them off the queue. A crash in between repeats the work harmlessly: deliveries are keyed, a send is claimed in the
+ * delivery log (one interrupted mid-send is marked uncertain by the next claim, never sent twice), and a start joins
+ * (or is refused by) the workflow already there.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { eventTypeOf } from '../../domain/notifications/events.js';
@@ -54,9 +54,12 @@ export async function dispatchNotifications(deps: DispatchDeps): Promise<number>
 
 async function dispatchBatch(deps: DispatchDeps): Promise<number> {
   const { sql } = deps;
-  const rows = await sql`
-    select id, user_id, kind, severity from notifications where dispatched_at is null order by id limit ${BATCH}`;
-  if (rows.length === 0) return 0;
+  const queued = await sql`
+    select o.notification_id as id, n.user_id, n.kind, n.severity
+    from notifications_outbox o left join notifications n on n.id = o.notification_id
+    order by o.notification_id limit ${BATCH}`;
+  if (queued.length === 0) return 0;
+  const rows = queued.filter((r) => r.kind !== null); // the rest went with their users: nothing to route
   const userIds = [...new Set(rows.flatMap((r) => (r.userId ? [r.userId as string] : [])))];
   const [reach, preferences, routes] = await Promise.all([
     reachOfUsers(sql, userIds),
@@ -87,9 +90,9 @@ async function dispatchBatch(deps: DispatchDeps): Promise<number> {
   const toStart = await firstAttempts(deps, deliveries);
   const started = await eachLimited(toStart, STARTS_AT_ONCE, (id) => startDelivery(deps, id));
   if (started.failure) throw started.failure; // not marked dispatched: the next run starts what is missing
-  await sql`update notifications set dispatched_at = now() where id = any(${sql.array(rows.map((r) => String(r.id)))}::bigint[])`;
+  await sql`delete from notifications_outbox where notification_id = any(${sql.array(queued.map((r) => String(r.id)))}::bigint[])`;
   if (toStart.length > 0) deps.log.debug({ notifications: rows.length, delivering: toStart.length }, 'notifications dispatched');
-  return rows.length;
+  return queued.length;
 }
 
 /** Sends each open delivery once; answers the notifications left with a delivery to retry. */

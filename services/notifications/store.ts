@@ -1,4 +1,7 @@
-/** Notification records for users and operators (user id null), one per idempotency key. */
+/**
+ * Notification records for users and operators (user id null), one per idempotency key. Each one recorded is queued in
+ * `notifications_outbox` in the same statement, for the dispatcher.
+ */
 import type { Db } from '../../platform/db/client.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -34,9 +37,12 @@ const toNotification = (r: Record<string, unknown>): Notification => ({
 /** Records a notification; the same key again changes nothing and returns the first one. */
 export async function notify(db: Db, n: NewNotification): Promise<Notification> {
   const [inserted] = await db`
-    insert into notifications (key, user_id, kind, severity, title, body)
-    values (${n.key}, ${n.userId}, ${n.kind}, ${n.severity ?? 'info'}, ${n.title}, ${db.json((n.body ?? {}) as never)})
-    on conflict (key) do nothing returning *`;
+    with inserted as (
+      insert into notifications (key, user_id, kind, severity, title, body)
+      values (${n.key}, ${n.userId}, ${n.kind}, ${n.severity ?? 'info'}, ${n.title}, ${db.json((n.body ?? {}) as never)})
+      on conflict (key) do nothing returning *
+    ), queued as (insert into notifications_outbox select id from inserted)
+    select * from inserted`;
   if (inserted) return toNotification(inserted);
   const [existing] = await db`select * from notifications where key = ${n.key}`;
   return toNotification(existing!);
@@ -64,10 +70,13 @@ export async function notifyMany(db: Db, notifications: NewNotification[]): Prom
   if (notifications.length === 0) return;
   const column = <T>(pick: (n: NewNotification) => T) => db.array(notifications.map(pick) as never[]);
   await db`
-    insert into notifications (key, user_id, kind, severity, title, body)
-    select * from unnest(${column((n) => n.key)}::text[], ${column((n) => n.userId)}::uuid[], ${column((n) => n.kind)}::text[],
-      ${column((n) => n.severity ?? 'info')}::text[], ${column((n) => n.title)}::text[], ${column((n) => JSON.stringify(n.body ?? {}))}::jsonb[])
-    on conflict (key) do nothing`;
+    with inserted as (
+      insert into notifications (key, user_id, kind, severity, title, body)
+      select * from unnest(${column((n) => n.key)}::text[], ${column((n) => n.userId)}::uuid[], ${column((n) => n.kind)}::text[],
+        ${column((n) => n.severity ?? 'info')}::text[], ${column((n) => n.title)}::text[], ${column((n) => JSON.stringify(n.body ?? {}))}::jsonb[])
+      on conflict (key) do nothing returning id
+    )
+    insert into notifications_outbox select id from inserted`;
 }
 
 export async function notificationById(db: Db, id: string): Promise<Notification | null> {

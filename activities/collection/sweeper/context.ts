@@ -59,7 +59,7 @@ export function minimumOf({ evm }: Pick<SweepDeps, 'evm'>, currency: Currency): 
 export async function depositWallet({ reads, evm }: SweepDeps, address: string) {
   const row = await reads.depositAddress(address);
   if (!row) throw ApplicationFailure.nonRetryable(`${address} is not a deposit address`, ErrorCode.NotFound);
-  const wallet = evm.depositWallets.walletAt(row.hdIndex);
+  const wallet = await evm.signers.depositSigner(row.hdIndex);
   if (wallet.address.toLowerCase() !== row.address) {
     throw ApplicationFailure.nonRetryable(
       `EVM_DEPOSIT_MNEMONIC does not derive ${row.address} at index ${row.hdIndex}`,

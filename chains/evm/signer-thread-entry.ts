@@ -23,7 +23,9 @@ function signingKey(key: KeySource): SigningKey {
 function answer(request: SignerRequest): SignerReply {
   try {
     const value =
-      request.op === 'address' ? depositWallets().walletAt(request.index).address : signTransaction(signingKey(request.key), request.tx);
+      request.op === 'address'
+        ? depositWallets().walletAt(request.index).address
+        : signTransaction(signingKey(request.key), request.tx);
     return { id: request.id, ok: true, value };
   } catch (error) {
     return { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };

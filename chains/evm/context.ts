@@ -68,6 +68,7 @@ export async function createEvmContext(config: Config, sql: Sql, log: Logger): P
   const provider = createEvmProvider(required(config, 'EVM_RPC_URL'));
   const { chain, chainId } = await retryUntilConnected(log, 'the EVM node', () => detectChain(provider, config.EVM_CHAIN_ID));
   const signers = new SignerThread(phrase);
+  await signers.open();
   return {
     chain,
     chainId,

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SigningKey } from 'ethers';
 import { DepositWallets } from './hd-wallets.js';
 import type { KeySource, SignerReply, SignerRequest, SignerThreadData } from './signer-thread-messages.js';
-import { signTransaction } from './tx-signing.js';
+import { signTransaction, type SignedTx } from './tx-signing.js';
 
 const { depositPhrase } = workerData as SignerThreadData;
 const deposits = depositPhrase === null ? null : new DepositWallets(depositPhrase);
@@ -20,13 +20,20 @@ function signingKey(key: KeySource): SigningKey {
   return 'deposit' in key ? depositWallets().walletAt(key.deposit).signingKey : new SigningKey(key.privateKey);
 }
 
+function valueOf(request: SignerRequest): string | SignedTx {
+  switch (request.op) {
+    case 'ready':
+      return 'ready';
+    case 'address':
+      return depositWallets().walletAt(request.index).address;
+    case 'sign':
+      return signTransaction(signingKey(request.key), request.tx);
+  }
+}
+
 function answer(request: SignerRequest): SignerReply {
   try {
-    const value =
-      request.op === 'address'
-        ? depositWallets().walletAt(request.index).address
-        : signTransaction(signingKey(request.key), request.tx);
-    return { id: request.id, ok: true, value };
+    return { id: request.id, ok: true, value: valueOf(request) };
   } catch (error) {
     return { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
   }

@@ -39,7 +39,7 @@ interface Link {
   waiting: Map<number, Waiting>;
 }
 
-type Request = { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx };
+type Request = { op: 'ready' } | { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx };
 
 export class SignerThread {
   private link: Link | null = null;
@@ -52,6 +52,14 @@ export class SignerThread {
     private readonly depositPhrase: string | null,
     private readonly entry: URL = ENTRY,
   ) {}
+
+  /**
+   * Starts the thread and waits until it answers: started by the first request instead, it would load (tsx, ethers:
+   * a second or more) in the middle of the first burst of sends.
+   */
+  async open(): Promise<void> {
+    await this.request({ op: 'ready' });
+  }
 
   /** A signer for a key the caller holds (the gas keeper's, a hot wallet's); its address is computed once, here. */
   keySigner(privateKey: string): Signer {

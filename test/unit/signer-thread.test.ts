@@ -30,7 +30,8 @@ async function ethersSigned(wallet: Wallet | HDNodeWallet, tx: UnsignedTx) {
   return { raw, txHash: Transaction.from(raw).hash };
 }
 
-describe('the signer thread', () => {
+// a thread loads tsx and ethers when it starts: seconds on a loaded machine
+describe('the signer thread', { timeout: 30_000 }, () => {
   it("signs as ethers does, with a given key and with a deposit wallet's derived one", async () => {
     const keeper = Wallet.createRandom();
     const keySigner = signers.keySigner(keeper.privateKey);
@@ -54,7 +55,7 @@ describe('the signer thread', () => {
     );
   });
 
-  it('fails every request waiting on a thread that dies, and starts a new thread for the next', { timeout: 30_000 }, async () => {
+  it('fails every request waiting on a thread that dies, and starts a new thread for the next', async () => {
     const wallet = await dying.depositSigner(2);
     const asked = await Promise.allSettled([wallet.sign(unsigned(666n)), wallet.sign(unsigned(1n)), wallet.sign(unsigned(2n))]);
     expect(asked[0]).toEqual({

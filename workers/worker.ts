@@ -79,6 +79,7 @@ onShutdown(log, async () => {
   await running;
   await features.close();
   evm?.provider.destroy();
+  await evm?.signers.close();
   mailer?.close();
   await Promise.allSettled([sql.end({ timeout: 5 }), connection.close(), nativeConnection.close(), xrpl.close()]);
 });

@@ -3,11 +3,12 @@
  * seed, the gas keeper's key and the collection settings. Collection runs when a node and a deposit seed are
  * configured; then the cold wallet is required, and the gas keeper's key too outside dev.
  */
-import { Wallet, type JsonRpcProvider } from 'ethers';
+import type { JsonRpcProvider } from 'ethers';
 import { DevAccount, devPrivateKey } from './dev-accounts.js';
-import { DepositWallets, isMnemonic } from './hd-wallets.js';
+import { isMnemonic } from './hd-wallets.js';
 import { createEvmProvider, detectChain } from './provider.js';
 import { EvmSender } from './sender.js';
+import { SignerThread, type Signer } from './signer-thread.js';
 import type { Sql } from '../../platform/db/client.js';
 import { parseAmount } from '../../domain/money.js';
 import { ConfigError, parseAmountsPerCurrency, required, type Config } from '../../platform/config.js';
@@ -28,8 +29,9 @@ export interface EvmContext {
   chainId: bigint;
   provider: JsonRpcProvider;
   sender: EvmSender;
-  depositWallets: DepositWallets;
-  gasKeeper: Wallet;
+  /** Derives the deposit wallets and signs every send, off the event loop (closed when the worker stops). */
+  signers: SignerThread;
+  gasKeeper: Signer;
   coldWallet: string;
   confirmations: number;
   /** Per currency code, in minor units: below this a wallet is not worth sweeping yet. */
@@ -65,13 +67,15 @@ export async function createEvmContext(config: Config, sql: Sql, log: Logger): P
   };
   const provider = createEvmProvider(required(config, 'EVM_RPC_URL'));
   const { chain, chainId } = await retryUntilConnected(log, 'the EVM node', () => detectChain(provider, config.EVM_CHAIN_ID));
+  const signers = new SignerThread(phrase);
+  await signers.open();
   return {
     chain,
     chainId,
     provider,
     sender: new EvmSender({ sql, provider, chain, chainId, confirmations: config.EVM_CONFIRMATIONS }),
-    depositWallets: new DepositWallets(phrase),
-    gasKeeper: new Wallet(gasKeeperKey),
+    signers,
+    gasKeeper: signers.keySigner(gasKeeperKey),
     coldWallet,
     confirmations: config.EVM_CONFIRMATIONS,
     sweepMinimums: parseAmountsPerCurrency(config.SWEEP_MINIMUMS),

@@ -36,12 +36,13 @@ const KEPT_WALLETS = 5_000;
 const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /**
- * Signs for deposit wallets (the worker's side). A wallet's key is derived by BIP-32's private child derivation
- * (non-hardened: HMAC-SHA512 of the branch's chain code over its public key and the index, added to the branch's key),
- * the key alone: `HDNodeWallet.deriveChild` computes the same key and then two public keys and a fingerprint the
- * sweep has no use for, which made it cost twice as much of the worker's one thread (about 1.5 ms against 0.9 ms with
- * the wallet's address, measured under load). The derived wallets are kept too (the most recent KEPT_WALLETS): the
- * sweeper derives a token wallet's key while its gas funding is on the way, and signs at once when it is mined.
+ * Signs for deposit wallets (the worker's side, in its signer thread: signer-thread-entry.ts). A wallet's key is
+ * derived by BIP-32's private child derivation (non-hardened: HMAC-SHA512 of the branch's chain code over its public
+ * key and the index, added to the branch's key), the key alone: `HDNodeWallet.deriveChild` computes the same key and
+ * then two public keys and a fingerprint the sweep has no use for, which made it cost twice as much (about 1.5 ms
+ * against 0.9 ms with the wallet's address, measured under load). The derived wallets are kept too (the most recent
+ * KEPT_WALLETS): the sweeper derives a token wallet's key while its gas funding is on the way, and signs at once when
+ * it is mined.
  */
 export class DepositWallets {
   private readonly branchKey: bigint;

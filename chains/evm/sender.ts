@@ -5,7 +5,7 @@
  * anything new, so a worker killed after sending reconciles instead of sending twice. A send not mined in time can
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
-import { getAddress, Transaction, type HDNodeWallet, type JsonRpcProvider, type Wallet } from 'ethers';
+import type { JsonRpcProvider } from 'ethers';
 import { BatchQueue, batchedLookup } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
 import {
@@ -22,8 +22,10 @@ import {
 } from './sends-store.js';
 import { bumpedFees, confirmationsAt } from '../../domain/collection/rules.js';
 import type { FeeQuote } from './provider.js';
+import type { Signer } from './signer-thread.js';
+import type { SignedTx } from './tx-signing.js';
 
-export type Signer = Wallet | HDNodeWallet;
+export type { Signer };
 
 export interface SendRequest {
   /** Unique per chain: the same key always means the same transaction (one nonce). */
@@ -140,7 +142,7 @@ export class EvmSender {
           const nonce = next.get(from)!;
           next.set(from, nonce + 1n);
           const data = request.data ?? '0x';
-          const raw = this.sign(signer, { ...request, data, nonce });
+          const raw = await this.sign(signer, { ...request, data, nonce });
           const send: NewSend = {
             chain,
             key: request.key,
@@ -241,7 +243,7 @@ export class EvmSender {
   private async resubmit(signer: Signer, send: Send): Promise<Send> {
     const last = send.attempts[send.attempts.length - 1]!;
     const fees = bumpedFees(last);
-    const raw = this.sign(signer, {
+    const raw = await this.sign(signer, {
       to: send.to,
       value: send.value,
       data: send.data,
@@ -257,24 +259,21 @@ export class EvmSender {
     return bumped;
   }
 
-  /**
-   * Signs with the key directly, as `signTransaction` does once it has resolved the request's addresses through the
-   * provider (nothing to resolve here: `to` is an address): a quarter less of the worker's thread per send.
-   */
-  private sign(signer: Signer, t: { to: string; value: bigint; data: string; nonce: bigint; gasLimit: bigint; fees: FeeQuote }) {
-    const tx = Transaction.from({
-      type: 2,
+  /** Signed in the signer thread, for this chain. */
+  private sign(
+    signer: Signer,
+    t: { to: string; value: bigint; data: string; nonce: bigint; gasLimit: bigint; fees: FeeQuote },
+  ): Promise<SignedTx> {
+    return signer.sign({
       chainId: this.deps.chainId,
-      to: getAddress(t.to),
+      to: t.to,
       value: t.value,
       data: t.data,
-      nonce: Number(t.nonce),
+      nonce: t.nonce,
       gasLimit: t.gasLimit,
       maxFeePerGas: t.fees.maxFeePerGas,
       maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
     });
-    tx.signature = signer.signingKey.sign(tx.unsignedHash);
-    return { raw: tx.serialized, txHash: tx.hash! };
   }
 
   /** Broadcasts the newest attempt, and records that it was (see `push`). */

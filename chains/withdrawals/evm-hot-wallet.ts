@@ -4,13 +4,13 @@
  * Whichever provider is asked again for a withdrawal gets the send already stored for it, so failing over after a
  * send was stored rebroadcasts that one and never signs a second payment.
  */
-import { Wallet } from 'ethers';
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { committedByOpenSends, sendsByKeys } from '../evm/sends-store.js';
 import type { Logger } from '../../platform/log.js';
 import type { EvmContext } from '../evm/context.js';
+import type { Signer } from '../evm/signer-thread.js';
 import { encodeTransfer } from '../evm/erc20.js';
 import { quoteFees, tokenBalance } from '../evm/provider.js';
 
@@ -23,7 +23,7 @@ export const payoutSendKey = (withdrawalId: string) => `withdrawal:${withdrawalI
 
 export class EvmHotWallet implements WithdrawalProvider {
   readonly chain: string;
-  private readonly wallet: Wallet;
+  private readonly wallet: Signer;
 
   constructor(
     readonly id: string,
@@ -31,7 +31,7 @@ export class EvmHotWallet implements WithdrawalProvider {
     readonly currencies: string[],
     private readonly deps: { sql: Sql; evm: EvmContext; catalog: CurrencyCatalog; log: Logger },
   ) {
-    this.wallet = new Wallet(privateKey);
+    this.wallet = deps.evm.signers.keySigner(privateKey);
     this.chain = deps.evm.chain;
   }
 

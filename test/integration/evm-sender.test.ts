@@ -6,6 +6,7 @@
 import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvmSender } from '../../chains/evm/sender.js';
+import { SignerThread } from '../../chains/evm/signer-thread.js';
 import type { Send } from '../../chains/evm/sends-store.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
@@ -18,6 +19,9 @@ let anvil: AnvilChain;
 let provider: JsonRpcProvider;
 let db: TestDatabase;
 let sender: EvmSender;
+const signers = new SignerThread(null);
+/** A new key, signing in the signer thread as the worker's keys do. */
+const newSigner = () => signers.keySigner(Wallet.createRandom().privateKey);
 
 beforeAll(async () => {
   [anvil, db] = await Promise.all([startOwnAnvil('anvil-sender'), createTestDatabase()]);
@@ -26,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   provider?.destroy();
-  await Promise.all([anvil?.stop(), db?.drop()]);
+  await Promise.all([anvil?.stop(), db?.drop(), signers.close()]);
 });
 
 const transfer = async (key: string, to: string, value: bigint) => ({
@@ -40,7 +44,7 @@ const transfer = async (key: string, to: string, value: bigint) => ({
 
 describe('EvmSender', () => {
   it('stores the signed transaction before broadcasting, and sends the stored one when asked again', async () => {
-    const signer = Wallet.createRandom();
+    const signer = newSigner();
     const to = Wallet.createRandom().address;
     // the node refuses the broadcast (no funds): as if the worker died right after storing
     await expect(sender.send(signer, await transfer('crash:1', to, 1_000n))).rejects.toThrow(/insufficient funds/i);
@@ -62,7 +66,7 @@ describe('EvmSender', () => {
   });
 
   it('broadcasts at once a stored transaction that was never broadcast, without waiting for it to go stale', async () => {
-    const signer = Wallet.createRandom();
+    const signer = newSigner();
     const to = Wallet.createRandom().address;
     await expect(sender.send(signer, await transfer('unsent:1', to, 7n))).rejects.toThrow(/insufficient funds/i);
     await setBalance(provider, signer.address, parseEther('1'));
@@ -73,7 +77,7 @@ describe('EvmSender', () => {
   });
 
   it('hands out every nonce once when many sends from one key run at once', async () => {
-    const signer = Wallet.createRandom();
+    const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
     const sends = await Promise.all(
@@ -87,7 +91,7 @@ describe('EvmSender', () => {
 
   it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {
     const to = Wallet.createRandom().address;
-    const signers = Array.from({ length: 30 }, () => Wallet.createRandom());
+    const signers = Array.from({ length: 30 }, newSigner);
     const unfunded = signers[7]!;
     await Promise.all(signers.filter((s) => s !== unfunded).map((s) => setBalance(provider, s.address, parseEther('1'))));
     const ask = () =>
@@ -116,7 +120,7 @@ describe('EvmSender', () => {
   });
 
   it('resubmits a transaction not mined in time with higher fees on the same nonce; only one is ever mined', async () => {
-    const signer = Wallet.createRandom();
+    const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
     await provider.send('evm_setAutomine', [false]);

@@ -32,6 +32,18 @@ export const transferKey = (s: Sweep) => `sweep:${s.chain}:${s.id}:transfer`;
 /** What a mined send paid for gas. */
 export const gasOf = (send: Send) => (send.gasUsed ?? 0n) * (send.effectiveGasPrice ?? 0n);
 
+/**
+ * A send of ours the listener has not seen move (mined, for a funding; confirmed, for a sweep) is asked of the node
+ * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
+ */
+const NODE_CHECK_AFTER_MS = 15_000;
+
+/** Whether the send's newest attempt has waited long enough for the node to be asked where it is. */
+export function nodeCheckDue(send: Send, now: number): boolean {
+  const last = send.attempts[send.attempts.length - 1]!;
+  return now - (last.broadcastAt ?? last.createdAt).getTime() > NODE_CHECK_AFTER_MS;
+}
+
 export async function loadSweep({ reads }: SweepDeps, id: string): Promise<Sweep> {
   const sweep = await reads.sweep(id);
   if (!sweep) throw ApplicationFailure.nonRetryable(`no sweep ${id}`, ErrorCode.NotFound);
@@ -59,7 +71,7 @@ export function minimumOf({ evm }: Pick<SweepDeps, 'evm'>, currency: Currency): 
 export async function depositWallet({ reads, evm }: SweepDeps, address: string) {
   const row = await reads.depositAddress(address);
   if (!row) throw ApplicationFailure.nonRetryable(`${address} is not a deposit address`, ErrorCode.NotFound);
-  const wallet = evm.depositWallets.walletAt(row.hdIndex);
+  const wallet = await evm.signers.depositSigner(row.hdIndex);
   if (wallet.address.toLowerCase() !== row.address) {
     throw ApplicationFailure.nonRetryable(
       `EVM_DEPOSIT_MNEMONIC does not derive ${row.address} at index ${row.hdIndex}`,

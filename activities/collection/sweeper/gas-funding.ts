@@ -1,7 +1,8 @@
 /** Gas funding of token sweeps: following the gas keeper's funding send of a sweep. */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Send } from '../../../chains/evm/sends-store.js';
 import type { Sweep } from '../../../services/collection/sweeps-store.js';
-import { gasOf, loadSweep, type SweepDeps } from './context.js';
+import { gasOf, loadSweep, nodeCheckDue, type SweepDeps } from './context.js';
 import { priceTokenSweep } from './estimate-gas.js';
 
 /** The gas keeper's request id, and the sender's key for its funding send. */
@@ -21,25 +22,36 @@ export const awaitedFundingKey = (s: Pick<Sweep, 'chain' | 'id' | 'fundingAmount
  * the sweep is recorded only once it has its own confirmations, and by then so has its funding.
  */
 export async function gasFundingState(deps: SweepDeps, id: string): Promise<'queued' | 'sent' | 'mined'> {
-  const { evm, writes } = deps;
+  const { writes } = deps;
   let sweep = await loadSweep(deps, id);
   if (sweep.status !== 'funding') return 'mined';
-  let state = await evm.sender.stateOf(awaitedFundingKey(sweep));
-  if (!state && sweep.earlyFundingKey === null && (await deps.reads.unclaimedEarlyFunding(sweep.address))) {
+  let send = await fundingSend(deps, awaitedFundingKey(sweep));
+  if (!send && sweep.earlyFundingKey === null && (await deps.reads.unclaimedEarlyFunding(sweep.address))) {
     // the keeper funded the wallet early after this sweep was priced: the sweep claims that funding and is priced
     // again (the keeper leaves a sweep whose wallet has an unclaimed early funding alone, so nothing is sent twice)
     sweep = await priceTokenSweep(deps, sweep);
     if (sweep.status !== 'funding') return 'mined';
-    state = await evm.sender.stateOf(awaitedFundingKey(sweep));
+    send = await fundingSend(deps, awaitedFundingKey(sweep));
   }
-  if (!state) return 'queued';
-  if (sweep.earlyFundingKey === state.send.key) return state.send.status === 'pending' ? 'sent' : await fundedEarly(deps, id);
-  if (state.send.status === 'pending') {
-    if (!sweep.fundingSendId) await writes.update(id, { fundingSendId: state.send.id });
+  if (!send) return 'queued';
+  if (sweep.earlyFundingKey === send.key) return send.status === 'pending' ? 'sent' : await fundedEarly(deps, id);
+  if (send.status === 'pending') {
+    if (!sweep.fundingSendId) await writes.update(id, { fundingSendId: send.id });
     return 'sent';
   }
-  await writes.update(id, { fundingSendId: state.send.id, fundingGas: gasOf(state.send), status: 'sending' });
+  await writes.update(id, { fundingSendId: send.id, fundingGas: gasOf(send), status: 'sending' });
   return 'mined';
+}
+
+/**
+ * The funding send as the listener recorded it (it records our sends' inclusions with their block, gas included), or
+ * as the node's receipts show it once the listener has left it pending too long (it may lag or be down): a burst's
+ * token sweeps read their fundings in one query instead of two node calls each.
+ */
+async function fundingSend(deps: SweepDeps, key: string): Promise<Send | undefined> {
+  const recorded = await deps.reads.send(key);
+  if (!recorded || recorded.status !== 'pending' || !nodeCheckDue(recorded, Date.now())) return recorded;
+  return (await deps.evm.sender.stateOf(key))?.send;
 }
 
 /** The early funding the sweep claimed is mined: the sweep is sent (the funding is booked on its own, not with it). */

@@ -29,7 +29,7 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { depositWallet, transferKey, type SweepDeps } from './context.js';
+import { depositWallet, nodeCheckDue, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
@@ -52,11 +52,6 @@ export type SweeperDeps = Omit<SweepDeps, 'fees' | 'reads' | 'writes'> & { tempo
 const WALLET_LANES = 1_000;
 /** Problems reported to the workflow at most (every one is on its sweep's record). */
 const PROBLEMS_SHOWN = 50;
-/**
- * A send of ours the listener has not seen move (mined, for a funding; confirmed, for a sweep) is asked of the node
- * only once this old: the listener records and signals what it sees, and the node is the fallback when it does not.
- */
-const NODE_CHECK_AFTER_MS = 15_000;
 /** Confirmed sweeps booked in one ledger transaction at most. */
 const RECORDS_PER_BOOKING = 500;
 /**
@@ -105,7 +100,7 @@ async function advanceSweep(
 
 /**
  * Whether a sweep waiting for one of our sends can move now: the send the listener recorded as far as the sweep needs
- * (a funding mined, a sweep confirmed), or one it has not recorded within NODE_CHECK_AFTER_MS (the node is asked).
+ * (a funding mined, a sweep confirmed), or one it has not recorded in time (`nodeCheckDue`: the node is asked).
  * Every other sweep can (planned, being sent, a funding not sent yet: the keeper is asked).
  */
 function canMove(sweep: Sweep, sends: Map<string, Send>, now: number): boolean {
@@ -113,8 +108,7 @@ function canMove(sweep: Sweep, sends: Map<string, Send>, now: number): boolean {
   const send = sends.get(sweep.status === 'funding' ? awaitedFundingKey(sweep) : transferKey(sweep));
   if (!send) return true;
   if (send.status === 'confirmed' || (sweep.status === 'funding' && send.status === 'mined')) return true;
-  const last = send.attempts[send.attempts.length - 1]!;
-  return last.broadcastAt === null || now - last.broadcastAt.getTime() > NODE_CHECK_AFTER_MS;
+  return send.attempts[send.attempts.length - 1]!.broadcastAt === null || nodeCheckDue(send, now);
 }
 
 /** The sends that open sweeps wait for, by key. */

@@ -99,7 +99,7 @@ export function stackCpu(): StackCpu | undefined {
 export interface StackCpuDelta {
   /** CPU ms per request by kind, over the run. */
   perRequestMs: Record<string, number>;
-  /** Write system calls per request by kind, over the run (a pipelined batch costs one each, coalesced). */
+  /** Write system calls per request by kind, over the run (postgres.js writes a statement of 1 KB or more on its own). */
   writesPerRequest: Record<string, number>;
   /** The whole machine's busy share over the run, 0–1 (other helpers' work included). */
   machineBusy: number;

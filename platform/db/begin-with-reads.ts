@@ -18,8 +18,8 @@ export type Commit = () => Promise<void>;
 /**
  * Calls `drained` once the microtask queue has run out, still in the event loop's current turn: node runs a tick
  * queued from a microtask only after the whole microtask queue (microtasks queued meanwhile included). A setImmediate
- * would wait as surely, but COMMIT would then leave a turn later than the body's statements instead of in their
- * socket write (postgres.js sends what a connection is given in a turn at once, patches/postgres+3.4.9-coalesced-writes.patch).
+ * would wait as surely, but COMMIT was then issued in the check phase, and postgres.js sends a message under 1 KB on
+ * its own next setImmediate: a whole turn later, behind the next turn's I/O. Issued now, it goes out in this turn.
  */
 function microtasksDrained(drained: () => void): void {
   queueMicrotask(() => process.nextTick(drained));

@@ -63,6 +63,7 @@ import { pairRoutes } from './fast-exchange/pairs-routes.js';
 
 import { validateDeclaredHeadersByName } from './http/declared-headers.js';
 import { hardening } from './http/hardening.js';
+import { MemoRouter } from './http/memo-router.js';
 import { allowedMethods } from './http/method-not-allowed.js';
 import { recordOperatorActions } from './security/operator-actions.js';
 import { securityEventRoutes } from './security/ops-routes.js';
@@ -85,7 +86,7 @@ const validationProblem: Hook<unknown, AppEnv, string, unknown> = (result, c) =>
 };
 
 export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem, router: new MemoRouter() });
   validateDeclaredHeadersByName(app, validationProblem);
 
   app.use('*', async (c, next) => {

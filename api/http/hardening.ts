@@ -7,10 +7,10 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { timeout } from 'hono/timeout';
 import { ErrorCode } from '../../domain/errors.js';
 import type { ApiSecurity, AppEnv } from '../context.js';
 import { ApiError, problemBody, problemResponse } from './problem.js';
+import { RequestDeadlines } from './request-deadlines.js';
 
 /** JSON needs no scripts, styles or frames: pages that do (docs, console) set their own policy. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -87,7 +87,11 @@ export function bodySizeLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
 }
 
 export function requestTimeout(ms: number): MiddlewareHandler<AppEnv> {
-  return timeout(ms, () => new ApiError(ErrorCode.RequestTimeout, `the request was not completed within ${ms / 1000}s`) as never);
+  const deadlines = new RequestDeadlines(
+    ms,
+    () => new ApiError(ErrorCode.RequestTimeout, `the request was not completed within ${ms / 1000}s`),
+  );
+  return (_c, next) => deadlines.race(next());
 }
 
 /** All of it, in the order the app applies it (without CORS_ORIGINS, no CORS step: every request would pass it by). */

@@ -14,6 +14,8 @@ const TICKS_PER_SECOND = 100;
 export interface StackCpu {
   /** CPU milliseconds by process kind: bench, api, worker, postgres, temporal, other. */
   byKind: Map<string, number>;
+  /** Write system calls (write, writev: socket writes included) by process kind, from /proc/<pid>/io. */
+  writesByKind: Map<string, number>;
   /** Busy and total ticks of the whole machine (all cores), from /proc/stat. */
   machineBusy: number;
   machineTotal: number;
@@ -23,6 +25,15 @@ interface ProcStat {
   pid: number;
   ppid: number;
   ticks: number;
+}
+
+/** The process's write system calls so far (`syscw`; 0 where /proc/<pid>/io cannot be read). */
+function writeSyscalls(pid: number): number {
+  try {
+    return Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 function readProcStat(pid: number): ProcStat | undefined {
@@ -74,18 +85,22 @@ export function stackCpu(): StackCpu | undefined {
     return false;
   };
   const byKind = new Map<string, number>();
+  const writesByKind = new Map<string, number>();
   for (const stat of stats.values()) {
     if (!inStack(stat.pid)) continue;
     const kind = kindOf(stat.pid);
     byKind.set(kind, (byKind.get(kind) ?? 0) + (1000 * stat.ticks) / TICKS_PER_SECOND);
+    writesByKind.set(kind, (writesByKind.get(kind) ?? 0) + writeSyscalls(stat.pid));
   }
   const machine = machineTicks();
-  return { byKind, machineBusy: machine.busy, machineTotal: machine.total };
+  return { byKind, writesByKind, machineBusy: machine.busy, machineTotal: machine.total };
 }
 
 export interface StackCpuDelta {
   /** CPU ms per request by kind, over the run. */
   perRequestMs: Record<string, number>;
+  /** Write system calls per request by kind, over the run (postgres.js writes a statement of 1 KB or more on its own). */
+  writesPerRequest: Record<string, number>;
   /** The whole machine's busy share over the run, 0–1 (other helpers' work included). */
   machineBusy: number;
   /** The stack's processes' CPU over the run as a share of the machine's cores, 0–1. */
@@ -109,10 +124,15 @@ export function stackCpuDelta(
     stackMs += spent;
     perRequestMs[kind] = spent / requests;
   }
+  const writesPerRequest: Record<string, number> = {};
+  for (const [kind, writes] of after.writesByKind) {
+    writesPerRequest[kind] = (writes - (before.writesByKind.get(kind) ?? 0)) / requests;
+  }
   const totalTicks = after.machineTotal - before.machineTotal;
   const totalMs = (1000 * totalTicks) / TICKS_PER_SECOND;
   return {
     perRequestMs,
+    writesPerRequest,
     machineBusy: (after.machineBusy - before.machineBusy) / totalTicks,
     stackBusy: stackMs / totalMs,
   };
@@ -134,5 +154,13 @@ export function formatStackCpu(delta: StackCpuDelta | undefined, unit: string): 
   const total = kinds.reduce((sum, [, ms]) => sum + ms, 0);
   const parts = kinds.map(([kind, ms]) => `${kind} ${ms.toFixed(3)}`).join(', ');
   const pct = (share: number) => `${Math.round(100 * share)}%`;
-  return `  CPU ms/${unit} by process: ${parts} = ${total.toFixed(3)}; machine busy ${pct(delta.machineBusy)} of its cores (this stack ${pct(delta.stackBusy)})`;
+  const writes = Object.entries(delta.writesPerRequest)
+    .filter(([, count]) => count >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, count]) => `${kind} ${count.toFixed(2)}`)
+    .join(', ');
+  return (
+    `  CPU ms/${unit} by process: ${parts} = ${total.toFixed(3)}; machine busy ${pct(delta.machineBusy)} of its cores (this stack ${pct(delta.stackBusy)})` +
+    `\n  write syscalls/${unit} by process: ${writes}`
+  );
 }

@@ -15,6 +15,16 @@ import type { Sql, Tx } from './client.js';
 /** Sends COMMIT now, behind whatever the transaction has in flight; resolves once committed. */
 export type Commit = () => Promise<void>;
 
+/**
+ * Calls `drained` once the microtask queue has run out, still in the event loop's current turn: node runs a tick
+ * queued from a microtask only after the whole microtask queue (microtasks queued meanwhile included). A setImmediate
+ * would wait as surely, but COMMIT was then issued in the check phase, and postgres.js sends a message under 1 KB on
+ * its own next setImmediate: a whole turn later, behind the next turn's I/O. Issued now, it goes out in this turn.
+ */
+function microtasksDrained(drained: () => void): void {
+  queueMicrotask(() => process.nextTick(drained));
+}
+
 export async function beginWithReads<R, T>(
   sql: Sql,
   reads: (tx: Tx) => Promise<R>,
@@ -27,7 +37,7 @@ export async function beginWithReads<R, T>(
   const commit: Commit = () => {
     // postgres.js sends a statement a microtask or two after it is awaited (or put in a Promise.all): COMMIT waits
     // for the microtasks to run out, so it goes out behind every statement the body has issued, never before one
-    committing ??= new Promise<void>((sent) => setImmediate(sent))
+    committing ??= new Promise<void>(microtasksDrained)
       .then(() => reserved`commit`)
       .then((committed) => {
         // a failed statement, whether or not the body saw its error, turns COMMIT into a rollback

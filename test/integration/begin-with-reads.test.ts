@@ -79,6 +79,24 @@ describe('beginWithReads', () => {
     expect(await rows()).toEqual([1, 4, 6]);
   });
 
+  it('sends COMMIT behind a statement the body sent microtasks after asking for it, with no I/O between', async () => {
+    const result = await beginWithReads(
+      db.sql,
+      async (tx) => (await tx`select txid_current()::text as id`)[0]!.id as string,
+      async (tx, transaction, commit) => {
+        // a helper that awaits settled promises before it sends its write: COMMIT waits for the microtasks to run out
+        const written = (async () => {
+          for (let hop = 0; hop < 20; hop++) await Promise.resolve();
+          return (await tx`insert into begin_with_reads values (8) returning txid_current()::text as id`)[0]!;
+        })();
+        const committed = commit();
+        const [row] = await Promise.all([written, committed]);
+        return row.id === transaction;
+      },
+    );
+    expect(result).toBe(true);
+  });
+
   it('reports a COMMIT sent behind a failing write as a rollback, and commits none of it', async () => {
     let committed: Promise<void> | undefined;
     await expect(
@@ -93,6 +111,6 @@ describe('beginWithReads', () => {
       ),
     ).rejects.toThrow('duplicate key');
     await expect(committed).rejects.toThrow('rolled back');
-    expect(await rows()).toEqual([1, 4, 6]);
+    expect(await rows()).toEqual([1, 4, 6, 8]);
   });
 });

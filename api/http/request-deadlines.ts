@@ -1,0 +1,72 @@
+/**
+ * The time limit on an answer, for every request with one timer. All requests have the same limit, so their
+ * deadlines fall due in the order they came: the timer is set for the oldest request still running, and when it
+ * fires, every request past its deadline fails and the timer moves on to the next one. hono's timeout() took a timer,
+ * a promise and a Promise.race per request: a share of the API's CPU and of the garbage its scavenges collect.
+ */
+interface Running {
+  deadline: number;
+  /** Null once the work settled (the request's outcome is its own). */
+  fail: ((error: unknown) => void) | null;
+}
+
+export class RequestDeadlines {
+  /** Oldest first; settled entries leave from the front, as the timer or a new request reaches them. */
+  private running: Running[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ms: number,
+    private readonly timedOut: () => unknown,
+  ) {}
+
+  /** `work`'s outcome, or `timedOut()`'s error once `ms` have passed since this call (work goes on, unheard). */
+  race<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Running = { deadline: performance.now() + this.ms, fail: reject };
+      this.dropSettled();
+      this.running.push(entry);
+      if (this.timer === null) this.arm(this.ms);
+      work.then(
+        (value) => {
+          entry.fail = null;
+          resolve(value);
+        },
+        (error: unknown) => {
+          entry.fail = null;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private readonly expire = () => {
+    this.timer = null;
+    const now = performance.now();
+    this.dropSettled();
+    while (this.head < this.running.length && this.running[this.head]!.deadline <= now) {
+      const entry = this.running[this.head++]!;
+      entry.fail?.(this.timedOut());
+      entry.fail = null;
+      this.dropSettled();
+    }
+    if (this.head < this.running.length) this.arm(this.running[this.head]!.deadline - now);
+  };
+
+  private dropSettled(): void {
+    while (this.head < this.running.length && this.running[this.head]!.fail === null) this.head++;
+    if (this.head === this.running.length) {
+      this.running = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.running.length) {
+      this.running = this.running.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private arm(ms: number): void {
+    // a request in flight keeps the process alive by its socket; this timer alone should not
+    this.timer = setTimeout(this.expire, Math.max(ms, 0)).unref();
+  }
+}

@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RequestDeadlines } from '../../api/http/request-deadlines.js';
+
+const settled = async <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: Error) => ({ error: error.message }),
+  );
+const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+/** Whether `p` is still pending once the microtasks ran out. */
+const pending = async (p: Promise<unknown>) => {
+  let done = false;
+  void p.then(() => (done = true));
+  await vi.advanceTimersByTimeAsync(0);
+  return !done;
+};
+
+describe('RequestDeadlines', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('gives each request its own outcome, or the timeout once its own deadline has passed', async () => {
+    const deadlines = new RequestDeadlines(1_000, () => new Error('timed out'));
+    const slow = settled(deadlines.race(later(5_000, 'slow')));
+    await vi.advanceTimersByTimeAsync(400);
+    const quick = settled(deadlines.race(later(100, 'quick')));
+    const failing = settled(deadlines.race(later(50, 0).then(() => Promise.reject(new Error('its own error')))));
+    const second = settled(deadlines.race(later(5_000, 'second')));
+    await vi.advanceTimersByTimeAsync(599); // 999 ms after the first
+    expect(await pending(slow)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await slow).toEqual({ error: 'timed out' });
+    expect(await quick).toEqual({ value: 'quick' });
+    expect(await failing).toEqual({ error: 'its own error' });
+    await vi.advanceTimersByTimeAsync(399); // 999 ms after the second
+    expect(await pending(second)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await second).toEqual({ error: 'timed out' });
+  });
+
+  it('keeps timing requests that come after the queue ran empty', async () => {
+    const deadlines = new RequestDeadlines(1_000, () => new Error('timed out'));
+    expect(await settled(deadlines.race(Promise.resolve('first')))).toEqual({ value: 'first' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    const stuck = settled(deadlines.race(new Promise<never>(() => {})));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await stuck).toEqual({ error: 'timed out' });
+  });
+});

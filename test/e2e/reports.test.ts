@@ -129,6 +129,15 @@ describe('reports on demand', () => {
       );
     expect((await order(seller, { side: 'sell', price: '50000', amount: '0.1' }, 'report-ask')).status).toBe(201);
     expect((await order(buyer, { side: 'buy', price: '50000', amount: '0.04' }, 'report-bid')).status).toBe(201);
+    // the trade settles in the ledger on its own batch, after the order's answer: the reports read the ledger as it is
+    await expect
+      .poll(
+        async () =>
+          (await stack.api.get('/v1/balances', { token: buyer.token })).body.data.find(
+            (b: { currency: string }) => b.currency === 'BTC',
+          )?.posted,
+      )
+      .toBe('0.03992000');
 
     const sheet = async (type: string) => {
       const created = await stack.api.post('/v1/ops/reports', { type, format: 'xlsx', ...period() }, ops());

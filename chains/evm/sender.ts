@@ -25,8 +25,6 @@ import type { FeeQuote } from './provider.js';
 import type { Signer } from './signer-thread.js';
 import type { SignedTx } from './tx-signing.js';
 
-export type { Signer };
-
 export interface SendRequest {
   /** Unique per chain: the same key always means the same transaction (one nonce). */
   key: string;

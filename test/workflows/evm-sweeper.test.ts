@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evmCollectorWorkflow } from '../../workflows/collection/collector/workflow.js';
 import { walletCreditedSignal } from '../../workflows/collection/collector/messages.js';
 import { evmSweeperWorkflow } from '../../workflows/collection/sweeper/workflow.js';
-import { sweeperStatusQuery, walletsCreditedSignal, type SweepTickReport } from '../../workflows/collection/sweeper/messages.js';
+import {
+  sweeperStatusQuery,
+  walletsCreditedSignal,
+  type SweeperStatus,
+  type SweepTickReport,
+} from '../../workflows/collection/sweeper/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
 import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
@@ -29,6 +34,16 @@ const runWith = <T>(taskQueue: string, activities: object, body: () => Promise<T
 async function until(ready: () => boolean, what: string) {
   for (let i = 0; i < 400 && !ready(); i++) await sleep(25);
   if (!ready()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The sweeper's status once it has taken `ticks` tick reports (a report reaches it in a workflow task after the call). */
+async function statusAfterTicks(handle: { query: (q: typeof sweeperStatusQuery) => Promise<SweeperStatus> }, ticks: number) {
+  let status = await handle.query(sweeperStatusQuery);
+  for (let i = 0; i < 400 && status.ticks < ticks; i++) {
+    await sleep(25);
+    status = await handle.query(sweeperStatusQuery);
+  }
+  return status;
 }
 
 type TickInput = { chain: string; wallets: string[]; lookForMissed?: boolean };
@@ -66,12 +81,12 @@ describe('evmSweeperWorkflow', () => {
         signalArgs: [{ addresses: ['0xAA', '0xbb'] }],
       });
       await until(() => ticks.length === 1, 'the first tick');
-      const statuses = [await handle.query(sweeperStatusQuery)];
+      const statuses = [await statusAfterTicks(handle, 1)];
       await handle.signal(transactionConfirmedSignal, { key: 'sweep:evm-31337:1:funding', hash: '0x01' });
       await until(() => ticks.length === 2, 'the tick a confirmation wakes');
       await env.sleep('16 seconds'); // nothing signalled: the open sweeps' poll
       await until(() => ticks.length === 3, 'the polling tick');
-      statuses.push(await handle.query(sweeperStatusQuery));
+      statuses.push(await statusAfterTicks(handle, 3));
       await env.sleep('11 minutes'); // nothing open: a rare look for wallets a lost signal left
       await until(() => ticks.length === 4, 'the idle look');
       const history = await handle.fetchHistory();
@@ -136,7 +151,7 @@ describe('evmSweeperWorkflow', () => {
         signalArgs: [{ addresses }],
       });
       await until(() => ticks.length === 3, 'three ticks');
-      const status = await handle.query(sweeperStatusQuery);
+      const status = await statusAfterTicks(handle, 3);
       await handle.terminate('test over');
       return status;
     });

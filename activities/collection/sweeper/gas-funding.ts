@@ -67,6 +67,9 @@ const FUNDING_POLL_MS = 200;
  * Whether the listener records the sweep's funding as mined before `until` (ms since the epoch). A tick's lane waits
  * for it so that a token sweep follows its funding at once, instead of on the tick the listener's signal wakes (which
  * starts only after this one ends); it reads the record only, so the funding's state is then taken as before.
+ * A sweep whose own funding is not sent yet claims an early funding stored meanwhile (`gasFundingState`): priced while
+ * the keeper was storing its wallet's early funding, it would otherwise wait for a funding of its own that the keeper
+ * never sends (it leaves a sweep whose wallet has an unclaimed early funding alone), until a later tick claimed it.
  */
 export async function fundingMinedBy(deps: SweepDeps, sweep: Sweep, until: number): Promise<boolean> {
   for (;;) {
@@ -74,6 +77,8 @@ export async function fundingMinedBy(deps: SweepDeps, sweep: Sweep, until: numbe
     const current = (await deps.reads.sweep(sweep.id)) ?? sweep;
     const send = await deps.reads.send(awaitedFundingKey(current));
     if (send?.status === 'mined' || send?.status === 'confirmed') return true;
+    const unclaimed = !send && current.status === 'funding' && current.earlyFundingKey === null;
+    if (unclaimed && (await gasFundingState(deps, sweep.id)) === 'mined') return true;
     if (Date.now() + FUNDING_POLL_MS > until) return false;
     await sleep(FUNDING_POLL_MS);
   }

@@ -9,7 +9,7 @@
  * sweep's record, so a tick cut off anywhere is carried on by the next without sending twice. Token sweeps that need
  * gas wake the gas keeper as soon as the first is priced: it funds every waiting sweep in one batch, and each wallet's
  * lane waits a while for its funding to be mined (FUNDING_WAIT_MS) and sends the sweep right after; one not mined by
- * then is sent by a later tick; wallets credited meanwhile are moved on in the same tick.
+ * then is sent by a later tick; wallets credited while the tick runs are moved on in the same tick (LATE_LOOK_MS).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
@@ -37,6 +37,7 @@ import { batchedSweepReads } from './reads.js';
 import { batchedSweepWrites } from './writes.js';
 import { recordSweeps } from './record.js';
 import { sendSweep } from './send.js';
+import { TickTimeline } from './tick-timeline.js';
 
 /**
  * Asking the gas keeper for funding needs Temporal; each tick takes its own fee quote and batches its own reads and
@@ -62,10 +63,16 @@ const RECORDS_PER_BOOKING = 500;
  */
 const FUNDING_WAIT_MS = 4_000;
 /**
- * While lanes wait for fundings, the tick looks this often for wallets credited since it began (the workflow would
- * hand them to the next tick, which waits for this one) and moves them on too.
+ * While its lanes run, the tick looks this often for wallets credited since it began and moves them on too: the
+ * workflow would hand them to the next tick, which starts only when this one ends (a burst's first credits start a
+ * tick whose planning, signing and funding waits last seconds while the rest of the burst is credited).
  */
 const LATE_LOOK_MS = 500;
+/**
+ * A tick stops looking for new wallets once it has run this long, so that deposits arriving without pause never keep
+ * one tick going (its sent sweeps are recorded, and the workflow's polls and status move, only when it ends).
+ */
+const LATE_LOOKS_FOR_MS = 20_000;
 /** A tick's sweeps share a fee quote this fresh (about a block; fees are 2 × base fee + tip, so they hold a while). */
 const FEE_QUOTE_MAX_AGE_MS = 2_000;
 
@@ -140,6 +147,7 @@ export async function sweepTick(
   if (input.chain !== evm.chain) {
     throw ApplicationFailure.nonRetryable(`this worker sweeps ${evm.chain}, not ${input.chain}`, ErrorCode.Conflict);
   }
+  const timeline = new TickTimeline();
   const deps: SweepDeps = {
     ...base,
     fees: sharedFeeQuote(evm.provider, FEE_QUOTE_MAX_AGE_MS),
@@ -151,6 +159,7 @@ export async function sweepTick(
   const openSweeps = await openSweepsOfChain(sql, evm.chain);
   const open = byWallet(openSweeps);
   const awaited = await awaitedSends(sql, evm.chain, openSweeps);
+  timeline.mark('read');
   const now = Date.now();
   // wallets with sweeps under way first (a token sweep whose funding was mined is the one waiting longest), then the
   // credited ones; each lane plans its wallet and moves its sweeps on at once, so the first sweeps go out early
@@ -181,17 +190,14 @@ export async function sweepTick(
     'funding-sent': 0,
     waiting: 0,
   };
-  let fundingWaits = 0; // lanes waiting for a funding now
   /** A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. */
   const fundedSoon = async (sweep: Sweep) => {
     // derived now, while the funding is on its way (DepositWallets keeps it): signed at once when the funding is mined
     await depositWallet(deps, sweep.address);
-    fundingWaits++;
-    try {
-      return await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
-    } finally {
-      fundingWaits--;
-    }
+    timeline.mark('funding-wait');
+    const funded = await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
+    if (funded) timeline.mark('funded');
+    return funded;
   };
   const problems: SweepProblem[] = [];
   const failed = (sweep: Sweep, error: unknown) => {
@@ -200,11 +206,13 @@ export async function sweepTick(
     return noteSweepError(sql, sweep.id, messageOf(error));
   };
   const lane = async (address: string) => {
+    timeline.mark('lane');
     let sweeps = open.get(address) ?? [];
     if (toPlan.has(address)) {
       try {
         sweeps = await planSweeps(deps, { chain: evm.chain, address });
         planned.push(address);
+        timeline.mark('planned');
       } catch (error) {
         log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned yet');
       }
@@ -223,6 +231,7 @@ export async function sweepTick(
             outcome = await advanceSweep(deps, sweep.id, wantGas, record);
           }
           counts[outcome]++;
+          if (outcome === 'sent' || outcome === 'recorded') timeline.mark(outcome);
           recorded ||= outcome === 'recorded';
           if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
           if (outcome !== 'finished' && outcome !== 'recorded') break;
@@ -245,27 +254,31 @@ export async function sweepTick(
     }
     heartbeat();
   };
-  let lanesDone = false;
-  const lanes = eachLimited(wallets, WALLET_LANES, lane).finally(() => (lanesDone = true));
-  // wallets credited while lanes wait for fundings go now rather than after the tick: each wallet has one lane a tick
-  // (its sweeps go in order), and the look is the one for missed wallets (credited, no open sweep of the currency)
+  // wallets credited while lanes run go now rather than after the tick: each wallet has one lane a tick (its sweeps go
+  // in order), and the look is the one for missed wallets (credited, no open sweep of the currency)
   const laned = new Set(wallets);
-  const late: Promise<unknown>[] = [];
-  while (!lanesDone) {
-    await Promise.race([lanes, sleep(LATE_LOOK_MS)]);
-    if (lanesDone || fundingWaits === 0) continue;
+  const lanes: Promise<unknown>[] = [eachLimited(wallets, WALLET_LANES, lane)];
+  const looksUntil = Date.now() + LATE_LOOKS_FOR_MS;
+  for (;;) {
+    const done = await Promise.race([Promise.all(lanes).then(() => true), sleep(LATE_LOOK_MS).then(() => false)]);
+    if (done) break;
+    if (Date.now() > looksUntil) {
+      await Promise.all(lanes);
+      break;
+    }
     const credited = (await walletsWithUnsweptDeposits(sql, evm.chain)).filter((address) => !laned.has(address));
+    timeline.mark('look', credited.length);
     for (const address of credited) {
       laned.add(address);
       toPlan.add(address);
     }
-    late.push(eachLimited(credited, WALLET_LANES, lane));
+    if (credited.length > 0) lanes.push(eachLimited(credited, WALLET_LANES, lane));
   }
-  await Promise.all(late);
   const woken = await Promise.allSettled(wakes);
   const wakeFailure = woken.find((w) => w.status === 'rejected');
   if (wakeFailure) log.warn({ err: messageOf(wakeFailure.reason) }, 'sweeper: the gas keeper could not be woken');
 
+  log.debug({ chain: evm.chain, wallets: laned.size, ...timeline.summary() }, 'sweeper tick timeline');
   if (counts.sent + counts.recorded + problems.length > 0) {
     log.info({ chain: evm.chain, ...counts, problems: problems.length }, 'sweeper tick');
   }

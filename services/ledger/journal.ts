@@ -363,15 +363,19 @@ async function insertEntries(
   const idOf = (name: string, currency: string) => (accounts.get(accountId(name, currency)) as LockedAccount).id;
   const rows = await tx`
     insert into ledger_transfers (key, kind, pending_key, debit_account_id, credit_account_id, currency, amount, metadata)
-    select * from unnest(
+    select u.key, u.kind, u.pending_key, u.debit, u.credit, u.currency, u.amount,
+      -- the metadata as one JSON array, each row taking its element: a jsonb[] of JSON strings made the driver escape
+      -- every quote of every one (its text-array serializer)
+      ${tx.json(entries.map((e) => e.metadata) as never)}::jsonb -> (u.n::int - 1)
+    from unnest(
       ${tx.array(entries.map((e) => e.key))}::text[],
       ${tx.array(entries.map((e) => e.kind))}::text[],
       ${tx.array(entries.map((e) => e.pendingKey))}::text[],
       ${tx.array(entries.map((e) => idOf(e.debit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => idOf(e.credit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => e.currency))}::text[],
-      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
-      ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
+      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[])
+      with ordinality as u(key, kind, pending_key, debit, credit, currency, amount, n)
     returning id, key, created_at`;
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(

@@ -276,6 +276,26 @@ describe('ledger on Postgres', () => {
     }
   });
 
+  it('stores each transfer its own metadata, exactly, across the groups of a batch', async () => {
+    await db.sql.begin((tx) =>
+      commitGroups(tx, [
+        {
+          transfers: [
+            { ...fund('user:meta', 5n, 'meta:1').transfers[0]!, metadata: { type: 'a', quoted: 'x"y\\z' } },
+            fund('user:meta', 6n, 'meta:2').transfers[0]!,
+          ],
+        },
+        { transfers: [{ ...fund('user:meta', 7n, 'meta:3').transfers[0]!, metadata: { n: 3 } }] },
+      ]),
+    );
+    const rows = await db.sql`select key, metadata from ledger_transfers where key like 'meta:%' order by key`;
+    expect(rows.map((r) => [r.key, r.metadata])).toEqual([
+      ['meta:1', { type: 'a', quoted: 'x"y\\z' }],
+      ['meta:2', {}],
+      ['meta:3', { n: 3 }],
+    ]);
+  });
+
   it('reports drift when running sums disagree with the journal', async () => {
     await db.sql`update ledger_accounts set credits_posted = credits_posted + 1 where name = 'user:alice' and currency = 'USD'`;
     const report = await recomputeLedger(db.sql);

@@ -10,18 +10,22 @@ export interface JournalRow {
   command: JournalCommand;
 }
 
+/** Journals a batch's commands (numbered one after another) as one row. */
 export async function appendJournal(tx: Tx, pair: string, rows: JournalRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx`
-    insert into exchange_journal (pair, seq, command)
-    select ${pair}, * from unnest(${tx.array(rows.map((r) => r.seq))}::bigint[], ${tx.array(rows.map((r) => JSON.stringify(r.command)))}::jsonb[])`;
+    insert into exchange_journal (pair, first_seq, last_seq, commands)
+    values (${pair}, ${rows[0]!.seq}, ${rows.at(-1)!.seq}, ${tx.json(rows.map((r) => r.command) as never)})`;
 }
 
-/** The journal after `afterSeq`, in pages, in order. */
+/** The journal's commands after `afterSeq`, in pages of `pageSize` commands, in order. */
 export async function* journalAfter(sql: Sql, pair: string, afterSeq: number, pageSize = 5_000): AsyncGenerator<JournalRow> {
   for (let from = afterSeq; ;) {
     const rows = await sql`
-      select seq, command from exchange_journal where pair = ${pair} and seq > ${from} order by seq limit ${pageSize}`;
+      select j.first_seq + c.n - 1 as seq, c.command
+      from exchange_journal j cross join lateral jsonb_array_elements(j.commands) with ordinality as c(command, n)
+      where j.pair = ${pair} and j.last_seq > ${from} and j.first_seq + c.n - 1 > ${from}
+      order by j.last_seq, c.n limit ${pageSize}`;
     for (const r of rows) yield { seq: Number(r.seq), command: r.command as JournalCommand };
     if (rows.length < pageSize) return;
     from = Number(rows[rows.length - 1]!.seq);
@@ -53,7 +57,7 @@ export async function settledSeq(db: Db, pair: string): Promise<number> {
 export async function settledElsewhere(db: Db, pairs: string[], timeoutMs = 5_000): Promise<boolean> {
   const rows = await db`
     select m.pair, m.settled_seq,
-      (select j.seq from exchange_journal j where j.pair = m.pair order by j.seq desc limit 1) as journaled
+      (select j.last_seq from exchange_journal j where j.pair = m.pair order by j.last_seq desc limit 1) as journaled
     from exchange_markets m where m.pair = any(${pairs})`;
   let behind = new Map(
     rows.filter((r) => Number(r.journaled) > Number(r.settledSeq)).map((r) => [r.pair as string, Number(r.journaled)]),

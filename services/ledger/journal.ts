@@ -261,43 +261,23 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
 }
 
 /**
+ * The accounts this process has found in the ledger. Accounts are never deleted, so a batch naming only these sends no
+ * insert to create them (one per batch, whose every row was a conflict: the exchange names the same escrow, fees and
+ * traders' accounts batch after batch). One found missing after all (a test's fresh database) is created, and the
+ * batch locks again.
+ */
+const existingAccounts = new Set<string>();
+
+/**
  * Creates the named accounts that are missing (in a known currency: a group in another is refused, not applied), then
  * locks them and the accounts of the pending transfers named, all in id order so concurrent batches cannot deadlock.
  */
 async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys: string[]): Promise<Map<string, LockedAccount>> {
   if (named.length === 0 && pendingKeys.length === 0) return new Map();
   const sorted = [...named].sort(([n1, c1], [n2, c2]) => (c1 + n1 < c2 + n2 ? -1 : 1));
-  const names = sorted.map(([name]) => name);
-  const currencies = sorted.map(([, currency]) => currency);
-  const policies = sorted.map(([name]) => accountPolicy(name).noOverdraft);
-  const [, rows] = await Promise.all([
-    sorted.length > 0 &&
-      tx`
-    insert into ledger_accounts (name, currency, no_overdraft)
-    select w.* from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[], ${tx.array(policies)}::boolean[])
-      as w(name, currency, no_overdraft)
-    join currencies c on c.code = w.currency
-    on conflict (name, currency) do nothing`,
-    tx`
-    select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
-    from (
-      select n.id from unnest(${tx.array(names)}::text[], ${tx.array(currencies)}::text[]) as w(name, currency)
-      join ledger_accounts n on n.name = w.name and n.currency = w.currency
-      ${
-        // only when the batch resolves pending transfers: the lookup, even of no keys, cost a third of the module's
-        // throughput with spread accounts (bench/ledger.ts, 2,480 against 3,414 transfers/s at concurrency 50)
-        pendingKeys.length === 0
-          ? tx``
-          : tx`union
-      select unnest(array[t.debit_account_id, t.credit_account_id])
-      from unnest(${tx.array(pendingKeys)}::text[]) as k(key) join ledger_transfers t on t.key = k.key
-      where t.kind = 'pending'`
-      }) as touched
-    join ledger_accounts a on a.id = touched.id
-    order by a.id
-    for update of a`,
-  ]);
-  return new Map(
+  const unknown = sorted.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency)));
+  const [, rows] = await Promise.all([createAccounts(tx, unknown), selectForUpdate(tx, sorted, pendingKeys)]);
+  const locked = new Map(
     rows.map((r) => [
       accountId(r.name as string, r.currency as string),
       {
@@ -312,6 +292,48 @@ async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys:
       },
     ]),
   );
+  for (const id of locked.keys()) existingAccounts.add(id);
+  const vanished = sorted.filter(
+    ([name, currency]) => existingAccounts.has(accountId(name, currency)) && !locked.has(accountId(name, currency)),
+  );
+  if (vanished.length === 0) return locked;
+  for (const [name, currency] of vanished) existingAccounts.delete(accountId(name, currency));
+  return lockAccounts(tx, named, pendingKeys);
+}
+
+async function createAccounts(tx: Tx, accounts: Array<[string, string]>): Promise<void> {
+  if (accounts.length === 0) return;
+  await tx`
+    insert into ledger_accounts (name, currency, no_overdraft)
+    select w.* from unnest(
+      ${tx.array(accounts.map(([name]) => name))}::text[],
+      ${tx.array(accounts.map(([, currency]) => currency))}::text[],
+      ${tx.array(accounts.map(([name]) => accountPolicy(name).noOverdraft))}::boolean[])
+      as w(name, currency, no_overdraft)
+    join currencies c on c.code = w.currency
+    on conflict (name, currency) do nothing`;
+}
+
+function selectForUpdate(tx: Tx, sorted: Array<[string, string]>, pendingKeys: string[]) {
+  return tx`
+    select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
+    from (
+      select n.id from unnest(${tx.array(sorted.map(([name]) => name))}::text[], ${tx.array(sorted.map(([, currency]) => currency))}::text[])
+        as w(name, currency)
+      join ledger_accounts n on n.name = w.name and n.currency = w.currency
+      ${
+        // only when the batch resolves pending transfers: the lookup, even of no keys, cost a third of the module's
+        // throughput with spread accounts (bench/ledger.ts, 2,480 against 3,414 transfers/s at concurrency 50)
+        pendingKeys.length === 0
+          ? tx``
+          : tx`union
+      select unnest(array[t.debit_account_id, t.credit_account_id])
+      from unnest(${tx.array(pendingKeys)}::text[]) as k(key) join ledger_transfers t on t.key = k.key
+      where t.kind = 'pending'`
+      }) as touched
+    join ledger_accounts a on a.id = touched.id
+    order by a.id
+    for update of a`;
 }
 
 async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>> {
@@ -341,15 +363,19 @@ async function insertEntries(
   const idOf = (name: string, currency: string) => (accounts.get(accountId(name, currency)) as LockedAccount).id;
   const rows = await tx`
     insert into ledger_transfers (key, kind, pending_key, debit_account_id, credit_account_id, currency, amount, metadata)
-    select * from unnest(
+    select u.key, u.kind, u.pending_key, u.debit, u.credit, u.currency, u.amount,
+      -- the metadata as one JSON array, each row taking its element: a jsonb[] of JSON strings made the driver escape
+      -- every quote of every one (its text-array serializer)
+      ${tx.json(entries.map((e) => e.metadata) as never)}::jsonb -> (u.n::int - 1)
+    from unnest(
       ${tx.array(entries.map((e) => e.key))}::text[],
       ${tx.array(entries.map((e) => e.kind))}::text[],
       ${tx.array(entries.map((e) => e.pendingKey))}::text[],
       ${tx.array(entries.map((e) => idOf(e.debit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => idOf(e.credit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => e.currency))}::text[],
-      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[],
-      ${tx.array(entries.map((e) => JSON.stringify(e.metadata)))}::jsonb[])
+      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[])
+      with ordinality as u(key, kind, pending_key, debit, credit, currency, amount, n)
     returning id, key, created_at`;
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(

@@ -14,6 +14,7 @@ import { RemoteBarrier } from '../../services/exchange/remote-barrier.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
+import { pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
 
@@ -120,7 +121,8 @@ describe('placing and matching orders', () => {
     await exchange.place(order(seller, { side: 'sell', price: 40_000n * USDT, amount: BTC / 10n }));
     await exchange.place(order(buyer, { side: 'buy', price: 40_000n * USDT, amount: BTC / 10n }));
     await elsewhere.settledFor(buyer);
-    const [row] = await db.sql`select settled_seq, (select max(seq) from exchange_journal where pair = 'BTC-USDT') as journaled
+    const [row] =
+      await db.sql`select settled_seq, (select max(last_seq) from exchange_journal where pair = 'BTC-USDT') as journaled
       from exchange_markets where pair = 'BTC-USDT'`;
     expect(Number(row!.settledSeq)).toBe(Number(row!.journaled));
     // an engine that stopped settling: the barrier gives up rather than read a state it cannot vouch for
@@ -224,6 +226,28 @@ describe('placing and matching orders', () => {
     const [count] = await db.sql`select count(*)::int as n from trades`;
     expect(count!.n).toBeGreaterThan(10);
   });
+
+  it('journals a batch of commands as one row, each batch right after the last: one that overlaps or leaves a gap is refused', async () => {
+    const [batches] = await db.sql`
+      select count(*)::int as rows, max(last_seq) as last, sum(jsonb_array_length(commands))::int as commands
+      from exchange_journal where pair = 'BTC-USDT'`;
+    // the 200 orders above came in batches: fewer rows than commands, and every command numbered once
+    expect(batches!.rows).toBeLessThan(batches!.commands);
+    expect(batches!.commands).toBe(Number(batches!.last));
+    const rolledBack = new Error('rolled back: the journal stays as the engine wrote it');
+    const journalFrom = (first: number) =>
+      db.sql
+        .begin(async (tx) => {
+          await tx`insert into exchange_journal (pair, first_seq, last_seq, commands)
+            values ('BTC-USDT', ${first}, ${first}, ${tx.json([{ kind: 'cancel', id: 1, owner: 'nobody' }] as never)})`;
+          throw rolledBack;
+        })
+        .catch((error: unknown) => error);
+    const last = Number(batches!.last);
+    expect(pgErrorCode(await journalFrom(last))).toBe('23505');
+    expect(pgErrorCode(await journalFrom(last + 2))).toBe('23505');
+    expect(await journalFrom(last + 1)).toBe(rolledBack);
+  });
 });
 
 describe('recovery', () => {
@@ -287,10 +311,10 @@ describe("the market workflow's activities", () => {
     for (let i = 0; i < 8; i++) await exchange.place(order(user, { price: 5n * USDT, amount: BTC / 100n }));
     // the first command altered behind the append-only guard: a replay from the start would no longer match the
     // engine; one from the checkpoint never reads it
-    const [first] = await db.sql`select command from exchange_journal where pair = 'BTC-USDT' and seq = 1`;
+    const [first] = await db.sql`select commands -> 0 as command from exchange_journal where pair = 'BTC-USDT' and first_seq = 1`;
     const rewrite = async (command: unknown) => {
       await db.sql`alter table exchange_journal disable trigger exchange_journal_append_only`;
-      await db.sql`update exchange_journal set command = ${db.sql.json(command as never)} where pair = 'BTC-USDT' and seq = 1`;
+      await db.sql`update exchange_journal set commands = jsonb_set(commands, '{0}', ${db.sql.json(command as never)}) where pair = 'BTC-USDT' and first_seq = 1`;
       await db.sql`alter table exchange_journal enable trigger exchange_journal_append_only`;
     };
     const altered = structuredClone(first!.command) as { order: { price: number } };

@@ -5,7 +5,7 @@ import { balanceOf } from '../../services/ledger/queries.js';
 import { commitGroups, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
-import { PgError, pgErrorCode } from '../../platform/db/client.js';
+import { createSql, PgError, pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -240,6 +240,60 @@ describe('ledger on Postgres', () => {
       })
       .catch((error: unknown) => error);
     expect(outcome).toBe(rolledBack);
+  });
+
+  it('creates no account it has found before: a batch naming only those sends no insert into ledger_accounts', async () => {
+    const sent: string[] = [];
+    const counted = createSql(db.url, { max: 1, onStatement: (...args: unknown[]) => sent.push(String(args[1])) });
+    try {
+      await counted.begin((tx) => commitGroups(tx, [fund('user:known', 300n, 'known:1')]));
+      const creating = sent.filter((q) => /insert into ledger_accounts/.test(q)).length;
+      sent.length = 0;
+      const [outcome] = await counted.begin((tx) =>
+        commitGroups(tx, [move('user:known', 'equity:adjustments', 100n, 'known:2')]),
+      );
+      expect(creating).toBe(1);
+      expect(outcome).toMatchObject({ ok: true, replayed: false });
+      expect(sent.filter((q) => /insert into ledger_accounts/.test(q))).toEqual([]);
+      expect(await available('user:known')).toBe(200n);
+    } finally {
+      await counted.end();
+    }
+  });
+
+  it('creates an account this process found in another database when this one lacks it', async () => {
+    const other = await createTestDatabase();
+    try {
+      // found here, then named in a fresh database: it must be created there, not taken as an unknown currency
+      await db.sql.begin((tx) => commitGroups(tx, [fund('user:elsewhere', 50n, 'elsewhere:1')]));
+      const [outcome] = await other.sql.begin((tx) => commitGroups(tx, [fund('user:elsewhere', 70n, 'elsewhere:1')]));
+      expect(outcome).toMatchObject({ ok: true, replayed: false });
+      const [row] =
+        await other.sql`select credits_posted from ledger_accounts where name = 'user:elsewhere' and currency = 'USD'`;
+      expect(row!.creditsPosted).toBe(70n);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('stores each transfer its own metadata, exactly, across the groups of a batch', async () => {
+    await db.sql.begin((tx) =>
+      commitGroups(tx, [
+        {
+          transfers: [
+            { ...fund('user:meta', 5n, 'meta:1').transfers[0]!, metadata: { type: 'a', quoted: 'x"y\\z' } },
+            fund('user:meta', 6n, 'meta:2').transfers[0]!,
+          ],
+        },
+        { transfers: [{ ...fund('user:meta', 7n, 'meta:3').transfers[0]!, metadata: { n: 3 } }] },
+      ]),
+    );
+    const rows = await db.sql`select key, metadata from ledger_transfers where key like 'meta:%' order by key`;
+    expect(rows.map((r) => [r.key, r.metadata])).toEqual([
+      ['meta:1', { type: 'a', quoted: 'x"y\\z' }],
+      ['meta:2', {}],
+      ['meta:3', { n: 3 }],
+    ]);
   });
 
   it('reports drift when running sums disagree with the journal', async () => {

@@ -83,9 +83,16 @@ try {
   );
   const finished = Date.now();
 
-  // per deposit: when it was recorded and credited, and its sweep's first broadcast and confirmation
+  // per deposit: when it was recorded and credited, and its sweep's first broadcast and confirmation. Credited is when
+  // the credit committed (nothing sees it before): credited_at is its transaction's start, which a burst's credit
+  // transaction leaves seconds behind on a busy machine. A credited row is never updated again, so its xmin is the
+  // credit's transaction; without commit timestamps (a server of DATABASE_URL's), credited_at stands in.
+  const [setting] = await sql`select current_setting('track_commit_timestamp') = 'on' as commit_times`;
+  const commitTimes = setting!.commitTimes as boolean;
+  const creditedAt = commitTimes ? sql`pg_xact_commit_timestamp(d.xmin)` : sql`d.credited_at`;
   const rows = await sql`
-    select d.address, d.detected_at, d.credited_at, s.created_at as planned_at, s.finished_at, a.broadcast_at,
+    select d.address, d.detected_at, ${creditedAt} as credited_at, d.credited_at as credit_began_at,
+      s.created_at as planned_at, s.finished_at, a.broadcast_at,
       greatest(f.broadcast_at, e.broadcast_at) as funded_at, e.broadcast_at is not null as funded_early,
       f.broadcast_at is not null as funded_by_sweep
     from deposits d
@@ -98,6 +105,7 @@ try {
   const stages = {
     detected: [] as number[],
     credited: [] as number[],
+    creditTransaction: [] as number[],
     planned: [] as number[],
     broadcast: [] as number[],
     swept: [] as number[],
@@ -121,6 +129,7 @@ try {
     };
     stages.detected.push(t.detected - sentAt[i]!);
     stages.credited.push(t.credited - heads.at(minedIn[i]! + BigInt(CONFIRMATIONS - 1)));
+    stages.creditTransaction.push(t.credited - (row.creditBeganAt as Date).getTime());
     stages.planned.push(t.planned - t.credited);
     stages.broadcast.push(t.broadcast - t.credited);
     stages.swept.push(t.swept - t.credited);
@@ -144,7 +153,12 @@ try {
     `EVM collection: a burst of ${WALLETS} deposits (${Math.ceil(WALLETS / 2)} ETH, ${Math.floor(WALLETS / 2)} USDT), 1-second blocks, ${CONFIRMATIONS} confirmations; ops/s over the time from the first send`,
     [
       stage('sent → recorded by the listener', stages.detected, last.detected),
-      stage('confirming block → credited', stages.credited, last.credited),
+      stage(
+        `confirming block → credited (${commitTimes ? 'committed' : 'its transaction began'})`,
+        stages.credited,
+        last.credited,
+      ),
+      ...(commitTimes ? [stage("  the credit's transaction: began → committed", stages.creditTransaction, last.credited)] : []),
       // the sweeper's own start: its wake-up signal, the tick's activity, then planning the wallet
       stage('credited → sweep planned', stages.planned, last.planned),
       stage('credited → sweep broadcast (token: with gas funding)', stages.broadcast, last.broadcast),

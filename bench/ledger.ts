@@ -180,7 +180,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       const [[run, sqlPerRequest, apiCpuMs, runtime], stackCpu] = await withStackCpu(REQUESTS, () =>
         countingSql(baseUrl, REQUESTS, () => runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i))),
       );
-      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds)}`);
+      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds, REQUESTS)}`);
       figures.push({ name, operations: REQUESTS, ...run });
       comparisons.push({
         scenario: name.replace('API POST /v1/transfers, ', ''),

@@ -71,7 +71,7 @@ export function corsPolicy(origins: string[]): HardeningStep {
     const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
     if (c.req.method === 'OPTIONS' && !preflight) return next();
     const answer = await allowed(c, next);
-    if (answer) c.res = answer;
+    if (answer instanceof Response) c.res = answer;
   };
 }
 
@@ -92,8 +92,9 @@ export function bodySizeLimit(maxBytes: number): HardeningStep {
       return Promise.resolve();
     }
     if (!chunked && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    // hono's middleware passes on what `next` resolves with (compose's context), so only a Response is an answer
     return streamed(c, next).then((answer) => {
-      if (answer) c.res = answer;
+      if (answer instanceof Response) c.res = answer;
     });
   };
 }

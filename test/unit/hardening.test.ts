@@ -53,6 +53,18 @@ describe('hardening as one level', () => {
     expect(seen).toEqual([413]);
   });
 
+  it('counts a body of no declared length as it streams in: passed under the limit, 413 over it', async () => {
+    const { app: served, seen } = app([]);
+    const unsized = (body: string) => ({ method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const small = await served.request('/echo', unsized('{"a":1}'));
+    expect(small.status).toBe(201);
+    expect(await small.json()).toEqual({ a: 1 });
+    const big = await served.request('/echo', unsized(`{"a":"${'x'.repeat(200)}"}`));
+    expect(big.status).toBe(413);
+    expect(big.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(seen).toEqual([201, 413]);
+  });
+
   it('answers a request past its time with a 408 problem, seen by the level around it', async () => {
     const { app: served, seen } = app([]);
     const answer = await served.request('/slow');

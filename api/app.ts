@@ -89,13 +89,15 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationProblem, router: new MemoRouter() });
   validateDeclaredHeadersByName(app, validationProblem);
 
+  // what every request passes, as one level of hono's middleware (each level is an async frame and a promise more):
+  // its duration measured around the hardening, whose steps answer by setting c.res, so the status is the answer's
+  const hardened = hardening(deps.security, deps.settings.trustProxy);
   app.use('*', async (c, next) => {
     const started = process.hrtime.bigint();
-    await next();
+    await hardened(c, next);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.requestDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
   });
-  app.use('*', ...hardening(deps.security, deps.settings.trustProxy));
   app.use('/v1/ops/*', recordOperatorActions(deps));
   app.use('/ops/*', recordOperatorActions(deps));
 

@@ -3,25 +3,30 @@
  * bet placements per second and their latency through POST /v1/bets under concurrency, then how fast the event's
  * workflow settles those bets. Prints figures; asserts nothing about time.
  *
- *   node --import tsx bench/bets.ts      BENCH_BETS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100)
+ *   node --import tsx bench/bets.ts      BENCH_BETS (10000 per run), BENCH_CONCURRENCY (runs: "16,32,64"), BENCH_USERS (100),
+ *                                        BENCH_ROUNDS (3)
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
- * compare the API with BetPlacer called in-process at the same concurrency, in the same run.
+ * compare the API with BetPlacer called in-process, in the same run. Both move by a third between runs minutes apart
+ * on a shared machine, so they alternate (the API's runs, then the placer's) for BENCH_ROUNDS rounds: every round's
+ * ratio and p99 are printed, and their medians.
  */
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
 import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
-import { printComparisons, writeBatchesInFlight } from './support/api-process.js';
+import { printComparisons, writeBatchesInFlight, type Comparison } from './support/api-process.js';
 import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
 import { formatPgActivity, withPgActivity } from './support/pg-activity.js';
+import { percentile } from './support/stats.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
 const CONCURRENCY = benchConcurrencies('16,32,64');
 const USERS = benchNumber('USERS', 100);
+const ROUNDS = benchNumber('ROUNDS', 3);
 const WARMUP = 1_000;
 
 await withApiStack('bets', run);
@@ -46,49 +51,64 @@ async function run(stack: ApiStack) {
   console.log(`warming up: ${WARMUP} placements…`);
   await drive(WARMUP, CONCURRENCY[0]!, overHttp(await publish('1.50')));
 
-  console.log(`\nbet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`);
   const sql = createSql(databaseUrl, { max: 10 });
-  let eventId = '';
-  const runs = await runsThroughApi(
-    baseUrl,
-    BETS,
-    CONCURRENCY,
-    'bet',
-    async () => {
-      eventId = await publish('1.85');
-      return overHttp(eventId);
-    },
-    async () => console.log(await batchSizes(sql, eventId)),
-    sql,
-  );
-
-  // the same placements without HTTP, auth and JSON: what the database path alone sustains
   const placer = new BetPlacer(sql, writeBatchesInFlight());
-  const direct = await publish('1.85');
-  const [[withoutHttp, stackCpu], pg] = await withPgActivity(sql, BETS, () =>
-    withStackCpu(BETS, () =>
-      drive(BETS, 64, async (n) => {
-        const outcome = await placer.place({
-          userId: users[n % users.length]!.id,
-          eventId: direct,
-          currency: 'USD',
-          amount: 125n,
-          idempotencyKey: `d-${n}`,
-        });
-        return outcome.ok;
-      }),
-    ),
-  );
-  console.log('  BetPlacer called in-process (no HTTP), for comparison:');
-  printRun(64, withoutHttp);
-  console.log(formatStackCpu(stackCpu, 'bet'));
-  console.log(formatPgActivity(pg, 'bet'));
-  console.log(await batchSizes(sql, direct));
+  const comparisons: Comparison[] = [];
+  let eventId = '';
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(
+      `\nround ${round} of ${ROUNDS}, bet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`,
+    );
+    const runs = await runsThroughApi(
+      baseUrl,
+      BETS,
+      CONCURRENCY,
+      'bet',
+      async () => {
+        eventId = await publish('1.85');
+        return overHttp(eventId);
+      },
+      async () => console.log(await batchSizes(sql, eventId)),
+      sql,
+    );
+
+    // the same placements without HTTP, auth and JSON: what the database path alone sustains
+    const direct = await publish('1.85');
+    const [[withoutHttp, stackCpu], pg] = await withPgActivity(sql, BETS, () =>
+      withStackCpu(BETS, () =>
+        drive(BETS, 64, async (n) => {
+          const outcome = await placer.place({
+            userId: users[n % users.length]!.id,
+            eventId: direct,
+            currency: 'USD',
+            amount: 125n,
+            idempotencyKey: `d-${round}-${n}`,
+          });
+          return outcome.ok;
+        }),
+      ),
+    );
+    console.log('  BetPlacer called in-process (no HTTP), for comparison:');
+    printRun(64, withoutHttp);
+    console.log(formatStackCpu(stackCpu, 'bet'));
+    console.log(formatPgActivity(pg, 'bet'));
+    console.log(await batchSizes(sql, direct));
+    comparisons.push(
+      ...runs.map((r) => comparison(`round ${round}, concurrency ${r.concurrency} (in-process at 64)`, r, withoutHttp)),
+    );
+  }
   await sql.end();
-  printComparisons(
-    'POST /v1/bets against BetPlacer in-process, this run',
-    runs.map((r) => comparison(`concurrency ${r.concurrency} (in-process at 64)`, r, withoutHttp)),
-  );
+  printComparisons('POST /v1/bets against BetPlacer in-process, this run', comparisons);
+  for (const concurrency of CONCURRENCY) {
+    const ofRuns = comparisons.filter((c) => c.scenario.includes(`concurrency ${concurrency} `));
+    const sorted = (values: number[]) => values.sort((a, b) => a - b);
+    const ratios = sorted(ofRuns.map((c) => c.apiPerSecond / c.inProcessPerSecond));
+    const p99s = sorted(ofRuns.map((c) => c.apiP99Ms));
+    console.log(
+      `at ${concurrency}: API ÷ in-process by round (sorted) ${ratios.map((r) => `${Math.round(100 * r)}%`).join(', ')}, ` +
+        `median ${Math.round(100 * percentile(ratios, 50))}%; p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms`,
+    );
+  }
 
   const handle = temporalClient.workflow.getHandle<BetEventWorkflow>(betEventWorkflowId(eventId));
   const settleStarted = process.hrtime.bigint();

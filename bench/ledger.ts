@@ -4,7 +4,9 @@
  *   2. POST /v1/transfers through the real API process, with concurrent HTTP clients.
  * The last table sets each API scenario against the module's (one hot payer, spread payers) at the same concurrency,
  * in the same run: the API cannot batch more requests than are in flight, so the module is held to the same number.
- * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50]
+ * The module alone swings by a third between runs minutes apart on a shared machine, so the two alternate, module
+ * then API, for `--rounds` rounds: every round's ratio is printed, and their median.
+ * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50] [--rounds 3]
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -33,11 +35,13 @@ const { values } = parseArgs({
     transfers: { type: 'string', default: '20000' },
     requests: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const TRANSFERS = Number(values.transfers);
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
 
 await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
   const writer = new LedgerWriter(sql, writeBatchesInFlight());
@@ -49,13 +53,13 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       { kind: 'posted', key: 'fund:hot', debit: 'equity:adjustments', credit: 'user:hot', currency: 'USD', amount: 10n ** 15n },
     ],
   });
-  const hotRun = (concurrency: number) =>
+  const hotRun = (concurrency: number, round = 0) =>
     runConcurrently(TRANSFERS, concurrency, async (i) => {
       const outcome = await writer.submit({
         transfers: [
           {
             kind: 'posted',
-            key: `hot:${concurrency}:${i}`,
+            key: `hot:${concurrency}:${round}:${i}`,
             debit: 'user:hot',
             credit: `user:sink${i % 100}`,
             currency: 'USD',
@@ -67,9 +71,6 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     });
   const hot = await hotRun(256);
   figures.push({ name: 'ledger module, one hot account', operations: TRANSFERS, ...hot });
-  // the same at the API's concurrency: the API is compared with this (a batch holds at most that many requests)
-  const hotAtApiConcurrency = await hotRun(CONCURRENCY);
-  figures.push({ name: `… at concurrency ${CONCURRENCY}`, operations: TRANSFERS, ...hotAtApiConcurrency });
 
   // 1b. spread accounts: 1,000 users paying each other
   const users = 1_000;
@@ -89,13 +90,13 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
       }),
     ),
   );
-  const spreadRun = (concurrency: number) =>
+  const spreadRun = (concurrency: number, round = 0) =>
     runConcurrently(TRANSFERS, concurrency, async (i) => {
       const outcome = await writer.submit({
         transfers: [
           {
             kind: 'posted',
-            key: `spread:${concurrency}:${i}`,
+            key: `spread:${concurrency}:${round}:${i}`,
             debit: `user:u${i % users}`,
             credit: `user:u${(i * 7 + 1) % users}`,
             currency: 'EUR',
@@ -107,12 +108,6 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     });
   const spread = await spreadRun(256);
   figures.push({ name: 'ledger module, spread accounts', operations: TRANSFERS, ...spread });
-  const spreadAtApiConcurrency = await spreadRun(CONCURRENCY);
-  figures.push({ name: `… at concurrency ${CONCURRENCY}`, operations: TRANSFERS, ...spreadAtApiConcurrency });
-
-  const audit = await recomputeLedger(sql);
-  if (!audit.ok) throw new Error('the ledger does not balance after the benchmark');
-  await sql.end();
 
   // 2. the API process: POST /v1/transfers from concurrent keep-alive clients
   await pg.ensureDatabase('api');
@@ -147,7 +142,8 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
         client.get('/openapi.json').then((r) => {
           if (r.status !== 200) throw new Error(String(r.status));
         }),
-      { process: api },
+      // its start-up (a fresh database to migrate) twice took over the default 30 s with other work loading the 2 cores
+      { process: api, timeoutMs: 120_000 },
     );
     const adminToken = await client.login(admin.email, admin.password);
     const payers = await Promise.all(Array.from({ length: 50 }, (_, i) => client.signUp(`payer${i}@bench.test`)));
@@ -173,39 +169,65 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches
     await runConcurrently(1_000, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
 
-    for (const [keyPrefix, name, payerOf, module] of [
-      ['hot', 'API POST /v1/transfers, one hot payer', () => payers[0]!, hotAtApiConcurrency],
-      ['spread', 'API POST /v1/transfers, 50 payers', (i: number) => payers[i % payers.length]!, spreadAtApiConcurrency],
-    ] as const) {
-      const [[run, sqlPerRequest, apiCpuMs, runtime], stackCpu] = await withStackCpu(REQUESTS, () =>
-        countingSql(baseUrl, REQUESTS, () => runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(keyPrefix, payerOf(i), i))),
-      );
-      stackCpuLines.push(`${name}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds)}`);
-      figures.push({ name, operations: REQUESTS, ...run });
-      comparisons.push({
-        scenario: name.replace('API POST /v1/transfers, ', ''),
-        inProcessPerSecond: TRANSFERS / module.seconds,
-        apiPerSecond: REQUESTS / run.seconds,
-        apiP99Ms: percentile(
-          [...run.latenciesMs].sort((a, b) => a - b),
-          99,
-        ),
-        sqlPerRequest,
-        apiCpuMs,
-        clientCpuMs: run.cpuMs / REQUESTS,
-        inProcessCpuMs: module.cpuMs / TRANSFERS,
-      });
-    }
+    // each round: the module at the API's concurrency (a batch holds at most that many requests), then the API
+    for (let round = 1; round <= ROUNDS; round++)
+      for (const [keyPrefix, name, payerOf, moduleRun] of [
+        ['hot', 'one hot payer', () => payers[0]!, hotRun],
+        ['spread', '50 payers', (i: number) => payers[i % payers.length]!, spreadRun],
+      ] as const) {
+        const module = await moduleRun(CONCURRENCY, round);
+        figures.push({
+          name: `ledger module at concurrency ${CONCURRENCY}, ${name}, round ${round}`,
+          operations: TRANSFERS,
+          ...module,
+        });
+        const [[run, sqlPerRequest, apiCpuMs, runtime], stackCpu] = await withStackCpu(REQUESTS, () =>
+          countingSql(baseUrl, REQUESTS, () =>
+            runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(`${keyPrefix}-${round}`, payerOf(i), i)),
+          ),
+        );
+        const scenario = `${name}, round ${round}`;
+        stackCpuLines.push(
+          `${scenario}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds, REQUESTS)}`,
+        );
+        figures.push({ name: `API POST /v1/transfers, ${scenario}`, operations: REQUESTS, ...run });
+        comparisons.push({
+          scenario,
+          inProcessPerSecond: TRANSFERS / module.seconds,
+          apiPerSecond: REQUESTS / run.seconds,
+          apiP99Ms: percentile(
+            [...run.latenciesMs].sort((a, b) => a - b),
+            99,
+          ),
+          sqlPerRequest,
+          apiCpuMs,
+          clientCpuMs: run.cpuMs / REQUESTS,
+          inProcessCpuMs: module.cpuMs / TRANSFERS,
+        });
+      }
     agent.destroy();
   } finally {
     await api.stop();
   }
+  const audit = await recomputeLedger(sql);
+  if (!audit.ok) throw new Error('the ledger does not balance after the benchmark');
+  await sql.end();
 
   printFigures(
     `Ledger benchmark (2 cores shared by PostgreSQL, the API and this load generator; concurrency ${CONCURRENCY} for the API)`,
     figures,
   );
   printComparisons(`POST /v1/transfers against the ledger module, both at concurrency ${CONCURRENCY}, this run`, comparisons);
+  const percent = (ratio: number) => `${Math.round(100 * ratio)}%`;
+  for (const name of ['one hot payer', '50 payers']) {
+    const ratios = comparisons
+      .filter((c) => c.scenario.startsWith(name))
+      .map((c) => c.apiPerSecond / c.inProcessPerSecond)
+      .sort((a, b) => a - b);
+    console.log(
+      `${name}: API ÷ module by round (sorted) ${ratios.map(percent).join(', ')}; median ${percent(percentile(ratios, 50))}`,
+    );
+  }
   console.log(stackCpuLines.join('\n'));
 });
 process.exit(0);

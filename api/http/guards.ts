@@ -106,7 +106,10 @@ export function createGuards(deps: ApiDeps): Guards {
         throw new ApiError(ErrorCode.Forbidden, `this needs the ${options.roles.join(' or ')} role`);
       }
       c.set('user', { id: user.id, email: user.email, role: user.role, via });
-      if (options.settled) await deps.exchange.settledFor(user.id);
+      if (options.settled) {
+        const settling = deps.exchange.settledFor(user.id);
+        if (settling) await settling;
+      }
       await next();
     };
 

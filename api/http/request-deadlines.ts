@@ -1,13 +1,15 @@
 /**
  * The time limit on an answer, for every request with one timer. All requests have the same limit, so their
  * deadlines fall due in the order they came: the timer is set for the oldest request still running, and when it
- * fires, every request past its deadline fails and the timer moves on to the next one. hono's timeout() took a timer,
- * a promise and a Promise.race per request: a share of the API's CPU and of the garbage its scavenges collect.
+ * fires, every request past its deadline is answered as timed out and the timer moves on to the next one. hono's
+ * timeout() took a timer, a promise and a Promise.race per request: a share of the API's CPU and of the garbage its
+ * scavenges collect.
  */
 interface Running {
   deadline: number;
   /** Null once the work settled (the request's outcome is its own). */
-  fail: ((error: unknown) => void) | null;
+  answer: ((value: unknown) => void) | null;
+  timedOut: () => unknown;
 }
 
 export class RequestDeadlines {
@@ -16,25 +18,25 @@ export class RequestDeadlines {
   private head = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly ms: number,
-    private readonly timedOut: () => unknown,
-  ) {}
+  constructor(private readonly ms: number) {}
 
-  /** `work`'s outcome, or `timedOut()`'s error once `ms` have passed since this call (work goes on, unheard). */
-  race<T>(work: Promise<T>): Promise<T> {
+  /**
+   * `work`'s outcome, or `timedOut()`'s once `ms` have passed since this call (work goes on, unheard). The timeout is
+   * an answer, not a rejection, so that the caller can answer it where it stands (the API's one level of middleware).
+   */
+  race<T>(work: Promise<T>, timedOut: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Running = { deadline: performance.now() + this.ms, fail: reject };
+      const entry: Running = { deadline: performance.now() + this.ms, answer: resolve as (value: unknown) => void, timedOut };
       this.dropSettled();
       this.running.push(entry);
       if (this.timer === null) this.arm(this.ms);
       work.then(
         (value) => {
-          entry.fail = null;
+          entry.answer = null;
           resolve(value);
         },
         (error: unknown) => {
-          entry.fail = null;
+          entry.answer = null;
           reject(error);
         },
       );
@@ -47,15 +49,15 @@ export class RequestDeadlines {
     this.dropSettled();
     while (this.head < this.running.length && this.running[this.head]!.deadline <= now) {
       const entry = this.running[this.head++]!;
-      entry.fail?.(this.timedOut());
-      entry.fail = null;
+      entry.answer?.(entry.timedOut());
+      entry.answer = null;
       this.dropSettled();
     }
     if (this.head < this.running.length) this.arm(this.running[this.head]!.deadline - now);
   };
 
   private dropSettled(): void {
-    while (this.head < this.running.length && this.running[this.head]!.fail === null) this.head++;
+    while (this.head < this.running.length && this.running[this.head]!.answer === null) this.head++;
     if (this.head === this.running.length) {
       this.running = [];
       this.head = 0;

@@ -78,11 +78,19 @@ function runtimeBetween(before: Map<string, number>, after: Map<string, number>)
   };
 }
 
-/** One line: the loop's delay and the collector's pauses during a run, per second of it. */
-export function formatApiRuntime(runtime: ApiRuntime, seconds: number): string {
+/**
+ * One line: the loop's delay and the collector's pauses during a run, per second of it and per 1,000 calls. The count
+ * per call follows the allocations, not the machine's load (a scavenge runs when the young generation is full), so it
+ * compares runs taken while other work shares the cores; the pauses are wall time, which load stretches.
+ */
+export function formatApiRuntime(runtime: ApiRuntime, seconds: number, calls: number): string {
   const gc = runtime.gc
-    .map((g) => `${g.kind} ${Math.round(g.pauses / seconds)}/s ${(g.ms / seconds).toFixed(1)} ms/s (${g.over10ms} over 10 ms)`)
-    .join(', ');
+    .map(
+      (g) =>
+        `${g.kind} ${Math.round(g.pauses / seconds)}/s ${(g.ms / seconds).toFixed(1)} ms/s, ` +
+        `${((1000 * g.pauses) / calls).toFixed(1)} per 1,000 calls of ${(g.ms / g.pauses).toFixed(1)} ms mean (${g.over10ms} over 10 ms)`,
+    )
+    .join('; ');
   return `  API event loop delay p99 ${runtime.loopDelayP99Ms.toFixed(1)} ms, max ${runtime.loopDelayMaxMs.toFixed(1)} ms; GC ${gc || 'none'}`;
 }
 

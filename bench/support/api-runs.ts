@@ -54,7 +54,7 @@ export async function runsThroughApi(
       : [await measured(), undefined];
     printRun(concurrency, run, sqlPerCall);
     console.log(formatStackCpu(stackCpu, unit));
-    console.log(formatApiRuntime(runtime, run.seconds));
+    console.log(formatApiRuntime(runtime, run.seconds, calls));
     if (pg) console.log(formatPgActivity(pg, unit));
     const apiRun = { concurrency, run, sqlPerCall, apiCpuMs, stackCpu, runtime };
     runs.push(apiRun);

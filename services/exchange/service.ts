@@ -78,17 +78,35 @@ export class ExchangeService {
    * another process runs, through its journal and settled sequence number). `exceptPair`: that market orders the
    * caller's command after its settlement itself.
    */
-  async settledFor(userId: string, exceptPair?: string): Promise<void> {
+  settledFor(userId: string, exceptPair?: string): Promise<void> | undefined {
+    // Every request behind the `funds` guard (transfers, bets, balances) passes here, and usually nothing is to be
+    // waited for: then, once the catalog is known, this answers undefined, with no promise and no list of pairs made.
+    const catalog = this.catalog();
+    const known = this.settledCatalog;
+    if (known?.of === catalog) return this.settledOn(known.codes, userId, exceptPair);
+    return catalog.then(({ pairs }) => {
+      const codes = [...pairs.keys()];
+      this.settledCatalog = { of: catalog, codes };
+      return this.settledOn(codes, userId, exceptPair);
+    });
+  }
+
+  /** The pair codes of the catalog settledFor last read (`of`, the promise `catalog()` answered with). */
+  private settledCatalog: { of: ReturnType<ExchangeService['catalog']>; codes: readonly string[] } | null = null;
+
+  private settledOn(codes: readonly string[], userId: string, exceptPair: string | undefined): Promise<void> | undefined {
     const waits = this.markets.settledFor(userId, exceptPair);
     // every pair this process does not run (the same set for every caller, so one check serves them all)
-    const elsewhere = [...(await this.pairs()).keys()].filter((code) => !this.markets.get(code));
-    if (elsewhere.length > 0)
+    let elsewhere: string[] | undefined;
+    for (let i = 0; i < codes.length; i++) if (!this.markets.get(codes[i]!)) (elsewhere ??= []).push(codes[i]!);
+    if (elsewhere)
       waits.push(
         this.remote.settled(elsewhere).then((settled) => {
           if (!settled) throw new DomainError(ErrorCode.Unavailable, 'a market is settling late; retry shortly');
         }),
       );
-    if (waits.length > 0) await Promise.all(waits);
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 
   async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {

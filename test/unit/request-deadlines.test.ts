@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestDeadlines } from '../../api/http/request-deadlines.js';
 
+const timedOut = () => 'timed out';
 const settled = async <T>(p: Promise<T>) =>
   p.then(
     (value) => ({ value }),
@@ -20,30 +21,35 @@ describe('RequestDeadlines', () => {
   afterEach(() => vi.useRealTimers());
 
   it('gives each request its own outcome, or the timeout once its own deadline has passed', async () => {
-    const deadlines = new RequestDeadlines(1_000, () => new Error('timed out'));
-    const slow = settled(deadlines.race(later(5_000, 'slow')));
+    const deadlines = new RequestDeadlines(1_000);
+    const slow = settled(deadlines.race(later(5_000, 'slow'), timedOut));
     await vi.advanceTimersByTimeAsync(400);
-    const quick = settled(deadlines.race(later(100, 'quick')));
-    const failing = settled(deadlines.race(later(50, 0).then(() => Promise.reject(new Error('its own error')))));
-    const second = settled(deadlines.race(later(5_000, 'second')));
+    const quick = settled(deadlines.race(later(100, 'quick'), timedOut));
+    const failing = settled(
+      deadlines.race(
+        later(50, 'failed').then(() => Promise.reject(new Error('its own error'))),
+        timedOut,
+      ),
+    );
+    const second = settled(deadlines.race(later(5_000, 'second'), timedOut));
     await vi.advanceTimersByTimeAsync(599); // 999 ms after the first
     expect(await pending(slow)).toBe(true);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await slow).toEqual({ error: 'timed out' });
+    expect(await slow).toEqual({ value: 'timed out' });
     expect(await quick).toEqual({ value: 'quick' });
     expect(await failing).toEqual({ error: 'its own error' });
     await vi.advanceTimersByTimeAsync(399); // 999 ms after the second
     expect(await pending(second)).toBe(true);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await second).toEqual({ error: 'timed out' });
+    expect(await second).toEqual({ value: 'timed out' });
   });
 
   it('keeps timing requests that come after the queue ran empty', async () => {
-    const deadlines = new RequestDeadlines(1_000, () => new Error('timed out'));
-    expect(await settled(deadlines.race(Promise.resolve('first')))).toEqual({ value: 'first' });
+    const deadlines = new RequestDeadlines(1_000);
+    expect(await settled(deadlines.race(Promise.resolve('first'), timedOut))).toEqual({ value: 'first' });
     await vi.advanceTimersByTimeAsync(5_000);
-    const stuck = settled(deadlines.race(new Promise<never>(() => {})));
+    const stuck = settled(deadlines.race(new Promise<string>(() => {}), timedOut));
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(await stuck).toEqual({ error: 'timed out' });
+    expect(await stuck).toEqual({ value: 'timed out' });
   });
 });

@@ -14,13 +14,12 @@ import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
 import { betEventWorkflowId, type BetEventWorkflow } from '../workflows/betting/messages.js';
 import { DEFAULT_PAGE_SIZE } from '../workflows/betting/messages.js';
-import { printComparisons, writeBatchesInFlight, type Comparison } from './support/api-process.js';
+import { printComparisons, roundsLine, writeBatchesInFlight, type Comparison } from './support/api-process.js';
 import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
 import { formatPgActivity, withPgActivity } from './support/pg-activity.js';
-import { percentile } from './support/stats.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
@@ -100,13 +99,11 @@ async function run(stack: ApiStack) {
   await sql.end();
   printComparisons('POST /v1/bets against BetPlacer in-process, this run', comparisons);
   for (const concurrency of CONCURRENCY) {
-    const ofRuns = comparisons.filter((c) => c.scenario.includes(`concurrency ${concurrency} `));
-    const sorted = (values: number[]) => values.sort((a, b) => a - b);
-    const ratios = sorted(ofRuns.map((c) => c.apiPerSecond / c.inProcessPerSecond));
-    const p99s = sorted(ofRuns.map((c) => c.apiP99Ms));
     console.log(
-      `at ${concurrency}: API ÷ in-process by round (sorted) ${ratios.map((r) => `${Math.round(100 * r)}%`).join(', ')}, ` +
-        `median ${Math.round(100 * percentile(ratios, 50))}%; p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms`,
+      roundsLine(
+        `at ${concurrency}`,
+        comparisons.filter((c) => c.scenario.includes(`concurrency ${concurrency} `)),
+      ),
     );
   }
 

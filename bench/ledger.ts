@@ -24,6 +24,7 @@ import {
   countingSql,
   formatApiRuntime,
   printComparisons,
+  roundsLine,
   writeBatchesInFlight,
   type Comparison,
 } from './support/api-process.js';
@@ -218,14 +219,12 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     figures,
   );
   printComparisons(`POST /v1/transfers against the ledger module, both at concurrency ${CONCURRENCY}, this run`, comparisons);
-  const percent = (ratio: number) => `${Math.round(100 * ratio)}%`;
   for (const name of ['one hot payer', '50 payers']) {
-    const ratios = comparisons
-      .filter((c) => c.scenario.startsWith(name))
-      .map((c) => c.apiPerSecond / c.inProcessPerSecond)
-      .sort((a, b) => a - b);
     console.log(
-      `${name}: API ÷ module by round (sorted) ${ratios.map(percent).join(', ')}; median ${percent(percentile(ratios, 50))}`,
+      roundsLine(
+        name,
+        comparisons.filter((c) => c.scenario.startsWith(name)),
+      ),
     );
   }
   console.log(stackCpuLines.join('\n'));

@@ -6,6 +6,7 @@
  *                              (each of its processes writes a profile when it exits)
  */
 import { loadConfig } from '../../platform/config.js';
+import { percentile } from './stats.js';
 
 export function apiProcessEnv(): Record<string, string> {
   return {
@@ -141,6 +142,21 @@ export function printComparisons(title: string, rows: Comparison[]): void {
       'SQL statements per request': +r.sqlPerRequest.toFixed(2),
       ...cpuColumns(r),
     })),
+  );
+}
+
+/**
+ * One scenario's rounds (the engine and the API alternate, as the engine alone swings between runs): each round's
+ * ratio and p99, sorted, and their medians.
+ */
+export function roundsLine(name: string, rounds: Comparison[]): string {
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const ratios = sorted(rounds.map((c) => c.apiPerSecond / c.inProcessPerSecond));
+  const p99s = sorted(rounds.map((c) => c.apiP99Ms));
+  const percent = (ratio: number) => `${Math.round(100 * ratio)}%`;
+  return (
+    `${name}: API ÷ in-process by round (sorted) ${ratios.map(percent).join(', ')}, median ${percent(percentile(ratios, 50))}; ` +
+    `p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms`
   );
 }
 

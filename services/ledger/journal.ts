@@ -263,20 +263,28 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
 /**
  * The accounts this process has found in the ledger. Accounts are never deleted, so a batch naming only these sends no
  * insert to create them (one per batch, whose every row was a conflict: the exchange names the same escrow, fees and
- * traders' accounts batch after batch). One found missing after all (a test's fresh database) is created, and the
- * batch locks again.
+ * traders' accounts batch after batch). One found missing after all (a test's fresh database, or one created by a
+ * transaction that rolled back) is created, and the batch locks again.
  */
 const existingAccounts = new Set<string>();
 
 /**
  * Creates the named accounts that are missing (in a known currency: a group in another is refused, not applied), then
  * locks them and the accounts of the pending transfers named, all in id order so concurrent batches cannot deadlock.
+ * `create` is what this call inserts: by default the named accounts this process has not found yet.
  */
-async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys: string[]): Promise<Map<string, LockedAccount>> {
+async function lockAccounts(
+  tx: Tx,
+  named: Array<[string, string]>,
+  pendingKeys: string[],
+  create = named.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency))),
+): Promise<Map<string, LockedAccount>> {
   if (named.length === 0 && pendingKeys.length === 0) return new Map();
-  const sorted = [...named].sort(([n1, c1], [n2, c2]) => (c1 + n1 < c2 + n2 ? -1 : 1));
-  const unknown = sorted.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency)));
-  const [, rows] = await Promise.all([createAccounts(tx, unknown), selectForUpdate(tx, sorted, pendingKeys)]);
+  const byId = ([n1, c1]: [string, string], [n2, c2]: [string, string]) => (c1 + n1 < c2 + n2 ? -1 : 1);
+  const [, rows] = await Promise.all([
+    createAccounts(tx, [...create].sort(byId)),
+    selectForUpdate(tx, [...named].sort(byId), pendingKeys),
+  ]);
   const locked = new Map(
     rows.map((r) => [
       accountId(r.name as string, r.currency as string),
@@ -293,12 +301,17 @@ async function lockAccounts(tx: Tx, named: Array<[string, string]>, pendingKeys:
     ]),
   );
   for (const id of locked.keys()) existingAccounts.add(id);
-  const vanished = sorted.filter(
-    ([name, currency]) => existingAccounts.has(accountId(name, currency)) && !locked.has(accountId(name, currency)),
-  );
+  // judged by what this call skipped creating, not by the memory now: a concurrent batch may have forgotten the same
+  // account meanwhile, and this one must still create it. One that was inserted and is still missing is in an unknown
+  // currency, so the second call ends the recursion.
+  const inserted = new Set(create.map(([name, currency]) => accountId(name, currency)));
+  const vanished = named.filter(([name, currency]) => {
+    const id = accountId(name, currency);
+    return !inserted.has(id) && !locked.has(id);
+  });
   if (vanished.length === 0) return locked;
   for (const [name, currency] of vanished) existingAccounts.delete(accountId(name, currency));
-  return lockAccounts(tx, named, pendingKeys);
+  return lockAccounts(tx, named, pendingKeys, vanished);
 }
 
 async function createAccounts(tx: Tx, accounts: Array<[string, string]>): Promise<void> {

@@ -276,6 +276,35 @@ describe('ledger on Postgres', () => {
     }
   });
 
+  it('creates a remembered account for every concurrent batch that finds it missing, not only the first', async () => {
+    const other = await createTestDatabase();
+    try {
+      // both batches skip creating it and find it missing; the first to look forgets it, and the second must still
+      // create it rather than apply its group to an account it never locked
+      await db.sql.begin((tx) => commitGroups(tx, [fund('user:elsewhere-twice', 50n, 'elsewhere-twice:1')]));
+      // both transactions open before either batch starts, so that their lookups overlap
+      let opened = 0;
+      let bothOpen: () => void = () => {};
+      const together = new Promise<void>((resolve) => (bothOpen = resolve));
+      const outcomes = await Promise.all(
+        [70n, 30n].map((amount) =>
+          other.sql.begin(async (tx) => {
+            await tx`select 1`;
+            if (++opened === 2) bothOpen();
+            await together;
+            return commitGroups(tx, [fund('user:elsewhere-twice', amount, `elsewhere-twice:${amount}`)]);
+          }),
+        ),
+      );
+      expect(outcomes.flat()).toMatchObject([{ ok: true }, { ok: true }]);
+      const [row] =
+        await other.sql`select credits_posted from ledger_accounts where name = 'user:elsewhere-twice' and currency = 'USD'`;
+      expect(row!.creditsPosted).toBe(100n);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('stores each transfer its own metadata, exactly, across the groups of a batch', async () => {
     await db.sql.begin((tx) =>
       commitGroups(tx, [

@@ -9,7 +9,8 @@
  * compare the API with BetPlacer called in-process, in the same run. Both move by a third between runs minutes apart
  * on a shared machine, so they alternate (the API's runs, then the placer's) for BENCH_ROUNDS rounds: every round's
  * ratio and p99 are printed, and their medians. So that every round measures the same thing, both sides run after a
- * warm-up, and every measured run after a VACUUM (ANALYZE) (pg-activity.ts, `vacuumed`).
+ * warm-up, the first round once the worker and Temporal have finished what the set-up gave them, and every measured run
+ * after a VACUUM (ANALYZE) (pg-activity.ts, `vacuumed`).
  */
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
@@ -19,7 +20,7 @@ import { printComparisons, roundsLine, writeBatchesInFlight, type Comparison } f
 import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
-import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
+import { formatStackCpu, stackQuiet, withStackCpu } from './support/stack-cpu.js';
 import { formatPgActivity, vacuumed, withPgActivity } from './support/pg-activity.js';
 import type { Sql } from '../platform/db/client.js';
 
@@ -66,6 +67,7 @@ async function run(stack: ApiStack) {
   // the API's runs follow its warm-up: so do the placer's, or its first round pays for JIT, its pool's connections and
   // their prepared statements (round 1's in-process figure was the lowest of the three in every run of session 11)
   await drive(WARMUP, 64, inProcess(await publish('1.50'), 'd-warm-up'));
+  console.log(`  ${await stackQuiet(['worker', 'temporal'])}`);
   const comparisons: Comparison[] = [];
   let eventId = '';
   for (let round = 1; round <= ROUNDS; round++) {

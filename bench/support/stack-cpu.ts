@@ -6,6 +6,7 @@
  * or the way requests queue. Linux only; elsewhere it reports nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { procStatFields } from '../../platform/embedded/pid-file.js';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux node runs on). */
@@ -157,6 +158,24 @@ export async function withStackCpu<T>(requests: number, work: () => Promise<T>):
   const before = stackCpu();
   const result = await work();
   return [result, stackCpuDelta(before, stackCpu(), requests)];
+}
+
+/**
+ * Waits until the stack's processes of `kinds` spend less than `idleMs` of CPU in a second (at most `timeoutMs`), and
+ * says how long that took: what a bench's set-up left running (the worker's and Temporal's workflows for the users and
+ * events it made) then finishes before its first measured run instead of inside it. In bench/bets.ts that work showed
+ * as 0.02–0.07 ms of worker CPU per bet in one of the first round's runs only. Without /proc, returns at once.
+ */
+export async function stackQuiet(kinds: string[], idleMs = 30, timeoutMs = 60_000): Promise<string> {
+  const started = Date.now();
+  const spent = (cpu: StackCpu | undefined) => kinds.reduce((sum, kind) => sum + (cpu?.byKind.get(kind) ?? 0), 0);
+  for (let before = stackCpu(); before && Date.now() - started < timeoutMs;) {
+    await sleep(1_000);
+    const after = stackCpu();
+    if (spent(after) - spent(before) < idleMs) return `${kinds.join(' and ')} quiet after ${Date.now() - started} ms`;
+    before = after;
+  }
+  return `${kinds.join(' and ')} not quiet after ${Date.now() - started} ms`;
 }
 
 /** One line: CPU ms per request by process kind, largest first, and how busy the machine was. */

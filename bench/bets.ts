@@ -8,7 +8,9 @@
  * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts). The last lines
  * compare the API with BetPlacer called in-process, in the same run. Both move by a third between runs minutes apart
  * on a shared machine, so they alternate (the API's runs, then the placer's) for BENCH_ROUNDS rounds: every round's
- * ratio and p99 are printed, and their medians.
+ * ratio and p99 are printed, and their medians. So that every round measures the same thing, both sides run after a
+ * warm-up, the first round once the worker and Temporal have finished what the set-up gave them, and every measured run
+ * after a VACUUM (ANALYZE) (pg-activity.ts, `vacuumed`).
  */
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
@@ -18,8 +20,8 @@ import { printComparisons, roundsLine, writeBatchesInFlight, type Comparison } f
 import { benchConcurrencies, benchNumber, comparison, runsThroughApi } from './support/api-runs.js';
 import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './support/api-stack.js';
 import { keepAliveAgent, post } from './support/http-post.js';
-import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
-import { formatPgActivity, withPgActivity } from './support/pg-activity.js';
+import { formatStackCpu, stackQuiet, withStackCpu } from './support/stack-cpu.js';
+import { formatPgActivity, vacuumed, withPgActivity } from './support/pg-activity.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
@@ -52,6 +54,22 @@ async function run(stack: ApiStack) {
 
   const sql = createSql(databaseUrl, { max: 10 });
   const placer = new BetPlacer(sql, writeBatchesInFlight());
+  const inProcess = (eventId: string, keyPrefix: string) => async (n: number) => {
+    const outcome = await placer.place({
+      userId: users[n % users.length]!.id,
+      eventId,
+      currency: 'USD',
+      amount: 125n,
+      idempotencyKey: `${keyPrefix}-${n}`,
+    });
+    return outcome.ok;
+  };
+  // the API's runs follow its warm-up: so do the placer's, or its first round pays for JIT, its pool's connections and
+  // their prepared statements (round 1's in-process figure was the lowest of the three in every run of session 11).
+  // A whole run's worth: with 1,000 (16 batches) round 1 was still the lowest (session 12), so now every measured
+  // in-process run follows one of the same size, as rounds 2 and 3 always did
+  await drive(BETS, 64, inProcess(await publish('1.50'), 'd-warm-up'));
+  console.log(`  ${await stackQuiet(['worker', 'temporal'])}`);
   const comparisons: Comparison[] = [];
   let eventId = '';
   for (let round = 1; round <= ROUNDS; round++) {
@@ -64,6 +82,7 @@ async function run(stack: ApiStack) {
       CONCURRENCY,
       'bet',
       async () => {
+        await vacuumed(sql);
         eventId = await publish('1.85');
         return overHttp(eventId);
       },
@@ -72,20 +91,10 @@ async function run(stack: ApiStack) {
     );
 
     // the same placements without HTTP, auth and JSON: what the database path alone sustains
+    await vacuumed(sql);
     const direct = await publish('1.85');
     const [[withoutHttp, stackCpu], pg] = await withPgActivity(sql, BETS, () =>
-      withStackCpu(BETS, () =>
-        drive(BETS, 64, async (n) => {
-          const outcome = await placer.place({
-            userId: users[n % users.length]!.id,
-            eventId: direct,
-            currency: 'USD',
-            amount: 125n,
-            idempotencyKey: `d-${round}-${n}`,
-          });
-          return outcome.ok;
-        }),
-      ),
+      withStackCpu(BETS, () => drive(BETS, 64, inProcess(direct, `d-${round}`))),
     );
     console.log('  BetPlacer called in-process (no HTTP), for comparison:');
     printRun(64, withoutHttp);

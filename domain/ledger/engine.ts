@@ -149,19 +149,6 @@ export function applyGroup(state: LedgerState, group: TransferGroup): GroupResul
   if (group.transfers.length === 0) return fail(ErrorCode.ValidationFailed, 'a group needs at least one transfer');
   const accounts = new Map<string, AccountState>();
   const pendings = new Map<string, PendingState>();
-  const account = (name: string, currency: string): AccountState => {
-    const id = accountId(name, currency);
-    let draft = accounts.get(id);
-    if (!draft) {
-      const current = state.accounts.get(id);
-      if (!current) throw new Error(`ledger state is missing account ${id}`);
-      draft = { ...current };
-      accounts.set(id, draft);
-    }
-    return draft;
-  };
-  const pendingOf = (key: string): PendingState | undefined => pendings.get(key) ?? state.pendings.get(key);
-
   const entries: JournalEntry[] = [];
   const keys = new Set<string>();
   for (const t of group.transfers) {
@@ -177,8 +164,8 @@ export function applyGroup(state: LedgerState, group: TransferGroup): GroupResul
         return fail(ErrorCode.ValidationFailed, 'a transfer amount must be positive and within range', t.key);
       }
       if (t.debit === t.credit) return fail(ErrorCode.SameAccount, 'debit and credit accounts are the same', t.debit);
-      const debit = account(t.debit, t.currency);
-      const credit = account(t.credit, t.currency);
+      const debit = draftAccount(state, accounts, t.debit, t.currency);
+      const credit = draftAccount(state, accounts, t.credit, t.currency);
       if (t.kind === 'posted') {
         debit.debitsPosted += t.amount;
         credit.creditsPosted += t.amount;
@@ -209,7 +196,7 @@ export function applyGroup(state: LedgerState, group: TransferGroup): GroupResul
       continue;
     }
 
-    const pending = pendingOf(t.pendingKey);
+    const pending = pendings.get(t.pendingKey) ?? state.pendings.get(t.pendingKey);
     if (!pending) return fail(ErrorCode.PendingNotFound, 'no pending transfer has this key', t.pendingKey);
     if (pending.resolved) {
       return fail(ErrorCode.PendingAlreadyResolved, 'the pending transfer was already posted or voided', t.pendingKey);
@@ -218,8 +205,8 @@ export function applyGroup(state: LedgerState, group: TransferGroup): GroupResul
     if (amount <= 0n || amount > pending.amount) {
       return fail(ErrorCode.AmountExceedsPending, 'a post must be positive and at most the pending amount', t.pendingKey);
     }
-    const debit = account(pending.debit, pending.currency);
-    const credit = account(pending.credit, pending.currency);
+    const debit = draftAccount(state, accounts, pending.debit, pending.currency);
+    const credit = draftAccount(state, accounts, pending.credit, pending.currency);
     debit.debitsPending -= pending.amount;
     credit.creditsPending -= pending.amount;
     if (t.kind === 'post') {
@@ -254,6 +241,22 @@ export function applyGroup(state: LedgerState, group: TransferGroup): GroupResul
   for (const [key, pending] of pendings) state.pendings.set(key, pending);
   for (const [key, value] of counters) state.counters.set(key, value);
   return { ok: true, entries };
+}
+
+/**
+ * The group's own copy of an account, made on first use from `state`'s. A module function rather than a closure in
+ * applyGroup: tsx (keepNames) gives every named closure an Object.defineProperty each time it is made.
+ */
+function draftAccount(state: LedgerState, drafts: Map<string, AccountState>, name: string, currency: string): AccountState {
+  const id = accountId(name, currency);
+  let draft = drafts.get(id);
+  if (!draft) {
+    const current = state.accounts.get(id);
+    if (!current) throw new Error(`ledger state is missing account ${id}`);
+    draft = { ...current };
+    drafts.set(id, draft);
+  }
+  return draft;
 }
 
 function overdraft(account: AccountState): { ok: false; error: LedgerFailure } | null {

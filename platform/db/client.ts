@@ -9,7 +9,8 @@ export interface SqlOptions {
   applicationName?: string;
   /**
    * Called for every statement sent (postgres.js's debug hook), so a process can count its SQL per request. It also
-   * makes a PostgresError's query and parameters enumerable, so only processes that count pass it.
+   * makes a PostgresError's query and parameters enumerable, so only processes that count pass it. (It no longer makes
+   * every query capture a stack trace: patches/postgres+3.4.9-query-origin.patch.)
    */
   onStatement?: () => void;
 }

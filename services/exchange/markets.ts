@@ -33,12 +33,15 @@ export class Markets {
     return this.running.get(pair);
   }
 
-  /** The read barriers (Market.settledFor) of `userId` on the markets this process runs, but `exceptPair`'s. */
-  settledFor(userId: string, exceptPair?: string): Array<Promise<void>> {
-    const waits: Array<Promise<void>> = [];
+  /**
+   * The read barriers (Market.settledFor) of `userId` on the markets this process runs, but `exceptPair`'s; undefined
+   * when none waits, the usual case on every funds-guarded request, so that no list is made for it.
+   */
+  settledFor(userId: string, exceptPair?: string): Array<Promise<void>> | undefined {
+    let waits: Array<Promise<void>> | undefined;
     for (const [code, market] of this.running) {
       const wait = code === exceptPair ? undefined : market.settledFor(userId);
-      if (wait) waits.push(wait);
+      if (wait) (waits ??= []).push(wait);
     }
     return waits;
   }

@@ -95,17 +95,17 @@ export class ExchangeService {
   private settledCatalog: { of: ReturnType<ExchangeService['catalog']>; codes: readonly string[] } | null = null;
 
   private settledOn(codes: readonly string[], userId: string, exceptPair: string | undefined): Promise<void> | undefined {
-    const waits = this.markets.settledFor(userId, exceptPair);
+    let waits = this.markets.settledFor(userId, exceptPair);
     // every pair this process does not run (the same set for every caller, so one check serves them all)
     let elsewhere: string[] | undefined;
     for (let i = 0; i < codes.length; i++) if (!this.markets.get(codes[i]!)) (elsewhere ??= []).push(codes[i]!);
     if (elsewhere)
-      waits.push(
+      (waits ??= []).push(
         this.remote.settled(elsewhere).then((settled) => {
           if (!settled) throw new DomainError(ErrorCode.Unavailable, 'a market is settling late; retry shortly');
         }),
       );
-    if (waits.length === 0) return undefined;
+    if (!waits) return undefined;
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 

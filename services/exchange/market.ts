@@ -16,7 +16,7 @@ import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { stageGroups } from '../ledger/journal.js';
+import { stageDecisions } from '../ledger/journal.js';
 import { notifyUsers } from '../notifications/client.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
@@ -462,7 +462,7 @@ export class Market {
     }
     const settlement = settlementGroups(settling);
     const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
-    const staged = groups.length > 0 ? stageGroups(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve([]) });
+    const staged = groups.length > 0 ? stageDecisions(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve() });
     // the settlement's rows need no ledger answer: they go out with the ledger's reads and locks, in one round trip
     const recorded = recordSettlement(tx, this.pair, settling);
     // awaited below; whatever throws before that rolls the transaction back, this rejection with it

@@ -7,7 +7,7 @@ import type { Applied, MarketSnapshot } from '../../domain/exchange/market-state
 import type { OrderFunds } from '../../domain/exchange/settlement.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Tx } from '../../platform/db/client.js';
-import { commitGroups, type GroupDecision } from '../ledger/journal.js';
+import { commitDecisions, type GroupDecision } from '../ledger/journal.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
@@ -32,7 +32,7 @@ export interface SettlementItem {
 export type Settled = { candles: Candle[]; orders: Map<number, StoredOrder> };
 
 export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Settled> {
-  checkSettled(pair, await commitGroups(tx, settlementGroups(items)));
+  checkSettled(pair, await commitDecisions(tx, settlementGroups(items)));
   return recordSettlement(tx, pair, items);
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
+import { numberArray } from './number-array.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -432,7 +433,7 @@ async function insertEntries(
       ${tx.array(entries.map((e) => idOf(e.debit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => idOf(e.credit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => e.currency))}::text[],
-      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[])
+      ${numberArray(entries.map((e) => e.amount))}::numeric[])
       with ordinality as u(key, kind, pending_key, debit, credit, currency, amount, n)
     ${records ? tx`returning id, key, created_at` : tx``}`;
   if (!records) return new Map();
@@ -452,10 +453,10 @@ async function writeAccountSums(tx: Tx, accounts: LockedAccount[]): Promise<void
     set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe
     from unnest(
       ${tx.array(accounts.map((a) => a.id))}::bigint[],
-      ${tx.array(accounts.map((a) => a.debitsPosted.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.creditsPosted.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.debitsPending.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.creditsPending.toString()))}::numeric[]) as v(id, dp, cp, dpe, cpe)
+      ${numberArray(accounts.map((a) => a.debitsPosted))}::numeric[],
+      ${numberArray(accounts.map((a) => a.creditsPosted))}::numeric[],
+      ${numberArray(accounts.map((a) => a.debitsPending))}::numeric[],
+      ${numberArray(accounts.map((a) => a.creditsPending))}::numeric[]) as v(id, dp, cp, dpe, cpe)
     where a.id = v.id`;
 }
 

@@ -4,6 +4,7 @@ import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { commitGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { numberArray } from '../../services/ledger/number-array.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import { createSql, PgError, pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -171,6 +172,18 @@ describe('ledger on Postgres', () => {
       ['mia:ned', 100n],
       ['mia:post', 150n],
     ]);
+  });
+
+  it('sends numbers as one array literal that PostgreSQL reads back exactly, and refuses what is not an integer', async () => {
+    const wei = 10n ** 30n + 7n;
+    // read back as PostgreSQL prints them (the client's numeric parser takes no null element)
+    const [row] = await db.sql`
+      select (${numberArray([wei, -5n, null, 0n])}::numeric[])::text as amounts,
+        (${numberArray([1, 9_007_199_254_740_991, null])}::bigint[])::text as ids,
+        (${numberArray([true, false, null])}::boolean[])::text as flags, cardinality(${numberArray([])}::bigint[]) as none`;
+    expect(row).toEqual({ amounts: `{${wei},-5,NULL,0}`, ids: '{1,9007199254740991,NULL}', flags: '{t,f,NULL}', none: 0 });
+    expect(() => numberArray([1.5])).toThrow(/not an integer/);
+    expect(() => numberArray([Number.NaN])).toThrow(/not an integer/);
   });
 
   it('rolls back a batch sent with its COMMIT when a concurrent transaction took one of its keys', async () => {

@@ -16,7 +16,8 @@ import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
-import { stageGroups } from '../ledger/journal.js';
+import { stageDecisions } from '../ledger/journal.js';
+import { numberArray } from '../ledger/number-array.js';
 import { notifyUsers } from '../notifications/client.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';
@@ -462,7 +463,7 @@ export class Market {
     }
     const settlement = settlementGroups(settling);
     const groups = [...settlement, ...placeable.map((f) => orderHoldGroup(f.id, f.submission, this.pair.code))];
-    const staged = groups.length > 0 ? stageGroups(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve([]) });
+    const staged = groups.length > 0 ? stageDecisions(tx, groups) : Promise.resolve({ decided: [], written: Promise.resolve() });
     // the settlement's rows need no ledger answer: they go out with the ledger's reads and locks, in one round trip
     const recorded = recordSettlement(tx, this.pair, settling);
     // awaited below; whatever throws before that rolls the transaction back, this rejection with it
@@ -696,19 +697,19 @@ const conflictInBatch = (): SubmitOutcome => ({
 async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
-  const text = (v: bigint | null) => (v === null ? null : v.toString());
+  const numbers = (f: (r: (typeof rows)[number]) => number | bigint | boolean | null) => numberArray(rows.map(f));
   await tx`
     insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
       idempotency_key, hold_currency, hold_amount, held, seq)
     select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
       u.idempotency_key, u.hold_currency, u.hold_amount, u.hold_amount, u.seq
     from unnest(
-      ${col((r) => r.id)}::bigint[], ${col((r) => r.submission.userId)}::uuid[], ${col((r) => r.submission.request.side)}::text[],
-      ${col((r) => r.submission.request.type)}::text[], ${col((r) => text(r.submission.request.price))}::numeric[],
-      ${col((r) => text(r.submission.request.amount))}::numeric[], ${col((r) => text(r.submission.request.quoteAmount))}::numeric[],
-      ${col((r) => r.submission.request.timeInForce)}::text[], ${col((r) => r.submission.request.postOnly)}::boolean[],
+      ${numbers((r) => r.id)}::bigint[], ${col((r) => r.submission.userId)}::uuid[], ${col((r) => r.submission.request.side)}::text[],
+      ${col((r) => r.submission.request.type)}::text[], ${numbers((r) => r.submission.request.price)}::numeric[],
+      ${numbers((r) => r.submission.request.amount)}::numeric[], ${numbers((r) => r.submission.request.quoteAmount)}::numeric[],
+      ${col((r) => r.submission.request.timeInForce)}::text[], ${numbers((r) => r.submission.request.postOnly)}::boolean[],
       ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
-      ${col((r) => r.submission.checked.hold.currency)}::text[], ${col((r) => r.submission.checked.hold.amount.toString())}::numeric[],
-      ${col((r) => r.seq)}::bigint[])
+      ${col((r) => r.submission.checked.hold.currency)}::text[], ${numbers((r) => r.submission.checked.hold.amount)}::numeric[],
+      ${numbers((r) => r.seq)}::bigint[])
       as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
 }

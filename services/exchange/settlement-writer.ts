@@ -7,7 +7,7 @@ import type { Applied, MarketSnapshot } from '../../domain/exchange/market-state
 import type { OrderFunds } from '../../domain/exchange/settlement.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Tx } from '../../platform/db/client.js';
-import { commitGroups, type GroupDecision } from '../ledger/journal.js';
+import { commitDecisions, type GroupDecision } from '../ledger/journal.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { markSettled, saveSnapshot } from './journal.js';
 import { toCandle, upsertCandles, type Candle } from './candles-store.js';
@@ -16,6 +16,7 @@ import { orderId, publishOrderUpdates } from '../orders/client.js';
 import { ordersWithCallbacks } from '../webhooks/client.js';
 import { notifyUsers } from '../notifications/client.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
+import { numberArray } from '../ledger/number-array.js';
 
 export interface SettlementItem {
   applied: Applied;
@@ -32,7 +33,7 @@ export interface SettlementItem {
 export type Settled = { candles: Candle[]; orders: Map<number, StoredOrder> };
 
 export async function settle(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Settled> {
-  checkSettled(pair, await commitGroups(tx, settlementGroups(items)));
+  checkSettled(pair, await commitDecisions(tx, settlementGroups(items)));
   return recordSettlement(tx, pair, items);
 }
 
@@ -82,18 +83,18 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
       with inserted as (
       insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee)
       select ${pair.code}, * from unnest(
-        ${tx.array(col((x) => x.trade.id))}::bigint[],
-        ${tx.array(col((x) => x.seq))}::bigint[],
-        ${tx.array(col((x) => (BigInt(x.trade.price) * pair.tickSize).toString()))}::numeric[],
-        ${tx.array(col((x) => x.trade.base.toString()))}::numeric[],
-        ${tx.array(col((x) => x.trade.quote.toString()))}::numeric[],
+        ${numberArray(col((x) => x.trade.id))}::bigint[],
+        ${numberArray(col((x) => x.seq))}::bigint[],
+        ${numberArray(col((x) => BigInt(x.trade.price) * pair.tickSize))}::numeric[],
+        ${numberArray(col((x) => x.trade.base))}::numeric[],
+        ${numberArray(col((x) => x.trade.quote))}::numeric[],
         ${tx.array(col((x) => x.trade.takerSide))}::text[],
-        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOrderId : x.trade.makerOrderId)))}::bigint[],
-        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOrderId : x.trade.takerOrderId)))}::bigint[],
+        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOrderId : x.trade.makerOrderId)))}::bigint[],
+        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOrderId : x.trade.takerOrderId)))}::bigint[],
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOwner : x.trade.makerOwner)))}::uuid[],
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOwner : x.trade.takerOwner)))}::uuid[],
-        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerFee : x.trade.makerFee).toString()))}::numeric[],
-        ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee).toString()))}::numeric[])
+        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerFee : x.trade.makerFee)))}::numeric[],
+        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee)))}::numeric[])
       on conflict do nothing
       returning pair, id, price, amount, quote_amount, created_at)
       ${upsertCandles(tx)}`;
@@ -109,7 +110,7 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
       orders.set(o.orderId, { ...o, placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId });
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
-  const ids = tx.array(rows.map((r) => r.orderId));
+  const ids = numberArray(rows.map((r) => r.orderId));
   // an order whose last change is its own placement was decided when it was journaled: it keeps that time, which is
   // also the updated_at its placer was answered with (before settlement)
   const updated = await tx`
@@ -120,16 +121,16 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
       ${ids}::bigint[],
       ${tx.array(rows.map((r) => r.status))}::text[],
       ${tx.array(rows.map((r) => r.reason ?? ''))}::text[],
-      ${tx.array(rows.map((r) => r.filledBase.toString()))}::numeric[],
-      ${tx.array(rows.map((r) => r.filledQuote.toString()))}::numeric[],
-      ${tx.array(rows.map((r) => r.fee.toString()))}::numeric[],
-      ${tx.array(rows.map((r) => r.held.toString()))}::numeric[],
-      ${tx.array(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
+      ${numberArray(rows.map((r) => r.filledBase))}::numeric[],
+      ${numberArray(rows.map((r) => r.filledQuote))}::numeric[],
+      ${numberArray(rows.map((r) => r.fee))}::numeric[],
+      ${numberArray(rows.map((r) => r.held))}::numeric[],
+      ${numberArray(rows.map((r) => r.placing))}::boolean[]) as u(id, status, reason, filled_amount, filled_quote, fee, held, by_placement)
     -- the id list again, as an index condition: joined only to unnest's rows, the planner hashed the whole table of a
     -- young market (its statistics still those of a smaller table) on every batch
     where o.id = u.id and o.id = any(${ids}::bigint[])
     returning o.*)
-    select * from updated where id = any(${tx.array(answered)}::bigint[])`;
+    select * from updated where id = any(${numberArray(answered)}::bigint[])`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));
 }
 

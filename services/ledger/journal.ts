@@ -19,6 +19,7 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
+import { numberArray } from './number-array.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -59,6 +60,48 @@ export async function stageGroups(
   tx: Tx,
   groups: TransferGroup[],
 ): Promise<{ decided: GroupDecision[]; written: Promise<GroupOutcome[]> }> {
+  const staged = await stage(tx, groups, true);
+  const written = staged.written.then((records) => staged.outcomes(records));
+  // settled by the caller's own await; until then a failed write must not count as unhandled
+  written.catch(() => {});
+  return { decided: staged.decided, written };
+}
+
+/**
+ * stageGroups for a caller that needs only the decisions (the exchange's batches: a planned move refused is a bug, and
+ * the transfers' ids and times are never read): the transfers are inserted without RETURNING, so no row comes back to
+ * be parsed, and `written` resolves once the writes have.
+ */
+export async function stageDecisions(
+  tx: Tx,
+  groups: TransferGroup[],
+): Promise<{ decided: GroupDecision[]; written: Promise<void> }> {
+  const staged = await stage(tx, groups, false);
+  const written = staged.written.then(() => undefined);
+  written.catch(() => {});
+  return { decided: staged.decided, written };
+}
+
+/** Commits groups whose outcomes the caller needs only as decisions (stageDecisions, awaited). */
+export async function commitDecisions(tx: Tx, groups: TransferGroup[]): Promise<GroupDecision[]> {
+  const { decided, written } = await stageDecisions(tx, groups);
+  await written;
+  return decided;
+}
+
+/**
+ * Reads and locks, decides, and sends the writes; `records`: whether the inserted transfers' ids and times come back
+ * (`written` resolves to them, by key, and `outcomes` turns them into the groups' outcomes).
+ */
+async function stage(
+  tx: Tx,
+  groups: TransferGroup[],
+  records: boolean,
+): Promise<{
+  decided: GroupDecision[];
+  written: Promise<Map<string, TransferRecord>>;
+  outcomes: (records: Map<string, TransferRecord>) => GroupOutcome[];
+}> {
   const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
   const transfers = groups.flatMap((g) => g.transfers);
   // the accounts the groups name; those of the pending transfers they resolve are found in SQL by the same lock
@@ -130,6 +173,7 @@ export async function stageGroups(
       tx,
       entryGroups.flatMap((g) => g.entries),
       state.accounts,
+      records,
     ),
     writeAccountSums(
       tx,
@@ -140,7 +184,10 @@ export async function stageGroups(
       [...state.counters].filter(([key, value]) => counters.get(key) !== value),
     ),
   ]);
-  const written = writes.then(([records]) => {
+  const written = writes.then(([records]) => records);
+  // settled by the caller's own await; until then a failed write must not count as unhandled
+  written.catch(() => {});
+  const outcomesOf = (records: Map<string, TransferRecord>) => {
     for (const { group, entries } of entryGroups) {
       outcomes[group] = { ok: true, replayed: false, transfers: entries.map((e) => records.get(e.key)!) };
     }
@@ -151,14 +198,12 @@ export async function stageGroups(
       );
     }
     return outcomes.map((o) => o!);
-  });
-  // settled by the caller's own await; until then a failed write must not count as unhandled
-  written.catch(() => {});
+  };
   groups.forEach((_, i) => {
     const outcome = outcomes[i];
     decided[i] ??= outcome && !outcome.ok ? outcome : { ok: true };
   });
-  return { decided, written };
+  return { decided, written, outcomes: outcomesOf };
 }
 
 function withPendingAmount<T extends JournalEntry>(
@@ -371,6 +416,7 @@ async function insertEntries(
   tx: Tx,
   entries: JournalEntry[],
   accounts: Map<string, AccountState>,
+  records: boolean,
 ): Promise<Map<string, TransferRecord>> {
   if (entries.length === 0) return new Map();
   const idOf = (name: string, currency: string) => (accounts.get(accountId(name, currency)) as LockedAccount).id;
@@ -387,9 +433,10 @@ async function insertEntries(
       ${tx.array(entries.map((e) => idOf(e.debit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => idOf(e.credit, e.currency)))}::bigint[],
       ${tx.array(entries.map((e) => e.currency))}::text[],
-      ${tx.array(entries.map((e) => e.amount.toString()))}::numeric[])
+      ${numberArray(entries.map((e) => e.amount))}::numeric[])
       with ordinality as u(key, kind, pending_key, debit, credit, currency, amount, n)
-    returning id, key, created_at`;
+    ${records ? tx`returning id, key, created_at` : tx``}`;
+  if (!records) return new Map();
   const written = new Map(rows.map((r) => [r.key as string, r]));
   return new Map(
     entries.map((e) => {
@@ -406,10 +453,10 @@ async function writeAccountSums(tx: Tx, accounts: LockedAccount[]): Promise<void
     set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe
     from unnest(
       ${tx.array(accounts.map((a) => a.id))}::bigint[],
-      ${tx.array(accounts.map((a) => a.debitsPosted.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.creditsPosted.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.debitsPending.toString()))}::numeric[],
-      ${tx.array(accounts.map((a) => a.creditsPending.toString()))}::numeric[]) as v(id, dp, cp, dpe, cpe)
+      ${numberArray(accounts.map((a) => a.debitsPosted))}::numeric[],
+      ${numberArray(accounts.map((a) => a.creditsPosted))}::numeric[],
+      ${numberArray(accounts.map((a) => a.debitsPending))}::numeric[],
+      ${numberArray(accounts.map((a) => a.creditsPending))}::numeric[]) as v(id, dp, cp, dpe, cpe)
     where a.id = v.id`;
 }
 

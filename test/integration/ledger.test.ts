@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { commitGroups, stageGroups } from '../../services/ledger/journal.js';
+import { commitGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { numberArray } from '../../services/ledger/number-array.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import { createSql, PgError, pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -127,6 +128,62 @@ describe('ledger on Postgres', () => {
     expect(balanceView(await balanceOf(db.sql, 'user:ivy', 'USD'))).toEqual({ posted: 50n, pending: 0n, available: 50n });
     expect(await available('user:jay')).toBe(100n);
     expect(await db.sql`select 1 from ledger_accounts where currency = 'XYZ'`).toHaveLength(0);
+  });
+
+  it('stages a batch for its decisions alone: the same decisions and writes, and no transfer row sent back', async () => {
+    await writer.submit(fund('user:mia', 300n, 'fund:mia'));
+    await writer.submit({
+      transfers: [{ kind: 'pending', key: 'mia:hold', debit: 'user:mia', credit: 'clearing:mia', currency: 'USD', amount: 200n }],
+    });
+    const sent: string[] = [];
+    const counted = createSql(db.url, { max: 1, onStatement: (...args: unknown[]) => sent.push(String(args[1])) });
+    try {
+      const decided = await counted.begin(async (tx) => {
+        const staged = await stageDecisions(tx, [
+          { transfers: [{ kind: 'post', key: 'mia:post', pendingKey: 'mia:hold', amount: 150n }] },
+          move('user:mia', 'user:ned', 151n, 'mia:overspend'),
+          move('user:mia', 'user:ned', 100n, 'mia:ned'),
+          // the same key again in the batch: the same request replays, a different one conflicts
+          move('user:mia', 'user:ned', 100n, 'mia:ned'),
+          move('user:mia', 'user:ned', 99n, 'mia:ned'),
+          fund('user:ned', 1n, 'fund:ned:xyz', 'XYZ'),
+        ]);
+        await staged.written;
+        return staged.decided;
+      });
+      expect(decided.map((d) => (d.ok ? 'ok' : d.error.code))).toEqual([
+        'ok',
+        'insufficient_funds',
+        'ok',
+        'ok',
+        'idempotency_conflict',
+        'unknown_currency',
+      ]);
+      const inserts = sent.filter((q) => /insert into ledger_transfers/.test(q));
+      expect(inserts).toHaveLength(1);
+      expect(inserts[0]).not.toMatch(/returning/);
+    } finally {
+      await counted.end();
+    }
+    expect(balanceView(await balanceOf(db.sql, 'user:mia', 'USD'))).toEqual({ posted: 50n, pending: 0n, available: 50n });
+    expect(await available('user:ned')).toBe(100n);
+    const stored = await db.sql`select key, amount from ledger_transfers where key in ('mia:post', 'mia:ned') order by key`;
+    expect(stored.map((r) => [r.key, r.amount])).toEqual([
+      ['mia:ned', 100n],
+      ['mia:post', 150n],
+    ]);
+  });
+
+  it('sends numbers as one array literal that PostgreSQL reads back exactly, and refuses what is not an integer', async () => {
+    const wei = 10n ** 30n + 7n;
+    // read back as PostgreSQL prints them (the client's numeric parser takes no null element)
+    const [row] = await db.sql`
+      select (${numberArray([wei, -5n, null, 0n])}::numeric[])::text as amounts,
+        (${numberArray([1, 9_007_199_254_740_991, null])}::bigint[])::text as ids,
+        (${numberArray([true, false, null])}::boolean[])::text as flags, cardinality(${numberArray([])}::bigint[]) as none`;
+    expect(row).toEqual({ amounts: `{${wei},-5,NULL,0}`, ids: '{1,9007199254740991,NULL}', flags: '{t,f,NULL}', none: 0 });
+    expect(() => numberArray([1.5])).toThrow(/not an integer/);
+    expect(() => numberArray([Number.NaN])).toThrow(/not an integer/);
   });
 
   it('rolls back a batch sent with its COMMIT when a concurrent transaction took one of its keys', async () => {

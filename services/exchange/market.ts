@@ -17,7 +17,7 @@ import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { stageDecisions } from '../ledger/journal.js';
-import { numberArray } from '../ledger/number-array.js';
+import { numberArray } from '../../platform/db/number-array.js';
 import { notifyUsers } from '../notifications/client.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { appendJournal, journalAfter, latestSnapshot, settledSeq, type JournalRow } from './journal.js';

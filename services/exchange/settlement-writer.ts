@@ -16,7 +16,7 @@ import { orderId, publishOrderUpdates } from '../orders/client.js';
 import { ordersWithCallbacks } from '../webhooks/client.js';
 import { notifyUsers } from '../notifications/client.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
-import { numberArray } from '../ledger/number-array.js';
+import { numberArray } from '../../platform/db/number-array.js';
 
 export interface SettlementItem {
   applied: Applied;

@@ -19,7 +19,7 @@ import {
 } from '../../domain/ledger/engine.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
-import { numberArray } from './number-array.js';
+import { numberArray } from '../../platform/db/number-array.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;

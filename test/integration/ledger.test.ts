@@ -4,7 +4,7 @@ import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { commitGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
-import { numberArray } from '../../services/ledger/number-array.js';
+import { numberArray } from '../../platform/db/number-array.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import { createSql, PgError, pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

@@ -70,15 +70,26 @@ function sentOrThrow(outcome: Outcome): Send {
   if ('error' in outcome) throw outcome.error;
   return outcome.send;
 }
-/** Sends stored in one SQL transaction and broadcast together at most. */
-const SENDS_PER_BATCH = 500;
+/**
+ * Sends stored in one SQL transaction and broadcast together at most: a slice. A burst's sends (a sweeper's tick asks
+ * for hundreds at once) go out slice by slice, so the first are on the wire while later ones are still being signed:
+ * one batch of 500 put its first sweep on the wire only once all 500 were signed, stored and read back.
+ */
+const SENDS_PER_BATCH = 50;
+/**
+ * Slices in flight at once: while one is signed in its SQL transaction (the signer thread is the bottleneck), the one
+ * before it commits and is broadcast. Slices of one key still take its nonces one after the other (`reserveNonces`
+ * locks the key's row until the slice commits).
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 export class EvmSender {
   /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
   private readonly byKey: (key: string) => Promise<Send | undefined>;
   /**
    * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch (group
-   * commit: those asked for while a batch is written go in the next); a batch that throws is tried one send at a time.
+   * commit: those asked for while a batch is written go in the next), a slice of SENDS_PER_BATCH at most, two in
+   * flight; a batch that throws is tried one send at a time.
    */
   private readonly sending: BatchQueue<SendJob, Outcome>;
 
@@ -86,10 +97,14 @@ export class EvmSender {
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
   ) {
     this.byKey = batchedLookup((keys) => sendsByKeys(deps.sql, deps.chain, keys));
-    this.sending = new BatchQueue(async (jobs) => {
-      const outcomes = await this.sendEach(jobs);
-      return jobs.map((job) => outcomes.get(job)!);
-    }, SENDS_PER_BATCH);
+    this.sending = new BatchQueue(
+      async (jobs) => {
+        const outcomes = await this.sendEach(jobs);
+        return jobs.map((job) => outcomes.get(job)!);
+      },
+      SENDS_PER_BATCH,
+      BATCHES_IN_FLIGHT,
+    );
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
@@ -97,11 +112,19 @@ export class EvmSender {
     return sentOrThrow(await this.sending.submit({ signer, request }));
   }
 
-  /** Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`). */
+  /**
+   * Sends several transactions from one key, with consecutive nonces, in slices (see `sendEach`): each slice is stored
+   * and broadcast before the next is signed, so the first go out while the rest are signed (a gas keeper's batch of
+   * 250 fundings held them all until the last was signed). A broadcast that failed is thrown once every slice is sent.
+   */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
-    const jobs = requests.map((request) => ({ signer, request }));
-    const outcomes = await this.sendEach(jobs);
-    return jobs.map((job) => sentOrThrow(outcomes.get(job)!));
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < requests.length; i += SENDS_PER_BATCH) {
+      const jobs = requests.slice(i, i + SENDS_PER_BATCH).map((request) => ({ signer, request }));
+      const sent = await this.sendEach(jobs);
+      outcomes.push(...jobs.map((job) => sent.get(job)!));
+    }
+    return outcomes.map(sentOrThrow);
   }
 
   /**

@@ -89,6 +89,31 @@ describe('EvmSender', () => {
     expect(await provider.getBalance(to)).toBe(210n);
   });
 
+  it('streams a burst in slices: the first is broadcast before the last is stored, nonces consecutive across them', async () => {
+    const signer = newSigner();
+    await setBalance(provider, signer.address, parseEther('1'));
+    const to = Wallet.createRandom().address;
+    // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
+    const each = await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
+    );
+    // asked for as one list: slices one after the other
+    const many = await sender.sendMany(
+      signer,
+      await Promise.all(Array.from({ length: 120 }, (_, i) => transfer(`slices-many:${i}`, to, 1n))),
+    );
+    expect(new Set(each.map((s) => s.nonce)).size).toBe(120);
+    expect(many.map((s) => s.nonce)).toEqual(Array.from({ length: 120 }, (_, i) => 120n + BigInt(i)));
+    await Promise.all([...each, ...many].map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
+    expect(await provider.getTransactionCount(signer.address)).toBe(240);
+    expect(await provider.getBalance(to)).toBe(240n);
+
+    const [first, last] = await db.sql`
+      select a.created_at, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id
+      where s.key in ('slices-many:0', 'slices-many:119') order by s.nonce`;
+    expect(first!.broadcastAt.getTime()).toBeLessThan(last!.createdAt.getTime());
+  });
+
   it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {
     const to = Wallet.createRandom().address;
     const signers = Array.from({ length: 30 }, newSigner);

@@ -113,18 +113,15 @@ export class EvmSender {
   }
 
   /**
-   * Sends several transactions from one key, with consecutive nonces, in slices (see `sendEach`): each slice is stored
-   * and broadcast before the next is signed, so the first go out while the rest are signed (a gas keeper's batch of
-   * 250 fundings held them all until the last was signed). A broadcast that failed is thrown once every slice is sent.
+   * Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`): one batch,
+   * not slices, since slices of one key go one after the other (its nonce row is locked until a slice commits), each
+   * paying its own round trips: the gas keeper's 250 early fundings in slices of 50 went out over 3.4 s at load 6,
+   * against 1.5 s for 176 in one batch, and the last funding is what the last token sweep waits for.
    */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
-    const outcomes: Outcome[] = [];
-    for (let i = 0; i < requests.length; i += SENDS_PER_BATCH) {
-      const jobs = requests.slice(i, i + SENDS_PER_BATCH).map((request) => ({ signer, request }));
-      const sent = await this.sendEach(jobs);
-      outcomes.push(...jobs.map((job) => sent.get(job)!));
-    }
-    return outcomes.map(sentOrThrow);
+    const jobs = requests.map((request) => ({ signer, request }));
+    const outcomes = await this.sendEach(jobs);
+    return jobs.map((job) => sentOrThrow(outcomes.get(job)!));
   }
 
   /**

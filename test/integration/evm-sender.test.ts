@@ -89,29 +89,24 @@ describe('EvmSender', () => {
     expect(await provider.getBalance(to)).toBe(210n);
   });
 
-  it('streams a burst in slices: the first is broadcast before the last is stored, nonces consecutive across them', async () => {
+  it('streams a burst in slices: the first is broadcast before the last is stored, nonces unique across them', async () => {
     const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
     // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
-    const each = await Promise.all(
+    const sends = await Promise.all(
       Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
     );
-    // asked for as one list: slices one after the other
-    const many = await sender.sendMany(
-      signer,
-      await Promise.all(Array.from({ length: 120 }, (_, i) => transfer(`slices-many:${i}`, to, 1n))),
-    );
-    expect(new Set(each.map((s) => s.nonce)).size).toBe(120);
-    expect(many.map((s) => s.nonce)).toEqual(Array.from({ length: 120 }, (_, i) => 120n + BigInt(i)));
-    await Promise.all([...each, ...many].map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
-    expect(await provider.getTransactionCount(signer.address)).toBe(240);
-    expect(await provider.getBalance(to)).toBe(240n);
+    expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
+    await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
+    expect(await provider.getTransactionCount(signer.address)).toBe(120);
+    expect(await provider.getBalance(to)).toBe(120n);
 
-    const [first, last] = await db.sql`
-      select a.created_at, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id
-      where s.key in ('slices-many:0', 'slices-many:119') order by s.nonce`;
-    expect(first!.broadcastAt.getTime()).toBeLessThan(last!.createdAt.getTime());
+    // a third slice starts only once one of the first two is done, broadcast included
+    const [times] = await db.sql`
+      select min(a.broadcast_at) as first_broadcast, max(a.created_at) as last_stored
+      from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key like 'slices:%'`;
+    expect(times!.firstBroadcast.getTime()).toBeLessThan(times!.lastStored.getTime());
   });
 
   it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {

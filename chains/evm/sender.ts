@@ -92,6 +92,8 @@ export class EvmSender {
    * flight; a batch that throws is tried one send at a time.
    */
   private readonly sending: BatchQueue<SendJob, Outcome>;
+  /** The last slice's broadcast: the next waits for it (`inBroadcastOrder`). */
+  private broadcasting: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
@@ -185,9 +187,14 @@ export class EvmSender {
         signed.map(({ send, raw, fees }) => ({ sendId: ids.get(send.key)!, attempt: 1, ...raw, ...fees })),
       );
     });
-    const stored = await sendsByKeys(sql, chain, keys);
-    const pending = [...stored.values()].filter((send) => send.status === 'pending');
-    const pushed = await Promise.allSettled(pending.map((send) => this.push(send)));
+    const { stored, pending, pushed } = await this.inBroadcastOrder(async () => {
+      const stored = await sendsByKeys(sql, chain, keys);
+      // a key's lower nonces first (see inBroadcastOrder)
+      const pending = [...stored.values()]
+        .filter((send) => send.status === 'pending')
+        .sort((a, b) => a.from.localeCompare(b.from) || Number(a.nonce - b.nonce));
+      return { stored, pending, pushed: await Promise.allSettled(pending.map((send) => this.push(send))) };
+    });
     const failed = new Map<string, unknown>();
     const reached: Send[] = [];
     pushed.forEach((result, i) => {
@@ -204,6 +211,19 @@ export class EvmSender {
         return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
       }),
     );
+  }
+
+  /**
+   * Runs a slice's broadcast after the broadcasts of the slices that committed before it: two slices in flight may hold
+   * nonces of one key (the second reserved them once the first committed), and a node should see a key's nonces in
+   * order (one keeps a later nonce until the earlier arrives, but anvil, mining while a key's transactions arrive, left
+   * some queued for good in tests). The turn is taken as soon as the slice has committed, so the order is that of the
+   * commits, which a shared key's row lock makes its nonce order; only the broadcasts wait, not the signing.
+   */
+  private inBroadcastOrder<T>(broadcast: () => Promise<T>): Promise<T> {
+    const turn = this.broadcasting.then(broadcast);
+    this.broadcasting = turn.catch(() => undefined); // a failed broadcast holds up no later one
+    return turn;
   }
 
   /** Where a send stands on chain now, from the node's receipts (the listener's view may lag or be down). */

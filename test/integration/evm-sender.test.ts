@@ -93,12 +93,19 @@ describe('EvmSender', () => {
     const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
-    // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
-    const sends = await Promise.all(
-      Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
-    );
-    expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
-    await Promise.all(sends.map((s) => provider.waitForTransaction(s.attempts[0]!.txHash)));
+    // mined in one block once all are broadcast: anvil mining each as it arrives left some of a key's later nonces queued
+    // for good when they arrived while it mined
+    await provider.send('evm_setAutomine', [false]);
+    try {
+      // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
+      const sends = await Promise.all(
+        Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
+      );
+      expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
+      await provider.send('evm_mine', []);
+    } finally {
+      await provider.send('evm_setAutomine', [true]);
+    }
     expect(await provider.getTransactionCount(signer.address)).toBe(120);
     expect(await provider.getBalance(to)).toBe(120n);
 

@@ -42,6 +42,16 @@ const transfer = async (key: string, to: string, value: bigint) => ({
   fees: await quoteFees(provider),
 });
 
+/** Runs `run` with anvil mining a block only when asked (`evm_mine`), not one per transaction as it arrives. */
+async function withoutAutomine(run: () => Promise<void>): Promise<void> {
+  await provider.send('evm_setAutomine', [false]);
+  try {
+    await run();
+  } finally {
+    await provider.send('evm_setAutomine', [true]);
+  }
+}
+
 describe('EvmSender', () => {
   it('stores the signed transaction before broadcasting, and sends the stored one when asked again', async () => {
     const signer = newSigner();
@@ -95,17 +105,14 @@ describe('EvmSender', () => {
     const to = Wallet.createRandom().address;
     // mined in one block once all are broadcast: anvil mining each as it arrives left some of a key's later nonces queued
     // for good when they arrived while it mined
-    await provider.send('evm_setAutomine', [false]);
-    try {
+    await withoutAutomine(async () => {
       // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
       const sends = await Promise.all(
         Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
       );
       expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
       await provider.send('evm_mine', []);
-    } finally {
-      await provider.send('evm_setAutomine', [true]);
-    }
+    });
     expect(await provider.getTransactionCount(signer.address)).toBe(120);
     expect(await provider.getBalance(to)).toBe(120n);
 
@@ -150,8 +157,7 @@ describe('EvmSender', () => {
     const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
-    await provider.send('evm_setAutomine', [false]);
-    try {
+    await withoutAutomine(async () => {
       const first = await sender.send(signer, await transfer('stuck:1', to, 5n));
       expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([
         expect.objectContaining({ key: 'stuck:1' }),
@@ -172,8 +178,6 @@ describe('EvmSender', () => {
       expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped!.attempts[1]!.txHash } });
       expect(await provider.getBalance(to)).toBe(5n);
       expect(await sender.reconcile(signer, { staleAfterMs: 0, bump: true })).toEqual([]);
-    } finally {
-      await provider.send('evm_setAutomine', [true]);
-    }
+    });
   });
 });

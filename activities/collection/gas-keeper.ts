@@ -53,7 +53,10 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
    */
   const withWaitingSweeps = async (queue: FundingRequest[], fees: FeeQuote) => {
     const max = BigInt(evm.gasKeeperSettings.maxFunding);
-    const waiting = (await sweepsAwaitingFunding(deps.sql, evm.chain)).flatMap((sweep) => {
+    // the two reads are independent: together, the keeper's batch is signed a round trip sooner (its early fundings
+    // must be mined within the block or so the deposits take to confirm)
+    const [awaiting, early] = await Promise.all([sweepsAwaitingFunding(deps.sql, evm.chain), earlyFundings(fees)]);
+    const waiting = awaiting.flatMap((sweep) => {
       if (sweep.status !== 'funding') return [];
       if (sweep.fundingAmount > max) {
         deps.log.warn({ sweep: sweep.id, amount: sweep.fundingAmount.toString() }, 'gas funding above GAS_KEEPER_MAX_FUNDING');
@@ -68,7 +71,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         },
       ];
     });
-    const all = [...new Map([...queue, ...waiting, ...(await earlyFundings(fees))].map((r) => [r.requestId, r])).values()];
+    const all = [...new Map([...queue, ...waiting, ...early].map((r) => [r.requestId, r])).values()];
     const sent = await sendsByKeys(
       deps.sql,
       evm.chain,
@@ -123,8 +126,12 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       const address = keeper.address.toLowerCase();
       const open = await evm.sender.reconcile(keeper, { staleAfterMs: evm.resubmitAfterMs, bump: true });
       heartbeat();
-      const [balance, fees] = await Promise.all([evm.provider.getBalance(keeper.address, 'latest'), quoteFees(evm.provider)]);
-      let available = balance - (await committedByOpenSends(deps.sql, evm.chain, address));
+      const [balance, fees, committedBefore] = await Promise.all([
+        evm.provider.getBalance(keeper.address, 'latest'),
+        quoteFees(evm.provider),
+        committedByOpenSends(deps.sql, evm.chain, address),
+      ]);
+      let available = balance - committedBefore;
 
       const affordable: FundingRequest[] = [];
       const { toSend, alreadySent } = await withWaitingSweeps(input.queue, fees);

@@ -42,6 +42,16 @@ const transfer = async (key: string, to: string, value: bigint) => ({
   fees: await quoteFees(provider),
 });
 
+/** Runs `run` with anvil mining a block only when asked (`evm_mine`), not one per transaction as it arrives. */
+async function withoutAutomine(run: () => Promise<void>): Promise<void> {
+  await provider.send('evm_setAutomine', [false]);
+  try {
+    await run();
+  } finally {
+    await provider.send('evm_setAutomine', [true]);
+  }
+}
+
 describe('EvmSender', () => {
   it('stores the signed transaction before broadcasting, and sends the stored one when asked again', async () => {
     const signer = newSigner();
@@ -89,6 +99,30 @@ describe('EvmSender', () => {
     expect(await provider.getBalance(to)).toBe(210n);
   });
 
+  it('streams a burst in slices: the first is broadcast before the last is stored, nonces unique across them', async () => {
+    const signer = newSigner();
+    await setBalance(provider, signer.address, parseEther('1'));
+    const to = Wallet.createRandom().address;
+    // mined in one block once all are broadcast: anvil mining each as it arrives left some of a key's later nonces queued
+    // for good when they arrived while it mined
+    await withoutAutomine(async () => {
+      // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
+      const sends = await Promise.all(
+        Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
+      );
+      expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
+      await provider.send('evm_mine', []);
+    });
+    expect(await provider.getTransactionCount(signer.address)).toBe(120);
+    expect(await provider.getBalance(to)).toBe(120n);
+
+    // a third slice starts only once one of the first two is done, broadcast included
+    const [times] = await db.sql`
+      select min(a.broadcast_at) as first_broadcast, max(a.created_at) as last_stored
+      from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key like 'slices:%'`;
+    expect(times!.firstBroadcast.getTime()).toBeLessThan(times!.lastStored.getTime());
+  });
+
   it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {
     const to = Wallet.createRandom().address;
     const signers = Array.from({ length: 30 }, newSigner);
@@ -123,8 +157,7 @@ describe('EvmSender', () => {
     const signer = newSigner();
     await setBalance(provider, signer.address, parseEther('1'));
     const to = Wallet.createRandom().address;
-    await provider.send('evm_setAutomine', [false]);
-    try {
+    await withoutAutomine(async () => {
       const first = await sender.send(signer, await transfer('stuck:1', to, 5n));
       expect(await sender.reconcile(signer, { staleAfterMs: 60_000, bump: true })).toEqual([
         expect.objectContaining({ key: 'stuck:1' }),
@@ -145,8 +178,6 @@ describe('EvmSender', () => {
       expect(final).toMatchObject({ confirmed: true, send: { status: 'confirmed', minedHash: bumped!.attempts[1]!.txHash } });
       expect(await provider.getBalance(to)).toBe(5n);
       expect(await sender.reconcile(signer, { staleAfterMs: 0, bump: true })).toEqual([]);
-    } finally {
-      await provider.send('evm_setAutomine', [true]);
-    }
+    });
   });
 });

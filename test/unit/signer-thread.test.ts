@@ -48,6 +48,17 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     }
   });
 
+  it("signs a given key's transactions before the deposit wallets' asked for earlier", async () => {
+    const deposit = await signers.depositSigner(5);
+    const keeper = signers.keySigner(Wallet.createRandom().privateKey);
+    const answered: string[] = [];
+    const sweeps = Array.from({ length: 40 }, (_, i) => deposit.sign(unsigned(BigInt(i))).then(() => answered.push('sweep')));
+    const funding = keeper.sign(unsigned(0n)).then(() => answered.push('funding'));
+    await Promise.all([...sweeps, funding]);
+    // after those the thread held already (IN_THREAD), not after all 40
+    expect(answered.indexOf('funding')).toBeLessThanOrEqual(8);
+  });
+
   it('fails a request it cannot answer alone, and answers the next', async () => {
     await expect(signers.depositSigner(2 ** 31)).rejects.toThrow(/not a deposit index/);
     expect((await signers.depositSigner(1)).address).toBe(

@@ -23,19 +23,11 @@ export async function prepareSweep(deps: SweepDeps, id: string): Promise<{ statu
   return { status: sweep.status, needsFunding: sweep.status === 'funding' };
 }
 
-/**
- * Prices the token transfer and what gas the wallet lacks for it, claiming the wallet's early funding if one is
- * unclaimed (one funding serves one sweep: the claim is unique). The wallet's balance is read at the confirmed block;
- * an early funding not mined by then (pending, or mined later) is counted on top, since it arrives in the wallet before
- * the sweep can be mined (the sweep waits for it); one mined by then is in that balance already (and gone if a native
- * sweep took it since). A sweep short of gas even so asks the keeper for the rest, as without one.
- */
-export async function priceTokenSweep(deps: SweepDeps, sweep: TokenSweepToPrice): Promise<Sweep> {
-  const { evm } = deps;
+/** The token transfer's gas limit: the node's estimate with headroom (one that reverts fails the sweep for good). */
+async function estimateTransferGas({ evm }: SweepDeps, sweep: TokenSweepToPrice): Promise<bigint> {
   const data = encodeTransfer(evm.coldWallet, sweep.amount);
-  let estimate: bigint;
   try {
-    estimate = await evm.provider.estimateGas({ from: sweep.address, to: sweep.tokenContract, data });
+    return gasLimitWithHeadroom(await evm.provider.estimateGas({ from: sweep.address, to: sweep.tokenContract, data }));
   } catch (error) {
     if (isError(error, 'CALL_EXCEPTION')) {
       throw ApplicationFailure.nonRetryable(
@@ -45,21 +37,39 @@ export async function priceTokenSweep(deps: SweepDeps, sweep: TokenSweepToPrice)
     }
     throw error;
   }
-  const gasLimit = gasLimitWithHeadroom(estimate);
-  const fees = await deps.fees();
-  const holdings = await recordedHead(deps, sweep.address);
+}
+
+/**
+ * Prices the token transfer and what gas the wallet lacks for it, claiming the wallet's early funding if one is
+ * unclaimed (one funding serves one sweep: the claim is unique). The wallet's balance is read at the confirmed block;
+ * an early funding not mined by then (pending, or mined later) is counted on top, since it arrives in the wallet before
+ * the sweep can be mined (the sweep waits for it); one mined by then is in that balance already (and gone if a native
+ * sweep took it since). A sweep short of gas even so asks the keeper for the rest, as without one.
+ */
+export async function priceTokenSweep(deps: SweepDeps, sweep: TokenSweepToPrice): Promise<Sweep> {
+  const { evm } = deps;
+  // what does not depend on another read goes together: a burst's lanes wait for each round of the batched reads and
+  // node calls, so two rounds instead of six before the sweep is priced and can ask for (or claim) its funding
+  const [gasLimit, fees, holdings, lastOwn] = await Promise.all([
+    estimateTransferGas(deps, sweep),
+    deps.fees(),
+    recordedHead(deps, sweep.address),
+    deps.reads.lastMinedBlockFrom(sweep.address),
+  ]);
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
   // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose
   // node-side confirmations may run ahead of a listener catching up) must be behind it, or its ETH would count twice
-  const lastOwn = await deps.reads.lastMinedBlockFrom(sweep.address);
   if (lastOwn !== null && lastOwn > confirmedBlock) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction as confirmed yet");
   }
   // looked up after the confirmed block is fixed: a funding stored after this look is mined after that block
-  const early = sweep.earlyFundingKey ? undefined : await deps.reads.unclaimedEarlyFunding(sweep.address);
-  const claimed = early ?? (sweep.earlyFundingKey ? await deps.reads.send(sweep.earlyFundingKey) : undefined);
+  const [early, claimedBefore, balance] = await Promise.all([
+    sweep.earlyFundingKey ? undefined : deps.reads.unclaimedEarlyFunding(sweep.address),
+    sweep.earlyFundingKey ? deps.reads.send(sweep.earlyFundingKey) : undefined,
+    evm.provider.getBalance(sweep.address, confirmedBlock > 0n ? confirmedBlock : 0n),
+  ]);
+  const claimed = early ?? claimedBefore;
   const arriving = claimed !== undefined && !(claimed.blockNumber !== null && claimed.blockNumber <= confirmedBlock);
-  const balance = await evm.provider.getBalance(sweep.address, confirmedBlock > 0n ? confirmedBlock : 0n);
   const counted = arriving && claimed.succeeded !== false ? claimed.value : 0n;
   const funding = gasFundingNeeded(gasLimit * fees.maxFeePerGas, evm.gasMarginPercent, balance + counted);
   return deps.writes.update(sweep.id, {

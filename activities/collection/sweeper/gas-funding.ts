@@ -75,10 +75,15 @@ export async function fundingMinedBy(deps: SweepDeps, sweep: Sweep, until: numbe
   for (;;) {
     // the sweep as the tick found it; priced since, the awaited funding is its own, or the claimed early one
     const current = (await deps.reads.sweep(sweep.id)) ?? sweep;
-    const send = await deps.reads.send(awaitedFundingKey(current));
+    const claimable = current.status === 'funding' && current.earlyFundingKey === null;
+    // the wallet's unclaimed early funding read with the awaited one: the claim step (several reads, a pricing) is
+    // taken only when there is one to claim, not on every poll of every lane whose own funding is not sent yet
+    const [send, early] = await Promise.all([
+      deps.reads.send(awaitedFundingKey(current)),
+      claimable ? deps.reads.unclaimedEarlyFunding(current.address) : undefined,
+    ]);
     if (send?.status === 'mined' || send?.status === 'confirmed') return true;
-    const unclaimed = !send && current.status === 'funding' && current.earlyFundingKey === null;
-    if (unclaimed && (await gasFundingState(deps, sweep.id)) === 'mined') return true;
+    if (!send && early && (await gasFundingState(deps, sweep.id)) === 'mined') return true;
     if (Date.now() + FUNDING_POLL_MS > until) return false;
     await sleep(FUNDING_POLL_MS);
   }

@@ -29,9 +29,13 @@ export async function nativeSweepQuote(
 
 /** Prices the sweep from the balance now and records it; null when it is not worth sending (it is cancelled). */
 export async function priceNativeSweep(deps: SweepDeps, sweep: Sweep): Promise<SweepTransfer | null> {
-  // the balance is read where the listener has recorded everything: our own last send must be behind it
-  const holdings = await recordedHead(deps, sweep.address);
-  const lastOwn = await deps.reads.lastMinedBlockFrom(sweep.address);
+  // the balance is read where the listener has recorded everything: our own last send must be behind it (both read
+  // from the listener's record, which commits a block's checkpoint and our sends' inclusions together: in either
+  // order, a block recorded between the two reads either fails the check or is in the checkpoint the balance is read at)
+  const [holdings, lastOwn] = await Promise.all([
+    recordedHead(deps, sweep.address),
+    deps.reads.lastMinedBlockFrom(sweep.address),
+  ]);
   if (lastOwn !== null && lastOwn > holdings.checkpoint.blockNumber) {
     throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction yet");
   }

@@ -10,10 +10,12 @@ export async function planSweeps(deps: SweepDeps, wallet: { chain: string; addre
   const { evm, reads, writes } = deps;
   if (wallet.chain !== evm.chain)
     throw ApplicationFailure.nonRetryable(`this worker collects on ${evm.chain}, not ${wallet.chain}`, ErrorCode.Conflict);
-  const { native, tokens } = await evmCurrencies(deps);
-  const sweeps = await reads.openSweepsOf(wallet.address);
+  const [{ native, tokens }, sweeps, holdings] = await Promise.all([
+    evmCurrencies(deps),
+    reads.openSweepsOf(wallet.address),
+    reads.holdings(wallet.address),
+  ]);
   const open = new Set(sweeps.map((s) => s.currency));
-  const holdings = await reads.holdings(wallet.address);
   for (const token of tokens) {
     const uncollected = holdings.uncollected.get(token.code);
     if (open.has(token.code) || !uncollected || uncollected.total < minimumOf(deps, token)) continue;

@@ -17,8 +17,11 @@ export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 
   if (sweep.status === 'confirmed' || sweep.status === 'failed') return { status: 'sent' };
   if (sweep.status !== 'sending' && sweep.status !== 'sent')
     throw ApplicationFailure.nonRetryable(`sweep ${id} is ${sweep.status}, not ready to send`, ErrorCode.Conflict);
-  const wallet = await depositWallet(deps, sweep.address);
-  const transfer = sweep.tokenContract !== null ? tokenTransfer(deps, sweep) : await nativeTransfer(deps, sweep);
+  // the wallet's key (a read, a derivation in the signer thread) while the sweep is priced (reads, node calls)
+  const [wallet, transfer] = await Promise.all([
+    depositWallet(deps, sweep.address),
+    sweep.tokenContract !== null ? tokenTransfer(deps, sweep) : nativeTransfer(deps, sweep),
+  ]);
   if (!transfer) return { status: 'cancelled' };
   const send = await evm.sender.send(wallet, {
     key: transferKey(sweep),
@@ -42,8 +45,9 @@ function tokenTransfer({ evm }: SweepDeps, sweep: SweepToSend & { tokenContract:
 
 /** A native sweep pays its amount to the cold wallet; priced now unless its transaction is stored (null: cancelled). */
 async function nativeTransfer(deps: SweepDeps, sweep: SweepToSend): Promise<(SweepTransfer & { call: Call }) | null> {
-  const stored = await deps.evm.sender.stateOf(transferKey(sweep));
-  // a sweep is priced before its transaction is stored: a stored one is sent again as it is
-  const transfer = stored && sweep.gasLimit !== null ? sweep : await priceNativeSweep(deps, sweep);
+  // a sweep is priced before its transaction is stored: a stored one is sent again as it is, and one never priced has
+  // none stored (no lookup)
+  const stored = sweep.gasLimit !== null && (await deps.evm.sender.stateOf(transferKey(sweep)));
+  const transfer = stored ? sweep : await priceNativeSweep(deps, sweep);
   return transfer && { ...transfer, call: { to: deps.evm.coldWallet, value: transfer.amount } };
 }

@@ -1,0 +1,185 @@
+/**
+ * A sweeper's tick against a chain of its own (anvil mining a block per transaction) and a real database, rows laid
+ * out as the listener and the keeper leave them: a wallet credited while a tick runs is swept by that tick (the late
+ * look), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { Contract, HDNodeWallet, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sweepTick, type SweeperDeps } from '../../activities/collection/sweeper/tick.js';
+import { fundingMinedBy } from '../../activities/collection/sweeper/gas-funding.js';
+import { batchedSweepReads } from '../../activities/collection/sweeper/reads.js';
+import { batchedSweepWrites } from '../../activities/collection/sweeper/writes.js';
+import type { SweepDeps } from '../../activities/collection/sweeper/context.js';
+import { EvmSender } from '../../chains/evm/sender.js';
+import { SignerThread } from '../../chains/evm/signer-thread.js';
+import { sharedFeeQuote } from '../../chains/evm/provider.js';
+import type { EvmContext } from '../../chains/evm/context.js';
+import { sweepsByIds } from '../../services/collection/sweeps-store.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { earlyFundingKey } from '../../domain/collection/rules.js';
+import { createLogger } from '../../platform/log.js';
+import type { AnvilChain } from '../../platform/embedded/anvil.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { deployUsdt, fundedWallet, testProvider } from '../support/evm.js';
+import { startOwnAnvil } from '../support/own-anvil.js';
+
+const CHAIN = 'evm-31337';
+const PHRASE = Wallet.createRandom().mnemonic!.phrase;
+const KEEPER = Wallet.createRandom();
+
+let anvil: AnvilChain;
+let provider: JsonRpcProvider;
+let db: TestDatabase;
+let connection: Connection;
+let customer: NonceManager;
+let usdt: string;
+const signers = new SignerThread(PHRASE);
+let evm: EvmContext;
+let base: SweeperDeps;
+
+beforeAll(async () => {
+  [anvil, db, connection] = await Promise.all([
+    startOwnAnvil('anvil-sweeper-tick'),
+    createTestDatabase(),
+    Connection.connect({ address: inject('temporalAddress') }),
+  ]);
+  provider = testProvider(anvil.rpcUrl);
+  customer = await fundedWallet(provider, '100');
+  usdt = await deployUsdt(provider, customer);
+  evm = {
+    chain: CHAIN,
+    chainId: 31337n,
+    provider,
+    sender: new EvmSender({ sql: db.sql, provider, chain: CHAIN, chainId: 31337n, confirmations: 1 }),
+    signers,
+    gasKeeper: signers.keySigner(KEEPER.privateKey),
+    coldWallet: Wallet.createRandom().address.toLowerCase(),
+    confirmations: 1,
+    sweepMinimums: new Map(),
+    gasMarginPercent: 20,
+    resubmitAfterMs: 60_000,
+    gasKeeperSettings: { minBalance: '0', maxFunding: parseEther('1').toString(), pollSeconds: 60 },
+  };
+  base = {
+    sql: db.sql,
+    log: createLogger('sweeper-tick-test', 'silent'),
+    evm,
+    currencies: new CurrencyCatalog(db.sql),
+    // no test here wakes the keeper: its task queue has no worker
+    temporal: { client: new Client({ connection }), taskQueue: `sweeper-tick-test-${Date.now()}` },
+  };
+});
+afterAll(async () => {
+  provider?.destroy();
+  await Promise.all([anvil?.stop(), db?.drop(), signers.close(), connection?.close()]);
+});
+
+let wallets = 0;
+/** A user's deposit wallet (its key derived from PHRASE, as the worker's signer thread derives it). */
+async function depositWallet(): Promise<{ address: string; userId: string }> {
+  const index = wallets++;
+  const address = HDNodeWallet.fromPhrase(PHRASE, undefined, `m/44'/60'/0'/0/${index}`).address.toLowerCase();
+  const [user] = await db.sql`insert into users (email, password_hash) values (${`w${index}@example.com`}, 'x') returning id`;
+  await db.sql`insert into evm_deposit_addresses (user_id, hd_index, address) values (${user!.id}, ${index}, ${address})`;
+  return { address, userId: user!.id as string };
+}
+
+/** The listener's record: the chain's head recorded, and a credited deposit in it (mined by `txHash`). */
+async function credited(wallet: { address: string; userId: string }, currency: string, amount: bigint, txHash: string) {
+  const receipt = (await provider.getTransactionReceipt(txHash))!;
+  await recordHead();
+  const [deposit] = await db.sql`
+    insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id, status, credited_at)
+    values (${wallet.userId}, ${currency}, ${CHAIN}, ${wallet.address}, ${amount.toString()}, ${txHash}, 0,
+            ${`deposit:${txHash}`}, 'credited', now())
+    returning id`;
+  await db.sql`
+    insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash, state)
+    values (${deposit!.id}, ${CHAIN}, ${currency === 'ETH' ? null : usdt}, ${(await customer.getAddress()).toLowerCase()},
+            ${receipt.blockNumber}, ${receipt.blockHash}, 'confirmed')`;
+  return String(deposit!.id);
+}
+
+async function recordHead() {
+  const head = (await provider.getBlock('latest'))!;
+  await db.sql`
+    insert into evm_listener_checkpoints (chain, block_number, block_hash) values (${CHAIN}, ${head.number}, ${head.hash})
+    on conflict (chain) do update set block_number = excluded.block_number, block_hash = excluded.block_hash`;
+}
+
+/** A send of the keeper's as the sender stores it (signed, broadcast now), not mined yet. */
+async function keeperSend(key: string, to: string, value: bigint) {
+  const [send] = await db.sql`
+    insert into evm_sends (chain, key, purpose, from_address, to_address, value, nonce, gas_limit, status)
+    values (${CHAIN}, ${key}, 'gas-funding', ${KEEPER.address.toLowerCase()}, ${to}, ${value.toString()},
+            (select count(*) from evm_sends), 21000, 'pending')
+    returning id`;
+  await db.sql`
+    insert into evm_send_attempts (send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, broadcast_at)
+    values (${send!.id}, 1, ${`0x${key.length.toString(16).padStart(2, '0')}${String(send!.id).padStart(62, '0')}`}, '0x',
+            1000000000, 1000000, now())`;
+}
+
+async function tokenSweep(address: string, status: string, fundingAmount: bigint) {
+  const [sweep] = await db.sql`
+    insert into evm_sweeps (chain, address, currency, token_contract, status, amount, gas_limit, max_fee_per_gas,
+                            max_priority_fee_per_gas, funding_amount)
+    values (${CHAIN}, ${address}, 'USDT', ${usdt}, ${status}, ${parseUnits('100', 6).toString()}, 60000, 1000000000,
+            1000000, ${fundingAmount.toString()})
+    returning id`;
+  return String(sweep!.id);
+}
+
+const sweepOf = async (id: string) => (await sweepsByIds(db.sql, [id])).get(id)!;
+
+describe('the sweeper tick', () => {
+  it('sweeps a wallet credited while the tick runs in that tick', async () => {
+    // the tick's one lane waits for a token sweep's funding, sent and not mined: the tick runs about 4 s
+    const waiting = await depositWallet();
+    const waitingSweep = await tokenSweep(waiting.address, 'funding', 1_000_000n);
+    await keeperSend(`sweep:${CHAIN}:${waitingSweep}:funding`, waiting.address, 1_000_000n);
+    await recordHead();
+
+    const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
+    await sleep(300);
+    const late = await depositWallet();
+    const tx = await customer.sendTransaction({ to: late.address, value: parseEther('0.5') });
+    await credited(late, 'ETH', parseEther('0.5'), (await tx.wait())!.hash);
+
+    const report = await tick;
+    expect(report).toMatchObject({ sent: 1, awaitingGas: 0 });
+    const [sweep] = await db.sql`select id, status from evm_sweeps where address = ${late.address}`;
+    expect(sweep?.status).toBe('sent');
+    const mined = await provider.getBalance(evm.coldWallet);
+    expect(mined).toBeGreaterThan(parseEther('0.49')); // the sweep was broadcast, and mined at once
+    expect((await sweepOf(waitingSweep)).status).toBe('funding');
+  });
+
+  it("has a lane waiting for its sweep's own funding claim the wallet's early funding stored meanwhile", async () => {
+    const wallet = await depositWallet();
+    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
+    const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
+    const depositId = await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
+    // priced before the keeper stored its early funding: the sweep waits for a funding of its own, never sent
+    const id = await tokenSweep(wallet.address, 'funding', 1_000_000_000_000n);
+    const deps: SweepDeps = {
+      ...base,
+      fees: sharedFeeQuote(provider, 2_000),
+      reads: batchedSweepReads(db.sql, CHAIN),
+      writes: batchedSweepWrites(db.sql),
+    };
+    const key = earlyFundingKey(CHAIN, wallet.address, depositId);
+
+    const funded = fundingMinedBy(deps, await sweepOf(id), Date.now() + 4_000);
+    await sleep(300);
+    await keeperSend(key, wallet.address, parseEther('0.01'));
+    await sleep(600); // the lane polls every 200 ms: it has claimed the funding, and waits for it to be mined
+    expect(await sweepOf(id)).toMatchObject({ status: 'funding', earlyFundingKey: key, fundingAmount: 0n });
+    await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${key}`;
+
+    expect(await funded).toBe(true);
+    expect(await db.sql`select 1 from evm_sends where key = ${`sweep:${CHAIN}:${id}:funding`}`).toHaveLength(0);
+  });
+});

@@ -18,7 +18,7 @@ import {
   NATIVE_TRANSFER_GAS,
   earlyFundingKey,
   earlyFundingPrefix,
-  gasFundingNeeded,
+  earlyFundingAmount,
   gasLimitWithHeadroom,
 } from '../../domain/collection/rules.js';
 import { quoteFees, type FeeQuote } from '../../chains/evm/provider.js';
@@ -110,7 +110,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         return null;
       });
       const gas = estimate === null ? null : gasLimitWithHeadroom(estimate) * fees.maxFeePerGas;
-      amounts.set(w.tokenContract, gas === null ? null : gasFundingNeeded(gas, evm.gasMarginPercent, 0n));
+      amounts.set(w.tokenContract, gas === null ? null : earlyFundingAmount(gas, evm.gasMarginPercent));
     }
     return worthSweeping.flatMap((w) => {
       const amount = amounts.get(w.tokenContract);

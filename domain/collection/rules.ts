@@ -41,6 +41,20 @@ export function gasFundingNeeded(cost: bigint, marginPercent: number, walletBala
   return wanted > walletBalance ? wanted - walletBalance : 0n;
 }
 
+/**
+ * Room in an early gas funding for the base fee to rise before its sweep is priced: the funding is quoted while the
+ * deposit confirms, blocks before the sweep, and EIP-1559 lets the base fee rise 12.5% per full block, which a burst's
+ * blocks are (its deposits, their fundings and sweeps); three such blocks make ×1.42. Without the room, a burst's token
+ * sweeps, priced at the risen fee, each asked the keeper for the difference after their credit and waited a block or
+ * more for it (a quiet 500 burst: 250 of 250 in one run). What is left over stays in the wallet and pays its next sweep.
+ */
+export const EARLY_FUNDING_FEE_RISE_PERCENT = 50;
+
+/** An early gas funding: the token transfer's cost at the quoted fees, with room for them to rise, plus the margin. */
+export function earlyFundingAmount(cost: bigint, marginPercent: number): bigint {
+  return gasFundingNeeded(divCeil(cost * BigInt(100 + EARLY_FUNDING_FEE_RISE_PERCENT), 100n), marginPercent, 0n);
+}
+
 /** Gas limit for a contract call: the node's estimate with headroom, since state may move between estimate and send. */
 export function gasLimitWithHeadroom(estimate: bigint, percent = 20): bigint {
   return divCeil(estimate * BigInt(100 + percent), 100n);

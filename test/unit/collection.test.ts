@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bumpedFees,
   confirmationsAt,
+  earlyFundingAmount,
   gasFundingNeeded,
   gasLimitWithHeadroom,
   nativeSweepValue,
@@ -29,6 +30,13 @@ describe('collection arithmetic', () => {
     expect(gasFundingNeeded(1_000n, 10, 600n)).toBe(500n);
     expect(gasFundingNeeded(1_000n, 10, 5_000n)).toBe(0n);
     expect(gasFundingNeeded(1_000n, 0, 0n)).toBe(1_000n);
+  });
+
+  it('funds early with room for the fee to rise over three full blocks, then the margin', () => {
+    // ×1.5 for the fee, then +10%: covers 1.125³ ≈ 1.42 times the quoted fee with the margin still whole
+    expect(earlyFundingAmount(1_000n, 10)).toBe(1_650n);
+    expect(earlyFundingAmount(1_000n, 10)).toBeGreaterThanOrEqual(gasFundingNeeded((1_000n * 1_424n) / 1_000n, 10, 0n));
+    expect(earlyFundingAmount(1_001n, 0)).toBe(1_502n);
   });
 
   it('adds headroom to gas estimates and raises both fees enough for a replacement', () => {

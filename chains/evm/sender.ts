@@ -70,43 +70,26 @@ function sentOrThrow(outcome: Outcome): Send {
   if ('error' in outcome) throw outcome.error;
   return outcome.send;
 }
-/**
- * Sends stored in one SQL transaction and broadcast together at most: a slice. A burst's sends (a sweeper's tick asks
- * for hundreds at once) go out slice by slice, so the first are on the wire while later ones are still being signed:
- * one batch of 500 put its first sweep on the wire only once all 500 were signed, stored and read back.
- */
-const SENDS_PER_BATCH = 50;
-/**
- * Slices in flight at once: while one is signed in its SQL transaction (the signer thread is the bottleneck), the one
- * before it commits and is broadcast. Slices of one key still take its nonces one after the other (`reserveNonces`
- * locks the key's row until the slice commits).
- */
-const BATCHES_IN_FLIGHT = 2;
+/** Sends stored in one SQL transaction and broadcast together at most. */
+const SENDS_PER_BATCH = 500;
 
 export class EvmSender {
   /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
   private readonly byKey: (key: string) => Promise<Send | undefined>;
   /**
    * Sends asked for together, from any keys, are stored in one SQL transaction and broadcast as one batch (group
-   * commit: those asked for while a batch is written go in the next), a slice of SENDS_PER_BATCH at most, two in
-   * flight; a batch that throws is tried one send at a time.
+   * commit: those asked for while a batch is written go in the next); a batch that throws is tried one send at a time.
    */
   private readonly sending: BatchQueue<SendJob, Outcome>;
-  /** The last slice's broadcast: the next waits for it (`inBroadcastOrder`). */
-  private broadcasting: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
   ) {
     this.byKey = batchedLookup((keys) => sendsByKeys(deps.sql, deps.chain, keys));
-    this.sending = new BatchQueue(
-      async (jobs) => {
-        const outcomes = await this.sendEach(jobs);
-        return jobs.map((job) => outcomes.get(job)!);
-      },
-      SENDS_PER_BATCH,
-      BATCHES_IN_FLIGHT,
-    );
+    this.sending = new BatchQueue(async (jobs) => {
+      const outcomes = await this.sendEach(jobs);
+      return jobs.map((job) => outcomes.get(job)!);
+    }, SENDS_PER_BATCH);
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
@@ -114,12 +97,7 @@ export class EvmSender {
     return sentOrThrow(await this.sending.submit({ signer, request }));
   }
 
-  /**
-   * Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`): one batch,
-   * not slices, since slices of one key go one after the other (its nonce row is locked until a slice commits), each
-   * paying its own round trips: the gas keeper's 250 early fundings in slices of 50 went out over 3.4 s at load 6,
-   * against 1.5 s for 176 in one batch, and the last funding is what the last token sweep waits for.
-   */
+  /** Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`). */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
     const jobs = requests.map((request) => ({ signer, request }));
     const outcomes = await this.sendEach(jobs);
@@ -187,14 +165,9 @@ export class EvmSender {
         signed.map(({ send, raw, fees }) => ({ sendId: ids.get(send.key)!, attempt: 1, ...raw, ...fees })),
       );
     });
-    const { stored, pending, pushed } = await this.inBroadcastOrder(async () => {
-      const stored = await sendsByKeys(sql, chain, keys);
-      // a key's lower nonces first (see inBroadcastOrder)
-      const pending = [...stored.values()]
-        .filter((send) => send.status === 'pending')
-        .sort((a, b) => a.from.localeCompare(b.from) || Number(a.nonce - b.nonce));
-      return { stored, pending, pushed: await Promise.allSettled(pending.map((send) => this.push(send))) };
-    });
+    const stored = await sendsByKeys(sql, chain, keys);
+    const pending = [...stored.values()].filter((send) => send.status === 'pending');
+    const pushed = await Promise.allSettled(pending.map((send) => this.push(send)));
     const failed = new Map<string, unknown>();
     const reached: Send[] = [];
     pushed.forEach((result, i) => {
@@ -211,19 +184,6 @@ export class EvmSender {
         return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
       }),
     );
-  }
-
-  /**
-   * Runs a slice's broadcast after the broadcasts of the slices that committed before it: two slices in flight may hold
-   * nonces of one key (the second reserved them once the first committed), and a node should see a key's nonces in
-   * order (one keeps a later nonce until the earlier arrives, but anvil, mining while a key's transactions arrive, left
-   * some queued for good in tests). The turn is taken as soon as the slice has committed, so the order is that of the
-   * commits, which a shared key's row lock makes its nonce order; only the broadcasts wait, not the signing.
-   */
-  private inBroadcastOrder<T>(broadcast: () => Promise<T>): Promise<T> {
-    const turn = this.broadcasting.then(broadcast);
-    this.broadcasting = turn.catch(() => undefined); // a failed broadcast holds up no later one
-    return turn;
   }
 
   /** Where a send stands on chain now, from the node's receipts (the listener's view may lag or be down). */

@@ -27,8 +27,7 @@ const ENTRY = new URL('./signer-thread-entry.ts', import.meta.url);
  * Requests handed to the thread at a time; the rest wait on this side, where a given key's signatures (the gas
  * keeper's fundings, a hot wallet's withdrawals) go before the deposit wallets' (sweeps). A burst's sweeps are hundreds
  * of signatures, and the keeper's fundings queued behind them held back the token sweeps waiting for those fundings to
- * be mined: a traced burst of 500 at load 8–10 broadcast the keeper's 239 early fundings in five slices from 1.4 to
- * 6.3 s, each waiting behind the sweeps' slices. A few in the thread keep it busy between answers.
+ * be mined. A few in the thread keep it busy between answers.
  */
 const IN_THREAD = 8;
 

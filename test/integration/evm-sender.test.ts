@@ -99,30 +99,6 @@ describe('EvmSender', () => {
     expect(await provider.getBalance(to)).toBe(210n);
   });
 
-  it('streams a burst in slices: the first is broadcast before the last is stored, nonces unique across them', async () => {
-    const signer = newSigner();
-    await setBalance(provider, signer.address, parseEther('1'));
-    const to = Wallet.createRandom().address;
-    // mined in one block once all are broadcast: anvil mining each as it arrives left some of a key's later nonces queued
-    // for good when they arrived while it mined
-    await withoutAutomine(async () => {
-      // asked for at once: slices of the queue, two in flight, both reserving this key's nonces
-      const sends = await Promise.all(
-        Array.from({ length: 120 }, async (_, i) => sender.send(signer, await transfer(`slices:${i}`, to, 1n))),
-      );
-      expect(new Set(sends.map((s) => s.nonce)).size).toBe(120);
-      await provider.send('evm_mine', []);
-    });
-    expect(await provider.getTransactionCount(signer.address)).toBe(120);
-    expect(await provider.getBalance(to)).toBe(120n);
-
-    // a third slice starts only once one of the first two is done, broadcast included
-    const [times] = await db.sql`
-      select min(a.broadcast_at) as first_broadcast, max(a.created_at) as last_stored
-      from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key like 'slices:%'`;
-    expect(times!.firstBroadcast.getTime()).toBeLessThan(times!.lastStored.getTime());
-  });
-
   it('sends from many keys asked for at once in one batch: one that fails fails alone, and asked again each goes once', async () => {
     const to = Wallet.createRandom().address;
     const signers = Array.from({ length: 30 }, newSigner);

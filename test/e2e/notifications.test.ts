@@ -97,8 +97,12 @@ describe('notifications', () => {
     expect(message).toMatchObject({ parse_mode: 'MarkdownV2' });
     expect(message.text).toContain('0\\.05 ETH is on your balance\\.');
 
-    const log = await stack.api.get('/v1/ops/notification-deliveries?status=sent', { token: stack.admin.token });
-    const mine = log.body.data.filter((d: { user_id: string }) => d.user_id === user.id);
+    // a delivery is recorded as sent once its channel has answered, which can be just after the sink has the message
+    const mine = await eventually('both deliveries recorded as sent', async () => {
+      const log = await stack.api.get('/v1/ops/notification-deliveries?status=sent', { token: stack.admin.token });
+      const rows = log.body.data.filter((d: { user_id: string }) => d.user_id === user.id);
+      return rows.length >= 2 ? rows : undefined;
+    });
     expect(mine.map((d: { channel: string }) => d.channel).sort()).toEqual(['email', 'telegram']);
     expect(
       mine.every((d: { event_type: string; attempts: number }) => d.event_type === 'deposit_credited' && d.attempts === 1),

@@ -103,12 +103,20 @@ export async function replayJournal(sql: Sql, pair: Pair, untilSeq: number): Pro
 /**
  * Per currency, what open orders and pending trigger orders still hold (their rows) against what the order escrow
  * holds pending (the ledger), read in one statement, so in one snapshot (or in the caller's, inside a transaction):
- * every transaction that changes one changes the other, so they are equal unless money leaked.
+ * every transaction that changes one changes the other, so they are equal unless money leaked. The open orders are
+ * found through `open_orders` (migration 983) and still filtered by their status: an open order missing from that
+ * list shows here as a mismatch, never hides one.
  */
 export async function heldFunds(db: Db): Promise<Array<{ currency: string; ordersHeld: bigint; escrowPending: bigint }>> {
   const rows = await db`
+    with open_held as materialized (
+      -- each open order's row by its key (lateral, limit 1), never a scan of every order
+      select o.hold_currency as currency, sum(o.held) as held
+      from open_orders k cross join lateral (select hold_currency, held, status from orders o where o.id = k.id limit 1) o
+      where o.status in ('new', 'open')
+      group by o.hold_currency)
     select c.code as currency,
-      coalesce((select sum(held) from orders where hold_currency = c.code and status in ('new', 'open')), 0)
+      coalesce((select held from open_held h where h.currency = c.code), 0)
         + coalesce((select sum(hold_amount) from trigger_orders where hold_currency = c.code and status = 'pending'), 0)
         as orders_held,
       coalesce((select credits_pending from ledger_accounts where name = ${ORDER_ESCROW} and currency = c.code), 0) as escrow_pending

@@ -693,12 +693,16 @@ const conflictInBatch = (): SubmitOutcome => ({
   error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
 });
 
-/** Stores the accepted orders (created_at: the transaction's start). */
+/**
+ * Stores the accepted orders (created_at: the transaction's start) and lists them as open (`open_orders`, migration
+ * 983: settlement removes them once closed) in the same statement.
+ */
 async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(f: (r: (typeof rows)[number]) => T) => tx.array(rows.map(f) as never[]);
   const numbers = (f: (r: (typeof rows)[number]) => number | bigint | boolean | null) => numberArray(rows.map(f));
   await tx`
+    with stored as (
     insert into orders (id, user_id, pair, side, type, price, amount, quote_amount, time_in_force, post_only, client_order_id,
       idempotency_key, hold_currency, hold_amount, held, seq)
     select u.id, u.user_id, ${pair}, u.side, u.type, u.price, u.amount, u.quote_amount, u.tif, u.post_only, u.client_order_id,
@@ -711,5 +715,7 @@ async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<voi
       ${col((r) => r.submission.clientOrderId)}::text[], ${col((r) => r.submission.idempotencyKey)}::text[],
       ${col((r) => r.submission.checked.hold.currency)}::text[], ${numbers((r) => r.submission.checked.hold.amount)}::numeric[],
       ${numbers((r) => r.seq)}::bigint[])
-      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)`;
+      as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)
+    returning pair, id)
+    insert into open_orders (pair, id) select pair, id from stored`;
 }

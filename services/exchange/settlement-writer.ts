@@ -59,6 +59,7 @@ export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem
     insertTrades(tx, pair, items),
     updateOrders(
       tx,
+      pair,
       items,
       items.flatMap((i) => (i.answered ? [i.applied.orderId] : [])),
     ),
@@ -101,8 +102,11 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
   return rows.map(toCandle);
 }
 
-/** Writes the orders' new state; answers, as stored, those of `answered` (most orders' callers were answered already). */
-async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[]): Promise<Map<number, StoredOrder>> {
+/**
+ * Writes the orders' new state and takes those it closed off `open_orders` (migration 983), in one statement; answers,
+ * as stored, those of `answered` (most orders' callers were answered already).
+ */
+async function updateOrders(tx: Tx, pair: Pair, items: SettlementItem[], answered: number[]): Promise<Map<number, StoredOrder>> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
   const orders = new Map<number, OrderFunds & { placing: boolean }>();
   for (const item of items)
@@ -111,6 +115,7 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
   const ids = numberArray(rows.map((r) => r.orderId));
+  const closed = numberArray(rows.flatMap((r) => (r.status === 'open' ? [] : [r.orderId])));
   // an order whose last change is its own placement was decided when it was journaled: it keeps that time, which is
   // also the updated_at its placer was answered with (before settlement)
   const updated = await tx`
@@ -129,7 +134,9 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
     -- the id list again, as an index condition: joined only to unnest's rows, the planner hashed the whole table of a
     -- young market (its statistics still those of a smaller table) on every batch
     where o.id = u.id and o.id = any(${ids}::bigint[])
-    returning o.*)
+    returning o.*),
+    -- closed states are final: a replay deletes nothing more
+    no_longer_open as (delete from open_orders where pair = ${pair.code} and id = any(${closed}::bigint[]))
     select * from updated where id = any(${numberArray(answered)}::bigint[])`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));
 }

@@ -248,6 +248,30 @@ describe('placing and matching orders', () => {
     expect(pgErrorCode(await journalFrom(last + 2))).toBe('23505');
     expect(await journalFrom(last + 1)).toBe(rolledBack);
   });
+
+  it('keeps in open_orders exactly the orders still new or open: placed, filled, cancelled, settled', async () => {
+    // the tests above placed, filled, partly filled and cancelled orders; this one waits until all of it is settled
+    await (await markets.ready('BTC-USDT')).drained();
+    const [kept] = await db.sql`
+      select (select array_agg(id order by id) from open_orders) as listed,
+             (select array_agg(id order by id) from orders where status in ('new', 'open')) as open,
+             (select count(*)::int from orders where status not in ('new', 'open')) as closed`;
+    expect(kept!.open.length).toBeGreaterThan(0);
+    expect(kept!.closed).toBeGreaterThan(0);
+    expect(kept!.listed).toEqual(kept!.open);
+  });
+
+  it("settles an order's row in place: no index of orders names a column settlement writes, and its pages leave room", async () => {
+    // an update that changes a column an index names (as key, expression or predicate) is never HOT: a new row version
+    // elsewhere and an entry in every index of the table (settlement-writer.ts `updateOrders` writes these)
+    const written = ['status', 'reason', 'filled_amount', 'filled_quote', 'fee', 'held', 'updated_at'];
+    const indexes = await db.sql`
+      select pg_get_indexdef(indexrelid) as def from pg_index where indrelid = 'orders'::regclass`;
+    expect(indexes.length).toBeGreaterThan(0);
+    for (const { def } of indexes) for (const column of written) expect(def).not.toMatch(new RegExp(`\\b${column}\\b`));
+    const [table] = await db.sql`select reloptions from pg_class where oid = 'orders'::regclass`;
+    expect(table!.reloptions).toContain('fillfactor=70');
+  });
 });
 
 describe('recovery', () => {

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CANDLE_PERIODS } from '../../services/exchange/candles-store.js';
 import { levelRows, type FeedMessage } from '../../services/exchange/market-feed.js';
 import type { ApiDeps } from '../context.js';
+import { feedFrame } from './feed-frames.js';
 
 const PUBLIC = new RegExp(
   `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
@@ -35,14 +36,16 @@ function session(ws: WebSocket, deps: ApiDeps): void {
   const send = (message: object) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
+  const deliver = (message: FeedMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(feedFrame(message));
+  };
   const fail = (message: string, channel?: string) => send({ event: 'error', message, ...(channel ? { channel } : {}) });
 
   const subscribe = (channel: string) => {
     subscriptions.get(channel)?.();
     if (channel === 'orders' || channel === 'balances') {
       if (!userId) return fail('authenticate first: {"op":"auth","token":"<access token>"}', channel);
-      const rename = (m: FeedMessage) => send({ ...m, channel });
-      subscriptions.set(channel, exchange.feed.subscribe(`${channel}:${userId}`, rename));
+      subscriptions.set(channel, exchange.feed.subscribe(`${channel}:${userId}`, deliver));
       return send({ event: 'subscribed', channel });
     }
     const match = PUBLIC.exec(channel);
@@ -56,7 +59,7 @@ function session(ws: WebSocket, deps: ApiDeps): void {
         return fail(error instanceof Error ? error.message : 'unavailable', channel);
       }
       // the snapshot and the subscription happen in the same turn: no update can fall between them
-      subscriptions.set(channel, exchange.feed.subscribe(channel, send));
+      subscriptions.set(channel, exchange.feed.subscribe(channel, deliver));
       return send({
         channel,
         type: 'snapshot',
@@ -65,7 +68,7 @@ function session(ws: WebSocket, deps: ApiDeps): void {
         asks: levelRows(book.pair, book.asks),
       });
     }
-    subscriptions.set(channel, exchange.feed.subscribe(channel, send));
+    subscriptions.set(channel, exchange.feed.subscribe(channel, deliver));
     send({ event: 'subscribed', channel });
   };
 

@@ -2,7 +2,7 @@
 -- the predicate of the open-orders index, and an update that changes an indexed column (key, expression or predicate)
 -- is never HOT: a new row version on another page and an entry in each of the table's five indexes, every time. The
 -- open orders are now listed in a table of their own and no index of `orders` names a column settlement writes, so its
--- updates are HOT when the row's page has room; the fillfactor leaves that room for about an update per row.
+-- updates are HOT when the row's page has room; the fillfactor leaves that room for an update of every row of the page.
 --
 -- `orders` has two writers, both the market's (services/exchange/): the statement that stores a batch's new orders
 -- lists them here in the same statement, and settlement's update of their state removes those it closed, also in the
@@ -17,7 +17,7 @@ CREATE TABLE open_orders (
 INSERT INTO open_orders (pair, id) SELECT pair, id FROM orders WHERE status IN ('new', 'open');
 
 DROP INDEX orders_open;
-ALTER TABLE orders SET (fillfactor = 70);
+ALTER TABLE orders SET (fillfactor = 50);
 
 -- the console's volumes and the trade reports read trades by time range only: a BRIN index answers that on a table
 -- appended in time order, for a few pages of summaries instead of a b-tree entry per trade (trades are settled in

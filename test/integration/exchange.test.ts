@@ -270,7 +270,7 @@ describe('placing and matching orders', () => {
     expect(indexes.length).toBeGreaterThan(0);
     for (const { def } of indexes) for (const column of written) expect(def).not.toMatch(new RegExp(`\\b${column}\\b`));
     const [table] = await db.sql`select reloptions from pg_class where oid = 'orders'::regclass`;
-    expect(table!.reloptions).toContain('fillfactor=70');
+    expect(table!.reloptions).toContain('fillfactor=50');
   });
 });
 

@@ -8,13 +8,15 @@
 -- lists them here in the same statement, and settlement's update of their state removes those it closed, also in the
 -- same statement (closed states are final: nothing comes back). Readers still filter by the order's status, so a row
 -- missing here shows as a held-funds mismatch in the audit, never hides one.
+--
+-- Keyed by the order's id alone: an integer key is the cheapest entry to add and remove, and the pair (a filter of the
+-- operators' list) is read beside it
 CREATE TABLE open_orders (
-  pair text NOT NULL,
-  id   bigint NOT NULL,
-  PRIMARY KEY (pair, id)
+  id   bigint PRIMARY KEY,
+  pair text NOT NULL
 );
 
-INSERT INTO open_orders (pair, id) SELECT pair, id FROM orders WHERE status IN ('new', 'open');
+INSERT INTO open_orders (id, pair) SELECT id, pair FROM orders WHERE status IN ('new', 'open');
 
 DROP INDEX orders_open;
 ALTER TABLE orders SET (fillfactor = 50);

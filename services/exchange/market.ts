@@ -716,6 +716,6 @@ async function insertOrders(tx: Tx, pair: string, rows: Accepted[]): Promise<voi
       ${col((r) => r.submission.checked.hold.currency)}::text[], ${numbers((r) => r.submission.checked.hold.amount)}::numeric[],
       ${numbers((r) => r.seq)}::bigint[])
       as u(id, user_id, side, type, price, amount, quote_amount, tif, post_only, client_order_id, idempotency_key, hold_currency, hold_amount, seq)
-    returning pair, id)
-    insert into open_orders (pair, id) select pair, id from stored`;
+    returning id, pair)
+    insert into open_orders (id, pair) select id, pair from stored`;
 }

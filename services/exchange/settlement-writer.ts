@@ -59,7 +59,6 @@ export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem
     insertTrades(tx, pair, items),
     updateOrders(
       tx,
-      pair,
       items,
       items.flatMap((i) => (i.answered ? [i.applied.orderId] : [])),
     ),
@@ -106,7 +105,7 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
  * Writes the orders' new state and takes those it closed off `open_orders` (migration 983), in one statement; answers,
  * as stored, those of `answered` (most orders' callers were answered already).
  */
-async function updateOrders(tx: Tx, pair: Pair, items: SettlementItem[], answered: number[]): Promise<Map<number, StoredOrder>> {
+async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[]): Promise<Map<number, StoredOrder>> {
   // the last state of each order in the batch wins: states are absolute, so a replay writes the same values
   const orders = new Map<number, OrderFunds & { placing: boolean }>();
   for (const item of items)
@@ -136,7 +135,7 @@ async function updateOrders(tx: Tx, pair: Pair, items: SettlementItem[], answere
     where o.id = u.id and o.id = any(${ids}::bigint[])
     returning o.*),
     -- closed states are final: a replay deletes nothing more
-    no_longer_open as (delete from open_orders where pair = ${pair.code} and id = any(${closed}::bigint[]))
+    no_longer_open as (delete from open_orders where id = any(${closed}::bigint[]))
     select * from updated where id = any(${numberArray(answered)}::bigint[])`;
   return new Map(updated.map((r) => [Number(r.id), toOrder(r)]));
 }

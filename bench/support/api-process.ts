@@ -4,6 +4,8 @@
  *   WRITE_BATCHES_IN_FLIGHT  → the same (unset: the default), and to the engines the benches run in-process
  *   BENCH_API_NODE_ARGS      → node's own flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
  *                              (each of its processes writes a profile when it exits)
+ *   BENCH_API_LOG            → a file the API's output is appended to, where a bench would otherwise drop it (what
+ *                              it said when it did not start; --trace-gc-nvp's lines, to count bytes allocated)
  */
 import { loadConfig } from '../../platform/config.js';
 import { percentile } from './stats.js';
@@ -18,6 +20,12 @@ export function apiProcessEnv(): Record<string, string> {
 /** The group-commit batches in flight the API runs with, for the same engine called in-process. */
 export function writeBatchesInFlight(): number {
   return loadConfig({ SLUICE_ENV: 'dev', WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT }).WRITE_BATCHES_IN_FLIGHT;
+}
+
+/** How a bench that does not keep the API's output spawns it: into BENCH_API_LOG, or nowhere. */
+export function apiOutput(): { output: 'file'; logFile: string } | { output: 'ignore' } {
+  const logFile = process.env.BENCH_API_LOG;
+  return logFile ? { output: 'file', logFile } : { output: 'ignore' };
 }
 
 export function apiNodeArgs(): string[] {

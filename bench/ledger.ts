@@ -50,8 +50,11 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
-await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
-  const writer = new LedgerWriter(sql, writeBatchesInFlight());
+await withBenchDatabase({ maxConnections: 1 }, async ({ sql, pg }) => {
+  // the module's own pool counts its statements as the API's does (the same debug hook, so the same cost per statement)
+  let statements = 0;
+  const modulePool = createSql(pg.url('bench'), { max: 10, onStatement: () => statements++ });
+  const writer = new LedgerWriter(modulePool, writeBatchesInFlight());
   const figures: Figures[] = [];
 
   // 1a. one hot account: every transfer debits the same user (the worst case for row locks)
@@ -191,10 +194,12 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
         ['spread', '50 payers', (i: number) => payers[i % payers.length]!, spreadRun],
       ] as const) {
         await vacuumBoth();
+        const statementsBefore = statements;
         const [[module, ownGc], moduleCpu] = await withStackCpu(TRANSFERS, () => withOwnGc(() => moduleRun(CONCURRENCY, round)));
         const scenario = `${name}, round ${round}`;
         stackCpuLines.push(
-          `${scenario}, the module:\n${formatStackCpu(moduleCpu, 'transfer')}\n${formatOwnGc(ownGc, TRANSFERS)}`,
+          `${scenario}, the module: ${((statements - statementsBefore) / TRANSFERS).toFixed(2)} SQL statements per transfer\n` +
+            `${formatStackCpu(moduleCpu, 'transfer')}\n${formatOwnGc(ownGc, TRANSFERS)}`,
         );
         figures.push({
           name: `ledger module at concurrency ${CONCURRENCY}, ${name}, round ${round}`,
@@ -230,6 +235,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
   } finally {
     await api.stop();
   }
+  await modulePool.end();
   const audit = await recomputeLedger(sql);
   if (!audit.ok) throw new Error('the ledger does not balance after the benchmark');
   await sql.end();

@@ -19,7 +19,7 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
-import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
+import { formatStackCpu, stackCpuPerRequest, withStackCpu, type StackCpuDelta } from './support/stack-cpu.js';
 import {
   apiNodeArgs,
   apiOutput,
@@ -228,6 +228,7 @@ await withBenchDatabase({ maxConnections: 1 }, async ({ sql, pg }) => {
           apiCpuMs,
           clientCpuMs: run.cpuMs / REQUESTS,
           inProcessCpuMs: module.cpuMs / TRANSFERS,
+          ...stackCpuOfBoth(moduleCpu, stackCpu),
         });
       }
     agent.destroy();
@@ -256,3 +257,9 @@ await withBenchDatabase({ maxConnections: 1 }, async ({ sql, pg }) => {
   console.log(stackCpuLines.join('\n'));
 });
 process.exit(0);
+
+/** Both sides' whole-stack CPU per transfer, where /proc was read for both. */
+function stackCpuOfBoth(inProcess: StackCpuDelta | undefined, api: StackCpuDelta | undefined) {
+  const [a, b] = [stackCpuPerRequest(inProcess), stackCpuPerRequest(api)];
+  return a !== undefined && b !== undefined ? { stackCpuMs: { inProcess: a, api: b } } : {};
+}

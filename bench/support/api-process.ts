@@ -135,7 +135,16 @@ export interface Comparison {
   apiCpuMs?: number;
   clientCpuMs?: number;
   inProcessCpuMs?: number;
+  /**
+   * The whole stack's CPU ms per request (every process: PostgreSQL's too) in each side's run. On a machine other work
+   * keeps busy, each run's throughput follows the share of the cores it got, which moves from run to run; what a
+   * request costs does not, so their ratio sets the two sides against each other as if they had the same share.
+   */
+  stackCpuMs?: { inProcess: number; api: number };
 }
+
+/** The in-process side's stack CPU per request over the API side's: API ÷ in-process at the same share of the cores. */
+const perCpuRatio = (r: Comparison) => r.stackCpuMs && r.stackCpuMs.inProcess / r.stackCpuMs.api;
 
 /** The line the issue asks every bench for: the engine alone, the same through the API, their ratio. */
 export function printComparisons(title: string, rows: Comparison[]): void {
@@ -146,6 +155,7 @@ export function printComparisons(title: string, rows: Comparison[]): void {
       'in-process/s': Math.round(r.inProcessPerSecond),
       'API/s': Math.round(r.apiPerSecond),
       'API ÷ in-process': `${Math.round((100 * r.apiPerSecond) / r.inProcessPerSecond)}%`,
+      ...(r.stackCpuMs ? { 'at equal CPU': `${Math.round(100 * perCpuRatio(r)!)}%` } : {}),
       'API p99 ms': +r.apiP99Ms.toFixed(1),
       'SQL statements per request': +r.sqlPerRequest.toFixed(2),
       ...cpuColumns(r),
@@ -162,9 +172,13 @@ export function roundsLine(name: string, rounds: Comparison[]): string {
   const ratios = sorted(rounds.map((c) => c.apiPerSecond / c.inProcessPerSecond));
   const p99s = sorted(rounds.map((c) => c.apiP99Ms));
   const percent = (ratio: number) => `${Math.round(100 * ratio)}%`;
+  const perCpu = sorted(rounds.flatMap((c) => perCpuRatio(c) ?? []));
   return (
     `${name}: API ÷ in-process by round (sorted) ${ratios.map(percent).join(', ')}, median ${percent(percentile(ratios, 50))}; ` +
-    `p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms`
+    `p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms` +
+    (perCpu.length === rounds.length
+      ? `; at equal CPU (stack CPU per request) ${perCpu.map(percent).join(', ')}, median ${percent(percentile(perCpu, 50))}`
+      : '')
   );
 }
 

@@ -40,8 +40,8 @@ interface LockedAccount extends AccountState {
  * Statements that do not need each other's answers go out together (postgres.js pipelines what is issued at once on a
  * transaction's connection, and the server runs it in order): the batch costs two round trips plus begin and commit
  * (the writer sends BEGIN with the first and COMMIT with the second: writer.ts), not one per statement, and the locks
- * are held that much shorter. A failing statement aborts the transaction, so
- * the ones behind it fail too and its error is the first to arrive.
+ * are held that much shorter. A failing statement aborts the transaction, so the ones behind it fail too and its
+ * error is the first to arrive.
  */
 export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<GroupOutcome[]> {
   return (await stageGroups(tx, groups)).written;

@@ -5,9 +5,11 @@
  * The last table sets each API scenario against the module's (one hot payer, spread payers) at the same concurrency,
  * in the same run: the API cannot batch more requests than are in flight, so the module is held to the same number.
  * The module alone swings by a third between runs minutes apart on a shared machine, so the two alternate, module
- * then API, for `--rounds` rounds: every round's ratio is printed, and their median.
+ * then API, for `--rounds` rounds: every round's ratio is printed, and their median. Each measured run, either side's,
+ * starts from vacuumed tables, and prints what every process of the stack spent per transfer meanwhile (the module's
+ * run with the bench process's own GC pauses, the API's with the API's), so a slow round says whose time it lost.
  * Usage: node --import tsx bench/ledger.ts [--transfers 20000] [--requests 5000] [--concurrency 50] [--rounds 3]
- * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS (bench/support/api-process.ts).
+ * and the API process's BENCH_API_PROCESSES / BENCH_API_NODE_ARGS / BENCH_API_LOG (bench/support/api-process.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -17,9 +19,10 @@ import { spawnEntryPoint, waitUntil } from '../platform/embedded/process.js';
 import { ApiClient } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { percentile, printFigures, runConcurrently, type Figures } from './support/stats.js';
-import { formatStackCpu, withStackCpu } from './support/stack-cpu.js';
+import { formatStackCpu, stackCpuPerRequest, withStackCpu, type StackCpuDelta } from './support/stack-cpu.js';
 import {
   apiNodeArgs,
+  apiOutput,
   apiProcessEnv,
   countingSql,
   formatApiRuntime,
@@ -30,6 +33,9 @@ import {
 } from './support/api-process.js';
 import { keepAliveAgent, post } from './support/http-post.js';
 import { withBenchDatabase } from './support/bench-database.js';
+import { formatOwnGc, withOwnGc } from './support/own-gc.js';
+import { vacuumed } from './support/pg-activity.js';
+import { createSql } from '../platform/db/client.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +50,11 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 
-await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
-  const writer = new LedgerWriter(sql, writeBatchesInFlight());
+await withBenchDatabase({ maxConnections: 1 }, async ({ sql, pg }) => {
+  // the module's own pool counts its statements as the API's does (the same debug hook, so the same cost per statement)
+  let statements = 0;
+  const modulePool = createSql(pg.url('bench'), { max: 10, onStatement: () => statements++ });
+  const writer = new LedgerWriter(modulePool, writeBatchesInFlight());
   const figures: Figures[] = [];
 
   // 1a. one hot account: every transfer debits the same user (the worst case for row locks)
@@ -116,7 +125,7 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
   const admin = { email: 'admin@bench.test', password: 'bench admin password' };
   const api = spawnEntryPoint('api', {
     nodeArgs: apiNodeArgs(),
-    output: 'ignore',
+    ...apiOutput(),
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'warn',
@@ -170,26 +179,41 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
     // as the module's runs follow its own warm-up, the API's first measured run should not pay for JIT and cold caches
     await runConcurrently(1_000, CONCURRENCY, (i) => transfer('warm-up', payers[i % payers.length]!, i));
 
+    // every measured run, the module's and the API's, starts from vacuumed tables in both databases: otherwise
+    // autovacuum runs where the rows written so far cross its thresholds, inside whichever run that is
+    const apiSql = createSql(pg.url('api'), { max: 1 });
+    const vacuumBoth = async () => {
+      await vacuumed(sql);
+      await vacuumed(apiSql);
+    };
+
     // each round: the module at the API's concurrency (a batch holds at most that many requests), then the API
     for (let round = 1; round <= ROUNDS; round++)
       for (const [keyPrefix, name, payerOf, moduleRun] of [
         ['hot', 'one hot payer', () => payers[0]!, hotRun],
         ['spread', '50 payers', (i: number) => payers[i % payers.length]!, spreadRun],
       ] as const) {
-        const module = await moduleRun(CONCURRENCY, round);
+        await vacuumBoth();
+        const statementsBefore = statements;
+        const [[module, ownGc], moduleCpu] = await withStackCpu(TRANSFERS, () => withOwnGc(() => moduleRun(CONCURRENCY, round)));
+        const scenario = `${name}, round ${round}`;
+        stackCpuLines.push(
+          `${scenario}, the module: ${((statements - statementsBefore) / TRANSFERS).toFixed(2)} SQL statements per transfer\n` +
+            `${formatStackCpu(moduleCpu, 'transfer')}\n${formatOwnGc(ownGc, TRANSFERS)}`,
+        );
         figures.push({
           name: `ledger module at concurrency ${CONCURRENCY}, ${name}, round ${round}`,
           operations: TRANSFERS,
           ...module,
         });
+        await vacuumBoth();
         const [[run, sqlPerRequest, apiCpuMs, runtime], stackCpu] = await withStackCpu(REQUESTS, () =>
           countingSql(baseUrl, REQUESTS, () =>
             runConcurrently(REQUESTS, CONCURRENCY, (i) => transfer(`${keyPrefix}-${round}`, payerOf(i), i)),
           ),
         );
-        const scenario = `${name}, round ${round}`;
         stackCpuLines.push(
-          `${scenario}:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds, REQUESTS)}`,
+          `${scenario}, the API:\n${formatStackCpu(stackCpu, 'request')}\n${formatApiRuntime(runtime, run.seconds, REQUESTS)}`,
         );
         figures.push({ name: `API POST /v1/transfers, ${scenario}`, operations: REQUESTS, ...run });
         comparisons.push({
@@ -204,12 +228,15 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
           apiCpuMs,
           clientCpuMs: run.cpuMs / REQUESTS,
           inProcessCpuMs: module.cpuMs / TRANSFERS,
+          ...stackCpuOfBoth(moduleCpu, stackCpu),
         });
       }
     agent.destroy();
+    await apiSql.end();
   } finally {
     await api.stop();
   }
+  await modulePool.end();
   const audit = await recomputeLedger(sql);
   if (!audit.ok) throw new Error('the ledger does not balance after the benchmark');
   await sql.end();
@@ -230,3 +257,9 @@ await withBenchDatabase({ maxConnections: 10 }, async ({ sql, pg }) => {
   console.log(stackCpuLines.join('\n'));
 });
 process.exit(0);
+
+/** Both sides' whole-stack CPU per transfer, where /proc was read for both. */
+function stackCpuOfBoth(inProcess: StackCpuDelta | undefined, api: StackCpuDelta | undefined) {
+  const [a, b] = [stackCpuPerRequest(inProcess), stackCpuPerRequest(api)];
+  return a !== undefined && b !== undefined ? { stackCpuMs: { inProcess: a, api: b } } : {};
+}

@@ -4,6 +4,8 @@
  *   WRITE_BATCHES_IN_FLIGHT  → the same (unset: the default), and to the engines the benches run in-process
  *   BENCH_API_NODE_ARGS      → node's own flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API
  *                              (each of its processes writes a profile when it exits)
+ *   BENCH_API_LOG            → a file the API's output is appended to, where a bench would otherwise drop it (what
+ *                              it said when it did not start; --trace-gc-nvp's lines, to count bytes allocated)
  */
 import { loadConfig } from '../../platform/config.js';
 import { percentile } from './stats.js';
@@ -18,6 +20,12 @@ export function apiProcessEnv(): Record<string, string> {
 /** The group-commit batches in flight the API runs with, for the same engine called in-process. */
 export function writeBatchesInFlight(): number {
   return loadConfig({ SLUICE_ENV: 'dev', WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT }).WRITE_BATCHES_IN_FLIGHT;
+}
+
+/** How a bench that does not keep the API's output spawns it: into BENCH_API_LOG, or nowhere. */
+export function apiOutput(): { output: 'file'; logFile: string } | { output: 'ignore' } {
+  const logFile = process.env.BENCH_API_LOG;
+  return logFile ? { output: 'file', logFile } : { output: 'ignore' };
 }
 
 export function apiNodeArgs(): string[] {
@@ -127,7 +135,16 @@ export interface Comparison {
   apiCpuMs?: number;
   clientCpuMs?: number;
   inProcessCpuMs?: number;
+  /**
+   * The whole stack's CPU ms per request (every process: PostgreSQL's too) in each side's run. On a machine other work
+   * keeps busy, each run's throughput follows the share of the cores it got, which moves from run to run; what a
+   * request costs does not, so their ratio sets the two sides against each other as if they had the same share.
+   */
+  stackCpuMs?: { inProcess: number; api: number };
 }
+
+/** The in-process side's stack CPU per request over the API side's: API ÷ in-process at the same share of the cores. */
+const perCpuRatio = (r: Comparison) => r.stackCpuMs && r.stackCpuMs.inProcess / r.stackCpuMs.api;
 
 /** The line the issue asks every bench for: the engine alone, the same through the API, their ratio. */
 export function printComparisons(title: string, rows: Comparison[]): void {
@@ -138,6 +155,7 @@ export function printComparisons(title: string, rows: Comparison[]): void {
       'in-process/s': Math.round(r.inProcessPerSecond),
       'API/s': Math.round(r.apiPerSecond),
       'API ÷ in-process': `${Math.round((100 * r.apiPerSecond) / r.inProcessPerSecond)}%`,
+      ...(r.stackCpuMs ? { 'at equal CPU': `${Math.round(100 * perCpuRatio(r)!)}%` } : {}),
       'API p99 ms': +r.apiP99Ms.toFixed(1),
       'SQL statements per request': +r.sqlPerRequest.toFixed(2),
       ...cpuColumns(r),
@@ -154,9 +172,13 @@ export function roundsLine(name: string, rounds: Comparison[]): string {
   const ratios = sorted(rounds.map((c) => c.apiPerSecond / c.inProcessPerSecond));
   const p99s = sorted(rounds.map((c) => c.apiP99Ms));
   const percent = (ratio: number) => `${Math.round(100 * ratio)}%`;
+  const perCpu = sorted(rounds.flatMap((c) => perCpuRatio(c) ?? []));
   return (
     `${name}: API ÷ in-process by round (sorted) ${ratios.map(percent).join(', ')}, median ${percent(percentile(ratios, 50))}; ` +
-    `p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms`
+    `p99 ${p99s.map((p) => p.toFixed(1)).join(', ')} ms, median ${percentile(p99s, 50).toFixed(1)} ms` +
+    (perCpu.length === rounds.length
+      ? `; at equal CPU (stack CPU per request) ${perCpu.map(percent).join(', ')}, median ${percent(percentile(perCpu, 50))}`
+      : '')
   );
 }
 

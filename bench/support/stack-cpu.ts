@@ -153,6 +153,11 @@ export function stackCpuDelta(
   };
 }
 
+/** The whole stack's CPU ms per request over a run (every kind), or undefined where /proc was not read. */
+export function stackCpuPerRequest(delta: StackCpuDelta | undefined): number | undefined {
+  return delta && Object.values(delta.perRequestMs).reduce((sum, ms) => sum + ms, 0);
+}
+
 /** Runs `work` and returns its result with the stack's CPU per request meanwhile. */
 export async function withStackCpu<T>(requests: number, work: () => Promise<T>): Promise<[T, StackCpuDelta | undefined]> {
   const before = stackCpu();

@@ -3,7 +3,8 @@
  * (postgres.js pipelines what is issued at once on one connection, and the server runs it in order). For a writer
  * whose transactions are all round trips, as a market's batch. A statement sent after a BEGIN that failed would run
  * outside any transaction, so those first statements are reads (`reads`), and `body`, which writes, starts only once
- * BEGIN has answered.
+ * BEGIN has answered; `reads` is given BEGIN's answer (`began`) for a first round trip that must sometimes write (the
+ * ledger's, which then waits for it).
  *
  * The body may send COMMIT itself (`commit`), right behind its last writes, instead of a round trip after their
  * answers: it does so only once every statement of the transaction has been issued and nothing it will still learn
@@ -27,7 +28,7 @@ function microtasksDrained(drained: () => void): void {
 
 export async function beginWithReads<R, T>(
   sql: Sql,
-  reads: (tx: Tx) => Promise<R>,
+  reads: (tx: Tx, began: Promise<unknown>) => Promise<R>,
   body: (tx: Tx, read: R, commit: Commit) => Promise<T>,
 ): Promise<T> {
   const reserved = await sql.reserve();
@@ -48,7 +49,8 @@ export async function beginWithReads<R, T>(
     return committing;
   };
   try {
-    const [, read] = await Promise.all([reserved`begin`.execute(), reads(tx)]);
+    const began = reserved`begin`.execute();
+    const [, read] = await Promise.all([began, reads(tx, began)]);
     const result = await body(tx, read, commit);
     await commit();
     return result;

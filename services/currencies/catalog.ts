@@ -29,15 +29,19 @@ export class CurrencyCatalog {
   ) {}
 
   async all(): Promise<Currency[]> {
+    return [...(await this.current()).values()];
+  }
+
+  /** One currency, without copying the list as `all()` does: every money request on the hot path asks for one. */
+  async get(code: string): Promise<Currency | undefined> {
+    return (await this.current()).get(code);
+  }
+
+  private async current(): Promise<Map<string, Currency>> {
     if (Date.now() - this.loadedAt > this.ttlMs) {
       this.byCode = new Map((await loadCurrencies(this.db)).map((c) => [c.code, c]));
       this.loadedAt = Date.now();
     }
-    return [...this.byCode.values()];
-  }
-
-  async get(code: string): Promise<Currency | undefined> {
-    await this.all();
-    return this.byCode.get(code);
+    return this.byCode;
   }
 }

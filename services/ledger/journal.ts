@@ -38,9 +38,10 @@ interface LockedAccount extends AccountState {
 
 /**
  * Statements that do not need each other's answers go out together (postgres.js pipelines what is issued at once on a
- * transaction's connection, and the server runs it in order): the batch costs two round trips plus begin and commit,
- * not one per statement, and the locks are held that much shorter. A failing statement aborts the transaction, so
- * the ones behind it fail too and its error is the first to arrive.
+ * transaction's connection, and the server runs it in order): the batch costs two round trips plus begin and commit
+ * (the writer sends BEGIN with the first and COMMIT with the second: writer.ts), not one per statement, and the locks
+ * are held that much shorter. A failing statement aborts the transaction, so the ones behind it fail too and its
+ * error is the first to arrive.
  */
 export async function commitGroups(tx: Tx, groups: TransferGroup[]): Promise<GroupOutcome[]> {
   return (await stageGroups(tx, groups)).written;
@@ -59,8 +60,9 @@ export type GroupDecision = { ok: true } | { ok: false; error: LedgerFailure };
 export async function stageGroups(
   tx: Tx,
   groups: TransferGroup[],
+  read?: GroupReads,
 ): Promise<{ decided: GroupDecision[]; written: Promise<GroupOutcome[]> }> {
-  const staged = await stage(tx, groups, true);
+  const staged = await stage(tx, groups, true, read);
   const written = staged.written.then((records) => staged.outcomes(records));
   // settled by the caller's own await; until then a failed write must not count as unhandled
   written.catch(() => {});
@@ -89,28 +91,34 @@ export async function commitDecisions(tx: Tx, groups: TransferGroup[]): Promise<
   return decided;
 }
 
+/** What a batch's first round trip read and locked (`readGroups`): what its groups are decided on. */
+export interface GroupReads {
+  stored: Map<string, StoredEntry>;
+  pendings: Map<string, PendingState>;
+  accounts: Map<string, LockedAccount>;
+  counters: Map<string, bigint>;
+}
+
 /**
- * Reads and locks, decides, and sends the writes; `records`: whether the inserted transfers' ids and times come back
- * (`written` resolves to them, by key, and `outcomes` turns them into the groups' outcomes).
+ * The first round trip of a batch: reads and locks everything its groups may touch. `began`, when the transaction's
+ * BEGIN travels with these statements (platform/db/begin-with-reads.ts): a batch that must first create an account or
+ * a counter row sends nothing before BEGIN has answered, so no write can run outside a transaction whose BEGIN failed;
+ * the usual batch (every account found before, no daily counter) only reads and locks, and goes out with BEGIN.
  */
-async function stage(
-  tx: Tx,
-  groups: TransferGroup[],
-  records: boolean,
-): Promise<{
-  decided: GroupDecision[];
-  written: Promise<Map<string, TransferRecord>>;
-  outcomes: (records: Map<string, TransferRecord>) => GroupOutcome[];
-}> {
-  const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
+export async function readGroups(tx: Tx, groups: TransferGroup[], began?: Promise<unknown>): Promise<GroupReads> {
   const transfers = groups.flatMap((g) => g.transfers);
   // the accounts the groups name; those of the pending transfers they resolve are found in SQL by the same lock
-  const named = new Map<string, [string, string]>(
-    groups.flatMap((g) => accountsTouched(g, new Map())).map(([name, currency]) => [accountId(name, currency), [name, currency]]),
-  );
-
+  const named = [
+    ...new Map<string, [string, string]>(
+      groups
+        .flatMap((g) => accountsTouched(g, new Map()))
+        .map(([name, currency]) => [accountId(name, currency), [name, currency]]),
+    ).values(),
+  ];
   const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
   const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
+  const create = unfound(named);
+  if (began && (create.length > 0 || counterKeys.length > 0)) await began;
   // pendings, then accounts, then counters: every batch takes its locks in this order
   const [stored, pendings, accounts, counters] = await Promise.all([
     loadEntries(
@@ -118,9 +126,29 @@ async function stage(
       transfers.map((t) => t.key),
     ),
     lockPendings(tx, pendingKeys),
-    lockAccounts(tx, [...named.values()], pendingKeys),
+    lockAccounts(tx, named, pendingKeys, create),
     lockCounters(tx, counterKeys),
   ]);
+  return { stored, pendings, accounts, counters };
+}
+
+/**
+ * Reads and locks (unless given what `readGroups` read), decides, and sends the writes; `records`: whether the
+ * inserted transfers' ids and times come back (`written` resolves to them, by key, and `outcomes` turns them into the
+ * groups' outcomes).
+ */
+async function stage(
+  tx: Tx,
+  groups: TransferGroup[],
+  records: boolean,
+  read?: GroupReads,
+): Promise<{
+  decided: GroupDecision[];
+  written: Promise<Map<string, TransferRecord>>;
+  outcomes: (records: Map<string, TransferRecord>) => GroupOutcome[];
+}> {
+  const outcomes: Array<GroupOutcome | undefined> = new Array(groups.length);
+  const { stored, pendings, accounts, counters } = read ?? (await readGroups(tx, groups));
   // lockAccounts creates every named account whose currency exists, and a transfer names its accounts in its own
   // currency: the currencies known are those of the accounts locked, with no query of their own
   const knownCurrencies = new Set([...accounts.values()].map((a) => a.currency));
@@ -313,16 +341,20 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
  */
 const existingAccounts = new Set<string>();
 
+/** The named accounts this process has not found yet: what a batch naming them inserts first. */
+const unfound = (named: Array<[string, string]>) =>
+  named.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency)));
+
 /**
  * Creates the named accounts that are missing (in a known currency: a group in another is refused, not applied), then
  * locks them and the accounts of the pending transfers named, all in id order so concurrent batches cannot deadlock.
- * `create` is what this call inserts: by default the named accounts this process has not found yet.
+ * `create` is what this call inserts: the named accounts this process has not found yet.
  */
 async function lockAccounts(
   tx: Tx,
   named: Array<[string, string]>,
   pendingKeys: string[],
-  create = named.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency))),
+  create: Array<[string, string]>,
 ): Promise<Map<string, LockedAccount>> {
   if (named.length === 0 && pendingKeys.length === 0) return new Map();
   const byId = ([n1, c1]: [string, string], [n2, c2]: [string, string]) => (c1 + n1 < c2 + n2 ? -1 : 1);

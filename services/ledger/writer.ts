@@ -5,8 +5,9 @@
  */
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
+import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import type { Sql } from '../../platform/db/client.js';
-import { commitGroups, type GroupOutcome } from './journal.js';
+import { readGroups, stageGroups, type GroupOutcome } from './journal.js';
 
 export class LedgerWriter {
   private readonly queue: BatchQueue<TransferGroup, GroupOutcome>;
@@ -21,7 +22,22 @@ export class LedgerWriter {
   }
 }
 
-/** Commits in a fresh transaction, retrying when a concurrent writer raced this one on a key or lock. */
+/**
+ * Commits in a fresh transaction, retrying when a concurrent writer raced this one on a key or lock. Two round trips,
+ * not four: BEGIN goes with the reads and locks (readGroups), COMMIT with the writes, which fail in SQL, never in a
+ * check of their answers (journal.ts), so a failed write turns that COMMIT into a rollback and its error is the one
+ * that arrives first (a key raced by another writer is a retry).
+ */
 function commitWithRetry(sql: Sql, groups: TransferGroup[]): Promise<GroupOutcome[]> {
-  return retryOnRace(() => sql.begin((tx) => commitGroups(tx, groups)));
+  return retryOnRace(() =>
+    beginWithReads(
+      sql,
+      (tx, began) => readGroups(tx, groups, began),
+      async (tx, read, commit) => {
+        const { written } = await stageGroups(tx, groups, read);
+        const [outcomes] = await Promise.all([written, commit()]);
+        return outcomes;
+      },
+    ),
+  );
 }

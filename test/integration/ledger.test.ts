@@ -224,6 +224,49 @@ describe('ledger on Postgres', () => {
     expect((await recomputeLedger(db.sql)).drifts).toEqual([]);
   });
 
+  it("sends BEGIN with a batch's reads and COMMIT with its writes, but creates an account only once BEGIN has answered", async () => {
+    // statements issued before the event loop polls for I/O again went out together: no answer came between them
+    const waves: string[][] = [];
+    let together = false;
+    const counted = createSql(db.url, {
+      max: 1,
+      onStatement: (...args: unknown[]) => {
+        if (!together) {
+          waves.push([]);
+          together = true;
+          setImmediate(() => (together = false));
+        }
+        waves.at(-1)!.push(String(args[1]).trim().split(/\s+/)[0]!.toLowerCase());
+      },
+    });
+    const batchWaves = async (group: TransferGroup) => {
+      waves.length = 0;
+      expect(await countedWriter.submit(group)).toMatchObject({ ok: true, replayed: false });
+      return [...waves];
+    };
+    const countedWriter = new LedgerWriter(counted);
+    try {
+      // the connection prepares each statement on its first use, which costs a round trip of its own: first both kinds
+      await countedWriter.submit(fund('user:waves-a', 300n, 'waves:a'));
+      await countedWriter.submit(move('user:waves-a', 'equity:adjustments', 1n, 'waves:a:1'));
+
+      // a new account: reads, locks and its insert wait for BEGIN; then the writes and COMMIT
+      expect(await batchWaves(fund('user:waves-b', 300n, 'waves:b'))).toEqual([
+        ['begin'],
+        ['select', 'insert', 'select'],
+        ['insert', 'update', 'commit'],
+      ]);
+      // accounts found before: BEGIN with the reads and locks, COMMIT with the writes
+      expect(await batchWaves(move('user:waves-b', 'equity:adjustments', 100n, 'waves:b:1'))).toEqual([
+        ['begin', 'select', 'select'],
+        ['insert', 'update', 'commit'],
+      ]);
+      expect(await available('user:waves-b')).toBe(200n);
+    } finally {
+      await counted.end();
+    }
+  });
+
   it('never overdraws one account under many parallel transfers, and keeps the zero sum', async () => {
     await writer.submit(fund('user:hot', 1_000n, 'fund:hot'));
     // two writers (two processes' worth of batching) racing on one account

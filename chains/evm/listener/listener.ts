@@ -26,6 +26,17 @@ import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-
 import { custodyAddresses, type CustodyInflow } from '../../../services/reconciliation/client.js';
 import { FIRST_INVOICE_HD_INDEX, invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
 
+/** The fields of a node's transaction receipt that record where our send was mined (hex quantities). */
+interface RpcReceipt {
+  blockNumber: string;
+  blockHash: string;
+  status?: string;
+  gasUsed: string;
+  effectiveGasPrice?: string;
+  /** What nodes from before EIP-1559 give instead (ethers reads either). */
+  gasPrice?: string;
+}
+
 export interface EvmListenerSettings {
   chain: string;
   confirmations: number;
@@ -166,8 +177,11 @@ export class EvmListener {
   private async toRecord(blocks: ScannedBlock[]) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
-    // concurrent receipt requests go to the node as one batch
-    const receipts = await Promise.all([...own.keys()].map((hash) => this.deps.provider.getTransactionReceipt(hash)));
+    // concurrent receipt requests go to the node as one batch; read raw, as the blocks are (scanRange): ethers' own
+    // receipts check every address and log of each, hundreds in a burst's block, on the loop that credits deposits
+    const receipts = await Promise.all(
+      [...own.keys()].map((hash) => this.deps.provider.send('eth_getTransactionReceipt', [hash]) as Promise<RpcReceipt | null>),
+    );
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
     [...own.entries()].forEach(([hash, send], i) => {
       const receipt = receipts[i];
@@ -178,9 +192,9 @@ export class EvmListener {
           hash,
           blockNumber: BigInt(receipt.blockNumber),
           blockHash: receipt.blockHash.toLowerCase(),
-          succeeded: receipt.status === 1,
-          gasUsed: receipt.gasUsed,
-          effectiveGasPrice: receipt.gasPrice,
+          succeeded: receipt.status !== undefined && BigInt(receipt.status) === 1n,
+          gasUsed: BigInt(receipt.gasUsed),
+          effectiveGasPrice: BigInt(receipt.effectiveGasPrice ?? receipt.gasPrice!),
         },
       });
     });

@@ -13,7 +13,7 @@ import {
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import { insertSends, type Inclusion } from '../../chains/evm/sends-store.js';
+import { insertSends, markSendsSignalled, sendsToSignal, type Inclusion } from '../../chains/evm/sends-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const CHAIN = 'evm-31337';
@@ -182,6 +182,15 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
       gasUsed: '21000',
     });
     expect(after.get('range:done')).toEqual(before.get('range:done'));
+    // the outbox tells the funding's sweeper, and marks the round's sends in one statement, each up to what was heard
+    const toSignal = (await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'));
+    expect(toSignal.map((x) => x.key)).toEqual(['range:funding']); // a sweep is told once confirmed
+    await markSendsSignalled(db.sql, toSignal);
+    await markSendsSignalled(
+      db.sql,
+      toSignal.map((x) => ({ ...x, version: 0 })),
+    ); // an older round never undoes it
+    expect((await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'))).toEqual([]);
 
     // the revived deposit and the new ones are credited once, by the block that confirms them
     const confirming = await record([block(12)]);

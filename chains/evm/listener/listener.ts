@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonRpcProvider } from 'ethers';
 import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanner.js';
+import { ownReceipts } from '../own-receipts.js';
 import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { loadCurrencies } from '../../../services/currencies/catalog.js';
@@ -25,17 +26,6 @@ import type { DepositAddressRow } from '../../../services/deposits/evm-addresses
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 import { custodyAddresses, type CustodyInflow } from '../../../services/reconciliation/client.js';
 import { FIRST_INVOICE_HD_INDEX, invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
-
-/** The fields of a node's transaction receipt that record where our send was mined (hex quantities). */
-interface RpcReceipt {
-  blockNumber: string;
-  blockHash: string;
-  status?: string;
-  gasUsed: string;
-  effectiveGasPrice?: string;
-  /** What nodes from before EIP-1559 give instead (ethers reads either). */
-  gasPrice?: string;
-}
 
 export interface EvmListenerSettings {
   chain: string;
@@ -177,14 +167,10 @@ export class EvmListener {
   private async toRecord(blocks: ScannedBlock[]) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
-    // concurrent receipt requests go to the node as one batch; read raw, as the blocks are (scanRange): ethers' own
-    // receipts check every address and log of each, hundreds in a burst's block, on the loop that credits deposits
-    const receipts = await Promise.all(
-      [...own.keys()].map((hash) => this.deps.provider.send('eth_getTransactionReceipt', [hash]) as Promise<RpcReceipt | null>),
-    );
+    const receipts = await ownReceipts(this.deps.provider, blocks, new Set(own.keys()));
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
-    [...own.entries()].forEach(([hash, send], i) => {
-      const receipt = receipts[i];
+    [...own.entries()].forEach(([hash, send]) => {
+      const receipt = receipts.get(hash);
       if (!receipt) return; // reorganised away since the block was read; the next round sees the truth
       ownInclusions.push({
         sendId: send.id,

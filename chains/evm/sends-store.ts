@@ -225,6 +225,32 @@ export async function recordInclusion(db: Db, sendId: string, inclusion: Inclusi
     where id = ${sendId} and status <> 'confirmed'`;
 }
 
+/**
+ * Records where the listener found our sends mined (not confirmed yet), all of a range's in one statement: a burst's
+ * block holds hundreds of them (fundings, sweeps), and they are written inside the range's transaction, which credits
+ * the deposits the range confirms. Each row changes as `recordInclusion` changes it.
+ */
+export async function recordMinedInclusions(db: Db, mined: Array<{ sendId: string; inclusion: Inclusion }>): Promise<void> {
+  if (mined.length === 0) return;
+  const rows = mined.map(({ sendId, inclusion: i }) => ({
+    send_id: sendId,
+    hash: i.hash,
+    block_number: i.blockNumber.toString(),
+    block_hash: i.blockHash,
+    succeeded: i.succeeded,
+    gas_used: i.gasUsed.toString(),
+    effective_gas_price: i.effectiveGasPrice.toString(),
+  }));
+  await db`
+    update evm_sends s set status = 'mined', mined_hash = v.hash, block_number = v.block_number, block_hash = v.block_hash,
+      succeeded = v.succeeded, gas_used = v.gas_used, effective_gas_price = v.effective_gas_price, updated_at = now(),
+      version = s.version + case when s.purpose = 'gas-funding' and s.status = 'pending' then 1 else 0 end
+    from jsonb_to_recordset(${db.json(rows)}) as v (
+      send_id bigint, hash text, block_number bigint, block_hash text, succeeded boolean, gas_used numeric,
+      effective_gas_price numeric)
+    where s.id = v.send_id and s.status <> 'confirmed'`;
+}
+
 /** Our own transactions among a block's: attempt hash → send. */
 export async function sendsByTxHashes(db: Db, chain: string, hashes: string[]): Promise<Map<string, Send>> {
   if (hashes.length === 0) return new Map();
@@ -264,8 +290,14 @@ export async function sendsToSignal(db: Db, chain: string, limit = 500) {
   }));
 }
 
-export async function markSendSignalled(db: Db, id: string, version: number): Promise<void> {
-  await db`update evm_sends set signalled_version = greatest(signalled_version, ${version}) where id = ${id}`;
+/** The sends whose workflows heard of them, each up to the version they heard: one statement for a round's. */
+export async function markSendsSignalled(db: Db, heard: Array<{ id: string; version: number }>): Promise<void> {
+  if (heard.length === 0) return;
+  await db`
+    update evm_sends s set signalled_version = greatest(s.signalled_version, h.version)
+    from (select unnest(${db.array(heard.map((h) => h.id))}::bigint[]) as id,
+                 unnest(${db.array(heard.map((h) => h.version))}::int[]) as version) h
+    where s.id = h.id`;
 }
 
 /** ETH an address has committed to sends not yet mined: their values and the most their fees can be. */

@@ -1,6 +1,7 @@
 /**
  * The signer thread (started by signer-thread.ts): derives deposit wallets from the seed it was started with and signs
- * transactions, one request at a time. A request that fails is answered with its error message; keys never leave.
+ * transactions, one request at a time, the most urgent first (`urgency`). A request that fails is answered with its
+ * error message; keys never leave.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SigningKey } from 'ethers';
@@ -39,4 +40,40 @@ function answer(request: SignerRequest): SignerReply {
   }
 }
 
-parentPort!.on('message', (request: SignerRequest) => parentPort!.postMessage(answer(request)));
+/**
+ * Which waiting request goes next: a given key's signatures (the gas keeper's fundings, a hot wallet's withdrawals),
+ * then deposit wallets' signatures, then derivations. The token sweeps of a burst wait for the keeper's fundings to be
+ * mined, so they go before hundreds of sweeps; a signature completes a sender's batch, which holds every later send
+ * back, while a derivation is asked for ahead of time (a lane waiting for its funding) or is one lane's alone.
+ */
+function urgency(request: SignerRequest): number {
+  if (request.op === 'address') return 2;
+  if (request.op === 'sign' && 'deposit' in request.key) return 1;
+  return 0;
+}
+
+const waiting: SignerRequest[][] = [[], [], []];
+let scheduled = false;
+
+/**
+ * One request a turn: the requests that arrived meanwhile are queued (the port's messages come between turns) before
+ * the next is picked, so an urgent one waits for one answer at most, whatever the worker's event loop is doing.
+ */
+function answerNext(): void {
+  scheduled = false;
+  const request = waiting.find((queue) => queue.length > 0)?.shift();
+  if (!request) return;
+  parentPort!.postMessage(answer(request));
+  schedule();
+}
+
+function schedule(): void {
+  if (scheduled || waiting.every((queue) => queue.length === 0)) return;
+  scheduled = true;
+  setImmediate(answerNext);
+}
+
+parentPort!.on('message', (request: SignerRequest) => {
+  waiting[urgency(request)]!.push(request);
+  schedule();
+});

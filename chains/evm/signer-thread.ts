@@ -24,14 +24,6 @@ const KEPT_ADDRESSES = 5_000;
 const ENTRY = new URL('./signer-thread-entry.ts', import.meta.url);
 
 /**
- * Requests handed to the thread at a time; the rest wait on this side, where a given key's signatures (the gas
- * keeper's fundings, a hot wallet's withdrawals) go before the deposit wallets' (sweeps). A burst's sweeps are hundreds
- * of signatures, and the keeper's fundings queued behind them held back the token sweeps waiting for those fundings to
- * be mined. A few in the thread keep it busy between answers.
- */
-const IN_THREAD = 8;
-
-/**
  * The thread runs Sluice's TypeScript as every entry point does, through tsx: a thread does not take the `--import tsx`
  * its process started with, so a small script registers tsx first (resolved from the working directory, the project
  * root every entry point runs in) and then loads the entry.
@@ -40,7 +32,6 @@ const bootScript = (entry: URL) =>
   `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
 
 type Waiting = { resolve: (value: string | SignedTx) => void; reject: (error: Error) => void };
-type Queued = { request: Request; waiting: Waiting };
 
 /** One running thread and the requests waiting for its answers. */
 interface Link {
@@ -54,8 +45,6 @@ export class SignerThread {
   private link: Link | null = null;
   private nextId = 0;
   private closed = false;
-  /** Requests not handed to the thread yet: a given key's first, then the rest, each in the order asked. */
-  private readonly queued = { first: [] as Queued[], rest: [] as Queued[] };
   private readonly depositAddresses = new Map<number, string>();
 
   /** `entry` is the thread's module (tests give one that can be made to die). */
@@ -69,59 +58,47 @@ export class SignerThread {
    * a second or more) in the middle of the first burst of sends.
    */
   async open(): Promise<void> {
-    await this.request({ op: 'ready' }, true);
+    await this.request({ op: 'ready' });
   }
 
   /** A signer for a key the caller holds (the gas keeper's, a hot wallet's); its address is computed once, here. */
   keySigner(privateKey: string): Signer {
-    return { address: computeAddress(privateKey), sign: (tx) => this.signWith({ privateKey }, tx, true) };
+    return { address: computeAddress(privateKey), sign: (tx) => this.signWith({ privateKey }, tx) };
   }
 
   /** The deposit wallet at `index` (BIP-44 m/44'/60'/0'/0/index), derived in the thread. */
   async depositSigner(index: number): Promise<Signer> {
     let address = this.depositAddresses.get(index);
     if (address === undefined) {
-      address = (await this.request({ op: 'address', index }, false)) as string;
+      address = (await this.request({ op: 'address', index })) as string;
       this.depositAddresses.set(index, address);
       if (this.depositAddresses.size > KEPT_ADDRESSES) this.depositAddresses.delete(this.depositAddresses.keys().next().value!);
     }
-    return { address, sign: (tx) => this.signWith({ deposit: index }, tx, false) };
+    return { address, sign: (tx) => this.signWith({ deposit: index }, tx) };
   }
 
   /** Stops the thread; requests waiting on it fail, and later ones are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const { waiting } of this.queued.first.splice(0).concat(this.queued.rest.splice(0))) {
-      waiting.reject(new Error('the signer thread is closed'));
-    }
     await this.link?.thread.terminate();
   }
 
-  private async signWith(key: KeySource, tx: UnsignedTx, first: boolean): Promise<SignedTx> {
-    return (await this.request({ op: 'sign', key, tx }, first)) as SignedTx;
+  private async signWith(key: KeySource, tx: UnsignedTx): Promise<SignedTx> {
+    return (await this.request({ op: 'sign', key, tx })) as SignedTx;
   }
 
-  /** `first`: served before the requests that are not (a given key's, see IN_THREAD). */
-  private request(request: Request, first: boolean): Promise<string | SignedTx> {
+  /**
+   * Handed to the thread (started if none runs) at once: the thread queues what it is asked and picks the next by
+   * priority itself (signer-thread-entry.ts), so it never waits for this event loop, which a burst keeps busy.
+   */
+  private request(request: Request): Promise<string | SignedTx> {
     if (this.closed) return Promise.reject(new Error('the signer thread is closed'));
     return new Promise((resolve, reject) => {
-      (first ? this.queued.first : this.queued.rest).push({ request, waiting: { resolve, reject } });
-      this.handOver();
-    });
-  }
-
-  /** Hands queued requests to the thread (started if none runs) while it holds fewer than IN_THREAD. */
-  private handOver(): void {
-    for (;;) {
-      const queue = this.queued.first.length > 0 ? this.queued.first : this.queued.rest;
-      if (this.closed || queue.length === 0) return;
       const link = this.link ?? this.start();
-      if (link.waiting.size >= IN_THREAD) return;
-      const { request, waiting } = queue.shift()!;
       const id = ++this.nextId;
-      link.waiting.set(id, waiting);
+      link.waiting.set(id, { resolve, reject });
       link.thread.postMessage({ id, ...request } satisfies SignerRequest);
-    }
+    });
   }
 
   private start(): Link {
@@ -134,13 +111,11 @@ export class SignerThread {
       link.waiting.delete(reply.id);
       if (reply.ok) waiting?.resolve(reply.value);
       else waiting?.reject(new Error(reply.error));
-      this.handOver();
     });
     const stopped = (why: string) => {
       if (this.link === link) this.link = null;
       for (const waiting of link.waiting.values()) waiting.reject(new Error(`the signer thread stopped (${why}): try again`));
       link.waiting.clear();
-      this.handOver(); // those not handed to it yet go to a new thread
     };
     thread.on('error', (error) => stopped(error.message));
     thread.on('messageerror', (error) => {

@@ -6,9 +6,9 @@
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
-import { creditDeposits, recordDeposit } from './store.js';
+import { creditDeposits, recordDeposits } from './store.js';
 import { raiseAlert } from '../notifications/client.js';
-import { recordInclusion, type Inclusion } from '../../chains/evm/sends-store.js';
+import { recordMinedInclusions, type Inclusion } from '../../chains/evm/sends-store.js';
 import { dropInflowsInBlock, recordCustodyInflows, type CustodyInflow } from '../reconciliation/client.js';
 
 export type ObservationState = 'seen' | 'confirmed' | 'dropped';
@@ -90,8 +90,8 @@ export async function recordScannedRange(
       insert into evm_blocks ${tx(range.blocks.map((b) => ({ chain, number: b.number.toString(), hash: b.hash, parentHash: b.parentHash })))}
       on conflict (chain, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash`;
 
-    for (const { sendId, inclusion } of range.ownInclusions) await recordInclusion(tx, sendId, inclusion, false);
-    for (const d of range.deposits) if (await recordObservation(tx, chain, d)) outcome.newDeposits++;
+    await recordMinedInclusions(tx, range.ownInclusions);
+    outcome.newDeposits = await recordObservations(tx, chain, range.deposits);
     await recordCustodyInflows(tx, chain, range.custodyInflows);
 
     const confirmed = await countConfirmations(tx, chain, last.number, settings.confirmations);
@@ -110,31 +110,55 @@ export async function recordScannedRange(
   });
 }
 
-/** Records a deposit seen in a block; true if it is new. One seen again after a reorg dropped it is pending again. */
-async function recordObservation(tx: Tx, chain: string, d: ObservedDeposit): Promise<boolean> {
-  const deposit = await recordDeposit(tx, {
-    userId: d.userId,
-    currency: d.currency,
-    amount: d.amount,
+/**
+ * Records the deposits seen in a range, in a few statements whatever their number (a burst's block holds hundreds,
+ * and this transaction also credits what the range confirms); answers how many are new. One seen again after a reorg
+ * dropped it is pending again.
+ */
+async function recordObservations(tx: Tx, chain: string, seen: ObservedDeposit[]): Promise<number> {
+  if (seen.length === 0) return 0;
+  const deposits = await recordDeposits(
+    tx,
+    seen.map((d) => ({
+      userId: d.userId,
+      currency: d.currency,
+      amount: d.amount,
+      chain,
+      txHash: d.txHash,
+      eventIndex: d.eventIndex,
+      address: d.address,
+      workflowId: depositWorkflowId(chain, d.txHash, d.eventIndex),
+      invoiceId: d.invoiceId,
+    })),
+  );
+  const observed = seen.map((d, i) => ({
+    deposit_id: deposits[i]!.id,
     chain,
-    txHash: d.txHash,
-    eventIndex: d.eventIndex,
-    address: d.address,
-    workflowId: depositWorkflowId(chain, d.txHash, d.eventIndex),
-    invoiceId: d.invoiceId,
-  });
-  const [inserted] = await tx`
+    token_contract: d.tokenContract,
+    from_address: d.from,
+    block_number: d.blockNumber.toString(),
+    block_hash: d.blockHash,
+  }));
+  const inserted = await tx`
     insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash)
-    values (${deposit.id}, ${chain}, ${d.tokenContract}, ${d.from}, ${d.blockNumber.toString()}, ${d.blockHash})
+    select deposit_id, chain, token_contract, from_address, block_number, block_hash
+    from jsonb_to_recordset(${tx.json(observed)}) as v (
+      deposit_id bigint, chain text, token_contract text, from_address text, block_number bigint, block_hash text)
     on conflict (deposit_id) do nothing returning deposit_id`;
-  if (inserted) return true;
-  // the same transfer mined again (the same transaction re-included after the reorg that dropped it)
-  const [revived] = await tx`
-    update evm_deposit_observations set state = 'seen', confirmations = 1, block_number = ${d.blockNumber.toString()},
-      block_hash = ${d.blockHash}, version = version + 1, updated_at = now()
-    where deposit_id = ${deposit.id} and state = 'dropped' returning deposit_id`;
-  if (revived) await tx`update deposits set status = 'pending' where id = ${deposit.id} and status = 'dropped'`;
-  return false;
+  const fresh = new Set(inserted.map((r) => String(r.depositId)));
+  const again = observed.filter((o) => !fresh.has(o.deposit_id));
+  if (again.length > 0) {
+    // the same transfer mined again (the same transaction re-included after the reorg that dropped it)
+    const revived = await tx`
+      update evm_deposit_observations o set state = 'seen', confirmations = 1, block_number = v.block_number,
+        block_hash = v.block_hash, version = o.version + 1, updated_at = now()
+      from jsonb_to_recordset(${tx.json(again)}) as v (deposit_id bigint, block_number bigint, block_hash text)
+      where o.deposit_id = v.deposit_id and o.state = 'dropped' returning o.deposit_id`;
+    const ids = revived.map((r) => String(r.depositId));
+    if (ids.length > 0)
+      await tx`update deposits set status = 'pending' where id = any(${tx.array(ids)}::bigint[]) and status = 'dropped'`;
+  }
+  return fresh.size;
 }
 
 /** A block left the chain: its unconfirmed deposits are dropped, our transactions in it are pending again. */

@@ -14,7 +14,7 @@ import { signalEvmDeposit } from './client.js';
 import { nudgeGasKeeper, wakeSweeper } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
-import { markSendSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
+import { markSendsSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
 
 type SendToSignal = Awaited<ReturnType<typeof sendsToSignal>>[number];
 import type { Logger } from '../../platform/log.js';
@@ -127,7 +127,8 @@ export class ListenerOutbox {
   /**
    * Our own sends, mined or confirmed: each workflow a round's sends name hears once (the sweeper and the gas keeper
    * are named by hundreds of sends in a burst, and count signals rather than read them), with the newest of its sends;
-   * a send is marked once every workflow it names has heard.
+   * a send is marked once every workflow it names has heard, a round's in one statement (a burst's block holds
+   * hundreds of our sends, marked on the listener's own pool while it records the next range).
    */
   private async signalSends(sends: SendToSignal[], concurrency: number) {
     const newest = new Map<string, SendToSignal>();
@@ -136,12 +137,14 @@ export class ListenerOutbox {
       signalTransactionConfirmed(this.deps, [workflowId], { key: s.key, hash: s.hash }),
     );
     const heard = new Set(told.done.map(([workflowId]) => workflowId));
-    const marked = await eachLimited(
+    const marked = await markSendsSignalled(
+      this.deps.sql,
       sends.filter((s) => s.notify.every((id) => heard.has(id))),
-      concurrency,
-      (s) => markSendSignalled(this.deps.sql, s.id, s.version),
+    ).then(
+      () => null,
+      (error: unknown) => error,
     );
-    return { failure: told.failure ?? marked.failure };
+    return { failure: told.failure ?? marked };
   }
 
   /**

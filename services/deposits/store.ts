@@ -69,16 +69,50 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
 
 /** Records a deposit once per (chain, tx, index); seeing it again returns the stored row. */
 export async function recordDeposit(db: Db, d: NewDeposit): Promise<Deposit> {
-  const [inserted] = await db`
+  return (await recordDeposits(db, [d]))[0]!;
+}
+
+/**
+ * Records deposits once per (chain, tx, index), in the order given (one statement for the new ones, one more for those
+ * seen before); answers each one's stored row, in that order. A burst's block holds hundreds, recorded in the
+ * listener's transaction that also credits the deposits a block confirms.
+ */
+export async function recordDeposits(db: Db, ds: NewDeposit[]): Promise<Deposit[]> {
+  if (ds.length === 0) return [];
+  const rows = ds.map((d, ord) => ({
+    ord,
+    user_id: d.userId,
+    currency: d.currency,
+    amount: d.amount.toString(),
+    chain: d.chain,
+    tx_hash: d.txHash,
+    event_index: d.eventIndex,
+    address: d.address,
+    destination_tag: d.destinationTag?.toString() ?? null,
+    workflow_id: d.workflowId,
+    invoice_id: d.invoiceId ?? null,
+  }));
+  const inserted = await db`
     insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id, invoice_id)
-    values (${d.userId}, ${d.currency}, ${d.amount.toString()}, ${d.chain}, ${d.txHash}, ${d.eventIndex}, ${d.address},
-            ${d.destinationTag?.toString() ?? null}, ${d.workflowId}, ${d.invoiceId ?? null})
+    select user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id, invoice_id
+    from jsonb_to_recordset(${db.json(rows)}) as v (
+      ord int, user_id uuid, currency text, amount numeric, chain text, tx_hash text, event_index integer, address text,
+      destination_tag bigint, workflow_id text, invoice_id uuid)
+    order by ord
     on conflict (chain, tx_hash, event_index) do nothing
     returning *`;
-  if (inserted) return toDeposit(inserted);
-  const [existing] =
-    await db`select * from deposits where chain = ${d.chain} and tx_hash = ${d.txHash} and event_index = ${d.eventIndex}`;
-  return toDeposit(existing!);
+  const keyOf = (d: { chain: string; txHash: string; eventIndex: number }) => `${d.chain}:${d.txHash}:${d.eventIndex}`;
+  const stored = new Map(inserted.map((r) => [keyOf(toDeposit(r)), toDeposit(r)]));
+  const seenBefore = ds.filter((d) => !stored.has(keyOf(d)));
+  if (seenBefore.length > 0) {
+    const existing = await db`
+      select d.* from deposits d
+      join jsonb_to_recordset(${db.json(seenBefore.map((d) => ({ chain: d.chain, tx_hash: d.txHash, event_index: d.eventIndex })))})
+        as v (chain text, tx_hash text, event_index integer)
+        on d.chain = v.chain and d.tx_hash = v.tx_hash and d.event_index = v.event_index`;
+    for (const r of existing) stored.set(keyOf(toDeposit(r)), toDeposit(r));
+  }
+  return ds.map((d) => stored.get(keyOf(d))!);
 }
 
 export async function depositById(db: Db, id: string): Promise<Deposit | null> {

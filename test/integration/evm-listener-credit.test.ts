@@ -13,6 +13,7 @@ import {
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
+import { insertSends, markSendsSignalled, sendsToSignal, type Inclusion } from '../../chains/evm/sends-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const CHAIN = 'evm-31337';
@@ -95,5 +96,105 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     expect((await depositById(db.sql, outcome.droppedDepositIds[0]!))!.status).toBe('dropped');
     expect(await creditsOf('0xb1')).toBe(0);
     expect(await ethBalance()).toBe(before);
+  });
+
+  it('records a range’s deposits and our mined sends in a few statements, as one by one did', async () => {
+    const [b10, b11] = [block(10), block(11)];
+    const dropped = deposit('0xc0', b10);
+    await record([b10], [dropped]);
+    const fork = { ...block(10, 2), parentHash: hash(9) };
+    expect((await record([fork])).droppedDepositIds).toHaveLength(1);
+
+    // our sends: a funding and a sweep waiting to be mined, and a sweep the listener had confirmed already
+    const send = (key: string, purpose: string, nonce: bigint) => ({
+      chain: CHAIN,
+      key,
+      purpose,
+      from: '0x00000000000000000000000000000000000000e1',
+      to: ADDRESS,
+      value: 1n,
+      data: '0x',
+      nonce,
+      gasLimit: 21_000n,
+      notify: [],
+    });
+    const ids = await db.sql.begin((tx) =>
+      insertSends(tx, [
+        send('range:funding', 'gas-funding', 1n),
+        send('range:sweep', 'sweep', 2n),
+        send('range:done', 'sweep', 3n),
+      ]),
+    );
+    await db.sql`update evm_sends set status = 'confirmed' where id = ${ids.get('range:done')!}`;
+    const versions = async () =>
+      new Map(
+        (await db.sql`select key, status, version, block_number, gas_used from evm_sends where key like 'range:%'`).map((r) => [
+          r.key as string,
+          { status: r.status, version: r.version, block: String(r.blockNumber), gasUsed: String(r.gasUsed) },
+        ]),
+      );
+    const before = await versions();
+    const inclusion = (n: string): Inclusion => ({
+      hash: `0x${n.padStart(64, '0')}`,
+      blockNumber: 11n,
+      blockHash: b11.hash,
+      succeeded: true,
+      gasUsed: 21_000n,
+      effectiveGasPrice: 7n,
+    });
+
+    // block 11: the dropped deposit mined again, three new ones, a rescan of one of them, and our three sends
+    const fresh = ['0xc1', '0xc2', '0xc3'].map((tx) => deposit(tx, b11));
+    const outcome = await recordScannedRange(
+      db.sql,
+      CHAIN,
+      {
+        blocks: [{ ...b11, parentHash: fork.hash }],
+        deposits: [{ ...dropped, blockNumber: 11n, blockHash: b11.hash }, ...fresh, fresh[0]!],
+        ownInclusions: ['range:funding', 'range:sweep', 'range:done'].map((key, i) => ({
+          sendId: ids.get(key)!,
+          inclusion: inclusion(String(i + 1)),
+        })),
+        custodyInflows: [],
+      },
+      SETTINGS,
+    );
+    expect(outcome.newDeposits).toBe(3);
+    const revived = await db.sql`
+      select d.status, o.state, o.block_number from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+      where d.tx_hash = '0xc0'`;
+    expect(revived).toEqual([{ status: 'pending', state: 'seen', blockNumber: '11' }]);
+    const stored = await db.sql`select tx_hash from deposits where tx_hash in ('0xc1', '0xc2', '0xc3') order by id`;
+    expect(stored.map((r) => r.txHash)).toEqual(['0xc1', '0xc2', '0xc3']);
+
+    const after = await versions();
+    // a funding's waiting sweep hears of it once mined (its version moves); a sweep's only once confirmed
+    expect(after.get('range:funding')).toEqual({
+      status: 'mined',
+      version: before.get('range:funding')!.version + 1,
+      block: '11',
+      gasUsed: '21000',
+    });
+    expect(after.get('range:sweep')).toEqual({
+      status: 'mined',
+      version: before.get('range:sweep')!.version,
+      block: '11',
+      gasUsed: '21000',
+    });
+    expect(after.get('range:done')).toEqual(before.get('range:done'));
+    // the outbox tells the funding's sweeper, and marks the round's sends in one statement, each up to what was heard
+    const toSignal = (await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'));
+    expect(toSignal.map((x) => x.key)).toEqual(['range:funding']); // a sweep is told once confirmed
+    await markSendsSignalled(db.sql, toSignal);
+    await markSendsSignalled(
+      db.sql,
+      toSignal.map((x) => ({ ...x, version: 0 })),
+    ); // an older round never undoes it
+    expect((await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'))).toEqual([]);
+
+    // the revived deposit and the new ones are credited once, by the block that confirms them
+    const confirming = await record([block(12)]);
+    expect(confirming.creditedDepositIds).toHaveLength(4);
+    for (const tx of ['0xc0', '0xc1', '0xc2', '0xc3']) expect(await creditsOf(tx)).toBe(1);
   });
 });

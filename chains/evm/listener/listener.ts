@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonRpcProvider } from 'ethers';
 import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanner.js';
+import { ownReceipts } from '../own-receipts.js';
 import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
 import { loadCurrencies } from '../../../services/currencies/catalog.js';
@@ -166,11 +167,10 @@ export class EvmListener {
   private async toRecord(blocks: ScannedBlock[]) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
-    // concurrent receipt requests go to the node as one batch
-    const receipts = await Promise.all([...own.keys()].map((hash) => this.deps.provider.getTransactionReceipt(hash)));
+    const receipts = await ownReceipts(this.deps.provider, blocks, new Set(own.keys()));
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
-    [...own.entries()].forEach(([hash, send], i) => {
-      const receipt = receipts[i];
+    [...own.entries()].forEach(([hash, send]) => {
+      const receipt = receipts.get(hash);
       if (!receipt) return; // reorganised away since the block was read; the next round sees the truth
       ownInclusions.push({
         sendId: send.id,
@@ -178,9 +178,9 @@ export class EvmListener {
           hash,
           blockNumber: BigInt(receipt.blockNumber),
           blockHash: receipt.blockHash.toLowerCase(),
-          succeeded: receipt.status === 1,
-          gasUsed: receipt.gasUsed,
-          effectiveGasPrice: receipt.gasPrice,
+          succeeded: receipt.status !== undefined && BigInt(receipt.status) === 1n,
+          gasUsed: BigInt(receipt.gasUsed),
+          effectiveGasPrice: BigInt(receipt.effectiveGasPrice ?? receipt.gasPrice!),
         },
       });
     });

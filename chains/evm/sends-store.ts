@@ -215,24 +215,21 @@ export async function recordInclusion(db: Db, sendId: string, inclusion: Inclusi
       where id = ${sendId} and status = 'mined'`;
     return;
   }
-  const status = confirmed ? 'confirmed' : 'mined';
-  await db`
-    update evm_sends set status = ${status}, mined_hash = ${inclusion.hash}, block_number = ${inclusion.blockNumber.toString()},
-      block_hash = ${inclusion.blockHash}, succeeded = ${inclusion.succeeded}, gas_used = ${inclusion.gasUsed.toString()},
-      effective_gas_price = ${inclusion.effectiveGasPrice.toString()}, updated_at = now(),
-      version = version + case when purpose = 'gas-funding' then (case when status = 'pending' then 1 else 0 end)
-                               else ${confirmed ? 1 : 0} end
-    where id = ${sendId} and status <> 'confirmed'`;
+  await recordInclusions(db, [{ sendId, inclusion }], confirmed);
 }
 
 /**
- * Records where the listener found our sends mined (not confirmed yet), all of a range's in one statement: a burst's
- * block holds hundreds of them (fundings, sweeps), and they are written inside the range's transaction, which credits
- * the deposits the range confirms. Each row changes as `recordInclusion` changes it.
+ * Records where sends were mined (`confirmed`: and confirmed), all in one statement: the listener records a range's
+ * in its transaction, which credits the deposits the range confirms, and a burst's block holds hundreds of ours
+ * (fundings, sweeps). The version moves as `recordInclusion` says.
  */
-export async function recordMinedInclusions(db: Db, mined: Array<{ sendId: string; inclusion: Inclusion }>): Promise<void> {
-  if (mined.length === 0) return;
-  const rows = mined.map(({ sendId, inclusion: i }) => ({
+export async function recordInclusions(
+  db: Db,
+  found: Array<{ sendId: string; inclusion: Inclusion }>,
+  confirmed: boolean,
+): Promise<void> {
+  if (found.length === 0) return;
+  const rows = found.map(({ sendId, inclusion: i }) => ({
     send_id: sendId,
     hash: i.hash,
     block_number: i.blockNumber.toString(),
@@ -242,9 +239,11 @@ export async function recordMinedInclusions(db: Db, mined: Array<{ sendId: strin
     effective_gas_price: i.effectiveGasPrice.toString(),
   }));
   await db`
-    update evm_sends s set status = 'mined', mined_hash = v.hash, block_number = v.block_number, block_hash = v.block_hash,
-      succeeded = v.succeeded, gas_used = v.gas_used, effective_gas_price = v.effective_gas_price, updated_at = now(),
-      version = s.version + case when s.purpose = 'gas-funding' and s.status = 'pending' then 1 else 0 end
+    update evm_sends s set status = ${confirmed ? 'confirmed' : 'mined'}, mined_hash = v.hash, block_number = v.block_number,
+      block_hash = v.block_hash, succeeded = v.succeeded, gas_used = v.gas_used, effective_gas_price = v.effective_gas_price,
+      updated_at = now(),
+      version = s.version + case when s.purpose = 'gas-funding' then (case when s.status = 'pending' then 1 else 0 end)
+                                 else ${confirmed ? 1 : 0} end
     from jsonb_to_recordset(${db.json(rows)}) as v (
       send_id bigint, hash text, block_number bigint, block_hash text, succeeded boolean, gas_used numeric,
       effective_gas_price numeric)

@@ -8,7 +8,7 @@ import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
 import type { Db, Sql, Tx } from '../../platform/db/client.js';
 import { creditDeposits, recordDeposits } from './store.js';
 import { raiseAlert } from '../notifications/client.js';
-import { recordMinedInclusions, type Inclusion } from '../../chains/evm/sends-store.js';
+import { recordInclusions, type Inclusion } from '../../chains/evm/sends-store.js';
 import { dropInflowsInBlock, recordCustodyInflows, type CustodyInflow } from '../reconciliation/client.js';
 
 export type ObservationState = 'seen' | 'confirmed' | 'dropped';
@@ -90,7 +90,7 @@ export async function recordScannedRange(
       insert into evm_blocks ${tx(range.blocks.map((b) => ({ chain, number: b.number.toString(), hash: b.hash, parentHash: b.parentHash })))}
       on conflict (chain, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash`;
 
-    await recordMinedInclusions(tx, range.ownInclusions);
+    await recordInclusions(tx, range.ownInclusions, false);
     outcome.newDeposits = await recordObservations(tx, chain, range.deposits);
     await recordCustodyInflows(tx, chain, range.custodyInflows);
 

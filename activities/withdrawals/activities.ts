@@ -114,14 +114,16 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
 
     /**
      * Sends the withdrawal's 6-digit code once, on the channels the user chose for withdrawal codes (mail by default);
-     * only its HMAC is stored, and the code never enters the notifications table. A retry sends the same code, and only
-     * on the channels it has not reached yet (the deliveries are keyed by the code's HMAC).
+     * only its HMAC is stored, and the code never enters the notifications table. The HMAC is stored before the code
+     * goes out, so a code the user holds is always one the confirmation accepts (stored after, a user quick enough, or
+     * a test reading the mail sink, was refused the code just mailed). A retry sends the same code, and only on the
+     * channels it has not reached yet (the deliveries are keyed by the code's HMAC); the first attempt's expiry stays.
      */
     async sendWithdrawalCode({ id, ttlMs }: { id: string; ttlMs: number }): Promise<void> {
-      if (await codeOf(deps.sql, id)) return;
       const withdrawal = await load(id);
       const code = codeFor(id);
       const hmac = codeHmac(id, code).toString('hex');
+      await storeCode(deps.sql, id, hmac, new Date(Date.now() + ttlMs));
       await deliverUnstoredNow(
         { sql: deps.sql, log: deps.log, mailer: deps.mailer, telegram: deps.telegram },
         {
@@ -139,7 +141,6 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
           },
         },
       );
-      await storeCode(deps.sql, id, hmac, new Date(Date.now() + ttlMs));
     },
 
     async verifyWithdrawalConfirmation({

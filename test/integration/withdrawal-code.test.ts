@@ -1,0 +1,82 @@
+/**
+ * A withdrawal's mailed code is accepted the moment it arrives: its HMAC is stored before the mail goes out (stored
+ * after, the e2e suite once read the code from the mail sink and had it refused), and a retried send mails the same
+ * code, once.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
+import type { Mailer } from '../../platform/mail/mailer.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let db: TestDatabase;
+let userId: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  userId = (await insertUser(db.sql, { email: 'code@example.com', passwordHash: 'x', role: 'user' }))!.id;
+});
+afterAll(() => db.drop());
+
+async function withdrawal(key: string): Promise<string> {
+  const [row] = await db.sql`
+    insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status, approval_required, counters)
+    values (${userId}, ${key}, 'XRP', 12500000, 100000, 'rDESTINATION', 7, 'awaiting_confirmation', false, '[]')
+    returning id`;
+  return row!.id as string;
+}
+
+/** A mailer that, as each mail goes out, confirms with the code it carries, as a quick user would. */
+function confirmingMailer(confirm: (code: string) => Promise<boolean>, failFirst = false) {
+  const mailed: Array<{ code: string; acceptedOnArrival: boolean }> = [];
+  let failures = failFirst ? 1 : 0;
+  const mailer: Mailer = {
+    async send(message) {
+      if (failures-- > 0) throw new Error('SMTP server unavailable');
+      const code = /\b(\d{6})\b/.exec(message.subject)![1]!;
+      mailed.push({ code, acceptedOnArrival: await confirm(code) });
+      return { messageId: `m${mailed.length}` };
+    },
+    close() {},
+  };
+  return { mailer, mailed };
+}
+
+function activities(mailer: Mailer) {
+  return createWithdrawalActivities({
+    sql: db.sql,
+    ledger: new LedgerWriter(db.sql),
+    mailer,
+    telegram: null,
+    withdrawalProviders: new Map(),
+    keys: { withdrawalCodes: Buffer.alloc(32, 7), totp: Buffer.alloc(32) },
+    log: pino({ level: 'silent' }),
+  });
+}
+
+describe('withdrawal code', () => {
+  it('is accepted as soon as the mail carrying it is sent', async () => {
+    const id = await withdrawal('code-1');
+    let acts: ReturnType<typeof activities>;
+    const { mailer, mailed } = confirmingMailer(async (code) => (await acts.verifyWithdrawalConfirmation({ id, code })).codeOk);
+    acts = activities(mailer);
+    await acts.sendWithdrawalCode({ id, ttlMs: 600_000 });
+    expect(mailed).toEqual([{ code: expect.stringMatching(/^\d{6}$/), acceptedOnArrival: true }]);
+  });
+
+  it('mails the same code once when the send is retried, after a failed attempt and after a sent one', async () => {
+    const id = await withdrawal('code-2');
+    let acts: ReturnType<typeof activities>;
+    const { mailer, mailed } = confirmingMailer(
+      async (code) => (await acts.verifyWithdrawalConfirmation({ id, code })).codeOk,
+      true,
+    );
+    acts = activities(mailer);
+    await expect(acts.sendWithdrawalCode({ id, ttlMs: 600_000 })).rejects.toThrow('SMTP server unavailable');
+    await acts.sendWithdrawalCode({ id, ttlMs: 600_000 });
+    await acts.sendWithdrawalCode({ id, ttlMs: 600_000 });
+    expect(mailed).toEqual([{ code: expect.stringMatching(/^\d{6}$/), acceptedOnArrival: true }]);
+    expect((await acts.verifyWithdrawalConfirmation({ id, code: mailed[0]!.code })).codeOk).toBe(true);
+  });
+});

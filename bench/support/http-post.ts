@@ -8,6 +8,13 @@
 import { connect, type Socket } from 'node:net';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/**
+ * An idle connection is given up this long before the server's announced keep-alive timeout (`Keep-Alive: timeout=N`,
+ * node's 5 s by default), as undici does: reused at the moment the server closes it, a request is lost on a
+ * connection the server has already closed ("the server closed the connection before answering"), which a pause
+ * between a bench's rounds made likely.
+ */
+const IDLE_MARGIN_MS = 1_000;
 
 /** Keep-alive connections to one server, at most `maxSockets` of them; a caller beyond that waits for a free one. */
 export class KeepAliveConnections {
@@ -74,6 +81,9 @@ class Connection {
     reject: (error: Error) => void;
   } | null = null;
   private closed = false;
+  /** When the last response ended (null while a request is out), and how long the server keeps an idle connection. */
+  private idleSince: number | null = null;
+  private keepAliveMs = 5_000;
 
   constructor(readonly url: URL) {
     this.socket = connect(Number(url.port || 80), url.hostname);
@@ -89,12 +99,16 @@ class Connection {
   }
 
   get usable(): boolean {
+    if (!this.closed && this.idleSince !== null && Date.now() - this.idleSince > this.keepAliveMs - IDLE_MARGIN_MS) {
+      this.close();
+    }
     return !this.closed;
   }
 
   exchange(request: string, read: boolean): Promise<{ status: number; body: any }> {
     return new Promise((resolve, reject) => {
       this.pending = { read, resolve, reject };
+      this.idleSince = null;
       this.socket.write(request);
     });
   }
@@ -130,6 +144,9 @@ class Connection {
     const pending = this.pending;
     this.pending = null;
     if (/\r\nconnection:\s*close/i.test(head)) this.close();
+    const keepAlive = /\r\nkeep-alive:[^\r]*timeout=(\d+)/i.exec(head);
+    if (keepAlive) this.keepAliveMs = Number(keepAlive[1]) * 1_000;
+    this.idleSince = Date.now();
     if (!pending) return;
     const status = Number(head.slice(9, 12));
     const body = pending.read && length > 0 ? JSON.parse(data.toString('utf8', bodyStart)) : null;

@@ -1,15 +1,22 @@
-/** Sending a sweep: signed, stored and broadcast through the sender, which sends a stored transaction again as it is. */
+/**
+ * Sending a sweep: signed, stored and broadcast through the sender, which sends a stored transaction again as it is.
+ * A token sweep waiting for its gas funding is signed and stored meanwhile (held), so that only its broadcast is left
+ * when the funding is mined.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
+import type { SendRequest } from '../../../chains/evm/sender.js';
 import type { Sweep, SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { sweeperWorkflowId } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
+import { awaitedFundingKey } from './gas-funding.js';
 import { priceNativeSweep } from './native.js';
 
 type SweepToSend = Extract<Sweep, { status: 'sending' | 'sent' }>;
+type TokenSweep = Extract<Sweep, { status: 'funding' | 'sending' | 'sent'; tokenContract: string }>;
 
-/** Signs, stores and broadcasts the sweep (or rebroadcasts the stored one). */
+/** Signs, stores and broadcasts the sweep (or broadcasts the stored one again, or for the first time if held). */
 export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
   const { evm } = deps;
   const sweep = await loadSweep(deps, id);
@@ -23,23 +30,42 @@ export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 
     sweep.tokenContract !== null ? tokenTransfer(deps, sweep) : nativeTransfer(deps, sweep),
   ]);
   if (!transfer) return { status: 'cancelled' };
-  const send = await evm.sender.send(wallet, {
+  const send = await evm.sender.send(wallet, sweepRequest(deps, sweep, transfer));
+  if (sweep.status !== 'sent') await deps.writes.update(id, { status: 'sent', sweepSendId: send.id });
+  return { status: 'sent' };
+}
+
+/**
+ * Signs and stores (holds) a token sweep whose gas funding is sent but not mined: the node refuses a transaction whose
+ * sender cannot pay its gas, so it is broadcast, as stored, by `sendSweep` once the funding is mined. Only once the
+ * funding it waits for is sent: until then the sweep may be priced again (it claims an early funding stored meanwhile),
+ * and what is stored is the one transaction ever sent for the wallet's nonce. A sweep in any other state is left alone.
+ */
+export async function holdSweep(deps: SweepDeps, id: string): Promise<void> {
+  const sweep = await loadSweep(deps, id);
+  if (sweep.status !== 'funding') return;
+  // the key derived either way (DepositWallets keeps it): a sweep whose funding is not sent is signed when it is mined
+  const [wallet, funding] = await Promise.all([depositWallet(deps, sweep.address), deps.reads.send(awaitedFundingKey(sweep))]);
+  if (funding) await deps.evm.sender.hold(wallet, sweepRequest(deps, sweep, tokenTransfer(deps, sweep)));
+}
+
+/** The sender's request for the sweep's transaction: the same whether it is held first or sent at once. */
+function sweepRequest({ evm }: SweepDeps, sweep: Sweep, transfer: SweepTransfer & { call: Call }): SendRequest {
+  return {
     key: transferKey(sweep),
     purpose: 'sweep',
     ...transfer.call,
     gasLimit: transfer.gasLimit,
     fees: { maxFeePerGas: transfer.maxFeePerGas, maxPriorityFeePerGas: transfer.maxPriorityFeePerGas },
     notify: [sweeperWorkflowId(evm.chain)],
-  });
-  if (sweep.status !== 'sent') await deps.writes.update(id, { status: 'sent', sweepSendId: send.id });
-  return { status: 'sent' };
+  };
 }
 
 /** What the sweep's transaction calls: the token's transfer to the cold wallet, or a plain payment to it. */
 type Call = { to: string; value: bigint; data?: string };
 
 /** A token sweep calls the token's transfer of its amount; it was priced when prepared. */
-function tokenTransfer({ evm }: SweepDeps, sweep: SweepToSend & { tokenContract: string }): SweepTransfer & { call: Call } {
+function tokenTransfer({ evm }: SweepDeps, sweep: TokenSweep): SweepTransfer & { call: Call } {
   return { ...sweep, call: { to: sweep.tokenContract, value: 0n, data: encodeTransfer(evm.coldWallet, sweep.amount) } };
 }
 

@@ -29,14 +29,14 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { depositWallet, nodeCheckDue, transferKey, type SweepDeps } from './context.js';
+import { nodeCheckDue, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
 import { batchedSweepReads } from './reads.js';
 import { batchedSweepWrites } from './writes.js';
 import { recordSweeps } from './record.js';
-import { sendSweep } from './send.js';
+import { holdSweep, sendSweep } from './send.js';
 import { TickTimeline } from './tick-timeline.js';
 
 /**
@@ -190,13 +190,21 @@ export async function sweepTick(
     'funding-sent': 0,
     waiting: 0,
   };
-  /** A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. */
+  /**
+   * A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. The sweep is signed
+   * and stored meanwhile (`holdSweep`), so that only its broadcast is left then; the wait ends only once it is stored,
+   * so the sweep's send that follows finds it stored (and broadcasts it) instead of storing it a second time.
+   */
   const fundedSoon = async (sweep: Sweep) => {
-    // derived now, while the funding is on its way (DepositWallets keeps it): signed at once when the funding is mined
-    await depositWallet(deps, sweep.address);
+    const held = holdSweep(deps, sweep.id).then(
+      () => timeline.mark('held'),
+      // signed when it is sent instead
+      (error: unknown) => log.warn({ sweep: sweep.id, err: messageOf(error) }, 'sweeper: a sweep could not be held'),
+    );
     timeline.mark('funding-wait');
     const funded = await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
     if (funded) timeline.mark('funded');
+    await held;
     return funded;
   };
   const problems: SweepProblem[] = [];

@@ -211,7 +211,7 @@ describe('the sweeper tick', () => {
     const funded = fundingMinedBy(deps, await sweepOf(id), Date.now() + 4_000);
     await sleep(300);
     await keeperSend(key, wallet.address, parseEther('0.01'));
-    await sleep(600); // the lane polls every 200 ms: it has claimed the funding, and waits for it to be mined
+    await sleep(600); // the lane polls every 100 ms: it has claimed the funding, and waits for it to be mined
     expect(await sweepOf(id)).toMatchObject({ status: 'funding', earlyFundingKey: key, fundingAmount: 0n });
     await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${key}`;
 

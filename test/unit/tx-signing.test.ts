@@ -2,7 +2,7 @@
  * Our EIP-1559 encoder signs exactly what ethers' `Transaction` signs: the same raw bytes and hash, over random
  * transactions (zero and wide values, empty and long data, checksummed and lower-case recipients).
  */
-import { SigningKey, Transaction, Wallet, hexlify, randomBytes, toBigInt } from 'ethers';
+import { SigningKey, Transaction, getAddress, hexlify, randomBytes, toBigInt } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { signTransaction, type UnsignedTx } from '../../chains/evm/tx-signing.js';
 
@@ -13,7 +13,7 @@ const randomInt = (maxBytes: number) => {
 };
 
 function randomTx(): UnsignedTx {
-  const to = Wallet.createRandom().address;
+  const to = getAddress(hexlify(randomBytes(20)));
   const maxFeePerGas = randomInt(16);
   return {
     chainId: 1n + randomInt(4),
@@ -36,7 +36,7 @@ function ethersSigned(key: SigningKey, t: UnsignedTx) {
 
 describe('signTransaction', () => {
   it("encodes and signs byte for byte as ethers' Transaction does", () => {
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 300; i++) {
       const key = new SigningKey(hexlify(randomBytes(32)));
       const t = randomTx();
       expect(

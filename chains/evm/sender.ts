@@ -328,6 +328,16 @@ export class EvmSender {
     return signer.sign(tx, { held });
   }
 
+  /** Broadcasts a held send as stored (see `hold`): the same as `send` with its key, without the batch's read. */
+  async release(send: Send): Promise<void> {
+    await this.broadcast(send);
+  }
+
+  /** Whether the node has one of the send's attempts in a block (its receipt), whatever the listener has recorded. */
+  async minedOnNode(send: Send): Promise<boolean> {
+    return (await this.findInclusion(send)) !== null;
+  }
+
   /** Broadcasts the newest attempt, and records that it was (see `push`). */
   private async broadcast(send: Send): Promise<void> {
     if (await this.push(send)) await markBroadcast(this.deps.sql, this.unmarked(send));

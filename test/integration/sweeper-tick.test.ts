@@ -1,8 +1,8 @@
 /**
  * A sweeper's tick against a chain of its own (anvil mining a block per transaction) and a real database, rows laid
  * out as the listener and the keeper leave them: a wallet credited while a tick runs is swept by that tick (the late
- * look), a token sweep is signed and stored while its funding is in flight and that one broadcast once it is mined,
- * and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
+ * look), a token sweep is signed and stored while its funding is in flight and that one broadcast once it is mined
+ * (as soon as the node has it in a block, before the listener's record), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -135,6 +135,21 @@ async function tokenSweep(address: string, status: string, fundingAmount: bigint
 
 const sweepOf = async (id: string) => (await sweepsByIds(db.sql, [id])).get(id)!;
 
+/** A token sweep waiting for a funding of 0.01 ETH, priced at the node's fees now. */
+async function pricedTokenSweep(address: string) {
+  const id = await tokenSweep(address, 'funding', parseEther('0.01'));
+  const fees = await quoteFees(provider);
+  await db.sql`
+    update evm_sweeps set max_fee_per_gas = ${fees.maxFeePerGas.toString()},
+      max_priority_fee_per_gas = ${fees.maxPriorityFeePerGas.toString()} where id = ${id}`;
+  return id;
+}
+
+/** The sweep's own transaction as the sender stored it: its hash and when it was broadcast. */
+const transferOf = (id: string) => db.sql`
+  select a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id
+  where s.key = ${`sweep:${CHAIN}:${id}:transfer`}`;
+
 describe('the sweeper tick', () => {
   it('sweeps a wallet credited while the tick runs in that tick', async () => {
     // the tick's one lane waits for a token sweep's funding, sent and not mined: the tick runs about 4 s
@@ -163,16 +178,10 @@ describe('the sweeper tick', () => {
     const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
     const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
     await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
-    const id = await tokenSweep(wallet.address, 'funding', parseEther('0.01'));
-    const fees = await quoteFees(provider);
-    await db.sql`
-      update evm_sweeps set max_fee_per_gas = ${fees.maxFeePerGas.toString()},
-        max_priority_fee_per_gas = ${fees.maxPriorityFeePerGas.toString()} where id = ${id}`;
+    const id = await pricedTokenSweep(wallet.address);
     const funding = `sweep:${CHAIN}:${id}:funding`;
     await keeperSend(funding, wallet.address, parseEther('0.01'));
-    const transfer = `sweep:${CHAIN}:${id}:transfer`;
-    const stored = () => db.sql`
-      select a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key = ${transfer}`;
+    const stored = () => transferOf(id);
 
     const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
     // its funding not mined (the node would refuse the sweep: the wallet has no gas), the sweep is stored, not broadcast
@@ -190,6 +199,36 @@ describe('the sweeper tick', () => {
     expect(await sweepOf(id)).toMatchObject({ status: 'sent' });
     await sweepTick(base, { chain: CHAIN, wallets: [] }); // moved on again: nothing signed or sent twice
     expect(await stored()).toHaveLength(1);
+    expect(await provider.getTransactionCount(wallet.address)).toBe(1);
+  });
+
+  it('broadcasts a held sweep once the node has its funding in a block, before the listener records it', async () => {
+    const wallet = await depositWallet();
+    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
+    const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
+    await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
+    const id = await pricedTokenSweep(wallet.address);
+    const funding = `sweep:${CHAIN}:${id}:funding`;
+    await keeperSend(funding, wallet.address, parseEther('0.01'));
+    const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
+    const [held] = await eventually('the sweep held', async () => (await transferOf(id)).length > 0 && transferOf(id), 3_000, 50);
+    expect(held!.broadcastAt).toBeNull();
+
+    // the funding mined on the node (the keeper's send, as its attempt's hash says), not recorded by the listener
+    const paid = await customer.sendTransaction({ to: wallet.address, value: parseEther('0.01') });
+    await paid.wait();
+    await db.sql`
+      update evm_send_attempts set tx_hash = ${paid.hash}
+      where send_id = (select id from evm_sends where key = ${funding})`;
+    const receipt = await provider.waitForTransaction(held!.txHash as string, 1, 3_000);
+    expect(receipt?.status).toBe(1);
+    expect((await transferOf(id))[0]!.broadcastAt).toBeInstanceOf(Date);
+    expect(await sweepOf(id)).toMatchObject({ status: 'funding' }); // the lane still waits for the listener's record
+
+    await db.sql`update evm_sends set status = 'mined', block_number = ${paid.blockNumber} where key = ${funding}`;
+    expect(await tick).toMatchObject({ sent: 1 });
+    expect(await transferOf(id)).toEqual([{ txHash: held!.txHash, broadcastAt: expect.any(Date) }]);
+    expect(await sweepOf(id)).toMatchObject({ status: 'sent' });
     expect(await provider.getTransactionCount(wallet.address)).toBe(1);
   });
 

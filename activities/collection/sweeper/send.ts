@@ -1,11 +1,13 @@
 /**
  * Sending a sweep: signed, stored and broadcast through the sender, which sends a stored transaction again as it is.
  * A token sweep waiting for its gas funding is signed and stored meanwhile (held), so that only its broadcast is left
- * when the funding is mined.
+ * when the funding is mined, and broadcast as soon as the node has the funding in a block.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { encodeTransfer } from '../../../chains/evm/erc20.js';
 import type { SendRequest } from '../../../chains/evm/sender.js';
+import type { Send } from '../../../chains/evm/sends-store.js';
 import type { Sweep, SweepTransfer } from '../../../services/collection/sweeps-store.js';
 import { sweeperWorkflowId } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
@@ -37,16 +39,48 @@ export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 
 
 /**
  * Signs and stores (holds) a token sweep whose gas funding is sent but not mined: the node refuses a transaction whose
- * sender cannot pay its gas, so it is broadcast, as stored, by `sendSweep` once the funding is mined. Only once the
- * funding it waits for is sent: until then the sweep may be priced again (it claims an early funding stored meanwhile),
- * and what is stored is the one transaction ever sent for the wallet's nonce. A sweep in any other state is left alone.
+ * sender cannot pay its gas, so it is broadcast, as stored, once the funding is mined (`releaseOnFunded`, or
+ * `sendSweep` on the listener's record). Only once the funding it waits for is sent: until then the sweep may be priced
+ * again (it claims an early funding stored meanwhile), and what is stored is the one transaction ever sent for the
+ * wallet's nonce. A sweep in any other state is left alone. Answers the sweep and its held send, if held.
  */
-export async function holdSweep(deps: SweepDeps, id: string): Promise<void> {
+export async function holdSweep(deps: SweepDeps, id: string): Promise<{ sweep: Sweep; send: Send } | null> {
   const sweep = await loadSweep(deps, id);
-  if (sweep.status !== 'funding') return;
+  if (sweep.status !== 'funding') return null;
   // the key derived either way (DepositWallets keeps it): a sweep whose funding is not sent is signed when it is mined
   const [wallet, funding] = await Promise.all([depositWallet(deps, sweep.address), deps.reads.send(awaitedFundingKey(sweep))]);
-  if (funding) await deps.evm.sender.hold(wallet, sweepRequest(deps, sweep, tokenTransfer(deps, sweep)));
+  if (!funding) return null;
+  return { sweep, send: await deps.evm.sender.hold(wallet, sweepRequest(deps, sweep, tokenTransfer(deps, sweep))) };
+}
+
+/** How often a lane watching for its held sweep's funding looks at the node's head (one shared call for all lanes). */
+export const HEAD_POLL_MS = 100;
+
+/**
+ * Broadcasts a held sweep as soon as the node has the funding it waits for in a block (its receipt: a block the node
+ * returned), without waiting for the listener's record of it, which came 0.2–0.8 s after a burst's blocks in session
+ * 14's traces. The node is asked for the funding's receipt once per new head while `waiting()` (a burst's lanes ask
+ * together: one JSON-RPC batch a block). The sweep's steps then follow the listener's record as before and find it
+ * broadcast (the node has it already, and the attempt is marked once); a funding reorged out after this leaves the
+ * sweep in the pool or to be rebroadcast, as one sent on the listener's record would be.
+ */
+export async function releaseOnFunded(
+  deps: SweepDeps,
+  held: { sweep: Sweep; send: Send },
+  head: () => Promise<number>,
+  waiting: () => boolean,
+): Promise<void> {
+  let checked = -1;
+  while (waiting()) {
+    const now = await head();
+    if (now > checked) {
+      checked = now;
+      const funding = await deps.reads.send(awaitedFundingKey(held.sweep));
+      if (funding?.status !== 'pending') return; // recorded as mined: the lane's steps send it
+      if (await deps.evm.sender.minedOnNode(funding)) return deps.evm.sender.release(held.send);
+    }
+    await sleep(HEAD_POLL_MS);
+  }
 }
 
 /** The sender's request for the sweep's transaction: the same whether it is held first or sent at once. */

@@ -4,7 +4,7 @@
  * in Postgres BEFORE broadcasting. Asking again with the same key rebroadcasts what was stored instead of signing
  * anything new, so a worker killed after sending reconciles instead of sending twice. A send can also be stored
  * without its broadcast (`hold`: a token sweep whose gas funding is not mined yet, which the node would refuse) and
- * broadcast later as stored by asking `send` with the same key. A send not mined in time can
+ * broadcast later as stored (`release`, or `send` with the same key). A send not mined in time can
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import type { JsonRpcProvider } from 'ethers';
@@ -99,6 +99,8 @@ export class EvmSender {
    * now: a batch of sends waits for all its signatures, so held ones in it would hold back sends due on the wire.
    */
   private readonly holding: BatchQueue<SendJob, Outcome>;
+  /** Held sends released together, broadcast together: each answered with its failure, if it failed. */
+  private readonly releasing: BatchQueue<Send, unknown>;
 
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
@@ -115,6 +117,14 @@ export class EvmSender {
       );
     this.sending = queue('broadcast');
     this.holding = queue('hold');
+    this.releasing = new BatchQueue(
+      async (sends) => {
+        const failed = await this.broadcastAll(sends);
+        return sends.map((send) => failed.get(send.key));
+      },
+      SENDS_PER_BATCH,
+      BATCHES_IN_FLIGHT,
+    );
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
@@ -154,24 +164,32 @@ export class EvmSender {
     if (toStore.length > 0) await this.store(toStore, disposal);
     const stored = toStore.length > 0 ? await sendsByKeys(sql, chain, keys) : storedBefore;
     if (disposal === 'hold') return new Map(jobs.map((job) => [job, { send: stored.get(job.request.key)! }]));
-    const pending = [...stored.values()].filter((send) => send.status === 'pending');
-    const pushed = await Promise.allSettled(pending.map((send) => this.push(send)));
-    const failed = new Map<string, unknown>();
-    const reached: Send[] = [];
-    pushed.forEach((result, i) => {
-      if (result.status === 'rejected') failed.set(pending[i]!.key, result.reason);
-      else if (result.value) reached.push(pending[i]!);
-    });
-    await markBroadcast(
-      sql,
-      reached.flatMap((send) => this.unmarked(send)),
-    );
+    const failed = await this.broadcastAll([...stored.values()].filter((send) => send.status === 'pending'));
     return new Map(
       jobs.map((job) => {
         const error = failed.get(job.request.key);
         return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
       }),
     );
+  }
+
+  /**
+   * Broadcasts stored sends together (the provider sends them as JSON-RPC batches) and marks those the node took as
+   * broadcast in one statement; answers the failures by key (each its own send's: its transaction stays stored).
+   */
+  private async broadcastAll(sends: Send[]): Promise<Map<string, unknown>> {
+    const pushed = await Promise.allSettled(sends.map((send) => this.push(send)));
+    const failed = new Map<string, unknown>();
+    const reached: Send[] = [];
+    pushed.forEach((result, i) => {
+      if (result.status === 'rejected') failed.set(sends[i]!.key, result.reason);
+      else if (result.value) reached.push(sends[i]!);
+    });
+    await markBroadcast(
+      this.deps.sql,
+      reached.flatMap((send) => this.unmarked(send)),
+    );
+    return failed;
   }
 
   /**
@@ -328,9 +346,13 @@ export class EvmSender {
     return signer.sign(tx, { held });
   }
 
-  /** Broadcasts a held send as stored (see `hold`): the same as `send` with its key, without the batch's read. */
+  /**
+   * Broadcasts a held send as stored (see `hold`), as `send` with its key would, without reading it again: those
+   * released together go out together and are marked in one statement (a burst's lanes release hundreds in a block).
+   */
   async release(send: Send): Promise<void> {
-    await this.broadcast(send);
+    const error = await this.releasing.submit(send);
+    if (error !== undefined) throw error;
   }
 
   /** Whether the node has one of the send's attempts in a block (its receipt), whatever the listener has recorded. */

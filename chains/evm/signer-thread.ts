@@ -48,12 +48,7 @@ export class SignerThread {
   private link: Link | null = null;
   private nextId = 0;
   private closed = false;
-  /**
-   * Deposit wallets' addresses by index, kept as they are asked for: a wallet asked for again while its derivation is
-   * under way (a sweeper lane derives ahead, then its step asks) shares that derivation. Safe under any interleaving:
-   * an index always derives the same address, and one that failed is forgotten, so the next ask derives it again.
-   */
-  private readonly depositAddresses = new Map<number, Promise<string>>();
+  private readonly depositAddresses = new Map<number, string>();
 
   /** `entry` is the thread's module (tests give one that can be made to die). */
   constructor(
@@ -76,16 +71,12 @@ export class SignerThread {
 
   /** The deposit wallet at `index` (BIP-44 m/44'/60'/0'/0/index), derived in the thread. */
   async depositSigner(index: number): Promise<Signer> {
-    let derived = this.depositAddresses.get(index);
-    if (derived === undefined) {
-      derived = this.request({ op: 'address', index }) as Promise<string>;
-      this.depositAddresses.set(index, derived);
+    let address = this.depositAddresses.get(index);
+    if (address === undefined) {
+      address = (await this.request({ op: 'address', index })) as string;
+      this.depositAddresses.set(index, address);
       if (this.depositAddresses.size > KEPT_ADDRESSES) this.depositAddresses.delete(this.depositAddresses.keys().next().value!);
-      derived.catch(() => {
-        if (this.depositAddresses.get(index) === derived) this.depositAddresses.delete(index);
-      });
     }
-    const address = await derived;
     return { address, sign: (tx, options) => this.signWith({ deposit: index }, tx, options) };
   }
 

@@ -4,7 +4,7 @@
  * leaving them hanging, while the next request is answered by a new thread.
  */
 import { HDNodeWallet, Mnemonic, Transaction, Wallet, randomBytes } from 'ethers';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SignerThread } from '../../chains/evm/signer-thread.js';
 import type { UnsignedTx } from '../../chains/evm/tx-signing.js';
 
@@ -81,14 +81,6 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     const sweep = deposit.sign(txs[0]!).then(() => answered.push('sweep'));
     await Promise.all([...held, sweep]);
     expect(answered.indexOf('sweep')).toBeLessThanOrEqual(8);
-  });
-
-  it('derives a deposit wallet asked for again while its derivation is under way once', async () => {
-    const asked = vi.spyOn(signers as unknown as { request: (r: { op: string }) => Promise<unknown> }, 'request');
-    const [first, second] = await Promise.all([signers.depositSigner(4_242), signers.depositSigner(4_242)]);
-    expect(first.address).toBe(second.address);
-    expect(asked.mock.calls.filter(([request]) => request.op === 'address')).toHaveLength(1);
-    asked.mockRestore();
   });
 
   it("keeps signing while the worker's event loop is busy", async () => {

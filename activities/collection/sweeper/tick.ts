@@ -29,7 +29,7 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { depositWallet, nodeCheckDue, transferKey, type SweepDeps } from './context.js';
+import { nodeCheckDue, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
@@ -224,10 +224,6 @@ export async function sweepTick(
   };
   const lane = async (address: string) => {
     timeline.mark('lane');
-    // the wallet's key derived now, while the signer thread is idle (a burst's signatures come once its sweeps are
-    // priced, and go first): its steps find it derived instead of queueing behind them (the thread keeps it); a failure
-    // is met again, and reported, by the step that needs the key
-    void depositWallet(deps, address).catch(() => {});
     let sweeps = open.get(address) ?? [];
     if (toPlan.has(address)) {
       try {

@@ -36,21 +36,29 @@ export interface FeeQuote {
   maxPriorityFeePerGas: bigint;
 }
 
+/** One answer of `read` shared by every caller until it is `maxAgeMs` old (a failed one is asked again, not shared). */
+function shared<T>(read: () => Promise<T>, maxAgeMs: number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at > maxAgeMs) {
+      const value = read();
+      last = { at: Date.now(), value };
+      value.catch(() => (last = null));
+    }
+    return last.value;
+  };
+}
+
 /**
  * One fee quote shared by the many transactions priced together (a sweeper's tick prices hundreds of wallets: one
  * quote reads the latest block, whose transaction list a burst makes large), taken again once `maxAgeMs` old.
  */
-export function sharedFeeQuote(provider: JsonRpcProvider, maxAgeMs: number): () => Promise<FeeQuote> {
-  let quoted: { at: number; fees: Promise<FeeQuote> } | null = null;
-  return () => {
-    if (!quoted || Date.now() - quoted.at > maxAgeMs) {
-      const fees = quoteFees(provider);
-      quoted = { at: Date.now(), fees };
-      fees.catch(() => (quoted = null)); // a failed quote is asked again, not shared
-    }
-    return quoted.fees;
-  };
-}
+export const sharedFeeQuote = (provider: JsonRpcProvider, maxAgeMs: number): (() => Promise<FeeQuote>) =>
+  shared(() => quoteFees(provider), maxAgeMs);
+
+/** The node's head block number, shared by the many lanes that watch it (one call per `maxAgeMs` at most). */
+export const sharedHead = (provider: JsonRpcProvider, maxAgeMs: number): (() => Promise<number>) =>
+  shared(() => provider.getBlockNumber(), maxAgeMs);
 
 /** EIP-1559 fees that stay valid while the base fee doubles: 2 × base fee + the node's suggested tip. */
 export async function quoteFees(provider: JsonRpcProvider): Promise<FeeQuote> {

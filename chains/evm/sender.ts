@@ -2,7 +2,9 @@
  * The transaction sender for every key whose nonce Sluice owns (gas keeper, deposit wallets, later hot wallets).
  * A send is keyed by its business key: it reserves a nonce, signs, and stores the signed transaction and its hash
  * in Postgres BEFORE broadcasting. Asking again with the same key rebroadcasts what was stored instead of signing
- * anything new, so a worker killed after sending reconciles instead of sending twice. A send not mined in time can
+ * anything new, so a worker killed after sending reconciles instead of sending twice. A send can also be stored
+ * without its broadcast (`hold`: a token sweep whose gas funding is not mined yet, which the node would refuse) and
+ * broadcast later as stored (`release`, or `send` with the same key). A send not mined in time can
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import type { JsonRpcProvider } from 'ethers';
@@ -64,6 +66,8 @@ interface SendJob {
   signer: Signer;
   request: SendRequest;
 }
+/** Broadcast once stored (`send`), or held stored until asked again (`hold`). */
+type Disposal = 'broadcast' | 'hold';
 type Outcome = { send: Send } | { error: unknown };
 /** The send of an outcome, or its error thrown. */
 function sentOrThrow(outcome: Outcome): Send {
@@ -72,6 +76,15 @@ function sentOrThrow(outcome: Outcome): Send {
 }
 /** Sends stored in one SQL transaction and broadcast together at most. */
 const SENDS_PER_BATCH = 500;
+/**
+ * Batches of a queue written at once: sends asked for while one batch is written start the next at once instead of
+ * waiting for it (a burst of 500 asks its sweeps over a second or two: in session 14's trace, 145 ETH sweeps asked
+ * while a batch of 150 token sweeps was written waited 0.6 s for it, then took 0.7 s of their own). Safe under every
+ * interleaving: each batch reserves its keys' nonces under row locks taken in address order and held until it
+ * commits (a key in both waits for the first, never crosswise), and a key stored by both fails the second on the
+ * unique key (the queue then tries its sends one at a time, and that one is found stored and only broadcast).
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 export class EvmSender {
   /** Sends looked up by key together (a sweeper's tick asks after hundreds at once) are read with one query. */
@@ -81,15 +94,37 @@ export class EvmSender {
    * commit: those asked for while a batch is written go in the next); a batch that throws is tried one send at a time.
    */
   private readonly sending: BatchQueue<SendJob, Outcome>;
+  /**
+   * Sends held (stored, not broadcast) go in batches of their own, signed after every signature of a send to broadcast
+   * now: a batch of sends waits for all its signatures, so held ones in it would hold back sends due on the wire.
+   */
+  private readonly holding: BatchQueue<SendJob, Outcome>;
+  /** Held sends released together, broadcast together: each answered with its failure, if it failed. */
+  private readonly releasing: BatchQueue<Send, unknown>;
 
   constructor(
     private readonly deps: { sql: Sql; provider: JsonRpcProvider; chain: string; chainId: bigint; confirmations: number },
   ) {
     this.byKey = batchedLookup((keys) => sendsByKeys(deps.sql, deps.chain, keys));
-    this.sending = new BatchQueue(async (jobs) => {
-      const outcomes = await this.sendEach(jobs);
-      return jobs.map((job) => outcomes.get(job)!);
-    }, SENDS_PER_BATCH);
+    const queue = (disposal: Disposal) =>
+      new BatchQueue<SendJob, Outcome>(
+        async (jobs) => {
+          const outcomes = await this.sendEach(jobs, disposal);
+          return jobs.map((job) => outcomes.get(job)!);
+        },
+        SENDS_PER_BATCH,
+        BATCHES_IN_FLIGHT,
+      );
+    this.sending = queue('broadcast');
+    this.holding = queue('hold');
+    this.releasing = new BatchQueue(
+      async (sends) => {
+        const failed = await this.broadcastAll(sends);
+        return sends.map((send) => failed.get(send.key));
+      },
+      SENDS_PER_BATCH,
+      BATCHES_IN_FLIGHT,
+    );
   }
 
   /** Sends one transaction (or finds the stored one for this key and makes sure it was broadcast). */
@@ -97,10 +132,19 @@ export class EvmSender {
     return sentOrThrow(await this.sending.submit({ signer, request }));
   }
 
+  /**
+   * Signs and stores one transaction (its nonce reserved) without broadcasting it, or finds the one stored for this
+   * key: `send` with the same key broadcasts it as stored. For a transaction the node would refuse before something
+   * else is mined (a token sweep's gas funding), so that only its broadcast is left then.
+   */
+  async hold(signer: Signer, request: SendRequest): Promise<Send> {
+    return sentOrThrow(await this.holding.submit({ signer, request }));
+  }
+
   /** Sends several transactions from one key, with consecutive nonces, broadcast together (see `sendEach`). */
   async sendMany(signer: Signer, requests: SendRequest[]): Promise<Send[]> {
     const jobs = requests.map((request) => ({ signer, request }));
-    const outcomes = await this.sendEach(jobs);
+    const outcomes = await this.sendEach(jobs, 'broadcast');
     return jobs.map((job) => sentOrThrow(outcomes.get(job)!));
   }
 
@@ -109,11 +153,52 @@ export class EvmSender {
    * stored with its hash), then broadcasts them all together: the provider sends them as JSON-RPC batches, none waits
    * for another's answer, and a node keeps a later nonce until the earlier one arrives. Keys already stored are not
    * signed again (the first of a key asked twice is the one stored); a broadcast that failed is the outcome of its job
-   * only, and its transaction stays stored for reconcile to send.
+   * only, and its transaction stays stored for reconcile to send. Held (`hold`), they are stored only. A batch whose
+   * sends are all stored (held ones asked to be broadcast) costs a read and the broadcast: no node count, no transaction.
    */
-  private async sendEach(jobs: SendJob[]): Promise<Map<SendJob, Outcome>> {
-    const { sql, chain, provider } = this.deps;
+  private async sendEach(jobs: SendJob[], disposal: Disposal): Promise<Map<SendJob, Outcome>> {
+    const { sql, chain } = this.deps;
     const keys = jobs.map((job) => job.request.key);
+    const storedBefore = await sendsByKeys(sql, chain, keys);
+    const toStore = jobs.filter((job) => !storedBefore.has(job.request.key));
+    if (toStore.length > 0) await this.store(toStore, disposal);
+    const stored = toStore.length > 0 ? await sendsByKeys(sql, chain, keys) : storedBefore;
+    if (disposal === 'hold') return new Map(jobs.map((job) => [job, { send: stored.get(job.request.key)! }]));
+    const failed = await this.broadcastAll([...stored.values()].filter((send) => send.status === 'pending'));
+    return new Map(
+      jobs.map((job) => {
+        const error = failed.get(job.request.key);
+        return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
+      }),
+    );
+  }
+
+  /**
+   * Broadcasts stored sends together (the provider sends them as JSON-RPC batches) and marks those the node took as
+   * broadcast in one statement; answers the failures by key (each its own send's: its transaction stays stored).
+   */
+  private async broadcastAll(sends: Send[]): Promise<Map<string, unknown>> {
+    const pushed = await Promise.allSettled(sends.map((send) => this.push(send)));
+    const failed = new Map<string, unknown>();
+    const reached: Send[] = [];
+    pushed.forEach((result, i) => {
+      if (result.status === 'rejected') failed.set(sends[i]!.key, result.reason);
+      else if (result.value) reached.push(sends[i]!);
+    });
+    await markBroadcast(
+      this.deps.sql,
+      reached.flatMap((send) => this.unmarked(send)),
+    );
+    return failed;
+  }
+
+  /**
+   * Stores the jobs' transactions in one SQL transaction: consecutive nonces reserved per key (in one statement, in
+   * address order), each signed and stored with its hash. A key stored meanwhile (read again under the nonce locks'
+   * transaction) is not signed again; the first of a key asked twice is the one stored.
+   */
+  private async store(jobs: SendJob[], disposal: Disposal): Promise<void> {
+    const { sql, chain, provider } = this.deps;
     const signers = [...new Map(jobs.map(({ signer }) => [signer.address.toLowerCase(), signer])).values()];
     const chainCounts = new Map(
       await Promise.all(
@@ -123,7 +208,11 @@ export class EvmSender {
       ),
     );
     await sql.begin(async (tx) => {
-      const existing = await sendsByKeys(tx, chain, keys);
+      const existing = await sendsByKeys(
+        tx,
+        chain,
+        jobs.map((job) => job.request.key),
+      );
       const fresh = [...new Map(jobs.filter((j) => !existing.has(j.request.key)).map((j) => [j.request.key, j])).values()];
       if (fresh.length === 0) return;
       const counts = new Map<string, number>();
@@ -140,7 +229,7 @@ export class EvmSender {
           const nonce = next.get(from)!;
           next.set(from, nonce + 1n);
           const data = request.data ?? '0x';
-          const raw = await this.sign(signer, { ...request, data, nonce });
+          const raw = await this.sign(signer, { ...request, data, nonce }, disposal === 'hold');
           const send: NewSend = {
             chain,
             key: request.key,
@@ -165,25 +254,6 @@ export class EvmSender {
         signed.map(({ send, raw, fees }) => ({ sendId: ids.get(send.key)!, attempt: 1, ...raw, ...fees })),
       );
     });
-    const stored = await sendsByKeys(sql, chain, keys);
-    const pending = [...stored.values()].filter((send) => send.status === 'pending');
-    const pushed = await Promise.allSettled(pending.map((send) => this.push(send)));
-    const failed = new Map<string, unknown>();
-    const reached: Send[] = [];
-    pushed.forEach((result, i) => {
-      if (result.status === 'rejected') failed.set(pending[i]!.key, result.reason);
-      else if (result.value) reached.push(pending[i]!);
-    });
-    await markBroadcast(
-      sql,
-      reached.flatMap((send) => this.unmarked(send)),
-    );
-    return new Map(
-      jobs.map((job) => {
-        const error = failed.get(job.request.key);
-        return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
-      }),
-    );
   }
 
   /** Where a send stands on chain now, from the node's receipts (the listener's view may lag or be down). */
@@ -257,12 +327,13 @@ export class EvmSender {
     return bumped;
   }
 
-  /** Signed in the signer thread, for this chain. */
+  /** Signed in the signer thread, for this chain (`held`: after the signatures of sends to broadcast now). */
   private sign(
     signer: Signer,
     t: { to: string; value: bigint; data: string; nonce: bigint; gasLimit: bigint; fees: FeeQuote },
+    held = false,
   ): Promise<SignedTx> {
-    return signer.sign({
+    const tx = {
       chainId: this.deps.chainId,
       to: t.to,
       value: t.value,
@@ -271,7 +342,22 @@ export class EvmSender {
       gasLimit: t.gasLimit,
       maxFeePerGas: t.fees.maxFeePerGas,
       maxPriorityFeePerGas: t.fees.maxPriorityFeePerGas,
-    });
+    };
+    return signer.sign(tx, { held });
+  }
+
+  /**
+   * Broadcasts a held send as stored (see `hold`), as `send` with its key would, without reading it again: those
+   * released together go out together and are marked in one statement (a burst's lanes release hundreds in a block).
+   */
+  async release(send: Send): Promise<void> {
+    const error = await this.releasing.submit(send);
+    if (error !== undefined) throw error;
+  }
+
+  /** Whether the node has one of the send's attempts in a block (its receipt), whatever the listener has recorded. */
+  async minedOnNode(send: Send): Promise<boolean> {
+    return (await this.findInclusion(send)) !== null;
   }
 
   /** Broadcasts the newest attempt, and records that it was (see `push`). */

@@ -42,17 +42,19 @@ function answer(request: SignerRequest): SignerReply {
 
 /**
  * Which waiting request goes next: a given key's signatures (the gas keeper's fundings, a hot wallet's withdrawals),
- * then deposit wallets' signatures, then derivations. The token sweeps of a burst wait for the keeper's fundings to be
- * mined, so they go before hundreds of sweeps; a signature completes a sender's batch, which holds every later send
- * back, while a derivation is asked for ahead of time (a lane waiting for its funding) or is one lane's alone.
+ * then deposit wallets' signatures, then derivations, then signatures of held transactions. The token sweeps of a
+ * burst wait for the keeper's fundings to be mined, so they go before hundreds of sweeps; a signature completes a
+ * sender's batch, which holds every later send back, while a derivation is asked for ahead of time or by one lane
+ * alone; a held transaction (a token sweep signed while its funding is mined) is broadcast a block later at the soonest.
  */
 function urgency(request: SignerRequest): number {
   if (request.op === 'address') return 2;
+  if (request.op === 'sign' && request.held) return 3;
   if (request.op === 'sign' && 'deposit' in request.key) return 1;
   return 0;
 }
 
-const waiting: SignerRequest[][] = [[], [], []];
+const waiting: SignerRequest[][] = [[], [], [], []];
 let scheduled = false;
 
 /**

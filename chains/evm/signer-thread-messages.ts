@@ -5,7 +5,7 @@ import type { SignedTx, UnsignedTx } from './tx-signing.js';
 export type KeySource = { deposit: number } | { privateKey: string };
 
 export type SignerRequest = { id: number } & (
-  { op: 'ready' } | { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx }
+  { op: 'ready' } | { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx; held: boolean }
 );
 
 export type SignerReply = { id: number } & ({ ok: true; value: string | SignedTx } | { ok: false; error: string });

@@ -12,10 +12,13 @@ import { computeAddress } from 'ethers';
 import type { KeySource, SignerReply, SignerRequest, SignerThreadData } from './signer-thread-messages.js';
 import type { SignedTx, UnsignedTx } from './tx-signing.js';
 
-/** A key the sender signs with: its address, and its signatures made in the signer thread. */
+/**
+ * A key the sender signs with: its address, and its signatures made in the signer thread (`held`: for a transaction
+ * stored to be broadcast later, signed after those to broadcast now).
+ */
 export interface Signer {
   readonly address: string;
-  sign(tx: UnsignedTx): Promise<SignedTx>;
+  sign(tx: UnsignedTx, options?: { held?: boolean }): Promise<SignedTx>;
 }
 
 /** Deposit wallets' addresses kept (the thread keeps their keys as many: hd-wallets.ts). */
@@ -39,7 +42,7 @@ interface Link {
   waiting: Map<number, Waiting>;
 }
 
-type Request = { op: 'ready' } | { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx };
+type Request = { op: 'ready' } | { op: 'address'; index: number } | { op: 'sign'; key: KeySource; tx: UnsignedTx; held: boolean };
 
 export class SignerThread {
   private link: Link | null = null;
@@ -63,7 +66,7 @@ export class SignerThread {
 
   /** A signer for a key the caller holds (the gas keeper's, a hot wallet's); its address is computed once, here. */
   keySigner(privateKey: string): Signer {
-    return { address: computeAddress(privateKey), sign: (tx) => this.signWith({ privateKey }, tx) };
+    return { address: computeAddress(privateKey), sign: (tx, options) => this.signWith({ privateKey }, tx, options) };
   }
 
   /** The deposit wallet at `index` (BIP-44 m/44'/60'/0'/0/index), derived in the thread. */
@@ -74,7 +77,7 @@ export class SignerThread {
       this.depositAddresses.set(index, address);
       if (this.depositAddresses.size > KEPT_ADDRESSES) this.depositAddresses.delete(this.depositAddresses.keys().next().value!);
     }
-    return { address, sign: (tx) => this.signWith({ deposit: index }, tx) };
+    return { address, sign: (tx, options) => this.signWith({ deposit: index }, tx, options) };
   }
 
   /** Stops the thread; requests waiting on it fail, and later ones are refused. */
@@ -83,8 +86,8 @@ export class SignerThread {
     await this.link?.thread.terminate();
   }
 
-  private async signWith(key: KeySource, tx: UnsignedTx): Promise<SignedTx> {
-    return (await this.request({ op: 'sign', key, tx })) as SignedTx;
+  private async signWith(key: KeySource, tx: UnsignedTx, options?: { held?: boolean }): Promise<SignedTx> {
+    return (await this.request({ op: 'sign', key, tx, held: options?.held ?? false })) as SignedTx;
   }
 
   /**

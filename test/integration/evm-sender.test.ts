@@ -1,13 +1,16 @@
 /**
  * The sender on a real anvil of its own and a real database: signed transactions are stored before they are
- * broadcast (a failed broadcast is retried with the stored transaction, never a new one), nonces never collide,
- * and a transaction not mined in time is resubmitted with higher fees on the same nonce.
+ * broadcast (a failed broadcast is retried with the stored transaction, never a new one), or held stored until sent,
+ * nonces never collide, a batch does not wait for the one being written, and a transaction not mined in time is
+ * resubmitted with higher fees on the same nonce.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvmSender } from '../../chains/evm/sender.js';
 import { SignerThread } from '../../chains/evm/signer-thread.js';
 import type { Send } from '../../chains/evm/sends-store.js';
+import type { UnsignedTx } from '../../chains/evm/tx-signing.js';
 import { quoteFees } from '../../chains/evm/provider.js';
 import { NATIVE_TRANSFER_GAS } from '../../domain/collection/rules.js';
 import type { AnvilChain } from '../../platform/embedded/anvil.js';
@@ -27,6 +30,8 @@ beforeAll(async () => {
   [anvil, db] = await Promise.all([startOwnAnvil('anvil-sender'), createTestDatabase()]);
   provider = testProvider(anvil.rpcUrl);
   sender = new EvmSender({ sql: db.sql, provider, chain: 'evm-31337', chainId: 31337n, confirmations: 2 });
+  // postgres.js learns the array types when it first connects: an array passed by a pool's very first query goes as text
+  await db.sql`select 1`;
 });
 afterAll(async () => {
   provider?.destroy();
@@ -84,6 +89,46 @@ describe('EvmSender', () => {
     expect(open!.attempts).toHaveLength(1); // sent as stored, not bumped
     expect((await provider.waitForTransaction(open!.attempts[0]!.txHash))?.status).toBe(1);
     expect(await provider.getBalance(to)).toBe(7n);
+  });
+
+  it('holds a transaction stored and unbroadcast, then broadcasts it as stored when sent, once', async () => {
+    const signer = newSigner();
+    const to = Wallet.createRandom().address;
+    // unfunded: the node would refuse it (a token sweep before its gas funding is mined)
+    const held = await sender.hold(signer, await transfer('held:1', to, 3_000n));
+    expect(held.attempts).toEqual([expect.objectContaining({ broadcastAt: null })]);
+    expect(await provider.getTransaction(held.attempts[0]!.txHash)).toBeNull();
+    const again = await sender.hold(signer, await transfer('held:1', to, 4_000n)); // held again: nothing new
+    expect(again.attempts.map((a) => a.txHash)).toEqual([held.attempts[0]!.txHash]);
+
+    await setBalance(provider, signer.address, parseEther('1'));
+    const sent = await sender.send(signer, await transfer('held:1', to, 5_000n));
+    expect(sent.attempts.map((a) => a.txHash)).toEqual([held.attempts[0]!.txHash]);
+    expect((await provider.waitForTransaction(held.attempts[0]!.txHash))?.status).toBe(1);
+    const [attempt] = await db.sql`
+      select a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id where s.key = 'held:1'`;
+    expect(attempt!.broadcastAt).toBeInstanceOf(Date);
+    await sender.send(signer, await transfer('held:1', to, 5_000n));
+    expect(await provider.getTransactionCount(signer.address)).toBe(1);
+    expect(await provider.getBalance(to)).toBe(3_000n);
+  });
+
+  it('writes a batch of sends asked for while another is being written without waiting for it', async () => {
+    const slow = newSigner();
+    const quick = newSigner();
+    await Promise.all([slow, quick].map((s) => setBalance(provider, s.address, parseEther('1'))));
+    let release = () => {};
+    const signing = new Promise<void>((resolve) => (release = resolve));
+    // its signature waits until released: its batch is being written meanwhile
+    const stalled = { address: slow.address, sign: async (tx: UnsignedTx) => (await signing, slow.sign(tx)) };
+    const to = Wallet.createRandom().address;
+    const first = sender.send(stalled, await transfer('inflight:slow', to, 1n));
+    await sleep(100);
+    const second = await sender.send(quick, await transfer('inflight:quick', to, 2n));
+    expect((await provider.waitForTransaction(second.attempts[0]!.txHash))?.status).toBe(1);
+    release();
+    expect((await provider.waitForTransaction((await first).attempts[0]!.txHash))?.status).toBe(1);
+    expect(await provider.getBalance(to)).toBe(3n);
   });
 
   it('hands out every nonce once when many sends from one key run at once', async () => {

@@ -1,7 +1,8 @@
 /**
  * A sweeper's tick against a chain of its own (anvil mining a block per transaction) and a real database, rows laid
  * out as the listener and the keeper leave them: a wallet credited while a tick runs is swept by that tick (the late
- * look), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
+ * look), a token sweep is signed and stored while its funding is in flight and that one broadcast once it is mined
+ * (as soon as the node has it in a block, before the listener's record), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -14,7 +15,7 @@ import { batchedSweepWrites } from '../../activities/collection/sweeper/writes.j
 import type { SweepDeps } from '../../activities/collection/sweeper/context.js';
 import { EvmSender } from '../../chains/evm/sender.js';
 import { SignerThread } from '../../chains/evm/signer-thread.js';
-import { sharedFeeQuote } from '../../chains/evm/provider.js';
+import { quoteFees, sharedFeeQuote } from '../../chains/evm/provider.js';
 import type { EvmContext } from '../../chains/evm/context.js';
 import { sweepsByIds } from '../../services/collection/sweeps-store.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
@@ -22,7 +23,7 @@ import { earlyFundingKey } from '../../domain/collection/rules.js';
 import { createLogger } from '../../platform/log.js';
 import type { AnvilChain } from '../../platform/embedded/anvil.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { deployUsdt, fundedWallet, testProvider } from '../support/evm.js';
+import { deployUsdt, eventually, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { startOwnAnvil } from '../support/own-anvil.js';
 
 const CHAIN = 'evm-31337';
@@ -134,6 +135,21 @@ async function tokenSweep(address: string, status: string, fundingAmount: bigint
 
 const sweepOf = async (id: string) => (await sweepsByIds(db.sql, [id])).get(id)!;
 
+/** A token sweep waiting for a funding of 0.01 ETH, priced at the node's fees now. */
+async function pricedTokenSweep(address: string) {
+  const id = await tokenSweep(address, 'funding', parseEther('0.01'));
+  const fees = await quoteFees(provider);
+  await db.sql`
+    update evm_sweeps set max_fee_per_gas = ${fees.maxFeePerGas.toString()},
+      max_priority_fee_per_gas = ${fees.maxPriorityFeePerGas.toString()} where id = ${id}`;
+  return id;
+}
+
+/** The sweep's own transaction as the sender stored it: its hash and when it was broadcast. */
+const transferOf = (id: string) => db.sql`
+  select a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id
+  where s.key = ${`sweep:${CHAIN}:${id}:transfer`}`;
+
 describe('the sweeper tick', () => {
   it('sweeps a wallet credited while the tick runs in that tick', async () => {
     // the tick's one lane waits for a token sweep's funding, sent and not mined: the tick runs about 4 s
@@ -157,6 +173,65 @@ describe('the sweeper tick', () => {
     expect((await sweepOf(waitingSweep)).status).toBe('funding');
   });
 
+  it('signs and stores a token sweep while its funding is in flight, and broadcasts that one once the funding is mined', async () => {
+    const wallet = await depositWallet();
+    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
+    const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
+    await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
+    const id = await pricedTokenSweep(wallet.address);
+    const funding = `sweep:${CHAIN}:${id}:funding`;
+    await keeperSend(funding, wallet.address, parseEther('0.01'));
+    const stored = () => transferOf(id);
+
+    const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
+    // its funding not mined (the node would refuse the sweep: the wallet has no gas), the sweep is stored, not broadcast
+    const [held] = await eventually('the sweep stored', async () => (await stored()).length > 0 && stored(), 3_000, 100);
+    expect(held!.broadcastAt).toBeNull();
+    expect(await provider.getTransaction(held!.txHash as string)).toBeNull();
+    expect((await sweepOf(id)).status).toBe('funding');
+
+    // the funding mined, as the listener records it: the lane broadcasts the stored sweep
+    await setBalance(provider, wallet.address, parseEther('0.01'));
+    await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${funding}`;
+    expect(await tick).toMatchObject({ sent: 1 });
+    expect(await stored()).toEqual([{ txHash: held!.txHash, broadcastAt: expect.any(Date) }]);
+    expect((await provider.waitForTransaction(held!.txHash as string))?.status).toBe(1);
+    expect(await sweepOf(id)).toMatchObject({ status: 'sent' });
+    await sweepTick(base, { chain: CHAIN, wallets: [] }); // moved on again: nothing signed or sent twice
+    expect(await stored()).toHaveLength(1);
+    expect(await provider.getTransactionCount(wallet.address)).toBe(1);
+  });
+
+  it('broadcasts a held sweep once the node has its funding in a block, before the listener records it', async () => {
+    const wallet = await depositWallet();
+    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
+    const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
+    await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
+    const id = await pricedTokenSweep(wallet.address);
+    const funding = `sweep:${CHAIN}:${id}:funding`;
+    await keeperSend(funding, wallet.address, parseEther('0.01'));
+    const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
+    const [held] = await eventually('the sweep held', async () => (await transferOf(id)).length > 0 && transferOf(id), 3_000, 50);
+    expect(held!.broadcastAt).toBeNull();
+
+    // the funding mined on the node (the keeper's send, as its attempt's hash says), not recorded by the listener
+    const paid = await customer.sendTransaction({ to: wallet.address, value: parseEther('0.01') });
+    await paid.wait();
+    await db.sql`
+      update evm_send_attempts set tx_hash = ${paid.hash}
+      where send_id = (select id from evm_sends where key = ${funding})`;
+    const receipt = await provider.waitForTransaction(held!.txHash as string, 1, 3_000);
+    expect(receipt?.status).toBe(1);
+    expect((await transferOf(id))[0]!.broadcastAt).toBeInstanceOf(Date);
+    expect(await sweepOf(id)).toMatchObject({ status: 'funding' }); // the lane still waits for the listener's record
+
+    await db.sql`update evm_sends set status = 'mined', block_number = ${paid.blockNumber} where key = ${funding}`;
+    expect(await tick).toMatchObject({ sent: 1 });
+    expect(await transferOf(id)).toEqual([{ txHash: held!.txHash, broadcastAt: expect.any(Date) }]);
+    expect(await sweepOf(id)).toMatchObject({ status: 'sent' });
+    expect(await provider.getTransactionCount(wallet.address)).toBe(1);
+  });
+
   it("has a lane waiting for its sweep's own funding claim the wallet's early funding stored meanwhile", async () => {
     const wallet = await depositWallet();
     const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
@@ -175,7 +250,7 @@ describe('the sweeper tick', () => {
     const funded = fundingMinedBy(deps, await sweepOf(id), Date.now() + 4_000);
     await sleep(300);
     await keeperSend(key, wallet.address, parseEther('0.01'));
-    await sleep(600); // the lane polls every 200 ms: it has claimed the funding, and waits for it to be mined
+    await sleep(600); // the lane polls every 100 ms: it has claimed the funding, and waits for it to be mined
     expect(await sweepOf(id)).toMatchObject({ status: 'funding', earlyFundingKey: key, fundingAmount: 0n });
     await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${key}`;
 

@@ -73,6 +73,16 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     expect(answered.indexOf('sweep')).toBeLessThanOrEqual(8);
   });
 
+  it('signs a transaction to broadcast now before the held ones asked for earlier', async () => {
+    const deposit = await signers.depositSigner(8);
+    const answered: string[] = [];
+    const txs = Array.from({ length: 41 }, (_, i) => unsigned(BigInt(i)));
+    const held = txs.slice(1).map((tx) => deposit.sign(tx, { held: true }).then(() => answered.push('held')));
+    const sweep = deposit.sign(txs[0]!).then(() => answered.push('sweep'));
+    await Promise.all([...held, sweep]);
+    expect(answered.indexOf('sweep')).toBeLessThanOrEqual(8);
+  });
+
   it("keeps signing while the worker's event loop is busy", async () => {
     const deposit = await signers.depositSigner(7);
     let answered = 0;

@@ -60,8 +60,13 @@ async function fundedEarly(deps: SweepDeps, id: string): Promise<'mined'> {
   return 'mined';
 }
 
-/** How often a lane waiting for its funding reads the listener's record of it (the lanes' reads go out as one query). */
-const FUNDING_POLL_MS = 200;
+/**
+ * How often a lane waiting for its funding reads the listener's record of it. The lanes' reads go out together (three
+ * statements a round for all of a burst's waiting lanes: sweeps, sends, their attempts), so this costs about 30
+ * statements a second while fundings are due; at 200 ms a held sweep waited 100 ms on average for a poll to see its
+ * funding mined, with only its broadcast left to do.
+ */
+const FUNDING_POLL_MS = 100;
 
 /**
  * Whether the listener records the sweep's funding as mined before `until` (ms since the epoch). A tick's lane waits

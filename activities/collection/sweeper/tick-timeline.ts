@@ -4,10 +4,11 @@
  */
 
 /**
- * A lane started, planned its wallet, began waiting for a funding, saw it mined, sent or recorded a sweep; the tick
- * looked for wallets credited since it began (its count is the wallets found).
+ * A lane started, planned its wallet, began waiting for a funding, stored its sweep to broadcast once funded (held),
+ * saw the funding mined, sent or recorded a sweep; the tick looked for wallets credited since it began (its count is
+ * the wallets found).
  */
-export type TickPhase = 'read' | 'lane' | 'planned' | 'funding-wait' | 'funded' | 'sent' | 'recorded' | 'look';
+export type TickPhase = 'read' | 'lane' | 'planned' | 'funding-wait' | 'held' | 'funded' | 'sent' | 'recorded' | 'look';
 
 export class TickTimeline {
   private readonly startedAt = Date.now();

@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { sharedFeeQuote } from '../../../chains/evm/provider.js';
+import { sharedFeeQuote, sharedHead } from '../../../chains/evm/provider.js';
 import { sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
 import { BatchQueue } from '../../../platform/db/batch-queue.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
@@ -29,14 +29,14 @@ import {
 import type { SweepProblem, SweepTickReport } from '../../../workflows/collection/sweeper/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { sweepConfirmed } from './confirm.js';
-import { depositWallet, nodeCheckDue, transferKey, type SweepDeps } from './context.js';
+import { nodeCheckDue, transferKey, type SweepDeps } from './context.js';
 import { prepareSweep } from './estimate-gas.js';
 import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-funding.js';
 import { planSweeps } from './plan.js';
 import { batchedSweepReads } from './reads.js';
 import { batchedSweepWrites } from './writes.js';
 import { recordSweeps } from './record.js';
-import { sendSweep } from './send.js';
+import { HEAD_POLL_MS, holdSweep, releaseOnFunded, sendSweep } from './send.js';
 import { TickTimeline } from './tick-timeline.js';
 
 /**
@@ -154,6 +154,8 @@ export async function sweepTick(
     reads: batchedSweepReads(sql, evm.chain),
     writes: batchedSweepWrites(sql),
   };
+  // the node's head, for lanes watching for their held sweeps' fundings: one call a poll for all of them
+  const head = sharedHead(evm.provider, HEAD_POLL_MS);
   const missed = input.lookForMissed ? await walletsWithUnsweptDeposits(sql, evm.chain) : [];
   const toPlan = new Set([...input.wallets, ...missed]);
   const openSweeps = await openSweepsOfChain(sql, evm.chain);
@@ -190,13 +192,28 @@ export async function sweepTick(
     'funding-sent': 0,
     waiting: 0,
   };
-  /** A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. */
+  /**
+   * A sweep waiting for its funding: whether the funding is mined within FUNDING_WAIT_MS from now. The sweep is signed
+   * and stored meanwhile (`holdSweep`), so that only its broadcast is left then, and broadcast as soon as the node has
+   * the funding in a block (`releaseOnFunded`); the wait ends only once it is stored, so the sweep's send that follows
+   * finds it stored (and broadcasts it, again if released) instead of storing it a second time.
+   */
   const fundedSoon = async (sweep: Sweep) => {
-    // derived now, while the funding is on its way (DepositWallets keeps it): signed at once when the funding is mined
-    await depositWallet(deps, sweep.address);
+    let waiting = true;
+    const held = holdSweep(deps, sweep.id).then(
+      (hold) => {
+        timeline.mark('held');
+        // broadcast once funded, while the lane waits for the listener's record; a failure leaves it to the lane's send
+        if (hold) void releaseOnFunded(deps, hold, head, () => waiting).catch(() => {});
+      },
+      // signed when it is sent instead
+      (error: unknown) => log.warn({ sweep: sweep.id, err: messageOf(error) }, 'sweeper: a sweep could not be held'),
+    );
     timeline.mark('funding-wait');
     const funded = await fundingMinedBy(deps, sweep, Date.now() + FUNDING_WAIT_MS);
+    waiting = false;
     if (funded) timeline.mark('funded');
+    await held;
     return funded;
   };
   const problems: SweepProblem[] = [];

@@ -119,15 +119,18 @@ export async function readGroups(tx: Tx, groups: TransferGroup[], began?: Promis
   const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
   const create = unfound(named);
   if (began && (create.length > 0 || counterKeys.length > 0)) await began;
-  // pendings, then accounts, then counters: every batch takes its locks in this order
-  const [stored, pendings, accounts, counters] = await Promise.all([
+  // pendings, then accounts, then counters: every batch takes its locks in this order. The keys are read last: the
+  // largest statement, and postgres.js writes what it has buffered at once when a statement brings it to 1 KB, smaller
+  // ones on its next setImmediate (a turn later, behind the event loop's other I/O): issued last, the keys of a batch
+  // of some size take the locks' statements and BEGIN with them, and the round trip starts whole
+  const [pendings, accounts, counters, stored] = await Promise.all([
+    lockPendings(tx, pendingKeys),
+    lockAccounts(tx, named, pendingKeys, create),
+    lockCounters(tx, counterKeys),
     loadEntries(
       tx,
       transfers.map((t) => t.key),
     ),
-    lockPendings(tx, pendingKeys),
-    lockAccounts(tx, named, pendingKeys, create),
-    lockCounters(tx, counterKeys),
   ]);
   return { stored, pendings, accounts, counters };
 }

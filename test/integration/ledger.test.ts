@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
@@ -24,6 +26,12 @@ const fund = (user: string, amount: bigint, key: string, currency = 'USD'): Tran
 const move = (from: string, to: string, amount: bigint, key: string, currency = 'USD'): TransferGroup => ({
   transfers: [{ kind: 'posted', key, debit: from, credit: to, currency, amount }],
 });
+/** How many statements a chunk of the frontend protocol binds (its Bind messages: type byte, then a length). */
+function boundStatements(chunk: Buffer): number {
+  let binds = 0;
+  for (let at = 0; at + 5 <= chunk.length; at += 1 + chunk.readInt32BE(at + 1)) if (chunk[at] === 0x42) binds++;
+  return binds;
+}
 const available = async (name: string, currency = 'USD') => balanceView(await balanceOf(db.sql, name, currency)).available;
 
 describe('ledger on Postgres', () => {
@@ -204,8 +212,13 @@ describe('ledger on Postgres', () => {
       db.sql,
       async () => undefined,
       async (tx, _, commit) => {
-        // its reads do not see the uncommitted key, and wait on the account locks until the other commits
-        const pending = stageGroups(tx, [raced, move('user:kim', 'user:lee', 1n, 'kim:lee:other')]);
+        // a request under the same key between other accounts (a conflict): its locks do not wait for the other
+        // transaction, so its lookup does not see the uncommitted key, and its insert waits on the key until the other
+        // commits (a batch on the same accounts waits on their locks, then finds the key and replays it)
+        const pending = stageGroups(tx, [
+          fund('user:kim-rival', 100n, raced.transfers[0]!.key),
+          fund('user:kim-rival', 1n, 'kim:lee:other'),
+        ]);
         setTimeout(release, 200);
         // COMMIT goes out with the writes, before their answers: the race must fail in SQL, not in a check of them
         await Promise.all([(await pending).written, commit()]);
@@ -221,6 +234,7 @@ describe('ledger on Postgres', () => {
     expect(await db.sql`select 1 from ledger_transfers where key = 'kim:lee:other'`).toHaveLength(0);
     expect(await available('user:kim')).toBe(900n);
     expect(await available('user:lee')).toBe(100n);
+    expect(await db.sql`select 1 from ledger_accounts where name = 'user:kim-rival'`).toHaveLength(0);
     expect((await recomputeLedger(db.sql)).drifts).toEqual([]);
   });
 
@@ -253,7 +267,7 @@ describe('ledger on Postgres', () => {
       // a new account: reads, locks and its insert wait for BEGIN; then the writes and COMMIT
       expect(await batchWaves(fund('user:waves-b', 300n, 'waves:b'))).toEqual([
         ['begin'],
-        ['select', 'insert', 'select'],
+        ['insert', 'select', 'select'],
         ['insert', 'update', 'commit'],
       ]);
       // accounts found before: BEGIN with the reads and locks, COMMIT with the writes
@@ -264,6 +278,38 @@ describe('ledger on Postgres', () => {
       expect(await available('user:waves-b')).toBe(200n);
     } finally {
       await counted.end();
+    }
+  });
+
+  it("sends a batch's BEGIN, locks and key lookups in one write, so its first round trip starts whole", async () => {
+    // postgres.js writes what it has buffered once a statement brings it to 1 KB, and anything smaller on its next
+    // setImmediate, a turn of the event loop later: a lock sent after the keys' lookup waited that turn on its own
+    const port = Number(new URL(db.url).port);
+    const binds: number[] = [];
+    const originalWrite = Socket.prototype.write;
+    const write = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port && Buffer.isBuffer(args[0])) binds.push(boundStatements(args[0]));
+      return (originalWrite as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    const single = createSql(db.url, { max: 1 });
+    const batchWriter = new LedgerWriter(single);
+    // keys of a realistic length (the transfer service's: a user id and the client's key), enough to pass 1 KB
+    const batch = (round: string) =>
+      Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          batchWriter.submit(move('user:one-write', 'equity:adjustments', 1n, `transfer:${randomUUID()}:${round}-${i}`)),
+        ),
+      );
+    try {
+      await writer.submit(fund('user:one-write', 1_000n, 'fund:one-write'));
+      await batch('prepare'); // the connection prepares each statement on its first use, a round trip of its own
+      binds.length = 0;
+      expect((await batch('measured')).every((o) => o.ok)).toBe(true);
+      // BEGIN, the accounts' lock and the keys' lookup; then the writes and COMMIT
+      expect(binds[0]).toBe(3);
+    } finally {
+      write.mockRestore();
+      await single.end();
     }
   });
 

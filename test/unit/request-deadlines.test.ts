@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestDeadlines } from '../../api/http/request-deadlines.js';
 
@@ -51,5 +53,25 @@ describe('RequestDeadlines', () => {
     const stuck = settled(deadlines.race(new Promise<string>(() => {}), timedOut));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await stuck).toEqual({ value: 'timed out' });
+  });
+});
+
+describe('RequestDeadlines, memory', () => {
+  // node's collector, on demand (vitest does not start node with --expose-gc)
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+
+  it('keeps nothing of a settled request while an older one still runs', async () => {
+    const deadlines = new RequestDeadlines(60_000);
+    void deadlines.race(new Promise(() => {}), timedOut); // the oldest, never settling: its entry stays at the front
+    const collected = await (async () => {
+      const context = { body: new Uint8Array(1_000_000) }; // stands for the request's context, held by its timeout
+      const held = new WeakRef(context);
+      await deadlines.race(Promise.resolve<unknown>('answered'), () => context);
+      return held;
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(collected.deref()).toBeUndefined();
   });
 });

@@ -23,12 +23,9 @@ export class BatchQueue<Req, Res> {
    * next batch's early statements run while the previous one waits on its commit's fsync (a writer whose batches
    * lock the same rows still applies them one after the other, as the row locks make the second wait). Keep 1 where
    * batches must commit in submission order (a journal). `pacing`: for callers through the API, see `nextBatchSize`
-   * and `commitBatch`.
-   */
-  /**
-   * `commit` may call `release` to give up its place in flight before it ends: a writer whose next batch can start as
-   * soon as this one is committing (its COMMIT sent), and not earlier, so that the next batch takes every request that
-   * arrived meanwhile instead of starting with the first few (the market's journal).
+   * and `commitBatch`. `commit` may call `release` to give up its place in flight before it ends: a writer whose next
+   * batch can start once this one is committing (its COMMIT sent), and not earlier, so that the next batch takes every
+   * request that arrived meanwhile instead of starting with the first few (the market's journal).
    */
   constructor(
     private readonly commit: (batch: Req[], release: () => void) => Promise<Res[]>,

@@ -117,9 +117,9 @@ export const SNAPSHOT_EVERY = 10_000;
 /**
  * Settlement rides in the next batch's transaction; with nobody waiting for it, it waits this long for one before it
  * takes a transaction of its own. Clients answered by a batch send their next orders within a few milliseconds: settling
- * at once took a transaction of its own for every batch (bench/orders.ts at 32 clients: batches of 32 orders and of
- * nothing but settlement alternated, two commits per 32 orders). What waits for settlement bounds the wait: a cancel's
- * caller and a reader at the barrier have it settled at once; the remote barrier and the private channels wait this.
+ * at once took a transaction of its own again and again (bench/orders.ts at 32 clients: batches of 15 and 17 orders
+ * and one of settlement alone, three transactions per 32 orders). A cancel's caller and a reader at the barrier have
+ * it settled at once; the remote barrier and the private channels may wait this much more.
  */
 export const SETTLE_IDLE_MS = 10;
 

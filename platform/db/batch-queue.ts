@@ -23,10 +23,12 @@ export class BatchQueue<Req, Res> {
    * next batch's early statements run while the previous one waits on its commit's fsync (a writer whose batches
    * lock the same rows still applies them one after the other, as the row locks make the second wait). Keep 1 where
    * batches must commit in submission order (a journal). `pacing`: for callers through the API, see `nextBatchSize`
-   * and `commitBatch`.
+   * and `commitBatch`. `commit` may call `release` to give up its place in flight before it ends: a writer whose next
+   * batch can start once this one is committing (its COMMIT sent), and not earlier, so that the next batch takes every
+   * request that arrived meanwhile instead of starting with the first few (the market's journal).
    */
   constructor(
-    private readonly commit: (batch: Req[]) => Promise<Res[]>,
+    private readonly commit: (batch: Req[], release: () => void) => Promise<Res[]>,
     private readonly maxBatch: number,
     private readonly maxInFlight = 1,
     private readonly pacing: { evenHalves?: boolean; nextBeforeAnswers?: boolean } = {},
@@ -82,9 +84,20 @@ export class BatchQueue<Req, Res> {
    * next orders at once, measured smaller batches and fewer orders a second with it (bench/orders.ts).
    */
   private async commitBatch(batch: Array<Waiting<Req, Res>>): Promise<void> {
-    const answer = await this.answers(batch);
+    let holding = true;
+    // the batch's place in flight is given up once, whether `commit` releases it early or the batch ends
+    const free = () => {
+      if (!holding) return false;
+      holding = false;
+      this.inFlight--;
+      return true;
+    };
+    const release = () => {
+      if (free()) this.schedule();
+    };
+    const answer = await this.answers(batch, release);
     if (!this.pacing.nextBeforeAnswers) answer();
-    this.inFlight--;
+    free();
     if (this.queue.length === 0 && this.inFlight === 0) this.lastBatch = 0;
     if (!this.pacing.nextBeforeAnswers) return this.schedule();
     this.flush();
@@ -95,14 +108,17 @@ export class BatchQueue<Req, Res> {
    * Commits a batch (one that throws, again one request at a time: only the culprit sees the error) and returns what
    * hands each request its answer.
    */
-  private async answers(batch: Array<Waiting<Req, Res>>): Promise<() => void> {
+  private async answers(batch: Array<Waiting<Req, Res>>, release: () => void): Promise<() => void> {
     try {
-      const results = await this.commit(batch.map((w) => w.request));
+      const results = await this.commit(
+        batch.map((w) => w.request),
+        release,
+      );
       return () => batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (error) {
       if (batch.length === 1) return () => batch[0]!.reject(error);
       const each: Array<() => void> = [];
-      for (const waiting of batch) each.push(await this.answers([waiting]));
+      for (const waiting of batch) each.push(await this.answers([waiting], release));
       return () => each.forEach((answer) => answer());
     }
   }

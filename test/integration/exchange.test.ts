@@ -274,6 +274,44 @@ describe('placing and matching orders', () => {
   });
 });
 
+describe('settlement carried by the next batch', () => {
+  it('settles a batch with the next batch of orders, not in a transaction of its own; a reader or a cancel has it settled at once', async () => {
+    // settlement alone waits a minute here: whatever settles sooner was carried by orders or asked for by a caller
+    await markets.close();
+    markets = new Markets(db.sql, db.url, log, undefined, { snapshotEvery: 7, settleIdleMs: 60_000 });
+    markets.start([await exchange.pair('BTC-USDT')]);
+    await markets.ready('BTC-USDT');
+    exchange = new ExchangeService(db.sql, markets);
+    const settledSeq = async () =>
+      Number((await db.sql`select settled_seq from exchange_markets where pair = 'BTC-USDT'`)[0]!.settledSeq);
+    const promptly = async (wait: Promise<unknown> | undefined) => {
+      const started = Date.now();
+      expect(wait).toBeInstanceOf(Promise);
+      await wait;
+      return Date.now() - started;
+    };
+    const seller = await fundedUser({ BTC: 1n * BTC });
+    const buyer = await fundedUser({ USDT: 100_000n * USDT });
+    const ask = await exchange.place(order(seller, { side: 'sell', price: 45_000n * USDT, amount: BTC / 10n }));
+    await sleep(200);
+    expect(await settledSeq()).toBeLessThan(Number(ask.order.seq));
+    // the bid's transaction settled the ask: it was committed before the bid was answered
+    const bid = await exchange.place(order(buyer, { side: 'buy', price: 45_000n * USDT, amount: BTC / 20n }));
+    expect(bid.order).toMatchObject({ status: 'filled' });
+    expect(await settledSeq()).toBe(Number(ask.order.seq));
+    // a reader at the barrier does not wait for more orders to carry the bid's settlement
+    expect(await promptly(exchange.settledFor(buyer))).toBeLessThan(5_000);
+    expect(await settledSeq()).toBe(Number(bid.order.seq));
+    expect(await balance(buyer, 'BTC')).toMatchObject({ posted: BTC / 20n - 10_000n });
+    // nor does a cancel, answered once settled
+    const rest = await exchange.place(order(seller, { side: 'sell', price: 46_000n * USDT, amount: BTC / 10n }));
+    expect(await promptly(exchange.cancel(seller, rest.order.id))).toBeLessThan(5_000);
+    expect(await orderById(db.sql, rest.order.id)).toMatchObject({ status: 'cancelled', held: 0n });
+    await markets.close();
+    await startMarkets();
+  });
+});
+
 describe('recovery', () => {
   it('a standby takes over from the journal with the same state hash, and settling again moves nothing twice', async () => {
     const before = (await markets.ready('BTC-USDT')).stateHash();
@@ -348,6 +386,8 @@ describe("the market workflow's activities", () => {
       const audit = await auditMarket(db.sql, 'BTC-USDT');
       expect(audit.engine!.seq).toBeGreaterThan(checkpoint.seq);
       expect(audit).toMatchObject({ ok: true });
+      // a checkpoint replays what is settled: the last order's settlement may still wait for a batch to carry it
+      await (await markets.ready('BTC-USDT')).drained();
       expect((await checkpointMarket(db.sql, 'BTC-USDT')).hash).toBe((await markets.ready('BTC-USDT')).stateHash().hash);
     } finally {
       await rewrite(first!.command);

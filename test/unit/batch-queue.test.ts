@@ -76,6 +76,43 @@ describe('BatchQueue', () => {
     expect(held.mostAtOnce()).toBe(2);
   });
 
+  it('starts the next batch once the one in flight releases its place, with every request that arrived until then', async () => {
+    const batches: number[][] = [];
+    const finish: Array<() => void> = [];
+    const release: Array<() => void> = [];
+    const queue = new BatchQueue<number, number>(async (batch, releasePlace) => {
+      batches.push(batch);
+      release.push(releasePlace);
+      await new Promise<void>((resolve) => finish.push(resolve));
+      return batch.map((n) => n * 10);
+    }, 100);
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const first = queue.submit(1);
+    await settle();
+    // arriving one turn after another while the first batch is under way: they wait, and go together
+    const rest = [];
+    for (const n of [2, 3, 4]) {
+      rest.push(queue.submit(n));
+      await settle();
+    }
+    expect(batches).toEqual([[1]]);
+    // the first is committing: the next starts before it has finished, and releasing twice frees one place only
+    release[0]!();
+    release[0]!();
+    await settle();
+    const late = queue.submit(5);
+    await settle();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    finish.splice(0).forEach((done) => done());
+    await settle();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    finish.splice(0).forEach((done) => done());
+    await settle();
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    finish.splice(0).forEach((done) => done());
+    expect(await Promise.all([first, ...rest, late])).toEqual([10, 20, 30, 40, 50]);
+  });
+
   it('cuts batches at maxBatch and keeps every request in order', async () => {
     const held = heldCommits();
     const queue = new BatchQueue(held.commit, 2, 2);

@@ -173,7 +173,8 @@ describe('the sweeper tick', () => {
     expect((await sweepOf(waitingSweep)).status).toBe('funding');
   });
 
-  it('signs and stores a token sweep while its funding is in flight, and broadcasts that one once the funding is mined', async () => {
+  /** A credited USDT deposit whose sweep is priced, and the keeper's funding of its gas sent, not mined. */
+  async function tokenSweepWithFundingSent() {
     const wallet = await depositWallet();
     const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
     const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
@@ -181,6 +182,11 @@ describe('the sweeper tick', () => {
     const id = await pricedTokenSweep(wallet.address);
     const funding = `sweep:${CHAIN}:${id}:funding`;
     await keeperSend(funding, wallet.address, parseEther('0.01'));
+    return { wallet, id, funding };
+  }
+
+  it('signs and stores a token sweep while its funding is in flight, and broadcasts that one once the funding is mined', async () => {
+    const { wallet, id, funding } = await tokenSweepWithFundingSent();
     const stored = () => transferOf(id);
 
     const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
@@ -203,13 +209,7 @@ describe('the sweeper tick', () => {
   });
 
   it('broadcasts a held sweep once the node has its funding in a block, before the listener records it', async () => {
-    const wallet = await depositWallet();
-    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
-    const tx = await token.getFunction('transfer')(wallet.address, parseUnits('100', 6));
-    await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
-    const id = await pricedTokenSweep(wallet.address);
-    const funding = `sweep:${CHAIN}:${id}:funding`;
-    await keeperSend(funding, wallet.address, parseEther('0.01'));
+    const { wallet, id, funding } = await tokenSweepWithFundingSent();
     const tick = sweepTick(base, { chain: CHAIN, wallets: [] });
     const [held] = await eventually('the sweep held', async () => (await transferOf(id)).length > 0 && transferOf(id), 3_000, 50);
     expect(held!.broadcastAt).toBeNull();

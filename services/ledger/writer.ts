@@ -14,7 +14,7 @@ export class LedgerWriter {
 
   /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
   constructor(sql: Sql, batchesInFlight = 1, maxBatch = 500) {
-    this.queue = new BatchQueue((groups) => commitWithRetry(sql, groups), maxBatch, batchesInFlight);
+    this.queue = new BatchQueue((groups, release) => commitWithRetry(sql, groups, release), maxBatch, batchesInFlight);
   }
 
   submit(group: TransferGroup): Promise<GroupOutcome> {
@@ -28,14 +28,21 @@ export class LedgerWriter {
  * check of their answers (journal.ts), so a failed write turns that COMMIT into a rollback and its error is the one
  * that arrives first (a key raced by another writer is a retry).
  */
-function commitWithRetry(sql: Sql, groups: TransferGroup[]): Promise<GroupOutcome[]> {
+function commitWithRetry(sql: Sql, groups: TransferGroup[], release: () => void): Promise<GroupOutcome[]> {
   return retryOnRace(() =>
     beginWithReads(
       sql,
       (tx, began) => readGroups(tx, groups, began),
       async (tx, read, commit) => {
         const { written } = await stageGroups(tx, groups, read);
-        const [outcomes] = await Promise.all([written, commit()]);
+        const committed = commit();
+        // the next batch starts now, with what was submitted meanwhile: its BEGIN, locks and key lookups travel while
+        // this COMMIT waits on its fsync, instead of after it and this batch's answers. Safe as two batches in flight
+        // are (BatchQueue): locks are taken in one order, a shared account's second batch waits on the first's locks
+        // and reads its committed sums, a key the first just wrote is found or refused by the unique index (a race,
+        // retried). Through the API this is the other half of the clients, sent while this half was written
+        release();
+        const [outcomes] = await Promise.all([written, committed]);
         return outcomes;
       },
     ),

@@ -349,6 +349,39 @@ describe('ledger on Postgres', () => {
     expect((await recomputeLedger(db.sql)).ok).toBe(true);
   });
 
+  it('starts the next batch while the one in flight waits on its COMMIT, which still answers its own', async () => {
+    await writer.submit(fund('user:slowcommit', 100n, 'fund:slowcommit'));
+    await writer.submit(fund('user:quick', 100n, 'fund:quick'));
+    // a deferred trigger holds the first batch's COMMIT on an advisory lock this test keeps until the second answered
+    await db.sql.unsafe(`
+      create function hold_commit() returns trigger language plpgsql as
+        $$ begin perform pg_advisory_xact_lock(7351); return null; end $$;
+      create constraint trigger hold_commit after insert on ledger_transfers deferrable initially deferred
+        for each row when (new.key like 'held-commit:%') execute function hold_commit();`);
+    const holder = await db.sql.reserve();
+    try {
+      await holder`select pg_advisory_lock(7351)`;
+      const queue = new LedgerWriter(db.sql);
+      const first = queue.submit(move('user:slowcommit', 'user:slowsink', 1n, 'held-commit:1'));
+      await vi.waitUntil(
+        async () =>
+          (await db.sql`select 1 from pg_locks where locktype = 'advisory' and objid = 7351 and not granted`).length > 0,
+        { timeout: 10_000, interval: 20 },
+      );
+      const second = queue.submit(move('user:quick', 'user:other', 1n, 'after-held-commit:1'));
+      const answered = await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 5_000, 'waited'))]);
+      expect(answered).toMatchObject({ ok: true, replayed: false });
+      await holder`select pg_advisory_unlock(7351)`;
+      expect(await first).toMatchObject({ ok: true, replayed: false });
+    } finally {
+      await holder`select pg_advisory_unlock_all()`;
+      holder.release();
+      await db.sql.unsafe('drop trigger hold_commit on ledger_transfers; drop function hold_commit()');
+    }
+    expect(await available('user:slowcommit')).toBe(99n);
+    expect(await available('user:other')).toBe(1n);
+  });
+
   it('enforces daily-limit counters atomically across parallel requests', async () => {
     await writer.submit(fund('user:lim', 10_000n, 'fund:lim'));
     const outcomes = await Promise.all(

@@ -97,7 +97,9 @@ async function heldSweepFunding(deps: SweepDeps, sweep: Sweep): Promise<'unmined
 
 /**
  * Whether a send of the wallet's, stored and never broadcast, may go on the wire now: yes, unless it is a token sweep
- * held (in `funding`: only `holdSweep` stores one then) whose funding is not in a block yet.
+ * held (in `funding`: only `holdSweep` stores one then) whose funding is not in a block yet. A reconcile and a lane's
+ * `releaseOnFunded` may both find it releasable at once: they push the one stored transaction of its nonce, the node
+ * answers the second "already known", and its attempt is marked broadcast once (only while unmarked).
  */
 export async function releasableFrom(deps: SweepDeps, address: string, send: Send): Promise<boolean> {
   const held = (await deps.reads.openSweepsOf(address)).find((s) => s.status === 'funding' && transferKey(s) === send.key);

@@ -11,10 +11,11 @@ import { apiProcessCount } from '../api/cluster.js';
 import { createSql } from '../platform/db/client.js';
 import { migrate } from '../platform/db/migrate.js';
 import { loadCurrencies, setTokenContract } from '../services/currencies/catalog.js';
-import { DevAccount, devAddress, devPrivateKey } from '../chains/evm/dev-accounts.js';
-import { loadConfigOrExit, type Config } from '../platform/config.js';
+import { devCustodySettings } from '../chains/evm/dev-accounts.js';
+import { loadConfig, loadConfigOrExit, type Config } from '../platform/config.js';
 import { startAnvil, type AnvilChain } from '../platform/embedded/anvil.js';
 import { ensureDevToken } from '../platform/embedded/dev-token.js';
+import { bookOpeningBalances } from '../services/reconciliation/opening-balances.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../platform/embedded/postgres.js';
 import { assertPortsFree, PortsTakenError, type PortClaim } from '../platform/embedded/ports.js';
 import { waitUntil } from '../platform/embedded/process.js';
@@ -127,16 +128,14 @@ try {
     SMTP_URL: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_SINK_PORT}`,
     EVM_DEPOSIT_MNEMONIC: config.EVM_DEPOSIT_MNEMONIC ?? secrets.evmDepositMnemonic,
     EVM_CONFIRMATIONS: process.env.EVM_CONFIRMATIONS ?? '2',
-    ...(config.EVM_RPC_URL
-      ? {}
-      : {
-          COLD_WALLET_ADDRESS: config.COLD_WALLET_ADDRESS ?? devAddress(DevAccount.ColdWallet),
-          // two hot wallets, so provider failover can be seen; funded on anvil (ETH, and USDT below)
-          EVM_HOT_WALLET_KEYS:
-            config.EVM_HOT_WALLET_KEYS ??
-            `evm-hot-a=${devPrivateKey(DevAccount.HotWalletA)},evm-hot-b=${devPrivateKey(DevAccount.HotWalletB)}`,
-        }),
+    ...(config.EVM_RPC_URL ? {} : devCustodySettings(config)),
   };
+  if (!config.EVM_RPC_URL) {
+    // what the custody wallets hold on a chain Sluice never watched (anvil's 10,000 ETH each, the hot wallets' USDT)
+    // is in the ledger before the worker and the listener start, so the first reconciliation finds no drift
+    const booked = await bookOpeningBalances(sql, rpcUrl, loadConfig(env));
+    if (booked > 0) log.info({ booked }, "booked the dev chain's custody wallets' opening balances");
+  }
   const skipped = config.DEV_SKIP_PROCESSES?.split(',') ?? [];
   const processes: SupervisedEntry[] = [
     ...(config.SMTP_URL ? [] : (['mail-sink'] as const)),

@@ -12,7 +12,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { bookChainEvents } from '../../services/reconciliation/booking.js';
-import { custodyPositions, type EvmReadDeps } from '../../services/reconciliation/positions.js';
+import { custodyPositions, evmReadsOf, type EvmReadDeps } from '../../services/reconciliation/positions.js';
 import { custodyMinimums, insertReconciliation, type ReconciliationRecord } from '../../services/reconciliation/store.js';
 import type { BookedChainEvents } from '../../workflows/reconciliation/messages.js';
 
@@ -29,16 +29,7 @@ export interface ReconciliationActivityDeps {
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
   /** The EVM network's native currency and tokens, as the collector knows them. */
   async function evmReads(): Promise<EvmReadDeps | null> {
-    if (!deps.evm) return null;
-    const evmCurrencies = (await deps.currencies.all()).filter((c) => c.network === 'evm' && c.enabled);
-    const native = evmCurrencies.find((c) => c.tokenContract === null);
-    if (!native) return null;
-    return {
-      chain: deps.evm.chain,
-      provider: deps.evm.provider,
-      nativeCurrency: native.code,
-      tokens: evmCurrencies.filter((c) => c.tokenContract).map((c) => ({ code: c.code, contract: c.tokenContract! })),
-    };
+    return deps.evm && evmReadsOf(deps.evm.chain, deps.evm.provider, await deps.currencies.all());
   }
 
   async function threshold(currency: string): Promise<bigint> {

@@ -4,7 +4,7 @@
  * configured; then the cold wallet is required, and the gas keeper's key too outside dev.
  */
 import type { JsonRpcProvider } from 'ethers';
-import { DevAccount, devPrivateKey } from './dev-accounts.js';
+import { gasKeeperKey } from './gas-keeper-key.js';
 import { isMnemonic } from './hd-wallets.js';
 import { createEvmProvider, detectChain } from './provider.js';
 import { EvmSender } from './sender.js';
@@ -53,9 +53,7 @@ export function evmCollectionEnabled(config: Config): boolean {
 
 /** Checks the settings first (a mistake stops start-up), then waits for the node to learn the chain. */
 export async function createEvmContext(config: Config, sql: Sql, log: Logger): Promise<EvmContext> {
-  const gasKeeperKey =
-    config.GAS_KEEPER_PRIVATE_KEY ?? (config.SLUICE_ENV === 'dev' ? devPrivateKey(DevAccount.GasKeeper) : undefined);
-  if (!gasKeeperKey) throw new ConfigError('Invalid configuration:\n  GAS_KEEPER_PRIVATE_KEY: is required');
+  const keeperKey = gasKeeperKey(config);
   const phrase = required(config, 'EVM_DEPOSIT_MNEMONIC');
   if (!isMnemonic(phrase))
     throw new ConfigError('Invalid configuration:\n  EVM_DEPOSIT_MNEMONIC: is not a valid BIP-39 mnemonic');
@@ -75,7 +73,7 @@ export async function createEvmContext(config: Config, sql: Sql, log: Logger): P
     provider,
     sender: new EvmSender({ sql, provider, chain, chainId, confirmations: config.EVM_CONFIRMATIONS }),
     signers,
-    gasKeeper: signers.keySigner(gasKeeperKey),
+    gasKeeper: signers.keySigner(keeperKey),
     coldWallet,
     confirmations: config.EVM_CONFIRMATIONS,
     sweepMinimums: parseAmountsPerCurrency(config.SWEEP_MINIMUMS),

@@ -277,15 +277,21 @@ export class EvmSender {
   /**
    * Reconciles the unfinished sends of a key that have waited longer than `staleAfterMs`: records what was mined,
    * and resubmits with higher fees (a new attempt, same nonce) or rebroadcasts what is still not mined. Younger sends
-   * are left alone (the listener records them), except one never broadcast, which is broadcast at once. Returns every unfinished send, reconciled or not.
+   * are left alone (the listener records them), except one never broadcast, which is broadcast at once unless
+   * `releasable` says it is held back (`hold`: the node would refuse it before what it waits for is mined). Returns
+   * every unfinished send, reconciled or not.
    */
-  async reconcile(signer: Signer, options: { staleAfterMs: number; bump: boolean }): Promise<Send[]> {
+  async reconcile(
+    signer: Signer,
+    options: { staleAfterMs: number; bump: boolean; releasable?: (send: Send) => Promise<boolean> },
+  ): Promise<Send[]> {
     const open: Send[] = [];
     for (const send of await openSends(this.deps.sql, this.deps.chain, signer.address.toLowerCase())) {
       const last = send.attempts[send.attempts.length - 1]!;
       if (send.status === 'pending' && last.broadcastAt === null) {
-        // stored, never broadcast (the process died in between): sent now as it is, not after waiting to go stale
-        await this.broadcast(send);
+        // stored, never broadcast (held, or the process died in between): sent now as it is, not after waiting to go
+        // stale, once nothing holds it back
+        if (!options.releasable || (await options.releasable(send))) await this.broadcast(send);
         open.push(send);
         continue;
       }

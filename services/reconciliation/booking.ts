@@ -25,7 +25,7 @@ export const topUpKey = (chain: string, txHash: string, index: number) => `custo
 const BOOKED_BY_SWEEPS = ['sweep', 'gas-funding'];
 
 /** Commits groups one by one in a transaction; `after` runs in it (marking what was booked). Returns how many landed. */
-async function commit(sql: Sql, groups: TransferGroup[], after?: (tx: Tx) => Promise<unknown>): Promise<number> {
+export async function commit(sql: Sql, groups: TransferGroup[], after?: (tx: Tx) => Promise<unknown>): Promise<number> {
   if (groups.length === 0) return 0;
   return sql.begin(async (tx) => {
     const outcomes = await commitGroups(tx, groups);

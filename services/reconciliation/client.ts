@@ -29,6 +29,7 @@ export {
   type CustodyInflow,
   type ReconciliationRecord,
 } from './store.js';
+export { configuredCustody } from './custody-wallets.js';
 
 const SCHEDULE_ID = 'reconciliation';
 

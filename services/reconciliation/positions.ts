@@ -13,6 +13,7 @@ import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { tokenBalance } from '../../chains/evm/provider.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
 import type { Sql } from '../../platform/db/client.js';
+import type { Currency } from '../../domain/currencies.js';
 import { checkpointOf } from '../deposits/client.js';
 import { custodyAddresses } from './store.js';
 
@@ -35,6 +36,34 @@ interface WalletHolding extends Holding {
   deposit: boolean;
 }
 
+/** The EVM network's enabled native currency and tokens, to read wallets in; null without a native one. */
+export function evmReadsOf(chain: string, provider: JsonRpcProvider, currencies: Currency[]): EvmReadDeps | null {
+  const evmCurrencies = currencies.filter((c) => c.network === 'evm' && c.enabled);
+  const native = evmCurrencies.find((c) => c.tokenContract === null);
+  if (!native) return null;
+  return {
+    chain,
+    provider,
+    nativeCurrency: native.code,
+    tokens: evmCurrencies.filter((c) => c.tokenContract).map((c) => ({ code: c.code, contract: c.tokenContract! })),
+  };
+}
+
+/** What each wallet holds at `block`, per currency (its native balance and every token's), read concurrently. */
+export function evmHoldings<W extends { address: string }>(
+  evm: EvmReadDeps,
+  wallets: W[],
+  block: bigint,
+): Promise<Array<W & { currency: string; amount: bigint }>> {
+  const reads = wallets.flatMap((w) => [
+    evm.provider.getBalance(w.address, block).then((amount) => ({ ...w, currency: evm.nativeCurrency, amount })),
+    ...evm.tokens.map((t) =>
+      tokenBalance(evm.provider, t.contract, w.address, block).then((amount) => ({ ...w, currency: t.code, amount })),
+    ),
+  ]);
+  return Promise.all(reads);
+}
+
 async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<WalletHolding[]> {
   const registered = await custodyAddresses(sql, evm.chain);
   const deposits = await sql`select address from evm_deposit_addresses`;
@@ -42,20 +71,7 @@ async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<Wa
     ...registered.map((a) => ({ address: a.address, account: a.account, deposit: false })),
     ...deposits.map((d) => ({ address: d.address as string, account: hotCustodyAccount(evm.chain), deposit: true })),
   ];
-  const reads = wallets.flatMap((w) => [
-    evm.provider
-      .getBalance(w.address, block)
-      .then((amount) => ({ ...w, target: w.address, currency: evm.nativeCurrency, amount })),
-    ...evm.tokens.map((t) =>
-      tokenBalance(evm.provider, t.contract, w.address, block).then((amount) => ({
-        ...w,
-        target: w.address,
-        currency: t.code,
-        amount,
-      })),
-    ),
-  ]);
-  return Promise.all(reads);
+  return (await evmHoldings(evm, wallets, block)).map((h) => ({ ...h, target: h.address }));
 }
 
 async function xrplWallets(sql: Sql, xrpl: XrplConnection): Promise<WalletHolding[]> {

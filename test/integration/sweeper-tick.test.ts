@@ -2,7 +2,8 @@
  * A sweeper's tick against a chain of its own (anvil mining a block per transaction) and a real database, rows laid
  * out as the listener and the keeper leave them: a wallet credited while a tick runs is swept by that tick (the late
  * look), a token sweep is signed and stored while its funding is in flight and that one broadcast once it is mined
- * (as soon as the node has it in a block, before the listener's record), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile.
+ * (as soon as the node has it in a block, before the listener's record), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile;
+ * a confirm step reconciling the wallet leaves a held sweep stored until its funding is mined.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +11,8 @@ import { Contract, HDNodeWallet, Wallet, parseEther, parseUnits, type JsonRpcPro
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sweepTick, type SweeperDeps } from '../../activities/collection/sweeper/tick.js';
 import { fundingMinedBy } from '../../activities/collection/sweeper/gas-funding.js';
+import { sweepConfirmed } from '../../activities/collection/sweeper/confirm.js';
+import { holdSweep } from '../../activities/collection/sweeper/send.js';
 import { batchedSweepReads } from '../../activities/collection/sweeper/reads.js';
 import { batchedSweepWrites } from '../../activities/collection/sweeper/writes.js';
 import type { SweepDeps } from '../../activities/collection/sweeper/context.js';
@@ -111,15 +114,19 @@ async function recordHead() {
 }
 
 /** A send of the keeper's as the sender stores it (signed, broadcast now), not mined yet. */
-async function keeperSend(key: string, to: string, value: bigint) {
+const keeperSend = (key: string, to: string, value: bigint) =>
+  broadcastSend({ key, purpose: 'gas-funding', from: KEEPER.address.toLowerCase(), to, value });
+
+/** A send of ours as the sender stores it (signed, broadcast now), not mined yet (nor known to the node). */
+async function broadcastSend(s: { key: string; purpose: string; from: string; to: string; value: bigint }) {
   const [send] = await db.sql`
     insert into evm_sends (chain, key, purpose, from_address, to_address, value, nonce, gas_limit, status)
-    values (${CHAIN}, ${key}, 'gas-funding', ${KEEPER.address.toLowerCase()}, ${to}, ${value.toString()},
+    values (${CHAIN}, ${s.key}, ${s.purpose}, ${s.from}, ${s.to}, ${s.value.toString()},
             (select count(*) from evm_sends), 21000, 'pending')
     returning id`;
   await db.sql`
     insert into evm_send_attempts (send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, broadcast_at)
-    values (${send!.id}, 1, ${`0x${key.length.toString(16).padStart(2, '0')}${String(send!.id).padStart(62, '0')}`}, '0x',
+    values (${send!.id}, 1, ${`0x${s.key.length.toString(16).padStart(2, '0')}${String(send!.id).padStart(62, '0')}`}, '0x',
             1000000000, 1000000, now())`;
 }
 
@@ -134,6 +141,14 @@ async function tokenSweep(address: string, status: string, fundingAmount: bigint
 }
 
 const sweepOf = async (id: string) => (await sweepsByIds(db.sql, [id])).get(id)!;
+
+/** What a sweeper step is given, as a tick gives it. */
+const stepDeps = (): SweepDeps => ({
+  ...base,
+  fees: sharedFeeQuote(provider, 2_000),
+  reads: batchedSweepReads(db.sql, CHAIN),
+  writes: batchedSweepWrites(db.sql),
+});
 
 /** A token sweep waiting for a funding of 0.01 ETH, priced at the node's fees now. */
 async function pricedTokenSweep(address: string) {
@@ -239,12 +254,7 @@ describe('the sweeper tick', () => {
     const depositId = await credited(wallet, 'USDT', parseUnits('100', 6), (await tx.wait()).hash);
     // priced before the keeper stored its early funding: the sweep waits for a funding of its own, never sent
     const id = await tokenSweep(wallet.address, 'funding', 1_000_000_000_000n);
-    const deps: SweepDeps = {
-      ...base,
-      fees: sharedFeeQuote(provider, 2_000),
-      reads: batchedSweepReads(db.sql, CHAIN),
-      writes: batchedSweepWrites(db.sql),
-    };
+    const deps = stepDeps();
     const key = earlyFundingKey(CHAIN, wallet.address, depositId);
 
     const funded = fundingMinedBy(deps, await sweepOf(id), Date.now() + 4_000);
@@ -256,5 +266,45 @@ describe('the sweeper tick', () => {
 
     expect(await funded).toBe(true);
     expect(await db.sql`select 1 from evm_sends where key = ${`sweep:${CHAIN}:${id}:funding`}`).toHaveLength(0);
+  });
+  it("reconciles a wallet's sweeps without broadcasting one held for a funding not mined, and broadcasts it once funded", async () => {
+    const { wallet, id: heldId, funding } = await tokenSweepWithFundingSent();
+    const deps = stepDeps();
+    expect(await holdSweep(deps, heldId)).not.toBeNull();
+    const [held] = await transferOf(heldId);
+    // the wallet's sweep of another token, sent before (its transaction broadcast, not mined yet)
+    await db.sql`
+      insert into currencies (code, name, kind, scale, network, token_contract, enabled)
+      values ('USDC', 'USD Coin (test)', 'crypto', 6, 'evm', ${usdt}, false)`;
+    const [sent] = await db.sql`
+      insert into evm_sweeps (chain, address, currency, token_contract, status, amount, gas_limit, max_fee_per_gas,
+                              max_priority_fee_per_gas)
+      values (${CHAIN}, ${wallet.address}, 'USDC', ${usdt}, 'sent', 1000000, 60000, 1000000000, 1000000)
+      returning id`;
+    const sentId = String(sent!.id);
+    await broadcastSend({
+      key: `sweep:${CHAIN}:${sentId}:transfer`,
+      purpose: 'sweep',
+      from: wallet.address,
+      to: usdt,
+      value: 0n,
+    });
+
+    // the sent sweep's confirmation step reconciles the wallet: the held sweep stays stored (the node would refuse it)
+    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await transferOf(heldId)).toEqual([{ txHash: held!.txHash, broadcastAt: null }]);
+    expect(await provider.getTransaction(held!.txHash as string)).toBeNull();
+
+    // its funding mined, as the listener records it: the next reconcile broadcasts it, as stored, once
+    await setBalance(provider, wallet.address, parseEther('0.01'));
+    await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${funding}`;
+    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await transferOf(heldId)).toEqual([{ txHash: held!.txHash, broadcastAt: expect.any(Date) }]);
+    expect((await provider.waitForTransaction(held!.txHash as string, 1, 3_000))?.status).toBe(1);
+    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await transferOf(heldId)).toHaveLength(1);
+    expect(await provider.getTransactionCount(wallet.address)).toBe(1);
+    // left to no later tick
+    await db.sql`update evm_sweeps set status = 'cancelled' where id in (${heldId}, ${sentId})`;
   });
 });

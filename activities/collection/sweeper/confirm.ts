@@ -1,7 +1,11 @@
 /** Waiting for a sweep to be final: the workflow asks after each confirmation signal, and polls meanwhile. */
 import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
+import { releasableFrom } from './send.js';
 
-/** Whether the sweep is final; one a node seems to have lost is broadcast again (same transaction). */
+/**
+ * Whether the sweep is final; one a node seems to have lost is broadcast again (same transaction). The wallet's other
+ * sends are reconciled too, but a sweep held for its funding goes on the wire only once that funding is in a block.
+ */
 export async function sweepConfirmed(deps: SweepDeps, id: string): Promise<boolean> {
   const { evm } = deps;
   const sweep = await loadSweep(deps, id);
@@ -9,7 +13,11 @@ export async function sweepConfirmed(deps: SweepDeps, id: string): Promise<boole
   const state = await evm.sender.stateOf(transferKey(sweep));
   if (state?.confirmed) return true;
   if (state?.send.status === 'pending') {
-    await evm.sender.reconcile(await depositWallet(deps, sweep.address), { staleAfterMs: evm.resubmitAfterMs, bump: false });
+    await evm.sender.reconcile(await depositWallet(deps, sweep.address), {
+      staleAfterMs: evm.resubmitAfterMs,
+      bump: false,
+      releasable: (send) => releasableFrom(deps, sweep.address, send),
+    });
   }
   return false;
 }

@@ -75,12 +75,35 @@ export async function releaseOnFunded(
     const now = await head();
     if (now > checked) {
       checked = now;
-      const funding = await deps.reads.send(awaitedFundingKey(held.sweep));
-      if (funding?.status !== 'pending') return; // recorded as mined: the lane's steps send it
-      if (await deps.evm.sender.minedOnNode(funding)) return deps.evm.sender.release(held.send);
+      const funding = await heldSweepFunding(deps, held.sweep);
+      if (funding === 'recorded') return; // the lane's steps send it
+      if (funding === 'on-node') return deps.evm.sender.release(held.send);
     }
     await sleep(HEAD_POLL_MS);
   }
+}
+
+/**
+ * Where the funding a held sweep waits for stands: not in a block (the node would refuse the sweep: its wallet cannot
+ * pay the gas), in one as the listener recorded it, or in one the node has and the listener has not recorded yet.
+ * The one answer to whether a held sweep may go on the wire: `releaseOnFunded` and the sender's reconcile ask it.
+ */
+async function heldSweepFunding(deps: SweepDeps, sweep: Sweep): Promise<'unmined' | 'recorded' | 'on-node'> {
+  const funding = await deps.reads.send(awaitedFundingKey(sweep));
+  if (!funding) return 'unmined';
+  if (funding.status !== 'pending') return 'recorded';
+  return (await deps.evm.sender.minedOnNode(funding)) ? 'on-node' : 'unmined';
+}
+
+/**
+ * Whether a send of the wallet's, stored and never broadcast, may go on the wire now: yes, unless it is a token sweep
+ * held (in `funding`: only `holdSweep` stores one then) whose funding is not in a block yet. A reconcile and a lane's
+ * `releaseOnFunded` may both find it releasable at once: they push the one stored transaction of its nonce, the node
+ * answers the second "already known", and its attempt is marked broadcast once (only while unmarked).
+ */
+export async function releasableFrom(deps: SweepDeps, address: string, send: Send): Promise<boolean> {
+  const held = (await deps.reads.openSweepsOf(address)).find((s) => s.status === 'funding' && transferKey(s) === send.key);
+  return !held || (await heldSweepFunding(deps, held)) !== 'unmined';
 }
 
 /** The sender's request for the sweep's transaction: the same whether it is held first or sent at once. */

@@ -14,13 +14,16 @@ export class BetIdReserve {
   private ids: string[] = [];
 
   /**
-   * Ids for `n` bets, each handed out once: taken from the reserve in one synchronous step when it holds enough (so
-   * batches in flight at once never share one), otherwise drawn now, a round trip before the batch. That happens to
-   * the first batch, and to one larger than the reserve, which then leaves a reserve of its size with what it draws
-   * for the next: the reserve stays under twice the largest batch.
+   * Ids for `n` bets from the reserve, in one synchronous step, so batches in flight at once never share one; none
+   * when it holds fewer (the first batch, or one larger than any before it: it draws its own, `draw`, and what it draws
+   * for the next batch then leaves a reserve of its size, so the reserve stays under twice the largest batch).
    */
-  async take(sql: Sql, n: number): Promise<string[]> {
-    if (this.ids.length >= n) return this.ids.splice(0, n);
+  take(n: number): string[] | undefined {
+    return this.ids.length >= n ? this.ids.splice(0, n) : undefined;
+  }
+
+  /** `n` ids drawn now: a round trip of their own, before the batch. */
+  async draw(sql: Sql, n: number): Promise<string[]> {
     const [row] = await sql`select ${drawnIds(sql, n)} as ids`;
     return row!.ids as string[];
   }

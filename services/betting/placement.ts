@@ -36,7 +36,9 @@ export class BetPlacer {
     // are drawn a batch ahead), and COMMIT with its writes: two round trips a batch, and through the API each round
     // trip also waits its turn on the event loop (ARCHITECTURE.md, "The hot path")
     const place = async (batch: BetRequest[]) => {
-      const ids = await this.ids.take(sql, batch.length);
+      // taken without an await when the reserve holds them: BatchQueue starts this batch before it answers the last
+      // one's callers (`nextBeforeAnswers`), and its first statements should not queue behind those answers' microtasks
+      const ids = this.ids.take(batch.length) ?? (await this.ids.draw(sql, batch.length));
       const holds = batch.map(({ eventId, userId, currency, amount }, i) =>
         stakeHoldGroup({ betId: ids[i]!, eventId, userId, currency, amount }),
       );

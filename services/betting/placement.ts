@@ -86,35 +86,40 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
  * A batch's first round trip, sent with BEGIN (beginWithReads): none of it writes (but the ledger's creation of an
  * account it has not met, which waits for BEGIN's answer: readGroups), so none would do harm outside a transaction
  * whose BEGIN failed. In this order (postgres.js pipelines them; the server runs them in order):
- * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since
  * - the events, FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees one committed before it
  * - the clock, read once the events are locked, and ids for the next batch (BetIdReserve)
  * - what the ledger reads and locks for every request's hold (readGroups): a superset of the holds that apply, which
  *   are decided once all of this is answered
+ * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since.
+ *   Last, as the largest statement: postgres.js writes what it has buffered when a statement brings it to 1 KB, and
+ *   the rest on its next setImmediate, a turn of the event loop later (behind the last batch's answers, which
+ *   BatchQueue hands out after starting this one); and after the locks (unless the ledger must first create an
+ *   account), so a key placed by a batch whose locks this one waited for is found and answered, not a race
  */
 async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[], began: Promise<unknown>) {
   const ours = Promise.all([
-    // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table
-    // was small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
-    tx`
-      select b.* from unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
-        as r(user_id, idempotency_key)
-      cross join lateral (
-        select * from bets b where b.user_id = r.user_id and b.idempotency_key = r.idempotency_key limit 1) b`,
     tx`
       select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient
       from unnest(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) as k(id) join bet_events e on e.id = k.id
       order by e.id for share of e`,
     tx`select clock_timestamp() as now, ${drawnIds(tx, requests.length)} as ids`,
   ]);
-  // asked for after ours: postgres.js sends statements in the order they are awaited
-  const [[stored, events, [clock]], ledger] = await Promise.all([ours, readGroups(tx, holds, began)]);
+  // postgres.js sends statements in the order they are awaited
+  const ledger = readGroups(tx, holds, began);
+  // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table was
+  // small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
+  const stored = tx`
+    select b.* from unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
+      as r(user_id, idempotency_key)
+    cross join lateral (
+      select * from bets b where b.user_id = r.user_id and b.idempotency_key = r.idempotency_key limit 1) b`;
+  const [[events, [clock]], read, storedRows] = await Promise.all([ours, ledger, stored]);
   return {
-    stored,
+    stored: storedRows,
     events: new Map(events.map((r) => [String(r.id), r as unknown as LockedEvent])),
     now: clock!.now as Date,
     drawnIds: clock!.ids as string[],
-    ledger,
+    ledger: read,
   };
 }
 

@@ -6,11 +6,13 @@
 import { bettingRefusal, type EventState } from '../../domain/betting/events.js';
 import { stakeHoldGroup } from '../../domain/betting/bets.js';
 import { ErrorCode } from '../../domain/errors.js';
+import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
+import { BetIdReserve, drawnIds } from './bet-ids.js';
 import { toBet, type Bet } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { stageGroups } from '../ledger/journal.js';
+import { readGroups, stageGroups } from '../ledger/journal.js';
 
 export interface BetRequest {
   userId: string;
@@ -26,18 +28,29 @@ export type PlacementOutcome =
 
 export class BetPlacer {
   private readonly queue: BatchQueue<BetRequest, PlacementOutcome>;
+  private readonly ids = new BetIdReserve();
 
   /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
   constructor(sql: Sql, batchesInFlight = 1, maxBatch = 250) {
-    // BEGIN travels with the batch's first statements, which only read and lock, and COMMIT with its last writes: two
-    // round trips less per batch, and through the API each round trip also waits its turn on the event loop
-    // (ARCHITECTURE.md, "The hot path")
-    const place = (batch: BetRequest[]) =>
-      beginWithReads(
-        sql,
-        (tx) => readForBets(tx, batch),
-        (tx, read, commit) => placeBets(tx, batch, read, commit),
+    // BEGIN travels with the batch's first statements, which read and lock (the ledger's too: the ids its keys name
+    // are drawn a batch ahead), and COMMIT with its writes: two round trips a batch, and through the API each round
+    // trip also waits its turn on the event loop (ARCHITECTURE.md, "The hot path")
+    const place = async (batch: BetRequest[]) => {
+      // taken without an await when the reserve holds them: BatchQueue starts this batch before it answers the last
+      // one's callers (`nextBeforeAnswers`), and its first statements should not queue behind those answers' microtasks
+      const ids = this.ids.take(batch.length) ?? (await this.ids.draw(sql, batch.length));
+      const holds = batch.map(({ eventId, userId, currency, amount }, i) =>
+        stakeHoldGroup({ betId: ids[i]!, eventId, userId, currency, amount }),
       );
+      return beginWithReads(
+        sql,
+        (tx, began) => readForBets(tx, batch, holds, began),
+        (tx, read, commit) => {
+          this.ids.add(read.drawnIds);
+          return placeBets(tx, batch, ids, holds, read, commit);
+        },
+      );
+    };
     // its callers are the API's requests: a closed loop of clients splits into two alternating groups, evened out here,
     // and answering a batch means writing its responses (BatchQueue)
     const pacing = { evenHalves: true, nextBeforeAnswers: true };
@@ -70,51 +83,67 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
 }
 
 /**
- * A batch's first round trip, three statements (postgres.js pipelines them; the server runs them in order), sent with
- * BEGIN (beginWithReads): none writes, so none would do harm outside a transaction whose BEGIN failed.
- * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since
+ * A batch's first round trip, sent with BEGIN (beginWithReads): none of it writes (but the ledger's creation of an
+ * account it has not met, which waits for BEGIN's answer: readGroups), so none would do harm outside a transaction
+ * whose BEGIN failed. In this order (postgres.js pipelines them; the server runs them in order):
  * - the events, FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees one committed before it
- * - the clock, read once the events are locked, and ids for the bets (the hold's ledger key names its bet)
+ * - the clock, read once the events are locked, and ids for the next batch (BetIdReserve)
+ * - what the ledger reads and locks for every request's hold (readGroups): a superset of the holds that apply, which
+ *   are decided once all of this is answered
+ * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since.
+ *   Last, as the largest statement: postgres.js writes what it has buffered when a statement brings it to 1 KB, and
+ *   the rest on its next setImmediate, a turn of the event loop later (behind the last batch's answers, which
+ *   BatchQueue hands out after starting this one); and after the locks (unless the ledger must first create an
+ *   account), so a key placed by a batch whose locks this one waited for is found and answered, not a race
  */
-function readForBets(tx: Tx, requests: BetRequest[]) {
-  return Promise.all([
-    // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table
-    // was small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
-    tx`
-      select b.* from unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
-        as r(user_id, idempotency_key)
-      cross join lateral (
-        select * from bets b where b.user_id = r.user_id and b.idempotency_key = r.idempotency_key limit 1) b`,
+async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[], began: Promise<unknown>) {
+  const ours = Promise.all([
     tx`
       select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient
       from unnest(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) as k(id) join bet_events e on e.id = k.id
       order by e.id for share of e`,
-    tx`select clock_timestamp() as now, array(select nextval('bets_id_seq')::text from generate_series(1, ${requests.length})) as ids`,
+    tx`select clock_timestamp() as now, ${drawnIds(tx, requests.length)} as ids`,
   ]);
+  // postgres.js sends statements in the order they are awaited
+  const ledger = readGroups(tx, holds, began);
+  // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table was
+  // small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
+  const stored = tx`
+    select b.* from unnest(${tx.array(requests.map((r) => r.userId))}::uuid[], ${tx.array(requests.map((r) => r.idempotencyKey))}::text[])
+      as r(user_id, idempotency_key)
+    cross join lateral (
+      select * from bets b where b.user_id = r.user_id and b.idempotency_key = r.idempotency_key limit 1) b`;
+  const [[events, [clock]], read, storedRows] = await Promise.all([ours, ledger, stored]);
+  return {
+    stored: storedRows,
+    events: new Map(events.map((r) => [String(r.id), r as unknown as LockedEvent])),
+    now: clock!.now as Date,
+    drawnIds: clock!.ids as string[],
+    ledger: read,
+  };
 }
 
 /**
  * Places a batch of bets in the caller's transaction, given its first reads; each request gets its own outcome. The
- * holds are decided once the ledger's reads answer, so its writes, the deletion of refused bets and COMMIT go out
- * together: a failing write turns that COMMIT into a rollback, and the batch fails whole.
+ * holds are decided on the ledger's reads, so the bets whose holds apply, the ledger's writes and COMMIT go out
+ * together: a failing write (a key placed concurrently by another process: a race, and the batch is retried) turns
+ * that COMMIT into a rollback, and the batch fails whole.
  */
 async function placeBets(
   tx: Tx,
   requests: BetRequest[],
-  [stored, eventRows, [clock]]: Awaited<ReturnType<typeof readForBets>>,
+  ids: string[],
+  holds: TransferGroup[],
+  { stored, events, now, ledger }: Awaited<ReturnType<typeof readForBets>>,
   commit: Commit,
 ): Promise<PlacementOutcome[]> {
   const outcomes: Array<PlacementOutcome | undefined> = new Array(requests.length);
-  const now = clock!.now as Date;
-  const ids = clock!.ids as string[];
-  const events = new Map(eventRows.map((r) => [String(r.id), r as unknown as LockedEvent]));
-
   const storedBets = new Map(
     stored.map((row) => [idempotencyId({ userId: row.userId, idempotencyKey: row.idempotencyKey }), toBet(row)]),
   );
   const firstInBatch = new Map<string, number>();
   const repeats: Array<[number, number]> = [];
-  const fresh: number[] = [];
+  const accepted: number[] = [];
   requests.forEach((request, i) => {
     const id = idempotencyId(request);
     const bet = storedBets.get(id);
@@ -123,65 +152,46 @@ async function placeBets(
     else if (first !== undefined) repeats.push([i, first]);
     else {
       firstInBatch.set(id, i);
-      fresh.push(i);
+      const event = events.get(request.eventId);
+      const refusal = event ? bettingRefusal(event, now) : { code: ErrorCode.NotFound, message: 'no such event' };
+      if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message } };
+      else accepted.push(i);
     }
   });
 
-  const accepted: number[] = [];
-  for (const i of fresh) {
-    const event = events.get(requests[i]!.eventId);
-    const refusal = event ? bettingRefusal(event, now) : { code: ErrorCode.NotFound, message: 'no such event' };
-    if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message } };
-    else accepted.push(i);
-  }
-
   const writes: Array<Promise<unknown>> = [];
   if (accepted.length > 0) {
-    const bets: Bet[] = accepted.map((i, n) => ({
-      ...requests[i]!,
-      id: ids[n]!,
-      coefficient: BigInt(events.get(requests[i]!.eventId)!.coefficient),
-      status: 'pending',
-      payout: null,
-      placedAt: now,
-      settledAt: null,
-    }));
-    // sent now, so it travels with the ledger's first statements instead of after them (a round trip less, outside
-    // the house account's lock); a bet whose hold the ledger refuses is deleted again before this transaction ends
-    const inserted = tx`
-      insert into bets (id, event_id, user_id, currency, amount, coefficient, idempotency_key, placed_at)
-      select *, ${now}::timestamptz from unnest(
-        ${tx.array(bets.map((b) => b.id))}::bigint[],
-        ${tx.array(bets.map((b) => b.eventId))}::bigint[],
-        ${tx.array(bets.map((b) => b.userId))}::uuid[],
-        ${tx.array(bets.map((b) => b.currency))}::text[],
-        ${tx.array(bets.map((b) => b.amount.toString()))}::numeric[],
-        ${tx.array(bets.map((b) => Number(b.coefficient)))}::integer[],
-        ${tx.array(bets.map((b) => b.idempotencyKey))}::text[])`.execute();
-    inserted.catch(() => {}); // awaited below on every path
-    let holds;
-    try {
-      // the holds are decided once the ledger's reads are answered; its writes are sent then, not awaited
-      holds = await stageGroups(
-        tx,
-        bets.map((bet) => stakeHoldGroup({ ...bet, betId: bet.id })),
-      );
-    } catch (error) {
-      // a failed insert aborts the transaction under the ledger's statements: its error is the one that explains
-      // (a key placed concurrently by another process is a race, and the batch is retried)
-      await inserted;
-      throw error;
-    }
-    const refused: string[] = [];
+    const { decided, written } = await stageGroups(
+      tx,
+      accepted.map((i) => holds[i]!),
+      ledger,
+    );
+    const placed: Bet[] = [];
     accepted.forEach((i, n) => {
-      const hold = holds.decided[n]!;
-      outcomes[i] = hold.ok
-        ? { ok: true, bet: bets[n]!, replayed: false }
-        : { ok: false, error: { code: hold.error.code, message: hold.error.message } };
-      if (!hold.ok) refused.push(bets[n]!.id);
+      const hold = decided[n]!;
+      if (!hold.ok) {
+        outcomes[i] = { ok: false, error: { code: hold.error.code, message: hold.error.message } };
+        return;
+      }
+      const request = requests[i]!;
+      const bet: Bet = {
+        id: ids[i]!,
+        eventId: request.eventId,
+        userId: request.userId,
+        currency: request.currency,
+        amount: request.amount,
+        coefficient: BigInt(events.get(request.eventId)!.coefficient),
+        status: 'pending',
+        payout: null,
+        idempotencyKey: request.idempotencyKey,
+        placedAt: now,
+        settledAt: null,
+      };
+      outcomes[i] = { ok: true, bet, replayed: false };
+      placed.push(bet);
     });
-    writes.push(inserted, holds.written);
-    if (refused.length > 0) writes.push(tx`delete from bets where id = any(${tx.array(refused)}::bigint[])`.execute());
+    writes.push(written);
+    if (placed.length > 0) writes.push(insertBets(tx, placed, now));
   }
 
   for (const [i, first] of repeats) {
@@ -190,4 +200,17 @@ async function placeBets(
   }
   await Promise.all([...writes, commit()]);
   return outcomes.map((o) => o!);
+}
+
+function insertBets(tx: Tx, bets: Bet[], now: Date) {
+  return tx`
+    insert into bets (id, event_id, user_id, currency, amount, coefficient, idempotency_key, placed_at)
+    select *, ${now}::timestamptz from unnest(
+      ${tx.array(bets.map((b) => b.id))}::bigint[],
+      ${tx.array(bets.map((b) => b.eventId))}::bigint[],
+      ${tx.array(bets.map((b) => b.userId))}::uuid[],
+      ${tx.array(bets.map((b) => b.currency))}::text[],
+      ${tx.array(bets.map((b) => b.amount.toString()))}::numeric[],
+      ${tx.array(bets.map((b) => Number(b.coefficient)))}::integer[],
+      ${tx.array(bets.map((b) => b.idempotencyKey))}::text[])`.execute();
 }

@@ -1,6 +1,8 @@
 /** Bet placement and settlement on a real PostgreSQL: batching, idempotency, refusals, races with a state change. */
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BetEventCache } from '../../services/betting/event-cache.js';
 import { changeBetEvent, closeBook, insertBetEvent, markSettled } from '../../services/betting/events-store.js';
 import { BetPlacer, type BetRequest } from '../../services/betting/placement.js';
@@ -11,6 +13,7 @@ import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
+import { createSql } from '../../platform/db/client.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
@@ -103,6 +106,59 @@ describe('placing bets', () => {
     expect(new Set(outcomes.map((o) => o.ok && o.bet.id)).size).toBe(20);
     expect(outcomes.filter((o) => o.ok && !o.replayed)).toHaveLength(20);
     expect(await available(userId)).toMatchObject({ pending: 2_000n, available: 8_000n });
+  });
+
+  it("places a batch in two round trips, each leaving before any of its answers: BEGIN with the bets' and the ledger's reads and locks, then the writes with COMMIT", async () => {
+    // round trips to PostgreSQL: each run of writes after an answer (or the first) starts one. postgres.js writes what
+    // it has buffered once a statement brings it to 1 KB, and the rest on its next setImmediate: a batch's first
+    // statements issued in the check phase (BatchQueue starts a batch there) leave that rest a turn later, when an
+    // answer to what went first may have arrived, so a first round trip whose last statement was small took two
+    const port = Number(new URL(db.url).port);
+    let roundTrips = 0;
+    let answered = true;
+    const originalWrite = Socket.prototype.write;
+    const originalEmit = Socket.prototype.emit;
+    const write = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port && answered) [roundTrips, answered] = [roundTrips + 1, false];
+      return (originalWrite as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    const emit = vi.spyOn(Socket.prototype, 'emit').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port && args[0] === 'data') answered = true;
+      return (originalEmit as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    const single = createSql(db.url, { max: 1 });
+    const batchPlacer = new BetPlacer(single);
+    const eventId = await newEvent();
+    // a batch of some size, with keys as clients make them: its statements pass 1 KB
+    const bettors = await Promise.all(Array.from({ length: 32 }, () => fundedUser(1_000n)));
+    const batch = () => Promise.all(bettors.map((userId) => batchPlacer.place(bet(userId, eventId, 10n, randomUUID()))));
+    try {
+      // the connection prepares each statement on its first use (a round trip of its own), and the first batch draws
+      // its ids before it begins
+      await batch();
+      roundTrips = 0;
+      expect((await batch()).every((o) => o.ok && !o.replayed)).toBe(true);
+      expect(roundTrips).toBe(2);
+    } finally {
+      write.mockRestore();
+      emit.mockRestore();
+      await single.end();
+    }
+  });
+
+  it('gives every bet its own id with two batches in flight at once', async () => {
+    const eventId = await newEvent();
+    const userId = await fundedUser(100_000n);
+    const inFlight = new BetPlacer(db.sql, 2, 7); // small batches, many drawing from the ids reserve while another runs
+    const outcomes = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => inFlight.place(bet(userId, eventId, 10n + BigInt(i % 3), `two-${i}`))),
+    );
+    expect(outcomes.every((o) => o.ok && !o.replayed)).toBe(true);
+    expect(new Set(outcomes.map((o) => o.ok && o.bet.id)).size).toBe(120);
+    expect(await tallyBets(db.sql, eventId)).toMatchObject({ total: 120, pending: 120 });
+    expect(await available(userId)).toMatchObject({ pending: 40n * 10n + 40n * 11n + 40n * 12n });
+    const report = await recomputeLedger(db.sql);
+    expect(report.ok).toBe(true);
   });
 
   it('refuses only the bet that would overdraw, and leaves its batch-mates placed', async () => {

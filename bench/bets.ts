@@ -22,6 +22,7 @@ import { drive, fundedUsers, printRun, withApiStack, type ApiStack } from './sup
 import { keepAliveAgent, post } from './support/http-post.js';
 import { formatStackCpu, stackQuiet, withStackCpu } from './support/stack-cpu.js';
 import { formatPgActivity, vacuumed, withPgActivity } from './support/pg-activity.js';
+import { formatOwnGc, withOwnGc } from './support/own-gc.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
@@ -99,12 +100,13 @@ async function run(stack: ApiStack) {
     // the same placements without HTTP, auth and JSON: what the database path alone sustains
     await vacuumed(sql);
     const direct = await publish('1.85');
-    const [[withoutHttp, stackCpu], pg] = await withPgActivity(sql, BETS, () =>
-      withStackCpu(BETS, () => drive(BETS, 64, inProcess(direct, `d-${round}`))),
+    const [[[withoutHttp, ownGc], stackCpu], pg] = await withPgActivity(sql, BETS, () =>
+      withStackCpu(BETS, () => withOwnGc(() => drive(BETS, 64, inProcess(direct, `d-${round}`)))),
     );
     console.log('  BetPlacer called in-process (no HTTP), for comparison:');
     printRun(64, withoutHttp);
     console.log(formatStackCpu(stackCpu, 'bet'));
+    console.log(formatOwnGc(ownGc, BETS));
     console.log(formatPgActivity(pg, 'bet'));
     console.log(await batchSizes(sql, direct));
     comparisons.push(

@@ -10,7 +10,8 @@ import { connect, createServer } from 'node:net';
  * low to leave room below it, the kernel chooses, as before.
  */
 const LOWEST = 10_000;
-const ephemeralStart = (() => {
+/** The first port of the kernel's ephemeral range (0 where it cannot be read). */
+export const ephemeralStart = (() => {
   try {
     return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
   } catch {
@@ -24,10 +25,10 @@ export async function freePort(): Promise<number> {
   for (;;) {
     const port = randomInt(LOWEST, ephemeralStart);
     if (handedOut.has(port)) continue;
-    const free = await listenable(port).catch(() => undefined);
-    if (free === undefined) continue;
+    // taken before the check's await, so that concurrent calls never check and hand out the same port
     handedOut.add(port);
-    return port;
+    if ((await listenable(port).catch(() => undefined)) !== undefined) return port;
+    handedOut.delete(port);
   }
 }
 

@@ -34,7 +34,7 @@ import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
 import { EvmDepositAddresses } from '../services/deposits/evm-addresses.js';
 import { createEvmProvider } from '../chains/evm/provider.js';
-import { createApiMetrics } from './http/metrics.js';
+import { createApiMetrics, observeBetBatches } from './http/metrics.js';
 import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
 import { Markets } from '../services/exchange/markets.js';
 import { loadPairs } from '../services/exchange/pairs-store.js';
@@ -138,7 +138,10 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     evm: evmDeposits,
     betting: {
       events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS),
-      placer: new BetPlacer(sql, config.WRITE_BATCHES_IN_FLIGHT),
+      placer: new BetPlacer(sql, {
+        batchesInFlight: config.WRITE_BATCHES_IN_FLIGHT,
+        onBatch: observeBetBatches(metrics),
+      }),
     },
     exchange: new ExchangeService(sql, markets, { temporal, log }),
     rates: caches.rates,

@@ -23,6 +23,7 @@ import { keepAliveAgent, post } from './support/http-post.js';
 import { formatStackCpu, stackQuiet, withStackCpu } from './support/stack-cpu.js';
 import { formatPgActivity, vacuumed, withPgActivity } from './support/pg-activity.js';
 import { formatOwnGc, withOwnGc } from './support/own-gc.js';
+import { apiBatchPhases, BatchPhaseSums, formatBatchPhases } from './support/bet-batches.js';
 import type { Sql } from '../platform/db/client.js';
 
 const BETS = benchNumber('BETS', 10_000);
@@ -60,7 +61,8 @@ async function run(stack: ApiStack) {
     for (const concurrency of CONCURRENCY) await drive(BETS, concurrency, overHttp(await publish('1.50')));
 
   const sql = createSql(databaseUrl, { max: 10 });
-  const placer = new BetPlacer(sql, writeBatchesInFlight());
+  const inProcessPhases = new BatchPhaseSums();
+  const placer = new BetPlacer(sql, { batchesInFlight: writeBatchesInFlight(), onBatch: (p) => inProcessPhases.add(p) });
   const inProcess = (eventId: string, keyPrefix: string) => async (n: number) => {
     const outcome = await placer.place({
       userId: users[n % users.length]!.id,
@@ -79,6 +81,8 @@ async function run(stack: ApiStack) {
   console.log(`  ${await stackQuiet(['worker', 'temporal'])}`);
   const comparisons: Comparison[] = [];
   let eventId = '';
+  // where each run's batches spent their time (bet-batches.ts): the API's totals since the run before
+  let apiPhases = await apiBatchPhases(baseUrl);
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(
       `\nround ${round} of ${ROUNDS}, bet placement: POST /v1/bets, ${BETS} bets per run on one event, from ${USERS} users`,
@@ -93,13 +97,19 @@ async function run(stack: ApiStack) {
         eventId = await publish('1.85');
         return overHttp(eventId);
       },
-      async () => console.log(await batchSizes(sql, eventId)),
+      async () => {
+        const phases = await apiBatchPhases(baseUrl);
+        console.log(formatBatchPhases(phases.since(apiPhases)));
+        apiPhases = phases;
+        console.log(await batchSizes(sql, eventId));
+      },
       sql,
     );
 
     // the same placements without HTTP, auth and JSON: what the database path alone sustains
     await vacuumed(sql);
     const direct = await publish('1.85');
+    const phasesBefore = inProcessPhases.copy();
     const [[[withoutHttp, ownGc], stackCpu], pg] = await withPgActivity(sql, BETS, () =>
       withStackCpu(BETS, () => withOwnGc(() => drive(BETS, 64, inProcess(direct, `d-${round}`)))),
     );
@@ -108,6 +118,7 @@ async function run(stack: ApiStack) {
     console.log(formatStackCpu(stackCpu, 'bet'));
     console.log(formatOwnGc(ownGc, BETS));
     console.log(formatPgActivity(pg, 'bet'));
+    console.log(formatBatchPhases(inProcessPhases.since(phasesBefore)));
     console.log(await batchSizes(sql, direct));
     comparisons.push(
       ...runs.map((r) => comparison(`round ${round}, concurrency ${r.concurrency} (in-process at 64)`, r, withoutHttp)),

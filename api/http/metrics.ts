@@ -1,6 +1,7 @@
 /** Prometheus metrics for the API process, served at /metrics. */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { metricsRenderer } from './cluster-metrics.js';
+import type { BatchPhases } from '../../services/betting/placement.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -10,6 +11,9 @@ export interface ApiMetrics {
   ledgerOutcomes: Counter<'outcome'>;
   /** Every SQL statement the process sends (the db client's hook): the bench divides it by the requests served. */
   sqlStatements: Counter;
+  /** The bet placer's group-commit batches: their sizes, and where each one's time went (BatchPhases). */
+  betBatchSize: Histogram;
+  betBatchPhases: Histogram<'phase'>;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -36,5 +40,28 @@ export function createApiMetrics(): ApiMetrics {
       help: 'SQL statements sent to PostgreSQL (a pipelined batch counts each of its statements)',
       registers: [registry],
     }),
+    betBatchSize: new Histogram({
+      name: 'sluice_bet_batch_size',
+      help: 'Bets per group-commit batch of the bet placer',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 250],
+      registers: [registry],
+    }),
+    betBatchPhases: new Histogram({
+      name: 'sluice_bet_batch_phase_seconds',
+      help: "A bet batch's wall time by phase: reads (BEGIN, reads and locks), deciding, writes (COMMIT issued to committed)",
+      labelNames: ['phase'],
+      buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.25, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The bet placer's `onBatch` for the API: each committed batch into the two histograms above. */
+export function observeBetBatches(metrics: ApiMetrics): (phases: BatchPhases) => void {
+  return ({ bets, readsMs, decidingMs, writesMs }) => {
+    metrics.betBatchSize.observe(bets);
+    metrics.betBatchPhases.observe({ phase: 'reads' }, readsMs / 1000);
+    metrics.betBatchPhases.observe({ phase: 'deciding' }, decidingMs / 1000);
+    metrics.betBatchPhases.observe({ phase: 'writes' }, writesMs / 1000);
   };
 }

@@ -33,7 +33,7 @@ export function apiNodeArgs(): string[] {
 }
 
 /** The API's /metrics (all its processes), as sample → value ("name" or "name{labels}"). */
-async function apiMetrics(baseUrl: string): Promise<Map<string, number>> {
+export async function apiMetrics(baseUrl: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {

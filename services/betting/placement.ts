@@ -26,30 +26,65 @@ export interface BetRequest {
 export type PlacementOutcome =
   { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string } };
 
+/**
+ * Where a committed batch's time went, in milliseconds of wall time: its first round trip (from the batch's start to
+ * its reads' answers reaching the placer: BEGIN, the reads and locks, and any wait on the event loop), deciding it
+ * (the ledger's rules, the bets' rows), and its writes with COMMIT (from COMMIT issued to committed).
+ */
+export interface BatchPhases {
+  bets: number;
+  readsMs: number;
+  decidingMs: number;
+  writesMs: number;
+}
+
+export interface BetPlacerOptions {
+  /** See BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API); 1 by default. */
+  batchesInFlight?: number;
+  maxBatch?: number;
+  /** Told of every committed batch (the API's /metrics, bench/bets.ts). */
+  onBatch?: (phases: BatchPhases) => void;
+}
+
 export class BetPlacer {
   private readonly queue: BatchQueue<BetRequest, PlacementOutcome>;
   private readonly ids = new BetIdReserve();
 
-  /** `batchesInFlight`: see BatchQueue (WRITE_BATCHES_IN_FLIGHT in the API). */
-  constructor(sql: Sql, batchesInFlight = 1, maxBatch = 250) {
+  constructor(sql: Sql, { batchesInFlight = 1, maxBatch = 250, onBatch }: BetPlacerOptions = {}) {
     // BEGIN travels with the batch's first statements, which read and lock (the ledger's too: the ids its keys name
     // are drawn a batch ahead), and COMMIT with its writes: two round trips a batch, and through the API each round
     // trip also waits its turn on the event loop (ARCHITECTURE.md, "The hot path")
     const place = async (batch: BetRequest[]) => {
+      const started = performance.now();
+      let read = started;
+      let committing = started;
       // taken without an await when the reserve holds them: BatchQueue starts this batch before it answers the last
       // one's callers (`nextBeforeAnswers`), and its first statements should not queue behind those answers' microtasks
       const ids = this.ids.take(batch.length) ?? (await this.ids.draw(sql, batch.length));
       const holds = batch.map(({ eventId, userId, currency, amount }, i) =>
         stakeHoldGroup({ betId: ids[i]!, eventId, userId, currency, amount }),
       );
-      return beginWithReads(
+      const outcomes = await beginWithReads(
         sql,
         (tx, began) => readForBets(tx, batch, holds, began),
-        (tx, read, commit) => {
-          this.ids.add(read.drawnIds);
-          return placeBets(tx, batch, ids, holds, read, commit);
+        (tx, reads, commit) => {
+          read = performance.now();
+          this.ids.add(reads.drawnIds);
+          const timedCommit = () => {
+            committing = performance.now();
+            return commit();
+          };
+          return placeBets(tx, batch, ids, holds, reads, timedCommit);
         },
       );
+      const committed = performance.now();
+      onBatch?.({
+        bets: batch.length,
+        readsMs: read - started,
+        decidingMs: committing - read,
+        writesMs: committed - committing,
+      });
+      return outcomes;
     };
     // its callers are the API's requests: a closed loop of clients splits into two alternating groups, evened out here,
     // and answering a batch means writing its responses (BatchQueue)

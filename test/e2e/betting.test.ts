@@ -76,6 +76,19 @@ describe('betting end to end', () => {
       await placeBet(cat, { event_id: events.cancel, amount: '0.01', currency: 'USD' }),
     ];
     expect(bets.map((b) => b.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    // placed one after another, each in a group-commit batch of its own, which /metrics counts with its phases' times
+    const metrics = (await stack.api.get('/metrics')).body as string;
+    const sample = (name: string) =>
+      Number(
+        metrics
+          .split('\n')
+          .find((line) => line.startsWith(`${name} `))
+          ?.split(' ')[1],
+      );
+    expect(sample('sluice_bet_batch_size_count')).toBeGreaterThanOrEqual(6);
+    for (const phase of ['reads', 'deciding', 'writes'])
+      expect(sample(`sluice_bet_batch_phase_seconds_count{phase="${phase}"}`)).toBe(sample('sluice_bet_batch_size_count'));
+    expect(sample('sluice_bet_batch_phase_seconds_sum{phase="writes"}')).toBeGreaterThan(0);
     expect(bets[0]!.body).toMatchObject({
       amount: '10.00',
       coefficient: '1.85',

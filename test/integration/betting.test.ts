@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BetEventCache } from '../../services/betting/event-cache.js';
 import { changeBetEvent, closeBook, insertBetEvent, markSettled } from '../../services/betting/events-store.js';
-import { BetPlacer, type BetRequest } from '../../services/betting/placement.js';
+import { BetPlacer, type BatchPhases, type BetRequest } from '../../services/betting/placement.js';
 import { settleBetPage } from '../../services/betting/settlement.js';
 import { betById, tallyBets } from '../../services/betting/bets-store.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
@@ -146,10 +146,30 @@ describe('placing bets', () => {
     }
   });
 
+  it("tells its observer each committed batch's size and where its time went", async () => {
+    const phases: BatchPhases[] = [];
+    const observed = new BetPlacer(db.sql, { onBatch: (p) => phases.push(p) });
+    const eventId = await newEvent();
+    const bettors = await Promise.all(Array.from({ length: 3 }, () => fundedUser(1_000n)));
+    const started = performance.now();
+    const outcomes = await Promise.all(bettors.map((userId) => observed.place(bet(userId, eventId, 10n, randomUUID()))));
+    const elapsed = performance.now() - started;
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // submitted in one turn of the event loop: one batch
+    expect(phases).toHaveLength(1);
+    const [{ bets, readsMs, decidingMs, writesMs }] = phases as [BatchPhases];
+    expect(bets).toBe(3);
+    for (const ms of [readsMs, decidingMs, writesMs]) expect(ms).toBeGreaterThanOrEqual(0);
+    // the round trips are the batch's: each took some time, and together no more than the callers waited
+    expect(readsMs).toBeGreaterThan(0);
+    expect(writesMs).toBeGreaterThan(0);
+    expect(readsMs + decidingMs + writesMs).toBeLessThanOrEqual(elapsed);
+  });
+
   it('gives every bet its own id with two batches in flight at once', async () => {
     const eventId = await newEvent();
     const userId = await fundedUser(100_000n);
-    const inFlight = new BetPlacer(db.sql, 2, 7); // small batches, many drawing from the ids reserve while another runs
+    const inFlight = new BetPlacer(db.sql, { batchesInFlight: 2, maxBatch: 7 }); // small batches, many drawing from the ids reserve while another runs
     const outcomes = await Promise.all(
       Array.from({ length: 120 }, (_, i) => inFlight.place(bet(userId, eventId, 10n + BigInt(i % 3), `two-${i}`))),
     );

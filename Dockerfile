@@ -9,4 +9,4 @@ RUN mkdir -p dist && node --import tsx scripts/bundle-workflows.ts dist/workflow
 USER node
 EXPOSE 8080
 # the API's node flags: platform/embedded/process.ts, ENTRY_NODE_FLAGS
-CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "workers/api.ts"]
+CMD ["node", "--max-semi-space-size=64", "--min-semi-space-size=64", "--import", "tsx", "workers/api.ts"]

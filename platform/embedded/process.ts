@@ -80,9 +80,13 @@ export function spawnService(options: SpawnOptions): ServiceProcess {
  * Node flags an entry point always runs with (the Dockerfile, docker-compose.yml and `npm run api` pass the same). The
  * API allocates a request's short-lived objects (node's and Hono's request and response, the parsed body, the SQL
  * client's rows) by the thousand a second: with node 20's 16 MB of young generation, garbage collection took 13.8% of
- * its CPU under bench/bets.ts; with 64 MB, 6.4% (README "Benchmark figures").
+ * its CPU under bench/bets.ts; with 64 MB, 6.4% (README "Benchmark figures"). And it stays at 64 MB: V8 shrinks an
+ * idle process's young generation and grows it back slowly, and the API's runs of bench/bets.ts that followed an idle
+ * spell scavenged 21–24 times a second instead of 5–7, at 5,234–5,592 bets/s instead of 5,603–7,225 (session 17).
  */
-export const ENTRY_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = { api: ['--max-semi-space-size=64'] };
+export const ENTRY_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  api: ['--max-semi-space-size=64', '--min-semi-space-size=64'],
+};
 
 /** A Sluice process from its entry point, `workers/<entry>.ts`, run by node with the tsx loader from the project root. */
 export function spawnEntryPoint(

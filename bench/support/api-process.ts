@@ -9,6 +9,7 @@
  */
 import { loadConfig } from '../../platform/config.js';
 import { percentile } from './stats.js';
+import { metricSamples } from '../../test/support/metrics.js';
 
 export function apiProcessEnv(): Record<string, string> {
   return {
@@ -34,14 +35,7 @@ export function apiNodeArgs(): string[] {
 
 /** The API's /metrics (all its processes), as sample → value ("name" or "name{labels}"). */
 export async function apiMetrics(baseUrl: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
+  return metricSamples(await (await fetch(`${baseUrl}/metrics`)).text());
 }
 
 function sample(samples: Map<string, number>, name: string): number {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { signedHeaders } from '../support/signed-request.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { metricSamples } from '../support/metrics.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -15,11 +16,10 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const requestCount = async () => {
-  const text = (await stack.api.get('/metrics')).body as string;
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('sluice_http_request_duration_seconds_count{'))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  const samples = metricSamples((await stack.api.get('/metrics')).body as string);
+  return [...samples]
+    .filter(([name]) => name.startsWith('sluice_http_request_duration_seconds_count{'))
+    .reduce((sum, [, value]) => sum + value, 0);
 };
 
 describe('the API on two processes', () => {

@@ -9,6 +9,7 @@ import { waitUntil } from '../../platform/embedded/process.js';
 import { betEventWorkflowId } from '../../workflows/betting/messages.js';
 import { betSettlementProgressQuery } from '../../workflows/betting/messages.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
+import { metricSamples } from '../support/metrics.js';
 
 let stack: Stack;
 let lines: { id: string; token: string };
@@ -77,18 +78,13 @@ describe('betting end to end', () => {
     ];
     expect(bets.map((b) => b.status)).toEqual([201, 201, 201, 201, 201, 201]);
     // placed one after another, each in a group-commit batch of its own, which /metrics counts with its phases' times
-    const metrics = (await stack.api.get('/metrics')).body as string;
-    const sample = (name: string) =>
-      Number(
-        metrics
-          .split('\n')
-          .find((line) => line.startsWith(`${name} `))
-          ?.split(' ')[1],
-      );
-    expect(sample('sluice_bet_batch_size_count')).toBeGreaterThanOrEqual(6);
+    const metrics = metricSamples((await stack.api.get('/metrics')).body as string);
+    expect(metrics.get('sluice_bet_batch_size_count')).toBeGreaterThanOrEqual(6);
     for (const phase of ['reads', 'deciding', 'writes'])
-      expect(sample(`sluice_bet_batch_phase_seconds_count{phase="${phase}"}`)).toBe(sample('sluice_bet_batch_size_count'));
-    expect(sample('sluice_bet_batch_phase_seconds_sum{phase="writes"}')).toBeGreaterThan(0);
+      expect(metrics.get(`sluice_bet_batch_phase_seconds_count{phase="${phase}"}`)).toBe(
+        metrics.get('sluice_bet_batch_size_count'),
+      );
+    expect(metrics.get('sluice_bet_batch_phase_seconds_sum{phase="writes"}')).toBeGreaterThan(0);
     expect(bets[0]!.body).toMatchObject({
       amount: '10.00',
       coefficient: '1.85',

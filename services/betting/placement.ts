@@ -12,7 +12,7 @@ import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.
 import { BetIdReserve, drawnIds } from './bet-ids.js';
 import { toBet, type Bet } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
-import { readGroups, stageGroups } from '../ledger/journal.js';
+import { readGroups, stageDecisions } from '../ledger/journal.js';
 
 export interface BetRequest {
   userId: string;
@@ -196,7 +196,7 @@ async function placeBets(
 
   const writes: Array<Promise<unknown>> = [];
   if (accepted.length > 0) {
-    const { decided, written } = await stageGroups(
+    const { decided, written } = await stageDecisions(
       tx,
       accepted.map((i) => holds[i]!),
       ledger,

@@ -71,14 +71,16 @@ export async function stageGroups(
 
 /**
  * stageGroups for a caller that needs only the decisions (the exchange's batches: a planned move refused is a bug, and
- * the transfers' ids and times are never read): the transfers are inserted without RETURNING, so no row comes back to
- * be parsed, and `written` resolves once the writes have.
+ * the transfers' ids and times are never read; the bet placer's, whose answers are the bets): the transfers are
+ * inserted without RETURNING, so no row comes back to be parsed nor turned into a record, and `written` resolves once
+ * the writes have.
  */
 export async function stageDecisions(
   tx: Tx,
   groups: TransferGroup[],
+  read?: GroupReads,
 ): Promise<{ decided: GroupDecision[]; written: Promise<void> }> {
-  const staged = await stage(tx, groups, false);
+  const staged = await stage(tx, groups, false, read);
   const written = staged.written.then(() => undefined);
   written.catch(() => {});
   return { decided: staged.decided, written };

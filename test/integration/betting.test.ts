@@ -126,7 +126,8 @@ describe('placing bets', () => {
       if (this.remotePort === port && args[0] === 'data') answered = true;
       return (originalEmit as (...a: unknown[]) => boolean).apply(this, args);
     });
-    const single = createSql(db.url, { max: 1 });
+    const sent: string[] = [];
+    const single = createSql(db.url, { max: 1, onStatement: (...args: unknown[]) => sent.push(String(args[1])) });
     const batchPlacer = new BetPlacer(single);
     const eventId = await newEvent();
     // a batch of some size, with keys as clients make them: its statements pass 1 KB
@@ -139,6 +140,10 @@ describe('placing bets', () => {
       roundTrips = 0;
       expect((await batch()).every((o) => o.ok && !o.replayed)).toBe(true);
       expect(roundTrips).toBe(2);
+      // a placement answers with its bet: the holds' transfer rows are not sent back to be parsed
+      const holds = sent.filter((q) => /insert into ledger_transfers/.test(q));
+      expect(holds.length).toBeGreaterThan(0);
+      expect(holds.filter((q) => /returning/.test(q))).toEqual([]);
     } finally {
       write.mockRestore();
       emit.mockRestore();

@@ -109,14 +109,7 @@ export interface GroupReads {
  */
 export async function readGroups(tx: Tx, groups: TransferGroup[], began?: Promise<unknown>): Promise<GroupReads> {
   const transfers = groups.flatMap((g) => g.transfers);
-  // the accounts the groups name; those of the pending transfers they resolve are found in SQL by the same lock
-  const named = [
-    ...new Map<string, [string, string]>(
-      groups
-        .flatMap((g) => accountsTouched(g, new Map()))
-        .map(([name, currency]) => [accountId(name, currency), [name, currency]]),
-    ).values(),
-  ];
+  const named = namedAccounts(groups);
   const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
   const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
   const create = unfound(named);
@@ -346,27 +339,43 @@ async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, Pending
  */
 const existingAccounts = new Set<string>();
 
+/** An account a batch names: its id (`accountId`), name and currency. */
+type NamedAccount = [id: string, name: string, currency: string];
+
+const NO_PENDINGS = new Map<string, PendingState>();
+
+/**
+ * The accounts the groups name, each once, in id order: the order every batch inserts and locks them in, so concurrent
+ * batches cannot deadlock. Those of the pending transfers they resolve are found in SQL by the same lock.
+ */
+function namedAccounts(groups: TransferGroup[]): NamedAccount[] {
+  const byId = new Map<string, NamedAccount>();
+  for (const group of groups) {
+    for (const [name, currency] of accountsTouched(group, NO_PENDINGS)) {
+      const id = accountId(name, currency);
+      if (!byId.has(id)) byId.set(id, [id, name, currency]);
+    }
+  }
+  return [...byId.values()].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
 /** The named accounts this process has not found yet: what a batch naming them inserts first. */
-const unfound = (named: Array<[string, string]>) =>
-  named.filter(([name, currency]) => !existingAccounts.has(accountId(name, currency)));
+const unfound = (named: NamedAccount[]) => named.filter(([id]) => !existingAccounts.has(id));
 
 /**
  * Creates the named accounts that are missing (in a known currency: a group in another is refused, not applied), then
- * locks them and the accounts of the pending transfers named, all in id order so concurrent batches cannot deadlock.
- * `create` is what this call inserts: the named accounts this process has not found yet.
+ * locks them and the accounts of the pending transfers named, all in id order (`namedAccounts`'s, and the rows' in
+ * SQL) so concurrent batches cannot deadlock. `create` is what this call inserts: the named accounts this process has
+ * not found yet.
  */
 async function lockAccounts(
   tx: Tx,
-  named: Array<[string, string]>,
+  named: NamedAccount[],
   pendingKeys: string[],
-  create: Array<[string, string]>,
+  create: NamedAccount[],
 ): Promise<Map<string, LockedAccount>> {
   if (named.length === 0 && pendingKeys.length === 0) return new Map();
-  const byId = ([n1, c1]: [string, string], [n2, c2]: [string, string]) => (c1 + n1 < c2 + n2 ? -1 : 1);
-  const [, rows] = await Promise.all([
-    createAccounts(tx, [...create].sort(byId)),
-    selectForUpdate(tx, [...named].sort(byId), pendingKeys),
-  ]);
+  const [, rows] = await Promise.all([createAccounts(tx, create), selectForUpdate(tx, named, pendingKeys)]);
   const locked = new Map(
     rows.map((r) => [
       accountId(r.name as string, r.currency as string),
@@ -386,34 +395,31 @@ async function lockAccounts(
   // judged by what this call skipped creating, not by the memory now: a concurrent batch may have forgotten the same
   // account meanwhile, and this one must still create it. One that was inserted and is still missing is in an unknown
   // currency, so the second call ends the recursion.
-  const inserted = new Set(create.map(([name, currency]) => accountId(name, currency)));
-  const vanished = named.filter(([name, currency]) => {
-    const id = accountId(name, currency);
-    return !inserted.has(id) && !locked.has(id);
-  });
+  const inserted = new Set(create.map(([id]) => id));
+  const vanished = named.filter(([id]) => !inserted.has(id) && !locked.has(id));
   if (vanished.length === 0) return locked;
-  for (const [name, currency] of vanished) existingAccounts.delete(accountId(name, currency));
+  for (const [id] of vanished) existingAccounts.delete(id);
   return lockAccounts(tx, named, pendingKeys, vanished);
 }
 
-async function createAccounts(tx: Tx, accounts: Array<[string, string]>): Promise<void> {
+async function createAccounts(tx: Tx, accounts: NamedAccount[]): Promise<void> {
   if (accounts.length === 0) return;
   await tx`
     insert into ledger_accounts (name, currency, no_overdraft)
     select w.* from unnest(
-      ${tx.array(accounts.map(([name]) => name))}::text[],
-      ${tx.array(accounts.map(([, currency]) => currency))}::text[],
-      ${tx.array(accounts.map(([name]) => accountPolicy(name).noOverdraft))}::boolean[])
+      ${tx.array(accounts.map(([, name]) => name))}::text[],
+      ${tx.array(accounts.map(([, , currency]) => currency))}::text[],
+      ${tx.array(accounts.map(([, name]) => accountPolicy(name).noOverdraft))}::boolean[])
       as w(name, currency, no_overdraft)
     join currencies c on c.code = w.currency
     on conflict (name, currency) do nothing`;
 }
 
-function selectForUpdate(tx: Tx, sorted: Array<[string, string]>, pendingKeys: string[]) {
+function selectForUpdate(tx: Tx, named: NamedAccount[], pendingKeys: string[]) {
   return tx`
     select a.id, a.name, a.currency, a.no_overdraft, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending
     from (
-      select n.id from unnest(${tx.array(sorted.map(([name]) => name))}::text[], ${tx.array(sorted.map(([, currency]) => currency))}::text[])
+      select n.id from unnest(${tx.array(named.map(([, name]) => name))}::text[], ${tx.array(named.map(([, , currency]) => currency))}::text[])
         as w(name, currency)
       join ledger_accounts n on n.name = w.name and n.currency = w.currency
       ${

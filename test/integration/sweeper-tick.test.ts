@@ -7,7 +7,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { Contract, HDNodeWallet, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
+import {
+  Contract,
+  HDNodeWallet,
+  Transaction,
+  Wallet,
+  parseEther,
+  parseUnits,
+  type JsonRpcProvider,
+  type NonceManager,
+} from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sweepTick, type SweeperDeps } from '../../activities/collection/sweeper/tick.js';
 import { fundingMinedBy } from '../../activities/collection/sweeper/gas-funding.js';
@@ -229,12 +238,17 @@ describe('the sweeper tick', () => {
     const [held] = await eventually('the sweep held', async () => (await transferOf(id)).length > 0 && transferOf(id), 3_000, 50);
     expect(held!.broadcastAt).toBeNull();
 
-    // the funding mined on the node (the keeper's send, as its attempt's hash says), not recorded by the listener
-    const paid = await customer.sendTransaction({ to: wallet.address, value: parseEther('0.01') });
-    await paid.wait();
+    // the funding mined on the node (the keeper's send, as its attempt's hash says), not recorded by the listener. Its
+    // hash stored before it is sent, as the keeper's sender does: the lane looks once per new head, and anvil mines
+    // none after the funding's, so a hash stored after it was mined could be missed for good
+    const signed = await customer.signTransaction(
+      await customer.populateTransaction({ to: wallet.address, value: parseEther('0.01') }),
+    );
+    customer.increment();
     await db.sql`
-      update evm_send_attempts set tx_hash = ${paid.hash}
+      update evm_send_attempts set tx_hash = ${Transaction.from(signed).hash}
       where send_id = (select id from evm_sends where key = ${funding})`;
+    const paid = (await (await provider.broadcastTransaction(signed)).wait())!;
     const receipt = await provider.waitForTransaction(held!.txHash as string, 1, 3_000);
     expect(receipt?.status).toBe(1);
     expect((await transferOf(id))[0]!.broadcastAt).toBeInstanceOf(Date);

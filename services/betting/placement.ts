@@ -124,7 +124,8 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
  * - the events, FOR SHARE: a state change (FOR UPDATE) waits for this batch, and this batch sees one committed before it
  * - the clock, read once the events are locked, and ids for the next batch (BetIdReserve)
  * - what the ledger reads and locks for every request's hold (readGroups): a superset of the holds that apply, which
- *   are decided once all of this is answered
+ *   are decided once all of this is answered. Not the holds' keys: a hold is keyed by its bet's id, fresh from the
+ *   sequence, so no transfer has it yet (a repeated request is answered from its bet, below)
  * - earlier bets under the same keys: a repeated request is answered from its bet, even if the event has closed since.
  *   Last, as the largest statement: postgres.js writes what it has buffered when a statement brings it to 1 KB, and
  *   the rest on its next setImmediate, a turn of the event loop later (behind the last batch's answers, which
@@ -140,7 +141,7 @@ async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[
     tx`select clock_timestamp() as now, ${drawnIds(tx, requests.length)} as ids`,
   ]);
   // postgres.js sends statements in the order they are awaited
-  const ledger = readGroups(tx, holds, began);
+  const ledger = readGroups(tx, holds, began, { newKeys: true });
   // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table was
   // small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
   const stored = tx`

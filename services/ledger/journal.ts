@@ -101,13 +101,23 @@ export interface GroupReads {
   counters: Map<string, bigint>;
 }
 
+const NO_ENTRIES = new Map<string, StoredEntry>();
+
 /**
  * The first round trip of a batch: reads and locks everything its groups may touch. `began`, when the transaction's
  * BEGIN travels with these statements (platform/db/begin-with-reads.ts): a batch that must first create an account or
  * a counter row sends nothing before BEGIN has answered, so no write can run outside a transaction whose BEGIN failed;
  * the usual batch (every account found before, no daily counter) only reads and locks, and goes out with BEGIN.
+ * `newKeys`: the caller made the groups' keys from ids no transfer was ever keyed by (the bet placer's, drawn from a
+ * sequence), so there is nothing to replay and they are not looked up (an index probe each, and a statement a batch);
+ * the journal's unique index still refuses a key written twice.
  */
-export async function readGroups(tx: Tx, groups: TransferGroup[], began?: Promise<unknown>): Promise<GroupReads> {
+export async function readGroups(
+  tx: Tx,
+  groups: TransferGroup[],
+  began?: Promise<unknown>,
+  { newKeys = false }: { newKeys?: boolean } = {},
+): Promise<GroupReads> {
   const transfers = groups.flatMap((g) => g.transfers);
   const named = namedAccounts(groups);
   const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
@@ -122,10 +132,12 @@ export async function readGroups(tx: Tx, groups: TransferGroup[], began?: Promis
     lockPendings(tx, pendingKeys),
     lockAccounts(tx, named, pendingKeys, create),
     lockCounters(tx, counterKeys),
-    loadEntries(
-      tx,
-      transfers.map((t) => t.key),
-    ),
+    newKeys
+      ? NO_ENTRIES
+      : loadEntries(
+          tx,
+          transfers.map((t) => t.key),
+        ),
   ]);
   return { stored, pendings, accounts, counters };
 }

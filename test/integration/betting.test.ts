@@ -138,8 +138,11 @@ describe('placing bets', () => {
       // its ids before it begins
       await batch();
       roundTrips = 0;
+      sent.length = 0;
       expect((await batch()).every((o) => o.ok && !o.replayed)).toBe(true);
       expect(roundTrips).toBe(2);
+      // a hold's key is made of its bet's fresh id: the journal is not searched for it
+      expect(sent.filter((q) => /from ledger_transfers/.test(q))).toEqual([]);
       // a placement answers with its bet: the holds' transfer rows are not sent back to be parsed
       const holds = sent.filter((q) => /insert into ledger_transfers/.test(q));
       expect(holds.length).toBeGreaterThan(0);

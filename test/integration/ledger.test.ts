@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { commitGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
+import { commitGroups, readGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { numberArray } from '../../platform/db/number-array.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
@@ -136,6 +136,29 @@ describe('ledger on Postgres', () => {
     expect(balanceView(await balanceOf(db.sql, 'user:ivy', 'USD'))).toEqual({ posted: 50n, pending: 0n, available: 50n });
     expect(await available('user:jay')).toBe(100n);
     expect(await db.sql`select 1 from ledger_accounts where currency = 'XYZ'`).toHaveLength(0);
+  });
+
+  it('does not look up keys a caller made new, and still refuses one written before (the unique index)', async () => {
+    await writer.submit(fund('user:olga', 300n, 'fund:olga'));
+    const sent: string[] = [];
+    const counted = createSql(db.url, { max: 1, onStatement: (...args: unknown[]) => sent.push(String(args[1])) });
+    const newKeys = (group: TransferGroup) =>
+      counted.begin(async (tx) => {
+        const read = await readGroups(tx, [group], undefined, { newKeys: true });
+        const { decided, written } = await stageDecisions(tx, [group], read);
+        await written;
+        return decided;
+      });
+    try {
+      expect(await newKeys(move('user:olga', 'user:pia', 100n, 'olga:pia'))).toEqual([{ ok: true }]);
+      expect(sent.filter((q) => /from ledger_transfers/.test(q))).toEqual([]);
+      // the same key again is not replayed from the journal, it fails the insert (a race to the writers: retried)
+      const error = await newKeys(move('user:olga', 'user:pia', 100n, 'olga:pia')).catch((e: unknown) => e);
+      expect(pgErrorCode(error)).toBe(PgError.UniqueViolation);
+      expect(await available('user:olga')).toBe(200n);
+    } finally {
+      await counted.end();
+    }
   });
 
   it('stages a batch for its decisions alone: the same decisions and writes, and no transfer row sent back', async () => {

@@ -249,9 +249,11 @@ describe('the sweeper tick', () => {
       update evm_send_attempts set tx_hash = ${Transaction.from(signed).hash}
       where send_id = (select id from evm_sends where key = ${funding})`;
     const paid = (await (await provider.broadcastTransaction(signed)).wait())!;
-    const receipt = await provider.waitForTransaction(held!.txHash as string, 1, 3_000);
-    expect(receipt?.status).toBe(1);
-    expect((await transferOf(id))[0]!.broadcastAt).toBeInstanceOf(Date);
+    // the lane broadcasts the held sweep (marked once the node took it, and anvil mines it as it does). Polled, not
+    // ethers' waitForTransaction: that looks once, then waits for a block event, and its poller's first look only notes
+    // the head, so a sweep mined in between (anvil mines no block after it) was never seen
+    await eventually('the held sweep broadcast', async () => (await transferOf(id))[0]!.broadcastAt ?? undefined, 3_000, 50);
+    expect((await provider.getTransactionReceipt(held!.txHash as string))?.status).toBe(1);
     expect(await sweepOf(id)).toMatchObject({ status: 'funding' }); // the lane still waits for the listener's record
 
     await db.sql`update evm_sends set status = 'mined', block_number = ${paid.blockNumber} where key = ${funding}`;

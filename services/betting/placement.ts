@@ -141,7 +141,7 @@ async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[
     tx`select clock_timestamp() as now, ${drawnIds(tx, requests.length)} as ids`,
   ]);
   // postgres.js sends statements in the order they are awaited
-  const ledger = readGroups(tx, holds, began, { newKeys: true });
+  const ledger = readGroups(tx, holds, { began, newKeys: true });
   // one index probe per key, whatever plan the connection cached: a plain join to unnest, planned while the table was
   // small, hashed the whole table on every batch (ARCHITECTURE.md, "The hot path")
   const stored = tx`

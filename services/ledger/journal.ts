@@ -115,8 +115,7 @@ const NO_ENTRIES = new Map<string, StoredEntry>();
 export async function readGroups(
   tx: Tx,
   groups: TransferGroup[],
-  began?: Promise<unknown>,
-  { newKeys = false }: { newKeys?: boolean } = {},
+  { began, newKeys = false }: { began?: Promise<unknown>; newKeys?: boolean } = {},
 ): Promise<GroupReads> {
   const transfers = groups.flatMap((g) => g.transfers);
   const named = namedAccounts(groups);

@@ -32,7 +32,7 @@ function commitWithRetry(sql: Sql, groups: TransferGroup[], release: () => void)
   return retryOnRace(() =>
     beginWithReads(
       sql,
-      (tx, began) => readGroups(tx, groups, began),
+      (tx, began) => readGroups(tx, groups, { began }),
       async (tx, read, commit) => {
         const { written } = await stageGroups(tx, groups, read);
         const committed = commit();

@@ -144,7 +144,7 @@ describe('ledger on Postgres', () => {
     const counted = createSql(db.url, { max: 1, onStatement: (...args: unknown[]) => sent.push(String(args[1])) });
     const newKeys = (group: TransferGroup) =>
       counted.begin(async (tx) => {
-        const read = await readGroups(tx, [group], undefined, { newKeys: true });
+        const read = await readGroups(tx, [group], { newKeys: true });
         const { decided, written } = await stageDecisions(tx, [group], read);
         await written;
         return decided;

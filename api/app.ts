@@ -53,6 +53,7 @@ import { webhookRoutes } from './webhooks/routes.js';
 import { opsXrplRoutes } from './xrpl-tracking/ops-routes.js';
 import { reportRoutes } from './reports/ops-routes.js';
 import { reconciliationRoutes } from './reconciliation/ops-routes.js';
+import { custodyAdjustmentRoutes } from './reconciliation/custody-adjustments-routes.js';
 import { xrplAccountRoutes } from './xrpl-tracking/accounts-routes.js';
 import { xrplTransactionRoutes } from './xrpl-tracking/transactions-routes.js';
 import { rateRoutes } from './rates/routes.js';
@@ -159,6 +160,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   securityEventRoutes(app, deps, guards);
   reportRoutes(app, deps, guards);
   reconciliationRoutes(app, deps, guards);
+  custodyAdjustmentRoutes(app, deps, guards);
   invoiceRoutes(app, deps, guards);
   opsInvoiceRoutes(app, deps, guards);
   docsRoutes(app);

@@ -1,7 +1,6 @@
 /** Operator balance adjustments: a credit or debit of a user against the equity account, with a reason on record. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { adjustBalance } from '../../services/transfers/client.js';
-import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
@@ -52,7 +51,7 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const body = c.req.valid('json');
       const operator = c.get('user');
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const { record, replayed } = await adjustBalance(deps, {
+      const { record, replayed, amount } = await adjustBalance(deps, {
         operatorId: operator.id,
         userId: body.user_id,
         currency: currency.code,
@@ -60,14 +59,13 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         reason: body.reason,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      const user = userAccountName(body.user_id);
       const m = record.metadata as { reason: string; operator_id: string; user_id: string };
       return c.json(
         {
           id: record.id,
           user_id: m.user_id,
           currency: record.currency,
-          amount: money(record.credit === user ? record.amount : -record.amount, currency),
+          amount: money(amount, currency),
           reason: m.reason,
           operator_id: m.operator_id,
           created_at: record.createdAt.toISOString(),

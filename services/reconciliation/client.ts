@@ -1,6 +1,7 @@
 /**
  * The one way into reconciliation: its Temporal Schedule, on-demand runs and their results, the custody wallets
- * (registered by the worker, watched by the EVM listener for top-ups) and operators' expected minimums.
+ * (registered by the worker, watched by the EVM listener for top-ups), operators' expected minimums and their
+ * adjustments of custody holdings.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -30,6 +31,7 @@ export {
   type ReconciliationRecord,
 } from './store.js';
 export { configuredCustody } from './custody-wallets.js';
+export { adjustCustody, type CustodyAdjustment } from './custody-adjustments.js';
 
 const SCHEDULE_ID = 'reconciliation';
 

@@ -1,4 +1,7 @@
-/** Operator balance adjustments: a credit or debit of a user against the equity account, with a reason on record. */
+/**
+ * Operator adjustments: a credit or debit of an account against the equity account, with a reason on record. A user's
+ * balance (`adjustBalance`) is one; reconciliation books custody holdings the same way (`postAdjustment`).
+ */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Db } from '../../platform/db/client.js';
@@ -20,33 +23,65 @@ export interface Adjustment {
   idempotencyKey: string;
 }
 
-/** Posts the adjustment once; the user's balance never goes below zero (the ledger refuses). */
-export async function adjustBalance(
-  deps: { sql: Db; ledger: LedgerWriter; log: Logger },
-  a: Adjustment,
-): Promise<{ record: TransferRecord; replayed: boolean }> {
-  if (!(await userById(deps.sql, a.userId))) {
-    throw new DomainError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
-  }
-  const user = userAccountName(a.userId);
-  const credit = a.amount > 0n;
+export interface AccountAdjustment {
+  operatorId: string;
+  account: string;
+  /** The side that makes `account` grow: a user's balance grows by credits, an asset (custody) by debits. */
+  grows: 'credit' | 'debit';
+  currency: string;
+  /** Minor units: positive makes the account grow, negative shrink. */
+  amount: bigint;
+  reason: string;
+  idempotencyKey: string;
+  /** What the journal keeps beside the reason and the operator. */
+  metadata: Record<string, string>;
+}
+
+/** The posted (or first) adjustment, and its amount as the account saw it: positive when it grew. */
+export interface AdjustmentPosted {
+  record: TransferRecord;
+  replayed: boolean;
+  amount: bigint;
+}
+
+/**
+ * Posts an adjustment once per operator and key (the same key again returns the first one; another adjustment under
+ * it is a conflict), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
+ */
+export async function postAdjustment(
+  deps: { ledger: LedgerWriter; log: Logger },
+  a: AccountAdjustment,
+): Promise<AdjustmentPosted> {
+  const toAccount = a.amount > 0n === (a.grows === 'credit');
   const outcome = await deps.ledger.submit({
     transfers: [
       {
         kind: 'posted',
         key: `adjustment:${a.operatorId}:${a.idempotencyKey}`,
-        debit: credit ? EQUITY_ACCOUNT : user,
-        credit: credit ? user : EQUITY_ACCOUNT,
+        debit: toAccount ? EQUITY_ACCOUNT : a.account,
+        credit: toAccount ? a.account : EQUITY_ACCOUNT,
         currency: a.currency,
-        amount: credit ? a.amount : -a.amount,
-        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, user_id: a.userId },
+        amount: a.amount > 0n ? a.amount : -a.amount,
+        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, ...a.metadata },
       },
     ],
   });
   if (!outcome.ok) throw ledgerRefusal(outcome.error);
   deps.log.info(
-    { operator: a.operatorId, user: a.userId, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
-    'balance adjusted',
+    { operator: a.operatorId, account: a.account, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
+    'account adjusted',
   );
-  return { record: outcome.transfers[0]!, replayed: outcome.replayed };
+  const record = outcome.transfers[0]!;
+  return { record, replayed: outcome.replayed, amount: record[a.grows] === a.account ? record.amount : -record.amount };
+}
+
+/** Posts the adjustment of a user's balance once; the balance never goes below zero (the ledger refuses). */
+export async function adjustBalance(
+  deps: { sql: Db; ledger: LedgerWriter; log: Logger },
+  a: Adjustment,
+): Promise<AdjustmentPosted> {
+  if (!(await userById(deps.sql, a.userId))) {
+    throw new DomainError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
+  }
+  return postAdjustment(deps, { ...a, account: userAccountName(a.userId), grows: 'credit', metadata: { user_id: a.userId } });
 }

@@ -1,2 +1,12 @@
-/** transfers' surface for other features: operators' balance adjustments (the console's user page makes them too). */
-export { adjustBalance, EQUITY_ACCOUNT, type Adjustment } from './adjustments.js';
+/**
+ * transfers' surface for other features: operators' adjustments (the console's user page makes a user's; reconciliation
+ * books custody holdings with them).
+ */
+export {
+  adjustBalance,
+  postAdjustment,
+  EQUITY_ACCOUNT,
+  type AccountAdjustment,
+  type Adjustment,
+  type AdjustmentPosted,
+} from './adjustments.js';

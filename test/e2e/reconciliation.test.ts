@@ -243,4 +243,64 @@ describe('reconciliation of custody with the chain', () => {
       }
     },
   );
+
+  it(
+    'books the drift an operator explains against equity, once per key, and the next reconciliation matches',
+    { timeout: 120_000 },
+    async () => {
+      const account = `custody:hot:${CHAIN}`;
+      const before = await reconcile();
+      const line = before.accounts.find(
+        (l: { account: string; currency: string }) => l.account === account && l.currency === 'ETH',
+      );
+      expect(line).toMatchObject({ alert: true });
+      const body = {
+        account,
+        currency: 'ETH',
+        amount: line.unexplained,
+        reason: 'hot wallet key used outside Sluice (incident 42)',
+      };
+      const headers = { 'idempotency-key': 'incident-42' };
+
+      const refused = await Promise.all([
+        stack.api.post('/v1/ops/custody-adjustments', { ...body, account: 'hot' }, { ...ops(), headers }),
+        stack.api.post('/v1/ops/custody-adjustments', { ...body, account: 'custody:hot:evm-1' }, { ...ops(), headers }),
+        stack.api.post('/v1/ops/custody-adjustments', { ...body, currency: 'XRP', amount: '-0.25' }, { ...ops(), headers }),
+        stack.api.post('/v1/ops/custody-adjustments', { ...body, reason: '' }, { ...ops(), headers }),
+      ]);
+      expect(refused.map((r) => [r.status, r.body.errors.map((e: { path: string }) => e.path)])).toEqual([
+        [400, ['account']],
+        [404, ['account']],
+        [422, ['currency']],
+        [400, ['reason']],
+      ]);
+
+      const booked = await stack.api.post('/v1/ops/custody-adjustments', body, { ...ops(), headers });
+      expect(booked.status).toBe(201);
+      expect(booked.body).toEqual({
+        id: expect.any(String),
+        account,
+        chain: CHAIN,
+        currency: 'ETH',
+        amount: line.unexplained,
+        reason: body.reason,
+        operator_id: expect.any(String),
+        created_at: expect.any(String),
+      });
+      const again = await stack.api.post('/v1/ops/custody-adjustments', body, { ...ops(), headers });
+      expect(again.status).toBe(201);
+      expect(again.body.id).toBe(booked.body.id);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      const other = await stack.api.post('/v1/ops/custody-adjustments', { ...body, amount: '1' }, { ...ops(), headers });
+      expect(other.status).toBe(409);
+
+      const after = await reconcile();
+      expect(after.accounts.filter((l: { alert: boolean }) => l.alert)).toEqual([]);
+      expect(
+        after.accounts.find((l: { account: string; currency: string }) => l.account === account && l.currency === 'ETH'),
+      ).toMatchObject({ unexplained: formatAmount(0n, 18) });
+      const audit = await stack.api.post('/v1/ops/audit', undefined, ops());
+      expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+    },
+  );
 });

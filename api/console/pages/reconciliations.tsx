@@ -1,11 +1,14 @@
 /**
  * Reconciliation for operators: past runs with their drift, one run's comparison of every custody account with its
- * wallets, and running one now (reconciliation's client, as GET/POST /v1/ops/reconciliations).
+ * wallets, running one now (reconciliation's client, as GET/POST /v1/ops/reconciliations), and booking what a run found
+ * unexplained against equity (as POST /v1/ops/custody-adjustments).
  */
+import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { DriftLine } from '../../../domain/reconciliation/drift.js';
 import {
+  adjustCustody,
   listReconciliations,
   reconciliationById,
   reconciliationRunning,
@@ -13,15 +16,16 @@ import {
 } from '../../../services/reconciliation/client.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
+import { money, requireAmount, requireCurrency } from '../../http/money.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { parseForm, parseInput } from '../forms.js';
+import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
-import { DefinitionList, NextPage, PostForm } from '../ui.js';
+import { Confirm, DefinitionList, Field, NextPage, PostForm } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const IdParam = z.object({ id: z.uuid() });
@@ -64,6 +68,48 @@ function Lines(props: { lines: DriftLine[]; fmt: Amounts }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * One form per line a run left unexplained, its amount filled in: the operator books it once its cause is known (a
+ * wallet's balance from before Sluice watched it, funds lost), with the reason on record.
+ */
+function Adjustments(props: {
+  runId: string;
+  lines: DriftLine[];
+  decimal: (minor: string, currency: string) => string;
+  csrf: string;
+}) {
+  const unexplained = props.lines.filter((l) => l.unexplained !== '0');
+  if (unexplained.length === 0) return null;
+  return (
+    <>
+      <h2>Book the unexplained drift</h2>
+      <p>
+        Once its cause is known, book it against equity with a reason: the custody account's holdings in the ledger move by the
+        amount (negative takes away), and the next run matches.
+      </p>
+      <div class="actions">
+        {unexplained.map((l, i) => (
+          <PostForm action={`/reconciliations/${props.runId}/adjust`} csrfToken={props.csrf}>
+            <input type="hidden" name="key" value={randomUUID()} />
+            <input type="hidden" name="account" value={l.account} />
+            <input type="hidden" name="currency" value={l.currency} />
+            <Field
+              id={`amount-${i}`}
+              name="amount"
+              label={`${l.account}, ${l.currency}`}
+              value={props.decimal(l.unexplained, l.currency)}
+              required
+            />
+            <Field id={`reason-${i}`} name="reason" label="Reason (kept on record)" required />
+            <Confirm id={`adjust-${i}`} what={`Book this amount to ${l.account} against equity`} />
+            <button type="submit">Book adjustment</button>
+          </PostForm>
+        ))}
+      </div>
+    </>
   );
 }
 
@@ -134,7 +180,12 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/:id', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const [run, fmt] = await Promise.all([reconciliationById(deps.sql, id), amounts(deps)]);
+    const [run, fmt, currencies] = await Promise.all([reconciliationById(deps.sql, id), amounts(deps), deps.currencies.all()]);
+    const byCode = new Map(currencies.map((cur) => [cur.code, cur]));
+    const decimal = (minor: string, code: string) => {
+      const currency = byCode.get(code);
+      return currency ? money(BigInt(minor), currency) : minor;
+    };
     if (!run && !(await reconciliationRunning(deps.temporal, id)))
       throw new ApiError(ErrorCode.NotFound, 'no such reconciliation');
     return render(
@@ -152,6 +203,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           ]}
         />
         {run && <Lines lines={run.lines} fmt={fmt} />}
+        {run && <Adjustments runId={run.id} lines={run.lines} decimal={decimal} csrf={c.get('csrfToken')} />}
         {run && run.belowMinimum.length > 0 && (
           <table>
             <caption>Below the expected minimum</caption>
@@ -174,7 +226,33 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </table>
         )}
       </>,
+      { notice: c.req.query('done') === 'adjusted' ? 'Adjustment booked: the next run matches it.' : undefined },
     );
+  });
+
+  router.post('/:id/adjust', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        key: z.uuid(),
+        account: z.string().max(200),
+        currency: z.string().max(10),
+        amount: z.string().trim().max(100),
+        reason: z.string().trim().min(3).max(500),
+      }),
+    );
+    const currency = await requireCurrency(deps.currencies, form.currency);
+    await adjustCustody(deps, {
+      operatorId: c.get('operator').id,
+      account: form.account,
+      currency,
+      amount: requireAmount(form.amount, currency, 'amount', { signed: true }),
+      reason: form.reason,
+      idempotencyKey: `console:${form.key}`,
+    });
+    return c.redirect(`${runPath(id)}?done=adjusted`, 303);
   });
 }
 

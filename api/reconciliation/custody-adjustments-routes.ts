@@ -3,7 +3,8 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { adjustCustody } from '../../services/reconciliation/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { AdjustmentFields, adjustmentFields } from '../http/adjustments.js';
+import { requireAmount, requireCurrency } from '../http/money.js';
 import {
   CurrencyCode,
   IdempotencyHeaders,
@@ -15,18 +16,11 @@ import {
 } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
-const CustodyAdjustmentView = z
-  .object({
-    id: z.string(),
-    account: z.string(),
-    chain: z.string(),
-    currency: z.string(),
-    amount: z.string().openapi({ description: 'Positive: the custody account holds more; negative: less' }),
-    reason: z.string(),
-    operator_id: z.string(),
-    created_at: z.string(),
-  })
-  .openapi('CustodyAdjustment');
+const CustodyAdjustmentView = AdjustmentFields.extend({
+  amount: z.string().openapi({ description: 'Positive: the custody account holds more; negative: less' }),
+  account: z.string(),
+  chain: z.string(),
+}).openapi('CustodyAdjustment');
 
 export function custodyAdjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
@@ -60,7 +54,7 @@ export function custodyAdjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps,
     async (c) => {
       const body = c.req.valid('json');
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const { record, replayed, amount } = await adjustCustody(deps, {
+      const posted = await adjustCustody(deps, {
         operatorId: c.get('user').id,
         account: body.account,
         currency,
@@ -68,20 +62,11 @@ export function custodyAdjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps,
         reason: body.reason,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      const m = record.metadata as { reason: string; operator_id: string; chain: string; custody_account: string };
+      const { custody_account, chain } = posted.record.metadata as { custody_account: string; chain: string };
       return c.json(
-        {
-          id: record.id,
-          account: m.custody_account,
-          chain: m.chain,
-          currency: record.currency,
-          amount: money(amount, currency),
-          reason: m.reason,
-          operator_id: m.operator_id,
-          created_at: record.createdAt.toISOString(),
-        },
+        { ...adjustmentFields(posted, currency), account: custody_account, chain },
         201,
-        replayHeaders(replayed),
+        replayHeaders(posted.replayed),
       );
     },
   );

@@ -3,7 +3,8 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { adjustBalance } from '../../services/transfers/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { money, requireAmount, requireCurrency } from '../http/money.js';
+import { AdjustmentFields, adjustmentFields } from '../http/adjustments.js';
+import { requireAmount, requireCurrency } from '../http/money.js';
 import {
   CurrencyCode,
   IdempotencyHeaders,
@@ -15,17 +16,7 @@ import {
 } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
-const AdjustmentView = z
-  .object({
-    id: z.string(),
-    user_id: z.string(),
-    currency: z.string(),
-    amount: z.string(),
-    reason: z.string(),
-    operator_id: z.string(),
-    created_at: z.string(),
-  })
-  .openapi('Adjustment');
+const AdjustmentView = AdjustmentFields.extend({ user_id: z.string() }).openapi('Adjustment');
 
 export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
@@ -51,7 +42,7 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const body = c.req.valid('json');
       const operator = c.get('user');
       const currency = await requireCurrency(deps.currencies, body.currency);
-      const { record, replayed, amount } = await adjustBalance(deps, {
+      const posted = await adjustBalance(deps, {
         operatorId: operator.id,
         userId: body.user_id,
         currency: currency.code,
@@ -59,19 +50,10 @@ export function adjustmentRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         reason: body.reason,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      const m = record.metadata as { reason: string; operator_id: string; user_id: string };
       return c.json(
-        {
-          id: record.id,
-          user_id: m.user_id,
-          currency: record.currency,
-          amount: money(amount, currency),
-          reason: m.reason,
-          operator_id: m.operator_id,
-          created_at: record.createdAt.toISOString(),
-        },
+        { ...adjustmentFields(posted, currency), user_id: String(posted.record.metadata.user_id) },
         201,
-        replayHeaders(replayed),
+        replayHeaders(posted.replayed),
       );
     },
   );

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { raiseAlert } from '../../services/notifications/client.js';
 import { notificationWorkflowId } from '../../workflows/notifications/delivery/messages.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
-import { checkAccessibility, launchBrowser } from '../support/browser.js';
+import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 import { TelegramSlackDouble } from '../support/telegram-slack-double.js';
 
@@ -204,10 +204,7 @@ describe('notifications', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
-      await page.goto(`${stack.url}/ops/`);
-      await page.getByLabel('Email').fill(stack.admin.email);
-      await page.getByLabel('Password').fill(stack.admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInToConsole(page, stack.url, stack.admin);
       await page.goto(`${stack.url}/ops/notifications`);
       await checkAccessibility(page);
       await page.getByRole('link', { name: 'bet_settled' }).first().click();

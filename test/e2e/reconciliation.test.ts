@@ -8,7 +8,7 @@ import { Contract, NonceManager, Wallet, parseEther, parseUnits, type JsonRpcPro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { formatAmount, parseAmount } from '../../domain/money.js';
-import { checkAccessibility, launchBrowser } from '../support/browser.js';
+import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, testProvider } from '../support/evm.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
@@ -225,10 +225,7 @@ describe('reconciliation of custody with the chain', () => {
       const browser = await launchBrowser();
       try {
         const page = await browser.newPage();
-        await page.goto(`${stack.url}/ops/`);
-        await page.getByLabel('Email').fill(stack.admin.email);
-        await page.getByLabel('Password').fill(stack.admin.password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await signInToConsole(page, stack.url, stack.admin);
         await page.goto(`${stack.url}/ops/reconciliations`);
         await checkAccessibility(page);
         expect(await page.locator('.reconciliation-result').allTextContents()).toEqual(['DRIFT', 'reconciled']);
@@ -297,10 +294,7 @@ describe('reconciliation of custody with the chain', () => {
       const browser = await launchBrowser();
       try {
         const page = await browser.newPage();
-        await page.goto(`${stack.url}/ops/`);
-        await page.getByLabel('Email').fill(stack.admin.email);
-        await page.getByLabel('Password').fill(stack.admin.password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await signInToConsole(page, stack.url, stack.admin);
         await page.goto(`${stack.url}/ops/reconciliations/${middle.id}`);
         await checkAccessibility(page);
         const form = page.locator('form', { has: page.locator(`input[name="account"][value="${account}"]`) });

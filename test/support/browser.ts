@@ -48,3 +48,11 @@ export async function checkAccessibility(page: Page): Promise<void> {
   const problems = (await page.evaluate(A11Y_PROBE)) as string[];
   if (problems.length > 0) throw new Error(`${page.url()}: ${problems.join('; ')}`);
 }
+
+/** Signs in to the console at `url` as `who` (no second factor), the way an operator does from its front page. */
+export async function signInToConsole(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${url}/ops/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

@@ -16,11 +16,12 @@ import {
 } from '../../../services/reconciliation/client.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
-import { money, requireAmount, requireCurrency } from '../../http/money.js';
+import { money } from '../../http/money.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { Confirmed, parseForm, parseInput } from '../forms.js';
+import { parseAdjustmentForm } from '../adjustment-form.js';
+import { parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
@@ -232,26 +233,9 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.post('/:id/adjust', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({
-        confirm: Confirmed,
-        key: z.uuid(),
-        account: z.string().max(200),
-        currency: z.string().max(10),
-        amount: z.string().trim().max(100),
-        reason: z.string().trim().min(3).max(500),
-      }),
-    );
-    const currency = await requireCurrency(deps.currencies, form.currency);
-    await adjustCustody(deps, {
-      operatorId: c.get('operator').id,
-      account: form.account,
-      currency,
-      amount: requireAmount(form.amount, currency, 'amount', { signed: true }),
-      reason: form.reason,
-      idempotencyKey: `console:${form.key}`,
-    });
+    const { form, ...adjustment } = await parseAdjustmentForm(c, deps);
+    const { account } = parseInput(z.object({ account: z.string().max(200) }), form);
+    await adjustCustody(deps, { ...adjustment, operatorId: c.get('operator').id, account });
     return c.redirect(`${runPath(id)}?done=adjusted`, 303);
   });
 }

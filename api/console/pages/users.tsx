@@ -21,10 +21,10 @@ import {
 import { setVerificationByOperator, VERIFICATION_STATUSES } from '../../../services/verification/client.js';
 
 import type { ApiDeps } from '../../context.js';
-import { requireAmount, requireCurrency } from '../../http/money.js';
 import { decodeCursor, page } from '../../http/pages.js';
 import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
+import { parseAdjustmentForm } from '../adjustment-form.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
 import { ADMINS, OPERATORS, type ConsolePage } from '../page.js';
@@ -241,24 +241,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.post('/:id/adjust', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({
-        confirm: Confirmed,
-        key: z.uuid(),
-        currency: z.string().max(10),
-        amount: z.string().trim().max(100),
-        reason: z.string().trim().min(3).max(500),
-      }),
-    );
-    const currency = await requireCurrency(deps.currencies, form.currency);
+    const { currency, amount, reason, idempotencyKey } = await parseAdjustmentForm(c, deps);
     await adjustBalance(deps, {
       operatorId: c.get('operator').id,
       userId: id,
       currency: currency.code,
-      amount: requireAmount(form.amount, currency, 'amount', { signed: true }),
-      reason: form.reason,
-      idempotencyKey: `console:${form.key}`,
+      amount,
+      reason,
+      idempotencyKey,
     });
     return c.redirect(`${userPath(id)}?done=adjusted`, 303);
   });

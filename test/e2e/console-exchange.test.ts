@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAccessibility, launchBrowser } from '../support/browser.js';
+import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -35,10 +35,7 @@ beforeAll(async () => {
   await fund(stack, ann.id, 'BTC', '1.00000000');
   await fund(stack, bob.id, 'USDT', '100000.000000');
   page = await (await browser.newContext()).newPage();
-  await page.goto(`${stack.url}/ops/sign-in`);
-  await page.getByLabel('Email').fill(stack.admin.email);
-  await page.getByLabel('Password').fill(stack.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInToConsole(page, stack.url, stack.admin);
   await page.waitForURL(/\/ops\/dashboard$/);
 });
 afterAll(async () => {

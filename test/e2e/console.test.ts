@@ -8,7 +8,7 @@ import { Wallet, parseEther } from 'ethers';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkAccessibility, launchBrowser } from '../support/browser.js';
+import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
 import { evmStackEnv, fundedWallet, deployUsdt, setBalance, testProvider } from '../support/evm.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
@@ -32,13 +32,7 @@ async function open(path: string): Promise<void> {
   await checkAccessibility(page);
 }
 
-async function signIn(target: Page, who: { email: string; password: string; totp?: string }) {
-  await target.goto(`${stack.url}/ops/`);
-  await target.getByLabel('Email').fill(who.email);
-  await target.getByLabel('Password').fill(who.password);
-  if (who.totp) await target.getByLabel(/Authenticator code/).fill(who.totp);
-  await target.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (target: Page, who: { email: string; password: string; totp?: string }) => signInToConsole(target, stack.url, who);
 
 beforeAll(async () => {
   browser = await launchBrowser();

@@ -10,7 +10,7 @@ import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type No
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, checkAccessibility } from '../support/browser.js';
+import { launchBrowser, checkAccessibility, signInToConsole } from '../support/browser.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { signUpMerchant } from '../support/merchant.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
@@ -251,11 +251,7 @@ describe('invoices paid on the EVM chain', () => {
     await stack.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: registered.token });
 
     const ops = await (await browser.newContext()).newPage();
-    await ops.goto(`${stack.url}/ops/`);
-    await ops.getByLabel('Email').fill(operator.email);
-    await ops.getByLabel('Password').fill(operator.password);
-    await ops.getByLabel(/Authenticator code/).fill(await generate({ secret }));
-    await ops.getByRole('button', { name: 'Sign in' }).click();
+    await signInToConsole(ops, stack.url, { ...operator, totp: await generate({ secret }) });
     await expect.poll(() => ops.url()).toMatch(/\/ops\/dashboard$/);
     await ops.goto(`${stack.url}/ops/invoices?status=new`);
     await checkAccessibility(ops);

@@ -49,10 +49,15 @@ export async function checkAccessibility(page: Page): Promise<void> {
   if (problems.length > 0) throw new Error(`${page.url()}: ${problems.join('; ')}`);
 }
 
-/** Signs in to the console at `url` as `who` (no second factor), the way an operator does from its front page. */
-export async function signInToConsole(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+/** Signs in to the console at `url` as `who` (`totp`: its current code, once 2FA is on) from the console's front page. */
+export async function signInToConsole(
+  page: Page,
+  url: string,
+  who: { email: string; password: string; totp?: string },
+): Promise<void> {
   await page.goto(`${url}/ops/`);
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
+  if (who.totp) await page.getByLabel(/Authenticator code/).fill(who.totp);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -5,7 +5,7 @@ import { listAudits } from '../../services/audit/store.js';
 import { AUDIT_WORKFLOW_ID_PREFIX, type LedgerAuditResult } from '../../workflows/audit/messages.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
@@ -84,7 +84,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const rows = await listAudits(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listAudits(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: limit + 1 });
       return c.json(
         await pageBody(
           rows,

@@ -8,7 +8,7 @@ import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js'
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, invalidField, found } from '../http/problem.js';
 import {
   CallbackUrl,
@@ -137,7 +137,7 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
     async (c) => {
       const { limit, cursor, status, event_id } = c.req.valid('query');
       const rows = await betsOfUser(deps.sql, c.get('user').id, {
-        before: decodeCursor(cursor),
+        before: decodeCursor(cursor, Positions.serial),
         limit: limit + 1,
         status,
         eventId: event_id,

@@ -14,7 +14,7 @@ import { requireRole } from '../http/roles.js';
 import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { IdempotencyHeaders, jsonBody, jsonResponse, replayHeaders, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -138,7 +138,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const { limit, cursor, state } = c.req.valid('query');
-      const rows = await listBetEvents(deps.sql, { before: decodeCursor(cursor), limit: limit + 1, state });
+      const rows = await listBetEvents(deps.sql, { before: decodeCursor(cursor, Positions.serial), limit: limit + 1, state });
       const now = new Date();
       return c.json(
         await pageBody(

@@ -7,7 +7,7 @@ import { gasKeeperStatus } from '../../services/collection/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
 import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
@@ -78,7 +78,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const { limit, cursor, ...filters } = c.req.valid('query');
-      const rows = await listSweeps(deps.sql, { before: decodeCursor(cursor), limit: limit + 1, ...filters });
+      const rows = await listSweeps(deps.sql, { before: decodeCursor(cursor, Positions.serial), limit: limit + 1, ...filters });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const view = (s: SweepListItem) => ({
         id: s.id,

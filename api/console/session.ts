@@ -1,11 +1,13 @@
 /**
  * Signed-in operators: the session cookie (HttpOnly, SameSite=Strict, Secure over TLS) is looked up on every request
- * and the user read afresh, so a role change or a removed user applies at once. Only operators and admins sign in.
+ * and the user read from the directory the API's guards use, so a role change, a disabled or removed user and a new
+ * IP allow-list apply at once, as they do to tokens and API keys. Only operators and admins sign in.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { sessionByToken } from '../../services/console/client.js';
-import { userById, type Role } from '../../services/users-auth/client.js';
+import { endSession, sessionByToken } from '../../services/console/client.js';
+import type { Role } from '../../services/users-auth/client.js';
+import { clientIp } from '../http/client-ip.js';
 import type { ApiDeps } from '../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
 import { errorPage } from './render.js';
@@ -39,8 +41,10 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
     const session = token ? await sessionByToken(deps.sql, token) : null;
-    const user = session ? await userById(deps.sql, session.userId) : null;
-    if (!session || !user) {
+    const user = session ? await deps.users.principal(session.userId) : null;
+    // a disabled account's sessions end with it, as its tokens do
+    if (token && session && user?.disabled) await endSession(deps.sql, token);
+    if (!session || !user || user.disabled) {
       if (c.req.method === 'GET') {
         const url = new URL(c.req.url);
         return c.redirect(`${CONSOLE_BASE}/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
@@ -50,6 +54,8 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
     c.set('operator', { id: user.id, email: user.email, role: user.role });
     c.set('csrfToken', session.csrfToken);
     if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
+    if (!user.allowsIp(clientIp(c, deps.settings.trustProxy)))
+      return errorPage(c, 403, 'Requests from this IP address are not on your allow-list.');
     await next();
   };
 }

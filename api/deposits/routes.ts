@@ -10,7 +10,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, found } from '../http/problem.js';
 import { CurrencyCode, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -95,7 +95,11 @@ export function depositRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
-      const rows = await depositsOfUser(deps.sql, c.get('user').id, { before: decodeCursor(cursor), limit: limit + 1, currency });
+      const rows = await depositsOfUser(deps.sql, c.get('user').id, {
+        before: decodeCursor(cursor, Positions.serial),
+        limit: limit + 1,
+        currency,
+      });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const confirmations = await confirmationsOf(
         deps.sql,

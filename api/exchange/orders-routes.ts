@@ -3,8 +3,8 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ordersOfUser, orderById, tradesOfOrder, tradesOfUser } from '../../services/exchange/orders-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
-import { invalidField, found } from '../http/problem.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
+import { found } from '../http/problem.js';
 
 import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
 import {
@@ -109,7 +109,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     async (c) => {
       const { limit, cursor, pair, state } = c.req.valid('query');
       const rows = await ordersOfUser(deps.sql, c.get('user').id, {
-        before: decodeCursor(cursor),
+        before: decodeCursor(cursor, Positions.serial),
         limit: limit + 1,
         pair,
         open: state === undefined ? undefined : state === 'open',
@@ -156,8 +156,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     async (c) => {
       const { limit, cursor, pair } = c.req.valid('query');
       const user = c.get('user').id;
-      const before = decodeCursor(cursor);
-      if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidField('cursor', 'is not a cursor this API returned');
+      const before = decodeCursor(cursor, Positions.serial);
       const rows = await tradesOfUser(deps.sql, user, { pair, limit: limit + 1, before });
       const pairs = await exchange.pairs();
       return c.json(

@@ -5,15 +5,28 @@ export function encodeCursor(position: string): string {
   return Buffer.from(JSON.stringify({ p: position })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+/**
+ * What a list's positions look like. A cursor is the client's input like any other: its position is checked against
+ * the list's shape before it reaches SQL, where a bigint column given "abc" would fail the request with a 500.
+ */
+export const Positions = {
+  /** a bigint id (at most 18 digits: below 2^63) */
+  serial: /^[1-9]\d{0,17}$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+} as const;
+
+export const notACursor = () => invalidField('cursor', 'is not a cursor this API returned');
+
+/** The position a cursor carries, if it has the list's shape (`Positions`, or a list's own pattern). */
+export function decodeCursor(cursor: string | undefined, shape: RegExp): string | undefined {
   if (cursor === undefined) return undefined;
   try {
     const { p } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown };
-    if (typeof p === 'string' && p.length > 0) return p;
+    if (typeof p === 'string' && shape.test(p)) return p;
   } catch {
     // fall through
   }
-  throw invalidField('cursor', 'is not a cursor this API returned');
+  throw notACursor();
 }
 
 /** Given limit + 1 rows, the page and the cursor of the next one. */

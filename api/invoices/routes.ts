@@ -23,8 +23,7 @@ import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { encodeCursor, decodeCursor } from '../http/pages.js';
-import { invalidField } from '../http/problem.js';
+import { decodeCursor, encodeCursor, notACursor, Positions } from '../http/pages.js';
 import { requireRole } from '../http/roles.js';
 import {
   CurrencyCode,
@@ -81,6 +80,8 @@ const NewInvoice = z
 
 const OptionalIdempotency = z.object({ 'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional() });
 const IdParam = z.object({ id: z.uuid() });
+/** A page of invoices' position: the last one's creation time and id. */
+const INVOICE_POSITION = /^([^|]+)\|([^|]+)$/;
 
 const invoiceDepsOf = new WeakMap<ApiDeps, InvoiceDeps>();
 
@@ -164,12 +165,12 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     }),
     async (c) => {
       const { limit, cursor, status, created_from, created_to } = c.req.valid('query');
-      const position = decodeCursor(cursor);
+      const position = decodeCursor(cursor, INVOICE_POSITION);
       let before: { createdAt: Date; id: string } | undefined;
       if (position) {
-        const [at, id] = position.split('|');
-        if (!at || !id || Number.isNaN(Date.parse(at))) throw invalidField('cursor', 'is not a cursor this API returned');
-        before = { createdAt: new Date(at), id };
+        const [, at, id] = INVOICE_POSITION.exec(position)!;
+        if (Number.isNaN(Date.parse(at!)) || !Positions.uuid.test(id!)) throw notACursor();
+        before = { createdAt: new Date(at!), id: id! };
       }
       const rows = await listInvoices(deps.sql, {
         merchantId: c.get('user').id,

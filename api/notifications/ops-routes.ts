@@ -14,7 +14,7 @@ import { sampleEvent } from '../../services/notifications/render.js';
 import { listTemplates, templateFor, type StoredTemplate } from '../../services/notifications/templates-store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -278,7 +278,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
         channel: q.channel,
         notificationId: q.notification_id,
         broadcastId: q.broadcast_id,
-        before: decodeCursor(q.cursor),
+        before: decodeCursor(q.cursor, Positions.serial),
         limit: q.limit + 1,
       });
       return c.json(await pageBody(rows, q.limit, (d) => d.id, deliveryView), 200);
@@ -330,7 +330,7 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const rows = await listBroadcasts(deps.sql, { before: decodeCursor(q.cursor), limit: q.limit + 1 });
+      const rows = await listBroadcasts(deps.sql, { before: decodeCursor(q.cursor, Positions.serial), limit: q.limit + 1 });
       return c.json(
         await pageBody(
           rows,

@@ -4,7 +4,7 @@ import { markRead, notificationsFor, type Notification } from '../../services/no
 
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { found } from '../http/problem.js';
 import { jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
@@ -36,7 +36,7 @@ const view = (n: Notification) => ({
 export function notificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const list = async (userId: string | null, query: z.infer<typeof Query>) => {
     const rows = await notificationsFor(deps.sql, userId, {
-      before: decodeCursor(query.cursor),
+      before: decodeCursor(query.cursor, Positions.serial),
       limit: query.limit + 1,
       kind: query.kind,
     });

@@ -12,7 +12,6 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { invalidField } from '../http/problem.js';
 import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
@@ -80,11 +79,10 @@ const OrderDetailsView = OrderView.extend({
 const POSITION = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) ([a-z]+_[0-9a-f-]{1,36})$/;
 
 function afterCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  const position = decodeCursor(cursor);
+  const position = decodeCursor(cursor, POSITION);
   if (position === undefined) return undefined;
-  const match = POSITION.exec(position);
-  if (!match) throw invalidField('cursor', 'is not a cursor this API returned');
-  return { createdAt: match[1]!, id: match[2]! };
+  const [, createdAt, id] = POSITION.exec(position)!;
+  return { createdAt: createdAt!, id: id! };
 }
 
 export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {

@@ -14,7 +14,7 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
 import { CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -147,7 +147,7 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const rows = await listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listReconciliations(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: limit + 1 });
       const summary = async (r: ReconciliationRecord) => ({
         ...runHeader(r),
         accounts: r.lines.length,

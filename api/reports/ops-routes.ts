@@ -24,7 +24,7 @@ import {
 } from '../../services/reports/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -151,7 +151,7 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       const { limit, cursor } = c.req.valid('query');
       return c.json(
         await pageBody(
-          await listReports(deps.sql, { before: decodeCursor(cursor), limit: limit + 1 }),
+          await listReports(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: limit + 1 }),
           limit,
           (r) => r.id,
           reportView,

@@ -3,7 +3,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { SECURITY_EVENT_KINDS, securityEvents, type SecurityEvent } from '../../services/security/events-store.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { pageRoute } from '../http/routes.js';
 
 const SecurityEventView = z
@@ -40,7 +40,12 @@ export function securityEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     }),
     async (c) => {
       const { limit, cursor, kind, user_id } = c.req.valid('query');
-      const rows = await securityEvents(deps.sql, { before: decodeCursor(cursor), limit: limit + 1, kind, userId: user_id });
+      const rows = await securityEvents(deps.sql, {
+        before: decodeCursor(cursor, Positions.serial),
+        limit: limit + 1,
+        kind,
+        userId: user_id,
+      });
       return c.json(await pageBody(rows, limit, (e) => e.id, view), 200);
     },
   );

@@ -7,7 +7,7 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
   CallbackUrl,
@@ -158,7 +158,11 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     async (c) => {
       const { limit, cursor, currency } = c.req.valid('query');
       const account = userAccountName(c.get('user').id);
-      const rows = await transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: limit + 1, currency });
+      const rows = await transfersOf(deps.sql, account, {
+        before: decodeCursor(cursor, Positions.serial),
+        limit: limit + 1,
+        currency,
+      });
       const currencies = new Map((await deps.currencies.all()).map((cur) => [cur.code, cur]));
       const view = (r: (typeof rows)[number]) => {
         const outgoing = r.debit === account;

@@ -4,7 +4,7 @@ import { listUsers, ROLES } from '../../services/users-auth/users-store.js';
 import { changeDisabled, changeRole } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { userView, UserView } from './auth-routes.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
@@ -21,7 +21,7 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
     }),
     async (c) => {
       const { limit, cursor, role } = c.req.valid('query');
-      const rows = await listUsers(deps.sql, { after: decodeCursor(cursor), limit: limit + 1, role });
+      const rows = await listUsers(deps.sql, { after: decodeCursor(cursor, Positions.uuid), limit: limit + 1, role });
       return c.json(await pageBody(rows, limit, (u) => u.id, userView), 200);
     },
   );

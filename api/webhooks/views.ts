@@ -7,7 +7,7 @@ import { ORDER_CALLBACK_EVENT } from '../../services/webhooks/client.js';
 import type { Endpoint } from '../../services/webhooks/endpoints-store.js';
 import type { WebhookDeps } from '../../services/webhooks/service.js';
 import type { ApiDeps } from '../context.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 
 export function webhookDeps(deps: ApiDeps): WebhookDeps {
   return { sql: deps.sql, temporal: deps.temporal, log: deps.log, ...deps.webhooks };
@@ -131,7 +131,7 @@ export async function deliveryPage<V>(
     status: q.status,
     endpointId: q.endpoint_id,
     eventId: q.event_id,
-    before: decodeCursor(q.cursor),
+    before: decodeCursor(q.cursor, Positions.serial),
     limit: q.limit + 1,
   });
   return pageBody(rows, q.limit, (d) => d.position, view);

@@ -14,7 +14,7 @@ import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals/status.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError } from '../http/problem.js';
 import { CurrencyCode, EmailAddress, jsonBody, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { withdrawalDeps, withdrawalView, WithdrawalView } from './routes.js';
@@ -47,7 +47,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
-      const rows = await listWithdrawals(deps.sql, { status, before: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listWithdrawals(deps.sql, { status, before: decodeCursor(cursor, Positions.uuid), limit: limit + 1 });
       const view = async (w: (typeof rows)[number]) => ({ ...(await withdrawalView(deps, w, false)), user_id: w.userId });
       return c.json(await pageBody(rows, limit, (w) => w.id, view), 200);
     },
@@ -191,7 +191,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     async (c) => {
       if (!deps.settings.devMode) throw new ApiError(ErrorCode.NotFound, 'captured mail exists only in dev mode');
       const { limit, cursor, to } = c.req.valid('query');
-      const rows = await listCapturedMail(deps.sql, { to, before: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listCapturedMail(deps.sql, { to, before: decodeCursor(cursor, Positions.serial), limit: limit + 1 });
       const view = (m: (typeof rows)[number]) => ({
         id: m.id,
         from: m.from,

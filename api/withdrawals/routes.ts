@@ -13,7 +13,7 @@ import type { WithdrawalDeps } from '../../services/withdrawals/client.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
 import {
   CallbackUrl,
@@ -230,7 +230,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const rows = await listWithdrawals(deps.sql, {
         userId: c.get('user').id,
         status,
-        before: decodeCursor(cursor),
+        before: decodeCursor(cursor, Positions.uuid),
         limit: limit + 1,
       });
       return c.json(

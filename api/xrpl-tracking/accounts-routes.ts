@@ -16,7 +16,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { XrplAddress } from './schemas.js';
+import { CLASSIC_ADDRESS, XrplAddress } from './schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const BackfillView = z
@@ -90,7 +90,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: limit + 1 });
+      const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor, CLASSIC_ADDRESS), limit: limit + 1 });
       return c.json(await pageBody(rows, limit, (a) => a.address, accountView), 200);
     },
   );

@@ -5,12 +5,14 @@ import type { PaymentPosition, StoredPayment } from '../../services/xrpl-trackin
 import { TES_SUCCESS, XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';
 import { money } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
-import { invalidField } from '../http/problem.js';
 import { PageOf } from '../http/schemas.js';
+
+/** A classic address's shape (its checksum aside): also the position of a page of accounts. */
+export const CLASSIC_ADDRESS = /^r[1-9A-HJ-NP-Za-km-z]{24,34}$/;
 
 export const XrplAddress = z
   .string()
-  .regex(/^r[1-9A-HJ-NP-Za-km-z]{24,34}$/, { message: 'must be a classic XRPL address (r…)', abort: true })
+  .regex(CLASSIC_ADDRESS, { message: 'must be a classic XRPL address (r…)', abort: true })
   .refine(isValidClassicAddress, 'must be a classic XRPL address (r…) with a valid checksum')
   .openapi({ example: 'rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe' });
 
@@ -84,14 +86,18 @@ export function paymentView(p: StoredPayment): z.infer<typeof PaymentView> {
 }
 
 /** Pages of payments newest first; the cursor is a position in ledger order. */
+export const paymentPosition = (p: StoredPayment) => `${p.ledgerIndex}.${p.transactionIndex}`;
+
 export function paymentPage(rows: StoredPayment[], limit: number) {
-  return pageBody(rows, limit, (p) => `${p.ledgerIndex}.${p.transactionIndex}`, paymentView);
+  return pageBody(rows, limit, paymentPosition, paymentView);
 }
 
+const PAYMENT_POSITION = /^(\d{1,15})\.(\d{1,9})$/;
+
+/** A payments page's cursor: the API's and the console's pages of payments give the same. */
 export function paymentCursor(cursor: string | undefined): PaymentPosition | undefined {
-  const position = decodeCursor(cursor);
+  const position = decodeCursor(cursor, PAYMENT_POSITION);
   if (position === undefined) return undefined;
-  const match = /^(\d{1,15})\.(\d{1,9})$/.exec(position);
-  if (!match) throw invalidField('cursor', 'is not a cursor this API returned');
-  return { ledgerIndex: Number(match[1]), transactionIndex: Number(match[2]) };
+  const [, ledgerIndex, transactionIndex] = PAYMENT_POSITION.exec(position)!;
+  return { ledgerIndex: Number(ledgerIndex), transactionIndex: Number(transactionIndex) };
 }

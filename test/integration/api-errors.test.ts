@@ -1,6 +1,7 @@
 /** Bad input of every kind is a 4xx problem+json naming the field — never a 500, never a half-done transfer. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { signUpMerchant } from '../support/merchant.js';
 
 let t: TestApp;
 let alice: { id: string; token: string };
@@ -121,6 +122,31 @@ describe('bad input', () => {
       'cursor',
     );
     expectProblem(await t.api.get('/v1/ledger/transfers?limit=1000', { token: alice.token }), 400, 'validation_failed', 'limit');
+  });
+
+  it('refuses on every list a cursor it did not give (a position of the wrong shape) with a 400 naming cursor', async () => {
+    const spec = (await t.api.get('/openapi.json')).body as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }>;
+    };
+    // captured mail is listed in dev mode only (404 here)
+    const lists = Object.entries(spec.paths)
+      .filter(([path, item]) => !path.includes('{') && item.get?.parameters?.some((p) => p.name === 'cursor' && p.in === 'query'))
+      .map(([path]) => path)
+      .filter((path) => path !== '/v1/ops/mail');
+    expect(lists.length).toBeGreaterThan(15);
+    const merchant = await signUpMerchant(t, 'cursor-merchant@example.com');
+    const merchantLists = ['/v1/invoices', '/v1/webhooks/deliveries'];
+    const forged = [{ p: 'abc' }, { p: '9'.repeat(20) }, { p: '1|2' }].map((c) =>
+      Buffer.from(JSON.stringify(c)).toString('base64url'),
+    );
+    const answers = [];
+    for (const path of lists)
+      for (const cursor of forged) {
+        const token = merchantLists.includes(path) ? merchant.token : t.admin.token;
+        const { status, body } = await t.api.get(`${path}?cursor=${cursor}`, { token });
+        answers.push({ path, status, fields: body.errors?.map((e: { path: string }) => e.path) });
+      }
+    expect(answers.filter((a) => a.status !== 400 || a.fields?.join() !== 'cursor')).toEqual([]);
   });
 
   it('gives business refusals a 422 with a code, and moves nothing', async () => {

@@ -31,6 +31,24 @@ async function msUntil(probe: () => Promise<boolean>): Promise<number> {
   return Date.now() - started;
 }
 
+/** Signs in to the console through its form (the sign-in page's CSRF cookie first): the session's cookie. */
+async function consoleSession(email: string): Promise<string> {
+  const form = await t.api.get('/ops/sign-in');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body as string)![1]!;
+  const signInCookie = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const body = new URLSearchParams({ _csrf: csrf, email, password: 'a long enough password', totp: '', next: '' });
+  const signedIn = await t.api.post('/ops/sign-in', undefined, {
+    raw: body.toString(),
+    headers: { cookie: signInCookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(signedIn.status).toBe(303);
+  const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('sluice_console='));
+  return session!.split(';')[0]!;
+}
+
 describe('cached credentials, changed behind the API', () => {
   it('refuses a disabled user’s token and API key within a second, and accepts them again once re-enabled', async () => {
     const user = await t.api.signUp('disabled@example.com');
@@ -71,6 +89,32 @@ describe('cached credentials, changed behind the API', () => {
     expect(await fromAddress()).toBe(200);
     await t.db.sql`update users set ip_allowlist = '{10.0.0.0/8}'::cidr[] where id = ${user.id}`;
     expect(await msUntil(async () => (await fromAddress()) === 403)).toBeLessThan(WITHIN_MS);
+  });
+
+  it("ends a disabled operator's console session within a second, and refuses it from an address off their allow-list", async () => {
+    const operator = await t.api.signUp('console-disabled@example.com');
+    await t.db.sql`update users set role = 'operator' where id = ${operator.id}`;
+    const cookie = await consoleSession(operator.email);
+    const usersPage = async (address = '198.51.100.8') =>
+      (await t.api.get('/ops/users', { headers: { cookie, 'x-forwarded-for': address } })).status;
+    expect(await msUntil(async () => (await usersPage()) === 200)).toBeLessThan(WITHIN_MS);
+
+    await t.db.sql`update users set ip_allowlist = '{10.0.0.0/8}'::cidr[] where id = ${operator.id}`;
+    expect(await msUntil(async () => (await usersPage()) === 403)).toBeLessThan(WITHIN_MS);
+    expect(await usersPage('10.1.2.3')).toBe(200);
+
+    await t.db.sql`update users set disabled_at = now() where id = ${operator.id}`;
+    // a page sends the browser to sign in; a form is refused
+    expect(await msUntil(async () => (await usersPage('10.1.2.3')) === 303)).toBeLessThan(WITHIN_MS);
+    const post = await t.api.post('/ops/sign-out', undefined, {
+      raw: '_csrf=x',
+      headers: { cookie, 'x-forwarded-for': '10.1.2.3', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(post.status).toBe(401);
+    // the session ended with the account: enabling it again does not bring it back
+    await t.db.sql`update users set disabled_at = null where id = ${operator.id}`;
+    await sleep(WITHIN_MS);
+    expect(await usersPage('10.1.2.3')).toBe(303);
   });
 
   it('applies new transfer rules within a second', async () => {

@@ -8,7 +8,7 @@ import type { AuditReport } from '../../../domain/audit/report.js';
 import { auditStatus, listAudits, startManualAudit } from '../../../services/audit/client.js';
 import { AUDIT_WORKFLOW_ID_PREFIX } from '../../../workflows/audit/messages.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
@@ -90,7 +90,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/', async (c) => {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
-    const rows = await listAudits(deps.sql, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 });
+    const rows = await listAudits(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: PAGE_SIZE + 1 });
     const result = page(rows, PAGE_SIZE, (r) => r.id);
     return render(
       c,

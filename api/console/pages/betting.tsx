@@ -18,7 +18,7 @@ import {
 } from '../../../services/betting/client.js';
 import { betEventWorkflowId } from '../../../workflows/betting/messages.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
@@ -56,7 +56,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
     const rows = await listBetEvents(deps.sql, {
       state: q.state || undefined,
-      before: decodeCursor(q.cursor),
+      before: decodeCursor(q.cursor, Positions.serial),
       limit: PAGE_SIZE + 1,
     });
     const result = page(rows, PAGE_SIZE, (e) => e.id);
@@ -112,7 +112,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
     const event = await existing(id);
     const [bets, progress, fmt] = await Promise.all([
-      betsOfEvent(deps.sql, id, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 }),
+      betsOfEvent(deps.sql, id, { before: decodeCursor(cursor, Positions.serial), limit: PAGE_SIZE + 1 }),
       settlementProgressOf(deps, event),
       amounts(deps),
     ]);

@@ -10,7 +10,7 @@ import { isEvmChain, type DepositStatus } from '../../../domain/deposits/credit.
 import { listSweeps, type SweepListItem } from '../../../services/collection/client.js';
 import { confirmationsOf, creditHeldDepositByOperator, listDeposits, type Deposit } from '../../../services/deposits/client.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { gasKeeperView } from '../gas-keeper.js';
@@ -44,7 +44,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       listDeposits(
         deps.sql,
         { network: f.network || undefined, status: f.status || undefined },
-        { before: decodeCursor(f.cursor), limit: PAGE_SIZE + 1 },
+        { before: decodeCursor(f.cursor, Positions.serial), limit: PAGE_SIZE + 1 },
       ),
       listDeposits(deps.sql, { status: 'held' }, { limit: HELD_SHOWN }),
       listSweeps(deps.sql, { limit: SWEEPS_SHOWN }),

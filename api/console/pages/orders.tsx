@@ -19,8 +19,8 @@ import {
 import { triggerWorkflowId } from '../../../workflows/exchange/trigger/messages.js';
 
 import type { ApiDeps } from '../../context.js';
-import { invalidField, found } from '../../http/problem.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { found } from '../../http/problem.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
@@ -51,13 +51,6 @@ const ListQuery = z.object({
   cursor: z.string().optional(),
 });
 
-/** The id a keyset cursor of this page carries; anything else did not come from it. */
-function cursorId(cursor: string | undefined): string | undefined {
-  const id = decodeCursor(cursor);
-  if (id !== undefined && !/^\d{1,18}$/.test(id)) throw invalidField('cursor', 'is not a cursor this page gave');
-  return id;
-}
-
 const label = (o: StoredOrder) => (o.status === 'new' ? 'open' : o.status) + (o.reason ? ` (${o.reason})` : '');
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
@@ -82,7 +75,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         ...filter,
         status: query.status,
         side: query.side,
-        before: cursorId(query.cursor),
+        before: decodeCursor(query.cursor, Positions.serial),
         limit: PAGE_SIZE + 1,
       }),
       // the first page shows the pending triggers of the same pair and user

@@ -17,7 +17,7 @@ import {
 import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
 import { money } from '../../http/money.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseAdjustmentForm } from '../adjustment-form.js';
@@ -120,7 +120,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.get('/', async (c) => {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
     const [rows, fmt] = await Promise.all([
-      listReconciliations(deps.sql, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 }),
+      listReconciliations(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: PAGE_SIZE + 1 }),
       amounts(deps),
     ]);
     const result = page(rows, PAGE_SIZE, (r) => r.id);

@@ -17,8 +17,8 @@ import {
 } from '../../../services/xrpl-tracking/client.js';
 import { xrplDepositWorkflowId } from '../../../workflows/deposits/xrpl/messages.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, encodeCursor } from '../../http/pages.js';
-import { invalidField } from '../../http/problem.js';
+import { decodeCursor, encodeCursor, Positions } from '../../http/pages.js';
+import { paymentCursor, paymentPosition } from '../../xrpl-tracking/schemas.js';
 import { csvLine, csvResponse } from '../csv.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { optionalText, parseInput } from '../forms.js';
@@ -75,18 +75,6 @@ const evmFilter = (f: Filters): DepositFilter => ({
 });
 
 // keyset positions: a payment's (ledger, index), a deposit's id
-const positionOf = (p: StoredPayment) => `${p.ledgerIndex}.${p.transactionIndex}`;
-function paymentPosition(position: string | undefined): PaymentPosition | undefined {
-  if (position === undefined) return undefined;
-  const match = /^(\d{1,15})\.(\d{1,9})$/.exec(position);
-  if (!match) throw invalidField('cursor', 'is not a cursor this page gave');
-  return { ledgerIndex: Number(match[1]), transactionIndex: Number(match[2]) };
-}
-function depositPosition(position: string | undefined): string | undefined {
-  if (position !== undefined && !/^\d{1,19}$/.test(position)) throw invalidField('cursor', 'is not a cursor this page gave');
-  return position;
-}
-
 function delivered(amount: DeliveredAmount | null): string {
   if (!amount) return '—';
   if (amount.kind === 'xrp') return `${formatAmount(amount.drops, XRP_SCALE)} XRP`;
@@ -220,13 +208,12 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/', async (c) => {
     const f = filtersOf(c);
-    const position = decodeCursor(f.cursor);
     let table;
     let next: string | null = null;
     if (f.kind === 'xrpl') {
-      const rows = await listPayments(deps.sql, xrplFilter(f), { before: paymentPosition(position), limit: PAGE_SIZE + 1 });
+      const rows = await listPayments(deps.sql, xrplFilter(f), { before: paymentCursor(f.cursor), limit: PAGE_SIZE + 1 });
       const shown = rows.slice(0, PAGE_SIZE);
-      if (rows.length > PAGE_SIZE) next = encodeCursor(positionOf(shown[shown.length - 1]!));
+      if (rows.length > PAGE_SIZE) next = encodeCursor(paymentPosition(shown[shown.length - 1]!));
       table = (
         <Table
           caption="XRPL payments, newest first"
@@ -242,7 +229,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       );
     } else {
       const [rows, fmt] = await Promise.all([
-        listDeposits(deps.sql, evmFilter(f), { before: depositPosition(position), limit: PAGE_SIZE + 1 }),
+        listDeposits(deps.sql, evmFilter(f), { before: decodeCursor(f.cursor, Positions.serial), limit: PAGE_SIZE + 1 }),
         amounts(deps),
       ]);
       const shown = rows.slice(0, PAGE_SIZE);

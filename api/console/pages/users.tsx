@@ -21,7 +21,7 @@ import {
 import { setVerificationByOperator, VERIFICATION_STATUSES } from '../../../services/verification/client.js';
 
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseAdjustmentForm } from '../adjustment-form.js';
@@ -58,7 +58,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const rows = await listUsers(deps.sql, {
       emailPrefix: q.email,
       role: q.role || undefined,
-      after: decodeCursor(q.cursor),
+      after: decodeCursor(q.cursor, Positions.uuid),
       limit: PAGE_SIZE + 1,
     });
     const result = page(rows, PAGE_SIZE, (u) => u.id);
@@ -113,7 +113,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const account = userAccountName(id);
     const [balances, history, currencies, fmt] = await Promise.all([
       balancesOf(deps.sql, account),
-      transfersOf(deps.sql, account, { before: decodeCursor(cursor), limit: PAGE_SIZE + 1 }),
+      transfersOf(deps.sql, account, { before: decodeCursor(cursor, Positions.serial), limit: PAGE_SIZE + 1 }),
       deps.currencies.all(),
       amounts(deps),
     ]);

@@ -10,7 +10,7 @@ import { DELIVERY_STATUSES } from '../../../domain/webhooks/delivery.js';
 import { attemptsOf, existingDelivery, listDeliveries, redeliver, type WebhookDeps } from '../../../services/webhooks/client.js';
 import { webhookWorkflowId } from '../../../workflows/webhooks/messages.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
@@ -33,7 +33,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
     const rows = await listDeliveries(deps.sql, {
       status: q.status || undefined,
-      before: decodeCursor(q.cursor),
+      before: decodeCursor(q.cursor, Positions.serial),
       limit: PAGE_SIZE + 1,
     });
     const result = page(rows, PAGE_SIZE, (d) => d.position);

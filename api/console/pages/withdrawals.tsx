@@ -19,7 +19,7 @@ import {
 } from '../../../services/withdrawals/client.js';
 import { withdrawalWorkflowId } from '../../../workflows/withdrawals/messages.js';
 import type { ApiDeps } from '../../context.js';
-import { decodeCursor, page } from '../../http/pages.js';
+import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
@@ -64,7 +64,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const query = parseInput(QueueQuery, c.req.query());
     const [counts, rows, fmt] = await Promise.all([
       withdrawalCounts(deps.sql, OPEN),
-      listWithdrawals(deps.sql, { status: query.status, before: decodeCursor(query.cursor), limit: PAGE_SIZE + 1 }),
+      listWithdrawals(deps.sql, {
+        status: query.status,
+        before: decodeCursor(query.cursor, Positions.uuid),
+        limit: PAGE_SIZE + 1,
+      }),
       amounts(deps),
     ]);
     const result = page(rows, PAGE_SIZE, (w) => w.id);

@@ -17,6 +17,7 @@ import {
 import { xrplBackfillWorkflowId } from '../../../workflows/xrpl-tracking/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page } from '../../http/pages.js';
+import { CLASSIC_ADDRESS } from '../../xrpl-tracking/schemas.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
@@ -46,7 +47,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/', async (c) => {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
-    const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor), limit: PAGE_SIZE + 1 });
+    const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor, CLASSIC_ADDRESS), limit: PAGE_SIZE + 1 });
     const result = page(rows, PAGE_SIZE, (a) => a.address);
     return render(
       c,

@@ -7,6 +7,7 @@
  * fires first places the one order the trigger may place, and the other leg goes with it.
  */
 import { DomainError, ErrorCode } from '../errors.js';
+import { systemKey } from '../idempotency-keys.js';
 import type { OrderRequest } from './order-request.js';
 import type { Side } from './orders.js';
 import type { Pair } from './pairs.js';
@@ -116,8 +117,11 @@ export interface PendingTrigger {
 
 export const triggerHoldKey = (id: number | string) => `trigger:${id}:hold`;
 export const triggerReleaseKey = (id: number | string) => `trigger:${id}:release`;
-/** The placed order's Idempotency-Key: firing twice places one order. */
-export const triggerOrderKey = (id: number | string) => `trigger:${id}`;
+/**
+ * The placed order's Idempotency-Key: firing twice places one order. A system key, so no client's order can hold it (a
+ * client's order under `trigger:<id>`, this key before, was taken for the trigger's own and left it pending for good).
+ */
+export const triggerOrderKey = (id: number | string) => systemKey(`trigger:${id}`);
 
 /** 'rise': fires when the last price reaches the trigger from below; 'fall': from above. */
 export function direction(kind: TriggerLegKind, side: Side): 'rise' | 'fall' {

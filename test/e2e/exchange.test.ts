@@ -454,3 +454,56 @@ describe('operators', () => {
     expect((await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' })).status).toBe(201);
   });
 });
+
+describe('Idempotency-Keys of orders and triggers', () => {
+  let cy: { id: string; token: string };
+  let dee: { id: string; token: string };
+  beforeAll(async () => {
+    cy = await stack.api.signUp('idem-cy@example.com');
+    dee = await stack.api.signUp('idem-dee@example.com');
+    await fund(stack, cy.id, 'XRP', '100');
+    await fund(stack, dee.id, 'USDT', '1000');
+  });
+  const triggerWithKey = (user: { token: string }, body: Record<string, unknown>, key: string) =>
+    stack.api.post('/v1/triggers', body, { token: user.token, headers: { 'idempotency-key': key } });
+
+  it("a client's key never takes a trigger's order: each trigger fires with an order of its own", async () => {
+    const takeProfit = { pair: 'XRP-USDT', kind: 'take_profit', side: 'sell', trigger_price: '1.00', price: '6.00', amount: '1' };
+    const same = await triggerWithKey(cy, takeProfit, 'idem-tp-same');
+    const other = await triggerWithKey(cy, takeProfit, 'idem-tp-other');
+    expect([same.status, other.status]).toEqual([201, 201]);
+    // the key a trigger's order had, under the client's own orders: the same order, and a different one
+    const sell = { pair: 'XRP-USDT', side: 'sell', type: 'limit', amount: '1' };
+    const clientSame = await place(cy, { ...sell, price: '6.00' }, `trigger:${same.body.id}`);
+    const clientOther = await place(cy, { ...sell, price: '7.00' }, `trigger:${other.body.id}`);
+    expect([clientSame.status, clientOther.status]).toEqual([201, 201]);
+    // keys under Sluice's own prefix are refused at the edge
+    const reserved = await place(cy, { ...sell, price: '6.00' }, `sluice:trigger:${same.body.id}`);
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('sluice:') }]);
+
+    // a trade at 1.00 or above fires both
+    await place(dee, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '1.00', amount: '1' });
+    await place(cy, { ...sell, price: '1.00' });
+    for (const [trigger, client] of [
+      [same, clientSame],
+      [other, clientOther],
+    ] as const) {
+      let fired: any;
+      await waitUntil(`trigger ${trigger.body.id} fired`, async () => {
+        fired = (await stack.api.get(`/v1/triggers/${trigger.body.id}`, { token: cy.token })).body;
+        if (fired.status !== 'fired') throw new Error(fired.status);
+      });
+      expect(fired.order_id).not.toBe(client.body.id);
+      const order = await stack.api.get(`/v1/orders/${fired.order_id}`, { token: cy.token });
+      expect(order.body).toMatchObject({ side: 'sell', price: '6.000000', amount: '1.000000', held: '1.000000' });
+      expect(await stack.temporal.workflow.getHandle(`trigger:${trigger.body.id}`).result()).toMatchObject({
+        status: 'fired',
+        orderId: fired.order_id,
+      });
+      expect((await stack.api.get(`/v1/orders/${client.body.id}`, { token: cy.token })).body.status).toBe('open');
+    }
+    // what is held is what the four open orders hold: no trigger hold is left behind
+    expect((await balance(cy, 'XRP')).pending).toBe('4.000000');
+  });
+});

@@ -7,7 +7,7 @@
  * fires first places the one order the trigger may place, and the other leg goes with it.
  */
 import { DomainError, ErrorCode } from '../errors.js';
-import { systemKey } from '../idempotency-keys.js';
+import { systemKey, type RequestFields } from '../idempotency-keys.js';
 import type { OrderRequest } from './order-request.js';
 import type { Side } from './orders.js';
 import type { Pair } from './pairs.js';
@@ -47,6 +47,19 @@ export interface TriggerSpec {
   amount: bigint | null;
   quoteAmount: bigint | null;
 }
+
+/** What a trigger's Idempotency-Key stands for: the whole request (its callback_url is linked apart, after the trigger). */
+export const TRIGGER_TERMS: RequestFields<TriggerSpec & { pair: string }> = {
+  pair: 'pair',
+  kind: 'kind',
+  side: 'side',
+  triggerPrice: 'trigger_price',
+  price: 'price',
+  stopPrice: 'stop_price',
+  stopLimitPrice: 'stop_limit_price',
+  amount: 'amount',
+  quoteAmount: 'quote_amount',
+};
 
 export interface TriggerLeg {
   kind: TriggerLegKind;

@@ -220,8 +220,10 @@ export class ExchangeService {
         }),
       log,
     );
-    market.arm(armed(stored!));
-    return { trigger: stored!, replayed: false };
+    // the same key raced in: answered from the trigger it stored
+    if (!stored) return replay((await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey))!);
+    market.arm(armed(stored));
+    return { trigger: stored, replayed: false };
   }
 
   async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {

@@ -582,4 +582,14 @@ describe('Idempotency-Keys of orders and triggers', () => {
       expect(replay.body).toEqual((await stack.api.get(`/v1/triggers/${first.body.id}`, { token: user.token })).body);
     }
   });
+
+  it('the same trigger key sent six times at once stores one trigger and replays it five times', async () => {
+    const before = (await balance(cy, 'XRP')).pending;
+    const body = { pair: 'XRP-USDT', kind: 'take_profit', side: 'sell', trigger_price: '70', price: '70', amount: '3' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => triggerWithKey(cy, body, 'idem-trigger-race')));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
+    expect(Number((await balance(cy, 'XRP')).pending) - Number(before)).toBe(3);
+  });
 });

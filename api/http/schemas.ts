@@ -1,6 +1,7 @@
 /** Schemas shared by routes: money as decimal strings, currency codes, idempotency keys, pages, problems. */
 import { createHash } from 'node:crypto';
 import { ownIdOf, ownOrOrderIdPattern, type OrderPrefix } from '../../domain/orders/ids.js';
+import { SYSTEM_KEY_PREFIX } from '../../domain/idempotency-keys.js';
 import { z } from '@hono/zod-openapi';
 
 export const DecimalString = z
@@ -45,9 +46,11 @@ export const IdempotencyHeaders = z.object({
     .max(255)
     // printable ASCII, as the IETF draft and Stripe take it; no space at either end (HTTP would strip it)
     .regex(/^[!-~]([ -~]*[!-~])?$/, 'must be 1-255 printable ASCII characters, without a space at either end')
+    // the keys Sluice chooses itself (a fired trigger's order) share the tables of clients' keys
+    .refine((key) => !key.startsWith(SYSTEM_KEY_PREFIX), `must not start with ${SYSTEM_KEY_PREFIX} (kept for Sluice's own keys)`)
     .transform((key) => (key.length <= STORED_KEY_MAX ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`))
     .openapi({
-      description: 'A client-chosen key (1-255 printable ASCII characters): repeating a request with it returns the first result',
+      description: `A client-chosen key (1-255 printable ASCII characters, not starting with ${SYSTEM_KEY_PREFIX}): repeating a request with it returns the first result; the same key with a different request is a 409`,
       example: 'order-7781',
     }),
 });

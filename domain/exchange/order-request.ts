@@ -4,6 +4,7 @@
  * holds base. Every refusal names the field, so the API answers with a clear 4xx.
  */
 import { DomainError, ErrorCode } from '../errors.js';
+import type { RequestFields } from '../idempotency-keys.js';
 import type { NewOrder, OrderType, Side, TimeInForce } from './orders.js';
 import { MAX_PRICE_TICKS, pairUnits, type Pair } from './pairs.js';
 
@@ -19,6 +20,21 @@ export interface OrderRequest {
   timeInForce: TimeInForce;
   postOnly: boolean;
 }
+
+/** What an order's Idempotency-Key stands for: the whole request (its callback_url is linked apart, after the order). */
+export type OrderTerms = OrderRequest & { pair: string; clientOrderId: string | null };
+
+export const ORDER_TERMS: RequestFields<OrderTerms> = {
+  pair: 'pair',
+  side: 'side',
+  type: 'type',
+  price: 'price',
+  amount: 'amount',
+  quoteAmount: 'quote_amount',
+  timeInForce: 'time_in_force',
+  postOnly: 'post_only',
+  clientOrderId: 'client_order_id',
+};
 
 export type EngineOrder = Omit<NewOrder, 'id' | 'owner'>;
 

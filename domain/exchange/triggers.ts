@@ -7,6 +7,7 @@
  * fires first places the one order the trigger may place, and the other leg goes with it.
  */
 import { DomainError, ErrorCode } from '../errors.js';
+import { systemKey, type RequestFields } from '../idempotency-keys.js';
 import type { OrderRequest } from './order-request.js';
 import type { Side } from './orders.js';
 import type { Pair } from './pairs.js';
@@ -46,6 +47,19 @@ export interface TriggerSpec {
   amount: bigint | null;
   quoteAmount: bigint | null;
 }
+
+/** What a trigger's Idempotency-Key stands for: the whole request (its callback_url is linked apart, after the trigger). */
+export const TRIGGER_TERMS: RequestFields<TriggerSpec & { pair: string }> = {
+  pair: 'pair',
+  kind: 'kind',
+  side: 'side',
+  triggerPrice: 'trigger_price',
+  price: 'price',
+  stopPrice: 'stop_price',
+  stopLimitPrice: 'stop_limit_price',
+  amount: 'amount',
+  quoteAmount: 'quote_amount',
+};
 
 export interface TriggerLeg {
   kind: TriggerLegKind;
@@ -116,8 +130,11 @@ export interface PendingTrigger {
 
 export const triggerHoldKey = (id: number | string) => `trigger:${id}:hold`;
 export const triggerReleaseKey = (id: number | string) => `trigger:${id}:release`;
-/** The placed order's Idempotency-Key: firing twice places one order. */
-export const triggerOrderKey = (id: number | string) => `trigger:${id}`;
+/**
+ * The placed order's Idempotency-Key: firing twice places one order. A system key, so no client's order can hold it (a
+ * client's order under `trigger:<id>`, this key before, was taken for the trigger's own and left it pending for good).
+ */
+export const triggerOrderKey = (id: number | string) => systemKey(`trigger:${id}`);
 
 /** 'rise': fires when the last price reaches the trigger from below; 'fall': from above. */
 export function direction(kind: TriggerLegKind, side: Side): 'rise' | 'fall' {

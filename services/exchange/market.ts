@@ -7,8 +7,9 @@
  * after a crash); what its owner and its counterparties read next waits at the read barrier (`settledFor`) until the
  * market has settled every command that touched them. A cancel is answered once settled.
  */
-import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { checkOrderFits, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
+import { checkOrderFits, ORDER_TERMS, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
@@ -85,7 +86,7 @@ interface Reader {
   reject: (error: unknown) => void;
 }
 
-export type Refusal = { code: ErrorCode; message: string };
+export type Refusal = { code: ErrorCode; message: string; issues?: FieldIssue[] };
 
 /**
  * `order`: the command's order as its settlement left it, when it settled it (else the caller reads it).
@@ -488,7 +489,7 @@ export class Market {
       if (s.kind !== 'place') return;
       const key = `${s.userId}\n${s.idempotencyKey}`;
       const first = existing.get(key);
-      if (first) results[index] = { kind: 'answered', outcome: replayOrConflict(s, first) };
+      if (first) results[index] = { kind: 'answered', outcome: replayOrConflict(this.pair.code, s, first) };
       else if (seen.has(key)) results[index] = { kind: 'answered', outcome: conflictInBatch() };
       else {
         seen.set(key, index);
@@ -726,19 +727,16 @@ function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder 
   };
 }
 
-function replayOrConflict(s: PlaceSubmission, order: StoredOrder): SubmitOutcome {
-  const r = s.request;
-  const same =
-    order.side === r.side &&
-    order.type === r.type &&
-    order.price === r.price &&
-    order.amount === r.amount &&
-    order.quoteAmount === r.quoteAmount;
-  if (same) return { ok: true, orderId: order.id, replayed: true };
-  return {
-    ok: false,
-    error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different order' },
-  };
+/** The same key again, on this market's pair: the stored order if the whole request is the same, a conflict otherwise. */
+function replayOrConflict(pair: string, s: PlaceSubmission, order: StoredOrder): SubmitOutcome {
+  const conflict = repeatConflict(
+    s.idempotencyKey,
+    'order',
+    order,
+    { ...s.request, pair, clientOrderId: s.clientOrderId },
+    ORDER_TERMS,
+  );
+  return conflict ? { ok: false, error: conflict } : { ok: true, orderId: order.id, replayed: true };
 }
 
 const conflictInBatch = (): SubmitOutcome => ({

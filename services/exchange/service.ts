@@ -20,7 +20,8 @@ import {
   type PlaceTrigger,
   type StoredTrigger,
 } from './triggers-store.js';
-import { checkTrigger, triggerLegs } from '../../domain/exchange/triggers.js';
+import { checkTrigger, TRIGGER_TERMS, triggerLegs } from '../../domain/exchange/triggers.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
@@ -202,17 +203,13 @@ export class ExchangeService {
     const hold = triggerLegs(t)
       .map((leg) => checkOrder(pair, leg.request).hold)
       .reduce((a, b) => (b.amount > a.amount ? b : a));
+    const replay = (first: StoredTrigger) => {
+      const conflict = repeatConflict(t.idempotencyKey, 'trigger', first, { ...t, pair: pair.code }, TRIGGER_TERMS);
+      if (conflict) throw conflict;
+      return { trigger: first, replayed: true };
+    };
     const existing = await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey);
-    if (existing) {
-      const same =
-        existing.kind === t.kind &&
-        existing.side === t.side &&
-        existing.triggerPrice === t.triggerPrice &&
-        existing.stopPrice === t.stopPrice &&
-        existing.pair === pair.code;
-      if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different trigger');
-      return { trigger: existing, replayed: true };
-    }
+    if (existing) return replay(existing);
     const stored = await storeThenStart(
       triggerOutbox(temporal, this.sql),
       () =>
@@ -223,8 +220,10 @@ export class ExchangeService {
         }),
       log,
     );
-    market.arm(armed(stored!));
-    return { trigger: stored!, replayed: false };
+    // the same key raced in: answered from the trigger it stored
+    if (!stored) return replay((await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey))!);
+    market.arm(armed(stored));
+    return { trigger: stored, replayed: false };
   }
 
   async cancelTrigger(userId: string, id: string): Promise<StoredTrigger> {
@@ -263,7 +262,10 @@ export class ExchangeService {
   }
 
   private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
-    if (!outcome.ok) throw new DomainError(outcome.error.code, outcome.error.message, fieldOf(outcome.error.code));
+    if (!outcome.ok) {
+      const { code, message, issues } = outcome.error;
+      throw new DomainError(code, message, issues ?? fieldOf(code));
+    }
     // the market hands back the order as the engine left it; a replayed key (answered from the journal transaction)
     // reads it
     return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;

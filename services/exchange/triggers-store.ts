@@ -108,32 +108,38 @@ export type NewTrigger = Omit<
   | 'holdAmount'
 >;
 
-/** Stores a trigger and holds its order's funds, in the caller's transaction; null when the ledger refuses the hold. */
+/**
+ * Stores a trigger and holds its order's funds, in the caller's transaction: `trigger` null when a concurrent request
+ * stored one under the same Idempotency-Key first (nothing held), an error when the ledger refuses the hold. The row
+ * goes first, so that such a repeat waits on the unique key and holds nothing, rather than failing on it.
+ */
 export async function insertTrigger(tx: Tx, t: NewTrigger, hold: { currency: string; amount: bigint }) {
-  const [{ id }] = (await tx`select nextval('trigger_orders_id_seq')::text as id`) as unknown as [{ id: string }];
+  const [row] = await tx`
+    insert into trigger_orders (user_id, pair, kind, side, trigger_price, price, stop_price, stop_limit_price, amount,
+      quote_amount, hold_currency, hold_amount, idempotency_key)
+    values (${t.userId}, ${t.pair}, ${t.kind}, ${t.side}, ${t.triggerPrice.toString()}, ${t.price?.toString() ?? null},
+      ${t.stopPrice?.toString() ?? null}, ${t.stopLimitPrice?.toString() ?? null}, ${t.amount?.toString() ?? null}, ${t.quoteAmount?.toString() ?? null}, ${hold.currency}, ${hold.amount.toString()}, ${t.idempotencyKey})
+    on conflict (user_id, idempotency_key) do nothing
+    returning *`;
+  if (!row) return { ok: true as const, trigger: null };
+  const trigger = toTrigger(row);
   const [outcome] = await commitGroups(tx, [
     {
       transfers: [
         {
           kind: 'pending',
-          key: triggerHoldKey(id),
+          key: triggerHoldKey(trigger.id),
           debit: userAccountName(t.userId),
           credit: ORDER_ESCROW,
           currency: hold.currency,
           amount: hold.amount,
-          metadata: { type: 'trigger_hold', trigger_id: id, pair: t.pair },
+          metadata: { type: 'trigger_hold', trigger_id: trigger.id, pair: t.pair },
         },
       ],
     },
   ]);
   if (!outcome!.ok) return { ok: false as const, error: outcome!.error };
-  const [row] = await tx`
-    insert into trigger_orders (id, user_id, pair, kind, side, trigger_price, price, stop_price, stop_limit_price, amount,
-      quote_amount, hold_currency, hold_amount, idempotency_key)
-    values (${id}, ${t.userId}, ${t.pair}, ${t.kind}, ${t.side}, ${t.triggerPrice.toString()}, ${t.price?.toString() ?? null},
-      ${t.stopPrice?.toString() ?? null}, ${t.stopLimitPrice?.toString() ?? null}, ${t.amount?.toString() ?? null}, ${t.quoteAmount?.toString() ?? null}, ${hold.currency}, ${hold.amount.toString()}, ${t.idempotencyKey})
-    returning *`;
-  return { ok: true as const, trigger: toTrigger(row!) };
+  return { ok: true as const, trigger };
 }
 
 /** Cancels a pending trigger (both legs of an OCO) and releases its hold; a trigger that fired first stays fired. */

@@ -454,3 +454,142 @@ describe('operators', () => {
     expect((await place(bob, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '0.5', amount: '10' })).status).toBe(201);
   });
 });
+
+describe('Idempotency-Keys of orders and triggers', () => {
+  let cy: { id: string; token: string };
+  let dee: { id: string; token: string };
+  beforeAll(async () => {
+    cy = await stack.api.signUp('idem-cy@example.com');
+    dee = await stack.api.signUp('idem-dee@example.com');
+    await fund(stack, cy.id, 'XRP', '100');
+    await fund(stack, dee.id, 'USDT', '1000');
+  });
+  const triggerWithKey = (user: { token: string }, body: Record<string, unknown>, key: string) =>
+    stack.api.post('/v1/triggers', body, { token: user.token, headers: { 'idempotency-key': key } });
+  /** A 409 naming the key and the fields the repeat changed. */
+  const expectConflict = (response: { status: number; body: any }, key: string, field: string) => {
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ code: 'idempotency_conflict', detail: expect.stringContaining(`"${key}"`) });
+    expect(response.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining(field) }]);
+  };
+
+  it("a client's key never takes a trigger's order: each trigger fires with an order of its own", async () => {
+    const takeProfit = { pair: 'XRP-USDT', kind: 'take_profit', side: 'sell', trigger_price: '1.00', price: '6.00', amount: '1' };
+    const same = await triggerWithKey(cy, takeProfit, 'idem-tp-same');
+    const other = await triggerWithKey(cy, takeProfit, 'idem-tp-other');
+    expect([same.status, other.status]).toEqual([201, 201]);
+    // the key a trigger's order had, under the client's own orders: the same order, and a different one
+    const sell = { pair: 'XRP-USDT', side: 'sell', type: 'limit', amount: '1' };
+    const clientSame = await place(cy, { ...sell, price: '6.00' }, `trigger:${same.body.id}`);
+    const clientOther = await place(cy, { ...sell, price: '7.00' }, `trigger:${other.body.id}`);
+    expect([clientSame.status, clientOther.status]).toEqual([201, 201]);
+    // keys under Sluice's own prefix are refused at the edge
+    const reserved = await place(cy, { ...sell, price: '6.00' }, `sluice:trigger:${same.body.id}`);
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('sluice:') }]);
+
+    // a trade at 1.00 or above fires both
+    await place(dee, { pair: 'XRP-USDT', side: 'buy', type: 'limit', price: '1.00', amount: '1' });
+    await place(cy, { ...sell, price: '1.00' });
+    for (const [trigger, client] of [
+      [same, clientSame],
+      [other, clientOther],
+    ] as const) {
+      let fired: any;
+      await waitUntil(`trigger ${trigger.body.id} fired`, async () => {
+        fired = (await stack.api.get(`/v1/triggers/${trigger.body.id}`, { token: cy.token })).body;
+        if (fired.status !== 'fired') throw new Error(fired.status);
+      });
+      expect(fired.order_id).not.toBe(client.body.id);
+      const order = await stack.api.get(`/v1/orders/${fired.order_id}`, { token: cy.token });
+      expect(order.body).toMatchObject({ side: 'sell', price: '6.000000', amount: '1.000000', held: '1.000000' });
+      expect(await stack.temporal.workflow.getHandle(`trigger:${trigger.body.id}`).result()).toMatchObject({
+        status: 'fired',
+        orderId: fired.order_id,
+      });
+      expect((await stack.api.get(`/v1/orders/${client.body.id}`, { token: cy.token })).body.status).toBe('open');
+    }
+    // what is held is what the four open orders hold: no trigger hold is left behind
+    expect((await balance(cy, 'XRP')).pending).toBe('4.000000');
+  });
+
+  it('a repeated order key with any field changed is a 409 naming the key; a replay answers the stored order', async () => {
+    const order = { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '9.00', amount: '1' };
+    const first = await place(cy, order, 'idem-order');
+    expect(first.status).toBe(201);
+    for (const [change, field] of [
+      [{ pair: 'BTC-USDT', price: '5.00', amount: '0.01' }, 'pair'],
+      [{ time_in_force: 'IOC' }, 'time_in_force'],
+      [{ post_only: true }, 'post_only'],
+      [{ client_order_id: 'mine' }, 'client_order_id'],
+      [{ price: '9.01' }, 'price'],
+      [{ amount: '2' }, 'amount'],
+      [{ side: 'buy' }, 'side'],
+    ] as const) {
+      expectConflict(await place(cy, { ...order, ...change }, 'idem-order'), 'idem-order', field);
+    }
+    // the defaults spelled out are the same request
+    const replay = await place(cy, { ...order, time_in_force: 'GTC', post_only: false }, 'idem-order');
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const { fills: _, ...stored } = (await stack.api.get(`/v1/orders/${first.body.id}`, { token: cy.token })).body;
+    expect(replay.body).toEqual(stored);
+  });
+
+  it('a repeated trigger key with any field changed is a 409 naming the key; a replay answers the stored trigger', async () => {
+    const cases = [
+      [
+        'idem-trigger-limit',
+        { pair: 'XRP-USDT', kind: 'take_profit', side: 'sell', trigger_price: '50', price: '60', amount: '2' },
+        [
+          [{ amount: '50' }, 'amount'],
+          [{ price: '61' }, 'price'],
+          [{ trigger_price: '51' }, 'trigger_price'],
+          [{ kind: 'stop_limit' }, 'kind'],
+          [{ pair: 'BTC-USDT', amount: '0.01' }, 'pair'],
+        ],
+      ],
+      [
+        'idem-trigger-quote',
+        { pair: 'XRP-USDT', kind: 'stop_market', side: 'buy', trigger_price: '50', quote_amount: '10' },
+        [[{ quote_amount: '11' }, 'quote_amount']],
+      ],
+      [
+        'idem-trigger-oco',
+        {
+          pair: 'XRP-USDT',
+          kind: 'oco',
+          side: 'sell',
+          trigger_price: '50',
+          stop_price: '0.30',
+          stop_limit_price: '0.25',
+          amount: '1',
+        },
+        [
+          [{ stop_limit_price: '0.26' }, 'stop_limit_price'],
+          [{ stop_price: '0.31' }, 'stop_price'],
+        ],
+      ],
+    ] as const;
+    for (const [key, body, changes] of cases) {
+      const user = body.side === 'buy' ? dee : cy;
+      const first = await triggerWithKey(user, body, key);
+      expect(first.status).toBe(201);
+      for (const [change, field] of changes) expectConflict(await triggerWithKey(user, { ...body, ...change }, key), key, field);
+      const replay = await triggerWithKey(user, body, key);
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.body).toEqual((await stack.api.get(`/v1/triggers/${first.body.id}`, { token: user.token })).body);
+    }
+  });
+
+  it('the same trigger key sent six times at once stores one trigger and replays it five times', async () => {
+    const before = (await balance(cy, 'XRP')).pending;
+    const body = { pair: 'XRP-USDT', kind: 'take_profit', side: 'sell', trigger_price: '70', price: '70', amount: '3' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => triggerWithKey(cy, body, 'idem-trigger-race')));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
+    expect(Number((await balance(cy, 'XRP')).pending) - Number(before)).toBe(3);
+  });
+});

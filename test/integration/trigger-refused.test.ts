@@ -74,7 +74,7 @@ async function sellStop(userId: string, hold: bigint) {
       { currency: 'BTC', amount: hold },
     ),
   );
-  if (!inserted.ok) throw new Error(inserted.error.message);
+  if (!inserted.ok || !inserted.trigger) throw new Error(inserted.ok ? 'the key was taken' : inserted.error.message);
   markets.get('BTC-USDT')!.arm(armed(inserted.trigger));
   return inserted.trigger;
 }

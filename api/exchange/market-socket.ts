@@ -4,6 +4,9 @@
  * subscribes again), `trades.<pair>`, `ticker.<pair>` and `candles.<pair>.<period>`; after
  * `{"op":"auth","token":"<access token>"}` also `orders` and `balances`, the caller's own. Only pairs whose engine runs
  * in this process are served (ARCHITECTURE.md, "Exchange").
+ *
+ * A frame that is not one of these (socket-requests.ts) is answered `{"event":"error","message","errors":[{"path",
+ * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,6 +14,7 @@ import { CANDLE_PERIODS } from '../../services/exchange/candles-store.js';
 import { levelRows, type FeedMessage } from '../../services/exchange/market-feed.js';
 import type { ApiDeps } from '../context.js';
 import { feedFrame } from './feed-frames.js';
+import { parseSocketRequest } from './socket-requests.js';
 
 const PUBLIC = new RegExp(
   `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
@@ -20,7 +24,8 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 export function attachMarketSocket(server: Server, deps: ApiDeps): WebSocketServer {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (request, socket, head) => {
-    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/v1/ws') {
+    // the path as sent, not parsed as a URL: `new URL` throws on targets like `//`, and a throw here ends the process
+    if (request.url?.split('?', 1)[0] !== '/v1/ws') {
       socket.destroy();
       return;
     }
@@ -73,35 +78,34 @@ function session(ws: WebSocket, deps: ApiDeps): void {
   };
 
   ws.on('message', (data) => {
-    let message: { op?: unknown; channels?: unknown; token?: unknown };
-    try {
-      message = JSON.parse(String(data)) as typeof message;
-    } catch {
-      return fail('messages are JSON objects');
+    const parsed = parseSocketRequest(String(data));
+    if ('issues' in parsed) {
+      const message = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      return send({ event: 'error', message, errors: parsed.issues });
     }
-    const channels = Array.isArray(message.channels) ? message.channels.filter((c): c is string => typeof c === 'string') : [];
-    switch (message.op) {
+    const { request } = parsed;
+    switch (request.op) {
       case 'subscribe':
-        return channels.forEach(subscribe);
+        return request.channels.forEach(subscribe);
       case 'unsubscribe':
-        for (const channel of channels) {
+        for (const channel of request.channels) {
           subscriptions.get(channel)?.();
           subscriptions.delete(channel);
         }
         return;
       case 'auth':
-        if (typeof message.token !== 'string') return fail('auth needs a token');
-        return void deps.tokens.verifyAccess(message.token).then(
+        return void deps.tokens.verifyAccess(request.token).then(
           (id) => {
             userId = id;
             send(id ? { event: 'authenticated' } : { event: 'error', message: 'invalid or expired token' });
           },
           () => fail('invalid or expired token'),
         );
-      default:
-        return fail('op must be subscribe, unsubscribe or auth');
     }
   });
+  // a frame the protocol refuses (over MAX_MESSAGE_BYTES, not UTF-8): ws has closed the socket with its code (1009,
+  // 1007…); an 'error' event nobody listens to would throw and end the process
+  ws.on('error', (error) => deps.log.debug({ err: error }, 'market socket: a client broke the protocol'));
   ws.on('close', () => {
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();

@@ -3,6 +3,7 @@
  * process (which runs the matching engines) is killed with SIGKILL, idle and mid-stream, and comes back with the same
  * book, no lost or doubled trade, and clean audits.
  */
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,24 @@ const balance = async (user: { token: string }, currency: string) =>
   (await stack.api.get('/v1/balances', { token: user.token })).body.data.find(
     (b: { currency: string }) => b.currency === currency,
   );
+/** A market websocket keeping every frame it receives, with a way to wait for one. */
+const openMarketSocket = async () => {
+  const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/v1/ws`);
+  const frames: any[] = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const received = async (what: string, match: (frame: any) => boolean, timeoutMs?: number) => {
+    await waitUntil(
+      what,
+      async () => {
+        if (!frames.some(match)) throw new Error('not yet');
+      },
+      { timeoutMs, intervalMs: 10 },
+    );
+    return frames.find(match);
+  };
+  return { socket, frames, send: (message: object) => socket.send(JSON.stringify(message)), received };
+};
 const market = async () => (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.admin.token })).body;
 /** After a restart the API answers before it leads the pair again (the dead process's lock must free first). */
 const restartApi = async () => {
@@ -117,23 +136,11 @@ describe('trading over HTTP', () => {
 
 describe('market data', () => {
   it('streams book updates without gaps, trades, ticker and private orders while two users trade; serves candles', async () => {
-    const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/v1/ws`);
-    const messages: any[] = [];
-    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    socket.send(JSON.stringify({ op: 'auth', token: bob.token }));
-    await waitUntil('authenticated', async () => {
-      if (!messages.some((m) => m.event === 'authenticated')) throw new Error('not yet');
-    });
-    socket.send(
-      JSON.stringify({
-        op: 'subscribe',
-        channels: ['book.BTC-USDT', 'trades.BTC-USDT', 'ticker.BTC-USDT', 'candles.BTC-USDT.1m', 'orders'],
-      }),
-    );
-    await waitUntil('the book snapshot', async () => {
-      if (!messages.some((m) => m.type === 'snapshot')) throw new Error('not yet');
-    });
+    const { socket, frames: messages, send, received } = await openMarketSocket();
+    send({ op: 'auth', token: bob.token });
+    await received('authenticated', (m) => m.event === 'authenticated');
+    send({ op: 'subscribe', channels: ['book.BTC-USDT', 'trades.BTC-USDT', 'ticker.BTC-USDT', 'candles.BTC-USDT.1m', 'orders'] });
+    await received('the book snapshot', (m) => m.type === 'snapshot');
 
     for (let i = 0; i < 10; i++) {
       await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: String(60_000 + i), amount: '0.002' });
@@ -175,6 +182,48 @@ describe('market data', () => {
     expect(volume).toBeGreaterThanOrEqual(10);
     expect(candles.body.data.at(-1)).toMatchObject({ close: lastTrade.price });
     expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=2m')).status).toBe(400);
+  });
+  it('answers every malformed frame with an error and goes on serving; nothing a client sends ends the API', async () => {
+    const { socket, frames, send, received } = await openMarketSocket();
+    const malformed: Array<[string, string]> = [
+      ['null', 'message'],
+      ['42', 'message'],
+      ['[]', 'message'],
+      ['"subscribe"', 'message'],
+      ['{"op":', 'message'],
+      ['{}', 'op'],
+      ['{"op":"dance"}', 'op'],
+      ['{"op":"subscribe"}', 'channels'],
+      ['{"op":"subscribe","channels":"trades.BTC-USDT"}', 'channels'],
+      ['{"op":"unsubscribe","channels":[1]}', 'channels.0'],
+      ['{"op":"auth","token":null}', 'token'],
+    ];
+    for (const [frame] of malformed) socket.send(frame);
+    await received('an error for each frame', () => frames.length === malformed.length);
+    expect(frames.map((f) => [f.event, f.errors.map((e: { path: string }) => e.path)])).toEqual(
+      malformed.map(([, path]) => ['error', [path]]),
+    );
+    expect(frames[0].message).toBe('message: Invalid input: expected object, received null');
+
+    // a frame over 16 KiB closes its socket with 1009 (message too big); a broken upgrade request is refused
+    const big = await openMarketSocket();
+    const closed = new Promise<number>((resolve) => big.socket.once('close', resolve));
+    big.socket.send(JSON.stringify({ op: 'subscribe', channels: Array(4_000).fill('trades.BTC-USDT') }));
+    expect(await closed).toBe(1009);
+    const port = new URL(stack.url).port;
+    const raw = connect(Number(port), '127.0.0.1', () =>
+      raw.write('GET // HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+    );
+    await new Promise((resolve) => raw.once('close', resolve));
+
+    // the first socket is still open on the same process, and serves
+    send({ op: 'subscribe', channels: ['trades.BTC-USDT'] });
+    expect(await received('subscribed', (f) => f.event === 'subscribed')).toEqual({
+      event: 'subscribed',
+      channel: 'trades.BTC-USDT',
+    });
+    expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=1m')).status).toBe(200);
+    socket.close();
   });
 });
 

@@ -225,6 +225,49 @@ describe('market data', () => {
     expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=1m')).status).toBe(200);
     socket.close();
   });
+
+  it("ends a disabled user's private channels within a second, refuses them again, and public channels go on", async () => {
+    const carl = await stack.api.signUp('carl-ws@example.com');
+    await fund(stack, carl.id, 'USDT', '1000.000000');
+    const carlSocket = await openMarketSocket();
+    carlSocket.send({ op: 'auth', token: carl.token });
+    await carlSocket.received('authenticated', (f) => f.event === 'authenticated');
+    carlSocket.send({ op: 'subscribe', channels: ['orders', 'balances', 'trades.BTC-USDT'] });
+    const other = await openMarketSocket();
+    other.send({ op: 'subscribe', channels: ['trades.BTC-USDT'] });
+    await other.received('subscribed', (f) => f.event === 'subscribed');
+    const isPrivate = (f: { type?: string }) => f.type === 'order' || f.type === 'balance';
+
+    // half of carl's bid fills while he may act: its order and his balances stream to him
+    const bid = await place(carl, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '20500', amount: '0.002' });
+    await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '20500', amount: '0.001' });
+    await carlSocket.received('the fill on orders', (f) => f.channel === 'orders' && f.filled_amount === '0.00100000');
+    await carlSocket.received('his balances', (f) => f.channel === 'balances');
+
+    const disabled = await stack.api.put(`/v1/ops/users/${carl.id}/disabled`, { disabled: true }, { token: stack.admin.token });
+    expect(disabled.status).toBe(200);
+    const ended = await carlSocket.received('private channels ended', (f) => f.event === 'unauthenticated', 1_000);
+    expect(ended).toEqual({ event: 'unauthenticated', message: 'this account is disabled', channels: ['orders', 'balances'] });
+    const privateFrames = carlSocket.frames.filter(isPrivate).length;
+    carlSocket.send({ op: 'subscribe', channels: ['balances'] });
+    await carlSocket.received('subscribe refused', (f) => f.event === 'error' && f.channel === 'balances');
+    carlSocket.send({ op: 'auth', token: carl.token });
+    await carlSocket.received('sign-in refused', (f) => f.event === 'error' && f.message === 'this account is disabled');
+
+    // the rest of his bid fills: both sockets see the trade, carl's socket no longer his order or balances
+    await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '20500', amount: '0.001' });
+    const trades = (s: { frames: any[] }) => s.frames.filter((f) => f.channel === 'trades.BTC-USDT' && Number(f.price) === 20500);
+    await other.received('both trades on the public socket', () => trades(other).length === 2);
+    await carlSocket.received("the second trade on carl's public channel", () => trades(carlSocket).length === 2);
+    await waitUntil("carl's bid settled", async () => {
+      const [order] = await stack.db.sql`select status from orders where id = ${bid.body.id}`;
+      if (order?.status !== 'filled') throw new Error(String(order?.status));
+    });
+    await sleep(500); // balances are published a read after settling
+    expect(carlSocket.frames.filter(isPrivate).length).toBe(privateFrames);
+    carlSocket.socket.close();
+    other.socket.close();
+  });
 });
 
 describe('trigger orders', () => {

@@ -4,34 +4,46 @@
  * subscribes again), `trades.<pair>`, `ticker.<pair>` and `candles.<pair>.<period>`; after
  * `{"op":"auth","token":"<access token>"}` also `orders` and `balances`, the caller's own. Only pairs whose engine runs
  * in this process are served (ARCHITECTURE.md, "Exchange").
+ *
+ * A frame that is not one of these (socket-requests.ts) is answered `{"event":"error","message","errors":[{"path",
+ * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009. A sign-in lasts while its token is
+ * valid and its user may act (api/http/socket-access.ts): when the token expires, or the user is disabled or their
+ * allow-list no longer takes the socket's address, the socket is sent `{"event":"unauthenticated","message",
+ * "channels"}` (the private subscriptions that ended) within a second and keeps its public channels; `auth` again
+ * to go on.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CANDLE_PERIODS } from '../../services/exchange/candles-store.js';
 import { levelRows, type FeedMessage } from '../../services/exchange/market-feed.js';
 import type { ApiDeps } from '../context.js';
+import { upgradeRequestIp } from '../http/client-ip.js';
+import { SocketAccess } from '../http/socket-access.js';
 import { feedFrame } from './feed-frames.js';
+import { parseSocketRequest } from './socket-requests.js';
 
 const PUBLIC = new RegExp(
   `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
 );
+const PRIVATE_CHANNELS = ['orders', 'balances'];
 const MAX_MESSAGE_BYTES = 16 * 1024;
 
 export function attachMarketSocket(server: Server, deps: ApiDeps): WebSocketServer {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (request, socket, head) => {
-    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/v1/ws') {
+    // the path as sent, not parsed as a URL: `new URL` throws on targets like `//`, and a throw here ends the process
+    if (request.url?.split('?', 1)[0] !== '/v1/ws') {
       socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => session(ws, deps));
+    const ip = upgradeRequestIp(request, deps.settings.trustProxy);
+    sockets.handleUpgrade(request, socket, head, (ws) => session(ws, deps, ip));
   });
   return sockets;
 }
 
-function session(ws: WebSocket, deps: ApiDeps): void {
+function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
   const { exchange } = deps;
-  let userId: string | null = null;
   const subscriptions = new Map<string, () => void>();
   const send = (message: object) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
@@ -40,12 +52,20 @@ function session(ws: WebSocket, deps: ApiDeps): void {
     if (ws.readyState === ws.OPEN) ws.send(feedFrame(message));
   };
   const fail = (message: string, channel?: string) => send({ event: 'error', message, ...(channel ? { channel } : {}) });
+  const unsubscribe = (channel: string): boolean => {
+    subscriptions.get(channel)?.();
+    return subscriptions.delete(channel);
+  };
+  const access = new SocketAccess(deps, ip, (reason) => {
+    const ended = PRIVATE_CHANNELS.filter(unsubscribe);
+    send({ event: 'unauthenticated', message: reason, channels: ended });
+  });
 
   const subscribe = (channel: string) => {
-    subscriptions.get(channel)?.();
-    if (channel === 'orders' || channel === 'balances') {
-      if (!userId) return fail('authenticate first: {"op":"auth","token":"<access token>"}', channel);
-      subscriptions.set(channel, exchange.feed.subscribe(`${channel}:${userId}`, deliver));
+    unsubscribe(channel);
+    if (PRIVATE_CHANNELS.includes(channel)) {
+      if (!access.userId) return fail('authenticate first: {"op":"auth","token":"<access token>"}', channel);
+      subscriptions.set(channel, exchange.feed.subscribe(`${channel}:${access.userId}`, deliver));
       return send({ event: 'subscribed', channel });
     }
     const match = PUBLIC.exec(channel);
@@ -73,37 +93,33 @@ function session(ws: WebSocket, deps: ApiDeps): void {
   };
 
   ws.on('message', (data) => {
-    let message: { op?: unknown; channels?: unknown; token?: unknown };
-    try {
-      message = JSON.parse(String(data)) as typeof message;
-    } catch {
-      return fail('messages are JSON objects');
+    const parsed = parseSocketRequest(String(data));
+    if ('issues' in parsed) {
+      const message = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      return send({ event: 'error', message, errors: parsed.issues });
     }
-    const channels = Array.isArray(message.channels) ? message.channels.filter((c): c is string => typeof c === 'string') : [];
-    switch (message.op) {
+    const { request } = parsed;
+    switch (request.op) {
       case 'subscribe':
-        return channels.forEach(subscribe);
+        return request.channels.forEach(subscribe);
       case 'unsubscribe':
-        for (const channel of channels) {
-          subscriptions.get(channel)?.();
-          subscriptions.delete(channel);
-        }
-        return;
+        return request.channels.forEach(unsubscribe);
       case 'auth':
-        if (typeof message.token !== 'string') return fail('auth needs a token');
-        return void deps.tokens.verifyAccess(message.token).then(
-          (id) => {
-            userId = id;
-            send(id ? { event: 'authenticated' } : { event: 'error', message: 'invalid or expired token' });
+        return void access.signIn(request.token).then(
+          (refusal) => (refusal ? fail(refusal) : send({ event: 'authenticated' })),
+          (error: unknown) => {
+            deps.log.warn({ err: error }, 'market socket: could not check a sign-in');
+            fail('could not check the token: try again');
           },
-          () => fail('invalid or expired token'),
         );
-      default:
-        return fail('op must be subscribe, unsubscribe or auth');
     }
   });
+  // a frame the protocol refuses (over MAX_MESSAGE_BYTES, not UTF-8): ws has closed the socket with its code (1009,
+  // 1007…); an 'error' event nobody listens to would throw and end the process
+  ws.on('error', (error) => deps.log.debug({ err: error }, 'market socket: a client broke the protocol'));
   ws.on('close', () => {
-    for (const unsubscribe of subscriptions.values()) unsubscribe();
+    access.close();
+    for (const stop of subscriptions.values()) stop();
     subscriptions.clear();
   });
 }

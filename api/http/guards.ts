@@ -38,12 +38,19 @@ export interface Guards {
   admin: MiddlewareHandler<AppEnv>;
 }
 
+/** Why a known user may not act from `ip` now, or null: asked of every request and of every websocket's sign-in. */
+export function principalRefusal(user: Principal, ip: string): ApiError | null {
+  if (user.disabled) return unauthenticated('this account is disabled');
+  if (!user.allowsIp(ip)) return new ApiError(ErrorCode.IpNotAllowed, 'requests from this IP address are not on your allow-list');
+  return null;
+}
+
 export function createGuards(deps: ApiDeps): Guards {
   const apiKeyUse = new ApiKeyUse(deps.sql, deps.log);
 
   async function fromBearer(token: string): Promise<Principal> {
-    const userId = await deps.tokens.verifyAccess(token);
-    const user = userId ? await deps.users.principal(userId) : null;
+    const access = await deps.tokens.verifyAccess(token);
+    const user = access ? await deps.users.principal(access.userId) : null;
     if (!user) throw unauthenticated('the access token is invalid or expired');
     return user;
   }
@@ -98,10 +105,8 @@ export function createGuards(deps: ApiDeps): Guards {
       } else {
         throw unauthenticated('send a bearer access token or a signed API key request');
       }
-      if (user.disabled) throw unauthenticated('this account is disabled');
-      if (!user.allowsIp(clientIp(c, deps.settings.trustProxy))) {
-        throw new ApiError(ErrorCode.IpNotAllowed, 'requests from this IP address are not on your allow-list');
-      }
+      const refusal = principalRefusal(user, clientIp(c, deps.settings.trustProxy));
+      if (refusal) throw refusal;
       if (options.roles && !options.roles.includes(user.role)) {
         throw new ApiError(ErrorCode.Forbidden, `this needs the ${options.roles.join(' or ')} role`);
       }

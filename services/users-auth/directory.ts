@@ -3,6 +3,7 @@
  * live until the row changes; the database says so through LISTEN/NOTIFY (db/migrations/008_cache_invalidation.sql,
  * platform/db/invalidations.ts), so disabling a user, revoking a key or changing a role or an allow-list reaches
  * every API process within milliseconds. Until invalidations are known to arrive, every lookup reads the database.
+ * Whoever holds a user's access beyond one request (a websocket) watches the user and asks again when told.
  */
 import { InvalidatedCache } from '../../platform/cache/invalidated-cache.js';
 import { unseal } from '../../platform/crypto/sealed.js';
@@ -38,6 +39,7 @@ export class UserDirectory {
   private readonly apiKeys: InvalidatedCache<ActiveApiKey>;
   /** Emails to ids: any change to a user forgets them all, since the change names the user by id. */
   private readonly idsByEmail: InvalidatedCache<string>;
+  private readonly userWatchers = new Map<string, Set<() => void>>();
 
   constructor(db: Db, apiKeySealingKey: Buffer) {
     this.principals = new InvalidatedCache(async (id) => {
@@ -65,6 +67,14 @@ export class UserDirectory {
       invalidate: () => this.idsByEmail.clear(),
       setLive: (live) => this.idsByEmail.setLive(live),
     });
+    // after the principals: a watcher told of a change reads the changed row, not the forgotten entry
+    invalidations.register('users', {
+      invalidate: (id) => this.tellWatchers(id),
+      // back from an outage, changes made meanwhile were missed: every watcher asks again (going down changes nothing)
+      setLive: (live) => {
+        if (live) for (const id of this.userWatchers.keys()) this.tellWatchers(id);
+      },
+    });
     invalidations.register('api_keys', this.apiKeys);
   }
 
@@ -75,6 +85,26 @@ export class UserDirectory {
   userChanged(id: string): void {
     this.principals.invalidate(id);
     this.idsByEmail.clear();
+    this.tellWatchers(id);
+  }
+
+  /**
+   * Calls `changed` whenever the user's entry is forgotten (their row changed, on this process or another) and when
+   * the invalidations come back after an outage, so that a holder of the user's access asks principal() again.
+   * Returns the way to stop watching.
+   */
+  watchUser(id: string, changed: () => void): () => void {
+    let watchers = this.userWatchers.get(id);
+    if (!watchers) this.userWatchers.set(id, (watchers = new Set()));
+    watchers.add(changed);
+    return () => {
+      watchers.delete(changed);
+      if (watchers.size === 0 && this.userWatchers.get(id) === watchers) this.userWatchers.delete(id);
+    };
+  }
+
+  private tellWatchers(id: string): void {
+    for (const changed of this.userWatchers.get(id) ?? []) changed();
   }
 
   /** This process revoked or changed the key: forget it now, as userChanged. */

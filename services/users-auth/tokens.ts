@@ -24,6 +24,12 @@ export interface TokenPair {
   expiresIn: number;
 }
 
+/** What a valid access token proves: whom it is for, and until when (a holder beyond one request must stop then). */
+export interface VerifiedAccess {
+  readonly userId: string;
+  readonly expiresAtMs: number;
+}
+
 export class Tokens {
   /** Imported once: importing the raw secret on every verification costs more than the HMAC itself. */
   private readonly key: Promise<webcrypto.CryptoKey>;
@@ -33,7 +39,7 @@ export class Tokens {
    * An entry proves only what verification proved; its expiry is checked on every use, and whether the user may still
    * act is the user directory's question, asked on every request.
    */
-  private readonly verifiedAccess = new Map<string, { userId: string; expiresAtMs: number }>();
+  private readonly verifiedAccess = new Map<string, VerifiedAccess>();
 
   constructor(private readonly settings: TokenSettings) {
     this.key = webcrypto.subtle.importKey('raw', deriveKey(settings.secretKey, 'jwt'), { name: 'HMAC', hash: 'SHA-256' }, false, [
@@ -66,21 +72,23 @@ export class Tokens {
     return { accessToken, refreshToken, expiresIn: this.settings.accessTtlSeconds };
   }
 
-  /** The user id of a valid access token, or null. */
-  async verifyAccess(token: string): Promise<string | null> {
+  /** Whom a valid access token is for and until when, or null. */
+  async verifyAccess(token: string): Promise<VerifiedAccess | null> {
     const known = this.verifiedAccess.get(token);
     if (known) {
-      if (Date.now() < known.expiresAtMs) return known.userId;
+      if (Date.now() < known.expiresAtMs) return known;
       this.verifiedAccess.delete(token);
     }
     const payload = await this.verify(token, 'access');
-    if (!payload?.sub) return null;
-    if (payload.exp !== undefined) this.rememberAccess(token, payload.sub, payload.exp * 1000);
-    return payload.sub;
+    // every access token issued here expires: one that does not was not issued here
+    if (!payload?.sub || payload.exp === undefined) return null;
+    const access = { userId: payload.sub, expiresAtMs: payload.exp * 1000 };
+    this.rememberAccess(token, access);
+    return access;
   }
 
-  private rememberAccess(token: string, userId: string, expiresAtMs: number): void {
-    this.verifiedAccess.set(token, { userId, expiresAtMs });
+  private rememberAccess(token: string, access: VerifiedAccess): void {
+    this.verifiedAccess.set(token, access);
     if (this.verifiedAccess.size > MAX_VERIFIED_TOKENS) this.verifiedAccess.delete(this.verifiedAccess.keys().next().value!);
   }
 

@@ -3,6 +3,7 @@
  * process (which runs the matching engines) is killed with SIGKILL, idle and mid-stream, and comes back with the same
  * book, no lost or doubled trade, and clean audits.
  */
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,24 @@ const balance = async (user: { token: string }, currency: string) =>
   (await stack.api.get('/v1/balances', { token: user.token })).body.data.find(
     (b: { currency: string }) => b.currency === currency,
   );
+/** A market websocket keeping every frame it receives, with a way to wait for one. */
+const openMarketSocket = async () => {
+  const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/v1/ws`);
+  const frames: any[] = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const received = async (what: string, match: (frame: any) => boolean, timeoutMs?: number) => {
+    await waitUntil(
+      what,
+      async () => {
+        if (!frames.some(match)) throw new Error('not yet');
+      },
+      { timeoutMs, intervalMs: 10 },
+    );
+    return frames.find(match);
+  };
+  return { socket, frames, send: (message: object) => socket.send(JSON.stringify(message)), received };
+};
 const market = async () => (await stack.api.get('/v1/ops/markets/BTC-USDT', { token: stack.admin.token })).body;
 /** After a restart the API answers before it leads the pair again (the dead process's lock must free first). */
 const restartApi = async () => {
@@ -117,23 +136,11 @@ describe('trading over HTTP', () => {
 
 describe('market data', () => {
   it('streams book updates without gaps, trades, ticker and private orders while two users trade; serves candles', async () => {
-    const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/v1/ws`);
-    const messages: any[] = [];
-    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    socket.send(JSON.stringify({ op: 'auth', token: bob.token }));
-    await waitUntil('authenticated', async () => {
-      if (!messages.some((m) => m.event === 'authenticated')) throw new Error('not yet');
-    });
-    socket.send(
-      JSON.stringify({
-        op: 'subscribe',
-        channels: ['book.BTC-USDT', 'trades.BTC-USDT', 'ticker.BTC-USDT', 'candles.BTC-USDT.1m', 'orders'],
-      }),
-    );
-    await waitUntil('the book snapshot', async () => {
-      if (!messages.some((m) => m.type === 'snapshot')) throw new Error('not yet');
-    });
+    const { socket, frames: messages, send, received } = await openMarketSocket();
+    send({ op: 'auth', token: bob.token });
+    await received('authenticated', (m) => m.event === 'authenticated');
+    send({ op: 'subscribe', channels: ['book.BTC-USDT', 'trades.BTC-USDT', 'ticker.BTC-USDT', 'candles.BTC-USDT.1m', 'orders'] });
+    await received('the book snapshot', (m) => m.type === 'snapshot');
 
     for (let i = 0; i < 10; i++) {
       await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: String(60_000 + i), amount: '0.002' });
@@ -175,6 +182,91 @@ describe('market data', () => {
     expect(volume).toBeGreaterThanOrEqual(10);
     expect(candles.body.data.at(-1)).toMatchObject({ close: lastTrade.price });
     expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=2m')).status).toBe(400);
+  });
+  it('answers every malformed frame with an error and goes on serving; nothing a client sends ends the API', async () => {
+    const { socket, frames, send, received } = await openMarketSocket();
+    const malformed: Array<[string, string]> = [
+      ['null', 'message'],
+      ['42', 'message'],
+      ['[]', 'message'],
+      ['"subscribe"', 'message'],
+      ['{"op":', 'message'],
+      ['{}', 'op'],
+      ['{"op":"dance"}', 'op'],
+      ['{"op":"subscribe"}', 'channels'],
+      ['{"op":"subscribe","channels":"trades.BTC-USDT"}', 'channels'],
+      ['{"op":"unsubscribe","channels":[1]}', 'channels.0'],
+      ['{"op":"auth","token":null}', 'token'],
+    ];
+    for (const [frame] of malformed) socket.send(frame);
+    await received('an error for each frame', () => frames.length === malformed.length);
+    expect(frames.map((f) => [f.event, f.errors.map((e: { path: string }) => e.path)])).toEqual(
+      malformed.map(([, path]) => ['error', [path]]),
+    );
+    expect(frames[0].message).toBe('message: Invalid input: expected object, received null');
+
+    // a frame over 16 KiB closes its socket with 1009 (message too big); a broken upgrade request is refused
+    const big = await openMarketSocket();
+    const closed = new Promise<number>((resolve) => big.socket.once('close', resolve));
+    big.socket.send(JSON.stringify({ op: 'subscribe', channels: Array(4_000).fill('trades.BTC-USDT') }));
+    expect(await closed).toBe(1009);
+    const port = new URL(stack.url).port;
+    const raw = connect(Number(port), '127.0.0.1', () =>
+      raw.write('GET // HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+    );
+    await new Promise((resolve) => raw.once('close', resolve));
+
+    // the first socket is still open on the same process, and serves
+    send({ op: 'subscribe', channels: ['trades.BTC-USDT'] });
+    expect(await received('subscribed', (f) => f.event === 'subscribed')).toEqual({
+      event: 'subscribed',
+      channel: 'trades.BTC-USDT',
+    });
+    expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=1m')).status).toBe(200);
+    socket.close();
+  });
+
+  it("ends a disabled user's private channels within a second, refuses them again, and public channels go on", async () => {
+    const carl = await stack.api.signUp('carl-ws@example.com');
+    await fund(stack, carl.id, 'USDT', '1000.000000');
+    const carlSocket = await openMarketSocket();
+    carlSocket.send({ op: 'auth', token: carl.token });
+    await carlSocket.received('authenticated', (f) => f.event === 'authenticated');
+    carlSocket.send({ op: 'subscribe', channels: ['orders', 'balances', 'trades.BTC-USDT'] });
+    const other = await openMarketSocket();
+    other.send({ op: 'subscribe', channels: ['trades.BTC-USDT'] });
+    await other.received('subscribed', (f) => f.event === 'subscribed');
+    const isPrivate = (f: { type?: string }) => f.type === 'order' || f.type === 'balance';
+
+    // half of carl's bid fills while he may act: its order and his balances stream to him
+    const bid = await place(carl, { pair: 'BTC-USDT', side: 'buy', type: 'limit', price: '20500', amount: '0.002' });
+    await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '20500', amount: '0.001' });
+    await carlSocket.received('the fill on orders', (f) => f.channel === 'orders' && f.filled_amount === '0.00100000');
+    await carlSocket.received('his balances', (f) => f.channel === 'balances');
+
+    const disabled = await stack.api.put(`/v1/ops/users/${carl.id}/disabled`, { disabled: true }, { token: stack.admin.token });
+    expect(disabled.status).toBe(200);
+    const ended = await carlSocket.received('private channels ended', (f) => f.event === 'unauthenticated', 1_000);
+    expect(ended).toEqual({ event: 'unauthenticated', message: 'this account is disabled', channels: ['orders', 'balances'] });
+    const privateFrames = carlSocket.frames.filter(isPrivate).length;
+    carlSocket.send({ op: 'subscribe', channels: ['balances'] });
+    await carlSocket.received('subscribe refused', (f) => f.event === 'error' && f.channel === 'balances');
+    carlSocket.send({ op: 'auth', token: carl.token });
+    await carlSocket.received('sign-in refused', (f) => f.event === 'error' && f.message === 'this account is disabled');
+
+    // the rest of his bid fills: both sockets see the trade, carl's socket no longer his order or balances
+    await place(ann, { pair: 'BTC-USDT', side: 'sell', type: 'limit', price: '20500', amount: '0.001' });
+    const trades = (s: { frames: any[] }) => s.frames.filter((f) => f.channel === 'trades.BTC-USDT' && Number(f.price) === 20500);
+    await other.received('both trades on the public socket', () => trades(other).length === 2);
+    await carlSocket.received("the second trade on carl's public channel", () => trades(carlSocket).length === 2);
+    await waitUntil("carl's bid settled", async () => {
+      const [order] = await stack.db.sql`select status from orders where id = ${bid.body.id}`;
+      if (order?.status !== 'filled') throw new Error(String(order?.status));
+    });
+    await sleep(500); // balances are published a read after settling
+    expect(carlSocket.frames.filter(isPrivate).length).toBe(privateFrames);
+    carlSocket.socket.close();
+    other.socket.close();
   });
 });
 

@@ -14,6 +14,7 @@ import type { Tokens } from '../services/users-auth/tokens.js';
 import type { UserDirectory } from '../services/users-auth/directory.js';
 import type { SettingsResolver } from '../services/settings/client.js';
 import type { DepositAddressProvider } from '../services/deposits/addresses.js';
+import type { ChainReaders } from '../chains/withdrawals/payout-proof.js';
 import type { ApiMetrics } from './http/metrics.js';
 import type { ExchangeService } from '../services/exchange/service.js';
 import type { AccountSettings, WebhookSettings } from '../platform/config.js';
@@ -61,6 +62,8 @@ export interface ApiDeps {
   depositAddresses: Partial<Record<Network, DepositAddressProvider>>;
   /** The EVM chain deposits are collected on, when configured. */
   evm?: EvmApi;
+  /** The chains a payout an operator cites is read on (closing a withdrawal as succeeded); null where not configured. */
+  chains: ChainReaders;
   /** Bet placement's hot path: the open-event cache and the batching placer. */
   betting: { events: BetEventCache; placer: BetPlacer };
   /** Spot orders: this process's matching engines (one per pair it leads) behind the exchange's service. */

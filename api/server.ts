@@ -34,6 +34,7 @@ import { Tokens } from '../services/users-auth/tokens.js';
 import { ensureAdmin } from '../services/users-auth/bootstrap-admin.js';
 import { EvmDepositAddresses } from '../services/deposits/evm-addresses.js';
 import { createEvmProvider } from '../chains/evm/provider.js';
+import { XrplConnection } from '../chains/xrpl/connection.js';
 import { createApiMetrics, observeBetBatches } from './http/metrics.js';
 import { xrplDepositAddresses } from '../services/deposits/xrpl-addresses.js';
 import { Markets } from '../services/exchange/markets.js';
@@ -87,10 +88,13 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     alertRoutes: deriveKey(secretKey, 'alert-routes'),
   };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
+  const evmProvider = config.EVM_RPC_URL ? createEvmProvider(config.EVM_RPC_URL) : null;
   const evmDeposits =
-    config.EVM_RPC_URL && config.EVM_DEPOSIT_MNEMONIC
-      ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, createEvmProvider(config.EVM_RPC_URL), config.EVM_CHAIN_ID)
+    evmProvider && config.EVM_DEPOSIT_MNEMONIC
+      ? new EvmDepositAddresses(sql, config.EVM_DEPOSIT_MNEMONIC, evmProvider, config.EVM_CHAIN_ID)
       : undefined;
+  // connected on first use only: an operator's close of an XRP withdrawal
+  const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
   // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
   const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -136,6 +140,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       ...(evmDeposits ? { evm: evmDeposits } : {}),
     },
     evm: evmDeposits,
+    chains: { evm: evmProvider, xrpl },
     betting: {
       events: new BetEventCache(sql, config.BET_EVENT_CACHE_MS),
       placer: new BetPlacer(sql, {
@@ -171,7 +176,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       await markets.close();
       nonces.close();
       deps.mailer?.close();
-      await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close()]);
+      await Promise.allSettled([caches.close(), sql.end({ timeout: 5 }), connection.close(), xrpl.close()]);
     },
   };
 }

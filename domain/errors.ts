@@ -56,6 +56,7 @@ export const ErrorCode = {
   QuoteExpired: 'quote_expired',
   InventoryInsufficient: 'inventory_insufficient',
   DepositNotCancellable: 'deposit_not_cancellable',
+  PayoutUnproven: 'payout_unproven',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

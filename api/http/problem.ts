@@ -92,6 +92,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.EventNotOpen:
     case ErrorCode.PairDisabled:
     case ErrorCode.InventoryInsufficient:
+    case ErrorCode.PayoutUnproven:
       return 422;
     case ErrorCode.TooManyAttempts:
     case ErrorCode.RateLimited:

@@ -32,6 +32,8 @@ const ProviderRoutes = z.object({
 
 export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const withdrawals = withdrawalDeps(deps);
+  // a close as succeeded reads the payout it cites on the withdrawal's chain
+  const closing = { ...withdrawals, currencies: deps.currencies, chains: deps.chains };
 
   app.openapi(
     guardedRoute(guards.operator, {
@@ -76,6 +78,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     action: A,
     summary: string,
     request: Q,
+    refusals: number[] = [],
   ) =>
     guardedRoute(guards.operator, {
       method: 'post',
@@ -83,7 +86,7 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
       tags: ['operations'],
       summary,
       request,
-      responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415) },
+      responses: { 200: jsonResponse('Decided', StatusAnswer), ...problems(400, 401, 403, 404, 409, 415, ...refusals) },
     });
 
   app.openapi(
@@ -106,7 +109,8 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   app.openapi(
     decisionRoute(
       'close',
-      'Close a withdrawal that failed or has no final status: succeeded posts the hold, failed releases it',
+      'Close a withdrawal that failed or has no final status: failed releases the hold; succeeded posts it, only with a ' +
+        'transaction its chain shows paying the withdrawal (tx_hash, else its own payout; 422 payout_unproven if not)',
       {
         params: IdParam,
         ...jsonBody(
@@ -117,10 +121,11 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
           }),
         ),
       },
+      [422, 503],
     ),
     async (c) => {
       const body = c.req.valid('json');
-      const status = await closeWithdrawal(withdrawals, c.req.valid('param').id, {
+      const status = await closeWithdrawal(closing, c.req.valid('param').id, {
         operatorId: c.get('user').id,
         outcome: body.outcome,
         txHash: body.tx_hash,

@@ -1,6 +1,6 @@
 /**
- * Reading Payments off the wire: transaction stream messages and account_tx entries, in rippled's API v1 and v2
- * shapes, become XrplPayment records. Only validated Payments are returned; everything else is null.
+ * Reading Payments off the wire: transaction stream messages, account_tx entries and tx answers, in rippled's API v1
+ * and v2 shapes, become XrplPayment records. Only validated Payments are returned; everything else is null.
  */
 import type { DeliveredAmount, XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
@@ -53,6 +53,20 @@ export function fromAccountTxEntry(entry: Json): WireTransaction {
     ledgerIndex: entry.ledger_index,
     closeTimeIso: entry.close_time_iso,
     validated: entry.validated,
+  };
+}
+
+/** A `tx` answer: API v2 has `tx_json` beside `hash` and `meta`; v1 has the transaction's fields at its top level. */
+export function fromTxAnswer(answer: Json): WireTransaction {
+  const tx = answer.tx_json ?? answer;
+  if (!isObject(tx)) throw new MalformedTransaction('tx answer without a transaction');
+  return {
+    tx,
+    meta: answer.meta,
+    hash: answer.hash,
+    ledgerIndex: answer.ledger_index,
+    closeTimeIso: answer.close_time_iso,
+    validated: answer.validated,
   };
 }
 

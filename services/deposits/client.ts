@@ -41,8 +41,8 @@ export type { Deposit } from './store.js';
 export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
 export type { InvoiceOwner } from './invoice-destinations.js';
 export type { DepositAddress, DepositAddressProvider } from './addresses.js';
-/** Collection finds whose deposit address a wallet is. */
-export { depositAddressesByAddress } from './evm-addresses-store.js';
+/** Collection finds whose deposit address a wallet is; reconciliation reads every deposit wallet. */
+export { depositAddressesByAddress, depositWallets } from './evm-addresses-store.js';
 /** The newest block the EVM listener has recorded: reads of the chain there agree with what Sluice knows of it. */
 export { checkpointOf } from './evm-observations.js';
 

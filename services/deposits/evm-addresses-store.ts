@@ -45,6 +45,15 @@ export async function depositAddressesByAddress(db: Db, addresses: string[]): Pr
   return found;
 }
 
+/** Every wallet deposits land in: users' deposit addresses and invoices' own addresses (both hot custody, both swept). */
+export async function depositWallets(db: Db): Promise<string[]> {
+  const rows = await db`
+    select address from evm_deposit_addresses
+    union all
+    select address from invoice_destinations where network = 'evm'`;
+  return rows.map((r) => r.address as string);
+}
+
 /**
  * Addresses handed out after `afterIndex`, and those among `gaps` (indexes below it not seen yet): an index is taken
  * before its row commits, so rows commit out of index order and a lower one can appear after a higher one was read.

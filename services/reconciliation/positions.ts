@@ -1,8 +1,9 @@
 /**
  * Where each custody account stands: its ledger balance, what its wallets hold on chain (read in JSON-RPC batches:
- * ethers sends the concurrent reads of one tick as one batch), and the known reasons the two differ. EVM balances are
- * read at the listener's checkpoint, the newest block whose deposits and mined sends are recorded, so what is on its
- * way is known for exactly the blocks read.
+ * ethers sends the concurrent reads of one tick as one batch), and the known reasons the two differ. The wallets are
+ * the registered custody addresses and every deposit wallet (users' and invoices': what lands there is hot custody).
+ * EVM balances are read at the listener's checkpoint, the newest block whose deposits and mined sends are recorded,
+ * so what is on its way is known for exactly the blocks read.
  */
 import type { JsonRpcProvider } from 'ethers';
 import { decode } from 'xrpl';
@@ -14,7 +15,7 @@ import { tokenBalance } from '../../chains/evm/provider.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Currency } from '../../domain/currencies.js';
-import { checkpointOf } from '../deposits/client.js';
+import { checkpointOf, depositWallets } from '../deposits/client.js';
 import { custodyAddresses } from './store.js';
 
 export interface EvmReadDeps {
@@ -66,10 +67,10 @@ export function evmHoldings<W extends { address: string }>(
 
 async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<WalletHolding[]> {
   const registered = await custodyAddresses(sql, evm.chain);
-  const deposits = await sql`select address from evm_deposit_addresses`;
+  const deposits = await depositWallets(sql);
   const wallets = [
     ...registered.map((a) => ({ address: a.address, account: a.account, deposit: false })),
-    ...deposits.map((d) => ({ address: d.address as string, account: hotCustodyAccount(evm.chain), deposit: true })),
+    ...deposits.map((address) => ({ address, account: hotCustodyAccount(evm.chain), deposit: true })),
   ];
   return (await evmHoldings(evm, wallets, block)).map((h) => ({ ...h, target: h.address }));
 }

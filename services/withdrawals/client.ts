@@ -12,7 +12,7 @@ import type { Db, Sql } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
-import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import { operatorMayClose, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
   approveWithdrawalUpdate,
   closeWithdrawalUpdate,
@@ -29,6 +29,7 @@ import {
   type WithdrawalWorkflow,
 } from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
+import { ensurePaidBy, type PayoutEvidenceDeps } from './payout-evidence.js';
 
 /** Operators' reads: the queues, one withdrawal's history, the counts waiting on them, volumes per day, providers. */
 export {
@@ -175,9 +176,19 @@ export function rejectWithdrawal(
   return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
 }
 
-/** An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases it. */
-export async function closeWithdrawal(deps: WithdrawalDeps, id: string, close: CloseWithdrawal): Promise<WithdrawalStatus> {
-  const status = await decide(deps, id, closeWithdrawalUpdate, close);
+/**
+ * An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases
+ * it. Succeeded only with a transaction the withdrawal's chain shows paying it (payout-evidence.ts).
+ */
+export async function closeWithdrawal(
+  deps: WithdrawalDeps & PayoutEvidenceDeps,
+  id: string,
+  close: CloseWithdrawal,
+): Promise<WithdrawalStatus> {
+  const withdrawal = await existingWithdrawal(deps.sql, id);
+  // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
+  if (close.outcome === 'succeeded' && operatorMayClose(withdrawal.status)) await ensurePaidBy(deps, withdrawal, close.txHash);
+  const status = await updateWithdrawal(deps.temporal.client, id, closeWithdrawalUpdate, close);
   deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
   return status;
 }

@@ -110,6 +110,13 @@ export async function withdrawalByKey(db: Db, userId: string, idempotencyKey: st
   return row ? toWithdrawal(row) : null;
 }
 
+/** Another withdrawal this transaction is recorded for (its payout, or the one its close cited), if any. */
+export async function otherWithdrawalOfTransaction(db: Db, txHash: string, exceptId: string): Promise<string | null> {
+  const [row] = await db`
+    select id from withdrawals where lower(tx_hash) = ${txHash.toLowerCase()} and id <> ${exceptId} limit 1`;
+  return row ? (row.id as string) : null;
+}
+
 export async function withdrawalEvents(db: Db, id: string): Promise<WithdrawalEvent[]> {
   const rows = await db`select status, actor, detail, at from withdrawal_events where withdrawal_id = ${id} order by id`;
   return rows.map((r) => ({ status: r.status, actor: r.actor, detail: r.detail, at: r.at }));

@@ -1,7 +1,9 @@
 /**
  * ETH and USDT withdrawals end to end on anvil, through the real API, worker, EVM listener and SMTP sink: the code
  * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
- * the second hot wallet; a worker killed right after the broadcast leaves exactly one on-chain transaction.
+ * the second hot wallet; a reverted payout never counted as paid (an operator's close as succeeded needs a transaction
+ * the chain shows paying the withdrawal); a worker killed right after the broadcast leaves exactly one on-chain
+ * transaction.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits } from 'ethers';
@@ -115,6 +117,66 @@ describe('EVM withdrawals end to end', () => {
     ]);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+
+  it('never counts a reverted payout as paid: a close as succeeded must cite a transaction paying the withdrawal', async () => {
+    // a contract that refuses every payment: a payout to it (21,000 gas, none left for its code) reverts
+    const refuser = Wallet.createRandom().address;
+    await provider.send('anvil_setCode', [refuser, '0x60006000fd']);
+    const requestReverted = async (email: string) => {
+      const user = await stack.api.signUp(email);
+      await fund(stack, user.id, 'ETH', '1');
+      const id = await withdrawAndApprove({ ...user, email }, { currency: 'ETH', amount: '0.01', address: refuser }, email);
+      await waitStatus(user.token, id, 'failed_awaiting_operator');
+      return { user, id, payout: (await statusOf(user.token, id)).tx_hash as string };
+    };
+    const first = await requestReverted('evm-reverted@example.com');
+    const second = await requestReverted('evm-reverted-2@example.com');
+    expect((await statusOf(first.user.token, first.id)).history.at(-1)).toMatchObject({
+      detail: { reason: `the payout transaction ${first.payout} reverted`, txHash: first.payout },
+    });
+    const close = (id: string, body: object) =>
+      stack.api.post(`/v1/ops/withdrawals/${id}/close`, body, { token: stack.admin.token });
+    const refusal = async (id: string, body: object) => {
+      const answer = await close(id, { note: 'paid, says the hot wallet', ...body });
+      expect(answer.body).toMatchObject({ status: 422, code: 'payout_unproven', errors: [{ path: 'tx_hash' }] });
+      return answer.body.errors[0].message as string;
+    };
+
+    // the reverted payout, cited or taken as the withdrawal's own; a hash no block holds; a payment of another amount
+    expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: first.payout })).toBe(
+      `${first.payout} reverted: it paid nothing`,
+    );
+    expect(await refusal(first.id, { outcome: 'succeeded' })).toBe(`${first.payout} reverted: it paid nothing`);
+    expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: `0x${'ab'.repeat(32)}` })).toMatch(/is not in a block/);
+    expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: 'not-a-hash' })).toMatch(/is not an EVM transaction hash/);
+    await provider.send('anvil_setCode', [refuser, '0x']);
+    const payer = await fundedWallet(provider, '1');
+    const tooMuch = (await (await payer.sendTransaction({ to: refuser, value: parseEther('0.02') })).wait())!.hash;
+    expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: tooMuch })).toMatch(/does not pay the withdrawal's amount/);
+    expect(await balanceIn(first.user.token, 'ETH')).toMatchObject({ pending: '0.011000000000000000' });
+
+    // an operator pays the second by hand and closes it as succeeded citing that payment, which then proves no other
+    const byHand = (await (await payer.sendTransaction({ to: refuser, value: parseEther('0.01') })).wait())!.hash;
+    expect((await close(second.id, { outcome: 'succeeded', tx_hash: byHand, note: 'paid by hand' })).body).toEqual({
+      status: 'closed',
+    });
+    await waitStatus(second.user.token, second.id, 'closed');
+    expect(await balanceIn(second.user.token, 'ETH')).toMatchObject({
+      posted: '0.989000000000000000',
+      pending: '0.000000000000000000',
+    });
+    expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: byHand })).toBe(
+      `${byHand} is recorded for withdrawal ${second.id}`,
+    );
+
+    // closing the first as failed still works: the held funds come back
+    expect((await close(first.id, { outcome: 'failed', note: 'reverted on chain' })).body).toEqual({ status: 'closed' });
+    await waitStatus(first.user.token, first.id, 'closed');
+    expect(await balanceIn(first.user.token, 'ETH')).toMatchObject({
+      posted: '1.000000000000000000',
+      pending: '0.000000000000000000',
+    });
   });
 
   it('leaves exactly one on-chain transaction when the worker is killed right after the broadcast', async () => {

@@ -1,8 +1,8 @@
 /**
  * Reconciliation on anvil through the real API, worker, EVM listener and SMTP sink: custody wallets topped up from
- * outside, deposits credited and swept, withdrawals paid; the top-ups and the payouts' gas are booked and every custody
- * account matches its wallets. Then ETH leaves the hot wallet behind Sluice's back, and exactly that is reported, with
- * an operator alert; a wallet under its expected minimum is reported too.
+ * outside, deposits and an invoice's payment credited and swept, withdrawals paid; the top-ups and the payouts' gas
+ * are booked and every custody account matches its wallets. Then ETH leaves the hot wallet behind Sluice's back, and
+ * exactly that is reported, with an operator alert; a wallet under its expected minimum is reported too.
  */
 import { Contract, NonceManager, Wallet, parseEther, parseUnits, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { formatAmount, parseAmount } from '../../domain/money.js';
 import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, testProvider } from '../support/evm.js';
+import { signUpMerchant } from '../support/merchant.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
 import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
@@ -83,7 +84,7 @@ async function withdraw(user: { token: string; email: string }, body: object, ke
 
 describe('reconciliation of custody with the chain', () => {
   it(
-    'books top-ups and payout gas, and finds no unexplained drift after deposits, sweeps and withdrawals',
+    'books top-ups and payout gas, and finds no unexplained drift after deposits, an invoice paid, sweeps and withdrawals',
     { timeout: 240_000 },
     async () => {
       // operators top up the gas keeper and the hot wallet from outside Sluice
@@ -95,12 +96,20 @@ describe('reconciliation of custody with the chain', () => {
       const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
       await (await usdt.getFunction('transfer')(address, parseUnits('200', 6))).wait();
       await (await funder.sendTransaction({ to: address, value: parseEther('1') })).wait();
+      // a merchant's invoice paid in USDT at the invoice's own address, which is swept like a deposit address (the gas
+      // funded for its sweep and not spent stays there: hot custody)
+      const merchant = await signUpMerchant(stack, 'reconcile-merchant@example.com');
+      const invoice = await stack.api.post('/v1/invoices', { amount: '25', currency: 'USDT' }, { token: merchant.token });
+      expect(invoice.status).toBe(201);
+      const paidAt = (await stack.api.post(`/v1/invoices/${invoice.body.id}/checkout`, { currency: 'USDT' })).body.address;
+      await (await usdt.getFunction('transfer')(paidAt, parseUnits('25', 6))).wait();
+      const confirmedSweeps = async (wallet: string) =>
+        (await stack.api.get(`/v1/ops/collections?address=${wallet}`, ops())).body.data.filter(
+          (s: { status: string }) => s.status === 'confirmed',
+        ).length;
       await eventually(
-        'both sweeps confirmed',
-        async () => {
-          const sweeps = (await stack.api.get(`/v1/ops/collections?address=${address}`, ops())).body.data;
-          return sweeps.filter((s: { status: string }) => s.status === 'confirmed').length === 2;
-        },
+        'the deposit address and the invoice address swept',
+        async () => (await confirmedSweeps(address)) === 2 && (await confirmedSweeps(paidAt)) === 1,
         120_000,
       );
 
@@ -126,7 +135,7 @@ describe('reconciliation of custody with the chain', () => {
         formatAmount(await provider.getBalance(gasKeeper.address), 18),
       );
       expect(line(`custody:gas-keeper:${CHAIN}`, 'ETH')).toMatchObject({ drift: '0.000000000000000000' });
-      expect(line(`custody:cold:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '200.000000', chain: '200.000000' });
+      expect(line(`custody:cold:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '225.000000', chain: '225.000000' });
       expect(line(`custody:hot:${CHAIN}`, 'USDT')).toMatchObject({ ledger: '950.000000', chain: '950.000000' });
 
       // the top-ups against external:<chain>, and the payouts' gas in fees:network

@@ -163,6 +163,17 @@ describe('withdrawals without a chain', () => {
     expect((await stack.api.post(`/v1/withdrawals/${created.body.id}/cancel`, undefined, { token: user.token })).status).toBe(
       409,
     );
+    // nothing was sent, so nothing proves it paid: succeeded is refused, naming the transaction it lacks
+    const unproven = await stack.api.post(
+      `/v1/ops/withdrawals/${created.body.id}/close`,
+      { outcome: 'succeeded', note: 'paid, trust me' },
+      { token: stack.admin.token },
+    );
+    expect(unproven.body).toMatchObject({
+      status: 422,
+      code: 'payout_unproven',
+      errors: [{ path: 'tx_hash', message: expect.stringMatching(/^is required: nothing was sent/) }],
+    });
     const closed = await stack.api.post(
       `/v1/ops/withdrawals/${created.body.id}/close`,
       { outcome: 'failed', note: 'no hot wallet configured' },

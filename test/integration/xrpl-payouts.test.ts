@@ -1,4 +1,7 @@
-/** The XRP hot wallet paying withdrawals through the real xrpl.js client, against the rippled double. */
+/**
+ * The XRP hot wallet paying withdrawals through the real xrpl.js client, against the rippled double; and the proof an
+ * operator's close as succeeded needs, read from the ledger.
+ */
 import pino from 'pino';
 import { Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +9,9 @@ import { XrplConnection } from '../../chains/xrpl/connection.js';
 import { XrplHotWallet, payoutKey } from '../../chains/withdrawals/xrpl-hot-wallet.js';
 import { ProviderRefusedError } from '../../chains/withdrawals/provider.js';
 import { payoutByKey } from '../../chains/withdrawals/xrpl-payouts-store.js';
+import { xrplPayoutProof } from '../../chains/withdrawals/payout-proof.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { randomAddress } from '../support/rippled/payments.js';
+import { failedPayment, randomAddress, randomHash } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';
 
 const XRP = 1_000_000n;
@@ -102,5 +106,32 @@ describe('XRP hot wallet', () => {
       expect(await wallet.check(request.withdrawalId, sent[i]!.txHash)).toMatchObject({ state: 'confirmed' });
       expect(fake.balanceOf(request.address)).toBe(2n * XRP);
     }
+  });
+
+  it('proves a payout only by a validated, successful payment delivering its amount to its address and tag', async () => {
+    const request = payout(3n * XRP, randomAddress(), 77n);
+    const expected = { address: request.address, amount: request.amount, destinationTag: 77n, tokenContract: null };
+    const { txHash } = await wallet.send(request);
+    expect(await xrplPayoutProof(xrpl, expected, txHash)).toEqual({ paid: false, reason: 'is not in the ledger' });
+    fake.closeLedger();
+    expect(await xrplPayoutProof(xrpl, expected, txHash)).toEqual({ paid: true });
+    expect(await xrplPayoutProof(xrpl, expected, txHash.toLowerCase())).toEqual({ paid: true });
+    const elsewhere = { paid: false, reason: "does not deliver the withdrawal's amount to its address and destination tag" };
+    expect(await xrplPayoutProof(xrpl, { ...expected, destinationTag: 78n }, txHash)).toEqual(elsewhere);
+    expect(await xrplPayoutProof(xrpl, { ...expected, destinationTag: null }, txHash)).toEqual(elsewhere);
+    expect(await xrplPayoutProof(xrpl, { ...expected, amount: 4n * XRP }, txHash)).toEqual(elsewhere);
+    expect(await xrplPayoutProof(xrpl, { ...expected, address: randomAddress() }, txHash)).toEqual(elsewhere);
+
+    const failed = failedPayment({ from: wallet.address, to: request.address, tag: 77 });
+    fake.closeLedger([failed]);
+    expect(await xrplPayoutProof(xrpl, expected, failed.tx.hash as string)).toEqual({
+      paid: false,
+      reason: `failed on the ledger (${failed.meta.TransactionResult}): it paid nothing`,
+    });
+    expect(await xrplPayoutProof(xrpl, expected, randomHash())).toEqual({ paid: false, reason: 'is not in the ledger' });
+    expect(await xrplPayoutProof(xrpl, expected, `0x${txHash}`)).toEqual({
+      paid: false,
+      reason: 'is not an XRPL transaction hash (64 hex digits)',
+    });
   });
 });

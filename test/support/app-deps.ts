@@ -73,6 +73,7 @@ export async function inProcessDeps(
     metrics: createApiMetrics(),
     log,
     depositAddresses: {},
+    chains: { evm: null, xrpl: null },
     betting: { events: new BetEventCache(sql, 1_000), placer: new BetPlacer(sql) },
     exchange: new ExchangeService(sql, markets),
     rates: caches.rates,

@@ -1,8 +1,14 @@
-/** Reading real mainnet Payments off the wire (stream and account_tx, API v1 and v2), and the deposit rule. */
+/** Reading real mainnet Payments off the wire (stream, account_tx and tx, API v1 and v2), and the deposit rule. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hashes } from 'xrpl';
-import { fromAccountTxEntry, fromStreamMessage, MalformedTransaction, paymentOf } from '../../chains/xrpl/payments.js';
+import {
+  fromAccountTxEntry,
+  fromStreamMessage,
+  fromTxAnswer,
+  MalformedTransaction,
+  paymentOf,
+} from '../../chains/xrpl/payments.js';
 import { depositDecision, type XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 
 type Json = Record<string, any>;
@@ -71,6 +77,29 @@ describe('reading XRPL payments', () => {
       delivered: { kind: 'xrp', drops: 10_000_000_000n },
     });
     expect(payment.closeTime.toISOString()).toBe(new Date((real.close_time + 946_684_800) * 1000).toISOString());
+  });
+
+  it('reads tx answers: v2 has tx_json beside hash and meta, v1 the transaction at its top level', () => {
+    const xrp = fixture('partialPaymentXRP.json');
+    const v2 = {
+      ...xrp,
+      hash: xrp.tx_json.hash,
+      ledger_index: 22420532,
+      close_time_iso: '2016-05-20T10:00:00Z',
+      validated: true,
+    };
+    expect(paymentOf(fromTxAnswer(v2))).toMatchObject({
+      hash: 'A0A074D10355223CBE2520A42F93A52E3CC8B4D692570EB4841084F9BBB39F7A',
+      delivered: { kind: 'xrp', drops: 1_000_000n },
+    });
+    const real = fixture('payment-xrp-38129.json');
+    const v1 = { ...real.tx, date: real.close_time, ledger_index: 38129, meta: real.meta, validated: true };
+    expect(paymentOf(fromTxAnswer(v1))).toMatchObject({
+      hash: '3B1A4E1C9BB6A7208EB146BCDB86ECEA6068ED01466D933528CA2B4C64F753EF',
+      destination: 'rLQBHVhFnaC5gLEkgr6HgBJJ3bgeZHg9cj',
+      delivered: { kind: 'xrp', drops: 10_000_000_000n },
+    });
+    expect(paymentOf(fromTxAnswer({ ...v1, validated: false }))).toBeNull();
   });
 
   it('keeps a failed payment with its result and nothing delivered', () => {

@@ -57,6 +57,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     timings: deps.settings.withdrawals,
     log: deps.log,
   };
+  // a close as succeeded reads the payout it cites on the withdrawal's chain, as the admin API's does
+  const closing = { ...withdrawals, currencies: deps.currencies, chains: deps.chains };
   const ui = deps.settings.console.temporalUi;
   const detailPath = (id: string) => `${CONSOLE_BASE}/withdrawals/${id}`;
 
@@ -238,7 +240,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                   ['failed', 'Not paid: release the held funds'],
                 ]}
               />
-              <Field name="tx_hash" label="Transaction hash (proof of payment)" />
+              <Field name="tx_hash" label="Transaction that paid it (read on chain; empty: its own payout)" />
               <TextArea name="note" label="Note" required />
               <Confirm id="close" what={`Close this withdrawal of ${summary} by hand`} />
               <button type="submit">Close</button>
@@ -278,7 +280,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         note: z.string().trim().min(3).max(1000),
       }),
     );
-    await closeWithdrawal(withdrawals, id, {
+    await closeWithdrawal(closing, id, {
       operatorId: c.get('operator').id,
       outcome: form.outcome,
       txHash: form.tx_hash,

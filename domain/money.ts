@@ -28,7 +28,8 @@ export function parseAmount(text: string, scale: number, options: ParseOptions =
   }
   const magnitude = BigInt(whole + fraction.padEnd(scale, '0'));
   if (magnitude > MAX_MINOR_UNITS) return { ok: false, reason: 'is too large' };
-  if (magnitude === 0n && !options.allowZero) return { ok: false, reason: 'must be greater than zero' };
+  if (magnitude === 0n && !options.allowZero)
+    return { ok: false, reason: options.signed ? 'must not be zero' : 'must be greater than zero' };
   return { ok: true, value: minus ? -magnitude : magnitude };
 }
 

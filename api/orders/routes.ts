@@ -160,8 +160,8 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     async (c) => {
       const { order, details, callbacks } = await orderWithDetails(deps.sql, c.get('user').id, c.req.valid('param').id);
       const fields: Record<string, unknown> = { ...details.fields };
-      for (const [field, currency] of Object.entries(details.amounts)) {
-        const scale = (await deps.currencies.get(currency))?.scale;
+      for (const [field, unit] of Object.entries(details.amounts)) {
+        const scale = typeof unit === 'string' ? (await deps.currencies.get(unit))?.scale : unit?.decimals;
         if (typeof fields[field] === 'string' && scale !== undefined) fields[field] = money(BigInt(fields[field]), { scale });
       }
       return c.json(

@@ -47,8 +47,15 @@ export function bettingRefusal(event: BookState, now: Date): DomainError | null 
   return null;
 }
 
-/** The coefficient may change only while the book is open; bets keep the coefficient they were placed at. */
-export function coefficientChangeRefusal(event: BookState, now: Date): DomainError | null {
+/**
+ * The coefficient may change only while the book is open, and not by the request that sets the result (which closes
+ * it: the event keeps the last coefficient offered); bets keep the coefficient they were placed at.
+ */
+export function coefficientChangeRefusal(event: BookState, now: Date, withResult = false): DomainError | null {
+  if (withResult)
+    return new DomainError(ErrorCode.EventClosed, 'a result closes betting: change the coefficient before it, not with it', [
+      { path: 'coefficient', message: 'cannot change together with the result' },
+    ]);
   if (event.state !== 'new')
     return new DomainError(ErrorCode.EventFinal, `the event is already ${event.state}; it cannot change again`);
   if (event.bookClosedAt !== null || now.getTime() >= event.deadline.getTime()) {

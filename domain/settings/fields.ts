@@ -45,7 +45,10 @@ export function invalidValue(kind: FieldKind, value: SettingValue): string | nul
   }
 }
 
-/** The first field of `values` that is unknown or of the wrong kind, as [field, reason], or null. */
+/**
+ * The first field of `values` that is unknown or of the wrong kind, or a `max_amount` below the same layer's
+ * `min_amount` (which would refuse every amount), as [field, reason], or null.
+ */
 export function invalidField(fields: SettingFields, values: SettingValues): [string, string] | null {
   for (const [field, value] of Object.entries(values)) {
     const kind = fields[field];
@@ -53,6 +56,9 @@ export function invalidField(fields: SettingFields, values: SettingValues): [str
     const reason = invalidValue(kind, value);
     if (reason) return [field, reason];
   }
+  const { min_amount: min, max_amount: max } = values;
+  if (typeof min === 'string' && typeof max === 'string' && BigInt(max) < BigInt(min))
+    return ['max_amount', 'must not be below min_amount'];
   return null;
 }
 

@@ -105,7 +105,7 @@ export async function changeBetEvent(
     if (stateChanged instanceof Error) throw stateChanged;
     const coefficientChanged = change.coefficient !== undefined && change.coefficient !== event.coefficient;
     if (coefficientChanged) {
-      const refusal = coefficientChangeRefusal(event, row.now as Date);
+      const refusal = coefficientChangeRefusal(event, row.now as Date, stateChanged === 'changed');
       if (refusal) throw refusal;
     }
     if (stateChanged !== 'changed' && !coefficientChanged) return { event, stateChanged: false };

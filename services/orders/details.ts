@@ -1,15 +1,20 @@
 /**
  * An order's type-specific fields: the kind's own row as JSON, less what is internal (idempotency keys, workflow
- * bookkeeping), with its amounts in minor units and, for each, the currency they are in (formatted at the API edge).
+ * bookkeeping), with its amounts in minor units and, for each, the currency they are in or their fixed number of
+ * decimals (formatted at the API edge).
  */
+import { COEFFICIENT_DECIMALS } from '../../domain/betting/bets.js';
 import type { OrderPrefix, OrderRef } from '../../domain/orders/ids.js';
 import type { PendingQuery, Row as PgRow } from 'postgres';
 import type { Db } from '../../platform/db/client.js';
 
+/** What an integer field counts: minor units of a currency, or units with a fixed number of decimals. */
+export type Unit = string | { decimals: number };
+
 export interface OrderDetails {
   fields: Record<string, unknown>;
-  /** Amount field → the currency it is counted in. */
-  amounts: Record<string, string>;
+  /** Integer field → what it counts; nothing when the row names no currency for it (a deposit never converted). */
+  amounts: Record<string, Unit | null | undefined>;
 }
 
 type Row = Record<string, unknown>;
@@ -31,7 +36,7 @@ function strip(row: Row): Row {
 /** Where each kind's row is and which of its fields are amounts in which currency. */
 const KINDS: Record<
   OrderPrefix,
-  { read: (db: Db, key: string) => PendingQuery<PgRow[]>; amounts: (row: Row) => Record<string, string> }
+  { read: (db: Db, key: string) => PendingQuery<PgRow[]>; amounts: (row: Row) => OrderDetails['amounts'] }
 > = {
   dep: {
     // with its auto-conversion, when one was tried
@@ -78,7 +83,11 @@ const KINDS: Record<
   },
   bet: {
     read: (db, key) => db`select to_jsonb(b) as row from bets b where id = ${key}`,
-    amounts: (r) => ({ amount: r.currency as string, payout: r.currency as string }),
+    amounts: (r) => ({
+      amount: r.currency as string,
+      payout: r.currency as string,
+      coefficient: { decimals: COEFFICIENT_DECIMALS },
+    }),
   },
   ord: {
     read: (db, key) => db`
@@ -103,6 +112,9 @@ const KINDS: Record<
     amounts: (r) => ({
       trigger_price: r.quote as string,
       price: r.quote as string,
+      // an OCO's stop leg
+      stop_price: r.quote as string,
+      stop_limit_price: r.quote as string,
       amount: r.base as string,
       quote_amount: r.quote as string,
       hold_amount: r.hold_currency as string,

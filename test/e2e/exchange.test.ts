@@ -368,6 +368,13 @@ describe('trigger orders', () => {
     const cancelled = await stack.api.delete(`/v1/triggers/${cancelledOco.body.id}`, { token: ann.token });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', order_id: null, fired_leg: null });
     expect((await balance(ann, 'XRP')).pending).toBe('100.000000');
+    // its details give both legs' prices in the quote currency, as the trigger's own view does
+    const ocoDetails = await stack.api.get(`/v1/orders/trg_${cancelledOco.body.id}/details`, { token: ann.token });
+    expect(ocoDetails.body.details).toMatchObject({
+      trigger_price: '2.500000',
+      stop_price: '1.600000',
+      stop_limit_price: '1.550000',
+    });
     const cancelledWorkflow = stack.temporal.workflow.getHandle(`trigger:${cancelledOco.body.id}`);
     expect(await cancelledWorkflow.result()).toMatchObject({ status: 'cancelled' });
 

@@ -236,6 +236,8 @@ describe('one order history', () => {
       status: 'awaiting_confirmation',
     });
     expect(withdrawal.details).not.toHaveProperty('idempotency_key');
+    const bet = (await stack.api.get(`/v1/orders/${ids.bet}/details`, { token: mia.token })).body;
+    expect(bet.details).toMatchObject({ amount: '5.00', coefficient: '2.00' });
     const deposit = (await stack.api.get(`/v1/orders/${ids.deposit}/details`, { token: mia.token })).body;
     expect(deposit.details).toMatchObject({ amount: '0.500000000000000000', status: 'credited', chain: expect.any(String) });
   });

@@ -146,6 +146,10 @@ describe('event deadlines and states', () => {
     expect(coefficientChangeRefusal(open, new Date(0))).toBeNull();
     expect(coefficientChangeRefusal(open, deadline)).toMatchObject({ code: 'event_closed' });
     expect(coefficientChangeRefusal({ ...open, state: 'cancelled' }, new Date(0))).toMatchObject({ code: 'event_final' });
+    expect(coefficientChangeRefusal(open, new Date(0), true)).toMatchObject({
+      code: 'event_closed',
+      issues: [{ path: 'coefficient', message: 'cannot change together with the result' }],
+    });
   });
 });
 

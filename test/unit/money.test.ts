@@ -39,6 +39,8 @@ describe('parseAmount', () => {
   it('accepts signed amounts and zero only when asked', () => {
     expect(parseAmount('-5.25', 2, { signed: true })).toEqual({ ok: true, value: -525n });
     expect(parseAmount('0', 2, { allowZero: true })).toEqual({ ok: true, value: 0n });
+    // a signed amount may be below zero, so zero is refused as zero
+    expect(parseAmount('-0', 2, { signed: true })).toEqual({ ok: false, reason: 'must not be zero' });
   });
 
   it('accepts the largest amount and refuses one more', () => {

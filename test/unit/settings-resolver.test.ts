@@ -75,4 +75,14 @@ describe('operation settings', () => {
     expect(invalidField(fields, { enabled: 'yes' })?.[0]).toBe('enabled');
     expect(invalidField(fields, { confirmations: 1.5 })?.[0]).toBe('confirmations');
   });
+
+  it('refuse a layer whose largest amount is below its smallest (every amount refused)', () => {
+    const fields = TRANSFER_SETTINGS.fields;
+    expect(invalidField(fields, { min_amount: '1000', max_amount: '500' })).toEqual([
+      'max_amount',
+      'must not be below min_amount',
+    ]);
+    expect(invalidField(fields, { min_amount: '1000', max_amount: '1000' })).toBeNull();
+    expect(invalidField(fields, { min_amount: '1000', max_amount: null })).toBeNull();
+  });
 });

@@ -135,6 +135,21 @@ describe('disbursementOf', () => {
     ]);
   });
 
+  it('takes the invoice fee on what was paid: a partial payment an operator settles, an overpayment up to the amount', () => {
+    const partial = payment({ amount: '4000000' });
+    expect(disbursementOf(invoice({ payments: [partial] }), [{ paymentId: partial.id, as: 'settlement' }])).toMatchObject({
+      settledValue: 4_000_000n,
+      fee: 40_000n,
+    });
+    const over = payment({ amount: '120000000' });
+    const { group, fee } = disbursementOf(invoice({ payments: [over] }), [{ paymentId: over.id, as: 'settlement' }]);
+    expect(fee).toBe(1_000_000n);
+    expect(group.transfers).toMatchObject([
+      { credit: 'fees:USDT', amount: 1_000_000n },
+      { credit: 'user:m', amount: 119_000_000n },
+    ]);
+  });
+
   it('returns a late payment to the merchant whole, in its own currency, without fees', () => {
     const late = payment({ currency: 'ETH', amount: '7' });
     const { group, fee } = disbursementOf(invoice({ payments: [late] }), [{ paymentId: late.id, as: 'late' }]);

@@ -68,10 +68,15 @@ describe('valueOfPayment', () => {
 });
 
 describe('invoiceFee and worthAt', () => {
-  it('charges the fee on the invoice amount, rounded up, never more than was paid', () => {
+  it('charges the fee on what was paid, rounded up; an overpayment only up to the invoice amount', () => {
     expect(invoiceFee(10_000n, 10_000n, 10_000n)).toBe(100n);
+    // an overpayment: 1% of the 100.01 the invoice asked, not of the 100.50 paid
     expect(invoiceFee(10_050n, 10_001n, 10_000n)).toBe(101n);
-    expect(invoiceFee(50n, 10_000n, 10_000n)).toBe(50n);
+    // a partial payment an operator settles: 1% of what was paid, not of the invoice (4 USDT of 500: 0.04, not 3.98)
+    expect(invoiceFee(4_000_000n, 500_000_000n, 10_000n)).toBe(40_000n);
+    expect(invoiceFee(300n, 1_000n, 10_000n)).toBe(3n);
+    expect(invoiceFee(50n, 10_000n, 10_000n)).toBe(1n);
+    expect(invoiceFee(0n, 10_000n, 10_000n)).toBe(0n);
   });
 
   it('values an amount in USD cents, rounded down, for the limits', () => {

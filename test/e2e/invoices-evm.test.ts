@@ -199,14 +199,15 @@ describe('invoices paid on the EVM chain', () => {
       const q = await checkout(created.id, 'USDT');
       return q.price !== '1' && q;
     });
-    // 100.00 USD / 0.9998 = 100.020004… → 100.020005 USDT (rounded up); 0.5% of it = 0.500100025 → 0.500101
-    expect(quote).toMatchObject({ price: '0.9998', conversion_fee: '0.500101', amount_due: '100.520106' });
+    // 100.00 USD / 0.9998 = 100.020004… USDT, shown 100.020005; with the 0.5% fee 100.520104… → 100.520105 (rounded up
+    // once), so the fee as charged is 0.500100
+    expect(quote).toMatchObject({ price: '0.9998', conversion_fee: '0.500100', amount_due: '100.520105' });
     // the rate moves; the invoice keeps its price
     await stack.api.put('/v1/ops/pairs/USDT-USD/rate-source', { kind: 'static', rate: '1.05' }, { token: stack.admin.token });
     await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, { token: stack.admin.token });
-    expect((await checkout(created.id, 'USDT')).amount_due).toBe('100.520106');
+    expect((await checkout(created.id, 'USDT')).amount_due).toBe('100.520105');
 
-    await sendUsdt(quote.address, 100_520_106n);
+    await sendUsdt(quote.address, 100_520_105n);
     await eventually('settled', async () => (await statusOf(created.id)) === 'settled', 90_000);
     expect(await invoice(created.id)).toMatchObject({ settled_value: '100.00', fee: '1.00' });
     expect(await balance(merchant.token, 'USD')).toBe('99.00');

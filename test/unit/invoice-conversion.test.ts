@@ -25,6 +25,29 @@ describe('quoteFor', () => {
     expect(quote.due).toBe(100_479_905n);
   });
 
+  it('rounds the total with its conversion fee up once: 1000.00 UAH in USD at 41.5 is 24.22, not 24.23', () => {
+    // 1000 / 41.5 = 24.0963… USD → shown 24.10; × 1.005 = 24.2168… → 24.22 due, so the fee as charged is 0.12
+    const quote = quoteFor({ amount: 100_000n, invoiceScale: 2, payScale: 2, price: price('41.5'), conversionFeePpm: 5_000n });
+    expect(quote).toEqual({ base: 2_410n, conversionFee: 12n, due: 2_422n });
+  });
+
+  it('owes the least whole minor units covering the exact amount with its fee, and reports the fee as due − base', () => {
+    for (const [amount, text, feePpm] of [
+      [100_000n, '41.5', 5_000n],
+      [999n, '7.77', 5_000n],
+      [123_456n, '0.000123', 12_345n],
+      [10_000n, '1.0002', 0n],
+    ] as const) {
+      const p = price(text);
+      const quote = quoteFor({ amount, invoiceScale: 2, payScale: 6, price: p, conversionFeePpm: feePpm });
+      // due × price ≥ amount × (1 + fee), and one unit less is short of it
+      const owed = amount * p.denominator * 1_000_000n * (1_000_000n + feePpm);
+      expect(quote.due * p.numerator * 100n * 1_000_000n >= owed).toBe(true);
+      expect((quote.due - 1n) * p.numerator * 100n * 1_000_000n < owed).toBe(true);
+      expect(quote.conversionFee).toBe(quote.due - quote.base);
+    }
+  });
+
   it('converts to a currency with more decimals than its price has (ETH at 3012.50 USD)', () => {
     const quote = quoteFor({ amount: 2_500n, invoiceScale: 2, payScale: 18, price: price('3012.50'), conversionFeePpm: 0n });
     // 25 / 3012.5 = 0.008298755186721991701... ETH

@@ -58,6 +58,11 @@ export function quoteFor(q: QuoteInput): Quote {
 /** The invoice's own currency: owed as it is, without conversion or its fee. */
 export const identityQuote = (amount: bigint): Quote => ({ base: amount, conversionFee: 0n, due: amount });
 
+/** The least payment in the paying currency worth `value` in the invoice's currency (valueOfPayment's inverse). */
+export function paymentWorth(value: bigint, quote: Quote, invoiceAmount: bigint): bigint {
+  return divCeil(value * quote.due, invoiceAmount);
+}
+
 /**
  * What `paid` (in the paying currency) is worth in the invoice's currency, and the part of it that is conversion fee.
  * Paying exactly `due` is worth exactly the invoice's amount and carries exactly the quote's conversion fee.

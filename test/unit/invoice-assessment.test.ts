@@ -1,6 +1,6 @@
 /** The invoice's rule: which state to record next from what was paid and when, and where each payment's money goes. */
 import { describe, expect, it } from 'vitest';
-import { nextStep } from '../../domain/invoices/assessment.js';
+import { leftToPay, nextStep } from '../../domain/invoices/assessment.js';
 import type { InvoiceFacts, PaymentFact } from '../../domain/invoices/facts.js';
 import { disbursementOf } from '../../domain/invoices/ledger.js';
 import { markRefusal } from '../../domain/invoices/status.js';
@@ -116,6 +116,20 @@ describe('nextStep', () => {
     });
     expect(markRefusal('settled', 'marked_invalid')).toMatch(/already settled/);
     expect(markRefusal('expired', 'marked_settled')).toBeNull();
+  });
+});
+
+describe('leftToPay', () => {
+  it('is the amount less what the final payments are worth, at their locked prices; seen or dropped ones count nothing', () => {
+    expect(leftToPay(invoice())).toBe(100_000_000n);
+    const payments = [
+      payment({ amount: '40000000' }),
+      payment({ currency: 'ETH', amount: '25125000000000000' }), // half of what is due in ETH: 50 USDT
+      payment({ amount: '9000000', state: 'seen' }),
+      payment({ amount: '9000000', state: 'dropped' }),
+    ];
+    expect(leftToPay(invoice({ payments }))).toBe(10_000_000n);
+    expect(leftToPay(invoice({ payments: [payment({ amount: '120000000' })] }))).toBe(-20_000_000n);
   });
 });
 

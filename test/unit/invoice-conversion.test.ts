@@ -1,6 +1,6 @@
 /** Paying an invoice in another currency: the locked price, the conversion fee and every rounding, to the minor unit. */
 import { describe, expect, it } from 'vitest';
-import { identityQuote, parsePrice, quoteFor, valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
+import { identityQuote, parsePrice, paymentWorth, quoteFor, valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
 import { invoiceFee } from '../../domain/invoices/ledger.js';
 
 const price = (text: string) => parsePrice(text)!;
@@ -83,6 +83,15 @@ describe('valueOfPayment', () => {
   it('half is worth half, its fee rounded up', () => {
     const half = quote.due / 2n; // 50239952
     expect(valueOfPayment(half, quote, 10_000n)).toEqual({ value: 4_999n, conversionFee: 249_951n });
+  });
+
+  it('the least payment worth what is left settles it exactly (paymentWorth inverts valueOfPayment)', () => {
+    for (const left of [1n, 3_333n, 6_000n, 10_000n]) {
+      const paid = paymentWorth(left, quote, 10_000n);
+      expect(valueOfPayment(paid, quote, 10_000n).value).toBeGreaterThanOrEqual(left);
+      expect(valueOfPayment(paid - 1n, quote, 10_000n).value).toBeLessThan(left);
+    }
+    expect(paymentWorth(10_000n, quote, 10_000n)).toBe(quote.due);
   });
 
   it('the invoice currency itself converts one to one', () => {

@@ -56,6 +56,7 @@ export const ErrorCode = {
   QuoteExpired: 'quote_expired',
   InventoryInsufficient: 'inventory_insufficient',
   DepositNotCancellable: 'deposit_not_cancellable',
+  CurrencyNotPayable: 'currency_not_payable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

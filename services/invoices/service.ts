@@ -19,7 +19,7 @@ import type { CurrencyCatalog } from '../currencies/catalog.js';
 import { markInvoice, signalInvoicePayment } from './client.js';
 import { lockedInvoiceFacts, reviewInvoice } from './lifecycle.js';
 import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
-import { lockedQuote, type PriceSource } from './pricing.js';
+import { lockedQuote, pricingRefusal, type PriceSource } from './pricing.js';
 import type { LockedQuote } from './quotes-store.js';
 import { LIMITS_CURRENCY, type InvoiceSettings } from './settings.js';
 import { invoiceById, type Invoice } from './store.js';
@@ -74,6 +74,31 @@ async function checkLimits(deps: InvoiceCreationDeps, currency: Currency, amount
     ]);
 }
 
+/** The accepted currencies with the request's field each came from, so that a refusal names it. */
+const acceptedFields = (request: NewInvoiceRequest) =>
+  request.acceptedCurrencies.map((currency, i) => ({ currency, field: `accepted_currencies.${i}` }));
+
+function requireEnabled(request: NewInvoiceRequest): void {
+  for (const { currency, field } of [{ currency: request.currency, field: 'currency' }, ...acceptedFields(request)]) {
+    if (!currency.enabled)
+      throw new DomainError(ErrorCode.CurrencyDisabled, `${currency.code} is disabled`, [
+        { path: field, message: `${currency.code} is disabled` },
+      ]);
+  }
+}
+
+/** Each accepted currency priced in the invoice's now, as checkout will price it: no invoice is made that none can pay. */
+async function requirePriced(deps: InvoiceCreationDeps, request: NewInvoiceRequest): Promise<void> {
+  for (const { currency, field } of acceptedFields(request)) {
+    if (currency.code === request.currency.code) continue;
+    const refusal = await pricingRefusal(deps.prices, currency.code, request.currency.code);
+    if (refusal)
+      throw new DomainError(ErrorCode.CurrencyNotPayable, `the invoice cannot be paid in ${currency.code}: ${refusal}`, [
+        { path: field, message: `${currency.code}: ${refusal}` },
+      ]);
+  }
+}
+
 /** What creating an invoice needs: no Temporal (the worker starts its workflow), no SQL outside the writer. */
 export type InvoiceCreationDeps = Pick<InvoiceDeps, 'writer' | 'currencies' | 'prices' | 'settings'>;
 
@@ -86,10 +111,9 @@ export async function createInvoice(
       { path: 'expires_in', message: `must be between ${MIN_EXPIRES_IN_SECONDS} and ${MAX_EXPIRES_IN_SECONDS} seconds` },
     ]);
   }
-  for (const c of [request.currency, ...request.acceptedCurrencies]) {
-    if (!c.enabled) throw new DomainError(ErrorCode.CurrencyDisabled, `${c.code} is disabled`);
-  }
+  requireEnabled(request);
   await checkLimits(deps, request.currency, request.amount);
+  await requirePriced(deps, request);
   const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
   // stored with its event in a shared transaction; the worker starts its workflow once that commits (writer.ts)
   const { invoice, created } = await deps.writer.store({

@@ -3,7 +3,7 @@
  * to the invoice's own address settles it only after the confirmations deposits require; a partial payment completed
  * from a balance, once among concurrent payments; a late payment kept and shown; a USD invoice paid in USDT at a locked
  * rate with its conversion fee, to the minor unit; the checkout page in a real browser; the invoice's address swept to
- * the cold wallet as deposit addresses are; and bad input.
+ * the cold wallet as deposit addresses are; and bad input (accepted currencies no rate prices among it).
  */
 import { mkdir } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
@@ -298,6 +298,16 @@ describe('invoices paid on the EVM chain', () => {
     expect(await bad({ amount: '1', currency: 'USDT', accepted_currencies: ['USDT', 'NOPE'] })).toMatchObject({
       status: 400,
       errors: [{ path: 'accepted_currencies.1' }],
+    });
+    // an accepted currency no rate prices in the invoice's: every checkout would refuse it, so the invoice is refused
+    expect(await bad({ amount: '1', currency: 'USD', accepted_currencies: ['EUR', 'RUB'] })).toMatchObject({
+      status: 422,
+      code: 'currency_not_payable',
+      errors: [{ path: 'accepted_currencies.0', message: expect.stringContaining('EUR') }],
+    });
+    expect(await bad({ amount: '1', currency: 'USDT', accepted_currencies: ['USDT', 'ETH', 'RUB'] })).toMatchObject({
+      status: 422,
+      errors: [{ path: 'accepted_currencies.2', message: expect.stringContaining('RUB') }],
     });
     expect(await bad({ amount: '1', currency: 'USDT', expires_in: 5 })).toMatchObject({
       status: 400,

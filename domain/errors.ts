@@ -57,6 +57,7 @@ export const ErrorCode = {
   InventoryInsufficient: 'inventory_insufficient',
   DepositNotCancellable: 'deposit_not_cancellable',
   PayoutUnproven: 'payout_unproven',
+  CurrencyNotPayable: 'currency_not_payable',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

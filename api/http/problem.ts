@@ -71,6 +71,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.UnsupportedMediaType:
       return 415;
     case ErrorCode.CurrencyDisabled:
+    case ErrorCode.CurrencyNotPayable:
     case ErrorCode.InsufficientFunds:
     case ErrorCode.AmountBelowMinimum:
     case ErrorCode.AmountAboveMaximum:

@@ -31,6 +31,12 @@ export function valueOf(facts: InvoiceFacts, payments: PaymentFact[]): bigint {
   }, 0n);
 }
 
+/** What is left to pay, in the invoice's currency: its amount less what its final payments are worth (≤ 0: nothing). */
+export function leftToPay(facts: InvoiceFacts): bigint {
+  const final = facts.payments.filter((p) => p.state === 'final');
+  return BigInt(facts.amount) - valueOf(facts, final);
+}
+
 const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => payments.map((p) => ({ paymentId: p.id, as }));
 
 export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | null = null): Step {

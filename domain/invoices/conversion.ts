@@ -27,9 +27,9 @@ export function parsePrice(text: string): Price | null {
 export interface Quote {
   /** The invoice's amount converted at the locked price, rounded up to the paying currency's minor unit. */
   base: bigint;
-  /** ceil(base × fee ppm / 1e6). */
+  /** due − base: the fee as the rounded total charges it. */
   conversionFee: bigint;
-  /** base + conversionFee: what settles the invoice. */
+  /** The exact converted amount plus its conversion fee, rounded up once: what settles the invoice. */
   due: bigint;
 }
 
@@ -43,17 +43,25 @@ export interface QuoteInput {
   conversionFeePpm: bigint;
 }
 
-/** amount / price, moved from the invoice's scale to the paying currency's, rounded up. */
+/**
+ * amount / price, moved from the invoice's scale to the paying currency's; the total with the fee is computed on the
+ * exact fraction and rounded up once (rounding the converted amount and the fee up apart could charge a unit more).
+ */
 export function quoteFor(q: QuoteInput): Quote {
   const numerator = q.amount * 10n ** BigInt(q.payScale) * q.price.denominator;
   const denominator = q.price.numerator * 10n ** BigInt(q.invoiceScale);
   const base = divCeil(numerator, denominator);
-  const conversionFee = divCeil(base * q.conversionFeePpm, PPM);
-  return { base, conversionFee, due: base + conversionFee };
+  const due = divCeil(numerator * (PPM + q.conversionFeePpm), denominator * PPM);
+  return { base, conversionFee: due - base, due };
 }
 
 /** The invoice's own currency: owed as it is, without conversion or its fee. */
 export const identityQuote = (amount: bigint): Quote => ({ base: amount, conversionFee: 0n, due: amount });
+
+/** The least payment in the paying currency worth `value` in the invoice's currency (valueOfPayment's inverse). */
+export function paymentWorth(value: bigint, quote: Quote, invoiceAmount: bigint): bigint {
+  return divCeil(value * quote.due, invoiceAmount);
+}
 
 /**
  * What `paid` (in the paying currency) is worth in the invoice's currency, and the part of it that is conversion fee.

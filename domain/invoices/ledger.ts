@@ -5,8 +5,7 @@
  * total less the invoice fee, and the fee goes to `fees:<invoice currency>`. A payment the invoice does not settle
  * with (late, partial, invalid) goes to the merchant as it was paid, in its own currency, for them to keep or refund.
  */
-import { PPM } from '../fees.js';
-import { divCeil } from '../money.js';
+import { feeFor } from '../fees.js';
 import { userAccountName, type TransferGroup, type TransferRequest } from '../ledger/engine.js';
 import type { Disposal } from './assessment.js';
 import { quoteOf } from './assessment.js';
@@ -17,10 +16,12 @@ export const invoiceAccount = (invoiceId: string) => `invoice:${invoiceId}`;
 /** Takes in the paying currency and pays out the invoice's: its balances per currency are the invoices' conversions. */
 export const INVOICE_DESK_ACCOUNT = 'exchange:invoices';
 
-/** The invoice fee on what was paid, rounded up, never more than it. */
+/**
+ * The invoice fee on what was paid towards the invoice, rounded up: on all of a partial payment an operator settles,
+ * on no more than the amount of an overpayment (its excess goes to the merchant without a fee, as late ones do).
+ */
 export function invoiceFee(paidValue: bigint, invoiceAmount: bigint, feePpm: bigint): bigint {
-  const fee = divCeil(invoiceAmount * feePpm, PPM);
-  return fee > paidValue ? paidValue : fee;
+  return feeFor(paidValue < invoiceAmount ? paidValue : invoiceAmount, { fixed: 0n, ratePpm: feePpm });
 }
 
 export interface Disbursement {

@@ -45,6 +45,15 @@ async function lockedInvoice(db: Db, id: string): Promise<Invoice | null> {
   return invoiceById(db, id);
 }
 
+/**
+ * The invoice and its facts read under its row lock, in the caller's transaction: the workflow records its steps and
+ * a balance payment decides what is left under this same lock, so no two of them decide on the same stale facts.
+ */
+export async function lockedInvoiceFacts(tx: Db, invoiceId: string): Promise<{ invoice: Invoice; facts: InvoiceFacts }> {
+  const invoice = await requireInvoice(tx, invoiceId, true);
+  return { invoice, facts: await factsOf(tx, invoice) };
+}
+
 export async function reviewInvoice(deps: PricingDeps & { sql: Sql }, invoiceId: string): Promise<InvoiceFacts> {
   const invoice = await requireInvoice(deps.sql, invoiceId);
   await syncDeposits(deps.sql, invoiceId, await depositsOfInvoice(deps.sql, invoiceId));
@@ -66,8 +75,7 @@ export interface InvoiceStep {
 /** Records the step once: repeated (a retried activity), it moves no money and publishes nothing; answers the state. */
 export async function recordInvoiceStep(sql: Sql, step: InvoiceStep): Promise<InvoiceStatus> {
   return sql.begin(async (tx) => {
-    const invoice = await requireInvoice(tx, step.invoiceId, true);
-    const facts = await factsOf(tx, invoice);
+    const { invoice, facts } = await lockedInvoiceFacts(tx, step.invoiceId);
     const undisposed = new Set(facts.payments.filter((p) => p.disposition === null).map((p) => p.id));
     const disposals = step.dispose.filter((d) => undisposed.has(d.paymentId));
     const { group, settledValue, fee } = disbursementOf(facts, disposals);

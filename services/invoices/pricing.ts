@@ -26,6 +26,18 @@ export function ratesPriceSource(rates: CurrentRates): PriceSource {
   };
 }
 
+/** Why `currency` cannot be priced in `inCurrency` now (what checkout would refuse it for), or null when it can. */
+export async function pricingRefusal(prices: PriceSource | null, currency: string, inCurrency: string): Promise<string | null> {
+  if (!prices) return `no exchange rate source prices ${currency} in ${inCurrency}`;
+  try {
+    await prices.priceOf(currency, inCurrency);
+    return null;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === ErrorCode.RateUnavailable) return error.message;
+    throw error;
+  }
+}
+
 export interface PricingDeps {
   sql: Db;
   currencies: CurrencyCatalog;

@@ -5,12 +5,11 @@
  */
 import type { Currency, Network } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { worthAt } from '../../domain/invoices/conversion.js';
+import { paymentWorth, worthAt } from '../../domain/invoices/conversion.js';
 import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
-import { valueOf } from '../../domain/invoices/assessment.js';
+import { leftToPay } from '../../domain/invoices/assessment.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
-import { divCeil } from '../../domain/money.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -18,9 +17,9 @@ import type { DepositAddress, DepositAddressProvider } from '../deposits/client.
 import { commitGroups } from '../ledger/journal.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
 import { markInvoice, signalInvoicePayment } from './client.js';
-import { reviewInvoice } from './lifecycle.js';
+import { lockedInvoiceFacts, reviewInvoice } from './lifecycle.js';
 import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
-import { lockedQuote, type PriceSource } from './pricing.js';
+import { lockedQuote, pricingRefusal, type PriceSource } from './pricing.js';
 import type { LockedQuote } from './quotes-store.js';
 import { LIMITS_CURRENCY, type InvoiceSettings } from './settings.js';
 import { invoiceById, type Invoice } from './store.js';
@@ -75,6 +74,31 @@ async function checkLimits(deps: InvoiceCreationDeps, currency: Currency, amount
     ]);
 }
 
+/** The accepted currencies with the request's field each came from, so that a refusal names it. */
+const acceptedFields = (request: NewInvoiceRequest) =>
+  request.acceptedCurrencies.map((currency, i) => ({ currency, field: `accepted_currencies.${i}` }));
+
+function requireEnabled(request: NewInvoiceRequest): void {
+  for (const { currency, field } of [{ currency: request.currency, field: 'currency' }, ...acceptedFields(request)]) {
+    if (!currency.enabled)
+      throw new DomainError(ErrorCode.CurrencyDisabled, `${currency.code} is disabled`, [
+        { path: field, message: `${currency.code} is disabled` },
+      ]);
+  }
+}
+
+/** Each accepted currency priced in the invoice's now, as checkout will price it: no invoice is made that none can pay. */
+async function requirePriced(deps: InvoiceCreationDeps, request: NewInvoiceRequest): Promise<void> {
+  for (const { currency, field } of acceptedFields(request)) {
+    if (currency.code === request.currency.code) continue;
+    const refusal = await pricingRefusal(deps.prices, currency.code, request.currency.code);
+    if (refusal)
+      throw new DomainError(ErrorCode.CurrencyNotPayable, `the invoice cannot be paid in ${currency.code}: ${refusal}`, [
+        { path: field, message: `${currency.code}: ${refusal}` },
+      ]);
+  }
+}
+
 /** What creating an invoice needs: no Temporal (the worker starts its workflow), no SQL outside the writer. */
 export type InvoiceCreationDeps = Pick<InvoiceDeps, 'writer' | 'currencies' | 'prices' | 'settings'>;
 
@@ -87,10 +111,9 @@ export async function createInvoice(
       { path: 'expires_in', message: `must be between ${MIN_EXPIRES_IN_SECONDS} and ${MAX_EXPIRES_IN_SECONDS} seconds` },
     ]);
   }
-  for (const c of [request.currency, ...request.acceptedCurrencies]) {
-    if (!c.enabled) throw new DomainError(ErrorCode.CurrencyDisabled, `${c.code} is disabled`);
-  }
+  requireEnabled(request);
   await checkLimits(deps, request.currency, request.amount);
+  await requirePriced(deps, request);
   const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
   // stored with its event in a shared transaction; the worker starts its workflow once that commits (writer.ts)
   const { invoice, created } = await deps.writer.store({
@@ -162,7 +185,10 @@ export async function checkout(deps: InvoiceDeps, invoiceId: string, currency: C
 
 /**
  * A Sluice user pays what is left of the invoice from their balance in an accepted currency, at its locked price:
- * the payment row and the ledger transfer to the invoice's account commit together, once per Idempotency-Key.
+ * the payment row and the ledger transfer to the invoice's account commit together, once per Idempotency-Key. What is
+ * left, and whether the invoice can still be paid, are decided under the invoice's row lock in that transaction, so
+ * concurrent payments take turns and none pays what another already did (once nothing is left: 409). A deposit that
+ * becomes final after that is an overpayment; one the chain made final before is brought in step first.
  */
 export async function payFromBalance(
   deps: InvoiceDeps,
@@ -177,18 +203,17 @@ export async function payFromBalance(
   const earlier = await balancePaymentByKey(deps.sql, request.payerId, request.idempotencyKey);
   if (earlier) return replay(earlier);
   requirePayable(invoice, request.currency.code);
-  const facts = await reviewInvoice(deps, invoice.id);
+  // its deposits credited and brought in step, every payment's currency priced: what the locked read below counts
+  await reviewInvoice(deps, invoice.id);
   const quote = await lockedQuote(deps, invoice, request.currency.code);
-  const remaining =
-    invoice.amount -
-    valueOf(
-      facts,
-      facts.payments.filter((p) => p.state === 'final'),
-    );
-  if (remaining <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
-  const amount = divCeil(remaining * quote.due, invoice.amount);
   const result = await deps.sql.begin(async (tx) => {
-    await tx`select 1 from invoices where id = ${invoice.id} for update`;
+    const { invoice: current, facts } = await lockedInvoiceFacts(tx, invoice.id);
+    const concurrent = await balancePaymentByKey(tx, request.payerId, request.idempotencyKey);
+    if (concurrent) return replay(concurrent); // the same key twice at once: the first one holds
+    requirePayable(current, request.currency.code);
+    const left = leftToPay(facts);
+    if (left <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
+    const amount = paymentWorth(left, quote, invoice.amount);
     const { payment, created } = await insertBalancePayment(tx, {
       invoiceId: invoice.id,
       payerId: request.payerId,
@@ -196,7 +221,7 @@ export async function payFromBalance(
       currency: request.currency.code,
       amount,
     });
-    if (!created) return replay(payment); // the same key twice at once
+    if (!created) return replay(payment); // the key used at once for another invoice
     const [outcome] = await commitGroups(tx, [
       {
         transfers: [

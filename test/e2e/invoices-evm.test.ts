@@ -1,9 +1,9 @@
 /**
  * Invoices paid on the EVM chain, end to end over HTTP on the real stack (API, worker, EVM listener, anvil): USDT sent
  * to the invoice's own address settles it only after the confirmations deposits require; a partial payment completed
- * from a balance; a late payment kept and shown; a USD invoice paid in USDT at a locked rate with its conversion fee,
- * to the minor unit; the checkout page in a real browser; the invoice's address swept to the cold wallet as deposit
- * addresses are; and bad input.
+ * from a balance, once among concurrent payments; a late payment kept and shown; a USD invoice paid in USDT at a locked
+ * rate with its conversion fee, to the minor unit; the checkout page in a real browser; the invoice's address swept to
+ * the cold wallet as deposit addresses are; and bad input (accepted currencies no rate prices among it).
  */
 import { mkdir } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
@@ -144,30 +144,46 @@ describe('invoices paid on the EVM chain', () => {
     },
   );
 
-  it('completes a partly paid invoice from a Sluice balance, at exactly what is left', async () => {
+  it('completes a partly paid invoice from a Sluice balance at exactly what is left, once among concurrent payments', async () => {
     const created = await createInvoice({ amount: '10', currency: 'USDT' });
     const { address } = await checkout(created.id, 'USDT');
     await sendUsdt(address, 4_000_000n);
     await eventually('the partial payment final', async () => (await invoice(created.id)).payments?.[0]?.state === 'final');
     expect(await statusOf(created.id)).toBe('processing');
 
-    const payer = await stack.api.signUp('evm-invoice-payer@example.com');
-    await fund(stack, payer.id, 'USDT', '100');
-    const headers = { 'idempotency-key': 'pay-rest' };
-    const paid = await stack.api.post(`/v1/invoices/${created.id}/pay`, { currency: 'USDT' }, { token: payer.token, headers });
-    expect(paid).toMatchObject({ status: 201, body: { amount: '6.000000', currency: 'USDT' } });
-    const again = await stack.api.post(`/v1/invoices/${created.id}/pay`, { currency: 'USDT' }, { token: payer.token, headers });
-    expect(again).toMatchObject({ status: 201, body: { payment_id: paid.body.payment_id } });
+    // two payers fire eight payments at once, each under its own key: one pays the 6 left, the others find nothing left
+    const payers = [
+      await stack.api.signUp('evm-invoice-payer@example.com'),
+      await stack.api.signUp('evm-invoice-payer-b@example.com'),
+    ];
+    for (const p of payers) await fund(stack, p.id, 'USDT', '100');
+    const pay = (i: number) =>
+      stack.api.post(
+        `/v1/invoices/${created.id}/pay`,
+        { currency: 'USDT' },
+        { token: payers[i % 2]!.token, headers: { 'idempotency-key': `pay-rest-${i}` } },
+      );
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => pay(i)));
+    const paid = answers.filter((a) => a.status === 201);
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ body: { amount: '6.000000', currency: 'USDT' } });
+    expect(answers.filter((a) => a.status !== 201).map((a) => [a.status, a.body.code])).toEqual(
+      Array.from({ length: 7 }, () => [409, 'invoice_not_payable']),
+    );
+    const winner = answers.indexOf(paid[0]!);
+    expect(await pay(winner)).toMatchObject({ status: 201, body: { payment_id: paid[0]!.body.payment_id } });
     await eventually('settled', async () => (await statusOf(created.id)) === 'settled');
-    expect(await balance(payer.token, 'USDT')).toBe('94.000000');
+    const balances = await Promise.all(payers.map((p) => balance(p.token, 'USDT')));
+    expect(balances.map((b) => parseUnits(b!, 6)).reduce((a, b) => a + b)).toBe(194_000_000n);
+    const settled = await invoice(created.id);
+    expect(settled).toMatchObject({ status: 'settled', settled_value: '10.000000', fee: '0.100000' });
+    expect(settled.payments).toMatchObject([
+      { source: 'deposit', amount: '4.000000', disposition: 'settlement' },
+      { source: 'balance', amount: '6.000000', disposition: 'settlement' },
+    ]);
 
     // a settled invoice cannot be paid again
-    const late = await stack.api.post(
-      `/v1/invoices/${created.id}/pay`,
-      { currency: 'USDT' },
-      { token: payer.token, headers: { 'idempotency-key': 'again' } },
-    );
-    expect(late).toMatchObject({ status: 409, body: { code: 'invoice_not_payable' } });
+    expect(await pay(8)).toMatchObject({ status: 409, body: { code: 'invoice_not_payable' } });
   });
 
   it('keeps a payment made after the deadline: paid_late, credited to the merchant, shown through the API', async () => {
@@ -199,14 +215,15 @@ describe('invoices paid on the EVM chain', () => {
       const q = await checkout(created.id, 'USDT');
       return q.price !== '1' && q;
     });
-    // 100.00 USD / 0.9998 = 100.020004… → 100.020005 USDT (rounded up); 0.5% of it = 0.500100025 → 0.500101
-    expect(quote).toMatchObject({ price: '0.9998', conversion_fee: '0.500101', amount_due: '100.520106' });
+    // 100.00 USD / 0.9998 = 100.020004… USDT, shown 100.020005; with the 0.5% fee 100.520104… → 100.520105 (rounded up
+    // once), so the fee as charged is 0.500100
+    expect(quote).toMatchObject({ price: '0.9998', conversion_fee: '0.500100', amount_due: '100.520105' });
     // the rate moves; the invoice keeps its price
     await stack.api.put('/v1/ops/pairs/USDT-USD/rate-source', { kind: 'static', rate: '1.05' }, { token: stack.admin.token });
     await stack.api.post('/v1/ops/exchange-rates/refresh', undefined, { token: stack.admin.token });
-    expect((await checkout(created.id, 'USDT')).amount_due).toBe('100.520106');
+    expect((await checkout(created.id, 'USDT')).amount_due).toBe('100.520105');
 
-    await sendUsdt(quote.address, 100_520_106n);
+    await sendUsdt(quote.address, 100_520_105n);
     await eventually('settled', async () => (await statusOf(created.id)) === 'settled', 90_000);
     expect(await invoice(created.id)).toMatchObject({ settled_value: '100.00', fee: '1.00' });
     expect(await balance(merchant.token, 'USD')).toBe('99.00');
@@ -281,6 +298,16 @@ describe('invoices paid on the EVM chain', () => {
     expect(await bad({ amount: '1', currency: 'USDT', accepted_currencies: ['USDT', 'NOPE'] })).toMatchObject({
       status: 400,
       errors: [{ path: 'accepted_currencies.1' }],
+    });
+    // an accepted currency no rate prices in the invoice's: every checkout would refuse it, so the invoice is refused
+    expect(await bad({ amount: '1', currency: 'USD', accepted_currencies: ['EUR', 'RUB'] })).toMatchObject({
+      status: 422,
+      code: 'currency_not_payable',
+      errors: [{ path: 'accepted_currencies.0', message: expect.stringContaining('EUR') }],
+    });
+    expect(await bad({ amount: '1', currency: 'USDT', accepted_currencies: ['USDT', 'ETH', 'RUB'] })).toMatchObject({
+      status: 422,
+      errors: [{ path: 'accepted_currencies.2', message: expect.stringContaining('RUB') }],
     });
     expect(await bad({ amount: '1', currency: 'USDT', expires_in: 5 })).toMatchObject({
       status: 400,

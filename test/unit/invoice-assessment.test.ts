@@ -1,6 +1,6 @@
 /** The invoice's rule: which state to record next from what was paid and when, and where each payment's money goes. */
 import { describe, expect, it } from 'vitest';
-import { nextStep } from '../../domain/invoices/assessment.js';
+import { leftToPay, nextStep } from '../../domain/invoices/assessment.js';
 import type { InvoiceFacts, PaymentFact } from '../../domain/invoices/facts.js';
 import { disbursementOf } from '../../domain/invoices/ledger.js';
 import { markRefusal } from '../../domain/invoices/status.js';
@@ -119,6 +119,20 @@ describe('nextStep', () => {
   });
 });
 
+describe('leftToPay', () => {
+  it('is the amount less what the final payments are worth, at their locked prices; seen or dropped ones count nothing', () => {
+    expect(leftToPay(invoice())).toBe(100_000_000n);
+    const payments = [
+      payment({ amount: '40000000' }),
+      payment({ currency: 'ETH', amount: '25125000000000000' }), // half of what is due in ETH: 50 USDT
+      payment({ amount: '9000000', state: 'seen' }),
+      payment({ amount: '9000000', state: 'dropped' }),
+    ];
+    expect(leftToPay(invoice({ payments }))).toBe(10_000_000n);
+    expect(leftToPay(invoice({ payments: [payment({ amount: '120000000' })] }))).toBe(-20_000_000n);
+  });
+});
+
 describe('disbursementOf', () => {
   it('exchanges a payment in another currency, takes the conversion fee and the invoice fee, pays the merchant', () => {
     const eth = payment({ currency: 'ETH', amount: '50250000000000000' });
@@ -132,6 +146,21 @@ describe('disbursementOf', () => {
       ['exchange:invoices', 'invoice:inv', 'USDT', 100_000_000n],
       ['invoice:inv', 'fees:USDT', 'USDT', 1_000_000n],
       ['invoice:inv', 'user:m', 'USDT', 99_000_000n],
+    ]);
+  });
+
+  it('takes the invoice fee on what was paid: a partial payment an operator settles, an overpayment up to the amount', () => {
+    const partial = payment({ amount: '4000000' });
+    expect(disbursementOf(invoice({ payments: [partial] }), [{ paymentId: partial.id, as: 'settlement' }])).toMatchObject({
+      settledValue: 4_000_000n,
+      fee: 40_000n,
+    });
+    const over = payment({ amount: '120000000' });
+    const { group, fee } = disbursementOf(invoice({ payments: [over] }), [{ paymentId: over.id, as: 'settlement' }]);
+    expect(fee).toBe(1_000_000n);
+    expect(group.transfers).toMatchObject([
+      { credit: 'fees:USDT', amount: 1_000_000n },
+      { credit: 'user:m', amount: 119_000_000n },
     ]);
   });
 

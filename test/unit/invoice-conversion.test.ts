@@ -1,6 +1,6 @@
 /** Paying an invoice in another currency: the locked price, the conversion fee and every rounding, to the minor unit. */
 import { describe, expect, it } from 'vitest';
-import { identityQuote, parsePrice, quoteFor, valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
+import { identityQuote, parsePrice, paymentWorth, quoteFor, valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
 import { invoiceFee } from '../../domain/invoices/ledger.js';
 
 const price = (text: string) => parsePrice(text)!;
@@ -23,6 +23,29 @@ describe('quoteFor', () => {
     // 0.5% of 99980004 = 499900.02 → 499901 (rounded up)
     expect(quote.conversionFee).toBe(499_901n);
     expect(quote.due).toBe(100_479_905n);
+  });
+
+  it('rounds the total with its conversion fee up once: 1000.00 UAH in USD at 41.5 is 24.22, not 24.23', () => {
+    // 1000 / 41.5 = 24.0963… USD → shown 24.10; × 1.005 = 24.2168… → 24.22 due, so the fee as charged is 0.12
+    const quote = quoteFor({ amount: 100_000n, invoiceScale: 2, payScale: 2, price: price('41.5'), conversionFeePpm: 5_000n });
+    expect(quote).toEqual({ base: 2_410n, conversionFee: 12n, due: 2_422n });
+  });
+
+  it('owes the least whole minor units covering the exact amount with its fee, and reports the fee as due − base', () => {
+    for (const [amount, text, feePpm] of [
+      [100_000n, '41.5', 5_000n],
+      [999n, '7.77', 5_000n],
+      [123_456n, '0.000123', 12_345n],
+      [10_000n, '1.0002', 0n],
+    ] as const) {
+      const p = price(text);
+      const quote = quoteFor({ amount, invoiceScale: 2, payScale: 6, price: p, conversionFeePpm: feePpm });
+      // due × price ≥ amount × (1 + fee), and one unit less is short of it
+      const owed = amount * p.denominator * 1_000_000n * (1_000_000n + feePpm);
+      expect(quote.due * p.numerator * 100n * 1_000_000n >= owed).toBe(true);
+      expect((quote.due - 1n) * p.numerator * 100n * 1_000_000n < owed).toBe(true);
+      expect(quote.conversionFee).toBe(quote.due - quote.base);
+    }
   });
 
   it('converts to a currency with more decimals than its price has (ETH at 3012.50 USD)', () => {
@@ -62,16 +85,30 @@ describe('valueOfPayment', () => {
     expect(valueOfPayment(half, quote, 10_000n)).toEqual({ value: 4_999n, conversionFee: 249_951n });
   });
 
+  it('the least payment worth what is left settles it exactly (paymentWorth inverts valueOfPayment)', () => {
+    for (const left of [1n, 3_333n, 6_000n, 10_000n]) {
+      const paid = paymentWorth(left, quote, 10_000n);
+      expect(valueOfPayment(paid, quote, 10_000n).value).toBeGreaterThanOrEqual(left);
+      expect(valueOfPayment(paid - 1n, quote, 10_000n).value).toBeLessThan(left);
+    }
+    expect(paymentWorth(10_000n, quote, 10_000n)).toBe(quote.due);
+  });
+
   it('the invoice currency itself converts one to one', () => {
     expect(valueOfPayment(7_000n, identityQuote(10_000n), 10_000n)).toEqual({ value: 7_000n, conversionFee: 0n });
   });
 });
 
 describe('invoiceFee and worthAt', () => {
-  it('charges the fee on the invoice amount, rounded up, never more than was paid', () => {
+  it('charges the fee on what was paid, rounded up; an overpayment only up to the invoice amount', () => {
     expect(invoiceFee(10_000n, 10_000n, 10_000n)).toBe(100n);
+    // an overpayment: 1% of the 100.01 the invoice asked, not of the 100.50 paid
     expect(invoiceFee(10_050n, 10_001n, 10_000n)).toBe(101n);
-    expect(invoiceFee(50n, 10_000n, 10_000n)).toBe(50n);
+    // a partial payment an operator settles: 1% of what was paid, not of the invoice (4 USDT of 500: 0.04, not 3.98)
+    expect(invoiceFee(4_000_000n, 500_000_000n, 10_000n)).toBe(40_000n);
+    expect(invoiceFee(300n, 1_000n, 10_000n)).toBe(3n);
+    expect(invoiceFee(50n, 10_000n, 10_000n)).toBe(1n);
+    expect(invoiceFee(0n, 10_000n, 10_000n)).toBe(0n);
   });
 
   it('values an amount in USD cents, rounded down, for the limits', () => {

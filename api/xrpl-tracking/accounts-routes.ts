@@ -16,7 +16,8 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { CLASSIC_ADDRESS, XrplAddress } from './schemas.js';
+import { CLASSIC_ADDRESS } from '../../domain/xrpl-tracking/positions.js';
+import { XrplAddress } from './schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const BackfillView = z

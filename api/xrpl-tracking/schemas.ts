@@ -1,14 +1,12 @@
 /** Schemas and views shared by the XRPL routes: addresses, hashes, stored payments and their cursors. */
 import { z } from '@hono/zod-openapi';
 import { isValidClassicAddress } from 'xrpl';
-import type { PaymentPosition, StoredPayment } from '../../services/xrpl-tracking/payments-store.js';
+import type { StoredPayment } from '../../services/xrpl-tracking/payments-store.js';
 import { TES_SUCCESS, XRP_SCALE } from '../../domain/xrpl-tracking/payments.js';
+import { CLASSIC_ADDRESS, PAYMENT_POSITION, paymentPlace, paymentPosition } from '../../domain/xrpl-tracking/positions.js';
 import { money } from '../http/money.js';
 import { decodeCursor, pageBody } from '../http/pages.js';
 import { PageOf } from '../http/schemas.js';
-
-/** A classic address's shape (its checksum aside): also the position of a page of accounts. */
-export const CLASSIC_ADDRESS = /^r[1-9A-HJ-NP-Za-km-z]{24,34}$/;
 
 export const XrplAddress = z
   .string()
@@ -86,18 +84,8 @@ export function paymentView(p: StoredPayment): z.infer<typeof PaymentView> {
 }
 
 /** Pages of payments newest first; the cursor is a position in ledger order. */
-export const paymentPosition = (p: StoredPayment) => `${p.ledgerIndex}.${p.transactionIndex}`;
-
 export function paymentPage(rows: StoredPayment[], limit: number) {
   return pageBody(rows, limit, paymentPosition, paymentView);
 }
 
-const PAYMENT_POSITION = /^(\d{1,15})\.(\d{1,9})$/;
-
-/** A payments page's cursor: the API's and the console's pages of payments give the same. */
-export function paymentCursor(cursor: string | undefined): PaymentPosition | undefined {
-  const position = decodeCursor(cursor, PAYMENT_POSITION);
-  if (position === undefined) return undefined;
-  const [, ledgerIndex, transactionIndex] = PAYMENT_POSITION.exec(position)!;
-  return { ledgerIndex: Number(ledgerIndex), transactionIndex: Number(transactionIndex) };
-}
+export const paymentCursor = (cursor: string | undefined) => paymentPlace(decodeCursor(cursor, PAYMENT_POSITION));

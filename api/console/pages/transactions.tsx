@@ -8,6 +8,7 @@ import type { Child } from 'hono/jsx';
 import { z } from 'zod';
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE, type DeliveredAmount } from '../../../domain/xrpl-tracking/payments.js';
+import { PAYMENT_POSITION, paymentPlace, paymentPosition } from '../../../domain/xrpl-tracking/positions.js';
 import { listDeposits, type Deposit, type DepositFilter } from '../../../services/deposits/client.js';
 import {
   listPayments,
@@ -18,7 +19,6 @@ import {
 import { xrplDepositWorkflowId } from '../../../workflows/deposits/xrpl/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, encodeCursor, Positions } from '../../http/pages.js';
-import { paymentCursor, paymentPosition } from '../../xrpl-tracking/schemas.js';
 import { csvLine, csvResponse } from '../csv.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { optionalText, parseInput } from '../forms.js';
@@ -211,7 +211,10 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     let table;
     let next: string | null = null;
     if (f.kind === 'xrpl') {
-      const rows = await listPayments(deps.sql, xrplFilter(f), { before: paymentCursor(f.cursor), limit: PAGE_SIZE + 1 });
+      const rows = await listPayments(deps.sql, xrplFilter(f), {
+        before: paymentPlace(decodeCursor(f.cursor, PAYMENT_POSITION)),
+        limit: PAGE_SIZE + 1,
+      });
       const shown = rows.slice(0, PAGE_SIZE);
       if (rows.length > PAGE_SIZE) next = encodeCursor(paymentPosition(shown[shown.length - 1]!));
       table = (

@@ -17,7 +17,7 @@ import {
 import { xrplBackfillWorkflowId } from '../../../workflows/xrpl-tracking/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page } from '../../http/pages.js';
-import { CLASSIC_ADDRESS } from '../../xrpl-tracking/schemas.js';
+import { CLASSIC_ADDRESS } from '../../../domain/xrpl-tracking/positions.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';

@@ -3,12 +3,13 @@
  * ledger group against the exchange's inventory, once the pair and the user's settings still allow it (an operator's
  * switch and the per-swap limits apply at accept; the price and fee stay the quote's). The quote's id keys the group,
  * so a quote settles at most once, and a repeated accept (same Idempotency-Key or not) answers with the swap already
- * made, even after the quote expired or today's rules would refuse it.
+ * made, even after the quote expired or today's rules would refuse it; a key that settled one quote cannot settle
+ * another (409).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
+import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
 import { checkSwapLimits, FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
 import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
@@ -166,7 +167,8 @@ export async function convertAtCurrentRate(
   const quote =
     (await deps.quotes.find(id)) ??
     (await createQuote(deps, { id, userId, from, to, amount: { field: 'amount_in', value: request.amountIn } }));
-  return swapQuote(deps, quote, request.key);
+  // the key made the quote's id: it cannot name another quote, so there is no key to claim
+  return swapQuote(deps, quote, { idempotencyKey: request.key, claimKey: false });
 }
 
 /** A UUID (version 4 layout) from a SHA-256 of `text`: the same text, the same id. */
@@ -193,16 +195,21 @@ export async function quoteStatus(
   return { status: quote.expiresAt.getTime() < Date.now() ? 'expired' : 'open', acceptedAt: null };
 }
 
+/** Accepts the caller's quote under their Idempotency-Key, which then belongs to this quote: on another, a 409. */
 export async function acceptQuote(
   deps: FastExchangeDeps,
   request: { userId: string; quoteId: string; idempotencyKey: string },
 ): Promise<AcceptedSwap> {
   const quote = await ownQuote(deps, request.userId, request.quoteId);
-  return swapQuote(deps, quote, request.idempotencyKey);
+  return swapQuote(deps, quote, { idempotencyKey: request.idempotencyKey, claimKey: true });
 }
 
 /** Settles the quote if it is still acceptable (stillAcceptable); a refusal answers with its swap if it settled before. */
-async function swapQuote(deps: FastExchangeDeps, quote: StoredQuote, idempotencyKey: string): Promise<AcceptedSwap> {
+async function swapQuote(
+  deps: FastExchangeDeps,
+  quote: StoredQuote,
+  key: { idempotencyKey: string; claimKey: boolean },
+): Promise<AcceptedSwap> {
   let principal: Principal | null;
   let settings: FastExchangeSettings;
   try {
@@ -215,18 +222,16 @@ async function swapQuote(deps: FastExchangeDeps, quote: StoredQuote, idempotency
     throw error;
   }
   const day = new Date().toISOString().slice(0, 10);
-  const outcome = await settle(
-    deps,
-    principal,
-    quote,
-    swapGroup(quote, { day, dailyLimit: settings.dailyLimit, idempotencyKey }),
-  );
+  const outcome = await settle(deps, principal, quote, swapGroup(quote, { day, dailyLimit: settings.dailyLimit, ...key }));
   if (!outcome.ok) {
     if (outcome.error.code === ErrorCode.InsufficientFunds && outcome.error.subject === EXCHANGE_INVENTORY) {
       throw new DomainError(
         ErrorCode.InventoryInsufficient,
         `the exchange cannot cover ${quote.to} for this swap right now; try a smaller amount or later`,
       );
+    }
+    if (outcome.error.subject === acceptKeyCounter(quote.userId, key.idempotencyKey)) {
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to accept a different quote');
     }
     throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
   }

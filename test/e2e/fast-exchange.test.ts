@@ -2,7 +2,7 @@
  * Rates and fast exchange on the real stack over HTTP: a pair priced from the Binance double through ccxt (refreshed
  * by the rates workflow), quotes in both directions checked to the minor unit, accepting (and replaying), an expired
  * quote, every refusal (funds, inventory, limits, a disabled pair, a stale rate), the switches and limits checked again
- * at accept, and every bad input.
+ * at accept, one quote per Idempotency-Key, and every bad input.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
@@ -309,6 +309,26 @@ describe('fast exchange', () => {
     expect(accepted.body).toMatchObject({ fee: mine.body.fee, amount_in: mine.body.amount_in, amount_out: '15.000000' });
     expect(await balance(cid, 'USDT')).toBe((Number(usdt) - Number(mine.body.amount_in)).toFixed(6));
     expect((await withoutOwnTerms()).status).toBe(204);
+  });
+
+  it('settles one quote per Idempotency-Key: the key on another quote is a 409, even at the same moment', async () => {
+    const dee = await stack.api.signUp('dee@example.com');
+    await fund(stack, dee.id, 'USDT', '100');
+    const one = async () => (await quote(dee, { from: 'USDT', to: 'XRP', amount_out: '1' })).body.id as string;
+    const [a, b] = [await one(), await one()];
+    const first = await accept(dee, a, 'dee-1');
+    expect(first.status).toBe(200);
+    expect(await problem(accept(dee, b, 'dee-1'))).toMatchObject({ status: 409, code: 'idempotency_conflict' });
+    expect(await balance(dee, 'XRP')).toBe('1.000000');
+    const replay = await accept(dee, a, 'dee-1');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect((await accept(dee, b, 'dee-2')).status).toBe(200); // the refused accept left the quote open
+
+    const [c, d] = [await one(), await one()];
+    const raced = await Promise.all([accept(dee, c, 'dee-3'), accept(dee, d, 'dee-3')]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await balance(dee, 'XRP')).toBe('3.000000');
   });
 
   it("tells a merchant's webhook endpoint of its swap (exchange.completed), once", async () => {

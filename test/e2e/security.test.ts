@@ -1,8 +1,9 @@
 /**
  * The security pass on the real stack: sign-in and second-factor throttling (429 + Retry-After, lockout and its
- * notification), API keys (TOTP to create, nonce replays, scopes, per-key IP allow-lists), idempotency keys of any
- * printable ASCII up to 255 characters, body and time limits, security headers, CORS, 405 with Allow, the append-only
- * security event log, and, last, a grep of every log line the stack wrote for every secret this file created.
+ * notification), API keys (TOTP to create, nonce replays, scopes, per-key IP allow-lists, invoices paid
+ * only with the withdraw scope), idempotency keys of any printable ASCII up to 255 characters, body and time limits,
+ * security headers, CORS, 405 with Allow, the append-only security event log, and, last, a grep of every log line the
+ * stack wrote for every secret this file created.
  * The API trusts X-Forwarded-For here (TRUST_PROXY), so each case comes from an address of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,7 @@ import { Wallet } from 'ethers';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse, RequestOptions } from '../support/http.js';
+import { signUpMerchant } from '../support/merchant.js';
 import { signedHeaders } from '../support/signed-request.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
@@ -235,6 +237,45 @@ describe('API keys', () => {
       from(ip, { token: user.token }),
     );
     expect(bad.body.errors).toEqual([{ path: 'ip_allowlist.0', message: 'must be an IPv4 or IPv6 address or CIDR block' }]);
+  });
+
+  it('need the withdraw scope to pay an invoice', async () => {
+    const ip = '10.5.1.1';
+    const payer = await signUp('keys-payer', ip);
+    await fund(stack, (await stack.api.get('/v1/me', from(ip, { token: payer.token }))).body.id, 'USD', '50.00');
+    const shop = await signUpMerchant(stack, `keys-shop-${randomBytes(3).toString('hex')}@example.com`);
+    const invoice = await stack.api.post('/v1/invoices', { amount: '12.00', currency: 'USD' }, { token: shop.token });
+    expect(invoice.status).toBe(201);
+    const key = async (scopes: string[]) => {
+      const created = await stack.api.post('/v1/api-keys', { name: scopes.join('+'), scopes }, from(ip, { token: payer.token }));
+      return { id: created.body.id as string, secret: keep(created.body.secret as string) };
+    };
+    const signedPost = (signer: { id: string; secret: string }, path: string, body: object) => {
+      const raw = JSON.stringify(body);
+      return stack.api.post(path, undefined, {
+        raw,
+        headers: {
+          ...signedHeaders(signer, 'POST', path, raw),
+          'idempotency-key': randomBytes(8).toString('hex'),
+          'x-forwarded-for': ip,
+        },
+      });
+    };
+    const pay = (signer: { id: string; secret: string }) =>
+      signedPost(signer, `/v1/invoices/${invoice.body.id}/pay`, { currency: 'USD' });
+
+    // paying an invoice sends money to its merchant: a transfer by another name
+    const trader = await key(['read', 'trade']);
+    const refused = await pay(trader);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('insufficient_scope');
+    expect((await stack.api.get('/v1/balances', { token: payer.token })).body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ currency: 'USD', available: '50.00' })]),
+    );
+
+    const paid = await pay(await key(['withdraw']));
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ amount: '12.00', currency: 'USD' });
   });
 });
 

@@ -14,6 +14,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
  */
 const WITHDRAW_PATHS = [/^\/v1\/withdrawals(\/|$)/, /^\/v1\/transfers(\/|$)/, /^\/v1\/invoices\/[^/]+\/pay(\/|$)/];
 
+/** `path`: the decoded path the router matches (`/v1/%74ransfers` is routed as `/v1/transfers`), not the raw one. */
 export function scopeForRequest(method: string, path: string): ApiKeyScope {
   if (method === 'GET' || method === 'HEAD') return 'read';
   return WITHDRAW_PATHS.some((p) => p.test(path)) ? 'withdraw' : 'trade';

@@ -239,7 +239,7 @@ describe('API keys', () => {
     expect(bad.body.errors).toEqual([{ path: 'ip_allowlist.0', message: 'must be an IPv4 or IPv6 address or CIDR block' }]);
   });
 
-  it('need the withdraw scope to pay an invoice', async () => {
+  it('need the withdraw scope to pay an invoice, and are scoped by the path as routed, however it is encoded', async () => {
     const ip = '10.5.1.1';
     const payer = await signUp('keys-payer', ip);
     await fund(stack, (await stack.api.get('/v1/me', from(ip, { token: payer.token }))).body.id, 'USD', '50.00');
@@ -269,6 +269,9 @@ describe('API keys', () => {
     const refused = await pay(trader);
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('insufficient_scope');
+    // a letter sent percent-encoded is routed to the same route, and needs the same scope
+    const encoded = await signedPost(trader, '/v1/%74ransfers', { to_email: payer.email, currency: 'USD', amount: '1.00' });
+    expect(encoded.body.code).toBe('insufficient_scope');
     expect((await stack.api.get('/v1/balances', { token: payer.token })).body.data).toEqual(
       expect.arrayContaining([expect.objectContaining({ currency: 'USD', available: '50.00' })]),
     );

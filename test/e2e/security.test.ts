@@ -1,13 +1,13 @@
 /**
  * The security pass on the real stack: sign-in and second-factor throttling (429 + Retry-After, lockout and its
  * notification), API keys (TOTP to create, nonce replays, scopes, per-key IP allow-lists, invoices paid
- * only with the withdraw scope), idempotency keys of any printable ASCII up to 255 characters, body and time limits,
- * security headers, CORS, 405 with Allow, the append-only security event log, and, last, a grep of every log line the
- * stack wrote for every secret this file created.
+ * only with the withdraw scope, signing as /openapi.json describes it), idempotency keys of any printable ASCII up to
+ * 255 characters, body and time limits, security headers, CORS, 405 with Allow, the append-only security event log,
+ * and, last, a grep of every log line the stack wrote for every secret this file created.
  * The API trusts X-Forwarded-For here (TRUST_PROXY), so each case comes from an address of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -279,6 +279,60 @@ describe('API keys', () => {
     const paid = await pay(await key(['withdraw']));
     expect(paid.status).toBe(201);
     expect(paid.body).toMatchObject({ amount: '12.00', currency: 'USD' });
+  });
+
+  it('sign a request as /openapi.json describes it: the headers its schemes name, the string its signature names', async () => {
+    const ip = '10.5.2.1';
+    const user = await signUp('keys-spec', ip);
+    const created = await stack.api.post(
+      '/v1/api-keys',
+      { name: 'from the spec', scopes: ['read', 'trade'] },
+      from(ip, { token: user.token }),
+    );
+    const secret = keep(created.body.secret as string);
+
+    const spec = (await stack.api.get('/openapi.json')).body;
+    const schemes: Record<string, { type: string; in?: string; name?: string; description?: string }> =
+      spec.components.securitySchemes;
+    // the requirement a key's request meets: every scheme in it but the bearer token's
+    const requirement = (spec.paths['/v1/exchange/quotes'].post.security as Array<Record<string, string[]>>).find(
+      (r) => !('bearer' in r),
+    )!;
+    const headers = Object.keys(requirement).map((name) => schemes[name]!);
+    expect(headers.every((h) => h.type === 'apiKey' && h.in === 'header')).toBe(true);
+    const header = (name: string) => headers.find((h) => h.name === name)!;
+    expect(headers.map((h) => h.name).sort()).toEqual(['X-Api-Key', 'X-Api-Nonce', 'X-Api-Signature', 'X-Api-Timestamp']);
+    const template = /`([^`]*\\n[^`]*)`/.exec(header('X-Api-Signature').description!)![1]!;
+
+    const send = async (method: 'GET' | 'POST', pathAndQuery: string, body = '') => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const nonce = randomBytes(12).toString('base64url');
+      const parts: Record<string, string> = {
+        timestamp,
+        nonce,
+        METHOD: method,
+        'path?query': pathAndQuery,
+        'hex(sha256(body))': createHash('sha256').update(body).digest('hex'),
+      };
+      const canonical = template
+        .split('\\n')
+        .map((part) => {
+          expect(parts).toHaveProperty([part]);
+          return parts[part];
+        })
+        .join('\n');
+      const signed = {
+        'X-Api-Key': created.body.id,
+        'X-Api-Timestamp': timestamp,
+        'X-Api-Nonce': nonce,
+        'X-Api-Signature': createHmac('sha256', secret).update(canonical).digest('hex'),
+      };
+      const options = from(ip, { headers: signed, ...(body ? { raw: body } : {}) });
+      return method === 'GET' ? stack.api.get(pathAndQuery, options) : stack.api.post(pathAndQuery, undefined, options);
+    };
+    expect((await send('GET', '/v1/ledger/transfers?limit=1')).status).toBe(200);
+    const quoted = await send('POST', '/v1/exchange/quotes', JSON.stringify({ from: 'USDT', to: 'XRP', amount_in: '10' }));
+    expect(quoted.status).toBe(201);
   });
 });
 

@@ -10,6 +10,7 @@ import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
 import { apiKeyRoutes } from './users-auth/api-keys-routes.js';
+import { registerSecuritySchemes } from './http/security-schemes.js';
 import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './users-auth/auth-routes.js';
 import { balanceRoutes } from './ledger/balances-routes.js';
@@ -102,13 +103,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/ops/*', recordOperatorActions(deps));
   app.use('/ops/*', recordOperatorActions(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-Api-Key',
-    description: 'With X-Api-Timestamp and X-Api-Signature: hex HMAC-SHA256 of "timestamp\\nMETHOD\\npath?query\\nsha256(body)"',
-  });
+  registerSecuritySchemes(app);
 
   const guards = createGuards(deps);
   healthRoutes(app, deps);

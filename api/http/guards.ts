@@ -74,7 +74,8 @@ export function createGuards(deps: ApiDeps): Guards {
     const ip = clientIp(c, deps.settings.trustProxy);
     if (!key.allowsIp(ip))
       throw new ApiError(ErrorCode.IpNotAllowed, "requests from this IP address are not on this key's allow-list");
-    const scope = scopeForRequest(c.req.method, url.pathname);
+    // the path as routed (decoded), not as signed: an encoded letter must not route to a withdraw path as `trade`
+    const scope = scopeForRequest(c.req.method, c.req.path);
     if (!key.scopes.has(scope)) throw new ApiError(ErrorCode.InsufficientScope, `this API key lacks the ${scope} scope`);
     const user = await deps.users.principal(key.userId);
     if (!user) throw unauthenticated('unknown or revoked API key');

@@ -2,7 +2,8 @@
 import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
-import { BearerSecurity, jsonResponse, PageOf, PageQuery, problems } from './schemas.js';
+import { jsonResponse, PageOf, PageQuery, problems } from './schemas.js';
+import { GuardedRouteSecurity } from './security-schemes.js';
 
 type Guard = MiddlewareHandler<AppEnv>;
 
@@ -16,7 +17,7 @@ export function guardedRoute<P extends string, R extends Omit<RouteConfig, 'path
 ) {
   // a tuple type, as `[guard] as const` would give: hono types the handler's context from it
   const middleware = (Array.isArray(guards) ? [...guards] : [guards]) as [Guard];
-  return createRoute({ ...route, middleware, security: BearerSecurity });
+  return createRoute({ ...route, middleware, security: GuardedRouteSecurity });
 }
 
 /**

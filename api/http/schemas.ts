@@ -113,8 +113,6 @@ export function jsonResponse<T extends z.ZodType>(description: string, schema: T
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
-export const BearerSecurity: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
-
 /** A `callback_url` any order may carry: its state changes are POSTed there, signed (see GET /v1/orders/callback-secret). */
 export const CallbackUrl = z
   .string()

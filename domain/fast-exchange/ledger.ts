@@ -2,7 +2,8 @@
  * An accepted quote's money story, one ledger group: the user pays the net amount into the exchange's inventory and
  * the fee to the house, both in the source currency, and the inventory pays the user in the target currency. The keys
  * are the quote's, so a quote settles at most once however often it is accepted; the inventory never goes below zero
- * (domain/ledger/engine.ts), so a swap it cannot cover is refused whole.
+ * (domain/ledger/engine.ts), so a swap it cannot cover is refused whole. A client's Idempotency-Key is claimed by the
+ * first quote it settles, in the same group, so the key cannot settle a second one.
  */
 import { userAccountName, type TransferGroup } from '../ledger/engine.js';
 
@@ -29,9 +30,22 @@ export const swapKeys = (quoteId: string) => ({
 /** Counts the user's swaps on a pair per UTC day, in base units. */
 export const dailySwapCounter = (userId: string, pair: string, day: string) => `fast-exchange:${userId}:${pair}:${day}`;
 
+/**
+ * Settles at most one quote per user and Idempotency-Key: the first swap takes it to its maximum, 1, so the key on
+ * another quote is refused atomically (naming this counter), even by a swap running at the same moment. A repeat on the
+ * same quote is a replay of its stored transfers, which the ledger answers before any counter moves.
+ */
+export const acceptKeyCounter = (userId: string, idempotencyKey: string) => `fast-exchange:accept:${userId}:${idempotencyKey}`;
+
 export function swapGroup(
   quote: AcceptedQuote,
-  context: { day: string; dailyLimit: bigint | null; idempotencyKey: string },
+  context: {
+    day: string;
+    dailyLimit: bigint | null;
+    idempotencyKey: string;
+    /** The client chose the key, so it is claimed for this quote (a conversion's key is its quote's id already). */
+    claimKey: boolean;
+  },
 ): TransferGroup {
   const user = userAccountName(quote.userId);
   const keys = swapKeys(quote.id);
@@ -70,9 +84,11 @@ export function swapGroup(
         metadata,
       },
     ],
-    counters:
-      context.dailyLimit === null
+    counters: [
+      ...(context.claimKey ? [{ key: acceptKeyCounter(quote.userId, context.idempotencyKey), add: 1n, max: 1n }] : []),
+      ...(context.dailyLimit === null
         ? []
-        : [{ key: dailySwapCounter(quote.userId, quote.pair, context.day), add: quote.baseAmount, max: context.dailyLimit }],
+        : [{ key: dailySwapCounter(quote.userId, quote.pair, context.day), add: quote.baseAmount, max: context.dailyLimit }]),
+    ],
   };
 }

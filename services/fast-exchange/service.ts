@@ -1,14 +1,17 @@
 /**
  * Fast exchange: a quote fixes the rate, fee and both amounts for the pair's TTL; accepting it settles the swap as one
- * ledger group against the exchange's inventory. The quote's id keys the group, so a quote settles at most once, and a
- * repeated accept (same Idempotency-Key or not) answers with the swap already made, even after the quote expired.
+ * ledger group against the exchange's inventory, once the pair and the user's settings still allow it (an operator's
+ * switch and the per-swap limits apply at accept; the price and fee stay the quote's). The quote's id keys the group,
+ * so a quote settles at most once, and a repeated accept (same Idempotency-Key or not) answers with the swap already
+ * made, even after the quote expired or today's rules would refuse it; a key that settled one quote cannot settle
+ * another (409).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
+import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
-import { checkSwapLimits, FAST_EXCHANGE_SETTINGS } from '../../domain/fast-exchange/settings.js';
+import { checkSwapLimits, FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
 import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
 import { formatAmount } from '../../domain/money.js';
 import { formatRate } from '../../domain/rates/rate.js';
@@ -17,7 +20,7 @@ import type { Sql } from '../../platform/db/client.js';
 import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter } from '../ledger/writer.js';
-import type { CurrentRates } from '../rates/client.js';
+import type { CurrentRates, RatePairRow } from '../rates/client.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { Principal, UserDirectory } from '../users-auth/client.js';
 import { publishEvent } from '../webhooks/client.js';
@@ -56,18 +59,7 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
   const { from, to, amount } = request;
   if (from.code === to.code)
     throw new DomainError(ErrorCode.ValidationFailed, 'from and to must differ', [{ path: 'to', message: 'same as from' }]);
-  const pair = await deps.rates.pairBetween(from.code, to.code);
-  if (!pair) {
-    throw new DomainError(ErrorCode.UnknownPair, `no pair exchanges ${from.code} and ${to.code}`, [
-      { path: 'to', message: `no pair with ${from.code}` },
-    ]);
-  }
-  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, pair.code, await deps.users.principal(request.userId));
-  if (!pair.enabled || !settings.enabled) {
-    throw new DomainError(ErrorCode.PairDisabled, `fast exchange on ${pair.code} is disabled`, [
-      { path: 'to', message: 'disabled' },
-    ]);
-  }
+  const { pair, settings } = await openPair(deps, from.code, to.code, request.userId);
   const current = await deps.rates.usable(pair.code);
   const terms = {
     rate: swapRate(pair, from.code, current.mid, current.spreadPpm),
@@ -132,6 +124,33 @@ export async function repeatQuote(
   return { quote, replayed: false };
 }
 
+interface OpenPair {
+  pair: RatePairRow;
+  settings: FastExchangeSettings;
+  principal: Principal | null;
+}
+
+/**
+ * The pair between two currencies and the user's settings on it, refusing a pair or a user that fast exchange is off
+ * for: what a quote asks, and its accept asks again (an operator's switch applies to quotes already given).
+ */
+async function openPair(deps: FastExchangeDeps, from: string, to: string, userId: string): Promise<OpenPair> {
+  const pair = await deps.rates.pairBetween(from, to);
+  if (!pair) {
+    throw new DomainError(ErrorCode.UnknownPair, `no pair exchanges ${from} and ${to}`, [
+      { path: 'to', message: `no pair with ${from}` },
+    ]);
+  }
+  const principal = await deps.users.principal(userId);
+  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, pair.code, principal);
+  if (!pair.enabled || !settings.enabled) {
+    throw new DomainError(ErrorCode.PairDisabled, `fast exchange on ${pair.code} is disabled`, [
+      { path: 'to', message: 'disabled' },
+    ]);
+  }
+  return { pair, settings, principal };
+}
+
 /**
  * A swap at the current rate, made for the user by Sluice rather than asked for (a deposit converted on arrival): a
  * quote for `amountIn`, accepted at once, through the same pricing, fee, limits and ledger group as the user's own.
@@ -144,11 +163,12 @@ export async function convertAtCurrentRate(
   request: { userId: string; from: Currency; to: Currency; amountIn: bigint; key: string },
 ): Promise<AcceptedSwap> {
   const id = uuidFrom(`conversion:${request.key}`);
-  if (!(await deps.quotes.find(id))) {
-    const { userId, from, to } = request;
-    await createQuote(deps, { id, userId, from, to, amount: { field: 'amount_in', value: request.amountIn } });
-  }
-  return acceptQuote(deps, { userId: request.userId, quoteId: id, idempotencyKey: request.key });
+  const { userId, from, to } = request;
+  const quote =
+    (await deps.quotes.find(id)) ??
+    (await createQuote(deps, { id, userId, from, to, amount: { field: 'amount_in', value: request.amountIn } }));
+  // the key made the quote's id: it cannot name another quote, so there is no key to claim
+  return swapQuote(deps, quote, { idempotencyKey: request.key, claimKey: false });
 }
 
 /** A UUID (version 4 layout) from a SHA-256 of `text`: the same text, the same id. */
@@ -175,26 +195,34 @@ export async function quoteStatus(
   return { status: quote.expiresAt.getTime() < Date.now() ? 'expired' : 'open', acceptedAt: null };
 }
 
+/** Accepts the caller's quote under their Idempotency-Key, which then belongs to this quote: on another, a 409. */
 export async function acceptQuote(
   deps: FastExchangeDeps,
   request: { userId: string; quoteId: string; idempotencyKey: string },
 ): Promise<AcceptedSwap> {
   const quote = await ownQuote(deps, request.userId, request.quoteId);
-  if (quote.expiresAt.getTime() < Date.now()) {
-    // an accept repeated after the quote expired still answers with its swap
+  return swapQuote(deps, quote, { idempotencyKey: request.idempotencyKey, claimKey: true });
+}
+
+/** Settles the quote if it is still acceptable (stillAcceptable); a refusal answers with its swap if it settled before. */
+async function swapQuote(
+  deps: FastExchangeDeps,
+  quote: StoredQuote,
+  key: { idempotencyKey: string; claimKey: boolean },
+): Promise<AcceptedSwap> {
+  let principal: Principal | null;
+  let settings: FastExchangeSettings;
+  try {
+    ({ principal, settings } = await stillAcceptable(deps, quote));
+  } catch (error) {
+    // a quote that settled before today's rules refused it (or before it expired) still answers with its swap
+    if (!(error instanceof DomainError)) throw error;
     const settled = await transferByKey(deps.sql, swapKeys(quote.id).in);
     if (settled) return { quote, acceptedAt: settled.createdAt, replayed: true };
-    throw new DomainError(ErrorCode.QuoteExpired, `the quote expired at ${quote.expiresAt.toISOString()}; ask for a new one`);
+    throw error;
   }
-  const principal = await deps.users.principal(request.userId);
-  const settings = await deps.settings.resolve(FAST_EXCHANGE_SETTINGS, quote.pair, principal);
   const day = new Date().toISOString().slice(0, 10);
-  const outcome = await settle(
-    deps,
-    principal,
-    quote,
-    swapGroup(quote, { day, dailyLimit: settings.dailyLimit, idempotencyKey: request.idempotencyKey }),
-  );
+  const outcome = await settle(deps, principal, quote, swapGroup(quote, { day, dailyLimit: settings.dailyLimit, ...key }));
   if (!outcome.ok) {
     if (outcome.error.code === ErrorCode.InsufficientFunds && outcome.error.subject === EXCHANGE_INVENTORY) {
       throw new DomainError(
@@ -202,9 +230,28 @@ export async function acceptQuote(
         `the exchange cannot cover ${quote.to} for this swap right now; try a smaller amount or later`,
       );
     }
+    if (outcome.error.subject === acceptKeyCounter(quote.userId, key.idempotencyKey)) {
+      throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to accept a different quote');
+    }
     throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
   }
   return { quote, acceptedAt: outcome.transfers[0]!.createdAt, replayed: outcome.replayed };
+}
+
+/**
+ * What a quote is checked against again when it is accepted: not expired, the pair and the user still enabled, its
+ * amount within today's per-swap limits (its price and fee are what the quote locked). The daily limit is the
+ * ledger's, atomically.
+ */
+async function stillAcceptable(deps: FastExchangeDeps, quote: StoredQuote): Promise<OpenPair> {
+  if (quote.expiresAt.getTime() < Date.now()) {
+    throw new DomainError(ErrorCode.QuoteExpired, `the quote expired at ${quote.expiresAt.toISOString()}; ask for a new one`);
+  }
+  const open = await openPair(deps, quote.from, quote.to, quote.userId);
+  const field = quote.from === open.pair.base ? 'amount_in' : 'amount_out';
+  const refusal = checkSwapLimits(quote.baseAmount, open.settings, quote.pair, field);
+  if (refusal) throw refusal;
+  return open;
 }
 
 /**

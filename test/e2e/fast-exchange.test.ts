@@ -1,7 +1,8 @@
 /**
  * Rates and fast exchange on the real stack over HTTP: a pair priced from the Binance double through ccxt (refreshed
  * by the rates workflow), quotes in both directions checked to the minor unit, accepting (and replaying), an expired
- * quote, every refusal (funds, inventory, limits, a disabled pair, a stale rate) and every bad input.
+ * quote, every refusal (funds, inventory, limits, a disabled pair, a stale rate), the switches and limits checked again
+ * at accept, one quote per Idempotency-Key, and every bad input.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer } from 'node:http';
@@ -263,6 +264,71 @@ describe('fast exchange', () => {
       code: 'pair_disabled',
     });
     expect((await stack.api.patch('/v1/ops/pairs/XRP-USDT', { enabled: true }, admin())).status).toBe(200);
+  });
+
+  it("checks the pair's and the user's switches and per-swap limits again at accept, at the quoted price", async () => {
+    // XRP-USDT's terms from the test above: 1 to 20 XRP a swap, 25 a day
+    const cid = await stack.api.signUp('cid@example.com');
+    await fund(stack, cid.id, 'USDT', '100');
+    const userTerms = (values: Record<string, unknown>) =>
+      stack.api.put(`/v1/ops/settings/fast-exchange/XRP-USDT/user/${cid.id}`, { values }, admin());
+
+    const early = await quote(cid, { from: 'USDT', to: 'XRP', amount_out: '5' });
+    expect((await stack.api.patch('/v1/ops/pairs/XRP-USDT', { enabled: false }, admin())).status).toBe(200);
+    expect(await problem(accept(cid, early.body.id, 'early'))).toMatchObject({ status: 422, code: 'pair_disabled' });
+    expect(await balance(cid, 'USDT')).toBe('100.000000');
+    expect((await stack.api.patch('/v1/ops/pairs/XRP-USDT', { enabled: true }, admin())).status).toBe(200);
+    const swapped = await accept(cid, early.body.id, 'early');
+    expect(swapped.status).toBe(200);
+    // a swap made before the switch is answered as it was
+    expect((await userTerms({ enabled: false })).status).toBe(200);
+    const replay = await accept(cid, early.body.id, 'early');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(swapped.body);
+
+    // the user's own switch, then limits moved past an open quote
+    const withoutOwnTerms = () => stack.api.delete(`/v1/ops/settings/fast-exchange/XRP-USDT/user/${cid.id}`, admin());
+    expect((await withoutOwnTerms()).status).toBe(204);
+    const mine = await quote(cid, { from: 'USDT', to: 'XRP', amount_out: '15' });
+    expect(mine.status).toBe(201);
+    expect((await userTerms({ enabled: false })).status).toBe(200);
+    expect(await problem(accept(cid, mine.body.id))).toMatchObject({ status: 422, code: 'pair_disabled' });
+    expect((await userTerms({ max_amount: '10' })).status).toBe(200);
+    expect(await problem(accept(cid, mine.body.id))).toMatchObject({
+      status: 422,
+      code: 'amount_above_maximum',
+      fields: ['amount_out'],
+    });
+    expect((await userTerms({ min_amount: '16' })).status).toBe(200);
+    expect(await problem(accept(cid, mine.body.id))).toMatchObject({ status: 422, code: 'amount_below_minimum' });
+    const usdt = await balance(cid, 'USDT');
+    // a fee changed since is not the quote's: it settles at what it locked
+    expect((await userTerms({ fee_percent: '1' })).status).toBe(200);
+    const accepted = await accept(cid, mine.body.id);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ fee: mine.body.fee, amount_in: mine.body.amount_in, amount_out: '15.000000' });
+    expect(await balance(cid, 'USDT')).toBe((Number(usdt) - Number(mine.body.amount_in)).toFixed(6));
+    expect((await withoutOwnTerms()).status).toBe(204);
+  });
+
+  it('settles one quote per Idempotency-Key: the key on another quote is a 409, even at the same moment', async () => {
+    const dee = await stack.api.signUp('dee@example.com');
+    await fund(stack, dee.id, 'USDT', '100');
+    const one = async () => (await quote(dee, { from: 'USDT', to: 'XRP', amount_out: '1' })).body.id as string;
+    const [a, b] = [await one(), await one()];
+    const first = await accept(dee, a, 'dee-1');
+    expect(first.status).toBe(200);
+    expect(await problem(accept(dee, b, 'dee-1'))).toMatchObject({ status: 409, code: 'idempotency_conflict' });
+    expect(await balance(dee, 'XRP')).toBe('1.000000');
+    const replay = await accept(dee, a, 'dee-1');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect((await accept(dee, b, 'dee-2')).status).toBe(200); // the refused accept left the quote open
+
+    const [c, d] = [await one(), await one()];
+    const raced = await Promise.all([accept(dee, c, 'dee-3'), accept(dee, d, 'dee-3')]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await balance(dee, 'XRP')).toBe('3.000000');
   });
 
   it("tells a merchant's webhook endpoint of its swap (exchange.completed), once", async () => {

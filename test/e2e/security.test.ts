@@ -1,12 +1,13 @@
 /**
  * The security pass on the real stack: sign-in and second-factor throttling (429 + Retry-After, lockout and its
- * notification), API keys (TOTP to create, nonce replays, scopes, per-key IP allow-lists), idempotency keys of any
- * printable ASCII up to 255 characters, body and time limits, security headers, CORS, 405 with Allow, the append-only
- * security event log, and, last, a grep of every log line the stack wrote for every secret this file created.
+ * notification), API keys (TOTP to create, nonce replays, scopes, per-key IP allow-lists, invoices paid
+ * only with the withdraw scope, signing as /openapi.json describes it), idempotency keys of any printable ASCII up to
+ * 255 characters, body and time limits, security headers, CORS, 405 with Allow, the append-only security event log,
+ * and, last, a grep of every log line the stack wrote for every secret this file created.
  * The API trusts X-Forwarded-For here (TRUST_PROXY), so each case comes from an address of its own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { Wallet } from 'ethers';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse, RequestOptions } from '../support/http.js';
+import { signUpMerchant } from '../support/merchant.js';
 import { signedHeaders } from '../support/signed-request.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
 
@@ -235,6 +237,102 @@ describe('API keys', () => {
       from(ip, { token: user.token }),
     );
     expect(bad.body.errors).toEqual([{ path: 'ip_allowlist.0', message: 'must be an IPv4 or IPv6 address or CIDR block' }]);
+  });
+
+  it('need the withdraw scope to pay an invoice, and are scoped by the path as routed, however it is encoded', async () => {
+    const ip = '10.5.1.1';
+    const payer = await signUp('keys-payer', ip);
+    await fund(stack, (await stack.api.get('/v1/me', from(ip, { token: payer.token }))).body.id, 'USD', '50.00');
+    const shop = await signUpMerchant(stack, `keys-shop-${randomBytes(3).toString('hex')}@example.com`);
+    const invoice = await stack.api.post('/v1/invoices', { amount: '12.00', currency: 'USD' }, { token: shop.token });
+    expect(invoice.status).toBe(201);
+    const key = async (scopes: string[]) => {
+      const created = await stack.api.post('/v1/api-keys', { name: scopes.join('+'), scopes }, from(ip, { token: payer.token }));
+      return { id: created.body.id as string, secret: keep(created.body.secret as string) };
+    };
+    const signedPost = (signer: { id: string; secret: string }, path: string, body: object) => {
+      const raw = JSON.stringify(body);
+      return stack.api.post(path, undefined, {
+        raw,
+        headers: {
+          ...signedHeaders(signer, 'POST', path, raw),
+          'idempotency-key': randomBytes(8).toString('hex'),
+          'x-forwarded-for': ip,
+        },
+      });
+    };
+    const pay = (signer: { id: string; secret: string }) =>
+      signedPost(signer, `/v1/invoices/${invoice.body.id}/pay`, { currency: 'USD' });
+
+    // paying an invoice sends money to its merchant: a transfer by another name
+    const trader = await key(['read', 'trade']);
+    const refused = await pay(trader);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('insufficient_scope');
+    // a letter sent percent-encoded is routed to the same route, and needs the same scope
+    const encoded = await signedPost(trader, '/v1/%74ransfers', { to_email: payer.email, currency: 'USD', amount: '1.00' });
+    expect(encoded.body.code).toBe('insufficient_scope');
+    expect((await stack.api.get('/v1/balances', { token: payer.token })).body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ currency: 'USD', available: '50.00' })]),
+    );
+
+    const paid = await pay(await key(['withdraw']));
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ amount: '12.00', currency: 'USD' });
+  });
+
+  it('sign a request as /openapi.json describes it: the headers its schemes name, the string its signature names', async () => {
+    const ip = '10.5.2.1';
+    const user = await signUp('keys-spec', ip);
+    const created = await stack.api.post(
+      '/v1/api-keys',
+      { name: 'from the spec', scopes: ['read', 'trade'] },
+      from(ip, { token: user.token }),
+    );
+    const secret = keep(created.body.secret as string);
+
+    const spec = (await stack.api.get('/openapi.json')).body;
+    const schemes: Record<string, { type: string; in?: string; name?: string; description?: string }> =
+      spec.components.securitySchemes;
+    // the requirement a key's request meets: every scheme in it but the bearer token's
+    const requirement = (spec.paths['/v1/exchange/quotes'].post.security as Array<Record<string, string[]>>).find(
+      (r) => !('bearer' in r),
+    )!;
+    const headers = Object.keys(requirement).map((name) => schemes[name]!);
+    expect(headers.every((h) => h.type === 'apiKey' && h.in === 'header')).toBe(true);
+    const header = (name: string) => headers.find((h) => h.name === name)!;
+    expect(headers.map((h) => h.name).sort()).toEqual(['X-Api-Key', 'X-Api-Nonce', 'X-Api-Signature', 'X-Api-Timestamp']);
+    const template = /`([^`]*\\n[^`]*)`/.exec(header('X-Api-Signature').description!)![1]!;
+
+    const send = async (method: 'GET' | 'POST', pathAndQuery: string, body = '') => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const nonce = randomBytes(12).toString('base64url');
+      const parts: Record<string, string> = {
+        timestamp,
+        nonce,
+        METHOD: method,
+        'path?query': pathAndQuery,
+        'hex(sha256(body))': createHash('sha256').update(body).digest('hex'),
+      };
+      const canonical = template
+        .split('\\n')
+        .map((part) => {
+          expect(parts).toHaveProperty([part]);
+          return parts[part];
+        })
+        .join('\n');
+      const signed = {
+        'X-Api-Key': created.body.id,
+        'X-Api-Timestamp': timestamp,
+        'X-Api-Nonce': nonce,
+        'X-Api-Signature': createHmac('sha256', secret).update(canonical).digest('hex'),
+      };
+      const options = from(ip, { headers: signed, ...(body ? { raw: body } : {}) });
+      return method === 'GET' ? stack.api.get(pathAndQuery, options) : stack.api.post(pathAndQuery, undefined, options);
+    };
+    expect((await send('GET', '/v1/ledger/transfers?limit=1')).status).toBe(200);
+    const quoted = await send('POST', '/v1/exchange/quotes', JSON.stringify({ from: 'USDT', to: 'XRP', amount_in: '10' }));
+    expect(quoted.status).toBe(201);
   });
 });
 

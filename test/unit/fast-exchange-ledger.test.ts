@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
-import { EXCHANGE_INVENTORY, swapGroup, type AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
+import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, type AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import { checkSwapLimits, DEFAULT_FAST_EXCHANGE_SETTINGS, FAST_EXCHANGE_SETTINGS } from '../../domain/fast-exchange/settings.js';
 import { applyGroup, balanceView } from '../../domain/ledger/engine.js';
 import { account, accountIn, ledgerOf, snapshot } from './support/ledger-state.js';
@@ -17,7 +17,7 @@ const quote: AcceptedQuote = {
   amountOut: 45_270_000n,
   baseAmount: 45_270_000n,
 };
-const context = { day: '2026-11-30', dailyLimit: null, idempotencyKey: 'k1' };
+const context = { day: '2026-11-30', dailyLimit: null, idempotencyKey: 'k1', claimKey: true };
 const books = (inventoryXrp: bigint) =>
   ledgerOf(
     account('user:u1', 'USDT', 150_000_000n),
@@ -62,6 +62,21 @@ describe('a swap in the ledger', () => {
       ),
     );
     expect(again).toEqual({ ok: false, error: expect.objectContaining({ code: ErrorCode.LimitExceeded }) });
+  });
+
+  it("claims the client's Idempotency-Key for one quote: another quote under it is refused, naming the key", () => {
+    const state = books(100_000_000n);
+    expect(applyGroup(state, swapGroup(quote, context)).ok).toBe(true);
+    const other = { ...quote, id: 'q2', amountIn: 10_000_000n, fee: 20_000n, amountOut: 4_527_000n, baseAmount: 4_527_000n };
+    const before = snapshot(state);
+    expect(applyGroup(state, swapGroup(other, context))).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: ErrorCode.LimitExceeded, subject: acceptKeyCounter('u1', 'k1') }),
+    });
+    expect(state).toEqual(before);
+    expect(applyGroup(state, swapGroup(other, { ...context, idempotencyKey: 'k2' })).ok).toBe(true);
+    // a conversion's key made its quote's id, so it claims nothing
+    expect(swapGroup(other, { ...context, claimKey: false }).counters).toEqual([]);
   });
 });
 

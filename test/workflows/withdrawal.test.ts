@@ -44,6 +44,8 @@ function fakeActivities(
     gate?: Promise<void>;
     /** What each check of the user's disabled state answers, in turn (then: not disabled). */
     disabled?: boolean[];
+    /** Holds the check of the user's disabled state in flight: it calls `entered`, then answers once `until` resolves. */
+    userCheck?: { entered: () => void; until: Promise<void> };
   } = {},
 ) {
   const calls: string[] = [];
@@ -64,6 +66,10 @@ function fakeActivities(
       return { codeOk: code === CODE, totpOk: totp === '135790' };
     },
     async withdrawalUserDisabled() {
+      if (options.userCheck) {
+        options.userCheck.entered();
+        await options.userCheck.until;
+      }
       const answer = disabled.shift() ?? false;
       if (answer) calls.push('disabled');
       return answer;
@@ -316,6 +322,36 @@ describe('withdrawalWorkflow', () => {
       );
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
+  });
+
+  it('honours a cancel that arrives while the user check before the send is in flight: nothing is sent', async () => {
+    for (const approvalRequired of [false, true]) {
+      let entered!: () => void;
+      const checking = new Promise<void>((resolve) => (entered = resolve));
+      let answer!: () => void;
+      const fakes = fakeActivities({
+        userCheck: { entered, until: new Promise<void>((resolve) => (answer = resolve)) },
+        checks: ['confirmed'], // were it sent, it would succeed
+      });
+      const { result } = await run(
+        fakes,
+        { approvalRequired },
+        async (handle) => {
+          await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+          if (approvalRequired) {
+            await waitFor(handle, 'awaiting_approval');
+            await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
+          }
+          await checking;
+          expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+          answer();
+        },
+        approvalRequired ? undefined : 'withdrawal-cancel-checked-before-send',
+      );
+      expect(result).toBe('cancelled');
+      expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual([]);
+      expect(fakes.calls.slice(-2)).toEqual(['release', 'notify:cancelled']);
+    }
   });
 
   it('fails over to the next provider when one refuses or keeps erroring', async () => {

@@ -246,6 +246,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
 
   // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
   // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
+  // A cancel accepted at any await above (the last check of the user's state, say) is honoured here, in the same
+  // synchronous step that closes cancelling: from `sendStarted` on, the cancel's validator refuses.
+  if (isPatched('withdrawal-cancel-checked-before-send') && cancelled()) return releaseCancelled();
   sendStarted = true;
   const providers = await bookkeeping.withdrawalProviders({ currency: input.currency });
   for (const providerId of providers) {

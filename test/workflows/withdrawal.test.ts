@@ -44,6 +44,8 @@ function fakeActivities(
     gate?: Promise<void>;
     /** What each check of the user's disabled state answers, in turn (then: not disabled). */
     disabled?: boolean[];
+    /** Holds the release of the hold until it resolves. */
+    release?: Promise<void>;
     /** Holds the check of the user's disabled state in flight: it calls `entered`, then answers once `until` resolves. */
     userCheck?: { entered: () => void; until: Promise<void> };
   } = {},
@@ -95,6 +97,7 @@ function fakeActivities(
       calls.push('settle');
     },
     async releaseWithdrawal() {
+      await options.release;
       calls.push('release');
     },
     async notifyWithdrawal({ event }) {
@@ -166,14 +169,16 @@ describe('withdrawalWorkflow', () => {
       fakes,
       {},
       async (handle) => {
+        // answered once the status it leads to is recorded, where the API reads it
         expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({
           accepted: true,
-          status: 'awaiting_confirmation',
+          status: 'queued',
         });
+        expect(fakes.statuses).toEqual(['queued']);
         await waitFor(handle, 'broadcast');
         await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
       },
-      'withdrawal',
+      'withdrawal-confirm-answers-once-recorded',
     );
     expect(result).toBe('succeeded');
     expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
@@ -196,7 +201,8 @@ describe('withdrawalWorkflow', () => {
   });
 
   it('cancels after five wrong codes and releases the hold', async () => {
-    const fakes = fakeActivities();
+    let release!: () => void;
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (release = resolve)) });
     const { result } = await run(fakes, {}, async (handle) => {
       for (let left = 4; left >= 0; left--) {
         expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '000000' }] })).toEqual({
@@ -206,6 +212,12 @@ describe('withdrawalWorkflow', () => {
           reason: 'code',
         });
       }
+      // while the hold is being released, a sixth code is refused naming the status it is in now
+      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] }))
+        .rejects.toMatchObject({
+          cause: { message: 'the withdrawal is cancelled, not awaiting confirmation' },
+        })
+        .finally(release);
     });
     expect(result).toBe('cancelled');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
@@ -266,16 +278,19 @@ describe('withdrawalWorkflow', () => {
   });
 
   it('releases the hold when an operator rejects, and refuses approving it afterwards', async () => {
-    const fakes = fakeActivities();
+    let release!: () => void;
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (release = resolve)) });
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
       expect(
         await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] }),
       ).toBe('rejected');
-      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(
-        WorkflowUpdateFailedError,
-      );
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] }))
+        .rejects.toMatchObject({
+          cause: { message: 'the withdrawal is rejected, not awaiting approval' },
+        })
+        .finally(release);
     });
     expect(result).toBe('rejected');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:rejected']);

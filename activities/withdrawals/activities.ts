@@ -43,13 +43,18 @@ export interface WithdrawalActivityDeps {
 
 type NoticeEvent = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'rejected' | 'failed_awaiting_operator';
 
-const NOTICES: Record<NoticeEvent, { title: string; userFacing: boolean }> = {
-  succeeded: { title: 'Your withdrawal was sent', userFacing: true },
-  failed: { title: 'Your withdrawal failed; the funds are back on your balance', userFacing: true },
-  cancelled: { title: 'Your withdrawal was cancelled; the funds are back on your balance', userFacing: true },
-  expired: { title: 'Your withdrawal expired; the funds are back on your balance', userFacing: true },
-  rejected: { title: 'Your withdrawal was rejected; the funds are back on your balance', userFacing: true },
-  failed_awaiting_operator: { title: 'A withdrawal could not be sent and needs an operator', userFacing: false },
+/** `released`: the event gives the hold (amount and fee) back to the user, and its notice says how much that is. */
+const NOTICES: Record<NoticeEvent, { title: string; userFacing: boolean; released: boolean }> = {
+  succeeded: { title: 'Your withdrawal was sent', userFacing: true, released: false },
+  failed: { title: 'Your withdrawal failed; the funds are back on your balance', userFacing: true, released: true },
+  cancelled: { title: 'Your withdrawal was cancelled; the funds are back on your balance', userFacing: true, released: true },
+  expired: { title: 'Your withdrawal expired; the funds are back on your balance', userFacing: true, released: true },
+  rejected: { title: 'Your withdrawal was rejected; the funds are back on your balance', userFacing: true, released: true },
+  failed_awaiting_operator: {
+    title: 'A withdrawal could not be sent and needs an operator',
+    userFacing: false,
+    released: false,
+  },
 };
 
 export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
@@ -68,11 +73,12 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     return withdrawal;
   }
 
-  /** The amount as users read it: a decimal in the currency's units. */
-  async function amountOf(w: Withdrawal): Promise<string> {
+  /** An amount of the withdrawal's currency as users read it: a decimal in the currency's units. */
+  async function formatterOf(w: Withdrawal): Promise<(minor: bigint) => string> {
     const currency = (await loadCurrencies(deps.sql)).find((c) => c.code === w.currency)!;
-    return formatAmount(w.amount, currency.scale);
+    return (minor) => formatAmount(minor, currency.scale);
   }
+  const amountOf = async (w: Withdrawal) => (await formatterOf(w))(w.amount);
 
   function provider(id: string): WithdrawalProvider {
     const found = deps.withdrawalProviders.get(id);
@@ -236,11 +242,20 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     async notifyWithdrawal({ id, event }: { id: string; event: NoticeEvent }): Promise<void> {
       const w = await load(id);
       const notice = NOTICES[event];
+      const format = await formatterOf(w);
       const recorded = {
         eventId: `withdrawal:${id}:${event}`,
         kind: `withdrawal_${event}`,
         title: notice.title,
-        data: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), tx_hash: w.txHash, address: w.address },
+        data: {
+          withdrawal_id: id,
+          currency: w.currency,
+          amount: format(w.amount),
+          fee: format(w.fee),
+          released: notice.released ? format(w.amount + w.fee) : null,
+          tx_hash: w.txHash,
+          address: w.address,
+        },
       };
       if (notice.userFacing) {
         await notifyUser(deps.sql, { ...recorded, userId: w.userId, type: 'withdrawal_status', severity: 'info' });

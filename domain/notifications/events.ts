@@ -111,6 +111,8 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     withdrawal_id: '7',
     currency: 'USDT',
     amount: '100.00',
+    fee: '1.00',
+    released: null,
     tx_hash: '0x88df016429689c079f3b2f6ad39fa052532c56795b733da78a91ebe6a713944b',
   },
   invoice_paid: {

@@ -42,6 +42,11 @@ export function isFinal(status: WithdrawalStatus): boolean {
   return NEXT[status].length === 0;
 }
 
+/** A status as messages word it: `awaiting_approval` → "awaiting approval". */
+export function statusWords(status: WithdrawalStatus): string {
+  return status.replace(/_/g, ' ');
+}
+
 /** The user may cancel until the transaction is broadcast. */
 export function userMayCancel(status: WithdrawalStatus): boolean {
   return canMove(status, 'cancelled');

@@ -25,6 +25,10 @@ export const CHANGE_IDS = [
   'evm-collector-retired',
   /** A withdrawal whose user an operator disabled waits before sending until they are enabled again. */
   'withdrawal-waits-while-user-disabled',
+  /** A cancel the withdrawal accepted while it awaited something before sending is honoured before the send starts. */
+  'withdrawal-cancel-checked-before-send',
+  /** An accepted withdrawal code is answered once the status it leads to is recorded (the API reads it there). */
+  'withdrawal-confirm-answers-once-recorded',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
 ] as const;

@@ -2,8 +2,8 @@
  * ETH and USDT withdrawals end to end on anvil, through the real API, worker, EVM listener and SMTP sink: the code
  * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
  * the second hot wallet; a reverted payout never counted as paid (an operator's close as succeeded needs a transaction
- * the chain shows paying the withdrawal); a worker killed right after the broadcast leaves exactly one on-chain
- * transaction.
+ * the chain shows paying the withdrawal); a payout to another user's deposit address credited to them; a worker killed
+ * right after the broadcast leaves exactly one on-chain transaction.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits } from 'ethers';
@@ -178,6 +178,33 @@ describe('EVM withdrawals end to end', () => {
       pending: '0.000000000000000000',
     });
   });
+
+  it(
+    "credits a payout to another user's deposit address to that user as a deposit, then sweeps it",
+    { timeout: 180_000 },
+    async () => {
+      const payer = await stack.api.signUp('evm-pays-a-user@example.com');
+      const payee = await stack.api.signUp('evm-paid-by-a-user@example.com');
+      await fund(stack, payer.id, 'USDT', '10');
+      const address = (await stack.api.post('/v1/deposit/address', { currency: 'USDT' }, { token: payee.token })).body.address;
+
+      const id = await withdrawAndApprove(
+        { ...payer, email: 'evm-pays-a-user@example.com' },
+        { currency: 'USDT', amount: '2', address },
+        'to-a-user-1',
+      );
+      await waitStatus(payer.token, id, 'succeeded');
+      expect(await balanceIn(payer.token, 'USDT')).toMatchObject({ posted: '7.000000', pending: '0.000000' });
+      // the payee's deposit goes the way of any deposit: confirmations, credit, sweep
+      await expect
+        .poll(async () => (await stack.api.get('/v1/deposits', { token: payee.token })).body.data, { timeout: 90_000 })
+        .toEqual([expect.objectContaining({ currency: 'USDT', amount: '2.000000', status: 'credited' })]);
+      expect(await balanceIn(payee.token, 'USDT')).toMatchObject({ posted: '2.000000' });
+      await expect.poll(async () => usdt.getFunction('balanceOf')(address), { timeout: 120_000, interval: 500 }).toBe(0n);
+      const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+      expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+    },
+  );
 
   it('leaves exactly one on-chain transaction when the worker is killed right after the broadcast', async () => {
     const user = await stack.api.signUp('evm-crash@example.com');

@@ -44,6 +44,10 @@ function fakeActivities(
     gate?: Promise<void>;
     /** What each check of the user's disabled state answers, in turn (then: not disabled). */
     disabled?: boolean[];
+    /** Holds the release of the hold until it resolves. */
+    release?: Promise<void>;
+    /** Holds the check of the user's disabled state in flight: it calls `entered`, then answers once `until` resolves. */
+    userCheck?: { entered: () => void; until: Promise<void> };
   } = {},
 ) {
   const calls: string[] = [];
@@ -64,6 +68,10 @@ function fakeActivities(
       return { codeOk: code === CODE, totpOk: totp === '135790' };
     },
     async withdrawalUserDisabled() {
+      if (options.userCheck) {
+        options.userCheck.entered();
+        await options.userCheck.until;
+      }
       const answer = disabled.shift() ?? false;
       if (answer) calls.push('disabled');
       return answer;
@@ -89,6 +97,7 @@ function fakeActivities(
       calls.push('settle');
     },
     async releaseWithdrawal() {
+      await options.release;
       calls.push('release');
     },
     async notifyWithdrawal({ event }) {
@@ -160,14 +169,16 @@ describe('withdrawalWorkflow', () => {
       fakes,
       {},
       async (handle) => {
+        // answered once the status it leads to is recorded, where the API reads it
         expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({
           accepted: true,
-          status: 'awaiting_confirmation',
+          status: 'queued',
         });
+        expect(fakes.statuses).toEqual(['queued']);
         await waitFor(handle, 'broadcast');
         await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
       },
-      'withdrawal',
+      'withdrawal-confirm-answers-once-recorded',
     );
     expect(result).toBe('succeeded');
     expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
@@ -190,7 +201,8 @@ describe('withdrawalWorkflow', () => {
   });
 
   it('cancels after five wrong codes and releases the hold', async () => {
-    const fakes = fakeActivities();
+    let release!: () => void;
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (release = resolve)) });
     const { result } = await run(fakes, {}, async (handle) => {
       for (let left = 4; left >= 0; left--) {
         expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: '000000' }] })).toEqual({
@@ -200,6 +212,12 @@ describe('withdrawalWorkflow', () => {
           reason: 'code',
         });
       }
+      // while the hold is being released, a sixth code is refused naming the status it is in now
+      await expect(handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] }))
+        .rejects.toMatchObject({
+          cause: { message: 'the withdrawal is cancelled, not awaiting confirmation' },
+        })
+        .finally(release);
     });
     expect(result).toBe('cancelled');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
@@ -260,16 +278,19 @@ describe('withdrawalWorkflow', () => {
   });
 
   it('releases the hold when an operator rejects, and refuses approving it afterwards', async () => {
-    const fakes = fakeActivities();
+    let release!: () => void;
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (release = resolve)) });
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
       expect(
         await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] }),
       ).toBe('rejected');
-      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] })).rejects.toThrow(
-        WorkflowUpdateFailedError,
-      );
+      await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] }))
+        .rejects.toMatchObject({
+          cause: { message: 'the withdrawal is rejected, not awaiting approval' },
+        })
+        .finally(release);
     });
     expect(result).toBe('rejected');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:rejected']);
@@ -316,6 +337,36 @@ describe('withdrawalWorkflow', () => {
       );
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
+  });
+
+  it('honours a cancel that arrives while the user check before the send is in flight: nothing is sent', async () => {
+    for (const approvalRequired of [false, true]) {
+      let entered!: () => void;
+      const checking = new Promise<void>((resolve) => (entered = resolve));
+      let answer!: () => void;
+      const fakes = fakeActivities({
+        userCheck: { entered, until: new Promise<void>((resolve) => (answer = resolve)) },
+        checks: ['confirmed'], // were it sent, it would succeed
+      });
+      const { result } = await run(
+        fakes,
+        { approvalRequired },
+        async (handle) => {
+          await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+          if (approvalRequired) {
+            await waitFor(handle, 'awaiting_approval');
+            await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
+          }
+          await checking;
+          expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+          answer();
+        },
+        approvalRequired ? undefined : 'withdrawal-cancel-checked-before-send',
+      );
+      expect(result).toBe('cancelled');
+      expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual([]);
+      expect(fakes.calls.slice(-2)).toEqual(['release', 'notify:cancelled']);
+    }
   });
 
   it('fails over to the next provider when one refuses or keeps erroring', async () => {

@@ -14,7 +14,13 @@ import {
 } from '@temporalio/workflow';
 import type { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { ErrorCode } from '../../domain/errors.js';
-import { MAX_CODE_ATTEMPTS, operatorMayClose, userMayCancel, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import {
+  MAX_CODE_ATTEMPTS,
+  operatorMayClose,
+  statusWords,
+  userMayCancel,
+  type WithdrawalStatus,
+} from '../../domain/withdrawals/status.js';
 import { transactionConfirmedSignal } from '../evm-sends/messages.js';
 import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
@@ -56,6 +62,18 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   let sendStarted = false;
   let chainResult: { confirmed: true } | { confirmed: false; reason: string } | null = null;
   let close: { operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string } | null = null;
+  // the status the API reads (the withdrawal's row): an accepted code is answered once the next one is recorded there
+  let recorded: WithdrawalStatus = state.status;
+
+  /** The status a decision already taken leads to, before the workflow has recorded it: refusals name this one. */
+  function currentStatus(): WithdrawalStatus {
+    if (cancellation) return 'cancelled';
+    if (state.status === 'awaiting_confirmation' && confirmed) return input.approvalRequired ? 'awaiting_approval' : 'queued';
+    if (state.status === 'awaiting_approval' && decision) return decision.approved ? 'queued' : 'rejected';
+    return state.status;
+  }
+  const isNot = (expected: WithdrawalStatus) =>
+    conflict(`the withdrawal is ${statusWords(currentStatus())}, not ${statusWords(expected)}`);
 
   setHandler(withdrawalStateQuery, () => state);
 
@@ -69,7 +87,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
           return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
         if (check.codeOk && (check.totpOk || !input.totpRequired)) {
           confirmed = true;
-          return { accepted: true, status: state.status };
+          // a client that reads the withdrawal after this answer sees where it went
+          if (isPatched('withdrawal-confirm-answers-once-recorded')) await condition(() => recorded !== 'awaiting_confirmation');
+          return { accepted: true, status: recorded };
         }
         state.codeAttempts += 1;
         if (state.codeAttempts >= MAX_CODE_ATTEMPTS)
@@ -86,8 +106,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     },
     {
       validator: ({ code, totp }) => {
-        if (state.status !== 'awaiting_confirmation' || confirmed || cancellation)
-          throw conflict(`the withdrawal is ${state.status}, not awaiting confirmation`);
+        if (currentStatus() !== 'awaiting_confirmation') throw isNot('awaiting_confirmation');
         if (verifying) throw conflict('another code for this withdrawal is being checked');
         if (!/^\d{6}$/.test(code))
           throw ApplicationFailure.create({
@@ -113,8 +132,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       return approved ? ('queued' as const) : ('rejected' as const);
     };
   const validateDecision = (_request: unknown) => {
-    if (state.status !== 'awaiting_approval' || decision || cancellation)
-      throw conflict(`the withdrawal is ${state.status}, not awaiting approval`);
+    if (currentStatus() !== 'awaiting_approval') throw isNot('awaiting_approval');
   };
   setHandler(approveWithdrawalUpdate, decide(true), { validator: validateDecision });
   setHandler(rejectWithdrawalUpdate, decide(false), { validator: validateDecision });
@@ -128,9 +146,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     {
       validator: ({ userId }) => {
         if (userId !== input.userId) throw conflict('only the owner may cancel a withdrawal');
-        if (!userMayCancel(state.status) || sendStarted || cancellation || (decision && !decision.approved)) {
-          throw conflict(`the withdrawal is ${state.status} and can no longer be cancelled`);
-        }
+        if (sendStarted) throw conflict('the payout of this withdrawal has started: it can no longer be cancelled');
+        if (!userMayCancel(currentStatus()))
+          throw conflict(`the withdrawal is ${statusWords(currentStatus())} and can no longer be cancelled`);
       },
     },
   );
@@ -144,7 +162,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     {
       validator: (_request) => {
         if (!operatorMayClose(state.status) || close)
-          throw conflict(`the withdrawal is ${state.status}: only one that failed or has no final status can be closed`);
+          throw conflict(
+            `the withdrawal is ${statusWords(currentStatus())}: only one that failed or has no final status can be closed`,
+          );
       },
     },
   );
@@ -173,6 +193,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       txHash: state.txHash ?? undefined,
       ...change,
     });
+    recorded = status;
     upsertSearchAttributes([
       { key: SluiceStatus, value: status },
       { key: ApprovalState, value: state.approvalState },
@@ -246,6 +267,9 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
 
   // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
   // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
+  // A cancel accepted at any await above (the last check of the user's state, say) is honoured here, in the same
+  // synchronous step that closes cancelling: from `sendStarted` on, the cancel's validator refuses.
+  if (isPatched('withdrawal-cancel-checked-before-send') && cancelled()) return releaseCancelled();
   sendStarted = true;
   const providers = await bookkeeping.withdrawalProviders({ currency: input.currency });
   for (const providerId of providers) {

@@ -163,10 +163,14 @@ export class EvmListener {
 
   private nativeCurrency: string | null = null;
 
-  /** Deposits to watched addresses, excluding our own transactions, which are matched to their sends instead. */
+  /**
+   * Deposits to watched addresses, excluding our own fundings and sweeps, which are matched to their sends instead. A
+   * withdrawal's payout is ours too, but one that lands on a user's deposit address is that user's deposit.
+   */
   private async toRecord(blocks: ScannedBlock[]) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
+    const internal = new Set([...own].filter(([, send]) => send.purpose !== 'withdrawal').map(([hash]) => hash));
     const receipts = await ownReceipts(this.deps.provider, blocks, new Set(own.keys()));
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
     [...own.entries()].forEach(([hash, send]) => {
@@ -202,7 +206,7 @@ export class EvmListener {
           });
         }
         const owner = t.to ? this.ownerOf(t.to) : undefined;
-        if (!owner || t.value <= 0n || own.has(t.hash) || !this.nativeCurrency) continue;
+        if (!owner || t.value <= 0n || internal.has(t.hash) || !this.nativeCurrency) continue;
         deposits.push({
           ...owner,
           currency: this.nativeCurrency,
@@ -229,7 +233,7 @@ export class EvmListener {
             ...at,
           });
         }
-        if (!owner || !currency || t.value <= 0n || own.has(t.txHash)) continue;
+        if (!owner || !currency || t.value <= 0n || internal.has(t.txHash)) continue;
         deposits.push({
           ...owner,
           currency,

@@ -7,6 +7,7 @@ import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TransferRecord } from '../ledger/journal.js';
+import { fingerprintDiffers, requestFingerprint } from '../ledger/request-fingerprint.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import { userById } from '../users-auth/client.js';
 
@@ -46,13 +47,20 @@ export interface AdjustmentPosted {
 
 /**
  * Posts an adjustment once per operator and key (the same key again returns the first one; another adjustment under
- * it is a conflict), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
+ * it is a conflict, its reason included), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
  */
 export async function postAdjustment(
   deps: { ledger: LedgerWriter; log: Logger },
   a: AccountAdjustment,
 ): Promise<AdjustmentPosted> {
   const toAccount = a.amount > 0n === (a.grows === 'credit');
+  const fingerprint = requestFingerprint({
+    ...a.metadata,
+    account: a.account,
+    currency: a.currency,
+    amount: a.amount.toString(),
+    reason: a.reason,
+  });
   const outcome = await deps.ledger.submit({
     transfers: [
       {
@@ -62,11 +70,15 @@ export async function postAdjustment(
         credit: toAccount ? a.account : EQUITY_ACCOUNT,
         currency: a.currency,
         amount: a.amount > 0n ? a.amount : -a.amount,
-        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, ...a.metadata },
+        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, ...a.metadata, ...fingerprint },
       },
     ],
   });
   if (!outcome.ok) throw ledgerRefusal(outcome.error);
+  // the ledger matched accounts, currency and amount; the reason may still differ
+  if (outcome.replayed && fingerprintDiffers(outcome.transfers[0]!, fingerprint)) {
+    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different adjustment');
+  }
   deps.log.info(
     { operator: a.operatorId, account: a.account, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
     'account adjusted',

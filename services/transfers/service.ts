@@ -7,6 +7,7 @@ import { checkTransferRules, internalTransferGroup, TRANSFER_SETTINGS, transferK
 import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
+import { fingerprintDiffers, requestFingerprint } from '../ledger/request-fingerprint.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { UserDirectory } from '../users-auth/client.js';
@@ -30,6 +31,8 @@ export interface TransferRequest {
   currency: Currency;
   amount: bigint;
   memo?: string;
+  /** Linked by the route after the transfer, but part of the request a repeated Idempotency-Key must match. */
+  callbackUrl?: string | null;
 }
 
 /** The posted transfer; `replayed` when it is the first transfer of this Idempotency-Key, answered again. */
@@ -65,7 +68,11 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     { fromUserId: senderId, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day },
     rules,
   );
-  group.transfers[0]!.metadata = { ...group.transfers[0]!.metadata, ...(request.memo ? { memo: request.memo } : {}) };
+  group.transfers[0]!.metadata = {
+    ...group.transfers[0]!.metadata,
+    ...(request.memo ? { memo: request.memo } : {}),
+    ...fingerprintOf(request, recipient.id),
+  };
 
   const outcome = await deps.ledger.submit(group);
   if (!outcome.ok) {
@@ -75,13 +82,17 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     deps.countOutcome(outcome.error.code);
     throw error;
   }
+  // the ledger matched accounts, currency and amount; the memo or callback URL may still differ
+  if (outcome.replayed && fingerprintDiffers(outcome.transfers[0]!, fingerprintOf(request, recipient.id))) {
+    throw conflict(deps);
+  }
   deps.countOutcome(outcome.replayed ? 'replayed' : 'posted');
   return { transfer: outcome.transfers[0]!, replayed: outcome.replayed };
 }
 
 /**
- * The slow path: the transfer stored under this key answers a request that names the same recipient, currency and
- * amount (whatever its fee was); any other request under the key is a conflict; without a stored transfer, `refusal`.
+ * The slow path: the transfer stored under this key answers the same request (whatever its fee was); any other request
+ * under the key is a conflict; without a stored transfer, `refusal`.
  */
 async function answerFromJournal(
   deps: TransferDeps,
@@ -95,13 +106,29 @@ async function answerFromJournal(
     throw refusal;
   }
   if (
+    fingerprintDiffers(previous, fingerprintOf(request, recipientId)) ||
+    // what the ledger compares, for transfers stored before fingerprints
     previous.credit !== userAccountName(recipientId) ||
     previous.currency !== request.currency.code ||
     previous.amount !== request.amount
   ) {
-    deps.countOutcome(ErrorCode.IdempotencyConflict);
-    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
+    throw conflict(deps);
   }
   deps.countOutcome('replayed');
   return { transfer: previous, replayed: true };
+}
+
+/** The whole request, normalised: the recipient by id, however it was named. */
+const fingerprintOf = (request: TransferRequest, recipientId: string) =>
+  requestFingerprint({
+    to_user_id: recipientId,
+    currency: request.currency.code,
+    amount: request.amount.toString(),
+    memo: request.memo || null, // an empty memo is stored as none
+    callback_url: request.callbackUrl ?? null,
+  });
+
+function conflict(deps: TransferDeps): DomainError {
+  deps.countOutcome(ErrorCode.IdempotencyConflict);
+  return new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
 }

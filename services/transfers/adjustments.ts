@@ -3,15 +3,18 @@
  * balance (`adjustBalance`) is one; reconciliation books custody holdings the same way (`postAdjustment`).
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { repeatConflict, type RequestFields } from '../../domain/idempotency-keys.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TransferRecord } from '../ledger/journal.js';
-import { fingerprintDiffers, requestFingerprint } from '../ledger/request-fingerprint.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import { userById } from '../users-auth/client.js';
 
 export const EQUITY_ACCOUNT = 'equity:adjustments';
+
+/** What a repeated key is compared on beyond what the ledger compares (accounts, currency, amount). */
+const ADJUSTMENT_TERMS: RequestFields<{ reason: string }> = { reason: 'reason' };
 
 export interface Adjustment {
   operatorId: string;
@@ -54,13 +57,6 @@ export async function postAdjustment(
   a: AccountAdjustment,
 ): Promise<AdjustmentPosted> {
   const toAccount = a.amount > 0n === (a.grows === 'credit');
-  const fingerprint = requestFingerprint({
-    ...a.metadata,
-    account: a.account,
-    currency: a.currency,
-    amount: a.amount.toString(),
-    reason: a.reason,
-  });
   const outcome = await deps.ledger.submit({
     transfers: [
       {
@@ -70,21 +66,22 @@ export async function postAdjustment(
         credit: toAccount ? a.account : EQUITY_ACCOUNT,
         currency: a.currency,
         amount: a.amount > 0n ? a.amount : -a.amount,
-        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, ...a.metadata, ...fingerprint },
+        metadata: { type: 'adjustment', reason: a.reason, operator_id: a.operatorId, ...a.metadata },
       },
     ],
   });
   if (!outcome.ok) throw ledgerRefusal(outcome.error);
+  const record = outcome.transfers[0]!;
+  const amount = record[a.grows] === a.account ? record.amount : -record.amount;
   // the ledger matched accounts, currency and amount; the reason may still differ
-  if (outcome.replayed && fingerprintDiffers(outcome.transfers[0]!, fingerprint)) {
-    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different adjustment');
-  }
+  const first = { reason: record.metadata.reason as string };
+  const conflict = outcome.replayed && repeatConflict(a.idempotencyKey, 'adjustment', first, a, ADJUSTMENT_TERMS);
+  if (conflict) throw conflict;
   deps.log.info(
     { operator: a.operatorId, account: a.account, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
     'account adjusted',
   );
-  const record = outcome.transfers[0]!;
-  return { record, replayed: outcome.replayed, amount: record[a.grows] === a.account ? record.amount : -record.amount };
+  return { record, replayed: outcome.replayed, amount };
 }
 
 /** Posts the adjustment of a user's balance once; the balance never goes below zero (the ledger refuses). */

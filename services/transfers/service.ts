@@ -3,11 +3,18 @@ import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { feeFor } from '../../domain/fees.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
-import { checkTransferRules, internalTransferGroup, TRANSFER_SETTINGS, transferKey } from '../../domain/transfers/rules.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
+import {
+  checkTransferRules,
+  internalTransferGroup,
+  TRANSFER_SETTINGS,
+  TRANSFER_TERMS,
+  transferKey,
+  type TransferTerms,
+} from '../../domain/transfers/rules.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
-import { fingerprintDiffers, requestFingerprint } from '../ledger/request-fingerprint.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { UserDirectory } from '../users-auth/client.js';
@@ -68,10 +75,12 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     { fromUserId: senderId, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day },
     rules,
   );
+  // what a repeat of the key is compared with, beside the entry's own fields
+  const { memo, callbackUrl } = termsOf(request, recipient.id);
   group.transfers[0]!.metadata = {
     ...group.transfers[0]!.metadata,
-    ...(request.memo ? { memo: request.memo } : {}),
-    ...fingerprintOf(request, recipient.id),
+    ...(memo ? { memo } : {}),
+    ...(callbackUrl ? { callback_url: callbackUrl } : {}),
   };
 
   const outcome = await deps.ledger.submit(group);
@@ -83,9 +92,7 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     throw error;
   }
   // the ledger matched accounts, currency and amount; the memo or callback URL may still differ
-  if (outcome.replayed && fingerprintDiffers(outcome.transfers[0]!, fingerprintOf(request, recipient.id))) {
-    throw conflict(deps);
-  }
+  if (outcome.replayed) return answerRepeat(deps, request, recipient.id, outcome.transfers[0]!);
   deps.countOutcome(outcome.replayed ? 'replayed' : 'posted');
   return { transfer: outcome.transfers[0]!, replayed: outcome.replayed };
 }
@@ -105,30 +112,39 @@ async function answerFromJournal(
     deps.countOutcome(refusal.code);
     throw refusal;
   }
-  if (
-    fingerprintDiffers(previous, fingerprintOf(request, recipientId)) ||
-    // what the ledger compares, for transfers stored before fingerprints
-    previous.credit !== userAccountName(recipientId) ||
-    previous.currency !== request.currency.code ||
-    previous.amount !== request.amount
-  ) {
-    throw conflict(deps);
+  return answerRepeat(deps, request, recipientId, previous);
+}
+
+/** The first transfer of the key answers a repeat asking for the same on every field; anything else is a 409 naming them. */
+function answerRepeat(deps: TransferDeps, request: TransferRequest, recipientId: string, first: TransferRecord): SentTransfer {
+  const conflict = repeatConflict(
+    request.idempotencyKey,
+    'transfer',
+    storedTerms(first),
+    termsOf(request, recipientId),
+    TRANSFER_TERMS,
+  );
+  if (conflict) {
+    deps.countOutcome(ErrorCode.IdempotencyConflict);
+    throw conflict;
   }
   deps.countOutcome('replayed');
-  return { transfer: previous, replayed: true };
+  return { transfer: first, replayed: true };
 }
 
-/** The whole request, normalised: the recipient by id, however it was named. */
-const fingerprintOf = (request: TransferRequest, recipientId: string) =>
-  requestFingerprint({
-    to_user_id: recipientId,
-    currency: request.currency.code,
-    amount: request.amount.toString(),
-    memo: request.memo || null, // an empty memo is stored as none
-    callback_url: request.callbackUrl ?? null,
-  });
+/** The request, normalised: the recipient by id however it was named, an empty memo as none. */
+const termsOf = (request: TransferRequest, recipientId: string): TransferTerms => ({
+  recipient: userAccountName(recipientId),
+  currency: request.currency.code,
+  amount: request.amount,
+  memo: request.memo || null,
+  callbackUrl: request.callbackUrl ?? null,
+});
 
-function conflict(deps: TransferDeps): DomainError {
-  deps.countOutcome(ErrorCode.IdempotencyConflict);
-  return new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
-}
+const storedTerms = (first: TransferRecord): TransferTerms => ({
+  recipient: first.credit,
+  currency: first.currency,
+  amount: first.amount,
+  memo: (first.metadata.memo as string | undefined) ?? null,
+  callbackUrl: (first.metadata.callback_url as string | undefined) ?? null,
+});

@@ -91,7 +91,7 @@ await withBenchDatabase({ maxConnections: 4 }, async ({ sql, pg }) => {
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const { deps, close } = await inProcessDeps(sql, pg.url('bench'), connection);
   const app = createApp(deps);
-  const session = await createSession(sql, userId, 3_600);
+  const session = await createSession(sql, { id: userId, sessionVersion: 0 }, 3_600);
   const headers = { cookie: `sluice_console=${session.token}` };
 
   // the first dashboard reads every closed day once (they never change); later ones read only today

@@ -1,7 +1,7 @@
 /**
  * Signed-in operators: the session cookie (HttpOnly, SameSite=Strict, Secure over TLS) is looked up on every request
  * and the user read from the directory the API's guards use, so a role change, a disabled or removed user and a new
- * IP allow-list apply at once, as they do to tokens and API keys. Only operators and admins sign in.
+ * IP allow-list apply at once, as they do to tokens and API keys; a password change ends the user's sessions. Only operators and admins sign in.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -41,9 +41,10 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
     const session = token ? await sessionByToken(deps.sql, token) : null;
-    const user = session ? await deps.users.principal(session.userId) : null;
-    // a disabled account's sessions end with it, as its tokens do
-    if (token && session && user?.disabled) await endSession(deps.sql, token);
+    const principal = session ? await deps.users.principal(session.userId) : null;
+    // a disabled account's sessions end with it, as its tokens do, and so do those started before a password change
+    const user = principal && session?.sessionVersion === principal.sessionVersion ? principal : null;
+    if (token && session && (!user || user.disabled)) await endSession(deps.sql, token);
     if (!session || !user || user.disabled) {
       if (c.req.method === 'GET') {
         const url = new URL(c.req.url);

@@ -81,7 +81,7 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         userAgent: c.req.header('user-agent'),
       });
       if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
-      const session = await createSession(deps.sql, user.id, deps.settings.console.sessionTtlSeconds);
+      const session = await createSession(deps.sql, user, deps.settings.console.sessionTtlSeconds);
       setConsoleCookie(c, deps, SESSION_COOKIE, session.token, deps.settings.console.sessionTtlSeconds);
       clearConsoleCookie(c, SIGN_IN_CSRF_COOKIE);
       deps.log.info({ operator: user.id }, 'signed in to the console');

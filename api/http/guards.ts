@@ -2,12 +2,14 @@
  * Authentication and authorisation middleware. A caller is a user behind a bearer access token or a signed API key
  * request. Users and keys come from the in-memory directory (services/users-auth/directory.ts), which forgets a row
  * as soon as it changes, so a disabled user, a revoked key, a role change or a new IP allow-list applies within
- * milliseconds on every API process, without a read per request.
+ * milliseconds on every API process, without a read per request; so does a password change, through the session version
+ * an access token carries.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiKeyUse } from '../../services/users-auth/api-key-use.js';
 import type { Role } from '../../services/users-auth/users-store.js';
 import type { Principal } from '../../services/users-auth/directory.js';
+import type { VerifiedAccess } from '../../services/users-auth/tokens.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { clientIp } from './client-ip.js';
 import type { ApiDeps, AppEnv, AuthUser } from '../context.js';
@@ -45,6 +47,12 @@ export function principalRefusal(user: Principal, ip: string): ApiError | null {
   return null;
 }
 
+/** Why an access token no longer stands for its user, or null: their password changed since it was issued. */
+export function accessRevocation(user: Principal, access: VerifiedAccess): ApiError | null {
+  if (access.sessionVersion === user.sessionVersion) return null;
+  return unauthenticated('the access token was revoked by a password change: sign in again');
+}
+
 export function createGuards(deps: ApiDeps): Guards {
   const apiKeyUse = new ApiKeyUse(deps.sql, deps.log);
 
@@ -52,6 +60,8 @@ export function createGuards(deps: ApiDeps): Guards {
     const access = await deps.tokens.verifyAccess(token);
     const user = access ? await deps.users.principal(access.userId) : null;
     if (!user) throw unauthenticated('the access token is invalid or expired');
+    const revoked = accessRevocation(user, access!);
+    if (revoked) throw revoked;
     return user;
   }
 

@@ -1,12 +1,12 @@
 /**
  * Whom a market socket acts for, kept true for as long as the socket stays open. A request is authenticated once; a
  * socket's `auth` lasts, so it is withdrawn when its access token expires and when the user would now be refused
- * (disabled, removed, a new IP allow-list): the user directory tells of every change to the user's row, made on any
+ * (disabled, removed, a new IP allow-list, a password change): the user directory tells of every change to the user's row, made on any
  * API process, within milliseconds of its commit, and the socket reads the user again then.
  */
 import type { UserDirectory } from '../../services/users-auth/directory.js';
 import type { Tokens, VerifiedAccess } from '../../services/users-auth/tokens.js';
-import { principalRefusal } from './guards.js';
+import { accessRevocation, principalRefusal } from './guards.js';
 
 export interface SocketAccessDeps {
   users: Pick<UserDirectory, 'principal' | 'watchUser'>;
@@ -14,9 +14,7 @@ export interface SocketAccessDeps {
 }
 
 /** One sign-in: watched from before its user is first read, so no change can slip between the read and the watch. */
-interface Grant {
-  userId: string;
-  expiresAtMs: number;
+interface Grant extends VerifiedAccess {
   stopWatching(): void;
   /** Set once the grant is the socket's. */
   expiry?: NodeJS.Timeout;
@@ -103,7 +101,7 @@ export class SocketAccess {
       user = await this.deps.users.principal(grant.userId);
     } while (grant.changed);
     if (!user) return 'the account no longer exists';
-    return principalRefusal(user, this.ip)?.message ?? null;
+    return (principalRefusal(user, this.ip) ?? accessRevocation(user, grant))?.message ?? null;
   }
 
   private withdraw(grant: Grant, reason: string): void {

@@ -102,6 +102,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         currency,
         amount: requireAmount(body.amount, currency),
         memo: body.memo,
+        callbackUrl: body.callback_url,
       });
       await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, body.callback_url);
       return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));
@@ -141,6 +142,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         currency,
         amount: BigInt(original.amount),
         memo: original.memo ?? undefined,
+        callbackUrl: order.callbackUrl,
       });
       await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, order.callbackUrl);
       return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));

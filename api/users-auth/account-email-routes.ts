@@ -92,7 +92,10 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       tags: ['auth'],
       summary: 'Set a new password with the token of a reset link: it works once, and signs every session out',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
-      responses: { 204: { description: 'Password changed; every refresh token revoked' }, ...problems(400, 415, 429) },
+      responses: {
+        204: { description: 'Password changed; every token and console session of the user refused from now on' },
+        ...problems(400, 415, 429),
+      },
     }),
     async (c) => {
       const { token, new_password: newPassword } = c.req.valid('json');
@@ -103,6 +106,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         attempt: () => resetPassword(deps.sql, token, newPassword),
         isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.ValidationFailed,
       });
+      deps.users.userChanged(userId); // its session version moved on: this process refuses the old tokens now
       await recordSecurityEvent(deps.sql, { kind: 'password_reset', userId, ip });
       deps.log.info({ user: userId }, 'password reset');
       return c.body(null, 204);
@@ -120,7 +124,10 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       request: jsonBody(
         z.object({ current_password: z.string().min(1).max(256), new_password: Password, totp: TotpCode.optional() }),
       ),
-      responses: { 204: { description: 'Changed; every refresh token revoked' }, ...problems(400, 401, 403, 415, 429) },
+      responses: {
+        204: { description: 'Changed; every token and console session of the user refused from now on' },
+        ...problems(400, 401, 403, 415, 429),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -141,6 +148,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
           isFailure: (error) =>
             error instanceof DomainError && (error.code === ErrorCode.Unauthenticated || error.code === ErrorCode.TotpInvalid),
         });
+        deps.users.userChanged(user.id); // its session version moved on: this process refuses the old tokens now
         await recordSecurityEvent(deps.sql, { kind: 'password_changed', userId: user.id, ip });
       } catch (error) {
         if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) {

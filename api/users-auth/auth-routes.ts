@@ -1,7 +1,8 @@
 /** Registration, tokens (password + optional TOTP), refresh rotation, logout, and TOTP enrolment. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { familyOf, revokeFamily, useRefreshToken } from '../../services/users-auth/refresh-tokens-store.js';
-import { insertUser, setTotp, totpSecretOf, userById } from '../../services/users-auth/users-store.js';
+import { familyOf, revokeFamily } from '../../services/users-auth/refresh-tokens-store.js';
+import { rotateRefreshToken } from '../../services/users-auth/token-refresh.js';
+import { insertUser, setTotp, totpSecretOf } from '../../services/users-auth/users-store.js';
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
@@ -122,7 +123,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const { email, password, totp } = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       const user = await throttledSignIn(signInGuard(deps), { email, password, totp, ip, userAgent: c.req.header('user-agent') });
-      return c.json(tokenPair(await deps.tokens.issue(deps.sql, user.id)), 200);
+      return c.json(tokenPair(await deps.tokens.issue(deps.sql, user)), 200);
     },
   );
 
@@ -133,23 +134,21 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       tags: ['auth'],
       summary: 'Rotate a refresh token into a new token pair (each refresh token works once)',
       request: jsonBody(z.object({ refresh_token: z.string().min(1).max(2048) })),
-      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 415) },
+      responses: { 200: jsonResponse('Tokens', TokenPair), ...problems(400, 401, 403, 415) },
     }),
     async (c) => {
       const id = await deps.tokens.verifyRefresh(c.req.valid('json').refresh_token);
       if (!id) throw new ApiError(ErrorCode.Unauthenticated, 'the refresh token is invalid or expired');
-      const use = await useRefreshToken(deps.sql, id);
-      if (!use.ok) {
-        if (use.reason === 'reused') deps.log.warn({ refreshTokenId: id }, 'refresh token reused: its family was revoked');
+      const ip = clientIp(c, deps.settings.trustProxy);
+      const rotated = await rotateRefreshToken(deps.sql, deps.tokens, { id, ip });
+      if ('ok' in rotated) {
+        if (rotated.reason === 'reused') deps.log.warn({ refreshTokenId: id }, 'refresh token reused: its family was revoked');
         throw new ApiError(
           ErrorCode.Unauthenticated,
-          `the refresh token is ${use.reason === 'unknown' ? 'invalid' : use.reason}`,
+          `the refresh token is ${rotated.reason === 'unknown' ? 'invalid' : rotated.reason}`,
         );
       }
-      const user = await userById(deps.sql, use.userId);
-      if (!user) throw new ApiError(ErrorCode.Unauthenticated, 'the user no longer exists');
-      if (user.disabled) throw new ApiError(ErrorCode.Unauthenticated, 'this account is disabled');
-      return c.json(tokenPair(await deps.tokens.issue(deps.sql, use.userId, use.family)), 200);
+      return c.json(tokenPair(rotated), 200);
     },
   );
 

@@ -70,7 +70,7 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       });
       await recordSecurityEvent(deps.sql, { kind: 'login_succeeded', userId: user.id, ip, detail: { via: 'telegram' } });
       if (created) deps.log.info({ user: user.id, telegram: identity.telegramId }, 'account created from Telegram');
-      const pair = await deps.tokens.issue(deps.sql, user.id);
+      const pair = await deps.tokens.issue(deps.sql, user);
       return c.json(
         {
           access_token: pair.accessToken,

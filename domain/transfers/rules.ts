@@ -1,5 +1,6 @@
 /** Internal transfers between users: the rules they must pass and the ledger group they become. */
 import { ErrorCode, DomainError } from '../errors.js';
+import type { RequestFields } from '../idempotency-keys.js';
 import { userAccountName, type TransferGroup } from '../ledger/engine.js';
 import {
   AMOUNT_RULE_FIELDS,
@@ -43,6 +44,23 @@ export interface InternalTransfer {
   /** UTC day of the request (YYYY-MM-DD), for the daily limit. */
   day: string;
 }
+
+/** What a transfer's Idempotency-Key stands for: the whole request, normalised (the recipient as their account). */
+export interface TransferTerms {
+  recipient: string;
+  currency: string;
+  amount: bigint;
+  memo: string | null;
+  callbackUrl: string | null;
+}
+
+export const TRANSFER_TERMS: RequestFields<TransferTerms> = {
+  recipient: 'to_user_id',
+  currency: 'currency',
+  amount: 'amount',
+  memo: 'memo',
+  callbackUrl: 'callback_url',
+};
 
 export const transferKey = (fromUserId: string, idempotencyKey: string) => `transfer:${fromUserId}:${idempotencyKey}`;
 export const dailyTransferCounter = (userId: string, currency: string, day: string) =>

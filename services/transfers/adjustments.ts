@@ -3,6 +3,7 @@
  * balance (`adjustBalance`) is one; reconciliation books custody holdings the same way (`postAdjustment`).
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { repeatConflict, type RequestFields } from '../../domain/idempotency-keys.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
@@ -11,6 +12,9 @@ import type { LedgerWriter } from '../ledger/writer.js';
 import { userById } from '../users-auth/client.js';
 
 export const EQUITY_ACCOUNT = 'equity:adjustments';
+
+/** What a repeated key is compared on beyond what the ledger compares (accounts, currency, amount). */
+const ADJUSTMENT_TERMS: RequestFields<{ reason: string }> = { reason: 'reason' };
 
 export interface Adjustment {
   operatorId: string;
@@ -46,7 +50,7 @@ export interface AdjustmentPosted {
 
 /**
  * Posts an adjustment once per operator and key (the same key again returns the first one; another adjustment under
- * it is a conflict), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
+ * it is a conflict, its reason included), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
  */
 export async function postAdjustment(
   deps: { ledger: LedgerWriter; log: Logger },
@@ -67,12 +71,17 @@ export async function postAdjustment(
     ],
   });
   if (!outcome.ok) throw ledgerRefusal(outcome.error);
+  const record = outcome.transfers[0]!;
+  const amount = record[a.grows] === a.account ? record.amount : -record.amount;
+  // the ledger matched accounts, currency and amount; the reason may still differ
+  const first = { reason: record.metadata.reason as string };
+  const conflict = outcome.replayed && repeatConflict(a.idempotencyKey, 'adjustment', first, a, ADJUSTMENT_TERMS);
+  if (conflict) throw conflict;
   deps.log.info(
     { operator: a.operatorId, account: a.account, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
     'account adjusted',
   );
-  const record = outcome.transfers[0]!;
-  return { record, replayed: outcome.replayed, amount: record[a.grows] === a.account ? record.amount : -record.amount };
+  return { record, replayed: outcome.replayed, amount };
 }
 
 /** Posts the adjustment of a user's balance once; the balance never goes below zero (the ledger refuses). */

@@ -3,7 +3,15 @@ import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { feeFor } from '../../domain/fees.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
-import { checkTransferRules, internalTransferGroup, TRANSFER_SETTINGS, transferKey } from '../../domain/transfers/rules.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
+import {
+  checkTransferRules,
+  internalTransferGroup,
+  TRANSFER_SETTINGS,
+  TRANSFER_TERMS,
+  transferKey,
+  type TransferTerms,
+} from '../../domain/transfers/rules.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
@@ -30,6 +38,8 @@ export interface TransferRequest {
   currency: Currency;
   amount: bigint;
   memo?: string;
+  /** Linked by the route after the transfer, but part of the request a repeated Idempotency-Key must match. */
+  callbackUrl?: string | null;
 }
 
 /** The posted transfer; `replayed` when it is the first transfer of this Idempotency-Key, answered again. */
@@ -65,7 +75,13 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     { fromUserId: senderId, toUserId: recipient.id, currency: currency.code, amount, fee, idempotencyKey, day },
     rules,
   );
-  group.transfers[0]!.metadata = { ...group.transfers[0]!.metadata, ...(request.memo ? { memo: request.memo } : {}) };
+  // what a repeat of the key is compared with, beside the entry's own fields
+  const { memo, callbackUrl } = termsOf(request, recipient.id);
+  group.transfers[0]!.metadata = {
+    ...group.transfers[0]!.metadata,
+    ...(memo ? { memo } : {}),
+    ...(callbackUrl ? { callback_url: callbackUrl } : {}),
+  };
 
   const outcome = await deps.ledger.submit(group);
   if (!outcome.ok) {
@@ -75,13 +91,15 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
     deps.countOutcome(outcome.error.code);
     throw error;
   }
+  // the ledger matched accounts, currency and amount; the memo or callback URL may still differ
+  if (outcome.replayed) return answerRepeat(deps, request, recipient.id, outcome.transfers[0]!);
   deps.countOutcome(outcome.replayed ? 'replayed' : 'posted');
   return { transfer: outcome.transfers[0]!, replayed: outcome.replayed };
 }
 
 /**
- * The slow path: the transfer stored under this key answers a request that names the same recipient, currency and
- * amount (whatever its fee was); any other request under the key is a conflict; without a stored transfer, `refusal`.
+ * The slow path: the transfer stored under this key answers the same request (whatever its fee was); any other request
+ * under the key is a conflict; without a stored transfer, `refusal`.
  */
 async function answerFromJournal(
   deps: TransferDeps,
@@ -94,14 +112,39 @@ async function answerFromJournal(
     deps.countOutcome(refusal.code);
     throw refusal;
   }
-  if (
-    previous.credit !== userAccountName(recipientId) ||
-    previous.currency !== request.currency.code ||
-    previous.amount !== request.amount
-  ) {
+  return answerRepeat(deps, request, recipientId, previous);
+}
+
+/** The first transfer of the key answers a repeat asking for the same on every field; anything else is a 409 naming them. */
+function answerRepeat(deps: TransferDeps, request: TransferRequest, recipientId: string, first: TransferRecord): SentTransfer {
+  const conflict = repeatConflict(
+    request.idempotencyKey,
+    'transfer',
+    storedTerms(first),
+    termsOf(request, recipientId),
+    TRANSFER_TERMS,
+  );
+  if (conflict) {
     deps.countOutcome(ErrorCode.IdempotencyConflict);
-    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different transfer');
+    throw conflict;
   }
   deps.countOutcome('replayed');
-  return { transfer: previous, replayed: true };
+  return { transfer: first, replayed: true };
 }
+
+/** The request, normalised: the recipient by id however it was named, an empty memo as none. */
+const termsOf = (request: TransferRequest, recipientId: string): TransferTerms => ({
+  recipient: userAccountName(recipientId),
+  currency: request.currency.code,
+  amount: request.amount,
+  memo: request.memo || null,
+  callbackUrl: request.callbackUrl ?? null,
+});
+
+const storedTerms = (first: TransferRecord): TransferTerms => ({
+  recipient: first.credit,
+  currency: first.currency,
+  amount: first.amount,
+  memo: (first.metadata.memo as string | undefined) ?? null,
+  callbackUrl: (first.metadata.callback_url as string | undefined) ?? null,
+});

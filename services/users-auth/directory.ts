@@ -23,6 +23,8 @@ export interface Principal {
   /** What chooses the settings that apply to them (services/settings). */
   groupId: string | null;
   verificationLevel: number;
+  /** Moves on when the password changes: sessions started under an earlier one are over. */
+  sessionVersion: number;
   allowsIp(ip: string): boolean;
 }
 

@@ -1,6 +1,7 @@
 /**
  * A signed-in user changes their password: the current one and, with 2FA on, a TOTP code (the sign-in rule, so it
- * exists once); every refresh token is then revoked, as after a reset.
+ * exists once); every session is then signed out, as after a reset: refresh tokens revoked, access tokens and console
+ * sessions refused by the new session version.
  */
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';

@@ -1,6 +1,6 @@
 /**
  * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
- * revoked). Asking for one never tells whether the email has an account: the API answers before looking it up
+ * revoked; access tokens and console sessions refused by the new session version). Asking for one never tells whether the email has an account: the API answers before looking it up
  * (requestPasswordReset runs after the response, and the link is mailed by a workflow), so the answer and its timing are the same either way.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -10,6 +10,7 @@ import type { Sql } from '../../platform/db/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
+import { setPasswordHash } from './users-store.js';
 
 export interface PasswordResetDeps {
   sql: Sql;
@@ -37,7 +38,7 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
   await startAccountMail(deps.temporal, { kind: 'password-reset', resetId: id, email: email.toLowerCase() });
 }
 
-/** Sets the new password if the token is a live link, then voids every other link and every refresh token. */
+/** Sets the new password if the token is a live link, then voids every other link and signs every session out. */
 export async function resetPassword(db: Sql, token: string, newPassword: string): Promise<{ userId: string }> {
   const refused = (reason: string) =>
     new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
@@ -50,7 +51,7 @@ export async function resetPassword(db: Sql, token: string, newPassword: string)
     if (reset.usedAt) throw refused('already used');
     if (reset.expiresAt <= new Date()) throw refused('expired');
     await tx`update password_resets set used_at = now() where user_id = ${reset.userId} and used_at is null`;
-    await tx`update users set password_hash = ${passwordHash} where id = ${reset.userId}`;
+    await setPasswordHash(tx, reset.userId, passwordHash);
     await revokeAllRefreshTokens(tx, reset.userId);
     return { userId: reset.userId as string };
   });

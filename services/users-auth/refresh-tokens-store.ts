@@ -13,7 +13,10 @@ export async function insertRefreshToken(
 export type RefreshUse =
   { ok: true; userId: string; family: string } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
 
-/** Marks the token used, atomically: of two concurrent uses only one succeeds, and the other revokes the family. */
+/**
+ * Marks the token used: of two concurrent uses only one succeeds, and the other revokes the family. Called under the
+ * owner's row lock (token-refresh.ts), so that revocation comes after the winner's new token and takes it too.
+ */
 export async function useRefreshToken(db: Db, id: string): Promise<RefreshUse> {
   const [used] = await db`
     update refresh_tokens set used_at = now()

@@ -34,10 +34,7 @@ export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials):
  * allowed address, and the TOTP code when two-factor is on.
  */
 export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials: { totp?: string; ip: string }): Promise<User> {
-  if (user.disabled) throw new DomainError(ErrorCode.Unauthenticated, 'this account is disabled');
-  if (!ipAllowed(credentials.ip, user.ipAllowlist)) {
-    throw new DomainError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
-  }
+  checkSessionStart(user, credentials.ip);
   if (user.totpEnabled) {
     if (!credentials.totp) throw new DomainError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
     if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) {
@@ -48,4 +45,12 @@ export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials:
   }
   const { passwordHash: _hash, totpSecret: _secret, ...plain } = user;
   return plain;
+}
+
+/** Whether the user may start or renew a session from this address (a sign-in, a token refresh): not disabled, an allowed address. */
+export function checkSessionStart(user: User, ip: string): void {
+  if (user.disabled) throw new DomainError(ErrorCode.Unauthenticated, 'this account is disabled');
+  if (!ipAllowed(ip, user.ipAllowlist)) {
+    throw new DomainError(ErrorCode.IpNotAllowed, 'logins from this IP address are not on your allow-list');
+  }
 }

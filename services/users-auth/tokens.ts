@@ -28,6 +28,8 @@ export interface TokenPair {
 export interface VerifiedAccess {
   readonly userId: string;
   readonly expiresAtMs: number;
+  /** The user's session version when it was issued: a password change since has signed it out (api/http/guards.ts). */
+  readonly sessionVersion: number;
 }
 
 export class Tokens {
@@ -48,13 +50,14 @@ export class Tokens {
     ]);
   }
 
-  /** Issues an access token and a refresh token; `family` continues a rotation chain. */
-  async issue(db: Db, userId: string, family: string = randomUUID()): Promise<TokenPair> {
+  /** Issues an access token (carrying the user's session version) and a refresh token; `family` continues a rotation chain. */
+  async issue(db: Db, user: { id: string; sessionVersion: number }, family: string = randomUUID()): Promise<TokenPair> {
+    const userId = user.id;
     const refreshId = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = new Date((now + this.settings.refreshTtlSeconds) * 1000);
     await insertRefreshToken(db, { id: refreshId, family, userId, expiresAt });
-    const accessToken = await new SignJWT({ typ: 'access' })
+    const accessToken = await new SignJWT({ typ: 'access', ver: user.sessionVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuer(ISSUER)
@@ -82,7 +85,9 @@ export class Tokens {
     const payload = await this.verify(token, 'access');
     // every access token issued here expires: one that does not was not issued here
     if (!payload?.sub || payload.exp === undefined) return null;
-    const access = { userId: payload.sub, expiresAtMs: payload.exp * 1000 };
+    // tokens issued before versions existed are of version 0, the column's default
+    const sessionVersion = typeof payload.ver === 'number' ? payload.ver : 0;
+    const access = { userId: payload.sub, expiresAtMs: payload.exp * 1000, sessionVersion };
     this.rememberAccess(token, access);
     return access;
   }

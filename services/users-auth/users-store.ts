@@ -22,6 +22,8 @@ export interface User {
   emailVerified: boolean;
   /** Identity verification (KYC): none, pending, verified or rejected. */
   verificationStatus: string;
+  /** Moves on when the password changes: tokens and console sessions of an earlier version are refused. */
+  sessionVersion: number;
 }
 
 export interface UserWithSecrets extends User {
@@ -31,7 +33,7 @@ export interface UserWithSecrets extends User {
 
 const columns = (db: Db) =>
   db`id, email, role, totp_enabled, ip_allowlist, disabled_at, created_at, group_id, verification_level, account_type,
-  email_verified_at, verification_status`;
+  email_verified_at, verification_status, session_version`;
 
 function toUser(r: Record<string, unknown>): User {
   return {
@@ -47,6 +49,7 @@ function toUser(r: Record<string, unknown>): User {
     accountType: r.accountType as string,
     emailVerified: r.emailVerifiedAt !== null,
     verificationStatus: r.verificationStatus as string,
+    sessionVersion: r.sessionVersion as number,
   };
 }
 
@@ -104,8 +107,20 @@ export async function setDisabled(db: Db, id: string, disabled: boolean): Promis
   return row ? toUser(row) : null;
 }
 
+/** Sets the password and signs every session out (the session version moves on); the caller revokes refresh tokens. */
 export async function setPasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
-  await db`update users set password_hash = ${passwordHash} where id = ${id}`;
+  await db`update users set password_hash = ${passwordHash}, session_version = session_version + 1 where id = ${id}`;
+}
+
+/**
+ * The user a refresh token belongs to, their row locked until the transaction ends: a user's refreshes, reuses and
+ * password changes take turns, so each sees every token the one before it issued or revoked.
+ */
+export async function lockOwnerOfRefreshToken(db: Db, tokenId: string): Promise<User | null> {
+  const [row] = await db`
+    select ${columns(db)} from users where id = (select user_id from refresh_tokens where id = ${tokenId})
+    for no key update`;
+  return row ? toUser(row) : null;
 }
 
 /** By id; `emailPrefix` narrows to the emails starting with it (the operators' search). */

@@ -206,6 +206,34 @@ describe('bad input', () => {
     );
   });
 
+  it('answers an Idempotency-Key again only for the same request: every field of it, memo and callback URL included', async () => {
+    const first = { to_email: 'bob@example.com', currency: 'USD', amount: '1.00', memo: 'first' };
+    const sent = await transfer(first, { key: 'memo-key' });
+    expect(sent.status).toBe(201);
+    // the recipient named by id is the same request, normalised
+    const replay = await transfer({ ...first, to_email: undefined, to_user_id: bob.id }, { key: 'memo-key' });
+    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.id]).toEqual([201, 'true', sent.body.id]);
+    expectProblem(await transfer({ ...first, memo: 'second' }, { key: 'memo-key' }), 409, 'idempotency_conflict');
+    expectProblem(await transfer({ ...first, memo: undefined }, { key: 'memo-key' }), 409, 'idempotency_conflict');
+    expectProblem(
+      await transfer({ ...first, callback_url: 'https://merchant.example.com/hooks' }, { key: 'memo-key' }),
+      409,
+      'idempotency_conflict',
+    );
+  });
+
+  it("answers an adjustment's Idempotency-Key again only with the same reason", async () => {
+    const adjust = (reason: string) =>
+      t.api.post(
+        '/v1/ops/adjustments',
+        { user_id: bob.id, currency: 'USD', amount: '1.00', reason },
+        { token: t.admin.token, headers: { 'idempotency-key': 'reason-key' } },
+      );
+    expect((await adjust('goodwill')).status).toBe(201);
+    expect((await adjust('goodwill')).headers.get('idempotent-replayed')).toBe('true');
+    expectProblem(await adjust('another reason'), 409, 'idempotency_conflict');
+  });
+
   it('registers users with clear errors', async () => {
     expectProblem(
       await t.api.post('/v1/auth/register', { email: 'alice@example.com', password: 'another long password' }),

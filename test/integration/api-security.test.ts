@@ -10,6 +10,9 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+/** The request's client address (the test app trusts X-Forwarded-For). */
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
 describe('roles and tokens', () => {
   it('refuses protected routes without a valid token', async () => {
     for (const path of ['/v1/balances', '/v1/me', '/v1/ledger/transfers', '/v1/deposits', '/v1/notifications']) {
@@ -53,6 +56,23 @@ describe('roles and tokens', () => {
     // the thief's replay revoked the legitimate chain too
     expect((await t.api.post('/v1/auth/refresh', { refresh_token: second.body.refresh_token })).status).toBe(401);
     expect((await t.api.post('/v1/auth/refresh', { refresh_token: second.body.access_token })).status).toBe(401);
+  });
+
+  it('revokes the winner of two concurrent refreshes with one token too: no token of the family outlives the reuse', async () => {
+    await t.api.signUp('race@example.com');
+    for (let round = 0; round < 20; round++) {
+      const signedIn = await t.api.post('/v1/auth/token', { email: 'race@example.com', password: 'a long enough password' });
+      const both = await Promise.all(
+        [1, 2].map(() => t.api.post('/v1/auth/refresh', { refresh_token: signedIn.body.refresh_token })),
+      );
+      expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+      const winner = both.find((r) => r.status === 200)!;
+      expect(both.find((r) => r.status === 401)!.body.detail).toContain('reused');
+      // the reuse came after the rotation, so the family it revoked holds the winner's new token
+      expect((await t.api.post('/v1/auth/refresh', { refresh_token: winner.body.refresh_token })).status, `round ${round}`).toBe(
+        401,
+      );
+    }
   });
 });
 
@@ -120,7 +140,6 @@ describe('API keys', () => {
 describe('IP allow-list', () => {
   it('refuses requests and logins from addresses not on the list, and a list that would lock the caller out', async () => {
     const user = await t.api.signUp('ip@example.com');
-    const from = (ip: string) => ({ 'x-forwarded-for': ip });
     const lockout = await t.api.put(
       '/v1/me/ip-allowlist',
       { cidrs: ['198.51.100.0/24'] },
@@ -148,5 +167,16 @@ describe('IP allow-list', () => {
       { headers: from('198.51.100.1') },
     );
     expect(login.status).toBe(403);
+  });
+
+  it('refuses a refresh from an address off the allow-list as it refuses a sign-in, without using the token up', async () => {
+    const user = await t.api.signUp('ip-refresh@example.com');
+    const signedIn = await t.api.post('/v1/auth/token', { email: user.email, password: 'a long enough password' });
+    await t.api.put('/v1/me/ip-allowlist', { cidrs: ['203.0.113.0/24'] }, { token: user.token, headers: from('203.0.113.7') });
+    const refresh = (address: string) =>
+      t.api.post('/v1/auth/refresh', { refresh_token: signedIn.body.refresh_token }, { headers: from(address) });
+    const refused = await refresh('198.51.100.1');
+    expect([refused.status, refused.body.code]).toEqual([403, 'ip_not_allowed']);
+    expect((await refresh('203.0.113.8')).status).toBe(200);
   });
 });

@@ -3,6 +3,7 @@
  * SQL, as another API process or an operator's script would, so only the LISTEN/NOTIFY path can tell the app. Each
  * change must be seen within a second (in practice milliseconds).
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -115,6 +116,42 @@ describe('cached credentials, changed behind the API', () => {
     await t.db.sql`update users set disabled_at = null where id = ${operator.id}`;
     await sleep(WITHIN_MS);
     expect(await usersPage('10.1.2.3')).toBe(303);
+  });
+
+  it("signs every session out at a password change: access tokens and console sessions at once, not a later sign-in's", async () => {
+    const operator = await t.api.signUp('password-change@example.com');
+    await t.db.sql`update users set role = 'operator' where id = ${operator.id}`;
+    const cookie = await consoleSession(operator.email);
+    const me = async (token: string) => (await t.api.get('/v1/me', { token })).status;
+    expect(await msUntil(async () => (await t.api.get('/ops/users', { headers: { cookie } })).status === 200)).toBeLessThan(
+      WITHIN_MS,
+    );
+
+    const changed = await t.api.put(
+      '/v1/me/password',
+      { current_password: 'a long enough password', new_password: 'a brand new password' },
+      { token: operator.token },
+    );
+    expect(changed.status).toBe(204);
+    // in the same second as the change, a new sign-in's token works and the old one does not
+    const after = await t.api.login(operator.email, 'a brand new password');
+    expect([await me(operator.token), await me(after)]).toEqual([401, 200]);
+    expect((await t.api.get('/ops/users', { headers: { cookie } })).status).toBe(303);
+  });
+
+  it('signs every session out at a password reset', async () => {
+    const user = await t.api.signUp('password-reset@example.com');
+    const [reset] = await t.db.sql`
+      insert into password_resets (user_id, secret_hash, expires_at)
+      values (${user.id}, ${createHash('sha256').update('the-secret').digest('hex')}, now() + interval '1 hour')
+      returning id`;
+    const confirmed = await t.api.post('/v1/auth/password-reset/confirm', {
+      token: `${reset!.id}.the-secret`,
+      new_password: 'a brand new password',
+    });
+    expect(confirmed.status).toBe(204);
+    expect((await t.api.get('/v1/me', { token: user.token })).status).toBe(401);
+    expect((await t.api.get('/v1/me', { token: await t.api.login(user.email, 'a brand new password') })).status).toBe(200);
   });
 
   it('applies new transfer rules within a second', async () => {

@@ -19,6 +19,7 @@ const principal = (id: string, changes: Partial<Principal> = {}): Principal => (
   disabled: false,
   groupId: null,
   verificationLevel: 0,
+  sessionVersion: 0,
   allowsIp: allowlistChecker([]),
   ...changes,
 });
@@ -68,7 +69,7 @@ beforeEach(() => {
   withdrawn = [];
   const verifyAccess = async (token: string) => {
     const userId = tokens.get(token);
-    return userId ? { userId, expiresAtMs: Date.now() + TTL_MS } : null;
+    return userId ? { userId, expiresAtMs: Date.now() + TTL_MS, sessionVersion: 0 } : null;
   };
   access = new SocketAccess({ users, tokens: { verifyAccess } }, IP, (reason) => withdrawn.push(reason));
 });
@@ -107,6 +108,15 @@ describe('SocketAccess', () => {
     users.change('ann', { allowsIp: allowlistChecker(['198.51.100.0/24']) });
     await vi.advanceTimersByTimeAsync(0);
     expect(withdrawn).toEqual(['this account is disabled', 'requests from this IP address are not on your allow-list']);
+  });
+
+  it("is withdrawn by a password change, which refuses the token's sign-in from then on", async () => {
+    await access.signIn('ann-token');
+    users.change('ann', { sessionVersion: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(access.userId).toBeNull();
+    expect(withdrawn).toEqual(['the access token was revoked by a password change: sign in again']);
+    expect(await access.signIn('ann-token')).toMatch(/revoked by a password change/);
   });
 
   it('is withdrawn when its access token expires; a fresh token of the same user keeps it going', async () => {

@@ -28,46 +28,35 @@ export class MalformedTransaction extends Error {
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The transaction and what its envelope (a stream message, an account_tx entry, a tx answer) says of it. */
+const wireTransaction = (tx: Json, envelope: Json): WireTransaction => ({
+  tx,
+  meta: envelope.meta,
+  hash: envelope.hash,
+  ledgerIndex: envelope.ledger_index,
+  closeTimeIso: envelope.close_time_iso,
+  validated: envelope.validated,
+});
+
 /** A `transaction` stream message: API v2 has `tx_json`, `hash`, `close_time_iso`; v1 has `transaction`. */
 export function fromStreamMessage(message: Json): WireTransaction {
   const tx = message.tx_json ?? message.transaction;
   if (!isObject(tx)) throw new MalformedTransaction('stream message without a transaction');
-  return {
-    tx,
-    meta: message.meta,
-    hash: message.hash,
-    ledgerIndex: message.ledger_index,
-    closeTimeIso: message.close_time_iso,
-    validated: message.validated,
-  };
+  return wireTransaction(tx, message);
 }
 
 /** An account_tx entry: API v2 has `tx_json` and `hash` beside it; v1 (requestAll sends no api_version) has `tx`. */
 export function fromAccountTxEntry(entry: Json): WireTransaction {
   const tx = entry.tx_json ?? entry.tx;
   if (!isObject(tx)) throw new MalformedTransaction('account_tx entry without a transaction (binary entries are not requested)');
-  return {
-    tx,
-    meta: entry.meta,
-    hash: entry.hash,
-    ledgerIndex: entry.ledger_index,
-    closeTimeIso: entry.close_time_iso,
-    validated: entry.validated,
-  };
+  return wireTransaction(tx, entry);
 }
 
 /** A `tx` answer: API v2 has `tx_json` beside `hash` and `meta`; v1 has the transaction's fields at its top level. */
 export function fromTxAnswer(answer: Json): WireTransaction {
   const tx = answer.tx_json ?? answer;
   if (!isObject(tx)) throw new MalformedTransaction('tx answer without a transaction');
-  return {
-    tx,
-    meta: answer.meta,
-    hash: answer.hash,
-    ledgerIndex: answer.ledger_index,
-    closeTimeIso: answer.close_time_iso,
-    validated: answer.validated,
-  };
+  return wireTransaction(tx, answer);
 }
 
 /** The Payment this transaction is, or null if it is not a validated Payment. */

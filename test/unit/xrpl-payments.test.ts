@@ -14,6 +14,12 @@ import { depositDecision, type XrplPayment } from '../../domain/xrpl-tracking/pa
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`../fixtures/xrpl/${name}`, import.meta.url), 'utf8'));
 
+/** The v2 partial XRP payment fixture as an envelope (account_tx entry or tx answer) carries it. */
+function v2PartialXrp() {
+  const xrp = fixture('partialPaymentXRP.json');
+  return { ...xrp, hash: xrp.tx_json.hash, ledger_index: 22420532, close_time_iso: '2016-05-20T10:00:00Z', validated: true };
+}
+
 describe('reading XRPL payments', () => {
   it('reads a v1 stream partial payment by what it delivered, not by Amount', () => {
     const message = fixture('streams-partialPaymentTransaction.json');
@@ -38,15 +44,7 @@ describe('reading XRPL payments', () => {
   });
 
   it('reads v2 shapes (tx_json, DeliverMax, close_time_iso) for XRP and issued-currency partial payments', () => {
-    const xrp = fixture('partialPaymentXRP.json');
-    const entry = {
-      ...xrp,
-      hash: xrp.tx_json.hash,
-      ledger_index: 22420532,
-      close_time_iso: '2016-05-20T10:00:00Z',
-      validated: true,
-    };
-    expect(paymentOf(fromAccountTxEntry(entry))).toMatchObject({
+    expect(paymentOf(fromAccountTxEntry(v2PartialXrp()))).toMatchObject({
       hash: 'A0A074D10355223CBE2520A42F93A52E3CC8B4D692570EB4841084F9BBB39F7A',
       ledgerIndex: 22420532,
       closeTime: new Date('2016-05-20T10:00:00Z'),
@@ -80,15 +78,7 @@ describe('reading XRPL payments', () => {
   });
 
   it('reads tx answers: v2 has tx_json beside hash and meta, v1 the transaction at its top level', () => {
-    const xrp = fixture('partialPaymentXRP.json');
-    const v2 = {
-      ...xrp,
-      hash: xrp.tx_json.hash,
-      ledger_index: 22420532,
-      close_time_iso: '2016-05-20T10:00:00Z',
-      validated: true,
-    };
-    expect(paymentOf(fromTxAnswer(v2))).toMatchObject({
+    expect(paymentOf(fromTxAnswer(v2PartialXrp()))).toMatchObject({
       hash: 'A0A074D10355223CBE2520A42F93A52E3CC8B4D692570EB4841084F9BBB39F7A',
       delivered: { kind: 'xrp', drops: 1_000_000n },
     });

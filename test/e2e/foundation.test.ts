@@ -54,9 +54,10 @@ describe('foundation end to end', () => {
       memo: 'lunch',
     });
 
+    // the same request (the recipient's email in any case): a memo left out would be another request, a 409
     const repeated = await stack.api.post(
       '/v1/transfers',
-      { to_email: 'bob@example.com', currency: 'USD', amount: '25.00' },
+      { to_email: 'bob@example.com', currency: 'USD', amount: '25.00', memo: 'lunch' },
       { token: alice.token, headers },
     );
     expect(repeated.status).toBe(201);

@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { endSession, sessionByToken } from '../../services/console/client.js';
 import type { Role } from '../../services/users-auth/client.js';
 import { clientIp } from '../http/client-ip.js';
+import { principalRefusal } from '../http/guards.js';
 import type { ApiDeps } from '../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
 import { errorPage } from './render.js';
@@ -55,8 +56,9 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
     c.set('operator', { id: user.id, email: user.email, role: user.role });
     c.set('csrfToken', session.csrfToken);
     if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
-    if (!user.allowsIp(clientIp(c, deps.settings.trustProxy)))
-      return errorPage(c, 403, 'Requests from this IP address are not on your allow-list.');
+    // the API's rule for every request (the account is not disabled here: what is left is the allow-list)
+    const refusal = principalRefusal(user, clientIp(c, deps.settings.trustProxy));
+    if (refusal) return errorPage(c, 403, `${refusal.message}.`);
     await next();
   };
 }

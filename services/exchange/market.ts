@@ -8,7 +8,13 @@
  * market has settled every command that touched them. A cancel is answered once settled.
  */
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
-import { checkOrderFits, ORDER_TERMS, type CheckedOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import {
+  checkOrderFits,
+  ORDER_TERMS,
+  type CheckedOrder,
+  type OrderRequest,
+  type OrderTerms,
+} from '../../domain/exchange/order-request.js';
 import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
@@ -96,8 +102,14 @@ export type SubmitOutcome =
   | { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder }
   | { ok: false; error: Refusal; triggerFailed?: boolean };
 
-/** `placed`: a new order's row as stored in the journal transaction, before the engine decides its state. */
-type Journaled = { kind: 'journaled'; row: JournalRow; placed?: StoredOrder } | { kind: 'answered'; outcome: SubmitOutcome };
+/**
+ * `placed`: a new order's row as stored in the journal transaction, before the engine decides its state. `repeat`: the
+ * same request as the batch's command at index `of` under its Idempotency-Key, answered with that one's outcome.
+ */
+type Journaled =
+  | { kind: 'journaled'; row: JournalRow; placed?: StoredOrder }
+  | { kind: 'answered'; outcome: SubmitOutcome }
+  | { kind: 'repeat'; of: number };
 
 export type TriggerFired = (triggerId: number, orderId: string, leg: TriggerLegKind) => Promise<void>;
 export type TriggerFailed = (triggerId: number, reason: ErrorCode) => Promise<void>;
@@ -364,9 +376,12 @@ export class Market {
       );
       for (const u of settling) u.answer?.settled(settled.orders.get(u.item.applied.orderId));
     }
-    const answers = journaled.map((j, i) => {
+    const answers: Array<Promise<SubmitOutcome>> = [];
+    const answer = (j: Journaled, i: number): Promise<SubmitOutcome> => {
       if (halted && submitted[i]!.kind !== 'settle') return Promise.resolve(unavailable(this.pair.code, halted));
       if (j.kind === 'answered') return Promise.resolve(j.outcome);
+      // its first comes earlier in the batch: its answer is in `answers` already
+      if (j.kind === 'repeat') return answers[j.of]!.then(asReplay);
       const applied = this.state.apply(j.row.seq, j.row.command);
       for (const o of applied.orders) this.lastTouched.set(o.userId, applied.seq);
       this.feed.applied(this.pair, applied, this.state.best());
@@ -386,7 +401,8 @@ export class Market {
           answer: { settled: (order) => resolve(outcomeOf(applied, batch[i]!, order)), fail: reject },
         }),
       );
-    });
+    };
+    journaled.forEach((j, i) => answers.push(answer(j, i)));
     this.settleLater();
     return answers;
   }
@@ -489,8 +505,9 @@ export class Market {
       if (s.kind !== 'place') return;
       const key = `${s.userId}\n${s.idempotencyKey}`;
       const first = existing.get(key);
+      const twin = seen.get(key);
       if (first) results[index] = { kind: 'answered', outcome: replayOrConflict(this.pair.code, s, first) };
-      else if (seen.has(key)) results[index] = { kind: 'answered', outcome: conflictInBatch() };
+      else if (twin !== undefined) results[index] = repeatInBatch(this.pair.code, s, batch[twin] as PlaceSubmission, twin);
       else {
         seen.set(key, index);
         fresh.push({ index, id: ids[fresh.length]!, submission: s });
@@ -729,20 +746,23 @@ function outcomeOf(applied: Applied, submission: Submission, order: StoredOrder 
 
 /** The same key again, on this market's pair: the stored order if the whole request is the same, a conflict otherwise. */
 function replayOrConflict(pair: string, s: PlaceSubmission, order: StoredOrder): SubmitOutcome {
-  const conflict = repeatConflict(
-    s.idempotencyKey,
-    'order',
-    order,
-    { ...s.request, pair, clientOrderId: s.clientOrderId },
-    ORDER_TERMS,
-  );
+  const conflict = repeatConflict(s.idempotencyKey, 'order', order, termsOf(pair, s), ORDER_TERMS);
   return conflict ? { ok: false, error: conflict } : { ok: true, orderId: order.id, replayed: true };
 }
 
-const conflictInBatch = (): SubmitOutcome => ({
-  ok: false,
-  error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key is already in use by a request in flight' },
-});
+/**
+ * The same key again in the batch of its first request, still in flight: the same request waits for the first's outcome
+ * (a replay: no second order, no second hold), a different one is a conflict naming what differs.
+ */
+function repeatInBatch(pair: string, s: PlaceSubmission, first: PlaceSubmission, of: number): Journaled {
+  const conflict = repeatConflict(s.idempotencyKey, 'order', termsOf(pair, first), termsOf(pair, s), ORDER_TERMS);
+  return conflict ? { kind: 'answered', outcome: { ok: false, error: conflict } } : { kind: 'repeat', of };
+}
+
+const termsOf = (pair: string, s: PlaceSubmission): OrderTerms => ({ ...s.request, pair, clientOrderId: s.clientOrderId });
+
+/** A repeat's answer: its first's, a new order's marked replayed (a refusal is the repeat's too: nothing was stored). */
+const asReplay = (first: SubmitOutcome): SubmitOutcome => (first.ok ? { ...first, replayed: true } : first);
 
 /**
  * Stores the accepted orders (created_at: the transaction's start) and lists them as open (`open_orders`, migration

@@ -126,8 +126,9 @@ export class ExchangeService {
       request: order,
       checked,
     });
-    // a replay is answered with the order as stored, which the first answer may be ahead of
-    if (outcome.ok && outcome.replayed) await this.settledFor(order.userId);
+    // a replay of a stored order reads it, which the first answer may be ahead of, once settled; a repeat of a request
+    // in the same batch carries the first's answer
+    if (outcome.ok && outcome.replayed && !outcome.order) await this.settledFor(order.userId);
     return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
   }
 

@@ -635,6 +635,29 @@ describe('Idempotency-Keys of orders and triggers', () => {
     expect(replay.body).toEqual(stored);
   });
 
+  it('the same order key sent six times at once stores one order and answers each with it; a different order under it is a 409', async () => {
+    const before = Number((await balance(cy, 'XRP')).pending);
+    const order = { pair: 'XRP-USDT', side: 'sell', type: 'limit', price: '9.50', amount: '1' };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => place(cy, order, 'idem-order-race')));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
+
+    const changed = await Promise.all([
+      place(cy, order, 'idem-order-race-changed'),
+      place(cy, { ...order, amount: '2' }, 'idem-order-race-changed'),
+    ]);
+    expect(changed.map((a) => a.status).sort()).toEqual([201, 409]);
+    expectConflict(
+      changed.find((a) => a.status === 409)!,
+      'idem-order-race-changed',
+      'amount',
+    );
+    // one hold per key: the first order's, and the changed pair's one order
+    const placed = changed.find((a) => a.status === 201)!;
+    expect(Number((await balance(cy, 'XRP')).pending) - before).toBe(1 + Number(placed.body.amount));
+  });
+
   it('a repeated trigger key with any field changed is a 409 naming the key; a replay answers the stored trigger', async () => {
     const cases = [
       [

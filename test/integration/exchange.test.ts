@@ -150,6 +150,32 @@ describe('placing and matching orders', () => {
     expect(await balance(buyer, 'USDT')).toMatchObject({ pending: USDT / 10n });
   });
 
+  it('answers the same order sent twice at once (one batch) with one order, and a different one under its key with a conflict', async () => {
+    const buyer = await fundedUser({ USDT: 1_000n * USDT });
+    const request = order(buyer, { price: 10n * USDT, amount: BTC / 100n });
+    const [first, again] = await Promise.all([exchange.place(request), exchange.place(request)]);
+    expect(first.replayed).toBe(false);
+    expect(again).toEqual({ order: first.order, replayed: true });
+
+    const other = order(buyer, { price: 10n * USDT, amount: BTC / 100n });
+    const [placed, changed] = await Promise.allSettled([
+      exchange.place(other),
+      exchange.place({ ...other, price: 11n * USDT, clientOrderId: 'mine' }),
+    ]);
+    expect(placed.status).toBe('fulfilled');
+    expect(changed).toMatchObject({
+      status: 'rejected',
+      reason: {
+        code: ErrorCode.IdempotencyConflict,
+        issues: [{ path: 'Idempotency-Key', message: expect.stringContaining('price, client_order_id differ') }],
+      },
+    });
+    // one order and one hold per key
+    const [stored] = await db.sql`select count(*)::int as n from orders where user_id = ${buyer}`;
+    expect(stored!.n).toBe(2);
+    expect(await balance(buyer, 'USDT')).toMatchObject({ pending: (USDT / 10n) * 2n });
+  });
+
   it('refuses an order it cannot fund with 422 semantics, holds nothing, and tells the user', async () => {
     const poor = await fundedUser({ USDT: 10n * USDT });
     const request = order(poor, { price: 1_000n * USDT, amount: BTC / 10n });

@@ -107,8 +107,9 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
           `${stake.reason} (a stake has at most ${Math.min(STAKE_DECIMALS, currency.scale)} decimal places)`,
         );
 
-      // fast refusal from the cache; a repeated request is still answered with the bet it placed
-      const event = await deps.betting.events.get(body.event_id);
+      // fast refusal from the cache (a hit is no promise); a repeated request is still answered with the bet it placed
+      const cached = deps.betting.events.get(body.event_id);
+      const event = cached instanceof Promise ? await cached : cached;
       const early = event ? bettingRefusal(event, new Date()) : new DomainError(ErrorCode.NotFound, 'no such event');
       if (early && !(await betByIdempotencyKey(deps.sql, user.id, idempotencyKey))) throw refusal(early);
 

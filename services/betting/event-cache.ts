@@ -16,7 +16,8 @@ export class BetEventCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  async get(id: string): Promise<BetEvent | null> {
+  /** The event itself when cached and fresh (the hot path's case: no promise), else a promise of its read. */
+  get(id: string): BetEvent | Promise<BetEvent | null> {
     const hit = this.entries.get(id);
     // a finished or cancelled event never changes again
     if (hit && (hit.event.state !== 'new' || Date.now() - hit.fetchedAt < this.ttlMs)) return hit.event;

@@ -238,6 +238,8 @@ describe('placing bets', () => {
     const eventId = await newEvent();
     const cache = new BetEventCache(db.sql, 60_000);
     expect((await cache.get(eventId))!.state).toBe('new');
+    // a hit is the event itself, not a promise of it
+    expect(cache.get(eventId)).toMatchObject({ id: eventId, state: 'new' });
     const bettors = await Promise.all(Array.from({ length: 10 }, () => fundedUser(100_000n)));
     let n = 0;
     const racing = Array.from({ length: 300 }, (_, i) => {

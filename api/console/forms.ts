@@ -1,7 +1,7 @@
 /** Form posts: parsed with a zod schema into the same field errors the JSON API gives; confirmations required. */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
 import { ApiError } from '../http/problem.js';
 
 /** Query strings, path parameters and forms: what does not parse is a 400 naming the fields. */
@@ -30,3 +30,19 @@ export const optionalText = (schema: z.ZodType<string, string>) =>
     .transform((v) => (v === '' ? undefined : v))
     .pipe(schema.optional())
     .optional();
+
+/** What a form's save refused, field by field, to show on the form again; null for any other failure. */
+export function refusedFields(error: unknown): FieldIssue[] | null {
+  const refused = error instanceof DomainError || error instanceof ApiError;
+  return refused && error.code === ErrorCode.ValidationFailed && error.issues.length > 0 ? error.issues : null;
+}
+
+/** What to show beside a field's input: the messages of the issues naming it. */
+export function fieldError(issues: FieldIssue[], field: string): string | undefined {
+  return (
+    issues
+      .filter((i) => i.path === field)
+      .map((i) => i.message)
+      .join('; ') || undefined
+  );
+}

@@ -7,8 +7,9 @@ import type { Currency } from '../../domain/currencies.js';
 import type { SettingFields } from '../../domain/settings/fields.js';
 import type { SettingValue, SettingValues } from '../../domain/settings/resolve.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { money, requireAmount, requireCurrency } from './money.js';
-import { invalidField } from './problem.js';
+import { ApiError, invalidField } from './problem.js';
 
 export const SettingValuesView = z
   .record(z.string(), z.union([z.boolean(), z.number(), z.string(), z.null()]))
@@ -32,15 +33,30 @@ export function showValues(fields: SettingFields, values: SettingValues, currenc
   );
 }
 
-/** Amounts to minor units (errors name `values.<field>`); the other kinds are checked by the domain when stored. */
+/** Amounts to minor units (errors name the field); the other kinds are checked by the domain when stored. */
 export function readValues(fields: SettingFields, body: Record<string, SettingValue>, currency: Currency): SettingValues {
   return Object.fromEntries(
     Object.entries(body).map(([field, value]) => {
       const kind = fields[field];
       if (kind !== 'amount' && kind !== 'limit') return [field, value];
       if (value === null && kind === 'limit') return [field, null];
-      if (typeof value !== 'string') throw invalidField(`values.${field}`, 'must be a decimal string such as "12.50"');
-      return [field, requireAmount(value, currency, `values.${field}`, { allowZero: kind === 'amount' }).toString()];
+      if (typeof value !== 'string') throw invalidField(field, 'must be a decimal string such as "12.50"');
+      return [field, requireAmount(value, currency, field, { allowZero: kind === 'amount' }).toString()];
     }),
   );
+}
+
+/**
+ * Reads and saves a `{ "values": { … } }` body: readValues and the settings service name a refused field alone (as the
+ * console's form does), and this body holds it at `values.<field>`, so that is the name its refusal gives.
+ */
+export async function underValues<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const refused = error instanceof ApiError || error instanceof DomainError;
+    if (!refused || error.code !== ErrorCode.ValidationFailed || error.issues.length === 0) throw error;
+    const issues = error.issues.map((i) => ({ ...i, path: `values.${i.path}` }));
+    throw new ApiError(error.code, issues.map((i) => `${i.path} ${i.message}`).join('; '), issues);
+  }
 }

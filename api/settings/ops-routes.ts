@@ -13,7 +13,7 @@ import { subjectLayers } from '../../services/settings/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { amountCurrency, readValues, SettingValuesView, showValues } from '../http/setting-values.js';
+import { amountCurrency, readValues, SettingValuesView, showValues, underValues } from '../http/setting-values.js';
 import { guardedRoute } from '../http/routes.js';
 
 const Operation = z
@@ -130,8 +130,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       const { operation, subject, scope, scope_id: scopeId } = c.req.valid('param');
       const settings = operationNamed(operation);
       const currency = await amountCurrency(deps.currencies, subject);
-      const values = readValues(settings.fields, c.req.valid('json').values, currency);
-      await saveOverride(deps.sql, { settings, subject, scope, scopeId }, values, c.get('user').id);
+      const values = await underValues(async () => {
+        const read = readValues(settings.fields, c.req.valid('json').values, currency);
+        await saveOverride(deps.sql, { settings, subject, scope, scopeId }, read, c.get('user').id);
+        return read;
+      });
       deps.operationSettings.changed(operation, subject);
       deps.log.info({ operator: c.get('user').id, operation, subject, scope, scopeId }, 'settings override saved');
       return c.json({ values: showValues(settings.fields, values, currency) }, 200);
@@ -151,8 +154,11 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       const { operation, subject } = c.req.valid('param');
       const settings = operationNamed(operation);
       const currency = await amountCurrency(deps.currencies, subject);
-      const values = readValues(settings.fields, c.req.valid('json').values, currency);
-      await saveDefaultLayer(deps, c.get('user').id, settings, subject, values);
+      const values = await underValues(async () => {
+        const read = readValues(settings.fields, c.req.valid('json').values, currency);
+        await saveDefaultLayer(deps, c.get('user').id, settings, subject, read);
+        return read;
+      });
       return c.json({ values: showValues(settings.fields, values, currency) }, 200);
     },
   );

@@ -39,7 +39,8 @@ const ApiKeyView = z
 const NewApiKey = z.object({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3).default(['read']).openapi({
-    description: 'What the key may do: read (GET), trade (orders, bets, other writes), withdraw (withdrawals, transfers)',
+    description:
+      "What the key may do: read (GET), trade (orders, bets, other writes), withdraw (withdrawals, transfers, invoices paid, an operator's writes that move money)",
   }),
   ip_allowlist: z
     .array(z.string().max(50).openapi({ example: '203.0.113.0/24' }))

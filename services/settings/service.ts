@@ -52,13 +52,12 @@ export async function saveDefaultLayer<T>(
   deps.log.info({ operator: operatorId, operation: settings.operation, subject }, 'settings default saved');
 }
 
+/** Refusals name the field itself: each edge names it where its input holds it (the JSON API under `values`). */
 function checkValues<T>(settings: OperationSettings<T>, values: SettingValues): void {
   const invalid = invalidField(settings.fields, values);
   if (invalid) {
     const [field, reason] = invalid;
-    throw new DomainError(ErrorCode.ValidationFailed, `values.${field} ${reason}`, [
-      { path: `values.${field}`, message: reason },
-    ]);
+    throw new DomainError(ErrorCode.ValidationFailed, `${field} ${reason}`, [{ path: field, message: reason }]);
   }
 }
 

@@ -260,12 +260,27 @@ describe('the console: operations', () => {
       confirmations: 3,
     });
 
-    await page.getByLabel(/^min amount/).fill('five');
-    await page.getByLabel(/Save the withdrawals settings of USDT/).check();
-    const refused = page.waitForResponse((r) => r.request().method() === 'POST');
-    await page.getByRole('button', { name: 'Save settings' }).click();
-    expect((await refused).status()).toBe(400);
-    expect(await page.locator('main').textContent()).toContain('values.min_amount');
+    // a refusal comes back on the form, named by the form's field and shown beside its input, with what was typed:
+    // an amount that does not read (refused as it is read) and a percent the settings refuse (refused when saved)
+    const refusedBeside = async (label: RegExp, text: string, field: string, message: string) => {
+      const input = page.getByLabel(label);
+      await input.fill(text);
+      await page.getByLabel(/Save the withdrawals settings of USDT/).check();
+      const refused = page.waitForResponse((r) => r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      expect((await refused).status()).toBe(400);
+      await checkAccessibility(page);
+      expect(await input.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator(`#${await input.getAttribute('aria-describedby')}`).textContent()).toContain(message);
+      expect(await page.locator('[role=alert]').textContent()).toContain(`${field} ${message}`);
+      expect(await page.locator('main').textContent()).not.toContain('values.');
+      expect(await input.inputValue()).toBe(text);
+      await input.fill('0');
+    };
+    await refusedBeside(/^fee fixed/, 'five', 'fee_fixed', 'must be a decimal string');
+    await refusedBeside(/^fee percent/, 'lots', 'fee_percent', 'must be a percentage');
+    const unchanged = await stack.api.get('/v1/ops/settings/withdrawals/USDT/effective', { token: stack.admin.token });
+    expect(unchanged.body.values).toMatchObject({ fee_percent: '0.5' });
 
     // a pair switched off and on again, as PATCH /v1/ops/pairs/{pair} does
     await open('/settings');

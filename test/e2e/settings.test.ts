@@ -117,6 +117,9 @@ describe('settings resolver end to end', () => {
     const badAmount = await put('transfers/USD/group/vip', { max_amount: '1.001' });
     expect(badAmount.status).toBe(400);
     expect(badAmount.body.errors[0].path).toBe('values.max_amount');
+    const badPercent = await put('transfers/USD/default', { fee_percent: 'lots' });
+    expect(badPercent.status).toBe(400);
+    expect(badPercent.body.errors.map((e: { path: string }) => e.path)).toEqual(['values.fee_percent']);
     expect((await put('transfers/USD/group/nobody', { max_amount: '1' })).status).toBe(404);
     expect((await put('bets/USD/group/vip', { max_amount: '1' })).status).toBe(404);
     expect((await put('transfers/usd/group/vip', { max_amount: '1' })).status).toBe(400);

@@ -135,6 +135,48 @@ describe('API keys', () => {
     expect((await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status).toBe(401);
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(404);
   });
+
+  it("need the withdraw scope for an operator's writes that move money; trade is not enough", async () => {
+    const operator = await t.api.signUp('keys-operator@example.com');
+    const customer = await t.api.signUp('keys-customer@example.com');
+    expect((await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token })).status).toBe(
+      200,
+    );
+    const key = async (scopes: string[]) => {
+      const created = await t.api.post('/v1/api-keys', { name: scopes.join('+'), scopes }, { token: operator.token });
+      expect(created.status).toBe(201);
+      return { id: created.body.id as string, secret: created.body.secret as string };
+    };
+    const signedPost = (signer: { id: string; secret: string }, path: string, body: object) => {
+      const raw = JSON.stringify(body);
+      return t.api.post(path, undefined, {
+        raw,
+        headers: { ...signedHeaders(signer, 'POST', path, raw), 'idempotency-key': `k-${Math.random()}` },
+      });
+    };
+    const adjust = (signer: { id: string; secret: string }) =>
+      signedPost(signer, '/v1/ops/adjustments', { user_id: customer.id, currency: 'USD', amount: '5.00', reason: 'goodwill' });
+
+    const trader = await key(['read', 'trade']);
+    const refused = await adjust(trader);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'insufficient_scope', detail: 'this API key lacks the withdraw scope' });
+    const close = await signedPost(trader, '/v1/ops/withdrawals/00000000-0000-0000-0000-000000000000/close', {
+      outcome: 'succeeded',
+      note: 'paid by hand',
+    });
+    expect(close.body).toMatchObject({ status: 403, code: 'insufficient_scope' });
+    const usd = async () =>
+      (await t.api.get('/v1/balances', { token: customer.token })).body.data.find(
+        (b: { currency: string }) => b.currency === 'USD',
+      );
+    expect((await usd()).posted).toBe('0.00');
+
+    const adjusted = await adjust(await key(['withdraw']));
+    expect(adjusted.status).toBe(201);
+    expect(adjusted.body).toMatchObject({ user_id: customer.id, amount: '5.00', currency: 'USD' });
+    expect((await usd()).posted).toBe('5.00');
+  });
 });
 
 describe('IP allow-list', () => {

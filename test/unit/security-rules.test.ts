@@ -52,6 +52,21 @@ describe('API key scopes', () => {
     ['POST', '/v1/orders', 'trade'],
     ['DELETE', '/v1/orders/1', 'trade'],
     ['POST', '/v1/withdrawalsx', 'trade'],
+    // an operator's writes that move money
+    ['POST', '/v1/ops/adjustments', 'withdraw'],
+    ['POST', '/v1/ops/withdrawals/abc/approve', 'withdraw'],
+    ['POST', '/v1/ops/withdrawals/abc/reject', 'withdraw'],
+    ['POST', '/v1/ops/withdrawals/abc/close', 'withdraw'],
+    ['POST', '/v1/ops/deposits/abc/credit', 'withdraw'],
+    ['POST', '/v1/ops/xrpl/unmatched/ABC/assign', 'withdraw'],
+    ['POST', '/v1/ops/invoices/abc/mark', 'withdraw'],
+    ['POST', '/v1/ops/custody-adjustments', 'withdraw'],
+    ['POST', '/v1/ops/exchange/inventory', 'withdraw'],
+    ['GET', '/v1/ops/withdrawals', 'read'],
+    // and the ones that do not
+    ['PUT', '/v1/ops/settings/withdrawals/USD', 'trade'],
+    ['PUT', '/v1/ops/providers', 'trade'],
+    ['POST', '/v1/ops/markets/BTC-USD/halt', 'trade'],
   ])('%s %s needs %s', (method, path, scope) => {
     expect(scopeForRequest(method, path)).toBe(scope);
   });

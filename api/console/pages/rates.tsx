@@ -20,7 +20,7 @@ import {
 import type { ApiDeps } from '../../context.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { parseInput } from '../forms.js';
+import { fieldError, parseInput, refusedFields } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select, when } from '../ui.js';
@@ -141,11 +141,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 
   const form = (c: Context<ConsoleEnv>, pair: string, values: FormValues, issues: FieldIssue[] = []) => {
-    const error = (field: string) =>
-      issues
-        .filter((i) => i.path === field)
-        .map((i) => i.message)
-        .join('; ') || undefined;
+    const error = (field: string) => fieldError(issues, field);
     const elsewhere = issues.filter((i) => !(i.path in values));
     return render(
       c,
@@ -227,9 +223,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       const change = rateSourceChange(sourceInput(pair, values));
       await setRateSource(deps, change, c.get('operator').id);
     } catch (error) {
-      const refused = error instanceof DomainError || error instanceof ApiError;
-      if (refused && error.code === ErrorCode.ValidationFailed && error.issues.length > 0)
-        return form(c, pair, values, error.issues);
+      const issues = refusedFields(error);
+      if (issues) return form(c, pair, values, issues);
       throw error;
     }
     return c.redirect(`${CONSOLE_BASE}/rates/${pair}?done=saved`, 303);

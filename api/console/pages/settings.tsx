@@ -1,14 +1,15 @@
 /**
  * Settings: every operation's default settings per currency or pair (transfers, withdrawals, deposits, fast exchange:
  * enabled, fees, limits per operation/day/month, confirmations), saved through the settings resolver's service as
- * PUT /v1/ops/settings/{operation}/{subject}/default does; and the withdrawal providers of each currency in priority
- * order (the first is tried first), moved up or down and switched on or off through withdrawals' client, as
- * PUT /v1/ops/providers does; and the pairs with their current rates, enabled or disabled through rates' client, as
- * PATCH /v1/ops/pairs/{pair} does.
+ * PUT /v1/ops/settings/{operation}/{subject}/default does (what it refuses comes back on the form, beside the field's
+ * input); and the withdrawal providers of each currency in priority order (the first is tried first), moved up or
+ * down and switched on or off through withdrawals' client, as PUT /v1/ops/providers does; and the pairs with their
+ * current rates, enabled or disabled through rates' client, as PATCH /v1/ops/pairs/{pair} does.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { ErrorCode } from '../../../domain/errors.js';
+import type { Currency } from '../../../domain/currencies.js';
+import { ErrorCode, type FieldIssue } from '../../../domain/errors.js';
 import type { FieldKind } from '../../../domain/settings/fields.js';
 import type { SettingValue } from '../../../domain/settings/resolve.js';
 import { formatRate, loadRatePairs, switchPair } from '../../../services/rates/client.js';
@@ -18,7 +19,7 @@ import type { ApiDeps } from '../../context.js';
 import { ApiError, invalidField } from '../../http/problem.js';
 import { amountCurrency, readValues, showValues } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { Confirmed, parseForm, parseInput } from '../forms.js';
+import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select } from '../ui.js';
@@ -54,6 +55,9 @@ const HINTS: Record<FieldKind, string> = {
 };
 const fieldLabel = (field: string, kind: FieldKind) => `${field.replaceAll('_', ' ')}${HINTS[kind]}`;
 
+/** A value as the form shows it: flags yes/no, no limit empty. */
+const formText = (value: SettingValue) => (value === true ? 'yes' : value === false ? 'no' : value === null ? '' : String(value));
+
 /** A form's text back to the JSON API's value of its kind: flags yes/no, an empty limit none, counts numbers. */
 function formValue(field: string, kind: FieldKind, text: string): SettingValue {
   const value = text.trim();
@@ -83,12 +87,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const operationPath = (operation: string, subject: string) =>
     `${CONSOLE_BASE}/settings/operation?operation=${operation}&subject=${subject}`;
 
-  router.get('/operation', async (c) => {
-    const { operation, subject } = parseInput(OperationQuery, c.req.query());
-    const settings = OPERATIONS[operation]!;
-    const currency = await amountCurrency(deps.currencies, subject);
-    const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
-    return render(
+  /** An operation's default settings as a form: each field's text, and beside its input what a save refused. */
+  const operationForm = (
+    c: Context<ConsoleEnv>,
+    { operation, subject, currency }: { operation: string; subject: string; currency: Currency },
+    text: Record<string, string>,
+    issues: FieldIssue[] = [],
+  ) =>
+    render(
       c,
       `Settings: ${operation} of ${subject}`,
       <>
@@ -99,42 +105,66 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </code>
           .
         </p>
+        {issues.length > 0 && (
+          <p class="error" role="alert">
+            The settings were not saved: {issues.map((i) => `${i.path} ${i.message}`).join('; ')}.
+          </p>
+        )}
         <PostForm action="/settings/operation" csrfToken={c.get('csrfToken')} class="settings">
           <input type="hidden" name="operation" value={operation} />
           <input type="hidden" name="subject" value={subject} />
-          {Object.entries(settings.fields).map(([field, kind]) =>
+          {Object.entries(OPERATIONS[operation]!.fields).map(([field, kind]) =>
             kind === 'flag' ? (
               <Select
                 name={field}
                 label={fieldLabel(field, kind)}
-                value={values[field] ? 'yes' : 'no'}
+                value={text[field]}
+                error={fieldError(issues, field)}
                 options={[
                   ['yes', 'yes'],
                   ['no', 'no'],
                 ]}
               />
             ) : (
-              <Field name={field} label={fieldLabel(field, kind)} value={values[field] === null ? '' : String(values[field])} />
+              <Field name={field} label={fieldLabel(field, kind)} value={text[field]} error={fieldError(issues, field)} />
             ),
           )}
           <Confirm id="settings" what={`Save the ${operation} settings of ${subject} for everyone`} />
           <button type="submit">Save settings</button>
         </PostForm>
       </>,
-      { notice: c.req.query('done') === 'saved' ? 'Settings saved.' : undefined },
+      {
+        status: issues.length > 0 ? 400 : 200,
+        notice: c.req.query('done') === 'saved' ? 'Settings saved.' : undefined,
+      },
     );
+
+  router.get('/operation', async (c) => {
+    const { operation, subject } = parseInput(OperationQuery, c.req.query());
+    const settings = OPERATIONS[operation]!;
+    const currency = await amountCurrency(deps.currencies, subject);
+    const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
+    const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, formText(values[field] ?? null)]));
+    return operationForm(c, { operation, subject, currency }, text);
   });
 
   router.post('/operation', async (c) => {
     const body = await c.req.parseBody();
     const { operation, subject } = parseInput(OperationQuery, body);
-    parseInput(z.object({ confirm: Confirmed }), body);
     const settings = OPERATIONS[operation]!;
     const currency = await amountCurrency(deps.currencies, subject);
-    const given = Object.fromEntries(
-      Object.entries(settings.fields).map(([field, kind]) => [field, formValue(field, kind, String(body[field] ?? ''))]),
-    );
-    await saveDefaultLayer(deps, c.get('operator').id, settings, subject, readValues(settings.fields, given, currency));
+    const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, String(body[field] ?? '')]));
+    try {
+      parseInput(z.object({ confirm: Confirmed }), body);
+      const given = Object.fromEntries(
+        Object.entries(settings.fields).map(([field, kind]) => [field, formValue(field, kind, text[field]!)]),
+      );
+      await saveDefaultLayer(deps, c.get('operator').id, settings, subject, readValues(settings.fields, given, currency));
+    } catch (error) {
+      const issues = refusedFields(error);
+      if (issues) return operationForm(c, { operation, subject, currency }, text, issues);
+      throw error;
+    }
     return c.redirect(`${operationPath(operation, subject)}&done=saved`, 303);
   });
 

@@ -289,16 +289,6 @@ export async function sendsToSignal(db: Db, chain: string, limit = 500) {
   }));
 }
 
-/** The sends whose workflows heard of them, each up to the version they heard: one statement for a round's. */
-export async function markSendsSignalled(db: Db, heard: Array<{ id: string; version: number }>): Promise<void> {
-  if (heard.length === 0) return;
-  await db`
-    update evm_sends s set signalled_version = greatest(s.signalled_version, h.version)
-    from (select unnest(${db.array(heard.map((h) => h.id))}::bigint[]) as id,
-                 unnest(${db.array(heard.map((h) => h.version))}::int[]) as version) h
-    where s.id = h.id`;
-}
-
 /** ETH an address has committed to sends not yet mined: their values and the most their fees can be. */
 export async function committedByOpenSends(db: Db, chain: string, from: string): Promise<bigint> {
   const [row] = await db`

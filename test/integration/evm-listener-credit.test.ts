@@ -128,14 +128,14 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
       gasLimit: 21_000n,
       notify: [],
     });
-    const ids = await db.sql.begin((tx) =>
+    const sends = await db.sql.begin((tx) =>
       insertSends(tx, [
         send('range:funding', 'gas-funding', 1n),
         send('range:sweep', 'sweep', 2n),
         send('range:done', 'sweep', 3n),
       ]),
     );
-    await db.sql`update evm_sends set status = 'confirmed' where id = ${ids.get('range:done')!}`;
+    await db.sql`update evm_sends set status = 'confirmed' where id = ${sends.get('range:done')!.id}`;
     const versions = async () =>
       new Map(
         (await db.sql`select key, status, version, block_number, gas_used from evm_sends where key like 'range:%'`).map((r) => [
@@ -162,7 +162,7 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
         blocks: [{ ...b11, parentHash: fork.hash }],
         deposits: [{ ...dropped, blockNumber: 11n, blockHash: b11.hash }, ...fresh, fresh[0]!],
         ownInclusions: ['range:funding', 'range:sweep', 'range:done'].map((key, i) => ({
-          sendId: ids.get(key)!,
+          sendId: sends.get(key)!.id,
           inclusion: inclusion(String(i + 1)),
         })),
         custodyInflows: [],

@@ -8,7 +8,7 @@
  * be resubmitted with higher fees (same nonce: only one of its attempts can ever be mined).
  */
 import type { JsonRpcProvider } from 'ethers';
-import { BatchQueue, batchedLookup } from '../../platform/db/batch-queue.js';
+import { BatchQueue, batchedLookup, retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
 import {
   insertAttempts,
@@ -81,8 +81,8 @@ const SENDS_PER_BATCH = 500;
  * waiting for it (a burst of 500 asks its sweeps over a second or two: in session 14's trace, 145 ETH sweeps asked
  * while a batch of 150 token sweeps was written waited 0.6 s for it, then took 0.7 s of their own). Safe under every
  * interleaving: each batch reserves its keys' nonces under row locks taken in address order and held until it
- * commits (a key in both waits for the first, never crosswise), and a key stored by both fails the second on the
- * unique key (the queue then tries its sends one at a time, and that one is found stored and only broadcast).
+ * commits (a key in both waits for the first, never crosswise), and a key stored by both fails the second's
+ * transaction on the unique key (that batch is then read and stored again, and finds it stored: only broadcast).
  */
 const BATCHES_IN_FLIGHT = 2;
 
@@ -157,12 +157,7 @@ export class EvmSender {
    * sends are all stored (held ones asked to be broadcast) costs a read and the broadcast: no node count, no transaction.
    */
   private async sendEach(jobs: SendJob[], disposal: Disposal): Promise<Map<SendJob, Outcome>> {
-    const { sql, chain } = this.deps;
-    const keys = jobs.map((job) => job.request.key);
-    const storedBefore = await sendsByKeys(sql, chain, keys);
-    const toStore = jobs.filter((job) => !storedBefore.has(job.request.key));
-    if (toStore.length > 0) await this.store(toStore, disposal);
-    const stored = toStore.length > 0 ? await sendsByKeys(sql, chain, keys) : storedBefore;
+    const stored = await retryOnRace(() => this.storeMissing(jobs, disposal));
     if (disposal === 'hold') return new Map(jobs.map((job) => [job, { send: stored.get(job.request.key)! }]));
     const failed = await this.broadcastAll([...stored.values()].filter((send) => send.status === 'pending'));
     return new Map(
@@ -171,6 +166,22 @@ export class EvmSender {
         return [job, error === undefined ? { send: stored.get(job.request.key)! } : { error }];
       }),
     );
+  }
+
+  /**
+   * The jobs' sends by key: read once, and those not stored yet stored (see `store`). A key another batch or process
+   * stored since the read fails the transaction on the unique key; `sendEach` then runs this again, and reads it stored.
+   */
+  private async storeMissing(jobs: SendJob[], disposal: Disposal): Promise<Map<string, Send>> {
+    const { sql, chain } = this.deps;
+    const stored = await sendsByKeys(
+      sql,
+      chain,
+      jobs.map((job) => job.request.key),
+    );
+    const toStore = jobs.filter((job) => !stored.has(job.request.key));
+    if (toStore.length > 0) for (const send of await this.store(toStore, disposal)) stored.set(send.key, send);
+    return stored;
   }
 
   /**
@@ -193,11 +204,11 @@ export class EvmSender {
   }
 
   /**
-   * Stores the jobs' transactions in one SQL transaction: consecutive nonces reserved per key (in one statement, in
-   * address order), each signed and stored with its hash. A key stored meanwhile (read again under the nonce locks'
-   * transaction) is not signed again; the first of a key asked twice is the one stored.
+   * Stores the jobs' transactions in one SQL transaction, none of them stored at the caller's read: consecutive nonces
+   * reserved per key (in one statement, in address order), each signed and stored with its hash; the first of a key
+   * asked twice is the one stored. Answers the sends as stored.
    */
-  private async store(jobs: SendJob[], disposal: Disposal): Promise<void> {
+  private async store(jobs: SendJob[], disposal: Disposal): Promise<Send[]> {
     const { sql, chain, provider } = this.deps;
     const signers = [...new Map(jobs.map(({ signer }) => [signer.address.toLowerCase(), signer])).values()];
     const chainCounts = new Map(
@@ -207,14 +218,8 @@ export class EvmSender {
         ),
       ),
     );
-    await sql.begin(async (tx) => {
-      const existing = await sendsByKeys(
-        tx,
-        chain,
-        jobs.map((job) => job.request.key),
-      );
-      const fresh = [...new Map(jobs.filter((j) => !existing.has(j.request.key)).map((j) => [j.request.key, j])).values()];
-      if (fresh.length === 0) return;
+    return sql.begin(async (tx) => {
+      const fresh = [...new Map(jobs.map((j) => [j.request.key, j])).values()];
       const counts = new Map<string, number>();
       for (const { signer } of fresh)
         counts.set(signer.address.toLowerCase(), (counts.get(signer.address.toLowerCase()) ?? 0) + 1);
@@ -245,14 +250,15 @@ export class EvmSender {
           return { send, raw, fees: request.fees };
         }),
       );
-      const ids = await insertSends(
+      const sends = await insertSends(
         tx,
         signed.map((s) => s.send),
       );
-      await insertAttempts(
+      const attempts = await insertAttempts(
         tx,
-        signed.map(({ send, raw, fees }) => ({ sendId: ids.get(send.key)!, attempt: 1, ...raw, ...fees })),
+        signed.map(({ send, raw, fees }) => ({ sendId: sends.get(send.key)!.id, attempt: 1, ...raw, ...fees })),
       );
+      return [...sends.values()].map((send) => ({ ...send, attempts: attempts.get(send.id)! }));
     });
   }
 

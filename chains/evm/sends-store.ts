@@ -84,8 +84,14 @@ async function withAttempts(db: Db, rows: Array<Record<string, unknown>>): Promi
   const attempts = await db`
     select send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, created_at, broadcast_at
     from evm_send_attempts where send_id = any(${db.array(ids)}::bigint[]) order by send_id, attempt`;
+  const bySend = attemptsBySend(attempts);
+  return rows.map((r) => toSend(r, bySend.get(String(r.id)) ?? []));
+}
+
+/** Attempt rows by their send's id, each send's in the rows' order. */
+function attemptsBySend(rows: Array<Record<string, unknown>>): Map<string, Attempt[]> {
   const bySend = new Map<string, Attempt[]>();
-  for (const a of attempts) {
+  for (const a of rows) {
     const list = bySend.get(String(a.sendId)) ?? [];
     list.push({
       attempt: a.attempt as number,
@@ -98,7 +104,7 @@ async function withAttempts(db: Db, rows: Array<Record<string, unknown>>): Promi
     });
     bySend.set(String(a.sendId), list);
   }
-  return rows.map((r) => toSend(r, bySend.get(String(r.id)) ?? []));
+  return bySend;
 }
 
 export async function sendsByKeys(db: Db, chain: string, keys: string[]): Promise<Map<string, Send>> {
@@ -163,8 +169,8 @@ export async function reserveNonces(
   return first;
 }
 
-/** Stores new sends; answers their ids by key. */
-export async function insertSends(tx: Tx, sends: NewSend[]): Promise<Map<string, string>> {
+/** Stores new sends, as yet without attempts; answers them as stored, by key. */
+export async function insertSends(tx: Tx, sends: NewSend[]): Promise<Map<string, Send>> {
   const column = <T>(pick: (s: NewSend) => T) => tx.array(sends.map(pick) as never[]);
   const rows = await tx`
     insert into evm_sends (chain, key, purpose, from_address, to_address, value, data, nonce, gas_limit, notify)
@@ -176,20 +182,23 @@ export async function insertSends(tx: Tx, sends: NewSend[]): Promise<Map<string,
       ${column((s) => s.data)}::text[], ${column((s) => s.nonce.toString())}::bigint[],
       ${column((s) => s.gasLimit.toString())}::numeric[], ${column((s) => JSON.stringify(s.notify))}::jsonb[]
     ) as s (chain, key, purpose, from_address, to_address, value, data, nonce, gas_limit, notify)
-    returning id, key`;
-  return new Map(rows.map((r) => [r.key as string, String(r.id)]));
+    returning *`;
+  return new Map(rows.map((r) => [r.key as string, toSend(r, [])]));
 }
 
 export type NewAttempt = Omit<Attempt, 'createdAt' | 'broadcastAt'> & { sendId: string };
 
-export async function insertAttempts(tx: Tx, attempts: NewAttempt[]): Promise<void> {
+/** Stores attempts; answers them as stored, by their send's id. */
+export async function insertAttempts(tx: Tx, attempts: NewAttempt[]): Promise<Map<string, Attempt[]>> {
   const column = <T>(pick: (a: NewAttempt) => T) => tx.array(attempts.map(pick) as never[]);
-  await tx`
+  const rows = await tx`
     insert into evm_send_attempts (send_id, attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas)
     select * from unnest(
       ${column((a) => a.sendId)}::bigint[], ${column((a) => a.attempt)}::int[], ${column((a) => a.txHash)}::text[],
       ${column((a) => a.raw)}::text[], ${column((a) => a.maxFeePerGas.toString())}::numeric[],
-      ${column((a) => a.maxPriorityFeePerGas.toString())}::numeric[])`;
+      ${column((a) => a.maxPriorityFeePerGas.toString())}::numeric[])
+    returning *`;
+  return attemptsBySend(rows);
 }
 
 /** Marks each send's attempt as broadcast (the first time only). */
@@ -287,16 +296,6 @@ export async function sendsToSignal(db: Db, chain: string, limit = 500) {
     notify: r.notify as string[],
     version: r.version as number,
   }));
-}
-
-/** The sends whose workflows heard of them, each up to the version they heard: one statement for a round's. */
-export async function markSendsSignalled(db: Db, heard: Array<{ id: string; version: number }>): Promise<void> {
-  if (heard.length === 0) return;
-  await db`
-    update evm_sends s set signalled_version = greatest(s.signalled_version, h.version)
-    from (select unnest(${db.array(heard.map((h) => h.id))}::bigint[]) as id,
-                 unnest(${db.array(heard.map((h) => h.version))}::int[]) as version) h
-    where s.id = h.id`;
 }
 
 /** ETH an address has committed to sends not yet mined: their values and the most their fees can be. */

@@ -271,16 +271,6 @@ export async function observationsToSignal(db: Db, chain: string, limit = 500): 
   }));
 }
 
-/** Records that the workflows heard of these versions, in one statement for a whole round of signals. */
-export async function markObservationsSignalled(db: Db, heard: Array<{ depositId: string; version: number }>): Promise<void> {
-  if (heard.length === 0) return;
-  await db`
-    update evm_deposit_observations o set signalled_version = greatest(o.signalled_version, h.version)
-    from (select unnest(${db.array(heard.map((h) => h.depositId))}::bigint[]) as deposit_id,
-                 unnest(${db.array(heard.map((h) => h.version))}::int[]) as version) h
-    where o.deposit_id = h.deposit_id`;
-}
-
 export async function observationOf(
   db: Db,
   depositId: string,

@@ -13,8 +13,9 @@ import { signalTransactionConfirmed } from '../evm-sends/client.js';
 import { signalEvmDeposit } from './client.js';
 import { nudgeGasKeeper, wakeSweeper } from '../collection/client.js';
 import { signalInvoicePayment } from '../invoices/client.js';
-import { markObservationsSignalled, observationsToSignal, type ObservationToSignal } from './evm-observations.js';
-import { markSendsSignalled, sendsToSignal } from '../../chains/evm/sends-store.js';
+import { observationsToSignal, type ObservationToSignal } from './evm-observations.js';
+import { sendsToSignal } from '../../chains/evm/sends-store.js';
+import { markVersionsSignalled } from '../../platform/db/versioned-outbox.js';
 
 type SendToSignal = Awaited<ReturnType<typeof sendsToSignal>>[number];
 import type { Logger } from '../../platform/log.js';
@@ -98,7 +99,11 @@ export class ListenerOutbox {
         this.signalDeposits(observations, concurrency),
         this.signalSends(sends, concurrency),
       ]);
-      await markObservationsSignalled(this.deps.sql, deposits.done);
+      await markVersionsSignalled(
+        this.deps.sql,
+        'evm_deposit_observations',
+        deposits.done.map((o) => ({ id: o.depositId, version: o.version })),
+      );
       if (deposits.failure || ownSends.failure) throw deposits.failure ?? ownSends.failure;
       delivered += observations.length + sends.length;
     }
@@ -137,8 +142,9 @@ export class ListenerOutbox {
       signalTransactionConfirmed(this.deps, [workflowId], { key: s.key, hash: s.hash }),
     );
     const heard = new Set(told.done.map(([workflowId]) => workflowId));
-    const marked = await markSendsSignalled(
+    const marked = await markVersionsSignalled(
       this.deps.sql,
+      'evm_sends',
       sends.filter((s) => s.notify.every((id) => heard.has(id))),
     ).then(
       () => null,

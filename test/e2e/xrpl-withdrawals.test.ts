@@ -1,8 +1,8 @@
 /**
  * XRP withdrawals end to end: the real API, worker and XRPL listener against the rippled double. The hot wallet
  * autofills, signs, stores and submits through xrpl.js; the listener sees the payout validated and tells the
- * withdrawal (polling is set far out, so the signal is what finishes it); a worker killed after the broadcast leaves
- * exactly one payment on the ledger.
+ * withdrawal (polling is set far out, so the signal is what finishes it); a payout to our own deposit address with a
+ * user's tag is that user's deposit; a worker killed after the broadcast leaves exactly one payment on the ledger.
  */
 import { Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,12 +27,12 @@ async function statusOf(token: string, id: string) {
 const waitStatus = (token: string, id: string, status: string) =>
   expect.poll(async () => (await statusOf(token, id)).status, { timeout: 60_000, interval: 200 }).toBe(status);
 
-async function requestAndConfirm(email: string, destination: string, amount: string) {
+async function requestAndConfirm(email: string, destination: string, amount: string, tag = 7) {
   const user = await stack.api.signUp(email);
   await fund(stack, user.id, 'XRP', '100');
   const created = await stack.api.post(
     '/v1/withdrawals',
-    { currency: 'XRP', amount, address: destination, destination_tag: 7 },
+    { currency: 'XRP', amount, address: destination, destination_tag: tag },
     { token: user.token, headers: { 'idempotency-key': 'payout-1' } },
   );
   expect(created.status).toBe(202);
@@ -75,6 +75,68 @@ describe('XRP withdrawals end to end', () => {
       amount: '20.000000',
       tx_hash: done.tx_hash,
     });
+    const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
+    expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+
+  it("credits a payout to our deposit address with a user's tag to that user, exactly once", async () => {
+    const payee = await stack.api.signUp('xrp-paid-by-a-user@example.com');
+    const deposit = await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: payee.token });
+    expect(deposit.body.address).toBe(stack.depositAddress);
+    const payer = await requestAndConfirm(
+      'xrp-pays-a-user@example.com',
+      stack.depositAddress,
+      '12',
+      Number(deposit.body.destination_tag),
+    );
+    await waitStatus(payer.user.token, payer.id, 'succeeded');
+    const xrpOf = async (token: string) =>
+      (await stack.api.get('/v1/balances', { token })).body.data.find((b: { currency: string }) => b.currency === 'XRP');
+    const depositsOf = async (token: string) => (await stack.api.get('/v1/deposits?currency=XRP', { token })).body.data;
+    await expect
+      .poll(() => depositsOf(payee.token), { timeout: 30_000 })
+      .toEqual([expect.objectContaining({ amount: '12.000000', status: 'credited' })]);
+    expect(await xrpOf(payer.user.token)).toMatchObject({ posted: '87.900000', pending: '0.000000' });
+
+    // the withdrawing user's own tag: the payout comes back to them as their deposit
+    const self = await stack.api.signUp('xrp-pays-itself@example.com');
+    await fund(stack, self.id, 'XRP', '100');
+    const ownTag = Number(
+      (await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: self.token })).body.destination_tag,
+    );
+    const created = await stack.api.post(
+      '/v1/withdrawals',
+      { currency: 'XRP', amount: '5', address: stack.depositAddress, destination_tag: ownTag },
+      { token: self.token, headers: { 'idempotency-key': 'to-myself' } },
+    );
+    expect(created.status).toBe(202);
+    const code = /\b(\d{6})\b/.exec((await mailTo(stack, 'xrp-pays-itself@example.com', /withdrawal code/)).subject)![1];
+    await stack.api.post(`/v1/withdrawals/${created.body.id}/confirm`, { code }, { token: self.token });
+    await waitStatus(self.token, created.body.id, 'awaiting_approval');
+    await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, { token: stack.admin.token });
+    await waitStatus(self.token, created.body.id, 'succeeded');
+    await expect
+      .poll(() => depositsOf(self.token), { timeout: 30_000 })
+      .toEqual([expect.objectContaining({ amount: '5.000000', status: 'credited' })]);
+
+    // the deposit address's history read again (a backfill sees both payouts once more): nothing is credited twice
+    const resync = await stack.api.post(`/api/accounts/${stack.depositAddress}/resync`, undefined, {
+      token: stack.admin.token,
+    });
+    expect(resync.status).toBe(202);
+    await expect
+      .poll(
+        async () => (await stack.api.get(`/api/accounts/${stack.depositAddress}`, { token: stack.admin.token })).body.backfill,
+        {
+          timeout: 60_000,
+          interval: 200,
+        },
+      )
+      .toMatchObject({ state: 'done', mode: 'full', payments: 2, inserted: 0 });
+    expect(await depositsOf(payee.token)).toHaveLength(1);
+    expect(await xrpOf(payee.token)).toMatchObject({ posted: '12.000000' });
+    expect(await xrpOf(self.token)).toMatchObject({ posted: '99.900000', pending: '0.000000' });
+    expect(stack.rippled.balanceOf(stack.depositAddress)).toBe(17n * XRP);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
   });

@@ -13,7 +13,8 @@ import {
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import { insertSends, markSendsSignalled, sendsToSignal, type Inclusion } from '../../chains/evm/sends-store.js';
+import { insertSends, sendsToSignal, type Inclusion } from '../../chains/evm/sends-store.js';
+import { markVersionsSignalled } from '../../platform/db/versioned-outbox.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const CHAIN = 'evm-31337';
@@ -73,6 +74,15 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     expect(toSignal.every((o) => o.depositStatus === 'credited' && !o.converts)).toBe(true);
     const [notices] = await db.sql`select count(*)::int as n from notifications where kind = 'deposit_credited'`;
     expect(notices!.n).toBe(3);
+    // the round marks what its workflows heard, each up to its version; an older round never undoes it
+    const heard = toSignal.map((o) => ({ id: o.depositId, version: o.version }));
+    await markVersionsSignalled(db.sql, 'evm_deposit_observations', heard);
+    await markVersionsSignalled(
+      db.sql,
+      'evm_deposit_observations',
+      heard.map((h) => ({ ...h, version: 0 })),
+    );
+    expect(await observationsToSignal(db.sql, CHAIN)).toEqual([]);
 
     // the same blocks recorded again (a restarted listener rescans the reorg depth) credit nothing more
     const again = await record([b1, block(2)], burst);
@@ -118,14 +128,14 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
       gasLimit: 21_000n,
       notify: [],
     });
-    const ids = await db.sql.begin((tx) =>
+    const sends = await db.sql.begin((tx) =>
       insertSends(tx, [
         send('range:funding', 'gas-funding', 1n),
         send('range:sweep', 'sweep', 2n),
         send('range:done', 'sweep', 3n),
       ]),
     );
-    await db.sql`update evm_sends set status = 'confirmed' where id = ${ids.get('range:done')!}`;
+    await db.sql`update evm_sends set status = 'confirmed' where id = ${sends.get('range:done')!.id}`;
     const versions = async () =>
       new Map(
         (await db.sql`select key, status, version, block_number, gas_used from evm_sends where key like 'range:%'`).map((r) => [
@@ -152,7 +162,7 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
         blocks: [{ ...b11, parentHash: fork.hash }],
         deposits: [{ ...dropped, blockNumber: 11n, blockHash: b11.hash }, ...fresh, fresh[0]!],
         ownInclusions: ['range:funding', 'range:sweep', 'range:done'].map((key, i) => ({
-          sendId: ids.get(key)!,
+          sendId: sends.get(key)!.id,
           inclusion: inclusion(String(i + 1)),
         })),
         custodyInflows: [],
@@ -185,9 +195,10 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     // the outbox tells the funding's sweeper, and marks the round's sends in one statement, each up to what was heard
     const toSignal = (await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'));
     expect(toSignal.map((x) => x.key)).toEqual(['range:funding']); // a sweep is told once confirmed
-    await markSendsSignalled(db.sql, toSignal);
-    await markSendsSignalled(
+    await markVersionsSignalled(db.sql, 'evm_sends', toSignal);
+    await markVersionsSignalled(
       db.sql,
+      'evm_sends',
       toSignal.map((x) => ({ ...x, version: 0 })),
     ); // an older round never undoes it
     expect((await sendsToSignal(db.sql, CHAIN)).filter((x) => x.key.startsWith('range:'))).toEqual([]);

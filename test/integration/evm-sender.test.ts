@@ -1,8 +1,8 @@
 /**
  * The sender on a real anvil of its own and a real database: signed transactions are stored before they are
  * broadcast (a failed broadcast is retried with the stored transaction, never a new one), or held stored until sent,
- * nonces never collide, a batch does not wait for the one being written, and a transaction not mined in time is
- * resubmitted with higher fees on the same nonce.
+ * nonces never collide, a batch does not wait for the one being written, a key in two batches at once is signed once,
+ * and a transaction not mined in time is resubmitted with higher fees on the same nonce.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Wallet, parseEther, type JsonRpcProvider } from 'ethers';
@@ -129,6 +129,27 @@ describe('EvmSender', () => {
     release();
     expect((await provider.waitForTransaction((await first).attempts[0]!.txHash))?.status).toBe(1);
     expect(await provider.getBalance(to)).toBe(3n);
+  });
+
+  it('signs a key asked for in two batches at once once: the second finds it stored and neither fails', async () => {
+    const signer = newSigner();
+    await setBalance(provider, signer.address, parseEther('1'));
+    let release = () => {};
+    const signing = new Promise<void>((resolve) => (release = resolve));
+    // the first batch holds its nonce lock while it signs; the second reads the key unstored, then waits on that lock
+    const stalled = { address: signer.address, sign: async (tx: UnsignedTx) => (await signing, signer.sign(tx)) };
+    const to = Wallet.createRandom().address;
+    const first = sender.send(stalled, await transfer('twice:1', to, 5n));
+    await sleep(100);
+    const second = sender.send(stalled, await transfer('twice:1', to, 5n));
+    await sleep(100);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.id).toBe(a.id);
+    expect(b.attempts.map((t) => t.txHash)).toEqual(a.attempts.map((t) => t.txHash));
+    expect((await provider.waitForTransaction(a.attempts[0]!.txHash))?.status).toBe(1);
+    expect(await provider.getTransactionCount(signer.address)).toBe(1);
+    expect(await provider.getBalance(to)).toBe(5n);
   });
 
   it('hands out every nonce once when many sends from one key run at once', async () => {

@@ -2,7 +2,7 @@
  * Configuration from the environment, parsed once with zod. A bad value stops start-up with a message naming the
  * variable; a process asks for the settings it cannot run without with `required`.
  */
-import { isValidClassicAddress } from 'xrpl';
+import { isValidClassicAddress, Wallet } from 'xrpl';
 import { z } from 'zod';
 
 /** A list of decimal amounts per currency code, such as `ETH=0.01,USDT=5`. */
@@ -52,7 +52,7 @@ const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixe
 /** An amount in a currency's units ("0.5" ETH); converted to minor units where the currency is known. */
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as "0.5"');
 
-const schema = z.object({
+const variables = z.object({
   SLUICE_ENV: z.enum(['dev', 'production']).default('production'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -307,6 +307,20 @@ const schema = z.object({
       'must be a list of mail-sink, worker, listener-evm, listener-xrpl',
     )
     .optional(),
+});
+
+const schema = variables.superRefine((config, context) => {
+  // a payout from the deposit account to a user's tag would be a payment to itself, which the XRP Ledger refuses
+  // (temREDUNDANT): the withdrawal would wait for an operator with its funds held. Named by the address, not the seed,
+  // whose value a configuration error must not print
+  const seed = config.XRPL_HOT_WALLET_SEED;
+  if (seed && config.XRPL_DEPOSIT_ADDRESS && Wallet.fromSeed(seed).classicAddress === config.XRPL_DEPOSIT_ADDRESS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['XRPL_DEPOSIT_ADDRESS'],
+      message: "must not be the XRP hot wallet's address (XRPL_HOT_WALLET_SEED): withdrawals are paid from another account",
+    });
+  }
 });
 
 export type Config = z.infer<typeof schema>;

@@ -22,6 +22,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
   });
 
+  it("refuses the XRP hot wallet's own address as the deposit account, without printing the seed", () => {
+    const seed = 'sEd7WqLPvhvSQQNVqdADmyMFwRseFQZ'; // a generated test seed; its address below
+    const same = () => loadConfig({ XRPL_HOT_WALLET_SEED: seed, XRPL_DEPOSIT_ADDRESS: 'rJo468i32MKh8kMJ1TUwu1xvPXT5VJGGqC' });
+    expect(same).toThrow(/XRPL_DEPOSIT_ADDRESS: must not be the XRP hot wallet's address/);
+    expect(same).not.toThrow(new RegExp(seed));
+    const other = loadConfig({ XRPL_HOT_WALLET_SEED: seed, XRPL_DEPOSIT_ADDRESS: 'rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe' });
+    expect(other.XRPL_DEPOSIT_ADDRESS).toBe('rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe');
+  });
+
   it('names every bad variable at once', () => {
     try {
       loadConfig({ PORT: '0', LOG_LEVEL: 'loud' });

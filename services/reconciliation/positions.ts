@@ -8,7 +8,7 @@
 import type { JsonRpcProvider } from 'ethers';
 import { decode } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import { gasKeeperAccount } from '../../domain/collection/rules.js';
+import { earlyFundingPrefix, gasKeeperAccount } from '../../domain/collection/rules.js';
 import { sumByHolding, type CustodyPosition } from '../../domain/reconciliation/drift.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { tokenBalance } from '../../chains/evm/provider.js';
@@ -111,11 +111,19 @@ async function evmInFlight(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<H
     }
     moves.push({ target: hot, currency: eth, amount: -(s.gas as bigint) });
   }
+  // a sweep's own fundings, booked with it; and early ones (sent while a deposit confirmed), booked on their own keys
+  // by the sweep that claims one or by the booking step once confirmed: one to a held deposit's wallet waits for that
   const fundings = await sql`
     select s.value, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
     from evm_sweeps w join evm_sends s on s.chain = w.chain and s.key = 'sweep:' || w.chain || ':' || w.id || ':funding'
     where w.chain = ${chain} and w.status not in ('confirmed', 'failed')
-      and s.status <> 'pending' and s.block_number <= ${block.toString()}`;
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}
+    union all
+    select s.value, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
+    from evm_sends s
+    where s.chain = ${chain} and s.purpose = 'gas-funding' and starts_with(s.key, ${earlyFundingPrefix(chain)})
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}
+      and not exists (select 1 from ledger_transfers t where t.key in (s.key, s.key || '-gas'))`;
   for (const f of fundings) {
     const value = f.succeeded ? (f.value as bigint) : 0n;
     moves.push({ target: gasKeeperAccount(chain), currency: eth, amount: -value - (f.gas as bigint) });

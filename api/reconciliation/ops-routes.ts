@@ -29,6 +29,9 @@ const Line = z.object({
   drift: z.string().openapi({ description: 'chain − ledger' }),
   in_flight: z.string().openapi({ description: 'Our transactions mined but not booked yet (sweeps, payouts, gas)' }),
   awaiting_confirmations: z.string().openapi({ description: 'Deposits seen on chain, not credited yet' }),
+  held: z.string().openapi({
+    description: 'Deposits on chain kept uncredited by the deposit settings (below the minimum, deposits off, above the maximum)',
+  }),
   unswept: z.string().openapi({ description: 'Held in deposit wallets: custody, so part of chain, not drift' }),
   unexplained: z.string(),
   alert: z.boolean(),
@@ -93,6 +96,7 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
     drift: await amount(l.currency, l.drift),
     in_flight: await amount(l.currency, l.inFlight),
     awaiting_confirmations: await amount(l.currency, l.awaitingConfirmations),
+    held: await amount(l.currency, l.held),
     unswept: await amount(l.currency, l.unswept),
     unexplained: await amount(l.currency, l.unexplained),
     alert: l.alert,

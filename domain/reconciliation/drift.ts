@@ -17,6 +17,11 @@ export interface CustodyPosition {
   inFlight: bigint;
   /** Deposits seen on chain and not credited yet (waiting for their confirmations). */
   awaitingConfirmations: bigint;
+  /**
+   * Deposits confirmed on chain and kept uncredited by the deposit settings (`held`: below the minimum, deposits off,
+   * above the maximum). They stay in the deposit wallet until credited, so the chain holds them and the ledger not yet.
+   */
+  held: bigint;
   /** Informational: the part of `chain` still in deposit wallets (credited, not swept). Custody, so no drift. */
   unswept: bigint;
 }
@@ -30,6 +35,7 @@ export interface DriftLine {
   drift: string;
   inFlight: string;
   awaitingConfirmations: string;
+  held: string;
   unswept: string;
   /** drift less what is explained. */
   unexplained: string;
@@ -41,7 +47,7 @@ const abs = (v: bigint) => (v < 0n ? -v : v);
 
 export function classifyDrift(position: CustodyPosition, threshold: bigint): DriftLine {
   const drift = position.chain - position.ledger;
-  const unexplained = drift - position.inFlight - position.awaitingConfirmations;
+  const unexplained = drift - position.inFlight - position.awaitingConfirmations - position.held;
   return {
     account: position.account,
     currency: position.currency,
@@ -50,6 +56,7 @@ export function classifyDrift(position: CustodyPosition, threshold: bigint): Dri
     drift: drift.toString(),
     inFlight: position.inFlight.toString(),
     awaitingConfirmations: position.awaitingConfirmations.toString(),
+    held: position.held.toString(),
     unswept: position.unswept.toString(),
     unexplained: unexplained.toString(),
     alert: abs(unexplained) > threshold,

@@ -8,7 +8,7 @@
 import type { JsonRpcProvider } from 'ethers';
 import { decode } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import { gasKeeperAccount } from '../../domain/collection/rules.js';
+import { earlyFundingPrefix, gasKeeperAccount } from '../../domain/collection/rules.js';
 import { sumByHolding, type CustodyPosition } from '../../domain/reconciliation/drift.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { tokenBalance } from '../../chains/evm/provider.js';
@@ -111,11 +111,19 @@ async function evmInFlight(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<H
     }
     moves.push({ target: hot, currency: eth, amount: -(s.gas as bigint) });
   }
+  // a sweep's own fundings, booked with it; and early ones (sent while a deposit confirmed), booked on their own keys
+  // by the sweep that claims one or by the booking step once confirmed: one to a held deposit's wallet waits for that
   const fundings = await sql`
     select s.value, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
     from evm_sweeps w join evm_sends s on s.chain = w.chain and s.key = 'sweep:' || w.chain || ':' || w.id || ':funding'
     where w.chain = ${chain} and w.status not in ('confirmed', 'failed')
-      and s.status <> 'pending' and s.block_number <= ${block.toString()}`;
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}
+    union all
+    select s.value, s.succeeded, coalesce(s.gas_used * s.effective_gas_price, 0)::numeric(78, 0) as gas
+    from evm_sends s
+    where s.chain = ${chain} and s.purpose = 'gas-funding' and starts_with(s.key, ${earlyFundingPrefix(chain)})
+      and s.status <> 'pending' and s.block_number <= ${block.toString()}
+      and not exists (select 1 from ledger_transfers t where t.key in (s.key, s.key || '-gas'))`;
   for (const f of fundings) {
     const value = f.succeeded ? (f.value as bigint) : 0n;
     moves.push({ target: gasKeeperAccount(chain), currency: eth, amount: -value - (f.gas as bigint) });
@@ -137,12 +145,30 @@ async function evmInFlight(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<H
   return moves;
 }
 
-/** Deposits in recorded blocks (up to `block`) not credited yet: on chain, not in the ledger. */
-async function evmAwaitingConfirmations(sql: Sql, chain: string, block: bigint): Promise<Holding[]> {
+/** A deposit on chain that the ledger has not credited: awaiting its confirmations (pending), or held. */
+interface Uncredited extends Holding {
+  status: 'pending' | 'held';
+}
+
+/** Deposits in recorded blocks (up to `block`) not credited: on chain, not in the ledger. */
+async function evmUncredited(sql: Sql, chain: string, block: bigint): Promise<Uncredited[]> {
   const rows = await sql`
-    select d.currency, d.amount from deposits d join evm_deposit_observations o on o.deposit_id = d.id
-    where d.chain = ${chain} and d.status = 'pending' and o.state <> 'dropped' and o.block_number <= ${block.toString()}`;
-  return rows.map((r) => ({ target: hotCustodyAccount(chain), currency: r.currency, amount: r.amount as bigint }));
+    select d.status, d.currency, d.amount from deposits d join evm_deposit_observations o on o.deposit_id = d.id
+    where d.chain = ${chain} and d.status in ('pending', 'held') and o.state <> 'dropped'
+      and o.block_number <= ${block.toString()}`;
+  return rows.map((r) => ({
+    status: r.status,
+    target: hotCustodyAccount(chain),
+    currency: r.currency,
+    amount: r.amount as bigint,
+  }));
+}
+
+/** XRPL deposits held on the deposit address (recorded once validated: the balance read before holds them). */
+async function xrplHeld(sql: Sql): Promise<Uncredited[]> {
+  const rows = await sql`select currency, amount from deposits where chain = ${XRPL_CHAIN} and status = 'held'`;
+  const hot = hotCustodyAccount(XRPL_CHAIN);
+  return rows.map((r) => ({ status: 'held', target: hot, currency: r.currency, amount: r.amount as bigint }));
 }
 
 /** XRP payouts validated on the ledger whose withdrawal is not settled (or whose fee is not booked) yet. */
@@ -176,25 +202,27 @@ export async function custodyPositions(
   let evmBlock: bigint | null = null;
   const wallets: WalletHolding[] = [];
   const inFlight: Holding[] = [];
-  const awaiting: Holding[] = [];
+  const uncredited: Uncredited[] = [];
   if (evm) {
     const checkpoint = await checkpointOf(sql, evm.chain);
     if (checkpoint) {
       evmBlock = checkpoint.blockNumber;
       wallets.push(...(await evmWallets(sql, evm, evmBlock)));
       inFlight.push(...(await evmInFlight(sql, evm, evmBlock)));
-      awaiting.push(...(await evmAwaitingConfirmations(sql, evm.chain, evmBlock)));
+      uncredited.push(...(await evmUncredited(sql, evm.chain, evmBlock)));
     }
   }
   if (xrpl) {
     wallets.push(...(await xrplWallets(sql, xrpl)));
     inFlight.push(...(await xrplInFlight(sql)));
+    uncredited.push(...(await xrplHeld(sql)));
   }
 
   const chainByAccount = sumByHolding(wallets.map((w) => ({ ...w, target: w.account })));
   const unswept = sumByHolding(wallets.filter((w) => w.deposit).map((w) => ({ ...w, target: w.account })));
   const inFlightByAccount = sumByHolding(inFlight);
-  const awaitingByAccount = sumByHolding(awaiting);
+  const awaitingByAccount = sumByHolding(uncredited.filter((d) => d.status === 'pending'));
+  const heldByAccount = sumByHolding(uncredited.filter((d) => d.status === 'held'));
   const ledgerRows = await sql`
     select name, currency, (debits_posted - credits_posted)::numeric(78, 0) as held
     from ledger_accounts where name like 'custody:%'`;
@@ -210,6 +238,7 @@ export async function custodyPositions(
       chain: chainByAccount.get(key) ?? 0n,
       inFlight: inFlightByAccount.get(key) ?? 0n,
       awaitingConfirmations: awaitingByAccount.get(key) ?? 0n,
+      held: heldByAccount.get(key) ?? 0n,
       unswept: unswept.get(key) ?? 0n,
     };
   });

@@ -1,4 +1,5 @@
 /** Custody addresses, top-ups seen coming in, expected minimums, and reconciliation results. */
+import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import type { Db, Tx } from '../../platform/db/client.js';
 import type { ReconciliationResult } from '../../workflows/reconciliation/messages.js';
 import { afterRowById, newestFirst } from '../../platform/db/keyset.js';
@@ -99,7 +100,8 @@ function toRecord(r: Record<string, any>): ReconciliationRecord {
     finishedAt: (r.finishedAt as Date).toISOString(),
     ok: r.ok,
     booked: r.booked,
-    lines: r.accounts,
+    // runs recorded before held deposits were told apart name none
+    lines: (r.accounts as DriftLine[]).map((l) => ({ ...l, held: l.held ?? '0' })),
     belowMinimum: r.belowMinimum,
   };
 }

@@ -182,6 +182,11 @@ describe('betting end to end', () => {
     );
     const alerts = await stack.api.get('/v1/ops/alerts?kind=bet_event_settled', { token: stack.admin.token });
     expect(alerts.body.data).toHaveLength(3);
+    // the tally's amounts as people read them, in the currency's scale
+    const lostEvent = alerts.body.data.find(
+      (a: { body: { event_id: string } }) => String(a.body.event_id) === String(events.lose),
+    );
+    expect(lostEvent.body.tally.currencies).toEqual([{ currency: 'USD', staked: '19.84', paidOut: '0.00' }]);
   });
 
   it('lists and reads events, and lets operators find settled events in Temporal by search attributes', async () => {

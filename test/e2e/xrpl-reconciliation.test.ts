@@ -1,7 +1,8 @@
 /**
  * XRPL reconciliation against the rippled double: the hot wallet topped up by a payment from outside Sluice (seen by
  * the XRPL listener, booked against external:xrpl), then paying a withdrawal whose Fee is booked to fees:network:xrpl;
- * account_info of the hot wallet then matches the ledger to the drop.
+ * a deposit under the minimum held on the deposit address. account_info of the two wallets then matches the ledger to
+ * the drop, the held deposit named as such.
  */
 import { Client, Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,13 @@ afterAll(async () => {
 const ops = () => ({ token: stack.admin.token });
 
 describe('XRPL reconciliation', () => {
-  it('books a top-up of the hot wallet and a payout’s fee, leaving no drift', async () => {
+  it('books a top-up of the hot wallet and a payout’s fee, and names a held deposit, leaving no drift', async () => {
+    const settings = await stack.api.put('/v1/ops/settings/deposits/XRP/default', { values: { min_amount: '50' } }, ops());
+    expect(settings.status).toBe(200);
+    const depositor = await stack.api.signUp('xrpl-reconcile-held@example.com');
+    const tag = (await stack.api.post('/v1/deposit/address', { currency: 'XRP' }, { token: depositor.token })).body
+      .destination_tag;
+    await stack.following(stack.depositAddress);
     const client = new Client(stack.rippled.url);
     await client.connect();
     try {
@@ -44,6 +51,23 @@ describe('XRPL reconciliation', () => {
         const [row] = await stack.db.sql`select 1 from xrpl_payments where hash = ${result.tx_json.hash!}`;
         return Boolean(row);
       });
+      // under the deposit minimum: it stays on the deposit address (custody), uncredited
+      const deposit = await client.submit(
+        {
+          TransactionType: 'Payment',
+          Account: outsider.classicAddress,
+          Destination: stack.depositAddress,
+          DestinationTag: Number(tag),
+          Amount: (20n * XRP).toString(),
+        },
+        { autofill: true, wallet: outsider },
+      );
+      expect(deposit.result.engine_result).toBe('tesSUCCESS');
+      await eventually('the small deposit held', async () =>
+        (await stack.api.get('/v1/deposits', { token: depositor.token })).body.data.some(
+          (d: { status: string }) => d.status === 'held',
+        ),
+      );
     } finally {
       await client.disconnect();
     }
@@ -70,7 +94,15 @@ describe('XRPL reconciliation', () => {
     const hot = result.accounts.find((l: { account: string }) => l.account === 'custody:hot:xrpl');
     const onChain = stack.rippled.balanceOf(hotWallet.classicAddress);
     expect(onChain).toBeLessThan(480n * XRP); // the payout and its fee left
-    expect(hot).toMatchObject({ currency: 'XRP', chain: formatAmount(onChain, 6), drift: '0.000000', alert: false });
+    expect(stack.rippled.balanceOf(stack.depositAddress)).toBe(20n * XRP);
+    expect(hot).toMatchObject({
+      currency: 'XRP',
+      chain: formatAmount(onChain + 20n * XRP, 6),
+      drift: '20.000000',
+      held: '20.000000',
+      unexplained: '0.000000',
+      alert: false,
+    });
     expect(result.ok).toBe(true);
     // booked by this run or by the worker's periodic booking before it
     const booked = await stack.db.sql`

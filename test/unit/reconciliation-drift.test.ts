@@ -15,6 +15,7 @@ const position = (p: Partial<CustodyPosition>): CustodyPosition => ({
   chain: 0n,
   inFlight: 0n,
   awaitingConfirmations: 0n,
+  held: 0n,
   unswept: 0n,
   ...p,
 });
@@ -36,6 +37,13 @@ describe('drift classification', () => {
   it('explains deposits seen on chain and not credited as awaiting confirmations', () => {
     const line = classifyDrift(position({ ledger: 0n, chain: 70n, awaitingConfirmations: 70n }), 0n);
     expect(line).toMatchObject({ drift: '70', awaitingConfirmations: '70', unexplained: '0', alert: false });
+  });
+
+  it('explains deposits held by the deposit settings, and only their amount', () => {
+    const held = classifyDrift(position({ ledger: 1_000n, chain: 1_040n, held: 40n }), 0n);
+    expect(held).toMatchObject({ drift: '40', held: '40', unexplained: '0', alert: false });
+    const heldAndTaken = classifyDrift(position({ ledger: 1_000n, chain: 1_015n, held: 40n }), 0n);
+    expect(heldAndTaken).toMatchObject({ drift: '15', held: '40', unexplained: '-25', alert: true });
   });
 
   it('reports what nothing explains, and alerts only above the threshold', () => {

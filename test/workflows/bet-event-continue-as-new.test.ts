@@ -27,6 +27,7 @@ import { SluiceKind } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
 import { installQuietRuntime, workflowBundle } from '../support/temporal.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const log = pino({ level: 'silent' });
 let server: TemporalDevServer;
@@ -98,7 +99,10 @@ describe('betEventWorkflow continuing as new', () => {
       connection: native,
       taskQueue: 'bet-can',
       workflowBundle: workflowBundle(),
-      activities: { ...createBetActivities({ sql: db.sql, log }), ...createNotificationActivities({ sql: db.sql, log }) },
+      activities: {
+        ...createBetActivities({ sql: db.sql, log }),
+        ...createNotificationActivities({ sql: db.sql, log, currencies: new CurrencyCatalog(db.sql) }),
+      },
     });
     await worker.runUntil(async () => {
       const handle = await client.workflow.start(betEventWorkflow, {

@@ -28,6 +28,7 @@ import { betEventChangedSignal, betSettlementProgressQuery, type BetEventInput }
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const TASK_QUEUE = 'bet-event-test';
 const log = pino({ level: 'silent' });
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 const activities = () => ({
   ...createBetActivities({ sql: db.sql, log }),
-  ...createNotificationActivities({ sql: db.sql, log }),
+  ...createNotificationActivities({ sql: db.sql, log, currencies: new CurrencyCatalog(db.sql) }),
 });
 const newWorker = (overrides: Partial<ReturnType<typeof activities>> = {}, options: { maxCachedWorkflows?: number } = {}) =>
   Worker.create({
@@ -167,6 +168,8 @@ describe('betEventWorkflow', () => {
       key: `bet-event:${eventId}:settled`,
       title: `Event #${eventId} settled (finished_win): 3 won, 0 lost, 0 refunded`,
     });
+    // amounts as people read them, in the currency's scale (the workflow's own tally stays in minor units)
+    expect(alert!.body.tally).toMatchObject({ won: 3, currencies: [{ currency: 'USD', staked: '30.02', paidOut: '55.52' }] });
     expect((await betEventById(db.sql, eventId))!.settledAt).not.toBeNull();
 
     if (process.env.RECORD_HISTORIES) {

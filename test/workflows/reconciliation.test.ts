@@ -16,7 +16,16 @@ afterAll(() => env?.teardown());
 
 const line = (chain: bigint) =>
   classifyDrift(
-    { account: 'custody:hot:evm-1', currency: 'ETH', ledger: 100n, chain, inFlight: 0n, awaitingConfirmations: 0n, unswept: 0n },
+    {
+      account: 'custody:hot:evm-1',
+      currency: 'ETH',
+      ledger: 100n,
+      chain,
+      inFlight: 0n,
+      awaitingConfirmations: 0n,
+      held: 0n,
+      unswept: 0n,
+    },
     0n,
   );
 

@@ -34,6 +34,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';
 import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const TASK_QUEUE = 'xrpl-backfill-test';
 const { alice, carol, dave } = ADDRESSES;
@@ -66,7 +67,7 @@ const worker = () =>
     activities: {
       ...createXrplActivities({ sql: db.sql, log, xrpl }),
       ...createDepositActivities({ sql: db.sql, log, creditor: new DepositCreditor(db.sql) }),
-      ...createNotificationActivities({ sql: db.sql, log }),
+      ...createNotificationActivities({ sql: db.sql, log, currencies: new CurrencyCatalog(db.sql) }),
     },
   });
 

@@ -19,10 +19,12 @@ import type { createNotificationActivities } from '../../activities/notification
 import {
   initialProgress,
   isOutcome,
+  type BetTally,
   type EventSnapshot,
   type SettlementPhase,
   type SettlementProgress,
 } from '../../domain/betting/events.js';
+import { inMinorUnits } from '../../domain/notifications/amounts.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import {
@@ -102,12 +104,19 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
       userId: null,
       kind: 'bet_event_settled',
       title: `Event #${eventId} settled (${progress.outcome}): ${tally.won} won, ${tally.lost} lost, ${tally.refunded} refunded`,
-      body: { event_id: eventId, outcome: progress.outcome, tally },
+      body: { event_id: eventId, outcome: progress.outcome, tally: { ...tally, currencies: tally.currencies.map(amountsOf) } },
     });
     enter('settled', { tally, settledAt: new Date().toISOString() });
   }
   return progress;
 }
+
+/** A currency's stakes and payouts, for the recording activity to write in the currency's scale. */
+const amountsOf = ({ currency, staked, paidOut }: BetTally['currencies'][number]) => ({
+  currency,
+  staked: inMinorUnits(staked, currency),
+  paidOut: inMinorUnits(paidOut, currency),
+});
 
 /** The event, once the transaction that created it has committed; null if it never does. */
 async function firstLook(eventId: string): Promise<EventSnapshot | null> {

@@ -48,6 +48,7 @@ function Lines(props: { lines: DriftLine[]; fmt: Amounts }) {
           <th class="num">Drift</th>
           <th class="num">In flight</th>
           <th class="num">Awaiting confirmations</th>
+          <th class="num">Held deposits</th>
           <th class="num">Unswept</th>
           <th class="num">Unexplained</th>
           <th>Alert</th>
@@ -62,6 +63,7 @@ function Lines(props: { lines: DriftLine[]; fmt: Amounts }) {
             {cell(l.drift, l.currency)}
             {cell(l.inFlight, l.currency)}
             {cell(l.awaitingConfirmations, l.currency)}
+            {cell(l.held, l.currency)}
             {cell(l.unswept, l.currency)}
             {cell(l.unexplained, l.currency)}
             <td>{l.alert ? 'YES' : ''}</td>

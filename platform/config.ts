@@ -116,6 +116,8 @@ const variables = z.object({
   EVM_REORG_DEPTH: z.coerce.number().int().min(1).max(10_000).default(64),
   EVM_BLOCK_RANGE: z.coerce.number().int().min(1).max(10_000).default(100),
   EVM_START_BLOCK: z.string().regex(/^\d+$/, 'must be a block number').optional(),
+  /** Ether sent to deposit addresses by contracts (inner calls), found in the node's call traces (README, "EVM deposits"). */
+  EVM_TRACE_INTERNAL: bool.default(true),
   EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Signals the EVM listener has in flight at once when it tells deposit workflows what it recorded. */
   EVM_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),

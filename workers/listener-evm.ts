@@ -52,6 +52,7 @@ const listener = new EvmListener({
     confirmations: config.EVM_CONFIRMATIONS,
     reorgDepth: config.EVM_REORG_DEPTH,
     blockRange: config.EVM_BLOCK_RANGE,
+    traceInternal: config.EVM_TRACE_INTERNAL,
     startBlock: config.EVM_START_BLOCK === undefined ? undefined : BigInt(config.EVM_START_BLOCK),
   },
 });

@@ -26,7 +26,10 @@ export interface ObservedDeposit {
   currency: string;
   amount: bigint;
   txHash: string;
-  /** 0 for a native transfer (a transaction to an address without code emits no logs), else the log index. */
+  /**
+   * 0 for a transaction's own ether (a transaction to an address without code emits no logs), the log index for a
+   * token transfer, `INTERNAL_TRANSFER_INDEX` + its position in the trace for ether an inner call moved.
+   */
   eventIndex: number;
   address: string;
   tokenContract: string | null;
@@ -56,9 +59,11 @@ export async function checkpointOf(db: Db, chain: string): Promise<Checkpoint | 
   return row ? { blockNumber: BigInt(row.blockNumber as string), blockHash: row.blockHash as string } : null;
 }
 
-export async function storedBlockHash(db: Db, chain: string, number: bigint): Promise<string | null> {
-  const [row] = await db`select hash from evm_blocks where chain = ${chain} and number = ${number.toString()}`;
-  return row ? (row.hash as string) : null;
+/** The recorded hashes of blocks `from`..`to`, by number (the recent ones: older blocks are not kept). */
+export async function storedBlockHashes(db: Db, chain: string, from: bigint, to: bigint): Promise<Map<bigint, string>> {
+  const rows = await db`
+    select number, hash from evm_blocks where chain = ${chain} and number between ${from.toString()} and ${to.toString()}`;
+  return new Map(rows.map((r) => [BigInt(r.number as string), r.hash as string]));
 }
 
 /** Records a scanned range in one SQL transaction, ending with the checkpoint at its last block. */

@@ -1,14 +1,23 @@
 /**
  * EVM deposits and collection on the real stack (API, worker, EVM listener) and the shared anvil, driven over HTTP
  * as users and operators would: deposit addresses, ETH and USDT deposits credited after their confirmations and
- * swept to the cold wallet, fifty wallets at once, and a gas keeper that runs dry and is topped up.
+ * swept to the cold wallet, ether a contract sends, fifty wallets at once, and a gas keeper that runs dry and is topped up.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { balanceOf } from '../../services/ledger/queries.js';
-import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
+import {
+  constructorPaying,
+  deployUsdt,
+  eventually,
+  evmStackEnv,
+  forwarderCreation,
+  fundedWallet,
+  setBalance,
+  testProvider,
+} from '../support/evm.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const ERC20 = [
@@ -198,6 +207,57 @@ describe('EVM deposits and collection', () => {
       // our own funding and sweep transactions were never taken for deposits
       const [row] = await stack.db.sql`select count(*)::int as count from deposits`;
       expect(row!.count).toBe(2);
+    },
+  );
+
+  it(
+    'credits ether a contract sends from its constructor or a call once, and sweeps it; never what a reverted call sent',
+    { timeout: 120_000 },
+    async () => {
+      const users = await Promise.all(
+        ['constructor', 'call', 'reverted'].map((name) => stack.api.signUp(`evm-inner-${name}@example.com`)),
+      );
+      const [byConstructor, byCall, byReverted] = await Promise.all(users.map((u) => depositAddress(u.token, 'ETH')));
+      const deploy = async (data: string) => (await (await customer.sendTransaction({ data })).wait())!.contractAddress!;
+      const forwarder = await deploy(forwarderCreation(byCall!));
+      const reverting = await deploy(forwarderCreation(byReverted!, 'revert'));
+
+      // a constructor calling the reverting contract with 0.3 ETH and carrying on: the transaction succeeds, the
+      // payment inside the reverted call is undone (the gas limit lets that call get as far as paying)
+      const undone = await (
+        await customer.sendTransaction({ data: constructorPaying(reverting), value: parseEther('0.3'), gasLimit: 200_000n })
+      ).wait();
+      expect(undone!.status).toBe(1);
+      const trace = await provider.send('debug_traceTransaction', [undone!.hash, { tracer: 'callTracer' }]);
+      expect(trace.calls[0]).toMatchObject({ error: 'execution reverted', calls: [{ to: byReverted!.toLowerCase() }] });
+      const paid = [
+        await (await customer.sendTransaction({ data: constructorPaying(byConstructor!), value: parseEther('0.05') })).wait(),
+        await (await customer.sendTransaction({ to: forwarder, value: parseEther('0.07') })).wait(),
+      ];
+
+      for (const [i, amount] of ['0.050000000000000000', '0.070000000000000000'].entries()) {
+        const credited = await eventually('the contract’s payment credited', async () => {
+          const deposits = (await stack.api.get('/v1/deposits', { token: users[i]!.token })).body.data;
+          return deposits[0]?.status === 'credited' && deposits;
+        });
+        expect(credited).toEqual([expect.objectContaining({ currency: 'ETH', amount, tx_hash: paid[i]!.hash.toLowerCase() })]);
+        const balances = (await stack.api.get('/v1/balances', { token: users[i]!.token })).body.data;
+        expect(balances.find((b: { currency: string }) => b.currency === 'ETH')).toMatchObject({ posted: amount });
+      }
+      // recorded after the reverted payment's block: nothing for it
+      expect((await stack.api.get('/v1/deposits', { token: users[2]!.token })).body.data).toEqual([]);
+      expect(await provider.getBalance(byReverted!)).toBe(0n);
+      const keys = await stack.db.sql`
+        select tx_hash, event_index from deposits where tx_hash = any(${stack.db.sql.array(paid.map((r) => r!.hash.toLowerCase()))}::text[])`;
+      expect(keys.map((k) => k.eventIndex).sort()).toEqual([1_000_000_001, 1_000_000_001]);
+
+      for (const address of [byConstructor!, byCall!]) {
+        await eventually(
+          'the wallet swept',
+          async () => (await sweepsOf(address)).some((s) => s.currency === 'ETH' && s.status === 'confirmed'),
+          90_000,
+        );
+      }
     },
   );
 

@@ -62,3 +62,19 @@ export async function eventually<T>(
     await sleep(intervalMs);
   }
 }
+
+/** Bytecode: CALL(all gas, `to`, callvalue, no data): passes on the ether the running call or creation carries. */
+const passValueOn = (to: string) => `60006000600060003473${to.slice(2).toLowerCase()}5af1`;
+
+/** Creation code whose constructor passes its value on to `to` (ether that moves by an inner call, in no `to`). */
+export const constructorPaying = (to: string) => `0x${passValueOn(to)}00`;
+
+/**
+ * Creation code of a contract passing the value of every call it gets on to `to`; with `then: 'revert'` it reverts
+ * afterwards, which undoes the payment (its caller may carry on).
+ */
+export function forwarderCreation(to: string, then: 'stop' | 'revert' = 'stop'): string {
+  const runtime = `${passValueOn(to)}50${then === 'revert' ? '60006000fd' : '00'}`;
+  // CODECOPY the runtime (after these 11 bytes) to memory and RETURN it
+  return `0x60${(runtime.length / 2).toString(16).padStart(2, '0')}80600b6000396000f3${runtime}`;
+}

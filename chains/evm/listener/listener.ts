@@ -1,13 +1,13 @@
 /**
- * The EVM listener's loop. It reads blocks, records deposits to deposit addresses, top-ups of custody wallets and
- * where our own transactions were mined, credits the deposits a range confirms and advances its checkpoint, all in one
+ * The EVM listener's loop. It reads blocks (and the ether their inner calls moved: `InternalTransferScan`), records
+ * deposits to deposit addresses, top-ups of custody wallets and where our own transactions were mined, credits the deposits a range confirms and advances its checkpoint, all in one
  * SQL transaction, then lets the outbox signal the workflows beside the loop while it reads the next range. It resumes from its checkpoint minus the reorg depth, catches up in block ranges, then follows new
  * heads. A block whose parent is not the block it recorded means a reorg: it rescans the last reorg-depth blocks,
  * and the recording drops what the replaced blocks held.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonRpcProvider } from 'ethers';
-import { RangeChangedError, scanRange, type ScannedBlock } from '../block-scanner.js';
+import { RangeChangedError, scanRange, type ScannedBlock, type ScannedTransaction } from '../block-scanner.js';
 import { ownReceipts } from '../own-receipts.js';
 import type { NewHeads } from '../new-heads.js';
 import type { Sql } from '../../../platform/db/client.js';
@@ -15,7 +15,7 @@ import { loadCurrencies } from '../../../services/currencies/catalog.js';
 import {
   checkpointOf,
   recordScannedRange,
-  storedBlockHash,
+  storedBlockHashes,
   type ObservedDeposit,
 } from '../../../services/deposits/evm-observations.js';
 import { sendsByTxHashes, type Inclusion } from '../sends-store.js';
@@ -26,12 +26,16 @@ import type { DepositAddressRow } from '../../../services/deposits/evm-addresses
 import { depositAddressesAfter } from '../../../services/deposits/evm-addresses-store.js';
 import { custodyAddresses, type CustodyInflow } from '../../../services/reconciliation/client.js';
 import { FIRST_INVOICE_HD_INDEX, invoiceAddressesAfter } from '../../../services/deposits/invoice-destinations.js';
+import { raiseAlert } from '../../../services/notifications/client.js';
+import { InternalTransferScan, TRACE_METHOD, type NativeTransfer } from './internal-transfer-scan.js';
 
 export interface EvmListenerSettings {
   chain: string;
   confirmations: number;
   reorgDepth: number;
   blockRange: number;
+  /** EVM_TRACE_INTERNAL: find ether sent to deposit addresses by contracts (inner calls) in the node's call traces. */
+  traceInternal: boolean;
   /** Where a listener without a checkpoint starts; the chain's head when unset. */
   startBlock?: bigint;
 }
@@ -42,6 +46,7 @@ export class EvmListener {
   private readonly invoices: DepositWatchList<DepositAddressRow & { invoiceId: string }>;
   private tokens = new Map<string, string>(); // token contract → currency code
   private custody = new Set<string>(); // custody wallets (gas keeper, hot, cold): what comes in from outside is a top-up
+  private readonly internalTransfers: InternalTransferScan;
   private stopped = false;
 
   constructor(
@@ -60,6 +65,21 @@ export class EvmListener {
       Date.now,
       FIRST_INVOICE_HD_INDEX,
     );
+    this.internalTransfers = new InternalTransferScan({
+      provider: deps.provider,
+      log: deps.log,
+      enabled: deps.settings.traceInternal,
+      onUntraceable: async (fromBlock, reason) => {
+        await raiseAlert(deps.sql, {
+          eventId: `evm-trace-unavailable:${deps.settings.chain}:${fromBlock}`,
+          type: 'other',
+          kind: 'evm_trace_unavailable',
+          severity: 'critical',
+          title: `The ${deps.settings.chain} node does not trace blocks: ether contracts send to deposit addresses is not credited`,
+          data: { chain: deps.settings.chain, from_block: fromBlock.toString(), method: TRACE_METHOD, reason },
+        });
+      },
+    });
   }
 
   /** Whose deposit a transfer to `address` is: a user's, or an invoice's; undefined when nobody's. */
@@ -117,7 +137,8 @@ export class EvmListener {
       const to = next + BigInt(settings.blockRange) - 1n < head ? next + BigInt(settings.blockRange) - 1n : head;
       await this.refreshWatchList();
       const blocks = await scanRange(provider, next, to, [...this.tokens.keys()]);
-      const recordedParent = next > 0n ? await storedBlockHash(sql, settings.chain, next - 1n) : null;
+      const recorded = await storedBlockHashes(sql, settings.chain, next > 0n ? next - 1n : 0n, to);
+      const recordedParent = next > 0n ? recorded.get(next - 1n) : undefined;
       if (recordedParent && recordedParent !== blocks[0]!.parentHash) {
         const from = next - depth > 0n ? next - depth : 0n;
         this.deps.log.warn(
@@ -127,7 +148,7 @@ export class EvmListener {
         next = from;
         continue;
       }
-      const outcome = await recordScannedRange(sql, settings.chain, await this.toRecord(blocks), {
+      const outcome = await recordScannedRange(sql, settings.chain, await this.toRecord(blocks, recorded), {
         confirmations: settings.confirmations,
         keepBlocks: settings.reorgDepth * 2,
       });
@@ -165,13 +186,24 @@ export class EvmListener {
 
   /**
    * Deposits to watched addresses, excluding our own fundings and sweeps, which are matched to their sends instead. A
-   * withdrawal's payout is ours too, but one that lands on a user's deposit address is that user's deposit.
+   * withdrawal's payout is ours too, but one that lands on a user's deposit address is that user's deposit. Ether comes
+   * as a transaction's own value or through its inner calls (a contract paying out); both count alike.
    */
-  private async toRecord(blocks: ScannedBlock[]) {
+  private async toRecord(blocks: ScannedBlock[], recorded: Map<bigint, string>) {
     const hashes = blocks.flatMap((b) => b.transactions.map((t) => t.hash));
     const own = await sendsByTxHashes(this.deps.sql, this.deps.settings.chain, hashes);
-    const internal = new Set([...own].filter(([, send]) => send.purpose !== 'withdrawal').map(([hash]) => hash));
-    const receipts = await ownReceipts(this.deps.provider, blocks, new Set(own.keys()));
+    const fundingsAndSweeps = new Set([...own].filter(([, send]) => send.purpose !== 'withdrawal').map(([hash]) => hash));
+    // traced: a creation, or a call to neither a deposit address (our keys: no code) nor a listed token's contract
+    // (vetted: it moves tokens, not ether), unless it is our own funding or sweep
+    const mayRunCode = (t: ScannedTransaction) =>
+      !fundingsAndSweeps.has(t.hash) && (t.to === null || (!this.ownerOf(t.to) && !this.tokens.has(t.to)));
+    // a block recorded before with the same hash (a rescan) has its internal transfers recorded: not traced again
+    // (nor could it be on a restarted anvil or a node that has pruned its state)
+    const unrecorded = blocks.filter((b) => recorded.get(b.number) !== b.hash);
+    const [receipts, internalTransfers] = await Promise.all([
+      ownReceipts(this.deps.provider, blocks, new Set(own.keys())),
+      this.internalTransfers.find(unrecorded, mayRunCode),
+    ]);
     const ownInclusions: Array<{ sendId: string; inclusion: Inclusion }> = [];
     [...own.entries()].forEach(([hash, send]) => {
       const receipt = receipts.get(hash);
@@ -193,11 +225,17 @@ export class EvmListener {
     const custodyInflows: CustodyInflow[] = [];
     for (const block of blocks) {
       const at = { blockNumber: block.number, blockHash: block.hash };
-      for (const t of block.transactions) {
-        if (t.to && this.custody.has(t.to) && t.value > 0n && !own.has(t.hash) && this.nativeCurrency) {
+      const ether: NativeTransfer[] = [
+        ...block.transactions.flatMap((t) =>
+          t.to ? [{ txHash: t.hash, eventIndex: 0, from: t.from, to: t.to, value: t.value }] : [],
+        ),
+        ...(internalTransfers.get(block.hash) ?? []),
+      ];
+      for (const t of ether) {
+        if (this.custody.has(t.to) && t.value > 0n && !own.has(t.txHash) && this.nativeCurrency) {
           custodyInflows.push({
-            txHash: t.hash,
-            eventIndex: 0,
+            txHash: t.txHash,
+            eventIndex: t.eventIndex,
             address: t.to,
             currency: this.nativeCurrency,
             amount: t.value,
@@ -205,15 +243,15 @@ export class EvmListener {
             ...at,
           });
         }
-        const owner = t.to ? this.ownerOf(t.to) : undefined;
-        if (!owner || t.value <= 0n || internal.has(t.hash) || !this.nativeCurrency) continue;
+        const owner = this.ownerOf(t.to);
+        if (!owner || t.value <= 0n || fundingsAndSweeps.has(t.txHash) || !this.nativeCurrency) continue;
         deposits.push({
           ...owner,
           currency: this.nativeCurrency,
           amount: t.value,
-          txHash: t.hash,
-          eventIndex: 0,
-          address: t.to!,
+          txHash: t.txHash,
+          eventIndex: t.eventIndex,
+          address: t.to,
           tokenContract: null,
           from: t.from,
           ...at,
@@ -233,7 +271,7 @@ export class EvmListener {
             ...at,
           });
         }
-        if (!owner || !currency || t.value <= 0n || internal.has(t.txHash)) continue;
+        if (!owner || !currency || t.value <= 0n || fundingsAndSweeps.has(t.txHash)) continue;
         deposits.push({
           ...owner,
           currency,

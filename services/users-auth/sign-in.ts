@@ -20,13 +20,19 @@ export interface Credentials {
   userAgent?: string;
 }
 
-/** The user these credentials sign in, or a DomainError saying what is missing or wrong. */
+/**
+ * The user these credentials sign in, or a DomainError saying what is missing or wrong. The user carries the session
+ * version read with the password checked: a session started from it is refused once a change has moved it on.
+ */
 export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials): Promise<User> {
   const user = await userWithSecretsByEmail(db, credentials.email);
-  if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) {
-    throw new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
-  }
+  if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) throw wrongCredentials();
   return admit(totpKey, user, credentials);
+}
+
+/** A wrong email or password, or a password a change or reset replaced while it was being checked. */
+export function wrongCredentials(): DomainError {
+  return new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
 }
 
 /**

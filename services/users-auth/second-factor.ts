@@ -3,6 +3,7 @@
  * attempt throttle: a wrong code counts against the user and the IP, and a wrong code is a security event.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
 import { unseal } from '../../platform/crypto/sealed.js';
 import { checkTotp } from '../../platform/crypto/totp.js';
 import { attemptSubjects, recordSecurityEvent } from '../security/client.js';
@@ -13,20 +14,14 @@ export async function checkSecondFactorCode(
   attempt: { userId: string; ip: string; sealedSecret: string; code: string | undefined; field: string },
 ): Promise<void> {
   const { userId, ip, field } = attempt;
-  if (!attempt.code) {
-    throw new DomainError(ErrorCode.TotpRequired, `two-factor authentication is enabled: send ${field}`, [
-      { path: field, message: 'is required' },
-    ]);
-  }
+  if (!attempt.code) throw totpRequired(field);
   const code = attempt.code;
   await throttle.guard({
     subjects: attemptSubjects(policies, 'totp', userId, ip),
     attempt: async () => {
       if (await checkTotp(unseal(totpKey, attempt.sealedSecret), code)) return;
       await recordSecurityEvent(sql, { kind: 'totp_failed', userId, ip });
-      throw new DomainError(ErrorCode.TotpInvalid, 'the code is wrong or expired', [
-        { path: field, message: 'is wrong or expired' },
-      ]);
+      throw totpRefused(field);
     },
     isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.TotpInvalid,
   });

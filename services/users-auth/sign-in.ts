@@ -3,6 +3,7 @@
  * operator console both sign people in through here, so the rule exists once.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
 import type { Db } from '../../platform/db/client.js';
 import { verifyPassword } from '../../platform/crypto/passwords.js';
 import { unseal } from '../../platform/crypto/sealed.js';
@@ -42,12 +43,8 @@ export function wrongCredentials(): DomainError {
 export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials: { totp?: string; ip: string }): Promise<User> {
   checkSessionStart(user, credentials.ip);
   if (user.totpEnabled) {
-    if (!credentials.totp) throw new DomainError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
-    if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) {
-      throw new DomainError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [
-        { path: 'totp', message: 'is wrong or expired' },
-      ]);
-    }
+    if (!credentials.totp) throw totpRequired();
+    if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) throw totpRefused();
   }
   const { passwordHash: _hash, totpSecret: _secret, ...plain } = user;
   return plain;

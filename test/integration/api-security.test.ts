@@ -88,7 +88,11 @@ describe('two-factor authentication', () => {
     });
 
     const login = { email: 'totp@example.com', password: 'a long enough password' };
-    expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
+    // every refusal for a missing code names the field, as POST /v1/api-keys's does
+    const missing = { code: 'totp_required', errors: [{ path: 'totp', message: 'is required' }] };
+    expect((await t.api.post('/v1/auth/token', login)).body).toMatchObject(missing);
+    const change = { current_password: login.password, new_password: 'a brand new password' };
+    expect((await t.api.put('/v1/me/password', change, { token: user.token })).body).toMatchObject(missing);
     expect((await t.api.post('/v1/auth/token', { ...login, totp: '123456' })).body.code).toBe('totp_invalid');
     expect((await t.api.post('/v1/auth/token', { ...login, totp: await generate({ secret }) })).status).toBe(200);
     expect((await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token })).status).toBe(409);

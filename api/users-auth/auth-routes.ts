@@ -219,7 +219,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       }),
       async (c) => {
         const user = c.get('user');
-        const { secret, enabled } = await totpSecretOf(deps.sql, user.id);
+        const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
         const wanted = action === 'verify';
         if (!secret || enabled === wanted) {
           throw new ApiError(
@@ -232,6 +232,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
           userId: user.id,
           ip,
           sealedSecret: secret,
+          lastStep,
           code: c.req.valid('json').code,
           field: 'code',
         });

@@ -6,9 +6,8 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
 import type { Db } from '../../platform/db/client.js';
 import { verifyPassword } from '../../platform/crypto/passwords.js';
-import { unseal } from '../../platform/crypto/sealed.js';
-import { checkTotp } from '../../platform/crypto/totp.js';
 import { ipAllowed } from './ip-allowlist.js';
+import { spendTotpCode } from './totp-codes.js';
 import { userWithSecretsByEmail, type User, type UserWithSecrets } from './users-store.js';
 
 export interface Credentials {
@@ -28,7 +27,7 @@ export interface Credentials {
 export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials): Promise<User> {
   const user = await userWithSecretsByEmail(db, credentials.email);
   if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) throw wrongCredentials();
-  return admit(totpKey, user, credentials);
+  return admit(db, totpKey, user, credentials);
 }
 
 /** A wrong email or password, or a password a change or reset replaced while it was being checked. */
@@ -40,13 +39,19 @@ export function wrongCredentials(): DomainError {
  * What every way of signing in checks once it knows who the user is (by password, by Telegram): not disabled, an
  * allowed address, and the TOTP code when two-factor is on.
  */
-export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials: { totp?: string; ip: string }): Promise<User> {
+export async function admit(
+  db: Db,
+  totpKey: Buffer,
+  user: UserWithSecrets,
+  credentials: { totp?: string; ip: string },
+): Promise<User> {
   checkSessionStart(user, credentials.ip);
   if (user.totpEnabled) {
     if (!credentials.totp) throw totpRequired();
-    if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) throw totpRefused();
+    const totp = { userId: user.id, sealedSecret: user.totpSecret!, lastStep: user.totpLastStep };
+    if (!(await spendTotpCode(db, totpKey, totp, credentials.totp))) throw totpRefused();
   }
-  const { passwordHash: _hash, totpSecret: _secret, ...plain } = user;
+  const { passwordHash: _hash, totpSecret: _secret, totpLastStep: _step, ...plain } = user;
   return plain;
 }
 

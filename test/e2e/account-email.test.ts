@@ -37,6 +37,9 @@ describe('email verification', () => {
     const resend = await stack.api.post('/v1/me/email-verification', undefined, { token: user.token });
     expect(resend.status).toBe(429); // a link went out less than a minute ago
     expect(resend.body.code).toBe('rate_limited');
+    const retryAfter = Number(resend.headers.get('retry-after')); // the seconds left of that minute
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
 
     const forged = `${token.split('.')[0]}.${'A'.repeat(43)}`;
     const bad = await stack.api.post('/v1/auth/verify-email', { token: forged });

@@ -80,13 +80,17 @@ export class DomainError extends Error {
   }
 }
 
-/** Too many failed attempts (sign-in, second factor, password reset): try again after `retryAfterSeconds`. */
+/**
+ * A refusal to try again after `retryAfterSeconds` (a 429 with Retry-After): too many failed attempts (sign-in, second
+ * factor, password reset), or a request repeated sooner than it may be (`rate_limited`).
+ */
 export class ThrottledError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code: typeof ErrorCode.TooManyAttempts | typeof ErrorCode.RateLimited = ErrorCode.TooManyAttempts,
   ) {
-    super(ErrorCode.TooManyAttempts, message);
+    super(code, message);
     this.name = 'ThrottledError';
   }
 }

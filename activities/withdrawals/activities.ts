@@ -1,15 +1,13 @@
 /** Withdrawal activities: status records, the mailed code, providers, the ledger's hold, notices. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { checkTotp } from '../../platform/crypto/totp.js';
-import { unseal } from '../../platform/crypto/sealed.js';
 import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
 import { loadCurrencies } from '../../services/currencies/catalog.js';
 import { deliverUnstoredNow, notifyUser, raiseAlert } from '../../services/notifications/client.js';
 import type { TelegramBotApi } from '../../platform/telegram/bot-api.js';
-import { totpSecretOf, userById } from '../../services/users-auth/client.js';
+import { spendTotpCode, totpSecretOf, userById } from '../../services/users-auth/client.js';
 import {
   codeOf,
   providerRoutes,
@@ -164,8 +162,16 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       const codeOk = expected !== null && timingSafeEqual(expected, given);
       const withdrawal = await load(id);
       const secret = await totpSecretOf(deps.sql, withdrawal.userId);
+      // spent only beside the right mailed code: a confirmation refused for its code leaves the TOTP code unused
       const totpOk =
-        secret.enabled && secret.secret && totp ? await checkTotp(unseal(deps.keys.totp, secret.secret), totp) : false;
+        codeOk && secret.enabled && secret.secret && totp
+          ? await spendTotpCode(
+              deps.sql,
+              deps.keys.totp,
+              { userId: withdrawal.userId, sealedSecret: secret.secret, lastStep: secret.lastStep },
+              totp,
+            )
+          : false;
       return { codeOk, totpOk };
     },
 

@@ -90,6 +90,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
           userId: user.id,
           ip,
           sealedSecret: totp.secret!,
+          lastStep: totp.lastStep,
           code: body.totp,
           field: 'totp',
         });

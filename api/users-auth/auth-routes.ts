@@ -4,6 +4,7 @@ import { familyOf, revokeFamily } from '../../services/users-auth/refresh-tokens
 import { rotateRefreshToken } from '../../services/users-auth/token-refresh.js';
 import { insertUser, setTotp, totpSecretOf } from '../../services/users-auth/users-store.js';
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
+import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
 import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
@@ -123,7 +124,10 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const { email, password, totp } = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       const user = await throttledSignIn(signInGuard(deps), { email, password, totp, ip, userAgent: c.req.header('user-agent') });
-      return c.json(tokenPair(await deps.tokens.issue(deps.sql, user)), 200);
+      const pair = await deps.tokens.issue(deps.sql, user);
+      // a password change or reset committed while the password was checked: that password no longer signs in
+      if (!pair) throw wrongCredentials();
+      return c.json(tokenPair(pair), 200);
     },
   );
 
@@ -215,7 +219,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       }),
       async (c) => {
         const user = c.get('user');
-        const { secret, enabled } = await totpSecretOf(deps.sql, user.id);
+        const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
         const wanted = action === 'verify';
         if (!secret || enabled === wanted) {
           throw new ApiError(
@@ -228,6 +232,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
           userId: user.id,
           ip,
           sealedSecret: secret,
+          lastStep,
           code: c.req.valid('json').code,
           field: 'code',
         });

@@ -71,6 +71,8 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       await recordSecurityEvent(deps.sql, { kind: 'login_succeeded', userId: user.id, ip, detail: { via: 'telegram' } });
       if (created) deps.log.info({ user: user.id, telegram: identity.telegramId }, 'account created from Telegram');
       const pair = await deps.tokens.issue(deps.sql, user);
+      if (!pair)
+        throw new DomainError(ErrorCode.Unauthenticated, 'a password change signed this account out meanwhile: sign in again');
       return c.json(
         {
           access_token: pair.accessToken,

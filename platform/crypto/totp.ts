@@ -9,8 +9,14 @@ export function totpUri(secret: string, email: string): string {
   return generateURI({ issuer: 'Sluice', label: email, secret });
 }
 
-export async function checkTotp(secret: string, code: string): Promise<boolean> {
-  if (!/^\d{6}$/.test(code)) return false;
+/**
+ * The time step (RFC 6238's T) `code` is the secret's code for, if that is now or one step either side and later than
+ * `lastStep`, the step of the last code accepted: a code works once (§5.2). Null otherwise.
+ */
+export async function totpCodeStep(secret: string, code: string, lastStep: number | null): Promise<number | null> {
+  if (!/^\d{6}$/.test(code)) return null;
   const result = await verify({ secret, token: code, epochTolerance: 30 });
-  return result.valid;
+  // the TOTP strategy's answer (the default) always names its step; an HOTP one would not
+  if (!result.valid || !('timeStep' in result)) return null;
+  return lastStep === null || result.timeStep > lastStep ? result.timeStep : null;
 }

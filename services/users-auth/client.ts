@@ -4,6 +4,8 @@
  * users-auth.
  */
 export { totpSecretOf, userByEmail, userById, type Role, type User } from './users-store.js';
+/** A withdrawal's confirmation checks the second factor by the rule every sign-in does: a code works once. */
+export { spendTotpCode } from './totp-codes.js';
 /** The operator console lists users and changes roles by the admin API's rule. */
 export { listUsers, ROLES } from './users-store.js';
 export { changeDisabled, changeRole } from './roles.js';

@@ -2,7 +2,7 @@
  * Email verification: registration mails a signed link (email-links.ts); opening it marks the email verified. A user
  * can ask for the mail again, at most once per resend interval; an operator can mark an email verified by hand.
  */
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode, ThrottledError } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -27,11 +27,17 @@ export async function sendEmailVerification(deps: EmailVerificationDeps, userId:
       and (verification_mail_at is null or verification_mail_at <= now() - ${deps.resendIntervalMs / 1000} * interval '1 second')
     returning id, email`;
   if (!user) {
-    const [state] = await deps.sql`select email_verified_at, verification_mail_at from users where id = ${userId}`;
+    const [state] = await deps.sql`
+      select email_verified_at,
+        ceil(extract(epoch from verification_mail_at + ${deps.resendIntervalMs / 1000} * interval '1 second' - now()))::int
+          as seconds_left
+      from users where id = ${userId}`;
     if (state?.emailVerifiedAt) throw new DomainError(ErrorCode.Conflict, 'this email address is already verified');
-    throw new DomainError(
-      ErrorCode.RateLimited,
+    throw new ThrottledError(
       `a verification mail was sent less than ${Math.round(deps.resendIntervalMs / 1000)} seconds ago`,
+      // at least 1: the interval may have run out since the update above
+      Math.max(1, state?.secondsLeft ?? 1),
+      ErrorCode.RateLimited,
     );
   }
   // whole seconds, as the link carries them, so the worker builds the same link

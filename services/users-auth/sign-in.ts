@@ -3,11 +3,11 @@
  * operator console both sign people in through here, so the rule exists once.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
 import type { Db } from '../../platform/db/client.js';
 import { verifyPassword } from '../../platform/crypto/passwords.js';
-import { unseal } from '../../platform/crypto/sealed.js';
-import { checkTotp } from '../../platform/crypto/totp.js';
 import { ipAllowed } from './ip-allowlist.js';
+import { spendTotpCode } from './totp-codes.js';
 import { userWithSecretsByEmail, type User, type UserWithSecrets } from './users-store.js';
 
 export interface Credentials {
@@ -20,30 +20,38 @@ export interface Credentials {
   userAgent?: string;
 }
 
-/** The user these credentials sign in, or a DomainError saying what is missing or wrong. */
+/**
+ * The user these credentials sign in, or a DomainError saying what is missing or wrong. The user carries the session
+ * version read with the password checked: a session started from it is refused once a change has moved it on.
+ */
 export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials): Promise<User> {
   const user = await userWithSecretsByEmail(db, credentials.email);
-  if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) {
-    throw new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
-  }
-  return admit(totpKey, user, credentials);
+  if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) throw wrongCredentials();
+  return admit(db, totpKey, user, credentials);
+}
+
+/** A wrong email or password, or a password a change or reset replaced while it was being checked. */
+export function wrongCredentials(): DomainError {
+  return new DomainError(ErrorCode.Unauthenticated, 'invalid email or password');
 }
 
 /**
  * What every way of signing in checks once it knows who the user is (by password, by Telegram): not disabled, an
  * allowed address, and the TOTP code when two-factor is on.
  */
-export async function admit(totpKey: Buffer, user: UserWithSecrets, credentials: { totp?: string; ip: string }): Promise<User> {
+export async function admit(
+  db: Db,
+  totpKey: Buffer,
+  user: UserWithSecrets,
+  credentials: { totp?: string; ip: string },
+): Promise<User> {
   checkSessionStart(user, credentials.ip);
   if (user.totpEnabled) {
-    if (!credentials.totp) throw new DomainError(ErrorCode.TotpRequired, 'this account has two-factor authentication: send totp');
-    if (!(await checkTotp(unseal(totpKey, user.totpSecret!), credentials.totp))) {
-      throw new DomainError(ErrorCode.TotpInvalid, 'the TOTP code is wrong or expired', [
-        { path: 'totp', message: 'is wrong or expired' },
-      ]);
-    }
+    if (!credentials.totp) throw totpRequired();
+    const totp = { userId: user.id, sealedSecret: user.totpSecret!, lastStep: user.totpLastStep };
+    if (!(await spendTotpCode(db, totpKey, totp, credentials.totp))) throw totpRefused();
   }
-  const { passwordHash: _hash, totpSecret: _secret, ...plain } = user;
+  const { passwordHash: _hash, totpSecret: _secret, totpLastStep: _step, ...plain } = user;
   return plain;
 }
 

@@ -40,7 +40,7 @@ export async function signInWithTelegram(
     userId ??= await linkedUser(sql, identity.telegramId);
     if (!userId) throw new DomainError(ErrorCode.Conflict, 'this Telegram account is being set up; try again');
   }
-  const user = await admit(totpKey, (await userWithSecretsById(sql, userId))!, credentials);
+  const user = await admit(sql, totpKey, (await userWithSecretsById(sql, userId))!, credentials);
   await rememberSignInIp(sql, user.id, credentials);
   return { user, created };
 }

@@ -2,7 +2,8 @@
  * A refresh token rotated into a new pair in one transaction, under the owner's row lock (lockOwnerOfRefreshToken):
  * two concurrent uses of a token take turns, so the loser finds it used and revokes its family after the winner's new
  * token exists, that token with it. A refusal of the user or their address rolls the use back: the token still works
- * from an allowed address.
+ * from an allowed address. A token issued under an earlier session version than its owner's (before a password change
+ * or reset) is refused as revoked.
  */
 import type { Sql } from '../../platform/db/client.js';
 import { useRefreshToken, type RefreshUse } from './refresh-tokens-store.js';
@@ -22,9 +23,10 @@ export async function rotateRefreshToken(
     const user = await lockOwnerOfRefreshToken(tx, refresh.id);
     if (!user) return { ok: false, reason: 'unknown' };
     // a reuse's revocation commits whoever sends it; the checks after it roll a good token's use back
-    const use = await useRefreshToken(tx, refresh.id);
+    const use = await useRefreshToken(tx, refresh.id, user.sessionVersion);
     if (!use.ok) return use;
     checkSessionStart(user, refresh.ip);
-    return tokens.issue(tx, user, use.family);
+    // under the lock the version read is the current one, so the new token is stored
+    return (await tokens.issue(tx, user, use.family)) ?? { ok: false, reason: 'revoked' };
   });
 }

@@ -50,13 +50,24 @@ export class Tokens {
     ]);
   }
 
-  /** Issues an access token (carrying the user's session version) and a refresh token; `family` continues a rotation chain. */
-  async issue(db: Db, user: { id: string; sessionVersion: number }, family: string = randomUUID()): Promise<TokenPair> {
+  /**
+   * Issues an access token and a refresh token, both of the session version `user` was read with; `family` continues a
+   * rotation chain. Null when a password change or reset has moved the version on since: the sign-in that read it
+   * checked a password that no longer signs in, and it gets nothing (refresh-tokens-store.ts, insertRefreshToken).
+   */
+  async issue(db: Db, user: { id: string; sessionVersion: number }, family: string = randomUUID()): Promise<TokenPair | null> {
     const userId = user.id;
     const refreshId = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = new Date((now + this.settings.refreshTtlSeconds) * 1000);
-    await insertRefreshToken(db, { id: refreshId, family, userId, expiresAt });
+    const stored = await insertRefreshToken(db, {
+      id: refreshId,
+      family,
+      userId,
+      sessionVersion: user.sessionVersion,
+      expiresAt,
+    });
+    if (!stored) return null;
     const accessToken = await new SignJWT({ typ: 'access', ver: user.sessionVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)

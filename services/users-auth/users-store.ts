@@ -29,6 +29,8 @@ export interface User {
 export interface UserWithSecrets extends User {
   passwordHash: string;
   totpSecret: string | null;
+  /** The time step of the last TOTP code accepted (a code works once), null before the first. */
+  totpLastStep: number | null;
 }
 
 const columns = (db: Db) =>
@@ -72,23 +74,49 @@ export async function userByEmail(db: Db, email: string): Promise<User | null> {
   return row ? toUser(row) : null;
 }
 
+const withSecrets = (row: Record<string, unknown>): UserWithSecrets => ({
+  ...toUser(row),
+  passwordHash: row.passwordHash as string,
+  totpSecret: row.totpSecret as string | null,
+  totpLastStep: row.totpLastStep as number | null,
+});
+
 export async function userWithSecretsByEmail(db: Db, email: string): Promise<UserWithSecrets | null> {
-  const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where email = ${email}`;
-  return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
+  const [row] = await db`select ${columns(db)}, password_hash, totp_secret, totp_last_step from users where email = ${email}`;
+  return row ? withSecrets(row) : null;
 }
 
 export async function userWithSecretsById(db: Db, id: string): Promise<UserWithSecrets | null> {
-  const [row] = await db`select ${columns(db)}, password_hash, totp_secret from users where id = ${id}`;
-  return row ? { ...toUser(row), passwordHash: row.passwordHash, totpSecret: row.totpSecret } : null;
+  const [row] = await db`select ${columns(db)}, password_hash, totp_secret, totp_last_step from users where id = ${id}`;
+  return row ? withSecrets(row) : null;
 }
 
-export async function totpSecretOf(db: Db, id: string): Promise<{ secret: string | null; enabled: boolean }> {
-  const [row] = await db`select totp_secret, totp_enabled from users where id = ${id}`;
-  return { secret: row?.totpSecret ?? null, enabled: row?.totpEnabled ?? false };
+export async function totpSecretOf(
+  db: Db,
+  id: string,
+): Promise<{ secret: string | null; enabled: boolean; lastStep: number | null }> {
+  const [row] = await db`select totp_secret, totp_enabled, totp_last_step from users where id = ${id}`;
+  return { secret: row?.totpSecret ?? null, enabled: row?.totpEnabled ?? false, lastStep: row?.totpLastStep ?? null };
 }
 
+/** Sets the second factor; a new secret starts with no code used (the last step is the old secret's). */
 export async function setTotp(db: Db, id: string, totp: { sealedSecret: string | null; enabled: boolean }): Promise<void> {
-  await db`update users set totp_secret = ${totp.sealedSecret}, totp_enabled = ${totp.enabled} where id = ${id}`;
+  await db`
+    update users set totp_secret = ${totp.sealedSecret}, totp_enabled = ${totp.enabled},
+      totp_last_step = case when totp_secret is not distinct from ${totp.sealedSecret} then totp_last_step end
+    where id = ${id}`;
+}
+
+/**
+ * Records `step` as the step of the user's last TOTP code accepted, unless one as late is recorded already: false then.
+ * One statement decides, so of two requests with the same code one records it and the other is refused.
+ */
+export async function recordTotpStep(db: Db, id: string, step: number): Promise<boolean> {
+  const rows = await db`
+    update users set totp_last_step = ${step}
+    where id = ${id} and (totp_last_step is null or totp_last_step < ${step})
+    returning 1`;
+  return rows.length > 0;
 }
 
 export async function setIpAllowlist(db: Db, id: string, cidrs: string[]): Promise<void> {

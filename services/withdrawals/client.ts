@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { Db, Sql } from '../../platform/db/client.js';
@@ -119,7 +119,8 @@ export async function updateWithdrawal<Ret, Arg>(
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
       if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {
-        throw new DomainError(cause.type as ErrorCode, cause.message);
+        // a refusal about a field names it in its first detail
+        throw new DomainError(cause.type as ErrorCode, cause.message, (cause.details?.[0] as FieldIssue[] | undefined) ?? []);
       }
       throw new DomainError(ErrorCode.Conflict, cause?.message ?? 'the withdrawal refused this');
     }

@@ -5,10 +5,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { Wallet, parseEther } from 'ethers';
-import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkAccessibility, launchBrowser, signInToConsole } from '../support/browser.js';
+import { Authenticator } from '../support/authenticator.js';
 import { evmStackEnv, fundedWallet, deployUsdt, setBalance, testProvider } from '../support/evm.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { fund, mailTo } from '../support/stack.js';
@@ -19,7 +19,9 @@ const provider = testProvider(inject('evmRpcUrl'));
 const hotWallet = Wallet.createRandom();
 const SCREENSHOTS = new URL('../../docs/', import.meta.url);
 const SEEDED_DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-const operator = { email: 'console-operator@example.com', password: 'operator password for tests', totpSecret: '' };
+const operator = { email: 'console-operator@example.com', password: 'operator password for tests' };
+/** The operator's authenticator app, once two-factor is on. */
+let authenticator: Authenticator;
 
 let stack: XrplStack;
 let browser: Browser;
@@ -62,10 +64,10 @@ beforeAll(async () => {
     (await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token })).status,
   ).toBe(200);
   const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
-  operator.totpSecret = new URL(enrolled.body.otpauth_url).searchParams.get('secret')!;
+  authenticator = new Authenticator(new URL(enrolled.body.otpauth_url).searchParams.get('secret')!);
   const verified = await stack.api.post(
     '/v1/auth/totp/verify',
-    { code: await generate({ secret: operator.totpSecret }) },
+    { code: await authenticator.code() },
     { token: registered.token },
   );
   expect(verified.body.totp_enabled).toBe(true);
@@ -104,7 +106,7 @@ describe('the operator console', () => {
     await signIn(page, operator);
     await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('two-factor');
     await checkAccessibility(page);
-    await signIn(page, { ...operator, totp: await generate({ secret: operator.totpSecret }) });
+    await signIn(page, { ...operator, totp: await authenticator.code() });
     await expect.poll(() => page.url()).toMatch(/\/ops\/dashboard$/);
     expect(await page.locator('header .who').textContent()).toContain(operator.email);
     const cookie = (await context.cookies()).find((c) => c.name === 'sluice_console')!;

@@ -7,10 +7,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { Contract, Wallet, parseEther, parseUnits, type JsonRpcProvider, type NonceManager } from 'ethers';
-import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, checkAccessibility, signInToConsole } from '../support/browser.js';
+import { Authenticator } from '../support/authenticator.js';
 import { deployUsdt, eventually, evmStackEnv, fundedWallet, setBalance, testProvider } from '../support/evm.js';
 import { signUpMerchant } from '../support/merchant.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
@@ -264,11 +264,11 @@ describe('invoices paid on the EVM chain', () => {
     const registered = await stack.api.signUp(operator.email, operator.password);
     await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token });
     const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
-    const secret = new URL(enrolled.body.otpauth_url).searchParams.get('secret')!;
-    await stack.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: registered.token });
+    const authenticator = new Authenticator(new URL(enrolled.body.otpauth_url).searchParams.get('secret')!);
+    await stack.api.post('/v1/auth/totp/verify', { code: await authenticator.code() }, { token: registered.token });
 
     const ops = await (await browser.newContext()).newPage();
-    await signInToConsole(ops, stack.url, { ...operator, totp: await generate({ secret }) });
+    await signInToConsole(ops, stack.url, { ...operator, totp: await authenticator.code() });
     await expect.poll(() => ops.url()).toMatch(/\/ops\/dashboard$/);
     await ops.goto(`${stack.url}/ops/invoices?status=new`);
     await checkAccessibility(ops);

@@ -12,9 +12,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse, RequestOptions } from '../support/http.js';
+import { Authenticator } from '../support/authenticator.js';
 import { signUpMerchant } from '../support/merchant.js';
 import { signedHeaders } from '../support/signed-request.js';
 import { fund, startStack, type Stack } from '../support/stack.js';
@@ -71,16 +71,14 @@ async function signUp(prefix: string, ip: string) {
   return { email, password, token: tokens.body.access_token as string, id: '' };
 }
 
-async function enrolTotp(user: { token: string }, ip: string): Promise<string> {
+/** Two-factor on for the user: the authenticator app it was confirmed with, and the code it was confirmed with. */
+async function enrolTotp(user: { token: string }, ip: string): Promise<{ app: Authenticator; confirmedWith: string }> {
   const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, from(ip, { token: user.token }));
-  const secret = keep(enrolled.body.secret as string);
-  const verified = await stack.api.post(
-    '/v1/auth/totp/verify',
-    { code: await generate({ secret }) },
-    from(ip, { token: user.token }),
-  );
+  const app = new Authenticator(keep(enrolled.body.secret as string));
+  const confirmedWith = await app.code();
+  const verified = await stack.api.post('/v1/auth/totp/verify', { code: confirmedWith }, from(ip, { token: user.token }));
   expect(verified.body).toEqual({ totp_enabled: true });
-  return secret;
+  return { app, confirmedWith };
 }
 
 function expectThrottled(response: ApiResponse, atLeastSeconds = 1) {
@@ -156,11 +154,38 @@ describe('sign-in throttling', () => {
   });
 });
 
+describe('two-factor codes', () => {
+  it('work once: the code that confirmed enrolment, signed in or created an API key is refused after, as a wrong one', async () => {
+    const ip = '10.4.1.1';
+    const user = await signUp('totp-once', ip);
+    const { app, confirmedWith } = await enrolTotp(user, ip);
+    const signIn = (totp: string) =>
+      stack.api.post('/v1/auth/token', { email: user.email, password: user.password, totp }, from(ip));
+    const refused = { code: 'totp_invalid', errors: [{ path: 'totp', message: 'is wrong, expired or already used' }] };
+    expect(await signIn(confirmedWith)).toMatchObject({ status: 401, body: refused });
+
+    const signedInWith = await app.code();
+    const signedIn = await signIn(signedInWith);
+    expect(signedIn.status).toBe(200);
+    keep(signedIn.body.access_token);
+    keep(signedIn.body.refresh_token);
+    expect(await signIn(signedInWith)).toMatchObject({ status: 401, body: refused });
+    const key = (totp: string) => stack.api.post('/v1/api-keys', { name: 'bot', totp }, from(ip, { token: user.token }));
+    expect(await key(signedInWith)).toMatchObject({ status: 401, body: refused });
+
+    const keyWith = await app.code();
+    const created = await key(keyWith);
+    expect(created.status).toBe(201);
+    keep(created.body.secret);
+    expect(await signIn(keyWith)).toMatchObject({ status: 401, body: refused });
+  });
+});
+
 describe('API keys', () => {
   it('need a current code to be created when two-factor is on', async () => {
     const ip = '10.4.0.1';
     const user = await signUp('keys-2fa', ip);
-    const secret = await enrolTotp(user, ip);
+    const { app } = await enrolTotp(user, ip);
     const without = await stack.api.post('/v1/api-keys', { name: 'bot' }, from(ip, { token: user.token }));
     expect(without.status).toBe(401);
     expect(without.body.code).toBe('totp_required');
@@ -168,7 +193,7 @@ describe('API keys', () => {
     expect(wrong.body.code).toBe('totp_invalid');
     const created = await stack.api.post(
       '/v1/api-keys',
-      { name: 'bot', totp: await generate({ secret }) },
+      { name: 'bot', totp: await app.code() },
       from(ip, { token: user.token }),
     );
     expect(created.status).toBe(201);

@@ -1,7 +1,7 @@
 /** Who may do what: tokens, roles, refresh rotation, TOTP, signed API keys and IP allow-lists. */
-import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { Authenticator } from '../support/authenticator.js';
 import { signedHeaders } from '../support/signed-request.js';
 
 let t: TestApp;
@@ -82,21 +82,49 @@ describe('two-factor authentication', () => {
     const enrolled = await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
     expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
     expect((await t.api.post('/v1/auth/totp/verify', { code: '000000' }, { token: user.token })).body.code).toBe('totp_invalid');
-    const secret = enrolled.body.secret as string;
-    expect((await t.api.post('/v1/auth/totp/verify', { code: await generate({ secret }) }, { token: user.token })).body).toEqual({
+    const app = new Authenticator(enrolled.body.secret as string);
+    expect((await t.api.post('/v1/auth/totp/verify', { code: await app.code() }, { token: user.token })).body).toEqual({
       totp_enabled: true,
     });
 
     const login = { email: 'totp@example.com', password: 'a long enough password' };
-    expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
+    // every refusal for a missing code names the field, as POST /v1/api-keys's does
+    const missing = { code: 'totp_required', errors: [{ path: 'totp', message: 'is required' }] };
+    expect((await t.api.post('/v1/auth/token', login)).body).toMatchObject(missing);
+    const change = { current_password: login.password, new_password: 'a brand new password' };
+    expect((await t.api.put('/v1/me/password', change, { token: user.token })).body).toMatchObject(missing);
     expect((await t.api.post('/v1/auth/token', { ...login, totp: '123456' })).body.code).toBe('totp_invalid');
-    expect((await t.api.post('/v1/auth/token', { ...login, totp: await generate({ secret }) })).status).toBe(200);
+    expect((await t.api.post('/v1/auth/token', { ...login, totp: await app.code() })).status).toBe(200);
     expect((await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token })).status).toBe(409);
 
-    expect((await t.api.post('/v1/auth/totp/disable', { code: await generate({ secret }) }, { token: user.token })).body).toEqual(
-      { totp_enabled: false },
-    );
+    expect((await t.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: user.token })).body).toEqual({
+      totp_enabled: false,
+    });
     expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
+  });
+
+  it('accepts a code once: the one that confirmed enrolment or signed in is refused after as a wrong one, one of two at once wins', async () => {
+    const user = await t.api.signUp('totp-once@example.com');
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    const enrolling = await app.code();
+    expect((await t.api.post('/v1/auth/totp/verify', { code: enrolling }, { token: user.token })).status).toBe(200);
+
+    const login = { email: user.email, password: 'a long enough password' };
+    const refused = { code: 'totp_invalid', errors: [{ path: 'totp', message: 'is wrong, expired or already used' }] };
+    expect(await t.api.post('/v1/auth/token', { ...login, totp: enrolling })).toMatchObject({ status: 401, body: refused });
+
+    const next = await app.code();
+    const both = await Promise.all([1, 2].map(() => t.api.post('/v1/auth/token', { ...login, totp: next })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(both.find((r) => r.status === 401)!.body).toMatchObject(refused);
+    // nor does a used code create an API key or change the password
+    expect(await t.api.post('/v1/api-keys', { name: 'bot', totp: next }, { token: user.token })).toMatchObject({
+      status: 401,
+      body: refused,
+    });
+    const change = { current_password: login.password, new_password: 'a brand new password', totp: next };
+    expect(await t.api.put('/v1/me/password', change, { token: user.token })).toMatchObject({ status: 401, body: refused });
   });
 });
 

@@ -8,6 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { signedHeaders } from '../support/signed-request.js';
+import { hashPassword } from '../../platform/crypto/passwords.js';
+import { revokeAllRefreshTokens } from '../../services/users-auth/refresh-tokens-store.js';
+import { signIn } from '../../services/users-auth/sign-in.js';
+import { setPasswordHash } from '../../services/users-auth/users-store.js';
 
 const WITHIN_MS = 1_000;
 
@@ -22,11 +26,11 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** How long `probe` took to return true, polling every 10 ms; fails after a second. */
-async function msUntil(probe: () => Promise<boolean>): Promise<number> {
+/** How long `probe` took to return true, polling every 10 ms; fails after `withinMs` (a second). */
+async function msUntil(probe: () => Promise<boolean>, withinMs = WITHIN_MS): Promise<number> {
   const started = Date.now();
   while (!(await probe())) {
-    if (Date.now() - started > WITHIN_MS) throw new Error(`not seen within ${WITHIN_MS} ms`);
+    if (Date.now() - started > withinMs) throw new Error(`not seen within ${withinMs} ms`);
     await sleep(10);
   }
   return Date.now() - started;
@@ -152,6 +156,55 @@ describe('cached credentials, changed behind the API', () => {
     expect(confirmed.status).toBe(204);
     expect((await t.api.get('/v1/me', { token: user.token })).status).toBe(401);
     expect((await t.api.get('/v1/me', { token: await t.api.login(user.email, 'a brand new password') })).status).toBe(200);
+  });
+
+  it('refuses a sign-in a password change overtook between its password check and its token: no refresh token survives', async () => {
+    const user = await t.api.signUp('overtaken@example.com');
+    const liveRefreshTokens = async () =>
+      (await t.db.sql`select count(*)::int as n from refresh_tokens where user_id = ${user.id} and revoked_at is null`)[0]!.n;
+    const changeTo = (password: string) =>
+      t.db.sql.begin(async (tx) => {
+        await setPasswordHash(tx, user.id, await hashPassword(password));
+        await revokeAllRefreshTokens(tx, user.id);
+      });
+
+    // the password is checked, then a change commits before the sign-in stores its refresh token
+    const checked = await signIn(t.db.sql, t.deps.keys.totp, {
+      email: user.email,
+      password: 'a long enough password',
+      ip: '::1',
+    });
+    await changeTo('a brand new password');
+    expect(await t.deps.tokens.issue(t.db.sql, checked)).toBeNull();
+    expect(await liveRefreshTokens()).toBe(0);
+
+    // through the API, a change in flight while the old password is checked: storing the token waits for it, then refuses
+    let signingIn: Promise<{ status: number; body: { detail: string } }> | undefined;
+    await t.db.sql.begin(async (tx) => {
+      await setPasswordHash(tx, user.id, await hashPassword('a third long password'));
+      await revokeAllRefreshTokens(tx, user.id);
+      signingIn = t.api.post('/v1/auth/token', { email: user.email, password: 'a brand new password' });
+      // it has checked the password (the change is not committed) and waits on the user's row lock
+      await msUntil(
+        async () =>
+          (
+            await t.db
+              .sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into refresh_tokens%'`
+          ).length > 0,
+        10_000,
+      );
+    });
+    expect(await signingIn).toMatchObject({ status: 401, body: { detail: 'invalid email or password' } });
+    expect(await liveRefreshTokens()).toBe(0);
+    expect((await t.api.post('/v1/auth/token', { email: user.email, password: 'a third long password' })).status).toBe(200);
+  });
+
+  it('refuses to rotate a refresh token issued under an earlier session version, even one left unrevoked', async () => {
+    const user = await t.api.signUp('old-version@example.com');
+    const signedIn = await t.api.post('/v1/auth/token', { email: user.email, password: 'a long enough password' });
+    await t.db.sql`update users set session_version = session_version + 1 where id = ${user.id}`;
+    const refreshed = await t.api.post('/v1/auth/refresh', { refresh_token: signedIn.body.refresh_token });
+    expect(refreshed).toMatchObject({ status: 401, body: { detail: 'the refresh token is revoked' } });
   });
 
   it('applies new transfer rules within a second', async () => {

@@ -1,14 +1,17 @@
 /**
  * A withdrawal's mailed code is accepted the moment it arrives: its HMAC is stored before the mail goes out (stored
  * after, the e2e suite once read the code from the mail sink and had it refused), and a retried send mails the same
- * code, once.
+ * code, once. Its TOTP code, with two-factor on, works once, as at sign-in.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
-import { insertUser } from '../../services/users-auth/users-store.js';
+import { generate } from 'otplib';
+import { seal } from '../../platform/crypto/sealed.js';
+import { newTotpSecret } from '../../platform/crypto/totp.js';
+import { insertUser, setTotp } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -19,10 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function withdrawal(key: string): Promise<string> {
+async function withdrawal(key: string, owner = userId): Promise<string> {
   const [row] = await db.sql`
     insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status, approval_required, counters)
-    values (${userId}, ${key}, 'XRP', 12500000, 100000, 'rDESTINATION', 7, 'awaiting_confirmation', false, '[]')
+    values (${owner}, ${key}, 'XRP', 12500000, 100000, 'rDESTINATION', 7, 'awaiting_confirmation', false, '[]')
     returning id`;
   return row!.id as string;
 }
@@ -78,5 +81,24 @@ describe('withdrawal code', () => {
     await acts.sendWithdrawalCode({ id, ttlMs: 600_000 });
     expect(mailed).toEqual([{ code: expect.stringMatching(/^\d{6}$/), acceptedOnArrival: true }]);
     expect((await acts.verifyWithdrawalConfirmation({ id, code: mailed[0]!.code })).codeOk).toBe(true);
+  });
+});
+
+describe('withdrawal TOTP code', () => {
+  it('is spent only beside the right mailed code, and works once', async () => {
+    const owner = (await insertUser(db.sql, { email: 'totp-code@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const secret = newTotpSecret();
+    await setTotp(db.sql, owner, { sealedSecret: seal(Buffer.alloc(32), secret), enabled: true });
+    const id = await withdrawal('totp-1', owner);
+    const { mailer, mailed } = confirmingMailer(async () => true);
+    const acts = activities(mailer);
+    await acts.sendWithdrawalCode({ id, ttlMs: 600_000 });
+    const code = mailed[0]!.code;
+    const totp = await generate({ secret });
+
+    const wrongCode = code === '000000' ? '000001' : '000000';
+    expect(await acts.verifyWithdrawalConfirmation({ id, code: wrongCode, totp })).toEqual({ codeOk: false, totpOk: false });
+    expect(await acts.verifyWithdrawalConfirmation({ id, code, totp })).toEqual({ codeOk: true, totpOk: true });
+    expect(await acts.verifyWithdrawalConfirmation({ id, code, totp })).toEqual({ codeOk: true, totpOk: false });
   });
 });

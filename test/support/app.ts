@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';
 import type { ApiCaches } from '../../api/caches.js';
+import type { ApiDeps } from '../../api/context.js';
 import { inProcessDeps } from './app-deps.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
@@ -18,6 +19,8 @@ export interface TestApp {
   admin: { email: string; password: string; token: string; id: string };
   /** The app's in-memory caches (users, API keys, transfer rules) and whether their invalidation listener is up. */
   caches: ApiCaches;
+  /** What its routes reach (keys, tokens), for tests that take a route's steps one by one. */
+  deps: ApiDeps;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function startTestApp(): Promise<TestApp> {
     db,
     admin: { ...admin, token, id: me.body.id },
     caches,
+    deps,
     async close() {
       await Promise.all([connection.close(), close()]);
       await db.drop();

@@ -1,7 +1,12 @@
-/** The security pass's pure rules: the throttle's waits, API key scopes per route, and 405's methods per path. */
+/**
+ * The security pass's pure rules: the throttle's waits, API key scopes per route, 405's methods per path, and which TOTP
+ * codes are accepted.
+ */
 import { Hono } from 'hono';
+import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { allowedMethods } from '../../api/http/method-not-allowed.js';
+import { newTotpSecret, totpCodeStep } from '../../platform/crypto/totp.js';
 import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
 import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
 
@@ -86,5 +91,22 @@ describe('405 methods', () => {
     expect(methodsOf('/v1/bets/7')).toEqual(['GET', 'HEAD']);
     expect(methodsOf('/v1/bets/x')).toEqual([]);
     expect(methodsOf('/v1/nothing')).toEqual([]);
+  });
+});
+
+describe('TOTP codes', () => {
+  const secret = newTotpSecret();
+  const codeOf = (step: number) => generate({ secret, epoch: step * 30 });
+
+  it('are accepted for now and a step of drift, each once: only for a step later than the last accepted', async () => {
+    const now = Math.floor(Date.now() / 30_000);
+    const code = await codeOf(now);
+    expect(await totpCodeStep(secret, code, null)).toBe(now);
+    expect(await totpCodeStep(secret, code, now - 1)).toBe(now);
+    expect(await totpCodeStep(secret, code, now)).toBeNull(); // the second use (RFC 6238 §5.2)
+    expect(await totpCodeStep(secret, code, now + 1)).toBeNull();
+    expect(await totpCodeStep(secret, await codeOf(now + 1), now)).toBe(now + 1);
+    expect(await totpCodeStep(secret, await codeOf(now - 3), null)).toBeNull();
+    expect(await totpCodeStep(secret, '12345', null)).toBeNull();
   });
 });

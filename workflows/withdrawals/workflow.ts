@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { ErrorCode } from '../../domain/errors.js';
+import { totpRequired } from '../../domain/users-auth/second-factor.js';
 import {
   MAX_CODE_ATTEMPTS,
   operatorMayClose,
@@ -115,9 +116,12 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
             nonRetryable: true,
           });
         if (input.totpRequired && (!totp || !/^\d{6}$/.test(totp))) {
+          const missing = totpRequired();
+          // the field it names rides in the details (services/withdrawals/client.ts, updateWithdrawal)
           throw ApplicationFailure.create({
-            type: ErrorCode.TotpRequired,
-            message: 'this account has two-factor authentication: send totp as well',
+            type: missing.code,
+            message: missing.message,
+            details: [missing.issues],
             nonRetryable: true,
           });
         }

@@ -1,5 +1,5 @@
 /**
- * Applies db/migrations/*.sql in name order, once each, under an advisory lock so several processes starting
+ * Applies db/migrations/*.sql in their numbers' order, once each, under an advisory lock so several processes starting
  * together migrate exactly once. An applied file that changed since is refused: write a new migration instead.
  */
 import { createHash } from 'node:crypto';
@@ -9,8 +9,17 @@ import type { Sql } from './client.js';
 const MIGRATIONS_DIR = new URL('../../db/migrations/', import.meta.url);
 const LOCK_ID = 7_355_608_001;
 
+/**
+ * Migrations in the order they apply: by their leading number, then by name, so `1000_…` follows `999_…` (a plain
+ * name order would put it after `0…` and before `100_…`). Any name without a number sorts first, by name.
+ */
+export function migrationOrder(files: readonly string[]): string[] {
+  const numberOf = (name: string) => Number(/^\d+/.exec(name)?.[0] ?? -1);
+  return files.filter((f) => f.endsWith('.sql')).sort((a, b) => numberOf(a) - numberOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export async function migrate(sql: Sql): Promise<string[]> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const files = migrationOrder(await readdir(MIGRATIONS_DIR));
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK_ID})`;
     await tx`create table if not exists schema_migrations (

@@ -31,6 +31,11 @@ export const CHANGE_IDS = [
   'withdrawal-confirm-answers-once-recorded',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
+  /**
+   * An invoice continues as new between looks once its run is long (run-length.ts), carrying when it closed: a week's
+   * invoice and its late window polled past Temporal's 50K-event limit, and a restart replayed whole histories.
+   */
+  'invoice-continues-as-new',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -36,6 +36,11 @@ export const CHANGE_IDS = [
    * invoice and its late window polled past Temporal's 50K-event limit, and a restart replayed whole histories.
    */
   'invoice-continues-as-new',
+  /**
+   * A pending trigger continues as new between looks at its row once its run is long: a stop order may wait weeks,
+   * and its five-minute looks (11 events each) passed the 50K-event limit in 16 days.
+   */
+  'trigger-continues-as-new',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -41,6 +41,11 @@ export const CHANGE_IDS = [
    * and its five-minute looks (11 events each) passed the 50K-event limit in 16 days.
    */
   'trigger-continues-as-new',
+  /**
+   * A withdrawal waiting for its disabled user or for a silent chain continues as new between looks once its run is
+   * long, resuming at that wait: its 30-second looks (11 events each) passed the 50K-event limit in 38 hours.
+   */
+  'withdrawal-continues-as-new',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

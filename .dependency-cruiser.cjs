@@ -9,7 +9,7 @@ const LAYERS = '(?:api|services|activities|workflows|domain)';
 const WORKFLOW_SAFE = [
   '^workflows/',
   '^domain/',
-  '^platform/temporal/(?:search-attributes|retry-policies|versions)\\.ts$',
+  '^platform/temporal/(?:search-attributes|retry-policies|versions|run-length)\\.ts$',
   // (a worktree whose node_modules links to another checkout resolves to ../<checkout>/node_modules)
   '(?:^|/)node_modules/@temporalio/(?:workflow|common)/',
 ];

@@ -31,6 +31,21 @@ export const CHANGE_IDS = [
   'withdrawal-confirm-answers-once-recorded',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
+  /**
+   * An invoice continues as new between looks once its run is long (run-length.ts), carrying when it closed: a week's
+   * invoice and its late window polled past Temporal's 50K-event limit, and a restart replayed whole histories.
+   */
+  'invoice-continues-as-new',
+  /**
+   * A pending trigger continues as new between looks at its row once its run is long: a stop order may wait weeks,
+   * and its five-minute looks (11 events each) passed the 50K-event limit in 16 days.
+   */
+  'trigger-continues-as-new',
+  /**
+   * A withdrawal waiting for its disabled user or for a silent chain continues as new between looks once its run is
+   * long, resuming at that wait: its 30-second looks (11 events each) passed the 50K-event limit in 38 hours.
+   */
+  'withdrawal-continues-as-new',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -1,8 +1,10 @@
 /**
  * Temporal for workflow tests: the time-skipping test server, the workflow bundle built once per run, a worker run
- * around a test's body, and the recording of histories for the replay test.
+ * around a test's body, a workflow's runs along its continue-as-new chain, and the recording of histories for the replay
+ * test.
  */
 import { writeFile } from 'node:fs/promises';
+import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -57,4 +59,15 @@ export async function runWithWorker<T>(
 export async function recordHistory(name: string, history: unknown): Promise<void> {
   if (process.env.RECORD_HISTORIES)
     await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history as never));
+}
+
+/** A workflow's runs, first to last, along its continue-as-new chain: each run's history. */
+export async function runsOf(client: Client, workflowId: string, firstRunId: string) {
+  const runs = [];
+  for (let runId: string | null | undefined = firstRunId; runId;) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push(history);
+    runId = history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return runs;
 }

@@ -1,7 +1,9 @@
 /**
  * The invoice workflow on the time-skipping server with its real activities against a test database: every state
  * and exception, settlement only once a deposit is final, an operator's marks, the price locked across a rate change,
- * and each state's webhook event published once.
+ * each state's webhook event published once, and long runs continuing as new (marks at the boundary: in
+ * invoice-continue-as-new.test.ts). RECORD_HISTORIES=1 records the replay test's invoice-continues-as-new.json;
+ * invoice.json is the same test's first run recorded before the change, which never continued as new.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,7 +23,7 @@ import type { PriceSource } from '../../services/invoices/pricing.js';
 import { insertInvoice, invoiceById } from '../../services/invoices/store.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
-import { SluiceKind } from '../../platform/temporal/search-attributes.js';
+import { MerchantId, SluiceKind } from '../../platform/temporal/search-attributes.js';
 import {
   invoicePaymentSignal,
   invoiceProgressQuery,
@@ -32,7 +34,7 @@ import {
 import { invoiceWorkflow } from '../../workflows/invoices/workflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser } from '../support/funded-user.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runsOf, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 const TASK_QUEUE = 'invoice-test';
 const CHAIN = 'evm-31337';
@@ -329,5 +331,42 @@ describe('invoiceWorkflow', () => {
     });
     expect(await posted(userAccountName(merchant), 'USDT')).toBe(merchantBefore + 99_000_000n);
     expect(await posted('fees:ETH', 'ETH')).toBe(feesBefore + 250_000_000_000_000n);
+  });
+
+  it('continues as new while it waits, keeping its late window from its expiry, and expires once', async () => {
+    const id = await newInvoice();
+    const expiresAt = (await invoiceById(db.sql, id))!.expiresAt.getTime();
+    const worker = await newWorker();
+    const handle = await worker.runUntil(async () => {
+      const handle = await start(id, { lateWindowMs: 15 * MINUTE, runHistoryLimit: 40 });
+      expect(await handle.result()).toEqual({ status: 'expired', payments: 0, finalPayments: 0 });
+      return handle;
+    });
+    const runs = await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId);
+    await recordHistory('invoice-continues-as-new', runs[0]);
+    expect(runs.length).toBeGreaterThan(3);
+    for (const run of runs) expect(run.events!.length).toBeLessThan(60);
+    // the late window ran once, from the expiry: a run does not start it again
+    const last = await handle.describe();
+    expect(last.closeTime!.getTime()).toBeGreaterThanOrEqual(expiresAt + 15 * MINUTE);
+    expect(last.closeTime!.getTime()).toBeLessThanOrEqual(expiresAt + 16 * MINUTE);
+    expect(last.typedSearchAttributes.get(MerchantId)).toBe(merchant); // the first run's, kept by the next ones
+    expect(await events(id)).toEqual(['invoice.expired']);
+  });
+
+  it('settles a payment confirmed after it continued as new', async () => {
+    const id = await newInvoice();
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      const handle = await start(id, { runHistoryLimit: 40 });
+      const deposit = await depositSeen(id, 'USDT', 100_000_000n);
+      await handle.signal(invoicePaymentSignal);
+      await waitForStatus(id, 'processing');
+      await env.sleep('10 minutes'); // ten looks: the run that heard of the payment has handed over
+      expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+      await confirm(id, deposit);
+      expect(await handle.result()).toMatchObject({ status: 'settled', payments: 1, finalPayments: 1 });
+    });
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * The trigger order workflow on the time-skipping server with its activities stubbed: the engine process's signal
  * settles it as fired (an OCO's naming the leg that fired), or as failed when the order it fired was refused; a cancel
- * Update releases a pending one (both legs of an OCO); a lost signal is made up for by its poll of the row.
+ * Update releases a pending one (both legs of an OCO); a lost signal is made up for by its poll of the row; a long
+ * wait continues as new, never with a cancel under way. RECORD_HISTORIES=1 records the replay test's histories;
+ * trigger-order-long-wait.json is the long wait's first run recorded before the change, which never continued as new.
  */
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -16,10 +19,11 @@ import {
   triggerSearchAttributes,
   triggerWorkflowId,
   triggerWorkflowType,
+  type TriggerInput,
   type TriggerState,
   type TriggerWorkflow,
 } from '../../workflows/exchange/trigger/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runsOf, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 const TASK_QUEUE = 'trigger-test';
 let env: TestWorkflowEnvironment;
@@ -28,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-async function withWorker(stored: () => TriggerState, body: () => Promise<void>) {
+async function withWorker(stored: () => TriggerState, body: () => Promise<void>, activities: object = {}) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -40,16 +44,17 @@ async function withWorker(stored: () => TriggerState, body: () => Promise<void>)
       async loadTriggerState(): Promise<TriggerState> {
         return stored();
       },
+      ...activities,
     },
   });
   await worker.runUntil(body);
 }
 
-const start = (id: string) =>
+const start = (id: string, input: Partial<TriggerInput> = {}) =>
   env.client.workflow.start<TriggerWorkflow>(triggerWorkflowType, {
     taskQueue: TASK_QUEUE,
     workflowId: triggerWorkflowId(id),
-    args: [{ triggerId: id, pollIntervalMs: 60_000 }],
+    args: [{ triggerId: id, pollIntervalMs: 60_000, ...input }],
     typedSearchAttributes: triggerSearchAttributes({ userId: 'u1', pair: 'BTC-USDT' }),
   });
 
@@ -161,6 +166,56 @@ describe('the trigger order workflow', () => {
         const handle = await start('8');
         await env.sleep(61_000);
         expect(await handle.result()).toEqual(stored);
+      },
+    );
+  });
+
+  it('continues as new while it waits, and ends fired on the signal to its latest run', async () => {
+    await withWorker(
+      () => ({ triggerId: '9', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('9', { runHistoryLimit: 40 });
+        await env.sleep('15 minutes'); // 15 looks at its row, 11 history events each
+        await handle.signal(triggerFiredSignal, { orderId: '46', leg: 'stop_limit' });
+        expect(await handle.result()).toEqual({ triggerId: '9', status: 'fired', orderId: '46', firedLeg: 'stop_limit' });
+        const runs = await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId);
+        await recordHistory('trigger-continues-as-new', runs[0]);
+        expect(runs.length).toBeGreaterThan(3);
+        for (const run of runs) expect(run.events!.length).toBeLessThan(60);
+        expect((await handle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('fired');
+      },
+    );
+  });
+
+  it('lets a cancel under way finish before a long run would continue as new, and ends cancelled', async () => {
+    const pending: TriggerState = { triggerId: '10', status: 'pending', orderId: null };
+    let looks = 0;
+    let cancelled: Promise<TriggerState> | undefined;
+    let cancelStarted!: () => void;
+    const cancelling = new Promise<void>((resolve) => (cancelStarted = resolve));
+    await withWorker(
+      () => pending,
+      async () => {
+        const handle = await start('10', { runHistoryLimit: 1 }); // each look ends its run
+        expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+        expect(await cancelled).toMatchObject({ status: 'cancelled' });
+        expect((await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId)).length).toBe(3);
+      },
+      {
+        async loadTriggerState(): Promise<TriggerState> {
+          if (++looks === 3) {
+            // the owner cancels while the third run looks at its row: the cancel is under way when the look returns
+            const handle = env.client.workflow.getHandle<TriggerWorkflow>(triggerWorkflowId('10'));
+            cancelled = handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] });
+            await cancelling;
+          }
+          return pending;
+        },
+        async cancelTriggerOrder({ triggerId }: { triggerId: string }): Promise<TriggerState> {
+          cancelStarted();
+          await sleep(500); // still releasing the hold when the look's answer reaches the workflow
+          return { triggerId, status: 'cancelled', orderId: null };
+        },
       },
     );
   });

@@ -1,6 +1,7 @@
 /**
  * Every branch of the withdrawal workflow on the time-skipping server. Activities are in-memory fakes that record what
- * the workflow asked for, so each test can check the money side (hold released or posted, exactly once).
+ * the workflow asked for, so each test can check the money side (hold released or posted, exactly once). Long waits
+ * continue as new: withdrawal-long-waits.json is their first run recorded before that change, which never did.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFile } from 'node:fs/promises';
@@ -25,7 +26,7 @@ import {
   withdrawalStateQuery,
   type WithdrawalInput,
 } from '../../workflows/withdrawals/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runsOf, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 type Activities = ReturnType<typeof createWithdrawalActivities>;
 
@@ -148,7 +149,8 @@ async function run(
         historyToJSON(await handle.fetchHistory()),
       );
     }
-    return { result, state: await handle.query(withdrawalStateQuery) };
+    const runs = await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId);
+    return { result, state: await handle.query(withdrawalStateQuery), runs };
   });
 }
 
@@ -449,4 +451,56 @@ describe('withdrawalWorkflow', () => {
     expect(result).toBe('succeeded');
     expect(fakes.calls).toContain('settle');
   });
+
+  it('continues as new while its user is disabled and while the chain is silent, and sends and posts once', async () => {
+    const fakes = fakeActivities({ disabled: Array(6).fill(true) });
+    const { result, state, runs } = await run(fakes, { runHistoryLimit: 40 }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await env.sleep('3 minutes'); // six looks at the user, 11 history events each
+      await waitFor(handle, 'broadcast');
+      await env.sleep('3 minutes'); // six at the chain
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' }); // to the latest run, which knows the hash
+    });
+    await recordHistory('withdrawal-continues-as-new', runs[0]);
+    await recordHistory('withdrawal-resumed-at-chain', runs.at(-1));
+    expect(result).toBe('succeeded');
+    expect(fakes.calls).toEqual(['code', ...Array(6).fill('disabled'), 'send:hot-a', 'settle', 'notify:succeeded']);
+    expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
+    expect(state).toMatchObject({ status: 'succeeded', providerId: 'hot-a', txHash: '0xhot-a' });
+    expect(runs.map(resumedAt)).toEqual(expect.arrayContaining([undefined, 'user-check', 'chain']));
+    for (const history of runs) expect(history.events!.length).toBeLessThan(70);
+  });
+
+  it('takes a cancel after its wait for a disabled user continued as new, and releases the hold', async () => {
+    const fakes = fakeActivities({ disabled: Array(100).fill(true) });
+    const { result, runs } = await run(fakes, { runHistoryLimit: 40 }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await env.sleep('5 minutes');
+      expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+    });
+    expect(result).toBe('cancelled');
+    expect(runs.length).toBeGreaterThan(2);
+    expect(fakes.calls.filter((c) => !c.startsWith('disabled'))).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('lets an operator close a broadcast withdrawal whose wait for the chain continued as new', async () => {
+    const fakes = fakeActivities();
+    const { result, runs } = await run(fakes, { runHistoryLimit: 40 }, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await waitFor(handle, 'broadcast');
+      await env.sleep('5 minutes');
+      await handle.executeUpdate(closeWithdrawalUpdate, {
+        args: [{ operatorId: 'op-1', outcome: 'succeeded', txHash: '0xhot-a', note: 'seen on the explorer' }],
+      });
+    });
+    expect(result).toBe('closed');
+    expect(runs.length).toBeGreaterThan(2);
+    expect(fakes.calls).toEqual(['code', 'send:hot-a', 'settle', 'notify:succeeded']);
+  });
 });
+
+/** Where a run continued as new started: its input's `resume.at` (undefined for the first run). */
+function resumedAt(history: Awaited<ReturnType<typeof runsOf>>[number]): string | undefined {
+  const [payload] = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+  return JSON.parse(Buffer.from(payload!.data!).toString()).resume?.at;
+}

@@ -16,6 +16,15 @@ export interface InvoiceInput {
   pollIntervalMs?: number;
   /** After its last state, how long the invoice stays to take late payments before its workflow ends (ms). */
   lateWindowMs?: number;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
+  /** Set by the run this one continues as new: what its loop knew that the record does not say. */
+  carried?: InvoiceCarried;
+}
+
+export interface InvoiceCarried {
+  /** When the invoice was first seen in a last state (epoch ms): its late window runs from then, not from each run. */
+  closedAt: number | null;
 }
 
 export const DEFAULT_INVOICE_POLL_MS = 60_000;

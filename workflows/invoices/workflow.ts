@@ -5,13 +5,23 @@
  * invalid or paid_partial past its deadline, an operator's mark. After its last state it stays a while for late
  * payments, which go to the merchant as paid_late; one arriving after that starts it again from the stored state.
  */
-import { ApplicationFailure, condition, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createInvoiceActivities } from '../../activities/invoices/activities.js';
 import { nextStep } from '../../domain/invoices/assessment.js';
 import { isOpen, markRefusal } from '../../domain/invoices/status.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import { runIsLong } from '../../platform/temporal/run-length.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
+import { isPatched } from '../../platform/temporal/versions.js';
 import {
   DEFAULT_INVOICE_POLL_MS,
   DEFAULT_LATE_WINDOW_MS,
@@ -57,8 +67,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
     },
   );
 
-  let closedAt: number | null = null;
-  let described = false;
+  let closedAt = input.carried?.closedAt ?? null;
+  let described = input.carried !== undefined; // a run continued as new keeps its search attributes
   for (;;) {
     const heard = signals; // counted before reading, so a signal arriving during the read is not missed
     const facts = await reviewInvoice(input.invoiceId);
@@ -96,5 +106,12 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
     if (closedAt !== null && Date.now() >= closedAt + lateWindowMs && marks.pending === null) return progress;
     const wait = Math.max(1, Math.min(until - Date.now(), pollMs));
     await condition(() => signals > heard || marks.pending !== null, wait);
+    // a long run continues as new between looks, never with a mark waiting for its answer (a mark ends the wait, and
+    // its handler, once answered, has finished by the next wait); the next run reads the record first, which answers
+    // any signal heard meanwhile
+    if (marks.pending === null && runIsLong(input.runHistoryLimit) && isPatched('invoice-continues-as-new')) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof invoiceWorkflow>({ ...input, carried: { closedAt } });
+    }
   }
 }

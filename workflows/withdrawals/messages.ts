@@ -20,6 +20,16 @@ export interface WithdrawalInput {
   approvalTtlMs: number;
   /** How often to ask the chain about the transaction when no signal came. */
   pollIntervalMs: number;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
+  /** Set by the run this one continues as new: where it was waiting, and the withdrawal as it knew it. */
+  resume?: WithdrawalResume;
+}
+
+export interface WithdrawalResume {
+  /** `user-check`: queued, waiting for its disabled user to be enabled; `chain`: broadcast, waiting for the chain. */
+  at: 'user-check' | 'chain';
+  state: WithdrawalState;
 }
 
 export interface WithdrawalState {

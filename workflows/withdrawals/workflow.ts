@@ -2,12 +2,14 @@
  * Withdrawal `withdrawal:<id>`: the funds are already held when it starts. Email code → operator approval when
  * required → send through the currency's providers in priority order → wait for the chain's confirmations → post
  * the hold; every other end voids it, except a failure after sending, which waits for an operator to close it.
+ * Its two waits that poll (a disabled user, a silent chain) may last days: a long run continues as new, resuming there.
  */
 import {
   ApplicationFailure,
   ActivityFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -25,6 +27,7 @@ import {
 import { transactionConfirmedSignal } from '../evm-sends/messages.js';
 import { ApprovalState, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import { runIsLong } from '../../platform/temporal/run-length.js';
 import { isPatched } from '../../platform/temporal/versions.js';
 import {
   approveWithdrawalUpdate,
@@ -36,6 +39,7 @@ import {
   withdrawalFailedSignal,
   withdrawalStateQuery,
   type WithdrawalInput,
+  type WithdrawalResume,
   type WithdrawalState,
 } from './messages.js';
 
@@ -48,7 +52,8 @@ const sending = proxyActivities<Activities>(retryPolicies.providerSend);
 const conflict = (message: string) => ApplicationFailure.create({ type: ErrorCode.Conflict, message, nonRetryable: true });
 
 export async function withdrawalWorkflow(input: WithdrawalInput): Promise<WithdrawalStatus> {
-  const state: WithdrawalState = {
+  const { resume } = input;
+  const state: WithdrawalState = resume?.state ?? {
     status: 'awaiting_confirmation',
     codeAttempts: 0,
     approvalState: input.approvalRequired ? 'pending' : 'not_required',
@@ -56,11 +61,11 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     txHash: null,
     failures: [],
   };
-  let confirmed = false;
+  let confirmed = resume !== undefined;
   let verifying = false;
   let cancellation: { actor: string; reason: string } | null = null;
   let decision: { approved: boolean; operatorId: string; reason?: string } | null = null;
-  let sendStarted = false;
+  let sendStarted = resume?.at === 'chain';
   let chainResult: { confirmed: true } | { confirmed: false; reason: string } | null = null;
   let close: { operatorId: string; outcome: 'succeeded' | 'failed'; txHash?: string; note: string } | null = null;
   // the status the API reads (the withdrawal's row): an accepted code is answered once the next one is recorded there
@@ -232,72 +237,87 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     return 'closed';
   }
 
-  // 1. the user confirms with the mailed code (and TOTP when enabled), or it expires
-  await bookkeeping.sendWithdrawalCode({ id: input.id, ttlMs: input.confirmTtlMs });
+  /**
+   * A long run continues as new at a wait, and the next run resumes there. No handler is under way at either wait (a
+   * code is checked only before the withdrawal is queued; the others answer at once); what they set is acted on first.
+   */
+  const timeToContinueAsNew = () => runIsLong(input.runHistoryLimit) && isPatched('withdrawal-continues-as-new');
+  async function continueAt(at: WithdrawalResume['at']): Promise<never> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof withdrawalWorkflow>({ ...input, resume: { at, state } });
+  }
+
   const cancelled = () => cancellation !== null;
   const releaseCancelled = () => release('cancelled', { actor: cancellation!.actor, detail: { reason: cancellation!.reason } });
-  const answered = await condition(() => confirmed || cancelled(), input.confirmTtlMs);
-  if (cancelled()) return releaseCancelled();
-  if (!answered) return release('expired', { detail: { reason: 'not confirmed in time' } });
-
-  // 2. an operator approves when the amount or a new address requires it
-  if (input.approvalRequired) {
-    await moveTo('awaiting_approval', { actor: `user:${input.userId}` });
-    const decided = await condition(() => decision !== null || cancelled(), input.approvalTtlMs);
+  if (!resume) {
+    // 1. the user confirms with the mailed code (and TOTP when enabled), or it expires
+    await bookkeeping.sendWithdrawalCode({ id: input.id, ttlMs: input.confirmTtlMs });
+    const answered = await condition(() => confirmed || cancelled(), input.confirmTtlMs);
     if (cancelled()) return releaseCancelled();
-    if (!decided) return release('expired', { detail: { reason: 'not approved in time' } });
-    const { approved, operatorId, reason } = decision!;
-    state.approvalState = approved ? 'approved' : 'rejected';
-    if (!approved)
-      return release('rejected', {
-        actor: `operator:${operatorId}`,
-        decidedBy: operatorId,
-        decisionNote: reason,
-        detail: { reason },
-      });
-    await moveTo('queued', { actor: `operator:${operatorId}`, decidedBy: operatorId, detail: { approvedBy: operatorId } });
-  } else {
-    await moveTo('queued', { actor: `user:${input.userId}` });
-  }
-  if (cancelled()) return releaseCancelled();
+    if (!answered) return release('expired', { detail: { reason: 'not confirmed in time' } });
 
-  // an operator disabled the user (their sessions and keys already stop): nothing is sent until they are enabled again
-  if (isPatched('withdrawal-waits-while-user-disabled')) {
-    while (await bookkeeping.withdrawalUserDisabled({ id: input.id })) {
-      await condition(cancelled, input.pollIntervalMs);
+    // 2. an operator approves when the amount or a new address requires it
+    if (input.approvalRequired) {
+      await moveTo('awaiting_approval', { actor: `user:${input.userId}` });
+      const decided = await condition(() => decision !== null || cancelled(), input.approvalTtlMs);
       if (cancelled()) return releaseCancelled();
+      if (!decided) return release('expired', { detail: { reason: 'not approved in time' } });
+      const { approved, operatorId, reason } = decision!;
+      state.approvalState = approved ? 'approved' : 'rejected';
+      if (!approved)
+        return release('rejected', {
+          actor: `operator:${operatorId}`,
+          decidedBy: operatorId,
+          decisionNote: reason,
+          detail: { reason },
+        });
+      await moveTo('queued', { actor: `operator:${operatorId}`, decidedBy: operatorId, detail: { approvedBy: operatorId } });
+    } else {
+      await moveTo('queued', { actor: `user:${input.userId}` });
     }
+    if (cancelled()) return releaseCancelled();
   }
 
-  // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
-  // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
-  // A cancel accepted at any await above (the last check of the user's state, say) is honoured here, in the same
-  // synchronous step that closes cancelling: from `sendStarted` on, the cancel's validator refuses.
-  if (isPatched('withdrawal-cancel-checked-before-send') && cancelled()) return releaseCancelled();
-  sendStarted = true;
-  const providers = await bookkeeping.withdrawalProviders({ currency: input.currency });
-  for (const providerId of providers) {
-    try {
-      const sent = await sending.sendWithdrawal({ id: input.id, providerId });
-      state.providerId = providerId;
-      state.txHash = sent.txHash;
-      break;
-    } catch (error) {
-      const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
-      state.failures.push({ providerId, reason });
+  if (resume?.at !== 'chain') {
+    // an operator disabled the user (their sessions and keys already stop): nothing is sent until they are enabled again
+    if (isPatched('withdrawal-waits-while-user-disabled')) {
+      while (await bookkeeping.withdrawalUserDisabled({ id: input.id })) {
+        await condition(cancelled, input.pollIntervalMs);
+        if (cancelled()) return releaseCancelled();
+        if (timeToContinueAsNew()) return continueAt('user-check');
+      }
     }
+
+    // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
+    // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
+    // A cancel accepted at any await above (the last check of the user's state, say) is honoured here, in the same
+    // synchronous step that closes cancelling: from `sendStarted` on, the cancel's validator refuses.
+    if (isPatched('withdrawal-cancel-checked-before-send') && cancelled()) return releaseCancelled();
+    sendStarted = true;
+    const providers = await bookkeeping.withdrawalProviders({ currency: input.currency });
+    for (const providerId of providers) {
+      try {
+        const sent = await sending.sendWithdrawal({ id: input.id, providerId });
+        state.providerId = providerId;
+        state.txHash = sent.txHash;
+        break;
+      } catch (error) {
+        const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+        state.failures.push({ providerId, reason });
+      }
+    }
+    if (!state.txHash) {
+      await moveTo('failed_awaiting_operator', {
+        detail: {
+          reason: providers.length ? 'every provider failed' : 'no provider is enabled for this currency',
+          failures: state.failures,
+        },
+      });
+      await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
+      return awaitOperatorClose();
+    }
+    await moveTo('broadcast', { detail: { providerId: state.providerId, txHash: state.txHash } });
   }
-  if (!state.txHash) {
-    await moveTo('failed_awaiting_operator', {
-      detail: {
-        reason: providers.length ? 'every provider failed' : 'no provider is enabled for this currency',
-        failures: state.failures,
-      },
-    });
-    await bookkeeping.notifyWithdrawal({ id: input.id, event: 'failed_awaiting_operator' });
-    return awaitOperatorClose();
-  }
-  await moveTo('broadcast', { detail: { providerId: state.providerId, txHash: state.txHash } });
 
   // 4. the listener signals the confirmation; polling covers a lost signal. An operator may close meanwhile.
   while (chainResult === null && close === null) {
@@ -307,6 +327,8 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     const check = await bookkeeping.checkWithdrawalTransaction({ id: input.id });
     if (check.state === 'confirmed') chainResult = { confirmed: true };
     if (check.state === 'failed') chainResult = { confirmed: false, reason: check.reason ?? 'the transaction failed' };
+    // a word heard during the check (a result, a close, a nudge) is acted on in this run
+    if (chainResult === null && close === null && !nudged && timeToContinueAsNew()) return continueAt('chain');
   }
   if (close !== null) return awaitOperatorClose();
   const result = chainResult!;

@@ -13,6 +13,8 @@ export const DEFAULT_TRIGGER_POLL_MS = 5 * 60_000;
 export interface TriggerInput {
   triggerId: string;
   pollIntervalMs?: number;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 export type TriggerStatus = 'pending' | 'fired' | 'cancelled' | 'failed';

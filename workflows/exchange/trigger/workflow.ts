@@ -3,12 +3,21 @@
  * until the engine process's trigger book fires it (a signal, sent only to triggers that fire, naming the leg; or a
  * failed signal when the order it fired was refused and its hold released) or its owner cancels it (an Update: the
  * hold is released, an OCO's two legs with it). It also looks at its row on a timer,
- * so a lost signal delays what it shows and never strands it.
+ * so a lost signal delays what it shows and never strands it. A trigger may wait for weeks: a long run continues as new.
  */
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createExchangeActivities } from '../../../activities/exchange/activities.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { runIsLong } from '../../../platform/temporal/run-length.js';
+import { isPatched } from '../../../platform/temporal/versions.js';
 import {
   cancelTriggerUpdate,
   DEFAULT_TRIGGER_POLL_MS,
@@ -53,6 +62,11 @@ export async function triggerOrderWorkflow(input: TriggerInput): Promise<Trigger
     if (await condition(() => state.status !== 'pending', input.pollIntervalMs ?? DEFAULT_TRIGGER_POLL_MS)) break;
     const stored = await loadTriggerState({ triggerId: input.triggerId });
     if (stored.status !== 'pending' && state.status === 'pending') settle(stored);
+    // a pending trigger has nothing to carry but its input; a cancel under way decides first whether it still is
+    if (state.status === 'pending' && runIsLong(input.runHistoryLimit) && isPatched('trigger-continues-as-new')) {
+      await condition(allHandlersFinished);
+      if (state.status === 'pending') return continueAsNew<typeof triggerOrderWorkflow>(input);
+    }
   }
   return state;
 }

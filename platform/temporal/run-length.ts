@@ -1,0 +1,21 @@
+/**
+ * When a long-lived workflow continues as new, so that no run's history grows past what a worker replays quickly.
+ * Workflow-safe.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+
+/**
+ * A worker that picks a workflow up without its cache (after a restart or a deploy, every running one at once)
+ * replays its run's whole history. Replaying an invoice's run measured about 1.4 ms an event on the dev machine
+ * (2 cores, loaded): 0.7 s at 500 events, 6 s at 4,000, the server's own suggestion, where the dev stack logged
+ * "workflow task duration exceeded 5 seconds" and timed tasks out. A run of 500 events is 80 minutes of an invoice's
+ * one-minute polls (6 events each), 3.8 hours of a trigger's five-minute ones (11) and 23 minutes of a waiting
+ * withdrawal's 30-second ones (11); the next run costs about 10 events more.
+ */
+export const RUN_HISTORY_LIMIT = 500;
+
+/** Whether this run should continue as new: the server suggests it (its history's size), or it reached `limit` events. */
+export function runIsLong(limit = RUN_HISTORY_LIMIT): boolean {
+  const { continueAsNewSuggested, historyLength } = workflowInfo();
+  return continueAsNewSuggested || historyLength >= limit;
+}

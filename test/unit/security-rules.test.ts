@@ -72,4 +72,13 @@ describe('405 methods', () => {
     expect(methodsOf('/v1/bets/x')).toEqual([]);
     expect(methodsOf('/v1/nothing')).toEqual([]);
   });
+
+  it('know a path only as the router serves it: a trailing slash is another path, a 404', async () => {
+    const app = new Hono();
+    app.get('/v1/me', (c) => c.text('me'));
+    const methodsOf = allowedMethods(app);
+    expect((await app.request('/v1/me/')).status).toBe(404);
+    expect(methodsOf('/v1/me/')).toEqual([]);
+    expect(methodsOf('/v1/me')).toEqual(['GET', 'HEAD']);
+  });
 });

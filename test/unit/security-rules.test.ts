@@ -1,9 +1,13 @@
-/** The security pass's pure rules: the throttle's waits, API key scopes per route, and 405's methods per path. */
+/**
+ * The security pass's pure rules: the throttle's waits, API key scopes per route, allow-list entries, and 405's methods
+ * per path.
+ */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { allowedMethods } from '../../api/http/method-not-allowed.js';
 import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
 import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
+import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 
 const policy: ThrottlePolicy = {
   freeFailures: 3,
@@ -54,6 +58,34 @@ describe('API key scopes', () => {
     ['POST', '/v1/withdrawalsx', 'trade'],
   ])('%s %s needs %s', (method, path, scope) => {
     expect(scopeForRequest(method, path)).toBe(scope);
+  });
+});
+
+describe('allow-list entries', () => {
+  it('are addresses or CIDR blocks, normalised to a block', () => {
+    expect(parseCidr(' 10.0.0.1 ')).toEqual({ cidr: '10.0.0.1/32' });
+    expect(parseCidr('10.0.0.0/24')).toEqual({ cidr: '10.0.0.0/24' });
+    expect(parseCidr('0.0.0.0/0')).toEqual({ cidr: '0.0.0.0/0' });
+    expect(parseCidr('2001:db8::1')).toEqual({ cidr: '2001:db8::1/128' });
+    expect(parseCidr('2001:db8:0:0:8000::/65')).toEqual({ cidr: '2001:db8:0:0:8000::/65' });
+    expect(parseCidr('::ffff:10.0.0.0/120')).toEqual({ cidr: '::ffff:10.0.0.0/120' });
+    for (const text of ['not an ip', '10.0.0.0/33', '10.0.0.0/x', '10.0.0.0/8/8', '::/129', '']) {
+      expect(parseCidr(text)).toEqual({ problem: 'must be an IPv4 or IPv6 address or CIDR block' });
+    }
+  });
+
+  it("refuse what PostgreSQL's cidr refuses: host bits past the prefix, naming the block meant, and a zone id", () => {
+    expect(parseCidr('10.0.0.1/24')).toEqual({ problem: 'has host bits set past /24: did you mean 10.0.0.0/24?' });
+    expect(parseCidr('127.0.0.5/24')).toEqual({ problem: 'has host bits set past /24: did you mean 127.0.0.0/24?' });
+    expect(parseCidr('1.2.3.4/0')).toEqual({ problem: 'has host bits set past /0: did you mean 0.0.0.0/0?' });
+    expect(parseCidr('10.0.0.129/25')).toEqual({ problem: 'has host bits set past /25: did you mean 10.0.0.128/25?' });
+    expect(parseCidr('2001:db8::1/64')).toEqual({ problem: 'has host bits set past /64: did you mean 2001:db8::/64?' });
+    expect(parseCidr('2001:db8:0:0:c000::/65')).toEqual({
+      problem: 'has host bits set past /65: did you mean 2001:db8:0:0:8000::/65?',
+    });
+    expect(parseCidr('::ffff:10.0.0.1/120')).toEqual({ problem: 'has host bits set past /120: did you mean ::ffff:a00:0/120?' });
+    expect(parseCidr('fe80::1%eth0')).toEqual({ problem: 'must be an address without a zone id (%eth0)' });
+    expect(parseCidr('fe80::%eth0/64')).toEqual({ problem: 'must be an address without a zone id (%eth0)' });
   });
 });
 

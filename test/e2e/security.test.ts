@@ -336,6 +336,41 @@ describe('API keys', () => {
   });
 });
 
+describe('IP allow-lists', () => {
+  it("refuse, naming the entry and why, a block with host bits set or a zone id, which PostgreSQL's cidr cannot hold", async () => {
+    const ip = '10.5.2.1';
+    const user = await signUp('cidrs', ip);
+    const refused = async (response: Promise<ApiResponse>) => {
+      const { status, headers, body } = await response;
+      expect([status, headers.get('content-type'), body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
+      return body.errors;
+    };
+    expect(
+      await refused(
+        stack.api.post('/v1/api-keys', { name: 'x', ip_allowlist: ['10.0.0.1/24'] }, from(ip, { token: user.token })),
+      ),
+    ).toEqual([{ path: 'ip_allowlist.0', message: 'has host bits set past /24: did you mean 10.0.0.0/24?' }]);
+    expect(
+      await refused(
+        stack.api.post(
+          '/v1/api-keys',
+          { name: 'x', ip_allowlist: ['10.5.2.0/24', 'fe80::1%eth0'] },
+          from(ip, { token: user.token }),
+        ),
+      ),
+    ).toEqual([{ path: 'ip_allowlist.1', message: 'must be an address without a zone id (%eth0)' }]);
+    const put = (cidrs: string[]) => stack.api.put('/v1/me/ip-allowlist', { cidrs }, from(ip, { token: user.token }));
+    expect(await refused(put(['127.0.0.5/24']))).toEqual([
+      { path: 'cidrs.0', message: 'has host bits set past /24: did you mean 127.0.0.0/24?' },
+    ]);
+    expect(await refused(put(['1.2.3.4/0']))).toEqual([
+      { path: 'cidrs.0', message: 'has host bits set past /0: did you mean 0.0.0.0/0?' },
+    ]);
+    expect((await put(['10.5.2.0/24'])).body).toEqual({ cidrs: ['10.5.2.0/24'] });
+    expect((await stack.api.get('/v1/api-keys', from(ip, { token: user.token }))).body.data).toEqual([]);
+  });
+});
+
 describe('idempotency keys', () => {
   it('take any printable ASCII up to 255 characters, and a repeat returns the first result', async () => {
     const ip = '10.6.0.1';

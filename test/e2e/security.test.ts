@@ -501,6 +501,15 @@ describe('limits and headers', () => {
     expect(cancel.status).toBe(405);
     expect(cancel.headers.get('allow')).toBe('POST');
     expect((await stack.api.get('/v1/no-such-thing')).status).toBe(404);
+    // a path the router does not serve under any method, as a known one with a slash more, is not found
+    for (const [method, path] of [
+      ['GET', '/v1/me/'],
+      ['GET', '/v1/balances/'],
+      ['POST', '/v1/transfers/'],
+    ] as const) {
+      const slashed = await stack.api.request(method, path, method === 'POST' ? {} : undefined, { token: stack.admin.token });
+      expect([method, path, slashed.status, slashed.headers.get('allow')]).toEqual([method, path, 404, null]);
+    }
   });
 });
 

@@ -371,6 +371,38 @@ describe('IP allow-lists', () => {
   });
 });
 
+describe('NUL characters', () => {
+  it('are refused in any text field, however deep in the body, naming the field: PostgreSQL cannot store them', async () => {
+    const ip = '10.5.3.1';
+    const user = await signUp('nul', ip);
+    const refusedField = async (response: Promise<ApiResponse>) => {
+      const { status, headers, body } = await response;
+      expect([status, headers.get('content-type'), body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0].message).toBe('must not contain the NUL character (U+0000)');
+      return body.errors[0].path;
+    };
+    expect(await refusedField(stack.api.post('/v1/api-keys', { name: 'a\0b' }, from(ip, { token: user.token })))).toBe('name');
+    expect(
+      await refusedField(
+        stack.api.post(
+          '/v1/ops/groups',
+          { id: `nul-${randomBytes(3).toString('hex')}`, name: 'a\0b' },
+          { token: stack.admin.token },
+        ),
+      ),
+    ).toBe('name');
+    const shop = await signUpMerchant(stack, `nul-shop-${randomBytes(3).toString('hex')}@example.com`);
+    const invoice = { amount: '12.00', currency: 'USD', metadata: { order: { note: 'gift\0wrap' } } };
+    expect(await refusedField(stack.api.post('/v1/invoices', invoice, { token: shop.token }))).toBe('metadata.order.note');
+    expect((await stack.api.get('/v1/api-keys', from(ip, { token: user.token }))).body.data).toEqual([]);
+    // the escaped backslash is text like any other
+    const named = await stack.api.post('/v1/api-keys', { name: 'a\\u0000b' }, from(ip, { token: user.token }));
+    expect([named.status, named.body.name]).toEqual([201, 'a\\u0000b']);
+    keep(named.body.secret);
+  });
+});
+
 describe('idempotency keys', () => {
   it('take any printable ASCII up to 255 characters, and a repeat returns the first result', async () => {
     const ip = '10.6.0.1';

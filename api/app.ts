@@ -67,6 +67,7 @@ import { validateDeclaredHeadersByName } from './http/declared-headers.js';
 import { hardening } from './http/hardening.js';
 import { MemoRouter } from './http/memo-router.js';
 import { allowedMethods } from './http/method-not-allowed.js';
+import { jsonBodyMayHoldNul, NUL_CHARACTER_REFUSED, nulCharacterPath } from './http/nul-characters.js';
 import { recordOperatorActions } from './security/operator-actions.js';
 import { securityEventRoutes } from './security/ops-routes.js';
 
@@ -76,13 +77,20 @@ function fieldPath(target: string, path: PropertyKey[]): string {
   return path.length > 0 ? path.map(String).join('.') : target === 'json' ? 'body' : target;
 }
 
-/** A request that fails its route's schemas: problem+json naming each field. */
-const validationProblem: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (result.success) return;
-  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
-    path: fieldPath(result.target, issue.path),
-    message: issue.message,
-  }));
+/**
+ * A request that fails its route's schemas, or that holds a NUL character (which PostgreSQL's text cannot store, so
+ * every route refuses it here): problem+json naming each field.
+ */
+const validationProblem: Hook<unknown, AppEnv, string, unknown> = async (result, c) => {
+  let issues: FieldIssue[];
+  if (result.success) {
+    if (result.target === 'json' && !(await jsonBodyMayHoldNul(c.req))) return;
+    const nul = nulCharacterPath(result.data);
+    if (nul === null) return;
+    issues = [{ path: fieldPath(result.target, nul), message: NUL_CHARACTER_REFUSED }];
+  } else {
+    issues = result.error.issues.map((issue) => ({ path: fieldPath(result.target, issue.path), message: issue.message }));
+  }
   const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return problemResponse(c, problemBody(ErrorCode.ValidationFailed, detail, issues));
 };

@@ -1,6 +1,7 @@
 /**
  * The operator console under /ops: server-rendered pages over the same services as the API. Sign-in is open; every
- * other path needs a session, every POST its CSRF token, and every page its roles. Errors become HTML pages.
+ * other path needs a session, every POST its CSRF token, and every page its roles; no input may hold U+0000. Errors
+ * become HTML pages.
  */
 import { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -10,6 +11,7 @@ import { ApiError, statusFor } from '../http/problem.js';
 import { assetRoutes } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
+import { refuseNulCharacters } from './nul-characters.js';
 import { CONSOLE_PAGES } from './pages/index.js';
 import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
@@ -36,6 +38,7 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     return errorPage(c, 500, 'An unexpected error occurred; it has been logged.');
   });
 
+  router.use('*', refuseNulCharacters());
   assetRoutes(router);
   signInRoutes(router, deps);
 

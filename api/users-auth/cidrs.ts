@@ -1,11 +1,11 @@
-/** IP allow-list entries from a request: each an address or CIDR block, normalised, or a 400 naming the entry. */
+/** IP allow-list entries from a request: each an address or CIDR block, normalised, or a 400 naming the entry and why. */
 import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 import { invalidField } from '../http/problem.js';
 
 export function requireCidrs(texts: string[], field: string): string[] {
   return texts.map((text, i) => {
-    const cidr = parseCidr(text);
-    if (!cidr) throw invalidField(`${field}.${i}`, 'must be an IPv4 or IPv6 address or CIDR block');
-    return cidr;
+    const entry = parseCidr(text);
+    if ('problem' in entry) throw invalidField(`${field}.${i}`, entry.problem);
+    return entry.cidr;
   });
 }

@@ -282,6 +282,14 @@ describe('the operator console', () => {
     const forged = await page.request.post(`${stack.url}/ops/users/${user.id}/role`, { form: { _csrf: csrf!, role: 'admin' } });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('admin role');
+    // a reason PostgreSQL could not store (U+0000) is refused, naming the field, before anything is booked
+    const adjust = { _csrf: csrf!, confirm: 'yes', key: crypto.randomUUID(), currency: 'USDT', amount: '1' };
+    const nul = await page.request.post(`${stack.url}/ops/users/${user.id}/adjust`, {
+      form: { ...adjust, reason: 'late\0deposit' },
+    });
+    expect(nul.status()).toBe(400);
+    expect(await nul.text()).toContain('reason: must not contain the NUL character (U+0000)');
+    expect((await stack.api.get('/v1/balances', { token: user.token })).body).toEqual(balances.body);
   });
 
   it('runs a ledger audit and shows its report', async () => {

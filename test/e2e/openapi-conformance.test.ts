@@ -34,6 +34,11 @@ const SEED = 20261130;
 const RUN_TIMEOUT_MS = 8 * 60_000;
 
 const CONFIG = `
+# every route refuses U+0000 in any string with a 400 (PostgreSQL's text cannot hold it: api/http/nul-characters.ts),
+# a rule the document cannot state on each string
+[generation]
+allow-x00 = false
+
 [parameters]
 "path.pair" = "BTC-USDT"
 "query.pair" = "BTC-USDT"

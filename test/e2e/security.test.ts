@@ -361,6 +361,73 @@ describe('API keys', () => {
   });
 });
 
+describe('IP allow-lists', () => {
+  it("refuse, naming the entry and why, a block with host bits set or a zone id, which PostgreSQL's cidr cannot hold", async () => {
+    const ip = '10.5.2.1';
+    const user = await signUp('cidrs', ip);
+    const refused = async (response: Promise<ApiResponse>) => {
+      const { status, headers, body } = await response;
+      expect([status, headers.get('content-type'), body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
+      return body.errors;
+    };
+    expect(
+      await refused(
+        stack.api.post('/v1/api-keys', { name: 'x', ip_allowlist: ['10.0.0.1/24'] }, from(ip, { token: user.token })),
+      ),
+    ).toEqual([{ path: 'ip_allowlist.0', message: 'has host bits set past /24: did you mean 10.0.0.0/24?' }]);
+    expect(
+      await refused(
+        stack.api.post(
+          '/v1/api-keys',
+          { name: 'x', ip_allowlist: ['10.5.2.0/24', 'fe80::1%eth0'] },
+          from(ip, { token: user.token }),
+        ),
+      ),
+    ).toEqual([{ path: 'ip_allowlist.1', message: 'must be an address without a zone id (%eth0)' }]);
+    const put = (cidrs: string[]) => stack.api.put('/v1/me/ip-allowlist', { cidrs }, from(ip, { token: user.token }));
+    expect(await refused(put(['127.0.0.5/24']))).toEqual([
+      { path: 'cidrs.0', message: 'has host bits set past /24: did you mean 127.0.0.0/24?' },
+    ]);
+    expect(await refused(put(['1.2.3.4/0']))).toEqual([
+      { path: 'cidrs.0', message: 'has host bits set past /0: did you mean 0.0.0.0/0?' },
+    ]);
+    expect((await put(['10.5.2.0/24'])).body).toEqual({ cidrs: ['10.5.2.0/24'] });
+    expect((await stack.api.get('/v1/api-keys', from(ip, { token: user.token }))).body.data).toEqual([]);
+  });
+});
+
+describe('NUL characters', () => {
+  it('are refused in any text field, however deep in the body, naming the field: PostgreSQL cannot store them', async () => {
+    const ip = '10.5.3.1';
+    const user = await signUp('nul', ip);
+    const refusedField = async (response: Promise<ApiResponse>) => {
+      const { status, headers, body } = await response;
+      expect([status, headers.get('content-type'), body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors[0].message).toBe('must not contain the NUL character (U+0000)');
+      return body.errors[0].path;
+    };
+    expect(await refusedField(stack.api.post('/v1/api-keys', { name: 'a\0b' }, from(ip, { token: user.token })))).toBe('name');
+    expect(
+      await refusedField(
+        stack.api.post(
+          '/v1/ops/groups',
+          { id: `nul-${randomBytes(3).toString('hex')}`, name: 'a\0b' },
+          { token: stack.admin.token },
+        ),
+      ),
+    ).toBe('name');
+    const shop = await signUpMerchant(stack, `nul-shop-${randomBytes(3).toString('hex')}@example.com`);
+    const invoice = { amount: '12.00', currency: 'USD', metadata: { order: { note: 'gift\0wrap' } } };
+    expect(await refusedField(stack.api.post('/v1/invoices', invoice, { token: shop.token }))).toBe('metadata.order.note');
+    expect((await stack.api.get('/v1/api-keys', from(ip, { token: user.token }))).body.data).toEqual([]);
+    // the escaped backslash is text like any other
+    const named = await stack.api.post('/v1/api-keys', { name: 'a\\u0000b' }, from(ip, { token: user.token }));
+    expect([named.status, named.body.name]).toEqual([201, 'a\\u0000b']);
+    keep(named.body.secret);
+  });
+});
+
 describe('idempotency keys', () => {
   it('take any printable ASCII up to 255 characters, and a repeat returns the first result', async () => {
     const ip = '10.6.0.1';
@@ -491,6 +558,15 @@ describe('limits and headers', () => {
     expect(cancel.status).toBe(405);
     expect(cancel.headers.get('allow')).toBe('POST');
     expect((await stack.api.get('/v1/no-such-thing')).status).toBe(404);
+    // a path the router does not serve under any method, as a known one with a slash more, is not found
+    for (const [method, path] of [
+      ['GET', '/v1/me/'],
+      ['GET', '/v1/balances/'],
+      ['POST', '/v1/transfers/'],
+    ] as const) {
+      const slashed = await stack.api.request(method, path, method === 'POST' ? {} : undefined, { token: stack.admin.token });
+      expect([method, path, slashed.status, slashed.headers.get('allow')]).toEqual([method, path, 404, null]);
+    }
   });
 });
 

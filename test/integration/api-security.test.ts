@@ -1,5 +1,6 @@
 /** Who may do what: tokens, roles, refresh rotation, TOTP, signed API keys and IP allow-lists. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Authenticator } from '../support/authenticator.js';
 import { signedHeaders } from '../support/signed-request.js';
@@ -248,5 +249,38 @@ describe('IP allow-list', () => {
     const refused = await refresh('198.51.100.1');
     expect([refused.status, refused.body.code]).toEqual([403, 'ip_not_allowed']);
     expect((await refresh('203.0.113.8')).status).toBe(200);
+  });
+
+  it("accepts exactly the entries PostgreSQL's cidr accepts, and names the block PostgreSQL would", async () => {
+    const byte = () => Math.floor(Math.random() * 256);
+    const group = () => (Math.random() < 0.4 ? 0 : Math.floor(Math.random() * 65536)).toString(16);
+    const ipv6 = () => {
+      const groups = Array.from({ length: 8 }, group);
+      const zeros = Math.floor(Math.random() * 4); // a run of zeros written as ::, or none
+      const at = Math.floor(Math.random() * (8 - zeros));
+      return zeros === 0 ? groups.join(':') : `${groups.slice(0, at).join(':')}::${groups.slice(at + zeros).join(':')}`;
+    };
+    const texts = ['fe80::1%eth0', 'fe80::%1/64', '::ffff:10.0.0.1/120', '::1.2.3.4/96', '1.2.3.4/0', '::/0'];
+    for (let i = 0; i < 150; i++) {
+      const v4 = [byte(), byte(), byte(), byte() & (Math.random() < 0.5 ? 0 : 255)].join('.');
+      texts.push(v4, `${v4}/${Math.floor(Math.random() * 33)}`, `${ipv6()}/${Math.floor(Math.random() * 129)}`);
+    }
+    for (const text of texts) {
+      const entry = parseCidr(text);
+      const stored = await t.db.sql`select ${text}::cidr::text as cidr`.then(
+        ([row]) => row!.cidr as string,
+        () => null,
+      );
+      if ('cidr' in entry) {
+        expect([text, stored]).toEqual([text, expect.any(String)]);
+        continue;
+      }
+      expect([text, stored]).toEqual([text, null]);
+      const meant = /did you mean (.+)\?$/.exec(entry.problem)?.[1];
+      if (meant === undefined) continue;
+      const [address, prefix] = text.split('/');
+      const [row] = await t.db.sql`select ${meant}::cidr = network(set_masklen(${address!}::inet, ${Number(prefix)})) as same`;
+      expect([text, row!.same]).toEqual([text, true]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The security pass's pure rules: the throttle's waits, API key scopes per route, 405's methods per path, and which TOTP
- * codes are accepted.
+ * The security pass's pure rules: the throttle's waits, API key scopes per route, allow-list entries, 405's methods
+ * per path, and which TOTP codes are accepted.
  */
 import { Hono } from 'hono';
 import { generate } from 'otplib';
@@ -9,6 +9,7 @@ import { allowedMethods } from '../../api/http/method-not-allowed.js';
 import { newTotpSecret, totpCodeStep } from '../../platform/crypto/totp.js';
 import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
 import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
+import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 
 const policy: ThrottlePolicy = {
   freeFailures: 3,
@@ -77,6 +78,34 @@ describe('API key scopes', () => {
   });
 });
 
+describe('allow-list entries', () => {
+  it('are addresses or CIDR blocks, normalised to a block', () => {
+    expect(parseCidr(' 10.0.0.1 ')).toEqual({ cidr: '10.0.0.1/32' });
+    expect(parseCidr('10.0.0.0/24')).toEqual({ cidr: '10.0.0.0/24' });
+    expect(parseCidr('0.0.0.0/0')).toEqual({ cidr: '0.0.0.0/0' });
+    expect(parseCidr('2001:db8::1')).toEqual({ cidr: '2001:db8::1/128' });
+    expect(parseCidr('2001:db8:0:0:8000::/65')).toEqual({ cidr: '2001:db8:0:0:8000::/65' });
+    expect(parseCidr('::ffff:10.0.0.0/120')).toEqual({ cidr: '::ffff:10.0.0.0/120' });
+    for (const text of ['not an ip', '10.0.0.0/33', '10.0.0.0/x', '10.0.0.0/8/8', '::/129', '']) {
+      expect(parseCidr(text)).toEqual({ problem: 'must be an IPv4 or IPv6 address or CIDR block' });
+    }
+  });
+
+  it("refuse what PostgreSQL's cidr refuses: host bits past the prefix, naming the block meant, and a zone id", () => {
+    expect(parseCidr('10.0.0.1/24')).toEqual({ problem: 'has host bits set past /24: did you mean 10.0.0.0/24?' });
+    expect(parseCidr('127.0.0.5/24')).toEqual({ problem: 'has host bits set past /24: did you mean 127.0.0.0/24?' });
+    expect(parseCidr('1.2.3.4/0')).toEqual({ problem: 'has host bits set past /0: did you mean 0.0.0.0/0?' });
+    expect(parseCidr('10.0.0.129/25')).toEqual({ problem: 'has host bits set past /25: did you mean 10.0.0.128/25?' });
+    expect(parseCidr('2001:db8::1/64')).toEqual({ problem: 'has host bits set past /64: did you mean 2001:db8::/64?' });
+    expect(parseCidr('2001:db8:0:0:c000::/65')).toEqual({
+      problem: 'has host bits set past /65: did you mean 2001:db8:0:0:8000::/65?',
+    });
+    expect(parseCidr('::ffff:10.0.0.1/120')).toEqual({ problem: 'has host bits set past /120: did you mean ::ffff:a00:0/120?' });
+    expect(parseCidr('fe80::1%eth0')).toEqual({ problem: 'must be an address without a zone id (%eth0)' });
+    expect(parseCidr('fe80::%eth0/64')).toEqual({ problem: 'must be an address without a zone id (%eth0)' });
+  });
+});
+
 describe('405 methods', () => {
   it('are the methods routes of a matching path take, HEAD with GET', () => {
     const app = new Hono();
@@ -91,6 +120,15 @@ describe('405 methods', () => {
     expect(methodsOf('/v1/bets/7')).toEqual(['GET', 'HEAD']);
     expect(methodsOf('/v1/bets/x')).toEqual([]);
     expect(methodsOf('/v1/nothing')).toEqual([]);
+  });
+
+  it('know a path only as the router serves it: a trailing slash is another path, a 404', async () => {
+    const app = new Hono();
+    app.get('/v1/me', (c) => c.text('me'));
+    const methodsOf = allowedMethods(app);
+    expect((await app.request('/v1/me/')).status).toBe(404);
+    expect(methodsOf('/v1/me/')).toEqual([]);
+    expect(methodsOf('/v1/me')).toEqual(['GET', 'HEAD']);
   });
 });
 

@@ -1,5 +1,6 @@
 /** The caller's IP: the socket's peer, or the first X-Forwarded-For hop when a trusted proxy sits in front. */
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -7,7 +8,7 @@ export function clientIp(c: Context, trustProxy: boolean): string {
   const forwarded = forwardedIp(c.req.header('x-forwarded-for'), trustProxy);
   if (forwarded) return forwarded;
   try {
-    return getConnInfo(c).remote.address ?? '';
+    return withoutZone(getConnInfo(c).remote.address ?? '');
   } catch {
     return ''; // not served by node (app.request in tests): no socket to read
   }
@@ -17,9 +18,17 @@ export function clientIp(c: Context, trustProxy: boolean): string {
 export function upgradeRequestIp(request: IncomingMessage, trustProxy: boolean): string {
   // node joins a repeated X-Forwarded-For into one string, as Hono's header() reads it
   const forwardedFor = request.headers['x-forwarded-for'] as string | undefined;
-  return forwardedIp(forwardedFor, trustProxy) ?? request.socket.remoteAddress ?? '';
+  return forwardedIp(forwardedFor, trustProxy) ?? withoutZone(request.socket.remoteAddress ?? '');
 }
 
+/** The proxy's first hop when it is an address (one PostgreSQL's inet takes); anything else, the socket's peer. */
 function forwardedIp(header: string | undefined, trustProxy: boolean): string | undefined {
-  return (trustProxy && header?.split(',')[0]?.trim()) || undefined;
+  const hop = trustProxy ? withoutZone(header?.split(',')[0]?.trim() ?? '') : '';
+  return isIP(hop) ? hop : undefined;
+}
+
+/** A link-local IPv6 peer's zone id (`fe80::1%eth0`) names our interface, not the caller: inet refuses it. */
+function withoutZone(address: string): string {
+  const zone = address.indexOf('%');
+  return zone < 0 ? address : address.slice(0, zone);
 }

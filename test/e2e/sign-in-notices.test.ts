@@ -68,6 +68,18 @@ describe('login_new_ip', () => {
     expect(await newIpMails(email)).toHaveLength(1);
   });
 
+  it('signs in behind a proxy whose first hop is a link-local address with a zone id, or not an address at all', async () => {
+    const email = 'odd-hop@example.com';
+    expect((await stack.api.post('/v1/auth/register', { email, password: PASSWORD })).status).toBe(201);
+    // the zone names the proxy's interface, not the caller; PostgreSQL's inet refuses it (this was a 500)
+    expect((await signInFrom(email, 'fe80::1%eth0')).status).toBe(200);
+    // a hop that is no address is not the caller's: the socket's peer is
+    expect((await signInFrom(email, 'unknown')).status).toBe(200);
+    const [user] = await stack.db.sql`select id from users where email = ${email}`;
+    const ips = await stack.db.sql`select host(ip) as ip from user_sign_in_ips where user_id = ${user!.id}`;
+    expect(ips.map((r) => r.ip)).toContain('fe80::1');
+  });
+
   it('mails the owner of an account locked after repeated failed guesses, with the address they came from', async () => {
     const email = 'locked@example.com';
     expect((await stack.api.post('/v1/auth/register', { email, password: PASSWORD })).status).toBe(201);

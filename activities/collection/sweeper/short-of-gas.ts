@@ -37,9 +37,15 @@ async function shortfallOf({ evm }: SweepDeps, send: Send): Promise<{ cost: bigi
 export async function waitsForGasAgain(deps: SweepDeps, sweep: Sweep, send: Send): Promise<boolean> {
   const short = await shortfallOf(deps, send);
   if (!short) return false;
+  const [funded, early] = await Promise.all([
+    deps.reads.send(fundingKey(sweep)),
+    sweep.earlyFundingKey ? deps.reads.send(sweep.earlyFundingKey) : undefined,
+  ]);
+  // its gas not in a block yet (a funding reorged out, which the keeper sends again) is on its way
+  if (funded?.status === 'pending' || early?.status === 'pending') return false;
   const lacking = short.cost - short.balance;
   // the keeper funds a sweep once, under its funding key: a token sweep that claimed an early funding or needed none
-  if (sweep.tokenContract !== null && !(await deps.reads.send(fundingKey(sweep)))) {
+  if (sweep.tokenContract !== null && !funded) {
     const fundingAmount = gasFundingNeeded(short.cost, deps.evm.gasMarginPercent, short.balance);
     await deps.writes.update(sweep.id, { status: 'funding', fundingAmount });
     deps.log.warn(

@@ -117,13 +117,26 @@ export async function sendById(db: Db, id: string): Promise<Send | null> {
   return row ? (await withAttempts(db, [row]))[0]! : null;
 }
 
-/** The newest block holding a send from each address, as recorded; an address with none mined is left out. */
-export async function lastMinedBlocksFrom(db: Db, chain: string, froms: string[]): Promise<Map<string, bigint>> {
+/** Where an address's sends stand, as recorded: the newest block holding one, and whether one is not in a block. */
+export interface SendsFrom {
+  /** null while none is mined. */
+  lastBlock: bigint | null;
+  /** A send signed (held or broadcast) and not mined yet, or reorged out. */
+  unmined: boolean;
+}
+
+/** Each address's sends as recorded (`SendsFrom`); an address that never sent is left out. */
+export async function sendsFromAddresses(db: Db, chain: string, froms: string[]): Promise<Map<string, SendsFrom>> {
   const rows = await db`
-    select from_address, max(block_number) as block from evm_sends
-    where chain = ${chain} and from_address = any(${db.array(froms)}::text[]) and block_number is not null
+    select from_address, max(block_number) as block, bool_or(block_number is null) as unmined from evm_sends
+    where chain = ${chain} and from_address = any(${db.array(froms)}::text[])
     group by from_address`;
-  return new Map(rows.map((r) => [r.fromAddress as string, BigInt(r.block as string)]));
+  return new Map(
+    rows.map((r) => [
+      r.fromAddress as string,
+      { lastBlock: r.block === null ? null : BigInt(r.block as string), unmined: r.unmined as boolean },
+    ]),
+  );
 }
 
 /** Sends from an address that are not final yet, oldest nonce first. */

@@ -56,7 +56,8 @@ describe('formatting in SQL', () => {
   });
 
   it('csv_safe defuses what platform/csv.ts defuses', async () => {
-    const cells = ['=1+1', '+1', '-1.00', '@SUM(A1)', '\tx', '\rx', 'plain', "'quoted", 'a=b'];
+    const cells = ['=1+1', '+1', '-1.00', '-3.26800347', "-2+3+cmd|' /C calc'!A0", '-', '-.5', '-1e5', '-1.'];
+    cells.push('@SUM(A1)', '\tx', '\rx', 'plain', "'quoted", 'a=b', '12');
     const rows = await db.sql`select csv_safe(c) as text from unnest(${cells}::text[]) with ordinality as u(c, n) order by n`;
     expect(rows.map((r) => csvLine([r.text as string]))).toEqual(cells.map((c) => csvLine([c])));
   });

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import {
   Contract,
   HDNodeWallet,
@@ -19,6 +20,7 @@ import {
 } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sweepTick, type SweeperDeps } from '../../activities/collection/sweeper/tick.js';
+import { createGasKeeperActivities, type GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import { fundingMinedBy } from '../../activities/collection/sweeper/gas-funding.js';
 import { sweepConfirmed } from '../../activities/collection/sweeper/confirm.js';
 import { holdSweep } from '../../activities/collection/sweeper/send.js';
@@ -26,11 +28,12 @@ import { batchedSweepReads } from '../../activities/collection/sweeper/reads.js'
 import { batchedSweepWrites } from '../../activities/collection/sweeper/writes.js';
 import type { SweepDeps } from '../../activities/collection/sweeper/context.js';
 import { EvmSender } from '../../chains/evm/sender.js';
+import { encodeTransfer } from '../../chains/evm/erc20.js';
 import { SignerThread } from '../../chains/evm/signer-thread.js';
 import { quoteFees, sharedFeeQuote } from '../../chains/evm/provider.js';
 import type { EvmContext } from '../../chains/evm/context.js';
 import { sweepsByIds } from '../../services/collection/sweeps-store.js';
-import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { CurrencyCatalog, setTokenContract } from '../../services/currencies/catalog.js';
 import { earlyFundingKey } from '../../domain/collection/rules.js';
 import { createLogger } from '../../platform/log.js';
 import type { AnvilChain } from '../../platform/embedded/anvil.js';
@@ -61,6 +64,7 @@ beforeAll(async () => {
   provider = testProvider(anvil.rpcUrl);
   customer = await fundedWallet(provider, '100');
   usdt = await deployUsdt(provider, customer);
+  await setTokenContract(db.sql, 'USDT', usdt);
   evm = {
     chain: CHAIN,
     chainId: 31337n,
@@ -91,22 +95,31 @@ afterAll(async () => {
 
 let wallets = 0;
 /** A user's deposit wallet (its key derived from PHRASE, as the worker's signer thread derives it). */
-async function depositWallet(): Promise<{ address: string; userId: string }> {
+async function depositWallet(): Promise<{ address: string; userId: string; index: number }> {
   const index = wallets++;
   const address = HDNodeWallet.fromPhrase(PHRASE, undefined, `m/44'/60'/0'/0/${index}`).address.toLowerCase();
   const [user] = await db.sql`insert into users (email, password_hash) values (${`w${index}@example.com`}, 'x') returning id`;
   await db.sql`insert into evm_deposit_addresses (user_id, hd_index, address) values (${user!.id}, ${index}, ${address})`;
-  return { address, userId: user!.id as string };
+  return { address, userId: user!.id as string, index };
 }
 
-/** The listener's record: the chain's head recorded, and a credited deposit in it (mined by `txHash`). */
-async function credited(wallet: { address: string; userId: string }, currency: string, amount: bigint, txHash: string) {
+/**
+ * The listener's record: the chain's head recorded, and a credited deposit in it (mined by `txHash`), or one held
+ * (`pending`: confirmed, not credited, as a deposit above its user's maximum waits for an operator).
+ */
+async function credited(
+  wallet: { address: string; userId: string },
+  currency: string,
+  amount: bigint,
+  txHash: string,
+  status: 'credited' | 'pending' = 'credited',
+) {
   const receipt = (await provider.getTransactionReceipt(txHash))!;
   await recordHead();
   const [deposit] = await db.sql`
     insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id, status, credited_at)
     values (${wallet.userId}, ${currency}, ${CHAIN}, ${wallet.address}, ${amount.toString()}, ${txHash}, 0,
-            ${`deposit:${txHash}`}, 'credited', now())
+            ${`deposit:${txHash}`}, ${status}, ${status === 'credited' ? new Date() : null})
     returning id`;
   await db.sql`
     insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash, state)
@@ -173,6 +186,190 @@ async function pricedTokenSweep(address: string) {
 const transferOf = (id: string) => db.sql`
   select a.tx_hash, a.broadcast_at from evm_sends s join evm_send_attempts a on a.send_id = s.id
   where s.key = ${`sweep:${CHAIN}:${id}:transfer`}`;
+
+describe("a wallet's sweeps, one in flight at a time", () => {
+  const erc20 = () =>
+    new Contract(
+      usdt,
+      ['function transfer(address to, uint256 value) returns (bool)', 'function balanceOf(address) view returns (uint256)'],
+      customer,
+    );
+  const transferKey = (id: string) => `sweep:${CHAIN}:${id}:transfer`;
+  const sweepIn = async (address: string, currency: string) => {
+    const [row] = await db.sql`select id from evm_sweeps where address = ${address} and currency = ${currency}`;
+    return sweepOf(String(row!.id));
+  };
+  /** What the listener records: the chain's head, and our sends mined by then (as the node's receipts say). */
+  async function recordMined(...keys: string[]) {
+    await recordHead();
+    for (const key of keys) await evm.sender.stateOf(key);
+  }
+
+  /** The keeper's early funding of the wallet's gas (its ETH sent by the customer here), recorded as mined. */
+  async function minedEarlyFunding(address: string, depositId: string, value: bigint) {
+    const key = earlyFundingKey(CHAIN, address, depositId);
+    const paid = (await (await customer.sendTransaction({ to: address, value })).wait())!;
+    await keeperSend(key, address, value);
+    await db.sql`
+      update evm_sends set status = 'confirmed', mined_hash = ${paid.hash}, block_number = ${paid.blockNumber},
+        block_hash = ${paid.blockHash}, succeeded = true, gas_used = ${paid.gasUsed.toString()},
+        effective_gas_price = ${paid.gasPrice.toString()}
+      where key = ${key}`;
+    return key;
+  }
+
+  /**
+   * A sweep as a tick could leave it before the lanes waited for the wallet's sweep in flight: priced, its transaction
+   * stored at the wallet's next nonce, and either sent (broadcast 20 s ago, then dropped by the node) or still sending
+   * (its broadcast refused: the wallet cannot pay its gas).
+   */
+  async function storedSweep(
+    wallet: { address: string; index: number },
+    s: { currency: string; tokenContract: string | null; amount: bigint; depositIds: string[]; status: 'sent' | 'sending' },
+  ) {
+    const fees = await quoteFees(provider);
+    const gasLimit = s.tokenContract ? 100_000n : 21_000n;
+    const [row] = await db.sql`
+      insert into evm_sweeps (chain, address, currency, token_contract, status, amount, deposit_ids, gas_limit,
+                              max_fee_per_gas, max_priority_fee_per_gas, funding_amount)
+      values (${CHAIN}, ${wallet.address}, ${s.currency}, ${s.tokenContract}, 'sending', ${s.amount.toString()},
+              ${db.sql.array(s.depositIds)}::bigint[], ${gasLimit.toString()}, ${fees.maxFeePerGas.toString()},
+              ${fees.maxPriorityFeePerGas.toString()}, 0)
+      returning id`;
+    const id = String(row!.id);
+    const call = s.tokenContract
+      ? { to: s.tokenContract, value: 0n, data: encodeTransfer(evm.coldWallet, s.amount) }
+      : { to: evm.coldWallet, value: s.amount };
+    const send = await evm.sender.hold(await signers.depositSigner(wallet.index), {
+      key: transferKey(id),
+      purpose: 'sweep',
+      ...call,
+      gasLimit,
+      fees,
+    });
+    if (s.status === 'sent') {
+      await db.sql`update evm_send_attempts set broadcast_at = now() - interval '20 seconds' where send_id = ${send.id}`;
+      await db.sql`update evm_sweeps set status = 'sent', sweep_send_id = ${send.id} where id = ${id}`;
+    }
+    return { id, txHash: send.attempts[0]!.txHash };
+  }
+
+  it(
+    "prices a token sweep credited just after the wallet's native sweep was sent only once that one is mined, " +
+      'on the early funding the native sweep left in the wallet',
+    async () => {
+      const wallet = await depositWallet();
+      const ethTx = (await (await customer.sendTransaction({ to: wallet.address, value: parseEther('2') })).wait())!;
+      const usdtTx = await (await erc20().getFunction('transfer')(wallet.address, parseUnits('20', 6))).wait();
+      // both deposits held above the user's maximums; the keeper funded the token deposit's gas while it confirmed
+      const heldUsdt = await credited(wallet, 'USDT', parseUnits('20', 6), usdtTx.hash, 'pending');
+      const early = await minedEarlyFunding(wallet.address, heldUsdt, parseEther('0.01'));
+      await credited(wallet, 'ETH', parseEther('2'), ethTx.hash); // an operator credits the ETH deposit
+      await provider.send('evm_setAutomine', [false]); // the test mines: the native sweep stays in flight meanwhile
+      try {
+        expect(await sweepTick(base, { chain: CHAIN, wallets: [wallet.address] })).toMatchObject({ sent: 1 });
+        const native = await sweepIn(wallet.address, 'ETH');
+        // the wallet's ETH less the most its fee can be, and less the early funding: that is the token sweep's gas
+        expect(native.amount).toBe(parseEther('2') - 21_000n * native.maxFeePerGas!);
+
+        // then the USDT deposit, a moment later: its sweep is planned, and not priced while the native sweep is in flight
+        await db.sql`update deposits set status = 'credited', credited_at = now() where id = ${heldUsdt}`;
+        expect(await sweepTick(base, { chain: CHAIN, wallets: [wallet.address] })).toMatchObject({ sent: 0, problems: [] });
+        const token = await sweepIn(wallet.address, 'USDT');
+        expect(token.status).toBe('planned');
+
+        // the native sweep mined: booked, then the token sweep priced from what it left and sent on the early funding
+        await provider.send('evm_mine', []);
+        await recordMined(transferKey(native.id));
+        expect(await sweepTick(base, { chain: CHAIN, wallets: [] })).toMatchObject({ recorded: 1, sent: 1, problems: [] });
+        expect(await sweepOf(token.id)).toMatchObject({ status: 'sent', earlyFundingKey: early, fundingAmount: 0n });
+        await provider.send('evm_mine', []);
+        await recordMined(transferKey(token.id));
+        expect(await sweepTick(base, { chain: CHAIN, wallets: [] })).toMatchObject({ recorded: 1, problems: [] });
+      } finally {
+        await provider.send('evm_setAutomine', [true]);
+      }
+      expect(await sweepIn(wallet.address, 'ETH')).toMatchObject({ status: 'confirmed' });
+      expect(await sweepIn(wallet.address, 'USDT')).toMatchObject({ status: 'confirmed', fundingSendId: null });
+      expect(await erc20().getFunction('balanceOf')(wallet.address)).toBe(0n);
+      expect(await provider.getBalance(wallet.address)).toBeGreaterThan(0n); // what the token sweep's gas left
+    },
+  );
+
+  it("books the wallet's mined sweep past a token sweep that can no longer pay its gas, which the keeper funds again", async () => {
+    const wallet = await depositWallet();
+    const ethTx = (await (await customer.sendTransaction({ to: wallet.address, value: parseEther('1') })).wait())!;
+    await credited(wallet, 'ETH', parseEther('1'), ethTx.hash);
+    expect(await sweepTick(base, { chain: CHAIN, wallets: [wallet.address] })).toMatchObject({ sent: 1 });
+    const native = await sweepIn(wallet.address, 'ETH'); // mined at once (anvil mines each transaction)
+    await recordMined(transferKey(native.id));
+    // the token sweep priced against the ETH the native sweep took: what that left cannot pay its gas
+    const usdtTx = await (await erc20().getFunction('transfer')(wallet.address, parseUnits('20', 6))).wait();
+    const depositId = await credited(wallet, 'USDT', parseUnits('20', 6), usdtTx.hash);
+    const dropped = await storedSweep(wallet, {
+      currency: 'USDT',
+      tokenContract: usdt,
+      amount: parseUnits('20', 6),
+      depositIds: [depositId],
+      status: 'sent',
+    });
+
+    let wakes = 0;
+    const workflow = { signalWithStart: async () => void wakes++ };
+    const counting: SweeperDeps = { ...base, temporal: { ...base.temporal, client: { workflow } as unknown as Client } };
+    expect(await sweepTick(counting, { chain: CHAIN, wallets: [] })).toMatchObject({
+      recorded: 1,
+      awaitingGas: 1,
+      problems: [],
+    });
+    expect(await sweepOf(native.id)).toMatchObject({ status: 'confirmed' });
+    const short = await sweepOf(dropped.id);
+    expect(short.status).toBe('funding');
+    expect(short.fundingAmount).toBeGreaterThan(0n);
+    expect(wakes).toBeGreaterThan(0);
+
+    // the keeper funds it; once that is mined, its stored transaction goes out as it is
+    const keeper = Wallet.createRandom();
+    await setBalance(provider, keeper.address, parseEther('1'));
+    const { gasKeeperTick } = createGasKeeperActivities({
+      ...base,
+      evm: { ...evm, gasKeeper: signers.keySigner(keeper.privateKey) },
+    });
+    const fundingKey = `sweep:${CHAIN}:${dropped.id}:funding`;
+    const funded: GasKeeperReport = await new MockActivityEnvironment().run(gasKeeperTick, { chain: CHAIN, queue: [] });
+    expect(funded.sent).toEqual([fundingKey]);
+    await recordMined(fundingKey);
+    expect(await sweepTick(base, { chain: CHAIN, wallets: [] })).toMatchObject({ sent: 1, problems: [] });
+    expect(await transferOf(dropped.id)).toEqual([{ txHash: dropped.txHash, broadcastAt: expect.any(Date) }]);
+    expect((await provider.getTransactionReceipt(dropped.txHash))?.status).toBe(1);
+    await recordMined(transferKey(dropped.id));
+    expect(await sweepTick(base, { chain: CHAIN, wallets: [] })).toMatchObject({ recorded: 1, problems: [] });
+    expect(await sweepOf(dropped.id)).toMatchObject({ status: 'confirmed', fundingAmount: short.fundingAmount });
+    expect(await db.sql`select 1 from ledger_transfers where key = ${fundingKey}`).toHaveLength(1);
+    expect(await erc20().getFunction('balanceOf')(wallet.address)).toBe(0n);
+  });
+
+  it('raises an alert and fails a sweep the keeper cannot fund whose transaction its wallet can no longer pay for', async () => {
+    const wallet = await depositWallet();
+    // a native sweep signed, and its wallet emptied since (nothing of ours does so): the node refuses it
+    const { id } = await storedSweep(wallet, {
+      currency: 'ETH',
+      tokenContract: null,
+      amount: parseEther('1'),
+      depositIds: [],
+      status: 'sending',
+    });
+
+    const report = await sweepTick(base, { chain: CHAIN, wallets: [] });
+    expect(report.problems).toEqual([
+      expect.objectContaining({ sweepId: id, transient: false, error: expect.stringContaining('lacks') }),
+    ]);
+    expect(await db.sql`select kind, severity from notifications where key = ${`sweep:${CHAIN}:${id}:short-of-gas`}`).toEqual([
+      { kind: 'evm_sweep_short_of_gas', severity: 'critical' },
+    ]);
+    await db.sql`update evm_sweeps set status = 'cancelled' where id = ${id}`; // left to no later tick
+  });
+});
 
 describe('the sweeper tick', () => {
   it('sweeps a wallet credited while the tick runs in that tick', async () => {
@@ -307,17 +504,17 @@ describe('the sweeper tick', () => {
     });
 
     // the sent sweep's confirmation step reconciles the wallet: the held sweep stays stored (the node would refuse it)
-    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await sweepConfirmed(deps, sentId)).toBe('pending');
     expect(await transferOf(heldId)).toEqual([{ txHash: held!.txHash, broadcastAt: null }]);
     expect(await provider.getTransaction(held!.txHash as string)).toBeNull();
 
     // its funding mined, as the listener records it: the next reconcile broadcasts it, as stored, once
     await setBalance(provider, wallet.address, parseEther('0.01'));
     await db.sql`update evm_sends set status = 'mined', block_number = ${await provider.getBlockNumber()} where key = ${funding}`;
-    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await sweepConfirmed(deps, sentId)).toBe('pending');
     expect(await transferOf(heldId)).toEqual([{ txHash: held!.txHash, broadcastAt: expect.any(Date) }]);
     expect((await provider.waitForTransaction(held!.txHash as string, 1, 3_000))?.status).toBe(1);
-    expect(await sweepConfirmed(deps, sentId)).toBe(false);
+    expect(await sweepConfirmed(deps, sentId)).toBe('pending');
     expect(await transferOf(heldId)).toHaveLength(1);
     expect(await provider.getTransactionCount(wallet.address)).toBe(1);
     // left to no later tick

@@ -4,7 +4,7 @@ import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
 import type { CurrencyCatalog } from '../../../services/currencies/catalog.js';
 import type { Sweep } from '../../../services/collection/sweeps-store.js';
-import type { Send } from '../../../chains/evm/sends-store.js';
+import type { Send, SendsFrom } from '../../../chains/evm/sends-store.js';
 import type { EvmContext } from '../../../chains/evm/context.js';
 import type { FeeQuote } from '../../../chains/evm/provider.js';
 import { nativeCurrencyOf, type Currency } from '../../../domain/currencies.js';
@@ -80,6 +80,14 @@ export async function depositWallet({ reads, evm }: SweepDeps, address: string) 
   }
   return wallet;
 }
+
+/**
+ * Whether a balance of the wallet read at `block` has every send of ours from it taken out: each one mined by then, as
+ * the listener recorded it (a sweep confirmed on the node ahead of a listener catching up must not count as ETH still
+ * there), and none signed and not mined (a sweep in flight will still take its value and gas from that balance).
+ */
+export const sendsSettledBy = (sends: SendsFrom, block: bigint) =>
+  !sends.unmined && (sends.lastBlock === null || sends.lastBlock <= block);
 
 /** The wallet's holdings at the newest block the listener has recorded: balances read there agree with the deposits. */
 export async function recordedHead({ reads }: SweepDeps, address: string) {

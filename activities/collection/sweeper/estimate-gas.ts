@@ -8,7 +8,7 @@ import { encodeTransfer } from '../../../chains/evm/erc20.js';
 import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { gasFundingNeeded, gasLimitWithHeadroom } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import { loadSweep, recordedHead, type SweepDeps } from './context.js';
+import { loadSweep, recordedHead, sendsSettledBy, type SweepDeps } from './context.js';
 
 /** A token sweep to price: planned, or waiting for gas the keeper has not sent (priced again to adopt an early funding). */
 type TokenSweepToPrice = Extract<Sweep, { status: 'planned' | 'funding'; tokenContract: string }>;
@@ -43,24 +43,26 @@ async function estimateTransferGas({ evm }: SweepDeps, sweep: TokenSweepToPrice)
  * Prices the token transfer and what gas the wallet lacks for it, claiming the wallet's early funding if one is
  * unclaimed (one funding serves one sweep: the claim is unique). The wallet's balance is read at the confirmed block;
  * an early funding not mined by then (pending, or mined later) is counted on top, since it arrives in the wallet before
- * the sweep can be mined (the sweep waits for it); one mined by then is in that balance already (and gone if a native
- * sweep took it since). A sweep short of gas even so asks the keeper for the rest, as without one.
+ * the sweep can be mined (the sweep waits for it); one mined by then is in that balance already (a native sweep leaves
+ * an unclaimed one in the wallet). A sweep short of gas even so asks the keeper for the rest, as without one.
  */
 export async function priceTokenSweep(deps: SweepDeps, sweep: TokenSweepToPrice): Promise<Sweep> {
   const { evm } = deps;
   // what does not depend on another read goes together: a burst's lanes wait for each round of the batched reads and
   // node calls, so two rounds instead of six before the sweep is priced and can ask for (or claim) its funding
-  const [gasLimit, fees, holdings, lastOwn] = await Promise.all([
+  const [gasLimit, fees, holdings, own] = await Promise.all([
     estimateTransferGas(deps, sweep),
     deps.fees(),
     recordedHead(deps, sweep.address),
-    deps.reads.lastMinedBlockFrom(sweep.address),
+    deps.reads.sendsFrom(sweep.address),
   ]);
   const confirmedBlock = holdings.checkpoint.blockNumber - BigInt(evm.confirmations) + 1n;
-  // the balance is read at a block the listener has recorded: our own last send from the wallet (a native sweep, whose
-  // node-side confirmations may run ahead of a listener catching up) must be behind it, or its ETH would count twice
-  if (lastOwn !== null && lastOwn > confirmedBlock) {
-    throw ApplicationFailure.retryable("the listener has not recorded the wallet's last transaction as confirmed yet");
+  // the balance is read at a block the listener has recorded as confirmed: every send of ours from the wallet must be
+  // behind it, or the ETH it takes would count as gas for this sweep. A native sweep sent and not mined would take the
+  // gas it was priced against, and the node then drops this sweep for lack of funds (the lanes price no sweep while
+  // another of the wallet's is in flight; this is the check that holds whoever asks)
+  if (!sendsSettledBy(own, confirmedBlock)) {
+    throw ApplicationFailure.retryable("the wallet's own transactions are not all recorded as confirmed yet");
   }
   // looked up after the confirmed block is fixed: a funding stored after this look is mined after that block
   const [early, claimedBefore, balance] = await Promise.all([

@@ -5,7 +5,7 @@
  */
 import { batchedLookup } from '../../../platform/db/batch-queue.js';
 import type { Sql } from '../../../platform/db/client.js';
-import { lastMinedBlocksFrom, sendsByKeys, type Send } from '../../../chains/evm/sends-store.js';
+import { sendsByKeys, sendsFromAddresses, type Send, type SendsFrom } from '../../../chains/evm/sends-store.js';
 import { depositAddressesByAddress } from '../../../services/deposits/client.js';
 import {
   holdingsOfWallets,
@@ -20,8 +20,8 @@ export interface SweepReads {
   sweep(id: string): Promise<Sweep | undefined>;
   openSweepsOf(address: string): Promise<Sweep[]>;
   holdings(address: string): Promise<WalletHoldings>;
-  /** The newest block holding a send of ours from the wallet, as recorded; null while none is mined. */
-  lastMinedBlockFrom(address: string): Promise<bigint | null>;
+  /** Our sends from the wallet, as recorded: the newest block holding one, and whether one is not mined. */
+  sendsFrom(address: string): Promise<SendsFrom>;
   depositAddress(address: string): Promise<{ hdIndex: number; address: string } | undefined>;
   /** One of our sends by its key, as the listener recorded it (no node call: lanes waiting on a funding poll it). */
   send(key: string): Promise<Send | undefined>;
@@ -33,7 +33,7 @@ export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
   const sweeps = batchedLookup((ids: string[]) => sweepsByIds(sql, ids));
   const open = batchedLookup((addresses: string[]) => openSweepsOfWallets(sql, chain, addresses));
   const holdings = batchedLookup((addresses: string[]) => holdingsOfWallets(sql, chain, addresses));
-  const lastMined = batchedLookup((addresses: string[]) => lastMinedBlocksFrom(sql, chain, addresses));
+  const sent = batchedLookup((addresses: string[]) => sendsFromAddresses(sql, chain, addresses));
   const addresses = batchedLookup((wanted: string[]) => depositAddressesByAddress(sql, wanted));
   const sends = batchedLookup((keys: string[]) => sendsByKeys(sql, chain, keys));
   const early = batchedLookup((addresses: string[]) => unclaimedEarlyFundings(sql, chain, addresses));
@@ -41,7 +41,7 @@ export function batchedSweepReads(sql: Sql, chain: string): SweepReads {
     sweep: sweeps,
     openSweepsOf: async (address) => (await open(address)) ?? [],
     holdings: async (address) => (await holdings(address))!, // every wallet asked for has its row
-    lastMinedBlockFrom: async (address) => (await lastMined(address)) ?? null,
+    sendsFrom: async (address) => (await sent(address)) ?? { lastBlock: null, unmined: false },
     depositAddress: (address) => addresses(address.toLowerCase()),
     send: sends,
     unclaimedEarlyFunding: early,

@@ -14,12 +14,17 @@ import { ErrorCode } from '../../../domain/errors.js';
 import { depositWallet, loadSweep, transferKey, type SweepDeps } from './context.js';
 import { awaitedFundingKey } from './gas-funding.js';
 import { priceNativeSweep } from './native.js';
+import { waitsForGasAgain } from './short-of-gas.js';
 
 type SweepToSend = Extract<Sweep, { status: 'sending' | 'sent' }>;
 type TokenSweep = Extract<Sweep, { status: 'funding' | 'sending' | 'sent'; tokenContract: string }>;
 
-/** Signs, stores and broadcasts the sweep (or broadcasts the stored one again, or for the first time if held). */
-export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 'sent' | 'cancelled' }> {
+/**
+ * Signs, stores and broadcasts the sweep (or broadcasts the stored one again, or for the first time if held). A stored
+ * transaction the node refuses because the wallet cannot pay its gas sends the sweep back to waiting for gas
+ * (`waitsForGasAgain`).
+ */
+export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 'sent' | 'cancelled' | 'awaiting-gas' }> {
   const { evm } = deps;
   const sweep = await loadSweep(deps, id);
   if (sweep.status === 'cancelled') return { status: 'cancelled' };
@@ -32,7 +37,17 @@ export async function sendSweep(deps: SweepDeps, id: string): Promise<{ status: 
     sweep.tokenContract !== null ? tokenTransfer(deps, sweep) : nativeTransfer(deps, sweep),
   ]);
   if (!transfer) return { status: 'cancelled' };
-  const send = await evm.sender.send(wallet, sweepRequest(deps, sweep, transfer));
+  const request = sweepRequest(deps, sweep, transfer);
+  let send: Send;
+  try {
+    send = await evm.sender.send(wallet, request);
+  } catch (error) {
+    const stored = await evm.sender.stateOf(request.key); // a failed broadcast leaves the transaction stored
+    if (stored?.send.status === 'pending' && (await waitsForGasAgain(deps, sweep, stored.send))) {
+      return { status: 'awaiting-gas' };
+    }
+    throw error;
+  }
   if (sweep.status !== 'sent') await deps.writes.update(id, { status: 'sent', sweepSendId: send.id });
   return { status: 'sent' };
 }

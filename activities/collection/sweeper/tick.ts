@@ -1,7 +1,8 @@
 /**
  * One tick of a chain's sweeper: plans the wallets credited since the last tick, then moves every open sweep of the
- * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in order, tokens first, the
- * native one last: it takes whatever gas the token sweeps left). The wallets' lanes move in step, and what they do
+ * chain as far as it goes without waiting, all its wallets at once (each wallet's sweeps in flight first, each on its
+ * own; the others once none is in flight, in order, tokens first, the native one last: it takes whatever gas the token
+ * sweeps left). The wallets' lanes move in step, and what they do
  * together goes out together: their reads as one query per step (reads.ts), their sweep writes as one statement per
  * step (writes.ts), their node calls as JSON-RPC batches, their sends as one stored-then-broadcast batch (the sender),
  * their bookings as one ledger transaction (record.ts).
@@ -92,17 +93,26 @@ async function advanceSweep(
   const prepared = await prepareSweep(deps, id); // a planned sweep is priced; any other is read as it is
   if (prepared.status === 'cancelled' || prepared.status === 'confirmed' || prepared.status === 'failed') return 'finished';
   if (prepared.status === 'sent') {
-    if (!(await sweepConfirmed(deps, id))) return 'waiting';
+    const state = await sweepConfirmed(deps, id);
+    if (state === 'pending') return 'waiting';
+    if (state === 'awaiting-gas') return gasWanted(wantGas);
     await record(id);
     return 'recorded';
   }
   if (prepared.needsFunding) {
     const funding = await gasFundingState(deps, id);
-    if (funding === 'queued') wantGas();
-    if (funding !== 'mined') return funding === 'queued' ? 'awaiting-gas' : 'funding-sent';
+    if (funding === 'queued') return gasWanted(wantGas);
+    if (funding !== 'mined') return 'funding-sent';
   }
   const sent = await sendSweep(deps, id);
+  if (sent.status === 'awaiting-gas') return gasWanted(wantGas);
   return sent.status === 'cancelled' ? 'finished' : 'sent';
+}
+
+/** A sweep waiting for the keeper to send its gas: the keeper is woken. */
+function gasWanted(wantGas: () => void): 'awaiting-gas' {
+  wantGas();
+  return 'awaiting-gas';
 }
 
 /**
@@ -136,6 +146,15 @@ function byWallet(sweeps: Sweep[]): Map<string, Sweep[]> {
 /** A wallet's open sweeps in the order they go: tokens first, the native one last (it takes the gas they left). */
 const inSendingOrder = (sweeps: Sweep[]) =>
   [...sweeps].sort((a, b) => Number(a.tokenContract === null) - Number(b.tokenContract === null));
+
+/**
+ * A sweep past its pricing (sending, priced: its transaction signed or about to be; or sent): its gas is counted, and
+ * it goes on whatever the wallet's other sweeps do (its nonce, once stored, comes before any of theirs).
+ */
+const pastPricing = (sweep: Sweep) => sweep.status === 'sent' || (sweep.status === 'sending' && sweep.gasLimit !== null);
+
+/** Whether a step left the sweep done with, so that the wallet's next sweep may be priced. */
+const doneWith = (outcome: Outcome | null): boolean => outcome === 'finished' || outcome === 'recorded';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -234,30 +253,43 @@ export async function sweepTick(
         log.warn({ address, err: messageOf(error) }, 'sweeper: a wallet could not be planned yet');
       }
     }
-    /** Moves the wallet's sweeps on in order; whether one was recorded. */
+    /** Moves one sweep on as far as it goes now; null when it failed (its error is on its record). */
+    const step = async (sweep: Sweep): Promise<Outcome | null> => {
+      try {
+        if (!canMove(sweep, awaited, now) && !(sweep.status === 'funding' && (await fundedSoon(sweep)))) {
+          counts.waiting++;
+          return 'waiting';
+        }
+        let outcome = await advanceSweep(deps, sweep.id, wantGas, record);
+        if ((outcome === 'awaiting-gas' || outcome === 'funding-sent') && (await fundedSoon(sweep))) {
+          outcome = await advanceSweep(deps, sweep.id, wantGas, record);
+        }
+        counts[outcome]++;
+        if (outcome === 'sent' || outcome === 'recorded') timeline.mark(outcome);
+        if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
+        return outcome;
+      } catch (error) {
+        await failed(sweep, error);
+        return null;
+      }
+    };
+    /**
+     * Moves the wallet's sweeps on; whether one was recorded. Those past their pricing go first, each on its own (one
+     * that cannot be mined must not keep the others from being booked); the rest are priced from the wallet's balance,
+     * so only once none of its sweeps is in flight (a token sweep priced while a native one was would count the gas
+     * that one takes), in order: tokens first, the native one last, each once the one before it is done with.
+     */
     const moveOn = async (list: Sweep[]) => {
-      let recorded = false;
-      for (const sweep of inSendingOrder(list)) {
-        try {
-          if (!canMove(sweep, awaited, now) && !(sweep.status === 'funding' && (await fundedSoon(sweep)))) {
-            counts.waiting++;
-            break;
-          }
-          let outcome = await advanceSweep(deps, sweep.id, wantGas, record);
-          if ((outcome === 'awaiting-gas' || outcome === 'funding-sent') && (await fundedSoon(sweep))) {
-            outcome = await advanceSweep(deps, sweep.id, wantGas, record);
-          }
-          counts[outcome]++;
-          if (outcome === 'sent' || outcome === 'recorded') timeline.mark(outcome);
-          recorded ||= outcome === 'recorded';
-          if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
-          if (outcome !== 'finished' && outcome !== 'recorded') break;
-        } catch (error) {
-          await failed(sweep, error);
-          break; // the wallet's later sweeps wait for this one
+      const outcomes: Array<Outcome | null> = [];
+      for (const sweep of inSendingOrder(list.filter(pastPricing))) outcomes.push(await step(sweep));
+      if (outcomes.every(doneWith)) {
+        for (const sweep of inSendingOrder(list.filter((s) => !pastPricing(s)))) {
+          const outcome = await step(sweep);
+          outcomes.push(outcome);
+          if (!doneWith(outcome)) break; // the wallet's later sweeps wait for this one
         }
       }
-      return recorded;
+      return outcomes.some((outcome) => outcome === 'recorded');
     };
     // a wallet is planned only for currencies with no open sweep: what was credited while one was open (a listener
     // catching up credits a wallet's deposits range by range) is planned and moved on once that sweep is recorded

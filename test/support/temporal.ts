@@ -1,16 +1,20 @@
 /**
  * Temporal for workflow tests: the time-skipping test server, the workflow bundle built once per run, a worker run
- * around a test's body, a workflow's runs along its continue-as-new chain, and the recording of histories for the replay
- * test.
+ * around a test's body, a workflow's runs along its continue-as-new chain, a dev server that suggests continuing as new
+ * early, and the recording of histories for the replay test.
  */
 import { writeFile } from 'node:fs/promises';
-import type { Client } from '@temporalio/client';
+import { join } from 'node:path';
+import { Connection, type Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pino from 'pino';
 import { inject } from 'vitest';
-import { searchAttributeDefinitions } from '../../platform/temporal/setup.js';
-import { temporalTestServerPath } from '../../platform/tools.js';
+import { startTemporalDevServer } from '../../platform/embedded/temporal.js';
+import { ensureSearchAttributes, searchAttributeDefinitions } from '../../platform/temporal/setup.js';
+import { temporalCliPath, temporalTestServerPath } from '../../platform/tools.js';
+import { freePort } from './ports.js';
 
 let runtimeInstalled = false;
 
@@ -20,6 +24,36 @@ export function installQuietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
 }
+
+/**
+ * A Temporal dev server of a test file's own whose runs are told to continue as new from their `events`-th history
+ * event (the time-skipping server takes no such setting, and fails a task taking an update while a timer fires), with
+ * a client connection, a worker's connection and the search attributes registered.
+ */
+export async function continueAsNewServer(name: string, events: number) {
+  installQuietRuntime();
+  const port = await freePort();
+  const server = await startTemporalDevServer({
+    cli: temporalCliPath(),
+    port,
+    logFile: join(inject('testDataDir'), `temporal-${name}-${port}.log`),
+    extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${events}`],
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const native = await NativeConnection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default', pino({ level: 'silent' }));
+  return {
+    connection,
+    native,
+    async stop() {
+      await native.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+export type ContinueAsNewServer = Awaited<ReturnType<typeof continueAsNewServer>>;
 
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();

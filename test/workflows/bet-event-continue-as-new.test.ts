@@ -3,11 +3,10 @@
  * events: while it waits for the result (polling) and while it settles (page after page), nothing is lost or redone.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBetActivities } from '../../activities/betting/activities.js';
 import { createNotificationActivities } from '../../activities/notifications/activities.js';
 import { changeBetEvent, insertBetEvent } from '../../services/betting/events-store.js';
@@ -18,49 +17,28 @@ import { LedgerWriter } from '../../services/ledger/writer.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { betEventWorkflowId } from '../../workflows/betting/messages.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../platform/embedded/temporal.js';
-import { ensureSearchAttributes } from '../../platform/temporal/setup.js';
-import { temporalCliPath } from '../../platform/tools.js';
 import { betEventWorkflow } from '../../workflows/betting/workflow.js';
 import { betEventChangedSignal, betSettlementProgressQuery } from '../../workflows/betting/messages.js';
 import { SluiceKind } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { freePort } from '../support/ports.js';
-import { installQuietRuntime, workflowBundle } from '../support/temporal.js';
+import { continueAsNewServer, workflowBundle, type ContinueAsNewServer } from '../support/temporal.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const log = pino({ level: 'silent' });
-let server: TemporalDevServer;
-let connection: Connection;
-let native: NativeConnection;
+let temporal: ContinueAsNewServer;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  installQuietRuntime();
-  const port = await freePort();
-  [server, db] = await Promise.all([
-    startTemporalDevServer({
-      cli: temporalCliPath(),
-      port,
-      logFile: join(inject('testDataDir'), `temporal-continue-as-new-${port}.log`),
-      extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'],
-    }),
-    createTestDatabase(),
-  ]);
-  connection = await Connection.connect({ address: server.address });
-  native = await NativeConnection.connect({ address: server.address });
-  await ensureSearchAttributes(connection, 'default', log);
+  [temporal, db] = await Promise.all([continueAsNewServer('continue-as-new', 40), createTestDatabase()]);
 });
 afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await server?.stop();
+  await temporal?.stop();
   await db?.drop();
 });
 
 describe('betEventWorkflow continuing as new', () => {
   it('carries its progress across runs while waiting and while settling, and pays each bet once', async () => {
-    const client = new Client({ connection });
+    const client = new Client({ connection: temporal.connection });
     const provider = (await insertUser(db.sql, { email: 'lines@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
     const eventId = (
       await insertBetEvent(db.sql, {
@@ -96,7 +74,7 @@ describe('betEventWorkflow continuing as new', () => {
     }
 
     const worker = await Worker.create({
-      connection: native,
+      connection: temporal.native,
       taskQueue: 'bet-can',
       workflowBundle: workflowBundle(),
       activities: {

@@ -5,78 +5,47 @@
  * their late window and settlement are in invoice.test.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoiceActivities } from '../../activities/invoices/activities.js';
-import { startTemporalDevServer, type TemporalDevServer } from '../../platform/embedded/temporal.js';
 import { SluiceKind } from '../../platform/temporal/search-attributes.js';
-import { ensureSearchAttributes } from '../../platform/temporal/setup.js';
-import { temporalCliPath } from '../../platform/tools.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
-import { insertInvoice, invoiceById } from '../../services/invoices/store.js';
+import { invoiceById } from '../../services/invoices/store.js';
+import { insertUsdtInvoice } from '../support/merchant.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { invoiceWorkflowId, markInvoiceUpdate } from '../../workflows/invoices/messages.js';
 import { invoiceWorkflow } from '../../workflows/invoices/workflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { freePort } from '../support/ports.js';
-import { installQuietRuntime, workflowBundle } from '../support/temporal.js';
+import { continueAsNewServer, workflowBundle, type ContinueAsNewServer } from '../support/temporal.js';
 
 const log = pino({ level: 'silent' });
-let server: TemporalDevServer;
-let connection: Connection;
-let native: NativeConnection;
+let temporal: ContinueAsNewServer;
 let db: TestDatabase;
 
 beforeAll(async () => {
-  installQuietRuntime();
-  const port = await freePort();
-  [server, db] = await Promise.all([
-    startTemporalDevServer({
-      cli: temporalCliPath(),
-      port,
-      logFile: join(inject('testDataDir'), `temporal-invoice-continue-as-new-${port}.log`),
-      extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=5'],
-    }),
-    createTestDatabase(),
-  ]);
-  connection = await Connection.connect({ address: server.address });
-  native = await NativeConnection.connect({ address: server.address });
-  await ensureSearchAttributes(connection, 'default', log);
+  [temporal, db] = await Promise.all([continueAsNewServer('invoice-continue-as-new', 5), createTestDatabase()]);
 });
 afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await server?.stop();
+  await temporal?.stop();
   await db?.drop();
 });
 
 describe('invoiceWorkflow continuing as new', () => {
   it('answers every mark sent while it continues as new look after look, and records the first', async () => {
-    const client = new Client({ connection });
+    const client = new Client({ connection: temporal.connection });
     const merchant = (await insertUser(db.sql, { email: 'shop@example.com', passwordHash: 'x', role: 'merchant' }))!.id;
     const operator = (await insertUser(db.sql, { email: 'ops@example.com', passwordHash: 'x', role: 'operator' }))!.id;
     const expiresAt = new Date(Date.now() + 3_600_000);
-    const { invoice } = await insertInvoice(db.sql, {
+    const invoiceId = await insertUsdtInvoice(db.sql, {
       merchantId: merchant,
-      idempotencyKey: null,
-      currency: 'USDT',
-      amount: 100_000_000n,
       acceptedCurrencies: ['USDT'],
-      description: 'order',
-      orderId: null,
-      metadata: {},
-      callbackUrl: null,
-      redirectUrl: null,
-      feePpm: 10_000n,
-      conversionFeePpm: 5_000n,
       expiresAt,
       monitoringUntil: new Date(expiresAt.getTime() + 3_600_000),
     });
     const worker = await Worker.create({
-      connection: native,
+      connection: temporal.native,
       taskQueue: 'invoice-can',
       workflowBundle: workflowBundle(),
       activities: createInvoiceActivities({ sql: db.sql, log, currencies: new CurrencyCatalog(db.sql), prices: null }),
@@ -85,8 +54,8 @@ describe('invoiceWorkflow continuing as new', () => {
       // a look every 20 ms, and a new run after each: a mark ends the wait of a run that would continue as new
       const handle = await client.workflow.start(invoiceWorkflow, {
         taskQueue: 'invoice-can',
-        workflowId: invoiceWorkflowId(invoice.id),
-        args: [{ invoiceId: invoice.id, pollIntervalMs: 20, lateWindowMs: 10_000 }],
+        workflowId: invoiceWorkflowId(invoiceId),
+        args: [{ invoiceId: invoiceId, pollIntervalMs: 20, lateWindowMs: 10_000 }],
         typedSearchAttributes: [{ key: SluiceKind, value: 'invoice' }],
       });
       while ((await handle.describe()).runId === handle.firstExecutionRunId) await sleep(10);
@@ -103,7 +72,7 @@ describe('invoiceWorkflow continuing as new', () => {
       expect(answers).toEqual(['marked_invalid', ...Array(5).fill('the invoice is already marked_invalid')]);
       expect((await handle.result()).status).toBe('marked_invalid');
     });
-    expect(await invoiceById(db.sql, invoice.id)).toMatchObject({
+    expect(await invoiceById(db.sql, invoiceId)).toMatchObject({
       status: 'marked_invalid',
       markedBy: operator,
       markNote: 'mark 0',

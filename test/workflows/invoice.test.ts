@@ -20,7 +20,8 @@ import { recordDeposit } from '../../services/deposits/store.js';
 import { checkout, payFromBalance, type InvoiceDeps } from '../../services/invoices/service.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { PriceSource } from '../../services/invoices/pricing.js';
-import { insertInvoice, invoiceById } from '../../services/invoices/store.js';
+import { invoiceById } from '../../services/invoices/store.js';
+import { insertUsdtInvoice } from '../support/merchant.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { MerchantId, SluiceKind } from '../../platform/temporal/search-attributes.js';
@@ -93,23 +94,12 @@ const newWorker = () =>
 async function newInvoice(): Promise<string> {
   const now = await env.currentTimeMs();
   const expiresAt = new Date(now + 15 * MINUTE);
-  const { invoice } = await insertInvoice(db.sql, {
+  return insertUsdtInvoice(db.sql, {
     merchantId: merchant,
-    idempotencyKey: null,
-    currency: 'USDT',
-    amount: 100_000_000n,
     acceptedCurrencies: ['USDT', 'ETH'],
-    description: 'order',
-    orderId: null,
-    metadata: {},
-    callbackUrl: null,
-    redirectUrl: null,
-    feePpm: 10_000n,
-    conversionFeePpm: 5_000n,
     expiresAt,
     monitoringUntil: new Date(expiresAt.getTime() + 60 * MINUTE),
   });
-  return invoice.id;
 }
 
 const start = (invoiceId: string, input: Partial<InvoiceInput> = {}) =>

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
+import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../domain/nul-characters.js';
 import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
@@ -67,7 +68,7 @@ import { validateDeclaredHeadersByName } from './http/declared-headers.js';
 import { hardening } from './http/hardening.js';
 import { MemoRouter } from './http/memo-router.js';
 import { allowedMethods } from './http/method-not-allowed.js';
-import { jsonBodyMayHoldNul, NUL_CHARACTER_REFUSED, nulCharacterPath } from './http/nul-characters.js';
+import { jsonBodyMayHoldNul } from './http/nul-characters.js';
 import { recordOperatorActions } from './security/operator-actions.js';
 import { securityEventRoutes } from './security/ops-routes.js';
 

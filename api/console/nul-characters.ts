@@ -1,11 +1,11 @@
 /**
- * The console's inputs refused when they hold U+0000, as the API's are (`api/http/nul-characters.ts`): the path (its
+ * The console's inputs refused when they hold U+0000, as the API's are (`domain/nul-characters.ts`): the path (its
  * parameters), the query string and a posted form, checked once before every page, sign-in included, so that no
  * handler reading its own fields can hand one to PostgreSQL.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ErrorCode } from '../../domain/errors.js';
-import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../http/nul-characters.js';
+import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../../domain/nul-characters.js';
 import { ApiError } from '../http/problem.js';
 import type { ConsoleEnv } from './env.js';
 

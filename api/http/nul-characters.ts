@@ -1,45 +1,12 @@
 /**
- * U+0000 in input. PostgreSQL's text cannot hold it (nor jsonb a string with it: "invalid byte sequence for encoding
- * UTF8: 0x00"), so a value carrying one can never be stored, nor even compared in a query. It is refused where input
- * enters, naming the field, for every route at once: the app's validation hook (JSON bodies, forms, query strings,
- * path parameters, declared headers) and the console's middleware (its forms, query strings and paths).
+ * U+0000 in the API's input (`domain/nul-characters.ts`): refused for every route at once by the app's validation hook
+ * (JSON bodies, forms, query strings, path parameters, declared headers) and the console's middleware (its forms,
+ * query strings and paths). This tells the hook when a JSON body needs walking.
  */
 import type { HonoRequest } from 'hono';
 
-export const NUL_CHARACTER_REFUSED = 'must not contain the NUL character (U+0000)';
-
 /** JSON text cannot hold U+0000 itself (JSON.parse refuses the raw control character), only this escape. */
 const JSON_NUL_ESCAPE = '\\u0000';
-
-interface Visit {
-  value: object;
-  key: string;
-  parent: Visit | null;
-}
-
-/**
- * The path to a string in `value`, or a key of an object in it, that holds U+0000 (`['items', '0', 'note']`; `[]` for
- * `value` itself), or null when none does. Iterative, so that no nesting a body can bring overflows the stack.
- */
-export function nulCharacterPath(value: unknown): string[] | null {
-  if (typeof value === 'string') return value.includes('\0') ? [] : null;
-  if (typeof value !== 'object' || value === null) return null;
-  const pending: Visit[] = [{ value, key: '', parent: null }];
-  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
-    for (const key in visit.value) {
-      const child = (visit.value as Record<string, unknown>)[key];
-      if (key.includes('\0') || (typeof child === 'string' && child.includes('\0'))) return [...pathOf(visit), key];
-      if (typeof child === 'object' && child !== null) pending.push({ value: child, key, parent: visit });
-    }
-  }
-  return null;
-}
-
-function pathOf(visit: Visit): string[] {
-  const path: string[] = [];
-  for (let at: Visit | null = visit; at?.parent; at = at.parent) path.push(at.key);
-  return path.reverse();
-}
 
 /**
  * Whether a JSON body may hold U+0000, judged from what hono cached when the body was read: the text the JSON validator

@@ -3,6 +3,7 @@
  * provider's reviews arriving by webhook, which move the account to verified (at the level's number) or rejected.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../../domain/nul-characters.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { KycProviderError, type KycProviderClient } from './provider-client.js';
@@ -106,6 +107,14 @@ function parseEvent(body: string) {
     raw = JSON.parse(body) as Record<string, unknown>;
   } catch {
     throw new DomainError(ErrorCode.MalformedRequest, 'the webhook body is not JSON', [{ path: 'body', message: 'is not JSON' }]);
+  }
+  // the validation hook never sees this body (it is read raw for its signature), and PostgreSQL cannot store U+0000
+  const nul = nulCharacterPath(raw);
+  if (nul !== null) {
+    const path = nul.join('.') || 'body';
+    throw new DomainError(ErrorCode.ValidationFailed, `${path}: ${NUL_CHARACTER_REFUSED}`, [
+      { path, message: NUL_CHARACTER_REFUSED },
+    ]);
   }
   const review = (raw.reviewResult ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : null);

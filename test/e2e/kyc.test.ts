@@ -103,4 +103,23 @@ describe('KYC', () => {
     expect((await stack.api.get('/v1/me', { token: eve.token })).body.verification_level).toBe(2);
     expect((await start(eve.token, { level_name: 'no-such-level' })).status).toBe(400);
   });
+
+  it('refuses a signed webhook holding U+0000 with a 400 naming the field, after its signature, and changes nothing', async () => {
+    const nul = await stack.api.signUp('kyc-nul@example.com');
+    const started = await start(nul.token);
+    const refused = await sumsub.review(started.body.applicant_id, 'RED', { rejectLabels: ['SELFIE\u0000MISMATCH'] });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await refused.json()) as { errors: unknown }).errors).toEqual([
+      { path: 'reviewResult.rejectLabels.0', message: 'must not contain the NUL character (U+0000)' },
+    ]);
+    // unsigned, it is refused for its signature first
+    const body = JSON.stringify({ applicantId: started.body.applicant_id, type: 'applicantReviewed\u0000' });
+    expect(
+      (await sumsub.post(body, { 'x-payload-digest': 'ab'.repeat(32), 'x-payload-digest-alg': 'HMAC_SHA256_HEX' })).status,
+    ).toBe(401);
+    expect((await stack.api.get('/v1/verification', { token: nul.token })).body).toMatchObject({ status: 'pending', level: 0 });
+    expect((await sumsub.review(started.body.applicant_id, 'GREEN')).status).toBe(200); // the next review applies
+    expect((await stack.api.get('/v1/verification', { token: nul.token })).body).toMatchObject({ status: 'verified', level: 1 });
+  });
 });

@@ -1,7 +1,8 @@
 /** U+0000 in input, which PostgreSQL's text cannot hold: where a value holds one, and when a JSON body needs a look. */
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { jsonBodyMayHoldNul, nulCharacterPath } from '../../api/http/nul-characters.js';
+import { jsonBodyMayHoldNul } from '../../api/http/nul-characters.js';
+import { nulCharacterPath } from '../../domain/nul-characters.js';
 
 describe('nulCharacterPath', () => {
   it('names the string or key holding U+0000, as a field path', () => {

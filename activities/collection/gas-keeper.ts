@@ -22,6 +22,7 @@ import {
   gasLimitWithHeadroom,
 } from '../../domain/collection/rules.js';
 import { quoteFees, type FeeQuote } from '../../chains/evm/provider.js';
+import { nativeCurrencyOf } from '../../domain/currencies.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
 import type { FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
@@ -32,6 +33,11 @@ export interface GasKeeperReport {
   address: string;
   /** Wei, decimal digits. */
   balance: string;
+  /**
+   * The chain's native currency as the catalog names it, for alerts to show wei in its scale (absent when the catalog
+   * has none, and from reports recorded before it was added: those alerts show wei).
+   */
+  currency?: string;
   /** Wei the keeper's unmined transactions may still spend. */
   committed: string;
   checkedAt: string;
@@ -126,10 +132,11 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       const address = keeper.address.toLowerCase();
       const open = await evm.sender.reconcile(keeper, { staleAfterMs: evm.resubmitAfterMs, bump: true });
       heartbeat();
-      const [balance, fees, committedBefore] = await Promise.all([
+      const [balance, fees, committedBefore, currencies] = await Promise.all([
         evm.provider.getBalance(keeper.address, 'latest'),
         quoteFees(evm.provider),
         committedByOpenSends(deps.sql, evm.chain, address),
+        deps.currencies.all(),
       ]);
       let available = balance - committedBefore;
 
@@ -165,6 +172,7 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       return {
         address,
         balance: balance.toString(),
+        currency: nativeCurrencyOf(currencies, 'evm')?.code,
         committed: committed.toString(),
         checkedAt: new Date().toISOString(),
         openSends: open.length + affordable.length,

@@ -169,6 +169,7 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     ...common('Gas keeper on evm-1 is below its minimum balance', 'warning'),
     chain: 'evm-1',
     address: '0x52908400098527886E0F7030069857D2E4169EE7',
+    currency: 'ETH',
     balance: '0.12',
     threshold: '0.5',
     queued: 3,

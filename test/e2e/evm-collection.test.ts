@@ -383,6 +383,8 @@ describe('EVM deposits and collection', () => {
       return alerts[0];
     });
     expect(alert).toMatchObject({ severity: 'warning', kind: 'gas_keeper_low' });
+    // in ETH, as GAS_KEEPER_MIN_BALANCE is written, not in wei
+    expect(alert.body).toMatchObject({ currency: 'ETH', balance: '0.000010000000000000', threshold: '0.500000000000000000' });
     const keeper = await eventually('the funding request queued', async () => {
       const view = (await stack.api.get('/v1/ops/gas-keeper', { token: stack.admin.token })).body;
       return view.queued.length === 1 && view;

@@ -338,6 +338,7 @@ describe("a wallet's sweeps, one in flight at a time", () => {
     const fundingKey = `sweep:${CHAIN}:${dropped.id}:funding`;
     const funded: GasKeeperReport = await new MockActivityEnvironment().run(gasKeeperTick, { chain: CHAIN, queue: [] });
     expect(funded.sent).toEqual([fundingKey]);
+    expect(funded.currency).toBe('ETH'); // its low-balance alert shows wei as ETH
     await recordMined(fundingKey);
     expect(await sweepTick(base, { chain: CHAIN, wallets: [] })).toMatchObject({ sent: 1, problems: [] });
     expect(await transferOf(dropped.id)).toEqual([{ txHash: dropped.txHash, broadcastAt: expect.any(Date) }]);

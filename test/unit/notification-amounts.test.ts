@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inMinorUnits, withAmountsWritten } from '../../domain/notifications/amounts.js';
 
-const scales: Record<string, number> = { BTC: 8, USD: 2 };
+const scales: Record<string, number> = { BTC: 8, USD: 2, ETH: 18 };
 const scaleOf = (currency: string) => scales[currency]!;
 
 describe("amounts in workflows' notifications", () => {
@@ -30,6 +30,25 @@ describe("amounts in workflows' notifications", () => {
       },
       note: null,
       other: { minorUnits: '5', currency: 'USD', label: 'x' },
+    });
+  });
+
+  it('writes wei as ETH, beside the fields operators already read (the gas keeper’s and reconciliation’s alerts)', () => {
+    const body = {
+      chain: 'evm-1',
+      currency: 'ETH',
+      balance: inMinorUnits('1500000000000000', 'ETH'),
+      threshold: inMinorUnits('500000000000000000', 'ETH'),
+      queued: 3,
+      drifts: [{ account: 'custody:hot:evm-1', currency: 'ETH', unexplained: inMinorUnits('-250021000000000000', 'ETH') }],
+    };
+    expect(withAmountsWritten(body, scaleOf)).toEqual({
+      chain: 'evm-1',
+      currency: 'ETH',
+      balance: '0.001500000000000000',
+      threshold: '0.500000000000000000',
+      queued: 3,
+      drifts: [{ account: 'custody:hot:evm-1', currency: 'ETH', unexplained: '-0.250021000000000000' }],
     });
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createEvmDepositActivities } from '../../activities/deposits/evm.js';
 import type { GasKeeperReport } from '../../activities/collection/gas-keeper.js';
 import type { NewNotification } from '../../services/notifications/store.js';
+import { inMinorUnits } from '../../domain/notifications/amounts.js';
 import { evmDepositWorkflow } from '../../workflows/deposits/evm/workflow.js';
 import { depositObservedSignal, evmDepositStatusQuery } from '../../workflows/deposits/evm/messages.js';
 import { gasKeeperWorkflow } from '../../workflows/collection/gas-keeper/workflow.js';
@@ -135,6 +136,7 @@ describe('gasKeeperWorkflow', () => {
     const report = (overrides: Partial<GasKeeperReport>): GasKeeperReport => ({
       address: '0xkeeper',
       balance: '1000',
+      currency: 'ETH',
       committed: '0',
       checkedAt: 'now',
       openSends: 0,
@@ -143,11 +145,13 @@ describe('gasKeeperWorkflow', () => {
       settings: { minBalance: '500', maxFunding: '100', pollSeconds: 30 },
       ...overrides,
     });
-    // low on the first two ticks (nothing can be sent), topped up from the third
+    // low on the first two ticks (nothing can be sent), topped up from the third, as a report recorded before the tick
+    // named the native currency
     const activities = {
       async gasKeeperTick(input: { queue: FundingRequest[] }) {
         ticks.push(input.queue);
-        return ticks.length <= 2 ? report({ low: true, balance: '10' }) : report({ sent: input.queue.map((r) => r.requestId) });
+        if (ticks.length <= 2) return report({ low: true, balance: '10' });
+        return report({ sent: input.queue.map((r) => r.requestId), currency: undefined });
       },
       async recordNotification(n: NewNotification) {
         notifications.push(n);
@@ -197,6 +201,18 @@ describe('gasKeeperWorkflow', () => {
     expect(notifications.map((n) => [n.key, n.kind, n.userId])).toEqual([
       ['gas-keeper:evm-31337:low:1', 'gas_keeper_low', null],
       ['gas-keeper:evm-31337:low:1:recovered', 'gas_keeper_recovered', null],
+    ]);
+    // wei named with the native currency, for the recording activity to write in its scale; wei when it is not named
+    expect(notifications.map((n) => n.body)).toEqual([
+      {
+        chain: 'evm-31337',
+        address: '0xkeeper',
+        currency: 'ETH',
+        balance: inMinorUnits('10', 'ETH'),
+        threshold: inMinorUnits('500', 'ETH'),
+        queued: expect.any(Number),
+      },
+      { chain: 'evm-31337', address: '0xkeeper', balance: '1000', threshold: '500' },
     ]);
     expect(ticks.some((queue) => queue.length === 1)).toBe(true);
     await record('gas-keeper', history);

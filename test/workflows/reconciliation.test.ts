@@ -2,6 +2,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inMinorUnits } from '../../domain/notifications/amounts.js';
 import { classifyDrift, reconciliationReport, type ReconciliationReport } from '../../domain/reconciliation/drift.js';
 import type { NewNotification } from '../../services/notifications/store.js';
 import type { ReconciliationRecord } from '../../services/reconciliation/store.js';
@@ -71,9 +72,21 @@ describe('reconciliationWorkflow', () => {
       ['reconciliation_drift', 'critical', null],
       ['custody_below_minimum', 'warning', null],
     ]);
+    // amounts named in minor units with their currency, for the recording activity to write in its scale
     expect(alerts[0]!.body).toEqual({
       reconciliation_id: result.id,
-      drifts: [{ account: 'custody:hot:evm-1', currency: 'ETH', unexplained: '-40' }],
+      drifts: [{ account: 'custody:hot:evm-1', currency: 'ETH', unexplained: inMinorUnits('-40', 'ETH') }],
+    });
+    expect(alerts[1]!.body).toEqual({
+      reconciliation_id: result.id,
+      below: [
+        {
+          target: 'custody:gas-keeper:evm-1',
+          currency: 'ETH',
+          minimum: inMinorUnits('10', 'ETH'),
+          balance: inMinorUnits('3', 'ETH'),
+        },
+      ],
     });
     expect(new Set(alerts.map((a) => a.key)).size).toBe(2);
   });

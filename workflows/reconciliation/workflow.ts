@@ -7,6 +7,7 @@
 import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createNotificationActivities } from '../../activities/notifications/activities.js';
 import type { createReconciliationActivities } from '../../activities/reconciliation/activities.js';
+import { inMinorUnits } from '../../domain/notifications/amounts.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
 import type { ReconciliationInput, ReconciliationResult } from './messages.js';
@@ -36,7 +37,11 @@ export async function reconciliationWorkflow(
       title: `Reconciliation found unexplained drift in ${drifting.map((l) => `${l.account} ${l.currency}`).join(', ')}`,
       body: {
         reconciliation_id: id,
-        drifts: drifting.map((l) => ({ account: l.account, currency: l.currency, unexplained: l.unexplained })),
+        drifts: drifting.map((l) => ({
+          account: l.account,
+          currency: l.currency,
+          unexplained: inMinorUnits(l.unexplained, l.currency),
+        })),
       },
     });
   }
@@ -47,7 +52,14 @@ export async function reconciliationWorkflow(
       kind: 'custody_below_minimum',
       severity: 'warning',
       title: `Below their expected minimum: ${report.belowMinimum.map((b) => `${b.target} ${b.currency}`).join(', ')}`,
-      body: { reconciliation_id: id, below: report.belowMinimum },
+      body: {
+        reconciliation_id: id,
+        below: report.belowMinimum.map((b) => ({
+          ...b,
+          minimum: inMinorUnits(b.minimum, b.currency),
+          balance: inMinorUnits(b.balance, b.currency),
+        })),
+      },
     });
   }
   // recorded last: a result that shows is one whose alerts were raised

@@ -15,8 +15,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createGasKeeperActivities } from '../../../activities/collection/gas-keeper.js';
+import type { createGasKeeperActivities, GasKeeperReport } from '../../../activities/collection/gas-keeper.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
+import { inMinorUnits } from '../../../domain/notifications/amounts.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import {
@@ -101,13 +102,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
         kind: 'gas_keeper_low',
         severity: 'warning',
         title: `Gas keeper on ${input.chain} is below its minimum balance`,
-        body: {
-          chain: input.chain,
-          address: report.address,
-          balance: report.balance,
-          threshold: report.settings.minBalance,
-          queued: state.queue.length,
-        },
+        body: { chain: input.chain, address: report.address, ...balanceOf(report), queued: state.queue.length },
       });
     } else if (!report.low && state.low) {
       state.low = false;
@@ -118,7 +113,7 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
         kind: 'gas_keeper_recovered',
         severity: 'info',
         title: `Gas keeper on ${input.chain} is topped up`,
-        body: { chain: input.chain, address: report.address, balance: report.balance, threshold: report.settings.minBalance },
+        body: { chain: input.chain, address: report.address, ...balanceOf(report) },
       });
     }
     const shown = state.low ? 'low-balance' : 'ok';
@@ -134,4 +129,13 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
     // a new request is served at once; what the balance cannot pay yet waits for the next balance check
     await condition(() => received > heard, `${state.settings.pollSeconds} seconds`);
   }
+}
+
+/**
+ * The keeper's balance and threshold in an alert, named in wei with the native currency for the recording activity to
+ * write in its scale (a report from before the tick named the currency leaves them in wei).
+ */
+function balanceOf({ balance, currency, settings }: GasKeeperReport) {
+  if (currency === undefined) return { balance, threshold: settings.minBalance };
+  return { currency, balance: inMinorUnits(balance, currency), threshold: inMinorUnits(settings.minBalance, currency) };
 }

@@ -365,8 +365,15 @@ describe("a wallet's sweeps, one in flight at a time", () => {
     expect(report.problems).toEqual([
       expect.objectContaining({ sweepId: id, transient: false, error: expect.stringContaining('lacks') }),
     ]);
-    expect(await db.sql`select kind, severity from notifications where key = ${`sweep:${CHAIN}:${id}:short-of-gas`}`).toEqual([
-      { kind: 'evm_sweep_short_of_gas', severity: 'critical' },
+    // what the wallet lacks in ETH, not wei (the stored send moves 1 ETH, plus its gas, from an empty wallet)
+    expect(
+      await db.sql`select kind, severity, body from notifications where key = ${`sweep:${CHAIN}:${id}:short-of-gas`}`,
+    ).toEqual([
+      {
+        kind: 'evm_sweep_short_of_gas',
+        severity: 'critical',
+        body: expect.objectContaining({ currency: 'ETH', gas_currency: 'ETH', lacking: expect.stringMatching(/^1\.\d{18}$/) }),
+      },
     ]);
     await db.sql`update evm_sweeps set status = 'cancelled' where id = ${id}`; // left to no later tick
   });

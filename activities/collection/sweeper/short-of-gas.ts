@@ -12,7 +12,8 @@ import type { Sweep } from '../../../services/collection/sweeps-store.js';
 import { raiseAlert } from '../../../services/notifications/client.js';
 import { gasFundingNeeded, maxTransactionCost } from '../../../domain/collection/rules.js';
 import { ErrorCode } from '../../../domain/errors.js';
-import type { SweepDeps } from './context.js';
+import { formatAmount } from '../../../domain/money.js';
+import { evmCurrencies, type SweepDeps } from './context.js';
 import { fundingKey } from './gas-funding.js';
 
 /**
@@ -54,6 +55,7 @@ export async function waitsForGasAgain(deps: SweepDeps, sweep: Sweep, send: Send
     );
     return true;
   }
+  const { native } = await evmCurrencies(deps);
   await raiseAlert(deps.sql, {
     eventId: `sweep:${sweep.chain}:${sweep.id}:short-of-gas`,
     type: 'other',
@@ -65,7 +67,9 @@ export async function waitsForGasAgain(deps: SweepDeps, sweep: Sweep, send: Send
       address: sweep.address,
       currency: sweep.currency,
       tx_hash: send.attempts[send.attempts.length - 1]!.txHash,
-      lacking_wei: lacking.toString(),
+      // gas is paid in the native currency, whatever the sweep's currency
+      lacking: formatAmount(lacking, native.scale),
+      gas_currency: native.code,
     },
   });
   throw ApplicationFailure.nonRetryable(

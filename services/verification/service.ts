@@ -108,6 +108,11 @@ function parseEvent(body: string) {
   } catch {
     throw new DomainError(ErrorCode.MalformedRequest, 'the webhook body is not JSON', [{ path: 'body', message: 'is not JSON' }]);
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new DomainError(ErrorCode.MalformedRequest, 'the webhook body is not a JSON object', [
+      { path: 'body', message: 'is not a JSON object' },
+    ]);
+  }
   // the validation hook never sees this body (it is read raw for its signature), and PostgreSQL cannot store U+0000
   const nul = nulCharacterPath(raw);
   if (nul !== null) {

@@ -1,4 +1,5 @@
 /** KYC on the real stack against a SumSub double: start, signed webhooks, levels that change limits, forged webhooks. */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fund, startStack, type Stack } from '../support/stack.js';
 import { startSumsubDouble, type SumsubDouble } from '../support/sumsub-double.js';
@@ -121,5 +122,18 @@ describe('KYC', () => {
     expect((await stack.api.get('/v1/verification', { token: nul.token })).body).toMatchObject({ status: 'pending', level: 0 });
     expect((await sumsub.review(started.body.applicant_id, 'GREEN')).status).toBe(200); // the next review applies
     expect((await stack.api.get('/v1/verification', { token: nul.token })).body).toMatchObject({ status: 'verified', level: 1 });
+  });
+
+  it('refuses a signed webhook whose JSON is no object with a 400', async () => {
+    const signed = (body: string) =>
+      sumsub.post(body, {
+        'x-payload-digest': createHmac('sha256', sumsub.webhookSecret).update(body).digest('hex'),
+        'x-payload-digest-alg': 'HMAC_SHA256_HEX',
+      });
+    for (const body of ['null', '[]', '"applicantReviewed"']) {
+      const refused = await signed(body);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { errors: unknown }).errors).toEqual([{ path: 'body', message: 'is not a JSON object' }]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-/** Activities of the invoice workflow: read what was paid, record what the invoice's rule decided. */
+/** Activities of the invoice workflow: read what was paid; decide and record a step under the invoice's row lock. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { InvoiceFacts } from '../../domain/invoices/facts.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
@@ -30,13 +30,9 @@ export function createInvoiceActivities(deps: {
     reviewInvoice: (invoiceId: string): Promise<InvoiceFacts> => orFailure(() => reviewInvoice(deps, invoiceId)),
 
     async recordInvoiceStep(step: InvoiceStep): Promise<InvoiceStatus> {
-      const status = await orFailure(() => recordInvoiceStep(deps.sql, step));
-      if (status === step.to && step.from !== step.to)
-        deps.log.info(
-          { invoice: step.invoiceId, from: step.from, to: step.to, disposed: step.dispose.length },
-          'invoice state recorded',
-        );
-      return status;
+      const { from, to, disposed } = await orFailure(() => recordInvoiceStep(deps, step));
+      if (from !== to) deps.log.info({ invoice: step.invoiceId, from, to, disposed }, 'invoice state recorded');
+      return to;
     },
   };
 }

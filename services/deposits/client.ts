@@ -38,7 +38,7 @@ export { depositVolumeByDay, listDeposits, pendingDepositCount, type DepositFilt
 export { confirmationsOf } from './evm-observations.js';
 export type { Deposit } from './store.js';
 /** Invoices: where an invoice is paid on chain, and the deposits made there (credited to the invoice's account). */
-export { depositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
+export { depositsOfInvoice, recordedDepositsOfInvoice, type InvoiceDeposit } from './invoice-deposits.js';
 export type { InvoiceOwner } from './invoice-destinations.js';
 export type { DepositAddress, DepositAddressProvider } from './addresses.js';
 /** Collection finds whose deposit address a wallet is; reconciliation reads every deposit wallet. */

@@ -20,6 +20,7 @@ import { recordDeposit } from '../../services/deposits/store.js';
 import { checkout, payFromBalance, type InvoiceDeps } from '../../services/invoices/service.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { PriceSource } from '../../services/invoices/pricing.js';
+import { paymentsOf } from '../../services/invoices/payments-store.js';
 import { invoiceById } from '../../services/invoices/store.js';
 import { insertUsdtInvoice } from '../support/merchant.js';
 import { balanceOf } from '../../services/ledger/queries.js';
@@ -82,13 +83,31 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const newWorker = () =>
+const newWorker = (activities = createInvoiceActivities({ ...deps })) =>
   Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: workflowBundle(),
-    activities: createInvoiceActivities({ ...deps }),
+    activities,
   });
+
+/**
+ * The invoice's activities with `payment` committed right after the workflow's second look has read the invoice:
+ * with a poll longer than its life, that is the look at the deadline, so the payment lands between the read that
+ * finds nothing paid and the recording of what that read implies.
+ */
+function payingAfterTheDeadlineRead(payment: () => Promise<unknown>) {
+  const activities = createInvoiceActivities({ ...deps });
+  let looks = 0;
+  return {
+    ...activities,
+    async reviewInvoice(invoiceId: string) {
+      const facts = await activities.reviewInvoice(invoiceId);
+      if (++looks === 2) await payment();
+      return facts;
+    },
+  };
+}
 
 /** A 100 USDT invoice accepting USDT and ETH, expiring 15 minutes after the test server's clock. */
 async function newInvoice(): Promise<string> {
@@ -215,6 +234,46 @@ describe('invoiceWorkflow', () => {
       expect(await handle.result()).toMatchObject({ status: 'settled', finalPayments: 2 });
     });
     expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
+  });
+
+  it('settles with a balance payment committed between its read at the deadline and its recording of that look', async () => {
+    const id = await newInvoice();
+    const payer = await fundedUser(db.sql, 'payer', { USDT: 500_000_000n });
+    const usdt = (await deps.currencies.get('USDT'))!;
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker(
+      payingAfterTheDeadlineRead(() =>
+        payFromBalance(deps, { invoiceId: id, payerId: payer, idempotencyKey: 'at-the-deadline', currency: usdt }),
+      ),
+    );
+    const result = await worker.runUntil(async () =>
+      (await start(id, { pollIntervalMs: 60 * MINUTE, lateWindowMs: MINUTE })).result(),
+    );
+    // the payer was charged before the deadline: the invoice is paid, and its merchant, its callback and its page say so
+    expect(result).toEqual({ status: 'settled', payments: 1, finalPayments: 1 });
+    expect(await posted(userAccountName(payer), 'USDT')).toBe(400_000_000n);
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 99_000_000n);
+    expect(await events(id)).toEqual(['invoice.settled']);
+    expect(await invoiceById(db.sql, id)).toMatchObject({ status: 'settled', settledValue: 100_000_000n });
+    expect((await paymentsOf(db.sql, id)).map((p) => p.disposition)).toEqual(['settlement']);
+  });
+
+  it('settles with a deposit the chain made final between its read at the deadline and its recording of that look', async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker(
+      payingAfterTheDeadlineRead(async () => {
+        const deposit = await depositSeen(id, 'USDT', 100_000_000n);
+        await db.sql`update evm_deposit_observations set state = 'confirmed', confirmations = 12 where deposit_id = ${deposit}`;
+      }),
+    );
+    const result = await worker.runUntil(async () =>
+      (await start(id, { pollIntervalMs: 60 * MINUTE, lateWindowMs: MINUTE })).result(),
+    );
+    expect(result).toEqual({ status: 'settled', payments: 1, finalPayments: 1 });
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 99_000_000n);
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
+    expect((await paymentsOf(db.sql, id)).map((p) => p.disposition)).toEqual(['settlement']);
   });
 
   it('keeps a partial payment left at the deadline (paid_partial), crediting it to the merchant as paid', async () => {

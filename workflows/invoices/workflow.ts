@@ -1,9 +1,10 @@
 /**
  * An invoice (`invoice:<id>`), from its creation to its last payment: it reads what was paid (the record decides;
- * signals only say "look now", and it also looks on a timer), lets the invoice's rule say what to record next, and
- * records it: processing once a payment is seen, settled (or paid_over) once final payments cover it, expired,
- * invalid or paid_partial past its deadline, an operator's mark. After its last state it stays a while for late
- * payments, which go to the merchant as paid_late; one arriving after that starts it again from the stored state.
+ * signals only say "look now", and it also looks on a timer), lets the invoice's rule say whether to record a step, and
+ * has it recorded as the rule decides it again under the invoice's row lock, which payments take too: processing once
+ * a payment is seen, settled (or paid_over) once final payments cover it, expired, invalid or paid_partial past its
+ * deadline, an operator's mark. After its last state it stays a while for late payments, which go to the merchant as
+ * paid_late; one arriving after that starts it again from the stored state.
  */
 import {
   allHandlersFinished,
@@ -83,15 +84,13 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
 
     const mark = marks.pending;
     const refusal = mark ? markRefusal(facts.status, mark.mark) : null;
-    const step = nextStep(facts, Date.now(), mark && !refusal ? mark.mark : null);
+    const allowed = mark && !refusal ? mark : null;
+    const now = Date.now();
+    const step = nextStep(facts, now, allowed?.mark);
     if (step.kind === 'record') {
-      progress.status = await recordInvoiceStep({
-        invoiceId: input.invoiceId,
-        from: facts.status,
-        to: step.status,
-        dispose: step.dispose,
-        markedBy: mark && !refusal ? { operatorId: mark.operatorId, note: mark.note } : null,
-      });
+      // what is recorded is decided again under the invoice's row lock, which payments take too: one paid since this
+      // read counts (a payment's signal alone would come too late, after an expiry recorded from this read)
+      progress.status = await recordInvoiceStep({ invoiceId: input.invoiceId, at: now, mark: allowed });
       upsertSearchAttributes([{ key: SluiceStatus, value: progress.status }]);
     }
     if (mark) {

@@ -9,11 +9,24 @@ import { jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { paymentCursor, paymentPage, PaymentPage, PaymentView, paymentView, TransactionHash, XrplAddress } from './schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
+// plain digits, not z.coerce.number(), which read "0x65" as ledger 101, " 7" as 7, "1e3" as 1000 and "" as tag 0
+const LedgerIndex = z
+  .string()
+  .regex(/^[1-9]\d{0,14}$/, 'must be a ledger index (digits, from 1)')
+  .transform(Number)
+  .openapi({ example: '90000001' });
+const DestinationTag = z
+  .string()
+  .regex(/^\d{1,10}$/, { message: 'must be a destination tag (digits)', abort: true })
+  .refine((tag) => BigInt(tag) <= 4_294_967_295n, 'must be at most 4294967295')
+  .transform(BigInt)
+  .openapi({ example: '1234567' });
+
 const Filters = PageQuery.extend({
   hash: TransactionHash.optional(),
-  ledger_index: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  ledger_index: LedgerIndex.optional(),
   account: XrplAddress.optional().openapi({ description: 'Payments from or to this account' }),
-  destination_tag: z.coerce.number().int().min(0).max(4_294_967_295).optional(),
+  destination_tag: DestinationTag.optional(),
 });
 
 export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -34,7 +47,7 @@ export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
           hash: q.hash,
           ledgerIndex: q.ledger_index,
           account: q.account,
-          destinationTag: q.destination_tag === undefined ? undefined : BigInt(q.destination_tag),
+          destinationTag: q.destination_tag,
         },
         { before: paymentCursor(q.cursor), limit: q.limit + 1 },
       );

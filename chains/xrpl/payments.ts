@@ -91,7 +91,7 @@ export function paymentOf(wire: WireTransaction): XrplPayment | null {
     sourceTag: tagOf(tx.SourceTag, hash),
     result,
     partial,
-    delivered: result === TES_SUCCESS ? deliveredOf(meta, tx, partial, hash) : null,
+    delivered: result === TES_SUCCESS ? deliveredOf(meta, hash) : null,
   };
 }
 
@@ -119,13 +119,13 @@ function tagOf(value: unknown, hash: string): bigint | null {
 }
 
 /**
- * `meta.delivered_amount` is the truth. Servers answer "unavailable" for payments from before 2014 that lack the
- * DeliveredAmount field; a payment without the partial flag delivered exactly its Amount, a partial one is unknown.
+ * `meta.delivered_amount` (or the ledger's own DeliveredAmount) is the truth, never Amount. Servers answer
+ * "unavailable" for payments of ledgers from before DeliveredAmount existed (2014): rippled itself will not take
+ * Amount for them, partial flag or not, and neither do we: unknown, for an operator to look at.
  */
-function deliveredOf(meta: Json, tx: Json, partial: boolean, hash: string): DeliveredAmount | null {
+function deliveredOf(meta: Json, hash: string): DeliveredAmount | null {
   const delivered = meta.delivered_amount ?? meta.DeliveredAmount;
-  if (delivered !== undefined && delivered !== 'unavailable') return amountOf(delivered, hash);
-  return partial ? null : amountOf(tx.DeliverMax ?? tx.Amount, hash);
+  return delivered === undefined || delivered === 'unavailable' ? null : amountOf(delivered, hash);
 }
 
 function amountOf(amount: unknown, hash: string): DeliveredAmount {

@@ -21,6 +21,7 @@ import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows
 import { commitGroups } from '../ledger/journal.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
+import { depositDecisionFor } from '../xrpl-tracking/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
 import { addressUsedBefore, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
 
@@ -83,6 +84,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
 
   const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
   if (previous) return replay(previous);
+  if (currency.network === 'xrpl') await refuseUnattributableDeposit(deps.sql, address, destinationTag, amount);
 
   if (deps.requireVerifiedEmail && !(await userById(deps.sql, userId))?.emailVerified) {
     throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');
@@ -123,6 +125,21 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
   );
   if (!created) return replay((await withdrawalByKey(deps.sql, userId, idempotencyKey))!);
   return { withdrawal: created, replayed: false };
+}
+
+/**
+ * A payout to our own XRPL deposit address is a deposit of whoever holds its tag, credited like any other (the payer's
+ * own tag included, as an EVM payout to a deposit address is). One that would credit nobody (no tag, a tag nobody
+ * holds) is refused: the payer's money would leave their balance and wait for an operator to give it back.
+ */
+async function refuseUnattributableDeposit(db: Db, address: string, destinationTag: bigint | null, amount: bigint) {
+  const decision = await depositDecisionFor(db, { destination: address, destinationTag, drops: amount });
+  if (decision === null || decision.status === 'matched') return;
+  const message =
+    decision.status === 'missing_tag'
+      ? "is required to pay Sluice's own deposit address: it names whose deposit the payment is"
+      : "belongs to nobody at Sluice's own deposit address: the payment would be credited to no one";
+  throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
 }
 
 /** The user's own withdrawal, or NotFound: another user's is never revealed. */

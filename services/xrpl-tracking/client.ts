@@ -23,6 +23,8 @@ import {
 
 /** For an account whose payments the listener must report (a hot wallet's payouts); a no-op if it is already watched. */
 export { watchAccount };
+/** Whether a payment to this address and tag would be a deposit, and whose (a withdrawal asks before it pays). */
+export { depositDecisionFor } from './deposit-decision.js';
 /** Operators' reads: watched accounts and stored payments. */
 export { accountByAddress, listAccounts, type XrplAccount } from './accounts-store.js';
 export {

@@ -149,6 +149,20 @@ describe('bad input', () => {
     expect(answers.filter((a) => a.status !== 400 || a.fields?.join() !== 'cursor')).toEqual([]);
   });
 
+  it('refuses XRPL payment filters that are not plain numbers or hashes, naming the field', async () => {
+    const payments = (query: string) => t.api.get(`/api/transactions?${query}`, { token: t.admin.token });
+    // hexadecimal, exponents, spaces and an empty value were read as numbers (0x65 as ledger 101, "" as tag 0)
+    const refused = {
+      ledger_index: ['0x65', '%20101', '1e3', '', '0', 'abc', '1.5', '101&ledger_index=102', '9'.repeat(16)],
+      destination_tag: ['', '0x10', '1e3', '-1', '4294967296'],
+      hash: ['', 'zz', 'A'.repeat(63), `${'A'.repeat(64)}&hash=${'B'.repeat(64)}`],
+    };
+    for (const [field, values] of Object.entries(refused))
+      for (const value of values) expectProblem(await payments(`${field}=${value}`), 400, 'validation_failed', field);
+    for (const query of ['ledger_index=101', 'destination_tag=0', 'destination_tag=4294967295', `hash=${'a'.repeat(64)}`])
+      expect((await payments(query)).status).toBe(200);
+  });
+
   it('gives business refusals a 422 with a code, and moves nothing', async () => {
     expectProblem(await transfer({ to_user_id: alice.id, currency: 'USD', amount: '1.00' }), 422, 'self_transfer', 'to_user_id');
     expectProblem(

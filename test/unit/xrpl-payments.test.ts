@@ -71,8 +71,8 @@ describe('reading XRPL payments', () => {
       source: 'r3kmLJN5D28dHuH8vZNUZpMC43pEHpaocV',
       destination: 'rLQBHVhFnaC5gLEkgr6HgBJJ3bgeZHg9cj',
       partial: false,
-      // no delivered_amount in this old record and no partial flag: it delivered its Amount
-      delivered: { kind: 'xrp', drops: 10_000_000_000n },
+      // this record of 2013 has no delivered_amount: what arrived is unknown, whatever its Amount says
+      delivered: null,
     });
     expect(payment.closeTime.toISOString()).toBe(new Date((real.close_time + 946_684_800) * 1000).toISOString());
   });
@@ -83,11 +83,12 @@ describe('reading XRPL payments', () => {
       delivered: { kind: 'xrp', drops: 1_000_000n },
     });
     const real = fixture('payment-xrp-38129.json');
-    const v1 = { ...real.tx, date: real.close_time, ledger_index: 38129, meta: real.meta, validated: true };
+    const meta = { ...real.meta, delivered_amount: '2500000' };
+    const v1 = { ...real.tx, date: real.close_time, ledger_index: 38129, meta, validated: true };
     expect(paymentOf(fromTxAnswer(v1))).toMatchObject({
       hash: '3B1A4E1C9BB6A7208EB146BCDB86ECEA6068ED01466D933528CA2B4C64F753EF',
       destination: 'rLQBHVhFnaC5gLEkgr6HgBJJ3bgeZHg9cj',
-      delivered: { kind: 'xrp', drops: 10_000_000_000n },
+      delivered: { kind: 'xrp', drops: 2_500_000n },
     });
     expect(paymentOf(fromTxAnswer({ ...v1, validated: false }))).toBeNull();
   });
@@ -100,17 +101,24 @@ describe('reading XRPL payments', () => {
     expect(payment).toMatchObject({ result: 'tecPATH_DRY', delivered: null, partial: false });
   });
 
-  it('reads destination and source tags; "unavailable" delivered amounts are unknown for partial payments only', () => {
+  it('reads destination and source tags; an "unavailable" delivered amount is unknown, never Amount, partial or not', () => {
     const real = fixture('payment-xrp-38129.json');
     const tx = { ...real.tx, DestinationTag: 4_294_967_295, SourceTag: 7, date: 1, ledger_index: 38129 };
     const unavailable = { ...real.meta, delivered_amount: 'unavailable' };
     expect(paymentOf(fromAccountTxEntry({ tx, meta: unavailable, validated: true }))).toMatchObject({
       destinationTag: 4_294_967_295n,
       sourceTag: 7n,
-      delivered: { kind: 'xrp', drops: 10_000_000_000n },
+      partial: false,
+      delivered: null,
     });
     const partial = { ...tx, Flags: 0x20000 };
     expect(paymentOf(fromAccountTxEntry({ tx: partial, meta: unavailable, validated: true }))!.delivered).toBeNull();
+    // DeliveredAmount, the ledger's own field, counts where the server adds no delivered_amount
+    const recorded = { ...real.meta, DeliveredAmount: '4456' };
+    expect(paymentOf(fromAccountTxEntry({ tx: partial, meta: recorded, validated: true }))!.delivered).toEqual({
+      kind: 'xrp',
+      drops: 4456n,
+    });
   });
 
   it('ignores what is not a validated Payment, and refuses what cannot be read', () => {

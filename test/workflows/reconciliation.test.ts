@@ -1,4 +1,7 @@
-/** The reconciliation workflow's alerts on the time-skipping server, its activities replaced by recorders. */
+/**
+ * The reconciliation workflow's alerts on the time-skipping server, its activities replaced by recorders.
+ * RECORD_HISTORIES=1 records the replay test's history of a run that alerts.
+ */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +10,7 @@ import { classifyDrift, reconciliationReport, type ReconciliationReport } from '
 import type { NewNotification } from '../../services/notifications/store.js';
 import type { ReconciliationRecord } from '../../services/reconciliation/store.js';
 import { reconciliationWorkflow } from '../../workflows/reconciliation/workflow.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -30,7 +33,7 @@ const line = (chain: bigint) =>
     0n,
   );
 
-async function run(report: ReconciliationReport) {
+async function run(report: ReconciliationReport, record?: string) {
   const recorded: ReconciliationRecord[] = [];
   const alerts: NewNotification[] = [];
   const worker = await Worker.create({
@@ -44,13 +47,16 @@ async function run(report: ReconciliationReport) {
       recordNotification: async (n: NewNotification) => void alerts.push(n),
     },
   });
-  const result = await worker.runUntil(
-    env.client.workflow.execute(reconciliationWorkflow, {
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(reconciliationWorkflow, {
       taskQueue: 'reconciliation-test',
       workflowId: 'reconciliation:manual:test',
       args: [{ trigger: 'manual', id: '9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31', requestedBy: undefined }],
-    }),
-  );
+    });
+    const done = await handle.result();
+    if (record) await recordHistory(record, await handle.fetchHistory());
+    return done;
+  });
   return { result, recorded, alerts };
 }
 
@@ -66,7 +72,7 @@ describe('reconciliationWorkflow', () => {
 
   it('alerts operators once per run on unexplained drift and on wallets below their minimum', async () => {
     const below = [{ target: 'custody:gas-keeper:evm-1', currency: 'ETH', minimum: '10', balance: '3' }];
-    const { result, alerts } = await run(reconciliationReport([line(60n)], below));
+    const { result, alerts } = await run(reconciliationReport([line(60n)], below), 'reconciliation');
     expect(result.ok).toBe(false);
     expect(alerts.map((a) => [a.kind, a.severity, a.userId])).toEqual([
       ['reconciliation_drift', 'critical', null],

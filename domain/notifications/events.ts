@@ -181,7 +181,8 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     currencies: 'ETH, USDT',
   },
   reconciliation_drift: {
-    ...common('Unexplained drift on custody:hot:evm-1', 'critical'),
+    ...common('Unexplained ETH drift on custody:hot:evm-1', 'critical'),
+    reconciliation_id: '9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31',
     account: 'custody:hot:evm-1',
     currency: 'ETH',
     drift: '0.01',

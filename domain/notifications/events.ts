@@ -196,10 +196,14 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     reasons: 'above the approval threshold',
   },
   webhook_endpoint_failing: {
-    ...common('Webhook endpoint https://merchant.example/hooks is failing', 'warning'),
+    ...common('Webhook endpoint https://merchant.example/hooks is failing: a delivery failed after its last attempt', 'warning'),
     endpoint: 'https://merchant.example/hooks',
-    failures: 5,
+    failures: 8,
+    // a last attempt that got no answer has no status, and its error instead
     last_status: 500,
+    last_error: null,
+    delivery_id: '31',
+    event_id: 'invoice:9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31:settled',
   },
   report_ready: {
     ...common('Report ledger_entries 2026-11-01 to 2026-12-01 is ready'),

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities } from '../../activities/audit/activities.js';
 import { createReportActivities } from '../../activities/reports/activities.js';
+import { createWebhookActivities } from '../../activities/webhooks/activities.js';
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import { ALERT_EVENTS, TEMPLATE_EVENTS, USER_EVENTS } from '../../domain/notifications/events.js';
 import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
@@ -22,6 +23,7 @@ import {
 import { listTemplates } from '../../services/notifications/templates-store.js';
 import { insertReport, markReportDone } from '../../services/reports/store.js';
 import { rememberSignInIp } from '../../services/users-auth/sign-in-ips.js';
+import { publishEvent } from '../../services/webhooks/client.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertUsdtInvoice } from '../support/merchant.js';
@@ -184,5 +186,23 @@ describe('default templates', () => {
       id: reportId,
     });
     await expectRendersItsTemplates(db.sql, await recorded(`report:${reportId}:ready`));
+  });
+
+  it("render a webhook endpoint's failure with the error of a last attempt that got no answer", async () => {
+    const merchantId = await newUser('merchant');
+    const [endpoint] = await db.sql`
+      insert into webhook_endpoints (merchant_id, url, event_types, secret_sealed)
+      values (${merchantId}, 'https://shop.example/hooks', ${['invoice.settled']}, 'sealed') returning id`;
+    const eventId = `invoice:${randomUUID()}:settled`;
+    await publishEvent(db.sql, { id: eventId, merchantId, type: 'invoice.settled', data: {} });
+    const [delivery] = await db.sql`select id from webhook_deliveries where event_id = ${eventId}`;
+    // disabled before its attempt: nothing is posted, and the attempt records an error and no status
+    await db.sql`update webhook_endpoints set enabled = false where id = ${endpoint!.id}`;
+    const webhooks = createWebhookActivities({ sql: db.sql, log, key: Buffer.alloc(32), allowPrivateTargets: false });
+    const deliveryId = String(delivery!.id);
+    expect(await webhooks.attemptWebhookDelivery({ deliveryId, attempt: 1, retryInMs: null })).toBe('failed');
+    const failing = await recorded(`webhook-delivery:${deliveryId}:failed`);
+    expect(failing.body).toMatchObject({ last_status: null, last_error: 'the endpoint is disabled or deleted' });
+    await expectRendersItsTemplates(db.sql, failing);
   });
 });

@@ -114,6 +114,7 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     fee: '1.00',
     released: null,
     tx_hash: '0x88df016429689c079f3b2f6ad39fa052532c56795b733da78a91ebe6a713944b',
+    address: '0x52908400098527886E0F7030069857D2E4169EE7',
   },
   invoice_paid: {
     ...common('Invoice INV-1001 paid'),
@@ -193,7 +194,8 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     withdrawal_id: '7',
     currency: 'USDT',
     amount: '25000.00',
-    reasons: 'above the approval threshold',
+    // why it needs approval, as the withdrawal's `approval_reasons` name it
+    reasons: 'new_address, amount',
   },
   webhook_endpoint_failing: {
     ...common('Webhook endpoint https://merchant.example/hooks is failing: a delivery failed after its last attempt', 'warning'),

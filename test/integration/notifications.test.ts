@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities } from '../../activities/audit/activities.js';
 import { createReportActivities } from '../../activities/reports/activities.js';
 import { createWebhookActivities } from '../../activities/webhooks/activities.js';
+import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import { ALERT_EVENTS, TEMPLATE_EVENTS, USER_EVENTS } from '../../domain/notifications/events.js';
 import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { publishInvoiceEvent } from '../../services/invoices/events.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
 import { invoiceById } from '../../services/invoices/store.js';
 import { dispatchNotifications } from '../../services/notifications/dispatcher.js';
 import { sampleEvent } from '../../services/notifications/render.js';
@@ -204,5 +206,28 @@ describe('default templates', () => {
     const failing = await recorded(`webhook-delivery:${deliveryId}:failed`);
     expect(failing.body).toMatchObject({ last_status: null, last_error: 'the endpoint is disabled or deleted' });
     await expectRendersItsTemplates(db.sql, failing);
+  });
+
+  it("render a withdrawal's end and its wait for an operator's approval as their code records them", async () => {
+    const withdrawals = createWithdrawalActivities({
+      sql: db.sql,
+      ledger: new LedgerWriter(db.sql),
+      mailer: null,
+      telegram: null,
+      withdrawalProviders: new Map(),
+      keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
+      log,
+    });
+    const [row] = await db.sql`
+      insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status,
+                               approval_required, approval_reasons, counters)
+      values (${await newUser()}, 'w1', 'XRP', 12500000, 100000, 'rDESTINATION', 7, 'queued', true,
+              ${['new_address', 'amount']}, '[]')
+      returning id`;
+    const id = String(row!.id);
+    await withdrawals.recordWithdrawalStatus({ id, status: 'awaiting_approval' });
+    await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:awaiting_approval`));
+    await withdrawals.notifyWithdrawal({ id, event: 'rejected' });
+    await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:rejected`));
   });
 });

@@ -114,6 +114,7 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     fee: '1.00',
     released: null,
     tx_hash: '0x88df016429689c079f3b2f6ad39fa052532c56795b733da78a91ebe6a713944b',
+    address: '0x52908400098527886E0F7030069857D2E4169EE7',
   },
   invoice_paid: {
     ...common('Invoice INV-1001 paid'),
@@ -181,7 +182,8 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     currencies: 'ETH, USDT',
   },
   reconciliation_drift: {
-    ...common('Unexplained drift on custody:hot:evm-1', 'critical'),
+    ...common('Unexplained ETH drift on custody:hot:evm-1', 'critical'),
+    reconciliation_id: '9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31',
     account: 'custody:hot:evm-1',
     currency: 'ETH',
     drift: '0.01',
@@ -192,13 +194,18 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     withdrawal_id: '7',
     currency: 'USDT',
     amount: '25000.00',
-    reasons: 'above the approval threshold',
+    // why it needs approval, as the withdrawal's `approval_reasons` name it
+    reasons: 'new_address, amount',
   },
   webhook_endpoint_failing: {
-    ...common('Webhook endpoint https://merchant.example/hooks is failing', 'warning'),
+    ...common('Webhook endpoint https://merchant.example/hooks is failing: a delivery failed after its last attempt', 'warning'),
     endpoint: 'https://merchant.example/hooks',
-    failures: 5,
+    failures: 8,
+    // a last attempt that got no answer has no status, and its error instead
     last_status: 500,
+    last_error: null,
+    delivery_id: '31',
+    event_id: 'invoice:9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31:settled',
   },
   report_ready: {
     ...common('Report ledger_entries 2026-11-01 to 2026-12-01 is ready'),

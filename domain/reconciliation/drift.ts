@@ -41,6 +41,8 @@ export interface DriftLine {
   unexplained: string;
   /** |unexplained| is above the currency's threshold. */
   alert: boolean;
+  /** That threshold, carried for the alert (absent from lines computed before it was). */
+  threshold?: string;
 }
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
@@ -60,6 +62,7 @@ export function classifyDrift(position: CustodyPosition, threshold: bigint): Dri
     unswept: position.unswept.toString(),
     unexplained: unexplained.toString(),
     alert: abs(unexplained) > threshold,
+    threshold: threshold.toString(),
   };
 }
 

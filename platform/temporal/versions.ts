@@ -46,6 +46,11 @@ export const CHANGE_IDS = [
    * long, resuming at that wait: its 30-second looks (11 events each) passed the 50K-event limit in 38 hours.
    */
   'withdrawal-continues-as-new',
+  /**
+   * Reconciliation raises one `reconciliation_drift` alert per drifting account and currency, with the flat fields its
+   * sample and templates name: one per run with a `drifts` list rendered the templates' placeholders blank.
+   */
+  'reconciliation-drift-alert-per-line',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

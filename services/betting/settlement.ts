@@ -148,7 +148,8 @@ function settledNotice(
     data: {
       bet_id: bet.betId,
       event_id: bet.eventId,
-      event_title: eventTitle,
+      // an event may have no title; its templates show this one then, where they would show nothing
+      event_title: eventTitle ?? `Event #${bet.eventId}`,
       status: settlement.status,
       currency: bet.currency,
       stake: formatAmount(bet.amount, bet.scale),

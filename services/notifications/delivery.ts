@@ -11,7 +11,7 @@ import { alertRouteById } from './alert-routes-store.js';
 import { broadcastById } from './broadcasts-store.js';
 import { PermanentSendError, sendOnChannel, type ChannelClients } from './channels.js';
 import { claimDelivery, markDeliveryAttemptFailed, markDeliverySent, type DeliveryRow } from './deliveries-store.js';
-import { renderTemplate, type TemplateText } from './render.js';
+import { notificationEvent, renderTemplate, type TemplateText } from './render.js';
 import { notificationById } from './store.js';
 import { templateFor } from './templates-store.js';
 
@@ -65,8 +65,7 @@ async function eventOf(db: Db, d: DeliveryRow): Promise<Record<string, unknown>>
     const b = (await broadcastById(db, d.broadcastId))!;
     return { kind: 'broadcast', severity: 'info', title: b.title, message: b.message };
   }
-  const n = (await notificationById(db, d.notificationId!))!;
-  return { ...n.body, kind: n.kind, title: n.title, severity: n.severity };
+  return notificationEvent((await notificationById(db, d.notificationId!))!);
 }
 
 async function render(db: Db, d: DeliveryRow, event: Record<string, unknown>): Promise<TemplateText> {

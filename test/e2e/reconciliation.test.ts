@@ -195,11 +195,16 @@ describe('reconciliation of custody with the chain', () => {
       type Alert = { kind: string; body: Record<string, unknown> };
       const alerts: Alert[] = (await stack.api.get('/v1/ops/alerts', ops())).body.data;
       expect(alerts.map((a) => a.kind)).toEqual(expect.arrayContaining(['reconciliation_drift', 'custody_below_minimum']));
-      // their amounts in ETH, as the run's own report shows them, not in wei
+      // their amounts in ETH, as the run's own report shows them, not in wei; the drift's alert is its line's, with the
+      // flat fields its templates render
       const alertOf = (kind: string) => alerts.find((a) => a.kind === kind && a.body.reconciliation_id === result.id)!;
-      expect(alertOf('reconciliation_drift').body.drifts).toEqual([
-        { account: `custody:hot:${CHAIN}`, currency: 'ETH', unexplained: formatAmount(-lost, 18) },
-      ]);
+      expect(alertOf('reconciliation_drift').body).toEqual({
+        reconciliation_id: result.id,
+        account: `custody:hot:${CHAIN}`,
+        currency: 'ETH',
+        drift: formatAmount(-lost, 18),
+        threshold: formatAmount(0n, 18),
+      });
       expect(alertOf('custody_below_minimum').body.below).toEqual(result.below_minimum);
       expect((await stack.api.get('/v1/ops/reconciliations/00000000-0000-4000-8000-000000000000', ops())).status).toBe(404);
 

@@ -16,6 +16,7 @@ import { HOUSE_ACCOUNT } from '../../domain/betting/bets.js';
 import { createSql } from '../../platform/db/client.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { expectRendersItsTemplates } from '../support/notification-templates.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
 
 let db: TestDatabase;
@@ -33,9 +34,12 @@ function fundedUser(amount: bigint, currency = 'USD'): Promise<string> {
   return fundUser(db.sql, 'bettor', { [currency]: amount });
 }
 
-async function newEvent(coefficient = 185n, deadline = new Date(Date.now() + 3_600_000)): Promise<string> {
-  return (await insertBetEvent(db.sql, { title: 'match', coefficient, deadline, createdBy: provider, idempotencyKey: null }))
-    .event.id;
+async function newEvent(
+  coefficient = 185n,
+  deadline = new Date(Date.now() + 3_600_000),
+  title: string | null = 'match',
+): Promise<string> {
+  return (await insertBetEvent(db.sql, { title, coefficient, deadline, createdBy: provider, idempotencyKey: null })).event.id;
 }
 
 const available = async (userId: string, currency = 'USD') =>
@@ -328,7 +332,7 @@ describe('settling an event', () => {
   });
 
   it('refunds every stake of a cancelled event and gives the house every stake of a lost one', async () => {
-    const cancelled = await newEvent();
+    const cancelled = await newEvent(185n, undefined, null); // a line provider may give an event no title
     const lost = await newEvent();
     const userId = await fundedUser(1_000_000n, 'USDT'); // 1 USDT
     expect((await placer.place(bet(userId, cancelled, 250_000n, 'u1', 'USDT'))).ok).toBe(true);
@@ -350,6 +354,9 @@ describe('settling an event', () => {
       ],
     });
     expect(refunds.tally).toEqual(await tallyBets(db.sql, cancelled));
+    const [refunded] = await notificationsFor(db.sql, userId, { limit: 1, kind: 'bet_settled' });
+    expect(refunded!.body).toMatchObject({ status: 'refunded', event_title: `Event #${cancelled}` });
+    await expectRendersItsTemplates(db.sql, refunded!);
     expect(await available(other)).toEqual({ posted: 500n, pending: 0n, available: 500n });
     expect((await settleAll(lost)).tally).toMatchObject({
       lost: 1,

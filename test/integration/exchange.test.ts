@@ -17,6 +17,7 @@ import { notificationsFor } from '../../services/notifications/store.js';
 import { pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
+import { expectRendersItsTemplates } from '../support/notification-templates.js';
 
 const log = pino({ level: 'silent' });
 let db: TestDatabase;
@@ -89,13 +90,15 @@ describe('placing and matching orders', () => {
     expect(trades[0]).toMatchObject({ price: 50_000n * USDT, amount: BTC / 20n, buyerFee: 10_000n, sellerFee: 2_500_000n });
     expect((await balanceOf(db.sql, feeAccount('USDT'), 'USDT')).creditsPosted).toBeGreaterThanOrEqual(2_500_000n);
     // the filled order's owner is told, once, in the settlement's transaction; the partly filled one is not yet
-    expect(await notificationsFor(db.sql, buyer, { limit: 10, kind: 'order_filled' })).toMatchObject([
+    const filled = await notificationsFor(db.sql, buyer, { limit: 10, kind: 'order_filled' });
+    expect(filled).toMatchObject([
       {
         key: `order:${bid.order.id}:filled`,
         title: `Your buy order on BTC-USDT was filled`,
         body: { order_id: String(bid.order.id), pair: 'BTC-USDT', side: 'buy', quantity: '0.05', price: '50000' },
       },
     ]);
+    await expectRendersItsTemplates(db.sql, filled[0]!);
     expect(await notificationsFor(db.sql, seller, { limit: 10, kind: 'order_filled' })).toEqual([]);
   });
 
@@ -189,6 +192,10 @@ describe('placing and matching orders', () => {
         severity: 'warning',
         body: { pair: 'BTC-USDT', side: 'buy', currency: 'USDT', needed: '100' },
       }),
+    );
+    await expectRendersItsTemplates(
+      db.sql,
+      notes.find((n) => n.kind === 'order_refused')!,
     );
   });
 

@@ -1,10 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditActivities } from '../../activities/audit/activities.js';
+import { createReportActivities } from '../../activities/reports/activities.js';
+import { createWebhookActivities } from '../../activities/webhooks/activities.js';
+import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
+import { depositWorkflowId } from '../../domain/deposits/credit.js';
+import { ALERT_EVENTS, TEMPLATE_EVENTS, USER_EVENTS } from '../../domain/notifications/events.js';
+import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { publishInvoiceEvent } from '../../services/invoices/events.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+import { invoiceById } from '../../services/invoices/store.js';
 import { dispatchNotifications } from '../../services/notifications/dispatcher.js';
-import { markRead, notificationsFor, notify, notifyMany } from '../../services/notifications/store.js';
+import { sampleEvent } from '../../services/notifications/render.js';
+import {
+  markRead,
+  notificationById,
+  notificationsFor,
+  notify,
+  notifyMany,
+  type Notification,
+} from '../../services/notifications/store.js';
+import { listTemplates } from '../../services/notifications/templates-store.js';
+import { insertReport, markReportDone } from '../../services/reports/store.js';
+import { rememberSignInIp } from '../../services/users-auth/sign-in-ips.js';
+import { publishEvent } from '../../services/webhooks/client.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertUsdtInvoice } from '../support/merchant.js';
+import { expectRendersItsTemplates, renderDefaultTemplates } from '../support/notification-templates.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -71,5 +96,138 @@ describe('notifications', () => {
     expect(await dispatchNotifications(deps)).toBe(3);
     expect(await db.sql`select * from notifications_outbox`).toEqual([]);
     expect(await dispatchNotifications(deps)).toBe(0);
+  });
+});
+
+/**
+ * The default templates (as the migrations leave them) against the events they render: each type's sample, and what
+ * each kind's own code records (the kinds recorded deep in a feature's flow are checked in that feature's test with
+ * the same helper: order_filled and order_refused in exchange.test.ts, trigger_failed in trigger-refused.test.ts,
+ * bet_settled in betting.test.ts; the workflows' gas_keeper_low and reconciliation_drift against their sample's fields).
+ */
+describe('default templates', () => {
+  const log = pino({ level: 'silent' });
+  const newUser = async (role: 'user' | 'merchant' = 'user') =>
+    (await insertUser(db.sql, { email: `${randomUUID()}@example.com`, passwordHash: 'x', role }))!.id;
+  const recorded = async (key: string): Promise<Notification> => {
+    const [row] = await db.sql`select id from notifications where key = ${key}`;
+    expect(row, `notification ${key}`).toBeDefined();
+    return (await notificationById(db.sql, String(row!.id)))!;
+  };
+
+  it("exist for every channel a type is delivered on, and render the type's sample with no placeholder blank", async () => {
+    const templates = await listTemplates(db.sql);
+    for (const t of templates) expect(TEMPLATE_EVENTS).toContain(t.eventType);
+    const channelsOf = (type: string) => templates.filter((t) => t.eventType === type).map((t) => t.channel);
+    for (const type of USER_EVENTS) expect(channelsOf(type), type).toEqual(expect.arrayContaining(['email', 'telegram']));
+    for (const type of ALERT_EVENTS) expect(channelsOf(type), type).toEqual(expect.arrayContaining(['slack', 'telegram']));
+    for (const type of TEMPLATE_EVENTS)
+      for (const { channel, blank } of await renderDefaultTemplates(db.sql, type, sampleEvent(type)))
+        expect(blank, `${type} ${channel}`).toEqual([]);
+  });
+
+  it('render a credited deposit, a paid invoice and a sign-in from a new address as their code records them', async () => {
+    const userId = await newUser();
+    const deposit = await recordDeposit(db.sql, {
+      userId,
+      currency: 'XRP',
+      amount: 25_000_000n,
+      chain: 'xrpl',
+      txHash: 'CC',
+      eventIndex: 0,
+      address: 'rDEPOSIT',
+      destinationTag: 42n,
+      workflowId: depositWorkflowId('xrpl', 'CC', 0),
+    });
+    await creditDeposit(db.sql, deposit.id);
+    await expectRendersItsTemplates(db.sql, await recorded(`${deposit.workflowId}:credited`));
+
+    const merchantId = await newUser('merchant');
+    const invoiceId = await insertUsdtInvoice(db.sql, {
+      merchantId,
+      acceptedCurrencies: ['USDT'],
+      expiresAt: new Date(Date.now() + 3_600_000),
+      monitoringUntil: new Date(Date.now() + 7_200_000),
+    });
+    const invoice = (await invoiceById(db.sql, invoiceId))!;
+    await db.sql.begin((tx) => publishInvoiceEvent(tx, { ...invoice, status: 'settled' }));
+    await expectRendersItsTemplates(db.sql, await recorded(`invoice:${invoiceId}:settled`));
+
+    await rememberSignInIp(db.sql, userId, { ip: '203.0.113.7' });
+    await rememberSignInIp(db.sql, userId, { ip: '203.0.113.8' });
+    await expectRendersItsTemplates(db.sql, await recorded(`login-new-ip:${userId}:203.0.113.8`));
+  });
+
+  it('render an audit that found drift and a finished report as their code records them', async () => {
+    const auditId = randomUUID();
+    await createAuditActivities({ sql: db.sql, log }).recordAudit({
+      id: auditId,
+      workflowId: `ledger-audit:${auditId}`,
+      trigger: 'manual',
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      ok: false,
+      accountsChecked: 1,
+      transfersChecked: 0,
+      currencies: [{ currency: 'EUR', accounts: 1, postedSum: '7', pendingDebits: '0', pendingCredits: '0', balanced: false }],
+      drifts: [{ account: 'user:a', currency: 'EUR', field: 'debitsPosted', stored: '7', journal: '0' }],
+    });
+    await expectRendersItsTemplates(db.sql, await recorded(`audit:${auditId}:drift`));
+
+    const reportId = randomUUID();
+    await insertReport(db.sql, {
+      id: reportId,
+      type: 'ledger_entries',
+      format: 'csv',
+      period: { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' },
+      workflowId: `report:${reportId}`,
+      emailTo: null,
+    });
+    await markReportDone(db.sql, reportId, { rows: 12, bytes: 1_024 });
+    await createReportActivities({ sql: db.sql, log, mailer: null, publicUrl: 'https://sluice.example' }).announceReport({
+      id: reportId,
+    });
+    await expectRendersItsTemplates(db.sql, await recorded(`report:${reportId}:ready`));
+  });
+
+  it("render a webhook endpoint's failure with the error of a last attempt that got no answer", async () => {
+    const merchantId = await newUser('merchant');
+    const [endpoint] = await db.sql`
+      insert into webhook_endpoints (merchant_id, url, event_types, secret_sealed)
+      values (${merchantId}, 'https://shop.example/hooks', ${['invoice.settled']}, 'sealed') returning id`;
+    const eventId = `invoice:${randomUUID()}:settled`;
+    await publishEvent(db.sql, { id: eventId, merchantId, type: 'invoice.settled', data: {} });
+    const [delivery] = await db.sql`select id from webhook_deliveries where event_id = ${eventId}`;
+    // disabled before its attempt: nothing is posted, and the attempt records an error and no status
+    await db.sql`update webhook_endpoints set enabled = false where id = ${endpoint!.id}`;
+    const webhooks = createWebhookActivities({ sql: db.sql, log, key: Buffer.alloc(32), allowPrivateTargets: false });
+    const deliveryId = String(delivery!.id);
+    expect(await webhooks.attemptWebhookDelivery({ deliveryId, attempt: 1, retryInMs: null })).toBe('failed');
+    const failing = await recorded(`webhook-delivery:${deliveryId}:failed`);
+    expect(failing.body).toMatchObject({ last_status: null, last_error: 'the endpoint is disabled or deleted' });
+    await expectRendersItsTemplates(db.sql, failing);
+  });
+
+  it("render a withdrawal's end and its wait for an operator's approval as their code records them", async () => {
+    const withdrawals = createWithdrawalActivities({
+      sql: db.sql,
+      ledger: new LedgerWriter(db.sql),
+      mailer: null,
+      telegram: null,
+      withdrawalProviders: new Map(),
+      keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
+      log,
+    });
+    const [row] = await db.sql`
+      insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status,
+                               approval_required, approval_reasons, counters)
+      values (${await newUser()}, 'w1', 'XRP', 12500000, 100000, 'rDESTINATION', 7, 'queued', true,
+              ${['new_address', 'amount']}, '[]')
+      returning id`;
+    const id = String(row!.id);
+    await withdrawals.recordWithdrawalStatus({ id, status: 'awaiting_approval' });
+    await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:awaiting_approval`));
+    await withdrawals.notifyWithdrawal({ id, event: 'rejected' });
+    await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:rejected`));
   });
 });

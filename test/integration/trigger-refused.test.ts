@@ -18,6 +18,7 @@ import { notificationsFor } from '../../services/notifications/store.js';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser } from '../support/funded-user.js';
+import { expectRendersItsTemplates } from '../support/notification-templates.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 
 const log = pino({ level: 'silent' });
@@ -121,6 +122,7 @@ async function expectFailed(trigger: { id: string }, userId: string, reason: Err
   expect(await btc(userId)).toEqual({ posted: funded, pending: 0n, available: funded });
   const notes = await notificationsFor(db.sql, userId, { limit: 10 });
   expect(notes).toMatchObject([{ kind: 'trigger_failed', severity: 'warning', body: { reason, trigger_id: trigger.id } }]);
+  await expectRendersItsTemplates(db.sql, notes[0]!);
   await waitUntil('its workflow told', async () => {
     if (!failedSignals.some((s) => s.triggerId === Number(trigger.id))) throw new Error('not signalled');
   });

@@ -50,7 +50,7 @@ describe('drift classification', () => {
     const taken = position({ ledger: 1_000n, chain: 740n, inFlight: -10n, awaitingConfirmations: 0n });
     expect(classifyDrift(taken, 0n)).toMatchObject({ drift: '-260', unexplained: '-250', alert: true });
     expect(classifyDrift(taken, 250n).alert).toBe(false);
-    expect(classifyDrift(taken, 249n).alert).toBe(true);
+    expect(classifyDrift(taken, 249n)).toMatchObject({ alert: true, threshold: '249' }); // carried for the alert
     const extra = position({ ledger: 0n, chain: 5n });
     expect(classifyDrift(extra, 4n)).toMatchObject({ unexplained: '5', alert: true });
   });

@@ -20,6 +20,7 @@ import {
   gasKeeperStatusQuery,
   type FundingRequest,
 } from '../../workflows/collection/gas-keeper/messages.js';
+import { sampleFields } from '../support/notification-templates.js';
 import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -214,6 +215,8 @@ describe('gasKeeperWorkflow', () => {
       },
       { chain: 'evm-31337', address: '0xkeeper', balance: '1000', threshold: '500' },
     ]);
+    // the low alert has the fields of its type's sample, which its templates are written against
+    expect(Object.keys(notifications[0]!.body!).sort()).toEqual(sampleFields('gas_keeper_low'));
     expect(ticks.some((queue) => queue.length === 1)).toBe(true);
     await record('gas-keeper', history);
   });

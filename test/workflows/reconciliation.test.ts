@@ -1,4 +1,7 @@
-/** The reconciliation workflow's alerts on the time-skipping server, its activities replaced by recorders. */
+/**
+ * The reconciliation workflow's alerts on the time-skipping server, its activities replaced by recorders.
+ * RECORD_HISTORIES=1 records the replay test's history of a run that alerts.
+ */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +10,8 @@ import { classifyDrift, reconciliationReport, type ReconciliationReport } from '
 import type { NewNotification } from '../../services/notifications/store.js';
 import type { ReconciliationRecord } from '../../services/reconciliation/store.js';
 import { reconciliationWorkflow } from '../../workflows/reconciliation/workflow.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { sampleFields } from '../support/notification-templates.js';
+import { recordHistory, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -15,22 +19,13 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-const line = (chain: bigint) =>
+const line = (chain: bigint, { account = 'custody:hot:evm-1', currency = 'ETH', threshold = 0n } = {}) =>
   classifyDrift(
-    {
-      account: 'custody:hot:evm-1',
-      currency: 'ETH',
-      ledger: 100n,
-      chain,
-      inFlight: 0n,
-      awaitingConfirmations: 0n,
-      held: 0n,
-      unswept: 0n,
-    },
-    0n,
+    { account, currency, ledger: 100n, chain, inFlight: 0n, awaitingConfirmations: 0n, held: 0n, unswept: 0n },
+    threshold,
   );
 
-async function run(report: ReconciliationReport) {
+async function run(report: ReconciliationReport, record?: string) {
   const recorded: ReconciliationRecord[] = [];
   const alerts: NewNotification[] = [];
   const worker = await Worker.create({
@@ -44,13 +39,16 @@ async function run(report: ReconciliationReport) {
       recordNotification: async (n: NewNotification) => void alerts.push(n),
     },
   });
-  const result = await worker.runUntil(
-    env.client.workflow.execute(reconciliationWorkflow, {
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(reconciliationWorkflow, {
       taskQueue: 'reconciliation-test',
       workflowId: 'reconciliation:manual:test',
       args: [{ trigger: 'manual', id: '9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31', requestedBy: undefined }],
-    }),
-  );
+    });
+    const done = await handle.result();
+    if (record) await recordHistory(record, await handle.fetchHistory());
+    return done;
+  });
   return { result, recorded, alerts };
 }
 
@@ -64,20 +62,41 @@ describe('reconciliationWorkflow', () => {
     expect(alerts).toEqual([]);
   });
 
-  it('alerts operators once per run on unexplained drift and on wallets below their minimum', async () => {
+  it('alerts operators once per drifting account and currency, and once per run on wallets below their minimum', async () => {
     const below = [{ target: 'custody:gas-keeper:evm-1', currency: 'ETH', minimum: '10', balance: '3' }];
-    const { result, alerts } = await run(reconciliationReport([line(60n)], below));
+    const lines = [
+      line(60n),
+      line(100n, { account: 'custody:cold:evm-1' }),
+      line(70n, { account: 'custody:hot:evm-1', currency: 'USDT', threshold: 20n }),
+    ];
+    const { result, alerts } = await run(reconciliationReport(lines, below), 'reconciliation-drift-alert-per-line');
     expect(result.ok).toBe(false);
-    expect(alerts.map((a) => [a.kind, a.severity, a.userId])).toEqual([
-      ['reconciliation_drift', 'critical', null],
-      ['custody_below_minimum', 'warning', null],
+    const drifts = alerts.filter((a) => a.kind === 'reconciliation_drift').sort((a, b) => a.title.localeCompare(b.title));
+    expect(drifts.map((a) => [a.title, a.severity, a.userId])).toEqual([
+      ['Unexplained ETH drift on custody:hot:evm-1', 'critical', null],
+      ['Unexplained USDT drift on custody:hot:evm-1', 'critical', null],
     ]);
-    // amounts named in minor units with their currency, for the recording activity to write in its scale
-    expect(alerts[0]!.body).toEqual({
-      reconciliation_id: result.id,
-      drifts: [{ account: 'custody:hot:evm-1', currency: 'ETH', unexplained: inMinorUnits('-40', 'ETH') }],
-    });
-    expect(alerts[1]!.body).toEqual({
+    // the flat fields of the type's sample and templates, amounts named in minor units with their currency for the
+    // recording activity to write in its scale
+    expect(drifts.map((a) => a.body)).toEqual([
+      {
+        reconciliation_id: result.id,
+        account: 'custody:hot:evm-1',
+        currency: 'ETH',
+        drift: inMinorUnits('-40', 'ETH'),
+        threshold: inMinorUnits('0', 'ETH'),
+      },
+      {
+        reconciliation_id: result.id,
+        account: 'custody:hot:evm-1',
+        currency: 'USDT',
+        drift: inMinorUnits('-30', 'USDT'),
+        threshold: inMinorUnits('20', 'USDT'),
+      },
+    ]);
+    for (const alert of drifts) expect(Object.keys(alert.body!).sort()).toEqual(sampleFields('reconciliation_drift'));
+    const [alertOfRun] = alerts.filter((a) => a.kind === 'custody_below_minimum');
+    expect(alertOfRun!.body).toEqual({
       reconciliation_id: result.id,
       below: [
         {
@@ -88,6 +107,11 @@ describe('reconciliationWorkflow', () => {
         },
       ],
     });
-    expect(new Set(alerts.map((a) => a.key)).size).toBe(2);
+    // each under its own key, the same however often its activity is retried
+    expect(alerts.map((a) => a.key).sort()).toEqual([
+      `reconciliation:manual:test:${result.id}:below-minimum`,
+      `reconciliation:manual:test:${result.id}:drift:custody:hot:evm-1:ETH`,
+      `reconciliation:manual:test:${result.id}:drift:custody:hot:evm-1:USDT`,
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Whole numbers in query strings: plain decimal digits within a range, the pattern being the whole rule (so the
- * document states it). z.coerce.number() read "0x10" as 16, " 5" as 5, "1e1" as 10 and "" as 0, answering for a value
- * nobody asked for.
+ * Whole numbers in query strings and forms: plain decimal digits within a range, the pattern being the whole rule (so
+ * the document states it). z.coerce.number() read "0x10" as 16, " 5" as 5, "1e1" as 10 and "" as 0, answering for a
+ * value nobody asked for.
  */
 import { z } from '@hono/zod-openapi';
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ownIdOf, ownOrOrderIdPattern, type OrderPrefix } from '../../domain/orders/ids.js';
 import { SYSTEM_KEY_PREFIX } from '../../domain/idempotency-keys.js';
 import { z } from '@hono/zod-openapi';
+import { WholeNumber } from './whole-numbers.js';
 
 export const DecimalString = z
   .string()
@@ -59,7 +60,7 @@ export const IdempotencyHeaders = z.object({
 export const replayHeaders = (replayed: boolean): Record<string, string> => (replayed ? { 'idempotent-replayed': 'true' } : {});
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ example: 50 }),
+  limit: WholeNumber(1, 100n).default('50').transform(Number).openapi({ example: '50' }),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a next_cursor this API returned')

@@ -8,19 +8,11 @@ import { ApiError } from '../http/problem.js';
 import { jsonResponse, PageQuery, problems } from '../http/schemas.js';
 import { paymentCursor, paymentPage, PaymentPage, PaymentView, paymentView, TransactionHash, XrplAddress } from './schemas.js';
 import { guardedRoute } from '../http/routes.js';
+import { WholeNumber } from '../http/whole-numbers.js';
 
-// plain digits, not z.coerce.number(), which read "0x65" as ledger 101, " 7" as 7, "1e3" as 1000 and "" as tag 0
-const LedgerIndex = z
-  .string()
-  .regex(/^[1-9]\d{0,14}$/, 'must be a ledger index (digits, from 1)')
-  .transform(Number)
-  .openapi({ example: '90000001' });
-const DestinationTag = z
-  .string()
-  .regex(/^\d{1,10}$/, { message: 'must be a destination tag (digits)', abort: true })
-  .refine((tag) => BigInt(tag) <= 4_294_967_295n, 'must be at most 4294967295')
-  .transform(BigInt)
-  .openapi({ example: '1234567' });
+// a ledger index below 10^15, a destination tag a 32-bit number (see WholeNumber for why not z.coerce.number())
+const LedgerIndex = WholeNumber(1, 999_999_999_999_999n).transform(Number).openapi({ example: '90000001' });
+const DestinationTag = WholeNumber(0, 4_294_967_295n).transform(BigInt).openapi({ example: '1234567' });
 
 const Filters = PageQuery.extend({
   hash: TransactionHash.optional(),

@@ -4,7 +4,7 @@
  */
 import type { Disposition, InvoiceFacts, PaymentFact } from './facts.js';
 import { valueOfPayment, type Quote } from './conversion.js';
-import { isOpen, type InvoiceStatus, type OperatorMark } from './status.js';
+import { isOpen, markRefusal, type InvoiceStatus, type OperatorMark } from './status.js';
 
 export interface Disposal {
   paymentId: string;
@@ -39,9 +39,21 @@ export function leftToPay(facts: InvoiceFacts): bigint {
 
 const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => payments.map((p) => ({ paymentId: p.id, as }));
 
+/**
+ * An operator's mark is recorded when its state allows it (markRefusal), unless the invoice is found paid in full in
+ * the same look: then it settles, and the mark is refused as it would be a look later (a retried recording, finding the
+ * invoice settled, refuses it too).
+ */
 export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | null = null): Step {
   const undisposedFinal = facts.payments.filter((p) => p.state === 'final' && p.disposition === null);
-  if (mark) {
+  const inTime = facts.payments.filter((p) => p.state !== 'dropped' && p.seenAt <= facts.expiresAt);
+  const finalInTime = inTime.filter((p) => p.state === 'final' && p.disposition === null);
+  const amount = BigInt(facts.amount);
+  const paid = valueOf(facts, finalInTime);
+  if (isOpen(facts.status) && paid >= amount) {
+    return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: dispose(finalInTime, 'settlement') };
+  }
+  if (mark && markRefusal(facts.status, mark) === null) {
     return {
       kind: 'record',
       status: mark,
@@ -51,17 +63,10 @@ export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | 
   if (!isOpen(facts.status)) {
     if (undisposedFinal.length === 0) return { kind: 'wait', until: null };
     // more money after the end: an overpayment of a paid invoice, a late payment of any other
-    const paid = facts.status === 'settled' || facts.status === 'paid_over' || facts.status === 'marked_settled';
-    return { kind: 'record', status: paid ? 'paid_over' : 'paid_late', dispose: dispose(undisposedFinal, 'late') };
+    const paidBefore = facts.status === 'settled' || facts.status === 'paid_over' || facts.status === 'marked_settled';
+    return { kind: 'record', status: paidBefore ? 'paid_over' : 'paid_late', dispose: dispose(undisposedFinal, 'late') };
   }
 
-  const inTime = facts.payments.filter((p) => p.state !== 'dropped' && p.seenAt <= facts.expiresAt);
-  const finalInTime = inTime.filter((p) => p.state === 'final' && p.disposition === null);
-  const amount = BigInt(facts.amount);
-  const paid = valueOf(facts, finalInTime);
-  if (paid >= amount) {
-    return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: dispose(finalInTime, 'settlement') };
-  }
   const processing = (): Step | null =>
     facts.status === 'new' && inTime.length > 0 ? { kind: 'record', status: 'processing', dispose: [] } : null;
   if (now < facts.expiresAt) return processing() ?? { kind: 'wait', until: facts.expiresAt };

@@ -120,7 +120,8 @@ export async function recordInvoiceStep(deps: PricingDeps & { sql: Sql }, reques
       to: step.status,
       settledValue: settles ? settledValue : null,
       fee: settles ? fee : null,
-      markedBy: request.mark && { operatorId: request.mark.operatorId, note: request.mark.note },
+      // the rule settles an invoice found paid in full instead of marking it: the operator's name goes with a mark only
+      markedBy: request.mark?.mark === step.status ? { operatorId: request.mark.operatorId, note: request.mark.note } : null,
     });
     const recorded = { from: invoice.status, to: changed ? step.status : invoice.status, disposed: disposals.length };
     if (changed)

@@ -21,6 +21,7 @@ export {
   custodyMinimums,
   deleteCustodyMinimum,
   dropInflowsInBlock,
+  isCustodyAddress,
   listReconciliations,
   reconciliationById,
   recordCustodyInflows,

@@ -1,4 +1,5 @@
 /** Custody addresses, top-ups seen coming in, expected minimums, and reconciliation results. */
+import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import type { Db, Tx } from '../../platform/db/client.js';
 import type { ReconciliationResult } from '../../workflows/reconciliation/messages.js';
@@ -24,6 +25,18 @@ export async function custodyAddresses(db: Db, chain?: string): Promise<CustodyA
     select chain, address, account, label from custody_addresses ${chain ? db`where chain = ${chain}` : db``}
     order by chain, address`;
   return rows.map((r) => ({ chain: r.chain, address: r.address, account: r.account, label: r.label }));
+}
+
+/**
+ * Whether the address is one of the custody wallets registered on the network (a withdrawal there would pay ourselves):
+ * EVM addresses are registered lowercase, XRPL's as they are (base58 is case-sensitive).
+ */
+export async function isCustodyAddress(db: Db, network: 'evm' | 'xrpl', address: string): Promise<boolean> {
+  const rows =
+    network === 'xrpl'
+      ? await db`select 1 from custody_addresses where chain = ${XRPL_CHAIN} and address = ${address}`
+      : await db`select 1 from custody_addresses where chain <> ${XRPL_CHAIN} and address = ${address.toLowerCase()}`;
+  return rows.length > 0;
 }
 
 export interface CustodyInflow {

@@ -19,6 +19,7 @@ import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
+import { isCustodyAddress } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
 import { depositDecisionFor } from '../xrpl-tracking/client.js';
@@ -84,7 +85,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
 
   const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
   if (previous) return replay(previous);
-  if (currency.network === 'xrpl') await refuseUnattributableDeposit(deps.sql, address, destinationTag, amount);
+  await refusePayingOurselves(deps.sql, currency.network, address, destinationTag, amount);
 
   if (deps.requireVerifiedEmail && !(await userById(deps.sql, userId))?.emailVerified) {
     throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');
@@ -128,18 +129,33 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
 }
 
 /**
- * A payout to our own XRPL deposit address is a deposit of whoever holds its tag, credited like any other (the payer's
- * own tag included, as an EVM payout to a deposit address is). One that would credit nobody (no tag, a tag nobody
- * holds) is refused: the payer's money would leave their balance and wait for an operator to give it back.
+ * A payout to an address of our own. To a deposit address it is a deposit of whoever holds it (on XRPL, its tag),
+ * credited like any other, the payer's own included; one that would credit nobody there (no tag, a tag nobody holds) is
+ * refused. To a custody wallet (a hot wallet, the cold wallet, the gas keeper) it is refused on both networks: the
+ * payer's balance would pay our own wallet and be credited to no one, the custody books drifting until an operator gives
+ * it back (to the hot wallet paying it, a payment to itself: the XRP Ledger refuses it, an EVM chain moves only gas).
  */
-async function refuseUnattributableDeposit(db: Db, address: string, destinationTag: bigint | null, amount: bigint) {
-  const decision = await depositDecisionFor(db, { destination: address, destinationTag, drops: amount });
-  if (decision === null || decision.status === 'matched') return;
-  const message =
-    decision.status === 'missing_tag'
-      ? "is required to pay Sluice's own deposit address: it names whose deposit the payment is"
-      : "belongs to nobody at Sluice's own deposit address: the payment would be credited to no one";
-  throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
+async function refusePayingOurselves(
+  db: Db,
+  network: WithdrawableCurrency['network'],
+  address: string,
+  destinationTag: bigint | null,
+  amount: bigint,
+) {
+  const decision =
+    network === 'xrpl' ? await depositDecisionFor(db, { destination: address, destinationTag, drops: amount }) : null;
+  if (decision?.status === 'matched') return;
+  if (decision) {
+    const message =
+      decision.status === 'missing_tag'
+        ? "is required to pay Sluice's own deposit address: it names whose deposit the payment is"
+        : "belongs to nobody at Sluice's own deposit address: the payment would be credited to no one";
+    throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
+  }
+  if (await isCustodyAddress(db, network, address)) {
+    const message = "is one of Sluice's own wallets: the payout would leave your balance and be credited to no one";
+    throw new DomainError(ErrorCode.InvalidAddress, `address ${message}`, [{ path: 'address', message }]);
+  }
 }
 
 /** The user's own withdrawal, or NotFound: another user's is never revealed. */

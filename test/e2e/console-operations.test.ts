@@ -224,6 +224,16 @@ describe('the console: operations', () => {
     const [stored] = await stack.db.sql`
       select email_verified_at is not null as email, verification_status, verification_level from users where id = ${user.id}`;
     expect(stored).toEqual({ email: true, verificationStatus: 'verified', verificationLevel: 2 });
+    // a level that is not plain digits is refused (z.coerce.number() read an empty one as level 0, "0x10" as 16)
+    const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
+    for (const level of ['', ' 3', '0x10', '1e1', '100']) {
+      const refused = await page.request.post(`${stack.url}/ops/users/${user.id}/verification`, {
+        form: { _csrf: csrf!, confirm: 'yes', status: 'verified', level },
+      });
+      expect([level, refused.status()]).toEqual([level, 400]);
+    }
+    const [kept] = await stack.db.sql`select verification_level from users where id = ${user.id}`;
+    expect(kept).toEqual({ verificationLevel: 2 });
 
     await page.getByLabel(/Disable console-kyc@example.com/).check();
     await page.getByRole('button', { name: 'Disable user' }).click();

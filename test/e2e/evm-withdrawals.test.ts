@@ -3,7 +3,7 @@
  * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
  * the second hot wallet; a reverted payout never counted as paid (an operator's close as succeeded needs a transaction
  * the chain shows paying the withdrawal); a payout to another user's deposit address credited to them; a worker killed
- * right after the broadcast leaves exactly one on-chain transaction.
+ * right after the broadcast leaves exactly one on-chain transaction; one to our own wallets is refused.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits } from 'ethers';
@@ -21,6 +21,8 @@ const ERC20 = [
 // hot wallet A holds ETH only; B holds ETH and USDT: a USDT payout fails over from A to B
 const hotA = Wallet.createRandom();
 const hotB = Wallet.createRandom();
+const gasKeeper = Wallet.createRandom();
+const coldWallet = Wallet.createRandom().address;
 let stack: Stack;
 let usdt: Contract;
 
@@ -30,13 +32,12 @@ beforeAll(async () => {
   usdt = new Contract(usdtAddress, ERC20, owner);
   await Promise.all([setBalance(provider, hotA.address, parseEther('10')), setBalance(provider, hotB.address, parseEther('10'))]);
   await (await usdt.getFunction('transfer')(hotB.address, parseUnits('5000', 6))).wait();
-  const gasKeeper = Wallet.createRandom();
   await setBalance(provider, gasKeeper.address, parseEther('10'));
   stack = await startStack({
     mailSink: true,
     evmListener: true,
     env: {
-      ...evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet: Wallet.createRandom().address }),
+      ...evmStackEnv({ usdt: usdtAddress, gasKeeperKey: gasKeeper.privateKey, coldWallet }),
       EVM_HOT_WALLET_KEYS: `evm-hot-a=${hotA.privateKey},evm-hot-b=${hotB.privateKey}`,
       // the listener's signal must finish the withdrawals: polling is far out
       WITHDRAWAL_POLL_INTERVAL: '10m',
@@ -117,6 +118,27 @@ describe('EVM withdrawals end to end', () => {
     ]);
     const audit = await stack.api.post('/v1/ops/audit', undefined, { token: stack.admin.token });
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
+  });
+
+  it('refuses a withdrawal to one of our own wallets (hot, cold, gas keeper), naming the address and holding nothing', async () => {
+    const user = await stack.api.signUp('evm-pays-ourselves@example.com');
+    await fund(stack, user.id, 'ETH', '1');
+    // the paying hot wallet (a payment to itself), the other one, the cold wallet and the gas keeper, in either case
+    const ours = [hotA.address, hotB.address.toLowerCase(), coldWallet, gasKeeper.address.toLowerCase()];
+    for (const [i, address] of ours.entries()) {
+      const refused = await stack.api.post(
+        '/v1/withdrawals',
+        { currency: i % 2 === 0 ? 'ETH' : 'USDT', amount: '0.1', address },
+        { token: user.token, headers: { 'idempotency-key': `ours-${i}` } },
+      );
+      expect([refused.status, refused.body.code, refused.body.errors]).toEqual([
+        400,
+        'invalid_address',
+        [expect.objectContaining({ path: 'address' })],
+      ]);
+    }
+    expect(await balanceIn(user.token, 'ETH')).toMatchObject({ posted: '1.000000000000000000', pending: '0.000000000000000000' });
+    expect((await stack.api.get('/v1/withdrawals', { token: user.token })).body.data).toEqual([]);
   });
 
   it('never counts a reverted payout as paid: a close as succeeded must cite a transaction paying the withdrawal', async () => {

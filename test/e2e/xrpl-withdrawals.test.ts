@@ -2,8 +2,8 @@
  * XRP withdrawals end to end: the real API, worker and XRPL listener against the rippled double. The hot wallet
  * autofills, signs, stores and submits through xrpl.js; the listener sees the payout validated and tells the
  * withdrawal (polling is set far out, so the signal is what finishes it); a payout to our own deposit address with a
- * user's tag is that user's deposit, one that would credit nobody is refused; a worker killed after the broadcast
- * leaves exactly one payment on the ledger.
+ * user's tag is that user's deposit, one that would credit nobody (no tag, a tag nobody holds, our own hot wallet) is
+ * refused; a worker killed after the broadcast leaves exactly one payment on the ledger.
  */
 import { Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,22 +80,31 @@ describe('XRP withdrawals end to end', () => {
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
   });
 
-  it('refuses a withdrawal to our deposit address that would credit nobody: without a tag, or with a tag nobody holds', async () => {
+  it('refuses a withdrawal to our own addresses that would credit nobody: our deposit address without a tag or with a tag nobody holds, our hot wallet', async () => {
     const user = await stack.api.signUp('xrp-pays-nobody@example.com');
     await fund(stack, user.id, 'XRP', '100');
-    const request = (destinationTag: number | undefined, key: string) =>
+    const request = (address: string, destinationTag: number | undefined, key: string) =>
       stack.api.post(
         '/v1/withdrawals',
-        { currency: 'XRP', amount: '10', address: stack.depositAddress, destination_tag: destinationTag },
+        { currency: 'XRP', amount: '10', address, destination_tag: destinationTag },
         { token: user.token, headers: { 'idempotency-key': key } },
       );
     for (const [tag, key] of [
       [undefined, 'no-tag'],
       [12, 'nobodys-tag'],
     ] as const) {
-      const refused = await request(tag, key);
+      const refused = await request(stack.depositAddress, tag, key);
       expect([refused.status, refused.body.code]).toEqual([400, 'validation_failed']);
       expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'destination_tag' })]);
+    }
+    // a payment from the hot wallet to itself, which the XRP Ledger refuses (temREDUNDANT), tag or none
+    for (const [tag, key] of [
+      [undefined, 'hot-wallet'],
+      [7, 'hot-wallet-tagged'],
+    ] as const) {
+      const refused = await request(hotWallet.classicAddress, tag, key);
+      expect([refused.status, refused.body.code]).toEqual([400, 'invalid_address']);
+      expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'address' })]);
     }
     const balance = (await stack.api.get('/v1/balances', { token: user.token })).body.data.find(
       (b: { currency: string }) => b.currency === 'XRP',

@@ -124,29 +124,55 @@ describe('bad input', () => {
     expectProblem(await t.api.get('/v1/ledger/transfers?limit=1000', { token: alice.token }), 400, 'validation_failed', 'limit');
   });
 
-  it('refuses on every list a cursor it did not give (a position of the wrong shape) with a 400 naming cursor', async () => {
+  /** Every list the document has (a GET with a `cursor` query parameter), and the token each answers. */
+  async function everyList() {
     const spec = (await t.api.get('/openapi.json')).body as {
-      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }>;
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string; schema: { pattern?: string } }> } }>;
     };
     // captured mail is listed in dev mode only (404 here)
     const lists = Object.entries(spec.paths)
       .filter(([path, item]) => !path.includes('{') && item.get?.parameters?.some((p) => p.name === 'cursor' && p.in === 'query'))
-      .map(([path]) => path)
-      .filter((path) => path !== '/v1/ops/mail');
+      .filter(([path]) => path !== '/v1/ops/mail');
     expect(lists.length).toBeGreaterThan(15);
-    const merchant = await signUpMerchant(t, 'cursor-merchant@example.com');
+    const merchant = await signUpMerchant(t, `lists-merchant-${Math.random()}@example.com`);
     const merchantLists = ['/v1/invoices', '/v1/webhooks/deliveries'];
+    return lists.map(([path, item]) => ({
+      path,
+      parameters: item.get!.parameters!,
+      token: merchantLists.includes(path) ? merchant.token : t.admin.token,
+    }));
+  }
+
+  it('refuses on every list a cursor it did not give (a position of the wrong shape) with a 400 naming cursor', async () => {
     const forged = [{ p: 'abc' }, { p: '9'.repeat(20) }, { p: '1|2' }].map((c) =>
       Buffer.from(JSON.stringify(c)).toString('base64url'),
     );
     const answers = [];
-    for (const path of lists)
+    for (const { path, token } of await everyList())
       for (const cursor of forged) {
-        const token = merchantLists.includes(path) ? merchant.token : t.admin.token;
         const { status, body } = await t.api.get(`${path}?cursor=${cursor}`, { token });
         answers.push({ path, status, fields: body.errors?.map((e: { path: string }) => e.path) });
       }
     expect(answers.filter((a) => a.status !== 400 || a.fields?.join() !== 'cursor')).toEqual([]);
+  });
+
+  it('takes on every list a limit of plain digits from 1 to 100 only, a 400 naming limit otherwise, as the document says', async () => {
+    // z.coerce.number() read hexadecimal, spaces, exponents and an empty value as numbers (0x10 as 16, "" as 0)
+    const refused = ['0x10', '%205', '5%20', '1e1', '', '0', '101', '050', '5.0', '-1', '+5', '5&limit=6', '9'.repeat(20)];
+    const answers = [];
+    for (const { path, parameters, token } of await everyList()) {
+      expect([path, parameters.find((p) => p.name === 'limit')?.schema.pattern]).toEqual([path, '^(?:[1-9][0-9]?|100)$']);
+      for (const limit of refused) {
+        const { status, body } = await t.api.get(`${path}?limit=${limit}`, { token });
+        if (status !== 400 || body.errors?.map((e: { path: string }) => e.path).join() !== 'limit')
+          answers.push({ path, limit, status });
+      }
+      for (const limit of ['1', '9', '50', '100']) {
+        const { status } = await t.api.get(`${path}?limit=${limit}`, { token });
+        if (status !== 200) answers.push({ path, limit, status });
+      }
+    }
+    expect(answers).toEqual([]);
   });
 
   it('refuses XRPL payment filters that are not plain numbers or hashes, naming the field', async () => {
@@ -154,12 +180,18 @@ describe('bad input', () => {
     // hexadecimal, exponents, spaces and an empty value were read as numbers (0x65 as ledger 101, "" as tag 0)
     const refused = {
       ledger_index: ['0x65', '%20101', '1e3', '', '0', 'abc', '1.5', '101&ledger_index=102', '9'.repeat(16)],
-      destination_tag: ['', '0x10', '1e3', '-1', '4294967296'],
+      destination_tag: ['', '0x10', '1e3', '-1', '007', '4294967296', '9999999999'],
       hash: ['', 'zz', 'A'.repeat(63), `${'A'.repeat(64)}&hash=${'B'.repeat(64)}`],
     };
     for (const [field, values] of Object.entries(refused))
       for (const value of values) expectProblem(await payments(`${field}=${value}`), 400, 'validation_failed', field);
-    for (const query of ['ledger_index=101', 'destination_tag=0', 'destination_tag=4294967295', `hash=${'a'.repeat(64)}`])
+    for (const query of [
+      'ledger_index=101',
+      'ledger_index=999999999999999',
+      'destination_tag=0',
+      'destination_tag=4294967295',
+      `hash=${'a'.repeat(64)}`,
+    ])
       expect((await payments(query)).status).toBe(200);
   });
 

@@ -117,6 +117,40 @@ describe('nextStep', () => {
     expect(markRefusal('settled', 'marked_invalid')).toMatch(/already settled/);
     expect(markRefusal('expired', 'marked_settled')).toBeNull();
   });
+
+  it('settles an invoice found paid in full in the same look as a mark, which it refuses, as it refuses a mark its state does not allow', () => {
+    const full = payment({});
+    for (const mark of ['marked_invalid', 'marked_settled'] as const) {
+      expect(nextStep(invoice({ status: 'processing', payments: [full] }), T0 + 2_000, mark)).toEqual({
+        kind: 'record',
+        status: 'settled',
+        dispose: [{ paymentId: full.id, as: 'settlement' }],
+      });
+      expect(nextStep(invoice({ payments: [payment({ amount: '120000000' })] }), EXPIRES + 1, mark)).toMatchObject({
+        status: 'paid_over',
+      });
+      // a recording retried once the invoice is settled (or marked) leaves it as it is
+      const settled = { ...full, disposition: 'settlement' as const };
+      expect(nextStep(invoice({ status: 'settled', payments: [settled] }), T0 + 3_000, mark)).toEqual({
+        kind: 'wait',
+        until: null,
+      });
+      expect(nextStep(invoice({ status: mark, payments: [settled] }), T0 + 3_000, mark)).toEqual({ kind: 'wait', until: null });
+    }
+    // a payment not yet final, or not in full, leaves the mark to be recorded
+    const seen = payment({ state: 'seen' });
+    expect(nextStep(invoice({ status: 'processing', payments: [seen] }), T0 + 2_000, 'marked_invalid')).toEqual({
+      kind: 'record',
+      status: 'marked_invalid',
+      dispose: [],
+    });
+    const part = payment({ amount: '99999999' });
+    expect(nextStep(invoice({ status: 'processing', payments: [part] }), T0 + 2_000, 'marked_invalid')).toEqual({
+      kind: 'record',
+      status: 'marked_invalid',
+      dispose: [{ paymentId: part.id, as: 'returned' }],
+    });
+  });
 });
 
 describe('leftToPay', () => {

@@ -361,6 +361,30 @@ describe('invoiceWorkflow', () => {
     expect(await events(expired)).toEqual(['invoice.expired', 'invoice.settled']);
   });
 
+  it("settles an invoice paid in full in the same look as an operator's mark, refusing the mark as for a settled one", async () => {
+    const id = await newInvoice();
+    const before = await posted(userAccountName(merchant), 'USDT');
+    const worker = await newWorker();
+    await worker.runUntil(async () => {
+      // its poll outlasts the invoice: once its first look waits on a timer, only the mark makes it look again
+      const handle = await start(id, { pollIntervalMs: 60 * MINUTE, lateWindowMs: MINUTE });
+      for (let attempt = 0; !(await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes); attempt++) {
+        if (attempt === 400) throw new Error('the first look never ended');
+        await sleep(50);
+      }
+      const deposit = await depositSeen(id, 'USDT', 100_000_000n);
+      await db.sql`update evm_deposit_observations set state = 'confirmed', confirmations = 12 where deposit_id = ${deposit}`;
+      const refused = await handle
+        .executeUpdate(markInvoiceUpdate, { args: [{ mark: 'marked_invalid', operatorId: operator, note: 'no payment' }] })
+        .catch((error: Error) => error);
+      expect((refused as Error).cause).toMatchObject({ type: 'conflict', message: 'the invoice is already settled' });
+      expect((await handle.result()).status).toBe('settled');
+    });
+    expect(await invoiceById(db.sql, id)).toMatchObject({ status: 'settled', settledValue: 100_000_000n, markedBy: null });
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 99_000_000n);
+    expect(await events(id)).toEqual(['invoice.settled']);
+  });
+
   it('keeps the price locked when the customer chose, across a rate change, with the conversion fee', async () => {
     const id = await newInvoice();
     const eth = (await deps.currencies.get('ETH'))!;

@@ -94,7 +94,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
       upsertSearchAttributes([{ key: SluiceStatus, value: progress.status }]);
     }
     if (mark) {
-      marks.refusal = refusal;
+      // a mark its state allowed is refused all the same when the rule settled the invoice instead (found paid in full,
+      // in this look or under the lock): answered as a look later would answer it
+      marks.refusal = refusal ?? (progress.status === mark.mark ? null : markRefusal(progress.status, mark.mark));
       marks.pending = null;
       marks.done++;
     }

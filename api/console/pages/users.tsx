@@ -23,6 +23,7 @@ import { setVerificationByOperator, VERIFICATION_STATUSES } from '../../../servi
 import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { found } from '../../http/problem.js';
+import { WholeNumber } from '../../http/whole-numbers.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseAdjustmentForm } from '../adjustment-form.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
@@ -266,7 +267,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const { id } = parseInput(IdParam, c.req.param());
     const form = await parseForm(
       c,
-      z.object({ confirm: Confirmed, status: z.enum(VERIFICATION_STATUSES), level: z.coerce.number().int().min(0).max(99) }),
+      z.object({ confirm: Confirmed, status: z.enum(VERIFICATION_STATUSES), level: WholeNumber(0, 99n).transform(Number) }),
     );
     await setVerificationByOperator(
       { sql: deps.sql, log: deps.log, userChanged: (userId) => deps.users.userChanged(userId) },

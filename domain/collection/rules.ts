@@ -7,6 +7,7 @@
 import { coldCustodyAccount, hotCustodyAccount } from '../deposits/credit.js';
 import type { TransferRequest } from '../ledger/engine.js';
 import { divCeil } from '../money.js';
+import { extended } from '../objects.js';
 
 export const NATIVE_TRANSFER_GAS = 21_000n;
 
@@ -98,8 +99,8 @@ export function gasFundingTransfers(f: {
   const keeper = gasKeeperAccount(f.chain);
   const transfers: TransferRequest[] = [];
   const posted = { kind: 'posted' as const, credit: keeper, currency: f.nativeCurrency, metadata: f.metadata };
-  if (f.amount > 0n) transfers.push({ ...posted, key: f.key, debit: hotCustodyAccount(f.chain), amount: f.amount });
-  if (f.gas > 0n) transfers.push({ ...posted, key: `${f.key}-gas`, debit: networkFeesAccount(f.chain), amount: f.gas });
+  if (f.amount > 0n) transfers.push(extended(posted, { key: f.key, debit: hotCustodyAccount(f.chain), amount: f.amount }));
+  if (f.gas > 0n) transfers.push(extended(posted, { key: `${f.key}-gas`, debit: networkFeesAccount(f.chain), amount: f.gas }));
   return transfers;
 }
 
@@ -138,7 +139,9 @@ export function sweepLedgerTransfers(s: SweepOutcome): TransferRequest[] {
   const fees = networkFeesAccount(s.chain);
   const metadata = { type: 'sweep', sweep_id: s.sweepId, chain: s.chain, tx_hash: s.txHash };
   const transfers: TransferRequest[] = s.funding
-    ? gasFundingTransfers({ ...s.funding, key: key('funding'), chain: s.chain, nativeCurrency: s.nativeCurrency, metadata })
+    ? gasFundingTransfers(
+        extended(s.funding, { key: key('funding'), chain: s.chain, nativeCurrency: s.nativeCurrency, metadata }),
+      )
     : [];
   if (s.amount > 0n) {
     transfers.push({
@@ -148,7 +151,7 @@ export function sweepLedgerTransfers(s: SweepOutcome): TransferRequest[] {
       credit: hot,
       currency: s.currency,
       amount: s.amount,
-      metadata: { ...metadata, deposit_ids: s.depositIds },
+      metadata: extended(metadata, { deposit_ids: s.depositIds }),
     });
   }
   if (s.sweepGas > 0n) {

@@ -7,6 +7,7 @@ import { DomainError, ErrorCode } from '../errors.js';
 import type { RequestFields } from '../idempotency-keys.js';
 import type { NewOrder, OrderType, Side, TimeInForce } from './orders.js';
 import { MAX_PRICE_TICKS, pairUnits, type Pair } from './pairs.js';
+import { extended } from '../objects.js';
 
 export interface OrderRequest {
   side: Side;
@@ -75,7 +76,7 @@ export function checkOrderFits(pair: Pair, request: OrderRequest): CheckedOrder 
       postOnly: false,
     };
     return {
-      order: { ...order, quantity: Number(pair.maxAmount / pair.lotSize) },
+      order: extended(order, { quantity: Number(pair.maxAmount / pair.lotSize) }),
       hold: { currency: pair.quote, amount: request.quoteAmount },
     };
   }

@@ -9,6 +9,7 @@ import { resolveSettingsForUsers } from '../settings/client.js';
 import { publishDepositsCredited } from './webhook-event.js';
 import { formatAmountForPeople } from '../../domain/money.js';
 import { notifyUsers } from '../notifications/client.js';
+import { extended } from '../../domain/objects.js';
 
 export interface Deposit {
   id: string;
@@ -173,7 +174,7 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
     DEPOSIT_SETTINGS,
     toDecide.map((d) => ({ subject: d.currency, userId: d.userId })),
   );
-  const candidate = (d: Deposit) => ({ ...d, depositId: d.id });
+  const candidate = (d: Deposit) => extended(d, { depositId: d.id });
   const decisions = decideDeposits(toDecide.map(candidate), heldEarlier.map(candidate), (d) => settings(d.currency, d.userId));
 
   const credits = decisions.flatMap((decision) => (decision.kind === 'credit' ? [decision] : []));
@@ -245,7 +246,7 @@ export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string
     )(deposit.currency, deposit.userId);
     const full = feeFor(deposit.amount, settings.fee);
     const fee = full > deposit.amount ? deposit.amount : full;
-    const group = heldDepositsCreditGroup({ ...deposit, depositId: deposit.id }, [], fee);
+    const group = heldDepositsCreditGroup(extended(deposit, { depositId: deposit.id }), [], fee);
     const [outcome] = await commitGroups(tx, [group]);
     if (!outcome!.ok) return { ok: false, error: outcome!.error };
     const [credited] = await tx`

@@ -54,6 +54,7 @@ import {
   type SettlementItem,
 } from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
+import { extended } from '../../domain/objects.js';
 
 export interface PlaceSubmission {
   kind: 'place';
@@ -397,7 +398,7 @@ export class Market {
       }
       return new Promise<SubmitOutcome>((resolve, reject) =>
         this.unsettled.push({
-          item: { ...item, answered: true },
+          item: extended(item, { answered: true }),
           answer: { settled: (order) => resolve(outcomeOf(applied, batch[i]!, order)), fail: reject },
         }),
       );
@@ -553,7 +554,7 @@ export class Market {
       results[index] = { kind: 'journaled', row };
       return row.seq;
     };
-    const heldAt = new Map(placeable.map((f, n) => [f.index, { ...f, hold: holds[n]! }]));
+    const heldAt = new Map(placeable.map((f, n) => [f.index, extended(f, { hold: holds[n]! })]));
     batch.forEach((s, index) => {
       if (s.kind === 'settle') {
         results[index] = { kind: 'answered', outcome: { ok: true, orderId: '', replayed: false } };
@@ -573,7 +574,7 @@ export class Market {
         results[index] = { kind: 'answered', outcome: { ok: false, error, triggerFailed: !!s.trigger } };
         return;
       }
-      const command = placeCommand({ ...s.checked.order, id: f.id, owner: s.userId }, s.checked.hold);
+      const command = placeCommand(extended(s.checked.order, { id: f.id, owner: s.userId }), s.checked.hold);
       accepted.push({ id: f.id, submission: s, seq: journal(index, command), index });
     });
     const fired = accepted.flatMap((a) =>
@@ -759,7 +760,7 @@ function repeatInBatch(pair: string, s: PlaceSubmission, first: PlaceSubmission,
   return conflict ? { kind: 'answered', outcome: { ok: false, error: conflict } } : { kind: 'repeat', of };
 }
 
-const termsOf = (pair: string, s: PlaceSubmission): OrderTerms => ({ ...s.request, pair, clientOrderId: s.clientOrderId });
+const termsOf = (pair: string, s: PlaceSubmission): OrderTerms => extended(s.request, { pair, clientOrderId: s.clientOrderId });
 
 /** A repeat's answer: its first's, a new order's marked replayed (a refusal is the repeat's too: nothing was stored). */
 const asReplay = (first: SubmitOutcome): SubmitOutcome => (first.ok ? { ...first, replayed: true } : first);

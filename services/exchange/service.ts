@@ -25,6 +25,7 @@ import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
+import { extended } from '../../domain/objects.js';
 
 const PAIRS_TTL_MS = 1_000;
 
@@ -169,7 +170,11 @@ export class ExchangeService {
   /** The live engine of a pair: its book's best levels and its state hash. */
   book(code: string, depth = 20) {
     const market = this.market(code);
-    return { ...market.stateHash(), bids: market.levels('buy', depth), asks: market.levels('sell', depth), pair: market.pair };
+    return extended(market.stateHash(), {
+      bids: market.levels('buy', depth),
+      asks: market.levels('sell', depth),
+      pair: market.pair,
+    });
   }
 
   /**

@@ -17,6 +17,7 @@ import { ordersWithCallbacks } from '../webhooks/client.js';
 import { notifyUsers } from '../notifications/client.js';
 import { toOrder, type StoredOrder } from './orders-store.js';
 import { numberArray } from '../../platform/db/number-array.js';
+import { extended } from '../../domain/objects.js';
 
 export interface SettlementItem {
   applied: Applied;
@@ -110,7 +111,7 @@ async function updateOrders(tx: Tx, items: SettlementItem[], answered: number[])
   const orders = new Map<number, OrderFunds & { placing: boolean }>();
   for (const item of items)
     for (const o of item.applied.orders)
-      orders.set(o.orderId, { ...o, placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId });
+      orders.set(o.orderId, extended(o, { placing: item.applied.kind === 'place' && item.applied.orderId === o.orderId }));
   if (orders.size === 0) return new Map();
   const rows = [...orders.values()];
   const ids = numberArray(rows.map((r) => r.orderId));

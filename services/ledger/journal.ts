@@ -20,6 +20,7 @@ import {
 import { ErrorCode } from '../../domain/errors.js';
 import type { Tx } from '../../platform/db/client.js';
 import { numberArray } from '../../platform/db/number-array.js';
+import { extended } from '../../domain/objects.js';
 
 export interface TransferRecord extends JournalEntry {
   id: string;
@@ -246,8 +247,8 @@ async function stage(
 function withPendingAmount<T extends JournalEntry>(
   entry: T | undefined,
   pendings: Map<string, PendingState>,
-): (T & { pendingAmount: bigint | null }) | undefined {
-  return entry && { ...entry, pendingAmount: entry.pendingKey ? (pendings.get(entry.pendingKey)?.amount ?? null) : null };
+): (Omit<T, 'pendingAmount'> & { pendingAmount: bigint | null }) | undefined {
+  return entry && extended(entry, { pendingAmount: entry.pendingKey ? (pendings.get(entry.pendingKey)?.amount ?? null) : null });
 }
 
 function replayOrConflict(group: TransferGroup, found: Array<StoredEntry | undefined>): GroupOutcome {
@@ -312,7 +313,7 @@ export function toTransferRecord(r: Record<string, unknown>): TransferRecord {
 }
 
 function toStoredEntry(r: Record<string, unknown>): StoredEntry {
-  return { ...toTransferRecord(r), pendingAmount: (r.pendingAmount as bigint | null) ?? null };
+  return extended(toTransferRecord(r), { pendingAmount: (r.pendingAmount as bigint | null) ?? null });
 }
 
 async function lockPendings(tx: Tx, keys: string[]): Promise<Map<string, PendingState>> {
@@ -492,12 +493,23 @@ async function insertEntries(
     ${records ? tx`returning id, key, created_at` : tx``}`;
   if (!records) return new Map();
   const written = new Map(rows.map((r) => [r.key as string, r]));
-  return new Map(
-    entries.map((e) => {
-      const row = written.get(e.key)!;
-      return [e.key, { ...e, id: String(row.id), createdAt: row.createdAt as Date }];
-    }),
-  );
+  return new Map(entries.map((e) => [e.key, recordOf(e, written.get(e.key)!)]));
+}
+
+/** A written entry with its id and time: one literal, so that every record shares a hidden class (domain/objects.ts). */
+function recordOf(e: JournalEntry, row: Record<string, unknown>): TransferRecord {
+  return {
+    id: String(row.id),
+    key: e.key,
+    kind: e.kind,
+    pendingKey: e.pendingKey,
+    debit: e.debit,
+    credit: e.credit,
+    currency: e.currency,
+    amount: e.amount,
+    metadata: e.metadata,
+    createdAt: row.createdAt as Date,
+  };
 }
 
 async function writeAccountSums(tx: Tx, accounts: LockedAccount[]): Promise<void> {

@@ -30,6 +30,7 @@ import { userDeliveries } from '../../domain/notifications/routing.js';
 import { deliveryIdsByKey, insertDeliveries } from './deliveries-store.js';
 import { sendDelivery, type DeliveryDeps } from './delivery.js';
 import { preferencesOfUsers, reachOfUsers } from './preferences-store.js';
+import { extended } from '../../domain/objects.js';
 
 export { dispatchNotifications } from './dispatcher.js';
 export { notificationsFor } from './store.js';
@@ -130,7 +131,7 @@ export async function deliverUnstoredNow(
     deps.sql,
     rows.map((r) => r.key),
   );
-  const values = { ...event.data, kind: event.type, title: event.title, severity: 'info' };
+  const values = extended(event.data, { kind: event.type, title: event.title, severity: 'info' });
   await Promise.all(ids.map((id) => sendDelivery(deps, id, { lastAttempt: false, event: values })));
 }
 

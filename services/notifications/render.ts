@@ -8,6 +8,7 @@ import Handlebars from 'handlebars';
 import { ESCAPERS } from '../../domain/notifications/escape.js';
 import { SAMPLE_EVENTS, type Channel, type TemplateEvent } from '../../domain/notifications/events.js';
 import type { Notification } from './store.js';
+import { extended } from '../../domain/objects.js';
 
 const engine = Handlebars.create();
 const COMPILE_OPTIONS = { strict: true, noEscape: true, knownHelpersOnly: true } as const;
@@ -106,12 +107,8 @@ export function renderTemplate(template: TemplateText, channel: Channel, event: 
 }
 
 /** A recorded notification as its templates see it: its body, with its kind, title and severity. */
-export const notificationEvent = (n: Pick<Notification, 'body' | 'kind' | 'title' | 'severity'>): Record<string, unknown> => ({
-  ...n.body,
-  kind: n.kind,
-  title: n.title,
-  severity: n.severity,
-});
+export const notificationEvent = (n: Pick<Notification, 'body' | 'kind' | 'title' | 'severity'>): Record<string, unknown> =>
+  extended(n.body, { kind: n.kind, title: n.title, severity: n.severity });
 
 /** The sample event of a type, as its templates see it. */
 export const sampleEvent = (type: TemplateEvent): Record<string, unknown> => ({ kind: type, ...SAMPLE_EVENTS[type] });

@@ -77,11 +77,9 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
   );
   // what a repeat of the key is compared with, beside the entry's own fields
   const { memo, callbackUrl } = termsOf(request, recipient.id);
-  group.transfers[0]!.metadata = {
-    ...group.transfers[0]!.metadata,
-    ...(memo ? { memo } : {}),
-    ...(callbackUrl ? { callback_url: callbackUrl } : {}),
-  };
+  const metadata = group.transfers[0]!.metadata!;
+  if (memo) metadata.memo = memo;
+  if (callbackUrl) metadata.callback_url = callbackUrl;
 
   const outcome = await deps.ledger.submit(group);
   if (!outcome.ok) {

@@ -13,6 +13,7 @@ import type { ApiKeyScope } from './api-key-scopes.js';
 import { activeApiKey } from './api-keys-store.js';
 import { allowlistChecker } from './ip-allowlist.js';
 import { userByEmail, userById, type Role } from './users-store.js';
+import { extended } from '../../domain/objects.js';
 
 /** Who a request acts for, with their IP allow-list compiled once. */
 export interface Principal {
@@ -46,7 +47,7 @@ export class UserDirectory {
   constructor(db: Db, apiKeySealingKey: Buffer) {
     this.principals = new InvalidatedCache(async (id) => {
       const user = await userById(db, id);
-      return user && { ...user, allowsIp: allowlistChecker(user.ipAllowlist) };
+      return user && extended(user, { allowsIp: allowlistChecker(user.ipAllowlist) });
     });
     this.apiKeys = new InvalidatedCache(async (id) => {
       const key = await activeApiKey(db, id);

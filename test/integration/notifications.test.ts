@@ -5,12 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditActivities } from '../../activities/audit/activities.js';
 import { createReportActivities } from '../../activities/reports/activities.js';
 import { createWebhookActivities } from '../../activities/webhooks/activities.js';
-import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import { ALERT_EVENTS, TEMPLATE_EVENTS, USER_EVENTS } from '../../domain/notifications/events.js';
 import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { publishInvoiceEvent } from '../../services/invoices/events.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { invoiceById } from '../../services/invoices/store.js';
 import { dispatchNotifications } from '../../services/notifications/dispatcher.js';
 import { sampleEvent } from '../../services/notifications/render.js';
@@ -28,6 +26,7 @@ import { rememberSignInIp } from '../../services/users-auth/sign-in-ips.js';
 import { publishEvent } from '../../services/webhooks/client.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { withdrawalActivities } from '../support/withdrawal-activities.js';
 import { insertUsdtInvoice } from '../support/merchant.js';
 import { expectRendersItsTemplates, renderDefaultTemplates } from '../support/notification-templates.js';
 
@@ -209,15 +208,7 @@ describe('default templates', () => {
   });
 
   it("render a withdrawal's end and its wait for an operator's approval as their code records them", async () => {
-    const withdrawals = createWithdrawalActivities({
-      sql: db.sql,
-      ledger: new LedgerWriter(db.sql),
-      mailer: null,
-      telegram: null,
-      withdrawalProviders: new Map(),
-      keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
-      log,
-    });
+    const withdrawals = withdrawalActivities(db.sql);
     const [row] = await db.sql`
       insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, destination_tag, status,
                                approval_required, approval_reasons, counters)

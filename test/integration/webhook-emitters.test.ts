@@ -2,16 +2,15 @@
  * Withdrawals and deposits publish their merchant webhooks in the transaction that records the outcome, and what they
  * publish matches the event type's schema in the OpenAPI document (so no field vanishes unnoticed).
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { eventSchema } from '../../api/webhooks/event-schemas.js';
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { withdrawalActivities } from '../support/withdrawal-activities.js';
 
 let db: TestDatabase;
 let merchantId: string;
@@ -43,15 +42,7 @@ async function withdrawal(userId: string, key: string) {
 
 describe('webhook emitters', () => {
   const record = (change: Parameters<ReturnType<typeof createWithdrawalActivities>['recordWithdrawalStatus']>[0]) =>
-    createWithdrawalActivities({
-      sql: db.sql,
-      ledger: new LedgerWriter(db.sql),
-      mailer: null,
-      telegram: null,
-      withdrawalProviders: new Map(),
-      keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
-      log: pino({ level: 'silent' }),
-    }).recordWithdrawalStatus(change);
+    withdrawalActivities(db.sql).recordWithdrawalStatus(change);
 
   it('a paid withdrawal publishes withdrawal.succeeded with its amounts as decimals, once', async () => {
     const id = await withdrawal(merchantId, 'w1');

@@ -3,16 +3,14 @@
  * after, the e2e suite once read the code from the mail sink and had it refused), and a retried send mails the same
  * code, once. Its TOTP code, with two-factor on, works once, as at sign-in.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { generate } from 'otplib';
 import { seal } from '../../platform/crypto/sealed.js';
 import { newTotpSecret } from '../../platform/crypto/totp.js';
 import { insertUser, setTotp } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { withdrawalActivities } from '../support/withdrawal-activities.js';
 
 let db: TestDatabase;
 let userId: string;
@@ -47,15 +45,7 @@ function confirmingMailer(confirm: (code: string) => Promise<boolean>, failFirst
 }
 
 function activities(mailer: Mailer) {
-  return createWithdrawalActivities({
-    sql: db.sql,
-    ledger: new LedgerWriter(db.sql),
-    mailer,
-    telegram: null,
-    withdrawalProviders: new Map(),
-    keys: { withdrawalCodes: Buffer.alloc(32, 7), totp: Buffer.alloc(32) },
-    log: pino({ level: 'silent' }),
-  });
+  return withdrawalActivities(db.sql, { mailer, withdrawalCodes: Buffer.alloc(32, 7) });
 }
 
 describe('withdrawal code', () => {

@@ -1,0 +1,18 @@
+/** The withdrawal activities over a test database, with no chain, provider or Telegram: what the tests of their records need. */
+import pino from 'pino';
+import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
+import type { Mailer } from '../../platform/mail/mailer.js';
+import type { Sql } from '../../platform/db/client.js';
+import { LedgerWriter } from '../../services/ledger/writer.js';
+
+export function withdrawalActivities(sql: Sql, options: { mailer?: Mailer; withdrawalCodes?: Buffer } = {}) {
+  return createWithdrawalActivities({
+    sql,
+    ledger: new LedgerWriter(sql),
+    mailer: options.mailer ?? null,
+    telegram: null,
+    withdrawalProviders: new Map(),
+    keys: { withdrawalCodes: options.withdrawalCodes ?? Buffer.alloc(32), totp: Buffer.alloc(32) },
+    log: pino({ level: 'silent' }),
+  });
+}

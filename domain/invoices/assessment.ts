@@ -3,7 +3,7 @@
  * payments (credited after the confirmations the deposits feature requires) ever settle an invoice: BTCPay #3548.
  */
 import type { Disposition, InvoiceFacts, PaymentFact } from './facts.js';
-import { valueOfPayment, type Quote } from './conversion.js';
+import { paymentWorth, valueOfPayment, type Quote } from './conversion.js';
 import { isOpen, markRefusal, type InvoiceStatus, type OperatorMark } from './status.js';
 
 export interface Disposal {
@@ -22,19 +22,43 @@ export function quoteOf(facts: InvoiceFacts, currency: string): Quote | null {
   return q ? { base: BigInt(q.base), conversionFee: BigInt(q.conversionFee), due: BigInt(q.due) } : null;
 }
 
-/** What the payments are worth in the invoice's currency (a payment in a currency without a locked price: nothing). */
+/** What the payments add up to in each currency they were paid in. */
+function totalsByCurrency(payments: PaymentFact[]): Map<string, bigint> {
+  const totals = new Map<string, bigint>();
+  for (const p of payments) totals.set(p.currency, (totals.get(p.currency) ?? 0n) + BigInt(p.amount));
+  return totals;
+}
+
+/**
+ * What the payments are worth in the invoice's currency (a payment in a currency without a locked price: nothing).
+ * Each currency's total is valued, not each payment: parts that add up to what is due are worth the whole invoice.
+ */
 export function valueOf(facts: InvoiceFacts, payments: PaymentFact[]): bigint {
   const amount = BigInt(facts.amount);
-  return payments.reduce((sum, p) => {
-    const quote = quoteOf(facts, p.currency);
-    return quote ? sum + valueOfPayment(BigInt(p.amount), quote, amount).value : sum;
-  }, 0n);
+  let value = 0n;
+  for (const [currency, paid] of totalsByCurrency(payments)) {
+    const quote = quoteOf(facts, currency);
+    if (quote) value += valueOfPayment(paid, quote, amount).value;
+  }
+  return value;
 }
+
+const finalPayments = (facts: InvoiceFacts) => facts.payments.filter((p) => p.state === 'final');
 
 /** What is left to pay, in the invoice's currency: its amount less what its final payments are worth (≤ 0: nothing). */
 export function leftToPay(facts: InvoiceFacts): bigint {
-  const final = facts.payments.filter((p) => p.state === 'final');
-  return BigInt(facts.amount) - valueOf(facts, final);
+  return BigInt(facts.amount) - valueOf(facts, finalPayments(facts));
+}
+
+/**
+ * The least payment in `currency` that pays what is left (leftToPay > 0): with what was paid in that currency before,
+ * it is worth what that was worth plus what is left, so after a part of what is due it is exactly the rest of it.
+ */
+export function paymentForRest(facts: InvoiceFacts, currency: string, quote: Quote): bigint {
+  const amount = BigInt(facts.amount);
+  const before = totalsByCurrency(finalPayments(facts)).get(currency) ?? 0n;
+  const worthBefore = valueOfPayment(before, quote, amount).value;
+  return paymentWorth(worthBefore + leftToPay(facts), quote, amount) - before;
 }
 
 const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => payments.map((p) => ({ paymentId: p.id, as }));

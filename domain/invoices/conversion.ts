@@ -73,6 +73,21 @@ export function valueOfPayment(paid: bigint, quote: Quote, invoiceAmount: bigint
   return { value, conversionFee: conversionFee > paid ? paid : conversionFee };
 }
 
+/**
+ * The worth and conversion fee of a payment that follows `before` already paid in the same currency: the difference of
+ * the totals' (valueOfPayment), so the parts add up to the whole's, to the minor unit, whatever each part rounds to.
+ */
+export function valueOfPart(
+  before: bigint,
+  paid: bigint,
+  quote: Quote,
+  invoiceAmount: bigint,
+): { value: bigint; conversionFee: bigint } {
+  const earlier = valueOfPayment(before, quote, invoiceAmount);
+  const total = valueOfPayment(before + paid, quote, invoiceAmount);
+  return { value: total.value - earlier.value, conversionFee: total.conversionFee - earlier.conversionFee };
+}
+
 /** `amount` (at `fromScale`) worth in the currency it is priced in (at `toScale`), rounded down: for limits. */
 export function worthAt(amount: bigint, fromScale: number, toScale: number, price: Price): bigint {
   return (amount * price.numerator * 10n ** BigInt(toScale)) / (price.denominator * 10n ** BigInt(fromScale));

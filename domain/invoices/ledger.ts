@@ -9,7 +9,7 @@ import { feeFor } from '../fees.js';
 import { userAccountName, type TransferGroup, type TransferRequest } from '../ledger/engine.js';
 import type { Disposal } from './assessment.js';
 import { quoteOf } from './assessment.js';
-import { valueOfPayment } from './conversion.js';
+import { valueOfPart } from './conversion.js';
 import type { InvoiceFacts } from './facts.js';
 
 export const invoiceAccount = (invoiceId: string) => `invoice:${invoiceId}`;
@@ -50,6 +50,8 @@ export function disbursementOf(facts: InvoiceFacts, disposals: Disposal[]): Disb
   };
   const amount = BigInt(facts.amount);
   let settledValue = 0n;
+  // what the settled payments before this one paid in its currency: each part is valued as part of that total
+  const settledIn = new Map<string, bigint>();
   for (const { paymentId, as } of disposals) {
     const payment = facts.payments.find((p) => p.id === paymentId)!;
     const paid = BigInt(payment.amount);
@@ -63,7 +65,9 @@ export function disbursementOf(facts: InvoiceFacts, disposals: Disposal[]): Disb
     }
     const quote = quoteOf(facts, payment.currency);
     if (!quote) throw new Error(`invoice ${facts.id} has no locked price for ${payment.currency}`);
-    const { value, conversionFee } = valueOfPayment(paid, quote, amount);
+    const before = settledIn.get(payment.currency) ?? 0n;
+    settledIn.set(payment.currency, before + paid);
+    const { value, conversionFee } = valueOfPart(before, paid, quote, amount);
     move(
       `payment:${paymentId}:conversion-fee`,
       account,

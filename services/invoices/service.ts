@@ -5,9 +5,9 @@
  */
 import type { Currency, Network } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { paymentWorth, worthAt } from '../../domain/invoices/conversion.js';
+import { worthAt } from '../../domain/invoices/conversion.js';
 import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
-import { leftToPay } from '../../domain/invoices/assessment.js';
+import { leftToPay, paymentForRest } from '../../domain/invoices/assessment.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -213,7 +213,7 @@ export async function payFromBalance(
     requirePayable(current, request.currency.code);
     const left = leftToPay(facts);
     if (left <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
-    const amount = paymentWorth(left, quote, invoice.amount);
+    const amount = paymentForRest(facts, request.currency.code, quote);
     const { payment, created } = await insertBalancePayment(tx, {
       invoiceId: invoice.id,
       payerId: request.payerId,

@@ -1,6 +1,6 @@
 /** The invoice's rule: which state to record next from what was paid and when, and where each payment's money goes. */
 import { describe, expect, it } from 'vitest';
-import { leftToPay, nextStep } from '../../domain/invoices/assessment.js';
+import { leftToPay, nextStep, paymentForRest, quoteOf } from '../../domain/invoices/assessment.js';
 import type { InvoiceFacts, PaymentFact } from '../../domain/invoices/facts.js';
 import { disbursementOf } from '../../domain/invoices/ledger.js';
 import { markRefusal } from '../../domain/invoices/status.js';
@@ -205,3 +205,34 @@ describe('disbursementOf', () => {
     expect(group.transfers).toMatchObject([{ debit: 'invoice:inv', credit: 'user:m', currency: 'ETH', amount: 7n }]);
   });
 });
+
+describe('an invoice paid in parts in another currency', () => {
+  // 100 USDT at a price whose quote does not divide evenly: each part's worth rounded down on its own loses a unit
+  const xrp = { currency: 'XRP', base: '33000001', conversionFee: '500000', due: '33500001' };
+  const facts = (payments: PaymentFact[]) => invoice({ status: 'processing', quotes: [xrp], payments });
+  const first = payment({ currency: 'XRP', amount: '16750000' });
+  const second = payment({ currency: 'XRP', amount: '16750001' });
+
+  it('settles once the parts add up to what is due: the worth is of their total, not of each part', () => {
+    expect(leftToPay(facts([first, second]))).toBe(0n);
+    expect(nextStep(facts([first, second]), T0 + 2_000)).toMatchObject({ kind: 'record', status: 'settled' });
+  });
+
+  it('asks a balance payment for exactly the rest of what is due in that currency', () => {
+    const f = facts([first]);
+    expect(paymentForRest(f, 'XRP', quoteOf(f, 'XRP')!)).toBe(16_750_001n);
+    expect(paymentForRest(facts([]), 'XRP', quoteOf(f, 'XRP')!)).toBe(33_500_001n);
+  });
+
+  it('exchanges the parts for the whole amount and takes the whole conversion fee, not a unit more or less', () => {
+    const parts = [first, second];
+    const { group, settledValue } = disbursementOf(facts(parts), dispose(parts));
+    const sum = (type: string) =>
+      group.transfers.reduce((s, t) => (t.kind === 'posted' && t.metadata?.type === type ? s + t.amount : s), 0n);
+    expect(settledValue).toBe(100_000_000n);
+    expect(sum('invoice_conversion_fee')).toBe(500_000n);
+    expect(sum('invoice_settlement') + sum('invoice_fee')).toBe(100_000_000n);
+  });
+});
+
+const dispose = (payments: PaymentFact[]) => payments.map((p) => ({ paymentId: p.id, as: 'settlement' as const }));

@@ -178,6 +178,9 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
   const decisions = decideDeposits(toDecide.map(candidate), heldEarlier.map(candidate), (d) => settings(d.currency, d.userId));
 
   const credits = decisions.flatMap((decision) => (decision.kind === 'credit' ? [decision] : []));
+  const holds = decisions.flatMap((decision) => (decision.kind === 'hold' ? [decision] : []));
+  // a deposit held by this batch may be credited by a later one in it, with that one's credit
+  const heldNow = new Map(holds.map((h) => [h.deposit.id, h]));
   const groups = credits.map((c) => heldDepositsCreditGroup(c.deposit, c.released, c.fee));
   const ledgered = await commitGroups(tx, groups);
   const credited: Array<{ id: string; transferKey: string; fee: bigint; providerCost: bigint | null; with: string }> = [];
@@ -196,8 +199,9 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
       with: deposit.id,
     });
     for (const r of credit.released) {
-      // a held deposit's provider cost was recorded when it was held
-      credited.push({ id: r.id, transferKey: `${r.workflowId}:credit`, fee: 0n, providerCost: null, with: deposit.id });
+      // a deposit held before this batch had its provider cost recorded then
+      const providerCost = heldNow.get(r.id)?.providerCost ?? null;
+      credited.push({ id: r.id, transferKey: `${r.workflowId}:credit`, fee: 0n, providerCost, with: deposit.id });
     }
   });
   if (credited.length > 0) {
@@ -218,13 +222,14 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
       deposits.filter((d) => !d.invoiceId),
     ); // an invoice's payment is announced by the invoice
   }
-  const holds = decisions.flatMap((decision) => (decision.kind === 'hold' ? [decision] : []));
-  if (holds.length > 0) {
+  const creditedIds = new Set(credited.map((c) => c.id));
+  const stillHeld = holds.filter((h) => !creditedIds.has(h.deposit.id));
+  if (stillHeld.length > 0) {
     const held = await tx`
       update deposits d set status = 'held', hold_reason = h.reason, provider_cost = h.provider_cost
-      from (select unnest(${tx.array(holds.map((h) => h.deposit.id))}::bigint[]) as id,
-                   unnest(${tx.array(holds.map((h) => h.reason))}::text[]) as reason,
-                   unnest(${tx.array(holds.map((h) => h.providerCost.toString()))}::numeric[]) as provider_cost) h
+      from (select unnest(${tx.array(stillHeld.map((h) => h.deposit.id))}::bigint[]) as id,
+                   unnest(${tx.array(stillHeld.map((h) => h.reason))}::text[]) as reason,
+                   unnest(${tx.array(stillHeld.map((h) => h.providerCost.toString()))}::numeric[]) as provider_cost) h
       where d.id = h.id returning d.*`;
     for (const row of held) outcomes.set(String(row.id), { ok: true, deposit: toDeposit(row) });
   }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { creditDeposit, dropDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { creditDeposit, creditDeposits, dropDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
+import { saveLayer } from '../../services/settings/store.js';
 import { DepositCreditor } from '../../services/deposits/creditor.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -69,5 +71,24 @@ describe('deposits', () => {
     const [again] = await Promise.all([creditor.credit(burst[1]!.id)]);
     expect(again).toMatchObject({ ok: true, deposit: { status: 'credited' } });
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(before + 3n * 25_000_000n);
+  });
+
+  it('credits a deposit held in the same batch with the one that reaches the minimum, and keeps it credited', async () => {
+    const holder = (await insertUser(db.sql, { email: 'dep-min@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const layer = { operation: DEPOSIT_SETTINGS.operation, subject: 'XRP', scope: 'user' as const, scopeId: holder };
+    await saveLayer(db.sql, layer, { min_amount: '100', fee_fixed: '1' }, null);
+    const small = (txHash: string, amount: bigint) =>
+      recordDeposit(db.sql, { ...seen(txHash), userId: holder, address: 'rSMALL', destinationTag: 7n, amount });
+    const [first, second] = [await small('M1', 60n), await small('M2', 50n)];
+    const outcomes = await db.sql.begin((tx) => creditDeposits(tx, [first.id, second.id]));
+    expect(outcomes.map((o) => o.ok && o.deposit.status)).toEqual(['credited', 'credited']);
+    const statuses = await db.sql`select status from deposits where id in (${first.id}, ${second.id}) order by id`;
+    expect(statuses.map((r) => r.status)).toEqual(['credited', 'credited']);
+    const balance = async () => balanceView(await balanceOf(db.sql, userAccountName(holder), 'XRP')).posted;
+    expect(await balance()).toBe(109n);
+    // the first deposit is not held any more: it neither counts towards the next minimum nor is charged a fee again
+    const third = await small('M3', 50n);
+    expect(await creditDeposit(db.sql, third.id)).toMatchObject({ ok: true, deposit: { status: 'held' } });
+    expect(await balance()).toBe(109n);
   });
 });

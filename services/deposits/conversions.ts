@@ -67,9 +67,12 @@ async function record(db: Db, c: DepositConversion & { quoteId: string | null })
     on conflict (deposit_id) do nothing`;
 }
 
-/** Converts a credited deposit when its user asked for it; answers the recorded outcome, or null when none applies. */
+/**
+ * Converts a credited deposit when its user asked for it; answers the recorded outcome, or null when none applies. A
+ * held deposit credited with a later one is converted in that one's sum, never on its own.
+ */
 export async function convertCreditedDeposit(deps: ConversionDeps, deposit: Deposit): Promise<DepositConversion | null> {
-  if (deposit.status !== 'credited' || deposit.invoiceId !== null) return null;
+  if (deposit.status !== 'credited' || deposit.invoiceId !== null || deposit.creditedWith !== deposit.id) return null;
   const done = await conversionOf(deps.sql, deposit.id);
   if (done) return done;
   const [wanted] = await deps.sql`

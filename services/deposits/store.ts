@@ -34,6 +34,8 @@ export interface Deposit {
   providerCost: bigint | null;
   /** The operator who credited it while held; null when credited by its workflow. */
   creditedBy: string | null;
+  /** The deposit whose credit included this one (its own id when credited by itself); null until credited. */
+  creditedWith: string | null;
 }
 
 export type NewDeposit = Pick<
@@ -65,6 +67,7 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     fee: (r.fee as bigint | null) ?? null,
     providerCost: (r.providerCost as bigint | null) ?? null,
     creditedBy: (r.creditedBy as string | null) ?? null,
+    creditedWith: r.creditedWith === null || r.creditedWith === undefined ? null : String(r.creditedWith),
   };
 }
 

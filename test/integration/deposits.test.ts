@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditDeposit, creditDeposits, dropDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
 import { saveLayer } from '../../services/settings/store.js';
+import { convertCreditedDeposit, setAutoConversion, type ConversionDeps } from '../../services/deposits/conversions.js';
 import { DepositCreditor } from '../../services/deposits/creditor.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -90,5 +91,14 @@ describe('deposits', () => {
     const third = await small('M3', 50n);
     expect(await creditDeposit(db.sql, third.id)).toMatchObject({ ok: true, deposit: { status: 'held' } });
     expect(await balance()).toBe(109n);
+
+    // the first is converted with the second (their sum less the fee), not again on its own
+    await setAutoConversion(db.sql, holder, 'XRP', 'USDT');
+    const unreachable = () => {
+      throw new Error('the deposit the second one credited must not be converted on its own');
+    };
+    const conversion = { sql: db.sql, currencies: { get: unreachable }, exchange: {} } as unknown as ConversionDeps;
+    const credited = outcomes[0]!;
+    expect(credited.ok && (await convertCreditedDeposit(conversion, credited.deposit))).toBeNull();
   });
 });

@@ -16,7 +16,7 @@ import {
   withdrawalById,
   type Withdrawal,
 } from '../../services/withdrawals/store.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { formatAmount } from '../../domain/money.js';
 import { releaseGroup, settleGroup } from '../../domain/withdrawals/ledger.js';
 import { WITHDRAWAL_SETTINGS } from '../../domain/withdrawals/rules.js';
@@ -24,6 +24,8 @@ import { resolveSettings } from '../../services/settings/client.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
+import { refusePayingOurselves } from '../../services/withdrawals/own-wallets.js';
+import { requireWithdrawable } from '../../services/withdrawals/service.js';
 import { publishWithdrawalEnd } from './webhook-event.js';
 import { orderId, publishOrderUpdate } from '../../services/orders/client.js';
 
@@ -71,10 +73,11 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
     return withdrawal;
   }
 
+  const currencyOf = async (w: Withdrawal) => (await loadCurrencies(deps.sql)).find((c) => c.code === w.currency)!;
   /** An amount of the withdrawal's currency as users read it: a decimal in the currency's units. */
   async function formatterOf(w: Withdrawal): Promise<(minor: bigint) => string> {
-    const currency = (await loadCurrencies(deps.sql)).find((c) => c.code === w.currency)!;
-    return (minor) => formatAmount(minor, currency.scale);
+    const { scale } = await currencyOf(w);
+    return (minor) => formatAmount(minor, scale);
   }
   const amountOf = async (w: Withdrawal) => (await formatterOf(w))(w.amount);
 
@@ -191,6 +194,32 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
           deps.log.warn({ provider: route.providerId, currency }, 'routed provider is not configured; skipped');
       }
       return routes.map((r) => r.providerId).filter((id) => deps.withdrawalProviders.get(id)?.currencies.includes(currency));
+    },
+
+    /**
+     * Why the withdrawal may not be paid to its address, or null: the request's rule on addresses of our own, asked
+     * again before the first provider signs. The custody wallets are the ones the worker registered at its start, so a
+     * request served before that, or to a wallet added to the configuration since, passed it. A refusal here is an
+     * operator alert too: the API took that request before this worker had registered its wallets.
+     */
+    async payoutRefusal({ id }: { id: string }): Promise<string | null> {
+      const w = await load(id);
+      const { network } = requireWithdrawable(await currencyOf(w));
+      try {
+        await refusePayingOurselves(deps.sql, network, w.address, w.destinationTag, w.amount);
+        return null;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        await raiseAlert(deps.sql, {
+          eventId: `withdrawal:${id}:paying-ourselves`,
+          type: 'other',
+          kind: 'withdrawal_paying_ourselves',
+          severity: 'warning',
+          title: `Withdrawal ${id} to ${w.address}, an address of Sluice's own, was refused before sending`,
+          data: { withdrawal_id: id, currency: w.currency, amount: await amountOf(w), address: w.address, reason: error.message },
+        });
+        return error.message;
+      }
     },
 
     async sendWithdrawal({ id, providerId }: { id: string; providerId: string }): Promise<{ txHash: string; chain: string }> {

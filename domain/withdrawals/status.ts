@@ -22,7 +22,8 @@ export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
 const NEXT: Record<WithdrawalStatus, readonly WithdrawalStatus[]> = {
   awaiting_confirmation: ['awaiting_approval', 'queued', 'cancelled', 'expired'],
   awaiting_approval: ['queued', 'rejected', 'cancelled', 'expired'],
-  queued: ['broadcast', 'cancelled', 'failed_awaiting_operator'],
+  // rejected when queued: its address proved one of our own wallets before anything was sent
+  queued: ['broadcast', 'rejected', 'cancelled', 'failed_awaiting_operator'],
   // a transaction that reverted or vanished goes back to the operator; it never counts as paid. An operator may also
   // close a broadcast withdrawal whose final status the chain or gateway never gave
   broadcast: ['succeeded', 'failed_awaiting_operator', 'closed'],

@@ -29,6 +29,11 @@ export const CHANGE_IDS = [
   'withdrawal-cancel-checked-before-send',
   /** An accepted withdrawal code is answered once the status it leads to is recorded (the API reads it there). */
   'withdrawal-confirm-answers-once-recorded',
+  /**
+   * Before sending, a withdrawal asks again whether its address is one of our own wallets (the request's rule), and
+   * ends `rejected` with its hold released when it is: the worker registers them at its start, after some requests.
+   */
+  'withdrawal-refuses-own-wallets-before-send',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
   /**

@@ -19,11 +19,10 @@ import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
-import { isCustodyAddress } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
-import { depositDecisionFor } from '../xrpl-tracking/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
+import { refusePayingOurselves } from './own-wallets.js';
 import { addressUsedBefore, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
 
 export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
@@ -126,36 +125,6 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
   );
   if (!created) return replay((await withdrawalByKey(deps.sql, userId, idempotencyKey))!);
   return { withdrawal: created, replayed: false };
-}
-
-/**
- * A payout to an address of our own. To a deposit address it is a deposit of whoever holds it (on XRPL, its tag),
- * credited like any other, the payer's own included; one that would credit nobody there (no tag, a tag nobody holds) is
- * refused. To a custody wallet (a hot wallet, the cold wallet, the gas keeper) it is refused on both networks: the
- * payer's balance would pay our own wallet and be credited to no one, the custody books drifting until an operator gives
- * it back (to the hot wallet paying it, a payment to itself: the XRP Ledger refuses it, an EVM chain moves only gas).
- */
-async function refusePayingOurselves(
-  db: Db,
-  network: WithdrawableCurrency['network'],
-  address: string,
-  destinationTag: bigint | null,
-  amount: bigint,
-) {
-  const decision =
-    network === 'xrpl' ? await depositDecisionFor(db, { destination: address, destinationTag, drops: amount }) : null;
-  if (decision?.status === 'matched') return;
-  if (decision) {
-    const message =
-      decision.status === 'missing_tag'
-        ? "is required to pay Sluice's own deposit address: it names whose deposit the payment is"
-        : "belongs to nobody at Sluice's own deposit address: the payment would be credited to no one";
-    throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
-  }
-  if (await isCustodyAddress(db, network, address)) {
-    const message = "is one of Sluice's own wallets: the payout would leave your balance and be credited to no one";
-    throw new DomainError(ErrorCode.InvalidAddress, `address ${message}`, [{ path: 'address', message }]);
-  }
 }
 
 /** The user's own withdrawal, or NotFound: another user's is never revealed. */

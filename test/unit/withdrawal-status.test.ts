@@ -13,7 +13,7 @@ import {
 const ALLOWED: Record<WithdrawalStatus, WithdrawalStatus[]> = {
   awaiting_confirmation: ['awaiting_approval', 'queued', 'cancelled', 'expired'],
   awaiting_approval: ['queued', 'rejected', 'cancelled', 'expired'],
-  queued: ['broadcast', 'cancelled', 'failed_awaiting_operator'],
+  queued: ['broadcast', 'rejected', 'cancelled', 'failed_awaiting_operator'],
   broadcast: ['succeeded', 'failed_awaiting_operator', 'closed'],
   failed_awaiting_operator: ['closed'],
   succeeded: [],
@@ -55,8 +55,8 @@ describe('withdrawal status machine', () => {
     expect(WITHDRAWAL_STATUSES.filter((from) => canMove(from, 'awaiting_approval'))).toEqual(['awaiting_confirmation']);
   });
 
-  it('lets only an operator decision reject, only waiting expire', () => {
-    expect(WITHDRAWAL_STATUSES.filter((from) => canMove(from, 'rejected'))).toEqual(['awaiting_approval']);
+  it("rejects only on an operator's decision or, before sending, an address of our own; only waiting expires", () => {
+    expect(WITHDRAWAL_STATUSES.filter((from) => canMove(from, 'rejected'))).toEqual(['awaiting_approval', 'queued']);
     expect(WITHDRAWAL_STATUSES.filter((from) => canMove(from, 'expired'))).toEqual([
       'awaiting_confirmation',
       'awaiting_approval',

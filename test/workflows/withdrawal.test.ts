@@ -50,6 +50,8 @@ function fakeActivities(
     release?: Promise<void>;
     /** Holds the check of the user's disabled state in flight: it calls `entered`, then answers once `until` resolves. */
     userCheck?: { entered: () => void; until: Promise<void> };
+    /** Why the address may not be paid (one of our own wallets), asked before the send. */
+    refusal?: string;
   } = {},
 ) {
   const calls: string[] = [];
@@ -77,6 +79,10 @@ function fakeActivities(
       const answer = disabled.shift() ?? false;
       if (answer) calls.push('disabled');
       return answer;
+    },
+    async payoutRefusal() {
+      if (options.refusal) calls.push('refused');
+      return options.refusal ?? null;
     },
     async withdrawalProviders() {
       return Object.keys(providers);
@@ -374,6 +380,22 @@ describe('withdrawalWorkflow', () => {
       expect(fakes.calls.filter((c) => c.startsWith('send'))).toEqual([]);
       expect(fakes.calls.slice(-2)).toEqual(['release', 'notify:cancelled']);
     }
+  });
+
+  it('refuses before sending a payout to one of our own wallets (registered after the request): releases the hold, rejected', async () => {
+    const fakes = fakeActivities({ refusal: "address is one of Sluice's own wallets", checks: ['confirmed'] });
+    const { result, state } = await run(
+      fakes,
+      {},
+      async (handle) => {
+        await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      },
+      'withdrawal-refuses-own-wallets-before-send',
+    );
+    expect(result).toBe('rejected');
+    expect(fakes.statuses).toEqual(['queued', 'rejected']);
+    expect(fakes.calls).toEqual(['code', 'refused', 'release', 'notify:rejected']);
+    expect(state).toMatchObject({ status: 'rejected', txHash: null });
   });
 
   it('fails over to the next provider when one refuses or keeps erroring', async () => {

@@ -1,7 +1,8 @@
 /**
  * Withdrawal `withdrawal:<id>`: the funds are already held when it starts. Email code → operator approval when
- * required → send through the currency's providers in priority order → wait for the chain's confirmations → post
- * the hold; every other end voids it, except a failure after sending, which waits for an operator to close it.
+ * required → the address checked again (not one of our own wallets) → send through the currency's providers in
+ * priority order → wait for the chain's confirmations → post the hold; every other end voids it, except a failure
+ * after sending, which waits for an operator to close it.
  * Its two waits that poll (a disabled user, a silent chain) may last days: a long run continues as new, resuming there.
  */
 import {
@@ -288,7 +289,14 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       }
     }
 
-    // 3. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
+    // 3. the request's refusal of a payout to our own wallets, asked again: a request served before the worker had
+    // registered its custody wallets passed it. A cancel taken meanwhile is honoured below instead.
+    if (isPatched('withdrawal-refuses-own-wallets-before-send')) {
+      const refusal = await bookkeeping.payoutRefusal({ id: input.id });
+      if (refusal && !cancelled()) return release('rejected', { actor: 'system', detail: { reason: refusal } });
+    }
+
+    // 4. send through the first provider that takes it. An activity that throws broadcast nothing (a provider that
     // stored a signed transaction returns it instead), so moving on to the next provider never sends twice.
     // A cancel accepted at any await above (the last check of the user's state, say) is honoured here, in the same
     // synchronous step that closes cancelling: from `sendStarted` on, the cancel's validator refuses.
@@ -319,7 +327,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     await moveTo('broadcast', { detail: { providerId: state.providerId, txHash: state.txHash } });
   }
 
-  // 4. the listener signals the confirmation; polling covers a lost signal. An operator may close meanwhile.
+  // 5. the listener signals the confirmation; polling covers a lost signal. An operator may close meanwhile.
   while (chainResult === null && close === null) {
     await condition(() => chainResult !== null || close !== null || nudged, input.pollIntervalMs);
     if (chainResult !== null || close !== null) break;

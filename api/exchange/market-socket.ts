@@ -3,7 +3,8 @@
  * public channels are `book.<pair>` (a snapshot, then updates whose `seq` grows by one: a client that sees a gap
  * subscribes again), `trades.<pair>`, `ticker.<pair>` and `candles.<pair>.<period>`; after
  * `{"op":"auth","token":"<access token>"}` also `orders` and `balances`, the caller's own. Only pairs whose engine runs
- * in this process are served (ARCHITECTURE.md, "Exchange").
+ * in this process are served (ARCHITECTURE.md, "Exchange"). Frames are handled in the order sent, each after the one
+ * before it (frames-in-order.ts).
  *
  * A frame that is not one of these (socket-requests.ts) is answered `{"event":"error","message","errors":[{"path",
  * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009. A sign-in lasts while its token is
@@ -21,6 +22,7 @@ import { upgradeRequestIp } from '../http/client-ip.js';
 import { SocketAccess } from '../http/socket-access.js';
 import { feedFrame } from './feed-frames.js';
 import { parseSocketRequest } from './socket-requests.js';
+import { handleFramesInOrder } from './frames-in-order.js';
 
 const PUBLIC = new RegExp(
   `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
@@ -92,8 +94,8 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
     send({ event: 'subscribed', channel });
   };
 
-  ws.on('message', (data) => {
-    const parsed = parseSocketRequest(String(data));
+  handleFramesInOrder(ws, (frame) => {
+    const parsed = parseSocketRequest(frame);
     if ('issues' in parsed) {
       const message = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
       return send({ event: 'error', message, errors: parsed.issues });
@@ -105,7 +107,7 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
       case 'unsubscribe':
         return request.channels.forEach(unsubscribe);
       case 'auth':
-        return void access.signIn(request.token).then(
+        return access.signIn(request.token).then(
           (refusal) => (refusal ? fail(refusal) : send({ event: 'authenticated' })),
           (error: unknown) => {
             deps.log.warn({ err: error }, 'market socket: could not check a sign-in');

@@ -226,6 +226,24 @@ describe('market data', () => {
     socket.close();
   });
 
+  it("handles a socket's frames in the order sent", async () => {
+    // auth and subscribe sent together: the subscription waits for the sign-in, on every socket
+    const sockets = await Promise.all([1, 2, 3].map(() => openMarketSocket()));
+    for (const { send } of sockets) {
+      send({ op: 'auth', token: bob.token });
+      send({ op: 'subscribe', channels: ['orders', 'balances'] });
+    }
+    for (const { received, frames } of sockets) {
+      await received('both subscribed', () => frames.length === 3);
+      expect(frames).toEqual([
+        { event: 'authenticated' },
+        { event: 'subscribed', channel: 'orders' },
+        { event: 'subscribed', channel: 'balances' },
+      ]);
+    }
+    for (const s of sockets) s.socket.close();
+  });
+
   it("ends a disabled user's private channels within a second, refuses them again, and public channels go on", async () => {
     const carl = await stack.api.signUp('carl-ws@example.com');
     await fund(stack, carl.id, 'USDT', '1000.000000');

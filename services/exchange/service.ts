@@ -165,6 +165,16 @@ export class ExchangeService {
     return this.markets.feed;
   }
 
+  /**
+   * A pair whose market data this process serves: one we trade (else UnknownPair, as `pair`) whose engine runs here
+   * (else Unavailable: its feed is made where its engine runs).
+   */
+  async servedPair(code: string): Promise<Pair> {
+    const pair = await this.pair(code);
+    this.market(code);
+    return pair;
+  }
+
   /** Where a book subscriber starts: the best levels now and the number of the last update published. */
   bookSnapshot(code: string, depth = 50) {
     const market = this.market(code);

@@ -226,7 +226,7 @@ describe('market data', () => {
     socket.close();
   });
 
-  it("handles a socket's frames in the order sent", async () => {
+  it("handles a socket's frames in the order sent, and checks every pair channel's pair", async () => {
     // auth and subscribe sent together: the subscription waits for the sign-in, on every socket
     const sockets = await Promise.all([1, 2, 3].map(() => openMarketSocket()));
     for (const { send } of sockets) {
@@ -241,6 +241,16 @@ describe('market data', () => {
         { event: 'subscribed', channel: 'balances' },
       ]);
     }
+    // a pair we do not trade is refused on every channel that names one, as /v1/candles refuses it
+    const { send, received, frames } = sockets[0]!;
+    const unknown = ['trades.NOPE-USDT', 'ticker.USD-UAH', 'candles.FOO-BAR.1m', 'book.NOPE-USDT'];
+    send({ op: 'subscribe', channels: [...unknown, 'ticker.BTC-USDT'] });
+    await received('the known pair subscribed', (f) => f.channel === 'ticker.BTC-USDT');
+    expect(frames.slice(3)).toEqual([
+      ...unknown.map((channel) => ({ event: 'error', channel, message: `no pair ${channel.split('.')[1]}` })),
+      { event: 'subscribed', channel: 'ticker.BTC-USDT' },
+    ]);
+    expect((await stack.api.get('/v1/candles?pair=FOO-BAR&interval=1m')).body).toMatchObject({ code: 'unknown_pair' });
     for (const s of sockets) s.socket.close();
   });
 

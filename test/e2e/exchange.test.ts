@@ -149,6 +149,8 @@ describe('market data', () => {
     await waitUntil('ten trades on the socket', async () => {
       if (messages.filter((m) => m.channel === 'trades.BTC-USDT').length < 10) throw new Error('not yet');
     });
+    // trades go out as they apply, candles once settled: a read behind the barrier waits until bob's (all ten) are
+    await balance(bob, 'BTC');
     socket.close();
 
     const book = messages.filter((m) => m.channel === 'book.BTC-USDT');

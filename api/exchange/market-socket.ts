@@ -3,7 +3,9 @@
  * public channels are `book.<pair>` (a snapshot, then updates whose `seq` grows by one: a client that sees a gap
  * subscribes again), `trades.<pair>`, `ticker.<pair>` and `candles.<pair>.<period>`; after
  * `{"op":"auth","token":"<access token>"}` also `orders` and `balances`, the caller's own. Only pairs whose engine runs
- * in this process are served (ARCHITECTURE.md, "Exchange").
+ * in this process are served (ARCHITECTURE.md, "Exchange"): every pair channel is checked (`servedPair`), and one of
+ * another pair is answered an error frame naming the channel. Frames are handled in the order sent, each after the one
+ * before it (frames-in-order.ts).
  *
  * A frame that is not one of these (socket-requests.ts) is answered `{"event":"error","message","errors":[{"path",
  * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009. A sign-in lasts while its token is
@@ -14,6 +16,7 @@
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DomainError } from '../../domain/errors.js';
 import { CANDLE_PERIODS } from '../../services/exchange/candles-store.js';
 import { levelRows, type FeedMessage } from '../../services/exchange/market-feed.js';
 import type { ApiDeps } from '../context.js';
@@ -21,6 +24,7 @@ import { upgradeRequestIp } from '../http/client-ip.js';
 import { SocketAccess } from '../http/socket-access.js';
 import { feedFrame } from './feed-frames.js';
 import { parseSocketRequest } from './socket-requests.js';
+import { handleFramesInOrder } from './frames-in-order.js';
 
 const PUBLIC = new RegExp(
   `^(?:(book|trades|ticker)\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})|candles\\.([A-Z0-9]{2,10}-[A-Z0-9]{2,10})\\.(${CANDLE_PERIODS.join('|')}))$`,
@@ -61,7 +65,7 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
     send({ event: 'unauthenticated', message: reason, channels: ended });
   });
 
-  const subscribe = (channel: string) => {
+  const subscribe = async (channel: string): Promise<void> => {
     unsubscribe(channel);
     if (PRIVATE_CHANNELS.includes(channel)) {
       if (!access.userId) return fail('authenticate first: {"op":"auth","token":"<access token>"}', channel);
@@ -70,30 +74,34 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
     }
     const match = PUBLIC.exec(channel);
     if (!match) return fail('no such channel', channel);
-    const pair = match[2] ?? match[3]!;
-    if (match[1] === 'book') {
-      let book;
-      try {
-        book = exchange.bookSnapshot(pair);
-      } catch (error) {
-        return fail(error instanceof Error ? error.message : 'unavailable', channel);
-      }
+    const code = match[2] ?? match[3]!;
+    try {
+      await exchange.servedPair(code);
+      if (ws.readyState !== ws.OPEN) return;
       // the snapshot and the subscription happen in the same turn: no update can fall between them
+      const book = match[1] === 'book' ? exchange.bookSnapshot(code) : null;
       subscriptions.set(channel, exchange.feed.subscribe(channel, deliver));
-      return send({
+      if (!book) return send({ event: 'subscribed', channel });
+      send({
         channel,
         type: 'snapshot',
         seq: book.seq,
         bids: levelRows(book.pair, book.bids),
         asks: levelRows(book.pair, book.asks),
       });
+    } catch (error) {
+      if (error instanceof DomainError) return fail(error.message, channel);
+      deps.log.warn({ err: error }, 'market socket: could not check a pair');
+      fail('could not check the pair: try again', channel);
     }
-    subscriptions.set(channel, exchange.feed.subscribe(channel, deliver));
-    send({ event: 'subscribed', channel });
   };
 
-  ws.on('message', (data) => {
-    const parsed = parseSocketRequest(String(data));
+  const subscribeAll = async (channels: string[]) => {
+    for (const channel of channels) await subscribe(channel);
+  };
+
+  handleFramesInOrder(ws, (frame) => {
+    const parsed = parseSocketRequest(frame);
     if ('issues' in parsed) {
       const message = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
       return send({ event: 'error', message, errors: parsed.issues });
@@ -101,11 +109,11 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
     const { request } = parsed;
     switch (request.op) {
       case 'subscribe':
-        return request.channels.forEach(subscribe);
+        return subscribeAll(request.channels);
       case 'unsubscribe':
         return request.channels.forEach(unsubscribe);
       case 'auth':
-        return void access.signIn(request.token).then(
+        return access.signIn(request.token).then(
           (refusal) => (refusal ? fail(refusal) : send({ event: 'authenticated' })),
           (error: unknown) => {
             deps.log.warn({ err: error }, 'market socket: could not check a sign-in');

@@ -6,7 +6,7 @@ import type { Guards } from '../http/guards.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { found } from '../http/problem.js';
 
-import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import { checkCallbackUrl, orderCallback } from '../../services/orders/client.js';
 import {
   CallbackUrl,
   DecimalString,
@@ -77,8 +77,8 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         postOnly: body.post_only ?? false,
         clientOrderId: body.client_order_id ?? null,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
+        callback: orderCallback(callbacks, c.get('user').id, body.callback_url),
       });
-      await attachCallback(callbacks, { id: orderId('ord', order.id), userId: c.get('user').id }, body.callback_url);
       return c.json(orderView(order, pair), 201, replayHeaders(replayed));
     },
   );

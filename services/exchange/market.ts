@@ -55,6 +55,7 @@ import {
 } from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
 import { extended } from '../../domain/objects.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 
 export interface PlaceSubmission {
   kind: 'place';
@@ -65,6 +66,7 @@ export interface PlaceSubmission {
   checked: CheckedOrder;
   /** A fired trigger placing its order (and which of its legs fired): its hold is released into the order's, and it is marked fired. */
   trigger?: { id: number; leg: TriggerLegKind };
+  callback?: OrderCallback;
 }
 
 export interface CancelSubmission {
@@ -580,6 +582,9 @@ export class Market {
     const fired = accepted.flatMap((a) =>
       a.submission.trigger ? [{ triggerId: a.submission.trigger.id, orderId: a.id, leg: a.submission.trigger.leg }] : [],
     );
+    const callbacks = accepted.flatMap(({ id, submission: { userId, callback } }) =>
+      callback ? [{ id: orderId('ord', id), userId, callback }] : [],
+    );
     // pipelined with the ledger's writes (one round trip); a trigger is marked fired after its order row exists
     // (order_id references it)
     const lastWrites = Promise.all([
@@ -595,15 +600,18 @@ export class Market {
     ]);
     // awaited below, unless `recorded` throws first: that rolls the transaction back, this rejection with it
     lastWrites.catch(() => {});
-    // COMMIT right behind them, once nothing is left to send: a trigger fired or failed sends more after answers, and so
-    // does the settlement (the orders' callbacks), done once `recorded` resolves. A write that fails turns it into a
-    // rollback. Triggers firing is rare, and their transaction commits after its last answer, as before.
-    if (fired.length === 0 && refusedTriggers.length === 0) {
+    // COMMIT right behind them, once nothing is left to send: a trigger fired or failed, and a new order's callback, send
+    // more after answers, and so does the settlement (the orders' callbacks), done once `recorded` resolves. A write that
+    // fails turns it into a rollback. Triggers firing and callbacks are rare, and their transaction commits after its
+    // last answer, as before.
+    if (fired.length === 0 && refusedTriggers.length === 0 && callbacks.length === 0) {
       await recorded;
       void commit();
     }
     const [settled] = await lastWrites;
     await failTriggers(tx, refusedTriggers);
+    // after insertOrders: each callback is told its order's first state, `new`, before the engine can change it
+    if (callbacks.length > 0) await linkOrderCallbacks(tx, callbacks);
     for (const a of accepted) {
       (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, startedAt);
     }

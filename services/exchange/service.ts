@@ -26,6 +26,7 @@ import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
 import { extended } from '../../domain/objects.js';
+import type { OrderCallback } from '../orders/client.js';
 
 const PAIRS_TTL_MS = 1_000;
 
@@ -34,6 +35,8 @@ export interface PlaceOrder extends OrderRequest {
   pair: string;
   clientOrderId: string | null;
   idempotencyKey: string;
+  /** Linked to the order in the transaction that stores it, so every state the order reaches is told. */
+  callback?: OrderCallback;
 }
 
 export class ExchangeService {
@@ -126,6 +129,7 @@ export class ExchangeService {
       clientOrderId: order.clientOrderId,
       request: order,
       checked,
+      callback: order.callback,
     });
     // a replay of a stored order reads it, which the first answer may be ahead of, once settled; a repeat of a request
     // in the same batch carries the first's answer
@@ -159,6 +163,16 @@ export class ExchangeService {
 
   get feed(): MarketFeed {
     return this.markets.feed;
+  }
+
+  /**
+   * A pair whose market data this process serves: one we trade (else UnknownPair, as `pair`) whose engine runs here
+   * (else Unavailable: its feed is made where its engine runs).
+   */
+  async servedPair(code: string): Promise<Pair> {
+    const pair = await this.pair(code);
+    this.market(code);
+    return pair;
   }
 
   /** Where a book subscriber starts: the best levels now and the number of the last update published. */

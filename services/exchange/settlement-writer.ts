@@ -63,7 +63,7 @@ export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem
       items,
       items.flatMap((i) => (i.answered ? [i.applied.orderId] : [])),
     ),
-    // the few orders with a callback, read beside the updates (callbacks are linked in their own transactions)
+    // the few orders with a callback, read beside the updates (linked in the transaction that stored the order)
     ordersWithCallbacks(tx, ids),
     markSettled(tx, pair.code, items[items.length - 1]!.applied.seq),
     notifyFilled(tx, pair, items),

@@ -95,21 +95,50 @@ export function checkCallbackUrl(deps: CallbackDeps, url: string | undefined): v
     throw new DomainError(ErrorCode.ValidationFailed, `callback_url ${problem}`, [{ path: 'callback_url', message: problem }]);
 }
 
+/** A callback URL ready to be linked to its order (its endpoint's secret sealed), in whatever transaction stores the order. */
+export interface OrderCallback {
+  url: string;
+  secretSealed: string;
+}
+
+/** The owner's callback for `url`, or undefined when the order was given none. */
+export function orderCallback(
+  deps: Pick<CallbackDeps, 'key'>,
+  userId: string,
+  url: string | null | undefined,
+): OrderCallback | undefined {
+  return url ? { url, secretSealed: seal(deps.key, callbackSecret(deps.key, userId)) } : undefined;
+}
+
+/**
+ * Links each order stored in `tx` to its callback and tells it the order's state as stored there: linked in the
+ * transaction that stores the order, an order is never changed before its callback can see it. An order keeps the
+ * first URL it was given.
+ */
+export async function linkOrderCallbacks(
+  tx: Db,
+  orders: Array<{ id: string; userId: string; callback: OrderCallback }>,
+): Promise<void> {
+  await Promise.all(
+    orders.map(async ({ id, userId, callback }) => {
+      await linkCallback(tx, { orderId: id, userId, url: callback.url, secretSealed: callback.secretSealed });
+      await publishOrderUpdate(tx, id);
+    }),
+  );
+}
+
 /**
  * Links `url` to the order just created (or answered again for its Idempotency-Key: a repeat links what a crash may
- * have left unlinked) and tells it the order's current state at once. An order keeps the first URL it was given.
+ * have left unlinked) and tells it the order's current state at once. A spot order, which its engine may end before
+ * it is answered, is linked in the transaction that stores it instead (the market's journal batch).
  */
 export async function attachCallback(
   deps: CallbackDeps,
   order: { id: string; userId: string },
   url: string | null | undefined,
 ): Promise<void> {
-  if (!url) return;
-  const secretSealed = seal(deps.key, callbackSecret(deps.key, order.userId));
-  await deps.sql.begin(async (tx) => {
-    await linkCallback(tx, { orderId: order.id, userId: order.userId, url, secretSealed });
-    await publishOrderUpdate(tx, order.id);
-  });
+  const callback = orderCallback(deps, order.userId, url);
+  if (callback) await deps.sql.begin((tx) => linkOrderCallbacks(tx, [{ id: order.id, userId: order.userId, callback }]));
 }
 
 /** The user's callback secret (it signs every callback of theirs, in `Sluice-Signature`). */

@@ -149,6 +149,8 @@ describe('market data', () => {
     await waitUntil('ten trades on the socket', async () => {
       if (messages.filter((m) => m.channel === 'trades.BTC-USDT').length < 10) throw new Error('not yet');
     });
+    // trades go out as they apply, candles once settled: a read behind the barrier waits until bob's (all ten) are
+    await balance(bob, 'BTC');
     socket.close();
 
     const book = messages.filter((m) => m.channel === 'book.BTC-USDT');
@@ -224,6 +226,34 @@ describe('market data', () => {
     });
     expect((await stack.api.get('/v1/candles?pair=BTC-USDT&interval=1m')).status).toBe(200);
     socket.close();
+  });
+
+  it("handles a socket's frames in the order sent, and checks every pair channel's pair", async () => {
+    // auth and subscribe sent together: the subscription waits for the sign-in, on every socket
+    const sockets = await Promise.all([1, 2, 3].map(() => openMarketSocket()));
+    for (const { send } of sockets) {
+      send({ op: 'auth', token: bob.token });
+      send({ op: 'subscribe', channels: ['orders', 'balances'] });
+    }
+    for (const { received, frames } of sockets) {
+      await received('both subscribed', () => frames.length === 3);
+      expect(frames).toEqual([
+        { event: 'authenticated' },
+        { event: 'subscribed', channel: 'orders' },
+        { event: 'subscribed', channel: 'balances' },
+      ]);
+    }
+    // a pair we do not trade is refused on every channel that names one, as /v1/candles refuses it
+    const { send, received, frames } = sockets[0]!;
+    const unknown = ['trades.NOPE-USDT', 'ticker.USD-UAH', 'candles.FOO-BAR.1m', 'book.NOPE-USDT'];
+    send({ op: 'subscribe', channels: [...unknown, 'ticker.BTC-USDT'] });
+    await received('the known pair subscribed', (f) => f.channel === 'ticker.BTC-USDT');
+    expect(frames.slice(3)).toEqual([
+      ...unknown.map((channel) => ({ event: 'error', channel, message: `no pair ${channel.split('.')[1]}` })),
+      { event: 'subscribed', channel: 'ticker.BTC-USDT' },
+    ]);
+    expect((await stack.api.get('/v1/candles?pair=FOO-BAR&interval=1m')).body).toMatchObject({ code: 'unknown_pair' });
+    for (const s of sockets) s.socket.close();
   });
 
   it("ends a disabled user's private channels within a second, refuses them again, and public channels go on", async () => {

@@ -14,6 +14,7 @@ import { RemoteBarrier } from '../../services/exchange/remote-barrier.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
+import { orderCallback } from '../../services/orders/client.js';
 import { pgErrorCode } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
@@ -67,6 +68,37 @@ const order = (userId: string, o: Partial<PlaceOrder>): PlaceOrder => ({
 });
 const BTC = 100_000_000n;
 const USDT = 1_000_000n;
+
+// first, on an empty book: its maker is the best ask, and its market buy finds nothing left to buy
+describe('order callbacks', () => {
+  it('tells a callback given with the order every state the order reached, in order, however fast it ended', async () => {
+    const callback = (userId: string) => orderCallback({ key: Buffer.alloc(32, 7) }, userId, 'https://merchant.example/cb');
+    const seller = await fundedUser({ BTC: BTC });
+    const buyer = await fundedUser({ USDT: 1_000n * USDT });
+    const told = async (id: string) => {
+      const rows = await db.sql`
+        select ev.id from webhook_deliveries d join webhook_events ev on ev.id = d.event_id
+        where ev.id like ${`order:ord_${id}:%`} order by d.position`;
+      return rows.map((r) => (r.id as string).split(':')[2]);
+    };
+    const ask = await exchange.place(
+      order(seller, { side: 'sell', price: 45_000n * USDT, amount: BTC / 500n, callback: callback(seller) }),
+    );
+    // filled as it is placed, and a market buy that finds no seller left: both end before their answer
+    const bid = await exchange.place(
+      order(buyer, { price: 45_000n * USDT, amount: BTC / 500n, timeInForce: 'IOC', callback: callback(buyer) }),
+    );
+    expect(bid.order.status).toBe('filled');
+    const market = await exchange.place(
+      order(buyer, { type: 'market', quoteAmount: 10n * USDT, timeInForce: 'IOC', callback: callback(buyer) }),
+    );
+    expect(market.order.status).toBe('cancelled');
+    await Promise.all([exchange.settledFor(seller), exchange.settledFor(buyer)]);
+    expect(await told(ask.order.id)).toEqual(['new', 'open', 'filled']);
+    expect(await told(bid.order.id)).toEqual(['new', 'filled']);
+    expect(await told(market.order.id)).toEqual(['new', 'cancelled']);
+  });
+});
 
 describe('placing and matching orders', () => {
   it('holds funds, matches, and settles both sides with fees', async () => {

@@ -59,7 +59,9 @@ export function coefficientChangeRefusal(event: BookState, now: Date, withResult
   if (event.state !== 'new')
     return new DomainError(ErrorCode.EventFinal, `the event is already ${event.state}; it cannot change again`);
   if (event.bookClosedAt !== null || now.getTime() >= event.deadline.getTime()) {
-    return new DomainError(ErrorCode.EventClosed, 'betting on this event has closed; its coefficient can no longer change');
+    return new DomainError(ErrorCode.EventClosed, 'betting on this event has closed; its coefficient can no longer change', [
+      { path: 'coefficient', message: 'can no longer change: betting has closed' },
+    ]);
   }
   return null;
 }

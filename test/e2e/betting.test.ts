@@ -225,7 +225,10 @@ describe('betting end to end', () => {
       { timeoutMs: 30_000 },
     );
     expect((await stack.api.get(`/v1/events/${soon.body.id}`, { token: ann.token })).body.accepting_bets).toBe(false);
-    expect((await setResult(soon.body.id, { coefficient: '1.60' })).body.code).toBe('event_closed');
+    expect((await setResult(soon.body.id, { coefficient: '1.60' })).body).toMatchObject({
+      code: 'event_closed',
+      errors: [{ path: 'coefficient' }],
+    });
     expect((await setResult(soon.body.id, { state: 'cancelled' })).status).toBe(200);
     expect((await settled(soon.body.id)).bets).toMatchObject({ refunded: 1 });
   });

@@ -17,16 +17,20 @@ let ann: { id: string; token: string };
 let bob: { id: string; token: string };
 let cat: { id: string; token: string };
 
-beforeAll(async () => {
-  stack = await startStack();
-  const provider = await stack.api.signUp('lines@example.com');
+async function lineProvider(email: string) {
+  const provider = await stack.api.signUp(email);
   const promoted = await stack.api.put(
     `/v1/ops/users/${provider.id}/role`,
     { role: 'line_provider' },
     { token: stack.admin.token },
   );
   expect(promoted.status).toBe(200);
-  lines = provider;
+  return provider;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  lines = await lineProvider('lines@example.com');
   ann = await stack.api.signUp('ann@example.com');
   bob = await stack.api.signUp('bob@example.com');
   cat = await stack.api.signUp('cat@example.com');
@@ -336,6 +340,23 @@ describe('betting end to end', () => {
     expect((await stack.api.post('/v1/bets', {}, { headers: { 'idempotency-key': 'x' } })).status).toBe(401);
     expect((await publish({ coefficient: '1.50' }, stack.admin.token)).status).toBe(201);
     expect((await stack.api.get(`/v1/ops/events/987654321/settlement`, { token: stack.admin.token })).status).toBe(404);
+  });
+
+  it("lets a line provider change only the events it published (another's is a 404), and operators any", async () => {
+    const rival = await lineProvider('rival-lines@example.com');
+    const ours = (await publish({ coefficient: '1.50' })).body.id as string;
+    for (const change of [{ state: 'finished_win' }, { coefficient: '9.99' }, { state: 'cancelled', coefficient: '1.20' }])
+      expect((await setResult(ours, change, rival.token)).body).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await stack.api.get(`/v1/events/${ours}`, { token: ann.token })).body).toMatchObject({
+      state: 'new',
+      coefficient: '1.50',
+    });
+    const theirs = (await publish({ coefficient: '1.50' }, rival.token)).body.id as string;
+    expect((await setResult(theirs, { coefficient: '1.70' }, rival.token)).body.coefficient).toBe('1.70');
+    expect((await setResult(theirs, { coefficient: '1.80' })).status).toBe(404);
+    expect((await setResult(ours, { coefficient: '1.60' }, stack.admin.token)).body.coefficient).toBe('1.60');
+    expect((await setResult(theirs, { state: 'cancelled' }, stack.admin.token)).body.state).toBe('cancelled');
+    expect((await setResult(ours, { state: 'cancelled' })).body.state).toBe('cancelled');
   });
 
   it('describes every betting route in the OpenAPI document', async () => {

@@ -238,6 +238,18 @@ describe('placing bets', () => {
     expect((await betById(db.sql, after.ok ? after.bet.id : ''))!.payout).toBe(300n);
   });
 
+  it('changes only the events of the line provider it is limited to, and records who set the result', async () => {
+    const eventId = await newEvent(150n);
+    const rival = (await insertUser(db.sql, { email: 'rival@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
+    const byRival = { id: rival, ownEventsOnly: true };
+    expect(await changeBetEvent(db.sql, eventId, { state: 'finished_win' }, byRival)).toBeNull();
+    expect(await changeBetEvent(db.sql, eventId, { coefficient: 990n }, byRival)).toBeNull();
+    const own = await changeBetEvent(db.sql, eventId, { coefficient: 160n }, { id: provider, ownEventsOnly: true });
+    expect(own?.event).toMatchObject({ coefficient: 160n, state: 'new' });
+    const byOperator = await changeBetEvent(db.sql, eventId, { state: 'cancelled' }, { id: rival, ownEventsOnly: false });
+    expect(byOperator?.event).toMatchObject({ state: 'cancelled', resultSetBy: rival });
+  });
+
   it('lets no bet in after a state change, even through a stale cache, and settles every bet that got in before it', async () => {
     const eventId = await newEvent();
     const cache = new BetEventCache(db.sql, 60_000);

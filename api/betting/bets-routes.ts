@@ -72,7 +72,9 @@ const FIELD_OF: Partial<Record<ErrorCode, FieldIssue>> = {
   [ErrorCode.InsufficientFunds]: { path: 'amount', message: 'is more than your available balance' },
 };
 
-const refusal = (error: { code: ErrorCode; message: string }) => {
+/** The refusal's own fields (an Idempotency-Key's conflict names what differs), else the field its code is about. */
+const refusal = (error: { code: ErrorCode; message: string; issues?: FieldIssue[] }) => {
+  if (error.issues?.length) return new ApiError(error.code, error.message, error.issues);
   const field = FIELD_OF[error.code];
   return new ApiError(error.code, error.message, field ? [field] : []);
 };

@@ -266,7 +266,8 @@ describe('betting end to end', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.id).toBe(first.body.id);
     const other = await placeBet(ann, { event_id: open, amount: '3.00', currency: 'USD' }, 'twice');
-    expect([other.status, other.body.code]).toEqual([409, 'idempotency_conflict']);
+    expect(other.body).toMatchObject({ status: 409, code: 'idempotency_conflict', detail: expect.stringContaining('"twice"') });
+    expect(other.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('(amount differs)') }]);
     // a replay is answered even after the event closed
     await setResult(open, { state: 'finished_lose' });
     expect((await placeBet(ann, { event_id: open, amount: '2.00', currency: 'USD' }, 'twice')).body.id).toBe(first.body.id);

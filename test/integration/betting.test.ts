@@ -83,17 +83,24 @@ describe('placing bets', () => {
   it('answers a repeated Idempotency-Key with the first bet, in one batch and across batches, and refuses a different request', async () => {
     const eventId = await newEvent();
     const userId = await fundedUser(1_000n);
-    const [a, b] = await Promise.all([
+    const [a, b, inBatch] = await Promise.all([
       placer.place(bet(userId, eventId, 300n, 'same')),
       placer.place(bet(userId, eventId, 300n, 'same')),
+      placer.place(bet(userId, eventId, 300n, 'same', 'USDT')),
     ]);
     const later = await placer.place(bet(userId, eventId, 300n, 'same'));
-    const conflicting = await placer.place(bet(userId, eventId, 301n, 'same'));
+    const conflicting = await placer.place(bet(userId, await newEvent(), 301n, 'same'));
     expect(a.ok && b.ok && later.ok).toBe(true);
     const ids = [a, b, later].map((o) => (o.ok ? o.bet.id : null));
     expect(new Set(ids).size).toBe(1);
     expect([a, b, later].filter((o) => o.ok && o.replayed)).toHaveLength(2);
-    expect(conflicting).toMatchObject({ ok: false, error: { code: 'idempotency_conflict' } });
+    // a 409 naming what differs, whether the first bet is stored or still in the batch
+    const conflict = (fields: string) => ({
+      ok: false,
+      error: { code: 'idempotency_conflict', issues: [{ path: 'Idempotency-Key', message: expect.stringContaining(fields) }] },
+    });
+    expect(inBatch).toMatchObject(conflict('(currency differs)'));
+    expect(conflicting).toMatchObject(conflict('(event_id, amount differ)'));
     expect(await available(userId)).toMatchObject({ pending: 300n, available: 700n });
   });
 

@@ -305,7 +305,9 @@ describe('betting end to end', () => {
     const repeated = await stack.api.post('/v1/events', { coefficient: '1.70', title: 'Cup' }, keyed);
     expect(repeated.body.id).toBe(created.body.id);
     expect(repeated.headers.get('idempotent-replayed')).toBe('true');
-    expect((await stack.api.post('/v1/events', { coefficient: '1.71', title: 'Cup' }, keyed)).status).toBe(409);
+    const changed = await stack.api.post('/v1/events', { coefficient: '1.71', title: 'Cup' }, keyed);
+    expect(changed.body).toMatchObject({ status: 409, code: 'idempotency_conflict' });
+    expect(changed.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('(coefficient differs)') }]);
   });
 
   it('settles what was decided while the worker was down once it is back, and shows the database meanwhile', async () => {

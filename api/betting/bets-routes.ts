@@ -6,6 +6,7 @@ import { BET_STATUSES, formatCoefficient, parseStake, payoutFor, STAKE_DECIMALS 
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
+import { isOperator } from '../http/roles.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
@@ -71,7 +72,9 @@ const FIELD_OF: Partial<Record<ErrorCode, FieldIssue>> = {
   [ErrorCode.InsufficientFunds]: { path: 'amount', message: 'is more than your available balance' },
 };
 
-const refusal = (error: { code: ErrorCode; message: string }) => {
+/** The refusal's own fields (an Idempotency-Key's conflict names what differs), else the field its code is about. */
+const refusal = (error: { code: ErrorCode; message: string; issues?: FieldIssue[] }) => {
+  if (error.issues?.length) return new ApiError(error.code, error.message, error.issues);
   const field = FIELD_OF[error.code];
   return new ApiError(error.code, error.message, field ? [field] : []);
 };
@@ -167,8 +170,11 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
     }),
     async (c) => {
       const user = c.get('user');
-      const operator = user.role === 'operator' || user.role === 'admin';
-      const bet = found(await betById(deps.sql, c.req.valid('param').id), 'no such bet', (b) => b.userId === user.id || operator);
+      const bet = found(
+        await betById(deps.sql, c.req.valid('param').id),
+        'no such bet',
+        (b) => b.userId === user.id || isOperator(user.role),
+      );
       return c.json(betView(bet, (await deps.currencies.get(bet.currency))!), 200);
     },
   );

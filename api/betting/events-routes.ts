@@ -10,7 +10,7 @@ import { formatCoefficient, parseCoefficient } from '../../domain/betting/bets.j
 import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
-import { requireRole } from '../http/roles.js';
+import { isOperator, requireRole } from '../http/roles.js';
 import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
@@ -176,7 +176,8 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       summary: "Set an event's result (finished_win, finished_lose, cancelled) or, while betting is open, its coefficient",
       description:
         'A result settles every bet on the event. A finished or cancelled event cannot change again (409); sending its ' +
-        'current state again is harmless. A new coefficient applies to bets placed from now on.',
+        'current state again is harmless. A new coefficient applies to bets placed from now on. A line provider changes ' +
+        'only the events it published (any other is a 404); operators change any.',
       request: {
         params: z.object({ id: EventId }),
         ...jsonBody(
@@ -194,7 +195,9 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const coefficient = body.coefficient === undefined ? undefined : requireCoefficient(body.coefficient);
-      const event = await changeBetEventBy(deps, c.get('user').id, id, { state: body.state, coefficient });
+      const user = c.get('user');
+      const by = { id: user.id, ownEventsOnly: !isOperator(user.role) };
+      const event = await changeBetEventBy(deps, by, id, { state: body.state, coefficient });
       return c.json(eventView(event), 200);
     },
   );

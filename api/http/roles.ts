@@ -5,6 +5,9 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { AppEnv } from '../context.js';
 import { ApiError } from './problem.js';
 
+/** Operators and admins: who act on any user's resources (others act on their own). */
+export const isOperator = (role: Role) => role === 'operator' || role === 'admin';
+
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!roles.includes(c.get('user').role)) throw new ApiError(ErrorCode.Forbidden, `this needs the ${roles.join(' or ')} role`);

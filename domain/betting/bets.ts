@@ -2,6 +2,7 @@
  * Bets, pure: stakes with at most two decimals, coefficients as integer hundredths, the payout rule, and the ledger
  * groups that hold a stake at placement and settle it when its event finishes.
  */
+import type { RequestFields } from '../idempotency-keys.js';
 import { userAccountName, type TransferGroup } from '../ledger/engine.js';
 import { formatAmount, MAX_MINOR_UNITS, parseAmount } from '../money.js';
 
@@ -63,6 +64,15 @@ export function payoutFor(stake: bigint, coefficient: bigint): bigint {
     throw new RangeError('payoutFor expects a positive stake and a coefficient above 1.00');
   return (stake * coefficient) / 100n;
 }
+
+/** What a bet's Idempotency-Key stands for: the whole request (its callback_url is linked apart, after the bet). */
+export interface BetTerms {
+  eventId: string;
+  currency: string;
+  amount: bigint;
+}
+
+export const BET_TERMS: RequestFields<BetTerms> = { eventId: 'event_id', currency: 'currency', amount: 'amount' };
 
 export const betStakeKey = (betId: string) => `bet:${betId}:stake`;
 export const betSettleKey = (betId: string) => `bet:${betId}:settle`;

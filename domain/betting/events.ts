@@ -4,6 +4,7 @@
  */
 import type { BetOutcome } from './bets.js';
 import { DomainError, ErrorCode } from '../errors.js';
+import type { RequestFields } from '../idempotency-keys.js';
 
 export const EVENT_STATES = ['new', 'finished_win', 'finished_lose', 'cancelled'] as const;
 export type EventState = (typeof EVENT_STATES)[number];
@@ -12,6 +13,15 @@ export type EventState = (typeof EVENT_STATES)[number];
 export const DEFAULT_BETTING_SECONDS = 5_000;
 /** Events are published at most a year ahead: a deadline further out is a typo (milliseconds for seconds). */
 export const MAX_BETTING_SECONDS = 366 * 24 * 3600;
+
+/** What an event's Idempotency-Key stands for: the whole request, its deadline in unix seconds as given or defaulted. */
+export interface EventTerms {
+  title: string | null;
+  coefficient: bigint;
+  deadline: number;
+}
+
+export const EVENT_TERMS: RequestFields<EventTerms> = { title: 'title', coefficient: 'coefficient', deadline: 'deadline' };
 
 export function isOutcome(state: EventState): state is BetOutcome {
   return state !== 'new';
@@ -59,7 +69,9 @@ export function coefficientChangeRefusal(event: BookState, now: Date, withResult
   if (event.state !== 'new')
     return new DomainError(ErrorCode.EventFinal, `the event is already ${event.state}; it cannot change again`);
   if (event.bookClosedAt !== null || now.getTime() >= event.deadline.getTime()) {
-    return new DomainError(ErrorCode.EventClosed, 'betting on this event has closed; its coefficient can no longer change');
+    return new DomainError(ErrorCode.EventClosed, 'betting on this event has closed; its coefficient can no longer change', [
+      { path: 'coefficient', message: 'can no longer change: betting has closed' },
+    ]);
   }
   return null;
 }

@@ -22,7 +22,7 @@ import {
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import { tallyBets } from './bets-store.js';
 import type { BetEventCache } from './event-cache.js';
-import { changeBetEvent, unstartedBetEvents, type BetEvent, type BetEventChange } from './events-store.js';
+import { changeBetEvent, unstartedBetEvents, type BetEvent, type BetEventChange, type BetEventChanger } from './events-store.js';
 
 /** Operators' console reads events and their bets. */
 export { betEventById, listBetEvents, type BetEvent } from './events-store.js';
@@ -137,20 +137,20 @@ export interface BetEventChangeDeps extends BetEventClientDeps {
 }
 
 /**
- * Sets an event's result or coefficient (line providers through the API, operators in the console), recording who set
- * the result, and wakes its workflow to settle. A repeated result signals again: the retry of a request whose signal
- * was lost.
+ * Sets an event's result or coefficient (line providers through the API, operators there and in the console), recording
+ * who set the result, and wakes its workflow to settle. Another line provider's event is missing to a line provider (a
+ * 404, as other users' rows are). A repeated result signals again: the retry of a request whose signal was lost.
  */
 export async function changeBetEventBy(
   deps: BetEventChangeDeps,
-  by: string,
+  by: BetEventChanger,
   id: string,
   change: BetEventChange,
 ): Promise<BetEvent> {
   const result = await changeBetEvent(deps.sql, id, change, by);
   if (!result) throw new DomainError(ErrorCode.NotFound, 'no such event');
   deps.betting.events.forget(id);
-  if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by }, 'bet event result set');
+  if (result.stateChanged) deps.log.info({ event: id, state: result.event.state, by: by.id }, 'bet event result set');
   if (change.state !== undefined && isOutcome(result.event.state)) await signalBetEventChanged(deps, id);
   return result.event;
 }

@@ -85,20 +85,29 @@ export interface BetEventChange {
   coefficient?: bigint;
 }
 
+/** Who changes an event: recorded with the result it sets. */
+export interface BetEventChanger {
+  id: string;
+  /** A line provider changes only the events it published; operators change any. */
+  ownEventsOnly: boolean;
+}
+
 /**
  * Changes an event under a row lock. Placement holds the same row FOR SHARE while it writes a bet, so once a state
  * change commits no bet can still be on its way in: settlement, which starts after it, sees every bet there is.
- * Returns null when there is no such event; throws the DomainError of a refused change.
+ * Returns null when there is no such event (or none `by` may change); throws the DomainError of a refused change.
  */
 export async function changeBetEvent(
   sql: Sql,
   id: string,
   change: BetEventChange,
-  /** Who sets the result, recorded with it. */
-  by?: string,
+  by?: BetEventChanger,
 ): Promise<{ event: BetEvent; stateChanged: boolean } | null> {
   return sql.begin(async (tx) => {
-    const [row] = await tx`select *, clock_timestamp() as now from bet_events where id = ${id} for update`;
+    const [row] = await tx`
+      select *, clock_timestamp() as now from bet_events
+      where id = ${id} ${by?.ownEventsOnly ? tx`and created_by = ${by.id}` : tx``}
+      for update`;
     if (!row) return null;
     const event = toBetEvent(row);
     const stateChanged = change.state === undefined ? false : stateChange(event.state, change.state);
@@ -114,7 +123,7 @@ export async function changeBetEvent(
         state = ${change.state ?? event.state},
         coefficient = ${Number(change.coefficient ?? event.coefficient)},
         finished_at = ${stateChanged === 'changed' ? tx`now()` : tx`finished_at`},
-        result_set_by = ${stateChanged === 'changed' ? (by ?? null) : tx`result_set_by`},
+        result_set_by = ${stateChanged === 'changed' ? (by?.id ?? null) : tx`result_set_by`},
         updated_at = now()
       where id = ${id}
       returning *`;

@@ -4,8 +4,9 @@
  * batch instead of once per bet.
  */
 import { bettingRefusal, type EventState } from '../../domain/betting/events.js';
-import { stakeHoldGroup } from '../../domain/betting/bets.js';
-import { ErrorCode } from '../../domain/errors.js';
+import { BET_TERMS, stakeHoldGroup, type BetTerms } from '../../domain/betting/bets.js';
+import { ErrorCode, type FieldIssue } from '../../domain/errors.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
 import type { TransferGroup } from '../../domain/ledger/engine.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
@@ -24,7 +25,7 @@ export interface BetRequest {
 }
 
 export type PlacementOutcome =
-  { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string } };
+  { ok: true; bet: Bet; replayed: boolean } | { ok: false; error: { code: ErrorCode; message: string; issues?: FieldIssue[] } };
 
 /**
  * Where a committed batch's time went, in milliseconds of wall time: its first round trip (from the batch's start to
@@ -106,15 +107,10 @@ interface LockedEvent {
 
 const idempotencyId = (r: { userId: string; idempotencyKey: string }) => `${r.userId}\n${r.idempotencyKey}`;
 
-/** The same key again: the first bet if the request is the same, a conflict otherwise. */
+/** The same key again: the first bet if the request is the same, else a conflict naming the fields that differ. */
 function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
-  if (bet.eventId === request.eventId && bet.currency === request.currency && bet.amount === request.amount) {
-    return { ok: true, bet, replayed: true };
-  }
-  return {
-    ok: false,
-    error: { code: ErrorCode.IdempotencyConflict, message: 'this Idempotency-Key was used for a different bet' },
-  };
+  const conflict = repeatConflict<BetTerms>(request.idempotencyKey, 'bet', bet, request, BET_TERMS);
+  return conflict ? { ok: false, error: conflict } : { ok: true, bet, replayed: true };
 }
 
 /**

@@ -1,7 +1,8 @@
 /** Betting's application layer for events: publishing one (its deadline rule, the stored event, its workflow). */
 import { formatCoefficient } from '../../domain/betting/bets.js';
-import { deadlineProblem, DEFAULT_BETTING_SECONDS } from '../../domain/betting/events.js';
+import { deadlineProblem, DEFAULT_BETTING_SECONDS, EVENT_TERMS, type EventTerms } from '../../domain/betting/events.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { repeatConflict } from '../../domain/idempotency-keys.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
@@ -38,11 +39,12 @@ export interface PublishedEvent {
 export async function publishBetEvent(deps: BetEventDeps, request: NewEventRequest): Promise<PublishedEvent> {
   const { providerId, idempotencyKey } = request;
   const replay = (previous: BetEvent): PublishedEvent => {
-    const same =
-      previous.coefficient === request.coefficient &&
-      previous.title === request.title &&
-      (request.deadline === null || request.deadline * 1000 === previous.deadline.getTime());
-    if (!same) throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different event');
+    const deadline = previous.deadline.getTime() / 1000;
+    const first: EventTerms = { title: previous.title, coefficient: previous.coefficient, deadline };
+    // no deadline asks for the default, which the first request fixed
+    const repeat: EventTerms = { title: request.title, coefficient: request.coefficient, deadline: request.deadline ?? deadline };
+    const conflict = repeatConflict(idempotencyKey!, 'event', first, repeat, EVENT_TERMS);
+    if (conflict) throw conflict;
     return { event: previous, replayed: true };
   };
   const earlier = idempotencyKey ? await betEventByIdempotencyKey(deps.sql, providerId, idempotencyKey) : null;

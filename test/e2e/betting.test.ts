@@ -17,16 +17,20 @@ let ann: { id: string; token: string };
 let bob: { id: string; token: string };
 let cat: { id: string; token: string };
 
-beforeAll(async () => {
-  stack = await startStack();
-  const provider = await stack.api.signUp('lines@example.com');
+async function lineProvider(email: string) {
+  const provider = await stack.api.signUp(email);
   const promoted = await stack.api.put(
     `/v1/ops/users/${provider.id}/role`,
     { role: 'line_provider' },
     { token: stack.admin.token },
   );
   expect(promoted.status).toBe(200);
-  lines = provider;
+  return provider;
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  lines = await lineProvider('lines@example.com');
   ann = await stack.api.signUp('ann@example.com');
   bob = await stack.api.signUp('bob@example.com');
   cat = await stack.api.signUp('cat@example.com');
@@ -225,7 +229,10 @@ describe('betting end to end', () => {
       { timeoutMs: 30_000 },
     );
     expect((await stack.api.get(`/v1/events/${soon.body.id}`, { token: ann.token })).body.accepting_bets).toBe(false);
-    expect((await setResult(soon.body.id, { coefficient: '1.60' })).body.code).toBe('event_closed');
+    expect((await setResult(soon.body.id, { coefficient: '1.60' })).body).toMatchObject({
+      code: 'event_closed',
+      errors: [{ path: 'coefficient' }],
+    });
     expect((await setResult(soon.body.id, { state: 'cancelled' })).status).toBe(200);
     expect((await settled(soon.body.id)).bets).toMatchObject({ refunded: 1 });
   });
@@ -259,7 +266,8 @@ describe('betting end to end', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.id).toBe(first.body.id);
     const other = await placeBet(ann, { event_id: open, amount: '3.00', currency: 'USD' }, 'twice');
-    expect([other.status, other.body.code]).toEqual([409, 'idempotency_conflict']);
+    expect(other.body).toMatchObject({ status: 409, code: 'idempotency_conflict', detail: expect.stringContaining('"twice"') });
+    expect(other.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('(amount differs)') }]);
     // a replay is answered even after the event closed
     await setResult(open, { state: 'finished_lose' });
     expect((await placeBet(ann, { event_id: open, amount: '2.00', currency: 'USD' }, 'twice')).body.id).toBe(first.body.id);
@@ -297,7 +305,9 @@ describe('betting end to end', () => {
     const repeated = await stack.api.post('/v1/events', { coefficient: '1.70', title: 'Cup' }, keyed);
     expect(repeated.body.id).toBe(created.body.id);
     expect(repeated.headers.get('idempotent-replayed')).toBe('true');
-    expect((await stack.api.post('/v1/events', { coefficient: '1.71', title: 'Cup' }, keyed)).status).toBe(409);
+    const changed = await stack.api.post('/v1/events', { coefficient: '1.71', title: 'Cup' }, keyed);
+    expect(changed.body).toMatchObject({ status: 409, code: 'idempotency_conflict' });
+    expect(changed.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('(coefficient differs)') }]);
   });
 
   it('settles what was decided while the worker was down once it is back, and shows the database meanwhile', async () => {
@@ -333,6 +343,23 @@ describe('betting end to end', () => {
     expect((await stack.api.post('/v1/bets', {}, { headers: { 'idempotency-key': 'x' } })).status).toBe(401);
     expect((await publish({ coefficient: '1.50' }, stack.admin.token)).status).toBe(201);
     expect((await stack.api.get(`/v1/ops/events/987654321/settlement`, { token: stack.admin.token })).status).toBe(404);
+  });
+
+  it("lets a line provider change only the events it published (another's is a 404), and operators any", async () => {
+    const rival = await lineProvider('rival-lines@example.com');
+    const ours = (await publish({ coefficient: '1.50' })).body.id as string;
+    for (const change of [{ state: 'finished_win' }, { coefficient: '9.99' }, { state: 'cancelled', coefficient: '1.20' }])
+      expect((await setResult(ours, change, rival.token)).body).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await stack.api.get(`/v1/events/${ours}`, { token: ann.token })).body).toMatchObject({
+      state: 'new',
+      coefficient: '1.50',
+    });
+    const theirs = (await publish({ coefficient: '1.50' }, rival.token)).body.id as string;
+    expect((await setResult(theirs, { coefficient: '1.70' }, rival.token)).body.coefficient).toBe('1.70');
+    expect((await setResult(theirs, { coefficient: '1.80' })).status).toBe(404);
+    expect((await setResult(ours, { coefficient: '1.60' }, stack.admin.token)).body.coefficient).toBe('1.60');
+    expect((await setResult(theirs, { state: 'cancelled' }, stack.admin.token)).body.state).toBe('cancelled');
+    expect((await setResult(ours, { state: 'cancelled' })).body.state).toBe('cancelled');
   });
 
   it('describes every betting route in the OpenAPI document', async () => {

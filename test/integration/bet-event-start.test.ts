@@ -58,14 +58,25 @@ const workflowStarted = async (id: string) =>
 const runIdOf = async (id: string) => (await client.workflow.getHandle(betEventWorkflowId(id)).describe()).runId;
 
 describe('starting bet event workflows', () => {
-  it('publishing stores the event, starts its workflow and marks it started', async () => {
-    const { event, replayed } = await publishBetEvent(
-      { sql: db.sql, temporal: { client, taskQueue }, log },
-      { providerId: provider, idempotencyKey: 'publish-1', title: 'final', coefficient: 210n, deadline: null },
-    );
+  it('publishing stores the event, starts its workflow and marks it started; its key answers only the same request', async () => {
+    const publish = (change: { title?: string; deadline?: number } = {}) =>
+      publishBetEvent(
+        { sql: db.sql, temporal: { client, taskQueue }, log },
+        { providerId: provider, idempotencyKey: 'publish-1', title: 'final', coefficient: 210n, deadline: null, ...change },
+      );
+    const { event, replayed } = await publish();
     expect(replayed).toBe(false);
     expect(await workflowStarted(event.id)).toBe(true);
     expect(await runIdOf(event.id)).toBeTruthy();
+
+    // the default deadline the first request got is the deadline of every repeat that gives none, or gives it
+    const deadline = event.deadline.getTime() / 1000;
+    for (const repeat of [await publish(), await publish({ deadline })])
+      expect(repeat).toMatchObject({ event: { id: event.id }, replayed: true });
+    await expect(publish({ title: 'semi-final', deadline: deadline + 60 })).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+      issues: [{ path: 'Idempotency-Key', message: expect.stringContaining('(title, deadline differ)') }],
+    });
   });
 
   it('the sweep starts the workflow of an event whose start was missed, and a second sweep starts nothing', async () => {

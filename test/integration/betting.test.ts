@@ -83,17 +83,24 @@ describe('placing bets', () => {
   it('answers a repeated Idempotency-Key with the first bet, in one batch and across batches, and refuses a different request', async () => {
     const eventId = await newEvent();
     const userId = await fundedUser(1_000n);
-    const [a, b] = await Promise.all([
+    const [a, b, inBatch] = await Promise.all([
       placer.place(bet(userId, eventId, 300n, 'same')),
       placer.place(bet(userId, eventId, 300n, 'same')),
+      placer.place(bet(userId, eventId, 300n, 'same', 'USDT')),
     ]);
     const later = await placer.place(bet(userId, eventId, 300n, 'same'));
-    const conflicting = await placer.place(bet(userId, eventId, 301n, 'same'));
+    const conflicting = await placer.place(bet(userId, await newEvent(), 301n, 'same'));
     expect(a.ok && b.ok && later.ok).toBe(true);
     const ids = [a, b, later].map((o) => (o.ok ? o.bet.id : null));
     expect(new Set(ids).size).toBe(1);
     expect([a, b, later].filter((o) => o.ok && o.replayed)).toHaveLength(2);
-    expect(conflicting).toMatchObject({ ok: false, error: { code: 'idempotency_conflict' } });
+    // a 409 naming what differs, whether the first bet is stored or still in the batch
+    const conflict = (fields: string) => ({
+      ok: false,
+      error: { code: 'idempotency_conflict', issues: [{ path: 'Idempotency-Key', message: expect.stringContaining(fields) }] },
+    });
+    expect(inBatch).toMatchObject(conflict('(currency differs)'));
+    expect(conflicting).toMatchObject(conflict('(event_id, amount differ)'));
     expect(await available(userId)).toMatchObject({ pending: 300n, available: 700n });
   });
 
@@ -236,6 +243,18 @@ describe('placing bets', () => {
     await settleAll(eventId);
     expect((await betById(db.sql, before.ok ? before.bet.id : ''))!.payout).toBe(150n);
     expect((await betById(db.sql, after.ok ? after.bet.id : ''))!.payout).toBe(300n);
+  });
+
+  it('changes only the events of the line provider it is limited to, and records who set the result', async () => {
+    const eventId = await newEvent(150n);
+    const rival = (await insertUser(db.sql, { email: 'rival@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
+    const byRival = { id: rival, ownEventsOnly: true };
+    expect(await changeBetEvent(db.sql, eventId, { state: 'finished_win' }, byRival)).toBeNull();
+    expect(await changeBetEvent(db.sql, eventId, { coefficient: 990n }, byRival)).toBeNull();
+    const own = await changeBetEvent(db.sql, eventId, { coefficient: 160n }, { id: provider, ownEventsOnly: true });
+    expect(own?.event).toMatchObject({ coefficient: 160n, state: 'new' });
+    const byOperator = await changeBetEvent(db.sql, eventId, { state: 'cancelled' }, { id: rival, ownEventsOnly: false });
+    expect(byOperator?.event).toMatchObject({ state: 'cancelled', resultSetBy: rival });
   });
 
   it('lets no bet in after a state change, even through a stale cache, and settles every bet that got in before it', async () => {

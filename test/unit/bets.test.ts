@@ -144,7 +144,10 @@ describe('event deadlines and states', () => {
     expect(bettingRefusal({ ...open, bookClosedAt: new Date(0) }, new Date(0))).toMatchObject({ code: 'event_closed' });
     expect(bettingRefusal({ ...open, state: 'finished_win' }, new Date(0))).toMatchObject({ code: 'event_not_open' });
     expect(coefficientChangeRefusal(open, new Date(0))).toBeNull();
-    expect(coefficientChangeRefusal(open, deadline)).toMatchObject({ code: 'event_closed' });
+    expect(coefficientChangeRefusal(open, deadline)).toMatchObject({
+      code: 'event_closed',
+      issues: [{ path: 'coefficient', message: 'can no longer change: betting has closed' }],
+    });
     expect(coefficientChangeRefusal({ ...open, state: 'cancelled' }, new Date(0))).toMatchObject({ code: 'event_final' });
     expect(coefficientChangeRefusal(open, new Date(0), true)).toMatchObject({
       code: 'event_closed',

@@ -189,7 +189,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.post('/:id/result', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
     const form = await parseForm(c, z.object({ confirm: Confirmed, state: Result }));
-    await changeBetEventBy(deps, c.get('operator').id, id, { state: form.state });
+    await changeBetEventBy(deps, { id: c.get('operator').id, ownEventsOnly: false }, id, { state: form.state });
     return c.redirect(`${eventPath(id)}?done=result`, 303);
   });
 }

@@ -21,6 +21,7 @@ export {
   custodyMinimums,
   deleteCustodyMinimum,
   dropInflowsInBlock,
+  hotCustodyWallets,
   isCustodyAddress,
   listReconciliations,
   reconciliationById,

@@ -41,6 +41,7 @@ export async function adjustCustody(
   }
   return postAdjustment(deps, {
     ...a,
+    accountField: 'account',
     currency: a.currency.code,
     grows: 'debit',
     metadata: { chain: wallet.chain, custody_account: a.account },

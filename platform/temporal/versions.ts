@@ -29,6 +29,11 @@ export const CHANGE_IDS = [
   'withdrawal-cancel-checked-before-send',
   /** An accepted withdrawal code is answered once the status it leads to is recorded (the API reads it there). */
   'withdrawal-confirm-answers-once-recorded',
+  /**
+   * An operator's approval or rejection is answered once the status it leads to is recorded: a user's cancel taken in
+   * the same workflow task wins, and the decision is refused naming it (both were answered 200 before).
+   */
+  'withdrawal-decision-answers-once-recorded',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
   /**

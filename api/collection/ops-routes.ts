@@ -21,7 +21,9 @@ const SweepView = z
     status: z.enum(['planned', 'funding', 'sending', 'sent', 'confirmed', 'failed', 'cancelled']),
     amount: z.string().nullable(),
     deposit_ids: z.array(z.string()),
-    funding_amount: z.string().nullable().openapi({ description: 'Gas sent by the gas keeper, in the native currency' }),
+    funding_amount: z.string().nullable().openapi({
+      description: 'Gas sent by the gas keeper for this sweep (an early funding it claimed included), in the native currency',
+    }),
     funding_tx_hash: z.string().nullable(),
     sweep_tx_hash: z.string().nullable(),
     gas_spent: z
@@ -88,7 +90,7 @@ export function collectionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         status: s.status,
         amount: s.amount === null ? null : money(s.amount, currencies.get(s.currency)!),
         deposit_ids: s.depositIds,
-        funding_amount: eth(s.fundingAmount),
+        funding_amount: eth(s.fundingReceived),
         funding_tx_hash: s.fundingTxHash,
         sweep_tx_hash: s.sweepTxHash,
         gas_spent: s.gasSpent === null ? null : eth((s.gasSpent ?? 0n) + (s.fundingGas ?? 0n)),

@@ -4,10 +4,11 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import {
   custodyMinimums,
+  deleteCustodyMinimum,
   listReconciliations,
   reconciliationById,
   reconciliationRunning,
-  setCustodyMinimum,
+  saveCustodyMinimum,
   startReconciliation,
   type ReconciliationRecord,
 } from '../../services/reconciliation/client.js';
@@ -15,11 +16,14 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError, found } from '../http/problem.js';
 import { CurrencyCode, DecimalString, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const IdParam = z.object({ id: z.uuid() });
+
+/** EVM addresses are kept lowercase, as custody wallets are registered. */
+const minimumTarget = (target: string) => (target.startsWith('0x') ? target.toLowerCase() : target);
 
 const Line = z.object({
   account: z.string(),
@@ -201,15 +205,31 @@ export function reconciliationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gu
       tags: ['operations'],
       summary: 'Set what a custody account or wallet (a provider’s hot wallet) must hold at least; below it alerts',
       request: jsonBody(Minimum),
-      responses: { 200: jsonResponse('Saved', Minimum), ...problems(400, 401, 403, 415) },
+      responses: { 200: jsonResponse('Saved', Minimum), ...problems(400, 401, 403, 404, 415, 422) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const currency = await requireCurrency(deps.currencies, body.currency);
       const minimum = requireAmount(body.minimum, currency, 'minimum', { allowZero: true });
-      const target = body.target.startsWith('0x') ? body.target.toLowerCase() : body.target;
-      await setCustodyMinimum(deps.sql, { target, currency: currency.code, minimum, updatedBy: c.get('user').id });
+      const target = minimumTarget(body.target);
+      await saveCustodyMinimum(deps.sql, { target, currency, minimum, updatedBy: c.get('user').id });
       return c.json({ target, currency: currency.code, minimum: money(minimum, currency) }, 200);
+    },
+  );
+
+  app.openapi(
+    guardedRoute(guards.operator, {
+      method: 'delete',
+      path: '/v1/ops/custody-minimums/{target}/{currency}',
+      tags: ['operations'],
+      summary: 'Stop expecting a minimum of a custody account or wallet',
+      request: { params: Minimum.pick({ target: true, currency: true }) },
+      responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { target, currency } = c.req.valid('param');
+      found(await deleteCustodyMinimum(deps.sql, minimumTarget(target), currency), 'no such minimum');
+      return c.body(null, 204);
     },
   );
 

@@ -1,7 +1,9 @@
 /**
  * Whether a transaction paid a withdrawal, read from the withdrawal's chain: what an operator closing a withdrawal as
  * succeeded must cite. Paid means in a block (a validated ledger) and successful, delivering the withdrawal's amount
- * of its currency to its address (and destination tag). Who sent it is not asked: an operator may have paid by hand.
+ * of its currency to its address (and destination tag), sent by one of our hot wallets: the close posts the payout out of
+ * hot custody, so a payment from anyone else (an operator's own wallet) would leave hot custody's books above its
+ * wallets. An operator paying by hand pays from a hot wallet.
  */
 import type { JsonRpcProvider } from 'ethers';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
@@ -22,6 +24,8 @@ export interface ExpectedPayout {
   destinationTag: bigint | null;
   /** The ERC-20 contract of a token payout; null for the chain's native currency. */
   tokenContract: string | null;
+  /** The wallets it may come from: those hot custody books (EVM addresses lowercase). */
+  payers: string[];
 }
 
 /** `reason` completes a sentence about the transaction ("… reverted"). */
@@ -36,10 +40,18 @@ export async function evmPayoutProof(provider: JsonRpcProvider, expected: Expect
   if (receipt.status !== 1) return unpaid('reverted: it paid nothing');
   const to = expected.address.toLowerCase();
   const token = expected.tokenContract?.toLowerCase();
-  const paid = token
-    ? receipt.logs.map(parseTransferLog).some((t) => t?.token === token && t.to === to && t.value === expected.amount)
-    : tx.to?.toLowerCase() === to && tx.value === expected.amount;
-  return paid ? { paid: true } : unpaid("does not pay the withdrawal's amount to its address");
+  const payments = token
+    ? receipt.logs
+        .map(parseTransferLog)
+        .filter((t) => t?.token === token && t.to === to && t.value === expected.amount)
+        .map((t) => t!.from)
+    : tx.to?.toLowerCase() === to && tx.value === expected.amount
+      ? [tx.from.toLowerCase()]
+      : [];
+  if (payments.length === 0) return unpaid("does not pay the withdrawal's amount to its address");
+  return payments.some((from) => expected.payers.includes(from))
+    ? { paid: true }
+    : unpaid(`was sent by ${payments[0]}, not by one of our hot wallets`);
 }
 
 export async function xrplPayoutProof(xrpl: XrplConnection, expected: ExpectedPayout, txHash: string): Promise<PayoutProof> {
@@ -62,5 +74,8 @@ export async function xrplPayoutProof(xrpl: XrplConnection, expected: ExpectedPa
     payment.destinationTag === expected.destinationTag &&
     delivered?.kind === 'xrp' &&
     delivered.drops === expected.amount;
-  return paid ? { paid: true } : unpaid("does not deliver the withdrawal's amount to its address and destination tag");
+  if (!paid) return unpaid("does not deliver the withdrawal's amount to its address and destination tag");
+  return expected.payers.includes(payment.source)
+    ? { paid: true }
+    : unpaid(`was sent by ${payment.source}, not by one of our hot wallets`);
 }

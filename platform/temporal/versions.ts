@@ -34,6 +34,11 @@ export const CHANGE_IDS = [
    * ends `rejected` with its hold released when it is: the worker registers them at its start, after some requests.
    */
   'withdrawal-refuses-own-wallets-before-send',
+  /**
+   * An operator's approval or rejection is answered once the status it leads to is recorded: a user's cancel taken in
+   * the same workflow task wins, and the decision is refused naming it (both were answered 200 before).
+   */
+  'withdrawal-decision-answers-once-recorded',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
   /**

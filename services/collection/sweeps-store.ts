@@ -311,21 +311,30 @@ export async function holdingsOfWallets(db: Db, chain: string, addresses: string
 }
 
 export type SweepListItem = Sweep & {
+  /** The gas the sweep was funded with: the early funding it claimed plus what the keeper sent it; null if neither. */
+  fundingReceived: bigint | null;
   fundingTxHash: string | null;
   sweepTxHash: string | null;
 };
 
-/** Sweeps for operators, newest first, with the hashes of their funding and sweep transactions. */
+/**
+ * Sweeps for operators, newest first, with the gas they were funded with and the hashes of their funding and sweep
+ * transactions: a token sweep's funding may be an early one the keeper sent while the deposit confirmed, which the
+ * sweep claimed (with its own funding on top when that fell short; the hash is then its own funding's).
+ */
 export async function listSweeps(
   db: Db,
   page: { before?: string; limit: number; status?: string; currency?: string; address?: string },
 ): Promise<SweepListItem[]> {
   const rows = await db`
     select s.*, f.mined_hash as funding_mined_hash, w.mined_hash as sweep_mined_hash,
+      e.value as early_funding_value, e.mined_hash as early_funding_mined_hash,
       (select tx_hash from evm_send_attempts where send_id = s.funding_send_id order by attempt desc limit 1) as funding_last_hash,
+      (select tx_hash from evm_send_attempts where send_id = e.id order by attempt desc limit 1) as early_funding_last_hash,
       (select tx_hash from evm_send_attempts where send_id = s.sweep_send_id order by attempt desc limit 1) as sweep_last_hash
     from evm_sweeps s
     left join evm_sends f on f.id = s.funding_send_id
+    left join evm_sends e on e.chain = s.chain and e.key = s.early_funding_key
     left join evm_sends w on w.id = s.sweep_send_id
     where true
     ${page.before ? db`and s.id < ${page.before}` : db``}
@@ -333,9 +342,19 @@ export async function listSweeps(
     ${page.currency ? db`and s.currency = ${page.currency}` : db``}
     ${page.address ? db`and s.address = ${page.address.toLowerCase()}` : db``}
     order by s.id desc limit ${page.limit}`;
-  return rows.map((r) => ({
-    ...toSweep(r),
-    fundingTxHash: (r.fundingMinedHash as string | null) ?? (r.fundingLastHash as string | null) ?? null,
-    sweepTxHash: (r.sweepMinedHash as string | null) ?? (r.sweepLastHash as string | null) ?? null,
-  }));
+  return rows.map((r) => {
+    const sweep = toSweep(r);
+    const early = r.earlyFundingValue as bigint | null;
+    return {
+      ...sweep,
+      fundingReceived: early === null ? sweep.fundingAmount : early + (sweep.fundingAmount ?? 0n),
+      fundingTxHash:
+        (r.fundingMinedHash as string | null) ??
+        (r.fundingLastHash as string | null) ??
+        (r.earlyFundingMinedHash as string | null) ??
+        (r.earlyFundingLastHash as string | null) ??
+        null,
+      sweepTxHash: (r.sweepMinedHash as string | null) ?? (r.sweepLastHash as string | null) ?? null,
+    };
+  });
 }

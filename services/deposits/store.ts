@@ -219,11 +219,7 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
       where d.id = c.id returning d.*`;
     const deposits = updated.map(toDeposit);
     for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
-    await publishDepositsCredited(tx, deposits);
-    await notifyCredited(
-      tx,
-      deposits.filter((d) => !d.invoiceId),
-    ); // an invoice's payment is announced by the invoice
+    await announceCredited(tx, deposits);
   }
   const creditedIds = new Set(credited.map((c) => c.id));
   const stillHeld = holds.filter((h) => !creditedIds.has(h.deposit.id));
@@ -247,22 +243,38 @@ export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string
   return sql.begin(async (tx) => {
     const [row] = await tx`select * from deposits where id = ${id} for update`;
     if (!row) return { ok: false, error: { code: 'not_found', message: `no deposit ${id}` } };
-    const deposit = toDeposit(row);
-    if (deposit.status !== 'held') return { ok: false, error: { code: 'not_held', message: `the deposit is ${deposit.status}` } };
-    const settings = (
-      await resolveSettingsForUsers(tx, DEPOSIT_SETTINGS, [{ subject: deposit.currency, userId: deposit.userId }])
-    )(deposit.currency, deposit.userId);
-    const full = feeFor(deposit.amount, settings.fee);
-    const fee = full > deposit.amount ? deposit.amount : full;
-    const group = heldDepositsCreditGroup(extended(deposit, { depositId: deposit.id }), [], fee);
+    const held = toDeposit(row);
+    if (held.status !== 'held') return { ok: false, error: { code: 'not_held', message: `the deposit is ${held.status}` } };
+    const settings = (await resolveSettingsForUsers(tx, DEPOSIT_SETTINGS, [{ subject: held.currency, userId: held.userId }]))(
+      held.currency,
+      held.userId,
+    );
+    const full = feeFor(held.amount, settings.fee);
+    const fee = full > held.amount ? held.amount : full;
+    const group = heldDepositsCreditGroup(extended(held, { depositId: held.id }), [], fee);
     const [outcome] = await commitGroups(tx, [group]);
     if (!outcome!.ok) return { ok: false, error: outcome!.error };
     const [credited] = await tx`
       update deposits set status = 'credited', credited_at = now(), hold_reason = null, transfer_key = ${group.transfers[0]!.key},
         fee = ${fee.toString()}, credited_with = id, credited_by = ${operatorId}
       where id = ${id} returning *`;
-    return { ok: true, deposit: toDeposit(credited!) };
+    const deposit = toDeposit(credited!);
+    await announceCredited(tx, [deposit]);
+    return { ok: true, deposit };
   });
+}
+
+/**
+ * Announces deposits just credited, in the crediting transaction, however they were credited (the listener's decision
+ * or an operator's): the merchant webhook `deposit.credited` and the owner's notice (an invoice's payment is announced
+ * by the invoice).
+ */
+async function announceCredited(tx: Tx, deposits: Deposit[]): Promise<void> {
+  await publishDepositsCredited(tx, deposits);
+  await notifyCredited(
+    tx,
+    deposits.filter((d) => !d.invoiceId),
+  );
 }
 
 /**

@@ -21,18 +21,19 @@ export {
   custodyMinimums,
   deleteCustodyMinimum,
   dropInflowsInBlock,
+  hotCustodyWallets,
   isCustodyAddress,
   listReconciliations,
   reconciliationById,
   recordCustodyInflows,
   registerCustodyAddresses,
-  setCustodyMinimum,
   type CustodyAddress,
   type CustodyInflow,
   type ReconciliationRecord,
 } from './store.js';
 export { configuredCustody } from './custody-wallets.js';
 export { adjustCustody, type CustodyAdjustment } from './custody-adjustments.js';
+export { saveCustodyMinimum } from './custody-minimums.js';
 
 const SCHEDULE_ID = 'reconciliation';
 

@@ -4,13 +4,11 @@
  * reason on record, so that the next run matches. Only a registered custody account, in a currency of its chain.
  */
 import type { Currency } from '../../domain/currencies.js';
-import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import { postAdjustment, type AdjustmentPosted } from '../transfers/client.js';
-import { custodyAddresses } from './store.js';
+import { requireCustodyTarget } from './custody-targets.js';
 
 export interface CustodyAdjustment {
   operatorId: string;
@@ -27,20 +25,10 @@ export async function adjustCustody(
   deps: { sql: Db; ledger: LedgerWriter; log: Logger },
   a: CustodyAdjustment,
 ): Promise<AdjustmentPosted> {
-  const wallet = (await custodyAddresses(deps.sql)).find((w) => w.account === a.account);
-  if (!wallet) {
-    throw new DomainError(ErrorCode.NotFound, 'no such custody account', [
-      { path: 'account', message: 'is not a custody account of a registered wallet' },
-    ]);
-  }
-  const network = wallet.chain === XRPL_CHAIN ? 'xrpl' : 'evm';
-  if (a.currency.network !== network) {
-    throw new DomainError(ErrorCode.CurrencyMismatch, `${a.currency.code} is not held on ${wallet.chain}`, [
-      { path: 'currency', message: `is not a currency of ${wallet.chain}` },
-    ]);
-  }
+  const wallet = await requireCustodyTarget(deps.sql, { field: 'account', name: a.account, wallets: false }, a.currency);
   return postAdjustment(deps, {
     ...a,
+    accountField: 'account',
     currency: a.currency.code,
     grows: 'debit',
     metadata: { chain: wallet.chain, custody_account: a.account },

@@ -1,5 +1,5 @@
 /** Custody addresses, top-ups seen coming in, expected minimums, and reconciliation results. */
-import { XRPL_CHAIN } from '../../domain/deposits/credit.js';
+import { hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import type { Db, Tx } from '../../platform/db/client.js';
 import type { ReconciliationResult } from '../../workflows/reconciliation/messages.js';
@@ -37,6 +37,20 @@ export async function isCustodyAddress(db: Db, network: 'evm' | 'xrpl', address:
       ? await db`select 1 from custody_addresses where chain = ${XRPL_CHAIN} and address = ${address}`
       : await db`select 1 from custody_addresses where chain <> ${XRPL_CHAIN} and address = ${address.toLowerCase()}`;
   return rows.length > 0;
+}
+
+/**
+ * The wallets hot custody books on the network (the hot wallets, and XRPL's deposit address): a payout posted out of
+ * hot custody must have left one of them. EVM addresses come lowercase.
+ */
+export async function hotCustodyWallets(db: Db, network: 'evm' | 'xrpl'): Promise<string[]> {
+  const rows =
+    network === 'xrpl'
+      ? await db`select address from custody_addresses where chain = ${XRPL_CHAIN} and account = ${hotCustodyAccount(XRPL_CHAIN)}`
+      : await db`
+          select address from custody_addresses
+          where chain <> ${XRPL_CHAIN} and account = ${hotCustodyAccount('')} || chain`;
+  return rows.map((r) => r.address as string);
 }
 
 export interface CustodyInflow {

@@ -8,13 +8,19 @@ import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TransferRecord } from '../ledger/journal.js';
+import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import { userById } from '../users-auth/client.js';
 
 export const EQUITY_ACCOUNT = 'equity:adjustments';
 
-/** What a repeated key is compared on beyond what the ledger compares (accounts, currency, amount). */
-const ADJUSTMENT_TERMS: RequestFields<{ reason: string }> = { reason: 'reason' };
+/** What a repeated key is compared on: the whole request, normalised (the amount signed, as the account sees it). */
+interface AdjustmentTerms {
+  account: string;
+  currency: string;
+  amount: bigint;
+  reason: string;
+}
 
 export interface Adjustment {
   operatorId: string;
@@ -30,6 +36,8 @@ export interface Adjustment {
 export interface AccountAdjustment {
   operatorId: string;
   account: string;
+  /** The request's field naming the account (`user_id`, `account`): a repeated key's 409 names it. */
+  accountField: string;
   /** The side that makes `account` grow: a user's balance grows by credits, an asset (custody) by debits. */
   grows: 'credit' | 'debit';
   currency: string;
@@ -50,18 +58,20 @@ export interface AdjustmentPosted {
 
 /**
  * Posts an adjustment once per operator and key (the same key again returns the first one; another adjustment under
- * it is a conflict, its reason included), `account` against equity; the ledger's rules stand (a user's balance never goes below zero).
+ * it is a conflict naming every field that differs), `account` against equity; the ledger's rules stand (a user's
+ * balance never goes below zero).
  */
 export async function postAdjustment(
-  deps: { ledger: LedgerWriter; log: Logger },
+  deps: { sql: Db; ledger: LedgerWriter; log: Logger },
   a: AccountAdjustment,
 ): Promise<AdjustmentPosted> {
   const toAccount = a.amount > 0n === (a.grows === 'credit');
+  const key = `adjustment:${a.operatorId}:${a.idempotencyKey}`;
   const outcome = await deps.ledger.submit({
     transfers: [
       {
         kind: 'posted',
-        key: `adjustment:${a.operatorId}:${a.idempotencyKey}`,
+        key,
         debit: toAccount ? EQUITY_ACCOUNT : a.account,
         credit: toAccount ? a.account : EQUITY_ACCOUNT,
         currency: a.currency,
@@ -70,18 +80,40 @@ export async function postAdjustment(
       },
     ],
   });
-  if (!outcome.ok) throw ledgerRefusal(outcome.error);
+  if (!outcome.ok) {
+    // the ledger found the key stored for other accounts, currency or amount: the 409 names which
+    const first = outcome.error.code === ErrorCode.IdempotencyConflict ? await transferByKey(deps.sql, key) : null;
+    throw (first && repeatConflictOf(a, first)) || ledgerRefusal(outcome.error);
+  }
   const record = outcome.transfers[0]!;
   const amount = record[a.grows] === a.account ? record.amount : -record.amount;
   // the ledger matched accounts, currency and amount; the reason may still differ
-  const first = { reason: record.metadata.reason as string };
-  const conflict = outcome.replayed && repeatConflict(a.idempotencyKey, 'adjustment', first, a, ADJUSTMENT_TERMS);
+  const conflict = outcome.replayed && repeatConflictOf(a, record);
   if (conflict) throw conflict;
   deps.log.info(
     { operator: a.operatorId, account: a.account, currency: a.currency, amount: a.amount.toString(), reason: a.reason },
     'account adjusted',
   );
   return { record, replayed: outcome.replayed, amount };
+}
+
+/** The 409 of a repeated key whose first adjustment differs from this one, or null. */
+function repeatConflictOf(a: AccountAdjustment, first: TransferRecord): DomainError | null {
+  const account = first.debit === EQUITY_ACCOUNT ? first.credit : first.debit;
+  const stored: AdjustmentTerms = {
+    account,
+    currency: first.currency,
+    amount: first[a.grows] === account ? first.amount : -first.amount,
+    reason: first.metadata.reason as string,
+  };
+  const repeat: AdjustmentTerms = { account: a.account, currency: a.currency, amount: a.amount, reason: a.reason };
+  const fields: RequestFields<AdjustmentTerms> = {
+    account: a.accountField,
+    currency: 'currency',
+    amount: 'amount',
+    reason: 'reason',
+  };
+  return repeatConflict(a.idempotencyKey, 'adjustment', stored, repeat, fields);
 }
 
 /** Posts the adjustment of a user's balance once; the balance never goes below zero (the ledger refuses). */
@@ -92,5 +124,11 @@ export async function adjustBalance(
   if (!(await userById(deps.sql, a.userId))) {
     throw new DomainError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
   }
-  return postAdjustment(deps, { ...a, account: userAccountName(a.userId), grows: 'credit', metadata: { user_id: a.userId } });
+  return postAdjustment(deps, {
+    ...a,
+    account: userAccountName(a.userId),
+    accountField: 'user_id',
+    grows: 'credit',
+    metadata: { user_id: a.userId },
+  });
 }

@@ -12,7 +12,7 @@ import type { Db, Sql } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
 import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
-import { operatorMayClose, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
+import { operatorMayClose, statusWords, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
   approveWithdrawalUpdate,
   closeWithdrawalUpdate,
@@ -104,18 +104,25 @@ export async function startUnstartedWithdrawals(
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
-/** Sends a decision (an Update) to a withdrawal's workflow; its refusals come back as domain errors with their code. */
+/**
+ * Sends a decision (an Update) to a withdrawal's workflow; its refusals come back as domain errors with their code. One
+ * whose workflow has ended is refused naming the status its row records.
+ */
 export async function updateWithdrawal<Ret, Arg>(
-  client: Client,
+  deps: { sql: Db; temporal: Pick<TemporalTarget, 'client'> },
   id: string,
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
 ): Promise<Ret> {
+  const ended = async () => {
+    const status = (await withdrawalById(deps.sql, id))?.status;
+    const now = status ? `is ${statusWords(status)}` : 'is';
+    return new DomainError(ErrorCode.Conflict, `the withdrawal ${now} and no longer in progress`);
+  };
   try {
-    return await client.workflow.getHandle(withdrawalWorkflowId(id)).executeUpdate(update, { args: [arg] });
+    return await deps.temporal.client.workflow.getHandle(withdrawalWorkflowId(id)).executeUpdate(update, { args: [arg] });
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new DomainError(ErrorCode.Conflict, 'this withdrawal is no longer in progress');
+    if (error instanceof WorkflowNotFoundError) throw await ended();
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
       if (cause instanceof ApplicationFailure && cause.type && KNOWN_CODES.has(cause.type)) {
@@ -125,9 +132,7 @@ export async function updateWithdrawal<Ret, Arg>(
       throw new DomainError(ErrorCode.Conflict, cause?.message ?? 'the withdrawal refused this');
     }
     // an update to a workflow that already completed is refused by the server
-    if (error instanceof Error && /workflow execution already completed/i.test(error.message)) {
-      throw new DomainError(ErrorCode.Conflict, 'this withdrawal has already ended');
-    }
+    if (error instanceof Error && /workflow execution already completed/i.test(error.message)) throw await ended();
     throw error;
   }
 }
@@ -161,7 +166,7 @@ async function decide<Arg>(
   arg: Arg,
 ): Promise<WithdrawalStatus> {
   await existingWithdrawal(deps.sql, id);
-  return updateWithdrawal(deps.temporal.client, id, update, arg);
+  return updateWithdrawal(deps, id, update, arg);
 }
 
 export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
@@ -189,7 +194,7 @@ export async function closeWithdrawal(
   const withdrawal = await existingWithdrawal(deps.sql, id);
   // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
   if (close.outcome === 'succeeded' && operatorMayClose(withdrawal.status)) await ensurePaidBy(deps, withdrawal, close.txHash);
-  const status = await updateWithdrawal(deps.temporal.client, id, closeWithdrawalUpdate, close);
+  const status = await updateWithdrawal(deps, id, closeWithdrawalUpdate, close);
   deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
   return status;
 }

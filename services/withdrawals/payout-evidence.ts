@@ -2,12 +2,20 @@
  * An operator's close as succeeded posts the payout out of hot custody, so it must name a transaction that paid the
  * withdrawal: the one cited (`tx_hash`), or else the withdrawal's own payout. It is read on the withdrawal's chain
  * (chains/withdrawals/payout-proof.ts): a reverted or dropped payout, one the chain does not show, one paying another
- * address or amount, or one already recorded for another withdrawal is refused, naming `tx_hash`.
+ * address or amount, one not sent by a wallet of hot custody, or one already recorded for another withdrawal is
+ * refused, naming `tx_hash`.
  */
-import { evmPayoutProof, xrplPayoutProof, type ChainReaders, type PayoutProof } from '../../chains/withdrawals/payout-proof.js';
+import {
+  evmPayoutProof,
+  xrplPayoutProof,
+  type ChainReaders,
+  type ExpectedPayout,
+  type PayoutProof,
+} from '../../chains/withdrawals/payout-proof.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
+import { hotCustodyWallets } from '../reconciliation/client.js';
 import { otherWithdrawalOfTransaction, type Withdrawal } from './store.js';
 
 export interface PayoutEvidenceDeps {
@@ -31,25 +39,26 @@ export async function ensurePaidBy(deps: PayoutEvidenceDeps, w: Withdrawal, cite
   if (!proof.paid) throw refused(ErrorCode.PayoutUnproven, `${txHash} ${proof.reason}`);
 }
 
-async function readProof({ currencies, chains }: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<PayoutProof> {
+async function readProof({ sql, currencies, chains }: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<PayoutProof> {
   const currency = await currencies.get(w.currency);
-  const expected = {
-    address: w.address,
-    amount: w.amount,
-    destinationTag: w.destinationTag,
-    tokenContract: currency?.tokenContract ?? null,
-  };
   const network = currency?.network;
   const { evm, xrpl } = chains;
   const read =
     network === 'evm' && evm
-      ? () => evmPayoutProof(evm, expected, txHash)
+      ? (expected: ExpectedPayout) => evmPayoutProof(evm, expected, txHash)
       : network === 'xrpl' && xrpl
-        ? () => xrplPayoutProof(xrpl, expected, txHash)
+        ? (expected: ExpectedPayout) => xrplPayoutProof(xrpl, expected, txHash)
         : null;
   if (!read) throw refused(ErrorCode.Unavailable, `cannot be checked: no ${network ?? w.currency} node is configured here`);
+  const expected: ExpectedPayout = {
+    address: w.address,
+    amount: w.amount,
+    destinationTag: w.destinationTag,
+    tokenContract: currency?.tokenContract ?? null,
+    payers: await hotCustodyWallets(sql, network as 'evm' | 'xrpl'),
+  };
   try {
-    return await read();
+    return await read(expected);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw refused(ErrorCode.Unavailable, `cannot be checked now: the ${network} node did not answer (${reason})`);

@@ -142,7 +142,7 @@ export async function confirmWithdrawal(
   codes: { code: string; totp?: string },
 ): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
-  const result = await updateWithdrawal(deps.temporal.client, id, confirmWithdrawalUpdate, codes);
+  const result = await updateWithdrawal(deps, id, confirmWithdrawalUpdate, codes);
   if (result.accepted) return;
   const field = result.reason === 'totp' ? 'totp' : 'code';
   const message =
@@ -155,5 +155,5 @@ export async function confirmWithdrawal(
 /** The user cancels a withdrawal not yet broadcast; its workflow releases the hold. */
 export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
-  await updateWithdrawal(deps.temporal.client, id, cancelWithdrawalUpdate, { userId });
+  await updateWithdrawal(deps, id, cancelWithdrawalUpdate, { userId });
 }

@@ -2,7 +2,7 @@
  * ETH and USDT withdrawals end to end on anvil, through the real API, worker, EVM listener and SMTP sink: the code
  * from the mail, the operator's approval, the payout arriving on chain, the ledger posted with the fee; failover to
  * the second hot wallet; a reverted payout never counted as paid (an operator's close as succeeded needs a transaction
- * the chain shows paying the withdrawal); a payout to another user's deposit address credited to them; a worker killed
+ * the chain shows one of our hot wallets paying the withdrawal); a payout to another user's deposit address credited to them; a worker killed
  * right after the broadcast leaves exactly one on-chain transaction; one to our own wallets is refused.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,10 +176,17 @@ describe('EVM withdrawals end to end', () => {
     const payer = await fundedWallet(provider, '1');
     const tooMuch = (await (await payer.sendTransaction({ to: refuser, value: parseEther('0.02') })).wait())!.hash;
     expect(await refusal(first.id, { outcome: 'succeeded', tx_hash: tooMuch })).toMatch(/does not pay the withdrawal's amount/);
+    // the right amount to the right address, paid by a wallet that is not ours: hot custody did not pay it
+    const notOurs = (await (await payer.sendTransaction({ to: refuser, value: parseEther('0.01') })).wait())!.hash;
+    expect(await refusal(second.id, { outcome: 'succeeded', tx_hash: notOurs })).toBe(
+      `${notOurs} was sent by ${(await payer.getAddress()).toLowerCase()}, not by one of our hot wallets`,
+    );
     expect(await balanceIn(first.user.token, 'ETH')).toMatchObject({ pending: '0.011000000000000000' });
 
-    // an operator pays the second by hand and closes it as succeeded citing that payment, which then proves no other
-    const byHand = (await (await payer.sendTransaction({ to: refuser, value: parseEther('0.01') })).wait())!.hash;
+    // an operator pays the second by hand from a hot wallet and closes it as succeeded citing that payment, which then
+    // proves no other
+    const fromHotA = hotA.connect(provider);
+    const byHand = (await (await fromHotA.sendTransaction({ to: refuser, value: parseEther('0.01') })).wait())!.hash;
     expect((await close(second.id, { outcome: 'succeeded', tx_hash: byHand, note: 'paid by hand' })).body).toEqual({
       status: 'closed',
     });

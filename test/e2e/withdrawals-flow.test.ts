@@ -203,6 +203,17 @@ describe('withdrawals without a chain', () => {
     expect(done.decision).toEqual({ by: stack.admin.id, note: 'no hot wallet configured' });
     expect(done.chain).toBeNull(); // nothing was sent
     expect(await balance(user.token, 'ETH')).toMatchObject({ posted: '2.000000000000000000', pending: '0.000000000000000000' });
+
+    // once its workflow has ended, every action is refused naming the status it ended in
+    await stack.temporal.workflow.getHandle(`withdrawal:${created.body.id}`).result();
+    for (const action of ['approve', 'close']) {
+      const late = await stack.api.post(
+        `/v1/ops/withdrawals/${created.body.id}/${action}`,
+        { outcome: 'failed', note: 'again' },
+        { token: stack.admin.token },
+      );
+      expect([late.status, late.body.detail]).toEqual([409, 'the withdrawal is closed and no longer in progress']);
+    }
   });
 
   it('releases the hold when the user cancels, says how much came back, and refuses a second cancel', async () => {

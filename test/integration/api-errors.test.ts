@@ -268,16 +268,28 @@ describe('bad input', () => {
     );
   });
 
-  it("answers an adjustment's Idempotency-Key again only with the same reason", async () => {
-    const adjust = (reason: string) =>
+  it("answers an adjustment's Idempotency-Key again only for the same request, naming every field that differs", async () => {
+    const first = { user_id: bob.id, currency: 'USD', amount: '1.00', reason: 'goodwill' };
+    const adjust = (changes: object) =>
       t.api.post(
         '/v1/ops/adjustments',
-        { user_id: bob.id, currency: 'USD', amount: '1.00', reason },
+        { ...first, ...changes },
         { token: t.admin.token, headers: { 'idempotency-key': 'reason-key' } },
       );
-    expect((await adjust('goodwill')).status).toBe(201);
-    expect((await adjust('goodwill')).headers.get('idempotent-replayed')).toBe('true');
-    expectProblem(await adjust('another reason'), 409, 'idempotency_conflict');
+    expect((await adjust({})).status).toBe(201);
+    expect((await adjust({ amount: '1.0' })).headers.get('idempotent-replayed')).toBe('true');
+    const differs = async (changes: object) => {
+      const answer = await adjust(changes);
+      expectProblem(answer, 409, 'idempotency_conflict', 'Idempotency-Key');
+      return answer.body.errors[0].message as string;
+    };
+    expect(await differs({ reason: 'another reason' })).toBe('was used for a different adjustment (reason differs)');
+    expect(await differs({ amount: '2.00' })).toBe('was used for a different adjustment (amount differs)');
+    expect(await differs({ amount: '-1.00' })).toBe('was used for a different adjustment (amount differs)');
+    expect(await differs({ user_id: alice.id, reason: 'another reason' })).toBe(
+      'was used for a different adjustment (user_id, reason differ)',
+    );
+    expect(await differs({ currency: 'XRP', amount: '1' })).toBe('was used for a different adjustment (currency, amount differ)');
   });
 
   it('registers users with clear errors', async () => {

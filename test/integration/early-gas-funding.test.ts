@@ -1,10 +1,11 @@
 /**
  * Early gas funding in the database: which wallets the keeper funds early, which waiting sweeps it leaves to adopt an
- * early funding, the one claim of a funding, and the reconciliation's booking of an early funding no sweep booked.
+ * early funding, the one claim of a funding, what operators see of a claimed one, and the reconciliation's booking of an
+ * early funding no sweep booked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unclaimedEarlyFundings, walletsToFundEarly } from '../../services/collection/early-fundings-store.js';
-import { sweepsAwaitingFunding, updateSweep } from '../../services/collection/sweeps-store.js';
+import { listSweeps, sweepsAwaitingFunding, updateSweep } from '../../services/collection/sweeps-store.js';
 import { bookEarlyGasFundings } from '../../services/reconciliation/booking.js';
 import { earlyFundingKey } from '../../domain/collection/rules.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -99,6 +100,21 @@ describe('early gas funding', () => {
     expect(await awaiting()).toEqual([waiting, other]); // claimed: the keeper sends what the funding did not cover
     expect(await unclaimedEarlyFundings(db.sql, CHAIN, [address])).toEqual(new Map());
     await expect(updateSweep(db.sql, other, { earlyFundingKey: key })).rejects.toThrow(/evm_sweeps_early_funding/);
+  });
+
+  it('shows operators the early funding a sweep claimed as its funding, with what the keeper sent on top', async () => {
+    const [covered, topped] = [wallet(20), wallet(21)];
+    const [coveredKey, toppedKey] = [earlyFundingKey(CHAIN, covered, '20'), earlyFundingKey(CHAIN, topped, '21')];
+    await gasFunding(coveredKey, covered, 'mined');
+    await gasFunding(toppedKey, topped, 'mined');
+    const coveredSweep = await tokenSweep(covered, 'funding', 0n);
+    const toppedSweep = await tokenSweep(topped, 'funding', 1_000n);
+    await updateSweep(db.sql, coveredSweep, { earlyFundingKey: coveredKey });
+    await updateSweep(db.sql, toppedSweep, { earlyFundingKey: toppedKey });
+    const [early] = await db.sql`select mined_hash from evm_sends where key = ${coveredKey}`;
+    const listed = new Map((await listSweeps(db.sql, { limit: 10 })).map((s) => [s.id, s]));
+    expect(listed.get(coveredSweep)).toMatchObject({ fundingReceived: 3_000_000_000_000_000n, fundingTxHash: early!.minedHash });
+    expect(listed.get(toppedSweep)).toMatchObject({ fundingReceived: 3_000_000_000_001_000n });
   });
 
   it('books a confirmed early funding on its own keys, once, and not before it is confirmed', async () => {

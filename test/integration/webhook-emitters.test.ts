@@ -1,13 +1,14 @@
 /**
- * Withdrawals and deposits publish their merchant webhooks in the transaction that records the outcome, and what they
- * publish matches the event type's schema in the OpenAPI document (so no field vanishes unnoticed).
+ * Withdrawals and deposits publish their merchant webhooks in the transaction that records the outcome (a deposit
+ * credited by the listener or by an operator alike), and what they publish matches the event type's schema in the
+ * OpenAPI document (so no field vanishes unnoticed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import { eventSchema } from '../../api/webhooks/event-schemas.js';
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
-import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
+import { creditDeposit, creditHeldDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { withdrawalActivities } from '../support/withdrawal-activities.js';
@@ -107,5 +108,18 @@ describe('webhook emitters', () => {
     const toCustomer = await recordDeposit(db.sql, seen(customerId, 'BB'));
     await creditDeposit(db.sql, toCustomer.id);
     expect(await db.sql`select id from webhook_events where id = ${`deposit:${toCustomer.id}:credited`}`).toHaveLength(0);
+
+    // one an operator credits from hold is announced as the listener's credits are: the webhook and the owner's notice
+    const held = await recordDeposit(db.sql, seen(merchantId, 'CC'));
+    await db.sql`update deposits set status = 'held', hold_reason = 'above_maximum' where id = ${held.id}`;
+    expect(await creditHeldDeposit(db.sql, held.id, customerId)).toMatchObject({ ok: true });
+    expect((await published(`deposit:${held.id}:credited`, 'deposit.credited')).data).toMatchObject({
+      deposit_id: held.id,
+      amount: '25.000000',
+      tx_hash: 'CC',
+    });
+    expect(await db.sql`select kind, user_id from notifications where key = ${`${held.workflowId}:credited`}`).toEqual([
+      { kind: 'deposit_credited', userId: merchantId },
+    ]);
   });
 });

@@ -108,9 +108,15 @@ describe('XRP hot wallet', () => {
     }
   });
 
-  it('proves a payout only by a validated, successful payment delivering its amount to its address and tag', async () => {
+  it('proves a payout only by a validated, successful payment of a hot wallet delivering its amount to its address and tag', async () => {
     const request = payout(3n * XRP, randomAddress(), 77n);
-    const expected = { address: request.address, amount: request.amount, destinationTag: 77n, tokenContract: null };
+    const expected = {
+      address: request.address,
+      amount: request.amount,
+      destinationTag: 77n,
+      tokenContract: null,
+      payers: [wallet.address],
+    };
     const { txHash } = await wallet.send(request);
     expect(await xrplPayoutProof(xrpl, expected, txHash)).toEqual({ paid: false, reason: 'is not in the ledger' });
     fake.closeLedger();
@@ -121,6 +127,11 @@ describe('XRP hot wallet', () => {
     expect(await xrplPayoutProof(xrpl, { ...expected, destinationTag: null }, txHash)).toEqual(elsewhere);
     expect(await xrplPayoutProof(xrpl, { ...expected, amount: 4n * XRP }, txHash)).toEqual(elsewhere);
     expect(await xrplPayoutProof(xrpl, { ...expected, address: randomAddress() }, txHash)).toEqual(elsewhere);
+    // the same payment from a wallet that is not ours: hot custody did not pay it
+    expect(await xrplPayoutProof(xrpl, { ...expected, payers: [randomAddress()] }, txHash)).toEqual({
+      paid: false,
+      reason: `was sent by ${wallet.address}, not by one of our hot wallets`,
+    });
 
     const failed = failedPayment({ from: wallet.address, to: request.address, tag: 77 });
     fake.closeLedger([failed]);

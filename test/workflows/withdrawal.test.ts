@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,9 @@ function fakeActivities(
   options: {
     providers?: Record<string, 'ok' | 'refuse' | 'error'>;
     checks?: Array<'pending' | 'confirmed' | 'failed'>;
+    /** Holds the recording of `gated` (queued unless said) until it resolves. */
     gate?: Promise<void>;
+    gated?: WithdrawalStatus;
     /** What each check of the user's disabled state answers, in turn (then: not disabled). */
     disabled?: boolean[];
     /** Holds the release of the hold until it resolves. */
@@ -62,7 +64,7 @@ function fakeActivities(
   let attemptsA = 0;
   const activities: Activities = {
     async recordWithdrawalStatus({ status }) {
-      if (status === 'queued' && options.gate) await options.gate;
+      if (status === (options.gated ?? 'queued') && options.gate) await options.gate;
       statuses.push(status);
     },
     async sendWithdrawalCode() {
@@ -248,7 +250,9 @@ describe('withdrawalWorkflow', () => {
     const { result } = await run(fakes, { totpRequired: true }, async (handle) => {
       // the refusal names the missing field, through the client's mapping to a DomainError too
       const id = handle.workflowId.replace(/^withdrawal:/, '');
-      await expect(updateWithdrawal(env.client, id, confirmWithdrawalUpdate, { code: CODE })).rejects.toMatchObject({
+      // (the row is read only for a workflow that has ended: none here)
+      const deps = { sql: null as never, temporal: env };
+      await expect(updateWithdrawal(deps, id, confirmWithdrawalUpdate, { code: CODE })).rejects.toMatchObject({
         code: 'totp_required',
         message: expect.stringMatching(/two-factor/),
         issues: [{ path: 'totp', message: 'is required' }],
@@ -296,14 +300,17 @@ describe('withdrawalWorkflow', () => {
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
-      expect(
-        await handle.executeUpdate(rejectWithdrawalUpdate, { args: [{ operatorId: 'op-1', reason: 'sanctioned address' }] }),
-      ).toBe('rejected');
+      // the rejection is answered once recorded, after the hold's release
+      const rejection = await handle.startUpdate(rejectWithdrawalUpdate, {
+        args: [{ operatorId: 'op-1', reason: 'sanctioned address' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
       await expect(handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] }))
         .rejects.toMatchObject({
           cause: { message: 'the withdrawal is rejected, not awaiting approval' },
         })
         .finally(release);
+      expect(await rejection.result()).toBe('rejected');
     });
     expect(result).toBe('rejected');
     expect(fakes.calls).toEqual(['code', 'release', 'notify:rejected']);
@@ -326,17 +333,48 @@ describe('withdrawalWorkflow', () => {
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
   });
 
+  it("refuses an operator's approval that a cancel taken in the same workflow task beat, naming the status", async () => {
+    let open!: () => void;
+    const fakes = fakeActivities({ gate: new Promise<void>((resolve) => (open = resolve)), gated: 'awaiting_approval' });
+    const { result } = await run(
+      fakes,
+      { approvalRequired: true },
+      async (handle) => {
+        const confirmed = handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+        // both are taken while awaiting approval is being recorded, so the workflow sees them in one step
+        await waitFor(handle, 'awaiting_approval');
+        const approval = await handle.startUpdate(approveWithdrawalUpdate, {
+          args: [{ operatorId: 'op-1' }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+        open();
+        await confirmed;
+        await expect(approval.result()).rejects.toMatchObject({
+          cause: { message: 'the withdrawal is cancelled: the approval did not take effect' },
+        });
+      },
+      'withdrawal-decision-answers-once-recorded',
+    );
+    expect(result).toBe('cancelled');
+    expect(fakes.statuses).toEqual(['awaiting_approval', 'cancelled']);
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
   it('lets the user cancel after approval while it is queued, but not once it is broadcast', async () => {
     let open!: () => void;
     const fakes = fakeActivities({ gate: new Promise<void>((resolve) => (open = resolve)) });
     const { result } = await run(fakes, { approvalRequired: true }, async (handle) => {
       await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
       await waitFor(handle, 'awaiting_approval');
-      await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
+      // the approval is answered once queued is recorded; the cancel comes while it is being recorded
+      const approved = handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
       await waitFor(handle, 'queued');
       expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
       open();
+      expect(await approved).toBe('queued');
     });
+    expect(fakes.statuses).toEqual(['awaiting_approval', 'queued', 'cancelled']);
     expect(result).toBe('cancelled');
     expect(fakes.calls).not.toContain('send:hot-a');
     expect(fakes.calls).toContain('release');

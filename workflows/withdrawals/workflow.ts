@@ -137,9 +137,18 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
 
   const decide =
     (approved: boolean) =>
-    ({ operatorId, reason }: { operatorId: string; reason?: string }) => {
+    async ({ operatorId, reason }: { operatorId: string; reason?: string }) => {
       decision = { approved, operatorId, reason };
-      return approved ? ('queued' as const) : ('rejected' as const);
+      const leadsTo = approved ? ('queued' as const) : ('rejected' as const);
+      if (!isPatched('withdrawal-decision-answers-once-recorded')) return leadsTo;
+      // answered once recorded: a cancel the user got in first (taken in the same workflow task) wins, and the
+      // operator is told so instead of an approval that never took effect
+      await condition(() => recorded !== 'awaiting_confirmation' && recorded !== 'awaiting_approval');
+      if (recorded !== leadsTo)
+        throw conflict(
+          `the withdrawal is ${statusWords(recorded)}: the ${approved ? 'approval' : 'rejection'} did not take effect`,
+        );
+      return leadsTo;
     };
   const validateDecision = (_request: unknown) => {
     if (currentStatus() !== 'awaiting_approval') throw isNot('awaiting_approval');

@@ -61,6 +61,16 @@ export const CHANGE_IDS = [
    * sample and templates name: one per run with a `drifts` list rendered the templates' placeholders blank.
    */
   'reconciliation-drift-alert-per-line',
+  /**
+   * Workflows that live for ever or for long, which continued as new only at the server's suggestion (4K events, where
+   * a restart replayed a gas keeper's run in 19.7 s), also once their run is long (run-length.ts: `runIsLongSince`),
+   * between ticks, checkpoints, looks or pages, nothing in flight.
+   */
+  'gas-keeper-continues-as-new-bounded',
+  'sweeper-continues-as-new-bounded',
+  'market-continues-as-new-bounded',
+  'bet-event-continues-as-new-bounded',
+  'broadcast-continues-as-new-bounded',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

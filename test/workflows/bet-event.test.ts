@@ -1,7 +1,10 @@
 /**
  * The bet event workflow on the time-skipping server with its real activities against a test database: the deadline
  * closes the book, each result settles every bet, a lost signal is made up for by polling, and settlement resumed on
- * a new worker after the old one died mid-page pays each bet exactly once.
+ * a new worker after the old one died mid-page pays each bet exactly once, and a long run continues as new while it
+ * waits and while it settles (at the server's suggestion: bet-event-continue-as-new.test.ts). RECORD_HISTORIES=1
+ * records the replay test's histories; bet-event-long-run.json is the long run's test recorded before the event
+ * continued as new at its bound.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFile } from 'node:fs/promises';
@@ -27,7 +30,7 @@ import { betEventWorkflow } from '../../workflows/betting/workflow.js';
 import { betEventChangedSignal, betSettlementProgressQuery, type BetEventInput } from '../../workflows/betting/messages.js';
 import { SluiceKind, SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runsOf, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const TASK_QUEUE = 'bet-event-test';
@@ -317,5 +320,25 @@ describe('betEventWorkflow', () => {
       expect(await notificationsFor(db.sql, userId, { limit: 100, kind: 'bet_settled' })).toHaveLength(10);
     }
     expect((await recomputeLedger(db.sql)).ok).toBe(true);
+  });
+
+  it('continues as new once its run is long, while it waits and while it settles, paying each bet once', async () => {
+    const fay = await fundedUser(10_000n);
+    const eventId = await newEvent(200n);
+    for (let i = 0; i < 12; i++) await placeBet(fay, eventId, 100n);
+    const worker = await newWorker();
+    const { result, runs } = await worker.runUntil(async () => {
+      const handle = await startWorkflow(eventId, { pollIntervalMs: 60_000, pageSize: 1, runHistoryLimit: 40 });
+      await waitForPhase(eventId, 'open');
+      await env.sleep('20 minutes'); // twenty looks at the event while its book is open
+      await setResult(eventId, 'finished_win', true);
+      const result = await handle.result();
+      return { result, runs: await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId) };
+    });
+    await recordHistory('bet-event-continues-as-new', runs[0]);
+    expect(result).toMatchObject({ phase: 'settled', outcome: 'finished_win', pages: 12, tally: { total: 12, won: 12 } });
+    expect(runs.length).toBeGreaterThan(3);
+    for (const run of runs) expect(run.events!.length).toBeLessThan(70); // the bound, a look past it, and the handover
+    expect(await posted(userAccountName(fay))).toBe(10_000n + 12n * 100n);
   });
 });

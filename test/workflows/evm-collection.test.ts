@@ -1,8 +1,9 @@
 /**
  * The EVM deposit and gas keeper workflows on the time-skipping server, with their activities replaced by scripted
  * ones so every branch and timer runs: signals and the polling fallback, drops, update validation, the low-balance
- * alert and its recovery (the sweeper's are in evm-sweeper.test.ts). RECORD_HISTORIES=1 records the histories the
- * replay test runs.
+ * alert and its recovery, a long run continuing as new (the sweeper's are in evm-sweeper.test.ts). RECORD_HISTORIES=1
+ * records the histories the replay test runs; gas-keeper-long-run.json is the long run's test recorded before the
+ * keeper continued as new at its bound.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,7 +22,7 @@ import {
   type FundingRequest,
 } from '../../workflows/collection/gas-keeper/messages.js';
 import { sampleFields } from '../support/notification-templates.js';
-import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
+import { recordHistory, runsOf, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -270,5 +271,41 @@ describe('gasKeeperWorkflow', () => {
     expect(ticks).toBeGreaterThanOrEqual(2);
     expect(ticks).toBeLessThanOrEqual(3);
     expect(status.waiting).toEqual([waiting]);
+  });
+
+  it('continues as new once its run is long, carrying its queue and its alert, and alerts once', async () => {
+    const settings = { minBalance: '500', maxFunding: '100', pollSeconds: 30 };
+    const notifications: NewNotification[] = [];
+    let ticks = 0;
+    const activities = {
+      async gasKeeperTick(): Promise<GasKeeperReport> {
+        ticks++;
+        const report = { address: '0xkeeper', balance: '10', committed: '0', checkedAt: 'now', openSends: 0, sent: [] };
+        return { ...report, currency: 'ETH', low: true, settings };
+      },
+      async recordNotification(n: NewNotification) {
+        notifications.push(n);
+      },
+    };
+    const request = { requestId: 'sweep:evm-31337:3:funding', to: `0x${'ef'.repeat(20)}`, amount: '60', notify: 'x' };
+    const { runs, status } = await runWith('keeper-long', activities, async () => {
+      const handle = await env.client.workflow.start(gasKeeperWorkflow, {
+        taskQueue: 'keeper-long',
+        workflowId: 'gas-keeper:evm-31337:long',
+        args: [{ chain: 'evm-31337', settings, runHistoryLimit: 40 }],
+      });
+      await handle.executeUpdate(fundGasUpdate, { args: [request] });
+      await env.sleep('10 minutes'); // twenty balance checks on its timer
+      for (let i = 0; i < 100 && ticks < 20; i++) await sleep(50);
+      const status = await handle.query(gasKeeperStatusQuery);
+      await handle.terminate('test over');
+      return { runs: await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId), status };
+    });
+    await record('gas-keeper-continues-as-new', runs[0]);
+    expect(runs.length).toBeGreaterThan(2);
+    for (const run of runs) expect(run.events!.length).toBeLessThan(60);
+    // the last run still holds the request it could not pay for, and knows the balance was already low
+    expect(status).toMatchObject({ low: true, lowIncidents: 1, queue: [request] });
+    expect(notifications.map((n) => n.kind)).toEqual(['gas_keeper_low']);
   });
 });

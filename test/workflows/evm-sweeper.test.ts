@@ -1,8 +1,9 @@
 /**
  * The EVM sweeper and the retired collector on the time-skipping server, with the sweeper's tick replaced by a
  * scripted one so every wake-up runs: signalled wallets, a confirmation, the polling fallback, the idle look for
- * missed wallets, a burst larger than a tick, a failing sweep, and a collector handing its wallet over.
- * RECORD_HISTORIES=1 records the histories the replay test runs.
+ * missed wallets, a burst larger than a tick, a failing sweep, a long run continuing as new, and a collector handing its
+ * wallet over. RECORD_HISTORIES=1 records the histories the replay test runs; evm-sweeper-long-run.json is the long
+ * run's test recorded before the sweeper continued as new at its bound.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,7 +18,7 @@ import {
   type SweepTickReport,
 } from '../../workflows/collection/sweeper/messages.js';
 import { transactionConfirmedSignal } from '../../workflows/evm-sends/messages.js';
-import { recordHistory, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
+import { recordHistory, runsOf, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -158,6 +159,34 @@ describe('evmSweeperWorkflow', () => {
     expect(ticks.map((t) => t.wallets.length)).toEqual([500, 500, 200]);
     expect(new Set(ticks.flatMap((t) => t.wallets)).size).toBe(1_200);
     expect(status).toMatchObject({ state: 'failing', wallets: 0, lastTick: { problems: [problem] } });
+  });
+
+  it('continues as new once its run is long, carrying the wallets it has not planned yet', async () => {
+    const ticks: TickInput[] = [];
+    const addresses = Array.from({ length: 30 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
+    const activities = {
+      async sweepTick(input: TickInput): Promise<SweepTickReport> {
+        ticks.push(input);
+        return tickReport({ planned: input.wallets.slice(0, 1), open: 1 }); // one a tick: the next tick follows at once
+      },
+    };
+    const runs = await runWith('sweeper-long', activities, async () => {
+      const handle = await env.client.workflow.signalWithStart(evmSweeperWorkflow, {
+        taskQueue: 'sweeper-long',
+        workflowId: 'sweeper:evm-31337:long',
+        args: [{ chain: 'evm-31337', runHistoryLimit: 40 }],
+        signal: walletsCreditedSignal,
+        signalArgs: [{ addresses }],
+      });
+      await until(() => ticks.length >= 30, 'a tick per wallet');
+      await handle.terminate('test over');
+      return runsOf(env.client, handle.workflowId, handle.signaledRunId);
+    });
+    await record('evm-sweeper-continues-as-new', runs[0]);
+    expect(runs.length).toBeGreaterThan(2);
+    for (const run of runs) expect(run.events!.length).toBeLessThan(60);
+    // every wallet planned once, in order, across the runs: those not planned yet were carried to the next
+    expect(ticks.slice(0, 30).map((t) => t.wallets[0])).toEqual(addresses);
   });
 });
 

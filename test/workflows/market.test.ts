@@ -1,7 +1,9 @@
 /**
  * The market workflow on the time-skipping server with its activities stubbed: operators halt and resume it by
  * Update (the validators refuse a halt without a reason, a second halt and a resume of a trading market), and its
- * timer checkpoints and audits the market, telling operators when the audit fails.
+ * timer checkpoints and audits the market, telling operators when the audit fails; a long run continues as new.
+ * RECORD_HISTORIES=1 records the replay test's histories; market-long-run.json is the long run's test recorded before
+ * the market continued as new at its bound.
  */
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -18,9 +20,10 @@ import {
   marketWorkflowType,
   resumeMarketUpdate,
   type MarketAudit,
+  type MarketInput,
   type MarketWorkflow,
 } from '../../workflows/exchange/market/messages.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, runsOf, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 const TASK_QUEUE = 'market-test';
 let env: TestWorkflowEnvironment;
@@ -54,6 +57,7 @@ async function running(
   pair: string,
   audit: MarketAudit,
   body: (handle: any, calls: ReturnType<typeof stubs>['calls']) => Promise<void>,
+  input: Partial<MarketInput> = {},
 ) {
   const { calls, activities } = stubs(audit);
   const worker = await Worker.create({
@@ -66,7 +70,7 @@ async function running(
     const handle = await env.client.workflow.start<MarketWorkflow>(marketWorkflowType, {
       taskQueue: TASK_QUEUE,
       workflowId: marketWorkflowId(pair),
-      args: [{ pair, checkpointEveryMs: 60_000 }],
+      args: [{ pair, checkpointEveryMs: 60_000, ...input }],
       typedSearchAttributes: marketSearchAttributes,
     });
     await body(handle, calls);
@@ -111,5 +115,25 @@ describe('the market workflow', () => {
         await writeFile(new URL('../fixtures/histories/market.json', import.meta.url), historyToJSON(history));
       }
     });
+  });
+
+  it('continues as new once its run is long, still halted and checkpointing', async () => {
+    await running(
+      'SOL-USDT',
+      clean,
+      async (handle, calls) => {
+        await handle.executeUpdate(haltMarketUpdate, { args: [{ reason: 'maintenance', by: 'op' }] });
+        await env.sleep('12 minutes'); // twelve checkpoints on its timer
+        await expect.poll(() => calls.audits, { timeout: 10_000 }).toBeGreaterThanOrEqual(12);
+        const runs = await runsOf(env.client, handle.workflowId, handle.firstExecutionRunId);
+        await recordHistory('market-continues-as-new', runs[0]);
+        expect(runs.length).toBeGreaterThan(2);
+        for (const run of runs) expect(run.events!.length).toBeLessThan(60);
+        const state = await handle.query(marketStateQuery);
+        expect(state).toMatchObject({ halted: { reason: 'maintenance', by: 'op' }, lastAudit: clean });
+        expect((await handle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('halted');
+      },
+      { runHistoryLimit: 40 },
+    );
   });
 });

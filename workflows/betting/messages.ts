@@ -18,6 +18,8 @@ export interface BetEventInput {
   pageSize?: number;
   /** Carried over continue-as-new. */
   progress?: SettlementProgress;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 5 * 60_000;

@@ -27,6 +27,7 @@ import {
 import { inMinorUnits } from '../../domain/notifications/amounts.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import { runIsLongSince } from '../../platform/temporal/run-length.js';
 import {
   betEventChangedSignal,
   betSettlementProgressQuery,
@@ -60,6 +61,8 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
     upsertSearchAttributes([{ key: SluiceStatus, value: phase }]);
   };
   const continueAsNewSuggested = () => workflowInfo().continueAsNewSuggested;
+  // between looks or pages, nothing in flight: the progress goes on in the next run
+  const runIsLong = () => runIsLongSince('bet-event-continues-as-new-bounded', input.runHistoryLimit);
   const carryOn = async (): Promise<never> => {
     await condition(allHandlersFinished);
     return continueAsNew<typeof betEventWorkflow>({ ...input, progress });
@@ -81,7 +84,7 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
       }
       const untilDeadline = progress.phase === 'open' ? event.deadlineMs - Date.now() : pollIntervalMs;
       await condition(() => changed || continueAsNewSuggested(), Math.min(pollIntervalMs, untilDeadline));
-      if (continueAsNewSuggested()) await carryOn();
+      if (runIsLong()) await carryOn();
       // cleared before looking, not after: a signal that arrives while the look is under way must cause another
       changed = false;
       event = (await loadBetEvent(eventId))!;
@@ -96,7 +99,7 @@ export async function betEventWorkflow(input: BetEventInput): Promise<Settlement
       if (page.tally.pending === 0) break;
       // bets still locked by an earlier attempt of this activity: give it a moment to commit
       if (page.settled === 0) await sleep('1 second');
-      if (continueAsNewSuggested()) await carryOn();
+      if (runIsLong()) await carryOn();
     }
     const tally = await finishSettlement(eventId);
     await recordNotification({

@@ -46,6 +46,8 @@ export interface GasKeeperInput {
   chain: string;
   settings: GasKeeperSettings;
   state?: GasKeeperState;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 export type GasKeeperStatus = Omit<GasKeeperState, 'recent'> & { address: string | null };

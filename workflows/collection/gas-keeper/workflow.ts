@@ -20,6 +20,7 @@ import type { createNotificationActivities } from '../../../activities/notificat
 import { inMinorUnits } from '../../../domain/notifications/amounts.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { runIsLongSince } from '../../../platform/temporal/run-length.js';
 import {
   fundGasUpdate,
   gasFundingWantedSignal,
@@ -122,9 +123,10 @@ export async function gasKeeperWorkflow(input: GasKeeperInput): Promise<void> {
       statusShown = shown;
     }
 
-    if (workflowInfo().continueAsNewSuggested) {
+    // between ticks, nothing in flight: the queue it could not pay for yet and its alert go on in the next run
+    if (runIsLongSince('gas-keeper-continues-as-new-bounded', input.runHistoryLimit)) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof gasKeeperWorkflow>({ chain: input.chain, settings: state.settings, state });
+      return continueAsNew<typeof gasKeeperWorkflow>({ ...input, settings: state.settings, state });
     }
     // a new request is served at once; what the balance cannot pay yet waits for the next balance check
     await condition(() => received > heard, `${state.settings.pollSeconds} seconds`);

@@ -15,6 +15,8 @@ export interface SweeperInput {
   chain: string;
   /** Wallets credited and not planned yet (carried over continue-as-new). */
   wallets?: string[];
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 /** A sweep the last tick could not move, and why (it is tried again on the next tick). */

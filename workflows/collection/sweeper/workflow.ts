@@ -15,12 +15,12 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createEvmSweeperActivities } from '../../../activities/collection/sweeper/activities.js';
 import { transactionConfirmedSignal } from '../../evm-sends/messages.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { runIsLongSince } from '../../../platform/temporal/run-length.js';
 import {
   sweeperStatusQuery,
   walletsCreditedSignal,
@@ -74,9 +74,10 @@ export async function evmSweeperWorkflow(input: SweeperInput): Promise<void> {
       shown = status.state;
     }
 
-    if (workflowInfo().continueAsNewSuggested) {
+    // between ticks, nothing in flight: the wallets not planned yet go on in the next run (the sweeps are in the database)
+    if (runIsLongSince('sweeper-continues-as-new-bounded', input.runHistoryLimit)) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof evmSweeperWorkflow>({ chain: input.chain, wallets: [...wallets.keys()] });
+      return continueAsNew<typeof evmSweeperWorkflow>({ ...input, wallets: [...wallets.keys()] });
     }
     if (wallets.size > 0 && report.planned.length > 0) continue;
     const busy: boolean = report.open > 0 || wallets.size > 0;

@@ -14,6 +14,8 @@ export interface MarketInput {
   checkpointEveryMs?: number;
   /** Carried over continue-as-new. */
   state?: MarketWorkflowState;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 export interface MarketCheckpoint {

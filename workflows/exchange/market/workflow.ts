@@ -12,12 +12,12 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createExchangeActivities } from '../../../activities/exchange/activities.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { runIsLongSince } from '../../../platform/temporal/run-length.js';
 import {
   DEFAULT_CHECKPOINT_EVERY_MS,
   haltMarketUpdate,
@@ -86,9 +86,10 @@ export async function marketWorkflow(input: MarketInput): Promise<never> {
         body: { ...lastAudit },
       });
     }
-    if (workflowInfo().continueAsNewSuggested) {
+    // between checkpoints, once a halt or resume under way is recorded: its state goes on in the next run
+    if (runIsLongSince('market-continues-as-new-bounded', input.runHistoryLimit)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof marketWorkflow>({ pair, checkpointEveryMs: input.checkpointEveryMs, state });
+      await continueAsNew<typeof marketWorkflow>({ ...input, state });
     }
   }
 }

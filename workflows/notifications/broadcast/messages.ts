@@ -16,6 +16,8 @@ export interface BroadcastInput {
   ratePerSecond: Record<UserChannel, number>;
   /** Carried over continue-as-new. */
   progress?: BroadcastProgress;
+  /** How many history events a run may reach before it continues as new (RUN_HISTORY_LIMIT; tests set fewer). */
+  runHistoryLimit?: number;
 }
 
 export interface BroadcastProgress {

@@ -15,12 +15,12 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { createBroadcastActivities } from '../../../activities/notifications/broadcast.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
+import { runIsLongSince } from '../../../platform/temporal/run-length.js';
 import {
   broadcastProgressQuery,
   cancelBroadcastUpdate,
@@ -82,7 +82,8 @@ export const broadcastWorkflow: BroadcastWorkflow = async (input: BroadcastInput
     } finally {
       page = null;
     }
-    if (!cancelled && workflowInfo().continueAsNewSuggested) {
+    // between pages: the cursor goes on in the next run
+    if (!cancelled && runIsLongSince('broadcast-continues-as-new-bounded', input.runHistoryLimit)) {
       await condition(allHandlersFinished);
       await continueAsNew<BroadcastWorkflow>({ ...input, progress });
     }

@@ -6,6 +6,7 @@
  * first quote it settles, in the same group, so the key cannot settle a second one.
  */
 import { userAccountName, type TransferGroup } from '../ledger/engine.js';
+import { limitCounter } from '../settings/amount-rules.js';
 
 export const EXCHANGE_INVENTORY = 'exchange:inventory';
 
@@ -86,9 +87,7 @@ export function swapGroup(
     ],
     counters: [
       ...(context.claimKey ? [{ key: acceptKeyCounter(quote.userId, context.idempotencyKey), add: 1n, max: 1n }] : []),
-      ...(context.dailyLimit === null
-        ? []
-        : [{ key: dailySwapCounter(quote.userId, quote.pair, context.day), add: quote.baseAmount, max: context.dailyLimit }]),
+      limitCounter(dailySwapCounter(quote.userId, quote.pair, context.day), quote.baseAmount, context.dailyLimit),
     ],
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { FeeSchedule } from '../fees.js';
 import { formatPercent } from '../fees.js';
+import type { CounterChange } from '../ledger/engine.js';
 import { amountOf, amountValue, flagOf, limitOf, limitValue, percentOf, type SettingFields } from './fields.js';
 import type { SettingValues } from './resolve.js';
 
@@ -52,4 +53,13 @@ export function encodeAmountRules(rules: AmountRules): SettingValues {
     fee_fixed: amountValue(rules.fee.fixed),
     fee_percent: formatPercent(rules.fee.ratePpm),
   };
+}
+
+/**
+ * What an operation adds to a usage counter (a daily or monthly limit's). The amount counts whether or not a limit
+ * applies now, so a limit set later in the period (on the user, or on a group they join) counts what was already
+ * moved; `max` only where one applies.
+ */
+export function limitCounter(key: string, amount: bigint, limit: bigint | null): CounterChange {
+  return limit === null ? { key, add: amount } : { key, add: amount, max: limit };
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_AMOUNT_RULES,
   decodeAmountRules,
   encodeAmountRules,
+  limitCounter,
   type AmountRules,
 } from '../settings/amount-rules.js';
 import type { OperationSettings } from '../settings/fields.js';
@@ -87,9 +88,6 @@ export function internalTransferGroup(t: InternalTransfer, rules: TransferRules)
           ]
         : []),
     ],
-    counters:
-      rules.dailyLimit === null
-        ? []
-        : [{ key: dailyTransferCounter(t.fromUserId, t.currency, t.day), add: t.amount, max: rules.dailyLimit }],
+    counters: [limitCounter(dailyTransferCounter(t.fromUserId, t.currency, t.day), t.amount, rules.dailyLimit)],
   };
 }

@@ -6,6 +6,7 @@ import {
   DEFAULT_AMOUNT_RULES,
   decodeAmountRules,
   encodeAmountRules,
+  limitCounter,
   type AmountRules,
 } from '../settings/amount-rules.js';
 import { countOf, limitOf, limitValue, type OperationSettings } from '../settings/fields.js';
@@ -77,16 +78,8 @@ export function withdrawalCounters(userId: string, currency: string, amount: big
   const day = now.toISOString().slice(0, 10);
   const month = day.slice(0, 7);
   return [
-    {
-      key: `withdrawal-day:${userId}:${currency}:${day}`,
-      add: amount,
-      ...(settings.dailyLimit !== null ? { max: settings.dailyLimit } : {}),
-    },
-    {
-      key: `${MONTH_COUNTER}:${userId}:${currency}:${month}`,
-      add: amount,
-      ...(settings.monthlyLimit !== null ? { max: settings.monthlyLimit } : {}),
-    },
+    limitCounter(`withdrawal-day:${userId}:${currency}:${day}`, amount, settings.dailyLimit),
+    limitCounter(`${MONTH_COUNTER}:${userId}:${currency}:${month}`, amount, settings.monthlyLimit),
   ];
 }
 

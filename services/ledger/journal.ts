@@ -108,7 +108,7 @@ const NO_ENTRIES = new Map<string, StoredEntry>();
  * The first round trip of a batch: reads and locks everything its groups may touch. `began`, when the transaction's
  * BEGIN travels with these statements (platform/db/begin-with-reads.ts): a batch that must first create an account or
  * a counter row sends nothing before BEGIN has answered, so no write can run outside a transaction whose BEGIN failed;
- * the usual batch (every account found before, no daily counter) only reads and locks, and goes out with BEGIN.
+ * the usual batch (every account and counter row found before) only reads and locks, and goes out with BEGIN.
  * `newKeys`: the caller made the groups' keys from ids no transfer was ever keyed by (the bet placer's, drawn from a
  * sequence), so there is nothing to replay and they are not looked up (an index probe each, and a statement a batch);
  * the journal's unique index still refuses a key written twice.
@@ -123,7 +123,8 @@ export async function readGroups(
   const pendingKeys = [...new Set(transfers.flatMap((t) => ('pendingKey' in t ? [t.pendingKey] : [])))];
   const counterKeys = [...new Set(groups.flatMap((g) => (g.counters ?? []).map((c) => c.key)))];
   const create = unfound(named);
-  if (began && (create.length > 0 || counterKeys.length > 0)) await began;
+  const createCounters = counterKeys.filter((key) => !existingCounters.has(key));
+  if (began && (create.length > 0 || createCounters.length > 0)) await began;
   // pendings, then accounts, then counters: every batch takes its locks in this order. The keys are read last: the
   // largest statement, and postgres.js writes what it has buffered at once when a statement brings it to 1 KB, smaller
   // ones on its next setImmediate (a turn later, behind the event loop's other I/O): issued last, the keys of a batch
@@ -131,7 +132,7 @@ export async function readGroups(
   const [pendings, accounts, counters, stored] = await Promise.all([
     lockPendings(tx, pendingKeys),
     lockAccounts(tx, named, pendingKeys, create),
-    lockCounters(tx, counterKeys),
+    lockCounters(tx, counterKeys, createCounters),
     newKeys
       ? NO_ENTRIES
       : loadEntries(
@@ -449,18 +450,36 @@ function selectForUpdate(tx: Tx, named: NamedAccount[], pendingKeys: string[]) {
     for update of a`;
 }
 
-async function lockCounters(tx: Tx, keys: string[]): Promise<Map<string, bigint>> {
+/**
+ * The counter rows this process has found in the ledger. Every transfer, swap and withdrawal counts its user's day
+ * (limit or not), so nearly every batch names counters: one naming only these sends no insert and need not wait for
+ * BEGIN, as for accounts. Rows are never deleted, but their keys name a day, so the set is forgotten whole when full;
+ * one found missing after all (a test's fresh database, a rolled back creation) is created and the batch locks again.
+ */
+const existingCounters = new Set<string>();
+const MAX_REMEMBERED_COUNTERS = 100_000;
+
+/** Creates the counter rows in `create` (those this process has not found), then locks every one named, in key order. */
+async function lockCounters(tx: Tx, keys: string[], create: string[]): Promise<Map<string, bigint>> {
   if (keys.length === 0) return new Map();
-  const sorted = [...keys].sort();
   const [, rows] = await Promise.all([
-    tx`
-    insert into ledger_counters (key) select * from unnest(${tx.array(sorted)}::text[]) order by 1
+    create.length === 0
+      ? undefined
+      : tx`
+    insert into ledger_counters (key) select * from unnest(${tx.array([...create].sort())}::text[]) order by 1
     on conflict (key) do nothing`,
     tx`
-    select c.key, c.value from unnest(${tx.array(sorted)}::text[]) as k(key) join ledger_counters c on c.key = k.key
+    select c.key, c.value from unnest(${tx.array([...keys].sort())}::text[]) as k(key) join ledger_counters c on c.key = k.key
     order by c.key for update of c`,
   ]);
-  return new Map(rows.map((r) => [r.key as string, r.value as bigint]));
+  const locked = new Map(rows.map((r) => [r.key as string, r.value as bigint]));
+  if (existingCounters.size + locked.size > MAX_REMEMBERED_COUNTERS) existingCounters.clear();
+  for (const key of locked.keys()) existingCounters.add(key);
+  const inserted = new Set(create);
+  const vanished = keys.filter((key) => !inserted.has(key) && !locked.has(key));
+  if (vanished.length === 0) return locked;
+  for (const key of vanished) existingCounters.delete(key);
+  return lockCounters(tx, keys, vanished);
 }
 
 /**

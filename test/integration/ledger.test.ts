@@ -261,7 +261,7 @@ describe('ledger on Postgres', () => {
     expect((await recomputeLedger(db.sql)).drifts).toEqual([]);
   });
 
-  it("sends BEGIN with a batch's reads and COMMIT with its writes, but creates an account only once BEGIN has answered", async () => {
+  it("sends BEGIN with a batch's reads and COMMIT with its writes, but creates an account or a counter only once BEGIN has answered", async () => {
     // statements issued before the event loop polls for I/O again went out together: no answer came between them
     const waves: string[][] = [];
     let together = false;
@@ -299,6 +299,26 @@ describe('ledger on Postgres', () => {
         ['insert', 'update', 'commit'],
       ]);
       expect(await available('user:waves-b')).toBe(200n);
+
+      // a counter row (a day's usage) likewise: created once BEGIN has answered, then locked with BEGIN
+      const counting = (key: string): TransferGroup => ({
+        ...move('user:waves-b', 'equity:adjustments', 10n, key),
+        counters: [{ key: 'waves:day', add: 10n }],
+      });
+      await countedWriter.submit(counting('waves:b:prepare'));
+      await db.sql`delete from ledger_counters where key = 'waves:day'`;
+      // one this process found before but missing after all (a test's fresh database) is created again, and counts
+      expect(await batchWaves(counting('waves:b:2'))).toEqual([
+        ['begin', 'select', 'select', 'select'],
+        ['insert', 'select'],
+        ['insert', 'update', 'update', 'commit'],
+      ]);
+      expect(await batchWaves(counting('waves:b:3'))).toEqual([
+        ['begin', 'select', 'select', 'select'],
+        ['insert', 'update', 'update', 'commit'],
+      ]);
+      const [day] = await db.sql`select value from ledger_counters where key = 'waves:day'`;
+      expect(day!.value).toBe(20n);
     } finally {
       await counted.end();
     }

@@ -64,6 +64,17 @@ describe('a swap in the ledger', () => {
     expect(again).toEqual({ ok: false, error: expect.objectContaining({ code: ErrorCode.LimitExceeded }) });
   });
 
+  it('counts swaps made before a daily limit applied against the limit set later that day', () => {
+    const state = books(100_000_000n);
+    expect(applyGroup(state, swapGroup(quote, context)).ok).toBe(true); // no limit yet: 45.27 XRP counted all the same
+    const second = { ...quote, id: 'q2', amountIn: 10_000_000n, fee: 20_000n, amountOut: 4_527_000n, baseAmount: 4_527_000n };
+    const limited = { ...context, dailyLimit: 48_000_000n, idempotencyKey: 'k2' };
+    expect(applyGroup(state, swapGroup(second, limited))).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: ErrorCode.LimitExceeded, subject: 'fast-exchange:u1:XRP-USDT:2026-11-30' }),
+    });
+  });
+
   it("claims the client's Idempotency-Key for one quote: another quote under it is refused, naming the key", () => {
     const state = books(100_000_000n);
     expect(applyGroup(state, swapGroup(quote, context)).ok).toBe(true);
@@ -76,7 +87,9 @@ describe('a swap in the ledger', () => {
     expect(state).toEqual(before);
     expect(applyGroup(state, swapGroup(other, { ...context, idempotencyKey: 'k2' })).ok).toBe(true);
     // a conversion's key made its quote's id, so it claims nothing
-    expect(swapGroup(other, { ...context, claimKey: false }).counters).toEqual([]);
+    expect(swapGroup(other, { ...context, claimKey: false }).counters?.map((c) => c.key)).toEqual([
+      'fast-exchange:u1:XRP-USDT:2026-11-30',
+    ]);
   });
 });
 

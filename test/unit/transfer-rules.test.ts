@@ -93,11 +93,20 @@ describe('internalTransferGroup', () => {
     });
   });
 
-  it('has no fee transfer without a fee, and no counter without a daily limit', () => {
+  it('has no fee transfer without a fee, and counts the amount for the day even without a daily limit', () => {
     const group = internalTransferGroup({ ...transfer(500n), fee: 0n }, { ...rules, dailyLimit: null });
     expect(group.transfers).toHaveLength(1);
     expect(group.transfers[0]).toMatchObject({ key: 'transfer:alice:k-500', amount: 500n, metadata: { fee: '0' } });
-    expect(group.counters).toEqual([]);
+    expect(group.counters).toEqual([{ key: 'transfer-out:alice:EUR:2024-05-10', add: 500n }]);
+  });
+
+  it('counts what was sent before a daily limit applied against the limit set later that day', () => {
+    const state = books(100_000n);
+    expect(applyGroup(state, internalTransferGroup(transfer(1_000n), { ...rules, dailyLimit: null })).ok).toBe(true);
+    const limited = { ...rules, dailyLimit: 15_000n };
+    expect(applyGroup(state, internalTransferGroup(transfer(14_000n), limited)).ok).toBe(true);
+    const over = applyGroup(state, internalTransferGroup(transfer(1n), limited));
+    expect(over.ok || over.error.subject).toBe('transfer-out:alice:EUR:2024-05-10');
   });
 
   it('scopes the idempotency key to the sender and the counter to sender, currency and day', () => {

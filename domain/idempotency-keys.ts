@@ -28,3 +28,12 @@ export function repeatConflict<T>(key: string, what: string, first: T, repeat: T
     { path: 'Idempotency-Key', message },
   ]);
 }
+
+/** A JSON value as one string whatever the order of its objects' keys, so that an object field compares with ===. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

@@ -8,6 +8,8 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { worthAt } from '../../domain/invoices/conversion.js';
 import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
 import { leftToPay, paymentForRest } from '../../domain/invoices/assessment.js';
+import { acceptedSet, INVOICE_TERMS, type InvoiceTerms } from '../../domain/invoices/terms.js';
+import { canonicalJson, repeatConflict } from '../../domain/idempotency-keys.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -114,7 +116,9 @@ export async function createInvoice(
   requireEnabled(request);
   await checkLimits(deps, request.currency, request.amount);
   await requirePriced(deps, request);
-  const expiresAt = new Date(Date.now() + request.expiresInSeconds * 1000);
+  // stored as the creation time, so that a repeat's expires_in compares with the first's exactly
+  const createdAt = new Date();
+  const expiresAt = new Date(createdAt.getTime() + request.expiresInSeconds * 1000);
   // stored with its event in a shared transaction; the worker starts its workflow once that commits (writer.ts)
   const { invoice, created } = await deps.writer.store({
     merchantId: request.merchantId,
@@ -129,15 +133,40 @@ export async function createInvoice(
     redirectUrl: request.redirectUrl,
     feePpm: deps.settings.feePpm,
     conversionFeePpm: deps.settings.conversionFeePpm,
+    createdAt,
     expiresAt,
     monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
   });
   if (created) return { invoice, replayed: false };
-  if (invoice.amount !== request.amount || invoice.currency !== request.currency.code) {
-    throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used for a different invoice');
-  }
+  const conflict = repeatConflict(request.idempotencyKey!, 'invoice', storedTerms(invoice), requestTerms(request), INVOICE_TERMS);
+  if (conflict) throw conflict;
   return { invoice, replayed: true };
 }
+
+const requestTerms = (r: NewInvoiceRequest): InvoiceTerms => ({
+  currency: r.currency.code,
+  amount: r.amount,
+  acceptedCurrencies: acceptedSet(r.acceptedCurrencies.map((c) => c.code)),
+  expiresInSeconds: r.expiresInSeconds,
+  description: r.description,
+  orderId: r.orderId,
+  metadata: canonicalJson(r.metadata),
+  callbackUrl: r.callbackUrl,
+  redirectUrl: r.redirectUrl,
+});
+
+const storedTerms = (i: Invoice): InvoiceTerms => ({
+  currency: i.currency,
+  amount: i.amount,
+  acceptedCurrencies: acceptedSet(i.acceptedCurrencies),
+  // rounded: invoices stored before the creation time was the service's took their transaction's, a little later
+  expiresInSeconds: Math.round((i.expiresAt.getTime() - i.createdAt.getTime()) / 1000),
+  description: i.description,
+  orderId: i.orderId,
+  metadata: canonicalJson(i.metadata),
+  callbackUrl: i.callbackUrl,
+  redirectUrl: i.redirectUrl,
+});
 
 /** The merchant's own invoice; another merchant's is not found (404, never 403: its existence is not told). */
 export async function ownInvoice(deps: Pick<InvoiceDeps, 'sql'>, merchantId: string, id: string): Promise<Invoice> {

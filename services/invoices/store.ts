@@ -67,6 +67,7 @@ export type NewInvoice = Pick<
   | 'redirectUrl'
   | 'feePpm'
   | 'conversionFeePpm'
+  | 'createdAt'
   | 'expiresAt'
   | 'monitoringUntil'
 > & { idempotencyKey: string | null };
@@ -75,10 +76,10 @@ export type NewInvoice = Pick<
 export async function insertInvoice(db: Db, i: NewInvoice): Promise<{ invoice: Invoice; created: boolean }> {
   const [inserted] = await db`
     insert into invoices (merchant_id, idempotency_key, currency, amount, accepted_currencies, description, order_id,
-      metadata, callback_url, redirect_url, fee_ppm, conversion_fee_ppm, expires_at, monitoring_until)
+      metadata, callback_url, redirect_url, fee_ppm, conversion_fee_ppm, created_at, expires_at, monitoring_until)
     values (${i.merchantId}, ${i.idempotencyKey}, ${i.currency}, ${i.amount.toString()}, ${db.array(i.acceptedCurrencies)},
       ${i.description}, ${i.orderId}, ${db.json(i.metadata as never)}, ${i.callbackUrl}, ${i.redirectUrl},
-      ${Number(i.feePpm)}, ${Number(i.conversionFeePpm)}, ${i.expiresAt}, ${i.monitoringUntil})
+      ${Number(i.feePpm)}, ${Number(i.conversionFeePpm)}, ${i.createdAt}, ${i.expiresAt}, ${i.monitoringUntil})
     on conflict (merchant_id, idempotency_key) do nothing
     returning *`;
   if (inserted) return { invoice: toInvoice(inserted), created: true };

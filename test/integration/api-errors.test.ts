@@ -268,6 +268,45 @@ describe('bad input', () => {
     );
   });
 
+  it("answers an invoice's Idempotency-Key again only for the same request: every field of it, the 409 naming them", async () => {
+    const merchant = await signUpMerchant(t, `idempotent-merchant-${Math.random()}@example.com`);
+    const create = (body: object) =>
+      t.api.post('/v1/invoices', body, { token: merchant.token, headers: { 'idempotency-key': 'invoice-key' } });
+    const first = {
+      amount: '10.00',
+      currency: 'USD',
+      expires_in: 600,
+      description: 'one',
+      order_id: 'A-1',
+      metadata: { cart: 7, shipping: { zone: 'EU', express: true } },
+      callback_url: 'https://shop.example/orders/A-1',
+      redirect_url: 'https://shop.example/thanks',
+    };
+    const created = await create(first);
+    expect(created.status).toBe(201);
+    // the same request normalised: the metadata's keys in another order, the default currencies named
+    const replay = await create({
+      ...first,
+      metadata: { shipping: { express: true, zone: 'EU' }, cart: 7 },
+      accepted_currencies: ['USD', 'USD'],
+    });
+    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body.id]).toEqual([201, 'true', created.body.id]);
+    for (const [field, value] of [
+      ['order_id', 'A-2'],
+      ['callback_url', 'https://shop.example/orders/A-2'],
+      ['metadata', { cart: 8, shipping: { zone: 'EU', express: true } }],
+      ['description', undefined],
+      ['expires_in', 601],
+      ['accepted_currencies', ['USD', 'USDT']],
+      ['redirect_url', 'https://shop.example/other'],
+    ] as const) {
+      const conflict = await create({ ...first, [field]: value });
+      expectProblem(conflict, 409, 'idempotency_conflict', 'Idempotency-Key');
+      expect(conflict.body.detail, field).toMatch(new RegExp(`\\(${field} differs\\)`));
+    }
+    expect((await create({ ...first, amount: '11.00', order_id: 'A-2' })).body.detail).toContain('(amount, order_id differ)');
+  });
+
   it("answers an adjustment's Idempotency-Key again only for the same request, naming every field that differs", async () => {
     const first = { user_id: bob.id, currency: 'USD', amount: '1.00', reason: 'goodwill' };
     const adjust = (changes: object) =>

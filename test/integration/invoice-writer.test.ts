@@ -23,7 +23,8 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 const invoice = (idempotencyKey: string | null, amount = 25_000_000n): NewInvoice => {
-  const expiresAt = new Date(Date.now() + 900_000);
+  const createdAt = new Date();
+  const expiresAt = new Date(createdAt.getTime() + 900_000);
   return {
     merchantId: merchant,
     idempotencyKey,
@@ -37,6 +38,7 @@ const invoice = (idempotencyKey: string | null, amount = 25_000_000n): NewInvoic
     redirectUrl: null,
     feePpm: 10_000n,
     conversionFeePpm: 0n,
+    createdAt,
     expiresAt,
     monitoringUntil: new Date(expiresAt.getTime() + 3_600_000),
   };

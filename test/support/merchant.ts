@@ -28,6 +28,7 @@ export async function insertUsdtInvoice(
     redirectUrl: null,
     feePpm: 10_000n,
     conversionFeePpm: 5_000n,
+    createdAt: new Date(),
   });
   return stored.id;
 }

@@ -4,9 +4,10 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Currency } from '../../domain/currencies.js';
-import type { SettingFields } from '../../domain/settings/fields.js';
+import type { OperationSettings, SettingFields } from '../../domain/settings/fields.js';
 import type { SettingValue, SettingValues } from '../../domain/settings/resolve.js';
 import type { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import type { CurrentRates } from '../../services/rates/client.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { money, requireAmount, requireCurrency } from './money.js';
 import { ApiError, invalidField } from './problem.js';
@@ -18,9 +19,30 @@ export const SettingValuesView = z
     description: 'Only the fields this layer sets; amounts in the currency (a pair: its base), null: no limit',
   });
 
-/** The currency a subject's amounts are in: the currency itself, or a pair's base (`BTC-USDT` → BTC). */
-export function amountCurrency(catalog: CurrencyCatalog, subject: string): Promise<Currency> {
-  return requireCurrency(catalog, subject.split('-')[0]!, 'subject');
+/**
+ * The currency a subject's amounts are in (the currency itself, or a pair's base: `BTC-USDT` → BTC), once the subject is
+ * of the operation's kind and known: a pair named as it names itself (`USD-UAH`, not `UAH-USD`). Anything else is a 400
+ * naming `subject` (`unknown_currency`, `unknown_pair`), so no layer is kept for a subject nothing ever resolves.
+ */
+export async function subjectCurrency(
+  deps: { currencies: CurrencyCatalog; rates: Pick<CurrentRates, 'pairBetween'> },
+  settings: Pick<OperationSettings<unknown>, 'subject'>,
+  subject: string,
+): Promise<Currency> {
+  const [base, quote] = subject.split('-') as [string, string | undefined];
+  if (settings.subject === 'currency') {
+    if (quote !== undefined)
+      throw new ApiError(ErrorCode.UnknownCurrency, `${subject} is not a currency`, [
+        { path: 'subject', message: 'must be a currency code: the operation is set per currency' },
+      ]);
+    return requireCurrency(deps.currencies, subject, 'subject');
+  }
+  const pair = quote === undefined ? null : await deps.rates.pairBetween(base, quote);
+  if (pair?.code !== subject)
+    throw new ApiError(ErrorCode.UnknownPair, `unknown pair ${subject}`, [
+      { path: 'subject', message: 'must be a pair such as "USD-UAH": the operation is set per pair' },
+    ]);
+  return requireCurrency(deps.currencies, pair.base, 'subject');
 }
 
 export function showValues(fields: SettingFields, values: SettingValues, currency: Currency): SettingValues {

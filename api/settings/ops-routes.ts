@@ -13,7 +13,7 @@ import { subjectLayers } from '../../services/settings/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { amountCurrency, readValues, SettingValuesView, showValues, underValues } from '../http/setting-values.js';
+import { readValues, subjectCurrency, SettingValuesView, showValues, underValues } from '../http/setting-values.js';
 import { guardedRoute } from '../http/routes.js';
 
 const Operation = z
@@ -73,7 +73,7 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     async (c) => {
       const { operation, subject } = c.req.valid('param');
       const settings = operationNamed(operation);
-      const currency = await amountCurrency(deps.currencies, subject);
+      const currency = await subjectCurrency(deps, settings, subject);
       const layers = await subjectLayers(deps.sql, operation, subject);
       return c.json(
         {
@@ -109,7 +109,7 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       const { operation, subject } = c.req.valid('param');
       const userId = c.req.valid('query').user_id;
       const settings = operationNamed(operation);
-      const currency = await amountCurrency(deps.currencies, subject);
+      const currency = await subjectCurrency(deps, settings, subject);
       const holder = userId ? await deps.users.principal(userId) : null;
       if (userId && !holder) throw new DomainError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'unknown' }]);
       const values = await deps.operationSettings.values(settings, subject, holder);
@@ -129,7 +129,7 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     async (c) => {
       const { operation, subject, scope, scope_id: scopeId } = c.req.valid('param');
       const settings = operationNamed(operation);
-      const currency = await amountCurrency(deps.currencies, subject);
+      const currency = await subjectCurrency(deps, settings, subject);
       const values = await underValues(async () => {
         const read = readValues(settings.fields, c.req.valid('json').values, currency);
         await saveOverride(deps.sql, { settings, subject, scope, scopeId }, read, c.get('user').id);
@@ -153,7 +153,7 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     async (c) => {
       const { operation, subject } = c.req.valid('param');
       const settings = operationNamed(operation);
-      const currency = await amountCurrency(deps.currencies, subject);
+      const currency = await subjectCurrency(deps, settings, subject);
       const values = await underValues(async () => {
         const read = readValues(settings.fields, c.req.valid('json').values, currency);
         await saveDefaultLayer(deps, c.get('user').id, settings, subject, read);
@@ -174,6 +174,8 @@ export function settingsOpsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const { operation, subject, scope, scope_id: scopeId } = c.req.valid('param');
+      // no subject check: a subject with no layer is a 404 already, and a layer saved under one before subjects were
+      // checked can still be removed
       await removeOverride(deps.sql, { settings: operationNamed(operation), subject, scope, scopeId });
       deps.operationSettings.changed(operation, subject);
       deps.log.info({ operator: c.get('user').id, operation, subject, scope, scopeId }, 'settings override removed');

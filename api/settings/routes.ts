@@ -4,7 +4,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { jsonResponse, problems } from '../http/schemas.js';
 import { operationNamed, SubjectParams } from './ops-routes.js';
-import { amountCurrency, SettingValuesView, showValues } from '../http/setting-values.js';
+import { SettingValuesView, showValues, subjectCurrency } from '../http/setting-values.js';
 import { guardedRoute } from '../http/routes.js';
 
 export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -24,7 +24,7 @@ export function settingsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     async (c) => {
       const { operation, subject } = c.req.valid('param');
       const settings = operationNamed(operation);
-      const currency = await amountCurrency(deps.currencies, subject);
+      const currency = await subjectCurrency(deps, settings, subject);
       const values = await deps.operationSettings.values(settings, subject, await deps.users.principal(c.get('user').id));
       return c.json({ values: showValues(settings.fields, values, currency) }, 200);
     },

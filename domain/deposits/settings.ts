@@ -24,6 +24,7 @@ const { daily_limit: _noDailyLimit, ...BASE_FIELDS } = AMOUNT_RULE_FIELDS;
 
 export const DEPOSIT_SETTINGS: OperationSettings<DepositSettings> = {
   operation: 'deposits',
+  subject: 'currency',
   fields: { ...BASE_FIELDS, addresses_enabled: 'flag', provider_cost_fixed: 'amount', provider_cost_percent: 'percent' },
   defaults: {
     enabled: true,

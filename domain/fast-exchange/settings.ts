@@ -45,6 +45,7 @@ const encode = (s: FastExchangeSettings) => ({
 
 export const FAST_EXCHANGE_SETTINGS: OperationSettings<FastExchangeSettings> = {
   operation: 'fast-exchange',
+  subject: 'pair',
   fields: {
     enabled: 'flag',
     fee_percent: 'percent',

@@ -16,6 +16,8 @@ export type SettingFields = Readonly<Record<string, FieldKind>>;
 export interface OperationSettings<T> {
   /** The store's and the operators' URL's name: `transfers` → /v1/ops/settings/transfers/{subject}/... */
   operation: string;
+  /** What its subjects are: currency codes (`USDT`), or pairs (`BASE-QUOTE`, amounts in the base). */
+  subject: 'currency' | 'pair';
   fields: SettingFields;
   defaults: SettingValues;
   decode(values: SettingValues): T;

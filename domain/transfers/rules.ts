@@ -17,6 +17,7 @@ export type TransferRules = AmountRules;
 
 export const TRANSFER_SETTINGS: OperationSettings<TransferRules> = {
   operation: 'transfers',
+  subject: 'currency',
   fields: AMOUNT_RULE_FIELDS,
   defaults: encodeAmountRules(DEFAULT_AMOUNT_RULES),
   decode: decodeAmountRules,

@@ -22,6 +22,7 @@ export interface WithdrawalSettings extends AmountRules {
 
 export const WITHDRAWAL_SETTINGS: OperationSettings<WithdrawalSettings> = {
   operation: 'withdrawals',
+  subject: 'currency',
   fields: { ...AMOUNT_RULE_FIELDS, monthly_limit: 'limit', approval_threshold: 'limit', confirmations: 'count' },
   defaults: {
     ...encodeAmountRules(DEFAULT_AMOUNT_RULES),

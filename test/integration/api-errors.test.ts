@@ -224,6 +224,59 @@ describe('bad input', () => {
     expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'EUR', amount: '5.00' }), 422, 'currency_disabled');
   });
 
+  it("counts what was sent before a user's daily limit was set against it, the same day", async () => {
+    const carol = await t.api.signUp(`carol-${Math.random()}@example.com`);
+    const fundCarol = await t.api.post(
+      '/v1/ops/adjustments',
+      { user_id: carol.id, currency: 'USD', amount: '50.00', reason: 'test funding' },
+      { token: t.admin.token, headers: { 'idempotency-key': `fund-${carol.id}` } },
+    );
+    expect(fundCarol.status).toBe(201);
+    const send = (amount: string) =>
+      t.api.post(
+        '/v1/transfers',
+        { to_user_id: alice.id, currency: 'USD', amount },
+        { token: carol.token, headers: { 'idempotency-key': `k-${Math.random()}` } },
+      );
+    expect((await send('10.00')).status).toBe(201);
+    const limit = await t.api.put(
+      `/v1/ops/settings/transfers/USD/user/${carol.id}`,
+      { values: { daily_limit: '15.00' } },
+      { token: t.admin.token },
+    );
+    expect(limit.status).toBe(200);
+    expect((await send('5.00')).status).toBe(201);
+    expectProblem(await send('0.01'), 422, 'daily_limit_exceeded');
+  });
+
+  it('refuses settings of a subject the operation does not have, naming it, on every settings route', async () => {
+    const admin = { token: t.admin.token };
+    const override = (path: string) =>
+      t.api.put(`/v1/ops/settings/${path}/user/${alice.id}`, { values: { enabled: true } }, admin);
+    // fast exchange is set per pair, as the pair names itself (USD-UAH); transfers per currency
+    expectProblem(await override('fast-exchange/UAH-USD'), 400, 'unknown_pair', 'subject');
+    expectProblem(await override('fast-exchange/EUR-USD'), 400, 'unknown_pair', 'subject');
+    expectProblem(await override('fast-exchange/USD'), 400, 'unknown_pair', 'subject');
+    expectProblem(await override('transfers/USD-UAH'), 400, 'unknown_currency', 'subject');
+    expectProblem(await override('transfers/XYZ'), 400, 'unknown_currency', 'subject');
+    expectProblem(await t.api.get('/v1/ops/settings/transfers/USD-UAH/layers', admin), 400, 'unknown_currency', 'subject');
+    expectProblem(await t.api.get('/v1/ops/settings/fast-exchange/USD/effective', admin), 400, 'unknown_pair', 'subject');
+    expectProblem(
+      await t.api.put('/v1/ops/settings/fast-exchange/UAH-USD/default', { values: { enabled: true } }, admin),
+      400,
+      'unknown_pair',
+      'subject',
+    );
+    expectProblem(
+      await t.api.get('/v1/me/settings/withdrawals/USD-UAH', { token: alice.token }),
+      400,
+      'unknown_currency',
+      'subject',
+    );
+    expect((await override('fast-exchange/USD-UAH')).status).toBe(200);
+    expect((await t.api.get('/v1/me/settings/fast-exchange/USD-UAH', { token: alice.token })).status).toBe(200);
+  });
+
   it('refuses adjustments that would overdraw, for unknown users, or without a reason', async () => {
     const adjust = (body: object, key = `adj-${Math.random()}`) =>
       t.api.post('/v1/ops/adjustments', body, { token: t.admin.token, headers: { 'idempotency-key': key } });

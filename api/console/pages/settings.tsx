@@ -17,7 +17,7 @@ import { OPERATIONS, saveDefaultLayer } from '../../../services/settings/client.
 import { providerRoutes, setProviderOrder, type WithdrawalDeps } from '../../../services/withdrawals/client.js';
 import type { ApiDeps } from '../../context.js';
 import { ApiError, invalidField } from '../../http/problem.js';
-import { amountCurrency, readValues, showValues } from '../../http/setting-values.js';
+import { readValues, showValues, subjectCurrency } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
 import { OPERATORS, type ConsolePage } from '../page.js';
@@ -142,7 +142,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.get('/operation', async (c) => {
     const { operation, subject } = parseInput(OperationQuery, c.req.query());
     const settings = OPERATIONS[operation]!;
-    const currency = await amountCurrency(deps.currencies, subject);
+    const currency = await subjectCurrency(deps, settings, subject);
     const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
     const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, formText(values[field] ?? null)]));
     return operationForm(c, { operation, subject, currency }, text);
@@ -152,7 +152,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const body = await c.req.parseBody();
     const { operation, subject } = parseInput(OperationQuery, body);
     const settings = OPERATIONS[operation]!;
-    const currency = await amountCurrency(deps.currencies, subject);
+    const currency = await subjectCurrency(deps, settings, subject);
     const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, String(body[field] ?? '')]));
     try {
       parseInput(z.object({ confirm: Confirmed }), body);

@@ -83,8 +83,10 @@ export const CheckoutView = z
   .object({
     invoice_id: z.string(),
     currency: z.string(),
-    amount_due: z.string(),
-    conversion_fee: z.string(),
+    amount_due: z
+      .string()
+      .openapi({ description: 'What is left to pay in this currency at its locked price (all of it until a payment is final)' }),
+    conversion_fee: z.string().openapi({ description: 'The part of amount_due that is conversion fee' }),
     price: z.string(),
     chain: z.string().nullable(),
     address: z.string().nullable().openapi({ description: 'Send the amount due here; null when payable from a balance only' }),
@@ -182,12 +184,12 @@ function paymentUri(currency: Currency, checkout: Checkout, amountDue: string): 
 }
 
 export function checkoutView(invoice: Invoice, currency: Currency, checkout: Checkout) {
-  const amountDue = money(checkout.quote.due, currency);
+  const amountDue = money(checkout.due.amount, currency);
   return {
     invoice_id: invoice.id,
     currency: currency.code,
     amount_due: amountDue,
-    conversion_fee: money(checkout.quote.conversionFee, currency),
+    conversion_fee: money(checkout.due.conversionFee, currency),
     price: checkout.quote.price,
     chain: checkout.destination?.chain ?? null,
     address: checkout.destination?.address ?? null,

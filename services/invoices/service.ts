@@ -5,7 +5,7 @@
  */
 import type { Currency, Network } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { worthAt } from '../../domain/invoices/conversion.js';
+import { valueOfPayment, worthAt } from '../../domain/invoices/conversion.js';
 import { isOpen, type OperatorMark } from '../../domain/invoices/status.js';
 import { leftToPay, paymentForRest } from '../../domain/invoices/assessment.js';
 import { acceptedSet, INVOICE_TERMS, type InvoiceTerms } from '../../domain/invoices/terms.js';
@@ -194,22 +194,30 @@ function requirePayable(invoice: Invoice, currency: string, field = 'currency'):
 
 export interface Checkout {
   quote: LockedQuote;
+  /** What is left to pay in the chosen currency at its locked price, and the part of it that is conversion fee. */
+  due: { amount: bigint; conversionFee: bigint };
   destination: DepositAddress | null;
 }
 
 /**
  * The customer picks a currency: its price is locked (once, for the invoice's life) and the invoice's destination on
- * that currency's network handed out (none for a currency only payable from a balance).
+ * that currency's network handed out (none for a currency only payable from a balance). What it asks for is what is
+ * left once the final payments are counted, as a payment from a balance charges.
  */
 export async function checkout(deps: InvoiceDeps, invoiceId: string, currency: Currency): Promise<Checkout> {
   const invoice = await publicInvoice(deps, invoiceId);
   requirePayable(invoice, currency.code);
+  // its deposits brought in step and every payment's currency priced, as payFromBalance counts them
+  const facts = await reviewInvoice(deps, invoice.id);
+  if (leftToPay(facts) <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
   const quote = await lockedQuote(deps, invoice, currency.code);
+  const amount = paymentForRest(facts, currency.code, quote);
+  const due = { amount, conversionFee: valueOfPayment(amount, quote, invoice.amount).conversionFee };
   const provider = currency.network ? deps.destinations[currency.network] : undefined;
   const destination = provider
     ? await provider.invoiceDestination({ invoiceId: invoice.id, merchantId: invoice.merchantId })
     : null;
-  return { quote, destination };
+  return { quote, due, destination };
 }
 
 /**

@@ -150,6 +150,10 @@ describe('invoices paid on the EVM chain', () => {
     await sendUsdt(address, 4_000_000n);
     await eventually('the partial payment final', async () => (await invoice(created.id)).payments?.[0]?.state === 'final');
     expect(await statusOf(created.id)).toBe('processing');
+    // the checkout asks for what is left, as the API and the page show it: paying it settles, not overpays
+    expect(await checkout(created.id, 'USDT')).toMatchObject({ amount_due: '6.000000', conversion_fee: '0.000000' });
+    const page = await fetch(`${stack.url}/pay/${created.id}?currency=USDT`).then((r) => r.text());
+    expect(page).toMatch(/data-amount-due[^>]*>\s*6\.000000 USDT/);
 
     // two payers fire eight payments at once, each under its own key: one pays the 6 left, the others find nothing left
     const payers = [

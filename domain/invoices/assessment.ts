@@ -45,9 +45,14 @@ export function valueOf(facts: InvoiceFacts, payments: PaymentFact[]): bigint {
 
 const finalPayments = (facts: InvoiceFacts) => facts.payments.filter((p) => p.state === 'final');
 
+/** What the invoice's final payments are worth in its currency. */
+export function paidValue(facts: InvoiceFacts): bigint {
+  return valueOf(facts, finalPayments(facts));
+}
+
 /** What is left to pay, in the invoice's currency: its amount less what its final payments are worth (≤ 0: nothing). */
 export function leftToPay(facts: InvoiceFacts): bigint {
-  return BigInt(facts.amount) - valueOf(facts, finalPayments(facts));
+  return BigInt(facts.amount) - paidValue(facts);
 }
 
 /**

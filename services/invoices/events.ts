@@ -2,7 +2,8 @@
  * The webhook event each recorded state publishes, in the transaction that records it. Its id is the invoice and the
  * state, so a state is announced once however often its step runs. An operator's marks publish the event of the
  * state they stand for, marked; a partial payment at the end is announced as expired, with what was paid. A paid
- * invoice also tells its merchant (notification `invoice_paid`, on the channels they chose), under the same id.
+ * invoice also tells its merchant (notification `invoice_paid`, on the channels they chose), under the same id, with
+ * what was paid (`settled_value`: less than the amount when an operator marked a partly paid invoice settled).
  */
 import { formatAmount } from '../../domain/money.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
@@ -60,7 +61,7 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<voi
       title: `Invoice ${invoice.orderId ?? invoice.id} paid`,
       data: {
         invoice_id: invoice.id,
-        amount: formatAmount(invoice.amount, scale),
+        amount: formatAmount(invoice.settledValue ?? 0n, scale),
         currency: invoice.currency,
         merchant: invoice.merchantId,
       },

@@ -6,7 +6,7 @@
  * transfers out of the invoice's account, where each payment went, the new state, and the state's webhook event,
  * published once (its id is the invoice and the state: BTCPay #4978).
  */
-import { nextStep } from '../../domain/invoices/assessment.js';
+import { nextStep, paidValue } from '../../domain/invoices/assessment.js';
 import type { InvoiceFacts } from '../../domain/invoices/facts.js';
 import { disbursementOf } from '../../domain/invoices/ledger.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
@@ -124,11 +124,14 @@ export async function recordInvoiceStep(deps: PricingDeps & { sql: Sql }, reques
       markedBy: request.mark?.mark === step.status ? { operatorId: request.mark.operatorId, note: request.mark.note } : null,
     });
     const recorded = { from: invoice.status, to: changed ? step.status : invoice.status, disposed: disposals.length };
+    // announced with what was paid: this step's settlement, else an earlier one's, else what the final payments are
+    // worth (a partial payment kept at the deadline, an operator's mark after it), none when nothing was
+    const paid = paidValue(facts);
     if (changed)
       await publishInvoiceEvent(tx, {
         ...invoice,
         status: step.status,
-        settledValue: settles ? settledValue : invoice.settledValue,
+        settledValue: settles ? settledValue : (invoice.settledValue ?? (paid > 0n ? paid : null)),
       });
     return recorded;
   });

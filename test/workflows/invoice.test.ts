@@ -22,6 +22,7 @@ import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { PriceSource } from '../../services/invoices/pricing.js';
 import { paymentsOf } from '../../services/invoices/payments-store.js';
 import { invoiceById } from '../../services/invoices/store.js';
+import { recordInvoiceStep } from '../../services/invoices/lifecycle.js';
 import { insertUsdtInvoice } from '../support/merchant.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -165,6 +166,10 @@ async function confirm(invoiceId: string, depositId: string): Promise<void> {
 }
 
 const posted = async (account: string, currency: string) => balanceView(await balanceOf(db.sql, account, currency)).posted;
+const eventData = async (invoiceId: string, status: InvoiceStatus) => {
+  const [event] = await db.sql`select body from webhook_events where id = ${`invoice:${invoiceId}:${status}`}`;
+  return (JSON.parse(event!.body as string) as { data: Record<string, unknown> }).data;
+};
 const events = async (invoiceId: string) =>
   (await db.sql`select type from webhook_events where id like ${`invoice:${invoiceId}:%`} order by created_at, id`).map(
     (r) => r.type as string,
@@ -288,6 +293,14 @@ describe('invoiceWorkflow', () => {
     expect(result.status).toBe('paid_partial');
     expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 30_000_000n);
     expect(await events(id)).toEqual(['invoice.processing', 'invoice.expired']);
+    expect(await eventData(id, 'paid_partial')).toMatchObject({ status: 'paid_partial', settled_value: '30.000000' });
+
+    // an operator then marks it settled: the event and the merchant's notice say what was paid, not the amount
+    const mark = { mark: 'marked_settled' as const, operatorId: operator, note: 'the rest paid by wire' };
+    await recordInvoiceStep(deps, { invoiceId: id, at: await env.currentTimeMs(), mark });
+    expect(await eventData(id, 'marked_settled')).toMatchObject({ marked: true, settled_value: '30.000000' });
+    const [notice] = await db.sql`select body from notifications where kind = 'invoice_paid' and body->>'invoice_id' = ${id}`;
+    expect(notice!.body).toMatchObject({ amount: '30.000000', currency: 'USDT' });
   });
 
   it('marks an overpayment paid_over and credits the excess to the merchant', async () => {

@@ -12,9 +12,15 @@ const Amount = z.string().regex(/^\d+(\.\d+)?$/);
 const invoiceData = z.object({
   invoice_id: z.string(),
   status: z.string(),
+  order_id: z.string().nullable(),
   currency: z.string(),
   amount: Amount,
-  order_id: z.string().nullable(),
+  settled_value: Amount.nullable().openapi({
+    description:
+      "What was paid, in the invoice's currency: what settled it; for a partial payment at the deadline (paid_partial) or a mark without a settlement, what the final payments are worth; null when nothing was",
+  }),
+  marked: z.boolean().openapi({ description: 'Whether an operator marked it (marked_settled, marked_invalid)' }),
+  metadata: z.record(z.string(), z.unknown()).openapi({ description: "The merchant's metadata, as given at creation" }),
 });
 
 const withdrawalData = z.object({

@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoiceActivities } from '../../activities/invoices/activities.js';
+import { eventSchema } from '../../api/webhooks/event-schemas.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
 import { parsePrice } from '../../domain/invoices/conversion.js';
@@ -293,12 +294,17 @@ describe('invoiceWorkflow', () => {
     expect(result.status).toBe('paid_partial');
     expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 30_000_000n);
     expect(await events(id)).toEqual(['invoice.processing', 'invoice.expired']);
-    expect(await eventData(id, 'paid_partial')).toMatchObject({ status: 'paid_partial', settled_value: '30.000000' });
+    const expired = await eventData(id, 'paid_partial');
+    expect(expired).toMatchObject({ status: 'paid_partial', settled_value: '30.000000' });
+    // every field an event carries is in its type's schema (/openapi.json's webhooks)
+    eventSchema('invoice.expired').shape.data.strict().parse(expired);
 
     // an operator then marks it settled: the event and the merchant's notice say what was paid, not the amount
     const mark = { mark: 'marked_settled' as const, operatorId: operator, note: 'the rest paid by wire' };
     await recordInvoiceStep(deps, { invoiceId: id, at: await env.currentTimeMs(), mark });
-    expect(await eventData(id, 'marked_settled')).toMatchObject({ marked: true, settled_value: '30.000000' });
+    const marked = await eventData(id, 'marked_settled');
+    expect(marked).toMatchObject({ marked: true, settled_value: '30.000000' });
+    eventSchema('invoice.settled').shape.data.strict().parse(marked);
     const [notice] = await db.sql`select body from notifications where kind = 'invoice_paid' and body->>'invoice_id' = ${id}`;
     expect(notice!.body).toMatchObject({ amount: '30.000000', currency: 'USDT' });
   });

@@ -13,7 +13,7 @@ import {
   type InvoiceWorkflow,
 } from '../../workflows/invoices/messages.js';
 
-const EventType = proto.temporal.api.enums.v1.EventType;
+const { EventType, TimeoutType } = proto.temporal.api.enums.v1;
 /** The history events of one look: the workflow task's three, the local activity's marker, the timer's two. */
 export const EVENTS_PER_LOOK = 6;
 
@@ -91,16 +91,21 @@ export async function completedSinceSignal(connection: Connection, workflowId: s
   return events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
 }
 
-/** The attempt of the workflow task that completed since the signal: each one before it timed out or failed. */
-export async function taskAttemptsSinceSignal(connection: Connection, workflowId: string): Promise<number> {
+/**
+ * The workflow task attempts since the signal that were lost: its task timed out on the stopped worker's sticky queue
+ * (schedule-to-start, as after any restart: the server then hands it to the task queue itself), and the attempts that
+ * timed out on the new worker (start-to-close) and were replayed again.
+ */
+export async function lostTasksSinceSignal(connection: Connection, workflowId: string) {
   const events = await eventsSinceSignal(connection, workflowId);
-  const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
-  const timedOutOrFailed = events.filter(
-    (e) =>
-      e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT || e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-  ).length;
+  const timeouts = events.flatMap((e) =>
+    e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT ? [e.workflowTaskTimedOutEventAttributes!.timeoutType] : [],
+  );
+  const stickyTimeouts = timeouts.filter((t) => t === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START).length;
   // attempts after the second are transient (not in the history until one completes): the last scheduled one says which
-  return Math.max(timedOutOrFailed + 1, scheduled.at(-1)?.workflowTaskScheduledEventAttributes?.attempt ?? 1);
+  const scheduled = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+  const attempt = Math.max(timeouts.length + 1, scheduled.at(-1)?.workflowTaskScheduledEventAttributes?.attempt ?? 1);
+  return { stickyTimeouts, replayedAgain: attempt - 1 - stickyTimeouts };
 }
 
 /** The number of events in the workflow's current run. */

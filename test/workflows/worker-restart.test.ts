@@ -12,7 +12,7 @@ import { continueAsNewServer, workflowBundle, type ContinueAsNewServer } from '.
 import {
   completedSinceSignal,
   startWaitingInvoices,
-  taskAttemptsSinceSignal,
+  lostTasksSinceSignal,
   waitingInvoiceActivities,
   wakeInvoices,
 } from '../support/waiting-invoices.js';
@@ -80,7 +80,7 @@ describe('a worker restarted over open workflows', () => {
 
     expect(inUse.maxReplays).toBe(REPLAYS);
     expect(inUse.replays).toBe(0);
-    const attempts = await Promise.all(ids.map((id) => taskAttemptsSinceSignal(temporal.connection, id)));
-    expect(attempts).toEqual(Array(WORKFLOWS).fill(1));
+    const lost = await Promise.all(ids.map((id) => lostTasksSinceSignal(temporal.connection, id)));
+    expect(lost.map((l) => l.replayedAgain)).toEqual(Array(WORKFLOWS).fill(0));
   });
 });

@@ -4,6 +4,7 @@
  */
 import { isValidClassicAddress, Wallet } from 'xrpl';
 import { z } from 'zod';
+import { defaultReplaySlots, WORKFLOW_THREADS, WorkflowTaskSlots } from './temporal/workflow-task-slots.js';
 
 /** A list of decimal amounts per currency code, such as `ETH=0.01,USDT=5`. */
 function amountsPerCurrency(example: string) {
@@ -81,6 +82,8 @@ const variables = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   /** The worker's concurrency (ARCHITECTURE.md, "Worker tuning"): task slots, local activity slots, pollers, cache. */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).max(10_000).default(300),
+  /** Of those, tasks of workflows the worker has not cached (whole runs replayed); unset: what its thread replays in 5 s. */
+  WORKER_REPLAY_TASK_SLOTS: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(200),
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(500),
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(1_000).default(10),
@@ -425,17 +428,25 @@ export function webhookSettings(config: Config) {
 
 export type WebhookSettings = ReturnType<typeof webhookSettings>;
 
-/** The worker's concurrency knobs, as `Worker.create` takes them. */
+/** The worker's concurrency knobs, as `Worker.create` takes them: a fresh slot supplier for each worker. */
 export function workerTuning(config: Config) {
+  const replays = Math.min(config.WORKER_REPLAY_TASK_SLOTS ?? defaultReplaySlots(), config.WORKER_WORKFLOW_TASK_SLOTS);
   return {
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
-    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS,
-    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS,
+    tuner: {
+      workflowTaskSlotSupplier: new WorkflowTaskSlots(config.WORKER_WORKFLOW_TASK_SLOTS, replays),
+      activityTaskSlotSupplier: { type: 'fixed-size' as const, numSlots: config.WORKER_ACTIVITY_SLOTS },
+      localActivityTaskSlotSupplier: { type: 'fixed-size' as const, numSlots: config.WORKER_LOCAL_ACTIVITY_SLOTS },
+      nexusTaskSlotSupplier: { type: 'fixed-size' as const, numSlots: NEXUS_SLOTS },
+    },
+    workflowThreadPoolSize: WORKFLOW_THREADS,
     maxConcurrentWorkflowTaskPolls: config.WORKER_WORKFLOW_POLLERS,
     maxConcurrentActivityTaskPolls: config.WORKER_ACTIVITY_POLLERS,
     maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
   };
 }
+
+/** The SDK's default: a tuner must name every kind of slot, and Sluice runs no Nexus operations. */
+const NEXUS_SLOTS = 100;
 
 /** The Telegram bot, when a token is configured: one place for notifications and Telegram sign-in. */
 export function telegramBot(config: Config) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, required } from '../../platform/config.js';
+import { ConfigError, loadConfig, required, workerTuning } from '../../platform/config.js';
 
 describe('configuration', () => {
   it('fills defaults', () => {
@@ -48,5 +48,13 @@ describe('configuration', () => {
   it('says which setting a process cannot run without', () => {
     expect(() => required(loadConfig({}), 'DATABASE_URL')).toThrow(/DATABASE_URL: is required/);
     expect(required(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }), 'DATABASE_URL')).toBe('postgres://u@h/db');
+  });
+
+  it("gives the worker's replays of uncached workflows the few slots its workflow thread finishes in time", () => {
+    const slots = (env: NodeJS.ProcessEnv) => workerTuning(loadConfig(env)).tuner.workflowTaskSlotSupplier;
+    expect(slots({})).toMatchObject({ total: 300, replays: 2 });
+    expect(slots({ WORKER_REPLAY_TASK_SLOTS: '20' })).toMatchObject({ total: 300, replays: 20 });
+    expect(slots({ WORKER_WORKFLOW_TASK_SLOTS: '4', WORKER_REPLAY_TASK_SLOTS: '20' })).toMatchObject({ total: 4, replays: 4 });
+    expect(slots({})).not.toBe(slots({})); // each worker counts its own
   });
 });

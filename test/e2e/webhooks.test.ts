@@ -35,7 +35,17 @@ async function publish(
   type: WebhookEventType = 'invoice.settled',
   id = `invoice:${++events}:settled`,
 ) {
-  const data = { invoice_id: String(events), status: 'settled', currency: 'USD', amount: '12.50', order_id: `order-${events}` };
+  // the fields every invoice event carries (services/invoices/events.ts)
+  const data = {
+    invoice_id: String(events),
+    status: 'settled',
+    currency: 'USD',
+    amount: '12.50',
+    order_id: `order-${events}`,
+    settled_value: '12.50',
+    marked: false,
+    metadata: {},
+  };
   await stack.db.sql.begin((tx) => publishEvent(tx, { id, merchantId, type, data }));
   return id;
 }

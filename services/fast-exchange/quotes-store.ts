@@ -3,6 +3,7 @@ import type { AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import type { Rate } from '../../domain/rates/rate.js';
 import { BatchQueue } from '../../platform/db/batch-queue.js';
 import type { Db, Sql } from '../../platform/db/client.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 import { toDayVolumes, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 /** A quote's swap terms (domain/fast-exchange/ledger.ts) with the rate it was priced at and its lifetime. */
@@ -19,8 +20,14 @@ export interface StoredQuote extends AcceptedQuote {
  * immutable, and most are accepted by the process that made them within seconds: this process's quotes are kept in
  * memory until they expire (at most `maxKept`), so their accept reads no row; any other is read from the table.
  */
+/** A quote to store, and the callback linked to it in the same transaction (told once the quote is accepted). */
+interface QuoteToSave {
+  quote: StoredQuote;
+  callback: OrderCallback | undefined;
+}
+
 export class QuoteWriter {
-  private readonly queue: BatchQueue<StoredQuote, void>;
+  private readonly queue: BatchQueue<QuoteToSave, void>;
   private readonly kept = new Map<string, StoredQuote>();
 
   constructor(
@@ -28,17 +35,30 @@ export class QuoteWriter {
     maxBatch = 500,
     private readonly maxKept = 100_000,
   ) {
-    this.queue = new BatchQueue<StoredQuote, void>(async (quotes) => {
+    this.queue = new BatchQueue<QuoteToSave, void>(async (batch) => {
       // a quote is an offer, not a money movement: its batch does not wait for the WAL's flush (the swap's own commit
       // does, and flushes the WAL up to it, quote included, so no swap outlives its quote). A crash of the database
       // can lose only the offers of the last moments nobody accepted: accepting one answers 404, the client asks again
-      await sql.begin((tx) => Promise.all([tx`set local synchronous_commit = off`, insertQuotes(tx, quotes)]));
-      return quotes.map((): void => undefined);
+      // (its callbacks' links with it: a swap's commit flushes them too)
+      const callbacks = batch.flatMap(({ quote, callback }) =>
+        callback ? [{ id: orderId('ex', quote.id), userId: quote.userId, callback }] : [],
+      );
+      await sql.begin((tx) =>
+        Promise.all([
+          tx`set local synchronous_commit = off`,
+          insertQuotes(
+            tx,
+            batch.map((q) => q.quote),
+          ),
+          linkOrderCallbacks(tx, callbacks),
+        ]),
+      );
+      return batch.map((): void => undefined);
     }, maxBatch);
   }
 
-  async save(quote: StoredQuote): Promise<void> {
-    await this.queue.submit(quote);
+  async save(quote: StoredQuote, callback?: OrderCallback): Promise<void> {
+    await this.queue.submit({ quote, callback });
     this.kept.set(quote.id, quote);
     // insertion order is creation order: the oldest go first, expired or beyond the cap
     for (const [id, kept] of this.kept) {

@@ -3,7 +3,7 @@ import type { AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import type { Rate } from '../../domain/rates/rate.js';
 import { BatchQueue } from '../../platform/db/batch-queue.js';
 import type { Db, Sql } from '../../platform/db/client.js';
-import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
+import { linkOrderCallbacks, orderHasCallback, orderId, type OrderCallback } from '../orders/client.js';
 import { toDayVolumes, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 /** A quote's swap terms (domain/fast-exchange/ledger.ts) with the rate it was priced at and its lifetime. */
@@ -28,7 +28,7 @@ interface QuoteToSave {
 
 export class QuoteWriter {
   private readonly queue: BatchQueue<QuoteToSave, void>;
-  private readonly kept = new Map<string, StoredQuote>();
+  private readonly kept = new Map<string, QuoteToSave>();
 
   constructor(
     private readonly sql: Sql,
@@ -58,18 +58,25 @@ export class QuoteWriter {
   }
 
   async save(quote: StoredQuote, callback?: OrderCallback): Promise<void> {
-    await this.queue.submit({ quote, callback });
-    this.kept.set(quote.id, quote);
+    const saving = { quote, callback };
+    await this.queue.submit(saving);
+    this.kept.set(quote.id, saving);
     // insertion order is creation order: the oldest go first, expired or beyond the cap
     for (const [id, kept] of this.kept) {
-      if (this.kept.size <= this.maxKept && kept.expiresAt.getTime() > Date.now()) break;
+      if (this.kept.size <= this.maxKept && kept.quote.expiresAt.getTime() > Date.now()) break;
       this.kept.delete(id);
     }
   }
 
   /** The quote, from memory if this process made it and it has not expired, else from the table. */
   async find(id: string): Promise<StoredQuote | null> {
-    return this.kept.get(id) ?? quoteById(this.sql, id);
+    return this.kept.get(id)?.quote ?? quoteById(this.sql, id);
+  }
+
+  /** Whether a callback is linked to the quote: known in memory for this process's quotes (linked as saved), else read. */
+  async hasCallback(id: string): Promise<boolean> {
+    const kept = this.kept.get(id);
+    return kept ? kept.callback !== undefined : orderHasCallback(this.sql, orderId('ex', id));
   }
 }
 

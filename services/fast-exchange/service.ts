@@ -20,7 +20,7 @@ import type { Sql } from '../../platform/db/client.js';
 import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
 import type { LedgerWriter, WithGroup } from '../ledger/writer.js';
-import { orderHasCallback, orderId, publishOrderUpdate, type OrderCallback } from '../orders/client.js';
+import { orderId, publishOrderUpdate, type OrderCallback } from '../orders/client.js';
 import type { CurrentRates, RatePairRow } from '../rates/client.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { Principal, UserDirectory } from '../users-auth/client.js';
@@ -236,7 +236,7 @@ async function swapQuote(
   // a quote given a callback (linked as it was stored, before it was answered) is told of its swap in the swap's
   // transaction; only then does the swap bring statements to its ledger batch
   const order = orderId('ex', quote.id);
-  const tell: WithGroup | undefined = (await orderHasCallback(deps.sql, order))
+  const tell: WithGroup | undefined = (await deps.quotes.hasCallback(quote.id))
     ? (tx) => publishOrderUpdate(tx, order)
     : undefined;
   const group = swapGroup(quote, { day, dailyLimit: settings.dailyLimit, ...key });

@@ -13,10 +13,14 @@ import { changeBetEvent, insertBetEvent } from '../../services/betting/events-st
 import { BetPlacer } from '../../services/betting/placement.js';
 import { settleBetPage } from '../../services/betting/settlement.js';
 import { CurrencyCatalog, loadCurrencies } from '../../services/currencies/catalog.js';
+import { fundInventory } from '../../services/fast-exchange/inventory.js';
+import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
+import { acceptQuote, createQuote, type FastExchangeDeps } from '../../services/fast-exchange/service.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
 import type { NewInvoice } from '../../services/invoices/store.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { orderCallback, type OrderCallback } from '../../services/orders/client.js';
+import { CurrentRates } from '../../services/rates/client.js';
 import { SettingsResolver } from '../../services/settings/client.js';
 import { sendTransfer, type TransferDeps } from '../../services/transfers/service.js';
 import { UserDirectory } from '../../services/users-auth/client.js';
@@ -245,5 +249,41 @@ describe('an invoice', () => {
     expect(lost.status).toBe('rejected');
     expect(kept.status).toBe('fulfilled');
     expect(await db.sql`select id from invoices where callback_url = ${lostCallback.url}`).toHaveLength(0);
+  });
+});
+
+describe('a swap', () => {
+  it("tells the callback linked with its quote in the swap's transaction, whichever process accepts it", async () => {
+    const ledger = new LedgerWriter(db.sql);
+    const deps = (): FastExchangeDeps => ({
+      sql: db.sql,
+      ledger,
+      rates: new CurrentRates(db.sql),
+      settings: new SettingsResolver(db.sql),
+      users: new UserDirectory(db.sql, KEY),
+      quotes: new QuoteWriter(db.sql),
+      currencies: new CurrencyCatalog(db.sql),
+    });
+    const operator = await fundedUser(db.sql, 'ex-operator', {});
+    await fundInventory(ledger, { operatorId: operator, idempotencyKey: 'xrp', currency: 'XRP', amount: 1_000_000_000n });
+    const userId = await fundedUser(db.sql, 'ex', { USDT: 100_000_000n });
+    const [from, to] = ['USDT', 'XRP'].map((code) => currencies.find((c) => c.code === code)!);
+    const quote = (service: FastExchangeDeps, cb?: OrderCallback) =>
+      createQuote(service, { userId, from: from!, to: to!, amount: { field: 'amount_in', value: 2_500_000n }, callback: cb });
+    const accept = (service: FastExchangeDeps, quoteId: string) =>
+      acceptQuote(service, { userId, quoteId, idempotencyKey: `accept-${quoteId}` });
+
+    const here = deps();
+    const [told1, silent] = await Promise.all([quote(here, callback(userId, '/ex')), quote(here)]);
+    // linked as the quote is stored; a quote is no order until accepted, so nothing is told yet
+    expect(await told(`ex_${told1.id}`)).toEqual([]);
+    await Promise.all([accept(here, told1.id), accept(here, silent.id)]);
+    expect(await told(`ex_${told1.id}`)).toEqual(['accepted']);
+    expect(await told(`ex_${silent.id}`)).toBeNull();
+
+    // accepted by another process, which did not make the quote: the link is read from the table
+    const made = await quote(deps(), callback(userId, '/ex'));
+    await accept(deps(), made.id);
+    expect(await told(`ex_${made.id}`)).toEqual(['accepted']);
   });
 });

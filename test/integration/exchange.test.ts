@@ -16,7 +16,6 @@ import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
 import { orderCallback } from '../../services/orders/client.js';
 import { pgErrorCode } from '../../platform/db/client.js';
-import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser as fundUser } from '../support/funded-user.js';
 import { expectRendersItsTemplates } from '../support/notification-templates.js';
@@ -98,44 +97,6 @@ describe('order callbacks', () => {
     expect(await told(ask.order.id)).toEqual(['new', 'open', 'filled']);
     expect(await told(bid.order.id)).toEqual(['new', 'filled']);
     expect(await told(market.order.id)).toEqual(['new', 'cancelled']);
-  });
-
-  it("links a trigger's callback in the transaction that stores it, so the fire that follows at once is told too", async () => {
-    // no Temporal here: the trigger's workflow start fails after the commit and is left to the sweep
-    const temporal = {
-      client: { workflow: { start: () => Promise.reject(new Error('no Temporal in this test')) } },
-      taskQueue: 'none',
-    } as unknown as TemporalTarget;
-    const triggers = new ExchangeService(db.sql, markets, { temporal, log });
-    const [carl, dave, erin] = [await fundedUser({ BTC }), await fundedUser({ USDT: 1_000n * USDT }), await fundedUser({ BTC })];
-    const stopTold = async (id: string) => {
-      const rows = await db.sql`
-        select ev.id from order_callbacks c join webhook_deliveries d on d.endpoint_id = c.endpoint_id
-        join webhook_events ev on ev.id = d.event_id
-        where c.order_id = ${`trg_${id}`} and ev.id like ${`order:trg_${id}:%`} order by d.position`;
-      return rows.map((r) => (r.id as string).split(':')[2]);
-    };
-    const { trigger } = await triggers.placeTrigger(
-      {
-        userId: carl,
-        pair: 'BTC-USDT',
-        idempotencyKey: 'carl-stop',
-        kind: 'stop_market',
-        side: 'sell',
-        triggerPrice: 20_000n * USDT,
-        price: null,
-        stopPrice: null,
-        stopLimitPrice: null,
-        amount: BTC / 100n,
-        quoteAmount: null,
-      },
-      orderCallback({ key: Buffer.alloc(32, 7) }, carl, 'https://merchant.example/stop'),
-    );
-    expect(await stopTold(trigger.id)).toEqual(['pending']);
-    // a trade at 20,000 fires it
-    await exchange.place(order(erin, { side: 'sell', price: 20_000n * USDT, amount: BTC / 1_000n }));
-    await exchange.place(order(dave, { price: 20_000n * USDT, amount: BTC / 1_000n, timeInForce: 'IOC' }));
-    await expect.poll(() => stopTold(trigger.id), { timeout: 5_000 }).toEqual(['pending', 'fired']);
   });
 });
 

@@ -92,7 +92,7 @@ async function run(stack: ApiStack) {
       description: null,
       orderId: 'bench',
       metadata: {},
-      callbackUrl: null,
+      callback: undefined,
       redirectUrl: null,
     });
     return !replayed;

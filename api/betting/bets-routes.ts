@@ -21,7 +21,7 @@ import {
   replayHeaders,
   problems,
 } from '../http/schemas.js';
-import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../../services/orders/client.js';
 import { EventId } from './events-routes.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
@@ -116,16 +116,18 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       const early = event ? bettingRefusal(event, new Date()) : new DomainError(ErrorCode.NotFound, 'no such event');
       if (early && !(await betByIdempotencyKey(deps.sql, user.id, idempotencyKey))) throw refusal(early);
 
+      const callback = orderCallback(callbacks, user.id, body.callback_url);
       const outcome = await deps.betting.placer.place({
         userId: user.id,
         eventId: body.event_id,
         currency: currency.code,
         amount: stake.value,
         idempotencyKey,
+        callback,
       });
       deps.metrics.ledgerOutcomes.inc({ outcome: outcome.ok ? (outcome.replayed ? 'replayed' : 'held') : outcome.error.code });
       if (!outcome.ok) throw refusal(outcome.error);
-      await attachCallback(callbacks, { id: orderId('bet', outcome.bet.id), userId: user.id }, body.callback_url);
+      if (outcome.replayed) await linkReplayedOrder(deps.sql, { id: orderId('bet', outcome.bet.id), userId: user.id }, callback);
       return c.json(betView(outcome.bet, currency), 201, replayHeaders(outcome.replayed));
     },
   );

@@ -6,7 +6,7 @@ import type { Guards } from '../http/guards.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { found } from '../http/problem.js';
 
-import { checkCallbackUrl, orderCallback } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../../services/orders/client.js';
 import {
   CallbackUrl,
   DecimalString,
@@ -65,8 +65,10 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       checkCallbackUrl(callbacks, body.callback_url);
       const pair = await exchange.pair(body.pair);
       const type = body.type;
+      const userId = c.get('user').id;
+      const callback = orderCallback(callbacks, userId, body.callback_url);
       const { order, replayed } = await exchange.place({
-        userId: c.get('user').id,
+        userId,
         pair: pair.code,
         side: body.side,
         type,
@@ -77,8 +79,9 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
         postOnly: body.post_only ?? false,
         clientOrderId: body.client_order_id ?? null,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
-        callback: orderCallback(callbacks, c.get('user').id, body.callback_url),
+        callback,
       });
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('ord', order.id), userId }, callback);
       return c.json(orderView(order, pair), 201, replayHeaders(replayed));
     },
   );

@@ -6,7 +6,7 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { StoredTrigger } from '../../services/exchange/triggers-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
-import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../../services/orders/client.js';
 import {
   CallbackUrl,
   DecimalString,
@@ -113,20 +113,25 @@ export function triggerRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       const body = c.req.valid('json');
       checkCallbackUrl(callbacks, body.callback_url);
       const pair = await exchange.pair(body.pair);
-      const { trigger, replayed } = await exchange.placeTrigger({
-        userId: c.get('user').id,
-        pair: pair.code,
-        kind: body.kind,
-        side: body.side,
-        triggerPrice: minorUnits(body.trigger_price, pair.quoteScale, 'trigger_price')!,
-        price: minorUnits(body.price, pair.quoteScale, 'price'),
-        stopPrice: minorUnits(body.stop_price, pair.quoteScale, 'stop_price'),
-        stopLimitPrice: minorUnits(body.stop_limit_price, pair.quoteScale, 'stop_limit_price'),
-        amount: minorUnits(body.amount, pair.baseScale, 'amount'),
-        quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
-        idempotencyKey: c.req.valid('header')['idempotency-key'],
-      });
-      await attachCallback(callbacks, { id: orderId('trg', trigger.id), userId: c.get('user').id }, body.callback_url);
+      const userId = c.get('user').id;
+      const callback = orderCallback(callbacks, userId, body.callback_url);
+      const { trigger, replayed } = await exchange.placeTrigger(
+        {
+          userId,
+          pair: pair.code,
+          kind: body.kind,
+          side: body.side,
+          triggerPrice: minorUnits(body.trigger_price, pair.quoteScale, 'trigger_price')!,
+          price: minorUnits(body.price, pair.quoteScale, 'price'),
+          stopPrice: minorUnits(body.stop_price, pair.quoteScale, 'stop_price'),
+          stopLimitPrice: minorUnits(body.stop_limit_price, pair.quoteScale, 'stop_limit_price'),
+          amount: minorUnits(body.amount, pair.baseScale, 'amount'),
+          quoteAmount: minorUnits(body.quote_amount, pair.quoteScale, 'quote_amount'),
+          idempotencyKey: c.req.valid('header')['idempotency-key'],
+        },
+        callback,
+      );
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('trg', trigger.id), userId }, callback);
       return c.json(triggerView(trigger, pair), 201, replayHeaders(replayed));
     },
   );

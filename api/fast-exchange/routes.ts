@@ -15,7 +15,14 @@ import {
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { attachCallback, checkCallbackUrl, orderId, ownOrder, publishOrderUpdate } from '../../services/orders/client.js';
+import {
+  checkCallbackUrl,
+  linkReplayedOrder,
+  orderCallback,
+  orderId,
+  ownOrder,
+  publishOrderUpdate,
+} from '../../services/orders/client.js';
 import {
   CallbackUrl,
   CurrencyCode,
@@ -117,8 +124,8 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
           : { field: 'amount_out' as const, value: requireAmount(body.amount_out!, to, 'amount_out') };
       checkCallbackUrl(callbacks, body.callback_url);
       const userId = c.get('user').id;
-      const quote = await createQuote(service, { userId, from, to, amount });
-      await attachCallback(callbacks, { id: orderId('ex', quote.id), userId }, body.callback_url);
+      const callback = orderCallback(callbacks, userId, body.callback_url);
+      const quote = await createQuote(service, { userId, from, to, amount, callback });
       return c.json(quoteView(quote, from, to, { status: 'open', acceptedAt: null }), 201);
     },
   );
@@ -156,8 +163,9 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         quoteId: c.req.valid('param').id,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
       });
-      // the swap settled in the ledger's batch; its callback (if any) is told now, and again harmlessly on a replay
-      await deps.sql.begin((tx) => publishOrderUpdate(tx, orderId('ex', swap.quote.id)));
+      // the swap's callback (if any) was told in the swap's transaction; a replay tells it again (harmless: once per
+      // state), as an older version, which told it after the swap's commit, may have been cut off in between
+      if (swap.replayed) await deps.sql.begin((tx) => publishOrderUpdate(tx, orderId('ex', swap.quote.id)));
       const view = quoteView(swap.quote, ...(await currencies(swap.quote)), { status: 'accepted', acceptedAt: swap.acceptedAt });
       return c.json(view, 200, replayHeaders(swap.replayed));
     },
@@ -191,14 +199,16 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const { order } = await ownOrder(deps.sql, userId, orderId('ex', c.req.valid('param').id));
       const original = await ownQuote(service, userId, c.req.valid('param').id);
       const [from, to] = await currencies(original);
+      const callback = orderCallback(callbacks, userId, order.callbackUrl);
       const { quote, replayed } = await repeatQuote(service, {
         userId,
         original,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
         from,
         to,
+        callback,
       });
-      await attachCallback(callbacks, { id: orderId('ex', quote.id), userId }, order.callbackUrl);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('ex', quote.id), userId }, callback);
       return c.json(quoteView(quote, from, to, await quoteStatus(service, quote)), 201, replayHeaders(replayed));
     },
   );

@@ -19,7 +19,7 @@ import {
 } from '../../services/invoices/service.js';
 import { listInvoices } from '../../services/invoices/store.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
-import { attachCallback, checkCallbackUrl, orderId } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../../services/orders/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
@@ -127,8 +127,10 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
           requireCurrency(deps.currencies, code, `accepted_currencies.${i}`),
         ),
       );
+      const merchantId = c.get('user').id;
+      const callback = orderCallback(callbacks, merchantId, body.callback_url);
       const { invoice, replayed } = await createInvoice(invoices, {
-        merchantId: c.get('user').id,
+        merchantId,
         idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
         currency,
         amount: requireAmount(body.amount, currency),
@@ -137,10 +139,10 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
         description: body.description ?? null,
         orderId: body.order_id ?? null,
         metadata: body.metadata ?? {},
-        callbackUrl: body.callback_url ?? null,
+        callback,
         redirectUrl: body.redirect_url ?? null,
       });
-      await attachCallback(callbacks, { id: orderId('inv', invoice.id), userId: invoice.merchantId }, invoice.callbackUrl);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('inv', invoice.id), userId: merchantId }, callback);
       return c.json(await invoiceView(deps, invoice), 201, replayHeaders(replayed));
     },
   );

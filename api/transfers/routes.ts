@@ -8,7 +8,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
-import { attachCallback, checkCallbackUrl, orderId, ownOrderWithFields } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId, ownOrderWithFields } from '../../services/orders/client.js';
 import {
   CallbackUrl,
   CurrencyCode,
@@ -92,6 +92,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const currency = await requireCurrency(deps.currencies, body.currency);
       checkCallbackUrl(callbacks, body.callback_url);
       const senderId = c.get('user').id;
+      const callback = orderCallback(callbacks, senderId, body.callback_url);
       const { transfer, replayed } = await sendTransfer(transfers, {
         senderId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -102,9 +103,9 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         currency,
         amount: requireAmount(body.amount, currency),
         memo: body.memo,
-        callbackUrl: body.callback_url,
+        callback,
       });
-      await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, body.callback_url);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('tr', transfer.id), userId: senderId }, callback);
       return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));
     },
   );
@@ -135,6 +136,7 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const { order, details } = await ownOrderWithFields(deps.sql, senderId, orderId('tr', c.req.valid('param').id));
       const original = details.fields as { to_user_id: string; currency: string; amount: string; memo: string | null };
       const currency = await requireCurrency(deps.currencies, original.currency);
+      const callback = orderCallback(callbacks, senderId, order.callbackUrl);
       const { transfer, replayed } = await sendTransfer(transfers, {
         senderId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -142,9 +144,9 @@ export function transferRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
         currency,
         amount: BigInt(original.amount),
         memo: original.memo ?? undefined,
-        callbackUrl: order.callbackUrl,
+        callback,
       });
-      await attachCallback(callbacks, { id: orderId('tr', transfer.id), userId: senderId }, order.callbackUrl);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('tr', transfer.id), userId: senderId }, callback);
       return c.json(transferView(transfer, currency), 201, replayHeaders(replayed));
     },
   );

@@ -14,7 +14,7 @@ import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
-import { attachCallback, checkCallbackUrl, orderId, ownOrder } from '../../services/orders/client.js';
+import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId, ownOrder } from '../../services/orders/client.js';
 import {
   CallbackUrl,
   CurrencyCode,
@@ -123,6 +123,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const currency = requireWithdrawable(await requireCurrency(deps.currencies, body.currency));
       checkCallbackUrl(callbacks, body.callback_url);
       const userId = c.get('user').id;
+      const callback = orderCallback(callbacks, userId, body.callback_url);
       const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
         userId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -130,8 +131,9 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         amount: requireAmount(body.amount, currency),
         address: body.address,
         destinationTag: body.destination_tag === undefined ? null : BigInt(body.destination_tag),
+        callback,
       });
-      await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, body.callback_url);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('wd', withdrawal.id), userId }, callback);
       return c.json(await withdrawalView(deps, withdrawal, false), 202, replayHeaders(replayed));
     },
   );
@@ -157,6 +159,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       const original = await ownWithdrawal(deps.sql, userId, c.req.valid('param').id);
       const { order } = await ownOrder(deps.sql, userId, orderId('wd', original.id));
       const currency = requireWithdrawable(await requireCurrency(deps.currencies, original.currency));
+      const callback = orderCallback(callbacks, userId, order.callbackUrl);
       const { withdrawal, replayed } = await requestWithdrawal(withdrawals, {
         userId,
         idempotencyKey: c.req.valid('header')['idempotency-key'],
@@ -164,8 +167,9 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
         amount: original.amount,
         address: original.address,
         destinationTag: original.destinationTag,
+        callback,
       });
-      await attachCallback(callbacks, { id: orderId('wd', withdrawal.id), userId }, order.callbackUrl);
+      if (replayed) await linkReplayedOrder(deps.sql, { id: orderId('wd', withdrawal.id), userId }, callback);
       return c.json(await withdrawalView(deps, withdrawal, false), 202, replayHeaders(replayed));
     },
   );

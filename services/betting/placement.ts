@@ -14,6 +14,7 @@ import { BetIdReserve, drawnIds } from './bet-ids.js';
 import { toBet, type Bet } from './bets-store.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import { readGroups, stageDecisions } from '../ledger/journal.js';
+import { linkOrderCallbacks, orderId, type CallbackLink, type OrderCallback } from '../orders/client.js';
 
 export interface BetRequest {
   userId: string;
@@ -22,6 +23,8 @@ export interface BetRequest {
   amount: bigint;
   /** The client's Idempotency-Key, scoped to the user. */
   idempotencyKey: string;
+  /** Linked to the bet, and told it is placed, in the batch that places it (a replay is linked by the route). */
+  callback?: OrderCallback;
 }
 
 export type PlacementOutcome =
@@ -159,7 +162,8 @@ async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[
  * Places a batch of bets in the caller's transaction, given its first reads; each request gets its own outcome. The
  * holds are decided on the ledger's reads, so the bets whose holds apply, the ledger's writes and COMMIT go out
  * together: a failing write (a key placed concurrently by another process: a race, and the batch is retried) turns
- * that COMMIT into a rollback, and the batch fails whole.
+ * that COMMIT into a rollback, and the batch fails whole. A batch with bets given a callback links them in its
+ * transaction, behind the bets' rows, and sends COMMIT once they are linked.
  */
 async function placeBets(
   tx: Tx,
@@ -192,6 +196,7 @@ async function placeBets(
   });
 
   const writes: Array<Promise<unknown>> = [];
+  const callbacks: CallbackLink[] = [];
   if (accepted.length > 0) {
     const { decided, written } = await stageDecisions(
       tx,
@@ -221,6 +226,7 @@ async function placeBets(
       };
       outcomes[i] = { ok: true, bet, replayed: false };
       placed.push(bet);
+      if (request.callback) callbacks.push({ id: orderId('bet', bet.id), userId: bet.userId, callback: request.callback });
     });
     writes.push(written);
     if (placed.length > 0) writes.push(insertBets(tx, placed, now));
@@ -230,6 +236,9 @@ async function placeBets(
     const outcome = outcomes[first]!;
     outcomes[i] = outcome.ok ? replayOrConflict(requests[i]!, outcome.bet) : outcome;
   }
+  // the few bets with a callback: linked behind the bets' rows, which their first state is read from, and COMMIT behind
+  // the links (round trips the usual batch, with none, does not make)
+  if (callbacks.length > 0) await Promise.all([...writes, linkOrderCallbacks(tx, callbacks)]);
   await Promise.all([...writes, commit()]);
   return outcomes.map((o) => o!);
 }

@@ -26,7 +26,7 @@ import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { Logger } from '../../platform/log.js';
 import { extended } from '../../domain/objects.js';
-import type { OrderCallback } from '../orders/client.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 
 const PAIRS_TTL_MS = 1_000;
 
@@ -210,10 +210,10 @@ export class ExchangeService {
   }
 
   /**
-   * Stores a trigger order holding its order's funds (an OCO the larger of its two legs' holds), starts its workflow,
-   * and arms its legs in the pair's trigger book.
+   * Stores a trigger order holding its order's funds (an OCO the larger of its two legs' holds) and linked to its
+   * callback (before it can fire), starts its workflow, and arms its legs in the pair's trigger book.
    */
-  async placeTrigger(t: PlaceTrigger): Promise<{ trigger: StoredTrigger; replayed: boolean }> {
+  async placeTrigger(t: PlaceTrigger, callback?: OrderCallback): Promise<{ trigger: StoredTrigger; replayed: boolean }> {
     const pair = await this.pair(t.pair);
     const market = this.market(pair.code);
     const { temporal, log } = this.requireWorkflows();
@@ -236,7 +236,10 @@ export class ExchangeService {
         this.sql.begin(async (tx) => {
           const inserted = await insertTrigger(tx, { ...t, pair: pair.code }, hold);
           if (!inserted.ok) throw new DomainError(inserted.error.code, inserted.error.message, fieldOf(inserted.error.code));
-          return inserted.trigger;
+          const { trigger } = inserted;
+          // null: the same key raced in, its trigger linked by its own request
+          if (trigger && callback) await linkOrderCallbacks(tx, [{ id: orderId('trg', trigger.id), userId: t.userId, callback }]);
+          return trigger;
         }),
       log,
     );

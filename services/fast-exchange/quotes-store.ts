@@ -3,6 +3,7 @@ import type { AcceptedQuote } from '../../domain/fast-exchange/ledger.js';
 import type { Rate } from '../../domain/rates/rate.js';
 import { BatchQueue } from '../../platform/db/batch-queue.js';
 import type { Db, Sql } from '../../platform/db/client.js';
+import { linkOrderCallbacks, orderHasCallback, orderId, type OrderCallback } from '../orders/client.js';
 import { toDayVolumes, type DayVolume } from '../../platform/db/volume-by-day.js';
 
 /** A quote's swap terms (domain/fast-exchange/ledger.ts) with the rate it was priced at and its lifetime. */
@@ -19,37 +20,63 @@ export interface StoredQuote extends AcceptedQuote {
  * immutable, and most are accepted by the process that made them within seconds: this process's quotes are kept in
  * memory until they expire (at most `maxKept`), so their accept reads no row; any other is read from the table.
  */
+/** A quote to store, and the callback linked to it in the same transaction (told once the quote is accepted). */
+interface QuoteToSave {
+  quote: StoredQuote;
+  callback: OrderCallback | undefined;
+}
+
 export class QuoteWriter {
-  private readonly queue: BatchQueue<StoredQuote, void>;
-  private readonly kept = new Map<string, StoredQuote>();
+  private readonly queue: BatchQueue<QuoteToSave, void>;
+  private readonly kept = new Map<string, QuoteToSave>();
 
   constructor(
     private readonly sql: Sql,
     maxBatch = 500,
     private readonly maxKept = 100_000,
   ) {
-    this.queue = new BatchQueue<StoredQuote, void>(async (quotes) => {
+    this.queue = new BatchQueue<QuoteToSave, void>(async (batch) => {
       // a quote is an offer, not a money movement: its batch does not wait for the WAL's flush (the swap's own commit
       // does, and flushes the WAL up to it, quote included, so no swap outlives its quote). A crash of the database
       // can lose only the offers of the last moments nobody accepted: accepting one answers 404, the client asks again
-      await sql.begin((tx) => Promise.all([tx`set local synchronous_commit = off`, insertQuotes(tx, quotes)]));
-      return quotes.map((): void => undefined);
+      // (its callbacks' links with it: a swap's commit flushes them too)
+      const callbacks = batch.flatMap(({ quote, callback }) =>
+        callback ? [{ id: orderId('ex', quote.id), userId: quote.userId, callback }] : [],
+      );
+      await sql.begin((tx) =>
+        Promise.all([
+          tx`set local synchronous_commit = off`,
+          insertQuotes(
+            tx,
+            batch.map((q) => q.quote),
+          ),
+          linkOrderCallbacks(tx, callbacks),
+        ]),
+      );
+      return batch.map((): void => undefined);
     }, maxBatch);
   }
 
-  async save(quote: StoredQuote): Promise<void> {
-    await this.queue.submit(quote);
-    this.kept.set(quote.id, quote);
+  async save(quote: StoredQuote, callback?: OrderCallback): Promise<void> {
+    const saving = { quote, callback };
+    await this.queue.submit(saving);
+    this.kept.set(quote.id, saving);
     // insertion order is creation order: the oldest go first, expired or beyond the cap
     for (const [id, kept] of this.kept) {
-      if (this.kept.size <= this.maxKept && kept.expiresAt.getTime() > Date.now()) break;
+      if (this.kept.size <= this.maxKept && kept.quote.expiresAt.getTime() > Date.now()) break;
       this.kept.delete(id);
     }
   }
 
   /** The quote, from memory if this process made it and it has not expired, else from the table. */
   async find(id: string): Promise<StoredQuote | null> {
-    return this.kept.get(id) ?? quoteById(this.sql, id);
+    return this.kept.get(id)?.quote ?? quoteById(this.sql, id);
+  }
+
+  /** Whether a callback is linked to the quote: known in memory for this process's quotes (linked as saved), else read. */
+  async hasCallback(id: string): Promise<boolean> {
+    const kept = this.kept.get(id);
+    return kept ? kept.callback !== undefined : orderHasCallback(this.sql, orderId('ex', id));
   }
 }
 

@@ -19,7 +19,8 @@ import { retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
 import { commitGroups, type GroupOutcome } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
-import type { LedgerWriter } from '../ledger/writer.js';
+import type { LedgerWriter, WithGroup } from '../ledger/writer.js';
+import { orderId, publishOrderUpdate, type OrderCallback } from '../orders/client.js';
 import type { CurrentRates, RatePairRow } from '../rates/client.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { Principal, UserDirectory } from '../users-auth/client.js';
@@ -45,6 +46,8 @@ export interface QuoteRequest {
   amount: { field: 'amount_in'; value: bigint } | { field: 'amount_out'; value: bigint };
   /** The quote's id when the caller fixes it (a repeat); a random one otherwise. */
   id?: string;
+  /** Linked to the quote as it is stored, and told once the quote is accepted (the swap is the order). */
+  callback?: OrderCallback;
 }
 
 export type QuoteStatus = 'open' | 'accepted' | 'expired';
@@ -89,7 +92,7 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
     expiresAt: new Date(now.getTime() + settings.quoteTtlSeconds * 1000),
     createdAt: now,
   };
-  await deps.quotes.save(quote);
+  await deps.quotes.save(quote, request.callback);
   return quote;
 }
 
@@ -100,7 +103,14 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
  */
 export async function repeatQuote(
   deps: FastExchangeDeps,
-  request: { userId: string; original: StoredQuote; idempotencyKey: string; from: Currency; to: Currency },
+  request: {
+    userId: string;
+    original: StoredQuote;
+    idempotencyKey: string;
+    from: Currency;
+    to: Currency;
+    callback?: OrderCallback;
+  },
 ): Promise<{ quote: StoredQuote; replayed: boolean }> {
   const id = uuidFrom(`quote-repeat:${request.userId}:${request.idempotencyKey}`);
   const existing = await deps.quotes.find(id);
@@ -113,13 +123,14 @@ export async function repeatQuote(
       throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to repeat a different quote');
     return { quote: existing, replayed: true };
   }
-  const { userId, from, to } = request;
+  const { userId, from, to, callback } = request;
   const quote = await createQuote(deps, {
     id,
     userId,
     from,
     to,
     amount: { field: 'amount_in', value: request.original.amountIn },
+    callback,
   });
   return { quote, replayed: false };
 }
@@ -222,7 +233,14 @@ async function swapQuote(
     throw error;
   }
   const day = new Date().toISOString().slice(0, 10);
-  const outcome = await settle(deps, principal, quote, swapGroup(quote, { day, dailyLimit: settings.dailyLimit, ...key }));
+  // a quote given a callback (linked as it was stored, before it was answered) is told of its swap in the swap's
+  // transaction; only then does the swap bring statements to its ledger batch
+  const order = orderId('ex', quote.id);
+  const tell: WithGroup | undefined = (await deps.quotes.hasCallback(quote.id))
+    ? (tx) => publishOrderUpdate(tx, order)
+    : undefined;
+  const group = swapGroup(quote, { day, dailyLimit: settings.dailyLimit, ...key });
+  const outcome = await settle(deps, principal, quote, group, tell);
   if (!outcome.ok) {
     if (outcome.error.code === ErrorCode.InsufficientFunds && outcome.error.subject === EXCHANGE_INVENTORY) {
       throw new DomainError(
@@ -257,14 +275,16 @@ async function stillAcceptable(deps: FastExchangeDeps, quote: StoredQuote): Prom
 /**
  * A merchant's swap is told to their webhook endpoints (`exchange.completed`), published in the transaction that
  * settles it, so the event exists exactly when the swap does. Anyone else's goes through the ledger's batching writer.
+ * `tell`, the quote's callback, goes in the swap's transaction either way.
  */
 async function settle(
   deps: FastExchangeDeps,
   principal: Principal | null,
   quote: StoredQuote,
   group: TransferGroup,
+  tell: WithGroup | undefined,
 ): Promise<GroupOutcome> {
-  if (principal?.role !== 'merchant') return deps.ledger.submit(group);
+  if (principal?.role !== 'merchant') return deps.ledger.submit(group, tell);
   const [from, to] = [await deps.currencies.get(quote.from), await deps.currencies.get(quote.to)];
   return retryOnRace(() =>
     deps.sql.begin(async (tx) => {
@@ -284,6 +304,7 @@ async function settle(
             rate: formatRate(quote.rate),
           },
         });
+        await tell?.(tx, outcome!.transfers);
       }
       return outcome!;
     }),

@@ -18,6 +18,7 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { DepositAddress, DepositAddressProvider } from '../deposits/client.js';
 import { commitGroups } from '../ledger/journal.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
+import type { OrderCallback } from '../orders/client.js';
 import { markInvoice, signalInvoicePayment } from './client.js';
 import { lockedInvoiceFacts, reviewInvoice } from './lifecycle.js';
 import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
@@ -52,7 +53,8 @@ export interface NewInvoiceRequest {
   description: string | null;
   orderId: string | null;
   metadata: Record<string, unknown>;
-  callbackUrl: string | null;
+  /** Linked to the invoice in the transaction that stores it (a replay is linked by the route). */
+  callback: OrderCallback | undefined;
   redirectUrl: string | null;
 }
 
@@ -120,23 +122,26 @@ export async function createInvoice(
   const createdAt = new Date();
   const expiresAt = new Date(createdAt.getTime() + request.expiresInSeconds * 1000);
   // stored with its event in a shared transaction; the worker starts its workflow once that commits (writer.ts)
-  const { invoice, created } = await deps.writer.store({
-    merchantId: request.merchantId,
-    idempotencyKey: request.idempotencyKey,
-    currency: request.currency.code,
-    amount: request.amount,
-    acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
-    description: request.description,
-    orderId: request.orderId,
-    metadata: request.metadata,
-    callbackUrl: request.callbackUrl,
-    redirectUrl: request.redirectUrl,
-    feePpm: deps.settings.feePpm,
-    conversionFeePpm: deps.settings.conversionFeePpm,
-    createdAt,
-    expiresAt,
-    monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
-  });
+  const { invoice, created } = await deps.writer.store(
+    {
+      merchantId: request.merchantId,
+      idempotencyKey: request.idempotencyKey,
+      currency: request.currency.code,
+      amount: request.amount,
+      acceptedCurrencies: [...new Set(request.acceptedCurrencies.map((c) => c.code))],
+      description: request.description,
+      orderId: request.orderId,
+      metadata: request.metadata,
+      callbackUrl: request.callback?.url ?? null,
+      redirectUrl: request.redirectUrl,
+      feePpm: deps.settings.feePpm,
+      conversionFeePpm: deps.settings.conversionFeePpm,
+      createdAt,
+      expiresAt,
+      monitoringUntil: new Date(expiresAt.getTime() + deps.settings.monitoringWindowMs),
+    },
+    request.callback,
+  );
   if (created) return { invoice, replayed: false };
   const conflict = repeatConflict(request.idempotencyKey!, 'invoice', storedTerms(invoice), requestTerms(request), INVOICE_TERMS);
   if (conflict) throw conflict;
@@ -151,7 +156,7 @@ const requestTerms = (r: NewInvoiceRequest): InvoiceTerms => ({
   description: r.description,
   orderId: r.orderId,
   metadata: canonicalJson(r.metadata),
-  callbackUrl: r.callbackUrl,
+  callbackUrl: r.callback?.url ?? null,
   redirectUrl: r.redirectUrl,
 });
 

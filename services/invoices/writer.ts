@@ -8,6 +8,7 @@
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 import { publishEvents } from '../webhooks/client.js';
 import { invoiceEvent } from './events.js';
 import { insertInvoice, type Invoice, type NewInvoice } from './store.js';
@@ -21,30 +22,41 @@ export interface StoredInvoice {
   created: boolean;
 }
 
+/** An invoice to store, and the callback linked to it in the same transaction (the merchant's `callback_url`). */
+interface InvoiceToStore {
+  invoice: NewInvoice;
+  callback: OrderCallback | undefined;
+}
+
 export class InvoiceWriter {
-  private readonly queue: BatchQueue<NewInvoice, StoredInvoice>;
+  private readonly queue: BatchQueue<InvoiceToStore, StoredInvoice>;
 
   constructor(sql: Sql, currencies: CurrencyCatalog, maxBatch = 200) {
     this.queue = new BatchQueue((batch) => retryOnRace(() => sql.begin((tx) => storeInvoices(tx, currencies, batch))), maxBatch);
   }
 
-  store(invoice: NewInvoice): Promise<StoredInvoice> {
-    return this.queue.submit(invoice);
+  store(invoice: NewInvoice, callback?: OrderCallback): Promise<StoredInvoice> {
+    return this.queue.submit({ invoice, callback });
   }
 }
 
 /**
  * Stores a batch in the caller's transaction: the invoices' inserts are sent together (postgres.js pipelines a
- * transaction's concurrent queries, the server runs them in order), then their events in one statement. Two requests of
- * one batch under the same key: the second finds the first's row.
+ * transaction's concurrent queries, the server runs them in order), then their events in one statement, and the new
+ * invoices' callbacks are linked (so the workflow, started once this commits, cannot move one before its callback is
+ * told). Two requests of one batch under the same key: the second finds the first's row.
  */
-export async function storeInvoices(tx: Tx, currencies: CurrencyCatalog, batch: NewInvoice[]): Promise<StoredInvoice[]> {
-  const stored = await Promise.all(batch.map((request) => insertInvoice(tx, request)));
+async function storeInvoices(tx: Tx, currencies: CurrencyCatalog, batch: InvoiceToStore[]): Promise<StoredInvoice[]> {
+  const stored = await Promise.all(batch.map((request) => insertInvoice(tx, request.invoice)));
   const created = stored.filter((s) => s.created).map((s) => s.invoice);
   const events = await Promise.all(
     created.map(async (invoice) => invoiceEvent(invoice, (await currencies.get(invoice.currency))!.scale)),
   );
-  await publishEvents(tx, events);
+  const callbacks = batch.flatMap(({ callback }, i) => {
+    const { invoice, created } = stored[i]!;
+    return callback && created ? [{ id: orderId('inv', invoice.id), userId: invoice.merchantId, callback }] : [];
+  });
+  await Promise.all([publishEvents(tx, events), linkOrderCallbacks(tx, callbacks)]);
   if (created.length > 0) await tx`select pg_notify(${INVOICES_CHANNEL}, '')`;
   return stored;
 }

@@ -1,6 +1,6 @@
 /**
- * The orders feature's way in for other features: attach a callback URL to an order just created, tell an order's
- * callback (if it has one) where the order is now, and read one of a user's orders (for repeating it).
+ * The orders feature's way in for other features: link a callback URL to an order in the transaction that stores it,
+ * tell an order's callback (if it has one) where the order is now, and read one of a user's orders (for repeating it).
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { formatAmount } from '../../domain/money.js';
@@ -81,6 +81,11 @@ export async function publishOrderUpdate(tx: Db, orderId: string): Promise<boole
   });
 }
 
+/** Whether a callback is linked to the order (or to the quote that becomes one once accepted). */
+export async function orderHasCallback(db: Db, orderId: string): Promise<boolean> {
+  return (await callbackOwner(db, orderId)) !== null;
+}
+
 /** `publishOrderUpdate` for a page of orders (a settled page of bets): one read finds the few with a callback. */
 export async function publishOrderUpdates(tx: Db, orderIds: string[]): Promise<number> {
   let stored = 0;
@@ -101,6 +106,13 @@ export interface OrderCallback {
   secretSealed: string;
 }
 
+/** An order stored in the caller's transaction, and the callback it was given. */
+export interface CallbackLink {
+  id: string;
+  userId: string;
+  callback: OrderCallback;
+}
+
 /** The owner's callback for `url`, or undefined when the order was given none. */
 export function orderCallback(
   deps: Pick<CallbackDeps, 'key'>,
@@ -115,10 +127,7 @@ export function orderCallback(
  * transaction that stores the order, an order is never changed before its callback can see it. An order keeps the
  * first URL it was given.
  */
-export async function linkOrderCallbacks(
-  tx: Db,
-  orders: Array<{ id: string; userId: string; callback: OrderCallback }>,
-): Promise<void> {
+export async function linkOrderCallbacks(tx: Db, orders: CallbackLink[]): Promise<void> {
   await Promise.all(
     orders.map(async ({ id, userId, callback }) => {
       await linkCallback(tx, { orderId: id, userId, url: callback.url, secretSealed: callback.secretSealed });
@@ -128,17 +137,16 @@ export async function linkOrderCallbacks(
 }
 
 /**
- * Links `url` to the order just created (or answered again for its Idempotency-Key: a repeat links what a crash may
- * have left unlinked) and tells it the order's current state at once. A spot order, which its engine may end before
- * it is answered, is linked in the transaction that stores it instead (the market's journal batch).
+ * The repeat path: an order answered again for its Idempotency-Key is linked to its callback in a transaction of its
+ * own, and told its state (an order stored by an older version, which linked only after its commit, may have been
+ * left unlinked by a crash in between). A new order is linked in the transaction that stores it (linkOrderCallbacks).
  */
-export async function attachCallback(
-  deps: CallbackDeps,
+export async function linkReplayedOrder(
+  sql: Sql,
   order: { id: string; userId: string },
-  url: string | null | undefined,
+  callback: OrderCallback | undefined,
 ): Promise<void> {
-  const callback = orderCallback(deps, order.userId, url);
-  if (callback) await deps.sql.begin((tx) => linkOrderCallbacks(tx, [{ id: order.id, userId: order.userId, callback }]));
+  if (callback) await sql.begin((tx) => linkOrderCallbacks(tx, [{ id: order.id, userId: order.userId, callback }]));
 }
 
 /** The user's callback secret (it signs every callback of theirs, in `Sluice-Signature`). */

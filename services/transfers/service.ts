@@ -15,9 +15,10 @@ import {
 import type { Sql } from '../../platform/db/client.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import { transferByKey } from '../ledger/queries.js';
-import type { LedgerWriter } from '../ledger/writer.js';
+import type { LedgerWriter, WithGroup } from '../ledger/writer.js';
 import type { SettingsResolver } from '../settings/client.js';
 import type { UserDirectory } from '../users-auth/client.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 
 export interface TransferDeps {
   sql: Sql;
@@ -38,8 +39,11 @@ export interface TransferRequest {
   currency: Currency;
   amount: bigint;
   memo?: string;
-  /** Linked by the route after the transfer, but part of the request a repeated Idempotency-Key must match. */
-  callbackUrl?: string | null;
+  /**
+   * Linked to the transfer in the ledger batch that writes it; its URL is part of the request a repeated
+   * Idempotency-Key must match (a replay is linked by the route, `linkReplayedOrder`).
+   */
+  callback?: OrderCallback;
 }
 
 /** The posted transfer; `replayed` when it is the first transfer of this Idempotency-Key, answered again. */
@@ -81,7 +85,8 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
   if (memo) metadata.memo = memo;
   if (callbackUrl) metadata.callback_url = callbackUrl;
 
-  const outcome = await deps.ledger.submit(group);
+  // only a transfer with a callback brings statements to its batch: the usual one costs the batch nothing more
+  const outcome = await deps.ledger.submit(group, request.callback && linkWithTransfer(senderId, request.callback));
   if (!outcome.ok) {
     const error = ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
     // the key is stored, for a different group: the same transfer under the fee of its day, or another request
@@ -94,6 +99,12 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
   deps.countOutcome(outcome.replayed ? 'replayed' : 'posted');
   return { transfer: outcome.transfers[0]!, replayed: outcome.replayed };
 }
+
+/** Links the callback to the transfer, and tells it the transfer's state, in the ledger batch that writes it. */
+const linkWithTransfer =
+  (userId: string, callback: OrderCallback): WithGroup =>
+  (tx, [transfer]) =>
+    linkOrderCallbacks(tx, [{ id: orderId('tr', transfer!.id), userId, callback }]);
 
 /**
  * The slow path: the transfer stored under this key answers the same request (whatever its fee was); any other request
@@ -136,7 +147,7 @@ const termsOf = (request: TransferRequest, recipientId: string): TransferTerms =
   currency: request.currency.code,
   amount: request.amount,
   memo: request.memo || null,
-  callbackUrl: request.callbackUrl ?? null,
+  callbackUrl: request.callback?.url ?? null,
 });
 
 const storedTerms = (first: TransferRecord): TransferTerms => ({

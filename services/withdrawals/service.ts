@@ -19,6 +19,7 @@ import type { Db } from '../../platform/db/client.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
+import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
@@ -44,6 +45,8 @@ export interface WithdrawalRequest {
   amount: bigint;
   address: string;
   destinationTag: bigint | null;
+  /** Linked to the withdrawal in the transaction that stores it, before its workflow can move it on. */
+  callback?: OrderCallback;
 }
 
 /** Requesting a withdrawal also asks whether the user's email must be verified first (WITHDRAWALS_REQUIRE_VERIFIED_EMAIL). */
@@ -58,8 +61,8 @@ export interface RequestedWithdrawal {
 }
 
 /**
- * Requests a withdrawal: the request and the hold of amount + fee commit together (a refused hold stores nothing),
- * then its workflow starts, which mails the confirmation code. A repeated Idempotency-Key is answered with the first
+ * Requests a withdrawal: the request, the hold of amount + fee and the link to its callback commit together (a refused
+ * hold stores nothing), then its workflow starts, which mails the confirmation code. A repeated Idempotency-Key is answered with the first
  * request, even if the rules changed since.
  */
 export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: WithdrawalRequest): Promise<RequestedWithdrawal> {
@@ -119,6 +122,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
         if (!w) return null; // the same key raced in: answered from the stored request
         const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
         if (!outcome!.ok) throw ledgerRefusal(outcome!.error, exceededLimit(outcome!.error.subject));
+        if (request.callback) await linkOrderCallbacks(tx, [{ id: orderId('wd', w.id), userId, callback: request.callback }]);
         return w;
       }),
     deps.log,

@@ -5,7 +5,7 @@ import { balanceView, type TransferGroup } from '../../domain/ledger/engine.js';
 import { recomputeLedger } from '../../services/audit/recompute.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { commitGroups, readGroups, stageDecisions, stageGroups } from '../../services/ledger/journal.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
+import { LedgerWriter, type WithGroup } from '../../services/ledger/writer.js';
 import { numberArray } from '../../platform/db/number-array.js';
 import { beginWithReads } from '../../platform/db/begin-with-reads.js';
 import { createSql, PgError, pgErrorCode } from '../../platform/db/client.js';
@@ -276,9 +276,9 @@ describe('ledger on Postgres', () => {
         waves.at(-1)!.push(String(args[1]).trim().split(/\s+/)[0]!.toLowerCase());
       },
     });
-    const batchWaves = async (group: TransferGroup) => {
+    const batchWaves = async (group: TransferGroup, withGroup?: WithGroup) => {
       waves.length = 0;
-      expect(await countedWriter.submit(group)).toMatchObject({ ok: true, replayed: false });
+      expect(await countedWriter.submit(group, withGroup)).toMatchObject({ ok: true, replayed: false });
       return [...waves];
     };
     const countedWriter = new LedgerWriter(counted);
@@ -299,6 +299,26 @@ describe('ledger on Postgres', () => {
         ['insert', 'update', 'commit'],
       ]);
       expect(await available('user:waves-b')).toBe(200n);
+      // a request with statements of its own (a transfer's callback linked): they follow the writes' answers, with the
+      // group's transfers, and COMMIT follows them
+      const own: string[] = [];
+      const linking: WithGroup = async (tx, transfers) => {
+        own.push(...transfers.map((t) => t.key));
+        await tx`select 1`;
+      };
+      expect(await batchWaves(move('user:waves-b', 'equity:adjustments', 100n, 'waves:b:own'), linking)).toEqual([
+        ['begin', 'select', 'select'],
+        ['insert', 'update'],
+        ['select'],
+        ['commit'],
+      ]);
+      expect(own).toEqual(['waves:b:own']);
+      // not for a replay
+      expect(await countedWriter.submit(move('user:waves-b', 'equity:adjustments', 100n, 'waves:b:own'), linking)).toMatchObject({
+        ok: true,
+        replayed: true,
+      });
+      expect(own).toEqual(['waves:b:own']);
 
       // a counter row (a day's usage) likewise: created once BEGIN has answered, then locked with BEGIN
       const counting = (key: string): TransferGroup => ({

@@ -39,6 +39,11 @@ export const CHANGE_IDS = [
    * the same workflow task wins, and the decision is refused naming it (both were answered 200 before).
    */
   'withdrawal-decision-answers-once-recorded',
+  /**
+   * A code whose check a cancel (or the deadline) overtook is refused naming the status: a right one was answered
+   * accepted (200) for a cancelled withdrawal, or as a wrong code with no attempts left.
+   */
+  'withdrawal-confirm-refused-once-ended',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
   /**

@@ -263,7 +263,9 @@ export class ExchangeService {
   private async cancelPendingTrigger(trigger: StoredTrigger, by: string): Promise<StoredTrigger> {
     if (trigger.status !== 'pending') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${trigger.status}`);
     const state = await cancelTriggerOrder(this.requireWorkflows().temporal, trigger.id, by);
-    if (state.status === 'cancelled') this.markets.get(trigger.pair)?.disarm(Number(trigger.id));
+    // it fired (or failed) since it was read here: the cancel did nothing, and the caller must not take it for done
+    if (state.status !== 'cancelled') throw new DomainError(ErrorCode.OrderNotOpen, `the trigger is ${state.status}`);
+    this.markets.get(trigger.pair)?.disarm(Number(trigger.id));
     return (await triggerById(this.sql, trigger.id))!;
   }
 

@@ -1,7 +1,8 @@
 /**
  * A fired trigger whose order is refused, on a real PostgreSQL: refused for good (its pair disabled after the trade
  * that fired it was accepted, or the ledger refusing its order's hold), it ends failed with the reason in the journal
- * transaction, its hold released, its owner told and its workflow signalled; nothing is journaled for it.
+ * transaction, its hold released, its owner told and its workflow signalled; nothing is journaled for it. And a cancel
+ * that the trigger's fire beat is refused, naming what the trigger became.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { heldFunds } from '../../services/exchange/journal.js';
 import { Markets } from '../../services/exchange/markets.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
 import { ExchangeService } from '../../services/exchange/service.js';
-import { armed, insertTrigger, triggerById } from '../../services/exchange/triggers-store.js';
+import { armed, cancelTrigger, insertTrigger, triggerById } from '../../services/exchange/triggers-store.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { notificationsFor } from '../../services/notifications/store.js';
@@ -152,5 +154,38 @@ describe('a fired trigger whose order is refused', () => {
     const stop = await sellStop(dora, BTC / 200n);
     await tradeAt19k();
     await expectFailed(stop, dora, ErrorCode.InsufficientFunds, BTC / 200n);
+  });
+});
+
+describe('a cancel that the trigger fired before', () => {
+  it('is a 409 naming the status the trigger reached, and its order stands', async () => {
+    const erin = await fundedUser(db.sql, 'erin', { BTC });
+    const stop = await sellStop(erin, BTC / 100n);
+    // the trigger's workflow as the owner's cancel finds it when the trade that fires the trigger gets in between the
+    // service's read of the row and the workflow's cancel: its activity (the same SQL) meets a fired row
+    const workflow = {
+      client: {
+        workflow: {
+          getHandle: (workflowId: string) => ({
+            executeUpdate: async (_update: unknown, { args: [{ by }] }: { args: [{ by: string }] }) => {
+              await tradeAt19k();
+              await waitUntil('the trigger fired', async () => {
+                if ((await triggerById(db.sql, stop.id))?.status !== 'fired') throw new Error('still pending');
+              });
+              return cancelTrigger(db.sql, workflowId.replace('trigger:', ''), by);
+            },
+          }),
+        },
+      },
+      taskQueue: 'none',
+    } as unknown as TemporalTarget;
+    const owner = new ExchangeService(db.sql, markets, { temporal: workflow, log });
+    await expect(owner.cancelTrigger(erin, stop.id)).rejects.toMatchObject({
+      code: ErrorCode.OrderNotOpen,
+      message: 'the trigger is fired',
+    });
+    const fired = await triggerById(db.sql, stop.id);
+    expect(fired).toMatchObject({ status: 'fired' });
+    expect(fired!.orderId).not.toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The trigger order workflow on the time-skipping server with its activities stubbed: the engine process's signal
  * settles it as fired (an OCO's naming the leg that fired), or as failed when the order it fired was refused; a cancel
- * Update releases a pending one (both legs of an OCO); a lost signal is made up for by its poll of the row; a long
+ * Update releases a pending one (both legs of an OCO), and a second sent meanwhile is refused; a lost signal is made up for by its poll of the row; a long
  * wait continues as new, never with a cancel under way. RECORD_HISTORIES=1 records the replay test's histories;
  * trigger-order-long-wait.json is the long wait's first run recorded before the change, which never continued as new.
  */
@@ -219,4 +219,31 @@ describe('the trigger order workflow', () => {
       },
     );
   });
+
+  it('refuses a second cancel sent while the first is under way: only the first cancelled it', async () => {
+    let cancels = 0;
+    await withWorker(
+      () => ({ triggerId: '11', status: 'pending', orderId: null }),
+      async () => {
+        const handle = await start('11');
+        const first = handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] });
+        await waitForCancelActivity(() => cancels);
+        const second = handle.executeUpdate(cancelTriggerUpdate, { args: [{ by: 'u1' }] });
+        await expect(second).rejects.toMatchObject({ cause: { message: 'the trigger is being cancelled' } });
+        expect(await first).toMatchObject({ status: 'cancelled' });
+        expect(cancels).toBe(1);
+      },
+      {
+        async cancelTriggerOrder({ triggerId }: { triggerId: string }): Promise<TriggerState> {
+          cancels += 1;
+          await sleep(1_000); // the row's cancel and the hold's release take a while
+          return { triggerId, status: 'cancelled', orderId: null };
+        },
+      },
+    );
+  });
 });
+
+async function waitForCancelActivity(started: () => number): Promise<void> {
+  while (started() === 0) await sleep(10);
+}

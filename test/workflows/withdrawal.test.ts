@@ -54,6 +54,8 @@ function fakeActivities(
     userCheck?: { entered: () => void; until: Promise<void> };
     /** Why the address may not be paid (one of our own wallets), asked before the send. */
     refusal?: string;
+    /** Holds the check of a code in flight: it calls `entered`, then answers once `until` resolves. */
+    codeCheck?: { entered: () => void; until: Promise<void> };
   } = {},
 ) {
   const calls: string[] = [];
@@ -71,6 +73,10 @@ function fakeActivities(
       calls.push('code');
     },
     async verifyWithdrawalConfirmation({ code, totp }) {
+      if (options.codeCheck) {
+        options.codeCheck.entered();
+        await options.codeCheck.until;
+      }
       return { codeOk: code === CODE, totpOk: totp === '135790' };
     },
     async withdrawalUserDisabled() {
@@ -359,6 +365,49 @@ describe('withdrawalWorkflow', () => {
     expect(result).toBe('cancelled');
     expect(fakes.statuses).toEqual(['awaiting_approval', 'cancelled']);
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('refuses a right code that a cancel sent while it was checked beat, naming the status', async () => {
+    let entered!: () => void;
+    let answer!: () => void;
+    const checking = new Promise<void>((resolve) => (entered = resolve));
+    const fakes = fakeActivities({ codeCheck: { entered, until: new Promise<void>((resolve) => (answer = resolve)) } });
+    const { result } = await run(
+      fakes,
+      {},
+      async (handle) => {
+        const confirmed = handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+        await checking;
+        expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+        answer();
+        // neither accepted (a 200 for a withdrawal that was cancelled) nor a wrong code (it was right)
+        await expect(confirmed).rejects.toMatchObject({
+          cause: { message: 'the withdrawal is cancelled: the code did not take effect' },
+        });
+      },
+      'withdrawal-confirm-refused-once-ended',
+    );
+    expect(result).toBe('cancelled');
+    expect(fakes.statuses).toEqual(['cancelled']);
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('refuses a code whose check outlasted the deadline, naming the status, not as a wrong code', async () => {
+    let entered!: () => void;
+    let answer!: () => void;
+    const checking = new Promise<void>((resolve) => (entered = resolve));
+    const fakes = fakeActivities({ codeCheck: { entered, until: new Promise<void>((resolve) => (answer = resolve)) } });
+    const { result } = await run(fakes, { confirmTtlMs: 1_000 }, async (handle) => {
+      const confirmed = handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+      await checking;
+      await waitFor(handle, 'expired');
+      answer();
+      await expect(confirmed).rejects.toMatchObject({
+        cause: { message: 'the withdrawal is expired: the code did not take effect' },
+      });
+    });
+    expect(result).toBe('expired');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:expired']);
   });
 
   it('lets the user cancel after approval while it is queued, but not once it is broadcast', async () => {

@@ -81,6 +81,7 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
   }
   const isNot = (expected: WithdrawalStatus) =>
     conflict(`the withdrawal is ${statusWords(currentStatus())}, not ${statusWords(expected)}`);
+  const tookNoEffect = () => conflict(`the withdrawal is ${statusWords(currentStatus())}: the code did not take effect`);
 
   setHandler(withdrawalStateQuery, () => state);
 
@@ -90,12 +91,19 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
       verifying = true;
       try {
         const check = await bookkeeping.verifyWithdrawalConfirmation({ id: input.id, code, totp });
+        // a cancel (or the deadline) got in while the code was checked: the code took no effect, right or wrong, and
+        // is refused naming the status (it was answered accepted, or as a wrong code with no attempts left)
+        if ((cancellation || state.status !== 'awaiting_confirmation') && isPatched('withdrawal-confirm-refused-once-ended'))
+          throw tookNoEffect();
         if (state.status !== 'awaiting_confirmation')
           return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
         if (check.codeOk && (check.totpOk || !input.totpRequired)) {
           confirmed = true;
           // a client that reads the withdrawal after this answer sees where it went
           if (isPatched('withdrawal-confirm-answers-once-recorded')) await condition(() => recorded !== 'awaiting_confirmation');
+          // the deadline's timer, or a cancel taken in the same workflow task, was acted on before the code
+          if ((recorded === 'cancelled' || recorded === 'expired') && isPatched('withdrawal-confirm-refused-once-ended'))
+            throw tookNoEffect();
           return { accepted: true, status: recorded };
         }
         state.codeAttempts += 1;

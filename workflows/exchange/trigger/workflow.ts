@@ -47,13 +47,24 @@ export async function triggerOrderWorkflow(input: TriggerInput): Promise<Trigger
   setHandler(triggerFailedSignal, ({ reason }) => {
     if (state.status === 'pending') settle({ ...state, status: 'failed', failureReason: reason });
   });
+  // one cancel at a time: a second sent while the first is under way would find the row cancelled by the first and
+  // be answered as if it had cancelled it (only the first did); it is refused, as one sent after the first is
+  let cancelling = false;
   setHandler(
     cancelTriggerUpdate,
     // the row decides: a trigger that fired an instant ago stays fired, and the caller sees so
-    async (request: { by: string }) => settle(await cancelTriggerOrder({ triggerId: input.triggerId, by: request.by })),
+    async (request: { by: string }) => {
+      cancelling = true;
+      try {
+        return settle(await cancelTriggerOrder({ triggerId: input.triggerId, by: request.by }));
+      } finally {
+        cancelling = false;
+      }
+    },
     {
       validator: (_request: { by: string }) => {
         if (state.status !== 'pending') throw new Error(`the trigger is ${state.status}`);
+        if (cancelling) throw new Error('the trigger is being cancelled');
       },
     },
   );

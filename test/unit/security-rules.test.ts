@@ -1,6 +1,6 @@
 /**
  * The security pass's pure rules: the throttle's waits, API key scopes per route, allow-list entries, 405's methods
- * per path, and which TOTP codes are accepted.
+ * per path, which TOTP codes are accepted, and who is an operator.
  */
 import { Hono } from 'hono';
 import { generate } from 'otplib';
@@ -10,6 +10,8 @@ import { newTotpSecret, totpCodeStep } from '../../platform/crypto/totp.js';
 import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
 import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
 import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, ROLES } from '../../services/users-auth/users-store.js';
+import { isOperator } from '../../api/http/roles.js';
 
 const policy: ThrottlePolicy = {
   freeFailures: 3,
@@ -146,5 +148,13 @@ describe('TOTP codes', () => {
     expect(await totpCodeStep(secret, await codeOf(now + 1), now)).toBe(now + 1);
     expect(await totpCodeStep(secret, await codeOf(now - 3), null)).toBeNull();
     expect(await totpCodeStep(secret, '12345', null)).toBeNull();
+  });
+});
+
+describe('operator roles', () => {
+  it("are one list: the API's operator guard, isOperator and every console page use users-auth's", async () => {
+    const { CONSOLE_PAGES } = await import('../../api/console/pages/index.js');
+    for (const page of CONSOLE_PAGES) expect([OPERATOR_ROLES, ADMIN_ROLES]).toContain(page.roles);
+    expect(ROLES.filter(isOperator)).toEqual(OPERATOR_ROLES);
   });
 });

@@ -11,6 +11,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { isOperator, requireRole } from '../http/roles.js';
+import { OPERATOR_ROLES } from '../../services/users-auth/client.js';
 import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
@@ -87,7 +88,7 @@ function requireCoefficient(text: string): bigint {
 const noSuchEvent = () => new ApiError(ErrorCode.NotFound, 'no such event');
 
 export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
-  const lineProvider = requireRole('line_provider', 'operator', 'admin');
+  const lineProvider = requireRole('line_provider', ...OPERATOR_ROLES);
 
   app.openapi(
     guardedRoute([guards.user, lineProvider], {

@@ -18,6 +18,5 @@ export interface ConsolePage {
   routes(router: Hono<ConsoleEnv>, deps: ApiDeps): void;
 }
 
-/** Operators and admins: whoever the admin API's operator routes let in. */
-export const OPERATORS: readonly Role[] = ['operator', 'admin'];
-export const ADMINS: readonly Role[] = ['admin'];
+/** A page's roles are the API's own lists: the admin API's operator and admin routes let in the same users. */
+export { ADMIN_ROLES, OPERATOR_ROLES } from '../../services/users-auth/client.js';

@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { endSession, sessionByToken } from '../../services/console/client.js';
-import type { Role } from '../../services/users-auth/client.js';
+import { OPERATOR_ROLES, type Role } from '../../services/users-auth/client.js';
 import { clientIp } from '../http/client-ip.js';
 import { principalRefusal } from '../http/guards.js';
 import type { ApiDeps } from '../context.js';
@@ -35,8 +35,6 @@ export function clearConsoleCookie(c: Context, name: string) {
   deleteCookie(c, name, { path: CONSOLE_BASE });
 }
 
-export const CONSOLE_ROLES: readonly Role[] = ['operator', 'admin'];
-
 /** Sets the operator and the CSRF token, or sends the browser to sign in (a GET) or refuses (anything else). */
 export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
@@ -55,7 +53,7 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
     }
     c.set('operator', { id: user.id, email: user.email, role: user.role });
     c.set('csrfToken', session.csrfToken);
-    if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
+    if (!OPERATOR_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
     // the API's rule for every request (the account is not disabled here: what is left is the allow-list)
     const refusal = principalRefusal(user, clientIp(c, deps.settings.trustProxy));
     if (refusal) return errorPage(c, 403, `${refusal.message}.`);

@@ -8,7 +8,7 @@ import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { DomainError, ErrorCode, ThrottledError } from '../../domain/errors.js';
 import { createSession, endSession, randomToken } from '../../services/console/client.js';
-import { throttledSignIn } from '../../services/users-auth/client.js';
+import { OPERATOR_ROLES, throttledSignIn } from '../../services/users-auth/client.js';
 import { clientIp } from '../http/client-ip.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps } from '../context.js';
@@ -17,7 +17,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
 import { parseForm } from './forms.js';
 import { Layout } from './layout.js';
 import { errorPage } from './render.js';
-import { clearConsoleCookie, CONSOLE_ROLES, SESSION_COOKIE, setConsoleCookie } from './session.js';
+import { clearConsoleCookie, SESSION_COOKIE, setConsoleCookie } from './session.js';
 import { Field } from './ui.js';
 
 const SIGN_IN_CSRF_COOKIE = 'sluice_console_sign_in';
@@ -80,7 +80,7 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         ip: clientIp(c, deps.settings.trustProxy),
         userAgent: c.req.header('user-agent'),
       });
-      if (!CONSOLE_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
+      if (!OPERATOR_ROLES.includes(user.role)) return errorPage(c, 403, 'The console is for operators and admins.');
       const session = await createSession(deps.sql, user, deps.settings.console.sessionTtlSeconds);
       setConsoleCookie(c, deps, SESSION_COOKIE, session.token, deps.settings.console.sessionTtlSeconds);
       clearConsoleCookie(c, SIGN_IN_CSRF_COOKIE);

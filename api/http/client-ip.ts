@@ -1,4 +1,9 @@
-/** The caller's IP: the socket's peer, or the first X-Forwarded-For hop when a trusted proxy sits in front. */
+/**
+ * The caller's IP: the socket's peer, or, when a trusted proxy sits in front, the X-Forwarded-For hop it added: the
+ * last. Proxies append the peer they saw to whatever the client sent, so every hop before the last is the client's
+ * own word: taking the first let anyone name an address on a victim's allow-list, or a new one per guess past the
+ * per-IP throttle.
+ */
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -21,9 +26,9 @@ export function upgradeRequestIp(request: IncomingMessage, trustProxy: boolean):
   return forwardedIp(forwardedFor, trustProxy) ?? withoutZone(request.socket.remoteAddress ?? '');
 }
 
-/** The proxy's first hop when it is an address (one PostgreSQL's inet takes); anything else, the socket's peer. */
+/** The proxy's hop (the last) when it is an address (one PostgreSQL's inet takes); anything else, the socket's peer. */
 function forwardedIp(header: string | undefined, trustProxy: boolean): string | undefined {
-  const hop = trustProxy ? withoutZone(header?.split(',')[0]?.trim() ?? '') : '';
+  const hop = trustProxy ? withoutZone(header?.split(',').at(-1)?.trim() ?? '') : '';
   return isIP(hop) ? hop : undefined;
 }
 

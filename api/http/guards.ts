@@ -7,7 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiKeyUse } from '../../services/users-auth/api-key-use.js';
-import type { Role } from '../../services/users-auth/users-store.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, type Role } from '../../services/users-auth/users-store.js';
 import type { Principal } from '../../services/users-auth/directory.js';
 import type { VerifiedAccess } from '../../services/users-auth/tokens.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -99,7 +99,7 @@ export function createGuards(deps: ApiDeps): Guards {
   }
 
   const authenticate =
-    (options: { allowApiKey: boolean; roles?: Role[]; settled?: true }): MiddlewareHandler<AppEnv> =>
+    (options: { allowApiKey: boolean; roles?: readonly Role[]; settled?: true }): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
       const authorization = c.req.header('authorization');
       const apiKey = c.req.header('x-api-key');
@@ -133,7 +133,7 @@ export function createGuards(deps: ApiDeps): Guards {
     user: authenticate({ allowApiKey: true }),
     funds: authenticate({ allowApiKey: true, settled: true }),
     session: authenticate({ allowApiKey: false }),
-    operator: authenticate({ allowApiKey: true, roles: ['operator', 'admin'] }),
-    admin: authenticate({ allowApiKey: true, roles: ['admin'] }),
+    operator: authenticate({ allowApiKey: true, roles: OPERATOR_ROLES }),
+    admin: authenticate({ allowApiKey: true, roles: ADMIN_ROLES }),
   };
 }

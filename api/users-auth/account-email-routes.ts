@@ -90,10 +90,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       method: 'post',
       path: '/v1/auth/password-reset/confirm',
       tags: ['auth'],
-      summary: 'Set a new password with the token of a reset link: it works once, and signs every session out',
+      summary:
+        'Set a new password with the token of a reset link: it works once, signs every session out and revokes every API key',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
       responses: {
-        204: { description: 'Password changed; every token and console session of the user refused from now on' },
+        204: { description: 'Password changed; every token, console session and API key of the user refused from now on' },
         ...problems(400, 415, 429),
       },
     }),
@@ -101,13 +102,14 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const { token, new_password: newPassword } = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       // guessing tokens: counted per link (the id before the dot) and per IP
-      const { userId } = await deps.security.throttle.guard({
+      const { userId, revokedApiKeys } = await deps.security.throttle.guard({
         subjects: attemptSubjects(deps.security.throttlePolicies, 'password-reset', `link:${token.split('.')[0]}`, ip),
         attempt: () => resetPassword(deps.sql, token, newPassword),
         isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.ValidationFailed,
       });
       deps.users.userChanged(userId); // its session version moved on: this process refuses the old tokens now
-      await recordSecurityEvent(deps.sql, { kind: 'password_reset', userId, ip });
+      for (const keyId of revokedApiKeys) deps.users.apiKeyChanged(keyId);
+      await recordSecurityEvent(deps.sql, { kind: 'password_reset', userId, ip, detail: { api_keys_revoked: revokedApiKeys } });
       deps.log.info({ user: userId }, 'password reset');
       return c.body(null, 204);
     },

@@ -30,8 +30,12 @@ export function userDeliveries(eventType: TemplateEvent, chosen: UserChannel[] |
     if (channel === 'email') return [{ channel, target: reach.email }];
     return reach.telegramChatId ? [{ channel, target: reach.telegramChatId }] : [];
   });
-  // a withdrawal cannot go on without its code: when no chosen channel reaches the user, it is mailed
-  if (deliveries.length === 0 && eventType === 'withdrawal_code') return [{ channel: 'email', target: reach.email }];
+  // a withdrawal's code proves the account's mailbox, a factor apart from the session that asked for the withdrawal:
+  // it is always mailed, and only in addition sent where the user chose. Sent only to a Telegram chat, whoever had the
+  // password could link their own chat, choose it and confirm a withdrawal without ever seeing the mailbox.
+  if (eventType === 'withdrawal_code' && !deliveries.some((d) => d.channel === 'email')) {
+    return [{ channel: 'email', target: reach.email }, ...deliveries];
+  }
   return deliveries;
 }
 

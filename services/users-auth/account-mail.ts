@@ -40,8 +40,9 @@ export async function mailPasswordReset(m: AccountMailer, to: string, token: str
     subject: 'Reset your password',
     text:
       `Someone (we hope you) asked to reset the password of your Sluice account. To choose a new one, open:\n\n` +
-      `${m.publicUrl}/reset-password?token=${token}\n\nThe link works once, for ${hours(ttlMs)}, and signs every ` +
-      `session out. If you did not ask for it, ignore this mail: your password stays as it is.\n`,
+      `${m.publicUrl}/reset-password?token=${token}\n\nThe link works once, for ${hours(ttlMs)}. Using it signs every ` +
+      `session out and revokes every API key of the account: create new keys after the reset. If you did not ask ` +
+      `for it, ignore this mail: your password and keys stay as they are.\n`,
   });
 }
 

@@ -64,3 +64,9 @@ export async function revokeApiKey(db: Db, userId: string, id: string): Promise<
     await db`update api_keys set revoked_at = now() where id = ${id} and user_id = ${userId} and revoked_at is null returning id`;
   return rows.length > 0;
 }
+
+/** Revokes every active key of the user (a password reset: keys made with a stolen password must stop); their ids. */
+export async function revokeAllApiKeys(db: Db, userId: string): Promise<string[]> {
+  const rows = await db`update api_keys set revoked_at = now() where user_id = ${userId} and revoked_at is null returning id`;
+  return rows.map((r) => r.id as string);
+}

@@ -7,7 +7,7 @@ export { totpSecretOf, userByEmail, userById, type Role, type User } from './use
 /** A withdrawal's confirmation checks the second factor by the rule every sign-in does: a code works once. */
 export { spendTotpCode } from './totp-codes.js';
 /** The operator console lists users and changes roles by the admin API's rule. */
-export { listUsers, ROLES } from './users-store.js';
+export { ADMIN_ROLES, listUsers, OPERATOR_ROLES, ROLES } from './users-store.js';
 export { changeDisabled, changeRole } from './roles.js';
 export { markEmailVerified } from './email-verification.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */

@@ -1,7 +1,8 @@
 /**
  * A signed-in user changes their password: the current one and, with 2FA on, a TOTP code (the sign-in rule, so it
  * exists once); every session is then signed out, as after a reset: refresh tokens revoked, access tokens and console
- * sessions refused by the new session version.
+ * sessions refused by the new session version. API keys are kept: the change proves the current password (and code),
+ * unlike a reset by mail, which revokes them (password-reset.ts).
  */
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';

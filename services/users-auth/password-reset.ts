@@ -1,6 +1,8 @@
 /**
  * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
- * revoked; access tokens and console sessions refused by the new session version). Asking for one never tells whether the email has an account: the API answers before looking it up
+ * revoked; access tokens and console sessions refused by the new session version) and revokes every API key: a reset
+ * is what a user does when the password may be stolen, and whoever had it could have made keys that outlive it (a
+ * change with the current password keeps them: password-change.ts). Asking for one never tells whether the email has an account: the API answers before looking it up
  * (requestPasswordReset runs after the response, and the link is mailed by a workflow), so the answer and its timing are the same either way.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -9,6 +11,7 @@ import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
+import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
 import { setPasswordHash } from './users-store.js';
 
@@ -38,8 +41,15 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
   await startAccountMail(deps.temporal, { kind: 'password-reset', resetId: id, email: email.toLowerCase() });
 }
 
-/** Sets the new password if the token is a live link, then voids every other link and signs every session out. */
-export async function resetPassword(db: Sql, token: string, newPassword: string): Promise<{ userId: string }> {
+/**
+ * Sets the new password if the token is a live link, then voids every other link, signs every session out and revokes
+ * every API key (their ids returned, for the caller's cache).
+ */
+export async function resetPassword(
+  db: Sql,
+  token: string,
+  newPassword: string,
+): Promise<{ userId: string; revokedApiKeys: string[] }> {
   const refused = (reason: string) =>
     new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
   const [id, secret] = token.split('.');
@@ -53,7 +63,7 @@ export async function resetPassword(db: Sql, token: string, newPassword: string)
     await tx`update password_resets set used_at = now() where user_id = ${reset.userId} and used_at is null`;
     await setPasswordHash(tx, reset.userId, passwordHash);
     await revokeAllRefreshTokens(tx, reset.userId);
-    return { userId: reset.userId as string };
+    return { userId: reset.userId as string, revokedApiKeys: await revokeAllApiKeys(tx, reset.userId) };
   });
 }
 

@@ -3,6 +3,13 @@ import type { Db } from '../../platform/db/client.js';
 
 export const ROLES = ['user', 'merchant', 'operator', 'admin', 'line_provider'] as const;
 export type Role = (typeof ROLES)[number];
+/**
+ * Who run the platform and act on any user's resources: the API's operator routes, the console's sign-in and its
+ * pages let them in. The one list, so the API and the console cannot disagree about who is an operator.
+ */
+export const OPERATOR_ROLES: readonly Role[] = ['operator', 'admin'];
+/** Who may change roles, disable users, route alerts and broadcast: the API's admin routes and the console's. */
+export const ADMIN_ROLES: readonly Role[] = ['admin'];
 
 export interface User {
   id: string;

@@ -143,8 +143,12 @@ describe('cached credentials, changed behind the API', () => {
     expect((await t.api.get('/ops/users', { headers: { cookie } })).status).toBe(303);
   });
 
-  it('signs every session out at a password reset', async () => {
+  it('signs every session out and revokes every API key at a password reset', async () => {
     const user = await t.api.signUp('password-reset@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
+    expect(await viaKey()).toBe(200); // cached
     const [reset] = await t.db.sql`
       insert into password_resets (user_id, secret_hash, expires_at)
       values (${user.id}, ${createHash('sha256').update('the-secret').digest('hex')}, now() + interval '1 hour')
@@ -155,7 +159,26 @@ describe('cached credentials, changed behind the API', () => {
     });
     expect(confirmed.status).toBe(204);
     expect((await t.api.get('/v1/me', { token: user.token })).status).toBe(401);
-    expect((await t.api.get('/v1/me', { token: await t.api.login(user.email, 'a brand new password') })).status).toBe(200);
+    // a key made with a stolen password must not outlive the reset: refused at once, and listed revoked
+    expect(await viaKey()).toBe(401);
+    const token = await t.api.login(user.email, 'a brand new password');
+    expect((await t.api.get('/v1/me', { token })).status).toBe(200);
+    expect((await t.api.get('/v1/api-keys', { token })).body.data).toMatchObject([{ id: key.id, revoked: true }]);
+    const [event] = await t.db.sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
+    expect(event!.detail).toEqual({ api_keys_revoked: [key.id] });
+  });
+
+  it('keeps API keys at a password change: it proves the current password, unlike a reset by mail', async () => {
+    const user = await t.api.signUp('password-change-keys@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const changed = await t.api.put(
+      '/v1/me/password',
+      { current_password: 'a long enough password', new_password: 'a brand new password' },
+      { token: user.token },
+    );
+    expect(changed.status).toBe(204);
+    expect((await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status).toBe(200);
   });
 
   it('refuses a sign-in a password change overtook between its password check and its token: no refresh token survives', async () => {

@@ -33,10 +33,17 @@ describe('user routing', () => {
     ]);
   });
 
-  it('always sends a withdrawal code somewhere: mail when no chosen channel reaches the user', () => {
+  it('always mails a withdrawal code, and sends it to a chosen Telegram chat only besides: a linked chat is no mailbox', () => {
     expect(userDeliveries('withdrawal_code', [], reach)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
     expect(userDeliveries('withdrawal_code', ['telegram'], noTelegram)).toEqual([{ channel: 'email', target: 'u@example.com' }]);
-    expect(userDeliveries('withdrawal_code', ['telegram'], reach)).toEqual([{ channel: 'telegram', target: '4242' }]);
+    expect(userDeliveries('withdrawal_code', ['telegram'], reach)).toEqual([
+      { channel: 'email', target: 'u@example.com' },
+      { channel: 'telegram', target: '4242' },
+    ]);
+    expect(userDeliveries('withdrawal_code', ['email', 'telegram'], reach)).toEqual([
+      { channel: 'email', target: 'u@example.com' },
+      { channel: 'telegram', target: '4242' },
+    ]);
   });
 
   it('keeps kinds users do not route in-app only', () => {

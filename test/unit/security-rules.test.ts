@@ -1,15 +1,18 @@
 /**
  * The security pass's pure rules: the throttle's waits, API key scopes per route, allow-list entries, 405's methods
- * per path, and which TOTP codes are accepted.
+ * per path, which TOTP codes are accepted, who is an operator, and the client address behind a proxy.
  */
 import { Hono } from 'hono';
 import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
+import { clientIp } from '../../api/http/client-ip.js';
 import { allowedMethods } from '../../api/http/method-not-allowed.js';
 import { newTotpSecret, totpCodeStep } from '../../platform/crypto/totp.js';
 import { waitMs, type ThrottlePolicy } from '../../services/security/throttle.js';
 import { scopeForRequest } from '../../services/users-auth/api-key-scopes.js';
 import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, ROLES } from '../../services/users-auth/users-store.js';
+import { isOperator } from '../../api/http/roles.js';
 
 const policy: ThrottlePolicy = {
   freeFailures: 3,
@@ -146,5 +149,26 @@ describe('TOTP codes', () => {
     expect(await totpCodeStep(secret, await codeOf(now + 1), now)).toBe(now + 1);
     expect(await totpCodeStep(secret, await codeOf(now - 3), null)).toBeNull();
     expect(await totpCodeStep(secret, '12345', null)).toBeNull();
+  });
+});
+
+describe('operator roles', () => {
+  it("are one list: the API's operator guard, isOperator and every console page use users-auth's", async () => {
+    const { CONSOLE_PAGES } = await import('../../api/console/pages/index.js');
+    for (const page of CONSOLE_PAGES) expect([OPERATOR_ROLES, ADMIN_ROLES]).toContain(page.roles);
+    expect(ROLES.filter(isOperator)).toEqual(OPERATOR_ROLES);
+  });
+});
+
+describe('the client address behind a trusted proxy', () => {
+  const app = new Hono().get('/', (c) => c.text(clientIp(c, true)));
+  const from = async (forwardedFor: string) => (await app.request('/', { headers: { 'x-forwarded-for': forwardedFor } })).text();
+
+  it("is the hop the proxy appended, the last: those before it are the client's own word", async () => {
+    expect(await from('198.51.100.7')).toBe('198.51.100.7');
+    // a client naming an address on someone's allow-list, or a new one per guess past the per-IP throttle
+    expect(await from('203.0.113.5, 198.51.100.7')).toBe('198.51.100.7');
+    expect(await from('203.0.113.5,198.51.100.7')).toBe('198.51.100.7');
+    expect(await from('fe80::1%eth0')).toBe('fe80::1');
   });
 });

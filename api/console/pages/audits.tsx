@@ -12,7 +12,7 @@ import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { DefinitionList, NextPage, PostForm } from '../ui.js';
@@ -163,4 +163,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const auditsPage: ConsolePage = { path: '/audits', title: 'Audits', roles: OPERATORS, routes };
+export const auditsPage: ConsolePage = { path: '/audits', title: 'Audits', roles: OPERATOR_ROLES, routes };

@@ -23,7 +23,7 @@ import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, NextPage, PostForm, Select, when } from '../ui.js';
@@ -243,4 +243,4 @@ function Progress(props: { id: string; fmt: Amounts; progress: SettlementProgres
   );
 }
 
-export const bettingPage: ConsolePage = { path: '/betting', title: 'Betting', roles: OPERATORS, routes };
+export const bettingPage: ConsolePage = { path: '/betting', title: 'Betting', roles: OPERATOR_ROLES, routes };

@@ -21,7 +21,7 @@ import { gasKeeperView } from '../gas-keeper.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseInput } from '../forms.js';
 import { amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Select, when } from '../ui.js';
@@ -191,4 +191,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const dashboardPage: ConsolePage = { path: '/dashboard', title: 'Dashboard', roles: OPERATORS, routes };
+export const dashboardPage: ConsolePage = { path: '/dashboard', title: 'Dashboard', roles: OPERATOR_ROLES, routes };

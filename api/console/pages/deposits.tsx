@@ -15,7 +15,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { gasKeeperView } from '../gas-keeper.js';
 import { amounts, type Amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { DepositWorkflowLinks } from '../deposit-workflows.js';
 import { TemporalLink } from '../temporal-ui.js';
@@ -281,4 +281,4 @@ function SweepTable(props: { caption: string; sweeps: SweepListItem[]; fmt: Amou
   );
 }
 
-export const depositsPage: ConsolePage = { path: '/deposits', title: 'Deposits and collection', roles: OPERATORS, routes };
+export const depositsPage: ConsolePage = { path: '/deposits', title: 'Deposits and collection', roles: OPERATOR_ROLES, routes };

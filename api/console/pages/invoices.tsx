@@ -12,7 +12,7 @@ import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, PostForm, Select, TextArea, when } from '../ui.js';
@@ -183,4 +183,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const invoicesPage: ConsolePage = { path: '/invoices', title: 'Invoices', roles: OPERATORS, routes };
+export const invoicesPage: ConsolePage = { path: '/invoices', title: 'Invoices', roles: OPERATOR_ROLES, routes };

@@ -10,7 +10,7 @@ import { marketWorkflowId } from '../../../workflows/exchange/market/messages.js
 import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, Field, PostForm } from '../ui.js';
@@ -108,4 +108,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const marketsPage: ConsolePage = { path: '/markets', title: 'Markets', roles: OPERATORS, routes };
+export const marketsPage: ConsolePage = { path: '/markets', title: 'Markets', roles: OPERATOR_ROLES, routes };

@@ -17,13 +17,12 @@ import {
   templateFor,
   updateTemplate,
 } from '../../../services/notifications/client.js';
-import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
-import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseForm, parseInput } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
+import { requireRoles } from '../session.js';
 import { Field, PostForm, TextArea, when } from '../ui.js';
 
 const SHOWN = 20;
@@ -177,14 +176,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(`${CONSOLE_BASE}/notifications/templates/${eventType}/${channel}`, 303);
   });
 
-  router.post('/broadcasts/:id/cancel', async (c) => {
+  // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision
+  router.post('/broadcasts/:id/cancel', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(z.object({ id: z.string().regex(/^\d{1,18}$/) }), c.req.param());
     await parseForm(c, z.object({}));
-    // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision
-    if (c.get('operator').role !== 'admin') throw new ApiError(ErrorCode.Forbidden, 'only an admin may cancel a broadcast');
     if (await broadcastById(deps.sql, id)) await cancelBroadcast(deps.temporal, id, c.get('operator').id);
     return c.redirect(`${CONSOLE_BASE}/notifications`, 303);
   });
 }
 
-export const notificationsPage: ConsolePage = { path: '/notifications', title: 'Notifications', roles: OPERATORS, routes };
+export const notificationsPage: ConsolePage = { path: '/notifications', title: 'Notifications', roles: OPERATOR_ROLES, routes };

@@ -24,7 +24,7 @@ import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, Select, when } from '../ui.js';
@@ -306,4 +306,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const ordersPage: ConsolePage = { path: '/orders', title: 'Orders', roles: OPERATORS, routes };
+export const ordersPage: ConsolePage = { path: '/orders', title: 'Orders', roles: OPERATOR_ROLES, routes };

@@ -21,7 +21,7 @@ import type { ApiDeps } from '../../context.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { fieldError, parseInput, refusedFields } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select, when } from '../ui.js';
 
@@ -231,4 +231,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const ratesPage: ConsolePage = { path: '/rates', title: 'Rates', roles: OPERATORS, routes };
+export const ratesPage: ConsolePage = { path: '/rates', title: 'Rates', roles: OPERATOR_ROLES, routes };

@@ -23,7 +23,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseAdjustmentForm } from '../adjustment-form.js';
 import { parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm } from '../ui.js';
@@ -242,4 +242,9 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const reconciliationsPage: ConsolePage = { path: '/reconciliations', title: 'Reconciliations', roles: OPERATORS, routes };
+export const reconciliationsPage: ConsolePage = {
+  path: '/reconciliations',
+  title: 'Reconciliations',
+  roles: OPERATOR_ROLES,
+  routes,
+};

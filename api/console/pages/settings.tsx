@@ -20,7 +20,7 @@ import { ApiError, invalidField } from '../../http/problem.js';
 import { readValues, showValues, subjectCurrency } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select } from '../ui.js';
 
@@ -313,4 +313,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const settingsPage: ConsolePage = { path: '/settings', title: 'Settings', roles: OPERATORS, routes };
+export const settingsPage: ConsolePage = { path: '/settings', title: 'Settings', roles: OPERATOR_ROLES, routes };

@@ -23,7 +23,7 @@ import { csvLine, csvResponse } from '../csv.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { optionalText, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { DepositWorkflowLinks } from '../deposit-workflows.js';
 import { TemporalLink } from '../temporal-ui.js';
@@ -317,4 +317,4 @@ async function* keyset<P>(read: (before?: P) => Promise<{ lines: string[]; next:
   }
 }
 
-export const transactionsPage: ConsolePage = { path: '/transactions', title: 'Transactions', roles: OPERATORS, routes };
+export const transactionsPage: ConsolePage = { path: '/transactions', title: 'Transactions', roles: OPERATOR_ROLES, routes };

@@ -28,7 +28,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { parseAdjustmentForm } from '../adjustment-form.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
-import { ADMINS, OPERATORS, type ConsolePage } from '../page.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { requireRoles } from '../session.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, Select, TextArea, when } from '../ui.js';
@@ -276,14 +276,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(`${userPath(id)}?done=kyc`, 303);
   });
 
-  router.post('/:id/disabled', requireRoles(ADMINS), async (c) => {
+  router.post('/:id/disabled', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
     const form = await parseForm(c, z.object({ confirm: Confirmed, disabled: yesNo }));
     await changeDisabled(deps, { adminId: c.get('operator').id, userId: id, disabled: form.disabled });
     return c.redirect(`${userPath(id)}?done=${form.disabled ? 'disabled' : 'enabled'}`, 303);
   });
 
-  router.post('/:id/role', requireRoles(ADMINS), async (c) => {
+  router.post('/:id/role', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
     const form = await parseForm(c, z.object({ role: z.enum(ROLES) }));
     await changeRole(deps, { adminId: c.get('operator').id, userId: id, role: form.role });
@@ -291,4 +291,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const usersPage: ConsolePage = { path: '/users', title: 'Users', roles: OPERATORS, routes };
+export const usersPage: ConsolePage = { path: '/users', title: 'Users', roles: OPERATOR_ROLES, routes };

@@ -13,7 +13,7 @@ import type { ApiDeps } from '../../context.js';
 import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, NextPage, PostForm, Select, when } from '../ui.js';
@@ -156,4 +156,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const webhooksPage: ConsolePage = { path: '/webhooks', title: 'Webhooks', roles: OPERATORS, routes };
+export const webhooksPage: ConsolePage = { path: '/webhooks', title: 'Webhooks', roles: OPERATOR_ROLES, routes };

@@ -23,7 +23,7 @@ import { decodeCursor, page, Positions } from '../../http/pages.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, NextPage, PostForm, Select, TextArea, Field, when } from '../ui.js';
@@ -290,4 +290,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const withdrawalsPage: ConsolePage = { path: '/withdrawals', title: 'Withdrawals', roles: OPERATORS, routes };
+export const withdrawalsPage: ConsolePage = { path: '/withdrawals', title: 'Withdrawals', roles: OPERATOR_ROLES, routes };

@@ -20,7 +20,7 @@ import { decodeCursor, page } from '../../http/pages.js';
 import { CLASSIC_ADDRESS } from '../../../domain/xrpl-tracking/positions.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
-import { OPERATORS, type ConsolePage } from '../page.js';
+import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, when } from '../ui.js';
@@ -181,4 +181,4 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 }
 
-export const xrplAccountsPage: ConsolePage = { path: '/xrpl-accounts', title: 'XRPL accounts', roles: OPERATORS, routes };
+export const xrplAccountsPage: ConsolePage = { path: '/xrpl-accounts', title: 'XRPL accounts', roles: OPERATOR_ROLES, routes };

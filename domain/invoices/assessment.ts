@@ -50,8 +50,7 @@ export type Valuation = (facts: InvoiceFacts, payments: PaymentFact[]) => bigint
  * The rule before each currency's total was valued: each payment alone, so parts adding up to what is due could be
  * worth a unit less. Only an invoice workflow whose history was recorded under it replays it (versions.ts).
  */
-export const valueOfEachPayment: Valuation = (facts, payments) =>
-  payments.reduce((sum, p) => sum + valueOf(facts, [p]), 0n);
+export const valueOfEachPayment: Valuation = (facts, payments) => payments.reduce((sum, p) => sum + valueOf(facts, [p]), 0n);
 
 const finalPayments = (facts: InvoiceFacts) => facts.payments.filter((p) => p.state === 'final');
 

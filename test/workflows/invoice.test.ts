@@ -308,7 +308,7 @@ describe('invoiceWorkflow', () => {
     expect(marked).toMatchObject({ marked: true, settled_value: '30.000000' });
     eventSchema('invoice.settled').shape.data.strict().parse(marked);
     const [notice] = await db.sql`select body from notifications where kind = 'invoice_paid' and body->>'invoice_id' = ${id}`;
-    expect(notice!.body).toMatchObject({ amount: '30.000000', currency: 'USDT' });
+    expect(notice!.body).toMatchObject({ amount: '30.000000', credited: '30.000000', currency: 'USDT' }); // credited as paid: no fee
   });
 
   it('marks an overpayment paid_over and credits the excess to the merchant', async () => {

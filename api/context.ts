@@ -10,6 +10,7 @@ import type { Role } from '../services/users-auth/users-store.js';
 import type { Logger } from '../platform/log.js';
 import type { Network } from '../domain/currencies.js';
 import type { WithdrawalTimings } from '../services/withdrawals/client.js';
+import type { CustodyWalletAddresses } from '../services/reconciliation/client.js';
 import type { Tokens } from '../services/users-auth/tokens.js';
 import type { UserDirectory } from '../services/users-auth/directory.js';
 import type { SettingsResolver } from '../services/settings/client.js';
@@ -45,6 +46,8 @@ export interface ApiDeps {
     trustProxy: boolean;
     devMode: boolean;
     withdrawals: WithdrawalTimings;
+    /** The custody wallets the configuration names: withdrawals to them are refused at request. */
+    custodyWallets: CustodyWalletAddresses;
     console: ConsoleSettings;
     /** Email verification and password reset: link base, lifetimes, whether withdrawals need a verified email. */
     accounts: AccountSettings;

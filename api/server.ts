@@ -45,6 +45,7 @@ import { QuoteWriter } from '../services/fast-exchange/quotes-store.js';
 import { AttemptThrottle, authThrottlePolicies } from '../services/security/client.js';
 import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 import { invoiceSettings } from '../services/invoices/settings.js';
+import { configuredCustodyAddresses } from '../services/reconciliation/client.js';
 
 export interface RunningApi {
   url: string;
@@ -126,6 +127,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       trustProxy: config.TRUST_PROXY,
       devMode: config.SLUICE_ENV === 'dev',
       withdrawals: withdrawalTimings(config),
+      custodyWallets: configuredCustodyAddresses(config),
       console: consoleSettings(config),
       accounts: accountSettings(config),
       invoices: invoiceSettings(config),

@@ -24,6 +24,7 @@ import { resolveSettings } from '../../services/settings/client.js';
 import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
+import type { CustodyWalletAddresses } from '../../services/reconciliation/client.js';
 import { refusePayingOurselves } from '../../services/withdrawals/own-wallets.js';
 import { requireWithdrawable } from '../../services/withdrawals/service.js';
 import { publishWithdrawalEnd } from './webhook-event.js';
@@ -38,6 +39,8 @@ export interface WithdrawalActivityDeps {
   /** Hot wallets that pay withdrawals, by provider id. */
   withdrawalProviders: Map<string, WithdrawalProvider>;
   keys: { withdrawalCodes: Buffer; totp: Buffer };
+  /** The custody wallets the worker's configuration names: payouts to them are refused before sending. */
+  custodyWallets: CustodyWalletAddresses;
   log: Logger;
 }
 
@@ -198,15 +201,15 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
 
     /**
      * Why the withdrawal may not be paid to its address, or null: the request's rule on addresses of our own, asked
-     * again before the first provider signs. The custody wallets are the ones the worker registered at its start, so a
-     * request served before that, or to a wallet added to the configuration since, passed it. A refusal here is an
-     * operator alert too: the API took that request before this worker had registered its wallets.
+     * again before the first provider signs, knowing this worker's configured wallets and every registered one: a
+     * request the API took before a wallet was in its configuration (or before this rule knew configured wallets) is
+     * refused here. A refusal here is an operator alert too: the API let a payout to ourselves through.
      */
     async payoutRefusal({ id }: { id: string }): Promise<string | null> {
       const w = await load(id);
       const { network } = requireWithdrawable(await currencyOf(w));
       try {
-        await refusePayingOurselves(deps.sql, network, w.address, w.destinationTag, w.amount);
+        await refusePayingOurselves(deps.sql, deps.custodyWallets, network, w.address, w.destinationTag, w.amount);
         return null;
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;

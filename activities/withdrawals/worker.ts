@@ -8,6 +8,7 @@ import { XrplHotWallet } from '../../chains/withdrawals/xrpl-hot-wallet.js';
 import { ConfigError, evmHotWalletKeys, exitOnConfigError, required, withdrawalTimings } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import type { WorkerFeature } from '../../platform/worker-feature.js';
+import { configuredCustodyAddresses } from '../../services/reconciliation/client.js';
 import { startUnstartedWithdrawals } from '../../services/withdrawals/client.js';
 import { ensureProviderRoutes } from '../../services/withdrawals/store.js';
 import { watchAccount } from '../../services/xrpl-tracking/client.js';
@@ -33,6 +34,7 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
         telegram: deps.telegram,
         withdrawalProviders: providers,
         keys: { withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'), totp: deriveKey(secretKey, 'totp') },
+        custodyWallets: configuredCustodyAddresses(config),
       }),
       sweeps: [
         {

@@ -103,6 +103,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
   const withdrawals = {
     ...withdrawalDeps(deps),
     requireVerifiedEmail: deps.settings.accounts.withdrawalsRequireVerifiedEmail,
+    custodyWallets: deps.settings.custodyWallets,
   };
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 

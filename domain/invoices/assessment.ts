@@ -43,6 +43,15 @@ export function valueOf(facts: InvoiceFacts, payments: PaymentFact[]): bigint {
   return value;
 }
 
+/** How a look values what was paid: `valueOf`, or `valueOfEachPayment` for an invoice workflow that began before it. */
+export type Valuation = (facts: InvoiceFacts, payments: PaymentFact[]) => bigint;
+
+/**
+ * The rule before each currency's total was valued: each payment alone, so parts adding up to what is due could be
+ * worth a unit less. Only an invoice workflow whose history was recorded under it replays it (versions.ts).
+ */
+export const valueOfEachPayment: Valuation = (facts, payments) => payments.reduce((sum, p) => sum + valueOf(facts, [p]), 0n);
+
 const finalPayments = (facts: InvoiceFacts) => facts.payments.filter((p) => p.state === 'final');
 
 /** What the invoice's final payments are worth in its currency. */
@@ -73,12 +82,17 @@ const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => paymen
  * the same look: then it settles, and the mark is refused as it would be a look later (a retried recording, finding the
  * invoice settled, refuses it too).
  */
-export function nextStep(facts: InvoiceFacts, now: number, mark: OperatorMark | null = null): Step {
+export function nextStep(
+  facts: InvoiceFacts,
+  now: number,
+  mark: OperatorMark | null = null,
+  valuation: Valuation = valueOf,
+): Step {
   const undisposedFinal = facts.payments.filter((p) => p.state === 'final' && p.disposition === null);
   const inTime = facts.payments.filter((p) => p.state !== 'dropped' && p.seenAt <= facts.expiresAt);
   const finalInTime = inTime.filter((p) => p.state === 'final' && p.disposition === null);
   const amount = BigInt(facts.amount);
-  const paid = valueOf(facts, finalInTime);
+  const paid = valuation(facts, finalInTime);
   if (isOpen(facts.status) && paid >= amount) {
     return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: dispose(finalInTime, 'settlement') };
   }

@@ -120,6 +120,7 @@ export const SAMPLE_EVENTS: Record<TemplateEvent, Record<string, unknown>> = {
     ...common('Invoice INV-1001 paid'),
     invoice_id: 'INV-1001',
     amount: '49.90',
+    credited: '49.40',
     currency: 'USDT',
     merchant: 'Example Shop',
   },

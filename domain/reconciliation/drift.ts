@@ -15,7 +15,10 @@ export interface CustodyPosition {
    * settled, gas not booked): what they moved, as seen from this account (negative for the sender).
    */
   inFlight: bigint;
-  /** Deposits seen on chain and not credited yet (waiting for their confirmations). */
+  /**
+   * Deposits seen on chain and not credited yet: EVM ones waiting for their confirmations, XRPL ones recorded (final
+   * once validated) while their workflow credits them, for XRPL_CREDIT_BOUND_MS.
+   */
   awaitingConfirmations: bigint;
   /**
    * Deposits confirmed on chain and kept uncredited by the deposit settings (`held`: below the minimum, deposits off,
@@ -44,6 +47,12 @@ export interface DriftLine {
   /** That threshold, carried for the alert (absent from lines computed before it was). */
   threshold?: string;
 }
+
+/**
+ * How long a recorded XRPL deposit's credit may be on its way: its workflow credits it at once, in seconds. One
+ * uncredited for longer is stuck (its workflow not started, or failing): no longer explained, it is drift and alerts.
+ */
+export const XRPL_CREDIT_BOUND_MS = 10 * 60_000;
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
 

@@ -52,6 +52,11 @@ export const CHANGE_IDS = [
    */
   'invoice-continues-as-new',
   /**
+   * An invoice's look values what each currency paid in total (valueOf), not each payment alone: parts adding up to
+   * what is due settle at once instead of waiting a unit short until the deadline.
+   */
+  'invoice-values-currency-totals',
+  /**
    * A pending trigger continues as new between looks at its row once its run is long: a stop order may wait weeks,
    * and its five-minute looks (11 events each) passed the 50K-event limit in 16 days.
    */

@@ -3,7 +3,8 @@
  * state, so a state is announced once however often its step runs. An operator's marks publish the event of the
  * state they stand for, marked; a partial payment at the end is announced as expired, with what was paid. A paid
  * invoice also tells its merchant (notification `invoice_paid`, on the channels they chose), under the same id, with
- * what was paid (`settled_value`: less than the amount when an operator marked a partly paid invoice settled).
+ * what was paid (`settled_value`: less than the amount when an operator marked a partly paid invoice settled) and
+ * what it was credited after the invoice fee.
  */
 import { formatAmount } from '../../domain/money.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
@@ -62,6 +63,8 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<voi
       data: {
         invoice_id: invoice.id,
         amount: formatAmount(invoice.settledValue ?? 0n, scale),
+        // what the merchant's balance got: what was paid less the invoice fee (none for payments credited as paid)
+        credited: formatAmount((invoice.settledValue ?? 0n) - (invoice.fee ?? 0n), scale),
         currency: invoice.currency,
         merchant: invoice.merchantId,
       },

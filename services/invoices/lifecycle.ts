@@ -132,6 +132,7 @@ export async function recordInvoiceStep(deps: PricingDeps & { sql: Sql }, reques
         ...invoice,
         status: step.status,
         settledValue: settles ? settledValue : (invoice.settledValue ?? (paid > 0n ? paid : null)),
+        fee: settles ? fee : invoice.fee,
       });
     return recorded;
   });

@@ -31,7 +31,7 @@ export {
   type CustodyInflow,
   type ReconciliationRecord,
 } from './store.js';
-export { configuredCustody } from './custody-wallets.js';
+export { configuredCustody, configuredCustodyAddresses, type CustodyWalletAddresses } from './custody-wallets.js';
 export { adjustCustody, type CustodyAdjustment } from './custody-adjustments.js';
 export { saveCustodyMinimum } from './custody-minimums.js';
 

@@ -1,9 +1,11 @@
 /**
  * The custody wallets a configuration names: the gas keeper, the cold wallet and the hot wallets on the EVM chain, the
- * XRPL hot wallet and deposit address. The worker registers them; the dev stack books their opening balances.
+ * XRPL hot wallet and deposit address. The worker registers them; the dev stack books their opening balances; the API
+ * and the worker refuse withdrawals to them (services/withdrawals/own-wallets.ts).
  */
 import { Wallet } from 'ethers';
 import { Wallet as XrplWallet } from 'xrpl';
+import { evmCollectionEnabled } from '../../chains/evm/context.js';
 import { gasKeeperKey } from '../../chains/evm/gas-keeper-key.js';
 import { gasKeeperAccount } from '../../domain/collection/rules.js';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
@@ -42,4 +44,17 @@ export function configuredCustody(config: Config, evmChain: string | null): Cust
     });
   }
   return wallets;
+}
+
+/** The custody addresses per network: EVM ones lowercase, XRPL's as they are (base58 is case-sensitive). */
+export type CustodyWalletAddresses = Record<'evm' | 'xrpl', ReadonlySet<string>>;
+
+/**
+ * The addresses of the custody wallets the configuration names, known without the EVM node: the chain only names the
+ * wallets' accounts, and the worker registers its wallets on the chain its node reports when EVM collection is on.
+ */
+export function configuredCustodyAddresses(config: Config): CustodyWalletAddresses {
+  const wallets = configuredCustody(config, evmCollectionEnabled(config) ? 'evm' : null);
+  const on = (xrpl: boolean) => new Set(wallets.filter((w) => (w.chain === XRPL_CHAIN) === xrpl).map((w) => w.address));
+  return { evm: on(false), xrpl: on(true) };
 }

@@ -9,7 +9,7 @@ import type { JsonRpcProvider } from 'ethers';
 import { decode } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { earlyFundingPrefix, gasKeeperAccount } from '../../domain/collection/rules.js';
-import { sumByHolding, type CustodyPosition } from '../../domain/reconciliation/drift.js';
+import { sumByHolding, XRPL_CREDIT_BOUND_MS, type CustodyPosition } from '../../domain/reconciliation/drift.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { tokenBalance } from '../../chains/evm/provider.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
@@ -164,11 +164,18 @@ async function evmUncredited(sql: Sql, chain: string, block: bigint): Promise<Un
   }));
 }
 
-/** XRPL deposits held on the deposit address (recorded once validated: the balance read before holds them). */
-async function xrplHeld(sql: Sql): Promise<Uncredited[]> {
-  const rows = await sql`select currency, amount from deposits where chain = ${XRPL_CHAIN} and status = 'held'`;
+/**
+ * XRPL deposits on the deposit address not credited (recorded once validated: the balance read holds them): held ones,
+ * and those whose credit is on its way, recorded within XRPL_CREDIT_BOUND_MS (older ones are stuck: drift).
+ */
+async function xrplUncredited(sql: Sql): Promise<Uncredited[]> {
+  const rows = await sql`
+    select status, currency, amount from deposits
+    where chain = ${XRPL_CHAIN}
+      and (status = 'held'
+        or status = 'pending' and detected_at > now() - ${`${XRPL_CREDIT_BOUND_MS} milliseconds`}::interval)`;
   const hot = hotCustodyAccount(XRPL_CHAIN);
-  return rows.map((r) => ({ status: 'held', target: hot, currency: r.currency, amount: r.amount as bigint }));
+  return rows.map((r) => ({ status: r.status, target: hot, currency: r.currency, amount: r.amount as bigint }));
 }
 
 /** XRP payouts validated on the ledger whose withdrawal is not settled (or whose fee is not booked) yet. */
@@ -215,7 +222,7 @@ export async function custodyPositions(
   if (xrpl) {
     wallets.push(...(await xrplWallets(sql, xrpl)));
     inFlight.push(...(await xrplInFlight(sql)));
-    uncredited.push(...(await xrplHeld(sql)));
+    uncredited.push(...(await xrplUncredited(sql)));
   }
 
   const chainByAccount = sumByHolding(wallets.map((w) => ({ ...w, target: w.account })));

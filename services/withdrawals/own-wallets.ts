@@ -1,11 +1,12 @@
 /**
  * The one rule on withdrawals to addresses of our own, asked when a withdrawal is requested and again by its workflow
- * before the first provider signs (the custody wallets are registered by the worker at its start, so a request served
- * before that, or to a wallet added to the configuration since, does not know them yet).
+ * before the first provider signs. The custody wallets are those the asking process's configuration names, known from
+ * its start, and those any worker registered (a wallet added to a worker's configuration but not yet to the API's is
+ * refused before sending only).
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
-import { isCustodyAddress } from '../reconciliation/client.js';
+import { isCustodyAddress, type CustodyWalletAddresses } from '../reconciliation/client.js';
 import { depositDecisionFor } from '../xrpl-tracking/client.js';
 
 /**
@@ -17,6 +18,7 @@ import { depositDecisionFor } from '../xrpl-tracking/client.js';
  */
 export async function refusePayingOurselves(
   db: Db,
+  configured: CustodyWalletAddresses,
   network: 'evm' | 'xrpl',
   address: string,
   destinationTag: bigint | null,
@@ -32,7 +34,8 @@ export async function refusePayingOurselves(
         : "belongs to nobody at Sluice's own deposit address: the payment would be credited to no one";
     throw new DomainError(ErrorCode.ValidationFailed, `destination_tag ${message}`, [{ path: 'destination_tag', message }]);
   }
-  if (await isCustodyAddress(db, network, address)) {
+  const ours = configured[network].has(network === 'evm' ? address.toLowerCase() : address);
+  if (ours || (await isCustodyAddress(db, network, address))) {
     const message = "is one of Sluice's own wallets: the payout would leave your balance and be credited to no one";
     throw new DomainError(ErrorCode.InvalidAddress, `address ${message}`, [{ path: 'address', message }]);
   }

@@ -20,6 +20,7 @@ import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import { cancelWithdrawalUpdate, confirmWithdrawalUpdate } from '../../workflows/withdrawals/messages.js';
 import { commitGroups } from '../ledger/journal.js';
 import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
+import type { CustodyWalletAddresses } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
 import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
@@ -52,6 +53,8 @@ export interface WithdrawalRequest {
 /** Requesting a withdrawal also asks whether the user's email must be verified first (WITHDRAWALS_REQUIRE_VERIFIED_EMAIL). */
 export interface WithdrawalRequestDeps extends WithdrawalDeps {
   requireVerifiedEmail: boolean;
+  /** The custody wallets this process's configuration names: a request to one is refused (own-wallets.ts). */
+  custodyWallets: CustodyWalletAddresses;
 }
 
 /** The stored request; `replayed` when it is the first request of this Idempotency-Key, answered again. */
@@ -87,7 +90,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
 
   const previous = await withdrawalByKey(deps.sql, userId, idempotencyKey);
   if (previous) return replay(previous);
-  await refusePayingOurselves(deps.sql, currency.network, address, destinationTag, amount);
+  await refusePayingOurselves(deps.sql, deps.custodyWallets, currency.network, address, destinationTag, amount);
 
   if (deps.requireVerifiedEmail && !(await userById(deps.sql, userId))?.emailVerified) {
     throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');

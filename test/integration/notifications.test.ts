@@ -11,7 +11,7 @@ import { creditDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { publishInvoiceEvent } from '../../services/invoices/events.js';
 import { invoiceById } from '../../services/invoices/store.js';
 import { dispatchNotifications } from '../../services/notifications/dispatcher.js';
-import { sampleEvent } from '../../services/notifications/render.js';
+import { notificationEvent, sampleEvent } from '../../services/notifications/render.js';
 import {
   markRead,
   notificationById,
@@ -149,8 +149,17 @@ describe('default templates', () => {
       monitoringUntil: new Date(Date.now() + 7_200_000),
     });
     const invoice = (await invoiceById(db.sql, invoiceId))!;
-    await db.sql.begin((tx) => publishInvoiceEvent(tx, { ...invoice, status: 'settled' }));
-    await expectRendersItsTemplates(db.sql, await recorded(`invoice:${invoiceId}:settled`));
+    await db.sql.begin((tx) =>
+      publishInvoiceEvent(tx, { ...invoice, status: 'settled', settledValue: 100_000_000n, fee: 1_000_000n }),
+    );
+    const paid = await recorded(`invoice:${invoiceId}:settled`);
+    await expectRendersItsTemplates(db.sql, paid);
+    // each channel says what was paid and what the merchant was credited after the invoice fee
+    for (const { channel, rendered } of await renderDefaultTemplates(db.sql, 'invoice_paid', notificationEvent(paid))) {
+      const text = rendered.body.replaceAll('\\', ''); // Telegram's escapes: 100\.000000
+      expect(text, channel).toContain('100.000000 USDT paid');
+      expect(text, channel).toContain('99.000000 USDT credited');
+    }
 
     await rememberSignInIp(db.sql, userId, { ip: '203.0.113.7' });
     await rememberSignInIp(db.sql, userId, { ip: '203.0.113.8' });

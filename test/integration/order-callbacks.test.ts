@@ -179,6 +179,7 @@ describe('a withdrawal', () => {
         timings: { confirmTtlMs: 600_000, approvalTtlMs: 600_000, pollIntervalMs: 30_000 },
         log: pino({ level: 'silent' }),
         requireVerifiedEmail: false,
+        custodyWallets: { evm: new Set(), xrpl: new Set() },
       },
       {
         userId,

@@ -56,6 +56,7 @@ export async function inProcessDeps(
       trustProxy: true,
       devMode: false,
       withdrawals: { confirmTtlMs: 600_000, approvalTtlMs: 86_400_000, pollIntervalMs: 30_000 },
+      custodyWallets: { evm: new Set(), xrpl: new Set() },
       console: { sessionTtlSeconds: 3_600, temporalUi: { url: 'http://localhost:8233', namespace: 'default' } },
       accounts: {
         publicUrl: 'http://localhost:8080',

@@ -3,7 +3,9 @@
  * and exception, settlement only once a deposit is final, an operator's marks, the price locked across a rate change,
  * each state's webhook event published once, and long runs continuing as new (marks at the boundary: in
  * invoice-continue-as-new.test.ts). RECORD_HISTORIES=1 records the replay test's invoice-continues-as-new.json;
- * invoice.json is the same test's first run recorded before the change, which never continued as new.
+ * invoice.json is the same test's first run recorded before the change, which never continued as new. The test of parts
+ * in another currency records invoice-values-currency-totals.json; invoice-valued-part-by-part.json is the same test
+ * recorded with the workflow's rule before that patch (it waits, a unit short, after the second part).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -306,7 +308,7 @@ describe('invoiceWorkflow', () => {
     expect(marked).toMatchObject({ marked: true, settled_value: '30.000000' });
     eventSchema('invoice.settled').shape.data.strict().parse(marked);
     const [notice] = await db.sql`select body from notifications where kind = 'invoice_paid' and body->>'invoice_id' = ${id}`;
-    expect(notice!.body).toMatchObject({ amount: '30.000000', currency: 'USDT' });
+    expect(notice!.body).toMatchObject({ amount: '30.000000', credited: '30.000000', currency: 'USDT' }); // credited as paid: no fee
   });
 
   it('marks an overpayment paid_over and credits the excess to the merchant', async () => {
@@ -423,6 +425,31 @@ describe('invoiceWorkflow', () => {
     });
     expect(await posted(userAccountName(merchant), 'USDT')).toBe(merchantBefore + 99_000_000n);
     expect(await posted('fees:ETH', 'ETH')).toBe(feesBefore + 250_000_000_000_000n);
+  });
+
+  it('settles at once when parts in another currency add up to what is due, though each alone rounds down', async () => {
+    const id = await newInvoice();
+    const eth = (await deps.currencies.get('ETH'))!;
+    const before = await posted(userAccountName(merchant), 'USDT');
+    prices.prices.set('ETH/USDT', '2000');
+    const { quote } = await checkout(deps, id, eth);
+    // 1 USDT minor unit is 502_500_000 wei at this price and fee: a part off that grid rounds down, and so does the rest
+    const first = 20_000_000_000_000_001n;
+    const worker = await newWorker();
+    const handle = await worker.runUntil(async () => {
+      const handle = await start(id, { lateWindowMs: MINUTE });
+      await confirm(id, await depositSeen(id, 'ETH', first));
+      await waitForStatus(id, 'processing');
+      await confirm(id, await depositSeen(id, 'ETH', quote.due - first));
+      await waitForStatus(id, 'settled');
+      // before the invoice's deadline: the rule did not wait for it (the old one took the parts as a unit short)
+      expect(await env.currentTimeMs()).toBeLessThan((await invoiceById(db.sql, id))!.expiresAt.getTime());
+      expect(await handle.result()).toMatchObject({ status: 'settled', finalPayments: 2 });
+      return handle;
+    });
+    await recordHistory('invoice-values-currency-totals', await handle.fetchHistory());
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 99_000_000n);
+    expect(await events(id)).toEqual(['invoice.processing', 'invoice.settled']);
   });
 
   it('continues as new while it waits, keeping its late window from its expiry, and expires once', async () => {

@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createInvoiceActivities } from '../../activities/invoices/activities.js';
-import { nextStep } from '../../domain/invoices/assessment.js';
+import { nextStep, valueOf, valueOfEachPayment } from '../../domain/invoices/assessment.js';
 import { isOpen, markRefusal } from '../../domain/invoices/status.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
@@ -86,7 +86,10 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceProgr
     const refusal = mark ? markRefusal(facts.status, mark.mark) : null;
     const allowed = mark && !refusal ? mark : null;
     const now = Date.now();
-    const step = nextStep(facts, now, allowed?.mark);
+    // a run that looked before each currency's total was valued keeps valuing part by part: under today's rule, parts
+    // it found a unit short could settle at a look where its history waited
+    const valuation = isPatched('invoice-values-currency-totals') ? valueOf : valueOfEachPayment;
+    const step = nextStep(facts, now, allowed?.mark, valuation);
     if (step.kind === 'record') {
       // what is recorded is decided again under the invoice's row lock, which payments take too: one paid since this
       // read counts (a payment's signal alone would come too late, after an expiry recorded from this read)

@@ -1,7 +1,8 @@
 /**
  * An XRP hot wallet that pays withdrawals: autofill (sequence, fee, LastLedgerSequence), sign, store the signed blob,
  * submit, and read the validated result. Asked again for the same withdrawal it resubmits the stored blob: the
- * ledger applies one signed transaction at most once, and LastLedgerSequence bounds how long it can still apply.
+ * ledger applies one signed transaction at most once, and LastLedgerSequence bounds how long it can still apply. Once
+ * stored, only a malformed blob is a refusal: a submission that failed otherwise still answers the stored hash.
  */
 import { Wallet, type Payment } from 'xrpl';
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
@@ -43,7 +44,14 @@ export class XrplHotWallet implements WithdrawalProvider {
     const key = payoutKey(request.withdrawalId);
     const stored = (await payoutByKey(this.deps.sql, key)) ?? (await this.signAndStore(key, request));
     if (stored.status === 'rejected') throw new ProviderRefusedError(`the ledger refused the payout: ${stored.engineResult}`);
-    await this.submit(stored);
+    try {
+      await this.submit(stored);
+    } catch (error) {
+      if (error instanceof ProviderRefusedError) throw error;
+      // not relayed, or its answer lost: it may still apply until LastLedgerSequence, so the withdrawal waits for it
+      // (`check` submits it again) instead of failing and being closed unpaid while it applies
+      this.deps.log.warn({ payout: key, hash: stored.txHash, err: error }, 'XRP payout stored, its submission failed');
+    }
     return { txHash: stored.txHash };
   }
 
@@ -132,7 +140,7 @@ export class XrplHotWallet implements WithdrawalProvider {
       await markPayout(this.deps.sql, payout.key, 'rejected', engineResult);
       throw new ProviderRefusedError(`the ledger refused the payout: ${engineResult} ${result.engine_result_message}`);
     }
-    if (engineResult.startsWith('tel')) throw new Error(`the server did not relay the payout yet: ${engineResult}`); // retried
+    if (engineResult.startsWith('tel')) throw new Error(`the server did not relay the payout yet: ${engineResult}`);
     await markPayout(this.deps.sql, payout.key, 'submitted', engineResult);
     this.deps.log.info({ payout: payout.key, hash: payout.txHash, engineResult }, 'XRP payout submitted');
   }

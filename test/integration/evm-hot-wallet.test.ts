@@ -1,0 +1,100 @@
+/**
+ * The EVM hot wallet paying withdrawals on an anvil of its own, through the real sender and a real database: a payout
+ * stored signed whose broadcast fails is still the withdrawal's payout (its hash the answer), never an error that lets
+ * the withdrawal end unpaid while the stored transaction goes out later.
+ */
+import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvmContext } from '../../chains/evm/context.js';
+import { EvmSender } from '../../chains/evm/sender.js';
+import { sendsByKeys } from '../../chains/evm/sends-store.js';
+import { SignerThread } from '../../chains/evm/signer-thread.js';
+import { EvmHotWallet, payoutSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
+import type { AnvilChain } from '../../platform/embedded/anvil.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { eventually, setBalance } from '../support/evm.js';
+import { startOwnAnvil } from '../support/own-anvil.js';
+
+const CHAIN = 'evm-31337';
+
+/** A node that, while `unreachable`, takes no transaction: its answer to a broadcast is lost (a restart, a timeout). */
+class FlakyNode extends JsonRpcProvider {
+  unreachable = false;
+  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    if (this.unreachable && method === 'eth_sendRawTransaction') throw new Error('socket hang up');
+    return super.send(method, params);
+  }
+}
+
+let anvil: AnvilChain;
+let node: FlakyNode;
+let db: TestDatabase;
+let wallet: EvmHotWallet;
+const signers = new SignerThread(null);
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  [anvil, db] = await Promise.all([startOwnAnvil('anvil-hot-wallet'), createTestDatabase()]);
+  node = new FlakyNode(anvil.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  await db.sql`select 1`; // postgres.js learns the array types on its first connection
+  const evm: EvmContext = {
+    chain: CHAIN,
+    chainId: 31337n,
+    provider: node,
+    sender: new EvmSender({ sql: db.sql, provider: node, chain: CHAIN, chainId: 31337n, confirmations: 1 }),
+    signers,
+    gasKeeper: signers.keySigner(Wallet.createRandom().privateKey),
+    coldWallet: Wallet.createRandom().address.toLowerCase(),
+    confirmations: 1,
+    sweepMinimums: new Map(),
+    gasMarginPercent: 20,
+    resubmitAfterMs: 60_000,
+    gasKeeperSettings: { minBalance: '0', maxFunding: '0', pollSeconds: 60 },
+  };
+  const key = Wallet.createRandom().privateKey;
+  wallet = new EvmHotWallet('evm-hot', key, ['ETH'], { sql: db.sql, evm, catalog: new CurrencyCatalog(db.sql), log });
+  await setBalance(node, wallet.address, parseEther('10'));
+});
+afterAll(async () => {
+  node?.destroy();
+  await Promise.all([anvil?.stop(), db?.drop(), signers.close()]);
+});
+
+describe('EVM hot wallet', () => {
+  it('answers the stored payout when its broadcast fails, and the confirmation checks broadcast it, once', async () => {
+    const to = Wallet.createRandom().address;
+    const request = { withdrawalId: 'w-unheard', currency: 'ETH', amount: 1_000n, address: to, destinationTag: null };
+    node.unreachable = true;
+    // every try of the activity: signed and stored on the first, its broadcast lost each time
+    const answers = [await wallet.send(request), await wallet.send(request), await wallet.send(request)];
+    const stored = (await sendsByKeys(db.sql, CHAIN, [payoutSendKey(request.withdrawalId)])).get(
+      payoutSendKey(request.withdrawalId),
+    )!;
+    expect(stored.attempts).toHaveLength(1);
+    expect(answers).toEqual([1, 2, 3].map(() => ({ txHash: stored.attempts[0]!.txHash })));
+    expect(await node.getTransaction(stored.attempts[0]!.txHash)).toBeNull();
+
+    node.unreachable = false;
+    // the workflow waits on the chain for that hash; its checks broadcast the stored transaction
+    await eventually('the payout confirmed', async () => {
+      const check = await wallet.check(request.withdrawalId, stored.attempts[0]!.txHash, 1);
+      return check.state === 'confirmed' ? check : undefined;
+    });
+    expect(await node.getBalance(to)).toBe(1_000n);
+    expect(await node.getTransactionCount(wallet.address)).toBe(1);
+  });
+
+  it('refuses, storing nothing, when it cannot cover the payout: the next provider may pay it', async () => {
+    const request = {
+      withdrawalId: 'w-too-much',
+      currency: 'ETH',
+      amount: parseEther('100'),
+      address: Wallet.createRandom().address,
+      destinationTag: null,
+    };
+    await expect(wallet.send(request)).rejects.toThrow(/wei free/);
+    expect((await sendsByKeys(db.sql, CHAIN, [payoutSendKey(request.withdrawalId)])).size).toBe(0);
+  });
+});

@@ -59,7 +59,9 @@ export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDe
     for (const send of await sendsUnderKey(sql, payoutSendKey(w.id))) {
       const hash = send.minedHash ?? send.attempts[send.attempts.length - 1]!.txHash;
       if (send.status === 'pending')
-        throw refuse(`its payout ${hash} is not mined yet and will be (its fees are raised until it is)`);
+        throw refuse(
+          `its payout ${hash} is not mined yet and can still be (the sender broadcasts it, raising its fees, until it is)`,
+        );
       if (send.succeeded) throw refuse(`its payout ${hash} paid it: close it as succeeded`);
     }
     return;

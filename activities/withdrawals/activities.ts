@@ -1,6 +1,6 @@
 /** Withdrawal activities: status records, the mailed code, providers, the ledger's hold, notices. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { LedgerWriter } from '../../services/ledger/writer.js';
@@ -43,6 +43,9 @@ export interface WithdrawalActivityDeps {
   custodyWallets: CustodyWalletAddresses;
   log: Logger;
 }
+
+/** Tries of a payout's check (bookkeeping's backoff: about two minutes) before operators are told it keeps failing. */
+const CHECK_ATTEMPTS_BEFORE_ALERT = 8;
 
 type NoticeEvent = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'rejected' | 'failed_awaiting_operator';
 
@@ -245,11 +248,33 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       }
     },
 
+    /**
+     * Where the payout stands on its chain (the provider broadcasts it again meanwhile). Retried for as long as it
+     * fails, which leaves the withdrawal waiting: past CHECK_ATTEMPTS_BEFORE_ALERT tries (about two minutes), operators
+     * are alerted once, since a payout the node keeps refusing (its wallet short of gas) or a node away never ends.
+     */
     async checkWithdrawalTransaction({ id }: { id: string }): Promise<PayoutCheck> {
       const withdrawal = await load(id);
       if (!withdrawal.providerId || !withdrawal.txHash) return { state: 'pending', confirmations: 0 };
       const settings = await resolveSettings(deps.sql, WITHDRAWAL_SETTINGS, withdrawal.currency, withdrawal.userId);
-      return provider(withdrawal.providerId).check(id, withdrawal.txHash, settings.confirmations);
+      const chosen = provider(withdrawal.providerId);
+      try {
+        return await chosen.check(id, withdrawal.txHash, settings.confirmations);
+      } catch (error) {
+        const { attempt } = Context.current().info;
+        if (attempt >= CHECK_ATTEMPTS_BEFORE_ALERT) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await raiseAlert(deps.sql, {
+            eventId: `withdrawal:${id}:check-failing`,
+            type: 'other',
+            kind: 'withdrawal_payout_unchecked',
+            severity: 'critical',
+            title: `Withdrawal ${id}'s payout ${withdrawal.txHash} cannot be checked or sent: ${reason}`,
+            data: { withdrawal_id: id, provider: chosen.id, tx_hash: withdrawal.txHash, attempts: attempt, error: reason },
+          }).catch((alertError: unknown) => deps.log.error({ withdrawal: id, err: alertError }, 'could not raise the alert'));
+        }
+        throw error;
+      }
     },
 
     /** Posts the hold; the amount leaves hot custody on the chain that paid (the provider's, for a manual close). */

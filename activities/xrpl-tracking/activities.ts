@@ -1,6 +1,7 @@
 /** XRPL backfill activities: one account_tx page fetched and stored per call, and the completed history recorded. */
 import { Context } from '@temporalio/activity';
-import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from '../../chains/xrpl/account-tx.js';
+import { accountTxPage, unreachableHistory } from '../../chains/xrpl/account-tx.js';
+import { reportHistoryGap } from '../../services/xrpl-tracking/history-gap.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
 import { signalDeposits } from '../../services/xrpl-tracking/outbox.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -36,7 +37,7 @@ export function createXrplActivities(deps: { sql: Sql; log: Logger; xrpl: XrplCo
       for (const problem of page.malformed)
         deps.log.error({ account: input.address, problem }, 'unreadable XRPL transaction skipped');
       const missing = input.cursor ? null : unreachableHistory(fromLedger, page);
-      if (missing) deps.log.error({ account: input.address, ...missing }, HISTORY_OUT_OF_REACH);
+      if (missing) await reportHistoryGap(deps.sql, deps.log, input.address, missing);
       context.heartbeat();
       const stored = await storePayments(deps.sql, page.payments);
       if (stored.deposits.length > 0) {

@@ -109,7 +109,8 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
   app.openapi(
     decisionRoute(
       'close',
-      'Close a withdrawal that failed or has no final status: failed releases the hold; succeeded posts it, only with a ' +
+      'Close a withdrawal that failed or has no final status: failed releases the hold, only once its own payout can no ' +
+        'longer pay it (409 naming outcome if it still can, or did); succeeded posts it, only with a ' +
         'transaction its chain shows paying the withdrawal (tx_hash, else its own payout; 422 payout_unproven if not)',
       {
         params: IdParam,

@@ -112,6 +112,14 @@ export async function sendsByKeys(db: Db, chain: string, keys: string[]): Promis
   return new Map((await withAttempts(db, rows)).map((s) => [s.key, s]));
 }
 
+/**
+ * The sends stored under `key` on any chain: a withdrawal's payout, for an operator's close (rare: the key alone, with
+ * no index of its own, since a withdrawal whose providers all failed names no chain).
+ */
+export async function sendsUnderKey(db: Db, key: string): Promise<Send[]> {
+  return withAttempts(db, await db`select * from evm_sends where key = ${key}`);
+}
+
 export async function sendById(db: Db, id: string): Promise<Send | null> {
   const [row] = await db`select * from evm_sends where id = ${id}`;
   return row ? (await withAttempts(db, [row]))[0]! : null;

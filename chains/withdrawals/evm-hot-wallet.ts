@@ -2,7 +2,9 @@
  * An EVM hot wallet that pays withdrawals of ETH and ERC-20 tokens through the shared sender: one send per withdrawal
  * (key `withdrawal:<id>`), stored signed before it is broadcast, its workflow told by the listener when confirmed.
  * Whichever provider is asked again for a withdrawal gets the send already stored for it, so failing over after a
- * send was stored rebroadcasts that one and never signs a second payment.
+ * send was stored rebroadcasts that one and never signs a second payment. A send stored whose broadcast failed is
+ * answered all the same: it can still go out (the node may have taken it before its answer was lost, and `check`'s
+ * reconcile broadcasts it), so the withdrawal must wait for it, not fail and be closed unpaid by an operator.
  */
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -41,6 +43,17 @@ export class EvmHotWallet implements WithdrawalProvider {
 
   async send(request: PayoutRequest): Promise<{ txHash: string }> {
     const key = payoutSendKey(request.withdrawalId);
+    try {
+      return await this.storeAndBroadcast(key, request);
+    } catch (error) {
+      const stored = (await sendsByKeys(this.deps.sql, this.deps.evm.chain, [key])).get(key);
+      if (!stored) throw error;
+      this.deps.log.warn({ key, err: error }, 'withdrawal payout stored, its broadcast failed: the checks broadcast it');
+      return { txHash: stored.attempts[stored.attempts.length - 1]!.txHash };
+    }
+  }
+
+  private async storeAndBroadcast(key: string, request: PayoutRequest): Promise<{ txHash: string }> {
     const { sender, chain } = this.deps.evm;
     const stored = (await sendsByKeys(this.deps.sql, chain, [key])).get(key);
     if (stored) {

@@ -1,7 +1,9 @@
 /**
  * What the withdrawal workflow needs from a hot wallet, whatever the chain. The contract that makes failover safe:
  * `send` stores the signed transaction under the withdrawal before broadcasting, returns the stored one when asked
- * again, and throws only when nothing was broadcast for this withdrawal by this provider.
+ * again, and throws only when nothing that could still go out was stored for this withdrawal. Once stored, a failed
+ * broadcast (a node down, an answer lost) still answers the stored transaction: it may be on its way, and `check`
+ * broadcasts it again, so the withdrawal waits for it instead of failing and being closed unpaid while it is paid.
  */
 
 export interface PayoutRequest {

@@ -1,9 +1,10 @@
 /**
  * An XRP hot wallet that pays withdrawals: autofill (sequence, fee, LastLedgerSequence), sign, store the signed blob,
  * submit, and read the validated result. Asked again for the same withdrawal it resubmits the stored blob: the
- * ledger applies one signed transaction at most once, and LastLedgerSequence bounds how long it can still apply.
+ * ledger applies one signed transaction at most once, and LastLedgerSequence bounds how long it can still apply. Once
+ * stored, only a malformed blob is a refusal: a submission that failed otherwise still answers the stored hash.
  */
-import { Wallet, type Payment } from 'xrpl';
+import { Wallet, type Client, type Payment } from 'xrpl';
 import { ProviderRefusedError, type PayoutCheck, type PayoutRequest, type WithdrawalProvider } from './provider.js';
 import type { Sql } from '../../platform/db/client.js';
 import { markPayout, payoutByKey, storePayout, type XrplPayout } from './xrpl-payouts-store.js';
@@ -43,34 +44,37 @@ export class XrplHotWallet implements WithdrawalProvider {
     const key = payoutKey(request.withdrawalId);
     const stored = (await payoutByKey(this.deps.sql, key)) ?? (await this.signAndStore(key, request));
     if (stored.status === 'rejected') throw new ProviderRefusedError(`the ledger refused the payout: ${stored.engineResult}`);
-    await this.submit(stored);
+    try {
+      await this.submit(stored);
+    } catch (error) {
+      if (error instanceof ProviderRefusedError) throw error;
+      // not relayed, or its answer lost: it may still apply until LastLedgerSequence, so the withdrawal waits for it
+      // (`check` submits it again) instead of failing and being closed unpaid while it applies
+      this.deps.log.warn({ payout: key, hash: stored.txHash, err: error }, 'XRP payout stored, its submission failed');
+    }
     return { txHash: stored.txHash };
   }
 
   async check(withdrawalId: string, txHash: string): Promise<PayoutCheck> {
     const client = await this.deps.xrpl.connected();
-    try {
-      const { result } = await client.request({ command: 'tx', transaction: txHash });
-      if (!result.validated) return { state: 'pending', confirmations: 0 };
-      const outcome = typeof result.meta === 'object' && result.meta ? result.meta.TransactionResult : undefined;
-      return outcome === TES_SUCCESS
+    const result = await ledgerResult(client, txHash);
+    if (result === 'unvalidated') return { state: 'pending', confirmations: 0 };
+    if (result !== 'missing')
+      return result === TES_SUCCESS
         ? { state: 'confirmed', confirmations: 1 }
-        : { state: 'failed', reason: `the ledger validated it as ${outcome}` };
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      // not in any ledger: once the validated ledger passed its LastLedgerSequence, it never will be; until then the
-      // same blob is relayed again, in case a server dropped it (a held sequence gap, a restart)
-      const payout = await payoutByKey(this.deps.sql, payoutKey(withdrawalId));
-      if (!payout) return { state: 'pending', confirmations: 0 };
-      if ((await client.getLedgerIndex()) > payout.lastLedgerSequence) {
-        return {
-          state: 'failed',
-          reason: `not validated by ledger ${payout.lastLedgerSequence} (LastLedgerSequence): it can no longer apply`,
-        };
-      }
-      await client.request({ command: 'submit', tx_blob: payout.txBlob });
-      return { state: 'pending', confirmations: 0 };
+        : { state: 'failed', reason: `the ledger validated it as ${result}` };
+    // not in any ledger: once the validated ledger passed its LastLedgerSequence, it never will be; until then the
+    // same blob is relayed again, in case a server dropped it (a held sequence gap, a restart)
+    const payout = await payoutByKey(this.deps.sql, payoutKey(withdrawalId));
+    if (!payout) return { state: 'pending', confirmations: 0 };
+    if (await canNoLongerApply(client, payout)) {
+      return {
+        state: 'failed',
+        reason: `not validated by ledger ${payout.lastLedgerSequence} (LastLedgerSequence): it can no longer apply`,
+      };
     }
+    await client.request({ command: 'submit', tx_blob: payout.txBlob });
+    return { state: 'pending', confirmations: 0 };
   }
 
   /**
@@ -132,10 +136,31 @@ export class XrplHotWallet implements WithdrawalProvider {
       await markPayout(this.deps.sql, payout.key, 'rejected', engineResult);
       throw new ProviderRefusedError(`the ledger refused the payout: ${engineResult} ${result.engine_result_message}`);
     }
-    if (engineResult.startsWith('tel')) throw new Error(`the server did not relay the payout yet: ${engineResult}`); // retried
+    if (engineResult.startsWith('tel')) throw new Error(`the server did not relay the payout yet: ${engineResult}`);
     await markPayout(this.deps.sql, payout.key, 'submitted', engineResult);
     this.deps.log.info({ payout: payout.key, hash: payout.txHash, engineResult }, 'XRP payout submitted');
   }
+}
+
+/**
+ * A payout's transaction as the ledger knows it: the result a validated ledger gave it, `unvalidated` (a server holds it,
+ * no validated ledger yet) or `missing` (no server knows it).
+ */
+export async function ledgerResult(client: Client, txHash: string): Promise<string | 'unvalidated' | 'missing'> {
+  try {
+    const { result } = await client.request({ command: 'tx', transaction: txHash });
+    if (!result.validated) return 'unvalidated';
+    const meta = typeof result.meta === 'object' && result.meta ? result.meta : undefined;
+    return meta?.TransactionResult ?? 'unknown';
+  } catch (error) {
+    if (isNotFound(error)) return 'missing';
+    throw error;
+  }
+}
+
+/** Whether a payout no validated ledger holds never can: the validated ledger passed its LastLedgerSequence. */
+export async function canNoLongerApply(client: Client, payout: XrplPayout): Promise<boolean> {
+  return (await client.getLedgerIndex()) > payout.lastLedgerSequence;
 }
 
 function isNotFound(error: unknown): boolean {

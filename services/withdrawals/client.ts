@@ -29,7 +29,7 @@ import {
   type WithdrawalWorkflow,
 } from '../../workflows/withdrawals/messages.js';
 import type { Logger } from '../../platform/log.js';
-import { ensurePaidBy, type PayoutEvidenceDeps } from './payout-evidence.js';
+import { ensurePaidBy, ensureUnpaid, type PayoutEvidenceDeps } from './payout-evidence.js';
 
 /** Operators' reads: the queues, one withdrawal's history, the counts waiting on them, volumes per day, providers. */
 export {
@@ -184,7 +184,8 @@ export function rejectWithdrawal(
 
 /**
  * An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases
- * it. Succeeded only with a transaction the withdrawal's chain shows paying it (payout-evidence.ts).
+ * it. Succeeded only with a transaction the withdrawal's chain shows paying it, failed only while its own payout can no
+ * longer pay it (payout-evidence.ts).
  */
 export async function closeWithdrawal(
   deps: WithdrawalDeps & PayoutEvidenceDeps,
@@ -193,7 +194,10 @@ export async function closeWithdrawal(
 ): Promise<WithdrawalStatus> {
   const withdrawal = await existingWithdrawal(deps.sql, id);
   // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
-  if (close.outcome === 'succeeded' && operatorMayClose(withdrawal.status)) await ensurePaidBy(deps, withdrawal, close.txHash);
+  if (operatorMayClose(withdrawal.status)) {
+    if (close.outcome === 'succeeded') await ensurePaidBy(deps, withdrawal, close.txHash);
+    else await ensureUnpaid(deps, withdrawal);
+  }
   const status = await updateWithdrawal(deps, id, closeWithdrawalUpdate, close);
   deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
   return status;

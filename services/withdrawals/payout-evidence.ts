@@ -1,5 +1,6 @@
 /**
- * An operator's close as succeeded posts the payout out of hot custody, so it must name a transaction that paid the
+ * An operator's close as failed releases the hold, so it is refused while the withdrawal's own payout can still pay it
+ * (`ensureUnpaid`). An operator's close as succeeded posts the payout out of hot custody, so it must name a transaction that paid the
  * withdrawal: the one cited (`tx_hash`), or else the withdrawal's own payout. It is read on the withdrawal's chain
  * (chains/withdrawals/payout-proof.ts): a reverted or dropped payout, one the chain does not show, one paying another
  * address or amount, one not sent by a wallet of hot custody, or one already recorded for another withdrawal is
@@ -12,6 +13,11 @@ import {
   type ExpectedPayout,
   type PayoutProof,
 } from '../../chains/withdrawals/payout-proof.js';
+import { payoutSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
+import { canNoLongerApply, ledgerResult, payoutKey } from '../../chains/withdrawals/xrpl-hot-wallet.js';
+import { payoutByKey } from '../../chains/withdrawals/xrpl-payouts-store.js';
+import { sendsUnderKey } from '../../chains/evm/sends-store.js';
+import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { CurrencyCatalog } from '../currencies/catalog.js';
@@ -37,6 +43,50 @@ export async function ensurePaidBy(deps: PayoutEvidenceDeps, w: Withdrawal, cite
   if (other) throw refused(ErrorCode.PayoutUnproven, `${txHash} is recorded for withdrawal ${other}`);
   const proof = await readProof(deps, w, txHash);
   if (!proof.paid) throw refused(ErrorCode.PayoutUnproven, `${txHash} ${proof.reason}`);
+}
+
+/**
+ * A close as failed releases the hold, so the withdrawal's own payout must be one that can no longer pay it: an EVM
+ * send not mined yet will be (its nonce must be used before any later send of its wallet, and its fees are raised until
+ * it is), one mined and successful paid it; an XRP payout not validated may apply until the validated ledger passes its
+ * LastLedgerSequence. Refused naming `outcome`: wait for the payout, or close as succeeded once it paid.
+ */
+export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDeps, w: Withdrawal): Promise<void> {
+  const refuse = (message: string, code: ErrorCode = ErrorCode.Conflict) =>
+    new DomainError(code, `outcome failed is refused: ${message}`, [{ path: 'outcome', message }]);
+  const network = (await currencies.get(w.currency))?.network;
+  if (network === 'evm') {
+    for (const send of await sendsUnderKey(sql, payoutSendKey(w.id))) {
+      const hash = send.minedHash ?? send.attempts[send.attempts.length - 1]!.txHash;
+      if (send.status === 'pending')
+        throw refuse(
+          `its payout ${hash} is not mined yet and can still be (the sender broadcasts it, raising its fees, until it is)`,
+        );
+      if (send.succeeded) throw refuse(`its payout ${hash} paid it: close it as succeeded`);
+    }
+    return;
+  }
+  if (network !== 'xrpl') return;
+  const payout = await payoutByKey(sql, payoutKey(w.id));
+  if (!payout || payout.status === 'rejected') return;
+  if (!chains.xrpl)
+    throw refuse(`its payout ${payout.txHash} cannot be checked: no xrpl node is configured here`, ErrorCode.Unavailable);
+  let result: Awaited<ReturnType<typeof ledgerResult>>;
+  let expired = false;
+  try {
+    const client = await chains.xrpl.connected();
+    result = await ledgerResult(client, payout.txHash);
+    if (result === 'missing') expired = await canNoLongerApply(client, payout);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw refuse(
+      `its payout ${payout.txHash} cannot be checked now: the xrpl node did not answer (${reason})`,
+      ErrorCode.Unavailable,
+    );
+  }
+  if (result === TES_SUCCESS) throw refuse(`its payout ${payout.txHash} paid it: close it as succeeded`);
+  if (result === 'unvalidated' || (result === 'missing' && !expired))
+    throw refuse(`its payout ${payout.txHash} may still apply, until ledger ${payout.lastLedgerSequence}`);
 }
 
 async function readProof({ sql, currencies, chains }: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<PayoutProof> {

@@ -180,6 +180,19 @@ describe('XRPL listener', () => {
         from: fake.firstLedger - 1_000,
         serverStartsAt: fake.firstLedger,
       });
+      // deposits in the gap cannot be read, and the account's history is recorded complete past it: operators are
+      // alerted (routed to Slack or Telegram), not only told in a log
+      const alerts = () => db.sql`
+        select kind, severity, user_id, body from notifications where key = ${`xrpl-history-gap:${far}:${fake.firstLedger - 1_000}`}`;
+      await expect.poll(async () => (await alerts()).length).toBe(1); // raised right after the log line
+      expect(await alerts()).toEqual([
+        {
+          kind: 'xrpl_history_out_of_reach',
+          severity: 'critical',
+          userId: null,
+          body: { account: far, from_ledger: fake.firstLedger - 1_000, server_starts_at: fake.firstLedger },
+        },
+      ]);
     } finally {
       await listening.stop();
       await unwatchAccount(db.sql, far);

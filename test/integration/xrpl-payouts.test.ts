@@ -59,17 +59,29 @@ describe('XRP hot wallet', () => {
     expect(fake.balanceOf(request.address)).toBe(25n * XRP);
   });
 
-  it('resubmits the stored transaction after a failed submission, and it applies once', async () => {
+  it('answers the stored transaction after a submission the server did not relay, and resubmits it until it applies, once', async () => {
     const request = payout(5n * XRP);
     fake.answerNextSubmitWith('telINSUF_FEE_P');
-    await expect(wallet.send(request)).rejects.toThrow(/did not relay/);
-    const stored = await payoutByKey(db.sql, payoutKey(request.withdrawalId));
-    expect(stored?.status).toBe('signed');
     const { txHash } = await wallet.send(request);
-    expect(txHash).toBe(stored!.txHash);
+    const stored = await payoutByKey(db.sql, payoutKey(request.withdrawalId));
+    expect(stored).toMatchObject({ txHash, status: 'signed' });
+    // the workflow waits on the ledger for it: the check submits the stored blob again
+    expect(await wallet.check(request.withdrawalId, txHash)).toEqual({ state: 'pending', confirmations: 0 });
     fake.closeLedger();
     expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({ state: 'confirmed' });
+    expect(await wallet.send(request)).toEqual({ txHash });
+    fake.closeLedger();
     expect(fake.balanceOf(request.address)).toBe(5n * XRP);
+  });
+
+  it('answers the stored transaction when the answer to its submission is lost: it may have applied, so it is awaited', async () => {
+    const request = payout(6n * XRP);
+    fake.loseAnswerToNextSubmit(); // applied, the connection dropped before the answer
+    const { txHash } = await wallet.send(request);
+    expect((await payoutByKey(db.sql, payoutKey(request.withdrawalId)))?.txHash).toBe(txHash);
+    fake.closeLedger();
+    expect(await wallet.check(request.withdrawalId, txHash)).toMatchObject({ state: 'confirmed' });
+    expect(fake.balanceOf(request.address)).toBe(6n * XRP);
   });
 
   it('refuses, storing nothing, when the balance above the reserve does not cover the payout', async () => {

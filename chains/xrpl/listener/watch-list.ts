@@ -5,7 +5,8 @@
 import type { Sql } from '../../../platform/db/client.js';
 import type { Logger } from '../../../platform/log.js';
 import { watchedAccounts } from '../../../services/xrpl-tracking/accounts-store.js';
-import { accountTxPage, HISTORY_OUT_OF_REACH, unreachableHistory } from '../account-tx.js';
+import { accountTxPage, unreachableHistory } from '../account-tx.js';
+import { reportHistoryGap } from '../../../services/xrpl-tracking/history-gap.js';
 import { CoalescingRunner } from '../../../platform/coalescing-runner.js';
 import type { Session } from './session.js';
 import type { PaymentWriter } from './writer.js';
@@ -94,7 +95,7 @@ export class WatchList {
       });
       for (const problem of page.malformed) log.error({ account: address, problem }, 'unreadable XRPL transaction skipped');
       const missing = marker === undefined ? unreachableHistory(fromLedger, page) : null;
-      if (missing) log.error({ account: address, ...missing }, HISTORY_OUT_OF_REACH);
+      if (missing) await reportHistoryGap(this.options.sql, log, address, missing);
       writer.add(page.payments);
       payments += page.payments.length;
       marker = page.marker;

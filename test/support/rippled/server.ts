@@ -78,6 +78,8 @@ export class FakeRippled {
   private submitted: LedgerTransaction[] = [];
   /** What submit answers next, instead of applying (a test of a server that refuses). */
   private nextSubmitResult: string | null = null;
+  /** Whether the next submit is applied with its answer lost (the connection drops before it is sent). */
+  private loseNextSubmitAnswer = false;
   private readonly byAccount = new Map<string, StoredTransaction[]>();
   private readonly sessions = new Set<Session>();
   private refusing = false;
@@ -137,6 +139,11 @@ export class FakeRippled {
   /** The next submit is answered with this engine result and not applied. */
   answerNextSubmitWith(engineResult: string): void {
     this.nextSubmitResult = engineResult;
+  }
+
+  /** The next submit is applied as usual, but the connection drops before its answer goes out (a network failure). */
+  loseAnswerToNextSubmit(): void {
+    this.loseNextSubmitAnswer = true;
   }
 
   /** Closes (and validates) the next ledger with these transactions and everything submitted, publishing it. */
@@ -220,7 +227,13 @@ export class FakeRippled {
         ...(request.api_version === undefined ? {} : { api_version: request.api_version }),
       };
       try {
-        socket.send(JSON.stringify({ ...base, status: 'success', result: this.answer(session, command, request) }));
+        const result = this.answer(session, command, request);
+        if (command === 'submit' && this.loseNextSubmitAnswer) {
+          this.loseNextSubmitAnswer = false;
+          socket.terminate();
+          return;
+        }
+        socket.send(JSON.stringify({ ...base, status: 'success', result }));
       } catch (error) {
         if (!(error instanceof RippledError)) throw error;
         socket.send(JSON.stringify({ ...base, status: 'error', error: error.error, error_message: error.message, request }));

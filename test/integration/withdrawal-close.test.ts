@@ -1,0 +1,160 @@
+/**
+ * An operator's close of a withdrawal as failed releases its hold, so it is refused (409 naming `outcome`, the workflow
+ * not asked) while the withdrawal's own payout can still pay it: an EVM send not mined yet (the sender raises its fees
+ * until it is), one mined and successful, an XRP payout not validated before its LastLedgerSequence, or validated.
+ */
+import type { Client } from '@temporalio/client';
+import pino from 'pino';
+import { Wallet } from 'xrpl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertAttempts, insertSends, recordInclusion } from '../../chains/evm/sends-store.js';
+import { payoutSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
+import { XrplHotWallet } from '../../chains/withdrawals/xrpl-hot-wallet.js';
+import { XrplConnection } from '../../chains/xrpl/connection.js';
+import { DomainError } from '../../domain/errors.js';
+import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { insertUser } from '../../services/users-auth/users-store.js';
+import { closeWithdrawal } from '../../services/withdrawals/client.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { randomAddress } from '../support/rippled/payments.js';
+import { FakeRippled } from '../support/rippled/server.js';
+
+const XRP = 1_000_000n;
+const log = pino({ level: 'silent' });
+let db: TestDatabase;
+let fake: FakeRippled;
+let xrpl: XrplConnection;
+let hotWallet: XrplHotWallet;
+let userId: string;
+/** The closes that reached the withdrawal's workflow (which would release the hold). */
+const asked: string[] = [];
+
+beforeAll(async () => {
+  [db, fake] = await Promise.all([createTestDatabase(), FakeRippled.start()]);
+  xrpl = new XrplConnection(fake.url, log);
+  hotWallet = new XrplHotWallet('xrpl-hot', Wallet.generate().seed!, { sql: db.sql, xrpl, log });
+  fake.fund(hotWallet.address, 100n * XRP);
+  userId = (await insertUser(db.sql, { email: 'close@example.com', passwordHash: 'x', role: 'user' }))!.id;
+});
+afterAll(async () => {
+  await xrpl?.close();
+  await fake?.close();
+  await db?.drop();
+});
+
+/** The withdrawal's workflow as the close reaches it: it takes the close (releasing the hold). */
+const workflows = {
+  workflow: {
+    getHandle: (workflowId: string) => ({
+      executeUpdate: async () => {
+        asked.push(workflowId);
+        return 'closed';
+      },
+    }),
+  },
+} as unknown as Client;
+
+const closeAsFailed = (id: string) =>
+  closeWithdrawal(
+    {
+      sql: db.sql,
+      log,
+      temporal: { client: workflows, taskQueue: 'unused' },
+      timings: { confirmTtlMs: 1, approvalTtlMs: 1, pollIntervalMs: 1 },
+      currencies: new CurrencyCatalog(db.sql),
+      chains: { evm: null, xrpl },
+    },
+    id,
+    { operatorId: 'op-1', outcome: 'failed', note: 'gave up on it' },
+  );
+
+async function withdrawal(currency: 'ETH' | 'XRP', status: string, address: string): Promise<string> {
+  const [row] = await db.sql`
+    insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, status, approval_required, counters)
+    values (${userId}, ${`close-${asked.length}-${Math.random()}`}, ${currency}, 1000, 10, ${address}, ${status}, false, '[]')
+    returning id`;
+  return row!.id as string;
+}
+
+/** The EVM payout stored for a withdrawal, as the hot wallet's sender stores it (signed, before broadcast). */
+async function storedEvmPayout(id: string, nonce: bigint): Promise<{ sendId: string; txHash: string }> {
+  const txHash = `0x${nonce.toString(16).padStart(64, 'a')}`;
+  return db.sql.begin(async (tx) => {
+    const sends = await insertSends(tx, [
+      {
+        chain: 'evm-31337',
+        key: payoutSendKey(id),
+        purpose: 'withdrawal',
+        from: '0x00000000000000000000000000000000000000a1',
+        to: '0x00000000000000000000000000000000000000b2',
+        value: 1000n,
+        data: '0x',
+        nonce,
+        gasLimit: 21_000n,
+        notify: [],
+      },
+    ]);
+    const sendId = sends.get(payoutSendKey(id))!.id;
+    await insertAttempts(tx, [{ sendId, attempt: 1, txHash, raw: '0x02', maxFeePerGas: 2n, maxPriorityFeePerGas: 1n }]);
+    return { sendId, txHash };
+  });
+}
+
+const mined = (txHash: string, succeeded: boolean) => ({
+  hash: txHash,
+  blockNumber: 10n,
+  blockHash: `0x${'b'.repeat(64)}`,
+  succeeded,
+  gasUsed: 21_000n,
+  effectiveGasPrice: 1n,
+});
+
+async function refusal(id: string): Promise<DomainError> {
+  const error = await closeAsFailed(id).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
+}
+
+describe("an operator's close as failed", () => {
+  it('is refused while an EVM payout is not mined, or mined and successful; taken once it reverted', async () => {
+    const pending = await withdrawal('ETH', 'broadcast', '0x00000000000000000000000000000000000000b2');
+    const { sendId, txHash } = await storedEvmPayout(pending, 1n);
+    const notMined = await refusal(pending);
+    expect(notMined).toMatchObject({ code: 'conflict', issues: [{ path: 'outcome', message: expect.stringContaining(txHash) }] });
+    expect(notMined.message).toMatch(/not mined yet/);
+
+    await recordInclusion(db.sql, sendId, mined(txHash, true), true);
+    expect((await refusal(pending)).message).toMatch(/paid it: close it as succeeded/);
+    expect(asked).toEqual([]);
+
+    const reverted = await withdrawal('ETH', 'failed_awaiting_operator', '0x00000000000000000000000000000000000000b2');
+    const second = await storedEvmPayout(reverted, 2n);
+    await recordInclusion(db.sql, second.sendId, mined(second.txHash, false), true);
+    expect(await closeAsFailed(reverted)).toBe('closed');
+    // nothing stored for it (every provider refused): nothing can pay it
+    const unsent = await withdrawal('ETH', 'failed_awaiting_operator', '0x00000000000000000000000000000000000000b2');
+    expect(await closeAsFailed(unsent)).toBe('closed');
+    expect(asked).toEqual([`withdrawal:${reverted}`, `withdrawal:${unsent}`]);
+  });
+
+  it('is refused while an XRP payout may still apply, or applied; taken once past its LastLedgerSequence', async () => {
+    const address = randomAddress();
+    const applied = await withdrawal('XRP', 'broadcast', address);
+    fake.answerNextSubmitWith('telINSUF_FEE_P'); // signed and stored, not relayed: the blob may still apply
+    await hotWallet.send({ withdrawalId: applied, currency: 'XRP', amount: 1000n, address, destinationTag: null });
+    expect((await refusal(applied)).message).toMatch(/may still apply, until ledger/);
+    // asked again, the hot wallet submits the same blob: it applies
+    await hotWallet.send({ withdrawalId: applied, currency: 'XRP', amount: 1000n, address, destinationTag: null });
+    fake.closeLedger();
+    expect((await refusal(applied)).message).toMatch(/paid it: close it as succeeded/);
+
+    const expired = await withdrawal('XRP', 'broadcast', address);
+    fake.answerNextSubmitWith('terQUEUED'); // taken for later, then never applied
+    await hotWallet.send({ withdrawalId: expired, currency: 'XRP', amount: 1000n, address, destinationTag: null });
+    expect((await refusal(expired)).message).toMatch(/may still apply/);
+    for (let i = 0; i < 25; i++) fake.closeLedger();
+    const before = asked.length;
+    expect(await closeAsFailed(expired)).toBe('closed');
+    expect(asked.slice(before)).toEqual([`withdrawal:${expired}`]);
+  });
+});

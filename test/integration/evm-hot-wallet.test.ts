@@ -8,7 +8,6 @@ import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createWithdrawalActivities } from '../../activities/withdrawals/activities.js';
 import type { EvmContext } from '../../chains/evm/context.js';
 import { EvmSender } from '../../chains/evm/sender.js';
 import { sendsByKeys } from '../../chains/evm/sends-store.js';
@@ -17,11 +16,11 @@ import { EvmHotWallet, payoutSendKey } from '../../chains/withdrawals/evm-hot-wa
 import type { PayoutCheck } from '../../chains/withdrawals/provider.js';
 import type { AnvilChain } from '../../platform/embedded/anvil.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
-import { LedgerWriter } from '../../services/ledger/writer.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually, setBalance } from '../support/evm.js';
 import { startOwnAnvil } from '../support/own-anvil.js';
+import { withdrawalActivities } from '../support/withdrawal-activities.js';
 
 const CHAIN = 'evm-31337';
 
@@ -99,15 +98,7 @@ describe('EVM hot wallet', () => {
       insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, status, approval_required, counters)
       values (${user!.id}, 'refused', 'ETH', 2000, 10, ${to}, 'queued', false, '[]') returning id`;
     const id = row!.id as string;
-    const activities = createWithdrawalActivities({
-      sql: db.sql,
-      ledger: new LedgerWriter(db.sql),
-      mailer: null,
-      telegram: null,
-      withdrawalProviders: new Map([[wallet.id, wallet]]),
-      keys: { withdrawalCodes: Buffer.alloc(32), totp: Buffer.alloc(32) },
-      log,
-    });
+    const activities = withdrawalActivities(db.sql, { withdrawalProviders: new Map([[wallet.id, wallet]]) });
     node.unreachable = true;
     const { txHash } = await activities.sendWithdrawal({ id, providerId: wallet.id });
     await activities.recordWithdrawalStatus({ id, status: 'broadcast', providerId: wallet.id, txHash });

@@ -58,6 +58,17 @@ export function bettingRefusal(event: BookState, now: Date): DomainError | null 
 }
 
 /**
+ * Why this user may not bet on this event, or null: the line provider who runs an event sets its result, so a bet of
+ * theirs on it would be a bet on an outcome they decide (paid from the house).
+ */
+export function bettorRefusal(event: { createdBy: string }, bettorId: string): DomainError | null {
+  if (event.createdBy !== bettorId) return null;
+  return new DomainError(ErrorCode.Forbidden, 'the line provider who runs an event cannot bet on it', [
+    { path: 'event_id', message: 'is an event you run' },
+  ]);
+}
+
+/**
  * The coefficient may change only while the book is open, and not by the request that sets the result (which closes
  * it: the event keeps the last coefficient offered); bets keep the coefficient they were placed at.
  */

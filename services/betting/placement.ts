@@ -3,7 +3,7 @@
  * together share that transaction (group commit), so the house account and a busy event row are locked once per
  * batch instead of once per bet.
  */
-import { bettingRefusal, type EventState } from '../../domain/betting/events.js';
+import { bettingRefusal, bettorRefusal, type EventState } from '../../domain/betting/events.js';
 import { BET_TERMS, stakeHoldGroup, type BetTerms } from '../../domain/betting/bets.js';
 import { ErrorCode, type FieldIssue } from '../../domain/errors.js';
 import { repeatConflict } from '../../domain/idempotency-keys.js';
@@ -106,6 +106,7 @@ interface LockedEvent {
   deadline: Date;
   bookClosedAt: Date | null;
   coefficient: number;
+  createdBy: string;
 }
 
 const idempotencyId = (r: { userId: string; idempotencyKey: string }) => `${r.userId}\n${r.idempotencyKey}`;
@@ -134,7 +135,7 @@ function replayOrConflict(request: BetRequest, bet: Bet): PlacementOutcome {
 async function readForBets(tx: Tx, requests: BetRequest[], holds: TransferGroup[], began: Promise<unknown>) {
   const ours = Promise.all([
     tx`
-      select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient
+      select e.id, e.state, e.deadline, e.book_closed_at, e.coefficient, e.created_by
       from unnest(${tx.array([...new Set(requests.map((r) => r.eventId))])}::bigint[]) as k(id) join bet_events e on e.id = k.id
       order by e.id for share of e`,
     tx`select clock_timestamp() as now, ${drawnIds(tx, requests.length)} as ids`,
@@ -189,8 +190,10 @@ async function placeBets(
     else {
       firstInBatch.set(id, i);
       const event = events.get(request.eventId);
-      const refusal = event ? bettingRefusal(event, now) : { code: ErrorCode.NotFound, message: 'no such event' };
-      if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message } };
+      const refusal = event
+        ? (bettingRefusal(event, now) ?? bettorRefusal(event, request.userId))
+        : { code: ErrorCode.NotFound, message: 'no such event', issues: undefined };
+      if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message, issues: refusal.issues } };
       else accepted.push(i);
     }
   });

@@ -232,6 +232,26 @@ describe('placing bets', () => {
     expect(await available(userId)).toMatchObject({ pending: 0n, available: 1_000n });
   });
 
+  it('refuses a bet by the line provider who runs the event, naming event_id, and holds nothing', async () => {
+    const runner = await fundedUser(1_000n);
+    const deadline = new Date(Date.now() + 3_600_000);
+    const own = await insertBetEvent(db.sql, {
+      title: 'own',
+      coefficient: 185n,
+      deadline,
+      createdBy: runner,
+      idempotencyKey: null,
+    });
+    const other = await newEvent();
+    const [onOwn, onOther] = await Promise.all([
+      placer.place(bet(runner, own.event.id, 10n, 'own1')),
+      placer.place(bet(runner, other, 10n, 'other1')),
+    ]);
+    expect(onOwn).toMatchObject({ ok: false, error: { code: 'forbidden', issues: [{ path: 'event_id' }] } });
+    expect(onOther.ok).toBe(true);
+    expect(await available(runner)).toMatchObject({ pending: 10n, available: 990n });
+  });
+
   it("keeps a bet's coefficient when the event's changes later", async () => {
     const eventId = await newEvent(150n);
     const userId = await fundedUser(1_000n);

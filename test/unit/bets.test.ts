@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bettingRefusal,
+  bettorRefusal,
   coefficientChangeRefusal,
   deadlineProblem,
   MAX_BETTING_SECONDS,
@@ -143,6 +144,11 @@ describe('event deadlines and states', () => {
     expect(bettingRefusal(open, deadline)).toMatchObject({ code: 'event_closed' });
     expect(bettingRefusal({ ...open, bookClosedAt: new Date(0) }, new Date(0))).toMatchObject({ code: 'event_closed' });
     expect(bettingRefusal({ ...open, state: 'finished_win' }, new Date(0))).toMatchObject({ code: 'event_not_open' });
+    expect(bettorRefusal({ createdBy: 'provider' }, 'bettor')).toBeNull();
+    expect(bettorRefusal({ createdBy: 'provider' }, 'provider')).toMatchObject({
+      code: 'forbidden',
+      issues: [{ path: 'event_id' }],
+    });
     expect(coefficientChangeRefusal(open, new Date(0))).toBeNull();
     expect(coefficientChangeRefusal(open, deadline)).toMatchObject({
       code: 'event_closed',

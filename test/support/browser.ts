@@ -9,14 +9,22 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-/** Installs Debian's chromium when it is missing (needs root, as CI runs). */
+/**
+ * Installs Debian's chromium when it is missing (needs root, as CI runs). Test files run in parallel, so two may
+ * install at once on a fresh machine: the second waits for apt's lock (it failed at once without the timeout), then
+ * finds it installed.
+ */
 export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
   const apt = (...args: string[]) =>
-    execFileSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   try {
     apt('install', '-y', 'chromium');
   } catch {
+    if (existsSync(CHROMIUM)) return CHROMIUM;
     apt('update');
     apt('install', '-y', 'chromium');
   }

@@ -113,11 +113,12 @@ export async function sendsByKeys(db: Db, chain: string, keys: string[]): Promis
 }
 
 /**
- * The sends stored under `key` on any chain: a withdrawal's payout, for an operator's close (rare: the key alone, with
- * no index of its own, since a withdrawal whose providers all failed names no chain).
+ * The sends stored under `key` on any of `chains`: a withdrawal's payout, for an operator's close (a withdrawal whose
+ * providers all failed names no chain, so every chain configured is looked on, each through the (chain, key) index).
  */
-export async function sendsUnderKey(db: Db, key: string): Promise<Send[]> {
-  return withAttempts(db, await db`select * from evm_sends where key = ${key}`);
+export async function sendsUnderKey(db: Db, chains: string[], key: string): Promise<Send[]> {
+  if (chains.length === 0) return [];
+  return withAttempts(db, await db`select * from evm_sends where chain = any(${db.array(chains)}::text[]) and key = ${key}`);
 }
 
 export async function sendById(db: Db, id: string): Promise<Send | null> {

@@ -17,6 +17,7 @@ import { payoutSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
 import { canNoLongerApply, ledgerResult, payoutKey } from '../../chains/withdrawals/xrpl-hot-wallet.js';
 import { payoutByKey } from '../../chains/withdrawals/xrpl-payouts-store.js';
 import { sendsUnderKey } from '../../chains/evm/sends-store.js';
+import { detectChain } from '../../chains/evm/provider.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Db } from '../../platform/db/client.js';
@@ -56,7 +57,14 @@ export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDe
     new DomainError(code, `outcome failed is refused: ${message}`, [{ path: 'outcome', message }]);
   const network = (await currencies.get(w.currency))?.network;
   if (network === 'evm') {
-    for (const send of await sendsUnderKey(sql, payoutSendKey(w.id))) {
+    let evmChains: string[];
+    try {
+      evmChains = await configuredEvmChains(chains);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw refuse(`its payout cannot be checked now: the evm node did not answer (${reason})`, ErrorCode.Unavailable);
+    }
+    for (const send of await sendsUnderKey(sql, evmChains, payoutSendKey(w.id))) {
       const hash = send.minedHash ?? send.attempts[send.attempts.length - 1]!.txHash;
       if (send.status === 'pending')
         throw refuse(
@@ -87,6 +95,11 @@ export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDe
   if (result === TES_SUCCESS) throw refuse(`its payout ${payout.txHash} paid it: close it as succeeded`);
   if (result === 'unvalidated' || (result === 'missing' && !expired))
     throw refuse(`its payout ${payout.txHash} may still apply, until ledger ${payout.lastLedgerSequence}`);
+}
+
+/** The EVM chains payouts are sent on here: the node's, or none where no EVM node is configured (nothing was sent). */
+async function configuredEvmChains({ evm }: ChainReaders): Promise<string[]> {
+  return evm ? [(await detectChain(evm)).chain] : [];
 }
 
 async function readProof({ sql, currencies, chains }: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<PayoutProof> {

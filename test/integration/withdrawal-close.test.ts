@@ -4,6 +4,7 @@
  * until it is), one mined and successful, an XRP payout not validated before its LastLedgerSequence, or validated.
  */
 import type { Client } from '@temporalio/client';
+import type { JsonRpcProvider } from 'ethers';
 import pino from 'pino';
 import { Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,9 @@ const workflows = {
   },
 } as unknown as Client;
 
+/** The EVM node configured here, as the close asks it: on chain 31337. */
+const evmNode = { send: async (method: string) => (method === 'eth_chainId' ? '0x7a69' : null) } as unknown as JsonRpcProvider;
+
 const closeAsFailed = (id: string) =>
   closeWithdrawal(
     {
@@ -62,7 +66,7 @@ const closeAsFailed = (id: string) =>
       temporal: { client: workflows, taskQueue: 'unused' },
       timings: { confirmTtlMs: 1, approvalTtlMs: 1, pollIntervalMs: 1 },
       currencies: new CurrencyCatalog(db.sql),
-      chains: { evm: null, xrpl },
+      chains: { evm: evmNode, xrpl },
     },
     id,
     { operatorId: 'op-1', outcome: 'failed', note: 'gave up on it' },
@@ -77,12 +81,12 @@ async function withdrawal(currency: 'ETH' | 'XRP', status: string, address: stri
 }
 
 /** The EVM payout stored for a withdrawal, as the hot wallet's sender stores it (signed, before broadcast). */
-async function storedEvmPayout(id: string, nonce: bigint): Promise<{ sendId: string; txHash: string }> {
+async function storedEvmPayout(id: string, nonce: bigint, chain = 'evm-31337'): Promise<{ sendId: string; txHash: string }> {
   const txHash = `0x${nonce.toString(16).padStart(64, 'a')}`;
   return db.sql.begin(async (tx) => {
     const sends = await insertSends(tx, [
       {
-        chain: 'evm-31337',
+        chain,
         key: payoutSendKey(id),
         purpose: 'withdrawal',
         from: '0x00000000000000000000000000000000000000a1',
@@ -135,6 +139,14 @@ describe("an operator's close as failed", () => {
     const unsent = await withdrawal('ETH', 'failed_awaiting_operator', '0x00000000000000000000000000000000000000b2');
     expect(await closeAsFailed(unsent)).toBe('closed');
     expect(asked).toEqual([`withdrawal:${reverted}`, `withdrawal:${unsent}`]);
+  });
+
+  it('looks for the EVM payout on the configured chain only: a send under the same key on another chain is not its', async () => {
+    const elsewhere = await withdrawal('ETH', 'failed_awaiting_operator', '0x00000000000000000000000000000000000000b2');
+    await storedEvmPayout(elsewhere, 3n, 'evm-1');
+    const before = asked.length;
+    expect(await closeAsFailed(elsewhere)).toBe('closed');
+    expect(asked.slice(before)).toEqual([`withdrawal:${elsewhere}`]);
   });
 
   it('is refused while an XRP payout may still apply, or applied; taken once past its LastLedgerSequence', async () => {

@@ -254,9 +254,17 @@ export async function updateSweeps(db: Db, updates: Array<{ id: string; changes:
   return new Map(updated.map((r) => [String(r.id), toSweep(r)]));
 }
 
-/** Records why a try of the sweep failed, or (null) clears it once a try succeeded; operators see it. */
-export async function noteSweepError(db: Db, id: string, error: string | null): Promise<void> {
-  await db`update evm_sweeps set last_error = ${error} where id = ${id} and last_error is distinct from ${error}`;
+/** Records why a try of the sweep failed (operators see it); answers how many tries in a row have, since when. */
+export async function noteSweepError(db: Db, id: string, error: string): Promise<{ tries: number; since: Date }> {
+  const [row] = await db`
+    update evm_sweeps set last_error = ${error}, failed_tries = failed_tries + 1, failing_since = coalesce(failing_since, now())
+    where id = ${id} returning failed_tries, failing_since`;
+  return { tries: row!.failedTries as number, since: row!.failingSince as Date };
+}
+
+/** Clears the sweep's failure once a try succeeded. */
+export async function clearSweepError(db: Db, id: string): Promise<void> {
+  await db`update evm_sweeps set last_error = null, failed_tries = 0, failing_since = null where id = ${id}`;
 }
 
 /** Marks the deposits a confirmed sweep collected: they no longer count as the wallet's uncollected holdings. */

@@ -22,7 +22,7 @@ import { eachLimited } from '../../../platform/each-limited.js';
 import type { TemporalTarget } from '../../../platform/temporal/target.js';
 import { wakeGasKeeper } from '../../../services/collection/client.js';
 import {
-  noteSweepError,
+  clearSweepError,
   openSweepsOfChain,
   walletsWithUnsweptDeposits,
   type Sweep,
@@ -36,6 +36,7 @@ import { awaitedFundingKey, fundingMinedBy, gasFundingState } from './gas-fundin
 import { planSweeps } from './plan.js';
 import { batchedSweepReads } from './reads.js';
 import { batchedSweepWrites } from './writes.js';
+import { noteSweepFailure } from './failing.js';
 import { recordSweeps } from './record.js';
 import { HEAD_POLL_MS, holdSweep, releaseOnFunded, sendSweep } from './send.js';
 import { TickTimeline } from './tick-timeline.js';
@@ -239,7 +240,7 @@ export async function sweepTick(
   const failed = (sweep: Sweep, error: unknown) => {
     const transient = !(error instanceof ApplicationFailure && error.nonRetryable);
     problems.push({ sweepId: sweep.id, address: sweep.address, currency: sweep.currency, error: messageOf(error), transient });
-    return noteSweepError(sql, sweep.id, messageOf(error));
+    return noteSweepFailure(sql, sweep, messageOf(error), transient);
   };
   const lane = async (address: string) => {
     timeline.mark('lane');
@@ -266,7 +267,7 @@ export async function sweepTick(
         }
         counts[outcome]++;
         if (outcome === 'sent' || outcome === 'recorded') timeline.mark(outcome);
-        if (sweep.lastError) await noteSweepError(sql, sweep.id, null);
+        if (sweep.lastError) await clearSweepError(sql, sweep.id);
         return outcome;
       } catch (error) {
         await failed(sweep, error);

@@ -2,7 +2,8 @@
  * The gas keeper's one activity, run on its timer and whenever a request arrives: reconcile its transactions
  * (record what was mined, resubmit with higher fees what waited too long), read its balance, and send the fundings
  * it can pay for (sweeps waiting for gas, requests queued by Update, then wallets whose token deposits are confirming:
- * early fundings) in one batch with consecutive nonces.
+ * early fundings) in one batch with consecutive nonces; above its minimum balance but short of what sweeps wait for, it
+ * alerts operators (gas-keeper-shortfall.ts).
  */
 import { heartbeat } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
@@ -25,6 +26,7 @@ import { quoteFees, type FeeQuote } from '../../chains/evm/provider.js';
 import { nativeCurrencyOf } from '../../domain/currencies.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
+import { alertKeeperShortfall } from './gas-keeper-shortfall.js';
 import type { FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
 
 export type { GasKeeperSettings };
@@ -144,8 +146,9 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
       const { toSend, alreadySent } = await withWaitingSweeps(input.queue, fees);
       const queued = new Set(input.queue.map((r) => r.requestId));
       const isEarly = (r: FundingRequest) => r.requestId.startsWith(earlyFundingPrefix(evm.chain));
+      const costOf = (request: FundingRequest) => BigInt(request.amount) + NATIVE_TRANSFER_GAS * fees.maxFeePerGas;
       for (const request of toSend) {
-        const cost = BigInt(request.amount) + NATIVE_TRANSFER_GAS * fees.maxFeePerGas;
+        const cost = costOf(request);
         if (cost > available) continue;
         affordable.push(request);
         available -= cost;
@@ -168,6 +171,17 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
           'gas funding sent',
         );
       }
+      const low = balance < BigInt(evm.gasKeeperSettings.minBalance);
+      const waiting = toSend.filter((r) => !affordable.includes(r) && !queued.has(r.requestId) && !isEarly(r));
+      if (!low && committedBefore === 0n) {
+        await alertKeeperShortfall(deps.sql, {
+          chain: evm.chain,
+          address,
+          available,
+          unpaid: waiting.map((request) => ({ request, cost: costOf(request) })),
+          native: nativeCurrencyOf(currencies, 'evm'),
+        });
+      }
       const committed = await committedByOpenSends(deps.sql, evm.chain, address);
       return {
         address,
@@ -176,9 +190,9 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
         committed: committed.toString(),
         checkedAt: new Date().toISOString(),
         openSends: open.length + affordable.length,
-        low: balance < BigInt(evm.gasKeeperSettings.minBalance),
+        low,
         sent: [...alreadySent, ...affordable.map((r) => r.requestId)],
-        waiting: toSend.filter((r) => !affordable.includes(r) && !queued.has(r.requestId) && !isEarly(r)),
+        waiting,
         settings: evm.gasKeeperSettings,
       };
     },

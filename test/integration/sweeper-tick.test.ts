@@ -379,6 +379,57 @@ describe("a wallet's sweeps, one in flight at a time", () => {
   });
 });
 
+describe('the gas keeper above its minimum balance', () => {
+  it('alerts once when it cannot pay the gas a token sweep waits for, and again for a later shortfall', async () => {
+    // only this test's sweeps wait for gas (the earlier tests' are done with)
+    await db.sql`update evm_sweeps set status = 'cancelled' where status = 'funding'`;
+    const keeper = Wallet.createRandom();
+    await setBalance(provider, keeper.address, parseEther('0.005'));
+    const { gasKeeperTick } = createGasKeeperActivities({
+      ...base,
+      evm: { ...evm, gasKeeper: signers.keySigner(keeper.privateKey) },
+    });
+    const tick = (): Promise<GasKeeperReport> => new MockActivityEnvironment().run(gasKeeperTick, { chain: CHAIN, queue: [] });
+    const alerts = () => db.sql`select key, severity, body from notifications where kind = 'gas_keeper_short' order by id`;
+
+    const first = await tokenSweep((await depositWallet()).address, 'funding', parseEther('0.01'));
+    const report = await tick();
+    expect(report).toMatchObject({
+      low: false,
+      sent: [],
+      waiting: [expect.objectContaining({ amount: parseEther('0.01').toString() })],
+    });
+    await tick();
+    expect(await alerts()).toEqual([
+      {
+        key: `gas-keeper:${CHAIN}:short:sweep:${CHAIN}:${first}:funding`,
+        severity: 'critical',
+        body: expect.objectContaining({
+          address: keeper.address.toLowerCase(),
+          sweeps: 1,
+          gas_currency: 'ETH',
+          owed: expect.stringMatching(/^0\.01\d{16}$/),
+        }),
+      },
+    ]);
+
+    // topped up, it pays; short again later, for another sweep: a new shortfall, a new alert
+    await setBalance(provider, keeper.address, parseEther('1'));
+    expect((await tick()).sent).toEqual([`sweep:${CHAIN}:${first}:funding`]);
+    await recordHead();
+    await evm.sender.stateOf(`sweep:${CHAIN}:${first}:funding`); // mined (anvil mines each transaction), as the listener records
+    await db.sql`update evm_sweeps set status = 'cancelled' where id = ${first}`;
+    await setBalance(provider, keeper.address, parseEther('0.005'));
+    const second = await tokenSweep((await depositWallet()).address, 'funding', parseEther('0.01'));
+    await tick();
+    expect((await alerts()).map((a) => a.key)).toEqual([
+      `gas-keeper:${CHAIN}:short:sweep:${CHAIN}:${first}:funding`,
+      `gas-keeper:${CHAIN}:short:sweep:${CHAIN}:${second}:funding`,
+    ]);
+    await db.sql`update evm_sweeps set status = 'cancelled' where id = ${second}`;
+  });
+});
+
 describe('the sweeper tick', () => {
   it('sweeps a wallet credited while the tick runs in that tick', async () => {
     // the tick's one lane waits for a token sweep's funding, sent and not mined: the tick runs about 4 s

@@ -47,8 +47,24 @@ export function createReportActivities(deps: ReportActivityDeps) {
       return { rows: written.rows };
     },
 
+    /**
+     * Marks the report failed and alerts operators, once (keyed by the report): a scheduled report failed only in the
+     * log and its row before, and nobody asked for it to see that.
+     */
     async markReportFailed({ id, error }: { id: string; error: string }): Promise<void> {
-      await markReportFailed(deps.sql, id, error);
+      const report = await load(id);
+      const { from, to } = report.period;
+      await deps.sql.begin(async (tx) => {
+        await markReportFailed(tx, id, error);
+        await raiseAlert(tx, {
+          eventId: `report:${id}:failed`,
+          type: 'other',
+          kind: 'report_failed',
+          severity: 'warning',
+          title: `Report ${report.type} ${from.slice(0, 10)} to ${to.slice(0, 10)} failed: ${error}`,
+          data: { report_id: id, type: report.type, schedule_id: report.scheduleId, from, to, error },
+        });
+      });
       deps.log.error({ report: id, error }, 'report failed');
     },
 

@@ -81,6 +81,12 @@ export const CHANGE_IDS = [
   'market-continues-as-new-bounded',
   'bet-event-continues-as-new-bounded',
   'broadcast-continues-as-new-bounded',
+  /**
+   * A reconciliation or ledger audit run that fails (an activity given up) raises a critical alert naming the run
+   * before it fails (workflows/failed-run-alert.ts): it failed only in its workflow's state and the log before.
+   */
+  'reconciliation-failure-alerted',
+  'ledger-audit-failure-alerted',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

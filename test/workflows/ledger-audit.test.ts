@@ -1,6 +1,8 @@
 /** The ledger audit workflow on the time-skipping server, with its real activities against a test database. */
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -12,7 +14,8 @@ import { ORDER_ESCROW } from '../../domain/exchange/settlement.js';
 import { ledgerAuditWorkflow } from '../../workflows/audit/workflow.js';
 import { ledgerAuditStatusQuery } from '../../workflows/audit/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import type { NewNotification } from '../../services/notifications/store.js';
+import { recordHistory, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
@@ -44,6 +47,46 @@ async function runAudit(workflowId: string) {
 }
 
 describe('ledgerAuditWorkflow', () => {
+  it('alerts operators once, naming the run, when a run fails; and still fails', async () => {
+    const alerts: NewNotification[] = [];
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'audit-failing-test',
+      workflowBundle: workflowBundle(),
+      activities: {
+        ...createAuditActivities({ sql: db.sql, log: pino({ level: 'silent' }) }),
+        recomputeLedger: async () => {
+          throw ApplicationFailure.nonRetryable('canceling statement due to statement timeout');
+        },
+        recordNotification: async (n: NewNotification) => void alerts.push(n),
+      },
+    });
+    const { error, runId } = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(ledgerAuditWorkflow, {
+        taskQueue: 'audit-failing-test',
+        workflowId: 'ledger-audit:scheduled-failing',
+        args: [{ trigger: 'schedule' }],
+      });
+      const error = await handle.result().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await recordHistory('ledger-audit-failure-alerted', await handle.fetchHistory());
+      return { error, runId: handle.firstExecutionRunId };
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        key: `ledger-audit:scheduled-failing:${runId}:failed`,
+        kind: 'ledger_audit_failed',
+        severity: 'critical',
+        title: 'The ledger audit run ledger-audit:scheduled-failing failed: canceling statement due to statement timeout',
+        body: expect.objectContaining({ trigger: 'schedule', activity: 'recomputeLedger' }),
+      }),
+    ]);
+    expect(await listAudits(db.sql, { limit: 1 })).toEqual([]); // nothing recorded: the run did not happen
+  });
+
   it('reports a balanced ledger, records the audit and answers its status query', async () => {
     const writer = new LedgerWriter(db.sql);
     await writer.submit({

@@ -1,7 +1,9 @@
 /**
  * The reconciliation workflow's alerts on the time-skipping server, its activities replaced by recorders.
- * RECORD_HISTORIES=1 records the replay test's history of a run that alerts.
+ * RECORD_HISTORIES=1 records the replay test's histories of a run that alerts on drift and of one that fails.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +54,59 @@ async function run(report: ReconciliationReport, record?: string) {
   return { result, recorded, alerts };
 }
 
+/** A run whose comparison is given up (the chain never answered): what it raised and how it ended. */
+async function failingRun(record?: string) {
+  const alerts: NewNotification[] = [];
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'reconciliation-failing-test',
+    workflowBundle: workflowBundle(),
+    activities: {
+      bookChainEvents: async () => ({ networkFees: 0, topUps: 0 }),
+      compareCustody: async () => {
+        throw ApplicationFailure.nonRetryable('the EVM node did not answer');
+      },
+      recordReconciliation: async () => {},
+      recordNotification: async (n: NewNotification) => void alerts.push(n),
+    },
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(reconciliationWorkflow, {
+      taskQueue: 'reconciliation-failing-test',
+      workflowId: 'reconciliation:scheduled-failing',
+      args: [{ trigger: 'schedule' }],
+    });
+    const error = await handle.result().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (record) await recordHistory(record, await handle.fetchHistory());
+    return { error, alerts, runId: handle.firstExecutionRunId };
+  });
+}
+
 describe('reconciliationWorkflow', () => {
+  it('alerts operators once, naming the run, when a run fails; and still fails', async () => {
+    const { error, alerts, runId } = await failingRun('reconciliation-failure-alerted');
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(alerts).toEqual([
+      {
+        key: `reconciliation:scheduled-failing:${runId}:failed`,
+        userId: null,
+        kind: 'reconciliation_failed',
+        severity: 'critical',
+        title: 'The reconciliation run reconciliation:scheduled-failing failed: the EVM node did not answer',
+        body: {
+          workflow_id: 'reconciliation:scheduled-failing',
+          run_id: runId,
+          trigger: 'schedule',
+          activity: 'compareCustody',
+          error: 'the EVM node did not answer',
+        },
+      },
+    ]);
+  });
+
   it('books, compares and records; no alert when everything is explained', async () => {
     const { result, recorded, alerts } = await run(reconciliationReport([line(100n)], []));
     expect(result).toMatchObject({ id: '9b1c4d52-1a3f-4b7e-9c55-2f1d0a6e7b31', ok: true, booked: { networkFees: 2, topUps: 1 } });

@@ -135,5 +135,16 @@ describe('reportWorkflow', () => {
     expect(result).toEqual({ id: report.id, status: 'failed', rows: null, emailed: false });
     expect(await reportById(db.sql, report.id)).toMatchObject({ status: 'failed', error: 'disk full' });
     expect(mailed).toHaveLength(before);
+    // operators are told, once, naming it
+    expect(
+      await db.sql`select kind, severity, title, body from notifications where key = ${`report:${report.id}:failed`}`,
+    ).toEqual([
+      {
+        kind: 'report_failed',
+        severity: 'warning',
+        title: expect.stringMatching(/^Report ledger_entries .* failed: disk full$/),
+        body: expect.objectContaining({ report_id: report.id, schedule_id: null, error: 'disk full' }),
+      },
+    ]);
   });
 });

@@ -2,7 +2,7 @@
  * Reconciliation of custody with the chains: first book what the chains did that no flow booked (gas of payouts,
  * XRPL fees, top-ups), then compare every custody account with its wallets, record the result, and alert operators
  * on unexplained drift above its threshold and on wallets below their expected minimum. Run by a Temporal Schedule
- * and on demand.
+ * and on demand; a run that fails alerts operators (failed-run-alert.ts).
  */
 import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { createNotificationActivities } from '../../activities/notifications/activities.js';
@@ -12,6 +12,7 @@ import type { DriftLine } from '../../domain/reconciliation/drift.js';
 import { isPatched } from '../../platform/temporal/versions.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
+import { alertingIfFailed } from '../failed-run-alert.js';
 import type { ReconciliationInput, ReconciliationResult } from './messages.js';
 
 const { bookChainEvents, compareCustody, recordReconciliation } = proxyActivities<
@@ -22,6 +23,15 @@ const { recordNotification } = proxyActivities<ReturnType<typeof createNotificat
 export async function reconciliationWorkflow(
   input: ReconciliationInput = { trigger: 'schedule' },
 ): Promise<ReconciliationResult> {
+  const check = {
+    kind: 'reconciliation_failed',
+    name: 'The reconciliation',
+    changeId: 'reconciliation-failure-alerted',
+  } as const;
+  return alertingIfFailed({ ...check, trigger: input.trigger }, () => reconcile(input));
+}
+
+async function reconcile(input: ReconciliationInput): Promise<ReconciliationResult> {
   const startedAt = new Date().toISOString();
   const id = input.id ?? uuid4();
   const booked = await bookChainEvents();

@@ -40,6 +40,11 @@ export const CHANGE_IDS = [
    */
   'withdrawal-decision-answers-once-recorded',
   /**
+   * A user's cancel is answered once the cancelled status is recorded (a GET right after could still show the status
+   * before it); an end the workflow was already recording wins, and the cancel is refused naming it.
+   */
+  'withdrawal-cancel-answers-once-recorded',
+  /**
    * A code whose check a cancel (or the deadline) overtook is refused naming the status: a right one was answered
    * accepted (200) for a cancelled withdrawal, or as a wrong code with no attempts left.
    */

@@ -340,6 +340,45 @@ describe('withdrawalWorkflow', () => {
     expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
   });
 
+  it('answers a cancel once the cancelled status is recorded, so a read right after the answer shows it', async () => {
+    let open!: () => void;
+    const fakes = fakeActivities({ gate: new Promise<void>((resolve) => (open = resolve)), gated: 'cancelled' });
+    const { result } = await run(
+      fakes,
+      {},
+      async (handle) => {
+        // what the API would read right after the answer: the statuses recorded by then
+        const cancel = handle
+          .executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })
+          .then((answer) => ({ answer, recorded: [...fakes.statuses] }));
+        await sleep(500); // the cancelled status is being recorded meanwhile (held by the gate)
+        open();
+        expect(await cancel).toEqual({ answer: 'cancelled', recorded: ['cancelled'] });
+      },
+      'withdrawal-cancel-answers-once-recorded',
+    );
+    expect(result).toBe('cancelled');
+    expect(fakes.calls).toEqual(['code', 'release', 'notify:cancelled']);
+  });
+
+  it('refuses a cancel that an expiry being recorded beat, naming the status', async () => {
+    let open!: () => void;
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (open = resolve)) });
+    const { result } = await run(fakes, { confirmTtlMs: 60_000 }, async (handle) => {
+      await env.sleep('1 minute'); // its deadline (time stops skipping while the release below is held)
+      await sleep(500); // expired: its hold is being released
+      const cancel = await handle.startUpdate(cancelWithdrawalUpdate, {
+        args: [{ userId: 'user-1' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      open();
+      await expect(cancel.result()).rejects.toMatchObject({
+        cause: { message: 'the withdrawal is expired: the cancel did not take effect' },
+      });
+    });
+    expect(result).toBe('expired');
+  });
+
   it("refuses an operator's approval that a cancel taken in the same workflow task beat, naming the status", async () => {
     let open!: () => void;
     const fakes = fakeActivities({ gate: new Promise<void>((resolve) => (open = resolve)), gated: 'awaiting_approval' });
@@ -354,9 +393,14 @@ describe('withdrawalWorkflow', () => {
           args: [{ operatorId: 'op-1' }],
           waitForStage: WorkflowUpdateStage.ACCEPTED,
         });
-        expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+        // the cancel is answered once recorded, after the gate
+        const cancel = await handle.startUpdate(cancelWithdrawalUpdate, {
+          args: [{ userId: 'user-1' }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
         open();
         await confirmed;
+        expect(await cancel.result()).toBe('cancelled');
         await expect(approval.result()).rejects.toMatchObject({
           cause: { message: 'the withdrawal is cancelled: the approval did not take effect' },
         });
@@ -420,9 +464,13 @@ describe('withdrawalWorkflow', () => {
       // the approval is answered once queued is recorded; the cancel comes while it is being recorded
       const approved = handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
       await waitFor(handle, 'queued');
-      expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+      const cancel = await handle.startUpdate(cancelWithdrawalUpdate, {
+        args: [{ userId: 'user-1' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
       open();
       expect(await approved).toBe('queued');
+      expect(await cancel.result()).toBe('cancelled');
     });
     expect(fakes.statuses).toEqual(['awaiting_approval', 'queued', 'cancelled']);
     expect(result).toBe('cancelled');
@@ -459,8 +507,12 @@ describe('withdrawalWorkflow', () => {
             await handle.executeUpdate(approveWithdrawalUpdate, { args: [{ operatorId: 'op-1' }] });
           }
           await checking;
-          expect(await handle.executeUpdate(cancelWithdrawalUpdate, { args: [{ userId: 'user-1' }] })).toBe('cancelled');
+          const cancel = await handle.startUpdate(cancelWithdrawalUpdate, {
+            args: [{ userId: 'user-1' }],
+            waitForStage: WorkflowUpdateStage.ACCEPTED,
+          });
           answer();
+          expect(await cancel.result()).toBe('cancelled');
         },
         approvalRequired ? undefined : 'withdrawal-cancel-checked-before-send',
       );

@@ -166,8 +166,13 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
 
   setHandler(
     cancelWithdrawalUpdate,
-    ({ userId }) => {
+    async ({ userId }) => {
       cancellation = { actor: `user:${userId}`, reason: 'cancelled by the user' };
+      if (!isPatched('withdrawal-cancel-answers-once-recorded')) return 'cancelled' as const;
+      // answered once recorded, so a client reading the withdrawal right after sees it cancelled; an end the workflow
+      // was already taking (an expiry or refusal being recorded when the cancel came) wins, and the user is told so
+      await condition(() => !userMayCancel(recorded));
+      if (recorded !== 'cancelled') throw conflict(`the withdrawal is ${statusWords(recorded)}: the cancel did not take effect`);
       return 'cancelled' as const;
     },
     {

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { INVOICES_CHANNEL, InvoiceWriter } from '../../services/invoices/writer.js';
-import type { NewInvoice } from '../../services/invoices/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { newInvoice } from '../support/merchant.js';
 
 let db: TestDatabase;
 let merchant: string;
@@ -22,27 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-const invoice = (idempotencyKey: string | null, amount = 25_000_000n): NewInvoice => {
-  const createdAt = new Date();
-  const expiresAt = new Date(createdAt.getTime() + 900_000);
-  return {
-    merchantId: merchant,
-    idempotencyKey,
-    currency: 'USDT',
-    amount,
-    acceptedCurrencies: ['USDT'],
-    description: null,
-    orderId: null,
-    metadata: {},
-    callbackUrl: null,
-    redirectUrl: null,
-    feePpm: 10_000n,
-    conversionFeePpm: 0n,
-    createdAt,
-    expiresAt,
-    monitoringUntil: new Date(expiresAt.getTime() + 3_600_000),
-  };
-};
+const invoice = (idempotencyKey: string | null, amount = 25_000_000n) => newInvoice(merchant, { idempotencyKey, amount });
 
 describe('InvoiceWriter', () => {
   it('stores a burst once per key, each with its event, and notifies the starter at commit', async () => {

@@ -17,7 +17,6 @@ import { fundInventory } from '../../services/fast-exchange/inventory.js';
 import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
 import { acceptQuote, createQuote, type FastExchangeDeps } from '../../services/fast-exchange/service.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
-import type { NewInvoice } from '../../services/invoices/store.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { orderCallback, type OrderCallback } from '../../services/orders/client.js';
 import { CurrentRates } from '../../services/rates/client.js';
@@ -28,6 +27,7 @@ import { insertUser } from '../../services/users-auth/users-store.js';
 import { requestWithdrawal, requireWithdrawable } from '../../services/withdrawals/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { fundedUser } from '../support/funded-user.js';
+import { newInvoice } from '../support/merchant.js';
 
 let db: TestDatabase;
 let currencies: Currency[];
@@ -210,27 +210,7 @@ describe('an invoice', () => {
   beforeAll(async () => {
     merchant = (await insertUser(db.sql, { email: 'shop@example.com', passwordHash: 'x', role: 'merchant' }))!.id;
   });
-  const invoice = (callbackUrl: string | null): NewInvoice => {
-    const createdAt = new Date();
-    const expiresAt = new Date(createdAt.getTime() + 900_000);
-    return {
-      merchantId: merchant,
-      idempotencyKey: null,
-      currency: 'USDT',
-      amount: 25_000_000n,
-      acceptedCurrencies: ['USDT'],
-      description: null,
-      orderId: null,
-      metadata: {},
-      callbackUrl,
-      redirectUrl: null,
-      feePpm: 10_000n,
-      conversionFeePpm: 0n,
-      createdAt,
-      expiresAt,
-      monitoringUntil: new Date(expiresAt.getTime() + 3_600_000),
-    };
-  };
+  const invoice = (callbackUrl: string | null) => newInvoice(merchant, { callbackUrl });
 
   it('is linked in the batch that stores it, before its workflow can be started, and only with its own callback', async () => {
     const writer = new InvoiceWriter(db.sql, new CurrencyCatalog(db.sql));

@@ -224,6 +224,42 @@ describe('API keys', () => {
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(404);
   });
 
+  it('route ordinary notices but not the security ones: those need the signed-in owner', async () => {
+    const user = await t.api.signUp('keys-notices@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'notices bot', scopes: ['trade'] }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const choose = (preferences: object[]) => {
+      const body = JSON.stringify({ preferences });
+      const path = '/v1/notifications/preferences';
+      return t.api.put(path, undefined, { raw: body, headers: signedHeaders(key, 'PUT', path, body) });
+    };
+    expect((await choose([{ event_type: 'order_filled', channels: ['email'] }])).status).toBe(200);
+    for (const event of ['login_new_ip', 'login_locked', 'withdrawal_code']) {
+      const refused = await choose([
+        { event_type: 'deposit_credited', channels: [] },
+        { event_type: event, channels: [] },
+      ]);
+      expect(refused).toMatchObject({
+        status: 403,
+        body: {
+          code: 'forbidden',
+          errors: [{ path: 'preferences.1.event_type', message: 'needs a bearer access token, not an API key' }],
+        },
+      });
+    }
+    // nothing of a refused request was saved; the owner, signed in, may route them as they like
+    const saved = await t.api.get('/v1/notifications/preferences', { token: user.token });
+    expect(saved.body.data.filter((c: { chosen: boolean }) => c.chosen).map((c: { event_type: string }) => c.event_type)).toEqual(
+      ['order_filled'],
+    );
+    const owner = await t.api.put(
+      '/v1/notifications/preferences',
+      { preferences: [{ event_type: 'login_new_ip', channels: [] }] },
+      { token: user.token },
+    );
+    expect(owner.status).toBe(200);
+  });
+
   it("need the withdraw scope for an operator's writes that move money; trade is not enough", async () => {
     const operator = await t.api.signUp('keys-operator@example.com');
     const customer = await t.api.signUp('keys-customer@example.com');

@@ -30,8 +30,8 @@ export function authThrottlePolicies(s: AuthThrottleSettings): AuthThrottlePolic
 
 /**
  * What one attempt counts against: the account (by email, known or not, so probing unknown emails is throttled the
- * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (codes sent by a
- * signed-in user), `password-reset`.
+ * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (every second-factor
+ * code, by user id, however the user came: one budget per user), `password-reset`.
  */
 export function attemptSubjects(
   policies: AuthThrottlePolicies,

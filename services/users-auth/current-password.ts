@@ -6,7 +6,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { attemptSubjects } from '../security/client.js';
 import { signIn } from './sign-in.js';
-import type { SignInGuard } from './throttled-sign-in.js';
+import type { SignInGuard } from './second-factor.js';
 import type { User } from './users-store.js';
 
 export interface CurrentPasswordProof {
@@ -17,14 +17,11 @@ export interface CurrentPasswordProof {
 }
 
 /** The user the proof signs in, or a DomainError naming `current_password` (or the second factor's field). */
-export async function proveCurrentPassword(
-  { sql, totpKey, throttle, policies }: SignInGuard,
-  proof: CurrentPasswordProof,
-): Promise<User> {
+export async function proveCurrentPassword(guard: SignInGuard, proof: CurrentPasswordProof): Promise<User> {
   try {
-    return await throttle.guard({
-      subjects: attemptSubjects(policies, 'login', proof.email, proof.ip),
-      attempt: () => signIn(sql, totpKey, proof),
+    return await guard.throttle.guard({
+      subjects: attemptSubjects(guard.policies, 'login', proof.email, proof.ip),
+      attempt: () => signIn(guard, proof),
       isFailure: (error) =>
         error instanceof DomainError && (error.code === ErrorCode.Unauthenticated || error.code === ErrorCode.TotpInvalid),
     });

@@ -7,7 +7,7 @@
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import { proveCurrentPassword, type CurrentPasswordProof } from './current-password.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
-import type { SignInGuard } from './throttled-sign-in.js';
+import type { SignInGuard } from './second-factor.js';
 import { setPasswordHash } from './users-store.js';
 
 export async function changePassword(guard: SignInGuard, change: CurrentPasswordProof & { newPassword: string }): Promise<void> {

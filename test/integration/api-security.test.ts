@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Authenticator } from '../support/authenticator.js';
+import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { signedHeaders } from '../support/signed-request.js';
 
 let t: TestApp;
@@ -155,6 +156,40 @@ describe('two-factor authentication', () => {
     expect(counted!.failures).toBe(1);
     expect((await t.api.get('/v1/me', { token: user.token })).body.totp_enabled).toBe(false);
     expect((await verify({ code: await app.code(), ...PASSWORD })).body).toEqual({ totp_enabled: true });
+  });
+
+  it('counts code guesses against one budget per user, whichever way in they come: email, Telegram or a session', async () => {
+    const botToken = '7000002:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const fields = { id: 3001, first_name: 'Grace', auth_date: Math.floor(Date.now() / 1000) };
+    const widget = { ...fields, hash: telegramLoginHash(botToken, fields) };
+    try {
+      const user = await t.api.signUp('totp-budget@example.com');
+      expect((await t.api.post('/v1/me/telegram', widget, { token: user.token })).status).toBe(200);
+      const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+      const app = new Authenticator(enrolled.body.secret as string);
+      await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
+
+      const login = { email: user.email, password: 'a long enough password' };
+      for (let i = 0; i < 2; i++) {
+        const byEmail = await t.api.post('/v1/auth/token', { ...login, totp: '000000' }, { headers: from('10.9.0.1') });
+        expect(byEmail.body.code).toBe('totp_invalid');
+      }
+      const byTelegram = await t.api.post('/v1/auth/telegram', { ...widget, totp: '000000' }, { headers: from('10.9.0.2') });
+      expect(byTelegram.body.code).toBe('totp_invalid');
+      // the third wrong code in all, each way in below its own budget and from its own address: the user's budget waits
+      const bySession = await t.api.post(
+        '/v1/auth/totp/disable',
+        { code: '000000' },
+        { token: user.token, headers: from('10.9.0.3') },
+      );
+      expect(bySession.status).toBe(429);
+      expect(bySession.headers.get('retry-after')).toMatch(/^\d+$/);
+      const [budget] = await t.db.sql`select failures from auth_throttle where key = ${'totp-account:' + user.id}`;
+      expect(budget!.failures).toBe(3);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
   });
 
   it("lets an admin turn a user's two-factor off, their way back in: a password reset leaves it on", async () => {

@@ -74,7 +74,8 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const { email } = c.req.valid('json');
       // every request counts (each may mail a link), per email whether or not it has an account, and per IP
       const ip = clientIp(c, deps.settings.trustProxy);
-      await deps.security.throttle.consume(attemptSubjects(deps.security.throttlePolicies, 'password-reset', email, ip));
+      const { account, ip: address } = attemptSubjects(deps.security.throttlePolicies, 'password-reset', email, ip);
+      await deps.security.throttle.consume([account, address]);
       // after the answer, so neither the answer nor its timing depends on whether the account exists
       setImmediate(() => {
         requestPasswordReset(

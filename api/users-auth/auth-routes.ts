@@ -8,7 +8,7 @@ import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js'
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
-import { recordSecurityEvent } from '../../services/security/client.js';
+import { recordSecurityEvent, registrationSubject } from '../../services/security/client.js';
 import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -94,12 +94,16 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       method: 'post',
       path: '/v1/auth/register',
       tags: ['auth'],
-      summary: 'Create a user account',
+      summary: 'Create a user account (throttled per client IP: REGISTER_IP_*)',
       request: jsonBody(z.object({ email: Email, password: Password })),
-      responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415) },
+      responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415, 429) },
     }),
     async (c) => {
       const { email, password } = c.req.valid('json');
+      // every registration counts, taken or not: each costs a password hash, a row and a mail
+      await deps.security.throttle.consume([
+        registrationSubject(deps.security.throttlePolicies, clientIp(c, deps.settings.trustProxy)),
+      ]);
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
       if (!user)
         throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);

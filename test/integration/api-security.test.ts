@@ -223,6 +223,30 @@ describe('two-factor authentication', () => {
   });
 });
 
+describe('registration', () => {
+  it('is throttled per client IP: every registration counts, taken email or not, and a refusal is a 429 with Retry-After', async () => {
+    const policies = t.deps.security.throttlePolicies;
+    const usual = policies.registration;
+    policies.registration = { ...usual, freeFailures: 2, lockAfter: 10 };
+    try {
+      const register = (email: string, ip: string) =>
+        t.api.post('/v1/auth/register', { email, password: 'a long enough password' }, { headers: from(ip) });
+      expect((await register('farm-1@example.com', '10.8.0.1')).status).toBe(201);
+      expect((await register('farm-1@example.com', '10.8.0.1')).status).toBe(409);
+      const refused = await register('farm-2@example.com', '10.8.0.1');
+      expect(refused).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const [farmed] = await t.db.sql`select count(*)::int as n from users where email = 'farm-2@example.com'`;
+      expect(farmed!.n).toBe(0);
+      // another address is not held back
+      expect((await register('farm-2@example.com', '10.8.0.2')).status).toBe(201);
+    } finally {
+      policies.registration = usual;
+    }
+  });
+});
+
 describe('API keys', () => {
   it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {
     const user = await t.api.signUp('keys@example.com');

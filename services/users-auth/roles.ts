@@ -61,7 +61,8 @@ export async function resetSecondFactor(
   change: { adminId: string; userId: string },
 ): Promise<User> {
   if (change.userId === change.adminId) {
-    throw new DomainError(ErrorCode.ValidationFailed, 'admins cannot turn off their own two-factor here', [
+    // forbidden, not a bad request: another admin may do it
+    throw new DomainError(ErrorCode.Forbidden, 'admins cannot turn off their own two-factor here', [
       { path: 'id', message: 'is you' },
     ]);
   }

@@ -211,9 +211,10 @@ describe('two-factor authentication', () => {
 
     const path = `/v1/ops/users/${user.id}/totp`;
     expect((await t.api.delete(path, { token: (await t.api.signUp('totp-meddler@example.com')).token })).status).toBe(403);
-    expect((await t.api.delete(`/v1/ops/users/${t.admin.id}/totp`, { token: t.admin.token })).body.errors).toEqual([
-      { path: 'id', message: 'is you' },
-    ]);
+    expect(await t.api.delete(`/v1/ops/users/${t.admin.id}/totp`, { token: t.admin.token })).toMatchObject({
+      status: 403,
+      body: { errors: [{ path: 'id', message: 'is you' }] },
+    });
     const reset = await t.api.delete(path, { token: t.admin.token });
     expect(reset).toMatchObject({ status: 200, body: { id: user.id, totp_enabled: false } });
     expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);

@@ -167,6 +167,9 @@ const variables = z.object({
   LOGIN_LOCKOUT: duration.prefault('15m'),
   LOGIN_IP_FREE_FAILURES: z.coerce.number().int().min(0).max(10_000).default(20),
   LOGIN_IP_LOCKOUT_AFTER: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Registrations per client IP: free ones (forgotten an hour after the last), then doubling waits, then a lockout. */
+  REGISTER_IP_FREE: z.coerce.number().int().min(0).max(1_000_000).default(10),
+  REGISTER_IP_LOCKOUT_AFTER: z.coerce.number().int().min(1).max(1_000_000).default(30),
   /** Origins allowed to call the API from a browser, comma-separated (none: no CORS headers at all). */
   CORS_ORIGINS: z
     .string()
@@ -494,6 +497,8 @@ export function securitySettings(config: Config) {
       lockoutMs: config.LOGIN_LOCKOUT,
       ipFreeFailures: config.LOGIN_IP_FREE_FAILURES,
       ipLockAfter: config.LOGIN_IP_LOCKOUT_AFTER,
+      registrationFree: config.REGISTER_IP_FREE,
+      registrationLockAfter: config.REGISTER_IP_LOCKOUT_AFTER,
     },
   };
 }

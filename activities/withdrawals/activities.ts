@@ -164,7 +164,7 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       id: string;
       code: string;
       totp?: string;
-    }): Promise<{ codeOk: boolean; totpOk: boolean }> {
+    }): Promise<{ codeOk: boolean; totpOk: boolean; totpRequired: boolean }> {
       const stored = await codeOf(deps.sql, id);
       const expected = stored && stored.expiresAt > new Date() ? Buffer.from(stored.codeHmac, 'hex') : null;
       const given = codeHmac(id, code);
@@ -181,7 +181,8 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
               totp,
             )
           : false;
-      return { codeOk, totpOk };
+      // the second factor the user has now, which the confirmation asks for (not the one they had at the request)
+      return { codeOk, totpOk, totpRequired: secret.enabled };
     },
 
     /** Whether an operator disabled the withdrawal's user: their open withdrawals wait before sending. */

@@ -40,6 +40,17 @@ export interface Guards {
   admin: MiddlewareHandler<AppEnv>;
 }
 
+/**
+ * The session guard's rule for one part of a request an API key may otherwise make: 403 naming `field` when the caller
+ * came with an API key (a route where a key may do nothing uses the session guard itself).
+ */
+export function refuseApiKey(user: AuthUser, field: string, what: string): void {
+  if (user.via !== 'api_key') return;
+  throw new ApiError(ErrorCode.Forbidden, `${what} needs a bearer access token, not an API key`, [
+    { path: field, message: 'needs a bearer access token, not an API key' },
+  ]);
+}
+
 /** Why a known user may not act from `ip` now, or null: asked of every request and of every websocket's sign-in. */
 export function principalRefusal(user: Principal, ip: string): ApiError | null {
   if (user.disabled) return unauthenticated('this account is disabled');

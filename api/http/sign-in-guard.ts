@@ -1,5 +1,5 @@
 /** What throttled sign-in and second-factor checks need from the API's dependencies (the token route, the console). */
-import type { SignInGuard } from '../../services/users-auth/throttled-sign-in.js';
+import type { SignInGuard } from '../../services/users-auth/second-factor.js';
 import type { ApiDeps } from '../context.js';
 
 export const signInGuard = (deps: ApiDeps): SignInGuard => ({

@@ -5,7 +5,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../../domain/errors.js';
-import { USER_CHANNELS, USER_EVENTS } from '../../domain/notifications/events.js';
+import { isSecurityUserEvent, USER_CHANNELS, USER_EVENTS } from '../../domain/notifications/events.js';
 import { TelegramBotApi } from '../../platform/telegram/bot-api.js';
 import {
   channelChoices,
@@ -15,7 +15,7 @@ import {
   unlinkTelegramChat,
 } from '../../services/notifications/service.js';
 import { telegramChatOf } from '../../services/notifications/telegram-store.js';
-import type { Guards } from '../http/guards.js';
+import { refuseApiKey, type Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
@@ -56,7 +56,8 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
       method: 'put',
       path: '/v1/notifications/preferences',
       tags: ['notifications'],
-      summary: 'Choose the channels of some event types (an empty list: in-app only)',
+      summary:
+        'Choose the channels of some event types (an empty list: in-app only); the security ones (withdrawal_code, login_new_ip, login_locked) need a bearer token',
       request: jsonBody(
         z.object({
           preferences: z
@@ -66,10 +67,14 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
             .refine((choices) => new Set(choices.map((c) => c.event_type)).size === choices.length, 'names an event type twice'),
         }),
       ),
-      responses: { 200: jsonResponse('Channels per event type', Choices), ...problems(400, 401) },
+      responses: { 200: jsonResponse('Channels per event type', Choices), ...problems(400, 401, 403) },
     }),
     async (c) => {
       const { preferences } = c.req.valid('json');
+      preferences.forEach((p, i) => {
+        if (isSecurityUserEvent(p.event_type))
+          refuseApiKey(c.get('user'), `preferences.${i}.event_type`, `routing ${p.event_type} notices`);
+      });
       const choices = preferences.map((p) => ({ eventType: p.event_type, channels: p.channels }));
       return c.json(view(await chooseChannels(deps.sql, c.get('user').id, choices)), 200);
     },

@@ -15,6 +15,7 @@ import { attemptSubjects, recordSecurityEvent } from '../../services/security/cl
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { Email, Password, TotpCode } from './auth-routes.js';
 import { guardedRoute } from '../http/routes.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 
 const LinkToken = z
   .string()
@@ -73,7 +74,8 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const { email } = c.req.valid('json');
       // every request counts (each may mail a link), per email whether or not it has an account, and per IP
       const ip = clientIp(c, deps.settings.trustProxy);
-      await deps.security.throttle.consume(attemptSubjects(deps.security.throttlePolicies, 'password-reset', email, ip));
+      const { account, ip: address } = attemptSubjects(deps.security.throttlePolicies, 'password-reset', email, ip);
+      await deps.security.throttle.consume([account, address]);
       // after the answer, so neither the answer nor its timing depends on whether the account exists
       setImmediate(() => {
         requestPasswordReset(
@@ -91,7 +93,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       path: '/v1/auth/password-reset/confirm',
       tags: ['auth'],
       summary:
-        'Set a new password with the token of a reset link: it works once, signs every session out and revokes every API key',
+        'Set a new password with the token of a reset link: it works once, signs every session out and revokes every API key; two-factor stays on',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
       responses: {
         204: { description: 'Password changed; every token, console session and API key of the user refused from now on' },
@@ -102,14 +104,20 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const { token, new_password: newPassword } = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       // guessing tokens: counted per link (the id before the dot) and per IP
-      const { userId, revokedApiKeys } = await deps.security.throttle.guard({
+      const { userId, revokedApiKeys, totpEnabled } = await deps.security.throttle.guard({
         subjects: attemptSubjects(deps.security.throttlePolicies, 'password-reset', `link:${token.split('.')[0]}`, ip),
         attempt: () => resetPassword(deps.sql, token, newPassword),
         isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.ValidationFailed,
       });
       deps.users.userChanged(userId); // its session version moved on: this process refuses the old tokens now
       for (const keyId of revokedApiKeys) deps.users.apiKeyChanged(keyId);
-      await recordSecurityEvent(deps.sql, { kind: 'password_reset', userId, ip, detail: { api_keys_revoked: revokedApiKeys } });
+      // two-factor stays on: support reads here whether the owner still needs their authenticator to get in
+      await recordSecurityEvent(deps.sql, {
+        kind: 'password_reset',
+        userId,
+        ip,
+        detail: { api_keys_revoked: revokedApiKeys, totp_enabled: totpEnabled },
+      });
       deps.log.info({ user: userId }, 'password reset');
       return c.body(null, 204);
     },
@@ -135,31 +143,15 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       const body = c.req.valid('json');
       const user = c.get('user');
       const ip = clientIp(c, deps.settings.trustProxy);
-      try {
-        // the current password and code are guesses like a sign-in's, counted against the same account
-        await deps.security.throttle.guard({
-          subjects: attemptSubjects(deps.security.throttlePolicies, 'login', user.email, ip),
-          attempt: () =>
-            changePassword(deps.sql, deps.keys.totp, {
-              email: user.email,
-              currentPassword: body.current_password,
-              newPassword: body.new_password,
-              totp: body.totp,
-              ip,
-            }),
-          isFailure: (error) =>
-            error instanceof DomainError && (error.code === ErrorCode.Unauthenticated || error.code === ErrorCode.TotpInvalid),
-        });
-        deps.users.userChanged(user.id); // its session version moved on: this process refuses the old tokens now
-        await recordSecurityEvent(deps.sql, { kind: 'password_changed', userId: user.id, ip });
-      } catch (error) {
-        if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) {
-          throw new DomainError(ErrorCode.Unauthenticated, 'the current password is wrong', [
-            { path: 'current_password', message: 'is wrong' },
-          ]);
-        }
-        throw error;
-      }
+      await changePassword(signInGuard(deps), {
+        email: user.email,
+        password: body.current_password,
+        newPassword: body.new_password,
+        totp: body.totp,
+        ip,
+      });
+      deps.users.userChanged(user.id); // its session version moved on: this process refuses the old tokens now
+      await recordSecurityEvent(deps.sql, { kind: 'password_changed', userId: user.id, ip });
       deps.log.info({ user: user.id }, 'password changed');
       return c.body(null, 204);
     },

@@ -1,12 +1,14 @@
 /** Registration, tokens (password + optional TOTP), refresh rotation, logout, and TOTP enrolment. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { familyOf, revokeFamily } from '../../services/users-auth/refresh-tokens-store.js';
 import { rotateRefreshToken } from '../../services/users-auth/token-refresh.js';
 import { insertUser, setTotp, totpSecretOf } from '../../services/users-auth/users-store.js';
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
-import { recordSecurityEvent } from '../../services/security/client.js';
+import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
+import { recordSecurityEvent, registrationSubject } from '../../services/security/client.js';
 import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
@@ -92,12 +94,16 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       method: 'post',
       path: '/v1/auth/register',
       tags: ['auth'],
-      summary: 'Create a user account',
+      summary: 'Create a user account (throttled per client IP: REGISTER_IP_*)',
       request: jsonBody(z.object({ email: Email, password: Password })),
-      responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415) },
+      responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415, 429) },
     }),
     async (c) => {
       const { email, password } = c.req.valid('json');
+      // every registration counts, taken or not: each costs a password hash, a row and a mail
+      await deps.security.throttle.consume([
+        registrationSubject(deps.security.throttlePolicies, clientIp(c, deps.settings.trustProxy)),
+      ]);
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
       if (!user)
         throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
@@ -173,73 +179,87 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     },
   );
 
+  // enrolment and its confirmation need the current password: a stolen access token alone must not turn on a second
+  // factor its owner does not hold (and so lock them out)
+  const CurrentPassword = z.string().min(1).max(256);
+  const proveOwner = (c: Context<AppEnv>, password: string) =>
+    proveCurrentPassword(signInGuard(deps), { email: c.get('user').email, password, ip: clientIp(c, deps.settings.trustProxy) });
+
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/auth/totp/enroll',
       tags: ['auth'],
-      summary: 'Start two-factor enrolment: returns a secret to add to an authenticator app',
+      summary: 'Start two-factor enrolment (needs the current password): returns a secret to add to an authenticator app',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
+      request: jsonBody(z.object({ current_password: CurrentPassword })),
       responses: {
         200: jsonResponse(
           'Secret to confirm with /v1/auth/totp/verify',
           z.object({ secret: z.string(), otpauth_url: z.string() }),
         ),
-        ...problems(401, 409),
+        ...problems(400, 401, 403, 409, 415, 429),
       },
     }),
     async (c) => {
       const user = c.get('user');
       const current = await totpSecretOf(deps.sql, user.id);
       if (current.enabled) throw new ApiError(ErrorCode.Conflict, 'two-factor authentication is already enabled');
+      await proveOwner(c, c.req.valid('json').current_password);
       const secret = newTotpSecret();
       await setTotp(deps.sql, user.id, { sealedSecret: seal(deps.keys.totp, secret), enabled: false });
       return c.json({ secret, otpauth_url: totpUri(secret, user.email) }, 200);
     },
   );
 
-  for (const action of ['verify', 'disable'] as const) {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/v1/auth/totp/${action}`,
-        tags: ['auth'],
-        summary:
-          action === 'verify'
-            ? 'Confirm enrolment with a code: two-factor is then required at login'
-            : 'Turn two-factor off (needs a current code)',
-        middleware: [guards.session] as const,
-        security: [{ bearer: [] }],
-        request: jsonBody(z.object({ code: TotpCode })),
-        responses: {
-          200: jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() })),
-          ...problems(400, 401, 409, 415, 429),
-        },
-      }),
-      async (c) => {
-        const user = c.get('user');
-        const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
-        const wanted = action === 'verify';
-        if (!secret || enabled === wanted) {
-          throw new ApiError(
-            ErrorCode.Conflict,
-            wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
-          );
-        }
-        const ip = clientIp(c, deps.settings.trustProxy);
-        await checkSecondFactorCode(signInGuard(deps), {
-          userId: user.id,
-          ip,
-          sealedSecret: secret,
-          lastStep,
-          code: c.req.valid('json').code,
-          field: 'code',
-        });
-        await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
-        await recordSecurityEvent(deps.sql, { kind: wanted ? 'totp_enabled' : 'totp_disabled', userId: user.id, ip });
-        return c.json({ totp_enabled: wanted }, 200);
-      },
-    );
+  /** Turns two-factor on or off once `code` is the current code of the secret on record (and `proof` passed, if any). */
+  async function switchTotp(c: Context<AppEnv>, wanted: boolean, code: string, proof?: () => Promise<unknown>) {
+    const user = c.get('user');
+    const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
+    if (!secret || enabled === wanted) {
+      throw new ApiError(
+        ErrorCode.Conflict,
+        wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
+      );
+    }
+    await proof?.();
+    const ip = clientIp(c, deps.settings.trustProxy);
+    await checkSecondFactorCode(signInGuard(deps), { userId: user.id, ip, sealedSecret: secret, lastStep, code, field: 'code' });
+    await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
+    await recordSecurityEvent(deps.sql, { kind: wanted ? 'totp_enabled' : 'totp_disabled', userId: user.id, ip });
+    return { totp_enabled: wanted };
   }
+  const TotpState = jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() }));
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/totp/verify',
+      tags: ['auth'],
+      summary: 'Confirm enrolment with a code and the current password: two-factor is then required at login',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      request: jsonBody(z.object({ code: TotpCode, current_password: CurrentPassword })),
+      responses: { 200: TotpState, ...problems(400, 401, 403, 409, 415, 429) },
+    }),
+    async (c) => {
+      const { code, current_password: password } = c.req.valid('json');
+      return c.json(await switchTotp(c, true, code, () => proveOwner(c, password)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/auth/totp/disable',
+      tags: ['auth'],
+      summary: 'Turn two-factor off (needs a current code)',
+      middleware: [guards.session] as const,
+      security: [{ bearer: [] }],
+      request: jsonBody(z.object({ code: TotpCode })),
+      responses: { 200: TotpState, ...problems(400, 401, 409, 415, 429) },
+    }),
+    async (c) => c.json(await switchTotp(c, false, c.req.valid('json').code), 200),
+  );
 }

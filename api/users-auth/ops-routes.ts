@@ -1,7 +1,7 @@
 /** Admin view of users and their roles. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listUsers, ROLES } from '../../services/users-auth/users-store.js';
-import { changeDisabled, changeRole } from '../../services/users-auth/roles.js';
+import { changeDisabled, changeRole, resetSecondFactor } from '../../services/users-auth/roles.js';
 import type { Guards } from '../http/guards.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { decodeCursor, pageBody, Positions } from '../http/pages.js';
@@ -60,6 +60,22 @@ export function userAdminRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards:
         userId: c.req.valid('param').id,
         disabled: c.req.valid('json').disabled,
       });
+      return c.json(userView(user), 200);
+    },
+  );
+
+  app.openapi(
+    guardedRoute(guards.admin, {
+      method: 'delete',
+      path: '/v1/ops/users/{id}/totp',
+      tags: ['operations'],
+      summary:
+        "Turn a user's two-factor off (admin only), once support has confirmed the owner: a lost authenticator, or one the owner never enrolled",
+      request: { params: z.object({ id: z.uuid() }) },
+      responses: { 200: jsonResponse('Updated', UserView), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const user = await resetSecondFactor(deps, { adminId: c.get('user').id, userId: c.req.valid('param').id });
       return c.json(userView(user), 200);
     },
   );

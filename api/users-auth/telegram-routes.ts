@@ -6,6 +6,7 @@ import { checkTelegramLogin, type TelegramLoginData } from '../../services/users
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { TokenPair, TotpCode } from './auth-routes.js';
@@ -65,7 +66,7 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       // the Telegram data proves who it is; the second-factor code is a guess, throttled like a sign-in's
       const { user, created } = await deps.security.throttle.guard({
         subjects: attemptSubjects(deps.security.throttlePolicies, 'login', `telegram:${identity.telegramId}`, ip),
-        attempt: () => signInWithTelegram(deps.sql, deps.keys.totp, identity, { totp, ip }),
+        attempt: () => signInWithTelegram(signInGuard(deps), identity, { totp, ip }),
         isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.TotpInvalid,
       });
       await recordSecurityEvent(deps.sql, { kind: 'login_succeeded', userId: user.id, ip, detail: { via: 'telegram' } });

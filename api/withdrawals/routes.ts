@@ -180,7 +180,8 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       method: 'post',
       path: '/v1/withdrawals/{id}/confirm',
       tags: ['withdrawals'],
-      summary: 'Confirm with the mailed code (and a TOTP code when two-factor is on); 5 wrong codes cancel it',
+      summary:
+        'Confirm with the mailed code (and a TOTP code when two-factor is on now, whatever it was at the request); 5 wrong codes cancel it',
       request: {
         params: IdParam,
         ...jsonBody(

@@ -24,6 +24,13 @@ export const USER_EVENTS = [
 ] as const;
 export type UserEvent = (typeof USER_EVENTS)[number];
 
+/**
+ * Events whose routing guards the account: the security notices, and where withdrawal codes go. Only the signed-in
+ * owner (a bearer token) routes them, not an API key: a leaked key must not silence the notice of its own misuse.
+ */
+export const SECURITY_USER_EVENTS = ['withdrawal_code', 'login_new_ip', 'login_locked'] as const satisfies readonly UserEvent[];
+export const isSecurityUserEvent = (type: UserEvent) => (SECURITY_USER_EVENTS as readonly UserEvent[]).includes(type);
+
 export const ALERT_EVENTS = [
   'gas_keeper_low',
   'audit_drift',

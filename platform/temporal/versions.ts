@@ -49,6 +49,12 @@ export const CHANGE_IDS = [
    * accepted (200) for a cancelled withdrawal, or as a wrong code with no attempts left.
    */
   'withdrawal-confirm-refused-once-ended',
+  /**
+   * A withdrawal's confirmation asks for the second factor the user has when confirming, not the one they had at the
+   * request: one turned off since left the withdrawal unconfirmable until it expired, one turned on was not asked for.
+   * A missing TOTP code is refused by the handler (naming `totp`, no attempt counted), no longer by the validator.
+   */
+  'withdrawal-confirm-asks-current-second-factor',
   /** A finished report is announced as the operator alert `report_ready` (Slack, Telegram, mail by the alert routes). */
   'report-announced',
   /**

@@ -4,4 +4,10 @@
  */
 export { AttemptThrottle, type GuardedAttempt, type ThrottlePolicy, type ThrottleSubject } from './throttle.js';
 export { recordSecurityEvent, type NewSecurityEvent, type SecurityEventKind } from './events-store.js';
-export { attemptSubjects, authThrottlePolicies, type AuthThrottlePolicies, type AuthThrottleSettings } from './policies.js';
+export {
+  attemptSubjects,
+  authThrottlePolicies,
+  registrationSubject,
+  type AuthThrottlePolicies,
+  type AuthThrottleSettings,
+} from './policies.js';

@@ -1,4 +1,4 @@
-/** The throttle's policies for accounts, client IPs and second-factor codes, from the LOGIN_* settings. */
+/** The throttle's policies for accounts, client IPs and second-factor codes (LOGIN_*), and registrations (REGISTER_IP_*). */
 import type { ThrottlePolicy, ThrottleSubject } from './throttle.js';
 
 export interface AuthThrottleSettings {
@@ -7,11 +7,15 @@ export interface AuthThrottleSettings {
   lockoutMs: number;
   ipFreeFailures: number;
   ipLockAfter: number;
+  registrationFree: number;
+  registrationLockAfter: number;
 }
 
 export interface AuthThrottlePolicies {
   account: ThrottlePolicy;
   ip: ThrottlePolicy;
+  /** Every registration counts against its client IP (ThrottleSubject `register-ip:<ip>`). */
+  registration: ThrottlePolicy;
 }
 
 const BASE_DELAY_MS = 1_000;
@@ -25,13 +29,17 @@ export function authThrottlePolicies(s: AuthThrottleSettings): AuthThrottlePolic
     lockoutMs: s.lockoutMs,
     forgetAfterMs: Math.max(FORGET_AFTER_MS, s.lockoutMs),
   });
-  return { account: policy(s.freeFailures, s.lockAfter), ip: policy(s.ipFreeFailures, s.ipLockAfter) };
+  return {
+    account: policy(s.freeFailures, s.lockAfter),
+    ip: policy(s.ipFreeFailures, s.ipLockAfter),
+    registration: policy(s.registrationFree, s.registrationLockAfter),
+  };
 }
 
 /**
  * What one attempt counts against: the account (by email, known or not, so probing unknown emails is throttled the
- * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (codes sent by a
- * signed-in user), `password-reset`.
+ * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (every second-factor
+ * code, by user id, however the user came: one budget per user), `password-reset`.
  */
 export function attemptSubjects(
   policies: AuthThrottlePolicies,
@@ -43,4 +51,9 @@ export function attemptSubjects(
     account: { key: `${purpose}-account:${account}`, policy: policies.account },
     ip: { key: `${purpose}-ip:${ip || 'unknown'}`, policy: policies.ip },
   };
+}
+
+/** What a registration counts against: its client IP (accounts made by the thousand from one address are a farm). */
+export function registrationSubject(policies: AuthThrottlePolicies, ip: string): ThrottleSubject {
+  return { key: `register-ip:${ip || 'unknown'}`, policy: policies.registration };
 }

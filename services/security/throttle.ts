@@ -80,10 +80,13 @@ export class AttemptThrottle {
     return result;
   }
 
-  /** Refuses while the subjects must wait, else counts this attempt: for requests that cost something every time (a reset mail). */
-  async consume(subjects: { account: ThrottleSubject; ip: ThrottleSubject }): Promise<void> {
-    await this.check([subjects.account, subjects.ip]);
-    await this.failed([subjects.account, subjects.ip]);
+  /**
+   * Refuses while the subjects must wait, else counts this attempt: for requests that cost something every time (a
+   * reset mail, a new account).
+   */
+  async consume(subjects: ThrottleSubject[]): Promise<void> {
+    await this.check(subjects);
+    await this.failed(subjects);
   }
 
   /** Refuses with a ThrottledError while any subject must wait or is locked out; returns the subjects with failures on record. */
@@ -100,9 +103,7 @@ export class AttemptThrottle {
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new ThrottledError(
-        locked
-          ? `too many failed attempts: locked out, try again in ${seconds}s`
-          : `too many failed attempts: try again in ${seconds}s`,
+        locked ? `too many attempts: locked out, try again in ${seconds}s` : `too many attempts: try again in ${seconds}s`,
         seconds,
       );
     }

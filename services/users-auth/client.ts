@@ -12,7 +12,8 @@ export { changeDisabled, changeRole } from './roles.js';
 export { markEmailVerified } from './email-verification.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */
 export { signIn, type Credentials } from './sign-in.js';
-export { throttledSignIn, type SignInGuard } from './throttled-sign-in.js';
+export { throttledSignIn } from './throttled-sign-in.js';
+export type { SignInGuard } from './second-factor.js';
 export { UserDirectory, type Principal } from './directory.js';
 /** The worker's account-mail activity mails the links users-auth starts workflows for. */
 export { mailAccountLink } from './account-mail.js';

@@ -2,7 +2,10 @@
  * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
  * revoked; access tokens and console sessions refused by the new session version) and revokes every API key: a reset
  * is what a user does when the password may be stolen, and whoever had it could have made keys that outlive it (a
- * change with the current password keeps them: password-change.ts). Asking for one never tells whether the email has an account: the API answers before looking it up
+ * change with the current password keeps them: password-change.ts). Two-factor stays as it was: the link proves only
+ * the mailbox, and a reset that turned the second factor off would hand a stolen mailbox the whole account; a user who
+ * lost their authenticator (or finds one on that they never enrolled) asks support, and an admin turns it off
+ * (roles.ts, resetSecondFactor) once they know it is the owner. Asking for one never tells whether the email has an account: the API answers before looking it up
  * (requestPasswordReset runs after the response, and the link is mailed by a workflow), so the answer and its timing are the same either way.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -13,7 +16,7 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
-import { setPasswordHash } from './users-store.js';
+import { setPasswordHash, totpSecretOf } from './users-store.js';
 
 export interface PasswordResetDeps {
   sql: Sql;
@@ -43,13 +46,13 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
 
 /**
  * Sets the new password if the token is a live link, then voids every other link, signs every session out and revokes
- * every API key (their ids returned, for the caller's cache).
+ * every API key (their ids returned, for the caller's cache); says whether two-factor is on, which the reset left alone.
  */
 export async function resetPassword(
   db: Sql,
   token: string,
   newPassword: string,
-): Promise<{ userId: string; revokedApiKeys: string[] }> {
+): Promise<{ userId: string; revokedApiKeys: string[]; totpEnabled: boolean }> {
   const refused = (reason: string) =>
     new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
   const [id, secret] = token.split('.');
@@ -63,7 +66,11 @@ export async function resetPassword(
     await tx`update password_resets set used_at = now() where user_id = ${reset.userId} and used_at is null`;
     await setPasswordHash(tx, reset.userId, passwordHash);
     await revokeAllRefreshTokens(tx, reset.userId);
-    return { userId: reset.userId as string, revokedApiKeys: await revokeAllApiKeys(tx, reset.userId) };
+    return {
+      userId: reset.userId as string,
+      revokedApiKeys: await revokeAllApiKeys(tx, reset.userId),
+      totpEnabled: (await totpSecretOf(tx, reset.userId)).enabled,
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 /**
- * What an admin may change about a user: anyone's role or disabled state but their own (an admin cannot lock the last
- * one out). This process's user cache forgets the user at once; other processes hear of it through the users table's
+ * What an admin may change about a user: anyone's role, disabled state or second factor but their own (an admin cannot
+ * lock the last one out, nor drop their own second factor with a session alone). This process's user cache forgets the user at once; other processes hear of it through the users table's
  * notify trigger.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
@@ -8,7 +8,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { recordSecurityEvent } from '../security/client.js';
 import type { UserDirectory } from './directory.js';
-import { setDisabled, setRole, type Role, type User } from './users-store.js';
+import { setDisabled, setRole, setTotp, userById, type Role, type User } from './users-store.js';
 
 interface AdminChangeDeps {
   sql: Db;
@@ -49,4 +49,27 @@ export async function changeDisabled(
     actorId: change.adminId,
   });
   return user;
+}
+
+/**
+ * Turns a user's two-factor off: support's way back in for an owner who lost their authenticator, or who finds one on
+ * that they never enrolled (a password reset leaves it on: password-reset.ts). Recorded as `totp_disabled` with the
+ * admin as its actor.
+ */
+export async function resetSecondFactor(
+  { sql: db, log }: AdminChangeDeps,
+  change: { adminId: string; userId: string },
+): Promise<User> {
+  if (change.userId === change.adminId) {
+    // forbidden, not a bad request: another admin may do it
+    throw new DomainError(ErrorCode.Forbidden, 'admins cannot turn off their own two-factor here', [
+      { path: 'id', message: 'is you' },
+    ]);
+  }
+  const user = await userById(db, change.userId);
+  if (!user) throw new DomainError(ErrorCode.NotFound, 'no such user');
+  await setTotp(db, user.id, { sealedSecret: null, enabled: false });
+  log.info({ admin: change.adminId, user: user.id }, 'two-factor turned off by an admin');
+  await recordSecurityEvent(db, { kind: 'totp_disabled', userId: user.id, actorId: change.adminId, detail: { by: 'admin' } });
+  return { ...user, totpEnabled: false };
 }

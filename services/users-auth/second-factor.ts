@@ -1,13 +1,22 @@
 /**
- * A signed-in user's second-factor code (confirming enrolment, turning it off, creating an API key), behind the
- * attempt throttle: a wrong code counts against the user and the IP, and a wrong code is a security event. A code
+ * A second-factor code, wherever a user gives one (signing in by password or by Telegram, confirming enrolment,
+ * turning it off, creating an API key, changing the password), behind the attempt throttle: a wrong code counts against
+ * the user (by id: one budget of guesses however the account is reached) and the IP, and is a security event. A code
  * accepted once is refused after (totp-codes.ts).
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
-import { attemptSubjects, recordSecurityEvent } from '../security/client.js';
-import type { SignInGuard } from './throttled-sign-in.js';
+import { attemptSubjects, recordSecurityEvent, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
+import type { Sql } from '../../platform/db/client.js';
 import { spendTotpCode } from './totp-codes.js';
+
+/** What a check of a password or a code needs: the database, the TOTP key and the attempt throttle. */
+export interface SignInGuard {
+  sql: Sql;
+  totpKey: Buffer;
+  throttle: AttemptThrottle;
+  policies: AuthThrottlePolicies;
+}
 
 export async function checkSecondFactorCode(
   { sql, totpKey, throttle, policies }: SignInGuard,

@@ -3,11 +3,9 @@
  * operator console both sign people in through here, so the rule exists once.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { totpRefused, totpRequired } from '../../domain/users-auth/second-factor.js';
-import type { Db } from '../../platform/db/client.js';
 import { verifyPassword } from '../../platform/crypto/passwords.js';
 import { ipAllowed } from './ip-allowlist.js';
-import { spendTotpCode } from './totp-codes.js';
+import { checkSecondFactorCode, type SignInGuard } from './second-factor.js';
 import { userWithSecretsByEmail, type User, type UserWithSecrets } from './users-store.js';
 
 export interface Credentials {
@@ -24,10 +22,10 @@ export interface Credentials {
  * The user these credentials sign in, or a DomainError saying what is missing or wrong. The user carries the session
  * version read with the password checked: a session started from it is refused once a change has moved it on.
  */
-export async function signIn(db: Db, totpKey: Buffer, credentials: Credentials): Promise<User> {
-  const user = await userWithSecretsByEmail(db, credentials.email);
+export async function signIn(guard: SignInGuard, credentials: Credentials): Promise<User> {
+  const user = await userWithSecretsByEmail(guard.sql, credentials.email);
   if (!(await verifyPassword(user?.passwordHash ?? null, credentials.password)) || !user) throw wrongCredentials();
-  return admit(db, totpKey, user, credentials);
+  return admit(guard, user, credentials);
 }
 
 /** A wrong email or password, or a password a change or reset replaced while it was being checked. */
@@ -37,19 +35,24 @@ export function wrongCredentials(): DomainError {
 
 /**
  * What every way of signing in checks once it knows who the user is (by password, by Telegram): not disabled, an
- * allowed address, and the TOTP code when two-factor is on.
+ * allowed address, and the TOTP code when two-factor is on, counted against the user's one budget of code guesses
+ * (second-factor.ts) besides the sign-in path's own: reaching the account by email and by Telegram gives no more.
  */
 export async function admit(
-  db: Db,
-  totpKey: Buffer,
+  guard: SignInGuard,
   user: UserWithSecrets,
   credentials: { totp?: string; ip: string },
 ): Promise<User> {
   checkSessionStart(user, credentials.ip);
   if (user.totpEnabled) {
-    if (!credentials.totp) throw totpRequired();
-    const totp = { userId: user.id, sealedSecret: user.totpSecret!, lastStep: user.totpLastStep };
-    if (!(await spendTotpCode(db, totpKey, totp, credentials.totp))) throw totpRefused();
+    await checkSecondFactorCode(guard, {
+      userId: user.id,
+      ip: credentials.ip,
+      sealedSecret: user.totpSecret!,
+      lastStep: user.totpLastStep,
+      code: credentials.totp,
+      field: 'totp',
+    });
   }
   const { passwordHash: _hash, totpSecret: _secret, totpLastStep: _step, ...plain } = user;
   return plain;

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
-import type { Db, Sql } from '../../platform/db/client.js';
+import type { Db } from '../../platform/db/client.js';
+import type { SignInGuard } from './second-factor.js';
 import { admit } from './sign-in.js';
 import { rememberSignInIp } from './sign-in-ips.js';
 import { insertUser, userWithSecretsById, type User } from './users-store.js';
@@ -20,11 +21,11 @@ const placeholderEmail = (telegramId: string) => `telegram-${telegramId}@telegra
 
 /** Signs in the user linked to this Telegram account, creating one first when there is none. */
 export async function signInWithTelegram(
-  sql: Sql,
-  totpKey: Buffer,
+  guard: SignInGuard,
   identity: TelegramIdentity,
   credentials: { totp?: string; ip: string },
 ): Promise<{ user: User; created: boolean }> {
+  const { sql } = guard;
   let created = false;
   let userId = await linkedUser(sql, identity.telegramId);
   if (!userId) {
@@ -40,7 +41,7 @@ export async function signInWithTelegram(
     userId ??= await linkedUser(sql, identity.telegramId);
     if (!userId) throw new DomainError(ErrorCode.Conflict, 'this Telegram account is being set up; try again');
   }
-  const user = await admit(sql, totpKey, (await userWithSecretsById(sql, userId))!, credentials);
+  const user = await admit(guard, (await userWithSecretsById(sql, userId))!, credentials);
   await rememberSignInIp(sql, user.id, credentials);
   return { user, created };
 }

@@ -4,31 +4,22 @@
  * lockout also notifies the account's owner, and so does a sign-in from an address new to the account. The API's token endpoint and the console sign in through here.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import type { Sql } from '../../platform/db/client.js';
 import { notifyUser } from '../notifications/client.js';
-import { attemptSubjects, recordSecurityEvent, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
+import { attemptSubjects, recordSecurityEvent } from '../security/client.js';
+import type { SignInGuard } from './second-factor.js';
 import { signIn, type Credentials } from './sign-in.js';
 import { rememberSignInIp } from './sign-in-ips.js';
 import { userByEmail, type User } from './users-store.js';
 
-export interface SignInGuard {
-  sql: Sql;
-  totpKey: Buffer;
-  throttle: AttemptThrottle;
-  policies: AuthThrottlePolicies;
-}
-
 const FAILED_GUESSES = new Set<string>([ErrorCode.Unauthenticated, ErrorCode.TotpInvalid]);
 
-export async function throttledSignIn(
-  { sql, totpKey, throttle, policies }: SignInGuard,
-  credentials: Credentials,
-): Promise<User> {
+export async function throttledSignIn(guard: SignInGuard, credentials: Credentials): Promise<User> {
+  const { sql, throttle, policies } = guard;
   const { email, ip } = credentials;
   try {
     const user = await throttle.guard({
       subjects: attemptSubjects(policies, 'login', email, ip),
-      attempt: () => signIn(sql, totpKey, credentials),
+      attempt: () => signIn(guard, credentials),
       isFailure: (error) => error instanceof DomainError && FAILED_GUESSES.has(error.code),
       onAccountLocked: async (lockedUntil) => {
         const owner = await userByEmail(sql, email);

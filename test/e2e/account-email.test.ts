@@ -103,9 +103,17 @@ describe('password reset', () => {
 
   it('changes the password with the current one and, with two-factor on, a TOTP code', async () => {
     const user = await stack.api.signUp('changer@example.com');
-    const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
+    const enrolled = await stack.api.post(
+      '/v1/auth/totp/enroll',
+      { current_password: 'a long enough password' },
+      { token: user.token },
+    );
     const app = new Authenticator(enrolled.body.secret as string);
-    await stack.api.post('/v1/auth/totp/verify', { code: await app.code() }, { token: user.token });
+    await stack.api.post(
+      '/v1/auth/totp/verify',
+      { code: await app.code(), current_password: 'a long enough password' },
+      { token: user.token },
+    );
     const change = (body: object) => stack.api.put('/v1/me/password', body, { token: user.token });
 
     const wrong = await change({ current_password: 'not the password', new_password: 'another long password' });

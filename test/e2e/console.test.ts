@@ -63,11 +63,15 @@ beforeAll(async () => {
   expect(
     (await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token })).status,
   ).toBe(200);
-  const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
+  const enrolled = await stack.api.post(
+    '/v1/auth/totp/enroll',
+    { current_password: operator.password },
+    { token: registered.token },
+  );
   authenticator = new Authenticator(new URL(enrolled.body.otpauth_url).searchParams.get('secret')!);
   const verified = await stack.api.post(
     '/v1/auth/totp/verify',
-    { code: await authenticator.code() },
+    { code: await authenticator.code(), current_password: operator.password },
     { token: registered.token },
   );
   expect(verified.body.totp_enabled).toBe(true);

@@ -267,9 +267,17 @@ describe('invoices paid on the EVM chain', () => {
     const operator = { email: 'invoice-operator@example.com', password: 'a long enough password' };
     const registered = await stack.api.signUp(operator.email, operator.password);
     await stack.api.put(`/v1/ops/users/${registered.id}/role`, { role: 'operator' }, { token: stack.admin.token });
-    const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, { token: registered.token });
+    const enrolled = await stack.api.post(
+      '/v1/auth/totp/enroll',
+      { current_password: operator.password },
+      { token: registered.token },
+    );
     const authenticator = new Authenticator(new URL(enrolled.body.otpauth_url).searchParams.get('secret')!);
-    await stack.api.post('/v1/auth/totp/verify', { code: await authenticator.code() }, { token: registered.token });
+    await stack.api.post(
+      '/v1/auth/totp/verify',
+      { code: await authenticator.code(), current_password: operator.password },
+      { token: registered.token },
+    );
 
     const ops = await (await browser.newContext()).newPage();
     await signInToConsole(ops, stack.url, { ...operator, totp: await authenticator.code() });

@@ -72,11 +72,22 @@ async function signUp(prefix: string, ip: string) {
 }
 
 /** Two-factor on for the user: the authenticator app it was confirmed with, and the code it was confirmed with. */
-async function enrolTotp(user: { token: string }, ip: string): Promise<{ app: Authenticator; confirmedWith: string }> {
-  const enrolled = await stack.api.post('/v1/auth/totp/enroll', undefined, from(ip, { token: user.token }));
+async function enrolTotp(
+  user: { token: string; password: string },
+  ip: string,
+): Promise<{ app: Authenticator; confirmedWith: string }> {
+  const enrolled = await stack.api.post(
+    '/v1/auth/totp/enroll',
+    { current_password: user.password },
+    from(ip, { token: user.token }),
+  );
   const app = new Authenticator(keep(enrolled.body.secret as string));
   const confirmedWith = await app.code();
-  const verified = await stack.api.post('/v1/auth/totp/verify', { code: confirmedWith }, from(ip, { token: user.token }));
+  const verified = await stack.api.post(
+    '/v1/auth/totp/verify',
+    { code: confirmedWith, current_password: user.password },
+    from(ip, { token: user.token }),
+  );
   expect(verified.body).toEqual({ totp_enabled: true });
   return { app, confirmedWith };
 }
@@ -144,13 +155,27 @@ describe('sign-in throttling', () => {
   it('throttles second-factor codes', async () => {
     const ip = '10.3.0.1';
     const user = await signUp('totp', ip);
-    await stack.api.post('/v1/auth/totp/enroll', undefined, from(ip, { token: user.token })).then((r) => keep(r.body.secret));
+    await stack.api
+      .post('/v1/auth/totp/enroll', { current_password: user.password }, from(ip, { token: user.token }))
+      .then((r) => keep(r.body.secret));
     for (let i = 0; i < 2; i++) {
-      expect((await stack.api.post('/v1/auth/totp/verify', { code: '000000' }, from(ip, { token: user.token }))).body.code).toBe(
-        'totp_invalid',
-      );
+      expect(
+        (
+          await stack.api.post(
+            '/v1/auth/totp/verify',
+            { code: '000000', current_password: user.password },
+            from(ip, { token: user.token }),
+          )
+        ).body.code,
+      ).toBe('totp_invalid');
     }
-    expectThrottled(await stack.api.post('/v1/auth/totp/verify', { code: '000000' }, from(ip, { token: user.token })));
+    expectThrottled(
+      await stack.api.post(
+        '/v1/auth/totp/verify',
+        { code: '000000', current_password: user.password },
+        from(ip, { token: user.token }),
+      ),
+    );
   });
 });
 
@@ -174,6 +199,10 @@ describe('two-factor codes', () => {
     expect(await key(signedInWith)).toMatchObject({ status: 401, body: refused });
 
     const keyWith = await app.code();
+    // the two wrong codes above, one at sign-in and one here, spent the user's free guesses: one budget for every way in
+    const waits = await key(keyWith);
+    expect(waits.status).toBe(429);
+    await sleep(Number(waits.headers.get('retry-after')) * 1000);
     const created = await key(keyWith);
     expect(created.status).toBe(201);
     keep(created.body.secret);

@@ -9,6 +9,7 @@ import { commitGroups } from '../../services/ledger/journal.js';
 import { insertWithdrawal } from '../../services/withdrawals/store.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import { WITHDRAWAL_SETTINGS, withdrawalCounters } from '../../domain/withdrawals/rules.js';
+import { Authenticator } from '../support/authenticator.js';
 import { fund, mailTo, startStack, type Stack } from '../support/stack.js';
 import { putWithdrawalSettings } from '../support/withdrawal-settings.js';
 
@@ -214,6 +215,49 @@ describe('withdrawals without a chain', () => {
       );
       expect([late.status, late.body.detail]).toEqual([409, 'the withdrawal is closed and no longer in progress']);
     }
+  });
+
+  it('asks at confirmation for the second factor the user has then, not the one they had at the request', async () => {
+    const password = { current_password: 'a long enough password' };
+    const enrol = async (token: string) => {
+      const enrolled = await stack.api.post('/v1/auth/totp/enroll', password, { token });
+      const app = new Authenticator(enrolled.body.secret as string);
+      expect((await stack.api.post('/v1/auth/totp/verify', { code: await app.code(), ...password }, { token })).status).toBe(200);
+      return app;
+    };
+    const request = async (user: { id: string; token: string }) => {
+      await fund(stack, user.id, 'ETH', '1');
+      const created = await stack.api.post(
+        '/v1/withdrawals',
+        { currency: 'ETH', amount: '0.1', address: ADDRESS },
+        { token: user.token, headers: key() },
+      );
+      expect(created.status).toBe(202);
+      return created.body.id as string;
+    };
+    const confirm = (token: string, id: string, body: object) => stack.api.post(`/v1/withdrawals/${id}/confirm`, body, { token });
+
+    // two-factor on at the request, turned off since: the mailed code alone confirms (it waited for its expiry before)
+    const turnedOff = await stack.api.signUp('totp-off-since@example.com');
+    const app = await enrol(turnedOff.token);
+    const first = await request(turnedOff);
+    expect((await stack.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: turnedOff.token })).status).toBe(
+      200,
+    );
+    const firstCode = codeIn((await mailTo(stack, 'totp-off-since@example.com', /withdrawal code/)).subject);
+    expect(await confirm(turnedOff.token, first, { code: firstCode })).toMatchObject({ status: 200, body: { confirmed: true } });
+
+    // off at the request, turned on since: the code is asked for, and its absence costs no attempt
+    const turnedOn = await stack.api.signUp('totp-on-since@example.com');
+    const second = await request(turnedOn);
+    const app2 = await enrol(turnedOn.token);
+    const secondCode = codeIn((await mailTo(stack, 'totp-on-since@example.com', /withdrawal code/)).subject);
+    expect((await confirm(turnedOn.token, second, { code: secondCode })).body).toMatchObject({
+      code: 'totp_required',
+      errors: [{ path: 'totp', message: 'is required' }],
+    });
+    const confirmed = await confirm(turnedOn.token, second, { code: secondCode, totp: await app2.code() });
+    expect(confirmed).toMatchObject({ status: 200, body: { confirmed: true } });
   });
 
   it('releases the hold when the user cancels, says how much came back, and refuses a second cancel', async () => {

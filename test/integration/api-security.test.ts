@@ -1,8 +1,10 @@
 /** Who may do what: tokens, roles, refresh rotation, TOTP, signed API keys and IP allow-lists. */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidr } from '../../services/users-auth/ip-allowlist.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { Authenticator } from '../support/authenticator.js';
+import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { signedHeaders } from '../support/signed-request.js';
 
 let t: TestApp;
@@ -77,14 +79,20 @@ describe('roles and tokens', () => {
   });
 });
 
+const PASSWORD = { current_password: 'a long enough password' };
+
 describe('two-factor authentication', () => {
   it('enrols, then requires the code at login, and turns off with a code', async () => {
     const user = await t.api.signUp('totp@example.com');
-    const enrolled = await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
     expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
-    expect((await t.api.post('/v1/auth/totp/verify', { code: '000000' }, { token: user.token })).body.code).toBe('totp_invalid');
+    expect((await t.api.post('/v1/auth/totp/verify', { code: '000000', ...PASSWORD }, { token: user.token })).body.code).toBe(
+      'totp_invalid',
+    );
     const app = new Authenticator(enrolled.body.secret as string);
-    expect((await t.api.post('/v1/auth/totp/verify', { code: await app.code() }, { token: user.token })).body).toEqual({
+    expect(
+      (await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token })).body,
+    ).toEqual({
       totp_enabled: true,
     });
 
@@ -96,7 +104,7 @@ describe('two-factor authentication', () => {
     expect((await t.api.put('/v1/me/password', change, { token: user.token })).body).toMatchObject(missing);
     expect((await t.api.post('/v1/auth/token', { ...login, totp: '123456' })).body.code).toBe('totp_invalid');
     expect((await t.api.post('/v1/auth/token', { ...login, totp: await app.code() })).status).toBe(200);
-    expect((await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token })).status).toBe(409);
+    expect((await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token })).status).toBe(409);
 
     expect((await t.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: user.token })).body).toEqual({
       totp_enabled: false,
@@ -106,10 +114,10 @@ describe('two-factor authentication', () => {
 
   it('accepts a code once: the one that confirmed enrolment or signed in is refused after as a wrong one, one of two at once wins', async () => {
     const user = await t.api.signUp('totp-once@example.com');
-    const enrolled = await t.api.post('/v1/auth/totp/enroll', undefined, { token: user.token });
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
     const app = new Authenticator(enrolled.body.secret as string);
     const enrolling = await app.code();
-    expect((await t.api.post('/v1/auth/totp/verify', { code: enrolling }, { token: user.token })).status).toBe(200);
+    expect((await t.api.post('/v1/auth/totp/verify', { code: enrolling, ...PASSWORD }, { token: user.token })).status).toBe(200);
 
     const login = { email: user.email, password: 'a long enough password' };
     const refused = { code: 'totp_invalid', errors: [{ path: 'totp', message: 'is wrong, expired or already used' }] };
@@ -126,6 +134,117 @@ describe('two-factor authentication', () => {
     });
     const change = { current_password: login.password, new_password: 'a brand new password', totp: next };
     expect(await t.api.put('/v1/me/password', change, { token: user.token })).toMatchObject({ status: 401, body: refused });
+  });
+  it('enrols and confirms only with the current password: an access token alone turns nothing on', async () => {
+    const user = await t.api.signUp('totp-thief@example.com');
+    const missing = await t.api.post('/v1/auth/totp/enroll', {}, { token: user.token });
+    expect(missing).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+    const wrong = { current_password: 'a guessed password' };
+    const refused = { code: 'unauthenticated', errors: [{ path: 'current_password', message: 'is wrong' }] };
+    expect(await t.api.post('/v1/auth/totp/enroll', wrong, { token: user.token })).toMatchObject({ status: 401, body: refused });
+    // nothing was enrolled, so there is nothing to confirm
+    expect((await t.api.post('/v1/auth/totp/verify', { code: '123456', ...PASSWORD }, { token: user.token })).status).toBe(409);
+
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    const verify = (body: object) => t.api.post('/v1/auth/totp/verify', body, { token: user.token });
+    expect((await verify({ code: await app.code() })).body.errors).toMatchObject([{ path: 'current_password' }]);
+    expect(await verify({ code: await app.code(), ...wrong })).toMatchObject({ status: 401, body: refused });
+    // the wrong password is a sign-in guess, counted against the account as one at /v1/auth/token is (the right one
+    // at enrolment forgot the first)
+    const [counted] = await t.db.sql`select failures from auth_throttle where key = ${'login-account:' + user.email}`;
+    expect(counted!.failures).toBe(1);
+    expect((await t.api.get('/v1/me', { token: user.token })).body.totp_enabled).toBe(false);
+    expect((await verify({ code: await app.code(), ...PASSWORD })).body).toEqual({ totp_enabled: true });
+  });
+
+  it('counts code guesses against one budget per user, whichever way in they come: email, Telegram or a session', async () => {
+    const botToken = '7000002:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const fields = { id: 3001, first_name: 'Grace', auth_date: Math.floor(Date.now() / 1000) };
+    const widget = { ...fields, hash: telegramLoginHash(botToken, fields) };
+    try {
+      const user = await t.api.signUp('totp-budget@example.com');
+      expect((await t.api.post('/v1/me/telegram', widget, { token: user.token })).status).toBe(200);
+      const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+      const app = new Authenticator(enrolled.body.secret as string);
+      await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
+
+      const login = { email: user.email, password: 'a long enough password' };
+      for (let i = 0; i < 2; i++) {
+        const byEmail = await t.api.post('/v1/auth/token', { ...login, totp: '000000' }, { headers: from('10.9.0.1') });
+        expect(byEmail.body.code).toBe('totp_invalid');
+      }
+      const byTelegram = await t.api.post('/v1/auth/telegram', { ...widget, totp: '000000' }, { headers: from('10.9.0.2') });
+      expect(byTelegram.body.code).toBe('totp_invalid');
+      // the third wrong code in all, each way in below its own budget and from its own address: the user's budget waits
+      const bySession = await t.api.post(
+        '/v1/auth/totp/disable',
+        { code: '000000' },
+        { token: user.token, headers: from('10.9.0.3') },
+      );
+      expect(bySession.status).toBe(429);
+      expect(bySession.headers.get('retry-after')).toMatch(/^\d+$/);
+      const [budget] = await t.db.sql`select failures from auth_throttle where key = ${'totp-account:' + user.id}`;
+      expect(budget!.failures).toBe(3);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
+
+  it("lets an admin turn a user's two-factor off, their way back in: a password reset leaves it on", async () => {
+    const user = await t.api.signUp('totp-lost@example.com');
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
+    // the owner resets the password by the mailed link: the second factor stays, and the event says so
+    const [link] = await t.db.sql`
+      insert into password_resets (user_id, secret_hash, expires_at)
+      values (${user.id}, ${createHash('sha256').update('the-secret').digest('hex')}, now() + interval '1 hour') returning id`;
+    const confirm = { token: `${link!.id}.the-secret`, new_password: 'a brand new password' };
+    expect((await t.api.post('/v1/auth/password-reset/confirm', confirm)).status).toBe(204);
+    const [resetEvent] = await t.db
+      .sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
+    expect(resetEvent!.detail).toEqual({ api_keys_revoked: [], totp_enabled: true });
+    const login = { email: user.email, password: 'a brand new password' };
+    expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
+
+    const path = `/v1/ops/users/${user.id}/totp`;
+    expect((await t.api.delete(path, { token: (await t.api.signUp('totp-meddler@example.com')).token })).status).toBe(403);
+    expect(await t.api.delete(`/v1/ops/users/${t.admin.id}/totp`, { token: t.admin.token })).toMatchObject({
+      status: 403,
+      body: { errors: [{ path: 'id', message: 'is you' }] },
+    });
+    const reset = await t.api.delete(path, { token: t.admin.token });
+    expect(reset).toMatchObject({ status: 200, body: { id: user.id, totp_enabled: false } });
+    expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
+    const [event] = await t.db
+      .sql`select actor_id, detail from security_events where user_id = ${user.id} and kind = 'totp_disabled'`;
+    expect(event).toEqual({ actorId: t.admin.id, detail: { by: 'admin' } });
+  });
+});
+
+describe('registration', () => {
+  it('is throttled per client IP: every registration counts, taken email or not, and a refusal is a 429 with Retry-After', async () => {
+    const policies = t.deps.security.throttlePolicies;
+    const usual = policies.registration;
+    policies.registration = { ...usual, freeFailures: 2, lockAfter: 10 };
+    try {
+      const register = (email: string, ip: string) =>
+        t.api.post('/v1/auth/register', { email, password: 'a long enough password' }, { headers: from(ip) });
+      expect((await register('farm-1@example.com', '10.8.0.1')).status).toBe(201);
+      expect((await register('farm-1@example.com', '10.8.0.1')).status).toBe(409);
+      const refused = await register('farm-2@example.com', '10.8.0.1');
+      expect(refused).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const [farmed] = await t.db.sql`select count(*)::int as n from users where email = 'farm-2@example.com'`;
+      expect(farmed!.n).toBe(0);
+      // another address is not held back
+      expect((await register('farm-2@example.com', '10.8.0.2')).status).toBe(201);
+    } finally {
+      policies.registration = usual;
+    }
   });
 });
 
@@ -163,6 +282,42 @@ describe('API keys', () => {
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(204);
     expect((await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status).toBe(401);
     expect((await t.api.delete(`/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(404);
+  });
+
+  it('route ordinary notices but not the security ones: those need the signed-in owner', async () => {
+    const user = await t.api.signUp('keys-notices@example.com');
+    const created = await t.api.post('/v1/api-keys', { name: 'notices bot', scopes: ['trade'] }, { token: user.token });
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const choose = (preferences: object[]) => {
+      const body = JSON.stringify({ preferences });
+      const path = '/v1/notifications/preferences';
+      return t.api.put(path, undefined, { raw: body, headers: signedHeaders(key, 'PUT', path, body) });
+    };
+    expect((await choose([{ event_type: 'order_filled', channels: ['email'] }])).status).toBe(200);
+    for (const event of ['login_new_ip', 'login_locked', 'withdrawal_code']) {
+      const refused = await choose([
+        { event_type: 'deposit_credited', channels: [] },
+        { event_type: event, channels: [] },
+      ]);
+      expect(refused).toMatchObject({
+        status: 403,
+        body: {
+          code: 'forbidden',
+          errors: [{ path: 'preferences.1.event_type', message: 'needs a bearer access token, not an API key' }],
+        },
+      });
+    }
+    // nothing of a refused request was saved; the owner, signed in, may route them as they like
+    const saved = await t.api.get('/v1/notifications/preferences', { token: user.token });
+    expect(saved.body.data.filter((c: { chosen: boolean }) => c.chosen).map((c: { event_type: string }) => c.event_type)).toEqual(
+      ['order_filled'],
+    );
+    const owner = await t.api.put(
+      '/v1/notifications/preferences',
+      { preferences: [{ event_type: 'login_new_ip', channels: [] }] },
+      { token: user.token },
+    );
+    expect(owner.status).toBe(200);
   });
 
   it("need the withdraw scope for an operator's writes that move money; trade is not enough", async () => {

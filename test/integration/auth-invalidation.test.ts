@@ -11,6 +11,7 @@ import { signedHeaders } from '../support/signed-request.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import { revokeAllRefreshTokens } from '../../services/users-auth/refresh-tokens-store.js';
 import { signIn } from '../../services/users-auth/sign-in.js';
+import { signInGuard } from '../../api/http/sign-in-guard.js';
 import { setPasswordHash } from '../../services/users-auth/users-store.js';
 
 const WITHIN_MS = 1_000;
@@ -165,7 +166,7 @@ describe('cached credentials, changed behind the API', () => {
     expect((await t.api.get('/v1/me', { token })).status).toBe(200);
     expect((await t.api.get('/v1/api-keys', { token })).body.data).toMatchObject([{ id: key.id, revoked: true }]);
     const [event] = await t.db.sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
-    expect(event!.detail).toEqual({ api_keys_revoked: [key.id] });
+    expect(event!.detail).toEqual({ api_keys_revoked: [key.id], totp_enabled: false });
   });
 
   it('keeps API keys at a password change: it proves the current password, unlike a reset by mail', async () => {
@@ -192,7 +193,7 @@ describe('cached credentials, changed behind the API', () => {
       });
 
     // the password is checked, then a change commits before the sign-in stores its refresh token
-    const checked = await signIn(t.db.sql, t.deps.keys.totp, {
+    const checked = await signIn(signInGuard(t.deps), {
       email: user.email,
       password: 'a long enough password',
       ip: '::1',

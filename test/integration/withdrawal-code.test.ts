@@ -87,8 +87,12 @@ describe('withdrawal TOTP code', () => {
     const totp = await generate({ secret });
 
     const wrongCode = code === '000000' ? '000001' : '000000';
-    expect(await acts.verifyWithdrawalConfirmation({ id, code: wrongCode, totp })).toEqual({ codeOk: false, totpOk: false });
-    expect(await acts.verifyWithdrawalConfirmation({ id, code, totp })).toEqual({ codeOk: true, totpOk: true });
-    expect(await acts.verifyWithdrawalConfirmation({ id, code, totp })).toEqual({ codeOk: true, totpOk: false });
+    const check = (code: string) => acts.verifyWithdrawalConfirmation({ id, code, totp });
+    expect(await check(wrongCode)).toEqual({ codeOk: false, totpOk: false, totpRequired: true });
+    expect(await check(code)).toEqual({ codeOk: true, totpOk: true, totpRequired: true });
+    expect(await check(code)).toEqual({ codeOk: true, totpOk: false, totpRequired: true });
+    // the second factor the user has now is what the confirmation asks for
+    await setTotp(db.sql, owner, { sealedSecret: null, enabled: false });
+    expect(await check(code)).toEqual({ codeOk: true, totpOk: false, totpRequired: false });
   });
 });

@@ -40,7 +40,7 @@ export async function inProcessDeps(
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);
   markets.start(await loadPairs(sql));
-  const security = securitySettings(loadConfig({}));
+  const security = securitySettings(loadConfig({ REGISTER_IP_FREE: '1000000', REGISTER_IP_LOCKOUT_AFTER: '1000000' }));
   const nonces = new ApiKeyNonces(sql, 60, log);
   const deps: ApiDeps = {
     sql,

@@ -75,6 +75,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     API_PROCESSES: '1',
     // withdrawal tests sign users up and withdraw at once; test/e2e/account-email.test.ts turns the rule on
     WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: 'false',
+    // a test signs up many users from one address
+    REGISTER_IP_FREE: '1000000',
+    REGISTER_IP_LOCKOUT_AFTER: '1000000',
     ...options.env,
   };
   const extra: ServiceProcess[] = [];

@@ -57,6 +57,8 @@ function fakeActivities(
     refusal?: string;
     /** Holds the check of a code in flight: it calls `entered`, then answers once `until` resolves. */
     codeCheck?: { entered: () => void; until: Promise<void> };
+    /** Whether the user has two-factor on when a code is checked (whatever they had at the request). */
+    totpOn?: boolean;
   } = {},
 ) {
   const calls: string[] = [];
@@ -78,7 +80,7 @@ function fakeActivities(
         options.codeCheck.entered();
         await options.codeCheck.until;
       }
-      return { codeOk: code === CODE, totpOk: totp === '135790' };
+      return { codeOk: code === CODE, totpOk: totp === '135790', totpRequired: options.totpOn ?? false };
     },
     async withdrawalUserDisabled() {
       if (options.userCheck) {
@@ -253,7 +255,7 @@ describe('withdrawalWorkflow', () => {
   });
 
   it('needs the TOTP code too when the user has two-factor on', async () => {
-    const fakes = fakeActivities();
+    const fakes = fakeActivities({ totpOn: true });
     const { result } = await run(fakes, { totpRequired: true }, async (handle) => {
       // the refusal names the missing field, through the client's mapping to a DomainError too
       const id = handle.workflowId.replace(/^withdrawal:/, '');
@@ -275,6 +277,44 @@ describe('withdrawalWorkflow', () => {
       await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
     });
     expect(result).toBe('succeeded');
+  });
+
+  it('asks for the second factor the user has when confirming: one turned off since the request is not asked for', async () => {
+    const fakes = fakeActivities({ totpOn: false });
+    const { result } = await run(
+      fakes,
+      { totpRequired: true },
+      async (handle) => {
+        expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] })).toEqual({
+          accepted: true,
+          status: 'queued',
+        });
+        await waitFor(handle, 'broadcast');
+        await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+      },
+      'withdrawal-confirm-asks-current-second-factor',
+    );
+    expect(result).toBe('succeeded');
+  });
+
+  it('asks for the second factor turned on since the request, refusing its absence without counting an attempt', async () => {
+    const fakes = fakeActivities({ totpOn: true });
+    const { result, state } = await run(fakes, { totpRequired: false }, async (handle) => {
+      const deps = { sql: null as never, temporal: env };
+      const id = handle.workflowId.replace(/^withdrawal:/, '');
+      await expect(updateWithdrawal(deps, id, confirmWithdrawalUpdate, { code: CODE })).rejects.toMatchObject({
+        code: 'totp_required',
+        issues: [{ path: 'totp', message: 'is required' }],
+      });
+      expect((await handle.query(withdrawalStateQuery)).codeAttempts).toBe(0);
+      expect(await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE, totp: '135790' }] })).toMatchObject({
+        accepted: true,
+      });
+      await waitFor(handle, 'broadcast');
+      await handle.signal(withdrawalConfirmedSignal, { txHash: '0xhot-a' });
+    });
+    expect(result).toBe('succeeded');
+    expect(state.codeAttempts).toBe(0);
   });
 
   it('expires when nobody confirms in time and releases the hold', async () => {

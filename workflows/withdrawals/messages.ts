@@ -15,6 +15,10 @@ export interface WithdrawalInput {
   userId: string;
   currency: string;
   approvalRequired: boolean;
+  /**
+   * Two-factor at the request. Read only by confirmations before 'withdrawal-confirm-asks-current-second-factor':
+   * since, the confirmation asks for the second factor the user has then (verifyWithdrawalConfirmation says).
+   */
   totpRequired: boolean;
   confirmTtlMs: number;
   approvalTtlMs: number;

@@ -52,6 +52,17 @@ const sending = proxyActivities<Activities>(retryPolicies.providerSend);
 
 const conflict = (message: string) => ApplicationFailure.create({ type: ErrorCode.Conflict, message, nonRetryable: true });
 
+/** A confirmation without the TOTP code the user's second factor needs: the field rides in the details (client.ts). */
+function totpMissing() {
+  const missing = totpRequired();
+  return ApplicationFailure.create({
+    type: missing.code,
+    message: missing.message,
+    details: [missing.issues],
+    nonRetryable: true,
+  });
+}
+
 export async function withdrawalWorkflow(input: WithdrawalInput): Promise<WithdrawalStatus> {
   const { resume } = input;
   const state: WithdrawalState = resume?.state ?? {
@@ -97,7 +108,10 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
           throw tookNoEffect();
         if (state.status !== 'awaiting_confirmation')
           return { accepted: false, status: state.status, attemptsLeft: 0, reason: 'code' };
-        if (check.codeOk && (check.totpOk || !input.totpRequired)) {
+        // the user's second factor now: one turned off since the request is not asked for, one turned on is
+        const totpNeeded = isPatched('withdrawal-confirm-asks-current-second-factor') ? check.totpRequired : input.totpRequired;
+        if (check.codeOk && totpNeeded && totp === undefined) throw totpMissing();
+        if (check.codeOk && (check.totpOk || !totpNeeded)) {
           confirmed = true;
           // a client that reads the withdrawal after this answer sees where it went
           if (isPatched('withdrawal-confirm-answers-once-recorded')) await condition(() => recorded !== 'awaiting_confirmation');
@@ -129,16 +143,13 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
             message: 'code must be 6 digits',
             nonRetryable: true,
           });
-        if (input.totpRequired && (!totp || !/^\d{6}$/.test(totp))) {
-          const missing = totpRequired();
-          // the field it names rides in the details (services/withdrawals/client.ts, updateWithdrawal)
+        if (totp !== undefined && !/^\d{6}$/.test(totp))
           throw ApplicationFailure.create({
-            type: missing.code,
-            message: missing.message,
-            details: [missing.issues],
+            type: ErrorCode.ValidationFailed,
+            message: 'totp must be 6 digits',
+            details: [[{ path: 'totp', message: 'must be 6 digits' }]],
             nonRetryable: true,
           });
-        }
       },
     },
   );

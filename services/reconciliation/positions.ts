@@ -7,7 +7,7 @@
  */
 import type { JsonRpcProvider } from 'ethers';
 import type { PendingQuery, Row } from 'postgres';
-import { decode } from 'xrpl';
+import { decode, type Client } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { earlyFundingPrefix, gasKeeperAccount } from '../../domain/collection/rules.js';
 import { sumByHolding, XRPL_CREDIT_BOUND_MS, type CustodyPosition } from '../../domain/reconciliation/drift.js';
@@ -79,7 +79,10 @@ async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<Wa
 interface XrplCustodyWallet {
   address: string;
   account: string;
-  /** The listener's checkpoint for it (xrpl_accounts.complete_through_ledger); null until it follows it completely. */
+  /**
+   * Where its balance is read: the listener's checkpoint for it (xrpl_accounts.complete_through_ledger); null (the
+   * newest validated ledger) until the listener follows it completely, or once the server no longer keeps that ledger.
+   */
   checkpoint: number | null;
 }
 
@@ -96,24 +99,34 @@ async function xrplCustodyWallets(sql: Sql): Promise<XrplCustodyWallet[]> {
   }));
 }
 
+/** An account's XRP at a ledger; null when the server no longer keeps that ledger. */
+async function xrpBalanceAt(client: Client, address: string, ledger: number | 'validated'): Promise<bigint | null> {
+  try {
+    const { result } = await client.request({ command: 'account_info', account: address, ledger_index: ledger });
+    return BigInt(result.account_data.Balance);
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'actNotFound') return 0n; // an account never funded (by that ledger) holds nothing
+    if (code === 'lgrNotFound') return null;
+    throw error;
+  }
+}
+
 /**
  * The XRPL custody wallets' balances, each read at the listener's checkpoint for it (xrpl_accounts: every payment of
- * the wallet up to that ledger is recorded), so a payment validated since and not recorded yet is on neither side;
- * a wallet the listener does not follow completely yet is read at the newest validated ledger.
+ * the wallet up to that ledger is recorded), so a payment validated since and not recorded yet is on neither side.
+ * A checkpoint the server no longer keeps (the listener far behind) is read at the newest ledger, as before the
+ * listener followed the wallet: the wallet's `checkpoint` then says so, for what is counted after it.
  */
 async function xrplWallets(xrpl: XrplConnection, registered: XrplCustodyWallet[]): Promise<WalletHolding[]> {
   if (registered.length === 0) return [];
   const client = await xrpl.connected();
   return Promise.all(
     registered.map(async (a) => {
-      const ledger = a.checkpoint ?? 'validated';
-      let amount = 0n;
-      try {
-        const { result } = await client.request({ command: 'account_info', account: a.address, ledger_index: ledger });
-        amount = BigInt(result.account_data.Balance);
-      } catch (error) {
-        // an account never funded (by that ledger) holds nothing
-        if ((error as { data?: { error?: string } }).data?.error !== 'actNotFound') throw error;
+      let amount = a.checkpoint === null ? null : await xrpBalanceAt(client, a.address, a.checkpoint);
+      if (amount === null) {
+        a.checkpoint = null;
+        amount = (await xrpBalanceAt(client, a.address, 'validated'))!;
       }
       return { target: a.address, account: a.account, deposit: false, currency: 'XRP', amount };
     }),

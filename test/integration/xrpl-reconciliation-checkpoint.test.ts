@@ -122,4 +122,10 @@ describe("XRPL custody read at the listener's checkpoint", () => {
     await storePayments(db.sql, [], { addresses: [depositAddress], ledger: deposit.ledgerIndex });
     expect(await hotXrpLine()).toMatchObject({ inFlight: '0', drift: '0', unexplained: '0' });
   });
+
+  it('reads a wallet whose checkpoint the server no longer keeps at the newest ledger, counting nothing after it', async () => {
+    const before = await hotXrpLine();
+    await db.sql`update xrpl_accounts set complete_through_ledger = ${fake.firstLedger - 1} where address = ${hotWallet}`;
+    expect(await hotXrpLine()).toMatchObject({ chain: before.chain, ledger: before.ledger, inFlight: '0', unexplained: '0' });
+  });
 });

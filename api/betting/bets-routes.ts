@@ -1,7 +1,7 @@
 /** Bets: a user places one on an open event (the stake is held in the ledger) and follows its settlement. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { betById, betByIdempotencyKey, betsOfUser, type Bet } from '../../services/betting/bets-store.js';
-import { bettingRefusal } from '../../domain/betting/events.js';
+import { bettingRefusal, bettorRefusal } from '../../domain/betting/events.js';
 import { BET_STATUSES, formatCoefficient, parseStake, payoutFor, STAKE_DECIMALS } from '../../domain/betting/bets.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
@@ -22,7 +22,7 @@ import {
   problems,
 } from '../http/schemas.js';
 import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../../services/orders/client.js';
-import { EventId } from './events-routes.js';
+import { EventId, settlesEveryEvent } from './events-routes.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
 
 const BetRequest = z
@@ -110,10 +110,13 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
           `${stake.reason} (a stake has at most ${Math.min(STAKE_DECIMALS, currency.scale)} decimal places)`,
         );
 
-      // fast refusal from the cache (a hit is no promise); a repeated request is still answered with the bet it placed
+      // fast refusal from the caller's role and the cache (a hit is no promise); a repeated request is still answered with
+      // the bet it placed
       const cached = deps.betting.events.get(body.event_id);
       const event = cached instanceof Promise ? await cached : cached;
-      const early = event ? bettingRefusal(event, new Date()) : new DomainError(ErrorCode.NotFound, 'no such event');
+      const early =
+        bettorRefusal({ id: user.id, settlesEveryEvent: settlesEveryEvent(user) }) ??
+        (event ? bettingRefusal(event, new Date()) : new DomainError(ErrorCode.NotFound, 'no such event'));
       if (early && !(await betByIdempotencyKey(deps.sql, user.id, idempotencyKey))) throw refusal(early);
 
       const callback = orderCallback(callbacks, user.id, body.callback_url);

@@ -11,7 +11,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { Currency } from '../../domain/currencies.js';
 import type { Guards } from '../http/guards.js';
 import { isOperator, requireRole } from '../http/roles.js';
-import { OPERATOR_ROLES } from '../../services/users-auth/client.js';
+import { OPERATOR_ROLES, type Role } from '../../services/users-auth/client.js';
 import { changeBetEventBy, settlementProgressOf } from '../../services/betting/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { money } from '../http/money.js';
@@ -86,6 +86,9 @@ function requireCoefficient(text: string): bigint {
 }
 
 const noSuchEvent = () => new ApiError(ErrorCode.NotFound, 'no such event');
+
+/** Operators set the result of any event (a line provider only of its own), so they may not bet at all (bettorRefusal). */
+export const settlesEveryEvent = (user: { role: Role }) => isOperator(user.role);
 
 export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const lineProvider = requireRole('line_provider', ...OPERATOR_ROLES);
@@ -197,7 +200,7 @@ export function betEventRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       const body = c.req.valid('json');
       const coefficient = body.coefficient === undefined ? undefined : requireCoefficient(body.coefficient);
       const user = c.get('user');
-      const by = { id: user.id, ownEventsOnly: !isOperator(user.role) };
+      const by = { id: user.id, ownEventsOnly: !settlesEveryEvent(user) };
       const event = await changeBetEventBy(deps, by, id, { state: body.state, coefficient });
       return c.json(eventView(event), 200);
     },

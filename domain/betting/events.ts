@@ -57,12 +57,21 @@ export function bettingRefusal(event: BookState, now: Date): DomainError | null 
   return null;
 }
 
+/** Who is betting, as far as the betting rules care. */
+export interface Bettor {
+  id: string;
+  /** Their role sets the result of any event (operators): the route knows it from the caller, the placer does not. */
+  settlesEveryEvent?: boolean;
+}
+
 /**
- * Why this user may not bet on this event, or null: the line provider who runs an event sets its result, so a bet of
- * theirs on it would be a bet on an outcome they decide (paid from the house).
+ * Why this user may not bet (on this event, when it is given), or null: whoever may set an event's result (operators
+ * any event's, a line provider the events they run) would be betting on an outcome they decide, paid from the house.
  */
-export function bettorRefusal(event: { createdBy: string }, bettorId: string): DomainError | null {
-  if (event.createdBy !== bettorId) return null;
+export function bettorRefusal(bettor: Bettor, event?: { createdBy: string }): DomainError | null {
+  if (bettor.settlesEveryEvent)
+    return new DomainError(ErrorCode.Forbidden, 'operators set the results of events, so they cannot bet');
+  if (event?.createdBy !== bettor.id) return null;
   return new DomainError(ErrorCode.Forbidden, 'the line provider who runs an event cannot bet on it', [
     { path: 'event_id', message: 'is an event you run' },
   ]);

@@ -12,7 +12,9 @@ export interface CustodyPosition {
   chain: bigint;
   /**
    * Our own transactions mined on chain whose booking has not happened yet (a sweep not recorded, a payout not
-   * settled, gas not booked): what they moved, as seen from this account (negative for the sender).
+   * settled, gas not booked): what they moved, as seen from this account (negative for the sender). On XRPL also
+   * payments validated after the ledger the balance is read at (the listener's checkpoint) and booked already: what
+   * the booking moved, with the sign reversed (the ledger holds it, that balance not yet).
    */
   inFlight: bigint;
   /**

@@ -191,7 +191,8 @@ async function placeBets(
       firstInBatch.set(id, i);
       const event = events.get(request.eventId);
       const refusal = event
-        ? (bettingRefusal(event, now) ?? bettorRefusal(event, request.userId))
+        ? // the route refused callers whose role settles every event; the event's own line provider is known here
+          (bettingRefusal(event, now) ?? bettorRefusal({ id: request.userId }, event))
         : { code: ErrorCode.NotFound, message: 'no such event', issues: undefined };
       if (refusal) outcomes[i] = { ok: false, error: { code: refusal.code, message: refusal.message, issues: refusal.issues } };
       else accepted.push(i);

@@ -1,7 +1,8 @@
 /**
  * What the EVM listener saw, recorded atomically per range of blocks: the blocks (to notice when one is replaced),
  * deposits to deposit addresses, top-ups of custody wallets, where our own transactions were mined, confirmation counts, and the checkpoint.
- * A replaced block drops its unconfirmed deposits (never credited) and sends our transactions back to pending.
+ * A replaced block, and every recorded block above it, drops its unconfirmed deposits (never credited) and sends our
+ * transactions back to pending.
  */
 import { depositWorkflowId } from '../../domain/deposits/credit.js';
 import type { Checkpoint } from '../../domain/deposits/evm-checkpoint.js';
@@ -51,6 +52,7 @@ export interface RangeOutcome {
   /** Deposits the range confirmed and credited (or held, as the deposit settings say) in its own transaction. */
   creditedDepositIds: string[];
   droppedDepositIds: string[];
+  /** Blocks that left the chain: replaced in the range, or recorded above it on the chain it replaced. */
   replacedBlocks: bigint[];
 }
 
@@ -89,6 +91,17 @@ export async function recordScannedRange(
       if (previous && previous !== block.hash) {
         outcome.replacedBlocks.push(block.number);
         outcome.droppedDepositIds.push(...(await orphanBlock(tx, chain, previous)));
+      }
+    }
+    // the recorded blocks above the range descend from the one it replaced, so they left the chain with it, though the
+    // new chain is not that high yet (it may stay shorter, or the node rolled back): orphaned now, not when (if ever)
+    // that height is recorded again, so every pending deposit lies on the recorded chain, within the confirmations
+    if (outcome.replacedBlocks.length > 0) {
+      const above = await tx`
+        delete from evm_blocks where chain = ${chain} and number > ${last.number.toString()} returning number, hash`;
+      for (const gone of above) {
+        outcome.replacedBlocks.push(BigInt(gone.number as string));
+        outcome.droppedDepositIds.push(...(await orphanBlock(tx, chain, gone.hash as string)));
       }
     }
     await tx`

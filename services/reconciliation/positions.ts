@@ -6,7 +6,8 @@
  * so what is on its way is known for exactly the blocks read.
  */
 import type { JsonRpcProvider } from 'ethers';
-import { decode } from 'xrpl';
+import type { PendingQuery, Row } from 'postgres';
+import { decode, type Client } from 'xrpl';
 import { coldCustodyAccount, hotCustodyAccount, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { earlyFundingPrefix, gasKeeperAccount } from '../../domain/collection/rules.js';
 import { sumByHolding, XRPL_CREDIT_BOUND_MS, type CustodyPosition } from '../../domain/reconciliation/drift.js';
@@ -75,19 +76,57 @@ async function evmWallets(sql: Sql, evm: EvmReadDeps, block: bigint): Promise<Wa
   return (await evmHoldings(evm, wallets, block)).map((h) => ({ ...h, target: h.address }));
 }
 
-async function xrplWallets(sql: Sql, xrpl: XrplConnection): Promise<WalletHolding[]> {
-  const registered = await custodyAddresses(sql, XRPL_CHAIN);
+interface XrplCustodyWallet {
+  address: string;
+  account: string;
+  /**
+   * Where its balance is read: the listener's checkpoint for it (xrpl_accounts.complete_through_ledger); null (the
+   * newest validated ledger) until the listener follows it completely, or once the server no longer keeps that ledger.
+   */
+  checkpoint: number | null;
+}
+
+/** Read once per reconciliation: the balances and every "after the checkpoint" below use the same ledgers. */
+async function xrplCustodyWallets(sql: Sql): Promise<XrplCustodyWallet[]> {
+  const rows = await sql`
+    select c.address, c.account, a.complete_through_ledger as checkpoint
+    from custody_addresses c left join xrpl_accounts a on a.address = c.address
+    where c.chain = ${XRPL_CHAIN} order by c.address`;
+  return rows.map((r) => ({
+    address: r.address,
+    account: r.account,
+    checkpoint: r.checkpoint === null ? null : Number(r.checkpoint),
+  }));
+}
+
+/** An account's XRP at a ledger; null when the server no longer keeps that ledger. */
+async function xrpBalanceAt(client: Client, address: string, ledger: number | 'validated'): Promise<bigint | null> {
+  try {
+    const { result } = await client.request({ command: 'account_info', account: address, ledger_index: ledger });
+    return BigInt(result.account_data.Balance);
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'actNotFound') return 0n; // an account never funded (by that ledger) holds nothing
+    if (code === 'lgrNotFound') return null;
+    throw error;
+  }
+}
+
+/**
+ * The XRPL custody wallets' balances, each read at the listener's checkpoint for it (xrpl_accounts: every payment of
+ * the wallet up to that ledger is recorded), so a payment validated since and not recorded yet is on neither side.
+ * A checkpoint the server no longer keeps (the listener far behind) is read at the newest ledger, as before the
+ * listener followed the wallet: the wallet's `checkpoint` then says so, for what is counted after it.
+ */
+async function xrplWallets(xrpl: XrplConnection, registered: XrplCustodyWallet[]): Promise<WalletHolding[]> {
   if (registered.length === 0) return [];
   const client = await xrpl.connected();
   return Promise.all(
     registered.map(async (a) => {
-      let amount = 0n;
-      try {
-        const { result } = await client.request({ command: 'account_info', account: a.address, ledger_index: 'validated' });
-        amount = BigInt(result.account_data.Balance);
-      } catch (error) {
-        // an account never funded holds nothing
-        if ((error as { data?: { error?: string } }).data?.error !== 'actNotFound') throw error;
+      let amount = a.checkpoint === null ? null : await xrpBalanceAt(client, a.address, a.checkpoint);
+      if (amount === null) {
+        a.checkpoint = null;
+        amount = (await xrpBalanceAt(client, a.address, 'validated'))!;
       }
       return { target: a.address, account: a.account, deposit: false, currency: 'XRP', amount };
     }),
@@ -164,34 +203,69 @@ async function evmUncredited(sql: Sql, chain: string, block: bigint): Promise<Un
   }));
 }
 
+/** Whether XRPL payment `m` was validated after the checkpoint of `wallet` (a column), where its balance was read. */
+function afterCheckpoint(sql: Sql, wallets: XrplCustodyWallet[], wallet: PendingQuery<Row[]>) {
+  const read = wallets.filter((w) => w.checkpoint !== null);
+  return sql`coalesce(m.ledger_index > (
+    select k.ledger from unnest(${sql.array(read.map((w) => w.address))}::text[],
+      ${sql.array(read.map((w) => w.checkpoint!))}::bigint[]) as k(address, ledger)
+    where k.address = ${wallet}), false)`;
+}
+
 /**
- * XRPL deposits on the deposit address not credited (recorded once validated: the balance read holds them): held ones,
- * and those whose credit is on its way, recorded within XRPL_CREDIT_BOUND_MS (older ones are stuck: drift).
+ * XRPL deposits on the deposit address not credited, validated by its balance's ledger (recorded once validated: the
+ * balance read holds them): held ones, and those whose credit is on its way, recorded within XRPL_CREDIT_BOUND_MS
+ * (older ones are stuck: drift).
  */
-async function xrplUncredited(sql: Sql): Promise<Uncredited[]> {
+async function xrplUncredited(sql: Sql, wallets: XrplCustodyWallet[]): Promise<Uncredited[]> {
   const rows = await sql`
-    select status, currency, amount from deposits
-    where chain = ${XRPL_CHAIN}
-      and (status = 'held'
-        or status = 'pending' and detected_at > now() - ${`${XRPL_CREDIT_BOUND_MS} milliseconds`}::interval)`;
+    select d.status, d.currency, d.amount from deposits d left join xrpl_payments m on m.hash = d.tx_hash
+    where d.chain = ${XRPL_CHAIN}
+      and (d.status = 'held'
+        or d.status = 'pending' and d.detected_at > now() - ${`${XRPL_CREDIT_BOUND_MS} milliseconds`}::interval)
+      and not ${afterCheckpoint(sql, wallets, sql`d.address`)}`;
   const hot = hotCustodyAccount(XRPL_CHAIN);
   return rows.map((r) => ({ status: r.status, target: hot, currency: r.currency, amount: r.amount as bigint }));
 }
 
-/** XRP payouts validated on the ledger whose withdrawal is not settled (or whose fee is not booked) yet. */
-async function xrplInFlight(sql: Sql): Promise<Holding[]> {
+/**
+ * XRP payouts whose booking and the balance read differ: validated by the sender's balance's ledger and not settled
+ * (or their fee not booked) yet, or settled (or their fee booked) and validated after that ledger.
+ */
+async function xrplInFlight(sql: Sql, wallets: XrplCustodyWallet[]): Promise<Holding[]> {
   const rows = await sql`
     select w.amount, m.result, coalesce(c.account, ${hotCustodyAccount(XRPL_CHAIN)}) as account, p.tx_blob,
+      ${afterCheckpoint(sql, wallets, sql`p.account`)} as after,
       exists (select 1 from ledger_transfers t where t.key = 'withdrawal:' || w.id || ':payout') as paid,
       exists (select 1 from ledger_transfers t where t.key = 'network-fee:xrpl:' || p.tx_hash) as fee_booked
     from xrpl_payouts p
     join xrpl_payments m on m.hash = p.tx_hash
     join withdrawals w on 'withdrawal:' || w.id = p.key
     left join custody_addresses c on c.chain = ${XRPL_CHAIN} and c.address = p.account`;
+  // what left the wallet by the ledger read, less what the ledger booked as gone: chain − ledger, explained
+  const gap = (amount: bigint, after: boolean, booked: boolean) => (booked ? amount : 0n) - (after ? 0n : amount);
   return rows.flatMap((r) => [
-    ...(r.result === TES_SUCCESS && !r.paid ? [{ target: r.account, currency: 'XRP', amount: -(r.amount as bigint) }] : []),
-    ...(!r.feeBooked ? [{ target: r.account, currency: 'XRP', amount: -BigInt(decode(r.txBlob).Fee as string) }] : []),
+    ...(r.result === TES_SUCCESS
+      ? [{ target: r.account, currency: 'XRP', amount: gap(r.amount as bigint, r.after, r.paid) }]
+      : []),
+    { target: r.account, currency: 'XRP', amount: gap(BigInt(decode(r.txBlob).Fee as string), r.after, r.feeBooked) },
   ]);
+}
+
+/**
+ * XRP received by a custody wallet after the ledger its balance is read at, and booked already (a deposit credited,
+ * a top-up booked): the ledger holds it, that balance not yet.
+ */
+async function xrplBookedAfterCheckpoint(sql: Sql, wallets: XrplCustodyWallet[]): Promise<Holding[]> {
+  const rows = await sql`
+    select coalesce(d.amount, m.delivered_drops) as amount, case when d.id is null then c.account else ${hotCustodyAccount(XRPL_CHAIN)} end as account
+    from xrpl_payments m
+    join custody_addresses c on c.chain = ${XRPL_CHAIN} and c.address = m.destination
+    left join deposits d on d.id = m.deposit_id
+    where m.result = ${TES_SUCCESS} and ${afterCheckpoint(sql, wallets, sql`m.destination`)}
+      and (d.status = 'credited'
+        or d.id is null and exists (select 1 from ledger_transfers t where t.key = 'custody-inflow:xrpl:' || m.hash || ':0'))`;
+  return rows.map((r) => ({ target: r.account, currency: 'XRP', amount: -(r.amount as bigint) }));
 }
 
 export interface CustodyPositions {
@@ -220,9 +294,10 @@ export async function custodyPositions(
     }
   }
   if (xrpl) {
-    wallets.push(...(await xrplWallets(sql, xrpl)));
-    inFlight.push(...(await xrplInFlight(sql)));
-    uncredited.push(...(await xrplUncredited(sql)));
+    const xrplCustody = await xrplCustodyWallets(sql);
+    wallets.push(...(await xrplWallets(xrpl, xrplCustody)));
+    inFlight.push(...(await xrplInFlight(sql, xrplCustody)), ...(await xrplBookedAfterCheckpoint(sql, xrplCustody)));
+    uncredited.push(...(await xrplUncredited(sql, xrplCustody)));
   }
 
   const chainByAccount = sumByHolding(wallets.map((w) => ({ ...w, target: w.account })));

@@ -345,6 +345,24 @@ describe('betting end to end', () => {
     expect((await stack.api.get(`/v1/ops/events/987654321/settlement`, { token: stack.admin.token })).status).toBe(404);
   });
 
+  it('refuses every bet by an operator or admin (they may settle any event), and by a line provider on its own event', async () => {
+    const operator = await stack.api.signUp('operator-bettor@example.com');
+    const promoted = await stack.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: stack.admin.token });
+    expect(promoted.status).toBe(200);
+    await fund(stack, operator.id, 'USD', '10.00');
+    await fund(stack, stack.admin.id, 'USD', '10.00');
+    await fund(stack, lines.id, 'USD', '10.00');
+    const open = (await publish({ coefficient: '1.90' })).body.id as string;
+    for (const token of [operator.token, stack.admin.token]) {
+      const refused = await placeBet({ token }, { event_id: open, amount: '1.00', currency: 'USD' });
+      expect(refused.body).toMatchObject({ status: 403, code: 'forbidden', detail: expect.stringContaining('operators') });
+      expect((await usd({ token })).available).toBe('10.00');
+    }
+    const own = await placeBet(lines, { event_id: open, amount: '1.00', currency: 'USD' });
+    expect(own.body).toMatchObject({ status: 403, code: 'forbidden', errors: [{ path: 'event_id' }] });
+    expect((await placeBet(ann, { event_id: open, amount: '1.00', currency: 'USD' })).status).toBe(201);
+  });
+
   it("lets a line provider change only the events it published (another's is a 404), and operators any", async () => {
     const rival = await lineProvider('rival-lines@example.com');
     const ours = (await publish({ coefficient: '1.50' })).body.id as string;

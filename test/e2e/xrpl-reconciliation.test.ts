@@ -1,8 +1,8 @@
 /**
  * XRPL reconciliation against the rippled double: the hot wallet topped up by a payment from outside Sluice (seen by
  * the XRPL listener, booked against external:xrpl), then paying a withdrawal whose Fee is booked to fees:network:xrpl;
- * a deposit under the minimum held on the deposit address. account_info of the two wallets then matches the ledger to
- * the drop, the held deposit named as such.
+ * a deposit under the minimum held on the deposit address. account_info of the two wallets at the listener's
+ * checkpoints then matches the ledger to the drop, the held deposit named as such.
  */
 import { Client, Wallet } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,13 @@ describe('XRPL reconciliation', () => {
     await stack.api.post(`/v1/ops/withdrawals/${created.body.id}/approve`, undefined, ops());
     await expect.poll(status, { timeout: 60_000 }).toBe('succeeded');
 
+    // custody is read at the listener's checkpoints, a ledger behind the newest: wait until they pass the payout
+    await eventually("the listener's checkpoints past every payment", async () => {
+      const [behind] = await stack.db.sql`
+        select 1 from xrpl_accounts a join xrpl_payments m on a.address in (m.source, m.destination)
+        where a.complete_through_ledger < m.ledger_index limit 1`;
+      return !behind;
+    });
     const started = await stack.api.post('/v1/ops/reconciliations', undefined, ops());
     const result = await eventually('the reconciliation done', async () => {
       const r = (await stack.api.get(`/v1/ops/reconciliations/${started.body.id}`, ops())).body;

@@ -208,4 +208,63 @@ describe('the EVM listener credits confirmed deposits as it records them', () =>
     expect(confirming.creditedDepositIds).toHaveLength(4);
     for (const tx of ['0xc0', '0xc1', '0xc2', '0xc3']) expect(await creditsOf(tx)).toBe(1);
   });
+
+  it('drops what was recorded above a replaced block at once, even where the new chain is not yet as high', async () => {
+    const [b20, b21, b22] = [block(20), block(21), block(22)];
+    const above = deposit('0xd1', b22);
+    const sends = await db.sql.begin((tx) =>
+      insertSends(tx, [
+        {
+          chain: CHAIN,
+          key: 'above:sweep',
+          purpose: 'sweep',
+          from: ADDRESS,
+          to: '0x00000000000000000000000000000000000000e2',
+          value: 1n,
+          data: '0x',
+          nonce: 1n,
+          gasLimit: 21_000n,
+          notify: [],
+        },
+      ]),
+    );
+    const mined: Inclusion = {
+      hash: `0x${'d2'.padStart(64, '0')}`,
+      blockNumber: 22n,
+      blockHash: b22.hash,
+      succeeded: true,
+      gasUsed: 21_000n,
+      effectiveGasPrice: 7n,
+    };
+    await recordScannedRange(
+      db.sql,
+      CHAIN,
+      {
+        blocks: [b20, b21, b22],
+        deposits: [above],
+        ownInclusions: [{ sendId: sends.get('above:sweep')!.id, inclusion: mined }],
+        custodyInflows: [],
+      },
+      SETTINGS,
+    );
+    // the new chain replaces block 21 and ends there for now: block 22, its deposit and our send's inclusion are gone
+    const outcome = await record([{ ...block(21, 3), parentHash: hash(20) }]);
+    expect(outcome.replacedBlocks).toEqual([21n, 22n]);
+    expect(outcome.droppedDepositIds).toHaveLength(1);
+    const [pending] = await db.sql`
+      select count(*)::int as n from evm_deposit_observations o join deposits d on d.id = o.deposit_id
+      where o.chain = ${CHAIN} and (o.state = 'seen' or d.status = 'pending')`;
+    expect(pending!.n).toBe(0);
+    expect((await depositById(db.sql, outcome.droppedDepositIds[0]!))!.status).toBe('dropped');
+    const [send] = await db.sql`select status, block_number from evm_sends where key = 'above:sweep'`;
+    expect(send).toMatchObject({ status: 'pending', blockNumber: null });
+
+    // mined again on the new chain: pending again, and credited at its confirmations
+    const b22Fork = { ...block(22, 3), parentHash: hash(21, 3) };
+    await record([b22Fork], [{ ...above, blockHash: b22Fork.hash }]);
+    expect((await depositById(db.sql, outcome.droppedDepositIds[0]!))!.status).toBe('pending');
+    const confirmed = await record([{ ...block(23, 3), parentHash: b22Fork.hash }]);
+    expect(confirmed.creditedDepositIds).toEqual(outcome.droppedDepositIds);
+    expect(await creditsOf('0xd1')).toBe(1);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * An XRPL deposit recorded by the listener and not credited yet: the deposit address already holds it (its balance is
- * read at the newest validated ledger) while its workflow credits it, a moment later. The reconciliation counts it as
+ * read at the newest validated ledger: no listener checkpoint here) while its workflow credits it, a moment later. The reconciliation counts it as
  * awaiting (seen, not credited), so it is no drift, until it stays uncredited past XRPL_CREDIT_BOUND_MS: then it is
  * unexplained and alerts, as a stuck credit must. The XRP Ledger is a stand-in answering the wallet's balance.
  */

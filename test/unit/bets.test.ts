@@ -144,10 +144,15 @@ describe('event deadlines and states', () => {
     expect(bettingRefusal(open, deadline)).toMatchObject({ code: 'event_closed' });
     expect(bettingRefusal({ ...open, bookClosedAt: new Date(0) }, new Date(0))).toMatchObject({ code: 'event_closed' });
     expect(bettingRefusal({ ...open, state: 'finished_win' }, new Date(0))).toMatchObject({ code: 'event_not_open' });
-    expect(bettorRefusal({ createdBy: 'provider' }, 'bettor')).toBeNull();
-    expect(bettorRefusal({ createdBy: 'provider' }, 'provider')).toMatchObject({
+    expect(bettorRefusal({ id: 'bettor' }, { createdBy: 'provider' })).toBeNull();
+    expect(bettorRefusal({ id: 'bettor', settlesEveryEvent: false })).toBeNull();
+    expect(bettorRefusal({ id: 'provider' }, { createdBy: 'provider' })).toMatchObject({
       code: 'forbidden',
       issues: [{ path: 'event_id' }],
+    });
+    expect(bettorRefusal({ id: 'operator', settlesEveryEvent: true })).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('operators set the results'),
     });
     expect(coefficientChangeRefusal(open, new Date(0))).toBeNull();
     expect(coefficientChangeRefusal(open, deadline)).toMatchObject({

@@ -1,9 +1,9 @@
 /**
  * A rippled test double: a websocket server speaking rippled's JSON protocol to the real xrpl.js client —
  * server_info, server_state, ping, ledger, subscribe/unsubscribe (accounts, ledger stream), account_tx with markers,
- * in API v1 and v2 shapes, and for payouts account_info, submit and tx over funded accounts — over a chain of
- * ledgers that tests close one by one. Tests can drop every connection, refuse new ones for a while, and keep
- * closing ledgers meanwhile.
+ * in API v1 and v2 shapes, and for payouts account_info (at a closed ledger too), submit and tx over funded accounts —
+ * over a chain of ledgers that tests close one by one. Tests can drop every connection, refuse new ones for a while,
+ * and keep closing ledgers meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -33,6 +33,8 @@ interface ClosedLedger {
   hash: string;
   closeTime: number;
   transactions: StoredTransaction[];
+  /** The funded accounts as this ledger closed: account_info at its index answers from here. */
+  accounts: Map<string, FundedAccount>;
 }
 
 interface Session {
@@ -95,7 +97,13 @@ export class FakeRippled {
   ) {
     this.url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
     this.firstLedger = options.firstLedger ?? 90_000_000;
-    this.ledgers.push({ index: this.firstLedger, hash: ledgerHash(), closeTime: rippleNow(), transactions: [] });
+    this.ledgers.push({
+      index: this.firstLedger,
+      hash: ledgerHash(),
+      closeTime: rippleNow(),
+      transactions: [],
+      accounts: new Map(),
+    });
   }
 
   static async start(options: FakeRippledOptions = {}): Promise<FakeRippled> {
@@ -154,6 +162,7 @@ export class FakeRippled {
       hash: ledgerHash(),
       closeTime: rippleNow(),
       transactions: [],
+      accounts: new Map([...this.funded].map(([address, account]) => [address, { ...account }])),
     };
     transactions.forEach((t, transactionIndex) => {
       const stored: StoredTransaction = {
@@ -400,7 +409,11 @@ export class FakeRippled {
     const address = request.account;
     if (typeof address !== 'string' || !isValidClassicAddress(address))
       throw new RippledError('actMalformed', 'Account malformed.');
-    const account = this.funded.get(address);
+    // a ledger by its index answers as that ledger closed; 'validated' (and 'current') with what is funded now
+    const index = Number(request.ledger_index);
+    const ledger = Number.isInteger(index) ? this.ledgers.find((l) => l.index === index) : undefined;
+    if (Number.isInteger(index) && !ledger) throw new RippledError('lgrNotFound', 'ledgerNotFound');
+    const account = (ledger?.accounts ?? this.funded).get(address);
     if (!account) throw new RippledError('actNotFound', 'Account not found.');
     return {
       account_data: {
@@ -411,8 +424,8 @@ export class FakeRippled {
         OwnerCount: 0,
         Sequence: account.sequence,
       },
-      ledger_current_index: this.validatedLedger + 1,
-      validated: request.ledger_index === 'validated',
+      ...(ledger ? { ledger_index: ledger.index, ledger_hash: ledger.hash } : { ledger_current_index: this.validatedLedger + 1 }),
+      validated: request.ledger_index === 'validated' || ledger !== undefined,
     };
   }
 

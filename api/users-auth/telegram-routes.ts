@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { linkTelegram, signInWithTelegram, unlinkTelegram } from '../../services/users-auth/telegram-accounts.js';
-import { checkTelegramLogin, type TelegramLoginData } from '../../services/users-auth/telegram-login.js';
+import { verifiedTelegramIdentity } from '../../services/users-auth/telegram-identity.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
@@ -10,46 +10,11 @@ import { signInGuard } from '../http/sign-in-guard.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { TokenPair, TotpCode } from './auth-routes.js';
-
-/** The widget's fields as Telegram sent them: any field it adds later is part of the signed data, so all are kept. */
-const LoginWidgetData = z
-  .object({
-    id: z.union([z.number().int().positive(), z.string().regex(/^\d{1,19}$/)]).openapi({ example: 123456789 }),
-    auth_date: z.number().int().positive().openapi({ example: 1764547200 }),
-    hash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits')
-      .openapi({ example: 'a'.repeat(64) }),
-    first_name: z.string().max(256).optional(),
-    last_name: z.string().max(256).optional(),
-    username: z.string().max(64).optional(),
-    photo_url: z.string().max(1024).optional(),
-  })
-  .catchall(z.union([z.string().max(1024), z.number()]))
-  .openapi('TelegramLoginData', { description: 'The Login Widget callback data, unchanged' });
+import { LoginWidgetData } from './telegram-login-data.js';
 
 const SignInRequest = LoginWidgetData.extend({ totp: TotpCode.optional() });
 
 export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
-  function identityOf(data: TelegramLoginData) {
-    const telegram = deps.settings.accounts.telegram;
-    if (!telegram) throw new DomainError(ErrorCode.Unavailable, 'Telegram sign-in is not configured (TELEGRAM_BOT_TOKEN)');
-    const checked = checkTelegramLogin(telegram.botToken, data, telegram.maxAgeSeconds);
-    if (!checked.ok) {
-      const detail =
-        checked.reason === 'expired'
-          ? 'the Telegram login is too old: sign in again'
-          : 'the Telegram login data is not signed by our bot';
-      throw new DomainError(ErrorCode.Unauthenticated, detail, [
-        {
-          path: checked.reason === 'expired' ? 'auth_date' : 'hash',
-          message: checked.reason === 'expired' ? 'is too old' : 'does not match',
-        },
-      ]);
-    }
-    return { telegramId: checked.telegramId, username: checked.username };
-  }
-
   app.openapi(
     createRoute({
       method: 'post',
@@ -61,7 +26,7 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
     }),
     async (c) => {
       const { totp, ...data } = c.req.valid('json');
-      const identity = identityOf(data);
+      const identity = verifiedTelegramIdentity(deps.settings.accounts.telegram, data);
       const ip = clientIp(c, deps.settings.trustProxy);
       // the Telegram data proves who it is; the second-factor code is a guess, throttled like a sign-in's
       const { user, created } = await deps.security.throttle.guard({
@@ -101,7 +66,7 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       },
     }),
     async (c) => {
-      const identity = identityOf(c.req.valid('json'));
+      const identity = verifiedTelegramIdentity(deps.settings.accounts.telegram, c.req.valid('json'));
       await linkTelegram(deps.sql, c.get('user').id, identity);
       return c.json({ telegram_id: identity.telegramId, username: identity.username }, 200);
     },

@@ -1,6 +1,6 @@
 /**
  * Telegram as a way in: signing in with Login Widget data (creating the account on first sight), and linking or
- * unlinking a Telegram account to an existing user. The data is checked by telegram-login.ts before it gets here.
+ * unlinking a Telegram account to an existing user. The data is checked by telegram-identity.ts before it gets here.
  */
 import { randomBytes } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../domain/errors.js';

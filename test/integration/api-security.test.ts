@@ -158,6 +158,53 @@ describe('two-factor authentication', () => {
     expect((await verify({ code: await app.code(), ...PASSWORD })).body).toEqual({ totp_enabled: true });
   });
 
+  it('enrols an account made from Telegram with fresh widget data for its own Telegram account instead of a password', async () => {
+    const botToken = '7000003:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const widget = (id: number, authDate = Math.floor(Date.now() / 1000)) => {
+      const fields = { id, first_name: 'Ada', auth_date: authDate };
+      return { ...fields, hash: telegramLoginHash(botToken, fields) };
+    };
+    try {
+      const signedIn = await t.api.post('/v1/auth/telegram', widget(4001));
+      const token = signedIn.body.access_token as string;
+      const email = (await t.api.get('/v1/me', { token })).body.email as string;
+      await t.api.post('/v1/auth/telegram', widget(4002)); // another user's Telegram account
+      const enroll = (body: object) => t.api.post('/v1/auth/totp/enroll', body, { token });
+
+      const refusedAs = (message: string) => ({
+        status: 401,
+        body: { code: 'unauthenticated', errors: [{ path: 'telegram_auth', message }] },
+      });
+      expect(await enroll({ telegram_auth: widget(4002) })).toMatchObject(
+        refusedAs('is not the Telegram account linked to this user'),
+      );
+      const stale = widget(4001, Math.floor(Date.now() / 1000) - 2 * 86_400);
+      expect(await enroll({ telegram_auth: stale })).toMatchObject(refusedAs('is too old'));
+      // each refusal is a sign-in guess against the account, as a wrong password is
+      const [counted] = await t.db.sql`select failures from auth_throttle where key = ${'login-account:' + email}`;
+      expect(counted!.failures).toBe(2);
+      // one proof, never both or none
+      expect(await enroll({ telegram_auth: widget(4001), current_password: 'a guessed password' })).toMatchObject({
+        status: 400,
+        body: { errors: [{ path: 'telegram_auth' }] },
+      });
+      expect(await enroll({})).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+
+      const enrolled = await enroll({ telegram_auth: widget(4001) });
+      expect(enrolled.status).toBe(200);
+      const app = new Authenticator(enrolled.body.secret as string);
+      const verify = (body: object) => t.api.post('/v1/auth/totp/verify', { code: '000000', ...body }, { token });
+      // (the right proof at enrolment forgot the refusals before it)
+      expect(await verify({ telegram_auth: { ...widget(4001), first_name: 'Eve' } })).toMatchObject(refusedAs('does not match'));
+      expect((await verify({ code: await app.code(), telegram_auth: widget(4001) })).body).toEqual({ totp_enabled: true });
+      // and the next Telegram sign-in asks for the code
+      expect((await t.api.post('/v1/auth/telegram', widget(4001))).body.code).toBe('totp_required');
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
+
   it('counts code guesses against one budget per user, whichever way in they come: email, Telegram or a session', async () => {
     const botToken = '7000002:AAE-bot-token-of-the-integration-tests';
     t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };

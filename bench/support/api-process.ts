@@ -6,6 +6,7 @@
  *                              (each of its processes writes a profile when it exits)
  *   BENCH_API_LOG            → a file the API's output is appended to, where a bench would otherwise drop it (what
  *                              it said when it did not start; --trace-gc-nvp's lines, to count bytes allocated)
+ * and always a registration throttle no bench reaches: a bench signs up its users from one address.
  */
 import { loadConfig } from '../../platform/config.js';
 import { percentile } from './stats.js';
@@ -13,6 +14,8 @@ import { metricSamples } from '../../test/support/metrics.js';
 
 export function apiProcessEnv(): Record<string, string> {
   return {
+    REGISTER_IP_FREE: '1000000',
+    REGISTER_IP_LOCKOUT_AFTER: '1000000',
     ...(process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {}),
     ...(process.env.WRITE_BATCHES_IN_FLIGHT ? { WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT } : {}),
   };

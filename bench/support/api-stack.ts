@@ -95,9 +95,6 @@ async function startApiStack(
     SLUICE_ENV: 'dev',
     LOG_LEVEL: 'warn',
     DATA_DIR: dir,
-    // a bench signs up many users from one address
-    REGISTER_IP_FREE: '1000000',
-    REGISTER_IP_LOCKOUT_AFTER: '1000000',
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     DATABASE_URL: pg.url('sluice'),

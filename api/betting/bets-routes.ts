@@ -87,6 +87,9 @@ export function betRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guard
       path: '/v1/bets',
       tags: ['betting'],
       summary: 'Bet on an open event: the stake is held until the event is settled',
+      description:
+        'Operators and admins, who may settle any event, cannot bet (403), nor can a line provider on its own events ' +
+        '(403 naming `event_id`).',
       request: { headers: IdempotencyHeaders, ...jsonBody(BetRequest) },
       responses: {
         201: jsonResponse('Placed (or the first bet of this Idempotency-Key)', BetView),

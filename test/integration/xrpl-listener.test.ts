@@ -109,6 +109,30 @@ describe('XRPL listener', () => {
     await waitUntilStored(after);
   });
 
+  it("fills the ledgers the server's stream skipped, on a connection that has seen ledgers close or none yet", async () => {
+    // rippled more than 100 ledgers behind publishes the newest next: the ledgers between never stream, and the
+    // account's history must not be recorded complete past them
+    const seen = [xrpPayment({ from: dave, to: alice, drops: 4_000n })];
+    fake.closeLedger(seen);
+    await waitUntilStored(seen); // its ledger's close came first
+    const sessions = listener.stats.sessions;
+    const refollowed = new Promise<void>((resolve) => listener.once('following', () => resolve()));
+    const skipped = [xrpPayment({ from: dave, to: alice, drops: 4_001n }), xrpPayment({ from: alice, to: erin, drops: 4_002n })];
+    fake.closeLedger(skipped, { published: false });
+    fake.closeLedger();
+    await waitUntilStored(skipped);
+    await refollowed;
+    expect(listener.stats.sessions).toBe(sessions + 1);
+
+    // the new connection has seen no ledger close: its subscribe answer named the newest validated one
+    const skippedFirst = [xrpPayment({ from: dave, to: alice, drops: 4_003n })];
+    const gap = fake.closeLedger(skippedFirst, { published: false });
+    fake.closeLedger();
+    await waitUntilStored(skippedFirst);
+    fake.closeLedger();
+    await expect.poll(async () => (await accountByAddress(db.sql, alice))!.completeThroughLedger).toBeGreaterThan(gap);
+  });
+
   it('follows accounts added and removed without a restart', async () => {
     await watchAccount(db.sql, { address: bob, label: 'new' });
     await expect.poll(() => fake.subscribedAccounts().has(bob)).toBe(true);

@@ -10,7 +10,7 @@ import type { DepositToSignal } from '../../../services/xrpl-tracking/payments-s
 import type { SeenPayout } from '../../../services/xrpl-tracking/store-payments.js';
 import type { XrplPayment } from '../../../domain/xrpl-tracking/payments.js';
 import { fromStreamMessage, MalformedTransaction, paymentOf } from '../payments.js';
-import { nextCheckpoint, openSession, Reconnector, type Session } from './session.js';
+import { ledgerClosed, nextCheckpoint, openSession, Reconnector, type Session } from './session.js';
 import { WatchList } from './watch-list.js';
 import { PaymentWriter } from './writer.js';
 
@@ -154,9 +154,9 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
   }
 
   private onLedgerClosed(session: Session, ledger: LedgerStream): void {
-    session.closedLedger = Math.max(session.closedLedger, ledger.ledger_index);
-    session.lastLedgerAt = Date.now();
-    this.writer.scheduleFlush();
+    const skipped = ledgerClosed(session, ledger.ledger_index);
+    if (skipped) session.end(skipped);
+    else this.writer.scheduleFlush();
   }
 
   /** Follow the watch list now (a NOTIFY, the poll); a failure to subscribe ends the connection. */

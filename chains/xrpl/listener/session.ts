@@ -66,6 +66,21 @@ export async function openSession(url: string, log: Logger, stallMs: number, han
 }
 
 /**
+ * The ledger stream says ledger `index` closed. rippled publishes every validated ledger in order, except that a
+ * server more than 100 ledgers behind (LedgerMaster's MAX_LEDGER_GAP: after it lost sync) jumps to the newest: the
+ * transactions of the ledgers it skipped never stream, and a checkpoint past them would record them as seen. Answers
+ * why the connection must end then (the next one's gap fill reads them), or null.
+ */
+export function ledgerClosed(session: Session, index: number): string | null {
+  if (session.closedLedger > 0 && index > session.closedLedger + 1) {
+    return `the server's ledger stream skipped ledgers ${session.closedLedger + 1} to ${index - 1}`;
+  }
+  session.closedLedger = Math.max(session.closedLedger, index);
+  session.lastLedgerAt = Date.now();
+  return null;
+}
+
+/**
  * What the next write may record as complete: rippled sends a ledger's transactions around its ledgerClosed
  * message, so once ledger N closed, everything of N-1 has arrived — for accounts followed live.
  */

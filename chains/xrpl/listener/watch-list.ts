@@ -50,7 +50,10 @@ export class WatchList {
     const added = [...wanted.keys()].filter((address) => !session.live.has(address));
     const removed = [...session.live.keys()].filter((address) => !wanted.has(address));
     if (!session.subscribed) {
-      await session.client.request({ command: 'subscribe', streams: ['ledger'] });
+      const { result } = await session.client.request({ command: 'subscribe', streams: ['ledger'] });
+      // the newest validated ledger, where the stream starts: a skip right after it is seen as one (and this
+      // connection's gap fills read at least up to it, so the checkpoint may stand just below it)
+      if ('ledger_index' in result) session.closedLedger = Math.max(session.closedLedger, result.ledger_index);
       session.subscribed = true;
     }
     for (let i = 0; i < added.length; i += SUBSCRIBE_CHUNK) {

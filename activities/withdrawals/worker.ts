@@ -11,7 +11,7 @@ import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { configuredCustodyAddresses } from '../../services/reconciliation/client.js';
 import { startUnstartedWithdrawals } from '../../services/withdrawals/client.js';
 import { ensureProviderRoutes } from '../../services/withdrawals/store.js';
-import { watchAccount } from '../../services/xrpl-tracking/client.js';
+import { watchOwnAccount } from '../../services/xrpl-tracking/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createWithdrawalActivities } from './activities.js';
 
@@ -57,7 +57,15 @@ export const withdrawalsFeature: WorkerFeature<WorkerDeps> = {
 };
 
 /** The configured hot wallets by provider id: the XRPL one, then the EVM ones (which need the EVM chain configured). */
-async function hotWallets({ config, sql, log, xrpl, evm, currencies }: WorkerDeps): Promise<Map<string, WithdrawalProvider>> {
+async function hotWallets({
+  config,
+  sql,
+  log,
+  xrpl,
+  evm,
+  currencies,
+  temporal,
+}: WorkerDeps): Promise<Map<string, WithdrawalProvider>> {
   const providers = new Map<string, WithdrawalProvider>();
   if (config.XRPL_HOT_WALLET_SEED) {
     const hotWallet = new XrplHotWallet(config.XRPL_HOT_WALLET_ID, config.XRPL_HOT_WALLET_SEED, {
@@ -66,8 +74,8 @@ async function hotWallets({ config, sql, log, xrpl, evm, currencies }: WorkerDep
       log: log.child({ provider: config.XRPL_HOT_WALLET_ID }),
     });
     providers.set(hotWallet.id, hotWallet);
-    // watched, so the listener sees the payouts validated and tells their withdrawals
-    await watchAccount(sql, { address: hotWallet.address, label: `hot wallet ${hotWallet.id}` });
+    // watched, so the listener sees the payouts validated and tells their withdrawals, and records the top-ups
+    await watchOwnAccount(sql, temporal, { address: hotWallet.address, label: `hot wallet ${hotWallet.id}` });
   }
   for (const { id, privateKey } of evmHotWalletKeys(config)) {
     if (!evm)

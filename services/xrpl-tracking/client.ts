@@ -21,8 +21,6 @@ import {
   type XrplBackfillWorkflow,
 } from '../../workflows/xrpl-tracking/messages.js';
 
-/** For an account whose payments the listener must report (a hot wallet's payouts); a no-op if it is already watched. */
-export { watchAccount };
 /** Whether a payment to this address and tag would be a deposit, and whose (a withdrawal asks before it pays). */
 export { depositDecisionFor } from './deposit-decision.js';
 /** Operators' reads: watched accounts and stored payments. */
@@ -66,6 +64,21 @@ export async function requestBackfill(
     signalArgs: [{ requestedBy }],
   });
   return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+}
+
+/**
+ * An account of ours whose payments the listener must report (a hot wallet's payouts and top-ups): watched, and
+ * backfilled while its history is not known complete. The listener fills an account's gaps after a reconnect, and
+ * records it complete, only once a backfill has completed; watched alone, it was backfilled only by a listener
+ * starting after it, and until then what it paid or received while the listener was away was never read.
+ */
+export async function watchOwnAccount(
+  sql: Sql,
+  temporal: TemporalTarget,
+  account: { address: string; label: string },
+): Promise<void> {
+  const watched = (await watchAccount(sql, account)) ?? (await accountByAddress(sql, account.address));
+  if (watched?.completeThroughLedger === null) await requestBackfill(temporal, account.address, 'incremental', account.label);
 }
 
 /** The account's latest backfill as its workflow reports it (the workflow may have completed). */

@@ -14,7 +14,7 @@ import { DepositCreditor } from '../../services/deposits/creditor.js';
 import { createNotificationActivities } from '../../activities/notifications/activities.js';
 import { createXrplActivities } from '../../activities/xrpl-tracking/activities.js';
 import { XrplConnection } from '../../chains/xrpl/connection.js';
-import { requestBackfill } from '../../services/xrpl-tracking/client.js';
+import { requestBackfill, watchOwnAccount } from '../../services/xrpl-tracking/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { balanceOf } from '../../services/ledger/queries.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -162,6 +162,22 @@ describe('xrplBackfillWorkflow', () => {
       });
     });
     expect(await storedCount(removed)).toBe(0);
+  });
+
+  it('backfills an account of ours (a hot wallet) once it is watched, and asks again only until its history is complete', async () => {
+    // the listener fills an account's gaps after a reconnect, and records it complete, only once a backfill completed:
+    // a hot wallet the worker watched after the listener's start-up backfills had none, so what it paid or received
+    // while the listener was away was never read
+    const hot = randomAddress();
+    closeHistory(1, () => xrpPayment({ from: dave, to: hot, drops: 25_000_000n }));
+    await watchOwnAccount(db.sql, temporal, { address: hot, label: 'hot wallet test' });
+    const first = await env.client.workflow.getHandle(xrplBackfillWorkflowId(hot)).describe();
+    await (await worker()).runUntil(result(hot));
+    expect((await accountByAddress(db.sql, hot))!.completeThroughLedger).toBe(fake.validatedLedger);
+    expect(await storedCount(hot)).toBe(1);
+    // the worker started again: the history is known complete, the listener's own passes go on from there
+    await watchOwnAccount(db.sql, temporal, { address: hot, label: 'hot wallet test' });
+    expect((await env.client.workflow.getHandle(xrplBackfillWorkflowId(hot)).describe()).runId).toBe(first.runId);
   });
 
   it('credits deposits found in the history once, however often the history is paged', async () => {

@@ -1,6 +1,6 @@
 /**
- * The gas keeper short of the fundings it owes while above its minimum balance (so `gas_keeper_low` says nothing):
- * token sweeps wait for gas it cannot give them, and their deposits stay uncollected until it is topped up. Counted
+ * The gas keeper's alerts about gas that token sweeps wait for and it does not send, so their deposits stay
+ * uncollected. Short of the fundings it owes while above its minimum balance (so `gas_keeper_low` says nothing): counted
  * only with none of its own sends in flight (during a burst those hold back what will be available once mined), and
  * alerted once per shortfall: the alert is keyed by the oldest sweep it cannot fund, which stays the oldest until paid.
  */
@@ -42,4 +42,33 @@ export async function alertKeeperShortfall(db: Db, short: KeeperShortfall): Prom
       gas_currency: short.native?.code ?? 'wei',
     },
   });
+}
+
+/**
+ * Token sweeps waiting for more gas than the keeper sends at once (`GAS_KEEPER_MAX_FUNDING`): priced in a fee spike, or
+ * a token whose transfer costs that much. The keeper never funds them, so their deposits stay uncollected; only a log
+ * line said so, each tick. Alerted once per sweep: an operator raises the limit, or funds the wallet.
+ */
+export async function alertFundingsAboveLimit(
+  db: Db,
+  above: { chain: string; max: bigint; requests: FundingRequest[]; native: Currency | undefined },
+): Promise<void> {
+  const inNative = (wei: bigint) => (above.native ? formatAmount(wei, above.native.scale) : wei.toString());
+  for (const request of above.requests) {
+    await raiseAlert(db, {
+      eventId: `gas-keeper:${above.chain}:above-limit:${request.requestId}`,
+      type: 'other',
+      kind: 'gas_funding_above_limit',
+      severity: 'critical',
+      title: `A sweep on ${above.chain} waits for more gas than the gas keeper sends at once (GAS_KEEPER_MAX_FUNDING): ${request.to} is not swept`,
+      data: {
+        chain: above.chain,
+        address: request.to,
+        request: request.requestId,
+        amount: inNative(BigInt(request.amount)),
+        limit: inNative(above.max),
+        gas_currency: above.native?.code ?? 'wei',
+      },
+    });
+  }
 }

@@ -26,7 +26,7 @@ import { quoteFees, type FeeQuote } from '../../chains/evm/provider.js';
 import { nativeCurrencyOf } from '../../domain/currencies.js';
 import type { EvmContext, GasKeeperSettings } from '../../chains/evm/context.js';
 import type { Logger } from '../../platform/log.js';
-import { alertKeeperShortfall } from './gas-keeper-shortfall.js';
+import { alertFundingsAboveLimit, alertKeeperShortfall } from './gas-keeper-shortfall.js';
 import type { FundingRequest } from '../../workflows/collection/gas-keeper/messages.js';
 
 export type { GasKeeperSettings };
@@ -64,21 +64,25 @@ export function createGasKeeperActivities(deps: { sql: Sql; log: Logger; evm: Ev
     // the two reads are independent: together, the keeper's batch is signed a round trip sooner (its early fundings
     // must be mined within the block or so the deposits take to confirm)
     const [awaiting, early] = await Promise.all([sweepsAwaitingFunding(deps.sql, evm.chain), earlyFundings(fees)]);
-    const waiting = awaiting.flatMap((sweep) => {
-      if (sweep.status !== 'funding') return [];
-      if (sweep.fundingAmount > max) {
-        deps.log.warn({ sweep: sweep.id, amount: sweep.fundingAmount.toString() }, 'gas funding above GAS_KEEPER_MAX_FUNDING');
-        return [];
-      }
-      return [
-        {
-          requestId: fundingKey(sweep),
-          to: sweep.address,
-          amount: sweep.fundingAmount.toString(),
-          notify: sweeperWorkflowId(evm.chain),
-        },
-      ];
-    });
+    const requests = awaiting.flatMap((sweep) =>
+      sweep.status === 'funding'
+        ? [
+            {
+              requestId: fundingKey(sweep),
+              to: sweep.address,
+              amount: sweep.fundingAmount.toString(),
+              notify: sweeperWorkflowId(evm.chain),
+            },
+          ]
+        : [],
+    );
+    const aboveLimit = requests.filter((r) => BigInt(r.amount) > max);
+    if (aboveLimit.length > 0) {
+      deps.log.warn({ sweeps: aboveLimit.map((r) => r.requestId) }, 'gas funding above GAS_KEEPER_MAX_FUNDING');
+      const native = nativeCurrencyOf(await deps.currencies.all(), 'evm');
+      await alertFundingsAboveLimit(deps.sql, { chain: evm.chain, max, requests: aboveLimit, native });
+    }
+    const waiting = requests.filter((r) => BigInt(r.amount) <= max);
     const all = [...new Map([...queue, ...waiting, ...early].map((r) => [r.requestId, r])).values()];
     const sent = await sendsByKeys(
       deps.sql,

@@ -428,6 +428,29 @@ describe('the gas keeper above its minimum balance', () => {
     ]);
     await db.sql`update evm_sweeps set status = 'cancelled' where id = ${second}`;
   });
+
+  it('alerts once for a sweep waiting for more gas than it sends at once (GAS_KEEPER_MAX_FUNDING), which it leaves unfunded', async () => {
+    await db.sql`update evm_sweeps set status = 'cancelled' where status = 'funding'`;
+    const keeper = Wallet.createRandom();
+    await setBalance(provider, keeper.address, parseEther('10'));
+    const { gasKeeperTick } = createGasKeeperActivities({
+      ...base,
+      evm: { ...evm, gasKeeper: signers.keySigner(keeper.privateKey) },
+    });
+    const tick = (): Promise<GasKeeperReport> => new MockActivityEnvironment().run(gasKeeperTick, { chain: CHAIN, queue: [] });
+    // priced in a fee spike: 2 ETH of gas, where the keeper sends at most 1 ETH at once
+    const sweep = await tokenSweep((await depositWallet()).address, 'funding', parseEther('2'));
+    expect(await tick()).toMatchObject({ sent: [], waiting: [] });
+    await tick();
+    expect(await db.sql`select key, severity, body from notifications where kind = 'gas_funding_above_limit'`).toEqual([
+      {
+        key: `gas-keeper:${CHAIN}:above-limit:sweep:${CHAIN}:${sweep}:funding`,
+        severity: 'critical',
+        body: expect.objectContaining({ amount: '2.000000000000000000', limit: '1.000000000000000000', gas_currency: 'ETH' }),
+      },
+    ]);
+    await db.sql`update evm_sweeps set status = 'cancelled' where id = ${sweep}`;
+  });
 });
 
 describe('the sweeper tick', () => {

@@ -36,7 +36,9 @@ export function createXrplActivities(deps: { sql: Sql; log: Logger; xrpl: XrplCo
       });
       for (const problem of page.malformed)
         deps.log.error({ account: input.address, problem }, 'unreadable XRPL transaction skipped');
-      const missing = input.cursor ? null : unreachableHistory(fromLedger, page);
+      // a full pass reads what the server holds, but the history is needed from where it is known complete: recorded
+      // complete past a gap the server cannot cover, the account's gap fills and incremental passes start after it
+      const missing = input.cursor ? null : unreachableHistory(account.completeThroughLedger ?? fromLedger, page);
       if (missing) await reportHistoryGap(deps.sql, deps.log, input.address, missing);
       context.heartbeat();
       const stored = await storePayments(deps.sql, page.payments);

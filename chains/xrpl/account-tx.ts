@@ -46,13 +46,14 @@ export async function accountTxPage(client: Client, query: AccountTxQuery): Prom
       ...(query.marker === undefined || query.marker === null ? {} : { marker: query.marker }),
     });
   } catch (error) {
-    // an address nobody has funded yet has no history: complete through the latest validated ledger
+    // an address nobody has funded yet has no history: complete through the latest validated ledger, and none of it
+    // out of reach (from the first ledger, when asked from the earliest)
     if (error instanceof RippledError && (error.data as { error?: string } | undefined)?.error === 'actNotFound') {
       const validated = await validatedLedgerIndex(client);
       return {
         payments: [],
         marker: undefined,
-        ledgerMin: query.ledgerMin === -1 ? validated : query.ledgerMin,
+        ledgerMin: query.ledgerMin === -1 ? 1 : query.ledgerMin,
         ledgerMax: validated,
         malformed: [],
       };

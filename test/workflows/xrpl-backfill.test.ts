@@ -21,6 +21,7 @@ import { insertUser } from '../../services/users-auth/users-store.js';
 import {
   accountByAddress,
   ensureDepositAccount,
+  recordBackfillCompleted,
   unwatchAccount,
   watchAccount,
 } from '../../services/xrpl-tracking/accounts-store.js';
@@ -162,6 +163,30 @@ describe('xrplBackfillWorkflow', () => {
       });
     });
     expect(await storedCount(removed)).toBe(0);
+  });
+
+  it('alerts when a full pass cannot reach back to where the history was known complete', async () => {
+    // the listener away longer than the server keeps history, then a resync: recorded complete through the newest
+    // ledger, the gap would be read by nothing again (the gap fills and incremental passes start after it)
+    const behind = randomAddress();
+    closeHistory(1, () => xrpPayment({ from: dave, to: behind, drops: 1n }));
+    const unfunded = randomAddress(); // no history at all: nothing out of reach
+    for (const address of [behind, unfunded]) {
+      await watchAccount(db.sql, { address, label: null });
+      await recordBackfillCompleted(db.sql, address, fake.firstLedger - 1_000);
+      await requestBackfill(temporal, address, 'full', 'operator');
+    }
+    await (await worker()).runUntil(Promise.all([result(behind), result(unfunded)]));
+    const gaps = await db.sql`
+      select key, severity, body from notifications where kind = 'xrpl_history_out_of_reach'
+        and body->>'account' = any(${db.sql.array([behind, unfunded])}::text[])`;
+    expect(gaps).toEqual([
+      {
+        key: `xrpl-history-gap:${behind}:${fake.firstLedger - 1_000}`,
+        severity: 'critical',
+        body: { account: behind, from_ledger: fake.firstLedger - 1_000, server_starts_at: fake.firstLedger },
+      },
+    ]);
   });
 
   it('backfills an account of ours (a hot wallet) once it is watched, and asks again only until its history is complete', async () => {

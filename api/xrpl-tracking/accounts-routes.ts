@@ -129,7 +129,8 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       path: '/api/accounts/{address}',
       tags: ['xrpl'],
       summary: 'Stop watching an XRPL account and remove its stored payments',
-      description: 'Payments that also concern another watched account are kept for it. The deposit address cannot be removed.',
+      description:
+        'Payments that also concern another watched account are kept for it. The deposit address and the custody wallets (the XRP hot wallet) cannot be removed.',
       request: { params: AddressParam },
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404, 409) },
     }),

@@ -7,6 +7,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { isCustodyAddress } from '../reconciliation/client.js';
 import { accountByAddress, unwatchAccount, watchAccount, type XrplAccount } from './accounts-store.js';
 import {
   xrplBackfillSearchAttributes,
@@ -132,7 +133,10 @@ export async function addWatchedAccount(
   return account;
 }
 
-/** An operator stops watching an account (never the deposit address); its stored payments go with it. */
+/**
+ * An operator stops watching an account (never the deposit address, nor a custody wallet: the hot wallet's payouts
+ * and top-ups are read from its payments); its stored payments go with it.
+ */
 export async function removeWatchedAccount(
   sql: Sql,
   temporal: TemporalTarget,
@@ -144,6 +148,13 @@ export async function removeWatchedAccount(
     throw new DomainError(ErrorCode.Conflict, `${account.address} is the deposit address; users' deposits arrive there`, [
       { path: 'address', message: 'is the deposit address' },
     ]);
+  }
+  if (await isCustodyAddress(sql, 'xrpl', account.address)) {
+    throw new DomainError(
+      ErrorCode.Conflict,
+      `${account.address} is a custody wallet of ours; its payouts and top-ups are booked from its payments`,
+      [{ path: 'address', message: 'is a custody wallet' }],
+    );
   }
   if (!(await unwatchAccount(sql, account.address))) return;
   // a backfill still paging would otherwise carry on for a later account of the same address

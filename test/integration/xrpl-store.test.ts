@@ -1,4 +1,5 @@
 /** Recording XRPL payments in Postgres: idempotent, watched accounts only, deposits matched once, checkpoints. */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLeadership } from '../../platform/db/leader-lock.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
@@ -20,7 +21,10 @@ import {
 import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
 import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { ADDRESSES, randomHash } from '../support/rippled/payments.js';
+import { ADDRESSES, randomAddress, randomHash } from '../support/rippled/payments.js';
+import { removeWatchedAccount } from '../../services/xrpl-tracking/client.js';
+import { registerCustodyAddresses } from '../../services/reconciliation/store.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 
 let db: TestDatabase;
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -193,6 +197,37 @@ describe('storing XRPL payments', () => {
       before = page[page.length - 1]!;
     }
     expect(seen).toEqual(mixed.map((p) => p.ledgerIndex).reverse());
+  });
+});
+
+describe('an operator removing a watched account', () => {
+  // never reached when refused; a removal stops the account's backfill
+  const temporal = {
+    client: { workflow: { getHandle: () => ({ terminate: async () => {} }) } },
+  } as unknown as TemporalTarget;
+  const remove = (address: string) =>
+    removeWatchedAccount(db.sql, temporal, pino({ level: 'silent' }), { address, operatorId: 'ops' });
+
+  it('is refused for a custody wallet (the hot wallet), whose payouts and top-ups are booked from its payments', async () => {
+    const hot = randomAddress();
+    await watchAccount(db.sql, { address: hot, label: 'hot wallet xrpl-hot' });
+    await registerCustodyAddresses(db.sql, [
+      { chain: 'xrpl', address: hot, account: 'custody:hot:xrpl', label: 'XRP hot wallet' },
+    ]);
+    const topUp = payment({ source: dave, destination: hot });
+    await storePayments(db.sql, [topUp]);
+    await expect(remove(hot)).rejects.toMatchObject({
+      code: 'conflict',
+      issues: [{ path: 'address', message: 'is a custody wallet' }],
+    });
+    expect(await accountByAddress(db.sql, hot)).not.toBeNull();
+    expect(await paymentByHash(db.sql, topUp.hash)).not.toBeNull();
+
+    // another account goes, with its payments
+    const other = randomAddress();
+    await watchAccount(db.sql, { address: other, label: null });
+    await remove(other);
+    expect(await accountByAddress(db.sql, other)).toBeNull();
   });
 });
 

@@ -315,6 +315,30 @@ describe('placing and matching orders', () => {
     expect(await balance(seller, 'BTC')).toEqual({ posted: BTC, pending: 0n, available: BTC });
   });
 
+  it('dates a trade, and so its candles, when its command was journaled, not when a later transaction settled it', async () => {
+    const seller = await fundedUser({ BTC: BTC });
+    const buyer = await fundedUser({ USDT: 10_000n * USDT });
+    await exchange.place(order(seller, { side: 'sell', price: 35_000n * USDT, amount: BTC / 100n }));
+    const bid = await exchange.place(order(buyer, { price: 35_000n * USDT, amount: BTC / 100n }));
+    expect(bid.order.status).toBe('filled');
+    await exchange.settledFor(buyer);
+    // settled by the next transaction (or, after a restart, by recovery, any time later): its time is the journal's
+    const [trade] = await db.sql`
+      select t.created_at as traded_at, j.created_at as journaled_at from trades t
+      join exchange_journal j on j.pair = t.pair and t.seq between j.first_seq and j.last_seq
+      where t.buy_order_id = ${bid.order.id}`;
+    expect(trade!.tradedAt).toEqual(trade!.journaledAt);
+    expect(trade!.tradedAt).toEqual(bid.order.createdAt);
+    // as if the engine died once the bid was journaled, before its trade was settled: recovery dates it the same
+    await markets.close();
+    await db.sql`delete from trades where buy_order_id = ${bid.order.id}`;
+    await db.sql`delete from exchange_snapshots where pair = 'BTC-USDT' and seq >= ${bid.order.seq}`;
+    await db.sql`update exchange_markets set settled_seq = ${Number(bid.order.seq) - 1} where pair = 'BTC-USDT'`;
+    await startMarkets();
+    const [recovered] = await db.sql`select created_at from trades where buy_order_id = ${bid.order.id}`;
+    expect(recovered!.createdAt).toEqual(trade!.journaledAt);
+  });
+
   it('many concurrent orders share journal and settlement transactions and keep escrow equal to open holds', async () => {
     const traders = await Promise.all(Array.from({ length: 10 }, () => fundedUser({ BTC: BTC, USDT: 1_000_000n * USDT })));
     await Promise.all(

@@ -58,7 +58,13 @@ export interface AcceptedSwap {
   replayed: boolean;
 }
 
+/** Prices and stores a quote; answers the quote stored under its id (another's, when a request with its id stored first). */
 export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest): Promise<StoredQuote> {
+  return deps.quotes.save(await priceQuote(deps, request), request.callback);
+}
+
+/** A quote for the request at the current rate, fee and limits (not stored yet). */
+async function priceQuote(deps: FastExchangeDeps, request: QuoteRequest): Promise<StoredQuote> {
   const { from, to, amount } = request;
   if (from.code === to.code)
     throw new DomainError(ErrorCode.ValidationFailed, 'from and to must differ', [{ path: 'to', message: 'same as from' }]);
@@ -80,7 +86,7 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
   const refusal = checkSwapLimits(baseAmount, settings, pair.code, amount.field);
   if (refusal) throw refusal;
   const now = new Date();
-  const quote: StoredQuote = {
+  return {
     id: request.id ?? randomUUID(),
     userId: request.userId,
     pair: pair.code,
@@ -92,8 +98,6 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
     expiresAt: new Date(now.getTime() + settings.quoteTtlSeconds * 1000),
     createdAt: now,
   };
-  await deps.quotes.save(quote, request.callback);
-  return quote;
 }
 
 /**
@@ -113,26 +117,24 @@ export async function repeatQuote(
   },
 ): Promise<{ quote: StoredQuote; replayed: boolean }> {
   const id = uuidFrom(`quote-repeat:${request.userId}:${request.idempotencyKey}`);
-  const existing = await deps.quotes.find(id);
-  if (existing) {
-    if (
-      existing.from !== request.original.from ||
-      existing.to !== request.original.to ||
-      existing.amountIn !== request.original.amountIn
-    )
+  const replay = (first: StoredQuote) => {
+    if (first.from !== request.original.from || first.to !== request.original.to || first.amountIn !== request.original.amountIn)
       throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to repeat a different quote');
-    return { quote: existing, replayed: true };
-  }
+    return { quote: first, replayed: true };
+  };
+  const existing = await deps.quotes.find(id);
+  if (existing) return replay(existing);
   const { userId, from, to, callback } = request;
-  const quote = await createQuote(deps, {
+  const quote = await priceQuote(deps, {
     id,
     userId,
     from,
     to,
     amount: { field: 'amount_in', value: request.original.amountIn },
-    callback,
   });
-  return { quote, replayed: false };
+  const stored = await deps.quotes.save(quote, callback);
+  // a repeat under the same key racing this one stored its quote first: this one is answered as its repeat
+  return stored === quote ? { quote, replayed: false } : replay(stored);
 }
 
 interface OpenPair {

@@ -12,6 +12,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
 import { checkSwapLimits, FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
+import { PPM } from '../../domain/fees.js';
 import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
 import { formatAmount } from '../../domain/money.js';
 import { formatRate } from '../../domain/rates/rate.js';
@@ -69,6 +70,12 @@ async function priceQuote(deps: FastExchangeDeps, request: QuoteRequest): Promis
   if (from.code === to.code)
     throw new DomainError(ErrorCode.ValidationFailed, 'from and to must differ', [{ path: 'to', message: 'same as from' }]);
   const { pair, settings } = await openPair(deps, from.code, to.code, request.userId);
+  // a fee of 100% (settings allow it) takes all of any amount_in: no amount buys anything, and none buys an amount_out
+  if (settings.feePpm >= PPM) {
+    throw new DomainError(ErrorCode.AmountBelowMinimum, `the fee on ${pair.code} takes the whole amount`, [
+      { path: amount.field, message: 'buys nothing at a fee of 100%' },
+    ]);
+  }
   const current = await deps.rates.usable(pair.code);
   const terms = {
     rate: swapRate(pair, from.code, current.mid, current.spreadPpm),

@@ -1,6 +1,7 @@
 /**
- * POST /v1/exchange/{id}/repeat on a real PostgreSQL: the new quote's id follows from the Idempotency-Key, so two
- * repeats under one key that race each other store one quote, and each is answered with that one (or a conflict).
+ * Fast-exchange quotes through the API on a real PostgreSQL. POST /v1/exchange/{id}/repeat: the new quote's id follows
+ * from the Idempotency-Key, so two repeats under one key that race each other store one quote, and each is answered
+ * with that one (or a conflict). POST /v1/exchange/quotes under terms that buy nothing: a 422 naming the field.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -59,5 +60,22 @@ describe('repeating a swap', () => {
     expect(answers.map((a) => a.status)).toEqual([201, 201]);
     expect(answers[0]!.body).toEqual(answers[1]!.body);
     expect(answers.map((a) => a.headers.get('idempotent-replayed')).sort()).toEqual([null, 'true']);
+  });
+});
+
+describe('quoting', () => {
+  it('answers a quote that a fee of 100% leaves nothing to buy with a 422 naming the field, whichever amount is given', async () => {
+    const carol = await t.api.signUp('carol@example.com');
+    const terms = await t.api.put(
+      `/v1/ops/settings/fast-exchange/USD-UAH/user/${carol.id}`,
+      { values: { fee_percent: '100' } },
+      { token: t.admin.token },
+    );
+    expect(terms.status).toBe(200);
+    for (const amount of [{ amount_out: '10.00' }, { amount_in: '10.00' }]) {
+      const quote = await t.api.post('/v1/exchange/quotes', { from: 'USD', to: 'UAH', ...amount }, { token: carol.token });
+      expect(quote.status).toBe(422);
+      expect(quote.body).toMatchObject({ code: 'amount_below_minimum', errors: [{ path: Object.keys(amount)[0] }] });
+    }
   });
 });

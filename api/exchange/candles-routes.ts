@@ -24,7 +24,7 @@ export function candleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       method: 'get',
       path: '/v1/candles',
       tags: ['exchange'],
-      summary: `A pair's candles of one period between from (inclusive) and to (exclusive), oldest first, at most ${MAX_CANDLES}`,
+      summary: `A pair's candles of one period between from (inclusive) and to (exclusive), oldest first, at most ${MAX_CANDLES}: without from, the latest before to`,
       request: {
         query: z.object({
           pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/),
@@ -39,8 +39,8 @@ export function candleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       const query = c.req.valid('query');
       const pair = await deps.exchange.pair(query.pair);
       const to = query.to ? new Date(query.to) : new Date(Date.now() + 60_000);
-      const from = query.from ? new Date(query.from) : new Date(0);
-      const candles = await candlesOf(deps.sql, pair.code, query.interval, from, to, MAX_CANDLES);
+      const from = query.from ? new Date(query.from) : null;
+      const candles = await candlesOf(deps.sql, pair.code, query.interval, { from, to }, MAX_CANDLES);
       const price = (v: bigint) => formatAmount(v, pair.quoteScale);
       return c.json(
         {

@@ -8,11 +8,12 @@
  * before it (frames-in-order.ts).
  *
  * A frame that is not one of these (socket-requests.ts) is answered `{"event":"error","message","errors":[{"path",
- * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009. A sign-in lasts while its token is
- * valid and its user may act (api/http/socket-access.ts): when the token expires, or the user is disabled or their
- * allow-list no longer takes the socket's address, the socket is sent `{"event":"unauthenticated","message",
- * "channels"}` (the private subscriptions that ended) within a second and keeps its public channels; `auth` again
- * to go on.
+ * "message"}]}` and changes nothing; one over 16 KiB closes the socket with 1009. A client more than
+ * MAX_UNSENT_BYTES behind the feed (it stopped reading) is disconnected, and subscribes again from a snapshot. A
+ * sign-in lasts while its token is valid and its user may act (api/http/socket-access.ts): when the token expires, or
+ * the user is disabled or their allow-list no longer takes the socket's address, the socket is sent
+ * `{"event":"unauthenticated","message","channels"}` (the private subscriptions that ended) within a second and keeps
+ * its public channels; `auth` again to go on.
  */
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -31,6 +32,12 @@ const PUBLIC = new RegExp(
 );
 const PRIVATE_CHANNELS = ['orders', 'balances'];
 const MAX_MESSAGE_BYTES = 16 * 1024;
+/**
+ * What a socket may leave unsent (ws's queue and the TCP socket's) before it is dropped: the feed does not wait for a
+ * socket, so a client that stops reading would have every message of its channels kept in this process's memory.
+ * Minutes of a busy pair's trades and book updates, so a client that reads at all stays far below it.
+ */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 export function attachMarketSocket(server: Server, deps: ApiDeps): WebSocketServer {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -53,7 +60,10 @@ function session(ws: WebSocket, deps: ApiDeps, ip: string): void {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
   const deliver = (message: FeedMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(feedFrame(message));
+    if (ws.readyState !== ws.OPEN) return;
+    // a close frame would queue behind what the client is not reading: the socket is cut, and its queue freed
+    if (ws.bufferedAmount > MAX_UNSENT_BYTES) return ws.terminate();
+    ws.send(feedFrame(message));
   };
   const fail = (message: string, channel?: string) => send({ event: 'error', message, ...(channel ? { channel } : {}) });
   const unsubscribe = (channel: string): boolean => {

@@ -62,16 +62,27 @@ export function upsertCandles(tx: Tx) {
     returning *`;
 }
 
+/**
+ * A pair's candles of one period in [from, to), oldest first, at most `limit`: the first ones from `from`, or without
+ * it the latest before `to` (what a chart opens on; from the start of time, a market older than `limit` periods
+ * answered only its oldest).
+ */
 export async function candlesOf(
   db: Db,
   pair: string,
   period: CandlePeriod,
-  from: Date,
-  to: Date,
+  range: { from: Date | null; to: Date },
   limit: number,
 ): Promise<Candle[]> {
-  const rows = await db`
-    select * from candles where pair = ${pair} and period = ${period} and open_time >= ${from} and open_time < ${to}
-    order by open_time limit ${limit}`;
+  const { from, to } = range;
+  const rows = from
+    ? await db`
+        select * from candles where pair = ${pair} and period = ${period} and open_time >= ${from} and open_time < ${to}
+        order by open_time limit ${limit}`
+    : await db`
+        select * from (
+          select * from candles where pair = ${pair} and period = ${period} and open_time < ${to}
+          order by open_time desc limit ${limit}) latest
+        order by open_time`;
   return rows.map(toCandle);
 }

@@ -8,6 +8,11 @@ import type { Db, Sql, Tx } from '../../platform/db/client.js';
 export interface JournalRow {
   seq: number;
   command: JournalCommand;
+  /**
+   * When it was journaled (its batch's created_at: the journal transaction's start), the time of the trades it made,
+   * however late they settle; null for a batch without orders, which makes none.
+   */
+  at: Date | null;
 }
 
 /** Journals a batch's commands (numbered one after another) as one row. */
@@ -22,11 +27,11 @@ export async function appendJournal(tx: Tx, pair: string, rows: JournalRow[]): P
 export async function* journalAfter(sql: Sql, pair: string, afterSeq: number, pageSize = 5_000): AsyncGenerator<JournalRow> {
   for (let from = afterSeq; ;) {
     const rows = await sql`
-      select j.first_seq + c.n - 1 as seq, c.command
+      select j.first_seq + c.n - 1 as seq, c.command, j.created_at
       from exchange_journal j cross join lateral jsonb_array_elements(j.commands) with ordinality as c(command, n)
       where j.pair = ${pair} and j.last_seq > ${from} and j.first_seq + c.n - 1 > ${from}
       order by j.last_seq, c.n limit ${pageSize}`;
-    for (const r of rows) yield { seq: Number(r.seq), command: r.command as JournalCommand };
+    for (const r of rows) yield { seq: Number(r.seq), command: r.command as JournalCommand, at: r.createdAt as Date };
     if (rows.length < pageSize) return;
     from = Number(rows[rows.length - 1]!.seq);
   }

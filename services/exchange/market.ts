@@ -187,7 +187,7 @@ export class Market {
     };
     for await (const row of journalAfter(sql, pair.code, state.seq)) {
       const applied = state.apply(row.seq, row.command);
-      if (applied.seq > settled) unsettled.push({ applied });
+      if (applied.seq > settled) unsettled.push({ applied, at: row.at });
       if (unsettled.length >= 1_000) await flush();
     }
     await flush();
@@ -392,7 +392,7 @@ export class Market {
       if (last) this.fireCrossed(BigInt(last.price) * this.pair.tickSize);
       const snapshot =
         applied.seq % this.snapshotEvery === 0 ? { state: this.state.snapshot(), hash: this.state.stateHash() } : undefined;
-      const item = { applied, snapshot };
+      const item = { applied, at: j.row.at, snapshot };
       if (j.placed) {
         // held and journaled: the engine's decision is final, and the journal settles it whatever crashes
         this.unsettled.push({ item });
@@ -551,7 +551,7 @@ export class Market {
     const refusedFunds: PlaceSubmission[] = [];
     const refusedTriggers: Array<{ id: number; reason: ErrorCode }> = [];
     const journal = (index: number, command: JournalCommand) => {
-      const row = { seq: ++seq, command };
+      const row = { seq: ++seq, command, at: startedAt };
       rows.push(row);
       results[index] = { kind: 'journaled', row };
       return row.seq;
@@ -613,7 +613,7 @@ export class Market {
     // after insertOrders: each callback is told its order's first state, `new`, before the engine can change it
     if (callbacks.length > 0) await linkOrderCallbacks(tx, callbacks);
     for (const a of accepted) {
-      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, startedAt);
+      (results[a.index] as Extract<Journaled, { kind: 'journaled' }>).placed = newOrderRow(this.pair.code, a, startedAt!);
     }
     return { settled, journaled: results };
   }
@@ -703,13 +703,13 @@ function placedOutcome(applied: Applied, row: StoredOrder): SubmitOutcome {
 interface Placed {
   existing: Map<string, StoredOrder>;
   ids: number[];
-  startedAt: Date;
+  startedAt: Date | null;
 }
 
 /** The first statements of a batch's transaction, sent with its BEGIN: a read, and ids drawn (a sequence, which no rollback takes back anyway). */
 async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
   // no order is inserted: no row's time to know
-  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: new Date(0) };
+  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: null };
   // one lookup per key (lateral, limit 1: the pair is unique): a join was hashed against the whole orders table
   // while its statistics were those of a smaller one, a cost growing with the table
   const [stored, drawn] = await Promise.all([

@@ -66,6 +66,12 @@ export async function orderById(db: Db, id: string): Promise<StoredOrder | undef
   return row && toOrder(row);
 }
 
+/** The user's order stored under an Idempotency-Key (one at most: the key is unique per user). */
+export async function orderByIdempotencyKey(db: Db, userId: string, key: string): Promise<StoredOrder | undefined> {
+  const [row] = await db`select * from orders where user_id = ${userId} and idempotency_key = ${key}`;
+  return row && toOrder(row);
+}
+
 export async function ordersOfUser(
   db: Db,
   userId: string,

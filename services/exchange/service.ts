@@ -1,12 +1,18 @@
 /** The exchange's application layer: checks an order against its pair, routes it to the pair's engine, reads back. */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { checkOrder, type OrderRequest } from '../../domain/exchange/order-request.js';
+import {
+  checkOrder,
+  ORDER_TERMS,
+  type CheckedOrder,
+  type OrderRequest,
+  type OrderTerms,
+} from '../../domain/exchange/order-request.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Markets } from './markets.js';
 import type { MarketFeed } from './market-feed.js';
 import type { SubmitOutcome } from './market.js';
-import { orderById, recordCancelledBy, type StoredOrder } from './orders-store.js';
+import { orderById, orderByIdempotencyKey, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
 import { RemoteBarrier } from './remote-barrier.js';
@@ -116,10 +122,15 @@ export class ExchangeService {
 
   async place(order: PlaceOrder): Promise<{ order: StoredOrder; replayed: boolean }> {
     const pair = await this.pair(order.pair);
-    const checked = checkOrder(pair, order);
-    const halted = (await this.catalog()).halted.get(pair.code);
-    if (halted)
-      throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+    let checked: CheckedOrder;
+    try {
+      checked = checkOrder(pair, order);
+      const halted = (await this.catalog()).halted.get(pair.code);
+      if (halted)
+        throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+    } catch (refusal) {
+      return this.storedOrRefused(order, refusal);
+    }
     // the hold may spend what another market's trades brought in; this market settles before it holds
     await this.settledFor(order.userId, pair.code);
     const outcome = await this.market(pair.code).submit({
@@ -135,6 +146,22 @@ export class ExchangeService {
     // in the same batch carries the first's answer
     if (outcome.ok && outcome.replayed && !outcome.order) await this.settledFor(order.userId);
     return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
+  }
+
+  /**
+   * A refusal from the pair as it is now (disabled, halted, its sizes changed) does not answer a repeat of an order
+   * stored before it under the same Idempotency-Key: that order exists, may still hold funds, and is the answer (or
+   * a 409 when the repeat asks for something else), as for any repeat. Without one, the refusal stands.
+   */
+  private async storedOrRefused(order: PlaceOrder, refusal: unknown): Promise<{ order: StoredOrder; replayed: true }> {
+    if (!(refusal instanceof DomainError)) throw refusal;
+    const first = await orderByIdempotencyKey(this.sql, order.userId, order.idempotencyKey);
+    if (!first) throw refusal;
+    const conflict = repeatConflict<OrderTerms>(order.idempotencyKey, 'order', first, order, ORDER_TERMS);
+    if (conflict) throw conflict;
+    // read as settled, as any replay
+    await this.settledFor(order.userId);
+    return { order: (await orderById(this.sql, first.id))!, replayed: true };
   }
 
   /** Cancels the caller's open order; someone else's is not found, a finished one is a conflict. */
@@ -217,17 +244,25 @@ export class ExchangeService {
     const pair = await this.pair(t.pair);
     const market = this.market(pair.code);
     const { temporal, log } = this.requireWorkflows();
-    checkTrigger(pair, t);
-    // its hold may spend what a trade just brought in
-    await this.settledFor(t.userId);
-    const hold = triggerLegs(t)
-      .map((leg) => checkOrder(pair, leg.request).hold)
-      .reduce((a, b) => (b.amount > a.amount ? b : a));
     const replay = (first: StoredTrigger) => {
       const conflict = repeatConflict(t.idempotencyKey, 'trigger', first, { ...t, pair: pair.code }, TRIGGER_TERMS);
       if (conflict) throw conflict;
       return { trigger: first, replayed: true };
     };
+    let hold: { currency: string; amount: bigint };
+    try {
+      checkTrigger(pair, t);
+      hold = triggerLegs(t)
+        .map((leg) => checkOrder(pair, leg.request).hold)
+        .reduce((a, b) => (b.amount > a.amount ? b : a));
+    } catch (refusal) {
+      // the pair as it is now (disabled, resized) does not answer a repeat of a trigger stored before: it is the answer
+      const first = refusal instanceof DomainError && (await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey));
+      if (!first) throw refusal;
+      return replay(first);
+    }
+    // its hold may spend what a trade just brought in
+    await this.settledFor(t.userId);
     const existing = await triggerByIdempotencyKey(this.sql, t.userId, t.idempotencyKey);
     if (existing) return replay(existing);
     const stored = await storeThenStart(

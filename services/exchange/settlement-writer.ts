@@ -21,6 +21,8 @@ import { extended } from '../../domain/objects.js';
 
 export interface SettlementItem {
   applied: Applied;
+  /** When its command was journaled (JournalRow.at): its trades' time, and so their candles'. */
+  at: Date | null;
   /** Taken right after this command applied; stored once the command is settled, never before. */
   snapshot?: { state: MarketSnapshot; hash: string };
   /** A caller waits for this command's order as settled (a cancel): its row comes back in `Settled.orders`. */
@@ -76,13 +78,13 @@ export async function recordSettlement(tx: Tx, pair: Pair, items: SettlementItem
 
 /** Stores the batch's trades (each once) and folds the new ones into the candles; answers the candles changed. */
 async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promise<Candle[]> {
-  const trades = items.flatMap((i) => i.applied.trades.map((t) => ({ trade: t, seq: i.applied.seq })));
+  const trades = items.flatMap((i) => i.applied.trades.map((t) => ({ trade: t, seq: i.applied.seq, at: i.at })));
   if (trades.length === 0) return [];
   const buy = (t: (typeof trades)[number]['trade']) => (t.takerSide === 'buy' ? 'taker' : 'maker');
   const col = <T>(f: (t: (typeof trades)[number]) => T) => trades.map(f);
   const rows = await tx`
       with inserted as (
-      insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee)
+      insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id, seller_id, buyer_fee, seller_fee, created_at)
       select ${pair.code}, * from unnest(
         ${numberArray(col((x) => x.trade.id))}::bigint[],
         ${numberArray(col((x) => x.seq))}::bigint[],
@@ -95,7 +97,8 @@ async function insertTrades(tx: Tx, pair: Pair, items: SettlementItem[]): Promis
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerOwner : x.trade.makerOwner)))}::uuid[],
         ${tx.array(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerOwner : x.trade.takerOwner)))}::uuid[],
         ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.takerFee : x.trade.makerFee)))}::numeric[],
-        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee)))}::numeric[])
+        ${numberArray(col((x) => (buy(x.trade) === 'taker' ? x.trade.makerFee : x.trade.takerFee)))}::numeric[],
+        ${tx.array(col((x) => x.at!.toISOString()))}::timestamptz[])
       on conflict do nothing
       returning pair, id, price, amount, quote_amount, created_at)
       ${upsertCandles(tx)}`;

@@ -27,7 +27,7 @@ interface QuoteToSave {
 }
 
 export class QuoteWriter {
-  private readonly queue: BatchQueue<QuoteToSave, void>;
+  private readonly queue: BatchQueue<QuoteToSave, boolean>;
   private readonly kept = new Map<string, QuoteToSave>();
 
   constructor(
@@ -35,7 +35,7 @@ export class QuoteWriter {
     maxBatch = 500,
     private readonly maxKept = 100_000,
   ) {
-    this.queue = new BatchQueue<QuoteToSave, void>(async (batch) => {
+    this.queue = new BatchQueue<QuoteToSave, boolean>(async (batch) => {
       // a quote is an offer, not a money movement: its batch does not wait for the WAL's flush (the swap's own commit
       // does, and flushes the WAL up to it, quote included, so no swap outlives its quote). A crash of the database
       // can lose only the offers of the last moments nobody accepted: accepting one answers 404, the client asks again
@@ -43,7 +43,7 @@ export class QuoteWriter {
       const callbacks = batch.flatMap(({ quote, callback }) =>
         callback ? [{ id: orderId('ex', quote.id), userId: quote.userId, callback }] : [],
       );
-      await sql.begin((tx) =>
+      const [, inserted] = await sql.begin((tx) =>
         Promise.all([
           tx`set local synchronous_commit = off`,
           insertQuotes(
@@ -53,19 +53,25 @@ export class QuoteWriter {
           linkOrderCallbacks(tx, callbacks),
         ]),
       );
-      return batch.map((): void => undefined);
+      // of two quotes with one id in a batch, the first is stored (the insert takes its rows in order)
+      return batch.map(({ quote }) => inserted.delete(quote.id));
     }, maxBatch);
   }
 
-  async save(quote: StoredQuote, callback?: OrderCallback): Promise<void> {
+  /**
+   * Stores the quote and answers the quote stored under its id: this one, or, when its id is taken (a repeat's or a
+   * conversion's, derived from a key, which a request racing this one used too), the quote stored first.
+   */
+  async save(quote: StoredQuote, callback?: OrderCallback): Promise<StoredQuote> {
     const saving = { quote, callback };
-    await this.queue.submit(saving);
+    if (!(await this.queue.submit(saving))) return (await this.find(quote.id))!;
     this.kept.set(quote.id, saving);
     // insertion order is creation order: the oldest go first, expired or beyond the cap
     for (const [id, kept] of this.kept) {
       if (this.kept.size <= this.maxKept && kept.quote.expiresAt.getTime() > Date.now()) break;
       this.kept.delete(id);
     }
+    return quote;
   }
 
   /** The quote, from memory if this process made it and it has not expired, else from the table. */
@@ -80,9 +86,10 @@ export class QuoteWriter {
   }
 }
 
-async function insertQuotes(db: Db, quotes: StoredQuote[]): Promise<void> {
+/** Inserts the quotes whose id is free; answers the ids inserted. */
+async function insertQuotes(db: Db, quotes: StoredQuote[]): Promise<Set<string>> {
   const column = <T>(pick: (q: StoredQuote) => T) => db.array(quotes.map(pick) as never[]);
-  await db`
+  const inserted = await db`
     insert into exchange_quotes (id, user_id, pair, from_currency, to_currency, amount_in, fee, amount_out, rate_num, rate_den,
                                  base_amount, expires_at, created_at)
     select * from unnest(
@@ -93,7 +100,9 @@ async function insertQuotes(db: Db, quotes: StoredQuote[]): Promise<void> {
       ${column((q) => q.baseAmount.toString())}::numeric[], ${column((q) => q.expiresAt.toISOString())}::timestamptz[],
       ${column((q) => q.createdAt.toISOString())}::timestamptz[])
     -- a repeated quote's id is derived from its Idempotency-Key (repeatQuote): two at once must not fail the batch
-    on conflict (id) do nothing`;
+    on conflict (id) do nothing
+    returning id`;
+  return new Set(inserted.map((r) => r.id as string));
 }
 
 export async function quoteById(db: Db, id: string): Promise<StoredQuote | null> {

@@ -12,6 +12,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../../domain/fast-exchange/ledger.js';
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
 import { checkSwapLimits, FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
+import { PPM } from '../../domain/fees.js';
 import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
 import { formatAmount } from '../../domain/money.js';
 import { formatRate } from '../../domain/rates/rate.js';
@@ -58,11 +59,23 @@ export interface AcceptedSwap {
   replayed: boolean;
 }
 
+/** Prices and stores a quote; answers the quote stored under its id (another's, when a request with its id stored first). */
 export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest): Promise<StoredQuote> {
+  return deps.quotes.save(await priceQuote(deps, request), request.callback);
+}
+
+/** A quote for the request at the current rate, fee and limits (not stored yet). */
+async function priceQuote(deps: FastExchangeDeps, request: QuoteRequest): Promise<StoredQuote> {
   const { from, to, amount } = request;
   if (from.code === to.code)
     throw new DomainError(ErrorCode.ValidationFailed, 'from and to must differ', [{ path: 'to', message: 'same as from' }]);
   const { pair, settings } = await openPair(deps, from.code, to.code, request.userId);
+  // a fee of 100% (settings allow it) takes all of any amount_in: no amount buys anything, and none buys an amount_out
+  if (settings.feePpm >= PPM) {
+    throw new DomainError(ErrorCode.AmountBelowMinimum, `the fee on ${pair.code} takes the whole amount`, [
+      { path: amount.field, message: 'buys nothing at a fee of 100%' },
+    ]);
+  }
   const current = await deps.rates.usable(pair.code);
   const terms = {
     rate: swapRate(pair, from.code, current.mid, current.spreadPpm),
@@ -80,7 +93,7 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
   const refusal = checkSwapLimits(baseAmount, settings, pair.code, amount.field);
   if (refusal) throw refusal;
   const now = new Date();
-  const quote: StoredQuote = {
+  return {
     id: request.id ?? randomUUID(),
     userId: request.userId,
     pair: pair.code,
@@ -92,8 +105,6 @@ export async function createQuote(deps: FastExchangeDeps, request: QuoteRequest)
     expiresAt: new Date(now.getTime() + settings.quoteTtlSeconds * 1000),
     createdAt: now,
   };
-  await deps.quotes.save(quote, request.callback);
-  return quote;
 }
 
 /**
@@ -113,26 +124,24 @@ export async function repeatQuote(
   },
 ): Promise<{ quote: StoredQuote; replayed: boolean }> {
   const id = uuidFrom(`quote-repeat:${request.userId}:${request.idempotencyKey}`);
-  const existing = await deps.quotes.find(id);
-  if (existing) {
-    if (
-      existing.from !== request.original.from ||
-      existing.to !== request.original.to ||
-      existing.amountIn !== request.original.amountIn
-    )
+  const replay = (first: StoredQuote) => {
+    if (first.from !== request.original.from || first.to !== request.original.to || first.amountIn !== request.original.amountIn)
       throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to repeat a different quote');
-    return { quote: existing, replayed: true };
-  }
+    return { quote: first, replayed: true };
+  };
+  const existing = await deps.quotes.find(id);
+  if (existing) return replay(existing);
   const { userId, from, to, callback } = request;
-  const quote = await createQuote(deps, {
+  const quote = await priceQuote(deps, {
     id,
     userId,
     from,
     to,
     amount: { field: 'amount_in', value: request.original.amountIn },
-    callback,
   });
-  return { quote, replayed: false };
+  const stored = await deps.quotes.save(quote, callback);
+  // a repeat under the same key racing this one stored its quote first: this one is answered as its repeat
+  return stored === quote ? { quote, replayed: false } : replay(stored);
 }
 
 interface OpenPair {

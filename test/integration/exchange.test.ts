@@ -9,6 +9,8 @@ import { Markets } from '../../services/exchange/markets.js';
 import { ExchangeService, type PlaceOrder } from '../../services/exchange/service.js';
 import { orderById, tradesOfOrder } from '../../services/exchange/orders-store.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { cancelTrigger, insertTrigger } from '../../services/exchange/triggers-store.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { settledElsewhere } from '../../services/exchange/journal.js';
 import { RemoteBarrier } from '../../services/exchange/remote-barrier.js';
 import { auditMarket, checkpointMarket, setMarketHalted } from '../../services/exchange/checkpoint.js';
@@ -266,6 +268,75 @@ describe('placing and matching orders', () => {
     });
     await setPairEnabled(db.sql, 'BTC-USDT', true, operator);
     await sleep(1_100);
+  });
+
+  it('answers a repeat of an order or a trigger stored before its pair was disabled with it, not with the refusal', async () => {
+    const seller = await fundedUser({ BTC: BTC });
+    const request = order(seller, { side: 'sell', price: 90_000n * USDT, amount: BTC / 100n });
+    const first = await exchange.place(request);
+    // stored as the API stores a trigger (its workflow is not needed to answer a repeat)
+    const stop = {
+      userId: seller,
+      pair: 'BTC-USDT',
+      idempotencyKey: `k${++keys}`,
+      kind: 'stop_market' as const,
+      side: 'sell' as const,
+      triggerPrice: 1_000n * USDT,
+      price: null,
+      stopPrice: null,
+      stopLimitPrice: null,
+      amount: BTC / 100n,
+      quoteAmount: null,
+    };
+    const trigger = await db.sql.begin((tx) => insertTrigger(tx, stop, { currency: 'BTC', amount: BTC / 100n }));
+    const withWorkflows = new ExchangeService(db.sql, markets, { temporal: {} as TemporalTarget, log });
+    const operator = await fundedUser({});
+    await setPairEnabled(db.sql, 'BTC-USDT', false, operator);
+    await sleep(1_100); // the service reads pairs again after a second
+    try {
+      // the first request's answer was lost: its repeat must say the order exists (and holds the BTC), not 422
+      expect(await exchange.place(request)).toEqual({ order: first.order, replayed: true });
+      await expect(exchange.place({ ...request, price: 91_000n * USDT })).rejects.toMatchObject({
+        code: ErrorCode.IdempotencyConflict,
+      });
+      await expect(
+        exchange.place(order(seller, { side: 'sell', price: 90_000n * USDT, amount: BTC / 100n })),
+      ).rejects.toMatchObject({ code: ErrorCode.PairDisabled });
+      expect(await withWorkflows.placeTrigger(stop)).toMatchObject({
+        trigger: { id: trigger.ok && trigger.trigger?.id, status: 'pending' },
+        replayed: true,
+      });
+    } finally {
+      await setPairEnabled(db.sql, 'BTC-USDT', true, operator);
+      await sleep(1_100);
+    }
+    await exchange.cancel(seller, first.order.id);
+    await cancelTrigger(db.sql, trigger.ok ? trigger.trigger!.id : '', null);
+    expect(await balance(seller, 'BTC')).toEqual({ posted: BTC, pending: 0n, available: BTC });
+  });
+
+  it('dates a trade, and so its candles, when its command was journaled, not when a later transaction settled it', async () => {
+    const seller = await fundedUser({ BTC: BTC });
+    const buyer = await fundedUser({ USDT: 10_000n * USDT });
+    await exchange.place(order(seller, { side: 'sell', price: 35_000n * USDT, amount: BTC / 100n }));
+    const bid = await exchange.place(order(buyer, { price: 35_000n * USDT, amount: BTC / 100n }));
+    expect(bid.order.status).toBe('filled');
+    await exchange.settledFor(buyer);
+    // settled by the next transaction (or, after a restart, by recovery, any time later): its time is the journal's
+    const [trade] = await db.sql`
+      select t.created_at as traded_at, j.created_at as journaled_at from trades t
+      join exchange_journal j on j.pair = t.pair and t.seq between j.first_seq and j.last_seq
+      where t.buy_order_id = ${bid.order.id}`;
+    expect(trade!.tradedAt).toEqual(trade!.journaledAt);
+    expect(trade!.tradedAt).toEqual(bid.order.createdAt);
+    // as if the engine died once the bid was journaled, before its trade was settled: recovery dates it the same
+    await markets.close();
+    await db.sql`delete from trades where buy_order_id = ${bid.order.id}`;
+    await db.sql`delete from exchange_snapshots where pair = 'BTC-USDT' and seq >= ${bid.order.seq}`;
+    await db.sql`update exchange_markets set settled_seq = ${Number(bid.order.seq) - 1} where pair = 'BTC-USDT'`;
+    await startMarkets();
+    const [recovered] = await db.sql`select created_at from trades where buy_order_id = ${bid.order.id}`;
+    expect(recovered!.createdAt).toEqual(trade!.journaledAt);
   });
 
   it('many concurrent orders share journal and settlement transactions and keep escrow equal to open holds', async () => {

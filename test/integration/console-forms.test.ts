@@ -1,6 +1,12 @@
-/** The console's forms over plain HTTP, as the pages render them: what a form sent twice does. */
+/**
+ * The console's forms and refreshes as a browser uses them: what a form sent twice does (over plain HTTP, as the pages
+ * render them), and what an htmx refresh does once the session has ended (in Debian's chromium).
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { launchBrowser, signInToConsole } from '../support/browser.js';
 import { ConsoleHttp } from '../support/console-http.js';
 
 let t: TestApp;
@@ -48,5 +54,42 @@ describe('the settings page', () => {
     const beyond = await admin.post('/settings', '/settings/providers', { currency: 'USD', provider: 'first', position: '4' });
     expect(beyond.status).toBe(400);
     expect(beyond.body).toContain('position: must be from 1 to 3');
+  });
+});
+
+describe('a session that ends while a page refreshes itself', () => {
+  it('sends the browser to sign in, and back to the page, not to the fragment it was refreshing', async () => {
+    const refresh = await t.api.get('/ops/betting/42/progress', {
+      headers: { 'hx-request': 'true', 'hx-current-url': 'http://sluice.test/ops/betting/42' },
+    });
+    expect(refresh.status).toBe(401);
+    expect(refresh.headers.get('hx-redirect')).toBe(`/ops/sign-in?next=${encodeURIComponent('/ops/betting/42')}`);
+    // a page asked for by the browser itself is still a redirect
+    const page = await t.api.get('/ops/withdrawals?status=queued');
+    expect([page.status, page.headers.get('location')]).toEqual([
+      303,
+      '/ops/sign-in?next=%2Fops%2Fwithdrawals%3Fstatus%3Dqueued',
+    ]);
+  });
+
+  it('leaves the withdrawal queue for the sign-in form when the session ends under it', { timeout: 60_000 }, async () => {
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await signInToConsole(page, url, t.admin);
+      await page.goto(`${url}/ops/withdrawals?status=queued`);
+      await page.locator('#queue').waitFor();
+      await t.db.sql`delete from console_sessions where user_id = ${t.admin.id}`;
+      // the queue refreshes every 5 s: its next refresh meets the ended session
+      await page.waitForURL(/\/ops\/sign-in\?next=/, { timeout: 15_000 });
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/ops/withdrawals?status=queued');
+      await expect(page.getByLabel('Password').count()).resolves.toBe(1);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 });

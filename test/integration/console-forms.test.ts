@@ -1,6 +1,6 @@
 /**
- * The console's forms and refreshes as a browser uses them: what a form sent twice does (over plain HTTP, as the pages
- * render them), and what an htmx refresh does once the session has ended (in Debian's chromium).
+ * The console's forms and refreshes as a browser uses them: what a form sent twice or unconfirmed does (over plain
+ * HTTP, as the pages render them), and what an htmx refresh does once the session has ended (in Debian's chromium).
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -54,6 +54,29 @@ describe('the settings page', () => {
     const beyond = await admin.post('/settings', '/settings/providers', { currency: 'USD', provider: 'first', position: '4' });
     expect(beyond.status).toBe(400);
     expect(beyond.body).toContain('position: must be from 1 to 3');
+  });
+});
+
+describe('the notifications page', () => {
+  it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
+    const operator = await t.api.signUp('broadcast-watcher@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const [broadcast] = await t.db.sql`
+      insert into broadcasts (title, message, channels, created_by) values ('Maintenance', 'Back soon', '{email}', ${t.admin.id})
+      returning id`;
+    const cancel = `/notifications/broadcasts/${broadcast!.id}/cancel`;
+    const running = async () => (await t.db.sql`select status from broadcasts where id = ${broadcast!.id}`)[0]!.status;
+
+    const operatorsPage = (await (await ConsoleHttp.signIn(t.api, operator.email)).get('/notifications')).body;
+    expect(operatorsPage).toContain('Maintenance');
+    expect(operatorsPage).not.toContain(`action="/ops${cancel}"`);
+
+    const adminsPage = (await admin.get('/notifications')).body;
+    expect(adminsPage).toContain(`id="confirm-cancel-${broadcast!.id}"`);
+    const unconfirmed = await admin.post('/notifications', cancel, {});
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await running()).toBe('running');
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Separation of duties: an operator's decision about their own account (crediting it, approving or closing their own
- * withdrawal, crediting their held deposit, vouching for their own email or identity) is another operator's to make,
- * as an admin's own role, disabling and two-factor reset are another admin's. Refused as forbidden, naming the field
- * that points at the operator.
+ * withdrawal, crediting their held deposit, marking their invoice, vouching for their own email or identity) is another
+ * operator's to make, as an admin's own role, disabling and two-factor reset are another admin's. Refused as
+ * forbidden, naming the field that points at the operator.
  */
 import { DomainError, ErrorCode } from '../errors.js';
 

@@ -1,6 +1,6 @@
 /**
  * Separation of duties: an operator's decisions about their own account (a balance adjustment, their withdrawal,
- * their held deposit, their email or identity verification) are refused, through the ops API and the console alike;
+ * their held deposit, their invoice, their email or identity verification) are refused, through the ops API and the console alike;
  * another operator may make them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +88,20 @@ describe("an operator's own account", () => {
     expect(credit.body).toMatchObject(ownAccountRefusal('id'));
     expect((await t.db.sql`select status from withdrawals where id = ${id}`)[0]!.status).toBe('awaiting_approval');
     expect((await t.db.sql`select status from deposits where id = ${deposit!.id}`)[0]!.status).toBe('held');
+  });
+
+  it('does not let them mark an invoice of theirs settled (one from when they were a merchant)', async () => {
+    const [invoice] = await t.db.sql`
+      insert into invoices (merchant_id, currency, amount, accepted_currencies, fee_ppm, conversion_fee_ppm, status, expires_at,
+                            monitoring_until)
+      values (${operator.id}, 'USD', 100000, '{USD}', 0, 0, 'expired', now(), now())
+      returning id`;
+    const marked = await t.api.post(
+      `/v1/ops/invoices/${invoice!.id}/mark`,
+      { mark: 'settled', note: 'paid by hand' },
+      { token: operator.token },
+    );
+    expect(marked.body).toMatchObject(ownAccountRefusal('id'));
+    expect((await t.db.sql`select status from invoices where id = ${invoice!.id}`)[0]!.status).toBe('expired');
   });
 });

@@ -80,6 +80,23 @@ describe('the notifications page', () => {
   });
 });
 
+describe("a user's page", () => {
+  it('changes a role only with the confirmation box ticked', async () => {
+    const user = await t.api.signUp('soon-an-operator@example.com');
+    const roleOf = async () => (await t.db.sql`select role from users where id = ${user.id}`)[0]!.role;
+    const page = `/users/${user.id}`;
+    expect((await admin.get(page)).body).toContain('id="confirm-role"');
+
+    const unconfirmed = await admin.post(page, `${page}/role`, { role: 'admin' });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await roleOf()).toBe('user');
+
+    expect((await admin.post(page, `${page}/role`, { role: 'operator', confirm: 'yes' })).status).toBe(303);
+    expect(await roleOf()).toBe('operator');
+  });
+});
+
 describe('a session that ends while a page refreshes itself', () => {
   it('sends the browser to sign in, and back to the page, not to the fragment it was refreshing', async () => {
     const refresh = await t.api.get('/ops/betting/42/progress', {

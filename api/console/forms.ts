@@ -19,7 +19,7 @@ export async function parseForm<T extends z.ZodType>(c: Context, schema: T): Pro
   return parseInput(schema, await c.req.parseBody());
 }
 
-/** The ticked confirmation box of an action that moves money or steers a workflow. */
+/** The ticked confirmation box of an action that moves money, steers a workflow or changes what someone may do. */
 export const Confirmed = z.literal('yes', { error: 'tick the confirmation box' });
 
 /** An optional text field: empty means absent. */

@@ -45,10 +45,14 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
     const user = principal && session?.sessionVersion === principal.sessionVersion ? principal : null;
     if (token && session && (!user || user.disabled)) await endSession(deps.sql, token);
     if (!session || !user || user.disabled) {
-      if (c.req.method === 'GET') {
-        const url = new URL(c.req.url);
-        return c.redirect(`${CONSOLE_BASE}/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
-      }
+      // htmx's refreshes (a queue, a settlement's progress) would follow a redirect and swap the sign-in page into the
+      // page, or nothing; told by HX-Redirect, the browser goes to sign in, and comes back to the page, not the fragment
+      const htmx = c.req.header('hx-request') === 'true';
+      const page = htmx ? c.req.header('hx-current-url') : undefined;
+      const url = new URL(page && URL.canParse(page) ? page : c.req.url);
+      const signIn = `${CONSOLE_BASE}/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`;
+      if (htmx) c.header('hx-redirect', signIn);
+      else if (c.req.method === 'GET') return c.redirect(signIn, 303);
       return errorPage(c, 401, 'Your session has ended; sign in again.');
     }
     c.set('operator', { id: user.id, email: user.email, role: user.role });

@@ -90,8 +90,8 @@ export function TextArea(props: { name: string; label: string; required?: boolea
 }
 
 /**
- * The confirmation an action that moves money or steers a workflow asks for: a box the operator ticks, saying what
- * they are about to do; the server refuses the action without it (requireConfirmed).
+ * The confirmation an action that moves money, steers a workflow or changes a role asks for: a box the operator ticks,
+ * saying what they are about to do; the server refuses the action without it (Confirmed, forms.ts).
  */
 export function Confirm(props: { what: string; id: string }) {
   return (

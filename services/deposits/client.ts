@@ -9,8 +9,9 @@ import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { isEvmChain } from '../../domain/deposits/credit.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import { wakeSweeper } from '../collection/client.js';
-import { creditHeldDeposit, type Deposit } from './store.js';
+import { creditHeldDeposit, depositById, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
@@ -103,6 +104,8 @@ export async function creditHeldDepositByOperator(
   operatorId: string,
   depositId: string,
 ): Promise<Deposit> {
+  const deposit = await depositById(deps.sql, depositId);
+  if (deposit) refuseOwnAccount(operatorId, deposit.userId, 'id', 'crediting a held deposit');
   const result = await creditHeldDeposit(deps.sql, depositId, operatorId);
   if (!result.ok) {
     const { code, message } = result.error;

@@ -5,6 +5,7 @@
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import type { Db } from '../../platform/db/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
@@ -92,6 +93,7 @@ export async function markInvoice(
   invoice: Pick<Invoice, 'id' | 'merchantId' | 'currency'>,
   request: MarkRequest,
 ): Promise<InvoiceStatus> {
+  refuseOwnAccount(request.operatorId, invoice.merchantId, 'id', 'marking an invoice');
   const startWorkflowOperation = new WithStartWorkflowOperation<InvoiceWorkflow>(invoiceWorkflowType, {
     ...startOptions(temporal.taskQueue, invoice),
     workflowIdConflictPolicy: 'USE_EXISTING',

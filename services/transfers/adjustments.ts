@@ -5,6 +5,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { repeatConflict, type RequestFields } from '../../domain/idempotency-keys.js';
 import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TransferRecord } from '../ledger/journal.js';
@@ -121,6 +122,7 @@ export async function adjustBalance(
   deps: { sql: Db; ledger: LedgerWriter; log: Logger },
   a: Adjustment,
 ): Promise<AdjustmentPosted> {
+  refuseOwnAccount(a.operatorId, a.userId, 'user_id', 'an adjustment');
   if (!(await userById(deps.sql, a.userId))) {
     throw new DomainError(ErrorCode.NotFound, 'no such user', [{ path: 'user_id', message: 'matches no user' }]);
   }

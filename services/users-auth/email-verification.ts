@@ -3,6 +3,7 @@
  * can ask for the mail again, at most once per resend interval; an operator can mark an email verified by hand.
  */
 import { DomainError, ErrorCode, ThrottledError } from '../../domain/errors.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -77,6 +78,7 @@ export async function markEmailVerified(
   deps: { sql: Db; log: Logger; users: Pick<UserDirectory, 'userChanged'> },
   change: { operatorId: string; userId: string; verified: boolean },
 ): Promise<void> {
+  refuseOwnAccount(change.operatorId, change.userId, 'id', 'marking an email verified');
   if (!(await setEmailVerified(deps.sql, change.userId, change.verified)))
     throw new DomainError(ErrorCode.NotFound, 'no such user');
   deps.users.userChanged(change.userId);

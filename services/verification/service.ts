@@ -4,6 +4,7 @@
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../../domain/nul-characters.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { KycProviderError, type KycProviderClient } from './provider-client.js';
@@ -143,6 +144,7 @@ export async function setVerificationByOperator(
   change: { operatorId: string; userId: string; status: VerificationStatus; level: number },
 ): Promise<void> {
   const { operatorId, userId, status, level } = change;
+  refuseOwnAccount(operatorId, userId, 'id', 'an identity verification override');
   if (!(await setVerification(deps.sql, userId, status, level))) throw new DomainError(ErrorCode.NotFound, 'no such user');
   deps.userChanged(userId);
   deps.log.info({ operator: operatorId, user: userId, status, level }, 'verification set by an operator');

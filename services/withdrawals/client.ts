@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
+import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
 import type { Db, Sql } from '../../platform/db/client.js';
@@ -159,18 +160,20 @@ export function withdrawalState(temporal: Pick<TemporalTarget, 'client'>, id: st
 }
 
 /** An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. */
-async function decide<Arg>(
+async function decide<Arg extends { operatorId: string }>(
   deps: WithdrawalDeps,
   id: string,
   update: UpdateDefinition<WithdrawalStatus, [Arg]>,
   arg: Arg,
+  what: string,
 ): Promise<WithdrawalStatus> {
-  await existingWithdrawal(deps.sql, id);
+  const withdrawal = await existingWithdrawal(deps.sql, id);
+  refuseOwnAccount(arg.operatorId, withdrawal.userId, 'id', what);
   return updateWithdrawal(deps, id, update, arg);
 }
 
 export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
-  return decide(deps, id, approveWithdrawalUpdate, { operatorId });
+  return decide(deps, id, approveWithdrawalUpdate, { operatorId }, 'approving a withdrawal');
 }
 
 export function rejectWithdrawal(
@@ -179,7 +182,7 @@ export function rejectWithdrawal(
   id: string,
   reason: string,
 ): Promise<WithdrawalStatus> {
-  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason });
+  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason }, 'rejecting a withdrawal');
 }
 
 /**
@@ -193,6 +196,7 @@ export async function closeWithdrawal(
   close: CloseWithdrawal,
 ): Promise<WithdrawalStatus> {
   const withdrawal = await existingWithdrawal(deps.sql, id);
+  refuseOwnAccount(close.operatorId, withdrawal.userId, 'id', 'closing a withdrawal');
   // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
   if (operatorMayClose(withdrawal.status)) {
     if (close.outcome === 'succeeded') await ensurePaidBy(deps, withdrawal, close.txHash);

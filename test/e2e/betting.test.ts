@@ -350,7 +350,7 @@ describe('betting end to end', () => {
     const promoted = await stack.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: stack.admin.token });
     expect(promoted.status).toBe(200);
     await fund(stack, operator.id, 'USD', '10.00');
-    await fund(stack, stack.admin.id, 'USD', '10.00');
+    await fund(stack, stack.admin.id, 'USD', '10.00', operator.token);
     await fund(stack, lines.id, 'USD', '10.00');
     const open = (await publish({ coefficient: '1.90' })).body.id as string;
     for (const token of [operator.token, stack.admin.token]) {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ConsoleHttp } from '../support/console-http.js';
 import { signedHeaders } from '../support/signed-request.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import { revokeAllRefreshTokens } from '../../services/users-auth/refresh-tokens-store.js';
@@ -35,24 +36,6 @@ async function msUntil(probe: () => Promise<boolean>, withinMs = WITHIN_MS): Pro
     await sleep(10);
   }
   return Date.now() - started;
-}
-
-/** Signs in to the console through its form (the sign-in page's CSRF cookie first): the session's cookie. */
-async function consoleSession(email: string): Promise<string> {
-  const form = await t.api.get('/ops/sign-in');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body as string)![1]!;
-  const signInCookie = form.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const body = new URLSearchParams({ _csrf: csrf, email, password: 'a long enough password', totp: '', next: '' });
-  const signedIn = await t.api.post('/ops/sign-in', undefined, {
-    raw: body.toString(),
-    headers: { cookie: signInCookie, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  expect(signedIn.status).toBe(303);
-  const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('sluice_console='));
-  return session!.split(';')[0]!;
 }
 
 describe('cached credentials, changed behind the API', () => {
@@ -100,7 +83,7 @@ describe('cached credentials, changed behind the API', () => {
   it("ends a disabled operator's console session within a second, and refuses it from an address off their allow-list", async () => {
     const operator = await t.api.signUp('console-disabled@example.com');
     await t.db.sql`update users set role = 'operator' where id = ${operator.id}`;
-    const cookie = await consoleSession(operator.email);
+    const cookie = (await ConsoleHttp.signIn(t.api, operator.email)).cookie;
     const usersPage = async (address = '198.51.100.8') =>
       (await t.api.get('/ops/users', { headers: { cookie, 'x-forwarded-for': address } })).status;
     expect(await msUntil(async () => (await usersPage()) === 200)).toBeLessThan(WITHIN_MS);
@@ -126,7 +109,7 @@ describe('cached credentials, changed behind the API', () => {
   it("signs every session out at a password change: access tokens and console sessions at once, not a later sign-in's", async () => {
     const operator = await t.api.signUp('password-change@example.com');
     await t.db.sql`update users set role = 'operator' where id = ${operator.id}`;
-    const cookie = await consoleSession(operator.email);
+    const cookie = (await ConsoleHttp.signIn(t.api, operator.email)).cookie;
     const me = async (token: string) => (await t.api.get('/v1/me', { token })).status;
     expect(await msUntil(async () => (await t.api.get('/ops/users', { headers: { cookie } })).status === 200)).toBeLessThan(
       WITHIN_MS,

@@ -8,7 +8,8 @@ import { inject } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { ensureAdmin } from '../../services/users-auth/bootstrap-admin.js';
 import type { ApiCaches } from '../../api/caches.js';
-import type { ApiDeps } from '../../api/context.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiDeps, AppEnv } from '../../api/context.js';
 import { inProcessDeps } from './app-deps.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
@@ -21,6 +22,8 @@ export interface TestApp {
   caches: ApiCaches;
   /** What its routes reach (keys, tokens), for tests that take a route's steps one by one. */
   deps: ApiDeps;
+  /** The app itself, for a test that serves it to a browser. */
+  app: OpenAPIHono<AppEnv>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function startTestApp(): Promise<TestApp> {
     admin: { ...admin, token, id: me.body.id },
     caches,
     deps,
+    app,
     async close() {
       await Promise.all([connection.close(), close()]);
       await db.drop();

@@ -186,12 +186,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** Funds a user through an admin adjustment, the way operators (and tests) put money on an account. */
-export async function fund(stack: Stack, userId: string, currency: string, amount: string): Promise<void> {
+/**
+ * Funds a user through an admin adjustment, the way operators (and tests) put money on an account; `byToken` is another
+ * operator's when the admin funds their own (an operator's own account is not theirs to adjust).
+ */
+export async function fund(
+  stack: Stack,
+  userId: string,
+  currency: string,
+  amount: string,
+  byToken = stack.admin.token,
+): Promise<void> {
   const response = await stack.api.post(
     '/v1/ops/adjustments',
     { user_id: userId, currency, amount, reason: 'test funding' },
-    { token: stack.admin.token, headers: { 'idempotency-key': `fund-${randomBytes(8).toString('hex')}` } },
+    { token: byToken, headers: { 'idempotency-key': `fund-${randomBytes(8).toString('hex')}` } },
   );
   if (response.status !== 201) throw new Error(`funding failed: ${response.status} ${JSON.stringify(response.body)}`);
 }

@@ -1,7 +1,7 @@
 /**
- * Notifications for operators: broadcasts with their workflow's progress (and cancelling one), the deliveries that
- * failed or may not have arrived, and the templates, each editable with its preview rendered from the sample event
- * (notifications' client, as the API's routes).
+ * Notifications for operators: broadcasts with their workflow's progress (and, for admins, cancelling one, confirmed),
+ * the deliveries that failed or may not have arrived, and the templates, each editable with its preview rendered from
+ * the sample event (notifications' client, as the API's routes).
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -19,11 +19,11 @@ import {
 } from '../../../services/notifications/client.js';
 import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { parseForm, parseInput } from '../forms.js';
+import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { requireRoles } from '../session.js';
-import { Field, PostForm, TextArea, when } from '../ui.js';
+import { Confirm, Field, PostForm, TextArea, when } from '../ui.js';
 
 const SHOWN = 20;
 const TemplateParams = z.object({ eventType: z.enum(TEMPLATE_EVENTS), channel: z.enum(CHANNELS) });
@@ -36,6 +36,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       listDeliveries(deps.sql, { status: 'uncertain', limit: SHOWN }),
       listTemplates(deps.sql),
     ]);
+    const mayCancel = ADMIN_ROLES.includes(c.get('operator').role);
     const progress = await Promise.all(
       broadcasts.map((b) => (b.status === 'running' ? broadcastProgress(deps.temporal, b.id).catch(() => null) : null)),
     );
@@ -68,8 +69,9 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 <td class="num">{progress[i]?.failed ?? b.failed}</td>
                 <td>{when(b.createdAt)}</td>
                 <td>
-                  {b.status === 'running' && (
+                  {b.status === 'running' && mayCancel && (
                     <PostForm action={`/notifications/broadcasts/${b.id}/cancel`} csrfToken={c.get('csrfToken')} class="inline">
+                      <Confirm id={`cancel-${b.id}`} what={`Stop broadcast ${b.id}: who has not got it yet never will`} />
                       <button type="submit">Cancel</button>
                     </PostForm>
                   )}
@@ -179,7 +181,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision
   router.post('/broadcasts/:id/cancel', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(z.object({ id: z.string().regex(/^\d{1,18}$/) }), c.req.param());
-    await parseForm(c, z.object({}));
+    await parseForm(c, z.object({ confirm: Confirmed }));
     if (await broadcastById(deps.sql, id)) await cancelBroadcast(deps.temporal, id, c.get('operator').id);
     return c.redirect(`${CONSOLE_BASE}/notifications`, 303);
   });

@@ -17,6 +17,7 @@ import { OPERATIONS, saveDefaultLayer } from '../../../services/settings/client.
 import { providerRoutes, setProviderOrder, type WithdrawalDeps } from '../../../services/withdrawals/client.js';
 import type { ApiDeps } from '../../context.js';
 import { ApiError, invalidField } from '../../http/problem.js';
+import { WholeNumber } from '../../http/whole-numbers.js';
 import { readValues, showValues, subjectCurrency } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
@@ -25,16 +26,35 @@ import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select } from '../ui.js';
 
 type Route = { id: string; enabled: boolean };
-type Change = 'up' | 'down' | 'toggle';
+/**
+ * What a provider's button asks for: the state or the place (1 is first) the operator saw it should have. Stated, not
+ * relative, so a form sent twice (a double click, a page left open while another operator acted) changes nothing more.
+ */
+type Change = { enabled: boolean } | { position: number };
 
-/** The order after one operator's change: a provider swapped with its neighbour, or switched on or off. */
+const ProviderForm = z
+  .object({
+    currency: z.string().max(10),
+    provider: z.string().max(40),
+    enabled: z
+      .enum(['yes', 'no'])
+      .transform((v) => v === 'yes')
+      .optional(),
+    position: WholeNumber(1, 99n).transform(Number).optional(),
+  })
+  .refine((f) => (f.enabled === undefined) !== (f.position === undefined), {
+    message: 'send either enabled or position',
+    path: ['form'],
+  });
+
+/** The order after one operator's change: a provider moved to its place, or switched on or off. */
 function changedOrder(routes: Route[], id: string, change: Change): Route[] {
   const at = routes.findIndex((r) => r.id === id);
   if (at < 0) throw new ApiError(ErrorCode.NotFound, `no provider ${id} for this currency`);
-  const next = routes.map((r) => ({ ...r }));
-  if (change === 'toggle') next[at]!.enabled = !next[at]!.enabled;
-  const other = change === 'up' ? at - 1 : change === 'down' ? at + 1 : at;
-  if (other >= 0 && other < next.length) [next[at], next[other]] = [next[other]!, next[at]!];
+  if ('enabled' in change) return routes.map((r, i) => (i === at ? { ...r, enabled: change.enabled } : r));
+  if (change.position > routes.length) throw invalidField('position', `must be from 1 to ${routes.length}`);
+  const next = routes.filter((_, i) => i !== at);
+  next.splice(change.position - 1, 0, routes[at]!);
   return next;
 }
 
@@ -181,7 +201,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       <PostForm action="/settings/providers" csrfToken={csrf} class="inline">
         <input type="hidden" name="currency" value={currency} />
         <input type="hidden" name="provider" value={id} />
-        <input type="hidden" name="change" value={change} />
+        {'enabled' in change ? (
+          <input type="hidden" name="enabled" value={change.enabled ? 'yes' : 'no'} />
+        ) : (
+          <input type="hidden" name="position" value={String(change.position)} />
+        )}
         <button type="submit" disabled={disabled} aria-label={`${text}: ${id} (${currency})`}>
           {text}
         </button>
@@ -274,9 +298,9 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                   <td class="mono">{p.id}</td>
                   <td>{p.enabled ? 'enabled' : 'disabled'}</td>
                   <td class="actions-row">
-                    {button(currency, p.id, 'up', 'Move up', i === 0)}
-                    {button(currency, p.id, 'down', 'Move down', i === list.length - 1)}
-                    {button(currency, p.id, 'toggle', p.enabled ? 'Disable' : 'Enable')}
+                    {button(currency, p.id, { position: i }, 'Move up', i === 0)}
+                    {button(currency, p.id, { position: i + 2 }, 'Move down', i === list.length - 1)}
+                    {button(currency, p.id, { enabled: !p.enabled }, p.enabled ? 'Disable' : 'Enable')}
                   </td>
                 </tr>
               ))}
@@ -302,13 +326,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   });
 
   router.post('/providers', async (c) => {
-    const form = await parseForm(
-      c,
-      z.object({ currency: z.string().max(10), provider: z.string().max(40), change: z.enum(['up', 'down', 'toggle']) }),
-    );
-    const current = (await byCurrency()).get(form.currency);
-    if (!current) throw new ApiError(ErrorCode.NotFound, `no providers for ${form.currency}`);
-    await setProviderOrder(withdrawals, c.get('operator').id, form.currency, changedOrder(current, form.provider, form.change));
+    const { currency, provider, enabled, position } = await parseForm(c, ProviderForm);
+    const current = (await byCurrency()).get(currency);
+    if (!current) throw new ApiError(ErrorCode.NotFound, `no providers for ${currency}`);
+    const change: Change = enabled === undefined ? { position: position! } : { enabled };
+    await setProviderOrder(withdrawals, c.get('operator').id, currency, changedOrder(current, provider, change));
     return c.redirect(`${CONSOLE_BASE}/settings?done=providers`, 303);
   });
 }

@@ -222,6 +222,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             <>
               <PostForm action={`/users/${id}/role`} csrfToken={csrf}>
                 <Select name="role" label="Role" value={user.role} options={ROLES.map((r): [string, string] => [r, r])} />
+                <Confirm id="role" what={`Change the role of ${user.email}: what they may do changes at once`} />
                 <button type="submit">Change role</button>
               </PostForm>
               <PostForm action={`/users/${id}/disabled`} csrfToken={csrf}>
@@ -285,7 +286,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.post('/:id/role', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(c, z.object({ role: z.enum(ROLES) }));
+    const form = await parseForm(c, z.object({ confirm: Confirmed, role: z.enum(ROLES) }));
     await changeRole(deps, { adminId: c.get('operator').id, userId: id, role: form.role });
     return c.redirect(`${userPath(id)}?done=role`, 303);
   });

@@ -1,0 +1,135 @@
+/**
+ * The console's forms and refreshes as a browser uses them: what a form sent twice or unconfirmed does (over plain
+ * HTTP, as the pages render them), and what an htmx refresh does once the session has ended (in Debian's chromium).
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { launchBrowser, signInToConsole } from '../support/browser.js';
+import { ConsoleHttp } from '../support/console-http.js';
+
+let t: TestApp;
+let admin: ConsoleHttp;
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await ConsoleHttp.signIn(t.api, t.admin.email, t.admin.password);
+});
+afterAll(() => t?.close());
+
+/** The fields of the form on `html` whose button is labelled `label` (its hidden inputs, as a browser sends them). */
+function formOf(html: string, label: string): Record<string, string> {
+  const form = [...html.matchAll(/<form[\s\S]*?<\/form>/g)].map((m) => m[0]).find((f) => f.includes(`aria-label="${label}"`));
+  if (!form) throw new Error(`no form with the button ${label}`);
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+}
+
+describe('the settings page', () => {
+  it('keeps a provider where a form sent twice put it: a second Disable or Move up changes nothing more', async () => {
+    const providers = async () =>
+      (await t.api.get('/v1/ops/providers', { token: t.admin.token })).body.data.find(
+        (p: { currency: string }) => p.currency === 'USD',
+      ).providers;
+    const order = [
+      { id: 'first', enabled: true },
+      { id: 'second', enabled: true },
+      { id: 'third', enabled: true },
+    ];
+    expect((await t.api.put('/v1/ops/providers', { currency: 'USD', providers: order }, { token: t.admin.token })).status).toBe(
+      200,
+    );
+    // the page as the operator saw it, and its form sent twice (a double click, or a page left open)
+    const page = (await admin.get('/settings')).body;
+    const sendTwice = async (label: string) => {
+      const form = formOf(page, label);
+      for (let i = 0; i < 2; i++) expect((await admin.post('/settings', '/settings/providers', form)).status).toBe(303);
+    };
+
+    await sendTwice('Disable: second (USD)');
+    expect(await providers()).toEqual([order[0], { id: 'second', enabled: false }, order[2]]);
+
+    await sendTwice('Move up: third (USD)');
+    expect((await providers()).map((p: { id: string }) => p.id)).toEqual(['first', 'third', 'second']);
+
+    const beyond = await admin.post('/settings', '/settings/providers', { currency: 'USD', provider: 'first', position: '4' });
+    expect(beyond.status).toBe(400);
+    expect(beyond.body).toContain('position: must be from 1 to 3');
+  });
+});
+
+describe('the notifications page', () => {
+  it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
+    const operator = await t.api.signUp('broadcast-watcher@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const [broadcast] = await t.db.sql`
+      insert into broadcasts (title, message, channels, created_by) values ('Maintenance', 'Back soon', '{email}', ${t.admin.id})
+      returning id`;
+    const cancel = `/notifications/broadcasts/${broadcast!.id}/cancel`;
+    const running = async () => (await t.db.sql`select status from broadcasts where id = ${broadcast!.id}`)[0]!.status;
+
+    const operatorsPage = (await (await ConsoleHttp.signIn(t.api, operator.email)).get('/notifications')).body;
+    expect(operatorsPage).toContain('Maintenance');
+    expect(operatorsPage).not.toContain(`action="/ops${cancel}"`);
+
+    const adminsPage = (await admin.get('/notifications')).body;
+    expect(adminsPage).toContain(`id="confirm-cancel-${broadcast!.id}"`);
+    const unconfirmed = await admin.post('/notifications', cancel, {});
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await running()).toBe('running');
+  });
+});
+
+describe("a user's page", () => {
+  it('changes a role only with the confirmation box ticked', async () => {
+    const user = await t.api.signUp('soon-an-operator@example.com');
+    const roleOf = async () => (await t.db.sql`select role from users where id = ${user.id}`)[0]!.role;
+    const page = `/users/${user.id}`;
+    expect((await admin.get(page)).body).toContain('id="confirm-role"');
+
+    const unconfirmed = await admin.post(page, `${page}/role`, { role: 'admin' });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await roleOf()).toBe('user');
+
+    expect((await admin.post(page, `${page}/role`, { role: 'operator', confirm: 'yes' })).status).toBe(303);
+    expect(await roleOf()).toBe('operator');
+  });
+});
+
+describe('a session that ends while a page refreshes itself', () => {
+  it('sends the browser to sign in, and back to the page, not to the fragment it was refreshing', async () => {
+    const refresh = await t.api.get('/ops/betting/42/progress', {
+      headers: { 'hx-request': 'true', 'hx-current-url': 'http://sluice.test/ops/betting/42' },
+    });
+    expect(refresh.status).toBe(401);
+    expect(refresh.headers.get('hx-redirect')).toBe(`/ops/sign-in?next=${encodeURIComponent('/ops/betting/42')}`);
+    // a page asked for by the browser itself is still a redirect
+    const page = await t.api.get('/ops/withdrawals?status=queued');
+    expect([page.status, page.headers.get('location')]).toEqual([
+      303,
+      '/ops/sign-in?next=%2Fops%2Fwithdrawals%3Fstatus%3Dqueued',
+    ]);
+  });
+
+  it('leaves the withdrawal queue for the sign-in form when the session ends under it', { timeout: 60_000 }, async () => {
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await signInToConsole(page, url, t.admin);
+      await page.goto(`${url}/ops/withdrawals?status=queued`);
+      await page.locator('#queue').waitFor();
+      await t.db.sql`delete from console_sessions where user_id = ${t.admin.id}`;
+      // the queue refreshes every 5 s: its next refresh meets the ended session
+      await page.waitForURL(/\/ops\/sign-in\?next=/, { timeout: 15_000 });
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/ops/withdrawals?status=queued');
+      await expect(page.getByLabel('Password').count()).resolves.toBe(1);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});

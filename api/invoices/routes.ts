@@ -23,7 +23,7 @@ import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, encodeCursor, notACursor, Positions } from '../http/pages.js';
+import { decodeCursor, encodeCursor, isPositionTime, notACursor, Positions } from '../http/pages.js';
 import { requireRole } from '../http/roles.js';
 import {
   CurrencyCode,
@@ -106,8 +106,8 @@ const NewInvoice = z
 
 const OptionalIdempotency = z.object({ 'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional() });
 const IdParam = z.object({ id: z.uuid() });
-/** A page of invoices' position: the last one's creation time and id. */
-const INVOICE_POSITION = /^([^|]+)\|([^|]+)$/;
+/** A page of invoices' position: the last one's creation time, to the microsecond, and id. */
+const INVOICE_POSITION = /^([1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z)\|([^|]+)$/;
 
 const invoiceDepsOf = new WeakMap<ApiDeps, InvoiceDeps>();
 
@@ -194,11 +194,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     async (c) => {
       const { limit, cursor, status, created_from, created_to } = c.req.valid('query');
       const position = decodeCursor(cursor, INVOICE_POSITION);
-      let before: { createdAt: Date; id: string } | undefined;
+      let before: { createdAt: string; id: string } | undefined;
       if (position) {
         const [, at, id] = INVOICE_POSITION.exec(position)!;
-        if (Number.isNaN(Date.parse(at!)) || !Positions.uuid.test(id!)) throw notACursor();
-        before = { createdAt: new Date(at!), id: id! };
+        if (!isPositionTime(at!) || !Positions.uuid.test(id!)) throw notACursor();
+        before = { createdAt: at!, id: id! };
       }
       const rows = await listInvoices(deps.sql, {
         merchantId: c.get('user').id,
@@ -213,7 +213,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       return c.json(
         {
           data: await Promise.all(data.map((i) => invoiceView(deps, i))),
-          next_cursor: rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null,
+          next_cursor: rows.length > limit && last ? encodeCursor(`${last.position}|${last.id}`) : null,
         },
         200,
       );

@@ -15,6 +15,8 @@ export interface DepositView {
   chain: string;
   address: string;
   status: Deposit['status'];
+  /** The invoice it pays (credited to the invoice, not to its merchant); absent in payloads from before it was sent. */
+  invoiceId?: string | null;
 }
 
 const view = (d: Deposit): DepositView => ({
@@ -25,6 +27,7 @@ const view = (d: Deposit): DepositView => ({
   chain: d.chain,
   address: d.address,
   status: d.status,
+  invoiceId: d.invoiceId,
 });
 
 /** What crediting needs: the creditor batches concurrent credits into one SQL transaction. */

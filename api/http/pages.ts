@@ -17,6 +17,14 @@ export const Positions = {
 
 export const notACursor = () => invalidField('cursor', 'is not a cursor this API returned');
 
+/**
+ * Whether a position's ISO time (UTC, to the microsecond) is a real one. Lists pass it to SQL as text, to keep its
+ * microseconds, so a Feb 30 or an hour 25 of a made-up cursor must stop here: SQL would refuse it with a 500.
+ */
+export function isPositionTime(at: string): boolean {
+  return !Number.isNaN(Date.parse(at)) && new Date(at).toISOString().slice(0, 19) === at.slice(0, 19);
+}
+
 /** The position a cursor carries, if it has the list's shape (`Positions`, or a list's own pattern). */
 export function decodeCursor(cursor: string | undefined, shape: RegExp): string | undefined {
   if (cursor === undefined) return undefined;

@@ -23,7 +23,7 @@ import { checkCallbackUrl, linkReplayedOrder, orderCallback, orderId } from '../
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money, requireAmount, requireCurrency } from '../http/money.js';
-import { decodeCursor, encodeCursor, notACursor, Positions } from '../http/pages.js';
+import { decodeCursor, encodeCursor, isPositionTime, notACursor, Positions } from '../http/pages.js';
 import { requireRole } from '../http/roles.js';
 import {
   CurrencyCode,
@@ -45,6 +45,33 @@ const HttpsUrl = z
   .max(2048)
   .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
   .openapi({ example: 'https://shop.example/orders/1042' });
+
+/** A surrogate standing alone: with the `u` flag a pair is read as the one character it makes, never as surrogates. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
+/** Whether a key or a string anywhere in the value holds an unpaired surrogate (JSON's `\ud800` escape parses to one). */
+function holdsUnpairedSurrogate(value: unknown): boolean {
+  let found = false;
+  JSON.stringify(value, (key, v: unknown) => {
+    if (UNPAIRED_SURROGATE.test(key) || (typeof v === 'string' && UNPAIRED_SURROGATE.test(v))) found = true;
+    return v;
+  });
+  return found;
+}
+
+const METADATA_MAX_BYTES = 4096;
+
+/**
+ * Stored as jsonb, echoed in every webhook: bounded in UTF-8 bytes (not UTF-16 units: 4096 "é" are 8 KiB), and with no
+ * unpaired surrogate, which jsonb refuses (the insert failed, a 500).
+ */
+const Metadata = z
+  .record(z.string().max(64), z.unknown())
+  .refine(
+    (m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES,
+    `must be at most ${METADATA_MAX_BYTES} bytes of JSON`,
+  )
+  .refine((m) => !holdsUnpairedSurrogate(m), 'must be well-formed Unicode: no unpaired surrogate (\\ud800–\\udfff alone)');
 
 const NewInvoice = z
   .object({
@@ -69,10 +96,9 @@ const NewInvoice = z
       .max(128)
       .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
       .optional(),
-    metadata: z
-      .record(z.string().max(64), z.unknown())
-      .optional()
-      .refine((m) => m === undefined || JSON.stringify(m).length <= 4096, 'must be at most 4096 bytes of JSON'),
+    metadata: Metadata.optional().openapi({
+      description: `Echoed in the invoice's webhooks; at most ${METADATA_MAX_BYTES} bytes of JSON (UTF-8)`,
+    }),
     callback_url: HttpsUrl.optional(),
     redirect_url: HttpsUrl.optional(),
   })
@@ -80,8 +106,8 @@ const NewInvoice = z
 
 const OptionalIdempotency = z.object({ 'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional() });
 const IdParam = z.object({ id: z.uuid() });
-/** A page of invoices' position: the last one's creation time and id. */
-const INVOICE_POSITION = /^([^|]+)\|([^|]+)$/;
+/** A page of invoices' position: the last one's creation time, to the microsecond, and id. */
+const INVOICE_POSITION = /^([1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z)\|([^|]+)$/;
 
 const invoiceDepsOf = new WeakMap<ApiDeps, InvoiceDeps>();
 
@@ -168,11 +194,11 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
     async (c) => {
       const { limit, cursor, status, created_from, created_to } = c.req.valid('query');
       const position = decodeCursor(cursor, INVOICE_POSITION);
-      let before: { createdAt: Date; id: string } | undefined;
+      let before: { createdAt: string; id: string } | undefined;
       if (position) {
         const [, at, id] = INVOICE_POSITION.exec(position)!;
-        if (Number.isNaN(Date.parse(at!)) || !Positions.uuid.test(id!)) throw notACursor();
-        before = { createdAt: new Date(at!), id: id! };
+        if (!isPositionTime(at!) || !Positions.uuid.test(id!)) throw notACursor();
+        before = { createdAt: at!, id: id! };
       }
       const rows = await listInvoices(deps.sql, {
         merchantId: c.get('user').id,
@@ -187,7 +213,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       return c.json(
         {
           data: await Promise.all(data.map((i) => invoiceView(deps, i))),
-          next_cursor: rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null,
+          next_cursor: rows.length > limit && last ? encodeCursor(`${last.position}|${last.id}`) : null,
         },
         200,
       );

@@ -172,15 +172,18 @@ export async function publicInvoiceView(deps: ApiDeps, i: Invoice, quotes: Locke
   };
 }
 
-/** A wallet-readable payment request: EIP-681 on EVM (tokens by their contract), the address and tag on XRPL. */
+/**
+ * A wallet-readable payment request for what is left to pay (as the page's "send exactly"): EIP-681 on EVM in minor
+ * units (tokens by their contract), the address and tag on XRPL.
+ */
 function paymentUri(currency: Currency, checkout: Checkout, amountDue: string): string | null {
   const d = checkout.destination;
   if (!d) return null;
   if (currency.network === 'xrpl') return `xrpl:${d.address}?dt=${d.destinationTag}&amount=${amountDue}`;
   const chainId = d.chain.replace(/^evm-/, '');
   if (currency.tokenContract)
-    return `ethereum:${currency.tokenContract}@${chainId}/transfer?address=${d.address}&uint256=${checkout.quote.due}`;
-  return `ethereum:${d.address}@${chainId}?value=${checkout.quote.due}`;
+    return `ethereum:${currency.tokenContract}@${chainId}/transfer?address=${d.address}&uint256=${checkout.due.amount}`;
+  return `ethereum:${d.address}@${chainId}?value=${checkout.due.amount}`;
 }
 
 export function checkoutView(invoice: Invoice, currency: Currency, checkout: Checkout) {

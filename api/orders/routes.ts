@@ -11,7 +11,7 @@ import { orderHistory } from '../../services/orders/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { money } from '../http/money.js';
-import { decodeCursor, pageBody } from '../http/pages.js';
+import { decodeCursor, isPositionTime, notACursor, pageBody } from '../http/pages.js';
 import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
 
@@ -82,6 +82,7 @@ function afterCursor(cursor: string | undefined): { createdAt: string; id: strin
   const position = decodeCursor(cursor, POSITION);
   if (position === undefined) return undefined;
   const [, createdAt, id] = POSITION.exec(position)!;
+  if (!isPositionTime(createdAt!)) throw notACursor();
   return { createdAt: createdAt!, id: id! };
 }
 

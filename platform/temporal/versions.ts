@@ -97,6 +97,12 @@ export const CHANGE_IDS = [
    * before it fails (workflows/failed-run-alert.ts): it failed only in its workflow's state and the log before.
    */
   'reconciliation-failure-alerted',
+  /**
+   * An XRPL deposit tells its owner it was credited only when it was: one held (its owner is told when an operator
+   * credits it, under the same key, which the early notice took) or paying an invoice (the invoice tells its merchant)
+   * was announced "credited" too.
+   */
+  'xrpl-deposit-told-only-when-credited',
   'ledger-audit-failure-alerted',
 ] as const;
 

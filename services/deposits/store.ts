@@ -266,15 +266,14 @@ export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string
 
 /**
  * Announces deposits just credited, in the crediting transaction, however they were credited (the listener's decision
- * or an operator's): the merchant webhook `deposit.credited` and the owner's notice (an invoice's payment is announced
- * by the invoice).
+ * or an operator's): the merchant webhook `deposit.credited` and the owner's notice. An invoice's payment is credited
+ * to the invoice, not its merchant's balance, and announced by the invoice (its invoice.* events): a deposit.credited
+ * for it too told a merchant of money their balance did not get (counted twice once the invoice settled).
  */
 async function announceCredited(tx: Tx, deposits: Deposit[]): Promise<void> {
-  await publishDepositsCredited(tx, deposits);
-  await notifyCredited(
-    tx,
-    deposits.filter((d) => !d.invoiceId),
-  );
+  const toBalances = deposits.filter((d) => !d.invoiceId);
+  await publishDepositsCredited(tx, toBalances);
+  await notifyCredited(tx, toBalances);
 }
 
 /**

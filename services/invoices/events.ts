@@ -29,10 +29,14 @@ const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
   marked_invalid: 'invoice.invalid',
 };
 
-/** The webhook event of the invoice's current state; `scale` is its currency's. */
-export function invoiceEvent(invoice: Invoice, scale: number): WebhookEvent {
+/**
+ * The webhook event of the invoice's current state; `scale` is its currency's. `latePayment`: the state was announced
+ * already and a payment after the end reached it again (a second late payment, another overpayment), announced under
+ * its own id, that payment's.
+ */
+export function invoiceEvent(invoice: Invoice, scale: number, latePayment?: string): WebhookEvent {
   return {
-    id: `invoice:${invoice.id}:${invoice.status}`,
+    id: `invoice:${invoice.id}:${invoice.status}${latePayment ? `:${latePayment}` : ''}`,
     merchantId: invoice.merchantId,
     type: EVENT_OF[invoice.status],
     data: {
@@ -48,13 +52,14 @@ export function invoiceEvent(invoice: Invoice, scale: number): WebhookEvent {
   };
 }
 
-export async function publishInvoiceEvent(tx: Tx, invoice: Invoice): Promise<void> {
+export async function publishInvoiceEvent(tx: Tx, invoice: Invoice, latePayment?: string): Promise<void> {
   const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
-  const event = invoiceEvent(invoice, scale);
+  const event = invoiceEvent(invoice, scale, latePayment);
   await publishEvent(tx, event);
   // the invoice's callback_url (an order callback, linked when the invoice was created) hears every state too
   await publishOrderUpdate(tx, orderId('inv', invoice.id));
-  if (PAID.has(invoice.status)) {
+  // its paid notice went with the state's first event
+  if (PAID.has(invoice.status) && !latePayment) {
     await notifyUser(tx, {
       eventId: event.id,
       userId: invoice.merchantId,

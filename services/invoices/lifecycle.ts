@@ -127,13 +127,20 @@ export async function recordInvoiceStep(deps: PricingDeps & { sql: Sql }, reques
     // announced with what was paid: this step's settlement, else an earlier one's, else what the final payments are
     // worth (a partial payment kept at the deadline, an operator's mark after it), none when nothing was
     const paid = paidValue(facts);
-    if (changed)
-      await publishInvoiceEvent(tx, {
-        ...invoice,
-        status: step.status,
-        settledValue: settles ? settledValue : (invoice.settledValue ?? (paid > 0n ? paid : null)),
-        fee: settles ? fee : invoice.fee,
-      });
+    // money after the end of an invoice in paid_late or paid_over leaves its state as it is, and goes to the merchant
+    // all the same: announced too, under the id of the last payment it took (the state's own id was used)
+    const late = disposals.filter((d) => d.as === 'late').at(-1)?.paymentId;
+    if (changed || (late && step.status === invoice.status))
+      await publishInvoiceEvent(
+        tx,
+        {
+          ...invoice,
+          status: step.status,
+          settledValue: settles ? settledValue : (invoice.settledValue ?? (paid > 0n ? paid : null)),
+          fee: settles ? fee : invoice.fee,
+        },
+        changed ? undefined : late,
+      );
     return recorded;
   });
 }

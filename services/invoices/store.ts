@@ -97,21 +97,32 @@ export interface InvoiceFilter {
   status?: InvoiceStatus;
   createdFrom?: Date;
   createdTo?: Date;
-  /** Keyset: invoices created before this one (uuid order is not creation order, so the cursor is created_at|id). */
-  before?: { createdAt: Date; id: string };
+  /**
+   * Keyset: invoices created before this one (uuid order is not creation order, so the cursor is created_at|id), its
+   * time to the microsecond as `position` gives it: sent as text, since postgres.js writes a timestamptz parameter
+   * through Date, to the millisecond.
+   */
+  before?: { createdAt: string; id: string };
   limit: number;
 }
 
-export async function listInvoices(db: Db, f: InvoiceFilter): Promise<Invoice[]> {
+/**
+ * An invoice with its place in the list: its created_at to the microsecond. A millisecond's cursor skipped the rest of
+ * a page's last millisecond: invoices stored before the service set created_at (to the millisecond) had their
+ * transaction's now(), one microsecond value for a whole batch.
+ */
+export type ListedInvoice = Invoice & { position: string };
+
+export async function listInvoices(db: Db, f: InvoiceFilter): Promise<ListedInvoice[]> {
   const rows = await db`
-    select * from invoices where true
+    select *, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position from invoices where true
     ${f.merchantId ? db`and merchant_id = ${f.merchantId}` : db``}
     ${f.status ? db`and status = ${f.status}` : db``}
     ${f.createdFrom ? db`and created_at >= ${f.createdFrom}` : db``}
     ${f.createdTo ? db`and created_at < ${f.createdTo}` : db``}
-    ${f.before ? db`and (created_at, id) < (${f.before.createdAt}, ${f.before.id})` : db``}
+    ${f.before ? db`and (created_at, id) < (${f.before.createdAt}::text::timestamptz, ${f.before.id})` : db``}
     order by created_at desc, id desc limit ${f.limit}`;
-  return rows.map(toInvoice);
+  return rows.map((r) => ({ ...toInvoice(r), position: r.position as string }));
 }
 
 /**

@@ -70,9 +70,10 @@ export async function orderHistory(db: Db, userId: string, filter: HistoryFilter
       ${to ? db`and h.created_at < ${to}` : db``}
       ${
         after
-          ? // the plain bound lets each kind's (user, created_at) index cut the range; the pair breaks ties
-            db`and h.created_at <= ${after.createdAt}::timestamptz
-               and (h.created_at, h.id) < (${after.createdAt}::timestamptz, ${after.id})`
+          ? // the plain bound lets each kind's (user, created_at) index cut the range; the pair breaks ties. As text:
+            // postgres.js writes a timestamptz parameter through Date, to the millisecond
+            db`and h.created_at <= ${after.createdAt}::text::timestamptz
+               and (h.created_at, h.id) < (${after.createdAt}::text::timestamptz, ${after.id})`
           : db``
       }
       order by h.created_at desc, h.id desc

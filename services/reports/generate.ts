@@ -4,6 +4,7 @@
  * or a batch, whatever the report's size.
  */
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import type { ReportPeriod, ReportType } from '../../domain/reports/reports.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
@@ -21,6 +22,31 @@ export interface WrittenReport {
 
 /** Sheet names may not exceed 31 characters in XLSX. */
 const sheetName = (type: ReportType) => type.slice(0, 31);
+
+/** How long a report waits at most for the writes begun before its period ended (awaitPeriodWrites). */
+export const PERIOD_WRITES_WAIT_MS = 30_000;
+
+/**
+ * Waits until no transaction that began before the period's end and wrote is still open. A row is stamped with its
+ * transaction's start (`now()`), so one that began before `to` and commits after the report's snapshot would be in no
+ * report: not this one, which does not see it, nor the next period's, which begins at `to`. A scheduled report starts
+ * right at that boundary, while the last writes of the period commit. Reports' own transactions write nothing, so
+ * one running long does not hold another up. Past the bound it throws: the activity's retries, then the report's
+ * failure and its alert, say so rather than a file short of rows.
+ */
+async function awaitPeriodWrites(sql: Sql, period: ReportPeriod): Promise<void> {
+  const deadline = Date.now() + PERIOD_WRITES_WAIT_MS;
+  for (;;) {
+    const [row] = await sql`
+      select count(*)::int as open from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null
+        and xact_start < ${period.to}::timestamptz`;
+    if (row!.open === 0) return;
+    if (Date.now() >= deadline)
+      throw new Error(`${row!.open} transactions begun before ${period.to} still open after ${PERIOD_WRITES_WAIT_MS} ms`);
+    await sleep(100);
+  }
+}
 
 /** Runs `read` in one read-only snapshot with the period in the settings the report sources read. */
 function withReportPeriod<T>(sql: Sql, period: ReportPeriod, read: (tx: Tx) => Promise<T>): Promise<T> {
@@ -103,6 +129,7 @@ export async function generateReport(
   const source = reportSources[report.type];
   await clearReportFile(sql, report.id);
   const file = new ReportFileWriter(sql, report.id);
+  await awaitPeriodWrites(sql, report.period);
   const rows = await withReportPeriod(sql, report.period, (tx) =>
     report.format === 'csv' ? writeCsv(tx, source, file, progress) : writeXlsx(tx, report.type, source, file, progress),
   );

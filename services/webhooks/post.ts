@@ -57,14 +57,18 @@ export async function postWebhook(
   }
 }
 
-/** The first RESPONSE_EXCERPT_BYTES of the body; the rest is never read (the socket is dropped). */
+/**
+ * The first RESPONSE_EXCERPT_BYTES of the body as text; the rest is never read (the socket is dropped). U+0000 becomes
+ * U+FFFD: PostgreSQL's text cannot hold it, and a binary or compressed answer (gzip's header) holds it, so recording
+ * the attempt failed and the activity's retries posted the event again and again.
+ */
 function readExcerpt(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const done = () => {
       res.destroy();
-      resolve(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'));
+      resolve(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8').replaceAll('\0', '\uFFFD'));
     };
     res.on('data', (chunk: Buffer) => {
       chunks.push(chunk);

@@ -360,6 +360,21 @@ describe('bad input', () => {
     expect((await create({ ...first, amount: '11.00', order_id: 'A-2' })).body.detail).toContain('(amount, order_id differ)');
   });
 
+  it("bounds an invoice's metadata in UTF-8 bytes and refuses an unpaired surrogate, naming metadata (jsonb refused it: a 500)", async () => {
+    const merchant = await signUpMerchant(t, `metadata-merchant-${Math.random()}@example.com`);
+    const create = (metadata: object) =>
+      t.api.post('/v1/invoices', { amount: '10.00', currency: 'USD', metadata }, { token: merchant.token });
+    const wide = await create({ note: 'é'.repeat(2100) }); // 2100 UTF-16 units, 4200 bytes
+    expectProblem(wide, 400, 'validation_failed', 'metadata');
+    expect(wide.body.errors[0].message).toBe('must be at most 4096 bytes of JSON');
+    for (const metadata of [{ note: 'a\ud800b' }, { ['\udfff']: 1 }, { items: [{ note: '\udc00' }] }])
+      expectProblem(await create(metadata), 400, 'validation_failed', 'metadata');
+    // a surrogate pair is one character, stored and answered as sent
+    const emoji = await create({ note: '😀'.repeat(100), ['é'.repeat(20)]: 'é'.repeat(1700) });
+    expect(emoji.status).toBe(201);
+    expect(emoji.body.metadata.note).toBe('😀'.repeat(100));
+  });
+
   it("answers an adjustment's Idempotency-Key again only for the same request, naming every field that differs", async () => {
     const first = { user_id: bob.id, currency: 'USD', amount: '1.00', reason: 'goodwill' };
     const adjust = (changes: object) =>

@@ -9,6 +9,7 @@ import { csvLine } from '../../platform/csv.js';
 import { reportFileChunks } from '../../services/reports/file-store.js';
 import { generateReport } from '../../services/reports/generate.js';
 import { insertReport } from '../../services/reports/store.js';
+import { commitGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -133,5 +134,41 @@ describe('a ledger_entries report through COPY', () => {
     const file = await text(reportFileChunks(db.sql, report.id));
     expect(file).toBe(expected.map((line) => line.replace(/\r\n$/, '\n')).join(''));
     expect(written.bytes).toBe(Buffer.byteLength(file));
+  });
+});
+
+describe('a report at the end of its period', () => {
+  it('waits for a transfer whose transaction began before the end and commits after the report started', async () => {
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    let written!: () => void;
+    const staged = new Promise<void>((resolve) => (written = resolve));
+    // stamped with its transaction's start, before `to`; committed only once the report is under way
+    const writer = db.sql.begin(async (tx) => {
+      const [outcome] = await commitGroups(tx, [
+        {
+          transfers: [
+            { kind: 'posted', key: 'boundary:1', debit: 'equity:adjustments', credit: 'user:c', currency: 'EUR', amount: 1n },
+          ],
+        },
+      ]);
+      expect(outcome!.ok).toBe(true);
+      written();
+      await held;
+    });
+    await staged;
+    const period = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date().toISOString() };
+    const report = await insertReport(db.sql, {
+      id: randomUUID(),
+      type: 'ledger_entries',
+      format: 'csv',
+      period,
+      workflowId: `report:${randomUUID()}`,
+      emailTo: null,
+    });
+    const generated = generateReport(db.sql, report);
+    setTimeout(commit, 500);
+    await Promise.all([writer, generated]);
+    expect(await text(reportFileChunks(db.sql, report.id))).toContain('boundary:1');
   });
 });

@@ -11,6 +11,7 @@ import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import { creditDeposit, creditHeldDeposit, recordDeposit } from '../../services/deposits/store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { insertUsdtInvoice } from '../support/merchant.js';
 import { withdrawalActivities } from '../support/withdrawal-activities.js';
 
 let db: TestDatabase;
@@ -121,5 +122,29 @@ describe('webhook emitters', () => {
     expect(await db.sql`select kind, user_id from notifications where key = ${`${held.workflowId}:credited`}`).toEqual([
       { kind: 'deposit_credited', userId: merchantId },
     ]);
+  });
+
+  it("a payment to a merchant's invoice publishes no deposit.credited: its money is the invoice's, which announces it", async () => {
+    const expiresAt = new Date(Date.now() + 900_000);
+    const invoiceId = await insertUsdtInvoice(db.sql, {
+      merchantId,
+      acceptedCurrencies: ['USDT'],
+      expiresAt,
+      monitoringUntil: new Date(expiresAt.getTime() + 3_600_000),
+    });
+    const txHash = `0x${'dd'.repeat(32)}`;
+    const paid = await recordDeposit(db.sql, {
+      userId: merchantId,
+      currency: 'USDT',
+      amount: 100_000_000n,
+      chain: 'evm-31337',
+      txHash,
+      eventIndex: 0,
+      address: '0x00000000000000000000000000000000000000aa',
+      workflowId: depositWorkflowId('evm-31337', txHash, 0),
+      invoiceId,
+    });
+    expect(await creditDeposit(db.sql, paid.id)).toMatchObject({ ok: true });
+    expect(await db.sql`select id from webhook_events where id = ${`deposit:${paid.id}:credited`}`).toHaveLength(0);
   });
 });

@@ -344,9 +344,26 @@ describe('invoiceWorkflow', () => {
         signalArgs: [],
       });
       expect((await handle.result()).status).toBe('paid_late');
+
+      // a second late payment: paid_late again, credited, and announced under its own id (the state's was used)
+      const again = await depositSeen(id, 'USDT', 30_000_000n, new Date(invoice.expiresAt.getTime() + 2 * MINUTE));
+      await db.sql`update evm_deposit_observations set state = 'confirmed' where deposit_id = ${again}`;
+      const rerun = await env.client.workflow.signalWithStart(invoiceWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: invoiceWorkflowId(id),
+        args: [{ invoiceId: id, lateWindowMs: MINUTE }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        signal: invoicePaymentSignal,
+        signalArgs: [],
+      });
+      expect((await rerun.result()).status).toBe('paid_late');
     });
-    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 100_000_000n);
-    expect(await events(id)).toEqual(['invoice.expired', 'invoice.paid_late']);
+    expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 130_000_000n);
+    expect(await events(id)).toEqual(['invoice.expired', 'invoice.paid_late', 'invoice.paid_late']);
+    const [second] = await db.sql`
+      select w.body from webhook_events w join invoice_payments p on w.id = ${`invoice:${id}:paid_late:`} || p.id
+      where p.invoice_id = ${id} and p.amount = 30000000`;
+    expect(JSON.parse(second!.body as string).data).toMatchObject({ status: 'paid_late', settled_value: '130.000000' });
   });
 
   it("records an operator's mark with the operator, and refuses a mark a settled invoice does not allow", async () => {

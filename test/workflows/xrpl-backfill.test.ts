@@ -34,7 +34,9 @@ import { xrplDepositStatusQuery } from '../../workflows/deposits/xrpl/messages.j
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';
-import { timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { recordHistory, timeSkippingEnvironment, workflowBundle } from '../support/temporal.js';
+import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
+import { saveLayer } from '../../services/settings/store.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 
 const TASK_QUEUE = 'xrpl-backfill-test';
@@ -231,5 +233,28 @@ describe('xrplBackfillWorkflow', () => {
     const notes = await db.sql`select * from notifications where user_id = ${userId}`;
     expect(notes).toEqual([expect.objectContaining({ kind: 'deposit_credited', title: 'Deposit of 40 XRP credited' })]);
     expect((await db.sql`select signalled_at from xrpl_payments where hash = ${hash}`)[0]!.signalledAt).not.toBeNull();
+  });
+
+  it('tells the owner of a deposit held below their minimum nothing yet: an operator’s credit will', async () => {
+    await ensureDepositAccount(db.sql, DEPOSITS);
+    const userId = (await insertUser(db.sql, { email: 'backfill-held@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const layer = { operation: DEPOSIT_SETTINGS.operation, subject: 'XRP', scope: 'user' as const, scopeId: userId };
+    await saveLayer(db.sql, layer, { min_amount: '100000000' }, null); // 100 XRP, in drops
+    const tag = Number(await destinationTagOf(db.sql, userId));
+    const [deposit] = closeHistory(1, () => xrpPayment({ from: dave, to: DEPOSITS, drops: 40_000_000n, tag }));
+    const hash = deposit!.tx.hash as string;
+    await (
+      await worker()
+    ).runUntil(async () => {
+      await requestBackfill(temporal, DEPOSITS, 'full', 'test');
+      await result(DEPOSITS);
+      const depositHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
+      await depositHandle.result();
+      await recordHistory('xrpl-deposit-told-only-when-credited', await depositHandle.fetchHistory());
+    });
+    const [held] = await db.sql`select status from deposits where user_id = ${userId}`;
+    expect(held!.status).toBe('held');
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(0n);
+    expect(await db.sql`select * from notifications where user_id = ${userId}`).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * An XRPL deposit (`deposit:xrpl:<hash>:0`): a validated payment of XRP to the company's deposit address carrying a
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
- * user is told. The listener or a backfill records the payment and the deposit, then signals-with-start this flow.
+ * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them). The
+ * listener or a backfill records the payment and the deposit, then signals-with-start this flow.
  */
 import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';
@@ -9,6 +10,7 @@ import type { createNotificationActivities } from '../../../activities/notificat
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE } from '../../../domain/xrpl-tracking/payments.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
+import { isPatched } from '../../../platform/temporal/versions.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
 import { xrplDepositStatusQuery, xrplPaymentValidatedSignal, type XrplDepositInput, type XrplDepositStatus } from './messages.js';
 
@@ -35,6 +37,9 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
   Object.assign(status, { state: 'credited', userId: deposit.userId, amount });
   upsertSearchAttributes([{ key: SluiceStatus, value: 'credited' }]);
 
+  // a held deposit's owner is told when an operator credits it, an invoice's merchant by the invoice
+  const credited = deposit.status === 'credited' && !deposit.invoiceId;
+  if (isPatched('xrpl-deposit-told-only-when-credited') && !credited) return status;
   await recordNotification({
     key: `${workflowInfo().workflowId}:credited`,
     userId: deposit.userId,

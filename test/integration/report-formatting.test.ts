@@ -19,6 +19,18 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
+/** A ledger_entries CSV report of the minute before `to`, stored as requested. */
+function ledgerEntriesCsv(to: Date) {
+  return insertReport(db.sql, {
+    id: randomUUID(),
+    type: 'ledger_entries',
+    format: 'csv',
+    period: { from: new Date(to.getTime() - 120_000).toISOString(), to: to.toISOString() },
+    workflowId: `report:${randomUUID()}`,
+    emailTo: null,
+  });
+}
+
 async function text(chunks: AsyncIterable<Buffer>): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of chunks) parts.push(chunk);
@@ -81,15 +93,7 @@ describe('a ledger_entries report through COPY', () => {
         },
       ],
     });
-    const period = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
-    const report = await insertReport(db.sql, {
-      id: randomUUID(),
-      type: 'ledger_entries',
-      format: 'csv',
-      period,
-      workflowId: `report:${randomUUID()}`,
-      emailTo: null,
-    });
+    const report = await ledgerEntriesCsv(new Date(Date.now() + 60_000));
     const written = await generateReport(db.sql, report);
     expect(written.rows).toBe(3);
 
@@ -101,7 +105,7 @@ describe('a ledger_entries report through COPY', () => {
       from ledger_transfers t
       join ledger_accounts d on d.id = t.debit_account_id
       join ledger_accounts c on c.id = t.credit_account_id
-      where t.created_at >= ${period.from} and t.created_at < ${period.to} order by t.id`;
+      where t.created_at >= ${report.period.from} and t.created_at < ${report.period.to} order by t.id`;
     const expected = [
       csvLine([
         'id',
@@ -157,15 +161,7 @@ describe('a report at the end of its period', () => {
       await held;
     });
     await staged;
-    const period = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date().toISOString() };
-    const report = await insertReport(db.sql, {
-      id: randomUUID(),
-      type: 'ledger_entries',
-      format: 'csv',
-      period,
-      workflowId: `report:${randomUUID()}`,
-      emailTo: null,
-    });
+    const report = await ledgerEntriesCsv(new Date());
     const generated = generateReport(db.sql, report);
     setTimeout(commit, 500);
     await Promise.all([writer, generated]);

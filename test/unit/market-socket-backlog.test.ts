@@ -12,26 +12,13 @@ import WebSocket, { type WebSocketServer } from 'ws';
 import { attachMarketSocket, MAX_UNSENT_BYTES } from '../../api/exchange/market-socket.js';
 import type { ApiDeps } from '../../api/context.js';
 import type { Applied } from '../../domain/exchange/market-state.js';
-import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Trade } from '../../domain/exchange/orders.js';
 import { MarketFeed } from '../../services/exchange/market-feed.js';
 import type { Sql } from '../../platform/db/client.js';
+import { BTC_USDT } from '../support/pairs.js';
 
 const log = pino({ level: 'silent' });
-const pair: Pair = {
-  code: 'BTC-USDT',
-  base: 'BTC',
-  quote: 'USDT',
-  baseScale: 8,
-  quoteScale: 6,
-  tickSize: 10_000n,
-  lotSize: 1_000n,
-  minAmount: 1_000n,
-  maxAmount: 100_000_000_000n,
-  makerFeePpm: 0n,
-  takerFeePpm: 0n,
-  enabled: true,
-};
+const pair = BTC_USDT;
 
 let server: Server | undefined;
 let sockets: WebSocketServer | undefined;

@@ -97,6 +97,44 @@ describe("a user's page", () => {
   });
 });
 
+describe("a user's two-factor", () => {
+  it('is turned off by an admin with the confirmation box ticked, never by an operator nor for the admin themself', async () => {
+    const user = await t.api.signUp('lost-authenticator@example.com');
+    await t.db.sql`update users set totp_secret = 'sealed', totp_enabled = true where id = ${user.id}`;
+    const totpOn = async () => (await t.db.sql`select totp_enabled from users where id = ${user.id}`)[0]!.totpEnabled;
+    const page = `/users/${user.id}`;
+    expect((await admin.get(page)).body).toContain('id="confirm-totp"');
+
+    const unconfirmed = await admin.post(page, `${page}/totp`, {});
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await totpOn()).toBe(true);
+
+    const operator = await t.api.signUp('totp-watcher@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const asOperator = await ConsoleHttp.signIn(t.api, operator.email);
+    expect((await asOperator.get(page)).body).not.toContain('id="confirm-totp"');
+    expect((await asOperator.post(page, `${page}/totp`, { confirm: 'yes' })).status).toBe(403);
+    expect(await totpOn()).toBe(true);
+
+    const done = await admin.post(page, `${page}/totp`, { confirm: 'yes' });
+    expect([done.status, done.headers.get('location')]).toEqual([303, `/ops${page}?done=totp`]);
+    expect(await totpOn()).toBe(false);
+    const [event] = await t.db.sql`select actor_id from security_events where kind = 'totp_disabled' and user_id = ${user.id}`;
+    expect(event).toEqual({ actorId: t.admin.id });
+
+    // an admin's own is not turned off here: the form is not offered, and the service refuses it
+    const own = `/users/${t.admin.id}`;
+    await t.db.sql`update users set totp_secret = 'sealed', totp_enabled = true where id = ${t.admin.id}`;
+    try {
+      expect((await admin.get(own)).body).not.toContain('id="confirm-totp"');
+      expect((await admin.post(own, `${own}/totp`, { confirm: 'yes' })).status).toBe(403);
+    } finally {
+      await t.db.sql`update users set totp_secret = null, totp_enabled = false where id = ${t.admin.id}`;
+    }
+  });
+});
+
 describe('a session that ends while a page refreshes itself', () => {
   it('sends the browser to sign in, and back to the page, not to the fragment it was refreshing', async () => {
     const refresh = await t.api.get('/ops/betting/42/progress', {

@@ -4,6 +4,7 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { FieldIssue } from '../../domain/errors.js';
 import type { ConsoleEnv } from './env.js';
+import { fromHtmx } from './htmx.js';
 import { Layout } from './layout.js';
 
 export function render(
@@ -18,6 +19,19 @@ export function render(
 
 /** Why an action could not be done, with the fields at fault; the frame is shown when someone is signed in. */
 export function errorPage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string, issues: FieldIssue[] = []) {
+  // a refresh refused (the operator's role was taken away under it) would be dropped by htmx and tried again forever:
+  // the refusal takes the refreshing element's place, which ends its polling (htmx swaps a 403: HTMX_CONFIG)
+  if (status === 403 && fromHtmx(c)) {
+    c.header('hx-retarget', 'this');
+    c.header('hx-reswap', 'outerHTML');
+    c.header('hx-reselect', 'unset');
+    return c.html(
+      <p class="error" role="alert">
+        {message}
+      </p>,
+      403,
+    );
+  }
   const title =
     status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Refused';
   return render(

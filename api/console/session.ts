@@ -11,6 +11,7 @@ import { clientIp } from '../http/client-ip.js';
 import { principalRefusal } from '../http/guards.js';
 import type { ApiDeps } from '../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
+import { fromHtmx } from './htmx.js';
 import { errorPage } from './render.js';
 
 export const SESSION_COOKIE = 'sluice_console';
@@ -47,7 +48,7 @@ export function signedIn(deps: ApiDeps): MiddlewareHandler<ConsoleEnv> {
     if (!session || !user || user.disabled) {
       // htmx's refreshes (a queue, a settlement's progress) would follow a redirect and swap the sign-in page into the
       // page, or nothing; told by HX-Redirect, the browser goes to sign in, and comes back to the page, not the fragment
-      const htmx = c.req.header('hx-request') === 'true';
+      const htmx = fromHtmx(c);
       const page = htmx ? c.req.header('hx-current-url') : undefined;
       const url = new URL(page && URL.canParse(page) ? page : c.req.url);
       const signIn = `${CONSOLE_BASE}/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`;

@@ -30,6 +30,15 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
  */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,160}$/;
 
+/**
+ * The id a state is announced under, `<subject>:<state>`, so it is told once however often it is published. A state
+ * reached again by something new (another payment after an invoice's end) is told again, under that thing's id; an
+ * invoice's webhook event and its order's callback follow this one rule.
+ */
+export function stateEventId(subject: string, state: string, reachedAgainBy?: string): string {
+  return `${subject}:${state}${reachedAgainBy ? `:${reachedAgainBy}` : ''}`;
+}
+
 export interface WebhookEvent {
   id: string;
   merchantId: string;

@@ -45,6 +45,11 @@ export class MarketFeed {
     return this.lastPrices.get(pair) ?? null;
   }
 
+  /** The last trade stored when the market recovered (quote minor units): a restarted ticker starts from it, not null. */
+  recoveredLastTrade(pair: Pair, price: bigint): void {
+    this.lastPrices.set(pair.code, formatAmount(price, pair.quoteScale));
+  }
+
   applied(pair: Pair, applied: Applied, best: { bid?: number; ask?: number }): void {
     if (applied.bookSeq !== null) {
       const rows = (side: 'buy' | 'sell', levels: LevelChange[]) =>

@@ -54,6 +54,7 @@ import {
   type SettlementItem,
 } from './settlement-writer.js';
 import type { MarketFeed } from './market-feed.js';
+import { lastTrades } from './last-trades.js';
 import { extended } from '../../domain/objects.js';
 import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/client.js';
 
@@ -192,6 +193,9 @@ export class Market {
     }
     await flush();
     log.info({ pair: pair.code, seq: state.seq, settled, hash: state.stateHash() }, 'market recovered from its journal');
+    // every trade replayed is settled now, so the stored last one is the ticker's last price
+    const [last] = await lastTrades(sql, [pair.code]);
+    if (last) feed.recoveredLastTrade(pair, last.price);
     const market = new Market(
       sql,
       state,

@@ -8,6 +8,7 @@
  */
 import { formatAmount } from '../../domain/money.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
+import { stateEventId } from '../../domain/webhooks/events.js';
 import type { Tx } from '../../platform/db/client.js';
 import { publishEvent, type WebhookEvent, type WebhookEventType } from '../webhooks/client.js';
 import { notifyUser } from '../notifications/client.js';
@@ -36,7 +37,7 @@ const EVENT_OF: Record<InvoiceStatus, WebhookEventType> = {
  */
 export function invoiceEvent(invoice: Invoice, scale: number, latePayment?: string): WebhookEvent {
   return {
-    id: `invoice:${invoice.id}:${invoice.status}${latePayment ? `:${latePayment}` : ''}`,
+    id: stateEventId(`invoice:${invoice.id}`, invoice.status, latePayment),
     merchantId: invoice.merchantId,
     type: EVENT_OF[invoice.status],
     data: {
@@ -56,8 +57,9 @@ export async function publishInvoiceEvent(tx: Tx, invoice: Invoice, latePayment?
   const [{ scale }] = (await tx`select scale from currencies where code = ${invoice.currency}`) as unknown as [{ scale: number }];
   const event = invoiceEvent(invoice, scale, latePayment);
   await publishEvent(tx, event);
-  // the invoice's callback_url (an order callback, linked when the invoice was created) hears every state too
-  await publishOrderUpdate(tx, orderId('inv', invoice.id));
+  // the invoice's callback_url (an order callback, linked when the invoice was created) hears every state too, and a
+  // late payment that reached its state again
+  await publishOrderUpdate(tx, orderId('inv', invoice.id), latePayment);
   // its paid notice went with the state's first event
   if (PAID.has(invoice.status) && !latePayment) {
     await notifyUser(tx, {

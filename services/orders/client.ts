@@ -5,6 +5,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { formatAmount } from '../../domain/money.js';
 import { parseOrderId, type OrderRef } from '../../domain/orders/ids.js';
+import { stateEventId } from '../../domain/webhooks/events.js';
 import { seal } from '../../platform/crypto/sealed.js';
 import type { Db, Sql } from '../../platform/db/client.js';
 import { loadCurrencies } from '../currencies/catalog.js';
@@ -64,10 +65,10 @@ function callbackData(order: OrderSummary, scaleOf: (currency: string) => number
 
 /**
  * Stores the callback of the order's current state (event id `order:<id>:<state>`, so each state is told once however
- * often this runs), in the caller's transaction. Answers whether a callback was stored; an order without a callback
- * costs one primary-key read.
+ * often this runs), in the caller's transaction; `reachedAgainBy` names what brought the order to its state again
+ * (stateEventId). Answers whether a callback was stored; an order without a callback costs one primary-key read.
  */
-export async function publishOrderUpdate(tx: Db, orderId: string): Promise<boolean> {
+export async function publishOrderUpdate(tx: Db, orderId: string, reachedAgainBy?: string): Promise<boolean> {
   const userId = await callbackOwner(tx, orderId);
   const ref = parseOrderId(orderId);
   // a quote's callback is linked before it is accepted, and it is an order only once accepted
@@ -75,7 +76,7 @@ export async function publishOrderUpdate(tx: Db, orderId: string): Promise<boole
   if (!summary) return false;
   const scales = new Map((await loadCurrencies(tx)).map((c) => [c.code, c.scale]));
   return storeCallbackEvent(tx, {
-    eventId: `order:${summary.id}:${summary.state}`,
+    eventId: stateEventId(`order:${summary.id}`, summary.state, reachedAgainBy),
     orderId: summary.id,
     data: callbackData(summary, (code) => scales.get(code)!),
   });

@@ -8,7 +8,7 @@ export { totpSecretOf, userByEmail, userById, type Role, type User } from './use
 export { spendTotpCode } from './totp-codes.js';
 /** The operator console lists users and changes roles by the admin API's rule. */
 export { ADMIN_ROLES, listUsers, OPERATOR_ROLES, ROLES } from './users-store.js';
-export { changeDisabled, changeRole } from './roles.js';
+export { changeDisabled, changeRole, resetSecondFactor } from './roles.js';
 export { markEmailVerified } from './email-verification.js';
 /** The operator console signs operators in by the same rule as the token endpoint. */
 export { signIn, type Credentials } from './sign-in.js';

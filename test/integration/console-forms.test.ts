@@ -1,6 +1,7 @@
 /**
  * The console's forms and refreshes as a browser uses them: what a form sent twice or unconfirmed does (over plain
- * HTTP, as the pages render them), and what an htmx refresh does once the session has ended (in Debian's chromium).
+ * HTTP, as the pages render them), and what an htmx refresh does once the session has ended or its operator's role was
+ * taken away (in Debian's chromium).
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -97,6 +98,44 @@ describe("a user's page", () => {
   });
 });
 
+describe("a user's two-factor", () => {
+  it('is turned off by an admin with the confirmation box ticked, never by an operator nor for the admin themself', async () => {
+    const user = await t.api.signUp('lost-authenticator@example.com');
+    await t.db.sql`update users set totp_secret = 'sealed', totp_enabled = true where id = ${user.id}`;
+    const totpOn = async () => (await t.db.sql`select totp_enabled from users where id = ${user.id}`)[0]!.totpEnabled;
+    const page = `/users/${user.id}`;
+    expect((await admin.get(page)).body).toContain('id="confirm-totp"');
+
+    const unconfirmed = await admin.post(page, `${page}/totp`, {});
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body).toContain('tick the confirmation box');
+    expect(await totpOn()).toBe(true);
+
+    const operator = await t.api.signUp('totp-watcher@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const asOperator = await ConsoleHttp.signIn(t.api, operator.email);
+    expect((await asOperator.get(page)).body).not.toContain('id="confirm-totp"');
+    expect((await asOperator.post(page, `${page}/totp`, { confirm: 'yes' })).status).toBe(403);
+    expect(await totpOn()).toBe(true);
+
+    const done = await admin.post(page, `${page}/totp`, { confirm: 'yes' });
+    expect([done.status, done.headers.get('location')]).toEqual([303, `/ops${page}?done=totp`]);
+    expect(await totpOn()).toBe(false);
+    const [event] = await t.db.sql`select actor_id from security_events where kind = 'totp_disabled' and user_id = ${user.id}`;
+    expect(event).toEqual({ actorId: t.admin.id });
+
+    // an admin's own is not turned off here: the form is not offered, and the service refuses it
+    const own = `/users/${t.admin.id}`;
+    await t.db.sql`update users set totp_secret = 'sealed', totp_enabled = true where id = ${t.admin.id}`;
+    try {
+      expect((await admin.get(own)).body).not.toContain('id="confirm-totp"');
+      expect((await admin.post(own, `${own}/totp`, { confirm: 'yes' })).status).toBe(403);
+    } finally {
+      await t.db.sql`update users set totp_secret = null, totp_enabled = false where id = ${t.admin.id}`;
+    }
+  });
+});
+
 describe('a session that ends while a page refreshes itself', () => {
   it('sends the browser to sign in, and back to the page, not to the fragment it was refreshing', async () => {
     const refresh = await t.api.get('/ops/betting/42/progress', {
@@ -127,6 +166,55 @@ describe('a session that ends while a page refreshes itself', () => {
       await page.waitForURL(/\/ops\/sign-in\?next=/, { timeout: 15_000 });
       expect(new URL(page.url()).searchParams.get('next')).toBe('/ops/withdrawals?status=queued');
       await expect(page.getByLabel('Password').count()).resolves.toBe(1);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});
+
+describe('a refresh the console refuses (403)', () => {
+  it('answers htmx with the refusal to put in place of what refreshes', async () => {
+    // an operator signed in, then made a plain user: their session's next request is refused
+    const operator = await t.api.signUp('demoted-at-once@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const console = await ConsoleHttp.signIn(t.api, operator.email);
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'user' }, { token: t.admin.token });
+    const refresh = await console.get('/betting/42/progress', { 'hx-request': 'true' });
+    expect(refresh.status).toBe(403);
+    expect([refresh.headers.get('hx-retarget'), refresh.headers.get('hx-reswap')]).toEqual(['this', 'outerHTML']);
+    expect(refresh.body).toBe('<p class="error" role="alert">The console is for operators and admins.</p>');
+    // the browser's own request for the page is still the whole 403 page
+    const page = await console.get('/betting/42');
+    expect([page.status, page.body.startsWith('<!DOCTYPE html>')]).toEqual([403, true]);
+  });
+
+  it('shows the refusal in place of the withdrawal queue, which stops refreshing', { timeout: 60_000 }, async () => {
+    const operator = await t.api.signUp('demoted-operator@example.com');
+    await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await signInToConsole(page, url, { email: operator.email, password: 'a long enough password' });
+      await page.waitForURL(/\/ops\/dashboard$/);
+      await page.goto(`${url}/ops/withdrawals?status=queued`);
+      await page.locator('#queue').waitFor();
+      const refreshes: string[] = [];
+      page.on('request', (r) => {
+        if (r.headers()['hx-request'] === 'true') refreshes.push(r.url());
+      });
+      await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'user' }, { token: t.admin.token });
+      // the queue refreshes every 5 s: its next refresh is refused, and the refusal takes its place
+      await page.getByRole('alert').waitFor({ timeout: 15_000 });
+      expect(await page.getByRole('alert').textContent()).toBe('The console is for operators and admins.');
+      expect(await page.locator('#queue').count()).toBe(0);
+      const refused = refreshes.length;
+      await page.waitForTimeout(6_000);
+      expect(refreshes.length).toBe(refused);
+      expect(new URL(page.url()).pathname).toBe('/ops/withdrawals');
     } finally {
       await browser.close();
       server.close();

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
+import { formatAmount } from '../../domain/money.js';
 import { ORDER_ESCROW, feeAccount } from '../../domain/exchange/settlement.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { Markets } from '../../services/exchange/markets.js';
@@ -466,6 +467,21 @@ describe('recovery', () => {
     const [tradesAfter] = await db.sql`select count(*)::int as n from trades`;
     expect(ledgerAfter!.n).toBe(ledgerBefore!.n);
     expect(tradesAfter!.n).toBe(tradesBefore!.n);
+  });
+
+  it("a restarted process's ticker starts from the last stored trade, not from null until the next one", async () => {
+    const seller = await fundedUser({ BTC: BTC });
+    const buyer = await fundedUser({ USDT: 10_000n * USDT });
+    await exchange.place(order(seller, { side: 'sell', price: 47_123n * USDT, amount: BTC / 100n }));
+    await exchange.place(order(buyer, { side: 'buy', price: 47_123n * USDT, amount: BTC / 100n }));
+    await exchange.settledFor(buyer);
+    // the buy trades at the book's best ask, whichever earlier tests left
+    const [last] = await db.sql`select price from trades where pair = 'BTC-USDT' order by id desc limit 1`;
+    const price = formatAmount(last!.price as bigint, 6);
+    expect(markets.feed.lastPrice('BTC-USDT')).toBe(price);
+    await markets.close();
+    await startMarkets(); // a new process: a new feed, whose prices were never set by a trade
+    expect(markets.feed.lastPrice('BTC-USDT')).toBe(price);
   });
 
   it('only one process runs a pair: a second waits and takes over when the first lets go', async () => {

@@ -16,6 +16,8 @@ import { CurrencyCatalog, loadCurrencies } from '../../services/currencies/catal
 import { fundInventory } from '../../services/fast-exchange/inventory.js';
 import { QuoteWriter } from '../../services/fast-exchange/quotes-store.js';
 import { acceptQuote, createQuote, type FastExchangeDeps } from '../../services/fast-exchange/service.js';
+import { publishInvoiceEvent } from '../../services/invoices/events.js';
+import { changeStatus } from '../../services/invoices/store.js';
 import { InvoiceWriter } from '../../services/invoices/writer.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
 import { orderCallback, type OrderCallback } from '../../services/orders/client.js';
@@ -218,6 +220,23 @@ describe('an invoice', () => {
     const [linked, plain] = await Promise.all([writer.store(invoice(cb.url), cb), writer.store(invoice(null))]);
     expect(await told(`inv_${linked.invoice.id}`)).toEqual(['new']);
     expect(await told(`inv_${plain.invoice.id}`)).toBeNull();
+  });
+
+  it('tells its callback of a late payment that reaches its state again, as its webhook event does, once each', async () => {
+    const writer = new InvoiceWriter(db.sql, new CurrencyCatalog(db.sql));
+    const cb = callback(merchant, '/late');
+    const { invoice: stored } = await writer.store(invoice(cb.url), cb);
+    const paidLate = { ...stored, status: 'paid_late' as const };
+    await db.sql.begin(async (tx) => {
+      await changeStatus(tx, { id: stored.id, from: 'new', to: 'paid_late', settledValue: null, fee: null, markedBy: null });
+      await publishInvoiceEvent(tx, paidLate);
+      // a second payment after the end, announced twice (a retried step): told once
+      await publishInvoiceEvent(tx, paidLate, '41');
+      await publishInvoiceEvent(tx, paidLate, '41');
+    });
+    expect(await told(`inv_${stored.id}`)).toEqual(['new', 'paid_late', 'paid_late']);
+    const [again] = await db.sql`select id from webhook_events where id = ${`order:inv_${stored.id}:paid_late:41`}`;
+    expect(again).toBeDefined();
   });
 
   it('is not stored when its link fails, and the other invoices of its batch are', async () => {

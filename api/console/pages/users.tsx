@@ -2,7 +2,8 @@
  * Users: search by email or role; a user's page with their balances, their ledger history (keyset pages), a balance
  * adjustment with a reason (transfers' service, as POST /v1/ops/adjustments), marking them verified (their email, as
  * PUT /v1/ops/users/{id}/email-verified; their KYC status and level, as PUT /v1/ops/users/{id}/verification) and, for
- * admins, their role and disabling or enabling them (users-auth's rules, as PUT /v1/ops/users/{id}/role and /disabled).
+ * admins, their role, disabling or enabling them and turning their two-factor off (users-auth's rules, as PUT
+ * /v1/ops/users/{id}/role and /disabled and DELETE /v1/ops/users/{id}/totp).
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -15,6 +16,7 @@ import {
   changeRole,
   listUsers,
   markEmailVerified,
+  resetSecondFactor,
   ROLES,
   userById,
 } from '../../../services/users-auth/client.js';
@@ -42,6 +44,7 @@ const DONE: Record<string, string> = {
   enabled: 'User enabled again.',
   email: 'Email verification saved.',
   kyc: 'Identity verification saved.',
+  totp: 'Two-factor turned off: they sign in with their password alone until they enrol again.',
 };
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
@@ -121,6 +124,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const entries = page(history, PAGE_SIZE, (t) => t.id);
     const csrf = c.get('csrfToken');
     const isAdmin = c.get('operator').role === 'admin';
+    // an admin's own second factor is not theirs to drop here (users-auth refuses it too): another admin's is
+    const mayResetTotp = isAdmin && user.totpEnabled && user.id !== c.get('operator').id;
     return render(
       c,
       `User ${user.email}`,
@@ -233,6 +238,12 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 />
                 <button type="submit">{user.disabled ? 'Enable user' : 'Disable user'}</button>
               </PostForm>
+              {mayResetTotp && (
+                <PostForm action={`/users/${id}/totp`} csrfToken={csrf}>
+                  <Confirm id="totp" what={`Turn off the two-factor of ${user.email}, once support has confirmed it is them`} />
+                  <button type="submit">Turn off two-factor</button>
+                </PostForm>
+              )}
             </>
           )}
         </div>
@@ -282,6 +293,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const form = await parseForm(c, z.object({ confirm: Confirmed, disabled: yesNo }));
     await changeDisabled(deps, { adminId: c.get('operator').id, userId: id, disabled: form.disabled });
     return c.redirect(`${userPath(id)}?done=${form.disabled ? 'disabled' : 'enabled'}`, 303);
+  });
+
+  router.post('/:id/totp', requireRoles(ADMIN_ROLES), async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    await parseForm(c, z.object({ confirm: Confirmed }));
+    await resetSecondFactor(deps, { adminId: c.get('operator').id, userId: id });
+    return c.redirect(`${userPath(id)}?done=totp`, 303);
   });
 
   router.post('/:id/role', requireRoles(ADMIN_ROLES), async (c) => {

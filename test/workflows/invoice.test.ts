@@ -163,6 +163,24 @@ async function depositSeen(invoiceId: string, currency: string, amount: bigint, 
   return deposit.id;
 }
 
+/**
+ * A confirmed USDT payment detected at `at`, after the invoice's workflow ended: the listener's signal starts it again,
+ * and its status once it has read the payment is returned.
+ */
+async function payLate(invoiceId: string, amount: bigint, at: Date): Promise<InvoiceStatus> {
+  const deposit = await depositSeen(invoiceId, 'USDT', amount, at);
+  await db.sql`update evm_deposit_observations set state = 'confirmed' where deposit_id = ${deposit}`;
+  const handle = await env.client.workflow.signalWithStart(invoiceWorkflow, {
+    taskQueue: TASK_QUEUE,
+    workflowId: invoiceWorkflowId(invoiceId),
+    args: [{ invoiceId, lateWindowMs: MINUTE }],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    signal: invoicePaymentSignal,
+    signalArgs: [],
+  });
+  return (await handle.result()).status;
+}
+
 async function confirm(invoiceId: string, depositId: string): Promise<void> {
   await db.sql`update evm_deposit_observations set state = 'confirmed', confirmations = 12 where deposit_id = ${depositId}`;
   await env.client.workflow.getHandle(invoiceWorkflowId(invoiceId)).signal(invoicePaymentSignal);
@@ -333,30 +351,10 @@ describe('invoiceWorkflow', () => {
       expect((await (await start(id, { lateWindowMs: MINUTE })).result()).status).toBe('expired');
       // the workflow ended; the listener's signal starts it again and it reads the late payment
       const invoice = (await invoiceById(db.sql, id))!;
-      const deposit = await depositSeen(id, 'USDT', 100_000_000n, new Date(invoice.expiresAt.getTime() + MINUTE));
-      await db.sql`update evm_deposit_observations set state = 'confirmed' where deposit_id = ${deposit}`;
-      const handle = await env.client.workflow.signalWithStart(invoiceWorkflow, {
-        taskQueue: TASK_QUEUE,
-        workflowId: invoiceWorkflowId(id),
-        args: [{ invoiceId: id, lateWindowMs: MINUTE }],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        signal: invoicePaymentSignal,
-        signalArgs: [],
-      });
-      expect((await handle.result()).status).toBe('paid_late');
+      expect(await payLate(id, 100_000_000n, new Date(invoice.expiresAt.getTime() + MINUTE))).toBe('paid_late');
 
       // a second late payment: paid_late again, credited, and announced under its own id (the state's was used)
-      const again = await depositSeen(id, 'USDT', 30_000_000n, new Date(invoice.expiresAt.getTime() + 2 * MINUTE));
-      await db.sql`update evm_deposit_observations set state = 'confirmed' where deposit_id = ${again}`;
-      const rerun = await env.client.workflow.signalWithStart(invoiceWorkflow, {
-        taskQueue: TASK_QUEUE,
-        workflowId: invoiceWorkflowId(id),
-        args: [{ invoiceId: id, lateWindowMs: MINUTE }],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        signal: invoicePaymentSignal,
-        signalArgs: [],
-      });
-      expect((await rerun.result()).status).toBe('paid_late');
+      expect(await payLate(id, 30_000_000n, new Date(invoice.expiresAt.getTime() + 2 * MINUTE))).toBe('paid_late');
     });
     expect(await posted(userAccountName(merchant), 'USDT')).toBe(before + 130_000_000n);
     expect(await events(id)).toEqual(['invoice.expired', 'invoice.paid_late', 'invoice.paid_late']);

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
-import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../domain/nul-characters.js';
+import { unstorableTextIn } from '../domain/unstorable-text.js';
 import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
@@ -68,7 +68,7 @@ import { validateDeclaredHeadersByName } from './http/declared-headers.js';
 import { hardening } from './http/hardening.js';
 import { MemoRouter } from './http/memo-router.js';
 import { allowedMethods } from './http/method-not-allowed.js';
-import { jsonBodyMayHoldNul } from './http/nul-characters.js';
+import { jsonBodyMayHoldUnstorableText } from './http/unstorable-text.js';
 import { recordOperatorActions } from './security/operator-actions.js';
 import { securityEventRoutes } from './security/ops-routes.js';
 
@@ -79,16 +79,16 @@ function fieldPath(target: string, path: PropertyKey[]): string {
 }
 
 /**
- * A request that fails its route's schemas, or that holds a NUL character (which PostgreSQL's text cannot store, so
- * every route refuses it here): problem+json naming each field.
+ * A request that fails its route's schemas, or that holds text PostgreSQL cannot store as sent (a NUL character, an
+ * unpaired surrogate: every route refuses it here): problem+json naming each field.
  */
 const validationProblem: Hook<unknown, AppEnv, string, unknown> = async (result, c) => {
   let issues: FieldIssue[];
   if (result.success) {
-    if (result.target === 'json' && !(await jsonBodyMayHoldNul(c.req))) return;
-    const nul = nulCharacterPath(result.data);
-    if (nul === null) return;
-    issues = [{ path: fieldPath(result.target, nul), message: NUL_CHARACTER_REFUSED }];
+    if (result.target === 'json' && !(await jsonBodyMayHoldUnstorableText(c.req))) return;
+    const unstorable = unstorableTextIn(result.data);
+    if (unstorable === null) return;
+    issues = [{ path: fieldPath(result.target, unstorable.path), message: unstorable.message }];
   } else {
     issues = result.error.issues.map((issue) => ({ path: fieldPath(result.target, issue.path), message: issue.message }));
   }

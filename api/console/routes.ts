@@ -11,7 +11,7 @@ import { ApiError, statusFor } from '../http/problem.js';
 import { assetRoutes } from './assets.js';
 import { checkCsrf } from './csrf.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
-import { refuseNulCharacters } from './nul-characters.js';
+import { refuseUnstorableText } from './unstorable-text.js';
 import { CONSOLE_PAGES } from './pages/index.js';
 import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
@@ -38,7 +38,7 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     return errorPage(c, 500, 'An unexpected error occurred; it has been logged.');
   });
 
-  router.use('*', refuseNulCharacters());
+  router.use('*', refuseUnstorableText());
   assetRoutes(router);
   signInRoutes(router, deps);
 

@@ -26,12 +26,18 @@ export function candleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       tags: ['exchange'],
       summary: `A pair's candles of one period between from (inclusive) and to (exclusive), oldest first, at most ${MAX_CANDLES}: without from, the latest before to`,
       request: {
-        query: z.object({
-          pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/),
-          interval: z.enum(CANDLE_PERIODS),
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
-        }),
+        query: z
+          .object({
+            pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/),
+            interval: z.enum(CANDLE_PERIODS),
+            from: z.iso.datetime({ offset: true }).optional(),
+            to: z.iso.datetime({ offset: true }).optional(),
+          })
+          // a window that ends where it starts, or before, holds no candle: a mistake, not an empty chart
+          .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
+            message: 'must be before to',
+            path: ['from'],
+          }),
       },
       responses: { 200: jsonResponse('Candles', z.object({ data: z.array(CandleView) })), ...problems(400) },
     }),

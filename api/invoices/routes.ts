@@ -46,32 +46,18 @@ const HttpsUrl = z
   .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
   .openapi({ example: 'https://shop.example/orders/1042' });
 
-/** A surrogate standing alone: with the `u` flag a pair is read as the one character it makes, never as surrogates. */
-const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
-
-/** Whether a key or a string anywhere in the value holds an unpaired surrogate (JSON's `\ud800` escape parses to one). */
-function holdsUnpairedSurrogate(value: unknown): boolean {
-  let found = false;
-  JSON.stringify(value, (key, v: unknown) => {
-    if (UNPAIRED_SURROGATE.test(key) || (typeof v === 'string' && UNPAIRED_SURROGATE.test(v))) found = true;
-    return v;
-  });
-  return found;
-}
-
 const METADATA_MAX_BYTES = 4096;
 
 /**
- * Stored as jsonb, echoed in every webhook: bounded in UTF-8 bytes (not UTF-16 units: 4096 "é" are 8 KiB), and with no
- * unpaired surrogate, which jsonb refuses (the insert failed, a 500).
+ * Stored as jsonb, echoed in every webhook: bounded in UTF-8 bytes (not UTF-16 units: 4096 "é" are 8 KiB). An unpaired
+ * surrogate, which jsonb refuses, is refused with every route's unstorable text (`domain/unstorable-text.ts`).
  */
 const Metadata = z
   .record(z.string().max(64), z.unknown())
   .refine(
     (m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES,
     `must be at most ${METADATA_MAX_BYTES} bytes of JSON`,
-  )
-  .refine((m) => !holdsUnpairedSurrogate(m), 'must be well-formed Unicode: no unpaired surrogate (\\ud800–\\udfff alone)');
+  );
 
 const NewInvoice = z
   .object({

@@ -47,12 +47,17 @@ export function lastWholePeriod(now: Date, unit: ReportPeriodUnit): ReportPeriod
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
-/** Why a requested period cannot be reported, or null when it can. */
-export function periodProblem(period: ReportPeriod): string | null {
+/**
+ * Why a requested period cannot be reported at `now`, or null when it can. One not over yet is refused, not cut at
+ * `now`: its file would be named and announced for the whole period and hold only part of it (a scheduled run's
+ * period, `lastWholePeriod`, always ended before the run).
+ */
+export function periodProblem(period: ReportPeriod, now: Date): string | null {
   const from = Date.parse(period.from);
   const to = Date.parse(period.to);
   if (Number.isNaN(from) || Number.isNaN(to)) return 'from and to must be ISO timestamps';
   if (to <= from) return 'to must be after from';
+  if (to > now.getTime()) return 'to must not be in the future: the period is not over, so the report would be partial';
   return null;
 }
 

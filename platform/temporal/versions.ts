@@ -104,6 +104,11 @@ export const CHANGE_IDS = [
    */
   'xrpl-deposit-told-only-when-credited',
   'ledger-audit-failure-alerted',
+  /**
+   * An XRPL deposit held (below its owner's minimum, above their maximum) shows `held` in its search attribute, as its
+   * query now answers and an EVM deposit's does: both said `credited`, with nothing credited.
+   */
+  'xrpl-deposit-shows-held',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -72,7 +72,7 @@ export function startUnstartedReports(temporal: TemporalTarget, db: Db, log: Log
 }
 
 function checkPeriod(period: ReportPeriod): void {
-  const problem = periodProblem(period);
+  const problem = periodProblem(period, new Date());
   if (problem) throw new DomainError(ErrorCode.ValidationFailed, problem, [{ path: 'to', message: problem }]);
 }
 

@@ -3,7 +3,7 @@
  * provider's reviews arriving by webhook, which move the account to verified (at the level's number) or rejected.
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { NUL_CHARACTER_REFUSED, nulCharacterPath } from '../../domain/nul-characters.js';
+import { unstorableTextIn } from '../../domain/unstorable-text.js';
 import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
@@ -114,13 +114,11 @@ function parseEvent(body: string) {
       { path: 'body', message: 'is not a JSON object' },
     ]);
   }
-  // the validation hook never sees this body (it is read raw for its signature), and PostgreSQL cannot store U+0000
-  const nul = nulCharacterPath(raw);
-  if (nul !== null) {
-    const path = nul.join('.') || 'body';
-    throw new DomainError(ErrorCode.ValidationFailed, `${path}: ${NUL_CHARACTER_REFUSED}`, [
-      { path, message: NUL_CHARACTER_REFUSED },
-    ]);
+  // the validation hook never sees this body (it is read raw for its signature): text PostgreSQL cannot store is refused here
+  const unstorable = unstorableTextIn(raw);
+  if (unstorable !== null) {
+    const path = unstorable.path.join('.') || 'body';
+    throw new DomainError(ErrorCode.ValidationFailed, `${path}: ${unstorable.message}`, [{ path, message: unstorable.message }]);
   }
   const review = (raw.reviewResult ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === 'string' ? value : null);

@@ -34,7 +34,7 @@ const SEED = 20261130;
 const RUN_TIMEOUT_MS = 8 * 60_000;
 
 const CONFIG = `
-# every route refuses U+0000 in any string with a 400 (PostgreSQL's text cannot hold it: api/http/nul-characters.ts),
+# every route refuses U+0000 in any string with a 400 (PostgreSQL's text cannot hold it: api/http/unstorable-text.ts),
 # a rule the document cannot state on each string
 [generation]
 allow-x00 = false

@@ -360,19 +360,39 @@ describe('bad input', () => {
     expect((await create({ ...first, amount: '11.00', order_id: 'A-2' })).body.detail).toContain('(amount, order_id differ)');
   });
 
-  it("bounds an invoice's metadata in UTF-8 bytes and refuses an unpaired surrogate, naming metadata (jsonb refused it: a 500)", async () => {
+  it("bounds an invoice's metadata in UTF-8 bytes and refuses an unpaired surrogate, naming its field (jsonb refused it: a 500)", async () => {
     const merchant = await signUpMerchant(t, `metadata-merchant-${Math.random()}@example.com`);
     const create = (metadata: object) =>
       t.api.post('/v1/invoices', { amount: '10.00', currency: 'USD', metadata }, { token: merchant.token });
     const wide = await create({ note: 'é'.repeat(2100) }); // 2100 UTF-16 units, 4200 bytes
     expectProblem(wide, 400, 'validation_failed', 'metadata');
     expect(wide.body.errors[0].message).toBe('must be at most 4096 bytes of JSON');
-    for (const metadata of [{ note: 'a\ud800b' }, { ['\udfff']: 1 }, { items: [{ note: '\udc00' }] }])
-      expectProblem(await create(metadata), 400, 'validation_failed', 'metadata');
+    for (const [metadata, path] of [
+      [{ note: 'a\ud800b' }, 'metadata.note'],
+      [{ ['\udfff']: 1 }, 'metadata.\udfff'],
+      [{ items: [{ note: '\udc00' }] }, 'metadata.items.0.note'],
+    ] as const)
+      expectProblem(await create(metadata), 400, 'validation_failed', path);
     // a surrogate pair is one character, stored and answered as sent
     const emoji = await create({ note: '😀'.repeat(100), ['é'.repeat(20)]: 'é'.repeat(1700) });
     expect(emoji.status).toBe(201);
     expect(emoji.body.metadata.note).toBe('😀'.repeat(100));
+  });
+
+  it('refuses an unpaired surrogate in any JSON body, naming the field: jsonb refused it (a 500), text stored U+FFFD', async () => {
+    const refused = (response: { status: number; headers: Headers; body: any }, path: string) => {
+      expectProblem(response, 400, 'validation_failed', path);
+      expect(response.body.errors[0].message).toBe('must be well-formed Unicode: no unpaired surrogate (\\ud800–\\udfff alone)');
+    };
+    // a transfer's memo is kept in its ledger entry's metadata (jsonb)
+    for (const memo of ['gift \ud800', '\udfff', '😀'.slice(0, 1)])
+      refused(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00', memo }), 'memo');
+    // an API key's name is text, where PostgreSQL stored U+FFFD in its place: the key was made, named otherwise
+    refused(await t.api.post('/v1/api-keys', { name: 'bot \udc00' }, { token: alice.token }), 'name');
+    expect((await t.api.get('/v1/api-keys', { token: alice.token })).body.data).toEqual([]);
+    // a surrogate pair is one character, sent and stored as it is
+    const emoji = await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00', memo: 'gift 😀' });
+    expect([emoji.status, emoji.body.memo]).toEqual([201, 'gift 😀']);
   });
 
   it("answers an adjustment's Idempotency-Key again only for the same request, naming every field that differs", async () => {

@@ -44,4 +44,22 @@ describe('GET /v1/candles', () => {
     const window = await candles(`&from=${first.toISOString()}&to=${new Date(first.getTime() + 3 * MINUTE).toISOString()}`);
     expect(window).toHaveLength(3);
   });
+
+  it('refuses a from at or after to, naming from: it answered an empty list', async () => {
+    const at = (minutes: number) => new Date(first.getTime() + minutes * MINUTE).toISOString();
+    for (const [from, to] of [
+      [at(3), at(0)],
+      [at(3), at(3)],
+      ['2026-11-01T01:00:00+01:00', '2026-11-01T00:00:00Z'],
+    ]) {
+      const response = await t.api.get(
+        `/v1/candles?pair=BTC-USDT&interval=1m&from=${encodeURIComponent(from!)}&to=${encodeURIComponent(to!)}`,
+      );
+      expect([response.status, response.body.code, response.body.errors]).toEqual([
+        400,
+        'validation_failed',
+        [{ path: 'from', message: 'must be before to' }],
+      ]);
+    }
+  });
 });

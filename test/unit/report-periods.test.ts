@@ -31,10 +31,22 @@ describe('the period a scheduled report covers', () => {
 });
 
 describe('requested periods', () => {
+  const now = new Date('2026-12-04T15:00:00Z');
+
   it('must run forwards between two timestamps', () => {
-    expect(periodProblem({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })).toBeNull();
-    expect(periodProblem({ from: '2026-12-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })).toBe('to must be after from');
-    expect(periodProblem({ from: 'yesterday', to: '2026-12-01T00:00:00Z' })).toBe('from and to must be ISO timestamps');
+    expect(periodProblem({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }, now)).toBeNull();
+    expect(periodProblem({ from: '2026-12-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }, now)).toBe('to must be after from');
+    expect(periodProblem({ from: 'yesterday', to: '2026-12-01T00:00:00Z' }, now)).toBe('from and to must be ISO timestamps');
+  });
+
+  it('must be over: a to in the future would make a partial report', () => {
+    expect(periodProblem({ from: '2026-12-04T00:00:00Z', to: '2026-12-04T15:00:00Z' }, now)).toBeNull();
+    expect(periodProblem({ from: '2026-12-04T00:00:00Z', to: '2026-12-04T15:00:00.001Z' }, now)).toBe(
+      'to must not be in the future: the period is not over, so the report would be partial',
+    );
+    expect(periodProblem({ from: '2026-12-01T00:00:00Z', to: '2027-01-01T00:00:00Z' }, now)).toMatch(/^to must not be/);
+    // a scheduled run's period is never refused
+    for (const unit of ['day', 'week', 'month'] as const) expect(periodProblem(lastWholePeriod(now, unit), now)).toBeNull();
   });
 
   it('names the file after the type and the days it covers', () => {

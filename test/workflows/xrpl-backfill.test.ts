@@ -31,6 +31,7 @@ import { xrplBackfillWorkflowId } from '../../workflows/xrpl-tracking/messages.j
 import { xrplDepositWorkflowId } from '../../workflows/deposits/xrpl/messages.js';
 import type { XrplBackfillStatus } from '../../workflows/xrpl-tracking/messages.js';
 import { xrplDepositStatusQuery } from '../../workflows/deposits/xrpl/messages.js';
+import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ADDRESSES, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
 import { FakeRippled } from '../support/rippled/server.js';
@@ -235,7 +236,7 @@ describe('xrplBackfillWorkflow', () => {
     expect((await db.sql`select signalled_at from xrpl_payments where hash = ${hash}`)[0]!.signalledAt).not.toBeNull();
   });
 
-  it('tells the owner of a deposit held below their minimum nothing yet: an operator’s credit will', async () => {
+  it('tells the owner of a deposit held below their minimum nothing yet (an operator’s credit will), and shows it held', async () => {
     await ensureDepositAccount(db.sql, DEPOSITS);
     const userId = (await insertUser(db.sql, { email: 'backfill-held@example.com', passwordHash: 'x', role: 'user' }))!.id;
     const layer = { operation: DEPOSIT_SETTINGS.operation, subject: 'XRP', scope: 'user' as const, scopeId: userId };
@@ -250,7 +251,10 @@ describe('xrplBackfillWorkflow', () => {
       await result(DEPOSITS);
       const depositHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
       await depositHandle.result();
-      await recordHistory('xrpl-deposit-told-only-when-credited', await depositHandle.fetchHistory());
+      await recordHistory('xrpl-deposit-shows-held', await depositHandle.fetchHistory());
+      // it said credited, with nothing credited
+      expect((await depositHandle.query(xrplDepositStatusQuery)).state).toBe('held');
+      expect((await depositHandle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('held');
     });
     const [held] = await db.sql`select status from deposits where user_id = ${userId}`;
     expect(held!.status).toBe('held');

@@ -37,7 +37,9 @@ const EXPORT_MAX_ROWS = 100_000;
 
 const Filters = z.object({
   kind: z.enum(['xrpl', 'evm']).default('xrpl'),
-  hash: optionalText(z.string().regex(/^(0x)?[0-9A-Fa-f]{64}$/, 'must be a transaction hash (64 hexadecimal characters)')),
+  hash: optionalText(
+    z.string().regex(/^(0[xX])?[0-9A-Fa-f]{64}$/, 'must be a transaction hash (64 hexadecimal characters, 0x optional)'),
+  ),
   ledger_index: optionalText(z.string().regex(/^\d{1,15}$/, 'must be a ledger index')),
   account: optionalText(z.string().max(64)),
   destination_tag: optionalText(z.string().regex(/^\d{1,10}$/, 'must be a destination tag')),
@@ -54,8 +56,14 @@ type Filters = z.infer<typeof Filters>;
 const dayAfter = (date: string) => new Date(Date.parse(date) + 86_400_000);
 const dates = (f: Filters) => ({ from: f.from ? new Date(f.from) : undefined, to: f.to ? dayAfter(f.to) : undefined });
 
+/**
+ * A hash's 64 digits, however pasted: each kind's filter writes them as its chain does (an EVM hash with `0x`, an
+ * XRPL one without, in upper case), so a hash copied from another explorer still matches.
+ */
+const hashDigits = (f: Filters) => f.hash?.replace(/^0x/i, '');
+
 const xrplFilter = (f: Filters): PaymentFilter => ({
-  hash: f.hash?.toUpperCase(),
+  hash: hashDigits(f)?.toUpperCase(),
   ledgerIndex: f.ledger_index === undefined ? undefined : Number(f.ledger_index),
   account: f.account,
   destinationTag: f.destination_tag === undefined ? undefined : BigInt(f.destination_tag),
@@ -66,7 +74,7 @@ const xrplFilter = (f: Filters): PaymentFilter => ({
 
 const evmFilter = (f: Filters): DepositFilter => ({
   network: 'evm',
-  txHash: f.hash,
+  txHash: f.hash === undefined ? undefined : `0x${hashDigits(f)}`,
   blockNumber: f.block === undefined ? undefined : BigInt(f.block),
   address: f.account,
   userId: f.user,

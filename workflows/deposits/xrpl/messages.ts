@@ -25,7 +25,8 @@ export interface XrplPaymentValidated {
 export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
 
 export interface XrplDepositStatus {
-  state: 'crediting' | 'credited';
+  /** held: kept, not credited (below its owner's minimum, above their maximum): an operator's credit credits it. */
+  state: 'crediting' | 'credited' | 'held';
   depositId: string;
   hash: string;
   ledgerIndex: number | null;

@@ -1,7 +1,8 @@
 /**
  * An XRPL deposit (`deposit:xrpl:<hash>:0`): a validated payment of XRP to the company's deposit address carrying a
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
- * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them). The
+ * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them); one
+ * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute. The
  * listener or a backfill records the payment and the deposit, then signals-with-start this flow.
  */
 import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
@@ -34,8 +35,9 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
   // only validated payments are ever recorded as deposits, and a validated ledger never changes: credit now
   const deposit = await creditDeposit(input.depositId);
   const amount = `${formatAmount(BigInt(deposit.amount), XRP_SCALE)} ${deposit.currency}`;
-  Object.assign(status, { state: 'credited', userId: deposit.userId, amount });
-  upsertSearchAttributes([{ key: SluiceStatus, value: 'credited' }]);
+  const state = deposit.status === 'held' ? 'held' : 'credited';
+  Object.assign(status, { state, userId: deposit.userId, amount });
+  upsertSearchAttributes([{ key: SluiceStatus, value: isPatched('xrpl-deposit-shows-held') ? state : 'credited' }]);
 
   // a held deposit's owner is told when an operator credits it, an invoice's merchant by the invoice
   const credited = deposit.status === 'credited' && !deposit.invoiceId;

@@ -144,4 +144,21 @@ describe('EVM token deposits', () => {
       expect(alerts!.n).toBe(1);
     },
   );
+
+  it('records and credits the deposits of a token whose currency is disabled', { timeout: 60_000 }, async () => {
+    await db.sql`update currencies set enabled = false where code = 'USDT'`;
+    try {
+      const before = await usdtBalance();
+      const sent = await provider.broadcastTransaction(
+        await signedTransfer(customer, address, 3_000_000n, parseUnits('1', 'gwei')),
+      );
+      await sent.wait();
+      await mine(CONFIRMATIONS);
+      await recordedHead();
+      await eventually('the deposit credited', async () => (await depositsOf(sent.hash))[0]?.status === 'credited', 5_000);
+      expect(await usdtBalance()).toBe(before + 3_000_000n);
+    } finally {
+      await db.sql`update currencies set enabled = true where code = 'USDT'`;
+    }
+  });
 });

@@ -64,11 +64,11 @@ async function seed(sql: Sql): Promise<string> {
   const currencies = ['ETH', 'USDT', 'XRP'];
   await copy(
     sql,
-    'copy deposits (user_id, currency, amount, chain, tx_hash, event_index, address, status, workflow_id, detected_at, credited_at) from stdin',
+    'copy deposits (user_id, currency, amount, chain, tx_hash, event_index, event_key, address, status, workflow_id, detected_at, credited_at) from stdin',
     DEPOSITS,
     (i) => {
       const at = dayAgo(i, DEPOSITS);
-      return `${userId}\t${currencies[i % 3]}\t${1_000_000 + i}\tevm-1\t0x${hash(i)}\t0\t0xbench\tcredited\tdeposit:${i}\t${at}\t${at}\n`;
+      return `${userId}\t${currencies[i % 3]}\t${1_000_000 + i}\tevm-1\t0x${hash(i)}\t0\t0\t0xbench\tcredited\tdeposit:${i}\t${at}\t${at}\n`;
     },
   );
   await copy(

@@ -27,8 +27,8 @@ async function seed(sql: Sql): Promise<string> {
     sql`case when i <= ${ORDERS} then ${me!.id}::uuid else (select id from users where email = 'bench-' || (1 + i % 1000) || '@example.com') end`;
   const total = ORDERS + OTHERS;
   await sql`
-    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, workflow_id, status, credited_at, detected_at)
-    select ${owner(total)}, 'USDT', 1000000 + i, 'evm-31337', 'tx' || i, 0, 'addr', 'deposit:' || i, 'credited', now(), ${spread(total)}
+    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, event_key, address, workflow_id, status, credited_at, detected_at)
+    select ${owner(total)}, 'USDT', 1000000 + i, 'evm-31337', 'tx' || i, 0, '0', 'addr', 'deposit:' || i, 'credited', now(), ${spread(total)}
     from generate_series(1, ${total}) i`;
   await sql`
     insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, status, approval_required, counters, created_at)

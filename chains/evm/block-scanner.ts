@@ -6,6 +6,7 @@
  */
 import type { JsonRpcProvider } from 'ethers';
 import { parseTransferLog, TRANSFER_TOPIC } from './erc20.js';
+import { tokenTransferKey } from '../../domain/deposits/credit.js';
 
 export interface ScannedTransaction {
   hash: string;
@@ -16,7 +17,10 @@ export interface ScannedTransaction {
 
 export interface ScannedTokenTransfer {
   txHash: string;
+  /** Counts the logs of the whole block: where the transfer was seen, not what it is (`key`). */
   logIndex: number;
+  /** Its identity in its transaction, whatever block holds it (`tokenTransferKey`; transfers of nothing are not ranked). */
+  key: string;
   token: string;
   from: string;
   to: string;
@@ -88,12 +92,20 @@ export async function scanRange(provider: JsonRpcProvider, from: bigint, to: big
     blocks.push(block);
     byHash.set(block.hash, block);
   }
-  for (const log of logs) {
+  // ranked in log order, which within a transaction is its own: a transfer's rank is the same in any block
+  const inOrder = logs.map((log) => ({ log, index: Number(BigInt(log.logIndex)) })).sort((a, b) => a.index - b.index);
+  const ranks = new Map<string, number>(); // tx:token:to → positive transfers ranked so far
+  for (const { log, index } of inOrder) {
     const block = byHash.get(log.blockHash.toLowerCase());
     if (log.removed || !block) throw new RangeChangedError('a log belongs to a block that is no longer in the range');
     const transfer = parseTransferLog(log);
     if (!transfer) continue;
-    block.tokenTransfers.push({ txHash: log.transactionHash.toLowerCase(), logIndex: Number(BigInt(log.logIndex)), ...transfer });
+    const txHash = log.transactionHash.toLowerCase();
+    const counted = `${txHash}:${transfer.token}:${transfer.to}`;
+    const rank = ranks.get(counted) ?? 0;
+    if (transfer.value > 0n) ranks.set(counted, rank + 1);
+    const key = tokenTransferKey(transfer.token, transfer.to, rank);
+    block.tokenTransfers.push({ txHash, logIndex: index, key, ...transfer });
   }
   return blocks;
 }

@@ -1,4 +1,4 @@
-/** Deposits: one per on-chain event (chain, tx, index), credited to its user once, through the ledger. */
+/** Deposits: one per on-chain event (chain, tx, event key), credited to its user once, through the ledger. */
 import { userAccountName, type TransferGroup, type TransferRequest } from '../ledger/engine.js';
 import { invoiceAccount } from '../invoices/ledger.js';
 
@@ -15,8 +15,18 @@ export function isEvmChain(chain: string): boolean {
 }
 export const XRPL_CHAIN = 'xrpl';
 
-export function depositWorkflowId(chain: string, txHash: string, index: number): string {
-  return `deposit:${chain}:${txHash}:${index}`;
+/** `key`: the event's key in its transaction (`deposits.event_key`): its index, or a token transfer's key. */
+export function depositWorkflowId(chain: string, txHash: string, key: number | string): string {
+  return `deposit:${chain}:${txHash}:${key}`;
+}
+
+/**
+ * A token transfer's key in its transaction: the token, the address paid and the transfer's rank among the
+ * transaction's positive transfers of that token to that address. Its log index counts the logs of the whole block, so
+ * the same transfer mined again in another block (a reorg) would be another deposit, credited again.
+ */
+export function tokenTransferKey(token: string, to: string, rank: number): string {
+  return `${token}:${to}:${rank}`;
 }
 
 /** Company funds on a chain, in hot wallets (deposit addresses included) and in cold storage. */

@@ -32,6 +32,11 @@ export interface ObservedDeposit {
    * token transfer, `INTERNAL_TRANSFER_INDEX` + its position in the trace for ether an inner call moved.
    */
   eventIndex: number;
+  /**
+   * Its identity in the transaction, the same in any block: the index for ether; for a token transfer, whose log index
+   * counts the whole block's logs, its `tokenTransferKey`. A transfer a reorg mined again elsewhere is the same deposit.
+   */
+  eventKey: string;
   address: string;
   tokenContract: string | null;
   from: string;
@@ -144,8 +149,9 @@ async function recordObservations(tx: Tx, chain: string, seen: ObservedDeposit[]
       chain,
       txHash: d.txHash,
       eventIndex: d.eventIndex,
+      eventKey: d.eventKey,
       address: d.address,
-      workflowId: depositWorkflowId(chain, d.txHash, d.eventIndex),
+      workflowId: depositWorkflowId(chain, d.txHash, d.eventKey),
       invoiceId: d.invoiceId,
     })),
   );

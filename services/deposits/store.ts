@@ -18,7 +18,10 @@ export interface Deposit {
   amount: bigint;
   chain: string;
   txHash: string;
+  /** Where the event was first seen in its block (a token transfer's log index there, 0 for an XRPL payment). */
   eventIndex: number;
+  /** The event's identity in its transaction, whatever block holds it: its index, or a token transfer's key. */
+  eventKey: string;
   address: string;
   destinationTag: bigint | null;
   /** A payment to an invoice's destination: credited to the invoice's account, not its merchant's (`userId`). */
@@ -42,6 +45,8 @@ export type NewDeposit = Pick<
   Deposit,
   'userId' | 'currency' | 'amount' | 'chain' | 'txHash' | 'eventIndex' | 'address' | 'workflowId'
 > & {
+  /** The index when not given (an XRPL payment, ether). */
+  eventKey?: string;
   destinationTag?: bigint | null;
   invoiceId?: string | null;
 };
@@ -55,6 +60,7 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
     chain: r.chain as string,
     txHash: r.txHash as string,
     eventIndex: Number(r.eventIndex),
+    eventKey: r.eventKey as string,
     address: r.address as string,
     destinationTag: r.destinationTag === null || r.destinationTag === undefined ? null : BigInt(r.destinationTag as string),
     invoiceId: (r.invoiceId as string | null) ?? null,
@@ -71,18 +77,19 @@ export function toDeposit(r: Record<string, unknown>): Deposit {
   };
 }
 
-/** Records a deposit once per (chain, tx, index); seeing it again returns the stored row. */
+/** Records a deposit once per (chain, tx, event key); seeing it again returns the stored row. */
 export async function recordDeposit(db: Db, d: NewDeposit): Promise<Deposit> {
   return (await recordDeposits(db, [d]))[0]!;
 }
 
 /**
- * Records deposits once per (chain, tx, index), in the order given (one statement for the new ones, one more for those
+ * Records deposits once per (chain, tx, event key), in the order given (one statement for the new ones, one more for those
  * seen before); answers each one's stored row, in that order. A burst's block holds hundreds, recorded in the
  * listener's transaction that also credits the deposits a block confirms.
  */
 export async function recordDeposits(db: Db, ds: NewDeposit[]): Promise<Deposit[]> {
   if (ds.length === 0) return [];
+  const keyOf = (d: NewDeposit) => d.eventKey ?? String(d.eventIndex);
   const rows = ds.map((d, ord) => ({
     ord,
     user_id: d.userId,
@@ -91,32 +98,33 @@ export async function recordDeposits(db: Db, ds: NewDeposit[]): Promise<Deposit[
     chain: d.chain,
     tx_hash: d.txHash,
     event_index: d.eventIndex,
+    event_key: keyOf(d),
     address: d.address,
     destination_tag: d.destinationTag?.toString() ?? null,
     workflow_id: d.workflowId,
     invoice_id: d.invoiceId ?? null,
   }));
   const inserted = await db`
-    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id, invoice_id)
-    select user_id, currency, amount, chain, tx_hash, event_index, address, destination_tag, workflow_id, invoice_id
+    insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, event_key, address, destination_tag, workflow_id, invoice_id)
+    select user_id, currency, amount, chain, tx_hash, event_index, event_key, address, destination_tag, workflow_id, invoice_id
     from jsonb_to_recordset(${db.json(rows)}) as v (
-      ord int, user_id uuid, currency text, amount numeric, chain text, tx_hash text, event_index integer, address text,
-      destination_tag bigint, workflow_id text, invoice_id uuid)
+      ord int, user_id uuid, currency text, amount numeric, chain text, tx_hash text, event_index integer, event_key text,
+      address text, destination_tag bigint, workflow_id text, invoice_id uuid)
     order by ord
-    on conflict (chain, tx_hash, event_index) do nothing
+    on conflict (chain, tx_hash, event_key) do nothing
     returning *`;
-  const keyOf = (d: { chain: string; txHash: string; eventIndex: number }) => `${d.chain}:${d.txHash}:${d.eventIndex}`;
-  const stored = new Map(inserted.map((r) => [keyOf(toDeposit(r)), toDeposit(r)]));
-  const seenBefore = ds.filter((d) => !stored.has(keyOf(d)));
+  const idOf = (chain: string, txHash: string, eventKey: string) => `${chain}:${txHash}:${eventKey}`;
+  const stored = new Map(inserted.map(toDeposit).map((d) => [idOf(d.chain, d.txHash, d.eventKey), d]));
+  const seenBefore = rows.filter((r) => !stored.has(idOf(r.chain, r.tx_hash, r.event_key)));
   if (seenBefore.length > 0) {
     const existing = await db`
       select d.* from deposits d
-      join jsonb_to_recordset(${db.json(seenBefore.map((d) => ({ chain: d.chain, tx_hash: d.txHash, event_index: d.eventIndex })))})
-        as v (chain text, tx_hash text, event_index integer)
-        on d.chain = v.chain and d.tx_hash = v.tx_hash and d.event_index = v.event_index`;
-    for (const r of existing) stored.set(keyOf(toDeposit(r)), toDeposit(r));
+      join jsonb_to_recordset(${db.json(seenBefore.map((r) => ({ chain: r.chain, tx_hash: r.tx_hash, event_key: r.event_key })))})
+        as v (chain text, tx_hash text, event_key text)
+        on d.chain = v.chain and d.tx_hash = v.tx_hash and d.event_key = v.event_key`;
+    for (const d of existing.map(toDeposit)) stored.set(idOf(d.chain, d.txHash, d.eventKey), d);
   }
-  return ds.map((d) => stored.get(keyOf(d))!);
+  return rows.map((r) => stored.get(idOf(r.chain, r.tx_hash, r.event_key))!);
 }
 
 export async function depositById(db: Db, id: string): Promise<Deposit | null> {

@@ -84,8 +84,8 @@ beforeAll(async () => {
   ];
   for (const [i, [currency, amount]] of seeded.entries()) {
     await stack.db.sql`
-        insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, address, status, workflow_id, detected_at, credited_at)
-        values (${registered.id}, ${currency}, ${amount.toString()}, 'evm-seeded', ${`0xseeded${i}`}, 0, '0xseeded', 'credited',
+        insert into deposits (user_id, currency, amount, chain, tx_hash, event_index, event_key, address, status, workflow_id, detected_at, credited_at)
+        values (${registered.id}, ${currency}, ${amount.toString()}, 'evm-seeded', ${`0xseeded${i}`}, 0, '0', '0xseeded', 'credited',
                 ${`deposit:seeded:${i}`}, ${`${SEEDED_DAY}T10:00:00Z`}, ${`${SEEDED_DAY}T10:05:00Z`})`;
   }
 

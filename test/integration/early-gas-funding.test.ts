@@ -30,8 +30,8 @@ async function tokenDepositSeen(address: string): Promise<string> {
     insert into users (email, password_hash) values (${`u${hashes + 1}@example.com`}, 'x') returning id`;
   const hash = `0x${(++hashes).toString(16).padStart(64, '0')}`;
   const [deposit] = await db.sql`
-    insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id)
-    values (${user!.id}, 'USDT', ${CHAIN}, ${address}, 5000000, ${hash}, 0, ${`deposit:${hash}`}) returning id`;
+    insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, event_key, workflow_id)
+    values (${user!.id}, 'USDT', ${CHAIN}, ${address}, 5000000, ${hash}, 0, '0', ${`deposit:${hash}`}) returning id`;
   await db.sql`
     insert into evm_deposit_observations (deposit_id, chain, token_contract, from_address, block_number, block_hash)
     values (${deposit!.id}, ${CHAIN}, ${TOKEN}, ${KEEPER}, 10, ${hash})`;

@@ -38,6 +38,7 @@ const deposit = (tx: string, at: BlockHeader, amount = 10n ** 18n): ObservedDepo
   amount,
   txHash: tx,
   eventIndex: 0,
+  eventKey: '0',
   address: ADDRESS,
   tokenContract: null,
   from: '0x00000000000000000000000000000000000000f0',

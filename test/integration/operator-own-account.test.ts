@@ -81,8 +81,8 @@ describe("an operator's own account", () => {
     expect((await decide('close', { outcome: 'failed', note: 'closing it myself' })).body).toMatchObject(ownAccountRefusal('id'));
 
     const [deposit] = await t.db.sql`
-      insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id, status, hold_reason)
-      values (${operator.id}, 'USD', 'evm-own', '0xown', 500000, '0xown-deposit', 0, 'deposit:own', 'held', 'above_maximum')
+      insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, event_key, workflow_id, status, hold_reason)
+      values (${operator.id}, 'USD', 'evm-own', '0xown', 500000, '0xown-deposit', 0, '0', 'deposit:own', 'held', 'above_maximum')
       returning id`;
     const credit = await t.api.post(`/v1/ops/deposits/${deposit!.id}/credit`, undefined, { token: operator.token });
     expect(credit.body).toMatchObject(ownAccountRefusal('id'));

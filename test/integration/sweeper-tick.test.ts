@@ -117,8 +117,8 @@ async function credited(
   const receipt = (await provider.getTransactionReceipt(txHash))!;
   await recordHead();
   const [deposit] = await db.sql`
-    insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id, status, credited_at)
-    values (${wallet.userId}, ${currency}, ${CHAIN}, ${wallet.address}, ${amount.toString()}, ${txHash}, 0,
+    insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, event_key, workflow_id, status, credited_at)
+    values (${wallet.userId}, ${currency}, ${CHAIN}, ${wallet.address}, ${amount.toString()}, ${txHash}, 0, '0',
             ${`deposit:${txHash}`}, ${status}, ${status === 'credited' ? new Date() : null})
     returning id`;
   await db.sql`

@@ -168,15 +168,17 @@ export class EvmListener {
     }
   }
 
-  /** New deposit addresses since the last round, and the token contracts of the network's currencies. */
+  /**
+   * New deposit addresses since the last round, and the token contracts of the network's currencies, disabled ones
+   * too: a disabled currency's deposits are recorded and credited as ether's and XRPL's are (the deposit settings
+   * decide whether they are held), for nothing would look for them again once the currency is enabled.
+   */
   private async refreshWatchList(): Promise<void> {
     await this.watched.refresh();
     await this.invoices.refresh();
     const currencies = await loadCurrencies(this.deps.sql);
     this.tokens = new Map(
-      currencies
-        .filter((c) => c.network === 'evm' && c.enabled && c.tokenContract)
-        .map((c) => [c.tokenContract!.toLowerCase(), c.code]),
+      currencies.filter((c) => c.network === 'evm' && c.tokenContract).map((c) => [c.tokenContract!.toLowerCase(), c.code]),
     );
     this.nativeCurrency = currencies.find((c) => c.network === 'evm' && c.tokenContract === null)?.code ?? null;
     this.custody = new Set((await custodyAddresses(this.deps.sql, this.deps.settings.chain)).map((a) => a.address));
@@ -251,6 +253,7 @@ export class EvmListener {
           amount: t.value,
           txHash: t.txHash,
           eventIndex: t.eventIndex,
+          eventKey: String(t.eventIndex),
           address: t.to,
           tokenContract: null,
           from: t.from,
@@ -278,6 +281,7 @@ export class EvmListener {
           amount: t.value,
           txHash: t.txHash,
           eventIndex: t.logIndex,
+          eventKey: t.key,
           address: t.to,
           tokenContract: t.token,
           from: t.from,

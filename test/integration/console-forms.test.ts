@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import type { Page } from 'playwright-core';
 import { launchBrowser, signInToConsole } from '../support/browser.js';
 import { ConsoleHttp } from '../support/console-http.js';
 
@@ -23,6 +24,19 @@ function formOf(html: string, label: string): Record<string, string> {
   const form = [...html.matchAll(/<form[\s\S]*?<\/form>/g)].map((m) => m[0]).find((f) => f.includes(`aria-label="${label}"`));
   if (!form) throw new Error(`no form with the button ${label}`);
   return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+}
+
+/** Runs `use` with a page of Debian's chromium and the in-process app served on a port of its own. */
+async function inBrowser(use: (page: Page, url: string) => Promise<void>): Promise<void> {
+  const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const browser = await launchBrowser();
+  try {
+    await use(await browser.newPage(), `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
 }
 
 describe('the settings page', () => {
@@ -152,12 +166,7 @@ describe('a session that ends while a page refreshes itself', () => {
   });
 
   it('leaves the withdrawal queue for the sign-in form when the session ends under it', { timeout: 60_000 }, async () => {
-    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await inBrowser(async (page, url) => {
       await signInToConsole(page, url, t.admin);
       await page.goto(`${url}/ops/withdrawals?status=queued`);
       await page.locator('#queue').waitFor();
@@ -166,10 +175,7 @@ describe('a session that ends while a page refreshes itself', () => {
       await page.waitForURL(/\/ops\/sign-in\?next=/, { timeout: 15_000 });
       expect(new URL(page.url()).searchParams.get('next')).toBe('/ops/withdrawals?status=queued');
       await expect(page.getByLabel('Password').count()).resolves.toBe(1);
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    });
   });
 });
 
@@ -192,12 +198,7 @@ describe('a refresh the console refuses (403)', () => {
   it('shows the refusal in place of the withdrawal queue, which stops refreshing', { timeout: 60_000 }, async () => {
     const operator = await t.api.signUp('demoted-operator@example.com');
     await t.api.put(`/v1/ops/users/${operator.id}/role`, { role: 'operator' }, { token: t.admin.token });
-    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage();
+    await inBrowser(async (page, url) => {
       await signInToConsole(page, url, { email: operator.email, password: 'a long enough password' });
       await page.waitForURL(/\/ops\/dashboard$/);
       await page.goto(`${url}/ops/withdrawals?status=queued`);
@@ -215,9 +216,6 @@ describe('a refresh the console refuses (403)', () => {
       await page.waitForTimeout(6_000);
       expect(refreshes.length).toBe(refused);
       expect(new URL(page.url()).pathname).toBe('/ops/withdrawals');
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    });
   });
 });

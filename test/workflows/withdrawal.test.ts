@@ -51,6 +51,8 @@ function fakeActivities(
     disabled?: boolean[];
     /** Holds the release of the hold until it resolves. */
     release?: Promise<void>;
+    /** Called when the release of the hold starts (the workflow has decided to release it). */
+    releasing?: () => void;
     /** Holds the check of the user's disabled state in flight: it calls `entered`, then answers once `until` resolves. */
     userCheck?: { entered: () => void; until: Promise<void> };
     /** Why the address may not be paid (one of our own wallets), asked before the send. */
@@ -116,6 +118,7 @@ function fakeActivities(
       calls.push('settle');
     },
     async releaseWithdrawal() {
+      options.releasing?.();
       await options.release;
       calls.push('release');
     },
@@ -403,10 +406,12 @@ describe('withdrawalWorkflow', () => {
 
   it('refuses a cancel that an expiry being recorded beat, naming the status', async () => {
     let open!: () => void;
-    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (open = resolve)) });
+    let releasing!: () => void;
+    const expired = new Promise<void>((resolve) => (releasing = resolve));
+    const fakes = fakeActivities({ release: new Promise<void>((resolve) => (open = resolve)), releasing });
     const { result } = await run(fakes, { confirmTtlMs: 60_000 }, async (handle) => {
       await env.sleep('1 minute'); // its deadline (time stops skipping while the release below is held)
-      await sleep(500); // expired: its hold is being released
+      await expired; // its hold is being released (a fixed wait was too short for a loaded machine)
       const cancel = await handle.startUpdate(cancelWithdrawalUpdate, {
         args: [{ userId: 'user-1' }],
         waitForStage: WorkflowUpdateStage.ACCEPTED,

@@ -18,8 +18,8 @@ describe('the Transactions page', () => {
   beforeAll(async () => {
     const user = await t.api.signUp('hash-filter@example.com');
     await t.db.sql`
-      insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, workflow_id)
-      values (${user.id}, 'USD', 'evm-31337', '0xaddress', 1, ${EVM_HASH}, 0, 'deposit:hash-filter')`;
+      insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, event_key, workflow_id)
+      values (${user.id}, 'USD', 'evm-31337', '0xaddress', 1, ${EVM_HASH}, 0, '0', 'deposit:hash-filter')`;
     await t.db.sql`
       insert into xrpl_payments (hash, ledger_index, transaction_index, close_time, source, destination, result, partial)
       values (${XRPL_HASH}, 1, 0, now(), 'rSource', 'rDestination', 'tesSUCCESS', false)`;

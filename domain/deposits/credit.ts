@@ -23,7 +23,8 @@ export function depositWorkflowId(chain: string, txHash: string, key: number | s
 /**
  * A token transfer's key in its transaction: the token, the address paid and the transfer's rank among the
  * transaction's positive transfers of that token to that address. Its log index counts the logs of the whole block, so
- * the same transfer mined again in another block (a reorg) would be another deposit, credited again.
+ * the same transfer mined again in another block (a reorg) would be another deposit, credited again (or another custody
+ * top-up, booked again: they are keyed alike).
  */
 export function tokenTransferKey(token: string, to: string, rank: number): string {
   return `${token}:${to}:${rank}`;

@@ -19,7 +19,12 @@ import { commitGroups } from '../ledger/journal.js';
 import type { BookedChainEvents } from '../../workflows/reconciliation/messages.js';
 
 export const networkFeeKey = (chain: string, txHash: string) => `network-fee:${chain}:${txHash}`;
-export const topUpKey = (chain: string, txHash: string, index: number) => `custody-inflow:${chain}:${txHash}:${index}`;
+/**
+ * `eventKey`: the top-up's key in its transaction (`custody_inflows.event_key`; XRPL's 0). Top-ups booked before
+ * migration 1010 keep theirs, with a token transfer's log index.
+ */
+export const topUpKey = (chain: string, txHash: string, eventKey: string | number) =>
+  `custody-inflow:${chain}:${txHash}:${eventKey}`;
 
 /** Sends whose gas a sweep books with itself. */
 const BOOKED_BY_SWEEPS = ['sweep', 'gas-funding'];
@@ -158,7 +163,7 @@ export async function bookXrplPayoutFees(sql: Sql): Promise<number> {
 /** Top-ups with `confirmations` behind the listener's checkpoint: the wallet's custody account against external:<chain>. */
 export async function bookCustodyTopUps(sql: Sql, chain: string, confirmations: number): Promise<number> {
   const rows = await sql`
-    select i.tx_hash, i.event_index, i.currency, i.amount, i.from_address, i.address, c.account
+    select i.tx_hash, i.event_key, i.currency, i.amount, i.from_address, i.address, c.account
     from custody_inflows i
     join custody_addresses c on c.chain = i.chain and c.address = i.address
     join evm_listener_checkpoints k on k.chain = i.chain
@@ -169,7 +174,7 @@ export async function bookCustodyTopUps(sql: Sql, chain: string, confirmations: 
       transfers: [
         {
           kind: 'posted' as const,
-          key: topUpKey(chain, r.txHash, r.eventIndex),
+          key: topUpKey(chain, r.txHash, r.eventKey as string),
           debit: r.account as string,
           credit: externalAccount(chain),
           currency: r.currency as string,
@@ -181,7 +186,7 @@ export async function bookCustodyTopUps(sql: Sql, chain: string, confirmations: 
     (tx) => tx`
       update custody_inflows i set booked = true
       where i.chain = ${chain} and not i.booked
-        and exists (select 1 from ledger_transfers t where t.key = 'custody-inflow:' || i.chain || ':' || i.tx_hash || ':' || i.event_index)`,
+        and exists (select 1 from ledger_transfers t where t.key = 'custody-inflow:' || i.chain || ':' || i.tx_hash || ':' || i.event_key)`,
   );
 }
 

@@ -38,9 +38,13 @@ interface WalletHolding extends Holding {
   deposit: boolean;
 }
 
-/** The EVM network's enabled native currency and tokens, to read wallets in; null without a native one. */
+/**
+ * The EVM network's native currency and tokens, to read wallets in; null without a native one. Disabled ones too: the
+ * listener records and credits their deposits, so custody holds them, and a disabled currency's balance read as
+ * nothing would be drift, or a disabled ether no reconciliation of the chain at all.
+ */
 export function evmReadsOf(chain: string, provider: JsonRpcProvider, currencies: Currency[]): EvmReadDeps | null {
-  const evmCurrencies = currencies.filter((c) => c.network === 'evm' && c.enabled);
+  const evmCurrencies = currencies.filter((c) => c.network === 'evm');
   const native = evmCurrencies.find((c) => c.tokenContract === null);
   if (!native) return null;
   return {

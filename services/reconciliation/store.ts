@@ -55,7 +55,10 @@ export async function hotCustodyWallets(db: Db, network: 'evm' | 'xrpl'): Promis
 
 export interface CustodyInflow {
   txHash: string;
+  /** Where it was seen in its block (a token transfer's log index there): not what it is (`eventKey`). */
   eventIndex: number;
+  /** Its identity in its transaction, whatever block holds it, as a deposit's (`ObservedDeposit.eventKey`). */
+  eventKey: string;
   address: string;
   currency: string;
   amount: bigint;
@@ -64,14 +67,17 @@ export interface CustodyInflow {
   blockHash: string;
 }
 
-/** Records top-ups the listener saw (in its range's transaction); one seen again is left as it is. */
+/**
+ * Records top-ups the listener saw (in its range's transaction), once per (chain, tx, event key): one seen again, a
+ * reorg's block or another's, is left as it is once booked.
+ */
 export async function recordCustodyInflows(tx: Tx, chain: string, inflows: CustodyInflow[]): Promise<void> {
   for (const i of inflows) {
     await tx`
-      insert into custody_inflows (chain, tx_hash, event_index, address, currency, amount, from_address, block_number, block_hash)
-      values (${chain}, ${i.txHash}, ${i.eventIndex}, ${i.address}, ${i.currency}, ${i.amount.toString()}, ${i.from},
+      insert into custody_inflows (chain, tx_hash, event_index, event_key, address, currency, amount, from_address, block_number, block_hash)
+      values (${chain}, ${i.txHash}, ${i.eventIndex}, ${i.eventKey}, ${i.address}, ${i.currency}, ${i.amount.toString()}, ${i.from},
               ${i.blockNumber.toString()}, ${i.blockHash})
-      on conflict (chain, tx_hash, event_index) do update
+      on conflict (chain, tx_hash, event_key) do update
         set block_number = excluded.block_number, block_hash = excluded.block_hash
         where not custody_inflows.booked`;
   }

@@ -1,7 +1,8 @@
 /**
  * A fresh dev chain prepared as the dev stack prepares its anvil (the test USDT deployed and given to the hot wallets,
  * the custody wallets' opening balances booked), its wallets registered as the worker registers them and its first
- * block recorded as the listener records it: the first reconciliation finds no drift, and nothing is booked twice.
+ * block recorded as the listener records it: the first reconciliation finds no drift, and nothing is booked twice;
+ * with its currencies disabled, the chain is still compared in each of them.
  */
 import { parseEther, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,17 @@ afterAll(async () => {
   await Promise.all([anvil?.stop(), db?.drop()]);
 });
 
+/** A reconciliation's comparison, with the currencies as they are now (a catalog of its own). */
+const compareCustody = (chain: string) =>
+  createReconciliationActivities({
+    sql: db.sql,
+    log,
+    currencies: new CurrencyCatalog(db.sql),
+    evm: { chain, provider, confirmations: 1 },
+    xrpl: null,
+    thresholds: new Map(),
+  }).compareCustody();
+
 describe("a fresh dev chain's custody wallets", () => {
   it('are booked at their opening balances once, so that the first reconciliation finds no drift', async () => {
     const config = loadConfig({ SLUICE_ENV: 'dev', ...devCustodySettings({}) });
@@ -46,15 +58,7 @@ describe("a fresh dev chain's custody wallets", () => {
     await registerCustodyAddresses(db.sql, configuredCustody(config, chain));
     const head = (await provider.getBlock('latest'))!;
     await db.sql`insert into evm_listener_checkpoints (chain, block_number, block_hash) values (${chain}, ${head.number}, ${head.hash})`;
-    const reconciliation = createReconciliationActivities({
-      sql: db.sql,
-      log,
-      currencies: new CurrencyCatalog(db.sql),
-      evm: { chain, provider, confirmations: 1 },
-      xrpl: null,
-      thresholds: new Map(),
-    });
-    const report = await reconciliation.compareCustody();
+    const report = await compareCustody(chain);
     expect(report.lines.filter((l) => l.alert)).toEqual([]);
     expect(report.ok).toBe(true);
     // every custody account and currency compared, the ledger holding what the chain does (nothing: none of it)
@@ -71,5 +75,19 @@ describe("a fresh dev chain's custody wallets", () => {
     const outsider = await fundedWallet(provider, '10');
     await (await outsider.sendTransaction({ to: config.COLD_WALLET_ADDRESS, value: parseEther('1') })).wait();
     expect(await bookOpeningBalances(db.sql, anvil.rpcUrl, config)).toBe(0);
+  });
+
+  it('are compared in every currency, disabled ones too (the chain as the test above left it)', async () => {
+    const { chain } = await detectChain(provider);
+    const enabled = await compareCustody(chain);
+    await db.sql`update currencies set enabled = false where code in ('ETH', 'USDT')`;
+    try {
+      const disabled = await compareCustody(chain);
+      expect(disabled.ok).toBe(true);
+      const compared = (r: typeof enabled) => r.lines.map((l) => [l.account, l.currency, l.ledger, l.chain]);
+      expect(compared(disabled)).toEqual(compared(enabled));
+    } finally {
+      await db.sql`update currencies set enabled = true where code in ('ETH', 'USDT')`;
+    }
   });
 });

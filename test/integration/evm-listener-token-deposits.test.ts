@@ -1,8 +1,9 @@
 /**
- * The EVM listener on an anvil of this file's own (it is reorganised) and a real database, token deposits' two ways to
- * be credited twice or missed: a transfer a reorg deeper than the confirmations mines again in another block, at
- * another log index, is the deposit already credited (not a second one), and a token whose currency is disabled is
- * still watched, so its deposits are recorded and credited by the deposit settings' rule.
+ * The EVM listener on an anvil of this file's own (it is reorganised) and a real database, token transfers' ways to
+ * be booked twice or missed: a transfer a reorg deeper than the confirmations mines again in another block, at
+ * another log index, is the deposit already credited (not a second one), or the custody top-up already booked; and a
+ * token whose currency is disabled is still watched, so its deposits are recorded and credited by the deposit
+ * settings' rule.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Contract, Wallet, parseEther, parseUnits, type HDNodeWallet, type JsonRpcProvider } from 'ethers';
@@ -14,6 +15,9 @@ import type { AnvilChain } from '../../platform/embedded/anvil.js';
 import { createLogger } from '../../platform/log.js';
 import type { ListenerOutbox } from '../../services/deposits/evm-outbox.js';
 import { balanceOf } from '../../services/ledger/queries.js';
+import { bookCustodyTopUps } from '../../services/reconciliation/booking.js';
+import { registerCustodyAddresses } from '../../services/reconciliation/store.js';
+import { hotCustodyAccount } from '../../domain/deposits/credit.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -62,6 +66,20 @@ const recordedHead = () =>
   });
 const depositsOf = (txHash: string) =>
   db.sql`select id, status, event_index, event_key from deposits where tx_hash = ${txHash.toLowerCase()} order by id`;
+const topUpsOf = (txHash: string) =>
+  db.sql`select key, amount from ledger_transfers where key like ${`custody-inflow:${CHAIN}:${txHash.toLowerCase()}:%`}`;
+/** Replaces the blocks from the one `mined` is in up to the head with new ones: a stranger's transfer, then `signed`. */
+const reorgAround = async (mined: { blockNumber: number }, signed: string) => {
+  const head = await provider.getBlockNumber();
+  const ahead = await signedTransfer(stranger, Wallet.createRandom().address, 1n, parseUnits('5', 'gwei'));
+  await provider.send('anvil_reorg', [
+    head - mined.blockNumber + 1,
+    [
+      [ahead, 0],
+      [signed, 0],
+    ],
+  ]);
+};
 const usdtBalance = async () => balanceView(await balanceOf(db.sql, userAccountName(userId), 'USDT')).posted;
 
 beforeAll(async () => {
@@ -119,15 +137,7 @@ describe('EVM token deposits', () => {
 
       // the deposit's block and those confirming it are replaced: the same transaction mined again in their place,
       // after a stranger's transfer (a higher tip: first in the block), so its log is the block's second
-      const head = await provider.getBlockNumber();
-      const ahead = await signedTransfer(stranger, Wallet.createRandom().address, 1n, parseUnits('5', 'gwei'));
-      await provider.send('anvil_reorg', [
-        head - first.blockNumber + 1,
-        [
-          [ahead, 0],
-          [deposit, 0],
-        ],
-      ]);
+      await reorgAround(first, deposit);
       const again = (await provider.getTransactionReceipt(sent.hash))!;
       expect(again.blockHash).not.toBe(first.blockHash);
       expect(again.logs[0]!.index).toBe(1);
@@ -142,6 +152,37 @@ describe('EVM token deposits', () => {
       // its block left the chain after it was credited: operators are told, as before
       const [alerts] = await db.sql`select count(*)::int as n from notifications where kind = 'evm_deep_reorg'`;
       expect(alerts!.n).toBe(1);
+    },
+  );
+
+  it(
+    'a custody top-up a deep reorg mines again at another log index is the top-up already booked, not a new one',
+    { timeout: 60_000 },
+    async () => {
+      const hotWallet = Wallet.createRandom().address.toLowerCase();
+      await registerCustodyAddresses(db.sql, [
+        { chain: CHAIN, address: hotWallet, account: hotCustodyAccount(CHAIN), label: 'hot' },
+      ]);
+      const topUp = await signedTransfer(customer, hotWallet, 7_000_000n, parseUnits('1', 'gwei'));
+      const sent = await provider.broadcastTransaction(topUp);
+      const first = (await sent.wait())!;
+      expect(first.logs[0]!.index).toBe(0);
+      await mine(CONFIRMATIONS);
+      await recordedHead();
+      expect(await bookCustodyTopUps(db.sql, CHAIN, CONFIRMATIONS)).toBe(1);
+
+      await reorgAround(first, topUp);
+      expect((await provider.getTransactionReceipt(sent.hash))!.logs[0]!.index).toBe(1);
+      await mine(CONFIRMATIONS + 1);
+      await recordedHead();
+
+      expect(await bookCustodyTopUps(db.sql, CHAIN, CONFIRMATIONS)).toBe(0);
+      expect(await topUpsOf(sent.hash)).toEqual([
+        { key: `custody-inflow:${CHAIN}:${sent.hash.toLowerCase()}:${usdt}:${hotWallet}:0`, amount: 7_000_000n },
+      ]);
+      const inflows =
+        await db.sql`select event_index, event_key, booked from custody_inflows where tx_hash = ${sent.hash.toLowerCase()}`;
+      expect(inflows).toEqual([{ eventIndex: 0, eventKey: `${usdt}:${hotWallet}:0`, booked: true }]);
     },
   );
 

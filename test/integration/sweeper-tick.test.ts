@@ -3,7 +3,8 @@
  * out as the listener and the keeper leave them: a wallet credited while a tick runs is swept by that tick (the late
  * look), a token sweep is signed and stored while its funding is in flight and that one broadcast once it is mined
  * (as soon as the node has it in a block, before the listener's record), and a lane waiting for its sweep's own funding claims the wallet's early funding stored meanwhile;
- * a confirm step reconciling the wallet leaves a held sweep stored until its funding is mined.
+ * a confirm step reconciling the wallet leaves a held sweep stored until its funding is mined; a disabled currency's
+ * credited deposits are swept like any other's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -24,6 +25,7 @@ import { createGasKeeperActivities, type GasKeeperReport } from '../../activitie
 import { fundingMinedBy } from '../../activities/collection/sweeper/gas-funding.js';
 import { sweepConfirmed } from '../../activities/collection/sweeper/confirm.js';
 import { holdSweep } from '../../activities/collection/sweeper/send.js';
+import { planSweeps } from '../../activities/collection/sweeper/plan.js';
 import { batchedSweepReads } from '../../activities/collection/sweeper/reads.js';
 import { batchedSweepWrites } from '../../activities/collection/sweeper/writes.js';
 import type { SweepDeps } from '../../activities/collection/sweeper/context.js';
@@ -601,5 +603,25 @@ describe('the sweeper tick', () => {
     expect(await provider.getTransactionCount(wallet.address)).toBe(1);
     // left to no later tick
     await db.sql`update evm_sweeps set status = 'cancelled' where id in (${heldId}, ${sentId})`;
+  });
+});
+
+describe('planning', () => {
+  it("opens the sweeps of a disabled currency's credited deposits, ether's and a token's alike", async () => {
+    const [etherWallet, tokenWallet] = [await depositWallet(), await depositWallet()];
+    const ether = await customer.sendTransaction({ to: etherWallet.address, value: parseEther('0.5') });
+    await credited(etherWallet, 'ETH', parseEther('0.5'), (await ether.wait())!.hash);
+    const token = new Contract(usdt, ['function transfer(address to, uint256 value) returns (bool)'], customer);
+    const transfer = await token.getFunction('transfer')(tokenWallet.address, parseUnits('100', 6));
+    await credited(tokenWallet, 'USDT', parseUnits('100', 6), (await transfer.wait()).hash);
+    await db.sql`update currencies set enabled = false where code in ('ETH', 'USDT')`;
+    try {
+      const deps = { ...stepDeps(), currencies: new CurrencyCatalog(db.sql) }; // not the one that read them enabled
+      const planned = async (address: string) => (await planSweeps(deps, { chain: CHAIN, address })).map((w) => w.currency);
+      expect(await planned(etherWallet.address)).toEqual(['ETH']);
+      expect(await planned(tokenWallet.address)).toEqual(['USDT']);
+    } finally {
+      await db.sql`update currencies set enabled = true where code in ('ETH', 'USDT')`;
+    }
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Temporal for workflow tests: the time-skipping test server, the workflow bundle built once per run, a worker run
  * around a test's body, a workflow's runs along its continue-as-new chain, a dev server that suggests continuing as new
- * early, and the recording of histories for the replay test.
+ * early, waiting for a workflow's first task, and the recording of histories for the replay test.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection, type Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection, type Client, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -87,6 +88,14 @@ export async function runWithWorker<T>(
     activities,
   });
   return worker.runUntil(body);
+}
+
+/**
+ * Waits until the workflow's first workflow task is completed. A signal sent before the worker polled that task is
+ * delivered in it, with the start's: a test about what the workflow does on its first task signals only after this.
+ */
+export async function firstWorkflowTaskCompleted(handle: WorkflowHandle): Promise<void> {
+  while (!(await handle.fetchHistory()).events?.some((e) => e.workflowTaskCompletedEventAttributes)) await sleep(20);
 }
 
 /** With RECORD_HISTORIES=1, writes the history to test/fixtures/histories/<name>.json for the replay test. */

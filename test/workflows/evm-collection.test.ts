@@ -22,7 +22,13 @@ import {
   type FundingRequest,
 } from '../../workflows/collection/gas-keeper/messages.js';
 import { sampleFields } from '../support/notification-templates.js';
-import { recordHistory, runsOf, runWithWorker, timeSkippingEnvironment } from '../support/temporal.js';
+import {
+  firstWorkflowTaskCompleted,
+  recordHistory,
+  runsOf,
+  runWithWorker,
+  timeSkippingEnvironment,
+} from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -58,7 +64,7 @@ function depositActivities(answers: Settled[]) {
 describe('evmDepositWorkflow', () => {
   it('does nothing on first sight, then settles once when the listener says confirmed', async () => {
     const { calls, activities } = depositActivities([{ state: 'credited', confirmations: 2 }]);
-    const { result, status, history } = await runWith('deposit-signal', activities, async () => {
+    const { settledOnFirstSight, result, status, history } = await runWith('deposit-signal', activities, async () => {
       const handle = await env.client.workflow.signalWithStart(evmDepositWorkflow, {
         taskQueue: 'deposit-signal',
         workflowId: 'deposit:evm-31337:0xaa:0',
@@ -66,10 +72,19 @@ describe('evmDepositWorkflow', () => {
         signal: depositObservedSignal,
         signalArgs: [{ state: 'seen', confirmations: 1 }],
       });
+      // the final word after the first task: sent before the worker polled it, it would be handled in that task
+      await firstWorkflowTaskCompleted(handle);
+      const settledOnFirstSight = [...calls];
       await handle.signal(depositObservedSignal, { state: 'confirmed', confirmations: 2 });
       const result = await handle.result();
-      return { result, status: await handle.query(evmDepositStatusQuery), history: await handle.fetchHistory() };
+      return {
+        settledOnFirstSight,
+        result,
+        status: await handle.query(evmDepositStatusQuery),
+        history: await handle.fetchHistory(),
+      };
     });
+    expect(settledOnFirstSight).toEqual([]);
     expect(result).toEqual({ state: 'credited', confirmations: 2 });
     expect(status).toEqual(result);
     expect(calls).toEqual(['settle:11:credited']);

@@ -53,9 +53,13 @@ export async function loadSweep({ reads }: SweepDeps, id: string): Promise<Sweep
 export type Token = Currency & { tokenContract: string };
 const isToken = (c: Currency): c is Token => c.tokenContract !== null;
 
-/** The enabled currencies of the EVM network: its native one, and its tokens by code. */
+/**
+ * The currencies of the EVM network: its native one, and its tokens by code. Disabled ones too: a disabled currency's
+ * deposits are still credited, and what is credited goes to cold storage like any other custody (disabling stops new
+ * business in the currency, not the keeping of what is held).
+ */
 export async function evmCurrencies({ currencies }: SweepDeps): Promise<{ native: Currency; tokens: Token[] }> {
-  const all = (await currencies.all()).filter((c) => c.network === 'evm' && c.enabled);
+  const all = (await currencies.all()).filter((c) => c.network === 'evm');
   const native = nativeCurrencyOf(all, 'evm');
   if (!native) throw ApplicationFailure.nonRetryable('no native currency on the EVM network', ErrorCode.NotFound);
   return { native, tokens: all.filter(isToken).sort((a, b) => a.code.localeCompare(b.code)) };

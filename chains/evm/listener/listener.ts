@@ -238,6 +238,7 @@ export class EvmListener {
           custodyInflows.push({
             txHash: t.txHash,
             eventIndex: t.eventIndex,
+            eventKey: String(t.eventIndex),
             address: t.to,
             currency: this.nativeCurrency,
             amount: t.value,
@@ -267,6 +268,7 @@ export class EvmListener {
           custodyInflows.push({
             txHash: t.txHash,
             eventIndex: t.logIndex,
+            eventKey: t.key,
             address: t.to,
             currency,
             amount: t.value,

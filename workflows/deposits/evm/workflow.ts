@@ -1,9 +1,10 @@
 /**
- * An EVM deposit (`deposit:<chain>:<tx>:<index>`). The listener credits a deposit in the transaction that records its
- * confirming block and wakes its wallet's collector; it starts this workflow, with the final state, only when
- * something is left: converting the credited deposit, crediting one the listener could not, or a drop. (Deposits seen
- * before that change started it on first sight: it waits for the final word, with polling as the fallback.) A deposit
- * whose block left the chain before it was confirmed is never credited.
+ * An EVM deposit (`deposit:<chain>:<tx>:<key>`: a native transfer's index, a token transfer's `<token>:<to>:<rank>`).
+ * The listener credits a deposit in the transaction that records its confirming block and wakes its wallet's collector;
+ * it starts this workflow, with the final state, only when something is left: converting the credited deposit,
+ * crediting one the listener could not, or a drop. (Deposits seen before that change started it on first sight: it
+ * waits for the final word, with polling as the fallback.) A deposit whose block left the chain before it was confirmed
+ * is never credited.
  */
 import { condition, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createDepositActivities } from '../../../activities/deposits/credit.js';

@@ -72,4 +72,28 @@ describe("a fresh dev chain's custody wallets", () => {
     await (await outsider.sendTransaction({ to: config.COLD_WALLET_ADDRESS, value: parseEther('1') })).wait();
     expect(await bookOpeningBalances(db.sql, anvil.rpcUrl, config)).toBe(0);
   });
+
+  it('are still read with their currencies disabled: what custody holds of them is not drift', async () => {
+    // the same chain, books and checkpoint as above; a disabled currency's deposits are credited all the same, so
+    // custody keeps holding it
+    const { chain } = await detectChain(provider);
+    await db.sql`update currencies set enabled = false where code in ('ETH', 'USDT')`;
+    const reconciliation = createReconciliationActivities({
+      sql: db.sql,
+      log,
+      currencies: new CurrencyCatalog(db.sql),
+      evm: { chain, provider, confirmations: 1 },
+      xrpl: null,
+      thresholds: new Map(),
+    });
+    await reconciliation.bookChainEvents();
+    const report = await reconciliation.compareCustody();
+    expect(report.lines.filter((l) => l.alert)).toEqual([]);
+    expect(report.lines.filter((l) => l.chain !== '0').map((l) => [l.account, l.currency])).toEqual([
+      [`custody:cold:${chain}`, 'ETH'],
+      [`custody:gas-keeper:${chain}`, 'ETH'],
+      [`custody:hot:${chain}`, 'ETH'],
+      [`custody:hot:${chain}`, 'USDT'],
+    ]);
+  });
 });

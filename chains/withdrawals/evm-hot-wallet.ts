@@ -92,7 +92,7 @@ export class EvmHotWallet implements WithdrawalProvider {
     if (state.send.succeeded === false)
       return { state: 'failed', reason: `the payout transaction ${state.send.minedHash} reverted` };
     if (state.confirmations >= Math.max(confirmations, 1) && state.confirmed)
-      return { state: 'confirmed', confirmations: state.confirmations };
+      return { state: 'confirmed', confirmations: state.confirmations, txHash: state.send.minedHash ?? undefined };
     return { state: 'pending', confirmations: state.confirmations };
   }
 

@@ -27,7 +27,7 @@ export interface ReconciliationActivityDeps {
 }
 
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
-  /** The EVM network's native currency and tokens, as the collector knows them. */
+  /** The EVM network's native currency and tokens, enabled or not. */
   async function evmReads(): Promise<EvmReadDeps | null> {
     return deps.evm && evmReadsOf(deps.evm.chain, deps.evm.provider, await deps.currencies.all());
   }

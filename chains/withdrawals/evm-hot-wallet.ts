@@ -21,7 +21,11 @@ const ETH_TRANSFER_GAS = 21_000n;
 /** Headroom over a token transfer's estimated gas: state may change between estimate and inclusion. */
 const GAS_HEADROOM_PERCENT = 20n;
 
-export const payoutSendKey = (withdrawalId: string) => `withdrawal:${withdrawalId}`;
+const PAYOUT_SEND_PREFIX = 'withdrawal:';
+export const payoutSendKey = (withdrawalId: string) => `${PAYOUT_SEND_PREFIX}${withdrawalId}`;
+/** The withdrawal a send's key pays, or null for a send of another purpose. */
+export const withdrawalOfSendKey = (key: string) =>
+  key.startsWith(PAYOUT_SEND_PREFIX) ? key.slice(PAYOUT_SEND_PREFIX.length) : null;
 
 export class EvmHotWallet implements WithdrawalProvider {
   readonly chain: string;
@@ -88,7 +92,7 @@ export class EvmHotWallet implements WithdrawalProvider {
     if (state.send.succeeded === false)
       return { state: 'failed', reason: `the payout transaction ${state.send.minedHash} reverted` };
     if (state.confirmations >= Math.max(confirmations, 1) && state.confirmed)
-      return { state: 'confirmed', confirmations: state.confirmations };
+      return { state: 'confirmed', confirmations: state.confirmations, txHash: state.send.minedHash ?? undefined };
     return { state: 'pending', confirmations: state.confirmations };
   }
 

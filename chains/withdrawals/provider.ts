@@ -16,7 +16,8 @@ export interface PayoutRequest {
 
 export type PayoutCheck =
   | { state: 'pending'; confirmations: number }
-  | { state: 'confirmed'; confirmations: number }
+  /** `txHash`: the transaction that paid, when it is not the one `send` answered (EVM: a raised fee's replacement). */
+  | { state: 'confirmed'; confirmations: number; txHash?: string }
   | { state: 'failed'; reason: string };
 
 export interface WithdrawalProvider {

@@ -23,7 +23,7 @@ export interface ReportPeriod {
 export const REPORT_DESCRIPTIONS: Record<ReportType, string> = {
   ledger_entries: 'every ledger transfer (journal entry) of the period',
   currency_summary: 'deposits, withdrawals, fees earned and network fees paid per currency in the period',
-  liabilities: 'per currency at the end of the period: the sum of user balances against custody holdings',
+  liabilities: 'per currency at the end of the period: user balances and payments held on invoices against custody holdings',
   trades: 'every spot trade of the period',
   trade_volume: 'trades, base and quote volume, and fees per pair in the period',
 };

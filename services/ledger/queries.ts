@@ -61,13 +61,14 @@ export async function transferByKey(db: Db, key: string): Promise<TransferRecord
 }
 
 /**
- * Per currency, what Sluice owes its users (their posted balances) next to what its wallets hold by the books
+ * Per currency, what Sluice owes its users (their posted balances, and payments held on their invoices until those
+ * settle: `owed_to_users`, migration 1012) next to what its wallets hold by the books
  * (custody accounts are debit-normal: debits minus credits).
  */
 export async function liabilitiesAndCustody(db: Db): Promise<Array<{ currency: string; liabilities: bigint; custody: bigint }>> {
   const rows = await db`
     select currency,
-      coalesce(sum(credits_posted - debits_posted) filter (where name like 'user:%'), 0)::text as liabilities,
+      coalesce(sum(credits_posted - debits_posted) filter (where owed_to_users(name)), 0)::text as liabilities,
       coalesce(sum(debits_posted - credits_posted) filter (where name like 'custody:%'), 0)::text as custody
     from ledger_accounts group by currency order by currency`;
   return rows.map((r) => ({ currency: r.currency as string, liabilities: BigInt(r.liabilities), custody: BigInt(r.custody) }));

@@ -15,7 +15,7 @@ import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { tokenBalance } from '../../chains/evm/provider.js';
 import type { XrplConnection } from '../../chains/xrpl/connection.js';
 import type { Sql } from '../../platform/db/client.js';
-import type { Currency } from '../../domain/currencies.js';
+import { nativeCurrencyOf, type Currency } from '../../domain/currencies.js';
 import { checkpointOf, depositWallets } from '../deposits/client.js';
 import { custodyAddresses } from './store.js';
 
@@ -39,13 +39,13 @@ interface WalletHolding extends Holding {
 }
 
 /**
- * The EVM network's native currency and tokens, to read wallets in; null without a native one. Disabled ones too: the
- * listener records and credits their deposits, so custody holds them, and a disabled currency's balance read as
- * nothing would be drift, or a disabled ether no reconciliation of the chain at all.
+ * The EVM network's native currency and every listed token, to read wallets in; null without a native one. A disabled
+ * currency is read too: its deposits are credited all the same (the listener watches every listed token) and custody
+ * holds what it held, so leaving it out showed its whole ledger balance as drift.
  */
 export function evmReadsOf(chain: string, provider: JsonRpcProvider, currencies: Currency[]): EvmReadDeps | null {
   const evmCurrencies = currencies.filter((c) => c.network === 'evm');
-  const native = evmCurrencies.find((c) => c.tokenContract === null);
+  const native = nativeCurrencyOf(evmCurrencies, 'evm');
   if (!native) return null;
   return {
     chain,

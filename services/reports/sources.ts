@@ -65,7 +65,8 @@ const currencySummary: ReportSource = {
 };
 
 /**
- * As of the period's end, from the journal: what Sluice owes its users (their posted balances) against what it holds
+ * As of the period's end, from the journal: what Sluice owes its users (their posted balances, and payments held on
+ * their invoices until those settle: `owed_to_users`, migration 1012) against what it holds
  * (custody accounts are debit-normal: debits less credits). Coverage below zero means custody does not cover users.
  */
 const liabilities: ReportSource = {
@@ -81,7 +82,7 @@ const liabilities: ReportSource = {
       where t.kind in ('posted', 'post') and t.created_at < ${TO}
     ), sums as (
       select currency,
-        coalesce(sum(delta) filter (where name like 'user:%'), 0) as user_balances,
+        coalesce(sum(delta) filter (where owed_to_users(name)), 0) as user_balances,
         -coalesce(sum(delta) filter (where name like 'custody:%'), 0) as custody
       from moves group by currency
     )

@@ -13,10 +13,10 @@ import {
   type ExpectedPayout,
   type PayoutProof,
 } from '../../chains/withdrawals/payout-proof.js';
-import { payoutSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
+import { payoutSendKey, withdrawalOfSendKey } from '../../chains/withdrawals/evm-hot-wallet.js';
 import { canNoLongerApply, ledgerResult, payoutKey } from '../../chains/withdrawals/xrpl-hot-wallet.js';
 import { payoutByKey } from '../../chains/withdrawals/xrpl-payouts-store.js';
-import { sendsUnderKey } from '../../chains/evm/sends-store.js';
+import { sendsByTxHashes, sendsUnderKey } from '../../chains/evm/sends-store.js';
 import { detectChain } from '../../chains/evm/provider.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
@@ -40,10 +40,31 @@ export async function ensurePaidBy(deps: PayoutEvidenceDeps, w: Withdrawal, cite
       ErrorCode.PayoutUnproven,
       'is required: nothing was sent for this withdrawal, so name the transaction that paid it',
     );
-  const other = await otherWithdrawalOfTransaction(deps.sql, txHash, w.id);
+  const other = await otherWithdrawalPaidBy(deps, w, txHash);
   if (other) throw refused(ErrorCode.PayoutUnproven, `${txHash} is recorded for withdrawal ${other}`);
   const proof = await readProof(deps, w, txHash);
   if (!proof.paid) throw refused(ErrorCode.PayoutUnproven, `${txHash} ${proof.reason}`);
+}
+
+/**
+ * The other withdrawal `txHash` paid: the one whose row records it, or on EVM the one whose payout signed it. A payout
+ * whose fees were raised is mined under a later attempt's hash, which its row does not record: cited for another
+ * withdrawal to the same address and amount, it proved that one paid too, and one payment was booked twice.
+ */
+async function otherWithdrawalPaidBy(deps: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<string | null> {
+  const recorded = await otherWithdrawalOfTransaction(deps.sql, txHash, w.id);
+  if (recorded) return recorded;
+  if ((await deps.currencies.get(w.currency))?.network !== 'evm') return null;
+  const evmChains = await configuredEvmChains(deps.chains, (reason) =>
+    refused(ErrorCode.Unavailable, `cannot be checked now: the evm node did not answer (${reason})`),
+  );
+  const hash = txHash.toLowerCase();
+  for (const chain of evmChains) {
+    const send = (await sendsByTxHashes(deps.sql, chain, [hash])).get(hash);
+    const paid = send && withdrawalOfSendKey(send.key);
+    if (paid && paid !== w.id) return paid;
+  }
+  return null;
 }
 
 /**
@@ -57,13 +78,9 @@ export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDe
     new DomainError(code, `outcome failed is refused: ${message}`, [{ path: 'outcome', message }]);
   const network = (await currencies.get(w.currency))?.network;
   if (network === 'evm') {
-    let evmChains: string[];
-    try {
-      evmChains = await configuredEvmChains(chains);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw refuse(`its payout cannot be checked now: the evm node did not answer (${reason})`, ErrorCode.Unavailable);
-    }
+    const evmChains = await configuredEvmChains(chains, (reason) =>
+      refuse(`its payout cannot be checked now: the evm node did not answer (${reason})`, ErrorCode.Unavailable),
+    );
     for (const send of await sendsUnderKey(sql, evmChains, payoutSendKey(w.id))) {
       const hash = send.minedHash ?? send.attempts[send.attempts.length - 1]!.txHash;
       if (send.status === 'pending')
@@ -97,9 +114,17 @@ export async function ensureUnpaid({ sql, currencies, chains }: PayoutEvidenceDe
     throw refuse(`its payout ${payout.txHash} may still apply, until ledger ${payout.lastLedgerSequence}`);
 }
 
-/** The EVM chains payouts are sent on here: the node's, or none where no EVM node is configured (nothing was sent). */
-async function configuredEvmChains({ evm }: ChainReaders): Promise<string[]> {
-  return evm ? [(await detectChain(evm)).chain] : [];
+/**
+ * The EVM chains payouts are sent on here: the node's, or none where no EVM node is configured (nothing was sent). A
+ * node that does not answer is `unavailable`'s refusal.
+ */
+async function configuredEvmChains({ evm }: ChainReaders, unavailable: (reason: string) => DomainError): Promise<string[]> {
+  if (!evm) return [];
+  try {
+    return [(await detectChain(evm)).chain];
+  } catch (error) {
+    throw unavailable(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function readProof({ sql, currencies, chains }: PayoutEvidenceDeps, w: Withdrawal, txHash: string): Promise<PayoutProof> {

@@ -36,6 +36,7 @@ class FlakyNode extends JsonRpcProvider {
 let anvil: AnvilChain;
 let node: FlakyNode;
 let db: TestDatabase;
+let evm: EvmContext;
 let wallet: EvmHotWallet;
 const signers = new SignerThread(null);
 const log = pino({ level: 'silent' });
@@ -44,7 +45,7 @@ beforeAll(async () => {
   [anvil, db] = await Promise.all([startOwnAnvil('anvil-hot-wallet'), createTestDatabase()]);
   node = new FlakyNode(anvil.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
   await db.sql`select 1`; // postgres.js learns the array types on its first connection
-  const evm: EvmContext = {
+  evm = {
     chain: CHAIN,
     chainId: 31337n,
     provider: node,
@@ -118,6 +119,38 @@ describe('EVM hot wallet', () => {
       return state.state === 'confirmed' ? state : undefined;
     });
     expect(await node.getBalance(to)).toBe(2000n);
+  });
+
+  it("answers a confirmed payout with the hash it was mined under: a raised fee's replacement, not the first", async () => {
+    // a wallet whose payouts are stale at once: each check raises the fees of one not mined
+    const raising = new EvmHotWallet('evm-hot-raising', Wallet.createRandom().privateKey, ['ETH'], {
+      sql: db.sql,
+      evm: { ...evm, resubmitAfterMs: 0 },
+      catalog: new CurrencyCatalog(db.sql),
+      log,
+    });
+    await setBalance(node, raising.address, parseEther('1'));
+    const request = {
+      withdrawalId: 'w-raised',
+      currency: 'ETH',
+      amount: 3_000n,
+      address: Wallet.createRandom().address,
+      destinationTag: null,
+    };
+    await node.send('evm_setAutomine', [false]);
+    try {
+      const { txHash: sent } = await raising.send(request);
+      expect(await raising.check(request.withdrawalId, sent, 1)).toEqual({ state: 'pending', confirmations: 0 });
+      const raised = (await sendsByKeys(db.sql, CHAIN, [payoutSendKey(request.withdrawalId)])).get(
+        payoutSendKey(request.withdrawalId),
+      )!.attempts[1]!.txHash;
+      expect(raised).not.toBe(sent);
+      await node.send('evm_mine', []);
+      await node.send('evm_mine', []);
+      expect(await raising.check(request.withdrawalId, sent, 1)).toMatchObject({ state: 'confirmed', txHash: raised });
+    } finally {
+      await node.send('evm_setAutomine', [true]);
+    }
   });
 
   it('refuses, storing nothing, when it cannot cover the payout: the next provider may pay it', async () => {

@@ -2,6 +2,7 @@
  * An operator's close of a withdrawal as failed releases its hold, so it is refused (409 naming `outcome`, the workflow
  * not asked) while the withdrawal's own payout can still pay it: an EVM send not mined yet (the sender raises its fees
  * until it is), one mined and successful, an XRP payout not validated before its LastLedgerSequence, or validated.
+ * A close as succeeded may not cite another withdrawal's payout, even under a hash its row does not record.
  */
 import type { Client } from '@temporalio/client';
 import type { JsonRpcProvider } from 'ethers';
@@ -15,6 +16,7 @@ import { XrplConnection } from '../../chains/xrpl/connection.js';
 import { DomainError } from '../../domain/errors.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
+import { registerCustodyAddresses } from '../../services/reconciliation/client.js';
 import { closeWithdrawal } from '../../services/withdrawals/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { randomAddress } from '../support/rippled/payments.js';
@@ -55,10 +57,16 @@ const workflows = {
   },
 } as unknown as Client;
 
+/** Payments the EVM node shows mined, by hash: a transaction and its receipt. */
+const minedPayments = new Map<string, { from: string; to: string; value: bigint }>();
 /** The EVM node configured here, as the close asks it: on chain 31337. */
-const evmNode = { send: async (method: string) => (method === 'eth_chainId' ? '0x7a69' : null) } as unknown as JsonRpcProvider;
+const evmNode = {
+  send: async (method: string) => (method === 'eth_chainId' ? '0x7a69' : null),
+  getTransaction: async (hash: string) => minedPayments.get(hash.toLowerCase()) ?? null,
+  getTransactionReceipt: async (hash: string) => (minedPayments.has(hash.toLowerCase()) ? { status: 1, logs: [] } : null),
+} as unknown as JsonRpcProvider;
 
-const closeAsFailed = (id: string) =>
+const close = (id: string, outcome: { outcome: 'failed' | 'succeeded'; txHash?: string }) =>
   closeWithdrawal(
     {
       sql: db.sql,
@@ -69,8 +77,9 @@ const closeAsFailed = (id: string) =>
       chains: { evm: evmNode, xrpl },
     },
     id,
-    { operatorId: 'op-1', outcome: 'failed', note: 'gave up on it' },
+    { operatorId: 'op-1', note: 'closed by hand', ...outcome },
   );
+const closeAsFailed = (id: string) => close(id, { outcome: 'failed' });
 
 async function withdrawal(currency: 'ETH' | 'XRP', status: string, address: string): Promise<string> {
   const [row] = await db.sql`
@@ -168,5 +177,39 @@ describe("an operator's close as failed", () => {
     const before = asked.length;
     expect(await closeAsFailed(expired)).toBe('closed');
     expect(asked.slice(before)).toEqual([`withdrawal:${expired}`]);
+  });
+});
+
+describe("an operator's close as succeeded", () => {
+  it("is refused citing another withdrawal's payout mined under a raised fee's hash, which that row does not record", async () => {
+    const address = '0x00000000000000000000000000000000000000b2';
+    const paid = await withdrawal('ETH', 'broadcast', address);
+    const first = await storedEvmPayout(paid, 4n);
+    await db.sql`update withdrawals set tx_hash = ${first.txHash} where id = ${paid}`;
+    // the sender raised its fees: the second attempt is the one mined
+    const raised = `0x${'c'.repeat(63)}4`;
+    await db.sql.begin((tx) =>
+      insertAttempts(tx, [
+        { sendId: first.sendId, attempt: 2, txHash: raised, raw: '0x02', maxFeePerGas: 4n, maxPriorityFeePerGas: 2n },
+      ]),
+    );
+    await recordInclusion(db.sql, first.sendId, mined(raised, true), true);
+    const hotWallet = '0x00000000000000000000000000000000000000a1';
+    await registerCustodyAddresses(db.sql, [
+      { chain: 'evm-31337', address: hotWallet, account: 'custody:hot:evm-31337', label: 'hot' },
+    ]);
+    minedPayments.set(raised, { from: hotWallet, to: address, value: 1000n });
+
+    // another withdrawal of the same amount to the same address, which nothing paid
+    const unpaid = await withdrawal('ETH', 'failed_awaiting_operator', address);
+    const before = asked.length;
+    for (const txHash of [raised, raised.toUpperCase().replace('0X', '0x')]) {
+      const error = await close(unpaid, { outcome: 'succeeded', txHash }).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'payout_unproven',
+        issues: [{ path: 'tx_hash', message: `${txHash} is recorded for withdrawal ${paid}` }],
+      });
+    }
+    expect(asked.slice(before)).toEqual([]);
   });
 });

@@ -61,18 +61,23 @@ function fakeActivities(
     codeCheck?: { entered: () => void; until: Promise<void> };
     /** Whether the user has two-factor on when a code is checked (whatever they had at the request). */
     totpOn?: boolean;
+    /** The hash a confirmed check says paid (a raised fee's replacement), if not the one sent. */
+    minedHash?: string;
   } = {},
 ) {
   const calls: string[] = [];
   const statuses: WithdrawalStatus[] = [];
+  /** The transaction hash each recorded status named. */
+  const hashes: Array<[WithdrawalStatus, string | undefined]> = [];
   const providers = options.providers ?? { 'hot-a': 'ok' };
   const checks = [...(options.checks ?? [])];
   const disabled = [...(options.disabled ?? [])];
   let attemptsA = 0;
   const activities: Activities = {
-    async recordWithdrawalStatus({ status }) {
+    async recordWithdrawalStatus({ status, txHash }) {
       if (status === (options.gated ?? 'queued') && options.gate) await options.gate;
       statuses.push(status);
+      hashes.push([status, txHash]);
     },
     async sendWithdrawalCode() {
       calls.push('code');
@@ -112,7 +117,9 @@ function fakeActivities(
       return { txHash: `0x${providerId}`, chain: 'evm-31337' };
     },
     async checkWithdrawalTransaction() {
-      return { state: checks.shift() ?? 'pending', confirmations: 0, reason: 'reverted' } as never;
+      const state = checks.shift() ?? 'pending';
+      const mined = state === 'confirmed' && options.minedHash ? { txHash: options.minedHash } : {};
+      return { state, confirmations: 0, reason: 'reverted', ...mined } as never;
     },
     async settleWithdrawal() {
       calls.push('settle');
@@ -126,7 +133,7 @@ function fakeActivities(
       calls.push(`notify:${event}`);
     },
   };
-  return { activities, calls, statuses, attempts: () => attemptsA };
+  return { activities, calls, statuses, hashes, attempts: () => attemptsA };
 }
 
 let counter = 0;
@@ -207,6 +214,20 @@ describe('withdrawalWorkflow', () => {
     expect(fakes.statuses).toEqual(['queued', 'broadcast', 'succeeded']);
     expect(fakes.calls).toEqual(['code', 'send:hot-a', 'settle', 'notify:succeeded']);
     expect(state).toMatchObject({ providerId: 'hot-a', txHash: '0xhot-a', approvalState: 'not_required' });
+  });
+
+  it("records the hash a raised fee's replacement was mined under once the check finds it paid", async () => {
+    const fakes = fakeActivities({ checks: ['confirmed'], minedHash: '0xhot-a-raised' });
+    const { result, state } = await run(fakes, {}, async (handle) => {
+      await handle.executeUpdate(confirmWithdrawalUpdate, { args: [{ code: CODE }] });
+    });
+    expect(result).toBe('succeeded');
+    expect(fakes.hashes).toEqual([
+      ['queued', undefined],
+      ['broadcast', '0xhot-a'],
+      ['succeeded', '0xhot-a-raised'],
+    ]);
+    expect(state.txHash).toBe('0xhot-a-raised');
   });
 
   it('waits while its user is disabled and sends once they are enabled again', async () => {

@@ -366,7 +366,12 @@ export async function withdrawalWorkflow(input: WithdrawalInput): Promise<Withdr
     if (chainResult !== null || close !== null) break;
     nudged = false;
     const check = await bookkeeping.checkWithdrawalTransaction({ id: input.id });
-    if (check.state === 'confirmed') chainResult = { confirmed: true };
+    if (check.state === 'confirmed') {
+      chainResult = { confirmed: true };
+      // a raised fee's replacement paid: the withdrawal, its notice and webhook name the hash on chain (a state change
+      // only, no command: old histories replay as they ran)
+      if (check.txHash) state.txHash = check.txHash;
+    }
     if (check.state === 'failed') chainResult = { confirmed: false, reason: check.reason ?? 'the transaction failed' };
     // a word heard during the check (a result, a close, a nudge) is acted on in this run
     if (chainResult === null && close === null && !nudged && timeToContinueAsNew()) return continueAt('chain');

@@ -29,7 +29,10 @@ const DeliveredAmountView = z
       .string()
       .openapi({ description: 'Decimal string: XRP in XRP (6 decimals); issued currencies exactly as the ledger gives them' }),
   })
-  .openapi('XrplDeliveredAmount', { description: 'meta.delivered_amount: what arrived, never what was asked for' });
+  .openapi('XrplDeliveredAmount', {
+    description:
+      'What arrived, never what was asked for: meta.delivered_amount (for an escrow finished or a channel claimed, the rise of the receiver’s balance)',
+  });
 
 export const PaymentView = z
   .object({

@@ -28,6 +28,9 @@ export function xrplTransactionRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       path: '/api/transactions',
       tags: ['xrpl'],
       summary: 'Payments to and from watched XRPL accounts, newest first',
+      description:
+        'Also the XRP an escrow finished, a payment channel claimed, a check cashed or an account deleted delivered: listed ' +
+        "as a payment from the escrow's, channel's or check's owner (or the deleted account), with the ledger's tags for it.",
       request: { query: Filters },
       responses: { 200: jsonResponse('A page of payments', PaymentPage), ...problems(400, 401, 403) },
     }),

@@ -1,10 +1,12 @@
 /**
- * One page of an account's validated history (`account_tx` with a marker), read into payments; shared by the
+ * One page of an account's validated history (`account_tx` with a marker), read into payments (XRP delivered by
+ * other transaction types too, deliveries.ts); shared by the
  * backfill (newest first) and the listener's gap fill (oldest first).
  */
 import { RippledError, type Client } from 'xrpl';
 import type { XrplPayment } from '../../domain/xrpl-tracking/payments.js';
-import { fromAccountTxEntry, MalformedTransaction, paymentOf } from './payments.js';
+import { fromAccountTxEntry, MalformedTransaction } from './payments.js';
+import { transferOf } from './deliveries.js';
 
 export const HISTORY_OUT_OF_REACH =
   "the XRPL server's history does not reach back far enough: payments before it may be missing; point XRPL_URL at a full-history server and resync the account";
@@ -64,7 +66,7 @@ export async function accountTxPage(client: Client, query: AccountTxQuery): Prom
   const malformed: string[] = [];
   for (const entry of response.result.transactions) {
     try {
-      const payment = paymentOf(fromAccountTxEntry(entry as unknown as Record<string, unknown>));
+      const payment = transferOf(fromAccountTxEntry(entry as unknown as Record<string, unknown>));
       if (payment) payments.push(payment);
     } catch (error) {
       if (!(error instanceof MalformedTransaction)) throw error;

@@ -1,6 +1,7 @@
 /**
  * Reading Payments off the wire: transaction stream messages, account_tx entries and tx answers, in rippled's API v1
- * and v2 shapes, become XrplPayment records. Only validated Payments are returned; everything else is null.
+ * and v2 shapes, become XrplPayment records. Only validated Payments are returned; everything else is null (XRP
+ * delivered by other transaction types is read by deliveries.ts, with this file's envelope and amount readers).
  */
 import type { DeliveredAmount, XrplPayment } from '../../domain/xrpl-tracking/payments.js';
 import { TES_SUCCESS } from '../../domain/xrpl-tracking/payments.js';
@@ -25,8 +26,8 @@ export class MalformedTransaction extends Error {
   override name = 'MalformedTransaction';
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export type Json = Record<string, unknown>;
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The transaction and what its envelope (a stream message, an account_tx entry, a tx answer) says of it. */
 const wireTransaction = (tx: Json, envelope: Json): WireTransaction => ({
@@ -63,9 +64,32 @@ export function fromTxAnswer(answer: Json): WireTransaction {
 export function paymentOf(wire: WireTransaction): XrplPayment | null {
   const { tx } = wire;
   if (tx.TransactionType !== 'Payment' || wire.validated !== true) return null;
-  if (!isObject(wire.meta)) throw new MalformedTransaction('a validated Payment without JSON metadata');
-  const meta = wire.meta;
+  const { place, meta } = placeOf(wire);
+  const { hash, result } = place;
+  if (typeof tx.Account !== 'string' || typeof tx.Destination !== 'string')
+    throw new MalformedTransaction(`${hash}: no Account or Destination`);
 
+  const flags = typeof tx.Flags === 'number' ? tx.Flags : 0;
+  const partial = (flags & TF_PARTIAL_PAYMENT) !== 0;
+  return {
+    ...place,
+    source: tx.Account,
+    destination: tx.Destination,
+    destinationTag: tagOf(tx.DestinationTag, hash),
+    sourceTag: tagOf(tx.SourceTag, hash),
+    partial,
+    delivered: result === TES_SUCCESS ? deliveredOf(meta, hash) : null,
+  };
+}
+
+/** Where and when a validated transaction is, and its result: what every record of one carries. */
+export type LedgerPlace = Pick<XrplPayment, 'hash' | 'ledgerIndex' | 'transactionIndex' | 'closeTime' | 'result'>;
+
+/** The place of a validated transaction and its JSON metadata; throws when either cannot be read. */
+export function placeOf(wire: WireTransaction): { place: LedgerPlace; meta: Json } {
+  const { tx } = wire;
+  if (!isObject(wire.meta)) throw new MalformedTransaction(`a validated ${String(tx.TransactionType)} without JSON metadata`);
+  const meta = wire.meta;
   const hash = String(wire.hash ?? tx.hash ?? '').toUpperCase();
   if (!HASH.test(hash)) throw new MalformedTransaction(`bad transaction hash ${JSON.stringify(wire.hash ?? tx.hash)}`);
   const ledgerIndex = Number(wire.ledgerIndex ?? tx.ledger_index ?? tx.inLedger);
@@ -75,24 +99,7 @@ export function paymentOf(wire: WireTransaction): XrplPayment | null {
     throw new MalformedTransaction(`${hash}: bad TransactionIndex`);
   const result = meta.TransactionResult;
   if (typeof result !== 'string') throw new MalformedTransaction(`${hash}: no TransactionResult`);
-  if (typeof tx.Account !== 'string' || typeof tx.Destination !== 'string')
-    throw new MalformedTransaction(`${hash}: no Account or Destination`);
-
-  const flags = typeof tx.Flags === 'number' ? tx.Flags : 0;
-  const partial = (flags & TF_PARTIAL_PAYMENT) !== 0;
-  return {
-    hash,
-    ledgerIndex,
-    transactionIndex,
-    closeTime: closeTimeOf(wire, hash),
-    source: tx.Account,
-    destination: tx.Destination,
-    destinationTag: tagOf(tx.DestinationTag, hash),
-    sourceTag: tagOf(tx.SourceTag, hash),
-    result,
-    partial,
-    delivered: result === TES_SUCCESS ? deliveredOf(meta, hash) : null,
-  };
+  return { place: { hash, ledgerIndex, transactionIndex, closeTime: closeTimeOf(wire, hash), result }, meta };
 }
 
 function closeTimeOf(wire: WireTransaction, hash: string): Date {
@@ -110,7 +117,7 @@ function closeTimeOf(wire: WireTransaction, hash: string): Date {
   return time;
 }
 
-function tagOf(value: unknown, hash: string): bigint | null {
+export function tagOf(value: unknown, hash: string): bigint | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 4_294_967_295) {
     throw new MalformedTransaction(`${hash}: bad tag ${JSON.stringify(value)}`);
@@ -123,12 +130,12 @@ function tagOf(value: unknown, hash: string): bigint | null {
  * "unavailable" for payments of ledgers from before DeliveredAmount existed (2014): rippled itself will not take
  * Amount for them, partial flag or not, and neither do we: unknown, for an operator to look at.
  */
-function deliveredOf(meta: Json, hash: string): DeliveredAmount | null {
+export function deliveredOf(meta: Json, hash: string): DeliveredAmount | null {
   const delivered = meta.delivered_amount ?? meta.DeliveredAmount;
   return delivered === undefined || delivered === 'unavailable' ? null : amountOf(delivered, hash);
 }
 
-function amountOf(amount: unknown, hash: string): DeliveredAmount {
+export function amountOf(amount: unknown, hash: string): DeliveredAmount {
   if (typeof amount === 'string' && DROPS.test(amount)) return { kind: 'xrp', drops: BigInt(amount) };
   if (isObject(amount) && typeof amount.value === 'string') {
     if (typeof amount.mpt_issuance_id === 'string')

@@ -1,6 +1,8 @@
 /**
  * XRP Ledger payments as Sluice records them, and the rule deciding what a payment to a deposit address means:
- * a user's deposit (matched by destination tag), or something an operator must look at. Pure and workflow-safe.
+ * a user's deposit (matched by destination tag), or something an operator must look at. A record is a Payment, or
+ * XRP an escrow, a payment channel, a check or a deleted account delivered (read as one, with the tags the ledger
+ * keeps for it: chains/xrpl/deliveries.ts). Pure and workflow-safe.
  */
 
 /** 1 XRP = 1,000,000 drops; Sluice keeps XRP in drops (the currency's scale is 6). */

@@ -109,6 +109,11 @@ export const CHANGE_IDS = [
    * query now answers and an EVM deposit's does: both said `credited`, with nothing credited.
    */
   'xrpl-deposit-shows-held',
+  /**
+   * A held XRPL deposit's workflow waits until the deposit is credited (an operator's credit signals it, an hourly look
+   * reads its row, a long run continues as new) and then shows `credited`: it ended `held`, and showed it for good.
+   */
+  'xrpl-deposit-follows-held-credit',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

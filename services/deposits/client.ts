@@ -8,7 +8,7 @@ import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { isEvmChain } from '../../domain/deposits/credit.js';
+import { isEvmChain, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import { wakeSweeper } from '../collection/client.js';
 import { creditHeldDeposit, depositById, type Deposit } from './store.js';
@@ -22,6 +22,7 @@ import {
   type EvmDepositWorkflow,
 } from '../../workflows/deposits/evm/messages.js';
 import {
+  xrplDepositCreditedSignal,
   xrplDepositSearchAttributes,
   xrplDepositWorkflowId,
   xrplPaymentValidatedSignal,
@@ -95,9 +96,27 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
 }
 
 /**
+ * Tells a held XRPL deposit's workflow it was credited, so that its query and search attribute say so. One that ended
+ * `held` (from before it waited) runs again under its ID, reading the row: the ID's newest run shows `credited`, while
+ * the ended run keeps `held` in the Temporal UI's list (the deposit row is the truth).
+ */
+async function tellXrplDepositCredited(temporal: TemporalTarget, deposit: Deposit): Promise<void> {
+  await temporal.client.workflow.signalWithStart<XrplDepositWorkflow, []>(xrplDepositWorkflowType, {
+    workflowId: deposit.workflowId,
+    taskQueue: temporal.taskQueue,
+    args: [{ depositId: deposit.id, hash: deposit.txHash, heldBefore: true }],
+    signal: xrplDepositCreditedSignal,
+    signalArgs: [],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: xrplDepositSearchAttributes(deposit.userId),
+  });
+}
+
+/**
  * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
  * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet is handed to the chain's sweeper,
- * as the listener's credit hands it, so what was held is swept too.
+ * as the listener's credit hands it, so what was held is swept too; an XRPL deposit's workflow is told (a failure to
+ * tell it is logged: its hourly look finds the credit).
  */
 export async function creditHeldDepositByOperator(
   deps: { sql: Sql; log: Logger; temporal: TemporalTarget },
@@ -113,5 +132,10 @@ export async function creditHeldDepositByOperator(
   }
   deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
   if (isEvmChain(result.deposit.chain)) await wakeSweeper(deps.temporal, result.deposit.chain, [result.deposit.address]);
+  if (result.deposit.chain === XRPL_CHAIN) {
+    await tellXrplDepositCredited(deps.temporal, result.deposit).catch((error) =>
+      deps.log.warn({ err: error, deposit: depositId }, "could not tell the XRPL deposit's workflow of its credit"),
+    );
+  }
   return result.deposit;
 }

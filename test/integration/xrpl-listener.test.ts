@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
+import { Client } from 'xrpl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XrplListener } from '../../chains/xrpl/listener/listener.js';
 import {
@@ -15,11 +16,14 @@ import {
   watchAccount,
 } from '../../services/xrpl-tracking/accounts-store.js';
 import { destinationTagOf } from '../../services/deposits/xrpl-destination-tags.js';
-import type { DepositToSignal } from '../../services/xrpl-tracking/payments-store.js';
+import { paymentByHash, type DepositToSignal } from '../../services/xrpl-tracking/payments-store.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { freePort } from '../support/ports.js';
-import { ADDRESSES, partialXrpPayment, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { ADDRESSES, partialXrpPayment, randomAddress, xrpPayment, type LedgerTransaction } from '../support/rippled/payments.js';
+import { accountDeleted, channelClaimed, checkCashed, escrowFinished } from '../support/rippled/deliveries.js';
+import { accountTxPage } from '../../chains/xrpl/account-tx.js';
+import { storePayments } from '../../services/xrpl-tracking/store-payments.js';
 import { FakeRippled } from '../support/rippled/server.js';
 
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -163,6 +167,48 @@ describe('XRPL listener', () => {
     fake.closeLedger([deposit]);
     await expect.poll(() => signalled.map((d) => d.hash)).toContain(deposit.tx.hash);
     expect(signalled.find((d) => d.hash === deposit.tx.hash)).toMatchObject({ userId, ledgerIndex: fake.validatedLedger });
+  });
+
+  it('records XRP an escrow, a channel claim, a check and a deleted account deliver to the deposit address, once', async () => {
+    // a Payment was all the listener kept: such XRP was neither credited nor held, and the wallet drifted from the books
+    const userId = (await insertUser(db.sql, { email: 'listener-delivered@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const tag = Number(await destinationTagOf(db.sql, userId));
+    const deliveries = [
+      escrowFinished({ from: dave, to: DEPOSITS, drops: 1_100_000n, tag }),
+      channelClaimed({ from: erin, to: DEPOSITS, drops: 1_200_000n, tag }),
+      checkCashed({ from: dave, to: DEPOSITS, drops: 1_300_000n, tag }),
+      accountDeleted({ from: randomAddress(), to: DEPOSITS, drops: 1_400_000n, tag }),
+      escrowFinished({ from: dave, to: DEPOSITS, drops: 1_500_000n }), // no tag on the escrow: for an operator
+    ];
+    const hashes = hashesOf(deliveries);
+    fake.closeLedger(deliveries);
+    await waitUntilStored(deliveries);
+    await expect.poll(() => signalled.filter((d) => hashes.includes(d.hash)).length).toBe(4);
+    const credited = () => db.sql`
+      select tx_hash, amount::text, user_id from deposits where tx_hash = any(${db.sql.array(hashes)}::text[]) order by amount`;
+    expect((await credited()).map((d) => [d.txHash, d.amount, d.userId])).toEqual([
+      [hashes[0], '1100000', userId],
+      [hashes[1], '1200000', userId],
+      [hashes[2], '1300000', userId],
+      [hashes[3], '1400000', userId],
+    ]);
+    expect(await paymentByHash(db.sql, hashes[4]!)).toMatchObject({
+      depositStatus: 'missing_tag',
+      delivered: { kind: 'xrp', drops: 1_500_000n },
+    });
+
+    // read again from account_tx, as a backfill or a gap fill does: known already, credited once
+    const client = new Client(fake.url);
+    await client.connect();
+    try {
+      const ledger = fake.validatedLedger;
+      const page = await accountTxPage(client, { account: DEPOSITS, ledgerMin: ledger, ledgerMax: ledger, forward: true });
+      expect(page.payments.map((p) => p.hash).sort()).toEqual([...hashes].sort());
+      expect(await storePayments(db.sql, page.payments)).toMatchObject({ inserted: 0, deposits: [] });
+    } finally {
+      await client.disconnect();
+    }
+    expect(await credited()).toHaveLength(4);
   });
 
   it('reconnects when no ledger closes for too long, though the socket looks open', async () => {

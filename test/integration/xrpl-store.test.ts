@@ -25,6 +25,10 @@ import { ADDRESSES, randomAddress, randomHash } from '../support/rippled/payment
 import { removeWatchedAccount } from '../../services/xrpl-tracking/client.js';
 import { registerCustodyAddresses } from '../../services/reconciliation/store.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { bookXrplTopUps } from '../../services/reconciliation/booking.js';
+import { transferOf } from '../../chains/xrpl/deliveries.js';
+import { fromAccountTxEntry } from '../../chains/xrpl/payments.js';
+import { channelClaimed } from '../support/rippled/deliveries.js';
 
 let db: TestDatabase;
 const { alice, bob, carol, dave, erin } = ADDRESSES;
@@ -207,6 +211,20 @@ describe('an operator removing a watched account', () => {
   } as unknown as TemporalTarget;
   const remove = (address: string) =>
     removeWatchedAccount(db.sql, temporal, pino({ level: 'silent' }), { address, operatorId: 'ops' });
+
+  it('books XRP a payment channel claim delivers to the hot wallet as a top-up, from its record, once', async () => {
+    const hot = randomAddress();
+    await watchAccount(db.sql, { address: hot, label: 'hot wallet xrpl-claimed' });
+    await registerCustodyAddresses(db.sql, [{ chain: 'xrpl', address: hot, account: 'custody:hot:xrpl', label: 'claimed' }]);
+    const claim = channelClaimed({ from: dave, to: hot, drops: 3_000_000n });
+    const entry = { tx: { ...claim.tx, date: 1, ledger_index: ++ledger }, meta: { ...claim.meta, TransactionIndex: 0 } };
+    await storePayments(db.sql, [transferOf(fromAccountTxEntry({ ...entry, validated: true }))!]);
+    expect(await bookXrplTopUps(db.sql)).toBe(1);
+    expect(await bookXrplTopUps(db.sql)).toBe(0);
+    const [booked] = await db.sql`
+      select amount::text from ledger_transfers where key = ${`custody-inflow:xrpl:${claim.tx.hash}:0`}`;
+    expect(booked).toMatchObject({ amount: '3000000' });
+  });
 
   it('is refused for a custody wallet (the hot wallet), whose payouts and top-ups are booked from its payments', async () => {
     const hot = randomAddress();

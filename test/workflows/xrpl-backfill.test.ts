@@ -39,6 +39,8 @@ import { recordHistory, timeSkippingEnvironment, workflowBundle } from '../suppo
 import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
 import { saveLayer } from '../../services/settings/store.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
+import { creditHeldDepositByOperator } from '../../services/deposits/client.js';
+import { creditHeldDeposit } from '../../services/deposits/store.js';
 
 const TASK_QUEUE = 'xrpl-backfill-test';
 const { alice, carol, dave } = ADDRESSES;
@@ -242,29 +244,76 @@ describe('xrplBackfillWorkflow', () => {
     expect((await db.sql`select signalled_at from xrpl_payments where hash = ${hash}`)[0]!.signalledAt).not.toBeNull();
   });
 
-  it('tells the owner of a deposit held below their minimum nothing yet (an operator’s credit will), and shows it held', async () => {
+  /** A deposit of 40 XRP held below its owner's 100 XRP minimum, recorded by a backfill. */
+  async function heldDeposit(email: string) {
     await ensureDepositAccount(db.sql, DEPOSITS);
-    const userId = (await insertUser(db.sql, { email: 'backfill-held@example.com', passwordHash: 'x', role: 'user' }))!.id;
+    const userId = (await insertUser(db.sql, { email, passwordHash: 'x', role: 'user' }))!.id;
     const layer = { operation: DEPOSIT_SETTINGS.operation, subject: 'XRP', scope: 'user' as const, scopeId: userId };
     await saveLayer(db.sql, layer, { min_amount: '100000000' }, null); // 100 XRP, in drops
     const tag = Number(await destinationTagOf(db.sql, userId));
     const [deposit] = closeHistory(1, () => xrpPayment({ from: dave, to: DEPOSITS, drops: 40_000_000n, tag }));
     const hash = deposit!.tx.hash as string;
+    return { userId, hash, handle: env.client.workflow.getHandle(xrplDepositWorkflowId(hash)) };
+  }
+  const operator = async (email: string) => (await insertUser(db.sql, { email, passwordHash: 'x', role: 'admin' }))!.id;
+  const depositIdOf = async (hash: string) => String((await db.sql`select id from deposits where tx_hash = ${hash}`)[0]!.id);
+  const shown = async (handle: ReturnType<typeof env.client.workflow.getHandle>) => [
+    (await handle.query(xrplDepositStatusQuery)).state,
+    (await handle.describe()).typedSearchAttributes.get(SluiceStatus),
+  ];
+
+  it('shows a deposit held below its minimum held, tells its owner nothing, and shows it credited once an operator credits it', async () => {
+    const { userId, hash, handle } = await heldDeposit('backfill-held@example.com');
     await (
       await worker()
     ).runUntil(async () => {
       await requestBackfill(temporal, DEPOSITS, 'full', 'test');
       await result(DEPOSITS);
-      const depositHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
-      await depositHandle.result();
-      await recordHistory('xrpl-deposit-shows-held', await depositHandle.fetchHistory());
-      // it said credited, with nothing credited
-      expect((await depositHandle.query(xrplDepositStatusQuery)).state).toBe('held');
-      expect((await depositHandle.describe()).typedSearchAttributes.get(SluiceStatus)).toBe('held');
+      await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['held', 'held']);
+      expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(0n);
+      expect(await db.sql`select * from notifications where user_id = ${userId}`).toEqual([]);
+
+      // it went on showing held, its run ended, once the row said credited
+      await creditHeldDepositByOperator(
+        { sql: db.sql, log, temporal },
+        await operator('held-ops@example.com'),
+        await depositIdOf(hash),
+      );
+      expect(await handle.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
+      expect(await shown(handle)).toEqual(['credited', 'credited']);
+      await recordHistory('xrpl-deposit-follows-held-credit', await handle.fetchHistory());
     });
-    const [held] = await db.sql`select status from deposits where user_id = ${userId}`;
-    expect(held!.status).toBe('held');
-    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(0n);
-    expect(await db.sql`select * from notifications where user_id = ${userId}`).toEqual([]);
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(40_000_000n);
+    // told once, by the operator's credit and the workflow under one key
+    expect(await db.sql`select kind from notifications where user_id = ${userId}`).toEqual([{ kind: 'deposit_credited' }]);
+  });
+
+  it('sees a held deposit credited without a signal at its hourly look, and runs an ended one again on an operator’s credit', async () => {
+    const { hash, handle } = await heldDeposit('backfill-held-look@example.com');
+    const second = await heldDeposit('backfill-held-ended@example.com');
+    await (
+      await worker()
+    ).runUntil(async () => {
+      await requestBackfill(temporal, DEPOSITS, 'full', 'test');
+      await result(DEPOSITS);
+      await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['held', 'held']);
+      await expect.poll(() => shown(second.handle), { timeout: 20_000 }).toEqual(['held', 'held']);
+
+      // credited with no signal (a lost one; a later deposit releasing it): the next look reads it
+      await creditHeldDeposit(db.sql, await depositIdOf(hash), await operator('held-look-ops@example.com'));
+      await env.sleep('61 minutes');
+      expect(await handle.result()).toMatchObject({ state: 'credited' });
+
+      // a run that ended held (as they did before they waited): the operator's credit runs the workflow again
+      await second.handle.terminate('ended held, as before the workflow waited');
+      await creditHeldDepositByOperator(
+        { sql: db.sql, log, temporal },
+        await operator('held-ended-ops@example.com'),
+        await depositIdOf(second.hash),
+      );
+      const latest = env.client.workflow.getHandle(xrplDepositWorkflowId(second.hash));
+      expect(await latest.result()).toMatchObject({ state: 'credited' });
+      expect(await shown(latest)).toEqual(['credited', 'credited']);
+    });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The XRPL listener: follows every watched account on one websocket and stores their validated payments. This file
+ * The XRPL listener: follows every watched account on one websocket and stores their validated payments (and the XRP
+ * escrows, payment channels, checks and deleted accounts deliver them, chains/xrpl/deliveries.ts). This file
  * ties its parts together: the connection (session.ts), the buffered writer (writer.ts), the watch list (watch-list.ts).
  */
 import { EventEmitter } from 'node:events';
@@ -9,7 +10,8 @@ import type { Logger } from '../../../platform/log.js';
 import type { DepositToSignal } from '../../../services/xrpl-tracking/payments-store.js';
 import type { SeenPayout } from '../../../services/xrpl-tracking/store-payments.js';
 import type { XrplPayment } from '../../../domain/xrpl-tracking/payments.js';
-import { fromStreamMessage, MalformedTransaction, paymentOf } from '../payments.js';
+import { fromStreamMessage, MalformedTransaction } from '../payments.js';
+import { transferOf } from '../deliveries.js';
 import { ledgerClosed, nextCheckpoint, openSession, Reconnector, type Session } from './session.js';
 import { WatchList } from './watch-list.js';
 import { PaymentWriter } from './writer.js';
@@ -139,7 +141,7 @@ export class XrplListener extends EventEmitter<{ following: [addresses: string[]
   private onTransaction(session: Session, message: TransactionStream): void {
     let payment: XrplPayment | null;
     try {
-      payment = paymentOf(fromStreamMessage(message as unknown as Record<string, unknown>));
+      payment = transferOf(fromStreamMessage(message as unknown as Record<string, unknown>));
     } catch (error) {
       if (!(error instanceof MalformedTransaction)) throw error;
       this.log.error({ problem: error.message }, 'unreadable XRPL transaction skipped');

@@ -179,7 +179,7 @@ export class FakeRippled {
         rendered: new Map(),
       };
       ledger.transactions.push(stored);
-      for (const account of new Set([t.tx.Account as string, t.tx.Destination as string])) {
+      for (const account of partiesOf(t)) {
         let list = this.byAccount.get(account);
         if (!list) this.byAccount.set(account, (list = []));
         list.push(stored);
@@ -509,10 +509,10 @@ export class FakeRippled {
     });
     for (const session of this.sessions) if (session.ledgerStream) session.socket.send(closed);
     for (const t of ledger.transactions) {
-      const parties = [t.tx.Account as string, t.tx.Destination as string];
+      const parties = partiesOf(t);
       let sent = false;
       for (const session of this.sessions) {
-        if (!parties.some((a) => session.accounts.has(a))) continue;
+        if (![...parties].some((a) => session.accounts.has(a))) continue;
         session.socket.send(streamMessage(t, session.apiVersion));
         sent = true;
       }
@@ -525,6 +525,22 @@ const rippleNow = () => Math.floor(Date.now() / 1000) - RIPPLE_EPOCH_OFFSET;
 const ledgerHash = () => randomBytes(32).toString('hex').toUpperCase();
 const closeTimeIso = (t: StoredTransaction) =>
   new Date((t.closeTime + RIPPLE_EPOCH_OFFSET) * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The accounts a transaction concerns, as rippled indexes them for account_tx and the accounts stream: its sender and
+ * destination, and for other types every account whose AccountRoot it changed (an escrow's receiver, a deleted
+ * account's heir). The double's Payments keep their template's metadata, whose accounts are not theirs.
+ */
+function partiesOf(t: LedgerTransaction): Set<string> {
+  const parties = new Set([t.tx.Account as string, t.tx.Destination as string].filter((a) => typeof a === 'string'));
+  if (t.tx.TransactionType === 'Payment') return parties;
+  for (const node of (t.meta.AffectedNodes as Json[] | undefined) ?? []) {
+    const changed = (node.ModifiedNode ?? node.DeletedNode ?? node.CreatedNode) as Json | undefined;
+    const fields = (changed?.FinalFields ?? changed?.NewFields) as Json | undefined;
+    if (changed?.LedgerEntryType === 'AccountRoot' && typeof fields?.Account === 'string') parties.add(fields.Account);
+  }
+  return parties;
+}
 
 /** What rippled adds to a Payment's metadata in every answer: what was delivered (Amount unless it says otherwise). */
 function withDeliveredAmount(t: LedgerTransaction, transactionIndex: number): Json {

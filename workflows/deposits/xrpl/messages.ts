@@ -14,6 +14,13 @@ export const xrplDepositWorkflowId = (hash: string) => depositWorkflowId(XRPL_CH
 export interface XrplDepositInput {
   depositId: string;
   hash: string;
+  /**
+   * Credited or held already: the run only follows it until it is credited (a held run continued as new, or one started
+   * again by an operator's credit after an earlier run ended held). Never credits, so never converts.
+   */
+  heldBefore?: true;
+  /** Tests shorten a long run. */
+  runHistoryLimit?: number;
 }
 
 export interface XrplPaymentValidated {
@@ -23,6 +30,9 @@ export interface XrplPaymentValidated {
 
 /** The payment is in a validated ledger: sent by whoever recorded it (listener, backfill, outbox). */
 export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
+
+/** The held deposit was credited (an operator's credit): the workflow reads it and shows it credited. */
+export const xrplDepositCreditedSignal = defineSignal('xrplDepositCredited');
 
 export interface XrplDepositStatus {
   /** held: kept, not credited (below its owner's minimum, above their maximum): an operator's credit credits it. */

@@ -2,21 +2,41 @@
  * An XRPL deposit (`deposit:xrpl:<hash>:0`): a validated payment of XRP to the company's deposit address carrying a
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
  * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them); one
- * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute. The
- * listener or a backfill records the payment and the deposit, then signals-with-start this flow.
+ * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute, and waits
+ * until it is credited (an operator's credit signals it; a later deposit releasing it is read by the hourly look),
+ * then shows `credited`. The listener or a backfill records the payment and the deposit, then signals-with-start
+ * this flow.
  */
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createDepositActivities } from '../../../activities/deposits/credit.js';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createDepositActivities, DepositView } from '../../../activities/deposits/credit.js';
 import type { createNotificationActivities } from '../../../activities/notifications/activities.js';
 import { formatAmount } from '../../../domain/money.js';
 import { XRP_SCALE } from '../../../domain/xrpl-tracking/payments.js';
 import { SluiceStatus } from '../../../platform/temporal/search-attributes.js';
 import { isPatched } from '../../../platform/temporal/versions.js';
 import { retryPolicies } from '../../../platform/temporal/retry-policies.js';
-import { xrplDepositStatusQuery, xrplPaymentValidatedSignal, type XrplDepositInput, type XrplDepositStatus } from './messages.js';
+import { runIsLong } from '../../../platform/temporal/run-length.js';
+import {
+  xrplDepositCreditedSignal,
+  xrplDepositStatusQuery,
+  xrplPaymentValidatedSignal,
+  type XrplDepositInput,
+  type XrplDepositStatus,
+} from './messages.js';
 
-const { creditDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.bookkeeping);
+const { creditDeposit, loadDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.bookkeeping);
 const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
+
+/** A held deposit's look at its row: the fallback for a lost signal, and how a later deposit's release is seen. */
+const HELD_LOOK_INTERVAL = '1 hour';
 
 export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
   const status: XrplDepositStatus = {
@@ -27,17 +47,33 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
     userId: null,
     amount: null,
   };
+  let creditHeard = false;
   setHandler(xrplPaymentValidatedSignal, (seen) => {
     status.ledgerIndex ??= seen.ledgerIndex;
+  });
+  setHandler(xrplDepositCreditedSignal, () => {
+    creditHeard = true;
   });
   setHandler(xrplDepositStatusQuery, () => status);
 
   // only validated payments are ever recorded as deposits, and a validated ledger never changes: credit now
-  const deposit = await creditDeposit(input.depositId);
-  const amount = `${formatAmount(BigInt(deposit.amount), XRP_SCALE)} ${deposit.currency}`;
-  const state = deposit.status === 'held' ? 'held' : 'credited';
-  Object.assign(status, { state, userId: deposit.userId, amount });
-  upsertSearchAttributes([{ key: SluiceStatus, value: isPatched('xrpl-deposit-shows-held') ? state : 'credited' }]);
+  let deposit = input.heldBefore ? await loadDeposit(input.depositId) : await creditDeposit(input.depositId);
+  show(status, deposit);
+
+  // a held deposit credited later (an operator's credit, a later deposit releasing it) shows credited: it showed held
+  // for good, its run ended; the row is read, never credited here (an operator's credit converts nothing)
+  if (deposit.status === 'held' && (input.heldBefore || isPatched('xrpl-deposit-follows-held-credit'))) {
+    while (deposit.status === 'held') {
+      if (runIsLong(input.runHistoryLimit)) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof xrplDepositWorkflow>({ ...input, heldBefore: true });
+      }
+      await condition(() => creditHeard, HELD_LOOK_INTERVAL);
+      creditHeard = false;
+      deposit = await loadDeposit(input.depositId);
+    }
+    show(status, deposit);
+  }
 
   // a held deposit's owner is told when an operator credits it, an invoice's merchant by the invoice
   const credited = deposit.status === 'credited' && !deposit.invoiceId;
@@ -46,7 +82,7 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
     key: `${workflowInfo().workflowId}:credited`,
     userId: deposit.userId,
     kind: 'deposit_credited',
-    title: `Deposit of ${amount} credited`,
+    title: `Deposit of ${status.amount} credited`,
     body: {
       deposit_id: deposit.id,
       currency: deposit.currency,
@@ -56,4 +92,15 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
     },
   });
   return status;
+}
+
+/** The deposit's state in the query and the search attribute. */
+function show(status: XrplDepositStatus, deposit: DepositView): void {
+  const state = deposit.status === 'held' ? 'held' : 'credited';
+  Object.assign(status, {
+    state,
+    userId: deposit.userId,
+    amount: `${formatAmount(BigInt(deposit.amount), XRP_SCALE)} ${deposit.currency}`,
+  });
+  upsertSearchAttributes([{ key: SluiceStatus, value: isPatched('xrpl-deposit-shows-held') ? state : 'credited' }]);
 }

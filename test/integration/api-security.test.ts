@@ -212,7 +212,7 @@ describe('two-factor authentication', () => {
     const widget = { ...fields, hash: telegramLoginHash(botToken, fields) };
     try {
       const user = await t.api.signUp('totp-budget@example.com');
-      expect((await t.api.post('/v1/me/telegram', widget, { token: user.token })).status).toBe(200);
+      expect((await t.api.post('/v1/me/telegram', { ...widget, ...PASSWORD }, { token: user.token })).status).toBe(200);
       const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
       const app = new Authenticator(enrolled.body.secret as string);
       await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
@@ -268,6 +268,49 @@ describe('two-factor authentication', () => {
     const [event] = await t.db
       .sql`select actor_id, detail from security_events where user_id = ${user.id} and kind = 'totp_disabled'`;
     expect(event).toEqual({ actorId: t.admin.id, detail: { by: 'admin' } });
+  });
+});
+
+describe('linking Telegram', () => {
+  it('needs the current password, and the code with two-factor on: an access token alone adds no way in', async () => {
+    const botToken = '7000004:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const widget = (id: number) => {
+      const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
+      return { ...fields, hash: telegramLoginHash(botToken, fields) };
+    };
+    const signInByTelegram = async (id: number) => {
+      const tokens = await t.api.post('/v1/auth/telegram', widget(id));
+      return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
+    };
+    try {
+      // whoever holds the victim's access token links their own Telegram account: it would sign in past any new password
+      const user = await t.api.signUp('telegram-victim@example.com');
+      const link = (body: object, token = user.token) => t.api.post('/v1/me/telegram', body, { token });
+      expect(await link(widget(5001))).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+      expect(await link({ ...widget(5001), current_password: 'a guessed password' })).toMatchObject({
+        status: 401,
+        body: { code: 'unauthenticated', errors: [{ path: 'current_password', message: 'is wrong' }] },
+      });
+      expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(0);
+      // (that Telegram account reaches an account of its own, not the victim's)
+      expect(await signInByTelegram(5001)).not.toBe(user.id);
+
+      // with two-factor on, the code too, as a password change asks
+      const owner = await t.api.signUp('telegram-owner@example.com');
+      const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: owner.token });
+      const app = new Authenticator(enrolled.body.secret as string);
+      await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: owner.token });
+      expect(await link({ ...widget(5002), ...PASSWORD }, owner.token)).toMatchObject({
+        status: 401,
+        body: { code: 'totp_required', errors: [{ path: 'totp' }] },
+      });
+      const linked = await link({ ...widget(5002), ...PASSWORD, totp: await app.code() }, owner.token);
+      expect(linked.body).toEqual({ telegram_id: '5002', username: null });
+      expect((await t.api.post('/v1/auth/telegram', { ...widget(5002), totp: await app.code() })).status).toBe(200);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
   });
 });
 

@@ -239,6 +239,28 @@ describe('two-factor authentication', () => {
     }
   });
 
+  it('gives wrong codes sent at once no more tries than codes sent one by one', async () => {
+    const user = await t.api.signUp('totp-burst@example.com');
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
+    // a stolen access token's burst of guesses to turn two-factor off, each from an address of its own
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.api.post(
+          '/v1/auth/totp/disable',
+          { code: String(i).padStart(6, '0') },
+          { token: user.token, headers: from(`10.8.0.${i}`) },
+        ),
+      ),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    // checked first and counted after, every one of them was tried
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+    expect((await t.api.get('/v1/me', { token: user.token })).body.totp_enabled).toBe(true);
+  });
+
   it("lets an admin turn a user's two-factor off, their way back in: a password reset leaves it on", async () => {
     const user = await t.api.signUp('totp-lost@example.com');
     const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });

@@ -70,6 +70,33 @@ describe('the settings page', () => {
   });
 });
 
+describe('the sign-in form', () => {
+  it('sends the operator to the console home when its next is no path a redirect can carry', async () => {
+    const form = await app.t.api.get('/ops/sign-in');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const cookie = form.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const signIn = (next: string) =>
+      app.t.api.post('/ops/sign-in', undefined, {
+        raw: new URLSearchParams({
+          _csrf: csrf,
+          email: app.t.admin.email,
+          password: app.t.admin.password,
+          totp: '',
+          next,
+        }).toString(),
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    // a crafted link's line break: the Location header threw, a 500 once the password had been checked
+    const crafted = await signIn('/ops/users\r\nx-injected: 1');
+    expect([crafted.status, crafted.headers.get('location'), crafted.headers.get('x-injected')]).toEqual([303, '/ops/', null]);
+    const usual = await signIn('/ops/withdrawals?status=queued');
+    expect([usual.status, usual.headers.get('location')]).toEqual([303, '/ops/withdrawals?status=queued']);
+  });
+});
+
 describe('the notifications page', () => {
   it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
     const operator = await app.t.api.signUp('broadcast-watcher@example.com');

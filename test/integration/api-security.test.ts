@@ -358,6 +358,26 @@ describe('registration', () => {
       policies.registration = usual;
     }
   });
+
+  it('refuses the placeholder address of an account made from Telegram: registered first, it kept that Telegram account out', async () => {
+    const botToken = '7000005:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    try {
+      const squatted = await t.api.post('/v1/auth/register', {
+        email: 'Telegram-6001@telegram.invalid',
+        password: 'a long enough password',
+      });
+      expect(squatted).toMatchObject({
+        status: 400,
+        body: { errors: [{ path: 'email', message: 'is reserved for accounts made from Telegram' }] },
+      });
+      const fields = { id: 6001, first_name: 'Ada', auth_date: Math.floor(Date.now() / 1000) };
+      const signedIn = await t.api.post('/v1/auth/telegram', { ...fields, hash: telegramLoginHash(botToken, fields) });
+      expect(signedIn.status).toBe(200);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
 });
 
 describe('API keys', () => {

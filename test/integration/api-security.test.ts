@@ -500,18 +500,23 @@ describe('IP allow-list', () => {
     const user = await t.api.signUp('ip@example.com');
     const lockout = await t.api.put(
       '/v1/me/ip-allowlist',
-      { cidrs: ['198.51.100.0/24'] },
+      { cidrs: ['198.51.100.0/24'], ...PASSWORD },
       { token: user.token, headers: from('203.0.113.7') },
     );
     expect(lockout.status).toBe(400);
     expect(
-      (await t.api.put('/v1/me/ip-allowlist', { cidrs: ['not an ip'] }, { token: user.token, headers: from('203.0.113.7') })).body
-        .errors[0].path,
+      (
+        await t.api.put(
+          '/v1/me/ip-allowlist',
+          { cidrs: ['not an ip'], ...PASSWORD },
+          { token: user.token, headers: from('203.0.113.7') },
+        )
+      ).body.errors[0].path,
     ).toBe('cidrs.0');
 
     const saved = await t.api.put(
       '/v1/me/ip-allowlist',
-      { cidrs: ['203.0.113.0/24', '2001:db8::1'] },
+      { cidrs: ['203.0.113.0/24', '2001:db8::1'], ...PASSWORD },
       { token: user.token, headers: from('203.0.113.7') },
     );
     expect(saved.body).toEqual({ cidrs: ['203.0.113.0/24', '2001:db8::1/128'] });
@@ -527,10 +532,34 @@ describe('IP allow-list', () => {
     expect(login.status).toBe(403);
   });
 
+  it('is set only with the current password: an access token alone cannot lock its owner out', async () => {
+    const user = await t.api.signUp('ip-locked-out@example.com');
+    // whoever holds the access token, from their own address, on a list of that address alone
+    const put = (body: object) =>
+      t.api.put(
+        '/v1/me/ip-allowlist',
+        { cidrs: ['198.51.100.66'], ...body },
+        { token: user.token, headers: from('198.51.100.66') },
+      );
+    expect(await put({})).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+    expect(await put({ current_password: 'a guessed password' })).toMatchObject({
+      status: 401,
+      body: { errors: [{ path: 'current_password', message: 'is wrong' }] },
+    });
+    // the owner still signs in from anywhere
+    const login = { email: user.email, password: 'a long enough password' };
+    expect((await t.api.post('/v1/auth/token', login, { headers: from('203.0.113.9') })).status).toBe(200);
+    expect((await put(PASSWORD)).body).toEqual({ cidrs: ['198.51.100.66/32'] });
+  });
+
   it('refuses a refresh from an address off the allow-list as it refuses a sign-in, without using the token up', async () => {
     const user = await t.api.signUp('ip-refresh@example.com');
     const signedIn = await t.api.post('/v1/auth/token', { email: user.email, password: 'a long enough password' });
-    await t.api.put('/v1/me/ip-allowlist', { cidrs: ['203.0.113.0/24'] }, { token: user.token, headers: from('203.0.113.7') });
+    await t.api.put(
+      '/v1/me/ip-allowlist',
+      { cidrs: ['203.0.113.0/24'], ...PASSWORD },
+      { token: user.token, headers: from('203.0.113.7') },
+    );
     const refresh = (address: string) =>
       t.api.post('/v1/auth/refresh', { refresh_token: signedIn.body.refresh_token }, { headers: from(address) });
     const refused = await refresh('198.51.100.1');

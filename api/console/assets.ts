@@ -37,8 +37,8 @@ export const STYLESHEET_URL = `${CONSOLE_BASE}${stylesheet.path}`;
 export const HTMX_URL = `${CONSOLE_BASE}${htmx.path}`;
 /**
  * htmx's settings for our CSP: no inline indicator styles, no eval (hx-on and js: filters), and only requests to
- * this origin. A 403 is swapped in, where htmx drops other errors: the console answers a refused refresh with the
- * refusal to show in its place (render.tsx, errorPage).
+ * this origin. A 403 and a 404 are swapped in, where htmx drops other errors: the console answers a refused refresh,
+ * or one of what is gone, with the refusal to show in its place (render.tsx, errorPage).
  */
 export const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
@@ -47,7 +47,7 @@ export const HTMX_CONFIG = JSON.stringify({
   responseHandling: [
     { code: '204', swap: false },
     { code: '[23]..', swap: true },
-    { code: '403', swap: true, error: true },
+    { code: '40[34]', swap: true, error: true },
     { code: '[45]..', swap: false, error: true },
   ],
 });

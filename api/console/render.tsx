@@ -19,9 +19,10 @@ export function render(
 
 /** Why an action could not be done, with the fields at fault; the frame is shown when someone is signed in. */
 export function errorPage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, message: string, issues: FieldIssue[] = []) {
-  // a refresh refused (the operator's role was taken away under it) would be dropped by htmx and tried again forever:
-  // the refusal takes the refreshing element's place, which ends its polling (htmx swaps a 403: HTMX_CONFIG)
-  if (status === 403 && fromHtmx(c)) {
+  // a refresh refused (the operator's role was taken away under it) or of what is gone (an event deleted) would be
+  // dropped by htmx and tried again forever: the refusal takes the refreshing element's place, which ends its polling
+  // (htmx swaps a 403 and a 404: HTMX_CONFIG)
+  if ((status === 403 || status === 404) && fromHtmx(c)) {
     c.header('hx-retarget', 'this');
     c.header('hx-reswap', 'outerHTML');
     c.header('hx-reselect', 'unset');
@@ -29,7 +30,7 @@ export function errorPage(c: Context<ConsoleEnv>, status: ContentfulStatusCode, 
       <p class="error" role="alert">
         {message}
       </p>,
-      403,
+      status,
     );
   }
   const title =

@@ -34,9 +34,13 @@ const SignInForm = z.object({
   next: z.string().optional(),
 });
 
-/** Only paths of the console itself: a sign-in link never sends anyone elsewhere. */
+/**
+ * Only paths of the console itself: a sign-in link never sends anyone elsewhere. And only printable ASCII, as the
+ * console's own links are (percent-encoded): a line break in a crafted link's `next` made the redirect's Location
+ * header throw, a 500 after the sign-in had succeeded.
+ */
 const safeNext = (next: string | undefined) =>
-  next && next.startsWith(`${CONSOLE_BASE}/`) && !next.startsWith('//') ? next : `${CONSOLE_BASE}/`;
+  next && next.startsWith(`${CONSOLE_BASE}/`) && /^[\x21-\x7e]+$/.test(next) ? next : `${CONSOLE_BASE}/`;
 
 function signInPage(
   c: Context,

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { familyOf, revokeFamily } from '../../services/users-auth/refresh-tokens-store.js';
 import { rotateRefreshToken } from '../../services/users-auth/token-refresh.js';
 import { insertUser, setTotp, totpSecretOf } from '../../services/users-auth/users-store.js';
+import { isTelegramPlaceholder } from '../../services/users-auth/telegram-accounts.js';
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
@@ -97,7 +98,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       path: '/v1/auth/register',
       tags: ['auth'],
       summary: 'Create a user account (throttled per client IP: REGISTER_IP_*)',
-      request: jsonBody(z.object({ email: Email, password: Password })),
+      request: jsonBody(
+        z.object({
+          email: Email.refine((email) => !isTelegramPlaceholder(email), 'is reserved for accounts made from Telegram'),
+          password: Password,
+        }),
+      ),
       responses: { 201: jsonResponse('Registered', UserView), ...problems(400, 409, 415, 429) },
     }),
     async (c) => {

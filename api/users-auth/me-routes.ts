@@ -9,7 +9,9 @@ import { clientIp } from '../http/client-ip.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { userView, UserView } from './auth-routes.js';
+import { TotpCode, userView, UserView } from './auth-routes.js';
+import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
+import { signInGuard } from '../http/sign-in-guard.js';
 import { guardedRoute } from '../http/routes.js';
 
 const Allowlist = z.object({
@@ -17,6 +19,14 @@ const Allowlist = z.object({
     .array(z.string().max(64))
     .max(100)
     .openapi({ example: ['203.0.113.0/24', '2001:db8::1'] }),
+});
+/**
+ * The list decides where the user may sign in, so a new one proves the current password (and a code with two-factor
+ * on), as a password change does: an access token alone, set to its holder's address, locked the owner out for good.
+ */
+const NewAllowlist = Allowlist.extend({
+  current_password: z.string().min(1).max(256),
+  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
 });
 
 export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
@@ -39,21 +49,26 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
       method: 'put',
       path: '/v1/me/ip-allowlist',
       tags: ['account'],
-      summary: 'Replace the IP allow-list (empty allows every address). A list that excludes the caller is refused.',
+      summary:
+        'Replace the IP allow-list (empty allows every address), with the current password (and a TOTP code when two-factor is on). A list that excludes the caller is refused.',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      request: jsonBody(Allowlist),
-      responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422) },
+      request: jsonBody(NewAllowlist),
+      responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422, 429) },
     }),
     async (c) => {
-      const cidrs = requireCidrs(c.req.valid('json').cidrs, 'cidrs');
-      if (!ipAllowed(clientIp(c, deps.settings.trustProxy), cidrs)) {
+      const body = c.req.valid('json');
+      const user = c.get('user');
+      const ip = clientIp(c, deps.settings.trustProxy);
+      const cidrs = requireCidrs(body.cidrs, 'cidrs');
+      if (!ipAllowed(ip, cidrs)) {
         throw new ApiError(ErrorCode.ValidationFailed, 'this list would lock you out: it does not include your current address', [
           { path: 'cidrs', message: 'must include the address this request comes from' },
         ]);
       }
-      await setIpAllowlist(deps.sql, c.get('user').id, cidrs);
-      deps.users.userChanged(c.get('user').id);
+      await proveCurrentPassword(signInGuard(deps), { email: user.email, password: body.current_password, totp: body.totp, ip });
+      await setIpAllowlist(deps.sql, user.id, cidrs);
+      deps.users.userChanged(user.id);
       return c.json({ cidrs }, 200);
     },
   );

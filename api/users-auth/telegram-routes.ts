@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { linkTelegram, signInWithTelegram, unlinkTelegram } from '../../services/users-auth/telegram-accounts.js';
 import { verifiedTelegramIdentity } from '../../services/users-auth/telegram-identity.js';
+import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
@@ -13,6 +14,14 @@ import { TokenPair, TotpCode } from './auth-routes.js';
 import { LoginWidgetData } from './telegram-login-data.js';
 
 const SignInRequest = LoginWidgetData.extend({ totp: TotpCode.optional() });
+/**
+ * Linking adds a way in that outlives a password change: it proves the current password (and, with two-factor on, a
+ * code), as a password change does, so an access token alone cannot give someone else's Telegram account the account.
+ */
+const LinkRequest = LoginWidgetData.extend({
+  current_password: z.string().min(1).max(256),
+  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
+});
 
 export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
@@ -56,18 +65,24 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       method: 'post',
       path: '/v1/me/telegram',
       tags: ['account'],
-      summary: 'Link a Telegram account (Login Widget data) to this account',
+      summary:
+        'Link a Telegram account (Login Widget data) to this account: a way in, so it needs the current password (and a TOTP code when two-factor is on)',
       middleware: [guards.session] as const,
       security: [{ bearer: [] }],
-      request: jsonBody(LoginWidgetData),
+      request: jsonBody(LinkRequest),
       responses: {
         200: jsonResponse('Linked', z.object({ telegram_id: z.string(), username: z.string().nullable() })),
-        ...problems(400, 401, 403, 409, 415, 503),
+        ...problems(400, 401, 403, 409, 415, 429, 503),
       },
     }),
     async (c) => {
-      const identity = verifiedTelegramIdentity(deps.settings.accounts.telegram, c.req.valid('json'));
-      await linkTelegram(deps.sql, c.get('user').id, identity);
+      const { current_password: password, totp, ...data } = c.req.valid('json');
+      const user = c.get('user');
+      const ip = clientIp(c, deps.settings.trustProxy);
+      // the widget's data first: a refusal of it spends no code
+      const identity = verifiedTelegramIdentity(deps.settings.accounts.telegram, data);
+      await proveCurrentPassword(signInGuard(deps), { email: user.email, password, totp, ip });
+      await linkTelegram(deps.sql, user.id, identity);
       return c.json({ telegram_id: identity.telegramId, username: identity.username }, 200);
     },
   );

@@ -17,7 +17,14 @@ export interface TelegramIdentity {
 }
 
 /** The reserved .invalid domain: no mail is ever delivered there, so nothing mails a stranger by mistake. */
-const placeholderEmail = (telegramId: string) => `telegram-${telegramId}@telegram.invalid`;
+const PLACEHOLDER_DOMAIN = '@telegram.invalid';
+const placeholderEmail = (telegramId: string) => `telegram-${telegramId}${PLACEHOLDER_DOMAIN}`;
+
+/**
+ * Whether an address is one of the placeholders accounts made from Telegram get: registration refuses them, or whoever
+ * registered `telegram-<id>@telegram.invalid` first would keep that Telegram account from ever signing in.
+ */
+export const isTelegramPlaceholder = (email: string): boolean => email.endsWith(PLACEHOLDER_DOMAIN);
 
 /** Signs in the user linked to this Telegram account, creating one first when there is none. */
 export async function signInWithTelegram(
@@ -62,7 +69,7 @@ export async function linkTelegram(db: Db, userId: string, identity: TelegramIde
 export async function unlinkTelegram(db: Db, userId: string): Promise<void> {
   const rows = await db`
     delete from telegram_accounts t using users u
-    where t.user_id = ${userId} and u.id = t.user_id and u.email not like '%@telegram.invalid'
+    where t.user_id = ${userId} and u.id = t.user_id and u.email not like ${`%${PLACEHOLDER_DOMAIN}`}
     returning 1`;
   if (rows.length > 0) return;
   if (await telegramOf(db, userId)) {

@@ -414,7 +414,8 @@ describe('IP allow-lists', () => {
         ),
       ),
     ).toEqual([{ path: 'ip_allowlist.1', message: 'must be an address without a zone id (%eth0)' }]);
-    const put = (cidrs: string[]) => stack.api.put('/v1/me/ip-allowlist', { cidrs }, from(ip, { token: user.token }));
+    const put = (cidrs: string[]) =>
+      stack.api.put('/v1/me/ip-allowlist', { cidrs, current_password: user.password }, from(ip, { token: user.token }));
     expect(await refused(put(['127.0.0.5/24']))).toEqual([
       { path: 'cidrs.0', message: 'has host bits set past /24: did you mean 127.0.0.0/24?' },
     ]);

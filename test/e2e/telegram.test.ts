@@ -49,9 +49,11 @@ describe('Telegram', () => {
   it('links Telegram to an existing account and unlinks it', async () => {
     const user = await stack.api.signUp('linker@example.com');
     const other = await stack.api.signUp('other-linker@example.com');
-    const linked = await stack.api.post('/v1/me/telegram', widgetData(2001), { token: user.token });
+    const link = (token: string) =>
+      stack.api.post('/v1/me/telegram', { ...widgetData(2001), current_password: 'a long enough password' }, { token });
+    const linked = await link(user.token);
     expect(linked.body).toEqual({ telegram_id: '2001', username: 'grace2001' });
-    expect((await stack.api.post('/v1/me/telegram', widgetData(2001), { token: other.token })).status).toBe(409);
+    expect((await link(other.token)).status).toBe(409);
 
     const viaTelegram = await stack.api.post('/v1/auth/telegram', widgetData(2001));
     expect((await stack.api.get('/v1/me', { token: viaTelegram.body.access_token })).body.id).toBe(user.id);

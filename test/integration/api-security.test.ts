@@ -212,7 +212,7 @@ describe('two-factor authentication', () => {
     const widget = { ...fields, hash: telegramLoginHash(botToken, fields) };
     try {
       const user = await t.api.signUp('totp-budget@example.com');
-      expect((await t.api.post('/v1/me/telegram', widget, { token: user.token })).status).toBe(200);
+      expect((await t.api.post('/v1/me/telegram', { ...widget, ...PASSWORD }, { token: user.token })).status).toBe(200);
       const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
       const app = new Authenticator(enrolled.body.secret as string);
       await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
@@ -237,6 +237,28 @@ describe('two-factor authentication', () => {
     } finally {
       t.deps.settings.accounts.telegram = null;
     }
+  });
+
+  it('gives wrong codes sent at once no more tries than codes sent one by one', async () => {
+    const user = await t.api.signUp('totp-burst@example.com');
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: user.token });
+    // a stolen access token's burst of guesses to turn two-factor off, each from an address of its own
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.api.post(
+          '/v1/auth/totp/disable',
+          { code: String(i).padStart(6, '0') },
+          { token: user.token, headers: from(`10.8.0.${i}`) },
+        ),
+      ),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    // checked first and counted after, every one of them was tried
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+    expect((await t.api.get('/v1/me', { token: user.token })).body.totp_enabled).toBe(true);
   });
 
   it("lets an admin turn a user's two-factor off, their way back in: a password reset leaves it on", async () => {
@@ -271,6 +293,49 @@ describe('two-factor authentication', () => {
   });
 });
 
+describe('linking Telegram', () => {
+  it('needs the current password, and the code with two-factor on: an access token alone adds no way in', async () => {
+    const botToken = '7000004:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const widget = (id: number) => {
+      const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
+      return { ...fields, hash: telegramLoginHash(botToken, fields) };
+    };
+    const signInByTelegram = async (id: number) => {
+      const tokens = await t.api.post('/v1/auth/telegram', widget(id));
+      return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
+    };
+    try {
+      // whoever holds the victim's access token links their own Telegram account: it would sign in past any new password
+      const user = await t.api.signUp('telegram-victim@example.com');
+      const link = (body: object, token = user.token) => t.api.post('/v1/me/telegram', body, { token });
+      expect(await link(widget(5001))).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+      expect(await link({ ...widget(5001), current_password: 'a guessed password' })).toMatchObject({
+        status: 401,
+        body: { code: 'unauthenticated', errors: [{ path: 'current_password', message: 'is wrong' }] },
+      });
+      expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(0);
+      // (that Telegram account reaches an account of its own, not the victim's)
+      expect(await signInByTelegram(5001)).not.toBe(user.id);
+
+      // with two-factor on, the code too, as a password change asks
+      const owner = await t.api.signUp('telegram-owner@example.com');
+      const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: owner.token });
+      const app = new Authenticator(enrolled.body.secret as string);
+      await t.api.post('/v1/auth/totp/verify', { code: await app.code(), ...PASSWORD }, { token: owner.token });
+      expect(await link({ ...widget(5002), ...PASSWORD }, owner.token)).toMatchObject({
+        status: 401,
+        body: { code: 'totp_required', errors: [{ path: 'totp' }] },
+      });
+      const linked = await link({ ...widget(5002), ...PASSWORD, totp: await app.code() }, owner.token);
+      expect(linked.body).toEqual({ telegram_id: '5002', username: null });
+      expect((await t.api.post('/v1/auth/telegram', { ...widget(5002), totp: await app.code() })).status).toBe(200);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
+});
+
 describe('registration', () => {
   it('is throttled per client IP: every registration counts, taken email or not, and a refusal is a 429 with Retry-After', async () => {
     const policies = t.deps.security.throttlePolicies;
@@ -291,6 +356,26 @@ describe('registration', () => {
       expect((await register('farm-2@example.com', '10.8.0.2')).status).toBe(201);
     } finally {
       policies.registration = usual;
+    }
+  });
+
+  it('refuses the placeholder address of an account made from Telegram: registered first, it kept that Telegram account out', async () => {
+    const botToken = '7000005:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    try {
+      const squatted = await t.api.post('/v1/auth/register', {
+        email: 'Telegram-6001@telegram.invalid',
+        password: 'a long enough password',
+      });
+      expect(squatted).toMatchObject({
+        status: 400,
+        body: { errors: [{ path: 'email', message: 'is reserved for accounts made from Telegram' }] },
+      });
+      const fields = { id: 6001, first_name: 'Ada', auth_date: Math.floor(Date.now() / 1000) };
+      const signedIn = await t.api.post('/v1/auth/telegram', { ...fields, hash: telegramLoginHash(botToken, fields) });
+      expect(signedIn.status).toBe(200);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
     }
   });
 });
@@ -415,18 +500,23 @@ describe('IP allow-list', () => {
     const user = await t.api.signUp('ip@example.com');
     const lockout = await t.api.put(
       '/v1/me/ip-allowlist',
-      { cidrs: ['198.51.100.0/24'] },
+      { cidrs: ['198.51.100.0/24'], ...PASSWORD },
       { token: user.token, headers: from('203.0.113.7') },
     );
     expect(lockout.status).toBe(400);
     expect(
-      (await t.api.put('/v1/me/ip-allowlist', { cidrs: ['not an ip'] }, { token: user.token, headers: from('203.0.113.7') })).body
-        .errors[0].path,
+      (
+        await t.api.put(
+          '/v1/me/ip-allowlist',
+          { cidrs: ['not an ip'], ...PASSWORD },
+          { token: user.token, headers: from('203.0.113.7') },
+        )
+      ).body.errors[0].path,
     ).toBe('cidrs.0');
 
     const saved = await t.api.put(
       '/v1/me/ip-allowlist',
-      { cidrs: ['203.0.113.0/24', '2001:db8::1'] },
+      { cidrs: ['203.0.113.0/24', '2001:db8::1'], ...PASSWORD },
       { token: user.token, headers: from('203.0.113.7') },
     );
     expect(saved.body).toEqual({ cidrs: ['203.0.113.0/24', '2001:db8::1/128'] });
@@ -442,10 +532,34 @@ describe('IP allow-list', () => {
     expect(login.status).toBe(403);
   });
 
+  it('is set only with the current password: an access token alone cannot lock its owner out', async () => {
+    const user = await t.api.signUp('ip-locked-out@example.com');
+    // whoever holds the access token, from their own address, on a list of that address alone
+    const put = (body: object) =>
+      t.api.put(
+        '/v1/me/ip-allowlist',
+        { cidrs: ['198.51.100.66'], ...body },
+        { token: user.token, headers: from('198.51.100.66') },
+      );
+    expect(await put({})).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+    expect(await put({ current_password: 'a guessed password' })).toMatchObject({
+      status: 401,
+      body: { errors: [{ path: 'current_password', message: 'is wrong' }] },
+    });
+    // the owner still signs in from anywhere
+    const login = { email: user.email, password: 'a long enough password' };
+    expect((await t.api.post('/v1/auth/token', login, { headers: from('203.0.113.9') })).status).toBe(200);
+    expect((await put(PASSWORD)).body).toEqual({ cidrs: ['198.51.100.66/32'] });
+  });
+
   it('refuses a refresh from an address off the allow-list as it refuses a sign-in, without using the token up', async () => {
     const user = await t.api.signUp('ip-refresh@example.com');
     const signedIn = await t.api.post('/v1/auth/token', { email: user.email, password: 'a long enough password' });
-    await t.api.put('/v1/me/ip-allowlist', { cidrs: ['203.0.113.0/24'] }, { token: user.token, headers: from('203.0.113.7') });
+    await t.api.put(
+      '/v1/me/ip-allowlist',
+      { cidrs: ['203.0.113.0/24'], ...PASSWORD },
+      { token: user.token, headers: from('203.0.113.7') },
+    );
     const refresh = (address: string) =>
       t.api.post('/v1/auth/refresh', { refresh_token: signedIn.body.refresh_token }, { headers: from(address) });
     const refused = await refresh('198.51.100.1');

@@ -1,33 +1,26 @@
 /** The console's Transactions page over plain HTTP: its hash filter finds a payment or deposit however the hash is pasted. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { ConsoleHttp } from '../support/console-http.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appWithConsoleAdmin } from '../support/console-app.js';
 
-let t: TestApp;
-let admin: ConsoleHttp;
-beforeAll(async () => {
-  t = await startTestApp();
-  admin = await ConsoleHttp.signIn(t.api, t.admin.email, t.admin.password);
-});
-afterAll(() => t?.close());
+const app = appWithConsoleAdmin();
 
 const EVM_HASH = `0x${'ab12'.repeat(16)}`;
 const XRPL_HASH = 'CD34'.repeat(16);
 
 describe('the Transactions page', () => {
   beforeAll(async () => {
-    const user = await t.api.signUp('hash-filter@example.com');
-    await t.db.sql`
+    const user = await app.t.api.signUp('hash-filter@example.com');
+    await app.t.db.sql`
       insert into deposits (user_id, currency, chain, address, amount, tx_hash, event_index, event_key, workflow_id)
       values (${user.id}, 'USD', 'evm-31337', '0xaddress', 1, ${EVM_HASH}, 0, '0', 'deposit:hash-filter')`;
-    await t.db.sql`
+    await app.t.db.sql`
       insert into xrpl_payments (hash, ledger_index, transaction_index, close_time, source, destination, result, partial)
       values (${XRPL_HASH}, 1, 0, now(), 'rSource', 'rDestination', 'tesSUCCESS', false)`;
   });
 
   /** Whether the page's table lists the row of `hash` (the filter's field echoes what was typed, so not just the page). */
   const found = async (query: string, hash: string) => {
-    const page = await admin.get(`/transactions?${query}`);
+    const page = await app.admin.get(`/transactions?${query}`);
     expect(page.status).toBe(200);
     return page.body.includes(`<td class="mono">${hash}</td>`);
   };
@@ -44,7 +37,7 @@ describe('the Transactions page', () => {
   });
 
   it('refuses what is not a hash, saying what one is', async () => {
-    const page = await admin.get(`/transactions?kind=evm&hash=0x${'ab'.repeat(20)}`);
+    const page = await app.admin.get(`/transactions?kind=evm&hash=0x${'ab'.repeat(20)}`);
     expect(page.status).toBe(400);
     expect(page.body).toContain('hash: must be a transaction hash (64 hexadecimal characters, 0x optional)');
   });

@@ -14,6 +14,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import { clientIp } from './client-ip.js';
 import type { ApiDeps, AppEnv, AuthUser } from '../context.js';
 import { ApiError } from './problem.js';
+import { takesBearerOnly } from './security-schemes.js';
 import {
   canonicalRequest,
   NONCE_PATTERN,
@@ -37,6 +38,10 @@ export interface Guards {
   /** A bearer token only: managing credentials is not something an API key may do. */
   session: MiddlewareHandler<AppEnv>;
   operator: MiddlewareHandler<AppEnv>;
+  /**
+   * An admin with a bearer token only: roles, disabling users, second factors, groups, alert routes and broadcasts
+   * are an admin's signed-in decisions, so a leaked API key of theirs (whatever its scopes) cannot grant or take access.
+   */
   admin: MiddlewareHandler<AppEnv>;
 }
 
@@ -109,9 +114,12 @@ export function createGuards(deps: ApiDeps): Guards {
     return user;
   }
 
-  const authenticate =
-    (options: { allowApiKey: boolean; roles?: readonly Role[]; settled?: true }): MiddlewareHandler<AppEnv> =>
-    async (c, next) => {
+  const authenticate = (options: {
+    allowApiKey: boolean;
+    roles?: readonly Role[];
+    settled?: true;
+  }): MiddlewareHandler<AppEnv> => {
+    const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
       const authorization = c.req.header('authorization');
       const apiKey = c.req.header('x-api-key');
       let user: Principal;
@@ -139,12 +147,14 @@ export function createGuards(deps: ApiDeps): Guards {
       }
       await next();
     };
+    return options.allowApiKey ? guard : takesBearerOnly(guard);
+  };
 
   return {
     user: authenticate({ allowApiKey: true }),
     funds: authenticate({ allowApiKey: true, settled: true }),
     session: authenticate({ allowApiKey: false }),
     operator: authenticate({ allowApiKey: true, roles: OPERATOR_ROLES }),
-    admin: authenticate({ allowApiKey: true, roles: ADMIN_ROLES }),
+    admin: authenticate({ allowApiKey: false, roles: ADMIN_ROLES }),
   };
 }

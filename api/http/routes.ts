@@ -3,13 +3,13 @@ import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { jsonResponse, PageOf, PageQuery, problems } from './schemas.js';
-import { GuardedRouteSecurity } from './security-schemes.js';
+import { routeSecurity } from './security-schemes.js';
 
 type Guard = MiddlewareHandler<AppEnv>;
 
 /**
  * A route behind its guards (authentication first, then any role check): they run before the request is validated,
- * and the document names the credentials they take (a bearer token or a signed API key).
+ * and the document names the credentials they take (a bearer token, or a signed API key where the guards take one).
  */
 export function guardedRoute<P extends string, R extends Omit<RouteConfig, 'path' | 'middleware' | 'security'> & { path: P }>(
   guards: Guard | readonly [Guard, ...Guard[]],
@@ -17,7 +17,7 @@ export function guardedRoute<P extends string, R extends Omit<RouteConfig, 'path
 ) {
   // a tuple type, as `[guard] as const` would give: hono types the handler's context from it
   const middleware = (Array.isArray(guards) ? [...guards] : [guards]) as [Guard];
-  return createRoute({ ...route, middleware, security: GuardedRouteSecurity });
+  return createRoute({ ...route, middleware, security: routeSecurity(middleware) });
 }
 
 /**

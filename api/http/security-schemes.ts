@@ -32,11 +32,24 @@ const API_KEY_HEADERS = {
   },
 } as const;
 
-/** Every guarded route takes either credential. */
-export const GuardedRouteSecurity: Array<Record<string, string[]>> = [
+/** A guarded route takes either credential, or a bearer token only behind a guard marked `takesBearerOnly`. */
+const EITHER_CREDENTIAL: Array<Record<string, string[]>> = [
   { bearer: [] },
   Object.fromEntries(Object.keys(API_KEY_HEADERS).map((scheme) => [scheme, []])),
 ];
+const BEARER_ONLY: Array<Record<string, string[]>> = [{ bearer: [] }];
+
+const bearerOnlyGuards = new WeakSet<object>();
+
+/** Marks a guard that refuses API keys, so that the routes behind it name only the bearer token. */
+export function takesBearerOnly<G extends object>(guard: G): G {
+  bearerOnlyGuards.add(guard);
+  return guard;
+}
+
+/** The credentials a route behind these guards takes. */
+export const routeSecurity = (guards: readonly object[]): Array<Record<string, string[]>> =>
+  guards.some((guard) => bearerOnlyGuards.has(guard)) ? BEARER_ONLY : EITHER_CREDENTIAL;
 
 export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

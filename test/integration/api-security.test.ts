@@ -493,6 +493,35 @@ describe('API keys', () => {
     expect(adjusted.body).toMatchObject({ user_id: customer.id, amount: '5.00', currency: 'USD' });
     expect((await usd()).posted).toBe('5.00');
   });
+
+  it("never act for an admin: roles, access and second factors are an admin's signed-in decisions, whatever the key's scopes", async () => {
+    const admin = await t.api.signUp('keys-admin@example.com');
+    const target = await t.api.signUp('keys-target@example.com');
+    expect((await t.api.put(`/v1/ops/users/${admin.id}/role`, { role: 'admin' }, { token: t.admin.token })).status).toBe(200);
+    const created = await t.api.post(
+      '/v1/api-keys',
+      { name: 'admin bot', scopes: ['read', 'trade', 'withdraw'] },
+      { token: admin.token },
+    );
+    const key = { id: created.body.id as string, secret: created.body.secret as string };
+    const signedPut = (path: string, body: object) => {
+      const raw = JSON.stringify(body);
+      return t.api.put(path, undefined, { raw, headers: signedHeaders(key, 'PUT', path, raw) });
+    };
+    for (const [path, body] of [
+      [`/v1/ops/users/${target.id}/role`, { role: 'admin' }],
+      [`/v1/ops/users/${target.id}/disabled`, { disabled: true }],
+    ] as const) {
+      const refused = await signedPut(path, body);
+      expect(refused.status, path).toBe(401);
+      expect(refused.body.detail, path).toBe('this endpoint needs a bearer access token, not an API key');
+    }
+    expect((await t.api.get('/v1/me', { token: target.token })).body).toMatchObject({ role: 'user', disabled: false });
+    // the document says so: these routes name the bearer token alone, an operator's the signed key too
+    const paths = (await t.api.get('/openapi.json')).body.paths;
+    expect(paths['/v1/ops/users/{id}/role'].put.security).toEqual([{ bearer: [] }]);
+    expect(paths['/v1/ops/adjustments'].post.security).toHaveLength(2);
+  });
 });
 
 describe('IP allow-list', () => {

@@ -115,7 +115,7 @@ bench-invoices: install
 	node --import tsx bench/invoices.ts
 bench-notifications: install
 	node --import tsx bench/notifications.ts
-# the fault suite (bench/chaos/): PostgreSQL restarted, XRPL connection drops, EVM reorgs, a kill -9 storm; prints a
+# the fault suite (bench/chaos/): PostgreSQL restarted, XRPL connection drops, EVM reorgs, two kill -9 storms; prints a
 # table of counts that must all be zero (README, "Fault suite"). Not part of make test: it takes minutes
 chaos: install
 	flock /tmp/sluice-bench.lock node --import tsx bench/chaos/run.ts

@@ -5,14 +5,12 @@
  * withdrawals paid twice or never, and the ledger audit at the end.
  *   CHAOS_STORM_DEPOSITS (1000), CHAOS_STORM_WITHDRAWALS (200), CHAOS_STORM_KILLS (20) set the sizes.
  */
-import { randomBytes } from 'node:crypto';
 import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../../chains/evm/dev-accounts.js';
 import { waitUntil } from '../../platform/embedded/process.js';
-import type { ApiResponse } from '../../test/support/http.js';
-import { startDevStack, type DevStack } from '../support/dev-stack.js';
+import { startDevStack } from '../support/dev-stack.js';
 import { runConcurrently } from '../support/stats.js';
-import { attempt, auditRows, sleep, type ChaosRow } from './support.js';
+import { auditRows, killAtRandom, retryingClient, signUpVerified, sleep, type ChaosRow } from './support.js';
 
 const DEPOSITS = Number(process.env.CHAOS_STORM_DEPOSITS ?? 1_000);
 const WITHDRAWALS = Number(process.env.CHAOS_STORM_WITHDRAWALS ?? 200);
@@ -37,14 +35,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
     staticNetwork: true,
     cacheTimeout: -1,
   });
-  /** A request retried (same key) until the API answers it with anything but a 5xx or a dropped connection. */
-  const call = async (request: () => Promise<ApiResponse>): Promise<ApiResponse> => {
-    for (;;) {
-      const response = await attempt(30_000, request());
-      if (typeof response !== 'string' && response.status < 500) return response;
-      await sleep(500);
-    }
-  };
+  const { call, unexpected } = retryingClient();
   try {
     const usdtAddress = (await api.get('/v1/currencies')).body.data.find((c: { code: string }) => c.code === 'USDT')
       .token_contract as string;
@@ -56,8 +47,8 @@ export async function killStorm(): Promise<ChaosRow[]> {
       const body = { ...settings, fee_fixed: fee, fee_percent: '0', approval_threshold: null, confirmations: 2 };
       await api.put(`/v1/ops/settings/withdrawals/${currency}`, body, { token: adminToken });
     }
-    const depositors = await signUp(stack, DEPOSIT_WALLETS, 'storm-deposit');
-    const withdrawers = await signUp(stack, WITHDRAWING_USERS, 'storm-withdraw');
+    const depositors = await signUpVerified(stack, DEPOSIT_WALLETS, 'storm-deposit');
+    const withdrawers = await signUpVerified(stack, WITHDRAWING_USERS, 'storm-withdraw');
     for (const user of withdrawers) {
       for (const [currency, amount] of [
         ['ETH', '100'],
@@ -72,20 +63,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
     }
 
     // the storm: kills at random moments while deposits and withdrawals flow and settle
-    let kills = 0;
-    const storm = (async () => {
-      while (kills < KILLS) {
-        await sleep(2_000 + Math.random() * 4_000);
-        const victim = stack.part(VICTIMS[Math.floor(Math.random() * VICTIMS.length)]!);
-        if (!victim) continue;
-        try {
-          process.kill(victim.pid, 'SIGKILL');
-          kills++;
-        } catch {
-          // it was being restarted
-        }
-      }
-    })();
+    const storm = killAtRandom(stack, VICTIMS, KILLS);
 
     const customer = new NonceManager(new Wallet(devPrivateKey(DevAccount.Customer), provider));
     const usdt = new Contract(usdtAddress, ERC20, new NonceManager(new Wallet(devPrivateKey(DevAccount.Deployer), provider)));
@@ -169,7 +147,8 @@ export async function killStorm(): Promise<ChaosRow[]> {
       });
       record();
     });
-    await Promise.all([depositing, withdrawing, storm]);
+    await Promise.all([depositing, withdrawing, storm.finished]);
+    const kills = storm.done();
 
     // the end state: every deposit credited and swept, every withdrawal final
     const hashes = sent.map((s) => s.hash);
@@ -237,6 +216,7 @@ export async function killStorm(): Promise<ChaosRow[]> {
     );
     return [
       { scenario, count: `kills not done (of ${KILLS})`, value: KILLS - kills },
+      { scenario, count: 'API answers 5xx other than 503', value: unexpected.length },
       { scenario, count: 'deposits lost (not credited)', value: hashes.length - (credited!.n as number) },
       { scenario, count: 'deposits credited twice (balances above what was sent)', value: overCredited },
       { scenario, count: 'deposits swept twice', value: twiceSwept!.n as number },
@@ -254,18 +234,4 @@ export async function killStorm(): Promise<ChaosRow[]> {
     provider.destroy();
     await stack.stop();
   }
-}
-
-async function signUp(stack: DevStack, count: number, prefix: string) {
-  const users: Array<{ id: string; token: string; email: string; address: string }> = new Array(count);
-  const run = randomBytes(2).toString('hex');
-  await runConcurrently(count, 5, async (i) => {
-    const email = `${prefix}-${run}-${i}@chaos.test`;
-    const user = await stack.api.signUp(email);
-    // withdrawing needs a verified email: an operator's override stands in for the link in the mail
-    await stack.api.put(`/v1/ops/users/${user.id}/email-verified`, { verified: true }, { token: stack.adminToken });
-    const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
-    users[i] = { ...user, email, address };
-  });
-  return users;
 }

@@ -1,13 +1,14 @@
 /**
  * The fault suite (`make chaos`, not part of `make test`): each scenario breaks a real stack on purpose and counts
  * what went wrong; the goal is zero in every count. Prints the table (README, "Fault suite", shows the latest one).
- *   node --import tsx bench/chaos/run.ts [postgres] [xrpl] [reorgs] [storm]   (default: all, in this order)
+ *   node --import tsx bench/chaos/run.ts [postgres] [xrpl] [reorgs] [storm] [flows]   (default: all, in this order)
  * Run it under `flock /tmp/sluice-bench.lock`, like the benches.
  */
 import { postgresRestart } from './postgres-restart.js';
 import { xrplDrops } from './xrpl-drops.js';
 import { evmReorgs } from './evm-reorgs.js';
 import { killStorm } from './kill-storm.js';
+import { flowsStorm } from './flows-storm.js';
 import type { ChaosRow } from './support.js';
 
 const scenarios: Record<string, () => Promise<ChaosRow[]>> = {
@@ -15,6 +16,7 @@ const scenarios: Record<string, () => Promise<ChaosRow[]>> = {
   xrpl: xrplDrops,
   reorgs: evmReorgs,
   storm: killStorm,
+  flows: flowsStorm,
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(scenarios);

@@ -1,6 +1,13 @@
-/** What every fault scenario shares: its rows of the table, the ledger audit at the end, a bounded wait. */
+/**
+ * What every fault scenario shares: its rows of the table, the ledger audit at the end, a bounded wait, and for the
+ * kill -9 storms the killer, the retrying client and their verified users.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ApiResponse } from '../../test/support/http.js';
 import { waitUntil } from '../../platform/embedded/process.js';
+import type { DevStack } from '../support/dev-stack.js';
+import { runConcurrently } from '../support/stats.js';
 
 /** One count of the table; `value` should be 0 (a count of what went wrong) unless `expected` says otherwise. */
 export interface ChaosRow {
@@ -55,6 +62,64 @@ export async function attempt(ms: number, request: Promise<ApiResponse>): Promis
   }
 }
 
+/**
+ * Kills one of `victims` (parts of the dev stack) with SIGKILL every 2–6 s until `kills` are done, as `done()` says;
+ * the supervisor restarts each.
+ */
+export function killAtRandom(stack: DevStack, victims: string[], kills: number) {
+  let done = 0;
+  const finished = (async () => {
+    while (done < kills) {
+      await sleep(2_000 + Math.random() * 4_000);
+      const victim = stack.part(victims[Math.floor(Math.random() * victims.length)]!);
+      if (!victim) continue;
+      try {
+        process.kill(victim.pid, 'SIGKILL');
+        done++;
+      } catch {
+        // it was being restarted
+      }
+    }
+  })();
+  return { finished, done: () => done };
+}
+
+/**
+ * A client that retries a request as an integrator would (the same request, so the same Idempotency-Key) until the
+ * API answers it with anything but a 5xx or a dropped connection; it keeps every 5xx other than 503 (the answer a
+ * part down may give) it was answered, the ones a kill must never cause.
+ */
+export function retryingClient() {
+  const unexpected: string[] = [];
+  let retries = 0;
+  const call = async (request: () => Promise<ApiResponse>, what = 'a request'): Promise<ApiResponse> => {
+    for (;;) {
+      const response = await attempt(30_000, request());
+      if (typeof response !== 'string' && response.status < 500) return response;
+      retries++;
+      if (typeof response !== 'string' && response.status !== 503)
+        unexpected.push(`${what}: ${response.status} ${JSON.stringify(response.body)}`);
+      await sleep(500);
+    }
+  };
+  return { call, unexpected, retried: () => retries };
+}
+
+/** `count` users signed up with their email verified (an operator's override) and an ETH deposit address. */
+export async function signUpVerified(stack: DevStack, count: number, prefix: string) {
+  const users: Array<{ id: string; token: string; email: string; address: string }> = new Array(count);
+  const run = randomBytes(2).toString('hex');
+  await runConcurrently(count, 5, async (i) => {
+    const email = `${prefix}-${run}-${i}@chaos.test`;
+    const user = await stack.api.signUp(email);
+    // withdrawing needs a verified email: an operator's override stands in for the link in the mail
+    await stack.api.put(`/v1/ops/users/${user.id}/email-verified`, { verified: true }, { token: stack.adminToken });
+    const address = (await stack.api.post('/v1/deposit/address', { currency: 'ETH' }, { token: user.token })).body.address;
+    users[i] = { ...user, email, address };
+  });
+  return users;
+}
+
 export type { ApiResponse };
 
-export { setTimeout as sleep } from 'node:timers/promises';
+export { sleep };

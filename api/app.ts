@@ -46,6 +46,7 @@ import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { settingsRoutes } from './settings/routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { accountEmailRoutes } from './users-auth/account-email-routes.js';
+import { accountLinkPages } from './users-auth/account-link-pages.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
 import { statisticsRoutes } from './ledger/statistics-routes.js';
@@ -136,6 +137,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   settingsRoutes(app, deps, guards);
   accountOpsRoutes(app, deps, guards);
   accountEmailRoutes(app, deps, guards);
+  accountLinkPages(app, deps);
   telegramRoutes(app, deps, guards);
   verificationRoutes(app, deps, guards);
   statisticsRoutes(app, deps, guards);

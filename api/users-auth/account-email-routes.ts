@@ -3,21 +3,21 @@
  * link, and changing the password while signed in.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { markEmailVerified, sendEmailVerification, verifyEmail } from '../../services/users-auth/email-verification.js';
 import { changePassword } from '../../services/users-auth/password-change.js';
-import { requestPasswordReset, resetPassword } from '../../services/users-auth/password-reset.js';
+import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
+import { confirmPasswordReset } from './confirm-password-reset.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
 import { Email, Password, TotpCode } from './auth-routes.js';
 import { guardedRoute } from '../http/routes.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 
-const LinkToken = z
+export const LinkToken = z
   .string()
   .min(10)
   .max(1024)
@@ -102,23 +102,7 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
     }),
     async (c) => {
       const { token, new_password: newPassword } = c.req.valid('json');
-      const ip = clientIp(c, deps.settings.trustProxy);
-      // guessing tokens: counted per link (the id before the dot) and per IP
-      const { userId, revokedApiKeys, totpEnabled } = await deps.security.throttle.guard({
-        subjects: attemptSubjects(deps.security.throttlePolicies, 'password-reset', `link:${token.split('.')[0]}`, ip),
-        attempt: () => resetPassword(deps.sql, token, newPassword),
-        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.ValidationFailed,
-      });
-      deps.users.userChanged(userId); // its session version moved on: this process refuses the old tokens now
-      for (const keyId of revokedApiKeys) deps.users.apiKeyChanged(keyId);
-      // two-factor stays on: support reads here whether the owner still needs their authenticator to get in
-      await recordSecurityEvent(deps.sql, {
-        kind: 'password_reset',
-        userId,
-        ip,
-        detail: { api_keys_revoked: revokedApiKeys, totp_enabled: totpEnabled },
-      });
-      deps.log.info({ user: userId }, 'password reset');
+      await confirmPasswordReset(deps, { token, newPassword, ip: clientIp(c, deps.settings.trustProxy) });
       return c.body(null, 204);
     },
   );

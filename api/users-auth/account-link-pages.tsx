@@ -1,0 +1,154 @@
+/**
+ * The pages the links in account mail open (`<PUBLIC_URL>/verify-email?token=…`, `/reset-password?token=…`), so a
+ * link works with no front end of the integrator's: each shows a form that posts the token, and the POST does what
+ * `POST /v1/auth/verify-email` and `POST /v1/auth/password-reset/confirm` do. Opening a link changes nothing: mail
+ * scanners open links, and a reset link works once.
+ */
+import { createHash } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+import { DomainError } from '../../domain/errors.js';
+import { verifyEmail } from '../../services/users-auth/email-verification.js';
+import type { ApiDeps, AppEnv } from '../context.js';
+import { clientIp } from '../http/client-ip.js';
+import { statusFor } from '../http/problem.js';
+import { LinkToken } from './account-email-routes.js';
+import { Password } from './auth-routes.js';
+import { confirmPasswordReset } from './confirm-password-reset.js';
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2230;margin:0}
+main{max-width:28rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem 2rem;box-shadow:0 2px 12px #0001}
+h1{font-size:1.2rem}form{display:flex;flex-direction:column;gap:.6rem}input,button{font-size:1rem;padding:.4rem .6rem}
+.error{color:#a31b1b}
+`;
+
+/** Its own style only, no script, posting its form here; never framed, never cached (the URL carries the token). */
+const HEADERS = {
+  'content-security-policy': [
+    "default-src 'none'",
+    `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; '),
+  'cache-control': 'no-store',
+};
+
+function Page(props: { title: string; children: Child }) {
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${props.title} · Sluice`}</title>
+          <style>{raw(STYLE)}</style>
+        </head>
+        <body>
+          <main>
+            <h1>{props.title}</h1>
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+const page = (c: Context<AppEnv>, status: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429, title: string, body: Child) =>
+  c.html(<Page title={title}>{body}</Page>, status, HEADERS);
+
+const Refused = (props: { message: string }) => (
+  <p class="error" role="alert">
+    {props.message}
+  </p>
+);
+
+const BAD_LINK = 'This link is not valid: open the link from the mail as it is, or ask for a new one.';
+
+/** The token of the query (GET) or the form (POST), or null when it cannot be one of ours. */
+function tokenOf(value: unknown): string | null {
+  const parsed = LinkToken.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A refusal of the service, shown on the page with the status the JSON API would answer. */
+function refusal(c: Context<AppEnv>, title: string, error: unknown) {
+  if (!(error instanceof DomainError)) throw error;
+  return page(c, statusFor(error.code) as 400, title, <Refused message={error.message} />);
+}
+
+function ResetForm(props: { token: string; error?: string }) {
+  return (
+    <form method="post" action="/reset-password">
+      <input type="hidden" name="token" value={props.token} />
+      <label for="new_password">New password (at least 12 characters)</label>
+      <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={12} />
+      {props.error && <Refused message={props.error} />}
+      <button type="submit">Set the new password</button>
+    </form>
+  );
+}
+
+export function accountLinkPages(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+  app.get('/verify-email', (c) => {
+    const token = tokenOf(c.req.query('token'));
+    if (!token) return page(c, 400, 'Confirm your email address', <Refused message={BAD_LINK} />);
+    return page(
+      c,
+      200,
+      'Confirm your email address',
+      <form method="post" action="/verify-email">
+        <input type="hidden" name="token" value={token} />
+        <button type="submit">Confirm my email address</button>
+      </form>,
+    );
+  });
+
+  app.post('/verify-email', async (c) => {
+    const token = tokenOf((await c.req.parseBody()).token);
+    if (!token) return page(c, 400, 'Confirm your email address', <Refused message={BAD_LINK} />);
+    try {
+      const { userId } = await verifyEmail(deps.sql, deps.keys.emailLinks, token);
+      deps.log.info({ user: userId }, 'email verified');
+    } catch (error) {
+      return refusal(c, 'Confirm your email address', error);
+    }
+    return page(c, 200, 'Email address confirmed', <p>Your email address is confirmed. You can close this page.</p>);
+  });
+
+  app.get('/reset-password', (c) => {
+    const token = tokenOf(c.req.query('token'));
+    if (!token) return page(c, 400, 'Choose a new password', <Refused message={BAD_LINK} />);
+    return page(c, 200, 'Choose a new password', <ResetForm token={token} />);
+  });
+
+  app.post('/reset-password', async (c) => {
+    const form = await c.req.parseBody();
+    const token = tokenOf(form.token);
+    if (!token) return page(c, 400, 'Choose a new password', <Refused message={BAD_LINK} />);
+    const password = Password.safeParse(form.new_password);
+    if (!password.success) {
+      const error = `The new password ${password.error.issues[0]?.message ?? 'is not valid'}.`;
+      return page(c, 400, 'Choose a new password', <ResetForm token={token} error={error} />);
+    }
+    try {
+      await confirmPasswordReset(deps, { token, newPassword: password.data, ip: clientIp(c, deps.settings.trustProxy) });
+    } catch (error) {
+      return refusal(c, 'Choose a new password', error);
+    }
+    return page(
+      c,
+      200,
+      'Password changed',
+      <p>
+        Your password is changed. Every session of your account is signed out and every API key revoked: sign in with the new
+        password, and create new keys. Two-factor authentication, if it is on, stays on.
+      </p>,
+    );
+  });
+}

@@ -6,16 +6,16 @@
  *                              (each of its processes writes a profile when it exits)
  *   BENCH_API_LOG            → a file the API's output is appended to, where a bench would otherwise drop it (what
  *                              it said when it did not start; --trace-gc-nvp's lines, to count bytes allocated)
- * and always a registration throttle no bench reaches: a bench signs up its users from one address.
+ * and always throttles no bench reaches (`MANY_USERS_FROM_ONE_ADDRESS`): a bench signs its users up and in from one address.
  */
 import { loadConfig } from '../../platform/config.js';
 import { percentile } from './stats.js';
 import { metricSamples } from '../../test/support/metrics.js';
+import { MANY_USERS_FROM_ONE_ADDRESS } from '../../test/support/one-address-env.js';
 
 export function apiProcessEnv(): Record<string, string> {
   return {
-    REGISTER_IP_FREE: '1000000',
-    REGISTER_IP_LOCKOUT_AFTER: '1000000',
+    ...MANY_USERS_FROM_ONE_ADDRESS,
     ...(process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {}),
     ...(process.env.WRITE_BATCHES_IN_FLIGHT ? { WRITE_BATCHES_IN_FLIGHT: process.env.WRITE_BATCHES_IN_FLIGHT } : {}),
   };

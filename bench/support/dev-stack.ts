@@ -11,6 +11,7 @@ import { spawnEntryPoint, waitUntil, type ServiceProcess } from '../../platform/
 import { loadOrCreateDevSecrets } from '../../platform/embedded/secrets.js';
 import { ApiClient } from '../../test/support/http.js';
 import { freePort } from '../../test/support/ports.js';
+import { MANY_USERS_FROM_ONE_ADDRESS } from '../../test/support/one-address-env.js';
 
 export interface DevStack {
   dir: string;
@@ -55,9 +56,7 @@ export async function startDevStack(name: string, env: Record<string, string> = 
       MAIL_SINK_PORT: String(mail),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
-      // a bench signs up many users from one address
-      REGISTER_IP_FREE: '1000000',
-      REGISTER_IP_LOCKOUT_AFTER: '1000000',
+      ...MANY_USERS_FROM_ONE_ADDRESS,
       ...env,
     },
   });

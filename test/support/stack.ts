@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './db.js';
 import { ApiClient } from './http.js';
 import { secretRecorder, secretsInEnv } from './secrets-created.js';
 import { freePort, probePort } from './ports.js';
+import { MANY_USERS_FROM_ONE_ADDRESS } from './one-address-env.js';
 
 export interface Stack {
   url: string;
@@ -75,9 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     API_PROCESSES: '1',
     // withdrawal tests sign users up and withdraw at once; test/e2e/account-email.test.ts turns the rule on
     WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: 'false',
-    // a test signs up many users from one address
-    REGISTER_IP_FREE: '1000000',
-    REGISTER_IP_LOCKOUT_AFTER: '1000000',
+    ...MANY_USERS_FROM_ONE_ADDRESS,
     ...options.env,
   };
   const extra: ServiceProcess[] = [];

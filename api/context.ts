@@ -40,7 +40,8 @@ export interface ApiDeps {
   operationSettings: SettingsResolver;
   /** The connection too: queries carry a deadline of their own. */
   temporal: TemporalTarget & { connection: Connection };
-  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer; alertRoutes: Buffer };
+  /** `withdrawalCodes`: a repeated confirmation is recognised by its code's digest, as the worker checks it. */
+  keys: { totp: Buffer; apiKeys: Buffer; emailLinks: Buffer; alertRoutes: Buffer; withdrawalCodes: Buffer };
   settings: {
     apiKeyWindowSeconds: number;
     trustProxy: boolean;

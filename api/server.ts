@@ -87,6 +87,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
     apiKeys: deriveKey(secretKey, 'api-keys'),
     emailLinks: deriveKey(secretKey, 'email-links'),
     alertRoutes: deriveKey(secretKey, 'alert-routes'),
+    withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'),
   };
   const caches = startApiCaches(sql, databaseUrl, keys.apiKeys, log);
   const evmProvider = config.EVM_RPC_URL ? createEvmProvider(config.EVM_RPC_URL) : null;

@@ -1,5 +1,4 @@
 /** Withdrawal activities: status records, the mailed code, providers, the ledger's hold, notices. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ProviderRefusedError, type PayoutCheck, type WithdrawalProvider } from '../../chains/withdrawals/provider.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -25,6 +24,7 @@ import type { WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { Logger } from '../../platform/log.js';
 import type { CustodyWalletAddresses } from '../../services/reconciliation/client.js';
+import { isStoredCode, withdrawalCodeFor, withdrawalCodeHmac } from '../../services/withdrawals/codes.js';
 import { refusePayingOurselves } from '../../services/withdrawals/own-wallets.js';
 import { requireWithdrawable } from '../../services/withdrawals/service.js';
 import { publishWithdrawalEnd } from './webhook-event.js';
@@ -64,15 +64,6 @@ const NOTICES: Record<NoticeEvent, { title: string; userFacing: boolean; release
 };
 
 export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
-  const codeHmac = (id: string, code: string) => createHmac('sha256', deps.keys.withdrawalCodes).update(`${id}:${code}`).digest();
-  // derived from the withdrawal and a secret, not drawn at random: an attempt killed between mailing the code and storing
-  // it is retried with the same code, so the code the user already received still works (the fault suite's storm
-  // found a second, different code mailed)
-  const codeFor = (id: string) =>
-    (createHmac('sha256', deps.keys.withdrawalCodes).update(`code:${id}`).digest().readUInt32BE(0) % 1_000_000)
-      .toString()
-      .padStart(6, '0');
-
   async function load(id: string): Promise<Withdrawal> {
     const withdrawal = await withdrawalById(deps.sql, id);
     if (!withdrawal) throw ApplicationFailure.nonRetryable(`no withdrawal ${id}`, ErrorCode.NotFound);
@@ -134,8 +125,8 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
      */
     async sendWithdrawalCode({ id, ttlMs }: { id: string; ttlMs: number }): Promise<void> {
       const withdrawal = await load(id);
-      const code = codeFor(id);
-      const hmac = codeHmac(id, code).toString('hex');
+      const code = withdrawalCodeFor(deps.keys.withdrawalCodes, id);
+      const hmac = withdrawalCodeHmac(deps.keys.withdrawalCodes, id, code).toString('hex');
       await storeCode(deps.sql, id, hmac, new Date(Date.now() + ttlMs));
       await deliverUnstoredNow(
         { sql: deps.sql, log: deps.log, mailer: deps.mailer, telegram: deps.telegram },
@@ -166,9 +157,8 @@ export function createWithdrawalActivities(deps: WithdrawalActivityDeps) {
       totp?: string;
     }): Promise<{ codeOk: boolean; totpOk: boolean; totpRequired: boolean }> {
       const stored = await codeOf(deps.sql, id);
-      const expected = stored && stored.expiresAt > new Date() ? Buffer.from(stored.codeHmac, 'hex') : null;
-      const given = codeHmac(id, code);
-      const codeOk = expected !== null && timingSafeEqual(expected, given);
+      const codeOk =
+        stored !== null && stored.expiresAt > new Date() && isStoredCode(deps.keys.withdrawalCodes, id, code, stored.codeHmac);
       const withdrawal = await load(id);
       const secret = await totpSecretOf(deps.sql, withdrawal.userId);
       // spent only beside the right mailed code: a confirmation refused for its code leaves the TOTP code unused

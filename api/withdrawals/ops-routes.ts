@@ -90,7 +90,9 @@ export function opsWithdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, gua
     });
 
   app.openapi(
-    decisionRoute('approve', 'Approve a withdrawal awaiting approval (a second approval is a 409)', { params: IdParam }),
+    decisionRoute('approve', 'Approve a withdrawal awaiting approval (your approval again is answered as the first)', {
+      params: IdParam,
+    }),
     async (c) => c.json({ status: await approveWithdrawal(withdrawals, c.get('user').id, c.req.valid('param').id) }, 200),
   );
 

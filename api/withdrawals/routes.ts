@@ -104,6 +104,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     ...withdrawalDeps(deps),
     requireVerifiedEmail: deps.settings.accounts.withdrawalsRequireVerifiedEmail,
     custodyWallets: deps.settings.custodyWallets,
+    codeKey: deps.keys.withdrawalCodes,
   };
   const callbacks = { sql: deps.sql, ...deps.webhooks };
 
@@ -182,6 +183,9 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       tags: ['withdrawals'],
       summary:
         'Confirm with the mailed code (and a TOTP code when two-factor is on now, whatever it was at the request); 5 wrong codes cancel it',
+      description:
+        'Sent again once it confirmed the withdrawal (a retry whose answer was lost), the same mailed code is answered ' +
+        'as the first was; any other code is refused (409) once the withdrawal has moved on.',
       request: {
         params: IdParam,
         ...jsonBody(
@@ -210,7 +214,7 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       method: 'post',
       path: '/v1/withdrawals/{id}/cancel',
       tags: ['withdrawals'],
-      summary: 'Cancel a withdrawal that has not been broadcast; the held funds are released',
+      summary: 'Cancel a withdrawal that has not been broadcast; the held funds are released (a repeat answers as the first)',
       request: { params: IdParam },
       responses: {
         200: jsonResponse('Cancelled', z.object({ status: z.literal('cancelled') })),

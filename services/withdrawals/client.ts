@@ -12,7 +12,8 @@ import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-
 import type { Db, Sql } from '../../platform/db/client.js';
 import { totpSecretOf } from '../users-auth/client.js';
 import { markWorkflowStarted } from '../../platform/db/workflow-outbox.js';
-import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, type Withdrawal } from './store.js';
+import { replaceProviderRoutes, unstartedWithdrawals, withdrawalById, withdrawalEvents, type Withdrawal } from './store.js';
+import { alreadyTaken, decisions, type Decision } from '../../domain/withdrawals/repeats.js';
 import { operatorMayClose, statusWords, type WithdrawalStatus } from '../../domain/withdrawals/status.js';
 import {
   approveWithdrawalUpdate,
@@ -138,6 +139,11 @@ export async function updateWithdrawal<Ret, Arg>(
   }
 }
 
+/** The status a decision led to when the withdrawal's history shows it taken already (domain/withdrawals/repeats.ts). */
+export async function takenBefore(db: Db, id: string, decision: Decision): Promise<WithdrawalStatus | null> {
+  return alreadyTaken(await withdrawalEvents(db, id), decision);
+}
+
 export type PayoutOutcome = { confirmed: true; txHash: string } | { confirmed: false; txHash: string; reason: string };
 
 /** The chain's word on a payout, from a listener: confirmed, or failed (reverted, dropped), which never counts as paid. */
@@ -159,21 +165,25 @@ export function withdrawalState(temporal: Pick<TemporalTarget, 'client'>, id: st
   return temporal.client.workflow.getHandle(withdrawalWorkflowId(id)).query(withdrawalStateQuery);
 }
 
-/** An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. */
+/**
+ * An operator's decision, taken by the withdrawal's workflow; answers the status it leads to. The same decision again
+ * is answered as the first was.
+ */
 async function decide<Arg extends { operatorId: string }>(
   deps: WithdrawalDeps,
   id: string,
   update: UpdateDefinition<WithdrawalStatus, [Arg]>,
   arg: Arg,
   what: string,
+  decision: Decision,
 ): Promise<WithdrawalStatus> {
   const withdrawal = await existingWithdrawal(deps.sql, id);
   refuseOwnAccount(arg.operatorId, withdrawal.userId, 'id', what);
-  return updateWithdrawal(deps, id, update, arg);
+  return (await takenBefore(deps.sql, id, decision)) ?? updateWithdrawal(deps, id, update, arg);
 }
 
 export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
-  return decide(deps, id, approveWithdrawalUpdate, { operatorId }, 'approving a withdrawal');
+  return decide(deps, id, approveWithdrawalUpdate, { operatorId }, 'approving a withdrawal', decisions.approval(operatorId));
 }
 
 export function rejectWithdrawal(
@@ -182,13 +192,20 @@ export function rejectWithdrawal(
   id: string,
   reason: string,
 ): Promise<WithdrawalStatus> {
-  return decide(deps, id, rejectWithdrawalUpdate, { operatorId, reason }, 'rejecting a withdrawal');
+  return decide(
+    deps,
+    id,
+    rejectWithdrawalUpdate,
+    { operatorId, reason },
+    'rejecting a withdrawal',
+    decisions.rejection(operatorId, reason),
+  );
 }
 
 /**
  * An operator closes a withdrawal that failed or never got a final status: succeeded posts the hold, failed releases
  * it. Succeeded only with a transaction the withdrawal's chain shows paying it, failed only while its own payout can no
- * longer pay it (payout-evidence.ts).
+ * longer pay it (payout-evidence.ts). The same close again is answered as the first was.
  */
 export async function closeWithdrawal(
   deps: WithdrawalDeps & PayoutEvidenceDeps,
@@ -197,6 +214,9 @@ export async function closeWithdrawal(
 ): Promise<WithdrawalStatus> {
   const withdrawal = await existingWithdrawal(deps.sql, id);
   refuseOwnAccount(close.operatorId, withdrawal.userId, 'id', 'closing a withdrawal');
+  const { operatorId, outcome, note, txHash } = close;
+  const repeated = await takenBefore(deps.sql, id, decisions.close(operatorId, { outcome, note, txHash }));
+  if (repeated) return repeated;
   // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
   if (operatorMayClose(withdrawal.status)) {
     if (close.outcome === 'succeeded') await ensurePaidBy(deps, withdrawal, close.txHash);

@@ -23,9 +23,11 @@ import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/clien
 import type { CustodyWalletAddresses } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
-import { updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
+import { takenBefore, updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
+import { isStoredCode } from './codes.js';
+import { decisions } from '../../domain/withdrawals/repeats.js';
 import { refusePayingOurselves } from './own-wallets.js';
-import { addressUsedBefore, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
+import { addressUsedBefore, codeOf, insertWithdrawal, withdrawalById, withdrawalByKey, type Withdrawal } from './store.js';
 
 export type WithdrawableCurrency = Currency & { network: 'evm' | 'xrpl' };
 
@@ -141,14 +143,24 @@ export async function ownWithdrawal(db: Db, userId: string, id: string): Promise
   return w;
 }
 
-/** The user confirms with the mailed code (and TOTP when on); each wrong code costs an attempt, the last one cancels. */
+/** `codeKey`: SECRET_KEY's `withdrawal-codes` key, which a repeated confirmation's code is proven under (codes.ts). */
+export interface ConfirmationDeps extends WithdrawalDeps {
+  codeKey: Buffer;
+}
+
+/**
+ * The user confirms with the mailed code (and TOTP when on); each wrong code costs an attempt, the last one cancels.
+ * The same confirmation again, its code the one that confirmed it, is answered as the first was; any other code is
+ * left to the workflow, which refuses it once the withdrawal has moved on.
+ */
 export async function confirmWithdrawal(
-  deps: WithdrawalDeps,
+  deps: ConfirmationDeps,
   userId: string,
   id: string,
   codes: { code: string; totp?: string },
 ): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
+  if (await isRepeatedConfirmation(deps, userId, id, codes.code)) return;
   const result = await updateWithdrawal(deps, id, confirmWithdrawalUpdate, codes);
   if (result.accepted) return;
   const field = result.reason === 'totp' ? 'totp' : 'code';
@@ -159,8 +171,20 @@ export async function confirmWithdrawal(
   throw new DomainError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
 }
 
-/** The user cancels a withdrawal not yet broadcast; its workflow releases the hold. */
+/**
+ * Whether this user confirmed the withdrawal already, with this mailed code (proven past its expiry too: the
+ * confirmation repeated came in time). Its TOTP code is not asked again: the confirmation spent it, and a repeat
+ * changes nothing.
+ */
+async function isRepeatedConfirmation(deps: ConfirmationDeps, userId: string, id: string, code: string): Promise<boolean> {
+  if (!(await takenBefore(deps.sql, id, decisions.confirmation(userId)))) return false;
+  const stored = await codeOf(deps.sql, id);
+  return stored !== null && isStoredCode(deps.codeKey, id, code, stored.codeHmac);
+}
+
+/** The user cancels a withdrawal not yet broadcast; its workflow releases the hold. A repeat is answered as the first. */
 export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
+  if (await takenBefore(deps.sql, id, decisions.cancel(userId))) return;
   await updateWithdrawal(deps, id, cancelWithdrawalUpdate, { userId });
 }

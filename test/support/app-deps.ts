@@ -36,6 +36,7 @@ export async function inProcessDeps(
     apiKeys: deriveKey(secretKey, 'api-keys'),
     emailLinks: deriveKey(secretKey, 'email-links'),
     alertRoutes: deriveKey(secretKey, 'alert-routes'),
+    withdrawalCodes: deriveKey(secretKey, 'withdrawal-codes'),
   };
   const caches = startApiCaches(sql, url, keys.apiKeys, log);
   const markets = new Markets(sql, url, log);

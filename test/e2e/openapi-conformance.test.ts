@@ -71,6 +71,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 include-path-regex = "^/v1/(deposits/auto-conversions/[^/]+|notifications/preferences|bets|orders|triggers|transfers|withdrawals|deposit/address|events(/[^/]+)?|api-keys|me/ip-allowlist|ops/(adjustments|providers|settings/.+|users/[^/]+/(role|disabled|account)|report-schedules|custody-minimums|notification-templates/.+|pairs/[^/]+/(fast-exchange|rate-source)))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 
+# a user's id taken by a stateful link from a field that may be null (a security event without a user) comes as the
+# text "None": no uuid, so a 400 naming \`id\`, though schemathesis sends what a link gives without checking it
+[[operations]]
+include-path-regex = "^/v1/ops/users/[^/]+/[^/]+$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
+
 # a webhook endpoint's URL: the pattern cannot hold every rule of the URL parser (a port above 65535, a malformed
 # IPv6 literal)
 [[operations]]

@@ -46,13 +46,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/me/email-verification',
       tags: ['account'],
       summary: 'Mail the verification link again (at most once per EMAIL_VERIFICATION_RESEND_INTERVAL)',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 202: jsonResponse('Sent', Accepted), ...problems(401, 403, 409, 429) },
     }),
     async (c) => {
@@ -108,13 +106,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'put',
       path: '/v1/me/password',
       tags: ['account'],
       summary: 'Change the password: the current one, and a TOTP code when two-factor is on; signs every session out',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(
         z.object({ current_password: z.string().min(1).max(256), new_password: Password, totp: TotpCode.optional() }),
       ),

@@ -3,7 +3,7 @@
  * optional IP allow-list of their own; listed without the secret; revoked by id.
  */
 import { randomBytes } from 'node:crypto';
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../services/users-auth/api-keys-store.js';
 import { API_KEY_SCOPES } from '../../services/users-auth/api-key-scopes.js';
 import { requireCidrs } from './cidrs.js';
@@ -18,6 +18,7 @@ import { seal } from '../../platform/crypto/sealed.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { guardedRoute } from '../http/routes.js';
 
 const KeyId = z
   .string()
@@ -66,13 +67,11 @@ const view = (k: ApiKey) => ({
 
 export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/api-keys',
       tags: ['account'],
       summary: 'Create an API key; its secret is returned once and never again',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(NewApiKey),
       responses: {
         201: jsonResponse('Created', ApiKeyView.extend({ secret: z.string() })),
@@ -116,26 +115,22 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'get',
       path: '/v1/api-keys',
       tags: ['account'],
       summary: "The caller's API keys",
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 200: jsonResponse('Keys', z.object({ data: z.array(ApiKeyView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listApiKeys(deps.sql, c.get('user').id)).map(view) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'delete',
       path: '/v1/api-keys/{id}',
       tags: ['account'],
       summary: 'Revoke an API key',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: { params: z.object({ id: KeyId }) },
       responses: { 204: { description: 'Revoked' }, ...problems(400, 401, 403, 404) },
     }),

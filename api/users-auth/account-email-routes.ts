@@ -91,10 +91,13 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       path: '/v1/auth/password-reset/confirm',
       tags: ['auth'],
       summary:
-        'Set a new password with the token of a reset link: it works once, signs every session out and revokes every API key; two-factor stays on',
+        'Set a new password with the token of a reset link: it works once, signs every session out, revokes every API key and unlinks Telegram; two-factor stays on',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
       responses: {
-        204: { description: 'Password changed; every token, console session and API key of the user refused from now on' },
+        204: {
+          description:
+            'Password changed; every token, console session and API key of the user refused from now on, and its Telegram account unlinked',
+        },
         ...problems(400, 415, 429),
       },
     }),

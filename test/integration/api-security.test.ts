@@ -274,7 +274,7 @@ describe('two-factor authentication', () => {
     expect((await t.api.post('/v1/auth/password-reset/confirm', confirm)).status).toBe(204);
     const [resetEvent] = await t.db
       .sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
-    expect(resetEvent!.detail).toEqual({ api_keys_revoked: [], totp_enabled: true });
+    expect(resetEvent!.detail).toEqual({ api_keys_revoked: [], telegram_unlinked: false, totp_enabled: true });
     const login = { email: user.email, password: 'a brand new password' };
     expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
 
@@ -330,6 +330,50 @@ describe('linking Telegram', () => {
       const linked = await link({ ...widget(5002), ...PASSWORD, totp: await app.code() }, owner.token);
       expect(linked.body).toEqual({ telegram_id: '5002', username: null });
       expect((await t.api.post('/v1/auth/telegram', { ...widget(5002), totp: await app.code() })).status).toBe(200);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
+
+  it("is undone by a password reset, as API keys are: a thief's Telegram signs in no more; an account made from Telegram keeps its own", async () => {
+    const botToken = '7000006:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const widget = (id: number) => {
+      const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
+      return { ...fields, hash: telegramLoginHash(botToken, fields) };
+    };
+    const signInByTelegram = async (id: number) => {
+      const tokens = await t.api.post('/v1/auth/telegram', widget(id));
+      return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
+    };
+    const reset = async (userId: string) => {
+      const secret = `reset-of-${userId}`;
+      const [row] = await t.db.sql`
+        insert into password_resets (user_id, secret_hash, expires_at)
+        values (${userId}, ${createHash('sha256').update(secret).digest('hex')}, now() + interval '1 hour')
+        returning id`;
+      const token = `${row!.id}.${secret}`;
+      expect((await t.api.post('/v1/auth/password-reset/confirm', { token, new_password: 'a brand new password' })).status).toBe(
+        204,
+      );
+      const [event] = await t.db.sql`select detail from security_events where user_id = ${userId} and kind = 'password_reset'`;
+      return event!.detail.telegram_unlinked as boolean;
+    };
+    try {
+      // whoever knew the password linked their own Telegram account; the owner resets the password
+      const user = await t.api.signUp('telegram-reset@example.com');
+      const linked = await t.api.post('/v1/me/telegram', { ...widget(6001), ...PASSWORD }, { token: user.token });
+      expect(linked.status).toBe(200);
+      expect(await signInByTelegram(6001)).toBe(user.id);
+      const unlinked = await reset(user.id);
+      expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(0);
+      expect(await signInByTelegram(6001)).not.toBe(user.id);
+      expect(unlinked).toBe(true); // the password_reset event says so
+
+      // an account made from Telegram has no other way in (and no mailbox a reset link reaches): its link stays
+      const made = await signInByTelegram(6002);
+      expect(await reset(made)).toBe(false);
+      expect(await signInByTelegram(6002)).toBe(made);
     } finally {
       t.deps.settings.accounts.telegram = null;
     }

@@ -149,7 +149,7 @@ describe('cached credentials, changed behind the API', () => {
     expect((await t.api.get('/v1/me', { token })).status).toBe(200);
     expect((await t.api.get('/v1/api-keys', { token })).body.data).toMatchObject([{ id: key.id, revoked: true }]);
     const [event] = await t.db.sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
-    expect(event!.detail).toEqual({ api_keys_revoked: [key.id], totp_enabled: false });
+    expect(event!.detail).toEqual({ api_keys_revoked: [key.id], telegram_unlinked: false, totp_enabled: false });
   });
 
   it('keeps API keys at a password change: it proves the current password, unlike a reset by mail', async () => {

@@ -30,7 +30,7 @@ function get(agent: Agent, url: string, headers: Record<string, string>): Promis
 
 async function run(stack: ApiStack) {
   const user = await stack.api.signUp('reader@bench.local');
-  const created = await stack.api.post('/v1/api-keys', { name: 'bench', scopes: ['read'] }, { token: user.token });
+  const created = await stack.api.createApiKey(user, { name: 'bench', scopes: ['read'] });
   if (created.status !== 201) throw new Error(`key: ${created.status} ${JSON.stringify(created.body)}`);
   const key = { id: created.body.id as string, secret: created.body.secret as string };
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });

@@ -81,13 +81,11 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/notifications/telegram/link',
       tags: ['notifications'],
       summary: 'A one-time code to send the bot (/start <code>) to link a Telegram chat',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: {
         201: jsonResponse(
           'The code, valid 15 minutes',
@@ -124,13 +122,11 @@ export function notificationChannelRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDep
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'delete',
       path: '/v1/notifications/telegram',
       tags: ['notifications'],
       summary: 'Unlink the Telegram chat',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 204: { description: 'Unlinked' }, ...problems(401, 404) },
     }),
     async (c) => {

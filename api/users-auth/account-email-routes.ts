@@ -46,13 +46,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/me/email-verification',
       tags: ['account'],
       summary: 'Mail the verification link again (at most once per EMAIL_VERIFICATION_RESEND_INTERVAL)',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 202: jsonResponse('Sent', Accepted), ...problems(401, 403, 409, 429) },
     }),
     async (c) => {
@@ -93,10 +91,13 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       path: '/v1/auth/password-reset/confirm',
       tags: ['auth'],
       summary:
-        'Set a new password with the token of a reset link: it works once, signs every session out and revokes every API key; two-factor stays on',
+        'Set a new password with the token of a reset link: it works once, signs every session out, revokes every API key and unlinks Telegram; two-factor stays on',
       request: jsonBody(z.object({ token: LinkToken, new_password: Password })),
       responses: {
-        204: { description: 'Password changed; every token, console session and API key of the user refused from now on' },
+        204: {
+          description:
+            'Password changed; every token, console session and API key of the user refused from now on, and its Telegram account unlinked',
+        },
         ...problems(400, 415, 429),
       },
     }),
@@ -108,13 +109,11 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'put',
       path: '/v1/me/password',
       tags: ['account'],
       summary: 'Change the password: the current one, and a TOTP code when two-factor is on; signs every session out',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(
         z.object({ current_password: z.string().min(1).max(256), new_password: Password, totp: TotpCode.optional() }),
       ),

@@ -146,8 +146,9 @@ export function accountLinkPages(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       200,
       'Password changed',
       <p>
-        Your password is changed. Every session of your account is signed out and every API key revoked: sign in with the new
-        password, and create new keys. Two-factor authentication, if it is on, stays on.
+        Your password is changed. Every session of your account is signed out, every API key revoked and its Telegram account
+        unlinked: sign in with the new password, create new keys and link Telegram again. Two-factor authentication, if it is on,
+        stays on.
       </p>,
     );
   });

@@ -1,14 +1,13 @@
 /**
- * API keys: created with a secret shown once (and a current second-factor code when 2FA is on), with scopes and an
- * optional IP allow-list of their own; listed without the secret; revoked by id.
+ * API keys: created with a secret shown once (proving the current password, and a second-factor code when 2FA is on),
+ * with scopes and an optional IP allow-list of their own; listed without the secret; revoked by id.
  */
 import { randomBytes } from 'node:crypto';
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../services/users-auth/api-keys-store.js';
 import { API_KEY_SCOPES } from '../../services/users-auth/api-key-scopes.js';
 import { requireCidrs } from './cidrs.js';
-import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
-import { totpSecretOf } from '../../services/users-auth/users-store.js';
+import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
@@ -18,6 +17,8 @@ import { seal } from '../../platform/crypto/sealed.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
+import { TotpCode } from './auth-routes.js';
+import { guardedRoute } from '../http/routes.js';
 
 const KeyId = z
   .string()
@@ -36,6 +37,11 @@ const ApiKeyView = z
   })
   .openapi('ApiKey');
 
+/**
+ * A key is a way in that outlives a password change (and, with `withdraw`, moves money to others), so creating one
+ * proves the current password (and a code with two-factor on), as a password change does: an access token alone,
+ * stolen from a browser or a log for its 15 minutes, mints none.
+ */
 const NewApiKey = z.object({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3).default(['read']).openapi({
@@ -47,11 +53,8 @@ const NewApiKey = z.object({
     .max(100)
     .default([])
     .openapi({ description: 'Addresses or CIDR blocks the key may be used from; empty: wherever the user may' }),
-  totp: z
-    .string()
-    .regex(/^\d{6}$/, 'must be 6 digits')
-    .optional()
-    .openapi({ description: 'A current code, required when two-factor authentication is enabled', example: '123456' }),
+  current_password: z.string().min(1).max(256).openapi({ description: "The caller's current password" }),
+  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
 });
 
 const view = (k: ApiKey) => ({
@@ -66,13 +69,12 @@ const view = (k: ApiKey) => ({
 
 export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/api-keys',
       tags: ['account'],
-      summary: 'Create an API key; its secret is returned once and never again',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
+      summary:
+        'Create an API key, with the current password (and a TOTP code when two-factor is on); its secret is returned once and never again',
       request: jsonBody(NewApiKey),
       responses: {
         201: jsonResponse('Created', ApiKeyView.extend({ secret: z.string() })),
@@ -84,17 +86,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       const body = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       const ipAllowlist = requireCidrs(body.ip_allowlist, 'ip_allowlist');
-      const totp = await totpSecretOf(deps.sql, user.id);
-      if (totp.enabled) {
-        await checkSecondFactorCode(signInGuard(deps), {
-          userId: user.id,
-          ip,
-          sealedSecret: totp.secret!,
-          lastStep: totp.lastStep,
-          code: body.totp,
-          field: 'totp',
-        });
-      }
+      await proveCurrentPassword(signInGuard(deps), { email: user.email, password: body.current_password, totp: body.totp, ip });
       const id = `key_${randomBytes(12).toString('hex')}`;
       const secret = randomBytes(32).toString('base64url');
       const key = await insertApiKey(deps.sql, {
@@ -116,26 +108,22 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'get',
       path: '/v1/api-keys',
       tags: ['account'],
       summary: "The caller's API keys",
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 200: jsonResponse('Keys', z.object({ data: z.array(ApiKeyView) })), ...problems(401, 403) },
     }),
     async (c) => c.json({ data: (await listApiKeys(deps.sql, c.get('user').id)).map(view) }, 200),
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'delete',
       path: '/v1/api-keys/{id}',
       tags: ['account'],
       summary: 'Revoke an API key',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: { params: z.object({ id: KeyId }) },
       responses: { 204: { description: 'Revoked' }, ...problems(400, 401, 403, 404) },
     }),

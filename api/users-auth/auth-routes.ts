@@ -24,6 +24,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { EmailAddress, jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { LoginWidgetData } from './telegram-login-data.js';
+import { guardedRoute } from '../http/routes.js';
 
 export const Email = EmailAddress;
 export const Password = z
@@ -227,14 +228,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
   };
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/auth/totp/enroll',
       tags: ['auth'],
       summary:
         'Start two-factor enrolment (needs the current password or, by Telegram, fresh Login Widget data): returns a secret to add to an authenticator app',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(OwnerProof.superRefine(exactlyOneProof).openapi(ownerProofDoc)),
       responses: {
         200: jsonResponse(
@@ -275,13 +274,11 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
   const TotpState = jsonResponse('Two-factor state', z.object({ totp_enabled: z.boolean() }));
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/auth/totp/verify',
       tags: ['auth'],
       summary: 'Confirm enrolment with a code and the same proof of ownership: two-factor is then required at login',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(OwnerProof.extend({ code: TotpCode }).superRefine(exactlyOneProof).openapi(ownerProofDoc)),
       responses: { 200: TotpState, ...problems(400, 401, 403, 409, 415, 429, 503) },
     }),
@@ -292,13 +289,11 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/auth/totp/disable',
       tags: ['auth'],
       summary: 'Turn two-factor off (needs a current code)',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(z.object({ code: TotpCode })),
       responses: { 200: TotpState, ...problems(400, 401, 409, 415, 429) },
     }),

@@ -1,5 +1,5 @@
 /** The caller's own account: profile and IP allow-list. */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { setIpAllowlist, userById } from '../../services/users-auth/users-store.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
@@ -45,14 +45,12 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'put',
       path: '/v1/me/ip-allowlist',
       tags: ['account'],
       summary:
         'Replace the IP allow-list (empty allows every address), with the current password (and a TOTP code when two-factor is on). A list that excludes the caller is refused.',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(NewAllowlist),
       responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422, 429) },
     }),

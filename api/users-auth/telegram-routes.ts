@@ -12,6 +12,7 @@ import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { TokenPair, TotpCode } from './auth-routes.js';
 import { LoginWidgetData } from './telegram-login-data.js';
+import { guardedRoute } from '../http/routes.js';
 
 const SignInRequest = LoginWidgetData.extend({ totp: TotpCode.optional() });
 /**
@@ -61,14 +62,12 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/me/telegram',
       tags: ['account'],
       summary:
         'Link a Telegram account (Login Widget data) to this account: a way in, so it needs the current password (and a TOTP code when two-factor is on)',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       request: jsonBody(LinkRequest),
       responses: {
         200: jsonResponse('Linked', z.object({ telegram_id: z.string(), username: z.string().nullable() })),
@@ -88,13 +87,11 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
   );
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'delete',
       path: '/v1/me/telegram',
       tags: ['account'],
       summary: 'Unlink the Telegram account (not when Telegram is the only way in)',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       responses: { 204: { description: 'Unlinked' }, ...problems(401, 403, 404, 409) },
     }),
     async (c) => {

@@ -33,13 +33,11 @@ export function verificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
   }
 
   app.openapi(
-    createRoute({
+    guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/verification/start',
       tags: ['account'],
       summary: 'Start identity verification: creates the applicant at the provider and returns its WebSDK access token',
-      middleware: [guards.session] as const,
-      security: [{ bearer: [] }],
       // the body is optional: without one, the default level
       request: { body: { ...jsonBody(z.object({ level_name: z.string().min(1).max(64).optional() })).body, required: false } },
       responses: {

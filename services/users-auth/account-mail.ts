@@ -41,11 +41,12 @@ export async function mailPasswordReset(m: AccountMailer, to: string, token: str
     text:
       `Someone (we hope you) asked to reset the password of your Sluice account. To choose a new one, open:\n\n` +
       `${m.publicUrl}/reset-password?token=${token}\n\nThe link works once, for ${hours(ttlMs)}. Using it signs every ` +
-      `session out and revokes every API key of the account: create new keys after the reset. Two-factor ` +
+      `session out, revokes every API key of the account and unlinks its Telegram account: create new keys, and ` +
+      `link Telegram again, after the reset. Two-factor ` +
       `authentication, if it is on, stays on: signing in still needs your authenticator's code. If you lost your ` +
       `authenticator, or two-factor is on and you never turned it on, contact support: an administrator can turn it ` +
       `off once they have confirmed the account is yours. If you did not ask for this reset, ignore this mail: your ` +
-      `password and keys stay as they are.\n`,
+      `password, keys and Telegram link stay as they are.\n`,
   });
 }
 

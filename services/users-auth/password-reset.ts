@@ -1,8 +1,10 @@
 /**
  * Password reset by a mailed link: single use, expiring, and using it signs every session out (all refresh tokens
- * revoked; access tokens and console sessions refused by the new session version) and revokes every API key: a reset
- * is what a user does when the password may be stolen, and whoever had it could have made keys that outlive it (a
- * change with the current password keeps them: password-change.ts). Two-factor stays as it was: the link proves only
+ * revoked; access tokens and console sessions refused by the new session version), revokes every API key and unlinks
+ * the linked Telegram account: a reset is what a user does when the password may be stolen, and whoever had it could
+ * have made keys, or linked their own Telegram, that outlive it (a change with the current password keeps them:
+ * password-change.ts). An account made from Telegram keeps it, its only way in (no reset mail reaches its
+ * placeholder address anyway). Two-factor stays as it was: the link proves only
  * the mailbox, and a reset that turned the second factor off would hand a stolen mailbox the whole account; a user who
  * lost their authenticator (or finds one on that they never enrolled) asks support, and an admin turns it off
  * (roles.ts, resetSecondFactor) once they know it is the owner. Asking for one never tells whether the email has an account: the API answers before looking it up
@@ -16,6 +18,7 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
+import { unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
 import { setPasswordHash, totpSecretOf } from './users-store.js';
 
 export interface PasswordResetDeps {
@@ -45,14 +48,15 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
 }
 
 /**
- * Sets the new password if the token is a live link, then voids every other link, signs every session out and revokes
- * every API key (their ids returned, for the caller's cache); says whether two-factor is on, which the reset left alone.
+ * Sets the new password if the token is a live link, then voids every other link, signs every session out, revokes
+ * every API key (their ids returned, for the caller's cache) and unlinks Telegram (saying whether it did); says whether
+ * two-factor is on, which the reset left alone.
  */
 export async function resetPassword(
   db: Sql,
   token: string,
   newPassword: string,
-): Promise<{ userId: string; revokedApiKeys: string[]; totpEnabled: boolean }> {
+): Promise<{ userId: string; revokedApiKeys: string[]; telegramUnlinked: boolean; totpEnabled: boolean }> {
   const refused = (reason: string) =>
     new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
   const [id, secret] = token.split('.');
@@ -69,6 +73,7 @@ export async function resetPassword(
     return {
       userId: reset.userId as string,
       revokedApiKeys: await revokeAllApiKeys(tx, reset.userId),
+      telegramUnlinked: await unlinkTelegramUnlessOnlyWayIn(tx, reset.userId),
       totpEnabled: (await totpSecretOf(tx, reset.userId)).enabled,
     };
   });

@@ -67,15 +67,23 @@ export async function linkTelegram(db: Db, userId: string, identity: TelegramIde
 
 /** Unlinks it, unless Telegram is the account's only way in (it was created from Telegram). */
 export async function unlinkTelegram(db: Db, userId: string): Promise<void> {
-  const rows = await db`
-    delete from telegram_accounts t using users u
-    where t.user_id = ${userId} and u.id = t.user_id and u.email not like ${`%${PLACEHOLDER_DOMAIN}`}
-    returning 1`;
-  if (rows.length > 0) return;
+  if (await unlinkTelegramUnlessOnlyWayIn(db, userId)) return;
   if (await telegramOf(db, userId)) {
     throw new DomainError(ErrorCode.Conflict, 'Telegram is the only way into this account: it cannot be unlinked');
   }
   throw new DomainError(ErrorCode.NotFound, 'no Telegram account is linked');
+}
+
+/**
+ * Unlinks the user's Telegram account unless it is the only way in (an account made from Telegram, whose placeholder
+ * address no password sign-in or reset mail reaches); says whether one was unlinked.
+ */
+export async function unlinkTelegramUnlessOnlyWayIn(db: Db, userId: string): Promise<boolean> {
+  const rows = await db`
+    delete from telegram_accounts t using users u
+    where t.user_id = ${userId} and u.id = t.user_id and u.email not like ${`%${PLACEHOLDER_DOMAIN}`}
+    returning 1`;
+  return rows.length > 0;
 }
 
 export async function telegramOf(db: Db, userId: string): Promise<TelegramIdentity | null> {

@@ -51,7 +51,7 @@ describe('accounts', () => {
 
   it("refuses a disabled user's API key within a second, and accepts it again once re-enabled", async () => {
     const user = await stack.api.signUp('disabled-key@example.com');
-    const created = await stack.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await stack.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const viaKey = async () =>
       (await stack.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;

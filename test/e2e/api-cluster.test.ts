@@ -39,7 +39,7 @@ describe('the API on two processes', () => {
 
   it('refuses a disabled user on every process within a second', async () => {
     const user = await stack.api.signUp('cluster-disabled@example.com');
-    const created = await stack.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await stack.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     // several requests at once, so both processes answer (connections are handed out in turn) and cache the user
     const statuses = async () =>

@@ -197,7 +197,7 @@ describe('two-factor codes', () => {
     // drawn now: the authenticator may wait for a fresh time step, which must not outlast the throttle's wait below
     const keyWith = await app.code();
     expect(await signIn(signedInWith)).toMatchObject({ status: 401, body: refused });
-    const key = (totp: string) => stack.api.post('/v1/api-keys', { name: 'bot', totp }, from(ip, { token: user.token }));
+    const key = (totp: string) => stack.api.createApiKey(user, { name: 'bot', totp }, from(ip));
     expect(await key(signedInWith)).toMatchObject({ status: 401, body: refused });
 
     // the two wrong codes above, one at sign-in and one here, spent the user's free guesses: one budget for every way in
@@ -216,16 +216,12 @@ describe('API keys', () => {
     const ip = '10.4.0.1';
     const user = await signUp('keys-2fa', ip);
     const { app } = await enrolTotp(user, ip);
-    const without = await stack.api.post('/v1/api-keys', { name: 'bot' }, from(ip, { token: user.token }));
+    const without = await stack.api.createApiKey(user, { name: 'bot' }, from(ip));
     expect(without.status).toBe(401);
     expect(without.body.code).toBe('totp_required');
-    const wrong = await stack.api.post('/v1/api-keys', { name: 'bot', totp: '000000' }, from(ip, { token: user.token }));
+    const wrong = await stack.api.createApiKey(user, { name: 'bot', totp: '000000' }, from(ip));
     expect(wrong.body.code).toBe('totp_invalid');
-    const created = await stack.api.post(
-      '/v1/api-keys',
-      { name: 'bot', totp: await app.code() },
-      from(ip, { token: user.token }),
-    );
+    const created = await stack.api.createApiKey(user, { name: 'bot', totp: await app.code() }, from(ip));
     expect(created.status).toBe(201);
     keep(created.body.secret);
     const events = await stack.api.get('/v1/ops/security-events?kind=api_key_created', { token: stack.admin.token });
@@ -236,7 +232,7 @@ describe('API keys', () => {
     const ip = '10.5.0.1';
     const user = await signUp('keys', ip);
     const create = async (body: object) => {
-      const created = await stack.api.post('/v1/api-keys', body, from(ip, { token: user.token }));
+      const created = await stack.api.createApiKey(user, body, from(ip));
       expect(created.status).toBe(201);
       return { id: created.body.id as string, secret: keep(created.body.secret as string), view: created.body };
     };
@@ -286,11 +282,7 @@ describe('API keys', () => {
     expect(outside.status).toBe(403);
     expect(outside.body.code).toBe('ip_not_allowed');
 
-    const bad = await stack.api.post(
-      '/v1/api-keys',
-      { name: 'x', ip_allowlist: ['not an address'] },
-      from(ip, { token: user.token }),
-    );
+    const bad = await stack.api.createApiKey(user, { name: 'x', ip_allowlist: ['not an address'] }, from(ip));
     expect(bad.body.errors).toEqual([{ path: 'ip_allowlist.0', message: 'must be an IPv4 or IPv6 address or CIDR block' }]);
   });
 
@@ -302,7 +294,7 @@ describe('API keys', () => {
     const invoice = await stack.api.post('/v1/invoices', { amount: '12.00', currency: 'USD' }, { token: shop.token });
     expect(invoice.status).toBe(201);
     const key = async (scopes: string[]) => {
-      const created = await stack.api.post('/v1/api-keys', { name: scopes.join('+'), scopes }, from(ip, { token: payer.token }));
+      const created = await stack.api.createApiKey(payer, { name: scopes.join('+'), scopes }, from(ip));
       return { id: created.body.id as string, secret: keep(created.body.secret as string) };
     };
     const signedPost = (signer: { id: string; secret: string }, path: string, body: object) => {
@@ -339,11 +331,7 @@ describe('API keys', () => {
   it('sign a request as /openapi.json describes it: the headers its schemes name, the string its signature names', async () => {
     const ip = '10.5.2.1';
     const user = await signUp('keys-spec', ip);
-    const created = await stack.api.post(
-      '/v1/api-keys',
-      { name: 'from the spec', scopes: ['read', 'trade'] },
-      from(ip, { token: user.token }),
-    );
+    const created = await stack.api.createApiKey(user, { name: 'from the spec', scopes: ['read', 'trade'] }, from(ip));
     const secret = keep(created.body.secret as string);
 
     const spec = (await stack.api.get('/openapi.json')).body;
@@ -400,19 +388,11 @@ describe('IP allow-lists', () => {
       expect([status, headers.get('content-type'), body.code]).toEqual([400, 'application/problem+json', 'validation_failed']);
       return body.errors;
     };
+    expect(await refused(stack.api.createApiKey(user, { name: 'x', ip_allowlist: ['10.0.0.1/24'] }, from(ip)))).toEqual([
+      { path: 'ip_allowlist.0', message: 'has host bits set past /24: did you mean 10.0.0.0/24?' },
+    ]);
     expect(
-      await refused(
-        stack.api.post('/v1/api-keys', { name: 'x', ip_allowlist: ['10.0.0.1/24'] }, from(ip, { token: user.token })),
-      ),
-    ).toEqual([{ path: 'ip_allowlist.0', message: 'has host bits set past /24: did you mean 10.0.0.0/24?' }]);
-    expect(
-      await refused(
-        stack.api.post(
-          '/v1/api-keys',
-          { name: 'x', ip_allowlist: ['10.5.2.0/24', 'fe80::1%eth0'] },
-          from(ip, { token: user.token }),
-        ),
-      ),
+      await refused(stack.api.createApiKey(user, { name: 'x', ip_allowlist: ['10.5.2.0/24', 'fe80::1%eth0'] }, from(ip))),
     ).toEqual([{ path: 'ip_allowlist.1', message: 'must be an address without a zone id (%eth0)' }]);
     const put = (cidrs: string[]) =>
       stack.api.put('/v1/me/ip-allowlist', { cidrs, current_password: user.password }, from(ip, { token: user.token }));
@@ -438,7 +418,7 @@ describe('NUL characters', () => {
       expect(body.errors[0].message).toBe('must not contain the NUL character (U+0000)');
       return body.errors[0].path;
     };
-    expect(await refusedField(stack.api.post('/v1/api-keys', { name: 'a\0b' }, from(ip, { token: user.token })))).toBe('name');
+    expect(await refusedField(stack.api.createApiKey(user, { name: 'a\0b' }, from(ip)))).toBe('name');
     expect(
       await refusedField(
         stack.api.post(
@@ -453,7 +433,7 @@ describe('NUL characters', () => {
     expect(await refusedField(stack.api.post('/v1/invoices', invoice, { token: shop.token }))).toBe('metadata.order.note');
     expect((await stack.api.get('/v1/api-keys', from(ip, { token: user.token }))).body.data).toEqual([]);
     // the escaped backslash is text like any other
-    const named = await stack.api.post('/v1/api-keys', { name: 'a\\u0000b' }, from(ip, { token: user.token }));
+    const named = await stack.api.createApiKey(user, { name: 'a\\u0000b' }, from(ip));
     expect([named.status, named.body.name]).toEqual([201, 'a\\u0000b']);
     keep(named.body.secret);
   });

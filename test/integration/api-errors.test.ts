@@ -388,7 +388,7 @@ describe('bad input', () => {
     for (const memo of ['gift \ud800', '\udfff', '😀'.slice(0, 1)])
       refused(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00', memo }), 'memo');
     // an API key's name is text, where PostgreSQL stored U+FFFD in its place: the key was made, named otherwise
-    refused(await t.api.post('/v1/api-keys', { name: 'bot \udc00' }, { token: alice.token }), 'name');
+    refused(await t.api.createApiKey(alice, { name: 'bot \udc00' }), 'name');
     expect((await t.api.get('/v1/api-keys', { token: alice.token })).body.data).toEqual([]);
     // a surrogate pair is one character, sent and stored as it is
     const emoji = await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '1.00', memo: 'gift 😀' });

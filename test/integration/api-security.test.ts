@@ -128,7 +128,7 @@ describe('two-factor authentication', () => {
     expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
     expect(both.find((r) => r.status === 401)!.body).toMatchObject(refused);
     // nor does a used code create an API key or change the password
-    expect(await t.api.post('/v1/api-keys', { name: 'bot', totp: next }, { token: user.token })).toMatchObject({
+    expect(await t.api.createApiKey(user, { name: 'bot', totp: next })).toMatchObject({
       status: 401,
       body: refused,
     });
@@ -274,7 +274,7 @@ describe('two-factor authentication', () => {
     expect((await t.api.post('/v1/auth/password-reset/confirm', confirm)).status).toBe(204);
     const [resetEvent] = await t.db
       .sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
-    expect(resetEvent!.detail).toEqual({ api_keys_revoked: [], totp_enabled: true });
+    expect(resetEvent!.detail).toEqual({ api_keys_revoked: [], telegram_unlinked: false, totp_enabled: true });
     const login = { email: user.email, password: 'a brand new password' };
     expect((await t.api.post('/v1/auth/token', login)).body.code).toBe('totp_required');
 
@@ -334,6 +334,50 @@ describe('linking Telegram', () => {
       t.deps.settings.accounts.telegram = null;
     }
   });
+
+  it("is undone by a password reset, as API keys are: a thief's Telegram signs in no more; an account made from Telegram keeps its own", async () => {
+    const botToken = '7000006:AAE-bot-token-of-the-integration-tests';
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+    const widget = (id: number) => {
+      const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
+      return { ...fields, hash: telegramLoginHash(botToken, fields) };
+    };
+    const signInByTelegram = async (id: number) => {
+      const tokens = await t.api.post('/v1/auth/telegram', widget(id));
+      return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
+    };
+    const reset = async (userId: string) => {
+      const secret = `reset-of-${userId}`;
+      const [row] = await t.db.sql`
+        insert into password_resets (user_id, secret_hash, expires_at)
+        values (${userId}, ${createHash('sha256').update(secret).digest('hex')}, now() + interval '1 hour')
+        returning id`;
+      const token = `${row!.id}.${secret}`;
+      expect((await t.api.post('/v1/auth/password-reset/confirm', { token, new_password: 'a brand new password' })).status).toBe(
+        204,
+      );
+      const [event] = await t.db.sql`select detail from security_events where user_id = ${userId} and kind = 'password_reset'`;
+      return event!.detail.telegram_unlinked as boolean;
+    };
+    try {
+      // whoever knew the password linked their own Telegram account; the owner resets the password
+      const user = await t.api.signUp('telegram-reset@example.com');
+      const linked = await t.api.post('/v1/me/telegram', { ...widget(6001), ...PASSWORD }, { token: user.token });
+      expect(linked.status).toBe(200);
+      expect(await signInByTelegram(6001)).toBe(user.id);
+      const unlinked = await reset(user.id);
+      expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(0);
+      expect(await signInByTelegram(6001)).not.toBe(user.id);
+      expect(unlinked).toBe(true); // the password_reset event says so
+
+      // an account made from Telegram has no other way in (and no mailbox a reset link reaches): its link stays
+      const made = await signInByTelegram(6002);
+      expect(await reset(made)).toBe(false);
+      expect(await signInByTelegram(6002)).toBe(made);
+    } finally {
+      t.deps.settings.accounts.telegram = null;
+    }
+  });
 });
 
 describe('registration', () => {
@@ -381,13 +425,29 @@ describe('registration', () => {
 });
 
 describe('API keys', () => {
+  it('are created only with the current password: a stolen access token alone mints no key', async () => {
+    const user = await t.api.signUp('keys-thief@example.com');
+    // whoever holds the victim's access token asks for a withdraw key, which would outlive a password change
+    const create = (body: object) =>
+      t.api.post('/v1/api-keys', { name: 'thief', scopes: ['withdraw'], ...body }, { token: user.token });
+    expect(await create({})).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+    expect(await create({ current_password: 'a guessed password' })).toMatchObject({
+      status: 401,
+      body: { code: 'unauthenticated', errors: [{ path: 'current_password', message: 'is wrong' }] },
+    });
+    // a guess at the password, counted as a sign-in's
+    const [counted] = await t.db.sql`select failures from auth_throttle where key = ${'login-account:' + user.email}`;
+    expect(counted!.failures).toBe(1);
+    expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data).toEqual([]);
+    expect((await create(PASSWORD)).status).toBe(201);
+    const body = (await t.api.get('/openapi.json')).body.paths['/v1/api-keys'].post.requestBody.content['application/json']
+      .schema;
+    expect(body.required).toContain('current_password');
+  });
+
   it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {
     const user = await t.api.signUp('keys@example.com');
-    const created = await t.api.post(
-      '/v1/api-keys',
-      { name: 'trading bot', scopes: ['read', 'withdraw'] },
-      { token: user.token },
-    );
+    const created = await t.api.createApiKey(user, { name: 'trading bot', scopes: ['read', 'withdraw'] });
     expect(created.status).toBe(201);
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data[0]).not.toHaveProperty('secret');
@@ -418,7 +478,7 @@ describe('API keys', () => {
 
   it('route ordinary notices but not the security ones: those need the signed-in owner', async () => {
     const user = await t.api.signUp('keys-notices@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'notices bot', scopes: ['trade'] }, { token: user.token });
+    const created = await t.api.createApiKey(user, { name: 'notices bot', scopes: ['trade'] });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const choose = (preferences: object[]) => {
       const body = JSON.stringify({ preferences });
@@ -459,7 +519,7 @@ describe('API keys', () => {
       200,
     );
     const key = async (scopes: string[]) => {
-      const created = await t.api.post('/v1/api-keys', { name: scopes.join('+'), scopes }, { token: operator.token });
+      const created = await t.api.createApiKey(operator, { name: scopes.join('+'), scopes });
       expect(created.status).toBe(201);
       return { id: created.body.id as string, secret: created.body.secret as string };
     };
@@ -498,11 +558,7 @@ describe('API keys', () => {
     const admin = await t.api.signUp('keys-admin@example.com');
     const target = await t.api.signUp('keys-target@example.com');
     expect((await t.api.put(`/v1/ops/users/${admin.id}/role`, { role: 'admin' }, { token: t.admin.token })).status).toBe(200);
-    const created = await t.api.post(
-      '/v1/api-keys',
-      { name: 'admin bot', scopes: ['read', 'trade', 'withdraw'] },
-      { token: admin.token },
-    );
+    const created = await t.api.createApiKey(admin, { name: 'admin bot', scopes: ['read', 'trade', 'withdraw'] });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const signedPut = (path: string, body: object) => {
       const raw = JSON.stringify(body);

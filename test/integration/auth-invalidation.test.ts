@@ -41,7 +41,7 @@ async function msUntil(probe: () => Promise<boolean>, withinMs = WITHIN_MS): Pro
 describe('cached credentials, changed behind the API', () => {
   it('refuses a disabled user’s token and API key within a second, and accepts them again once re-enabled', async () => {
     const user = await t.api.signUp('disabled@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await t.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const viaToken = async () => (await t.api.get('/v1/me', { token: user.token })).status;
     const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
@@ -58,7 +58,7 @@ describe('cached credentials, changed behind the API', () => {
 
   it('refuses a revoked API key within a second', async () => {
     const user = await t.api.signUp('revoked@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await t.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
     expect(await viaKey()).toBe(200);
@@ -129,7 +129,7 @@ describe('cached credentials, changed behind the API', () => {
 
   it('signs every session out and revokes every API key at a password reset', async () => {
     const user = await t.api.signUp('password-reset@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await t.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const viaKey = async () => (await t.api.get('/v1/balances', { headers: signedHeaders(key, 'GET', '/v1/balances') })).status;
     expect(await viaKey()).toBe(200); // cached
@@ -149,12 +149,12 @@ describe('cached credentials, changed behind the API', () => {
     expect((await t.api.get('/v1/me', { token })).status).toBe(200);
     expect((await t.api.get('/v1/api-keys', { token })).body.data).toMatchObject([{ id: key.id, revoked: true }]);
     const [event] = await t.db.sql`select detail from security_events where user_id = ${user.id} and kind = 'password_reset'`;
-    expect(event!.detail).toEqual({ api_keys_revoked: [key.id], totp_enabled: false });
+    expect(event!.detail).toEqual({ api_keys_revoked: [key.id], telegram_unlinked: false, totp_enabled: false });
   });
 
   it('keeps API keys at a password change: it proves the current password, unlike a reset by mail', async () => {
     const user = await t.api.signUp('password-change-keys@example.com');
-    const created = await t.api.post('/v1/api-keys', { name: 'bot' }, { token: user.token });
+    const created = await t.api.createApiKey(user, { name: 'bot' });
     const key = { id: created.body.id as string, secret: created.body.secret as string };
     const changed = await t.api.put(
       '/v1/me/password',

@@ -16,6 +16,9 @@ export interface RequestOptions {
   raw?: string;
 }
 
+/** The password `signUp` registers with unless told another. */
+export const SIGN_UP_PASSWORD = 'a long enough password';
+
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -61,8 +64,20 @@ export class ApiClient {
     return this.request<T>('DELETE', path, undefined, options);
   }
 
+  /**
+   * POST /v1/api-keys for `user`, proving its current password (`signUp`'s unless the user carries its own); `key` may
+   * name another `current_password` to be refused.
+   */
+  createApiKey<T = any>(user: { token: string; password?: string }, key: object, options: RequestOptions = {}) {
+    return this.post<T>(
+      '/v1/api-keys',
+      { current_password: user.password ?? SIGN_UP_PASSWORD, ...key },
+      { ...options, token: user.token },
+    );
+  }
+
   /** Registers a user and logs in: returns its id and access token. */
-  async signUp(email: string, password = 'a long enough password'): Promise<{ id: string; token: string; email: string }> {
+  async signUp(email: string, password = SIGN_UP_PASSWORD): Promise<{ id: string; token: string; email: string }> {
     const registered = await this.post('/v1/auth/register', { email, password });
     if (registered.status !== 201) throw new Error(`register ${email}: ${registered.status} ${JSON.stringify(registered.body)}`);
     return { id: registered.body.id, email, token: await this.login(email, password) };

@@ -101,7 +101,7 @@ describe('accountMailWorkflow', () => {
     expect(history).not.toContain(token);
   });
 
-  it('mails a reset link whose secret is derived from its id, never carried in the history, saying it revokes API keys', async () => {
+  it('mails a reset link whose secret is derived from its id, never carried in the history, saying it revokes API keys and unlinks Telegram', async () => {
     const flaky = flakyMailer(1);
     const resetId = '5d0f6f9e-8a4b-4c43-9d7e-1f2a3b4c5d6e';
     const history = await run(
@@ -110,8 +110,10 @@ describe('accountMailWorkflow', () => {
       flaky.mailer,
     );
     expect(flaky.sent[0]!.text).toContain(`reset-password?token=${resetId}.${resetSecret(key, resetId)}`);
-    // the user is told what the reset costs before using it: sessions signed out, API keys revoked
-    expect(flaky.sent[0]!.text).toContain('signs every session out and revokes every API key');
+    // the user is told what the reset costs before using it: sessions signed out, API keys revoked, Telegram unlinked
+    expect(flaky.sent[0]!.text).toContain(
+      'signs every session out, revokes every API key of the account and unlinks its Telegram account',
+    );
     expect(history).toContain(resetId);
     expect(history).not.toContain(resetSecret(key, resetId));
   });

@@ -8,13 +8,21 @@
  * 5xx answers other than 503, and the ledger audit.
  *   CHAOS_FLOWS_OPERATIONS (100 of each kind), CHAOS_FLOWS_INVOICES (10), CHAOS_FLOWS_KILLS (12) set the sizes.
  */
-import { Contract, JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
+import { Contract, NonceManager, Wallet, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../../chains/evm/dev-accounts.js';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { WebhookReceiver } from '../../test/support/webhook-receiver.js';
-import { startDevStack } from '../support/dev-stack.js';
 import { runConcurrently } from '../support/stats.js';
-import { auditRows, killAtRandom, retryingClient, signUpVerified, sleep, type ApiResponse, type ChaosRow } from './support.js';
+import {
+  auditRows,
+  killAtRandom,
+  retryingClient,
+  signUpVerified,
+  sleep,
+  startStormStack,
+  type ApiResponse,
+  type ChaosRow,
+} from './support.js';
 
 const OPERATIONS = Number(process.env.CHAOS_FLOWS_OPERATIONS ?? 100);
 const INVOICES = Number(process.env.CHAOS_FLOWS_INVOICES ?? 10);
@@ -35,16 +43,8 @@ type User = { id: string; token: string; email: string };
 
 export async function flowsStorm(): Promise<ChaosRow[]> {
   const scenario = `kill -9 storm over transfers, bets, orders, swaps (${OPERATIONS} each), ${INVOICES} invoices, ${KILLS} kills`;
-  const stack = await startDevStack('chaos-flows', {
-    DEV_SKIP_PROCESSES: 'listener-xrpl',
-    DEV_MAX_RESTARTS: '100',
-    DEV_RESTART_BACKOFF_MS: '500',
-  });
+  const { stack, provider } = await startStormStack('chaos-flows');
   const { api, adminToken, sql } = stack;
-  const provider = new JsonRpcProvider(`http://127.0.0.1:${stack.ports.anvil}`, undefined, {
-    staticNetwork: true,
-    cacheTimeout: -1,
-  });
   const { call, unexpected, retried } = retryingClient();
   const receiver = await WebhookReceiver.start();
   // what each user's balance must be: funding plus every operation the API acknowledged (or the database records)

@@ -5,12 +5,11 @@
  * withdrawals paid twice or never, and the ledger audit at the end.
  *   CHAOS_STORM_DEPOSITS (1000), CHAOS_STORM_WITHDRAWALS (200), CHAOS_STORM_KILLS (20) set the sizes.
  */
-import { Contract, JsonRpcProvider, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
+import { Contract, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../../chains/evm/dev-accounts.js';
 import { waitUntil } from '../../platform/embedded/process.js';
-import { startDevStack } from '../support/dev-stack.js';
 import { runConcurrently } from '../support/stats.js';
-import { auditRows, killAtRandom, retryingClient, signUpVerified, sleep, type ChaosRow } from './support.js';
+import { auditRows, killAtRandom, retryingClient, signUpVerified, sleep, startStormStack, type ChaosRow } from './support.js';
 
 const DEPOSITS = Number(process.env.CHAOS_STORM_DEPOSITS ?? 1_000);
 const WITHDRAWALS = Number(process.env.CHAOS_STORM_WITHDRAWALS ?? 200);
@@ -25,16 +24,8 @@ const ERC20 = [
 
 export async function killStorm(): Promise<ChaosRow[]> {
   const scenario = `kill -9 storm: ${DEPOSITS} deposits, ${WITHDRAWALS} withdrawals, ${KILLS} kills`;
-  const stack = await startDevStack('chaos-storm', {
-    DEV_SKIP_PROCESSES: 'listener-xrpl',
-    DEV_MAX_RESTARTS: '100',
-    DEV_RESTART_BACKOFF_MS: '500',
-  });
+  const { stack, provider } = await startStormStack('chaos-storm');
   const { api, adminToken, sql } = stack;
-  const provider = new JsonRpcProvider(`http://127.0.0.1:${stack.ports.anvil}`, undefined, {
-    staticNetwork: true,
-    cacheTimeout: -1,
-  });
   const { call, unexpected } = retryingClient();
   try {
     const usdtAddress = (await api.get('/v1/currencies')).body.data.find((c: { code: string }) => c.code === 'USDT')

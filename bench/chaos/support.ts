@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ApiResponse } from '../../test/support/http.js';
 import { waitUntil } from '../../platform/embedded/process.js';
-import type { DevStack } from '../support/dev-stack.js';
+import { JsonRpcProvider } from 'ethers';
+import { startDevStack, type DevStack } from '../support/dev-stack.js';
 import { runConcurrently } from '../support/stats.js';
 
 /** One count of the table; `value` should be 0 (a count of what went wrong) unless `expected` says otherwise. */
@@ -89,6 +90,23 @@ export function killAtRandom(stack: DevStack, victims: string[], kills: number) 
  * API answers it with anything but a 5xx or a dropped connection; it keeps every 5xx other than 503 (the answer a
  * part down may give) it was answered, the ones a kill must never cause.
  */
+/**
+ * A dev stack for a kill storm (no XRPL listener: the storms move EVM money; the supervisor restarts what is killed,
+ * quickly and as often as it takes) and a provider for its chain that caches nothing, so every read sees the node now.
+ */
+export async function startStormStack(name: string): Promise<{ stack: DevStack; provider: JsonRpcProvider }> {
+  const stack = await startDevStack(name, {
+    DEV_SKIP_PROCESSES: 'listener-xrpl',
+    DEV_MAX_RESTARTS: '100',
+    DEV_RESTART_BACKOFF_MS: '500',
+  });
+  const provider = new JsonRpcProvider(`http://127.0.0.1:${stack.ports.anvil}`, undefined, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  });
+  return { stack, provider };
+}
+
 export function retryingClient() {
   const unexpected: string[] = [];
   let retries = 0;

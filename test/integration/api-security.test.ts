@@ -294,8 +294,8 @@ describe('two-factor authentication', () => {
 });
 
 describe('linking Telegram', () => {
-  it('needs the current password, and the code with two-factor on: an access token alone adds no way in', async () => {
-    const botToken = '7000004:AAE-bot-token-of-the-integration-tests';
+  /** Turns Telegram sign-in on under `botToken` (the test turns it off after); widget data for a Telegram id, signed. */
+  const withTelegramBot = (botToken: string) => {
     t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
     const widget = (id: number) => {
       const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
@@ -305,6 +305,11 @@ describe('linking Telegram', () => {
       const tokens = await t.api.post('/v1/auth/telegram', widget(id));
       return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
     };
+    return { widget, signInByTelegram };
+  };
+
+  it('needs the current password, and the code with two-factor on: an access token alone adds no way in', async () => {
+    const { widget, signInByTelegram } = withTelegramBot('7000004:AAE-bot-token-of-the-integration-tests');
     try {
       // whoever holds the victim's access token links their own Telegram account: it would sign in past any new password
       const user = await t.api.signUp('telegram-victim@example.com');
@@ -336,16 +341,7 @@ describe('linking Telegram', () => {
   });
 
   it("is undone by a password reset, as API keys are: a thief's Telegram signs in no more; an account made from Telegram keeps its own", async () => {
-    const botToken = '7000006:AAE-bot-token-of-the-integration-tests';
-    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
-    const widget = (id: number) => {
-      const fields = { id, first_name: 'Mallory', auth_date: Math.floor(Date.now() / 1000) };
-      return { ...fields, hash: telegramLoginHash(botToken, fields) };
-    };
-    const signInByTelegram = async (id: number) => {
-      const tokens = await t.api.post('/v1/auth/telegram', widget(id));
-      return (await t.api.get('/v1/me', { token: tokens.body.access_token })).body.id as string;
-    };
+    const { widget, signInByTelegram } = withTelegramBot('7000006:AAE-bot-token-of-the-integration-tests');
     const reset = async (userId: string) => {
       const secret = `reset-of-${userId}`;
       const [row] = await t.db.sql`

@@ -108,19 +108,21 @@ export class AttemptThrottle {
       let locked = false;
       for (const { key, policy } of ordered) {
         const forgetSeconds = policy.forgetAfterMs / 1000; // forget_at: the database's clock is the one that counts
-        const [inserted] = await tx<Array<{ at: string }>>`
+        // one statement inserts the row or locks the one there: an insert that waited on another attempt's new row,
+        // then a read of it, found nothing when that attempt had given it back meanwhile. The times as text too, to
+        // the microsecond (a Date keeps milliseconds), so giving the attempt back restores them.
+        const [row] = await tx<
+          Array<ThrottleRow & { inserted: boolean; at: string; lastFailureText: string; forgetAtText: string }>
+        >`
           insert into auth_throttle (key, failures, last_failure, forget_at)
-          values (${key}, 1, now(), now() + make_interval(secs => ${forgetSeconds})) on conflict (key) do nothing
-          returning last_failure::text as at`;
-        if (inserted) {
-          claims.push({ key, at: inserted.at, before: null });
+          values (${key}, 1, now(), now() + make_interval(secs => ${forgetSeconds}))
+          on conflict (key) do update set key = excluded.key
+          returning key, xmax = 0 as inserted, failures, last_failure, locked_until, now() as now, now()::text as at,
+            last_failure::text as last_failure_text, forget_at::text as forget_at_text`;
+        if (row!.inserted) {
+          claims.push({ key, at: row!.at, before: null });
           continue;
         }
-        // the times as text too, to the microsecond (a Date keeps milliseconds), so giving the attempt back restores them
-        const [row] = await tx<Array<ThrottleRow & { at: string; lastFailureText: string; forgetAtText: string }>>`
-          select key, failures, last_failure, locked_until, now() as now, now()::text as at,
-            last_failure::text as last_failure_text, forget_at::text as forget_at_text
-          from auth_throttle where key = ${key} for update`;
         const ms = waitMs(row!, policy);
         if (ms > wait) [wait, locked] = [ms, row!.lockedUntil !== null];
         if (wait > 0) continue;
@@ -176,13 +178,20 @@ export class AttemptThrottle {
   private async giveBack(claims: Claim[]): Promise<void> {
     for (const { key, at, before } of claims) {
       await this.sql.begin(async (tx) => {
-        await tx`delete from auth_throttle where key = ${key} and failures = 1`;
+        // judged under the row's lock: a delete at one then a decrement above one, each judged on its own, let two
+        // attempts given back at once both miss (the row kept a failure nobody made)
+        const [row] = await tx<Array<{ failures: number }>>`select failures from auth_throttle where key = ${key} for update`;
+        if (!row) return;
+        if (row.failures <= 1) {
+          await tx`delete from auth_throttle where key = ${key}`;
+          return;
+        }
         // the last attempt counted was this one: the row's times go back to the attempt before it
         const last = before && tx`last_failure = ${at}::text::timestamptz`;
         await tx`update auth_throttle set failures = failures - 1,
           last_failure = ${last ? tx`case when ${last} then ${before.lastFailure}::text::timestamptz else last_failure end` : tx`last_failure`},
           forget_at = ${last ? tx`case when ${last} then ${before.forgetAt}::text::timestamptz else forget_at end` : tx`forget_at`}
-          where key = ${key} and failures > 1`;
+          where key = ${key}`;
       });
     }
   }

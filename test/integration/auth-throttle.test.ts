@@ -105,6 +105,28 @@ describe('guarded attempts', () => {
     expect(await db.sql`select key from auth_throttle where key like '%new-back%' or key like '%10.1.0.3'`).toHaveLength(0);
   });
 
+  it('lets sign-ins from one address succeed at once, though each gives back the row another is about to lock', async () => {
+    // an attempt that waited on another's new row, found it gone (given back by that one's success) and failed: a 500
+    const throttle = new AttemptThrottle(db.sql);
+    const roomy: ThrottleSubject['policy'] = { ...policy, freeFailures: 1_000, lockAfter: 10_000 };
+    for (let round = 0; round < 10; round++) {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          throttle.guard({
+            subjects: {
+              account: { key: `login-account:crowd-${round}-${i}`, policy: roomy },
+              ip: { key: 'login-ip:10.1.0.9', policy: roomy },
+            },
+            attempt: async () => 'signed in',
+            isFailure: () => false,
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    }
+    expect(await db.sql`select key from auth_throttle where key like '%crowd%' or key = 'login-ip:10.1.0.9'`).toEqual([]);
+  });
+
   it('locks the account out at lockAfter failures, and says so once', async () => {
     const throttle = new AttemptThrottle(db.sql);
     await db.sql`insert into auth_throttle (key, failures, last_failure, forget_at)

@@ -2,7 +2,7 @@
  * A reusable guard against guessing: sign-in, second-factor codes and password resets count failures per subject
  * (an account, a client IP). A few failures are free; then each attempt waits twice as long as the one before; at
  * `lockAfter` failures the subject is locked out for `lockoutMs`. Refusals are ThrottledErrors (429 + Retry-After).
- * The counts live in Postgres (auth_throttle), so every API process of a cluster agrees; a subject that never failed
+ * The counts live in Postgres (auth_throttle), so every API process of a cluster agrees; a subject that never failed has no row.
  * Rows of subjects that stopped failing are deleted as new ones are written, so the table holds only who is failing now,
  * however many addresses a botnet tries. An attempt is counted as a failure when it starts (its claim), and given back
  * when it turns out not to be one: checked first and counted after, a burst of guesses sent at once all passed the

@@ -1,6 +1,6 @@
 /** The page frame: title, stylesheet, navigation, who is signed in, and the sign-out form. */
 import type { Child } from 'hono/jsx';
-import { raw } from 'hono/html';
+import { HtmlDocument } from '../http/html-document.js';
 import { HTMX_CONFIG, HTMX_URL, STYLESHEET_URL } from './assets.js';
 import { CONSOLE_BASE, type NavItem, type Operator } from './env.js';
 
@@ -14,51 +14,45 @@ export interface Frame {
 }
 
 export function Layout(props: Frame & { children: Child }) {
-  return (
+  const head = (
     <>
-      {raw('<!DOCTYPE html>')}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{`${props.title} · Sluice console`}</title>
-          <meta name="htmx-config" content={HTMX_CONFIG} />
-          <link rel="stylesheet" href={STYLESHEET_URL} />
-          <script src={HTMX_URL} defer />
-        </head>
-        <body>
-          <header>
-            <a class="brand" href={`${CONSOLE_BASE}/`}>
-              Sluice
-            </a>
-            {props.nav && (
-              <nav aria-label="Console">
-                {props.nav.map((item) => (
-                  <a href={`${CONSOLE_BASE}${item.path}`}>{item.title}</a>
-                ))}
-              </nav>
-            )}
-            {props.operator && props.csrfToken && (
-              <form method="post" action={`${CONSOLE_BASE}/sign-out`} class="who">
-                <span>
-                  {props.operator.email} ({props.operator.role})
-                </span>
-                <input type="hidden" name="_csrf" value={props.csrfToken} />
-                <button type="submit">Sign out</button>
-              </form>
-            )}
-          </header>
-          <main>
-            <h1>{props.title}</h1>
-            {props.notice && (
-              <p class="notice" role="status">
-                {props.notice}
-              </p>
-            )}
-            {props.children}
-          </main>
-        </body>
-      </html>
+      <meta name="htmx-config" content={HTMX_CONFIG} />
+      <link rel="stylesheet" href={STYLESHEET_URL} />
+      <script src={HTMX_URL} defer />
     </>
+  );
+  return (
+    <HtmlDocument title={`${props.title} · Sluice console`} head={head}>
+      <header>
+        <a class="brand" href={`${CONSOLE_BASE}/`}>
+          Sluice
+        </a>
+        {props.nav && (
+          <nav aria-label="Console">
+            {props.nav.map((item) => (
+              <a href={`${CONSOLE_BASE}${item.path}`}>{item.title}</a>
+            ))}
+          </nav>
+        )}
+        {props.operator && props.csrfToken && (
+          <form method="post" action={`${CONSOLE_BASE}/sign-out`} class="who">
+            <span>
+              {props.operator.email} ({props.operator.role})
+            </span>
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <button type="submit">Sign out</button>
+          </form>
+        )}
+      </header>
+      <main>
+        <h1>{props.title}</h1>
+        {props.notice && (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        )}
+        {props.children}
+      </main>
+    </HtmlDocument>
   );
 }

@@ -16,6 +16,7 @@ import { quotesOf } from '../../services/invoices/quotes-store.js';
 import { checkout, publicInvoice, type InvoiceDeps } from '../../services/invoices/service.js';
 import { invoiceById, type Invoice } from '../../services/invoices/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
+import { HtmlDocument } from '../http/html-document.js';
 import { money } from '../http/money.js';
 import { CHECKOUT_SCRIPT } from './checkout-script.js';
 import { checkoutView } from './views.js';
@@ -59,21 +60,10 @@ const CONTENT_SECURITY_POLICY = [
 
 function Page(props: { title: string; children: Child }) {
   return (
-    <>
-      {raw('<!DOCTYPE html>')}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{`${props.title} · Sluice checkout`}</title>
-          <style>{raw(STYLE)}</style>
-        </head>
-        <body>
-          <main>{props.children}</main>
-          <script>{raw(CHECKOUT_SCRIPT)}</script>
-        </body>
-      </html>
-    </>
+    <HtmlDocument title={`${props.title} · Sluice checkout`} head={<style>{raw(STYLE)}</style>}>
+      <main>{props.children}</main>
+      <script>{raw(CHECKOUT_SCRIPT)}</script>
+    </HtmlDocument>
   );
 }
 

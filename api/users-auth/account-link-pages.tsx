@@ -13,6 +13,7 @@ import { DomainError } from '../../domain/errors.js';
 import { verifyEmail } from '../../services/users-auth/email-verification.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
+import { HtmlDocument } from '../http/html-document.js';
 import { statusFor } from '../http/problem.js';
 import { LinkToken } from './account-email-routes.js';
 import { Password } from './auth-routes.js';
@@ -39,23 +40,12 @@ const HEADERS = {
 
 function Page(props: { title: string; children: Child }) {
   return (
-    <>
-      {raw('<!DOCTYPE html>')}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>{`${props.title} · Sluice`}</title>
-          <style>{raw(STYLE)}</style>
-        </head>
-        <body>
-          <main>
-            <h1>{props.title}</h1>
-            {props.children}
-          </main>
-        </body>
-      </html>
-    </>
+    <HtmlDocument title={`${props.title} · Sluice`} head={<style>{raw(STYLE)}</style>}>
+      <main>
+        <h1>{props.title}</h1>
+        {props.children}
+      </main>
+    </HtmlDocument>
   );
 }
 

@@ -143,11 +143,12 @@ describe('the console: exchange', () => {
     await page.getByLabel(/^Change how USD-UAH is priced/).check();
     await page.getByRole('button', { name: 'Save rate source' }).click();
     await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Rate source saved');
-    const api = await stack.api.get('/v1/exchange-rates', { token: ann.token });
-    expect(api.body.data.find((r: { pair: string }) => r.pair === 'USD-UAH')).toMatchObject({
-      rate: '42.25',
-      spread_percent: '0.3',
-    });
+    // the saved source is priced by the rates' next refresh, which a loaded machine can run a moment after the answer
+    const usdUah = async () =>
+      (await stack.api.get('/v1/exchange-rates', { token: ann.token })).body.data.find(
+        (r: { pair: string }) => r.pair === 'USD-UAH',
+      );
+    await expect.poll(usdUah, { timeout: 30_000 }).toMatchObject({ rate: '42.25', spread_percent: '0.3' });
     const [recorded] = await stack.db.sql`select spread_ppm, updated_by from rate_sources where pair = 'USD-UAH'`;
     expect(recorded).toEqual({ spreadPpm: 3000, updatedBy: stack.admin.id });
 

@@ -4,7 +4,8 @@
  * (services/webhooks/deliveries-store.ts: `claimFirstAttempt`), with the very activity function the workflow runs, so
  * the attempt is signed, bounded, and logged the same way. Only a delivery that must be retried gets its workflow
  * (`webhook:<event>:<endpoint>`), which finds attempt 1 recorded and waits for the schedule's first retry. So a healthy
- * merchant's delivery costs the Temporal server nothing, and a burst is not paced by workflow starts.
+ * merchant's delivery costs the Temporal server nothing, and a burst is not paced by workflow starts. A delivery is
+ * claimed only in its turn (one invoice's events in order, deliveries-store.ts), so lanes never race one subject.
  *
  * Nothing is lost on the way: a worker that dies mid-attempt leaves its lease to run out, and the sweep starts the
  * delivery's workflow (which repeats attempt 1 if it was not recorded: at least once, as before); a start that fails

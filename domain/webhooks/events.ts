@@ -45,6 +45,11 @@ export interface WebhookEvent {
   type: WebhookEventType;
   /** The event's payload; amounts as decimal strings, never numbers (bigints cannot be serialised). */
   data: Record<string, unknown>;
+  /**
+   * The subject whose states the event tells (`invoice:<id>`), when the order of its events matters: each endpoint gets
+   * them one at a time, in the order published, so a merchant never hears `settled` before `processing`.
+   */
+  orderedBy?: string;
 }
 
 /** The body merchants receive: `id`, `type`, `created_at`, `data`, in this order. */

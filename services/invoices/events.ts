@@ -40,6 +40,7 @@ export function invoiceEvent(invoice: Invoice, scale: number, latePayment?: stri
     id: stateEventId(`invoice:${invoice.id}`, invoice.status, latePayment),
     merchantId: invoice.merchantId,
     type: EVENT_OF[invoice.status],
+    orderedBy: `invoice:${invoice.id}`,
     data: {
       invoice_id: invoice.id,
       status: invoice.status,

@@ -43,7 +43,8 @@ export async function callbackOwner(db: Db, orderId: string): Promise<string | n
 
 /**
  * Stores the callback event `eventId` of an order with a callback, and its delivery; answers whether it stored one
- * (not for an order without a callback, nor for an event stored before). The worker starts it at commit.
+ * (not for an order without a callback, nor for an event stored before). The worker starts it at commit, once the
+ * order's earlier callbacks are delivered or failed: they go out in the order of its states.
  */
 export async function storeCallbackEvent(
   tx: Db,
@@ -60,8 +61,8 @@ export async function storeCallbackEvent(
       on conflict (id) do nothing
       returning id, merchant_id
     )
-    insert into webhook_deliveries (event_id, endpoint_id, merchant_id)
-    select s.id, c.endpoint_id, s.merchant_id from stored s, callback c
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, ordered_by)
+    select s.id, c.endpoint_id, s.merchant_id, ${`order:${event.orderId}`} from stored s, callback c
     returning id`;
   if (stored.length > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return stored.length > 0;

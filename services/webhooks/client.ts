@@ -8,7 +8,7 @@
  * (`startUnstartedDeliveries`) starts the workflow of any a lost notification or a dead worker missed. A rolled-back
  * transaction publishes nothing.
  */
-import type { WebhookEvent, WebhookEventType } from '../../domain/webhooks/events.js';
+import type { WebhookEvent } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
@@ -42,10 +42,7 @@ export { callbackSecret } from './signature.js';
  * answers 0. Answers how many deliveries it stored (0 too when no endpoint is subscribed: nothing is stored then).
  * `data` must be plain JSON: amounts as decimal strings.
  */
-export async function publishEvent(
-  tx: Db,
-  event: { id: string; merchantId: string; type: WebhookEventType; data: Record<string, unknown> },
-): Promise<number> {
+export async function publishEvent(tx: Db, event: WebhookEvent): Promise<number> {
   return (await storeEvents(tx, [event])).length;
 }
 

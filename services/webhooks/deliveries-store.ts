@@ -2,6 +2,7 @@
 import type { AttemptOutcome, DeliveryStatus } from '../../domain/webhooks/delivery.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
+import { DELIVERIES_CHANNEL } from './events-store.js';
 
 export interface Delivery {
   id: string;
@@ -154,7 +155,7 @@ export async function recordAttempt(
             ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.outcome})
     on conflict (delivery_id, attempt) do nothing returning id`;
   if (!inserted) return false;
-  await db`
+  const [delivery] = await db`
     update webhook_deliveries set
       status = ${result.status},
       attempts = ${attempt.attempt},
@@ -163,7 +164,10 @@ export async function recordAttempt(
       next_attempt_at = ${result.nextAttemptAt},
       delivered_at = ${result.status === 'delivered' ? attempt.startedAt : null},
       failed_at = ${result.status === 'failed' ? new Date() : null}
-    where id = ${deliveryId}`;
+    where id = ${deliveryId}
+    returning ordered_by`;
+  // the next delivery of its subject waited for this one to end: the worker takes it at commit
+  if (result.status !== 'pending' && delivery?.orderedBy != null) await db`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return true;
 }
 
@@ -184,6 +188,16 @@ const toRow = (r: Record<string, unknown>): DeliveryRow => ({
   sequence: r.sequence as number,
 });
 
+/**
+ * Whether delivery `d` may go out now: no earlier delivery of its subject (`ordered_by`) to its endpoint is pending.
+ * An ordered delivery that ends NOTIFYs the worker (recordAttempt), so the next one goes at once.
+ */
+const inTurn = (db: Db) => db`
+  not exists (
+    select 1 from webhook_deliveries earlier
+    where earlier.endpoint_id = d.endpoint_id and earlier.ordered_by = d.ordered_by and earlier.status = 'pending'
+      and earlier.position < d.position)`;
+
 /** How long a first attempt's lease lasts: well beyond one attempt's deadline and its record. */
 export const FIRST_ATTEMPT_LEASE_SECONDS = 60;
 
@@ -196,24 +210,24 @@ export async function unstartedDeliveries(db: Db, olderThanSeconds: number): Pro
   const rows = await db`
     update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
     where id in (
-      select id from webhook_deliveries
+      select id from webhook_deliveries d
       where not workflow_started and status = 'pending' and created_at < now() - make_interval(secs => ${olderThanSeconds})
-        and (first_attempt_lease_until is null or first_attempt_lease_until < now())
+        and (first_attempt_lease_until is null or first_attempt_lease_until < now()) and ${inTurn(db)}
       order by created_at limit 100 for update skip locked)
     returning *`;
   return rows.map(toRow);
 }
 
 /**
- * The next delivery whose first attempt nobody has made or leased, leased to the caller; null when there is none.
- * Oldest first; concurrent callers take different rows (skip locked).
+ * The next delivery whose first attempt nobody has made or leased, and whose turn it is, leased to the caller; null
+ * when there is none. Oldest first; concurrent callers take different rows (skip locked).
  */
 export async function claimFirstAttempt(db: Db): Promise<DeliveryRow | null> {
   const [row] = await db`
     update webhook_deliveries set first_attempt_lease_until = now() + make_interval(secs => ${FIRST_ATTEMPT_LEASE_SECONDS})
     where id = (
-      select id from webhook_deliveries
-      where not workflow_started and status = 'pending' and first_attempt_lease_until is null
+      select id from webhook_deliveries d
+      where not workflow_started and status = 'pending' and first_attempt_lease_until is null and ${inTurn(db)}
       order by created_at limit 1 for update skip locked)
     returning *`;
   return row ? toRow(row) : null;

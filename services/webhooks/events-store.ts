@@ -30,10 +30,10 @@ export async function storeEvents(tx: Db, events: WebhookEvent[]): Promise<Store
     with input as (
       select * from unnest(
         ${column((e) => e.id)}::text[], ${column((e) => e.merchantId)}::uuid[], ${column((e) => e.type)}::text[],
-        ${column((e) => eventBody(e, createdAt))}::text[]
-      ) as t(id, merchant_id, type, body)
+        ${column((e) => eventBody(e, createdAt))}::text[], ${column((e) => e.orderedBy ?? null)}::text[]
+      ) with ordinality as t(id, merchant_id, type, body, ordered_by, n)
     ), subscribed as (
-      select i.id as event_id, e.id as endpoint_id, i.merchant_id
+      select i.id as event_id, e.id as endpoint_id, i.merchant_id, i.ordered_by, i.n
       from input i join webhook_endpoints e
         on e.merchant_id = i.merchant_id and e.enabled and e.deleted_at is null and i.type = any(e.event_types)
     ), events as (
@@ -43,8 +43,9 @@ export async function storeEvents(tx: Db, events: WebhookEvent[]): Promise<Store
       on conflict (id) do nothing
       returning id
     )
-    insert into webhook_deliveries (event_id, endpoint_id, merchant_id)
-    select s.event_id, s.endpoint_id, s.merchant_id from subscribed s join events ev on ev.id = s.event_id
+    insert into webhook_deliveries (event_id, endpoint_id, merchant_id, ordered_by)
+    select s.event_id, s.endpoint_id, s.merchant_id, s.ordered_by from subscribed s join events ev on ev.id = s.event_id
+    order by s.n -- positions in the events' order: one subject's deliveries go out in it
     returning id, event_id, endpoint_id`;
   // delivered at commit, and only then: a rolled-back transaction starts no workflow
   if (deliveries.length > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;

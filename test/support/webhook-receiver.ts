@@ -1,9 +1,8 @@
 /**
  * A merchant's webhook endpoint for tests and benches: a real local HTTP server that records every request and answers
  * as its path's script says (fail the first attempts, always fail, answer slowly). Its signature check is the one the
- * README shows merchants.
+ * README shows merchants, run from the README itself.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -67,13 +66,5 @@ export class WebhookReceiver {
   }
 }
 
-/** Whether `header` (Sluice-Signature) signs `body` with `secret`, no older than `toleranceSeconds`. */
-export function verifySignature(header: string, body: string, secret: string, toleranceSeconds = 300): boolean {
-  const parts = header.split(',').map((p) => p.split('=') as [string, string]);
-  const t = parts.find(([k]) => k === 't')?.[1];
-  if (!t || Math.abs(Date.now() / 1000 - Number(t)) > toleranceSeconds) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
-  return parts
-    .filter(([k, v]) => k === 'v1' && /^[0-9a-f]{64}$/.test(v))
-    .some(([, v]) => timingSafeEqual(Buffer.from(v, 'hex'), expected));
-}
+/** README's merchant-side check, as printed there. */
+export { verifySluiceSignature as verifySignature } from './readme-signature-check.js';

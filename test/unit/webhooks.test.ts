@@ -4,6 +4,7 @@ import { classifyAnswer, retryDelayAfter, RETRY_DELAYS_MS } from '../../domain/w
 import { eventBody } from '../../domain/webhooks/events.js';
 import { endpointUrlProblem, nonPublicReason } from '../../services/webhooks/outbound-address.js';
 import { newEndpointSecret, signatureHeader } from '../../services/webhooks/signature.js';
+import { verifySluiceSignature } from '../support/readme-signature-check.js';
 
 describe('webhook signatures', () => {
   it('are t=<unix>,v1=<hex HMAC-SHA256 of "t.body"> under the secret', () => {
@@ -21,6 +22,18 @@ describe('webhook signatures', () => {
       `v1=${createHmac('sha256', 'new').update('5.{}').digest('hex')}`,
       `v1=${createHmac('sha256', 'old').update('5.{}').digest('hex')}`,
     ]);
+  });
+
+  it("verify with README's merchant-side check as printed: either secret in a rotation, not another, not a stale one", () => {
+    const [secret, old] = [newEndpointSecret(), newEndpointSecret()];
+    const body = eventBody({ id: 'invoice:1:settled', type: 'invoice.settled', data: { note: 'café ✓' } }, new Date());
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifySluiceSignature(signatureHeader(body, [secret], now), body, secret)).toBe(true);
+    expect(verifySluiceSignature(signatureHeader(body, [secret, old], now), body, old)).toBe(true);
+    expect(verifySluiceSignature(signatureHeader(body, [secret, old], now), body, secret)).toBe(true);
+    expect(verifySluiceSignature(signatureHeader(body, [secret], now), body, old)).toBe(false);
+    expect(verifySluiceSignature(signatureHeader(body, [secret], now), `${body} `, secret)).toBe(false);
+    expect(verifySluiceSignature(signatureHeader(body, [secret], now - 301), body, secret)).toBe(false);
   });
 
   it('use fresh 32-byte secrets', () => {

@@ -78,6 +78,14 @@ export function paymentForRest(facts: InvoiceFacts, currency: string, quote: Quo
 const dispose = (payments: PaymentFact[], as: Disposition): Disposal[] => payments.map((p) => ({ paymentId: p.id, as }));
 
 /**
+ * The payments an invoice settles with: each priced one exchanged towards it; one in a currency without a locked price
+ * (none could be had: no rate converts it, or none was fresh) counted nothing, so it goes to the merchant as it was
+ * paid. Settling it threw for want of a price, and the invoice, paid in full, never settled.
+ */
+const settleWith = (facts: InvoiceFacts, payments: PaymentFact[]): Disposal[] =>
+  payments.map((p) => ({ paymentId: p.id, as: quoteOf(facts, p.currency) ? 'settlement' : 'returned' }));
+
+/**
  * An operator's mark is recorded when its state allows it (markRefusal), unless the invoice is found paid in full in
  * the same look: then it settles, and the mark is refused as it would be a look later (a retried recording, finding the
  * invoice settled, refuses it too).
@@ -94,13 +102,13 @@ export function nextStep(
   const amount = BigInt(facts.amount);
   const paid = valuation(facts, finalInTime);
   if (isOpen(facts.status) && paid >= amount) {
-    return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: dispose(finalInTime, 'settlement') };
+    return { kind: 'record', status: paid > amount ? 'paid_over' : 'settled', dispose: settleWith(facts, finalInTime) };
   }
   if (mark && markRefusal(facts.status, mark) === null) {
     return {
       kind: 'record',
       status: mark,
-      dispose: dispose(undisposedFinal, mark === 'marked_settled' ? 'settlement' : 'returned'),
+      dispose: mark === 'marked_settled' ? settleWith(facts, undisposedFinal) : dispose(undisposedFinal, 'returned'),
     };
   }
   if (!isOpen(facts.status)) {

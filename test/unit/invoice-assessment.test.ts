@@ -198,6 +198,29 @@ describe('disbursementOf', () => {
     ]);
   });
 
+  it('settles with what is priced and gives a payment in a currency without a price to the merchant as it was', () => {
+    const unpriced = payment({ currency: 'DOGE', amount: '5' });
+    const paidInFull = { facts: invoice({ status: 'processing', payments: [payment({}), unpriced] }), mark: null };
+    // an operator settles a partial payment: the same
+    const marked = { facts: invoice({ status: 'processing', payments: [payment({ amount: '4000000' }), unpriced] }) };
+    for (const [{ facts }, step, value] of [
+      [paidInFull, nextStep(paidInFull.facts, T0 + 2_000), 100_000_000n],
+      [marked, nextStep(marked.facts, T0 + 2_000, 'marked_settled'), 4_000_000n],
+    ] as const) {
+      expect(step).toMatchObject({ kind: 'record', status: value === 4_000_000n ? 'marked_settled' : 'settled' });
+      if (step.kind !== 'record') continue;
+      expect(step.dispose).toEqual([
+        { paymentId: facts.payments[0]!.id, as: 'settlement' },
+        { paymentId: unpriced.id, as: 'returned' },
+      ]);
+      const { group, settledValue } = disbursementOf(facts, step.dispose);
+      expect(settledValue).toBe(value);
+      expect(group.transfers).toContainEqual(
+        expect.objectContaining({ debit: 'invoice:inv', credit: 'user:m', currency: 'DOGE', amount: 5n }),
+      );
+    }
+  });
+
   it('returns a late payment to the merchant whole, in its own currency, without fees', () => {
     const late = payment({ currency: 'ETH', amount: '7' });
     const { group, fee } = disbursementOf(invoice({ payments: [late] }), [{ paymentId: late.id, as: 'late' }]);

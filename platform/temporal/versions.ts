@@ -64,7 +64,9 @@ export const CHANGE_IDS = [
   'invoice-continues-as-new',
   /**
    * An invoice's look values what each currency paid in total (valueOf), not each payment alone: parts adding up to
-   * what is due settle at once instead of waiting a unit short until the deadline.
+   * what is due settle at once instead of waiting a unit short until the deadline. A look made by 115f8ed (totals, no
+   * marker; on main 2026-12-04 01:06–06:30 UTC) that settled such parts replays as a wait and fails: its invoice is
+   * settled, and its run ends 24 h after (late window); one stuck before can be terminated, a late payment starts it again.
    */
   'invoice-values-currency-totals',
   /**

@@ -10,6 +10,7 @@ import { unstorableTextIn } from '../domain/unstorable-text.js';
 import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
+import { isMalformedForm } from './http/malformed-form.js';
 import { apiKeyRoutes } from './users-auth/api-keys-routes.js';
 import { registerSecuritySchemes } from './http/security-schemes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -199,6 +200,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
               : ErrorCode.MalformedRequest;
       const issues = code === ErrorCode.MalformedRequest ? [{ path: 'body', message: error.message }] : [];
       return problemResponse(c, problemBody(code, error.message, issues));
+    }
+    if (isMalformedForm(error, c.req.header('content-type'))) {
+      const message = 'the body is not a well-formed form';
+      return problemResponse(c, problemBody(ErrorCode.MalformedRequest, message, [{ path: 'body', message }]));
     }
     if (isDatabaseUnavailable(error)) {
       deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, 'database unavailable');

@@ -16,6 +16,7 @@ import { CONSOLE_PAGES } from './pages/index.js';
 import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
 import { signInRoutes, signOutRoutes } from './sign-in.js';
+import { isMalformedForm } from '../http/malformed-form.js';
 
 /** Scripts and styles only from our own files (htmx), requests only to us, nothing from elsewhere, never framed. */
 const CONTENT_SECURITY_POLICY =
@@ -34,6 +35,7 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     if (error instanceof ApiError || error instanceof DomainError) {
       return errorPage(c, statusFor(error.code), error.message, error.issues);
     }
+    if (isMalformedForm(error, c.req.header('content-type'))) return errorPage(c, 400, 'The form could not be read.');
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'console error');
     return errorPage(c, 500, 'An unexpected error occurred; it has been logged.');
   });

@@ -5,6 +5,8 @@ import { convertCreditedDeposit, type ConversionDeps } from '../../services/depo
 import type { DepositCreditor } from '../../services/deposits/creditor.js';
 import { depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
 import type { Logger } from '../../platform/log.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
+import { tellReleasedXrplDeposits } from '../../services/deposits/client.js';
 
 /** A deposit as it travels in workflow payloads: amounts as strings. */
 export interface DepositView {
@@ -35,11 +37,16 @@ export interface CreditDeps {
   sql: Sql;
   log: Logger;
   creditor: DepositCreditor;
+  /** Where the workflows of held XRPL deposits a credit released are told so. */
+  temporal: TemporalTarget;
   /** Converts a credited deposit when its user asked for it (the last step of crediting); tests may leave it out. */
   conversion?: ConversionDeps;
 }
 
-/** Credits the user once (repeating it is harmless); a refusal (dropped, unknown) fails the activity for good. */
+/**
+ * Credits the user once (repeating it is harmless), and tells the workflows of the held XRPL deposits it released; a
+ * refusal (dropped, unknown) fails the activity for good.
+ */
 export async function creditOnce(deps: CreditDeps, depositId: string): Promise<DepositView> {
   const result = await deps.creditor.credit(depositId);
   if (!result.ok) throw ApplicationFailure.nonRetryable(result.error.message, result.error.code);
@@ -53,6 +60,8 @@ export async function creditOnce(deps: CreditDeps, depositId: string): Promise<D
     result.deposit.status === 'held' ? `deposit held (${result.deposit.holdReason})` : 'deposit credited',
   );
   if (deps.conversion) await convertCreditedDeposit(deps.conversion, result.deposit);
+  // their runs ended held; asked again, it tells them again, and each new run only reads its credited row
+  await tellReleasedXrplDeposits(deps, result.deposit);
   return view(result.deposit);
 }
 

@@ -116,6 +116,12 @@ export const CHANGE_IDS = [
    * reads its row, a long run continues as new) and then shows `credited`: it ended `held`, and showed it for good.
    */
   'xrpl-deposit-follows-held-credit',
+  /**
+   * A held XRPL deposit's run ends `held` again, leaving nothing open (one-drop payments each kept a run and an hourly
+   * timer open for ever): its credit runs it again under its ID (an operator's, or a later deposit's releasing it),
+   * and that run shows `credited`. A run waiting under `xrpl-deposit-follows-held-credit` ends at its next look.
+   */
+  'xrpl-deposit-held-run-ends',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

@@ -11,7 +11,7 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { isEvmChain, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import { wakeSweeper } from '../collection/client.js';
-import { creditHeldDeposit, depositById, type Deposit } from './store.js';
+import { creditHeldDeposit, depositById, depositsReleasedBy, type Deposit } from './store.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
@@ -96,9 +96,10 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
 }
 
 /**
- * Tells a held XRPL deposit's workflow it was credited, so that its query and search attribute say so. One that ended
- * `held` (from before it waited) runs again under its ID, reading the row: the ID's newest run shows `credited`, while
- * the ended run keeps `held` in the Temporal UI's list (the deposit row is the truth).
+ * Tells a held XRPL deposit's workflow it was credited, so that its query and search attribute say so. Its run ended
+ * `held` (leaving nothing open: a held deposit costs its sender one drop), so it runs again under its ID, reading the
+ * row: the ID's newest run shows `credited`, while the ended run keeps `held` in the Temporal UI's list (the deposit
+ * row is the truth). A run still crediting hears the signal instead, and reads the row before it ends.
  */
 async function tellXrplDepositCredited(temporal: TemporalTarget, deposit: Deposit): Promise<void> {
   await temporal.client.workflow.signalWithStart<XrplDepositWorkflow, []>(xrplDepositWorkflowType, {
@@ -112,11 +113,17 @@ async function tellXrplDepositCredited(temporal: TemporalTarget, deposit: Deposi
   });
 }
 
+/** Tells the workflows of the held XRPL deposits a later deposit's credit released that they were credited. */
+export async function tellReleasedXrplDeposits(deps: { sql: Sql; temporal: TemporalTarget }, deposit: Deposit): Promise<void> {
+  if (deposit.chain !== XRPL_CHAIN || deposit.status !== 'credited') return;
+  for (const released of await depositsReleasedBy(deps.sql, deposit)) await tellXrplDepositCredited(deps.temporal, released);
+}
+
 /**
  * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
  * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet is handed to the chain's sweeper,
  * as the listener's credit hands it, so what was held is swept too; an XRPL deposit's workflow is told (a failure to
- * tell it is logged: its hourly look finds the credit).
+ * tell it is logged: its ended run keeps showing `held`, the row says credited).
  */
 export async function creditHeldDepositByOperator(
   deps: { sql: Sql; log: Logger; temporal: TemporalTarget },

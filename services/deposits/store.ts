@@ -132,6 +132,13 @@ export async function depositById(db: Db, id: string): Promise<Deposit | null> {
   return row ? toDeposit(row) : null;
 }
 
+/** The held deposits `deposit`'s credit released, credited with it (by its owner's index: the column has none). */
+export async function depositsReleasedBy(db: Db, deposit: Deposit): Promise<Deposit[]> {
+  const rows = await db`
+    select * from deposits where user_id = ${deposit.userId} and credited_with = ${deposit.id} and id <> ${deposit.id}`;
+  return rows.map(toDeposit);
+}
+
 export async function depositByWorkflowId(db: Db, workflowId: string): Promise<Deposit | null> {
   const [row] = await db`select * from deposits where workflow_id = ${workflowId}`;
   return row ? toDeposit(row) : null;

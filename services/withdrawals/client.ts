@@ -3,6 +3,7 @@
  * (platform/temporal/start-after-commit.ts): the request commits with workflow_started = false, the API starts the
  * workflow right after, and the worker's sweep (`startUnstartedWithdrawals`) starts any the API missed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
@@ -144,6 +145,53 @@ export async function takenBefore(db: Db, id: string, decision: Decision): Promi
   return alreadyTaken(await withdrawalEvents(db, id), decision);
 }
 
+/** A few seconds: recording a decision takes the workflow a task and one activity. */
+const RECORDING_WAIT_MS = 5_000;
+const RECORDING_LOOK_MS = 100;
+
+/**
+ * Takes a decision once: one the history shows taken is answered as the first was (`firstAnswer`), any other is sent
+ * to the workflow (`send`). A repeat that comes while the first is still being recorded (a client retrying after a
+ * timeout) is refused by the workflow, which took the first: it waits, a few seconds at most, for the record and is
+ * answered as the first. Any other refusal stands, a different decision's in that window too.
+ */
+export async function takeDecision<T>(
+  db: Db,
+  id: string,
+  decision: Decision,
+  firstAnswer: () => Promise<T | null>,
+  send: () => Promise<T>,
+): Promise<T> {
+  const first = await firstAnswer();
+  if (first !== null) return first;
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== ErrorCode.Conflict) throw error;
+    const recorded = await answerOnceRecorded(db, id, decision, firstAnswer);
+    if (recorded === null) throw error;
+    return recorded;
+  }
+}
+
+/** The first's answer once recorded; null once the row shows another decision recorded, or when none was in time. */
+async function answerOnceRecorded<T>(
+  db: Db,
+  id: string,
+  decision: Decision,
+  firstAnswer: () => Promise<T | null>,
+): Promise<T | null> {
+  const deadline = Date.now() + RECORDING_WAIT_MS;
+  for (;;) {
+    // the row first: a status and its event are recorded in one transaction, so a row moved on has its event read next
+    const status = (await withdrawalById(db, id))?.status;
+    const first = await firstAnswer();
+    if (first !== null) return first;
+    if (!status || !decision.takenIn.includes(status) || Date.now() >= deadline) return null;
+    await sleep(RECORDING_LOOK_MS);
+  }
+}
+
 export type PayoutOutcome = { confirmed: true; txHash: string } | { confirmed: false; txHash: string; reason: string };
 
 /** The chain's word on a payout, from a listener: confirmed, or failed (reverted, dropped), which never counts as paid. */
@@ -179,7 +227,13 @@ async function decide<Arg extends { operatorId: string }>(
 ): Promise<WithdrawalStatus> {
   const withdrawal = await existingWithdrawal(deps.sql, id);
   refuseOwnAccount(arg.operatorId, withdrawal.userId, 'id', what);
-  return (await takenBefore(deps.sql, id, decision)) ?? updateWithdrawal(deps, id, update, arg);
+  return takeDecision(
+    deps.sql,
+    id,
+    decision,
+    () => takenBefore(deps.sql, id, decision),
+    () => updateWithdrawal(deps, id, update, arg),
+  );
 }
 
 export function approveWithdrawal(deps: WithdrawalDeps, operatorId: string, id: string): Promise<WithdrawalStatus> {
@@ -215,16 +269,23 @@ export async function closeWithdrawal(
   const withdrawal = await existingWithdrawal(deps.sql, id);
   refuseOwnAccount(close.operatorId, withdrawal.userId, 'id', 'closing a withdrawal');
   const { operatorId, outcome, note, txHash } = close;
-  const repeated = await takenBefore(deps.sql, id, decisions.close(operatorId, { outcome, note, txHash }));
-  if (repeated) return repeated;
-  // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
-  if (operatorMayClose(withdrawal.status)) {
-    if (close.outcome === 'succeeded') await ensurePaidBy(deps, withdrawal, close.txHash);
-    else await ensureUnpaid(deps, withdrawal);
-  }
-  const status = await updateWithdrawal(deps, id, closeWithdrawalUpdate, close);
-  deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
-  return status;
+  const decision = decisions.close(operatorId, { outcome, note, txHash });
+  return takeDecision(
+    deps.sql,
+    id,
+    decision,
+    () => takenBefore(deps.sql, id, decision),
+    async () => {
+      // one that cannot be closed is refused by its workflow, as it stands (a 409), not for its evidence
+      if (operatorMayClose(withdrawal.status)) {
+        if (close.outcome === 'succeeded') await ensurePaidBy(deps, withdrawal, close.txHash);
+        else await ensureUnpaid(deps, withdrawal);
+      }
+      const status = await updateWithdrawal(deps, id, closeWithdrawalUpdate, close);
+      deps.log.info({ operator: close.operatorId, withdrawal: id, outcome: close.outcome }, 'withdrawal closed by an operator');
+      return status;
+    },
+  );
 }
 
 /** Sets a currency's provider order (first is tried first) and which are enabled. */

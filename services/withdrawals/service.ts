@@ -23,7 +23,7 @@ import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/clien
 import type { CustodyWalletAddresses } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
-import { takenBefore, updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
+import { takeDecision, takenBefore, updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
 import { isStoredCode } from './codes.js';
 import { decisions } from '../../domain/withdrawals/repeats.js';
 import { refusePayingOurselves } from './own-wallets.js';
@@ -160,15 +160,22 @@ export async function confirmWithdrawal(
   codes: { code: string; totp?: string },
 ): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
-  if (await isRepeatedConfirmation(deps, userId, id, codes.code)) return;
-  const result = await updateWithdrawal(deps, id, confirmWithdrawalUpdate, codes);
-  if (result.accepted) return;
-  const field = result.reason === 'totp' ? 'totp' : 'code';
-  const message =
-    result.attemptsLeft > 0
-      ? `is wrong (${result.attemptsLeft} attempts left)`
-      : 'is wrong; too many attempts, the withdrawal was cancelled';
-  throw new DomainError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
+  await takeDecision(
+    deps.sql,
+    id,
+    decisions.confirmation(userId),
+    async () => ((await isRepeatedConfirmation(deps, userId, id, codes.code)) ? true : null),
+    async () => {
+      const result = await updateWithdrawal(deps, id, confirmWithdrawalUpdate, codes);
+      if (result.accepted) return true;
+      const field = result.reason === 'totp' ? 'totp' : 'code';
+      const message =
+        result.attemptsLeft > 0
+          ? `is wrong (${result.attemptsLeft} attempts left)`
+          : 'is wrong; too many attempts, the withdrawal was cancelled';
+      throw new DomainError(ErrorCode.ConfirmationCodeInvalid, `the ${field} ${message}`, [{ path: field, message }]);
+    },
+  );
 }
 
 /**
@@ -185,6 +192,12 @@ async function isRepeatedConfirmation(deps: ConfirmationDeps, userId: string, id
 /** The user cancels a withdrawal not yet broadcast; its workflow releases the hold. A repeat is answered as the first. */
 export async function cancelWithdrawal(deps: WithdrawalDeps, userId: string, id: string): Promise<void> {
   await ownWithdrawal(deps.sql, userId, id);
-  if (await takenBefore(deps.sql, id, decisions.cancel(userId))) return;
-  await updateWithdrawal(deps, id, cancelWithdrawalUpdate, { userId });
+  const cancel = decisions.cancel(userId);
+  await takeDecision(
+    deps.sql,
+    id,
+    cancel,
+    () => takenBefore(deps.sql, id, cancel),
+    () => updateWithdrawal(deps, id, cancelWithdrawalUpdate, { userId }),
+  );
 }

@@ -223,6 +223,60 @@ describe('withdrawals without a chain', () => {
     expect((await confirm({ code })).body).toEqual({ confirmed: true });
   });
 
+  it('answers a decision sent twice at once as one, the second once the first is recorded; a different one is refused', async () => {
+    // a client retrying after a timeout sends its repeat while the first is being recorded: it was a 409
+    const user = await stack.api.signUp('twice@example.com');
+    await fund(stack, user.id, 'ETH', '2');
+    const request = async (amount: string) => {
+      const created = await stack.api.post(
+        '/v1/withdrawals',
+        { currency: 'ETH', amount, address: ADDRESS },
+        { token: user.token, headers: key() },
+      );
+      const code = codeIn(
+        (await mailTo(stack, 'twice@example.com', /withdrawal code/, `${amount}00000000000000000 ETH`)).subject,
+      );
+      return { id: created.body.id as string, code };
+    };
+    const twice = <T>(send: () => Promise<T>) => Promise.all([send(), send()]);
+    const answers = (sent: Array<{ status: number; body: unknown }>) => sent.map((a) => [a.status, a.body]);
+
+    const first = await request('0.1');
+    const confirm = () => stack.api.post(`/v1/withdrawals/${first.id}/confirm`, { code: first.code }, { token: user.token });
+    expect(answers(await twice(confirm))).toEqual([
+      [200, { confirmed: true }],
+      [200, { confirmed: true }],
+    ]);
+    const approve = () => stack.api.post(`/v1/ops/withdrawals/${first.id}/approve`, undefined, { token: stack.admin.token });
+    expect(answers(await twice(approve))).toEqual([
+      [200, { status: 'queued' }],
+      [200, { status: 'queued' }],
+    ]);
+    await eventually(
+      () => statusOf(user.token, first.id),
+      (w) => w.status === 'failed_awaiting_operator',
+    );
+    const close = () =>
+      stack.api.post(`/v1/ops/withdrawals/${first.id}/close`, { outcome: 'failed', note: 'twice' }, { token: stack.admin.token });
+    expect(answers(await twice(close))).toEqual([
+      [200, { status: 'closed' }],
+      [200, { status: 'closed' }],
+    ]);
+    const history = (await statusOf(user.token, first.id)).history.map((e: { status: string }) => e.status);
+    expect(history).toEqual(['awaiting_confirmation', 'awaiting_approval', 'queued', 'failed_awaiting_operator', 'closed']);
+
+    // an approval and a rejection at once: one is taken, the other refused naming what the first led to
+    const second = await request('0.2');
+    await stack.api.post(`/v1/withdrawals/${second.id}/confirm`, { code: second.code }, { token: user.token });
+    const decided = await Promise.all([
+      stack.api.post(`/v1/ops/withdrawals/${second.id}/approve`, undefined, { token: stack.admin.token }),
+      stack.api.post(`/v1/ops/withdrawals/${second.id}/reject`, { reason: 'at once' }, { token: stack.admin.token }),
+    ]);
+    expect(decided.map((a) => a.status).sort()).toEqual([200, 409]);
+    const taken = decided.find((a) => a.status === 200)!.body.status;
+    expect(decided.find((a) => a.status === 409)!.body.detail).toMatch(new RegExp(`^the withdrawal is ${taken}`));
+  });
+
   it('asks at confirmation for the second factor the user has then, not the one they had at the request', async () => {
     const password = { current_password: 'a long enough password' };
     const enrol = async (token: string) => {

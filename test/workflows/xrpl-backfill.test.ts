@@ -40,7 +40,6 @@ import { DEPOSIT_SETTINGS } from '../../domain/deposits/settings.js';
 import { saveLayer } from '../../services/settings/store.js';
 import { CurrencyCatalog } from '../../services/currencies/catalog.js';
 import { creditHeldDepositByOperator } from '../../services/deposits/client.js';
-import { creditHeldDeposit } from '../../services/deposits/store.js';
 
 const TASK_QUEUE = 'xrpl-backfill-test';
 const { alice, carol, dave } = ADDRESSES;
@@ -72,7 +71,7 @@ const worker = () =>
     workflowBundle: workflowBundle(),
     activities: {
       ...createXrplActivities({ sql: db.sql, log, xrpl }),
-      ...createDepositActivities({ sql: db.sql, log, creditor: new DepositCreditor(db.sql) }),
+      ...createDepositActivities({ sql: db.sql, log, creditor: new DepositCreditor(db.sql), temporal }),
       ...createNotificationActivities({ sql: db.sql, log, currencies: new CurrencyCatalog(db.sql) }),
     },
   });
@@ -262,58 +261,59 @@ describe('xrplBackfillWorkflow', () => {
     (await handle.describe()).typedSearchAttributes.get(SluiceStatus),
   ];
 
-  it('shows a deposit held below its minimum held, tells its owner nothing, and shows it credited once an operator credits it', async () => {
+  it('ends a deposit held below its minimum held, leaving nothing open, tells its owner nothing, and shows it credited once an operator credits it', async () => {
     const { userId, hash, handle } = await heldDeposit('backfill-held@example.com');
     await (
       await worker()
     ).runUntil(async () => {
       await requestBackfill(temporal, DEPOSITS, 'full', 'test');
       await result(DEPOSITS);
-      await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['held', 'held']);
+      // no run nor timer kept open per held deposit: one-drop payments would load the cluster (they waited, hourly)
+      await expect.poll(async () => (await handle.describe()).status.name, { timeout: 20_000 }).toBe('COMPLETED');
+      expect(await handle.result()).toMatchObject({ state: 'held', userId, amount: '40.000000 XRP' });
+      const heldRun = await handle.describe();
+      expect(await shown(handle)).toEqual(['held', 'held']);
       expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(0n);
       expect(await db.sql`select * from notifications where user_id = ${userId}`).toEqual([]);
+      await recordHistory('xrpl-deposit-held-run-ends', await handle.fetchHistory());
 
-      // it went on showing held, its run ended, once the row said credited
+      // the operator's credit runs it again under its ID: it reads the row, credits nothing, and shows credited
       await creditHeldDepositByOperator(
         { sql: db.sql, log, temporal },
         await operator('held-ops@example.com'),
         await depositIdOf(hash),
       );
-      expect(await handle.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
-      expect(await shown(handle)).toEqual(['credited', 'credited']);
-      await recordHistory('xrpl-deposit-follows-held-credit', await handle.fetchHistory());
+      const latest = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
+      expect(await latest.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
+      expect((await latest.describe()).runId).not.toBe(heldRun.runId);
+      expect(await shown(latest)).toEqual(['credited', 'credited']);
     });
     expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(40_000_000n);
     // told once, by the operator's credit and the workflow under one key
     expect(await db.sql`select kind from notifications where user_id = ${userId}`).toEqual([{ kind: 'deposit_credited' }]);
   });
 
-  it('sees a held deposit credited without a signal at its hourly look, and runs an ended one again on an operator’s credit', async () => {
-    const { hash, handle } = await heldDeposit('backfill-held-look@example.com');
-    const second = await heldDeposit('backfill-held-ended@example.com');
+  it('shows a held deposit a later deposit releases credited: its workflow runs again', async () => {
+    const { userId, handle } = await heldDeposit('backfill-held-release@example.com');
     await (
       await worker()
     ).runUntil(async () => {
       await requestBackfill(temporal, DEPOSITS, 'full', 'test');
       await result(DEPOSITS);
-      await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['held', 'held']);
-      await expect.poll(() => shown(second.handle), { timeout: 20_000 }).toEqual(['held', 'held']);
+      await expect.poll(async () => (await handle.describe()).status.name, { timeout: 20_000 }).toBe('COMPLETED');
+      expect(await handle.result()).toMatchObject({ state: 'held' });
 
-      // credited with no signal (a lost one; a later deposit releasing it): the next look reads it
-      await creditHeldDeposit(db.sql, await depositIdOf(hash), await operator('held-look-ops@example.com'));
-      await env.sleep('61 minutes');
+      // 40 held and 70 more reach the 100 XRP minimum: the later deposit's credit releases the held one
+      const tag = Number(await destinationTagOf(db.sql, userId));
+      const [later] = closeHistory(1, () => xrpPayment({ from: dave, to: DEPOSITS, drops: 70_000_000n, tag }));
+      await requestBackfill(temporal, DEPOSITS, 'full', 'test');
+      await result(DEPOSITS);
+      const laterHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(later!.tx.hash as string));
+      expect(await laterHandle.result()).toMatchObject({ state: 'credited' });
+      await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['credited', 'credited']);
       expect(await handle.result()).toMatchObject({ state: 'credited' });
-
-      // a run that ended held (as they did before they waited): the operator's credit runs the workflow again
-      await second.handle.terminate('ended held, as before the workflow waited');
-      await creditHeldDepositByOperator(
-        { sql: db.sql, log, temporal },
-        await operator('held-ended-ops@example.com'),
-        await depositIdOf(second.hash),
-      );
-      const latest = env.client.workflow.getHandle(xrplDepositWorkflowId(second.hash));
-      expect(await latest.result()).toMatchObject({ state: 'credited' });
-      expect(await shown(latest)).toEqual(['credited', 'credited']);
     });
+    // both credited, once
+    expect(balanceView(await balanceOf(db.sql, userAccountName(userId), 'XRP')).posted).toBe(110_000_000n);
   });
 });

@@ -15,8 +15,8 @@ export interface XrplDepositInput {
   depositId: string;
   hash: string;
   /**
-   * Credited or held already: the run only follows it until it is credited (a held run continued as new, or one started
-   * again by an operator's credit after an earlier run ended held). Never credits, so never converts.
+   * Credited or held already: the run only reads it (one started again by its credit after an earlier run ended held,
+   * or a held run from before continued as new). Never credits, so never converts.
    */
   heldBefore?: true;
   /** Tests shorten a long run. */
@@ -31,7 +31,7 @@ export interface XrplPaymentValidated {
 /** The payment is in a validated ledger: sent by whoever recorded it (listener, backfill, outbox). */
 export const xrplPaymentValidatedSignal = defineSignal<[XrplPaymentValidated]>('xrplPaymentValidated');
 
-/** The held deposit was credited (an operator's credit): the workflow reads it and shows it credited. */
+/** The held deposit was credited (an operator's, a later deposit's release): the run reads it and shows it credited. */
 export const xrplDepositCreditedSignal = defineSignal('xrplDepositCredited');
 
 export interface XrplDepositStatus {

@@ -2,10 +2,10 @@
  * An XRPL deposit (`deposit:xrpl:<hash>:0`): a validated payment of XRP to the company's deposit address carrying a
  * user's destination tag. A validated XRPL ledger is final, so the deposit is credited at once, exactly once, and the
  * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them); one
- * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute, and waits
- * until it is credited (an operator's credit signals it; a later deposit releasing it is read by the hourly look),
- * then shows `credited`. The listener or a backfill records the payment and the deposit, then signals-with-start
- * this flow.
+ * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute, and ends,
+ * leaving nothing open: its credit (an operator's, or a later deposit's releasing it) runs it again under its ID,
+ * reading the row, and that run shows `credited`. The listener or a backfill records the payment and the deposit,
+ * then signals-with-start this flow.
  */
 import {
   allHandlersFinished,
@@ -35,7 +35,7 @@ import {
 const { creditDeposit, loadDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.bookkeeping);
 const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
 
-/** A held deposit's look at its row: the fallback for a lost signal, and how a later deposit's release is seen. */
+/** A waiting run's look at its row (runs from before `xrpl-deposit-held-run-ends`): a lost signal, a release. */
 const HELD_LOOK_INTERVAL = '1 hour';
 
 export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<XrplDepositStatus> {
@@ -60,10 +60,19 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
   let deposit = input.heldBefore ? await loadDeposit(input.depositId) : await creditDeposit(input.depositId);
   show(status, deposit);
 
-  // a held deposit credited later (an operator's credit, a later deposit releasing it) shows credited: it showed held
-  // for good, its run ended; the row is read, never credited here (an operator's credit converts nothing)
-  if (deposit.status === 'held' && (input.heldBefore || isPatched('xrpl-deposit-follows-held-credit'))) {
+  if (deposit.status === 'held' && isPatched('xrpl-deposit-held-run-ends')) {
+    // it ends held: a run and an hourly timer kept open per held deposit let one-drop payments load the cluster. Its
+    // credit runs it again (services/deposits/client.ts), unless its signal reached this run first: read it now
+    while (deposit.status === 'held' && creditHeard) {
+      creditHeard = false;
+      deposit = await loadDeposit(input.depositId);
+      show(status, deposit);
+    }
+  } else if (deposit.status === 'held' && (input.heldBefore || isPatched('xrpl-deposit-follows-held-credit'))) {
+    // a run from before waits while held for its credit, read from the row, never credited here (an operator's credit
+    // converts nothing); one still waiting ends held at its next look
     while (deposit.status === 'held') {
+      if (isPatched('xrpl-deposit-held-run-ends')) return status;
       if (runIsLong(input.runHistoryLimit)) {
         await condition(allHandlersFinished);
         return continueAsNew<typeof xrplDepositWorkflow>({ ...input, heldBefore: true });

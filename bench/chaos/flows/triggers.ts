@@ -50,7 +50,7 @@ export async function triggerFlow(
     });
     await trading();
     for (const [id, user] of triggers) await cancel(id, user);
-    // a trigger that fired as it was cancelled has its order: final once cancelled (or filled)
+    // the orders the fired ones placed rest on the book until cancelled (or filled)
     for (const [id, user] of await firedOrders()) {
       const cancelled = await ctx.call(() => ctx.stack.api.delete(`/v1/orders/${id}`, { token: user.token }), 'cancel');
       ctx.must('cancel', cancelled, 200, 409);

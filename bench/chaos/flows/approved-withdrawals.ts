@@ -7,7 +7,7 @@
 import { Contract, Wallet } from 'ethers';
 import type { JsonRpcProvider } from 'ethers';
 import { waitUntil } from '../../../platform/embedded/process.js';
-import { mailedCode, type ChaosRow } from '../support.js';
+import { mailedCode, sleep, type ChaosRow } from '../support.js';
 import type { FlowsContext, StormFlow, StormUser } from './context.js';
 
 const SETTINGS = {
@@ -42,7 +42,10 @@ export async function approvedWithdrawalFlow(
       ctx.post(action, `/v1/ops/withdrawals/${id}/${action}`, body, adminToken).then((r) => ctx.must(action, r, 200, 409));
     if (decision === 'reject') return operator('reject', { reason: 'refused in the storm' });
     if (decision === 'approve') return operator('approve');
-    const cancel = ctx.post('cancel', `/v1/withdrawals/${id}/cancel`, undefined, user.token);
+    // the cancel follows the approval by up to a second, so either may be recorded first
+    const cancel = sleep(Math.random() * 1_000).then(() =>
+      ctx.post('cancel', `/v1/withdrawals/${id}/cancel`, undefined, user.token),
+    );
     return Promise.all([operator('approve'), cancel.then((r) => ctx.must('cancel', r, 200, 409))]);
   };
   const run = () =>

@@ -1,18 +1,24 @@
 /**
  * The kill -9 storm over the flows that move money inside Sluice: internal transfers, bets (placed, then settled by
  * their event's workflow once a result is set), spot orders (funds held, matched, settled, the rest cancelled), fast
- * exchange (quote, then accept) and invoices paid by an on-chain deposit, while the worker, the EVM listener and the
- * API are killed at random moments. Clients retry a failed request with the same Idempotency-Key. Counts, from the
- * database and the API: money created or lost per user (balance vs what their operations make it), bets not settled
- * exactly once, orders whose fills or holds disagree, swaps not executed exactly once, invoices not paid exactly once,
- * 5xx answers other than 503, and the ledger audit.
- *   CHAOS_FLOWS_OPERATIONS (100 of each kind), CHAOS_FLOWS_INVOICES (10), CHAOS_FLOWS_KILLS (12) set the sizes.
+ * exchange (quote, then accept), invoices paid by an on-chain deposit, and the flows of `flows/` (trigger orders,
+ * invoices paid from balances in their currency or another, withdrawals through an operator's approval), while the
+ * worker, the EVM listener and the API are killed at random moments. Clients retry a failed request with the same
+ * Idempotency-Key. Counts, from the database and the API: money created or lost per user (balance vs what their
+ * operations make it), bets not settled exactly once, orders whose fills or holds disagree, swaps not executed exactly
+ * once, invoices not paid exactly once, each flow's own counts, 5xx answers other than 503, and the ledger audit.
+ *   CHAOS_FLOWS_OPERATIONS (100 of each kind), CHAOS_FLOWS_INVOICES (10), CHAOS_FLOWS_TRIGGERS (40),
+ *   CHAOS_FLOWS_BALANCE_INVOICES (20), CHAOS_FLOWS_WITHDRAWALS (20), CHAOS_FLOWS_KILLS (12) set the sizes.
  */
 import { Contract, NonceManager, Wallet, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../../chains/evm/dev-accounts.js';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { WebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { runConcurrently } from '../support/stats.js';
+import { approvedWithdrawalFlow } from './flows/approved-withdrawals.js';
+import type { FlowsContext, StormFlow, StormUser } from './flows/context.js';
+import { invoicePaymentFlow } from './flows/invoice-payments.js';
+import { triggerFlow } from './flows/triggers.js';
 import {
   auditRows,
   killAtRandom,
@@ -26,6 +32,9 @@ import {
 
 const OPERATIONS = Number(process.env.CHAOS_FLOWS_OPERATIONS ?? 100);
 const INVOICES = Number(process.env.CHAOS_FLOWS_INVOICES ?? 10);
+const TRIGGERS = Number(process.env.CHAOS_FLOWS_TRIGGERS ?? 40);
+const BALANCE_INVOICES = Number(process.env.CHAOS_FLOWS_BALANCE_INVOICES ?? 20);
+const WITHDRAWALS = Number(process.env.CHAOS_FLOWS_WITHDRAWALS ?? 20);
 const KILLS = Number(process.env.CHAOS_FLOWS_KILLS ?? 12);
 const USERS = 8; // per flow
 const EVENTS = 4; // bet events, half won, half lost
@@ -34,15 +43,13 @@ const VICTIMS = ['worker', 'listener-evm', 'api'];
 // quarters of the storm, so results, settlements and cancellations also meet kills
 const PACE_MS = (KILLS * 4_000 * 0.75) / (OPERATIONS / 2);
 const SCALE: Record<string, number> = { USDT: 6, BTC: 8, XRP: 6 };
-const FUNDING: Record<string, string> = { USDT: '100000', BTC: '10' };
+const FUNDING: Record<string, string> = { USDT: '100000', BTC: '10', XRP: '100000' };
 const INVOICE_AMOUNT = 25_000_000n; // 25 USDT
 const BET_STAKE = 1_000_000n; // 1.00 USDT
 const COEFFICIENT = 185n; // 1.85
 
-type User = { id: string; token: string; email: string };
-
 export async function flowsStorm(): Promise<ChaosRow[]> {
-  const scenario = `kill -9 storm over transfers, bets, orders, swaps (${OPERATIONS} each), ${INVOICES} invoices, ${KILLS} kills`;
+  const scenario = `kill -9 storm over transfers, bets, orders, swaps (${OPERATIONS} each), ${INVOICES} invoices, ${TRIGGERS} triggers, ${BALANCE_INVOICES} balance-paid invoices, ${WITHDRAWALS} approved withdrawals, ${KILLS} kills`;
   const { stack, provider } = await startStormStack('chaos-flows');
   const { api, adminToken, sql } = stack;
   const { call, unexpected, retried } = retryingClient();
@@ -64,13 +71,31 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
     const [senders, bettors, sellers, buyers, swappers] = await Promise.all(
       ['flows-transfer', 'flows-bet', 'flows-sell', 'flows-buy', 'flows-swap'].map((p) => signUpVerified(stack, USERS, p)),
     );
-    const fund = async (user: User, currency: string) => {
+    const fund = async (user: StormUser, currency: string) => {
       const body = { user_id: user.id, currency, amount: FUNDING[currency], reason: 'flows funding' };
       must('funding', await post('funding', '/v1/ops/adjustments', body, adminToken, `fund-${user.id}-${currency}`), 201);
       book(user.id, currency, parseUnits(FUNDING[currency]!, SCALE[currency]));
     };
     for (const user of [...senders!, ...bettors!, ...buyers!, ...swappers!]) await fund(user, 'USDT');
     for (const user of sellers!) await fund(user, 'BTC');
+    const spread = (total: number, operation: (i: number) => Promise<void>) =>
+      runConcurrently(total, 2, async (i) => {
+        await operation(i);
+        await sleep(PACE_MS);
+      });
+    const ctx: FlowsContext = {
+      stack,
+      call,
+      post,
+      must,
+      book,
+      spread,
+      async fundedUsers(prefix, currencies) {
+        const users = await signUpVerified(stack, USERS, prefix);
+        for (const user of users) for (const currency of currencies) await fund(user, currency);
+        return users;
+      },
+    };
     must(
       'inventory',
       await post('inventory', '/v1/ops/exchange/inventory', { currency: 'XRP', amount: '1000000' }, adminToken, 'flows-xrp'),
@@ -98,12 +123,15 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       new NonceManager(new Wallet(devPrivateKey(DevAccount.Deployer), provider)),
     );
 
+    const invoices = new Set<string>();
+    const triggers = await triggerFlow(ctx, TRIGGERS, scenario, () => trading);
+    const flows: StormFlow[] = [
+      triggers,
+      await invoicePaymentFlow(ctx, BALANCE_INVOICES, scenario, merchant, invoices),
+      await approvedWithdrawalFlow(ctx, WITHDRAWALS, scenario, provider),
+    ];
+
     const storm = killAtRandom(stack, VICTIMS, KILLS);
-    const spread = (total: number, operation: (i: number) => Promise<void>) =>
-      runConcurrently(total, 2, async (i) => {
-        await operation(i);
-        await sleep(PACE_MS);
-      });
     const setResults = async (from: number, to: number) => {
       for (let e = from; e < to; e++) {
         const state = e % 2 === 0 ? 'finished_win' : 'finished_lose';
@@ -123,7 +151,7 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       book(from.id, 'USDT', -parseUnits(transfer.amount, 6) - fee);
       book(to.id, 'USDT', parseUnits(transfer.amount, 6));
     });
-    const bets = new Map<string, { user: User; event: string }>();
+    const bets = new Map<string, { user: StormUser; event: string }>();
     // half the bets on half the events, whose results come while the other half is placed
     const placeBets = (half: number) =>
       spread(OPERATIONS / 2, async (n) => {
@@ -139,7 +167,7 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       await Promise.all([setResults(0, EVENTS / 2), placeBets(1)]);
       await setResults(EVENTS / 2, EVENTS);
     })();
-    const orders = new Map<string, User>();
+    const orders = new Map<string, StormUser>();
     const trading = spread(OPERATIONS, async (i) => {
       const user = i % 2 === 0 ? sellers![(i / 2) % USERS]! : buyers![((i - 1) / 2) % USERS]!;
       // prices apart so some cross and some rest on the book until cancelled
@@ -148,7 +176,7 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       const order = must('order', await post('order', '/v1/orders', body, user.token, `flows-order-${i}`), 201);
       orders.set(String(order.id), user);
     });
-    const swaps = new Map<string, User>();
+    const swaps = new Map<string, StormUser>();
     const swapping = spread(OPERATIONS, async (i) => {
       const user = swappers![i % USERS]!;
       const body = { from: 'USDT', to: 'XRP', amount_in: '2.5' };
@@ -160,7 +188,6 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       book(user.id, 'USDT', -parseUnits(accepted.body.amount_in, 6));
       book(user.id, 'XRP', parseUnits(accepted.body.amount_out, 6));
     });
-    const invoices = new Set<string>();
     const invoicing = runConcurrently(INVOICES, 1, async (i) => {
       const body = { amount: '25', currency: 'USDT', accepted_currencies: ['USDT'], expires_in: 3600 };
       const invoice = must('invoice', await post('invoice', '/v1/invoices', body, merchant.token, `flows-invoice-${i}`), 201);
@@ -178,13 +205,14 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
         must('cancel', cancelled, 200, 409);
       }
     });
-    await Promise.all([transferring, betting, cancelling, swapping, invoicing]);
+    await Promise.all([transferring, betting, cancelling, swapping, invoicing, ...flows.map((flow) => flow.run())]);
     const busyKills = storm.done(); // those that met the flows; the rest meet settlement and sweeps
     await storm.finished;
 
     // the end state: every bet settled, every invoice settled and its webhook received, every order final
     const settledHooks = () =>
       new Set(receiver.to('/merchant').map((hook) => (JSON.parse(hook.body) as { id: string }).id as string));
+    for (const [id, user] of await triggers.firedOrders()) orders.set(id, user);
     const betIds = [...bets.keys()];
     const invoiceIds = [...invoices];
     const orderIds = [...orders.keys()];
@@ -197,8 +225,9 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
                  (select count(*)::int from orders where id = any(${orderIds}::bigint[])
                    and status not in ('filled', 'cancelled', 'rejected')) as orders`;
         const unheard = invoiceIds.filter((id) => !settledHooks().has(`invoice:${id}:settled`)).length;
-        if (open!.bets > 0 || open!.invoices > 0 || open!.orders > 0 || unheard > 0)
-          throw new Error(JSON.stringify({ ...open, unheard }));
+        const flowsOpen = await Promise.all(flows.map((flow) => flow.open()));
+        if (open!.bets > 0 || open!.invoices > 0 || open!.orders > 0 || unheard > 0 || flowsOpen.some((n) => n > 0))
+          throw new Error(JSON.stringify({ ...open, unheard, flowsOpen }));
       },
       { timeoutMs: 300_000, intervalMs: 5_000 },
     ).catch((error: unknown) => console.log(`  not settled in time: ${error instanceof Error ? error.message : String(error)}`));
@@ -236,7 +265,8 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       select count(*) filter (where o.filled_amount <> coalesce(
                (select sum(t.amount) from trades t where t.buy_order_id = o.id or t.sell_order_id = o.id), 0)
              or o.held <> h.ledger_held or (o.status <> 'open' and o.held <> 0))::int as wrong,
-             (select count(*)::int from orders where user_id = any(${[...sellers!, ...buyers!].map((u) => u.id)}::uuid[])) as stored
+             (select count(*)::int from orders
+               where user_id = any(${[...sellers!, ...buyers!, ...triggers.users].map((u) => u.id)}::uuid[])) as stored
       from orders o join holds h using (id)`;
     const trades = await sql`
       select buyer_id, seller_id, amount, quote_amount, buyer_fee, seller_fee from trades
@@ -265,9 +295,21 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
     const invoiceFee = await sql`select fee from invoices where id = any(${invoiceIds}::uuid[]) and status = 'settled'`;
     for (const row of invoiceFee) book(merchant.id, 'USDT', INVOICE_AMOUNT - BigInt(row.fee));
 
+    const flowRows = [];
+    for (const flow of flows) flowRows.push(...(await flow.check()));
+
     // money created or lost: every user's posted balance against what their operations make it
     let moneyWrong = 0;
-    for (const user of [...senders!, ...bettors!, ...sellers!, ...buyers!, ...swappers!, merchant]) {
+    const everyone = [
+      ...senders!,
+      ...bettors!,
+      ...sellers!,
+      ...buyers!,
+      ...swappers!,
+      merchant,
+      ...flows.flatMap((f) => f.users),
+    ];
+    for (const user of everyone) {
       const balances = (await call(() => api.get('/v1/balances', { token: user.token }), 'balances')).body.data as Array<{
         currency: string;
         posted: string;
@@ -301,6 +343,7 @@ export async function flowsStorm(): Promise<ChaosRow[]> {
       { scenario, count: 'invoices stored beyond those created', value: (invoiceCounts!.stored as number) - invoices.size },
       { scenario, count: 'invoices not settled', value: invoiceCounts!.unsettled as number },
       { scenario, count: 'invoices whose invoice.settled webhook never arrived', value: unheard },
+      ...flowRows,
       ...(await auditRows(scenario, api, adminToken)),
     ];
   } finally {

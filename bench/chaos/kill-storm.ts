@@ -9,7 +9,16 @@ import { Contract, NonceManager, Wallet, parseEther, parseUnits } from 'ethers';
 import { DevAccount, devPrivateKey } from '../../chains/evm/dev-accounts.js';
 import { waitUntil } from '../../platform/embedded/process.js';
 import { runConcurrently } from '../support/stats.js';
-import { auditRows, killAtRandom, retryingClient, signUpVerified, sleep, startStormStack, type ChaosRow } from './support.js';
+import {
+  auditRows,
+  killAtRandom,
+  mailedCode,
+  retryingClient,
+  signUpVerified,
+  sleep,
+  startStormStack,
+  type ChaosRow,
+} from './support.js';
 
 const DEPOSITS = Number(process.env.CHAOS_STORM_DEPOSITS ?? 1_000);
 const WITHDRAWALS = Number(process.env.CHAOS_STORM_WITHDRAWALS ?? 200);
@@ -99,20 +108,12 @@ export async function killStorm(): Promise<ChaosRow[]> {
         });
       };
       let code = '';
-      // 20 withdrawals a user, each with its mails: look at the last 100; a code that never comes is a stuck withdrawal
-      const mailed = await waitUntil(
-        `the code of withdrawal ${id}`,
-        async () => {
-          const inbox = await call(() =>
-            api.get(`/v1/ops/mail?limit=100&to=${encodeURIComponent(user.email)}`, { token: adminToken }),
-          );
-          const mail = inbox.body.data?.find((m: { subject: string; text: string }) => m.text.includes(id));
-          if (!mail) throw new Error('not yet');
-          code = /\b(\d{6})\b/.exec(mail.subject)![1]!;
+      // 20 withdrawals a user, each with its mails; a code that never comes is a stuck withdrawal
+      const mailed = await mailedCode(call, stack, user.email, id, 600_000).then(
+        (received) => {
+          code = received;
+          return true;
         },
-        { timeoutMs: 600_000, intervalMs: 1_000 },
-      ).then(
-        () => true,
         (error: unknown) => {
           stuck.push(id);
           console.log(`  withdrawal ${id} stuck: ${error instanceof Error ? error.message : String(error)}`);

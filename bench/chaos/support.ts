@@ -123,6 +123,34 @@ export function retryingClient() {
   return { call, unexpected, retried: () => retries };
 }
 
+/**
+ * The confirmation code mailed for withdrawal `id` (in the subject of the mail whose text names it), read from the dev
+ * mailbox through `call` (a retrying client's) until it comes or `timeoutMs` passes.
+ */
+export async function mailedCode(
+  call: (request: () => Promise<ApiResponse>) => Promise<ApiResponse>,
+  stack: Pick<DevStack, 'api' | 'adminToken'>,
+  email: string,
+  id: string,
+  timeoutMs: number,
+): Promise<string> {
+  let code = '';
+  // a user's withdrawals each have their mails: look at the last 100
+  await waitUntil(
+    `the code of withdrawal ${id}`,
+    async () => {
+      const inbox = await call(() =>
+        stack.api.get(`/v1/ops/mail?limit=100&to=${encodeURIComponent(email)}`, { token: stack.adminToken }),
+      );
+      const mail = inbox.body.data?.find((m: { subject: string; text: string }) => m.text.includes(id));
+      if (!mail) throw new Error('not yet');
+      code = /\b(\d{6})\b/.exec(mail.subject)![1]!;
+    },
+    { timeoutMs, intervalMs: 1_000 },
+  );
+  return code;
+}
+
 /** `count` users signed up with their email verified (an operator's override) and an ETH deposit address. */
 export async function signUpVerified(stack: DevStack, count: number, prefix: string) {
   const users: Array<{ id: string; token: string; email: string; address: string }> = new Array(count);

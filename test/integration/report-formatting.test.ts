@@ -11,6 +11,7 @@ import { generateReport } from '../../services/reports/generate.js';
 import { insertReport } from '../../services/reports/store.js';
 import { commitGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { createSql } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -166,5 +167,46 @@ describe('a report at the end of its period', () => {
     setTimeout(commit, 500);
     await Promise.all([writer, generated]);
     expect(await text(reportFileChunks(db.sql, report.id))).toContain('boundary:1');
+  });
+});
+
+describe('a report read by a role without pg_read_all_stats', () => {
+  it('still waits for another role’s transfer begun before the end and committed after the report started', async () => {
+    // the app's roles split: the report's role cannot see the writer's row in pg_stat_activity
+    const role = `reports_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await db.sql.unsafe(`create role ${role} login password 'reports'`);
+    await db.sql.unsafe(`grant all on all tables in schema public to ${role}`);
+    await db.sql.unsafe(`grant all on all sequences in schema public to ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = 'reports';
+    const reader = createSql(url.toString(), { max: 2 });
+    try {
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      let written!: () => void;
+      const staged = new Promise<void>((resolve) => (written = resolve));
+      const writer = db.sql.begin(async (tx) => {
+        await commitGroups(tx, [
+          {
+            transfers: [
+              { kind: 'posted', key: 'boundary:2', debit: 'equity:adjustments', credit: 'user:c', currency: 'EUR', amount: 1n },
+            ],
+          },
+        ]);
+        written();
+        await held;
+      });
+      await staged;
+      const report = await ledgerEntriesCsv(new Date());
+      const generated = generateReport(reader, report);
+      setTimeout(commit, 500);
+      await Promise.all([writer, generated]);
+      expect(await text(reportFileChunks(db.sql, report.id))).toContain('boundary:2');
+    } finally {
+      await reader.end();
+      await db.sql.unsafe(`drop owned by ${role}`);
+      await db.sql.unsafe(`drop role ${role}`);
+    }
   });
 });

@@ -142,3 +142,29 @@ export function refreshRound(
   }
   return round;
 }
+
+/**
+ * Of the newest stored rates, those that are their pair's price under its current source. One recorded under another
+ * kind of source is not: a static price left from before an operator pointed the pair at an exchange or its market
+ * has no observation time, so it would never go stale, and quotes would go on using it while the new source fails.
+ * A formula's is a price only while each of its legs is (its value was built on theirs).
+ */
+export function currentPrices<T extends { pair: string; source: RateSourceKind }>(
+  stored: T[],
+  settings: RateSetting[],
+): Map<string, T> {
+  const byPair = new Map(settings.map((s) => [s.code, s]));
+  const priced = new Map(stored.filter((r) => byPair.get(r.pair)?.source.kind === r.source).map((r) => [r.pair, r]));
+  // a leg may itself be a formula that loses its price: again until nothing is dropped (formulaProblem rules out cycles)
+  for (let dropped = true; dropped;) {
+    dropped = false;
+    for (const pair of priced.keys()) {
+      const source = byPair.get(pair)!.source;
+      if (source.kind === 'formula' && source.legs.some((l) => !priced.has(l.pair))) {
+        priced.delete(pair);
+        dropped = true;
+      }
+    }
+  }
+  return priced;
+}

@@ -36,7 +36,7 @@ export { setPairEnabled } from './pairs-store.js';
 /** Operators' dashboard charts the trades. */
 export { tradeVolumeByDay } from './trade-volume.js';
 /** What open orders and pending triggers hold against the order escrow: the ledger audit checks them equal. */
-export { heldFunds } from './journal.js';
+export { heldFunds, pairsUnsettledBefore } from './journal.js';
 /** Operators' console: every user's orders and pending triggers, an order's fills. */
 export {
   orderById,

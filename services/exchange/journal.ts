@@ -77,6 +77,20 @@ export async function settledElsewhere(db: Db, pairs: string[], timeoutMs = 5_00
   return true;
 }
 
+/**
+ * How many pairs have journal batches begun before `at` that settlement has not stored yet: their trades carry the
+ * batch's start, so a report of the time before `at` must wait for them.
+ */
+export async function pairsUnsettledBefore(db: Db, at: string): Promise<number> {
+  const [row] = await db`
+    select count(*)::int as pairs from pairs p
+    left join exchange_markets m on m.pair = p.code
+    cross join lateral (
+      select 1 from exchange_journal j
+      where j.pair = p.code and j.last_seq > coalesce(m.settled_seq, 0) and j.created_at < ${at}::timestamptz limit 1) j`;
+  return row!.pairs as number;
+}
+
 export async function markSettled(tx: Tx, pair: string, seq: number): Promise<void> {
   await tx`update exchange_markets set settled_seq = greatest(settled_seq, ${seq}), updated_at = now() where pair = ${pair}`;
 }

@@ -42,14 +42,22 @@ const STARTS_AT_ONCE = 32;
 /** First attempts in flight at once: they wait on mail servers and chat APIs, not on this process's CPU. */
 const SENDS_AT_ONCE = 32;
 
-/** Dispatches everything waiting; returns how many notifications it routed. */
+/**
+ * Dispatches everything waiting; returns how many notifications it routed. One process at a time (the lock dies with
+ * its connection): every worker process runs the dispatcher, and two reading the same queue met each other's sends in
+ * flight, which the second took for a crash's and marked uncertain, never to be retried.
+ */
 export async function dispatchNotifications(deps: DispatchDeps): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const routed = await dispatchBatch(deps);
-    total += routed;
-    if (routed < BATCH) return total;
-  }
+  return deps.sql.begin(async (tx) => {
+    const [lock] = await tx`select pg_try_advisory_xact_lock(hashtextextended('sluice:notifications-dispatch', 0)) as held`;
+    if (!lock!.held) return 0; // another process is dispatching: it routes what is waiting
+    let total = 0;
+    for (;;) {
+      const routed = await dispatchBatch(deps);
+      total += routed;
+      if (routed < BATCH) return total;
+    }
+  }) as Promise<number>;
 }
 
 async function dispatchBatch(deps: DispatchDeps): Promise<number> {

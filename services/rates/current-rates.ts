@@ -6,7 +6,7 @@
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { conversionPath, convertMinor, rateAlong, type Conversion, type CurrentRate } from '../../domain/rates/conversion.js';
-import { isStale, type RateSourceKind } from '../../domain/rates/sources.js';
+import { currentPrices, isStale, type RateSourceKind } from '../../domain/rates/sources.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Invalidations } from '../../platform/db/invalidations.js';
 import { latestRates } from './history-store.js';
@@ -60,9 +60,9 @@ export class CurrentRates {
         ([stored, settings, pairs]) => {
           const byPair = new Map(settings.map((s) => [s.code, s]));
           const views = new Map<string, PairRateView>();
-          for (const r of stored) {
-            const setting = byPair.get(r.pair);
-            if (!setting) continue; // a pair whose source was removed is not priced any more
+          // a pair whose source was removed, or whose rate is another source's, is not priced
+          for (const r of currentPrices(stored, settings).values()) {
+            const setting = byPair.get(r.pair)!;
             views.set(r.pair, {
               ...r,
               code: r.pair,

@@ -5,7 +5,7 @@
  * refused as stale; the failures are returned for the workflow to show.
  */
 import { rate } from '../../domain/rates/rate.js';
-import { refreshRound, type Observation, type RateSetting } from '../../domain/rates/sources.js';
+import { currentPrices, refreshRound, type Observation, type RateSetting } from '../../domain/rates/sources.js';
 import { lastTrades } from '../exchange/client.js';
 import type { Db } from '../../platform/db/client.js';
 import type { ExchangeTickers } from './exchange-tickers.js';
@@ -51,7 +51,9 @@ async function recordRound(
   observations: ReadonlyMap<string, Observation>,
   stored: StoredRate[],
 ): Promise<string[]> {
-  const previous = new Map<string, Observation>(stored.map((r) => [r.pair, { mid: r.mid, asOf: r.asOf }]));
+  const previous = new Map<string, Observation>(
+    [...currentPrices(stored, settings).values()].map((r) => [r.pair, { mid: r.mid, asOf: r.asOf }]),
+  );
   const round = refreshRound(settings, observations, previous);
   const bySetting = new Map(settings.map((s) => [s.code, s]));
   await recordRates(

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import type { ReportPeriod, ReportType } from '../../domain/reports/reports.js';
 import type { Sql, Tx } from '../../platform/db/client.js';
+import { pairsUnsettledBefore } from '../exchange/client.js';
 import { clearReportFile, ReportFileWriter } from './file-store.js';
 import { copyCsv, reportSources, type ReportSource } from './sources.js';
 import { markReportDone, type Report } from './store.js';
@@ -30,20 +31,39 @@ export const PERIOD_WRITES_WAIT_MS = 30_000;
  * Waits until no transaction that began before the period's end and wrote is still open. A row is stamped with its
  * transaction's start (`now()`), so one that began before `to` and commits after the report's snapshot would be in no
  * report: not this one, which does not see it, nor the next period's, which begins at `to`. A scheduled report starts
- * right at that boundary, while the last writes of the period commit. Reports' own transactions write nothing, so
- * one running long does not hold another up. Past the bound it throws: the activity's retries, then the report's
- * failure and its alert, say so rather than a file short of rows.
+ * right at that boundary, while the last writes of the period commit. The writers are the transaction ids in progress
+ * now (`pg_current_snapshot`, which every role reads): `pg_stat_activity` shows another role's transactions only with
+ * `pg_read_all_stats`, so with the roles split it saw none and the report did not wait. A writer it does show as begun
+ * at or after `to` is not waited for; one it hides is, to be safe. Reports' own transactions write nothing, so one
+ * running long does not hold another up. A trade is stamped with its journal batch's start and stored later by
+ * settlement, whose transaction may begin after `to`: a trades report also waits for the batches begun before `to` to
+ * be settled. Past the bound it throws: the activity's retries, then the report's failure and its alert, say so
+ * rather than a file short of rows.
  */
-async function awaitPeriodWrites(sql: Sql, period: ReportPeriod): Promise<void> {
+async function awaitPeriodWrites(sql: Sql, period: ReportPeriod, source: ReportSource): Promise<void> {
   const deadline = Date.now() + PERIOD_WRITES_WAIT_MS;
+  const [writers] = await sql`
+    select coalesce(array_agg(x::text), '{}') as xids from pg_snapshot_xip(pg_current_snapshot()) x
+    where not exists (
+      select 1 from pg_stat_activity a where a.backend_xid = x::xid and a.xact_start >= ${period.to}::timestamptz)`;
+  const xids = writers!.xids as string[];
   for (;;) {
     const [row] = await sql`
-      select count(*)::int as open from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null
-        and xact_start < ${period.to}::timestamptz`;
-    if (row!.open === 0) return;
+      select count(*)::int as open from unnest(${xids}::xid8[]) x where pg_xact_status(x) = 'in progress'`;
+    if (row!.open === 0) break;
     if (Date.now() >= deadline)
       throw new Error(`${row!.open} transactions begun before ${period.to} still open after ${PERIOD_WRITES_WAIT_MS} ms`);
+    await sleep(100);
+  }
+  if (!source.readsTrades) return;
+  // a trade carries its journal batch's start, and is stored by settlement in a transaction of its own, later
+  for (;;) {
+    const unsettled = await pairsUnsettledBefore(sql, period.to);
+    if (unsettled === 0) return;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${unsettled} pairs' trades journaled before ${period.to} still unsettled after ${PERIOD_WRITES_WAIT_MS} ms`,
+      );
     await sleep(100);
   }
 }
@@ -129,7 +149,7 @@ export async function generateReport(
   const source = reportSources[report.type];
   await clearReportFile(sql, report.id);
   const file = new ReportFileWriter(sql, report.id);
-  await awaitPeriodWrites(sql, report.period);
+  await awaitPeriodWrites(sql, report.period, source);
   const rows = await withReportPeriod(sql, report.period, (tx) =>
     report.format === 'csv' ? writeCsv(tx, source, file, progress) : writeXlsx(tx, report.type, source, file, progress),
   );

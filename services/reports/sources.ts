@@ -10,6 +10,8 @@ export interface ReportSource {
   columns: string[];
   /** The rows, in the columns' order; counts are integers, everything else text. */
   select: string;
+  /** Its rows are the exchange's trades: stored by settlement after the journal batch whose start they carry. */
+  readsTrades?: true;
 }
 
 const FROM = `current_setting('sluice.report_from')::timestamptz`;
@@ -96,6 +98,7 @@ const liabilities: ReportSource = {
 
 /** Prices are quote per whole base unit; the buyer's fee is in base (what it bought), the seller's in quote. */
 const trades: ReportSource = {
+  readsTrades: true,
   columns: ['pair', 'trade_id', 'created_at', 'price', 'amount', 'quote_amount', 'taker_side', 'buyer_fee', 'seller_fee'],
   select: `
     select t.pair, t.id::text as trade_id, iso_utc(t.created_at) as created_at, format_amount(t.price, q.unit) as price,
@@ -110,6 +113,7 @@ const trades: ReportSource = {
 };
 
 const tradeVolume: ReportSource = {
+  readsTrades: true,
   columns: ['pair', 'trades', 'base_volume', 'quote_volume', 'base_fees', 'quote_fees'],
   select: `
     select p.code as pair, count(t.id)::int as trades,

@@ -25,6 +25,7 @@ import { insertReport, markReportDone } from '../../services/reports/store.js';
 import { rememberSignInIp } from '../../services/users-auth/sign-in-ips.js';
 import { publishEvent } from '../../services/webhooks/client.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { withdrawalActivities } from '../support/withdrawal-activities.js';
 import { insertUsdtInvoice } from '../support/merchant.js';
@@ -229,5 +230,53 @@ describe('default templates', () => {
     await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:awaiting_approval`));
     await withdrawals.notifyWithdrawal({ id, event: 'rejected' });
     await expectRendersItsTemplates(db.sql, await recorded(`withdrawal:${id}:rejected`));
+  });
+});
+
+describe('the dispatcher on several worker processes', () => {
+  it('sends a notice once, and leaves one whose send failed to be retried, not marked uncertain by the other', async () => {
+    const user = (await insertUser(db.sql, { email: 'twice@example.com', passwordHash: 'x', role: 'user' }))!;
+    await db.sql`delete from notifications_outbox`;
+    const { kind: _kind, title, ...body } = sampleEvent('login_new_ip');
+    await notify(db.sql, { key: `login:${randomUUID()}`, userId: user.id, kind: 'login_new_ip', title: title as string, body });
+    // a mail server slow to answer, then refusing for now: the first process's send is in flight while the other runs
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const sent: string[] = [];
+    const mailer = {
+      async send(message: { to: string }) {
+        sent.push(message.to);
+        await answered;
+        throw new Error('451 try again later');
+      },
+      close() {},
+    };
+    const log = pino({ level: 'silent' });
+    const starts: string[] = [];
+    const temporal = {
+      client: {
+        workflow: { start: async (_type: unknown, options: { workflowId: string }) => void starts.push(options.workflowId) },
+      },
+      taskQueue: 'unused',
+    } as unknown as TemporalTarget;
+    const worker = () =>
+      dispatchNotifications({
+        sql: db.sql,
+        temporal,
+        log,
+        retry: { maximumAttempts: 3, initialIntervalMs: 1_000 },
+        delivery: { sql: db.sql, log, mailer, telegram: null },
+      });
+    const first = worker();
+    await expect.poll(() => sent.length).toBe(1);
+    const second = worker();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await Promise.all([first, second]);
+
+    expect(sent).toEqual(['twice@example.com']);
+    const [delivery] = await db.sql`select status from notification_deliveries where user_id = ${user.id}`;
+    expect(delivery!.status).toBe('pending'); // its retry's, which the delivery workflow makes
+    expect(starts).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ import { DomainError } from '../../domain/errors.js';
 import { parseRate, rate } from '../../domain/rates/rate.js';
 import { CurrentRates, convertMinor } from '../../services/rates/client.js';
 import { recordRates } from '../../services/rates/history-store.js';
+import { recomputeRates } from '../../services/rates/refresh.js';
 import { setRateSource } from '../../services/rates/service.js';
 import { Invalidations, listenForInvalidations } from '../../platform/db/invalidations.js';
 import pino from 'pino';
@@ -82,5 +83,32 @@ describe('CurrentRates', () => {
     // BTC to UAH does not go through XRP-USDT: one satoshi is 0.03735 UAH
     expect((await rates.convert(1n, BTC, UAH, 'down')).amount).toBe(3n);
     await expect(rates.lockRate('EUR', 'UAH')).rejects.toMatchObject({ code: 'rate_unavailable' });
+  });
+
+  it('prices no pair with the static price it had before an operator pointed it at an exchange, nor the formulas over it', async () => {
+    // USD-UAH was static (the formula USDT-UAH is built on it); its exchange has answered nothing yet
+    await setRateSource(
+      { sql: db.sql, rates },
+      {
+        pair: 'USD-UAH',
+        source: { kind: 'external', exchange: 'binance', symbol: 'USD/UAH' },
+        spreadPpm: 2_000n,
+        maxAgeSeconds: 60,
+      },
+      'operator',
+    );
+    await expect(rates.usable('USD-UAH')).rejects.toMatchObject({ code: 'rate_unavailable' });
+    await expect(rates.usable('USDT-UAH')).rejects.toMatchObject({ code: 'rate_unavailable' });
+    await expect(rates.convert(100n, USD, UAH, 'down')).rejects.toMatchObject({ code: 'rate_unavailable' });
+    // the next round recomputes no formula from the old static price either
+    await recomputeRates(db.sql);
+    await expect(rates.usable('USDT-UAH')).rejects.toMatchObject({ code: 'rate_unavailable' });
+    // once the exchange answers, both are priced again, aging with its ticker
+    const observed = new Date();
+    await recordRates(db.sql, [
+      { pair: 'USD-UAH', mid: parseRate('43')!, spreadPpm: 2_000n, source: 'external', asOf: observed },
+    ]);
+    await recomputeRates(db.sql);
+    expect(await rates.usable('USDT-UAH')).toMatchObject({ mid: rate(43n, 1n), asOf: observed });
   });
 });

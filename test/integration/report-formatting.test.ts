@@ -8,9 +8,11 @@ import { formatAmount } from '../../domain/money.js';
 import { csvLine } from '../../platform/csv.js';
 import { reportFileChunks } from '../../services/reports/file-store.js';
 import { generateReport } from '../../services/reports/generate.js';
+import { markSettled } from '../../services/exchange/journal.js';
 import { insertReport } from '../../services/reports/store.js';
 import { commitGroups } from '../../services/ledger/journal.js';
 import { LedgerWriter } from '../../services/ledger/writer.js';
+import { createSql } from '../../platform/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 let db: TestDatabase;
@@ -166,5 +168,80 @@ describe('a report at the end of its period', () => {
     setTimeout(commit, 500);
     await Promise.all([writer, generated]);
     expect(await text(reportFileChunks(db.sql, report.id))).toContain('boundary:1');
+  });
+});
+
+describe('a report read by a role without pg_read_all_stats', () => {
+  it('still waits for another role’s transfer begun before the end and committed after the report started', async () => {
+    // the app's roles split: the report's role cannot see the writer's row in pg_stat_activity
+    const role = `reports_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await db.sql.unsafe(`create role ${role} login password 'reports'`);
+    await db.sql.unsafe(`grant all on all tables in schema public to ${role}`);
+    await db.sql.unsafe(`grant all on all sequences in schema public to ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = 'reports';
+    const reader = createSql(url.toString(), { max: 2 });
+    try {
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      let written!: () => void;
+      const staged = new Promise<void>((resolve) => (written = resolve));
+      const writer = db.sql.begin(async (tx) => {
+        await commitGroups(tx, [
+          {
+            transfers: [
+              { kind: 'posted', key: 'boundary:2', debit: 'equity:adjustments', credit: 'user:c', currency: 'EUR', amount: 1n },
+            ],
+          },
+        ]);
+        written();
+        await held;
+      });
+      await staged;
+      const report = await ledgerEntriesCsv(new Date());
+      const generated = generateReport(reader, report);
+      setTimeout(commit, 500);
+      await Promise.all([writer, generated]);
+      expect(await text(reportFileChunks(db.sql, report.id))).toContain('boundary:2');
+    } finally {
+      await reader.end();
+      await db.sql.unsafe(`drop owned by ${role}`);
+      await db.sql.unsafe(`drop role ${role}`);
+    }
+  });
+});
+
+describe('a trades report at the end of its period', () => {
+  it('waits for the settlement of a batch journaled before the end, whose trade is stored after the report started', async () => {
+    const [journaled] = await db.sql`
+      insert into exchange_journal (pair, first_seq, last_seq, commands)
+      select 'XRP-USDT', coalesce(max(last_seq), 0) + 1, coalesce(max(last_seq), 0) + 1, '[{}]' from exchange_journal
+      where pair = 'XRP-USDT'
+      returning last_seq, created_at`;
+    await db.sql`insert into exchange_markets (pair) values ('XRP-USDT') on conflict do nothing`;
+    const report = await insertReport(db.sql, {
+      id: randomUUID(),
+      type: 'trades',
+      format: 'csv',
+      period: { from: new Date(Date.now() - 120_000).toISOString(), to: new Date().toISOString() },
+      workflowId: `report:${randomUUID()}`,
+      emailTo: null,
+    });
+    const generated = generateReport(db.sql, report);
+    // settlement stores the batch's trade, stamped with the batch's start, in a transaction begun after the end
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const user = randomUUID();
+    await db.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`; // the trade's orders and users are not the point
+      await tx`
+        insert into trades (pair, id, seq, price, amount, quote_amount, taker_side, buy_order_id, sell_order_id, buyer_id,
+                            seller_id, buyer_fee, seller_fee, created_at)
+        values ('XRP-USDT', 987654, ${journaled!.lastSeq}, 2500000, 1000000, 2500000, 'buy', 1, 2, ${user}, ${user}, 0, 0,
+                ${journaled!.createdAt})`;
+      await markSettled(tx, 'XRP-USDT', Number(journaled!.lastSeq));
+    });
+    await generated;
+    expect(await text(reportFileChunks(db.sql, report.id))).toContain('987654');
   });
 });

@@ -11,6 +11,15 @@ export const reportWorkflowId = (id: string) => `report:${id}`;
 export const scheduledReportWorkflowId = (scheduleId: string) => `report:scheduled:${scheduleId}`;
 export const reportScheduleId = (scheduleId: string) => `report-schedule:${scheduleId}`;
 
+/**
+ * The time a schedule's run was due, from the `-<time>` Temporal appends to its workflow ID (RFC 3339, whole seconds),
+ * or null for an ID without one.
+ */
+export function scheduledRunTime(workflowId: string): Date | null {
+  const due = /-(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))$/.exec(workflowId);
+  return due ? new Date(due[1]!) : null;
+}
+
 /** On demand: the API stored the report's row. Scheduled: the run stores its own, for the last whole period. */
 export type ReportInput =
   | { trigger: 'on-demand'; id: string; emailTo: string | null }

@@ -9,7 +9,7 @@ import { lastWholePeriod } from '../../domain/reports/reports.js';
 import { SluiceStatus } from '../../platform/temporal/search-attributes.js';
 import { isPatched } from '../../platform/temporal/versions.js';
 import { retryPolicies } from '../../platform/temporal/retry-policies.js';
-import type { ReportInput, ReportResult } from './messages.js';
+import { scheduledRunTime, type ReportInput, type ReportResult } from './messages.js';
 
 type Activities = ReturnType<typeof createReportActivities>;
 const { writeReport } = proxyActivities<Activities>(retryPolicies.reportFile);
@@ -25,7 +25,9 @@ export async function reportWorkflow(input: ReportInput): Promise<ReportResult> 
       scheduleId: input.scheduleId,
       type: input.type,
       format: input.format,
-      period: lastWholePeriod(new Date(), input.period),
+      // the period before the run was due, not before it started: a run started late (the worker down at midnight,
+      // a schedule's catch-up or backfill) reported the period it started in, twice, and the one due never
+      period: lastWholePeriod(scheduledRunTime(workflowInfo().workflowId) ?? new Date(), input.period),
       emailTo: input.emailTo,
       workflowId: workflowInfo().workflowId,
     });

@@ -13,7 +13,8 @@ import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { confirmPasswordReset } from './confirm-password-reset.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
-import { Email, Password, TotpCode } from './auth-routes.js';
+import { Email, Password } from './auth-routes.js';
+import { TotpCode } from './owner-proof.js';
 import { guardedRoute } from '../http/routes.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 

@@ -6,6 +6,8 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { Authenticator } from '../support/authenticator.js';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { signedHeaders } from '../support/signed-request.js';
+import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -456,6 +458,24 @@ describe('the owner proof of an account made from Telegram', () => {
       body: { detail: 'Telegram is the only way into this account: it cannot be unlinked' },
     });
     expect((await signInByTelegram(7202)).id).toBe(made.id);
+  });
+
+  it('mails no password reset or verification link to its placeholder address (a reset answers as for an unknown one)', async () => {
+    const made = await signInByTelegram(7301);
+    const user = await t.api.signUp('owner-proof-reset@example.com');
+    const starts: unknown[] = [];
+    const temporal = { client: { workflow: { start: async (...args: unknown[]) => starts.push(args) } } };
+    const deps = { sql: t.db.sql, key: Buffer.alloc(32), temporal: temporal as unknown as TemporalTarget, ttlMs: 60_000 };
+    await requestPasswordReset(deps, made.email);
+    expect(starts).toHaveLength(0);
+    expect(await t.db.sql`select 1 from password_resets where user_id = ${made.id}`).toHaveLength(0);
+    await requestPasswordReset(deps, user.email); // (the double hears a real one)
+    expect(starts).toHaveLength(1);
+    // nor a verification link, asked for again
+    expect(await t.api.post('/v1/me/email-verification', undefined, { token: made.token })).toMatchObject({
+      status: 409,
+      body: { detail: 'this account was made from Telegram: its placeholder address has no mailbox' },
+    });
   });
 });
 

@@ -211,8 +211,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     },
   );
 
-  /** Turns two-factor on or off once `code` is the current code of the secret on record (and `proof` passed, if any). */
-  async function switchTotp(c: Context<AppEnv>, wanted: boolean, code: string, proof?: () => Promise<unknown>) {
+  /** Turns two-factor on or off once `prove` passed, given the secret on record. */
+  async function switchTotp(
+    c: Context<AppEnv>,
+    wanted: boolean,
+    prove: (current: { secret: string; lastStep: number | null; ip: string }) => Promise<unknown>,
+  ) {
     const user = c.get('user');
     const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
     if (!secret || enabled === wanted) {
@@ -221,9 +225,8 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
         wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
       );
     }
-    await proof?.();
     const ip = clientIp(c, deps.settings.trustProxy);
-    await checkSecondFactorCode(signInGuard(deps), { userId: user.id, ip, sealedSecret: secret, lastStep, code, field: 'code' });
+    await prove({ secret, lastStep, ip });
     await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
     await recordSecurityEvent(deps.sql, { kind: wanted ? 'totp_enabled' : 'totp_disabled', userId: user.id, ip });
     return { totp_enabled: wanted };
@@ -241,7 +244,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     }),
     async (c) => {
       const { code, ...proof } = c.req.valid('json');
-      return c.json(await switchTotp(c, true, code, () => requireOwnerProof(c, deps, proof)), 200);
+      const confirmed = await switchTotp(c, true, async ({ secret, lastStep, ip }) => {
+        await requireOwnerProof(c, deps, proof);
+        const userId = c.get('user').id;
+        await checkSecondFactorCode(signInGuard(deps), { userId, ip, sealedSecret: secret, lastStep, code, field: 'code' });
+      });
+      return c.json(confirmed, 200);
     },
   );
 
@@ -250,10 +258,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       method: 'post',
       path: '/v1/auth/totp/disable',
       tags: ['auth'],
-      summary: 'Turn two-factor off (needs a current code)',
-      request: jsonBody(z.object({ code: TotpCode })),
-      responses: { 200: TotpState, ...problems(400, 401, 409, 415, 429) },
+      summary:
+        'Turn two-factor off, with the owner proof and a current code as totp: a stolen access token and one code do not take the second factor away',
+      request: jsonBody(withOwnerProof(z.object({}))),
+      responses: { 200: TotpState, ...problems(400, 401, 403, 409, 415, 429, 503) },
     }),
-    async (c) => c.json(await switchTotp(c, false, c.req.valid('json').code), 200),
+    // the owner proof asks the code itself, two-factor being on
+    async (c) => c.json(await switchTotp(c, false, () => requireOwnerProof(c, deps, c.req.valid('json'))), 200),
   );
 }

@@ -84,7 +84,7 @@ describe('roles and tokens', () => {
 const PASSWORD = { current_password: 'a long enough password' };
 
 describe('two-factor authentication', () => {
-  it('enrols, then requires the code at login, and turns off with a code', async () => {
+  it('enrols, then requires the code at login, and turns off with the owner proof and a code', async () => {
     const user = await t.api.signUp('totp@example.com');
     const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
     expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
@@ -108,9 +108,14 @@ describe('two-factor authentication', () => {
     expect((await t.api.post('/v1/auth/token', { ...login, totp: await app.code() })).status).toBe(200);
     expect((await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token })).status).toBe(409);
 
-    expect((await t.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: user.token })).body).toEqual({
-      totp_enabled: false,
+    // turning it off is the owner's change too: an access token and a code alone turn nothing off
+    const disable = (body: object) => t.api.post('/v1/auth/totp/disable', body, { token: user.token });
+    expect(await disable({ totp: await app.code() })).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'current_password' }] },
     });
+    expect(await disable(PASSWORD)).toMatchObject({ status: 401, body: missing });
+    expect((await disable({ ...PASSWORD, totp: await app.code() })).body).toEqual({ totp_enabled: false });
     expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
   });
 
@@ -229,7 +234,7 @@ describe('two-factor authentication', () => {
       // the third wrong code in all, each way in below its own budget and from its own address: the user's budget waits
       const bySession = await t.api.post(
         '/v1/auth/totp/disable',
-        { code: '000000' },
+        { ...PASSWORD, totp: '000000' },
         { token: user.token, headers: from('10.9.0.3') },
       );
       expect(bySession.status).toBe(429);
@@ -251,7 +256,7 @@ describe('two-factor authentication', () => {
       Array.from({ length: 12 }, (_, i) =>
         t.api.post(
           '/v1/auth/totp/disable',
-          { code: String(i).padStart(6, '0') },
+          { ...PASSWORD, totp: String(i).padStart(6, '0') },
           { token: user.token, headers: from(`10.8.0.${i}`) },
         ),
       ),

@@ -6,6 +6,9 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { markEmailVerified, sendEmailVerification, verifyEmail } from '../../services/users-auth/email-verification.js';
 import { changePassword } from '../../services/users-auth/password-change.js';
 import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
+import { isTelegramPlaceholder } from '../../services/users-auth/telegram-accounts.js';
+import { ErrorCode } from '../../domain/errors.js';
+import { ApiError } from '../http/problem.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
@@ -13,7 +16,8 @@ import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import { confirmPasswordReset } from './confirm-password-reset.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
-import { Email, Password, TotpCode } from './auth-routes.js';
+import { Email, Password } from './auth-routes.js';
+import { TotpCode } from './owner-proof.js';
 import { guardedRoute } from '../http/routes.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 
@@ -50,11 +54,16 @@ export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       method: 'post',
       path: '/v1/me/email-verification',
       tags: ['account'],
-      summary: 'Mail the verification link again (at most once per EMAIL_VERIFICATION_RESEND_INTERVAL)',
+      summary:
+        'Mail the verification link again (at most once per EMAIL_VERIFICATION_RESEND_INTERVAL; not to the placeholder address of an account made from Telegram: 409)',
       responses: { 202: jsonResponse('Sent', Accepted), ...problems(401, 403, 409, 429) },
     }),
     async (c) => {
-      await sendEmailVerification(verification, c.get('user').id);
+      const user = c.get('user');
+      if (isTelegramPlaceholder(user.email)) {
+        throw new ApiError(ErrorCode.Conflict, 'this account was made from Telegram: its placeholder address has no mailbox');
+      }
+      await sendEmailVerification(verification, user.id);
       return c.json({ message: 'a verification link is on its way' }, 202);
     },
   );

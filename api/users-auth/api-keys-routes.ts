@@ -1,5 +1,5 @@
 /**
- * API keys: created with a secret shown once (proving the current password, and a second-factor code when 2FA is on),
+ * API keys: created with a secret shown once (with the owner proof: owner-proof.ts),
  * with scopes and an optional IP allow-list of their own; listed without the secret; revoked by id.
  */
 import { randomBytes } from 'node:crypto';
@@ -7,18 +7,16 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../services/users-auth/api-keys-store.js';
 import { API_KEY_SCOPES } from '../../services/users-auth/api-key-scopes.js';
 import { requireCidrs } from './cidrs.js';
-import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { clientIp } from '../http/client-ip.js';
-import { signInGuard } from '../http/sign-in-guard.js';
 import { seal } from '../../platform/crypto/sealed.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { TotpCode } from './auth-routes.js';
 import { guardedRoute } from '../http/routes.js';
+import { requireOwnerProof, withOwnerProof } from './owner-proof.js';
 
 const KeyId = z
   .string()
@@ -39,23 +37,22 @@ const ApiKeyView = z
 
 /**
  * A key is a way in that outlives a password change (and, with `withdraw`, moves money to others), so creating one
- * proves the current password (and a code with two-factor on), as a password change does: an access token alone,
- * stolen from a browser or a log for its 15 minutes, mints none.
+ * needs the owner proof: an access token alone, stolen from a browser or a log for its 15 minutes, mints none.
  */
-const NewApiKey = z.object({
-  name: z.string().trim().min(1).max(100),
-  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3).default(['read']).openapi({
-    description:
-      "What the key may do: read (GET), trade (orders, bets, other writes), withdraw (withdrawals, transfers, invoices paid, an operator's writes that move money)",
+const NewApiKey = withOwnerProof(
+  z.object({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(3).default(['read']).openapi({
+      description:
+        "What the key may do: read (GET), trade (orders, bets, other writes), withdraw (withdrawals, transfers, invoices paid, an operator's writes that move money)",
+    }),
+    ip_allowlist: z
+      .array(z.string().max(50).openapi({ example: '203.0.113.0/24' }))
+      .max(100)
+      .default([])
+      .openapi({ description: 'Addresses or CIDR blocks the key may be used from; empty: wherever the user may' }),
   }),
-  ip_allowlist: z
-    .array(z.string().max(50).openapi({ example: '203.0.113.0/24' }))
-    .max(100)
-    .default([])
-    .openapi({ description: 'Addresses or CIDR blocks the key may be used from; empty: wherever the user may' }),
-  current_password: z.string().min(1).max(256).openapi({ description: "The caller's current password" }),
-  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
-});
+);
 
 const view = (k: ApiKey) => ({
   id: k.id,
@@ -74,7 +71,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       path: '/v1/api-keys',
       tags: ['account'],
       summary:
-        'Create an API key, with the current password (and a TOTP code when two-factor is on); its secret is returned once and never again',
+        'Create an API key, with the owner proof (the current password, or Telegram for an account made from it; a TOTP code when two-factor is on); its secret is returned once and never again',
       request: jsonBody(NewApiKey),
       responses: {
         201: jsonResponse('Created', ApiKeyView.extend({ secret: z.string() })),
@@ -86,7 +83,7 @@ export function apiKeyRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       const body = c.req.valid('json');
       const ip = clientIp(c, deps.settings.trustProxy);
       const ipAllowlist = requireCidrs(body.ip_allowlist, 'ip_allowlist');
-      await proveCurrentPassword(signInGuard(deps), { email: user.email, password: body.current_password, totp: body.totp, ip });
+      await requireOwnerProof(c, deps, body);
       const id = `key_${randomBytes(12).toString('hex')}`;
       const secret = randomBytes(32).toString('base64url');
       const key = await insertApiKey(deps.sql, {

@@ -8,8 +8,6 @@ import { isTelegramPlaceholder } from '../../services/users-auth/telegram-accoun
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
-import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
-import { proveLinkedTelegram } from '../../services/users-auth/telegram-owner-proof.js';
 import { recordSecurityEvent, registrationSubject } from '../../services/security/client.js';
 import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
 import { emailVerificationDeps } from './account-mail-deps.js';
@@ -23,8 +21,8 @@ import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { EmailAddress, jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { LoginWidgetData } from './telegram-login-data.js';
 import { guardedRoute } from '../http/routes.js';
+import { requireOwnerProof, TotpCode, withOwnerProof } from './owner-proof.js';
 
 export const Email = EmailAddress;
 export const Password = z
@@ -32,10 +30,6 @@ export const Password = z
   .min(12, 'must have at least 12 characters')
   .max(256)
   .openapi({ example: 'correct horse battery staple' });
-export const TotpCode = z
-  .string()
-  .regex(/^\d{6}$/, 'must be 6 digits')
-  .openapi({ example: '123456' });
 
 export const UserView = z
   .object({
@@ -188,53 +182,16 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
     },
   );
 
-  // enrolment and its confirmation need proof of ownership: a stolen access token alone must not turn on a second
-  // factor its owner does not hold (and so lock them out); an account made from Telegram has no password it knows, so
-  // fresh Login Widget data for its linked Telegram account proves it instead
-  const OwnerProof = z.object({
-    current_password: z.string().min(1).max(256).optional(),
-    telegram_auth: LoginWidgetData.optional(),
-  });
-  type OwnerProof = z.infer<typeof OwnerProof>;
-  const exactlyOneProof = (body: OwnerProof, ctx: z.RefinementCtx) => {
-    if (body.current_password !== undefined && body.telegram_auth !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['telegram_auth'],
-        message: 'give either current_password or telegram_auth, not both',
-      });
-    } else if (body.current_password === undefined && body.telegram_auth === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['current_password'], message: 'is required (or telegram_auth)' });
-    }
-  };
-  const ownerProofDoc = {
-    description: 'Exactly one proof of ownership: current_password, or telegram_auth for the linked Telegram account',
-    oneOf: [{ required: ['current_password'] }, { required: ['telegram_auth'] }],
-  };
-  const proveOwner = (c: Context<AppEnv>, proof: OwnerProof) => {
-    const user = c.get('user');
-    const ip = clientIp(c, deps.settings.trustProxy);
-    const { telegram } = deps.settings.accounts;
-    if (proof.telegram_auth) {
-      return proveLinkedTelegram(signInGuard(deps), telegram, {
-        userId: user.id,
-        email: user.email,
-        data: proof.telegram_auth,
-        ip,
-      });
-    }
-    // the body's check makes the password present here; an empty one would only be a wrong one
-    return proveCurrentPassword(signInGuard(deps), { email: user.email, password: proof.current_password ?? '', ip });
-  };
-
+  // enrolment and its confirmation need proof of ownership (owner-proof.ts): a stolen access token alone must not
+  // turn on a second factor its owner does not hold, and so lock them out
   app.openapi(
     guardedRoute(guards.session, {
       method: 'post',
       path: '/v1/auth/totp/enroll',
       tags: ['auth'],
       summary:
-        'Start two-factor enrolment (needs the current password or, by Telegram, fresh Login Widget data): returns a secret to add to an authenticator app',
-      request: jsonBody(OwnerProof.superRefine(exactlyOneProof).openapi(ownerProofDoc)),
+        'Start two-factor enrolment (needs the owner proof: the current password or, for an account made from Telegram, fresh Login Widget data): returns a secret to add to an authenticator app',
+      request: jsonBody(withOwnerProof(z.object({}))),
       responses: {
         200: jsonResponse(
           'Secret to confirm with /v1/auth/totp/verify',
@@ -247,15 +204,19 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const user = c.get('user');
       const current = await totpSecretOf(deps.sql, user.id);
       if (current.enabled) throw new ApiError(ErrorCode.Conflict, 'two-factor authentication is already enabled');
-      await proveOwner(c, c.req.valid('json'));
+      await requireOwnerProof(c, deps, c.req.valid('json'));
       const secret = newTotpSecret();
       await setTotp(deps.sql, user.id, { sealedSecret: seal(deps.keys.totp, secret), enabled: false });
       return c.json({ secret, otpauth_url: totpUri(secret, user.email) }, 200);
     },
   );
 
-  /** Turns two-factor on or off once `code` is the current code of the secret on record (and `proof` passed, if any). */
-  async function switchTotp(c: Context<AppEnv>, wanted: boolean, code: string, proof?: () => Promise<unknown>) {
+  /** Turns two-factor on or off once `prove` passed, given the secret on record. */
+  async function switchTotp(
+    c: Context<AppEnv>,
+    wanted: boolean,
+    prove: (current: { secret: string; lastStep: number | null; ip: string }) => Promise<unknown>,
+  ) {
     const user = c.get('user');
     const { secret, enabled, lastStep } = await totpSecretOf(deps.sql, user.id);
     if (!secret || enabled === wanted) {
@@ -264,9 +225,8 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
         wanted ? 'start with /v1/auth/totp/enroll, or it is already enabled' : 'two-factor authentication is not enabled',
       );
     }
-    await proof?.();
     const ip = clientIp(c, deps.settings.trustProxy);
-    await checkSecondFactorCode(signInGuard(deps), { userId: user.id, ip, sealedSecret: secret, lastStep, code, field: 'code' });
+    await prove({ secret, lastStep, ip });
     await setTotp(deps.sql, user.id, { sealedSecret: wanted ? secret : null, enabled: wanted });
     await recordSecurityEvent(deps.sql, { kind: wanted ? 'totp_enabled' : 'totp_disabled', userId: user.id, ip });
     return { totp_enabled: wanted };
@@ -279,12 +239,17 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       path: '/v1/auth/totp/verify',
       tags: ['auth'],
       summary: 'Confirm enrolment with a code and the same proof of ownership: two-factor is then required at login',
-      request: jsonBody(OwnerProof.extend({ code: TotpCode }).superRefine(exactlyOneProof).openapi(ownerProofDoc)),
+      request: jsonBody(withOwnerProof(z.object({ code: TotpCode }))),
       responses: { 200: TotpState, ...problems(400, 401, 403, 409, 415, 429, 503) },
     }),
     async (c) => {
       const { code, ...proof } = c.req.valid('json');
-      return c.json(await switchTotp(c, true, code, () => proveOwner(c, proof)), 200);
+      const confirmed = await switchTotp(c, true, async ({ secret, lastStep, ip }) => {
+        await requireOwnerProof(c, deps, proof);
+        const userId = c.get('user').id;
+        await checkSecondFactorCode(signInGuard(deps), { userId, ip, sealedSecret: secret, lastStep, code, field: 'code' });
+      });
+      return c.json(confirmed, 200);
     },
   );
 
@@ -293,10 +258,12 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       method: 'post',
       path: '/v1/auth/totp/disable',
       tags: ['auth'],
-      summary: 'Turn two-factor off (needs a current code)',
-      request: jsonBody(z.object({ code: TotpCode })),
-      responses: { 200: TotpState, ...problems(400, 401, 409, 415, 429) },
+      summary:
+        'Turn two-factor off, with the owner proof and a current code as totp: a stolen access token and one code do not take the second factor away',
+      request: jsonBody(withOwnerProof(z.object({}))),
+      responses: { 200: TotpState, ...problems(400, 401, 403, 409, 415, 429, 503) },
     }),
-    async (c) => c.json(await switchTotp(c, false, c.req.valid('json').code), 200),
+    // the owner proof asks the code itself, two-factor being on
+    async (c) => c.json(await switchTotp(c, false, () => requireOwnerProof(c, deps, c.req.valid('json'))), 200),
   );
 }

@@ -9,9 +9,8 @@ import { clientIp } from '../http/client-ip.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
-import { TotpCode, userView, UserView } from './auth-routes.js';
-import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
-import { signInGuard } from '../http/sign-in-guard.js';
+import { userView, UserView } from './auth-routes.js';
+import { requireOwnerProof, withOwnerProof } from './owner-proof.js';
 import { guardedRoute } from '../http/routes.js';
 
 const Allowlist = z.object({
@@ -21,13 +20,10 @@ const Allowlist = z.object({
     .openapi({ example: ['203.0.113.0/24', '2001:db8::1'] }),
 });
 /**
- * The list decides where the user may sign in, so a new one proves the current password (and a code with two-factor
- * on), as a password change does: an access token alone, set to its holder's address, locked the owner out for good.
+ * The list decides where the user may sign in, so a new one needs the owner proof (owner-proof.ts): an access token
+ * alone, set to its holder's address, locked the owner out for good.
  */
-const NewAllowlist = Allowlist.extend({
-  current_password: z.string().min(1).max(256),
-  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
-});
+const NewAllowlist = withOwnerProof(Allowlist);
 
 export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
@@ -50,7 +46,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
       path: '/v1/me/ip-allowlist',
       tags: ['account'],
       summary:
-        'Replace the IP allow-list (empty allows every address), with the current password (and a TOTP code when two-factor is on). A list that excludes the caller is refused.',
+        'Replace the IP allow-list (empty allows every address), with the owner proof (the current password, or Telegram for an account made from it; a TOTP code when two-factor is on). A list that excludes the caller is refused.',
       request: jsonBody(NewAllowlist),
       responses: { 200: jsonResponse('Saved', Allowlist), ...problems(400, 401, 403, 415, 422, 429) },
     }),
@@ -64,7 +60,7 @@ export function meRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards
           { path: 'cidrs', message: 'must include the address this request comes from' },
         ]);
       }
-      await proveCurrentPassword(signInGuard(deps), { email: user.email, password: body.current_password, totp: body.totp, ip });
+      await requireOwnerProof(c, deps, body);
       await setIpAllowlist(deps.sql, user.id, cidrs);
       deps.users.userChanged(user.id);
       return c.json({ cidrs }, 200);

@@ -3,26 +3,25 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { linkTelegram, signInWithTelegram, unlinkTelegram } from '../../services/users-auth/telegram-accounts.js';
 import { verifiedTelegramIdentity } from '../../services/users-auth/telegram-identity.js';
-import { proveCurrentPassword } from '../../services/users-auth/current-password.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
 import { signInGuard } from '../http/sign-in-guard.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
-import { TokenPair, TotpCode } from './auth-routes.js';
+import { TokenPair } from './auth-routes.js';
+import { requireOwnerProof, TotpCode, withOwnerProof } from './owner-proof.js';
 import { LoginWidgetData } from './telegram-login-data.js';
 import { guardedRoute } from '../http/routes.js';
 
 const SignInRequest = LoginWidgetData.extend({ totp: TotpCode.optional() });
 /**
- * Linking adds a way in that outlives a password change: it proves the current password (and, with two-factor on, a
- * code), as a password change does, so an access token alone cannot give someone else's Telegram account the account.
+ * Linking adds a way in that outlives a password change, and unlinking takes one away: both need the owner proof
+ * (owner-proof.ts), so an access token alone can neither give someone else's Telegram account the account nor take
+ * its owner's away.
  */
-const LinkRequest = LoginWidgetData.extend({
-  current_password: z.string().min(1).max(256),
-  totp: TotpCode.optional().openapi({ description: 'A current code, required when two-factor authentication is enabled' }),
-});
+const LinkRequest = withOwnerProof(LoginWidgetData);
+const UnlinkRequest = withOwnerProof(z.object({}));
 
 export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   app.openapi(
@@ -67,7 +66,7 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       path: '/v1/me/telegram',
       tags: ['account'],
       summary:
-        'Link a Telegram account (Login Widget data) to this account: a way in, so it needs the current password (and a TOTP code when two-factor is on)',
+        'Link a Telegram account (Login Widget data) to this account: a way in, so it needs the owner proof (the current password; a TOTP code when two-factor is on)',
       request: jsonBody(LinkRequest),
       responses: {
         200: jsonResponse('Linked', z.object({ telegram_id: z.string(), username: z.string().nullable() })),
@@ -75,13 +74,11 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       },
     }),
     async (c) => {
-      const { current_password: password, totp, ...data } = c.req.valid('json');
-      const user = c.get('user');
-      const ip = clientIp(c, deps.settings.trustProxy);
+      const { current_password, telegram_auth, totp, ...data } = c.req.valid('json');
       // the widget's data first: a refusal of it spends no code
       const identity = verifiedTelegramIdentity(deps.settings.accounts.telegram, data);
-      await proveCurrentPassword(signInGuard(deps), { email: user.email, password, totp, ip });
-      await linkTelegram(deps.sql, user.id, identity);
+      await requireOwnerProof(c, deps, { current_password, telegram_auth, totp });
+      await linkTelegram(deps.sql, c.get('user').id, identity);
       return c.json({ telegram_id: identity.telegramId, username: identity.username }, 200);
     },
   );
@@ -91,10 +88,13 @@ export function telegramRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: 
       method: 'delete',
       path: '/v1/me/telegram',
       tags: ['account'],
-      summary: 'Unlink the Telegram account (not when Telegram is the only way in)',
-      responses: { 204: { description: 'Unlinked' }, ...problems(401, 403, 404, 409) },
+      summary:
+        'Unlink the Telegram account, with the owner proof; refused (409) for an account made from Telegram, its only way in',
+      request: jsonBody(UnlinkRequest),
+      responses: { 204: { description: 'Unlinked' }, ...problems(400, 401, 403, 404, 409, 415, 429, 503) },
     }),
     async (c) => {
+      await requireOwnerProof(c, deps, c.req.valid('json'));
       await unlinkTelegram(deps.sql, c.get('user').id);
       return c.body(null, 204);
     },

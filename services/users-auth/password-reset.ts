@@ -3,7 +3,7 @@
  * revoked; access tokens and console sessions refused by the new session version), revokes every API key and unlinks
  * the linked Telegram account: a reset is what a user does when the password may be stolen, and whoever had it could
  * have made keys, or linked their own Telegram, that outlive it (a change with the current password keeps them:
- * password-change.ts). An account made from Telegram keeps it, its only way in (no reset mail reaches its
+ * password-change.ts). An account made from Telegram keeps it, its only way in (no reset is mailed to its
  * placeholder address anyway). Two-factor stays as it was: the link proves only
  * the mailbox, and a reset that turned the second factor off would hand a stolen mailbox the whole account; a user who
  * lost their authenticator (or finds one on that they never enrolled) asks support, and an admin turns it off
@@ -18,7 +18,7 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
-import { unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
+import { isTelegramPlaceholder, unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
 import { setPasswordHash, totpSecretOf } from './users-store.js';
 
 export interface PasswordResetDeps {
@@ -33,8 +33,12 @@ export interface PasswordResetDeps {
 /** One mail per user per minute at most: a reset link mailed again and again helps nobody but a mail bomber. */
 const MIN_INTERVAL_SECONDS = 60;
 
-/** Mails a reset link if the email has an account; says nothing either way. */
+/**
+ * Mails a reset link if the email has an account with a mailbox; says nothing either way. An account made from
+ * Telegram has none (its placeholder address is under .invalid): no link, as for an unknown address.
+ */
 export async function requestPasswordReset(deps: PasswordResetDeps, email: string): Promise<void> {
+  if (isTelegramPlaceholder(email.toLowerCase())) return;
   const id = randomUUID();
   const [reset] = await deps.sql`
     insert into password_resets (id, user_id, secret_hash, expires_at)

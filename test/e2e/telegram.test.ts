@@ -24,7 +24,8 @@ describe('Telegram', () => {
     expect(me.body).toMatchObject({ email: 'telegram-1001@telegram.invalid', email_verified: false, role: 'user' });
     const again = await stack.api.post('/v1/auth/telegram', widgetData(1001));
     expect((await stack.api.get('/v1/me', { token: again.body.access_token })).body.id).toBe(me.body.id);
-    const unlink = await stack.api.delete('/v1/me/telegram', { token: first.body.access_token });
+    const proof = { telegram_auth: widgetData(1001) }; // its owner proof: it has no password of its own
+    const unlink = await stack.api.request('DELETE', '/v1/me/telegram', proof, { token: first.body.access_token });
     expect(unlink.status).toBe(409); // Telegram is this account's only way in
   });
 
@@ -58,8 +59,10 @@ describe('Telegram', () => {
     const viaTelegram = await stack.api.post('/v1/auth/telegram', widgetData(2001));
     expect((await stack.api.get('/v1/me', { token: viaTelegram.body.access_token })).body.id).toBe(user.id);
 
-    expect((await stack.api.delete('/v1/me/telegram', { token: user.token })).status).toBe(204);
-    expect((await stack.api.delete('/v1/me/telegram', { token: user.token })).status).toBe(404);
+    const unlink = () =>
+      stack.api.request('DELETE', '/v1/me/telegram', { current_password: 'a long enough password' }, { token: user.token });
+    expect((await unlink()).status).toBe(204);
+    expect((await unlink()).status).toBe(404);
     // unlinked: the same Telegram account now makes an account of its own
     const fresh = await stack.api.post('/v1/auth/telegram', widgetData(2001));
     expect((await stack.api.get('/v1/me', { token: fresh.body.access_token })).body.id).not.toBe(user.id);

@@ -301,9 +301,15 @@ describe('withdrawals without a chain', () => {
     const turnedOff = await stack.api.signUp('totp-off-since@example.com');
     const app = await enrol(turnedOff.token);
     const first = await request(turnedOff);
-    expect((await stack.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: turnedOff.token })).status).toBe(
-      200,
-    );
+    expect(
+      (
+        await stack.api.post(
+          '/v1/auth/totp/disable',
+          { current_password: 'a long enough password', totp: await app.code() },
+          { token: turnedOff.token },
+        )
+      ).status,
+    ).toBe(200);
     const firstCode = codeIn((await mailTo(stack, 'totp-off-since@example.com', /withdrawal code/)).subject);
     expect(await confirm(turnedOff.token, first, { code: firstCode })).toMatchObject({ status: 200, body: { confirmed: true } });
 

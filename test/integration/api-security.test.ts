@@ -6,6 +6,8 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { Authenticator } from '../support/authenticator.js';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { signedHeaders } from '../support/signed-request.js';
+import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
+import type { TemporalTarget } from '../../platform/temporal/target.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -82,7 +84,7 @@ describe('roles and tokens', () => {
 const PASSWORD = { current_password: 'a long enough password' };
 
 describe('two-factor authentication', () => {
-  it('enrols, then requires the code at login, and turns off with a code', async () => {
+  it('enrols, then requires the code at login, and turns off with the owner proof and a code', async () => {
     const user = await t.api.signUp('totp@example.com');
     const enrolled = await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token });
     expect(enrolled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Sluice:totp%40example.com\?/);
@@ -106,9 +108,14 @@ describe('two-factor authentication', () => {
     expect((await t.api.post('/v1/auth/token', { ...login, totp: await app.code() })).status).toBe(200);
     expect((await t.api.post('/v1/auth/totp/enroll', PASSWORD, { token: user.token })).status).toBe(409);
 
-    expect((await t.api.post('/v1/auth/totp/disable', { code: await app.code() }, { token: user.token })).body).toEqual({
-      totp_enabled: false,
+    // turning it off is the owner's change too: an access token and a code alone turn nothing off
+    const disable = (body: object) => t.api.post('/v1/auth/totp/disable', body, { token: user.token });
+    expect(await disable({ totp: await app.code() })).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'current_password' }] },
     });
+    expect(await disable(PASSWORD)).toMatchObject({ status: 401, body: missing });
+    expect((await disable({ ...PASSWORD, totp: await app.code() })).body).toEqual({ totp_enabled: false });
     expect((await t.api.post('/v1/auth/token', login)).status).toBe(200);
   });
 
@@ -227,7 +234,7 @@ describe('two-factor authentication', () => {
       // the third wrong code in all, each way in below its own budget and from its own address: the user's budget waits
       const bySession = await t.api.post(
         '/v1/auth/totp/disable',
-        { code: '000000' },
+        { ...PASSWORD, totp: '000000' },
         { token: user.token, headers: from('10.9.0.3') },
       );
       expect(bySession.status).toBe(429);
@@ -249,7 +256,7 @@ describe('two-factor authentication', () => {
       Array.from({ length: 12 }, (_, i) =>
         t.api.post(
           '/v1/auth/totp/disable',
-          { code: String(i).padStart(6, '0') },
+          { ...PASSWORD, totp: String(i).padStart(6, '0') },
           { token: user.token, headers: from(`10.8.0.${i}`) },
         ),
       ),
@@ -376,6 +383,107 @@ describe('linking Telegram', () => {
   });
 });
 
+describe('the owner proof of an account made from Telegram', () => {
+  const botToken = '7000007:AAE-bot-token-of-the-integration-tests';
+  const widget = (id: number) => {
+    const fields = { id, first_name: 'Ada', auth_date: Math.floor(Date.now() / 1000) };
+    return { ...fields, hash: telegramLoginHash(botToken, fields) };
+  };
+  /** Signs in by Telegram (making the account on first sight): its id, access token and placeholder email. */
+  const signInByTelegram = async (id: number) => {
+    const token = (await t.api.post('/v1/auth/telegram', widget(id))).body.access_token as string;
+    const me = (await t.api.get('/v1/me', { token })).body;
+    return { id: me.id as string, email: me.email as string, token };
+  };
+  beforeAll(() => {
+    t.deps.settings.accounts.telegram = { botToken, maxAgeSeconds: 86_400 };
+  });
+  afterAll(() => {
+    t.deps.settings.accounts.telegram = null;
+  });
+
+  it('is fresh widget data for its own Telegram account at every step-up (API keys, the IP allow-list), with the code once two-factor is on', async () => {
+    // such an account has no password it knows: with only current_password accepted it could make neither
+    const made = await signInByTelegram(7001);
+    await t.api.post('/v1/auth/telegram', widget(7002)); // someone else's Telegram account
+    const createKey = (body: object) => t.api.post('/v1/api-keys', { name: 'bot', ...body }, { token: made.token });
+    const allowlist = (body: object) => t.api.put('/v1/me/ip-allowlist', { cidrs: [], ...body }, { token: made.token });
+    expect(await createKey({ telegram_auth: widget(7002) })).toMatchObject({
+      status: 401,
+      body: { errors: [{ path: 'telegram_auth', message: 'is not the Telegram account linked to this user' }] },
+    });
+    const [counted] = await t.db.sql`select failures from auth_throttle where key = ${'login-account:' + made.email}`;
+    expect(counted!.failures).toBe(1); // a sign-in guess, as a wrong password is
+    expect((await createKey({ telegram_auth: widget(7001) })).status).toBe(201);
+    expect(await allowlist({ telegram_auth: widget(7001) })).toMatchObject({ status: 200, body: { cidrs: [] } });
+
+    // with two-factor on, the code too, as a Telegram sign-in asks
+    const enrolled = await t.api.post('/v1/auth/totp/enroll', { telegram_auth: widget(7001) }, { token: made.token });
+    const app = new Authenticator(enrolled.body.secret as string);
+    const verify = { code: await app.code(), telegram_auth: widget(7001) };
+    expect((await t.api.post('/v1/auth/totp/verify', verify, { token: made.token })).status).toBe(200);
+    expect(await createKey({ telegram_auth: widget(7001) })).toMatchObject({
+      status: 401,
+      body: { code: 'totp_required', errors: [{ path: 'totp' }] },
+    });
+    expect((await createKey({ telegram_auth: widget(7001), totp: await app.code() })).status).toBe(201);
+
+    const body = (await t.api.get('/openapi.json')).body.paths['/v1/api-keys'].post.requestBody.content['application/json']
+      .schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['current_password', 'telegram_auth', 'totp']));
+  });
+
+  it('is not Telegram for an account with a password of its own: its password proves it', async () => {
+    const user = await t.api.signUp('owner-proof-password@example.com');
+    expect((await t.api.post('/v1/me/telegram', { ...widget(7101), ...PASSWORD }, { token: user.token })).status).toBe(200);
+    expect(await t.api.post('/v1/api-keys', { name: 'bot', telegram_auth: widget(7101) }, { token: user.token })).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'telegram_auth' }] },
+    });
+    expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data).toEqual([]);
+  });
+
+  it('guards unlinking Telegram: an access token alone unlinks nothing, and an account made from Telegram keeps its only way in', async () => {
+    const user = await t.api.signUp('owner-proof-unlink@example.com');
+    expect((await t.api.post('/v1/me/telegram', { ...widget(7201), ...PASSWORD }, { token: user.token })).status).toBe(200);
+    const unlink = (token: string, body?: object) => t.api.request('DELETE', '/v1/me/telegram', body, { token });
+    expect((await unlink(user.token)).status).toBe(400);
+    expect(await unlink(user.token, {})).toMatchObject({ status: 400, body: { errors: [{ path: 'current_password' }] } });
+    expect(await unlink(user.token, { current_password: 'a guessed password' })).toMatchObject({
+      status: 401,
+      body: { errors: [{ path: 'current_password', message: 'is wrong' }] },
+    });
+    expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(1);
+    expect((await unlink(user.token, PASSWORD)).status).toBe(204);
+    expect(await t.db.sql`select 1 from telegram_accounts where user_id = ${user.id}`).toHaveLength(0);
+
+    const made = await signInByTelegram(7202);
+    expect(await unlink(made.token, { telegram_auth: widget(7202) })).toMatchObject({
+      status: 409,
+      body: { detail: 'Telegram is the only way into this account: it cannot be unlinked' },
+    });
+    expect((await signInByTelegram(7202)).id).toBe(made.id);
+  });
+
+  it('mails no password reset or verification link to its placeholder address (a reset answers as for an unknown one)', async () => {
+    const made = await signInByTelegram(7301);
+    const user = await t.api.signUp('owner-proof-reset@example.com');
+    const starts: unknown[] = [];
+    const temporal = { client: { workflow: { start: async (...args: unknown[]) => starts.push(args) } } };
+    const deps = { sql: t.db.sql, key: Buffer.alloc(32), temporal: temporal as unknown as TemporalTarget, ttlMs: 60_000 };
+    await requestPasswordReset(deps, made.email);
+    expect(starts).toHaveLength(0);
+    expect(await t.db.sql`select 1 from password_resets where user_id = ${made.id}`).toHaveLength(0);
+    await requestPasswordReset(deps, user.email); // (the double hears a real one)
+    expect(starts).toHaveLength(1);
+    // nor a verification link, asked for again
+    expect(await t.api.post('/v1/me/email-verification', undefined, { token: made.token })).toMatchObject({
+      status: 409,
+      body: { detail: 'this account was made from Telegram: its placeholder address has no mailbox' },
+    });
+  });
+});
+
 describe('registration', () => {
   it('is throttled per client IP: every registration counts, taken email or not, and a refusal is a 429 with Retry-After', async () => {
     const policies = t.deps.security.throttlePolicies;
@@ -438,7 +546,7 @@ describe('API keys', () => {
     expect((await create(PASSWORD)).status).toBe(201);
     const body = (await t.api.get('/openapi.json')).body.paths['/v1/api-keys'].post.requestBody.content['application/json']
       .schema;
-    expect(body.required).toContain('current_password');
+    expect(body.oneOf).toEqual([{ required: ['current_password'] }, { required: ['telegram_auth'] }]);
   });
 
   it('authenticates signed requests and refuses bad signatures, stale timestamps and revoked keys', async () => {

@@ -11,7 +11,7 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Markets } from './markets.js';
 import type { MarketFeed } from './market-feed.js';
-import type { SubmitOutcome } from './market.js';
+import { haltRefusal, type Refusal, type SubmitOutcome } from './market.js';
 import { orderById, orderByIdempotencyKey, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
@@ -125,9 +125,9 @@ export class ExchangeService {
     let checked: CheckedOrder;
     try {
       checked = checkOrder(pair, order);
+      // the market's journal transaction reads the flag again: this saves a halted pair's orders the trip there
       const halted = (await this.catalog()).halted.get(pair.code);
-      if (halted)
-        throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+      if (halted) throw refused(haltRefusal(pair.code, halted));
     } catch (refusal) {
       return this.storedOrRefused(order, refusal);
     }
@@ -322,15 +322,14 @@ export class ExchangeService {
   }
 
   private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
-    if (!outcome.ok) {
-      const { code, message, issues } = outcome.error;
-      throw new DomainError(code, message, issues ?? fieldOf(code));
-    }
+    if (!outcome.ok) throw refused(outcome.error);
     // the market hands back the order as the engine left it; a replayed key (answered from the journal transaction)
     // reads it
     return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;
   }
 }
+
+const refused = ({ code, message, issues }: Refusal) => new DomainError(code, message, issues ?? fieldOf(code));
 
 function fieldOf(code: ErrorCode) {
   return code === ErrorCode.InsufficientFunds ? [{ path: 'amount', message: 'is more than your available balance' }] : [];

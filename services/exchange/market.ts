@@ -18,6 +18,7 @@ import {
 import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
+import type { BookLevel } from '../../domain/exchange/orders.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
@@ -228,7 +229,7 @@ export class Market {
   }
 
   /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
-  bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
+  bookSnapshot(depth: number): { seq: number; bids: BookLevel[]; asks: BookLevel[] } {
     return { seq: this.state.bookSeq, bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
   }
 

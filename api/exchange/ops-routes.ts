@@ -1,12 +1,11 @@
 /** Operators' view of the exchange: a market's live book and state hash, and the exchange audit. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { formatAmount } from '../../domain/money.js';
-import type { Pair } from '../../domain/exchange/pairs.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import type { Guards } from '../http/guards.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
 import { guardedRoute } from '../http/routes.js';
+import { levelRows } from '../../services/exchange/market-feed.js';
 
 const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
 // an array of two rather than a tuple: the generator writes tuples as OpenAPI 3.0's `items: [...]`, invalid in 3.1
@@ -25,12 +24,6 @@ const AuditView = z.object({
   journal: z.object({ seq: z.number(), state_hash: z.string() }),
   held: z.array(z.object({ currency: z.string(), orders_held: z.string(), escrow_pending: z.string() })),
 });
-
-const levels = (pair: Pair, rows: Array<[number, number]>): Array<[string, string]> =>
-  rows.map(([ticks, lots]) => [
-    formatAmount(BigInt(ticks) * pair.tickSize, pair.quoteScale),
-    formatAmount(BigInt(lots) * pair.lotSize, pair.baseScale),
-  ]);
 
 const MarketWorkflowView = z
   .object({
@@ -89,8 +82,8 @@ export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
           pair: book.pair.code,
           seq: book.seq,
           state_hash: book.hash,
-          bids: levels(book.pair, book.bids),
-          asks: levels(book.pair, book.asks),
+          bids: levelRows(book.pair, book.bids),
+          asks: levelRows(book.pair, book.asks),
         },
         200,
       );

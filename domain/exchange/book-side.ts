@@ -22,8 +22,8 @@ export class RestingOrder {
 export class Level {
   head: RestingOrder | null = null;
   tail: RestingOrder | null = null;
-  /** Lots resting at this price. */
-  total = 0;
+  /** Lots resting at this price: a bigint, since many orders of up to 2^53 - 1 lots each can rest at one price. */
+  total = 0n;
 
   constructor(readonly price: number) {}
 
@@ -32,7 +32,7 @@ export class Level {
     if (this.tail) this.tail.next = order;
     else this.head = order;
     this.tail = order;
-    this.total += order.remaining;
+    this.total += BigInt(order.remaining);
   }
 
   unlink(order: RestingOrder): void {
@@ -41,7 +41,8 @@ export class Level {
     if (order.next) order.next.prev = order.prev;
     else this.tail = order.prev;
     order.prev = order.next = null;
-    this.total -= order.remaining;
+    // a filled maker leaves with nothing: no conversion for it
+    if (order.remaining !== 0) this.total -= BigInt(order.remaining);
   }
 }
 
@@ -63,8 +64,8 @@ export class BookSide {
   }
 
   /** Lots resting at `price` (0 when no level is there). */
-  totalAt(price: number): number {
-    return this.byPrice.get(price)?.total ?? 0;
+  totalAt(price: number): bigint {
+    return this.byPrice.get(price)?.total ?? 0n;
   }
 
   levelAt(price: number): Level {

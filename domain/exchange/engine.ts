@@ -7,7 +7,7 @@
 import { divCeil } from '../money.js';
 import { PPM } from '../fees.js';
 import { BookSide, RestingOrder, type Level } from './book-side.js';
-import type { CancelResult, EngineSnapshot, NewOrder, OrderResult, RestingOrderState, Side, Trade } from './orders.js';
+import type { BookLevel, CancelResult, EngineSnapshot, NewOrder, OrderResult, RestingOrderState, Side, Trade } from './orders.js';
 import type { PairUnits } from './pairs.js';
 import { StateHasher } from './state-hash.js';
 
@@ -51,12 +51,13 @@ export class MatchingEngine {
         if (affordable < BigInt(quantity)) quantity = Number(affordable);
         if (quantity === 0) break;
       }
-      const trade = this.trade(order, maker, quantity);
+      const lots = BigInt(quantity);
+      const trade = this.trade(order, maker, quantity, lots);
       if (budget !== null) budget -= trade.quote;
       trades.push(trade);
       remaining -= quantity;
       maker.remaining -= quantity;
-      level.total -= quantity;
+      level.total -= lots;
       if (maker.remaining === 0) this.removeResting(maker, opposite);
     }
 
@@ -90,15 +91,15 @@ export class MatchingEngine {
   }
 
   /** The best `depth` levels of a side, best first, as [price, lots]. */
-  levels(side: Side, depth: number): Array<[number, number]> {
+  levels(side: Side, depth: number): BookLevel[] {
     const levels = (side === 'buy' ? this.bids : this.asks).levels;
-    const top: Array<[number, number]> = [];
+    const top: BookLevel[] = [];
     for (let i = levels.length - 1; i >= 0 && top.length < depth; i--) top.push([levels[i]!.price, levels[i]!.total]);
     return top;
   }
 
   /** Lots resting at a price on a side (0 when there is no level). */
-  levelTotal(side: Side, price: number): number {
+  levelTotal(side: Side, price: number): bigint {
     return (side === 'buy' ? this.bids : this.asks).totalAt(price);
   }
 
@@ -163,9 +164,8 @@ export class MatchingEngine {
     return lots;
   }
 
-  private trade(taker: NewOrder, maker: RestingOrder, quantity: number): Trade {
+  private trade(taker: NewOrder, maker: RestingOrder, quantity: number, lots: bigint): Trade {
     const { lotSize, quotePerLotTick, makerFeePpm, takerFeePpm } = this.units;
-    const lots = BigInt(quantity);
     const base = lots * lotSize;
     const quote = lots * BigInt(maker.price) * quotePerLotTick;
     // each side pays its fee in what it receives: the buyer in base, the seller in quote

@@ -4,7 +4,7 @@
  * on the book, the trades and every settlement key. JSON-safe commands and snapshots (bigints as strings).
  */
 import { MatchingEngine } from './engine.js';
-import type { CancelResult, EngineSnapshot, NewOrder, OrderResult, Side, Trade } from './orders.js';
+import type { BookLevel, CancelResult, EngineSnapshot, NewOrder, OrderResult, Side, Trade } from './orders.js';
 import { pairUnits, type Pair } from './pairs.js';
 import { initialFunds, planCancel, planPlacement, type OrderFunds, type SettlementPlan } from './settlement.js';
 
@@ -35,7 +35,7 @@ export interface MarketSnapshot {
 export interface LevelChange {
   side: Side;
   price: number;
-  lots: number;
+  lots: bigint;
 }
 
 /** `bookSeq`: the number of the book update this command made, if it changed a level (see MarketState.bookSeq). */
@@ -172,7 +172,7 @@ export class MarketState {
   }
 
   /** The book's best levels, [ticks, lots], for market data. */
-  levels(side: 'buy' | 'sell', depth: number): Array<[number, number]> {
+  levels(side: 'buy' | 'sell', depth: number): BookLevel[] {
     return this.engine.levels(side, depth);
   }
 

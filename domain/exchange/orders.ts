@@ -64,6 +64,9 @@ export interface Trade {
   makerRemaining: number;
 }
 
+/** A price level for market data: its price in ticks and the lots resting there (their sum may pass 2^53). */
+export type BookLevel = [ticks: number, lots: bigint];
+
 /** A resting order as a snapshot stores it; a book is restored by inserting these in their stored order. */
 export interface RestingOrderState {
   id: number;

@@ -1,7 +1,8 @@
 /**
  * A currency pair as the matching engine sees it. Prices are quote minor units per one whole base unit; amounts are
  * base minor units. Inside the engine both are small integers: a price is a count of ticks, an amount a count of lots,
- * so matching compares and subtracts plain numbers and only the money (quote amounts, fees) is bigint.
+ * so matching compares and subtracts plain numbers; the money (quote amounts, fees) is bigint, and so is a price level's
+ * total of lots (many orders at one price may pass 2^53).
  */
 import { PPM } from '../fees.js';
 
@@ -44,7 +45,7 @@ export function pairConfigProblem(pair: Pair): string | null {
   if (pair.makerFeePpm < 0n || pair.makerFeePpm > PPM || pair.takerFeePpm < 0n || pair.takerFeePpm > PPM) {
     return 'fees must be between 0 and 100%';
   }
-  // the engine keeps ticks and lots in doubles: both must stay exact integers
+  // the engine keeps an order's ticks and lots in doubles: both must stay exact integers
   if (pair.maxAmount / pair.lotSize > BigInt(Number.MAX_SAFE_INTEGER)) return 'max amount has too many lots';
   return null;
 }

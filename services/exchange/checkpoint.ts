@@ -46,9 +46,15 @@ export async function auditMarket(sql: Sql, code: string): Promise<MarketAudit> 
   return { ok: engine?.hash === journal?.hash && heldMismatches.length === 0, engine, journal, heldMismatches };
 }
 
+/**
+ * One statement, the row created if missing: it waits for a market batch in flight (which locks the row), and the next
+ * batch reads the flag set (two, the row's creation and then the flag, let a batch in between place orders after the
+ * halt had begun).
+ */
 export async function setMarketHalted(sql: Sql, code: string, reason: string | null): Promise<void> {
-  await settledSeq(sql, code); // makes sure the market's row exists
-  await sql`update exchange_markets set halted = ${reason}, updated_at = now() where pair = ${code}`;
+  await sql`
+    insert into exchange_markets (pair, halted) values (${code}, ${reason})
+    on conflict (pair) do update set halted = excluded.halted, updated_at = now()`;
 }
 
 /** Halted markets and why: the service refuses new orders on them. */

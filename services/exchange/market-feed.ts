@@ -8,6 +8,7 @@
 import { formatAmount } from '../../domain/money.js';
 import type { Applied, LevelChange } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
+import type { BookLevel } from '../../domain/exchange/orders.js';
 import { balanceView, userAccountName } from '../../domain/ledger/engine.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
@@ -18,8 +19,8 @@ export type FeedMessage = { channel: string; type: string } & Record<string, unk
 type Listener = (message: FeedMessage) => void;
 
 export const priceText = (pair: Pair, ticks: number) => formatAmount(BigInt(ticks) * pair.tickSize, pair.quoteScale);
-export const lotsText = (pair: Pair, lots: number) => formatAmount(BigInt(lots) * pair.lotSize, pair.baseScale);
-export const levelRows = (pair: Pair, levels: Array<[number, number]>) =>
+export const lotsText = (pair: Pair, lots: number | bigint) => formatAmount(BigInt(lots) * pair.lotSize, pair.baseScale);
+export const levelRows = (pair: Pair, levels: BookLevel[]): Array<[string, string]> =>
   levels.map(([ticks, lots]) => [priceText(pair, ticks), lotsText(pair, lots)]);
 
 export class MarketFeed {

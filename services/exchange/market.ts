@@ -18,6 +18,7 @@ import {
 import { repeatConflict } from '../../domain/idempotency-keys.js';
 import { MarketState, placeCommand, type Applied, type JournalCommand } from '../../domain/exchange/market-state.js';
 import type { Pair } from '../../domain/exchange/pairs.js';
+import type { BookLevel } from '../../domain/exchange/orders.js';
 import { holdGroup, initialFunds } from '../../domain/exchange/settlement.js';
 import { BatchQueue, retryOnRace } from '../../platform/db/batch-queue.js';
 import { beginWithReads, type Commit } from '../../platform/db/begin-with-reads.js';
@@ -35,6 +36,7 @@ import {
   lockPendingTriggers,
   markTriggersFired,
   pendingTriggers,
+  triggerById,
   type ArmedTrigger,
 } from './triggers-store.js';
 import {
@@ -101,10 +103,18 @@ export type Refusal = { code: ErrorCode; message: string; issues?: FieldIssue[] 
 /**
  * `order`: the command's order as its settlement left it, when it settled it (else the caller reads it).
  * `triggerFailed`: a fired trigger's order was refused for good, and the trigger ended failed in the same transaction.
+ * `rearm`: a fired trigger's order was refused because an operator halted the pair: the trigger stays pending and waits
+ * in the trigger book again.
  */
 export type SubmitOutcome =
   | { ok: true; orderId: string; replayed: boolean; cancelled?: boolean; order?: StoredOrder }
-  | { ok: false; error: Refusal; triggerFailed?: boolean };
+  | { ok: false; error: Refusal; triggerFailed?: boolean; rearm?: boolean };
+
+/** An order refused because an operator halted its pair (the service's check, and the journal transaction's). */
+export const haltRefusal = (pair: string, reason: string): Refusal => ({
+  code: ErrorCode.Unavailable,
+  message: `${pair} is halted: ${reason}; open orders can still be cancelled`,
+});
 
 /**
  * `placed`: a new order's row as stored in the journal transaction, before the engine decides its state. `repeat`: the
@@ -219,7 +229,7 @@ export class Market {
   }
 
   /** The book's best levels now, and the number of the last update published: what a subscriber starts from. */
-  bookSnapshot(depth: number): { seq: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
+  bookSnapshot(depth: number): { seq: number; bids: BookLevel[]; asks: BookLevel[] } {
     return { seq: this.state.bookSeq, bids: this.levels('buy', depth), asks: this.levels('sell', depth) };
   }
 
@@ -343,7 +353,7 @@ export class Market {
       ({ settled, journaled } = await retryOnRace(() =>
         beginWithReads(
           this.sql,
-          (tx) => placedBefore(tx, places),
+          (tx) => placedBefore(tx, this.pair.code, places),
           async (tx, placed, commit) => {
             await previous;
             const { batch, settling } = take();
@@ -473,9 +483,19 @@ export class Market {
       if (outcome.ok) return await this.onFired(trigger.id, outcome.orderId, trigger.kind);
       this.log.info({ trigger: trigger.id, reason: outcome.error.message }, 'a trigger that fired placed no order');
       if (outcome.triggerFailed) await this.onFailed(trigger.id, outcome.error.code);
+      if (outcome.rearm) await this.rearm(trigger.id);
     } catch (error) {
       this.log.error({ err: error, trigger: trigger.id }, 'placing a fired trigger failed');
     }
+  }
+
+  /**
+   * A trigger that fired while its pair was halted: still pending (unless cancelled meanwhile), its legs wait again, so
+   * the first trade after the resume that reaches its price fires it. Read from its row, which has every leg of an OCO.
+   */
+  private async rearm(triggerId: number): Promise<void> {
+    const trigger = await triggerById(this.sql, String(triggerId));
+    if (trigger?.status === 'pending') this.arm(armed(trigger));
   }
 
   /** The fired trigger's order checked against the pair now (its sizes may have changed since it was stored). */
@@ -502,7 +522,7 @@ export class Market {
     tx: Tx,
     settling: SettlementItem[],
     batch: Submission[],
-    { existing, ids, startedAt }: Placed,
+    { existing, ids, startedAt, halted }: Placed,
     commit: Commit,
   ): Promise<{ settled: Settled; journaled: Journaled[] }> {
     const results: Journaled[] = new Array(batch.length);
@@ -515,6 +535,11 @@ export class Market {
       const twin = seen.get(key);
       if (first) results[index] = { kind: 'answered', outcome: replayOrConflict(this.pair.code, s, first) };
       else if (twin !== undefined) results[index] = repeatInBatch(this.pair.code, s, batch[twin] as PlaceSubmission, twin);
+      else if (halted !== null)
+        results[index] = {
+          kind: 'answered',
+          outcome: { ok: false, error: haltRefusal(this.pair.code, halted), rearm: !!s.trigger },
+        };
       else {
         seen.set(key, index);
         fresh.push({ index, id: ids[fresh.length]!, submission: s });
@@ -701,19 +726,25 @@ function placedOutcome(applied: Applied, row: StoredOrder): SubmitOutcome {
 }
 
 /**
- * The orders already stored under the batch's Idempotency-Keys, ids for the new ones, and the transaction's start: the
- * created_at its new order rows get (now() is the same all through a transaction).
+ * The orders already stored under the batch's Idempotency-Keys, ids for the new ones, the transaction's start (the
+ * created_at its new order rows get: now() is the same all through a transaction), and why an operator halted the
+ * pair (null: trading).
  */
 interface Placed {
   existing: Map<string, StoredOrder>;
   ids: number[];
   startedAt: Date | null;
+  halted: string | null;
 }
 
-/** The first statements of a batch's transaction, sent with its BEGIN: a read, and ids drawn (a sequence, which no rollback takes back anyway). */
-async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> {
-  // no order is inserted: no row's time to know
-  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: null };
+/**
+ * The first statements of a batch's transaction, sent with its BEGIN: reads, and ids drawn (a sequence, which no
+ * rollback takes back anyway). The halt flag is read under a lock on the market's row (which the batch's settlement
+ * updates anyway): an operator's halt waits for a batch in flight to commit, and no batch places an order after it.
+ */
+async function placedBefore(tx: Tx, pair: string, places: PlaceSubmission[]): Promise<Placed> {
+  // no order is inserted: no row's time to know, no halt to respect
+  if (places.length === 0) return { existing: new Map(), ids: [], startedAt: null, halted: null };
   // one lookup per key (lateral, limit 1: the pair is unique): a join was hashed against the whole orders table
   // while its statistics were those of a smaller one, a cost growing with the table
   const [stored, drawn] = await Promise.all([
@@ -722,12 +753,15 @@ async function placedBefore(tx: Tx, places: PlaceSubmission[]): Promise<Placed> 
         as k(user_id, idempotency_key)
       cross join lateral (
         select * from orders o where o.user_id = k.user_id and o.idempotency_key = k.idempotency_key limit 1) o`,
-    tx`select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at`,
+    tx`
+      select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at,
+        (select halted from exchange_markets where pair = ${pair} for no key update) as halted`,
   ]);
   return {
     existing: new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)])),
     ids: ((drawn[0]?.ids ?? []) as Array<string | number>).map(Number),
     startedAt: drawn[0]!.startedAt as Date,
+    halted: (drawn[0]!.halted as string | null) ?? null,
   };
 }
 

@@ -11,7 +11,7 @@ import type { Pair } from '../../domain/exchange/pairs.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Markets } from './markets.js';
 import type { MarketFeed } from './market-feed.js';
-import type { SubmitOutcome } from './market.js';
+import { haltRefusal, type Refusal, type SubmitOutcome } from './market.js';
 import { orderById, orderByIdempotencyKey, recordCancelledBy, type StoredOrder } from './orders-store.js';
 import { loadPairs } from './pairs-store.js';
 import { heldFunds, replayJournal } from './journal.js';
@@ -125,9 +125,9 @@ export class ExchangeService {
     let checked: CheckedOrder;
     try {
       checked = checkOrder(pair, order);
+      // the market's journal transaction reads the flag again: this saves a halted pair's orders the trip there
       const halted = (await this.catalog()).halted.get(pair.code);
-      if (halted)
-        throw new DomainError(ErrorCode.Unavailable, `${pair.code} is halted: ${halted}; open orders can still be cancelled`);
+      if (halted) throw refused(haltRefusal(pair.code, halted));
     } catch (refusal) {
       return this.storedOrRefused(order, refusal);
     }
@@ -145,7 +145,7 @@ export class ExchangeService {
     // a replay of a stored order reads it, which the first answer may be ahead of, once settled; a repeat of a request
     // in the same batch carries the first's answer
     if (outcome.ok && outcome.replayed && !outcome.order) await this.settledFor(order.userId);
-    return { order: await this.settledOrder(outcome), replayed: outcome.ok && outcome.replayed };
+    return { order: await this.settledOrder(outcome, fundedBy(order)), replayed: outcome.ok && outcome.replayed };
   }
 
   /**
@@ -270,7 +270,7 @@ export class ExchangeService {
       () =>
         this.sql.begin(async (tx) => {
           const inserted = await insertTrigger(tx, { ...t, pair: pair.code }, hold);
-          if (!inserted.ok) throw new DomainError(inserted.error.code, inserted.error.message, fieldOf(inserted.error.code));
+          if (!inserted.ok) throw refused(inserted.error, fundedBy(t));
           const { trigger } = inserted;
           // null: the same key raced in, its trigger linked by its own request
           if (trigger && callback) await linkOrderCallbacks(tx, [{ id: orderId('trg', trigger.id), userId: t.userId, callback }]);
@@ -321,17 +321,22 @@ export class ExchangeService {
     return market;
   }
 
-  private async settledOrder(outcome: SubmitOutcome): Promise<StoredOrder> {
-    if (!outcome.ok) {
-      const { code, message, issues } = outcome.error;
-      throw new DomainError(code, message, issues ?? fieldOf(code));
-    }
+  private async settledOrder(outcome: SubmitOutcome, funding?: FundingField): Promise<StoredOrder> {
+    if (!outcome.ok) throw refused(outcome.error, funding);
     // the market hands back the order as the engine left it; a replayed key (answered from the journal transaction)
     // reads it
     return outcome.order ?? (await orderById(this.sql, outcome.orderId))!;
   }
 }
 
-function fieldOf(code: ErrorCode) {
-  return code === ErrorCode.InsufficientFunds ? [{ path: 'amount', message: 'is more than your available balance' }] : [];
+/** The request field whose funds are held: a market buy by quote amount holds its `quote_amount`, others by `amount`. */
+type FundingField = 'amount' | 'quote_amount';
+const fundedBy = (request: { quoteAmount: bigint | null }): FundingField =>
+  request.quoteAmount === null ? 'amount' : 'quote_amount';
+
+const refused = ({ code, message, issues }: Refusal, funding: FundingField = 'amount') =>
+  new DomainError(code, message, issues ?? fieldOf(code, funding));
+
+function fieldOf(code: ErrorCode, funding: FundingField) {
+  return code === ErrorCode.InsufficientFunds ? [{ path: funding, message: 'is more than your available balance' }] : [];
 }

@@ -214,6 +214,15 @@ describe('placing and matching orders', () => {
     expect(await balance(buyer, 'USDT')).toMatchObject({ pending: (USDT / 10n) * 2n });
   });
 
+  it('names quote_amount, the field it holds, when a market buy by quote amount cannot be funded', async () => {
+    const poor = await fundedUser({ USDT: 10n * USDT });
+    const request = order(poor, { type: 'market', timeInForce: 'IOC', quoteAmount: 11n * USDT });
+    await expect(exchange.place(request)).rejects.toMatchObject({
+      code: ErrorCode.InsufficientFunds,
+      issues: [{ path: 'quote_amount', message: 'is more than your available balance' }],
+    });
+  });
+
   it('refuses an order it cannot fund with 422 semantics, holds nothing, and tells the user', async () => {
     const poor = await fundedUser({ USDT: 10n * USDT });
     const request = order(poor, { price: 1_000n * USDT, amount: BTC / 10n });

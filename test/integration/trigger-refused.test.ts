@@ -4,6 +4,7 @@
  * transaction, its hold released, its owner told and its workflow signalled; nothing is journaled for it. And a cancel
  * that the trigger's fire beat is refused, naming what the trigger became.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
@@ -11,6 +12,8 @@ import { checkOrder, type OrderRequest } from '../../domain/exchange/order-reque
 import { heldFunds } from '../../services/exchange/journal.js';
 import { Markets } from '../../services/exchange/markets.js';
 import { setPairEnabled } from '../../services/exchange/pairs-store.js';
+import { setMarketHalted } from '../../services/exchange/checkpoint.js';
+import type { SubmitOutcome } from '../../services/exchange/market.js';
 import { ExchangeService } from '../../services/exchange/service.js';
 import { armed, cancelTrigger, insertTrigger, triggerById } from '../../services/exchange/triggers-store.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -82,8 +85,14 @@ async function sellStop(userId: string, hold: bigint) {
   return inserted.trigger;
 }
 
-/** A trade at 19,000 between two other users: the last price crosses the stop. */
-async function tradeAt19k(beforeTheSell?: () => Promise<void>) {
+/**
+ * A trade at 19,000 between two other users: the last price crosses the stop. `selling` runs the sell (its seller's
+ * ledger account given, to hold its batch up) and answers its outcome.
+ */
+async function tradeAt19k(
+  beforeTheSell?: () => Promise<void>,
+  selling: (sell: () => Promise<SubmitOutcome>, sellerAccount: string) => Promise<SubmitOutcome> = (sell) => sell(),
+) {
   const market = markets.get('BTC-USDT')!;
   const [buyer, seller] = [
     await fundedUser(db.sql, 'buyer', { USDT: 1_000n * USDT }),
@@ -103,14 +112,11 @@ async function tradeAt19k(beforeTheSell?: () => Promise<void>) {
   const sell = limit('sell', 19_000n * USDT, BTC / 1_000n);
   const checked = checkOrder(pair, sell); // the API checked it while the pair traded
   await beforeTheSell?.();
-  const outcome = await market.submit({
-    kind: 'place',
-    userId: seller,
-    idempotencyKey: `o-${++keys}`,
-    clientOrderId: null,
-    request: sell,
-    checked,
-  });
+  const key = `o-${++keys}`;
+  const outcome = await selling(
+    () => market.submit({ kind: 'place', userId: seller, idempotencyKey: key, clientOrderId: null, request: sell, checked }),
+    userAccountName(seller),
+  );
   expect(outcome).toMatchObject({ ok: true, order: { status: 'filled' } });
 }
 
@@ -187,5 +193,77 @@ describe('a cancel that the trigger fired before', () => {
     const fired = await triggerById(db.sql, stop.id);
     expect(fired).toMatchObject({ status: 'fired' });
     expect(fired!.orderId).not.toBeNull();
+  });
+});
+
+/** Until `count` statements wait for a lock. */
+const lockWaiters = (count: number) =>
+  waitUntil(`${count} statements wait for a lock`, async () => {
+    const [row] = await db.sql`
+      select count(*)::int as waiting from pg_locks
+      where not granted and pid in (select pid from pg_stat_activity where datname = current_database())`;
+    if (row!.waiting < count) throw new Error(`${row!.waiting} waiting`);
+  });
+
+describe('a trigger fired by the last trade before a halt', () => {
+  it('places nothing while its pair is halted, and fires on the first trade reaching its price after the resume', async () => {
+    const gus = await fundedUser(db.sql, 'gus', { BTC });
+    const stop = await sellStop(gus, BTC / 100n);
+    try {
+      // the halt lands while the trade's batch is in flight: it waits for that batch (the last before it) to commit,
+      // and the trigger that trade fires reaches the journal after it
+      await tradeAt19k(undefined, async (sell, sellerAccount) => {
+        const holdUp = await db.sql.reserve();
+        try {
+          await holdUp`begin`;
+          await holdUp`select id from ledger_accounts where name = ${sellerAccount} for update`;
+          const selling = sell();
+          await lockWaiters(1);
+          const halting = setMarketHalted(db.sql, 'BTC-USDT', 'maintenance');
+          // the halt waits for the trade's batch (or, if nothing made it wait, is done)
+          await Promise.race([halting, lockWaiters(2)]);
+          await holdUp`rollback`;
+          await halting;
+          return await selling;
+        } finally {
+          holdUp.release();
+        }
+      });
+      // the trigger fired as the trade applied: its order, if placed, would be stored by now
+      await sleep(300);
+      expect(await triggerById(db.sql, stop.id)).toMatchObject({ status: 'pending', orderId: null });
+      expect(await db.sql`select id from orders where user_id = ${gus}`).toHaveLength(0);
+      expect(await btc(gus)).toMatchObject({ pending: BTC / 100n });
+    } finally {
+      await setMarketHalted(db.sql, 'BTC-USDT', null);
+    }
+    await tradeAt19k();
+    await waitUntil('the trigger fired after the resume', async () => {
+      if ((await triggerById(db.sql, stop.id))?.status !== 'fired') throw new Error('still pending');
+    });
+    expect(await db.sql`select id from orders where user_id = ${gus}`).toHaveLength(1);
+    for (const h of await heldFunds(db.sql)) expect(h.ordersHeld).toBe(h.escrowPending);
+  });
+
+  it("refuses a client's order that reaches the market after the halt, before the service's catalog has seen it", async () => {
+    const hal = await fundedUser(db.sql, 'hal', { BTC });
+    const pair = await exchange.pair('BTC-USDT');
+    const request = limit('sell', 30_000n * USDT, BTC / 100n);
+    await setMarketHalted(db.sql, 'BTC-USDT', 'maintenance');
+    try {
+      const outcome = await markets.get('BTC-USDT')!.submit({
+        kind: 'place',
+        userId: hal,
+        idempotencyKey: `o-${++keys}`,
+        clientOrderId: null,
+        request,
+        checked: checkOrder(pair, request),
+      });
+      expect(outcome).toMatchObject({ ok: false, error: { code: ErrorCode.Unavailable } });
+      expect(await db.sql`select id from orders where user_id = ${hal}`).toHaveLength(0);
+      expect(await btc(hal)).toEqual({ posted: BTC, pending: 0n, available: BTC });
+    } finally {
+      await setMarketHalted(db.sql, 'BTC-USDT', null);
+    }
   });
 });

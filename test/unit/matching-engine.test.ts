@@ -39,13 +39,13 @@ describe('resting and priority', () => {
     place(limit('b', 'sell', 105, 3));
     place(limit('b', 'sell', 103, 4));
     expect(engine.levels('buy', 10)).toEqual([
-      [101, 2],
-      [100, 5],
-      [99, 1],
+      [101, 2n],
+      [100, 5n],
+      [99, 1n],
     ]);
     expect(engine.levels('sell', 10)).toEqual([
-      [103, 4],
-      [105, 3],
+      [103, 4n],
+      [105, 3n],
     ]);
     expect(engine.bestPrice('buy')).toBe(101);
     expect(engine.bestPrice('sell')).toBe(103);
@@ -83,10 +83,20 @@ describe('partial fills', () => {
     expect(place(limit('t', 'buy', 100, 4))).toEqual({ status: 'filled', reason: null, filled: 4, resting: 0 });
     expect(trades[0]).toMatchObject({ makerOrderId: maker.id, quantity: 4, makerRemaining: 6 });
     expect(engine.resting(maker.id)?.remaining).toBe(6);
-    expect(engine.levels('sell', 1)).toEqual([[100, 11]]);
+    expect(engine.levels('sell', 1)).toEqual([[100, 11n]]);
     place(limit('u', 'buy', 100, 6));
     expect(trades[1]).toMatchObject({ makerOrderId: maker.id, quantity: 6, makerRemaining: 0 });
     expect(engine.resting(maker.id)).toBeUndefined();
+  });
+
+  it('counts a level exactly past 2^53 lots, each order being up to 2^53 - 1 lots', () => {
+    const { engine, place } = book();
+    const most = Number.MAX_SAFE_INTEGER;
+    for (const owner of ['a', 'b', 'c']) place(limit(owner, 'buy', 100, most));
+    place(limit('t', 'sell', 100, 2));
+    const exact = 3n * BigInt(most) - 2n;
+    expect(engine.levels('buy', 1)).toEqual([[100, exact]]);
+    expect(engine.levelTotal('buy', 100)).toBe(exact);
   });
 
   it('rests what a GTC taker has left after sweeping the levels it reaches', () => {
@@ -100,8 +110,8 @@ describe('partial fills', () => {
       [100, 2],
       [101, 3],
     ]);
-    expect(engine.levels('buy', 5)).toEqual([[102, 5]]);
-    expect(engine.levels('sell', 5)).toEqual([[103, 9]]);
+    expect(engine.levels('buy', 5)).toEqual([[102, 5n]]);
+    expect(engine.levels('sell', 5)).toEqual([[103, 9n]]);
   });
 });
 
@@ -183,7 +193,7 @@ describe('market orders', () => {
       [100, 3, 300n],
       [200, 2, 400n],
     ]); // 50 left cannot buy a lot at 200
-    expect(engine.levels('sell', 1)).toEqual([[200, 3]]);
+    expect(engine.levels('sell', 1)).toEqual([[200, 3n]]);
   });
 
   it('a budget larger than the book ends unmatched', () => {

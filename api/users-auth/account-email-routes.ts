@@ -6,7 +6,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { markEmailVerified, sendEmailVerification, verifyEmail } from '../../services/users-auth/email-verification.js';
 import { changePassword } from '../../services/users-auth/password-change.js';
 import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
-import { isTelegramPlaceholder } from '../../services/users-auth/telegram-accounts.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { ApiError } from '../http/problem.js';
 import type { ApiDeps, AppEnv } from '../context.js';

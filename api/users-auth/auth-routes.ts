@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { familyOf, revokeFamily } from '../../services/users-auth/refresh-tokens-store.js';
 import { rotateRefreshToken } from '../../services/users-auth/token-refresh.js';
 import { insertUser, setTotp, totpSecretOf } from '../../services/users-auth/users-store.js';
-import { isTelegramPlaceholder } from '../../services/users-auth/telegram-accounts.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
 import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js';
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';

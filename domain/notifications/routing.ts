@@ -7,9 +7,12 @@ import { DEFAULT_USER_CHANNELS, isUserEvent, type Channel, type TemplateEvent, t
 export type Severity = 'info' | 'warning' | 'critical';
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
-/** Where a user can be reached: mail always (the account's address), Telegram once a chat is linked. */
+/**
+ * Where a user can be reached: mail at the account's address unless it has no mailbox (the placeholder of an account
+ * made from Telegram), Telegram once a chat is linked.
+ */
 export interface UserReach {
-  email: string;
+  email: string | null;
   telegramChatId: string | null;
 }
 
@@ -26,15 +29,18 @@ export interface Delivery {
 export function userDeliveries(eventType: TemplateEvent, chosen: UserChannel[] | undefined, reach: UserReach): Delivery[] {
   if (!isUserEvent(eventType)) return [];
   const channels = chosen ?? DEFAULT_USER_CHANNELS[eventType];
+  const mail: Delivery[] = reach.email ? [{ channel: 'email', target: reach.email }] : [];
   const deliveries = channels.flatMap((channel): Delivery[] => {
-    if (channel === 'email') return [{ channel, target: reach.email }];
+    if (channel === 'email') return mail;
     return reach.telegramChatId ? [{ channel, target: reach.telegramChatId }] : [];
   });
   // a withdrawal's code proves the account's mailbox, a factor apart from the session that asked for the withdrawal:
   // it is always mailed, and only in addition sent where the user chose. Sent only to a Telegram chat, whoever had the
-  // password could link their own chat, choose it and confirm a withdrawal without ever seeing the mailbox.
-  if (eventType === 'withdrawal_code' && !deliveries.some((d) => d.channel === 'email')) {
-    return [{ channel: 'email', target: reach.email }, ...deliveries];
+  // password could link their own chat, choose it and confirm a withdrawal without ever seeing the mailbox; with no
+  // mailbox it goes nowhere.
+  if (eventType === 'withdrawal_code') {
+    if (mail.length === 0) return [];
+    if (!deliveries.some((d) => d.channel === 'email')) return [...mail, ...deliveries];
   }
   return deliveries;
 }

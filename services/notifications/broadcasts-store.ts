@@ -2,6 +2,7 @@
 import type { UserChannel } from '../../domain/notifications/events.js';
 import type { Db } from '../../platform/db/client.js';
 import { rowsWithoutWorkflow } from '../../platform/db/workflow-outbox.js';
+import { reachOf } from './preferences-store.js';
 
 /** Who a broadcast goes to: everyone, or those of a role, or the users named. */
 export interface Audience {
@@ -72,11 +73,7 @@ export async function audiencePage(db: Db, audience: Audience, after: string | n
     ${audience.userIds ? db`and u.id = any(${db.array(audience.userIds)}::uuid[])` : db``}
     ${after ? db`and u.id > ${after}` : db``}
     order by u.id limit ${limit}`;
-  return rows.map((r) => ({
-    userId: r.id as string,
-    email: r.email as string,
-    telegramChatId: r.chatId === null ? null : String(r.chatId),
-  }));
+  return rows.map((r) => ({ userId: r.id as string, ...reachOf(r) }));
 }
 
 /** The broadcast's sends so far, counted from its delivery log (the truth whatever retries happened). */

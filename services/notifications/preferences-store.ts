@@ -2,6 +2,7 @@
 import type { UserChannel, UserEvent } from '../../domain/notifications/events.js';
 import type { UserReach } from '../../domain/notifications/routing.js';
 import type { Db } from '../../platform/db/client.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
 
 export async function preferencesOf(db: Db, userId: string): Promise<Map<UserEvent, UserChannel[]>> {
   const rows = await db`select event_type, channels from notification_preferences where user_id = ${userId}`;
@@ -25,13 +26,17 @@ export async function setPreferences(db: Db, userId: string, choices: Array<{ ev
     on conflict (user_id, event_type) do update set channels = excluded.channels, updated_at = now()`;
 }
 
+/** Where a user's row says they can be reached: no mail to the placeholder of an account made from Telegram. */
+export function reachOf(row: Record<string, unknown>): UserReach {
+  const email = row.email as string;
+  return { email: isTelegramPlaceholder(email) ? null : email, telegramChatId: row.chatId === null ? null : String(row.chatId) };
+}
+
 /** Mail address and linked Telegram chat of each user, by id. */
 export async function reachOfUsers(db: Db, userIds: string[]): Promise<Map<string, UserReach>> {
   if (userIds.length === 0) return new Map();
   const rows = await db`
     select u.id, u.email, t.chat_id from users u left join telegram_chats t on t.user_id = u.id
     where u.id = any(${db.array(userIds)}::uuid[])`;
-  return new Map(
-    rows.map((r) => [r.id as string, { email: r.email as string, telegramChatId: r.chatId === null ? null : String(r.chatId) }]),
-  );
+  return new Map(rows.map((r) => [r.id as string, reachOf(r)]));
 }

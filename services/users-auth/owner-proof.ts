@@ -8,7 +8,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { proveCurrentPassword } from './current-password.js';
 import type { SignInGuard } from './second-factor.js';
-import { isTelegramPlaceholder } from './telegram-accounts.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
 import type { TelegramLoginSettings } from './telegram-identity.js';
 import type { TelegramLoginData } from './telegram-login.js';
 import { proveLinkedTelegram } from './telegram-owner-proof.js';

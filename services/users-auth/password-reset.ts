@@ -18,7 +18,8 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { resetSecret, startAccountMail } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
-import { isTelegramPlaceholder, unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
+import { unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
 import { setPasswordHash, totpSecretOf } from './users-store.js';
 
 export interface PasswordResetDeps {

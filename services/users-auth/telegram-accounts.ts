@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { PLACEHOLDER_DOMAIN, placeholderEmail } from '../../domain/users-auth/telegram-placeholder.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Db } from '../../platform/db/client.js';
 import type { SignInGuard } from './second-factor.js';
@@ -15,16 +16,6 @@ export interface TelegramIdentity {
   telegramId: string;
   username: string | null;
 }
-
-/** The reserved .invalid domain: no mail is ever delivered there, so nothing mails a stranger by mistake. */
-const PLACEHOLDER_DOMAIN = '@telegram.invalid';
-const placeholderEmail = (telegramId: string) => `telegram-${telegramId}${PLACEHOLDER_DOMAIN}`;
-
-/**
- * Whether an address is one of the placeholders accounts made from Telegram get: registration refuses them, or whoever
- * registered `telegram-<id>@telegram.invalid` first would keep that Telegram account from ever signing in.
- */
-export const isTelegramPlaceholder = (email: string): boolean => email.endsWith(PLACEHOLDER_DOMAIN);
 
 /** Signs in the user linked to this Telegram account, creating one first when there is none. */
 export async function signInWithTelegram(

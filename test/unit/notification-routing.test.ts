@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventTypeOf, recordedKind } from '../../domain/notifications/events.js';
 import { alertDeliveries, userDeliveries, type AlertRoute } from '../../domain/notifications/routing.js';
+import { reachOf } from '../../services/notifications/preferences-store.js';
 
 const reach = { email: 'u@example.com', telegramChatId: '4242' };
 const noTelegram = { email: 'u@example.com', telegramChatId: null };
@@ -44,6 +45,18 @@ describe('user routing', () => {
       { channel: 'email', target: 'u@example.com' },
       { channel: 'telegram', target: '4242' },
     ]);
+  });
+
+  it('mails nothing to an account made from Telegram: its placeholder address has no mailbox', () => {
+    const madeFromTelegram = reachOf({ email: 'telegram-6001@telegram.invalid', chatId: 6001 });
+    expect(madeFromTelegram).toEqual({ email: null, telegramChatId: '6001' });
+    expect(reachOf({ email: 'u@example.com', chatId: null })).toEqual(noTelegram);
+    expect(userDeliveries('deposit_credited', ['email', 'telegram'], madeFromTelegram)).toEqual([
+      { channel: 'telegram', target: '6001' },
+    ]);
+    expect(userDeliveries('login_new_ip', undefined, madeFromTelegram)).toEqual([]);
+    // the code proves a mailbox: with none it is sent nowhere, not to the chat alone
+    expect(userDeliveries('withdrawal_code', ['telegram'], madeFromTelegram)).toEqual([]);
   });
 
   it('keeps kinds users do not route in-app only', () => {

@@ -1,5 +1,5 @@
 /**
- * The console's forms and refreshes as a browser uses them: what a form sent twice or unconfirmed does (over plain
+ * The console's forms and refreshes as a browser uses them: what a form sent twice, unconfirmed or refused does (over plain
  * HTTP, as the pages render them), and what an htmx refresh does once the session has ended, its operator's role was
  * taken away or what it shows is gone (in Debian's chromium).
  */
@@ -117,6 +117,39 @@ describe('the notifications page', () => {
     expect(unconfirmed.status).toBe(400);
     expect(unconfirmed.body).toContain('tick the confirmation box');
     expect(await running()).toBe('running');
+  });
+});
+
+describe('a notification template', () => {
+  const page = '/notifications/templates/broadcast/email';
+
+  it('keeps the draft a save refused, beside the field at fault, and says when it is saved', async () => {
+    const draft = { subject: 'Maintenance: {{title}}', body: '<p>Dear {{no_such_name}},</p>\n<p>{{message}}</p>' };
+    const refused = await app.admin.post(page, page, draft);
+    // the refusal alone was shown: the draft (up to 20,000 characters of HTML) was lost
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('value="Maintenance: {{title}}"');
+    expect(refused.body).toContain('&lt;p&gt;Dear {{no_such_name}},&lt;/p&gt;\n&lt;p&gt;{{message}}&lt;/p&gt;</textarea>');
+    expect(refused.body).toMatch(/<textarea id="field-body"[^>]* aria-invalid="true"/);
+    expect(refused.body).toContain(
+      '<span class="field-error" id="field-body-error">unknown placeholder &quot;no_such_name&quot; in the body</span>',
+    );
+
+    const saved = await app.admin.post(page, page, { ...draft, body: '<p>{{message}}</p>' });
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, `/ops${page}?done=saved`]);
+    const shown = await app.admin.get(`${page}?done=saved`);
+    expect(shown.body).toContain('Template saved');
+    expect(shown.body).toContain('<pre class="preview-body">&lt;p&gt;Deposits pause on Sunday');
+  });
+
+  it('opens when its stored text no longer renders, saying why, so that it can be corrected', async () => {
+    await app.t.db.sql`
+      insert into notification_templates (event_type, channel, subject, body) values ('broadcast', 'slack', '', '{{gone}}')
+      on conflict (event_type, channel) do update set body = excluded.body`;
+    const shown = await app.admin.get('/notifications/templates/broadcast/slack');
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('The template does not render: unknown placeholder &quot;gone&quot; in the body.');
+    expect(shown.body).toContain('{{gone}}</textarea>');
   });
 });
 

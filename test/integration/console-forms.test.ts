@@ -97,6 +97,25 @@ describe('the sign-in form', () => {
   });
 });
 
+describe('the sign-in form in a browser', () => {
+  it('comes back with the email typed and why, when the authenticator code is not 6 digits', { timeout: 60_000 }, async () => {
+    await inBrowser(async (page, url) => {
+      await page.goto(`${url}/ops/withdrawals?status=queued`);
+      await page.getByLabel('Email').fill(app.t.admin.email);
+      await page.getByLabel('Password').fill(app.t.admin.password);
+      await page.getByLabel(/Authenticator code/).fill('12345');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      // the bare "Refused" page it showed had no form: the operator started again from the address bar
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('Authenticator code: must be 6 digits');
+      await expect(page.getByLabel('Email').inputValue()).resolves.toBe(app.t.admin.email);
+      // and where they were going is kept: signed in, they land there
+      await page.getByLabel('Password').fill(app.t.admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/ops\/withdrawals\?status=queued$/);
+    });
+  });
+});
+
 describe('the notifications page', () => {
   it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
     const operator = await app.t.api.signUp('broadcast-watcher@example.com');

@@ -10,6 +10,7 @@ import { appWithConsoleAdmin } from '../support/console-app.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, signInToConsole } from '../support/browser.js';
 import { ConsoleHttp } from '../support/console-http.js';
+import { signUpMerchant } from '../support/merchant.js';
 
 const app = appWithConsoleAdmin();
 
@@ -169,6 +170,21 @@ describe('a notification template', () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toContain('The template does not render: unknown placeholder &quot;gone&quot; in the body.');
     expect(shown.body).toContain('{{gone}}</textarea>');
+  });
+});
+
+describe("an invoice's page", () => {
+  it('shows no notice but its own: a link cannot make it say what it likes', async () => {
+    const merchant = await signUpMerchant(app.t, 'notice-merchant@example.com');
+    const invoice = await app.t.api.post('/v1/invoices', { amount: '10.00', currency: 'USD' }, { token: merchant.token });
+    const page = `/invoices/${invoice.body.id}`;
+    const crafted = await app.admin.get(`${page}?done=${encodeURIComponent('paid. Refund it to wallet 0xBAD')}`);
+    expect(crafted.status).toBe(200);
+    // it said "Marked paid. Refund it to wallet 0xBAD." in the page's own notice box
+    expect(crafted.body).not.toContain('0xBAD');
+    expect(crafted.body).not.toContain('class="notice"');
+    const marked = await app.admin.get(`${page}?done=marked_settled`);
+    expect(marked.body).toContain('<p class="notice" role="status">Marked: the invoice is marked settled.</p>');
   });
 });
 

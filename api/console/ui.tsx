@@ -83,6 +83,8 @@ export function TextArea(props: {
   required?: boolean;
   value?: string;
   rows?: number;
+  /** The server's minimum, checked by the browser first: a reason too short is said at once, and nothing typed is lost. */
+  minLength?: number;
   error?: string;
 }) {
   const id = `field-${props.name}`;
@@ -94,6 +96,7 @@ export function TextArea(props: {
         name={props.name}
         required={props.required}
         rows={props.rows ?? 3}
+        minlength={props.minLength}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={props.error ? `${id}-error` : undefined}
       >

@@ -117,6 +117,30 @@ describe('the sign-in form in a browser', () => {
   });
 });
 
+describe("a withdrawal's reject form in a browser", () => {
+  it('says a reason is too short before sending it, keeping what was typed', { timeout: 60_000 }, async () => {
+    const user = await app.t.api.signUp('rejected-withdrawer@example.com');
+    const [w] = await app.t.db.sql`
+      insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, status, approval_required, counters)
+      values (${user.id}, 'reject-form', 'USD', 1000, 10, 'addr', 'awaiting_approval', true, '[]') returning id`;
+    await inBrowser(async (page, url) => {
+      await signInToConsole(page, url, app.t.admin);
+      await page.goto(`${url}/ops/withdrawals/${w!.id}`);
+      await page.getByLabel('Reason for rejecting').fill('no');
+      await page.getByLabel(/^Reject this withdrawal/).check();
+      await page.getByRole('button', { name: 'Reject' }).click();
+      // it went to the refusal page, and the reason typed was gone with the form
+      expect(new URL(page.url()).pathname).toBe(`/ops/withdrawals/${w!.id}`);
+      await expect(page.getByLabel('Reason for rejecting').inputValue()).resolves.toBe('no');
+      const tooShort = await page
+        .getByLabel('Reason for rejecting')
+        .evaluate((el) => (el as unknown as { validity: { tooShort: boolean } }).validity.tooShort);
+      expect(tooShort).toBe(true);
+    });
+    expect((await app.t.db.sql`select status from withdrawals where id = ${w!.id}`)[0]!.status).toBe('awaiting_approval');
+  });
+});
+
 describe('the notifications page', () => {
   it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
     const operator = await app.t.api.signUp('broadcast-watcher@example.com');

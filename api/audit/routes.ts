@@ -102,7 +102,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
       method: 'get',
       path: '/v1/ops/audits/{workflow_id}',
       tags: ['operations'],
-      summary: "An audit's status and report, queried from its workflow",
+      summary: "An audit's status and report: its stored result once it finished, else what its workflow says",
       request: {
         params: z.object({
           workflow_id: z
@@ -114,7 +114,7 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gua
     }),
     async (c) => {
       const workflowId = c.req.valid('param').workflow_id;
-      const status = await auditStatus(deps.temporal, workflowId);
+      const status = await auditStatus(deps, workflowId);
       if (status.state === 'running')
         return c.json({ workflow_id: workflowId, state: 'running' as const, started_at: status.startedAt }, 200);
       const { state: _, ...result } = status;

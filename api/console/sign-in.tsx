@@ -14,18 +14,21 @@ import { signInGuard } from '../http/sign-in-guard.js';
 import type { ApiDeps } from '../context.js';
 import { tokensMatch, refuseForgery } from './csrf.js';
 import { CONSOLE_BASE, type ConsoleEnv } from './env.js';
-import { parseForm } from './forms.js';
+import { parseInput, refusedFields } from './forms.js';
 import { Layout } from './layout.js';
 import { errorPage } from './render.js';
 import { clearConsoleCookie, SESSION_COOKIE, setConsoleCookie } from './session.js';
 import { Field } from './ui.js';
 
+/** The form's fields as its labels name them, for saying which one was refused. */
+const FIELD_NAMES: Record<string, string> = { email: 'Email', password: 'Password', totp: 'Authenticator code' };
+
 const SIGN_IN_CSRF_COOKIE = 'sluice_console_sign_in';
 const SIGN_IN_FORM_SECONDS = 3_600;
 
 const SignInForm = z.object({
-  email: z.string().trim().toLowerCase().min(3).max(254),
-  password: z.string().min(1).max(256),
+  email: z.string().trim().toLowerCase().min(3, 'must be an email address').max(254, 'must be an email address'),
+  password: z.string().min(1, 'is required').max(256, 'is too long'),
   totp: z
     .string()
     .trim()
@@ -45,7 +48,7 @@ const safeNext = (next: string | undefined) =>
 function signInPage(
   c: Context,
   deps: ApiDeps,
-  options: { next?: string; email?: string; error?: string; status?: 200 | 401 | 429 },
+  options: { next?: string; email?: string; error?: string; status?: 200 | 400 | 401 | 429 },
 ) {
   const csrf = randomToken();
   setConsoleCookie(c, deps, SIGN_IN_CSRF_COOKIE, csrf, SIGN_IN_FORM_SECONDS);
@@ -75,7 +78,21 @@ export function signInRoutes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.post('/sign-in', async (c) => {
     const body = await c.req.parseBody();
     if (!tokensMatch(getCookie(c, SIGN_IN_CSRF_COOKIE), body._csrf)) return refuseForgery(c);
-    const form = await parseForm(c, SignInForm);
+    let form: z.infer<typeof SignInForm>;
+    try {
+      form = parseInput(SignInForm, body);
+    } catch (error) {
+      // a mistyped code or address: the form again, with what was typed and why, not the bare refusal page
+      const issues = refusedFields(error);
+      if (!issues) throw error;
+      const typed = (field: string) => (typeof body[field] === 'string' ? (body[field] as string) : undefined);
+      return signInPage(c, deps, {
+        next: typed('next'),
+        email: typed('email'),
+        error: issues.map((i) => `${FIELD_NAMES[i.path] ?? i.path}: ${i.message}`).join('; '),
+        status: 400,
+      });
+    }
     try {
       const user = await throttledSignIn(signInGuard(deps), {
         email: form.email,

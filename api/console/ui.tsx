@@ -77,14 +77,32 @@ function FieldError(props: { id: string; error?: string }) {
   );
 }
 
-export function TextArea(props: { name: string; label: string; required?: boolean; value?: string; rows?: number }) {
+export function TextArea(props: {
+  name: string;
+  label: string;
+  required?: boolean;
+  value?: string;
+  rows?: number;
+  /** The server's minimum, checked by the browser first: a reason too short is said at once, and nothing typed is lost. */
+  minLength?: number;
+  error?: string;
+}) {
   const id = `field-${props.name}`;
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
-      <textarea id={id} name={props.name} required={props.required} rows={props.rows ?? 3}>
+      <textarea
+        id={id}
+        name={props.name}
+        required={props.required}
+        rows={props.rows ?? 3}
+        minlength={props.minLength}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+      >
         {props.value}
       </textarea>
+      <FieldError id={id} error={props.error} />
     </p>
   );
 }

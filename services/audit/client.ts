@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { ensureIntervalSchedule } from '../../platform/temporal/interval-schedule.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -14,6 +15,7 @@ import {
   ledgerAuditWorkflowType,
   type LedgerAuditWorkflow,
 } from '../../workflows/audit/messages.js';
+import { auditByWorkflowId } from './store.js';
 
 /** Past audits' results, for the operator console. */
 export { listAudits, type AuditRecord } from './store.js';
@@ -47,9 +49,18 @@ export async function startManualAudit(temporal: TemporalTarget, requestedBy: st
   });
 }
 
-export async function auditStatus(temporal: Pick<TemporalTarget, 'client'>, workflowId: string): Promise<LedgerAuditStatus> {
+/**
+ * An audit's status: its stored result once it finished (kept for good, where its workflow is gone from Temporal once
+ * the namespace's retention has passed), else what its workflow says (running, or done but not yet read back).
+ */
+export async function auditStatus(
+  deps: { sql: Sql; temporal: Pick<TemporalTarget, 'client'> },
+  workflowId: string,
+): Promise<LedgerAuditStatus> {
+  const stored = await auditByWorkflowId(deps.sql, workflowId);
+  if (stored) return { state: 'done', ...stored };
   try {
-    return await temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
+    return await deps.temporal.client.workflow.getHandle(workflowId).query(ledgerAuditStatusQuery);
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new DomainError(ErrorCode.NotFound, 'no audit workflow with this id');
     throw error;

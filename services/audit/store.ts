@@ -29,17 +29,27 @@ export async function listAudits(db: Db, page: { before?: string; limit: number 
     select * from ledger_audits
     ${page.before ? db`where ${afterRowById(db, 'ledger_audits', 'finished_at', page.before)}` : db``}
     ${newestFirst(db, 'finished_at')} limit ${page.limit}`;
-  return rows.map((r) => ({
-    id: r.id,
-    workflowId: r.workflowId,
-    trigger: r.trigger,
-    requestedBy: r.requestedBy,
+  return rows.map(toRecord);
+}
+
+/** The stored result of the audit run by this workflow, if it finished. */
+export async function auditByWorkflowId(db: Db, workflowId: string): Promise<AuditRecord | null> {
+  const [row] = await db`select * from ledger_audits where workflow_id = ${workflowId}`;
+  return row ? toRecord(row) : null;
+}
+
+function toRecord(r: Record<string, unknown>): AuditRecord {
+  return {
+    id: r.id as string,
+    workflowId: r.workflowId as string,
+    trigger: r.trigger as AuditRecord['trigger'],
+    requestedBy: r.requestedBy as string | null,
     startedAt: (r.startedAt as Date).toISOString(),
     finishedAt: (r.finishedAt as Date).toISOString(),
-    ok: r.ok,
-    accountsChecked: r.accountsChecked,
+    ok: r.ok as boolean,
+    accountsChecked: r.accountsChecked as number,
     transfersChecked: Number(r.transfersChecked),
-    currencies: r.currencies,
-    drifts: r.drifts,
-  }));
+    currencies: r.currencies as AuditRecord['currencies'],
+    drifts: r.drifts as AuditRecord['drifts'],
+  };
 }

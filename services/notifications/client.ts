@@ -37,6 +37,7 @@ export { notificationsFor } from './store.js';
 /** What the console reads and does, the same calls as the API's routes. */
 export { listTemplates, templateFor } from './templates-store.js';
 export { updateTemplate, checkTemplate, telegramUpdatePoller } from './service.js';
+export type { TemplateText } from './render.js';
 export { listDeliveries } from './deliveries-store.js';
 export { listBroadcasts, broadcastById } from './broadcasts-store.js';
 export { sealSlackRoutes } from './alert-routes-store.js';

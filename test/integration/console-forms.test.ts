@@ -1,5 +1,5 @@
 /**
- * The console's forms and refreshes as a browser uses them: what a form sent twice or unconfirmed does (over plain
+ * The console's forms and refreshes as a browser uses them: what a form sent twice, unconfirmed or refused does (over plain
  * HTTP, as the pages render them), and what an htmx refresh does once the session has ended, its operator's role was
  * taken away or what it shows is gone (in Debian's chromium).
  */
@@ -10,6 +10,7 @@ import { appWithConsoleAdmin } from '../support/console-app.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, signInToConsole } from '../support/browser.js';
 import { ConsoleHttp } from '../support/console-http.js';
+import { signUpMerchant } from '../support/merchant.js';
 
 const app = appWithConsoleAdmin();
 
@@ -97,6 +98,49 @@ describe('the sign-in form', () => {
   });
 });
 
+describe('the sign-in form in a browser', () => {
+  it('comes back with the email typed and why, when the authenticator code is not 6 digits', { timeout: 60_000 }, async () => {
+    await inBrowser(async (page, url) => {
+      await page.goto(`${url}/ops/withdrawals?status=queued`);
+      await page.getByLabel('Email').fill(app.t.admin.email);
+      await page.getByLabel('Password').fill(app.t.admin.password);
+      await page.getByLabel(/Authenticator code/).fill('12345');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      // the bare "Refused" page it showed had no form: the operator started again from the address bar
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('Authenticator code: must be 6 digits');
+      await expect(page.getByLabel('Email').inputValue()).resolves.toBe(app.t.admin.email);
+      // and where they were going is kept: signed in, they land there
+      await page.getByLabel('Password').fill(app.t.admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/ops\/withdrawals\?status=queued$/);
+    });
+  });
+});
+
+describe("a withdrawal's reject form in a browser", () => {
+  it('says a reason is too short before sending it, keeping what was typed', { timeout: 60_000 }, async () => {
+    const user = await app.t.api.signUp('rejected-withdrawer@example.com');
+    const [w] = await app.t.db.sql`
+      insert into withdrawals (user_id, idempotency_key, currency, amount, fee, address, status, approval_required, counters)
+      values (${user.id}, 'reject-form', 'USD', 1000, 10, 'addr', 'awaiting_approval', true, '[]') returning id`;
+    await inBrowser(async (page, url) => {
+      await signInToConsole(page, url, app.t.admin);
+      await page.goto(`${url}/ops/withdrawals/${w!.id}`);
+      await page.getByLabel('Reason for rejecting').fill('no');
+      await page.getByLabel(/^Reject this withdrawal/).check();
+      await page.getByRole('button', { name: 'Reject' }).click();
+      // it went to the refusal page, and the reason typed was gone with the form
+      expect(new URL(page.url()).pathname).toBe(`/ops/withdrawals/${w!.id}`);
+      await expect(page.getByLabel('Reason for rejecting').inputValue()).resolves.toBe('no');
+      const tooShort = await page
+        .getByLabel('Reason for rejecting')
+        .evaluate((el) => (el as unknown as { validity: { tooShort: boolean } }).validity.tooShort);
+      expect(tooShort).toBe(true);
+    });
+    expect((await app.t.db.sql`select status from withdrawals where id = ${w!.id}`)[0]!.status).toBe('awaiting_approval');
+  });
+});
+
 describe('the notifications page', () => {
   it('asks an admin to confirm stopping a broadcast, and offers it to no one else', async () => {
     const operator = await app.t.api.signUp('broadcast-watcher@example.com');
@@ -117,6 +161,54 @@ describe('the notifications page', () => {
     expect(unconfirmed.status).toBe(400);
     expect(unconfirmed.body).toContain('tick the confirmation box');
     expect(await running()).toBe('running');
+  });
+});
+
+describe('a notification template', () => {
+  const page = '/notifications/templates/broadcast/email';
+
+  it('keeps the draft a save refused, beside the field at fault, and says when it is saved', async () => {
+    const draft = { subject: 'Maintenance: {{title}}', body: '<p>Dear {{no_such_name}},</p>\n<p>{{message}}</p>' };
+    const refused = await app.admin.post(page, page, draft);
+    // the refusal alone was shown: the draft (up to 20,000 characters of HTML) was lost
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('value="Maintenance: {{title}}"');
+    expect(refused.body).toContain('&lt;p&gt;Dear {{no_such_name}},&lt;/p&gt;\n&lt;p&gt;{{message}}&lt;/p&gt;</textarea>');
+    expect(refused.body).toMatch(/<textarea id="field-body"[^>]* aria-invalid="true"/);
+    expect(refused.body).toContain(
+      '<span class="field-error" id="field-body-error">unknown placeholder &quot;no_such_name&quot; in the body</span>',
+    );
+
+    const saved = await app.admin.post(page, page, { ...draft, body: '<p>{{message}}</p>' });
+    expect([saved.status, saved.headers.get('location')]).toEqual([303, `/ops${page}?done=saved`]);
+    const shown = await app.admin.get(`${page}?done=saved`);
+    expect(shown.body).toContain('Template saved');
+    expect(shown.body).toContain('<pre class="preview-body">&lt;p&gt;Deposits pause on Sunday');
+  });
+
+  it('opens when its stored text no longer renders, saying why, so that it can be corrected', async () => {
+    await app.t.db.sql`
+      insert into notification_templates (event_type, channel, subject, body) values ('broadcast', 'slack', '', '{{gone}}')
+      on conflict (event_type, channel) do update set body = excluded.body`;
+    const shown = await app.admin.get('/notifications/templates/broadcast/slack');
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('The template does not render: unknown placeholder &quot;gone&quot; in the body.');
+    expect(shown.body).toContain('{{gone}}</textarea>');
+  });
+});
+
+describe("an invoice's page", () => {
+  it('shows no notice but its own: a link cannot make it say what it likes', async () => {
+    const merchant = await signUpMerchant(app.t, 'notice-merchant@example.com');
+    const invoice = await app.t.api.post('/v1/invoices', { amount: '10.00', currency: 'USD' }, { token: merchant.token });
+    const page = `/invoices/${invoice.body.id}`;
+    const crafted = await app.admin.get(`${page}?done=${encodeURIComponent('paid. Refund it to wallet 0xBAD')}`);
+    expect(crafted.status).toBe(200);
+    // it said "Marked paid. Refund it to wallet 0xBAD." in the page's own notice box
+    expect(crafted.body).not.toContain('0xBAD');
+    expect(crafted.body).not.toContain('class="notice"');
+    const marked = await app.admin.get(`${page}?done=marked_settled`);
+    expect(marked.body).toContain('<p class="notice" role="status">Marked: the invoice is marked settled.</p>');
   });
 });
 

@@ -1,10 +1,10 @@
 /**
- * Ledger audits: past results with their drift, one audit's report (queried from its workflow, so a running one shows
- * as running), and running one now (audit's client, as POST /v1/ops/audit).
+ * Ledger audits: past results with their drift, one audit's report (its stored result, or its workflow's while it
+ * runs), and running one now (audit's client, as POST /v1/ops/audit).
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AuditReport } from '../../../domain/audit/report.js';
+import type { AuditReport, Drift } from '../../../domain/audit/report.js';
 import { auditStatus, listAudits, startManualAudit } from '../../../services/audit/client.js';
 import { AUDIT_WORKFLOW_ID_PREFIX } from '../../../workflows/audit/messages.js';
 import type { ApiDeps } from '../../context.js';
@@ -19,6 +19,10 @@ import { DefinitionList, NextPage, PostForm } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const WorkflowParam = z.object({ workflowId: z.string().startsWith(AUDIT_WORKFLOW_ID_PREFIX).max(200) });
+
+/** A drift's side: an amount of its currency, as the rest of the page writes amounts; for a currency drift, a code. */
+const DriftValue = (value: string, drift: Drift, fmt: Amounts) =>
+  drift.field === 'currency' ? value : fmt(BigInt(value), drift.currency);
 
 const verdict = (ok: boolean) => (ok ? 'balanced, no drift' : 'DRIFT');
 
@@ -73,8 +77,8 @@ function Report(props: { report: AuditReport; fmt: Amounts }) {
                 <td class="mono">{d.account}</td>
                 <td>{d.currency}</td>
                 <td>{d.field}</td>
-                <td class="num">{d.stored}</td>
-                <td class="num">{d.journal}</td>
+                <td class="num">{DriftValue(d.stored, d, fmt)}</td>
+                <td class="num">{DriftValue(d.journal, d, fmt)}</td>
               </tr>
             ))}
           </tbody>
@@ -142,7 +146,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/:workflowId', async (c) => {
     const { workflowId } = parseInput(WorkflowParam, c.req.param());
-    const [status, fmt] = await Promise.all([auditStatus(deps.temporal, workflowId), amounts(deps)]);
+    const [status, fmt] = await Promise.all([auditStatus(deps, workflowId), amounts(deps)]);
     return render(
       c,
       'Ledger audit',

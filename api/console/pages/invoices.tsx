@@ -85,6 +85,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.get('/:id', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
+    const done = INVOICE_STATUSES.find((s) => s === c.req.query('done'));
     const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
     const [payments, fmt] = await Promise.all([paymentsOf(deps.sql, id), amounts(deps)]);
     const csrf = c.get('csrfToken');
@@ -159,7 +160,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           )}
         </div>
       </>,
-      { notice: c.req.query('done') ? `Marked ${label(c.req.query('done')!)}.` : undefined },
+      // the state the mark led to, as the redirect says; any other text in a link is no notice of ours
+      { notice: done ? `Marked: the invoice is ${label(done)}.` : undefined },
     );
   });
 

@@ -3,8 +3,9 @@
  * the deliveries that failed or may not have arrived, and the templates, each editable with its preview rendered from
  * the sample event (notifications' client, as the API's routes).
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import type { FieldIssue } from '../../../domain/errors.js';
 import { CHANNELS, TEMPLATE_EVENTS } from '../../../domain/notifications/events.js';
 import {
   broadcastById,
@@ -16,10 +17,11 @@ import {
   listTemplates,
   templateFor,
   updateTemplate,
+  type TemplateText,
 } from '../../../services/notifications/client.js';
 import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { Confirmed, parseForm, parseInput } from '../forms.js';
+import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
 import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { render } from '../render.js';
 import { requireRoles } from '../session.js';
@@ -134,23 +136,47 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
   });
 
-  router.get('/templates/:eventType/:channel', async (c) => {
-    const { eventType, channel } = parseInput(TemplateParams, c.req.param());
-    const saved = await templateFor(deps.sql, eventType, channel);
-    const template = { subject: saved?.subject ?? '', body: saved?.body ?? '' };
-    const preview = saved ? checkTemplate(eventType, channel, template) : null;
+  /**
+   * A template's form with its preview; what a save refused comes back on it, beside the field at fault, with the
+   * operator's draft as they wrote it (a refused save showed only the refusal, and the draft was lost).
+   */
+  const templateForm = (
+    c: Context<ConsoleEnv>,
+    { eventType, channel }: z.infer<typeof TemplateParams>,
+    draft: TemplateText,
+    issues: FieldIssue[],
+  ) => {
+    const status = issues.length > 0 ? 400 : 200; // a save refused; a stored template that does not render still opens
+    let preview: TemplateText | null = null;
+    if (issues.length === 0 && draft.body !== '') {
+      try {
+        preview = checkTemplate(eventType, channel, draft);
+      } catch (refusal) {
+        issues = refusedFields(refusal) ?? [];
+        if (issues.length === 0) throw refusal;
+      }
+    }
+    const error = (field: string) => fieldError(issues, field);
     return render(
       c,
       `Template: ${eventType} by ${channel}`,
       <>
+        {issues.length > 0 && (
+          <p class="error" role="alert">
+            The template does not render: {issues.map((i) => i.message).join('; ')}.
+          </p>
+        )}
         <PostForm action={`/notifications/templates/${eventType}/${channel}`} csrfToken={c.get('csrfToken')}>
-          {channel === 'email' && <Field name="subject" label="Subject" value={template.subject} required />}
+          {channel === 'email' && (
+            <Field name="subject" label="Subject" value={draft.subject} required error={error('subject')} />
+          )}
           <TextArea
             name="body"
             label={`Body (${channel === 'email' ? 'HTML' : channel === 'telegram' ? 'MarkdownV2' : 'mrkdwn'})`}
-            value={template.body}
+            value={draft.body}
             rows={8}
             required
+            error={error('body')}
           />
           <button type="submit">Save</button>
         </PostForm>
@@ -162,20 +188,35 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </>
         )}
       </>,
+      {
+        status,
+        notice: c.req.query('done') === 'saved' ? 'Template saved: the next notification uses it.' : undefined,
+      },
     );
+  };
+
+  router.get('/templates/:eventType/:channel', async (c) => {
+    const key = parseInput(TemplateParams, c.req.param());
+    const saved = await templateFor(deps.sql, key.eventType, key.channel);
+    return templateForm(c, key, { subject: saved?.subject ?? '', body: saved?.body ?? '' }, []);
   });
 
   router.post('/templates/:eventType/:channel', async (c) => {
-    const { eventType, channel } = parseInput(TemplateParams, c.req.param());
-    const form = await parseForm(c, z.object({ subject: z.string().max(500).default(''), body: z.string().min(1).max(20_000) }));
-    await updateTemplate(deps.sql, {
-      eventType,
-      channel,
-      subject: form.subject,
-      body: form.body,
-      updatedBy: c.get('operator').id,
-    });
-    return c.redirect(`${CONSOLE_BASE}/notifications/templates/${eventType}/${channel}`, 303);
+    const key = parseInput(TemplateParams, c.req.param());
+    const body = await c.req.parseBody();
+    const draft = {
+      subject: typeof body.subject === 'string' ? body.subject : '',
+      body: typeof body.body === 'string' ? body.body : '',
+    };
+    try {
+      const form = parseInput(z.object({ subject: z.string().max(500), body: z.string().min(1).max(20_000) }), draft);
+      await updateTemplate(deps.sql, { ...key, ...form, updatedBy: c.get('operator').id });
+    } catch (error) {
+      const issues = refusedFields(error);
+      if (issues) return templateForm(c, key, draft, issues);
+      throw error;
+    }
+    return c.redirect(`${CONSOLE_BASE}/notifications/templates/${key.eventType}/${key.channel}?done=saved`, 303);
   });
 
   // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision

@@ -46,6 +46,9 @@ const DONE: Record<string, string> = {
   closed: 'Closed.',
 };
 
+/** The shortest reason or note a decision is recorded with. */
+const NOTE_MIN = 3;
+
 const label = (status: string) => status.replaceAll('_', ' ');
 /** How often an open queue's first page is read again. */
 const QUEUE_REFRESH = 'every 5s';
@@ -224,7 +227,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 <button type="submit">Approve</button>
               </PostForm>
               <PostForm action={`/withdrawals/${id}/reject`} csrfToken={csrf}>
-                <TextArea name="reason" label="Reason for rejecting" required />
+                <TextArea name="reason" label="Reason for rejecting" required minLength={NOTE_MIN} />
                 <Confirm id="reject" what={`Reject this withdrawal and release ${fmt(w.amount + w.fee, w.currency)}`} />
                 <button type="submit">Reject</button>
               </PostForm>
@@ -241,7 +244,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 ]}
               />
               <Field name="tx_hash" label="Transaction that paid it (read on chain; empty: its own payout)" />
-              <TextArea name="note" label="Note" required />
+              <TextArea name="note" label="Note" required minLength={NOTE_MIN} />
               <Confirm id="close" what={`Close this withdrawal of ${summary} by hand`} />
               <button type="submit">Close</button>
             </PostForm>
@@ -264,7 +267,13 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
 
   router.post('/:id/reject', async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(c, z.object({ confirm: Confirmed, reason: z.string().trim().min(3).max(500) }));
+    const form = await parseForm(
+      c,
+      z.object({
+        confirm: Confirmed,
+        reason: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(500),
+      }),
+    );
     await rejectWithdrawal(withdrawals, c.get('operator').id, id, form.reason);
     return c.redirect(done(id, 'rejected'), 303);
   });
@@ -277,7 +286,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         confirm: Confirmed,
         outcome: z.enum(['succeeded', 'failed']),
         tx_hash: optionalText(z.string().min(1).max(130)),
-        note: z.string().trim().min(3).max(1000),
+        note: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(1000),
       }),
     );
     await closeWithdrawal(closing, id, {

@@ -18,7 +18,9 @@ const TotalsView = z
     type: z.string().openapi({ example: 'deposit', description: 'deposit, withdrawal, internal_transfer, trade, bet, …' }),
     received: z.string(),
     sent: z.string(),
-    count: z.number().int(),
+    count: z.number().int().openapi({
+      description: "How many operations of this type moved this currency (a swap's amount and its fee are one)",
+    }),
   })
   .openapi('OperationTotals');
 

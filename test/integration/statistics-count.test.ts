@@ -1,4 +1,7 @@
-/** GET /v1/statistics counts operations: a swap writes its amount and its fee as two entries and counts once. */
+/**
+ * GET /v1/statistics counts operations, as its document says: a swap writes its amount and its fee as two entries and
+ * counts once. Its types are the ledger's entry types (a bet's are bet_settlement and bet_payout, never `bet`).
+ */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXCHANGE_INVENTORY, swapGroup } from '../../domain/fast-exchange/ledger.js';
@@ -50,5 +53,13 @@ describe('statistics count', () => {
         { currency: 'USD', type: 'adjustment', received: '100.00', sent: '0.00', count: 1 },
       ]),
     );
+  });
+
+  it('documents count as operations and type as the ledger entry types', async () => {
+    const document = await t.api.get('/openapi.json');
+    const totals = document.body.components.schemas.OperationTotals.properties;
+    expect(totals.count.description).toMatch(/operations/);
+    expect(totals.type.description).toMatch(/bet_settlement, bet_payout/);
+    expect(totals.type.description).not.toMatch(/\bbet,/);
   });
 });

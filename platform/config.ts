@@ -190,7 +190,10 @@ const variables = z.object({
   MAIL_FROM: z.string().min(3).default('Sluice <no-reply@sluice.local>'),
   MAIL_SINK_PORT: port.default(2525),
 
-  /** Where the links in account mail (email verification, password reset) point: the page that takes their token. */
+  /**
+   * Where users reach the API: the links in account mail (email verification, password reset) point there, and so do
+   * report downloads and invoices' checkout_url.
+   */
   PUBLIC_URL: url(['http:', 'https:']).optional(),
   EMAIL_VERIFICATION_TTL: duration.prefault('2d'),
   EMAIL_VERIFICATION_RESEND_INTERVAL: duration.prefault('60s'),

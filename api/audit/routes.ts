@@ -14,9 +14,9 @@ const WAIT_FOR_RESULT_MS = 30_000;
 const CurrencyTotals = z.object({
   currency: z.string(),
   accounts: z.number().int(),
-  postedSum: z.string(),
-  pendingDebits: z.string(),
-  pendingCredits: z.string(),
+  posted_sum: z.string().openapi({ description: 'Credits − debits posted over its accounts: zero when the books balance' }),
+  pending_debits: z.string(),
+  pending_credits: z.string(),
   balanced: z.boolean(),
 });
 const Drift = z.object({ account: z.string(), currency: z.string(), field: z.string(), stored: z.string(), journal: z.string() });
@@ -45,7 +45,14 @@ const auditView = (workflowId: string, a: LedgerAuditResult & { trigger?: string
   finished_at: a.finishedAt,
   accounts_checked: a.accountsChecked,
   transfers_checked: a.transfersChecked,
-  currencies: a.currencies,
+  currencies: a.currencies.map((t) => ({
+    currency: t.currency,
+    accounts: t.accounts,
+    posted_sum: t.postedSum,
+    pending_debits: t.pendingDebits,
+    pending_credits: t.pendingCredits,
+    balanced: t.balanced,
+  })),
   drifts: a.drifts,
 });
 

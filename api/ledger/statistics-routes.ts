@@ -15,10 +15,17 @@ const MAX_PERIOD_DAYS = 366;
 const TotalsView = z
   .object({
     currency: z.string(),
-    type: z.string().openapi({ example: 'deposit', description: 'deposit, withdrawal, internal_transfer, trade, bet, …' }),
+    type: z.string().openapi({
+      example: 'deposit',
+      description:
+        'The ledger entry type: deposit, withdrawal, internal_transfer, fast_exchange, trade, bet_settlement, bet_payout, ' +
+        'invoice_payment, invoice_settlement, adjustment, the fees apart (withdrawal_fee, transfer_fee, deposit_fee), …',
+    }),
     received: z.string(),
     sent: z.string(),
-    count: z.number().int(),
+    count: z.number().int().openapi({
+      description: "How many operations of this type moved this currency (a swap's amount and its fee are one)",
+    }),
   })
   .openapi('OperationTotals');
 

@@ -1,7 +1,8 @@
 /**
- * One order history: every order the caller started (deposit, withdrawal, transfer, exchange, invoice, bet, trade
- * order) in one id space, filtered and paged by keyset; one order's details with its callback deliveries; the
- * caller's callback secret. Registered before the spot exchange's `/v1/orders/{id}`, which would take `history`.
+ * One order history: every order the caller started (deposit, withdrawal, transfer, exchange, invoice, payment to an
+ * invoice from their balance, bet, trade order) in one id space, filtered and paged by keyset; one order's details
+ * with its callback deliveries; the caller's callback secret. Registered before the spot exchange's
+ * `/v1/orders/{id}`, which would take `history`.
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ORDER_ID_PATTERN, ORDER_STATUSES, ORDER_TYPES, type OrderType } from '../../domain/orders/ids.js';
@@ -19,7 +20,7 @@ const TYPE_LIST = new RegExp(`^(${ORDER_TYPES.join('|')})(,(${ORDER_TYPES.join('
 
 export const OrderIdString = z.string().regex(ORDER_ID_PATTERN).openapi({
   description:
-    'An order id: its kind as a prefix (dep_, wd_, tr_, ex_, inv_, bet_, ord_ for spot orders, trg_ for trigger orders)',
+    'An order id: its kind as a prefix (dep_, wd_, tr_, ex_, inv_, ipay_ for invoice payments from a balance, bet_, ord_ for spot orders, trg_ for trigger orders)',
   example: 'wd_0b7e6a4e-2f7c-4d55-9a3e-3c1f0d2b9e11',
 });
 

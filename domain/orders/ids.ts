@@ -3,7 +3,16 @@
  * `bet_<n>`). The prefix says where the order lives, so a lookup by id reads one kind, never all of them.
  */
 
-export const ORDER_TYPES = ['deposit', 'withdrawal', 'transfer', 'exchange', 'invoice', 'bet', 'trade'] as const;
+export const ORDER_TYPES = [
+  'deposit',
+  'withdrawal',
+  'transfer',
+  'exchange',
+  'invoice',
+  'invoice_payment',
+  'bet',
+  'trade',
+] as const;
 export type OrderType = (typeof ORDER_TYPES)[number];
 
 /** The common status every kind maps its own to (the kind's own is the order's `state`). */
@@ -20,6 +29,8 @@ const PREFIXES = {
   tr: { type: 'transfer', key: SERIAL },
   ex: { type: 'exchange', key: UUID },
   inv: { type: 'invoice', key: UUID },
+  /** A payment to an invoice from the payer's balance (the invoice is its merchant's order). */
+  ipay: { type: 'invoice_payment', key: SERIAL },
   bet: { type: 'bet', key: SERIAL },
   ord: { type: 'trade', key: SERIAL },
   trg: { type: 'trade', key: SERIAL },

@@ -1,7 +1,7 @@
 /** The invoices' configuration (INVOICE_*), parsed once: fees in ppm, limits in US cents, the monitoring window. */
 import { parsePercent } from '../../domain/fees.js';
 import { parseAmount } from '../../domain/money.js';
-import type { Config } from '../../platform/config.js';
+import { publicUrl, type Config } from '../../platform/config.js';
 
 export const LIMITS_CURRENCY = 'USD';
 const USD_SCALE = 2;
@@ -12,6 +12,8 @@ export interface InvoiceSettings {
   monitoringWindowMs: number;
   minUsd: bigint;
   maxUsd: bigint;
+  /** Where customers reach the checkout page (PUBLIC_URL): a merchant redirects its customer to an absolute URL. */
+  publicUrl: string;
 }
 
 function percent(text: string, name: string): bigint {
@@ -33,5 +35,6 @@ export function invoiceSettings(config: Config): InvoiceSettings {
     monitoringWindowMs: config.INVOICE_MONITORING_WINDOW,
     minUsd: usd(config.INVOICE_MIN_USD, 'INVOICE_MIN_USD'),
     maxUsd: usd(config.INVOICE_MAX_USD, 'INVOICE_MAX_USD'),
+    publicUrl: publicUrl(config),
   };
 }

@@ -21,6 +21,7 @@ type Row = Record<string, unknown>;
 const HIDDEN = [
   'user_id',
   'merchant_id',
+  'payer_id',
   'idempotency_key',
   'workflow_started',
   'workflow_id',
@@ -80,6 +81,11 @@ const KINDS: Record<
   inv: {
     read: (db, key) => db`select to_jsonb(i) as row from invoices i where id = ${key}`,
     amounts: (r) => ({ amount: r.currency as string, settled_value: r.currency as string, fee: r.currency as string }),
+  },
+  ipay: {
+    read: (db, key) =>
+      db`select to_jsonb(p) - 'deposit_id' as row from invoice_payments p where id = ${key} and payer_id is not null`,
+    amounts: (r) => ({ amount: r.currency as string }),
   },
   bet: {
     read: (db, key) => db`select to_jsonb(b) as row from bets b where id = ${key}`,

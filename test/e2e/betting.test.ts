@@ -149,8 +149,8 @@ describe('betting end to end', () => {
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject({ ok: true, drifts: [] });
     expect(audit.body.currencies.find((c: { currency: string }) => c.currency === 'USD')).toMatchObject({
-      postedSum: '0',
-      pendingDebits: '0',
+      posted_sum: '0',
+      pending_debits: '0',
       balanced: true,
     });
   });

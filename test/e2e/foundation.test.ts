@@ -109,7 +109,7 @@ describe('foundation end to end', () => {
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject({ ok: true, drifts: [], transfers_checked: 3 });
     expect(audit.body.currencies.find((c: { currency: string }) => c.currency === 'USD')).toMatchObject({
-      postedSum: '0',
+      posted_sum: '0',
       balanced: true,
     });
 

@@ -14,6 +14,7 @@ describe('order ids', () => {
     expect(parseOrderId(`ex_${UUID}`)).toMatchObject({ type: 'exchange' });
     expect(parseOrderId('dep_1')).toMatchObject({ type: 'deposit' });
     expect(parseOrderId('tr_99')).toMatchObject({ type: 'transfer' });
+    expect(parseOrderId('ipay_5')).toMatchObject({ type: 'invoice_payment', prefix: 'ipay' });
     expect(orderId('tr', 99n)).toBe('tr_99');
   });
 

@@ -77,7 +77,14 @@ beforeAll(async () => {
     log,
     currencies: new CurrencyCatalog(db.sql),
     prices,
-    settings: { feePpm: 10_000n, conversionFeePpm: 5_000n, monitoringWindowMs: 60 * MINUTE, minUsd: 1n, maxUsd: 10n ** 9n },
+    settings: {
+      feePpm: 10_000n,
+      conversionFeePpm: 5_000n,
+      monitoringWindowMs: 60 * MINUTE,
+      minUsd: 1n,
+      maxUsd: 10n ** 9n,
+      publicUrl: 'https://sluice.example',
+    },
     destinations: {},
     writer: new InvoiceWriter(db.sql, new CurrencyCatalog(db.sql)),
   };

@@ -47,9 +47,8 @@ export async function auditMarket(sql: Sql, code: string): Promise<MarketAudit> 
 }
 
 /**
- * One statement, the row created if missing: it waits for a market batch in flight (which locks the row), and the next
- * batch reads the flag set (two, the row's creation and then the flag, let a batch in between place orders after the
- * halt had begun).
+ * One statement, the row created if missing: the next batch reads the flag set (two, the row's creation and then the
+ * flag, let a batch in between place orders after the halt had begun).
  */
 export async function setMarketHalted(sql: Sql, code: string, reason: string | null): Promise<void> {
   await sql`

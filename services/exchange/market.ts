@@ -739,8 +739,10 @@ interface Placed {
 
 /**
  * The first statements of a batch's transaction, sent with its BEGIN: reads, and ids drawn (a sequence, which no
- * rollback takes back anyway). The halt flag is read under a lock on the market's row (which the batch's settlement
- * updates anyway): an operator's halt waits for a batch in flight to commit, and no batch places an order after it.
+ * rollback takes back anyway). The halt flag is read too, so no batch begun after an operator's halt committed places
+ * an order (the API's cache of it is up to a second old). Read without a lock: two batches' reads are sent at once and
+ * may reach PostgreSQL in either order, and the later one holding the market's row while it waits for the earlier
+ * would wait for ever; a batch in flight as the halt commits was asked for before it.
  */
 async function placedBefore(tx: Tx, pair: string, places: PlaceSubmission[]): Promise<Placed> {
   // no order is inserted: no row's time to know, no halt to respect
@@ -755,7 +757,7 @@ async function placedBefore(tx: Tx, pair: string, places: PlaceSubmission[]): Pr
         select * from orders o where o.user_id = k.user_id and o.idempotency_key = k.idempotency_key limit 1) o`,
     tx`
       select array(select nextval('orders_id_seq')::int8 from generate_series(1, ${places.length})) as ids, now() as started_at,
-        (select halted from exchange_markets where pair = ${pair} for no key update) as halted`,
+        (select halted from exchange_markets where pair = ${pair}) as halted`,
   ]);
   return {
     existing: new Map(stored.map((r) => [`${r.userId}\n${r.idempotencyKey}`, toOrder(r)])),

@@ -29,8 +29,9 @@ export async function proveOwner(guard: SignInGuard, telegram: TelegramLoginSett
   const { userId, email, ip, totp } = proof;
   if (proof.telegramAuth === undefined) return proveCurrentPassword(guard, { email, password: proof.password ?? '', totp, ip });
   // an account with a password of its own proves it: a Telegram account linked to it is a second way in, not the owner
+  // (a 401 as any proof that is not the owner's: the request is well formed, the account decides)
   if (!isTelegramPlaceholder(email)) {
-    throw new DomainError(ErrorCode.ValidationFailed, 'this account has a password: prove it with current_password', [
+    throw new DomainError(ErrorCode.Unauthenticated, 'this account has a password: prove it with current_password', [
       { path: 'telegram_auth', message: 'is only for accounts made from Telegram: give current_password' },
     ]);
   }

@@ -437,7 +437,7 @@ describe('the owner proof of an account made from Telegram', () => {
     const user = await t.api.signUp('owner-proof-password@example.com');
     expect((await t.api.post('/v1/me/telegram', { ...widget(7101), ...PASSWORD }, { token: user.token })).status).toBe(200);
     expect(await t.api.post('/v1/api-keys', { name: 'bot', telegram_auth: widget(7101) }, { token: user.token })).toMatchObject({
-      status: 400,
+      status: 401,
       body: { errors: [{ path: 'telegram_auth' }] },
     });
     expect((await t.api.get('/v1/api-keys', { token: user.token })).body.data).toEqual([]);

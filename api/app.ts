@@ -47,6 +47,7 @@ import { settingsOpsRoutes } from './settings/ops-routes.js';
 import { settingsRoutes } from './settings/routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { accountEmailRoutes } from './users-auth/account-email-routes.js';
+import { telegramMailboxRoutes } from './users-auth/telegram-mailbox-routes.js';
 import { accountLinkPages } from './users-auth/account-link-pages.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
@@ -140,6 +141,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   accountEmailRoutes(app, deps, guards);
   accountLinkPages(app, deps);
   telegramRoutes(app, deps, guards);
+  telegramMailboxRoutes(app, deps, guards);
   verificationRoutes(app, deps, guards);
   statisticsRoutes(app, deps, guards);
   opsDepositRoutes(app, deps, guards);

@@ -51,6 +51,7 @@ export const ErrorCode = {
   RequestReplayed: 'request_replayed',
   RateLimited: 'rate_limited',
   EmailNotVerified: 'email_not_verified',
+  EmailAddressRequired: 'email_address_required',
   InvoiceNotPayable: 'invoice_not_payable',
   RateUnavailable: 'rate_unavailable',
   QuoteExpired: 'quote_expired',

@@ -49,6 +49,7 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
     case ErrorCode.IpNotAllowed:
     case ErrorCode.InsufficientScope:
     case ErrorCode.EmailNotVerified:
+    case ErrorCode.EmailAddressRequired:
       return 403;
     case ErrorCode.NotFound:
       return 404;

@@ -9,8 +9,7 @@ import { throttledSignIn } from '../../services/users-auth/throttled-sign-in.js'
 import { wrongCredentials } from '../../services/users-auth/sign-in.js';
 import { checkSecondFactorCode } from '../../services/users-auth/second-factor.js';
 import { recordSecurityEvent, registrationSubject } from '../../services/security/client.js';
-import { sendEmailVerification } from '../../services/users-auth/email-verification.js';
-import { emailVerificationDeps } from './account-mail-deps.js';
+import { mailVerificationAfterAnswer } from './account-mail-deps.js';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Guards } from '../http/guards.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
@@ -25,6 +24,8 @@ import { guardedRoute } from '../http/routes.js';
 import { requireOwnerProof, TotpCode, withOwnerProof } from './owner-proof.js';
 
 export const Email = EmailAddress;
+/** An address a user gives as their own: never a placeholder of an account made from Telegram (telegram-accounts.ts). */
+export const OwnEmail = Email.refine((email) => !isTelegramPlaceholder(email), 'is reserved for accounts made from Telegram');
 export const Password = z
   .string()
   .min(12, 'must have at least 12 characters')
@@ -95,7 +96,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       summary: 'Create a user account (throttled per client IP: REGISTER_IP_*)',
       request: jsonBody(
         z.object({
-          email: Email.refine((email) => !isTelegramPlaceholder(email), 'is reserved for accounts made from Telegram'),
+          email: OwnEmail,
           password: Password,
         }),
       ),
@@ -110,12 +111,7 @@ export function authRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guar
       const user = await insertUser(deps.sql, { email, passwordHash: await hashPassword(password), role: 'user' });
       if (!user)
         throw new ApiError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
-      // the link is mailed after the answer: a slow mail server must not slow registration
-      setImmediate(() => {
-        sendEmailVerification(emailVerificationDeps(deps), user.id).catch((error: unknown) =>
-          deps.log.error({ err: error, user: user.id }, 'verification mail failed'),
-        );
-      });
+      mailVerificationAfterAnswer(deps, user.id);
       return c.json(userView(user), 201);
     },
   );

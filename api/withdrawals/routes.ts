@@ -114,6 +114,10 @@ export function withdrawalRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
       path: '/v1/withdrawals',
       tags: ['withdrawals'],
       summary: 'Request a withdrawal: amount + fee are held now; a 6-digit code is mailed to confirm it',
+      description:
+        "The code goes to the account's mail address: an account made from Telegram that has not added one of its own " +
+        '(`POST /v1/me/email`) is refused, 403 `email_address_required`, as is an unverified address where ' +
+        'WITHDRAWALS_REQUIRE_VERIFIED_EMAIL is on (403 `email_not_verified`).',
       request: { headers: IdempotencyHeaders, ...jsonBody(WithdrawalRequest) },
       responses: {
         202: jsonResponse('Accepted: awaiting the emailed code', WithdrawalView),

@@ -12,6 +12,8 @@ export const SECURITY_EVENT_KINDS = [
   'api_key_revoked',
   'api_key_replay_refused',
   'password_changed',
+  /** An account made from Telegram gave its own mail address and password (telegram-mailbox.ts). */
+  'email_added',
   'password_reset',
   'role_changed',
   'user_disabled',

@@ -60,7 +60,10 @@ export async function linkTelegram(db: Db, userId: string, identity: TelegramIde
 export async function unlinkTelegram(db: Db, userId: string): Promise<void> {
   if (await unlinkTelegramUnlessOnlyWayIn(db, userId)) return;
   if (await telegramOf(db, userId)) {
-    throw new DomainError(ErrorCode.Conflict, 'Telegram is the only way into this account: it cannot be unlinked');
+    throw new DomainError(
+      ErrorCode.Conflict,
+      'Telegram is the only way into this account: add a mail address and password (POST /v1/me/email) before unlinking it',
+    );
   }
   throw new DomainError(ErrorCode.NotFound, 'no Telegram account is linked');
 }

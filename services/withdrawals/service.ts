@@ -23,6 +23,7 @@ import { linkOrderCallbacks, orderId, type OrderCallback } from '../orders/clien
 import type { CustodyWalletAddresses } from '../reconciliation/client.js';
 import { resolveSettings } from '../settings/client.js';
 import { userById } from '../users-auth/client.js';
+import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
 import { takeDecision, takenBefore, updateWithdrawal, withdrawalOutbox, type WithdrawalDeps } from './client.js';
 import { isStoredCode } from './codes.js';
 import { decisions } from '../../domain/withdrawals/repeats.js';
@@ -94,9 +95,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
   if (previous) return replay(previous);
   await refusePayingOurselves(deps.sql, deps.custodyWallets, currency.network, address, destinationTag, amount);
 
-  if (deps.requireVerifiedEmail && !(await userById(deps.sql, userId))?.emailVerified) {
-    throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');
-  }
+  await refuseUnreachableOwner(deps, userId);
   const settings = await resolveSettings(deps.sql, WITHDRAWAL_SETTINGS, currency.code, userId);
   const refusal = checkWithdrawalRules(amount, settings, currency.code);
   if (refusal) throw refusal;
@@ -134,6 +133,23 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
   );
   if (!created) return replay((await withdrawalByKey(deps.sql, userId, idempotencyKey))!);
   return { withdrawal: created, replayed: false };
+}
+
+/**
+ * The confirmation code is mailed: an account made from Telegram, whose placeholder address has no mailbox, is refused
+ * at once rather than left waiting for a code that cannot come; so, where the setting asks it, is an unverified address.
+ */
+async function refuseUnreachableOwner(deps: WithdrawalRequestDeps, userId: string): Promise<void> {
+  const user = await userById(deps.sql, userId);
+  if (user && isTelegramPlaceholder(user.email)) {
+    throw new DomainError(
+      ErrorCode.EmailAddressRequired,
+      'this account was made from Telegram and has no mail address for the confirmation code: add one with POST /v1/me/email first',
+    );
+  }
+  if (deps.requireVerifiedEmail && !user?.emailVerified) {
+    throw new DomainError(ErrorCode.EmailNotVerified, 'confirm your email address (the link we mailed you) before withdrawing');
+  }
 }
 
 /** The user's own withdrawal, or NotFound: another user's is never revealed. */

@@ -1,12 +1,12 @@
 /** Telegram sign-in and linking on the real stack, with Login Widget data signed as Telegram signs it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { mailTo, startStack, type Stack } from '../support/stack.js';
 
 const BOT_TOKEN = '7000001:AAE-bot-token-of-the-e2e-tests';
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN } });
+  stack = await startStack({ mailSink: true, env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, PUBLIC_URL: 'https://app.example' } });
 });
 afterAll(() => stack?.stop());
 
@@ -66,5 +66,24 @@ describe('Telegram', () => {
     // unlinked: the same Telegram account now makes an account of its own
     const fresh = await stack.api.post('/v1/auth/telegram', widgetData(2001));
     expect((await stack.api.get('/v1/me', { token: fresh.body.access_token })).body.id).not.toBe(user.id);
+  });
+
+  it('gives an account made from Telegram a mailbox: the link mailed to its new address verifies it', async () => {
+    const signedIn = await stack.api.post('/v1/auth/telegram', widgetData(3001));
+    const token = signedIn.body.access_token as string;
+    const added = await stack.api.post(
+      '/v1/me/email',
+      { email: 'grace3001@example.com', password: 'a password of her own', telegram_auth: widgetData(3001) },
+      { token },
+    );
+    expect(added.body).toMatchObject({ email: 'grace3001@example.com', email_verified: false });
+    const mail = await mailTo(stack, 'grace3001@example.com', /confirm your email/i);
+    const link = /https:\/\/app\.example\/verify-email\?token=([A-Za-z0-9_.-]+)/.exec(mail.text)![1]!;
+    expect((await stack.api.post('/v1/auth/verify-email', { token: link })).body).toEqual({ email_verified: true });
+    const byPassword = await stack.api.login('grace3001@example.com', 'a password of her own');
+    expect((await stack.api.get('/v1/me', { token: byPassword })).body).toMatchObject({
+      id: added.body.id,
+      email_verified: true,
+    });
   });
 });

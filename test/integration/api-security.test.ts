@@ -460,7 +460,10 @@ describe('the owner proof of an account made from Telegram', () => {
     const made = await signInByTelegram(7202);
     expect(await unlink(made.token, { telegram_auth: widget(7202) })).toMatchObject({
       status: 409,
-      body: { detail: 'Telegram is the only way into this account: it cannot be unlinked' },
+      body: {
+        detail:
+          'Telegram is the only way into this account: add a mail address and password (POST /v1/me/email) before unlinking it',
+      },
     });
     expect((await signInByTelegram(7202)).id).toBe(made.id);
   });

@@ -1,0 +1,47 @@
+/**
+ * An account made from Telegram takes a mail address and a password of its own, together: its placeholder address has
+ * no mailbox and its password nobody knows, so until then it can verify no email and receive no withdrawal code. After
+ * it the account is an ordinary one: the address (unverified until its link is opened) and the password sign in and
+ * prove the owner, and Telegram, still linked, is no longer its only way in.
+ */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { hashPassword } from '../../platform/crypto/passwords.js';
+import { PgError, pgErrorCode, type Db } from '../../platform/db/client.js';
+import { isTelegramPlaceholder, PLACEHOLDER_DOMAIN } from '../../domain/users-auth/telegram-placeholder.js';
+import { userByEmail } from './users-store.js';
+
+const emailTaken = () =>
+  new DomainError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+const hasMailbox = () =>
+  new DomainError(
+    ErrorCode.Conflict,
+    'this account has a mail address and password already: only an account made from Telegram adds them here',
+    [{ path: 'email', message: 'is set already' }],
+  );
+
+/** Refuses what cannot succeed before the owner proof spends a code on it: an ordinary account, an address taken. */
+export async function refuseMailboxChange(db: Db, account: { email: string }, email: string): Promise<void> {
+  if (!isTelegramPlaceholder(account.email)) throw hasMailbox();
+  if (await userByEmail(db, email)) throw emailTaken();
+}
+
+/**
+ * Gives the account made from Telegram its address, unverified (an operator's mark on the placeholder proves nothing
+ * about it, and its link is to be mailed at once), and its password. Sessions stay: they were the owner's, and no
+ * password they could have known changed.
+ */
+export async function addMailbox(db: Db, userId: string, mailbox: { email: string; password: string }): Promise<void> {
+  const passwordHash = await hashPassword(mailbox.password);
+  let rows;
+  try {
+    rows = await db`
+      update users set email = ${mailbox.email}, password_hash = ${passwordHash}, email_verified_at = null,
+        verification_mail_at = null
+      where id = ${userId} and email like ${`%${PLACEHOLDER_DOMAIN}`}
+      returning 1`;
+  } catch (error) {
+    if (pgErrorCode(error) === PgError.UniqueViolation) throw emailTaken(); // taken since refuseMailboxChange looked
+    throw error;
+  }
+  if (rows.length === 0) throw hasMailbox(); // a concurrent request added one
+}

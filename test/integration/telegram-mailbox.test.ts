@@ -56,7 +56,7 @@ describe('an account made from Telegram adding its own mail address', () => {
     // the password is now the owner proof; Telegram's data no longer is
     const unlink = (body: object) => t.api.request('DELETE', '/v1/me/telegram', body, { token });
     expect(await unlink({ telegram_auth: widget(5001) })).toMatchObject({
-      status: 400,
+      status: 401,
       body: { errors: [{ path: 'telegram_auth' }] },
     });
     // Telegram still signs in, and is no longer the only way in: it may be unlinked

@@ -30,6 +30,13 @@ async function ethersSigned(wallet: Wallet | HDNodeWallet, tx: UnsignedTx) {
   return { raw, txHash: Transaction.from(raw).hash };
 }
 
+/**
+ * How many of the 40 requests asked first the thread may have signed before the urgent one reached it: a few on an idle
+ * machine, 10 once under a loaded suite (CI), where this thread's turns run while the test's loop is still posting.
+ * Without priority the urgent one is answered last, 40th.
+ */
+const TAKEN_BEFORE_AT_MOST = 20;
+
 // a thread loads tsx and ethers when it starts: seconds on a loaded machine
 describe('the signer thread', { timeout: 30_000 }, () => {
   it("signs as ethers does, with a given key and with a deposit wallet's derived one", async () => {
@@ -58,7 +65,7 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     const funding = keeper.sign(txs[0]!).then(() => answered.push('funding'));
     await Promise.all([...sweeps, funding]);
     // after those the thread took before the funding's request reached it, not after all 40
-    expect(answered.indexOf('funding')).toBeLessThanOrEqual(8);
+    expect(answered.indexOf('funding')).toBeLessThanOrEqual(TAKEN_BEFORE_AT_MOST);
   });
 
   it("signs a deposit wallet's transaction before the derivations asked for earlier", async () => {
@@ -70,7 +77,7 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     );
     const sweep = deposit.sign(tx).then(() => answered.push('sweep'));
     await Promise.all([...derivations, sweep]);
-    expect(answered.indexOf('sweep')).toBeLessThanOrEqual(8);
+    expect(answered.indexOf('sweep')).toBeLessThanOrEqual(TAKEN_BEFORE_AT_MOST);
   });
 
   it('signs a transaction to broadcast now before the held ones asked for earlier', async () => {
@@ -80,7 +87,7 @@ describe('the signer thread', { timeout: 30_000 }, () => {
     const held = txs.slice(1).map((tx) => deposit.sign(tx, { held: true }).then(() => answered.push('held')));
     const sweep = deposit.sign(txs[0]!).then(() => answered.push('sweep'));
     await Promise.all([...held, sweep]);
-    expect(answered.indexOf('sweep')).toBeLessThanOrEqual(8);
+    expect(answered.indexOf('sweep')).toBeLessThanOrEqual(TAKEN_BEFORE_AT_MOST);
   });
 
   it("keeps signing while the worker's event loop is busy", async () => {

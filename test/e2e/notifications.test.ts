@@ -258,7 +258,8 @@ describe('notifications', () => {
       'the broadcast completed',
       async () => {
         const b = await stack.api.get(`/v1/ops/broadcasts/${id}`, { token: stack.admin.token });
-        return b.body.status === 'completed' && b.body;
+        // the row is finished by the last page's activity, its workflow's progress a task later
+        return b.body.status === 'completed' && b.body.progress?.state === 'completed' && b.body;
       },
       120_000,
     );

@@ -38,11 +38,16 @@ export async function refreshRates(db: Db, tickers: ExchangeTickers): Promise<Re
 /**
  * A round without asking the exchanges: static prices as set and every formula over them and the last stored tickers.
  * An operator's change runs it in the transaction that saves it, so a formula built on a static price moves with it
- * at once, not at the next scheduled refresh.
+ * at once, not at the next scheduled refresh, and so does a new spread on an exchange's or the market's price: its
+ * last ticker or trade is recorded again under it, with the time it was observed (it ages as before).
  */
 export async function recomputeRates(db: Db): Promise<string[]> {
   const [settings, stored] = await Promise.all([loadRateSettings(db), latestRates(db)]);
-  return recordRound(db, settings, new Map(), stored);
+  const spreadOf = new Map(settings.map((s) => [s.code, s.spreadPpm]));
+  const respread = [...currentPrices(stored, settings).values()].filter(
+    (r) => (r.source === 'external' || r.source === 'market') && r.spreadPpm !== spreadOf.get(r.pair),
+  );
+  return recordRound(db, settings, new Map(respread.map((r) => [r.pair, { mid: r.mid, asOf: r.asOf }])), stored);
 }
 
 async function recordRound(

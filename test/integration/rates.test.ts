@@ -111,4 +111,23 @@ describe('CurrentRates', () => {
     await recomputeRates(db.sql);
     expect(await rates.usable('USDT-UAH')).toMatchObject({ mid: rate(43n, 1n), asOf: observed });
   });
+
+  it("applies a new spread to an exchange-priced pair at once, keeping the ticker's observation time", async () => {
+    const observed = new Date(Date.now() - 10_000);
+    await recordRates(db.sql, [
+      { pair: 'USD-UAH', mid: parseRate('44')!, spreadPpm: 2_000n, source: 'external', asOf: observed },
+    ]);
+    await setRateSource(
+      { sql: db.sql, rates },
+      {
+        pair: 'USD-UAH',
+        source: { kind: 'external', exchange: 'binance', symbol: 'USD/UAH' },
+        spreadPpm: 5_000n,
+        maxAgeSeconds: 60,
+      },
+      'operator',
+    );
+    // the same ticker, now under the new spread; it ages from when the exchange gave it, not from the change
+    expect(await rates.usable('USD-UAH')).toMatchObject({ mid: rate(44n, 1n), spreadPpm: 5_000n, asOf: observed });
+  });
 });

@@ -1,12 +1,12 @@
 /** Deposit activities shared by every network's deposit workflow. */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Sql } from '../../platform/db/client.js';
 import { convertCreditedDeposit, type ConversionDeps } from '../../services/deposits/conversions.js';
 import type { DepositCreditor } from '../../services/deposits/creditor.js';
 import { depositById, dropDeposit, type Deposit } from '../../services/deposits/store.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { tellReleasedXrplDeposits } from '../../services/deposits/client.js';
+import { tellUntoldCredits, UNTOLD_PAGE } from '../../services/deposits/untold-credits.js';
 
 /** A deposit as it travels in workflow payloads: amounts as strings. */
 export interface DepositView {
@@ -37,15 +37,15 @@ export interface CreditDeps {
   sql: Sql;
   log: Logger;
   creditor: DepositCreditor;
-  /** Where the workflows of held XRPL deposits a credit released are told so. */
+  /** Where the workflows of held XRPL deposits a credit released are told so (`tellReleasedDeposits`). */
   temporal: TemporalTarget;
   /** Converts a credited deposit when its user asked for it (the last step of crediting); tests may leave it out. */
   conversion?: ConversionDeps;
 }
 
 /**
- * Credits the user once (repeating it is harmless), and tells the workflows of the held XRPL deposits it released; a
- * refusal (dropped, unknown) fails the activity for good.
+ * Credits the user once (repeating it is harmless); a refusal (dropped, unknown) fails the activity for good. The held
+ * XRPL deposits it released are queued with the credit, for `tellReleasedDeposits`.
  */
 export async function creditOnce(deps: CreditDeps, depositId: string): Promise<DepositView> {
   const result = await deps.creditor.credit(depositId);
@@ -60,8 +60,6 @@ export async function creditOnce(deps: CreditDeps, depositId: string): Promise<D
     result.deposit.status === 'held' ? `deposit held (${result.deposit.holdReason})` : 'deposit credited',
   );
   if (deps.conversion) await convertCreditedDeposit(deps.conversion, result.deposit);
-  // their runs ended held; asked again, it tells them again, and each new run only reads its credited row
-  await tellReleasedXrplDeposits(deps, result.deposit);
   return view(result.deposit);
 }
 
@@ -75,6 +73,16 @@ export function createDepositActivities(deps: CreditDeps) {
 
     /** Credits the user once; repeating it is harmless. */
     creditDeposit: (depositId: string) => creditOnce(deps, depositId),
+
+    /**
+     * Tells one page of the held XRPL deposits this deposit's credit released that they were credited, heartbeating
+     * after each; answers whether more may be left. Told ones leave the queue with their page, so a retry goes on from
+     * there, not from the first.
+     */
+    async tellReleasedDeposits(depositId: string): Promise<boolean> {
+      const told = await tellUntoldCredits(deps, { releasedBy: depositId }, () => Context.current().heartbeat());
+      return told === UNTOLD_PAGE;
+    },
 
     async dropDeposit(depositId: string): Promise<DepositView> {
       const deposit = await dropDeposit(deps.sql, depositId);

@@ -1,9 +1,13 @@
-/** Deposits' part of the worker: crediting activities, and the EVM deposit workflow's when the EVM chain is configured. */
+/**
+ * Deposits' part of the worker: crediting activities, the EVM deposit workflow's when the EVM chain is configured, and
+ * the sweep telling held XRPL deposits' workflows of their credit.
+ */
 import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { required } from '../../platform/config.js';
 import type { ConversionDeps } from '../../services/deposits/conversions.js';
 import { DepositCreditor } from '../../services/deposits/creditor.js';
+import { tellLeftUntold } from '../../services/deposits/untold-credits.js';
 import { QuoteWriter } from '../../services/fast-exchange/client.js';
 import { CurrentRates } from '../../services/rates/client.js';
 import { SettingsResolver } from '../../services/settings/client.js';
@@ -44,6 +48,15 @@ export const depositsFeature: WorkerFeature<WorkerDeps> = {
         ...createDepositActivities(withCreditor),
         ...(deps.evm ? createEvmDepositActivities(withCreditor) : {}),
       },
+      sweeps: [
+        {
+          // a held XRPL deposit credited whose workflow was not told (Temporal away at the operator's credit, a
+          // releasing run from before its pages) is told here
+          name: 'held XRPL deposit credit sweep',
+          everyMs: deps.config.START_SWEEP_INTERVAL,
+          run: () => tellLeftUntold(deps, deps.config.START_SWEEP_INTERVAL / 1000),
+        },
+      ],
     };
   },
 };

@@ -73,6 +73,15 @@ export const retryPolicies = {
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   },
+  /**
+   * One page of telling the held XRPL deposits a credit released (a few seconds), heartbeating after each tell, so a
+   * dead worker's page moves on within the heartbeat timeout; retried until Temporal takes the tells.
+   */
+  releasedDepositsPage: {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  },
   /** A payout through a withdrawal provider: a few tries with backoff before the next provider is asked. */
   providerSend: {
     startToCloseTimeout: '2 minutes',

@@ -122,6 +122,12 @@ export const CHANGE_IDS = [
    * and that run shows `credited`. A run waiting under `xrpl-deposit-follows-held-credit` ends at its next look.
    */
   'xrpl-deposit-held-run-ends',
+  /**
+   * An XRPL deposit tells the held deposits its credit released that they were credited a page per activity
+   * (`tellReleasedDeposits`), after its credit: its credit activity told them all, one by one, and a release of
+   * thousands ran past the activity's timeout and was retried from the first.
+   */
+  'xrpl-deposit-tells-released-in-pages',
 ] as const;
 
 export type ChangeId = (typeof CHANGE_IDS)[number];

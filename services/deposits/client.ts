@@ -11,7 +11,8 @@ import type { TemporalTarget } from '../../platform/temporal/target.js';
 import { isEvmChain, XRPL_CHAIN } from '../../domain/deposits/credit.js';
 import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import { wakeSweeper } from '../collection/client.js';
-import { creditHeldDeposit, depositById, depositsReleasedBy, type Deposit } from './store.js';
+import { creditHeldDeposit, depositById, type Deposit } from './store.js';
+import { tellUntoldCredits } from './untold-credits.js';
 import { signalInvoicePayment } from '../invoices/client.js';
 import {
   depositObservedSignal,
@@ -22,7 +23,6 @@ import {
   type EvmDepositWorkflow,
 } from '../../workflows/deposits/evm/messages.js';
 import {
-  xrplDepositCreditedSignal,
   xrplDepositSearchAttributes,
   xrplDepositWorkflowId,
   xrplPaymentValidatedSignal,
@@ -96,34 +96,10 @@ export async function signalXrplDeposit(temporal: TemporalTarget, deposit: XrplD
 }
 
 /**
- * Tells a held XRPL deposit's workflow it was credited, so that its query and search attribute say so. Its run ended
- * `held` (leaving nothing open: a held deposit costs its sender one drop), so it runs again under its ID, reading the
- * row: the ID's newest run shows `credited`, while the ended run keeps `held` in the Temporal UI's list (the deposit
- * row is the truth). A run still crediting hears the signal instead, and reads the row before it ends.
- */
-async function tellXrplDepositCredited(temporal: TemporalTarget, deposit: Deposit): Promise<void> {
-  await temporal.client.workflow.signalWithStart<XrplDepositWorkflow, []>(xrplDepositWorkflowType, {
-    workflowId: deposit.workflowId,
-    taskQueue: temporal.taskQueue,
-    args: [{ depositId: deposit.id, hash: deposit.txHash, heldBefore: true }],
-    signal: xrplDepositCreditedSignal,
-    signalArgs: [],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    typedSearchAttributes: xrplDepositSearchAttributes(deposit.userId),
-  });
-}
-
-/** Tells the workflows of the held XRPL deposits a later deposit's credit released that they were credited. */
-export async function tellReleasedXrplDeposits(deps: { sql: Sql; temporal: TemporalTarget }, deposit: Deposit): Promise<void> {
-  if (deposit.chain !== XRPL_CHAIN || deposit.status !== 'credited') return;
-  for (const released of await depositsReleasedBy(deps.sql, deposit)) await tellXrplDepositCredited(deps.temporal, released);
-}
-
-/**
  * An operator credits a held deposit as it is, less the fee on its amount (the ops API and the console): recorded
  * with who did it; a deposit that is not held is a conflict. An EVM deposit's wallet is handed to the chain's sweeper,
- * as the listener's credit hands it, so what was held is swept too; an XRPL deposit's workflow is told (a failure to
- * tell it is logged: its ended run keeps showing `held`, the row says credited).
+ * as the listener's credit hands it, so what was held is swept too; an XRPL deposit's workflow is told (queued with
+ * the credit: one that fails now is logged, and the worker's sweep tells it).
  */
 export async function creditHeldDepositByOperator(
   deps: { sql: Sql; log: Logger; temporal: TemporalTarget },
@@ -140,8 +116,8 @@ export async function creditHeldDepositByOperator(
   deps.log.info({ operator: operatorId, deposit: depositId }, 'held deposit credited by an operator');
   if (isEvmChain(result.deposit.chain)) await wakeSweeper(deps.temporal, result.deposit.chain, [result.deposit.address]);
   if (result.deposit.chain === XRPL_CHAIN) {
-    await tellXrplDepositCredited(deps.temporal, result.deposit).catch((error) =>
-      deps.log.warn({ err: error, deposit: depositId }, "could not tell the XRPL deposit's workflow of its credit"),
+    await tellUntoldCredits(deps, { depositId }).catch((error) =>
+      deps.log.warn({ err: error, deposit: depositId }, "could not tell the XRPL deposit's workflow of its credit now"),
     );
   }
   return result.deposit;

@@ -79,10 +79,11 @@ export async function convertCreditedDeposit(deps: ConversionDeps, deposit: Depo
     select to_currency from deposit_auto_conversions where user_id = ${deposit.userId} and currency = ${deposit.currency}`;
   if (!wanted) return null;
   const toCurrency = wanted.toCurrency as string;
-  // held deposits credited together with this one (one fee on the total) are converted with it
+  // held deposits credited together with this one (one fee on the total) are converted with it (`credited_with <> id`:
+  // read by the index of released deposits)
   const [{ released }] = (await deps.sql`
     select coalesce(sum(amount), 0)::text as released from deposits
-    where credited_with = ${deposit.id} and id <> ${deposit.id} and status = 'credited'`) as unknown as [{ released: string }];
+    where credited_with = ${deposit.id} and credited_with <> id and status = 'credited'`) as unknown as [{ released: string }];
   const amountIn = deposit.amount + BigInt(released) - (deposit.fee ?? 0n);
   const [from, to] = [await deps.currencies.get(deposit.currency), await deps.currencies.get(toCurrency)];
   const outcome: DepositConversion & { quoteId: string | null } = {

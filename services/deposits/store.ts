@@ -1,5 +1,5 @@
 /** Deposits as users see them; each network's listener records them, the deposit workflows credit them. */
-import { heldDepositsCreditGroup, type DepositStatus } from '../../domain/deposits/credit.js';
+import { heldDepositsCreditGroup, XRPL_CHAIN, type DepositStatus } from '../../domain/deposits/credit.js';
 import { decideDeposits, DEPOSIT_SETTINGS, type HoldReason } from '../../domain/deposits/settings.js';
 import { feeFor } from '../../domain/fees.js';
 import type { LedgerFailure } from '../../domain/ledger/engine.js';
@@ -132,13 +132,6 @@ export async function depositById(db: Db, id: string): Promise<Deposit | null> {
   return row ? toDeposit(row) : null;
 }
 
-/** The held deposits `deposit`'s credit released, credited with it (by its owner's index: the column has none). */
-export async function depositsReleasedBy(db: Db, deposit: Deposit): Promise<Deposit[]> {
-  const rows = await db`
-    select * from deposits where user_id = ${deposit.userId} and credited_with = ${deposit.id} and id <> ${deposit.id}`;
-  return rows.map(toDeposit);
-}
-
 export async function depositByWorkflowId(db: Db, workflowId: string): Promise<Deposit | null> {
   const [row] = await db`select * from deposits where workflow_id = ${workflowId}`;
   return row ? toDeposit(row) : null;
@@ -235,6 +228,10 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
     const deposits = updated.map(toDeposit);
     for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
     await announceCredited(tx, deposits);
+    await queueUntoldCredits(
+      tx,
+      deposits.filter((d) => d.creditedWith !== d.id),
+    );
   }
   const creditedIds = new Set(credited.map((c) => c.id));
   const stillHeld = holds.filter((h) => !creditedIds.has(h.deposit.id));
@@ -275,8 +272,20 @@ export async function creditHeldDeposit(sql: Sql, id: string, operatorId: string
       where id = ${id} returning *`;
     const deposit = toDeposit(credited!);
     await announceCredited(tx, [deposit]);
+    await queueUntoldCredits(tx, [deposit]);
     return { ok: true, deposit };
   });
+}
+
+/**
+ * Queues the held XRPL deposits just credited (an operator's, a release) for their workflows to be told, in the
+ * crediting transaction: their runs ended `held`, and a tell lost after the commit left them showing it for good
+ * (services/deposits/untold-credits.ts tells them). An EVM deposit held by the listener has no workflow to tell.
+ */
+async function queueUntoldCredits(tx: Tx, deposits: Deposit[]): Promise<void> {
+  const ids = deposits.filter((d) => d.chain === XRPL_CHAIN).map((d) => d.id);
+  if (ids.length > 0)
+    await tx`insert into xrpl_untold_credits (deposit_id) select unnest(${tx.array(ids)}::bigint[]) on conflict do nothing`;
 }
 
 /**

@@ -101,4 +101,15 @@ describe('deposits', () => {
     const credited = outcomes[0]!;
     expect(credited.ok && (await convertCreditedDeposit(conversion, credited.deposit))).toBeNull();
   });
+
+  it('reads the held deposits a deposit released by an index (telling their workflows, converting its sum)', async () => {
+    // the one the previous test credited with the deposit that reached the minimum
+    const [releasing] = await db.sql`select credited_with as id from deposits where credited_with <> id limit 1`;
+    // the table is small here: with scans allowed the planner would read it whole whatever indexes it has
+    const plan = await db.sql.begin(async (tx) => {
+      await tx`set local enable_seqscan = off`;
+      return tx`explain select id from deposits where credited_with = ${releasing!.id} and credited_with <> id`;
+    });
+    expect(plan.map((row) => Object.values(row)[0]).join('\n')).toContain('deposits_released_by');
+  });
 });

@@ -293,7 +293,7 @@ describe('xrplBackfillWorkflow', () => {
     expect(await db.sql`select kind from notifications where user_id = ${userId}`).toEqual([{ kind: 'deposit_credited' }]);
   });
 
-  it('shows a held deposit a later deposit releases credited: its workflow runs again', async () => {
+  it('shows a held deposit a later deposit releases credited: the later one tells it, its workflow runs again', async () => {
     const { userId, handle } = await heldDeposit('backfill-held-release@example.com');
     await (
       await worker()
@@ -310,6 +310,7 @@ describe('xrplBackfillWorkflow', () => {
       await result(DEPOSITS);
       const laterHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(later!.tx.hash as string));
       expect(await laterHandle.result()).toMatchObject({ state: 'credited' });
+      await recordHistory('xrpl-deposit-tells-released-in-pages', await laterHandle.fetchHistory());
       await expect.poll(() => shown(handle), { timeout: 20_000 }).toEqual(['credited', 'credited']);
       expect(await handle.result()).toMatchObject({ state: 'credited' });
     });

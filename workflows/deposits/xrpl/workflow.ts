@@ -4,8 +4,8 @@
  * user is told (not of one held, nor of an invoice's payment: an operator's credit, the invoice tells them); one
  * held (below its owner's minimum, above their maximum) shows `held`, in its query and search attribute, and ends,
  * leaving nothing open: its credit (an operator's, or a later deposit's releasing it) runs it again under its ID,
- * reading the row, and that run shows `credited`. The listener or a backfill records the payment and the deposit,
- * then signals-with-start this flow.
+ * reading the row, and that run shows `credited`; a deposit whose credit released held ones tells them so, a page at a
+ * time. The listener or a backfill records the payment and the deposit, then signals-with-start this flow.
  */
 import {
   allHandlersFinished,
@@ -33,6 +33,7 @@ import {
 } from './messages.js';
 
 const { creditDeposit, loadDeposit } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.bookkeeping);
+const { tellReleasedDeposits } = proxyActivities<ReturnType<typeof createDepositActivities>>(retryPolicies.releasedDepositsPage);
 const { recordNotification } = proxyActivities<ReturnType<typeof createNotificationActivities>>(retryPolicies.bookkeeping);
 
 /** A waiting run's look at its row (runs from before `xrpl-deposit-held-run-ends`): a lost signal, a release. */
@@ -59,6 +60,12 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
   // only validated payments are ever recorded as deposits, and a validated ledger never changes: credit now
   let deposit = input.heldBefore ? await loadDeposit(input.depositId) : await creditDeposit(input.depositId);
   show(status, deposit);
+  if (deposit.status === 'credited' && !input.heldBefore && isPatched('xrpl-deposit-tells-released-in-pages')) {
+    // the held deposits its credit released hear of it a page per activity: thousands are told without one activity
+    // running past its timeout, and a retry tells only what is left
+    let more = true;
+    while (more) more = await tellReleasedDeposits(input.depositId);
+  }
 
   if (deposit.status === 'held' && isPatched('xrpl-deposit-held-run-ends')) {
     // it ends held: a run and an hourly timer kept open per held deposit let one-drop payments load the cluster. Its

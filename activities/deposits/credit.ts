@@ -19,6 +19,8 @@ export interface DepositView {
   status: Deposit['status'];
   /** The invoice it pays (credited to the invoice, not to its merchant); absent in payloads from before it was sent. */
   invoiceId?: string | null;
+  /** From the credit that released held deposits (only then): their workflows are to be told (`tellReleasedDeposits`). */
+  released?: number;
 }
 
 const view = (d: Deposit): DepositView => ({
@@ -60,7 +62,9 @@ export async function creditOnce(deps: CreditDeps, depositId: string): Promise<D
     result.deposit.status === 'held' ? `deposit held (${result.deposit.holdReason})` : 'deposit credited',
   );
   if (deps.conversion) await convertCreditedDeposit(deps.conversion, result.deposit);
-  return view(result.deposit);
+  const credited = view(result.deposit);
+  if (result.released) credited.released = result.released;
+  return credited;
 }
 
 export function createDepositActivities(deps: CreditDeps) {

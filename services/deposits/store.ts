@@ -138,7 +138,8 @@ export async function depositByWorkflowId(db: Db, workflowId: string): Promise<D
 }
 
 export type CreditOutcome =
-  | { ok: true; deposit: Deposit }
+  /** `released`: how many held deposits this call's credit released (a repeat, which changes nothing, answers none). */
+  | { ok: true; deposit: Deposit; released?: number }
   | { ok: false; error: LedgerFailure | { code: 'deposit_dropped' | 'not_found' | 'not_held'; message: string } };
 
 /**
@@ -227,6 +228,10 @@ export async function creditDeposits(tx: Tx, ids: string[]): Promise<CreditOutco
       where d.id = c.id returning d.*`;
     const deposits = updated.map(toDeposit);
     for (const deposit of deposits) outcomes.set(deposit.id, { ok: true, deposit });
+    for (const { deposit, released } of credits) {
+      const outcome = outcomes.get(deposit.id);
+      if (outcome?.ok && released.length > 0) outcome.released = released.length;
+    }
     await announceCredited(tx, deposits);
     await queueUntoldCredits(
       tx,

@@ -230,6 +230,11 @@ describe('xrplBackfillWorkflow', () => {
       const depositHandle = env.client.workflow.getHandle(xrplDepositWorkflowId(hash));
       expect(await depositHandle.result()).toMatchObject({ state: 'credited', userId, amount: '40.000000 XRP' });
       expect(await depositHandle.query(xrplDepositStatusQuery)).toMatchObject({ ledgerIndex: fake.validatedLedger });
+      // a credit that released no held deposits tells none: no activity beyond crediting it and its notice
+      const activities = (await depositHandle.fetchHistory()).events!.flatMap((e) =>
+        e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name] : [],
+      );
+      expect(activities).not.toContain('tellReleasedDeposits');
       if (process.env.RECORD_HISTORIES) {
         await writeFile(
           new URL('../fixtures/histories/xrpl-deposit.json', import.meta.url),

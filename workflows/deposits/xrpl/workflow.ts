@@ -60,9 +60,10 @@ export async function xrplDepositWorkflow(input: XrplDepositInput): Promise<Xrpl
   // only validated payments are ever recorded as deposits, and a validated ledger never changes: credit now
   let deposit = input.heldBefore ? await loadDeposit(input.depositId) : await creditDeposit(input.depositId);
   show(status, deposit);
-  if (deposit.status === 'credited' && !input.heldBefore && isPatched('xrpl-deposit-tells-released-in-pages')) {
+  if (deposit.released && isPatched('xrpl-deposit-tells-released-in-pages')) {
     // the held deposits its credit released hear of it a page per activity: thousands are told without one activity
-    // running past its timeout, and a retry tells only what is left
+    // running past its timeout, and a retry tells only what is left. A credit that released none (the usual one) costs
+    // no activity; one retried after its commit (answering none) leaves them to the worker's sweep
     let more = true;
     while (more) more = await tellReleasedDeposits(input.depositId);
   }

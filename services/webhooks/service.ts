@@ -97,12 +97,12 @@ export async function changeEndpoint(
   if (change.url !== undefined) checkUrl(deps, change.url);
   return deps.sql.begin(async (tx) => {
     const endpoint = await updateEndpoint(tx, id, { ...change, eventTypes: change.eventTypes && distinct(change.eventTypes) });
-    if (change.enabled === false) await holdPendingDeliveries(deps, tx, endpoint.id, 'turned off');
+    if (change.enabled === false) await markPendingNotSent(deps, tx, endpoint.id, 'turned off');
     return endpoint;
   });
 }
 
-async function holdPendingDeliveries(deps: WebhookDeps, tx: Tx, endpointId: string, why: string): Promise<void> {
+async function markPendingNotSent(deps: WebhookDeps, tx: Tx, endpointId: string, why: string): Promise<void> {
   const notSent = await markNotSentEndpointOff(tx, endpointId);
   if (notSent > 0) deps.log.info({ endpoint: endpointId, notSent }, `webhook endpoint ${why}: its pending deliveries not sent`);
 }
@@ -112,7 +112,7 @@ export async function removeEndpoint(deps: WebhookDeps, merchantId: string, id: 
   await ownEndpoint(deps, merchantId, id);
   await deps.sql.begin(async (tx) => {
     await deleteEndpoint(tx, id);
-    await holdPendingDeliveries(deps, tx, id, 'deleted');
+    await markPendingNotSent(deps, tx, id, 'deleted');
   });
   deps.log.info({ merchant: merchantId, endpoint: id }, 'webhook endpoint deleted');
 }

@@ -111,8 +111,11 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       };
       await deps.sql.begin(async (tx) => {
         const nextAttemptAt = status === 'pending' ? new Date(Date.now() + retryInMs!) : null;
-        const recorded = await recordAttempt(tx, deliveryId, record, { status, nextAttemptAt });
-        if (recorded && status === 'failed') await alertFailed(tx, deliveryId, target, record);
+        // the merchant turned the endpoint off (its pending deliveries were marked then; this one was on its way):
+        // not sent, and no alert, which would say the endpoint is failing
+        const failureReason = target.endpointUsable ? undefined : 'endpoint_off';
+        const recorded = await recordAttempt(tx, deliveryId, record, { status, nextAttemptAt, failureReason });
+        if (recorded && status === 'failed' && target.endpointUsable) await alertFailed(tx, deliveryId, target, record);
       });
       if (status === 'pending')
         deps.log.warn(

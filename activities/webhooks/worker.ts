@@ -1,7 +1,8 @@
 /**
  * Webhooks' part of the worker: the delivery activities; a listener on `sluice_webhooks` that makes new deliveries'
  * first attempts as soon as the transaction that published them commits (first-attempts.ts: a workflow only for those
- * that must be retried); and the sweep that starts the workflows of any a lost notification or a dead worker missed.
+ * that must be retried); the sweep that starts the workflows of any a lost notification or a dead worker missed; and
+ * the one that fails those whose workflow ended without them (ended-workflows.ts).
  */
 import { RETRY_DELAYS_MS } from '../../domain/webhooks/delivery.js';
 import { required, webhookSettings } from '../../platform/config.js';
@@ -10,6 +11,7 @@ import type { WorkerFeature } from '../../platform/worker-feature.js';
 import { DELIVERIES_CHANNEL, deliveryOutbox, startUnstartedDeliveries } from '../../services/webhooks/client.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { createWebhookActivities } from './activities.js';
+import { failDeliveriesWithEndedWorkflows } from './ended-workflows.js';
 import { FirstAttempts } from './first-attempts.js';
 
 export const webhooksFeature: WorkerFeature<WorkerDeps> = {
@@ -45,6 +47,12 @@ export const webhooksFeature: WorkerFeature<WorkerDeps> = {
           name: 'webhook delivery sweep',
           everyMs: config.START_SWEEP_INTERVAL,
           run: () => startUnstartedDeliveries(outbox, log, config.START_SWEEP_INTERVAL / 1000),
+        },
+        {
+          // a workflow an operator terminated must not hold its delivery, and its subject's later ones, pending
+          name: 'webhook ended workflow sweep',
+          everyMs: config.START_SWEEP_INTERVAL,
+          run: () => failDeliveriesWithEndedWorkflows({ sql, log, temporal }),
         },
       ],
       close: async () => {

@@ -245,7 +245,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       tags: ['invoices'],
       summary: 'Pick the currency to pay in (no login): its price is locked for the invoice, its address or tag handed out',
       request: { params: IdParam, ...jsonBody(z.object({ currency: CurrencyCode })) },
-      responses: { 200: jsonResponse('How to pay', CheckoutView), ...problems(400, 404, 409, 415, 503) },
+      responses: { 200: jsonResponse('How to pay', CheckoutView), ...problems(400, 404, 409, 415, 422, 503) },
     }),
     async (c) => {
       const invoice = await publicInvoice(invoices, c.req.valid('param').id);

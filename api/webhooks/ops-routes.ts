@@ -17,7 +17,8 @@ export function opsWebhookRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     pageRoute(guards.operator, {
       path: '/v1/ops/webhooks/deliveries',
       tags: ['operations'],
-      summary: "Every merchant's webhook deliveries, newest first (status=failed: those that ran out of retries)",
+      summary:
+        "Every merchant's webhook deliveries, newest first (status=failed: out of retries, not sent to an endpoint turned off, or whose workflow was terminated)",
       filters: { ...DeliveryFilters, merchant_id: z.uuid().optional() },
       items: ['A page of deliveries', OpsDeliveryView],
       forbidden: true,

@@ -1,6 +1,6 @@
 /** How webhook endpoints and deliveries look at the API, and what the webhook service needs from the API's deps. */
 import { z } from '@hono/zod-openapi';
-import { DELIVERY_STATUSES } from '../../domain/webhooks/delivery.js';
+import { DELIVERY_STATUSES, FAILURE_REASONS } from '../../domain/webhooks/delivery.js';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.js';
 import { attemptsOf, eventBodyOf, listDeliveries, type Delivery } from '../../services/webhooks/deliveries-store.js';
 import { ORDER_CALLBACK_EVENT } from '../../services/webhooks/client.js';
@@ -64,6 +64,15 @@ export const DeliveryView = z
       .openapi({ description: `${ORDER_CALLBACK_EVENT}: a callback to an order's callback_url (GET /v1/orders/{id}/details)` }),
     endpoint_id: z.string(),
     status: z.enum(DELIVERY_STATUSES),
+    failure_reason: z
+      .enum(FAILURE_REASONS)
+      .nullable()
+      .openapi({
+        description:
+          'Why a failed delivery failed when no answer of yours decided it: endpoint_off, not sent because the endpoint was ' +
+          'turned off or deleted (redeliver it once the endpoint is on); workflow_ended, its delivery was stopped by an ' +
+          'operator. Null otherwise: last_status_code or last_error says why',
+      }),
     attempts: z.number().int(),
     last_status_code: z.number().int().nullable(),
     last_error: z.string().nullable(),
@@ -84,6 +93,7 @@ export async function deliveryView(deps: ApiDeps, d: Delivery, detailed: boolean
     event_type: d.eventType,
     endpoint_id: d.endpointId,
     status: d.status,
+    failure_reason: d.failureReason,
     attempts: d.attempts,
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,

@@ -6,6 +6,14 @@
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const satisfies readonly DeliveryStatus[];
 
+/**
+ * Why a delivery failed when the merchant's answers did not decide it: `endpoint_off`, not sent because its endpoint
+ * was turned off or deleted; `workflow_ended`, its workflow ended without it (terminated by an operator). Null
+ * otherwise: the last answer or error says why.
+ */
+export type FailureReason = 'endpoint_off' | 'workflow_ended';
+export const FAILURE_REASONS = ['endpoint_off', 'workflow_ended'] as const satisfies readonly FailureReason[];
+
 /** What one attempt's answer means: 2xx ends the delivery, a retryable failure waits for the next, any other is final. */
 export type AttemptOutcome = 'delivered' | 'retry' | 'final';
 

@@ -186,16 +186,30 @@ export async function publicInvoice(deps: Pick<InvoiceDeps, 'sql'>, id: string):
   return invoice;
 }
 
-function requirePayable(invoice: Invoice, currency: string, field = 'currency'): void {
-  if (!invoice.acceptedCurrencies.includes(currency)) {
-    throw new DomainError(ErrorCode.ValidationFailed, `the invoice does not accept ${currency}`, [
+/**
+ * Whether a new payment may be asked for in `currency`: accepted, the invoice open, and the currency enabled. A currency
+ * an operator disabled after the invoice was made takes no new checkout or balance payment, as it takes no new invoice;
+ * the invoice's own currency stays payable (its amount is in it), and what was paid in either still counts.
+ */
+function requirePayable(invoice: Invoice, currency: Currency, field = 'currency'): void {
+  if (!invoice.acceptedCurrencies.includes(currency.code)) {
+    throw new DomainError(ErrorCode.ValidationFailed, `the invoice does not accept ${currency.code}`, [
       { path: field, message: `must be one of ${invoice.acceptedCurrencies.join(', ')}` },
     ]);
   }
   if (!isOpen(invoice.status) || Date.now() >= invoice.expiresAt.getTime()) {
     throw new DomainError(ErrorCode.InvoiceNotPayable, `the invoice is ${isOpen(invoice.status) ? 'expired' : invoice.status}`);
   }
+  if (!isPayableIn(invoice, currency)) {
+    throw new DomainError(ErrorCode.CurrencyDisabled, `${currency.code} is no longer accepted: pay in another currency`, [
+      { path: field, message: `${currency.code} is disabled` },
+    ]);
+  }
 }
+
+/** Whether checkout still offers `currency` (accepted or not): enabled, or the invoice's own. */
+export const isPayableIn = (invoice: Pick<Invoice, 'currency'>, currency: Currency): boolean =>
+  currency.enabled || currency.code === invoice.currency;
 
 export interface Checkout {
   quote: LockedQuote;
@@ -207,11 +221,13 @@ export interface Checkout {
 /**
  * The customer picks a currency: its price is locked (once, for the invoice's life) and the invoice's destination on
  * that currency's network handed out (none for a currency only payable from a balance). What it asks for is what is
- * left once the final payments are counted, as a payment from a balance charges.
+ * left once the final payments are counted, as a payment from a balance charges. A quote locked in a currency disabled
+ * since stays stored: a payment already on its way to the destination is counted at its price (no money is stranded),
+ * but checkout no longer hands it out (422 currency_disabled), so no customer is sent to pay in it again.
  */
 export async function checkout(deps: InvoiceDeps, invoiceId: string, currency: Currency): Promise<Checkout> {
   const invoice = await publicInvoice(deps, invoiceId);
-  requirePayable(invoice, currency.code);
+  requirePayable(invoice, currency);
   // its deposits brought in step and every payment's currency priced, as payFromBalance counts them
   const facts = await reviewInvoice(deps, invoice.id);
   if (leftToPay(facts) <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
@@ -244,7 +260,7 @@ export async function payFromBalance(
   };
   const earlier = await balancePaymentByKey(deps.sql, request.payerId, request.idempotencyKey);
   if (earlier) return replay(earlier);
-  requirePayable(invoice, request.currency.code);
+  requirePayable(invoice, request.currency);
   // its deposits credited and brought in step, every payment's currency priced: what the locked read below counts
   await reviewInvoice(deps, invoice.id);
   const quote = await lockedQuote(deps, invoice, request.currency.code);
@@ -252,7 +268,7 @@ export async function payFromBalance(
     const { invoice: current, facts } = await lockedInvoiceFacts(tx, invoice.id);
     const concurrent = await balancePaymentByKey(tx, request.payerId, request.idempotencyKey);
     if (concurrent) return replay(concurrent); // the same key twice at once: the first one holds
-    requirePayable(current, request.currency.code);
+    requirePayable(current, request.currency);
     const left = leftToPay(facts);
     if (left <= 0n) throw new DomainError(ErrorCode.InvoiceNotPayable, 'the invoice is paid');
     const amount = paymentForRest(facts, request.currency.code, quote);

@@ -1,5 +1,5 @@
 /** Deliveries and their attempts: what a delivery's workflow reads and records, and what merchants and operators list. */
-import type { AttemptOutcome, DeliveryStatus } from '../../domain/webhooks/delivery.js';
+import type { AttemptOutcome, DeliveryStatus, FailureReason } from '../../domain/webhooks/delivery.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import type { Db } from '../../platform/db/client.js';
 import { DELIVERIES_CHANNEL } from './events-store.js';
@@ -14,6 +14,7 @@ export interface Delivery {
   sequence: number;
   redeliveryOf: string | null;
   status: DeliveryStatus;
+  failureReason: FailureReason | null;
   attempts: number;
   lastStatusCode: number | null;
   lastError: string | null;
@@ -43,6 +44,7 @@ const toDelivery = (r: Record<string, unknown>): Delivery => ({
   sequence: r.sequence as number,
   redeliveryOf: (r.redeliveryOf as string | null) ?? null,
   status: r.status as DeliveryStatus,
+  failureReason: (r.failureReason as FailureReason | null) ?? null,
   attempts: r.attempts as number,
   lastStatusCode: (r.lastStatusCode as number | null) ?? null,
   lastError: (r.lastError as string | null) ?? null,
@@ -147,7 +149,7 @@ export async function recordAttempt(
   db: Db,
   deliveryId: string,
   attempt: Attempt,
-  result: { status: DeliveryStatus; nextAttemptAt: Date | null },
+  result: { status: DeliveryStatus; nextAttemptAt: Date | null; failureReason?: FailureReason },
 ): Promise<boolean> {
   const [inserted] = await db`
     insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status_code, error, response_excerpt, outcome)
@@ -163,12 +165,28 @@ export async function recordAttempt(
       last_error = ${attempt.error},
       next_attempt_at = ${result.nextAttemptAt},
       delivered_at = ${result.status === 'delivered' ? attempt.startedAt : null},
-      failed_at = ${result.status === 'failed' ? new Date() : null}
+      failed_at = ${result.status === 'failed' ? new Date() : null},
+      failure_reason = ${result.failureReason ?? null}
     where id = ${deliveryId}
     returning ordered_by`;
   // the next delivery of its subject waited for this one to end: the worker takes it at commit
-  if (result.status !== 'pending' && delivery?.orderedBy != null) await db`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
+  if (result.status !== 'pending' && delivery?.orderedBy != null) await notifyNextInTurn(db);
   return true;
+}
+
+const notifyNextInTurn = (db: Db) => db`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
+
+/**
+ * The endpoint was turned off or deleted: its pending deliveries are not sent, marked `failed` (`endpoint_off`) at
+ * once, so none is attempted against it and none alerts. Their workflows, if any, find them ended at their next
+ * attempt. Answers how many.
+ */
+export async function markNotSentEndpointOff(db: Db, endpointId: string): Promise<number> {
+  const rows = await db`
+    update webhook_deliveries set status = 'failed', failure_reason = 'endpoint_off', failed_at = now(), next_attempt_at = null
+    where endpoint_id = ${endpointId} and status = 'pending'
+    returning id`;
+  return rows.length;
 }
 
 /** A delivery as its workflow starts from it. */
@@ -262,4 +280,33 @@ export async function redeliveryByKey(db: Db, request: RedeliveryRequest): Promi
   const [row] = await db`
     ${withType(db)} where d.requested_by = ${request.requestedBy} and d.idempotency_key = ${request.idempotencyKey}`;
   return row ? toDelivery(row) : null;
+}
+
+/** How late a retrying delivery's next attempt may be before the sweep asks Temporal whether its workflow still runs. */
+export const OVERDUE_ATTEMPT_SECONDS = 60;
+
+/**
+ * Pending deliveries whose workflow was started but whose next attempt (or first, for a workflow that has made none)
+ * is overdue by `OVERDUE_ATTEMPT_SECONDS`: their workflow may have ended without them. 100 at most, most overdue first.
+ */
+export async function overdueStartedDeliveries(db: Db): Promise<DeliveryRow[]> {
+  const rows = await db`
+    select * from webhook_deliveries
+    where status = 'pending' and workflow_started
+      and coalesce(next_attempt_at, created_at) < now() - make_interval(secs => ${OVERDUE_ATTEMPT_SECONDS})
+    order by coalesce(next_attempt_at, created_at) limit 100`;
+  return rows.map(toRow);
+}
+
+/**
+ * Deliveries whose workflow ended without them (an operator terminated it) fail (`workflow_ended`), so their subject's
+ * later deliveries go; those still pending are answered (one its workflow's last attempt ended meanwhile is not).
+ */
+export async function failWorkflowEnded(db: Db, ids: string[]): Promise<DeliveryRow[]> {
+  const rows = await db`
+    update webhook_deliveries set status = 'failed', failure_reason = 'workflow_ended', failed_at = now(), next_attempt_at = null
+    where id = any(${ids}::uuid[]) and status = 'pending'
+    returning *`;
+  if (rows.some((r) => r.orderedBy != null)) await notifyNextInTurn(db);
+  return rows.map(toRow);
 }

@@ -56,10 +56,11 @@ export async function endpointOf(db: Db, merchantId: string, id: string, lock = 
   return row ? toEndpoint(row) : null;
 }
 
-/** Whether a delivery's endpoint is still there: one of the merchant's, or an order's callback (redelivery takes both). */
-export async function deliveryEndpointExists(db: Db, merchantId: string, id: string): Promise<boolean> {
-  const rows = await db`select 1 from webhook_endpoints where id = ${id} and merchant_id = ${merchantId} and deleted_at is null`;
-  return rows.length > 0;
+/** Whether a delivery's endpoint (the merchant's, or an order's callback: redelivery takes both) is on, off or deleted. */
+export async function deliveryEndpointState(db: Db, merchantId: string, id: string): Promise<'on' | 'off' | 'deleted'> {
+  const [row] =
+    await db`select enabled from webhook_endpoints where id = ${id} and merchant_id = ${merchantId} and deleted_at is null`;
+  return !row ? 'deleted' : row.enabled ? 'on' : 'off';
 }
 
 export async function endpointsOf(db: Db, merchantId: string): Promise<Endpoint[]> {

@@ -5,7 +5,7 @@
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import type { WebhookEventType } from '../../domain/webhooks/events.js';
 import { seal } from '../../platform/crypto/sealed.js';
-import type { Sql } from '../../platform/db/client.js';
+import type { Sql, Tx } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { storeThenStart } from '../../platform/temporal/start-after-commit.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -13,6 +13,7 @@ import { deliveryOutbox } from './delivery-outbox.js';
 import {
   deliveryById,
   insertRedelivery,
+  markNotSentEndpointOff,
   redeliveryByKey,
   type Delivery,
   type DeliveryRow,
@@ -20,7 +21,7 @@ import {
 } from './deliveries-store.js';
 import {
   deleteEndpoint,
-  deliveryEndpointExists,
+  deliveryEndpointState,
   endpointOf,
   endpointsOf,
   insertEndpoint,
@@ -81,6 +82,11 @@ export async function ownEndpoint(deps: Pick<WebhookDeps, 'sql'>, merchantId: st
   return endpoint;
 }
 
+/**
+ * Turning an endpoint off (`enabled: false`) marks its pending deliveries not sent (`endpoint_off`) in the same
+ * transaction: one log line, no alert per delivery (the merchant chose it; the endpoint is not failing). They can be
+ * redelivered once it is on again.
+ */
 export async function changeEndpoint(
   deps: WebhookDeps,
   merchantId: string,
@@ -89,13 +95,25 @@ export async function changeEndpoint(
 ): Promise<Endpoint> {
   await ownEndpoint(deps, merchantId, id);
   if (change.url !== undefined) checkUrl(deps, change.url);
-  return updateEndpoint(deps.sql, id, { ...change, eventTypes: change.eventTypes && distinct(change.eventTypes) });
+  return deps.sql.begin(async (tx) => {
+    const endpoint = await updateEndpoint(tx, id, { ...change, eventTypes: change.eventTypes && distinct(change.eventTypes) });
+    if (change.enabled === false) await markPendingNotSent(deps, tx, endpoint.id, 'turned off');
+    return endpoint;
+  });
 }
 
-/** Deleting stops new deliveries to it; deliveries under way end at their next attempt, recorded as final. */
+async function markPendingNotSent(deps: WebhookDeps, tx: Tx, endpointId: string, why: string): Promise<void> {
+  const notSent = await markNotSentEndpointOff(tx, endpointId);
+  if (notSent > 0) deps.log.info({ endpoint: endpointId, notSent }, `webhook endpoint ${why}: its pending deliveries not sent`);
+}
+
+/** Deleting stops new deliveries to it and marks its pending ones not sent (`endpoint_off`), as turning it off does. */
 export async function removeEndpoint(deps: WebhookDeps, merchantId: string, id: string): Promise<void> {
   await ownEndpoint(deps, merchantId, id);
-  await deleteEndpoint(deps.sql, id);
+  await deps.sql.begin(async (tx) => {
+    await deleteEndpoint(tx, id);
+    await markPendingNotSent(deps, tx, id, 'deleted');
+  });
   deps.log.info({ merchant: merchantId, endpoint: id }, 'webhook endpoint deleted');
 }
 
@@ -130,8 +148,9 @@ export async function existingDelivery(deps: Pick<WebhookDeps, 'sql'>, id: strin
 
 /**
  * Sends a delivery's event again, to the same endpoint, as a new delivery linked to it (with a workflow of its own).
- * A delivery still under way is not repeated (409): its own retries are running. Once per Idempotency-Key of its
- * requester: the same key again answers the first redelivery (replayed), or a conflict for another delivery.
+ * A delivery still under way is not repeated (409): its own retries are running; nor one to an endpoint turned off or
+ * deleted (409: it would not be sent). Once per Idempotency-Key of its requester: the same key again answers the
+ * first redelivery (replayed), or a conflict for another delivery.
  */
 export async function redeliver(
   deps: WebhookDeps,
@@ -154,8 +173,11 @@ export async function redeliver(
         if (earlier) return null;
         if (locked!.status === 'pending')
           throw new DomainError(ErrorCode.Conflict, 'this delivery is still under way: its retries are running');
-        if (!(await deliveryEndpointExists(tx, original.merchantId, original.endpointId)))
-          throw new DomainError(ErrorCode.Conflict, 'the endpoint of this delivery was deleted');
+        const endpoint = await deliveryEndpointState(tx, original.merchantId, original.endpointId);
+        if (endpoint === 'deleted') throw new DomainError(ErrorCode.Conflict, 'the endpoint of this delivery was deleted');
+        // it would not be sent: turned on again, the endpoint takes it
+        if (endpoint === 'off')
+          throw new DomainError(ErrorCode.Conflict, 'the endpoint of this delivery is turned off: turn it on, then redeliver');
         return insertRedelivery(tx, original, request);
       }),
     deps.log,

@@ -1,12 +1,12 @@
 /**
- * Webhooks: every merchant's deliveries by status (failed ones: out of retries), a delivery's attempts, and the
- * operator's redelivery, which is webhooks' own redelivery (as POST /v1/ops/webhooks/deliveries/{id}/redeliver),
- * recorded as requested by the operator.
+ * Webhooks: every merchant's deliveries by status (failed ones: out of retries, not sent to an endpoint turned off, or
+ * whose workflow was terminated), a delivery's attempts, and the operator's redelivery, which is webhooks' own
+ * redelivery (as POST /v1/ops/webhooks/deliveries/{id}/redeliver), recorded as requested by the operator.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { DELIVERY_STATUSES } from '../../../domain/webhooks/delivery.js';
+import { DELIVERY_STATUSES, type FailureReason } from '../../../domain/webhooks/delivery.js';
 import { attemptsOf, existingDelivery, listDeliveries, redeliver, type WebhookDeps } from '../../../services/webhooks/client.js';
 import { webhookWorkflowId } from '../../../workflows/webhooks/messages.js';
 import type { ApiDeps } from '../../context.js';
@@ -19,6 +19,10 @@ import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, NextPage, PostForm, Select, when } from '../ui.js';
 
 const PAGE_SIZE = 50;
+const FAILURE_EXPLAINED: Record<FailureReason, string> = {
+  endpoint_off: 'not sent: its endpoint was turned off or deleted (redeliver once it is on)',
+  workflow_ended: 'its workflow ended without it (terminated in Temporal); its invoice’s later events went on',
+};
 const IdParam = z.object({ id: z.uuid() });
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
@@ -73,7 +77,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
                 </td>
                 <td class="mono">{`${d.eventType} ${d.eventId}`}</td>
                 <td class="mono">{d.merchantId}</td>
-                <td>{d.status}</td>
+                <td>{d.failureReason ? `${d.status} (${d.failureReason})` : d.status}</td>
                 <td class="num">{d.attempts}</td>
                 <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
               </tr>
@@ -97,6 +101,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         <DefinitionList
           items={[
             ['Status', <strong class="delivery-status">{d.status}</strong>],
+            ['Why failed', d.failureReason && FAILURE_EXPLAINED[d.failureReason]],
             ['Event', <code>{d.eventId}</code>],
             ['Merchant', <code>{d.merchantId}</code>],
             ['Endpoint', <code>{d.endpointId}</code>],

@@ -68,7 +68,7 @@ export function emailChangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
         'Apply a change of mail address with the token of the link mailed to the new address: it works once, verifies the new address and signs every session out',
       description:
         'A link used, expired or forged is a 400 naming `token` (`already used`, `expired`, `invalid`; `cancelled` when ' +
-        'the password changed since the request). An address another account has taken since is a 409 ' +
+        'the password changed, or the account was disabled, since the request). An address another account has taken since is a 409 ' +
         '`email_taken` naming `email`.',
       request: jsonBody(z.object({ token: LinkToken })),
       responses: {

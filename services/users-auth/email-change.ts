@@ -3,8 +3,8 @@
  * and mails a single-use link (single-use-links.ts) to the new address and a notice to the old one, which cannot finish
  * it. Following the link applies the change: the address, verified by that link, replaces the old one, and every
  * session is signed out as after a password change (the address is half of what signs in). It applies only while the
- * account has the address and session version it was asked under, so a password change or reset (what the notice
- * tells an owner who did not ask to do) cancels it. An address another account has is refused when asked and again
+ * account is enabled and has the address and session version it was asked under, so a password change or reset (what
+ * the notice tells an owner who did not ask to do), or an admin disabling it, cancels it. An address another account has is refused when asked and again
  * when applied (the unique index decides a race). At most one request per account per interval: each mails twice.
  */
 import { randomUUID } from 'node:crypto';
@@ -100,9 +100,11 @@ export async function applyEmailChange(db: Sql, token: string): Promise<{ userId
         update users set email = ${newEmail}, email_verified_at = now(), verification_mail_at = null,
           session_version = session_version + 1
         where id = ${userId} and email = ${oldEmail} and session_version = ${change.sessionVersion as number}
+          and disabled_at is null
         returning 1`,
     );
-    // its password changed (or was reset) since: what the notice tells an owner who did not ask to do
+    // its password changed (or was reset) since, what the notice tells an owner who did not ask to do; or an admin
+    // disabled it, perhaps as taken over, and the taker's new address must not outlive that
     if (applied.length === 0) throw linkRefused('link', 'cancelled');
     await revokeAllRefreshTokens(tx, userId);
     return { userId, oldEmail, newEmail };

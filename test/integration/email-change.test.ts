@@ -158,7 +158,7 @@ describe('changing the mail address of an ordinary account', () => {
     expect(await emailOf(late.id)).toBe('late@example.com');
   });
 
-  it('is cancelled by a password change before the link is followed', async () => {
+  it('is cancelled by a password change, or the account disabled, before the link is followed', async () => {
     const user = await t.api.signUp('cancelled@example.com');
     expect((await ask(user.token, { email: 'never@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(202);
     const changed = await t.api.put(
@@ -172,6 +172,16 @@ describe('changing the mail address of an ordinary account', () => {
       body: { errors: [{ path: 'token', message: 'cancelled' }] },
     });
     expect(await emailOf(user.id)).toBe('cancelled@example.com');
+
+    const disabled = await t.api.signUp('disabled@example.com');
+    expect((await ask(disabled.token, { email: 'taker@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(202);
+    const put = await t.api.put(`/v1/ops/users/${disabled.id}/disabled`, { disabled: true }, { token: t.admin.token });
+    expect(put.status).toBe(200);
+    expect(await confirm(await lastLink(disabled.id))).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'token', message: 'cancelled' }] },
+    });
+    expect(await emailOf(disabled.id)).toBe('disabled@example.com');
   });
 
   it('refuses the request whole when its mails cannot be started, so asking again is not too soon', async () => {

@@ -32,7 +32,7 @@ export function emailChangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       description:
         'Nothing changes until the link mailed to the new address is followed (`POST /v1/auth/email-change/confirm`, ' +
         'or the page it opens): it works once, for EMAIL_CHANGE_TTL, and only while the password is the one of the ' +
-        'request (a password change or reset cancels it). The old address is told, with the new one masked, and can ' +
+        'request and the account enabled (a password change or reset, or an admin disabling it, cancels it). The old address is told, with the new one masked, and can ' +
         'not finish the change. At most one request per EMAIL_VERIFICATION_RESEND_INTERVAL: sooner is a 429 ' +
         '`rate_limited` with `Retry-After`. An address another account has is a 409 `email_taken` naming `email`; ' +
         'the current address is a 400 naming `email`; an account made from Telegram, which has no address of its ' +

@@ -48,6 +48,7 @@ import { settingsRoutes } from './settings/routes.js';
 import { accountOpsRoutes } from './accounts/ops-routes.js';
 import { accountEmailRoutes } from './users-auth/account-email-routes.js';
 import { telegramMailboxRoutes } from './users-auth/telegram-mailbox-routes.js';
+import { emailChangeRoutes } from './users-auth/email-change-routes.js';
 import { accountLinkPages } from './users-auth/account-link-pages.js';
 import { telegramRoutes } from './users-auth/telegram-routes.js';
 import { verificationRoutes } from './verification/routes.js';
@@ -142,6 +143,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   accountLinkPages(app, deps);
   telegramRoutes(app, deps, guards);
   telegramMailboxRoutes(app, deps, guards);
+  emailChangeRoutes(app, deps, guards);
   verificationRoutes(app, deps, guards);
   statisticsRoutes(app, deps, guards);
   opsDepositRoutes(app, deps, guards);

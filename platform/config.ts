@@ -198,6 +198,7 @@ const variables = z.object({
   EMAIL_VERIFICATION_TTL: duration.prefault('2d'),
   EMAIL_VERIFICATION_RESEND_INTERVAL: duration.prefault('60s'),
   PASSWORD_RESET_TTL: duration.prefault('1h'),
+  EMAIL_CHANGE_TTL: duration.prefault('1h'),
   /** Unverified accounts can sign in but cannot withdraw (an operator can mark an email verified). */
   WITHDRAWALS_REQUIRE_VERIFIED_EMAIL: bool.default(true),
   /** How old Login Widget data may be (its auth_date) and still sign in. */
@@ -392,13 +393,14 @@ export function withdrawalTimings(config: Config) {
 /** Where people reach the API: links in mail and messages start here. */
 export const publicUrl = (config: Config) => (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 
-/** Email verification and password reset, as the API runs them. */
+/** Email verification, password reset and changes of address, as the API runs them. */
 export function accountSettings(config: Config) {
   return {
     publicUrl: publicUrl(config),
     emailVerificationTtlMs: config.EMAIL_VERIFICATION_TTL,
     resendIntervalMs: config.EMAIL_VERIFICATION_RESEND_INTERVAL,
     passwordResetTtlMs: config.PASSWORD_RESET_TTL,
+    emailChangeTtlMs: config.EMAIL_CHANGE_TTL,
     withdrawalsRequireVerifiedEmail: config.WITHDRAWALS_REQUIRE_VERIFIED_EMAIL,
     telegram: config.TELEGRAM_BOT_TOKEN
       ? { botToken: config.TELEGRAM_BOT_TOKEN, maxAgeSeconds: config.TELEGRAM_LOGIN_MAX_AGE / 1000 }

@@ -10,10 +10,11 @@ export interface AccountMailDeps {
   log: Logger;
   mailer: Mailer | null;
   publicUrl: string;
-  /** The email-links key: verification links are signed with it, reset secrets derived from it. */
+  /** The email-links key: verification links are signed with it, single-use links' secrets derived from it. */
   key: Buffer;
   verificationTtlMs: number;
   resetTtlMs: number;
+  emailChangeTtlMs: number;
 }
 
 export function createAccountMailActivities(deps: AccountMailDeps) {

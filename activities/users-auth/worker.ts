@@ -1,4 +1,4 @@
-/** Users-auth's part of the worker: the account-mail activity (verification and password-reset links). */
+/** Users-auth's part of the worker: the account-mail activity (verification, password-reset and email-change links). */
 import { accountSettings, required } from '../../platform/config.js';
 import { deriveKey } from '../../platform/crypto/sealed.js';
 import { createMailer } from '../../platform/mail/mailer.js';
@@ -19,6 +19,7 @@ export const usersAuthFeature: WorkerFeature<WorkerDeps> = {
         key: deriveKey(required(config, 'SECRET_KEY'), 'email-links'),
         verificationTtlMs: accounts.emailVerificationTtlMs,
         resetTtlMs: accounts.passwordResetTtlMs,
+        emailChangeTtlMs: accounts.emailChangeTtlMs,
       }),
     };
   },

@@ -27,7 +27,7 @@ export const LinkToken = z
   .max(1024)
   .regex(/^[A-Za-z0-9_.-]+$/, 'must be the token from the link')
   .openapi({ example: 'eyJ1Ijoi….Zm9v' });
-const Accepted = z.object({ message: z.string() }).openapi('Accepted');
+export const Accepted = z.object({ message: z.string() }).openapi('Accepted');
 const RESET_ANSWER = 'if an account has this email, a reset link is on its way';
 
 export function accountEmailRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {

@@ -1,8 +1,9 @@
 /**
- * The pages the links in account mail open (`<PUBLIC_URL>/verify-email?token=…`, `/reset-password?token=…`), so a
- * link works with no front end of the integrator's: each shows a form that posts the token, and the POST does what
- * `POST /v1/auth/verify-email` and `POST /v1/auth/password-reset/confirm` do. Opening a link changes nothing: mail
- * scanners open links, and a reset link works once.
+ * The pages the links in account mail open (`<PUBLIC_URL>/verify-email?token=…`, `/reset-password?token=…`,
+ * `/confirm-email-change?token=…`), so a link works with no front end of the integrator's: each shows a form that
+ * posts the token, and the POST does what `POST /v1/auth/verify-email`, `POST /v1/auth/password-reset/confirm` and
+ * `POST /v1/auth/email-change/confirm` do. Opening a link changes nothing: mail scanners open links, and reset and
+ * change links work once.
  */
 import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -17,6 +18,7 @@ import { HtmlDocument } from '../http/html-document.js';
 import { statusFor } from '../http/problem.js';
 import { LinkToken } from './account-email-routes.js';
 import { Password } from './auth-routes.js';
+import { confirmEmailChange } from './confirm-email-change.js';
 import { confirmPasswordReset } from './confirm-password-reset.js';
 
 const STYLE = `
@@ -109,6 +111,38 @@ export function accountLinkPages(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       return refusal(c, 'Confirm your email address', error);
     }
     return page(c, 200, 'Email address confirmed', <p>Your email address is confirmed. You can close this page.</p>);
+  });
+
+  app.get('/confirm-email-change', (c) => {
+    const token = tokenOf(c.req.query('token'));
+    if (!token) return page(c, 400, 'Confirm your new email address', <Refused message={BAD_LINK} />);
+    return page(
+      c,
+      200,
+      'Confirm your new email address',
+      <form method="post" action="/confirm-email-change">
+        <input type="hidden" name="token" value={token} />
+        <p>Confirming makes this the address of your account and signs every session out.</p>
+        <button type="submit">Confirm my new email address</button>
+      </form>,
+    );
+  });
+
+  app.post('/confirm-email-change', async (c) => {
+    const token = tokenOf((await c.req.parseBody()).token);
+    if (!token) return page(c, 400, 'Confirm your new email address', <Refused message={BAD_LINK} />);
+    let email: string;
+    try {
+      ({ email } = await confirmEmailChange(deps, { token, ip: clientIp(c, deps.settings.trustProxy) }));
+    } catch (error) {
+      return refusal(c, 'Confirm your new email address', error);
+    }
+    return page(
+      c,
+      200,
+      'Email address changed',
+      <p>Your account's email address is now {email}. Every session of your account is signed out: sign in with this address.</p>,
+    );
   });
 
   app.get('/reset-password', (c) => {

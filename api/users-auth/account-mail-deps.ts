@@ -1,4 +1,5 @@
-/** What sending account mail takes, from the API's dependencies (registration and the email routes both send it). */
+/** What sending account mail takes, from the API's dependencies (registration and the email routes send it). */
+import type { EmailChangeDeps } from '../../services/users-auth/email-change.js';
 import { sendEmailVerification, type EmailVerificationDeps } from '../../services/users-auth/email-verification.js';
 import type { ApiDeps } from '../context.js';
 
@@ -9,6 +10,16 @@ export function emailVerificationDeps(deps: ApiDeps): EmailVerificationDeps {
     temporal: deps.temporal,
     ttlMs: deps.settings.accounts.emailVerificationTtlMs,
     resendIntervalMs: deps.settings.accounts.resendIntervalMs,
+  };
+}
+
+export function emailChangeDeps(deps: ApiDeps): EmailChangeDeps {
+  return {
+    sql: deps.sql,
+    key: deps.keys.emailLinks,
+    temporal: deps.temporal,
+    ttlMs: deps.settings.accounts.emailChangeTtlMs,
+    intervalMs: deps.settings.accounts.resendIntervalMs,
   };
 }
 

@@ -14,6 +14,10 @@ export const SECURITY_EVENT_KINDS = [
   'password_changed',
   /** An account made from Telegram gave its own mail address and password (telegram-mailbox.ts). */
   'email_added',
+  /** An ordinary account asked to change its address (email-change.ts): its link mailed to the new one. */
+  'email_change_requested',
+  /** That link followed: the account's address changed, every session signed out. */
+  'email_changed',
   'password_reset',
   'role_changed',
   'user_disabled',

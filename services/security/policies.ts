@@ -39,11 +39,11 @@ export function authThrottlePolicies(s: AuthThrottleSettings): AuthThrottlePolic
 /**
  * What one attempt counts against: the account (by email, known or not, so probing unknown emails is throttled the
  * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (every second-factor
- * code, by user id, however the user came: one budget per user), `password-reset`.
+ * code, by user id, however the user came: one budget per user), `password-reset`, `email-change` (its links' tokens).
  */
 export function attemptSubjects(
   policies: AuthThrottlePolicies,
-  purpose: 'login' | 'totp' | 'password-reset',
+  purpose: 'login' | 'totp' | 'password-reset' | 'email-change',
   account: string,
   ip: string,
 ): { account: ThrottleSubject; ip: ThrottleSubject } {

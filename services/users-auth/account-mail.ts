@@ -1,9 +1,11 @@
 /**
- * The mail users-auth sends about an account: the email-verification link and the password-reset link. The API
- * starts an account-mail workflow for each (startAccountMail), whose activity rebuilds the link and mails it, retried
- * until the mail server takes it; the link's secret never enters the workflow's input.
+ * The mail users-auth sends about an account: the email-verification link, the password-reset link, and a change of
+ * mail address (its confirmation link to the new address, a notice to the old one). The API starts an account-mail
+ * workflow for each (startAccountMail), whose activity rebuilds the link and mails it, retried until the mail server
+ * takes it; the link's secret never enters the workflow's input.
  */
-import { createHmac } from 'node:crypto';
+import { maskedEmail } from '../../domain/users-auth/email-change.js';
+import { assertExhaustive } from '../../domain/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -15,6 +17,7 @@ import {
   type AccountMailWorkflow,
 } from '../../workflows/users-auth/messages.js';
 import { emailVerificationToken } from './email-links.js';
+import { linkToken } from './single-use-links.js';
 
 export interface AccountMailer {
   mailer: Mailer | null;
@@ -50,6 +53,30 @@ export async function mailPasswordReset(m: AccountMailer, to: string, token: str
   });
 }
 
+export async function mailEmailChange(m: AccountMailer, to: string, token: string, ttlMs: number): Promise<void> {
+  await send(m, {
+    to,
+    subject: 'Confirm your new email address',
+    text:
+      `Someone (we hope you) asked to make this the email address of a Sluice account. To confirm it, open:\n\n` +
+      `${m.publicUrl}/confirm-email-change?token=${token}\n\nThe link works once, for ${hours(ttlMs)}. Confirming signs ` +
+      `every session of the account out: sign in again with this address. If you did not ask for this, ignore this ` +
+      `mail: nothing changes.\n`,
+  });
+}
+
+export async function mailEmailChangeNotice(m: AccountMailer, to: string, newEmail: string): Promise<void> {
+  await send(m, {
+    to,
+    subject: 'A change of your email address was asked',
+    text:
+      `Someone who knew your Sluice account's password asked to change its email address to ${maskedEmail(newEmail)}. ` +
+      `The change happens only once it is confirmed from that address; nothing in this mail finishes it. If it was ` +
+      `you, there is nothing to do here. If it was not, change your password now (or ask for a reset link): ` +
+      `a new password cancels every change of address not yet confirmed, and signs every session out.\n`,
+  });
+}
+
 async function send(m: AccountMailer, message: { to: string; subject: string; text: string }): Promise<void> {
   if (!m.mailer) {
     m.log.warn({ to: message.to, subject: message.subject }, 'SMTP_URL is not set: account mail not sent');
@@ -59,14 +86,6 @@ async function send(m: AccountMailer, message: { to: string; subject: string; te
 }
 
 const hours = (ms: number) => (ms >= 7_200_000 ? `${Math.round(ms / 3_600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
-
-/**
- * A reset link's secret, derived from its id with the email-links key: only its hash is stored, and the worker can
- * build the link again from the id alone, so no secret travels in a workflow's input or history.
- */
-export function resetSecret(key: Buffer, resetId: string): string {
-  return createHmac('sha256', key).update(`password-reset:${resetId}`).digest('base64url');
-}
 
 /** Starts the workflow that mails this link; starting it again for the same link joins the first. */
 export async function startAccountMail(temporal: TemporalTarget, input: AccountMailInput): Promise<void> {
@@ -81,13 +100,21 @@ export async function startAccountMail(temporal: TemporalTarget, input: AccountM
 
 /** The activity's work: the link rebuilt from the input and the key, mailed. */
 export async function mailAccountLink(
-  deps: AccountMailer & { key: Buffer; verificationTtlMs: number; resetTtlMs: number },
+  deps: AccountMailer & { key: Buffer; verificationTtlMs: number; resetTtlMs: number; emailChangeTtlMs: number },
   input: AccountMailInput,
 ): Promise<void> {
-  if (input.kind === 'email-verification') {
-    const token = emailVerificationToken(deps.key, { id: input.userId, email: input.email }, new Date(input.expiresAt));
-    await mailEmailVerification(deps, input.email, token, deps.verificationTtlMs);
-  } else {
-    await mailPasswordReset(deps, input.email, `${input.resetId}.${resetSecret(deps.key, input.resetId)}`, deps.resetTtlMs);
+  switch (input.kind) {
+    case 'email-verification': {
+      const token = emailVerificationToken(deps.key, { id: input.userId, email: input.email }, new Date(input.expiresAt));
+      return mailEmailVerification(deps, input.email, token, deps.verificationTtlMs);
+    }
+    case 'password-reset':
+      return mailPasswordReset(deps, input.email, linkToken(deps.key, 'password-reset', input.resetId), deps.resetTtlMs);
+    case 'email-change':
+      return mailEmailChange(deps, input.email, linkToken(deps.key, 'email-change', input.changeId), deps.emailChangeTtlMs);
+    case 'email-change-notice':
+      return mailEmailChangeNotice(deps, input.email, input.newEmail);
+    default:
+      return assertExhaustive(input);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The one proof every step-up asks for before a change to how the user signs in or what signs in for them (an API
- * key, an IP allow-list, linking or unlinking Telegram, enrolling two-factor): the current password
+ * key, an IP allow-list, linking or unlinking Telegram, enrolling two-factor, a new mail address): the current password
  * (current-password.ts) or, for an account made from Telegram, which has no password of its own, fresh Login Widget
  * data for its linked Telegram account (telegram-owner-proof.ts); either way a code with two-factor on, and a refusal
  * counted as a sign-in guess. An access token alone, stolen from a browser or a log, proves nothing.

@@ -10,21 +10,21 @@
  * (roles.ts, resetSecondFactor) once they know it is the owner. Asking for one never tells whether the email has an account: the API answers before looking it up
  * (requestPasswordReset runs after the response, and the link is mailed by a workflow), so the answer and its timing are the same either way.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { resetSecret, startAccountMail } from './account-mail.js';
+import { startAccountMail } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
 import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
+import { linkParts, linkSecretHash, liveLink, useUsersLinks } from './single-use-links.js';
 import { unlinkTelegramUnlessOnlyWayIn } from './telegram-accounts.js';
 import { setPasswordHash, totpSecretOf } from './users-store.js';
 
 export interface PasswordResetDeps {
   sql: Sql;
-  /** The email-links key: a link's secret is derived from its id with it (account-mail.ts, resetSecret). */
+  /** The email-links key: a link's secret is derived from its id with it (single-use-links.ts). */
   key: Buffer;
   /** The link goes out through an account-mail workflow. */
   temporal: TemporalTarget;
@@ -43,7 +43,7 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
   const id = randomUUID();
   const [reset] = await deps.sql`
     insert into password_resets (id, user_id, secret_hash, expires_at)
-    select ${id}, u.id, ${sha256(resetSecret(deps.key, id))}, now() + ${deps.ttlMs / 1000} * interval '1 second' from users u
+    select ${id}, u.id, ${linkSecretHash(deps.key, 'password-reset', id)}, now() + ${deps.ttlMs / 1000} * interval '1 second' from users u
     where u.email = ${email.toLowerCase()} and u.disabled_at is null
       and not exists (select 1 from password_resets r
                       where r.user_id = u.id and r.created_at > now() - ${MIN_INTERVAL_SECONDS} * interval '1 second')
@@ -62,27 +62,18 @@ export async function resetPassword(
   token: string,
   newPassword: string,
 ): Promise<{ userId: string; revokedApiKeys: string[]; telegramUnlinked: boolean; totpEnabled: boolean }> {
-  const refused = (reason: string) =>
-    new DomainError(ErrorCode.ValidationFailed, `the reset link is ${reason}`, [{ path: 'token', message: reason }]);
-  const [id, secret] = token.split('.');
-  if (!id || !secret || !/^[0-9a-f-]{36}$/.test(id)) throw refused('invalid');
+  linkParts(token, 'reset link'); // a malformed token is refused before a password is hashed for it
   const passwordHash = await hashPassword(newPassword);
   return db.begin(async (tx) => {
-    const [reset] = await tx`select user_id, secret_hash, expires_at, used_at from password_resets where id = ${id} for update`;
-    if (!reset || !sameHash(reset.secretHash, sha256(secret))) throw refused('invalid');
-    if (reset.usedAt) throw refused('already used');
-    if (reset.expiresAt <= new Date()) throw refused('expired');
-    await tx`update password_resets set used_at = now() where user_id = ${reset.userId} and used_at is null`;
+    const reset = await liveLink(tx, 'password-reset', token, 'reset link');
+    await useUsersLinks(tx, 'password-reset', reset.userId);
     await setPasswordHash(tx, reset.userId, passwordHash);
     await revokeAllRefreshTokens(tx, reset.userId);
     return {
-      userId: reset.userId as string,
+      userId: reset.userId,
       revokedApiKeys: await revokeAllApiKeys(tx, reset.userId),
       telegramUnlinked: await unlinkTelegramUnlessOnlyWayIn(tx, reset.userId),
       totpEnabled: (await totpSecretOf(tx, reset.userId)).enabled,
     };
   });
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const sameHash = (a: string, b: string) => timingSafeEqual(Buffer.from(a), Buffer.from(b));

@@ -4,25 +4,16 @@
  * it the account is an ordinary one: the address (unverified until its link is opened) and the password sign in and
  * prove the owner, and Telegram, still linked, is no longer its only way in.
  */
-import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { hashPassword } from '../../platform/crypto/passwords.js';
-import { PgError, pgErrorCode, type Db } from '../../platform/db/client.js';
-import { isTelegramPlaceholder, PLACEHOLDER_DOMAIN } from '../../domain/users-auth/telegram-placeholder.js';
-import { userByEmail } from './users-store.js';
-
-const emailTaken = () =>
-  new DomainError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
-const hasMailbox = () =>
-  new DomainError(
-    ErrorCode.Conflict,
-    'this account has a mail address and password already: only an account made from Telegram adds them here',
-    [{ path: 'email', message: 'is set already' }],
-  );
+import type { Db } from '../../platform/db/client.js';
+import { mailboxSetAlready, refuseMailboxAddition } from '../../domain/users-auth/email-change.js';
+import { PLACEHOLDER_DOMAIN } from '../../domain/users-auth/telegram-placeholder.js';
+import { refuseTakenEmail, takingEmail } from './taken-email.js';
 
 /** Refuses what cannot succeed before the owner proof spends a code on it: an ordinary account, an address taken. */
 export async function refuseMailboxChange(db: Db, account: { email: string }, email: string): Promise<void> {
-  if (!isTelegramPlaceholder(account.email)) throw hasMailbox();
-  if (await userByEmail(db, email)) throw emailTaken();
+  refuseMailboxAddition(account.email);
+  await refuseTakenEmail(db, email);
 }
 
 /**
@@ -32,16 +23,12 @@ export async function refuseMailboxChange(db: Db, account: { email: string }, em
  */
 export async function addMailbox(db: Db, userId: string, mailbox: { email: string; password: string }): Promise<void> {
   const passwordHash = await hashPassword(mailbox.password);
-  let rows;
-  try {
-    rows = await db`
+  const rows = await takingEmail(
+    () => db`
       update users set email = ${mailbox.email}, password_hash = ${passwordHash}, email_verified_at = null,
         verification_mail_at = null
       where id = ${userId} and email like ${`%${PLACEHOLDER_DOMAIN}`}
-      returning 1`;
-  } catch (error) {
-    if (pgErrorCode(error) === PgError.UniqueViolation) throw emailTaken(); // taken since refuseMailboxChange looked
-    throw error;
-  }
-  if (rows.length === 0) throw hasMailbox(); // a concurrent request added one
+      returning 1`,
+  );
+  if (rows.length === 0) throw mailboxSetAlready(); // a concurrent request added one
 }

@@ -1,4 +1,7 @@
-/** Email verification, password reset and password change on the real stack, reading the mail the SMTP sink caught. */
+/**
+ * Email verification, password reset, password change and a change of address on the real stack, reading the mail the
+ * SMTP sink caught.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../support/authenticator.js';
 import { mailTo, startStack, type Stack } from '../support/stack.js';
@@ -127,5 +130,50 @@ describe('password reset', () => {
     expect(done.status).toBe(204);
     const login = { email: user.email, password: 'another long password', totp: await app.code() };
     expect((await stack.api.post('/v1/auth/token', login)).status).toBe(200);
+  });
+});
+
+describe('email change', () => {
+  it('mails a single-use link to the new address and a notice with none to the old; the link moves the account there', async () => {
+    const user = await stack.api.signUp('moving@example.com');
+    const session = await stack.api.post('/v1/auth/token', { email: user.email, password: PASSWORD });
+    const ask = (body: object) => stack.api.post('/v1/me/email-change', body, { token: user.token });
+    expect(await ask({ email: 'moved@example.com', current_password: 'not the password' })).toMatchObject({
+      status: 401,
+      body: { errors: [{ path: 'current_password', message: 'is wrong' }] },
+    });
+    expect((await ask({ email: 'moved@example.com', current_password: PASSWORD })).status).toBe(202);
+
+    const token = tokenIn(
+      (await mailTo(stack, 'moved@example.com', /confirm your new email address/i)).text,
+      'confirm-email-change',
+    );
+    const notice = await mailTo(stack, user.email, /change of your email address/i);
+    expect(notice.text).toContain('m***@example.com');
+    expect(notice.text).not.toContain('moved@example.com');
+    expect(notice.text).not.toContain('token=');
+    expect((await stack.api.get('/v1/me', { token: user.token })).body.email).toBe(user.email); // not until the link
+
+    const confirmed = await stack.api.post('/v1/auth/email-change/confirm', { token });
+    expect(confirmed).toMatchObject({ status: 200, body: { email: 'moved@example.com', email_verified: true } });
+    const again = await stack.api.post('/v1/auth/email-change/confirm', { token });
+    expect(again).toMatchObject({ status: 400, body: { errors: [{ path: 'token', message: 'already used' }] } });
+
+    // every session signed out; the new address signs in, verified by the link
+    expect((await stack.api.get('/v1/me', { token: user.token })).status).toBe(401);
+    expect((await stack.api.post('/v1/auth/refresh', { refresh_token: session.body.refresh_token })).body.detail).toBe(
+      'the refresh token is revoked',
+    );
+    expect((await stack.api.post('/v1/auth/token', { email: user.email, password: PASSWORD })).status).toBe(401);
+    const moved = await stack.api.login('moved@example.com', PASSWORD);
+    expect((await stack.api.get('/v1/me', { token: moved })).body).toMatchObject({
+      email: 'moved@example.com',
+      email_verified: true,
+    });
+    expect((await withdraw(moved)).body.code).toBe('insufficient_funds'); // past the verified-email rule
+    const events = await stack.api.get(`/v1/ops/security-events?user_id=${user.id}&kind=email_changed`, {
+      token: stack.admin.token,
+    });
+    expect(events.body.data).toMatchObject([{ kind: 'email_changed', detail: { from: user.email, to: 'moved@example.com' } }]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetSecret } from '../../services/users-auth/account-mail.js';
+import { linkSecret } from '../../services/users-auth/single-use-links.js';
 import { emailVerificationToken } from '../../services/users-auth/email-links.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -67,7 +67,7 @@ describe('the verification link', () => {
 describe('the password reset link', () => {
   async function resetLink(userId: string) {
     const resetId = randomUUID();
-    const secret = resetSecret(t.deps.keys.emailLinks, resetId);
+    const secret = linkSecret(t.deps.keys.emailLinks, 'password-reset', resetId);
     await t.db.sql`insert into password_resets (id, user_id, secret_hash, expires_at)
                    values (${resetId}, ${userId}, ${createHash('sha256').update(secret).digest('hex')}, now() + interval '1 hour')`;
     return `${resetId}.${secret}`;

@@ -64,6 +64,7 @@ export async function inProcessDeps(
         emailVerificationTtlMs: 86_400_000,
         resendIntervalMs: 60_000,
         passwordResetTtlMs: 3_600_000,
+        emailChangeTtlMs: 3_600_000,
         withdrawalsRequireVerifiedEmail: false,
         telegram: null,
       },

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountMailActivities } from '../../activities/users-auth/account-mail.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
-import { resetSecret } from '../../services/users-auth/account-mail.js';
+import { linkSecret, linkToken } from '../../services/users-auth/single-use-links.js';
 import { checkEmailVerificationToken } from '../../services/users-auth/email-links.js';
 import { accountMailWorkflow } from '../../workflows/users-auth/workflow.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -67,6 +67,7 @@ async function run(workflowId: string, input: Parameters<typeof accountMailWorkf
       key,
       verificationTtlMs: 86_400_000,
       resetTtlMs: 3_600_000,
+      emailChangeTtlMs: 3_600_000,
     }),
   });
   return worker.runUntil(async () => {
@@ -109,12 +110,35 @@ describe('accountMailWorkflow', () => {
       { kind: 'password-reset', resetId, email: 'ann@example.com' },
       flaky.mailer,
     );
-    expect(flaky.sent[0]!.text).toContain(`reset-password?token=${resetId}.${resetSecret(key, resetId)}`);
+    expect(flaky.sent[0]!.text).toContain(`reset-password?token=${resetId}.${linkSecret(key, 'password-reset', resetId)}`);
     // the user is told what the reset costs before using it: sessions signed out, API keys revoked, Telegram unlinked
     expect(flaky.sent[0]!.text).toContain(
       'signs every session out, revokes every API key of the account and unlinks its Telegram account',
     );
     expect(history).toContain(resetId);
-    expect(history).not.toContain(resetSecret(key, resetId));
+    expect(history).not.toContain(linkSecret(key, 'password-reset', resetId));
+  });
+
+  it('mails a change of address: its link to the new address, secret not in the history, and a notice with no link to the old', async () => {
+    const changeId = '6e1a7b2c-9d3e-4f50-8a61-2b3c4d5e6f70';
+    const flaky = flakyMailer(1);
+    const history = await run(
+      'account-mail:email-change:test',
+      { kind: 'email-change', changeId, email: 'new@example.com' },
+      flaky.mailer,
+    );
+    expect(flaky.sent[0]).toMatchObject({ to: 'new@example.com' });
+    expect(flaky.sent[0]!.text).toContain(`confirm-email-change?token=${linkToken(key, 'email-change', changeId)}`);
+    expect(history).not.toContain(linkSecret(key, 'email-change', changeId));
+
+    const told = flakyMailer(0);
+    await run(
+      'account-mail:email-change-notice:test',
+      { kind: 'email-change-notice', changeId, email: 'old@example.com', newEmail: 'new@example.com' },
+      told.mailer,
+    );
+    expect(told.sent[0]).toMatchObject({ to: 'old@example.com' });
+    expect(told.sent[0]!.text).toContain('n***@example.com');
+    expect(told.sent[0]!.text).not.toMatch(/token=|new@example\.com/);
   });
 });

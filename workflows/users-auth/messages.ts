@@ -10,12 +10,23 @@ export type AccountMailWorkflow = (input: AccountMailInput) => Promise<void>;
 
 export type AccountMailInput =
   | { kind: 'email-verification'; userId: string; email: string; expiresAt: string }
-  | { kind: 'password-reset'; resetId: string; email: string };
+  | { kind: 'password-reset'; resetId: string; email: string }
+  /** A change of mail address asked: its confirmation link to the new address (`email`). */
+  | { kind: 'email-change'; changeId: string; email: string }
+  /** The same change told to the old address (`email`), which cannot finish it. */
+  | { kind: 'email-change-notice'; changeId: string; email: string; newEmail: string };
 
-/** One mail, one workflow: a verification link by its expiry (each resend is a new link), a reset by its id. */
-export const accountMailWorkflowId = (input: AccountMailInput) =>
-  input.kind === 'email-verification'
-    ? `account-mail:verification:${input.userId}:${Date.parse(input.expiresAt)}`
-    : `account-mail:reset:${input.resetId}`;
+/** One mail, one workflow: a verification link by its expiry (each resend is a new link), the others by their id. */
+export function accountMailWorkflowId(input: AccountMailInput): string {
+  switch (input.kind) {
+    case 'email-verification':
+      return `account-mail:verification:${input.userId}:${Date.parse(input.expiresAt)}`;
+    case 'password-reset':
+      return `account-mail:reset:${input.resetId}`;
+    case 'email-change':
+    case 'email-change-notice':
+      return `account-mail:${input.kind}:${input.changeId}`;
+  }
+}
 
 export const accountMailSearchAttributes = [{ key: SluiceKind, value: 'account-mail' }];

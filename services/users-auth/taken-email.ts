@@ -1,0 +1,26 @@
+/**
+ * An address another account has is refused with a 409 `email_taken` naming `email`, wherever an account takes a new
+ * one (an account made from Telegram adding its own, an ordinary account changing it): looked up before the owner
+ * proof spends a code on a request that cannot succeed, and held by the unique index on users.email when written, so
+ * an address taken in between is refused the same way.
+ */
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { PgError, pgErrorCode, type Db } from '../../platform/db/client.js';
+import { userByEmail } from './users-store.js';
+
+const emailTaken = () =>
+  new DomainError(ErrorCode.EmailTaken, 'an account with this email exists', [{ path: 'email', message: 'is taken' }]);
+
+export async function refuseTakenEmail(db: Db, email: string): Promise<void> {
+  if (await userByEmail(db, email)) throw emailTaken();
+}
+
+/** Runs the write that gives an account the address; the unique index's refusal becomes the 409. */
+export async function takingEmail<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (pgErrorCode(error) === PgError.UniqueViolation) throw emailTaken();
+    throw error;
+  }
+}

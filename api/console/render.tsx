@@ -1,4 +1,7 @@
-/** Renders a page in the frame, for the signed-in operator; and the error pages (403, 404, refused input). */
+/**
+ * Renders a page in the frame, for the signed-in operator (with the form it refused, when rendered again for one); and
+ * the error pages (403, 404, refused input).
+ */
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -6,6 +9,7 @@ import type { FieldIssue } from '../../domain/errors.js';
 import type { ConsoleEnv } from './env.js';
 import { fromHtmx } from './htmx.js';
 import { Layout } from './layout.js';
+import { PageRefusal, RefusalAlert } from './refused-form.js';
 
 export function render(
   c: Context<ConsoleEnv>,
@@ -14,7 +18,16 @@ export function render(
   options: { status?: ContentfulStatusCode; notice?: string } = {},
 ) {
   const frame = { title, operator: c.get('operator'), nav: c.get('nav'), csrfToken: c.get('csrfToken'), notice: options.notice };
-  return c.html(<Layout {...frame}>{body}</Layout>, options.status ?? 200);
+  const refused = c.get('refusedForm') ?? null;
+  return c.html(
+    <Layout {...frame}>
+      <PageRefusal.Provider value={refused}>
+        {refused && <RefusalAlert refused={refused} />}
+        {body}
+      </PageRefusal.Provider>
+    </Layout>,
+    options.status ?? refused?.status ?? 200,
+  );
 }
 
 /** Why an action could not be done, with the fields at fault; the frame is shown when someone is signed in. */

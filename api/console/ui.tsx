@@ -1,15 +1,44 @@
-/** The console's building blocks: forms that carry the CSRF token, labelled fields, confirmations, pagers, links. */
-import type { Child } from 'hono/jsx';
-import { CONSOLE_BASE } from './env.js';
+/**
+ * The console's building blocks: forms that carry the CSRF token (and, refused, come back as sent), labelled fields,
+ * confirmations, pagers, links.
+ */
+import { useContext, type Child } from 'hono/jsx';
+import { CONSOLE_BASE, type RefusedForm } from './env.js';
+import { fieldError } from './forms.js';
+import { FormRefusal, PageRefusal, ROW_FIELD } from './refused-form.js';
 
-/** A POST form under /ops with the session's CSRF token. */
-export function PostForm(props: { action: string; csrfToken: string; class?: string; children: Child }) {
+/**
+ * A POST form under /ops with the session's CSRF token. When the page is shown again for this form's refusal
+ * (refused-form.tsx), its fields show what was sent and why it was refused.
+ */
+export function PostForm(props: {
+  action: string;
+  csrfToken: string;
+  class?: string;
+  /** When the page repeats the form (one per row): which row's, so that a refusal comes back on that one. */
+  row?: string;
+  children: Child;
+}) {
+  const action = `${CONSOLE_BASE}${props.action}`;
+  const refused = useContext(PageRefusal);
+  const mine = refused && refused.action === action && refused.row === (props.row ?? '') ? refused : null;
   return (
-    <form method="post" action={`${CONSOLE_BASE}${props.action}`} class={props.class}>
+    <form method="post" action={action} class={props.class}>
       <input type="hidden" name="_csrf" value={props.csrfToken} />
-      {props.children}
+      {props.row !== undefined && <input type="hidden" name={ROW_FIELD} value={props.row} />}
+      <FormRefusal.Provider value={mine}>{props.children}</FormRefusal.Provider>
     </form>
   );
+}
+
+/**
+ * A field's value and error: what its refused form sent and why (never a password), else what the page gives. The
+ * first field at fault takes the focus, so that a form low on a long page is scrolled to.
+ */
+function shown(refused: RefusedForm | null, props: { name: string; value?: string; error?: string; type?: string }) {
+  const sent = refused && props.type !== 'password' ? refused.values[props.name] : undefined;
+  const error = props.error ?? (refused ? fieldError(refused.issues, props.name) : undefined);
+  return { value: sent ?? props.value, error, autofocus: refused && error ? true : undefined };
 }
 
 /** A labelled input; every control in the console has a label. */
@@ -27,6 +56,7 @@ export function Field(props: {
   error?: string;
 }) {
   const id = `field-${props.id ?? props.name}`;
+  const { value, error, autofocus } = shown(useContext(FormRefusal), props);
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
@@ -34,36 +64,39 @@ export function Field(props: {
         id={id}
         name={props.name}
         type={props.type ?? 'text'}
-        value={props.value}
+        value={value}
         required={props.required}
         placeholder={props.placeholder}
         autocomplete={props.autocomplete}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        autofocus={autofocus}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
       />
-      <FieldError id={id} error={props.error} />
+      <FieldError id={id} error={error} />
     </p>
   );
 }
 
 export function Select(props: { name: string; label: string; value?: string; options: Array<[string, string]>; error?: string }) {
   const id = `field-${props.name}`;
+  const { value: chosen, error, autofocus } = shown(useContext(FormRefusal), props);
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
       <select
         id={id}
         name={props.name}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        autofocus={autofocus}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
       >
         {props.options.map(([value, text]) => (
-          <option value={value} selected={value === props.value}>
+          <option value={value} selected={value === chosen}>
             {text}
           </option>
         ))}
       </select>
-      <FieldError id={id} error={props.error} />
+      <FieldError id={id} error={error} />
     </p>
   );
 }
@@ -88,6 +121,7 @@ export function TextArea(props: {
   error?: string;
 }) {
   const id = `field-${props.name}`;
+  const { value, error, autofocus } = shown(useContext(FormRefusal), props);
   return (
     <p class="field">
       <label for={id}>{props.label}</label>
@@ -97,12 +131,13 @@ export function TextArea(props: {
         required={props.required}
         rows={props.rows ?? 3}
         minlength={props.minLength}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-error` : undefined}
+        autofocus={autofocus}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
       >
-        {props.value}
+        {value}
       </textarea>
-      <FieldError id={id} error={props.error} />
+      <FieldError id={id} error={error} />
     </p>
   );
 }

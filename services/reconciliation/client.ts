@@ -74,13 +74,45 @@ export async function startReconciliation(
   return { id, workflowId };
 }
 
-/** Whether an on-demand reconciliation's workflow is still running (its result is recorded when it ends). */
-export async function reconciliationRunning(temporal: Pick<TemporalTarget, 'client'>, id: string): Promise<boolean> {
+/** What an on-demand run is doing: since when, and the step its workflow waits on (none between steps). */
+export interface ReconciliationProgress {
+  since: Date;
+  step: string | null;
+  /** The step's attempt and why the one before failed, once it is being retried. */
+  retry: { attempt: number; lastFailure: string | null } | null;
+}
+
+/** The workflow's activities as the steps of a run. */
+const STEPS: Record<string, string> = {
+  bookChainEvents: 'booking gas, fees and top-ups',
+  compareCustody: 'comparing custody with the chains',
+  recordNotification: 'raising alerts',
+  recordReconciliation: 'recording the result',
+};
+
+/** An on-demand run's progress while its workflow runs; null once it is not running (its result is recorded as it ends). */
+export async function reconciliationProgress(
+  temporal: Pick<TemporalTarget, 'client'>,
+  id: string,
+): Promise<ReconciliationProgress | null> {
   try {
-    const { status } = await temporal.client.workflow.getHandle(manualReconciliationWorkflowId(id)).describe();
-    return status.name === 'RUNNING';
+    const run = await temporal.client.workflow.getHandle(manualReconciliationWorkflowId(id)).describe();
+    if (run.status.name !== 'RUNNING') return null;
+    const pending = run.raw.pendingActivities?.[0];
+    const name = pending?.activityType?.name ?? null;
+    const attempt = pending?.attempt ?? 1;
+    return {
+      since: run.startTime,
+      step: name && (STEPS[name] ?? name),
+      retry: attempt > 1 ? { attempt, lastFailure: pending?.lastFailure?.message ?? null } : null,
+    };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if (error instanceof WorkflowNotFoundError) return null;
     throw error;
   }
+}
+
+/** Whether an on-demand reconciliation's workflow is still running (its result is recorded when it ends). */
+export async function reconciliationRunning(temporal: Pick<TemporalTarget, 'client'>, id: string): Promise<boolean> {
+  return (await reconciliationProgress(temporal, id)) !== null;
 }

@@ -311,6 +311,18 @@ describe('the console: operations', () => {
     await open('/markets');
     const row = page.locator('tr[data-pair="XRP-USDT"]');
     await expect.poll(() => row.locator('.market-state').textContent()).toBe('open');
+    // a reason refused comes back as typed, said beside the field (the bare refusal page lost it)
+    await row.getByLabel('Why halt XRP-USDT').fill('no');
+    await row.getByLabel(/Halt XRP-USDT: refuse new orders/).check();
+    await row.getByRole('button', { name: 'Halt' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await row.getByLabel('Why halt XRP-USDT').inputValue({ timeout: 2_000 })).toBe('no');
+    expect(await page.getByRole('alert').textContent()).toBe('Not done: some fields need correcting');
+    await checkAccessibility(page);
+    expect(await row.locator('#field-reason-XRP-USDT-error').textContent()).toBe(
+      'Too small: expected string to have >=3 characters',
+    );
+    expect(await row.locator('.market-state').textContent()).toBe('open');
     await row.getByLabel('Why halt XRP-USDT').fill('maintenance window');
     await row.getByLabel(/Halt XRP-USDT: refuse new orders/).check();
     await row.getByRole('button', { name: 'Halt' }).click();

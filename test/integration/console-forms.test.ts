@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appWithConsoleAdmin } from '../support/console-app.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, signInToConsole } from '../support/browser.js';
@@ -161,6 +161,33 @@ describe('the notifications page', () => {
     expect(unconfirmed.status).toBe(400);
     expect(unconfirmed.body).toContain('tick the confirmation box');
     expect(await running()).toBe('running');
+  });
+});
+
+describe("a broadcast's cancel", () => {
+  it('says what it did: cancelled, or why not, on the notifications page', async () => {
+    const [broadcast] = await app.t.db.sql`
+      insert into broadcasts (title, message, channels, created_by) values ('Outage', 'Soon fixed', '{email}', ${app.t.admin.id})
+      returning id`;
+    const cancel = `/notifications/broadcasts/${broadcast!.id}/cancel`;
+    // its workflow is not running (no worker runs broadcasts here): the refusal was a bare page, or nothing at all
+    const refused = await app.admin.post('/notifications', cancel, { confirm: 'yes' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('<caption>Broadcasts, newest first</caption>');
+    expect(refused.body).toContain('<p class="error" role="alert">Not done: the broadcast is not running</p>');
+
+    // a running one's workflow takes the cancel (stood in for here): the page says so, as other actions' do
+    const progress = { state: 'running', cursor: null, pages: 1, sent: 10, failed: 0 };
+    const handle = { executeUpdate: async () => progress, query: async () => progress };
+    const spy = vi.spyOn(app.t.deps.temporal.client.workflow, 'getHandle').mockReturnValue(handle as never);
+    try {
+      const done = await app.admin.post('/notifications', cancel, { confirm: 'yes' });
+      expect([done.status, done.headers.get('location')]).toEqual([303, '/ops/notifications?done=cancelled']);
+    } finally {
+      spy.mockRestore();
+    }
+    const shown = await app.admin.get('/notifications?done=cancelled');
+    expect(shown.body).toContain('<p class="notice" role="status">Broadcast cancelled: who has not got it yet never will.</p>');
   });
 });
 

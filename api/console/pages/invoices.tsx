@@ -3,7 +3,7 @@
  * the operator's marks, settled or invalid, each confirmed and recorded with the operator through the invoice's
  * workflow (invoices' client, as the admin API's route does).
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { INVOICE_STATUSES, markRefusal, type OperatorMark } from '../../../domain/invoices/status.js';
 import { invoiceById, listInvoices, markInvoice, paymentsOf } from '../../../services/invoices/client.js';
@@ -13,6 +13,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, PostForm, Select, TextArea, when } from '../ui.js';
@@ -83,7 +84,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
   });
 
-  router.get('/:id', async (c) => {
+  /** An invoice's page; a refused mark's form comes back on it as sent (refused-form.tsx). */
+  const invoicePage = async (c: Context<ConsoleEnv>) => {
     const { id } = parseInput(IdParam, c.req.param());
     const done = INVOICE_STATUSES.find((s) => s === c.req.query('done'));
     const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
@@ -163,26 +165,30 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       // the state the mark led to, as the redirect says; any other text in a link is no notice of ours
       { notice: done ? `Marked: the invoice is ${label(done)}.` : undefined },
     );
-  });
+  };
+  router.get('/:id', invoicePage);
 
-  router.post('/:id/mark', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({
-        confirm: Confirmed,
-        mark: z.enum(['marked_settled', 'marked_invalid']),
-        note: z.string().trim().min(3).max(500),
-      }),
-    );
-    const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
-    const status = await markInvoice(deps.temporal, invoice, {
-      mark: form.mark,
-      operatorId: c.get('operator').id,
-      note: form.note,
-    });
-    return c.redirect(`${detailPath(id)}?done=${status}`, 303);
-  });
+  router.post(
+    '/:id/mark',
+    refusable(invoicePage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const form = await parseForm(
+        c,
+        z.object({
+          confirm: Confirmed,
+          mark: z.enum(['marked_settled', 'marked_invalid']),
+          note: z.string().trim().min(3).max(500),
+        }),
+      );
+      const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
+      const status = await markInvoice(deps.temporal, invoice, {
+        mark: form.mark,
+        operatorId: c.get('operator').id,
+        note: form.note,
+      });
+      return c.redirect(`${detailPath(id)}?done=${status}`, 303);
+    }),
+  );
 }
 
 export const invoicesPage: ConsolePage = { path: '/invoices', title: 'Invoices', roles: OPERATOR_ROLES, routes };

@@ -3,7 +3,7 @@
  * the operator's halt (with a reason) and resume, which are the `market:<pair>` workflow's Updates through the
  * exchange's client, as POST /v1/ops/markets/{pair}/halt and /resume do, recording the operator.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { haltMarket, marketWorkflowState, resumeMarket } from '../../../services/exchange/client.js';
 import { marketWorkflowId } from '../../../workflows/exchange/market/messages.js';
@@ -11,6 +11,7 @@ import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, Field, PostForm } from '../ui.js';
@@ -23,7 +24,8 @@ const DONE: Record<string, string> = { halted: 'Market halted: no new orders.', 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
 
-  router.get('/', async (c) => {
+  /** The markets; a refused halt's form comes back on it as sent (refused-form.tsx). */
+  const marketsList = async (c: Context<ConsoleEnv>) => {
     const pairs = [...(await deps.exchange.pairs()).values()].sort((a, b) => a.code.localeCompare(b.code));
     // a market whose workflow does not answer (not started yet, Temporal unavailable) still shows, without its state
     const states = await Promise.all(pairs.map((p) => marketWorkflowState(deps.temporal, p.code).catch(() => null)));
@@ -91,14 +93,18 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       </>,
       { notice: DONE[c.req.query('done') ?? ''] },
     );
-  });
+  };
+  router.get('/', marketsList);
 
-  router.post('/:pair/halt', async (c) => {
-    const { pair } = parseInput(PairParam, c.req.param());
-    const form = await parseForm(c, z.object({ confirm: Confirmed, reason: z.string().trim().min(3).max(500) }));
-    await haltMarket(deps.temporal, (await deps.exchange.pair(pair)).code, form.reason, c.get('operator').id);
-    return c.redirect(`${CONSOLE_BASE}/markets?done=halted`, 303);
-  });
+  router.post(
+    '/:pair/halt',
+    refusable(marketsList, async (c) => {
+      const { pair } = parseInput(PairParam, c.req.param());
+      const form = await parseForm(c, z.object({ confirm: Confirmed, reason: z.string().trim().min(3).max(500) }));
+      await haltMarket(deps.temporal, (await deps.exchange.pair(pair)).code, form.reason, c.get('operator').id);
+      return c.redirect(`${CONSOLE_BASE}/markets?done=halted`, 303);
+    }),
+  );
 
   router.post('/:pair/resume', async (c) => {
     const { pair } = parseInput(PairParam, c.req.param());

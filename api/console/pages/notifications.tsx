@@ -20,9 +20,11 @@ import {
   type TemplateText,
 } from '../../../services/notifications/client.js';
 import type { ApiDeps } from '../../context.js';
+import { found } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
 import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { requireRoles } from '../session.js';
 import { Confirm, Field, PostForm, TextArea, when } from '../ui.js';
@@ -31,7 +33,8 @@ const SHOWN = 20;
 const TemplateParams = z.object({ eventType: z.enum(TEMPLATE_EVENTS), channel: z.enum(CHANNELS) });
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
-  router.get('/', async (c) => {
+  /** The notifications; a cancel refused (the broadcast had ended) says why on it (refused-form.tsx). */
+  const notificationsList = async (c: Context<ConsoleEnv>) => {
     const [broadcasts, failed, uncertain, templates] = await Promise.all([
       listBroadcasts(deps.sql, { limit: SHOWN }),
       listDeliveries(deps.sql, { status: 'failed', limit: SHOWN }),
@@ -133,8 +136,10 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </tbody>
         </table>
       </>,
+      { notice: c.req.query('done') === 'cancelled' ? 'Broadcast cancelled: who has not got it yet never will.' : undefined },
     );
-  });
+  };
+  router.get('/', notificationsList);
 
   /**
    * A template's form with its preview; what a save refused comes back on it, beside the field at fault, with the
@@ -219,13 +224,18 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(`${CONSOLE_BASE}/notifications/templates/${key.eventType}/${key.channel}?done=saved`, 303);
   });
 
-  // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision
-  router.post('/broadcasts/:id/cancel', requireRoles(ADMIN_ROLES), async (c) => {
-    const { id } = parseInput(z.object({ id: z.string().regex(/^\d{1,18}$/) }), c.req.param());
-    await parseForm(c, z.object({ confirm: Confirmed }));
-    if (await broadcastById(deps.sql, id)) await cancelBroadcast(deps.temporal, id, c.get('operator').id);
-    return c.redirect(`${CONSOLE_BASE}/notifications`, 303);
-  });
+  // as POST /v1/ops/broadcasts/{id}/cancel: an admin's decision, said on the page either way
+  router.post(
+    '/broadcasts/:id/cancel',
+    requireRoles(ADMIN_ROLES),
+    refusable(notificationsList, async (c) => {
+      const { id } = parseInput(z.object({ id: z.string().regex(/^\d{1,18}$/) }), c.req.param());
+      await parseForm(c, z.object({ confirm: Confirmed }));
+      found(await broadcastById(deps.sql, id), 'no such broadcast');
+      await cancelBroadcast(deps.temporal, id, c.get('operator').id);
+      return c.redirect(`${CONSOLE_BASE}/notifications?done=cancelled`, 303);
+    }),
+  );
 }
 
 export const notificationsPage: ConsolePage = { path: '/notifications', title: 'Notifications', roles: OPERATOR_ROLES, routes };

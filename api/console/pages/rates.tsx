@@ -20,8 +20,9 @@ import {
 import type { ApiDeps } from '../../context.js';
 import { ApiError } from '../../http/problem.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { fieldError, parseInput, refusedFields } from '../forms.js';
+import { Confirmed, parseInput } from '../forms.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select, when } from '../ui.js';
 
@@ -140,95 +141,64 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
   });
 
-  const form = (c: Context<ConsoleEnv>, pair: string, values: FormValues, issues: FieldIssue[] = []) => {
-    const error = (field: string) => fieldError(issues, field);
-    const elsewhere = issues.filter((i) => !(i.path in values));
+  /** A pair's rate source form; what a save refused comes back on it as sent, beside the field (refused-form.tsx). */
+  const ratePage = async (c: Context<ConsoleEnv>) => {
+    const { pair } = parseInput(PairParam, c.req.param());
+    const values = formValues(await settingOf(pair));
     return render(
       c,
       `Rate source: ${pair}`,
-      <>
-        {issues.length > 0 && (
-          <p class="error" role="alert">
-            The rate source was not saved: {issues.map((i) => `${i.path} ${i.message}`).join('; ')}.
-          </p>
-        )}
-        {elsewhere.length > 0 && <p>{elsewhere.map((i) => i.message).join('; ')}</p>}
-        <PostForm action={`/rates/${pair}`} csrfToken={c.get('csrfToken')} class="narrow">
-          <Select
-            name="kind"
-            label="Source"
-            value={values.kind}
-            error={error('kind')}
-            options={[
-              ['static', 'static: an operator’s price'],
-              ['formula', 'formula: a chain of other pairs'],
-              ['external', 'external: an exchange’s ticker (ccxt)'],
-              ['market', 'market: our last trade (spot pairs)'],
-            ]}
-          />
-          <Field name="rate" label="Static rate (quote per one base unit)" value={values.rate} error={error('rate')} />
-          <Field
-            name="legs"
-            label="Formula legs (pairs multiplied in order, 1/ to invert one)"
-            value={values.legs}
-            placeholder="USDT-USD, USD-UAH"
-            error={error('legs')}
-          />
-          <Field
-            name="exchange"
-            label="Exchange (ccxt id)"
-            value={values.exchange}
-            placeholder="binance"
-            error={error('exchange')}
-          />
-          <Field name="symbol" label="Exchange symbol" value={values.symbol} placeholder="BTC/USDT" error={error('symbol')} />
-          <Field name="spread_percent" label="Spread (percent)" value={values.spread_percent} error={error('spread_percent')} />
-          <Field
-            name="max_age_seconds"
-            label="Maximum age (seconds)"
-            value={values.max_age_seconds}
-            error={error('max_age_seconds')}
-          />
-          <Confirm id="rate-source" what={`Change how ${pair} is priced for every quote and conversion`} />
-          <button type="submit">Save rate source</button>
-        </PostForm>
-      </>,
-      { status: issues.length > 0 ? 400 : 200, notice: c.req.query('done') === 'saved' ? 'Rate source saved.' : undefined },
+      <PostForm action={`/rates/${pair}`} csrfToken={c.get('csrfToken')} class="narrow">
+        <Select
+          name="kind"
+          label="Source"
+          value={values.kind}
+          options={[
+            ['static', 'static: an operator’s price'],
+            ['formula', 'formula: a chain of other pairs'],
+            ['external', 'external: an exchange’s ticker (ccxt)'],
+            ['market', 'market: our last trade (spot pairs)'],
+          ]}
+        />
+        <Field name="rate" label="Static rate (quote per one base unit)" value={values.rate} />
+        <Field
+          name="legs"
+          label="Formula legs (pairs multiplied in order, 1/ to invert one)"
+          value={values.legs}
+          placeholder="USDT-USD, USD-UAH"
+        />
+        <Field name="exchange" label="Exchange (ccxt id)" value={values.exchange} placeholder="binance" />
+        <Field name="symbol" label="Exchange symbol" value={values.symbol} placeholder="BTC/USDT" />
+        <Field name="spread_percent" label="Spread (percent)" value={values.spread_percent} />
+        <Field name="max_age_seconds" label="Maximum age (seconds)" value={values.max_age_seconds} />
+        <Confirm id="rate-source" what={`Change how ${pair} is priced for every quote and conversion`} />
+        <button type="submit">Save rate source</button>
+      </PostForm>,
+      { notice: c.req.query('done') === 'saved' ? 'Rate source saved.' : undefined },
     );
   };
+  router.get('/:pair', ratePage);
 
-  router.get('/:pair', async (c) => {
-    const { pair } = parseInput(PairParam, c.req.param());
-    return form(c, pair, formValues(await settingOf(pair)));
-  });
-
-  router.post('/:pair', async (c) => {
-    const { pair } = parseInput(PairParam, c.req.param());
-    const body = await c.req.parseBody();
-    const text = (field: string) => (typeof body[field] === 'string' ? (body[field] as string) : '');
-    const values: FormValues = {
-      kind: text('kind'),
-      rate: text('rate'),
-      legs: text('legs'),
-      exchange: text('exchange'),
-      symbol: text('symbol'),
-      spread_percent: text('spread_percent'),
-      max_age_seconds: text('max_age_seconds'),
-    };
-    try {
-      if (body.confirm !== 'yes')
-        throw new DomainError(ErrorCode.ValidationFailed, 'unconfirmed', [
-          { path: 'confirm', message: 'tick the confirmation box' },
-        ]);
-      const change = rateSourceChange(sourceInput(pair, values));
-      await setRateSource(deps, change, c.get('operator').id);
-    } catch (error) {
-      const issues = refusedFields(error);
-      if (issues) return form(c, pair, values, issues);
-      throw error;
-    }
-    return c.redirect(`${CONSOLE_BASE}/rates/${pair}?done=saved`, 303);
-  });
+  router.post(
+    '/:pair',
+    refusable(ratePage, async (c) => {
+      const { pair } = parseInput(PairParam, c.req.param());
+      const body = await c.req.parseBody();
+      parseInput(z.object({ confirm: Confirmed }), body);
+      const text = (field: string) => (typeof body[field] === 'string' ? (body[field] as string) : '');
+      const values: FormValues = {
+        kind: text('kind'),
+        rate: text('rate'),
+        legs: text('legs'),
+        exchange: text('exchange'),
+        symbol: text('symbol'),
+        spread_percent: text('spread_percent'),
+        max_age_seconds: text('max_age_seconds'),
+      };
+      await setRateSource(deps, rateSourceChange(sourceInput(pair, values)), c.get('operator').id);
+      return c.redirect(`${CONSOLE_BASE}/rates/${pair}?done=saved`, 303);
+    }),
+  );
 }
 
 export const ratesPage: ConsolePage = { path: '/rates', title: 'Rates', roles: OPERATOR_ROLES, routes };

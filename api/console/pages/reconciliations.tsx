@@ -1,19 +1,22 @@
 /**
  * Reconciliation for operators: past runs with their drift, one run's comparison of every custody account with its
- * wallets, running one now (reconciliation's client, as GET/POST /v1/ops/reconciliations), and booking what a run found
+ * wallets (its step, refreshing itself, while it runs), running one now (reconciliation's client, as GET/POST /v1/ops/reconciliations), and booking what a run found
  * unexplained against equity (as POST /v1/ops/custody-adjustments).
  */
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { z } from 'zod';
 import type { DriftLine } from '../../../domain/reconciliation/drift.js';
 import {
   adjustCustody,
   listReconciliations,
   reconciliationById,
-  reconciliationRunning,
+  reconciliationProgress,
   startReconciliation,
+  type ReconciliationProgress,
 } from '../../../services/reconciliation/client.js';
+import { manualReconciliationWorkflowId } from '../../../workflows/reconciliation/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
 import type { ApiDeps } from '../../context.js';
 import { money } from '../../http/money.js';
@@ -24,14 +27,19 @@ import { parseAdjustmentForm } from '../adjustment-form.js';
 import { parseForm, parseInput } from '../forms.js';
 import { amounts, type Amounts } from '../money.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
-import { Confirm, DefinitionList, Field, NextPage, PostForm } from '../ui.js';
+import { Confirm, DefinitionList, Field, NextPage, PostForm, when } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const IdParam = z.object({ id: z.uuid() });
 
 const verdict = (ok: boolean) => (ok ? 'reconciled' : 'DRIFT');
+/** How often a running reconciliation's page reads its progress again. */
+const PROGRESS_REFRESH = 'every 2s';
+const stepText = (p: ReconciliationProgress) =>
+  `${p.step ?? 'starting, or between steps'}${p.retry ? ` (attempt ${p.retry.attempt}${p.retry.lastFailure ? `: ${p.retry.lastFailure}` : ''})` : ''}`;
 const runPath = (id: string) => `${CONSOLE_BASE}/reconciliations/${id}`;
 
 function Lines(props: { lines: DriftLine[]; fmt: Amounts }) {
@@ -95,7 +103,7 @@ function Adjustments(props: {
       </p>
       <div class="actions">
         {unexplained.map((l, i) => (
-          <PostForm action={`/reconciliations/${props.runId}/adjust`} csrfToken={props.csrf}>
+          <PostForm action={`/reconciliations/${props.runId}/adjust`} csrfToken={props.csrf} row={`${l.account} ${l.currency}`}>
             <input type="hidden" name="key" value={randomUUID()} />
             <input type="hidden" name="account" value={l.account} />
             <input type="hidden" name="currency" value={l.currency} />
@@ -181,28 +189,34 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(runPath(started.id), 303);
   });
 
-  router.get('/:id', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const [run, fmt, currencies] = await Promise.all([reconciliationById(deps.sql, id), amounts(deps), deps.currencies.all()]);
+  /** A run's result, or while it runs its progress, which refreshes itself (htmx) until the result is recorded. */
+  const runSection = async (c: Context<ConsoleEnv>, id: string) => {
+    const run = await reconciliationById(deps.sql, id);
+    const progress = run ? null : await reconciliationProgress(deps.temporal, id);
+    if (!run && !progress) throw new ApiError(ErrorCode.NotFound, 'no such reconciliation');
+    const [fmt, currencies] = await Promise.all([amounts(deps), deps.currencies.all()]);
     const byCode = new Map(currencies.map((cur) => [cur.code, cur]));
     const decimal = (minor: string, code: string) => {
       const currency = byCode.get(code);
       return currency ? money(BigInt(minor), currency) : minor;
     };
-    if (!run && !(await reconciliationRunning(deps.temporal, id)))
-      throw new ApiError(ErrorCode.NotFound, 'no such reconciliation');
-    return render(
-      c,
-      'Reconciliation',
-      <>
+    const workflowId = run?.workflowId ?? manualReconciliationWorkflowId(id);
+    return (
+      <section
+        id="run"
+        hx-get={progress ? `${runPath(id)}/progress` : undefined}
+        hx-trigger={progress ? PROGRESS_REFRESH : undefined}
+        hx-swap={progress ? 'outerHTML' : undefined}
+      >
         <DefinitionList
           items={[
             ['Result', <strong class="reconciliation-result">{run ? verdict(run.ok) : 'running'}</strong>],
+            ...(progress ? [['Step', <span class="reconciliation-step">{stepText(progress)}</span>] as [string, Child]] : []),
             ['Trigger', run?.trigger],
-            ['Started', run?.startedAt],
+            ['Started', run?.startedAt ?? (progress && when(progress.since))],
             ['Finished', run?.finishedAt],
             ['Booked', run ? `${run.booked.networkFees} network fees, ${run.booked.topUps} top-ups` : undefined],
-            ['Workflow', run && <TemporalLink ui={ui} attributes={{ WorkflowId: run.workflowId }} label={run.workflowId} />],
+            ['Workflow', <TemporalLink ui={ui} attributes={{ WorkflowId: workflowId }} label={workflowId} />],
           ]}
         />
         {run && <Lines lines={run.lines} fmt={fmt} />}
@@ -228,18 +242,35 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
             </tbody>
           </table>
         )}
-      </>,
-      { notice: c.req.query('done') === 'adjusted' ? 'Adjustment booked: the next run matches it.' : undefined },
+      </section>
     );
+  };
+
+  /** A run's page; a refused adjustment's form comes back on it as sent (refused-form.tsx). */
+  const runPage = async (c: Context<ConsoleEnv>) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    return render(c, 'Reconciliation', await runSection(c, id), {
+      notice: c.req.query('done') === 'adjusted' ? 'Adjustment booked: the next run matches it.' : undefined,
+    });
+  };
+  router.get('/:id', runPage);
+
+  /** The run's section alone, which its page swaps in (htmx) while the run is in progress. */
+  router.get('/:id/progress', async (c) => {
+    const { id } = parseInput(IdParam, c.req.param());
+    return c.html(await runSection(c, id));
   });
 
-  router.post('/:id/adjust', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const { form, ...adjustment } = await parseAdjustmentForm(c, deps);
-    const { account } = parseInput(z.object({ account: z.string().max(200) }), form);
-    await adjustCustody(deps, { ...adjustment, operatorId: c.get('operator').id, account });
-    return c.redirect(`${runPath(id)}?done=adjusted`, 303);
-  });
+  router.post(
+    '/:id/adjust',
+    refusable(runPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const { form, ...adjustment } = await parseAdjustmentForm(c, deps);
+      const { account } = parseInput(z.object({ account: z.string().max(200) }), form);
+      await adjustCustody(deps, { ...adjustment, operatorId: c.get('operator').id, account });
+      return c.redirect(`${runPath(id)}?done=adjusted`, 303);
+    }),
+  );
 }
 
 export const reconciliationsPage: ConsolePage = {

@@ -8,8 +8,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Currency } from '../../../domain/currencies.js';
-import { ErrorCode, type FieldIssue } from '../../../domain/errors.js';
+import { ErrorCode } from '../../../domain/errors.js';
 import type { FieldKind } from '../../../domain/settings/fields.js';
 import type { SettingValue } from '../../../domain/settings/resolve.js';
 import { formatRate, loadRatePairs, switchPair } from '../../../services/rates/client.js';
@@ -20,8 +19,9 @@ import { ApiError, invalidField } from '../../http/problem.js';
 import { WholeNumber } from '../../http/whole-numbers.js';
 import { readValues, showValues, subjectCurrency } from '../../http/setting-values.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
-import { Confirmed, fieldError, parseForm, parseInput, refusedFields } from '../forms.js';
+import { Confirmed, parseForm, parseInput } from '../forms.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { Confirm, Field, PostForm, Select } from '../ui.js';
 
@@ -107,14 +107,15 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const operationPath = (operation: string, subject: string) =>
     `${CONSOLE_BASE}/settings/operation?operation=${operation}&subject=${subject}`;
 
-  /** An operation's default settings as a form: each field's text, and beside its input what a save refused. */
-  const operationForm = (
-    c: Context<ConsoleEnv>,
-    { operation, subject, currency }: { operation: string; subject: string; currency: Currency },
-    text: Record<string, string>,
-    issues: FieldIssue[] = [],
-  ) =>
-    render(
+  /** An operation's default settings as a form; what a save refused comes back on it as sent (refused-form.tsx). */
+  const operationPage = async (c: Context<ConsoleEnv>) => {
+    // opened by a link's query; shown again for a refused save, by the form's own hidden fields
+    const named = c.req.method === 'POST' ? await c.req.parseBody() : c.req.query();
+    const { operation, subject } = parseInput(OperationQuery, named);
+    const settings = OPERATIONS[operation]!;
+    const currency = await subjectCurrency(deps, settings, subject);
+    const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
+    return render(
       c,
       `Settings: ${operation} of ${subject}`,
       <>
@@ -125,68 +126,48 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           </code>
           .
         </p>
-        {issues.length > 0 && (
-          <p class="error" role="alert">
-            The settings were not saved: {issues.map((i) => `${i.path} ${i.message}`).join('; ')}.
-          </p>
-        )}
         <PostForm action="/settings/operation" csrfToken={c.get('csrfToken')} class="settings">
           <input type="hidden" name="operation" value={operation} />
           <input type="hidden" name="subject" value={subject} />
-          {Object.entries(OPERATIONS[operation]!.fields).map(([field, kind]) =>
+          {Object.entries(settings.fields).map(([field, kind]) =>
             kind === 'flag' ? (
               <Select
                 name={field}
                 label={fieldLabel(field, kind)}
-                value={text[field]}
-                error={fieldError(issues, field)}
+                value={formText(values[field] ?? null)}
                 options={[
                   ['yes', 'yes'],
                   ['no', 'no'],
                 ]}
               />
             ) : (
-              <Field name={field} label={fieldLabel(field, kind)} value={text[field]} error={fieldError(issues, field)} />
+              <Field name={field} label={fieldLabel(field, kind)} value={formText(values[field] ?? null)} />
             ),
           )}
           <Confirm id="settings" what={`Save the ${operation} settings of ${subject} for everyone`} />
           <button type="submit">Save settings</button>
         </PostForm>
       </>,
-      {
-        status: issues.length > 0 ? 400 : 200,
-        notice: c.req.query('done') === 'saved' ? 'Settings saved.' : undefined,
-      },
+      { notice: c.req.query('done') === 'saved' ? 'Settings saved.' : undefined },
     );
+  };
+  router.get('/operation', operationPage);
 
-  router.get('/operation', async (c) => {
-    const { operation, subject } = parseInput(OperationQuery, c.req.query());
-    const settings = OPERATIONS[operation]!;
-    const currency = await subjectCurrency(deps, settings, subject);
-    const values = showValues(settings.fields, await deps.operationSettings.values(settings, subject, null), currency);
-    const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, formText(values[field] ?? null)]));
-    return operationForm(c, { operation, subject, currency }, text);
-  });
-
-  router.post('/operation', async (c) => {
-    const body = await c.req.parseBody();
-    const { operation, subject } = parseInput(OperationQuery, body);
-    const settings = OPERATIONS[operation]!;
-    const currency = await subjectCurrency(deps, settings, subject);
-    const text = Object.fromEntries(Object.keys(settings.fields).map((field) => [field, String(body[field] ?? '')]));
-    try {
+  router.post(
+    '/operation',
+    refusable(operationPage, async (c) => {
+      const body = await c.req.parseBody();
+      const { operation, subject } = parseInput(OperationQuery, body);
+      const settings = OPERATIONS[operation]!;
+      const currency = await subjectCurrency(deps, settings, subject);
       parseInput(z.object({ confirm: Confirmed }), body);
       const given = Object.fromEntries(
-        Object.entries(settings.fields).map(([field, kind]) => [field, formValue(field, kind, text[field]!)]),
+        Object.entries(settings.fields).map(([field, kind]) => [field, formValue(field, kind, String(body[field] ?? ''))]),
       );
       await saveDefaultLayer(deps, c.get('operator').id, settings, subject, readValues(settings.fields, given, currency));
-    } catch (error) {
-      const issues = refusedFields(error);
-      if (issues) return operationForm(c, { operation, subject, currency }, text, issues);
-      throw error;
-    }
-    return c.redirect(`${operationPath(operation, subject)}&done=saved`, 303);
-  });
+      return c.redirect(`${operationPath(operation, subject)}&done=saved`, 303);
+    }),
+  );
 
   router.get('/', async (c) => {
     const [grouped, currencies, pairs, rates] = await Promise.all([

@@ -6,7 +6,7 @@
  * /v1/ops/users/{id}/role and /disabled and DELETE /v1/ops/users/{id}/totp).
  */
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { userAccountName } from '../../../domain/ledger/engine.js';
 import { balancesOf, transfersOf } from '../../../services/ledger/queries.js';
@@ -31,6 +31,7 @@ import { parseAdjustmentForm } from '../adjustment-form.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
 import { ADMIN_ROLES, OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { requireRoles } from '../session.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, Select, TextArea, when } from '../ui.js';
@@ -110,7 +111,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
   });
 
-  router.get('/:id', async (c) => {
+  /** A user's page; a refused action's form comes back on it as sent (refused-form.tsx). */
+  const userPage = async (c: Context<ConsoleEnv>) => {
     const { id } = parseInput(IdParam, c.req.param());
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
     const user = found(await userById(deps.sql, id), 'no such user');
@@ -250,21 +252,25 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       </>,
       { notice: DONE[c.req.query('done') ?? ''] },
     );
-  });
+  };
+  router.get('/:id', userPage);
 
-  router.post('/:id/adjust', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const { currency, amount, reason, idempotencyKey } = await parseAdjustmentForm(c, deps);
-    await adjustBalance(deps, {
-      operatorId: c.get('operator').id,
-      userId: id,
-      currency: currency.code,
-      amount,
-      reason,
-      idempotencyKey,
-    });
-    return c.redirect(`${userPath(id)}?done=adjusted`, 303);
-  });
+  router.post(
+    '/:id/adjust',
+    refusable(userPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const { currency, amount, reason, idempotencyKey } = await parseAdjustmentForm(c, deps);
+      await adjustBalance(deps, {
+        operatorId: c.get('operator').id,
+        userId: id,
+        currency: currency.code,
+        amount,
+        reason,
+        idempotencyKey,
+      });
+      return c.redirect(`${userPath(id)}?done=adjusted`, 303);
+    }),
+  );
 
   const yesNo = z.enum(['yes', 'no']).transform((v) => v === 'yes');
 
@@ -275,18 +281,21 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(`${userPath(id)}?done=email`, 303);
   });
 
-  router.post('/:id/verification', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({ confirm: Confirmed, status: z.enum(VERIFICATION_STATUSES), level: WholeNumber(0, 99n).transform(Number) }),
-    );
-    await setVerificationByOperator(
-      { sql: deps.sql, log: deps.log, userChanged: (userId) => deps.users.userChanged(userId) },
-      { operatorId: c.get('operator').id, userId: id, status: form.status, level: form.level },
-    );
-    return c.redirect(`${userPath(id)}?done=kyc`, 303);
-  });
+  router.post(
+    '/:id/verification',
+    refusable(userPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const form = await parseForm(
+        c,
+        z.object({ confirm: Confirmed, status: z.enum(VERIFICATION_STATUSES), level: WholeNumber(0, 99n).transform(Number) }),
+      );
+      await setVerificationByOperator(
+        { sql: deps.sql, log: deps.log, userChanged: (userId) => deps.users.userChanged(userId) },
+        { operatorId: c.get('operator').id, userId: id, status: form.status, level: form.level },
+      );
+      return c.redirect(`${userPath(id)}?done=kyc`, 303);
+    }),
+  );
 
   router.post('/:id/disabled', requireRoles(ADMIN_ROLES), async (c) => {
     const { id } = parseInput(IdParam, c.req.param());
@@ -302,12 +311,16 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(`${userPath(id)}?done=totp`, 303);
   });
 
-  router.post('/:id/role', requireRoles(ADMIN_ROLES), async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(c, z.object({ confirm: Confirmed, role: z.enum(ROLES) }));
-    await changeRole(deps, { adminId: c.get('operator').id, userId: id, role: form.role });
-    return c.redirect(`${userPath(id)}?done=role`, 303);
-  });
+  router.post(
+    '/:id/role',
+    requireRoles(ADMIN_ROLES),
+    refusable(userPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const form = await parseForm(c, z.object({ confirm: Confirmed, role: z.enum(ROLES) }));
+      await changeRole(deps, { adminId: c.get('operator').id, userId: id, role: form.role });
+      return c.redirect(`${userPath(id)}?done=role`, 303);
+    }),
+  );
 }
 
 export const usersPage: ConsolePage = { path: '/users', title: 'Users', roles: OPERATOR_ROLES, routes };

@@ -3,7 +3,7 @@
  * workflow says now: approval, provider, the providers that failed) and the operator's actions: approve, reject, and
  * close by hand. Every action goes through withdrawals' client, as the admin API's does, and records the operator.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { WITHDRAWAL_STATUSES, type WithdrawalStatus } from '../../../domain/withdrawals/status.js';
 import {
@@ -24,6 +24,7 @@ import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { amounts } from '../money.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, NextPage, PostForm, Select, TextArea, Field, when } from '../ui.js';
@@ -134,7 +135,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     );
   });
 
-  router.get('/:id', async (c) => {
+  /** A withdrawal's page; a refused reject's or close's form comes back on it as sent (refused-form.tsx). */
+  const withdrawalPage = async (c: Context<ConsoleEnv>) => {
     const { id } = parseInput(IdParam, c.req.param());
     const w = await existingWithdrawal(deps.sql, id);
     const [history, state, fmt] = await Promise.all([
@@ -254,7 +256,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       </>,
       { notice: DONE[c.req.query('done') ?? ''] },
     );
-  });
+  };
+  router.get('/:id', withdrawalPage);
 
   const done = (id: string, what: keyof typeof DONE) => `${detailPath(id)}?done=${what}`;
 
@@ -265,38 +268,44 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     return c.redirect(done(id, 'approved'), 303);
   });
 
-  router.post('/:id/reject', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({
-        confirm: Confirmed,
-        reason: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(500),
-      }),
-    );
-    await rejectWithdrawal(withdrawals, c.get('operator').id, id, form.reason);
-    return c.redirect(done(id, 'rejected'), 303);
-  });
+  router.post(
+    '/:id/reject',
+    refusable(withdrawalPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const form = await parseForm(
+        c,
+        z.object({
+          confirm: Confirmed,
+          reason: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(500),
+        }),
+      );
+      await rejectWithdrawal(withdrawals, c.get('operator').id, id, form.reason);
+      return c.redirect(done(id, 'rejected'), 303);
+    }),
+  );
 
-  router.post('/:id/close', async (c) => {
-    const { id } = parseInput(IdParam, c.req.param());
-    const form = await parseForm(
-      c,
-      z.object({
-        confirm: Confirmed,
-        outcome: z.enum(['succeeded', 'failed']),
-        tx_hash: optionalText(z.string().min(1).max(130)),
-        note: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(1000),
-      }),
-    );
-    await closeWithdrawal(closing, id, {
-      operatorId: c.get('operator').id,
-      outcome: form.outcome,
-      txHash: form.tx_hash,
-      note: form.note,
-    });
-    return c.redirect(done(id, 'closed'), 303);
-  });
+  router.post(
+    '/:id/close',
+    refusable(withdrawalPage, async (c) => {
+      const { id } = parseInput(IdParam, c.req.param());
+      const form = await parseForm(
+        c,
+        z.object({
+          confirm: Confirmed,
+          outcome: z.enum(['succeeded', 'failed']),
+          tx_hash: optionalText(z.string().min(1).max(130)),
+          note: z.string().trim().min(NOTE_MIN, `must be at least ${NOTE_MIN} characters`).max(1000),
+        }),
+      );
+      await closeWithdrawal(closing, id, {
+        operatorId: c.get('operator').id,
+        outcome: form.outcome,
+        txHash: form.tx_hash,
+        note: form.note,
+      });
+      return c.redirect(done(id, 'closed'), 303);
+    }),
+  );
 }
 
 export const withdrawalsPage: ConsolePage = { path: '/withdrawals', title: 'Withdrawals', roles: OPERATOR_ROLES, routes };

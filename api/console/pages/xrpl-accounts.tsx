@@ -3,7 +3,7 @@
  * progress (the workflow's query), resync and remove, and a link to its transactions. Actions go through
  * xrpl-tracking's client, as the /api/accounts routes do.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { isValidClassicAddress } from 'xrpl';
 import { z } from 'zod';
 import {
@@ -21,6 +21,7 @@ import { CLASSIC_ADDRESS } from '../../../domain/xrpl-tracking/positions.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
 import { Confirmed, optionalText, parseForm, parseInput } from '../forms.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
+import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
 import { TemporalLink } from '../temporal-ui.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, when } from '../ui.js';
@@ -45,7 +46,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
   const accountPath = (address: string) => `${CONSOLE_BASE}/xrpl-accounts/${address}`;
 
-  router.get('/', async (c) => {
+  /** The watched accounts; a refused address comes back in the form as sent (refused-form.tsx). */
+  const accountsList = async (c: Context<ConsoleEnv>) => {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
     const rows = await listAccounts(deps.sql, { after: decodeCursor(cursor, CLASSIC_ADDRESS), limit: PAGE_SIZE + 1 });
     const result = page(rows, PAGE_SIZE, (a) => a.address);
@@ -93,17 +95,21 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
       </>,
       { notice: DONE[c.req.query('done') ?? ''] },
     );
-  });
+  };
+  router.get('/', accountsList);
 
-  router.post('/', async (c) => {
-    const form = await parseForm(c, z.object({ address: Address, label: optionalText(z.string().max(100)) }));
-    const account = await addWatchedAccount(deps.sql, temporal, deps.log, {
-      address: form.address,
-      label: form.label ?? null,
-      operator: c.get('operator'),
-    });
-    return c.redirect(`${accountPath(account.address)}?done=added`, 303);
-  });
+  router.post(
+    '/',
+    refusable(accountsList, async (c) => {
+      const form = await parseForm(c, z.object({ address: Address, label: optionalText(z.string().max(100)) }));
+      const account = await addWatchedAccount(deps.sql, temporal, deps.log, {
+        address: form.address,
+        label: form.label ?? null,
+        operator: c.get('operator'),
+      });
+      return c.redirect(`${accountPath(account.address)}?done=added`, 303);
+    }),
+  );
 
   router.get('/:address', async (c) => {
     const { address } = parseInput(AddressParam, c.req.param());

@@ -260,6 +260,9 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       path: '/v1/invoices/{id}/pay',
       tags: ['invoices'],
       summary: "Pay what is left of the invoice from the caller's balance, in an accepted currency at its locked price",
+      description:
+        'Less than what is left in the available balance of that currency is 422 `insufficient_funds` naming `currency`, ' +
+        'the field to change (another accepted currency); nothing left to pay, or a closed invoice, is 409.',
       request: { params: IdParam, headers: IdempotencyHeaders, ...jsonBody(z.object({ currency: CurrencyCode })) },
       responses: {
         201: jsonResponse(

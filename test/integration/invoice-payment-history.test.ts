@@ -1,6 +1,6 @@
 /**
  * A payment to an invoice from the payer's balance is one of the payer's orders (`ipay_<id>`, type invoice_payment):
- * in their history, with its details, once however often the same Idempotency-Key pays.
+ * in their history, with its details, once however often the same Idempotency-Key pays; one short of funds is told so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userAccountName } from '../../domain/ledger/engine.js';
@@ -73,5 +73,20 @@ describe('a payment from a balance in the payer’s history', () => {
       sent: '12.50',
       count: 1,
     });
+  });
+});
+
+describe('a payer short of funds', () => {
+  it('is answered insufficient_funds naming the currency, the field they would change', async () => {
+    const merchant = await signUpMerchant(t, 'ipay-short-merchant@example.com');
+    const payer = await fundedPayer('ipay-short-payer@example.com', 100n);
+    const invoice = await t.api.post('/v1/invoices', { amount: '12.50', currency: 'USD' }, { token: merchant.token });
+    const paid = await t.api.post(
+      `/v1/invoices/${invoice.body.id}/pay`,
+      { currency: 'USD' },
+      { token: payer.token, headers: { 'idempotency-key': 'ipay-short' } },
+    );
+    expect(paid.status).toBe(422);
+    expect(paid.body).toMatchObject({ code: 'insufficient_funds', errors: [{ path: 'currency' }] });
   });
 });

@@ -71,9 +71,9 @@ const CallbackView = z
   .openapi('OrderCallbackDelivery');
 
 const OrderDetailsView = OrderView.extend({
-  details: z
-    .record(z.string(), z.unknown())
-    .openapi({ description: "The kind's own fields; amounts as decimal strings in their currency" }),
+  details: z.record(z.string(), z.unknown()).openapi({
+    description: "The kind's own fields; amounts as decimal strings in their currency, times (`*_at`, `*_until`) in UTC",
+  }),
   callbacks: z.array(CallbackView),
 }).openapi('OrderDetails');
 

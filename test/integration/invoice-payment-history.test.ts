@@ -7,6 +7,8 @@ import { userAccountName } from '../../domain/ledger/engine.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { signUpMerchant } from '../support/merchant.js';
 
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
@@ -61,6 +63,14 @@ describe('a payment from a balance in the payer’s history', () => {
     expect(details.status).toBe(200);
     expect(details.body.details).toMatchObject({ invoice_id: invoice.body.id, amount: '12.50', state: 'final' });
     expect(details.body.details).not.toHaveProperty('payer_id');
+    // its times in UTC as every answer writes them (jsonb wrote the session's zone, to the microsecond: +00:00)
+    expect(details.body.details.seen_at).toMatch(ISO_UTC);
+    const invoiceDetails = await t.api.get(`/v1/orders/inv_${invoice.body.id}/details`, { token: merchant.token });
+    expect(invoiceDetails.body.details).toMatchObject({
+      created_at: invoice.body.created_at,
+      expires_at: invoice.body.expires_at,
+      monitoring_until: invoice.body.monitoring_until,
+    });
     // the merchant's history has its invoice, not the payer's payment
     const merchants = await t.api.get(`/v1/orders/${orderId}/details`, { token: merchant.token });
     expect(merchants.status).toBe(404);

@@ -1,6 +1,7 @@
 /** Ledger audits: run one now, list past results, or query one's workflow for its status. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { auditStatus, startManualAudit } from '../../services/audit/client.js';
+import { DRIFT_FIELD_NAMES } from '../../domain/audit/report.js';
 import { listAudits } from '../../services/audit/store.js';
 import { AUDIT_WORKFLOW_ID_PREFIX, type LedgerAuditResult } from '../../workflows/audit/messages.js';
 import type { Guards } from '../http/guards.js';
@@ -19,7 +20,15 @@ const CurrencyTotals = z.object({
   pending_credits: z.string(),
   balanced: z.boolean(),
 });
-const Drift = z.object({ account: z.string(), currency: z.string(), field: z.string(), stored: z.string(), journal: z.string() });
+const Drift = z.object({
+  account: z.string(),
+  currency: z.string(),
+  field: z.enum(Object.values(DRIFT_FIELD_NAMES)).openapi({
+    description: "The account's running sum that disagrees with the journal, its currency, or held_by_orders",
+  }),
+  stored: z.string(),
+  journal: z.string(),
+});
 const AuditView = z
   .object({
     id: z.string(),
@@ -53,7 +62,7 @@ const auditView = (workflowId: string, a: LedgerAuditResult & { trigger?: string
     pending_credits: t.pendingCredits,
     balanced: t.balanced,
   })),
-  drifts: a.drifts,
+  drifts: a.drifts.map((d) => ({ ...d, field: DRIFT_FIELD_NAMES[d.field] })),
 });
 
 export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {

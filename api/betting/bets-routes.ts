@@ -5,6 +5,7 @@ import { bettingRefusal, bettorRefusal } from '../../domain/betting/events.js';
 import { BET_STATUSES, formatCoefficient, parseStake, payoutFor, STAKE_DECIMALS } from '../../domain/betting/bets.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode, type FieldIssue } from '../../domain/errors.js';
+import { moreThanAvailable } from '../../domain/ledger/engine.js';
 import type { Guards } from '../http/guards.js';
 import { isOperator } from '../http/roles.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -69,7 +70,7 @@ const FIELD_OF: Partial<Record<ErrorCode, FieldIssue>> = {
   [ErrorCode.NotFound]: { path: 'event_id', message: 'matches no event' },
   [ErrorCode.EventClosed]: { path: 'event_id', message: 'takes no more bets: its deadline has passed' },
   [ErrorCode.EventNotOpen]: { path: 'event_id', message: 'takes no more bets: it has a result' },
-  [ErrorCode.InsufficientFunds]: { path: 'amount', message: 'is more than your available balance' },
+  [ErrorCode.InsufficientFunds]: moreThanAvailable(),
 };
 
 /** The refusal's own fields (an Idempotency-Key's conflict names what differs), else the field its code is about. */

@@ -4,6 +4,7 @@ import { formatAmount } from '../../domain/money.js';
 import { CANDLE_PERIODS, candlesOf } from '../../services/exchange/candles-store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { jsonResponse, problems } from '../http/schemas.js';
+import { storableInstant } from '../http/instants.js';
 
 const MAX_CANDLES = 1_000;
 const CandleView = z
@@ -44,8 +45,8 @@ export function candleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     async (c) => {
       const query = c.req.valid('query');
       const pair = await deps.exchange.pair(query.pair);
-      const to = query.to ? new Date(query.to) : new Date(Date.now() + 60_000);
-      const from = query.from ? new Date(query.from) : null;
+      const to = query.to ? storableInstant(query.to) : new Date(Date.now() + 60_000);
+      const from = query.from ? storableInstant(query.from) : null;
       const candles = await candlesOf(deps.sql, pair.code, query.interval, { from, to }, MAX_CANDLES);
       const price = (v: bigint) => formatAmount(v, pair.quoteScale);
       return c.json(

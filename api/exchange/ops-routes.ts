@@ -6,6 +6,7 @@ import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { haltMarket, marketWorkflowState, resumeMarket } from '../../services/exchange/client.js';
 import { guardedRoute } from '../http/routes.js';
 import { levelRows } from '../../services/exchange/market-feed.js';
+import type { MarketCheckpoint, MarketWorkflowState } from '../../workflows/exchange/market/messages.js';
 
 const Params = z.object({ pair: z.string().regex(/^[A-Z][A-Z0-9]{1,9}-[A-Z][A-Z0-9]{1,9}$/) });
 // an array of two rather than a tuple: the generator writes tuples as OpenAPI 3.0's `items: [...]`, invalid in 3.1
@@ -25,14 +26,38 @@ const AuditView = z.object({
   held: z.array(z.object({ currency: z.string(), orders_held: z.string(), escrow_pending: z.string() })),
 });
 
+const Checkpoint = z.object({ seq: z.number().int(), state_hash: z.string() });
 const MarketWorkflowView = z
   .object({
     pair: z.string(),
     halted: z.object({ reason: z.string(), by: z.string() }).nullable(),
-    lastCheckpoint: z.object({ seq: z.number(), hash: z.string() }).nullable(),
-    lastAudit: z.unknown().nullable(),
+    last_checkpoint: Checkpoint.nullable(),
+    last_audit: z
+      .object({
+        ok: z.boolean(),
+        engine: Checkpoint.nullable().openapi({ description: 'The last snapshot the live engine wrote' }),
+        journal: Checkpoint.nullable().openapi({ description: "The journal's state at that sequence number" }),
+        held_mismatches: z
+          .array(z.string())
+          .openapi({ description: "Currencies whose open orders' holds differ from the escrow" }),
+      })
+      .nullable(),
   })
   .openapi('MarketWorkflowState');
+
+/** The workflow's state as the API names things (snake_case, a hash as `state_hash` as the book's). */
+const checkpointView = (c: MarketCheckpoint | null) => c && { seq: c.seq, state_hash: c.hash };
+const marketWorkflowView = (s: MarketWorkflowState) => ({
+  pair: s.pair,
+  halted: s.halted,
+  last_checkpoint: checkpointView(s.lastCheckpoint),
+  last_audit: s.lastAudit && {
+    ok: s.lastAudit.ok,
+    engine: checkpointView(s.lastAudit.engine),
+    journal: checkpointView(s.lastAudit.journal),
+    held_mismatches: s.lastAudit.heldMismatches,
+  },
+});
 
 export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
   const route = (method: 'get' | 'post', path: string, summary: string, body?: z.ZodType) =>
@@ -48,7 +73,8 @@ export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
 
   app.openapi(
     route('get', '/v1/ops/markets/{pair}/workflow', 'The market workflow: halted or not, last checkpoint and audit'),
-    async (c) => c.json(await marketWorkflowState(deps.temporal, await pairOf(c.req.valid('param').pair)), 200),
+    async (c) =>
+      c.json(marketWorkflowView(await marketWorkflowState(deps.temporal, await pairOf(c.req.valid('param').pair))), 200),
   );
   app.openapi(
     route(
@@ -59,11 +85,12 @@ export function opsExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     ),
     async (c) => {
       const { reason } = (await c.req.json()) as { reason: string };
-      return c.json(await haltMarket(deps.temporal, await pairOf(c.req.valid('param').pair), reason, c.get('user').id), 200);
+      const state = await haltMarket(deps.temporal, await pairOf(c.req.valid('param').pair), reason, c.get('user').id);
+      return c.json(marketWorkflowView(state), 200);
     },
   );
   app.openapi(route('post', '/v1/ops/markets/{pair}/resume', 'Resume a halted market'), async (c) =>
-    c.json(await resumeMarket(deps.temporal, await pairOf(c.req.valid('param').pair), c.get('user').id), 200),
+    c.json(marketWorkflowView(await resumeMarket(deps.temporal, await pairOf(c.req.valid('param').pair), c.get('user').id)), 200),
   );
 
   app.openapi(

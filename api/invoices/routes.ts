@@ -39,6 +39,7 @@ import {
 import { checkoutPage } from './checkout-page.js';
 import { checkoutView, CheckoutView, InvoiceView, invoiceView, PublicInvoiceView, publicInvoiceView } from './views.js';
 import { guardedRoute } from '../http/routes.js';
+import { storableInstant } from '../http/instants.js';
 
 const HttpsUrl = z
   .string()
@@ -189,8 +190,8 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       const rows = await listInvoices(deps.sql, {
         merchantId: c.get('user').id,
         status,
-        createdFrom: created_from ? new Date(created_from) : undefined,
-        createdTo: created_to ? new Date(created_to) : undefined,
+        createdFrom: created_from ? storableInstant(created_from) : undefined,
+        createdTo: created_to ? storableInstant(created_to) : undefined,
         before,
         limit: limit + 1,
       });
@@ -260,6 +261,9 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: G
       path: '/v1/invoices/{id}/pay',
       tags: ['invoices'],
       summary: "Pay what is left of the invoice from the caller's balance, in an accepted currency at its locked price",
+      description:
+        'Less than what is left in the available balance of that currency is 422 `insufficient_funds` naming `currency`, ' +
+        'the field to change (another accepted currency); nothing left to pay, or a closed invoice, is 409.',
       request: { params: IdParam, headers: IdempotencyHeaders, ...jsonBody(z.object({ currency: CurrencyCode })) },
       responses: {
         201: jsonResponse(

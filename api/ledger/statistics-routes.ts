@@ -8,6 +8,7 @@ import { money } from '../http/money.js';
 import { invalidField } from '../http/problem.js';
 import { jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
+import { storableInstant } from '../http/instants.js';
 
 const DAY_MS = 86_400_000;
 const MAX_PERIOD_DAYS = 366;
@@ -49,8 +50,8 @@ export function statisticsRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const to = query.to ? new Date(query.to) : new Date();
-      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
+      const to = query.to ? storableInstant(query.to) : new Date();
+      const from = query.from ? storableInstant(query.from) : new Date(to.getTime() - 30 * DAY_MS);
       if (from >= to) throw invalidField('from', 'must be before to');
       if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS)
         throw invalidField('from', `must be at most ${MAX_PERIOD_DAYS} days before to`);

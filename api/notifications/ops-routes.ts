@@ -183,7 +183,9 @@ export function opsNotificationRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       const saved = await templateFor(deps.sql, event_type, channel);
       const body = draft?.body ?? saved?.body;
       if (body === undefined)
-        throw new ApiError(ErrorCode.NotFound, `no ${channel} template for ${event_type}: send a body to preview`);
+        throw new ApiError(ErrorCode.NotFound, `no ${channel} template for ${event_type}: send a body to preview`, [
+          { path: 'body', message: 'is needed: no template is saved to preview' },
+        ]);
       const rendered = checkTemplate(event_type, channel, { subject: draft?.subject ?? saved?.subject ?? '', body });
       return c.json({ ...rendered, sample: sampleEvent(event_type) }, 200);
     },

@@ -15,6 +15,7 @@ import { money } from '../http/money.js';
 import { decodeCursor, isPositionTime, notACursor, pageBody } from '../http/pages.js';
 import { CurrencyCode, jsonResponse, PageQuery, problems, PageOf } from '../http/schemas.js';
 import { guardedRoute } from '../http/routes.js';
+import { storableInstant } from '../http/instants.js';
 
 const TYPE_LIST = new RegExp(`^(${ORDER_TYPES.join('|')})(,(${ORDER_TYPES.join('|')}))*$`);
 
@@ -70,9 +71,9 @@ const CallbackView = z
   .openapi('OrderCallbackDelivery');
 
 const OrderDetailsView = OrderView.extend({
-  details: z
-    .record(z.string(), z.unknown())
-    .openapi({ description: "The kind's own fields; amounts as decimal strings in their currency" }),
+  details: z.record(z.string(), z.unknown()).openapi({
+    description: "The kind's own fields; amounts as decimal strings in their currency, times (`*_at`, `*_until`) in UTC",
+  }),
   callbacks: z.array(CallbackView),
 }).openapi('OrderDetails');
 
@@ -125,8 +126,8 @@ export function orderHistoryRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
         types: q.type ? [...new Set(q.type.split(','))].map((t) => t as OrderType) : undefined,
         status: q.status,
         currency: q.currency,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
+        from: q.from ? storableInstant(q.from) : undefined,
+        to: q.to ? storableInstant(q.to) : undefined,
         after: afterCursor(q.cursor),
         limit: q.limit + 1,
       });

@@ -5,7 +5,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode } from '../../domain/errors.js';
 import { formatPercent } from '../../domain/fees.js';
-import { formatRate } from '../../domain/rates/rate.js';
+import { formatRate, RATE_DIGITS } from '../../domain/rates/rate.js';
 import { EXCHANGE_ID, MARKET_SYMBOL, RATE_SOURCE_KINDS, type RateSetting } from '../../domain/rates/sources.js';
 import { refreshRatesNow } from '../../services/rates/client.js';
 import { rateSourceChange, setRateSource, switchPair } from '../../services/rates/service.js';
@@ -63,7 +63,7 @@ export function rateSourceView(s: RateSetting) {
   return {
     pair: s.code,
     kind: s.source.kind,
-    rate: s.source.kind === 'static' ? formatRate(s.source.rate, 30) : null,
+    rate: s.source.kind === 'static' ? formatRate(s.source.rate, RATE_DIGITS) : null,
     legs: s.source.kind === 'formula' ? s.source.legs : null,
     exchange: s.source.kind === 'external' ? s.source.exchange : null,
     symbol: s.source.kind === 'external' ? s.source.symbol : null,

@@ -7,6 +7,7 @@ import type { ApiDeps, AppEnv } from '../context.js';
 import { ApiError, invalidField } from '../http/problem.js';
 import { jsonResponse, PairCode, problems } from '../http/schemas.js';
 import { rateView, RateView } from './views.js';
+import { storableInstant } from '../http/instants.js';
 
 const MAX_BUCKETS = 1_000;
 const INTERVALS: Record<string, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3_600, '4h': 14_400, '1d': 86_400 };
@@ -53,9 +54,9 @@ export function rateRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const from = new Date(query.from);
-      const to = new Date(query.to);
-      if (to <= from) throw invalidField('to', 'must be after from');
+      const from = storableInstant(query.from);
+      const to = storableInstant(query.to);
+      if (Date.parse(query.to) <= Date.parse(query.from)) throw invalidField('to', 'must be after from');
       const intervalSeconds = INTERVALS[query.interval]!;
       if ((to.getTime() - from.getTime()) / 1000 / intervalSeconds > MAX_BUCKETS) {
         throw invalidField('interval', `gives more than ${MAX_BUCKETS} buckets for this period: take a longer one`);

@@ -28,6 +28,7 @@ import { decodeCursor, pageBody, Positions } from '../http/pages.js';
 import { ApiError, found } from '../http/problem.js';
 import { jsonBody, jsonResponse, problems } from '../http/schemas.js';
 import { guardedRoute, pageRoute } from '../http/routes.js';
+import { storableInstant } from '../http/instants.js';
 
 const IdParam = z.object({ id: z.uuid() });
 const ReportType = z.enum(REPORT_TYPES).openapi({ description: 'What the report lists (see the API description)' });
@@ -131,7 +132,7 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       const report = await requestReport(reports, {
         type: body.type,
         format: body.format,
-        period: { from: new Date(body.from).toISOString(), to: new Date(body.to).toISOString() },
+        period: { from: storableInstant(body.from).toISOString(), to: storableInstant(body.to).toISOString() },
         emailTo: body.email_to ?? null,
         requestedBy: c.get('user').id,
       });

@@ -23,6 +23,19 @@ export interface Drift {
   journal: string;
 }
 
+/**
+ * A drift's field as answers and the console name it, snake_case as the whole API; reports keep the names they were
+ * stored with (and every stored one has), so each renders through this one map.
+ */
+export const DRIFT_FIELD_NAMES = {
+  debitsPosted: 'debits_posted',
+  creditsPosted: 'credits_posted',
+  debitsPending: 'debits_pending',
+  creditsPending: 'credits_pending',
+  currency: 'currency',
+  heldByOrders: 'held_by_orders',
+} as const satisfies Record<Drift['field'], string>;
+
 export interface AuditReport {
   ok: boolean;
   accountsChecked: number;

@@ -6,7 +6,7 @@
  * Conventions (as in TigerBeetle): every account keeps four running sums; a user's balance is credits − debits;
  * a pending transfer reserves funds until it is posted (in whole or part; the rest is released) or voided.
  */
-import { DomainError, ErrorCode } from '../errors.js';
+import { DomainError, ErrorCode, type FieldIssue } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
 
 export type Metadata = Record<string, unknown>;
@@ -88,13 +88,22 @@ export interface LedgerFailure {
   subject?: string;
 }
 
+/** The field an answer of insufficient funds names: the one the payer would change (its amount, unless said). */
+export const moreThanAvailable = (path = 'amount', message = 'is more than your available balance'): FieldIssue => ({
+  path,
+  message,
+});
+
 /**
  * A ledger refusal as the caller's business error. A counter over its maximum is the caller's own limit, named by
- * `limitCode` (the daily limit of transfers, the monthly one of withdrawals).
+ * `limit` (the daily limit of transfers, the monthly one of withdrawals); insufficient funds name `funds`, the request
+ * field the payer would change.
  */
-export function ledgerRefusal(error: LedgerFailure, limitCode: ErrorCode = ErrorCode.LimitExceeded): DomainError {
-  if (error.code === ErrorCode.LimitExceeded) return new DomainError(limitCode, 'this would exceed your limit');
-  return new DomainError(error.code, error.message);
+export function ledgerRefusal(error: LedgerFailure, named: { limit?: ErrorCode; funds?: FieldIssue } = {}): DomainError {
+  if (error.code === ErrorCode.LimitExceeded)
+    return new DomainError(named.limit ?? ErrorCode.LimitExceeded, 'this would exceed your limit');
+  const issues = error.code === ErrorCode.InsufficientFunds && named.funds ? [named.funds] : [];
+  return new DomainError(error.code, error.message, issues);
 }
 
 export type GroupResult = { ok: true; entries: JournalEntry[] } | { ok: false; error: LedgerFailure };

@@ -10,7 +10,9 @@ export interface Rate {
   den: bigint;
 }
 
-const DECIMAL = /^(\d{1,40})(?:\.(\d{1,40}))?$/;
+/** The most digits a rate is given with on either side of the point: a static price written with this many is exact. */
+export const RATE_DIGITS = 40;
+const DECIMAL = new RegExp(`^(\\d{1,${RATE_DIGITS}})(?:\\.(\\d{1,${RATE_DIGITS}}))?$`);
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];

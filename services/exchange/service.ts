@@ -1,5 +1,6 @@
 /** The exchange's application layer: checks an order against its pair, routes it to the pair's engine, reads back. */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { moreThanAvailable } from '../../domain/ledger/engine.js';
 import {
   checkOrder,
   ORDER_TERMS,
@@ -338,5 +339,5 @@ const refused = ({ code, message, issues }: Refusal, funding: FundingField = 'am
   new DomainError(code, message, issues ?? fieldOf(code, funding));
 
 function fieldOf(code: ErrorCode, funding: FundingField) {
-  return code === ErrorCode.InsufficientFunds ? [{ path: funding, message: 'is more than your available balance' }] : [];
+  return code === ErrorCode.InsufficientFunds ? [moreThanAvailable(funding)] : [];
 }

@@ -1,6 +1,6 @@
 /** The exchange's inventory per currency, which operators watch and fund (from and back to `equity:exchange`). */
 import { EXCHANGE_INVENTORY } from '../../domain/fast-exchange/ledger.js';
-import { balanceView, ledgerRefusal } from '../../domain/ledger/engine.js';
+import { balanceView, ledgerRefusal, moreThanAvailable } from '../../domain/ledger/engine.js';
 import { balancesOf } from '../ledger/queries.js';
 import type { TransferRecord } from '../ledger/journal.js';
 import type { LedgerWriter } from '../ledger/writer.js';
@@ -31,6 +31,6 @@ export async function fundInventory(
       },
     ],
   });
-  if (!outcome.ok) throw ledgerRefusal(outcome.error);
+  if (!outcome.ok) throw ledgerRefusal(outcome.error, { funds: moreThanAvailable('amount', 'is more than the inventory holds') });
   return { record: outcome.transfers[0]!, replayed: outcome.replayed };
 }

@@ -260,7 +260,7 @@ async function swapQuote(
     if (outcome.error.subject === acceptKeyCounter(quote.userId, key.idempotencyKey)) {
       throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to accept a different quote');
     }
-    throw ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
+    throw ledgerRefusal(outcome.error, { limit: ErrorCode.DailyLimitExceeded });
   }
   return { quote, acceptedAt: outcome.transfers[0]!.createdAt, replayed: outcome.replayed };
 }

@@ -11,7 +11,7 @@ import { leftToPay, paymentForRest } from '../../domain/invoices/assessment.js';
 import { acceptedSet, INVOICE_TERMS, type InvoiceTerms } from '../../domain/invoices/terms.js';
 import { canonicalJson, repeatConflict } from '../../domain/idempotency-keys.js';
 import { invoiceAccount } from '../../domain/invoices/ledger.js';
-import { userAccountName } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, moreThanAvailable, userAccountName } from '../../domain/ledger/engine.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
@@ -295,7 +295,9 @@ export async function payFromBalance(
         ],
       },
     ]);
-    if (!outcome!.ok) throw new DomainError(outcome!.error.code, outcome!.error.message);
+    // the payer would pay in another accepted currency, or top this one up
+    const funds = moreThanAvailable('currency', 'has less in your available balance than what is left of the invoice');
+    if (!outcome!.ok) throw ledgerRefusal(outcome!.error, { funds });
     return { payment, replayed: false };
   });
   if (!result.replayed) {

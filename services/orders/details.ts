@@ -128,12 +128,21 @@ const KINDS: Record<
   },
 };
 
+/** A time as `Date.prototype.toISOString` writes it. */
+const ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
+
 /** The order's own fields; call it for an order already known to be the user's (orderOf). */
 export async function orderDetails(db: Db, ref: OrderRef): Promise<OrderDetails> {
   const kind = KINDS[ref.prefix];
-  // numbers become strings: amounts are numeric(78,0), beyond what a JSON number parses to exactly
+  // numbers become strings: amounts are numeric(78,0), beyond what a JSON number parses to exactly. Times (every
+  // timestamp column, and only they, ends in _at or _until) are written as the rest of the API writes them, in UTC
+  // with milliseconds: jsonb writes them in the session's time zone, to the microsecond
   const [found] = await db`
-    select (select jsonb_object_agg(key, case jsonb_typeof(value) when 'number' then to_jsonb(value #>> '{}') else value end)
+    select (select jsonb_object_agg(key, case
+              when jsonb_typeof(value) = 'number' then to_jsonb(value #>> '{}')
+              when jsonb_typeof(value) = 'string' and key ~ '_(at|until)$'
+                then to_jsonb(to_char((value #>> '{}')::timestamptz at time zone 'UTC', ${ISO_UTC}))
+              else value end)
             from jsonb_each(k.row)) as row
     from (${kind.read(db, ref.key)}) k`;
   const row = (found?.row ?? {}) as Row;

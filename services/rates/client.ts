@@ -5,7 +5,7 @@
  */
 export { CurrentRates, type LockedRate, type PairRateView } from './current-rates.js';
 export { convertMinor, type Conversion } from '../../domain/rates/conversion.js';
-export { formatRate, type Rate } from '../../domain/rates/rate.js';
+export { formatRate, RATE_DIGITS, type Rate } from '../../domain/rates/rate.js';
 export { loadRatePairs, loadRateSettings, rateSourceChanges, type RatePairRow } from './sources-store.js';
 /** Operators' console switches pairs and sets rate sources as the ops API does. */
 export { rateSourceChange, setRateSource, switchPair, type RateSourceInput } from './service.js';

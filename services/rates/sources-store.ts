@@ -1,7 +1,6 @@
 /** Rate sources per pair (rate_sources): what the refresh reads and operators set. */
-import { parseRate } from '../../domain/rates/rate.js';
+import { formatRate, parseRate, RATE_DIGITS } from '../../domain/rates/rate.js';
 import type { FormulaLeg, RateSetting, RateSource } from '../../domain/rates/sources.js';
-import { formatRate } from '../../domain/rates/rate.js';
 import type { Db } from '../../platform/db/client.js';
 
 export interface RatePairRow {
@@ -52,7 +51,8 @@ export async function saveRateSetting(db: Db, setting: RateSetting, updatedBy: s
   const s = setting.source;
   const values = {
     kind: s.kind,
-    staticRate: s.kind === 'static' ? formatRate(s.rate, 30) : null,
+    // exactly as given: rounded to fewer places, a price of 40 decimals read back as another, or as 0 (refused)
+    staticRate: s.kind === 'static' ? formatRate(s.rate, RATE_DIGITS) : null,
     legs: s.kind === 'formula' ? JSON.stringify(s.legs) : null,
     exchange: s.kind === 'external' ? s.exchange : null,
     symbol: s.kind === 'external' ? s.symbol : null,

@@ -4,7 +4,7 @@
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { repeatConflict, type RequestFields } from '../../domain/idempotency-keys.js';
-import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, moreThanAvailable, userAccountName } from '../../domain/ledger/engine.js';
 import { refuseOwnAccount } from '../../domain/users-auth/own-account.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
@@ -84,7 +84,10 @@ export async function postAdjustment(
   if (!outcome.ok) {
     // the ledger found the key stored for other accounts, currency or amount: the 409 names which
     const first = outcome.error.code === ErrorCode.IdempotencyConflict ? await transferByKey(deps.sql, key) : null;
-    throw (first && repeatConflictOf(a, first)) || ledgerRefusal(outcome.error);
+    throw (
+      (first && repeatConflictOf(a, first)) ||
+      ledgerRefusal(outcome.error, { funds: moreThanAvailable('amount', "is more than the account's available balance") })
+    );
   }
   const record = outcome.transfers[0]!;
   const amount = record[a.grows] === a.account ? record.amount : -record.amount;

@@ -2,7 +2,7 @@
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { feeFor } from '../../domain/fees.js';
-import { ledgerRefusal, userAccountName } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, moreThanAvailable, userAccountName } from '../../domain/ledger/engine.js';
 import { repeatConflict } from '../../domain/idempotency-keys.js';
 import {
   checkTransferRules,
@@ -88,7 +88,7 @@ export async function sendTransfer(deps: TransferDeps, request: TransferRequest)
   // only a transfer with a callback brings statements to its batch: the usual one costs the batch nothing more
   const outcome = await deps.ledger.submit(group, request.callback && linkWithTransfer(senderId, request.callback));
   if (!outcome.ok) {
-    const error = ledgerRefusal(outcome.error, ErrorCode.DailyLimitExceeded);
+    const error = ledgerRefusal(outcome.error, { limit: ErrorCode.DailyLimitExceeded, funds: moreThanAvailable() });
     // the key is stored, for a different group: the same transfer under the fee of its day, or another request
     if (outcome.error.code === ErrorCode.IdempotencyConflict) return answerFromJournal(deps, request, recipient.id, error);
     deps.countOutcome(outcome.error.code);

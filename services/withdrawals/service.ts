@@ -5,7 +5,7 @@
 import { checkAddress } from '../../chains/addresses.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { ledgerRefusal } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, moreThanAvailable } from '../../domain/ledger/engine.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import {
   approvalReasons,
@@ -125,7 +125,8 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
         });
         if (!w) return null; // the same key raced in: answered from the stored request
         const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
-        if (!outcome!.ok) throw ledgerRefusal(outcome!.error, exceededLimit(outcome!.error.subject));
+        if (!outcome!.ok)
+          throw ledgerRefusal(outcome!.error, { limit: exceededLimit(outcome!.error.subject), funds: moreThanAvailable() });
         if (request.callback) await linkOrderCallbacks(tx, [{ id: orderId('wd', w.id), userId, callback: request.callback }]);
         return w;
       }),

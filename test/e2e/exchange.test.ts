@@ -572,6 +572,9 @@ describe('operators', () => {
       const state = await stack.api.get('/v1/ops/markets/XRP-USDT/workflow', op);
       if (state.status !== 200) throw new Error(String(state.status));
     });
+    const state = (await stack.api.get('/v1/ops/markets/XRP-USDT/workflow', op)).body;
+    // named in snake_case as every answer (it gave the workflow's own lastCheckpoint and lastAudit)
+    expect(Object.keys(state).sort()).toEqual(['halted', 'last_audit', 'last_checkpoint', 'pair']);
     expect((await stack.api.post('/v1/ops/markets/XRP-USDT/resume', {}, op)).status).toBe(409);
     const halted = await stack.api.post('/v1/ops/markets/XRP-USDT/halt', { reason: 'maintenance' }, op);
     expect(halted.body.halted).toMatchObject({ reason: 'maintenance' });

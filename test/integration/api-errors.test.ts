@@ -203,7 +203,12 @@ describe('bad input', () => {
       'recipient_not_found',
       'to_email',
     );
-    expectProblem(await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '50.01' }), 422, 'insufficient_funds');
+    expectProblem(
+      await transfer({ to_email: 'bob@example.com', currency: 'USD', amount: '50.01' }),
+      422,
+      'insufficient_funds',
+      'amount',
+    );
     const balances = await t.api.get('/v1/balances', { token: alice.token });
     expect(balances.body.data.find((b: { currency: string }) => b.currency === 'USD')).toMatchObject({
       posted: '50.00',
@@ -284,6 +289,7 @@ describe('bad input', () => {
       await adjust({ user_id: bob.id, currency: 'USD', amount: '-0.01', reason: 'correction' }),
       422,
       'insufficient_funds',
+      'amount',
     );
     expectProblem(
       await adjust({ user_id: '00000000-0000-4000-8000-000000000000', currency: 'USD', amount: '1.00', reason: 'correction' }),

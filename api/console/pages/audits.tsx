@@ -4,7 +4,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { AuditReport, Drift } from '../../../domain/audit/report.js';
+import { DRIFT_FIELD_NAMES, type AuditReport, type Drift } from '../../../domain/audit/report.js';
 import { auditStatus, listAudits, startManualAudit } from '../../../services/audit/client.js';
 import { AUDIT_WORKFLOW_ID_PREFIX } from '../../../workflows/audit/messages.js';
 import type { ApiDeps } from '../../context.js';
@@ -76,7 +76,7 @@ function Report(props: { report: AuditReport; fmt: Amounts }) {
               <tr>
                 <td class="mono">{d.account}</td>
                 <td>{d.currency}</td>
-                <td>{d.field}</td>
+                <td>{DRIFT_FIELD_NAMES[d.field]}</td>
                 <td class="num">{DriftValue(d.stored, d, fmt)}</td>
                 <td class="num">{DriftValue(d.journal, d, fmt)}</td>
               </tr>

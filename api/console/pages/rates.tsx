@@ -11,6 +11,7 @@ import { formatPercent } from '../../../domain/fees.js';
 import { RATE_SOURCE_KINDS, type FormulaLeg, type RateSetting } from '../../../domain/rates/sources.js';
 import {
   formatRate,
+  RATE_DIGITS,
   loadRateSettings,
   rateSourceChange,
   rateSourceChanges,
@@ -40,7 +41,7 @@ const legsText = (legs: FormulaLeg[]) => legs.map((l) => `${l.invert ? '1/' : ''
 function formValues(s: RateSetting): FormValues {
   return {
     kind: s.source.kind,
-    rate: s.source.kind === 'static' ? formatRate(s.source.rate, 30) : '',
+    rate: s.source.kind === 'static' ? formatRate(s.source.rate, RATE_DIGITS) : '',
     legs: s.source.kind === 'formula' ? legsText(s.source.legs) : '',
     exchange: s.source.kind === 'external' ? s.source.exchange : '',
     symbol: s.source.kind === 'external' ? s.source.symbol : '',

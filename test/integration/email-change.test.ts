@@ -9,6 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { emailChangeDeps } from '../../api/users-auth/account-mail-deps.js';
+import { requestEmailChange } from '../../services/users-auth/email-change.js';
+import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
 import { linkToken } from '../../services/users-auth/single-use-links.js';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -196,6 +199,52 @@ describe('changing the mail address of an ordinary account', () => {
     }
     expect(await t.db.sql`select 1 from email_changes where user_id = ${user.id}`).toHaveLength(0);
     expect((await ask(user.token, body)).status).toBe(202);
+  });
+
+  it('voids a reset link mailed to the old address before the change', async () => {
+    const user = await t.api.signUp('reset-before@example.com');
+    const resets = { sql: t.db.sql, key: t.deps.keys.emailLinks, temporal: t.deps.temporal, ttlMs: 3_600_000 };
+    await requestPasswordReset(resets, user.email);
+    const [reset] = await t.db.sql`select id from password_resets where user_id = ${user.id}`;
+    expect((await ask(user.token, { email: 'reset-after@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(202);
+    expect((await confirm(await lastLink(user.id))).status).toBe(200);
+
+    const resetLink = linkToken(t.deps.keys.emailLinks, 'password-reset', reset!.id as string);
+    const used = await t.api.post('/v1/auth/password-reset/confirm', {
+      token: resetLink,
+      new_password: 'the old mailbox takes it',
+    });
+    expect(used).toMatchObject({ status: 400, body: { errors: [{ path: 'token', message: 'already used' }] } });
+    expect((await t.api.post('/v1/auth/token', { email: 'reset-after@example.com', password: SIGN_UP_PASSWORD })).status).toBe(
+      200,
+    );
+  });
+
+  it('takes a link only as mailed: its id written another way is no second link to guess under', async () => {
+    const user = await t.api.signUp('hyphens@example.com');
+    await ask(user.token, { email: 'hyphens-new@example.com', current_password: SIGN_UP_PASSWORD });
+    const [id, secret] = (await lastLink(user.id)).split('.');
+    // PostgreSQL reads a uuid with a hyphen after any four digits: the same row, another throttle subject
+    const regrouped = id!.replaceAll('-', '').replace(/(.{4})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+    expect(regrouped).toHaveLength(36);
+    expect(await confirm(`${regrouped}.${secret}`)).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'token', message: 'invalid' }] },
+    });
+    expect(await emailOf(user.id)).toBe('hyphens@example.com');
+  });
+
+  it('takes one of several requests sent at once, as one sent after another', async () => {
+    const user = await t.api.signUp('at-once@example.com');
+    const owner = { id: user.id, email: user.email, sessionVersion: 0 };
+    const [row] = await t.db.sql`select session_version from users where id = ${user.id}`;
+    owner.sessionVersion = row!.sessionVersion as number;
+    const changes = emailChangeDeps(t.deps);
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => requestEmailChange(changes, owner, `at-once-${i}@example.com`)),
+    );
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    expect(await t.db.sql`select 1 from email_changes where user_id = ${user.id}`).toHaveLength(1);
   });
 
   it('opens a page whose form applies the change; opening it alone does not', async () => {

@@ -143,6 +143,19 @@ describe('changing the mail address of an ordinary account', () => {
     });
   });
 
+  it('counts each taken address it tells against the account, so it is no faster oracle than registration', async () => {
+    const user = await t.api.signUp('prober@example.com');
+    await t.api.signUp('probed@example.com');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await ask(user.token, { email: 'probed@example.com', current_password: SIGN_UP_PASSWORD })).status);
+    }
+    // LOGIN_FREE_FAILURES (3) answered, then a wait
+    expect(statuses).toEqual([409, 409, 409, 429, 429]);
+    // and while it waits, any address waits too
+    expect((await ask(user.token, { email: 'prober-new@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(429);
+  });
+
   it('refuses the address at confirmation when another account has taken it since, once of two racing for it', async () => {
     const first = await t.api.signUp('racer-1@example.com');
     const second = await t.api.signUp('racer-2@example.com');

@@ -233,6 +233,29 @@ describe('changing the mail address of an ordinary account', () => {
     );
   });
 
+  it('takes no reset link as a change link, nor a change link as a reset link', async () => {
+    const user = await t.api.signUp('purposes@example.com');
+    const resets = { sql: t.db.sql, key: t.deps.keys.emailLinks, temporal: t.deps.temporal, ttlMs: 3_600_000 };
+    await requestPasswordReset(resets, user.email);
+    await ask(user.token, { email: 'purposes-new@example.com', current_password: SIGN_UP_PASSWORD });
+    const [reset] = await t.db.sql`select id from password_resets where user_id = ${user.id}`;
+    const [change] = await t.db.sql`select id from email_changes where user_id = ${user.id}`;
+    const invalid = { status: 400, body: { errors: [{ path: 'token', message: 'invalid' }] } };
+    for (const token of [
+      linkToken(t.deps.keys.emailLinks, 'password-reset', reset!.id as string),
+      // a change link's id with the secret a reset link of that id would have
+      linkToken(t.deps.keys.emailLinks, 'password-reset', change!.id as string),
+    ]) {
+      expect(await confirm(token)).toMatchObject(invalid);
+    }
+    for (const token of [await lastLink(user.id), linkToken(t.deps.keys.emailLinks, 'email-change', reset!.id as string)]) {
+      expect(await t.api.post('/v1/auth/password-reset/confirm', { token, new_password: 'not by this link' })).toMatchObject(
+        invalid,
+      );
+    }
+    expect(await emailOf(user.id)).toBe('purposes@example.com');
+  });
+
   it('takes a link only as mailed: its id written another way is no second link to guess under', async () => {
     const user = await t.api.signUp('hyphens@example.com');
     await ask(user.token, { email: 'hyphens-new@example.com', current_password: SIGN_UP_PASSWORD });

@@ -4,7 +4,7 @@
  */
 import type { ConsoleSettings } from '../context.js';
 
-type TemporalUi = ConsoleSettings['temporalUi'];
+export type TemporalUi = ConsoleSettings['temporalUi'];
 
 /** A visibility query from search attributes: `SluiceKind="withdrawal" AND SluiceStatus="awaiting_approval"`. */
 export function visibilityQuery(attributes: Record<string, string>): string {

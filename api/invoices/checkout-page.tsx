@@ -13,7 +13,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { InvoiceStatus } from '../../domain/invoices/status.js';
 import { paymentsOf } from '../../services/invoices/payments-store.js';
 import { quotesOf } from '../../services/invoices/quotes-store.js';
-import { checkout, isPayableIn, publicInvoice, type InvoiceDeps } from '../../services/invoices/service.js';
+import { checkout, payableCurrencies, publicInvoice, type InvoiceDeps } from '../../services/invoices/service.js';
 import { invoiceById, type Invoice } from '../../services/invoices/store.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { HtmlDocument } from '../http/html-document.js';
@@ -96,11 +96,7 @@ export function checkoutPage(app: OpenAPIHono<AppEnv>, deps: ApiDeps, invoices: 
         }),
     );
     // a currency disabled since the invoice was made is no longer offered (a stale form's POST is told why)
-    const offered: string[] = [];
-    for (const accepted of invoice.acceptedCurrencies) {
-      const known = await deps.currencies.get(accepted);
-      if (known && isPayableIn(invoice, known)) offered.push(accepted);
-    }
+    const offered = await payableCurrencies(invoices, invoice);
     // a currency is shown with its address once picked (its price locked, by the form's POST); the last one by default
     const code = chosen && locked.includes(chosen) ? chosen : (locked.filter((l) => offered.includes(l)).at(-1) ?? null);
     let pay: Awaited<ReturnType<typeof payment>> = null;

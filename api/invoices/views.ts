@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Currency } from '../../domain/currencies.js';
 import { formatPercent } from '../../domain/fees.js';
 import { INVOICE_STATUSES } from '../../domain/invoices/status.js';
-import type { Checkout } from '../../services/invoices/service.js';
+import { payableCurrencies, type Checkout } from '../../services/invoices/service.js';
 import type { InvoicePayment } from '../../services/invoices/payments-store.js';
 import type { LockedQuote } from '../../services/invoices/quotes-store.js';
 import type { Invoice } from '../../services/invoices/store.js';
@@ -42,7 +42,11 @@ export const InvoiceView = z
     status: z.enum(INVOICE_STATUSES),
     currency: z.string(),
     amount: z.string(),
-    accepted_currencies: z.array(z.string()),
+    accepted_currencies: z.array(z.string()).openapi({ description: 'The currencies the invoice was made to accept' }),
+    payable_currencies: z.array(z.string()).openapi({
+      description:
+        'Those of accepted_currencies a payer can still choose: one an operator disabled since is left out (the invoice currency always stays)',
+    }),
     description: z.string().nullable(),
     order_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
@@ -74,7 +78,10 @@ export const PublicInvoiceView = z
     currency: z.string(),
     amount: z.string(),
     description: z.string().nullable(),
-    accepted_currencies: z.array(z.string()),
+    accepted_currencies: z.array(z.string()).openapi({
+      description:
+        'The currencies the invoice can still be paid in: one an operator disabled since it was made is left out (the invoice currency always stays)',
+    }),
     expires_at: z.string(),
     redirect_url: z.string().nullable(),
     quotes: z.array(QuoteView),
@@ -135,6 +142,7 @@ export async function invoiceView(deps: ApiDeps, i: Invoice, details?: { quotes:
     currency: i.currency,
     amount: money(i.amount, currency),
     accepted_currencies: i.acceptedCurrencies,
+    payable_currencies: await payableCurrencies(deps, i),
     description: i.description,
     order_id: i.orderId,
     metadata: i.metadata,
@@ -167,7 +175,7 @@ export async function publicInvoiceView(deps: ApiDeps, i: Invoice, quotes: Locke
     currency: i.currency,
     amount: money(i.amount, await currencyOf(deps, i.currency)),
     description: i.description,
-    accepted_currencies: i.acceptedCurrencies,
+    accepted_currencies: await payableCurrencies(deps, i),
     expires_at: i.expiresAt.toISOString(),
     redirect_url: i.redirectUrl,
     quotes: await Promise.all(quotes.map((q) => quoteView(deps, q))),

@@ -4,7 +4,8 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { refuseEmailChangeRequest, requestEmailChange } from '../../services/users-auth/email-change.js';
-import { recordSecurityEvent } from '../../services/security/client.js';
+import { DomainError, ErrorCode } from '../../domain/errors.js';
+import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
@@ -34,7 +35,8 @@ export function emailChangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
         'or the page it opens): it works once, for EMAIL_CHANGE_TTL, and only while the password is the one of the ' +
         'request and the account enabled (a password change or reset, or an admin disabling it, cancels it). The old address is told, with the new one masked, and can ' +
         'not finish the change. At most one request per EMAIL_VERIFICATION_RESEND_INTERVAL: sooner is a 429 ' +
-        '`rate_limited` with `Retry-After`. An address another account has is a 409 `email_taken` naming `email`; ' +
+        '`rate_limited` with `Retry-After`. An address another account has is a 409 `email_taken` naming `email`, ' +
+        'each one counted against the account and the client IP as a failed sign-in is (LOGIN_*: then a 429); ' +
         'the current address is a 400 naming `email`; an account made from Telegram, which has no address of its ' +
         'own yet, is a 409 `conflict` naming `email` (it adds one with `POST /v1/me/email`).',
       request: jsonBody(EmailChangeRequest),
@@ -46,13 +48,20 @@ export function emailChangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     async (c) => {
       const { email, ...proof } = c.req.valid('json');
       const user = c.get('user');
-      await refuseEmailChangeRequest(changes, user, email);
+      const ip = clientIp(c, deps.settings.trustProxy);
+      // an address taken is told before the owner proof: each such answer counts against the account and its IP, so it
+      // tells which addresses have accounts no faster than registration does
+      await deps.security.throttle.guard({
+        subjects: attemptSubjects(deps.security.throttlePolicies, 'email-change', `user:${user.id}`, ip),
+        attempt: () => refuseEmailChangeRequest(changes, user, email),
+        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.EmailTaken,
+      });
       const owner = await requireOwnerProof(c, deps, proof);
       const { changeId } = await requestEmailChange(changes, owner, email);
       await recordSecurityEvent(deps.sql, {
         kind: 'email_change_requested',
         userId: user.id,
-        ip: clientIp(c, deps.settings.trustProxy),
+        ip,
         detail: { change_id: changeId, to: email },
       });
       return c.json({ message: 'a confirmation link is on its way to the new address' }, 202);

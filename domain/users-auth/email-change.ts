@@ -34,11 +34,14 @@ export function refuseEmailChange(currentEmail: string, newEmail: string): void 
   }
 }
 
+/** A local part shorter than this shows no character: its first would be much or all of it (`a@…`, `ab@…`). */
+const SHOWN_FROM_LENGTH = 4;
+
 /**
  * The new address as the notice to the old one shows it: enough for the owner to tell their own from a stranger's,
  * not the whole of it, as the old mailbox may no longer be only theirs (`a***@example.com`).
  */
 export function maskedEmail(email: string): string {
   const at = email.lastIndexOf('@');
-  return `${email.slice(0, Math.min(1, at))}***${email.slice(at)}`;
+  return `${at >= SHOWN_FROM_LENGTH ? email[0] : ''}***${email.slice(at)}`;
 }

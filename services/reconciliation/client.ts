@@ -9,6 +9,7 @@ import type { Logger } from '../../platform/log.js';
 import { ensureIntervalSchedule } from '../../platform/temporal/interval-schedule.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import {
+  manualReconciliationIdOf,
   manualReconciliationWorkflowId,
   reconciliationSearchAttributes,
   reconciliationWorkflowType,
@@ -115,4 +116,25 @@ export async function reconciliationProgress(
 /** Whether an on-demand reconciliation's workflow is still running (its result is recorded when it ends). */
 export async function reconciliationRunning(temporal: Pick<TemporalTarget, 'client'>, id: string): Promise<boolean> {
   return (await reconciliationProgress(temporal, id)) !== null;
+}
+
+/** A run whose workflow is running: an on-demand one has its id (its page); a scheduled one gets its id as it records. */
+export interface RunningReconciliation {
+  id: string | null;
+  workflowId: string;
+  since: Date;
+}
+
+/** At most this many runs in progress are read: the schedule skips overlaps, so more would be operators' clicks. */
+const RUNNING_LISTED = 20;
+
+/** The runs in progress, newest first (by Temporal's visibility, on built-in attributes every server has). */
+export async function runningReconciliations(temporal: Pick<TemporalTarget, 'client'>): Promise<RunningReconciliation[]> {
+  const running: RunningReconciliation[] = [];
+  const query = `WorkflowType = '${reconciliationWorkflowType}' AND ExecutionStatus = 'Running'`;
+  for await (const run of temporal.client.workflow.list({ query })) {
+    running.push({ id: manualReconciliationIdOf(run.workflowId), workflowId: run.workflowId, since: run.startTime });
+    if (running.length === RUNNING_LISTED) break;
+  }
+  return running.sort((a, b) => b.since.getTime() - a.since.getTime());
 }

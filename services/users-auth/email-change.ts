@@ -49,13 +49,18 @@ export async function requestEmailChange(
   newEmail: string,
 ): Promise<{ changeId: string }> {
   const id = randomUUID();
-  const [change] = await deps.sql`
-    insert into email_changes (id, user_id, old_email, new_email, session_version, secret_hash, expires_at)
-    select ${id}, ${owner.id}, ${owner.email}, ${newEmail}, ${owner.sessionVersion},
-      ${linkSecretHash(deps.key, 'email-change', id)}, now() + ${deps.ttlMs / 1000} * interval '1 second'
-    where not exists (select 1 from email_changes
-                      where user_id = ${owner.id} and created_at > now() - ${deps.intervalMs / 1000} * interval '1 second')
-    returning id`;
+  const change = await deps.sql.begin(async (tx) => {
+    // under the user's row lock: requests sent at once would each see none of the others and all mail
+    await tx`select 1 from users where id = ${owner.id} for update`;
+    const [stored] = await tx`
+      insert into email_changes (id, user_id, old_email, new_email, session_version, secret_hash, expires_at)
+      select ${id}, ${owner.id}, ${owner.email}, ${newEmail}, ${owner.sessionVersion},
+        ${linkSecretHash(deps.key, 'email-change', id)}, now() + ${deps.ttlMs / 1000} * interval '1 second'
+      where not exists (select 1 from email_changes
+                        where user_id = ${owner.id} and created_at > now() - ${deps.intervalMs / 1000} * interval '1 second')
+      returning id`;
+    return stored;
+  });
   if (!change) await refuseTooSoon(deps, owner.id, true); // another request came first
   try {
     await startAccountMail(deps.temporal, { kind: 'email-change', changeId: id, email: newEmail });
@@ -84,7 +89,7 @@ async function refuseTooSoon(deps: EmailChangeDeps, userId: string, always: bool
 }
 
 /**
- * Applies the change of a live link, then voids the account's other links and signs every session out: refresh tokens
+ * Applies the change of a live link, then voids the account's other links (its reset links too) and signs every session out: refresh tokens
  * revoked, access tokens and console sessions refused by the new session version. The new address is verified: the
  * link mailed there was followed.
  */
@@ -95,6 +100,8 @@ export async function applyEmailChange(db: Sql, token: string): Promise<{ userId
     const oldEmail = change.oldEmail as string;
     const newEmail = change.newEmail as string;
     await useUsersLinks(tx, 'email-change', userId);
+    // a reset link mailed to the old address would hand the account back to a mailbox the owner has just left
+    await useUsersLinks(tx, 'password-reset', userId);
     const applied = await takingEmail(
       () => tx`
         update users set email = ${newEmail}, email_verified_at = now(), verification_mail_at = null,

@@ -1,6 +1,7 @@
 /**
  * A reconciliation run from the console: its page shows the run in progress and refreshes that part of itself (htmx)
  * until the result is recorded, then stops asking; no reload. It used to say "running" until the operator reloaded.
+ * The list shows runs in progress above the finished ones; it used to show only finished runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,27 @@ import { launchBrowser, signInToConsole } from '../support/browser.js';
 import { appWithConsoleAdmin } from '../support/console-app.js';
 
 const app = appWithConsoleAdmin();
+
+describe('the list of reconciliations', () => {
+  it('shows a run in progress above the finished ones, linking to its page', { timeout: 30_000 }, async () => {
+    const id = randomUUID();
+    const workflow = await app.t.deps.temporal.client.workflow.start(reconciliationWorkflowType, {
+      taskQueue: app.t.deps.temporal.taskQueue,
+      workflowId: manualReconciliationWorkflowId(id),
+      args: [{ trigger: 'manual', id, requestedBy: app.t.admin.id }],
+    });
+    try {
+      // Temporal's visibility lists a started workflow a moment later
+      await expect
+        .poll(async () => (await app.admin.get('/reconciliations')).body, { timeout: 10_000, interval: 250 })
+        .toContain(`<a href="/ops/reconciliations/${id}">`);
+      const listed = (await app.admin.get('/reconciliations')).body;
+      expect(listed.indexOf('<caption>In progress</caption>')).toBeLessThan(listed.indexOf('<caption>Runs, newest first'));
+    } finally {
+      await workflow.terminate().catch(() => undefined);
+    }
+  });
+});
 
 describe("a reconciliation run's page", () => {
   it('shows its progress while it runs, and its result once recorded, without a reload', { timeout: 60_000 }, async () => {

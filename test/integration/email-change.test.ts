@@ -9,6 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { emailChangeDeps } from '../../api/users-auth/account-mail-deps.js';
+import { requestEmailChange } from '../../services/users-auth/email-change.js';
+import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
 import { linkToken } from '../../services/users-auth/single-use-links.js';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -140,6 +143,19 @@ describe('changing the mail address of an ordinary account', () => {
     });
   });
 
+  it('counts each taken address it tells against the account, so it is no faster oracle than registration', async () => {
+    const user = await t.api.signUp('prober@example.com');
+    await t.api.signUp('probed@example.com');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await ask(user.token, { email: 'probed@example.com', current_password: SIGN_UP_PASSWORD })).status);
+    }
+    // LOGIN_FREE_FAILURES (3) answered, then a wait
+    expect(statuses).toEqual([409, 409, 409, 429, 429]);
+    // and while it waits, any address waits too
+    expect((await ask(user.token, { email: 'prober-new@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(429);
+  });
+
   it('refuses the address at confirmation when another account has taken it since, once of two racing for it', async () => {
     const first = await t.api.signUp('racer-1@example.com');
     const second = await t.api.signUp('racer-2@example.com');
@@ -196,6 +212,75 @@ describe('changing the mail address of an ordinary account', () => {
     }
     expect(await t.db.sql`select 1 from email_changes where user_id = ${user.id}`).toHaveLength(0);
     expect((await ask(user.token, body)).status).toBe(202);
+  });
+
+  it('voids a reset link mailed to the old address before the change', async () => {
+    const user = await t.api.signUp('reset-before@example.com');
+    const resets = { sql: t.db.sql, key: t.deps.keys.emailLinks, temporal: t.deps.temporal, ttlMs: 3_600_000 };
+    await requestPasswordReset(resets, user.email);
+    const [reset] = await t.db.sql`select id from password_resets where user_id = ${user.id}`;
+    expect((await ask(user.token, { email: 'reset-after@example.com', current_password: SIGN_UP_PASSWORD })).status).toBe(202);
+    expect((await confirm(await lastLink(user.id))).status).toBe(200);
+
+    const resetLink = linkToken(t.deps.keys.emailLinks, 'password-reset', reset!.id as string);
+    const used = await t.api.post('/v1/auth/password-reset/confirm', {
+      token: resetLink,
+      new_password: 'the old mailbox takes it',
+    });
+    expect(used).toMatchObject({ status: 400, body: { errors: [{ path: 'token', message: 'already used' }] } });
+    expect((await t.api.post('/v1/auth/token', { email: 'reset-after@example.com', password: SIGN_UP_PASSWORD })).status).toBe(
+      200,
+    );
+  });
+
+  it('takes no reset link as a change link, nor a change link as a reset link', async () => {
+    const user = await t.api.signUp('purposes@example.com');
+    const resets = { sql: t.db.sql, key: t.deps.keys.emailLinks, temporal: t.deps.temporal, ttlMs: 3_600_000 };
+    await requestPasswordReset(resets, user.email);
+    await ask(user.token, { email: 'purposes-new@example.com', current_password: SIGN_UP_PASSWORD });
+    const [reset] = await t.db.sql`select id from password_resets where user_id = ${user.id}`;
+    const [change] = await t.db.sql`select id from email_changes where user_id = ${user.id}`;
+    const invalid = { status: 400, body: { errors: [{ path: 'token', message: 'invalid' }] } };
+    for (const token of [
+      linkToken(t.deps.keys.emailLinks, 'password-reset', reset!.id as string),
+      // a change link's id with the secret a reset link of that id would have
+      linkToken(t.deps.keys.emailLinks, 'password-reset', change!.id as string),
+    ]) {
+      expect(await confirm(token)).toMatchObject(invalid);
+    }
+    for (const token of [await lastLink(user.id), linkToken(t.deps.keys.emailLinks, 'email-change', reset!.id as string)]) {
+      expect(await t.api.post('/v1/auth/password-reset/confirm', { token, new_password: 'not by this link' })).toMatchObject(
+        invalid,
+      );
+    }
+    expect(await emailOf(user.id)).toBe('purposes@example.com');
+  });
+
+  it('takes a link only as mailed: its id written another way is no second link to guess under', async () => {
+    const user = await t.api.signUp('hyphens@example.com');
+    await ask(user.token, { email: 'hyphens-new@example.com', current_password: SIGN_UP_PASSWORD });
+    const [id, secret] = (await lastLink(user.id)).split('.');
+    // PostgreSQL reads a uuid with a hyphen after any four digits: the same row, another throttle subject
+    const regrouped = id!.replaceAll('-', '').replace(/(.{4})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+    expect(regrouped).toHaveLength(36);
+    expect(await confirm(`${regrouped}.${secret}`)).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'token', message: 'invalid' }] },
+    });
+    expect(await emailOf(user.id)).toBe('hyphens@example.com');
+  });
+
+  it('takes one of several requests sent at once, as one sent after another', async () => {
+    const user = await t.api.signUp('at-once@example.com');
+    const owner = { id: user.id, email: user.email, sessionVersion: 0 };
+    const [row] = await t.db.sql`select session_version from users where id = ${user.id}`;
+    owner.sessionVersion = row!.sessionVersion as number;
+    const changes = emailChangeDeps(t.deps);
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => requestEmailChange(changes, owner, `at-once-${i}@example.com`)),
+    );
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    expect(await t.db.sql`select 1 from email_changes where user_id = ${user.id}`).toHaveLength(1);
   });
 
   it('opens a page whose form applies the change; opening it alone does not', async () => {

@@ -1,6 +1,7 @@
 /**
  * A currency an operator disables after an invoice was made: checkout (the API and the /pay page) and a payment from a
- * balance refuse it, naming the field, while the invoice's own currency stays payable.
+ * balance refuse it, naming the field, and the payer's views no longer list it, while the invoice's own currency stays
+ * payable.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { userAccountName } from '../../domain/ledger/engine.js';
@@ -94,6 +95,18 @@ describe('a currency disabled after the invoice was made', () => {
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'currency_disabled', errors: [{ path: 'currency' }] });
     expect(await t.db.sql`select 1 from invoice_payments where invoice_id = ${id}`).toHaveLength(0);
+  });
+
+  it('is left out of what the payer is shown; the merchant sees it accepted but no longer payable', async () => {
+    const id = await usdInvoice();
+    disable('USD', 'USDT');
+    const shown = await t.api.get(`/v1/invoices/${id}/public`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.accepted_currencies).toEqual(['USD']);
+    const own = await t.api.get(`/v1/invoices/${id}`, { token: merchant.token });
+    expect(own.body).toMatchObject({ accepted_currencies: ['USD', 'USDT'], payable_currencies: ['USD'] });
+    const listed = await t.api.get('/v1/invoices', { token: merchant.token });
+    expect(listed.body.data.find((i: { id: string }) => i.id === id)).toMatchObject({ payable_currencies: ['USD'] });
   });
 
   it('leaves the invoice’s own currency payable, at checkout and from a balance', async () => {

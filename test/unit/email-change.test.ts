@@ -45,7 +45,13 @@ describe('which route changes an address', () => {
 describe('the new address in the notice to the old one', () => {
   it('shows its first character and its domain only', () => {
     expect(maskedEmail('ada.lovelace@example.com')).toBe('a***@example.com');
-    expect(maskedEmail('a@example.com')).toBe('a***@example.com');
+    expect(maskedEmail('adal@example.com')).toBe('a***@example.com');
+  });
+
+  it('shows no character of a short local part, which its first would give away', () => {
+    for (const short of ['a@example.com', 'ab@example.com', 'abc@example.com']) {
+      expect(maskedEmail(short)).toBe('***@example.com');
+    }
   });
 });
 
@@ -60,8 +66,9 @@ describe('single-use links', () => {
     expect(linkParts(linkToken(key, 'email-change', id), 'link')).toEqual({ id, secret: linkSecret(key, 'email-change', id) });
   });
 
-  it('refuse a malformed token naming `token`', () => {
-    for (const token of ['no-dot', `${id}.`, 'not-a-uuid.secret']) {
+  it('refuse a malformed token naming `token`, and an id not written as mailed', () => {
+    const regrouped = id.replaceAll('-', '').replace(/(.{4})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+    for (const token of ['no-dot', `${id}.`, 'not-a-uuid.secret', `${regrouped}.secret`, `${'-'.repeat(36)}.secret`]) {
       expect(refusal(() => linkParts(token, 'link'))).toEqual({
         code: 'validation_failed',
         errors: [{ path: 'token', message: 'invalid' }],

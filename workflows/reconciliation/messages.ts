@@ -8,7 +8,11 @@ export type ReconciliationWorkflow = (input?: ReconciliationInput) => Promise<Re
 
 /** The schedule's runs share one ID (overlaps are skipped); an on-demand run is named by its reconciliation's id. */
 export const SCHEDULED_RECONCILIATION_WORKFLOW_ID = 'reconciliation:scheduled';
-export const manualReconciliationWorkflowId = (id: string) => `reconciliation:manual:${id}`;
+const MANUAL_PREFIX = 'reconciliation:manual:';
+export const manualReconciliationWorkflowId = (id: string) => `${MANUAL_PREFIX}${id}`;
+/** The on-demand run's id its workflow ID names; null for a scheduled run's. */
+export const manualReconciliationIdOf = (workflowId: string): string | null =>
+  workflowId.startsWith(MANUAL_PREFIX) ? workflowId.slice(MANUAL_PREFIX.length) : null;
 
 export interface ReconciliationInput {
   trigger: 'schedule' | 'manual';

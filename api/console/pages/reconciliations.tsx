@@ -13,8 +13,10 @@ import {
   listReconciliations,
   reconciliationById,
   reconciliationProgress,
+  runningReconciliations,
   startReconciliation,
   type ReconciliationProgress,
+  type RunningReconciliation,
 } from '../../../services/reconciliation/client.js';
 import { manualReconciliationWorkflowId } from '../../../workflows/reconciliation/messages.js';
 import { ErrorCode } from '../../../domain/errors.js';
@@ -29,7 +31,7 @@ import { amounts, type Amounts } from '../money.js';
 import { OPERATOR_ROLES, type ConsolePage } from '../page.js';
 import { refusable } from '../refused-form.js';
 import { render } from '../render.js';
-import { TemporalLink } from '../temporal-ui.js';
+import { TemporalLink, type TemporalUi } from '../temporal-ui.js';
 import { Confirm, DefinitionList, Field, NextPage, PostForm, when } from '../ui.js';
 
 const PAGE_SIZE = 50;
@@ -124,14 +126,51 @@ function Adjustments(props: {
   );
 }
 
+/** Runs in progress, above the finished ones: an on-demand run links to its page, which shows its step live. */
+function RunningRuns(props: { runs: RunningReconciliation[] | null; ui: TemporalUi }) {
+  if (props.runs === null) return <p class="error">Runs in progress could not be read from Temporal.</p>;
+  if (props.runs.length === 0) return null;
+  return (
+    <table>
+      <caption>In progress</caption>
+      <thead>
+        <tr>
+          <th>Started</th>
+          <th>Trigger</th>
+          <th>Workflow</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.runs.map((r) => (
+          <tr class="reconciliation-running">
+            <td>{r.id ? <a href={runPath(r.id)}>{when(r.since)}</a> : when(r.since)}</td>
+            <td>{r.id ? 'manual' : 'schedule'}</td>
+            <td>
+              <TemporalLink ui={props.ui} attributes={{ WorkflowId: r.workflowId }} label={r.workflowId} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   const ui = deps.settings.console.temporalUi;
 
   router.get('/', async (c) => {
     const { cursor } = parseInput(z.object({ cursor: z.string().optional() }), c.req.query());
-    const [rows, fmt] = await Promise.all([
-      listReconciliations(deps.sql, { before: decodeCursor(cursor, Positions.uuid), limit: PAGE_SIZE + 1 }),
+    const before = decodeCursor(cursor, Positions.uuid);
+    const [rows, fmt, running] = await Promise.all([
+      listReconciliations(deps.sql, { before, limit: PAGE_SIZE + 1 }),
       amounts(deps),
+      // on the first page only; the finished runs are Postgres's and stay listed while Temporal is unreachable
+      before
+        ? []
+        : runningReconciliations(deps.temporal).catch((error: unknown) => {
+            deps.log.warn({ err: error }, 'could not list the reconciliations in progress');
+            return null;
+          }),
     ]);
     const result = page(rows, PAGE_SIZE, (r) => r.id);
     return render(
@@ -144,6 +183,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
         <p>
           <TemporalLink ui={ui} attributes={{ SluiceKind: 'reconciliation' }} label="Reconciliation workflows" />
         </p>
+        <RunningRuns runs={running} ui={ui} />
         <table>
           <caption>Runs, newest first: custody accounts against their wallets on chain</caption>
           <thead>

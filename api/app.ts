@@ -3,6 +3,7 @@
  * leave as problem+json, with every router registering its routes on it.
  */
 import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
+import { isTemporalUnavailable } from '../platform/temporal/unavailable.js';
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
@@ -209,9 +210,11 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       const message = 'the body is not a well-formed form';
       return problemResponse(c, problemBody(ErrorCode.MalformedRequest, message, [{ path: 'body', message }]));
     }
-    if (isDatabaseUnavailable(error)) {
-      deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, 'database unavailable');
-      return problemResponse(c, problemBody(ErrorCode.Unavailable, 'the database is unavailable; retry shortly'), {
+    const unavailable = isDatabaseUnavailable(error) ? 'database' : isTemporalUnavailable(error) ? 'workflow service' : null;
+    if (unavailable) {
+      // one warn line per request, no stack: the outage, not each request, is the news
+      deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, `${unavailable} unavailable`);
+      return problemResponse(c, problemBody(ErrorCode.Unavailable, `the ${unavailable} is unavailable; retry shortly`), {
         'retry-after': '5',
       });
     }

@@ -1,6 +1,6 @@
 /** Builds the API's dependencies from configuration and serves the app over HTTP. */
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { BetEventCache } from '../services/betting/event-cache.js';
 import { BetPlacer } from '../services/betting/placement.js';
 import { createSql } from '../platform/db/client.js';
@@ -46,6 +46,7 @@ import { AttemptThrottle, authThrottlePolicies } from '../services/security/clie
 import { ApiKeyNonces } from '../services/users-auth/api-key-nonces.js';
 import { invoiceSettings } from '../services/invoices/settings.js';
 import { configuredCustodyAddresses } from '../services/reconciliation/client.js';
+import { requestConnection } from '../platform/temporal/request-connection.js';
 
 export interface RunningApi {
   url: string;
@@ -97,8 +98,7 @@ export async function startApiServer(config: Config, log: Logger): Promise<Runni
       : undefined;
   // connected on first use only: an operator's close of an XRP withdrawal
   const xrpl = new XrplConnection(config.XRPL_URL, log.child({ component: 'xrpl' }));
-  // lazy: the API starts (and reports unhealthy) while Temporal is down, and connects when it is back
-  const connection = Connection.lazy({ address: required(config, 'TEMPORAL_ADDRESS') });
+  const connection = requestConnection(required(config, 'TEMPORAL_ADDRESS'));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const temporal = { client, taskQueue: config.TEMPORAL_TASK_QUEUE };
   // the matching engines run here, one per pair, each led by one API process at a time (ARCHITECTURE.md, "Exchange");

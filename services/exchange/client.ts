@@ -27,6 +27,7 @@ import {
   type TriggerWorkflow,
 } from '../../workflows/exchange/trigger/messages.js';
 import { startMissed, type WorkflowOutbox } from '../../platform/temporal/start-after-commit.js';
+import { isTemporalUnavailable } from '../../platform/temporal/unavailable.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import { markTriggerWorkflowStarted, unstartedTriggers, type StoredTrigger } from './triggers-store.js';
@@ -83,6 +84,7 @@ async function decide(run: () => Promise<MarketWorkflowState>): Promise<MarketWo
   try {
     return await run();
   } catch (error) {
+    if (isTemporalUnavailable(error)) throw error; // a 503 to retry, not the operator's mistake
     const cause = (error as { cause?: { message?: string } }).cause;
     throw new DomainError(ErrorCode.Conflict, cause?.message ?? (error instanceof Error ? error.message : String(error)));
   }
@@ -155,6 +157,7 @@ export async function cancelTriggerOrder(
   try {
     return await handle.executeUpdate(cancelTriggerUpdate, { args: [{ by }] });
   } catch (error) {
+    if (isTemporalUnavailable(error)) throw error; // a 503 to retry: the trigger may well be open
     const cause = (error as { cause?: { message?: string } }).cause;
     throw new DomainError(ErrorCode.OrderNotOpen, cause?.message ?? 'the trigger cannot be cancelled');
   }

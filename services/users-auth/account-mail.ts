@@ -1,7 +1,7 @@
 /**
  * The mail users-auth sends about an account: the email-verification link, the password-reset link, and a change of
  * mail address (its confirmation link to the new address, a notice to the old one). The API starts an account-mail
- * workflow for each (startAccountMail), whose activity rebuilds the link and mails it, retried until the mail server
+ * workflow for each (startAccountMails), whose activity rebuilds the link and mails it, retried until the mail server
  * takes it; the link's secret never enters the workflow's input.
  */
 import { maskedEmail } from '../../domain/users-auth/email-change.js';
@@ -87,8 +87,26 @@ async function send(m: AccountMailer, message: { to: string; subject: string; te
 
 const hours = (ms: number) => (ms >= 7_200_000 ? `${Math.round(ms / 3_600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
 
+/**
+ * Starts the workflows that mail what a request just stored (a link, the stamp of a mail sent), in order; should one
+ * not start (Temporal unreachable), `undo` removes what was stored and the error is thrown. So a refused request
+ * leaves nothing waiting for a mail that is not on its way, nor throttles asking again.
+ */
+export async function startAccountMails(
+  temporal: TemporalTarget,
+  inputs: AccountMailInput[],
+  undo: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    for (const input of inputs) await startAccountMail(temporal, input);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
 /** Starts the workflow that mails this link; starting it again for the same link joins the first. */
-export async function startAccountMail(temporal: TemporalTarget, input: AccountMailInput): Promise<void> {
+async function startAccountMail(temporal: TemporalTarget, input: AccountMailInput): Promise<void> {
   await temporal.client.workflow.start<AccountMailWorkflow>(accountMailWorkflowType, {
     taskQueue: temporal.taskQueue,
     workflowId: accountMailWorkflowId(input),

@@ -12,7 +12,7 @@ import { ThrottledError, ErrorCode } from '../../domain/errors.js';
 import { refuseEmailChange } from '../../domain/users-auth/email-change.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { startAccountMail } from './account-mail.js';
+import { startAccountMails } from './account-mail.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
 import { linkRefused, linkSecretHash, liveLink, useUsersLinks } from './single-use-links.js';
 import { refuseTakenEmail, takingEmail } from './taken-email.js';
@@ -62,14 +62,14 @@ export async function requestEmailChange(
     return stored;
   });
   if (!change) await refuseTooSoon(deps, owner.id, true); // another request came first
-  try {
-    await startAccountMail(deps.temporal, { kind: 'email-change', changeId: id, email: newEmail });
-    await startAccountMail(deps.temporal, { kind: 'email-change-notice', changeId: id, email: owner.email, newEmail });
-  } catch (error) {
-    // no mail is on its way (Temporal unreachable): the request is refused whole, and asking again is not too soon
-    await deps.sql`delete from email_changes where id = ${id}`;
-    throw error;
-  }
+  await startAccountMails(
+    deps.temporal,
+    [
+      { kind: 'email-change', changeId: id, email: newEmail },
+      { kind: 'email-change-notice', changeId: id, email: owner.email, newEmail },
+    ],
+    () => deps.sql`delete from email_changes where id = ${id}`,
+  );
   return { changeId: id };
 }
 

@@ -8,7 +8,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/log.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
 import type { UserDirectory } from './directory.js';
-import { startAccountMail } from './account-mail.js';
+import { startAccountMails } from './account-mail.js';
 import { checkEmailVerificationToken } from './email-links.js';
 
 export interface EmailVerificationDeps {
@@ -23,10 +23,12 @@ export interface EmailVerificationDeps {
 /** Has the link mailed (durably, by a workflow) unless the email is verified or a link went out less than the resend interval ago. */
 export async function sendEmailVerification(deps: EmailVerificationDeps, userId: string): Promise<void> {
   const [user] = await deps.sql`
-    update users set verification_mail_at = now()
-    where id = ${userId} and email_verified_at is null
-      and (verification_mail_at is null or verification_mail_at <= now() - ${deps.resendIntervalMs / 1000} * interval '1 second')
-    returning id, email`;
+    update users u set verification_mail_at = now()
+    from users before
+    where u.id = ${userId} and before.id = u.id and u.email_verified_at is null
+      and (u.verification_mail_at is null or u.verification_mail_at <= now() - ${deps.resendIntervalMs / 1000} * interval '1 second')
+    -- as text: a Date (and a parameter typed timestamptz) would drop the microseconds the undo compares
+    returning u.id, u.email, u.verification_mail_at::text as stamped, before.verification_mail_at::text as previous`;
   if (!user) {
     const [state] = await deps.sql`
       select email_verified_at,
@@ -43,7 +45,14 @@ export async function sendEmailVerification(deps: EmailVerificationDeps, userId:
   }
   // whole seconds, as the link carries them, so the worker builds the same link
   const expiresAt = new Date(Math.floor((Date.now() + deps.ttlMs) / 1000) * 1000).toISOString();
-  await startAccountMail(deps.temporal, { kind: 'email-verification', userId: user.id, email: user.email, expiresAt });
+  // the stamp of a mail that is not on its way would refuse asking again for the resend interval
+  await startAccountMails(
+    deps.temporal,
+    [{ kind: 'email-verification', userId: user.id, email: user.email, expiresAt }],
+    () =>
+      deps.sql`update users set verification_mail_at = ${user.previous as string | null}::text::timestamptz
+             where id = ${user.id} and verification_mail_at::text = ${user.stamped as string}`,
+  );
 }
 
 /** Verifies the email the token was sent to; verifying again is harmless. */

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../platform/crypto/passwords.js';
 import type { Sql } from '../../platform/db/client.js';
 import type { TemporalTarget } from '../../platform/temporal/target.js';
-import { startAccountMail } from './account-mail.js';
+import { startAccountMails } from './account-mail.js';
 import { revokeAllApiKeys } from './api-keys-store.js';
 import { revokeAllRefreshTokens } from './refresh-tokens-store.js';
 import { isTelegramPlaceholder } from '../../domain/users-auth/telegram-placeholder.js';
@@ -49,7 +49,12 @@ export async function requestPasswordReset(deps: PasswordResetDeps, email: strin
                       where r.user_id = u.id and r.created_at > now() - ${MIN_INTERVAL_SECONDS} * interval '1 second')
     returning id`;
   if (!reset) return;
-  await startAccountMail(deps.temporal, { kind: 'password-reset', resetId: id, email: email.toLowerCase() });
+  // a reset left stored without its mail would make the retry within the minute a silent no-op
+  await startAccountMails(
+    deps.temporal,
+    [{ kind: 'password-reset', resetId: id, email: email.toLowerCase() }],
+    () => deps.sql`delete from password_resets where id = ${id}`,
+  );
 }
 
 /**

@@ -86,94 +86,105 @@ function ResetForm(props: { token: string; error?: string }) {
   );
 }
 
-export function accountLinkPages(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
-  app.get('/verify-email', (c) => {
-    const token = tokenOf(c.req.query('token'));
-    if (!token) return page(c, 400, 'Confirm your email address', <Refused message={BAD_LINK} />);
-    return page(
-      c,
-      200,
-      'Confirm your email address',
-      <form method="post" action="/verify-email">
-        <input type="hidden" name="token" value={token} />
-        <button type="submit">Confirm my email address</button>
-      </form>,
-    );
-  });
+/** A form that only posts the token back, with a button saying what it does. */
+const ConfirmForm = (props: { action: string; token: string; button: string; note?: string }) => (
+  <form method="post" action={props.action}>
+    <input type="hidden" name="token" value={props.token} />
+    {props.note && <p>{props.note}</p>}
+    <button type="submit">{props.button}</button>
+  </form>
+);
 
-  app.post('/verify-email', async (c) => {
-    const token = tokenOf((await c.req.parseBody()).token);
-    if (!token) return page(c, 400, 'Confirm your email address', <Refused message={BAD_LINK} />);
+/**
+ * One link's two routes: GET shows `form` for the link's token, changing nothing; POST runs `act` on the posted token
+ * (and the rest of the form), a refusal of the service shown under `title`. A token that cannot be one of ours is a
+ * 400 on either.
+ */
+function linkPage(
+  app: OpenAPIHono<AppEnv>,
+  path: string,
+  title: string,
+  form: (token: string) => Child,
+  act: (c: Context<AppEnv>, token: string, fields: Record<string, unknown>) => Promise<Response>,
+) {
+  app.get(path, (c) => {
+    const token = tokenOf(c.req.query('token'));
+    return token ? page(c, 200, title, form(token)) : page(c, 400, title, <Refused message={BAD_LINK} />);
+  });
+  app.post(path, async (c) => {
+    const fields = await c.req.parseBody();
+    const token = tokenOf(fields.token);
+    if (!token) return page(c, 400, title, <Refused message={BAD_LINK} />);
     try {
+      return await act(c, token, fields);
+    } catch (error) {
+      return refusal(c, title, error);
+    }
+  });
+}
+
+export function accountLinkPages(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
+  const confirmEmail = 'Confirm your email address';
+  linkPage(
+    app,
+    '/verify-email',
+    confirmEmail,
+    (token) => <ConfirmForm action="/verify-email" token={token} button="Confirm my email address" />,
+    async (c, token) => {
       const { userId } = await verifyEmail(deps.sql, deps.keys.emailLinks, token);
       deps.log.info({ user: userId }, 'email verified');
-    } catch (error) {
-      return refusal(c, 'Confirm your email address', error);
-    }
-    return page(c, 200, 'Email address confirmed', <p>Your email address is confirmed. You can close this page.</p>);
-  });
+      return page(c, 200, 'Email address confirmed', <p>Your email address is confirmed. You can close this page.</p>);
+    },
+  );
 
-  app.get('/confirm-email-change', (c) => {
-    const token = tokenOf(c.req.query('token'));
-    if (!token) return page(c, 400, 'Confirm your new email address', <Refused message={BAD_LINK} />);
-    return page(
-      c,
-      200,
-      'Confirm your new email address',
-      <form method="post" action="/confirm-email-change">
-        <input type="hidden" name="token" value={token} />
-        <p>Confirming makes this the address of your account and signs every session out.</p>
-        <button type="submit">Confirm my new email address</button>
-      </form>,
-    );
-  });
+  linkPage(
+    app,
+    '/confirm-email-change',
+    'Confirm your new email address',
+    (token) => (
+      <ConfirmForm
+        action="/confirm-email-change"
+        token={token}
+        button="Confirm my new email address"
+        note="Confirming makes this the address of your account and signs every session out."
+      />
+    ),
+    async (c, token) => {
+      const { email } = await confirmEmailChange(deps, { token, ip: clientIp(c, deps.settings.trustProxy) });
+      return page(
+        c,
+        200,
+        'Email address changed',
+        <p>
+          Your account's email address is now {email}. Every session of your account is signed out: sign in with this address.
+        </p>,
+      );
+    },
+  );
 
-  app.post('/confirm-email-change', async (c) => {
-    const token = tokenOf((await c.req.parseBody()).token);
-    if (!token) return page(c, 400, 'Confirm your new email address', <Refused message={BAD_LINK} />);
-    let email: string;
-    try {
-      ({ email } = await confirmEmailChange(deps, { token, ip: clientIp(c, deps.settings.trustProxy) }));
-    } catch (error) {
-      return refusal(c, 'Confirm your new email address', error);
-    }
-    return page(
-      c,
-      200,
-      'Email address changed',
-      <p>Your account's email address is now {email}. Every session of your account is signed out: sign in with this address.</p>,
-    );
-  });
-
-  app.get('/reset-password', (c) => {
-    const token = tokenOf(c.req.query('token'));
-    if (!token) return page(c, 400, 'Choose a new password', <Refused message={BAD_LINK} />);
-    return page(c, 200, 'Choose a new password', <ResetForm token={token} />);
-  });
-
-  app.post('/reset-password', async (c) => {
-    const form = await c.req.parseBody();
-    const token = tokenOf(form.token);
-    if (!token) return page(c, 400, 'Choose a new password', <Refused message={BAD_LINK} />);
-    const password = Password.safeParse(form.new_password);
-    if (!password.success) {
-      const error = `The new password ${password.error.issues[0]?.message ?? 'is not valid'}.`;
-      return page(c, 400, 'Choose a new password', <ResetForm token={token} error={error} />);
-    }
-    try {
+  const newPassword = 'Choose a new password';
+  linkPage(
+    app,
+    '/reset-password',
+    newPassword,
+    (token) => <ResetForm token={token} />,
+    async (c, token, fields) => {
+      const password = Password.safeParse(fields.new_password);
+      if (!password.success) {
+        const error = `The new password ${password.error.issues[0]?.message ?? 'is not valid'}.`;
+        return page(c, 400, newPassword, <ResetForm token={token} error={error} />);
+      }
       await confirmPasswordReset(deps, { token, newPassword: password.data, ip: clientIp(c, deps.settings.trustProxy) });
-    } catch (error) {
-      return refusal(c, 'Choose a new password', error);
-    }
-    return page(
-      c,
-      200,
-      'Password changed',
-      <p>
-        Your password is changed. Every session of your account is signed out, every API key revoked and its Telegram account
-        unlinked: sign in with the new password, create new keys and link Telegram again. Two-factor authentication, if it is on,
-        stays on.
-      </p>,
-    );
-  });
+      return page(
+        c,
+        200,
+        'Password changed',
+        <p>
+          Your password is changed. Every session of your account is signed out, every API key revoked and its Telegram account
+          unlinked: sign in with the new password, create new keys and link Telegram again. Two-factor authentication, if it is
+          on, stays on.
+        </p>,
+      );
+    },
+  );
 }

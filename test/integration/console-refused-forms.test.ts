@@ -72,7 +72,11 @@ describe('a refused balance adjustment', () => {
       confirm: 'yes',
     });
     expect([overdrawn.status, alertOf(overdrawn.body)]).toEqual([422, 'Not done: insufficient available balance']);
-    expect(field(overdrawn.body, 'field-amount')).toEqual({ value: '-5', error: null });
+    // the refusal names the amount, the field the operator would change
+    expect(field(overdrawn.body, 'field-amount')).toEqual({
+      value: '-5',
+      error: 'is more than the account&#39;s available balance',
+    });
     expect(field(overdrawn.body, 'field-reason').value).toBe('reverse a credit');
   });
 });

@@ -31,8 +31,8 @@ export function telegramMailboxRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
         'The address starts unverified and its verification link is mailed; from then on the address and password sign ' +
         'in and prove the owner, and the linked Telegram account may be unlinked. An address another account has is a ' +
         '409 `email_taken` naming `email`, each one counted against the account and the client IP as a failed sign-in ' +
-        'is (LOGIN_*: then a 429, the budget `POST /v1/me/email-change` counts on too); an account that has an address of its own (not made from Telegram) is a 409 ' +
-        '`conflict` naming `email` (it changes its address with `POST /v1/me/email-change`). `password` follows the rules of registration.',
+        'is (LOGIN_*: then a 429, the budget `POST /v1/me/email-change` counts on too); an account that has an ' +
+        'address of its own (not made from Telegram) is a 409 `conflict` naming `email` (it changes its address with `POST /v1/me/email-change`). `password` follows the rules of registration.',
       request: jsonBody(MailboxRequest),
       responses: {
         200: jsonResponse('The account, with its new address', UserView),

@@ -2,8 +2,6 @@
  * The API app factory: an OpenAPIHono whose validation failures, thrown business errors and unexpected faults all
  * leave as problem+json, with every router registering its routes on it.
  */
-import { isDatabaseUnavailable } from '../platform/db/unavailable.js';
-import { isTemporalUnavailable } from '../platform/temporal/unavailable.js';
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, ErrorCode, ThrottledError, type FieldIssue } from '../domain/errors.js';
@@ -12,6 +10,7 @@ import { createGuards } from './http/guards.js';
 import type { ApiDeps, AppEnv } from './context.js';
 import { ApiError, problemBody, problemResponse } from './http/problem.js';
 import { isMalformedForm } from './http/malformed-form.js';
+import { unavailableMessage, unavailableService } from './http/unavailable-service.js';
 import { apiKeyRoutes } from './users-auth/api-keys-routes.js';
 import { registerSecuritySchemes } from './http/security-schemes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -210,11 +209,11 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       const message = 'the body is not a well-formed form';
       return problemResponse(c, problemBody(ErrorCode.MalformedRequest, message, [{ path: 'body', message }]));
     }
-    const unavailable = isDatabaseUnavailable(error) ? 'database' : isTemporalUnavailable(error) ? 'workflow service' : null;
+    const unavailable = unavailableService(error);
     if (unavailable) {
       // one warn line per request, no stack: the outage, not each request, is the news
       deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, `${unavailable} unavailable`);
-      return problemResponse(c, problemBody(ErrorCode.Unavailable, `the ${unavailable} is unavailable; retry shortly`), {
+      return problemResponse(c, problemBody(ErrorCode.Unavailable, unavailableMessage(unavailable)), {
         'retry-after': '5',
       });
     }

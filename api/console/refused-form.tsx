@@ -7,6 +7,7 @@ import type { Handler } from 'hono';
 import { createContext } from 'hono/jsx';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError, statusFor } from '../http/problem.js';
+import { unavailableMessage, unavailableService } from '../http/unavailable-service.js';
 import type { ConsoleEnv, RefusedForm } from './env.js';
 
 /** The hidden field that tells apart the rows' forms of a page that repeats one form per row. */
@@ -18,10 +19,13 @@ export const PageRefusal = createContext<RefusedForm | null>(null);
 export const FormRefusal = createContext<RefusedForm | null>(null);
 
 /**
- * What a refusal says, when the page can show it beside the form: not a failure of ours, and not "sign in", "not
+ * What a refusal says, when the page can show it beside the form: not a failure of ours (a service out of reach is
+ * none: the form is to be sent again shortly), and not "sign in", "not
  * allowed" or "gone", which are pages of their own (the page itself would be refused or gone too).
  */
 function refusalOf(error: unknown): Pick<RefusedForm, 'message' | 'issues' | 'status'> | null {
+  const unavailable = unavailableService(error);
+  if (unavailable) return { message: unavailableMessage(unavailable), issues: [], status: 503 };
   if (!(error instanceof DomainError || error instanceof ApiError)) return null;
   const status = statusFor(error.code);
   if (status === 401 || status === 403 || status === 404) return null;

@@ -17,6 +17,7 @@ import { errorPage } from './render.js';
 import { requireRoles, signedIn } from './session.js';
 import { signInRoutes, signOutRoutes } from './sign-in.js';
 import { isMalformedForm } from '../http/malformed-form.js';
+import { unavailableMessage, unavailableService } from '../http/unavailable-service.js';
 
 /** Scripts and styles only from our own files (htmx), requests only to us, nothing from elsewhere, never framed. */
 const CONTENT_SECURITY_POLICY =
@@ -36,6 +37,11 @@ export function consoleRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps) {
       return errorPage(c, statusFor(error.code), error.message, error.issues);
     }
     if (isMalformedForm(error, c.req.header('content-type'))) return errorPage(c, 400, 'The form could not be read.');
+    const unavailable = unavailableService(error);
+    if (unavailable) {
+      deps.log.warn({ err: (error as Error).message, method: c.req.method, path: c.req.path }, `${unavailable} unavailable`);
+      return errorPage(c, 503, unavailableMessage(unavailable));
+    }
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'console error');
     return errorPage(c, 500, 'An unexpected error occurred; it has been logged.');
   });

@@ -151,6 +151,8 @@ export function fastExchangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guar
       path: '/v1/exchange/quotes/{id}/accept',
       tags: ['fast exchange'],
       summary: 'Accept a quote: the swap settles at once, at most once per quote (a repeat answers with the same swap)',
+      description:
+        'A quote whose `amount_in` is more than the available balance is a 422 `insufficient_funds` naming `id`, the quote.',
       request: { params: Params, headers: IdempotencyHeaders },
       responses: {
         200: jsonResponse('The accepted quote (or the first result, with Idempotent-Replayed)', QuoteView),

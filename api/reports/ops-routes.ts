@@ -213,6 +213,9 @@ export function reportRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Gu
       path: '/v1/ops/report-schedules',
       tags: ['operations'],
       summary: 'Run a report on a cron schedule (UTC), each run covering the last whole day, week or month',
+      description:
+        'A `cron` with a field out of range, a range that runs backwards, or a day of month no month it names has ' +
+        '(`0 0 31 2 *`: a day must match both day fields, as Temporal reads them) is a 400 naming `cron`.',
       request: jsonBody(
         z.object({
           type: ReportType,

@@ -4,8 +4,8 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { refuseEmailChangeRequest, requestEmailChange } from '../../services/users-auth/email-change.js';
-import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { attemptSubjects, recordSecurityEvent } from '../../services/security/client.js';
+import { recordSecurityEvent } from '../../services/security/client.js';
+import { refuseCountingTakenEmail } from '../../services/users-auth/taken-email.js';
 import type { ApiDeps, AppEnv } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import type { Guards } from '../http/guards.js';
@@ -49,13 +49,9 @@ export function emailChangeRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       const { email, ...proof } = c.req.valid('json');
       const user = c.get('user');
       const ip = clientIp(c, deps.settings.trustProxy);
-      // an address taken is told before the owner proof: each such answer counts against the account and its IP, so it
-      // tells which addresses have accounts no faster than registration does
-      await deps.security.throttle.guard({
-        subjects: attemptSubjects(deps.security.throttlePolicies, 'email-change', `user:${user.id}`, ip),
-        attempt: () => refuseEmailChangeRequest(changes, user, email),
-        isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.EmailTaken,
-      });
+      await refuseCountingTakenEmail(deps.security, { userId: user.id, ip }, () =>
+        refuseEmailChangeRequest(changes, user, email),
+      );
       const owner = await requireOwnerProof(c, deps, proof);
       const { changeId } = await requestEmailChange(changes, owner, email);
       await recordSecurityEvent(deps.sql, {

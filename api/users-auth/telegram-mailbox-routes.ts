@@ -4,6 +4,7 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { addMailbox, refuseMailboxChange } from '../../services/users-auth/telegram-mailbox.js';
+import { refuseCountingTakenEmail } from '../../services/users-auth/taken-email.js';
 import { userById } from '../../services/users-auth/users-store.js';
 import { recordSecurityEvent } from '../../services/security/client.js';
 import type { ApiDeps, AppEnv } from '../context.js';
@@ -29,8 +30,9 @@ export function telegramMailboxRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
       description:
         'The address starts unverified and its verification link is mailed; from then on the address and password sign ' +
         'in and prove the owner, and the linked Telegram account may be unlinked. An address another account has is a ' +
-        '409 `email_taken` naming `email`; an account that has an address of its own (not made from Telegram) is a 409 ' +
-        '`conflict` naming `email` (it changes its address with `POST /v1/me/email-change`). `password` follows the rules of registration.',
+        '409 `email_taken` naming `email`, each one counted against the account and the client IP as a failed sign-in ' +
+        'is (LOGIN_*: then a 429, the budget `POST /v1/me/email-change` counts on too); an account that has an ' +
+        'address of its own (not made from Telegram) is a 409 `conflict` naming `email` (it changes its address with `POST /v1/me/email-change`). `password` follows the rules of registration.',
       request: jsonBody(MailboxRequest),
       responses: {
         200: jsonResponse('The account, with its new address', UserView),
@@ -40,11 +42,12 @@ export function telegramMailboxRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, g
     async (c) => {
       const { email, password, ...proof } = c.req.valid('json');
       const user = c.get('user');
-      await refuseMailboxChange(deps.sql, user, email);
+      const ip = clientIp(c, deps.settings.trustProxy);
+      await refuseCountingTakenEmail(deps.security, { userId: user.id, ip }, () => refuseMailboxChange(deps.sql, user, email));
       await requireOwnerProof(c, deps, proof);
       await addMailbox(deps.sql, user.id, { email, password });
       deps.users.userChanged(user.id); // its address moved: this process's cached principal goes
-      await recordSecurityEvent(deps.sql, { kind: 'email_added', userId: user.id, ip: clientIp(c, deps.settings.trustProxy) });
+      await recordSecurityEvent(deps.sql, { kind: 'email_added', userId: user.id, ip });
       mailVerificationAfterAnswer(deps, user.id);
       return c.json(userView((await userById(deps.sql, user.id))!), 200);
     },

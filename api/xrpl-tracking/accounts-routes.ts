@@ -56,8 +56,6 @@ const accountView = (a: XrplAccount) => ({
 });
 
 export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guards: Guards) {
-  const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
-
   app.openapi(
     guardedRoute(guards.operator, {
       method: 'post',
@@ -72,7 +70,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const account = await addWatchedAccount(deps.sql, temporal, deps.log, {
+      const account = await addWatchedAccount(deps.sql, deps.temporal, deps.log, {
         address: body.address,
         label: body.label ?? null,
         operator: c.get('user'),
@@ -135,7 +133,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
       responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      await removeWatchedAccount(deps.sql, temporal, deps.log, {
+      await removeWatchedAccount(deps.sql, deps.temporal, deps.log, {
         address: c.req.valid('param').address,
         operatorId: c.get('user').id,
       });
@@ -160,7 +158,7 @@ export function xrplAccountRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, guard
     }),
     async (c) => {
       const address = c.req.valid('param').address;
-      const run = await resyncAccount(deps.sql, temporal, { address, operatorEmail: c.get('user').email });
+      const run = await resyncAccount(deps.sql, deps.temporal, { address, operatorEmail: c.get('user').email });
       return c.json({ address, workflow_id: run.workflowId, run_id: run.runId }, 202);
     },
   );

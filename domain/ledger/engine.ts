@@ -7,7 +7,7 @@
  * a pending transfer reserves funds until it is posted (in whole or part; the rest is released) or voided.
  */
 import { DomainError, ErrorCode, type FieldIssue } from '../errors.js';
-import { MAX_MINOR_UNITS } from '../money.js';
+import { formatAmountForPeople, MAX_MINOR_UNITS } from '../money.js';
 
 export type Metadata = Record<string, unknown>;
 
@@ -93,6 +93,16 @@ export const moreThanAvailable = (path = 'amount', message = 'is more than your 
   path,
   message,
 });
+
+/**
+ * The same for an amount held together with its fee (a withdrawal): the fee is said, or an amount within the balance
+ * would seem refused for nothing.
+ */
+export function moreThanAvailableWithFee(fee: bigint, currency: { code: string; scale: number }, path = 'amount'): FieldIssue {
+  if (fee === 0n) return moreThanAvailable(path);
+  const shown = `${formatAmountForPeople(fee, currency.scale)} ${currency.code}`;
+  return moreThanAvailable(path, `plus its fee (${shown}) is more than your available balance`);
+}
 
 /**
  * A ledger refusal as the caller's business error. A counter over its maximum is the caller's own limit, named by

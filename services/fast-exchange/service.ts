@@ -13,8 +13,8 @@ import { acceptKeyCounter, EXCHANGE_INVENTORY, swapGroup, swapKeys } from '../..
 import { quoteForAmountIn, quoteForAmountOut, swapRate } from '../../domain/fast-exchange/quote.js';
 import { checkSwapLimits, FAST_EXCHANGE_SETTINGS, type FastExchangeSettings } from '../../domain/fast-exchange/settings.js';
 import { PPM } from '../../domain/fees.js';
-import { ledgerRefusal, type TransferGroup } from '../../domain/ledger/engine.js';
-import { formatAmount } from '../../domain/money.js';
+import { ledgerRefusal, moreThanAvailable, type TransferGroup } from '../../domain/ledger/engine.js';
+import { formatAmount, formatAmountForPeople } from '../../domain/money.js';
 import { formatRate } from '../../domain/rates/rate.js';
 import { retryOnRace } from '../../platform/db/batch-queue.js';
 import type { Sql } from '../../platform/db/client.js';
@@ -260,9 +260,17 @@ async function swapQuote(
     if (outcome.error.subject === acceptKeyCounter(quote.userId, key.idempotencyKey)) {
       throw new DomainError(ErrorCode.IdempotencyConflict, 'this Idempotency-Key was used to accept a different quote');
     }
-    throw ledgerRefusal(outcome.error, { limit: ErrorCode.DailyLimitExceeded });
+    const funds = outcome.error.code === ErrorCode.InsufficientFunds ? await quoteNotCovered(deps, quote) : undefined;
+    throw ledgerRefusal(outcome.error, { limit: ErrorCode.DailyLimitExceeded, funds });
   }
   return { quote, acceptedAt: outcome.transfers[0]!.createdAt, replayed: outcome.replayed };
+}
+
+/** Insufficient funds name the quote (the path's `id`): its amount_in, fixed when it was made, is what the payer lacks. */
+async function quoteNotCovered(deps: Pick<FastExchangeDeps, 'currencies'>, quote: StoredQuote) {
+  const from = (await deps.currencies.get(quote.from))!;
+  const amountIn = `${formatAmountForPeople(quote.amountIn, from.scale)} ${quote.from}`;
+  return moreThanAvailable('id', `is a quote whose amount_in (${amountIn}) is more than your available balance`);
 }
 
 /**

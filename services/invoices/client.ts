@@ -26,6 +26,7 @@ import { unstartedInvoices, type Invoice } from './store.js';
 /** The operators' console lists invoices with their payments, and marks them (markInvoice). */
 export { invoiceById, invoiceVolumeByDay, listInvoices, type Invoice, type InvoiceFilter } from './store.js';
 export { paymentsOf, type InvoicePayment } from './payments-store.js';
+export { payableCurrencies } from './payable-currencies.js';
 
 const startOptions = (taskQueue: string, invoice: Pick<Invoice, 'id' | 'merchantId' | 'currency'>) => ({
   taskQueue,

@@ -21,6 +21,7 @@ import type { CurrencyCatalog } from '../currencies/catalog.js';
 import type { OrderCallback } from '../orders/client.js';
 import { markInvoice, signalInvoicePayment } from './client.js';
 import { lockedInvoiceFacts, reviewInvoice } from './lifecycle.js';
+import { isPayableIn } from './payable-currencies.js';
 import { balancePaymentByKey, insertBalancePayment, type InvoicePayment } from './payments-store.js';
 import { lockedQuote, pricingRefusal, type PriceSource } from './pricing.js';
 import type { LockedQuote } from './quotes-store.js';
@@ -205,26 +206,6 @@ function requirePayable(invoice: Invoice, currency: Currency, field = 'currency'
       { path: field, message: `${currency.code} is disabled` },
     ]);
   }
-}
-
-/** Whether checkout still offers `currency` (accepted or not): enabled, or the invoice's own. */
-const isPayableIn = (invoice: Pick<Invoice, 'currency'>, currency: Currency): boolean =>
-  currency.enabled || currency.code === invoice.currency;
-
-/**
- * The accepted currencies a payer can still choose, in the invoice's order: what the checkout page offers and the
- * payer's views list (one an operator disabled since the invoice was made is left out; the invoice's own stays).
- */
-export async function payableCurrencies(
-  deps: Pick<InvoiceDeps, 'currencies'>,
-  invoice: Pick<Invoice, 'currency' | 'acceptedCurrencies'>,
-): Promise<string[]> {
-  const payable: string[] = [];
-  for (const code of invoice.acceptedCurrencies) {
-    const currency = await deps.currencies.get(code);
-    if (currency && isPayableIn(invoice, currency)) payable.push(code);
-  }
-  return payable;
 }
 
 export interface Checkout {

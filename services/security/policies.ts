@@ -39,7 +39,7 @@ export function authThrottlePolicies(s: AuthThrottleSettings): AuthThrottlePolic
 /**
  * What one attempt counts against: the account (by email, known or not, so probing unknown emails is throttled the
  * same) and the client IP, per purpose: `login` (password and the second factor at sign-in), `totp` (every second-factor
- * code, by user id, however the user came: one budget per user), `password-reset`, `email-change` (its links' tokens, and the taken addresses its requests are told).
+ * code, by user id, however the user came: one budget per user), `password-reset`, `email-change` (its links' tokens, and the taken addresses told before an owner proof, taken-email.ts).
  */
 export function attemptSubjects(
   policies: AuthThrottlePolicies,

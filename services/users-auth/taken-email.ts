@@ -6,6 +6,7 @@
  */
 import { DomainError, ErrorCode } from '../../domain/errors.js';
 import { PgError, pgErrorCode, type Db } from '../../platform/db/client.js';
+import { attemptSubjects, type AttemptThrottle, type AuthThrottlePolicies } from '../security/client.js';
 import { userByEmail } from './users-store.js';
 
 const emailTaken = () =>
@@ -13,6 +14,30 @@ const emailTaken = () =>
 
 export async function refuseTakenEmail(db: Db, email: string): Promise<void> {
   if (await userByEmail(db, email)) throw emailTaken();
+}
+
+/** The sign-in throttle and its policies (the API's security settings). */
+export interface TakenEmailThrottle {
+  throttle: AttemptThrottle;
+  throttlePolicies: AuthThrottlePolicies;
+}
+
+/**
+ * Runs a request's refusals before the owner proof, refuseTakenEmail among them: told before any proof, a taken
+ * address would tell any session which addresses have accounts, so each `email_taken` counts against the account and
+ * its client IP as a failed sign-in does (then a 429), and the request tells it no faster than registration does. Both
+ * ways of taking an address count on the same subjects: one budget, however the asker comes.
+ */
+export async function refuseCountingTakenEmail(
+  { throttle, throttlePolicies }: TakenEmailThrottle,
+  asker: { userId: string; ip: string },
+  refusals: () => Promise<void>,
+): Promise<void> {
+  await throttle.guard({
+    subjects: attemptSubjects(throttlePolicies, 'email-change', `user:${asker.userId}`, asker.ip),
+    attempt: refusals,
+    isFailure: (error) => error instanceof DomainError && error.code === ErrorCode.EmailTaken,
+  });
 }
 
 /** Runs the write that gives an account the address; the unique index's refusal becomes the 409. */

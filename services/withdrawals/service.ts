@@ -5,7 +5,7 @@
 import { checkAddress } from '../../chains/addresses.js';
 import type { Currency } from '../../domain/currencies.js';
 import { DomainError, ErrorCode } from '../../domain/errors.js';
-import { ledgerRefusal, moreThanAvailable } from '../../domain/ledger/engine.js';
+import { ledgerRefusal, moreThanAvailableWithFee } from '../../domain/ledger/engine.js';
 import { holdGroup } from '../../domain/withdrawals/ledger.js';
 import {
   approvalReasons,
@@ -105,6 +105,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
     await addressUsedBefore(deps.sql, userId, currency.code, address, destinationTag),
   );
   const counters = withdrawalCounters(userId, currency.code, amount, settings, new Date());
+  const fee = withdrawalFee(amount, settings);
 
   const outbox = withdrawalOutbox(deps.temporal.client, deps.sql, deps.temporal.taskQueue, deps.timings);
   const created = await storeThenStart(
@@ -116,7 +117,7 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
           idempotencyKey,
           currency: currency.code,
           amount,
-          fee: withdrawalFee(amount, settings),
+          fee,
           address,
           destinationTag,
           approvalRequired: reasons.length > 0,
@@ -126,7 +127,10 @@ export async function requestWithdrawal(deps: WithdrawalRequestDeps, request: Wi
         if (!w) return null; // the same key raced in: answered from the stored request
         const [outcome] = await commitGroups(tx, [holdGroup(w, counters)]);
         if (!outcome!.ok)
-          throw ledgerRefusal(outcome!.error, { limit: exceededLimit(outcome!.error.subject), funds: moreThanAvailable() });
+          throw ledgerRefusal(outcome!.error, {
+            limit: exceededLimit(outcome!.error.subject),
+            funds: moreThanAvailableWithFee(fee, currency),
+          });
         if (request.callback) await linkOrderCallbacks(tx, [{ id: orderId('wd', w.id), userId, callback: request.callback }]);
         return w;
       }),

@@ -96,12 +96,6 @@ export async function stopBackfill(temporal: Pick<TemporalTarget, 'client'>, add
   }
 }
 
-const unavailable = (error: unknown) =>
-  new DomainError(
-    ErrorCode.Unavailable,
-    `Temporal is unavailable (${error instanceof Error ? error.message : String(error)}); try again`,
-  );
-
 /** A watched account, or NotFound naming the address. */
 export async function requireWatchedAccount(sql: Sql, address: string): Promise<XrplAccount> {
   const account = await accountByAddress(sql, address);
@@ -125,9 +119,10 @@ export async function addWatchedAccount(
   try {
     await requestBackfill(temporal, account.address, 'full', request.operator.email);
   } catch (error) {
-    // an account without its backfill would have a history nobody fetches
+    // an account without its backfill would have a history nobody fetches; the error stays what it is (an unreachable
+    // Temporal is the error handler's 503 to retry, anything else a failure of ours)
     await unwatchAccount(sql, account.address);
-    throw unavailable(error);
+    throw error;
   }
   log.info({ account: account.address, operator: request.operator.id }, 'XRPL account watched');
   return account;
@@ -171,7 +166,5 @@ export async function resyncAccount(
   request: { address: string; operatorEmail: string },
 ): Promise<{ workflowId: string; runId: string }> {
   const account = await requireWatchedAccount(sql, request.address);
-  return requestBackfill(temporal, account.address, 'full', request.operatorEmail).catch((error) => {
-    throw unavailable(error);
-  });
+  return requestBackfill(temporal, account.address, 'full', request.operatorEmail);
 }

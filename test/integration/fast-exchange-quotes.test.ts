@@ -1,7 +1,8 @@
 /**
  * Fast-exchange quotes through the API on a real PostgreSQL. POST /v1/exchange/{id}/repeat: the new quote's id follows
  * from the Idempotency-Key, so two repeats under one key that race each other store one quote, and each is answered
- * with that one (or a conflict). POST /v1/exchange/quotes under terms that buy nothing: a 422 naming the field.
+ * with that one (or a conflict). POST /v1/exchange/quotes under terms that buy nothing: a 422 naming the field; an
+ * accept the balance cannot pay: a 422 naming the quote.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -77,5 +78,26 @@ describe('quoting', () => {
       expect(quote.status).toBe(422);
       expect(quote.body).toMatchObject({ code: 'amount_below_minimum', errors: [{ path: Object.keys(amount)[0] }] });
     }
+  });
+});
+
+describe('accepting', () => {
+  it('refuses a quote whose amount_in is more than the balance with a 422 naming the quote, and moves nothing', async () => {
+    const quote = await t.api.post(
+      '/v1/exchange/quotes',
+      { from: 'USD', to: 'UAH', amount_in: '150.50' },
+      { token: alice.token },
+    );
+    expect(quote.status).toBe(201);
+    const accepted = await t.api.post(`/v1/exchange/quotes/${quote.body.id}/accept`, undefined, keyed(alice.token));
+    expect(accepted).toMatchObject({
+      status: 422,
+      body: {
+        code: 'insufficient_funds',
+        errors: [{ path: 'id', message: 'is a quote whose amount_in (150.5 USD) is more than your available balance' }],
+      },
+    });
+    const status = await t.api.get(`/v1/exchange/quotes/${quote.body.id}`, { token: alice.token });
+    expect(status.body.status).toBe('open');
   });
 });

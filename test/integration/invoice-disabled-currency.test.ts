@@ -1,12 +1,13 @@
 /**
  * A currency an operator disables after an invoice was made: checkout (the API and the /pay page) and a payment from a
  * balance refuse it, naming the field, and the payer's views no longer list it, while the invoice's own currency stays
- * payable.
+ * payable. The console's invoice page marks it disabled.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { userAccountName } from '../../domain/ledger/engine.js';
 import { insertInvoice } from '../../services/invoices/store.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ConsoleHttp } from '../support/console-http.js';
 import { newInvoice, signUpMerchant } from '../support/merchant.js';
 
 let t: TestApp;
@@ -107,6 +108,15 @@ describe('a currency disabled after the invoice was made', () => {
     expect(own.body).toMatchObject({ accepted_currencies: ['USD', 'USDT'], payable_currencies: ['USD'] });
     const listed = await t.api.get('/v1/invoices', { token: merchant.token });
     expect(listed.body.data.find((i: { id: string }) => i.id === id)).toMatchObject({ payable_currencies: ['USD'] });
+  });
+
+  it("is marked disabled among what the console's invoice page says it accepts", async () => {
+    const id = await usdInvoice();
+    const operator = await ConsoleHttp.signIn(t.api, t.admin.email, t.admin.password);
+    disable('USD', 'USDT');
+    const page = await operator.get(`/invoices/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<dt>Accepts<\/dt>\s*<dd>USD, USDT \(disabled\)<\/dd>/);
   });
 
   it('leaves the invoice’s own currency payable, at checkout and from a balance', async () => {

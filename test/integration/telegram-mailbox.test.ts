@@ -107,6 +107,17 @@ describe('an account made from Telegram adding its own mail address', () => {
     expect((await t.api.get('/v1/me', { token: other.token })).body.email).toBe('taken@example.com');
   });
 
+  it('counts each taken address it tells against the account, so it is no faster oracle than registration', async () => {
+    const token = await telegramAccount(5006);
+    await t.api.signUp('probed-5006@example.com');
+    const ask = (email: string) => addEmail(token, { email, password: PASSWORD, telegram_auth: widget(5006) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await ask('probed-5006@example.com')).status);
+    // LOGIN_FREE_FAILURES (3) answered, then a wait, for any address
+    expect(statuses).toEqual([409, 409, 409, 429, 429]);
+    expect((await ask('ada5006@example.com')).status).toBe(429);
+  });
+
   it('asks the code too with two-factor on', async () => {
     const token = await telegramAccount(5004);
     const enrolled = await t.api.post('/v1/auth/totp/enroll', { telegram_auth: widget(5004) }, { token });

@@ -14,6 +14,7 @@ import { isTemporalUnavailable } from '../../platform/temporal/unavailable.js';
 import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
 import { startUnstartedWithdrawals } from '../../services/withdrawals/client.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ConsoleHttp } from '../support/console-http.js';
 import { SIGN_UP_PASSWORD, type ApiResponse } from '../support/http.js';
 import { signUpMerchant } from '../support/merchant.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -63,6 +64,7 @@ function expectUnavailable(name: string, response: ApiResponse) {
 }
 
 const ETH_ADDRESS = '0x2222222222222222222222222222222222222222';
+const XRPL_ADDRESS = 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh';
 
 describe('the API with Temporal unreachable', () => {
   it(
@@ -106,6 +108,9 @@ describe('the API with Temporal unreachable', () => {
         );
       const resets = () => t.db.sql`select 1 from password_resets where user_id = ${user.id}`;
       const approve = () => t.api.post(`/v1/ops/withdrawals/${waiting!.id}/approve`, undefined, { token: t.admin.token });
+      const watchXrpl = () => t.api.post('/api/accounts', { address: XRPL_ADDRESS }, { token: t.admin.token });
+      const watched = () => t.db.sql`select 1 from xrpl_accounts where address = ${XRPL_ADDRESS}`;
+      const operator = await ConsoleHttp.signIn(t.api, t.admin.email, t.admin.password);
 
       await proxy.cut();
 
@@ -118,6 +123,17 @@ describe('the API with Temporal unreachable', () => {
       expectUnavailable('approval', await answered('approval', approve()));
       expect(await withdrawalStatus(waiting!.id as string)).toBe('awaiting_approval');
       expect(await t.db.sql`select 1 from withdrawal_events where withdrawal_id = ${waiting!.id}`).toHaveLength(0);
+      // an account watched without its backfill would have a history nobody fetches: not watched, and said so
+      expectUnavailable('XRPL account', await answered('XRPL account', watchXrpl()));
+      expect(await watched()).toHaveLength(0);
+      const watchForm = await answered(
+        'console XRPL account',
+        operator.post('/xrpl-accounts', '/xrpl-accounts', { address: XRPL_ADDRESS, label: 'cold wallet' }),
+      );
+      expect(watchForm.status).toBe(503);
+      expect(watchForm.body).toContain('Not done: the workflow service is unavailable; retry shortly');
+      expect(watchForm.body).toContain(`value="${XRPL_ADDRESS}"`); // the form as typed, to send again
+      expect(await watched()).toHaveLength(0);
 
       // stored with its funds held, its workflow left to the worker's sweep: accepted, and promptly
       const requested = await answered('withdrawal', withdraw());
@@ -163,6 +179,7 @@ describe('the API with Temporal unreachable', () => {
       expect(await verificationMailAt(user.id)).not.toBeNull();
       await askReset();
       expect(await resets()).toHaveLength(1);
+      expect((await watchXrpl()).status).toBe(201);
     },
   );
 });

@@ -14,5 +14,18 @@ describe('cronProblem (report schedules)', () => {
     expect(cronProblem('0 6 * FOO *')).toMatch(/month field's value "FOO"/);
     expect(cronProblem('*/0 6 * * *')).toMatch(/step of 0/);
     expect(cronProblem('0 6 * *')).toMatch(/five fields/);
+    // Temporal refuses a range that runs backwards
+    expect(cronProblem('0 0 20-10 * *')).toMatch(/day of month field's range "20-10" runs backwards/);
+    expect(cronProblem('0 0 * NOV-FEB *')).toMatch(/month field's range "NOV-FEB" runs backwards/);
+  });
+
+  it('refuses a schedule that never runs: a day of month no month it names has', () => {
+    for (const cron of ['0 0 31 2 *', '0 0 30 FEB *', '0 0 31 4,6,9,11 *', '0 0 30-31 2 MON', '0 0 31 4/5 *'])
+      expect(cronProblem(cron), cron).toMatch(/never runs/);
+  });
+
+  it('accepts one that runs rarely: February 29th, Friday the 13th, the 31st of every other month', () => {
+    for (const cron of ['0 0 29 2 *', '0 0 13 * FRI', '0 0 31 1/2 *', '0 0 25/3 * *', '0 0 30,31 2,3 *'])
+      expect(cronProblem(cron), cron).toBeNull();
   });
 });

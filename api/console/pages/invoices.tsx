@@ -6,7 +6,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { INVOICE_STATUSES, markRefusal, type OperatorMark } from '../../../domain/invoices/status.js';
-import { invoiceById, listInvoices, markInvoice, paymentsOf } from '../../../services/invoices/client.js';
+import { invoiceById, listInvoices, markInvoice, paymentsOf, payableCurrencies } from '../../../services/invoices/client.js';
 import { invoiceWorkflowId } from '../../../workflows/invoices/messages.js';
 import type { ApiDeps } from '../../context.js';
 import { CONSOLE_BASE, type ConsoleEnv } from '../env.js';
@@ -89,7 +89,11 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     const { id } = parseInput(IdParam, c.req.param());
     const done = INVOICE_STATUSES.find((s) => s === c.req.query('done'));
     const invoice = found(await invoiceById(deps.sql, id), 'no such invoice');
-    const [payments, fmt] = await Promise.all([paymentsOf(deps.sql, id), amounts(deps)]);
+    const [payments, fmt, payable] = await Promise.all([
+      paymentsOf(deps.sql, id),
+      amounts(deps),
+      payableCurrencies(deps, invoice).then((codes) => new Set(codes)),
+    ]);
     const csrf = c.get('csrfToken');
     const marks = (
       [
@@ -105,7 +109,8 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
           items={[
             ['State', <strong data-state>{label(invoice.status)}</strong>],
             ['Amount', fmt(invoice.amount, invoice.currency)],
-            ['Accepts', invoice.acceptedCurrencies.join(', ')],
+            // a currency disabled since the invoice was made is no longer offered to its payer
+            ['Accepts', invoice.acceptedCurrencies.map((code) => (payable.has(code) ? code : `${code} (disabled)`)).join(', ')],
             ['Merchant', <code>{invoice.merchantId}</code>],
             ['Order', invoice.orderId],
             ['Expires', when(invoice.expiresAt)],

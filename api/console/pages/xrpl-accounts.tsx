@@ -42,7 +42,6 @@ const DONE: Record<string, string> = {
 const transactionsOf = (address: string) => `${CONSOLE_BASE}/transactions?account=${address}`;
 
 function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
-  const temporal = { client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
   const ui = deps.settings.console.temporalUi;
   const accountPath = (address: string) => `${CONSOLE_BASE}/xrpl-accounts/${address}`;
 
@@ -102,7 +101,7 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
     '/',
     refusable(accountsList, async (c) => {
       const form = await parseForm(c, z.object({ address: Address, label: optionalText(z.string().max(100)) }));
-      const account = await addWatchedAccount(deps.sql, temporal, deps.log, {
+      const account = await addWatchedAccount(deps.sql, deps.temporal, deps.log, {
         address: form.address,
         label: form.label ?? null,
         operator: c.get('operator'),
@@ -175,14 +174,14 @@ function routes(router: Hono<ConsoleEnv>, deps: ApiDeps) {
   router.post('/:address/resync', async (c) => {
     const { address } = parseInput(AddressParam, c.req.param());
     await parseForm(c, z.object({ confirm: Confirmed }));
-    await resyncAccount(deps.sql, temporal, { address, operatorEmail: c.get('operator').email });
+    await resyncAccount(deps.sql, deps.temporal, { address, operatorEmail: c.get('operator').email });
     return c.redirect(`${accountPath(address)}?done=resynced`, 303);
   });
 
   router.post('/:address/remove', async (c) => {
     const { address } = parseInput(AddressParam, c.req.param());
     await parseForm(c, z.object({ confirm: Confirmed }));
-    await removeWatchedAccount(deps.sql, temporal, deps.log, { address, operatorId: c.get('operator').id });
+    await removeWatchedAccount(deps.sql, deps.temporal, deps.log, { address, operatorId: c.get('operator').id });
     return c.redirect(`${CONSOLE_BASE}/xrpl-accounts?done=removed`, 303);
   });
 }

@@ -4,37 +4,34 @@
  * a started workflow just waits for one).
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { betEventOutbox, startUnstartedBetEvents } from '../../services/betting/client.js';
 import { insertBetEvent } from '../../services/betting/events-store.js';
 import { publishBetEvent } from '../../services/betting/service.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { betEventWorkflowId } from '../../workflows/betting/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { ownNamespace } from '../support/own-namespace.js';
 
 const GRACE_SECONDS = 30;
 const log = pino({ level: 'silent' });
 const taskQueue = `bet-event-start-${randomBytes(4).toString('hex')}`;
 
 let db: TestDatabase;
-let connection: Connection;
+let temporal: Awaited<ReturnType<typeof ownNamespace>>;
 let client: Client;
 let provider: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const namespace = `test-${randomBytes(4).toString('hex')}`;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  await ensureNamespace(connection, namespace, log);
-  await ensureSearchAttributes(connection, namespace, log);
-  client = new Client({ connection, namespace });
+  temporal = await ownNamespace();
+  client = temporal.client;
   provider = (await insertUser(db.sql, { email: 'lines@example.com', passwordHash: 'x', role: 'line_provider' }))!.id;
 });
 afterAll(async () => {
-  await connection?.close();
+  await temporal?.close();
   await db?.drop();
 });
 

@@ -5,34 +5,29 @@
  * in between cancelling it, one request per interval. No route offered the change before.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailChangeDeps } from '../../api/users-auth/account-mail-deps.js';
 import { requestEmailChange } from '../../services/users-auth/email-change.js';
 import { requestPasswordReset } from '../../services/users-auth/password-reset.js';
 import { linkToken } from '../../services/users-auth/single-use-links.js';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ownNamespace } from '../support/own-namespace.js';
 import { SIGN_UP_PASSWORD } from '../support/http.js';
 
 const BOT_TOKEN = '7000005:AAE-bot-token-of-the-email-change-tests';
 let t: TestApp;
-let connection: Connection;
+let temporal: Awaited<ReturnType<typeof ownNamespace>>;
 beforeAll(async () => {
   t = await startTestApp();
   t.deps.settings.accounts.telegram = { botToken: BOT_TOKEN, maxAgeSeconds: 86_400 };
-  // a namespace of the file's own, with the search attributes account mail starts with (no worker polls it)
-  const namespace = `test-${randomBytes(4).toString('hex')}`;
-  const log = pino({ level: 'silent' });
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  await ensureNamespace(connection, namespace, log);
-  await ensureSearchAttributes(connection, namespace, log);
-  t.deps.temporal.client = new Client({ connection, namespace });
+  // account mail starts with search attributes (no worker polls this namespace)
+  temporal = await ownNamespace();
+  t.deps.temporal.client = temporal.client;
 });
 afterAll(async () => {
-  await connection?.close();
+  await temporal?.close();
   await t?.close();
 });
 
@@ -204,7 +199,10 @@ describe('changing the mail address of an ordinary account', () => {
     const user = await t.api.signUp('no-temporal@example.com');
     const body = { email: 'no-temporal-new@example.com', current_password: SIGN_UP_PASSWORD };
     const working = t.deps.temporal.client;
-    t.deps.temporal.client = new Client({ connection, namespace: `missing-${randomBytes(4).toString('hex')}` });
+    t.deps.temporal.client = new Client({
+      connection: temporal.client.connection,
+      namespace: `missing-${randomBytes(4).toString('hex')}`,
+    });
     try {
       expect((await ask(user.token, body)).status).toBe(500);
     } finally {

@@ -4,26 +4,19 @@
  * (February 31st, which Temporal takes and never starts) is a mistake, a 400 naming `cron`, and leaves neither behind.
  * The 500 a helper once saw here was the harness's: the app's own namespace has no search attributes.
  */
-import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ownNamespace } from '../support/own-namespace.js';
 
 let t: TestApp;
-let connection: Connection;
+let temporal: Awaited<ReturnType<typeof ownNamespace>>;
 beforeAll(async () => {
   t = await startTestApp();
-  const namespace = `test-${randomBytes(4).toString('hex')}`;
-  const log = pino({ level: 'silent' });
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  await ensureNamespace(connection, namespace, log);
-  await ensureSearchAttributes(connection, namespace, log);
-  t.deps.temporal.client = new Client({ connection, namespace });
+  temporal = await ownNamespace();
+  t.deps.temporal.client = temporal.client;
 });
 afterAll(async () => {
-  await connection?.close();
+  await temporal?.close();
   await t?.close();
 });
 

@@ -5,16 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telegramLoginHash } from '../../services/users-auth/telegram-login.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { ownNamespace } from '../support/own-namespace.js';
 import { Authenticator } from '../support/authenticator.js';
 
 const BOT_TOKEN = '7000004:AAE-bot-token-of-the-mailbox-tests';
 const PASSWORD = 'my own long password';
 let t: TestApp;
+let temporal: Awaited<ReturnType<typeof ownNamespace>>;
 beforeAll(async () => {
   t = await startTestApp();
   t.deps.settings.accounts.telegram = { botToken: BOT_TOKEN, maxAgeSeconds: 86_400 };
+  // the verification mail starts with search attributes: a mail that cannot start is undone (its stamp put back)
+  temporal = await ownNamespace();
+  t.deps.temporal.client = temporal.client;
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await temporal?.close();
+  await t?.close();
+});
 
 const widget = (id: number) => {
   const fields = { id, first_name: 'Ada', auth_date: Math.floor(Date.now() / 1000) };

@@ -4,40 +4,37 @@
  * runs (no worker polls here) is left pending. On a real PostgreSQL and the run's Temporal dev server.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failDeliveriesWithEndedWorkflows } from '../../activities/webhooks/ended-workflows.js';
 import { seal } from '../../platform/crypto/sealed.js';
-import { ensureNamespace, ensureSearchAttributes } from '../../platform/temporal/setup.js';
 import { insertUser } from '../../services/users-auth/users-store.js';
 import { deliveryOutbox, publishEvent } from '../../services/webhooks/client.js';
 import { claimFirstAttempt, type DeliveryRow } from '../../services/webhooks/deliveries-store.js';
 import { webhookWorkflowId } from '../../workflows/webhooks/messages.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { ownNamespace } from '../support/own-namespace.js';
 
 const log = pino({ level: 'silent' });
 const taskQueue = `webhook-ended-${randomBytes(4).toString('hex')}`;
 
 let db: TestDatabase;
-let connection: Connection;
+let temporal: Awaited<ReturnType<typeof ownNamespace>>;
 let client: Client;
 let merchantId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const namespace = `test-${randomBytes(4).toString('hex')}`;
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  await ensureNamespace(connection, namespace, log);
-  await ensureSearchAttributes(connection, namespace, log);
-  client = new Client({ connection, namespace });
+  temporal = await ownNamespace();
+  client = temporal.client;
   merchantId = (await insertUser(db.sql, { email: 'ended@example.com', passwordHash: 'x', role: 'merchant' }))!.id;
   await db.sql`insert into webhook_endpoints (merchant_id, url, event_types, secret_sealed)
                values (${merchantId}, 'http://127.0.0.1:9/hooks', ${['invoice.created', 'invoice.processing']},
                        ${seal(Buffer.alloc(32, 3), 'whsec_test')})`;
 });
 afterAll(async () => {
-  await connection?.close();
+  await temporal?.close();
   await db?.drop();
 });
 
